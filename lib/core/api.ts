@@ -1,0 +1,300 @@
+/**
+ * The transformations users call, over pytrees: grad, valueAndGrad, vjp, jvp, jacfwd,
+ * jacrev, hessian, vmap, customVjp, stopGradient (jit and makeJaxpr live in jit/).
+ * Each flattens its arguments, runs one interpreter, and rebuilds the trees.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import * as tree from '../tree/index.js';
+import { avalStr, normAxis, shapeStr, sizeOf } from './aval.js';
+import { flattenArrays, scoped } from './args.js';
+import { vmapFlat } from './interpreters/batching.js';
+import { jvpFlat } from './interpreters/jvp.js';
+import { vjpFlat } from './interpreters/vjp.js';
+import * as lax from './lax.js';
+import type { BDim } from './primitive.js';
+import { type NdArray, avalOf, bindCustomVjp, isArray, shapeOf, transforming } from './trace.js';
+
+type Fn = (...args: any[]) => any;
+
+/** f as a function of flat leaves of the args at `argnums` (other args fixed); records the output structure. */
+function flatOver(f: Fn, args: unknown[], argnums: readonly number[], what: string) {
+  const [leaves, inDef] = flattenArrays(argnums.map((i) => args[i]), what);
+  let outDef: tree.TreeDef | undefined;
+  let outTree: unknown;
+  const flat = (...ls: NdArray[]): NdArray[] => {
+    const diff = tree.unflatten<unknown[]>(inDef, ls);
+    const full = [...args];
+    argnums.forEach((a, k) => (full[a] = diff[k]));
+    outTree = f(...full);
+    const [outLeaves, def] = tree.flatten(outTree);
+    outDef = def;
+    const ps = tree.paths(outTree);
+    return outLeaves.map((l, i) => {
+      if (isArray(l)) return l;
+      if (typeof l === 'number') return lax.scalar(l);
+      throw new Error(`${what}: the function returned ${typeof l} at ${ps[i]}; it must return arrays`);
+    });
+  };
+  return { leaves, inDef, flat, outDef: () => outDef!, outTree: () => outTree };
+}
+
+function normArgnums(argnums: number | readonly number[] | undefined, n: number, what: string): number[] {
+  const list = argnums === undefined ? [0] : typeof argnums === 'number' ? [argnums] : [...argnums];
+  for (const a of list) if (!Number.isInteger(a) || a < 0 || a >= n) throw new Error(`${what}: argnums ${a} is out of range for ${n} argument(s)`);
+  return list;
+}
+
+export interface GradOptions {
+  /** Which positional argument(s) to differentiate (default 0). A list gives a tuple of gradients. */
+  readonly argnums?: number | readonly number[];
+  /** f returns [value, aux]; aux is passed through without differentiation. */
+  readonly hasAux?: boolean;
+}
+
+/**
+ * f's value and its gradient with respect to `argnums`.
+ * @example const [loss, g] = valueAndGrad((w, x) => np.sum(np.square(np.matmul(x, w))))(w, x);
+ */
+export function valueAndGrad(f: Fn, opts: GradOptions = {}) {
+  return (...args: unknown[]): [any, any] =>
+    scoped(() => {
+      const argnums = normArgnums(opts.argnums, args.length, 'grad');
+      const g = opts.hasAux
+        ? (...a: unknown[]) => {
+            const r = f(...a);
+            if (!Array.isArray(r) || r.length !== 2) throw new Error('grad with hasAux: the function must return [value, aux]');
+            return [r[0], tree.map((x) => x, r[1])];
+          }
+        : f;
+      const { leaves, inDef, flat, outTree } = flatOver(g, args, argnums, 'grad');
+      const [outs, pullback] = vjpFlat(flat, leaves);
+      const value = outs[0];
+      const a = avalOf(value);
+      if (a.shape.length !== 0 || a.dtype !== 'float32')
+        throw new Error(`grad requires a scalar float32 output, got ${avalStr(a)}; use vjp or jacrev for non-scalar outputs, or reduce it (e.g. np.sum)`);
+      const cts = pullback([lax.full([], 1)]);
+      const grads = tree.unflatten<unknown[]>(inDef, cts);
+      const gradOut = typeof opts.argnums === 'object' ? grads : grads[0];
+      if (!opts.hasAux) return [value, gradOut];
+      const auxDef = tree.structure((outTree() as unknown[])[1]);
+      return [[value, tree.unflatten(auxDef, outs.slice(1))], gradOut];
+    }, transforming());
+}
+
+/**
+ * The gradient of a scalar-valued f with respect to argument `argnums` (default 0).
+ * @example grad((x) => np.sum(np.mul(x, np.exp(x))))(np.array([0.5, 1]))
+ */
+export function grad(f: Fn, opts: GradOptions = {}) {
+  const vg = valueAndGrad(f, opts);
+  return (...args: unknown[]) => {
+    const [v, g] = vg(...args);
+    return opts.hasAux ? [g, v[1]] : g;
+  };
+}
+
+function pullbackOf(flat: (...xs: NdArray[]) => NdArray[], leaves: NdArray[], inDef: tree.TreeDef, outDef: () => tree.TreeDef) {
+  const [outs, pullback] = vjpFlat(flat, leaves);
+  const fn = (ct: unknown) =>
+    scoped(() => {
+      const [cts, ctDef] = flattenArrays(ct, 'vjp: cotangent');
+      tree.assertSameStructure(outDef(), ctDef, 'vjp: the cotangent and the output');
+      cts.forEach((c, i) => {
+        const o = avalOf(outs[i]);
+        if (shapeStr(shapeOf(c)) !== shapeStr(o.shape)) throw new Error(`vjp: cotangent ${i} has shape ${shapeStr(shapeOf(c))}, the output has ${shapeStr(o.shape)}`);
+      });
+      return tree.unflatten<unknown[]>(inDef, pullback(cts));
+    }, transforming());
+  return [tree.unflatten(outDef(), outs), fn] as const;
+}
+
+/**
+ * Reverse mode: returns f(...primals) and a function from an output cotangent to the
+ * tuple of cotangents of the primals. The forward pass's intermediates live in the
+ * caller's scope (wrap a loop in `scope`), since the returned function needs them.
+ */
+export function vjp(f: Fn, ...primals: unknown[]): [any, (ct: unknown) => any[]] {
+  const argnums = primals.map((_, i) => i);
+  const { leaves, inDef, flat, outDef } = flatOver(f, primals, argnums, 'vjp');
+  const [out, fn] = pullbackOf(flat, leaves, inDef, outDef);
+  return [out, fn];
+}
+
+/**
+ * Forward mode: `[f(...primals), J·tangents]`, with primals and tangents given as arrays
+ * of argument trees of the same structure and shapes.
+ */
+export function jvp(f: Fn, primals: readonly unknown[], tangents: readonly unknown[]): [any, any] {
+  return scoped(() => {
+    const argnums = primals.map((_, i) => i);
+    const { leaves, inDef, flat, outDef } = flatOver(f, [...primals], argnums, 'jvp');
+    const [tls, tdef] = flattenArrays([...tangents], 'jvp: tangent');
+    tree.assertSameStructure(inDef, tdef, 'jvp: primals and tangents');
+    tls.forEach((t, i) => {
+      const p = avalOf(leaves[i]);
+      if (shapeStr(shapeOf(t)) !== shapeStr(p.shape)) throw new Error(`jvp: tangent ${i} has shape ${shapeStr(shapeOf(t))}, its primal ${shapeStr(p.shape)}`);
+    });
+    const [ps, ts] = jvpFlat(flat, leaves, tls);
+    return [tree.unflatten(outDef(), ps), tree.unflatten(outDef(), ts)];
+  }, transforming());
+}
+
+export interface VmapOptions {
+  /** Mapped axis per argument: a number, null (not mapped), or a pytree prefix of those over the argument list. */
+  readonly inAxes?: unknown;
+  /** Where the mapped axis goes in each output (a number, or a pytree prefix over the output). */
+  readonly outAxes?: unknown;
+}
+
+const isAxisLeaf = (x: unknown) => x === null || typeof x === 'number';
+
+/**
+ * Vectorises f over a mapped axis of its inputs: a batching interpreter applies each
+ * primitive's batching rule once, whatever the batch size (no loop).
+ * @example const perExample = vmap(grad(loss), { inAxes: [null, 0, 0] })(params, xs, ys);
+ */
+export function vmap(f: Fn, opts: VmapOptions = {}) {
+  return (...args: unknown[]) =>
+    scoped(() => {
+      const argnums = args.map((_, i) => i);
+      const inAxes = opts.inAxes ?? 0;
+      const perLeaf = tree.broadcastPrefix<number | null>(inAxes, args, 'vmap: inAxes', isAxisLeaf);
+      const { leaves, flat, outDef, outTree } = flatOver(f, args, argnums, 'vmap');
+      const ps = tree.paths(args);
+      let size: number | null = null;
+      let sizeAt = '';
+      const axes: BDim[] = leaves.map((l, i) => {
+        const ax = perLeaf[i];
+        if (ax === null) return null;
+        const s = shapeOf(l);
+        let a: number;
+        try {
+          a = normAxis(ax, s.length, 'vmap');
+        } catch {
+          throw new Error(`vmap: inAxes ${ax} for the argument at ${argPath(ps[i])} is out of range for its shape ${shapeStr(s)}`);
+        }
+        if (size === null) {
+          size = s[a];
+          sizeAt = argPath(ps[i]);
+        } else if (s[a] !== size)
+          throw new Error(`vmap: the argument at ${argPath(ps[i])} has size ${s[a]} on its mapped axis ${a}, but the argument at ${sizeAt} has size ${size}`);
+        return a;
+      });
+      if (size === null) throw new Error('vmap: no argument is mapped (every inAxes is null)');
+      const outs = vmapFlat(flat, leaves, axes, () => tree.broadcastPrefix<number | null>(opts.outAxes ?? 0, outTree(), 'vmap: outAxes', isAxisLeaf), size);
+      return tree.unflatten(outDef(), outs);
+    }, transforming());
+}
+
+function argPath(p: string): string {
+  const m = /^\[(\d+)\](.*)$/.exec(p);
+  return m ? `argument ${m[1]}${m[2] ? ` (${m[2]})` : ''}` : p;
+}
+
+/** An identity basis for an array of shape s: [size(s), ...s] (a constant). */
+function basis(s: readonly number[]): NdArray {
+  const n = sizeOf(s);
+  return tf.reshape(tf.eye(n), [n, ...s]);
+}
+
+/**
+ * The Jacobian by reverse mode: one vmapped VJP over the output's basis. Result leaves
+ * have shape out.shape + in.shape (a tree of the input's structure per output leaf).
+ */
+export function jacrev(f: Fn, opts: { argnums?: number | readonly number[] } = {}) {
+  return (...args: unknown[]) =>
+    scoped(() => {
+      const argnums = normArgnums(opts.argnums, args.length, 'jacrev');
+      const { leaves, inDef, flat, outDef } = flatOver(f, args, argnums, 'jacrev');
+      const [outs, pullback] = vjpFlat(flat, leaves);
+      const perOut = outs.map((o, k) => {
+        const os = shapeOf(o);
+        const rows = vmapFlat((ct) => pullback(outs.map((x, j) => (j === k ? ct : lax.zerosLike(x)))), [basis(os)], [0], 0, sizeOf(os));
+        const jac = rows.map((r, i) => lax.reshape(r, [...os, ...shapeOf(leaves[i])]));
+        const t = tree.unflatten<unknown[]>(inDef, jac);
+        return typeof opts.argnums === 'object' ? t : t[0];
+      });
+      return tree.unflatten(outDef(), perOut);
+    }, transforming());
+}
+
+/** The Jacobian by forward mode: one vmapped JVP over the input's basis. Same layout as jacrev. */
+export function jacfwd(f: Fn, opts: { argnums?: number | readonly number[] } = {}) {
+  return (...args: unknown[]) =>
+    scoped(() => {
+      const argnums = normArgnums(opts.argnums, args.length, 'jacfwd');
+      const { leaves, inDef, flat, outDef } = flatOver(f, args, argnums, 'jacfwd');
+      // cols[i][k]: d out_k / d in_i, shaped [size(in_i), ...out_k]
+      const cols = leaves.map((l, i) => {
+        const s = shapeOf(l);
+        return vmapFlat((t) => jvpFlat(flat, leaves, leaves.map((x, j) => (j === i ? t : lax.zerosLike(x))))[1], [basis(s)], [0], 0, sizeOf(s));
+      });
+      const nOut = cols[0]?.length ?? 0;
+      const perOut = Array.from({ length: nOut }, (_, k) => {
+        const jac = leaves.map((l, i) => {
+          const c = cols[i][k]; // [n_in, ...out]
+          const os = shapeOf(c).slice(1);
+          const moved = lax.transpose(c, [...os.map((_, d) => d + 1), 0]);
+          return lax.reshape(moved, [...os, ...shapeOf(l)]);
+        });
+        const t = tree.unflatten<unknown[]>(inDef, jac);
+        return typeof opts.argnums === 'object' ? t : t[0];
+      });
+      return tree.unflatten(outDef(), perOut);
+    }, transforming());
+}
+
+/**
+ * The Hessian of a scalar f: forward over reverse.
+ * @example hessian((x) => np.sum(np.mul(x, np.exp(x))))(np.array([0.5, 1]))
+ */
+export function hessian(f: Fn, opts: { argnums?: number | readonly number[] } = {}) {
+  return jacfwd(jacrev(f, opts), opts);
+}
+
+/**
+ * A function with a user-supplied backward pass, like JAX's custom_vjp.
+ * `fwd(...args) -> [out, residuals]`, `bwd(residuals, outCotangent) -> [cotangent per arg]`.
+ * @example
+ * const clipGrad = customVjp((x) => x, {
+ *   fwd: (x) => [x, null],
+ *   bwd: (_r, g) => [np.clip(g, -1, 1)],
+ * });
+ */
+export function customVjp(f: Fn, rules: { fwd: (...args: any[]) => [unknown, unknown]; bwd: (residuals: any, ct: any) => unknown[] }) {
+  return (...args: unknown[]) => {
+    const [leaves, inDef] = flattenArrays(args, 'customVjp: argument');
+    let outDef: tree.TreeDef | undefined;
+    let resDef: tree.TreeDef | undefined;
+    const flatOut = (out: unknown) => {
+      const [ls, def] = flattenArrays(out, 'customVjp: output');
+      outDef = def;
+      return ls;
+    };
+    const outs = bindCustomVjp(
+      {
+        fun: (...ls) => flatOut(f(...tree.unflatten<unknown[]>(inDef, ls))),
+        fwd: (...ls) => {
+          const [out, res] = rules.fwd(...tree.unflatten<unknown[]>(inDef, ls));
+          const [rl, rd] = flattenArrays(res, 'customVjp: residual');
+          resDef = rd;
+          return [flatOut(out), rl];
+        },
+        bwd: (res, cts) => {
+          const g = rules.bwd(tree.unflatten(resDef!, res), tree.unflatten(outDef!, cts));
+          if (!Array.isArray(g) || g.length !== args.length) throw new Error(`customVjp: bwd must return an array with one cotangent per argument (${args.length})`);
+          const [gl, gdef] = flattenArrays(g, 'customVjp: bwd result');
+          tree.assertSameStructure(inDef, gdef, 'customVjp: bwd result and arguments');
+          return gl;
+        },
+      },
+      leaves,
+    );
+    return tree.unflatten(outDef!, outs);
+  };
+}
+
+/** Blocks derivatives through x (any pytree of arrays): its value passes, its gradient is zero. */
+export function stopGradient<T>(x: T): T {
+  return tree.map((l: NdArray) => lax.stopGradient(l), x);
+}

@@ -1,0 +1,27 @@
+/** Turning pytrees of user arguments into flat arrays for the interpreters, and back. */
+import * as tf from '@tensorflow/tfjs-core';
+import * as tree from '../tree/index.js';
+import { scope } from './scope.js';
+import { type NdArray, isArray } from './trace.js';
+
+/** Flattens a tree whose leaves are arrays or JS numbers (made float32 scalars); errors name the path. */
+export function flattenArrays(x: unknown, what: string): [NdArray[], tree.TreeDef] {
+  const [leaves, def] = tree.flatten(x);
+  const ps = tree.paths(x);
+  return [
+    leaves.map((l, i) => {
+      if (isArray(l)) return l;
+      if (typeof l === 'number') return tf.scalar(l, 'float32');
+      throw new Error(`${what} at ${ps[i]}: expected an array or a number, got ${l === null ? 'null' : typeof l}`);
+    }),
+    def,
+  ];
+}
+
+/**
+ * Runs fn and frees every tensor it created except those in its result, when called
+ * outside any transformation (inside one, the outermost transformation cleans up).
+ */
+export function scoped<T>(fn: () => T, transforming: boolean): T {
+  return transforming ? fn() : scope(fn);
+}

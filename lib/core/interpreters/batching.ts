@@ -1,0 +1,75 @@
+/** vmap: tracers carry a batched value and the axis that is the batch (null: unbatched). */
+import * as lax from '../lax.js';
+import { type BDim, type Params, type Prim, primitive } from '../primitive.js';
+import { type CustomVjpCall, type MainTrace, type NdArray, Trace, Tracer, avalOf, bind, bindCustomVjp, withMain } from '../trace.js';
+
+export class BatchTracer extends Tracer {
+  constructor(
+    readonly trace: BatchTrace,
+    readonly val: NdArray,
+    readonly bdim: BDim,
+  ) {
+    super();
+  }
+  get aval() {
+    const a = avalOf(this.val);
+    return this.bdim === null ? a : { shape: a.shape.filter((_, i) => i !== this.bdim), dtype: a.dtype };
+  }
+}
+
+export class BatchTrace extends Trace {
+  get axisSize(): number {
+    return this.main.global as number;
+  }
+  lift(x: NdArray): Tracer {
+    return new BatchTracer(this, x, null);
+  }
+  processPrimitive(prim: Prim, tracers: Tracer[], params: Params): Tracer {
+    const ts = tracers as BatchTracer[];
+    const vals = ts.map((t) => t.val);
+    const dims = ts.map((t) => t.bdim);
+    if (dims.every((d) => d === null)) return new BatchTracer(this, bind(prim, vals, params), null);
+    const [out, d] = primitive(prim).batch(vals, dims, params, this.axisSize);
+    return new BatchTracer(this, out, d);
+  }
+  processCustomVjp(call: CustomVjpCall, tracers: Tracer[]): Tracer[] {
+    const ts = tracers as BatchTracer[];
+    const n = this.axisSize;
+    const vals = ts.map((t) => (t.bdim === null ? t.val : lax.moveAxis(t.val, t.bdim, 0)));
+    const axes = ts.map((t) => (t.bdim === null ? null : 0));
+    // The user's rules, each vmapped: the custom backward survives under vmap.
+    const vcall: CustomVjpCall = {
+      fun: (...xs) => vmapFlat(call.fun, xs, axes, 0, n),
+      fwd: (...xs) => {
+        let nOut = 0;
+        const flat = vmapFlat((...ys: NdArray[]) => {
+          const [o, r] = call.fwd(...ys);
+          nOut = o.length;
+          return [...o, ...r];
+        }, xs, axes, 0, n);
+        return [flat.slice(0, nOut), flat.slice(nOut)];
+      },
+      bwd: (res, cts) => vmapFlat((...ys: NdArray[]) => call.bwd(ys.slice(0, res.length), ys.slice(res.length)), [...res, ...cts], [...res, ...cts].map(() => 0), 0, n),
+    };
+    const outs = bindCustomVjp(vcall, vals);
+    return outs.map((o) => new BatchTracer(this, o, 0));
+  }
+}
+
+/** Runs f on batch tracers with the given batch axes; outputs have their batch axis moved to outAxes (given, or computed once f has run). */
+export function vmapFlat(f: (...xs: NdArray[]) => NdArray[], args: NdArray[], inAxes: BDim[], outAxes: BDim[] | number | (() => BDim[]), axisSize: number): NdArray[] {
+  return withMain('vmap', (m: MainTrace) => new BatchTrace(m), axisSize, (main) => {
+    const trace = main.current as BatchTrace;
+    const outs = f(...args.map((a, i) => (inAxes[i] === null ? a : new BatchTracer(trace, a, inAxes[i]))));
+    const axes = typeof outAxes === 'function' ? outAxes() : outAxes;
+    return outs.map((o, i) => {
+      const [v, d] = o instanceof BatchTracer && o.trace.main === main ? [o.val, o.bdim] : [o, null];
+      const want = typeof axes === 'number' ? axes : axes[i];
+      if (want === null) {
+        if (d !== null) throw new Error(`vmap: output ${i} is batched, but outAxes says it is not (null)`);
+        return v;
+      }
+      return lax.moveAxis(d === null ? lax.broadcastTo(lax.expandDims(v, 0), [axisSize, ...avalOf(v).shape]) : v, d ?? 0, want);
+    });
+  });
+}

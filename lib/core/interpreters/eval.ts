@@ -1,0 +1,10 @@
+/** The bottom of the stack: primitives applied to concrete tensors run their tfjs kernels. */
+import * as tf from '@tensorflow/tfjs-core';
+import { primitive } from '../primitive.js';
+import { avalOf, installEvaluator } from '../trace.js';
+
+installEvaluator((prim, args, params) => {
+  const def = primitive(prim);
+  def.abstractEval(args.map(avalOf), params); // clear shape errors before tfjs sees the call
+  return tf.tidy(() => def.impl(args, params));
+});

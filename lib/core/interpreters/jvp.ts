@@ -1,0 +1,58 @@
+/** Forward mode: tracers carry a primal and a tangent (null = symbolic zero). */
+import { isFloat } from '../aval.js';
+import * as lax from '../lax.js';
+import { type Params, type Prim, primitive } from '../primitive.js';
+import { type CustomVjpCall, type MainTrace, type NdArray, Trace, Tracer, avalOf, bind, withMain } from '../trace.js';
+
+export class JVPTracer extends Tracer {
+  constructor(
+    readonly trace: JVPTrace,
+    readonly primal: NdArray,
+    readonly tangent: NdArray | null,
+  ) {
+    super();
+  }
+  get aval() {
+    return avalOf(this.primal);
+  }
+}
+
+export class JVPTrace extends Trace {
+  lift(x: NdArray): Tracer {
+    return new JVPTracer(this, x, null);
+  }
+  processPrimitive(prim: Prim, tracers: Tracer[], params: Params): Tracer {
+    const ts = tracers as JVPTracer[];
+    const primals = ts.map((t) => t.primal);
+    const out = bind(prim, primals, params);
+    const def = primitive(prim);
+    if (def.nonDifferentiable || !isFloat(avalOf(out).dtype) || ts.every((t) => t.tangent === null)) return new JVPTracer(this, out, null);
+    const tangents = ts.map((t) => t.tangent ?? lax.zerosLike(t.primal));
+    return new JVPTracer(this, out, def.jvp(tangents, primals, out, params));
+  }
+  processCustomVjp(): Tracer[] {
+    throw new Error('forward-mode differentiation (jvp, jacfwd, hessian) of a customVjp function is not defined: it only has a reverse-mode rule. Use grad/vjp/jacrev, or write the function without customVjp.');
+  }
+}
+
+/** Runs f on JVP tracers; returns primal and tangent outputs (tangents instantiated). */
+export function jvpFlat(f: (...xs: NdArray[]) => NdArray[], primals: NdArray[], tangents: NdArray[]): [NdArray[], NdArray[]] {
+  return withMain('jvp', (m: MainTrace) => new JVPTrace(m), null, (main) => {
+    const trace = main.current as JVPTrace;
+    const outs = f(...primals.map((p, i) => new JVPTracer(trace, p, tangents[i])));
+    const ps: NdArray[] = [];
+    const tgs: NdArray[] = [];
+    for (const o of outs) {
+      if (o instanceof JVPTracer && o.trace.main === main) {
+        ps.push(o.primal);
+        tgs.push(o.tangent ?? lax.zerosLike(o.primal));
+      } else {
+        ps.push(o);
+        tgs.push(lax.zerosLike(o));
+      }
+    }
+    return [ps, tgs];
+  });
+}
+
+export type { CustomVjpCall };

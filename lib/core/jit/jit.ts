@@ -1,0 +1,141 @@
+/** jit: trace once per input signature, rewrite, cache, replay on tfjs kernels. */
+import * as tf from '@tensorflow/tfjs-core';
+import * as tree from '../../tree/index.js';
+import { type Aval, avalStr } from '../aval.js';
+import { flattenArrays } from '../args.js';
+import { type NdArray, avalOf, isArray, transforming } from '../trace.js';
+import { type Jaxpr, disposeJaxpr, printJaxpr } from './ir.js';
+import { type Program, compile } from './program.js';
+import { type RewriteOptions, optimize } from './rewrite.js';
+import { traceToJaxpr } from './staging.js';
+
+export interface JitOptions extends RewriteOptions {
+  /** Positions of arguments that are plain JS values baked into the trace (part of the cache key). */
+  readonly staticArgnums?: readonly number[];
+}
+
+export type Jitted<F extends (...args: any[]) => any> = F & {
+  /** Number of cached traces (one per distinct signature seen). */
+  cacheSize(): number;
+  /** The program run for the given arguments (tracing it if new): IR and kernel count. */
+  lower(...args: Parameters<F>): Program;
+  /** Frees the cached traces and their constants. */
+  clearCache(): void;
+};
+
+interface Entry {
+  readonly program: Program;
+  readonly outDef: tree.TreeDef;
+}
+
+/** Runs fn, freeing every tensor made meanwhile; a jaxpr's constants survive because they are kept. */
+function discardingTemporaries<T>(fn: () => T): T {
+  let out!: T;
+  tf.tidy(() => {
+    out = fn();
+  });
+  return out;
+}
+
+/** Splits args into static values (by position) and the dynamic rest. */
+function splitArgs(args: unknown[], statics: ReadonlySet<number>): { dynamic: unknown[]; key: string } {
+  const dynamic = args.filter((_, i) => !statics.has(i));
+  const key = args.map((a, i) => (statics.has(i) ? JSON.stringify(a) ?? String(a) : '')).join('|');
+  return { dynamic, key };
+}
+
+/** Traces f with abstract versions of the dynamic arguments; records the output structure. */
+function traceEntry(f: (...args: any[]) => unknown, args: unknown[], statics: ReadonlySet<number>, inDef: tree.TreeDef, avals: Aval[], opts: RewriteOptions): Entry {
+  let outDef: tree.TreeDef | undefined;
+  const jaxpr = discardingTemporaries(() => {
+    const j = traceToJaxpr((...leaves) => {
+      const dyn = tree.unflatten<unknown[]>(inDef, leaves);
+      let k = 0;
+      const full = args.map((a, i) => (statics.has(i) ? a : dyn[k++]));
+      const out = f(...full);
+      const [outLeaves, def] = tree.flatten(out);
+      outDef = def;
+      const ps = tree.paths(out);
+      outLeaves.forEach((l, i) => {
+        if (!isArray(l)) throw new Error(`jit: the function must return arrays (a pytree of them); at ${ps[i]} it returned ${typeof l}`);
+      });
+      return outLeaves as NdArray[];
+    }, avals);
+    return optimize(j, opts);
+  });
+  return { program: compile(jaxpr), outDef: outDef! };
+}
+
+/**
+ * Compiles f: the first call with a new signature (tree structure, shapes, dtypes,
+ * static arguments, backend) traces it to an IR, which is rewritten and cached; later
+ * calls replay it, freeing each intermediate as soon as it is dead. Inside another
+ * transformation (grad, vmap, ...) f simply runs under it.
+ * @example
+ * const step = jit((w, x) => np.sum(np.relu(np.matmul(x, w))));
+ * step(w, x); // traces
+ * step(w, x); // replays
+ */
+export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = {}): Jitted<F> {
+  const statics = new Set(opts.staticArgnums ?? []);
+  const cache = new Map<string, Entry>();
+  const entryFor = (args: unknown[]): [Entry, tf.Tensor[], tf.Tensor[]] => {
+    const { dynamic, key: staticKey } = splitArgs(args, statics);
+    const [leaves, inDef] = flattenArrays(dynamic, 'jit: argument');
+    const made = leaves.filter((l, i) => l !== tree.leaves(dynamic)[i]) as tf.Tensor[];
+    const avals = leaves.map(avalOf);
+    const key = `${tf.getBackend()}#${tree.structureKey(inDef)}#${avals.map(avalStr).join(',')}#${staticKey}`;
+    let entry = cache.get(key);
+    if (!entry) {
+      entry = traceEntry(f, args, statics, inDef, avals, opts);
+      cache.set(key, entry);
+    }
+    return [entry, leaves as tf.Tensor[], made];
+  };
+  const jitted = ((...args: unknown[]) => {
+    if (transforming()) return f(...args);
+    const [entry, leaves, made] = entryFor(args);
+    try {
+      return tree.unflatten(entry.outDef, entry.program.run(leaves));
+    } finally {
+      made.forEach((t) => t.dispose());
+    }
+  }) as Jitted<F>;
+  jitted.cacheSize = () => cache.size;
+  jitted.lower = (...args) => {
+    const [entry, , made] = entryFor(args);
+    made.forEach((t) => t.dispose());
+    return entry.program;
+  };
+  jitted.clearCache = () => {
+    cache.forEach((e) => e.program.dispose());
+    cache.clear();
+  };
+  return jitted;
+}
+
+/** A traced jaxpr, printable with `toString()`; `dispose()` frees its constants. */
+export interface ClosedJaxpr extends Jaxpr {
+  toString(): string;
+  dispose(): void;
+}
+
+/**
+ * The IR of f for the given arguments, as jit traces it (before rewrites).
+ * @example console.log(String(makeJaxpr((x) => np.sin(np.mul(x, 2)))(np.ones([3]))));
+ */
+export function makeJaxpr(f: (...args: any[]) => unknown, opts: { staticArgnums?: readonly number[] } = {}) {
+  return (...args: unknown[]): ClosedJaxpr => {
+    const statics = new Set(opts.staticArgnums ?? []);
+    const { dynamic } = splitArgs(args, statics);
+    const [leaves, inDef] = flattenArrays(dynamic, 'makeJaxpr: argument');
+    const j = discardingTemporaries(() =>
+      traceToJaxpr((...ls) => {
+        const dyn = tree.unflatten<unknown[]>(inDef, ls);
+        let k = 0;
+        return tree.leaves(f(...args.map((a, i) => (statics.has(i) ? a : dyn[k++])))) as NdArray[];
+      }, leaves.map(avalOf)),
+    );
+    return { ...j, toString: () => printJaxpr(j), dispose: () => disposeJaxpr(j) };
+  };
+}

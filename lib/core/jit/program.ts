@@ -1,0 +1,109 @@
+/**
+ * Runs a rewritten jaxpr on tfjs kernels: each variable lives in a slot, and every
+ * intermediate is disposed right after its last use.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { type Params, type Prim, primitive } from '../primitive.js';
+import { matmulKernel, swapLast } from '../prims/dot.js';
+import type { FusedPrim, Jaxpr, Var } from './ir.js';
+
+type Kernel = (args: tf.Tensor[], params: Params) => tf.Tensor;
+
+const fusedKernels: Record<FusedPrim, Kernel> = {
+  fused_matmul([a, b, bias], p) {
+    const act = p.activation as 'linear' | 'relu';
+    const biasVec = bias && tf.reshape(bias, [bias.shape[bias.rank - 1]]);
+    if (tf.getBackend() === 'wasm' && (p.transposeA || p.transposeB)) {
+      // Same lowering as the dot primitive (see prims/dot.ts).
+      return tf.fused.matMul({ a: p.transposeA ? swapLast(a) : a, b: p.transposeB ? swapLast(b) : b, bias: biasVec, activation: act });
+    }
+    return tf.fused.matMul({ a, b, transposeA: p.transposeA as boolean, transposeB: p.transposeB as boolean, bias: biasVec, activation: act });
+  },
+  fused_conv([x, w, bias], p) {
+    const padding = p.padding as [[number, number], [number, number]];
+    return tf.fused.conv2d({
+      x: x as tf.Tensor4D,
+      filter: w as tf.Tensor4D,
+      strides: p.strides as [number, number],
+      pad: [[0, 0], padding[0], padding[1], [0, 0]] as tf.backend_util.ExplicitPadding,
+      dilations: p.dilation as [number, number],
+      bias: bias && tf.reshape(bias, [bias.shape[bias.rank - 1]]),
+      activation: p.activation as 'linear' | 'relu',
+    });
+  },
+};
+
+function kernelOf(prim: Prim | FusedPrim): Kernel {
+  if (prim === 'fused_matmul' || prim === 'fused_conv') return fusedKernels[prim];
+  if (prim === 'dot') return ([a, b], p) => matmulKernel(a, b, p.transposeA as boolean, p.transposeB as boolean);
+  return primitive(prim).impl;
+}
+
+interface Step {
+  readonly kernel: Kernel;
+  readonly params: Params;
+  readonly ins: readonly number[];
+  readonly out: number;
+  /** Slots whose last use is this step. */
+  readonly free: readonly number[];
+}
+
+export interface Program {
+  run(args: readonly tf.Tensor[]): tf.Tensor[];
+  /** Kernel launches per run (one per remaining equation). */
+  readonly numKernels: number;
+  readonly jaxpr: Jaxpr;
+  dispose(): void;
+}
+
+export function compile(j: Jaxpr): Program {
+  const slot = new Map<Var, number>();
+  const slotOf = (v: Var) => {
+    let s = slot.get(v);
+    if (s === undefined) slot.set(v, (s = slot.size));
+    return s;
+  };
+  const inSlots = j.invars.map(slotOf);
+  const constSlots = j.constvars.map(slotOf);
+  const owned = new Set([...inSlots, ...constSlots]);
+  const outSlots = new Set(j.outvars.map(slotOf));
+  const lastUse = new Map<number, number>();
+  j.eqns.forEach((e, i) => e.inputs.forEach((v) => lastUse.set(slotOf(v), i)));
+  const steps: Step[] = j.eqns.map((e, i) => {
+    const ins = e.inputs.map(slotOf);
+    const free = [...new Set(ins)].filter((s) => lastUse.get(s) === i && !owned.has(s) && !outSlots.has(s));
+    return { kernel: kernelOf(e.prim), params: e.params, ins, out: slotOf(e.out), free };
+  });
+  const outs = j.outvars.map(slotOf);
+  return {
+    numKernels: steps.length,
+    jaxpr: j,
+    dispose: () => j.consts.forEach((c) => c.dispose()),
+    run(args) {
+      const env: (tf.Tensor | undefined)[] = new Array(slot.size);
+      inSlots.forEach((s, i) => (env[s] = args[i]));
+      constSlots.forEach((s, i) => (env[s] = j.consts[i]));
+      try {
+        for (const st of steps) {
+          const ins = st.ins.map((s) => env[s]!);
+          env[st.out] = tf.tidy(() => st.kernel(ins, st.params));
+          for (const s of st.free) {
+            env[s]!.dispose();
+            env[s] = undefined;
+          }
+        }
+      } catch (err) {
+        env.forEach((t, s) => !owned.has(s) && t?.dispose());
+        throw err;
+      }
+      // Inputs and constants returned as outputs are cloned so callers may dispose them freely.
+      const given = new Set<number>();
+      return outs.map((s) => {
+        const t = env[s]!;
+        if (owned.has(s) || given.has(s)) return tf.clone(t);
+        given.add(s);
+        return t;
+      });
+    },
+  };
+}

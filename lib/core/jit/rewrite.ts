@@ -1,0 +1,146 @@
+/**
+ * Rewrites of a traced jaxpr, applied once per cache entry: dead code elimination,
+ * common subexpressions, implicit broadcasting, and fusion of matmul/conv with their
+ * bias and ReLU into single tfjs kernels.
+ */
+import { sameShape } from '../aval.js';
+import { literalValues } from '../lax.js';
+import { BINARY } from '../primitive.js';
+import { broadcastShapes } from '../prims/elementwise.js';
+import { type Eqn, type Jaxpr, Var } from './ir.js';
+
+/** Drops equations whose results are never used, and constants nothing reads. */
+export function eliminateDeadCode(j: Jaxpr): Jaxpr {
+  const live = new Set<Var>(j.outvars);
+  const kept: Eqn[] = [];
+  for (let i = j.eqns.length - 1; i >= 0; i--) {
+    const e = j.eqns[i];
+    if (!live.has(e.out)) continue;
+    kept.push(e);
+    e.inputs.forEach((v) => live.add(v));
+  }
+  const ci = j.constvars.map((v, i) => i).filter((i) => live.has(j.constvars[i]));
+  const dropped = j.consts.filter((_, i) => !ci.includes(i));
+  dropped.forEach((c) => c.dispose());
+  return { ...j, eqns: kept.reverse(), constvars: ci.map((i) => j.constvars[i]), consts: ci.map((i) => j.consts[i]) };
+}
+
+/** Replaces repeated (primitive, inputs, params) applications by the first one. */
+export function eliminateCommonSubexpressions(j: Jaxpr): Jaxpr {
+  const seen = new Map<string, Var>();
+  const subst = new Map<Var, Var>();
+  const sub = (v: Var) => subst.get(v) ?? v;
+  const eqns: Eqn[] = [];
+  for (const e of j.eqns) {
+    const inputs = e.inputs.map(sub);
+    const key = `${e.prim}(${inputs.map((v) => v.id).join(',')})${JSON.stringify(e.params)}`;
+    const prev = seen.get(key);
+    if (prev) {
+      subst.set(e.out, prev);
+      continue;
+    }
+    seen.set(key, e.out);
+    eqns.push({ ...e, inputs });
+  }
+  return { ...j, eqns, outvars: j.outvars.map(sub) };
+}
+
+const BROADCASTING = new Set<string>([...BINARY, 'select']);
+
+function usersOf(j: Jaxpr): Map<Var, Eqn[]> {
+  const users = new Map<Var, Eqn[]>();
+  for (const e of j.eqns) for (const v of e.inputs) users.set(v, [...(users.get(v) ?? []), e]);
+  return users;
+}
+
+/**
+ * A broadcast_in_dim read only by elementwise ops that broadcast size-1 dims anyway
+ * becomes a cheap reshape: the full-size array is never materialised.
+ */
+export function elideBroadcasts(j: Jaxpr, nextId: () => number): Jaxpr {
+  const users = usersOf(j);
+  const outs = new Set(j.outvars);
+  const subst = new Map<Var, Var>();
+  const eqns = j.eqns.map((e) => {
+    if (e.prim !== 'broadcast_in_dim' || outs.has(e.out)) return e;
+    const { shape, dims } = e.params as { shape: number[]; dims: number[] };
+    const src = e.inputs[0].aval.shape;
+    const slim = shape.map((_, i) => (dims.includes(i) ? src[dims.indexOf(i)] : 1));
+    const us = users.get(e.out) ?? [];
+    const fits = us.every(
+      (u) =>
+        BROADCASTING.has(u.prim) &&
+        sameShape(
+          broadcastShapes(u.prim, u.inputs.map((v) => (v === e.out ? slim : v.aval.shape))),
+          u.out.aval.shape,
+        ),
+    );
+    if (!fits || us.length === 0) return e;
+    const v = new Var(nextId(), { shape: slim, dtype: e.out.aval.dtype });
+    subst.set(e.out, v);
+    return { prim: 'reshape' as const, inputs: e.inputs, params: { shape: slim }, out: v };
+  });
+  return { ...j, eqns: eqns.map((e) => ({ ...e, inputs: e.inputs.map((v) => subst.get(v) ?? v) })) };
+}
+
+/** Fuses dot/conv -> add(bias) -> max(0) chains into tfjs's fused kernels. */
+export function fuseBiasActivation(j: Jaxpr): Jaxpr {
+  const users = usersOf(j);
+  const outs = new Set(j.outvars);
+  const constValue = new Map(j.constvars.map((v, i) => [v, literalValues.get(j.consts[i])]));
+  const soleUser = (v: Var): Eqn | null => {
+    const us = users.get(v) ?? [];
+    return us.length === 1 && !outs.has(v) ? us[0] : null;
+  };
+  const other = (e: Eqn, v: Var) => (e.inputs[0] === v ? e.inputs[1] : e.inputs[0]);
+  const replaced = new Map<Eqn, Eqn | null>(); // null: removed
+  for (const e of j.eqns) {
+    if (e.prim !== 'dot' && !(e.prim === 'conv' && e.params.groups === 1)) continue;
+    if (e.out.aval.dtype !== 'float32') continue;
+    const n = e.out.aval.shape[e.out.aval.shape.length - 1];
+    let out = e.out;
+    let bias: Var | null = null;
+    let activation = 'linear';
+    let last: Eqn | null = null;
+    const add = soleUser(out);
+    if (add?.prim === 'add' && sameShape(add.out.aval.shape, out.aval.shape)) {
+      const b = other(add, out);
+      const bs = b.aval.shape;
+      if (bs.length === out.aval.shape.length && bs[bs.length - 1] === n && bs.slice(0, -1).every((d) => d === 1)) {
+        bias = b;
+        out = add.out;
+        last = add;
+      }
+    }
+    const relu = soleUser(out);
+    if (relu?.prim === 'max' && sameShape(relu.out.aval.shape, out.aval.shape) && constValue.get(other(relu, out)) === 0) {
+      activation = 'relu';
+      out = relu.out;
+      if (last) replaced.set(last, null);
+      last = relu;
+    }
+    if (!last) continue;
+    const prim = e.prim === 'dot' ? 'fused_matmul' : 'fused_conv';
+    replaced.set(e, null);
+    replaced.set(last, { prim, inputs: bias ? [...e.inputs, bias] : e.inputs, params: { ...e.params, activation, hasBias: bias !== null }, out });
+  }
+  const eqns: Eqn[] = [];
+  for (const e of j.eqns) {
+    const r = replaced.get(e);
+    if (r === undefined) eqns.push(e);
+    else if (r !== null) eqns.push(r);
+  }
+  return { ...j, eqns };
+}
+
+export interface RewriteOptions {
+  readonly fuse?: boolean;
+}
+
+/** All rewrites, in order. */
+export function optimize(j: Jaxpr, opts: RewriteOptions = {}): Jaxpr {
+  let id = Math.max(0, ...[...j.invars, ...j.constvars, ...j.eqns.map((e) => e.out)].map((v) => v.id)) + 1;
+  let r = eliminateDeadCode(eliminateCommonSubexpressions(j));
+  if (opts.fuse !== false) r = fuseBiasActivation(elideBroadcasts(r, () => id++));
+  return eliminateDeadCode(r);
+}

@@ -1,0 +1,75 @@
+/** Batched matrix product with optional transposition of either operand's last two dims. */
+import * as tf from '@tensorflow/tfjs-core';
+import { avalStr, shapeStr } from '../aval.js';
+import * as lax from '../lax.js';
+import { type PrimitiveDef, definePrimitives } from '../primitive.js';
+import { type NdArray, shapeOf } from '../trace.js';
+
+export type DotP = { transposeA: boolean; transposeB: boolean };
+
+/** Swaps the last two axes. */
+export function swapLast(t: tf.Tensor): tf.Tensor {
+  const r = t.rank;
+  return tf.transpose(t, [...Array(r - 2).keys(), r - 1, r - 2]);
+}
+
+/**
+ * tfjs's wasm matMul runs 10-20x slower with transpose flags than an explicit
+ * transpose followed by a plain product, so the flags are lowered there.
+ */
+export function matmulKernel(a: tf.Tensor, b: tf.Tensor, tA: boolean, tB: boolean): tf.Tensor {
+  if (tf.getBackend() === 'wasm' && (tA || tB)) return tf.matMul(tA ? swapLast(a) : a, tB ? swapLast(b) : b);
+  return tf.matMul(a, b, tA, tB);
+}
+
+const dot: PrimitiveDef<DotP> = {
+  abstractEval([a, b], { transposeA, transposeB }) {
+    const r = a.shape.length;
+    const bad = (why: string) => new Error(`dot: ${why}: ${avalStr(a)}${transposeA ? 'ᵀ' : ''} @ ${avalStr(b)}${transposeB ? 'ᵀ' : ''}`);
+    if (a.dtype !== b.dtype) throw bad('operands must have the same dtype');
+    if (r < 2 || b.shape.length !== r) throw bad('operands must have the same rank, at least 2');
+    if (a.shape.slice(0, r - 2).some((d, i) => d !== b.shape[i])) throw bad(`batch dims ${shapeStr(a.shape.slice(0, r - 2))} and ${shapeStr(b.shape.slice(0, r - 2))} differ`);
+    const [m, k] = transposeA ? [a.shape[r - 1], a.shape[r - 2]] : [a.shape[r - 2], a.shape[r - 1]];
+    const [k2, n] = transposeB ? [b.shape[r - 1], b.shape[r - 2]] : [b.shape[r - 2], b.shape[r - 1]];
+    if (k !== k2) throw bad(`contracting dims differ (${k} vs ${k2})`);
+    return { shape: [...a.shape.slice(0, r - 2), m, n], dtype: a.dtype };
+  },
+  impl: ([a, b], { transposeA, transposeB }) => matmulKernel(a, b, transposeA, transposeB),
+  jvp: ([ta, tb], [a, b], _o, { transposeA: tA, transposeB: tB }) => lax.add(lax.dot(ta, b, tA, tB), lax.dot(a, tb, tA, tB)),
+  vjp(ct, [a, b], _o, { transposeA: tA, transposeB: tB }, [wa, wb]) {
+    const da = !wa ? null : tA ? lax.dot(b, ct, tB, true) : lax.dot(ct, b, false, !tB);
+    const db = !wb ? null : tB ? lax.dot(ct, a, true, tA) : lax.dot(a, ct, !tA, false);
+    return [da, db];
+  },
+  batch([a, b], [da, db], { transposeA: tA, transposeB: tB }, n) {
+    if (da !== null && db !== null) return [lax.dot(lax.moveAxis(a, da, 0), lax.moveAxis(b, db, 0), tA, tB), 0];
+    const r = (da === null ? shapeOf(a) : shapeOf(b)).length; // unbatched rank
+    if (db === null) {
+      // Fold the batch into a's row dim m: out [..., B*m, n] -> [..., B, m, n].
+      const mAxis = tA ? r - 1 : r - 2;
+      const moved = lax.moveAxis(a, da!, mAxis); // batch axis sits just before m
+      const out = lax.dot(fold(moved, mAxis), b, tA, tB);
+      return [unfold(out, r - 2, n), r - 2];
+    }
+    // Fold the batch into b's column dim n: out [..., m, B*n] -> [..., m, B, n].
+    const nAxis = tB ? r - 2 : r - 1;
+    const moved = lax.moveAxis(b, db, nAxis);
+    const out = lax.dot(a, fold(moved, nAxis), tA, tB);
+    return [unfold(out, r - 1, n), r - 1];
+  },
+};
+
+/** Merges axis i with axis i+1. */
+function fold(x: NdArray, i: number): NdArray {
+  const s = [...shapeOf(x)];
+  s.splice(i, 2, s[i] * s[i + 1]);
+  return lax.reshape(x, s);
+}
+/** Splits axis i into [n, rest]. */
+function unfold(x: NdArray, i: number, n: number): NdArray {
+  const s = [...shapeOf(x)];
+  s.splice(i, 1, n, s[i] / n);
+  return lax.reshape(x, s);
+}
+
+definePrimitives({ dot });

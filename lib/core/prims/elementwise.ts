@@ -1,0 +1,187 @@
+/** Elementwise primitives: unary maths, binary arithmetic and comparisons, select, cast, stop_gradient. */
+import * as tf from '@tensorflow/tfjs-core';
+import { type Aval, type DType, avalStr, isFloat, shapeStr } from '../aval.js';
+import * as lax from '../lax.js';
+import { type BDim, type BinaryPrim, type PrimitiveDef, type UnaryPrim, definePrimitives } from '../primitive.js';
+import { type NdArray, avalOf, shapeOf } from '../trace.js';
+import { batchAt } from './batching-util.js';
+
+/** Rank-equal numpy broadcasting: every dim equal, or 1 on one side. */
+export function broadcastShapes(op: string, shapes: readonly (readonly number[])[]): number[] {
+  const r = shapes[0].length;
+  if (shapes.some((s) => s.length !== r))
+    throw new Error(`${op}: operands must have the same rank (np.* functions broadcast for you), got shapes ${shapes.map(shapeStr).join(' and ')}`);
+  return shapes[0].map((_, i) => {
+    const ds = shapes.map((s) => s[i]).filter((d) => d !== 1);
+    if (ds.some((d) => d !== ds[0])) throw new Error(`${op}: incompatible shapes ${shapes.map(shapeStr).join(' and ')} (dimension ${i})`);
+    return ds.length ? ds[0] : 1;
+  });
+}
+
+/** Batching for any elementwise primitive: batch dims to the front, unbatched operands get a size-1 axis. */
+function batchElementwise(apply: (xs: NdArray[]) => NdArray) {
+  return (args: NdArray[], dims: BDim[]): [NdArray, BDim] => {
+    const first = dims.find((d) => d !== null)!;
+    if (dims.every((d) => d === first)) return [apply(args), first];
+    return [apply(args.map((x, i) => batchAt(x, dims[i]))), 0];
+  };
+}
+
+// ---------- unary ----------
+
+type Deriv = (x: NdArray, out: NdArray) => NdArray;
+
+function unaryDef(
+  p: UnaryPrim,
+  kernel: (x: tf.Tensor) => tf.Tensor,
+  deriv: Deriv | 'zero',
+  dtypes: { in: 'float' | 'bool' | 'any'; out?: DType } = { in: 'float' },
+): PrimitiveDef {
+  const scale = (t: NdArray, x: NdArray, out: NdArray): NdArray | null => (deriv === 'zero' ? null : lax.mul(t, deriv(x, out)));
+  return {
+    abstractEval([a]) {
+      if (dtypes.in === 'float' && !isFloat(a.dtype)) throw new Error(`${p}: expected a float32 array, got ${avalStr(a)}`);
+      if (dtypes.in === 'bool' && a.dtype !== 'bool') throw new Error(`${p}: expected a bool array, got ${avalStr(a)}`);
+      return { shape: a.shape, dtype: dtypes.out ?? a.dtype };
+    },
+    impl: ([x]) => kernel(x),
+    jvp: ([t], [x], out) => scale(t, x, out) ?? lax.zerosLike(out),
+    vjp: (ct, [x], out) => [scale(ct, x, out)],
+    batch: batchElementwise(([x]) => lax.unary(p, x)),
+    nonDifferentiable: deriv === 'zero',
+  };
+}
+
+const c = lax.scalarLike;
+const unaryDefs: Record<UnaryPrim, PrimitiveDef> = {
+  neg: unaryDef('neg', tf.neg, (x) => c(-1, x), { in: 'any' }),
+  exp: unaryDef('exp', tf.exp, (_x, out) => out),
+  log: unaryDef('log', tf.log, (x) => lax.div(c(1, x), x)),
+  log1p: unaryDef('log1p', tf.log1p, (x) => lax.div(c(1, x), lax.add(x, c(1, x)))),
+  expm1: unaryDef('expm1', tf.expm1, (x, out) => lax.add(out, c(1, x))),
+  sqrt: unaryDef('sqrt', tf.sqrt, (x, out) => lax.div(c(0.5, x), out)),
+  rsqrt: unaryDef('rsqrt', tf.rsqrt, (x, out) => lax.mul(c(-0.5, x), lax.div(out, x))),
+  tanh: unaryDef('tanh', tf.tanh, (x, out) => lax.sub(c(1, x), lax.mul(out, out))),
+  logistic: unaryDef('logistic', tf.sigmoid, (x, out) => lax.mul(out, lax.sub(c(1, x), out))),
+  abs: unaryDef('abs', tf.abs, (x) => lax.sign(x), { in: 'any' }),
+  sign: unaryDef('sign', tf.sign, 'zero', { in: 'any' }),
+  sin: unaryDef('sin', tf.sin, (x) => lax.cos(x)),
+  cos: unaryDef('cos', tf.cos, (x) => lax.neg(lax.sin(x))),
+  erf: unaryDef('erf', tf.erf, (x) => lax.mul(c(2 / Math.sqrt(Math.PI), x), lax.exp(lax.neg(lax.mul(x, x))))),
+  floor: unaryDef('floor', tf.floor, 'zero'),
+  round: unaryDef('round', tf.round, 'zero'),
+  not: unaryDef('not', tf.logicalNot, 'zero', { in: 'bool' }),
+  is_finite: unaryDef('is_finite', tf.isFinite, 'zero', { in: 'float', out: 'bool' }),
+};
+
+// ---------- binary ----------
+
+/** Cotangents (or, read as linear maps, tangents) of x and y; `want` says which are needed. */
+type BinRule = (ct: NdArray, x: NdArray, y: NdArray, out: NdArray, want: readonly boolean[]) => [NdArray | null, NdArray | null];
+
+const COMPARISONS = new Set<BinaryPrim>(['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'and', 'or']);
+
+function binaryAbstract(p: BinaryPrim, a: Aval, b: Aval): Aval {
+  if (a.dtype !== b.dtype) throw new Error(`${p}: operands must have the same dtype, got ${avalStr(a)} and ${avalStr(b)}`);
+  if ((p === 'and' || p === 'or') && a.dtype !== 'bool') throw new Error(`${p}: expected bool operands, got ${avalStr(a)}`);
+  const shape = broadcastShapes(p, [a.shape, b.shape]);
+  return { shape, dtype: COMPARISONS.has(p) ? 'bool' : a.dtype };
+}
+
+/** A binary primitive whose JVP is its VJP rule read as a linear map of (tx, ty). */
+function binaryDef(p: BinaryPrim, kernel: (x: tf.Tensor, y: tf.Tensor) => tf.Tensor, partials: BinRule | 'zero'): PrimitiveDef {
+  return {
+    abstractEval: ([a, b]) => binaryAbstract(p, a, b),
+    impl: ([x, y]) => kernel(x, y),
+    jvp([tx, ty], [x, y], out) {
+      if (partials === 'zero') return lax.zerosLike(out);
+      // Each partial is linear in its first argument, so pushing tangents through it gives the JVP.
+      const [dx] = partials(tx, x, y, out, [true, false]);
+      const [, dy] = partials(ty, x, y, out, [false, true]);
+      const parts = [dx, dy].filter((v): v is NdArray => v !== null).map((v) => lax.broadcastTo(v, shapeOf(out)));
+      return parts.length === 2 ? lax.add(parts[0], parts[1]) : parts[0] ?? lax.zerosLike(out);
+    },
+    vjp(ct, [x, y], out, _p, needed) {
+      if (partials === 'zero') return [null, null];
+      const [dx, dy] = partials(ct, x, y, out, needed);
+      return [dx && lax.sumToShape(dx, shapeOf(x)), dy && lax.sumToShape(dy, shapeOf(y))];
+    },
+    batch: batchElementwise(([x, y]) => lax.binary(p, x, y)),
+    nonDifferentiable: partials === 'zero',
+  };
+}
+
+/** Tie-splitting weight of x in max/min: 1 where x wins, 0.5 on ties, 0 where y wins. */
+function winWeight(x: NdArray, y: NdArray, wins: (a: NdArray, b: NdArray) => NdArray): NdArray {
+  const w = lax.cast(wins(x, y), 'float32');
+  const tie = lax.cast(lax.eq(x, y), 'float32');
+  return lax.add(w, lax.mul(tie, lax.scalarLike(0.5, tie)));
+}
+function safeLog(x: NdArray): NdArray {
+  const pos = lax.gt(x, lax.scalarLike(0, x));
+  return lax.select(pos, lax.log(lax.select(pos, x, lax.scalarLike(1, x))), lax.scalarLike(0, x));
+}
+/** ct split between x (weight w) and y (1 - w). */
+function shareBetween(ct: NdArray, w: NdArray, [wx, wy]: readonly boolean[]): [NdArray | null, NdArray | null] {
+  return [wx ? lax.mul(ct, w) : null, wy ? lax.mul(ct, lax.sub(lax.scalarLike(1, w), w)) : null];
+}
+
+const binaryDefs: Record<BinaryPrim, PrimitiveDef> = {
+  add: binaryDef('add', tf.add, (ct) => [ct, ct]),
+  sub: binaryDef('sub', tf.sub, (ct, _x, _y, _o, [, wy]) => [ct, wy ? lax.neg(ct) : null]),
+  mul: binaryDef('mul', tf.mul, (ct, x, y, _o, [wx, wy]) => [wx ? lax.mul(ct, y) : null, wy ? lax.mul(ct, x) : null]),
+  div: binaryDef('div', tf.div, (ct, _x, y, out, [wx, wy]) => {
+    const cy = lax.div(ct, y);
+    return [wx ? cy : null, wy ? lax.neg(lax.mul(cy, out)) : null];
+  }),
+  pow: binaryDef('pow', tf.pow, (ct, x, y, out, [wx, wy]) => [
+    wx ? lax.mul(ct, lax.mul(y, lax.pow(x, lax.sub(y, lax.scalarLike(1, y))))) : null,
+    wy ? lax.mul(ct, lax.mul(out, safeLog(x))) : null,
+  ]),
+  max: binaryDef('max', tf.maximum, (ct, x, y, _o, want) => shareBetween(ct, winWeight(x, y, lax.gt), want)),
+  min: binaryDef('min', tf.minimum, (ct, x, y, _o, want) => shareBetween(ct, winWeight(x, y, lax.lt), want)),
+  eq: binaryDef('eq', tf.equal, 'zero'),
+  ne: binaryDef('ne', tf.notEqual, 'zero'),
+  lt: binaryDef('lt', tf.less, 'zero'),
+  le: binaryDef('le', tf.lessEqual, 'zero'),
+  gt: binaryDef('gt', tf.greater, 'zero'),
+  ge: binaryDef('ge', tf.greaterEqual, 'zero'),
+  and: binaryDef('and', tf.logicalAnd, 'zero'),
+  or: binaryDef('or', tf.logicalOr, 'zero'),
+};
+
+// ---------- select, cast, stop_gradient ----------
+
+const selectDef: PrimitiveDef = {
+  abstractEval([p, a, b]) {
+    if (p.dtype !== 'bool') throw new Error(`select: the predicate must be bool, got ${avalStr(p)}`);
+    if (a.dtype !== b.dtype) throw new Error(`select: both branches must have the same dtype, got ${avalStr(a)} and ${avalStr(b)}`);
+    return { shape: broadcastShapes('select', [p.shape, a.shape, b.shape]), dtype: a.dtype };
+  },
+  impl: ([p, a, b]) => tf.where(p, a, b),
+  jvp: ([, ta, tb], [p]) => lax.select(p, ta, tb),
+  vjp(ct, [p, a, b]) {
+    const zero = lax.scalarLike(0, ct);
+    return [null, lax.sumToShape(lax.select(p, ct, zero), shapeOf(a)), lax.sumToShape(lax.select(p, zero, ct), shapeOf(b))];
+  },
+  batch: batchElementwise(([p, a, b]) => lax.select(p, a, b)),
+};
+
+const castDef: PrimitiveDef<{ dtype: DType }> = {
+  abstractEval: ([a], { dtype }) => ({ shape: a.shape, dtype }),
+  impl: ([x], { dtype }) => tf.cast(x, dtype),
+  jvp: ([t], [x], out, { dtype }) => (isFloat(dtype) && isFloat(avalOf(x).dtype) ? lax.cast(t, dtype) : lax.zerosLike(out)),
+  vjp: (ct, [x], _out, { dtype }) => [isFloat(dtype) && isFloat(avalOf(x).dtype) ? lax.cast(ct, avalOf(x).dtype) : null],
+  batch: ([x], [d], { dtype }) => [lax.cast(x, dtype), d],
+};
+
+const stopGradientDef: PrimitiveDef = {
+  abstractEval: ([a]) => a,
+  impl: ([x]) => tf.clone(x),
+  jvp: (_t, _p, out) => lax.zerosLike(out),
+  vjp: () => [null],
+  batch: ([x], [d]) => [lax.stopGradient(x), d],
+  nonDifferentiable: true,
+};
+
+definePrimitives({ ...unaryDefs, ...binaryDefs, select: selectDef, cast: castDef, stop_gradient: stopGradientDef });

@@ -1,0 +1,12 @@
+/** Loads every primitive definition and checks that the closed set is complete. */
+import { BINARY, OTHER, UNARY, allPrimitives } from '../primitive.js';
+import './elementwise.js';
+import './reductions.js';
+import './structural.js';
+import './indexing.js';
+import './dot.js';
+import './conv.js';
+import './random.js';
+
+const missing = [...UNARY, ...BINARY, ...OTHER].filter((p) => !allPrimitives().includes(p));
+if (missing.length) throw new Error(`internal: primitives without a definition: ${missing.join(', ')}`);

@@ -1,0 +1,79 @@
+/**
+ * Counter-based random numbers (Threefry-2x32, 20 rounds, as in JAX and Random123).
+ * A key is an int32 array [..., 2]; leading key dims batch natively, so vmap over keys
+ * is one kernel call. Bits are computed on the host from the key's two words, so the
+ * same key gives the same numbers on every backend and in every process.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { type Aval, avalStr, sizeOf } from '../aval.js';
+import * as lax from '../lax.js';
+import { type PrimitiveDef, definePrimitives } from '../primitive.js';
+import { bind } from '../trace.js';
+
+const ROT = [13, 15, 26, 6, 17, 29, 16, 24];
+
+function rotl(x: number, r: number): number {
+  return ((x << r) | (x >>> (32 - r))) >>> 0;
+}
+
+/** Threefry-2x32 of the counter (c0, c1) under key (k0, k1); writes two words into out[o], out[o+1]. */
+export function threefry2x32(k0: number, k1: number, c0: number, c1: number, out: Uint32Array, o: number): void {
+  const ks = [k0 >>> 0, k1 >>> 0, (0x1bd11bda ^ k0 ^ k1) >>> 0];
+  let x0 = (c0 + ks[0]) >>> 0;
+  let x1 = (c1 + ks[1]) >>> 0;
+  for (let block = 0; block < 5; block++) {
+    for (let i = 0; i < 4; i++) {
+      const r = ROT[(block % 2) * 4 + i];
+      x0 = (x0 + x1) >>> 0;
+      x1 = rotl(x1, r) ^ x0;
+    }
+    x0 = (x0 + ks[(block + 1) % 3]) >>> 0;
+    x1 = (x1 + ks[(block + 2) % 3] + block + 1) >>> 0;
+  }
+  out[o] = x0;
+  out[o + 1] = x1;
+}
+
+/** `n` words per key from counters (i, salt), i = 0, 1, ... */
+function bitsFor(keys: Int32Array, n: number, salt: number): Uint32Array {
+  const nk = keys.length / 2;
+  const half = Math.ceil(n / 2);
+  const out = new Uint32Array(nk * n);
+  const pair = new Uint32Array(2);
+  for (let k = 0; k < nk; k++) {
+    for (let i = 0; i < half; i++) {
+      threefry2x32(keys[2 * k], keys[2 * k + 1], i, salt, pair, 0);
+      out[k * n + 2 * i] = pair[0];
+      if (2 * i + 1 < n) out[k * n + 2 * i + 1] = pair[1];
+    }
+  }
+  return out;
+}
+
+type RandP = { shape: number[]; salt: number };
+
+function randomAval(op: string, [k]: readonly Aval[], { shape }: RandP, dtype: 'int32' | 'float32'): Aval {
+  if (k.dtype !== 'int32' || k.shape[k.shape.length - 1] !== 2) throw new Error(`${op}: a PRNG key is an int32 array of shape [2] (or [..., 2]), got ${avalStr(k)}`);
+  return { shape: [...k.shape.slice(0, -1), ...shape], dtype };
+}
+
+function randomDef(op: 'random_bits' | 'random_uniform', convert: (bits: Uint32Array) => Int32Array | Float32Array): PrimitiveDef<RandP> {
+  const dtype = op === 'random_bits' ? 'int32' : 'float32';
+  return {
+    abstractEval: (avals, p) => randomAval(op, avals, p, dtype),
+    impl([key], p) {
+      const out = randomAval(op, [{ shape: key.shape, dtype: 'int32' }], p, dtype).shape;
+      return tf.tensor(convert(bitsFor(key.dataSync() as Int32Array, sizeOf(p.shape), p.salt)), [...out], dtype);
+    },
+    jvp: (_t, _p, out) => lax.zerosLike(out),
+    vjp: () => [null],
+    batch: ([k], [d], p) => [bind(op, [lax.moveAxis(k, d!, 0)], p), 0],
+    nonDifferentiable: true,
+  };
+}
+
+definePrimitives({
+  random_bits: randomDef('random_bits', (b) => new Int32Array(b.buffer)),
+  // 24 high bits -> [0, 1) exactly representable in float32.
+  random_uniform: randomDef('random_uniform', (b) => Float32Array.from(b, (w) => (w >>> 8) * 2 ** -24)),
+});

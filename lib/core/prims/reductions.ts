@@ -1,0 +1,73 @@
+/** Reductions: sum, max, min over axes (removed from the shape), and argmax. */
+import * as tf from '@tensorflow/tfjs-core';
+import { type Aval, avalStr, isFloat, shapeStr } from '../aval.js';
+import * as lax from '../lax.js';
+import { type PrimitiveDef, definePrimitives } from '../primitive.js';
+import { type NdArray, avalOf, shapeOf } from '../trace.js';
+
+type AxesP = { axes: number[] };
+
+function reducedAval(op: string, a: Aval, axes: readonly number[]): Aval {
+  for (const ax of axes) if (ax < 0 || ax >= a.shape.length) throw new Error(`${op}: axis ${ax} out of range for shape ${shapeStr(a.shape)}`);
+  return { shape: a.shape.filter((_, i) => !axes.includes(i)), dtype: a.dtype };
+}
+
+/** Broadcasts a reduced value back over the reduced axes of `shape`. */
+function unreduce(v: NdArray, shape: readonly number[], axes: readonly number[]): NdArray {
+  const kept = shape.map((_, i) => i).filter((i) => !axes.includes(i));
+  return lax.broadcastInDim(v, shape, kept);
+}
+
+/** Axes of an unbatched op seen from a value whose batch dim is at `d`. */
+export function shiftAxes(axes: readonly number[], d: number): number[] {
+  return axes.map((a) => (a >= d ? a + 1 : a));
+}
+
+function batchReduce(f: (x: NdArray, axes: number[]) => NdArray) {
+  return ([x]: NdArray[], [d]: (number | null)[], { axes }: AxesP): [NdArray, number] => {
+    const bd = d!;
+    return [f(x, shiftAxes(axes, bd)), bd - axes.filter((a) => a < bd).length];
+  };
+}
+
+const reduceSum: PrimitiveDef<AxesP> = {
+  abstractEval: ([a], { axes }) => reducedAval('reduce_sum', a, axes),
+  impl: ([x], { axes }) => tf.sum(x, axes),
+  jvp: ([t], _p, _o, { axes }) => lax.reduceSum(t, axes),
+  vjp: (ct, [x], _o, { axes }) => [unreduce(ct, shapeOf(x), axes)],
+  batch: batchReduce(lax.reduceSum),
+};
+
+/** max/min: the derivative is shared equally among tied extrema, as in JAX. */
+function extremum(op: 'reduce_max' | 'reduce_min', kernel: typeof tf.max, f: typeof lax.reduceMax): PrimitiveDef<AxesP> {
+  const share = (x: NdArray, out: NdArray, axes: number[]) => {
+    const hit = lax.cast(lax.eq(x, unreduce(out, shapeOf(x), axes)), 'float32');
+    return lax.div(hit, unreduce(lax.reduceSum(hit, axes), shapeOf(x), axes));
+  };
+  return {
+    abstractEval: ([a], { axes }) => reducedAval(op, a, axes),
+    impl: ([x], { axes }) => kernel(x, axes),
+    jvp: ([t], [x], out, { axes }) => lax.reduceSum(lax.mul(t, share(x, out, axes)), axes),
+    vjp: (ct, [x], out, { axes }) => [isFloat(avalOf(x).dtype) ? lax.mul(unreduce(ct, shapeOf(x), axes), share(x, out, axes)) : null],
+    batch: batchReduce(f),
+  };
+}
+
+const argmax: PrimitiveDef<{ axis: number }> = {
+  abstractEval([a], { axis }) {
+    if (axis < 0 || axis >= a.shape.length) throw new Error(`argmax: axis ${axis} out of range for ${avalStr(a)}`);
+    return { shape: a.shape.filter((_, i) => i !== axis), dtype: 'int32' };
+  },
+  impl: ([x], { axis }) => tf.argMax(x, axis),
+  jvp: (_t, _p, out) => lax.zerosLike(out),
+  vjp: () => [null],
+  batch: ([x], [d], { axis }) => [lax.argmax(x, axis >= d! ? axis + 1 : axis), axis < d! ? d! - 1 : d!],
+  nonDifferentiable: true,
+};
+
+definePrimitives({
+  reduce_sum: reduceSum,
+  reduce_max: extremum('reduce_max', tf.max, lax.reduceMax),
+  reduce_min: extremum('reduce_min', tf.min, lax.reduceMin),
+  argmax,
+});

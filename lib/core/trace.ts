@@ -1,0 +1,165 @@
+/**
+ * The interpreter stack (after JAX's Autodidax). A primitive application goes through
+ * `bind`: the highest-level trace among its arguments' tracers interprets it, and
+ * interpreters recursively bind on the values one level down. With no tracer among
+ * the arguments, the primitive runs on tfjs kernels (see `eval.ts`).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { type Aval, type DType, type Shape, avalStr, sizeOf, tensorDType } from './aval.js';
+import type { Params, Prim } from './primitive.js';
+
+/** A value flowing through user code: a concrete tfjs tensor, or a tracer of some transformation. */
+export type NdArray = tf.Tensor | Tracer;
+
+export class MainTrace {
+  active = true;
+  constructor(
+    readonly level: number,
+    readonly kind: string,
+    readonly makeTrace: (main: MainTrace) => Trace,
+    readonly global: unknown,
+  ) {}
+  private trace?: Trace;
+  get current(): Trace {
+    return (this.trace ??= this.makeTrace(this));
+  }
+}
+
+export abstract class Trace {
+  constructor(readonly main: MainTrace) {}
+  /** Wraps a value from a lower level (or a concrete tensor) as a tracer of this trace. */
+  abstract lift(x: NdArray): Tracer;
+  abstract processPrimitive(prim: Prim, tracers: Tracer[], params: Params): Tracer;
+  /** `customVjp` functions: each interpreter decides how the user rule applies. */
+  abstract processCustomVjp(call: CustomVjpCall, tracers: Tracer[]): Tracer[];
+}
+
+/** A user function with its own forward/backward, as `customVjp` builds it (flat arrays in and out). */
+export interface CustomVjpCall {
+  readonly fun: (...xs: NdArray[]) => NdArray[];
+  readonly fwd: (...xs: NdArray[]) => [NdArray[], NdArray[]];
+  readonly bwd: (residuals: NdArray[], cts: NdArray[]) => NdArray[];
+}
+
+export abstract class Tracer {
+  abstract readonly trace: Trace;
+  abstract readonly aval: Aval;
+  get shape(): number[] {
+    return this.aval.shape as number[];
+  }
+  get dtype(): DType {
+    return this.aval.dtype;
+  }
+  get rank(): number {
+    return this.aval.shape.length;
+  }
+  get size(): number {
+    return sizeOf(this.aval.shape);
+  }
+  dataSync(): never {
+    throw new Error(
+      `a ${this.trace.main.kind} tracer ${avalStr(this.aval)} has no concrete value: it stands for every value of its shape while the function is transformed. ` +
+        `Read values outside the transformed function, or use np.where / stopGradient instead of JavaScript control flow on array values.`,
+    );
+  }
+  data(): never {
+    return this.dataSync();
+  }
+  arraySync(): never {
+    return this.dataSync();
+  }
+  toString(): string {
+    return `Tracer<${this.trace.main.kind}>(${avalStr(this.aval)})`;
+  }
+}
+
+const stack: MainTrace[] = [];
+
+/** True while any transformation is being applied (grad, vmap, jit tracing, ...). */
+export function transforming(): boolean {
+  return stack.length > 0;
+}
+
+/** Runs `fn` with a new interpreter on top of the stack. */
+export function withMain<R>(kind: string, makeTrace: (m: MainTrace) => Trace, global: unknown, fn: (main: MainTrace) => R): R {
+  const main = new MainTrace(stack.length, kind, makeTrace, global);
+  stack.push(main);
+  try {
+    return fn(main);
+  } finally {
+    main.active = false;
+    stack.pop();
+  }
+}
+
+export function isTracer(x: unknown): x is Tracer {
+  return x instanceof Tracer;
+}
+
+export function isArray(x: unknown): x is NdArray {
+  return x instanceof Tracer || x instanceof tf.Tensor;
+}
+
+export function avalOf(x: NdArray): Aval {
+  if (x instanceof Tracer) return x.aval;
+  return { shape: x.shape, dtype: tensorDType(x) };
+}
+
+export function shapeOf(x: NdArray): Shape {
+  return x instanceof Tracer ? x.aval.shape : x.shape;
+}
+
+function checkLive(t: Tracer): void {
+  if (!t.trace.main.active)
+    throw new Error(
+      `a ${t.trace.main.kind} tracer ${avalStr(t.aval)} escaped its transformation (it was stored or returned outside the function being transformed) and cannot be used any more`,
+    );
+}
+
+function topMain(args: readonly NdArray[]): MainTrace | null {
+  let top: MainTrace | null = null;
+  for (const a of args) {
+    if (a instanceof Tracer) {
+      checkLive(a);
+      if (!top || a.trace.main.level > top.level) top = a.trace.main;
+    }
+  }
+  return top;
+}
+
+function raise(trace: Trace, x: NdArray): Tracer {
+  if (x instanceof Tracer && x.trace.main === trace.main) return x;
+  if (x instanceof Tracer && x.trace.main.level > trace.main.level) throw new Error('internal: tracer from a higher level');
+  return trace.lift(x);
+}
+
+/** Evaluates a primitive on concrete tensors; installed by eval.ts. */
+let evalPrimitive: (prim: Prim, args: tf.Tensor[], params: Params) => tf.Tensor = () => {
+  throw new Error('internal: no evaluator installed');
+};
+export function installEvaluator(f: typeof evalPrimitive): void {
+  evalPrimitive = f;
+}
+
+/** Applies a primitive through the interpreter stack. */
+export function bind(prim: Prim, args: readonly NdArray[], params: Params = {}): NdArray {
+  const top = topMain(args);
+  if (!top) return evalPrimitive(prim, args as tf.Tensor[], params);
+  const trace = top.current;
+  return trace.processPrimitive(
+    prim,
+    args.map((a) => raise(trace, a)),
+    params,
+  );
+}
+
+/** Applies a user `customVjp` function through the interpreter stack. */
+export function bindCustomVjp(call: CustomVjpCall, args: readonly NdArray[]): NdArray[] {
+  const top = topMain(args);
+  if (!top) return call.fun(...args);
+  const trace = top.current;
+  return trace.processCustomVjp(
+    call,
+    args.map((a) => raise(trace, a)),
+  );
+}

@@ -1,0 +1,12 @@
+/**
+ * tfjax: JAX's way of working over TensorFlow.js kernels. Models are pure functions of
+ * parameter trees; grad, vmap and jit are composable transformations.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import * as tree from './tree/index.js';
+import * as np from './ops/index.js';
+
+export * from './core/index.js';
+export { np, tree };
+export { getBackend, ready, setBackend } from './backend/index.js';
+export { tf };

@@ -1,0 +1,45 @@
+/** Making arrays: from JS data, filled, ranges, identity. */
+import * as tf from '@tensorflow/tfjs-core';
+import type { DType, Shape } from '../core/aval.js';
+import * as lax from '../core/lax.js';
+import type { NdArray } from '../core/trace.js';
+
+type Nested = number | boolean | Nested[];
+
+/**
+ * An array from nested JS data or a typed array (float32 unless told otherwise).
+ * @example np.array([[1, 2], [3, 4]]); np.array(new Int32Array([1, 2]), 'int32', [2])
+ */
+export function array(data: Nested | Float32Array | Int32Array | Uint8Array, dtype: DType = 'float32', shape?: number[]): tf.Tensor {
+  return tf.tensor(data as any, shape, dtype);
+}
+
+export function zeros(shape: Shape, dtype: DType = 'float32'): tf.Tensor {
+  return tf.zeros([...shape], dtype);
+}
+
+export function ones(shape: Shape, dtype: DType = 'float32'): tf.Tensor {
+  return tf.ones([...shape], dtype);
+}
+
+export function full(shape: Shape, value: number, dtype: DType = 'float32'): tf.Tensor {
+  return tf.fill([...shape], value, dtype);
+}
+
+/** Zeros of x's shape and dtype (works on tracers too). */
+export function zerosLike(x: NdArray): NdArray {
+  return lax.zerosLike(x);
+}
+
+export function onesLike(x: NdArray): NdArray {
+  return lax.add(lax.zerosLike(x), lax.scalarLike(1, x));
+}
+
+/** [start, stop) with the given step, int32 unless told otherwise. */
+export function arange(start: number, stop?: number, step = 1, dtype: 'float32' | 'int32' = 'int32'): tf.Tensor {
+  return stop === undefined ? tf.range(0, start, step, dtype) : tf.range(start, stop, step, dtype);
+}
+
+export function eye(n: number): tf.Tensor {
+  return tf.eye(n);
+}

@@ -1,0 +1,6 @@
+/** `np`: the numpy-like functions user code is written against; every one goes through `bind`. */
+export * from './creation.js';
+export * from './math.js';
+export * from './shape.js';
+export * from './nn.js';
+export { stopGradient } from '../core/lax.js';

@@ -1,0 +1,88 @@
+/** numpy-like shape functions: reshape (with -1), transpose, expand/squeeze, concatenate, stack, slice, take, pad. */
+import * as tf from '@tensorflow/tfjs-core';
+import { normAxis, shapeStr, sizeOf } from '../core/aval.js';
+import * as lax from '../core/lax.js';
+import { type NdArray, shapeOf } from '../core/trace.js';
+
+/** Reshape, with at most one -1 inferred. */
+export function reshape(x: NdArray, shape: readonly number[]): NdArray {
+  const s = shapeOf(x);
+  const known = shape.filter((d) => d !== -1).reduce((p, d) => p * d, 1);
+  if (shape.filter((d) => d === -1).length > 1) throw new Error(`reshape: at most one -1 in ${shapeStr(shape)}`);
+  const out = shape.map((d) => (d === -1 ? sizeOf(s) / known : d));
+  if (out.some((d) => !Number.isInteger(d)) || sizeOf(out) !== sizeOf(s)) throw new Error(`reshape: cannot reshape ${shapeStr(s)} to ${shapeStr(shape)}`);
+  return lax.reshape(x, out);
+}
+
+/** Permutes axes (reverses them by default). */
+export function transpose(x: NdArray, perm?: readonly number[]): NdArray {
+  const r = shapeOf(x).length;
+  return lax.transpose(x, perm ?? [...Array(r).keys()].reverse());
+}
+
+export function expandDims(x: NdArray, axis: number): NdArray {
+  return lax.expandDims(x, normAxis(axis, shapeOf(x).length + 1, 'expandDims'));
+}
+
+export function squeeze(x: NdArray, axis?: number | readonly number[]): NdArray {
+  const s = shapeOf(x);
+  const axes = axis === undefined ? s.map((d, i) => (d === 1 ? i : -1)).filter((i) => i >= 0) : (typeof axis === 'number' ? [axis] : axis).map((a) => normAxis(a, s.length, 'squeeze'));
+  for (const a of axes) if (s[a] !== 1) throw new Error(`squeeze: axis ${a} of shape ${shapeStr(s)} is not 1`);
+  return lax.reshape(x, s.filter((_, i) => !axes.includes(i)));
+}
+
+export function concatenate(xs: readonly NdArray[], axis = 0): NdArray {
+  if (xs.length === 0) throw new Error('concatenate: no arrays given');
+  return lax.concatenate(xs, normAxis(axis, shapeOf(xs[0]).length, 'concatenate'));
+}
+
+export function stack(xs: readonly NdArray[], axis = 0): NdArray {
+  if (xs.length === 0) throw new Error('stack: no arrays given');
+  const a = normAxis(axis, shapeOf(xs[0]).length + 1, 'stack');
+  return lax.concatenate(xs.map((x) => lax.expandDims(x, a)), a);
+}
+
+/** Splits into `sections` equal parts along `axis`. */
+export function split(x: NdArray, sections: number, axis = 0): NdArray[] {
+  const s = shapeOf(x);
+  const a = normAxis(axis, s.length, 'split');
+  if (s[a] % sections !== 0) throw new Error(`split: axis ${a} of shape ${shapeStr(s)} does not divide into ${sections}`);
+  const n = s[a] / sections;
+  return Array.from({ length: sections }, (_, i) => sliceAxis(x, a, i * n, (i + 1) * n));
+}
+
+/** x[start:stop:step] along one axis. */
+export function sliceAxis(x: NdArray, axis: number, start: number, stop: number, step = 1): NdArray {
+  const s = shapeOf(x);
+  const a = normAxis(axis, s.length, 'sliceAxis');
+  return lax.slice(x, s.map((_, i) => (i === a ? start : 0)), s.map((d, i) => (i === a ? stop : d)), s.map((_, i) => (i === a ? step : 1)));
+}
+
+/** Entries at integer `indices` along `axis` (numpy's take). */
+export function take(x: NdArray, indices: NdArray, axis = 0): NdArray {
+  return lax.gather(x, indices, normAxis(axis, shapeOf(x).length, 'take'));
+}
+
+/** Constant padding: one [before, after] pair per axis. */
+export function pad(x: NdArray, widths: readonly (readonly [number, number])[], value = 0): NdArray {
+  const s = shapeOf(x);
+  if (widths.length !== s.length) throw new Error(`pad: ${widths.length} pad widths for an array of rank ${s.length}`);
+  return lax.pad(x, widths.map((w) => w[0]), widths.map((w) => w[1]), undefined, value);
+}
+
+export function broadcastTo(x: NdArray, shape: readonly number[]): NdArray {
+  const s = shapeOf(x);
+  if (shape.length < s.length) throw new Error(`broadcastTo: cannot broadcast ${shapeStr(s)} to ${shapeStr(shape)}`);
+  const r = shape.length - s.length;
+  s.forEach((d, i) => {
+    if (d !== 1 && d !== shape[i + r]) throw new Error(`broadcastTo: cannot broadcast ${shapeStr(s)} to ${shapeStr(shape)}`);
+  });
+  return lax.broadcastTo(lax.reshape(x, [...new Array(r).fill(1), ...s]), shape);
+}
+
+/** One-hot rows of length n from int32 labels. */
+export function oneHot(labels: NdArray, n: number): NdArray {
+  const s = shapeOf(labels);
+  const classes = tf.reshape(tf.range(0, n, 1, 'int32'), [...new Array(s.length).fill(1), n]);
+  return lax.cast(lax.eq(lax.expandDims(labels, s.length), classes), 'float32');
+}
