@@ -182,7 +182,7 @@ export function vmap(f: Fn, opts: VmapOptions = {}) {
       });
       if (size === null) throw new Error('vmap: no argument is mapped (every inAxes is null)');
       const outs = vmapFlat(flat, leaves, axes, () => tree.broadcastPrefix<number | null>(opts.outAxes ?? 0, outTree(), 'vmap: outAxes', isAxisLeaf), size);
-      return tree.unflatten(outDef(), outs);
+      return tree.unflatten<any>(outDef(), outs);
     }, transforming());
 }
 
@@ -214,7 +214,7 @@ export function jacrev(f: Fn, opts: { argnums?: number | readonly number[] } = {
         const t = tree.unflatten<unknown[]>(inDef, jac);
         return typeof opts.argnums === 'object' ? t : t[0];
       });
-      return tree.unflatten(outDef(), perOut);
+      return tree.unflatten<any>(outDef(), perOut);
     }, transforming());
 }
 
@@ -240,7 +240,7 @@ export function jacfwd(f: Fn, opts: { argnums?: number | readonly number[] } = {
         const t = tree.unflatten<unknown[]>(inDef, jac);
         return typeof opts.argnums === 'object' ? t : t[0];
       });
-      return tree.unflatten(outDef(), perOut);
+      return tree.unflatten<any>(outDef(), perOut);
     }, transforming());
 }
 
@@ -290,7 +290,7 @@ export function customVjp(f: Fn, rules: { fwd: (...args: any[]) => [unknown, unk
       },
       leaves,
     );
-    return tree.unflatten(outDef!, outs);
+    return tree.unflatten<any>(outDef!, outs);
   };
 }
 

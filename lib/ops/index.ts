@@ -4,3 +4,4 @@ export * from './math.js';
 export * from './shape.js';
 export * from './nn.js';
 export { stopGradient } from '../core/lax.js';
+export type { NdArray } from '../core/trace.js';
