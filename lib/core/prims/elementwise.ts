@@ -76,6 +76,29 @@ const unaryDefs: Record<UnaryPrim, PrimitiveDef> = {
 
 // ---------- binary ----------
 
+/**
+ * tfjs's wasm kernels for max/min and comparisons are 5-10x slower when an operand
+ * broadcasts than on equal shapes (add/sub/mul/div broadcast fast): there, operands are
+ * first brought to the result's shape with a fast broadcasting add.
+ */
+function sameShapeOnWasm(kernel: (x: tf.Tensor, y: tf.Tensor) => tf.Tensor) {
+  return (x: tf.Tensor, y: tf.Tensor): tf.Tensor => {
+    if (tf.getBackend() !== 'wasm' || x.dtype === 'bool' || tf.util.arraysEqual(x.shape, y.shape)) return kernel(x, y);
+    const shape = tf.backend_util.assertAndGetBroadcastShape(x.shape, y.shape);
+    const zeros = tf.zeros(shape, x.dtype);
+    const fit = (t: tf.Tensor) => (tf.util.arraysEqual(t.shape, shape) ? t : tf.add(t, zeros));
+    return kernel(fit(x), fit(y));
+  };
+}
+
+/** max(x, 0) and friends are ReLUs: one fast kernel instead of a broadcasting maximum. */
+function maxKernel(x: tf.Tensor, y: tf.Tensor): tf.Tensor {
+  if (lax.literalValues.get(y) === 0 && x.dtype === 'float32') return tf.relu(x);
+  if (lax.literalValues.get(x) === 0 && y.dtype === 'float32') return tf.relu(y);
+  return sameShapeOnWasm(tf.maximum)(x, y);
+}
+
+
 /** Cotangents (or, read as linear maps, tangents) of x and y; `want` says which are needed. */
 type BinRule = (ct: NdArray, x: NdArray, y: NdArray, out: NdArray, want: readonly boolean[]) => [NdArray | null, NdArray | null];
 
@@ -138,14 +161,14 @@ const binaryDefs: Record<BinaryPrim, PrimitiveDef> = {
     wx ? lax.mul(ct, lax.mul(y, lax.pow(x, lax.sub(y, lax.scalarLike(1, y))))) : null,
     wy ? lax.mul(ct, lax.mul(out, safeLog(x))) : null,
   ]),
-  max: binaryDef('max', tf.maximum, (ct, x, y, _o, want) => shareBetween(ct, winWeight(x, y, lax.gt), want)),
-  min: binaryDef('min', tf.minimum, (ct, x, y, _o, want) => shareBetween(ct, winWeight(x, y, lax.lt), want)),
-  eq: binaryDef('eq', tf.equal, 'zero'),
-  ne: binaryDef('ne', tf.notEqual, 'zero'),
-  lt: binaryDef('lt', tf.less, 'zero'),
-  le: binaryDef('le', tf.lessEqual, 'zero'),
-  gt: binaryDef('gt', tf.greater, 'zero'),
-  ge: binaryDef('ge', tf.greaterEqual, 'zero'),
+  max: binaryDef('max', maxKernel, (ct, x, y, _o, want) => shareBetween(ct, winWeight(x, y, lax.gt), want)),
+  min: binaryDef('min', sameShapeOnWasm(tf.minimum), (ct, x, y, _o, want) => shareBetween(ct, winWeight(x, y, lax.lt), want)),
+  eq: binaryDef('eq', sameShapeOnWasm(tf.equal), 'zero'),
+  ne: binaryDef('ne', sameShapeOnWasm(tf.notEqual), 'zero'),
+  lt: binaryDef('lt', sameShapeOnWasm(tf.less), 'zero'),
+  le: binaryDef('le', sameShapeOnWasm(tf.lessEqual), 'zero'),
+  gt: binaryDef('gt', sameShapeOnWasm(tf.greater), 'zero'),
+  ge: binaryDef('ge', sameShapeOnWasm(tf.greaterEqual), 'zero'),
   and: binaryDef('and', tf.logicalAnd, 'zero'),
   or: binaryDef('or', tf.logicalOr, 'zero'),
 };
