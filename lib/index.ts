@@ -5,8 +5,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tree from './tree/index.js';
 import * as np from './ops/index.js';
+import * as optim from './optim/index.js';
 
 export * from './core/index.js';
-export { np, tree };
+export { np, optim, tree };
 export { getBackend, ready, setBackend } from './backend/index.js';
 export { tf };

@@ -6,13 +6,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tree from '../tree/index.js';
 import { avalStr, normAxis, shapeStr, sizeOf } from './aval.js';
-import { flattenArrays, scoped } from './args.js';
+import { flattenArrays } from './args.js';
+import { scope } from './scope.js';
 import { vmapFlat } from './interpreters/batching.js';
 import { jvpFlat } from './interpreters/jvp.js';
 import { vjpFlat } from './interpreters/vjp.js';
 import * as lax from './lax.js';
 import type { BDim } from './primitive.js';
-import { type NdArray, avalOf, bindCustomVjp, isArray, shapeOf, transforming } from './trace.js';
+import { type NdArray, avalOf, bindCustomVjp, isArray, shapeOf } from './trace.js';
 
 type Fn = (...args: any[]) => any;
 
@@ -57,7 +58,7 @@ export interface GradOptions {
  */
 export function valueAndGrad(f: Fn, opts: GradOptions = {}) {
   return (...args: unknown[]): [any, any] =>
-    scoped(() => {
+    scope(() => {
       const argnums = normArgnums(opts.argnums, args.length, 'grad');
       const g = opts.hasAux
         ? (...a: unknown[]) => {
@@ -78,7 +79,7 @@ export function valueAndGrad(f: Fn, opts: GradOptions = {}) {
       if (!opts.hasAux) return [value, gradOut];
       const auxDef = tree.structure((outTree() as unknown[])[1]);
       return [[value, tree.unflatten(auxDef, outs.slice(1))], gradOut];
-    }, transforming());
+    });
 }
 
 /**
@@ -96,7 +97,7 @@ export function grad(f: Fn, opts: GradOptions = {}) {
 function pullbackOf(flat: (...xs: NdArray[]) => NdArray[], leaves: NdArray[], inDef: tree.TreeDef, outDef: () => tree.TreeDef) {
   const [outs, pullback] = vjpFlat(flat, leaves);
   const fn = (ct: unknown) =>
-    scoped(() => {
+    scope(() => {
       const [cts, ctDef] = flattenArrays(ct, 'vjp: cotangent');
       tree.assertSameStructure(outDef(), ctDef, 'vjp: the cotangent and the output');
       cts.forEach((c, i) => {
@@ -104,7 +105,7 @@ function pullbackOf(flat: (...xs: NdArray[]) => NdArray[], leaves: NdArray[], in
         if (shapeStr(shapeOf(c)) !== shapeStr(o.shape)) throw new Error(`vjp: cotangent ${i} has shape ${shapeStr(shapeOf(c))}, the output has ${shapeStr(o.shape)}`);
       });
       return tree.unflatten<unknown[]>(inDef, pullback(cts));
-    }, transforming());
+    });
   return [tree.unflatten(outDef(), outs), fn] as const;
 }
 
@@ -125,7 +126,7 @@ export function vjp(f: Fn, ...primals: unknown[]): [any, (ct: unknown) => any[]]
  * of argument trees of the same structure and shapes.
  */
 export function jvp(f: Fn, primals: readonly unknown[], tangents: readonly unknown[]): [any, any] {
-  return scoped(() => {
+  return scope(() => {
     const argnums = primals.map((_, i) => i);
     const { leaves, inDef, flat, outDef } = flatOver(f, [...primals], argnums, 'jvp');
     const [tls, tdef] = flattenArrays([...tangents], 'jvp: tangent');
@@ -136,7 +137,7 @@ export function jvp(f: Fn, primals: readonly unknown[], tangents: readonly unkno
     });
     const [ps, ts] = jvpFlat(flat, leaves, tls);
     return [tree.unflatten(outDef(), ps), tree.unflatten(outDef(), ts)];
-  }, transforming());
+  });
 }
 
 export interface VmapOptions {
@@ -155,7 +156,7 @@ const isAxisLeaf = (x: unknown) => x === null || typeof x === 'number';
  */
 export function vmap(f: Fn, opts: VmapOptions = {}) {
   return (...args: unknown[]) =>
-    scoped(() => {
+    scope(() => {
       const argnums = args.map((_, i) => i);
       const inAxes = opts.inAxes ?? 0;
       const perLeaf = tree.broadcastPrefix<number | null>(inAxes, args, 'vmap: inAxes', isAxisLeaf);
@@ -181,9 +182,13 @@ export function vmap(f: Fn, opts: VmapOptions = {}) {
         return a;
       });
       if (size === null) throw new Error('vmap: no argument is mapped (every inAxes is null)');
-      const outs = vmapFlat(flat, leaves, axes, () => tree.broadcastPrefix<number | null>(opts.outAxes ?? 0, outTree(), 'vmap: outAxes', isAxisLeaf), size);
+      const outName = (i: number) => {
+        const p = tree.paths(outTree())[i];
+        return p === '.' ? 'the output' : `the output at ${p}`;
+      };
+      const outs = vmapFlat(flat, leaves, axes, () => tree.broadcastPrefix<number | null>(opts.outAxes ?? 0, outTree(), 'vmap: outAxes', isAxisLeaf), size, outName);
       return tree.unflatten<any>(outDef(), outs);
-    }, transforming());
+    });
 }
 
 function argPath(p: string): string {
@@ -203,7 +208,7 @@ function basis(s: readonly number[]): NdArray {
  */
 export function jacrev(f: Fn, opts: { argnums?: number | readonly number[] } = {}) {
   return (...args: unknown[]) =>
-    scoped(() => {
+    scope(() => {
       const argnums = normArgnums(opts.argnums, args.length, 'jacrev');
       const { leaves, inDef, flat, outDef } = flatOver(f, args, argnums, 'jacrev');
       const [outs, pullback] = vjpFlat(flat, leaves);
@@ -215,13 +220,13 @@ export function jacrev(f: Fn, opts: { argnums?: number | readonly number[] } = {
         return typeof opts.argnums === 'object' ? t : t[0];
       });
       return tree.unflatten<any>(outDef(), perOut);
-    }, transforming());
+    });
 }
 
 /** The Jacobian by forward mode: one vmapped JVP over the input's basis. Same layout as jacrev. */
 export function jacfwd(f: Fn, opts: { argnums?: number | readonly number[] } = {}) {
   return (...args: unknown[]) =>
-    scoped(() => {
+    scope(() => {
       const argnums = normArgnums(opts.argnums, args.length, 'jacfwd');
       const { leaves, inDef, flat, outDef } = flatOver(f, args, argnums, 'jacfwd');
       // cols[i][k]: d out_k / d in_i, shaped [size(in_i), ...out_k]
@@ -241,7 +246,7 @@ export function jacfwd(f: Fn, opts: { argnums?: number | readonly number[] } = {
         return typeof opts.argnums === 'object' ? t : t[0];
       });
       return tree.unflatten<any>(outDef(), perOut);
-    }, transforming());
+    });
 }
 
 /**

@@ -1,7 +1,6 @@
 /** Turning pytrees of user arguments into flat arrays for the interpreters, and back. */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tree from '../tree/index.js';
-import { scope } from './scope.js';
 import { type NdArray, isArray } from './trace.js';
 
 /** Flattens a tree whose leaves are arrays or JS numbers (made float32 scalars); errors name the path. */
@@ -16,12 +15,4 @@ export function flattenArrays(x: unknown, what: string): [NdArray[], tree.TreeDe
     }),
     def,
   ];
-}
-
-/**
- * Runs fn and frees every tensor it created except those in its result, when called
- * outside any transformation (inside one, the outermost transformation cleans up).
- */
-export function scoped<T>(fn: () => T, transforming: boolean): T {
-  return transforming ? fn() : scope(fn);
 }

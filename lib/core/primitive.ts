@@ -14,7 +14,7 @@ export const OTHER = [
   'reduce_sum', 'reduce_max', 'reduce_min', 'argmax',
   'reshape', 'transpose', 'broadcast_in_dim', 'slice', 'pad', 'concatenate', 'gather', 'scatter_add',
   'dot', 'conv', 'conv_bp_input', 'conv_bp_filter',
-  'random_bits', 'random_uniform',
+  'random_bits', 'random_uniform', 'random_normal', 'random_permutation',
 ] as const;
 
 export type UnaryPrim = (typeof UNARY)[number];

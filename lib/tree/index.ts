@@ -190,16 +190,16 @@ export function broadcastPrefix<T>(prefix: unknown, full: unknown, what: string,
     }
     if (Array.isArray(p)) {
       if (!Array.isArray(f) || f.length !== p.length)
-        throw new Error(`${what} at ${path || 'the root'}: expected ${Array.isArray(f) ? `an array of length ${f.length}` : 'a leaf value'} to match the arguments, got an array of length ${p.length}`);
+        throw new Error(`${what} at ${path || 'the root'}: got an array of length ${p.length} where the value is ${Array.isArray(f) ? `an array of length ${f.length}` : 'not an array'}`);
       p.forEach((c, i) => go(c, f[i], `${path}[${i}]`));
       return;
     }
     if (isPlainObject(p)) {
-      if (!isPlainObject(f)) throw new Error(`${what} at ${path || 'the root'}: got an object where the argument is not one`);
+      if (!isPlainObject(f)) throw new Error(`${what} at ${path || 'the root'}: got an object where the value is not one`);
       const keys = Object.keys(f).sort();
       const pk = Object.keys(p).sort();
       if (keys.join('\0') !== pk.join('\0'))
-        throw new Error(`${what} at ${path || 'the root'}: keys [${pk.join(', ')}] do not match the argument's [${keys.join(', ')}]`);
+        throw new Error(`${what} at ${path || 'the root'}: keys [${pk.join(', ')}] do not match the value's keys [${keys.join(', ')}]`);
       keys.forEach((k) => go(p[k], f[k], `${path}.${k}`));
       return;
     }

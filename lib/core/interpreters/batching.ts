@@ -57,18 +57,29 @@ export class BatchTrace extends Trace {
 }
 
 /** Runs f on batch tracers with the given batch axes; outputs have their batch axis moved to outAxes (given, or computed once f has run). */
-export function vmapFlat(f: (...xs: NdArray[]) => NdArray[], args: NdArray[], inAxes: BDim[], outAxes: BDim[] | number | (() => BDim[]), axisSize: number): NdArray[] {
+export function vmapFlat(
+  f: (...xs: NdArray[]) => NdArray[],
+  args: NdArray[],
+  inAxes: BDim[],
+  outAxes: BDim[] | number | (() => BDim[]),
+  axisSize: number,
+  nameOut: (i: number) => string = (i) => `output ${i}`,
+): NdArray[] {
   return withMain('vmap', (m: MainTrace) => new BatchTrace(m), axisSize, (main) => {
     const trace = main.current as BatchTrace;
     const outs = f(...args.map((a, i) => (inAxes[i] === null ? a : new BatchTracer(trace, a, inAxes[i]))));
     const axes = typeof outAxes === 'function' ? outAxes() : outAxes;
     return outs.map((o, i) => {
       const [v, d] = o instanceof BatchTracer && o.trace.main === main ? [o.val, o.bdim] : [o, null];
-      const want = typeof axes === 'number' ? axes : axes[i];
-      if (want === null) {
-        if (d !== null) throw new Error(`vmap: output ${i} is batched, but outAxes says it is not (null)`);
+      const given = typeof axes === 'number' ? axes : axes[i];
+      if (given === null) {
+        if (d !== null) throw new Error(`vmap: ${nameOut(i)} is batched, but outAxes says it is not (null)`);
         return v;
       }
+      // The batched output has one more axis than f's: outAxes may count from its end.
+      const rank = avalOf(v).shape.length + (d === null ? 1 : 0);
+      const want = given < 0 ? given + rank : given;
+      if (!Number.isInteger(want) || want < 0 || want >= rank) throw new Error(`vmap: outAxes ${given} for ${nameOut(i)} is out of range for its batched rank ${rank}`);
       return lax.moveAxis(d === null ? lax.broadcastTo(lax.expandDims(v, 0), [axisSize, ...avalOf(v).shape]) : v, d ?? 0, want);
     });
   });

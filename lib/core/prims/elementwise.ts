@@ -5,6 +5,7 @@ import * as lax from '../lax.js';
 import { type BDim, type BinaryPrim, type PrimitiveDef, type UnaryPrim, definePrimitives } from '../primitive.js';
 import { type NdArray, avalOf, shapeOf } from '../trace.js';
 import { batchAt } from './batching-util.js';
+import { selectKernel } from './kernels.js';
 
 /** Rank-equal numpy broadcasting: every dim equal, or 1 on one side. */
 export function broadcastShapes(op: string, shapes: readonly (readonly number[])[]): number[] {
@@ -181,7 +182,7 @@ const selectDef: PrimitiveDef = {
     if (a.dtype !== b.dtype) throw new Error(`select: both branches must have the same dtype, got ${avalStr(a)} and ${avalStr(b)}`);
     return { shape: broadcastShapes('select', [p.shape, a.shape, b.shape]), dtype: a.dtype };
   },
-  impl: ([p, a, b]) => tf.where(p, a, b),
+  impl: ([p, a, b]) => selectKernel(p, a, b, broadcastShapes('select', [p.shape, a.shape, b.shape])),
   jvp: ([, ta, tb], [p]) => lax.select(p, ta, tb),
   vjp(ct, [p, a, b]) {
     const zero = lax.scalarLike(0, ct);
@@ -192,7 +193,9 @@ const selectDef: PrimitiveDef = {
 
 const castDef: PrimitiveDef<{ dtype: DType }> = {
   abstractEval: ([a], { dtype }) => ({ shape: a.shape, dtype }),
-  impl: ([x], { dtype }) => tf.cast(x, dtype),
+  // To bool is "not zero", computed as a comparison: wasm's Cast kernel truncates floats
+  // (0.3 -> false) and leaves ints unnormalised (3 -> 3, -1 -> 255) when casting to bool.
+  impl: ([x], { dtype }) => (dtype === 'bool' ? tf.notEqual(x, tf.scalar(0, x.dtype)) : tf.cast(x, dtype)),
   jvp: ([t], [x], out, { dtype }) => (isFloat(dtype) && isFloat(avalOf(x).dtype) ? lax.cast(t, dtype) : lax.zerosLike(out)),
   vjp: (ct, [x], _out, { dtype }) => [isFloat(dtype) && isFloat(avalOf(x).dtype) ? lax.cast(ct, avalOf(x).dtype) : null],
   batch: ([x], [d], { dtype }) => [lax.cast(x, dtype), d],

@@ -54,7 +54,13 @@ const scatterAdd: PrimitiveDef<ScatterP> = {
     const r = u.shape.length;
     const perm = [...range(axis, axis + ni), ...range(0, axis), ...range(axis + ni, r)];
     const rest = [...u.shape.slice(0, axis), ...u.shape.slice(axis + ni)];
-    const out = tf.scatterND(tf.expandDims(i, -1), tf.transpose(u, perm), [size, ...rest]);
+    const m = i.size;
+    // Index dims flattened to one ([m, 1] indices, [m, ...rest] updates): scatterND needs
+    // updates of rank >= 1, which scalar indices with scalar slices would not give.
+    const out =
+      m === 0
+        ? tf.zeros([size, ...rest], u.dtype)
+        : tf.scatterND(tf.reshape(i, [m, 1]), tf.reshape(tf.transpose(u, perm), [m, ...rest]), [size, ...rest]);
     return tf.transpose(out, [...range(1, axis + 1), 0, ...range(axis + 1, rest.length + 1)]);
   },
   jvp: ([t], [, i], _o, { axis, size }) => lax.scatterAdd(t, i, axis, size),

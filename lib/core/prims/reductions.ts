@@ -58,7 +58,8 @@ const argmax: PrimitiveDef<{ axis: number }> = {
     if (axis < 0 || axis >= a.shape.length) throw new Error(`argmax: axis ${axis} out of range for ${avalStr(a)}`);
     return { shape: a.shape.filter((_, i) => i !== axis), dtype: 'int32' };
   },
-  impl: ([x], { axis }) => tf.argMax(x, axis),
+  // webgpu's ArgMax returns shape [1] instead of [] for a vector: reshape to the rule's shape.
+  impl: ([x], { axis }) => tf.reshape(tf.argMax(x, axis), x.shape.filter((_, i) => i !== axis)),
   jvp: (_t, _p, out) => lax.zerosLike(out),
   vjp: () => [null],
   batch: ([x], [d], { axis }) => [lax.argmax(x, axis >= d! ? axis + 1 : axis), axis < d! ? d! - 1 : d!],

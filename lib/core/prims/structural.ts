@@ -5,6 +5,7 @@ import * as lax from '../lax.js';
 import { type PrimitiveDef, definePrimitives } from '../primitive.js';
 import { type NdArray, shapeOf } from '../trace.js';
 import { materializeBatch } from './batching-util.js';
+import { broadcastKernel, padKernel, sliceKernel } from './kernels.js';
 
 const reshape: PrimitiveDef<{ shape: number[] }> = {
   abstractEval([a], { shape }) {
@@ -45,7 +46,7 @@ const broadcastInDim: PrimitiveDef<BcastP> = {
   },
   impl([x], { shape, dims }) {
     const expanded = shape.map((_, i) => (dims.includes(i) ? x.shape[dims.indexOf(i)] : 1));
-    return tf.broadcastTo(tf.reshape(x, expanded), shape);
+    return broadcastKernel(tf.reshape(x, expanded), shape);
   },
   jvp: ([t], _p, _o, { shape, dims }) => lax.broadcastInDim(t, shape, dims),
   vjp(ct, [x], _o, { shape, dims }) {
@@ -63,10 +64,7 @@ const slice: PrimitiveDef<SliceP> = {
     if (!ok) throw new Error(`slice: start [${start}], limit [${limit}], strides [${strides}] do not fit shape ${shapeStr(a.shape)}`);
     return { shape: a.shape.map((_, i) => Math.ceil((limit[i] - start[i]) / strides[i])), dtype: a.dtype };
   },
-  impl: ([x], { start, limit, strides }) =>
-    strides.every((s) => s === 1)
-      ? tf.slice(x, start, limit.map((l, i) => l - start[i]))
-      : tf.stridedSlice(x, start, limit, strides),
+  impl: ([x], { start, limit, strides }) => sliceKernel(x, start, limit, strides),
   jvp: ([t], _p, _o, { start, limit, strides }) => lax.slice(t, start, limit, strides),
   vjp(ct, [x], out, { start, strides }) {
     const xs = shapeOf(x);
@@ -87,23 +85,9 @@ function paddedAval(a: Aval, { low, high, interior }: PadP): Aval {
   if (!ok) throw new Error(`pad: low [${low}], high [${high}], interior [${interior}] must be non-negative and fit shape ${shapeStr(a.shape)}`);
   return { shape: a.shape.map((d, i) => low[i] + high[i] + d + Math.max(0, d - 1) * interior[i]), dtype: a.dtype };
 }
-/** Inserts `k` copies of `value` between neighbours along `axis` (interior padding). */
-function dilate(x: tf.Tensor, axis: number, k: number, value: number): tf.Tensor {
-  const n = x.shape[axis];
-  if (k === 0 || n <= 1) return x;
-  const s = x.shape;
-  const expanded = tf.reshape(x, [...s.slice(0, axis + 1), 1, ...s.slice(axis + 1)]);
-  const widths = expanded.shape.map((_, i): [number, number] => (i === axis + 1 ? [0, k] : [0, 0]));
-  const spread = tf.reshape(tf.pad(expanded, widths, value), [...s.slice(0, axis), n * (k + 1), ...s.slice(axis + 1)]);
-  return tf.slice(spread, s.map(() => 0), [...s.slice(0, axis), n * (k + 1) - k, ...s.slice(axis + 1)]);
-}
 const pad: PrimitiveDef<PadP> = {
   abstractEval: ([a], p) => paddedAval(a, p),
-  impl([x], { low, high, interior, value }) {
-    let y = x;
-    interior.forEach((k, ax) => (y = dilate(y, ax, k, value)));
-    return tf.pad(y, low.map((l, i): [number, number] => [l, high[i]]), value);
-  },
+  impl: ([x], { low, high, interior, value }) => padKernel(x, low, high, interior, value),
   jvp: ([t], _p, _o, { low, high, interior }) => lax.pad(t, low, high, interior, 0),
   vjp(ct, [x], _o, { low, interior }) {
     const xs = shapeOf(x);

@@ -1,0 +1,102 @@
+/**
+ * tfjs kernels made safe for every rank on every backend. tfjs's webgpu kernels for Pad
+ * (rank 5, 6: an invalid shader, the output is left as zeros), StridedSlice (rank 6: the
+ * same), Tile/broadcastTo (rank >= 5: falls back to a synchronous read, which fails in
+ * Node) and Select/where (rank >= 5: throws) only work up to rank 4, and arrays of rank 5
+ * and 6 are common under vmap. These helpers keep each kernel call at rank 4 or less by
+ * merging axes that can be merged, or by working one axis at a time on a rank-3 view.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+/** The highest rank at which every tfjs kernel we call works on every backend. */
+export const MAX_KERNEL_RANK = 4;
+
+const prod = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+
+/**
+ * Merges adjacent axes of an elementwise broadcast: axes of size 1 in the output are dropped,
+ * and neighbours merge when every operand is either full-size on both or 1 on both.
+ * Returns the operands' and the output's merged shapes.
+ */
+export function mergeBroadcastAxes(shapes: readonly (readonly number[])[], out: readonly number[]): [number[][], number[]] {
+  const axes = out.map((_, i) => i).filter((i) => out[i] !== 1);
+  const ins: number[][] = shapes.map(() => []);
+  const res: number[] = [];
+  let prev = -1;
+  for (const i of axes) {
+    const full = shapes.map((s) => s[i] !== 1);
+    const canMerge = prev >= 0 && shapes.every((s, k) => (s[prev] !== 1) === full[k]);
+    if (canMerge) {
+      res[res.length - 1] *= out[i];
+      shapes.forEach((s, k) => (ins[k][ins[k].length - 1] *= s[i]));
+    } else {
+      res.push(out[i]);
+      shapes.forEach((s, k) => ins[k].push(s[i]));
+    }
+    prev = i;
+  }
+  return [ins, res];
+}
+
+/** x (same rank as `shape`, size-1 dims where it broadcasts) materialised at `shape`. */
+export function broadcastKernel(x: tf.Tensor, shape: readonly number[]): tf.Tensor {
+  const [[xs], os] = mergeBroadcastAxes([x.shape], shape);
+  const v = tf.reshape(x, xs);
+  let y: tf.Tensor;
+  if (os.length <= MAX_KERNEL_RANK) y = tf.broadcastTo(v, os);
+  // Alternating broadcast patterns can stay above rank 4: elementwise ops broadcast at any rank.
+  else if (x.dtype === 'bool') y = tf.logicalOr(v, tf.zeros(os, 'bool'));
+  else y = tf.add(v, tf.zeros(os, x.dtype));
+  return tf.reshape(y, [...shape]);
+}
+
+/** tf.where(p, a, b) with broadcasting, at any rank. */
+export function selectKernel(p: tf.Tensor, a: tf.Tensor, b: tf.Tensor, shape: readonly number[]): tf.Tensor {
+  if (shape.length <= MAX_KERNEL_RANK) return tf.where(p, a, b);
+  const [ins, os] = mergeBroadcastAxes([p.shape, a.shape, b.shape], shape);
+  const [pv, av, bv] = [p, a, b].map((t, k) => tf.reshape(t, ins[k]));
+  if (os.length <= MAX_KERNEL_RANK) return tf.reshape(tf.where(pv, av, bv), [...shape]);
+  const flat = [pv, av, bv].map((t) => tf.reshape(broadcastKernel(t, os), [prod(os)]));
+  return tf.reshape(tf.where(flat[0], flat[1], flat[2]), [...shape]);
+}
+
+/** Views x as [before axis, axis, after axis] (rank 3), applies f, restores the other dims. */
+function alongAxis(x: tf.Tensor, axis: number, f: (v: tf.Tensor) => tf.Tensor): tf.Tensor {
+  const s = x.shape;
+  const y = f(tf.reshape(x, [prod(s.slice(0, axis)), s[axis], prod(s.slice(axis + 1))]));
+  return tf.reshape(y, [...s.slice(0, axis), y.shape[1], ...s.slice(axis + 1)]);
+}
+
+/** Inserts `k` copies of `value` between neighbours along `axis` (interior padding), at any rank. */
+export function interleave(x: tf.Tensor, axis: number, k: number, value: number): tf.Tensor {
+  const n = x.shape[axis];
+  if (k === 0 || n <= 1) return x;
+  return alongAxis(x, axis, (v) => {
+    const [a, , c] = v.shape;
+    const spread = tf.pad(tf.reshape(v, [a, n, 1, c]), [[0, 0], [0, 0], [0, k], [0, 0]], value);
+    return tf.slice(tf.reshape(spread, [a, n * (k + 1), c]), [0, 0, 0], [a, n * (k + 1) - k, c]);
+  });
+}
+
+/** Constant padding: interior padding, then low/high edges, with every kernel at rank <= 4. */
+export function padKernel(x: tf.Tensor, low: readonly number[], high: readonly number[], interior: readonly number[], value: number): tf.Tensor {
+  let y = x;
+  interior.forEach((k, ax) => (y = interleave(y, ax, k, value)));
+  if (y.rank <= MAX_KERNEL_RANK) return tf.pad(y, low.map((l, i): [number, number] => [l, high[i]]), value);
+  low.forEach((l, ax) => {
+    if (l !== 0 || high[ax] !== 0) y = alongAxis(y, ax, (v) => tf.pad(v, [[0, 0], [l, high[ax]], [0, 0]], value));
+  });
+  return y;
+}
+
+/** x[start:limit:strides] (strides >= 1, limit >= start), at any rank. */
+export function sliceKernel(x: tf.Tensor, start: readonly number[], limit: readonly number[], strides: readonly number[]): tf.Tensor {
+  const cut = tf.slice(x, [...start], limit.map((l, i) => l - start[i]));
+  if (strides.every((s) => s === 1)) return cut;
+  if (x.rank <= MAX_KERNEL_RANK) return tf.stridedSlice(cut, cut.shape.map(() => 0), cut.shape, [...strides]);
+  let y = cut;
+  strides.forEach((s, ax) => {
+    if (s !== 1) y = alongAxis(y, ax, (v) => tf.stridedSlice(v, [0, 0, 0], v.shape, [1, s, 1]));
+  });
+  return y;
+}

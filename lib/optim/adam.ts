@@ -1,0 +1,53 @@
+/** Adam's moment estimates and bias correction. */
+import type { NdArray } from '../core/index.js';
+import * as np from '../ops/index.js';
+import * as tree from '../tree/index.js';
+import type { GradientTransformation } from './types.js';
+import { incrementCount, initCount, zerosLikeTree } from './util.js';
+
+export interface AdamOptions {
+  /** Decay of the first moment (default 0.9). */
+  readonly b1?: number;
+  /** Decay of the second moment (default 0.999). */
+  readonly b2?: number;
+  /** Added to the root of the second moment (default 1e-8, as torch and optax). */
+  readonly eps?: number;
+  /** Added to the second moment inside the root (default 0). */
+  readonly epsRoot?: number;
+}
+
+export interface AdamState {
+  /** Updates done so far (int32 scalar). */
+  readonly count: NdArray;
+  /** First moment, shaped like the parameters. */
+  readonly mu: unknown;
+  /** Second moment, shaped like the parameters. */
+  readonly nu: unknown;
+}
+
+/**
+ * Rescales updates by Adam's bias-corrected moments:
+ * `mu = b1 mu + (1-b1) g`, `nu = b2 nu + (1-b2) g^2`, t = count + 1,
+ * `update = (mu / (1 - b1^t)) / (sqrt(nu / (1 - b2^t) + epsRoot) + eps)`
+ * (torch's `sqrt(nu) / sqrt(1 - b2^t) + eps` is the same number). No learning rate, no sign.
+ */
+export function scaleByAdam({ b1 = 0.9, b2 = 0.999, eps = 1e-8, epsRoot = 0 }: AdamOptions = {}): GradientTransformation<AdamState> {
+  return {
+    init: (params) => ({ count: initCount(), mu: zerosLikeTree(params), nu: zerosLikeTree(params) }),
+    update(updates, state) {
+      type U = typeof updates;
+      const mu = tree.map<U>((g: NdArray, m: NdArray) => np.add(np.mul(m, b1), np.mul(g, 1 - b1)), updates, state.mu);
+      const nu = tree.map<U>((g: NdArray, v: NdArray) => np.add(np.mul(v, b2), np.mul(np.square(g), 1 - b2)), updates, state.nu);
+      const count = incrementCount(state.count);
+      const t = np.cast(count, 'float32');
+      const bc1 = np.sub(1, np.pow(b1, t));
+      const bc2 = np.sub(1, np.pow(b2, t));
+      const out = tree.map<U>((m: NdArray, v: NdArray) => {
+        const vHat = np.div(v, bc2);
+        const root = np.sqrt(epsRoot === 0 ? vHat : np.add(vHat, epsRoot));
+        return np.div(np.div(m, bc1), np.add(root, eps));
+      }, mu, nu);
+      return [out, { count, mu, nu }];
+    },
+  };
+}

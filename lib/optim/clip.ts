@@ -1,0 +1,29 @@
+/** Clipping updates by their global norm. */
+import type { NdArray } from '../core/index.js';
+import * as np from '../ops/index.js';
+import * as tree from '../tree/index.js';
+import type { EmptyState, GradientTransformation } from './types.js';
+
+/** The L2 norm of all leaves together: sqrt(sum over leaves of sum(x^2)), a float32 scalar. */
+export function globalNorm(updates: unknown): NdArray {
+  const ls = tree.leaves<NdArray>(updates);
+  if (ls.length === 0) throw new Error('globalNorm: the tree has no leaves');
+  return np.sqrt(ls.map((x) => np.sum(np.square(x))).reduce((a, b) => np.add(a, b)));
+}
+
+/**
+ * Scales all updates by `maxNorm / max(norm, maxNorm)`, norm being their {@link globalNorm}:
+ * unchanged when the norm is at most `maxNorm`, else rescaled to norm `maxNorm` (optax's
+ * `clip_by_global_norm`; torch's `clip_grad_norm_` adds 1e-6 to the norm).
+ */
+export function clipByGlobalNorm(maxNorm: number): GradientTransformation<EmptyState> {
+  if (!(maxNorm > 0)) throw new Error(`clipByGlobalNorm: maxNorm must be > 0, got ${maxNorm}`);
+  return {
+    init: () => ({}),
+    update(updates, state) {
+      if (tree.leaves(updates).length === 0) return [updates, state];
+      const factor = np.div(maxNorm, np.maximum(globalNorm(updates), maxNorm));
+      return [tree.map((g: NdArray) => np.mul(g, factor), updates), state];
+    },
+  };
+}

@@ -1,0 +1,55 @@
+/**
+ * `optim`: optax-style optimisers. A {@link GradientTransformation} is a pair of pure
+ * functions `init(params) -> state`, `update(updates, state, params?) -> [updates, state]`;
+ * named optimisers are chains of small transformations; schedules are functions of the
+ * step array (jit-safe) with an exact float64 twin for logging.
+ *
+ * ```ts
+ * const opt = optim.sgd({ learningRate: 0.1, momentum: 0.9 });
+ * let state = opt.init(params);
+ * const [updates, next] = opt.update(grads, state, params);
+ * params = optim.applyUpdates(params, updates);
+ * ```
+ */
+export type { EmptyState, GradientTransformation, StateOf } from './types.js';
+export { type ChainState, chain, identity } from './chain.js';
+export { applyUpdates } from './apply.js';
+export { type CountState, scale, scaleByLearningRate, scaleBySchedule } from './scale.js';
+export { type Mask, type MaskTree, maskNoDecayOnBiasAndNorm, resolveMask } from './mask.js';
+export { addDecayedWeights } from './decay.js';
+export { clipByGlobalNorm, globalNorm } from './clip.js';
+export { type TraceState, traceMomentum } from './momentum.js';
+export { type AdamOptions, type AdamState, scaleByAdam } from './adam.js';
+export { type LarcOptions, scaleByLarc } from './larc.js';
+export { type EmaOptions, type EmaState, ema, emaUpdate } from './ema.js';
+export {
+  type AdamOptimizerOptions,
+  type AdamWOptions,
+  type AdamWithL2Options,
+  type LarsOptions,
+  type SgdOptions,
+  adam,
+  adamw,
+  lars,
+  sgd,
+} from './optimizers.js';
+export {
+  type CosineDecayOptions,
+  type Formula,
+  type LinearOptions,
+  type Schedule,
+  type ScheduleLike,
+  type ScheduleMath,
+  type Val,
+  type WarmupCosineOptions,
+  constant,
+  cosineDecay,
+  evaluateSchedule,
+  fromFunction,
+  joinSchedules,
+  linear,
+  linspace,
+  makeSchedule,
+  toSchedule,
+  warmupCosine,
+} from './schedules.js';

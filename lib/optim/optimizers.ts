@@ -1,0 +1,113 @@
+/**
+ * Named optimisers, each a `chain` of the transformations of this module, with PyTorch's
+ * semantics (the reference fixtures are torch's). Their state is the chain's tuple of
+ * sub-states; its layout depends only on which features are on (e.g. momentum > 0).
+ */
+import { scaleByAdam } from './adam.js';
+import { chain, identity } from './chain.js';
+import { addDecayedWeights } from './decay.js';
+import { scaleByLarc } from './larc.js';
+import type { Mask } from './mask.js';
+import { traceMomentum } from './momentum.js';
+import { scaleByLearningRate } from './scale.js';
+import type { ScheduleLike } from './schedules.js';
+import type { GradientTransformation } from './types.js';
+
+export interface SgdOptions {
+  /** A number or a schedule of the step. */
+  readonly learningRate: ScheduleLike;
+  /** Default 0 (plain SGD, no momentum buffer in the state). */
+  readonly momentum?: number;
+  /** Nesterov momentum (needs momentum > 0). Default false. */
+  readonly nesterov?: boolean;
+  /** torch's `weight_decay`: `wd * p` added to the gradient before momentum. Default 0. */
+  readonly weightDecay?: number;
+  /** Leaves that get weight decay (default all; e.g. `maskNoDecayOnBiasAndNorm`). */
+  readonly weightDecayMask?: Mask;
+}
+
+/**
+ * torch.optim.SGD (dampening 0): `d = g + wd p`; `buf = m buf + d`; `d = nesterov ? d + m buf : buf`;
+ * `p -= lr d`. = `chain(addDecayedWeights(wd), traceMomentum(m, nesterov), scaleByLearningRate(lr))`.
+ */
+export function sgd({ learningRate, momentum = 0, nesterov = false, weightDecay = 0, weightDecayMask }: SgdOptions): GradientTransformation {
+  if (nesterov && !(momentum > 0)) throw new Error('sgd: nesterov needs momentum > 0');
+  return chain(
+    addDecayedWeights(weightDecay, weightDecayMask),
+    momentum > 0 ? traceMomentum(momentum, nesterov) : identity(),
+    scaleByLearningRate(learningRate),
+  );
+}
+
+export interface AdamOptimizerOptions {
+  readonly learningRate: ScheduleLike;
+  readonly b1?: number;
+  readonly b2?: number;
+  readonly eps?: number;
+  readonly epsRoot?: number;
+}
+
+export interface AdamWithL2Options extends AdamOptimizerOptions {
+  /** torch.optim.Adam's `weight_decay`: L2, `wd * p` added to the gradient (default 0). */
+  readonly weightDecay?: number;
+  readonly weightDecayMask?: Mask;
+}
+
+/** torch.optim.Adam: `chain(addDecayedWeights(wd), scaleByAdam, scaleByLearningRate(lr))`. */
+export function adam({ learningRate, b1, b2, eps, epsRoot, weightDecay = 0, weightDecayMask }: AdamWithL2Options): GradientTransformation {
+  return chain(addDecayedWeights(weightDecay, weightDecayMask), scaleByAdam({ b1, b2, eps, epsRoot }), scaleByLearningRate(learningRate));
+}
+
+export interface AdamWOptions extends AdamOptimizerOptions {
+  /** Decoupled decay: `p -= lr * wd * p` each step (default 0.01, torch's default). */
+  readonly weightDecay?: number;
+  /** Leaves that get decay (default all; e.g. `maskNoDecayOnBiasAndNorm`). */
+  readonly mask?: Mask;
+}
+
+/**
+ * torch.optim.AdamW: `p -= lr * (adam(g) + wd * p)`, the decay decoupled from the moments =
+ * `chain(scaleByAdam, addDecayedWeights(wd, mask), scaleByLearningRate(lr))`.
+ */
+export function adamw({ learningRate, b1, b2, eps, epsRoot, weightDecay = 0.01, mask }: AdamWOptions): GradientTransformation {
+  return chain(scaleByAdam({ b1, b2, eps, epsRoot }), addDecayedWeights(weightDecay, mask), scaleByLearningRate(learningRate));
+}
+
+export interface LarsOptions {
+  readonly learningRate: ScheduleLike;
+  /** SGD momentum (default 0.9, swav's). */
+  readonly momentum?: number;
+  readonly nesterov?: boolean;
+  /** Folded into LARC's adapted gradient, not applied again by SGD (default 0). */
+  readonly weightDecay?: number;
+  /** Default 0.001 (swav). */
+  readonly trustCoefficient?: number;
+  /** Default 1e-8. */
+  readonly eps?: number;
+  /** LARC's clip mode, `ratio = min(ratio / lr, 1)` (default false, swav's). */
+  readonly clip?: boolean;
+  /** Leaves LARC applies to (default all, as swav); others take plain SGD with momentum. */
+  readonly mask?: Mask;
+}
+
+/**
+ * SGD with momentum wrapped in LARC, as facebookresearch/swav trains:
+ * `chain(scaleByLarc({trust, wd, eps, clip}), traceMomentum(m), scaleByLearningRate(lr))`.
+ */
+export function lars({
+  learningRate,
+  momentum = 0.9,
+  nesterov = false,
+  weightDecay = 0,
+  trustCoefficient = 0.001,
+  eps = 1e-8,
+  clip = false,
+  mask,
+}: LarsOptions): GradientTransformation {
+  if (nesterov && !(momentum > 0)) throw new Error('lars: nesterov needs momentum > 0');
+  return chain(
+    scaleByLarc({ trustCoefficient, weightDecay, eps, clip, learningRate, mask }),
+    momentum > 0 ? traceMomentum(momentum, nesterov) : identity(),
+    scaleByLearningRate(learningRate),
+  );
+}

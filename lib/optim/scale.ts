@@ -1,0 +1,49 @@
+/** Scaling updates: by a constant, by a schedule, by a (negated) learning rate. */
+import type { NdArray } from '../core/index.js';
+import * as np from '../ops/index.js';
+import * as tree from '../tree/index.js';
+import { type ScheduleLike, toSchedule } from './schedules.js';
+import type { EmptyState, GradientTransformation } from './types.js';
+import { incrementCount, initCount } from './util.js';
+
+/** The state of a transformation that only counts steps. */
+export interface CountState {
+  /** Number of updates done so far (an int32 scalar). */
+  readonly count: NdArray;
+}
+
+const mulTree = <U>(updates: U, factor: number | NdArray): U => tree.map<U>((g: NdArray) => np.mul(g, factor), updates);
+
+/** `updates * factor`. */
+export function scale(factor: number): GradientTransformation<EmptyState> {
+  return {
+    init: () => ({}),
+    update: (updates, state) => [mulTree(updates, factor), state],
+  };
+}
+
+/**
+ * `updates * schedule(count)`, with the step count kept in the state (so it works under
+ * `jit`). The first update uses `schedule(0)`.
+ */
+export function scaleBySchedule(schedule: ScheduleLike): GradientTransformation<CountState> {
+  const s = toSchedule(schedule);
+  return {
+    init: () => ({ count: initCount() }),
+    update: (updates, state) => [mulTree(updates, s(state.count)), { count: incrementCount(state.count) }],
+  };
+}
+
+/**
+ * `updates * -learningRate` (optax's sign: the result is added to the parameters). A number
+ * keeps no state; a schedule keeps the step count and uses `learningRate(count)`.
+ */
+export function scaleByLearningRate(learningRate: ScheduleLike): GradientTransformation<EmptyState | CountState> {
+  if (typeof learningRate === 'number') return scale(-learningRate);
+  const s = toSchedule(learningRate);
+  const t: GradientTransformation<CountState> = {
+    init: () => ({ count: initCount() }),
+    update: (updates, state) => [mulTree(updates, np.neg(s(state.count))), { count: incrementCount(state.count) }],
+  };
+  return t as GradientTransformation<EmptyState | CountState>;
+}

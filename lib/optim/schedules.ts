@@ -1,0 +1,277 @@
+/**
+ * Schedules: step -> value (learning rates, momentum, decay factors).
+ *
+ * A schedule's formula is written once, against {@link ScheduleMath}, and evaluated two ways:
+ * - on arrays (`schedule(step)`, step an int32 or float32 scalar array): float32 np ops, so
+ *   the step may be a traced value inside `jit` and the formula is staged, not baked in;
+ * - on JS numbers (`schedule.at(n)`, or {@link evaluateSchedule}): exact float64 arithmetic,
+ *   for logging and for comparing with reference values.
+ */
+import type { NdArray } from '../core/index.js';
+import * as np from '../ops/index.js';
+import { scope } from '../core/index.js';
+
+/** A value of a formula: an array, or a JS number (a constant, or every value on the number path). */
+export type Val<T> = T | number;
+
+/**
+ * The arithmetic a schedule's formula is written in. `kind` says which evaluation runs;
+ * formulas should not need it. On arrays, operations whose operands are all numbers are
+ * computed in float64 JS (constants fold) and only meet float32 when they meet the step.
+ */
+export interface ScheduleMath<T> {
+  readonly kind: 'number' | 'array';
+  add(a: Val<T>, b: Val<T>): Val<T>;
+  sub(a: Val<T>, b: Val<T>): Val<T>;
+  mul(a: Val<T>, b: Val<T>): Val<T>;
+  div(a: Val<T>, b: Val<T>): Val<T>;
+  pow(a: Val<T>, b: Val<T>): Val<T>;
+  min(a: Val<T>, b: Val<T>): Val<T>;
+  max(a: Val<T>, b: Val<T>): Val<T>;
+  cos(a: Val<T>): Val<T>;
+  /** `a < b ? x : y` (on arrays both branches are computed, then selected). */
+  ifLess(a: Val<T>, b: Val<T>, x: Val<T>, y: Val<T>): Val<T>;
+  /** Rounds to float32: `Math.fround` on numbers, nothing on arrays (already float32). */
+  f32(a: Val<T>): Val<T>;
+}
+
+/** A formula over any {@link ScheduleMath}: the single definition of a schedule. */
+export type Formula = <T>(m: ScheduleMath<T>, step: Val<T>) => Val<T>;
+
+/**
+ * A schedule. Call it with a scalar step array (int32 or float32) to get a float32 scalar
+ * array (jit-safe); `at(n)` gives the float64 value at step `n` as a JS number.
+ */
+export interface Schedule {
+  (step: NdArray): NdArray;
+  at(step: number): number;
+  readonly formula: Formula;
+}
+
+/** What the optimisers accept where a schedule goes: a constant, a {@link Schedule}, or any `(step) => array` function. */
+export type ScheduleLike = number | Schedule | ((step: NdArray) => NdArray);
+
+const numberMath: ScheduleMath<number> = {
+  kind: 'number',
+  add: (a, b) => a + b,
+  sub: (a, b) => a - b,
+  mul: (a, b) => a * b,
+  div: (a, b) => a / b,
+  pow: (a, b) => a ** b,
+  min: (a, b) => Math.min(a, b),
+  max: (a, b) => Math.max(a, b),
+  cos: (a) => Math.cos(a),
+  ifLess: (a, b, x, y) => (a < b ? x : y),
+  f32: (a) => Math.fround(a),
+};
+
+type A = Val<NdArray>;
+const both = (a: A, b: A): [number, number] | null => (typeof a === 'number' && typeof b === 'number' ? [a, b] : null);
+function arrayOp(js: (a: number, b: number) => number, op: (a: A, b: A) => NdArray) {
+  return (a: A, b: A): A => {
+    const n = both(a, b);
+    return n ? js(n[0], n[1]) : op(a, b);
+  };
+}
+
+const arrayMath: ScheduleMath<NdArray> = {
+  kind: 'array',
+  add: arrayOp(numberMath.add, np.add),
+  sub: arrayOp(numberMath.sub, np.sub),
+  mul: arrayOp(numberMath.mul, np.mul),
+  div: arrayOp(numberMath.div, np.div),
+  pow: arrayOp(numberMath.pow, np.pow),
+  min: arrayOp(numberMath.min, np.minimum),
+  max: arrayOp(numberMath.max, np.maximum),
+  cos: (a) => (typeof a === 'number' ? Math.cos(a) : np.cos(a)),
+  ifLess: (a, b, x, y) => {
+    const n = both(a, b);
+    if (n) return n[0] < n[1] ? x : y;
+    return np.where(np.less(a, b), x, y);
+  },
+  f32: (a) => (typeof a === 'number' ? Math.fround(a) : a),
+};
+
+/** Builds a {@link Schedule} from its formula. */
+export function makeSchedule(formula: Formula): Schedule {
+  const fn = (step: NdArray): NdArray => {
+    const s = np.cast(step, 'float32');
+    const v = formula(arrayMath, s);
+    return typeof v === 'number' ? np.full(s.shape, v) : v;
+  };
+  const at = (step: number): number => formula(numberMath, step) as number;
+  return Object.assign(fn, { at, formula });
+}
+
+function isSchedule(x: unknown): x is Schedule {
+  return typeof x === 'function' && typeof (x as Partial<Schedule>).formula === 'function' && typeof (x as Partial<Schedule>).at === 'function';
+}
+
+/**
+ * A {@link Schedule} from a plain `(step: NdArray) => NdArray` function. Its number path runs
+ * the function on a float32 scalar and reads the value back with `dataSync` (so it is float32,
+ * not float64, and not available on webgpu, where `dataSync` fails).
+ */
+export function fromFunction(f: (step: NdArray) => NdArray): Schedule {
+  const formula = (<T>(m: ScheduleMath<T>, step: Val<T>): Val<T> => {
+    if (m.kind === 'array') return f(typeof step === 'number' ? np.full([], step) : (step as NdArray)) as Val<T>;
+    return scope(() => f(np.full([], step as number)).dataSync()[0]) as Val<T>;
+  }) as Formula;
+  return makeSchedule(formula);
+}
+
+/** A number becomes {@link constant}, a plain function goes through {@link fromFunction}. */
+export function toSchedule(s: ScheduleLike): Schedule {
+  if (typeof s === 'number') return constant(s);
+  if (isSchedule(s)) return s;
+  if (typeof s === 'function') return fromFunction(s);
+  throw new Error(`expected a number or a schedule, got ${s === null ? 'null' : typeof s}`);
+}
+
+/**
+ * The value of a schedule at integer step `step`, as a JS number: exact float64 for the
+ * schedules of this module (a plain function schedule is evaluated in float32). For logging.
+ * @example evaluateSchedule(warmupCosine({...}), 10) // 4.8
+ */
+export function evaluateSchedule(schedule: ScheduleLike, step: number): number {
+  if (typeof schedule === 'number') return schedule;
+  return toSchedule(schedule).at(step);
+}
+
+function checkSteps(n: number, what: string, allowZero = false): void {
+  if (!Number.isInteger(n) || n < (allowZero ? 0 : 1)) throw new Error(`${what} must be an integer >= ${allowZero ? 0 : 1}, got ${n}`);
+}
+
+/** The same value at every step. */
+export function constant(value: number): Schedule {
+  return makeSchedule(() => value);
+}
+
+export interface LinearOptions {
+  /** Value at step `begin` and before. */
+  readonly init: number;
+  /** Value at step `begin + steps` and after. */
+  readonly end: number;
+  /** Length of the transition, in steps (>= 1). */
+  readonly steps: number;
+  /** Step where the transition starts (default 0). */
+  readonly begin?: number;
+}
+
+/**
+ * Linear interpolation from `init` to `end` over `steps` steps starting at `begin`, constant
+ * outside (optax's `linear_schedule`): `(init - end) * (1 - t / steps) + end`, t = clip(step - begin, 0, steps).
+ */
+export function linear({ init, end, steps, begin = 0 }: LinearOptions): Schedule {
+  checkSteps(steps, 'linear: steps');
+  return makeSchedule((m, step) => {
+    const t = m.min(m.max(m.sub(step, begin), 0), steps);
+    return m.add(m.mul(init - end, m.sub(1, m.div(t, steps))), end);
+  });
+}
+
+export interface CosineDecayOptions {
+  /** Value at step 0. */
+  readonly init: number;
+  /** Steps over which the value falls from `init` to `end` (>= 1); constant `end` after. */
+  readonly decaySteps: number;
+  /** Value at `decaySteps` and after (default 0; optax's `alpha` is `end / init`). */
+  readonly end?: number;
+}
+
+/**
+ * Half a cosine from `init` to `end` over `decaySteps`:
+ * `end + 0.5 * (init - end) * (1 + cos(pi * t / decaySteps))`, t = min(step, decaySteps),
+ * in the operation order of facebookresearch/swav (so the float64 path matches it bit for bit).
+ */
+export function cosineDecay({ init, decaySteps, end = 0 }: CosineDecayOptions): Schedule {
+  checkSteps(decaySteps, 'cosineDecay: decaySteps');
+  const half = 0.5 * (init - end);
+  return makeSchedule((m, step) => {
+    const t = m.min(step, decaySteps);
+    return m.add(end, m.mul(half, m.add(1, m.cos(m.div(m.mul(Math.PI, t), decaySteps)))));
+  });
+}
+
+/**
+ * `schedules[0]` until `boundaries[0]`, then `schedules[1]` (given `step - boundaries[0]`),
+ * and so on (optax's `join_schedules`). Needs one boundary fewer than schedules.
+ */
+export function joinSchedules(schedules: readonly ScheduleLike[], boundaries: readonly number[]): Schedule {
+  if (schedules.length === 0) throw new Error('joinSchedules: needs at least one schedule');
+  if (boundaries.length !== schedules.length - 1)
+    throw new Error(`joinSchedules: ${schedules.length} schedule(s) need ${schedules.length - 1} boundary(ies), got ${boundaries.length}`);
+  boundaries.forEach((b, i) => {
+    if (!Number.isFinite(b) || (i > 0 && b < boundaries[i - 1])) throw new Error(`joinSchedules: boundaries must be finite and non-decreasing, got [${boundaries.join(', ')}]`);
+  });
+  const ss = schedules.map(toSchedule);
+  return makeSchedule((m, step) => {
+    let out = ss[0].formula(m, step);
+    boundaries.forEach((b, i) => {
+      out = m.ifLess(step, b, out, ss[i + 1].formula(m, m.sub(step, b)));
+    });
+    return out;
+  });
+}
+
+/**
+ * `num` evenly spaced values from `start` to `stop`, one per step (the last repeats after).
+ * `'float32'` is torch.linspace in float32 (step and values rounded to float32, the second
+ * half counted back from `stop`); `'float64'` is numpy's np.linspace.
+ */
+export function linspace(start: number, stop: number, num: number, precision: 'float32' | 'float64' = 'float32'): Schedule {
+  checkSteps(num, 'linspace: num');
+  if (num === 1) return constant(precision === 'float32' ? Math.fround(start) : start);
+  const last = num - 1;
+  if (precision === 'float64') {
+    const delta = (stop - start) / last;
+    return makeSchedule((m, step) => {
+      const i = m.min(m.max(step, 0), last);
+      return m.ifLess(i, last, m.add(m.mul(i, delta), start), stop);
+    });
+  }
+  const s = Math.fround(start);
+  const e = Math.fround(stop);
+  const delta = Math.fround(Math.fround(e - s) / last);
+  const halfway = Math.floor(num / 2);
+  return makeSchedule((m, step) => {
+    const i = m.min(m.max(step, 0), last);
+    const up = m.f32(m.add(s, m.f32(m.mul(delta, i))));
+    const down = m.f32(m.sub(e, m.f32(m.mul(delta, m.sub(last, i)))));
+    return m.ifLess(i, halfway, up, down);
+  });
+}
+
+export interface WarmupCosineOptions {
+  /** First warmup value (swav's `start_warmup`). */
+  readonly start: number;
+  /** Value at the end of the warmup and the start of the cosine (swav's `base_lr`). */
+  readonly base: number;
+  /** Value the cosine reaches at `totalSteps` (swav's `final_lr`); constant after. */
+  readonly final: number;
+  /** Warmup steps (swav: `warmup_epochs * iters_per_epoch`); 0 for none. */
+  readonly warmupSteps: number;
+  /** All steps, warmup included (swav: `epochs * iters_per_epoch`). */
+  readonly totalSteps: number;
+  /**
+   * How the warmup's linspace is computed: `'float32'` (default) as torch.linspace in
+   * float32, which is what the reference fixture records; `'float64'` as np.linspace in
+   * facebookresearch/swav's main_swav.py. They differ by at most ~2.4e-7 at lr 4.8.
+   */
+  readonly linspace?: 'float32' | 'float64';
+}
+
+/**
+ * The swav learning-rate recipe: `linspace(start, base, warmupSteps)` for the first
+ * `warmupSteps` steps, then a per-step cosine from `base` to `final` over the remaining
+ * `totalSteps - warmupSteps` steps.
+ * @example warmupCosine({ start: 0.3, base: 4.8, final: 0.0048, warmupSteps: 10, totalSteps: 30 })
+ */
+export function warmupCosine({ start, base, final, warmupSteps, totalSteps, linspace: precision = 'float32' }: WarmupCosineOptions): Schedule {
+  checkSteps(warmupSteps, 'warmupCosine: warmupSteps', true);
+  checkSteps(totalSteps, 'warmupCosine: totalSteps');
+  if (totalSteps <= warmupSteps) throw new Error(`warmupCosine: totalSteps (${totalSteps}) must exceed warmupSteps (${warmupSteps})`);
+  const cosine = cosineDecay({ init: base, end: final, decaySteps: totalSteps - warmupSteps });
+  if (warmupSteps === 0) return cosine;
+  return joinSchedules([linspace(start, base, warmupSteps, precision), cosine], [warmupSteps]);
+}

@@ -1,0 +1,95 @@
+/** Shared by the optim suites: the torch fixture, and builders of the optimisers it covers. */
+import { readFileSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs-core';
+import * as np from '../../lib/ops/index.js';
+import * as optim from '../../lib/optim/index.js';
+import * as tree from '../../lib/tree/index.js';
+
+type Nested = number | Nested[];
+export interface ParamsJson {
+  w: Nested;
+  b: Nested;
+  c: Nested;
+}
+export interface Case {
+  hyper: Record<string, number | boolean | string>;
+  params_after_each_step: ParamsJson[];
+}
+export interface Fixture {
+  optimizers: { params0: ParamsJson; grads: ParamsJson[]; cases: Record<string, Case> };
+  swav_lr_schedule: {
+    hyper: { base_lr: number; final_lr: number; start_warmup: number; warmup_epochs: number; epochs: number; iters_per_epoch: number };
+    lr_per_iteration: number[];
+  };
+}
+
+export const fixture: Fixture = JSON.parse(readFileSync(new URL('../fixtures/optimizers.json', import.meta.url), 'utf8'));
+
+/** The fixture's parameter layout as tensors. */
+export type Params = { w: tf.Tensor; b: tf.Tensor; c: tf.Tensor };
+export const toTensors = (p: ParamsJson): Params => ({ w: np.array(p.w as number[]), b: np.array(p.b as number[]), c: np.array(p.c as number[]) });
+
+const n = (h: Case['hyper'], k: string) => h[k] as number;
+
+/** Our optimiser for each fixture case, from its `hyper`. */
+export const fromFixture: Record<string, (h: Case['hyper']) => optim.GradientTransformation> = {
+  sgd: (h) => optim.sgd({ learningRate: n(h, 'lr') }),
+  sgd_momentum_wd: (h) => optim.sgd({ learningRate: n(h, 'lr'), momentum: n(h, 'momentum'), weightDecay: n(h, 'weight_decay') }),
+  sgd_nesterov: (h) => optim.sgd({ learningRate: n(h, 'lr'), momentum: n(h, 'momentum'), nesterov: h.nesterov as boolean }),
+  adam: (h) => optim.adam({ learningRate: n(h, 'lr'), b1: n(h, 'b1'), b2: n(h, 'b2'), eps: n(h, 'eps') }),
+  adamw: (h) => optim.adamw({ learningRate: n(h, 'lr'), b1: n(h, 'b1'), b2: n(h, 'b2'), eps: n(h, 'eps'), weightDecay: n(h, 'weight_decay') }),
+  larc_sgd: (h) =>
+    optim.lars({
+      learningRate: n(h, 'lr'),
+      momentum: n(h, 'momentum'),
+      weightDecay: n(h, 'weight_decay'),
+      trustCoefficient: n(h, 'trust_coefficient'),
+      eps: n(h, 'eps'),
+      clip: h.clip as boolean,
+    }),
+};
+
+/** The swav schedule of the fixture, built from its hyperparameters. */
+export function swavSchedule(linspace: 'float32' | 'float64' = 'float32'): optim.Schedule {
+  const h = fixture.swav_lr_schedule.hyper;
+  return optim.warmupCosine({
+    start: h.start_warmup,
+    base: h.base_lr,
+    final: h.final_lr,
+    warmupSteps: h.warmup_epochs * h.iters_per_epoch,
+    totalSteps: h.epochs * h.iters_per_epoch,
+    linspace,
+  });
+}
+
+const flat = (x: Nested): number[] => (Array.isArray(x) ? x.flatMap(flat) : [x]);
+
+/** Max |actual - expected| over the fixture's three leaves (expected in float64, as stored). */
+export async function maxErrVsJson(actual: Params, expected: ParamsJson): Promise<number> {
+  let worst = 0;
+  for (const k of ['w', 'b', 'c'] as const) {
+    const x = await actual[k].data();
+    const y = flat(expected[k]);
+    if (x.length !== y.length) throw new Error(`maxErrVsJson: ${k} has ${x.length} vs ${y.length} elements`);
+    for (let j = 0; j < x.length; j++) worst = Math.max(worst, Math.abs(x[j] - y[j]));
+  }
+  return worst;
+}
+
+/** Max |a - b| over all leaves of two trees of tensors of the same structure. */
+export async function maxAbsDiff(a: unknown, b: unknown): Promise<number> {
+  const la = tree.leaves<tf.Tensor>(a);
+  const lb = tree.leaves<tf.Tensor>(b);
+  if (la.length !== lb.length) throw new Error(`maxAbsDiff: ${la.length} vs ${lb.length} leaves`);
+  let worst = 0;
+  for (let i = 0; i < la.length; i++) {
+    const x = await la[i].data();
+    const y = await lb[i].data();
+    if (x.length !== y.length) throw new Error(`maxAbsDiff: leaf ${i} has ${x.length} vs ${y.length} elements`);
+    for (let j = 0; j < x.length; j++) worst = Math.max(worst, Math.abs(Number(x[j]) - Number(y[j])));
+  }
+  return worst;
+}
+
+/** Frees every tensor of a tree. */
+export const disposeTree = (t: unknown) => tree.leaves(t).forEach((l) => l instanceof tf.Tensor && l.dispose());
