@@ -158,7 +158,8 @@ export function vmap(f: Fn, opts: VmapOptions = {}) {
   return (...args: unknown[]) =>
     scope(() => {
       const argnums = args.map((_, i) => i);
-      const inAxes = opts.inAxes ?? 0;
+      // null is a value here (nothing mapped), so only a missing option defaults to 0.
+      const inAxes = opts.inAxes === undefined ? 0 : opts.inAxes;
       const perLeaf = tree.broadcastPrefix<number | null>(inAxes, args, 'vmap: inAxes', isAxisLeaf);
       const { leaves, flat, outDef, outTree } = flatOver(f, args, argnums, 'vmap');
       const ps = tree.paths(args);
@@ -186,7 +187,7 @@ export function vmap(f: Fn, opts: VmapOptions = {}) {
         const p = tree.paths(outTree())[i];
         return p === '.' ? 'the output' : `the output at ${p}`;
       };
-      const outs = vmapFlat(flat, leaves, axes, () => tree.broadcastPrefix<number | null>(opts.outAxes ?? 0, outTree(), 'vmap: outAxes', isAxisLeaf), size, outName);
+      const outs = vmapFlat(flat, leaves, axes, () => tree.broadcastPrefix<number | null>(opts.outAxes === undefined ? 0 : opts.outAxes, outTree(), 'vmap: outAxes', isAxisLeaf), size, outName);
       return tree.unflatten<any>(outDef(), outs);
     });
 }

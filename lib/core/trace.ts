@@ -71,6 +71,14 @@ export abstract class Tracer {
   toString(): string {
     return `Tracer<${this.trace.main.kind}>(${avalStr(this.aval)})`;
   }
+  /**
+   * `x > 0`, `Number(x)`, `x + 1`: JavaScript would silently compare or add NaN or a string;
+   * a tracer has no number to give, so those throw. Text (`${x}`, String(x)) is allowed.
+   */
+  [Symbol.toPrimitive](hint: 'number' | 'string' | 'default'): string {
+    if (hint === 'string') return this.toString();
+    return this.dataSync();
+  }
 }
 
 const stack: MainTrace[] = [];
@@ -109,7 +117,8 @@ export function shapeOf(x: NdArray): Shape {
   return x instanceof Tracer ? x.aval.shape : x.shape;
 }
 
-function checkLive(t: Tracer): void {
+/** Throws the "escaped its transformation" error for a tracer whose transformation has ended. */
+export function checkLive(t: Tracer): void {
   if (!t.trace.main.active)
     throw new Error(
       `a ${t.trace.main.kind} tracer ${avalStr(t.aval)} escaped its transformation (it was stored or returned outside the function being transformed) and cannot be used any more`,

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tree from '../../tree/index.js';
 import { type Aval, avalStr } from '../aval.js';
 import { flattenArrays } from '../args.js';
-import { type NdArray, avalOf, isArray, transforming } from '../trace.js';
+import { type NdArray, avalOf, checkLive, isArray, isTracer, transforming } from '../trace.js';
 import { type Jaxpr, disposeJaxpr, printJaxpr } from './ir.js';
 import { type Program, compile } from './program.js';
 import { type RewriteOptions, optimize } from './rewrite.js';
@@ -82,6 +82,8 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
   const entryFor = (args: unknown[]): [Entry, tf.Tensor[], tf.Tensor[]] => {
     const { dynamic, key: staticKey } = splitArgs(args, statics);
     const [leaves, inDef] = flattenArrays(dynamic, 'jit: argument');
+    // Outside any transformation a tracer can only be one that escaped: say so before a kernel sees it.
+    leaves.forEach((l) => isTracer(l) && checkLive(l));
     const made = leaves.filter((l, i) => l !== tree.leaves(dynamic)[i]) as tf.Tensor[];
     const avals = leaves.map(avalOf);
     const key = `${tf.getBackend()}#${tree.structureKey(inDef)}#${avals.map(avalStr).join(',')}#${staticKey}`;

@@ -5,6 +5,13 @@
  * Node) and Select/where (rank >= 5: throws) only work up to rank 4, and arrays of rank 5
  * and 6 are common under vmap. These helpers keep each kernel call at rank 4 or less by
  * merging axes that can be merged, or by working one axis at a time on a rank-3 view.
+ *
+ * webgpu's Transpose shader reads its input raw, so for data stored as i32 (int32, bool, and
+ * tf.cast's float32 views of them, which share the i32 buffer) it is invalid and the output
+ * is left unpermuted or garbage; Sum/Max/Min over leading axes and ArgMax over a non-last
+ * axis transpose internally and fail the same way. On webgpu those kernels get float32 data
+ * (see `gpuFloat`), which loses nothing webgpu keeps: its int32 kernels compute in f32, so
+ * integers beyond 2^24 are not exact there anyway.
  */
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -62,9 +69,10 @@ export function selectKernel(p: tf.Tensor, a: tf.Tensor, b: tf.Tensor, shape: re
 
 /** Views x as [before axis, axis, after axis] (rank 3), applies f, restores the other dims. */
 function alongAxis(x: tf.Tensor, axis: number, f: (v: tf.Tensor) => tf.Tensor): tf.Tensor {
-  const s = x.shape;
+  const s: number[] = x.shape;
   const y = f(tf.reshape(x, [prod(s.slice(0, axis)), s[axis], prod(s.slice(axis + 1))]));
-  return tf.reshape(y, [...s.slice(0, axis), y.shape[1], ...s.slice(axis + 1)]);
+  const n = (y.shape as number[])[1];
+  return tf.reshape(y, [...s.slice(0, axis), n, ...s.slice(axis + 1)]);
 }
 
 /** Inserts `k` copies of `value` between neighbours along `axis` (interior padding), at any rank. */
@@ -99,4 +107,43 @@ export function sliceKernel(x: tf.Tensor, start: readonly number[], limit: reado
     if (s !== 1) y = alongAxis(y, ax, (v) => tf.stridedSlice(v, [0, 0, 0], v.shape, [1, s, 1]));
   });
   return y;
+}
+
+/** Whether x's data is stored as float32 (tf.cast to float32 of int32/bool data is a view of the i32 buffer). */
+function storedAsFloat(x: tf.Tensor): boolean {
+  const map = (tf.backend() as unknown as { tensorMap?: { get(id: object): { dtype?: string } | undefined } }).tensorMap;
+  return (map?.get(x.dataId)?.dtype ?? x.dtype) === 'float32';
+}
+
+/** Whether x must be converted before a transposing webgpu kernel (see the top of this file). */
+function needsGpuFloat(x: tf.Tensor): boolean {
+  return tf.getBackend() === 'webgpu' && !storedAsFloat(x);
+}
+
+/** x's values as a float32 tensor stored as float32 (an elementwise kernel converts the i32 storage). */
+function gpuFloat(x: tf.Tensor): tf.Tensor {
+  return tf.add(tf.cast(x, 'float32'), tf.scalar(0));
+}
+
+/** Runs a transposing kernel on float32 storage on webgpu, returning x's dtype. */
+function viaGpuFloat(x: tf.Tensor, f: (x: tf.Tensor) => tf.Tensor): tf.Tensor {
+  if (!needsGpuFloat(x)) return f(x);
+  const y = f(gpuFloat(x));
+  return x.dtype === 'bool' ? tf.notEqual(y, tf.scalar(0)) : x.dtype === 'int32' ? tf.cast(y, 'int32') : y;
+}
+
+/** tf.transpose, safe for int32 and bool data on webgpu. */
+export function transposeKernel(x: tf.Tensor, perm: readonly number[]): tf.Tensor {
+  return viaGpuFloat(x, (v) => tf.transpose(v, [...perm]));
+}
+
+/** A reduction (tf.sum / tf.max / tf.min) over `axes`, safe for int32 and bool data on webgpu. */
+export function reduceKernel(kernel: (x: tf.Tensor, axes: number[]) => tf.Tensor, x: tf.Tensor, axes: readonly number[]): tf.Tensor {
+  return viaGpuFloat(x, (v) => kernel(v, [...axes]));
+}
+
+/** tf.argMax with the reduced shape (webgpu gives [1] for a vector), safe for int32 and bool data on webgpu. */
+export function argmaxKernel(x: tf.Tensor, axis: number): tf.Tensor {
+  const i = tf.argMax(needsGpuFloat(x) ? gpuFloat(x) : x, axis);
+  return tf.reshape(i, x.shape.filter((_, d) => d !== axis));
 }

@@ -198,5 +198,9 @@ definePrimitives({
   random_permutation: randomPermutation,
   random_bits: randomDef('random_bits', (b) => new Int32Array(b.buffer)),
   // 24 high bits -> [0, 1) exactly representable in float32.
-  random_uniform: randomDef('random_uniform', (b) => Float32Array.from(b, (w) => (w >>> 8) * 2 ** -24)),
+  random_uniform: randomDef('random_uniform', (b) => {
+    const out = new Float32Array(b.length); // a plain loop: Float32Array.from(b, fn) is ~10x slower in V8
+    for (let i = 0; i < b.length; i++) out[i] = (b[i] >>> 8) * 2 ** -24;
+    return out;
+  }),
 });

@@ -4,6 +4,7 @@ import { type Aval, avalStr, isFloat, shapeStr } from '../aval.js';
 import * as lax from '../lax.js';
 import { type PrimitiveDef, definePrimitives } from '../primitive.js';
 import { type NdArray, avalOf, shapeOf } from '../trace.js';
+import { argmaxKernel, reduceKernel } from './kernels.js';
 
 type AxesP = { axes: number[] };
 
@@ -32,7 +33,7 @@ function batchReduce(f: (x: NdArray, axes: number[]) => NdArray) {
 
 const reduceSum: PrimitiveDef<AxesP> = {
   abstractEval: ([a], { axes }) => reducedAval('reduce_sum', a, axes),
-  impl: ([x], { axes }) => tf.sum(x, axes),
+  impl: ([x], { axes }) => reduceKernel(tf.sum, x, axes),
   jvp: ([t], _p, _o, { axes }) => lax.reduceSum(t, axes),
   vjp: (ct, [x], _o, { axes }) => [unreduce(ct, shapeOf(x), axes)],
   batch: batchReduce(lax.reduceSum),
@@ -46,7 +47,7 @@ function extremum(op: 'reduce_max' | 'reduce_min', kernel: typeof tf.max, f: typ
   };
   return {
     abstractEval: ([a], { axes }) => reducedAval(op, a, axes),
-    impl: ([x], { axes }) => kernel(x, axes),
+    impl: ([x], { axes }) => reduceKernel(kernel, x, axes),
     jvp: ([t], [x], out, { axes }) => lax.reduceSum(lax.mul(t, share(x, out, axes)), axes),
     vjp: (ct, [x], out, { axes }) => [isFloat(avalOf(x).dtype) ? lax.mul(unreduce(ct, shapeOf(x), axes), share(x, out, axes)) : null],
     batch: batchReduce(f),
@@ -58,8 +59,7 @@ const argmax: PrimitiveDef<{ axis: number }> = {
     if (axis < 0 || axis >= a.shape.length) throw new Error(`argmax: axis ${axis} out of range for ${avalStr(a)}`);
     return { shape: a.shape.filter((_, i) => i !== axis), dtype: 'int32' };
   },
-  // webgpu's ArgMax returns shape [1] instead of [] for a vector: reshape to the rule's shape.
-  impl: ([x], { axis }) => tf.reshape(tf.argMax(x, axis), x.shape.filter((_, i) => i !== axis)),
+  impl: ([x], { axis }) => argmaxKernel(x, axis),
   jvp: (_t, _p, out) => lax.zerosLike(out),
   vjp: () => [null],
   batch: ([x], [d], { axis }) => [lax.argmax(x, axis >= d! ? axis + 1 : axis), axis < d! ? d! - 1 : d!],

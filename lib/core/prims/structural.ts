@@ -5,7 +5,7 @@ import * as lax from '../lax.js';
 import { type PrimitiveDef, definePrimitives } from '../primitive.js';
 import { type NdArray, shapeOf } from '../trace.js';
 import { materializeBatch } from './batching-util.js';
-import { broadcastKernel, padKernel, sliceKernel } from './kernels.js';
+import { broadcastKernel, padKernel, sliceKernel, transposeKernel } from './kernels.js';
 
 const reshape: PrimitiveDef<{ shape: number[] }> = {
   abstractEval([a], { shape }) {
@@ -25,7 +25,7 @@ const transpose: PrimitiveDef<{ perm: number[] }> = {
     if (!ok) throw new Error(`transpose: permutation [${perm}] does not fit shape ${shapeStr(a.shape)}`);
     return { shape: perm.map((p) => a.shape[p]), dtype: a.dtype };
   },
-  impl: ([x], { perm }) => tf.transpose(x, perm),
+  impl: ([x], { perm }) => transposeKernel(x, perm),
   jvp: ([t], _p, _o, { perm }) => lax.transpose(t, perm),
   vjp(ct, _p, _o, { perm }) {
     const inv = new Array(perm.length);

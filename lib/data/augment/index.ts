@@ -1,0 +1,51 @@
+/**
+ * Keyed image augmentations: pure functions of a PRNG key (`lib/random`) on whole NHWC
+ * float32 batches in [0, 1], drawing one set of random parameters per sample, made of
+ * tensor ops only, so they run eagerly, under `jit` (pass the key as an argument) and
+ * under `vmap`. The same key always gives the same output.
+ *
+ * Geometry (crop, resize, flip) and blur are separable linear maps, applied as two
+ * batched matmuls with per-sample interpolation / convolution matrices; colour operations
+ * are elementwise with torchvision's formulas.
+ */
+export {
+  type CropBoxes,
+  type RandomResizedCropOptions,
+  CROP_ATTEMPTS,
+  cropMatrices,
+  flipMask,
+  horizontalFlip,
+  randomResizedCrop,
+  sampleCropBoxes,
+} from './geometry.js';
+export {
+  type ColorJitterOptions,
+  type JitterSpec,
+  type SolarizeOptions,
+  adjustBrightness,
+  adjustContrast,
+  adjustHue,
+  adjustSaturation,
+  colorJitter,
+  hsvToRgb,
+  normalize,
+  randomGrayscale,
+  rgbToHsv,
+  solarize,
+} from './color.js';
+export { type GaussianBlurOptions, defaultKernelSize, gaussianBlur, gaussianTaps } from './blur.js';
+export { type ResampleOptions, type SeparableMethod, applySeparable, convolutionMatrix, reflectIndex, resampleMatrix } from './resample.js';
+export {
+  type MultiCropConfig,
+  type TwoViewsConfig,
+  type ViewAugment,
+  type ViewConfig,
+  DEFAULT_VIEW_AUGMENT,
+  SWAV_COLOR_JITTER,
+  augmentView,
+  augmentViews,
+  fashionMnistAugment,
+  multiCrop,
+  swavAugment,
+  twoViews,
+} from './multicrop.js';

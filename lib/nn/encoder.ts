@@ -1,0 +1,150 @@
+/**
+ * Encoders by timm-style name, through one registry, and PyTorch state-dict interop.
+ *
+ * @example
+ * const enc = nn.encoder('resnet18', { lowResolution: true });
+ * enc.embeddingDim; // 512
+ * const { tensors } = await readSafetensorsFile('resnet18.safetensors');
+ * const { params, state } = nn.loadTorchStateDict(enc, tensors);
+ * const [features] = enc.apply(params, state, imagesNHWC); // eval mode
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { NdArray } from '../core/trace.js';
+import type { TensorData } from '../io/safetensors.js';
+import { convnetSmall } from './convnet.js';
+import { type Layer, type TorchDict, TorchReader, type Variables } from './layer.js';
+import { resnet } from './resnet.js';
+import { vitSmall, vitTiny } from './vit.js';
+
+/** A layer mapping images (NHWC) to embeddings [N, embeddingDim]. */
+export interface Encoder<P = any, S = any> extends Layer<P, S> {
+  /** The registry name (timm-style). */
+  readonly name: string;
+  /** Width of the output embedding. */
+  readonly embeddingDim: number;
+  /** The options it was built with (defaults filled in). */
+  readonly options: Readonly<Record<string, unknown>>;
+}
+
+export type EncoderFactory = (options?: any) => Encoder;
+
+const registry = new Map<string, EncoderFactory>([
+  ['resnet18', (o) => resnet('resnet18', o)],
+  ['resnet34', (o) => resnet('resnet34', o)],
+  ['resnet50', (o) => resnet('resnet50', o)],
+  ['vit_tiny_patch16_224', (o) => vitTiny(o)],
+  ['vit_small_patch16_224', (o) => vitSmall(o)],
+  ['convnet_small', (o) => convnetSmall(o)],
+]);
+
+/**
+ * The encoder registered under `name`, built with `options`:
+ * - resnet18 / resnet34 / resnet50: `{ lowResolution?, inChannels?, zeroInitLast? }` (512 / 512 / 2048);
+ * - vit_tiny_patch16_224 / vit_small_patch16_224: `{ imgSize?, dynamicImgSize?, inChannels?, ... }` (192 / 384);
+ * - convnet_small: `{ inChannels?, widths? }` (128).
+ */
+export function encoder(name: string, options: Record<string, unknown> = {}): Encoder {
+  const f = registry.get(name);
+  if (!f) throw new Error(`nn.encoder: unknown encoder '${name}'; known: ${encoderNames().join(', ')}`);
+  return f(options);
+}
+
+/** Registers (or replaces) an encoder factory under a name. */
+export function registerEncoder(name: string, factory: EncoderFactory): void {
+  registry.set(name, factory);
+}
+
+/** The registered encoder names. */
+export function encoderNames(): string[] {
+  return [...registry.keys()];
+}
+
+/** Embedding width of a registered encoder with the given options. */
+export function embeddingDim(name: string, options: Record<string, unknown> = {}): number {
+  return encoder(name, options).embeddingDim;
+}
+
+export interface LoadOptions {
+  /** Options for the encoder when it is given by name (e.g. `{ lowResolution: true }`). */
+  readonly options?: Record<string, unknown>;
+  /** Every entry of the state dict must be used (default true); entries matching `ignore` are exempt. */
+  readonly strict?: boolean;
+  /** Entries to leave alone, e.g. a classifier head: `[/^fc\./, /^head\./]`. */
+  readonly ignore?: readonly RegExp[];
+  /** Prefix of this model's entries in the state dict (e.g. 'backbone.'). */
+  readonly prefix?: string;
+}
+
+function toTensor(name: string, t: TensorData | tf.Tensor): tf.Tensor {
+  if (t instanceof tf.Tensor) return t;
+  if (!t || !t.data || !Array.isArray(t.shape)) throw new Error(`loadTorchStateDict: entry '${name}' is neither a tensor nor {dtype, shape, data}`);
+  return tf.tensor(t.data as Float32Array, [...t.shape], t.dtype === 'bool' ? 'bool' : t.dtype);
+}
+
+/**
+ * Our variables `{ params, state }` from a PyTorch state dict (names and layouts as
+ * PyTorch: Linear [out, in], Conv2d OIHW, BatchNorm weight/bias/running_mean/running_var),
+ * e.g. the tensors of a `.safetensors` file exported from PyTorch or timm. Shapes are
+ * checked; with `strict` (default), unused entries are an error naming them.
+ */
+export function loadTorchStateDict(model: string | Layer, tensors: Readonly<Record<string, TensorData | tf.Tensor>>, opts: LoadOptions = {}): Variables {
+  const layer = typeof model === 'string' ? encoder(model, opts.options) : model;
+  const prefix = opts.prefix ?? '';
+  const made: tf.Tensor[] = [];
+  const dict: Record<string, tf.Tensor> = {};
+  for (const [k, v] of Object.entries(tensors)) {
+    if (!k.startsWith(prefix)) continue;
+    const t = toTensor(k, v);
+    if (t !== v) made.push(t);
+    dict[k] = t;
+  }
+  try {
+    const r = new TorchReader(dict);
+    const vars = layer.fromTorch(r, prefix);
+    if (opts.strict ?? true) {
+      const unused = Object.keys(dict).filter((k) => !r.used.has(k) && !(opts.ignore ?? []).some((re) => re.test(k.slice(prefix.length))));
+      if (unused.length) {
+        disposeTree(vars);
+        throw new Error(
+          `loadTorchStateDict: ${unused.length} entr${unused.length === 1 ? 'y is' : 'ies are'} not used by ${(layer as Encoder).name ?? layer.kind}: ` +
+            `${unused.slice(0, 8).join(', ')}${unused.length > 8 ? ', ...' : ''} (pass { strict: false } or { ignore: [/^fc\\./] } to skip them)`,
+        );
+      }
+    }
+    return vars;
+  } finally {
+    made.forEach((t) => t.dispose());
+  }
+}
+
+function disposeTree(v: Variables): void {
+  const walk = (x: unknown): void => {
+    if (x instanceof tf.Tensor) x.dispose();
+    else if (Array.isArray(x)) x.forEach(walk);
+    else if (x && typeof x === 'object') Object.values(x).forEach(walk);
+  };
+  walk(v);
+}
+
+/**
+ * Our variables as a PyTorch state dict (PyTorch names and layouts; BatchNorm also gets
+ * `num_batches_tracked` = 0 as int32). The tensors are new: dispose them when done.
+ */
+export function exportTorchStateDict(model: string | Layer, variables: Variables, opts: { options?: Record<string, unknown>; prefix?: string } = {}): Record<string, tf.Tensor> {
+  const layer = typeof model === 'string' ? encoder(model, opts.options) : model;
+  const out: TorchDict = {};
+  layer.toTorch(variables, opts.prefix ?? '', out);
+  return out as Record<string, tf.Tensor>;
+}
+
+/** A state dict as safetensors-ready `{dtype, shape, data}` entries (reads the tensors synchronously). */
+export function toTensorData(dict: Readonly<Record<string, NdArray>>): Record<string, TensorData> {
+  const out: Record<string, TensorData> = {};
+  for (const [k, t] of Object.entries(dict)) {
+    if (!(t instanceof tf.Tensor)) throw new Error(`toTensorData: '${k}' is not a concrete tensor`);
+    const dtype = t.dtype === 'int32' ? 'int32' : t.dtype === 'bool' ? 'bool' : 'float32';
+    const raw = t.dataSync();
+    out[k] = { dtype, shape: [...t.shape], data: dtype === 'bool' ? Uint8Array.from(raw as ArrayLike<number>) : (raw as Float32Array | Int32Array) };
+  }
+  return out;
+}

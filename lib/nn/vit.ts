@@ -1,0 +1,176 @@
+/**
+ * Vision Transformers as timm builds them (`vit_tiny_patch16_224`, `vit_small_patch16_224`),
+ * without the classifier: the output is the final-LayerNorm'd class token. Names match
+ * timm's state dicts: patch_embed.proj, cls_token, pos_embed, blocks.{i}.norm1,
+ * blocks.{i}.attn.qkv, blocks.{i}.attn.proj, blocks.{i}.norm2, blocks.{i}.mlp.fc1/fc2, norm.
+ *
+ * Dynamic image size: any input whose sides are multiples of the patch size works; when
+ * the patch grid differs from the one the position embedding was made for (14x14 at 224),
+ * the grid part of the embedding is resized BILINEARLY (align_corners=False, as
+ * `F.interpolate`) on every forward pass, so gradients reach the stored embedding.
+ * (timm's `dynamic_img_size=True` resamples bicubically; results differ slightly at
+ * other sizes, and are identical at the native size.)
+ *
+ * Init (timm's `init_weights_vit_timm`): Linear weights trunc_normal(std=.02) with zero
+ * biases, pos_embed trunc_normal(std=.02), cls_token normal(std=1e-6), LayerNorm 1/0
+ * (eps 1e-6), the patch-embedding convolution with PyTorch's default.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { shapeStr } from '../core/aval.js';
+import { type NdArray, shapeOf } from '../core/trace.js';
+import * as np from '../ops/index.js';
+import * as random from '../random/index.js';
+import type { Encoder } from './encoder.js';
+import * as init from './init.js';
+import { type Layer, composite, initScope, sequential, withBatchAxis } from './layer.js';
+import { conv2d, layerNorm, mlp, multiHeadAttention } from './layers.js';
+import { copy } from './torch.js';
+
+export interface ViTOptions {
+  /** Image size the position embedding is made for (default 224). */
+  readonly imgSize?: number;
+  readonly patchSize?: number;
+  readonly inChannels?: number;
+  readonly embedDim?: number;
+  readonly depth?: number;
+  readonly numHeads?: number;
+  readonly mlpRatio?: number;
+  /** Accept other image sizes by resizing the position embedding (default true). */
+  readonly dynamicImgSize?: boolean;
+}
+
+/** The [m, n] matrix of 1-D linear interpolation from n samples to m (align_corners=False, PyTorch's rule). */
+export function bilinearMatrix(n: number, m: number): tf.Tensor {
+  const r = new Float32Array(m * n);
+  const scale = n / m;
+  for (let i = 0; i < m; i++) {
+    const src = Math.max((i + 0.5) * scale - 0.5, 0);
+    const i0 = Math.min(Math.floor(src), n - 1);
+    const i1 = Math.min(i0 + 1, n - 1);
+    const l = src - i0;
+    r[i * n + i0] += 1 - l;
+    r[i * n + i1] += l;
+  }
+  return tf.tensor2d(r, [m, n]);
+}
+
+/** Resizes a [h, w, D] grid to [H, W, D] bilinearly (differentiable: two matrix products). */
+export function resizeGrid(grid: NdArray, outH: number, outW: number): NdArray {
+  const [h, w, d] = shapeOf(grid);
+  if (h === outH && w === outW) return grid;
+  const ry = bilinearMatrix(h, outH);
+  const rx = bilinearMatrix(w, outW);
+  const rows = np.reshape(np.matmul(ry, np.reshape(grid, [h, w * d])), [outH, w, d]);
+  return np.matmul(rx, rows); // [outW, w] @ [outH, w, d] -> [outH, outW, d]
+}
+
+const linearInit = { weightInit: init.truncNormal(0.02), biasInit: init.zeros };
+
+function vitBlock(dim: number, heads: number, hidden: number): Layer {
+  return composite(
+    'vitBlock',
+    {
+      norm1: layerNorm({ features: dim, eps: 1e-6 }),
+      attn: multiHeadAttention({ dim, numHeads: heads, qkvBias: true, ...linearInit }),
+      norm2: layerNorm({ features: dim, eps: 1e-6 }),
+      mlp: mlp({ in: dim, hidden, out: dim, activation: 'gelu', ...linearInit }),
+    },
+    (call, x) => {
+      const y = np.add(x, call('attn', call('norm1', x)));
+      return np.add(y, call('mlp', call('norm2', y)));
+    },
+  );
+}
+
+/** A ViT encoder (NHWC input, output [N, embedDim]). */
+export function vit(name: string, options: ViTOptions = {}): Encoder {
+  const imgSize = options.imgSize ?? 224;
+  const p = options.patchSize ?? 16;
+  const cin = options.inChannels ?? 3;
+  const dim = options.embedDim ?? 192;
+  const depth = options.depth ?? 12;
+  const heads = options.numHeads ?? 3;
+  const hidden = Math.round(dim * (options.mlpRatio ?? 4));
+  const dynamic = options.dynamicImgSize ?? true;
+  const g0 = Math.floor(imgSize / p);
+  const nTok = 1 + g0 * g0;
+  const children = {
+    patch_embed: composite('patchEmbed', { proj: conv2d({ in: cin, out: dim, kernel: p, stride: p }) }, (call, x) => call('proj', x)),
+    blocks: sequential(Array.from({ length: depth }, () => vitBlock(dim, heads, hidden))),
+    norm: layerNorm({ features: dim, eps: 1e-6 }),
+  };
+  // init and the PyTorch names of the children; the forward pass is `forward` below.
+  const body = composite(name, children, () => {
+    throw new Error('internal: unused');
+  });
+  const forward = (params: any, state: any, x: NdArray, opts: any): [NdArray, any] => {
+    const s = shapeOf(x);
+    if (s[3] !== cin) throw new Error(`${name}: expected NHWC input with ${cin} channels, got ${shapeStr(s)}`);
+    const gh = Math.floor(s[1] / p);
+    const gw = Math.floor(s[2] / p);
+    if (s[1] % p || s[2] % p) throw new Error(`${name}: image sides must be multiples of the patch size ${p}, got ${shapeStr(s)}`);
+    if (!dynamic && (gh !== g0 || gw !== g0)) throw new Error(`${name}: expected ${imgSize}x${imgSize} images (dynamicImgSize is off), got ${shapeStr(s)}`);
+    const [tokens] = children.patch_embed.apply(params.patch_embed, state.patch_embed, x);
+    const n = s[0];
+    const seq = np.reshape(tokens, [n, gh * gw, dim]);
+    const cls = np.broadcastTo(params.cls_token, [n, 1, dim]);
+    let pos = params.pos_embed as NdArray; // [1, 1 + g0*g0, dim]
+    if (gh !== g0 || gw !== g0) {
+      const clsPos = np.sliceAxis(pos, 1, 0, 1);
+      const grid = np.reshape(np.sliceAxis(pos, 1, 1, nTok), [g0, g0, dim]);
+      pos = np.concatenate([clsPos, np.reshape(resizeGrid(grid, gh, gw), [1, gh * gw, dim])], 1);
+    }
+    let h = np.add(np.concatenate([cls, seq], 1), pos);
+    const [hb] = children.blocks.apply(params.blocks, state.blocks, h, opts);
+    const [hn] = children.norm.apply(params.norm, state.norm, hb);
+    h = np.squeeze(np.sliceAxis(hn, 1, 0, 1), 1);
+    return [h, state];
+  };
+  return {
+    kind: 'encoder',
+    name,
+    embeddingDim: dim,
+    options: { imgSize, patchSize: p, inChannels: cin, embedDim: dim, depth, numHeads: heads, mlpRatio: hidden / dim, dynamicImgSize: dynamic },
+    init(key) {
+      return initScope(() => {
+        const [kb, kc, kp] = random.split(key, 3);
+        const v = body.init(kb);
+        const params = {
+          ...v.params,
+          cls_token: np.mul(random.normal(kc, [1, 1, dim]), 1e-6),
+          pos_embed: init.truncNormal(0.02)(kp, [1, nTok, dim], { fanIn: dim, fanOut: dim }),
+        };
+        return { params, state: v.state } as any;
+      });
+    },
+    apply: (params, state, x, opts = {}) => {
+      const single = shapeOf(x).length === 3;
+      if (!single) return forward(params, state, x, opts);
+      let st: any = state;
+      const y = withBatchAxis(x, 4, name, (xb) => {
+        const [o, s2] = forward(params, state, xb, opts);
+        st = s2;
+        return o;
+      });
+      return [y, st];
+    },
+    toTorch(v, prefix, out) {
+      body.toTorch({ params: { patch_embed: v.params.patch_embed, blocks: v.params.blocks, norm: v.params.norm }, state: v.state }, prefix, out);
+      out[`${prefix}cls_token`] = copy(v.params.cls_token);
+      out[`${prefix}pos_embed`] = copy(v.params.pos_embed);
+    },
+    fromTorch(r, prefix) {
+      const v = body.fromTorch(r, prefix);
+      const params = {
+        ...v.params,
+        cls_token: tf.clone(r.get(`${prefix}cls_token`, [1, 1, dim])),
+        pos_embed: tf.clone(r.get(`${prefix}pos_embed`, [1, nTok, dim])),
+      };
+      return { params, state: v.state };
+    },
+  };
+}
+
+export const vitTiny = (options: ViTOptions = {}) => vit('vit_tiny_patch16_224', { embedDim: 192, depth: 12, numHeads: 3, ...options });
+export const vitSmall = (options: ViTOptions = {}) => vit('vit_small_patch16_224', { embedDim: 384, depth: 12, numHeads: 6, ...options });
+

@@ -1,0 +1,2 @@
+/** Self-supervised learning building blocks. */
+export * as swav from './swav/index.js';

@@ -1,0 +1,14 @@
+/** Alternatives to Sinkhorn for computing codes from scores. */
+import { type NdArray, stopGradient } from '../../core/index.js';
+import { shapeOf } from '../../core/trace.js';
+import * as np from '../../ops/index.js';
+
+/**
+ * Hard assignments: each sample's code is the one-hot of its best prototype (no
+ * equipartition, so prone to collapse; a baseline). No gradient.
+ * @example swav.trainStep(config, opt, { assign: hardAssignments })
+ */
+export function hardAssignments(scores: NdArray): NdArray {
+  const s = shapeOf(scores);
+  return np.oneHot(np.argmax(stopGradient(scores), -1), s[s.length - 1]);
+}

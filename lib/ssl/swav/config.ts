@@ -1,0 +1,252 @@
+/**
+ * The SwAV configuration: decoded from `unknown` with io-ts at the edge, merged over the
+ * seed's defaults, with one readable error naming the path and what was expected:
+ *
+ * ```
+ * swav config: at .projector.hiddenDim expected a positive integer, got -3
+ * swav config: at .projector.hiddenDims unknown key (known: hiddenDim, outDim, batchNorm, bnMomentum, bnEps)
+ * ```
+ */
+import * as E from 'fp-ts/lib/Either.js';
+import { pipe } from 'fp-ts/lib/function.js';
+import * as t from 'io-ts';
+import * as nn from '../../nn/index.js';
+import type { Pairing } from './loss.js';
+
+/** An encoder given as a layer: anything with `init(key)` and `apply(params, state, x, opts)`. */
+export interface EncoderLayer {
+  init(key: unknown): { params: unknown; state: unknown };
+  apply(params: any, state: any, x: any, opts?: any): [any, any];
+  /** The embedding width, if the layer knows it (every `nn` encoder does). */
+  readonly embeddingDim?: number;
+  /** PyTorch state-dict interop (every `nn` layer has them). */
+  toTorch?: nn.Layer['toTorch'];
+  fromTorch?: nn.Layer['fromTorch'];
+}
+
+export interface ProjectorSettings {
+  /** Hidden width (the seed's projector_dims[0]). Default 2048. */
+  readonly hiddenDim: number;
+  /** Output width (projector_dims[1]). Default 128. */
+  readonly outDim: number;
+  /** Linear-BN-ReLU-Linear (true, the seed) or Linear-ReLU-Linear (false). Default true. */
+  readonly batchNorm: boolean;
+  /** BatchNorm momentum, PyTorch convention (weight of the new batch). Default 0.1. */
+  readonly bnMomentum: number;
+  /** Default 1e-5. */
+  readonly bnEps: number;
+}
+
+/** The full, decoded configuration (every field present). */
+export interface SwavConfig {
+  /** An `nn` encoder name (timm-style) or a layer. Default 'vit_small_patch16_224' (the seed's). */
+  readonly encoder: string | EncoderLayer;
+  /** Options for a named encoder (e.g. `{ lowResolution: true }`). Default {}. */
+  readonly encoderOptions: Readonly<Record<string, unknown>>;
+  /** The encoder's output width; needed only for a layer without `embeddingDim`. */
+  readonly embedDim: number | null;
+  readonly projector: ProjectorSettings;
+  /** Number of prototypes K. Default 3000. */
+  readonly numPrototypes: number;
+  /** Softmax temperature of the swapped prediction. Default 0.1. */
+  readonly temperature: number;
+  /** Sinkhorn epsilon. Default 0.05. */
+  readonly epsilon: number;
+  /** Sinkhorn iterations. Default 3. */
+  readonly sinkhornIterations: number;
+  /** 'seed' (every global view with every later view, default) or 'paper' (crops_for_assign). */
+  readonly pairing: Pairing;
+  /** The views whose codes are computed; default: the global views (0..n-1). */
+  readonly cropsForAssign: readonly number[] | null;
+  /** facebookresearch/swav's queue of past embeddings per assignment view; 0 (default) = none. */
+  readonly queueLength: number;
+  /** The step from which the queue is filled (it is used once full). Default 0. */
+  readonly queueStartStep: number;
+  /** No prototype update (and no optimiser state change for them) while step < this. Default 0. */
+  readonly freezePrototypesSteps: number;
+}
+
+/** What users pass: any subset of the fields (projector fields too), merged over the defaults. */
+export type SwavConfigInput = Partial<Omit<SwavConfig, 'projector'>> & { readonly projector?: Partial<ProjectorSettings> };
+
+export const DEFAULT_PROJECTOR: ProjectorSettings = { hiddenDim: 2048, outDim: 128, batchNorm: true, bnMomentum: 0.1, bnEps: 1e-5 };
+
+/** The seed's defaults (stable-pretraining's `SwAV.__init__`). */
+export const DEFAULT_CONFIG: SwavConfig = {
+  encoder: 'vit_small_patch16_224',
+  encoderOptions: {},
+  embedDim: null,
+  projector: DEFAULT_PROJECTOR,
+  numPrototypes: 3000,
+  temperature: 0.1,
+  epsilon: 0.05,
+  sinkhornIterations: 3,
+  pairing: 'seed',
+  cropsForAssign: null,
+  queueLength: 0,
+  queueStartStep: 0,
+  freezePrototypesSteps: 0,
+};
+
+// ---------------------------------------------------------------- codecs with readable names
+
+function refined<A>(name: string, is: (u: unknown) => u is A): t.Type<A, A, unknown> {
+  return new t.Type<A, A, unknown>(name, is, (u, c) => (is(u) ? t.success(u) : t.failure(u, c)), t.identity);
+}
+
+const isPlain = (u: unknown): u is Record<string, unknown> => typeof u === 'object' && u !== null && !Array.isArray(u) && [Object.prototype, null].includes(Object.getPrototypeOf(u));
+
+const positiveInt = refined('a positive integer', (u): u is number => typeof u === 'number' && Number.isInteger(u) && u >= 1);
+const nonNegativeInt = refined('an integer >= 0', (u): u is number => typeof u === 'number' && Number.isInteger(u) && u >= 0);
+const positiveNumber = refined('a finite number > 0', (u): u is number => typeof u === 'number' && Number.isFinite(u) && u > 0);
+const unitInterval = refined('a number in [0, 1]', (u): u is number => typeof u === 'number' && u >= 0 && u <= 1);
+const boolean = refined('true or false', (u): u is boolean => typeof u === 'boolean');
+const pairing = refined<Pairing>("'seed' or 'paper'", (u): u is Pairing => u === 'seed' || u === 'paper');
+const viewIndices = refined('a non-empty list of distinct view indices (integers >= 0)', (u): u is number[] =>
+  Array.isArray(u) && u.length > 0 && u.every((x) => Number.isInteger(x) && x >= 0) && new Set(u).size === u.length,
+);
+const encoderOptions = refined('an object of encoder options', (u): u is Record<string, unknown> => isPlain(u));
+const isLayer = (u: unknown): u is EncoderLayer => typeof u === 'object' && u !== null && typeof (u as EncoderLayer).init === 'function' && typeof (u as EncoderLayer).apply === 'function';
+const encoder = new t.Type<string | EncoderLayer, string | EncoderLayer, unknown>(
+  'an nn encoder name or an (init, apply) layer',
+  (u): u is string | EncoderLayer => (typeof u === 'string' && nn.encoderNames().includes(u)) || isLayer(u),
+  (u, c) => {
+    if (isLayer(u)) return t.success(u);
+    if (typeof u === 'string' && nn.encoderNames().includes(u)) return t.success(u);
+    if (typeof u === 'string') return t.failure(u, c, `expected one of the nn encoders (${nn.encoderNames().join(', ')}) or an (init, apply) layer`);
+    return t.failure(u, c);
+  },
+  t.identity,
+);
+
+/** `codec` or null (null: the default, as in a decoded configuration). */
+function nullable<A>(codec: t.Type<A, A, unknown>): t.Type<A | null, A | null, unknown> {
+  return new t.Type<A | null, A | null, unknown>(
+    `${codec.name} or null`,
+    (u): u is A | null => u === null || codec.is(u),
+    (u, c) => (u === null ? t.success(null) : codec.validate(u, [...c.slice(0, -1), { ...c[c.length - 1], type: codec }])),
+    t.identity,
+  );
+}
+
+/** An object with only the given (optional) keys: unknown keys are an error, not dropped. */
+function strictPartial<P extends t.Props>(props: P, name: string): t.Type<Partial<t.TypeOf<t.PartialC<P>>>, unknown, unknown> {
+  const known = Object.keys(props);
+  return new t.Type<Partial<t.TypeOf<t.PartialC<P>>>, unknown, unknown>(
+    name,
+    (u): u is Partial<t.TypeOf<t.PartialC<P>>> => isPlain(u),
+    (u, c) => {
+      if (!isPlain(u)) return t.failure(u, c);
+      const errors: t.Errors = [];
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(u)) {
+        if (!Object.hasOwn(props, k)) {
+          errors.push({ value: v, context: t.appendContext(c, k, t.unknown, v), message: `unknown key (known: ${known.join(', ')})` });
+          continue;
+        }
+        if (v === undefined) continue;
+        const r = props[k].validate(v, t.appendContext(c, k, props[k], v));
+        if (E.isLeft(r)) errors.push(...r.left);
+        else out[k] = r.right;
+      }
+      return errors.length ? t.failures(errors) : t.success(out as Partial<t.TypeOf<t.PartialC<P>>>);
+    },
+    t.identity,
+  );
+}
+
+const projectorCodec = strictPartial(
+  { hiddenDim: positiveInt, outDim: positiveInt, batchNorm: boolean, bnMomentum: unitInterval, bnEps: positiveNumber },
+  'an object with projector settings',
+);
+
+/** The io-ts codec of the user's configuration (every key optional, none unknown). */
+export const SwavConfigCodec = strictPartial(
+  {
+    encoder,
+    encoderOptions,
+    embedDim: nullable(positiveInt),
+    projector: projectorCodec,
+    numPrototypes: positiveInt,
+    temperature: positiveNumber,
+    epsilon: positiveNumber,
+    sinkhornIterations: nonNegativeInt,
+    pairing,
+    cropsForAssign: nullable(viewIndices),
+    queueLength: nonNegativeInt,
+    queueStartStep: nonNegativeInt,
+    freezePrototypesSteps: nonNegativeInt,
+  },
+  'a SwAV configuration object',
+);
+
+// ---------------------------------------------------------------- errors as one readable line
+
+function show(u: unknown): string {
+  if (typeof u === 'function') return 'a function';
+  if (u === undefined) return 'undefined';
+  if (typeof u === 'number' && !Number.isFinite(u)) return String(u);
+  let s: string;
+  try {
+    s = JSON.stringify(u) ?? String(u);
+  } catch {
+    s = String(u);
+  }
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}
+
+/** One line per error: `at <path> expected <name>, got <value>` (or the error's own message). */
+export function drawErrors(errors: t.Errors): string {
+  const lines = errors.map((e) => {
+    const path = e.context.slice(1).map((x) => `.${x.key}`).join('') || '(the root)';
+    const expected = e.message ?? `expected ${e.context[e.context.length - 1]?.type.name ?? 'a valid value'}`;
+    return e.message?.startsWith('unknown key') ? `at ${path} ${e.message}` : `at ${path} ${expected}, got ${show(e.value)}`;
+  });
+  return lines.join('; ');
+}
+
+/** Decodes and checks the user's configuration, merged over the defaults. */
+export function decodeSwavConfig(input: unknown = {}): E.Either<string, SwavConfig> {
+  return pipe(
+    SwavConfigCodec.validate(input, [{ key: '', type: SwavConfigCodec, actual: input }]),
+    E.mapLeft((errs) => `swav config: ${drawErrors(errs)}`),
+    E.map((c) => ({ ...DEFAULT_CONFIG, ...c, projector: { ...DEFAULT_PROJECTOR, ...(c.projector ?? {}) } }) as SwavConfig),
+    E.chain(checkCrossFields),
+  );
+}
+
+function checkCrossFields(c: SwavConfig): E.Either<string, SwavConfig> {
+  if (c.pairing === 'seed' && c.cropsForAssign && !c.cropsForAssign.every((v, i) => v === i))
+    return E.left(`swav config: at .cropsForAssign expected [0, 1, ..., n-1] with pairing 'seed' (the global views come first), got ${show(c.cropsForAssign)}`);
+  if (typeof c.encoder !== 'string' && c.encoder.embeddingDim === undefined && c.embedDim === null)
+    return E.left('swav config: at .embedDim expected a positive integer (the width of a layer encoder that has no embeddingDim), got undefined');
+  return E.right(c);
+}
+
+/**
+ * The decoded configuration, or an Error with the readable message.
+ * @example swavConfig({ projector: { hiddenDim: -3 } }) // throws 'swav config: at .projector.hiddenDim expected a positive integer, got -3'
+ */
+export function swavConfig(input: unknown = {}): SwavConfig {
+  if (typeof input === 'object' && input !== null && decodedConfigs.has(input)) return input as SwavConfig;
+  const c = pipe(
+    decodeSwavConfig(input),
+    E.getOrElseW((message): SwavConfig => {
+      throw new Error(message);
+    }),
+  );
+  decodedConfigs.add(c);
+  return c;
+}
+
+/** Configurations this module decoded (decoding them again returns them as they are). */
+const decodedConfigs = new WeakSet<object>();
+
+/** The width of the encoder's embeddings under a decoded configuration. */
+export function encoderLayer(c: SwavConfig): EncoderLayer {
+  return typeof c.encoder === 'string' ? nn.encoder(c.encoder, { ...c.encoderOptions }) : c.encoder;
+}
+
+export function embeddingWidth(c: SwavConfig, enc: EncoderLayer = encoderLayer(c)): number {
+  return c.embedDim ?? enc.embeddingDim!;
+}

@@ -1,0 +1,264 @@
+/**
+ * The SwAV model as pure functions: `init(key, config) -> { params, state }` and
+ * `apply(params, state, input, { train, config }) -> [output, state]`, with the seed's
+ * three calling conventions (stable-pretraining's `SwAV.forward`):
+ *
+ * - `{ view1, view2 }`: two views (no multi-crop);
+ * - `{ globalViews, localViews? }`: multi-crop, each view its own batch (sizes may differ);
+ * - `{ images }` (or `{ view1 }` alone): the backbone embedding and a zero loss.
+ *
+ * Every view goes through the encoder and the projector separately, in order (so
+ * BatchNorm sees per-view batch statistics and its running statistics are updated once
+ * per view, as in the seed). Images are NHWC.
+ *
+ * Parameters: `{ encoder, projector, prototypes: { weight [K, D] } }`. State:
+ * `{ encoder, projector, step (int32 []), queue? }`; a training `apply` advances `step`.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { type NdArray, stopGradient } from '../../core/index.js';
+import { shapeOf } from '../../core/trace.js';
+import * as nn from '../../nn/index.js';
+import * as np from '../../ops/index.js';
+import * as random from '../../random/index.js';
+import { type EncoderLayer, type SwavConfig, type SwavConfigInput, embeddingWidth, encoderLayer, swavConfig } from './config.js';
+import { swavLoss } from './loss.js';
+import { projector } from './projector.js';
+import { normalizePrototypes, prototypeScores, prototypes } from './prototypes.js';
+import { type QueueState, codesWithQueue, initQueue, pushQueue, queueInUse } from './queue.js';
+import { sinkhorn } from './sinkhorn.js';
+
+/** The three calling conventions. */
+export type SwavInput =
+  | { readonly view1: NdArray; readonly view2: NdArray }
+  | { readonly globalViews: readonly NdArray[]; readonly localViews?: readonly NdArray[] }
+  | { readonly images: NdArray }
+  | { readonly view1: NdArray };
+
+export interface SwavParams {
+  readonly encoder: any;
+  readonly projector: any;
+  readonly prototypes: { readonly weight: NdArray };
+}
+
+export interface SwavState {
+  readonly encoder: any;
+  readonly projector: any;
+  /** int32 []: training steps taken (a training `apply` adds 1). */
+  readonly step: NdArray;
+  /** Present when `queueLength > 0`. */
+  readonly queue?: QueueState;
+}
+
+export interface SwavOutput {
+  /** The SwAV loss (0 for `{ images }`). */
+  readonly loss: NdArray;
+  /** The backbone embeddings of the global views, concatenated (no gradient); of `images` in eval form. */
+  readonly embedding: NdArray;
+  /** Every view's projection (L2-normalised), concatenated; absent for `{ images }`. */
+  readonly projection?: NdArray;
+  /** Per view: scores [B, K] against the normalised prototypes. */
+  readonly scores?: NdArray[];
+  /** Per view: Sinkhorn codes [B, K] (no gradient); null for views that are no assignment view with pairing 'paper'. */
+  readonly codes?: (NdArray | null)[];
+  /** The normalised prototypes the forward used (no gradient): what a training step writes back. */
+  readonly prototypes?: NdArray;
+}
+
+export interface SwavApplyOptions {
+  /** Training mode: batch statistics in BatchNorm, queue updates, step + 1. Default false. */
+  readonly train?: boolean;
+  /** PRNG key for stochastic layers of the encoder (dropout, drop path) in training. */
+  readonly key?: NdArray;
+  /** The configuration (any input accepted by `swavConfig`, or a decoded one). Default: the seed's. */
+  readonly config?: SwavConfigInput | SwavConfig;
+  /**
+   * Replaces Sinkhorn: codes [B, K] from one view's scores [B, K] (they get no gradient).
+   * E.g. hard assignments: `(s) => np.oneHot(np.argmax(s, -1), K)`. The queue is not used then.
+   */
+  readonly assign?: (scores: NdArray) => NdArray;
+}
+
+/** The parts of a model for a decoded configuration. */
+export interface SwavParts {
+  readonly config: SwavConfig;
+  readonly encoder: EncoderLayer;
+  readonly projector: nn.Layer;
+  readonly prototypes: nn.Layer;
+  readonly embedDim: number;
+}
+
+const decoded = new WeakMap<object, SwavConfig>();
+
+/** Decodes a configuration once (inputs are remembered by identity). */
+export function resolveConfig(config: SwavConfigInput | SwavConfig | undefined): SwavConfig {
+  if (config && decoded.has(config)) return decoded.get(config)!;
+  const c = swavConfig(config ?? {});
+  if (config) decoded.set(config, c);
+  return c;
+}
+
+/** The encoder, projector and prototypes layers of a configuration. */
+export function parts(config?: SwavConfigInput | SwavConfig): SwavParts {
+  const c = resolveConfig(config);
+  const enc = encoderLayer(c);
+  const embedDim = embeddingWidth(c, enc);
+  const p = c.projector;
+  return {
+    config: c,
+    encoder: enc,
+    projector: projector({ in: embedDim, hiddenDim: p.hiddenDim, outDim: p.outDim, batchNorm: p.batchNorm, bnMomentum: p.bnMomentum, bnEps: p.bnEps }),
+    prototypes: prototypes({ dim: p.outDim, count: c.numPrototypes }),
+    embedDim,
+  };
+}
+
+/** The number of assignment views the queue holds: `cropsForAssign`'s length, else 2 (the global views). */
+function queueViews(c: SwavConfig): number {
+  return c.cropsForAssign?.length ?? 2;
+}
+
+/**
+ * Fresh parameters and state.
+ * @example const { params, state } = swav.init(random.key(0), { encoder: 'resnet18', encoderOptions: { lowResolution: true } });
+ */
+export function init(key: NdArray, config?: SwavConfigInput | SwavConfig): { params: SwavParams; state: SwavState } {
+  const m = parts(config);
+  return tf.tidy(() => {
+    const [ke, kp, kw] = random.split(key, 3);
+    const e = m.encoder.init(ke);
+    const p = m.projector.init(kp);
+    const w = m.prototypes.init(kw);
+    const state: SwavState = {
+      encoder: e.state,
+      projector: p.state,
+      step: tf.scalar(0, 'int32'),
+      ...(m.config.queueLength > 0 ? { queue: initQueue(queueViews(m.config), m.config.queueLength, m.config.projector.outDim) } : {}),
+    };
+    return { params: { encoder: e.params, projector: p.params, prototypes: w.params as { weight: NdArray } }, state } as any;
+  });
+}
+
+/** The views of an input and how many are global; null for the embedding-only form. */
+function viewsOf(input: SwavInput): { views: NdArray[]; numGlobal: number } | null {
+  const x = input as Record<string, unknown>;
+  const known = ['view1', 'view2', 'globalViews', 'localViews', 'images'];
+  const unknown = Object.keys(x).filter((k) => !known.includes(k) && x[k] !== undefined);
+  if (unknown.length) throw new Error(`swav.apply: unknown input key(s) ${unknown.join(', ')}; expected { view1, view2 }, { globalViews, localViews }, or { images }`);
+  if (x.images !== undefined || (x.view1 !== undefined && x.view2 === undefined && x.globalViews === undefined)) return null;
+  if (x.globalViews !== undefined) {
+    const g = x.globalViews as NdArray[];
+    const l = (x.localViews as NdArray[] | undefined) ?? [];
+    if (!Array.isArray(g) || g.length === 0) throw new Error('swav.apply: globalViews must be a non-empty list of image batches');
+    return { views: [...g, ...l], numGlobal: g.length };
+  }
+  if (x.view1 !== undefined && x.view2 !== undefined) return { views: [x.view1 as NdArray, x.view2 as NdArray], numGlobal: 2 };
+  throw new Error('swav.apply needs either { view1, view2 }, { globalViews, localViews }, or { images }');
+}
+
+/**
+ * The forward pass: `[output, newState]`.
+ * @example
+ * const [out, state2] = swav.apply(params, state, { view1, view2 }, { train: true, config });
+ * out.loss; out.embedding; out.projection; out.scores; out.codes;
+ */
+export function apply(params: SwavParams, state: SwavState, input: SwavInput, opts: SwavApplyOptions = {}): [SwavOutput, SwavState] {
+  const m = parts(opts.config);
+  const c = m.config;
+  const train = opts.train ?? false;
+  const layerOpts = (i: number) => ({ train, key: train && opts.key ? random.foldIn(opts.key, i) : undefined });
+  const parsed = viewsOf(input);
+  if (parsed === null) {
+    const images = ((input as { images?: NdArray }).images ?? (input as { view1: NdArray }).view1) as NdArray;
+    const [h, encState] = m.encoder.apply(params.encoder, state.encoder, images, layerOpts(0));
+    return [{ loss: np.zeros([]), embedding: stopGradient(h) }, { ...state, encoder: encState }];
+  }
+  const { views, numGlobal } = parsed;
+  const assign = c.cropsForAssign ?? Array.from({ length: numGlobal }, (_, i) => i);
+  if (assign.some((v) => v >= views.length)) throw new Error(`swav.apply: cropsForAssign [${assign.join(', ')}] names views beyond the ${views.length} given`);
+  if (c.pairing === 'seed' && assign.length !== numGlobal)
+    throw new Error(`swav.apply: with pairing 'seed' the assignment views are the ${numGlobal} global views, but cropsForAssign is [${assign.join(', ')}]`);
+
+  // Encode and project every view, threading BatchNorm state in view order.
+  let encState = state.encoder;
+  let projState = state.projector;
+  const hs: NdArray[] = [];
+  const zs: NdArray[] = [];
+  views.forEach((v, i) => {
+    const [h, es] = m.encoder.apply(params.encoder, encState, v, layerOpts(i));
+    const [z, ps] = m.projector.apply(params.projector, projState, h, { train });
+    encState = es;
+    projState = ps;
+    hs.push(h);
+    zs.push(z);
+  });
+
+  // Scores through the renormalised prototypes (the seed's in-place renormalisation).
+  const weight = params.prototypes.weight;
+  const scores = zs.map((z) => prototypeScores(weight, z));
+
+  // Codes: one Sinkhorn per view (pairing 'paper': only the assignment views), with the queue if any.
+  const queue = state.queue;
+  const inUse = queue && train && !opts.assign ? queueInUse(queue) : null;
+  if (queue && train && shapeOf(queue.embeddings)[0] !== assign.length)
+    throw new Error(`swav.apply: the queue holds ${shapeOf(queue.embeddings)[0]} assignment view(s) but ${assign.length} are used; set cropsForAssign`);
+  const sk = { epsilon: c.epsilon, iterations: c.sinkhornIterations };
+  const codes = scores.map((s, v) => {
+    const a = assign.indexOf(v);
+    if (c.pairing === 'paper' && a < 0) return null;
+    if (opts.assign) return stopGradient(opts.assign(stopGradient(s)));
+    if (inUse && a >= 0) return codesWithQueue(s, np.squeeze(np.sliceAxis(queue!.embeddings, 0, a, a + 1), 0), weight, inUse, sk);
+    return sinkhorn(s, sk);
+  });
+
+  const loss = swavLoss(scores, codes, { temperature: c.temperature, pairing: c.pairing, cropsForAssign: assign });
+  let newState: SwavState = { ...state, encoder: encState, projector: projState };
+  if (train) {
+    newState = { ...newState, step: np.add(state.step, 1) };
+    if (queue) newState = { ...newState, queue: pushQueue(queue, assign.map((v) => zs[v]), np.greaterEqual(state.step, c.queueStartStep)) };
+  }
+  const out: SwavOutput = {
+    loss,
+    embedding: stopGradient(np.concatenate(hs.slice(0, numGlobal), 0)),
+    projection: np.concatenate(zs, 0),
+    scores,
+    codes,
+    prototypes: stopGradient(normalizePrototypes(weight)),
+  };
+  return [out, newState];
+}
+
+/**
+ * Parameters and state from a PyTorch state dict of the seed's `SwAV` module
+ * (`backbone.*`, `projector.*`, `prototypes.weight`); the encoder must offer `fromTorch`
+ * (every `nn` layer does). The step starts at 0 and the queue empty.
+ */
+export function fromTorch(dict: Readonly<Record<string, tf.Tensor>>, config?: SwavConfigInput | SwavConfig): { params: SwavParams; state: SwavState } {
+  const m = parts(config);
+  if (!m.encoder.fromTorch) throw new Error('swav.fromTorch: the encoder layer has no fromTorch');
+  const r = new nn.TorchReader(dict);
+  const e = m.encoder.fromTorch(r, 'backbone.');
+  const p = m.projector.fromTorch(r, 'projector.');
+  const w = m.prototypes.fromTorch(r, 'prototypes.');
+  const unused = Object.keys(dict).filter((k) => !r.used.has(k));
+  if (unused.length) throw new Error(`swav.fromTorch: entries not used by the model: ${unused.slice(0, 8).join(', ')}`);
+  return {
+    params: { encoder: e.params, projector: p.params, prototypes: w.params as { weight: NdArray } },
+    state: {
+      encoder: e.state,
+      projector: p.state,
+      step: tf.scalar(0, 'int32'),
+      ...(m.config.queueLength > 0 ? { queue: initQueue(queueViews(m.config), m.config.queueLength, m.config.projector.outDim) } : {}),
+    },
+  };
+}
+
+/** The seed's PyTorch state dict (names and layouts) of parameters and state; new tensors. */
+export function toTorch(params: SwavParams, state: Pick<SwavState, 'encoder' | 'projector'>, config?: SwavConfigInput | SwavConfig): Record<string, tf.Tensor> {
+  const m = parts(config);
+  if (!m.encoder.toTorch) throw new Error('swav.toTorch: the encoder layer has no toTorch');
+  const out: Record<string, tf.Tensor> = {};
+  m.encoder.toTorch({ params: params.encoder, state: state.encoder }, 'backbone.', out as nn.TorchDict);
+  m.projector.toTorch({ params: params.projector, state: state.projector }, 'projector.', out as nn.TorchDict);
+  m.prototypes.toTorch({ params: params.prototypes, state: {} }, 'prototypes.', out as nn.TorchDict);
+  return out;
+}

@@ -1,0 +1,72 @@
+/**
+ * facebookresearch/swav's queue as explicit state: for each assignment view, the
+ * embeddings (L2-normalised projections, no gradient) of the last `length` samples.
+ * Small batches make poor Sinkhorn problems; scoring the queue against the current
+ * prototypes and solving Sinkhorn over queue + batch gives better codes.
+ *
+ * As in `main_swav.py`: from `startStep` on, every training step pushes the batch's
+ * embeddings in front (dropping the oldest); the queue is used once it is full (and from
+ * then on). Codes are computed over [queue; batch] and the batch's rows kept. Every
+ * decision is an array, so a step under `jit` is one trace whatever the step.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { type NdArray, stopGradient } from '../../core/index.js';
+import { shapeOf } from '../../core/trace.js';
+import * as np from '../../ops/index.js';
+import { type SinkhornOptions, sinkhorn } from './sinkhorn.js';
+
+export interface QueueState {
+  /** [assignment views, length, dim]: newest first; zeros where never filled. */
+  readonly embeddings: NdArray;
+  /** int32 []: how many rows hold embeddings (at most `length`). */
+  readonly filled: NdArray;
+}
+
+/** An empty queue for `views` assignment views of `length` embeddings of width `dim`. */
+export function initQueue(views: number, length: number, dim: number): QueueState {
+  return { embeddings: tf.zeros([views, length, dim]), filled: tf.scalar(0, 'int32') };
+}
+
+/** Whether the queue is full (then it is used): bool []. */
+export function queueInUse(q: QueueState): NdArray {
+  const length = shapeOf(q.embeddings)[1];
+  return np.greaterEqual(q.filled, length);
+}
+
+/**
+ * Codes of a batch's scores [B, K] with the queue's embeddings [L, D] of this view scored
+ * against the prototypes `weight` [K, D]: Sinkhorn over [queue; batch] when `inUse`
+ * (else over the batch alone), the batch's rows returned. No gradient.
+ */
+export function codesWithQueue(scores: NdArray, queued: NdArray, weight: NdArray, inUse: NdArray, opts: SinkhornOptions = {}): NdArray {
+  const [b] = shapeOf(scores);
+  const [l] = shapeOf(queued);
+  const queueScores = np.matmul(stopGradient(queued), np.transpose(stopGradient(weight)));
+  const all = np.concatenate([queueScores, stopGradient(scores)], 0);
+  const use = np.cast(inUse, 'float32');
+  const mask = np.concatenate([np.mul(np.ones([l]), use), np.ones([b])], 0);
+  const q = sinkhorn(all, { ...opts, mask });
+  return np.sliceAxis(q, 0, l, l + b);
+}
+
+/**
+ * The queue after a training step that saw `batch[i]` ([B, D] per assignment view):
+ * when `active` (bool []), the batch goes in front and the oldest rows drop out;
+ * otherwise the queue is unchanged.
+ */
+export function pushQueue(q: QueueState, batch: readonly NdArray[], active: NdArray): QueueState {
+  const [views, length] = shapeOf(q.embeddings);
+  if (batch.length !== views) throw new Error(`swav queue: it holds ${views} assignment view(s), got embeddings of ${batch.length}`);
+  const rows = batch.map((z, i) => {
+    const b = shapeOf(z)[0];
+    const old = np.squeeze(np.sliceAxis(q.embeddings, 0, i, i + 1), 0);
+    const fresh = stopGradient(z);
+    return b >= length ? np.sliceAxis(fresh, 0, 0, length) : np.concatenate([fresh, np.sliceAxis(old, 0, 0, length - b)], 0);
+  });
+  const pushed = np.stack(rows, 0);
+  const b = shapeOf(batch[0])[0];
+  return {
+    embeddings: np.where(active, pushed, q.embeddings),
+    filled: np.where(active, np.minimum(np.add(q.filled, b), length), q.filled),
+  };
+}

@@ -1,0 +1,126 @@
+/**
+ * Sinkhorn-Knopp codes for SwAV, in the log domain.
+ *
+ * The reference (stable-pretraining's `SwAVLoss.sinkhorn`, facebookresearch/swav's
+ * `distributed_sinkhorn`) works on `Q = exp(scores / epsilon).T` of shape [K, B]:
+ *
+ * ```
+ * Q /= sum(Q)                                   # the global total
+ * repeat `iterations` times:
+ *   Q /= sum(Q, axis=1, keepdims); Q /= K       # each prototype (row) sums to 1/K
+ *   Q /= sum(Q, axis=0, keepdims); Q /= B       # each sample (column) sums to 1/B
+ * Q *= B                                        # each sample sums to 1
+ * return Q.T                                    # [B, K]
+ * ```
+ *
+ * In float32, `exp(scores / epsilon)` overflows once `max(scores) / epsilon > 88.7`,
+ * i.e. for epsilon below about 0.012 with cosine scores. Here every step is carried out
+ * on `log Q` with max-shifted log-sum-exps, so the result is finite and correct for any
+ * finite scores and any epsilon > 0 (tested down to 0.001). The layout stays [B, K]
+ * (no transposes): "rows" of the reference are our axis 1 (prototypes), "columns" our
+ * axis 0 (samples).
+ *
+ * The last step divides each sample by its own sum (the seed's final
+ * `Q / sum(Q, dim=0)`), which after at least one iteration equals the reference's
+ * `Q *= B` (its columns already sum to 1/B) but is exact in float32 and also defined
+ * for `iterations = 0` (a per-sample softmax of `scores / epsilon`).
+ *
+ * Distributed form: the batch of samples may be sharded over devices. Then the global
+ * total, the per-prototype sums over samples and the batch size are collective sums
+ * (facebookresearch/swav all-reduces `sum_Q`, `sum_of_rows` and uses
+ * `B = local batch * world size`). Plug them in with `allReduceSum` (applied to the
+ * total, to the per-prototype sums and to the local batch size) and, because the sums
+ * are taken of max-shifted exponentials, `allReduceMax` (applied to the shifts).
+ * Both default to the identity. Per-sample sums are always local.
+ */
+import { type NdArray, stopGradient } from '../../core/index.js';
+import * as lax from '../../core/lax.js';
+import { shapeOf } from '../../core/trace.js';
+import * as np from '../../ops/index.js';
+
+/** A collective over devices (e.g. an all-reduce); the identity on one device. */
+export type Collective = (x: NdArray) => NdArray;
+
+export interface SinkhornOptions {
+  /** Entropic regularisation: codes are computed from `exp(scores / epsilon)`. Default 0.05. */
+  readonly epsilon?: number;
+  /** Number of (prototype, sample) normalisation rounds. Default 3. */
+  readonly iterations?: number;
+  /** Sum over devices of the global total, the per-prototype sums and the batch size. Default: identity. */
+  readonly allReduceSum?: Collective;
+  /** Max over devices of the shifts the stable log-sum-exps subtract. Default: identity. */
+  readonly allReduceMax?: Collective;
+  /**
+   * Optional [B] float array of 1 (a sample) and 0 (padding, no mass): rows with 0 take
+   * no part in the normalisations and get all-zero codes. The result on the other rows
+   * is that of the unmasked rows alone (used by the queue before it is full).
+   */
+  readonly mask?: NdArray;
+}
+
+/** What a masked-out sample adds to its log-codes: exp of it is exactly 0 in float32. */
+const MASKED = -1e30;
+
+const identity: Collective = (x) => x;
+
+/** Validates the numeric options; errors name the option and the value. */
+export function checkSinkhornOptions(epsilon: number, iterations: number): void {
+  if (typeof epsilon !== 'number' || !Number.isFinite(epsilon) || epsilon <= 0) throw new Error(`sinkhorn: epsilon must be a finite number > 0, got ${String(epsilon)}`);
+  if (!Number.isInteger(iterations) || iterations < 0) throw new Error(`sinkhorn: iterations must be an integer >= 0, got ${String(iterations)}`);
+}
+
+/**
+ * log(sum(exp(x))) over `axis` with kept dims, shifted by its (collective) max so that
+ * no exponential overflows and the largest term is exactly 1.
+ */
+function logSumExp(x: NdArray, axis: number | null, sumOver: Collective, maxOver: Collective): NdArray {
+  const m = maxOver(np.max(x, axis, true));
+  return np.add(np.log(sumOver(np.sum(np.exp(np.sub(x, m)), axis, true))), m);
+}
+
+/**
+ * Soft assignments of B samples to K prototypes with equipartition, without gradient.
+ * `scores` is [B, K] (typically cosine similarities); the codes are [B, K], non-negative,
+ * and each sample's codes sum to 1.
+ * @example const q = sinkhorn(scores, { epsilon: 0.05, iterations: 3 });
+ */
+export function sinkhorn(scores: NdArray, opts: SinkhornOptions = {}): NdArray {
+  const epsilon = opts.epsilon ?? 0.05;
+  const iterations = opts.iterations ?? 3;
+  checkSinkhornOptions(epsilon, iterations);
+  const shape = shapeOf(scores);
+  if (shape.length !== 2) throw new Error(`sinkhorn: scores must be [batch, prototypes], got shape [${shape.join(',')}]`);
+  const [b, k] = shape;
+  if (b === 0 || k === 0) throw new Error(`sinkhorn: scores must be non-empty, got shape [${shape.join(',')}]`);
+  const sumOver = opts.allReduceSum ?? identity;
+  const maxOver = opts.allReduceMax ?? identity;
+  const local: Collective = identity;
+
+  let maskAdd: NdArray | null = null;
+  let count: NdArray = lax.scalar(b);
+  if (opts.mask !== undefined) {
+    const ms = shapeOf(opts.mask);
+    if (ms.length !== 1 || ms[0] !== b) throw new Error(`sinkhorn: mask must be [${b}] (one entry per sample), got [${ms.join(',')}]`);
+    const m = stopGradient(opts.mask);
+    maskAdd = np.reshape(np.mul(np.sub(1, m), MASKED), [b, 1]);
+    count = np.sum(m);
+  }
+  const masked = (x: NdArray) => (maskAdd === null ? x : np.add(x, maskAdd));
+
+  let logQ = masked(np.div(stopGradient(scores), epsilon));
+  // Q /= sum(Q): the global total.
+  logQ = np.sub(logQ, logSumExp(logQ, null, sumOver, maxOver));
+  const logK = Math.log(k);
+  // B = the global batch size (the local one times the number of devices).
+  const logB = iterations > 1 ? np.log(sumOver(count)) : null;
+  for (let i = 0; i < iterations; i++) {
+    // Each prototype sums to 1/K over the (global) batch.
+    logQ = np.sub(np.sub(logQ, logSumExp(logQ, 0, sumOver, maxOver)), logK);
+    // Each sample sums to 1/B; in the last round straight to 1 (the final `Q *= B`).
+    logQ = masked(np.sub(logQ, logSumExp(logQ, 1, local, local)));
+    if (i < iterations - 1) logQ = np.sub(logQ, logB!);
+  }
+  // With no iteration: the seed's final per-sample normalisation, a softmax.
+  if (iterations === 0) logQ = masked(np.sub(logQ, logSumExp(logQ, 1, local, local)));
+  return np.exp(logQ);
+}

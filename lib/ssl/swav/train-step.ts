@@ -1,0 +1,107 @@
+/**
+ * One SwAV training step as a pure function, ready for `jit`:
+ *
+ * ```
+ * step(params, modelState, optState, batch, key) -> { params, modelState, optState, metrics }
+ * ```
+ *
+ * What it does, as the seed's training step does:
+ * 1. the forward pass (`apply` in training mode), whose scores use the renormalised
+ *    prototypes and whose gradient with respect to the prototypes is the gradient with
+ *    respect to the renormalised ones;
+ * 2. writes the renormalised prototypes back into the parameters;
+ * 3. the optimiser update from those parameters (so weight decay and momentum see the
+ *    renormalised prototypes, as PyTorch's in-place renormalisation makes them see);
+ * 4. while `step < freezePrototypesSteps` (facebookresearch/swav's
+ *    `freeze_prototypes_niters`, where the prototypes' gradient is set to None): the
+ *    prototypes keep their renormalised value, and every optimiser-state leaf under a
+ *    `prototypes` key keeps its value (so no momentum builds up for them).
+ *
+ * Called eagerly it frees every temporary (only the returned trees survive); the caller
+ * disposes the inputs it no longer needs. Nothing in it depends on JS values that change across steps: the step counter lives
+ * in `modelState.step`, the queue in `modelState.queue`, and the optimiser's count in
+ * its state, so `jit(trainStep(config, opt))` traces once.
+ */
+import { type NdArray, scope, valueAndGrad } from '../../core/index.js';
+import { transforming } from '../../core/trace.js';
+import * as np from '../../ops/index.js';
+import { type GradientTransformation, applyUpdates } from '../../optim/index.js';
+import * as tree from '../../tree/index.js';
+import type { SwavConfig, SwavConfigInput } from './config.js';
+import { type SwavInput, type SwavOutput, type SwavParams, type SwavState, apply, resolveConfig } from './model.js';
+
+export interface SwavMetrics {
+  /** The loss of the step (before the update). */
+  readonly loss: NdArray;
+  /**
+   * Mean over the assignment views of the entropy of the mean code (in nats): ln(K) when
+   * the prototypes are used equally, near 0 when everything collapses onto one.
+   */
+  readonly codeEntropy: NdArray;
+}
+
+export interface SwavStepResult<O = unknown> {
+  readonly params: SwavParams;
+  readonly modelState: SwavState;
+  readonly optState: O;
+  readonly metrics: SwavMetrics;
+}
+
+export interface TrainStepOptions {
+  /** Replaces Sinkhorn (see `SwavApplyOptions.assign`), e.g. hard assignments. */
+  readonly assign?: (scores: NdArray) => NdArray;
+}
+
+export type SwavTrainStep<O = any> = (params: SwavParams, modelState: SwavState, optState: O, batch: SwavInput, key?: NdArray) => SwavStepResult<O>;
+
+/** Runs fn in a tidy scope when called eagerly (inside a transformation, the transformation cleans up). */
+const scoped = <T>(fn: () => T, inTransformation: boolean): T => (inTransformation ? fn() : scope(fn));
+
+/** Entropy of the mean of codes [B, K]: -sum_k m_k log m_k. */
+function meanCodeEntropy(codes: NdArray): NdArray {
+  const m = np.mean(codes, 0);
+  return np.neg(np.sum(np.mul(m, np.log(np.maximum(m, 1e-30)))));
+}
+
+/** Whether a tree path lies under a `prototypes` key. */
+const underPrototypes = (path: string) => /(^|\.)prototypes(\.|\[|$)/.test(path);
+
+/**
+ * A pure SwAV training step for `config` and an optax-style optimiser.
+ * @example
+ * const opt = optim.sgd({ learningRate: 0.1, momentum: 0.9, weightDecay: 1e-4 });
+ * const step = jit(swav.trainStep(config, opt));
+ * let optState = opt.init(params);
+ * ({ params, modelState, optState, metrics } = step(params, modelState, optState, { view1, view2 }, key));
+ */
+export function trainStep<O = any>(config: SwavConfigInput | SwavConfig | undefined, optimizer: GradientTransformation<O>, opts: TrainStepOptions = {}): SwavTrainStep<O> {
+  const c = resolveConfig(config);
+  return (params, modelState, optState, batch, key) => scoped(() => {
+    const forward = (p: SwavParams): [NdArray, [SwavOutput, SwavState]] => {
+      const [out, state] = apply(p, modelState, batch, { train: true, key, config: c, assign: opts.assign });
+      return [out.loss, [out, state]];
+    };
+    const [[loss, [out, newModelState]], grads] = valueAndGrad(forward, { hasAux: true })(params) as [[NdArray, [SwavOutput, SwavState]], SwavParams];
+    if (!out.prototypes) throw new Error('swav.trainStep: the batch must hold views ({ view1, view2 } or { globalViews, localViews }), not { images }');
+    // The renormalised prototypes, written back before the update (the seed's copy_).
+    const used: SwavParams = { ...params, prototypes: { weight: out.prototypes } };
+    const [updates, nextOpt] = optimizer.update(grads, optState, used);
+    let newParams = applyUpdates(used, updates);
+    let newOpt = nextOpt;
+    if (c.freezePrototypesSteps > 0) {
+      const frozen = np.less(modelState.step, c.freezePrototypesSteps);
+      newParams = { ...newParams, prototypes: { weight: np.where(frozen, out.prototypes, newParams.prototypes.weight) } };
+      const paths = tree.paths(nextOpt);
+      const [oldLeaves] = tree.flatten<NdArray>(optState);
+      const [newLeaves, def] = tree.flatten<NdArray>(nextOpt);
+      if (oldLeaves.length !== newLeaves.length) throw new Error('swav.trainStep: the optimiser state changed structure in an update; freezePrototypesSteps needs a fixed structure');
+      newOpt = tree.unflatten<O>(
+        def,
+        newLeaves.map((leaf, i) => (underPrototypes(paths[i]) ? np.where(frozen, oldLeaves[i], leaf) : leaf)),
+      );
+    }
+    const assigned = (out.codes ?? []).filter((q): q is NdArray => q !== null);
+    const entropy = np.div(assigned.map(meanCodeEntropy).reduce((a, b) => np.add(a, b)), assigned.length);
+    return { params: newParams, modelState: newModelState, optState: newOpt, metrics: { loss, codeEntropy: entropy } };
+  }, transforming());
+}

@@ -1,0 +1,342 @@
+/**
+ * jit: one trace per input signature (tree structure, shapes, dtypes, static arguments),
+ * cached and replayed; makeJaxpr's readable IR; the rewrites (dead code, common
+ * subexpressions, fused matmul/conv + bias + ReLU) keep results equal; memory stays flat.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import fc from 'fast-check';
+import * as tf from '@tensorflow/tfjs-core';
+import { type NdArray, grad, jit, makeJaxpr, np, tree, valueAndGrad, vmap } from '../../lib/index.js';
+import { allCloseAsync } from '../helpers/assert.js';
+import { useCoreTestBackend } from './setup.js';
+
+const backend = await useCoreTestBackend();
+fc.configureGlobal({ includeErrorInReport: true });
+
+type A = NdArray;
+const f32 = (data: number[] | number[][], shape?: number[]) => np.array(data as number[], 'float32', shape);
+
+function errorOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (e) {
+    return (e as Error).message;
+  }
+  assert.unreachable('expected an error');
+  return '';
+}
+
+async function treeClose(actual: unknown, expected: unknown, tol = { rtol: 1e-5, atol: 1e-6 }): Promise<void> {
+  const [al, ad] = tree.flatten(actual);
+  const [el, ed] = tree.flatten(expected);
+  tree.assertSameStructure(ad, ed, 'actual and expected');
+  for (let i = 0; i < al.length; i++) await allCloseAsync(al[i] as tf.Tensor, el[i] as tf.Tensor, tol);
+}
+
+// ---------------------------------------------------------------- tracing and the cache
+
+const Cache = suite(`jit: one trace per signature [${backend}]`);
+
+Cache('repeated calls with the same shapes trace once; new shapes, dtypes and structures trace again', async () => {
+  let traces = 0;
+  const f = jit((x: A, y: A) => {
+    traces++;
+    return np.add(np.mul(x, 2), y);
+  });
+  for (let i = 0; i < 5; i++) await allCloseAsync(f(f32([i, 1]), f32([1, 1])) as tf.Tensor, [2 * i + 1, 3]);
+  assert.is(traces, 1, 'same shapes: one trace');
+  assert.is(f.cacheSize(), 1);
+  f(f32([1, 2, 3]), f32([1, 1, 1]));
+  assert.is(traces, 2, 'new shape: a new trace');
+  f(f32([1, 2, 3]), f32([1, 1, 1]));
+  assert.is(traces, 2, 'that shape again: cached');
+  f(np.array([1, 2], 'int32'), np.array([1, 1], 'int32'));
+  assert.is(traces, 3, 'new dtype: a new trace');
+  f(f32([4, 5]), f32([0, 0]));
+  assert.is(traces, 3, 'the first signature is still cached');
+  assert.is(f.cacheSize(), 3);
+});
+
+Cache('pytree structure is part of the signature; key insertion order is not', () => {
+  let traces = 0;
+  const f = jit((p: { a: A; b?: A; c?: A }) => {
+    traces++;
+    return np.sum(p.a);
+  });
+  f({ a: f32([1]), b: f32([2]) });
+  f({ b: f32([3]), a: f32([4]) });
+  assert.is(traces, 1, 'same keys in another order: the same structure');
+  f({ a: f32([1]), c: f32([2]) });
+  assert.is(traces, 2, 'other keys: a new trace');
+  f({ a: f32([1]), b: [f32([2])] } as never);
+  assert.is(traces, 3, 'a leaf became a list: a new trace');
+});
+
+Cache('static arguments are baked in and part of the key', async () => {
+  let traces = 0;
+  const f = jit(
+    (x: A, power: number, opts: { scale: number }) => {
+      traces++;
+      let y = x;
+      for (let i = 1; i < power; i++) y = np.mul(y, x);
+      return np.mul(y, opts.scale);
+    },
+    { staticArgnums: [1, 2] },
+  );
+  await allCloseAsync(f(f32([2, 3]), 2, { scale: 1 }) as tf.Tensor, [4, 9]);
+  await allCloseAsync(f(f32([2, 3]), 2, { scale: 1 }) as tf.Tensor, [4, 9]);
+  assert.is(traces, 1);
+  await allCloseAsync(f(f32([2, 3]), 3, { scale: 1 }) as tf.Tensor, [8, 27]);
+  assert.is(traces, 2, 'a new static value: a new trace');
+  await allCloseAsync(f(f32([2, 3]), 3, { scale: 0.5 }) as tf.Tensor, [4, 13.5]);
+  assert.is(traces, 3);
+  await allCloseAsync(f(f32([2, 3]), 2, { scale: 1 }) as tf.Tensor, [4, 9]);
+  assert.is(traces, 3, 'old static values hit the cache');
+});
+
+Cache('JS numbers as dynamic arguments are scalars: the value changes, the trace does not', async () => {
+  let traces = 0;
+  const f = jit((x: A, s: A | number) => {
+    traces++;
+    return np.mul(x, s);
+  });
+  await allCloseAsync(f(f32([1, 2]), 3) as tf.Tensor, [3, 6]);
+  await allCloseAsync(f(f32([1, 2]), -1) as tf.Tensor, [-1, -2]);
+  assert.is(traces, 1);
+});
+
+Cache('replays give the traced function\'s results (property over random inputs)', async () => {
+  let traces = 0;
+  const body = (x: A, w: A) => {
+    traces++;
+    return { y: np.tanh(np.matmul(x, w)), s: np.sum(np.exp(np.mul(x, 0.1))) };
+  };
+  const f = jit(body);
+  await fc.assert(
+    fc.asyncProperty(fc.array(fc.float({ min: -2, max: 2, noNaN: true }), { minLength: 12, maxLength: 12 }), async (vals) => {
+      const x = tf.tensor(vals.slice(0, 6), [2, 3]);
+      const w = tf.tensor(vals.slice(6), [3, 2]);
+      await treeClose(f(x, w), body(x, w));
+    }),
+    { numRuns: backend === 'webgpu' ? 5 : 30 },
+  );
+  assert.is(f.cacheSize(), 1);
+});
+
+Cache('jit inside another transformation just runs the function under it', async () => {
+  let traces = 0;
+  const f = jit((x: A) => {
+    traces++;
+    return np.sum(np.mul(x, x));
+  });
+  await allCloseAsync(grad(f)(f32([1, 2])) as tf.Tensor, [2, 4]);
+  await allCloseAsync(vmap(f)(f32([[1, 2], [3, 4]])) as tf.Tensor, [5, 25]);
+  assert.is(f.cacheSize(), 0, 'no cache entry: the outer transformation traced f itself');
+  assert.ok(traces >= 2);
+});
+
+Cache('constants the function closes over are owned by the trace', async () => {
+  const w = f32([1, 2]);
+  const f = jit((x: A) => np.mul(x, w));
+  await allCloseAsync(f(f32([3, 3])) as tf.Tensor, [3, 6]);
+  w.dispose();
+  await allCloseAsync(f(f32([1, 1])) as tf.Tensor, [1, 2]);
+});
+
+Cache('outputs that are inputs are copies: disposing one leaves the other', async () => {
+  const f = jit((x: A, y: A) => [x, x, np.add(y, 1)]);
+  const x = f32([1, 2]);
+  const [a, b] = f(x, f32([0])) as tf.Tensor[];
+  a.dispose();
+  await allCloseAsync(b, [1, 2]);
+  await allCloseAsync(x, [1, 2]);
+});
+
+Cache('clearCache frees the traces and their constants', () => {
+  const c = f32([1, 2, 3]);
+  const f = jit((x: A) => np.add(np.mul(x, c), np.sum(c)));
+  const before = tf.memory().numTensors;
+  (f(f32([1, 1, 1])) as tf.Tensor).dispose();
+  assert.is(f.cacheSize(), 1);
+  f.clearCache();
+  assert.is(f.cacheSize(), 0);
+  assert.is(tf.memory().numTensors, before + 1, 'only the argument made inside the call is left');
+});
+
+Cache('the function must return arrays: the error names where', () => {
+  const f = jit((x: A) => ({ ok: x, bad: 'text' }));
+  assert.match(errorOf(() => f(f32([1]))), /jit: the function must return arrays .* at \.bad it returned string/);
+});
+
+Cache.run();
+
+// ---------------------------------------------------------------- makeJaxpr
+
+const Jaxpr = suite(`jit: makeJaxpr [${backend}]`);
+
+Jaxpr('prints readable IR: typed variables, one equation per line, parameters', () => {
+  const j = makeJaxpr((x: A, w: A) => np.sum(np.exp(np.matmul(x, w)), 1))(f32([[1, 2]]), f32([[1], [2]]));
+  const text = String(j);
+  assert.equal(text.split('\n'), [
+    '{ lambda  ; a:f32[1,2] b:f32[2,1] .',
+    '    c:f32[1,1] = dot[transposeA=false transposeB=false] a b',
+    '    d:f32[1,1] = exp c',
+    '    e:f32[1] = reduce_sum[axes=[1]] d',
+    '  in ( e ) }',
+  ]);
+  j.dispose();
+});
+
+Jaxpr('constants are listed before the inputs; grad and vmap appear as the primitives they apply', () => {
+  const jg = makeJaxpr(grad((x: A) => np.sum(np.mul(x, np.exp(x)))))(f32([0.5, 1]));
+  const text = String(jg);
+  assert.match(text, /^\{ lambda [a-z]+:f32\[[\d,]*\].* ; [a-z]+:f32\[2\] \./);
+  assert.match(text, /= exp /);
+  assert.match(text, /= mul /);
+  assert.ok(!/vjp|grad/.test(text), 'only primitives in the IR');
+  jg.dispose();
+  // vmap of f has as many primitive applications as f, whatever the batch size.
+  const f = (x: A) => np.sum(np.tanh(np.mul(x, x)));
+  const n1 = makeJaxpr(f)(f32([1, 2, 3])).eqns.length;
+  const n8 = makeJaxpr(vmap(f))(tf.ones([8, 3])).eqns.length;
+  const n64 = makeJaxpr(vmap(f))(tf.ones([64, 3])).eqns.length;
+  assert.is(n8, n64, 'no loop over the batch');
+  assert.ok(n8 <= n1 + 1, `vmap adds no per-example work (${n1} vs ${n8})`);
+});
+
+Jaxpr.run();
+
+// ---------------------------------------------------------------- rewrites
+
+const Rewrite = suite(`jit: rewrites [${backend}]`);
+
+const prims = (f: { lower(...a: never[]): { jaxpr: { eqns: readonly { prim: string }[] } } }, ...args: unknown[]) =>
+  (f.lower as (...a: unknown[]) => { jaxpr: { eqns: readonly { prim: string }[] } })(...args).jaxpr.eqns.map((e) => e.prim);
+
+Rewrite('dead code elimination drops unused equations', async () => {
+  const f = (x: A) => {
+    np.sin(np.cos(x)); // unused
+    const kept = np.exp(x);
+    np.sum(kept); // unused
+    return np.mul(kept, 2);
+  };
+  const x = f32([0.1, 0.2]);
+  const raw = makeJaxpr(f)(x).eqns.map((e) => e.prim);
+  const jf = jit(f);
+  const opt = prims(jf, x);
+  assert.equal(raw, ['cos', 'sin', 'exp', 'reduce_sum', 'mul'], 'raw trace');
+  assert.equal(opt, ['exp', 'mul']);
+  assert.ok(opt.length < raw.length);
+  await allCloseAsync(jf(x) as tf.Tensor, f(x) as tf.Tensor, { rtol: 1e-6 });
+});
+
+Rewrite('common subexpressions are computed once', async () => {
+  const f = (x: A) => np.add(np.mul(np.exp(x), np.exp(x)), np.exp(x));
+  const x = f32([0.3, -0.2]);
+  const raw = makeJaxpr(f)(x).eqns.map((e) => e.prim);
+  assert.is(raw.filter((p) => p === 'exp').length, 3);
+  const jf = jit(f);
+  const opt = prims(jf, x);
+  assert.is(opt.filter((p) => p === 'exp').length, 1);
+  assert.ok(opt.length < raw.length);
+  await allCloseAsync(jf(x) as tf.Tensor, f(x) as tf.Tensor, { rtol: 1e-6 });
+});
+
+Rewrite('matmul + bias + relu fuse into one fused_matmul; results equal the unfused program and eager', async () => {
+  const layer = (x: A, w: A, b: A) => np.relu(np.add(np.matmul(x, w), b));
+  const x = f32([[1, -2, 3], [0.5, 0.1, -1]]);
+  const w = f32([[0.2, -1], [0.4, 0.3], [-0.5, 0.8]]);
+  const b = f32([0.1, -0.4]);
+  const fused = jit(layer);
+  const unfused = jit(layer, { fuse: false });
+  const p = prims(fused, x, w, b);
+  assert.ok(p.includes('fused_matmul'), `fused: ${p}`);
+  assert.ok(!p.includes('dot') && !p.includes('max') && !p.includes('add'), `nothing left unfused: ${p}`);
+  const eqn = fused.lower(x, w, b).jaxpr.eqns.find((e) => e.prim === 'fused_matmul')!;
+  assert.is(eqn.params.activation, 'relu');
+  assert.is(eqn.params.hasBias, true);
+  assert.ok(prims(unfused, x, w, b).includes('dot'));
+  const eager = layer(x, w, b) as tf.Tensor;
+  await allCloseAsync(fused(x, w, b) as tf.Tensor, eager, { rtol: 1e-6, atol: 1e-6 });
+  await allCloseAsync(unfused(x, w, b) as tf.Tensor, eager, { rtol: 1e-6, atol: 1e-6 });
+  // matmul + bias alone, and matmul + relu alone, fuse too.
+  const biasOnly = jit((x: A, w: A, b: A) => np.add(np.matmul(x, w), b));
+  const e2 = biasOnly.lower(x, w, b).jaxpr.eqns.find((e) => e.prim === 'fused_matmul')!;
+  assert.is(e2.params.activation, 'linear');
+  await allCloseAsync(biasOnly(x, w, b) as tf.Tensor, np.add(np.matmul(x, w), b) as tf.Tensor, { rtol: 1e-6, atol: 1e-6 });
+  const reluOnly = jit((x: A, w: A) => np.relu(np.matmul(x, w)));
+  assert.ok(prims(reluOnly, x, w).includes('fused_matmul'));
+  await allCloseAsync(reluOnly(x, w) as tf.Tensor, np.relu(np.matmul(x, w)) as tf.Tensor, { rtol: 1e-6, atol: 1e-6 });
+});
+
+Rewrite('a matmul whose output is used elsewhere is not fused away', async () => {
+  const f = (x: A, w: A, b: A) => {
+    const h = np.matmul(x, w);
+    return [np.relu(np.add(h, b)), np.sum(h)];
+  };
+  const x = f32([[1, 2]]);
+  const w = f32([[1, -1], [2, 0.5]]);
+  const b = f32([0.5, -5]);
+  const jf = jit(f);
+  await treeClose(jf(x, w, b), f(x, w, b));
+});
+
+Rewrite('conv + bias + relu fuse into fused_conv with equal results', async () => {
+  const layer = (x: A, w: A, b: A) => np.relu(np.add(np.conv2d(x, w, { strides: 2, padding: 'SAME' }), b));
+  const x = tf.tensor(Array.from({ length: 2 * 5 * 5 * 3 }, (_, i) => Math.sin(i)), [2, 5, 5, 3]);
+  const w = tf.tensor(Array.from({ length: 3 * 3 * 3 * 4 }, (_, i) => Math.cos(i) * 0.3), [3, 3, 3, 4]);
+  const b = f32([0.1, -0.5, 0, 0.3]);
+  const fused = jit(layer);
+  assert.ok(prims(fused, x, w, b).includes('fused_conv'));
+  await allCloseAsync(fused(x, w, b) as tf.Tensor, layer(x, w, b) as tf.Tensor, { rtol: 1e-5, atol: 1e-5 });
+  await allCloseAsync(jit(layer, { fuse: false })(x, w, b) as tf.Tensor, layer(x, w, b) as tf.Tensor, { rtol: 1e-5, atol: 1e-5 });
+});
+
+Rewrite('a jitted training step (valueAndGrad of an MLP) equals the eager one', async () => {
+  const params = { w1: tf.randomNormal([4, 8], 0, 0.5, 'float32', 1), b1: tf.zeros([8]), w2: tf.randomNormal([8, 3], 0, 0.5, 'float32', 2), b2: tf.zeros([3]) };
+  const x = tf.randomNormal([5, 4], 0, 1, 'float32', 3);
+  const y = tf.tensor([0, 2, 1, 1, 0], [5], 'int32');
+  const loss = (p: typeof params, x: A, y: A) => np.crossEntropy(np.add(np.matmul(np.relu(np.add(np.matmul(x, p.w1), p.b1)), p.w2), p.b2), y);
+  const step = jit(valueAndGrad(loss));
+  const [l1, g1] = step(params, x, y);
+  const [l0, g0] = valueAndGrad(loss)(params, x, y);
+  await treeClose([l1, g1], [l0, g0], { rtol: 1e-5, atol: 1e-6 });
+});
+
+Rewrite.run();
+
+// ---------------------------------------------------------------- memory
+
+const Memory = suite(`jit: memory [${backend}]`);
+
+Memory('a jitted valueAndGrad called many times leaves numTensors flat after the first call', async () => {
+  const params = { w: tf.randomNormal([6, 4], 0, 0.3, 'float32', 5), b: tf.zeros([4]) };
+  const x = tf.randomNormal([8, 6], 0, 1, 'float32', 6);
+  const loss = (p: typeof params, x: A) => np.mean(np.square(np.tanh(np.add(np.matmul(x, p.w), p.b))));
+  const step = jit(valueAndGrad(loss));
+  const dispose = (out: unknown) => tf.dispose(tree.leaves(out) as tf.Tensor[]);
+  dispose(step(params, x)); // warm-up: traces and keeps the program's constants
+  const before = tf.memory().numTensors;
+  // 1000 calls as the issue asks; on webgpu (SwiftShader, ~1 ms per kernel) 100.
+  const n = backend === 'webgpu' ? 100 : 1000;
+  for (let i = 0; i < n; i++) dispose(step(params, x));
+  assert.is(tf.memory().numTensors, before, `after ${n} calls`);
+  const [v] = step(params, x);
+  assert.is(tf.memory().numTensors, before + 3, 'one call leaves exactly its outputs (value, dw, db)');
+  await allCloseAsync(v as tf.Tensor, valueAndGrad(loss)(params, x)[0] as tf.Tensor, { rtol: 1e-5 });
+});
+
+Memory('a failing trace frees what it made', () => {
+  const f = jit((x: A, i: A) => np.take(np.exp(x), i));
+  const x = f32([1, 2]);
+  (f(x, np.array([0], 'int32')) as tf.Tensor).dispose();
+  const bad = np.array([[0.5]], 'float32');
+  const before = tf.memory().numTensors;
+  // A dtype error at trace time (a new signature) leaves nothing behind, nor does the cache keep it.
+  assert.match(errorOf(() => f(x, bad)), /gather: indices must be int32/);
+  assert.is(tf.memory().numTensors, before);
+  assert.is(f.cacheSize(), 1);
+});
+
+Memory.run();
