@@ -6,8 +6,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tree from './tree/index.js';
 import * as np from './ops/index.js';
 import * as optim from './optim/index.js';
+import * as checkpoint from './checkpoint/index.js';
+import * as swav from './ssl/swav/index.js';
+import * as random from './random/index.js';
+import * as nn from './nn/index.js';
 
 export * from './core/index.js';
-export { np, optim, tree };
+export { checkpoint, nn, np, optim, random, swav, tree };
 export { getBackend, ready, setBackend } from './backend/index.js';
 export { tf };

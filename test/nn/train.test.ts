@@ -69,7 +69,9 @@ T('convnet_small learns with SGD; loss falls and tf.memory().numTensors stays fl
   const counts: number[] = [];
   const t0 = performance.now();
   for (let i = 0; i < steps; i++) {
-    const { x, y } = fixed ?? bars(random.foldIn(kdata, i) as tf.Tensor);
+    const batchKey = random.foldIn(kdata, i) as tf.Tensor;
+    const { x, y } = fixed ?? bars(batchKey);
+    batchKey.dispose();
     const out: any = step(params, state, x, y);
     if (!fixed) tf.dispose([x, y]);
     tf.dispose(tree.leaves([params, state]) as tf.Tensor[]);
