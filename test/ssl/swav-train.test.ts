@@ -238,13 +238,13 @@ Variants('a user-written training loop around trainStep (docs/swav.md)', async (
   const step = jit(swav.trainStep(config, opt));
   let { params, state: modelState } = swav.init(random.key(0), config);
   let optState = opt.init(params);
-  let key = random.key(1);
+  let key: NdArray = random.key(1);
   const history: number[] = [];
   for (let i = 0; i < 3; i++) {
     const [view1, view2] = randomViews(20 + i, 2, 8, 8); // your augmentations here
     const [next, stepKey] = random.split(key);
     const r = step(params, modelState, optState, { view1, view2 }, stepKey);
-    tf.dispose([...tensorsIn([params, modelState, optState]), view1, view2, key, stepKey]);
+    tf.dispose([...tensorsIn([params, modelState, optState, key, stepKey]), view1, view2]);
     ({ params, modelState, optState } = r);
     key = next;
     history.push((await (r.metrics.loss as tf.Tensor).data())[0]);
@@ -252,7 +252,7 @@ Variants('a user-written training loop around trainStep (docs/swav.md)', async (
   }
   // ---
   assert.ok(history.every(Number.isFinite));
-  tf.dispose([...tensorsIn([params, modelState, optState]), key]);
+  tf.dispose(tensorsIn([params, modelState, optState, key]));
   step.clearCache();
 });
 

@@ -53,37 +53,28 @@ export function resampleMatrix(start: NdArray, len: NdArray, n: number, m: numbe
   return np.div(wts, np.maximum(total, 1e-12));
 }
 
-/** How {@link applySeparable} multiplies: depthwise convolutions (default) or batched matmuls. */
-export type SeparableMethod = 'conv' | 'matmul';
-
 /**
  * `R · X · Cᵀ` per sample: `rows: [N, outH, H]`, `colsT: [N, W, outW]` (the column matrix
- * already transposed), images `[B, H, W, C]` -> `[N, outH, outW, C]`. N may be a multiple
- * `n·B` of the batch: then sample `k` of the result is image `floor(k / n)` (n views of
- * each image, sample-major) and the images are not copied. Either matrix may be null (that
- * axis is left alone; `rows` is needed for n > 1). Costs `N·outH·H·W·C + N·outH·W·outW·C`
- * multiply-adds either way.
+ * already transposed), images `[B, H, W, C]` -> `[N, outH, outW, C]`, as two batched
+ * matmuls. N may be a multiple `n·B` of the batch: then sample `k` of the result is image
+ * `floor(k / n)` (n views of each image, sample-major), and the row pass runs as one
+ * `[B, n·outH, H] @ [B, H, W·C]` product (no copies of the images). Either matrix may be
+ * null (that axis is left alone; `rows` is needed for n > 1). Costs
+ * `N·outH·H·W·C + N·outH·W·outW·C` multiply-adds; for C > 1 the column pass runs on a
+ * `[N, outH·C, W]` view (two transposes).
  *
- * `'conv'` (default) runs each pass as one depthwise convolution with the batch in the
- * channel axis: the images as `[1, H, W, B·C]` and the per-sample matrices as a `[H, 1]`
- * filter per channel (channel multiplier n·outH), so the per-sample matrices become
- * per-channel filters, which XNNPACK runs 5-10x faster on wasm than tfjs-wasm's batched
- * matmul (a plain loop when every batch has its own right operand). Three transposes move
- * the data between the layouts. `'matmul'` is two batched matmuls.
+ * On wasm, tfjs runs a batched matmul whose batches each have their own right operand as a
+ * plain loop (~1 GMAC/s, against ~9 for a 2-D product), and that is most of the cost of a
+ * multi-crop. A depthwise-convolution form (batch in the channel axis, per-sample matrices
+ * as per-channel filters) was measured 2x slower: XNNPACK repacks a new filter on every
+ * call, and the rank-4/5 transposes it needs are slow.
  */
-export function applySeparable(images: NdArray, rows: NdArray | null, colsT: NdArray | null, method: SeparableMethod = 'conv'): NdArray {
+export function applySeparable(images: NdArray, rows: NdArray | null, colsT: NdArray | null): NdArray {
   const [b, h, w, c] = shapeOf(images);
   const nb = rows ? shapeOf(rows)[0] : b;
   const n = nb / b;
   if (!Number.isInteger(n)) throw new Error(`applySeparable: ${nb} row matrices for a batch of ${b}`);
   if (colsT && shapeOf(colsT)[0] !== nb) throw new Error(`applySeparable: ${shapeOf(colsT)[0]} column matrices for ${nb} samples`);
-  if (!rows && !colsT) return images;
-  return method === 'conv' ? separableConv(images, rows, colsT, n) : separableMatmul(images, rows, colsT, n);
-}
-
-function separableMatmul(images: NdArray, rows: NdArray | null, colsT: NdArray | null, n: number): NdArray {
-  const [b, h, w, c] = shapeOf(images);
-  const nb = n * b;
   let x = images;
   let oh = h;
   if (rows) {
@@ -96,45 +87,6 @@ function separableMatmul(images: NdArray, rows: NdArray | null, colsT: NdArray |
   const byChannel = np.reshape(np.transpose(x, [0, 1, 3, 2]), [nb, oh * c, w]);
   const out = np.reshape(np.matmul(byChannel, colsT), [nb, oh, c, ow]);
   return np.transpose(out, [0, 1, 3, 2]);
-}
-
-/**
- * A `[K, G, M]` stack of per-group matrices (contracted axis first) as a depthwise HWIO
- * filter `[K, 1, 1, G·C·M]`: each of the G groups' matrix repeated for its C channels.
- */
-function depthwiseFilter(m: NdArray, c: number): NdArray {
-  const [k, g, mm] = shapeOf(m);
-  const perChannel = c === 1 ? m : np.broadcastTo(np.reshape(m, [k, g, 1, mm]), [k, g, c, mm]);
-  return np.reshape(perChannel, [k, 1, 1, g * c * mm]);
-}
-
-/** Contracts axis 1 of `x: [1, K, F, G·C]` with per-channel-group matrices `m: [K, G, M]` -> `[1, 1, F, G·C·M]`. */
-function depthwisePass(x: NdArray, m: NdArray, c: number): NdArray {
-  const channels = shapeOf(x)[3];
-  return np.conv2d(x, depthwiseFilter(m, c), { groups: channels });
-}
-
-function separableConv(images: NdArray, rows: NdArray | null, colsT: NdArray | null, n: number): NdArray {
-  const [b, h, w, c] = shapeOf(images);
-  const nb = n * b;
-  if (!rows) {
-    // Columns only: images as [1, W, H, B·C]; out [1, 1, H, B·C·oW].
-    const ow = shapeOf(colsT!)[2];
-    const x = np.reshape(np.transpose(images, [2, 1, 0, 3]), [1, w, h, b * c]);
-    const out = depthwisePass(x, np.transpose(colsT!, [1, 0, 2]), c);
-    return np.transpose(np.reshape(out, [h, b, c, ow]), [1, 0, 3, 2]);
-  }
-  const oh = shapeOf(rows)[1];
-  // Rows: images as [1, H, W, B·C]; filter [H, B, n·oH] (view v's row i at v·oH + i).
-  const x = np.reshape(np.transpose(images, [1, 2, 0, 3]), [1, h, w, b * c]);
-  const rowFilter = np.transpose(np.reshape(rows, [b, n * oh, h]), [2, 0, 1]);
-  const y = np.reshape(depthwisePass(x, rowFilter, c), [w, b, c, n, oh]); // channel ((b·C + c)·n + v)·oH + i
-  if (!colsT) return np.reshape(np.transpose(y, [1, 3, 4, 0, 2]), [nb, oh, w, c]);
-  // Columns: [1, W, oH, (b·n + v)·C + c]; filter [W, B·n, oW].
-  const ow = shapeOf(colsT)[2];
-  const yc = np.reshape(np.transpose(y, [0, 4, 1, 3, 2]), [1, w, oh, nb * c]);
-  const out = depthwisePass(yc, np.transpose(colsT, [1, 0, 2]), c); // [1, 1, oH, (k·C + c)·oW + j]
-  return np.transpose(np.reshape(out, [oh, nb, c, ow]), [1, 0, 3, 2]);
 }
 
 /** Index `i` of an axis of `n` pixels after reflection (torchvision's 'reflect' padding: -1 -> 1). */

@@ -195,6 +195,7 @@ export function apply(params: SwavParams, state: SwavState, input: SwavInput, op
   // Scores through the renormalised prototypes (the seed's in-place renormalisation).
   const weight = params.prototypes.weight;
   const scores = zs.map((z) => prototypeScores(weight, z));
+  const normalized = stopGradient(normalizePrototypes(weight));
 
   // Codes: one Sinkhorn per view (pairing 'paper': only the assignment views), with the queue if any.
   const queue = state.queue;
@@ -206,7 +207,7 @@ export function apply(params: SwavParams, state: SwavState, input: SwavInput, op
     const a = assign.indexOf(v);
     if (c.pairing === 'paper' && a < 0) return null;
     if (opts.assign) return stopGradient(opts.assign(stopGradient(s)));
-    if (inUse && a >= 0) return codesWithQueue(s, np.squeeze(np.sliceAxis(queue!.embeddings, 0, a, a + 1), 0), weight, inUse, sk);
+    if (inUse && a >= 0) return codesWithQueue(s, np.squeeze(np.sliceAxis(queue!.embeddings, 0, a, a + 1), 0), normalized, inUse, sk);
     return sinkhorn(s, sk);
   });
 
@@ -222,7 +223,7 @@ export function apply(params: SwavParams, state: SwavState, input: SwavInput, op
     projection: np.concatenate(zs, 0),
     scores,
     codes,
-    prototypes: stopGradient(normalizePrototypes(weight)),
+    prototypes: normalized,
   };
   return [out, newState];
 }

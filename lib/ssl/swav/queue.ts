@@ -35,7 +35,7 @@ export function queueInUse(q: QueueState): NdArray {
 
 /**
  * Codes of a batch's scores [B, K] with the queue's embeddings [L, D] of this view scored
- * against the prototypes `weight` [K, D]: Sinkhorn over [queue; batch] when `inUse`
+ * against the (normalised) prototypes `weight` [K, D]: Sinkhorn over [queue; batch] when `inUse`
  * (else over the batch alone), the batch's rows returned. No gradient.
  */
 export function codesWithQueue(scores: NdArray, queued: NdArray, weight: NdArray, inUse: NdArray, opts: SinkhornOptions = {}): NdArray {
