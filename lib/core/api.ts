@@ -88,10 +88,12 @@ export function valueAndGrad(f: Fn, opts: GradOptions = {}) {
  */
 export function grad(f: Fn, opts: GradOptions = {}) {
   const vg = valueAndGrad(f, opts);
-  return (...args: unknown[]) => {
-    const [v, g] = vg(...args);
-    return opts.hasAux ? [g, v[1]] : g;
-  };
+  // In a scope of its own, so that the value, which is not returned, is freed.
+  return (...args: unknown[]) =>
+    scope(() => {
+      const [v, g] = vg(...args);
+      return opts.hasAux ? [g, v[1]] : g;
+    });
 }
 
 function pullbackOf(flat: (...xs: NdArray[]) => NdArray[], leaves: NdArray[], inDef: tree.TreeDef, outDef: () => tree.TreeDef) {

@@ -230,21 +230,30 @@ blur('keeps the mean, lowers the variance, leaves constants alone; p = 0 is the 
 });
 
 blur('matches a direct reflect-padded separable convolution with torchvision taps', () => {
-  const x = images(1, 7, 9, 1, 5);
-  const k = 5;
-  const sigma = 1.3;
-  const out = read(A.gaussianBlur(key(23), x, { p: 1, sigma: [sigma, sigma], kernelSize: k }));
-  const taps = Array.from({ length: k }, (_, i) => Math.exp(-0.5 * ((i - 2) / sigma) ** 2));
-  const sum = taps.reduce((a, b) => a + b);
-  const g = taps.map((v) => v / sum);
-  const src = read(x);
-  const at = (i: number, j: number) => src[A.reflectIndex(i, 7) * 9 + A.reflectIndex(j, 9)];
-  const rowsDone = (i: number, j: number) => g.reduce((acc, w, t) => acc + w * at(i + t - 2, j), 0);
-  for (let i = 0; i < 7; i++)
-    for (let j = 0; j < 9; j++) {
-      const ref = g.reduce((acc, w, t) => acc + w * rowsDone(i, A.reflectIndex(j + t - 2, 9)), 0);
-      allClose(out[i * 9 + j], ref, { atol: 1e-5 }, `pixel ${i},${j}`);
+  // k = 5: depthwise convolutions; k = 15 > the image: the convolution-matrix fallback.
+  for (const [k, sigma] of [[5, 1.3], [15, 3]] as const) {
+    const x = images(2, 7, 9, 1, 5);
+    const out = read(A.gaussianBlur(key(23), x, { p: 1, sigma: [sigma, sigma], kernelSize: k }));
+    const r = (k - 1) / 2;
+    const taps = Array.from({ length: k }, (_, i) => Math.exp(-0.5 * ((i - r) / sigma) ** 2));
+    const sum = taps.reduce((a, b) => a + b);
+    const g = taps.map((v) => v / sum);
+    const src = read(x);
+    for (let b = 0; b < 2; b++) {
+      const at = (i: number, j: number) => src[b * 63 + A.reflectIndex(i, 7) * 9 + A.reflectIndex(j, 9)];
+      const rowsDone = (i: number, j: number) => g.reduce((acc, w, t) => acc + w * at(i + t - r, j), 0);
+      for (let i = 0; i < 7; i++)
+        for (let j = 0; j < 9; j++) {
+          const ref = g.reduce((acc, w, t) => acc + w * rowsDone(i, A.reflectIndex(j + t - r, 9)), 0);
+          allClose(out[b * 63 + i * 9 + j], ref, { atol: 1e-5 }, `k=${k} sample ${b} pixel ${i},${j}`);
+        }
     }
+  }
+  // RGB: every channel blurred with its sample's kernel.
+  const c3 = images(3, 8, 8, 3, 6);
+  const one = A.gaussianBlur(key(24), c3, { p: 1, kernelSize: 3 });
+  const perChannel = [0, 1, 2].map((ch) => A.gaussianBlur(key(24), t(tf.slice(c3, [0, 0, 0, ch], [3, 8, 8, 1])), { p: 1, kernelSize: 3 }));
+  allClose(read(one), read(tf.concat(perChannel.map(t), 3)), { atol: 1e-6 });
 });
 
 blur('kernel sizes and reflection', () => {

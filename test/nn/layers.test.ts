@@ -8,7 +8,7 @@ import * as random from '../../lib/random/index.js';
 import * as tree from '../../lib/tree/index.js';
 import { allClose } from '../helpers/assert.js';
 import { useTestBackend } from '../helpers/backend.js';
-import { checkGrad, lcg, naiveConv, randn, read } from './util.js';
+import { checkGrad, naiveConv, randn, read } from './util.js';
 
 const backend = await useTestBackend();
 const L = suite(`nn layers [${backend}]`);
@@ -337,7 +337,6 @@ L('init statistics: kaiming normal (fan out), truncated normal (timm), xavier', 
   const b = Math.sqrt(6 / 400);
   assert.ok(xu.every((t) => Math.abs(t) <= b));
   allClose(nn.init.calculateGain('leaky_relu', Math.sqrt(5)), Math.sqrt(1 / 3));
-  void lcg;
 });
 
 L.run();

@@ -101,12 +101,15 @@ const cases = loadFixture<SinkhornCase[]>('sinkhorn.json');
 
 Fixtures('every case matches q_exact_float64 to 1e-5 (absolute), including those where the seed overflows', async () => {
   assert.ok(cases.some((c) => !c.seed_float32_is_finite), 'the fixture holds cases where float32 exp overflows');
+  const errors: string[] = [];
   for (const c of cases) {
     const q = await codes(c.scores, { epsilon: c.epsilon, iterations: c.iterations });
+    errors.push(`eps ${c.epsilon}: ${maxAbsDiff(q, c.q_exact_float64).toExponential(1)}`);
     allClose(q, c.q_exact_float64, { atol: 1e-5, rtol: 0 }, `B=${c.B} K=${c.K} eps=${c.epsilon} it=${c.iterations}`);
     if (c.seed_float32_is_finite) allClose(q, c.q_seed_float32, { atol: 1e-5, rtol: 0 }, 'and the seed float32 result');
     else assert.ok(c.q_seed_float32.flat().some((x) => !Number.isFinite(x)), 'the seed result is not finite there');
   }
+  console.log(`  max abs error vs q_exact_float64: ${errors.join('; ')}`);
 });
 
 Fixtures('the float64 reference of these tests reproduces the fixtures', () => {

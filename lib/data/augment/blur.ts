@@ -1,9 +1,9 @@
 /**
- * Gaussian blur with a per-sample sigma (torchvision's `GaussianBlur` in `RandomApply`),
- * separable, as two batched matmuls with per-sample convolution matrices (reflect
- * borders folded into the matrices).
+ * Gaussian blur with a per-sample sigma (torchvision's `GaussianBlur` in `RandomApply`):
+ * separable, reflect-padded, as two depthwise convolutions with the batch moved into the
+ * channel axis, so that every sample has its own kernel.
  */
-import type { NdArray } from '../../core/trace.js';
+import { type NdArray, shapeOf } from '../../core/trace.js';
 import * as np from '../../ops/index.js';
 import { applySeparable, convolutionMatrix } from './resample.js';
 import { checkProb, checkRange, coin, dimsOf, eager, splitKey, uniform } from './util.js';
@@ -38,9 +38,10 @@ export function gaussianTaps(sigma: NdArray, k: number): NdArray {
 /**
  * Blurs each sample with probability p, with sigma uniform in `sigma` and a `kernelSize`
  * separable Gaussian kernel, reflect-padded (torchvision's `GaussianBlur`). Samples not
- * picked get the identity kernel, so the whole batch is two batched matmuls
- * (`O(B·H·W·(H + W)·C)`: cheap for small images; for 224 px a depthwise convolution would
- * cost about (H + W) / 2k times less).
+ * picked get the identity kernel, so the whole batch is two depthwise convolutions over
+ * `[1, H, W, B·C]` (one `[k, 1]` and one `[1, k]` filter per channel). Kernels wider than
+ * the image (torchvision refuses them) fall back to per-sample convolution matrices
+ * (reflection repeated) applied as batched matmuls.
  */
 export function gaussianBlur(key: NdArray, images: NdArray, opts: GaussianBlurOptions = {}): NdArray {
   const d = dimsOf(images, 'gaussianBlur');
@@ -58,6 +59,33 @@ export function gaussianBlur(key: NdArray, images: NdArray, opts: GaussianBlurOp
       const identity = np.array(Array.from({ length: k }, (_, i) => (i === (k - 1) / 2 ? 1 : 0)), 'float32', [1, k]);
       taps = np.where(np.reshape(coin(kApply, d.b, p), [d.b, 1]), taps, identity);
     }
-    return applySeparable(images, convolutionMatrix(taps, d.h), convolutionMatrix(taps, d.w, true));
+    const r = (k - 1) / 2;
+    if (r >= d.h || r >= d.w) return applySeparable(images, convolutionMatrix(taps, d.h), convolutionMatrix(taps, d.w, true));
+    return blurDepthwise(images, taps);
   });
+}
+
+/** Reflect-pads axis `axis` of x by r on both sides (torchvision's 'reflect': -1 -> 1), r < size. */
+function reflectPad(x: NdArray, axis: number, r: number): NdArray {
+  const n = shapeOf(x)[axis];
+  const row = (i: number) => np.sliceAxis(x, axis, i, i + 1);
+  const before = Array.from({ length: r }, (_, t) => row(r - t));
+  const after = Array.from({ length: r }, (_, t) => row(n - 2 - t));
+  return np.concatenate([...before, x, ...after], axis);
+}
+
+/** Per-sample separable convolution `taps: [B, k]` of `[B, H, W, C]`, reflect borders, as depthwise convolutions. */
+function blurDepthwise(images: NdArray, taps: NdArray): NdArray {
+  const [b, h, w, c] = shapeOf(images);
+  const k = shapeOf(taps)[1];
+  const r = (k - 1) / 2;
+  const bc = b * c;
+  // Batch into channels: [B, H, W, C] -> [1, H, W, B·C] (channel b·C + c).
+  let x = c === 1 ? np.reshape(np.transpose(np.reshape(images, [b, h * w]), [1, 0]), [1, h, w, b]) : np.reshape(np.transpose(images, [1, 2, 0, 3]), [1, h, w, bc]);
+  x = reflectPad(reflectPad(x, 1, r), 2, r);
+  const perChannel = c === 1 ? taps : np.reshape(np.broadcastTo(np.reshape(taps, [b, 1, k]), [b, c, k]), [bc, k]);
+  const filt = np.transpose(perChannel, [1, 0]); // [k, B·C]
+  x = np.conv2d(x, np.reshape(filt, [k, 1, 1, bc]), { groups: bc });
+  x = np.conv2d(x, np.reshape(filt, [1, k, 1, bc]), { groups: bc });
+  return c === 1 ? np.reshape(np.transpose(np.reshape(x, [h * w, b]), [1, 0]), [b, h, w, 1]) : np.transpose(np.reshape(x, [h, w, b, c]), [2, 0, 1, 3]);
 }

@@ -97,19 +97,25 @@ export function resolveConfig(config: SwavConfigInput | SwavConfig | undefined):
   return c;
 }
 
-/** The encoder, projector and prototypes layers of a configuration. */
+const partsCache = new WeakMap<SwavConfig, SwavParts>();
+
+/** The encoder, projector and prototypes layers of a configuration (built once per decoded configuration). */
 export function parts(config?: SwavConfigInput | SwavConfig): SwavParts {
   const c = resolveConfig(config);
+  const cached = partsCache.get(c);
+  if (cached) return cached;
   const enc = encoderLayer(c);
   const embedDim = embeddingWidth(c, enc);
   const p = c.projector;
-  return {
+  const made: SwavParts = {
     config: c,
     encoder: enc,
     projector: projector({ in: embedDim, hiddenDim: p.hiddenDim, outDim: p.outDim, batchNorm: p.batchNorm, bnMomentum: p.bnMomentum, bnEps: p.bnEps }),
     prototypes: prototypes({ dim: p.outDim, count: c.numPrototypes }),
     embedDim,
   };
+  partsCache.set(c, made);
+  return made;
 }
 
 /** The number of assignment views the queue holds: `cropsForAssign`'s length, else 2 (the global views). */

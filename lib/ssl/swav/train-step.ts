@@ -23,7 +23,6 @@
  * its state, so `jit(trainStep(config, opt))` traces once.
  */
 import { type NdArray, scope, valueAndGrad } from '../../core/index.js';
-import { transforming } from '../../core/trace.js';
 import * as np from '../../ops/index.js';
 import { type GradientTransformation, applyUpdates } from '../../optim/index.js';
 import * as tree from '../../tree/index.js';
@@ -54,9 +53,6 @@ export interface TrainStepOptions {
 
 export type SwavTrainStep<O = any> = (params: SwavParams, modelState: SwavState, optState: O, batch: SwavInput, key?: NdArray) => SwavStepResult<O>;
 
-/** Runs fn in a tidy scope when called eagerly (inside a transformation, the transformation cleans up). */
-const scoped = <T>(fn: () => T, inTransformation: boolean): T => (inTransformation ? fn() : scope(fn));
-
 /** Entropy of the mean of codes [B, K]: -sum_k m_k log m_k. */
 function meanCodeEntropy(codes: NdArray): NdArray {
   const m = np.mean(codes, 0);
@@ -76,7 +72,8 @@ const underPrototypes = (path: string) => /(^|\.)prototypes(\.|\[|$)/.test(path)
  */
 export function trainStep<O = any>(config: SwavConfigInput | SwavConfig | undefined, optimizer: GradientTransformation<O>, opts: TrainStepOptions = {}): SwavTrainStep<O> {
   const c = resolveConfig(config);
-  return (params, modelState, optState, batch, key) => scoped(() => {
+  // `scope` frees the temporaries of an eager call; inside a transformation it does nothing.
+  return (params, modelState, optState, batch, key) => scope(() => {
     const forward = (p: SwavParams): [NdArray, [SwavOutput, SwavState]] => {
       const [out, state] = apply(p, modelState, batch, { train: true, key, config: c, assign: opts.assign });
       return [out.loss, [out, state]];
@@ -103,5 +100,5 @@ export function trainStep<O = any>(config: SwavConfigInput | SwavConfig | undefi
     const assigned = (out.codes ?? []).filter((q): q is NdArray => q !== null);
     const entropy = np.div(assigned.map(meanCodeEntropy).reduce((a, b) => np.add(a, b)), assigned.length);
     return { params: newParams, modelState: newModelState, optState: newOpt, metrics: { loss, codeEntropy: entropy } };
-  }, transforming());
+  });
 }
