@@ -15,3 +15,4 @@ export * from './core/index.js';
 export { checkpoint, nn, np, optim, random, swav, tree };
 export { getBackend, ready, setBackend } from './backend/index.js';
 export { tf };
+export { readSafetensorsFile, writeSafetensorsFile, encodeSafetensors, decodeSafetensors } from './io/safetensors.js';
