@@ -3,6 +3,7 @@
  * parameter trees; grad, vmap and jit are composable transformations.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { ready } from './backend/index.js';
 import * as tree from './tree/index.js';
 import * as np from './ops/index.js';
 import * as optim from './optim/index.js';
@@ -16,3 +17,7 @@ export { checkpoint, nn, np, optim, random, swav, tree };
 export { getBackend, ready, setBackend } from './backend/index.js';
 export { tf };
 export { readSafetensorsFile, writeSafetensorsFile, encodeSafetensors, decodeSafetensors } from './io/safetensors.js';
+
+// Importing tfjax starts the default backend (wasm in Node), so arrays work right away;
+// `await setBackend('cpu' | 'webgpu')` switches.
+await ready();
