@@ -7,9 +7,10 @@
  *
  * Each timed run draws a fresh key (`foldIn(key, step)`, as training does), runs the
  * pipeline, and reads every view back (`dataSync`), so the time includes the kernels.
- * Besides wall time it reports the process's CPU time per batch (`process.cpuUsage`): on a
- * shared 2-core machine other processes inflate wall time, while CPU time (the wasm
- * backend runs on this one thread) stays close to the uncontended wall time.
+ * Besides wall time it reports the process's CPU time per batch (`process.cpuUsage`, which
+ * also counts V8's background threads, so it runs ~15% above an uncontended wall time),
+ * and a 512 x 512 matmul calibration: on a shared 2-core machine other processes inflate
+ * wall times; the calibration says whether this run had the CPU to itself.
  * Flags: --backend wasm|cpu (default wasm), --batch N (256), --reps N (15),
  * --synthetic (random images instead of Fashion-MNIST), --step-ms X (the train step time to
  * compare with; default: print the share of a 500 ms and a 1000 ms step).
@@ -98,13 +99,32 @@ for (const [name, cfg] of pipelines) {
   const leaked = tf.memory().numTensors - before;
   for (const t of ts) {
     const cpu = median(t.cpu);
-    const pct = (ms: number) => `${((100 * cpu) / ms).toFixed(1)}%`;
+    const wall = median(t.wall);
+    const pct = (ms: number) => `${((100 * wall) / ms).toFixed(1)}%`;
     const share = stepMs ? `${pct(Number(stepMs))} of a ${stepMs} ms step` : `${pct(500)} / ${pct(1000)} of a 500 / 1000 ms step`;
-    rows.push(`| ${name} | ${t.name} | ${median(t.wall).toFixed(1)} | ${Math.min(...t.wall).toFixed(1)} | ${cpu.toFixed(1)} | ${share} |`);
+    rows.push(`| ${name} | ${t.name} | ${wall.toFixed(1)} | ${Math.min(...t.wall).toFixed(1)} | ${cpu.toFixed(1)} | ${share} |`);
   }
   rows.push(`| | (jit program: ${kernels} kernels; tensors left after the runs: ${leaked}) | | | | |`);
   jitted.clearCache();
 }
-console.log('| pipeline | mode | wall ms / batch (median) | wall ms (best) | CPU ms / batch (median) | share of a train step (CPU median) |\n|---|---|---|---|---|---|');
+// Calibration: how fast this process multiplies right now (wall time), against the figure
+// in docs/benchmarks.md (wasm on the 2-core machine, uncontended: 512x512 at ~23 GFLOP/s).
+const calib = (() => {
+  const a = tf.randomUniform([512, 512]);
+  const b = tf.randomUniform([512, 512]);
+  const ms: number[] = [];
+  for (let i = 0; i < 12; i++) {
+    const t0 = performance.now();
+    const o = tf.matMul(a, b);
+    o.dataSync();
+    ms.push(performance.now() - t0);
+    o.dispose();
+  }
+  a.dispose();
+  b.dispose();
+  return (2 * 512 ** 3) / (median(ms.slice(2)) * 1e6);
+})();
+console.log('| pipeline | mode | wall ms / batch (median) | wall ms (best) | CPU ms / batch (median) | share of a train step (wall median) |\n|---|---|---|---|---|---|');
 console.log(rows.join('\n'));
-console.log(`\nload average at end: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (on 2 cores, a load above ~1 means other processes share the CPU: wall times grow, CPU times much less)`);
+console.log(`\ncalibration: a 512x512 matmul ran at ${calib.toFixed(1)} GFLOP/s (wall; about 23 uncontended on the 2-core machine, docs/benchmarks.md); well below that, other processes were slowing this run`);
+console.log(`load average at end: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (on 2 cores, a load above ~1 means other processes share the CPU: wall times grow, CPU times much less)`);

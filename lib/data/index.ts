@@ -17,3 +17,4 @@ export { resizeBilinear } from './resize.js';
 export { decodeImage, type DecodedImage } from './decode.js';
 export { batches, epochPermutation, gatherImages, gatherLabels, numBatches, type BatchOptions } from './batches.js';
 export { epochSeed, mix32, permutation, splitmix32 } from './prng.js';
+export * as augment from './augment/index.js';

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { jit } from '../../lib/core/index.js';
+import { jit, vmap } from '../../lib/core/index.js';
 import * as A from '../../lib/data/augment/index.js';
 import * as np from '../../lib/ops/index.js';
 import * as random from '../../lib/random/index.js';
@@ -340,6 +340,17 @@ transforms('under jit: the same views as eager, for grayscale and RGB; one trace
   (g(key(42), rgb) as T[]).forEach((v, i) => allClose(read(v), read(e2[i]), { atol: 1e-5 }, `rgb view ${i}`));
   const blurred = jit((k: T, x: T) => A.gaussianBlur(k, x, { p: 0.5 }));
   allClose(read(blurred(key(43), gray)), read(A.gaussianBlur(key(43), gray, { p: 0.5 })), { atol: 1e-6 });
+});
+
+transforms('under vmap over keys: one batch of views per key, each as eager with that key', () => {
+  const cfg: A.MultiCropConfig = { ...A.fashionMnistAugment, sizeCrops: [12, 6] };
+  const x = images(3, 12, 12, 1, 11);
+  const keys = random.splitKeys(key(44), 3);
+  const views = vmap((k: T) => A.multiCrop(k, x, cfg))(keys) as T[];
+  assert.equal(views[0].shape, [3, 3, 12, 12, 1]);
+  assert.equal(views[5].shape, [3, 3, 6, 6, 1]);
+  const second = A.multiCrop(random.split(key(44), 3)[1], x, cfg);
+  views.forEach((v, i) => allClose(read(tf.slice(v, [1], [1])), read(second[i]), { atol: 1e-6 }, `view ${i}`));
 });
 
 transforms('no tensors leak across 50 calls, eager and jitted', () => {

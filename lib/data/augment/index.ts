@@ -4,9 +4,10 @@
  * tensor ops only, so they run eagerly, under `jit` (pass the key as an argument) and
  * under `vmap`. The same key always gives the same output.
  *
- * Geometry (crop, resize, flip) and blur are separable linear maps, applied as two
- * batched matmuls with per-sample interpolation / convolution matrices; colour operations
- * are elementwise with torchvision's formulas.
+ * Geometry (crop, resize, flip) is a separable linear map, applied as two batched matmuls
+ * with per-sample interpolation matrices; blur is two depthwise convolutions with the batch
+ * in the channel axis (a kernel per sample); colour operations are elementwise with
+ * torchvision's formulas. See docs/data.md.
  */
 export {
   type CropBoxes,

@@ -106,6 +106,12 @@ export const fashionMnistAugment: MultiCropConfig = {
   normalize: null,
 };
 
+/** `cfg` over {@link DEFAULT_VIEW_AUGMENT}; keys set to `undefined` keep the default (`null` turns a step off). */
+function withDefaults(cfg: ViewAugment): Required<ViewAugment> {
+  const set = Object.fromEntries(Object.entries(cfg).filter(([, v]) => v !== undefined));
+  return { ...DEFAULT_VIEW_AUGMENT, ...set };
+}
+
 /**
  * One augmented view of every image: crop + flip (folded into the two interpolation
  * matrices: one pair of batched matmuls), colour jitter, random grayscale, blur,
@@ -126,7 +132,7 @@ export function augmentViews(key: NdArray, images: NdArray, cfg: ViewConfig, n: 
   const d0 = dimsOf(images, 'augmentView');
   if (!(Number.isInteger(n) && n >= 1)) throw new Error(`augmentViews: n must be a positive integer, got ${n}`);
   const d = { ...d0, b: d0.b * n };
-  const a = { ...DEFAULT_VIEW_AUGMENT, ...cfg };
+  const a = withDefaults(cfg);
   checkProb(a.flip, 'augmentView: flip');
   checkProb(a.grayscale, 'augmentView: grayscale');
   const size: [number, number] = typeof cfg.size === 'number' ? [cfg.size, cfg.size] : [cfg.size[0], cfg.size[1]];

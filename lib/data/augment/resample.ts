@@ -2,8 +2,8 @@
  * Separable linear resampling of NHWC batches with per-sample matrices: an image X is
  * mapped to `R · X · Cᵀ`, with `R: [B, outH, H]` acting on rows and `C: [B, outW, W]` on
  * columns, as two batched matmuls. Cropping, resizing (bilinear, antialiased when
- * shrinking), flipping and Gaussian blurring are all of this form, so they compose by
- * multiplying the small matrices instead of touching the images again.
+ * shrinking) and flipping are all of this form, so a view's crop and flip are folded into
+ * one pair of small matrices and the images are touched once.
  */
 import { type NdArray, shapeOf } from '../../core/trace.js';
 import * as np from '../../ops/index.js';

@@ -79,9 +79,10 @@ export function applyWithProb(key: NdArray, images: NdArray, p: number, fn: (x: 
 }
 
 // ---- Elementwise helpers that stay on tfjs-wasm's fast paths. ----
-// On wasm, max / min / comparisons / select with a broadcast operand (np's number literals
-// are [1, ..., 1] arrays) take ~60 ns per element, 20-60x slower than add / mul / abs /
-// sign with the same broadcast; these helpers use only the fast ones and are exact.
+// On wasm, tfjs's max / min / comparisons / select with a broadcast operand (np's number
+// literals are [1, ..., 1] arrays) run ~60-90 ns per element, 10-60x slower than add / mul /
+// abs / sign with the same broadcast (lib/core now materialises such operands first, which
+// costs an extra pass). These helpers use only add, mul, abs and sign, and are exact.
 
 /** `max(x, 0)`, exactly, as `(x + |x|) / 2`. */
 export function relu(x: NdArray): NdArray {
