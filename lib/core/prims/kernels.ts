@@ -99,9 +99,10 @@ export function padKernel(x: tf.Tensor, low: readonly number[], high: readonly n
 
 /** x[start:limit:strides] (strides >= 1, limit >= start), at any rank. */
 export function sliceKernel(x: tf.Tensor, start: readonly number[], limit: readonly number[], strides: readonly number[]): tf.Tensor {
+  const unit = strides.every((s) => s === 1);
+  if (!unit && x.rank <= MAX_KERNEL_RANK) return tf.stridedSlice(x, [...start], [...limit], [...strides]);
   const cut = tf.slice(x, [...start], limit.map((l, i) => l - start[i]));
-  if (strides.every((s) => s === 1)) return cut;
-  if (x.rank <= MAX_KERNEL_RANK) return tf.stridedSlice(cut, cut.shape.map(() => 0), cut.shape, [...strides]);
+  if (unit) return cut;
   let y = cut;
   strides.forEach((s, ax) => {
     if (s !== 1) y = alongAxis(y, ax, (v) => tf.stridedSlice(v, [0, 0, 0], v.shape, [1, s, 1]));
