@@ -88,7 +88,8 @@ export function globalAvgPool(x: NdArray): NdArray {
   return mean(x, [1, 2]);
 }
 
-export const relu = (x: NdArray) => maximum(x, 0);
+/** max(x, 0), with derivative 0 at 0 as in PyTorch. */
+export const relu = (x: NdArray) => lax.unary('relu', x);
 /** GELU, exact (erf) form as PyTorch's default. */
 export const gelu = (x: NdArray) => mul(mul(x, 0.5), add(erf(mul(x, Math.SQRT1_2)), 1));
 export const silu = (x: NdArray) => mul(x, sigmoid(x));

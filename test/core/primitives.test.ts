@@ -225,6 +225,7 @@ const UNARY_REF: Record<(typeof UNARY)[number], (x: number) => number> = {
   rsqrt: (x) => 1 / Math.sqrt(x),
   tanh: Math.tanh,
   logistic: (x) => 1 / (1 + Math.exp(-x)),
+  relu: (x) => Math.max(x, 0),
   abs: Math.abs,
   sign: Math.sign,
   sin: Math.sin,
@@ -535,7 +536,7 @@ const WGSL_SIN_COS = { rtol: 0, atol: 2 ** -11 };
 
 function unarySpec(p: (typeof UNARY)[number]): Spec {
   const fills: Partial<Record<(typeof UNARY)[number], Fill>> = {
-    log: 'pos', sqrt: 'pos', rsqrt: 'pos', log1p: 'half', abs: 'nonzero', sign: 'quarter', floor: 'quarter', round: 'quarter', not: 'bool', is_finite: 'special',
+    log: 'pos', sqrt: 'pos', rsqrt: 'pos', log1p: 'half', abs: 'nonzero', relu: 'nonzero', sign: 'quarter', floor: 'quarter', round: 'quarter', not: 'bool', is_finite: 'special',
   };
   const nonDiff = ['sign', 'floor', 'round', 'not', 'is_finite'].includes(p);
   const outDtype: DType = p === 'is_finite' || p === 'not' ? 'bool' : 'float32';

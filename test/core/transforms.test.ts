@@ -157,6 +157,13 @@ Closed('vjp and jvp agree with the closed form of an elementwise product', async
   await allCloseAsync(to as tf.Tensor, [3, 1]);
 });
 
+Closed('relu has derivative 0 at 0 and 1 above, as PyTorch (max(x, 0) splits ties)', async () => {
+  const x = f32([-1, 0, 2]);
+  await allCloseAsync(grad((v: A) => np.sum(np.relu(v)))(x) as tf.Tensor, [0, 0, 1]);
+  await allCloseAsync(grad((v: A) => np.sum(np.maximum(v, 0)))(x) as tf.Tensor, [0, 0.5, 1]);
+  await allCloseAsync(jit(grad((v: A) => np.sum(np.relu(v))))(x) as tf.Tensor, [0, 0, 1]);
+});
+
 Closed.run();
 
 // ---------------------------------------------------------------- compositions

@@ -83,7 +83,7 @@ export function elideBroadcasts(j: Jaxpr, nextId: () => number): Jaxpr {
   return { ...j, eqns: eqns.map((e) => ({ ...e, inputs: e.inputs.map((v) => subst.get(v) ?? v) })) };
 }
 
-/** Fuses dot/conv -> add(bias) -> max(0) chains into tfjs's fused kernels. */
+/** Fuses dot/conv -> add(bias) -> relu (or max(x, 0)) chains into tfjs's fused kernels. */
 export function fuseBiasActivation(j: Jaxpr): Jaxpr {
   const users = usersOf(j);
   const outs = new Set(j.outvars);
@@ -113,7 +113,8 @@ export function fuseBiasActivation(j: Jaxpr): Jaxpr {
       }
     }
     const relu = soleUser(out);
-    if (relu?.prim === 'max' && sameShape(relu.out.aval.shape, out.aval.shape) && constValue.get(other(relu, out)) === 0) {
+    const isRelu = relu?.prim === 'relu' || (relu?.prim === 'max' && constValue.get(other(relu, out)) === 0);
+    if (relu && isRelu && sameShape(relu.out.aval.shape, out.aval.shape)) {
       activation = 'relu';
       out = relu.out;
       if (last) replaced.set(last, null);

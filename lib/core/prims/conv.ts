@@ -64,10 +64,12 @@ function convKernel(x: tf.Tensor4D, w: tf.Tensor4D, p: ConvP): tf.Tensor4D {
 function bpInputKernel(dy: tf.Tensor4D, w: tf.Tensor4D, p: BpInputP): tf.Tensor4D {
   const [kh, kw, ci, co] = w.shape;
   const [, h, wd] = p.inputShape;
-  // wasm's Conv2DBackpropInput is a plain loop: with a stride, the route below (XNNPACK's
-  // conv on the stride-dilated dy) is about twice as fast there.
+  // wasm's Conv2DBackpropInput is a plain loop: with a stride, XNNPACK's convolution is
+  // much faster there, on the stride phases of dx (below) or on the stride-dilated dy.
   const strided = p.strides.some((s) => s > 1);
-  if (p.groups === 1 && p.dilation.every((d) => d === 1) && !(strided && tf.getBackend() === 'wasm')) {
+  const plain = p.groups === 1 && p.dilation.every((d) => d === 1);
+  if (plain && strided && tf.getBackend() === 'wasm' && p.strides[0] === p.strides[1]) return bpInputByPhases(dy, w, p);
+  if (plain && !(strided && tf.getBackend() === 'wasm')) {
     return tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: w }, { strides: p.strides, pad: explicitPad(p), dataFormat: 'NHWC', inputShape: p.inputShape } as any) as tf.Tensor4D;
   }
   const g = p.groups;
@@ -92,13 +94,56 @@ function dilateSpatial(t: tf.Tensor4D, sh: number, sw: number): tf.Tensor4D {
   return interleave(interleave(t, 1, sh - 1, 0), 2, sw - 1, 0) as tf.Tensor4D;
 }
 
-/** Pads with zeros where an amount is positive and crops where it is negative. */
+/** Pads with zeros where an amount is positive and crops where it is negative (each kernel only when needed: wasm's Slice is slow). */
 function padOrCrop(t: tf.Tensor4D, [t0, t1]: [number, number], [l0, l1]: [number, number]): tf.Tensor4D {
-  const padded = tf.pad(t, [[0, 0], [Math.max(0, t0), Math.max(0, t1)], [Math.max(0, l0), Math.max(0, l1)], [0, 0]]);
+  const padded = t0 > 0 || t1 > 0 || l0 > 0 || l1 > 0 ? tf.pad(t, [[0, 0], [Math.max(0, t0), Math.max(0, t1)], [Math.max(0, l0), Math.max(0, l1)], [0, 0]]) : t;
+  if (t0 >= 0 && t1 >= 0 && l0 >= 0 && l1 >= 0) return padded;
   const [n, h, w, c] = padded.shape;
   const top = Math.max(0, -t0);
   const left = Math.max(0, -l0);
   return tf.slice(padded, [0, top, left, 0], [n, h - top - Math.max(0, -t1), w - left - Math.max(0, -l1), c]);
+}
+
+/**
+ * dx of a strided convolution (stride s on both axes, unit dilation, one group) as ONE
+ * stride-1 convolution over dy and a depth-to-space: output row h = s*u + a (phase a)
+ * receives dy rows u + d for the taps ky with a + padTop - ky = s*d. Stacking the s*s
+ * phases' sub-filters along the output channels gives a [Th, Tw, co, s*s*ci] filter
+ * (Th = number of distinct d); the result [N, U, V, s*s*ci] is depthToSpace'd to
+ * [N, s*U, s*V, ci] and cropped to the input's size. Against correlating the
+ * stride-dilated dy with the flipped filter, this skips the multiplications by the
+ * inserted zeros (for 3x3, stride 2: 16 instead of 36 taps per 2x2 block) and the
+ * dilation's pad/slice kernels.
+ */
+function bpInputByPhases(dy: tf.Tensor4D, w: tf.Tensor4D, p: BpInputP): tf.Tensor4D {
+  const [kh, kw, ci, co] = w.shape;
+  const [, h, wd] = p.inputShape;
+  const s = p.strides[0];
+  // Per axis: for each phase a and tap t (offset d = dMin + t), the filter index k, or -1.
+  const taps = (k: number, pad: number, n: number, outN: number) => {
+    const pairs: [number, number, number][] = []; // [a, d, k]
+    for (let a = 0; a < s; a++) for (let kk = 0; kk < k; kk++) if ((((a + pad - kk) % s) + s) % s === 0) pairs.push([a, (a + pad - kk) / s, kk]);
+    const dMin = Math.min(...pairs.map((q) => q[1]));
+    const dMax = Math.max(...pairs.map((q) => q[1]));
+    const T = dMax - dMin + 1;
+    const idx = Array.from({ length: s * T }, () => k); // k: the zero row appended below
+    for (const [a, d, kk] of pairs) idx[a * T + d - dMin] = kk;
+    const U = Math.ceil(n / s);
+    return { T, idx, U, lo: -dMin, hi: U + dMax - outN };
+  };
+  const th = taps(kh, p.padding[0][0], h, dy.shape[1]);
+  const tw = taps(kw, p.padding[1][0], wd, dy.shape[2]);
+  // The filter: [kh+1, kw+1, co, ci] (a zero tap appended), gathered to [s*Th, s*Tw, co, ci].
+  const wt = tf.pad(tf.transpose(w, [0, 1, 3, 2]), [[0, 1], [0, 1], [0, 0], [0, 0]]);
+  const g = tf.gather(tf.gather(wt, th.idx, 0), tw.idx, 1);
+  const f = tf.reshape(
+    tf.transpose(tf.reshape(g, [s, th.T, s, tw.T, co, ci]), [1, 3, 4, 0, 2, 5]),
+    [th.T, tw.T, co, s * s * ci],
+  ) as tf.Tensor4D;
+  const dyp = padOrCrop(dy, [th.lo, th.hi], [tw.lo, tw.hi]);
+  const y = tf.conv2d(dyp, f, 1, 'valid');
+  const x = tf.depthToSpace(y, s, 'NHWC');
+  return s * th.U === h && s * tw.U === wd ? x : (tf.slice(x, [0, 0, 0, 0], [x.shape[0], h, wd, ci]) as tf.Tensor4D);
 }
 
 /**
@@ -107,7 +152,8 @@ function padOrCrop(t: tf.Tensor4D, [t0, t1]: [number, number], [l0, l1]: [number
  * channel axis, dy the filter, and the forward stride the dilation.
  */
 function bpFilterKernel(x: tf.Tensor4D, dy: tf.Tensor4D, p: BpFilterP): tf.Tensor4D {
-  const [kh, kw] = p.filterShape;
+  const [kh, kw, ci, co] = p.filterShape;
+  if (tf.getBackend() === 'wasm' && p.groups === 1 && p.dilation.every((d) => d === 1) && kh * kw * ci <= co) return bpFilterByPatches(x, dy, p);
   return perGroup(p.groups, [x, dy], [3, 3], (xg, dyg) => {
     const xp = tf.pad(xg, [[0, 0], [...p.padding[0]], [...p.padding[1]], [0, 0]]);
     const xt = tf.transpose(xp, [3, 1, 2, 0]) as tf.Tensor4D; // [C, Hp, Wp, N]
@@ -116,6 +162,23 @@ function bpFilterKernel(x: tf.Tensor4D, dy: tf.Tensor4D, p: BpFilterP): tf.Tenso
     const [c, , , o] = r.shape;
     return tf.transpose(tf.slice(r, [0, 0, 0, 0], [c, kh, kw, o]), [1, 2, 0, 3]);
   }) as tf.Tensor4D;
+}
+
+/**
+ * The filter gradient for few input channels (kh*kw*ci <= co, e.g. a first layer on
+ * grayscale images), where the convolution above has a tiny output and runs at a small
+ * fraction of the machine's speed on wasm: the patches [N*Ho*Wo, kh*kw*ci] (a
+ * convolution with a one-hot filter, cheaper than the product since kh*kw*ci <= co),
+ * then one plain matrix product patchesᵀ @ dy.
+ */
+function bpFilterByPatches(x: tf.Tensor4D, dy: tf.Tensor4D, p: BpFilterP): tf.Tensor4D {
+  const [kh, kw, ci, co] = p.filterShape;
+  const k = kh * kw * ci;
+  const onehot = tf.reshape(tf.eye(k), [kh, kw, ci, k]) as tf.Tensor4D; // channel (ky*kw + kx)*ci + c
+  const patches = tf.conv2d(x, onehot, p.strides as [number, number], explicitPad(p), 'NHWC');
+  const m = dy.shape[0] * dy.shape[1] * dy.shape[2];
+  const dw = tf.matMul(tf.transpose(tf.reshape(patches, [m, k])), tf.reshape(dy, [m, co]));
+  return tf.reshape(dw, [kh, kw, ci, co]) as tf.Tensor4D;
 }
 
 const conv: PrimitiveDef<ConvP> = {

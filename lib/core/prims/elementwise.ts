@@ -64,6 +64,8 @@ const unaryDefs: Record<UnaryPrim, PrimitiveDef> = {
   rsqrt: unaryDef('rsqrt', tf.rsqrt, (x, out) => lax.mul(c(-0.5, x), lax.div(out, x))),
   tanh: unaryDef('tanh', tf.tanh, (x, out) => lax.sub(c(1, x), lax.mul(out, out))),
   logistic: unaryDef('logistic', tf.sigmoid, (x, out) => lax.mul(out, lax.sub(c(1, x), out))),
+  // Derivative 0 at 0, as PyTorch's and jax.nn.relu's (max(x, 0) would split ties 0.5/0.5).
+  relu: unaryDef('relu', tf.relu, (_x, out) => lax.sign(out)),
   abs: unaryDef('abs', tf.abs, (x) => lax.sign(x), { in: 'any' }),
   sign: unaryDef('sign', tf.sign, 'zero', { in: 'any' }),
   sin: unaryDef('sin', tf.sin, (x) => lax.cos(x)),

@@ -31,9 +31,30 @@ function batchReduce(f: (x: NdArray, axes: number[]) => NdArray) {
   };
 }
 
+/**
+ * tfjs's wasm Sum reduces innermost axes only and transposes the input first otherwise,
+ * which is slow on big arrays (BatchNorm's statistics over [N, H, W] of an NHWC
+ * activation). A float32 sum over one contiguous block of axes followed by kept axes is
+ * a product with a row of ones there: [A, R, C] -> ones[1, R] @ x = [A, 1, C].
+ */
+function sumKernel(x: tf.Tensor, axes: readonly number[]): tf.Tensor {
+  if (tf.getBackend() === 'wasm' && x.dtype === 'float32' && axes.length > 0) {
+    const sorted = [...axes].sort((a, b) => a - b);
+    const [first, last] = [sorted[0], sorted[sorted.length - 1]];
+    if (last - first === sorted.length - 1 && last < x.rank - 1) {
+      const size = (dims: number[]) => dims.reduce((a, b) => a * b, 1);
+      const s = x.shape;
+      const [a, r, c] = [size(s.slice(0, first)), size(s.slice(first, last + 1)), size(s.slice(last + 1))];
+      const y = a === 1 ? tf.matMul(tf.ones([1, r]), tf.reshape(x, [r, c])) : tf.matMul(tf.ones([1, 1, r]), tf.reshape(x, [a, r, c]));
+      return tf.reshape(y, s.filter((_, i) => i < first || i > last));
+    }
+  }
+  return reduceKernel(tf.sum, x, axes);
+}
+
 const reduceSum: PrimitiveDef<AxesP> = {
   abstractEval: ([a], { axes }) => reducedAval('reduce_sum', a, axes),
-  impl: ([x], { axes }) => reduceKernel(tf.sum, x, axes),
+  impl: ([x], { axes }) => sumKernel(x, axes),
   jvp: ([t], _p, _o, { axes }) => lax.reduceSum(t, axes),
   vjp: (ct, [x], _o, { axes }) => [unreduce(ct, shapeOf(x), axes)],
   batch: batchReduce(lax.reduceSum),
