@@ -1102,7 +1102,7 @@ Explicit('random keys computed on the device (not uploaded from the host) work, 
     // KNOWN LIMITATION: the random primitives compute Threefry on the host from key.dataSync(),
     // and a synchronous read of GPU memory is impossible in Node (tfjs needs OffscreenCanvas).
     // Until the bits are computed on the device, this must at least fail loudly, never return numbers.
-    assert.throws(run);
+    assert.throws(run, /PRNG key could not be read synchronously on the webgpu backend/);
     return;
   }
   const out = run();

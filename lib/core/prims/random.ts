@@ -10,6 +10,18 @@ import * as lax from '../lax.js';
 import { type PrimitiveDef, definePrimitives } from '../primitive.js';
 import { bind } from '../trace.js';
 
+/** The key's words, read on the host (Threefry runs there so every backend agrees). */
+function readKey(key: tf.Tensor): Int32Array {
+  try {
+    return key.dataSync() as Int32Array;
+  } catch (e) {
+    throw new Error(
+      `random: the PRNG key could not be read synchronously on the ${tf.getBackend()} backend (${(e as Error).message}); ` +
+        'random numbers are computed on the host from the key: sample on cpu or wasm',
+    );
+  }
+}
+
 const ROT = [13, 15, 26, 6, 17, 29, 16, 24];
 
 function rotl(x: number, r: number): number {
@@ -63,7 +75,7 @@ function randomDef(op: 'random_bits' | 'random_uniform', convert: (bits: Uint32A
     abstractEval: (avals, p) => randomAval(op, avals, p, dtype),
     impl([key], p) {
       const out = randomAval(op, [{ shape: key.shape, dtype: 'int32' }], p, dtype).shape;
-      return tf.tensor(convert(bitsFor(key.dataSync() as Int32Array, sizeOf(p.shape), p.salt)), [...out], dtype);
+      return tf.tensor(convert(bitsFor(readKey(key), sizeOf(p.shape), p.salt)), [...out], dtype);
     },
     jvp: (_t, _p, out) => lax.zerosLike(out),
     vjp: () => [null],
@@ -135,7 +147,7 @@ const randomNormal: PrimitiveDef<NormalP> = {
   abstractEval: (avals, p) => randomAval('random_normal', avals, p, 'float32'),
   impl([key], p) {
     const outShape = randomAval('random_normal', [{ shape: key.shape, dtype: 'int32' }], p, 'float32').shape;
-    const keys = key.dataSync() as Int32Array;
+    const keys = readKey(key);
     const size = sizeOf(p.shape);
     const nk = keys.length / 2;
     const out = new Float32Array(nk * size);
@@ -176,7 +188,7 @@ const randomPermutation: PrimitiveDef<{ n: number; salt: number }> = {
     return randomAval('random_permutation', [k], { shape: [n], salt: 0 }, 'int32');
   },
   impl([key], { n, salt }) {
-    const keys = key.dataSync() as Int32Array;
+    const keys = readKey(key);
     const nk = keys.length / 2;
     const out = new Int32Array(nk * n);
     const idx = Array.from({ length: n }, (_, i) => i);
