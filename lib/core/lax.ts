@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type DType, type Shape, normAxis } from './aval.js';
 import type { BinaryPrim, UnaryPrim } from './primitive.js';
-import { type NdArray, avalOf, bind, shapeOf } from './trace.js';
+import { type NdArray, avalOf, bind, shapeOf, transforming } from './trace.js';
 
 export type Padding2D = readonly [readonly [number, number], readonly [number, number]];
 export interface ConvParams {
@@ -33,6 +33,9 @@ export function scalarLike(value: number, x: NdArray): tf.Tensor {
 }
 
 export function full(shape: Shape, value: number, dtype: DType = 'float32'): NdArray {
+  // Eagerly, one fill and no temporary; under a transformation, a scalar constant and a
+  // broadcast, so a jitted program holds one number rather than a full-size constant.
+  if (!transforming()) return tf.fill([...shape], value, dtype);
   return broadcastInDim(scalar(value, dtype, 0), shape, []);
 }
 

@@ -1,0 +1,144 @@
+/**
+ * Plots: nice ticks, well-formed SVG (tags balanced, one path per series, escaped text),
+ * NaN and empty series, a log axis, and plotRun on a sample metrics file.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { formatTick, linePlotSvg, niceTicks, parseMetrics, plotRun } from '../../lib/train/plots/index.js';
+import { useTestBackend } from '../helpers/backend.js';
+
+const backend = await useTestBackend();
+const P = suite(`plots [${backend}]`);
+
+/** Checks XML well-formedness enough for our output: balanced tags, quoted attributes, escaped text. Returns element names. */
+function checkXml(svg: string): string[] {
+  assert.ok(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"'), 'root is an <svg> in the SVG namespace');
+  const names: string[] = [];
+  const stack: string[] = [];
+  const re = /<(\/?)([a-zA-Z][\w:-]*)((?:\s+[\w:-]+="[^"<&]*(?:&(?:amp|lt|gt|quot|#39);[^"<&]*)*")*)\s*(\/?)>/g;
+  let last = 0;
+  for (let m = re.exec(svg); m; m = re.exec(svg)) {
+    const between = svg.slice(last, m.index);
+    assert.not.match(between, /[<>]/, `stray markup near ${JSON.stringify(svg.slice(Math.max(0, m.index - 40), m.index + 20))}`);
+    assert.not.match(between.replace(/&(amp|lt|gt|quot|#39);/g, ''), /&/, 'unescaped & in text');
+    last = m.index + m[0].length;
+    const [, close, name, , selfClose] = m;
+    if (close) assert.is(stack.pop(), name, `</${name}> closes the open element`);
+    else {
+      names.push(name!);
+      if (!selfClose) stack.push(name!);
+    }
+  }
+  assert.is(svg.slice(last).trim(), '', 'nothing after the root');
+  assert.equal(stack, [], 'every element is closed');
+  return names;
+}
+
+const paths = (svg: string) => [...svg.matchAll(/<path d="([^"]*)"/g)].map((m) => m[1]!);
+
+P('nice ticks and labels', () => {
+  assert.equal(niceTicks(0, 1).ticks, [0, 0.2, 0.4, 0.6, 0.8, 1]);
+  assert.equal(niceTicks(0, 9876).ticks, [0, 2000, 4000, 6000, 8000, 10000]);
+  assert.equal(niceTicks(0.83, 0.87).ticks, [0.83, 0.84, 0.85, 0.86, 0.87]);
+  const same = niceTicks(5, 5);
+  assert.ok(same.lo < 5 && same.hi > 5);
+  assert.is(formatTick(20000, 5000), '20k');
+  assert.is(formatTick(0.25, 0.05), '0.25');
+  assert.is(formatTick(3, 1), '3');
+});
+
+P('a well-formed SVG with axes, gridlines, a legend and one path per series', () => {
+  const svg = linePlotSvg({
+    title: 'Loss <& "quotes">',
+    xLabel: 'step',
+    yLabel: 'loss',
+    series: [
+      { name: 'train', points: Array.from({ length: 100 }, (_, i) => [i, 8 - Math.log1p(i)] as [number, number]) },
+      { name: 'a & b', points: [[0, 7], [99, 5]] },
+    ],
+  });
+  const names = checkXml(svg);
+  assert.ok(names.includes('title') && names.includes('line') && names.includes('text'));
+  assert.is(paths(svg).length, 2);
+  assert.ok(svg.includes('Loss &lt;&amp; &quot;quotes&quot;&gt;'));
+  assert.ok(svg.includes('data-name="a &amp; b"'));
+  assert.ok(svg.includes('class="legend"') && svg.includes('class="grid"'));
+  assert.is((svg.match(/<circle/g) ?? []).length, 2, 'markers only on the short series');
+});
+
+P('NaN breaks the line; empty and all-NaN series still give a valid plot; log axis', () => {
+  const svg = linePlotSvg({ title: 't', xLabel: 'x', yLabel: 'y', series: [{ name: 's', points: [[0, 1], [1, 2], [2, NaN], [3, 4], [4, Infinity], [5, 3]], markers: false }] });
+  checkXml(svg);
+  const [d] = paths(svg);
+  assert.is((d!.match(/M/g) ?? []).length, 3, `three segments: ${d}`);
+  assert.not.ok(/NaN|Infinity/.test(svg));
+
+  const empty = linePlotSvg({ title: 'empty', xLabel: 'x', yLabel: 'y', series: [] });
+  checkXml(empty);
+  assert.ok(empty.includes('no data'));
+  const nan = linePlotSvg({ title: 'nan', xLabel: 'x', yLabel: 'y', series: [{ name: 'bad', points: [[0, NaN], [1, NaN]] }] });
+  checkXml(nan);
+  assert.ok(nan.includes('no data'));
+  assert.not.ok(/NaN/.test(nan.replace('data-name="bad"', '')));
+
+  const log = linePlotSvg({ title: 'lr', xLabel: 'step', yLabel: 'lr', logY: true, series: [{ name: 'lr', points: [[0, 0], [1, 1e-4], [2, 1e-2], [3, 0.5]] }] });
+  checkXml(log);
+  assert.ok(log.includes('(log scale)'));
+  assert.ok(log.includes('>1e-4<') || log.includes('>0.0001<'), 'a tick at 1e-4');
+  assert.is((paths(log)[0]!.match(/[ML]/g) ?? []).length, 3, 'the zero is dropped on a log axis');
+});
+
+P('long series are thinned but keep their extremes', () => {
+  const pts = Array.from({ length: 20000 }, (_, i) => [i, i === 12345 ? 100 : Math.sin(i / 50)] as [number, number]);
+  const svg = linePlotSvg({ title: 't', xLabel: 'x', yLabel: 'y', series: [{ name: 's', points: pts }] });
+  checkXml(svg);
+  const n = (paths(svg)[0]!.match(/[ML]/g) ?? []).length;
+  assert.ok(n < 4000, `${n} vertices`);
+  assert.ok(svg.length < 120_000, `${svg.length} bytes`);
+  assert.ok(svg.includes('>100<'), 'the y axis still reaches the spike');
+});
+
+P('plotRun writes loss.svg, lr.svg and knn.svg from a metrics file', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tfjax-plots-'));
+  try {
+    const lines: string[] = [JSON.stringify({ type: 'start', numPrototypes: 30, config: {} })];
+    for (let step = 1; step <= 120; step++) {
+      lines.push(JSON.stringify({ type: 'step', step, loss: step === 60 ? null : 3.4 - step / 100, lr: 0.1 * Math.min(1, step / 10), stepsPerSec: 2 }));
+      if (step % 40 === 0) lines.push(JSON.stringify({ type: 'eval', step, knn20: 0.7 + step / 1000, knn200: 0.68 + step / 1000, wall: 12 }));
+    }
+    lines.push(JSON.stringify({ type: 'baseline', step: 0, name: 'rawPixels', knn20: 0.85, knn200: 0.8, knn5: 0.84 }));
+    lines.push(JSON.stringify({ type: 'checkpoint', step: 120, path: 'x' }));
+    lines.push('{"type":"step","step":121,"lo'); // a line cut short by kill -9
+    const metrics = join(dir, 'metrics.jsonl');
+    writeFileSync(metrics, lines.join('\n') + '\n');
+    const m = parseMetrics(readFileSync(metrics, 'utf8'));
+    assert.is(m.loss.length, 120);
+    assert.ok(Number.isNaN(m.loss[59]![1]), 'a null loss is kept as NaN (a break in the line)');
+    assert.equal(Object.keys(m.eval).sort(), ['knn20', 'knn200']);
+    assert.is(m.numPrototypes, 30);
+    assert.equal(m.baselines, { rawPixels: { knn20: 0.85, knn200: 0.8, knn5: 0.84 } });
+
+    const out = await plotRun(metrics, dir);
+    assert.equal(out, ['loss.svg', 'lr.svg', 'knn.svg'].map((f) => join(dir, f)));
+    assert.equal(readdirSync(dir).sort(), ['knn.svg', 'loss.svg', 'lr.svg', 'metrics.jsonl'], 'no temporary file left');
+    const [loss, lr, knn] = out.map((p) => readFileSync(p, 'utf8'));
+    for (const svg of [loss!, lr!, knn!]) checkXml(svg);
+    assert.ok(loss!.includes('loss (smoothed)') && loss!.includes('ln K = 3.40'));
+    assert.is(paths(lr!).length, 1);
+    assert.ok(knn!.includes('kNN k=20') && knn!.includes('kNN k=200'));
+    assert.is((knn!.match(/<circle/g) ?? []).length, 6);
+    assert.ok(knn!.includes('raw pixels, k=20') && knn!.includes('raw pixels, k=200'), 'baselines as levels');
+    assert.not.ok(knn!.includes('k=5'), 'no level for a k that was not evaluated');
+    assert.is(paths(knn!).length, 4);
+    // outDir defaults to the metrics file's folder.
+    const again = await plotRun(metrics);
+    assert.equal(again, out);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+P.run();
