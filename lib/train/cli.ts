@@ -1,0 +1,287 @@
+/**
+ * The `tfjax` command line: `train` (the default), `eval`, `embed`. See `tfjax --help` and
+ * docs/training.md. Exit codes: 0 ok, 1 a failed run (corrupt checkpoint, NaN loss...),
+ * 2 a configuration or usage error.
+ */
+import { existsSync, realpathSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+import * as E from 'fp-ts/lib/Either.js';
+import { setBackend } from '../backend/index.js';
+import * as checkpoint from '../checkpoint/index.js';
+import { loadDataset } from '../data/index.js';
+import { writeSafetensorsFile } from '../io/safetensors.js';
+import * as swav from '../ssl/swav/index.js';
+import { type TrainConfig, ConfigError, DEFAULTS, PRESETS, decodeLayer, loadConfig, readConfigFile, totalSteps } from './config.js';
+import { loadRunData, sample } from './data.js';
+import { embedDataset } from './eval/index.js';
+import { TrainError, evaluateVariables, optimizerOf, runKeys, scheduleOf, swavConfigOf, train } from './loop.js';
+import { writeNpy } from './npy.js';
+
+export const USAGE = `tfjax: SwAV pretraining on tfjs kernels
+
+usage:
+  tfjax [train] [--preset NAME] [--config FILE.json] [--resume] [--<config.path> VALUE ...]
+  tfjax eval  (--run DIR | --checkpoint FILE) [--eval.linear-probe true] [--<config.path> VALUE ...]
+  tfjax embed (--run DIR | --checkpoint FILE) --out FILE(.safetensors|.npy) [--split test|train] [--<config.path> VALUE ...]
+  tfjax --help
+
+With no arguments, 'tfjax' trains the 'quick' preset on Fashion-MNIST (a few minutes on
+two CPU cores) and prints the kNN accuracy before and after training.
+
+train:
+  --preset NAME        ${Object.keys(PRESETS).join(', ')} (default: quick, unless --config is given)
+  --config FILE        a JSON file of settings (any subset of the configuration)
+  --resume             continue the run in --out-dir from its latest checkpoint
+  --<path> VALUE       any configuration value by its dotted path, in camelCase or kebab-case:
+                       --steps 200 --batch-size 128 --optimizer.lr 0.3 --swav.num-prototypes 300
+                       --augment.nmb-crops [2,4] --eval.linear-probe true --out-dir runs/x
+  Order of precedence: defaults < preset < --config file < flags.
+
+eval:    loads a checkpoint (the newest of --run DIR, or --checkpoint FILE) and prints kNN
+         accuracy (k from eval.ks) on the run's dataset, and a linear probe if asked.
+embed:   writes the backbone embeddings of a split (--split, default test) of the run's
+         dataset to --out: .safetensors (tensors 'embeddings' [n, D] and 'labels' [n]) or
+         .npy ([n, D] float32; labels next to it in <name>.labels.npy).
+
+configuration (defaults):
+${configHelp()}
+
+exit codes: 0 ok, 1 the run failed, 2 a configuration or usage error.
+`;
+
+function configHelp(): string {
+  const lines: string[] = [];
+  const walk = (o: Record<string, unknown>, prefix: string) => {
+    for (const [k, v] of Object.entries(o)) {
+      if (v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length && k !== 'encoderOptions') walk(v as Record<string, unknown>, `${prefix}${k}.`);
+      else lines.push(`  ${`${prefix}${k}`.padEnd(30)} ${JSON.stringify(v)}`);
+    }
+  };
+  walk(DEFAULTS as unknown as Record<string, unknown>, '');
+  return lines.join('\n');
+}
+
+/** Arguments of a command: its options (non-config) and config flags. */
+export interface ParsedArgs {
+  readonly command: 'train' | 'eval' | 'embed' | 'help';
+  readonly options: Readonly<Record<string, string>>;
+  readonly flags: readonly (readonly [string, string])[];
+}
+
+const COMMANDS = ['train', 'eval', 'embed', 'help'] as const;
+/** Options that are not configuration paths, per command ('' = takes no value). */
+const OPTIONS: Record<string, Record<string, 'value' | 'switch'>> = {
+  train: { preset: 'value', config: 'value', resume: 'switch' },
+  eval: { run: 'value', checkpoint: 'value' },
+  embed: { run: 'value', checkpoint: 'value', out: 'value', split: 'value' },
+  help: {},
+};
+
+/** Parses `argv` (without node and the script). Usage errors are ConfigErrors. */
+export function parseArgs(argv: readonly string[]): ParsedArgs {
+  let i = 0;
+  let command: ParsedArgs['command'] = 'train';
+  if (argv[0] !== undefined && !argv[0].startsWith('-')) {
+    if (!(COMMANDS as readonly string[]).includes(argv[0])) throw new ConfigError(`unknown command '${argv[0]}' (expected ${COMMANDS.join(', ')})`);
+    command = argv[0] as ParsedArgs['command'];
+    i = 1;
+  }
+  const options: Record<string, string> = {};
+  const flags: [string, string][] = [];
+  for (; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--help' || a === '-h') {
+      command = 'help';
+      continue;
+    }
+    if (!a.startsWith('--') || a === '--') throw new ConfigError(`unexpected argument '${a}' (options are --name value)`);
+    const eq = a.indexOf('=');
+    const name = eq >= 0 ? a.slice(2, eq) : a.slice(2);
+    const kind = OPTIONS[command]![name];
+    const next = argv[i + 1];
+    const hasNext = next !== undefined && !(next.startsWith('--') && next.length > 2);
+    if (kind === 'switch') {
+      if (eq >= 0) throw new ConfigError(`--${name} takes no value`);
+      options[name] = 'true';
+      continue;
+    }
+    let value: string;
+    if (eq >= 0) value = a.slice(eq + 1);
+    else if (hasNext) value = argv[++i]!;
+    else if (kind === 'value') throw new ConfigError(`--${name} needs a value`);
+    else value = 'true'; // a bare config flag: --eval.linear-probe
+    if (kind === 'value') options[name] = value;
+    else flags.push([`--${name}`, value]);
+  }
+  return { command, options, flags };
+}
+
+/**
+ * The configuration of a `train` command. When neither the file nor a flag names the output
+ * directory and this is not a resume, a fresh one is chosen next to the preset's
+ * (`runs/quick`, `runs/quick-2`, ...), so running the same command twice never collides.
+ */
+export function trainConfig(args: ParsedArgs): TrainConfig {
+  const preset = args.options['preset'] ?? (args.options['config'] ? undefined : 'quick');
+  const c = loadConfig({ preset, file: args.options['config'], flags: args.flags });
+  const file = args.options['config'];
+  const explicit =
+    args.flags.some(([f]) => /^--out-?dir$/i.test(f)) || (file !== undefined && E.isRight(readConfigFile(file)) && Object.hasOwn(Object(E.toUnion(readConfigFile(file))), 'outDir'));
+  if (explicit || args.options['resume'] === 'true') return c;
+  let dir = c.outDir;
+  for (let i = 2; existsSync(join(dir, 'checkpoints')); i++) dir = `${c.outDir}-${i}`;
+  return { ...c, outDir: dir };
+}
+
+/** The checkpoint named by --checkpoint, or the newest of --run DIR (its checkpoints/ folder). */
+async function checkpointPath(args: ParsedArgs): Promise<string> {
+  const file = args.options['checkpoint'];
+  if (file) return file;
+  const run = args.options['run'];
+  if (!run) throw new ConfigError(`${args.command} needs --run DIR or --checkpoint FILE`);
+  const dir = existsSync(join(run, 'checkpoints')) ? join(run, 'checkpoints') : run;
+  const all = await checkpoint.listCheckpoints(dir);
+  if (!all.length) throw new TrainError(`run ${run}: no checkpoint (ckpt-<step>.safetensors) in ${dir}`);
+  return all[all.length - 1]!.path;
+}
+
+/** Loads a checkpoint and its configuration (flags override eval/backend settings). */
+async function loadForEval(args: ParsedArgs) {
+  const path = await checkpointPath(args);
+  let stored: unknown;
+  try {
+    stored = JSON.parse((await checkpoint.readCheckpointMeta(path))['config'] ?? 'null');
+  } catch (e) {
+    if (e instanceof checkpoint.CheckpointError) throw new TrainError(e.message);
+    throw new TrainError(`checkpoint ${path}: its config metadata is not valid JSON`);
+  }
+  if (stored === null) throw new TrainError(`checkpoint ${path}: it holds no training configuration (was it written by tfjax train?)`);
+  const base = decodeLayer(stored, `stored in ${path}`);
+  if (E.isLeft(base)) throw new TrainError(base.left);
+  const c = loadConfig({ layers: [base.right], flags: args.flags });
+  await setBackend(c.backend);
+  const data = await loadRunData(c);
+  const sc = swavConfigOf(c, data.train.channels);
+  const steps = totalSteps(c, data.train.n);
+  const opt = optimizerOf(c, scheduleOf(c, steps));
+  const keys = runKeys(c.seed);
+  const init = swav.init(keys.init, sc);
+  const like = { params: init.params, modelState: init.state, optState: opt.init(init.params), step: 0, key: keys.base, elapsed: 0, config: '' };
+  let snap: typeof like;
+  try {
+    snap = await checkpoint.load(path, { like });
+  } catch (e) {
+    throw new TrainError((e as Error).message);
+  } finally {
+    disposeDeep(like);
+    keys.init.dispose();
+  }
+  return { path, c, data, sc, snap };
+}
+
+function disposeDeep(x: unknown): void {
+  if (x instanceof tf.Tensor) {
+    if (!x.isDisposed) x.dispose();
+  } else if (Array.isArray(x)) x.forEach(disposeDeep);
+  else if (x && typeof x === 'object') Object.values(x).forEach(disposeDeep);
+}
+
+async function evalCommand(args: ParsedArgs): Promise<void> {
+  const { path, c, data, sc, snap } = await loadForEval(args);
+  if (!data.evalTrain || !data.evalTest) throw new TrainError(`dataset ${c.dataset.name} has no labels: nothing to evaluate`);
+  const sets = { train: sample(data.evalTrain, c.eval.trainSubset, 1), test: sample(data.evalTest, c.eval.testSubset, 2) };
+  process.stderr.write(`evaluating ${path} (step ${snap.step}) on ${sets.train.n} train / ${sets.test.n} test images...\n`);
+  const r = await evaluateVariables(sc, snap.params, snap.modelState, sets, { ks: c.eval.ks, linearProbe: c.eval.linearProbe });
+  const parts = c.eval.ks.map((k) => `kNN k=${k} ${(100 * r.knn[k]!).toFixed(2)}%`);
+  if (r.linearProbe !== undefined) parts.push(`linear probe ${(100 * r.linearProbe).toFixed(2)}%`);
+  process.stdout.write(`${path} (step ${snap.step}): ${parts.join(', ')}\n`);
+  disposeDeep(snap);
+}
+
+async function embedCommand(args: ParsedArgs): Promise<void> {
+  const outPath = args.options['out'];
+  if (!outPath || !/\.(safetensors|npy)$/.test(outPath)) throw new ConfigError('embed needs --out FILE ending in .safetensors or .npy');
+  const split = args.options['split'] ?? 'test';
+  if (!['test', 'train', 'all'].includes(split)) throw new ConfigError(`--split expected test, train or all, got "${split}"`);
+  const { path, c, data, sc, snap } = await loadForEval(args);
+  const ds =
+    data.evalTest && data.evalTrain
+      ? split === 'test'
+        ? data.evalTest
+        : split === 'train'
+          ? data.evalTrain
+          : await loadDataset(c.dataset.name, { split: 'all' })
+      : data.train;
+  const f = (x: tf.Tensor4D) => swav.apply(snap.params, snap.modelState, { images: x }, { config: sc })[0].embedding as tf.Tensor2D;
+  const emb = await embedDataset(f, ds, { batchSize: 500 });
+  const values = (await emb.data()) as Float32Array;
+  const [n, d] = emb.shape;
+  if (outPath.endsWith('.safetensors')) {
+    await writeSafetensorsFile(
+      outPath,
+      { embeddings: { dtype: 'float32', shape: [n, d], data: values }, labels: { dtype: 'int32', shape: [n], data: ds.labels } },
+      { checkpoint: path, step: String(snap.step), dataset: c.dataset.name, split },
+    );
+  } else {
+    await writeNpy(outPath, values, [n, d]);
+    await writeNpy(outPath.replace(/\.npy$/, '.labels.npy'), ds.labels, [n]);
+  }
+  emb.dispose();
+  disposeDeep(snap);
+  process.stdout.write(`wrote ${n} embeddings of width ${d} (${c.dataset.name} ${split}) to ${outPath}\n`);
+}
+
+/** Runs the CLI; returns the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  try {
+    const args = parseArgs(argv);
+    switch (args.command) {
+      case 'help':
+        process.stdout.write(USAGE);
+        return 0;
+      case 'train': {
+        const c = trainConfig(args);
+        const r = await train(c, { resume: args.options['resume'] === 'true' });
+        return r.stopped === 'nan' ? 1 : 0;
+      }
+      case 'eval':
+        await evalCommand(args);
+        return 0;
+      case 'embed':
+        await embedCommand(args);
+        return 0;
+    }
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`${e.message}\n(tfjax --help shows the usage and the configuration)\n`);
+      return 2;
+    }
+    if (e instanceof TrainError || e instanceof checkpoint.CheckpointError) {
+      process.stderr.write(`error: ${e.message}\n`);
+      return 1;
+    }
+    process.stderr.write(`error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    return 1;
+  }
+}
+
+/** Whether this module is the program being run (not imported). */
+function isMain(): boolean {
+  const entry = process.argv[1];
+  if (!entry) return false;
+  try {
+    return import.meta.url === pathToFileURL(realpathSync(entry)).href;
+  } catch {
+    return false;
+  }
+}
+
+if (isMain()) {
+  const code = await main(process.argv.slice(2));
+  process.exitCode = code;
+  // tfjs keeps no handles open on cpu/wasm; exit promptly even if something lingers.
+  setTimeout(() => process.exit(code), 100).unref();
+}
+

@@ -1,0 +1,89 @@
+/**
+ * The data side of a run: loading the training and evaluation sets named by the
+ * configuration, the batch of a step (a pure function of seed, step and batch size), and
+ * deterministic subsets for evaluation.
+ */
+import { DataError, epochPermutation, loadDataset, loadImageFolder, permutation } from '../data/index.js';
+import { DATASET_NAMES } from '../data/registry.js';
+import { type ImageDataset, imageSize } from '../data/types.js';
+import type { TrainConfig } from './config.js';
+
+export interface RunData {
+  /** What training draws batches from. */
+  readonly train: ImageDataset;
+  /** The labelled memory bank of kNN (the train split), or null for unlabelled data. */
+  readonly evalTrain: ImageDataset | null;
+  /** The labelled queries of kNN (the test split), or null. */
+  readonly evalTest: ImageDataset | null;
+}
+
+/** A dataset made of the images at `indices` of `ds` (copied, compact). */
+export function subset(ds: ImageDataset, indices: ArrayLike<number>, name = ds.name): ImageDataset {
+  const size = imageSize(ds);
+  const images = new Uint8Array(indices.length * size);
+  const labels = new Int32Array(indices.length);
+  for (let i = 0; i < indices.length; i++) {
+    const j = indices[i]!;
+    images.set(ds.images.subarray(j * size, (j + 1) * size), i * size);
+    labels[i] = ds.labels[j]!;
+  }
+  return { ...ds, name, images, labels, n: indices.length };
+}
+
+/**
+ * `n` images of `ds` chosen by a fixed seeded permutation (so class-major datasets give a
+ * class-balanced sample), in increasing index order; `ds` itself when `n` is null or >= its size.
+ */
+export function sample(ds: ImageDataset, n: number | null, seed = 0): ImageDataset {
+  if (n === null || n >= ds.n) return ds;
+  const idx = permutation(ds.n, seed).slice(0, n).sort();
+  return subset(ds, idx);
+}
+
+/** Loads the training set and the evaluation sets of a configuration. */
+export async function loadRunData(c: TrainConfig): Promise<RunData> {
+  const d = c.dataset;
+  if ((DATASET_NAMES as readonly string[]).includes(d.name)) {
+    const limit = d.limitPerClass ?? undefined;
+    const train = await loadDataset(d.name, { split: d.split, limitPerClass: limit });
+    const evalTrain = d.split === 'train' ? train : await loadDataset(d.name, { split: 'train', limitPerClass: limit });
+    const evalTest = await loadDataset(d.name, { split: 'test' });
+    return { train, evalTrain, evalTest };
+  }
+  // A folder of images: labelled (one subfolder per class) or flat.
+  const all = await loadImageFolder(d.name, { skipUnreadable: d.skipUnreadable });
+  if (all.skipped.length) process.stderr.write(`skipped ${all.skipped.length} unreadable file(s) in ${d.name} (first: ${all.skipped[0]!.file}: ${all.skipped[0]!.reason})\n`);
+  if (all.n === 0) throw new DataError(d.name, `image folder ${d.name}: no readable images`);
+  const labelled = all.classNames.length > 1 && all.labels.every((l) => l >= 0);
+  if (!labelled) return { train: all, evalTrain: null, evalTest: null };
+  // A fixed split for evaluation: every fifth image of a fixed permutation is a query.
+  const perm = permutation(all.n, 0x5eed);
+  const testIdx = perm.filter((_, i) => i % 5 === 0).sort();
+  const trainIdx = perm.filter((_, i) => i % 5 !== 0).sort();
+  return { train: all, evalTrain: subset(all, trainIdx), evalTest: subset(all, testIdx) };
+}
+
+/**
+ * The dataset indices of training step `step` (0-based): epoch `floor(step / stepsPerEpoch)`
+ * shuffled by `(seed, epoch)`, its `step % stepsPerEpoch`-th full batch. A pure function, so a
+ * resumed run sees the same batches; `cache` keeps the current epoch's permutation.
+ */
+export function stepIndices(n: number, batchSize: number, seed: number, step: number, cache?: { epoch: number; perm: Int32Array }): Int32Array {
+  const spe = Math.max(1, Math.floor(n / batchSize));
+  const epoch = Math.floor(step / spe);
+  let perm: Int32Array;
+  if (cache && cache.epoch === epoch) perm = cache.perm;
+  else {
+    perm = epochPermutation(n, seed, epoch);
+    if (cache) {
+      cache.epoch = epoch;
+      cache.perm = perm;
+    }
+  }
+  const b = step % spe;
+  if (n < batchSize) {
+    // Fewer images than a batch: repeat the permutation.
+    return Int32Array.from({ length: batchSize }, (_, i) => perm[i % n]!);
+  }
+  return perm.slice(b * batchSize, (b + 1) * batchSize);
+}

@@ -1,0 +1,574 @@
+/**
+ * SwAV pretraining as a program: a run directory in, a trained encoder, its metrics,
+ * checkpoints, evaluation and plots out.
+ *
+ * What is pure: the parameters from the seed, the batch of a step (seed, epoch), the key of a
+ * step (`foldIn(baseKey, step)`), the jitted step itself. So a run resumed from its
+ * checkpoint at step k continues the exact stream of an uninterrupted run and ends with the
+ * same losses and parameters.
+ *
+ * The run directory:
+ * - `config.json`: the resolved configuration;
+ * - `metrics.jsonl`: `{type:'start', ...}`, `{type:'step', step, loss, lr, codeEntropy, stepsPerSec, time}`,
+ *   `{type:'eval', step, knn20, knn200, linearProbe?}`, `{type:'baseline', ...}`, `{type:'end', ...}`;
+ * - `checkpoints/ckpt-<step>.safetensors`: `{params, modelState, optState, step, key, elapsed, config}` (atomic, rotated);
+ * - `loss.svg`, `lr.svg`, `knn.svg`: plots; `eval.json`: the evaluation summary.
+ */
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { setBackend } from '../backend/index.js';
+import * as checkpoint from '../checkpoint/index.js';
+import { type NdArray, jit } from '../core/index.js';
+import { type MultiCropConfig, multiCrop } from '../data/augment/index.js';
+import { gatherImages } from '../data/index.js';
+import type { ImageDataset } from '../data/types.js';
+import * as np from '../ops/index.js';
+import * as optim from '../optim/index.js';
+import * as random from '../random/index.js';
+import * as swav from '../ssl/swav/index.js';
+import * as tree from '../tree/index.js';
+import { CollapseMonitor, collapseWarning } from './collapse.js';
+import { type TrainConfig, ConfigError, firstDifference, totalSteps, trainingIdentity } from './config.js';
+import { type RunData, loadRunData, sample, stepIndices } from './data.js';
+import { baselines, evaluateEncoder } from './eval/index.js';
+import { plotRun } from './plots/index.js';
+
+/** A failure of the run that is not a configuration error (the CLI exits with 1). */
+export class TrainError extends Error {
+  override readonly name = 'TrainError';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Building the model and optimiser from a configuration (pure)
+
+/** The SwAV configuration of a training configuration, for images with `channels` channels. */
+export function swavConfigOf(c: TrainConfig, channels: number): swav.SwavConfig {
+  return swav.swavConfig({
+    encoder: c.model.encoder,
+    encoderOptions: { ...c.model.encoderOptions, inChannels: channels },
+    projector: { hiddenDim: c.model.projectorHiddenDim, outDim: c.model.projectorOutDim, batchNorm: c.model.projectorBatchNorm },
+    numPrototypes: c.swav.numPrototypes,
+    temperature: c.swav.temperature,
+    epsilon: c.swav.epsilon,
+    sinkhornIterations: c.swav.sinkhornIterations,
+    pairing: c.swav.pairing,
+    cropsForAssign: c.swav.pairing === 'paper' ? Array.from({ length: c.augment.nmbCrops[0]! }, (_, i) => i) : null,
+    queueLength: c.swav.queueLength,
+    queueStartStep: c.swav.queueStartStep,
+    freezePrototypesSteps: c.swav.freezePrototypesSteps,
+  });
+}
+
+/** The learning-rate schedule: linear warmup then cosine to `finalLr` at the last step. */
+export function scheduleOf(c: TrainConfig, steps: number): optim.Schedule {
+  const o = c.optimizer;
+  if (steps <= o.warmupSteps) return optim.constant(o.lr);
+  return optim.warmupCosine({ start: o.warmupStartLr, base: o.lr, final: o.finalLr, warmupSteps: o.warmupSteps, totalSteps: steps });
+}
+
+/** The optimiser of a configuration. */
+export function optimizerOf(c: TrainConfig, schedule: optim.Schedule): optim.GradientTransformation {
+  const o = c.optimizer;
+  switch (o.name) {
+    case 'sgd':
+      return optim.sgd({ learningRate: schedule, momentum: o.momentum, weightDecay: o.weightDecay });
+    case 'lars':
+      return optim.lars({ learningRate: schedule, momentum: o.momentum, weightDecay: o.weightDecay, trustCoefficient: o.trustCoefficient });
+    case 'adam':
+      return optim.adam({ learningRate: schedule, weightDecay: o.weightDecay });
+    case 'adamw':
+      return optim.adamw({ learningRate: schedule, weightDecay: o.weightDecay });
+  }
+}
+
+/** The multi-crop augmentation of a configuration. */
+export function augmentOf(c: TrainConfig, channels: number): MultiCropConfig {
+  const a = c.augment;
+  const rgb = channels === 3;
+  return {
+    nmbCrops: a.nmbCrops,
+    sizeCrops: a.sizeCrops,
+    minScale: a.minScale,
+    maxScale: a.maxScale,
+    ratio: [3 / 4, 4 / 3],
+    antialias: true,
+    flip: a.flip,
+    colorJitter: a.jitterP > 0 ? { brightness: a.brightness, contrast: a.contrast, ...(rgb ? { saturation: a.brightness, hue: Math.min(0.5, a.brightness / 4) } : {}), p: a.jitterP } : null,
+    grayscale: rgb ? 0.2 : 0,
+    blur: a.blurP > 0 ? { p: a.blurP } : null,
+    solarize: a.solarizeP > 0 ? { p: a.solarizeP } : null,
+    normalize: null,
+  };
+}
+
+/** The keys of a run: `init` for the parameters, `base` for the steps (step key = foldIn(base, step)). */
+export function runKeys(seed: number): { init: tf.Tensor; base: tf.Tensor } {
+  const root = random.key(seed);
+  const init = random.foldIn(root, 0) as tf.Tensor;
+  const base = random.foldIn(root, 1) as tf.Tensor;
+  root.dispose();
+  return { init, base };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small helpers
+
+function tensorsIn(x: unknown, out: tf.Tensor[] = []): tf.Tensor[] {
+  if (x instanceof tf.Tensor) out.push(x);
+  else if (Array.isArray(x)) x.forEach((v) => tensorsIn(v, out));
+  else if (x && typeof x === 'object') Object.values(x).forEach((v) => tensorsIn(v, out));
+  return out;
+}
+
+/** Disposes the tensors of `old` not in `keep`. */
+function disposeExcept(old: unknown, ...keep: unknown[]): void {
+  const kept = new Set(keep.flatMap((k) => tensorsIn(k)));
+  for (const t of tensorsIn(old)) if (!kept.has(t) && !t.isDisposed) t.dispose();
+}
+
+/** Whether every value of every tensor of a tree is finite. */
+async function allFinite(tree: unknown): Promise<boolean> {
+  for (const t of tensorsIn(tree)) {
+    if (t.dtype !== 'float32') continue;
+    const s = tf.tidy(() => tf.sum(t));
+    const v = (await s.data())[0]!;
+    s.dispose();
+    if (!Number.isFinite(v)) return false;
+  }
+  return true;
+}
+
+const fmtTime = (s: number) => {
+  if (!Number.isFinite(s)) return '?';
+  const total = Math.round(s);
+  const m = Math.floor(total / 60);
+  const sec = total % 60;
+  return m >= 60 ? `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m` : `${m}:${String(sec).padStart(2, '0')}`;
+};
+
+const pct = (x: number | undefined) => (x === undefined ? '-' : `${(100 * x).toFixed(2)}%`);
+
+/** Writes `text` to `path` atomically. */
+function writeAtomic(path: string, text: string): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The run
+
+export interface TrainOptions {
+  /** Continue from the latest checkpoint of the run directory. */
+  readonly resume?: boolean;
+  /** Where the progress bar and messages go (default process.stderr). */
+  readonly stderr?: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  /** Where the summary goes (default process.stdout). */
+  readonly stdout?: NodeJS.WritableStream;
+}
+
+export interface EvalSummary {
+  readonly knn: Record<number, number>;
+  readonly linearProbe?: number;
+  readonly trainImages: number;
+  readonly testImages: number;
+}
+
+export interface TrainResult {
+  readonly outDir: string;
+  /** Steps completed (the last checkpoint's step when the run stopped early). */
+  readonly step: number;
+  readonly totalSteps: number;
+  /** The loss of the last step run. */
+  readonly finalLoss: number;
+  readonly before?: EvalSummary;
+  readonly after?: EvalSummary;
+  readonly baselines?: { rawPixels: Record<number, number>; randomEncoder?: Record<number, number> };
+  /** Why the run stopped early ('nan': a non-finite loss; 'debug': debug.stopAfterStep), else undefined. */
+  readonly stopped?: 'nan' | 'debug';
+  readonly seconds: { readonly train: number; readonly eval: number; readonly total: number };
+}
+
+/** The state a checkpoint holds. */
+interface Snapshot {
+  params: swav.SwavParams;
+  modelState: swav.SwavState;
+  optState: unknown;
+  step: number;
+  key: tf.Tensor;
+  elapsed: number;
+  config: string;
+}
+
+/** An embedding function (eval mode, backbone features) for the given variables. */
+export function embedder(sc: swav.SwavConfig) {
+  const f = jit((params: swav.SwavParams, state: swav.SwavState, x: NdArray) => swav.apply(params, state, { images: x }, { config: sc })[0].embedding);
+  return (params: swav.SwavParams, state: swav.SwavState) => (x: tf.Tensor4D) => f(params, state, x) as tf.Tensor2D;
+}
+
+/** kNN (and optionally the linear probe) of the encoder with the given variables. */
+export async function evaluateVariables(
+  sc: swav.SwavConfig,
+  params: swav.SwavParams,
+  state: swav.SwavState,
+  sets: { train: ImageDataset; test: ImageDataset },
+  opts: { ks: readonly number[]; linearProbe: boolean },
+): Promise<EvalSummary> {
+  const apply = embedder(sc)(params, state);
+  const r = await evaluateEncoder({ apply, train: sets.train, test: sets.test, ks: opts.ks, linearProbe: opts.linearProbe, batchSize: 500 });
+  return { knn: r.knn, linearProbe: r.linearProbe, trainImages: sets.train.n, testImages: sets.test.n };
+}
+
+/**
+ * Runs SwAV pretraining as configured, in `c.outDir`. Throws `ConfigError` for a wrong setup
+ * (e.g. a run directory with checkpoints and no `resume`) and `TrainError` for a failed run
+ * (a corrupt or mismatched checkpoint). A non-finite loss stops the run (result `stopped: 'nan'`)
+ * without writing a checkpoint.
+ */
+export async function train(c: TrainConfig, opts: TrainOptions = {}): Promise<TrainResult> {
+  const err = opts.stderr ?? process.stderr;
+  const out = opts.stdout ?? process.stdout;
+  const say = (s: string) => err.write(`${s}\n`);
+  const t0 = performance.now();
+  await setBackend(c.backend);
+
+  const dir = c.outDir;
+  const ckptDir = join(dir, 'checkpoints');
+  const metricsPath = join(dir, 'metrics.jsonl');
+  const existing = await checkpoint.listCheckpoints(ckptDir);
+  if (!opts.resume && existing.length)
+    throw new ConfigError(
+      `run directory ${dir} already holds checkpoints (newest: ${existing[existing.length - 1]!.path}); pass --resume to continue it, or choose another --out-dir`,
+    );
+
+  const data: RunData = await loadRunData(c);
+  const channels = data.train.channels;
+  const sc = swavConfigOf(c, channels);
+  const steps = totalSteps(c, data.train.n);
+  if (c.optimizer.warmupSteps >= steps && steps > 1)
+    throw new ConfigError(`config: at .optimizer.warmupSteps expected fewer than the ${steps} steps, got ${c.optimizer.warmupSteps}`);
+  const schedule = scheduleOf(c, steps);
+  const opt = optimizerOf(c, schedule);
+  const keys = runKeys(c.seed);
+  const init = swav.init(keys.init, sc);
+  keys.init.dispose();
+  const configText = JSON.stringify(c);
+  let snap: Snapshot = { params: init.params, modelState: init.state, optState: opt.init(init.params), step: 0, key: keys.base, elapsed: 0, config: configText };
+
+  // ---------------------------------------------------------------- resume
+  if (opts.resume && existing.length) {
+    const newest = existing[existing.length - 1]!;
+    const older = existing.length > 1 ? existing[existing.length - 2]!.path : null;
+    const corrupt = (e: unknown) =>
+      new TrainError(
+        `${(e as Error).message}\n--resume stopped; nothing was written or overwritten. ` +
+          (older ? `Move ${newest.path} away to resume from ${older}.` : `Move ${newest.path} away to start the run afresh.`),
+      );
+    // The configuration first (from the header alone), then the tensors against this run's shapes.
+    let stored: unknown = null;
+    try {
+      stored = JSON.parse((await checkpoint.readCheckpointMeta(newest.path))['config'] ?? 'null');
+    } catch (e) {
+      throw corrupt(e instanceof SyntaxError ? new Error(`checkpoint ${newest.path}: its config metadata is not valid JSON`) : e);
+    }
+    const diff = stored === null ? 'no configuration stored' : firstDifference(trainingIdentity(stored as TrainConfig), trainingIdentity(c));
+    if (diff)
+      throw new TrainError(
+        `checkpoint ${newest.path}: it was written by a run with a different configuration (${diff}, checkpoint vs now); ` +
+          `resume with the configuration in ${join(dir, 'config.json')}, or choose another --out-dir. Nothing was written or overwritten.`,
+      );
+    let loaded: Snapshot;
+    try {
+      loaded = await checkpoint.load<Snapshot>(newest.path, { like: snap });
+    } catch (e) {
+      throw corrupt(e);
+    }
+    if (loaded.step !== newest.step || loaded.step > steps) {
+      tf.dispose(tensorsIn(loaded));
+      throw new TrainError(`checkpoint ${newest.path}: it holds step ${loaded.step} (its name says ${newest.step}, the run has ${steps} steps). Nothing was written or overwritten.`);
+    }
+    tf.dispose(tensorsIn(snap));
+    snap = loaded;
+    say(`resuming ${dir} from ${newest.path} (step ${snap.step} of ${steps})`);
+  } else if (opts.resume) {
+    say(`--resume: ${dir} has no checkpoint yet; starting from step 0`);
+  }
+
+  mkdirSync(dir, { recursive: true });
+  writeAtomic(join(dir, 'config.json'), `${JSON.stringify(c, null, 2)}\n`);
+  // Metrics: keep the records up to the resumed step (a killed run may have logged past its checkpoint).
+  if (snap.step > 0 && existsSync(metricsPath)) {
+    const kept = readFileSync(metricsPath, 'utf8')
+      .split('\n')
+      .filter((line) => {
+        if (!line.trim()) return false;
+        try {
+          const r = JSON.parse(line) as { type?: string; step?: number };
+          return !(typeof r.step === 'number' && r.step > snap.step && r.type !== 'baseline');
+        } catch {
+          return false; // a line cut short by a kill
+        }
+      });
+    writeAtomic(metricsPath, kept.map((l) => `${l}\n`).join(''));
+  } else if (snap.step === 0) {
+    writeAtomic(metricsPath, '');
+  }
+  const record = (r: Record<string, unknown>) => appendFileSync(metricsPath, `${JSON.stringify(r, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v))}\n`);
+  record({
+    type: 'start',
+    step: snap.step,
+    totalSteps: steps,
+    numPrototypes: c.swav.numPrototypes,
+    trainImages: data.train.n,
+    backend: c.backend,
+    resumed: snap.step > 0,
+    time: snap.elapsed,
+  });
+
+  const ks = c.eval.ks;
+  const evalSets = data.evalTrain && data.evalTest ? { train: sample(data.evalTrain, c.eval.trainSubset, 1), test: sample(data.evalTest, c.eval.testSubset, 2) } : null;
+  const duringSets =
+    data.evalTrain && data.evalTest
+      ? {
+          train: sample(data.evalTrain, Math.min(c.eval.duringTrainSubset, c.eval.trainSubset ?? Infinity), 1),
+          test: sample(data.evalTest, Math.min(c.eval.duringTestSubset, c.eval.testSubset ?? Infinity), 2),
+        }
+      : null;
+  let evalSeconds = 0;
+  const timed = async <T>(f: () => Promise<T>): Promise<T> => {
+    const s = performance.now();
+    try {
+      return await f();
+    } finally {
+      evalSeconds += (performance.now() - s) / 1000;
+    }
+  };
+
+  // ---------------------------------------------------------------- before training
+  let before: EvalSummary | undefined;
+  let base: TrainResult['baselines'];
+  const evalPath = join(dir, 'eval.json');
+  const prior = snap.step > 0 && existsSync(evalPath) ? (JSON.parse(readFileSync(evalPath, 'utf8')) as Partial<TrainResult>) : {};
+  if (evalSets && c.eval.before && snap.step === 0) {
+    say(`evaluating the encoder before training (kNN on ${evalSets.train.n} train / ${evalSets.test.n} test images)...`);
+    before = await timed(() => evaluateVariables(sc, snap.params, snap.modelState, evalSets, { ks, linearProbe: false }));
+    record({ type: 'eval', step: 0, ...knnFields(before.knn), trainImages: before.trainImages, testImages: before.testImages, when: 'before' });
+    say(`  before training: ${ks.map((k) => `kNN k=${k} ${pct(before!.knn[k])}`).join(', ')}`);
+    if (c.eval.baselines) {
+      say('baseline: kNN on raw pixels...');
+      const b = await timed(() => baselines({ train: evalSets.train, test: evalSets.test, ks }));
+      // The random encoder is the encoder before training: the same initialisation.
+      base = { rawPixels: b.rawPixelsKnn, randomEncoder: before.knn };
+      record({ type: 'baseline', step: 0, name: 'rawPixels', ...knnFields(b.rawPixelsKnn) });
+      say(`  raw pixels: ${ks.map((k) => `kNN k=${k} ${pct(b.rawPixelsKnn[k])}`).join(', ')}`);
+    }
+    writeAtomic(evalPath, `${JSON.stringify({ before, baselines: base }, null, 2)}\n`);
+  } else {
+    before = prior.before;
+    base = prior.baselines;
+  }
+
+  // ---------------------------------------------------------------- training
+  // The step, plus one number that is finite exactly when every new parameter is: a NaN model
+  // can still give a finite loss (max/where-style ops swallow NaN), so both are checked.
+  const inner = swav.trainStep(sc, opt);
+  const step = jit((params: swav.SwavParams, modelState: swav.SwavState, optState: unknown, batch: swav.SwavInput, key: NdArray) => {
+    const r = inner(params, modelState, optState, batch, key);
+    const sums = tree.leaves(r.params).map((p) => np.sum(np.abs(p as NdArray)));
+    return { ...r, metrics: { ...r.metrics, paramCheck: sums.reduce((a, b) => np.add(a, b)) } };
+  });
+  const mc = augmentOf(c, channels);
+  const augment = jit((key: NdArray, x: NdArray) => multiCrop(key, x, mc));
+  const nGlobal = c.augment.nmbCrops[0]!;
+  const monitor = new CollapseMonitor({ numPrototypes: c.swav.numPrototypes, window: 20 });
+  const parts = swav.parts(sc);
+  const scoresOf = jit((params: swav.SwavParams, state: swav.SwavState, x: NdArray) => {
+    // Batch statistics, as training sees them (the new BatchNorm state is dropped).
+    const [h] = parts.encoder.apply(params.encoder, state.encoder, x, { train: true });
+    const [z] = parts.projector.apply(params.projector, state.projector, h, { train: true });
+    return swav.prototypeScores(params.prototypes.weight, z);
+  });
+  let warned = false;
+  const tty = !!err.isTTY;
+  const { height: H, width: W } = data.train;
+  const B = c.batchSize;
+  const permCache = { epoch: -1, perm: new Int32Array(0) };
+  const pixels = new Float32Array(B * H * W * channels);
+  let lastLoss = NaN;
+  let stopped: TrainResult['stopped'];
+  let timeLimited = false;
+  const trainStart = performance.now();
+  const startStep = snap.step;
+  const startElapsed = snap.elapsed;
+  let lastCkptStep = startStep;
+  let lastCkptPath = existing.length && opts.resume ? existing[existing.length - 1]!.path : null;
+  const rate = { t: performance.now(), s: startStep, value: NaN };
+
+  const saveCheckpoint = async () => {
+    if (!(await allFinite(snap.params))) return false;
+    const { path } = await checkpoint.saveRotating(ckptDir, snap.step, snap, { keep: c.checkpoint.keep, meta: { config: snap.config } });
+    lastCkptStep = snap.step;
+    lastCkptPath = path;
+    return true;
+  };
+
+  if (startStep < steps) say(`training ${steps - startStep} step(s) (batch ${B}, ${c.augment.nmbCrops.join('+')} crops, ${c.optimizer.name} lr ${c.optimizer.lr}) in ${dir}`);
+  while (snap.step < steps) {
+    const s = snap.step;
+    const idx = stepIndices(data.train.n, B, c.seed, s, permCache);
+    gatherImages(data.train, idx, pixels);
+    const stepKey = random.foldIn(snap.key, s) as tf.Tensor;
+    const [augKey, trainKey] = random.split(stepKey) as tf.Tensor[];
+    const x = tf.tensor4d(pixels, [B, H, W, channels]);
+    let views = augment(augKey!, x) as tf.Tensor[];
+    if (c.debug.nanAtStep === s + 1) {
+      const bad = views.map((v) => tf.mul(v, NaN));
+      tf.dispose(views);
+      views = bad;
+    }
+    const batch = { globalViews: views.slice(0, nGlobal), localViews: views.slice(nGlobal) };
+    const r = step(snap.params, snap.modelState, snap.optState, batch, trainKey);
+    const loss = (await (r.metrics.loss as tf.Tensor).data())[0]!;
+    const entropy = (await (r.metrics.codeEntropy as tf.Tensor).data())[0]!;
+    const paramsFinite = Number.isFinite((await (r.metrics.paramCheck as tf.Tensor).data())[0]!);
+    let scores: tf.Tensor | null = null;
+    if (Number.isFinite(loss) && ((s + 1) % c.log.every === 0 || s + 1 === steps)) scores = scoresOf(r.params, r.modelState, views[0]!) as tf.Tensor;
+    tf.dispose([x, stepKey, augKey!, trainKey!, ...views, ...tensorsIn(r.metrics)]);
+    if (!Number.isFinite(loss) || !paramsFinite) {
+      disposeExcept(r, snap);
+      tf.dispose(tensorsIn(r.metrics));
+      record({ type: 'step', step: s + 1, loss, lr: schedule.at(s), codeEntropy: entropy, time: snap.elapsed, nonFinite: Number.isFinite(loss) ? 'parameters' : 'loss' });
+      if (tty) err.write('\n');
+      say(
+        `error: ${Number.isFinite(loss) ? 'the parameters became NaN or Inf' : `the loss is ${Number.isNaN(loss) ? 'NaN' : loss > 0 ? 'Inf' : '-Inf'}`} at step ${s + 1}; stopping the run. ` +
+          (lastCkptPath
+            ? `The last good checkpoint, ${lastCkptPath} (step ${lastCkptStep}), is kept;`
+            : 'No checkpoint was written;') +
+          ' lower the learning rate (--optimizer.lr) or lengthen the warmup (--optimizer.warmup-steps), then run again' +
+          (lastCkptPath ? ' (--resume continues from it with the same configuration).' : '.'),
+      );
+      stopped = 'nan';
+      lastLoss = loss;
+      break;
+    }
+    disposeExcept({ params: snap.params, modelState: snap.modelState, optState: snap.optState }, r);
+    const now = performance.now();
+    snap = { ...snap, params: r.params, modelState: r.modelState, optState: r.optState, step: s + 1, elapsed: startElapsed + (now - trainStart) / 1000 };
+    lastLoss = loss;
+    monitor.observeLoss(loss);
+    if (scores) {
+      monitor.observe({ counts: argmaxCounts(await scores.data(), c.swav.numPrototypes) });
+      scores.dispose();
+    }
+
+    // steps/s over the recent steps
+    if (now - rate.t > 2000 || snap.step - rate.s >= 20 || Number.isNaN(rate.value)) {
+      if (snap.step > rate.s) rate.value = ((snap.step - rate.s) * 1000) / (now - rate.t);
+      rate.t = now;
+      rate.s = snap.step;
+    }
+    const sps = rate.value;
+    record({ type: 'step', step: snap.step, loss, lr: schedule.at(s), codeEntropy: entropy, stepsPerSec: Number.isFinite(sps) ? +sps.toFixed(4) : null, time: +snap.elapsed.toFixed(3) });
+    const eta = (steps - snap.step) / sps;
+    const line = `step ${snap.step}/${steps}  loss ${loss.toFixed(4)}  entropy ${entropy.toFixed(3)}  lr ${schedule.at(s).toPrecision(3)}  ${Number.isFinite(sps) ? sps.toFixed(2) : '?'} steps/s  ETA ${fmtTime(eta)}`;
+    if (tty) {
+      const width = Math.max(10, (err.columns ?? 100) - 34 - line.length);
+      const done = Math.round((width * snap.step) / steps);
+      err.write(`\r[${'#'.repeat(done)}${'.'.repeat(width - done)}] ${line}\x1b[K`);
+    } else if (snap.step % c.log.every === 0 || snap.step === steps || snap.step === startStep + 1) say(line);
+
+    if (snap.step % c.log.every === 0 || snap.step === steps) {
+      const report = monitor.report();
+      const w = report.steps >= 3 ? collapseWarning(report, c.swav.numPrototypes) : null;
+      if (w && !warned) {
+        if (tty) err.write('\n');
+        say(`warning at step ${snap.step}: ${w}`);
+        record({ type: 'warning', step: snap.step, kind: 'collapse', message: w });
+      }
+      warned = !!w;
+    }
+    if (c.checkpoint.every > 0 && snap.step % c.checkpoint.every === 0 && snap.step < steps) await saveCheckpoint();
+    if (duringSets && c.eval.every > 0 && snap.step % c.eval.every === 0 && snap.step < steps) {
+      const e = await timed(() => evaluateVariables(sc, snap.params, snap.modelState, duringSets, { ks, linearProbe: false }));
+      record({ type: 'eval', step: snap.step, ...knnFields(e.knn), trainImages: e.trainImages, testImages: e.testImages, when: 'during' });
+      if (tty) err.write('\n');
+      say(`  step ${snap.step}: ${ks.map((k) => `kNN k=${k} ${pct(e.knn[k])}`).join(', ')} (${e.trainImages}/${e.testImages} images)`);
+    }
+    if (c.timeLimitMinutes !== null && snap.elapsed >= 60 * c.timeLimitMinutes && snap.step < steps) {
+      if (tty) err.write('\n');
+      say(`time limit: ${c.timeLimitMinutes} minutes of training reached at step ${snap.step} of ${steps}; stopping training early and evaluating`);
+      record({ type: 'warning', step: snap.step, kind: 'timeLimit', message: `stopped at step ${snap.step} of ${steps} (timeLimitMinutes ${c.timeLimitMinutes})` });
+      timeLimited = true;
+      break;
+    }
+    if (c.debug.stopAfterStep === snap.step && snap.step < steps) {
+      if (snap.step !== lastCkptStep) await saveCheckpoint();
+      if (tty) err.write('\n');
+      say(`stopping after step ${snap.step} (debug.stopAfterStep); --resume continues from ${lastCkptPath}`);
+      stopped = 'debug';
+      break;
+    }
+  }
+  if (tty) err.write('\n');
+  const trainSeconds = (performance.now() - trainStart) / 1000;
+
+  // ---------------------------------------------------------------- the end
+  let after: EvalSummary | undefined;
+  if (!stopped) {
+    if (snap.step !== lastCkptStep || !lastCkptPath) {
+      if (!(await saveCheckpoint())) throw new TrainError(`the parameters at step ${snap.step} are not finite; no checkpoint written (the last good one is ${lastCkptPath ?? 'none'})`);
+    }
+    if (evalSets) {
+      say(`evaluating the trained encoder (kNN on ${evalSets.train.n} train / ${evalSets.test.n} test images${c.eval.linearProbe ? ', linear probe' : ''})...`);
+      after = await timed(() => evaluateVariables(sc, snap.params, snap.modelState, evalSets, { ks, linearProbe: c.eval.linearProbe }));
+      record({ type: 'eval', step: snap.step, ...knnFields(after.knn), ...(after.linearProbe !== undefined ? { linearProbe: after.linearProbe } : {}), trainImages: after.trainImages, testImages: after.testImages, when: 'after' });
+    }
+    record({ type: 'end', step: snap.step, totalSteps: steps, loss: lastLoss, time: +snap.elapsed.toFixed(3), trainSeconds: +trainSeconds.toFixed(3), ...(timeLimited ? { stoppedEarly: 'timeLimit' } : {}) });
+  }
+  const result: TrainResult = {
+    outDir: dir,
+    step: stopped === 'nan' ? lastCkptStep : snap.step,
+    totalSteps: steps,
+    finalLoss: lastLoss,
+    before,
+    after,
+    baselines: base,
+    stopped,
+    seconds: { train: trainSeconds, eval: evalSeconds, total: (performance.now() - t0) / 1000 },
+  };
+  if (!stopped) writeAtomic(evalPath, `${JSON.stringify({ before, after, baselines: base, steps, finalLoss: lastLoss, seconds: result.seconds }, null, 2)}\n`);
+  try {
+    const plots = await plotRun(metricsPath, dir);
+    say(`plots: ${plots.join(', ')}`);
+  } catch (e) {
+    say(`warning: could not write the plots: ${(e as Error).message}`);
+  }
+  tf.dispose(tensorsIn(snap));
+  if (!stopped) out.write(summaryText(result, ks));
+  return result;
+}
+
+function knnFields(knn: Record<number, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(knn).map(([k, v]) => [`knn${k}`, v]));
+}
+
+function argmaxCounts(scores: ArrayLike<number>, k: number): Float64Array {
+  const counts = new Float64Array(k);
+  for (let o = 0; o + k <= scores.length; o += k) {
+    let best = 0;
+    for (let j = 1; j < k; j++) if (scores[o + j]! > scores[o + best]!) best = j;
+    counts[best]! += 1;
+  }
+  return counts;
+}
+
+/** The end-of-run summary (stdout). */
+export function summaryText(r: TrainResult, ks: readonly number[]): string {
+  const lines = [`run ${r.outDir}: ${r.step}/${r.totalSteps} steps, final loss ${r.finalLoss.toFixed(4)}, training ${fmtTime(r.seconds.train)}, evaluation ${fmtTime(r.seconds.eval)}`];
+  const row = (name: string, knn?: Record<number, number>, extra = '') => knn && lines.push(`  ${name.padEnd(26)} ${ks.map((k) => `kNN k=${k} ${pct(knn[k]).padStart(7)}`).join('  ')}${extra}`);
+  row('raw pixels (baseline)', r.baselines?.rawPixels);
+  row('before training (random)', r.before?.knn ?? r.baselines?.randomEncoder);
+  row('after training', r.after?.knn, r.after?.linearProbe !== undefined ? `  linear probe ${pct(r.after.linearProbe)}` : '');
+  return `${lines.join('\n')}\n`;
+}
