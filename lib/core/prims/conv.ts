@@ -119,31 +119,33 @@ function bpInputByPhases(dy: tf.Tensor4D, w: tf.Tensor4D, p: BpInputP): tf.Tenso
   const [kh, kw, ci, co] = w.shape;
   const [, h, wd] = p.inputShape;
   const s = p.strides[0];
-  // Per axis: for each phase a and tap t (offset d = dMin + t), the filter index k, or -1.
+  // Per axis: the taps [a, d, k] (phase a reads dy at offset d with filter index k).
   const taps = (k: number, pad: number, n: number, outN: number) => {
-    const pairs: [number, number, number][] = []; // [a, d, k]
+    const pairs: [number, number, number][] = [];
     for (let a = 0; a < s; a++) for (let kk = 0; kk < k; kk++) if ((((a + pad - kk) % s) + s) % s === 0) pairs.push([a, (a + pad - kk) / s, kk]);
     const dMin = Math.min(...pairs.map((q) => q[1]));
     const dMax = Math.max(...pairs.map((q) => q[1]));
     const T = dMax - dMin + 1;
-    const idx = Array.from({ length: s * T }, () => k); // k: the zero row appended below
-    for (const [a, d, kk] of pairs) idx[a * T + d - dMin] = kk;
+    const idx = Array.from({ length: T * s }, () => k); // [t, a] -> filter index; k: a zero tap
+    for (const [a, d, kk] of pairs) idx[(d - dMin) * s + a] = kk;
     const U = Math.ceil(n / s);
     return { T, idx, U, lo: -dMin, hi: U + dMax - outN };
   };
   const th = taps(kh, p.padding[0][0], h, dy.shape[1]);
   const tw = taps(kw, p.padding[1][0], wd, dy.shape[2]);
-  // The filter: [kh+1, kw+1, co, ci] (a zero tap appended), gathered to [s*Th, s*Tw, co, ci].
-  const wt = tf.pad(tf.transpose(w, [0, 1, 3, 2]), [[0, 1], [0, 1], [0, 0], [0, 0]]);
-  const g = tf.gather(tf.gather(wt, th.idx, 0), tw.idx, 1);
-  const f = tf.reshape(
-    tf.transpose(tf.reshape(g, [s, th.T, s, tw.T, co, ci]), [1, 3, 4, 0, 2, 5]),
-    [th.T, tw.T, co, s * s * ci],
-  ) as tf.Tensor4D;
-  const dyp = padOrCrop(dy, [th.lo, th.hi], [tw.lo, tw.hi]);
-  const y = tf.conv2d(dyp, f, 1, 'valid');
-  const x = tf.depthToSpace(y, s, 'NHWC');
-  return s * th.U === h && s * tw.U === wd ? x : (tf.slice(x, [0, 0, 0, 0], [x.shape[0], h, wd, ci]) as tf.Tensor4D);
+  // The filter, [(kh+1)*(kw+1), co, ci] with a zero tap, gathered in (th, tw, a, b) order and
+  // laid out [th, tw, co, (a, b, ci)] (every kernel at rank <= 4: wasm's are slow above).
+  const wt = tf.reshape(tf.pad(tf.transpose(w, [0, 1, 3, 2]), [[0, 1], [0, 1], [0, 0], [0, 0]]), [(kh + 1) * (kw + 1), co, ci]);
+  const idx: number[] = [];
+  for (let t = 0; t < th.T; t++) for (let u = 0; u < tw.T; u++) for (let a = 0; a < s; a++) for (let b = 0; b < s; b++) idx.push(th.idx[t * s + a] * (kw + 1) + tw.idx[u * s + b]);
+  const g = tf.reshape(tf.gather(wt, idx, 0), [th.T * tw.T, s * s, co, ci]);
+  const f = tf.reshape(tf.transpose(g, [0, 2, 1, 3]), [th.T, tw.T, co, s * s * ci]) as tf.Tensor4D;
+  const y = tf.conv2d(padOrCrop(dy, [th.lo, th.hi], [tw.lo, tw.hi]), f, 1, 'valid'); // [N, U, V, (a, b, ci)]
+  // Depth to space by one rank-4 transpose (wasm's DepthToSpace is several times slower):
+  // [N*U, V, a, (b, ci)] -> [N*U, a, V, (b, ci)] = [N, s*U, s*V, ci].
+  const [n, U, V] = y.shape;
+  const x = tf.reshape(tf.transpose(tf.reshape(y, [n * U, V, s, s * ci]), [0, 2, 1, 3]), [n, s * U, s * V, ci]) as tf.Tensor4D;
+  return s * U === h && s * V === wd ? x : (tf.slice(x, [0, 0, 0, 0], [n, h, wd, ci]) as tf.Tensor4D);
 }
 
 /**
@@ -154,13 +156,21 @@ function bpInputByPhases(dy: tf.Tensor4D, w: tf.Tensor4D, p: BpInputP): tf.Tenso
 function bpFilterKernel(x: tf.Tensor4D, dy: tf.Tensor4D, p: BpFilterP): tf.Tensor4D {
   const [kh, kw, ci, co] = p.filterShape;
   if (tf.getBackend() === 'wasm' && p.groups === 1 && p.dilation.every((d) => d === 1) && kh * kw * ci <= co) return bpFilterByPatches(x, dy, p);
+  // Only the padded rows/columns the forward read: (Ho-1)*stride + (k-1)*dilation + 1 of
+  // them, so that the result has exactly kh x kw taps (with a stride, the full padded input
+  // would give extra taps, computed and then sliced off).
+  const [ho, wo] = [dy.shape[1], dy.shape[2]];
+  const span = (o: number, k: number, s: number, d: number) => (o - 1) * s + (k - 1) * d + 1;
+  const hi = (n: number, lo: number, o: number, k: number, s: number, d: number, high: number) => Math.min(high, span(o, k, s, d) - n - lo);
+  const padH: [number, number] = [p.padding[0][0], hi(x.shape[1], p.padding[0][0], ho, kh, p.strides[0], p.dilation[0], p.padding[0][1])];
+  const padW: [number, number] = [p.padding[1][0], hi(x.shape[2], p.padding[1][0], wo, kw, p.strides[1], p.dilation[1], p.padding[1][1])];
   return perGroup(p.groups, [x, dy], [3, 3], (xg, dyg) => {
-    const xp = tf.pad(xg, [[0, 0], [...p.padding[0]], [...p.padding[1]], [0, 0]]);
+    const xp = padH[1] >= 0 && padW[1] >= 0 ? tf.pad(xg, [[0, 0], padH, padW, [0, 0]]) : tf.pad(xg, [[0, 0], [...p.padding[0]], [...p.padding[1]], [0, 0]]);
     const xt = tf.transpose(xp, [3, 1, 2, 0]) as tf.Tensor4D; // [C, Hp, Wp, N]
     const dyt = tf.transpose(dyg, [1, 2, 0, 3]) as tf.Tensor4D; // [Ho, Wo, N, O]
     const r = tf.conv2d(xt, dyt, p.dilation as [number, number], 'valid', 'NHWC', p.strides as [number, number]); // [C, kh', kw', O]
-    const [c, , , o] = r.shape;
-    return tf.transpose(tf.slice(r, [0, 0, 0, 0], [c, kh, kw, o]), [1, 2, 0, 3]);
+    const [c, rh, rw, o] = r.shape;
+    return tf.transpose(rh === kh && rw === kw ? r : tf.slice(r, [0, 0, 0, 0], [c, kh, kw, o]), [1, 2, 0, 3]);
   }) as tf.Tensor4D;
 }
 

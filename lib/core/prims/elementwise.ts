@@ -53,6 +53,15 @@ function unaryDef(
   };
 }
 
+/**
+ * tfjs's wasm Sign kernel is a slow scalar loop (about 35x its Step kernel), and sign is
+ * ReLU's derivative: there, float32 sign(x) = step(x) - step(-x) (NaN stays NaN, 0 stays 0).
+ */
+function signKernel(x: tf.Tensor): tf.Tensor {
+  if (tf.getBackend() !== 'wasm' || x.dtype !== 'float32') return tf.sign(x);
+  return tf.sub(tf.step(x), tf.step(tf.neg(x)));
+}
+
 const c = lax.scalarLike;
 const unaryDefs: Record<UnaryPrim, PrimitiveDef> = {
   neg: unaryDef('neg', tf.neg, (x) => c(-1, x), { in: 'any' }),
@@ -67,7 +76,7 @@ const unaryDefs: Record<UnaryPrim, PrimitiveDef> = {
   // Derivative 0 at 0, as PyTorch's and jax.nn.relu's (max(x, 0) would split ties 0.5/0.5).
   relu: unaryDef('relu', tf.relu, (_x, out) => lax.sign(out)),
   abs: unaryDef('abs', tf.abs, (x) => lax.sign(x), { in: 'any' }),
-  sign: unaryDef('sign', tf.sign, 'zero', { in: 'any' }),
+  sign: unaryDef('sign', signKernel, 'zero', { in: 'any' }),
   sin: unaryDef('sin', tf.sin, (x) => lax.cos(x)),
   cos: unaryDef('cos', tf.cos, (x) => lax.neg(lax.sin(x))),
   erf: unaryDef('erf', tf.erf, (x) => lax.mul(c(2 / Math.sqrt(Math.PI), x), lax.exp(lax.neg(lax.mul(x, x))))),

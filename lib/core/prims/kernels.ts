@@ -50,7 +50,10 @@ export function broadcastKernel(x: tf.Tensor, shape: readonly number[]): tf.Tens
   const [[xs], os] = mergeBroadcastAxes([x.shape], shape);
   const v = tf.reshape(x, xs);
   let y: tf.Tensor;
-  if (os.length <= MAX_KERNEL_RANK) y = tf.broadcastTo(v, os);
+  // tfjs's wasm broadcastTo is its generic Tile kernel, 10-20x slower than a broadcasting
+  // add (eager BatchNorm's backward materialises big broadcasts): float32 takes the add there.
+  const wasmFloat = tf.getBackend() === 'wasm' && x.dtype === 'float32';
+  if (os.length <= MAX_KERNEL_RANK && !wasmFloat) y = tf.broadcastTo(v, os);
   // Alternating broadcast patterns can stay above rank 4: elementwise ops broadcast at any rank.
   else if (x.dtype === 'bool') y = tf.logicalOr(v, tf.zeros(os, 'bool'));
   else y = tf.add(v, tf.zeros(os, x.dtype));
