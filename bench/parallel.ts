@@ -1,0 +1,373 @@
+/**
+ * `npx tsx bench/parallel.ts`: using both cores of the machine, on `wasm`, interleaved:
+ *
+ *  1. the SwAV ConvNet step (convnet_small, projector 128-512-128, 300 prototypes,
+ *     batch 256, two 28x28 views, SGD);
+ *  2. the MLP step (784-1024-1024-10, batch 512, SGD);
+ *
+ * each as
+ *  - `1 process`: `jit` of the whole step in this process (one wasm thread): the baseline;
+ *  - `dataParallel, 2 workers`: lib/parallel's replicas in worker_threads, half the batch
+ *    each, gradients averaged through a SharedArrayBuffer all-reduce (batch sharding and
+ *    transfer included in the time);
+ *  - `dataParallel, 1 worker`: the same machinery on one replica (its overhead alone);
+ *  - `wasm threads = 2`: the baseline's step in a child process whose wasm backend runs
+ *    XNNPACK with 2 threads (`enableWasmThreads(2)`).
+ *
+ * The machine is shared, and Linux's autogroup scheduling gives each session an equal
+ * share of the CPUs: while another session is busy, a second thread of ours gains
+ * nothing. So each step is classed by the CPU time other processes used meanwhile (from
+ * /proc/stat, minus our own), and medians are taken over "quiet" steps only (others under
+ * 10% of one core); rounds go on until every contender has --reps quiet steps or
+ * --max-minutes have passed (then all steps count, and the table says so).
+ *
+ * Flags: --reps N (default 5), --max-minutes M per workload (default 20), --only swav|mlp,
+ * --quick (1 step, small shapes: a smoke run), --no-threads (skip the wasm-threads child).
+ *
+ * This file is also the replica module of its own dataParallel runs (default export) and,
+ * with --child, the wasm-threads child process.
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { readFileSync, realpathSync } from 'node:fs';
+import os from 'node:os';
+import { createInterface } from 'node:readline';
+import { pathToFileURL } from 'node:url';
+import { isMainThread } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs-core';
+import { type NdArray, jit, valueAndGrad } from '../lib/core/index.js';
+import * as np from '../lib/ops/index.js';
+import * as optim from '../lib/optim/index.js';
+import { type DataParallel, type DataParallelProgram, type StepTimings, dataParallel, defineReplica, enableWasmThreads, lossProgram, swavProgram } from '../lib/parallel/index.js';
+import { ready } from '../lib/backend/index.js';
+import * as random from '../lib/random/index.js';
+import * as swav from '../lib/ssl/swav/index.js';
+
+type Workload = 'swav' | 'mlp';
+interface Shapes {
+  readonly swavBatch: number;
+  readonly size: number;
+  readonly mlp: readonly [number, number, number, number];
+}
+const FULL: Shapes = { swavBatch: 256, size: 28, mlp: [512, 784, 1024, 10] };
+const QUICK: Shapes = { swavBatch: 16, size: 28, mlp: [32, 784, 64, 10] };
+
+// ---------------------------------------------------------------- the two workloads
+
+const swavConfig = () => swav.swavConfig({ encoder: 'convnet_small', projector: { hiddenDim: 512, outDim: 128 }, numPrototypes: 300 });
+const swavOptimizer = () => optim.sgd({ learningRate: 0.1, momentum: 0.9, weightDecay: 1e-6 });
+
+type MlpParams = Record<string, NdArray>;
+function mlpInit(d: number, h: number, k: number): MlpParams {
+  return tf.tidy(() => {
+    const rand = (shape: number[], scale: number, seed: number) => tf.mul(tf.randomUniform(shape, -1, 1, 'float32', seed), scale);
+    return { w1: rand([d, h], 1 / Math.sqrt(d), 1), b1: tf.zeros([h]), w2: rand([h, h], 1 / Math.sqrt(h), 2), b2: tf.zeros([h]), w3: rand([h, k], 1 / Math.sqrt(h), 3), b3: tf.zeros([k]) };
+  });
+}
+const mlpLoss = (p: MlpParams, b: { x: NdArray; y: NdArray }) => {
+  const h1 = np.relu(np.add(np.matmul(b.x, p.w1), p.b1));
+  const h2 = np.relu(np.add(np.matmul(h1, p.w2), p.b2));
+  return np.crossEntropy(np.add(np.matmul(h2, p.w3), p.b3), b.y);
+};
+const mlpOptimizer = () => optim.sgd({ learningRate: 0.01 });
+
+function batchFor(w: Workload, s: Shapes): Record<string, tf.Tensor> {
+  if (w === 'swav') {
+    return { view1: tf.randomUniform([s.swavBatch, s.size, s.size, 1], 0, 1, 'float32', 1), view2: tf.randomUniform([s.swavBatch, s.size, s.size, 1], 0, 1, 'float32', 2) };
+  }
+  const [b, d, , k] = s.mlp;
+  return { x: tf.randomUniform([b, d], 0, 1, 'float32', 4), y: tf.randomUniform([b], 0, k, 'int32', 5) };
+}
+
+/** The single-process step (jit of the whole step), as users run it. */
+function singleProcessStep(w: Workload, s: Shapes): () => void {
+  const batch = batchFor(w, s);
+  if (w === 'swav') {
+    const config = swavConfig();
+    const opt = swavOptimizer();
+    let { params, state } = swav.init(random.key(0), config);
+    let optState = opt.init(params);
+    const step = jit(swav.trainStep(config, opt));
+    return () => {
+      const out = step(params, state, optState, batch as unknown as swav.SwavInput);
+      (out.metrics.loss as tf.Tensor).dataSync();
+      tf.dispose([params, state, optState, out.metrics] as unknown as tf.Tensor[]);
+      ({ params, modelState: state, optState } = out);
+    };
+  }
+  const [, d, h, k] = s.mlp;
+  const opt = mlpOptimizer();
+  let params = mlpInit(d, h, k);
+  let optState = opt.init(params);
+  const step = jit((p: MlpParams, o: unknown, b: { x: NdArray; y: NdArray }) => {
+    const [loss, g] = valueAndGrad((q: MlpParams) => mlpLoss(q, b))(p) as [NdArray, MlpParams];
+    const [u, next] = opt.update(g, o as never, p);
+    return { loss, params: optim.applyUpdates(p, u) as MlpParams, optState: next };
+  });
+  return () => {
+    const out = step(params, optState, batch as never);
+    (out.loss as tf.Tensor).dataSync();
+    tf.dispose([params, optState, out.loss] as unknown as tf.Tensor[]);
+    params = out.params;
+    optState = out.optState as never;
+  };
+}
+
+// ---------------------------------------------------------------- replica module (workers)
+
+export interface BenchReplicaArg {
+  readonly workload: Workload;
+  readonly shapes: Shapes;
+}
+
+export default defineReplica((arg: BenchReplicaArg): DataParallelProgram => {
+  if (arg.workload === 'swav') return swavProgram({ config: swavConfig(), optimizer: swavOptimizer(), seed: 0 });
+  const [, d, h, k] = arg.shapes.mlp;
+  return lossProgram({ init: () => mlpInit(d, h, k), loss: mlpLoss, optimizer: mlpOptimizer() });
+});
+
+// ---------------------------------------------------------------- the wasm-threads child
+
+/** With --child W T: runs the single-process step of W with T wasm threads, one step per stdin line. */
+async function child(w: Workload, threads: number, s: Shapes): Promise<void> {
+  const info = await enableWasmThreads(threads);
+  const step = singleProcessStep(w, s);
+  process.stdout.write(`@@ready ${JSON.stringify(info)}\n`);
+  for await (const line of createInterface({ input: process.stdin })) {
+    if (line.trim() !== 'step') break;
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    step();
+    const wallMs = performance.now() - t0;
+    const c = process.cpuUsage(c0);
+    process.stdout.write(`@@step ${JSON.stringify({ wallMs, cpuMs: (c.user + c.system) / 1000 })}\n`);
+  }
+}
+
+/** Starts the child and returns a contender whose step is one step in the child. */
+async function threadsContender(w: Workload, threads: number, quick: boolean): Promise<{ contender: Contender; proc: ChildProcess; threads: number }> {
+  const proc = spawn(process.execPath, [...process.execArgv, new URL(import.meta.url).pathname, '--child', w, String(threads), ...(quick ? ['--quick'] : [])], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: proc.stdout! })[Symbol.asyncIterator]();
+  const next = async (tag: string) => {
+    for (;;) {
+      const r = await lines.next();
+      if (r.done) throw new Error(`bench/parallel: the wasm-threads child ended before '${tag}'`);
+      if (r.value.startsWith(`@@${tag} `)) return JSON.parse(r.value.slice(tag.length + 3));
+    }
+  };
+  const ready = (await next('ready')) as { threads: number };
+  return {
+    proc,
+    threads: ready.threads,
+    contender: {
+      name: `wasm threads = ${ready.threads} (child process)`,
+      step: async (): Promise<Measured> => {
+        proc.stdin!.write('step\n');
+        return (await next('step')) as Measured;
+      },
+    },
+  };
+}
+
+// ---------------------------------------------------------------- measuring on a shared machine
+
+/** One timed step: wall and own CPU milliseconds (this process and the child). */
+interface Measured {
+  readonly wallMs: number;
+  readonly cpuMs?: number;
+}
+
+interface Contender {
+  readonly name: string;
+  /** One step; returns its own timing when it ran elsewhere (the child process). */
+  readonly step: () => Promise<void | Measured> | void | Measured;
+}
+
+interface Sample {
+  readonly wallMs: number;
+  readonly cpuMs: number;
+  /** CPU milliseconds that other processes used during the step (all cores). */
+  readonly foreignMs: number;
+}
+
+const CLOCK_MS = 10; // /proc/stat counts USER_HZ = 100 ticks per second
+
+/** Busy CPU milliseconds of the whole machine so far (all cores), from /proc/stat. */
+function machineBusyMs(): number {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const [user, nice, system, , , irq, softirq, steal] = f;
+  return (user + nice + system + irq + softirq + steal) * CLOCK_MS;
+}
+
+async function sample(c: Contender): Promise<Sample> {
+  const b0 = machineBusyMs();
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const m = await c.step();
+  const wall = performance.now() - t0;
+  const cu = process.cpuUsage(c0);
+  const own = (cu.user + cu.system) / 1000 + (m && m.cpuMs !== undefined ? m.cpuMs : 0);
+  const busy = machineBusyMs() - b0;
+  return { wallMs: m ? m.wallMs : wall, cpuMs: own, foreignMs: Math.max(0, busy - own) };
+}
+
+const median = (xs: readonly number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length === 0 ? NaN : s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+/**
+ * Interleaved rounds (A, B, C, D, A, ...) after one warm-up step each. A step counts as
+ * "quiet" when other processes used under `quietShare` of one core meanwhile (this
+ * machine is shared, and the kernel's autogroup scheduling gives each session an equal
+ * share, so a second thread only helps when the machine is otherwise idle). Runs until
+ * every contender has `reps` quiet steps, or `maxMs` has passed.
+ */
+async function compareQuiet(contenders: readonly Contender[], reps: number, maxMs: number, quietShare = 0.1): Promise<Sample[][]> {
+  for (const c of contenders) await c.step();
+  const all = contenders.map(() => [] as Sample[]);
+  const quiet = (x: Sample) => x.foreignMs <= quietShare * x.wallMs + 2 * CLOCK_MS;
+  const t0 = performance.now();
+  for (;;) {
+    for (let i = 0; i < contenders.length; i++) all[i].push(await sample(contenders[i]));
+    const enough = all.every((xs) => xs.filter(quiet).length >= reps);
+    if (enough || performance.now() - t0 > maxMs) break;
+  }
+  return all.map((xs) => {
+    const q = xs.filter(quiet);
+    return q.length ? q : xs;
+  }).map((xs, i) => Object.assign(xs, { total: all[i].length, quiet: all[i].filter(quiet).length }));
+}
+
+/**
+ * How fast each core is right now: a scalar JS loop pinned to each CPU in turn with
+ * `taskset` (the 2 vCPUs of a VM need not be equal: a busy neighbour on the host slows
+ * one, and an equal split of the batch then waits for the slower core).
+ */
+function coreSpeeds(): string {
+  const loop = '(()=>{const a=new Float64Array(65536).fill(1.0001);let s=0;const t=performance.now();for(let r=0;r<1500;r++)for(let i=0;i<65536;i++)s+=a[i]*a[(i*7)&65535];console.log((performance.now()-t).toFixed(0),s>0)})()';
+  const ms: string[] = [];
+  for (let c = 0; c < os.cpus().length; c++) {
+    const r = spawnSync('taskset', ['-c', String(c), process.execPath, '-e', loop], { encoding: 'utf8' });
+    if (r.status !== 0) return 'n/a (no taskset)';
+    ms.push(`cpu${c} ${r.stdout.split(' ')[0]} ms`);
+  }
+  return ms.join(', ');
+}
+
+function machine(): string {
+  const cpus = os.cpus();
+  return `${cpus.length} x ${cpus[0]?.model ?? 'unknown CPU'}, Node ${process.version}, tfjs backend ${tf.getBackend()}`;
+}
+
+// ---------------------------------------------------------------- main
+
+/** Per step of a dataParallel contender: its wall time and each worker's phases. */
+interface DpRecord {
+  readonly wallMs: number;
+  readonly timings: readonly StepTimings[];
+}
+
+function dpContender(name: string, dp: DataParallel, batch: Record<string, tf.Tensor>, records: DpRecord[]): Contender {
+  return {
+    name,
+    step: async () => {
+      const t0 = performance.now();
+      const r = await dp.step(batch);
+      records.push({ wallMs: performance.now() - t0, timings: r.timings });
+    },
+  };
+}
+
+/** Median over steps of: the slowest worker's gradient phase, all-reduce (waiting included) and update, and the rest (sharding, messages). */
+function phases(records: readonly DpRecord[]): string {
+  const rs = records.slice(1);
+  const m = (f: (r: DpRecord) => number) => median(rs.map(f)).toFixed(1);
+  const slowest = (r: DpRecord, f: (t: StepTimings) => number) => Math.max(...r.timings.map(f));
+  return `gradient phase ${m((r) => slowest(r, (t) => t.grads))} ms, all-reduce ${m((r) => slowest(r, (t) => t.reduce))} ms (in the collective, waiting included: ${m((r) => slowest(r, (t) => t.collective))}), update ${m((r) => slowest(r, (t) => t.update))} ms, outside the workers' phases (sharding, messages) ${m((r) => r.wallMs - Math.max(...r.timings.map((t) => t.grads + t.reduce + t.update)))} ms`;
+}
+
+/** FLOPs of a SwAV ConvNet step (3 x forward: convs, projector, scores). */
+function swavFlops(b: number, s: number, k: number): number {
+  const out = (n: number, st: number) => Math.floor((n + 2 - 3) / st) + 1;
+  const conv = (n: number, cin: number, cout: number, st: number) => 2 * b * out(n, st) ** 2 * 9 * cin * cout;
+  const s2 = out(s, 1);
+  const s3 = out(s2, 2);
+  const perView = conv(s, 1, 32, 1) + conv(s2, 32, 64, 2) + conv(s3, 64, 128, 2) + 2 * b * (128 * 512 + 512 * 128) + 2 * b * 128 * k;
+  return 3 * 2 * perView;
+}
+
+async function runWorkload(w: Workload, s: Shapes, reps: number, maxMs: number, quick: boolean, withThreads: boolean): Promise<string> {
+  const batch = batchFor(w, s);
+  const single: Contender = { name: '1 process, jit (baseline)', step: singleProcessStep(w, s) };
+  const arg: BenchReplicaArg = { workload: w, shapes: s };
+  const module = new URL(import.meta.url);
+  const dp2 = await dataParallel({ workers: 2, module, arg });
+  const dp1 = await dataParallel({ workers: 1, module, arg });
+  const rec2: DpRecord[] = [];
+  const rec1: DpRecord[] = [];
+  const contenders: Contender[] = [single, dpContender('dataParallel, 2 workers', dp2, batch, rec2), dpContender('dataParallel, 1 worker', dp1, batch, rec1)];
+  let childProc: ChildProcess | undefined;
+  if (withThreads) {
+    const t = await threadsContender(w, 2, quick);
+    childProc = t.proc;
+    contenders.push(t.contender);
+  }
+  const loadBefore = os.loadavg().map((l) => l.toFixed(2)).join(' / ');
+  const coresBefore = coreSpeeds();
+  let samples: (Sample[] & { total?: number; quiet?: number })[];
+  try {
+    samples = await compareQuiet(contenders, reps, maxMs);
+  } finally {
+    childProc?.stdin?.end();
+    const leaks = [...(await dp2.close()).leakedTensors, ...(await dp1.close()).leakedTensors];
+    if (leaks.some((n) => n !== 0)) console.warn(`bench/parallel: workers leaked tensors: ${leaks}`);
+  }
+  tf.dispose(Object.values(batch));
+  const flops = w === 'swav' ? swavFlops(s.swavBatch, s.size, 300) : 3 * 2 * s.mlp[0] * (s.mlp[1] * s.mlp[2] + s.mlp[2] * s.mlp[2] + s.mlp[2] * s.mlp[3]);
+  const title = w === 'swav'
+    ? `SwAV ConvNet step (convnet_small, batch ${s.swavBatch}, two ${s.size}x${s.size} views, 300 prototypes)`
+    : `MLP step ${s.mlp[1]}-${s.mlp[2]}-${s.mlp[2]}-${s.mlp[3]}, batch ${s.mlp[0]}`;
+  const base = median(samples[0].map((x) => x.wallMs));
+  const rows = contenders.map((c, i) => {
+    const xs = samples[i];
+    const wall = median(xs.map((x) => x.wallMs));
+    const cpu = median(xs.map((x) => x.cpuMs));
+    return `| ${c.name} | ${wall.toFixed(0)} | ${cpu.toFixed(0)} | ${(flops / (wall * 1e6)).toFixed(2)} | **${(base / wall).toFixed(2)}x** | ${xs.quiet}/${xs.total} |`;
+  });
+  return [
+    `### ${title}`,
+    '',
+    '| contender | wall ms (median) | CPU ms (median, all threads) | GFLOP/s | speed-up vs 1 process | quiet steps / steps |',
+    '|---|---|---|---|---|---|',
+    ...rows,
+    '',
+    `Quiet steps (ms): ${contenders.map((c, i) => `${c.name.split(' (')[0]}: ${samples[i].map((x) => x.wallMs.toFixed(0)).join(', ')}`).join('; ')}.`,
+    `Where a dataParallel step goes (medians over all steps, quiet or not): 2 workers: ${phases(rec2)}; 1 worker: ${phases(rec1)}.`,
+    `Load average (1/5/15 min) before: ${loadBefore}; after: ${os.loadavg().map((l) => l.toFixed(2)).join(' / ')}. Per-core speed check (same loop on each CPU, lower is faster) before: ${coresBefore}; after: ${coreSpeeds()}.`,
+    '',
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const flag = (name: string, dflt: string) => {
+    const i = args.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+    if (i < 0) return dflt;
+    return args[i].includes('=') ? args[i].split('=')[1] : args[i + 1];
+  };
+  const quick = args.includes('--quick');
+  const shapes = quick ? QUICK : FULL;
+  const ci = args.indexOf('--child');
+  if (ci >= 0) return child(args[ci + 1] as Workload, Number(args[ci + 2]), shapes);
+  await ready();
+  const reps = Number(flag('reps', quick ? '1' : '5'));
+  const maxMs = Number(flag('max-minutes', quick ? '0' : '20')) * 60_000;
+  const only = flag('only', '');
+  const workloads: Workload[] = only ? [only as Workload] : ['swav', 'mlp'];
+  console.log(`## bench/parallel (${machine()}${quick ? ', --quick' : ''}; medians of ${reps} quiet steps per contender, interleaved, after 1 warm-up)\n`);
+  for (const w of workloads) console.log(await runWorkload(w, shapes, reps, maxMs, quick, !args.includes('--no-threads')));
+}
+
+// Run only as the program (not when a worker imports this file as its replica module).
+if (isMainThread && process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) await main();

@@ -1,0 +1,243 @@
+/**
+ * Data-parallel training over `worker_threads`: `workers` replicas, each with its own
+ * tfjs backend (one wasm thread each), each running the jitted gradient phase of a
+ * {@link DataParallelProgram} on its shard of the batch; gradients, metrics and state
+ * statistics are averaged through a SharedArrayBuffer all-reduce, and every replica
+ * applies the same optimiser update. The main thread only splits batches and waits.
+ *
+ * ```ts
+ * const dp = await dataParallel({ workers: 2, module: new URL('./swav-replica.ts', import.meta.url), arg: { lr: 0.1 } });
+ * for (const batch of batches) {
+ *   const { metrics } = await dp.step({ view1, view2 }); // split along axis 0 into 2 shards
+ * }
+ * const { params, state } = await dp.read();               // host arrays (rank 0's copy)
+ * await dp.close();                                        // workers exit; reports leaked tensors
+ * ```
+ */
+import { Worker } from 'node:worker_threads';
+import { type BackendName } from '../backend/index.js';
+import { type CommBuffers, abortComm, createCommBuffers } from './collective.js';
+import { type HostArray, shardBatch, transferables } from './host.js';
+import type { StepReport, StepTimings } from './program.js';
+import type { CallMessage, ReplyMessage, WorkerData } from './worker.js';
+
+export interface DataParallelOptions {
+  /** The replica module (a file URL, or a path): its default export is a {@link defineReplica} factory. */
+  readonly module: string | URL;
+  /** Number of replicas (worker threads). Default 2. */
+  readonly workers?: number;
+  /** Passed to the factory in every worker (structured-cloneable). */
+  readonly arg?: unknown;
+  /** The workers' backend. Default 'wasm'. */
+  readonly backend?: BackendName;
+  /** Floats per all-reduce slot (longer arrays go in pieces). Default 2^20 (4 MiB). */
+  readonly chunk?: number;
+}
+
+export interface DataParallelStep {
+  /** Averaged metrics of the step (identical on every replica). */
+  readonly metrics: Record<string, number | number[]>;
+  /** Per replica: where its time went. */
+  readonly timings: readonly StepTimings[];
+}
+
+export interface DataParallel {
+  readonly workers: number;
+  /** One training step: the batch (a tree of tensors or host arrays) is split along axis 0. */
+  step(batch: unknown): Promise<DataParallelStep>;
+  /** The averaged gradients and metrics of a batch, without an update (rank 0's copy). */
+  grads(batch: unknown): Promise<{ grads: unknown; metrics: Record<string, HostArray> }>;
+  /** Host copies of the parameters, state and optimiser state (rank 0's). */
+  read(): Promise<{ params: unknown; state: unknown; optState: unknown }>;
+  /** Replaces parameters / state / optimiser state on every replica (host arrays or tensors' host copies). */
+  load(values: { params?: unknown; state?: unknown; optState?: unknown }): Promise<void>;
+  /** Live tensors in each worker. */
+  memory(): Promise<number[]>;
+  /** Frees every replica and ends the workers; resolves to the tensors each worker still held afterwards (0 = no leak). */
+  close(): Promise<{ leakedTensors: number[] }>;
+}
+
+const TS_EXT = /\.(c|m)?tsx?$/;
+
+function moduleHref(m: string | URL): string {
+  if (m instanceof URL) return m.href;
+  if (/^[a-z][a-z0-9+.-]*:/i.test(m)) return m;
+  return new URL(m, `file://${process.cwd()}/`).href;
+}
+
+/** Starts the worker entry; TypeScript sources (tests, tsx) get tsx's loader registered first. */
+function startWorker(data: WorkerData): Worker {
+  const here = import.meta.url;
+  const entry = new URL(`./worker${TS_EXT.test(here) ? '.ts' : '.js'}`, here).href;
+  if (!TS_EXT.test(entry) && !TS_EXT.test(data.module)) return new Worker(new URL(entry), { workerData: data });
+  let tsxApi: string;
+  try {
+    tsxApi = import.meta.resolve('tsx/esm/api');
+  } catch {
+    throw new Error(`parallel: ${data.module} is TypeScript: worker threads need tsx to load it (npm i -D tsx), or compile it to JavaScript`);
+  }
+  const boot = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
+  return new Worker(boot, { eval: true, workerData: data });
+}
+
+interface Pending {
+  resolve(v: unknown): void;
+  reject(e: Error): void;
+}
+
+class Replica {
+  readonly worker: Worker;
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  readonly ready: Promise<void>;
+  failure: Error | null = null;
+  exited: Promise<number>;
+
+  constructor(
+    data: WorkerData,
+    private readonly onFailure: (e: Error) => void,
+  ) {
+    this.worker = startWorker(data);
+    this.exited = new Promise((resolve) => this.worker.once('exit', resolve));
+    let readyResolve!: () => void;
+    let readyReject!: (e: Error) => void;
+    this.ready = new Promise<void>((res, rej) => {
+      readyResolve = res;
+      readyReject = rej;
+    });
+    const fail = (e: Error) => {
+      if (!this.failure) this.failure = e;
+      readyReject(e);
+      for (const p of this.pending.values()) p.reject(e);
+      this.pending.clear();
+      this.updateRef();
+      this.onFailure(e);
+    };
+    this.worker.on('message', (msg: ReplyMessage) => {
+      if (msg.type === 'ready') readyResolve();
+      else if (msg.type === 'fatal') fail(remoteError(`worker ${data.rank} failed to start`, msg.error));
+      else {
+        const p = this.pending.get(msg.id);
+        if (!p) return;
+        this.pending.delete(msg.id);
+        this.updateRef();
+        if (msg.ok) p.resolve(msg.result);
+        else p.reject(remoteError(`worker ${data.rank}`, msg.error));
+      }
+    });
+    this.worker.on('error', (e: Error) => fail(new Error(`parallel: worker ${data.rank} crashed: ${e.message}`, { cause: e })));
+    this.worker.on('exit', (code) => {
+      if (this.pending.size) fail(new Error(`parallel: worker ${data.rank} exited (code ${code}) with calls pending`));
+    });
+  }
+
+  /** Keeps the process alive only while a call is pending (or the worker is starting). */
+  updateRef(): void {
+    if (this.pending.size) this.worker.ref();
+    else this.worker.unref();
+  }
+
+  call<T>(method: CallMessage['method'], arg?: unknown, transfer: ArrayBuffer[] = []): Promise<T> {
+    if (this.failure) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.updateRef();
+      this.worker.postMessage({ id, method, arg } satisfies CallMessage, transfer);
+    });
+  }
+}
+
+function remoteError(where: string, e: { message: string; stack?: string }): Error {
+  const err = new Error(`parallel: ${where}: ${e.message}`);
+  if (e.stack) err.stack = `${err.message}\n  -- in the worker:\n${e.stack}`;
+  return err;
+}
+
+/**
+ * Starts `workers` replicas of the program that `module` builds and waits until each
+ * has initialised (every replica starts from rank 0's initial values).
+ * @throws when a worker cannot start (the others are stopped).
+ */
+export async function dataParallel(opts: DataParallelOptions): Promise<DataParallel> {
+  const n = opts.workers ?? 2;
+  if (!Number.isInteger(n) || n < 1) throw new Error(`dataParallel: workers must be an integer >= 1, got ${String(n)}`);
+  const comm: CommBuffers = createCommBuffers(n, opts.chunk);
+  const module = moduleHref(opts.module);
+  let failure: Error | null = null;
+  const onFailure = (e: Error) => {
+    if (!failure) failure = e;
+    abortComm(comm);
+  };
+  const replicas = Array.from({ length: n }, (_, rank) => new Replica({ rank, comm, module, arg: opts.arg, backend: opts.backend ?? 'wasm' }, onFailure));
+  replicas.forEach((r) => r.worker.ref());
+  try {
+    await Promise.all(replicas.map((r) => r.ready));
+  } catch (e) {
+    await Promise.all(replicas.map((r) => r.worker.terminate()));
+    throw e;
+  } finally {
+    replicas.forEach((r) => r.updateRef());
+  }
+  let closed = false;
+  const check = () => {
+    if (closed) throw new Error('dataParallel: the group is closed');
+    if (failure) throw failure;
+  };
+  const all = async <T>(method: CallMessage['method'], args: unknown[] | ((rank: number) => unknown)): Promise<T[]> => {
+    check();
+    const argOf = (r: number) => (typeof args === 'function' ? args(r) : args[r]);
+    try {
+      return await Promise.all(replicas.map((rep, r) => {
+        const a = argOf(r);
+        return rep.call<T>(method, a, method === 'step' || method === 'grads' ? transferables(a) : []);
+      }));
+    } catch (e) {
+      // A failed step or load may have left replicas out of step with each other: the group is done.
+      if (method === 'step' || method === 'grads' || method === 'load') onFailure(e as Error);
+      throw e;
+    }
+  };
+  return {
+    workers: n,
+    async step(batch) {
+      const shards = shardBatch(batch, n);
+      const reports = await all<StepReport>('step', shards);
+      return { metrics: reports[0].metrics, timings: reports.map((r) => r.timings) };
+    },
+    async grads(batch) {
+      const shards = shardBatch(batch, n);
+      const out = await all<{ grads: unknown; metrics: Record<string, HostArray> }>('grads', shards);
+      return out[0];
+    },
+    async read() {
+      check();
+      return replicas[0].call('read');
+    },
+    async load(values) {
+      await all('load', () => values);
+    },
+    async memory() {
+      return all<number>('memory', () => undefined);
+    },
+    async close() {
+      if (closed) return { leakedTensors: [] };
+      let leaked: number[] = [];
+      try {
+        if (!failure) leaked = await all<number>('close', () => undefined);
+      } finally {
+        closed = true;
+        abortComm(comm);
+        await Promise.all(
+          replicas.map(async (r) => {
+            // A worker that closed its port exits by itself; give it a moment, then stop it.
+            const t = setTimeout(() => void r.worker.terminate(), 2000);
+            await r.exited;
+            clearTimeout(t);
+          }),
+        );
+      }
+      return { leakedTensors: leaked };
+    },
+  };
+}

@@ -1,0 +1,39 @@
+/**
+ * Child process of test/parallel/parallel.test.ts: starts what lib/parallel starts and
+ * then simply ends its script, without closing anything. The parent checks that the
+ * process exits by itself (code 0) and reads the lines it prints.
+ *
+ * argv: <backend> <threads: 0 = no enableWasmThreads>
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { setBackend, type BackendName } from '../../lib/backend/index.js';
+import { dataParallel, enableWasmThreads } from '../../lib/parallel/index.js';
+
+const backend = process.argv[2] as BackendName;
+const threads = Number(process.argv[3]);
+if (threads > 0) {
+  const info = await enableWasmThreads(threads);
+  // A matmul big enough for XNNPACK to split, against a float64 reference in JS.
+  const n = 96;
+  const a = tf.randomUniform([n, n], -1, 1, 'float32', 7);
+  const b = tf.randomUniform([n, n], -1, 1, 'float32', 8);
+  const got = tf.matMul(a, b).dataSync();
+  const av = a.dataSync();
+  const bv = b.dataSync();
+  let maxErr = 0;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let k = 0; k < n; k++) s += av[i * n + k] * bv[k * n + j];
+      maxErr = Math.max(maxErr, Math.abs(s - got[i * n + j]));
+    }
+  }
+  console.log(`@@threads ${JSON.stringify({ threads: info.threads, maxErr })}`);
+} else {
+  await setBackend(backend);
+}
+
+const dp = await dataParallel({ workers: 2, module: new URL('./replicas.ts', import.meta.url), arg: { kind: 'mlp', lr: 0.1, sizes: [4, 3] }, backend });
+const { metrics } = await dp.step({ x: tf.ones([4, 4]), y: tf.tensor1d([0, 1, 2, 0], 'int32') });
+console.log(`@@step ${JSON.stringify(metrics)}`);
+// No dp.close(): idle workers must not keep the process alive.

@@ -1,0 +1,67 @@
+/**
+ * Replica module for test/parallel: builds, in each worker, the program named by `arg.kind`
+ * (not a test file itself; the suites pass its URL to `dataParallel`).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { NdArray } from '../../lib/core/index.js';
+import * as np from '../../lib/ops/index.js';
+import * as optim from '../../lib/optim/index.js';
+import { type DataParallelProgram, defineReplica, lossProgram, swavProgram } from '../../lib/parallel/index.js';
+import { tinyConfig } from '../ssl/tiny-swav.js';
+
+export type ReplicaArg =
+  | { readonly kind: 'mlp'; readonly lr: number; readonly sizes: readonly number[] }
+  | { readonly kind: 'swav'; readonly lr: number; readonly momentum: number; readonly freezePrototypesSteps?: number }
+  | { readonly kind: 'failing' };
+
+export type MlpParams = Record<string, NdArray>;
+export interface MlpBatch {
+  readonly x: NdArray;
+  readonly y: NdArray;
+}
+
+/** Deterministic MLP parameters (same values in every process). */
+export function mlpInit(sizes: readonly number[]): MlpParams {
+  return tf.tidy(() => {
+    const p: Record<string, tf.Tensor> = {};
+    for (let i = 0; i + 1 < sizes.length; i++) {
+      p[`w${i}`] = tf.mul(tf.randomUniform([sizes[i], sizes[i + 1]], -1, 1, 'float32', 11 + i), 1 / Math.sqrt(sizes[i]));
+      p[`b${i}`] = tf.mul(tf.randomUniform([sizes[i + 1]], -1, 1, 'float32', 31 + i), 0.1);
+    }
+    return p;
+  });
+}
+
+/** Cross-entropy of a ReLU MLP, a mean over the batch. */
+export function mlpLoss(sizes: readonly number[]) {
+  return (p: MlpParams, b: MlpBatch): NdArray => {
+    let h = b.x;
+    for (let i = 0; i + 1 < sizes.length; i++) {
+      h = np.add(np.matmul(h, p[`w${i}`]), p[`b${i}`]);
+      if (i + 2 < sizes.length) h = np.relu(h);
+    }
+    return np.crossEntropy(h, b.y);
+  };
+}
+
+/** The SwAV configuration of the suites (the fixtures' tiny model). */
+export const swavTestConfig = (freezePrototypesSteps = 0) => tinyConfig({ freezePrototypesSteps });
+
+export const swavTestOptimizer = (lr: number, momentum: number) => optim.sgd({ learningRate: lr, momentum, weightDecay: 1e-4 });
+
+export default defineReplica((arg: ReplicaArg): DataParallelProgram => {
+  switch (arg.kind) {
+    case 'mlp':
+      return lossProgram({ init: () => mlpInit(arg.sizes), loss: mlpLoss(arg.sizes), optimizer: optim.sgd({ learningRate: arg.lr }) });
+    case 'swav':
+      return swavProgram({ config: swavTestConfig(arg.freezePrototypesSteps), optimizer: swavTestOptimizer(arg.lr, arg.momentum), seed: 0 });
+    case 'failing':
+      return lossProgram({
+        init: () => ({ w: tf.ones([2]) }),
+        loss: () => {
+          throw new Error('this loss always fails');
+        },
+        optimizer: optim.sgd({ learningRate: 1 }),
+      });
+  }
+});
