@@ -16,6 +16,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import * as t from 'io-ts';
 import * as nn from '../nn/index.js';
+import { showValue } from '../util/show-value.js';
 
 // ---------------------------------------------------------------------------------------------
 // The configuration
@@ -372,17 +373,6 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-function show(u: unknown): string {
-  if (u === undefined) return 'undefined';
-  if (typeof u === 'number' && !Number.isFinite(u)) return String(u);
-  let s: string;
-  try {
-    s = JSON.stringify(u) ?? String(u);
-  } catch {
-    s = String(u);
-  }
-  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
-}
 
 /** `at <path> expected <what>, got <value>` (or `at <path> unknown key (known: ...)`), joined by '; '. */
 export function drawErrors(errors: t.Errors): string {
@@ -391,7 +381,7 @@ export function drawErrors(errors: t.Errors): string {
       const path = e.context.slice(1).map((x) => `.${x.key}`).join('') || '(the root)';
       if (e.message?.startsWith('unknown key')) return `at ${path} ${e.message}`;
       const expected = e.message ?? `expected ${e.context[e.context.length - 1]?.type.name ?? 'a valid value'}`;
-      return `at ${path} ${expected}, got ${show(e.value)}`;
+      return `at ${path} ${expected}, got ${showValue(e.value)}`;
     })
     .join('; ');
 }
@@ -424,7 +414,7 @@ function checkCrossFields(c: TrainConfig): E.Either<string, TrainConfig> {
   const a = c.augment;
   const n = a.nmbCrops.length;
   for (const [k, v] of [['sizeCrops', a.sizeCrops], ['minScale', a.minScale], ['maxScale', a.maxScale]] as const)
-    if (v.length !== n) return E.left(`config: at .augment.${k} expected ${n} entries (one per group of .augment.nmbCrops), got ${show(v)}`);
+    if (v.length !== n) return E.left(`config: at .augment.${k} expected ${n} entries (one per group of .augment.nmbCrops), got ${showValue(v)}`);
   const bad = a.minScale.findIndex((lo, i) => lo > a.maxScale[i]!);
   if (bad >= 0) return E.left(`config: at .augment.minScale[${bad}] expected at most .augment.maxScale[${bad}] (${a.maxScale[bad]}), got ${a.minScale[bad]}`);
   if ((a.nmbCrops[0] ?? 0) < 2) return E.left(`config: at .augment.nmbCrops[0] expected at least 2 global views, got ${a.nmbCrops[0]}`);
@@ -435,7 +425,7 @@ function checkCrossFields(c: TrainConfig): E.Either<string, TrainConfig> {
   if (c.swav.queueLength > 0 && c.swav.queueLength % bs !== 0)
     return E.left(`config: at .swav.queueLength expected a multiple of .batchSize (${bs}), got ${c.swav.queueLength}`);
   if (c.eval.ks.some((k) => c.eval.trainSubset !== null && k > c.eval.trainSubset))
-    return E.left(`config: at .eval.ks expected values at most .eval.trainSubset (${c.eval.trainSubset}), got ${show(c.eval.ks)}`);
+    return E.left(`config: at .eval.ks expected values at most .eval.trainSubset (${c.eval.trainSubset}), got ${showValue(c.eval.ks)}`);
   return E.right(c);
 }
 
@@ -556,5 +546,5 @@ export function firstDifference(a: unknown, b: unknown, path = ''): string | nul
     }
     return null;
   }
-  return JSON.stringify(a) === JSON.stringify(b) ? null : `at ${path || '(the root)'}: ${show(a)} vs ${show(b)}`;
+  return JSON.stringify(a) === JSON.stringify(b) ? null : `at ${path || '(the root)'}: ${showValue(a)} vs ${showValue(b)}`;
 }

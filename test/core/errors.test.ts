@@ -11,20 +11,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type NdArray, grad, jit, jvp, makeJaxpr, np, vjp, vmap } from '../../lib/index.js';
 import * as lax from '../../lib/core/lax.js';
 import { useCoreTestBackend } from './setup.js';
+import { errorOf } from '../helpers/assert.js';
 
 const backend = await useCoreTestBackend();
 
 type A = NdArray;
 
-function errorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    return (e as Error).message;
-  }
-  assert.unreachable('expected an error');
-  return '';
-}
 
 // ---------------------------------------------------------------- shapes
 

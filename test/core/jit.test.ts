@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs-core';
 import { type NdArray, grad, jit, makeJaxpr, np, tree, valueAndGrad, vmap } from '../../lib/index.js';
-import { allCloseAsync } from '../helpers/assert.js';
+import { allCloseAsync, errorOf } from '../helpers/assert.js';
 import { useCoreTestBackend } from './setup.js';
 
 const backend = await useCoreTestBackend();
@@ -17,15 +17,6 @@ fc.configureGlobal({ includeErrorInReport: true });
 type A = NdArray;
 const f32 = (data: number[] | number[][], shape?: number[]) => np.array(data as number[], 'float32', shape);
 
-function errorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    return (e as Error).message;
-  }
-  assert.unreachable('expected an error');
-  return '';
-}
 
 async function treeClose(actual: unknown, expected: unknown, tol = { rtol: 1e-5, atol: 1e-6 }): Promise<void> {
   const [al, ad] = tree.flatten(actual);

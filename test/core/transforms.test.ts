@@ -24,7 +24,7 @@ import {
   vjp,
   vmap,
 } from '../../lib/index.js';
-import { allCloseAsync, toNested } from '../helpers/assert.js';
+import { allCloseAsync, toNested, errorOf } from '../helpers/assert.js';
 import { useCoreTestBackend } from './setup.js';
 
 const backend = await useCoreTestBackend();
@@ -45,15 +45,6 @@ function trig(factor: number, tol = { rtol: 1e-5, atol: 1e-5 }) {
 type A = NdArray;
 const f32 = (data: number[] | number[][] | number[][][], shape?: number[]) => np.array(data as number[], 'float32', shape);
 
-function errorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    return (e as Error).message;
-  }
-  assert.unreachable('expected an error');
-  return '';
-}
 
 /** Reads every leaf of a tree of arrays into nested JS arrays (webgpu-safe). */
 async function read(t: unknown): Promise<unknown> {

@@ -9,21 +9,13 @@ import fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs-core';
 import { tree } from '../../lib/index.js';
 import { useCoreTestBackend } from './setup.js';
+import { errorOf } from '../helpers/assert.js';
 
 const backend = await useCoreTestBackend();
 // Failing properties report the underlying error (uvu prints only the message).
 fc.configureGlobal({ includeErrorInReport: true });
 
 /** The message of the error fn throws (fails when it does not throw). */
-function errorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    return (e as Error).message;
-  }
-  assert.unreachable('expected an error');
-  return '';
-}
 
 // ---------------------------------------------------------------- flatten / unflatten
 

@@ -160,3 +160,13 @@ export async function toNested(t: TensorLike & { readonly shape: readonly number
   };
   return build(0);
 }
+
+/** The message of the error `fn` throws; fails the test if it does not throw. */
+export function errorOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (e) {
+    return (e as Error).message;
+  }
+  throw new Assertion({ message: 'expected an error', operator: 'throws', generated: false, actual: undefined, expects: undefined });
+}

@@ -12,6 +12,7 @@ import { pipe } from 'fp-ts/lib/function.js';
 import * as t from 'io-ts';
 import * as nn from '../../nn/index.js';
 import type { Pairing } from './loss.js';
+import { showValue } from '../../util/show-value.js';
 
 /** An encoder given as a layer: anything with `init(key)` and `apply(params, state, x, opts)`. */
 export interface EncoderLayer {
@@ -182,25 +183,13 @@ export const SwavConfigCodec = strictPartial(
 
 // ---------------------------------------------------------------- errors as one readable line
 
-function show(u: unknown): string {
-  if (typeof u === 'function') return 'a function';
-  if (u === undefined) return 'undefined';
-  if (typeof u === 'number' && !Number.isFinite(u)) return String(u);
-  let s: string;
-  try {
-    s = JSON.stringify(u) ?? String(u);
-  } catch {
-    s = String(u);
-  }
-  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
-}
 
 /** One line per error: `at <path> expected <name>, got <value>` (or the error's own message). */
 export function drawErrors(errors: t.Errors): string {
   const lines = errors.map((e) => {
     const path = e.context.slice(1).map((x) => `.${x.key}`).join('') || '(the root)';
     const expected = e.message ?? `expected ${e.context[e.context.length - 1]?.type.name ?? 'a valid value'}`;
-    return e.message?.startsWith('unknown key') ? `at ${path} ${e.message}` : `at ${path} ${expected}, got ${show(e.value)}`;
+    return e.message?.startsWith('unknown key') ? `at ${path} ${e.message}` : `at ${path} ${expected}, got ${showValue(e.value)}`;
   });
   return lines.join('; ');
 }
@@ -217,7 +206,7 @@ export function decodeSwavConfig(input: unknown = {}): E.Either<string, SwavConf
 
 function checkCrossFields(c: SwavConfig): E.Either<string, SwavConfig> {
   if (c.pairing === 'seed' && c.cropsForAssign && !c.cropsForAssign.every((v, i) => v === i))
-    return E.left(`swav config: at .cropsForAssign expected [0, 1, ..., n-1] with pairing 'seed' (the global views come first), got ${show(c.cropsForAssign)}`);
+    return E.left(`swav config: at .cropsForAssign expected [0, 1, ..., n-1] with pairing 'seed' (the global views come first), got ${showValue(c.cropsForAssign)}`);
   if (typeof c.encoder !== 'string' && c.encoder.embeddingDim === undefined && c.embedDim === null)
     return E.left('swav config: at .embedDim expected a positive integer (the width of a layer encoder that has no embeddingDim), got undefined');
   return E.right(c);
