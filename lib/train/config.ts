@@ -17,6 +17,7 @@ import { pipe } from 'fp-ts/lib/function.js';
 import * as t from 'io-ts';
 import * as nn from '../nn/index.js';
 import { showValue } from '../util/show-value.js';
+import { strictPartial } from '../util/strict-partial.js';
 
 // ---------------------------------------------------------------------------------------------
 // The configuration
@@ -257,31 +258,6 @@ const encoderName = new t.Type<string, string, unknown>(
   t.identity,
 );
 
-/** An object with only the given (optional) keys: unknown keys are an error naming the known ones. */
-function strictPartial(props: t.Props, name: string): t.Type<Record<string, unknown>, unknown, unknown> {
-  const known = Object.keys(props);
-  return new t.Type<Record<string, unknown>, unknown, unknown>(
-    name,
-    (u): u is Record<string, unknown> => isPlain(u),
-    (u, c) => {
-      if (!isPlain(u)) return t.failure(u, c);
-      const errors: t.Errors = [];
-      const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(u)) {
-        if (!Object.hasOwn(props, k)) {
-          errors.push({ value: v, context: t.appendContext(c, k, t.unknown, v), message: `unknown key (known: ${known.join(', ')})` });
-          continue;
-        }
-        if (v === undefined) continue;
-        const r = props[k]!.validate(v, t.appendContext(c, k, props[k]!, v));
-        if (E.isLeft(r)) errors.push(...r.left);
-        else out[k] = r.right;
-      }
-      return errors.length ? t.failures(errors) : t.success(out);
-    },
-    t.identity,
-  );
-}
 
 const crops = listOf(positiveInt, 'a non-empty list of positive integers');
 const scales = listOf(unitFraction, 'a non-empty list of numbers in (0, 1]');

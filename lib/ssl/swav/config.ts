@@ -13,6 +13,7 @@ import * as t from 'io-ts';
 import * as nn from '../../nn/index.js';
 import type { Pairing } from './loss.js';
 import { showValue } from '../../util/show-value.js';
+import { strictPartial } from '../../util/strict-partial.js';
 
 /** An encoder given as a layer: anything with `init(key)` and `apply(params, state, x, opts)`. */
 export interface EncoderLayer {
@@ -130,31 +131,6 @@ function nullable<A>(codec: t.Type<A, A, unknown>): t.Type<A | null, A | null, u
   );
 }
 
-/** An object with only the given (optional) keys: unknown keys are an error, not dropped. */
-function strictPartial<P extends t.Props>(props: P, name: string): t.Type<Partial<t.TypeOf<t.PartialC<P>>>, unknown, unknown> {
-  const known = Object.keys(props);
-  return new t.Type<Partial<t.TypeOf<t.PartialC<P>>>, unknown, unknown>(
-    name,
-    (u): u is Partial<t.TypeOf<t.PartialC<P>>> => isPlain(u),
-    (u, c) => {
-      if (!isPlain(u)) return t.failure(u, c);
-      const errors: t.Errors = [];
-      const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(u)) {
-        if (!Object.hasOwn(props, k)) {
-          errors.push({ value: v, context: t.appendContext(c, k, t.unknown, v), message: `unknown key (known: ${known.join(', ')})` });
-          continue;
-        }
-        if (v === undefined) continue;
-        const r = props[k].validate(v, t.appendContext(c, k, props[k], v));
-        if (E.isLeft(r)) errors.push(...r.left);
-        else out[k] = r.right;
-      }
-      return errors.length ? t.failures(errors) : t.success(out as Partial<t.TypeOf<t.PartialC<P>>>);
-    },
-    t.identity,
-  );
-}
 
 const projectorCodec = strictPartial(
   { hiddenDim: positiveInt, outDim: positiveInt, batchNorm: boolean, bnMomentum: unitInterval, bnEps: positiveNumber },
