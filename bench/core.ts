@@ -11,14 +11,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs'; // registers tfjs's own gradients (bench-only dependency)
 import { jit, np, setBackend, valueAndGrad } from '../lib/index.js';
 import type { NdArray } from '../lib/index.js';
-import { type Timing, compare, machine, table } from './harness.js';
+import { type Timing, compare, flagValue, machine, table } from './harness.js';
 
 const args = process.argv.slice(2);
-const flag = (name: string, dflt: string) => {
-  const i = args.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
-  if (i < 0) return dflt;
-  return args[i].includes('=') ? args[i].split('=')[1] : args[i + 1];
-};
+const flag = (name: string, dflt: string) => flagValue(args, name, dflt);
 const quick = args.includes('--quick');
 const backend = flag('backend', 'wasm') as 'wasm' | 'cpu';
 const reps = Number(flag('reps', quick ? '1' : '5'));

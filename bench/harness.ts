@@ -226,3 +226,10 @@ export function swavStepFlops(batch: number, views: readonly number[], prototype
 export function mlpStepFlops(b: number, d: number, h: number, k: number): number {
   return 3 * 2 * b * (d * h + h * h + h * k);
 }
+
+/** A `--name value` or `--name=value` command-line flag, or `dflt` when absent. */
+export function flagValue(args: readonly string[], name: string, dflt: string): string {
+  const i = args.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+  if (i < 0) return dflt;
+  return args[i].includes('=') ? args[i].split('=')[1] : args[i + 1];
+}

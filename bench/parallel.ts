@@ -41,6 +41,7 @@ import { type DataParallel, type DataParallelProgram, type StepTimings, dataPara
 import { ready } from '../lib/backend/index.js';
 import * as random from '../lib/random/index.js';
 import * as swav from '../lib/ssl/swav/index.js';
+import { flagValue } from './harness.js';
 
 type Workload = 'swav' | 'mlp';
 interface Shapes {
@@ -351,11 +352,7 @@ async function runWorkload(w: Workload, s: Shapes, reps: number, maxMs: number, 
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  const flag = (name: string, dflt: string) => {
-    const i = args.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
-    if (i < 0) return dflt;
-    return args[i].includes('=') ? args[i].split('=')[1] : args[i + 1];
-  };
+  const flag = (name: string, dflt: string) => flagValue(args, name, dflt);
   const quick = args.includes('--quick');
   const shapes = quick ? QUICK : FULL;
   const ci = args.indexOf('--child');

@@ -16,6 +16,7 @@ import {
   type EmbeddedDataset,
 } from '../../lib/data/index.js';
 import { parseDataArrays } from '../../lib/data/json-data.js';
+import { rejects } from './rejects.js';
 
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 const classCounts = (ds: EmbeddedDataset): number[] => {
@@ -25,16 +26,6 @@ const classCounts = (ds: EmbeddedDataset): number[] => {
 };
 const image = (ds: EmbeddedDataset, i: number): Uint8Array => ds.images.subarray(i * 784, (i + 1) * 784);
 
-async function rejects(p: Promise<unknown>, pattern: RegExp): Promise<void> {
-  try {
-    await p;
-  } catch (e) {
-    assert.instance(e, DataError);
-    assert.match((e as Error).message, pattern);
-    return;
-  }
-  assert.unreachable(`expected an error matching ${pattern}`);
-}
 
 // ---------------------------------------------------------------------------------------
 const fashion = suite('fashion-mnist (full load, default cache)');

@@ -6,6 +6,7 @@ import pngjs from 'pngjs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DataError, decodeImage, loadImageFolder, resizeBilinear } from '../../lib/data/index.js';
+import { rejects } from './rejects.js';
 
 const H = 4;
 const W = 6;
@@ -35,16 +36,6 @@ function writeJpeg(file: string, h: number, w: number, f: (x: number, y: number)
   writeFileSync(file, jpeg.encode({ width: w, height: h, data: rgba(h, w, f) }, 95).data);
 }
 
-async function rejects(p: Promise<unknown>, pattern: RegExp): Promise<void> {
-  try {
-    await p;
-  } catch (e) {
-    assert.instance(e, DataError);
-    assert.match((e as Error).message, pattern);
-    return;
-  }
-  assert.unreachable(`expected an error matching ${pattern}`);
-}
 
 const esc = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
