@@ -36,6 +36,8 @@ E('the registry: names, embedding widths, output shapes and parameter counts', (
     ['vit_tiny_patch16_224', {}, [1, 32, 32, 3], 192, 5_524_416],
     ['vit_small_patch16_224', {}, [1, 32, 48, 3], 384, 21_665_664],
     ['convnet_small', {}, [2, 28, 28, 1], 128, 288 + 18_432 + 73_728 + 2 * (32 + 64 + 128)],
+    // a fourth stage: 28 -> 28 -> 14 -> 7 -> 4
+    ['convnet_small', { widths: [16, 32, 64, 128] }, [2, 28, 28, 1], 128, 144 + 4_608 + 18_432 + 73_728 + 2 * (16 + 32 + 64 + 128)],
   ];
   for (const [name, opts, shape, width, count] of cases) {
     const enc = nn.encoder(name, opts);
@@ -49,6 +51,7 @@ E('the registry: names, embedding widths, output shapes and parameter counts', (
     dispose([v, y]);
   }
   assert.throws(() => nn.encoder('resnet101'), /unknown encoder 'resnet101'; known: resnet18/);
+  assert.throws(() => nn.encoder('convnet_small', { widths: [16, 0] }), /convnet_small: widths must be a non-empty list of positive integers, got \[16,0\]/);
 });
 
 E('resnet init follows timm: kaiming normal (fan out) convs, zero-init last BatchNorm of each block', () => {
