@@ -16,7 +16,8 @@ import * as swav from '../ssl/swav/index.js';
 import { type TrainConfig, ConfigError, DEFAULTS, PRESETS, decodeLayer, loadConfig, readConfigFile, totalSteps } from './config.js';
 import { loadRunData, sample } from './data.js';
 import { embedDataset } from './eval/index.js';
-import { TrainError, evaluateVariables, optimizerOf, runKeys, scheduleOf, swavConfigOf, train } from './loop.js';
+import { TrainError, evaluateVariables, train } from './loop.js';
+import { optimizerOf, runKeys, scheduleOf, swavConfigOf } from './recipe.js';
 import { writeNpy } from './npy.js';
 
 export const USAGE = `tfjax: SwAV pretraining on tfjs kernels

@@ -132,6 +132,12 @@ export interface TrainConfig {
   readonly eval: EvalConfig;
   readonly log: { readonly every: number };
   readonly backend: BackendChoice;
+  /**
+   * Data-parallel workers (worker threads, one core each; 1: this thread). Each holds a
+   * shard of the batch, with its own BatchNorm statistics and Sinkhorn (DDP without
+   * SyncBatchNorm), so runs reproduce for the same number of workers.
+   */
+  readonly workers: number;
   /** The run directory: config.json, metrics.jsonl, checkpoints/, plots, eval.json. */
   readonly outDir: string;
   /**
@@ -159,6 +165,7 @@ export const DEFAULTS: TrainConfig = {
   eval: { ks: [20, 200], linearProbe: false, every: 0, trainSubset: null, testSubset: null, duringTrainSubset: 10000, duringTestSubset: 2000, before: true, baselines: true },
   log: { every: 10 },
   backend: 'wasm',
+  workers: 1,
   outDir: 'runs/default',
   debug: { nanAtStep: null, stopAfterStep: null },
 };
@@ -335,6 +342,7 @@ export const ConfigCodec = strictPartial(
     ),
     log: strictPartial({ every: positiveInt }, 'an object with log settings'),
     backend: oneOf(['wasm', 'cpu', 'webgpu'] as const),
+    workers: positiveInt,
     outDir: nonEmptyString,
     debug: strictPartial({ nanAtStep: nullable(positiveInt), stopAfterStep: nullable(positiveInt) }, 'an object with debug settings'),
   },
@@ -400,6 +408,8 @@ function checkCrossFields(c: TrainConfig): E.Either<string, TrainConfig> {
   const bs = c.batchSize;
   if (c.swav.queueLength > 0 && c.swav.queueLength % bs !== 0)
     return E.left(`config: at .swav.queueLength expected a multiple of .batchSize (${bs}), got ${c.swav.queueLength}`);
+  if (bs % c.workers !== 0) return E.left(`config: at .workers expected a divisor of .batchSize (${bs}), got ${c.workers}`);
+  if (c.workers > 1 && c.backend === 'webgpu') return E.left(`config: at .workers expected 1 with the webgpu backend (workers run wasm or cpu), got ${c.workers}`);
   if (c.eval.ks.some((k) => c.eval.trainSubset !== null && k > c.eval.trainSubset))
     return E.left(`config: at .eval.ks expected values at most .eval.trainSubset (${c.eval.trainSubset}), got ${showValue(c.eval.ks)}`);
   return E.right(c);

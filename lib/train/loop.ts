@@ -20,95 +20,22 @@ import * as tf from '@tensorflow/tfjs-core';
 import { setBackend } from '../backend/index.js';
 import * as checkpoint from '../checkpoint/index.js';
 import { type NdArray, jit } from '../core/index.js';
-import { type MultiCropConfig, multiCrop } from '../data/augment/index.js';
+import { multiCrop } from '../data/augment/index.js';
 import { gatherImages } from '../data/index.js';
 import type { ImageDataset } from '../data/types.js';
-import * as np from '../ops/index.js';
-import * as optim from '../optim/index.js';
 import * as random from '../random/index.js';
 import * as swav from '../ssl/swav/index.js';
-import * as tree from '../tree/index.js';
 import { CollapseMonitor, collapseWarning } from './collapse.js';
 import { type TrainConfig, ConfigError, firstDifference, totalSteps, trainingIdentity } from './config.js';
 import { type RunData, loadRunData, sample, stepIndices } from './data.js';
 import { baselines, evaluateEncoder } from './eval/index.js';
 import { plotRun } from './plots/index.js';
+import { augmentOf, optimizerOf, runKeys, scheduleOf, swavConfigOf } from './recipe.js';
+import { localStepper, parallelStepper } from './stepper.js';
 
 /** A failure of the run that is not a configuration error (the CLI exits with 1). */
 export class TrainError extends Error {
   override readonly name = 'TrainError';
-}
-
-// ---------------------------------------------------------------------------------------------
-// Building the model and optimiser from a configuration (pure)
-
-/** The SwAV configuration of a training configuration, for images with `channels` channels. */
-export function swavConfigOf(c: TrainConfig, channels: number): swav.SwavConfig {
-  return swav.swavConfig({
-    encoder: c.model.encoder,
-    encoderOptions: { ...c.model.encoderOptions, inChannels: channels },
-    projector: { hiddenDim: c.model.projectorHiddenDim, outDim: c.model.projectorOutDim, batchNorm: c.model.projectorBatchNorm },
-    numPrototypes: c.swav.numPrototypes,
-    temperature: c.swav.temperature,
-    epsilon: c.swav.epsilon,
-    sinkhornIterations: c.swav.sinkhornIterations,
-    pairing: c.swav.pairing,
-    cropsForAssign: c.swav.pairing === 'paper' ? Array.from({ length: c.augment.nmbCrops[0]! }, (_, i) => i) : null,
-    queueLength: c.swav.queueLength,
-    queueStartStep: c.swav.queueStartStep,
-    freezePrototypesSteps: c.swav.freezePrototypesSteps,
-  });
-}
-
-/** The learning-rate schedule: linear warmup then cosine to `finalLr` at the last step. */
-export function scheduleOf(c: TrainConfig, steps: number): optim.Schedule {
-  const o = c.optimizer;
-  if (steps <= o.warmupSteps) return optim.constant(o.lr);
-  return optim.warmupCosine({ start: o.warmupStartLr, base: o.lr, final: o.finalLr, warmupSteps: o.warmupSteps, totalSteps: steps });
-}
-
-/** The optimiser of a configuration. */
-export function optimizerOf(c: TrainConfig, schedule: optim.Schedule): optim.GradientTransformation {
-  const o = c.optimizer;
-  switch (o.name) {
-    case 'sgd':
-      return optim.sgd({ learningRate: schedule, momentum: o.momentum, weightDecay: o.weightDecay });
-    case 'lars':
-      return optim.lars({ learningRate: schedule, momentum: o.momentum, weightDecay: o.weightDecay, trustCoefficient: o.trustCoefficient });
-    case 'adam':
-      return optim.adam({ learningRate: schedule, weightDecay: o.weightDecay });
-    case 'adamw':
-      return optim.adamw({ learningRate: schedule, weightDecay: o.weightDecay });
-  }
-}
-
-/** The multi-crop augmentation of a configuration. */
-export function augmentOf(c: TrainConfig, channels: number): MultiCropConfig {
-  const a = c.augment;
-  const rgb = channels === 3;
-  return {
-    nmbCrops: a.nmbCrops,
-    sizeCrops: a.sizeCrops,
-    minScale: a.minScale,
-    maxScale: a.maxScale,
-    ratio: [3 / 4, 4 / 3],
-    antialias: true,
-    flip: a.flip,
-    colorJitter: a.jitterP > 0 ? { brightness: a.brightness, contrast: a.contrast, ...(rgb ? { saturation: a.brightness, hue: Math.min(0.5, a.brightness / 4) } : {}), p: a.jitterP } : null,
-    grayscale: rgb ? 0.2 : 0,
-    blur: a.blurP > 0 ? { p: a.blurP } : null,
-    solarize: a.solarizeP > 0 ? { p: a.solarizeP } : null,
-    normalize: null,
-  };
-}
-
-/** The keys of a run: `init` for the parameters, `base` for the steps (step key = foldIn(base, step)). */
-export function runKeys(seed: number): { init: tf.Tensor; base: tf.Tensor } {
-  const root = random.key(seed);
-  const init = random.foldIn(root, 0) as tf.Tensor;
-  const base = random.foldIn(root, 1) as tf.Tensor;
-  root.dispose();
-  return { init, base };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -119,12 +46,6 @@ function tensorsIn(x: unknown, out: tf.Tensor[] = []): tf.Tensor[] {
   else if (Array.isArray(x)) x.forEach((v) => tensorsIn(v, out));
   else if (x && typeof x === 'object') Object.values(x).forEach((v) => tensorsIn(v, out));
   return out;
-}
-
-/** Disposes the tensors of `old` not in `keep`. */
-function disposeExcept(old: unknown, ...keep: unknown[]): void {
-  const kept = new Set(keep.flatMap((k) => tensorsIn(k)));
-  for (const t of tensorsIn(old)) if (!kept.has(t) && !t.isDisposed) t.dispose();
 }
 
 /** Whether every value of every tensor of a tree is finite. */
@@ -370,183 +291,189 @@ export async function train(c: TrainConfig, opts: TrainOptions = {}): Promise<Tr
   }
 
   // ---------------------------------------------------------------- training
-  // The step, plus one number that is finite exactly when every new parameter is: a NaN model
-  // can still give a finite loss (max/where-style ops swallow NaN), so both are checked.
-  const inner = swav.trainStep(sc, opt);
-  const step = jit((params: swav.SwavParams, modelState: swav.SwavState, optState: unknown, batch: swav.SwavInput, key: NdArray) => {
-    const r = inner(params, modelState, optState, batch, key);
-    const sums = tree.leaves(r.params).map((p) => np.sum(np.abs(p as NdArray)));
-    return { ...r, metrics: { ...r.metrics, paramCheck: sums.reduce((a, b) => np.add(a, b)) } };
-  });
-  const mc = augmentOf(c, channels);
-  const augment = jit((key: NdArray, x: NdArray) => multiCrop(key, x, mc));
-  const nGlobal = c.augment.nmbCrops[0]!;
-  const monitor = new CollapseMonitor({ numPrototypes: c.swav.numPrototypes, window: 20 });
-  const parts = swav.parts(sc);
-  const scoresOf = jit((params: swav.SwavParams, state: swav.SwavState, x: NdArray) => {
-    // Batch statistics, as training sees them (the new BatchNorm state is dropped).
-    const [h] = parts.encoder.apply(params.encoder, state.encoder, x, { train: true });
-    const [z] = parts.projector.apply(params.projector, state.projector, h, { train: true });
-    return swav.prototypeScores(params.prototypes.weight, z);
-  });
-  let warned = false;
-  const tty = !!err.isTTY;
-  const { height: H, width: W } = data.train;
-  const B = c.batchSize;
-  const permCache = { epoch: -1, perm: new Int32Array(0) };
-  const pixels = new Float32Array(B * H * W * channels);
-  let lastLoss = NaN;
-  let stopped: TrainResult['stopped'];
-  let timeLimited = false;
-  const trainStart = performance.now();
-  const startStep = snap.step;
-  const startElapsed = snap.elapsed;
-  let lastCkptStep = startStep;
-  let lastCkptPath = existing.length && opts.resume ? existing[existing.length - 1]!.path : null;
-  const rate = { t: performance.now(), s: startStep, value: NaN };
-
-  const saveCheckpoint = async () => {
-    if (!(await allFinite(snap.params))) return false;
-    const { path } = await checkpoint.saveRotating(ckptDir, snap.step, snap, { keep: c.checkpoint.keep, meta: { config: snap.config } });
-    lastCkptStep = snap.step;
-    lastCkptPath = path;
-    return true;
-  };
-
-  if (startStep < steps) say(`training ${steps - startStep} step(s) (batch ${B}, ${c.augment.nmbCrops.join('+')} crops, ${c.optimizer.name} lr ${c.optimizer.lr}) in ${dir}`);
-  while (snap.step < steps) {
-    const s = snap.step;
-    const idx = stepIndices(data.train.n, B, c.seed, s, permCache);
-    gatherImages(data.train, idx, pixels);
-    const stepKey = random.foldIn(snap.key, s) as tf.Tensor;
-    const [augKey, trainKey] = random.split(stepKey) as tf.Tensor[];
-    const x = tf.tensor4d(pixels, [B, H, W, channels]);
-    let views = augment(augKey!, x) as tf.Tensor[];
-    if (c.debug.nanAtStep === s + 1) {
-      const bad = views.map((v) => tf.mul(v, NaN));
-      tf.dispose(views);
-      views = bad;
-    }
-    const batch = { globalViews: views.slice(0, nGlobal), localViews: views.slice(nGlobal) };
-    const r = step(snap.params, snap.modelState, snap.optState, batch, trainKey);
-    const loss = (await (r.metrics.loss as tf.Tensor).data())[0]!;
-    const entropy = (await (r.metrics.codeEntropy as tf.Tensor).data())[0]!;
-    const paramsFinite = Number.isFinite((await (r.metrics.paramCheck as tf.Tensor).data())[0]!);
-    let scores: tf.Tensor | null = null;
-    if (Number.isFinite(loss) && ((s + 1) % c.log.every === 0 || s + 1 === steps)) scores = scoresOf(r.params, r.modelState, views[0]!) as tf.Tensor;
-    tf.dispose([x, stepKey, augKey!, trainKey!, ...views, ...tensorsIn(r.metrics)]);
-    if (!Number.isFinite(loss) || !paramsFinite) {
-      disposeExcept(r, snap);
-      tf.dispose(tensorsIn(r.metrics));
-      record({ type: 'step', step: s + 1, loss, lr: schedule.at(s), codeEntropy: entropy, time: snap.elapsed, nonFinite: Number.isFinite(loss) ? 'parameters' : 'loss' });
-      if (tty) err.write('\n');
-      say(
-        `error: ${Number.isFinite(loss) ? 'the parameters became NaN or Inf' : `the loss is ${Number.isNaN(loss) ? 'NaN' : loss > 0 ? 'Inf' : '-Inf'}`} at step ${s + 1}; stopping the run. ` +
-          (lastCkptPath
-            ? `The last good checkpoint, ${lastCkptPath} (step ${lastCkptStep}), is kept;`
-            : 'No checkpoint was written;') +
-          ' lower the learning rate (--optimizer.lr) or lengthen the warmup (--optimizer.warmup-steps), then run again' +
-          (lastCkptPath ? ' (--resume continues from it with the same configuration).' : '.'),
-      );
-      stopped = 'nan';
-      lastLoss = loss;
-      break;
-    }
-    disposeExcept({ params: snap.params, modelState: snap.modelState, optState: snap.optState }, r);
-    const now = performance.now();
-    snap = { ...snap, params: r.params, modelState: r.modelState, optState: r.optState, step: s + 1, elapsed: startElapsed + (now - trainStart) / 1000 };
-    lastLoss = loss;
-    monitor.observeLoss(loss);
-    if (scores) {
-      monitor.observe({ counts: argmaxCounts(await scores.data(), c.swav.numPrototypes) });
-      scores.dispose();
-    }
-
-    // steps/s over the recent steps
-    if (now - rate.t > 2000 || snap.step - rate.s >= 20 || Number.isNaN(rate.value)) {
-      if (snap.step > rate.s) rate.value = ((snap.step - rate.s) * 1000) / (now - rate.t);
-      rate.t = now;
-      rate.s = snap.step;
-    }
-    const sps = rate.value;
-    record({ type: 'step', step: snap.step, loss, lr: schedule.at(s), codeEntropy: entropy, stepsPerSec: Number.isFinite(sps) ? +sps.toFixed(4) : null, time: +snap.elapsed.toFixed(3) });
-    const eta = (steps - snap.step) / sps;
-    const line = `step ${snap.step}/${steps}  loss ${loss.toFixed(4)}  entropy ${entropy.toFixed(3)}  lr ${schedule.at(s).toPrecision(3)}  ${Number.isFinite(sps) ? sps.toFixed(2) : '?'} steps/s  ETA ${fmtTime(eta)}`;
-    if (tty) {
-      const width = Math.max(10, (err.columns ?? 100) - 34 - line.length);
-      const done = Math.round((width * snap.step) / steps);
-      err.write(`\r[${'#'.repeat(done)}${'.'.repeat(width - done)}] ${line}\x1b[K`);
-    } else if (snap.step % c.log.every === 0 || snap.step === steps || snap.step === startStep + 1) say(line);
-
-    if (snap.step % c.log.every === 0 || snap.step === steps) {
-      const report = monitor.report();
-      const w = report.steps >= 3 ? collapseWarning(report, c.swav.numPrototypes) : null;
-      if (w && !warned) {
-        if (tty) err.write('\n');
-        say(`warning at step ${snap.step}: ${w}`);
-        record({ type: 'warning', step: snap.step, kind: 'collapse', message: w });
-      }
-      warned = !!w;
-    }
-    if (c.checkpoint.every > 0 && snap.step % c.checkpoint.every === 0 && snap.step < steps) await saveCheckpoint();
-    if (duringSets && c.eval.every > 0 && snap.step % c.eval.every === 0 && snap.step < steps) {
-      const e = await timed(() => evaluateVariables(sc, snap.params, snap.modelState, duringSets, { ks, linearProbe: false }));
-      record({ type: 'eval', step: snap.step, ...knnFields(e.knn), trainImages: e.trainImages, testImages: e.testImages, when: 'during' });
-      if (tty) err.write('\n');
-      say(`  step ${snap.step}: ${ks.map((k) => `kNN k=${k} ${pct(e.knn[k])}`).join(', ')} (${e.trainImages}/${e.testImages} images)`);
-    }
-    if (c.timeLimitMinutes !== null && snap.elapsed >= 60 * c.timeLimitMinutes && snap.step < steps) {
-      if (tty) err.write('\n');
-      say(`time limit: ${c.timeLimitMinutes} minutes of training reached at step ${snap.step} of ${steps}; stopping training early and evaluating`);
-      record({ type: 'warning', step: snap.step, kind: 'timeLimit', message: `stopped at step ${snap.step} of ${steps} (timeLimitMinutes ${c.timeLimitMinutes})` });
-      timeLimited = true;
-      break;
-    }
-    if (c.debug.stopAfterStep === snap.step && snap.step < steps) {
-      if (snap.step !== lastCkptStep) await saveCheckpoint();
-      if (tty) err.write('\n');
-      say(`stopping after step ${snap.step} (debug.stopAfterStep); --resume continues from ${lastCkptPath}`);
-      stopped = 'debug';
-      break;
-    }
-  }
-  if (tty) err.write('\n');
-  const trainSeconds = (performance.now() - trainStart) / 1000;
-
-  // ---------------------------------------------------------------- the end
-  let after: EvalSummary | undefined;
-  if (!stopped) {
-    if (snap.step !== lastCkptStep || !lastCkptPath) {
-      if (!(await saveCheckpoint())) throw new TrainError(`the parameters at step ${snap.step} are not finite; no checkpoint written (the last good one is ${lastCkptPath ?? 'none'})`);
-    }
-    if (evalSets) {
-      say(`evaluating the trained encoder (kNN on ${evalSets.train.n} train / ${evalSets.test.n} test images${c.eval.linearProbe ? ', linear probe' : ''})...`);
-      after = await timed(() => evaluateVariables(sc, snap.params, snap.modelState, evalSets, { ks, linearProbe: c.eval.linearProbe }));
-      record({ type: 'eval', step: snap.step, ...knnFields(after.knn), ...(after.linearProbe !== undefined ? { linearProbe: after.linearProbe } : {}), trainImages: after.trainImages, testImages: after.testImages, when: 'after' });
-    }
-    record({ type: 'end', step: snap.step, totalSteps: steps, loss: lastLoss, time: +snap.elapsed.toFixed(3), trainSeconds: +trainSeconds.toFixed(3), ...(timeLimited ? { stoppedEarly: 'timeLimit' } : {}) });
-  }
-  const result: TrainResult = {
-    outDir: dir,
-    step: stopped === 'nan' ? lastCkptStep : snap.step,
-    totalSteps: steps,
-    finalLoss: lastLoss,
-    before,
-    after,
-    baselines: base,
-    stopped,
-    seconds: { train: trainSeconds, eval: evalSeconds, total: (performance.now() - t0) / 1000 },
-  };
-  if (!stopped) writeAtomic(evalPath, `${JSON.stringify({ before, after, baselines: base, steps, finalLoss: lastLoss, seconds: result.seconds }, null, 2)}\n`);
+  // From here the variables live with the stepper (this thread or the workers); `snap` keeps
+  // the rest of the checkpoint and {@link snapshot} joins them when one is written.
+  const start = { params: snap.params, modelState: snap.modelState, optState: snap.optState };
+  if (c.workers > 1 && snap.step < steps) say(`starting ${c.workers} data-parallel workers...`);
+  const stepper = c.workers > 1 && snap.step < steps ? await parallelStepper(c, channels, steps, start) : localStepper(c, channels, steps, start);
+  const snapshot = async (): Promise<Snapshot> => ({ ...snap, ...(await stepper.variables()) });
   try {
-    const plots = await plotRun(metricsPath, dir);
-    say(`plots: ${plots.join(', ')}`);
-  } catch (e) {
-    say(`warning: could not write the plots: ${(e as Error).message}`);
+    const mc = augmentOf(c, channels);
+    const augment = jit((key: NdArray, x: NdArray) => multiCrop(key, x, mc));
+    const nGlobal = c.augment.nmbCrops[0]!;
+    const monitor = new CollapseMonitor({ numPrototypes: c.swav.numPrototypes, window: 20 });
+    const parts = swav.parts(sc);
+    const scoresOf = jit((params: swav.SwavParams, state: swav.SwavState, x: NdArray) => {
+      // Batch statistics, as training sees them (the new BatchNorm state is dropped).
+      const [h] = parts.encoder.apply(params.encoder, state.encoder, x, { train: true });
+      const [z] = parts.projector.apply(params.projector, state.projector, h, { train: true });
+      return swav.prototypeScores(params.prototypes.weight, z);
+    });
+    let warned = false;
+    const tty = !!err.isTTY;
+    const { height: H, width: W } = data.train;
+    const B = c.batchSize;
+    const permCache = { epoch: -1, perm: new Int32Array(0) };
+    const pixels = new Float32Array(B * H * W * channels);
+    let lastLoss = NaN;
+    let stopped: TrainResult['stopped'];
+    let timeLimited = false;
+    const trainStart = performance.now();
+    const startStep = snap.step;
+    const startElapsed = snap.elapsed;
+    let lastCkptStep = startStep;
+    let lastCkptPath = existing.length && opts.resume ? existing[existing.length - 1]!.path : null;
+    const rate = { t: performance.now(), s: startStep, value: NaN };
+
+    const saveCheckpoint = async () => {
+      const full = await snapshot();
+      if (!(await allFinite(full.params))) return false;
+      const { path } = await checkpoint.saveRotating(ckptDir, snap.step, full, { keep: c.checkpoint.keep, meta: { config: snap.config } });
+      lastCkptStep = snap.step;
+      lastCkptPath = path;
+      return true;
+    };
+
+    if (startStep < steps) say(`training ${steps - startStep} step(s) (batch ${B}, ${c.augment.nmbCrops.join('+')} crops, ${c.optimizer.name} lr ${c.optimizer.lr}) in ${dir}`);
+    while (snap.step < steps) {
+      const s = snap.step;
+      const idx = stepIndices(data.train.n, B, c.seed, s, permCache);
+      gatherImages(data.train, idx, pixels);
+      const stepKey = random.foldIn(snap.key, s) as tf.Tensor;
+      const [augKey, trainKey] = random.split(stepKey) as tf.Tensor[];
+      const x = tf.tensor4d(pixels, [B, H, W, channels]);
+      let views = augment(augKey!, x) as tf.Tensor[];
+      if (c.debug.nanAtStep === s + 1) {
+        const bad = views.map((v) => tf.mul(v, NaN));
+        tf.dispose(views);
+        views = bad;
+      }
+      const batch = { globalViews: views.slice(0, nGlobal), localViews: views.slice(nGlobal) };
+      const outcome = await stepper.step(batch, trainKey!);
+      const { loss, codeEntropy: entropy } = outcome;
+      let paramsFinite = outcome.paramsFinite;
+      let scores: tf.Tensor | null = null;
+      if (Number.isFinite(loss) && paramsFinite && ((s + 1) % c.log.every === 0 || s + 1 === steps)) {
+        const v = await stepper.variables();
+        // The workers' step has no per-step parameter check: it is done here, on each read.
+        if (stepper.workers > 1 && !(await allFinite(v.params))) paramsFinite = false;
+        else scores = scoresOf(v.params, v.modelState, views[0]!) as tf.Tensor;
+      }
+      tf.dispose([x, stepKey, augKey!, trainKey!, ...views]);
+      if (!Number.isFinite(loss) || !paramsFinite) {
+        record({ type: 'step', step: s + 1, loss, lr: schedule.at(s), codeEntropy: entropy, time: snap.elapsed, nonFinite: Number.isFinite(loss) ? 'parameters' : 'loss' });
+        if (tty) err.write('\n');
+        say(
+          `error: ${Number.isFinite(loss) ? 'the parameters became NaN or Inf' : `the loss is ${Number.isNaN(loss) ? 'NaN' : loss > 0 ? 'Inf' : '-Inf'}`} at step ${s + 1}; stopping the run. ` +
+            (lastCkptPath
+              ? `The last good checkpoint, ${lastCkptPath} (step ${lastCkptStep}), is kept;`
+              : 'No checkpoint was written;') +
+            ' lower the learning rate (--optimizer.lr) or lengthen the warmup (--optimizer.warmup-steps), then run again' +
+            (lastCkptPath ? ' (--resume continues from it with the same configuration).' : '.'),
+        );
+        stopped = 'nan';
+        lastLoss = loss;
+        break;
+      }
+      const now = performance.now();
+      snap = { ...snap, step: s + 1, elapsed: startElapsed + (now - trainStart) / 1000 };
+      lastLoss = loss;
+      monitor.observeLoss(loss);
+      if (scores) {
+        monitor.observe({ counts: argmaxCounts(await scores.data(), c.swav.numPrototypes) });
+        scores.dispose();
+      }
+
+      // steps/s over the recent steps
+      if (now - rate.t > 2000 || snap.step - rate.s >= 20 || Number.isNaN(rate.value)) {
+        if (snap.step > rate.s) rate.value = ((snap.step - rate.s) * 1000) / (now - rate.t);
+        rate.t = now;
+        rate.s = snap.step;
+      }
+      const sps = rate.value;
+      record({ type: 'step', step: snap.step, loss, lr: schedule.at(s), codeEntropy: entropy, stepsPerSec: Number.isFinite(sps) ? +sps.toFixed(4) : null, time: +snap.elapsed.toFixed(3) });
+      const eta = (steps - snap.step) / sps;
+      const line = `step ${snap.step}/${steps}  loss ${loss.toFixed(4)}  entropy ${entropy.toFixed(3)}  lr ${schedule.at(s).toPrecision(3)}  ${Number.isFinite(sps) ? sps.toFixed(2) : '?'} steps/s  ETA ${fmtTime(eta)}`;
+      if (tty) {
+        const width = Math.max(10, (err.columns ?? 100) - 34 - line.length);
+        const done = Math.round((width * snap.step) / steps);
+        err.write(`\r[${'#'.repeat(done)}${'.'.repeat(width - done)}] ${line}\x1b[K`);
+      } else if (snap.step % c.log.every === 0 || snap.step === steps || snap.step === startStep + 1) say(line);
+
+      if (snap.step % c.log.every === 0 || snap.step === steps) {
+        const report = monitor.report();
+        const w = report.steps >= 3 ? collapseWarning(report, c.swav.numPrototypes) : null;
+        if (w && !warned) {
+          if (tty) err.write('\n');
+          say(`warning at step ${snap.step}: ${w}`);
+          record({ type: 'warning', step: snap.step, kind: 'collapse', message: w });
+        }
+        warned = !!w;
+      }
+      if (c.checkpoint.every > 0 && snap.step % c.checkpoint.every === 0 && snap.step < steps) await saveCheckpoint();
+      if (duringSets && c.eval.every > 0 && snap.step % c.eval.every === 0 && snap.step < steps) {
+        const v = await stepper.variables();
+        const e = await timed(() => evaluateVariables(sc, v.params, v.modelState, duringSets, { ks, linearProbe: false }));
+        record({ type: 'eval', step: snap.step, ...knnFields(e.knn), trainImages: e.trainImages, testImages: e.testImages, when: 'during' });
+        if (tty) err.write('\n');
+        say(`  step ${snap.step}: ${ks.map((k) => `kNN k=${k} ${pct(e.knn[k])}`).join(', ')} (${e.trainImages}/${e.testImages} images)`);
+      }
+      if (c.timeLimitMinutes !== null && snap.elapsed >= 60 * c.timeLimitMinutes && snap.step < steps) {
+        if (tty) err.write('\n');
+        say(`time limit: ${c.timeLimitMinutes} minutes of training reached at step ${snap.step} of ${steps}; stopping training early and evaluating`);
+        record({ type: 'warning', step: snap.step, kind: 'timeLimit', message: `stopped at step ${snap.step} of ${steps} (timeLimitMinutes ${c.timeLimitMinutes})` });
+        timeLimited = true;
+        break;
+      }
+      if (c.debug.stopAfterStep === snap.step && snap.step < steps) {
+        if (snap.step !== lastCkptStep) await saveCheckpoint();
+        if (tty) err.write('\n');
+        say(`stopping after step ${snap.step} (debug.stopAfterStep); --resume continues from ${lastCkptPath}`);
+        stopped = 'debug';
+        break;
+      }
+    }
+    if (tty) err.write('\n');
+    const trainSeconds = (performance.now() - trainStart) / 1000;
+
+    // ---------------------------------------------------------------- the end
+    let after: EvalSummary | undefined;
+    if (!stopped) {
+      if (snap.step !== lastCkptStep || !lastCkptPath) {
+        if (!(await saveCheckpoint())) throw new TrainError(`the parameters at step ${snap.step} are not finite; no checkpoint written (the last good one is ${lastCkptPath ?? 'none'})`);
+      }
+      if (evalSets) {
+        say(`evaluating the trained encoder (kNN on ${evalSets.train.n} train / ${evalSets.test.n} test images${c.eval.linearProbe ? ', linear probe' : ''})...`);
+        const v = await stepper.variables();
+        after = await timed(() => evaluateVariables(sc, v.params, v.modelState, evalSets, { ks, linearProbe: c.eval.linearProbe }));
+        record({ type: 'eval', step: snap.step, ...knnFields(after.knn), ...(after.linearProbe !== undefined ? { linearProbe: after.linearProbe } : {}), trainImages: after.trainImages, testImages: after.testImages, when: 'after' });
+      }
+      record({ type: 'end', step: snap.step, totalSteps: steps, loss: lastLoss, time: +snap.elapsed.toFixed(3), trainSeconds: +trainSeconds.toFixed(3), ...(timeLimited ? { stoppedEarly: 'timeLimit' } : {}) });
+    }
+    const result: TrainResult = {
+      outDir: dir,
+      step: stopped === 'nan' ? lastCkptStep : snap.step,
+      totalSteps: steps,
+      finalLoss: lastLoss,
+      before,
+      after,
+      baselines: base,
+      stopped,
+      seconds: { train: trainSeconds, eval: evalSeconds, total: (performance.now() - t0) / 1000 },
+    };
+    if (!stopped) writeAtomic(evalPath, `${JSON.stringify({ before, after, baselines: base, steps, finalLoss: lastLoss, seconds: result.seconds }, null, 2)}\n`);
+    try {
+      const plots = await plotRun(metricsPath, dir);
+      say(`plots: ${plots.join(', ')}`);
+    } catch (e) {
+      say(`warning: could not write the plots: ${(e as Error).message}`);
+    }
+    if (!stopped) out.write(summaryText(result, ks));
+    return result;
+  } finally {
+    await stepper.close();
+    snap.key.dispose();
   }
-  tf.dispose(tensorsIn(snap));
-  if (!stopped) out.write(summaryText(result, ks));
-  return result;
 }
 
 function knnFields(knn: Record<number, number>): Record<string, number> {

@@ -7,6 +7,7 @@
  *   (same losses, bit-identical parameters), also after `kill -9`;
  * - a corrupt or mismatched checkpoint is a clear error (exit 1) and overwrites nothing;
  * - a NaN loss stops the run (exit 1) and keeps the last good checkpoint;
+ * - with 2 data-parallel workers a run reproduces and resumes exactly too;
  * - config errors exit 2 with the exact message; eval and embed read a run's checkpoint.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -248,6 +249,35 @@ Resume('a huge learning rate: the run stops at the first non-finite step, and no
   assert.equal(ckpts(dir), []);
 });
 Resume.run();
+
+// ---------------------------------------------------------------------------------------------
+const Parallel = suite('tfjax train --workers 2');
+
+Parallel('two data-parallel workers: the run reproduces, and k steps + --resume end where it ends', async () => {
+  const flags = ['--workers', '2', '--eval.before', 'false'];
+  const whole = runDir();
+  const w = await tiny(whole, ...flags);
+  ok(w, 'two workers');
+  assert.match(w.stderr, 'starting 2 data-parallel workers');
+  const curve = losses(whole);
+  assert.equal(curve.map(([s]) => s), [1, 2, 3, 4, 5, 6]);
+  assert.ok(curve.every(([, l]) => Number.isFinite(l)), JSON.stringify(curve));
+  // Each worker's BatchNorm and Sinkhorn see half the batch: not the one-thread run's curve.
+  assert.not.equal(curve, losses(REF));
+  const dir = runDir();
+  ok(await tiny(dir, ...flags, '--debug.stop-after-step', '3'), 'first part');
+  ok(await tiny(dir, ...flags, '--resume'), 'resumed part');
+  assert.equal(losses(dir), curve);
+  assertSameState(await stateBytes(join(dir, 'checkpoints', 'ckpt-6.safetensors')), await stateBytes(join(whole, 'checkpoints', 'ckpt-6.safetensors')));
+});
+
+Parallel('workers must divide the batch', async () => {
+  const r = await tiny(runDir(), '--workers', '3');
+  assert.is(r.code, 2);
+  assert.is(r.stderr.split('\n')[0], 'config: at .workers expected a divisor of .batchSize (16), got 3');
+});
+
+Parallel.run();
 
 // ---------------------------------------------------------------------------------------------
 const Other = suite('tfjax: config errors, help, eval, embed');

@@ -1,0 +1,81 @@
+/**
+ * The recipe of a training configuration, as pure builders: the SwAV configuration, the
+ * learning-rate schedule, the optimiser, the multi-crop augmentation and the run's keys.
+ * Shared by the training loop, the CLI's eval/embed and the data-parallel replicas.
+ */
+import type * as tf from '@tensorflow/tfjs-core';
+import type { MultiCropConfig } from '../data/augment/index.js';
+import * as optim from '../optim/index.js';
+import * as random from '../random/index.js';
+import * as swav from '../ssl/swav/index.js';
+import type { TrainConfig } from './config.js';
+
+
+/** The SwAV configuration of a training configuration, for images with `channels` channels. */
+export function swavConfigOf(c: TrainConfig, channels: number): swav.SwavConfig {
+  return swav.swavConfig({
+    encoder: c.model.encoder,
+    encoderOptions: { ...c.model.encoderOptions, inChannels: channels },
+    projector: { hiddenDim: c.model.projectorHiddenDim, outDim: c.model.projectorOutDim, batchNorm: c.model.projectorBatchNorm },
+    numPrototypes: c.swav.numPrototypes,
+    temperature: c.swav.temperature,
+    epsilon: c.swav.epsilon,
+    sinkhornIterations: c.swav.sinkhornIterations,
+    pairing: c.swav.pairing,
+    cropsForAssign: c.swav.pairing === 'paper' ? Array.from({ length: c.augment.nmbCrops[0]! }, (_, i) => i) : null,
+    queueLength: c.swav.queueLength,
+    queueStartStep: c.swav.queueStartStep,
+    freezePrototypesSteps: c.swav.freezePrototypesSteps,
+  });
+}
+
+/** The learning-rate schedule: linear warmup then cosine to `finalLr` at the last step. */
+export function scheduleOf(c: TrainConfig, steps: number): optim.Schedule {
+  const o = c.optimizer;
+  if (steps <= o.warmupSteps) return optim.constant(o.lr);
+  return optim.warmupCosine({ start: o.warmupStartLr, base: o.lr, final: o.finalLr, warmupSteps: o.warmupSteps, totalSteps: steps });
+}
+
+/** The optimiser of a configuration. */
+export function optimizerOf(c: TrainConfig, schedule: optim.Schedule): optim.GradientTransformation {
+  const o = c.optimizer;
+  switch (o.name) {
+    case 'sgd':
+      return optim.sgd({ learningRate: schedule, momentum: o.momentum, weightDecay: o.weightDecay });
+    case 'lars':
+      return optim.lars({ learningRate: schedule, momentum: o.momentum, weightDecay: o.weightDecay, trustCoefficient: o.trustCoefficient });
+    case 'adam':
+      return optim.adam({ learningRate: schedule, weightDecay: o.weightDecay });
+    case 'adamw':
+      return optim.adamw({ learningRate: schedule, weightDecay: o.weightDecay });
+  }
+}
+
+/** The multi-crop augmentation of a configuration. */
+export function augmentOf(c: TrainConfig, channels: number): MultiCropConfig {
+  const a = c.augment;
+  const rgb = channels === 3;
+  return {
+    nmbCrops: a.nmbCrops,
+    sizeCrops: a.sizeCrops,
+    minScale: a.minScale,
+    maxScale: a.maxScale,
+    ratio: [3 / 4, 4 / 3],
+    antialias: true,
+    flip: a.flip,
+    colorJitter: a.jitterP > 0 ? { brightness: a.brightness, contrast: a.contrast, ...(rgb ? { saturation: a.brightness, hue: Math.min(0.5, a.brightness / 4) } : {}), p: a.jitterP } : null,
+    grayscale: rgb ? 0.2 : 0,
+    blur: a.blurP > 0 ? { p: a.blurP } : null,
+    solarize: a.solarizeP > 0 ? { p: a.solarizeP } : null,
+    normalize: null,
+  };
+}
+
+/** The keys of a run: `init` for the parameters, `base` for the steps (step key = foldIn(base, step)). */
+export function runKeys(seed: number): { init: tf.Tensor; base: tf.Tensor } {
+  const root = random.key(seed);
+  const init = random.foldIn(root, 0) as tf.Tensor;
+  const base = random.foldIn(root, 1) as tf.Tensor;
+  root.dispose();
+  return { init, base };
+}

@@ -1,0 +1,137 @@
+/**
+ * Who runs the training steps: this thread (one jitted `swav.trainStep`) or `workers`
+ * data-parallel replicas in worker threads (`lib/parallel`, one core each). The loop talks
+ * to both through {@link Stepper}; the variables live with the stepper and the loop reads
+ * them when it needs them (logging, evaluation, checkpoints).
+ *
+ * With several workers each replica's BatchNorm and Sinkhorn see its shard of the batch
+ * (PyTorch's DDP without SyncBatchNorm; see `parallel.swavProgram`), so a run with 2
+ * workers is reproducible with 2 workers, not equal to a 1-worker run.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { type NdArray, jit } from '../core/index.js';
+import * as np from '../ops/index.js';
+import { type DataParallel, dataParallel, fromHost, toHost } from '../parallel/index.js';
+import * as swav from '../ssl/swav/index.js';
+import * as tree from '../tree/index.js';
+import type { TrainConfig } from './config.js';
+import { optimizerOf, scheduleOf, swavConfigOf } from './recipe.js';
+
+/** The variables a step threads. */
+export interface Variables {
+  readonly params: swav.SwavParams;
+  readonly modelState: swav.SwavState;
+  readonly optState: unknown;
+}
+
+export interface StepOutcome {
+  readonly loss: number;
+  readonly codeEntropy: number;
+  /** False when the new parameters hold NaN or Inf (then the stepper keeps the old ones). */
+  readonly paramsFinite: boolean;
+}
+
+export interface Stepper {
+  readonly workers: number;
+  /** One step on `batch` (its tensors may be disposed as soon as the promise exists). */
+  step(batch: swav.SwavInput, key: tf.Tensor): Promise<StepOutcome>;
+  /** The current variables, owned by the stepper: valid until the next `step` or `close`. */
+  variables(): Promise<Variables>;
+  /** Frees the variables (and ends the workers). */
+  close(): Promise<void>;
+}
+
+/** What a replica needs to rebuild the step in its worker (structured-cloneable). */
+export interface ReplicaArg {
+  readonly config: TrainConfig;
+  readonly channels: number;
+  readonly steps: number;
+}
+
+function tensorsIn(x: unknown): tf.Tensor[] {
+  return tree.leaves(x).filter((l): l is tf.Tensor => l instanceof tf.Tensor);
+}
+
+/** Disposes the tensors of `old` that are not in `keep`. */
+function disposeExcept(old: unknown, keep: unknown): void {
+  const kept = new Set(tensorsIn(keep));
+  for (const t of tensorsIn(old)) if (!kept.has(t) && !t.isDisposed) t.dispose();
+}
+
+const scalar = async (t: unknown) => (await (t as tf.Tensor).data())[0]!;
+
+/** The step on this thread: `jit(swav.trainStep)` plus a check that the new parameters are finite. */
+export function localStepper(c: TrainConfig, channels: number, steps: number, start: Variables): Stepper {
+  const inner = swav.trainStep(swavConfigOf(c, channels), optimizerOf(c, scheduleOf(c, steps)));
+  // One number that is finite exactly when every new parameter is: a NaN model can still give
+  // a finite loss (max/where-style ops swallow NaN), so both are checked.
+  const run = jit((params: swav.SwavParams, modelState: swav.SwavState, optState: unknown, batch: swav.SwavInput, key: NdArray) => {
+    const r = inner(params, modelState, optState, batch, key);
+    const sums = tree.leaves(r.params).map((p) => np.sum(np.abs(p as NdArray)));
+    return { ...r, metrics: { ...r.metrics, paramCheck: sums.reduce((a, b) => np.add(a, b)) } };
+  });
+  let vars = start;
+  return {
+    workers: 1,
+    async step(batch, key) {
+      const r = run(vars.params, vars.modelState, vars.optState, batch, key);
+      const [loss, codeEntropy, check] = [await scalar(r.metrics.loss), await scalar(r.metrics.codeEntropy), await scalar(r.metrics.paramCheck)];
+      tf.dispose(tensorsIn(r.metrics));
+      const next = { params: r.params, modelState: r.modelState, optState: r.optState };
+      const paramsFinite = Number.isFinite(check);
+      if (Number.isFinite(loss) && paramsFinite) {
+        disposeExcept(vars, next);
+        vars = next;
+      } else {
+        disposeExcept(next, vars);
+      }
+      return { loss, codeEntropy, paramsFinite };
+    },
+    variables: async () => vars,
+    async close() {
+      tf.dispose(tensorsIn(vars));
+    },
+  };
+}
+
+/**
+ * The step on `workers` data-parallel replicas (worker threads, one wasm thread each),
+ * started from `start` (which it frees). Parameters are checked for NaN/Inf when read.
+ */
+export async function parallelStepper(c: TrainConfig, channels: number, steps: number, start: Variables): Promise<Stepper> {
+  const here = import.meta.url;
+  const module = new URL(`./replica.${/\.ts$/.test(here) ? 'ts' : 'js'}`, here);
+  const dp: DataParallel = await dataParallel({ module, workers: c.workers, backend: c.backend, arg: { config: c, channels, steps } satisfies ReplicaArg });
+  try {
+    await dp.load({ params: toHost(start.params), state: toHost(start.modelState), optState: toHost(start.optState) });
+  } catch (e) {
+    await dp.close();
+    throw e;
+  }
+  tf.dispose(tensorsIn(start));
+  let cached: Variables | null = null;
+  const drop = () => {
+    if (cached) tf.dispose(tensorsIn(cached));
+    cached = null;
+  };
+  return {
+    workers: c.workers,
+    async step(batch) {
+      drop();
+      const { metrics } = await dp.step(batch);
+      const loss = Number(metrics['loss']);
+      return { loss, codeEntropy: Number(metrics['codeEntropy']), paramsFinite: Number.isFinite(loss) };
+    },
+    async variables() {
+      if (!cached) {
+        const v = await dp.read();
+        cached = { params: fromHost(v.params), modelState: fromHost(v.state), optState: fromHost(v.optState) };
+      }
+      return cached;
+    },
+    async close() {
+      drop();
+      await dp.close();
+    },
+  };
+}
