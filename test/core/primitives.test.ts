@@ -776,6 +776,21 @@ const specs: Spec[] = [
     tol: { rtol: 1e-5, atol: 1e-5 },
   },
   {
+    // wasm's path for equal strides: one convolution per stride phase (phases without taps when s > k).
+    prim: 'conv_bp_input',
+    name: 'conv_bp_input, equal strides 2-3 (the stride-phase path)',
+    arb: fc
+      .record({ n: fc.integer({ min: 1, max: 2 }), ci: fc.integer({ min: 1, max: 3 }), co: fc.integer({ min: 1, max: 3 }), s: fc.integer({ min: 2, max: 3 }), k: fc.tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 })), pad: fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 4, maxLength: 4 }), extra: fc.tuple(fc.integer({ min: 0, max: 4 }), fc.integer({ min: 0, max: 4 })) })
+      .map(({ n, ci, co, s, k, pad, extra }) => {
+        const p: ConvP = { strides: [s, s], padding: [[pad[0]!, pad[1]!], [pad[2]!, pad[3]!]], dilation: [1, 1], groups: 1 };
+        const xs = [n, Math.max(1, k[0] - pad[0]! - pad[1]!) + extra[0], Math.max(1, k[1] - pad[2]! - pad[3]!) + extra[1], ci];
+        const ws = [k[0], k[1], ci, co];
+        return { args: [arg(convOut(xs, ws, p)), arg(ws)], params: { ...p, inputShape: xs } };
+      }),
+    ref: ([dy, w], p) => convBpInputRef(dy, w, p),
+    tol: { rtol: 1e-5, atol: 1e-5 },
+  },
+  {
     prim: 'conv_bp_filter',
     name: 'conv_bp_filter (stride, padding, dilation, groups, depthwise)',
     arb: convArb().map(({ xs, ws, p }) => ({ args: [arg(xs), arg(convOut(xs, ws, p))], params: { ...p, filterShape: ws } })),

@@ -105,45 +105,56 @@ function padOrCrop(t: tf.Tensor4D, [t0, t1]: [number, number], [l0, l1]: [number
 }
 
 /**
- * dx of a strided convolution (stride s on both axes, unit dilation, one group) as ONE
- * stride-1 convolution over dy and a depth-to-space: output row h = s*u + a (phase a)
- * receives dy rows u + d for the taps ky with a + padTop - ky = s*d. Stacking the s*s
- * phases' sub-filters along the output channels gives a [Th, Tw, co, s*s*ci] filter
- * (Th = number of distinct d); the result [N, U, V, s*s*ci] is depthToSpace'd to
- * [N, s*U, s*V, ci] and cropped to the input's size. Against correlating the
- * stride-dilated dy with the flipped filter, this skips the multiplications by the
- * inserted zeros (for 3x3, stride 2: 16 instead of 36 taps per 2x2 block) and the
- * dilation's pad/slice kernels.
+ * dx of a strided convolution (stride s on both axes, unit dilation, one group) as s*s
+ * stride-1 convolutions over dy, one per stride phase, and a depth-to-space: output row
+ * h = s*u + a (phase a) receives dy rows u + d for exactly the taps ky with
+ * a + padTop - ky = s*d, so phase (a, b) is a valid convolution of the re-padded dy with
+ * the sub-filter of its taps (for 3x3, stride 2: 1x1, 1x2, 2x1 and 2x2, nine taps in all,
+ * none wasted). The phases' results [N, U, V, ci], concatenated in (a, b) order, are
+ * depth-to-space'd to [N, s*U, s*V, ci] and cropped to the input's size. Against
+ * correlating the stride-dilated dy with the flipped filter this skips every multiplication
+ * by an inserted zero and the dilation's pad/slice kernels; against one convolution with
+ * the phases stacked along the output channels (zero taps included) it measured 2-3x
+ * faster on wasm for the benchmark ConvNet's layers.
  */
 function bpInputByPhases(dy: tf.Tensor4D, w: tf.Tensor4D, p: BpInputP): tf.Tensor4D {
   const [kh, kw, ci, co] = w.shape;
-  const [, h, wd] = p.inputShape;
+  const [n, h, wd] = p.inputShape;
   const s = p.strides[0];
-  // Per axis: the taps [a, d, k] (phase a reads dy at offset d with filter index k).
-  const taps = (k: number, pad: number, n: number, outN: number) => {
-    const pairs: [number, number, number][] = [];
-    for (let a = 0; a < s; a++) for (let kk = 0; kk < k; kk++) if ((((a + pad - kk) % s) + s) % s === 0) pairs.push([a, (a + pad - kk) / s, kk]);
-    const dMin = Math.min(...pairs.map((q) => q[1]));
-    const dMax = Math.max(...pairs.map((q) => q[1]));
-    const T = dMax - dMin + 1;
-    const idx = Array.from({ length: T * s }, () => k); // [t, a] -> filter index; k: a zero tap
-    for (const [a, d, kk] of pairs) idx[(d - dMin) * s + a] = kk;
-    const U = Math.ceil(n / s);
-    return { T, idx, U, lo: -dMin, hi: U + dMax - outN };
+  // Per axis and phase a: the filter indices of its taps in dy-offset order, and dy's re-padding.
+  const phases = (k: number, pad: number, size: number, outN: number) => {
+    const U = Math.ceil(size / s);
+    return Array.from({ length: s }, (_, a) => {
+      const taps: number[] = []; // kk, for d = dMin, dMin + 1, ... (consecutive: kk steps by s)
+      let dMin = 0;
+      for (let kk = k - 1; kk >= 0; kk--) {
+        if ((((a + pad - kk) % s) + s) % s !== 0) continue;
+        if (!taps.length) dMin = (a + pad - kk) / s;
+        taps.push(kk);
+      }
+      return { taps, lo: -dMin, hi: U - 1 + dMin + taps.length - 1 - (outN - 1) };
+    });
   };
-  const th = taps(kh, p.padding[0][0], h, dy.shape[1]);
-  const tw = taps(kw, p.padding[1][0], wd, dy.shape[2]);
-  // The filter, [(kh+1)*(kw+1), co, ci] with a zero tap, gathered in (th, tw, a, b) order and
-  // laid out [th, tw, co, (a, b, ci)] (every kernel at rank <= 4: wasm's are slow above).
-  const wt = tf.reshape(tf.pad(tf.transpose(w, [0, 1, 3, 2]), [[0, 1], [0, 1], [0, 0], [0, 0]]), [(kh + 1) * (kw + 1), co, ci]);
-  const idx: number[] = [];
-  for (let t = 0; t < th.T; t++) for (let u = 0; u < tw.T; u++) for (let a = 0; a < s; a++) for (let b = 0; b < s; b++) idx.push(th.idx[t * s + a] * (kw + 1) + tw.idx[u * s + b]);
-  const g = tf.reshape(tf.gather(wt, idx, 0), [th.T * tw.T, s * s, co, ci]);
-  const f = tf.reshape(tf.transpose(g, [0, 2, 1, 3]), [th.T, tw.T, co, s * s * ci]) as tf.Tensor4D;
-  const y = tf.conv2d(padOrCrop(dy, [th.lo, th.hi], [tw.lo, tw.hi]), f, 1, 'valid'); // [N, U, V, (a, b, ci)]
+  const ph = phases(kh, p.padding[0][0], h, dy.shape[1]);
+  const pw = phases(kw, p.padding[1][0], wd, dy.shape[2]);
+  const U = Math.ceil(h / s);
+  const V = Math.ceil(wd / s);
+  const taps = tf.reshape(tf.transpose(w, [0, 1, 3, 2]), [kh * kw, co, ci]); // [(ky, kx), co, ci]
+  const parts: tf.Tensor4D[] = [];
+  for (const r of ph) {
+    for (const c of pw) {
+      if (!r.taps.length || !c.taps.length) {
+        parts.push(tf.zeros([n, U, V, ci]));
+        continue;
+      }
+      const idx = r.taps.flatMap((ky) => c.taps.map((kx) => ky * kw + kx));
+      const f = tf.reshape(tf.gather(taps, idx, 0), [r.taps.length, c.taps.length, co, ci]) as tf.Tensor4D;
+      parts.push(tf.conv2d(padOrCrop(dy, [r.lo, r.hi], [c.lo, c.hi]), f, 1, 'valid'));
+    }
+  }
+  const y = parts.length === 1 ? parts[0]! : tf.concat(parts, 3); // [N, U, V, (a, b, ci)]
   // Depth to space by one rank-4 transpose (wasm's DepthToSpace is several times slower):
   // [N*U, V, a, (b, ci)] -> [N*U, a, V, (b, ci)] = [N, s*U, s*V, ci].
-  const [n, U, V] = y.shape;
   const x = tf.reshape(tf.transpose(tf.reshape(y, [n * U, V, s, s * ci]), [0, 2, 1, 3]), [n, s * U, s * V, ci]) as tf.Tensor4D;
   return s * U === h && s * V === wd ? x : (tf.slice(x, [0, 0, 0, 0], [n, h, wd, ci]) as tf.Tensor4D);
 }
