@@ -163,7 +163,11 @@ function shareBetween(ct: NdArray, w: NdArray, [wx, wy]: readonly boolean[]): [N
 
 const binaryDefs: Record<BinaryPrim, PrimitiveDef> = {
   add: binaryDef('add', tf.add, (ct) => [ct, ct]),
-  sub: binaryDef('sub', tf.sub, (ct, _x, _y, _o, [, wy]) => [ct, wy ? lax.neg(ct) : null]),
+  sub: {
+    ...binaryDef('sub', tf.sub, (ct, _x, _y, _o, [, wy]) => [ct, wy ? lax.neg(ct) : null]),
+    // Negate after summing to y's shape: for x - mean (BatchNorm) that is a negation of [C], not of the whole batch.
+    vjp: (ct, [x, y], _o, _p, [wx, wy]) => [wx ? lax.sumToShape(ct, shapeOf(x)) : null, wy ? lax.neg(lax.sumToShape(ct, shapeOf(y))) : null],
+  },
   mul: binaryDef('mul', tf.mul, (ct, x, y, _o, [wx, wy]) => [wx ? lax.mul(ct, y) : null, wy ? lax.mul(ct, x) : null]),
   div: binaryDef('div', tf.div, (ct, _x, y, out, [wx, wy]) => {
     const cy = lax.div(ct, y);
