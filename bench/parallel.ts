@@ -12,7 +12,10 @@
  *    transfer included in the time);
  *  - `dataParallel, 1 worker`: the same machinery on one replica (its overhead alone);
  *  - `wasm threads = 2`: the baseline's step in a child process whose wasm backend runs
- *    XNNPACK with 2 threads (`enableWasmThreads(2)`).
+ *    XNNPACK with 2 threads (`enableWasmThreads(2)`);
+ *  - SwAV only, when a Python with torch is found: the same step in PyTorch
+ *    (bench/pytorch/steps.py, plain SGD) with 1 and with 2 threads, so that our two-core
+ *    step is compared with PyTorch on one core and on two in the same command.
  *
  * The machine is shared, and Linux's autogroup scheduling gives each session an equal
  * share of the CPUs: while another session is busy, a second thread of ours gains
@@ -22,7 +25,8 @@
  * --max-minutes have passed (then all steps count, and the table says so).
  *
  * Flags: --reps N (default 5), --max-minutes M per workload (default 20), --only swav|mlp,
- * --quick (1 step, small shapes: a smoke run), --no-threads (skip the wasm-threads child).
+ * --quick (1 step, small shapes: a smoke run), --no-threads (skip the wasm-threads child),
+ * --no-torch (skip PyTorch).
  *
  * This file is also the replica module of its own dataParallel runs (default export) and,
  * with --child, the wasm-threads child process.
@@ -42,6 +46,7 @@ import { ready } from '../lib/backend/index.js';
 import * as random from '../lib/random/index.js';
 import * as swav from '../lib/ssl/swav/index.js';
 import { flagValue } from './harness.js';
+import { TorchPeer } from './peers/pytorch.js';
 
 type Workload = 'swav' | 'mlp';
 interface Shapes {
@@ -298,7 +303,15 @@ function swavFlops(b: number, s: number, k: number): number {
   return 3 * 2 * perView;
 }
 
-async function runWorkload(w: Workload, s: Shapes, reps: number, maxMs: number, quick: boolean, withThreads: boolean): Promise<string> {
+/** PyTorch's SwAV step with `threads` threads in a child process, or null (with why) when there is no torch. */
+async function torchContender(s: Shapes, threads: number): Promise<{ contender: Contender; close: () => Promise<void> } | string> {
+  const peer = await TorchPeer.start(threads);
+  if (typeof peer === 'string') return peer;
+  const torch = await peer.setup({ kind: 'swav', batch: s.swavBatch, views: [s.size, s.size], prototypes: 300 });
+  return { contender: { name: `PyTorch, ${threads} thread${threads > 1 ? 's' : ''} (same step)`, step: torch.step }, close: () => peer.close() };
+}
+
+async function runWorkload(w: Workload, s: Shapes, reps: number, maxMs: number, quick: boolean, withThreads: boolean, withTorch: boolean): Promise<string> {
   const batch = batchFor(w, s);
   const single: Contender = { name: '1 process, jit (baseline)', step: singleProcessStep(w, s) };
   const arg: BenchReplicaArg = { workload: w, shapes: s };
@@ -314,6 +327,19 @@ async function runWorkload(w: Workload, s: Shapes, reps: number, maxMs: number, 
     childProc = t.proc;
     contenders.push(t.contender);
   }
+  const torches: { close: () => Promise<void> }[] = [];
+  let torchNote = '';
+  if (w === 'swav' && withTorch) {
+    for (const threads of [1, 2]) {
+      const t = await torchContender(s, threads);
+      if (typeof t === 'string') {
+        torchNote = `PyTorch not measured: ${t}.`;
+        break;
+      }
+      torches.push(t);
+      contenders.push(t.contender);
+    }
+  }
   const loadBefore = os.loadavg().map((l) => l.toFixed(2)).join(' / ');
   const coresBefore = coreSpeeds();
   let samples: (Sample[] & { total?: number; quiet?: number })[];
@@ -321,6 +347,7 @@ async function runWorkload(w: Workload, s: Shapes, reps: number, maxMs: number, 
     samples = await compareQuiet(contenders, reps, maxMs);
   } finally {
     childProc?.stdin?.end();
+    for (const t of torches) await t.close();
     const leaks = [...(await dp2.close()).leakedTensors, ...(await dp1.close()).leakedTensors];
     if (leaks.some((n) => n !== 0)) console.warn(`bench/parallel: workers leaked tensors: ${leaks}`);
   }
@@ -345,6 +372,7 @@ async function runWorkload(w: Workload, s: Shapes, reps: number, maxMs: number, 
     '',
     `Quiet steps (ms): ${contenders.map((c, i) => `${c.name.split(' (')[0]}: ${samples[i].map((x) => x.wallMs.toFixed(0)).join(', ')}`).join('; ')}.`,
     `Where a dataParallel step goes (medians over all steps, quiet or not): 2 workers: ${phases(rec2)}; 1 worker: ${phases(rec1)}.`,
+    ...(torchNote ? [torchNote] : []),
     `Load average (1/5/15 min) before: ${loadBefore}; after: ${os.loadavg().map((l) => l.toFixed(2)).join(' / ')}. Per-core speed check (same loop on each CPU, lower is faster) before: ${coresBefore}; after: ${coreSpeeds()}.`,
     '',
   ].join('\n');
@@ -363,7 +391,7 @@ async function main(): Promise<void> {
   const only = flag('only', '');
   const workloads: Workload[] = only ? [only as Workload] : ['swav', 'mlp'];
   console.log(`## bench/parallel (${machine()}${quick ? ', --quick' : ''}; medians of ${reps} quiet steps per contender, interleaved, after 1 warm-up)\n`);
-  for (const w of workloads) console.log(await runWorkload(w, shapes, reps, maxMs, quick, !args.includes('--no-threads')));
+  for (const w of workloads) console.log(await runWorkload(w, shapes, reps, maxMs, quick, !args.includes('--no-threads'), !args.includes('--no-torch')));
 }
 
 // Run only as the program (not when a worker imports this file as its replica module).

@@ -1,5 +1,5 @@
 /**
- * PyTorch as a contender: bench/pytorch/steps.py in a child process (one thread), driven
+ * PyTorch as a contender: bench/pytorch/steps.py in a child process (one thread unless asked), driven
  * over stdin/stdout one JSON line at a time, so that its steps interleave with ours in one
  * command. Each step's time is measured inside Python (wall and CPU time) and handed back.
  *
@@ -40,17 +40,21 @@ export class TorchPeer {
   private nextId = 0;
   private stderr = '';
 
-  private constructor(readonly python: string) {
-    this.child = spawn(python, [SCRIPT], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' } });
+  private constructor(
+    readonly python: string,
+    threads: number,
+  ) {
+    const n = String(threads);
+    this.child = spawn(python, [SCRIPT], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, OMP_NUM_THREADS: n, MKL_NUM_THREADS: n, TFJAX_TORCH_THREADS: n } });
     this.child.stderr.on('data', (d) => (this.stderr = (this.stderr + String(d)).slice(-4000)));
     this.lines = createInterface({ input: this.child.stdout })[Symbol.asyncIterator]();
   }
 
-  /** Starts the child, or returns why it cannot. */
-  static async start(): Promise<TorchPeer | string> {
+  /** Starts the child (PyTorch with `threads` intra-op threads, default 1), or returns why it cannot. */
+  static async start(threads = 1): Promise<TorchPeer | string> {
     const found = findTorchPython();
     if ('reason' in found) return found.reason;
-    return new TorchPeer(found.python);
+    return new TorchPeer(found.python, threads);
   }
 
   private async call<T>(msg: object): Promise<T> {

@@ -22,6 +22,7 @@ temperature 0.1, and SGD (lr 0.1). Inputs are random images, NCHW.
 """
 import json
 import re
+import os
 import sys
 import time
 
@@ -29,7 +30,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-torch.set_num_threads(1)
+# One thread unless the driver asks for more (bench/parallel.ts compares against 2).
+torch.set_num_threads(int(os.environ.get("TFJAX_TORCH_THREADS", "1")))
 torch.manual_seed(0)
 
 
