@@ -176,10 +176,13 @@ function bpFilterKernel(x: tf.Tensor4D, dy: tf.Tensor4D, p: BpFilterP): tf.Tenso
   const padH: [number, number] = [p.padding[0][0], hi(x.shape[1], p.padding[0][0], ho, kh, p.strides[0], p.dilation[0], p.padding[0][1])];
   const padW: [number, number] = [p.padding[1][0], hi(x.shape[2], p.padding[1][0], wo, kw, p.strides[1], p.dilation[1], p.padding[1][1])];
   return perGroup(p.groups, [x, dy], [3, 3], (xg, dyg) => {
-    const xp = padH[1] >= 0 && padW[1] >= 0 ? tf.pad(xg, [[0, 0], padH, padW, [0, 0]]) : tf.pad(xg, [[0, 0], [...p.padding[0]], [...p.padding[1]], [0, 0]]);
-    const xt = tf.transpose(xp, [3, 1, 2, 0]) as tf.Tensor4D; // [C, Hp, Wp, N]
+    // The zero padding goes to the convolution itself (no padded copy of x) unless the
+    // forward read less than the whole input (a negative high pad: crop, as before).
+    const trim = padH[1] < 0 || padW[1] < 0;
+    const xt = tf.transpose(trim ? tf.pad(xg, [[0, 0], [...p.padding[0]], [...p.padding[1]], [0, 0]]) : xg, [3, 1, 2, 0]) as tf.Tensor4D; // [C, H, W, N]
     const dyt = tf.transpose(dyg, [1, 2, 0, 3]) as tf.Tensor4D; // [Ho, Wo, N, O]
-    const r = tf.conv2d(xt, dyt, p.dilation as [number, number], 'valid', 'NHWC', p.strides as [number, number]); // [C, kh', kw', O]
+    const pad = trim ? 'valid' : ([[0, 0], padH, padW, [0, 0]] as tf.backend_util.ExplicitPadding);
+    const r = tf.conv2d(xt, dyt, p.dilation as [number, number], pad, 'NHWC', p.strides as [number, number]); // [C, kh', kw', O]
     const [c, rh, rw, o] = r.shape;
     return tf.transpose(rh === kh && rw === kw ? r : tf.slice(r, [0, 0, 0, 0], [c, kh, kw, o]), [1, 2, 0, 3]);
   }) as tf.Tensor4D;
