@@ -271,6 +271,19 @@ Parallel('two data-parallel workers: the run reproduces, and k steps + --resume 
   assertSameState(await stateBytes(join(dir, 'checkpoints', 'ckpt-6.safetensors')), await stateBytes(join(whole, 'checkpoints', 'ckpt-6.safetensors')));
 });
 
+Parallel('a NaN step stops a 2-worker run (checked when the parameters are read) and keeps the last good checkpoint', async () => {
+  const dir = runDir();
+  // tiny logs every step, so the parameters are read (and checked) after every step.
+  const r = await tiny(dir, '--workers', '2', '--debug.nan-at-step', '3', '--eval.before', 'false');
+  assert.is(r.code, 1);
+  const last = metrics(dir).filter((x) => x.type === 'step').pop()!;
+  assert.is(last.step, 3);
+  assert.ok(last['nonFinite'] === 'loss' || last['nonFinite'] === 'parameters', String(last['nonFinite']));
+  assert.match(r.stderr, `at step 3; stopping the run. The last good checkpoint, ${join(dir, 'checkpoints', 'ckpt-2.safetensors')} (step 2), is kept;`);
+  assert.equal(ckpts(dir), ['ckpt-2.safetensors']);
+  assert.not.ok(existsSync(join(dir, 'eval.json')), 'no evaluation of a broken model');
+});
+
 Parallel('workers must divide the batch', async () => {
   const r = await tiny(runDir(), '--workers', '3');
   assert.is(r.code, 2);
