@@ -2,6 +2,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { jit, optim, random, swav, tree } from '../lib/index.js';
 import type { NdArray } from '../lib/index.js';
+import { disposeExcept } from '../lib/util/tensors.js';
+import type { SwavStepShape } from './harness.js';
 import type { TorchPeer } from './peers/pytorch.js';
 
 export interface StepRecord {
@@ -39,31 +41,19 @@ export interface Runner {
   dispose(): void;
 }
 
-/** Disposes the leaves of `old` that are not leaves of `next` (eager steps may pass leaves through). */
-function disposeReplaced(old: unknown, next: unknown): void {
-  const keep = new Set(tree.leaves(next));
-  for (const t of tree.leaves<tf.Tensor>(old)) if (!keep.has(t)) t.dispose();
-}
-
-export interface OurSwavOptions {
-  readonly batch: number;
-  /** View sizes; the first `globalViews` (default 2) are global. */
-  readonly views: readonly number[];
-  readonly globalViews?: number;
-  readonly prototypes?: number;
-  readonly hidden?: number;
+export interface OurSwavOptions extends SwavStepShape {
   /** 'jit' (default), 'eager', or 'jit-nofuse' (jit without its fusion rewrites). */
   readonly mode?: 'jit' | 'eager' | 'jit-nofuse';
 }
 
 /** The SwAV config of the issue: small ConvNet, projector 128-512-128, 300 prototypes. */
-export function benchSwavConfig(prototypes = 300, hidden = 512) {
-  return swav.swavConfig({ encoder: 'convnet_small', projector: { hiddenDim: hidden, outDim: 128 }, numPrototypes: prototypes });
+export function benchSwavConfig(prototypes = 300, hidden = 512, outDim = 128) {
+  return swav.swavConfig({ encoder: 'convnet_small', projector: { hiddenDim: hidden, outDim }, numPrototypes: prototypes });
 }
 
 /** `swav.trainStep` with `optim.sgd` (lr 0.1) on random images, as a Runner. */
 export function ourSwav(name: string, o: OurSwavOptions) {
-  const config = benchSwavConfig(o.prototypes ?? 300, o.hidden ?? 512);
+  const config = benchSwavConfig(o.prototypes ?? 300, o.hidden ?? 512, o.outDim ?? 128);
   const opt = optim.sgd({ learningRate: 0.1 });
   const init = swav.init(random.key(0), config);
   let params = init.params;
@@ -81,7 +71,7 @@ export function ourSwav(name: string, o: OurSwavOptions) {
     step() {
       const out = f(params, state, optState, batch);
       (out.metrics.loss as tf.Tensor).dataSync();
-      disposeReplaced({ params, state, optState }, { params: out.params, state: out.modelState, optState: out.optState });
+      disposeExcept({ params, state, optState }, { params: out.params, state: out.modelState, optState: out.optState });
       tree.leaves<tf.Tensor>(out.metrics).forEach((t) => t.dispose());
       params = out.params;
       state = out.modelState;

@@ -8,10 +8,12 @@
  * Flags: --backend wasm|cpu (default wasm), --reps N, --quick (one rep, small shapes: CI smoke).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs'; // registers tfjs's own gradients (bench-only dependency)
 import { jit, np, setBackend, valueAndGrad } from '../lib/index.js';
 import type { NdArray } from '../lib/index.js';
 import { type Timing, compare, flagValue, machine, table } from './harness.js';
+import '@tensorflow/tfjs'; // registers tfjs's own gradients (bench-only dependency)
+import { mlpInit as initMlp, mlpLoss } from './mlp.js';
+import { tfjsTapeMlpStep } from './peers/tfjs.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string, dflt: string) => flagValue(args, name, dflt);
@@ -25,18 +27,9 @@ const rand = (shape: number[], scale: number) => tf.mul(tf.randomUniform(shape, 
 
 // ---------- MLP ----------
 const [B, D, H, K] = quick ? [32, 784, 64, 10] : [512, 784, 1024, 10];
-const mlpInit = (): Params => ({
-  w1: rand([D, H], 1 / Math.sqrt(D)), b1: tf.zeros([H]),
-  w2: rand([H, H], 1 / Math.sqrt(H)), b2: tf.zeros([H]),
-  w3: rand([H, K], 1 / Math.sqrt(H)), b3: tf.zeros([K]),
-});
+const mlpInit = () => initMlp(D, H, K);
 const x = tf.randomUniform([B, D], 0, 1, 'float32', 2);
 const labels = tf.randomUniform([B], 0, K, 'int32', 3);
-const mlpLoss = (p: Params, xb: NdArray, yb: NdArray) => {
-  const h1 = np.relu(np.add(np.matmul(xb, p.w1), p.b1));
-  const h2 = np.relu(np.add(np.matmul(h1, p.w2), p.b2));
-  return np.crossEntropy(np.add(np.matmul(h2, p.w3), p.b3), yb);
-};
 const lr = 0.01;
 const sgd = (p: Params, g: Params): Params => Object.fromEntries(Object.keys(p).map((k) => [k, np.sub(p[k], np.mul(g[k], lr))]));
 const ourStep = (p: Params, xb: NdArray, yb: NdArray) => {
@@ -60,25 +53,7 @@ function runner(name: string, step: (p: Params) => { loss: NdArray; params: Para
 }
 
 // tfjs's own training path: variables, tape gradients, manual SGD.
-const vars = Object.fromEntries(Object.entries(mlpInit()).map(([k, v]) => [k, tf.variable(v as tf.Tensor, true, `mlp_${k}`)]));
-const tapeStep = {
-  name: 'tfjs tape (tf.variableGrads)',
-  step: () => {
-    const { value, grads } = tf.variableGrads(() => {
-      const h1 = tf.relu(tf.add(tf.matMul(x, vars.w1), vars.b1));
-      const h2 = tf.relu(tf.add(tf.matMul(h1, vars.w2), vars.b2));
-      const logits = tf.add(tf.matMul(h2, vars.w3), vars.b3);
-      return tf.neg(tf.mean(tf.sum(tf.mul(tf.oneHot(labels, K), tf.logSoftmax(logits)), -1))) as tf.Scalar;
-    });
-    value.dataSync();
-    tf.tidy(() => Object.entries(grads).forEach(([name, g]) => {
-      const v = Object.values(vars).find((vv) => vv.name === name)!;
-      v.assign(tf.sub(v, tf.mul(g, lr)));
-    }));
-    value.dispose();
-    Object.values(grads).forEach((g) => g.dispose());
-  },
-};
+const tapeStep = { name: 'tfjs tape (tf.variableGrads)', step: tfjsTapeMlpStep(mlpInit(), x, labels, K, lr, 'mlp').step };
 
 const mlpFlops = 3 * 2 * B * (D * H + H * H + H * K); // forward + 2x for the backward
 const mlp = await compare(

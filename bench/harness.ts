@@ -211,6 +211,20 @@ export function convFlops(n: number, h: number, w: number, cin: number, cout: nu
  * (1-32 s1, 32-64 s2, 64-128 s2), the projector (128-hidden-128) and the scores against K
  * prototypes. Elementwise work, BatchNorm and Sinkhorn are not counted.
  */
+/** The shape of a benchmark SwAV step, shared by our runner and the peers' ports of it. */
+export interface SwavStepShape {
+  readonly batch: number;
+  /** View sizes, e.g. [28, 28] (two views) or [28, 28, 14, 14, 14, 14] (multi-crop); the first `globalViews` (default 2) are global. */
+  readonly views: readonly number[];
+  readonly globalViews?: number;
+  /** Default 300. */
+  readonly prototypes?: number;
+  /** Projector hidden width (default 512). */
+  readonly hidden?: number;
+  /** Projector output width (default 128). */
+  readonly outDim?: number;
+}
+
 export function swavStepFlops(batch: number, views: readonly number[], prototypes: number, hidden = 512, outDim = 128): number {
   let fwd = 0;
   for (const s of views) {

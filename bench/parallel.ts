@@ -39,13 +39,13 @@ import { pathToFileURL } from 'node:url';
 import { isMainThread } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { type NdArray, jit, valueAndGrad } from '../lib/core/index.js';
-import * as np from '../lib/ops/index.js';
 import * as optim from '../lib/optim/index.js';
 import { type DataParallel, type DataParallelProgram, type StepTimings, dataParallel, defineReplica, enableWasmThreads, lossProgram, swavProgram } from '../lib/parallel/index.js';
 import { ready } from '../lib/backend/index.js';
 import * as random from '../lib/random/index.js';
 import * as swav from '../lib/ssl/swav/index.js';
 import { flagValue } from './harness.js';
+import { type MlpParams, mlpInit, mlpLoss } from './mlp.js';
 import { TorchPeer } from './peers/pytorch.js';
 
 type Workload = 'swav' | 'mlp';
@@ -62,18 +62,7 @@ const QUICK: Shapes = { swavBatch: 16, size: 28, mlp: [32, 784, 64, 10] };
 const swavConfig = () => swav.swavConfig({ encoder: 'convnet_small', projector: { hiddenDim: 512, outDim: 128 }, numPrototypes: 300 });
 const swavOptimizer = () => optim.sgd({ learningRate: 0.1, momentum: 0.9, weightDecay: 1e-6 });
 
-type MlpParams = Record<string, NdArray>;
-function mlpInit(d: number, h: number, k: number): MlpParams {
-  return tf.tidy(() => {
-    const rand = (shape: number[], scale: number, seed: number) => tf.mul(tf.randomUniform(shape, -1, 1, 'float32', seed), scale);
-    return { w1: rand([d, h], 1 / Math.sqrt(d), 1), b1: tf.zeros([h]), w2: rand([h, h], 1 / Math.sqrt(h), 2), b2: tf.zeros([h]), w3: rand([h, k], 1 / Math.sqrt(h), 3), b3: tf.zeros([k]) };
-  });
-}
-const mlpLoss = (p: MlpParams, b: { x: NdArray; y: NdArray }) => {
-  const h1 = np.relu(np.add(np.matmul(b.x, p.w1), p.b1));
-  const h2 = np.relu(np.add(np.matmul(h1, p.w2), p.b2));
-  return np.crossEntropy(np.add(np.matmul(h2, p.w3), p.b3), b.y);
-};
+const batchLoss = (p: MlpParams, b: { x: NdArray; y: NdArray }) => mlpLoss(p, b.x, b.y);
 const mlpOptimizer = () => optim.sgd({ learningRate: 0.01 });
 
 function batchFor(w: Workload, s: Shapes): Record<string, tf.Tensor> {
@@ -102,10 +91,10 @@ function singleProcessStep(w: Workload, s: Shapes): () => void {
   }
   const [, d, h, k] = s.mlp;
   const opt = mlpOptimizer();
-  let params = mlpInit(d, h, k);
+  let params: MlpParams = mlpInit(d, h, k);
   let optState = opt.init(params);
   const step = jit((p: MlpParams, o: unknown, b: { x: NdArray; y: NdArray }) => {
-    const [loss, g] = valueAndGrad((q: MlpParams) => mlpLoss(q, b))(p) as [NdArray, MlpParams];
+    const [loss, g] = valueAndGrad((q: MlpParams) => batchLoss(q, b))(p) as [NdArray, MlpParams];
     const [u, next] = opt.update(g, o as never, p);
     return { loss, params: optim.applyUpdates(p, u) as MlpParams, optState: next };
   });
@@ -128,7 +117,7 @@ export interface BenchReplicaArg {
 export default defineReplica((arg: BenchReplicaArg): DataParallelProgram => {
   if (arg.workload === 'swav') return swavProgram({ config: swavConfig(), optimizer: swavOptimizer(), seed: 0 });
   const [, d, h, k] = arg.shapes.mlp;
-  return lossProgram({ init: () => mlpInit(d, h, k), loss: mlpLoss, optimizer: mlpOptimizer() });
+  return lossProgram({ init: () => mlpInit(d, h, k), loss: batchLoss, optimizer: mlpOptimizer() });
 });
 
 // ---------------------------------------------------------------- the wasm-threads child

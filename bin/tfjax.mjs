@@ -4,26 +4,14 @@
  * not older than any TypeScript file under lib/ (an edit anywhere makes the build stale);
  * otherwise runs lib/train/cli.ts through tsx.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { compiledIsFresh } from './fresh.mjs';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const compiled = join(root, 'dist', 'lib', 'train', 'cli.js');
 const source = join(root, 'lib', 'train', 'cli.ts');
-
-/** The newest modification time of the .ts files under `dir` (0 when there are none). */
-function newestSource(dir) {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) newest = Math.max(newest, newestSource(path));
-    else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
-const fresh = existsSync(compiled) && (!existsSync(source) || statSync(compiled).mtimeMs >= newestSource(join(root, 'lib')));
+const fresh = compiledIsFresh(compiled, join(root, 'lib'));
 
 let mod;
 if (fresh) {

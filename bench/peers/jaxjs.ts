@@ -18,6 +18,7 @@
  *   plain SGD. Each view goes through the encoder and projector separately.
  */
 import * as jax from '@jax-js/jax';
+import type { SwavStepShape } from '../harness.js';
 
 const jnp = jax.numpy;
 const jnn = jax.nn;
@@ -94,14 +95,7 @@ type SwavParams = {
 };
 type SwavState = { r1: Run; r2: Run; r3: Run; pr: Run };
 
-export interface JaxSwavConfig {
-  readonly batch: number;
-  /** Sizes of the views: [28, 28] (two views) or [28, 28, 14, 14, 14, 14] (multi-crop). */
-  readonly views: readonly number[];
-  readonly globalViews?: number;
-  readonly prototypes?: number;
-  readonly hidden?: number;
-  readonly outDim?: number;
+export interface JaxSwavConfig extends SwavStepShape {
   readonly widths?: readonly [number, number, number];
   readonly lr?: number;
 }

@@ -1,7 +1,9 @@
 /**
- * The SwAV step written by hand in plain TensorFlow.js, as a tfjs user would: variables,
- * `tf.variableGrads` (tfjs's tape and its registered gradients, from `@tensorflow/tfjs`,
- * a bench-only dev dependency) and a manual SGD update. Same maths as `swav.trainStep`
+ * The benchmark steps written by hand in plain TensorFlow.js, as a tfjs user would:
+ * variables, `tf.variableGrads` (tfjs's tape and its registered gradients, from
+ * `@tensorflow/tfjs`, a bench-only dev dependency) and a manual SGD update.
+ *
+ * The SwAV step has the same maths as `swav.trainStep`
  * with the small ConvNet: convolutions without bias + training-mode BatchNorm (running
  * statistics updated) + ReLU, global average pool, projector Linear-BN-ReLU-Linear,
  * L2 normalisation, prototypes renormalised and written back before the forward,
@@ -10,15 +12,8 @@
  * On `wasm` its backward cannot run (no Conv2DBackpropFilter kernel); on `cpu` it runs.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { SwavStepShape } from '../harness.js';
 
-export interface TfjsSwavConfig {
-  readonly batch: number;
-  readonly views: readonly number[];
-  readonly globalViews?: number;
-  readonly prototypes?: number;
-  readonly hidden?: number;
-  readonly outDim?: number;
-}
 
 const MOMENTUM = 0.1;
 const EPS = 1e-5;
@@ -26,7 +21,7 @@ const EPS = 1e-5;
 /** Identity forward, zero gradient (tfjs has no stopGradient). */
 const stopGradient = tf.customGrad(((x: tf.Tensor) => ({ value: tf.clone(x), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) })) as unknown as Parameters<typeof tf.customGrad>[0]) as (x: tf.Tensor) => tf.Tensor;
 
-export function tfjsSwavStep(cfg: TfjsSwavConfig): { step: () => void; dispose: () => void } {
+export function tfjsSwavStep(cfg: SwavStepShape): { step: () => void; dispose: () => void } {
   const [w1, w2, w3] = [32, 64, 128];
   const hidden = cfg.hidden ?? 512;
   const outDim = cfg.outDim ?? 128;
@@ -123,4 +118,27 @@ export function tfjsSwavStep(cfg: TfjsSwavConfig): { step: () => void; dispose: 
       views.forEach((t) => t.dispose());
     },
   };
+}
+
+/**
+ * The same step as a tfjs user writes it: variables, `tf.variableGrads` (tfjs's tape) and a
+ * manual SGD update. Returns the step (it reads the loss back) and what frees its variables.
+ */
+export function tfjsTapeMlpStep(init: Record<string, tf.Tensor>, x: tf.Tensor, labels: tf.Tensor, k: number, lr: number, prefix: string): { step: () => void; dispose: () => void } {
+  const vars = Object.fromEntries(Object.entries(init).map(([name, v]) => [name, tf.variable(v as tf.Tensor, true, `${prefix}_${name}`)]));
+  const byName = new Map(Object.values(vars).map((v) => [v.name, v]));
+  const oneHot = tf.oneHot(labels, k);
+  const step = () => {
+    const { value, grads } = tf.variableGrads(() => {
+      const h1 = tf.relu(tf.add(tf.matMul(x, vars.w1!), vars.b1!));
+      const h2 = tf.relu(tf.add(tf.matMul(h1, vars.w2!), vars.b2!));
+      const logits = tf.add(tf.matMul(h2, vars.w3!), vars.b3!);
+      return tf.neg(tf.mean(tf.sum(tf.mul(oneHot, tf.logSoftmax(logits)), -1))) as tf.Scalar;
+    });
+    value.dataSync();
+    tf.tidy(() => Object.entries(grads).forEach(([name, g]) => byName.get(name)!.assign(tf.sub(byName.get(name)!, tf.mul(g, lr)))));
+    value.dispose();
+    Object.values(grads).forEach((g) => g.dispose());
+  };
+  return { step, dispose: () => tf.dispose([...Object.values(vars), oneHot]) };
 }

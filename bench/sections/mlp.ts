@@ -5,40 +5,29 @@
  * its wasm) vs PyTorch (CPU, one thread, child process). Time, GFLOP/s, peak tensor bytes.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs'; // registers tfjs's own gradients (bench-only dependency)
-import { jit, np, optim, tree, valueAndGrad } from '../../lib/index.js';
+import { jit, optim, tree, valueAndGrad } from '../../lib/index.js';
 import type { NdArray } from '../../lib/index.js';
 import type { BenchContext } from '../context.js';
 import { type Contender, compare, fmt, markdownTable, mlpStepFlops, peakTensorBytes, timingTable } from '../harness.js';
+import { type MlpParams as Params, mlpInit, mlpLoss } from '../mlp.js';
+import { tfjsTapeMlpStep } from '../peers/tfjs.js';
 import { jaxMlp } from '../peers/jaxjs.js';
-
-type Params = Record<string, NdArray>;
 
 export async function mlpSection(ctx: BenchContext): Promise<string> {
   const [B, D, H, K] = ctx.quick ? [32, 784, 64, 10] : [512, 784, 1024, 10];
   const lr = 0.01;
-  const rand = (shape: number[], scale: number, seed: number) => tf.mul(tf.randomUniform(shape, -1, 1, 'float32', seed), scale);
-  const init = (): Params => ({
-    w1: rand([D, H], 1 / Math.sqrt(D), 1), b1: tf.zeros([H]),
-    w2: rand([H, H], 1 / Math.sqrt(H), 2), b2: tf.zeros([H]),
-    w3: rand([H, K], 1 / Math.sqrt(H), 3), b3: tf.zeros([K]),
-  });
+  const init = () => mlpInit(D, H, K);
   const x = tf.randomUniform([B, D], 0, 1, 'float32', 4);
   const labels = tf.tensor1d(Int32Array.from({ length: B }, (_, i) => (i * 7) % K), 'int32');
 
   // Ours: jit(valueAndGrad + optim.sgd).
   const opt = optim.sgd({ learningRate: lr });
-  const loss = (p: Params, xb: NdArray, yb: NdArray) => {
-    const h1 = np.relu(np.add(np.matmul(xb, p.w1), p.b1));
-    const h2 = np.relu(np.add(np.matmul(h1, p.w2), p.b2));
-    return np.crossEntropy(np.add(np.matmul(h2, p.w3), p.b3), yb);
-  };
   const ourStep = jit((p: Params, s: unknown, xb: NdArray, yb: NdArray) => {
-    const [l, g] = valueAndGrad(loss)(p, xb, yb);
+    const [l, g] = valueAndGrad(mlpLoss)(p, xb, yb);
     const [u, s2] = opt.update(g as Params, s, p);
     return { loss: l, params: optim.applyUpdates(p, u), opt: s2 };
   });
-  let params = init();
+  let params: Params = init();
   let optState = opt.init(params);
   const ours: Contender = {
     name: 'tfjax jit(valueAndGrad) + optim.sgd',
@@ -52,24 +41,8 @@ export async function mlpSection(ctx: BenchContext): Promise<string> {
   };
 
   // tfjs's own training path: variables, tape gradients, manual SGD.
-  const vars = Object.fromEntries(Object.entries(init()).map(([k, v]) => [k, tf.variable(v as tf.Tensor, true, `bench_mlp_${k}`)]));
-  const byName = new Map(Object.values(vars).map((v) => [v.name, v]));
-  const oneHot = tf.oneHot(labels, K);
-  const tape: Contender = {
-    name: 'tfjs tape (tf.variableGrads)',
-    step: () => {
-      const { value, grads } = tf.variableGrads(() => {
-        const h1 = tf.relu(tf.add(tf.matMul(x, vars.w1), vars.b1));
-        const h2 = tf.relu(tf.add(tf.matMul(h1, vars.w2), vars.b2));
-        const logits = tf.add(tf.matMul(h2, vars.w3), vars.b3);
-        return tf.neg(tf.mean(tf.sum(tf.mul(oneHot, tf.logSoftmax(logits)), -1))) as tf.Scalar;
-      });
-      value.dataSync();
-      tf.tidy(() => Object.entries(grads).forEach(([name, g]) => byName.get(name)!.assign(tf.sub(byName.get(name)!, tf.mul(g, lr)))));
-      value.dispose();
-      Object.values(grads).forEach((g) => g.dispose());
-    },
-  };
+  const tfjsTape = tfjsTapeMlpStep(init(), x, labels, K, lr, 'bench_mlp');
+  const tape: Contender = { name: 'tfjs tape (tf.variableGrads)', step: tfjsTape.step };
 
   const contenders: Contender[] = [tape, ours];
   const notes = ['tfjs wasm', 'tfjs wasm'];
@@ -104,8 +77,8 @@ export async function mlpSection(ctx: BenchContext): Promise<string> {
 
   jax?.dispose();
   await torchStep?.drop();
-  tree.leaves<tf.Tensor>([params, optState, x, labels, oneHot]).forEach((t) => t.dispose());
-  Object.values(vars).forEach((v) => v.dispose());
+  tree.leaves<tf.Tensor>([params, optState, x, labels]).forEach((t) => t.dispose());
+  tfjsTape.dispose();
   ourStep.clearCache();
 
   const fl = `${fmt(flops / 1e9, 2)} GFLOP per step (forward matmuls x 3)`;

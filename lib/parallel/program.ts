@@ -22,6 +22,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type NdArray, jit, valueAndGrad } from '../core/index.js';
 import { type GradientTransformation, applyUpdates } from '../optim/index.js';
 import * as tree from '../tree/index.js';
+import { disposeExcept } from '../util/tensors.js';
 import { type Communicator } from './collective.js';
 import { type HostArray, fromHost, readFloats, toHost } from './host.js';
 
@@ -93,15 +94,6 @@ export function lossProgram<P, O, B>(spec: {
   };
 }
 
-const isTensor = (x: unknown): x is tf.Tensor => x instanceof tf.Tensor;
-
-/** Disposes the tensors of `old` that are not (by identity) in `keep`. */
-function disposeExcept(old: unknown, keep: unknown[]): void {
-  const kept = new Set<unknown>();
-  for (const k of keep) for (const l of tree.leaves(k)) kept.add(l);
-  for (const l of tree.leaves(old)) if (isTensor(l) && !kept.has(l) && !l.isDisposed) l.dispose();
-}
-
 /** Timings of the last step on one replica, in milliseconds. */
 export interface StepTimings {
   readonly grads: number;
@@ -169,17 +161,17 @@ export class ProgramReplica<P = any, S = any, O = any, B = any> {
   load(values: { params?: unknown; state?: unknown; optState?: unknown }): void {
     if (values.params !== undefined) {
       const next = fromHost<P>(values.params);
-      disposeExcept(this.params, []);
+      disposeExcept(this.params);
       this.params = next;
     }
     if (values.state !== undefined) {
       const next = fromHost<S>(values.state);
-      disposeExcept(this.state, []);
+      disposeExcept(this.state);
       this.state = next;
     }
     if (values.optState !== undefined) {
       const next = fromHost<O>(values.optState);
-      disposeExcept(this.optState, []);
+      disposeExcept(this.optState);
       this.optState = next;
     }
   }
@@ -234,7 +226,7 @@ export class ProgramReplica<P = any, S = any, O = any, B = any> {
     const metrics = Object.fromEntries(metricNames.map((k, i) => [k, fresh(metricLeaves[i])]));
     const state = tree.unflatten<S>(stateDef, stateLeaves.map((l, i) => (reduceState[i] ? fresh(l) : l)));
     // The raw per-replica values are no longer needed (kept state leaves live on in `state`).
-    disposeExcept([out.grads, out.metrics], []);
+    disposeExcept([out.grads, out.metrics]);
     stateLeaves.forEach((l, i) => reduceState[i] && l.dispose());
     const t2 = performance.now();
     return { grads, state, metrics, carry: out.carry, tGrads: t1 - t0, tReduce: t2 - t1, tColl };
@@ -248,7 +240,7 @@ export class ProgramReplica<P = any, S = any, O = any, B = any> {
       const t2 = performance.now();
       const next = this.updateJit(this.params, this.optState, r.grads, this.state, r.carry) as UpdatePhaseResult<P, O>;
       const t3 = performance.now();
-      disposeExcept([this.params, this.optState, this.state, r.grads, r.carry], [next, r.state]);
+      disposeExcept([this.params, this.optState, this.state, r.grads, r.carry], next, r.state);
       this.params = next.params;
       this.optState = next.optState;
       this.state = r.state;
@@ -261,7 +253,7 @@ export class ProgramReplica<P = any, S = any, O = any, B = any> {
       );
       return { metrics, timings: { grads: r.tGrads, reduce: r.tReduce, collective: r.tColl, update: t3 - t2 } };
     } finally {
-      disposeExcept(batch, []);
+      disposeExcept(batch);
     }
   }
 
@@ -271,17 +263,17 @@ export class ProgramReplica<P = any, S = any, O = any, B = any> {
     try {
       const r = this.gradsAndReduce(batch);
       const result = { grads: toHost(r.grads), metrics: toHost<Record<string, HostArray>>(r.metrics) };
-      disposeExcept([r.grads, r.metrics, r.carry], []);
-      disposeExcept(r.state, [this.state]);
+      disposeExcept([r.grads, r.metrics, r.carry]);
+      disposeExcept(r.state, this.state);
       return result;
     } finally {
-      disposeExcept(batch, []);
+      disposeExcept(batch);
     }
   }
 
   /** Frees everything this replica holds. */
   dispose(): void {
-    disposeExcept([this.params, this.state, this.optState], []);
+    disposeExcept([this.params, this.state, this.optState]);
     this.gradsJit.clearCache();
     this.updateJit.clearCache();
   }

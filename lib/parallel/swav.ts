@@ -17,13 +17,12 @@
  * a queue (`queueLength > 0`) stays per replica (each holds its shard's embeddings).
  * Stochastic encoders get no PRNG key here (convnet_small and the ResNets need none).
  */
-import { type NdArray, valueAndGrad } from '../core/index.js';
-import * as np from '../ops/index.js';
-import { type GradientTransformation, applyUpdates } from '../optim/index.js';
+import type { NdArray } from '../core/index.js';
+import type { GradientTransformation } from '../optim/index.js';
 import type { SwavConfig, SwavConfigInput } from '../ssl/swav/config.js';
-import { type SwavInput, type SwavOutput, type SwavParams, type SwavState, apply, init as swavInit, resolveConfig } from '../ssl/swav/model.js';
+import { type SwavInput, type SwavParams, type SwavState, init as swavInit, resolveConfig } from '../ssl/swav/model.js';
+import { codeEntropy, swavGradients, swavUpdate } from '../ssl/swav/train-step.js';
 import * as random from '../random/index.js';
-import * as tree from '../tree/index.js';
 import type { DataParallelProgram } from './program.js';
 
 export interface SwavProgramOptions<O> {
@@ -35,14 +34,6 @@ export interface SwavProgramOptions<O> {
   readonly assign?: (scores: NdArray) => NdArray;
 }
 
-/** Entropy of the mean of codes [B, K] (as in swav.trainStep). */
-function meanCodeEntropy(codes: NdArray): NdArray {
-  const m = np.mean(codes, 0);
-  return np.neg(np.sum(np.mul(m, np.log(np.maximum(m, 1e-30)))));
-}
-
-const underPrototypes = (path: string) => /(^|\.)prototypes(\.|\[|$)/.test(path);
-
 /**
  * The SwAV step as a data-parallel program (see the module notes for the semantics).
  * @example
@@ -51,6 +42,7 @@ const underPrototypes = (path: string) => /(^|\.)prototypes(\.|\[|$)/.test(path)
 export function swavProgram<O>(opts: SwavProgramOptions<O>): DataParallelProgram<SwavParams, SwavState, O, SwavInput> {
   const c = resolveConfig(opts.config);
   const optimizer = opts.optimizer;
+  const who = 'parallel.swavProgram';
   return {
     init() {
       const key = random.key(opts.seed ?? 0);
@@ -59,32 +51,11 @@ export function swavProgram<O>(opts: SwavProgramOptions<O>): DataParallelProgram
       return { params, state, optState: optimizer.init(params) };
     },
     grads(params, modelState, batch) {
-      const forward = (p: SwavParams): [NdArray, [SwavOutput, SwavState]] => {
-        const [out, state] = apply(p, modelState, batch, { train: true, config: c, assign: opts.assign });
-        return [out.loss, [out, state]];
-      };
-      const [[loss, [out, state]], grads] = valueAndGrad(forward, { hasAux: true })(params) as [[NdArray, [SwavOutput, SwavState]], SwavParams];
-      if (!out.prototypes) throw new Error('parallel.swavProgram: the batch must hold views ({ view1, view2 } or { globalViews, localViews }), not { images }');
-      const assigned = (out.codes ?? []).filter((q): q is NdArray => q !== null);
-      const codeEntropy = np.div(assigned.map(meanCodeEntropy).reduce((a, b) => np.add(a, b)), assigned.length);
-      return { grads, state, metrics: { loss, codeEntropy }, carry: { prototypes: out.prototypes } };
+      const { loss, grads, out, state } = swavGradients(c, params, modelState, batch, { assign: opts.assign, who });
+      return { grads, state, metrics: { loss, codeEntropy: codeEntropy(out.codes ?? []) }, carry: { prototypes: out.prototypes } };
     },
-    update(params, optState, grads, modelState, carry: { prototypes: NdArray }) {
-      const used: SwavParams = { ...params, prototypes: { weight: carry.prototypes } };
-      const [updates, nextOpt] = optimizer.update(grads, optState, used);
-      let newParams = applyUpdates(used, updates) as SwavParams;
-      let newOpt = nextOpt;
-      if (c.freezePrototypesSteps > 0) {
-        const frozen = np.less(modelState.step, c.freezePrototypesSteps);
-        newParams = { ...newParams, prototypes: { weight: np.where(frozen, carry.prototypes, newParams.prototypes.weight) } };
-        const paths = tree.paths(nextOpt);
-        const [oldLeaves] = tree.flatten<NdArray>(optState);
-        const [newLeaves, def] = tree.flatten<NdArray>(nextOpt);
-        if (oldLeaves.length !== newLeaves.length) throw new Error('parallel.swavProgram: the optimiser state changed structure in an update; freezePrototypesSteps needs a fixed structure');
-        newOpt = tree.unflatten<O>(def, newLeaves.map((leaf, i) => (underPrototypes(paths[i]) ? np.where(frozen, oldLeaves[i], leaf) : leaf)));
-      }
-      return { params: newParams, optState: newOpt };
-    },
+    update: (params, optState, grads, modelState, carry: { prototypes: NdArray }) =>
+      swavUpdate(c, optimizer, params, optState, grads, carry.prototypes, modelState.step, who),
     // BatchNorm running statistics: averaged. The queue's embeddings: each replica's own.
     reduceState: (path) => (/^\.queue(\.|$)/.test(path) ? 'local' : 'mean'),
   };

@@ -32,6 +32,7 @@ import { baselines, evaluateEncoder } from './eval/index.js';
 import { plotRun } from './plots/index.js';
 import { augmentOf, optimizerOf, runKeys, scheduleOf, swavConfigOf } from './recipe.js';
 import { localStepper, parallelStepper } from './stepper.js';
+import { tensorsIn } from '../util/tensors.js';
 
 /** A failure of the run that is not a configuration error (the CLI exits with 1). */
 export class TrainError extends Error {
@@ -40,13 +41,6 @@ export class TrainError extends Error {
 
 // ---------------------------------------------------------------------------------------------
 // Small helpers
-
-function tensorsIn(x: unknown, out: tf.Tensor[] = []): tf.Tensor[] {
-  if (x instanceof tf.Tensor) out.push(x);
-  else if (Array.isArray(x)) x.forEach((v) => tensorsIn(v, out));
-  else if (x && typeof x === 'object') Object.values(x).forEach((v) => tensorsIn(v, out));
-  return out;
-}
 
 /** Whether every value of every tensor of a tree is finite. */
 async function allFinite(tree: unknown): Promise<boolean> {

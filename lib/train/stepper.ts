@@ -14,6 +14,7 @@ import * as np from '../ops/index.js';
 import { type DataParallel, dataParallel, fromHost, toHost } from '../parallel/index.js';
 import * as swav from '../ssl/swav/index.js';
 import * as tree from '../tree/index.js';
+import { disposeExcept, tensorsIn } from '../util/tensors.js';
 import type { TrainConfig } from './config.js';
 import { optimizerOf, scheduleOf, swavConfigOf } from './recipe.js';
 
@@ -46,16 +47,6 @@ export interface ReplicaArg {
   readonly config: TrainConfig;
   readonly channels: number;
   readonly steps: number;
-}
-
-function tensorsIn(x: unknown): tf.Tensor[] {
-  return tree.leaves(x).filter((l): l is tf.Tensor => l instanceof tf.Tensor);
-}
-
-/** Disposes the tensors of `old` that are not in `keep`. */
-function disposeExcept(old: unknown, keep: unknown): void {
-  const kept = new Set(tensorsIn(keep));
-  for (const t of tensorsIn(old)) if (!kept.has(t) && !t.isDisposed) t.dispose();
 }
 
 const scalar = async (t: unknown) => (await (t as tf.Tensor).data())[0]!;

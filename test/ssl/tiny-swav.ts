@@ -46,16 +46,4 @@ export function randomViews(seed: number, n: number, batch: number, size: number
   return Array.from({ length: n }, (_, i) => tf.randomNormal([batch, size, size, 3], 0, 1, 'float32', seed * 100 + i));
 }
 
-/** Every tensor in a tree (objects, arrays; other values ignored). */
-export function tensorsIn(x: unknown, out: tf.Tensor[] = []): tf.Tensor[] {
-  if (x instanceof tf.Tensor) out.push(x);
-  else if (Array.isArray(x)) x.forEach((v) => tensorsIn(v, out));
-  else if (x && typeof x === 'object') Object.values(x).forEach((v) => tensorsIn(v, out));
-  return out;
-}
-
-/** Disposes the tensors of `old` that do not appear in `keep` (a step's outputs may pass inputs through). */
-export function disposeExcept(old: unknown, ...keep: unknown[]): void {
-  const kept = new Set(keep.flatMap((k) => tensorsIn(k)));
-  for (const t of tensorsIn(old)) if (!kept.has(t) && !t.isDisposed) t.dispose();
-}
+export { disposeExcept, tensorsIn } from '../../lib/util/tensors.js';

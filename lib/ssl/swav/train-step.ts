@@ -59,8 +59,65 @@ function meanCodeEntropy(codes: NdArray): NdArray {
   return np.neg(np.sum(np.mul(m, np.log(np.maximum(m, 1e-30)))));
 }
 
+/** The {@link SwavMetrics.codeEntropy} of a step's codes (views without codes skipped). */
+export function codeEntropy(codes: readonly (NdArray | null)[]): NdArray {
+  const assigned = codes.filter((q): q is NdArray => q !== null);
+  return np.div(assigned.map(meanCodeEntropy).reduce((a, b) => np.add(a, b)), assigned.length);
+}
+
 /** Whether a tree path lies under a `prototypes` key. */
 const underPrototypes = (path: string) => /(^|\.)prototypes(\.|\[|$)/.test(path);
+
+/**
+ * Step 1: the training forward pass and its gradient. Returns the loss, the gradients, the
+ * output (codes, renormalised prototypes) and the new model state. `who` names the caller
+ * in errors.
+ */
+export function swavGradients(
+  c: SwavConfig,
+  params: SwavParams,
+  modelState: SwavState,
+  batch: SwavInput,
+  opts: TrainStepOptions & { readonly key?: NdArray; readonly who: string },
+): { loss: NdArray; grads: SwavParams; out: SwavOutput & { prototypes: NdArray }; state: SwavState } {
+  const forward = (p: SwavParams): [NdArray, [SwavOutput, SwavState]] => {
+    const [out, state] = apply(p, modelState, batch, { train: true, key: opts.key, config: c, assign: opts.assign });
+    return [out.loss, [out, state]];
+  };
+  const [[loss, [out, state]], grads] = valueAndGrad(forward, { hasAux: true })(params) as [[NdArray, [SwavOutput, SwavState]], SwavParams];
+  if (!out.prototypes) throw new Error(`${opts.who}: the batch must hold views ({ view1, view2 } or { globalViews, localViews }), not { images }`);
+  return { loss, grads, out: out as SwavOutput & { prototypes: NdArray }, state };
+}
+
+/**
+ * Steps 2-4: writes the renormalised `prototypes` back, applies the optimiser to `grads`,
+ * and while `step < freezePrototypesSteps` holds the prototypes and their optimiser state.
+ * `step` is the model state's step counter before this step.
+ */
+export function swavUpdate<O>(
+  c: SwavConfig,
+  optimizer: GradientTransformation<O>,
+  params: SwavParams,
+  optState: O,
+  grads: SwavParams,
+  prototypes: NdArray,
+  step: NdArray,
+  who: string,
+): { params: SwavParams; optState: O } {
+  const used: SwavParams = { ...params, prototypes: { weight: prototypes } };
+  const [updates, nextOpt] = optimizer.update(grads, optState, used);
+  const newParams = applyUpdates(used, updates) as SwavParams;
+  if (c.freezePrototypesSteps <= 0) return { params: newParams, optState: nextOpt };
+  const frozen = np.less(step, c.freezePrototypesSteps);
+  const paths = tree.paths(nextOpt);
+  const [oldLeaves] = tree.flatten<NdArray>(optState);
+  const [newLeaves, def] = tree.flatten<NdArray>(nextOpt);
+  if (oldLeaves.length !== newLeaves.length) throw new Error(`${who}: the optimiser state changed structure in an update; freezePrototypesSteps needs a fixed structure`);
+  return {
+    params: { ...newParams, prototypes: { weight: np.where(frozen, prototypes, newParams.prototypes.weight) } },
+    optState: tree.unflatten<O>(def, newLeaves.map((leaf, i) => (underPrototypes(paths[i]) ? np.where(frozen, oldLeaves[i], leaf) : leaf))),
+  };
+}
 
 /**
  * A pure SwAV training step for `config` and an optax-style optimiser.
@@ -72,33 +129,12 @@ const underPrototypes = (path: string) => /(^|\.)prototypes(\.|\[|$)/.test(path)
  */
 export function trainStep<O = any>(config: SwavConfigInput | SwavConfig | undefined, optimizer: GradientTransformation<O>, opts: TrainStepOptions = {}): SwavTrainStep<O> {
   const c = resolveConfig(config);
+  const who = 'swav.trainStep';
   // `scope` frees the temporaries of an eager call; inside a transformation it does nothing.
-  return (params, modelState, optState, batch, key) => scope(() => {
-    const forward = (p: SwavParams): [NdArray, [SwavOutput, SwavState]] => {
-      const [out, state] = apply(p, modelState, batch, { train: true, key, config: c, assign: opts.assign });
-      return [out.loss, [out, state]];
-    };
-    const [[loss, [out, newModelState]], grads] = valueAndGrad(forward, { hasAux: true })(params) as [[NdArray, [SwavOutput, SwavState]], SwavParams];
-    if (!out.prototypes) throw new Error('swav.trainStep: the batch must hold views ({ view1, view2 } or { globalViews, localViews }), not { images }');
-    // The renormalised prototypes, written back before the update (the seed's copy_).
-    const used: SwavParams = { ...params, prototypes: { weight: out.prototypes } };
-    const [updates, nextOpt] = optimizer.update(grads, optState, used);
-    let newParams = applyUpdates(used, updates);
-    let newOpt = nextOpt;
-    if (c.freezePrototypesSteps > 0) {
-      const frozen = np.less(modelState.step, c.freezePrototypesSteps);
-      newParams = { ...newParams, prototypes: { weight: np.where(frozen, out.prototypes, newParams.prototypes.weight) } };
-      const paths = tree.paths(nextOpt);
-      const [oldLeaves] = tree.flatten<NdArray>(optState);
-      const [newLeaves, def] = tree.flatten<NdArray>(nextOpt);
-      if (oldLeaves.length !== newLeaves.length) throw new Error('swav.trainStep: the optimiser state changed structure in an update; freezePrototypesSteps needs a fixed structure');
-      newOpt = tree.unflatten<O>(
-        def,
-        newLeaves.map((leaf, i) => (underPrototypes(paths[i]) ? np.where(frozen, oldLeaves[i], leaf) : leaf)),
-      );
-    }
-    const assigned = (out.codes ?? []).filter((q): q is NdArray => q !== null);
-    const entropy = np.div(assigned.map(meanCodeEntropy).reduce((a, b) => np.add(a, b)), assigned.length);
-    return { params: newParams, modelState: newModelState, optState: newOpt, metrics: { loss, codeEntropy: entropy } };
-  });
+  return (params, modelState, optState, batch, key) =>
+    scope(() => {
+      const { loss, grads, out, state } = swavGradients(c, params, modelState, batch, { ...opts, key, who });
+      const next = swavUpdate(c, optimizer, params, optState, grads, out.prototypes, modelState.step, who);
+      return { params: next.params, modelState: state, optState: next.optState, metrics: { loss, codeEntropy: codeEntropy(out.codes ?? []) } };
+    });
 }

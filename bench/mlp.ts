@@ -1,0 +1,25 @@
+/**
+ * The benchmark MLP (784-1024-1024-10 by default, softmax cross-entropy, SGD) shared by
+ * `npm run bench` (section 1), `npm run bench:core` and bench/parallel.ts: its parameters
+ * and its loss in our `np` (tfjs's own version of the step: bench/peers/tfjs.ts).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { np } from '../lib/index.js';
+import type { NdArray } from '../lib/index.js';
+
+export type MlpParams = Record<string, NdArray>;
+
+/** Uniform(-1/sqrt(fan in), 1/sqrt(fan in)) weights (seeded), zero biases: d -> h -> h -> k. */
+export function mlpInit(d: number, h: number, k: number): Record<string, tf.Tensor> {
+  return tf.tidy(() => {
+    const rand = (shape: number[], scale: number, seed: number) => tf.mul(tf.randomUniform(shape, -1, 1, 'float32', seed), scale);
+    return { w1: rand([d, h], 1 / Math.sqrt(d), 1), b1: tf.zeros([h]), w2: rand([h, h], 1 / Math.sqrt(h), 2), b2: tf.zeros([h]), w3: rand([h, k], 1 / Math.sqrt(h), 3), b3: tf.zeros([k]) };
+  });
+}
+
+/** Mean softmax cross-entropy of the MLP on a batch (`y`: int32 class indices). */
+export function mlpLoss(p: MlpParams, x: NdArray, y: NdArray): NdArray {
+  const h1 = np.relu(np.add(np.matmul(x, p.w1), p.b1));
+  const h2 = np.relu(np.add(np.matmul(h1, p.w2), p.b2));
+  return np.crossEntropy(np.add(np.matmul(h2, p.w3), p.b3), y);
+}
