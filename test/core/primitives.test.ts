@@ -797,6 +797,22 @@ const specs: Spec[] = [
     ref: ([x, dy], p) => convBpFilterRef(x, dy, p),
     tol: { rtol: 1e-5, atol: 1e-5 },
   },
+  {
+    // wasm's own SIMD kernel (lib/backend/wasm-filter-grad.ts) takes output channels in
+    // multiples of 4 and input channels in tiles of 4 plus a remainder of 1-3.
+    prim: 'conv_bp_filter',
+    name: 'conv_bp_filter, output channels a multiple of 4 (the wasm kernel)',
+    arb: fc
+      .record({ n: fc.integer({ min: 1, max: 2 }), ci: fc.integer({ min: 1, max: 9 }), co: fc.constantFrom(4, 8, 12), k: fc.tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 })), s: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })), pad: fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 4, maxLength: 4 }), extra: fc.tuple(fc.integer({ min: 0, max: 4 }), fc.integer({ min: 0, max: 4 })) })
+      .map(({ n, ci, co, k, s, pad, extra }) => {
+        const p: ConvP = { strides: s, padding: [[pad[0]!, pad[1]!], [pad[2]!, pad[3]!]], dilation: [1, 1], groups: 1 };
+        const xs = [n, Math.max(1, k[0] - pad[0]! - pad[1]!) + extra[0], Math.max(1, k[1] - pad[2]! - pad[3]!) + extra[1], ci];
+        const ws = [k[0], k[1], ci, co];
+        return { args: [arg(xs), arg(convOut(xs, ws, p))], params: { ...p, filterShape: ws } };
+      }),
+    ref: ([x, dy], p) => convBpFilterRef(x, dy, p),
+    tol: { rtol: 1e-5, atol: 1e-5 },
+  },
   ...(['random_bits', 'random_uniform'] as const).map(
     (p): Spec => ({
       prim: p,

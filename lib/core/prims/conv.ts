@@ -10,6 +10,7 @@ import { type PrimitiveDef, definePrimitives } from '../primitive.js';
 import { type NdArray, shapeOf } from '../trace.js';
 import { foldInto, materializeBatch, splitAxis } from './batching-util.js';
 import { interleave } from './kernels.js';
+import { filterGradWasm, filterGradWasmApplies } from '../../backend/wasm-filter-grad.js';
 
 type ConvP = lax.ConvParams;
 type BpInputP = ConvP & { inputShape: number[] };
@@ -160,13 +161,16 @@ function bpInputByPhases(dy: tf.Tensor4D, w: tf.Tensor4D, p: BpInputP): tf.Tenso
 }
 
 /**
- * Gradient w.r.t. the filter, as a forward convolution (wasm has no
- * Conv2DBackpropFilter, and cpu's is very slow): the batch becomes the contracted
- * channel axis, dy the filter, and the forward stride the dilation.
+ * Gradient w.r.t. the filter. On wasm (one group, no dilation, output channels a multiple
+ * of 4): our own SIMD kernel (lib/backend/wasm-filter-grad.ts). Elsewhere, as a forward
+ * convolution (wasm has no Conv2DBackpropFilter, and cpu's is very slow): the batch
+ * becomes the contracted channel axis, dy the filter, and the forward stride the dilation.
  */
 function bpFilterKernel(x: tf.Tensor4D, dy: tf.Tensor4D, p: BpFilterP): tf.Tensor4D {
-  const [kh, kw, ci, co] = p.filterShape;
-  if (tf.getBackend() === 'wasm' && p.groups === 1 && p.dilation.every((d) => d === 1) && kh * kw * ci <= co) return bpFilterByPatches(x, dy, p);
+  const [kh, kw] = p.filterShape;
+  if (p.groups === 1 && p.dilation.every((d) => d === 1) && filterGradWasmApplies(x, dy)) {
+    return filterGradWasm(x, dy, { filterShape: p.filterShape as [number, number, number, number], strides: p.strides as [number, number], padTop: p.padding[0][0], padLeft: p.padding[1][0] });
+  }
   // Only the padded rows/columns the forward read: (Ho-1)*stride + (k-1)*dilation + 1 of
   // them, so that the result has exactly kh x kw taps (with a stride, the full padded input
   // would give extra taps, computed and then sliced off).
@@ -186,23 +190,6 @@ function bpFilterKernel(x: tf.Tensor4D, dy: tf.Tensor4D, p: BpFilterP): tf.Tenso
     const [c, rh, rw, o] = r.shape;
     return tf.transpose(rh === kh && rw === kw ? r : tf.slice(r, [0, 0, 0, 0], [c, kh, kw, o]), [1, 2, 0, 3]);
   }) as tf.Tensor4D;
-}
-
-/**
- * The filter gradient for few input channels (kh*kw*ci <= co, e.g. a first layer on
- * grayscale images), where the convolution above has a tiny output and runs at a small
- * fraction of the machine's speed on wasm: the patches [N*Ho*Wo, kh*kw*ci] (a
- * convolution with a one-hot filter, cheaper than the product since kh*kw*ci <= co),
- * then one plain matrix product patchesᵀ @ dy.
- */
-function bpFilterByPatches(x: tf.Tensor4D, dy: tf.Tensor4D, p: BpFilterP): tf.Tensor4D {
-  const [kh, kw, ci, co] = p.filterShape;
-  const k = kh * kw * ci;
-  const onehot = tf.reshape(tf.eye(k), [kh, kw, ci, k]) as tf.Tensor4D; // channel (ky*kw + kx)*ci + c
-  const patches = tf.conv2d(x, onehot, p.strides as [number, number], explicitPad(p), 'NHWC');
-  const m = dy.shape[0] * dy.shape[1] * dy.shape[2];
-  const dw = tf.matMul(tf.transpose(tf.reshape(patches, [m, k])), tf.reshape(dy, [m, co]));
-  return tf.reshape(dw, [kh, kw, ci, co]) as tf.Tensor4D;
 }
 
 const conv: PrimitiveDef<ConvP> = {

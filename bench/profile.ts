@@ -1,0 +1,70 @@
+/**
+ * Where the SwAV step's time goes: a timer around every tfjs kernel the jitted step
+ * launches, summed by kernel name and input shapes, after the step's own wall time.
+ *
+ *   npx tsx bench/profile.ts [--batch 256] [--steps 3] [--top 30]
+ *
+ * The wasm backend runs kernels synchronously, so wall time around `runKernel` is the
+ * kernel's time. The timer costs ~1 µs per kernel (about 1-2 ms per step).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { setBackend } from '../lib/index.js';
+import { ourSwav } from './context.js';
+import { median } from './harness.js';
+
+const args = process.argv.slice(2);
+const flag = (name: string, fallback: number) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+};
+const batch = flag('batch', 256);
+const steps = flag('steps', 3);
+const top = flag('top', 30);
+
+await setBackend('wasm');
+const runner = ourSwav('tfjax jit', { batch, views: [28, 28] });
+runner.step();
+
+interface Entry { calls: number; ms: number }
+const byKernel = new Map<string, Entry>();
+const byName = new Map<string, Entry>();
+const engine = tf.engine();
+const runKernel = engine.runKernel.bind(engine);
+let profiling = false;
+const add = (map: Map<string, Entry>, key: string, ms: number) => {
+  const e = map.get(key) ?? { calls: 0, ms: 0 };
+  e.calls++;
+  e.ms += ms;
+  map.set(key, e);
+};
+engine.runKernel = ((name: string, inputs: Record<string, tf.Tensor>, attrs: object) => {
+  if (!profiling) return runKernel(name, inputs, attrs as never);
+  const t0 = performance.now();
+  const out = runKernel(name, inputs, attrs as never);
+  const ms = performance.now() - t0;
+  const shapes = Object.values(inputs).filter((t) => t != null).map((t) => `[${t.shape.join(',')}]`).join(' ');
+  add(byKernel, `${name} ${shapes}`, ms);
+  add(byName, name, ms);
+  return out;
+}) as typeof engine.runKernel;
+
+const walls: number[] = [];
+profiling = true;
+for (let s = 0; s < steps; s++) {
+  const t0 = performance.now();
+  runner.step();
+  walls.push(performance.now() - t0);
+}
+profiling = false;
+runner.dispose();
+
+const total = [...byName.values()].reduce((a, e) => a + e.ms, 0) / steps;
+const fmt = (map: Map<string, Entry>, n: number) =>
+  [...map.entries()]
+    .sort((a, b) => b[1].ms - a[1].ms)
+    .slice(0, n)
+    .map(([k, e]) => `| ${k} | ${(e.calls / steps).toFixed(0)} | ${(e.ms / steps).toFixed(1)} | ${((100 * e.ms) / steps / total).toFixed(1)}% |`)
+    .join('\n');
+console.log(`SwAV step, two 28x28 views, batch ${batch}, jitted, tfjs wasm: median ${median(walls).toFixed(0)} ms per step over ${steps}; kernels ${total.toFixed(0)} ms\n`);
+console.log(`| kernel | calls/step | ms/step | share |\n|---|---|---|---|\n${fmt(byName, top)}\n`);
+console.log(`| kernel and input shapes | calls/step | ms/step | share |\n|---|---|---|---|\n${fmt(byKernel, top)}`);

@@ -1,0 +1,212 @@
+/**
+ * A minimal WebAssembly module writer: enough of the binary format to emit small
+ * numeric kernels (i32 arithmetic, loops, 128-bit SIMD loads/stores and f32x4 math)
+ * that run on an imported memory, such as the tfjs wasm backend's heap.
+ *
+ * Kernels are generated per shape with their sizes as immediates, so the writer has no
+ * tables, globals or data segments. Only what the kernels in this folder use is here.
+ *
+ * ```ts
+ * const f = new FunctionBuilder(['i32'], []);
+ * f.localGet(0).i32Const(0).v128Load(0).v128Store(16); // mem[p+16..32) = mem[p..16)
+ * const bytes = moduleBytes([{ name: 'copy', fn: f }]);
+ * ```
+ */
+
+export type ValType = 'i32' | 'v128';
+
+const TYPE_CODE: Record<ValType, number> = { i32: 0x7f, v128: 0x7b };
+
+function uleb(n: number, out: number[]): void {
+  if (!Number.isInteger(n) || n < 0) throw new Error(`wasm-emit: unsigned LEB128 of ${n}`);
+  do {
+    let byte = n & 0x7f;
+    n = Math.floor(n / 128);
+    if (n !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (n !== 0);
+}
+
+function sleb(n: number, out: number[]): void {
+  if (!Number.isInteger(n) || n < -(2 ** 31) || n >= 2 ** 31) throw new Error(`wasm-emit: i32 constant ${n}`);
+  for (;;) {
+    const byte = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0)) {
+      out.push(byte);
+      return;
+    }
+    out.push(byte | 0x80);
+  }
+}
+
+/** The body of one function, built instruction by instruction (a stack machine). */
+export class FunctionBuilder {
+  private readonly code: number[] = [];
+  private readonly locals: ValType[] = [];
+
+  constructor(
+    readonly params: readonly ValType[],
+    readonly results: readonly ValType[],
+  ) {}
+
+  /** A new local of the given type; returns its index. */
+  local(type: ValType): number {
+    this.locals.push(type);
+    return this.params.length + this.locals.length - 1;
+  }
+
+  localGet(i: number): this {
+    return this.op(0x20).u(i);
+  }
+  localSet(i: number): this {
+    return this.op(0x21).u(i);
+  }
+  localTee(i: number): this {
+    return this.op(0x22).u(i);
+  }
+  i32Const(v: number): this {
+    this.code.push(0x41);
+    sleb(v, this.code);
+    return this;
+  }
+  i32Add(): this {
+    return this.op(0x6a);
+  }
+  i32Sub(): this {
+    return this.op(0x6b);
+  }
+  i32Mul(): this {
+    return this.op(0x6c);
+  }
+  i32Eqz(): this {
+    return this.op(0x45);
+  }
+  i32Ne(): this {
+    return this.op(0x47);
+  }
+  /** `block` with no result; `br 0` inside jumps to its end. */
+  block(): this {
+    return this.op(0x02, 0x40);
+  }
+  /** `loop` with no result; `br 0` inside jumps to its start. */
+  loop(): this {
+    return this.op(0x03, 0x40);
+  }
+  end(): this {
+    return this.op(0x0b);
+  }
+  brIf(depth: number): this {
+    return this.op(0x0d).u(depth);
+  }
+  /** v128.load of the 16 bytes at (address on the stack) + offset. */
+  v128Load(offset: number): this {
+    return this.simd(0x00).memarg(offset);
+  }
+  /** v128.load32_splat: the f32 at (address) + offset in all four lanes. */
+  v128Load32Splat(offset: number): this {
+    return this.simd(0x09).memarg(offset);
+  }
+  /** v128.store: stack [address, value]. */
+  v128Store(offset: number): this {
+    return this.simd(0x0b).memarg(offset);
+  }
+  f32x4Add(): this {
+    return this.simd(0xe4);
+  }
+  f32x4Mul(): this {
+    return this.simd(0xe6);
+  }
+
+  /** The function's code entry: locals, then the body and its final `end`. */
+  encode(): number[] {
+    const out: number[] = [];
+    const groups: [number, ValType][] = [];
+    for (const t of this.locals) {
+      const last = groups[groups.length - 1];
+      if (last && last[1] === t) last[0]++;
+      else groups.push([1, t]);
+    }
+    uleb(groups.length, out);
+    for (const [n, t] of groups) {
+      uleb(n, out);
+      out.push(TYPE_CODE[t]);
+    }
+    out.push(...this.code, 0x0b);
+    const sized: number[] = [];
+    uleb(out.length, sized);
+    return sized.concat(out);
+  }
+
+  private op(...bytes: number[]): this {
+    this.code.push(...bytes);
+    return this;
+  }
+  private u(n: number): this {
+    uleb(n, this.code);
+    return this;
+  }
+  private simd(opcode: number): this {
+    this.code.push(0xfd);
+    uleb(opcode, this.code);
+    return this;
+  }
+  /** Alignment hint 0 (no alignment promised: tensors are only 4-byte aligned). */
+  private memarg(offset: number): this {
+    this.code.push(0x00);
+    uleb(offset, this.code);
+    return this;
+  }
+}
+
+function section(id: number, body: number[], out: number[]): void {
+  out.push(id);
+  uleb(body.length, out);
+  out.push(...body);
+}
+
+function name(s: string, out: number[]): void {
+  const bytes = new TextEncoder().encode(s);
+  uleb(bytes.length, out);
+  out.push(...bytes);
+}
+
+/**
+ * A module that imports its memory as `env.memory` and exports the given functions.
+ * Each function gets its own type entry (no deduplication: kernels have a handful).
+ */
+export function moduleBytes(functions: readonly { name: string; fn: FunctionBuilder }[]): Uint8Array<ArrayBuffer> {
+  const out = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+  const types: number[] = [];
+  uleb(functions.length, types);
+  for (const { fn } of functions) {
+    types.push(0x60);
+    uleb(fn.params.length, types);
+    fn.params.forEach((t) => types.push(TYPE_CODE[t]));
+    uleb(fn.results.length, types);
+    fn.results.forEach((t) => types.push(TYPE_CODE[t]));
+  }
+  section(1, types, out);
+  const imports: number[] = [1];
+  name('env', imports);
+  name('memory', imports);
+  imports.push(0x02, 0x00, 0x00); // memory, limits: min 0 pages, no maximum
+  section(2, imports, out);
+  const funcs: number[] = [];
+  uleb(functions.length, funcs);
+  functions.forEach((_, i) => uleb(i, funcs));
+  section(3, funcs, out);
+  const exports: number[] = [];
+  uleb(functions.length, exports);
+  functions.forEach((f, i) => {
+    name(f.name, exports);
+    exports.push(0x00);
+    uleb(i, exports);
+  });
+  section(7, exports, out);
+  const code: number[] = [];
+  uleb(functions.length, code);
+  for (const { fn } of functions) code.push(...fn.encode());
+  section(10, code, out);
+  return new Uint8Array(out);
+}
