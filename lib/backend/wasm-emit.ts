@@ -111,11 +111,21 @@ export class FunctionBuilder {
   v128Store(offset: number): this {
     return this.simd(0x0b).memarg(offset);
   }
+  /** v128.const of all zeros. */
+  v128Const0(): this {
+    this.simd(0x0c);
+    for (let i = 0; i < 16; i++) this.code.push(0);
+    return this;
+  }
   f32x4Add(): this {
     return this.simd(0xe4);
   }
   f32x4Mul(): this {
     return this.simd(0xe6);
+  }
+  /** Lane-wise maximum (NaN if either lane is NaN). */
+  f32x4Max(): this {
+    return this.simd(0xe9);
   }
 
   /** The function's code entry: locals, then the body and its final `end`. */
@@ -174,8 +184,9 @@ function name(s: string, out: number[]): void {
 /**
  * A module that imports its memory as `env.memory` and exports the given functions.
  * Each function gets its own type entry (no deduplication: kernels have a handful).
+ * A shared memory (a threaded build's heap) must be imported as shared, with a maximum.
  */
-export function moduleBytes(functions: readonly { name: string; fn: FunctionBuilder }[]): Uint8Array<ArrayBuffer> {
+export function moduleBytes(functions: readonly { name: string; fn: FunctionBuilder }[], { sharedMemory = false } = {}): Uint8Array<ArrayBuffer> {
   const out = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
   const types: number[] = [];
   uleb(functions.length, types);
@@ -190,7 +201,10 @@ export function moduleBytes(functions: readonly { name: string; fn: FunctionBuil
   const imports: number[] = [1];
   name('env', imports);
   name('memory', imports);
-  imports.push(0x02, 0x00, 0x00); // memory, limits: min 0 pages, no maximum
+  if (sharedMemory) {
+    imports.push(0x02, 0x03, 0x00); // memory, limits: shared, min 0 pages, max 4 GiB
+    uleb(65536, imports);
+  } else imports.push(0x02, 0x00, 0x00); // memory, limits: min 0 pages, no maximum
   section(2, imports, out);
   const funcs: number[] = [];
   uleb(functions.length, funcs);

@@ -18,10 +18,8 @@
  * once, then cached).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { FunctionBuilder, moduleBytes } from './wasm-emit.js';
-
-/** The kernel's name in tfjs's registry (backend `wasm` only). */
-export const FILTER_GRAD_KERNEL = 'TfjaxConvFilterGrad';
+import { FunctionBuilder } from './wasm-emit.js';
+import { type HeapKernel, heapKernelsAvailable, runHeapKernel } from './wasm-heap.js';
 
 export interface FilterGradAttrs {
   /** [kh, kw, c, o] */
@@ -32,14 +30,9 @@ export interface FilterGradAttrs {
   readonly padLeft: number;
 }
 
-interface Geometry extends FilterGradAttrs {
-  readonly x: readonly number[]; // [n, h, w, c]
-  readonly dy: readonly number[]; // [n, ho, wo, o]
-}
-
-/** Whether {@link filterGradWasm} handles this case: float32, output channels a multiple of 4. */
+/** Whether {@link filterGradWasm} handles this case: wasm, float32, output channels a multiple of 4. */
 export function filterGradWasmApplies(x: tf.Tensor, dy: tf.Tensor): boolean {
-  return tf.getBackend() === 'wasm' && x.dtype === 'float32' && dy.dtype === 'float32' && dy.shape[3]! % 4 === 0 && sharedMemory() === false;
+  return heapKernelsAvailable() && x.dtype === 'float32' && dy.dtype === 'float32' && dy.shape[3]! % 4 === 0;
 }
 
 /**
@@ -51,63 +44,25 @@ export function filterGradWasmApplies(x: tf.Tensor, dy: tf.Tensor): boolean {
  * ```
  */
 export function filterGradWasm(x: tf.Tensor4D, dy: tf.Tensor4D, attrs: FilterGradAttrs): tf.Tensor4D {
-  if (tf.getKernel(FILTER_GRAD_KERNEL, 'wasm') === undefined) {
-    tf.registerKernel({ kernelName: FILTER_GRAD_KERNEL, backendName: 'wasm', kernelFunc: kernelFunc as unknown as tf.KernelFunc });
-  }
-  return tf.engine().runKernel(FILTER_GRAD_KERNEL, { x, dy }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+  return runHeapKernel(filterGrad, [x, dy], attrs) as tf.Tensor4D;
 }
 
-/** The parts of tfjs-backend-wasm's BackendWasm this kernel uses. */
-interface WasmBackendLike {
-  wasm: { asm?: { memory?: WebAssembly.Memory } };
-  dataIdMap: { get(id: object): { memoryOffset: number } };
-  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
-}
+const filterGrad: HeapKernel<FilterGradAttrs> = {
+  name: 'TfjaxConvFilterGrad',
+  outShape([x, dy], { filterShape }) {
+    const [kh, kw, c, o] = filterShape;
+    if (x!.length !== 4 || dy!.length !== 4 || x![0] !== dy![0] || x![3] !== c || dy![3] !== o || o % 4 !== 0) {
+      throw new Error(`filterGradWasm: x [${x}] and dy [${dy}] do not fit filter [${filterShape}] (output channels must be a multiple of 4)`);
+    }
+    return [kh, kw, c, o];
+  },
+  zeroFill: () => true,
+  generate: ([x, dy], attrs) => generate({ ...attrs, x: x!, dy: dy! }),
+};
 
-function memoryOf(backend: WasmBackendLike): WebAssembly.Memory {
-  const memory = backend.wasm.asm?.memory;
-  if (!(memory instanceof WebAssembly.Memory)) throw new Error('filterGradWasm: the tfjs wasm backend does not expose its memory');
-  return memory;
-}
-
-/** Whether the wasm backend's heap is shared (tfjs's threaded build); null before it exists. */
-function sharedMemory(): boolean | null {
-  const backend = tf.findBackend('wasm') as unknown as WasmBackendLike | null;
-  const memory = backend?.wasm?.asm?.memory;
-  return memory ? typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer : null;
-}
-
-type Run = (x: number, dy: number, dw: number) => void;
-const compiled = new Map<string, WebAssembly.Module>();
-const instances = new WeakMap<WebAssembly.Memory, Map<string, Run>>();
-
-function kernelFunc({ inputs, backend, attrs }: { inputs: { x: tf.TensorInfo; dy: tf.TensorInfo }; backend: WasmBackendLike; attrs: FilterGradAttrs }): tf.TensorInfo {
-  const { x, dy } = inputs;
-  const g: Geometry = { ...attrs, x: x.shape, dy: dy.shape };
-  const [kh, kw, c, o] = g.filterShape;
-  if (x.shape.length !== 4 || dy.shape.length !== 4 || x.shape[0] !== dy.shape[0] || x.shape[3] !== c || dy.shape[3] !== o || o % 4 !== 0) {
-    throw new Error(`filterGradWasm: x [${x.shape}] and dy [${dy.shape}] do not fit filter [${g.filterShape}] (output channels must be a multiple of 4)`);
-  }
-  const memory = memoryOf(backend);
-  const out = backend.makeOutput([kh, kw, c, o], 'float32');
-  const ptr = (t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset;
-  new Float32Array(memory.buffer, ptr(out), kh * kw * c * o).fill(0);
-  runFor(g, memory)(ptr(x), ptr(dy), ptr(out));
-  return out;
-}
-
-function runFor(g: Geometry, memory: WebAssembly.Memory): Run {
-  const key = JSON.stringify(g);
-  let byKey = instances.get(memory);
-  if (!byKey) instances.set(memory, (byKey = new Map()));
-  let run = byKey.get(key);
-  if (!run) {
-    let mod = compiled.get(key);
-    if (!mod) compiled.set(key, (mod = new WebAssembly.Module(moduleBytes([{ name: 'run', fn: generate(g) }]))));
-    run = new WebAssembly.Instance(mod, { env: { memory } }).exports.run as Run;
-    byKey.set(key, run);
-  }
-  return run;
+interface Geometry extends FilterGradAttrs {
+  readonly x: readonly number[]; // [n, h, w, c]
+  readonly dy: readonly number[]; // [n, ho, wo, o]
 }
 
 /** The output positions [first, end) whose input index o*s + k - pad lies in [0, size). */

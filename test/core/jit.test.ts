@@ -282,6 +282,14 @@ Rewrite('conv + bias + relu fuse into fused_conv with equal results', async () =
   assert.ok(prims(fused, x, w, b).includes('fused_conv'));
   await allCloseAsync(fused(x, w, b) as tf.Tensor, layer(x, w, b) as tf.Tensor, { rtol: 1e-5, atol: 1e-5 });
   await allCloseAsync(jit(layer, { fuse: false })(x, w, b) as tf.Tensor, layer(x, w, b) as tf.Tensor, { rtol: 1e-5, atol: 1e-5 });
+  // conv + bias alone and conv + relu alone (on wasm: our kernel's epilogue with one part each).
+  const biasOnly = (x: A, w: A, b: A) => np.add(np.conv2d(x, w, { strides: 1, padding: 'VALID' }), b);
+  const reluOnly = (x: A, w: A) => np.relu(np.conv2d(x, w, { strides: [1, 2], padding: 'SAME' }));
+  const w8 = tf.tensor(Array.from({ length: 3 * 3 * 3 * 8 }, (_, i) => Math.cos(i) * 0.3), [3, 3, 3, 8]);
+  const b8 = f32([0.1, -0.5, 0, 0.3, 1, 2, -3, 4]);
+  assert.ok(prims(jit(biasOnly), x, w8, b8).includes('fused_conv') && prims(jit(reluOnly), x, w).includes('fused_conv'));
+  await allCloseAsync(jit(biasOnly)(x, w8, b8) as tf.Tensor, biasOnly(x, w8, b8) as tf.Tensor, { rtol: 1e-5, atol: 1e-5 });
+  await allCloseAsync(jit(reluOnly)(x, w) as tf.Tensor, reluOnly(x, w) as tf.Tensor, { rtol: 1e-5, atol: 1e-5 });
 });
 
 Rewrite('a jitted training step (valueAndGrad of an MLP) equals the eager one', async () => {

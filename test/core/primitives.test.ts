@@ -769,6 +769,21 @@ const specs: Spec[] = [
     tol: { rtol: 1e-5, atol: 1e-5 },
   },
   {
+    // wasm's own kernel (lib/backend/wasm-conv.ts): output channels in tiles of 8 and 4,
+    // output columns in tiles of 4 and a remainder, the padding applied before it.
+    prim: 'conv',
+    name: 'conv, output channels a multiple of 4 (the wasm kernel)',
+    arb: fc
+      .record({ n: fc.integer({ min: 1, max: 2 }), ci: fc.integer({ min: 1, max: 9 }), co: fc.constantFrom(4, 8, 12), k: fc.tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 })), s: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })), pad: fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 4, maxLength: 4 }), extra: fc.tuple(fc.integer({ min: 0, max: 9 }), fc.integer({ min: 0, max: 9 })) })
+      .map(({ n, ci, co, k, s, pad, extra }) => {
+        const p: ConvP = { strides: s, padding: [[pad[0]!, pad[1]!], [pad[2]!, pad[3]!]], dilation: [1, 1], groups: 1 };
+        const xs = [n, Math.max(1, k[0] - pad[0]! - pad[1]!) + extra[0], Math.max(1, k[1] - pad[2]! - pad[3]!) + extra[1], ci];
+        return { args: [arg(xs), arg([k[0], k[1], ci, co])], params: p };
+      }),
+    ref: ([x, w], p) => convRef(x, w, p),
+    tol: { rtol: 1e-5, atol: 1e-5 },
+  },
+  {
     prim: 'conv_bp_input',
     name: 'conv_bp_input (stride, padding, dilation, groups, depthwise)',
     arb: convArb().map(({ xs, ws, p }) => ({ args: [arg(convOut(xs, ws, p)), arg(ws)], params: { ...p, inputShape: xs } })),
@@ -776,13 +791,14 @@ const specs: Spec[] = [
     tol: { rtol: 1e-5, atol: 1e-5 },
   },
   {
-    // wasm's path for equal strides: one convolution per stride phase (phases without taps when s > k).
+    // wasm's own kernel (lib/backend/wasm-conv.ts) when the result's channels are a
+    // multiple of 4: one pass per stride phase, phases without taps when s > k.
     prim: 'conv_bp_input',
-    name: 'conv_bp_input, equal strides 2-3 (the stride-phase path)',
+    name: 'conv_bp_input, strides 1-3, input channels 1-2 or a multiple of 4 (the wasm stride-phase passes)',
     arb: fc
-      .record({ n: fc.integer({ min: 1, max: 2 }), ci: fc.integer({ min: 1, max: 3 }), co: fc.integer({ min: 1, max: 3 }), s: fc.integer({ min: 2, max: 3 }), k: fc.tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 })), pad: fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 4, maxLength: 4 }), extra: fc.tuple(fc.integer({ min: 0, max: 4 }), fc.integer({ min: 0, max: 4 })) })
+      .record({ n: fc.integer({ min: 1, max: 2 }), ci: fc.constantFrom(1, 2, 4, 8), co: fc.integer({ min: 1, max: 5 }), s: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })), k: fc.tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 })), pad: fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 4, maxLength: 4 }), extra: fc.tuple(fc.integer({ min: 0, max: 4 }), fc.integer({ min: 0, max: 4 })) })
       .map(({ n, ci, co, s, k, pad, extra }) => {
-        const p: ConvP = { strides: [s, s], padding: [[pad[0]!, pad[1]!], [pad[2]!, pad[3]!]], dilation: [1, 1], groups: 1 };
+        const p: ConvP = { strides: s, padding: [[pad[0]!, pad[1]!], [pad[2]!, pad[3]!]], dilation: [1, 1], groups: 1 };
         const xs = [n, Math.max(1, k[0] - pad[0]! - pad[1]!) + extra[0], Math.max(1, k[1] - pad[2]! - pad[3]!) + extra[1], ci];
         const ws = [k[0], k[1], ci, co];
         return { args: [arg(convOut(xs, ws, p)), arg(ws)], params: { ...p, inputShape: xs } };

@@ -4,6 +4,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { type Params, type Prim, primitive } from '../primitive.js';
+import type * as lax from '../lax.js';
+import { convByWasmPasses, usesWasmConv } from '../prims/conv.js';
 import { matmulKernel, swapLast } from '../prims/dot.js';
 import type { FusedPrim, Jaxpr, Var } from './ir.js';
 
@@ -20,6 +22,8 @@ const fusedKernels: Record<FusedPrim, Kernel> = {
     return tf.fused.matMul({ a, b, transposeA: p.transposeA as boolean, transposeB: p.transposeB as boolean, bias: biasVec, activation: act });
   },
   fused_conv([x, w, bias], p) {
+    const conv = p as unknown as lax.ConvParams;
+    if (usesWasmConv(conv, w.shape[3]!)) return convByWasmPasses(x as tf.Tensor4D, w as tf.Tensor4D, conv, { bias, relu: p.activation === 'relu' });
     const padding = p.padding as [[number, number], [number, number]];
     return tf.fused.conv2d({
       x: x as tf.Tensor4D,

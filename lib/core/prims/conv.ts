@@ -10,6 +10,7 @@ import { type PrimitiveDef, definePrimitives } from '../primitive.js';
 import { type NdArray, shapeOf } from '../trace.js';
 import { foldInto, materializeBatch, splitAxis } from './batching-util.js';
 import { interleave } from './kernels.js';
+import { type ConvPass, convPassesWasm, convWasmApplies } from '../../backend/wasm-conv.js';
 import { filterGradWasm, filterGradWasmApplies } from '../../backend/wasm-filter-grad.js';
 
 type ConvP = lax.ConvParams;
@@ -45,9 +46,15 @@ function perGroup(groups: number, parts: tf.Tensor[], axes: number[], f: (...xs:
   return tf.concat(split[0].map((_, g) => f(...split.map((s) => s[g]))), 3);
 }
 
+/** The [low, high] padding of one spatial axis trimmed to what the convolution reads: (o-1)*s + (k-1)*d + 1 rows from -low. */
+function readPadding(n: number, [lo, hi]: readonly number[], o: number, k: number, s: number, d: number): [number, number] {
+  return [lo!, Math.min(hi!, (o - 1) * s + (k - 1) * d + 1 - n - lo!)];
+}
+
 function convKernel(x: tf.Tensor4D, w: tf.Tensor4D, p: ConvP): tf.Tensor4D {
   const [kh, kw, ci, co] = w.shape;
   const c = x.shape[3];
+  if (usesWasmConv(p, co)) return convByWasmPasses(x, w, p);
   if (p.groups > 1 && ci === 1 && p.groups === c) {
     const dw = tf.reshape(w, [kh, kw, c, co / c]) as tf.Tensor4D;
     return tf.depthwiseConv2d(x, dw, p.strides as [number, number], explicitPad(p), 'NHWC', p.dilation as [number, number]);
@@ -57,20 +64,38 @@ function convKernel(x: tf.Tensor4D, w: tf.Tensor4D, p: ConvP): tf.Tensor4D {
   ) as tf.Tensor4D;
 }
 
+/** Whether our wasm kernel runs this forward convolution: wasm backend, one group, unit dilation, output channels a multiple of 4. */
+export const usesWasmConv = (p: ConvP, outChannels: number) => p.groups === 1 && p.dilation.every((d) => d === 1) && convWasmApplies(outChannels);
+
 /**
- * Gradient w.r.t. the input. With unit dilation and one group, tfjs's
- * Conv2DBackpropInput kernel (present on every backend). Otherwise: correlate the
- * stride-dilated, re-padded dy with the flipped filter whose in/out channels are swapped.
+ * A forward convolution by our wasm kernel (see {@link usesWasmConv}): x zero-padded as
+ * far as it is read, then one pass; optionally with jit's fused bias (any shape holding
+ * one value per output channel) and ReLU.
+ */
+export function convByWasmPasses(x: tf.Tensor4D, w: tf.Tensor4D, p: ConvP, epilogue: { bias?: tf.Tensor; relu?: boolean } = {}): tf.Tensor4D {
+  const [kh, kw, , co] = w.shape;
+  const [n, h, wd] = x.shape;
+  const ho = outSize(h, kh, p.strides[0], 1, p.padding[0][0], p.padding[0][1]);
+  const wo = outSize(wd, kw, p.strides[1], 1, p.padding[1][0], p.padding[1][1]);
+  const xp = padOrCrop(x, readPadding(h, p.padding[0], ho, kh, p.strides[0], 1), readPadding(wd, p.padding[1], wo, kw, p.strides[1], 1));
+  const pass: ConvPass = { kh, kw, filterOffset: 0, inRow0: 0, inCol0: 0, outRow0: 0, outCol0: 0, rows: ho, cols: wo };
+  const attrs = { outShape: [n, ho, wo, co] as [number, number, number, number], strides: p.strides as [number, number], outStrides: [1, 1] as [number, number], gaps: false, passes: [pass], bias: !!epilogue.bias, relu: !!epilogue.relu };
+  return convPassesWasm(xp, w, attrs, epilogue.bias);
+}
+
+/**
+ * Gradient w.r.t. the input. With unit dilation and one group: on wasm our kernel's
+ * stride-phase passes (below), elsewhere tfjs's Conv2DBackpropInput kernel (present on
+ * every backend). Otherwise: correlate the stride-dilated, re-padded dy with the flipped
+ * filter whose in/out channels are swapped.
  */
 function bpInputKernel(dy: tf.Tensor4D, w: tf.Tensor4D, p: BpInputP): tf.Tensor4D {
   const [kh, kw, ci, co] = w.shape;
   const [, h, wd] = p.inputShape;
-  // wasm's Conv2DBackpropInput is a plain loop: with a stride, XNNPACK's convolution is
-  // much faster there, on the stride phases of dx (below) or on the stride-dilated dy.
-  const strided = p.strides.some((s) => s > 1);
   const plain = p.groups === 1 && p.dilation.every((d) => d === 1);
-  if (plain && strided && tf.getBackend() === 'wasm' && p.strides[0] === p.strides[1]) return bpInputByPhases(dy, w, p);
-  if (plain && !(strided && tf.getBackend() === 'wasm')) {
+  if (plain && convWasmApplies(ci)) return bpInputByWasmPasses(dy, w, p);
+  // wasm's Conv2DBackpropInput is a plain loop: with a stride the dilated route is faster there.
+  if (plain && !(p.strides.some((s) => s > 1) && tf.getBackend() === 'wasm')) {
     return tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: w }, { strides: p.strides, pad: explicitPad(p), dataFormat: 'NHWC', inputShape: p.inputShape } as any) as tf.Tensor4D;
   }
   const g = p.groups;
@@ -106,58 +131,53 @@ function padOrCrop(t: tf.Tensor4D, [t0, t1]: [number, number], [l0, l1]: [number
 }
 
 /**
- * dx of a strided convolution (stride s on both axes, unit dilation, one group) as s*s
- * stride-1 convolutions over dy, one per stride phase, and a depth-to-space: output row
- * h = s*u + a (phase a) receives dy rows u + d for exactly the taps ky with
- * a + padTop - ky = s*d, so phase (a, b) is a valid convolution of the re-padded dy with
- * the sub-filter of its taps (for 3x3, stride 2: 1x1, 1x2, 2x1 and 2x2, nine taps in all,
- * none wasted). The phases' results [N, U, V, ci], concatenated in (a, b) order, are
- * depth-to-space'd to [N, s*U, s*V, ci] and cropped to the input's size. Against
- * correlating the stride-dilated dy with the flipped filter this skips every multiplication
- * by an inserted zero and the dilation's pad/slice kernels; against one convolution with
- * the phases stacked along the output channels (zero taps included) it measured 2-3x
- * faster on wasm for the benchmark ConvNet's layers.
+ * The stride phases of one spatial axis of dx (stride s, kernel k, low padding pad): dx
+ * position h = s*u + a (phase a, `count` of them) receives dy positions u + dMin + t for
+ * exactly the taps `taps[t]` (filter indices, descending), those with a + pad - tap = s*d.
  */
-function bpInputByPhases(dy: tf.Tensor4D, w: tf.Tensor4D, p: BpInputP): tf.Tensor4D {
+function stridePhases(k: number, pad: number, size: number, s: number) {
+  return Array.from({ length: s }, (_, a) => {
+    const taps: number[] = [];
+    for (let kk = k - 1; kk >= 0; kk--) if ((((a + pad - kk) % s) + s) % s === 0) taps.push(kk);
+    const dMin = taps.length ? (a + pad - taps[0]!) / s : 0;
+    return { taps, dMin, count: a < size ? Math.ceil((size - a) / s) : 0 };
+  });
+}
+
+/**
+ * dx (unit dilation, one group) by our wasm kernel: one pass per stride phase (a, b),
+ * a valid convolution of the zero-padded dy with the sub-filter of its taps (3x3 stride
+ * 2: 1x1, 1x2, 2x1 and 2x2, nine taps in all, none multiplying an inserted zero), writing
+ * every s-th row and column of dx from (a, b). Stride 1 is a single pass: the full
+ * correlation with the flipped filter.
+ */
+function bpInputByWasmPasses(dy: tf.Tensor4D, w: tf.Tensor4D, p: BpInputP): tf.Tensor4D {
   const [kh, kw, ci, co] = w.shape;
-  const [n, h, wd] = p.inputShape;
-  const s = p.strides[0];
-  // Per axis and phase a: the filter indices of its taps in dy-offset order, and dy's re-padding.
-  const phases = (k: number, pad: number, size: number, outN: number) => {
-    const U = Math.ceil(size / s);
-    return Array.from({ length: s }, (_, a) => {
-      const taps: number[] = []; // kk, for d = dMin, dMin + 1, ... (consecutive: kk steps by s)
-      let dMin = 0;
-      for (let kk = k - 1; kk >= 0; kk--) {
-        if ((((a + pad - kk) % s) + s) % s !== 0) continue;
-        if (!taps.length) dMin = (a + pad - kk) / s;
-        taps.push(kk);
-      }
-      return { taps, lo: -dMin, hi: U - 1 + dMin + taps.length - 1 - (outN - 1) };
-    });
+  const [n, h, wd] = p.inputShape as [number, number, number, number];
+  const rows = stridePhases(kh, p.padding[0][0], h, p.strides[0]);
+  const cols = stridePhases(kw, p.padding[1][0], wd, p.strides[1]);
+  // dy's zero padding: enough for every phase's first and last reads.
+  const padding = (phases: ReturnType<typeof stridePhases>, outN: number): [number, number] => {
+    const used = phases.filter((q) => q.taps.length && q.count);
+    return [Math.max(0, ...used.map((q) => -q.dMin)), Math.max(0, ...used.map((q) => q.count - 1 + q.dMin + q.taps.length - 1 - (outN - 1)))];
   };
-  const ph = phases(kh, p.padding[0][0], h, dy.shape[1]);
-  const pw = phases(kw, p.padding[1][0], wd, dy.shape[2]);
-  const U = Math.ceil(h / s);
-  const V = Math.ceil(wd / s);
-  const taps = tf.reshape(tf.transpose(w, [0, 1, 3, 2]), [kh * kw, co, ci]); // [(ky, kx), co, ci]
-  const parts: tf.Tensor4D[] = [];
-  for (const r of ph) {
-    for (const c of pw) {
-      if (!r.taps.length || !c.taps.length) {
-        parts.push(tf.zeros([n, U, V, ci]));
-        continue;
-      }
-      const idx = r.taps.flatMap((ky) => c.taps.map((kx) => ky * kw + kx));
-      const f = tf.reshape(tf.gather(taps, idx, 0), [r.taps.length, c.taps.length, co, ci]) as tf.Tensor4D;
-      parts.push(tf.conv2d(padOrCrop(dy, [r.lo, r.hi], [c.lo, c.hi]), f, 1, 'valid'));
-    }
-  }
-  const y = parts.length === 1 ? parts[0]! : tf.concat(parts, 3); // [N, U, V, (a, b, ci)]
-  // Depth to space by one rank-4 transpose (wasm's DepthToSpace is several times slower):
-  // [N*U, V, a, (b, ci)] -> [N*U, a, V, (b, ci)] = [N, s*U, s*V, ci].
-  const x = tf.reshape(tf.transpose(tf.reshape(y, [n * U, V, s, s * ci]), [0, 2, 1, 3]), [n, s * U, s * V, ci]) as tf.Tensor4D;
-  return s * U === h && s * V === wd ? x : (tf.slice(x, [0, 0, 0, 0], [n, h, wd, ci]) as tf.Tensor4D);
+  const [top, bottom] = padding(rows, dy.shape[1]);
+  const [left, right] = padding(cols, dy.shape[2]);
+  const passes: ConvPass[] = [];
+  const taps: number[] = [];
+  let gaps = false;
+  rows.forEach((r, a) =>
+    cols.forEach((c, b) => {
+      if (!r.count || !c.count) return;
+      if (!r.taps.length || !c.taps.length) return void (gaps = true);
+      passes.push({ kh: r.taps.length, kw: c.taps.length, filterOffset: taps.length * co * ci, inRow0: r.dMin + top, inCol0: c.dMin + left, outRow0: a, outCol0: b, rows: r.count, cols: c.count });
+      taps.push(...r.taps.flatMap((ky) => c.taps.map((kx) => ky * kw + kx)));
+    }),
+  );
+  if (!passes.length) return tf.zeros([n, h, wd, ci]);
+  const filters = tf.gather(tf.reshape(tf.transpose(w, [0, 1, 3, 2]), [kh * kw, co, ci]), taps, 0); // each pass's [taps, co, ci]
+  const attrs = { outShape: [n, h, wd, ci] as [number, number, number, number], strides: [1, 1] as [number, number], outStrides: p.strides as [number, number], gaps, passes };
+  return convPassesWasm(padOrCrop(dy, [top, bottom], [left, right]), filters, attrs);
 }
 
 /**
@@ -174,11 +194,8 @@ function bpFilterKernel(x: tf.Tensor4D, dy: tf.Tensor4D, p: BpFilterP): tf.Tenso
   // Only the padded rows/columns the forward read: (Ho-1)*stride + (k-1)*dilation + 1 of
   // them, so that the result has exactly kh x kw taps (with a stride, the full padded input
   // would give extra taps, computed and then sliced off).
-  const [ho, wo] = [dy.shape[1], dy.shape[2]];
-  const span = (o: number, k: number, s: number, d: number) => (o - 1) * s + (k - 1) * d + 1;
-  const hi = (n: number, lo: number, o: number, k: number, s: number, d: number, high: number) => Math.min(high, span(o, k, s, d) - n - lo);
-  const padH: [number, number] = [p.padding[0][0], hi(x.shape[1], p.padding[0][0], ho, kh, p.strides[0], p.dilation[0], p.padding[0][1])];
-  const padW: [number, number] = [p.padding[1][0], hi(x.shape[2], p.padding[1][0], wo, kw, p.strides[1], p.dilation[1], p.padding[1][1])];
+  const padH = readPadding(x.shape[1], p.padding[0], dy.shape[1], kh, p.strides[0], p.dilation[0]);
+  const padW = readPadding(x.shape[2], p.padding[1], dy.shape[2], kw, p.strides[1], p.dilation[1]);
   return perGroup(p.groups, [x, dy], [3, 3], (xg, dyg) => {
     // The zero padding goes to the convolution itself (no padded copy of x) unless the
     // forward read less than the whole input (a negative high pad: crop, as before).

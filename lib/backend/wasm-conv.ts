@@ -1,0 +1,188 @@
+/**
+ * Convolution as our own WebAssembly SIMD kernel on the tfjs wasm backend's heap, in
+ * "passes": each pass is a valid convolution of the (already padded) input with its own
+ * block of filter taps, written to a strided grid of output positions:
+ *
+ *   y[n, outRow0 + u*osh, outCol0 + v*osw, o] =
+ *     sum over i < kh, j < kw, c of x[n, inRow0 + u*sh + i, inCol0 + v*sw + j, c] * w_pass[i, j, c, o]
+ *
+ * A forward convolution is one pass (output strides 1). The input gradient of a stride-s
+ * convolution is s*s passes, one per stride phase, each with only its own taps and
+ * writing every s-th row and column of dx (no concatenation or depth-to-space after).
+ *
+ * The register tile is 4 output pixels of a row x 8 output channels (8 f32x4
+ * accumulators); for each tap row the reduction over (kernel column, channel) is one
+ * contiguous run of x and of the filter. Measured against XNNPACK's convolution in
+ * tfjs wasm on the benchmark ConvNet's layers: see docs/benchmarks.md.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { FunctionBuilder } from './wasm-emit.js';
+import { type HeapKernel, heapKernelsAvailable, runHeapKernel } from './wasm-heap.js';
+
+export interface ConvPass {
+  /** This pass's taps; its filter block is [kh, kw, c, o] at element `filterOffset` of the filter input. */
+  readonly kh: number;
+  readonly kw: number;
+  readonly filterOffset: number;
+  /** Where output position (u, v) = (0, 0) reads x, in the padded input. */
+  readonly inRow0: number;
+  readonly inCol0: number;
+  /** The output grid: rows outRow0 + u*osh for u < rows, columns outCol0 + v*osw for v < cols. */
+  readonly outRow0: number;
+  readonly outCol0: number;
+  readonly rows: number;
+  readonly cols: number;
+}
+
+export interface ConvPassesAttrs {
+  /** The output's [n, height, width, channels]. */
+  readonly outShape: readonly [number, number, number, number];
+  /** Input step per output step within a pass. */
+  readonly strides: readonly [number, number];
+  /** Output step [osh, osw] between a pass's neighbouring positions. */
+  readonly outStrides: readonly [number, number];
+  readonly passes: readonly ConvPass[];
+  /** Whether some output positions belong to no pass (they are zeros). */
+  readonly gaps: boolean;
+  /** Epilogue: add a bias of [o] (a third input), then ReLU if `relu`. */
+  readonly bias?: boolean;
+  readonly relu?: boolean;
+}
+
+/** Whether {@link convPassesWasm} can run on this backend for these output channels. */
+export function convWasmApplies(outChannels: number): boolean {
+  return heapKernelsAvailable() && outChannels % 4 === 0;
+}
+
+/**
+ * Runs the passes on a padded NHWC input `x` and a filter tensor holding every pass's
+ * block (float32, wasm backend; output channels a multiple of 4).
+ *
+ * ```ts
+ * // a 3x3 stride-2 convolution of an input padded to [n, 29, 29, c]:
+ * convPassesWasm(xPadded, w, { outShape: [n, 14, 14, o], strides: [2, 2], outStrides: [1, 1], gaps: false,
+ *   passes: [{ kh: 3, kw: 3, filterOffset: 0, inRow0: 0, inCol0: 0, outRow0: 0, outCol0: 0, rows: 14, cols: 14 }] });
+ * ```
+ */
+export function convPassesWasm(x: tf.Tensor4D, w: tf.Tensor, attrs: ConvPassesAttrs, bias?: tf.Tensor): tf.Tensor4D {
+  if (!!bias !== !!attrs.bias) throw new Error('convPassesWasm: attrs.bias says whether a bias tensor is given');
+  return runHeapKernel(convPasses, bias ? [x, w, bias] : [x, w], attrs) as tf.Tensor4D;
+}
+
+const convPasses: HeapKernel<ConvPassesAttrs> = {
+  name: 'TfjaxConvPasses',
+  outShape([x, w, bias], a) {
+    const [n, hy, wy, o] = a.outShape;
+    const [, h, wd, c] = x!;
+    const wSize = tf.util.sizeFromShape(w as number[]);
+    const bad = (why: string) => new Error(`convPassesWasm: ${why} (input [${x}], filter [${w}], output [${a.outShape}])`);
+    if (x!.length !== 4 || x![0] !== n) throw bad('the input must be NHWC with the output batch');
+    if (o % 4 !== 0) throw bad('output channels must be a multiple of 4');
+    if (bias && tf.util.sizeFromShape(bias as number[]) !== o) throw bad(`the bias has shape [${bias}], expected ${o} values`);
+    for (const p of a.passes) {
+      if (p.rows <= 0 || p.cols <= 0) continue;
+      if (p.filterOffset + p.kh * p.kw * c! * o > wSize) throw bad('a pass reads past the filter');
+      if (p.inRow0 < 0 || p.inCol0 < 0 || p.inRow0 + (p.rows - 1) * a.strides[0] + p.kh > h! || p.inCol0 + (p.cols - 1) * a.strides[1] + p.kw > wd!) throw bad('a pass reads outside the input');
+      if (p.outRow0 + (p.rows - 1) * a.outStrides[0] >= hy || p.outCol0 + (p.cols - 1) * a.outStrides[1] >= wy) throw bad('a pass writes outside the output');
+    }
+    return [n, hy, wy, o];
+  },
+  zeroFill: (a) => a.gaps,
+  generate: ([x], a) => generate(x!, a),
+};
+
+function generate(x: readonly number[], a: ConvPassesAttrs): FunctionBuilder {
+  const [n, h, w, c] = x as [number, number, number, number];
+  const [, hy, wy, o] = a.outShape;
+  const [sh, sw] = a.strides;
+  const [osh, osw] = a.outStrides;
+  const f = new FunctionBuilder(a.bias ? ['i32', 'i32', 'i32', 'i32'] : ['i32', 'i32', 'i32'], []);
+  const [xPtr, wPtr, bPtr, yPtr] = a.bias ? [0, 1, 2, 3] : [0, 1, -1, 2];
+  const [img, yImg, row, xRow, yRow, oOff, vLeft, xT, yT, xp, wp, k] = Array.from({ length: 12 }, () => f.local('i32'));
+  const accs = Array.from({ length: 8 }, () => f.local('v128'));
+  const wv = [f.local('v128'), f.local('v128')];
+  const xs = f.local('v128');
+  const zero = f.local('v128'); // locals start as zeros
+  const add = (local: number, v: number) => f.localGet(local).i32Const(v).i32Add().localSet(local);
+  /** local -= 1; loop again (br depth) while it is not zero. */
+  const countDown = (local: number, depth: number) => f.localGet(local).i32Const(1).i32Sub().localTee(local).brIf(depth);
+
+  /** y[tile at yT + oOff] = the products for q pixels (from xT) x 4*ot channels (filter from wBase + oOff). */
+  const tile = (p: ConvPass, q: number, ot: number) => {
+    for (let i = 0; i < q * ot; i++) f.v128Const0().localSet(accs[i]!);
+    for (let i = 0; i < p.kh; i++) {
+      f.localGet(xT).i32Const(i * w * c * 4).i32Add().localSet(xp);
+      f.localGet(wPtr).i32Const((p.filterOffset + i * p.kw * c * o) * 4).i32Add().localGet(oOff).i32Add().localSet(wp);
+      f.i32Const(p.kw * c).localSet(k);
+      f.loop();
+      for (let v = 0; v < ot; v++) f.localGet(wp).v128Load(v * 16).localSet(wv[v]!);
+      for (let pix = 0; pix < q; pix++) {
+        f.localGet(xp).v128Load32Splat(pix * sw * c * 4).localSet(xs);
+        for (let v = 0; v < ot; v++) f.localGet(accs[pix * ot + v]!).localGet(xs).localGet(wv[v]!).f32x4Mul().f32x4Add().localSet(accs[pix * ot + v]!);
+      }
+      add(xp, 4);
+      add(wp, o * 4);
+      countDown(k, 0);
+      f.end();
+    }
+    for (let pix = 0; pix < q; pix++) {
+      for (let v = 0; v < ot; v++) {
+        f.localGet(yT).localGet(oOff).i32Add().localGet(accs[pix * ot + v]!);
+        if (a.bias) f.localGet(bPtr).localGet(oOff).i32Add().v128Load(v * 16).f32x4Add();
+        if (a.relu) f.localGet(zero).f32x4Max();
+        f.v128Store(pix * osw * o * 4 + v * 16);
+      }
+    }
+  };
+
+  /** One output row of a pass: for each channel tile, its 4-pixel tiles then the remainder. */
+  const rowOf = (p: ConvPass) => {
+    const channelTile = (ot: number) => {
+      const full = Math.floor(p.cols / 4);
+      f.localGet(xRow).localSet(xT).localGet(yRow).localSet(yT);
+      if (full > 0) {
+        f.i32Const(full).localSet(vLeft);
+        f.loop();
+        tile(p, 4, ot);
+        add(xT, 4 * sw * c * 4);
+        add(yT, 4 * osw * o * 4);
+        countDown(vLeft, 0);
+        f.end();
+      }
+      if (p.cols % 4) tile(p, p.cols % 4, ot);
+    };
+    const fullO = Math.floor(o / 8);
+    if (fullO > 0) {
+      f.i32Const(0).localSet(oOff);
+      f.loop();
+      channelTile(2);
+      add(oOff, 32);
+      f.localGet(oOff).i32Const(fullO * 32).i32Ne().brIf(0);
+      f.end();
+    }
+    if (o % 8) {
+      f.i32Const(fullO * 32).localSet(oOff);
+      channelTile(1);
+    }
+  };
+
+  for (const p of a.passes) {
+    if (p.rows <= 0 || p.cols <= 0) continue;
+    f.localGet(xPtr).localSet(img).localGet(yPtr).localSet(yImg);
+    f.loop(); // images
+    f.localGet(img).i32Const((p.inRow0 * w + p.inCol0) * c * 4).i32Add().localSet(xRow);
+    f.localGet(yImg).i32Const((p.outRow0 * wy + p.outCol0) * o * 4).i32Add().localSet(yRow);
+    f.i32Const(p.rows).localSet(row);
+    f.loop(); // rows
+    rowOf(p);
+    add(xRow, sh * w * c * 4);
+    add(yRow, osh * wy * o * 4);
+    countDown(row, 0);
+    f.end();
+    add(img, h * w * c * 4);
+    add(yImg, hy * wy * o * 4);
+    f.localGet(img).localGet(xPtr).i32Sub().i32Const(n * h * w * c * 4).i32Ne().brIf(0);
+    f.end();
+  }
+  return f;
+}

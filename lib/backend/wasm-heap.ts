@@ -1,0 +1,78 @@
+/**
+ * Our own kernels on the tfjs wasm backend's heap: a generated WebAssembly module (see
+ * wasm-emit.ts) that imports the backend's memory and reads and writes tensors where
+ * they live, registered as a tfjs kernel so that tensors, memory accounting and
+ * profiling work as for tfjs's own.
+ *
+ * A kernel is generated per geometry (shapes and attributes as immediates), compiled
+ * once and cached; its function takes one pointer per input, then the output's.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { type FunctionBuilder, moduleBytes } from './wasm-emit.js';
+
+export interface HeapKernel<A> {
+  /** The tfjs kernel name (registered for backend `wasm` on first use). */
+  readonly name: string;
+  /** The output's shape; throws a clear error for inputs the kernel does not take. */
+  outShape(inputs: readonly (readonly number[])[], attrs: A): number[];
+  /** Whether the output must start as zeros (the generated code adds into it, or skips parts). */
+  zeroFill(attrs: A): boolean;
+  /** The kernel: params (input pointers..., output pointer), all i32. */
+  generate(inputs: readonly (readonly number[])[], attrs: A): FunctionBuilder;
+}
+
+/** The parts of tfjs-backend-wasm's BackendWasm used here. */
+interface WasmBackendLike {
+  wasm: { asm?: { memory?: WebAssembly.Memory } };
+  dataIdMap: { get(id: object): { memoryOffset: number } };
+  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
+}
+
+/** Whether heap kernels can run now: the active backend is wasm and exposes its heap. */
+export function heapKernelsAvailable(): boolean {
+  return tf.getBackend() === 'wasm' && (tf.backend() as unknown as WasmBackendLike).wasm?.asm?.memory instanceof WebAssembly.Memory;
+}
+
+/** tfjs's threaded build shares its heap between threads (our kernels run on the calling thread). */
+const isShared = (memory: WebAssembly.Memory) => typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+
+type Run = (...pointers: number[]) => void;
+const modules = new Map<string, WebAssembly.Module>();
+const instances = new WeakMap<WebAssembly.Memory, Map<string, Run>>();
+
+/** Runs a heap kernel on float32 tensors of the wasm backend (check {@link heapKernelsAvailable} first). */
+export function runHeapKernel<A extends object>(kernel: HeapKernel<A>, inputs: readonly tf.Tensor[], attrs: A): tf.Tensor {
+  if (tf.getKernel(kernel.name, 'wasm') === undefined) {
+    tf.registerKernel({ kernelName: kernel.name, backendName: 'wasm', kernelFunc: ((args: { inputs: Record<string, tf.TensorInfo>; backend: WasmBackendLike; attrs: A }) => execute(kernel, args)) as unknown as tf.KernelFunc });
+  }
+  inputs.forEach((t, i) => {
+    if (t.dtype !== 'float32') throw new Error(`${kernel.name}: input ${i} is ${t.dtype}, expected float32`);
+  });
+  const named = Object.fromEntries(inputs.map((t, i) => [`in${i}`, t]));
+  return tf.engine().runKernel(kernel.name, named, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+}
+
+function execute<A>(kernel: HeapKernel<A>, { inputs, backend, attrs }: { inputs: Record<string, tf.TensorInfo>; backend: WasmBackendLike; attrs: A }): tf.TensorInfo {
+  const ins = Object.keys(inputs)
+    .sort((a, b) => Number(a.slice(2)) - Number(b.slice(2)))
+    .map((k) => inputs[k]!);
+  const shapes = ins.map((t) => t.shape);
+  const outShape = kernel.outShape(shapes, attrs);
+  const memory = backend.wasm.asm?.memory;
+  if (!(memory instanceof WebAssembly.Memory)) throw new Error(`${kernel.name}: the tfjs wasm backend does not expose its memory`);
+  const out = backend.makeOutput(outShape, 'float32');
+  const ptr = (t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset;
+  if (kernel.zeroFill(attrs)) new Float32Array(memory.buffer, ptr(out), tf.util.sizeFromShape(outShape)).fill(0);
+  const key = `${kernel.name} ${JSON.stringify(shapes)} ${JSON.stringify(attrs)} ${isShared(memory) ? 'shared' : ''}`;
+  let byKey = instances.get(memory);
+  if (!byKey) instances.set(memory, (byKey = new Map()));
+  let run = byKey.get(key);
+  if (!run) {
+    let mod = modules.get(key);
+    if (!mod) modules.set(key, (mod = new WebAssembly.Module(moduleBytes([{ name: 'run', fn: kernel.generate(shapes, attrs) }], { sharedMemory: isShared(memory) }))));
+    run = new WebAssembly.Instance(mod, { env: { memory } }).exports.run as Run;
+    byKey.set(key, run);
+  }
+  run(...ins.map(ptr), ptr(out));
+  return out;
+}
