@@ -591,6 +591,16 @@ function distinctReduceSpec(p: 'reduce_max' | 'reduce_min'): Spec {
   return { ...base, name: `${p} (distinct values)`, noFD: false, arb: base.arb.map((t) => ({ ...t, args: [arg(t.args[0].shape, 'distinct')] })) };
 }
 
+/** Convolutions with one group and unit dilation: strides 1-3 and kernels 1-4 per axis, paddings 0-2, inputs `extra` larger than the smallest. */
+const plainConvArb = (ci: fc.Arbitrary<number>, co: fc.Arbitrary<number>, maxExtra = 4): fc.Arbitrary<{ xs: number[]; ws: number[]; p: ConvP }> =>
+  fc
+    .record({ n: fc.integer({ min: 1, max: 2 }), ci, co, k: fc.tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 })), s: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })), pad: fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 4, maxLength: 4 }), extra: fc.tuple(fc.integer({ min: 0, max: maxExtra }), fc.integer({ min: 0, max: maxExtra })) })
+    .map(({ n, ci, co, k, s, pad, extra }) => ({
+      xs: [n, Math.max(1, k[0] - pad[0]! - pad[1]!) + extra[0], Math.max(1, k[1] - pad[2]! - pad[3]!) + extra[1], ci],
+      ws: [k[0], k[1], ci, co],
+      p: { strides: s, padding: [[pad[0]!, pad[1]!], [pad[2]!, pad[3]!]], dilation: [1, 1], groups: 1 } as ConvP,
+    }));
+
 const convArb = (minHW = 1): fc.Arbitrary<{ xs: number[]; ws: number[]; p: ConvP }> =>
   fc
     .record({
@@ -773,13 +783,7 @@ const specs: Spec[] = [
     // output columns in tiles of 4 and a remainder, the padding applied before it.
     prim: 'conv',
     name: 'conv, output channels a multiple of 4 (the wasm kernel)',
-    arb: fc
-      .record({ n: fc.integer({ min: 1, max: 2 }), ci: fc.integer({ min: 1, max: 9 }), co: fc.constantFrom(4, 8, 12), k: fc.tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 })), s: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })), pad: fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 4, maxLength: 4 }), extra: fc.tuple(fc.integer({ min: 0, max: 9 }), fc.integer({ min: 0, max: 9 })) })
-      .map(({ n, ci, co, k, s, pad, extra }) => {
-        const p: ConvP = { strides: s, padding: [[pad[0]!, pad[1]!], [pad[2]!, pad[3]!]], dilation: [1, 1], groups: 1 };
-        const xs = [n, Math.max(1, k[0] - pad[0]! - pad[1]!) + extra[0], Math.max(1, k[1] - pad[2]! - pad[3]!) + extra[1], ci];
-        return { args: [arg(xs), arg([k[0], k[1], ci, co])], params: p };
-      }),
+    arb: plainConvArb(fc.integer({ min: 1, max: 9 }), fc.constantFrom(4, 8, 12), 9).map(({ xs, ws, p }) => ({ args: [arg(xs), arg(ws)], params: p })),
     ref: ([x, w], p) => convRef(x, w, p),
     tol: { rtol: 1e-5, atol: 1e-5 },
   },
@@ -795,14 +799,7 @@ const specs: Spec[] = [
     // multiple of 4: one pass per stride phase, phases without taps when s > k.
     prim: 'conv_bp_input',
     name: 'conv_bp_input, strides 1-3, input channels 1-2 or a multiple of 4 (the wasm stride-phase passes)',
-    arb: fc
-      .record({ n: fc.integer({ min: 1, max: 2 }), ci: fc.constantFrom(1, 2, 4, 8), co: fc.integer({ min: 1, max: 5 }), s: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })), k: fc.tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 })), pad: fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 4, maxLength: 4 }), extra: fc.tuple(fc.integer({ min: 0, max: 4 }), fc.integer({ min: 0, max: 4 })) })
-      .map(({ n, ci, co, s, k, pad, extra }) => {
-        const p: ConvP = { strides: s, padding: [[pad[0]!, pad[1]!], [pad[2]!, pad[3]!]], dilation: [1, 1], groups: 1 };
-        const xs = [n, Math.max(1, k[0] - pad[0]! - pad[1]!) + extra[0], Math.max(1, k[1] - pad[2]! - pad[3]!) + extra[1], ci];
-        const ws = [k[0], k[1], ci, co];
-        return { args: [arg(convOut(xs, ws, p)), arg(ws)], params: { ...p, inputShape: xs } };
-      }),
+    arb: plainConvArb(fc.constantFrom(1, 2, 4, 8), fc.integer({ min: 1, max: 5 })).map(({ xs, ws, p }) => ({ args: [arg(convOut(xs, ws, p)), arg(ws)], params: { ...p, inputShape: xs } })),
     ref: ([dy, w], p) => convBpInputRef(dy, w, p),
     tol: { rtol: 1e-5, atol: 1e-5 },
   },
@@ -818,14 +815,7 @@ const specs: Spec[] = [
     // multiples of 4 and input channels in tiles of 4 plus a remainder of 1-3.
     prim: 'conv_bp_filter',
     name: 'conv_bp_filter, output channels a multiple of 4 (the wasm kernel)',
-    arb: fc
-      .record({ n: fc.integer({ min: 1, max: 2 }), ci: fc.integer({ min: 1, max: 9 }), co: fc.constantFrom(4, 8, 12), k: fc.tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 })), s: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })), pad: fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 4, maxLength: 4 }), extra: fc.tuple(fc.integer({ min: 0, max: 4 }), fc.integer({ min: 0, max: 4 })) })
-      .map(({ n, ci, co, k, s, pad, extra }) => {
-        const p: ConvP = { strides: s, padding: [[pad[0]!, pad[1]!], [pad[2]!, pad[3]!]], dilation: [1, 1], groups: 1 };
-        const xs = [n, Math.max(1, k[0] - pad[0]! - pad[1]!) + extra[0], Math.max(1, k[1] - pad[2]! - pad[3]!) + extra[1], ci];
-        const ws = [k[0], k[1], ci, co];
-        return { args: [arg(xs), arg(convOut(xs, ws, p))], params: { ...p, filterShape: ws } };
-      }),
+    arb: plainConvArb(fc.integer({ min: 1, max: 9 }), fc.constantFrom(4, 8, 12)).map(({ xs, ws, p }) => ({ args: [arg(xs), arg(convOut(xs, ws, p))], params: { ...p, filterShape: ws } })),
     ref: ([x, dy], p) => convBpFilterRef(x, dy, p),
     tol: { rtol: 1e-5, atol: 1e-5 },
   },
