@@ -42,8 +42,8 @@ export interface Runner {
 }
 
 export interface OurSwavOptions extends SwavStepShape {
-  /** 'jit' (default), 'eager', or 'jit-nofuse' (jit without its fusion rewrites). */
-  readonly mode?: 'jit' | 'eager' | 'jit-nofuse';
+  /** 'jit' (default), 'eager', 'jit-nofuse' (jit without its fusion rewrites) or 'jit-noew' (without elementwise fusion). */
+  readonly mode?: 'jit' | 'eager' | 'jit-nofuse' | 'jit-noew';
 }
 
 /** The SwAV config of the issue: small ConvNet, projector 128-512-128, 300 prototypes. */
@@ -64,7 +64,7 @@ export function ourSwav(name: string, o: OurSwavOptions) {
   const batch: swav.SwavInput = o.views.length === 2 && g === 2 ? { view1: images[0], view2: images[1] } : { globalViews: images.slice(0, g), localViews: images.slice(g) };
   const raw = swav.trainStep(config, opt);
   const mode = o.mode ?? 'jit';
-  const jitted = mode === 'eager' ? null : jit(raw, mode === 'jit-nofuse' ? { fuse: false } : {});
+  const jitted = mode === 'eager' ? null : jit(raw, mode === 'jit-nofuse' ? { fuse: false } : mode === 'jit-noew' ? { fuseElementwise: false } : {});
   const f = jitted ?? raw;
   const runner = {
     name,

@@ -87,7 +87,7 @@ const convPasses: HeapKernel<ConvPassesAttrs> = {
     }
     return [n, hy, wy, o];
   },
-  zeroFill: (a) => a.gaps,
+  initial: (a) => (a.gaps ? 0 : null),
   generate: ([x], a) => generate(x!, a),
 };
 

@@ -113,9 +113,42 @@ export class FunctionBuilder {
   }
   /** v128.const of all zeros. */
   v128Const0(): this {
+    return this.f32x4Const(0);
+  }
+  /** v128.const with the f32 `v` in all four lanes. */
+  f32x4Const(v: number): this {
     this.simd(0x0c);
-    for (let i = 0; i < 16; i++) this.code.push(0);
+    const lane = new Uint8Array(new Float32Array([v]).buffer);
+    for (let i = 0; i < 4; i++) this.code.push(...lane);
     return this;
+  }
+  v128And(): this {
+    return this.simd(0x4e);
+  }
+  /** Lane masks: all ones where a != b (where a lane of x is NaN, for a = b = x). */
+  f32x4Ne(): this {
+    return this.simd(0x42);
+  }
+  /** v128.bitselect: stack [a, b, mask] -> a where mask bits are 1, else b. */
+  v128Bitselect(): this {
+    return this.simd(0x52);
+  }
+  /** Lane masks: all ones where a < b. */
+  f32x4Lt(): this {
+    return this.simd(0x43);
+  }
+  /** Lane masks: all ones where a > b. */
+  f32x4Gt(): this {
+    return this.simd(0x44);
+  }
+  f32x4Neg(): this {
+    return this.simd(0xe1);
+  }
+  f32x4Sub(): this {
+    return this.simd(0xe5);
+  }
+  f32x4Div(): this {
+    return this.simd(0xe7);
   }
   f32x4Add(): this {
     return this.simd(0xe4);

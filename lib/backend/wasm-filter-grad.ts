@@ -56,7 +56,7 @@ const filterGrad: HeapKernel<FilterGradAttrs> = {
     }
     return [kh, kw, c, o];
   },
-  zeroFill: () => true,
+  initial: () => 0,
   generate: ([x, dy], attrs) => generate({ ...attrs, x: x!, dy: dy! }),
 };
 

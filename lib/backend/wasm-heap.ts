@@ -15,8 +15,8 @@ export interface HeapKernel<A> {
   readonly name: string;
   /** The output's shape; throws a clear error for inputs the kernel does not take. */
   outShape(inputs: readonly (readonly number[])[], attrs: A): number[];
-  /** Whether the output must start as zeros (the generated code adds into it, or skips parts). */
-  zeroFill(attrs: A): boolean;
+  /** The value the output must start as (the generated code accumulates into it, or skips parts), or null. */
+  initial(attrs: A): number | null;
   /** The kernel: params (input pointers..., output pointer), all i32. */
   generate(inputs: readonly (readonly number[])[], attrs: A): FunctionBuilder;
 }
@@ -62,7 +62,8 @@ function execute<A>(kernel: HeapKernel<A>, { inputs, backend, attrs }: { inputs:
   if (!(memory instanceof WebAssembly.Memory)) throw new Error(`${kernel.name}: the tfjs wasm backend does not expose its memory`);
   const out = backend.makeOutput(outShape, 'float32');
   const ptr = (t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset;
-  if (kernel.zeroFill(attrs)) new Float32Array(memory.buffer, ptr(out), tf.util.sizeFromShape(outShape)).fill(0);
+  const initial = kernel.initial(attrs);
+  if (initial !== null) new Float32Array(memory.buffer, ptr(out), tf.util.sizeFromShape(outShape)).fill(initial);
   const key = `${kernel.name} ${JSON.stringify(shapes)} ${JSON.stringify(attrs)} ${isShared(memory) ? 'shared' : ''}`;
   let byKey = instances.get(memory);
   if (!byKey) instances.set(memory, (byKey = new Map()));

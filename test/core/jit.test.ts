@@ -292,6 +292,80 @@ Rewrite('conv + bias + relu fuse into fused_conv with equal results', async () =
   await allCloseAsync(jit(reluOnly)(x, w) as tf.Tensor, reluOnly(x, w) as tf.Tensor, { rtol: 1e-5, atol: 1e-5 });
 });
 
+// Elementwise fusion (wasm only): random chains of add/sub/mul/div/neg/relu/sign over full
+// arrays, per-channel vectors and scalars, optionally summed over all but the last axis.
+const EW_OPS = ['add', 'sub', 'mul', 'div', 'neg', 'relu', 'sign'] as const;
+const ewCase = fc.record({
+  h: fc.constantFrom(16, 24),
+  c: fc.constantFrom(4, 8, 12),
+  kinds: fc.array(fc.constantFrom('full', 'channel', 'scalar'), { minLength: 1, maxLength: 3 }),
+  ops: fc.array(fc.record({ op: fc.constantFrom(...EW_OPS), a: fc.nat(), b: fc.nat() }), { minLength: 2, maxLength: 7 }),
+  reduce: fc.boolean(),
+  seed: fc.nat(1000),
+});
+
+Rewrite('elementwise chains (and sums of them) fuse into generated loops on wasm with the results of the separate kernels', async () => {
+  await fc.assert(
+    fc.asyncProperty(ewCase, async ({ h, c, kinds, ops, reduce, seed }) => {
+      const shape = [64, h, c];
+      const leafShapes = [shape, ...kinds.map((k) => (k === 'full' ? shape : k === 'channel' ? [1, 1, c] : [1, 1, 1]))];
+      // Values with exact zeros and signed zeros (relu/sign ties), NaN and infinities.
+      const special = [0, -0, NaN, Infinity, -Infinity];
+      const leaves = leafShapes.map((s, i) => {
+        const n = s.reduce((a, b) => a * b, 1);
+        const v = Array.from({ length: n }, (_, k) => ((k * 7 + i * 13 + seed) % 53 === 0 ? special[(k + i) % special.length]! : Math.sin(k * 0.37 + i + seed) * 3));
+        return tf.tensor(v, s, 'float32');
+      });
+      const f = (...xs: A[]) => {
+        const vals: A[] = [...xs];
+        for (const { op, a, b } of ops) {
+          const x = vals[vals.length - 1 - (a % vals.length)]!;
+          const y = vals[b % vals.length]!;
+          vals.push(op === 'neg' || op === 'relu' || op === 'sign' ? np[op](x) : np[op](x, y));
+        }
+        const last = vals[vals.length - 1]!;
+        return reduce && (last as tf.Tensor).shape.join() === shape.join() ? np.sum(last, [0, 1]) : last;
+      };
+      const jf = jit(f);
+      const fused = prims(jf, ...leaves).includes('fused_elementwise');
+      if (backend !== 'wasm') assert.not.ok(fused, 'fusion is wasm-only');
+      const got = (jf(...leaves) as tf.Tensor).dataSync();
+      const want = (f(...leaves) as tf.Tensor).dataSync();
+      assert.is(got.length, want.length);
+      for (let i = 0; i < got.length; i++) {
+        const [g, w] = [got[i]!, want[i]!];
+        // Sums add in another order than tfjs's; everything else is the same float32 ops.
+        const ok = Number.isNaN(w) ? Number.isNaN(g) : reduce ? g === w || Math.abs(g - w) <= 1e-5 * (Math.abs(w) + 1) : Object.is(g, w) || g === w;
+        if (!ok) assert.unreachable(`element ${i}: fused ${g}, separate kernels ${w} (fused: ${fused})`);
+      }
+      leaves.forEach((t) => t.dispose());
+    }),
+    { numRuns: 25 },
+  );
+});
+
+Rewrite('BatchNorm-like chains fuse on wasm: relu((x - mean) * scale + shift) is one loop, sum(x * y) another', async () => {
+  const x = tf.randomNormal([32, 8, 8, 16], 0, 1, 'float32', 1);
+  const y = tf.randomNormal([32, 8, 8, 16], 0, 1, 'float32', 2);
+  const [m, s, b] = [0, 1, 2].map((i) => tf.randomNormal([1, 1, 1, 16], 0, 1, 'float32', 10 + i));
+  const bn = (x: A, m: A, s: A, b: A) => np.relu(np.add(np.mul(np.sub(x, m), s), b));
+  const dot = (x: A, y: A) => np.sum(np.mul(x, y), [0, 1, 2]);
+  const ops = (f: ReturnType<typeof jit>, ...args: A[]) => {
+    const e = f.lower(...args).jaxpr.eqns.find((q) => q.prim === 'fused_elementwise');
+    return e ? (e.params.program as { ops: { op: string }[]; reduce?: { op: string } }) : null;
+  };
+  const [jbn, jdot] = [jit(bn), jit(dot)];
+  if (backend === 'wasm') {
+    assert.equal(ops(jbn, x, m, s, b)?.ops.map((o) => o.op), ['sub', 'mul', 'add', 'relu']);
+    assert.equal(prims(jbn, x, m, s, b), ['fused_elementwise']);
+    const p = ops(jdot, x, y);
+    assert.equal([p?.ops.map((o) => o.op), p?.reduce?.op], [['mul'], 'sum']);
+  }
+  await allCloseAsync(jbn(x, m, s, b) as tf.Tensor, bn(x, m, s, b) as tf.Tensor, { rtol: 0, atol: 0 });
+  await allCloseAsync(jdot(x, y) as tf.Tensor, dot(x, y) as tf.Tensor, { rtol: 1e-5, atol: 1e-5 });
+  tf.dispose([x, y, m, s, b]);
+});
+
 Rewrite('a jitted training step (valueAndGrad of an MLP) equals the eager one', async () => {
   const params = { w1: tf.randomNormal([4, 8], 0, 0.5, 'float32', 1), b1: tf.zeros([8]), w2: tf.randomNormal([8, 3], 0, 0.5, 'float32', 2), b2: tf.zeros([3]) };
   const x = tf.randomNormal([5, 4], 0, 1, 'float32', 3);

@@ -4,7 +4,7 @@ import { type Aval, avalStr } from '../aval.js';
 import type { Params, Prim } from '../primitive.js';
 
 /** Kernels that only exist after jit's rewrites (see rewrite/fuse.ts). */
-export type FusedPrim = 'fused_matmul' | 'fused_conv';
+export type FusedPrim = 'fused_matmul' | 'fused_conv' | 'fused_elementwise';
 
 export class Var {
   constructor(

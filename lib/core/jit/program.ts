@@ -3,6 +3,7 @@
  * intermediate is disposed right after its last use.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { type ElementwiseProgram, elementwiseWasm } from '../../backend/wasm-elementwise.js';
 import { type Params, type Prim, primitive } from '../primitive.js';
 import type * as lax from '../lax.js';
 import { convByWasmPasses, usesWasmConv } from '../prims/conv.js';
@@ -21,6 +22,7 @@ const fusedKernels: Record<FusedPrim, Kernel> = {
     }
     return tf.fused.matMul({ a, b, transposeA: p.transposeA as boolean, transposeB: p.transposeB as boolean, bias: biasVec, activation: act });
   },
+  fused_elementwise: (args, p) => tf.reshape(elementwiseWasm(args, p.program as unknown as ElementwiseProgram), p.outShape as number[]),
   fused_conv([x, w, bias], p) {
     const conv = p as unknown as lax.ConvParams;
     if (usesWasmConv(conv, w.shape[3]!)) return convByWasmPasses(x as tf.Tensor4D, w as tf.Tensor4D, conv, { bias, relu: p.activation === 'relu' });
@@ -38,7 +40,7 @@ const fusedKernels: Record<FusedPrim, Kernel> = {
 };
 
 function kernelOf(prim: Prim | FusedPrim): Kernel {
-  if (prim === 'fused_matmul' || prim === 'fused_conv') return fusedKernels[prim];
+  if (prim === 'fused_matmul' || prim === 'fused_conv' || prim === 'fused_elementwise') return fusedKernels[prim];
   if (prim === 'dot') return ([a, b], p) => matmulKernel(a, b, p.transposeA as boolean, p.transposeB as boolean);
   return primitive(prim).impl;
 }

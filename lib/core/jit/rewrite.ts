@@ -1,12 +1,14 @@
 /**
  * Rewrites of a traced jaxpr, applied once per cache entry: dead code elimination,
- * common subexpressions, implicit broadcasting, and fusion of matmul/conv with their
- * bias and ReLU into single tfjs kernels.
+ * common subexpressions, implicit broadcasting, fusion of matmul/conv with their
+ * bias and ReLU into single tfjs kernels, and (wasm) of elementwise chains into
+ * generated loops (fuse-elementwise.ts).
  */
 import { sameShape } from '../aval.js';
 import { literalValues } from '../lax.js';
 import { BINARY } from '../primitive.js';
 import { broadcastShapes } from '../prims/elementwise.js';
+import { fuseElementwise } from './fuse-elementwise.js';
 import { type Eqn, type Jaxpr, Var } from './ir.js';
 
 /** Drops equations whose results are never used, and constants nothing reads. */
@@ -135,7 +137,10 @@ export function fuseBiasActivation(j: Jaxpr): Jaxpr {
 }
 
 export interface RewriteOptions {
+  /** Fusion rewrites (broadcast elision, bias/ReLU and elementwise fusion); default true. */
   readonly fuse?: boolean;
+  /** Elementwise chains into generated loops (wasm only); default true when `fuse` is. */
+  readonly fuseElementwise?: boolean;
 }
 
 /** All rewrites, in order. */
@@ -143,5 +148,6 @@ export function optimize(j: Jaxpr, opts: RewriteOptions = {}): Jaxpr {
   let id = Math.max(0, ...[...j.invars, ...j.constvars, ...j.eqns.map((e) => e.out)].map((v) => v.id)) + 1;
   let r = eliminateDeadCode(eliminateCommonSubexpressions(j));
   if (opts.fuse !== false) r = fuseBiasActivation(elideBroadcasts(r, () => id++));
+  if (opts.fuse !== false && opts.fuseElementwise !== false) r = fuseElementwise(r);
   return eliminateDeadCode(r);
 }

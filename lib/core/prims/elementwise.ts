@@ -6,6 +6,7 @@ import { type BDim, type BinaryPrim, type PrimitiveDef, type UnaryPrim, definePr
 import { type NdArray, avalOf, shapeOf } from '../trace.js';
 import { batchAt } from './batching-util.js';
 import { selectKernel } from './kernels.js';
+import { elementwiseWasm, elementwiseWasmApplies } from '../../backend/wasm-elementwise.js';
 
 /** Rank-equal numpy broadcasting: every dim equal, or 1 on one side. */
 export function broadcastShapes(op: string, shapes: readonly (readonly number[])[]): number[] {
@@ -62,6 +63,17 @@ function signKernel(x: tf.Tensor): tf.Tensor {
   return tf.sub(tf.step(x), tf.step(tf.neg(x)));
 }
 
+/**
+ * ReLU that keeps NaN, as PyTorch's and jax.nn.relu: tfjs wasm's Relu maps a NaN whose
+ * sign bit is set to 0. On wasm: our loop (lib/backend/wasm-elementwise.ts), the same as
+ * jit's fused chains compute, or a select where that does not apply.
+ */
+function reluKernel(x: tf.Tensor): tf.Tensor {
+  if (tf.getBackend() !== 'wasm' || x.dtype !== 'float32') return tf.relu(x);
+  if (x.size > 0 && elementwiseWasmApplies(x.shape)) return elementwiseWasm([x], { shape: x.shape, inputs: ['full'], ops: [{ op: 'relu', args: [0] }] });
+  return tf.where(tf.isNaN(x), x, tf.relu(x));
+}
+
 const c = lax.scalarLike;
 const unaryDefs: Record<UnaryPrim, PrimitiveDef> = {
   neg: unaryDef('neg', tf.neg, (x) => c(-1, x), { in: 'any' }),
@@ -74,7 +86,7 @@ const unaryDefs: Record<UnaryPrim, PrimitiveDef> = {
   tanh: unaryDef('tanh', tf.tanh, (x, out) => lax.sub(c(1, x), lax.mul(out, out))),
   logistic: unaryDef('logistic', tf.sigmoid, (x, out) => lax.mul(out, lax.sub(c(1, x), out))),
   // Derivative 0 at 0, as PyTorch's and jax.nn.relu's (max(x, 0) would split ties 0.5/0.5).
-  relu: unaryDef('relu', tf.relu, (_x, out) => lax.sign(out)),
+  relu: unaryDef('relu', reluKernel, (_x, out) => lax.sign(out)),
   abs: unaryDef('abs', tf.abs, (x) => lax.sign(x), { in: 'any' }),
   sign: unaryDef('sign', signKernel, 'zero', { in: 'any' }),
   sin: unaryDef('sin', tf.sin, (x) => lax.cos(x)),
@@ -105,8 +117,8 @@ function sameShapeOnWasm(kernel: (x: tf.Tensor, y: tf.Tensor) => tf.Tensor) {
 
 /** max(x, 0) and friends are ReLUs: one fast kernel instead of a broadcasting maximum. */
 function maxKernel(x: tf.Tensor, y: tf.Tensor): tf.Tensor {
-  if (lax.literalValues.get(y) === 0 && x.dtype === 'float32') return tf.relu(x);
-  if (lax.literalValues.get(x) === 0 && y.dtype === 'float32') return tf.relu(y);
+  if (lax.literalValues.get(y) === 0 && x.dtype === 'float32') return reluKernel(x);
+  if (lax.literalValues.get(x) === 0 && y.dtype === 'float32') return reluKernel(y);
   return sameShapeOnWasm(tf.maximum)(x, y);
 }
 

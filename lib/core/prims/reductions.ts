@@ -5,6 +5,7 @@ import * as lax from '../lax.js';
 import { type PrimitiveDef, definePrimitives } from '../primitive.js';
 import { type NdArray, avalOf, shapeOf } from '../trace.js';
 import { argmaxKernel, reduceKernel } from './kernels.js';
+import { elementwiseWasm, elementwiseWasmApplies } from '../../backend/wasm-elementwise.js';
 
 type AxesP = { axes: number[] };
 
@@ -36,26 +37,26 @@ function batchReduce(f: (x: NdArray, axes: number[]) => NdArray) {
  * otherwise, which is slow on big arrays (BatchNorm's statistics over [N, H, W] of an NHWC
  * activation, Sinkhorn's per-prototype max and sum over the batch: 5-10x the time of the
  * arithmetic). A float32 reduction over one contiguous block of axes followed by kept
- * axes is a pool there (XNNPACK's, 10-20x faster): [A, R1, R2, C] pooled over the whole
- * [R1, R2] window. Returns null where this does not apply.
+ * axes holding a multiple of 4 elements is our wasm loop instead ([A, R, C] -> [A, C],
+ * lib/backend/wasm-elementwise.ts), which also keeps NaN (XNNPACK's pools, used here
+ * before, turned a NaN into -Infinity). Returns null where this does not apply.
  */
-function pooledReduce(x: tf.Tensor, axes: readonly number[], pool: 'sum' | 'max'): tf.Tensor | null {
-  if (tf.getBackend() !== 'wasm' || x.dtype !== 'float32' || axes.length === 0) return null;
+function blockReduce(x: tf.Tensor, axes: readonly number[], op: 'sum' | 'max'): tf.Tensor | null {
+  if (x.dtype !== 'float32' || axes.length === 0) return null;
   const sorted = [...axes].sort((a, b) => a - b);
   const [first, last] = [sorted[0], sorted[sorted.length - 1]];
   if (last - first !== sorted.length - 1 || last === x.rank - 1) return null;
   const size = (dims: number[]) => dims.reduce((a, b) => a * b, 1);
   const s = x.shape;
-  const [a, r1, r2, c] = [size(s.slice(0, first)), size(s.slice(first, last)), s[last], size(s.slice(last + 1))];
-  if (r1 * r2 <= 1) return null;
-  const x4 = tf.reshape(x, [a, r1, r2, c]) as tf.Tensor4D;
-  const pooled = pool === 'max' ? tf.maxPool(x4, [r1, r2], 1, 'valid') : tf.mul(tf.avgPool(x4, [r1, r2], 1, 'valid'), tf.scalar(r1 * r2));
-  return tf.reshape(pooled, s.filter((_, i) => i < first || i > last));
+  const [a, r, c] = [size(s.slice(0, first)), size(s.slice(first, last + 1)), size(s.slice(last + 1))];
+  if (r <= 1 || a * r * c === 0 || !elementwiseWasmApplies([a, r, c])) return null;
+  const y = elementwiseWasm([x], { shape: [a, r, c], inputs: ['full'], ops: [], reduce: { op, groups: a } });
+  return tf.reshape(y, s.filter((_, i) => i < first || i > last));
 }
 
 const reduceSum: PrimitiveDef<AxesP> = {
   abstractEval: ([a], { axes }) => reducedAval('reduce_sum', a, axes),
-  impl: ([x], { axes }) => pooledReduce(x, axes, 'sum') ?? reduceKernel(tf.sum, x, axes),
+  impl: ([x], { axes }) => blockReduce(x, axes, 'sum') ?? reduceKernel(tf.sum, x, axes),
   jvp: ([t], _p, _o, { axes }) => lax.reduceSum(t, axes),
   vjp: (ct, [x], _o, { axes }) => [unreduce(ct, shapeOf(x), axes)],
   batch: batchReduce(lax.reduceSum),
@@ -69,7 +70,7 @@ function extremum(op: 'reduce_max' | 'reduce_min', kernel: typeof tf.max, f: typ
   };
   return {
     abstractEval: ([a], { axes }) => reducedAval(op, a, axes),
-    impl: ([x], { axes }) => (op === 'reduce_max' ? pooledReduce(x, axes, 'max') : null) ?? reduceKernel(kernel, x, axes),
+    impl: ([x], { axes }) => (op === 'reduce_max' ? blockReduce(x, axes, 'max') : null) ?? reduceKernel(kernel, x, axes),
     jvp: ([t], [x], out, { axes }) => lax.reduceSum(lax.mul(t, share(x, out, axes)), axes),
     vjp: (ct, [x], out, { axes }) => [isFloat(avalOf(x).dtype) ? lax.mul(unreduce(ct, shapeOf(x), axes), share(x, out, axes)) : null],
     batch: batchReduce(f),

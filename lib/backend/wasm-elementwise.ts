@@ -1,0 +1,156 @@
+/**
+ * A chain of elementwise float32 operations as one generated WebAssembly SIMD loop on
+ * the tfjs wasm backend's heap (jit's elementwise fusion, lib/core/jit/fuse-elementwise.ts).
+ *
+ * Each operation of a fused chain would otherwise be its own tfjs kernel, writing a whole
+ * array that the next one reads back; here every intermediate lives in a register and
+ * only the chain's result is written. Inputs are arrays of the result's shape, vectors
+ * broadcast along the last axis (shape [1, ..., 1, C]) or scalars. Each operation rounds
+ * to float32 as the separate kernels do (no fused multiply-add), so results are identical;
+ * a chain may end in a sum or maximum over rows (BatchNorm's statistics and their
+ * gradients), which adds row by row, in order, and propagates NaN.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { FunctionBuilder } from './wasm-emit.js';
+import { type HeapKernel, heapKernelsAvailable, runHeapKernel } from './wasm-heap.js';
+
+/** The operations a fused chain may contain. */
+export const ELEMENTWISE_OPS = ['add', 'sub', 'mul', 'div', 'neg', 'relu', 'sign'] as const;
+export type ElementwiseOp = (typeof ELEMENTWISE_OPS)[number];
+
+/** How an input is read: at every element, by the last axis' index, or once. */
+export type InputKind = 'full' | 'channel' | 'scalar';
+
+export interface ElementwiseProgram {
+  /** The result's shape; its last dimension is a multiple of 4. */
+  readonly shape: readonly number[];
+  readonly inputs: readonly InputKind[];
+  /** Arguments: k < inputs.length is input k, otherwise the result of op k - inputs.length. The last op is the result (input 0 if there are none). */
+  readonly ops: readonly { readonly op: ElementwiseOp; readonly args: readonly number[] }[];
+  /**
+   * Reduce the result, seen as [groups, rows, C], over its rows (the output is then
+   * [groups, C]): a sum, or a maximum (NaN if any element is NaN).
+   */
+  readonly reduce?: { readonly op: 'sum' | 'max'; readonly groups: number };
+}
+
+/** Whether a result of this shape can be computed by {@link elementwiseWasm}. */
+export function elementwiseWasmApplies(shape: readonly number[]): boolean {
+  return shape.length > 0 && shape[shape.length - 1]! % 4 === 0 && heapKernelsAvailable();
+}
+
+/**
+ * Runs the program on its inputs (float32, wasm backend).
+ *
+ * ```ts
+ * // relu(x * scale + shift), scale and shift per channel:
+ * elementwiseWasm([x, scale, shift], { shape: x.shape, inputs: ['full', 'channel', 'channel'],
+ *   ops: [{ op: 'mul', args: [0, 1] }, { op: 'add', args: [3, 2] }, { op: 'relu', args: [4] }] });
+ * ```
+ */
+export function elementwiseWasm(inputs: readonly tf.Tensor[], program: ElementwiseProgram): tf.Tensor {
+  return runHeapKernel(elementwise, inputs, program);
+}
+
+const ARITY: Record<ElementwiseOp, number> = { add: 2, sub: 2, mul: 2, div: 2, neg: 1, relu: 1, sign: 1 };
+
+const elementwise: HeapKernel<ElementwiseProgram> = {
+  name: 'TfjaxElementwise',
+  outShape(shapes, p) {
+    const size = tf.util.sizeFromShape(p.shape as number[]);
+    const c = p.shape[p.shape.length - 1]!;
+    const bad = (why: string) => new Error(`elementwiseWasm: ${why} (result [${p.shape}], inputs ${shapes.map((s) => `[${s}]`).join(' ')})`);
+    if (c % 4 !== 0) throw bad('the last dimension must be a multiple of 4');
+    if (shapes.length !== p.inputs.length) throw bad(`${p.inputs.length} inputs expected`);
+    p.inputs.forEach((kind, i) => {
+      const n = tf.util.sizeFromShape(shapes[i] as number[]);
+      if (n !== (kind === 'full' ? size : kind === 'channel' ? c : 1)) throw bad(`input ${i} (${kind}) has ${n} elements`);
+    });
+    p.ops.forEach(({ op, args }, k) => {
+      if (args.length !== ARITY[op] || args.some((a) => a < 0 || a >= p.inputs.length + k)) throw bad(`op ${k} (${op}) has arguments [${args}]`);
+    });
+    if (size === 0 || (!p.ops.length && p.inputs[0] !== 'full')) throw bad('nothing to compute');
+    if (p.reduce && (size / c) % p.reduce.groups !== 0) throw bad(`${size / c} rows do not split into ${p.reduce.groups} groups`);
+    return p.reduce ? [p.reduce.groups, c] : [...p.shape];
+  },
+  initial: (p) => (p.reduce ? (p.reduce.op === 'sum' ? 0 : -Infinity) : null),
+  generate: (_shapes, p) => generate(p),
+};
+
+function generate(p: ElementwiseProgram): FunctionBuilder {
+  const n = p.inputs.length;
+  const c = p.shape[p.shape.length - 1]!;
+  const size = tf.util.sizeFromShape(p.shape as number[]);
+  const f = new FunctionBuilder([...p.inputs.map(() => 'i32' as const), 'i32'], []);
+  const out = n;
+  const [off, cOff, rows, acc, groupRows] = [f.local('i32'), f.local('i32'), f.local('i32'), f.local('i32'), f.local('i32')];
+  const rowsPerGroup = size / c / (p.reduce?.groups ?? 1);
+  const values = [...p.inputs.map(() => f.local('v128')), ...p.ops.map(() => f.local('v128'))];
+  const used = new Set(p.ops.length ? p.ops.flatMap((o) => o.args) : [0]);
+  const one = f.local('v128');
+  f.f32x4Const(1).localSet(one);
+  p.inputs.forEach((kind, i) => kind === 'scalar' && f.localGet(i).v128Load32Splat(0).localSet(values[i]!));
+
+  const body = () => {
+    p.inputs.forEach((kind, i) => {
+      if (kind === 'scalar' || !used.has(i)) return;
+      f.localGet(i).localGet(kind === 'full' ? off : cOff).i32Add().v128Load(0).localSet(values[i]!);
+    });
+    p.ops.forEach(({ op, args }, k) => {
+      const [a, b] = args.map((i) => values[i]!);
+      if (op === 'relu') f.localGet(a!).v128Const0().f32x4Max();
+      else if (op === 'sign') {
+        // (x > 0) - (x < 0) from lane masks, and x itself where x is NaN (as the sign primitive).
+        f.localGet(a!);
+        f.localGet(a!).v128Const0().f32x4Gt().localGet(one).v128And();
+        f.localGet(a!).v128Const0().f32x4Lt().localGet(one).v128And().f32x4Sub();
+        f.localGet(a!).localGet(a!).f32x4Ne().v128Bitselect();
+      } else if (op === 'neg') f.localGet(a!).f32x4Neg();
+      else {
+        f.localGet(a!).localGet(b!);
+        if (op === 'add') f.f32x4Add();
+        else if (op === 'sub') f.f32x4Sub();
+        else if (op === 'mul') f.f32x4Mul();
+        else f.f32x4Div();
+      }
+      f.localSet(values[n + k]!);
+    });
+    const result = values[p.ops.length ? values.length - 1 : 0]!;
+    if (p.reduce) {
+      f.localGet(acc).localGet(cOff).i32Add().localGet(acc).localGet(cOff).i32Add().v128Load(0).localGet(result);
+      if (p.reduce.op === 'sum') f.f32x4Add();
+      else f.f32x4Max();
+      f.v128Store(0);
+    } else f.localGet(out).localGet(off).i32Add().localGet(result).v128Store(0);
+    f.localGet(off).i32Const(16).i32Add().localSet(off);
+  };
+
+  if (p.inputs.includes('channel') || p.reduce) {
+    // Rows of c elements: the channel inputs are read (and sums kept) at the offset within the row.
+    // A reduction accumulates into row `acc` of the output, the next one every rowsPerGroup rows.
+    f.i32Const(size / c).localSet(rows);
+    f.localGet(out).localSet(acc);
+    f.i32Const(rowsPerGroup).localSet(groupRows);
+    f.loop();
+    f.i32Const(0).localSet(cOff);
+    f.loop();
+    body();
+    f.localGet(cOff).i32Const(16).i32Add().localTee(cOff).i32Const(c * 4).i32Ne().brIf(0);
+    f.end();
+    if (p.reduce) {
+      f.block();
+      f.localGet(groupRows).i32Const(1).i32Sub().localTee(groupRows).brIf(0);
+      f.i32Const(rowsPerGroup).localSet(groupRows);
+      f.localGet(acc).i32Const(c * 4).i32Add().localSet(acc);
+      f.end();
+    }
+    f.localGet(rows).i32Const(1).i32Sub().localTee(rows).brIf(0);
+    f.end();
+  } else {
+    f.loop();
+    body();
+    f.localGet(off).i32Const(size * 4).i32Ne().brIf(0);
+    f.end();
+  }
+  return f;
+}

@@ -1,0 +1,104 @@
+/**
+ * jit's elementwise fusion (tfjs wasm only): chains of elementwise float32 equations
+ * whose intermediate results are used by nothing else become one `fused_elementwise`
+ * equation, run as one generated SIMD loop (lib/backend/wasm-elementwise.ts) instead of
+ * one tfjs kernel per operation, each writing a whole array for the next to read back.
+ *
+ * A chain is a tree: an equation joins its user's chain when that user is its only one
+ * (so nothing is computed twice) and the result is not an output of the program. Every
+ * member has the chain's loop shape; other inputs may be full arrays of that shape,
+ * vectors along its last axis, or scalars (the broadcasts BatchNorm and optimisers use).
+ * A chain may end in a sum over every axis but the last (BatchNorm's statistics and
+ * their gradients): the products are then summed as they are computed, never stored.
+ */
+import { sameShape } from '../aval.js';
+import { ELEMENTWISE_OPS, type ElementwiseOp, type ElementwiseProgram, type InputKind, elementwiseWasmApplies } from '../../backend/wasm-elementwise.js';
+import type { Eqn, Jaxpr, Var } from './ir.js';
+
+/** Below this many elements a kernel launch costs more than the passes it saves. */
+const MIN_ELEMENTS = 4096;
+
+const FUSABLE = new Set<string>(ELEMENTWISE_OPS);
+
+function kindOf(v: Var, shape: readonly number[]): InputKind | null {
+  const s = v.aval.shape;
+  if (v.aval.dtype !== 'float32' || s.length > shape.length) return null;
+  if (sameShape(s, shape)) return 'full';
+  if (s.every((d) => d === 1)) return 'scalar';
+  if (s[s.length - 1] === shape[shape.length - 1] && s.slice(0, -1).every((d) => d === 1)) return 'channel';
+  return null;
+}
+
+/** A sum over every axis but the last of a float32 array that a fused loop can produce. */
+function reduceRoot(e: Eqn): boolean {
+  const shape = e.inputs[0]?.aval.shape ?? [];
+  const axes = (e.params.axes ?? []) as number[];
+  const size = shape.reduce((a, b) => a * b, 1);
+  return e.prim === 'reduce_sum' && e.out.aval.dtype === 'float32' && axes.length === shape.length - 1 && axes.every((a, i) => a === i) && size >= MIN_ELEMENTS && elementwiseWasmApplies(shape);
+}
+
+/** The shape of the loop a chain rooted at `r` runs over. */
+const loopShape = (r: Eqn) => (r.prim === 'reduce_sum' ? r.inputs[0]!.aval.shape : r.out.aval.shape);
+
+function fusable(e: Eqn): boolean {
+  const { shape, dtype } = e.out.aval;
+  const size = shape.reduce((a, b) => a * b, 1);
+  return FUSABLE.has(e.prim) && dtype === 'float32' && size >= MIN_ELEMENTS && e.inputs.every((v) => kindOf(v, shape) !== null) && elementwiseWasmApplies(shape);
+}
+
+/** Replaces each chain of two or more fusable equations by one `fused_elementwise` equation. */
+export function fuseElementwise(j: Jaxpr): Jaxpr {
+  const users = new Map<Var, Eqn[]>();
+  for (const e of j.eqns) for (const v of e.inputs) users.set(v, [...(users.get(v) ?? []), e]);
+  const outs = new Set(j.outvars);
+  const producer = new Map(j.eqns.map((e) => [e.out, e]));
+  // Each fusable equation's chain root: its sole user's root when that user is fusable too.
+  const root = new Map<Eqn, Eqn>();
+  for (let i = j.eqns.length - 1; i >= 0; i--) {
+    const e = j.eqns[i]!;
+    if (reduceRoot(e)) root.set(e, e);
+    if (!fusable(e)) continue;
+    const us = users.get(e.out) ?? [];
+    const r = us.length === 1 && !outs.has(e.out) ? root.get(us[0]!) : undefined;
+    root.set(e, r && sameShape(loopShape(r), e.out.aval.shape) ? r : e);
+  }
+  const members = new Map<Eqn, number>();
+  for (const r of root.values()) members.set(r, (members.get(r) ?? 0) + 1);
+
+  const eqns: Eqn[] = [];
+  for (const e of j.eqns) {
+    const r = root.get(e);
+    if (r === undefined || members.get(r)! < 2) eqns.push(e);
+    else if (r === e) eqns.push(chainEqn(e, root, producer));
+    // other members are computed inside their root's loop
+  }
+  return { ...j, eqns };
+}
+
+/** The fused equation for the chain rooted at `r`: its leaves as inputs, its members as ops in dependency order. */
+function chainEqn(r: Eqn, root: Map<Eqn, Eqn>, producer: Map<Var, Eqn>): Eqn {
+  const shape = loopShape(r);
+  const reduce = r.prim === 'reduce_sum';
+  const leaves: Var[] = [];
+  const ops: { op: ElementwiseOp; args: number[] }[] = [];
+  const opIndex = new Map<Eqn, number>();
+  const visit = (e: Eqn): void => {
+    if (opIndex.has(e)) return;
+    const inside = (v: Var) => {
+      const p = producer.get(v);
+      return p !== undefined && root.get(p) === r;
+    };
+    e.inputs.forEach((v) => inside(v) ? visit(producer.get(v)!) : leaves.includes(v) || leaves.push(v));
+    opIndex.set(e, ops.length);
+    ops.push({ op: e.prim as ElementwiseOp, args: e.inputs.map((v) => (inside(v) ? -1 - opIndex.get(producer.get(v)!)! : leaves.indexOf(v))) });
+  };
+  visit(reduce ? producer.get(r.inputs[0]!)! : r);
+  // Op references were stored as -1 - k until the number of leaves was known.
+  const program: ElementwiseProgram = {
+    shape,
+    inputs: leaves.map((v) => kindOf(v, shape)!),
+    ops: ops.map(({ op, args }) => ({ op, args: args.map((a) => (a < 0 ? leaves.length + (-1 - a) : a)) })),
+    reduce: reduce ? { op: 'sum', groups: 1 } : undefined,
+  };
+  return { prim: 'fused_elementwise', inputs: leaves, params: { program, outShape: r.out.aval.shape }, out: r.out };
+}
