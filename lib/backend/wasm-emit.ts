@@ -79,6 +79,9 @@ export class FunctionBuilder {
   i32Mul(): this {
     return this.op(0x6c);
   }
+  i32RemU(): this {
+    return this.op(0x70);
+  }
   i32Eqz(): this {
     return this.op(0x45);
   }
@@ -93,11 +96,21 @@ export class FunctionBuilder {
   loop(): this {
     return this.op(0x03, 0x40);
   }
+  /** `if` with no result (pops the condition); close with end(). */
+  if(): this {
+    return this.op(0x04, 0x40);
+  }
   end(): this {
     return this.op(0x0b);
   }
   brIf(depth: number): this {
     return this.op(0x0d).u(depth);
+  }
+  /** memory.copy: stack [destination, source, byte count]. */
+  memoryCopy(): this {
+    this.code.push(0xfc);
+    uleb(10, this.code);
+    return this.op(0x00, 0x00);
   }
   /** v128.load of the 16 bytes at (address on the stack) + offset. */
   v128Load(offset: number): this {

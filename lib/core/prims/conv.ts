@@ -12,6 +12,7 @@ import { foldInto, materializeBatch, splitAxis } from './batching-util.js';
 import { interleave } from './kernels.js';
 import { type ConvPass, convPassesWasm, convWasmApplies } from '../../backend/wasm-conv.js';
 import { filterGradWasm, filterGradWasmApplies } from '../../backend/wasm-filter-grad.js';
+import { padWasm, padWasmApplies } from '../../backend/wasm-pad.js';
 
 type ConvP = lax.ConvParams;
 type BpInputP = ConvP & { inputShape: number[] };
@@ -122,7 +123,9 @@ function dilateSpatial(t: tf.Tensor4D, sh: number, sw: number): tf.Tensor4D {
 
 /** Pads with zeros where an amount is positive and crops where it is negative (each kernel only when needed: wasm's Slice is slow). */
 function padOrCrop(t: tf.Tensor4D, [t0, t1]: [number, number], [l0, l1]: [number, number]): tf.Tensor4D {
-  const padded = t0 > 0 || t1 > 0 || l0 > 0 || l1 > 0 ? tf.pad(t, [[0, 0], [Math.max(0, t0), Math.max(0, t1)], [Math.max(0, l0), Math.max(0, l1)], [0, 0]]) : t;
+  const [rows, cols]: [number, number][] = [[Math.max(0, t0), Math.max(0, t1)], [Math.max(0, l0), Math.max(0, l1)]];
+  const any = rows.some((p) => p > 0) || cols.some((p) => p > 0);
+  const padded = !any ? t : padWasmApplies(t) ? padWasm(t, { rows, cols }) : tf.pad(t, [[0, 0], rows, cols, [0, 0]]);
   if (t0 >= 0 && t1 >= 0 && l0 >= 0 && l1 >= 0) return padded;
   const [n, h, w, c] = padded.shape;
   const top = Math.max(0, -t0);
