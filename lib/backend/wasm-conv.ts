@@ -91,7 +91,10 @@ const convPasses: HeapKernel<ConvPassesAttrs> = {
   generate: ([x], a) => generate(x!, a),
 };
 
-/** Output pixels per register tile (x 8 channels = 8 accumulators); 5 or 6 spill registers and ran 1.6x slower. */
+/**
+ * Output pixels per register tile (x 8 channels = 8 accumulators). 5 or 6 pixels, or the
+ * reduction loop unrolled 2 or 4 times, ran 1.3-1.6x slower (V8 spills registers).
+ */
 const PIXELS = 4;
 
 function generate(x: readonly number[], a: ConvPassesAttrs): FunctionBuilder {
