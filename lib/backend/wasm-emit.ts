@@ -70,6 +70,9 @@ export class FunctionBuilder {
     sleb(v, this.code);
     return this;
   }
+  drop(): this {
+    return this.op(0x1a);
+  }
   i32Add(): this {
     return this.op(0x6a);
   }

@@ -8,7 +8,7 @@
  * once and cached; its function takes one pointer per input, then the output's.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { type FunctionBuilder, moduleBytes } from './wasm-emit.js';
+import { FunctionBuilder, moduleBytes } from './wasm-emit.js';
 
 export interface HeapKernel<A> {
   /** The tfjs kernel name (registered for backend `wasm` on first use). */
@@ -23,14 +23,39 @@ export interface HeapKernel<A> {
 
 /** The parts of tfjs-backend-wasm's BackendWasm used here. */
 interface WasmBackendLike {
-  wasm: { asm?: { memory?: WebAssembly.Memory } };
+  /** The Emscripten module: its heap is `asm.memory` (exported), or `wasmMemory` in the threaded build (imported, shared). */
+  wasm: { asm?: { memory?: WebAssembly.Memory }; wasmMemory?: WebAssembly.Memory };
   dataIdMap: { get(id: object): { memoryOffset: number } };
   makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
 }
 
-/** Whether heap kernels can run now: the active backend is wasm and exposes its heap. */
+/** Whether heap kernels can run now: the active backend is wasm and exposes its heap, and modules compile synchronously. */
 export function heapKernelsAvailable(): boolean {
-  return tf.getBackend() === 'wasm' && (tf.backend() as unknown as WasmBackendLike).wasm?.asm?.memory instanceof WebAssembly.Memory;
+  return tf.getBackend() === 'wasm' && heapOf(tf.backend() as unknown as WasmBackendLike) !== null && syncCompileAllowed();
+}
+
+function heapOf(backend: WasmBackendLike): WebAssembly.Memory | null {
+  const memory = backend.wasm?.asm?.memory ?? backend.wasm?.wasmMemory;
+  return memory instanceof WebAssembly.Memory ? memory : null;
+}
+
+let syncCompile: boolean | undefined;
+/**
+ * Browsers refuse `new WebAssembly.Module` on the main thread for binaries over 4 KB (our
+ * kernels are larger); there tfjs's own kernels are used. Probed once with such a binary.
+ */
+function syncCompileAllowed(): boolean {
+  if (syncCompile === undefined) {
+    const f = new FunctionBuilder([], []);
+    for (let i = 0; i < 1200; i++) f.i32Const(i).drop();
+    try {
+      new WebAssembly.Module(moduleBytes([{ name: 'probe', fn: f }]));
+      syncCompile = true;
+    } catch {
+      syncCompile = false;
+    }
+  }
+  return syncCompile;
 }
 
 /** tfjs's threaded build shares its heap between threads (our kernels run on the calling thread). */
@@ -58,8 +83,8 @@ function execute<A>(kernel: HeapKernel<A>, { inputs, backend, attrs }: { inputs:
     .map((k) => inputs[k]!);
   const shapes = ins.map((t) => t.shape);
   const outShape = kernel.outShape(shapes, attrs);
-  const memory = backend.wasm.asm?.memory;
-  if (!(memory instanceof WebAssembly.Memory)) throw new Error(`${kernel.name}: the tfjs wasm backend does not expose its memory`);
+  const memory = heapOf(backend);
+  if (!memory) throw new Error(`${kernel.name}: the tfjs wasm backend does not expose its memory`);
   const out = backend.makeOutput(outShape, 'float32');
   const ptr = (t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset;
   const initial = kernel.initial(attrs);

@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { setBackend, type BackendName } from '../../lib/backend/index.js';
+import { np } from '../../lib/index.js';
 import { dataParallel, enableWasmThreads } from '../../lib/parallel/index.js';
 
 const backend = process.argv[2] as BackendName;
@@ -28,7 +29,15 @@ if (threads > 0) {
       maxErr = Math.max(maxErr, Math.abs(s - got[i * n + j]));
     }
   }
-  console.log(`@@threads ${JSON.stringify({ threads: info.threads, maxErr })}`);
+  // Our own wasm kernels on the threaded build's shared heap: a strided convolution and
+  // its filter gradient, against tfjs's XNNPACK convolution and the transposed formulation.
+  const x = tf.randomUniform([2, 9, 9, 8], -1, 1, 'float32', 9) as tf.Tensor4D;
+  const w = tf.randomUniform([3, 3, 8, 12], -1, 1, 'float32', 10) as tf.Tensor4D;
+  const ours = np.conv2d(x, w, { strides: 2, padding: 1 }) as tf.Tensor;
+  const xnn = tf.conv2d(x, w, 2, [[0, 0], [1, 1], [1, 1], [0, 0]]);
+  const convErr = tf.max(tf.abs(tf.sub(ours, xnn))).dataSync()[0];
+  const usedOurs = tf.getKernel('TfjaxConvPasses', 'wasm') !== undefined;
+  console.log(`@@threads ${JSON.stringify({ threads: info.threads, maxErr, convErr, usedOurs })}`);
 } else {
   await setBackend(backend);
 }

@@ -241,7 +241,7 @@ function runChild(args: string[], timeoutMs: number): Promise<{ code: number | n
   });
 }
 
-Life('a process that never calls close() exits by itself (with enableWasmThreads(2) on wasm: 2 threads, correct matmul)', async () => {
+Life('a process that never calls close() exits by itself (with enableWasmThreads(2) on wasm: 2 threads, correct matmul, our kernels on the shared heap)', async () => {
   const threads = backend === 'wasm' ? 2 : 0;
   const r = await runChild([backend, String(threads)], 90_000);
   assert.is(r.code, 0, `the child exited with ${r.code} after ${Math.round(r.ms)} ms:\n${r.out}`);
@@ -249,9 +249,11 @@ Life('a process that never calls close() exits by itself (with enableWasmThreads
   if (threads) {
     const m = /@@threads (.*)/.exec(r.out);
     assert.ok(m, r.out);
-    const info = JSON.parse(m![1]) as { threads: number; maxErr: number };
+    const info = JSON.parse(m![1]) as { threads: number; maxErr: number; convErr: number; usedOurs: boolean };
     assert.is(info.threads, 2, 'XNNPACK runs 2 threads');
     assert.ok(info.maxErr < 1e-4, `threaded matmul error ${info.maxErr}`);
+    assert.ok(info.usedOurs, "our wasm convolution kernel ran on the threaded build's shared heap");
+    assert.ok(info.convErr < 1e-5, `our convolution against XNNPACK's on the threaded build: ${info.convErr}`);
   }
 });
 
