@@ -1,11 +1,12 @@
 /**
  * Section 3: the machine's limit. Each backend's plain matmul GFLOP/s (tfjs wasm, with and
  * without transpose flags; tfjs cpu; jax-js wasm; PyTorch), tfjs wasm's convolution at a
- * ConvNet shape, and every step measured by the earlier sections as a fraction of its
- * backend's matmul speed.
+ * ConvNet shape and our own wasm kernels for it and its filter gradient, and every step
+ * measured by the earlier sections as a fraction of its backend's fastest kernel.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { setBackend } from '../../lib/index.js';
+import { np, setBackend } from '../../lib/index.js';
+import { filterGradWasm } from '../../lib/backend/wasm-filter-grad.js';
 import type { BenchContext } from '../context.js';
 import { type Contender, compare, convFlops, fmt, markdownTable } from '../harness.js';
 import { initJax } from '../peers/jaxjs.js';
@@ -47,6 +48,10 @@ export async function limitSection(ctx: BenchContext): Promise<string> {
   const cx = tf.randomUniform([cb, 28, 28, 32], 0, 1, 'float32', 4) as tf.Tensor4D;
   const cw = tf.randomUniform([3, 3, 32, 64], -1, 1, 'float32', 5) as tf.Tensor4D;
   rows.push({ what: `conv2d 3x3 32->64 stride 2, [${cb},28,28,32] (the ConvNet's second conv)`, backend: 'tfjs wasm', flops: convFlops(cb, 28, 28, 32, 64, 2), contender: { name: 'wasm conv', step: tfOp(() => tf.conv2d(cx, cw, 2, [[0, 0], [1, 1], [1, 1], [0, 0]])) } });
+  // Our own kernels on the same heap (lib/backend/wasm-conv.ts, wasm-filter-grad.ts).
+  const dy = tf.randomUniform([cb, 14, 14, 64], -1, 1, 'float32', 6) as tf.Tensor4D;
+  rows.push({ what: 'the same convolution, tfjax kernel (np.conv2d: padding, then our SIMD loop)', backend: 'tfjs wasm', flops: convFlops(cb, 28, 28, 32, 64, 2), contender: { name: 'tfjax conv', step: tfOp(() => np.conv2d(cx, cw, { strides: 2, padding: 1 }) as tf.Tensor) } });
+  rows.push({ what: "its filter gradient, tfjax kernel (tfjs wasm has none)", backend: 'tfjs wasm', flops: convFlops(cb, 28, 28, 32, 64, 2), contender: { name: 'tfjax dw', step: tfOp(() => filterGradWasm(cx, dy, { filterShape: [3, 3, 32, 64], strides: [2, 2], padTop: 1, padLeft: 1 })) } });
   // jax-js (its convolution at batch 8: at 256 it would take a minute).
   let ja: jax.Array | null = null;
   let jx: jax.Array | null = null;
@@ -76,7 +81,7 @@ export async function limitSection(ctx: BenchContext): Promise<string> {
     rows.map((r) => r.contender),
     { warmup: 1, reps },
   );
-  [a, b, a5, cx, cw].forEach((t) => t.dispose());
+  [a, b, a5, cx, cw, dy].forEach((t) => t.dispose());
   [ja, jx, jw].forEach((t) => t?.dispose());
   for (const d of drops) await d();
 
@@ -107,9 +112,9 @@ export async function limitSection(ctx: BenchContext): Promise<string> {
 
   return [
     "## 3. The machine's limit\n",
-    `Plain products and the ConvNet's second convolution (forward), ${reps} interleaved rounds after 1 warm-up, medians; each result is read back. GFLOP/s from the wall and from the CPU median (CPU time is what other processes on this shared machine do not inflate).\n`,
+    `Plain products and the ConvNet's second convolution (forward; on tfjs wasm also by our own kernels, with its filter gradient), ${reps} interleaved rounds after 1 warm-up, medians; each result is read back. GFLOP/s from the wall and from the CPU median (CPU time is what other processes on this shared machine do not inflate).\n`,
     markdownTable(['kernel', 'backend', 'wall ms', 'CPU ms', 'GFLOP/s (wall)', 'GFLOP/s (CPU)'], table),
-    "Each step of this run as a fraction of its backend's limit, taken as its fastest kernel above (plain matmul or convolution, no transpose flags), all by CPU time:\n",
+    "Each step of this run as a fraction of its backend's limit, taken as its fastest kernel above (plain matmul or convolution, ours included on tfjs wasm; no transpose flags), all by CPU time:\n",
     fractions.length ? markdownTable(['step', 'contender', 'backend', 'CPU ms', 'GFLOP/s (CPU)', 'backend limit GFLOP/s (CPU)', 'fraction'], fractions) : '(no steps measured in this run: run the other sections too)\n',
   ].join('\n');
 }
