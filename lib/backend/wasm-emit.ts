@@ -138,6 +138,12 @@ export class FunctionBuilder {
     for (let i = 0; i < 4; i++) this.code.push(...lane);
     return this;
   }
+  /** i8x16.shuffle, by f32 lanes: stack [a, b] -> lanes (a0..a3 b0..b3)[l0], [l1], [l2], [l3]. */
+  f32x4Shuffle(lanes: readonly [number, number, number, number]): this {
+    this.simd(0x0d);
+    for (const l of lanes) for (let k = 0; k < 4; k++) this.code.push(4 * l + k);
+    return this;
+  }
   v128And(): this {
     return this.simd(0x4e);
   }

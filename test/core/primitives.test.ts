@@ -701,6 +701,20 @@ const specs: Spec[] = [
     ref: ([x], { perm }) => transposeRef(x, perm),
   },
   {
+    // wasm's own kernel (lib/backend/wasm-transpose.ts): leading axes kept, two blocks of
+    // axes swapped, each block's size a multiple of 4 (several matrices, blocks of 1-2 axes).
+    prim: 'transpose',
+    name: 'transpose, a swap of two axis blocks of sizes multiple of 4 (the wasm kernel)',
+    arb: fc
+      .record({ lead: fc.array(fc.integer({ min: 1, max: 3 }), { maxLength: 2 }), r: fc.constantFrom([4], [8], [2, 2], [3, 4], [12]), c: fc.constantFrom([4], [8], [2, 6], [16], [1, 4]) })
+      .map(({ lead, r, c }) => {
+        const k = lead.length;
+        const perm = [...lead.keys(), ...c.map((_, i) => k + r.length + i), ...r.map((_, i) => k + i)];
+        return { args: [arg([...lead, ...r, ...c])], params: { perm } };
+      }),
+    ref: ([x], { perm }) => transposeRef(x, perm),
+  },
+  {
     prim: 'broadcast_in_dim',
     name: 'broadcast_in_dim',
     arb: shapeA(0, 3)

@@ -4,13 +4,14 @@ import { avalStr, shapeStr } from '../aval.js';
 import * as lax from '../lax.js';
 import { type PrimitiveDef, definePrimitives } from '../primitive.js';
 import { type NdArray, shapeOf } from '../trace.js';
+import { transposeKernel } from './kernels.js';
 
 export type DotP = { transposeA: boolean; transposeB: boolean };
 
 /** Swaps the last two axes. */
 export function swapLast(t: tf.Tensor): tf.Tensor {
   const r = t.rank;
-  return tf.transpose(t, [...Array(r - 2).keys(), r - 1, r - 2]);
+  return transposeKernel(t, [...Array(r - 2).keys(), r - 1, r - 2]);
 }
 
 /**

@@ -14,6 +14,7 @@
  * integers beyond 2^24 are not exact there anyway.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { swapViewOf, swapWasm } from '../../backend/wasm-transpose.js';
 
 /** The highest rank at which every tfjs kernel we call works on every backend. */
 export const MAX_KERNEL_RANK = 4;
@@ -138,6 +139,8 @@ function viaGpuFloat(x: tf.Tensor, f: (x: tf.Tensor) => tf.Tensor): tf.Tensor {
 
 /** tf.transpose, safe for int32 and bool data on webgpu. */
 export function transposeKernel(x: tf.Tensor, perm: readonly number[]): tf.Tensor {
+  const view = swapViewOf(x, perm); // wasm: a swap of two axis blocks by our SIMD kernel
+  if (view) return tf.reshape(swapWasm(x, view), perm.map((p) => x.shape[p]!));
   return viaGpuFloat(x, (v) => tf.transpose(v, [...perm]));
 }
 
