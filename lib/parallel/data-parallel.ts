@@ -113,8 +113,12 @@ class Replica {
       this.updateRef();
       this.onFailure(e);
     };
+    let started = false;
     this.worker.on('message', (msg: ReplyMessage) => {
-      if (msg.type === 'ready') readyResolve();
+      if (msg.type === 'ready') {
+        started = true;
+        readyResolve();
+      }
       else if (msg.type === 'fatal') fail(remoteError(`worker ${data.rank} failed to start`, msg.error));
       else {
         const p = this.pending.get(msg.id);
@@ -128,6 +132,10 @@ class Replica {
     this.worker.on('error', (e: Error) => fail(new Error(`parallel: worker ${data.rank} crashed: ${e.message}`, { cause: e })));
     this.worker.on('exit', (code) => {
       if (this.pending.size) fail(new Error(`parallel: worker ${data.rank} exited (code ${code}) with calls pending`));
+      // Exited while starting: its 'fatal' message (the reason) may still be on its way, so
+      // give it a turn of the event loop; without this, nothing would settle \`ready\` and an
+      // otherwise idle process would exit while dataParallel() is still waiting.
+      else if (!started) setImmediate(() => fail(new Error(`parallel: worker ${data.rank} failed to start: it exited (code ${code}) before it was ready`)));
     });
   }
 
@@ -174,6 +182,9 @@ export async function dataParallel(opts: DataParallelOptions): Promise<DataParal
   try {
     await Promise.all(replicas.map((r) => r.ready));
   } catch (e) {
+    // A failed worker was unref'd: ref it again, or the process could exit before its
+    // termination completes (an otherwise idle event loop does not wait for unref'd workers).
+    replicas.forEach((r) => r.worker.ref());
     await Promise.all(replicas.map((r) => r.worker.terminate()));
     throw e;
   } finally {
