@@ -329,8 +329,8 @@ Rewrite('elementwise chains (and sums of them) fuse into generated loops on wasm
       const jf = jit(f);
       const fused = prims(jf, ...leaves).includes('fused_elementwise');
       if (backend !== 'wasm') assert.not.ok(fused, 'fusion is wasm-only');
-      const got = (jf(...leaves) as tf.Tensor).dataSync();
-      const want = (f(...leaves) as tf.Tensor).dataSync();
+      const got = await (jf(...leaves) as tf.Tensor).data();
+      const want = await (f(...leaves) as tf.Tensor).data();
       assert.is(got.length, want.length);
       for (let i = 0; i < got.length; i++) {
         const [g, w] = [got[i]!, want[i]!];
