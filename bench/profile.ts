@@ -2,7 +2,7 @@
  * Where the SwAV step's time goes: a timer around every tfjs kernel the jitted step
  * launches, summed by kernel name and input shapes, after the step's own wall time.
  *
- *   npx tsx bench/profile.ts [--batch 256] [--steps 3] [--top 30]
+ *   npm run bench:profile -- [--batch 256] [--steps 3] [--top 30]
  *
  * The wasm backend runs kernels synchronously, so wall time around `runKernel` is the
  * kernel's time. The timer costs ~1 µs per kernel (about 1-2 ms per step).
