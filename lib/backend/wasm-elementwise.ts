@@ -12,7 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { FunctionBuilder } from './wasm-emit.js';
-import { type HeapKernel, heapKernelsAvailable, runHeapKernel } from './wasm-heap.js';
+import { type HeapKernel, heapKernelsAvailable, runHeapKernel, runHeapKernelOutputs } from './wasm-heap.js';
 
 /** The operations a fused chain may contain. */
 export const ELEMENTWISE_OPS = ['add', 'sub', 'mul', 'div', 'neg', 'relu', 'sign'] as const;
@@ -25,13 +25,20 @@ export interface ElementwiseProgram {
   /** The result's shape; its last dimension is a multiple of 4. */
   readonly shape: readonly number[];
   readonly inputs: readonly InputKind[];
-  /** Arguments: k < inputs.length is input k, otherwise the result of op k - inputs.length. The last op is the result (input 0 if there are none). */
+  /** Arguments: k < inputs.length is input k, otherwise the result of op k - inputs.length. */
   readonly ops: readonly { readonly op: ElementwiseOp; readonly args: readonly number[] }[];
+  /** The value (an argument index) that is the result; by default the last op's (input 0 if there are none). */
+  readonly result?: number;
   /**
    * Reduce the result, seen as [groups, rows, C], over its rows (the output is then
    * [groups, C]): a sum, or a maximum (NaN if any element is NaN).
    */
   readonly reduce?: { readonly op: 'sum' | 'max'; readonly groups: number };
+  /**
+   * Values (argument indices, as in `ops`) whose sums over every axis but the last are
+   * further outputs ([C] each), computed in the same loop (not with `reduce`).
+   */
+  readonly sums?: readonly number[];
 }
 
 /** Whether a result of this shape can be computed by {@link elementwiseWasm}. */
@@ -50,6 +57,11 @@ export function elementwiseWasmApplies(shape: readonly number[]): boolean {
  */
 export function elementwiseWasm(inputs: readonly tf.Tensor[], program: ElementwiseProgram): tf.Tensor {
   return runHeapKernel(elementwise, inputs, program);
+}
+
+/** Runs the program; its result, then one tensor per entry of `program.sums`. */
+export function elementwiseWasmOutputs(inputs: readonly tf.Tensor[], program: ElementwiseProgram): tf.Tensor[] {
+  return runHeapKernelOutputs(elementwise, inputs, program);
 }
 
 const ARITY: Record<ElementwiseOp, number> = { add: 2, sub: 2, mul: 2, div: 2, neg: 1, relu: 1, sign: 1 };
@@ -71,9 +83,13 @@ const elementwise: HeapKernel<ElementwiseProgram> = {
     });
     if (size === 0 || (!p.ops.length && p.inputs[0] !== 'full')) throw bad('nothing to compute');
     if (p.reduce && (size / c) % p.reduce.groups !== 0) throw bad(`${size / c} rows do not split into ${p.reduce.groups} groups`);
+    if (p.sums?.length && p.reduce) throw bad('sums come with an elementwise result, not a reduction');
+    if (p.result !== undefined && (p.result < 0 || p.result >= p.inputs.length + p.ops.length)) throw bad(`result ${p.result} is not a value`);
+    if (p.sums?.some((v) => v < 0 || v >= p.inputs.length + p.ops.length || (v < p.inputs.length && p.inputs[v] !== 'full'))) throw bad(`sums of [${p.sums}]: not full-size values`);
     return p.reduce ? [p.reduce.groups, c] : [...p.shape];
   },
-  initial: (p) => (p.reduce ? (p.reduce.op === 'sum' ? 0 : -Infinity) : null),
+  extraOutShapes: (_shapes, p) => (p.sums ?? []).map(() => [p.shape[p.shape.length - 1]!]),
+  initial: (p, k) => (k > 0 ? 0 : p.reduce ? (p.reduce.op === 'sum' ? 0 : -Infinity) : null),
   generate: (_shapes, p) => generate(p),
 };
 
@@ -81,12 +97,13 @@ function generate(p: ElementwiseProgram): FunctionBuilder {
   const n = p.inputs.length;
   const c = p.shape[p.shape.length - 1]!;
   const size = tf.util.sizeFromShape(p.shape as number[]);
-  const f = new FunctionBuilder([...p.inputs.map(() => 'i32' as const), 'i32'], []);
+  const sums = p.sums ?? [];
+  const f = new FunctionBuilder([...p.inputs.map(() => 'i32' as const), 'i32', ...sums.map(() => 'i32' as const)], []);
   const out = n;
   const [off, cOff, rows, acc, groupRows] = [f.local('i32'), f.local('i32'), f.local('i32'), f.local('i32'), f.local('i32')];
   const rowsPerGroup = size / c / (p.reduce?.groups ?? 1);
   const values = [...p.inputs.map(() => f.local('v128')), ...p.ops.map(() => f.local('v128'))];
-  const used = new Set(p.ops.length ? p.ops.flatMap((o) => o.args) : [0]);
+  const used = new Set([...p.ops.flatMap((o) => o.args), p.result ?? (p.ops.length ? -1 : 0), ...sums]);
   const one = f.local('v128');
   f.f32x4Const(1).localSet(one);
   p.inputs.forEach((kind, i) => kind === 'scalar' && f.localGet(i).v128Load32Splat(0).localSet(values[i]!));
@@ -115,17 +132,21 @@ function generate(p: ElementwiseProgram): FunctionBuilder {
       }
       f.localSet(values[n + k]!);
     });
-    const result = values[p.ops.length ? values.length - 1 : 0]!;
+    const result = values[p.result ?? (p.ops.length ? values.length - 1 : 0)]!;
     if (p.reduce) {
       f.localGet(acc).localGet(cOff).i32Add().localGet(acc).localGet(cOff).i32Add().v128Load(0).localGet(result);
       if (p.reduce.op === 'sum') f.f32x4Add();
       else f.f32x4Max();
       f.v128Store(0);
     } else f.localGet(out).localGet(off).i32Add().localGet(result).v128Store(0);
+    sums.forEach((v, k) => {
+      const sum = out + 1 + k;
+      f.localGet(sum).localGet(cOff).i32Add().localGet(sum).localGet(cOff).i32Add().v128Load(0).localGet(values[v]!).f32x4Add().v128Store(0);
+    });
     f.localGet(off).i32Const(16).i32Add().localSet(off);
   };
 
-  if (p.inputs.includes('channel') || p.reduce) {
+  if (p.inputs.includes('channel') || p.reduce || sums.length) {
     // Rows of c elements: the channel inputs are read (and sums kept) at the offset within the row.
     // A reduction accumulates into row `acc` of the output, the next one every rowsPerGroup rows.
     f.i32Const(size / c).localSet(rows);

@@ -5,7 +5,7 @@
  * profiling work as for tfjs's own.
  *
  * A kernel is generated per geometry (shapes and attributes as immediates), compiled
- * once and cached; its function takes one pointer per input, then the output's.
+ * once and cached; its function takes one pointer per input, then one per output.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { FunctionBuilder, moduleBytes } from './wasm-emit.js';
@@ -15,9 +15,11 @@ export interface HeapKernel<A> {
   readonly name: string;
   /** The output's shape; throws a clear error for inputs the kernel does not take. */
   outShape(inputs: readonly (readonly number[])[], attrs: A): number[];
-  /** The value the output must start as (the generated code accumulates into it, or skips parts), or null. */
-  initial(attrs: A): number | null;
-  /** The kernel: params (input pointers..., output pointer), all i32. */
+  /** Shapes of further outputs, if the kernel has any. */
+  extraOutShapes?(inputs: readonly (readonly number[])[], attrs: A): number[][];
+  /** The value output `k` must start as (the generated code accumulates into it, or skips parts), or null. */
+  initial(attrs: A, k: number): number | null;
+  /** The kernel: params (input pointers..., output pointers...), all i32. */
   generate(inputs: readonly (readonly number[])[], attrs: A): FunctionBuilder;
 }
 
@@ -65,8 +67,14 @@ type Run = (...pointers: number[]) => void;
 const modules = new Map<string, WebAssembly.Module>();
 const instances = new WeakMap<WebAssembly.Memory, Map<string, Run>>();
 
-/** Runs a heap kernel on float32 tensors of the wasm backend (check {@link heapKernelsAvailable} first). */
+/** Runs a heap kernel on float32 tensors of the wasm backend (check {@link heapKernelsAvailable} first); its first output. */
 export function runHeapKernel<A extends object>(kernel: HeapKernel<A>, inputs: readonly tf.Tensor[], attrs: A): tf.Tensor {
+  const out = runHeapKernelOutputs(kernel, inputs, attrs);
+  return out[0]!;
+}
+
+/** Runs a heap kernel; all its outputs. */
+export function runHeapKernelOutputs<A extends object>(kernel: HeapKernel<A>, inputs: readonly tf.Tensor[], attrs: A): tf.Tensor[] {
   if (tf.getKernel(kernel.name, 'wasm') === undefined) {
     tf.registerKernel({ kernelName: kernel.name, backendName: 'wasm', kernelFunc: ((args: { inputs: Record<string, tf.TensorInfo>; backend: WasmBackendLike; attrs: A }) => execute(kernel, args)) as unknown as tf.KernelFunc });
   }
@@ -74,21 +82,24 @@ export function runHeapKernel<A extends object>(kernel: HeapKernel<A>, inputs: r
     if (t.dtype !== 'float32') throw new Error(`${kernel.name}: input ${i} is ${t.dtype}, expected float32`);
   });
   const named = Object.fromEntries(inputs.map((t, i) => [`in${i}`, t]));
-  return tf.engine().runKernel(kernel.name, named, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+  const out = tf.engine().runKernel(kernel.name, named, attrs as unknown as tf.NamedAttrMap) as tf.Tensor | tf.Tensor[];
+  return Array.isArray(out) ? out : [out];
 }
 
-function execute<A>(kernel: HeapKernel<A>, { inputs, backend, attrs }: { inputs: Record<string, tf.TensorInfo>; backend: WasmBackendLike; attrs: A }): tf.TensorInfo {
+function execute<A>(kernel: HeapKernel<A>, { inputs, backend, attrs }: { inputs: Record<string, tf.TensorInfo>; backend: WasmBackendLike; attrs: A }): tf.TensorInfo | tf.TensorInfo[] {
   const ins = Object.keys(inputs)
     .sort((a, b) => Number(a.slice(2)) - Number(b.slice(2)))
     .map((k) => inputs[k]!);
   const shapes = ins.map((t) => t.shape);
-  const outShape = kernel.outShape(shapes, attrs);
+  const outShapes = [kernel.outShape(shapes, attrs), ...(kernel.extraOutShapes?.(shapes, attrs) ?? [])];
   const memory = heapOf(backend);
   if (!memory) throw new Error(`${kernel.name}: the tfjs wasm backend does not expose its memory`);
-  const out = backend.makeOutput(outShape, 'float32');
+  const outs = outShapes.map((s) => backend.makeOutput(s, 'float32'));
   const ptr = (t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset;
-  const initial = kernel.initial(attrs);
-  if (initial !== null) new Float32Array(memory.buffer, ptr(out), tf.util.sizeFromShape(outShape)).fill(initial);
+  outs.forEach((out, k) => {
+    const initial = kernel.initial(attrs, k);
+    if (initial !== null) new Float32Array(memory.buffer, ptr(out), tf.util.sizeFromShape(outShapes[k]!)).fill(initial);
+  });
   const key = `${kernel.name} ${JSON.stringify(shapes)} ${JSON.stringify(attrs)} ${isShared(memory) ? 'shared' : ''}`;
   let byKey = instances.get(memory);
   if (!byKey) instances.set(memory, (byKey = new Map()));
@@ -99,6 +110,6 @@ function execute<A>(kernel: HeapKernel<A>, { inputs, backend, attrs }: { inputs:
     run = new WebAssembly.Instance(mod, { env: { memory } }).exports.run as Run;
     byKey.set(key, run);
   }
-  run(...ins.map(ptr), ptr(out));
-  return out;
+  run(...ins.map(ptr), ...outs.map(ptr));
+  return outs.length === 1 ? outs[0]! : outs;
 }

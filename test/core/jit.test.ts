@@ -301,12 +301,14 @@ const ewCase = fc.record({
   kinds: fc.array(fc.constantFrom('full', 'channel', 'scalar'), { minLength: 1, maxLength: 3 }),
   ops: fc.array(fc.record({ op: fc.constantFrom(...EW_OPS), a: fc.nat(), b: fc.nat() }), { minLength: 2, maxLength: 7 }),
   reduce: fc.boolean(),
+  // Also return sums over rows of these intermediate values (merged into the loops that make them).
+  sumsOf: fc.array(fc.nat(), { maxLength: 2 }),
   seed: fc.nat(1000),
 });
 
-Rewrite('elementwise chains (and sums of them) fuse into generated loops on wasm with the results of the separate kernels', async () => {
+Rewrite('elementwise chains (and sums of them, and sums of their intermediates) fuse into generated loops on wasm with the results of the separate kernels', async () => {
   await fc.assert(
-    fc.asyncProperty(ewCase, async ({ h, c, kinds, ops, reduce, seed }) => {
+    fc.asyncProperty(ewCase, async ({ h, c, kinds, ops, reduce, sumsOf, seed }) => {
       const shape = [64, h, c];
       const leafShapes = [shape, ...kinds.map((k) => (k === 'full' ? shape : k === 'channel' ? [1, 1, c] : [1, 1, 1]))];
       // Values with exact zeros and signed zeros (relu/sign ties), NaN and infinities.
@@ -323,28 +325,39 @@ Rewrite('elementwise chains (and sums of them) fuse into generated loops on wasm
           const y = vals[b % vals.length]!;
           vals.push(op === 'neg' || op === 'relu' || op === 'sign' ? np[op](x) : np[op](x, y));
         }
+        const full = (t: A) => (t as tf.Tensor).shape.join() === shape.join();
         const last = vals[vals.length - 1]!;
-        return reduce && (last as tf.Tensor).shape.join() === shape.join() ? np.sum(last, [0, 1]) : last;
+        const sums = sumsOf.map((k) => vals[xs.length + (k % ops.length)]!).filter(full).map((t) => np.sum(t, [0, 1]));
+        return [reduce && full(last) ? np.sum(last, [0, 1]) : last, ...sums];
       };
       const jf = jit(f);
       const fused = prims(jf, ...leaves).includes('fused_elementwise');
       if (backend !== 'wasm') assert.not.ok(fused, 'fusion is wasm-only');
-      const got = await (jf(...leaves) as tf.Tensor).data();
-      const want = await (f(...leaves) as tf.Tensor).data();
-      assert.is(got.length, want.length);
-      for (let i = 0; i < got.length; i++) {
-        const [g, w] = [got[i]!, want[i]!];
-        // Sums add in another order than tfjs's; everything else is the same float32 ops.
-        const ok = Number.isNaN(w) ? Number.isNaN(g) : reduce ? g === w || Math.abs(g - w) <= 1e-5 * (Math.abs(w) + 1) : Object.is(g, w) || g === w;
-        if (!ok) assert.unreachable(`element ${i}: fused ${g}, separate kernels ${w} (fused: ${fused})`);
+      const gots = jf(...leaves) as tf.Tensor[];
+      const wants = f(...leaves) as tf.Tensor[];
+      for (let o = 0; o < wants.length; o++) {
+        const got = await gots[o]!.data();
+        const want = await wants[o]!.data();
+        assert.is(got.length, want.length);
+        const summed = o > 0 || reduce;
+        for (let i = 0; i < got.length; i++) {
+          const [g, w] = [got[i]!, want[i]!];
+          // Sums add in another order than tfjs's; everything else is the same float32 ops.
+          const ok = Number.isNaN(w) ? Number.isNaN(g) : summed ? g === w || Math.abs(g - w) <= 1e-5 * (Math.abs(w) + 1) : Object.is(g, w) || g === w;
+          if (!ok) assert.unreachable(`output ${o}, element ${i}: fused ${g}, separate kernels ${w} (fused: ${fused})`);
+        }
       }
-      leaves.forEach((t) => t.dispose());
+      tf.dispose([...leaves, ...gots, ...wants]);
     }),
-    { numRuns: 25 },
+    {
+      numRuns: 25,
+      // Found by this property: a sum merged into a loop after the loop's own result once took the result's place.
+      examples: [[{ h: 16, c: 4, kinds: ['full'], ops: [...Array(4).fill({ op: 'add', a: 0, b: 0 }), { op: 'sign', a: 1, b: 0 }], reduce: false, sumsOf: [3], seed: 0 }]],
+    },
   );
 });
 
-Rewrite('BatchNorm-like chains fuse on wasm: relu((x - mean) * scale + shift) is one loop, sum(x * y) another', async () => {
+Rewrite('BatchNorm-like chains fuse on wasm: relu((x - mean) * scale + shift) is one loop, sum(x * y) another, a sum of squares joins the loop of what it squares', async () => {
   const x = tf.randomNormal([32, 8, 8, 16], 0, 1, 'float32', 1);
   const y = tf.randomNormal([32, 8, 8, 16], 0, 1, 'float32', 2);
   const [m, s, b] = [0, 1, 2].map((i) => tf.randomNormal([1, 1, 1, 16], 0, 1, 'float32', 10 + i));
@@ -361,6 +374,19 @@ Rewrite('BatchNorm-like chains fuse on wasm: relu((x - mean) * scale + shift) is
     const p = ops(jdot, x, y);
     assert.equal([p?.ops.map((o) => o.op), p?.reduce?.op], [['mul'], 'sum']);
   }
+  // BatchNorm's statistics: the sum of squares of x - mean is made in the loop that makes x - mean.
+  const stats = (x: A, m: A, s: A, b: A) => {
+    const xc = np.sub(x, m);
+    return [np.sum(np.mul(xc, xc), [0, 1, 2]), np.relu(np.add(np.mul(xc, s), b))];
+  };
+  const jstats = jit(stats);
+  if (backend === 'wasm') {
+    const eqns = jstats.lower(x, m, s, b).jaxpr.eqns;
+    const merged = eqns.find((e) => e.extraOuts?.length);
+    assert.ok(merged, `one loop makes x - mean and its sum of squares: ${eqns.map((e) => e.prim)}`);
+    assert.equal((merged!.params.program as { ops: { op: string }[] }).ops.map((o) => o.op), ['sub', 'mul']);
+  }
+  await treeClose(jstats(x, m, s, b), stats(x, m, s, b), { rtol: 1e-5, atol: 1e-5 });
   await allCloseAsync(jbn(x, m, s, b) as tf.Tensor, bn(x, m, s, b) as tf.Tensor, { rtol: 0, atol: 0 });
   await allCloseAsync(jdot(x, y) as tf.Tensor, dot(x, y) as tf.Tensor, { rtol: 1e-5, atol: 1e-5 });
   tf.dispose([x, y, m, s, b]);

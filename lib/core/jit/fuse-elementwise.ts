@@ -13,7 +13,7 @@
  */
 import { sameShape } from '../aval.js';
 import { ELEMENTWISE_OPS, type ElementwiseOp, type ElementwiseProgram, type InputKind, elementwiseWasmApplies } from '../../backend/wasm-elementwise.js';
-import type { Eqn, Jaxpr, Var } from './ir.js';
+import { type Eqn, type Jaxpr, type Var, outsOf } from './ir.js';
 
 /** Below this many elements a kernel launch costs more than the passes it saves. */
 const MIN_ELEMENTS = 4096;
@@ -72,7 +72,73 @@ export function fuseElementwise(j: Jaxpr): Jaxpr {
     else if (r === e) eqns.push(chainEqn(e, root, producer));
     // other members are computed inside their root's loop
   }
-  return { ...j, eqns };
+  return mergeSums({ ...j, eqns });
+}
+
+/** The program a fused or fusable (single-operation) equation runs, if it produces a full array. */
+function elementwiseProgramOf(e: Eqn): ElementwiseProgram | null {
+  if (e.prim === 'fused_elementwise') {
+    const p = e.params.program as unknown as ElementwiseProgram;
+    return p.reduce ? null : p;
+  }
+  if (!fusable(e)) return null;
+  const shape = e.out.aval.shape;
+  return { shape, inputs: e.inputs.map((v) => kindOf(v, shape)!), ops: [{ op: e.prim as ElementwiseOp, args: e.inputs.map((_, i) => i) }] };
+}
+
+/** A sum over rows: a fused chain ending in one (groups 1), or a plain reduce_sum over rows. */
+function sumProgramOf(e: Eqn): ElementwiseProgram | null {
+  if (e.prim === 'fused_elementwise') {
+    const p = e.params.program as unknown as ElementwiseProgram;
+    return p.reduce?.op === 'sum' && p.reduce.groups === 1 ? p : null;
+  }
+  if (!reduceRoot(e)) return null;
+  return { shape: e.inputs[0]!.aval.shape, inputs: ['full'], ops: [], reduce: { op: 'sum', groups: 1 } };
+}
+
+/**
+ * A sum over rows of a value that a loop produces (BatchNorm: the variance's sum of squares
+ * of x - mean, the gradient's sums of dy and dy * x_hat) is computed in that loop, as a
+ * further output, instead of reading the value back: when every other input of the sum
+ * exists before the loop runs. Its equation then disappears.
+ */
+function mergeSums(j: Jaxpr): Jaxpr {
+  const eqns: (Eqn | null)[] = [...j.eqns];
+  const at = new Map<Var, number>();
+  eqns.forEach((e, i) => outsOf(e!).forEach((v) => at.set(v, i)));
+  for (let i = 0; i < eqns.length; i++) {
+    const r = eqns[i]!;
+    const sum = sumProgramOf(r);
+    if (!sum) continue;
+    // The loop: the producer of the sum's latest-made full-size input.
+    const full = r.inputs.filter((v, k) => sum.inputs[k] === 'full' && at.has(v));
+    if (!full.length) continue;
+    const pi = Math.max(...full.map((v) => at.get(v)!));
+    const p = eqns[pi]!;
+    const prog = elementwiseProgramOf(p);
+    if (!prog || !sameShape(prog.shape, sum.shape) || r.inputs.some((v) => v !== p.out && (at.get(v) ?? -1) >= pi)) continue;
+    // Merged inputs: the loop's, then the sum's others; the loop's ops move up by the added inputs.
+    const added = r.inputs.filter((v, k, all) => v !== p.out && !p.inputs.includes(v) && all.indexOf(v) === k);
+    const nIn = p.inputs.length + added.length;
+    const shift = (a: number) => (a < p.inputs.length ? a : a + added.length);
+    const loopResult = shift(prog.result ?? prog.inputs.length + prog.ops.length - 1);
+    const arg = (a: number) => {
+      if (a >= sum.inputs.length) return nIn + prog.ops.length + (a - sum.inputs.length);
+      const v = r.inputs[a]!;
+      return v === p.out ? loopResult : p.inputs.includes(v) ? p.inputs.indexOf(v) : p.inputs.length + added.indexOf(v);
+    };
+    const merged: ElementwiseProgram = {
+      shape: prog.shape,
+      inputs: [...prog.inputs, ...added.map((v) => kindOf(v, prog.shape)!)],
+      ops: [...prog.ops.map((o) => ({ op: o.op, args: o.args.map(shift) })), ...sum.ops.map((o) => ({ op: o.op, args: o.args.map(arg) }))],
+      result: loopResult,
+      sums: [...(prog.sums ?? []).map(shift), sum.ops.length ? nIn + prog.ops.length + sum.ops.length - 1 : arg(0)],
+    };
+    eqns[pi] = { prim: 'fused_elementwise', inputs: [...p.inputs, ...added], params: { program: merged, outShape: p.out.aval.shape }, out: p.out, extraOuts: [...(p.extraOuts ?? []), r.out] };
+    at.set(r.out, pi);
+    eqns[i] = null;
+  }
+  return { ...j, eqns: eqns.filter((e): e is Eqn => e !== null) };
 }
 
 /** The fused equation for the chain rooted at `r`: its leaves as inputs, its members as ops in dependency order. */

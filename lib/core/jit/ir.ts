@@ -18,7 +18,12 @@ export interface Eqn {
   readonly inputs: readonly Var[];
   readonly params: Params;
   readonly out: Var;
+  /** Further results of the same kernel launch (only fused equations have them). */
+  readonly extraOuts?: readonly Var[];
 }
+
+/** All results of an equation: `out`, then any `extraOuts`. */
+export const outsOf = (e: Eqn): readonly Var[] => (e.extraOuts ? [e.out, ...e.extraOuts] : [e.out]);
 
 export interface Jaxpr {
   readonly invars: readonly Var[];
@@ -64,7 +69,7 @@ export function printJaxpr(j: Jaxpr): string {
     const ps = Object.entries(e.params)
       .map(([k, v]) => `${k}=${paramText(v)}`)
       .join(' ');
-    return `    ${decl(e.out)} = ${e.prim}${ps ? `[${ps}]` : ''} ${e.inputs.map(name).join(' ')}`;
+    return `    ${outsOf(e).map(decl).join(' ')} = ${e.prim}${ps ? `[${ps}]` : ''} ${e.inputs.map(name).join(' ')}`;
   });
   return `{ lambda ${consts} ; ${ins} .\n${lines.join('\n')}\n  in ( ${j.outvars.map(name).join(' ')} ) }`;
 }

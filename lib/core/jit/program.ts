@@ -3,14 +3,15 @@
  * intermediate is disposed right after its last use.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { type ElementwiseProgram, elementwiseWasm } from '../../backend/wasm-elementwise.js';
+import { type ElementwiseProgram, elementwiseWasmOutputs } from '../../backend/wasm-elementwise.js';
 import { type Params, type Prim, primitive } from '../primitive.js';
 import type * as lax from '../lax.js';
 import { convByWasmPasses, usesWasmConv } from '../prims/conv.js';
 import { matmulKernel, swapLast } from '../prims/dot.js';
-import type { FusedPrim, Jaxpr, Var } from './ir.js';
+import { type FusedPrim, type Jaxpr, type Var, outsOf } from './ir.js';
 
-type Kernel = (args: tf.Tensor[], params: Params) => tf.Tensor;
+/** One tensor per result of the equation (`out`, then its `extraOuts`). */
+type Kernel = (args: tf.Tensor[], params: Params) => tf.Tensor | tf.Tensor[];
 
 const fusedKernels: Record<FusedPrim, Kernel> = {
   fused_matmul([a, b, bias], p) {
@@ -22,7 +23,10 @@ const fusedKernels: Record<FusedPrim, Kernel> = {
     }
     return tf.fused.matMul({ a, b, transposeA: p.transposeA as boolean, transposeB: p.transposeB as boolean, bias: biasVec, activation: act });
   },
-  fused_elementwise: (args, p) => tf.reshape(elementwiseWasm(args, p.program as unknown as ElementwiseProgram), p.outShape as number[]),
+  fused_elementwise(args, p) {
+    const [out, ...sums] = elementwiseWasmOutputs(args, p.program as unknown as ElementwiseProgram);
+    return [tf.reshape(out!, p.outShape as number[]), ...sums];
+  },
   fused_conv([x, w, bias], p) {
     const conv = p as unknown as lax.ConvParams;
     if (usesWasmConv(conv, w.shape[3]!)) return convByWasmPasses(x as tf.Tensor4D, w as tf.Tensor4D, conv, { bias, relu: p.activation === 'relu' });
@@ -49,8 +53,8 @@ interface Step {
   readonly kernel: Kernel;
   readonly params: Params;
   readonly ins: readonly number[];
-  readonly out: number;
-  /** Slots whose last use is this step. */
+  readonly outs: readonly number[];
+  /** Slots whose last use is this step, and results nothing reads. */
   readonly free: readonly number[];
 }
 
@@ -77,8 +81,10 @@ export function compile(j: Jaxpr): Program {
   j.eqns.forEach((e, i) => e.inputs.forEach((v) => lastUse.set(slotOf(v), i)));
   const steps: Step[] = j.eqns.map((e, i) => {
     const ins = e.inputs.map(slotOf);
-    const free = [...new Set(ins)].filter((s) => lastUse.get(s) === i && !owned.has(s) && !outSlots.has(s));
-    return { kernel: kernelOf(e.prim), params: e.params, ins, out: slotOf(e.out), free };
+    const outs = outsOf(e).map(slotOf);
+    const unread = outs.filter((s) => !lastUse.has(s) && !outSlots.has(s));
+    const free = [...new Set(ins)].filter((s) => lastUse.get(s) === i && !owned.has(s) && !outSlots.has(s)).concat(unread);
+    return { kernel: kernelOf(e.prim), params: e.params, ins, outs, free };
   });
   const outs = j.outvars.map(slotOf);
   return {
@@ -92,7 +98,8 @@ export function compile(j: Jaxpr): Program {
       try {
         for (const st of steps) {
           const ins = st.ins.map((s) => env[s]!);
-          env[st.out] = tf.tidy(() => st.kernel(ins, st.params));
+          const res = tf.tidy(() => st.kernel(ins, st.params));
+          (Array.isArray(res) ? res : [res]).forEach((t, k) => (env[st.outs[k]!] = t));
           for (const s of st.free) {
             env[s]!.dispose();
             env[s] = undefined;

@@ -9,7 +9,7 @@ import { literalValues } from '../lax.js';
 import { BINARY } from '../primitive.js';
 import { broadcastShapes } from '../prims/elementwise.js';
 import { fuseElementwise } from './fuse-elementwise.js';
-import { type Eqn, type Jaxpr, Var } from './ir.js';
+import { type Eqn, type Jaxpr, Var, outsOf } from './ir.js';
 
 /** Drops equations whose results are never used, and constants nothing reads. */
 export function eliminateDeadCode(j: Jaxpr): Jaxpr {
@@ -17,7 +17,7 @@ export function eliminateDeadCode(j: Jaxpr): Jaxpr {
   const kept: Eqn[] = [];
   for (let i = j.eqns.length - 1; i >= 0; i--) {
     const e = j.eqns[i];
-    if (!live.has(e.out)) continue;
+    if (!outsOf(e).some((v) => live.has(v))) continue;
     kept.push(e);
     e.inputs.forEach((v) => live.add(v));
   }
@@ -145,7 +145,7 @@ export interface RewriteOptions {
 
 /** All rewrites, in order. */
 export function optimize(j: Jaxpr, opts: RewriteOptions = {}): Jaxpr {
-  let id = Math.max(0, ...[...j.invars, ...j.constvars, ...j.eqns.map((e) => e.out)].map((v) => v.id)) + 1;
+  let id = Math.max(0, ...[...j.invars, ...j.constvars, ...j.eqns.flatMap(outsOf)].map((v) => v.id)) + 1;
   let r = eliminateDeadCode(eliminateCommonSubexpressions(j));
   if (opts.fuse !== false) r = fuseBiasActivation(elideBroadcasts(r, () => id++));
   if (opts.fuse !== false && opts.fuseElementwise !== false) r = fuseElementwise(r);
