@@ -115,6 +115,12 @@ export class FunctionBuilder {
     uleb(10, this.code);
     return this.op(0x00, 0x00);
   }
+  /** memory.fill: stack [destination, byte value, byte count]. */
+  memoryFill(): this {
+    this.code.push(0xfc);
+    uleb(11, this.code);
+    return this.op(0x00);
+  }
   /** v128.load of the 16 bytes at (address on the stack) + offset. */
   v128Load(offset: number): this {
     return this.simd(0x00).memarg(offset);
