@@ -9,9 +9,10 @@ import * as lax from '../lax.js';
 import { type PrimitiveDef, definePrimitives } from '../primitive.js';
 import { type NdArray, shapeOf } from '../trace.js';
 import { foldInto, materializeBatch, splitAxis } from './batching-util.js';
-import { interleave } from './kernels.js';
+import { interleave, transposeKernel } from './kernels.js';
 import { type ConvPass, convPassesWasm, convWasmApplies } from '../../backend/wasm-conv.js';
 import { filterGradWasm, filterGradWasmApplies } from '../../backend/wasm-filter-grad.js';
+import { gatherRowsWasm } from '../../backend/wasm-gather-rows.js';
 import { padWasm, padWasmApplies } from '../../backend/wasm-pad.js';
 
 type ConvP = lax.ConvParams;
@@ -178,7 +179,8 @@ function bpInputByWasmPasses(dy: tf.Tensor4D, w: tf.Tensor4D, p: BpInputP): tf.T
     }),
   );
   if (!passes.length) return tf.zeros([n, h, wd, ci]);
-  const filters = tf.gather(tf.reshape(tf.transpose(w, [0, 1, 3, 2]), [kh * kw, co, ci]), taps, 0); // each pass's [taps, co, ci]
+  const perTap = tf.reshape(transposeKernel(w, [0, 1, 3, 2]), [kh * kw, co, ci]);
+  const filters = gatherRowsWasm(perTap, { rows: taps }); // each pass's [taps, co, ci]
   const attrs = { outShape: [n, h, wd, ci] as [number, number, number, number], strides: [1, 1] as [number, number], outStrides: p.strides as [number, number], gaps, passes };
   return convPassesWasm(padOrCrop(dy, [top, bottom], [left, right]), filters, attrs);
 }
