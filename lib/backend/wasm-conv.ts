@@ -109,9 +109,6 @@ function generate(x: readonly number[], a: ConvPassesAttrs): FunctionBuilder {
   const wv = [f.local('v128'), f.local('v128')];
   const xs = f.local('v128');
   const zero = f.local('v128'); // locals start as zeros
-  const add = (local: number, v: number) => f.localGet(local).i32Const(v).i32Add().localSet(local);
-  /** local -= 1; loop again (br depth) while it is not zero. */
-  const countDown = (local: number, depth: number) => f.localGet(local).i32Const(1).i32Sub().localTee(local).brIf(depth);
 
   /** y[tile at yT + oOff] = the products for q pixels (from xT) x 4*ot channels (filter from wBase + oOff). */
   const tile = (p: ConvPass, q: number, ot: number) => {
@@ -126,9 +123,9 @@ function generate(x: readonly number[], a: ConvPassesAttrs): FunctionBuilder {
         f.localGet(xp).v128Load32Splat(pix * sw * c * 4).localSet(xs);
         for (let v = 0; v < ot; v++) f.localGet(accs[pix * ot + v]!).localGet(xs).localGet(wv[v]!).f32x4Mul().f32x4Add().localSet(accs[pix * ot + v]!);
       }
-      add(xp, 4);
-      add(wp, o * 4);
-      countDown(k, 0);
+      f.addTo(xp, 4);
+      f.addTo(wp, o * 4);
+      f.countDown(k, 0);
       f.end();
     }
     for (let pix = 0; pix < q; pix++) {
@@ -150,9 +147,9 @@ function generate(x: readonly number[], a: ConvPassesAttrs): FunctionBuilder {
         f.i32Const(full).localSet(vLeft);
         f.loop();
         tile(p, PIXELS, ot);
-        add(xT, PIXELS * sw * c * 4);
-        add(yT, PIXELS * osw * o * 4);
-        countDown(vLeft, 0);
+        f.addTo(xT, PIXELS * sw * c * 4);
+        f.addTo(yT, PIXELS * osw * o * 4);
+        f.countDown(vLeft, 0);
         f.end();
       }
       if (p.cols % PIXELS) tile(p, p.cols % PIXELS, ot);
@@ -162,7 +159,7 @@ function generate(x: readonly number[], a: ConvPassesAttrs): FunctionBuilder {
       f.i32Const(0).localSet(oOff);
       f.loop();
       channelTile(2);
-      add(oOff, 32);
+      f.addTo(oOff, 32);
       f.localGet(oOff).i32Const(fullO * 32).i32Ne().brIf(0);
       f.end();
     }
@@ -181,12 +178,12 @@ function generate(x: readonly number[], a: ConvPassesAttrs): FunctionBuilder {
     f.i32Const(p.rows).localSet(row);
     f.loop(); // rows
     rowOf(p);
-    add(xRow, sh * w * c * 4);
-    add(yRow, osh * wy * o * 4);
-    countDown(row, 0);
+    f.addTo(xRow, sh * w * c * 4);
+    f.addTo(yRow, osh * wy * o * 4);
+    f.countDown(row, 0);
     f.end();
-    add(img, h * w * c * 4);
-    add(yImg, hy * wy * o * 4);
+    f.addTo(img, h * w * c * 4);
+    f.addTo(yImg, hy * wy * o * 4);
     f.localGet(img).localGet(xPtr).i32Sub().i32Const(n * h * w * c * 4).i32Ne().brIf(0);
     f.end();
   }

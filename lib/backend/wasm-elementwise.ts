@@ -104,8 +104,15 @@ function generate(p: ElementwiseProgram): FunctionBuilder {
   const rowsPerGroup = size / c / (p.reduce?.groups ?? 1);
   const values = [...p.inputs.map(() => f.local('v128')), ...p.ops.map(() => f.local('v128'))];
   const used = new Set([...p.ops.flatMap((o) => o.args), p.result ?? (p.ops.length ? -1 : 0), ...sums]);
-  const one = f.local('v128');
-  f.f32x4Const(1).localSet(one);
+  const one = f.local('v128'); // for sign
+  if (p.ops.some((o) => o.op === 'sign')) f.f32x4Const(1).localSet(one);
+  /** mem[ptr + cOff] = mem[ptr + cOff] (op) value: a row-wise sum or maximum kept in the output. */
+  const accumulate = (ptr: number, value: number, op: 'sum' | 'max') => {
+    f.localGet(ptr).localGet(cOff).i32Add().localGet(ptr).localGet(cOff).i32Add().v128Load(0).localGet(value);
+    if (op === 'sum') f.f32x4Add();
+    else f.f32x4Max();
+    f.v128Store(0);
+  };
   p.inputs.forEach((kind, i) => kind === 'scalar' && f.localGet(i).v128Load32Splat(0).localSet(values[i]!));
 
   const body = () => {
@@ -133,17 +140,10 @@ function generate(p: ElementwiseProgram): FunctionBuilder {
       f.localSet(values[n + k]!);
     });
     const result = values[p.result ?? (p.ops.length ? values.length - 1 : 0)]!;
-    if (p.reduce) {
-      f.localGet(acc).localGet(cOff).i32Add().localGet(acc).localGet(cOff).i32Add().v128Load(0).localGet(result);
-      if (p.reduce.op === 'sum') f.f32x4Add();
-      else f.f32x4Max();
-      f.v128Store(0);
-    } else f.localGet(out).localGet(off).i32Add().localGet(result).v128Store(0);
-    sums.forEach((v, k) => {
-      const sum = out + 1 + k;
-      f.localGet(sum).localGet(cOff).i32Add().localGet(sum).localGet(cOff).i32Add().v128Load(0).localGet(values[v]!).f32x4Add().v128Store(0);
-    });
-    f.localGet(off).i32Const(16).i32Add().localSet(off);
+    if (p.reduce) accumulate(acc, result, p.reduce.op);
+    else f.localGet(out).localGet(off).i32Add().localGet(result).v128Store(0);
+    sums.forEach((v, k) => accumulate(out + 1 + k, values[v]!, 'sum'));
+    f.addTo(off, 16);
   };
 
   if (p.inputs.includes('channel') || p.reduce || sums.length) {
@@ -160,12 +160,12 @@ function generate(p: ElementwiseProgram): FunctionBuilder {
     f.end();
     if (p.reduce) {
       f.block();
-      f.localGet(groupRows).i32Const(1).i32Sub().localTee(groupRows).brIf(0);
+      f.countDown(groupRows, 0);
       f.i32Const(rowsPerGroup).localSet(groupRows);
-      f.localGet(acc).i32Const(c * 4).i32Add().localSet(acc);
+      f.addTo(acc, c * 4);
       f.end();
     }
-    f.localGet(rows).i32Const(1).i32Sub().localTee(rows).brIf(0);
+    f.countDown(rows, 0);
     f.end();
   } else {
     f.loop();

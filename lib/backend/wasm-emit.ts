@@ -65,6 +65,14 @@ export class FunctionBuilder {
   localTee(i: number): this {
     return this.op(0x22).u(i);
   }
+  /** local += v (i32). */
+  addTo(local: number, v: number): this {
+    return this.localGet(local).i32Const(v).i32Add().localSet(local);
+  }
+  /** local -= 1, and branch to `depth` (a loop: again) while it is not zero. */
+  countDown(local: number, depth: number): this {
+    return this.localGet(local).i32Const(1).i32Sub().localTee(local).brIf(depth);
+  }
   i32Const(v: number): this {
     this.code.push(0x41);
     sleb(v, this.code);
@@ -111,15 +119,11 @@ export class FunctionBuilder {
   }
   /** memory.copy: stack [destination, source, byte count]. */
   memoryCopy(): this {
-    this.code.push(0xfc);
-    uleb(10, this.code);
-    return this.op(0x00, 0x00);
+    return this.prefixed(0xfc, 10).op(0x00, 0x00);
   }
   /** memory.fill: stack [destination, byte value, byte count]. */
   memoryFill(): this {
-    this.code.push(0xfc);
-    uleb(11, this.code);
-    return this.op(0x00);
+    return this.prefixed(0xfc, 11).op(0x00);
   }
   /** v128.load of the 16 bytes at (address on the stack) + offset. */
   v128Load(offset: number): this {
@@ -217,10 +221,14 @@ export class FunctionBuilder {
     uleb(n, this.code);
     return this;
   }
-  private simd(opcode: number): this {
-    this.code.push(0xfd);
+  /** An instruction of a prefixed group: 0xfc (bulk memory) or 0xfd (SIMD). */
+  private prefixed(prefix: number, opcode: number): this {
+    this.code.push(prefix);
     uleb(opcode, this.code);
     return this;
+  }
+  private simd(opcode: number): this {
+    return this.prefixed(0xfd, opcode);
   }
   /** Alignment hint 0 (no alignment promised: tensors are only 4-byte aligned). */
   private memarg(offset: number): this {

@@ -84,9 +84,6 @@ function generate(g: Geometry): FunctionBuilder {
   const accs = Array.from({ length: 8 }, () => f.local('v128'));
   const d = [f.local('v128'), f.local('v128')];
   const xs = f.local('v128');
-  const add = (local: number, v: number) => f.localGet(local).i32Const(v).i32Add().localSet(local);
-  /** local -= 1; loop again (br depth) while it is not zero. */
-  const countDown = (local: number, depth: number) => f.localGet(local).i32Const(1).i32Sub().localTee(local).brIf(depth);
 
   /** dw[tap, ciOff.., coOff..] += this image's products, for a ct x (4*ot) tile (ciOff, coOff in bytes). */
   const tile = (tapOff: number, xBase: number, dBase: number, nRows: number, nCols: number, ct: number, ot: number) => {
@@ -103,13 +100,13 @@ function generate(g: Geometry): FunctionBuilder {
       f.localGet(xp).v128Load32Splat(ci * 4).localSet(xs);
       for (let v = 0; v < ot; v++) f.localGet(accs[ci * ot + v]).localGet(xs).localGet(d[v]).f32x4Mul().f32x4Add().localSet(accs[ci * ot + v]);
     }
-    add(xp, sw * c * 4);
-    add(dp, o * 4);
-    countDown(cols, 0);
+    f.addTo(xp, sw * c * 4);
+    f.addTo(dp, o * 4);
+    f.countDown(cols, 0);
     f.end();
-    add(xRow, sh * w * c * 4);
-    add(dRow, wo * o * 4);
-    countDown(rows, 0);
+    f.addTo(xRow, sh * w * c * 4);
+    f.addTo(dRow, wo * o * 4);
+    f.countDown(rows, 0);
     f.end();
     for (let ci = 0; ci < ct; ci++) for (let v = 0; v < ot; v++) f.localGet(acc).localGet(accs[ci * ot + v]).v128Store(ci * o * 4 + v * 16);
   };
@@ -121,7 +118,7 @@ function generate(g: Geometry): FunctionBuilder {
       f.i32Const(0).localSet(coOff);
       f.loop();
       tile(tapOff, xBase, dBase, nRows, nCols, ct, 2);
-      add(coOff, 32);
+      f.addTo(coOff, 32);
       f.localGet(coOff).i32Const(full * 32).i32Ne().brIf(0);
       f.end();
     }
@@ -147,7 +144,7 @@ function generate(g: Geometry): FunctionBuilder {
         f.i32Const(0).localSet(ciOff);
         f.loop();
         coTiles(tapOff, xBase, dBase, r1 - r0, c1 - c0, 4);
-        add(ciOff, 16);
+        f.addTo(ciOff, 16);
         f.localGet(ciOff).i32Const(fullC * 16).i32Ne().brIf(0);
         f.end();
       }
@@ -157,8 +154,8 @@ function generate(g: Geometry): FunctionBuilder {
       }
     }
   }
-  add(img, h * w * c * 4);
-  add(dImg, ho * wo * o * 4);
+  f.addTo(img, h * w * c * 4);
+  f.addTo(dImg, ho * wo * o * 4);
   f.localGet(img).localGet(xPtr).i32Sub().i32Const(n * h * w * c * 4).i32Ne().brIf(0);
   f.end();
   return f;

@@ -55,8 +55,8 @@ const pad: HeapKernel<PadAttrs> = {
     f.loop();
     zero(() => f.localGet(left), rows[0] * wo * c * 4);
     zero(() => f.localGet(left).i32Const((rows[0] + h) * wo * c * 4).i32Add(), rows[1] * wo * c * 4);
-    f.localGet(left).i32Const(ho * wo * c * 4).i32Add().localSet(left);
-    f.localGet(rowLeft).i32Const(1).i32Sub().localTee(rowLeft).brIf(0);
+    f.addTo(left, ho * wo * c * 4);
+    f.countDown(rowLeft, 0);
     f.end();
     if (h === 0) return f;
     f.localGet(dst).i32Const((rows[0] * wo + cols[0]) * c * 4).i32Add().localSet(left);
@@ -65,13 +65,13 @@ const pad: HeapKernel<PadAttrs> = {
     zero(() => f.localGet(left).i32Const(cols[0] * c * 4).i32Sub(), cols[0] * c * 4);
     zero(() => f.localGet(left).i32Const(w * c * 4).i32Add(), cols[1] * c * 4);
     f.localGet(left).localGet(src).i32Const(w * c * 4).memoryCopy();
-    f.localGet(src).i32Const(w * c * 4).i32Add().localSet(src);
+    f.addTo(src, w * c * 4);
     // The next input row: one output row on, or past the bottom padding and the next image's top.
     f.localGet(rowLeft).i32Const(1).i32Sub().localTee(rowLeft);
-    f.localGet(left).i32Const(wo * c * 4).i32Add().localSet(left);
+    f.addTo(left, wo * c * 4);
     f.i32Const(h).i32RemU().i32Eqz();
     f.if();
-    f.localGet(left).i32Const((rows[0] + rows[1]) * wo * c * 4).i32Add().localSet(left);
+    f.addTo(left, (rows[0] + rows[1]) * wo * c * 4);
     f.end();
     f.localGet(rowLeft).brIf(0);
     f.end();

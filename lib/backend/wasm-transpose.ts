@@ -77,17 +77,17 @@ const swap: HeapKernel<SwapAttrs> = {
     f.localGet(dst).localGet(t[0]!).localGet(t[2]!).f32x4Shuffle([2, 3, 6, 7]).v128Store(r * 4);
     f.localGet(dst).localGet(t[1]!).localGet(t[3]!).f32x4Shuffle([0, 1, 4, 5]).v128Store(2 * r * 4);
     f.localGet(dst).localGet(t[1]!).localGet(t[3]!).f32x4Shuffle([2, 3, 6, 7]).v128Store(3 * r * 4);
-    f.localGet(src).i32Const(16).i32Add().localSet(src);
-    f.localGet(dst).i32Const(4 * r * 4).i32Add().localSet(dst);
-    f.localGet(colLeft).i32Const(1).i32Sub().localTee(colLeft).brIf(0);
+    f.addTo(src, 16);
+    f.addTo(dst, 4 * r * 4);
+    f.countDown(colLeft, 0);
     f.end();
     // Next band: 4 rows on in x; in y, 4 columns on, or the next matrix after the last band.
-    f.localGet(xRow).i32Const(4 * c * 4).i32Add().localSet(xRow);
-    f.localGet(yCol).i32Const(16).i32Add().localSet(yCol);
+    f.addTo(xRow, 4 * c * 4);
+    f.addTo(yCol, 16);
     f.localGet(rowLeft).i32Const(1).i32Sub().localTee(rowLeft);
     f.i32Const(r / 4).i32RemU().i32Eqz();
     f.if();
-    f.localGet(yCol).i32Const((c - 1) * r * 4).i32Add().localSet(yCol);
+    f.addTo(yCol, (c - 1) * r * 4);
     f.end();
     f.localGet(rowLeft).brIf(0);
     f.end();

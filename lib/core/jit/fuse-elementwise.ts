@@ -10,8 +10,10 @@
  * vectors along its last axis, or scalars (the broadcasts BatchNorm and optimisers use).
  * A chain may end in a sum over every axis but the last (BatchNorm's statistics and
  * their gradients): the products are then summed as they are computed, never stored.
+ * Such sums of a value that another loop makes are then moved into that loop as further
+ * outputs (mergeSums).
  */
-import { sameShape } from '../aval.js';
+import { sameShape, sizeOf } from '../aval.js';
 import { ELEMENTWISE_OPS, type ElementwiseOp, type ElementwiseProgram, type InputKind, elementwiseWasmApplies } from '../../backend/wasm-elementwise.js';
 import { type Eqn, type Jaxpr, type Var, outsOf } from './ir.js';
 
@@ -33,8 +35,7 @@ function kindOf(v: Var, shape: readonly number[]): InputKind | null {
 function reduceRoot(e: Eqn): boolean {
   const shape = e.inputs[0]?.aval.shape ?? [];
   const axes = (e.params.axes ?? []) as number[];
-  const size = shape.reduce((a, b) => a * b, 1);
-  return e.prim === 'reduce_sum' && e.out.aval.dtype === 'float32' && axes.length === shape.length - 1 && axes.every((a, i) => a === i) && size >= MIN_ELEMENTS && elementwiseWasmApplies(shape);
+  return e.prim === 'reduce_sum' && e.out.aval.dtype === 'float32' && axes.length === shape.length - 1 && axes.every((a, i) => a === i) && sizeOf(shape) >= MIN_ELEMENTS && elementwiseWasmApplies(shape);
 }
 
 /** The shape of the loop a chain rooted at `r` runs over. */
@@ -42,8 +43,7 @@ const loopShape = (r: Eqn) => (r.prim === 'reduce_sum' ? r.inputs[0]!.aval.shape
 
 function fusable(e: Eqn): boolean {
   const { shape, dtype } = e.out.aval;
-  const size = shape.reduce((a, b) => a * b, 1);
-  return FUSABLE.has(e.prim) && dtype === 'float32' && size >= MIN_ELEMENTS && e.inputs.every((v) => kindOf(v, shape) !== null) && elementwiseWasmApplies(shape);
+  return FUSABLE.has(e.prim) && dtype === 'float32' && sizeOf(shape) >= MIN_ELEMENTS && e.inputs.every((v) => kindOf(v, shape) !== null) && elementwiseWasmApplies(shape);
 }
 
 /** Replaces each chain of two or more fusable equations by one `fused_elementwise` equation. */

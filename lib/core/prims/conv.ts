@@ -66,8 +66,11 @@ function convKernel(x: tf.Tensor4D, w: tf.Tensor4D, p: ConvP): tf.Tensor4D {
   ) as tf.Tensor4D;
 }
 
+/** One group and unit dilation: what our wasm kernels take. */
+const isPlain = (p: ConvP) => p.groups === 1 && p.dilation.every((d) => d === 1);
+
 /** Whether our wasm kernel runs this forward convolution: wasm backend, one group, unit dilation, output channels a multiple of 4. */
-export const usesWasmConv = (p: ConvP, outChannels: number) => p.groups === 1 && p.dilation.every((d) => d === 1) && convWasmApplies(outChannels);
+export const usesWasmConv = (p: ConvP, outChannels: number) => isPlain(p) && convWasmApplies(outChannels);
 
 /**
  * A forward convolution by our wasm kernel (see {@link usesWasmConv}): x zero-padded as
@@ -94,10 +97,9 @@ export function convByWasmPasses(x: tf.Tensor4D, w: tf.Tensor4D, p: ConvP, epilo
 function bpInputKernel(dy: tf.Tensor4D, w: tf.Tensor4D, p: BpInputP): tf.Tensor4D {
   const [kh, kw, ci, co] = w.shape;
   const [, h, wd] = p.inputShape;
-  const plain = p.groups === 1 && p.dilation.every((d) => d === 1);
-  if (plain && convWasmApplies(ci)) return bpInputByWasmPasses(dy, w, p);
+  if (isPlain(p) && convWasmApplies(ci)) return bpInputByWasmPasses(dy, w, p);
   // wasm's Conv2DBackpropInput is a plain loop: with a stride the dilated route is faster there.
-  if (plain && !(p.strides.some((s) => s > 1) && tf.getBackend() === 'wasm')) {
+  if (isPlain(p) && !(p.strides.some((s) => s > 1) && tf.getBackend() === 'wasm')) {
     return tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: w }, { strides: p.strides, pad: explicitPad(p), dataFormat: 'NHWC', inputShape: p.inputShape } as any) as tf.Tensor4D;
   }
   const g = p.groups;
@@ -193,7 +195,7 @@ function bpInputByWasmPasses(dy: tf.Tensor4D, w: tf.Tensor4D, p: BpInputP): tf.T
  */
 function bpFilterKernel(x: tf.Tensor4D, dy: tf.Tensor4D, p: BpFilterP): tf.Tensor4D {
   const [kh, kw] = p.filterShape;
-  if (p.groups === 1 && p.dilation.every((d) => d === 1) && filterGradWasmApplies(x, dy)) {
+  if (isPlain(p) && filterGradWasmApplies(x, dy)) {
     return filterGradWasm(x, dy, { filterShape: p.filterShape as [number, number, number, number], strides: p.strides as [number, number], padTop: p.padding[0][0], padLeft: p.padding[1][0] });
   }
   // Only the padded rows/columns the forward read: (Ho-1)*stride + (k-1)*dilation + 1 of

@@ -1,6 +1,6 @@
 /** Reductions: sum, max, min over axes (removed from the shape), and argmax. */
 import * as tf from '@tensorflow/tfjs-core';
-import { type Aval, avalStr, isFloat, shapeStr } from '../aval.js';
+import { type Aval, avalStr, isFloat, shapeStr, sizeOf } from '../aval.js';
 import * as lax from '../lax.js';
 import { type PrimitiveDef, definePrimitives } from '../primitive.js';
 import { type NdArray, avalOf, shapeOf } from '../trace.js';
@@ -46,9 +46,8 @@ function blockReduce(x: tf.Tensor, axes: readonly number[], op: 'sum' | 'max'): 
   const sorted = [...axes].sort((a, b) => a - b);
   const [first, last] = [sorted[0], sorted[sorted.length - 1]];
   if (last - first !== sorted.length - 1 || last === x.rank - 1) return null;
-  const size = (dims: number[]) => dims.reduce((a, b) => a * b, 1);
   const s = x.shape;
-  const [a, r, c] = [size(s.slice(0, first)), size(s.slice(first, last + 1)), size(s.slice(last + 1))];
+  const [a, r, c] = [sizeOf(s.slice(0, first)), sizeOf(s.slice(first, last + 1)), sizeOf(s.slice(last + 1))];
   if (r <= 1 || a * r * c === 0 || !elementwiseWasmApplies([a, r, c])) return null;
   const y = elementwiseWasm([x], { shape: [a, r, c], inputs: ['full'], ops: [], reduce: { op, groups: a } });
   return tf.reshape(y, s.filter((_, i) => i < first || i > last));
