@@ -133,7 +133,7 @@ class Replica {
     this.worker.on('exit', (code) => {
       if (this.pending.size) fail(new Error(`parallel: worker ${data.rank} exited (code ${code}) with calls pending`));
       // Exited while starting: its 'fatal' message (the reason) may still be on its way, so
-      // give it a turn of the event loop; without this, nothing would settle \`ready\` and an
+      // give it a turn of the event loop; without this, nothing would settle `ready` and an
       // otherwise idle process would exit while dataParallel() is still waiting.
       else if (!started) setImmediate(() => fail(new Error(`parallel: worker ${data.rank} failed to start: it exited (code ${code}) before it was ready`)));
     });

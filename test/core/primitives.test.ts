@@ -1046,6 +1046,25 @@ Explicit('reductions with ties share the derivative equally (max, min, and binar
   assert.equal(Array.from(await gb.data()), [0.5, 1, 0]);
 });
 
+Explicit('NaN stays NaN: relu of a NaN with its sign bit set, sums and maxima over row blocks (every backend, both wasm routes)', async () => {
+  const negNaN = new Float32Array(new Uint32Array([0xffc00000]).buffer)[0]!;
+  for (const shape of [[2, 3], [64, 16, 4]]) {
+    // [64, 16, 4]: wasm's generated loops; [2, 3]: its fallbacks (last dims not a multiple of 4).
+    const n = shape.reduce((a, d) => a * d, 1);
+    const v = Array.from({ length: n }, (_, i) => (i % 3) - 1);
+    v[0] = negNaN;
+    v[1] = NaN;
+    const x = f32(v, shape);
+    const relu = await (bind('relu', [x], {}) as tf.Tensor).data();
+    assert.ok(Number.isNaN(relu[0]!) && Number.isNaN(relu[1]!), `relu of NaNs on ${shape}: ${relu[0]}, ${relu[1]}`);
+    const lead = shape.slice(0, -1).map((_, i) => i);
+    for (const prim of ['reduce_sum', 'reduce_max'] as const) {
+      const r = await (bind(prim, [x], { axes: lead }) as tf.Tensor).data();
+      assert.ok(Number.isNaN(r[0]!) && Number.isNaN(r[1]!), `${prim} over rows of a column with NaN on ${shape}: ${Array.from(r)}`);
+    }
+  }
+});
+
 Explicit('dot: all four transpose flags against the reference, with batch dims, and their gradients', async () => {
   const r = rng(7);
   for (const tA of [false, true])

@@ -225,6 +225,12 @@ Life('a missing replica module fails dataParallel() with the reason', async () =
   assert.match(err!.message, /failed to start/);
 });
 
+Life('a worker that exits while starting, without a word, fails dataParallel() (it does not wait forever)', async () => {
+  const err = await dataParallel({ workers: 2, module: REPLICAS, arg: { kind: 'exits' }, backend }).then(() => null, (e: Error) => e);
+  assert.ok(err);
+  assert.match(err!.message, /failed to start: it exited \(code 3\) before it was ready/);
+});
+
 /** Runs exit-child.ts; resolves to its exit code, output and time. */
 function runChild(args: string[], timeoutMs: number): Promise<{ code: number | null; out: string; ms: number }> {
   return new Promise((resolve) => {

@@ -12,7 +12,8 @@ import { tinyConfig } from '../ssl/tiny-swav.js';
 export type ReplicaArg =
   | { readonly kind: 'mlp'; readonly lr: number; readonly sizes: readonly number[] }
   | { readonly kind: 'swav'; readonly lr: number; readonly momentum: number; readonly freezePrototypesSteps?: number }
-  | { readonly kind: 'failing' };
+  | { readonly kind: 'failing' }
+  | { readonly kind: 'exits' };
 
 export type MlpParams = Record<string, NdArray>;
 export interface MlpBatch {
@@ -55,6 +56,9 @@ export default defineReplica((arg: ReplicaArg): DataParallelProgram => {
       return lossProgram({ init: () => mlpInit(arg.sizes), loss: mlpLoss(arg.sizes), optimizer: optim.sgd({ learningRate: arg.lr }) });
     case 'swav':
       return swavProgram({ config: swavTestConfig(arg.freezePrototypesSteps), optimizer: swavTestOptimizer(arg.lr, arg.momentum), seed: 0 });
+    case 'exits':
+      // A worker that ends while it starts, without reporting an error.
+      process.exit(3);
     case 'failing':
       return lossProgram({
         init: () => ({ w: tf.ones([2]) }),
