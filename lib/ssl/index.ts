@@ -1,2 +1,3 @@
 /** Self-supervised learning building blocks. */
 export * as swav from './swav/index.js';
+export * from './losses/index.js';
