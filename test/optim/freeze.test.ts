@@ -99,4 +99,38 @@ test('masked: a mask that does not fit the parameters names the place', () => {
   assert.throws(() => opt.init(params()), (e: Error) => e.message === 'masked: mask at the root: keys [decoder, encoder] do not match the value\'s keys [encoder, head]');
 });
 
+test('freezeFor: frozen leaves and their momentum held for the first steps, the learning-rate count advancing (swav\'s prototypes)', async () => {
+  const lr = optim.linear({ init: 0.2, end: 0.05, steps: 4 });
+  const opt = optim.freezeFor(optim.sgd({ learningRate: lr, momentum: 0.9, weightDecay: 0.1 }), { freezeMask: { encoder: false, prototypes: true }, steps: 2 });
+  const w0 = { encoder: [1, -2], prototypes: [0.5, 0.25, -1] };
+  const gradAt = (k: number) => ({ encoder: [0.3 * (k + 1), -0.1], prototypes: [0.2, -0.4 * k, 1 - k] });
+  const step = jit((g: unknown, st: unknown, p: unknown) => {
+    const [u, s2] = opt.update(g as Record<string, NdArray>, st as ReturnType<typeof opt.init>, p as Record<string, NdArray>);
+    return [optim.applyUpdates(p as Record<string, NdArray>, u), s2];
+  });
+  const toTree = (t: typeof w0) => ({ encoder: np.array(t.encoder), prototypes: np.array(t.prototypes) });
+  let p: unknown = toTree(w0);
+  let s: unknown = opt.init(p);
+  // float64 reference: torch SGD per leaf; the prototypes start at step 2 with an empty momentum buffer.
+  const ref = { encoder: [...w0.encoder], prototypes: [...w0.prototypes] };
+  const buf = { encoder: [0, 0], prototypes: [0, 0, 0] };
+  for (let k = 0; k < 5; k++) {
+    [p, s] = step(toTree(gradAt(k)), s, p) as [unknown, unknown];
+    for (const leaf of ['encoder', 'prototypes'] as const) {
+      if (leaf === 'prototypes' && k < 2) continue;
+      ref[leaf] = ref[leaf].map((w, i) => {
+        buf[leaf][i] = 0.9 * buf[leaf][i] + gradAt(k)[leaf][i] + 0.1 * w;
+        return w - lr.at(k) * buf[leaf][i];
+      });
+    }
+    const r = (await read(p)) as typeof w0;
+    allClose(r.encoder, ref.encoder, { rtol: 1e-5, atol: 1e-6 }, `step ${k} encoder`);
+    allClose(r.prototypes, ref.prototypes, { rtol: 1e-5, atol: 1e-6 }, `step ${k} prototypes`);
+    const trace = ((await read(s)) as { inner: [unknown, { trace: typeof w0 }, unknown] }).inner[1].trace;
+    allClose(trace.prototypes, buf.prototypes, { rtol: 1e-5, atol: 1e-6 }, `step ${k} prototypes' momentum`);
+  }
+  assert.is(step.cacheSize(), 1);
+  assert.throws(() => optim.freezeFor(optim.sgd({ learningRate: 0.1 }), { freezeMask: true, steps: -1 }), (e: Error) => e.message === 'freezeFor: steps must be an integer >= 0, got -1');
+});
+
 test.run();
