@@ -8,9 +8,14 @@ import { type Jaxpr, disposeJaxpr, printJaxpr } from './ir.js';
 import { type Program, compile } from './program.js';
 import { type RewriteOptions, optimize } from './rewrite.js';
 import { traceToJaxpr } from './staging.js';
+import { valueKey } from './value-key.js';
 
 export interface JitOptions extends RewriteOptions {
-  /** Positions of arguments that are plain JS values baked into the trace (part of the cache key). */
+  /**
+   * Positions of arguments that are plain JS values baked into the trace (part of the cache
+   * key): numbers, strings, ... by value; plain arrays/objects/Maps by contents; functions
+   * and class instances by identity (as JAX hashes them). Tensors cannot be static.
+   */
   readonly staticArgnums?: readonly number[];
 }
 
@@ -40,7 +45,7 @@ function discardingTemporaries<T>(fn: () => T): T {
 /** Splits args into static values (by position) and the dynamic rest. */
 function splitArgs(args: unknown[], statics: ReadonlySet<number>): { dynamic: unknown[]; key: string } {
   const dynamic = args.filter((_, i) => !statics.has(i));
-  const key = args.map((a, i) => (statics.has(i) ? JSON.stringify(a) ?? String(a) : '')).join('|');
+  const key = args.map((a, i) => (statics.has(i) ? valueKey(a, `jit: static argument ${i}`) : '')).join('|');
   return { dynamic, key };
 }
 
