@@ -140,6 +140,22 @@ Transforms('issue 11 item 9: differentiating with respect to an int32 or bool in
   await allCloseAsync(ck as tf.Tensor, [0, 0]);
 });
 
+Transforms('issue 11 item 16: a disposed array names itself and the op it was passed to, eagerly and under every transformation', () => {
+  const gone = np.ones([2, 3]) as tf.Tensor;
+  gone.dispose();
+  const y = np.ones([2, 3]);
+  const msg = (where: string) => `a disposed array (shape [2,3], dtype float32) was passed to ${where}; it was freed (dispose, tf.tidy or scope) before this use`;
+  assert.is(errorOf(() => np.add(y, gone)), msg('add (argument 1)'));
+  assert.is(errorOf(() => np.relu(gone)), msg('relu (argument 0)'));
+  assert.is(errorOf(() => grad((v: A) => np.sum(v))(gone)), msg('reduce_sum (argument 0)'));
+  assert.is(errorOf(() => grad((v: A) => np.sum(np.mul(v, gone)))(y)), msg('mul (argument 1)'));
+  assert.is(errorOf(() => vmap((v: A) => np.sum(v))(gone)), msg('reduce_sum (argument 0)'));
+  assert.is(errorOf(() => jit((v: A) => np.sum(np.mul(v, gone)))(y)), msg('mul (argument 1)'));
+  const step = jit((_n: number, p: { w: A }) => np.sum(p.w), { staticArgnums: [0] });
+  step(1, { w: y });
+  assert.is(errorOf(() => step(1, { w: gone })), msg('jit (argument 1 at .w)'), 'a replayed trace checks its arguments too');
+});
+
 Transforms('makeJaxpr of a function closing over an outer tracer says to pass it as an argument', () => {
   assert.is(
     errorOf(() => grad((x: A) => np.sum(makeJaxpr((y: A) => np.mul(y, x))(np.ones([2])) as never))(np.ones([2]))),
