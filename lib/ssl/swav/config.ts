@@ -124,15 +124,22 @@ export const SwavConfigCodec = strictPartial(
 
 /** Decodes and checks the user's configuration, merged over the defaults. */
 export function decodeSwavConfig(input: unknown = {}): E.Either<string, SwavConfig> {
-  return pipe(decodeConfig('swav', SwavConfigCodec, DEFAULT_CONFIG, input), E.chain(checkCrossFields));
+  return pipe(
+    decodeConfig('swav', SwavConfigCodec, DEFAULT_CONFIG, input),
+    E.chain((c) => {
+      const problem = crossFieldProblem(c);
+      return problem === null ? E.right(c) : E.left(`swav config: ${problem}`);
+    }),
+  );
 }
 
-function checkCrossFields(c: SwavConfig): E.Either<string, SwavConfig> {
+/** What is wrong across fields of a decoded configuration, or null. */
+export function crossFieldProblem(c: SwavConfig): string | null {
   if (c.pairing === 'seed' && c.cropsForAssign && !c.cropsForAssign.every((v, i) => v === i))
-    return E.left(`swav config: at .cropsForAssign expected [0, 1, ..., n-1] with pairing 'seed' (the global views come first), got ${showValue(c.cropsForAssign)}`);
+    return `at .cropsForAssign expected [0, 1, ..., n-1] with pairing 'seed' (the global views come first), got ${showValue(c.cropsForAssign)}`;
   if (typeof c.encoder !== 'string' && c.encoder.embeddingDim === undefined && c.embedDim === null)
-    return E.left('swav config: at .embedDim expected a positive integer (the width of a layer encoder that has no embeddingDim), got undefined');
-  return E.right(c);
+    return 'at .embedDim expected a positive integer (the width of a layer encoder that has no embeddingDim), got undefined';
+  return null;
 }
 
 /**
