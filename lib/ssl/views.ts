@@ -47,6 +47,13 @@ export function viewsOf(batch: ViewsBatch, who: string): { views: NdArray[]; num
   throw new Error(`${who} needs either { view1, view2 }, { globalViews, localViews }, or { images }`);
 }
 
+/** The two views of a two-view batch (`{ view1, view2 }` or two `globalViews`), or an error naming `who`. */
+export function twoViews(batch: ViewsBatch, who: string): [NdArray, NdArray] {
+  const v = viewsOf(batch, who);
+  if (v === null || v.views.length !== 2) throw new Error(`${who}: expected two views ({ view1, view2 } or two globalViews), got ${v === null ? '{ images } (the evaluation form: use embed)' : `${v.views.length} views`}`);
+  return [v.views[0], v.views[1]];
+}
+
 /** A layer as a chain stage: anything with `init` and `apply` (every `nn` layer and encoder). */
 export interface StageLayer {
   apply(params: any, state: any, x: NdArray, opts?: nn.ApplyOptions): [NdArray, any];

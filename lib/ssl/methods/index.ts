@@ -1,0 +1,27 @@
+/**
+ * The methods, each a short composition of the blocks, by name: `ssl.methods.simclr(config)`
+ * makes a {@link Method}; `ssl.methods.byName('simclr')` finds a factory by its registry name.
+ */
+import type { MethodFactory } from '../method.js';
+import { simclr } from './simclr.js';
+import { swav } from './swav.js';
+
+export { type SimclrConfig, simclr } from './simclr.js';
+export { type SwavMethodOptions, codeEntropy, swav, swavMethod } from './swav.js';
+
+const registry: Readonly<Record<string, MethodFactory>> = { simclr, swav };
+
+/** The registered method names. */
+export function names(): string[] {
+  return Object.keys(registry);
+}
+
+/**
+ * The method factory registered under `name`.
+ * @example const m = ssl.methods.byName('byol')({ encoder: 'resnet18' });
+ */
+export function byName(name: string): MethodFactory {
+  const f = registry[name];
+  if (!f) throw new Error(`ssl.methods: unknown method '${name}'; known: ${names().join(', ')}`);
+  return f;
+}
