@@ -3,13 +3,21 @@
  * makes a {@link Method}; `ssl.methods.byName('simclr')` finds a factory by its registry name.
  */
 import type { MethodFactory } from '../method.js';
+import { barlowTwins } from './barlow-twins.js';
+import { byol } from './byol.js';
+import { dino } from './dino.js';
 import { simclr } from './simclr.js';
 import { swav } from './swav.js';
+import { vicreg } from './vicreg.js';
 
+export { type BarlowTwinsConfig, barlowTwins } from './barlow-twins.js';
+export { type ByolConfig, byol } from './byol.js';
+export { type DinoConfig, dino } from './dino.js';
 export { type SimclrConfig, simclr } from './simclr.js';
+export { type VicregConfig, vicreg } from './vicreg.js';
 export { type SwavMethodOptions, codeEntropy, swav, swavMethod } from './swav.js';
 
-const registry: Readonly<Record<string, MethodFactory>> = { simclr, swav };
+const registry: Readonly<Record<string, MethodFactory>> = { simclr, byol, vicreg, barlowTwins, dino, swav };
 
 /** The registered method names. */
 export function names(): string[] {
