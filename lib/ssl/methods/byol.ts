@@ -10,7 +10,7 @@ import { strictPartial } from '../../util/strict-partial.js';
 import { byolLoss } from '../losses/index.js';
 import { defineMethod } from '../method.js';
 import { type ViewsBatch, encodeViews, twoViews } from '../views.js';
-import { type HeadConfig, HeadCodec, head, headOut, mlpHead } from './head.js';
+import { type HeadConfig, HeadCodec, head, headOut, mlpHead, predictorMismatch } from './head.js';
 import { EMA_PROPS, ENCODER_DEFAULTS, ENCODER_PROPS, type EmaSettings, type EncoderSettings, type NetState, type Params, encoderOf, network } from './network.js';
 
 export interface ByolConfig extends EncoderSettings, EmaSettings {
@@ -22,7 +22,7 @@ export const byol = defineMethod<ByolConfig, Params, NetState, ViewsBatch>({
   name: 'byol',
   codec: strictPartial({ ...ENCODER_PROPS, ...EMA_PROPS, projector: HeadCodec, predictor: HeadCodec }, 'a BYOL configuration object'),
   defaults: { ...ENCODER_DEFAULTS, projector: head([4096, 256]), predictor: head([4096, 256]), emaStart: 0.99, emaEnd: 1, emaSteps: null },
-  check: (c) => (headOut(c.predictor) === headOut(c.projector) ? null : `at .predictor.dims expected the output width ${headOut(c.projector)} of the projector, got ${headOut(c.predictor)}`),
+  check: predictorMismatch,
   build(c) {
     const enc = encoderOf(c, 'byol');
     const stages = { encoder: enc.layer, projector: mlpHead(enc.dim, c.projector), predictor: mlpHead(headOut(c.projector), c.predictor) };

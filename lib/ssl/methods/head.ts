@@ -100,3 +100,8 @@ export function mlpHead(inDim: number, h: HeadConfig): nn.Layer {
 
 /** The output width of a head. */
 export const headOut = (h: HeadConfig): number => h.dims[h.dims.length - 1];
+
+/** A predictor must map back to the projector's width: the error line of a configuration where it does not, or null. */
+export function predictorMismatch(c: { readonly projector: HeadConfig; readonly predictor: HeadConfig }): string | null {
+  return headOut(c.predictor) === headOut(c.projector) ? null : `at .predictor.dims expected the output width ${headOut(c.projector)} of the projector, got ${headOut(c.predictor)}`;
+}

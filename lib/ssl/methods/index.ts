@@ -6,18 +6,24 @@ import type { MethodFactory } from '../method.js';
 import { barlowTwins } from './barlow-twins.js';
 import { byol } from './byol.js';
 import { dino } from './dino.js';
+import { mocoV2 } from './moco-v2.js';
+import { nnclr } from './nnclr.js';
 import { simclr } from './simclr.js';
+import { simsiam } from './simsiam.js';
 import { swav } from './swav.js';
 import { vicreg } from './vicreg.js';
 
 export { type BarlowTwinsConfig, barlowTwins } from './barlow-twins.js';
 export { type ByolConfig, byol } from './byol.js';
 export { type DinoConfig, dino } from './dino.js';
+export { type MocoV2Config, mocoV2 } from './moco-v2.js';
+export { type NnclrConfig, nnclr } from './nnclr.js';
 export { type SimclrConfig, simclr } from './simclr.js';
+export { type SimsiamConfig, simsiam } from './simsiam.js';
 export { type VicregConfig, vicreg } from './vicreg.js';
 export { type SwavMethodOptions, codeEntropy, swav, swavMethod } from './swav.js';
 
-const registry: Readonly<Record<string, MethodFactory>> = { simclr, byol, vicreg, barlowTwins, dino, swav };
+const registry: Readonly<Record<string, MethodFactory>> = { simclr, mocoV2, byol, simsiam, vicreg, barlowTwins, dino, nnclr, swav };
 
 /** The registered method names. */
 export function names(): string[] {
