@@ -14,6 +14,8 @@ import * as nn from '../nn/index.js';
 import { isPlainObject } from '../tree/index.js';
 import { showValue } from '../util/show-value.js';
 
+export { strictPartial } from '../util/strict-partial.js';
+
 /** An encoder given as a layer: anything with `init(key)` and `apply(params, state, x, opts)`. */
 export interface EncoderLayer {
   init(key: unknown): { params: unknown; state: unknown };

@@ -17,4 +17,7 @@ export {
 } from './method.js';
 export { type StepResult, type TrainStep, applyStep, lossAndGrad, trainStep } from './train-step.js';
 export { type HeadConfig, type HeadNorm, HeadCodec, head, mlpHead } from './methods/head.js';
+export { type EmaSettings, type EncoderSettings, type NetState, type Network, type NetworkSpec, network } from './methods/network.js';
+export { projectedPair } from './methods/two-view.js';
 export * as methods from './methods/index.js';
+export * as codecs from './codecs.js';
