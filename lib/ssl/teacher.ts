@@ -18,7 +18,6 @@ import { shapeStr } from '../core/aval.js';
 import * as np from '../ops/index.js';
 import { emaUpdate } from '../optim/ema.js';
 import { type Schedule, cosineDecay } from '../optim/schedules.js';
-import { copyTree } from '../optim/util.js';
 import * as tree from '../tree/index.js';
 
 /**
@@ -26,7 +25,8 @@ import * as tree from '../tree/index.js';
  * @example let teacher = initTeacher({ params: student.params, state: student.state });
  */
 export function initTeacher<T>(student: T): T {
-  return tree.map<T>((x: NdArray) => np.stopGradient(x), copyTree(student));
+  // stopGradient makes a new array (a copy when eager), so the caller may dispose the student.
+  return tree.map<T>((x: NdArray) => np.stopGradient(x), student);
 }
 
 /**

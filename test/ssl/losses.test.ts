@@ -110,6 +110,26 @@ Fixture('DINO: teacherProbs, the batch centre and the centre update with momentu
   }
 });
 
+Fixture('infoNce mask: masked candidates count as absent (value and gradients), e.g. the unfilled rows of a MoCo queue', async () => {
+  const c = fixture.losses.find((x) => x.name.startsWith('infonce'))!;
+  const { floats: [anchors, candidates], ints: [targets] } = inputsOf(c);
+  const m = anchors.shape[0];
+  const total = candidates.shape[0];
+  const keep = total - 5; // the last 5 queue rows are invalid
+  const mask = tf.tidy(() => tf.tile(tf.reshape(tf.greaterEqual(tf.range(0, total, 1, 'int32'), keep), [1, total]), [m, 1]));
+  const t = num(c.hyper, 'temperature');
+  const [full, gFull] = valueAndGrad((a: NdArray, k: NdArray) => ssl.infoNce(a, k, targets, { temperature: t, mask }), { argnums: [0, 1] })(anchors, candidates);
+  const kept = tf.slice(candidates, [0, 0], [keep, -1]);
+  const [part, gPart] = valueAndGrad((a: NdArray, k: NdArray) => ssl.infoNce(a, k, targets, { temperature: t }), { argnums: [0, 1] })(anchors, kept);
+  allClose(await toNested(full as tf.Tensor), (await toNested(part as tf.Tensor)) as number, { rtol: 1e-6, atol: 1e-6 });
+  allClose(flat(await toNested(gFull[0])), flat(await toNested(gPart[0])), { rtol: 1e-5, atol: 1e-6 });
+  const gk = (await toNested(gFull[1])) as number[][];
+  allClose(gk.slice(0, keep), (await toNested(gPart[1])) as number[][], { rtol: 1e-5, atol: 1e-6 });
+  assert.ok(gk.slice(keep).flat().every((x) => x === 0), 'no gradient into masked candidates');
+  assert.ok(Math.abs(((await toNested(full as tf.Tensor)) as number) - c.value_float64) > 1e-3, 'the masked rows mattered');
+  tf.dispose([anchors, candidates, targets, mask, full, gFull, kept, part, gPart]);
+});
+
 Fixture.run();
 
 // ---------------------------------------------------------------------------------------------

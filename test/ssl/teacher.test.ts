@@ -98,7 +98,9 @@ Ema('m * teacher + (1 - m) * student on every parameter and running statistic; i
 
 Ema('initTeacher copies the student (new tensors); the update passes no gradient to either side', async () => {
   const student = trained(3);
-  const teacher = scope(() => ssl.initTeacher(student));
+  const before = tf.memory().numTensors;
+  const teacher = ssl.initTeacher(student);
+  assert.is(tf.memory().numTensors - before, tree.leaves(student).length, 'one new tensor per leaf, nothing else');
   assert.equal(await leavesOf(teacher), await leavesOf(student));
   tree.leaves(teacher).forEach((x, i) => assert.ok(x !== tree.leaves(student)[i], 'a copy, not the same tensor'));
   const sumOf = (t: unknown) => tree.leaves<NdArray>(t).reduce<NdArray>((a, x) => np.add(a, np.sum(x)), np.zeros([]));
