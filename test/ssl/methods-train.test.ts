@@ -14,7 +14,7 @@ import * as optim from '../../lib/optim/index.js';
 import * as random from '../../lib/random/index.js';
 import * as ssl from '../../lib/ssl/index.js';
 import * as tree from '../../lib/tree/index.js';
-import { errorOf } from '../helpers/assert.js';
+import { allClose, errorOf } from '../helpers/assert.js';
 import { useTestBackend } from '../helpers/backend.js';
 import { disposeExcept, tensorsIn } from './tiny-swav.js';
 
@@ -106,6 +106,27 @@ for (const name of Object.keys(CONFIGS)) {
   });
   test.run();
 }
+
+const Dino = suite('ssl.methods.dino: teacher temperature warm-up');
+Dino('linear from warmupTeacherTemperature to teacherTemperature over warmupTeacherSteps, then constant', async () => {
+  const method = ssl.methods.dino({ ...CONFIGS.dino, warmupTeacherTemperature: 0.04, teacherTemperature: 0.07, warmupTeacherSteps: 2 } as never);
+  const opt = optim.sgd({ learningRate: 0.05 });
+  let { params, state } = method.init(random.key(1));
+  let optState = opt.init(params);
+  const step = jit(ssl.trainStep(method, opt));
+  const temperatures: number[] = [];
+  for (let s = 0; s < 3; s++) {
+    const batch = batchOf('dino', s);
+    const r = step(params, state, optState, batch);
+    disposeExcept([params, state, optState], r);
+    ({ params, state, optState } = r);
+    temperatures.push((await (r.metrics.teacherTemperature as tf.Tensor).data())[0]);
+    tf.dispose([...tensorsIn(r.metrics), ...tensorsIn(batch)]);
+  }
+  allClose(temperatures, [0.04, 0.055, 0.07], { rtol: 1e-6 });
+  tf.dispose(tensorsIn([params, state, optState]));
+});
+Dino.run();
 
 const Done = suite('ssl.methods: cleanup');
 Done('frees the images', () => {

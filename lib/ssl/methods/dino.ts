@@ -11,6 +11,7 @@
  * Defaults: stable-pretraining's `DINO` (projector 2048-2048-256 with GELU, 65536
  * prototypes, student 0.1, teacher 0.04 -> 0.07 over 30, centre momentum 0.9, EMA 0.996 -> 1).
  * Batches: `{ globalViews, localViews? }` (or `{ view1, view2 }`: two global views).
+ * Metrics: `teacherTemperature` (the step's).
  */
 import * as nn from '../../nn/index.js';
 import * as np from '../../ops/index.js';
@@ -87,9 +88,10 @@ export const dino = defineMethod<DinoConfig, Params, NetState, ViewsBatch>({
         const l = local.length ? encodeViews(net.chain(), params, g.state, local, { train: true, key, batching: 'concat', firstView: global.length }) : g;
         const studentLogits = np.stack([...g.outputs.prototypes, ...(local.length ? l.outputs.prototypes : [])], 0);
         const teacherLogits = np.stack(t.prototypes, 0);
-        const loss = dinoLoss(studentLogits, teacherProbs(teacherLogits, state.center, temperature(state.step)), { studentTemperature: c.studentTemperature });
+        const teacherTemperature = temperature(state.step);
+        const loss = dinoLoss(studentLogits, teacherProbs(teacherLogits, state.center, teacherTemperature), { studentTemperature: c.studentTemperature });
         const center = updateCenter(state.center, teacherLogits, np.where(np.greater(state.step, 0), c.centerMomentum, 0));
-        return [loss, { state: net.next(state, l.state, { teacher, center }), metrics: {} }];
+        return [loss, { state: net.next(state, l.state, { teacher, center }), metrics: { teacherTemperature } }];
       },
     };
   },
