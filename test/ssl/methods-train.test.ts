@@ -14,7 +14,7 @@ import * as optim from '../../lib/optim/index.js';
 import * as random from '../../lib/random/index.js';
 import * as ssl from '../../lib/ssl/index.js';
 import * as tree from '../../lib/tree/index.js';
-import { allClose, errorOf } from '../helpers/assert.js';
+import { allClose, allCloseAsync, errorOf } from '../helpers/assert.js';
 import { useTestBackend } from '../helpers/backend.js';
 import { disposeExcept, tensorsIn } from './tiny-swav.js';
 
@@ -60,6 +60,26 @@ const sumAbsDiff = async (a: unknown, b: unknown) => {
   return out;
 };
 
+/**
+ * Runs `steps` jitted steps of `method` (SGD) on `batchOf(kind, s)`, freeing what each step replaces;
+ * `onStep(s, result)` sees every step's result before its metrics are freed. Returns the final variables and the step.
+ */
+async function train(method: ssl.Method, kind: string, steps: number, onStep: (s: number, r: ssl.StepResult<any, any, any>) => Promise<void> | void, key?: NdArray) {
+  const opt = optim.sgd({ learningRate: 0.05, momentum: 0.9 });
+  let { params, state } = method.init(random.key(1));
+  let optState = opt.init(params);
+  const step = jit(ssl.trainStep(method, opt));
+  for (let s = 0; s < steps; s++) {
+    const batch = batchOf(kind, s);
+    const r = step(params, state, optState, batch, key);
+    disposeExcept([params, state, optState], r);
+    ({ params, state, optState } = r);
+    await onStep(s, r);
+    tf.dispose([...tensorsIn(r.metrics), ...tensorsIn(batch)]);
+  }
+  return { params, state, optState, step };
+}
+
 const Registry = suite('ssl.methods: the registry');
 Registry('nine methods by name, each a Method with a decoded configuration', () => {
   assert.equal(ssl.methods.names().sort(), Object.keys(CONFIGS).sort());
@@ -77,23 +97,14 @@ for (const name of Object.keys(CONFIGS)) {
   const test = suite(`ssl.methods.${name}: trains on Fashion-MNIST`);
   test(`${STEPS} jitted steps: finite loss, parameters move, no tensor leaks, one trace; embed`, async () => {
     const method = ssl.methods.byName(name)(CONFIGS[name] as never);
-    const opt = optim.sgd({ learningRate: 0.05, momentum: 0.9 });
     const start = method.init(random.key(1));
-    let { params, state } = method.init(random.key(1));
-    let optState = opt.init(params);
-    const step = jit(ssl.trainStep(method, opt));
     const key = random.key(7);
     const counts: number[] = [];
-    for (let s = 0; s < STEPS; s++) {
-      const batch = batchOf(name, s);
-      const r = step(params, state, optState, batch, key);
-      disposeExcept([params, state, optState], r);
-      ({ params, state, optState } = r);
+    const { params, state, optState, step } = await train(method, name, STEPS, async (s, r) => {
       const loss = (await (r.metrics.loss as tf.Tensor).data())[0];
       assert.ok(Number.isFinite(loss), `${name} step ${s}: loss ${loss}`);
-      tf.dispose([...tensorsIn(r.metrics), ...tensorsIn(batch)]);
       counts.push(tf.memory().numTensors);
-    }
+    }, key);
     assert.is(step.cacheSize(), 1, 'one trace');
     assert.ok(counts.every((c) => c === counts[0]), `tensor count flat across steps: ${counts.join(', ')}`);
     const moved = await sumAbsDiff(params.encoder, start.params.encoder);
@@ -110,23 +121,35 @@ for (const name of Object.keys(CONFIGS)) {
 const Dino = suite('ssl.methods.dino: teacher temperature warm-up');
 Dino('linear from warmupTeacherTemperature to teacherTemperature over warmupTeacherSteps, then constant', async () => {
   const method = ssl.methods.dino({ ...CONFIGS.dino, warmupTeacherTemperature: 0.04, teacherTemperature: 0.07, warmupTeacherSteps: 2 } as never);
-  const opt = optim.sgd({ learningRate: 0.05 });
-  let { params, state } = method.init(random.key(1));
-  let optState = opt.init(params);
-  const step = jit(ssl.trainStep(method, opt));
   const temperatures: number[] = [];
-  for (let s = 0; s < 3; s++) {
-    const batch = batchOf('dino', s);
-    const r = step(params, state, optState, batch);
-    disposeExcept([params, state, optState], r);
-    ({ params, state, optState } = r);
+  const end = await train(method, 'dino', 3, async (_, r) => {
     temperatures.push((await (r.metrics.teacherTemperature as tf.Tensor).data())[0]);
-    tf.dispose([...tensorsIn(r.metrics), ...tensorsIn(batch)]);
-  }
+  });
   allClose(temperatures, [0.04, 0.055, 0.07], { rtol: 1e-6 });
-  tf.dispose(tensorsIn([params, state, optState]));
+  tf.dispose(tensorsIn(end));
 });
 Dino.run();
+
+const Teacher = suite('ssl.methods.byol: the teacher follows the EMA coefficient schedule');
+Teacher('coefficient 0 at step 0 (the teacher becomes the student), 1 from step 1 (it stays)', async () => {
+  const method = ssl.methods.byol({ ...CONFIGS.byol, emaStart: 0, emaEnd: 1, emaSteps: 1 } as never);
+  const snapshots: { student: tf.Tensor; teacher: tf.Tensor; teacherMean: tf.Tensor; studentMean: tf.Tensor }[] = [];
+  const end = await train(method, 'byol', 2, (_, r) => {
+    const t = r.state.teacher;
+    snapshots.push({
+      student: tf.clone(r.params.projector[0].w),
+      teacher: tf.clone(t.params.projector[0].w),
+      studentMean: tf.clone(r.state.projector[1].mean),
+      teacherMean: tf.clone(t.state.projector[1].mean),
+    });
+  });
+  await allCloseAsync(snapshots[0].teacher, snapshots[0].student, { rtol: 0, atol: 0 });
+  await allCloseAsync(snapshots[0].teacherMean, snapshots[0].studentMean, { rtol: 0, atol: 0 });
+  await allCloseAsync(snapshots[1].teacher, snapshots[0].teacher, { rtol: 0, atol: 0 });
+  assert.ok((await sumAbsDiff(snapshots[1].student, snapshots[0].student))[0] > 0, 'the student moved on');
+  tf.dispose([...tensorsIn(snapshots), ...tensorsIn(end)]);
+});
+Teacher.run();
 
 const Done = suite('ssl.methods: cleanup');
 Done('frees the images', () => {
