@@ -95,8 +95,6 @@ export function network(spec: NetworkSpec) {
   const net = {
     /** The student's stages (all, or the named ones in forward order). */
     chain: (keys: readonly string[] = names): Chain => chainOf(keys),
-    /** The teacher's stages. */
-    teacherChain: chainOf(teacherNames),
 
     init(key: NdArray): MethodVariables<Params, NetState> {
       return scope(() => {
