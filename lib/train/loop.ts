@@ -31,7 +31,7 @@ import { type RunData, loadRunData, sample, stepIndices } from './data.js';
 import { baselines, evaluateEncoder } from './eval/index.js';
 import { plotRun } from './plots/index.js';
 import { augmentOf, optimizerOf, runKeys, scheduleOf, swavConfigOf } from './recipe.js';
-import { localStepper, parallelStepper } from './stepper.js';
+import { type StepOutcome, localStepper, parallelStepper } from './stepper.js';
 import { tensorsIn } from '../util/tensors.js';
 
 /** A failure of the run that is not a configuration error (the CLI exits with 1). */
@@ -289,7 +289,12 @@ export async function train(c: TrainConfig, opts: TrainOptions = {}): Promise<Tr
   // the rest of the checkpoint and {@link snapshot} joins them when one is written.
   const start = { params: snap.params, modelState: snap.modelState, optState: snap.optState };
   if (c.workers > 1 && snap.step < steps) say(`starting ${c.workers} data-parallel workers...`);
-  const stepper = c.workers > 1 && snap.step < steps ? await parallelStepper(c, channels, steps, start) : localStepper(c, channels, steps, start);
+  const stepper =
+    c.workers > 1 && snap.step < steps
+      ? await parallelStepper(c, channels, steps, start).catch((e: Error) => {
+          throw new TrainError(e.message, { cause: e });
+        })
+      : localStepper(c, channels, steps, start);
   const snapshot = async (): Promise<Snapshot> => ({ ...snap, ...(await stepper.variables()) });
   try {
     const mc = augmentOf(c, channels);
@@ -343,7 +348,19 @@ export async function train(c: TrainConfig, opts: TrainOptions = {}): Promise<Tr
         views = bad;
       }
       const batch = { globalViews: views.slice(0, nGlobal), localViews: views.slice(nGlobal) };
-      const outcome = await stepper.step(batch, trainKey!);
+      let outcome: StepOutcome;
+      try {
+        outcome = await stepper.step(batch, trainKey!);
+      } catch (e) {
+        // A worker failed or hung (data-parallel): the run cannot go on; say where it can resume.
+        tf.dispose([x, stepKey, augKey!, trainKey!, ...views]);
+        if (tty) err.write('\n');
+        throw new TrainError(
+          `${(e as Error).message}. Step ${s + 1} failed; ` +
+            (lastCkptPath ? `the last good checkpoint is ${lastCkptPath} (step ${lastCkptStep}): --resume continues from it.` : 'no checkpoint was written: run again to start afresh.'),
+          { cause: e },
+        );
+      }
       const { loss, codeEntropy: entropy } = outcome;
       let paramsFinite = outcome.paramsFinite;
       let scores: tf.Tensor | null = null;
