@@ -19,11 +19,12 @@ import { embedDataset } from './eval/index.js';
 import { TrainError, evaluateVariables, train } from './loop.js';
 import { optimizerOf, runKeys, scheduleOf, swavConfigOf } from './recipe.js';
 import { writeNpy } from './npy.js';
+import { LOCK_FILE } from './run-dir.js';
 
 export const USAGE = `tfjax: SwAV pretraining on tfjs kernels
 
 usage:
-  tfjax [train] [--preset NAME] [--config FILE.json] [--resume] [--<config.path> VALUE ...]
+  tfjax [train] [--preset NAME] [--config FILE.json] [--resume] [--force] [--<config.path> VALUE ...]
   tfjax eval  (--run DIR | --checkpoint FILE) [--eval.linear-probe true] [--<config.path> VALUE ...]
   tfjax embed (--run DIR | --checkpoint FILE) --out FILE(.safetensors|.npy) [--split test|train] [--<config.path> VALUE ...]
   tfjax --help
@@ -35,6 +36,8 @@ train:
   --preset NAME        ${Object.keys(PRESETS).join(', ')} (default: quick, unless --config is given)
   --config FILE        a JSON file of settings (any subset of the configuration)
   --resume             continue the run in --out-dir from its latest checkpoint
+  --force              use an --out-dir that is not empty and not a tfjax run directory
+                       (tfjax's files in it are replaced, others left alone)
   --<path> VALUE       any configuration value by its dotted path, in camelCase or kebab-case:
                        --steps 200 --batch-size 128 --optimizer.lr 0.3 --swav.num-prototypes 300
                        --augment.nmb-crops [2,4] --eval.linear-probe true --out-dir runs/x
@@ -74,7 +77,7 @@ export interface ParsedArgs {
 const COMMANDS = ['train', 'eval', 'embed', 'help'] as const;
 /** Options that are not configuration paths, per command ('' = takes no value). */
 const OPTIONS: Record<string, Record<string, 'value' | 'switch'>> = {
-  train: { preset: 'value', config: 'value', resume: 'switch' },
+  train: { preset: 'value', config: 'value', resume: 'switch', force: 'switch' },
   eval: { run: 'value', checkpoint: 'value' },
   embed: { run: 'value', checkpoint: 'value', out: 'value', split: 'value' },
   help: {},
@@ -122,7 +125,8 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
 /**
  * The configuration of a `train` command. When neither the file nor a flag names the output
  * directory and this is not a resume, a fresh one is chosen next to the preset's
- * (`runs/quick`, `runs/quick-2`, ...), so running the same command twice never collides.
+ * (`runs/quick`, `runs/quick-2`, ...: the first without checkpoints and not locked by a run
+ * in progress), so running the same command twice never collides.
  */
 export function trainConfig(args: ParsedArgs): TrainConfig {
   const preset = args.options['preset'] ?? (args.options['config'] ? undefined : 'quick');
@@ -132,7 +136,7 @@ export function trainConfig(args: ParsedArgs): TrainConfig {
     args.flags.some(([f]) => /^--out-?dir$/i.test(f)) || (file !== undefined && E.isRight(readConfigFile(file)) && Object.hasOwn(Object(E.toUnion(readConfigFile(file))), 'outDir'));
   if (explicit || args.options['resume'] === 'true') return c;
   let dir = c.outDir;
-  for (let i = 2; existsSync(join(dir, 'checkpoints')); i++) dir = `${c.outDir}-${i}`;
+  for (let i = 2; existsSync(join(dir, 'checkpoints')) || existsSync(join(dir, LOCK_FILE)); i++) dir = `${c.outDir}-${i}`;
   return { ...c, outDir: dir };
 }
 
@@ -244,7 +248,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         return 0;
       case 'train': {
         const c = trainConfig(args);
-        const r = await train(c, { resume: args.options['resume'] === 'true' });
+        const r = await train(c, { resume: args.options['resume'] === 'true', force: args.options['force'] === 'true' });
         return r.stopped === 'nan' ? 1 : 0;
       }
       case 'eval':

@@ -12,7 +12,8 @@
  * - `metrics.jsonl`: `{type:'start', ...}`, `{type:'step', step, loss, lr, codeEntropy, stepsPerSec, time}`,
  *   `{type:'eval', step, knn20, knn200, linearProbe?}`, `{type:'baseline', ...}`, `{type:'end', ...}`;
  * - `checkpoints/ckpt-<step>.safetensors`: `{params, modelState, optState, step, key, elapsed, config}` (atomic, rotated);
- * - `loss.svg`, `lr.svg`, `knn.svg`: plots; `eval.json`: the evaluation summary.
+ * - `loss.svg`, `lr.svg`, `knn.svg`: plots; `eval.json`: the evaluation summary;
+ * - `.tfjax-run`: marks a run directory; `run.lock`: held while a run uses it (`run-dir.ts`).
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -31,6 +32,7 @@ import { type RunData, loadRunData, sample, stepIndices } from './data.js';
 import { baselines, evaluateEncoder } from './eval/index.js';
 import { plotRun } from './plots/index.js';
 import { augmentOf, optimizerOf, runKeys, scheduleOf, swavConfigOf } from './recipe.js';
+import { claimRunDir } from './run-dir.js';
 import { type StepOutcome, localStepper, parallelStepper } from './stepper.js';
 import { tensorsIn } from '../util/tensors.js';
 
@@ -77,6 +79,8 @@ function writeAtomic(path: string, text: string): void {
 export interface TrainOptions {
   /** Continue from the latest checkpoint of the run directory. */
   readonly resume?: boolean;
+  /** Use `outDir` even when it is a non-empty directory that is not a run's (see `claimRunDir`). */
+  readonly force?: boolean;
   /** Where the progress bar and messages go (default process.stderr). */
   readonly stderr?: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
   /** Where the summary goes (default process.stdout). */
@@ -136,12 +140,23 @@ export async function evaluateVariables(
 }
 
 /**
- * Runs SwAV pretraining as configured, in `c.outDir`. Throws `ConfigError` for a wrong setup
- * (e.g. a run directory with checkpoints and no `resume`) and `TrainError` for a failed run
- * (a corrupt or mismatched checkpoint). A non-finite loss stops the run (result `stopped: 'nan'`)
- * without writing a checkpoint.
+ * Runs SwAV pretraining as configured, in `c.outDir`, holding the directory's lock
+ * (`claimRunDir`) for the whole run. Throws `ConfigError` for a wrong setup (e.g. a run
+ * directory with checkpoints and no `resume`, or one in use by another run) and `TrainError`
+ * for a failed run (a corrupt or mismatched checkpoint). A non-finite loss stops the run
+ * (result `stopped: 'nan'`) without writing a checkpoint.
  */
 export async function train(c: TrainConfig, opts: TrainOptions = {}): Promise<TrainResult> {
+  const err = opts.stderr ?? process.stderr;
+  const claim = claimRunDir(c.outDir, { force: opts.force, say: (s) => err.write(`${s}\n`) });
+  try {
+    return await trainInClaimedDir(c, opts);
+  } finally {
+    claim.release();
+  }
+}
+
+async function trainInClaimedDir(c: TrainConfig, opts: TrainOptions): Promise<TrainResult> {
   const err = opts.stderr ?? process.stderr;
   const out = opts.stdout ?? process.stdout;
   const say = (s: string) => err.write(`${s}\n`);

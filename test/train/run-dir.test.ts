@@ -2,14 +2,18 @@
  * The run directory and the CLI's failures (issue 11), end to end as child processes on the
  * `tiny` preset:
  * - a stuck data-parallel worker fails the run (it does not hang it), naming the worker and
- *   the last good checkpoint.
+ *   the last good checkpoint;
+ * - a run holds a lock in its directory: a second run into it is refused, a stale lock is
+ *   taken over, the lock goes when the run ends (also on SIGINT); a non-empty directory that
+ *   is not a run's is refused unless --force.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { backend, ckpts, start } from './cli-run.js';
+import { backend, ckpts, metrics, ok, snapshotFiles, start } from './cli-run.js';
 
 const root = mkdtempSync(join(tmpdir(), 'tfjax-run-dir-'));
 let counter = 0;
@@ -45,5 +49,85 @@ Workers('issue 11 item 11: a stuck worker fails the run with one line naming it 
   assert.equal(ckpts(dir), ['ckpt-2.safetensors']);
 });
 
-Workers.after(() => rmSync(root, { recursive: true, force: true }));
 Workers.run();
+
+// ---------------------------------------------------------------------------------------------
+const Lock = suite('tfjax train: the run directory is locked and recognised');
+
+const lockOf = (dir: string) => join(dir, 'run.lock');
+const writeLock = (dir: string, pid: number) => writeFileSync(lockOf(dir), JSON.stringify({ pid, host: hostname(), started: '2026-01-01T00:00:00.000Z' }));
+/** A pid that no longer runs: a child's, after it has exited. */
+const deadPid = () => spawnSync(process.execPath, ['-e', '']).pid!;
+const until = async (what: () => boolean, ms: number) => {
+  const t0 = Date.now();
+  while (!what() && Date.now() - t0 < ms) await new Promise((r) => setTimeout(r, 50));
+  return what();
+};
+
+Lock('issue 11 item 12: a second run into the directory of a run in progress is refused; the first keeps it, and its lock goes on SIGINT', async () => {
+  const dir = runDir();
+  const first = start([...tinyArgs(dir), '--steps', '1000']);
+  const kill = setTimeout(() => first.child.kill('SIGKILL'), 240_000);
+  try {
+    assert.ok(await until(() => existsSync(lockOf(dir)), 120_000), `the first run holds ${lockOf(dir)}`);
+    const held = JSON.parse(readFileSync(lockOf(dir), 'utf8')) as { pid: number; host: string; started: string };
+    assert.is(held.pid, first.child.pid);
+    assert.is(held.host, hostname());
+    const second = await bounded(tinyArgs(dir), 120_000);
+    assert.is(second.code, 2, second.stderr);
+    assert.equal(errorLines(second.stderr), [
+      `run directory ${dir} is in use by another run (process ${held.pid} on ${held.host}, started ${held.started}; lock ${lockOf(dir)}); wait for it to end, or choose another --out-dir`,
+      '(tfjax --help shows the usage and the configuration)',
+    ]);
+    assert.ok(await until(() => existsSync(join(dir, 'metrics.jsonl')) && metrics(dir).some((r) => r.type === 'step'), 120_000), 'the first run trains');
+    first.child.kill('SIGINT');
+    const r = await first.done;
+    assert.is(r.signal, 'SIGINT', `the first run ended by the signal (code ${r.code})\n${r.stderr}`);
+    assert.not.ok(existsSync(lockOf(dir)), 'the lock is removed on SIGINT');
+    assert.is(metrics(dir).filter((m) => m.type === 'start').length, 1, 'one run wrote metrics.jsonl');
+  } finally {
+    clearTimeout(kill);
+  }
+});
+
+Lock('issue 11 item 12: a live lock is refused and nothing is written; a stale one (its process has ended) is taken over with a notice and removed at the end', async () => {
+  const dir = runDir();
+  mkdirSync(dir);
+  writeFileSync(join(dir, '.tfjax-run'), '{}\n');
+  writeLock(dir, process.pid);
+  const before = snapshotFiles(dir);
+  const live = await bounded(tinyArgs(dir), 120_000);
+  assert.is(live.code, 2, live.stderr);
+  assert.match(live.stderr, `run directory ${dir} is in use by another run (process ${process.pid} on ${hostname()}, started 2026-01-01T00:00:00.000Z; lock ${lockOf(dir)})`);
+  assert.equal(snapshotFiles(dir), before, 'nothing written');
+  const dead = deadPid();
+  writeLock(dir, dead);
+  const stale = await bounded([...tinyArgs(dir), '--steps', '3'], 240_000);
+  ok(stale, 'a run over a stale lock');
+  assert.match(stale.stderr, `notice: taking over the stale lock ${lockOf(dir)} (process ${dead} on ${hostname()}, started 2026-01-01T00:00:00.000Z, which no longer runs)`);
+  assert.equal(ckpts(dir), ['ckpt-2.safetensors', 'ckpt-3.safetensors']);
+  assert.not.ok(existsSync(lockOf(dir)), 'the lock is removed at the end');
+});
+
+Lock('issue 11 item 12: a non-empty directory that is not a run is refused (nothing replaced) unless --force, which replaces only tfjax files', async () => {
+  const dir = runDir();
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'notes.txt'), 'mine\n');
+  writeFileSync(join(dir, 'config.json'), '{"my": "own config"}\n');
+  const before = snapshotFiles(dir);
+  const r = await bounded(tinyArgs(dir), 120_000);
+  assert.is(r.code, 2, r.stderr);
+  assert.is(
+    errorLines(r.stderr)[0],
+    `--out-dir ${dir} is not empty and is not a tfjax run directory (it has no .tfjax-run and no checkpoints/): its config.json, metrics.jsonl, eval.json and plots would be replaced. Choose another --out-dir, or pass --force to use it anyway.`,
+  );
+  assert.equal(snapshotFiles(dir), before, 'nothing replaced');
+  const forced = await bounded([...tinyArgs(dir), '--steps', '3', '--force'], 240_000);
+  ok(forced, '--force');
+  assert.is(readFileSync(join(dir, 'notes.txt'), 'utf8'), 'mine\n');
+  assert.is((JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as { steps: number }).steps, 3);
+  assert.ok(existsSync(join(dir, '.tfjax-run')), 'now marked as a run directory');
+});
+
+Lock.after(() => rmSync(root, { recursive: true, force: true }));
+Lock.run();
