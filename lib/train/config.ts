@@ -428,6 +428,13 @@ function checkCrossFields(c: TrainConfig): E.Either<string, TrainConfig> {
   if (c.swav.queueLength > 0 && c.swav.queueLength % bs !== 0)
     return E.left(`config: at .swav.queueLength expected a multiple of .batchSize (${bs}), got ${c.swav.queueLength}`);
   if (bs % c.workers !== 0) return E.left(`config: at .workers expected a divisor of .batchSize (${bs}), got ${c.workers}`);
+  // BatchNorm's batch statistics (and Sinkhorn's) over one image are degenerate; PyTorch's BatchNorm refuses them too.
+  if (bs / c.workers < 2)
+    return E.left(
+      c.workers === 1
+        ? `config: at .batchSize expected at least 2 (BatchNorm and Sinkhorn need batch statistics), got ${bs}`
+        : `config: at .workers expected at most ${Math.floor(bs / 2)} (each worker's BatchNorm and Sinkhorn need at least 2 of the ${bs} images of a batch), got ${c.workers}`,
+    );
   if (c.workers > 1 && c.backend === 'webgpu') return E.left(`config: at .workers expected 1 with the webgpu backend (workers run wasm or cpu), got ${c.workers}`);
   if (c.eval.ks.some((k) => c.eval.trainSubset !== null && k > c.eval.trainSubset))
     return E.left(`config: at .eval.ks expected values at most .eval.trainSubset (${c.eval.trainSubset}), got ${showValue(c.eval.ks)}`);

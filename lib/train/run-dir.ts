@@ -4,18 +4,21 @@
  *
  * - What may be used: a missing or empty directory, or a tfjax run directory: one with the
  *   marker file `.tfjax-run` (written when a run first claims the directory) or, from runs
- *   of earlier versions, a `checkpoints/` folder. Any other directory (`--out-dir .`) is
+ *   of earlier versions, a `checkpoints/` folder (such a directory is left without marker). Any other directory (`--out-dir .`) is
  *   refused unless `force`: then tfjax's files in it (config.json, metrics.jsonl, eval.json,
  *   the plots, checkpoints/) are created or replaced and all other files are left alone.
  * - The lock `run.lock` holds `{pid, host, started}` and is created with O_EXCL. A lock whose
  *   process no longer runs on this host is stale and taken over with a notice; a live one,
  *   one from another host and an unreadable one are refused. It is removed when the run ends,
  *   on an error, and on SIGINT or SIGTERM.
+ * - Holding the lock, a run removes the temporary files that a kill in the middle of an atomic
+ *   write left in the directory and in `checkpoints/` (those whose writing process has ended).
  */
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, rmdirSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from './config.js';
+import { TrainError, systemErrorLine } from './errors.js';
 
 export const LOCK_FILE = 'run.lock';
 export const RUN_MARKER = '.tfjax-run';
@@ -49,6 +52,24 @@ function readLock(path: string): LockInfo | null {
   } catch {
     return null;
   }
+}
+
+/** The temporary file of `writeFileAtomic` (lib/io): `<name>.tmp-<pid>-<12 hex digits>`. */
+const ATOMIC_TEMP = /\.tmp-(\d+)-[0-9a-f]{12}$/;
+
+/** Removes the temporary files in `dir` and `dir/checkpoints` whose writer no longer runs; returns their paths. */
+function removeStaleTemps(dir: string): string[] {
+  const removed: string[] = [];
+  for (const d of [dir, join(dir, 'checkpoints')]) {
+    if (!existsSync(d)) continue;
+    for (const name of readdirSync(d)) {
+      const m = ATOMIC_TEMP.exec(name);
+      if (!m || isAlive(Number(m[1]))) continue;
+      rmSync(join(d, name), { force: true });
+      removed.push(join(d, name));
+    }
+  }
+  return removed;
 }
 
 /** Refuses a directory that exists, is not empty and is not a run's (unless `force`). */
@@ -98,10 +119,22 @@ function lock(path: string, dir: string, say: (s: string) => void): string {
 export function claimRunDir(dir: string, opts: { force?: boolean; say?: (s: string) => void } = {}): RunDirClaim {
   checkUsable(dir, opts.force ?? false);
   const created = !existsSync(dir);
-  mkdirSync(dir, { recursive: true });
-  const lockPath = join(dir, LOCK_FILE);
   const markerPath = join(dir, RUN_MARKER);
-  const text = lock(lockPath, dir, opts.say ?? ((s) => process.stderr.write(`${s}\n`)));
+  const marked = existsSync(markerPath) || existsSync(join(dir, 'checkpoints'));
+  const present = new Set(created ? [] : readdirSync(dir));
+  const lockPath = join(dir, LOCK_FILE);
+  const notWritable = (e: unknown) => {
+    const line = systemErrorLine(e);
+    return line ? new TrainError(`run directory ${dir} is not writable: ${line}`, { cause: e }) : e;
+  };
+  const say = opts.say ?? ((s: string) => process.stderr.write(`${s}\n`));
+  let text: string;
+  try {
+    mkdirSync(dir, { recursive: true });
+    text = lock(lockPath, dir, say);
+  } catch (e) {
+    throw notWritable(e);
+  }
   let released = false;
   const release = () => {
     if (released) return;
@@ -111,10 +144,10 @@ export function claimRunDir(dir: string, opts: { force?: boolean; say?: (s: stri
     process.off('SIGTERM', onSignal);
     try {
       if (readFileSync(lockPath, 'utf8') === text) rmSync(lockPath);
-      // A directory this run created and wrote nothing else into goes too.
-      if (created && readdirSync(dir).every((f) => f === RUN_MARKER)) {
+      // A run that wrote nothing leaves no trace: no marker, and no directory if it made it.
+      if (!marked && readdirSync(dir).every((f) => f === RUN_MARKER || present.has(f))) {
         rmSync(markerPath, { force: true });
-        rmdirSync(dir);
+        if (created) rmdirSync(dir);
       }
     } catch {
       /* already gone, or not ours any more */
@@ -128,10 +161,12 @@ export function claimRunDir(dir: string, opts: { force?: boolean; say?: (s: stri
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    if (!existsSync(markerPath)) writeFileSync(markerPath, `${JSON.stringify({ tfjax: 'run directory', created: new Date().toISOString() })}\n`);
+    if (!marked) writeFileSync(markerPath, `${JSON.stringify({ tfjax: 'run directory', created: new Date().toISOString() })}\n`);
+    const stale = removeStaleTemps(dir);
+    if (stale.length) say(`removed ${stale.length} temporary file(s) left by an interrupted write (${stale.join(', ')})`);
   } catch (e) {
     release();
-    throw e;
+    throw notWritable(e);
   }
   return { dir, release };
 }
