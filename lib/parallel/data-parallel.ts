@@ -232,7 +232,12 @@ export async function dataParallel(opts: DataParallelOptions): Promise<DataParal
       }, limit);
     });
     try {
-      const out = await Promise.race([Promise.all(calls).catch((e: unknown) => (timedOut ? expired : Promise.reject(e))), expired]);
+      // Once timed out, the step fails even if its answers come in during the grace period (the group is aborted).
+      const settled = Promise.all(calls).then(
+        (v) => (timedOut ? expired : v),
+        (e: unknown) => (timedOut ? expired : Promise.reject(e)),
+      );
+      const out = await Promise.race([settled, expired]);
       watchdog.record(performance.now() - t0);
       return out;
     } finally {
