@@ -24,3 +24,4 @@ export {
 export { type ReplicaContext, type ReplicaFactory, defineReplica } from './replica.js';
 export { type SwavProgramOptions, swavProgram } from './swav.js';
 export { type WasmThreadsInfo, enableWasmThreads } from './wasm-threads.js';
+export { DEFAULT_STEP_TIMEOUT, type StepTimeout, StepWatchdog } from './watchdog.js';
