@@ -1,5 +1,5 @@
 /** numpy-like arithmetic with broadcasting, reductions and matrix products. */
-import { type DType, normAxis, shapeStr } from '../core/aval.js';
+import { type DType, normAxes, shapeStr } from '../core/aval.js';
 import * as lax from '../core/lax.js';
 import type { BinaryPrim } from '../core/primitive.js';
 import { type NdArray, avalOf, shapeOf } from '../core/trace.js';
@@ -82,10 +82,11 @@ export function clip(x: NdArray, lo: ArrayOrNumber, hi: ArrayOrNumber): NdArray 
 
 export type Axis = number | readonly number[] | null | undefined;
 
-function axesOf(x: NdArray, axis: Axis): number[] {
+/** The axes `axis` names (all by default), normalised; a repeated or out-of-range axis is an error naming `op`. */
+function axesOf(x: NdArray, axis: Axis, op: string): number[] {
   const r = shapeOf(x).length;
   if (axis === null || axis === undefined) return [...Array(r).keys()];
-  return (typeof axis === 'number' ? [axis] : [...axis]).map((a) => normAxis(a, r, 'reduction'));
+  return normAxes(typeof axis === 'number' ? [axis] : axis, r, op);
 }
 
 function keep(x: NdArray, reduced: NdArray, axes: number[], keepdims: boolean): NdArray {
@@ -94,29 +95,29 @@ function keep(x: NdArray, reduced: NdArray, axes: number[], keepdims: boolean): 
 
 /** Sum over `axis` (all axes by default). */
 export function sum(x: NdArray, axis?: Axis, keepdims = false): NdArray {
-  const axes = axesOf(x, axis);
+  const axes = axesOf(x, axis, 'sum');
   return keep(x, lax.reduceSum(x, axes), axes, keepdims);
 }
 
 export function max(x: NdArray, axis?: Axis, keepdims = false): NdArray {
-  const axes = axesOf(x, axis);
+  const axes = axesOf(x, axis, 'max');
   return keep(x, lax.reduceMax(x, axes), axes, keepdims);
 }
 
 export function min(x: NdArray, axis?: Axis, keepdims = false): NdArray {
-  const axes = axesOf(x, axis);
+  const axes = axesOf(x, axis, 'min');
   return keep(x, lax.reduceMin(x, axes), axes, keepdims);
 }
 
 export function mean(x: NdArray, axis?: Axis, keepdims = false): NdArray {
-  const axes = axesOf(x, axis);
+  const axes = axesOf(x, axis, 'mean');
   const n = axes.reduce((p, a) => p * shapeOf(x)[a], 1);
   return div(sum(x, axes, keepdims), n);
 }
 
 /** Variance with `ddof` (0: biased, as normalisation uses; 1: unbiased). */
 export function variance(x: NdArray, axis?: Axis, keepdims = false, ddof = 0): NdArray {
-  const axes = axesOf(x, axis);
+  const axes = axesOf(x, axis, 'variance');
   const n = axes.reduce((p, a) => p * shapeOf(x)[a], 1);
   const centred = sub(x, mean(x, axes, true));
   return div(sum(square(centred), axes, keepdims), n - ddof);
@@ -128,7 +129,7 @@ export function argmax(x: NdArray, axis = -1): NdArray {
 
 /** log(sum(exp(x))) over `axis`, computed stably (the max is subtracted first). */
 export function logsumexp(x: NdArray, axis: Axis = -1, keepdims = false): NdArray {
-  const axes = axesOf(x, axis);
+  const axes = axesOf(x, axis, 'logsumexp');
   const m = lax.stopGradient(max(x, axes, true));
   const finiteM = where(isfinite(m), m, 0);
   const s = log(sum(exp(sub(x, finiteM)), axes, true));
