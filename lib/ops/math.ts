@@ -127,22 +127,38 @@ export function argmax(x: NdArray, axis = -1): NdArray {
   return lax.argmax(x, axis);
 }
 
-/** log(sum(exp(x))) over `axis`, computed stably (the max is subtracted first). */
+/**
+ * The shift that keeps exp from overflowing in logsumexp and softmax: the maximum over
+ * `axes` (kept as size-1 dims), without gradient (the results do not depend on it), and 0
+ * where it is not finite or the axes are empty (whose maximum is an error).
+ */
+function expShift(x: NdArray, axes: readonly number[]): NdArray {
+  const s = shapeOf(x);
+  if (axes.some((a) => s[a] === 0)) return lax.full(s.map((d, i) => (axes.includes(i) ? 1 : d)), 0, avalOf(x).dtype);
+  const m = lax.stopGradient(max(x, axes, true));
+  return where(isfinite(m), m, 0);
+}
+
+/** log(sum(exp(x))) over `axis`, computed stably (the max is subtracted first); -inf over empty axes. */
 export function logsumexp(x: NdArray, axis: Axis = -1, keepdims = false): NdArray {
   const axes = axesOf(x, axis, 'logsumexp');
-  const m = lax.stopGradient(max(x, axes, true));
-  const finiteM = where(isfinite(m), m, 0);
-  const s = log(sum(exp(sub(x, finiteM)), axes, true));
-  const out = add(s, finiteM);
+  const m = expShift(x, axes);
+  const out = add(log(sum(exp(sub(x, m)), axes, true)), m);
   return keepdims ? out : lax.reshape(out, shapeOf(out).filter((_, i) => !axes.includes(i)));
 }
 
+/** log(softmax(x)) along `axis`, as (x - max) - log(sum(exp(x - max))): exact differences for large logits. */
 export function logSoftmax(x: NdArray, axis = -1): NdArray {
-  return sub(x, logsumexp(x, axis, true));
+  const axes = axesOf(x, axis, 'logSoftmax');
+  const shifted = sub(x, expShift(x, axes));
+  return sub(shifted, log(sum(exp(shifted), axes, true)));
 }
 
+/** exp(x - max) / sum(exp(x - max)) along `axis` (not exp(x - logsumexp(x)), which loses digits for large logits). */
 export function softmax(x: NdArray, axis = -1): NdArray {
-  return exp(logSoftmax(x, axis));
+  const axes = axesOf(x, axis, 'softmax');
+  const e = exp(sub(x, expShift(x, axes)));
+  return div(e, sum(e, axes, true));
 }
 
 /**

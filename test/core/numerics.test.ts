@@ -9,8 +9,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs-core';
-import { type NdArray, jit, np } from '../../lib/index.js';
-import { errorOf } from '../helpers/assert.js';
+import { type NdArray, grad, jit, np } from '../../lib/index.js';
+import { allClose, errorOf } from '../helpers/assert.js';
 import { useCoreTestBackend } from './setup.js';
 
 const backend = await useCoreTestBackend();
@@ -19,20 +19,184 @@ fc.configureGlobal({ includeErrorInReport: true });
 const RUNS = backend === 'webgpu' ? 4 : 20;
 
 type A = NdArray;
+/** Eager results are tensors. */
+const T = (y: A) => y as tf.Tensor;
 
-/** Asserts that `f` leaves no tensor behind. */
-async function noLeak(f: () => Promise<void>): Promise<void> {
+/** Runs `f` under tf.tidy, reads its results and disposes them; checks that no tensor is left behind. */
+async function run(f: () => A[]): Promise<{ shape: number[]; data: ArrayLike<number> }[]> {
   const before = tf.memory().numTensors;
-  await f();
+  const ys = tf.tidy(() => f().map(T));
+  const out = await Promise.all(ys.map(async (y) => ({ shape: y.shape, data: (await y.data()) as ArrayLike<number> })));
+  tf.dispose(ys);
   assert.is(tf.memory().numTensors, before, 'tensors leaked');
+  return out;
 }
+
+/** jit(f), traced once for an input of this shape: the constants its program keeps are not counted as leaks by `run`. */
+function warmJit(f: (x: A) => A, shape: readonly number[]): (x: A) => A {
+  const g = jit(f);
+  tf.tidy(() => T(g(tf.zeros([...shape]))));
+  return g;
+}
+
+// ---------------------------------------------------------------- float64 references
+
+/** Random shapes of rank 1-3 whose dims are often 0 or 1. */
+const shapeArb = fc.array(fc.oneof(fc.constant(0), fc.constant(1), fc.integer({ min: 2, max: 6 })), { minLength: 1, maxLength: 3 });
+
+/** A shape and a non-empty, sorted set of its axes. */
+const shapeAxesArb = shapeArb.chain((shape) =>
+  fc.subarray([...shape.keys()], { minLength: 1 }).map((axes) => ({ shape, axes: [...axes].sort((a, b) => a - b) })),
+);
+
+/** Deterministic pseudo-random values in [lo, hi), exactly representable in float32. */
+function values(n: number, seed: number, lo = -2, hi = 2): Float32Array {
+  let s = seed >>> 0 || 1;
+  return Float32Array.from({ length: n }, () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return lo + ((hi - lo) * s) / 2 ** 32;
+  });
+}
+
+const sizeOf = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+
+/** For each output element (kept dims in order), the input values reduced over `axes`, in float64. */
+function groupsOf(x: ArrayLike<number>, shape: readonly number[], axes: readonly number[]): number[][] {
+  const kept = shape.map((_, i) => i).filter((i) => !axes.includes(i));
+  const out: number[][] = Array.from({ length: sizeOf(kept.map((i) => shape[i]!)) }, () => []);
+  const idx = shape.map(() => 0);
+  for (let f = 0; f < x.length; f++) {
+    let o = 0;
+    for (const i of kept) o = o * shape[i]! + idx[i]!;
+    out[o]!.push(x[f]!);
+    for (let d = shape.length - 1; d >= 0 && ++idx[d]! === shape[d]; d--) idx[d] = 0;
+  }
+  return out;
+}
+
+const sum64 = (g: readonly number[]) => g.reduce((a, b) => a + b, 0);
+const logsumexp64 = (g: readonly number[]) => {
+  const m = Math.max(...g);
+  return g.length === 0 ? -Infinity : m + Math.log(sum64(g.map((v) => Math.exp(v - m))));
+};
+
+// ---------------------------------------------------------------- item 2
+
+const Empty = suite(`issue 11: reductions over empty arrays [${backend}]`);
+
+Empty('issue 11 item 2: sum, mean and logsumexp over random shapes, empty ones included, eager and under jit', async () => {
+  await fc.assert(
+    fc.asyncProperty(shapeAxesArb, fc.integer(), async ({ shape, axes }, seed) => {
+      const data = values(sizeOf(shape), seed);
+      const groups = groupsOf(data, shape, axes);
+      const sums = groups.map(sum64);
+      const wants: [string, number[]][] = [
+        ['sum', sums],
+        ['sum under jit', sums],
+        ['mean', groups.map((g) => sum64(g) / g.length)],
+        ['logsumexp', groups.map(logsumexp64)],
+        ['logsumexp under jit', groups.map(logsumexp64)],
+      ];
+      const sumJit = warmJit((v: A) => np.sum(v, axes), shape);
+      const logsumexpJit = warmJit((v: A) => np.logsumexp(v, axes), shape);
+      const ys = await run(() => {
+        const x = tf.tensor(data, shape);
+        return [np.sum(x, axes), sumJit(x), np.mean(x, axes), np.logsumexp(x, axes), logsumexpJit(x)];
+      });
+      ys.forEach((y, k) => {
+        const [what, want] = wants[k]!;
+        assert.equal(y.shape, shape.filter((_, i) => !axes.includes(i)), `${what} shape`);
+        allClose(y.data, want, { rtol: 1e-5, atol: 1e-5 }, `${what} over [${axes}] of [${shape}]`);
+      });
+    }),
+    { numRuns: RUNS },
+  );
+});
+
+Empty('issue 11 item 2: the empty cases named in the issue', async () => {
+  const y = await run(() => [np.sum(np.zeros([0])), np.sum(np.zeros([2, 0]), -1), np.mean(np.zeros([0])), np.logsumexp(np.zeros([2, 0]), -1)]);
+  allClose(y[0]!.data, [0]);
+  allClose(y[1]!.data, [0, 0]);
+  allClose(y[2]!.data, [NaN]);
+  allClose(y[3]!.data, [-Infinity, -Infinity]);
+});
+
+Empty('issue 11 item 2: max, min and argmax over an empty axis throw (other empty dims are fine)', async () => {
+  const x = T(np.zeros([2, 0]));
+  assert.is(errorOf(() => np.max(x, -1)), 'reduce_max: axis 1 of f32[2,0] is empty, and an empty array has no maximum');
+  assert.is(errorOf(() => np.min(x)), 'reduce_min: axis 1 of f32[2,0] is empty, and an empty array has no minimum');
+  assert.is(errorOf(() => np.argmax(x, 1)), 'argmax: axis 1 of f32[2,0] is empty, and an empty array has no maximum');
+  assert.is(errorOf(() => jit((v: A) => np.max(v, 1))(x)), 'reduce_max: axis 1 of f32[2,0] is empty, and an empty array has no maximum');
+  const y = T(np.max(x, 0));
+  assert.equal(y.shape, [0]);
+  tf.dispose([x, y]);
+});
+
+// ---------------------------------------------------------------- item 7
+
+const Softmax = suite(`issue 11: softmax of large logits [${backend}]`);
+
+/** Float64 softmax of one row. */
+const softmax64 = (g: readonly number[]) => {
+  const m = Math.max(...g);
+  const e = g.map((v) => Math.exp(v - m));
+  return e.map((v) => v / sum64(e));
+};
+
+Softmax('issue 11 item 7: softmax and logSoftmax of logits near 1e4, and their gradients', async () => {
+  const logits = [1e4, 1e4 + 1, 1e4 - 1];
+  const wv = [0.3, -1.2, 2.5];
+  const p = softmax64(logits);
+  const pw = sum64(p.map((v, i) => v * wv[i]!));
+  const [s, l, gs, gl] = await run(() => {
+    const x = tf.tensor(logits);
+    const w = tf.tensor(wv);
+    return [
+      np.softmax(x),
+      np.logSoftmax(x),
+      grad((v: A) => np.sum(np.mul(np.softmax(v), w)))(x),
+      grad((v: A) => np.sum(np.mul(np.logSoftmax(v), w)))(x),
+    ];
+  });
+  allClose(s!.data, p, { rtol: 1e-6, atol: 0 }, 'softmax');
+  allClose(l!.data, p.map(Math.log), { rtol: 1e-6, atol: 0 }, 'logSoftmax');
+  allClose(gs!.data, p.map((v, i) => v * (wv[i]! - pw)), { rtol: 1e-5, atol: 1e-6 }, 'grad of softmax');
+  allClose(gl!.data, wv.map((v, i) => v - p[i]! * sum64(wv)), { rtol: 1e-5, atol: 1e-6 }, 'grad of logSoftmax');
+});
+
+Softmax('issue 11 item 7: softmax over random shapes and axes of large logits', async () => {
+  await fc.assert(
+    fc.asyncProperty(shapeArb, fc.nat(), fc.integer(), async (shape, ax, seed) => {
+      const axis = ax % shape.length;
+      const data = values(sizeOf(shape), seed, 9990, 10010);
+      const logSoftmaxJit = warmJit((v: A) => np.logSoftmax(v, axis), shape);
+      const [s, l] = await run(() => {
+        const x = tf.tensor(data, shape);
+        return [np.softmax(x, axis), logSoftmaxJit(x)];
+      });
+      const wantS = new Float64Array(data.length);
+      const wantL = new Float64Array(data.length);
+      // For each element, softmax over the elements that share its other indices (flat indices grouped along `axis`).
+      for (const idx of groupsOf(Float64Array.from(data.keys()), shape, [axis])) {
+        const p = softmax64(idx.map((i) => data[i]!));
+        idx.forEach((i, j) => {
+          wantS[i] = p[j]!;
+          wantL[i] = Math.log(p[j]!);
+        });
+      }
+      allClose(s!.data, wantS, { rtol: 1e-5, atol: 1e-7 }, `softmax along ${axis} of [${shape}]`);
+      allClose(l!.data, wantL, { rtol: 1e-5, atol: 1e-5 }, `logSoftmax along ${axis} of [${shape}]`);
+    }),
+    { numRuns: RUNS },
+  );
+});
 
 // ---------------------------------------------------------------- item 8
 
 const Axes = suite(`issue 11: axes arguments are checked [${backend}]`);
 
 Axes('issue 11 item 8: transpose with a short permutation and repeated reduction axes throw', () => {
-  const x = np.zeros([2, 3, 4]);
+  const x = T(np.zeros([2, 3, 4]));
   assert.is(errorOf(() => np.transpose(x, [0, 1])), 'transpose: permutation [0,1] does not fit shape [2,3,4] (it must list each axis 0..2 once)');
   assert.is(errorOf(() => jit((v: A) => np.transpose(v, [0, 1]))(x)), 'transpose: permutation [0,1] does not fit shape [2,3,4] (it must list each axis 0..2 once)');
   assert.is(errorOf(() => np.transpose(x, [0, 1, 1])), 'transpose: permutation [0,1,1] does not fit shape [2,3,4] (it must list each axis 0..2 once)');
@@ -52,4 +216,6 @@ Axes('issue 11 item 8: transpose with a short permutation and repeated reduction
   x.dispose();
 });
 
+Empty.run();
+Softmax.run();
 Axes.run();

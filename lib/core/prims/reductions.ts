@@ -11,7 +11,13 @@ type AxesP = { axes: number[] };
 
 function reducedAval(op: string, a: Aval, axes: readonly number[]): Aval {
   for (const ax of axes) if (ax < 0 || ax >= a.shape.length) throw new Error(`${op}: axis ${ax} out of range for shape ${shapeStr(a.shape)}`);
+  if (op !== 'reduce_sum') axes.forEach((ax) => noEmptyExtremum(op, a, ax));
   return { shape: a.shape.filter((_, i) => !axes.includes(i)), dtype: a.dtype };
+}
+
+/** The maximum or minimum over an empty axis does not exist (NumPy raises, as here). */
+function noEmptyExtremum(op: string, a: Aval, axis: number): void {
+  if (a.shape[axis] === 0) throw new Error(`${op}: axis ${axis} of ${avalStr(a)} is empty, and an empty array has no ${op === 'reduce_min' ? 'minimum' : 'maximum'}`);
 }
 
 /** Broadcasts a reduced value back over the reduced axes of `shape`. */
@@ -55,7 +61,8 @@ function blockReduce(x: tf.Tensor, axes: readonly number[], op: 'sum' | 'max'): 
 
 const reduceSum: PrimitiveDef<AxesP> = {
   abstractEval: ([a], { axes }) => reducedAval('reduce_sum', a, axes),
-  impl: ([x], { axes }) => blockReduce(x, axes, 'sum') ?? reduceKernel(tf.sum, x, axes),
+  // An empty sum is 0; tfjs's wasm Sum leaves its output unwritten then (uninitialised heap).
+  impl: ([x], { axes }) => (x.size === 0 ? tf.zeros(x.shape.filter((_, i) => !axes.includes(i)), x.dtype) : blockReduce(x, axes, 'sum') ?? reduceKernel(tf.sum, x, axes)),
   jvp: ([t], _p, _o, { axes }) => lax.reduceSum(t, axes),
   vjp: (ct, [x], _o, { axes }) => [unreduce(ct, shapeOf(x), axes)],
   batch: batchReduce(lax.reduceSum),
@@ -79,6 +86,7 @@ function extremum(op: 'reduce_max' | 'reduce_min', kernel: typeof tf.max, f: typ
 const argmax: PrimitiveDef<{ axis: number }> = {
   abstractEval([a], { axis }) {
     if (axis < 0 || axis >= a.shape.length) throw new Error(`argmax: axis ${axis} out of range for ${avalStr(a)}`);
+    noEmptyExtremum('argmax', a, axis);
     return { shape: a.shape.filter((_, i) => i !== axis), dtype: 'int32' };
   },
   impl: ([x], { axis }) => argmaxKernel(x, axis),
