@@ -132,6 +132,88 @@ Empty('issue 11 item 2: max, min and argmax over an empty axis throw (other empt
   tf.dispose([x, y]);
 });
 
+// ---------------------------------------------------------------- item 3
+
+const Sums = suite(`issue 11: float32 sums are accurate [${backend}]`);
+
+Sums('issue 11 item 3: counts are exact past 2^24: sum and mean of 2^25 ones', async () => {
+  const [s, m, rows] = await run(() => {
+    const ones = np.ones([2 ** 25]);
+    return [np.sum(ones), np.mean(ones), np.sum(np.reshape(ones, [2 ** 24, 2]), 0)];
+  });
+  assert.is(s!.data[0], 2 ** 25);
+  assert.is(m!.data[0], 1);
+  assert.equal(Array.from(rows!.data), [2 ** 24, 2 ** 24]);
+});
+
+/** The jit routes a sum takes on wasm: a fused chain ending in a row sum, and a sum of squares merged into the loop that makes its operand. */
+const fusedRowSum = jit((x: A) => np.sum(np.mul(x, 1), [0, 1]));
+const mergedSquares = jit((x: A, m: A) => {
+  const xc = np.sub(x, m);
+  return [np.sum(np.mul(xc, xc), [0, 1]), np.relu(xc)];
+});
+
+Sums('issue 11 item 3: 1e5 values near 1000 sum to 1e-6 relative on every route (all axes, rows, padded rows, non-contiguous axes, innermost, mean, fused jit row sums)', async () => {
+  const n = 100_000;
+  const data = values(n, 7, 1000, 1001);
+  const [rows, cols] = [25_000, 4];
+  const x = tf.tensor(data, [rows, cols]);
+  const m = tf.zeros([1, 1, cols]);
+  const x3 = tf.reshape(x, [rows / 4, 4, cols]);
+  // Lowered first on every backend (the programs' constants then exist before the leak count).
+  const [rowSumEqns, squaresEqns] = [fusedRowSum.lower(x3).jaxpr.eqns, mergedSquares.lower(x3, m).jaxpr.eqns];
+  if (backend === 'wasm') {
+    assert.equal(rowSumEqns.map((e) => e.prim), ['fused_elementwise'], 'the row sum is fused');
+    assert.ok(squaresEqns.some((e) => e.extraOuts?.length), 'the sum of squares joins the loop that makes x - m');
+  }
+  const before = tf.memory().numTensors;
+  const ys = tf.tidy(() => [
+    np.sum(x),
+    np.sum(x, 0),
+    np.sum(np.reshape(x, [n / 5, 5]), 0),
+    np.sum(np.reshape(x, [100, 10, 100]), [0, 2]),
+    np.sum(np.reshape(x, [2, n / 2]), 1),
+    np.sum(np.reshape(x, [50, 2, 1000]), [0, 2]),
+    np.mean(x),
+    fusedRowSum(x3),
+    (mergedSquares(x3, m) as A[])[0]!,
+  ].map(T));
+  const got = await Promise.all(ys.map((y) => y.data()));
+  tf.dispose(ys);
+  assert.is(tf.memory().numTensors, before, 'tensors leaked');
+  const sumOf = (shape: number[], axes: number[], v: ArrayLike<number> = data) => groupsOf(v, shape, axes).map(sum64);
+  const squares = Float64Array.from(data, (v) => Math.fround(v * v));
+  const wants = [
+    [sum64(Array.from(data))],
+    sumOf([rows, cols], [0]),
+    sumOf([n / 5, 5], [0]),
+    sumOf([100, 10, 100], [0, 2]),
+    sumOf([2, n / 2], [1]),
+    sumOf([50, 2, 1000], [0, 2]),
+    [sum64(Array.from(data)) / n],
+    sumOf([rows / 4, 4, cols], [0, 1]),
+    sumOf([rows / 4, 4, cols], [0, 1], squares),
+  ];
+  const routes = ['all axes', 'rows', 'rows of 5 (padded)', 'axes [0, 2]', 'innermost', 'axes [0, 2] of [50, 2, 1000]', 'mean', 'fused row sum', 'sum of squares in the loop'];
+  wants.forEach((want, k) => allClose(got[k]!, want, { rtol: 1e-6, atol: 0 }, routes[k]));
+  tf.dispose([x, m, x3]);
+});
+
+Sums('issue 11 item 3: sums over random shapes and axes (empty ones included) of values near 1000, to 1e-6 relative', async () => {
+  const dims = fc.oneof(fc.constant(0), fc.constant(1), fc.integer({ min: 2, max: 40 }));
+  const arb = fc.array(dims, { minLength: 1, maxLength: 3 }).chain((shape) =>
+    fc.subarray([...shape.keys()], { minLength: 1 }).map((axes) => ({ shape, axes: [...axes].sort((a, b) => a - b) })),
+  );
+  await fc.assert(
+    fc.asyncProperty(arb, fc.integer(), async ({ shape, axes }, seed) => {
+      const data = values(sizeOf(shape), seed, 1000, 1001);
+      const [y] = await run(() => [np.sum(tf.tensor(data, shape), axes)]);
+      allClose(y!.data, groupsOf(data, shape, axes).map(sum64), { rtol: 1e-6, atol: 0 }, `sum over [${axes}] of [${shape}]`);
+    }),
+    { numRuns: RUNS },
+  );
+});
+
 // ---------------------------------------------------------------- item 7
 
 const Softmax = suite(`issue 11: softmax of large logits [${backend}]`);
@@ -217,5 +299,6 @@ Axes('issue 11 item 8: transpose with a short permutation and repeated reduction
 });
 
 Empty.run();
+Sums.run();
 Softmax.run();
 Axes.run();
