@@ -22,7 +22,7 @@ import { FunctionBuilder } from './wasm-emit.js';
 import { type HeapKernel, heapKernelsAvailable, runHeapKernel, runHeapKernelOutputs } from './wasm-heap.js';
 
 /** The operations a fused chain may contain. */
-export const ELEMENTWISE_OPS = ['add', 'sub', 'mul', 'div', 'neg', 'relu', 'sign'] as const;
+export const ELEMENTWISE_OPS = ['add', 'sub', 'mul', 'div', 'max', 'min', 'neg', 'relu', 'sign'] as const;
 export type ElementwiseOp = (typeof ELEMENTWISE_OPS)[number];
 
 /** How an input is read: at every element, by the last axis' index, or once. */
@@ -71,7 +71,7 @@ export function elementwiseWasmOutputs(inputs: readonly tf.Tensor[], program: El
   return runHeapKernelOutputs(elementwise, inputs, program);
 }
 
-const ARITY: Record<ElementwiseOp, number> = { add: 2, sub: 2, mul: 2, div: 2, neg: 1, relu: 1, sign: 1 };
+const ARITY: Record<ElementwiseOp, number> = { add: 2, sub: 2, mul: 2, div: 2, max: 2, min: 2, neg: 1, relu: 1, sign: 1 };
 
 /** Rows each lane adds sequentially before its partial sum joins the result (see the top of this file). */
 const SUM_BLOCK = 32;
@@ -182,7 +182,9 @@ function generate(p: ElementwiseProgram): FunctionBuilder {
         if (op === 'add') f.f32x4Add();
         else if (op === 'sub') f.f32x4Sub();
         else if (op === 'mul') f.f32x4Mul();
-        else f.f32x4Div();
+        else if (op === 'div') f.f32x4Div();
+        else if (op === 'max') f.f32x4Max(); // NaN if either lane is NaN, as NumPy's maximum
+        else f.f32x4Min();
       }
       f.localSet(values[n + k]!);
     });

@@ -195,6 +195,10 @@ export class FunctionBuilder {
   f32x4Mul(): this {
     return this.simd(0xe6);
   }
+  /** Lane-wise minimum (NaN if either lane is NaN). */
+  f32x4Min(): this {
+    return this.simd(0xe8);
+  }
   /** Lane-wise maximum (NaN if either lane is NaN). */
   f32x4Max(): this {
     return this.simd(0xe9);

@@ -39,6 +39,13 @@ function warmJit(f: (x: A) => A, shape: readonly number[]): (x: A) => A {
   return g;
 }
 
+/** jit(f) of two arguments, traced once for inputs of these shapes (see warmJit). */
+function warmJit2(f: (x: A, y: A) => A, xs: readonly number[], ys: readonly number[]): (x: A, y: A) => A {
+  const g = jit(f);
+  tf.tidy(() => T(g(tf.zeros([...xs]), tf.zeros([...ys]))));
+  return g;
+}
+
 // ---------------------------------------------------------------- float64 references
 
 /** Random shapes of rank 1-3 whose dims are often 0 or 1. */
@@ -214,6 +221,73 @@ Sums('issue 11 item 3: sums over random shapes and axes (empty ones included) of
   );
 });
 
+// ---------------------------------------------------------------- item 4
+
+const Extrema = suite(`issue 11: maximum and minimum propagate NaN [${backend}]`);
+
+/** Values with NaN (and infinities, signed zeros) at pseudo-random places. */
+function withSpecials(n: number, seed: number): Float32Array {
+  const v = values(n, seed);
+  const special = [NaN, Infinity, -Infinity, 0, -0];
+  return v.map((x, i) => ((i * 7 + seed) % 5 === 0 ? special[(i + seed) % special.length]! : x));
+}
+
+/** Row-major broadcasting of a binary float64 op (shapes of one rank). */
+function broadcast64(a: ArrayLike<number>, as: readonly number[], b: ArrayLike<number>, bs: readonly number[], f: (x: number, y: number) => number): number[] {
+  const os = as.map((d, i) => (d === 1 ? bs[i]! : d));
+  const idx = os.map(() => 0);
+  const flat = (s: readonly number[]) => idx.reduce((o, k, i) => o * s[i]! + (s[i] === 1 ? 0 : k), 0);
+  return Array.from({ length: sizeOf(os) }, () => {
+    const r = f(a[flat(as)]!, b[flat(bs)]!);
+    for (let d = os.length - 1; d >= 0 && ++idx[d]! === os[d]; d--) idx[d] = 0;
+    return r;
+  });
+}
+
+const max64 = (x: number, y: number) => (Number.isNaN(x) || Number.isNaN(y) ? NaN : Math.max(x, y));
+const min64 = (x: number, y: number) => (Number.isNaN(x) || Number.isNaN(y) ? NaN : Math.min(x, y));
+
+Extrema('issue 11 item 4: maximum and minimum with NaN in either operand, random shapes (empty and broadcast ones included), eager and under jit', async () => {
+  const arb = shapeArb.chain((shape) =>
+    fc.tuple(...shape.map((d) => fc.constantFrom(d, 1))).map((other) => ({ shape, other })),
+  );
+  await fc.assert(
+    fc.asyncProperty(arb, fc.boolean(), fc.nat(1000), async ({ shape, other }, swap, seed) => {
+      const [as, bs] = swap ? [other, shape] : [shape, other];
+      const [a, b] = [withSpecials(sizeOf(as), seed), withSpecials(sizeOf(bs), seed + 1)];
+      const maxJit = warmJit2((x, y) => np.maximum(x, y), as, bs);
+      const minJit = warmJit2((x, y) => np.minimum(x, y), as, bs);
+      const ys = await run(() => {
+        const [x, y] = [tf.tensor(a, as), tf.tensor(b, bs)];
+        return [np.maximum(x, y), np.minimum(x, y), maxJit(x, y), minJit(x, y)];
+      });
+      const [wantMax, wantMin] = [broadcast64(a, as, b, bs, max64), broadcast64(a, as, b, bs, min64)];
+      [wantMax, wantMin, wantMax, wantMin].forEach((want, k) => allClose(ys[k]!.data, want, { rtol: 0, atol: 0 }, `${['maximum', 'minimum', 'jit maximum', 'jit minimum'][k]} of [${as}] and [${bs}]`));
+    }),
+    { numRuns: RUNS },
+  );
+});
+
+Extrema('issue 11 item 4: the case in the issue, and maximum/minimum fused into a jit chain', async () => {
+  const chain = jit((x: A, y: A) => np.minimum(np.maximum(np.mul(x, 1), y), np.add(y, 1)));
+  const [a, b] = [withSpecials(64 * 64, 3), withSpecials(64 * 64, 4)];
+  const [xs, ys] = [tf.tensor(a, [64, 64]), tf.tensor(b, [64, 64])];
+  if (backend === 'wasm') {
+    const eqns = chain.lower(xs, ys).jaxpr.eqns;
+    assert.equal(eqns.map((e) => e.prim), ['fused_elementwise'], 'one loop');
+  } else chain.lower(xs, ys);
+  const [m, n, c] = await run(() => [
+    np.maximum(tf.tensor([1, NaN, 2]), tf.tensor([NaN, 1, NaN])),
+    np.minimum(tf.tensor([1, NaN, 2]), tf.tensor([NaN, 1, NaN])),
+    chain(xs, ys),
+  ]);
+  allClose(m!.data, [NaN, NaN, NaN]);
+  allClose(n!.data, [NaN, NaN, NaN]);
+  const want = broadcast64(broadcast64(a, [64, 64], b, [64, 64], max64), [64, 64], Array.from(b, (v) => Math.fround(v + 1)), [64, 64], min64);
+  allClose(c!.data, want, { rtol: 0, atol: 0 }, 'fused chain');
+  tf.dispose([xs, ys]);
+});
+
 // ---------------------------------------------------------------- item 7
 
 const Softmax = suite(`issue 11: softmax of large logits [${backend}]`);
@@ -300,5 +374,6 @@ Axes('issue 11 item 8: transpose with a short permutation and repeated reduction
 
 Empty.run();
 Sums.run();
+Extrema.run();
 Softmax.run();
 Axes.run();

@@ -115,11 +115,27 @@ function sameShapeOnWasm(kernel: (x: tf.Tensor, y: tf.Tensor) => tf.Tensor) {
   };
 }
 
+/**
+ * NumPy's maximum/minimum: NaN where either operand is NaN. tfjs wasm's Maximum/Minimum
+ * return the first operand where only the second is NaN (maximum(1, NaN) gave 1): there,
+ * float32 operands of one shape are our loop's f32x4.max/min, which propagate NaN, as
+ * jit's fused chains do (lib/backend/wasm-elementwise.ts); where that does not apply, NaN
+ * is put back with a select. tfjs's cpu and webgpu kernels propagate NaN.
+ */
+function extremumKernel(op: 'max' | 'min') {
+  const kernel = op === 'max' ? tf.maximum : tf.minimum;
+  return sameShapeOnWasm((x: tf.Tensor, y: tf.Tensor) => {
+    if (tf.getBackend() !== 'wasm' || x.dtype !== 'float32') return kernel(x, y);
+    if (x.size > 0 && elementwiseWasmApplies(x.shape)) return elementwiseWasm([x, y], { shape: x.shape, inputs: ['full', 'full'], ops: [{ op, args: [0, 1] }] });
+    return tf.where(tf.logicalOr(tf.isNaN(x), tf.isNaN(y)), tf.add(x, y), kernel(x, y));
+  });
+}
+
 /** max(x, 0) and friends are ReLUs: one fast kernel instead of a broadcasting maximum. */
 function maxKernel(x: tf.Tensor, y: tf.Tensor): tf.Tensor {
   if (lax.literalValues.get(y) === 0 && x.dtype === 'float32') return reluKernel(x);
   if (lax.literalValues.get(x) === 0 && y.dtype === 'float32') return reluKernel(y);
-  return sameShapeOnWasm(tf.maximum)(x, y);
+  return extremumKernel('max')(x, y);
 }
 
 
@@ -190,7 +206,7 @@ const binaryDefs: Record<BinaryPrim, PrimitiveDef> = {
     wy ? lax.mul(ct, lax.mul(out, safeLog(x))) : null,
   ]),
   max: binaryDef('max', maxKernel, (ct, x, y, _o, want) => shareBetween(ct, winWeight(x, y, lax.gt), want)),
-  min: binaryDef('min', sameShapeOnWasm(tf.minimum), (ct, x, y, _o, want) => shareBetween(ct, winWeight(x, y, lax.lt), want)),
+  min: binaryDef('min', extremumKernel('min'), (ct, x, y, _o, want) => shareBetween(ct, winWeight(x, y, lax.lt), want)),
   eq: binaryDef('eq', sameShapeOnWasm(tf.equal), 'zero'),
   ne: binaryDef('ne', sameShapeOnWasm(tf.notEqual), 'zero'),
   lt: binaryDef('lt', sameShapeOnWasm(tf.less), 'zero'),
