@@ -10,6 +10,7 @@ import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs-core';
 import { type NdArray, grad, jit, np } from '../../lib/index.js';
+import * as lax from '../../lib/core/lax.js';
 import { allClose, errorOf } from '../helpers/assert.js';
 import { useCoreTestBackend } from './setup.js';
 
@@ -288,6 +289,76 @@ Extrema('issue 11 item 4: the case in the issue, and maximum/minimum fused into 
   tf.dispose([xs, ys]);
 });
 
+// ---------------------------------------------------------------- item 5
+
+const Elementwise = suite(`issue 11: log1p, sign, abs, int32 matmul and division [${backend}]`);
+
+Elementwise('issue 11 item 5: log1p is accurate for tiny arguments (random shapes, empty ones included)', async () => {
+  await fc.assert(
+    fc.asyncProperty(shapeArb, fc.integer(), async (shape, seed) => {
+      // Magnitudes 1e-12 .. 1e2 of either sign (above -1), and -1 itself.
+      const u = values(sizeOf(shape), seed, 0, 1);
+      const data = u.map((v, i) => (i % 11 === 5 ? -1 : Math.fround((i % 2 ? -1 : 1) * 10 ** (-12 + 14 * v) * (i % 2 ? 0.9 / 100 : 1))));
+      const [y] = await run(() => [np.log1p(tf.tensor(data, shape))]);
+      allClose(y!.data, Array.from(data, Math.log1p), { rtol: 1e-6, atol: 0 }, `log1p of [${shape}]`);
+    }),
+    { numRuns: RUNS },
+  );
+  const [y] = await run(() => [np.log1p(tf.tensor([1e-8, -1e-4, 0, Infinity, NaN, -2]))]);
+  allClose(y!.data, [Math.log1p(Math.fround(1e-8)), Math.log1p(Math.fround(-1e-4)), 0, Infinity, NaN, NaN], { rtol: 1e-6, atol: 0 });
+});
+
+Elementwise('issue 11 item 5: sign(NaN) is NaN, eagerly and under jit (a fused chain on wasm)', async () => {
+  const big = withSpecials(64 * 64, 5);
+  const signJit = jit((x: A) => np.sign(np.mul(x, 1)));
+  const x = tf.tensor(big, [64, 64]);
+  signJit.lower(x);
+  const [s, j] = await run(() => [np.sign(tf.tensor([NaN, -2, 0, -0, 3, -Infinity])), signJit(x)]);
+  allClose(s!.data, [NaN, -1, 0, 0, 1, -1]);
+  allClose(j!.data, Array.from(big, (v) => (Number.isNaN(v) ? NaN : Math.sign(v) || 0)), { rtol: 0, atol: 0 });
+  x.dispose();
+});
+
+// tfjs's webgpu int32 kernels compute in float32 (lib/core/prims/kernels.ts), so values beyond
+// 2^24 are exact only on cpu and wasm.
+const exactInts = backend !== 'webgpu';
+
+Elementwise('issue 11 item 5: abs of int32 does not go through float32', async () => {
+  const v = exactInts ? [-2147483647, 2147483647, -16777217, -5, 0, 7] : [-16777215, -5, 0, 7];
+  const [y] = await run(() => [np.abs(tf.tensor(v, undefined, 'int32'))]);
+  assert.equal(Array.from(y!.data), v.map(Math.abs));
+});
+
+Elementwise('issue 11 item 5: int32 matmul is exact (plain, batched, transposed)', async () => {
+  const a = [[30000, 20000, -7], [1, 2, 3]];
+  const b = [[30000, 1], [20000, -2], [5, 3]];
+  const [p, q, r] = await run(() => {
+    const [x, y] = [tf.tensor(a, undefined, 'int32'), tf.tensor(b, undefined, 'int32')];
+    const xb = tf.stack([x, tf.neg(x)]);
+    return [np.matmul(x, y), np.matmul(xb, tf.stack([y, y])), lax.dot(tf.transpose(x), tf.transpose(y), true, true)];
+  });
+  const mm = (u: number[][], w: number[][]) => u.map((row) => w[0]!.map((_, j) => row.reduce((acc, v, l) => acc + v * w[l]![j]!, 0)));
+  const want = exactInts ? mm(a, b) : null;
+  if (want) {
+    assert.equal(Array.from(p!.data), want.flat());
+    assert.equal(Array.from(q!.data), [...want.flat(), ...want.flat().map((v) => -v)]);
+    assert.equal(Array.from(r!.data), want.flat());
+  }
+  assert.equal([p!.shape, q!.shape, r!.shape], [[2, 2], [2, 2, 2], [2, 2]]);
+});
+
+Elementwise('issue 11 item 5: int32 division by zero gives 0 on every backend (NumPy), floor division otherwise', async () => {
+  const x = [7, -7, 0, 7, -7, 9, 2147483647, -2147483647, 16777217];
+  const y = [0, 0, 0, 2, 2, -4, 1, 2, 1];
+  const n = exactInts ? x.length : 6;
+  const [q, b] = await run(() => [
+    np.div(tf.tensor(x.slice(0, n), undefined, 'int32'), tf.tensor(y.slice(0, n), undefined, 'int32')),
+    np.div(tf.tensor([[5], [-5]], undefined, 'int32'), tf.tensor([[0, 3, -3]], undefined, 'int32')),
+  ]);
+  assert.equal(Array.from(q!.data), x.slice(0, n).map((v, i) => (y[i] === 0 ? 0 : Math.floor(v / y[i]!))));
+  assert.equal(Array.from(b!.data), [0, 1, -2, 0, -2, 1]);
+});
+
 // ---------------------------------------------------------------- item 7
 
 const Softmax = suite(`issue 11: softmax of large logits [${backend}]`);
@@ -375,5 +446,6 @@ Axes('issue 11 item 8: transpose with a short permutation and repeated reduction
 Empty.run();
 Sums.run();
 Extrema.run();
+Elementwise.run();
 Softmax.run();
 Axes.run();

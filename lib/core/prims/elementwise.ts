@@ -5,6 +5,7 @@ import * as lax from '../lax.js';
 import { type BDim, type BinaryPrim, type PrimitiveDef, type UnaryPrim, definePrimitives } from '../primitive.js';
 import { type NdArray, avalOf, shapeOf } from '../trace.js';
 import { batchAt } from './batching-util.js';
+import { floorDivInt } from './int-kernels.js';
 import { selectKernel } from './kernels.js';
 import { elementwiseWasm, elementwiseWasmApplies } from '../../backend/wasm-elementwise.js';
 
@@ -57,10 +58,34 @@ function unaryDef(
 /**
  * tfjs's wasm Sign kernel is a slow scalar loop (about 35x its Step kernel), and sign is
  * ReLU's derivative: there, float32 sign(x) = step(x) - step(-x) (NaN stays NaN, 0 stays 0).
+ * tfjs cpu's Sign maps NaN to 0: elsewhere NaN is put back (sign(NaN) is NaN in NumPy).
  */
 function signKernel(x: tf.Tensor): tf.Tensor {
-  if (tf.getBackend() !== 'wasm' || x.dtype !== 'float32') return tf.sign(x);
+  if (x.dtype !== 'float32') return tf.sign(x);
+  if (tf.getBackend() !== 'wasm') return tf.where(tf.isNaN(x), x, tf.sign(x));
   return tf.sub(tf.step(x), tf.step(tf.neg(x)));
+}
+
+/**
+ * log(1 + x) accurate for tiny x: tfjs's wasm and webgpu Log1p compute log(1 + x), which
+ * rounds 1 + x first (log1p(1e-8) gave 0). There, with u = 1 + x (rounded),
+ * log1p(x) = log(u) * x / (u - 1) (u - 1 is exact, and the ratio corrects the rounding of
+ * u), x itself where u = 1, and u where u = inf (Goldberg's formula). tfjs cpu uses Math.log1p.
+ */
+function log1pKernel(x: tf.Tensor): tf.Tensor {
+  if (tf.getBackend() === 'cpu') return tf.log1p(x);
+  const u = tf.add(x, tf.scalar(1));
+  const ratio = tf.mul(tf.log(u), tf.div(x, tf.sub(u, tf.scalar(1))));
+  return tf.where(tf.equal(u, tf.scalar(1)), x, tf.where(tf.equal(u, tf.scalar(Infinity)), u, ratio));
+}
+
+/**
+ * |x|; for int32 without going through float32 (tfjs's Abs gave -2147483648 for
+ * -2147483647): x where x >= 0, else 0 - x (tfjs wasm's int32 Neg also rounds through float32).
+ */
+function absKernel(x: tf.Tensor): tf.Tensor {
+  if (x.dtype !== 'int32') return tf.abs(x);
+  return tf.where(tf.less(x, tf.scalar(0, 'int32')), tf.sub(tf.zerosLike(x), x), x);
 }
 
 /**
@@ -79,7 +104,7 @@ const unaryDefs: Record<UnaryPrim, PrimitiveDef> = {
   neg: unaryDef('neg', tf.neg, (x) => c(-1, x), { in: 'any' }),
   exp: unaryDef('exp', tf.exp, (_x, out) => out),
   log: unaryDef('log', tf.log, (x) => lax.div(c(1, x), x)),
-  log1p: unaryDef('log1p', tf.log1p, (x) => lax.div(c(1, x), lax.add(x, c(1, x)))),
+  log1p: unaryDef('log1p', log1pKernel, (x) => lax.div(c(1, x), lax.add(x, c(1, x)))),
   expm1: unaryDef('expm1', tf.expm1, (x, out) => lax.add(out, c(1, x))),
   sqrt: unaryDef('sqrt', tf.sqrt, (x, out) => lax.div(c(0.5, x), out)),
   rsqrt: unaryDef('rsqrt', tf.rsqrt, (x, out) => lax.mul(c(-0.5, x), lax.div(out, x))),
@@ -87,7 +112,7 @@ const unaryDefs: Record<UnaryPrim, PrimitiveDef> = {
   logistic: unaryDef('logistic', tf.sigmoid, (x, out) => lax.mul(out, lax.sub(c(1, x), out))),
   // Derivative 0 at 0, as PyTorch's and jax.nn.relu's (max(x, 0) would split ties 0.5/0.5).
   relu: unaryDef('relu', reluKernel, (_x, out) => lax.sign(out)),
-  abs: unaryDef('abs', tf.abs, (x) => lax.sign(x), { in: 'any' }),
+  abs: unaryDef('abs', absKernel, (x) => lax.sign(x), { in: 'any' }),
   sign: unaryDef('sign', signKernel, 'zero', { in: 'any' }),
   sin: unaryDef('sin', tf.sin, (x) => lax.cos(x)),
   cos: unaryDef('cos', tf.cos, (x) => lax.neg(lax.sin(x))),
@@ -136,6 +161,19 @@ function maxKernel(x: tf.Tensor, y: tf.Tensor): tf.Tensor {
   if (lax.literalValues.get(y) === 0 && x.dtype === 'float32') return reluKernel(x);
   if (lax.literalValues.get(x) === 0 && y.dtype === 'float32') return reluKernel(y);
   return extremumKernel('max')(x, y);
+}
+
+/**
+ * Division; for int32, floor division (as tfjs's div), with x // 0 = 0 on every backend:
+ * NumPy's result for an integer division by zero (XLA leaves it implementation-defined,
+ * and tfjs gave 0 on cpu, -2147483648 on wasm). tfjs wasm's int32 division goes through
+ * float32, so it is computed exactly on the host there (lib/core/prims/int-kernels.ts).
+ */
+function divKernel(x: tf.Tensor, y: tf.Tensor): tf.Tensor {
+  if (x.dtype !== 'int32') return tf.div(x, y);
+  if (tf.getBackend() === 'wasm') return sameShapeOnWasm(floorDivInt)(x, y);
+  const nonzero = tf.notEqual(y, tf.scalar(0, 'int32'));
+  return tf.mul(tf.div(x, tf.where(nonzero, y, tf.onesLike(y))), tf.cast(nonzero, 'int32'));
 }
 
 
@@ -197,7 +235,7 @@ const binaryDefs: Record<BinaryPrim, PrimitiveDef> = {
     vjp: (ct, [x, y], _o, _p, [wx, wy]) => [wx ? lax.sumToShape(ct, shapeOf(x)) : null, wy ? lax.neg(lax.sumToShape(ct, shapeOf(y))) : null],
   },
   mul: binaryDef('mul', tf.mul, (ct, x, y, _o, [wx, wy]) => [wx ? lax.mul(ct, y) : null, wy ? lax.mul(ct, x) : null]),
-  div: binaryDef('div', tf.div, (ct, _x, y, out, [wx, wy]) => {
+  div: binaryDef('div', divKernel, (ct, _x, y, out, [wx, wy]) => {
     const cy = lax.div(ct, y);
     return [wx ? cy : null, wy ? lax.neg(lax.mul(cy, out)) : null];
   }),
