@@ -74,10 +74,16 @@ export function elementwiseWasmOutputs(inputs: readonly tf.Tensor[], program: El
 const ARITY: Record<ElementwiseOp, number> = { add: 2, sub: 2, mul: 2, div: 2, max: 2, min: 2, neg: 1, relu: 1, sign: 1 };
 
 /** Rows each lane adds sequentially before its partial sum joins the result (see the top of this file). */
-const SUM_BLOCK = 32;
+export const SUM_BLOCK = 32;
 
-/** How many sums a program keeps: its reduction (if a sum) and its further `sums`. */
-const sumCount = (p: ElementwiseProgram) => (p.reduce?.op === 'sum' ? 1 : 0) + (p.sums?.length ?? 0);
+const rowsPerGroup = (p: ElementwiseProgram) => tf.util.sizeFromShape(p.shape as number[]) / p.shape[p.shape.length - 1]! / (p.reduce?.groups ?? 1);
+
+/**
+ * How many sums a program keeps in partials (its reduction, if a sum, and its further
+ * `sums`): none when a group has at most SUM_BLOCK rows, whose sums are then one block
+ * added straight into the result.
+ */
+const blockedSums = (p: ElementwiseProgram) => (rowsPerGroup(p) > SUM_BLOCK ? (p.reduce?.op === 'sum' ? 1 : 0) + (p.sums?.length ?? 0) : 0);
 
 const elementwise: HeapKernel<ElementwiseProgram> = {
   name: 'TfjaxElementwise',
@@ -103,7 +109,7 @@ const elementwise: HeapKernel<ElementwiseProgram> = {
   },
   extraOutShapes: (_shapes, p) => (p.sums ?? []).map(() => [p.shape[p.shape.length - 1]!]),
   // Per sum: its partial sums, then its compensations, one row of C each.
-  scratchFloats: (_shapes, p) => sumCount(p) * 2 * p.shape[p.shape.length - 1]!,
+  scratchFloats: (_shapes, p) => blockedSums(p) * 2 * p.shape[p.shape.length - 1]!,
   initial: (p, k) => (k > 0 ? 0 : p.reduce ? (p.reduce.op === 'sum' ? 0 : -Infinity) : null),
   generate: (_shapes, p) => generate(p),
 };
@@ -113,12 +119,12 @@ function generate(p: ElementwiseProgram): FunctionBuilder {
   const c = p.shape[p.shape.length - 1]!;
   const size = tf.util.sizeFromShape(p.shape as number[]);
   const sums = p.sums ?? [];
-  const nSums = sumCount(p);
+  const nSums = blockedSums(p);
   const f = new FunctionBuilder([...p.inputs.map(() => 'i32' as const), 'i32', ...sums.map(() => 'i32' as const), ...(nSums ? ['i32' as const] : [])], []);
   const out = n;
   const scratch = n + 1 + sums.length;
   const [off, cOff, rows, acc, groupRows, blockRows] = [f.local('i32'), f.local('i32'), f.local('i32'), f.local('i32'), f.local('i32'), f.local('i32')];
-  const rowsPerGroup = size / c / (p.reduce?.groups ?? 1);
+  const groupRowCount = rowsPerGroup(p);
   const values = [...p.inputs.map(() => f.local('v128')), ...p.ops.map(() => f.local('v128'))];
   const used = new Set([...p.ops.flatMap((o) => o.args), p.result ?? (p.ops.length ? -1 : 0), ...sums]);
   const one = f.local('v128'); // for sign
@@ -130,9 +136,11 @@ function generate(p: ElementwiseProgram): FunctionBuilder {
   const firstSum = p.reduce?.op === 'sum' ? 1 : 0;
   const sumResults = [...(firstSum ? [acc] : []), ...sums.map((_, k) => out + 1 + k)];
   const partial = (k: number) => k * 2 * c * 4;
-  const addToPartial = (k: number, value: number) => {
-    at(scratch);
-    at(scratch).v128Load(partial(k)).localGet(value).f32x4Add().v128Store(partial(k));
+  /** Adds value into sum k: its partial, or its result when the sums are not blocked. */
+  const addToSum = (k: number, value: number) => {
+    const [ptr, offset] = nSums ? [scratch, partial(k)] : [sumResults[k]!, 0];
+    at(ptr);
+    at(ptr).v128Load(offset).localGet(value).f32x4Add().v128Store(offset);
   };
   /**
    * Adds every sum's partials into its result with Kahan's compensation and zeroes them; at
@@ -192,18 +200,18 @@ function generate(p: ElementwiseProgram): FunctionBuilder {
     if (p.reduce?.op === 'max') {
       at(acc);
       at(acc).v128Load(0).localGet(result).f32x4Max().v128Store(0);
-    } else if (p.reduce) addToPartial(0, result);
+    } else if (p.reduce) addToSum(0, result);
     else f.localGet(out).localGet(off).i32Add().localGet(result).v128Store(0);
-    sums.forEach((v, k) => addToPartial(firstSum + k, values[v]!));
+    sums.forEach((v, k) => addToSum(firstSum + k, values[v]!));
     f.addTo(off, 16);
   };
 
   if (p.inputs.includes('channel') || p.reduce || sums.length) {
     // Rows of c elements: the channel inputs are read (and sums kept) at the offset within the row.
-    // A reduction accumulates into row `acc` of the output, the next one every rowsPerGroup rows.
+    // A reduction accumulates into row `acc` of the output, the next one every groupRowCount rows.
     f.i32Const(size / c).localSet(rows);
     f.localGet(out).localSet(acc);
-    f.i32Const(rowsPerGroup).localSet(groupRows);
+    f.i32Const(groupRowCount).localSet(groupRows);
     f.i32Const(SUM_BLOCK).localSet(blockRows);
     f.loop();
     f.i32Const(0).localSet(cOff);
@@ -217,12 +225,12 @@ function generate(p: ElementwiseProgram): FunctionBuilder {
       f.countDown(groupRows, 0);
       // The group's last row: its sums are complete; the next group accumulates into the next row.
       if (nSums) combine(true);
-      f.i32Const(rowsPerGroup).localSet(groupRows);
+      f.i32Const(groupRowCount).localSet(groupRows);
       f.i32Const(SUM_BLOCK).localSet(blockRows);
       f.addTo(acc, c * 4);
       f.br(1);
       f.end();
-      if (nSums && rowsPerGroup > SUM_BLOCK) {
+      if (nSums) {
         f.countDown(blockRows, 0);
         combine(false);
         f.i32Const(SUM_BLOCK).localSet(blockRows);

@@ -68,15 +68,25 @@ function signKernel(x: tf.Tensor): tf.Tensor {
 
 /**
  * log(1 + x) accurate for tiny x: tfjs's wasm and webgpu Log1p compute log(1 + x), which
- * rounds 1 + x first (log1p(1e-8) gave 0). There, with u = 1 + x (rounded),
- * log1p(x) = log(u) * x / (u - 1) (u - 1 is exact, and the ratio corrects the rounding of
- * u), x itself where u = 1, and u where u = inf (Goldberg's formula). tfjs cpu uses Math.log1p.
+ * rounds 1 + x first (log1p(1e-8) gave 0). There, for x in [-0.5, 1], 2 atanh(z) with
+ * z = x / (2 + x) (|z| <= 1/3) by its series z + z^3/3 + ... + z^17/17 (truncation < 1e-9
+ * relative); it needs no log, whose error near 1 is absolute on GPUs (2^-21 in WGSL).
+ * Elsewhere log(1 + x), accurate there. tfjs cpu uses Math.log1p.
  */
 function log1pKernel(x: tf.Tensor): tf.Tensor {
   if (tf.getBackend() === 'cpu') return tf.log1p(x);
-  const u = tf.add(x, tf.scalar(1));
-  const ratio = tf.mul(tf.log(u), tf.div(x, tf.sub(u, tf.scalar(1))));
-  return tf.where(tf.equal(u, tf.scalar(1)), x, tf.where(tf.equal(u, tf.scalar(Infinity)), u, ratio));
+  const z = tf.div(x, tf.add(x, tf.scalar(2)));
+  const z2 = tf.mul(z, z);
+  let series = tf.scalar(1 / 17);
+  for (let k = 15; k >= 1; k -= 2) series = tf.add(tf.mul(series, z2), tf.scalar(1 / k));
+  const near = tf.logicalAnd(tf.greaterEqual(x, tf.scalar(-0.5)), tf.lessEqual(x, tf.scalar(1)));
+  return tf.where(near, tf.mul(tf.mul(z, series), tf.scalar(2)), logKernel(tf.add(x, tf.scalar(1))));
+}
+
+/** log; tfjs's webgpu Log gives -88.03 for log(0) under SwiftShader (WGSL leaves it open): -inf there. */
+function logKernel(x: tf.Tensor): tf.Tensor {
+  if (tf.getBackend() !== 'webgpu') return tf.log(x);
+  return tf.where(tf.equal(x, tf.scalar(0)), tf.fill(x.shape, -Infinity), tf.log(x));
 }
 
 /**
@@ -103,7 +113,7 @@ const c = lax.scalarLike;
 const unaryDefs: Record<UnaryPrim, PrimitiveDef> = {
   neg: unaryDef('neg', tf.neg, (x) => c(-1, x), { in: 'any' }),
   exp: unaryDef('exp', tf.exp, (_x, out) => out),
-  log: unaryDef('log', tf.log, (x) => lax.div(c(1, x), x)),
+  log: unaryDef('log', logKernel, (x) => lax.div(c(1, x), x)),
   log1p: unaryDef('log1p', log1pKernel, (x) => lax.div(c(1, x), lax.add(x, c(1, x)))),
   expm1: unaryDef('expm1', tf.expm1, (x, out) => lax.add(out, c(1, x))),
   sqrt: unaryDef('sqrt', tf.sqrt, (x, out) => lax.div(c(0.5, x), out)),

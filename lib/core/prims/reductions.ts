@@ -5,7 +5,7 @@ import * as lax from '../lax.js';
 import { type PrimitiveDef, definePrimitives } from '../primitive.js';
 import { type NdArray, avalOf, shapeOf } from '../trace.js';
 import { argmaxKernel, reduceKernel, transposeKernel } from './kernels.js';
-import { elementwiseWasm, elementwiseWasmApplies } from '../../backend/wasm-elementwise.js';
+import { SUM_BLOCK, elementwiseWasm, elementwiseWasmApplies } from '../../backend/wasm-elementwise.js';
 import { heapKernelsAvailable } from '../../backend/wasm-heap.js';
 
 type AxesP = { axes: number[] };
@@ -66,18 +66,19 @@ function blockMax(x: tf.Tensor, axes: readonly number[]): tf.Tensor | null {
  * x is viewed as [A, R, C] (R the reduced elements; a transpose first when the axes are not one
  * block), the kept C padded with zeros to a multiple of 4 lanes; an innermost reduction (C = 1)
  * sums [A, R/4, 4] (R padded to a multiple of 4) and then its 4 lanes. Null where our kernels
- * cannot run (other backends, a browser's main thread: there tfjs's Sum remains).
+ * cannot run (other backends, a browser's main thread: there tfjs's Sum remains), and for
+ * innermost sums of at most SUM_BLOCK terms, which tfjs's Sum adds as our loop adds one block.
  */
 function sumWasm(x: tf.Tensor, axes: readonly number[]): tf.Tensor | null {
   if (x.dtype !== 'float32' || !heapKernelsAvailable()) return null;
   const sorted = [...axes].sort((a, b) => a - b);
   const kept = x.shape.map((_, i) => i).filter((i) => !axes.includes(i));
   const oneBlock = sorted[sorted.length - 1]! - sorted[0]! === sorted.length - 1;
-  const v = oneBlock ? x : transposeKernel(x, [...kept, ...sorted]);
-  const first = oneBlock ? sorted[0]! : kept.length;
-  const s = v.shape;
-  const [a, r, c] = [sizeOf(s.slice(0, first)), sizeOf(s.slice(first, first + sorted.length)), sizeOf(s.slice(first + sorted.length))];
+  const [r, c] = [sizeOf(sorted.map((i) => x.shape[i]!)), oneBlock ? sizeOf(x.shape.slice(sorted[sorted.length - 1]! + 1)) : 1];
   const lanes = c === 1;
+  if (lanes && r <= SUM_BLOCK) return null;
+  const v = oneBlock ? x : transposeKernel(x, [...kept, ...sorted]);
+  const a = x.size / (r * c);
   const [rows, width] = lanes ? [Math.ceil(r / 4), 4] : [r, Math.ceil(c / 4) * 4];
   let m = tf.reshape(v, lanes ? [a, r] : [a, r, c]);
   if (lanes && rows * 4 !== r) m = tf.pad(m, [[0, 0], [0, rows * 4 - r]]);
