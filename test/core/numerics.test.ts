@@ -210,6 +210,21 @@ Sums('issue 11 item 3: 1e5 values near 1000 sum to 1e-6 relative on every route 
   tf.dispose([x, m, x3]);
 });
 
+Sums('issue 11 item 3: infinities, NaN and overflow survive the blocked, compensated sums', async () => {
+  // Columns: one inf, inf and -inf, one NaN, values that overflow, plain values; 200 rows (several blocks).
+  const rows = 200;
+  const data = new Float32Array(rows * 8);
+  for (let i = 0; i < rows; i++) {
+    data.set([1, 1, 1, 3e38, i, -i, 0.5, 2], i * 8);
+    if (i === 70) data.set([Infinity, Infinity, NaN], i * 8);
+    if (i === 150) data[i * 8 + 1] = -Infinity;
+  }
+  const [byCol, byRow] = await run(() => [np.sum(tf.tensor(data, [rows, 8]), 0), np.sum(tf.tensor(data, [rows / 40, 40, 8]), [0, 1])]);
+  const want = [Infinity, NaN, NaN, Infinity, (rows * (rows - 1)) / 2, -(rows * (rows - 1)) / 2, rows / 2, rows * 2];
+  allClose(byCol!.data, want, { rtol: 0, atol: 0 });
+  allClose(byRow!.data, want, { rtol: 0, atol: 0 });
+});
+
 Sums('issue 11 item 3: sums over random shapes and axes (empty ones included) of values near 1000, to 1e-6 relative', async () => {
   const dims = fc.oneof(fc.constant(0), fc.constant(1), fc.integer({ min: 2, max: 40 }));
   const arb = fc.array(dims, { minLength: 1, maxLength: 3 }).chain((shape) =>
