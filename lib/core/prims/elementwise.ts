@@ -83,10 +83,10 @@ function log1pKernel(x: tf.Tensor): tf.Tensor {
   return tf.where(near, tf.mul(tf.mul(z, series), tf.scalar(2)), logKernel(tf.add(x, tf.scalar(1))));
 }
 
-/** log; tfjs's webgpu Log gives -88.03 for log(0) under SwiftShader (WGSL leaves it open): -inf there. */
+/** log; tfjs's webgpu Log gives -88.03 for log(0) and 89.13 for log(NaN) under SwiftShader (WGSL leaves them open): -inf and NaN there. */
 function logKernel(x: tf.Tensor): tf.Tensor {
   if (tf.getBackend() !== 'webgpu') return tf.log(x);
-  return tf.where(tf.equal(x, tf.scalar(0)), tf.fill(x.shape, -Infinity), tf.log(x));
+  return tf.where(tf.equal(x, tf.scalar(0)), tf.fill(x.shape, -Infinity), tf.where(tf.isNaN(x), x, tf.log(x)));
 }
 
 /**
