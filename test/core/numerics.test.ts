@@ -350,11 +350,13 @@ Elementwise('issue 11 item 5: abs of int32 does not go through float32', async (
 Elementwise('issue 11 item 5: int32 matmul is exact (plain, batched, transposed)', async () => {
   const a = [[30000, 20000, -7], [1, 2, 3]];
   const b = [[30000, 1], [20000, -2], [5, 3]];
-  const [p, q, r] = await run(() => {
+  const [p, q, r, small] = await run(() => {
     const [x, y] = [tf.tensor(a, undefined, 'int32'), tf.tensor(b, undefined, 'int32')];
     const xb = tf.stack([x, tf.neg(x)]);
-    return [np.matmul(x, y), np.matmul(xb, tf.stack([y, y])), lax.dot(tf.transpose(x), tf.transpose(y), true, true)];
+    const smallProduct = np.matmul(tf.tensor([[1, 2], [3, 4]], undefined, 'int32'), tf.tensor([[5, 6], [7, -8]], undefined, 'int32'));
+    return [np.matmul(x, y), np.matmul(xb, tf.stack([y, y])), lax.dot(tf.transpose(x), tf.transpose(y), true, true), smallProduct];
   });
+  assert.equal(Array.from(small!.data), [19, -10, 43, -14]);
   const mm = (u: number[][], w: number[][]) => u.map((row) => w[0]!.map((_, j) => row.reduce((acc, v, l) => acc + v * w[l]![j]!, 0)));
   const want = exactInts ? mm(a, b) : null;
   if (want) {
