@@ -8,14 +8,21 @@
  * broadcast along the last axis (shape [1, ..., 1, C]) or scalars. Each operation rounds
  * to float32 as the separate kernels do (no fused multiply-add), so results are identical;
  * a chain may end in a sum or maximum over rows (BatchNorm's statistics and their
- * gradients), which adds row by row, in order, and propagates NaN.
+ * gradients), which propagates NaN.
+ *
+ * Sums are blocked and compensated, not sequential (a float32 running sum stops growing at
+ * 2^24 and loses ~n·2^-24 relative on n similar values): each lane adds SUM_BLOCK rows into
+ * a partial sum in scratch memory, and the partials are added into the result with Kahan's
+ * compensation (reset where the result is not finite, so infinities and NaN stay as they
+ * are). The error is then about (SUM_BLOCK + 2) float32 roundings whatever the row count,
+ * and counts of ones are exact far beyond 2^28.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { FunctionBuilder } from './wasm-emit.js';
 import { type HeapKernel, heapKernelsAvailable, runHeapKernel, runHeapKernelOutputs } from './wasm-heap.js';
 
 /** The operations a fused chain may contain. */
-export const ELEMENTWISE_OPS = ['add', 'sub', 'mul', 'div', 'neg', 'relu', 'sign'] as const;
+export const ELEMENTWISE_OPS = ['add', 'sub', 'mul', 'div', 'max', 'min', 'neg', 'relu', 'sign'] as const;
 export type ElementwiseOp = (typeof ELEMENTWISE_OPS)[number];
 
 /** How an input is read: at every element, by the last axis' index, or once. */
@@ -64,7 +71,19 @@ export function elementwiseWasmOutputs(inputs: readonly tf.Tensor[], program: El
   return runHeapKernelOutputs(elementwise, inputs, program);
 }
 
-const ARITY: Record<ElementwiseOp, number> = { add: 2, sub: 2, mul: 2, div: 2, neg: 1, relu: 1, sign: 1 };
+const ARITY: Record<ElementwiseOp, number> = { add: 2, sub: 2, mul: 2, div: 2, max: 2, min: 2, neg: 1, relu: 1, sign: 1 };
+
+/** Rows each lane adds sequentially before its partial sum joins the result (see the top of this file). */
+export const SUM_BLOCK = 32;
+
+const rowsPerGroup = (p: ElementwiseProgram) => tf.util.sizeFromShape(p.shape as number[]) / p.shape[p.shape.length - 1]! / (p.reduce?.groups ?? 1);
+
+/**
+ * How many sums a program keeps in partials (its reduction, if a sum, and its further
+ * `sums`): none when a group has at most SUM_BLOCK rows, whose sums are then one block
+ * added straight into the result.
+ */
+const blockedSums = (p: ElementwiseProgram) => (rowsPerGroup(p) > SUM_BLOCK ? (p.reduce?.op === 'sum' ? 1 : 0) + (p.sums?.length ?? 0) : 0);
 
 const elementwise: HeapKernel<ElementwiseProgram> = {
   name: 'TfjaxElementwise',
@@ -89,6 +108,8 @@ const elementwise: HeapKernel<ElementwiseProgram> = {
     return p.reduce ? [p.reduce.groups, c] : [...p.shape];
   },
   extraOutShapes: (_shapes, p) => (p.sums ?? []).map(() => [p.shape[p.shape.length - 1]!]),
+  // Per sum: its partial sums, then its compensations, one row of C each.
+  scratchFloats: (_shapes, p) => blockedSums(p) * 2 * p.shape[p.shape.length - 1]!,
   initial: (p, k) => (k > 0 ? 0 : p.reduce ? (p.reduce.op === 'sum' ? 0 : -Infinity) : null),
   generate: (_shapes, p) => generate(p),
 };
@@ -98,20 +119,54 @@ function generate(p: ElementwiseProgram): FunctionBuilder {
   const c = p.shape[p.shape.length - 1]!;
   const size = tf.util.sizeFromShape(p.shape as number[]);
   const sums = p.sums ?? [];
-  const f = new FunctionBuilder([...p.inputs.map(() => 'i32' as const), 'i32', ...sums.map(() => 'i32' as const)], []);
+  const nSums = blockedSums(p);
+  const f = new FunctionBuilder([...p.inputs.map(() => 'i32' as const), 'i32', ...sums.map(() => 'i32' as const), ...(nSums ? ['i32' as const] : [])], []);
   const out = n;
-  const [off, cOff, rows, acc, groupRows] = [f.local('i32'), f.local('i32'), f.local('i32'), f.local('i32'), f.local('i32')];
-  const rowsPerGroup = size / c / (p.reduce?.groups ?? 1);
+  const scratch = n + 1 + sums.length;
+  const [off, cOff, rows, acc, groupRows, blockRows] = [f.local('i32'), f.local('i32'), f.local('i32'), f.local('i32'), f.local('i32'), f.local('i32')];
+  const groupRowCount = rowsPerGroup(p);
   const values = [...p.inputs.map(() => f.local('v128')), ...p.ops.map(() => f.local('v128'))];
   const used = new Set([...p.ops.flatMap((o) => o.args), p.result ?? (p.ops.length ? -1 : 0), ...sums]);
   const one = f.local('v128'); // for sign
   if (p.ops.some((o) => o.op === 'sign')) f.f32x4Const(1).localSet(one);
-  /** mem[ptr + cOff] = mem[ptr + cOff] (op) value: a row-wise sum or maximum kept in the output. */
-  const accumulate = (ptr: number, value: number, op: 'sum' | 'max') => {
-    f.localGet(ptr).localGet(cOff).i32Add().localGet(ptr).localGet(cOff).i32Add().v128Load(0).localGet(value);
-    if (op === 'sum') f.f32x4Add();
-    else f.f32x4Max();
-    f.v128Store(0);
+  const [y, s, t, comp] = [f.local('v128'), f.local('v128'), f.local('v128'), f.local('v128')];
+  /** Pushes the address ptr + cOff. */
+  const at = (ptr: number) => f.localGet(ptr).localGet(cOff).i32Add();
+  // Sum k keeps its partials at byte `partial(k)` of the scratch memory, its compensations c * 4 bytes on.
+  const firstSum = p.reduce?.op === 'sum' ? 1 : 0;
+  const sumResults = [...(firstSum ? [acc] : []), ...sums.map((_, k) => out + 1 + k)];
+  const partial = (k: number) => k * 2 * c * 4;
+  /** Adds value into sum k: its partial, or its result when the sums are not blocked. */
+  const addToSum = (k: number, value: number) => {
+    const [ptr, offset] = nSums ? [scratch, partial(k)] : [sumResults[k]!, 0];
+    at(ptr);
+    at(ptr).v128Load(offset).localGet(value).f32x4Add().v128Store(offset);
+  };
+  /**
+   * Adds every sum's partials into its result with Kahan's compensation and zeroes them; at
+   * the end of a group (`last`) the compensation is folded into the result and reset.
+   */
+  const combine = (last: boolean) => {
+    f.i32Const(0).localSet(cOff);
+    f.loop();
+    sumResults.forEach((result, k) => {
+      at(scratch).v128Load(partial(k));
+      at(scratch).v128Load(partial(k) + c * 4).f32x4Sub().localSet(y);
+      at(result).v128Load(0).localTee(s).localGet(y).f32x4Add().localSet(t);
+      // (t - s) - y: the part of y that t lost (negated), kept only where t is finite (t - t == 0).
+      f.localGet(t).localGet(s).f32x4Sub().localGet(y).f32x4Sub();
+      f.localGet(t).localGet(t).f32x4Sub().v128Const0().f32x4Eq().v128And().localSet(comp);
+      at(result).localGet(t);
+      if (last) f.localGet(comp).f32x4Sub();
+      f.v128Store(0);
+      at(scratch);
+      if (last) f.v128Const0();
+      else f.localGet(comp);
+      f.v128Store(partial(k) + c * 4);
+      at(scratch).v128Const0().v128Store(partial(k));
+    });
+    f.localGet(cOff).i32Const(16).i32Add().localTee(cOff).i32Const(c * 4).i32Ne().brIf(0);
+    f.end();
   };
   p.inputs.forEach((kind, i) => kind === 'scalar' && f.localGet(i).v128Load32Splat(0).localSet(values[i]!));
 
@@ -135,34 +190,51 @@ function generate(p: ElementwiseProgram): FunctionBuilder {
         if (op === 'add') f.f32x4Add();
         else if (op === 'sub') f.f32x4Sub();
         else if (op === 'mul') f.f32x4Mul();
-        else f.f32x4Div();
+        else if (op === 'div') f.f32x4Div();
+        else if (op === 'max') f.f32x4Max(); // NaN if either lane is NaN, as NumPy's maximum
+        else f.f32x4Min();
       }
       f.localSet(values[n + k]!);
     });
     const result = values[p.result ?? (p.ops.length ? values.length - 1 : 0)]!;
-    if (p.reduce) accumulate(acc, result, p.reduce.op);
+    if (p.reduce?.op === 'max') {
+      at(acc);
+      at(acc).v128Load(0).localGet(result).f32x4Max().v128Store(0);
+    } else if (p.reduce) addToSum(0, result);
     else f.localGet(out).localGet(off).i32Add().localGet(result).v128Store(0);
-    sums.forEach((v, k) => accumulate(out + 1 + k, values[v]!, 'sum'));
+    sums.forEach((v, k) => addToSum(firstSum + k, values[v]!));
     f.addTo(off, 16);
   };
 
   if (p.inputs.includes('channel') || p.reduce || sums.length) {
     // Rows of c elements: the channel inputs are read (and sums kept) at the offset within the row.
-    // A reduction accumulates into row `acc` of the output, the next one every rowsPerGroup rows.
+    // A reduction accumulates into row `acc` of the output, the next one every groupRowCount rows.
     f.i32Const(size / c).localSet(rows);
     f.localGet(out).localSet(acc);
-    f.i32Const(rowsPerGroup).localSet(groupRows);
+    f.i32Const(groupRowCount).localSet(groupRows);
+    f.i32Const(SUM_BLOCK).localSet(blockRows);
     f.loop();
     f.i32Const(0).localSet(cOff);
     f.loop();
     body();
     f.localGet(cOff).i32Const(16).i32Add().localTee(cOff).i32Const(c * 4).i32Ne().brIf(0);
     f.end();
-    if (p.reduce) {
+    if (p.reduce || nSums) {
+      f.block();
       f.block();
       f.countDown(groupRows, 0);
-      f.i32Const(rowsPerGroup).localSet(groupRows);
+      // The group's last row: its sums are complete; the next group accumulates into the next row.
+      if (nSums) combine(true);
+      f.i32Const(groupRowCount).localSet(groupRows);
+      f.i32Const(SUM_BLOCK).localSet(blockRows);
       f.addTo(acc, c * 4);
+      f.br(1);
+      f.end();
+      if (nSums) {
+        f.countDown(blockRows, 0);
+        combine(false);
+        f.i32Const(SUM_BLOCK).localSet(blockRows);
+      }
       f.end();
     }
     f.countDown(rows, 0);

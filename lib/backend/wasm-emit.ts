@@ -114,6 +114,9 @@ export class FunctionBuilder {
   end(): this {
     return this.op(0x0b);
   }
+  br(depth: number): this {
+    return this.op(0x0c).u(depth);
+  }
   brIf(depth: number): this {
     return this.op(0x0d).u(depth);
   }
@@ -157,6 +160,10 @@ export class FunctionBuilder {
   v128And(): this {
     return this.simd(0x4e);
   }
+  /** Lane masks: all ones where a == b. */
+  f32x4Eq(): this {
+    return this.simd(0x41);
+  }
   /** Lane masks: all ones where a != b (where a lane of x is NaN, for a = b = x). */
   f32x4Ne(): this {
     return this.simd(0x42);
@@ -187,6 +194,10 @@ export class FunctionBuilder {
   }
   f32x4Mul(): this {
     return this.simd(0xe6);
+  }
+  /** Lane-wise minimum (NaN if either lane is NaN). */
+  f32x4Min(): this {
+    return this.simd(0xe8);
   }
   /** Lane-wise maximum (NaN if either lane is NaN). */
   f32x4Max(): this {

@@ -5,7 +5,8 @@
  * profiling work as for tfjs's own.
  *
  * A kernel is generated per geometry (shapes and attributes as immediates), compiled
- * once and cached; its function takes one pointer per input, then one per output.
+ * once and cached; its function takes one pointer per input, then one per output, then
+ * one to its scratch memory if it asks for any.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { FunctionBuilder, moduleBytes } from './wasm-emit.js';
@@ -17,6 +18,8 @@ export interface HeapKernel<A> {
   outShape(inputs: readonly (readonly number[])[], attrs: A): number[];
   /** Shapes of further outputs, if the kernel has any. */
   extraOutShapes?(inputs: readonly (readonly number[])[], attrs: A): number[][];
+  /** Float32 elements of zeroed scratch memory the kernel needs (its pointer comes after the outputs'), if any. */
+  scratchFloats?(inputs: readonly (readonly number[])[], attrs: A): number;
   /** The value output `k` must start as (the generated code accumulates into it, or skips parts), or null. */
   initial(attrs: A, k: number): number | null;
   /** The kernel: params (input pointers..., output pointers...), all i32. */
@@ -29,6 +32,7 @@ interface WasmBackendLike {
   wasm: { asm?: { memory?: WebAssembly.Memory }; wasmMemory?: WebAssembly.Memory };
   dataIdMap: { get(id: object): { memoryOffset: number } };
   makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
+  disposeData(dataId: object, force?: boolean): boolean;
 }
 
 /** Whether heap kernels can run now: the active backend is wasm and exposes its heap, and modules compile synchronously. */
@@ -100,6 +104,9 @@ function execute<A>(kernel: HeapKernel<A>, { inputs, backend, attrs }: { inputs:
     const initial = kernel.initial(attrs, k);
     if (initial !== null) new Float32Array(memory.buffer, ptr(out), tf.util.sizeFromShape(outShapes[k]!)).fill(initial);
   });
+  const scratchFloats = kernel.scratchFloats?.(shapes, attrs) ?? 0;
+  const scratch = scratchFloats > 0 ? backend.makeOutput([scratchFloats], 'float32') : null;
+  if (scratch) new Float32Array(memory.buffer, ptr(scratch), scratchFloats).fill(0);
   const key = `${kernel.name} ${JSON.stringify(shapes)} ${JSON.stringify(attrs)} ${isShared(memory) ? 'shared' : ''}`;
   let byKey = instances.get(memory);
   if (!byKey) instances.set(memory, (byKey = new Map()));
@@ -110,6 +117,7 @@ function execute<A>(kernel: HeapKernel<A>, { inputs, backend, attrs }: { inputs:
     run = new WebAssembly.Instance(mod, { env: { memory } }).exports.run as Run;
     byKey.set(key, run);
   }
-  run(...ins.map(ptr), ...outs.map(ptr));
+  run(...ins.map(ptr), ...outs.map(ptr), ...(scratch ? [ptr(scratch)] : []));
+  if (scratch) backend.disposeData(scratch.dataId, true);
   return outs.length === 1 ? outs[0]! : outs;
 }

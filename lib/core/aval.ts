@@ -44,6 +44,14 @@ export function normAxis(axis: number, rank: number, op: string): number {
   return a;
 }
 
+/** Axes normalised by {@link normAxis}; a repeated axis is an error (as in NumPy). */
+export function normAxes(axes: readonly number[], rank: number, op: string): number[] {
+  const out = axes.map((a) => normAxis(a, rank, op));
+  const dup = out.find((a, i) => out.indexOf(a) !== i);
+  if (dup !== undefined) throw new Error(`${op}: axis ${dup} is repeated in [${axes}]`);
+  return out;
+}
+
 export function tensorDType(t: tf.Tensor): DType {
   if (!isDType(t.dtype)) throw new Error(`tfjax supports float32, int32 and bool arrays, got ${t.dtype}`);
   return t.dtype;

@@ -4,7 +4,7 @@
  * these (broadcasting, numbers, axis conventions).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { type DType, type Shape, normAxis } from './aval.js';
+import { type DType, type Shape, normAxes, normAxis } from './aval.js';
 import type { BinaryPrim, UnaryPrim } from './primitive.js';
 import { type NdArray, avalOf, bind, shapeOf, transforming } from './trace.js';
 
@@ -75,7 +75,7 @@ export const stopGradient = (x: NdArray) => bind('stop_gradient', [x]);
 export const mulScalar = (x: NdArray, c: number) => mul(x, scalarLike(c, x));
 
 function axesParam(axes: readonly number[], rank: number, op: string): number[] {
-  return [...new Set(axes.map((a) => normAxis(a, rank, op)))].sort((a, b) => a - b);
+  return normAxes(axes, rank, op).sort((a, b) => a - b);
 }
 /** Sum over `axes`, removing them. */
 export const reduceSum = (x: NdArray, axes: readonly number[]) =>
@@ -92,7 +92,8 @@ export function reshape(x: NdArray, shape: Shape): NdArray {
   return bind('reshape', [x], { shape: [...shape] });
 }
 export function transpose(x: NdArray, perm: readonly number[]): NdArray {
-  if (perm.every((p, i) => p === i)) return x;
+  // The identity shortcut only for a permutation of every axis: a shorter one is an error (abstractEval).
+  if (perm.length === shapeOf(x).length && perm.every((p, i) => p === i)) return x;
   return bind('transpose', [x], { perm: [...perm] });
 }
 /** Places x's dims at `dims` of the result `shape` (others broadcast), as in lax.broadcast_in_dim. */

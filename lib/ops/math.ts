@@ -1,5 +1,5 @@
 /** numpy-like arithmetic with broadcasting, reductions and matrix products. */
-import { type DType, normAxis, shapeStr } from '../core/aval.js';
+import { type DType, normAxes, shapeStr } from '../core/aval.js';
 import * as lax from '../core/lax.js';
 import type { BinaryPrim } from '../core/primitive.js';
 import { type NdArray, avalOf, shapeOf } from '../core/trace.js';
@@ -82,10 +82,11 @@ export function clip(x: NdArray, lo: ArrayOrNumber, hi: ArrayOrNumber): NdArray 
 
 export type Axis = number | readonly number[] | null | undefined;
 
-function axesOf(x: NdArray, axis: Axis): number[] {
+/** The axes `axis` names (all by default), normalised; a repeated or out-of-range axis is an error naming `op`. */
+function axesOf(x: NdArray, axis: Axis, op: string): number[] {
   const r = shapeOf(x).length;
   if (axis === null || axis === undefined) return [...Array(r).keys()];
-  return (typeof axis === 'number' ? [axis] : [...axis]).map((a) => normAxis(a, r, 'reduction'));
+  return normAxes(typeof axis === 'number' ? [axis] : axis, r, op);
 }
 
 function keep(x: NdArray, reduced: NdArray, axes: number[], keepdims: boolean): NdArray {
@@ -94,29 +95,29 @@ function keep(x: NdArray, reduced: NdArray, axes: number[], keepdims: boolean): 
 
 /** Sum over `axis` (all axes by default). */
 export function sum(x: NdArray, axis?: Axis, keepdims = false): NdArray {
-  const axes = axesOf(x, axis);
+  const axes = axesOf(x, axis, 'sum');
   return keep(x, lax.reduceSum(x, axes), axes, keepdims);
 }
 
 export function max(x: NdArray, axis?: Axis, keepdims = false): NdArray {
-  const axes = axesOf(x, axis);
+  const axes = axesOf(x, axis, 'max');
   return keep(x, lax.reduceMax(x, axes), axes, keepdims);
 }
 
 export function min(x: NdArray, axis?: Axis, keepdims = false): NdArray {
-  const axes = axesOf(x, axis);
+  const axes = axesOf(x, axis, 'min');
   return keep(x, lax.reduceMin(x, axes), axes, keepdims);
 }
 
 export function mean(x: NdArray, axis?: Axis, keepdims = false): NdArray {
-  const axes = axesOf(x, axis);
+  const axes = axesOf(x, axis, 'mean');
   const n = axes.reduce((p, a) => p * shapeOf(x)[a], 1);
   return div(sum(x, axes, keepdims), n);
 }
 
 /** Variance with `ddof` (0: biased, as normalisation uses; 1: unbiased). */
 export function variance(x: NdArray, axis?: Axis, keepdims = false, ddof = 0): NdArray {
-  const axes = axesOf(x, axis);
+  const axes = axesOf(x, axis, 'variance');
   const n = axes.reduce((p, a) => p * shapeOf(x)[a], 1);
   const centred = sub(x, mean(x, axes, true));
   return div(sum(square(centred), axes, keepdims), n - ddof);
@@ -127,26 +128,51 @@ export function argmax(x: NdArray, axis = -1): NdArray {
 }
 
 /**
- * log(sum(exp(x))) over `axis`, computed stably (the max is subtracted first). A slice
- * that is all -inf gives -inf with zero derivatives of every order: it is computed on
- * zeros and its result replaced (the "double where"), so log(0) never meets a derivative.
+/**
+ * The shift that keeps exp from overflowing over `axes` (kept as size-1 dims): the max
+ * without gradient (the results do not depend on it), 0 where it is not finite or there
+ * are no elements (whose max is an error); `allNegInf` flags the slices that are all -inf.
  */
-export function logsumexp(x: NdArray, axis: Axis = -1, keepdims = false): NdArray {
-  const axes = axesOf(x, axis);
+function maxShift(x: NdArray, axes: readonly number[]): { shift: NdArray; allNegInf: NdArray | null } {
+  const s = shapeOf(x);
+  if (s.some((d) => d === 0)) return { shift: lax.full(s.map((d, i) => (axes.includes(i) ? 1 : d)), 0, avalOf(x).dtype), allNegInf: null };
   const m = lax.stopGradient(max(x, axes, true));
-  const allNegInf = equal(m, -Infinity);
-  const finiteM = where(isfinite(m), m, 0);
-  const s = log(sum(exp(sub(where(allNegInf, 0, x), finiteM)), axes, true));
-  const out = where(allNegInf, -Infinity, add(s, finiteM));
+  return { shift: where(isfinite(m), m, 0), allNegInf: equal(m, -Infinity) };
+}
+
+/**
+ * x - shift and log(sum(exp(x - shift))) over `axes`, for logsumexp and logSoftmax. An all
+ * -inf slice is computed on zeros for the caller to replace (the "double where"), so log(0)
+ * never meets a derivative and other slices stay exact.
+ */
+function shiftedLogSumExp(x: NdArray, axes: readonly number[]) {
+  const { shift, allNegInf } = maxShift(x, axes);
+  const shifted = sub(allNegInf ? where(allNegInf, 0, x) : x, shift);
+  return { shift, shifted, lse: log(sum(exp(shifted), axes, true)), allNegInf };
+}
+
+/** log(sum(exp(x))) over `axis`, computed stably (the max is subtracted first); -inf over empty axes and all -inf slices (with zero derivatives). */
+export function logsumexp(x: NdArray, axis: Axis = -1, keepdims = false): NdArray {
+  const axes = axesOf(x, axis, 'logsumexp');
+  const { shift, lse, allNegInf } = shiftedLogSumExp(x, axes);
+  const total = add(lse, shift);
+  const out = allNegInf ? where(allNegInf, -Infinity, total) : total;
   return keepdims ? out : lax.reshape(out, shapeOf(out).filter((_, i) => !axes.includes(i)));
 }
 
+/** log(softmax(x)) along `axis`, as (x - max) - log(sum(exp(x - max))): exact differences for large logits; an all -inf slice is NaN (as PyTorch and JAX) with zero derivatives. */
 export function logSoftmax(x: NdArray, axis = -1): NdArray {
-  return sub(x, logsumexp(x, axis, true));
+  const axes = axesOf(x, axis, 'logSoftmax');
+  const { shifted, lse, allNegInf } = shiftedLogSumExp(x, axes);
+  const out = sub(shifted, lse);
+  return allNegInf ? where(allNegInf, NaN, out) : out;
 }
 
+/** exp(x - max) / sum(exp(x - max)) along `axis` (not exp(x - logsumexp(x)), which loses digits for large logits). */
 export function softmax(x: NdArray, axis = -1): NdArray {
-  return exp(logSoftmax(x, axis));
+  const axes = axesOf(x, axis, 'softmax');
+  const e = exp(sub(x, maxShift(x, axes).shift));
+  return div(e, sum(e, axes, true));
 }
 
 /**

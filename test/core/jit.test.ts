@@ -332,9 +332,9 @@ Rewrite('conv + bias + relu fuse into fused_conv with equal results', async () =
   await allCloseAsync(jit(reluOnly)(x, w) as tf.Tensor, reluOnly(x, w) as tf.Tensor, { rtol: 1e-5, atol: 1e-5 });
 });
 
-// Elementwise fusion (wasm only): random chains of add/sub/mul/div/neg/relu/sign over full
-// arrays, per-channel vectors and scalars, optionally summed over all but the last axis.
-const EW_OPS = ['add', 'sub', 'mul', 'div', 'neg', 'relu', 'sign'] as const;
+// Elementwise fusion (wasm only): random chains of add/sub/mul/div/maximum/minimum/neg/relu/sign
+// over full arrays, per-channel vectors and scalars, optionally summed over all but the last axis.
+const EW_OPS = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum', 'neg', 'relu', 'sign'] as const;
 const ewCase = fc.record({
   h: fc.constantFrom(16, 24),
   c: fc.constantFrom(4, 8, 12),

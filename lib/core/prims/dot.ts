@@ -4,6 +4,7 @@ import { avalStr, shapeStr } from '../aval.js';
 import * as lax from '../lax.js';
 import { type PrimitiveDef, definePrimitives } from '../primitive.js';
 import { type NdArray, shapeOf } from '../trace.js';
+import { matmulInt } from './int-kernels.js';
 import { transposeKernel } from './kernels.js';
 
 export type DotP = { transposeA: boolean; transposeB: boolean };
@@ -16,9 +17,11 @@ export function swapLast(t: tf.Tensor): tf.Tensor {
 
 /**
  * tfjs's wasm matMul runs 10-20x slower with transpose flags than an explicit
- * transpose followed by a plain product, so the flags are lowered there.
+ * transpose followed by a plain product, so the flags are lowered there; it takes
+ * float32 only, so int32 products are computed exactly on the host there.
  */
 export function matmulKernel(a: tf.Tensor, b: tf.Tensor, tA: boolean, tB: boolean): tf.Tensor {
+  if (tf.getBackend() === 'wasm' && a.dtype === 'int32') return matmulInt(tA ? swapLast(a) : a, tB ? swapLast(b) : b);
   if (tf.getBackend() === 'wasm' && (tA || tB)) return tf.matMul(tA ? swapLast(a) : a, tB ? swapLast(b) : b);
   return tf.matMul(a, b, tA, tB);
 }

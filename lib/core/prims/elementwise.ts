@@ -5,6 +5,7 @@ import * as lax from '../lax.js';
 import { type BDim, type BinaryPrim, type PrimitiveDef, type UnaryPrim, definePrimitives } from '../primitive.js';
 import { type NdArray, avalOf, shapeOf } from '../trace.js';
 import { batchAt } from './batching-util.js';
+import { floorDivInt } from './int-kernels.js';
 import { selectKernel } from './kernels.js';
 import { elementwiseWasm, elementwiseWasmApplies } from '../../backend/wasm-elementwise.js';
 
@@ -57,10 +58,44 @@ function unaryDef(
 /**
  * tfjs's wasm Sign kernel is a slow scalar loop (about 35x its Step kernel), and sign is
  * ReLU's derivative: there, float32 sign(x) = step(x) - step(-x) (NaN stays NaN, 0 stays 0).
+ * tfjs cpu's Sign maps NaN to 0: elsewhere NaN is put back (sign(NaN) is NaN in NumPy).
  */
 function signKernel(x: tf.Tensor): tf.Tensor {
-  if (tf.getBackend() !== 'wasm' || x.dtype !== 'float32') return tf.sign(x);
+  if (x.dtype !== 'float32') return tf.sign(x);
+  if (tf.getBackend() !== 'wasm') return tf.where(tf.isNaN(x), x, tf.sign(x));
   return tf.sub(tf.step(x), tf.step(tf.neg(x)));
+}
+
+/**
+ * log(1 + x) accurate for tiny x: tfjs's wasm and webgpu Log1p compute log(1 + x), which
+ * rounds 1 + x first (log1p(1e-8) gave 0). There, for x in [-0.5, 1], 2 atanh(z) with
+ * z = x / (2 + x) (|z| <= 1/3) by its series z + z^3/3 + ... + z^17/17 (truncation < 1e-9
+ * relative); it needs no log, whose error near 1 is absolute on GPUs (2^-21 in WGSL).
+ * Elsewhere log(1 + x), accurate there. tfjs cpu uses Math.log1p.
+ */
+function log1pKernel(x: tf.Tensor): tf.Tensor {
+  if (tf.getBackend() === 'cpu') return tf.log1p(x);
+  const z = tf.div(x, tf.add(x, tf.scalar(2)));
+  const z2 = tf.mul(z, z);
+  let series = tf.scalar(1 / 17);
+  for (let k = 15; k >= 1; k -= 2) series = tf.add(tf.mul(series, z2), tf.scalar(1 / k));
+  const near = tf.logicalAnd(tf.greaterEqual(x, tf.scalar(-0.5)), tf.lessEqual(x, tf.scalar(1)));
+  return tf.where(near, tf.mul(tf.mul(z, series), tf.scalar(2)), logKernel(tf.add(x, tf.scalar(1))));
+}
+
+/** log; tfjs's webgpu Log gives -88.03 for log(0) and 89.13 for log(NaN) under SwiftShader (WGSL leaves them open): -inf and NaN there. */
+function logKernel(x: tf.Tensor): tf.Tensor {
+  if (tf.getBackend() !== 'webgpu') return tf.log(x);
+  return tf.where(tf.equal(x, tf.scalar(0)), tf.fill(x.shape, -Infinity), tf.where(tf.isNaN(x), x, tf.log(x)));
+}
+
+/**
+ * |x|; for int32 without going through float32 (tfjs's Abs gave -2147483648 for
+ * -2147483647): x where x >= 0, else 0 - x (tfjs wasm's int32 Neg also rounds through float32).
+ */
+function absKernel(x: tf.Tensor): tf.Tensor {
+  if (x.dtype !== 'int32') return tf.abs(x);
+  return tf.where(tf.less(x, tf.scalar(0, 'int32')), tf.sub(tf.zerosLike(x), x), x);
 }
 
 /**
@@ -78,8 +113,8 @@ const c = lax.scalarLike;
 const unaryDefs: Record<UnaryPrim, PrimitiveDef> = {
   neg: unaryDef('neg', tf.neg, (x) => c(-1, x), { in: 'any' }),
   exp: unaryDef('exp', tf.exp, (_x, out) => out),
-  log: unaryDef('log', tf.log, (x) => lax.div(c(1, x), x)),
-  log1p: unaryDef('log1p', tf.log1p, (x) => lax.div(c(1, x), lax.add(x, c(1, x)))),
+  log: unaryDef('log', logKernel, (x) => lax.div(c(1, x), x)),
+  log1p: unaryDef('log1p', log1pKernel, (x) => lax.div(c(1, x), lax.add(x, c(1, x)))),
   expm1: unaryDef('expm1', tf.expm1, (x, out) => lax.add(out, c(1, x))),
   sqrt: unaryDef('sqrt', tf.sqrt, (x, out) => lax.div(c(0.5, x), out)),
   rsqrt: unaryDef('rsqrt', tf.rsqrt, (x, out) => lax.mul(c(-0.5, x), lax.div(out, x))),
@@ -87,7 +122,7 @@ const unaryDefs: Record<UnaryPrim, PrimitiveDef> = {
   logistic: unaryDef('logistic', tf.sigmoid, (x, out) => lax.mul(out, lax.sub(c(1, x), out))),
   // Derivative 0 at 0, as PyTorch's and jax.nn.relu's (max(x, 0) would split ties 0.5/0.5).
   relu: unaryDef('relu', reluKernel, (_x, out) => lax.sign(out)),
-  abs: unaryDef('abs', tf.abs, (x) => lax.sign(x), { in: 'any' }),
+  abs: unaryDef('abs', absKernel, (x) => lax.sign(x), { in: 'any' }),
   sign: unaryDef('sign', signKernel, 'zero', { in: 'any' }),
   sin: unaryDef('sin', tf.sin, (x) => lax.cos(x)),
   cos: unaryDef('cos', tf.cos, (x) => lax.neg(lax.sin(x))),
@@ -115,11 +150,40 @@ function sameShapeOnWasm(kernel: (x: tf.Tensor, y: tf.Tensor) => tf.Tensor) {
   };
 }
 
+/**
+ * NumPy's maximum/minimum: NaN where either operand is NaN. tfjs wasm's Maximum/Minimum
+ * return the first operand where only the second is NaN (maximum(1, NaN) gave 1): there,
+ * float32 operands of one shape are our loop's f32x4.max/min, which propagate NaN, as
+ * jit's fused chains do (lib/backend/wasm-elementwise.ts); where that does not apply, NaN
+ * is put back with a select. tfjs's cpu and webgpu kernels propagate NaN.
+ */
+function extremumKernel(op: 'max' | 'min') {
+  const kernel = op === 'max' ? tf.maximum : tf.minimum;
+  return sameShapeOnWasm((x: tf.Tensor, y: tf.Tensor) => {
+    if (tf.getBackend() !== 'wasm' || x.dtype !== 'float32') return kernel(x, y);
+    if (x.size > 0 && elementwiseWasmApplies(x.shape)) return elementwiseWasm([x, y], { shape: x.shape, inputs: ['full', 'full'], ops: [{ op, args: [0, 1] }] });
+    return tf.where(tf.logicalOr(tf.isNaN(x), tf.isNaN(y)), tf.add(x, y), kernel(x, y));
+  });
+}
+
 /** max(x, 0) and friends are ReLUs: one fast kernel instead of a broadcasting maximum. */
 function maxKernel(x: tf.Tensor, y: tf.Tensor): tf.Tensor {
   if (lax.literalValues.get(y) === 0 && x.dtype === 'float32') return reluKernel(x);
   if (lax.literalValues.get(x) === 0 && y.dtype === 'float32') return reluKernel(y);
-  return sameShapeOnWasm(tf.maximum)(x, y);
+  return extremumKernel('max')(x, y);
+}
+
+/**
+ * Division; for int32, floor division (as tfjs's div), with x // 0 = 0 on every backend:
+ * NumPy's result for an integer division by zero (XLA leaves it implementation-defined,
+ * and tfjs gave 0 on cpu, -2147483648 on wasm). tfjs wasm's int32 division goes through
+ * float32, so it is computed exactly on the host there (lib/core/prims/int-kernels.ts).
+ */
+function divKernel(x: tf.Tensor, y: tf.Tensor): tf.Tensor {
+  if (x.dtype !== 'int32') return tf.div(x, y);
+  if (tf.getBackend() === 'wasm') return sameShapeOnWasm(floorDivInt)(x, y);
+  const nonzero = tf.notEqual(y, tf.scalar(0, 'int32'));
+  return tf.mul(tf.div(x, tf.where(nonzero, y, tf.onesLike(y))), tf.cast(nonzero, 'int32'));
 }
 
 
@@ -193,7 +257,7 @@ const binaryDefs: Record<BinaryPrim, PrimitiveDef> = {
     vjp: (ct, [x, y], _o, _p, [wx, wy]) => [wx ? lax.sumToShape(ct, shapeOf(x)) : null, wy ? lax.neg(lax.sumToShape(ct, shapeOf(y))) : null],
   },
   mul: binaryDef('mul', tf.mul, (ct, x, y, _o, [wx, wy]) => [wx ? lax.mul(ct, y) : null, wy ? lax.mul(ct, x) : null]),
-  div: binaryDef('div', tf.div, (ct, _x, y, out, [wx, wy]) => {
+  div: binaryDef('div', divKernel, (ct, _x, y, out, [wx, wy]) => {
     const cy = lax.div(ct, y);
     return [wx ? cy : null, wy ? lax.neg(lax.mul(cy, out)) : null];
   }),
@@ -202,7 +266,7 @@ const binaryDefs: Record<BinaryPrim, PrimitiveDef> = {
     wy ? lax.mul(ct, lax.mul(out, safeLog(x))) : null,
   ]),
   max: binaryDef('max', maxKernel, (ct, x, y, _o, want) => shareBetween(ct, winWeight(x, y, lax.gt), want)),
-  min: binaryDef('min', sameShapeOnWasm(tf.minimum), (ct, x, y, _o, want) => shareBetween(ct, winWeight(x, y, lax.lt), want)),
+  min: binaryDef('min', extremumKernel('min'), (ct, x, y, _o, want) => shareBetween(ct, winWeight(x, y, lax.lt), want)),
   eq: binaryDef('eq', sameShapeOnWasm(tf.equal), 'zero'),
   ne: binaryDef('ne', sameShapeOnWasm(tf.notEqual), 'zero'),
   lt: binaryDef('lt', sameShapeOnWasm(tf.less), 'zero'),

@@ -48,6 +48,7 @@ export function mergeBroadcastAxes(shapes: readonly (readonly number[])[], out: 
 
 /** x (same rank as `shape`, size-1 dims where it broadcasts) materialised at `shape`. */
 export function broadcastKernel(x: tf.Tensor, shape: readonly number[]): tf.Tensor {
+  if (prod(shape) === 0) return tf.zeros([...shape], x.dtype); // tfjs cpu's broadcastTo to an empty shape keeps one element
   const [[xs], os] = mergeBroadcastAxes([x.shape], shape);
   const v = tf.reshape(x, xs);
   let y: tf.Tensor;

@@ -22,7 +22,7 @@ const reshape: PrimitiveDef<{ shape: number[] }> = {
 const transpose: PrimitiveDef<{ perm: number[] }> = {
   abstractEval([a], { perm }) {
     const ok = perm.length === a.shape.length && [...perm].sort((x, y) => x - y).every((p, i) => p === i);
-    if (!ok) throw new Error(`transpose: permutation [${perm}] does not fit shape ${shapeStr(a.shape)}`);
+    if (!ok) throw new Error(`transpose: permutation [${perm}] does not fit shape ${shapeStr(a.shape)} (it must list each axis 0..${a.shape.length - 1} once)`);
     return { shape: perm.map((p) => a.shape[p]), dtype: a.dtype };
   },
   impl: ([x], { perm }) => transposeKernel(x, perm),
