@@ -34,9 +34,18 @@ import {
   type TensorDType,
 } from '../io/safetensors.js';
 import { flatten, isPlainObject, paths, unflatten } from '../tree/index.js';
-import { decodeStructNode, fromStructNode, toStructNode, type PathedLeaf, type StoredLeaf, type StructNode } from './structure.js';
+import {
+  decodeStructNode,
+  fromStructNode,
+  MAX_TREE_DEPTH,
+  nestsDeeperThan,
+  toStructNode,
+  type PathedLeaf,
+  type StoredLeaf,
+  type StructNode,
+} from './structure.js';
 
-export { describeDecodeError, type StructNode } from './structure.js';
+export { describeDecodeError, MAX_TREE_DEPTH, type StructNode } from './structure.js';
 
 /** The metadata key holding the checkpoint format version. */
 export const FORMAT_VERSION_KEY = 'tfjax.format_version';
@@ -104,6 +113,9 @@ export interface SaveOptions {
  * await save('runs/x/ckpt.safetensors', {params, modelState, optState, step: 100, key, config}, {meta: {note: 'epoch 3'}});
  */
 export async function save(path: string, tree: unknown, options: SaveOptions = {}): Promise<void> {
+  if (nestsDeeperThan(tree, MAX_TREE_DEPTH)) {
+    throw new CheckpointError(path, `the tree nests objects and arrays more than ${MAX_TREE_DEPTH} levels deep (or is cyclic); checkpoints hold at most ${MAX_TREE_DEPTH}`);
+  }
   const [leafValues, def] = flatten(tree);
   const leafPaths = paths(tree);
   const meta = options.meta ?? {};
@@ -193,6 +205,11 @@ function parseMetadata(header: SafetensorsHeader): E.Either<string, Parsed> {
     ),
     E.chain(() => E.fromNullable(`__metadata__ has no ${JSON.stringify(STRUCTURE_KEY)}`)(meta[STRUCTURE_KEY])),
     E.chain((text) => E.tryCatch(() => JSON.parse(text) as unknown, (e) => `metadata ${JSON.stringify(STRUCTURE_KEY)} is not valid JSON (${errorText(e)})`)),
+    // Each tree level is a node object and its items array; the leaf is one more object.
+    E.filterOrElse(
+      (json) => !nestsDeeperThan(json, 2 * MAX_TREE_DEPTH + 1),
+      () => `metadata ${JSON.stringify(STRUCTURE_KEY)} nests more than ${MAX_TREE_DEPTH} levels of objects and arrays (the most a checkpoint holds)`,
+    ),
     E.chain((json) =>
       pipe(
         decodeStructNode(json),

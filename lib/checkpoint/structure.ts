@@ -20,7 +20,29 @@ import { pipe } from 'fp-ts/lib/function.js';
 import * as D from 'io-ts/lib/Decoder.js';
 import type * as DE from 'io-ts/lib/DecodeError.js';
 import type * as FS from 'io-ts/lib/FreeSemigroup.js';
-import type { TreeDef } from '../tree/index.js';
+import { isPlainObject, type TreeDef } from '../tree/index.js';
+
+/**
+ * The deepest nesting of objects and arrays a checkpoint tree may have: the structure's
+ * recursive io-ts decoder overflows the stack at about 270 levels.
+ */
+export const MAX_TREE_DEPTH = 100;
+
+/**
+ * Whether more than `limit` arrays or plain objects nest on some path of `root`. Iterative and
+ * stopping at the limit, so it is safe on any depth and on cyclic values.
+ */
+export function nestsDeeperThan(root: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[root, 0]];
+  while (stack.length > 0) {
+    const [x, depth] = stack.pop()!;
+    const children = Array.isArray(x) ? x : isPlainObject(x) ? Object.values(x) : undefined;
+    if (children === undefined) continue;
+    if (depth === limit) return true;
+    for (const c of children) stack.push([c, depth + 1]);
+  }
+  return false;
+}
 
 /** A number as stored: JSON numbers, or a string for the values JSON cannot hold. */
 export type StoredNumber = number | 'NaN' | 'Infinity' | '-Infinity' | '-0';

@@ -10,6 +10,7 @@
 
 import jpeg from 'jpeg-js';
 import pngjs from 'pngjs';
+import { MAX_IMAGE_PIXELS, checkJpegHeaderSize, pngHeaderSize } from './image-header.js';
 
 /** Decoded pixels: `height * width * channels` bytes, HWC. */
 export interface DecodedImage {
@@ -48,7 +49,8 @@ function fromRgba(rgba: Uint8Array, pixels: number, channels: 1 | 3): Uint8Array
 
 /**
  * Decodes a PNG or JPEG file's bytes. Throws a plain `Error` whose message is the reason
- * (the caller adds the file name).
+ * (the caller adds the file name), also for an image over `MAX_IMAGE_PIXELS` (100 MP),
+ * which is refused from its header, before decoding.
  */
 export function decodeImage(bytes: Uint8Array, channels: 1 | 3): DecodedImage {
   const format = sniffImageFormat(bytes);
@@ -56,6 +58,7 @@ export function decodeImage(bytes: Uint8Array, channels: 1 | 3): DecodedImage {
   let height: number;
   let rgba: Uint8Array;
   if (format === 'png') {
+    pngHeaderSize(bytes);
     let png: pngjs.PNGWithMetadata;
     try {
       png = pngjs.PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
@@ -67,9 +70,10 @@ export function decodeImage(bytes: Uint8Array, channels: 1 | 3): DecodedImage {
     ({ width, height } = png);
     rgba = png.data;
   } else if (format === 'jpeg') {
-    // jpeg-js's defaults: a truncated file still fails ("marker was not found"), and
-    // memory/resolution limits (512 MB, 100 MP) turn huge files into errors, not crashes.
-    const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true });
+    checkJpegHeaderSize(bytes);
+    // A truncated file still fails in jpeg-js ("marker was not found"); its own memory and
+    // resolution limits (512 MB, the same 100 MP) stay on for frames our header walk missed.
+    const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_IMAGE_PIXELS / 1e6 });
     ({ width, height } = img);
     rgba = img.data;
   } else {

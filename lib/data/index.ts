@@ -15,6 +15,7 @@ export { defaultCacheDir } from './cache.js';
 export { loadImageFolder, type ImageFolderDataset, type ImageFolderOptions } from './image-folder.js';
 export { resizeBilinear } from './resize.js';
 export { decodeImage, type DecodedImage } from './decode.js';
+export { MAX_IMAGE_PIXELS } from './image-header.js';
 export { batches, epochPermutation, gatherImages, gatherLabels, numBatches, type BatchOptions } from './batches.js';
 export { epochSeed, mix32, permutation, splitmix32 } from './prng.js';
 export * as augment from './augment/index.js';

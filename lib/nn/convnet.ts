@@ -8,6 +8,8 @@
  * PyTorch names: conv1, bn1, conv2, bn2, ...
  */
 import * as np from '../ops/index.js';
+import { decodeOrThrow, listOf, positiveInt } from '../util/codecs.js';
+import { strictPartial } from '../util/strict-partial.js';
 import type { Encoder } from './encoder.js';
 import * as init from './init.js';
 import { composite, type Layer } from './layer.js';
@@ -20,12 +22,16 @@ export interface ConvNetSmallOptions {
   readonly widths?: readonly number[];
 }
 
+/** The io-ts codec of {@link ConvNetSmallOptions}: unknown keys are errors. */
+export const ConvNetSmallOptionsCodec = strictPartial(
+  { inChannels: positiveInt, widths: listOf(positiveInt, 'a non-empty list of positive integers') },
+  'an object of convnet_small options',
+);
+
 export function convnetSmall(options: ConvNetSmallOptions = {}): Encoder {
+  options = decodeOrThrow(ConvNetSmallOptionsCodec, options, 'convnet_small options');
   const cin = options.inChannels ?? 1;
   const widths = options.widths ?? [32, 64, 128];
-  if (widths.length === 0 || !widths.every((w) => Number.isInteger(w) && w > 0)) {
-    throw new Error(`convnet_small: widths must be a non-empty list of positive integers, got ${JSON.stringify(widths)}`);
-  }
   const convInit = init.kaimingNormal({ mode: 'fanOut', nonlinearity: 'relu' });
   const layers: Record<string, Layer> = {};
   widths.forEach((w, i) => {

@@ -10,12 +10,13 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { scope } from '../core/scope.js';
+import type * as t from 'io-ts';
 import type { NdArray } from '../core/trace.js';
 import type { TensorData } from '../io/safetensors.js';
-import { convnetSmall } from './convnet.js';
+import { ConvNetSmallOptionsCodec, convnetSmall } from './convnet.js';
 import { type Layer, type TorchDict, TorchReader, type Variables } from './layer.js';
-import { resnet } from './resnet.js';
-import { vitSmall, vitTiny } from './vit.js';
+import { ResNetOptionsCodec, resnet } from './resnet.js';
+import { ViTOptionsCodec, vitSmall, vitTiny } from './vit.js';
 
 /** A layer mapping images (NHWC) to embeddings [N, embeddingDim]. */
 export interface Encoder<P = any, S = any> extends Layer<P, S> {
@@ -29,13 +30,16 @@ export interface Encoder<P = any, S = any> extends Layer<P, S> {
 
 export type EncoderFactory = (options?: any) => Encoder;
 
-const registry = new Map<string, EncoderFactory>([
-  ['resnet18', (o) => resnet('resnet18', o)],
-  ['resnet34', (o) => resnet('resnet34', o)],
-  ['resnet50', (o) => resnet('resnet50', o)],
-  ['vit_tiny_patch16_224', (o) => vitTiny(o)],
-  ['vit_small_patch16_224', (o) => vitSmall(o)],
-  ['convnet_small', (o) => convnetSmall(o)],
+/** An io-ts decoder of an encoder's options object (strict: unknown keys are errors). */
+export type EncoderOptionsCodec = t.Decoder<unknown, unknown>;
+
+const registry = new Map<string, { factory: EncoderFactory; optionsCodec?: EncoderOptionsCodec }>([
+  ['resnet18', { factory: (o) => resnet('resnet18', o), optionsCodec: ResNetOptionsCodec }],
+  ['resnet34', { factory: (o) => resnet('resnet34', o), optionsCodec: ResNetOptionsCodec }],
+  ['resnet50', { factory: (o) => resnet('resnet50', o), optionsCodec: ResNetOptionsCodec }],
+  ['vit_tiny_patch16_224', { factory: (o) => vitTiny(o), optionsCodec: ViTOptionsCodec }],
+  ['vit_small_patch16_224', { factory: (o) => vitSmall(o), optionsCodec: ViTOptionsCodec }],
+  ['convnet_small', { factory: (o) => convnetSmall(o), optionsCodec: ConvNetSmallOptionsCodec }],
 ]);
 
 /**
@@ -45,14 +49,25 @@ const registry = new Map<string, EncoderFactory>([
  * - convnet_small: `{ inChannels?, widths? }` (128).
  */
 export function encoder(name: string, options: Record<string, unknown> = {}): Encoder {
-  const f = registry.get(name);
-  if (!f) throw new Error(`nn.encoder: unknown encoder '${name}'; known: ${encoderNames().join(', ')}`);
-  return f(options);
+  const entry = registry.get(name);
+  if (!entry) throw new Error(`nn.encoder: unknown encoder '${name}'; known: ${encoderNames().join(', ')}`);
+  return entry.factory(options);
 }
 
-/** Registers (or replaces) an encoder factory under a name. */
-export function registerEncoder(name: string, factory: EncoderFactory): void {
-  registry.set(name, factory);
+/**
+ * Registers (or replaces) an encoder factory under a name, with the codec of its options
+ * when it has one (configurations are then checked against it before anything is built).
+ */
+export function registerEncoder(name: string, factory: EncoderFactory, optionsCodec?: EncoderOptionsCodec): void {
+  registry.set(name, { factory, optionsCodec });
+}
+
+/**
+ * The codec of a registered encoder's options, or undefined (unknown name, or none registered).
+ * @example nn.encoderOptionsCodec('convnet_small')?.decode({ widthz: [8] }) // Left: unknown key
+ */
+export function encoderOptionsCodec(name: string): EncoderOptionsCodec | undefined {
+  return registry.get(name)?.optionsCodec;
 }
 
 /** The registered encoder names. */

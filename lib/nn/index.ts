@@ -37,16 +37,18 @@ export {
 } from './layers.js';
 export * as F from './functional.js';
 export * as init from './init.js';
-export { type ConvNetSmallOptions, convnetSmall } from './convnet.js';
-export { type ResNetOptions, resnet } from './resnet.js';
-export { type ViTOptions, bilinearMatrix, resizeGrid, vit, vitSmall, vitTiny } from './vit.js';
+export { type ConvNetSmallOptions, ConvNetSmallOptionsCodec, convnetSmall } from './convnet.js';
+export { type ResNetOptions, ResNetOptionsCodec, resnet } from './resnet.js';
+export { type ViTOptions, ViTOptionsCodec, bilinearMatrix, resizeGrid, vit, vitSmall, vitTiny } from './vit.js';
 export {
   type Encoder,
   type EncoderFactory,
+  type EncoderOptionsCodec,
   type LoadOptions,
   embeddingDim,
   encoder,
   encoderNames,
+  encoderOptionsCodec,
   exportTorchStateDict,
   loadTorchStateDict,
   registerEncoder,

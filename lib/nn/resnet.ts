@@ -14,6 +14,8 @@
  */
 import type { NdArray } from '../core/trace.js';
 import * as np from '../ops/index.js';
+import { boolean, decodeOrThrow, positiveInt } from '../util/codecs.js';
+import { strictPartial } from '../util/strict-partial.js';
 import type { Encoder } from './encoder.js';
 import * as init from './init.js';
 import { type Layer, composite, sequential } from './layer.js';
@@ -27,6 +29,9 @@ export interface ResNetOptions {
   /** Zero-init the last BatchNorm scale of each block (timm default true). */
   readonly zeroInitLast?: boolean;
 }
+
+/** The io-ts codec of {@link ResNetOptions}: unknown keys are errors. */
+export const ResNetOptionsCodec = strictPartial({ lowResolution: boolean, inChannels: positiveInt, zeroInitLast: boolean }, 'an object of resnet options');
 
 type BlockKind = 'basic' | 'bottleneck';
 
@@ -76,6 +81,7 @@ const SPECS: Record<string, { kind: BlockKind; depths: [number, number, number, 
 export function resnet(name: 'resnet18' | 'resnet34' | 'resnet50', options: ResNetOptions = {}): Encoder {
   const spec = SPECS[name];
   if (!spec) throw new Error(`resnet: unknown depth '${name}' (resnet18, resnet34, resnet50)`);
+  options = decodeOrThrow(ResNetOptionsCodec, options, `${name} options`);
   const lowRes = options.lowResolution ?? false;
   const zeroLast = options.zeroInitLast ?? true;
   const cin = options.inChannels ?? 3;

@@ -20,6 +20,8 @@ import { shapeStr } from '../core/aval.js';
 import { type NdArray, shapeOf } from '../core/trace.js';
 import * as np from '../ops/index.js';
 import * as random from '../random/index.js';
+import { boolean, decodeOrThrow, positiveInt, positiveNumber } from '../util/codecs.js';
+import { strictPartial } from '../util/strict-partial.js';
 import type { Encoder } from './encoder.js';
 import * as init from './init.js';
 import { type Layer, composite, initScope, sequential, withBatchAxis } from './layer.js';
@@ -38,6 +40,21 @@ export interface ViTOptions {
   /** Accept other image sizes by resizing the position embedding (default true). */
   readonly dynamicImgSize?: boolean;
 }
+
+/** The io-ts codec of {@link ViTOptions}: unknown keys are errors. */
+export const ViTOptionsCodec = strictPartial(
+  {
+    imgSize: positiveInt,
+    patchSize: positiveInt,
+    inChannels: positiveInt,
+    embedDim: positiveInt,
+    depth: positiveInt,
+    numHeads: positiveInt,
+    mlpRatio: positiveNumber,
+    dynamicImgSize: boolean,
+  },
+  'an object of ViT options',
+);
 
 /** The [m, n] matrix of 1-D linear interpolation from n samples to m (align_corners=False, PyTorch's rule). */
 export function bilinearMatrix(n: number, m: number): tf.Tensor {
@@ -84,6 +101,7 @@ function vitBlock(dim: number, heads: number, hidden: number): Layer {
 
 /** A ViT encoder (NHWC input, output [N, embedDim]). */
 export function vit(name: string, options: ViTOptions = {}): Encoder {
+  options = decodeOrThrow(ViTOptionsCodec, options, `${name} options`);
   const imgSize = options.imgSize ?? 224;
   const p = options.patchSize ?? 16;
   const cin = options.inChannels ?? 3;

@@ -17,6 +17,7 @@ import { pipe } from 'fp-ts/lib/function.js';
 import * as t from 'io-ts';
 import * as nn from '../nn/index.js';
 import { DEFAULT_STEP_TIMEOUT } from '../parallel/watchdog.js';
+import { boolean, drawErrors, listOf, positiveInt, positiveNumber, refined } from '../util/codecs.js';
 import { showValue } from '../util/show-value.js';
 import { strictPartial } from '../util/strict-partial.js';
 
@@ -242,28 +243,19 @@ export const PRESETS: Readonly<Record<string, ConfigInput>> = {
 // ---------------------------------------------------------------------------------------------
 // Codecs with readable names
 
-function refined<A>(name: string, is: (u: unknown) => u is A): t.Type<A, A, unknown> {
-  return new t.Type<A, A, unknown>(name, is, (u, c) => (is(u) ? t.success(u) : t.failure(u, c)), t.identity);
-}
-
 const isPlain = (u: unknown): u is Record<string, unknown> =>
   typeof u === 'object' && u !== null && !Array.isArray(u) && [Object.prototype, null].includes(Object.getPrototypeOf(u));
 const isNum = (u: unknown): u is number => typeof u === 'number' && Number.isFinite(u);
 
-const positiveInt = refined('a positive integer', (u): u is number => isNum(u) && Number.isInteger(u) && u >= 1);
 const nonNegativeInt = refined('an integer >= 0', (u): u is number => isNum(u) && Number.isInteger(u) && u >= 0);
-const positiveNumber = refined('a positive number', (u): u is number => isNum(u) && u > 0);
 const nonNegativeNumber = refined('a number >= 0', (u): u is number => isNum(u) && u >= 0);
 const probability = refined('a probability in [0, 1]', (u): u is number => isNum(u) && u >= 0 && u <= 1);
 const unitFraction = refined('a number in (0, 1]', (u): u is number => isNum(u) && u > 0 && u <= 1);
 const momentum = refined('a number in [0, 1)', (u): u is number => isNum(u) && u >= 0 && u < 1);
 const integer = refined('an integer', (u): u is number => isNum(u) && Number.isSafeInteger(u));
-const boolean = refined('true or false', (u): u is boolean => typeof u === 'boolean');
 const nonEmptyString = refined('a non-empty string', (u): u is string => typeof u === 'string' && u.length > 0);
 const oneOf = <A extends string>(values: readonly A[]) =>
   refined<A>(values.map((v) => `'${v}'`).join(values.length === 2 ? ' or ' : ', ').replace(/, ([^,]*)$/, ', or $1'), (u): u is A => values.includes(u as A));
-const listOf = <A>(item: t.Type<A, A, unknown>, name: string) =>
-  refined<readonly A[]>(name, (u): u is readonly A[] => Array.isArray(u) && u.length > 0 && u.every((x) => item.is(x)));
 const nullable = <A>(codec: t.Type<A, A, unknown>) =>
   refined<A | null>(`${codec.name} or null`, (u): u is A | null => u === null || codec.is(u));
 const plainObject = refined<Record<string, unknown>>('an object', isPlain);
@@ -376,18 +368,7 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-
-/** `at <path> expected <what>, got <value>` (or `at <path> unknown key (known: ...)`), joined by '; '. */
-export function drawErrors(errors: t.Errors): string {
-  return errors
-    .map((e) => {
-      const path = e.context.slice(1).map((x) => `.${x.key}`).join('') || '(the root)';
-      if (e.message?.startsWith('unknown key')) return `at ${path} ${e.message}`;
-      const expected = e.message ?? `expected ${e.context[e.context.length - 1]?.type.name ?? 'a valid value'}`;
-      return `at ${path} ${expected}, got ${showValue(e.value)}`;
-    })
-    .join('; ');
-}
+export { drawErrors };
 
 /** Decodes one layer (a preset, a file's contents, one flag) named `source` in errors. */
 export function decodeLayer(input: unknown, source: string): E.Either<string, ConfigInput> {
@@ -413,7 +394,25 @@ export function deepMerge<T>(a: T, b: unknown): T {
   return out as T;
 }
 
+/** `model.encoderOptions` checked with the encoder's options codec; `inChannels` comes from the data. */
+function checkEncoderOptions(c: TrainConfig): string | null {
+  const options = c.model.encoderOptions;
+  if (Object.hasOwn(options, 'inChannels'))
+    return `config: at .model.encoderOptions.inChannels expected nothing (the channels come from the data), got ${showValue(options['inChannels'])}`;
+  const codec = nn.encoderOptionsCodec(c.model.encoder);
+  if (codec === undefined) return null;
+  const context: t.Context = [
+    { key: '', type: ConfigCodec, actual: c },
+    { key: 'model', type: t.unknown, actual: c.model },
+    { key: 'encoderOptions', type: plainObject, actual: options },
+  ];
+  const r = codec.validate(options, context);
+  return E.isLeft(r) ? `config: ${drawErrors(r.left)}` : null;
+}
+
 function checkCrossFields(c: TrainConfig): E.Either<string, TrainConfig> {
+  const optionsError = checkEncoderOptions(c);
+  if (optionsError !== null) return E.left(optionsError);
   const a = c.augment;
   const n = a.nmbCrops.length;
   for (const [k, v] of [['sizeCrops', a.sizeCrops], ['minScale', a.minScale], ['maxScale', a.maxScale]] as const)
@@ -508,6 +507,9 @@ export function resolveConfig(sources: ConfigSources = {}): E.Either<string, Tra
   let merged: TrainConfig = DEFAULTS;
   for (const l of layers) {
     if (E.isLeft(l)) return l;
+    // A layer that names another encoder starts its options afresh: the previous encoder's would not fit it.
+    const encoder = l.right.model?.encoder;
+    if (encoder !== undefined && encoder !== merged.model.encoder) merged = { ...merged, model: { ...merged.model, encoderOptions: {} } };
     merged = deepMerge(merged, l.right);
   }
   return checkCrossFields(merged);

@@ -6,8 +6,10 @@
 import { existsSync } from 'node:fs';
 import { DataError, epochPermutation, loadDataset, loadImageFolder, permutation } from '../data/index.js';
 import { DATASET_NAMES } from '../data/registry.js';
+import { splitRanges, takeRanges } from '../data/split.js';
 import { type ImageDataset, imageSize } from '../data/types.js';
-import type { TrainConfig } from './config.js';
+import { showValue } from '../util/show-value.js';
+import { ConfigError, type TrainConfig } from './config.js';
 
 export interface RunData {
   /** What training draws batches from. */
@@ -41,8 +43,28 @@ export function sample(ds: ImageDataset, n: number | null, seed = 0): ImageDatas
   return subset(ds, idx);
 }
 
-/** Loads the training set and the evaluation sets of a configuration. */
+/** The first `limit` images of each class of a class-major dataset (`ds` itself when `limit` is null). */
+function firstPerClass(ds: ImageDataset, limit: number | null): ImageDataset {
+  if (limit === null) return ds;
+  const classCounts = new Array<number>(ds.classNames.length).fill(0);
+  for (const l of ds.labels) classCounts[l]!++;
+  const picked = takeRanges(ds.images, ds.labels, imageSize(ds), splitRanges(ds.name, classCounts, 0, 'all', limit));
+  return { ...ds, ...picked };
+}
+
+/**
+ * Loads the training set and the evaluation sets of a configuration, and checks `eval.ks`
+ * against them (before any step). `dataset.split` and `dataset.limitPerClass` apply to image
+ * folders as to the embedded datasets: a labelled folder's fixed test part (every fifth image
+ * of a fixed permutation, the kNN queries) is left out of `split: 'train'`.
+ */
 export async function loadRunData(c: TrainConfig): Promise<RunData> {
+  const data = await loadSets(c);
+  checkEvalKs(c, data);
+  return data;
+}
+
+async function loadSets(c: TrainConfig): Promise<RunData> {
   const d = c.dataset;
   if ((DATASET_NAMES as readonly string[]).includes(d.name)) {
     const limit = d.limitPerClass ?? undefined;
@@ -57,12 +79,29 @@ export async function loadRunData(c: TrainConfig): Promise<RunData> {
   if (all.skipped.length) process.stderr.write(`skipped ${all.skipped.length} unreadable file(s) in ${d.name} (first: ${all.skipped[0]!.file}: ${all.skipped[0]!.reason})\n`);
   if (all.n === 0) throw new DataError(d.name, `image folder ${d.name}: no readable images`);
   const labelled = all.classNames.length > 1 && all.labels.every((l) => l >= 0);
-  if (!labelled) return { train: all, evalTrain: null, evalTest: null };
+  if (!labelled) {
+    // No classes and no test part: every image is trained on, whatever the split.
+    if (d.limitPerClass !== null)
+      throw new ConfigError(`config: at .dataset.limitPerClass expected null for ${d.name}, which has no classes (it needs two or more class subfolders), got ${d.limitPerClass}`);
+    return { train: all, evalTrain: null, evalTest: null };
+  }
   // A fixed split for evaluation: every fifth image of a fixed permutation is a query.
   const perm = permutation(all.n, 0x5eed);
   const testIdx = perm.filter((_, i) => i % 5 === 0).sort();
   const trainIdx = perm.filter((_, i) => i % 5 !== 0).sort();
-  return { train: all, evalTrain: subset(all, trainIdx), evalTest: subset(all, testIdx) };
+  const evalTrain = firstPerClass(subset(all, trainIdx), d.limitPerClass);
+  const train = d.split === 'train' ? evalTrain : firstPerClass(all, d.limitPerClass);
+  return { train, evalTrain, evalTest: subset(all, testIdx) };
+}
+
+/** A ConfigError when a kNN `k` exceeds the smallest memory bank of the run's evaluations. */
+function checkEvalKs(c: TrainConfig, data: RunData): void {
+  if (data.evalTrain === null) return;
+  const during = c.eval.every > 0 && c.eval.duringTrainSubset < data.evalTrain.n;
+  const bank = during ? c.eval.duringTrainSubset : data.evalTrain.n;
+  if (Math.max(...c.eval.ks) <= bank) return;
+  const what = during ? 'the .eval.duringTrainSubset images of the kNN during training' : `the training images of ${c.dataset.name} that kNN can use`;
+  throw new ConfigError(`config: at .eval.ks expected values at most ${bank} (${what}), got ${showValue(c.eval.ks)}`);
 }
 
 /**

@@ -81,11 +81,9 @@ export function unflatten<T = unknown>(def: TreeDef, leafValues: readonly unknow
         return d.value;
       case 'array':
         return d.children.map(go);
-      case 'object': {
-        const out: Record<string, unknown> = {};
-        d.keys.forEach((k, j) => (out[k] = go(d.children[j])));
-        return out;
-      }
+      case 'object':
+        // fromEntries defines own properties: a `__proto__` key stays a key (assignment would set the prototype).
+        return Object.fromEntries(d.keys.map((k, j) => [k, go(d.children[j])]));
     }
   };
   const out = go(def);

@@ -11,13 +11,14 @@ import {
   listCheckpoints,
   load,
   loadBytes,
+  MAX_TREE_DEPTH,
   readCheckpointMeta,
   save,
   saveRotating,
   STRUCTURE_KEY,
 } from '../../lib/checkpoint/index.js';
 import { decodeSafetensors, encodeSafetensors, readSafetensorsFile } from '../../lib/io/safetensors.js';
-import { leaves } from '../../lib/tree/index.js';
+import { leaves, map as treeMap } from '../../lib/tree/index.js';
 import { useTestBackend } from '../helpers/backend.js';
 
 const backend = await useTestBackend();
@@ -138,6 +139,34 @@ RoundTrip('a lone tensor and a tree of plain values', async () => {
   const nested = join(dir, 'new', 'sub', 'ckpt.safetensors'); // directories are created
   await save(nested, { s: 'x' });
   assert.equal(await load(nested), { s: 'x' });
+});
+
+RoundTrip('issue 11 item 14: keys named __proto__, constructor and prototype round trip as plain keys', async () => {
+  const p = join(dir, 'proto.safetensors');
+  const state = JSON.parse('{"__proto__": {"w": 1}, "constructor": "c", "prototype": [2]}') as Record<string, unknown>;
+  state['toString'] = tf.scalar(3);
+  const mapped = treeMap((x) => x, state);
+  assert.equal(Object.keys(mapped as object).sort(), ['__proto__', 'constructor', 'prototype', 'toString']);
+  assert.is(Object.getPrototypeOf(mapped), Object.prototype);
+  await save(p, state);
+  for (const like of [undefined, state]) {
+    const back = await load<Record<string, unknown>>(p, { like });
+    assert.is(Object.getPrototypeOf(back), Object.prototype);
+    assert.equal(Object.keys(back).sort(), ['__proto__', 'constructor', 'prototype', 'toString']);
+    assert.equal(Object.getOwnPropertyDescriptor(back, '__proto__')?.value, { w: 1 });
+    assert.is(back['constructor'], 'c');
+    assert.equal(back['prototype'], [2]);
+    assert.is(await (back['toString'] as tf.Tensor).data().then((d) => d[0]), 3);
+    disposeTree(back);
+  }
+  disposeTree(state);
+  // A crafted structure cannot choose the loaded object's prototype.
+  const crafted = { t: 'object', keys: ['__proto__'], items: [{ t: 'object', keys: ['polluted'], items: [{ t: 'boolean', v: true }] }] };
+  const meta = { [FORMAT_VERSION_KEY]: '1', [STRUCTURE_KEY]: JSON.stringify(crafted) };
+  const loaded = loadBytes<Record<string, unknown>>(encodeSafetensors({}, meta));
+  assert.is(Object.getPrototypeOf(loaded), Object.prototype);
+  assert.is((loaded as { polluted?: boolean }).polluted, undefined);
+  assert.equal(Object.getOwnPropertyDescriptor(loaded, '__proto__')?.value, { polluted: true });
 });
 
 RoundTrip('loadBytes reads a checkpoint from memory', async () => {
@@ -294,6 +323,51 @@ Corrupt('what cannot be saved is refused before anything is written', async () =
   assert.match(await rejection(save(p, { u }, { meta: { 'tfjax.structure': 'x' } })), /meta key "tfjax.structure" is reserved/);
   u.dispose();
   assert.equal(await readdir(dir).then((ns) => ns.filter((n) => n.startsWith('refused'))), []);
+});
+
+/** `levels` arrays around `leaf`. */
+const nested = (levels: number, leaf: unknown): unknown => {
+  let x = leaf;
+  for (let i = 0; i < levels; i++) x = [x];
+  return x;
+};
+
+Corrupt('issue 11 item 14: trees nested too deeply are refused on save and load with a CheckpointError', async () => {
+  assert.is(MAX_TREE_DEPTH, 100);
+  const p = join(dir, 'deep.safetensors');
+  // The deepest tree allowed round trips, also with `like`.
+  const deepest = nested(MAX_TREE_DEPTH, tf.scalar(7));
+  await save(p, deepest);
+  const back = await load(p, { like: deepest });
+  assert.equal(leaves(back).length, 1);
+  assert.is(await (leaves(back)[0] as tf.Tensor).data().then((d) => d[0]), 7);
+  disposeTree(back);
+  disposeTree(deepest);
+  // One level more, and 5000 levels, fail clearly before anything is written (not a stack overflow).
+  const tooDeep = `checkpoint ${p}: the tree nests objects and arrays more than 100 levels deep (or is cyclic); checkpoints hold at most 100`;
+  await rm(p);
+  assert.is(await rejection(save(p, nested(MAX_TREE_DEPTH + 1, 1))), tooDeep);
+  assert.is(await rejection(save(p, { a: nested(5000, 1) })), tooDeep);
+  const cyclic: { self?: unknown } = {};
+  cyclic.self = cyclic;
+  assert.is(await rejection(save(p, cyclic)), tooDeep);
+  assert.equal(await readdir(dir).then((ns) => ns.filter((n) => n.startsWith('deep'))), []);
+  // A crafted file 5000 levels deep, in the structure or in a value inside it (as text: too deep for JSON.stringify).
+  const deepNode = `${'{"t":"array","items":['.repeat(5000)}{"t":"tensor","name":".w"}${']}'.repeat(5000)}`;
+  const deepValue = `{"t":"tensor","name":${'['.repeat(5000)}".w"${']'.repeat(5000)}}`;
+  const tooDeepStored = 'checkpoint f: metadata "tfjax.structure" nests more than 100 levels of objects and arrays (the most a checkpoint holds)';
+  const message = (structure: string): string => {
+    try {
+      loadBytes(withMeta({ [FORMAT_VERSION_KEY]: '1', [STRUCTURE_KEY]: structure }), 'f');
+    } catch (e) {
+      assert.instance(e, CheckpointError);
+      return (e as Error).message;
+    }
+    return 'no error';
+  };
+  assert.is(message(`${'{"t":"array","items":['.repeat(101)}{"t":"tensor","name":".w"}${']}'.repeat(101)}`), tooDeepStored);
+  assert.is(message(deepNode), tooDeepStored);
+  assert.is(message(deepValue), tooDeepStored);
 });
 
 Corrupt.run();

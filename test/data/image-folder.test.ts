@@ -1,11 +1,12 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { deflateSync } from 'node:zlib';
 import jpeg from 'jpeg-js';
 import pngjs from 'pngjs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { DataError, decodeImage, loadImageFolder, resizeBilinear } from '../../lib/data/index.js';
+import { DataError, MAX_IMAGE_PIXELS, decodeImage, loadImageFolder, resizeBilinear } from '../../lib/data/index.js';
 import { rejects } from './rejects.js';
 
 const H = 4;
@@ -36,6 +37,37 @@ function writeJpeg(file: string, h: number, w: number, f: (x: number, y: number)
   writeFileSync(file, jpeg.encode({ width: w, height: h, data: rgba(h, w, f) }, 95).data);
 }
 
+/** CRC-32 (ISO-HDLC, as PNG chunks use), bit by bit. */
+function crc32(bytes: Uint8Array): number {
+  let c = ~0;
+  for (const b of bytes) {
+    c ^= b;
+    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
+  }
+  return ~c >>> 0;
+}
+
+function pngChunk(type: string, data: Uint8Array): Buffer {
+  const out = Buffer.alloc(12 + data.length);
+  out.writeUInt32BE(data.length, 0);
+  out.write(type, 4, 'latin1');
+  out.set(data, 8);
+  out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
+  return out;
+}
+
+/**
+ * A PNG whose IHDR claims `height x width` with a correct CRC. Its IDAT holds zero rows of
+ * `width + 1` bytes (a valid all-black 8-bit greyscale image) up to 4096 bytes, else one byte.
+ */
+function craftPng(height: number, width: number, { bitDepth = 8, colourType = 0 } = {}): Buffer {
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr.set([bitDepth, colourType, 0, 0, 0], 8);
+  const raw = height * (width + 1) <= 4096 ? Buffer.alloc(height * (width + 1)) : Buffer.alloc(1);
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), pngChunk('IHDR', ihdr), pngChunk('IDAT', deflateSync(raw)), pngChunk('IEND', new Uint8Array(0))]);
+}
 
 const esc = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -135,6 +167,21 @@ folder('an unreadable file is an error naming it, or skipped and listed with ski
   await rejects(loadImageFolder(trunc), new RegExp(`^cannot decode ${esc(path.join(trunc, 'b.png'))}: ${esc(ds.skipped[1]!.reason)}$`));
 });
 
+folder('issue 11 item 10: a PNG claiming too many pixels is an error naming the file, or skipped', async () => {
+  const dir = path.join(root, 'too-large');
+  writePng(path.join(dir, 'a.png'), H, W, pattern);
+  writeFileSync(path.join(dir, 'b.png'), craftPng(2 ** 31 - 1, 2 ** 31 - 1, { colourType: 6 }));
+  writeFileSync(path.join(dir, 'c.png'), craftPng(12000, 12000, { colourType: 2 }));
+  const reason = (n: number): string => `PNG claims ${n}x${n} (height x width) = ${BigInt(n) ** 2n} pixels, over the limit of 100000000 (100 MP)`;
+  await rejects(loadImageFolder(dir), new RegExp(`^cannot decode ${esc(path.join(dir, 'b.png'))}: ${esc(reason(2 ** 31 - 1))}$`));
+  const ds = await loadImageFolder(dir, { skipUnreadable: true });
+  assert.equal(ds.files, [path.join(dir, 'a.png')]);
+  assert.equal(ds.skipped, [
+    { file: path.join(dir, 'b.png'), reason: reason(2 ** 31 - 1) },
+    { file: path.join(dir, 'c.png'), reason: reason(12000) },
+  ]);
+});
+
 folder('folder-level errors name the folder', async () => {
   const missing = path.join(root, 'nope');
   await rejects(loadImageFolder(missing), new RegExp(`^image folder ${esc(missing)} cannot be read`));
@@ -185,6 +232,40 @@ decode('recognises formats by content, not extension', () => {
   assert.equal([j.height, j.width, j.channels], [8, 8, 1]);
   assert.ok(j.data.every((v) => v <= 2));
   assert.throws(() => decodeImage(Uint8Array.from([1, 2, 3, 4, 5]), 3), /not a PNG or JPEG file \(starts with bytes 01 02 03 04\)/);
+});
+
+decode('issue 11 item 10: an image over 100 MP is refused from its header, before decoding', () => {
+  const small = decodeImage(craftPng(3, 5), 3); // the crafted header is a valid PNG
+  assert.equal([small.height, small.width], [3, 5]);
+  assert.ok(small.data.every((v) => v === 0));
+  assert.is(MAX_IMAGE_PIXELS, 100_000_000);
+  const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+  const thrown = (bytes: Uint8Array): string => {
+    try {
+      decodeImage(bytes, 3);
+    } catch (e) {
+      return message(e);
+    }
+    return 'no error';
+  };
+  // 66 bytes claiming (2^31-1)^2 pixels: pngjs's synchronous inflate used to abort the process.
+  const huge = craftPng(2 ** 31 - 1, 2 ** 31 - 1, { colourType: 6 });
+  assert.ok(huge.length < 100);
+  assert.is(thrown(huge), 'PNG claims 2147483647x2147483647 (height x width) = 4611686014132420609 pixels, over the limit of 100000000 (100 MP)');
+  assert.is(thrown(craftPng(12000, 12000, { colourType: 2 })), 'PNG claims 12000x12000 (height x width) = 144000000 pixels, over the limit of 100000000 (100 MP)');
+  assert.is(thrown(craftPng(10001, 10000, { bitDepth: 16, colourType: 6 })), 'PNG claims 10001x10000 (height x width) = 100010000 pixels, over the limit of 100000000 (100 MP)');
+  // A JPEG's frame header (after an APP0 segment) is held to the same limit.
+  const jpegHeader = Uint8Array.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x04, 0x00, 0x00, 0xff, 0xc0, 0x00, 0x11, 0x08, 0x4e, 0x20, 0x4e, 0x21, 0x03]);
+  assert.is(thrown(jpegHeader), 'JPEG claims 20000x20001 (height x width) = 400020000 pixels, over the limit of 100000000 (100 MP)');
+  // Invalid or truncated headers are named as such.
+  assert.is(thrown(huge.subarray(0, 30)), 'PNG file is truncated: 30 bytes, too short for its IHDR header (33 bytes)');
+  const noIhdr = Buffer.from(huge);
+  noIhdr.write('IDAT', 12, 'latin1');
+  assert.is(thrown(noIhdr), 'PNG header is invalid: the first chunk must be IHDR of 13 bytes, found "IDAT" of 13 bytes');
+  assert.is(thrown(craftPng(0, 5)), 'PNG header is invalid: size 0x5 (height x width) is not within 1..2^31-1');
+  assert.is(thrown(craftPng(2 ** 31, 1)), 'PNG header is invalid: size 2147483648x1 (height x width) is not within 1..2^31-1');
+  assert.is(thrown(craftPng(3, 5, { bitDepth: 16, colourType: 3 })), 'PNG header is invalid: bit depth 16 with colour type 3');
+  assert.is(thrown(craftPng(3, 5, { colourType: 5 })), 'PNG header is invalid: bit depth 8 with colour type 5');
 });
 
 decode.run();

@@ -51,7 +51,21 @@ E('the registry: names, embedding widths, output shapes and parameter counts', (
     dispose([v, y]);
   }
   assert.throws(() => nn.encoder('resnet101'), /unknown encoder 'resnet101'; known: resnet18/);
-  assert.throws(() => nn.encoder('convnet_small', { widths: [16, 0] }), /convnet_small: widths must be a non-empty list of positive integers, got \[16,0\]/);
+  const thrown = (f: () => unknown): string => {
+    try {
+      f();
+    } catch (e) {
+      return (e as Error).message;
+    }
+    return 'no error';
+  };
+  // issue 11 item 15: every encoder checks its options (io-ts, unknown keys are errors), one line naming the key.
+  assert.is(thrown(() => nn.encoder('convnet_small', { widths: [16, 0] })), 'convnet_small options: at .widths expected a non-empty list of positive integers, got [16,0]');
+  assert.is(thrown(() => nn.encoder('convnet_small', { widths: 'abc' })), 'convnet_small options: at .widths expected a non-empty list of positive integers, got "abc"');
+  assert.is(thrown(() => nn.encoder('convnet_small', { widthz: [8] })), 'convnet_small options: at .widthz unknown key (known: inChannels, widths)');
+  assert.is(thrown(() => nn.encoder('resnet34', { inChannels: 0 })), 'resnet34 options: at .inChannels expected a positive integer, got 0');
+  assert.is(thrown(() => nn.encoder('vit_small_patch16_224', { imgsize: 32 })), 'vit_small_patch16_224 options: at .imgsize unknown key (known: imgSize, patchSize, inChannels, embedDim, depth, numHeads, mlpRatio, dynamicImgSize)');
+  assert.ok(nn.encoderOptionsCodec('convnet_small') === nn.ConvNetSmallOptionsCodec);
 });
 
 E('resnet init follows timm: kaiming normal (fan out) convs, zero-init last BatchNorm of each block', () => {

@@ -98,6 +98,26 @@ Errors('cross-field checks', () => {
     'config: at .swav.queueLength expected a multiple of .batchSize (256), got 1000',
   );
 });
+Errors('issue 11 item 15: model.encoderOptions is checked against the encoder, one line naming the path', () => {
+  const cases: [unknown, string][] = [
+    [{ model: { encoderOptions: { widthz: [8] } } }, 'at .model.encoderOptions.widthz unknown key (known: inChannels, widths)'],
+    [{ model: { encoderOptions: { widths: 'abc' } } }, 'at .model.encoderOptions.widths expected a non-empty list of positive integers, got "abc"'],
+    [{ model: { encoderOptions: { widths: [0] } } }, 'at .model.encoderOptions.widths expected a non-empty list of positive integers, got [0]'],
+    [{ model: { encoderOptions: { inChannels: 3 } } }, 'at .model.encoderOptions.inChannels expected nothing (the channels come from the data), got 3'],
+    [{ model: { encoder: 'resnet18', encoderOptions: { lowResolution: 'yes' } } }, 'at .model.encoderOptions.lowResolution expected true or false, got "yes"'],
+    [{ model: { encoder: 'vit_tiny_patch16_224', encoderOptions: { patchSize: 4, depth: 0 } } }, 'at .model.encoderOptions.depth expected a positive integer, got 0'],
+    [{ model: { encoder: 'vit_tiny_patch16_224', encoderOptions: { mlpRatio: -1, heads: 2 } } }, 'at .model.encoderOptions.mlpRatio expected a positive number, got -1; at .model.encoderOptions.heads unknown key (known: imgSize, patchSize, inChannels, embedDim, depth, numHeads, mlpRatio, dynamicImgSize)'],
+  ];
+  for (const [content, message] of cases) assert.is(errorOf(resolveConfig({ file: file('enc.json', content) })), `config: ${message}`);
+  assert.is(
+    errorOf(resolveConfig({ preset: 'quick', flags: [['--model.encoder-options', '{"widths": "abc"}']] })),
+    'config: at .model.encoderOptions.widths expected a non-empty list of positive integers, got "abc"',
+  );
+  // Naming another encoder drops the options of the one before (the preset's widths would not fit resnet18).
+  const r = resolveConfig({ preset: 'quick', flags: [['--model.encoder', 'resnet18'], ['--model.encoder-options.low-resolution', 'true']] });
+  assert.equal(E.isRight(r) && r.right.model.encoderOptions, { lowResolution: true });
+});
+
 Errors.run();
 
 // ---------------------------------------------------------------------------------------------
