@@ -72,6 +72,12 @@ export interface FreezeForState<S> {
 
 const shapeKey = (x: unknown) => ((x as { shape?: readonly number[] }).shape ?? []).join(',');
 
+/** The parameters' tree structure and leaf shapes, to find the subtrees of an optimiser state shaped like them. */
+function parameterShape(params: unknown): { key: string; shapes: string[] } {
+  const [leaves, def] = tree.flatten<NdArray>(params);
+  return { key: tree.structureKey(def), shapes: leaves.map(shapeKey) };
+}
+
 /**
  * `next` with, inside every subtree shaped like the parameters (same structure and leaf shapes: a
  * momentum buffer, Adam's moments), the flagged leaves taken from `prev` where `hold` is true.
@@ -90,6 +96,17 @@ function holdParameterSlots(next: unknown, prev: unknown, like: { key: string; s
 }
 
 /**
+ * An optimiser state `next` in which, where `hold` is true, the slots of the leaves `mask` selects
+ * (in every subtree shaped like `params`: momentum, Adam's moments) keep their values from `prev`;
+ * counters and other leaves are `next`'s. This is {@link freezeFor}'s rule for code that holds
+ * parameters after an update without wrapping the optimiser (its state layout stays the optimiser's).
+ * @example const held = holdSlots(newOptState, oldOptState, params, { prototypes: true }, np.less(step, 313));
+ */
+export function holdSlots<S>(next: S, prev: S, params: unknown, mask: Mask, hold: NdArray): S {
+  return holdParameterSlots(next, prev, parameterShape(params), maskFlags(mask, params, 'holdSlots: mask'), hold) as S;
+}
+
+/**
  * Runs `inner` on every leaf, but for the first `steps` updates the leaves `freezeMask` selects get
  * zero updates and their slots in `inner`'s state that are shaped like the parameters (momentum,
  * Adam's moments) keep their values; counters advance for all. Afterwards the frozen leaves train
@@ -103,14 +120,12 @@ export function freezeFor<S>(inner: GradientTransformation<S>, { freezeMask, ste
     init: (params) => ({ count: initCount(), inner: inner.init(params) }),
     update(updates, state, params) {
       const flags = maskFlags(freezeMask, updates, 'freezeFor: freezeMask');
-      const [leaves, def] = tree.flatten<NdArray>(updates);
-      const like = { key: tree.structureKey(def), shapes: leaves.map(shapeKey) };
       const frozen = np.less(state.count, steps);
       const [out, innerState] = inner.update(updates, state.inner, params);
       const [outLeaves, outDef] = tree.flatten<NdArray>(out);
       return [
         tree.unflatten<typeof updates>(outDef, outLeaves.map((u, i) => (flags[i] ? np.where(frozen, 0, u) : u))),
-        { count: incrementCount(state.count), inner: holdParameterSlots(innerState, state.inner, like, flags, frozen) as S },
+        { count: incrementCount(state.count), inner: holdParameterSlots(innerState, state.inner, parameterShape(updates), flags, frozen) as S },
       ];
     },
   };

@@ -30,6 +30,7 @@ export {
   type SelectiveTransformState,
   freeze,
   freezeFor,
+  holdSlots,
   selectiveTransform,
   setToZero,
 } from './freeze.js';

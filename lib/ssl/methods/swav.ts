@@ -10,7 +10,7 @@
  */
 import type { NdArray } from '../../core/index.js';
 import * as np from '../../ops/index.js';
-import * as tree from '../../tree/index.js';
+import * as optim from '../../optim/index.js';
 import { DEFAULT_CONFIG, type SwavConfig, SwavConfigCodec, crossFieldProblem, swavConfig } from '../swav/config.js';
 import { type SwavInput, type SwavParams, type SwavState, apply, fromTorch, init, toTorch } from '../swav/model.js';
 import { type Method, type StepVariables, defineMethod } from '../method.js';
@@ -35,20 +35,13 @@ export function codeEntropy(codes: readonly (NdArray | null)[]): NdArray {
   return np.div(assigned.map(meanCodeEntropy).reduce((a, b) => np.add(a, b)), assigned.length);
 }
 
-/** Whether a tree path lies under a `prototypes` key. */
-const underPrototypes = (path: string) => /(^|\.)prototypes(\.|\[|$)/.test(path);
-
 /** Holds the prototypes and their optimiser state while `step < freezePrototypesSteps` (`before` holds the renormalised ones). */
 function freezePrototypes<O>(c: SwavConfig, after: StepVariables<SwavParams, SwavState, O>, before: StepVariables<SwavParams, SwavState, O>): StepVariables<SwavParams, SwavState, O> {
   const frozen = np.less(before.state.step, c.freezePrototypesSteps);
-  const paths = tree.paths(after.optState);
-  const [oldLeaves] = tree.flatten<NdArray>(before.optState);
-  const [newLeaves, def] = tree.flatten<NdArray>(after.optState);
-  if (oldLeaves.length !== newLeaves.length) throw new Error('swav: the optimiser state changed structure in an update; freezePrototypesSteps needs a fixed structure');
   return {
     ...after,
     params: { ...after.params, prototypes: { weight: np.where(frozen, before.params.prototypes.weight, after.params.prototypes.weight) } },
-    optState: tree.unflatten<O>(def, newLeaves.map((leaf, i) => (underPrototypes(paths[i]) ? np.where(frozen, oldLeaves[i], leaf) : leaf))),
+    optState: optim.holdSlots(after.optState, before.optState, after.params, { encoder: false, projector: false, prototypes: true }, frozen),
   };
 }
 
