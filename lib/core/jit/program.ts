@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { type ElementwiseProgram, elementwiseWasmOutputs } from '../../backend/wasm-elementwise.js';
+import { type HigherOrderPrim, higherOrder, isHigherOrder } from '../higher-order.js';
 import { type Params, type Prim, primitive } from '../primitive.js';
 import type * as lax from '../lax.js';
 import { convByWasmPasses, usesWasmConv } from '../prims/conv.js';
@@ -43,7 +44,8 @@ const fusedKernels: Record<FusedPrim, Kernel> = {
   },
 };
 
-function kernelOf(prim: Prim | FusedPrim): Kernel {
+function kernelOf(prim: Prim | FusedPrim | HigherOrderPrim): Kernel {
+  if (isHigherOrder(prim)) return higherOrder(prim).impl;
   if (prim === 'fused_matmul' || prim === 'fused_conv' || prim === 'fused_elementwise') return fusedKernels[prim];
   if (prim === 'dot') return ([a, b], p) => matmulKernel(a, b, p.transposeA as boolean, p.transposeB as boolean);
   return primitive(prim).impl;
