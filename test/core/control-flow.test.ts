@@ -11,7 +11,7 @@ import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfjax from '../../lib/index.js';
-import { type NdArray, grad, jit, jvp, lax, makeJaxpr, np, remat, scope, tree, vjp, vmap } from '../../lib/index.js';
+import { type NdArray, grad, jit, jvp, lax, linearize, makeJaxpr, np, remat, scope, tree, vjp, vmap } from '../../lib/index.js';
 import { allCloseAsync, errorOf, toNested } from '../helpers/assert.js';
 import { useCoreTestBackend } from './setup.js';
 
@@ -341,6 +341,66 @@ test('remat: same values and derivatives as the plain function (grad, jvp, vmap,
     assert.is(j.eqns.filter((e) => e.prim === 'remat').length, 2, String(j));
     assert.ok(!j.eqns.some((e) => e.prim === 'sin'), String(j));
     j.dispose();
+  });
+});
+
+// ---------- linearize, vjp with hasAux ----------
+
+test('linearize: the value, and a linear map equal to jvp at that point (pytrees, through scan, under vmap); dispose frees it', async () => {
+  await fc.assert(
+    fc.asyncProperty(fc.integer({ min: 1, max: 4 }), fc.nat(), async (d, seed) => {
+      await inScope(async () => {
+        const p = { w: rand(seed, [d]), b: rand(seed + 1, [d]) };
+        const f = (p: { w: A; b: A }, x: A) => ({ y: np.tanh(np.add(np.mul(p.w, x), p.b)), s: np.sum(np.exp(np.mul(p.w, p.b))) });
+        const x = rand(seed + 2, [d]);
+        const tp = { w: rand(seed + 3, [d]), b: rand(seed + 4, [d]) };
+        const tx = rand(seed + 5, [d]);
+        const [y, fLin] = linearize(f, p, x);
+        await treeClose(y, f(p, x), TOL, 'linearize value');
+        const [, want] = jvp(f, [p, x], [tp, tx]);
+        await treeClose(fLin(tp, tx), want, TOL, 'fLin vs jvp');
+        await treeClose(fLin(tree.map((t: A) => np.mul(t, 2), tp), np.mul(tx, 2)), tree.map((t: A) => np.mul(t, 2), want), TOL, 'fLin is linear');
+        const txs = rand(seed + 6, [3, d]);
+        const loop = [0, 1, 2].map((i) => fLin(tp, row(txs, i)));
+        await treeClose(vmap((t: A) => fLin(tp, t))(txs), tree.map((...ls: A[]) => np.stack(ls, 0), loop[0], ...loop.slice(1)), TOL, 'vmap(fLin)');
+        fLin.dispose();
+        const g = (w: A) => lax.scan((c: A, x: A) => [np.sin(np.mul(c, w)), np.add(c, x)], np.ones([d]), rand(seed + 7, [3, d]));
+        const [ys, gLin] = linearize(g, p.w);
+        await treeClose(ys, g(p.w), TOL, 'linearize(scan) value');
+        await treeClose(gLin(tp.w), jvp(g, [p.w], [tp.w])[1], TOL, 'linearize(scan) map');
+        gLin.dispose();
+      });
+    }),
+    { numRuns: RUNS },
+  );
+  const x = np.array([0.5, 1]);
+  const before = tf.memory().numTensors;
+  const [y, fLin] = linearize((v: A) => np.sin(np.mul(v, 3)), x);
+  scope(() => {
+    fLin(np.ones([2]));
+  });
+  fLin.dispose();
+  tf.dispose(y);
+  assert.is(tf.memory().numTensors, before, 'linearize leaves nothing once fLin is disposed');
+  assert.match(errorOf(() => linearize((v: A) => v, x)[1](np.ones([3]))), /linearize: tangent 0 has shape \[3\], its primal \[2\]/);
+});
+
+test('vjp with { hasAux: true }: [out, vjpFn, aux], aux passed through undifferentiated', async () => {
+  await inScope(async () => {
+    const w = np.array([0.5, -1, 2]);
+    const f = (w: A) => [np.sum(np.square(w)), { norm: np.sqrt(np.sum(np.square(w))), n: 3 }];
+    const [out, back, aux] = vjp(f, w, { hasAux: true });
+    await allCloseAsync(out, 5.25);
+    await allCloseAsync(aux.norm, Math.sqrt(5.25));
+    await allCloseAsync(aux.n, 3);
+    const [g] = back(np.array(2));
+    await allCloseAsync(g, [2, -4, 8]);
+    // Without options vjp is unchanged: the whole output takes the cotangent.
+    const [out2, back2, none] = vjp((w: A) => np.mul(w, 2), w);
+    assert.is(none, undefined);
+    await allCloseAsync(back2(np.ones([3]))[0], [2, 2, 2]);
+    await allCloseAsync(out2, [1, -2, 4]);
+    assert.match(errorOf(() => vjp((w: A) => w, w, { hasAux: true })), /vjp with hasAux: the function must return \[out, aux\]/);
   });
 });
 
