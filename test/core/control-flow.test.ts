@@ -12,7 +12,7 @@ import fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfjax from '../../lib/index.js';
 import { type NdArray, grad, jit, jvp, lax, linearize, makeJaxpr, np, remat, scope, tree, vjp, vmap } from '../../lib/index.js';
-import { allCloseAsync, errorOf, toNested } from '../helpers/assert.js';
+import { allClose, allCloseAsync, errorOf, toNested } from '../helpers/assert.js';
 import { useCoreTestBackend } from './setup.js';
 
 const backend = await useCoreTestBackend();
@@ -439,6 +439,30 @@ test('no tensor leaks: eager, grad, vmap and jit through each control-flow primi
     jf.clearCache();
     jg.clearCache();
   }
+});
+
+// ---------- docs ----------
+
+test('docs/core.md: the control-flow example runs and prints what its comments say', async () => {
+  const md = readFileSync(new URL('../../docs/core.md', import.meta.url), 'utf8');
+  const section = md.slice(md.indexOf('## Control flow'));
+  const code = /```ts\n([\s\S]*?)```/.exec(section)![1]!.replace(/^import .*$/gm, '');
+  const printed: unknown[][] = [];
+  const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as new (...args: string[]) => (...a: unknown[]) => Promise<void>;
+  const names = ['grad', 'lax', 'makeJaxpr', 'np'] as const;
+  tf.engine().startScope();
+  try {
+    await new AsyncFunction(...names, 'console', code)(...names.map((n) => tfjax[n]), { log: (...a: unknown[]) => printed.push(a) });
+  } finally {
+    tf.engine().endScope();
+  }
+  assert.is(printed.length, 5);
+  allClose(Array.from(printed[0]![0] as Float32Array), [10]);
+  allClose(Array.from(printed[0]![1] as Float32Array), [1, 3, 6, 10]);
+  assert.is(printed[1]![0], 'scan reduce_sum');
+  assert.is((printed[2]![0] as Float32Array).length, 16);
+  allClose(Array.from(printed[3]![0] as Float32Array), [1], { rtol: 1e-6 });
+  allClose(Array.from(printed[4]![0] as Float32Array), [120]);
 });
 
 test.run();
