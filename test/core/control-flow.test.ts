@@ -177,6 +177,21 @@ test('scan: a 100-step RNN is one scan equation (unrolled: hundreds), and its gr
   });
 });
 
+test('jit: two identical scans in one function (common-subexpression elimination maps every result of the equation)', async () => {
+  await inScope(async () => {
+    const xs = rand(11, [4, 2]);
+    const f = (w: A) => {
+      // Same operands, no literals: the two scan equations are identical.
+      const step = (c: A, x: A): [A, A] => [np.sin(np.add(np.mul(c, w), x)), np.mul(c, w)];
+      const [c1, ys1] = lax.scan(step, w, xs);
+      const [c2, ys2] = lax.scan(step, w, xs);
+      return np.add(np.add(c1, c2), np.sum(np.add(ys1, ys2), 0));
+    };
+    const w = rand(12, [2]);
+    await allCloseAsync(jit(f)(w), f(w), TOL);
+  });
+});
+
 test('scan: length without xs, zero length, and one-line errors for a changing carry or mismatched xs', async () => {
   await inScope(async () => {
     const [c, ys] = lax.scan((c: A) => [np.mul(c, 2), c], np.array(1), null, { length: 4 });
