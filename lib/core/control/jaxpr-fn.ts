@@ -8,6 +8,7 @@ import { type Aval, avalStr } from '../aval.js';
 import { isHigherOrder } from '../higher-order.js';
 import { type Eqn, type Jaxpr, type Var, outsOf } from '../jit/ir.js';
 import { type Program, compile } from '../jit/program.js';
+import { optimize } from '../jit/rewrite.js';
 import * as lax from '../lax.js';
 import { type NdArray, bind, bindHigherOrder } from '../trace.js';
 
@@ -39,10 +40,13 @@ export const fnOf =
 
 const programs = new WeakMap<Jaxpr, Program>();
 
-/** Runs a jaxpr on tensors, compiled once per jaxpr: intermediates are freed at their last use. */
+/**
+ * Runs a jaxpr on tensors, rewritten as jit rewrites (fusion included) and compiled once per
+ * jaxpr: intermediates are freed at their last use.
+ */
 export function runJaxpr(j: Jaxpr, args: readonly tf.Tensor[]): tf.Tensor[] {
   let p = programs.get(j);
-  if (!p) programs.set(j, (p = compile(j)));
+  if (!p) programs.set(j, (p = compile(optimize(j))));
   return p.run(args);
 }
 
