@@ -11,7 +11,7 @@ import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfjax from '../../lib/index.js';
-import { type NdArray, grad, jit, jvp, lax, linearize, makeJaxpr, np, remat, scope, tree, vjp, vmap } from '../../lib/index.js';
+import { type NdArray, grad, hessian, jit, jvp, lax, linearize, makeJaxpr, np, remat, scope, tree, vjp, vmap } from '../../lib/index.js';
 import { allClose, allCloseAsync, errorOf, toNested } from '../helpers/assert.js';
 import { useCoreTestBackend } from './setup.js';
 
@@ -174,6 +174,17 @@ test('scan: a 100-step RNN is one scan equation (unrolled: hundreds), and its gr
     }
     await allCloseAsync(grad(viaScan)(W), grad(unrolled)(W), { rtol: 1e-4, atol: 1e-6 }, 'grad of the 100-step scan');
     await allCloseAsync(jit(grad(viaScan))(W), grad(unrolled)(W), { rtol: 1e-4, atol: 1e-6 }, 'jit(grad) of the 100-step scan');
+  });
+});
+
+test('scan: the Hessian (jacfwd of jacrev: vmap of jvp of the backward scan) equals the unrolled loop\'s', async () => {
+  await inScope(async () => {
+    const h0 = rand(21, [3]);
+    const xs = { a: rand(22, [4, 3]), b: rand(23, [4, 3]) };
+    const w = rand(24, [3]);
+    const viaScan = (w: A) => rnnLoss(lax.scan(rnnStep(w), { h: h0 }, xs));
+    const unrolled = (w: A) => rnnLoss(rnnUnrolled(w, h0, xs, false));
+    await allCloseAsync(hessian(viaScan)(w), hessian(unrolled)(w), { rtol: 1e-3, atol: 1e-5 }, 'hessian through scan');
   });
 });
 
