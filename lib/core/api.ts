@@ -114,31 +114,55 @@ export function grad(f: Fn, opts: GradOptions = {}) {
     });
 }
 
-function pullbackOf(flat: (...xs: NdArray[]) => NdArray[], leaves: NdArray[], inDef: tree.TreeDef, outDef: () => tree.TreeDef) {
+function pullbackOf(flat: (...xs: NdArray[]) => NdArray[], leaves: NdArray[], inDef: tree.TreeDef, outDef: () => tree.TreeDef, hasAux: boolean): [any, (ct: unknown) => any[], any?] {
   const [outs, pullback] = vjpFlat(flat, leaves);
+  const full = tree.unflatten<unknown>(outDef(), outs);
+  // With hasAux, f returned [out, aux]: only out's leaves (the first ones) take cotangents.
+  const out = hasAux ? (full as unknown[])[0] : full;
+  const ctDef = tree.structure(out);
   const fn = (ct: unknown) =>
     scope(() => {
-      const [cts, ctDef] = flattenArrays(ct, 'vjp: cotangent');
-      tree.assertSameStructure(outDef(), ctDef, 'vjp: the cotangent and the output');
+      const [cts, def] = flattenArrays(ct, 'vjp: cotangent');
+      tree.assertSameStructure(ctDef, def, 'vjp: the cotangent and the output');
       cts.forEach((c, i) => {
         const o = avalOf(outs[i]);
         if (shapeStr(shapeOf(c)) !== shapeStr(o.shape)) throw new Error(`vjp: cotangent ${i} has shape ${shapeStr(shapeOf(c))}, the output has ${shapeStr(o.shape)}`);
       });
       return tree.unflatten<unknown[]>(inDef, pullback(cts));
     });
-  return [tree.unflatten(outDef(), outs), fn] as const;
+  return hasAux ? [out, fn, (full as unknown[])[1]] : [out, fn];
 }
+
+export interface VjpOptions {
+  /** f returns [out, aux]: vjp returns [out, vjpFn, aux], aux not differentiated. */
+  readonly hasAux: boolean;
+}
+
+/** A trailing `{ hasAux }` is vjp's options: a primal tree cannot have a boolean leaf. */
+const isVjpOptions = (x: unknown): x is VjpOptions =>
+  tree.isPlainObject(x) && Object.keys(x).length === 1 && typeof (x as Record<string, unknown>).hasAux === 'boolean';
 
 /**
  * Reverse mode: returns f(...primals) and a function from an output cotangent to the
  * tuple of cotangents of the primals. The forward pass's intermediates live in the
  * caller's scope (wrap a loop in `scope`), since the returned function needs them.
+ * A last argument `{ hasAux: true }` (f returns [out, aux]) gives `[out, vjpFn, aux]`.
+ * @example const [loss, back, logits] = vjp((w) => [lossOf(w), logitsOf(w)], w, { hasAux: true });
  */
-export function vjp(f: Fn, ...primals: unknown[]): [any, (ct: unknown) => any[]] {
+export function vjp(f: Fn, ...primals: unknown[]): [any, (ct: unknown) => any[], any?] {
+  const last = primals[primals.length - 1];
+  const hasAux = isVjpOptions(last) && last.hasAux;
+  if (isVjpOptions(last)) primals = primals.slice(0, -1);
+  const g = hasAux
+    ? (...a: unknown[]) => {
+        const r = f(...a);
+        if (!Array.isArray(r) || r.length !== 2) throw new Error('vjp with hasAux: the function must return [out, aux]');
+        return r;
+      }
+    : f;
   const argnums = primals.map((_, i) => i);
-  const { leaves, inDef, flat, outDef } = flatOver(f, primals, argnums, 'vjp');
-  const [out, fn] = pullbackOf(flat, leaves, inDef, outDef);
-  return [out, fn];
+  const { leaves, inDef, flat, outDef } = flatOver(g, primals, argnums, 'vjp');
+  return pullbackOf(flat, leaves, inDef, outDef, hasAux);
 }
 
 /**

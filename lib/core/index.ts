@@ -3,9 +3,11 @@ import './interpreters/eval.js';
 import './prims/index.js';
 
 export { customVjp, grad, hessian, jacfwd, jacrev, jvp, stopGradient, valueAndGrad, vjp, vmap } from './api.js';
-export type { GradOptions, VmapOptions } from './api.js';
+export type { GradOptions, VjpOptions, VmapOptions } from './api.js';
+export { type Linearized, linearize } from './linearize.js';
 export { type ClosedJaxpr, type JitOptions, type Jitted, jit, makeJaxpr } from './jit/jit.js';
 export { printJaxpr } from './jit/ir.js';
+export { lax, remat, type ScanOptions } from './control/index.js';
 export { scope } from './scope.js';
 export { type NdArray, Tracer, isTracer } from './trace.js';
 export type { Aval, DType, Shape } from './aval.js';

@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { type Aval, type DType, type Shape, avalStr, shapeStr, sizeOf, tensorDType } from './aval.js';
+import type { HigherOrderPrim } from './higher-order.js';
 import type { Params, Prim } from './primitive.js';
 
 /** A value flowing through user code: a concrete tfjs tensor, or a tracer of some transformation. */
@@ -32,6 +33,8 @@ export abstract class Trace {
   abstract processPrimitive(prim: Prim, tracers: Tracer[], params: Params): Tracer;
   /** `customVjp` functions: each interpreter decides how the user rule applies. */
   abstract processCustomVjp(call: CustomVjpCall, tracers: Tracer[]): Tracer[];
+  /** Control flow and remat (higher-order.ts): several results. */
+  abstract processHigherOrder(prim: HigherOrderPrim, tracers: Tracer[], params: Params): Tracer[];
 }
 
 /** A user function with its own forward/backward, as `customVjp` builds it (flat arrays in and out). */
@@ -156,6 +159,12 @@ let evalPrimitive: (prim: Prim, args: tf.Tensor[], params: Params) => tf.Tensor 
 export function installEvaluator(f: typeof evalPrimitive): void {
   evalPrimitive = f;
 }
+let evalHigherOrder: (prim: HigherOrderPrim, args: tf.Tensor[], params: Params) => tf.Tensor[] = () => {
+  throw new Error('internal: no evaluator installed');
+};
+export function installHigherOrderEvaluator(f: typeof evalHigherOrder): void {
+  evalHigherOrder = f;
+}
 
 /** Applies a primitive through the interpreter stack. */
 export function bind(prim: Prim, args: readonly NdArray[], params: Params = {}): NdArray {
@@ -177,5 +186,17 @@ export function bindCustomVjp(call: CustomVjpCall, args: readonly NdArray[]): Nd
   return trace.processCustomVjp(
     call,
     args.map((a) => raise(trace, a)),
+  );
+}
+
+/** Applies a higher-order primitive (control flow, remat) through the interpreter stack. */
+export function bindHigherOrder(prim: HigherOrderPrim, args: readonly NdArray[], params: Params): NdArray[] {
+  const top = topMain(args, prim);
+  if (!top) return evalHigherOrder(prim, args as tf.Tensor[], params);
+  const trace = top.current;
+  return trace.processHigherOrder(
+    prim,
+    args.map((a) => raise(trace, a)),
+    params,
   );
 }

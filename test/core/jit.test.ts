@@ -301,6 +301,17 @@ Rewrite('matmul + bias + relu fuse into one fused_matmul; results equal the unfu
   await allCloseAsync(reluOnly(x, w) as tf.Tensor, np.relu(np.matmul(x, w)) as tf.Tensor, { rtol: 1e-6, atol: 1e-6 });
 });
 
+Rewrite('a bias held as a [1, n] array (not a reshaped vector) fuses too: an RNN step matmul(h, w) + x', async () => {
+  // tfjs's wasm fused kernels read the bias's rank from its buffer, where this one is rank 2.
+  const step = (h: A, w: A, x: A) => np.tanh(np.add(np.matmul(h, w), x));
+  const h = f32([[0.5, -1]]);
+  const w = f32([[0.2, -1], [0.4, 0.3]]);
+  const x = f32([[0.1, -0.4]]);
+  const jf = jit(step);
+  assert.ok(prims(jf, h, w, x).includes('fused_matmul'));
+  await allCloseAsync(jf(h, w, x) as tf.Tensor, step(h, w, x) as tf.Tensor, { rtol: 1e-6, atol: 1e-6 });
+});
+
 Rewrite('a matmul whose output is used elsewhere is not fused away', async () => {
   const f = (x: A, w: A, b: A) => {
     const h = np.matmul(x, w);

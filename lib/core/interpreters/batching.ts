@@ -1,7 +1,8 @@
 /** vmap: tracers carry a batched value and the axis that is the batch (null: unbatched). */
+import { type HigherOrderPrim, higherOrder } from '../higher-order.js';
 import * as lax from '../lax.js';
 import { type BDim, type Params, type Prim, primitive } from '../primitive.js';
-import { type CustomVjpCall, type MainTrace, type NdArray, Trace, Tracer, avalOf, bind, bindCustomVjp, withMain } from '../trace.js';
+import { type CustomVjpCall, type MainTrace, type NdArray, Trace, Tracer, avalOf, bind, bindCustomVjp, bindHigherOrder, withMain } from '../trace.js';
 
 export class BatchTracer extends Tracer {
   constructor(
@@ -31,6 +32,14 @@ export class BatchTrace extends Trace {
     if (dims.every((d) => d === null)) return new BatchTracer(this, bind(prim, vals, params), null);
     const [out, d] = primitive(prim).batch(vals, dims, params, this.axisSize);
     return new BatchTracer(this, out, d);
+  }
+  processHigherOrder(prim: HigherOrderPrim, tracers: Tracer[], params: Params): Tracer[] {
+    const ts = tracers as BatchTracer[];
+    const vals = ts.map((t) => t.val);
+    const dims = ts.map((t) => t.bdim);
+    if (dims.every((d) => d === null)) return bindHigherOrder(prim, vals, params).map((o) => new BatchTracer(this, o, null));
+    const [outs, ds] = higherOrder(prim).batch(vals, dims, params, this.axisSize);
+    return outs.map((o, i) => new BatchTracer(this, o, ds[i]));
   }
   processCustomVjp(call: CustomVjpCall, tracers: Tracer[]): Tracer[] {
     const ts = tracers as BatchTracer[];

@@ -1,8 +1,9 @@
 /** Forward mode: tracers carry a primal and a tangent (null = symbolic zero). */
 import { isFloat } from '../aval.js';
+import { type HigherOrderPrim, higherOrder } from '../higher-order.js';
 import * as lax from '../lax.js';
 import { type Params, type Prim, primitive } from '../primitive.js';
-import { type CustomVjpCall, type MainTrace, type NdArray, Trace, Tracer, avalOf, bind, withMain } from '../trace.js';
+import { type CustomVjpCall, type MainTrace, type NdArray, Trace, Tracer, avalOf, bind, bindHigherOrder, withMain } from '../trace.js';
 
 export class JVPTracer extends Tracer {
   constructor(
@@ -29,6 +30,14 @@ export class JVPTrace extends Trace {
     if (def.nonDifferentiable || !isFloat(avalOf(out).dtype) || ts.every((t) => t.tangent === null)) return new JVPTracer(this, out, null);
     const tangents = ts.map((t) => t.tangent ?? lax.zerosLike(t.primal));
     return new JVPTracer(this, out, def.jvp(tangents, primals, out, params));
+  }
+  processHigherOrder(prim: HigherOrderPrim, tracers: Tracer[], params: Params): Tracer[] {
+    const ts = tracers as JVPTracer[];
+    const primals = ts.map((t) => t.primal);
+    const tangents = ts.map((t) => (t.tangent !== null && isFloat(t.aval.dtype) ? t.tangent : null));
+    if (tangents.every((t) => t === null)) return bindHigherOrder(prim, primals, params).map((o) => new JVPTracer(this, o, null));
+    const [outs, touts] = higherOrder(prim).jvp(primals, tangents, params);
+    return outs.map((o, i) => new JVPTracer(this, o, isFloat(avalOf(o).dtype) ? touts[i] : null));
   }
   processCustomVjp(): Tracer[] {
     throw new Error('forward-mode differentiation (jvp, jacfwd, hessian) of a customVjp function is not defined: it only has a reverse-mode rule. Use grad/vjp/jacrev, or write the function without customVjp.');

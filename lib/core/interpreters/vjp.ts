@@ -6,9 +6,10 @@
  * vmap of grad, jit of grad).
  */
 import { isFloat } from '../aval.js';
+import { type HigherOrderPrim, higherOrder } from '../higher-order.js';
 import * as lax from '../lax.js';
 import { type Params, type Prim, primitive } from '../primitive.js';
-import { type CustomVjpCall, type MainTrace, type NdArray, Trace, Tracer, avalOf, bind, withMain } from '../trace.js';
+import { type CustomVjpCall, type MainTrace, type NdArray, Trace, Tracer, avalOf, bind, bindHigherOrder, withMain } from '../trace.js';
 
 interface Node {
   readonly id: number;
@@ -61,6 +62,15 @@ export class VJPTrace extends Trace {
     if (def.nonDifferentiable) return new VJPTracer(this, out, false);
     const needed = ts.map((t) => t.live);
     return this.record(ts, [out], ([ct]) => def.vjp(ct!, primals, out, params, needed))[0];
+  }
+  processHigherOrder(prim: HigherOrderPrim, tracers: Tracer[], params: Params): Tracer[] {
+    const ts = tracers as VJPTracer[];
+    const primals = ts.map((t) => t.primal);
+    const needed = ts.map((t) => t.live);
+    if (!needed.some(Boolean)) return bindHigherOrder(prim, primals, params).map((o) => new VJPTracer(this, o, false));
+    const def = higherOrder(prim);
+    const [outs, residuals] = def.vjpForward(primals, params, needed);
+    return this.record(ts, outs, (cts) => def.vjpBackward(cts.map((c, i) => c ?? lax.zerosLike(outs[i])), residuals, primals, params, needed));
   }
   processCustomVjp(call: CustomVjpCall, tracers: Tracer[]): Tracer[] {
     const ts = tracers as VJPTracer[];

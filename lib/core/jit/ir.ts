@@ -1,6 +1,7 @@
 /** The IR that jit traces to: a flat list of equations over typed variables (a jaxpr). */
 import type * as tf from '@tensorflow/tfjs-core';
 import { type Aval, avalStr } from '../aval.js';
+import type { HigherOrderPrim } from '../higher-order.js';
 import type { Params, Prim } from '../primitive.js';
 
 /** Kernels that only exist after jit's rewrites (see rewrite/fuse.ts). */
@@ -14,11 +15,11 @@ export class Var {
 }
 
 export interface Eqn {
-  readonly prim: Prim | FusedPrim;
+  readonly prim: Prim | FusedPrim | HigherOrderPrim;
   readonly inputs: readonly Var[];
   readonly params: Params;
   readonly out: Var;
-  /** Further results of the same kernel launch (only fused equations have them). */
+  /** Further results of the same kernel launch (fused and higher-order equations have them). */
   readonly extraOuts?: readonly Var[];
 }
 
@@ -34,7 +35,11 @@ export interface Jaxpr {
   readonly outvars: readonly Var[];
 }
 
+const isJaxpr = (v: unknown): v is Jaxpr => typeof v === 'object' && v !== null && 'eqns' in v && 'outvars' in v;
+
 function paramText(v: unknown): string {
+  // Sub-jaxprs (loop bodies, branches) print nested, indented under their equation.
+  if (isJaxpr(v)) return `\n${printJaxpr(v).replace(/^/gm, '      ')}\n   `;
   return Array.isArray(v) ? `[${v.map(paramText).join(',')}]` : typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v);
 }
 

@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { type ElementwiseProgram, elementwiseWasmOutputs } from '../../backend/wasm-elementwise.js';
+import { type HigherOrderPrim, higherOrder, isHigherOrder } from '../higher-order.js';
 import { type Params, type Prim, primitive } from '../primitive.js';
 import type * as lax from '../lax.js';
 import { convByWasmPasses, usesWasmConv } from '../prims/conv.js';
@@ -13,10 +14,21 @@ import { type FusedPrim, type Jaxpr, type Var, outsOf } from './ir.js';
 /** One tensor per result of the equation (`out`, then its `extraOuts`). */
 type Kernel = (args: tf.Tensor[], params: Params) => tf.Tensor | tf.Tensor[];
 
+/**
+ * The bias as a vector. tfjs's wasm fused kernels take the bias's rank from its backing
+ * buffer, which a reshape leaves as it was (a [1, n] array viewed as [n] is refused as
+ * "rank 2"), so on wasm it is copied into a buffer of its own (n elements).
+ */
+function biasVector(bias: tf.Tensor | undefined): tf.Tensor | undefined {
+  if (!bias) return undefined;
+  const v = tf.reshape(bias, [bias.shape[bias.rank - 1]!]);
+  return tf.getBackend() === 'wasm' ? tf.add(v, tf.scalar(0, v.dtype)) : v;
+}
+
 const fusedKernels: Record<FusedPrim, Kernel> = {
   fused_matmul([a, b, bias], p) {
     const act = p.activation as 'linear' | 'relu';
-    const biasVec = bias && tf.reshape(bias, [bias.shape[bias.rank - 1]]);
+    const biasVec = biasVector(bias);
     if (tf.getBackend() === 'wasm' && (p.transposeA || p.transposeB)) {
       // Same lowering as the dot primitive (see prims/dot.ts).
       return tf.fused.matMul({ a: p.transposeA ? swapLast(a) : a, b: p.transposeB ? swapLast(b) : b, bias: biasVec, activation: act });
@@ -37,13 +49,14 @@ const fusedKernels: Record<FusedPrim, Kernel> = {
       strides: p.strides as [number, number],
       pad: [[0, 0], padding[0], padding[1], [0, 0]] as tf.backend_util.ExplicitPadding,
       dilations: p.dilation as [number, number],
-      bias: bias && tf.reshape(bias, [bias.shape[bias.rank - 1]]),
+      bias: biasVector(bias),
       activation: p.activation as 'linear' | 'relu',
     });
   },
 };
 
-function kernelOf(prim: Prim | FusedPrim): Kernel {
+function kernelOf(prim: Prim | FusedPrim | HigherOrderPrim): Kernel {
+  if (isHigherOrder(prim)) return higherOrder(prim).impl;
   if (prim === 'fused_matmul' || prim === 'fused_conv' || prim === 'fused_elementwise') return fusedKernels[prim];
   if (prim === 'dot') return ([a, b], p) => matmulKernel(a, b, p.transposeA as boolean, p.transposeB as boolean);
   return primitive(prim).impl;

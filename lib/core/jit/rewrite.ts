@@ -30,7 +30,7 @@ export function eliminateDeadCode(j: Jaxpr): Jaxpr {
 
 /** Replaces repeated (primitive, inputs, params) applications by the first one. */
 export function eliminateCommonSubexpressions(j: Jaxpr): Jaxpr {
-  const seen = new Map<string, Var>();
+  const seen = new Map<string, readonly Var[]>();
   const subst = new Map<Var, Var>();
   const sub = (v: Var) => subst.get(v) ?? v;
   const eqns: Eqn[] = [];
@@ -39,10 +39,11 @@ export function eliminateCommonSubexpressions(j: Jaxpr): Jaxpr {
     const key = `${e.prim}(${inputs.map((v) => v.id).join(',')})${valueKey(e.params, `${e.prim} params`)}`;
     const prev = seen.get(key);
     if (prev) {
-      subst.set(e.out, prev);
+      // Every result, not only the first: control-flow equations have several.
+      outsOf(e).forEach((v, k) => subst.set(v, prev[k]!));
       continue;
     }
-    seen.set(key, e.out);
+    seen.set(key, outsOf(e));
     eqns.push({ ...e, inputs });
   }
   return { ...j, eqns, outvars: j.outvars.map(sub) };

@@ -1,6 +1,7 @@
 /** Tracing to the IR: tracers are variables, and each primitive applied appends an equation. */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Aval } from '../aval.js';
+import { type HigherOrderPrim, higherOrder } from '../higher-order.js';
 import { literalValues } from '../lax.js';
 import { type Params, type Prim, primitive } from '../primitive.js';
 import { type CustomVjpCall, type MainTrace, type NdArray, Trace, Tracer, avalOf, withMain } from '../trace.js';
@@ -9,7 +10,9 @@ import { type Eqn, type Jaxpr, Var } from './ir.js';
 class Builder {
   nextId = 0;
   readonly eqns: Eqn[] = [];
-  readonly constOf = new Map<tf.Tensor, Var>();
+  /** Values the trace closes over: tensors, and (when `closesOver`) outer transformations' tracers. */
+  readonly constOf = new Map<NdArray, Var>();
+  constructor(readonly closesOver = false) {}
   newVar(aval: Aval): Var {
     return new Var(this.nextId++, aval);
   }
@@ -32,7 +35,7 @@ export class StagingTrace extends Trace {
     return this.main.global as Builder;
   }
   lift(x: NdArray): Tracer {
-    if (x instanceof Tracer)
+    if (x instanceof Tracer && !this.builder.closesOver)
       throw new Error(`jit/makeJaxpr: the traced function closes over a value of an outer transformation (${x}); pass it as an argument instead`);
     let v = this.builder.constOf.get(x);
     if (!v) {
@@ -47,10 +50,27 @@ export class StagingTrace extends Trace {
     this.builder.eqns.push({ prim, inputs: ins, params, out });
     return new StagingTracer(this, out);
   }
+  processHigherOrder(prim: HigherOrderPrim, tracers: Tracer[], params: Params): Tracer[] {
+    const ins = (tracers as StagingTracer[]).map((t) => t.v);
+    const outs = higherOrder(prim).abstractEval(ins.map((v) => v.aval), params).map((a) => this.builder.newVar(a));
+    this.builder.eqns.push({ prim, inputs: ins, params, out: outs[0], extraOuts: outs.slice(1) });
+    return outs.map((v) => new StagingTracer(this, v));
+  }
   processCustomVjp(call: CustomVjpCall, tracers: Tracer[]): Tracer[] {
     // Under jit alone only the primal function matters; differentiation happens above.
     return call.fun(...tracers) as Tracer[];
   }
+}
+
+/** Traces f on fresh variables of `avals`: the builder's equations and captures, with f's in/out variables. */
+function stage(kind: string, b: Builder, f: (...xs: NdArray[]) => NdArray[], avals: readonly Aval[]): { invars: Var[]; outvars: Var[] } {
+  return withMain(kind, (m: MainTrace) => new StagingTrace(m), b, (main) => {
+    const trace = main.current as StagingTrace;
+    const invars = avals.map((a) => b.newVar(a));
+    const outs = f(...invars.map((v) => new StagingTracer(trace, v)));
+    const outvars = outs.map((o) => (o instanceof StagingTracer && o.trace.main === main ? o.v : (trace.lift(o) as StagingTracer).v));
+    return { invars, outvars };
+  });
 }
 
 /**
@@ -58,19 +78,37 @@ export class StagingTrace extends Trace {
  * so the jaxpr owns them whatever scope they came from.
  */
 export function traceToJaxpr(f: (...xs: NdArray[]) => NdArray[], avals: readonly Aval[]): Jaxpr {
-  return withMain('jit', (m: MainTrace) => new StagingTrace(m), new Builder(), (main) => {
-    const trace = main.current as StagingTrace;
-    const b = trace.builder;
-    const invars = avals.map((a) => b.newVar(a));
-    const outs = f(...invars.map((v) => new StagingTracer(trace, v)));
-    const outvars = outs.map((o) => (o instanceof StagingTracer && o.trace.main === main ? o.v : (trace.lift(o) as StagingTracer).v));
-    const entries = [...b.constOf.entries()];
-    const consts = entries.map(([t]) => {
-      const c = tf.keep(tf.clone(t));
-      const lit = literalValues.get(t);
-      if (lit !== undefined) literalValues.set(c, lit);
-      return c;
-    });
-    return { invars, constvars: entries.map(([, v]) => v), consts, eqns: b.eqns, outvars };
+  const b = new Builder();
+  const { invars, outvars } = stage('jit', b, f, avals);
+  const entries = [...b.constOf.entries()];
+  const consts = entries.map(([x]) => {
+    const t = x as tf.Tensor; // a plain jit trace closes over no tracer (lift refuses)
+    const c = tf.keep(tf.clone(t));
+    const lit = literalValues.get(t);
+    if (lit !== undefined) literalValues.set(c, lit);
+    return c;
   });
+  return { invars, constvars: entries.map(([, v]) => v), consts, eqns: b.eqns, outvars };
+}
+
+/** A jaxpr with no constants, and the values it closes over. */
+export interface ClosedOver {
+  /** Its invars are the captured values' variables, then the declared inputs'. */
+  readonly jaxpr: Jaxpr;
+  /** What the leading invars stand for: tensors, and tracers of enclosing transformations. */
+  readonly captured: NdArray[];
+}
+
+/**
+ * Traces f (a loop body, a branch) to a jaxpr whose every captured value, a tensor or an
+ * enclosing transformation's tracer, becomes a leading input (closure conversion), so a
+ * higher-order primitive can take those values as operands and transformations see them.
+ * `kind` names the tracers in error messages.
+ */
+export function traceClosed(f: (...xs: NdArray[]) => NdArray[], avals: readonly Aval[], kind: string): ClosedOver {
+  const b = new Builder(true);
+  const { invars, outvars } = stage(kind, b, f, avals);
+  const entries = [...b.constOf.entries()];
+  const jaxpr: Jaxpr = { invars: [...entries.map(([, v]) => v), ...invars], constvars: [], consts: [], eqns: b.eqns, outvars };
+  return { jaxpr, captured: entries.map(([x]) => x) };
 }

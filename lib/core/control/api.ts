@@ -1,0 +1,201 @@
+/**
+ * Structured control flow over pytrees, as jax.lax has it: scan, foriLoop, whileLoop,
+ * cond, switch; and remat (jax.checkpoint). Each traces its function(s) once to a
+ * sub-jaxpr and applies one higher-order primitive, so a loop of any length is one
+ * equation under jit and makeJaxpr, and grad/jvp/vmap apply the primitive's rules.
+ */
+import * as tree from '../../tree/index.js';
+import { avalStr } from '../aval.js';
+import { flattenArrays } from '../args.js';
+import * as lax from '../lax.js';
+import { scope } from '../scope.js';
+import { type NdArray, avalOf, isArray } from '../trace.js';
+import { condFlat } from './cond.js';
+import { rematFlat } from './remat.js';
+import { scanFlat } from './scan.js';
+import { whileFlat } from './while.js';
+
+type Tree = unknown;
+
+/** Names a leaf of `t` by its path for errors ("carry at .h"). */
+const leafName = (t: unknown, what: string) => {
+  const ps = tree.paths(t);
+  return (i: number) => (ps[i] === '.' ? what : `${what} at ${ps[i]}`);
+};
+
+/** Flattens a function's result, checking its structure against `want` (when given). */
+function flatResult(r: unknown, what: string, want?: tree.TreeDef): [NdArray[], tree.TreeDef] {
+  const [ls, def] = flattenArrays(r, what);
+  if (want) tree.assertSameStructure(def, want, what);
+  return [ls, def];
+}
+
+export interface ScanOptions {
+  /** Number of iterations; required when xs is null/undefined, else it must equal xs's leading size. */
+  readonly length?: number;
+  /** Iterate from the last x to the first (each y still lands at its x's index). */
+  readonly reverse?: boolean;
+}
+
+/**
+ * Loops `f(carry, x) -> [carry, y]` over the leading axis of `xs` (any pytree), returning
+ * the final carry and the ys stacked along a new leading axis. The carry keeps its
+ * structure, shapes and dtypes across iterations.
+ * @example
+ * // A running sum: [carry, ys] = [10, [1, 3, 6, 10]]
+ * const [total, partial] = lax.scan((c, x) => { const s = np.add(c, x); return [s, s]; }, np.array(0), np.array([1, 2, 3, 4]));
+ */
+export function scan<C = any, Y = any>(f: (carry: C, x: any) => [C, Y], init: C, xs?: Tree, opts: ScanOptions = {}): [C, Y] {
+  return scope(() => {
+    const [initLeaves, initDef] = flattenArrays(init, 'lax.scan: init');
+    const [xsLeaves, xsDef] = flattenArrays(xs ?? null, 'lax.scan: xs');
+    const sizes = xsLeaves.map((x) => avalOf(x).shape[0]);
+    const xsName = leafName(xs, 'xs');
+    sizes.forEach((s, i) => {
+      if (s === undefined) throw new Error(`lax.scan: ${xsName(i)} is a scalar (${avalStr(avalOf(xsLeaves[i]!))}); each xs leaf needs a leading axis to scan over`);
+      if (s !== sizes[0]) throw new Error(`lax.scan: ${xsName(i)} has leading size ${s}, but ${xsName(0)} has ${sizes[0]}`);
+    });
+    const length = opts.length ?? sizes[0];
+    if (length === undefined) throw new Error('lax.scan: give opts.length when there are no xs');
+    if (!Number.isInteger(length) || length < 0) throw new Error(`lax.scan: length must be a non-negative integer, got ${length}`);
+    if (sizes.length && sizes[0] !== length) throw new Error(`lax.scan: opts.length is ${length}, but the xs have leading size ${sizes[0]}`);
+    const nK = initLeaves.length;
+    let yDef: tree.TreeDef | undefined;
+    const outs = scanFlat(
+      (...a) => {
+        const r = f(tree.unflatten<C>(initDef, a.slice(0, nK)), xs === undefined || xs === null ? xs : tree.unflatten(xsDef, a.slice(nK)));
+        if (!Array.isArray(r) || r.length !== 2) throw new Error('lax.scan: the body must return [carry, y]');
+        const [carry] = flatResult(r[0], 'lax.scan: the carry output and init', initDef);
+        const [ys, def] = flatResult(r[1], 'lax.scan: y');
+        yDef = def;
+        return [...carry, ...ys];
+      },
+      [],
+      initLeaves,
+      xsLeaves,
+      length,
+      opts.reverse ?? false,
+      leafName(init, 'the carry'),
+    );
+    if (outs.length === 0) return [init, tree.unflatten<Y>(yDef!, [])];
+    return [tree.unflatten<C>(initDef, outs.slice(0, nK)), tree.unflatten<Y>(yDef!, outs.slice(nK))];
+  });
+}
+
+/**
+ * Repeats `carry = body(i, carry)` for i from lower to upper - 1 (i an int32 scalar).
+ * With JS-number bounds it is a scan (so reverse mode works); with array bounds, a whileLoop.
+ * @example const fact5 = lax.foriLoop(1, 6, (i, acc) => np.mul(acc, np.cast(i, 'float32')), np.array(1));
+ */
+export function foriLoop<C = any>(lower: number | NdArray, upper: number | NdArray, body: (i: NdArray, carry: C) => C, init: C): C {
+  return scope(() => {
+    const [initLeaves, initDef] = flattenArrays(init, 'lax.foriLoop: init');
+    const step = (i: NdArray, k: NdArray[]) => flatResult(body(i, tree.unflatten<C>(initDef, k)), 'lax.foriLoop: the body output and init', initDef)[0];
+    const one = () => lax.scalar(1, 'int32');
+    const name = leafName(init, 'the carry');
+    if (typeof lower === 'number' && typeof upper === 'number') {
+      if (!Number.isInteger(lower) || !Number.isInteger(upper)) throw new Error(`lax.foriLoop: the bounds must be integers, got ${lower} and ${upper}`);
+      const outs = scanFlat((i, ...k) => [lax.add(i!, one()), ...step(i!, k)], [], [lax.scalar(lower, 'int32'), ...initLeaves], [], Math.max(0, upper - lower), false, (j) => (j === 0 ? 'the loop index' : name(j - 1)));
+      return tree.unflatten<C>(initDef, outs.slice(1));
+    }
+    const bound = (b: number | NdArray, what: string) => {
+      const v = typeof b === 'number' ? lax.scalar(b, 'int32') : b;
+      const a = avalOf(v);
+      if (a.dtype !== 'int32' || a.shape.length !== 0) throw new Error(`lax.foriLoop: ${what} must be an int32 scalar or a JS integer, got ${avalStr(a)}`);
+      return v;
+    };
+    const hi = bound(upper, 'upper');
+    const outs = whileFlat((i) => [lax.lt(i!, hi)], (i, ...k) => [lax.add(i!, one()), ...step(i!, k)], [], [], [bound(lower, 'lower'), ...initLeaves], (j) => (j === 0 ? 'the loop index' : name(j - 1)));
+    return tree.unflatten<C>(initDef, outs.slice(1));
+  });
+}
+
+/**
+ * `while (condFn(carry)) carry = bodyFn(carry)`: condFn returns a bool scalar array. Forward
+ * mode and vmap work through it; reverse mode does not (use scan or foriLoop), as in JAX.
+ * @example const [n] = lax.whileLoop(([x]) => np.less(x, 100), ([x]) => [np.mul(x, 2)], [np.array(1)]); // 128
+ */
+export function whileLoop<C = any>(condFn: (carry: C) => NdArray, bodyFn: (carry: C) => C, init: C): C {
+  return scope(() => {
+    const [initLeaves, initDef] = flattenArrays(init, 'lax.whileLoop: init');
+    const outs = whileFlat(
+      (...k) => {
+        const p = condFn(tree.unflatten<C>(initDef, k));
+        if (!isArray(p)) throw new Error(`lax.whileLoop: condFn must return a bool scalar array, got ${typeof p}`);
+        return [p];
+      },
+      (...k) => flatResult(bodyFn(tree.unflatten<C>(initDef, k)), 'lax.whileLoop: the body output and init', initDef)[0],
+      [],
+      [],
+      initLeaves,
+      leafName(init, 'the carry'),
+    );
+    return initLeaves.length ? tree.unflatten<C>(initDef, outs) : init;
+  });
+}
+
+/** Applies one of `branches` to the operands; all must return the same structure, shapes and dtypes. */
+function branchOn(index: NdArray, branches: readonly ((...ops: any[]) => unknown)[], operands: unknown[], what: string, names: (k: number) => string): any {
+  const [opLeaves, opDef] = flattenArrays(operands, `${what}: operand`);
+  const defs: tree.TreeDef[] = [];
+  const outs = condFlat(
+    index,
+    branches.map((b, k) => (...ls: NdArray[]) => {
+      const [r, def] = flatResult(b(...tree.unflatten<unknown[]>(opDef, ls)), `${what}: ${names(k)}'s output`);
+      if (defs.length) tree.assertSameStructure(def, defs[0]!, `${what}: ${names(k)}'s output and ${names(0)}'s`);
+      defs[k] = def;
+      return r;
+    }),
+    opLeaves,
+    what,
+    names,
+  );
+  return tree.unflatten(defs[0]!, outs);
+}
+
+/** An int32 scalar index from a JS number or a scalar array. */
+function indexOf(x: NdArray | number | boolean, what: string): NdArray {
+  const v = typeof x === 'number' ? lax.scalar(x, 'int32') : typeof x === 'boolean' ? lax.scalar(x ? 1 : 0, 'int32') : x;
+  const a = avalOf(v);
+  if (a.shape.length !== 0) throw new Error(`${what}: the predicate/index must be a scalar, got ${avalStr(a)}`);
+  if (a.dtype === 'int32') return v;
+  return a.dtype === 'bool' ? lax.cast(v, 'int32') : lax.cast(lax.cast(v, 'bool'), 'int32');
+}
+
+/**
+ * `pred ? trueFn(...operands) : falseFn(...operands)` as one primitive: both branches are
+ * traced (and must return the same structure, shapes and dtypes); only one runs. Under vmap
+ * with a batched pred both run and a select picks, as in JAX.
+ * @example const y = lax.cond(np.greater(x, 0), (v) => np.log(v), (v) => np.neg(v), x);
+ */
+export function cond(pred: NdArray | boolean, trueFn: (...ops: any[]) => unknown, falseFn: (...ops: any[]) => unknown, ...operands: unknown[]): any {
+  return scope(() => branchOn(indexOf(pred, 'lax.cond'), [falseFn, trueFn], operands, 'lax.cond', (k) => (k === 1 ? 'the true branch' : 'the false branch')));
+}
+
+/**
+ * `branches[index](...operands)`, the index clamped into range (as JAX's lax.switch).
+ * @example const y = lax.switch(i, [(v) => v, (v) => np.mul(v, 2), (v) => np.square(v)], x);
+ */
+export function switchCase(index: NdArray | number, branches: readonly ((...ops: any[]) => unknown)[], ...operands: unknown[]): any {
+  if (branches.length === 0) throw new Error('lax.switch: give at least one branch');
+  return scope(() => branchOn(indexOf(index, 'lax.switch'), branches, operands, 'lax.switch', (k) => `branch ${k}`));
+}
+
+/**
+ * jax.checkpoint: f, whose intermediates are recomputed in the backward pass instead of
+ * being kept from the forward pass (less memory, one more forward computation of f).
+ * @example const block = remat((w, x) => np.tanh(np.matmul(np.tanh(np.matmul(x, w)), w)));
+ */
+export function remat<F extends (...args: any[]) => any>(f: F): F {
+  return ((...args: unknown[]) =>
+    scope(() => {
+      const [leaves, inDef] = flattenArrays(args, 'remat: argument');
+      let outDef: tree.TreeDef | undefined;
+      const outs = rematFlat((...ls) => {
+        const [r, def] = flatResult(f(...tree.unflatten<unknown[]>(inDef, ls)), 'remat: output');
+        outDef = def;
+        return r;
+      }, leaves);
+      return tree.unflatten(outDef!, outs);
+    })) as F;
+}

@@ -1,0 +1,101 @@
+/**
+ * Sub-jaxprs as functions: what the higher-order primitives' rules need to re-bind a body
+ * under another interpreter, to run it on tensors, and to tell which of its results a
+ * batched input reaches.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { type Aval, avalStr } from '../aval.js';
+import { isHigherOrder } from '../higher-order.js';
+import { type Eqn, type Jaxpr, type Var, outsOf } from '../jit/ir.js';
+import { type Program, compile } from '../jit/program.js';
+import { optimize } from '../jit/rewrite.js';
+import * as lax from '../lax.js';
+import { type NdArray, bind, bindHigherOrder } from '../trace.js';
+
+/** A function over flat lists of arrays. */
+export type Flat = (...xs: NdArray[]) => NdArray[];
+
+/** Applies a jaxpr's equations to values through the interpreter stack (binding each primitive). */
+export function evalJaxpr(j: Jaxpr, args: readonly NdArray[]): NdArray[] {
+  const env = new Map<Var, NdArray>();
+  j.invars.forEach((v, i) => env.set(v, args[i]!));
+  j.constvars.forEach((v, i) => env.set(v, j.consts[i]!));
+  for (const e of j.eqns) {
+    const ins = e.inputs.map((v) => env.get(v)!);
+    if (isHigherOrder(e.prim)) {
+      const outs = bindHigherOrder(e.prim, ins, e.params);
+      outsOf(e).forEach((v, k) => env.set(v, outs[k]!));
+    } else if (e.prim === 'fused_matmul' || e.prim === 'fused_conv' || e.prim === 'fused_elementwise') {
+      throw new Error(`internal: evalJaxpr met the rewritten equation ${e.prim}`);
+    } else env.set(e.out, bind(e.prim, ins, e.params));
+  }
+  return j.outvars.map((v) => env.get(v)!);
+}
+
+/** The jaxpr as a function (binding its equations). */
+export const fnOf =
+  (j: Jaxpr): Flat =>
+  (...xs) =>
+    evalJaxpr(j, xs);
+
+const programs = new WeakMap<Jaxpr, Program>();
+
+/**
+ * Runs a jaxpr on tensors, rewritten as jit rewrites (fusion included) and compiled once per
+ * jaxpr: intermediates are freed at their last use.
+ */
+export function runJaxpr(j: Jaxpr, args: readonly tf.Tensor[]): tf.Tensor[] {
+  let p = programs.get(j);
+  if (!p) programs.set(j, (p = compile(optimize(j))));
+  return p.run(args);
+}
+
+/** Which outputs depend on the flagged inputs (a batched input, say): a conservative data-flow pass. */
+export function dependentOutputs(j: Jaxpr, flagged: readonly boolean[]): boolean[] {
+  const reached = new Set<Var>(j.invars.filter((_, i) => flagged[i]));
+  const touches = (e: Eqn) => e.inputs.some((v) => reached.has(v));
+  for (const e of j.eqns) if (touches(e)) outsOf(e).forEach((v) => reached.add(v));
+  return j.outvars.map((v) => reached.has(v));
+}
+
+/**
+ * Which carries of a loop body are batched once iterations have run: those batched in init,
+ * and those an iteration makes batched (a fixpoint). The body takes (before..., carry...,
+ * after...) and returns the carry first.
+ */
+export function batchedCarries(body: Jaxpr, before: readonly boolean[], carry: readonly boolean[], after: readonly boolean[]): boolean[] {
+  let k = [...carry];
+  for (;;) {
+    const out = dependentOutputs(body, [...before, ...k, ...after]);
+    const next = k.map((b, i) => b || out[i]!);
+    if (next.every((b, i) => b === k[i])) return k;
+    k = next;
+  }
+}
+
+export const avalsOut = (j: Jaxpr): Aval[] => j.outvars.map((v) => v.aval);
+export const avalsIn = (j: Jaxpr): Aval[] => j.invars.map((v) => v.aval);
+
+/** Tangents for every primal: those given at `at` (in order), zeros elsewhere. */
+export function withZeros(primals: readonly NdArray[], at: readonly number[], given: readonly NdArray[]): NdArray[] {
+  return primals.map((p, i) => (at.includes(i) ? given[at.indexOf(i)]! : lax.zerosLike(p)));
+}
+
+/** Indices i in [0, n) where pred(i) holds. */
+export const indicesWhere = (n: number, pred: (i: number) => boolean): number[] => [...Array(n).keys()].filter(pred);
+
+/** One-line error for avals that must agree (loop carries, branch outputs). */
+export function assertSameAvals(got: readonly Aval[], want: readonly Aval[], what: string, name: (i: number) => string, gotWhat: string, wantWhat: string, rule: string): void {
+  if (got.length !== want.length) throw new Error(`${what}: ${gotWhat} gives ${got.length} array(s), ${wantWhat} ${want.length}`);
+  got.forEach((g, i) => {
+    const w = want[i]!;
+    if (avalStr(g) !== avalStr(w)) throw new Error(`${what}: ${name(i)} is ${avalStr(g)} in ${gotWhat} but ${avalStr(w)} in ${wantWhat}; ${rule}`);
+  });
+}
+
+/**
+ * Whether a kernel may read a value back to decide what runs next (a branch index, a loop
+ * predicate): on webgpu `dataSync` is unavailable, so cond selects on the device instead
+ * and whileLoop cannot run there.
+ */
+export const canReadBack = (): boolean => tf.getBackend() !== 'webgpu';

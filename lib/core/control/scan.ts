@@ -1,0 +1,195 @@
+/**
+ * The scan primitive: a loop over the leading axis of its `xs` with a carry, as one
+ * equation holding its body's jaxpr. Its reverse mode saves the carry at each step and
+ * recomputes each step's body in the backward scan (the body's intermediates are not kept).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { type Aval, avalStr, isFloat, shapeStr } from '../aval.js';
+import { defineHigherOrder, type HigherOrderDef } from '../higher-order.js';
+import { batchAt, materializeBatch } from '../prims/batching-util.js';
+import type { Jaxpr } from '../jit/ir.js';
+import { traceClosed } from '../jit/staging.js';
+import { vmapFlat } from '../interpreters/batching.js';
+import { jvpFlat } from '../interpreters/jvp.js';
+import { vjpFlat } from '../interpreters/vjp.js';
+import * as lax from '../lax.js';
+import { type NdArray, avalOf, bindHigherOrder } from '../trace.js';
+import { type Flat, assertSameAvals, batchedCarries, avalsIn, avalsOut, dependentOutputs, fnOf, indicesWhere, runJaxpr, withZeros } from './jaxpr-fn.js';
+
+export interface ScanParams {
+  /** (consts..., carry..., x...) -> (carry..., y...) */
+  readonly body: Jaxpr;
+  readonly numConsts: number;
+  readonly numCarry: number;
+  readonly length: number;
+  readonly reverse: boolean;
+}
+
+const rowAval = (a: Aval): Aval => ({ shape: a.shape.slice(1), dtype: a.dtype });
+
+/**
+ * Binds a scan of `body(consts..., carry..., x...) -> [carry..., y...]` over the leading
+ * axis (of size `length`) of each x; returns the final carry, then each y stacked.
+ * What the body closes over joins the consts.
+ */
+export function scanFlat(body: Flat, consts: NdArray[], init: NdArray[], xs: NdArray[], length: number, reverse: boolean, carryName: (i: number) => string = (i) => `carry ${i}`): NdArray[] {
+  const { jaxpr, captured } = traceClosed(body, [...consts.map(avalOf), ...init.map(avalOf), ...xs.map((x) => rowAval(avalOf(x)))], 'lax.scan');
+  const outs = avalsOut(jaxpr);
+  if (outs.length < init.length) throw new Error(`lax.scan: the body returns ${outs.length} array(s), fewer than the ${init.length} of its carry`);
+  assertSameAvals(outs.slice(0, init.length), init.map(avalOf), 'lax.scan', carryName, 'the body output', 'init', 'the carry must keep its shape and dtype');
+  if (outs.length === 0) return [];
+  const params: ScanParams = { body: jaxpr, numConsts: captured.length + consts.length, numCarry: init.length, length, reverse };
+  return bindHigherOrder('scan', [...captured, ...consts, ...init, ...xs], params as unknown as Record<string, unknown>);
+}
+
+/** Splits a scan's operands (or anything laid out like them) into consts, carry and xs. */
+function split<T>(args: readonly T[], p: ScanParams): [T[], T[], T[]] {
+  return [args.slice(0, p.numConsts), args.slice(p.numConsts, p.numConsts + p.numCarry), args.slice(p.numConsts + p.numCarry)];
+}
+
+const scan: HigherOrderDef<ScanParams> = {
+  abstractEval(avals, p) {
+    const want = avalsIn(p.body);
+    if (avals.length !== want.length) throw new Error(`scan: ${avals.length} operands for a body of ${want.length} inputs`);
+    const [, , xs] = split(avals, p);
+    xs.forEach((x, i) => {
+      if (x.shape[0] !== p.length) throw new Error(`lax.scan: xs ${i} has shape ${shapeStr(x.shape)}, but the scan has length ${p.length} (every xs leaf's leading axis must be the length)`);
+    });
+    avals.forEach((a, i) => {
+      const w = i < p.numConsts + p.numCarry ? a : rowAval(a);
+      if (avalStr(w) !== avalStr(want[i]!)) throw new Error(`scan: operand ${i} is ${avalStr(a)}, the body expects ${avalStr(want[i]!)}`);
+    });
+    const outs = avalsOut(p.body);
+    return [...outs.slice(0, p.numCarry), ...outs.slice(p.numCarry).map((a) => ({ shape: [p.length, ...a.shape], dtype: a.dtype }))];
+  },
+
+  impl(args, p) {
+    const [consts, init, xs] = split(args, p);
+    let carry = init; // the arguments until the first step replaces them (then ours to free)
+    const ys: tf.Tensor[][] = [];
+    let ok = false;
+    try {
+      for (let s = 0; s < p.length; s++) {
+        const i = p.reverse ? p.length - 1 - s : s;
+        const row = xs.map((x) => tf.tidy(() => tf.reshape(tf.slice(x, [i, ...x.shape.slice(1).map(() => 0)], [1, ...x.shape.slice(1)]), x.shape.slice(1))));
+        let outs: tf.Tensor[];
+        try {
+          outs = runJaxpr(p.body, [...consts, ...carry, ...row]);
+        } finally {
+          tf.dispose(row);
+        }
+        if (carry !== init) tf.dispose(carry);
+        carry = outs.slice(0, p.numCarry);
+        ys[i] = outs.slice(p.numCarry);
+      }
+      const yAvals = avalsOut(p.body).slice(p.numCarry);
+      const stacked = yAvals.map((a, k) => (p.length === 0 ? tf.zeros([0, ...a.shape], a.dtype) : tf.stack(ys.map((y) => y[k]!))));
+      ok = true;
+      return [...(carry === init ? carry.map((c) => tf.clone(c)) : carry), ...stacked];
+    } finally {
+      ys.forEach((y) => tf.dispose(y));
+      if (!ok && carry !== init) tf.dispose(carry);
+    }
+  },
+
+  jvp(primals, tangents, p) {
+    const [consts, init, xs] = split(primals, p);
+    const [tc, tk, tx] = split(tangents, p);
+    const nC = consts.length;
+    const nK = init.length;
+    const cAt = indicesWhere(nC, (i) => tc[i] !== null);
+    const kAt = indicesWhere(nK, (i) => isFloat(avalOf(init[i]!).dtype));
+    const xAt = indicesWhere(xs.length, (i) => tx[i] !== null);
+    const yOut = avalsOut(p.body).slice(nK);
+    const yAt = indicesWhere(yOut.length, (i) => isFloat(yOut[i]!.dtype));
+    const body = fnOf(p.body);
+    const jvpBody: Flat = (...a) => {
+      let o = 0;
+      const take = (n: number) => a.slice(o, (o += n));
+      const [c, dc, k, dk, x, dx] = [take(nC), take(cAt.length), take(nK), take(kAt.length), take(xs.length), take(xAt.length)];
+      const [outs, touts] = jvpFlat(body, [...c, ...k, ...x], [...withZeros(c, cAt, dc), ...withZeros(k, kAt, dk), ...withZeros(x, xAt, dx)]);
+      return [...outs.slice(0, nK), ...kAt.map((i) => touts[i]!), ...outs.slice(nK), ...yAt.map((i) => touts[nK + i]!)];
+    };
+    const r = scanFlat(
+      jvpBody,
+      [...consts, ...cAt.map((i) => tc[i]!)],
+      [...init, ...kAt.map((i) => tk[i] ?? lax.zerosLike(init[i]!))],
+      [...xs, ...xAt.map((i) => tx[i]!)],
+      p.length,
+      p.reverse,
+    );
+    const carry = r.slice(0, nK);
+    const dCarry = r.slice(nK, nK + kAt.length);
+    const ys = r.slice(nK + kAt.length, nK + kAt.length + yOut.length);
+    const dYs = r.slice(nK + kAt.length + yOut.length);
+    return [
+      [...carry, ...ys],
+      [...carry.map((_, i) => (kAt.includes(i) ? dCarry[kAt.indexOf(i)]! : null)), ...ys.map((_, i) => (yAt.includes(i) ? dYs[yAt.indexOf(i)]! : null))],
+    ];
+  },
+
+  vjpForward(primals, p) {
+    // The same loop, also stacking the carry each step starts from (the residuals).
+    const [consts, init, xs] = split(primals, p);
+    const body = fnOf(p.body);
+    const r = scanFlat((...a) => [...body(...a), ...a.slice(p.numConsts, p.numConsts + p.numCarry)], consts, init, xs, p.length, p.reverse);
+    const nOut = avalsOut(p.body).length;
+    return [r.slice(0, nOut), r.slice(nOut)];
+  },
+
+  vjpBackward(cts, carries, primals, p, needed) {
+    const [consts, init, xs] = split(primals, p);
+    const [nC, nK, nX] = [consts.length, init.length, xs.length];
+    const ctCarry = cts.slice(0, nK);
+    const ctYs = cts.slice(nK);
+    const kAt = indicesWhere(nK, (i) => isFloat(avalOf(init[i]!).dtype));
+    const cAt = indicesWhere(nC, (i) => needed[i]! && isFloat(avalOf(consts[i]!).dtype));
+    const xAt = indicesWhere(nX, (i) => needed[nC + nK + i]! && isFloat(avalOf(xs[i]!).dtype));
+    const body = fnOf(p.body);
+    // Carry: the carry's cotangent and the consts' accumulated ones; per step: x, the saved carry, y's cotangent.
+    const backBody: Flat = (...a) => {
+      let o = 0;
+      const take = (n: number) => a.slice(o, (o += n));
+      const [c, dk, dcAcc, x, k, dy] = [take(nC), take(kAt.length), take(cAt.length), take(nX), take(nK), take(ctYs.length)];
+      const [outs, pullback] = vjpFlat(body, [...c, ...k, ...x]);
+      const ctOuts = outs.map((out, i) => (i >= nK ? dy[i - nK]! : kAt.includes(i) ? dk[kAt.indexOf(i)]! : lax.zerosLike(out)));
+      const cin = pullback(ctOuts);
+      return [...kAt.map((i) => cin[nC + i]!), ...cAt.map((i, j) => lax.add(dcAcc[j]!, cin[i]!)), ...xAt.map((i) => cin[nC + nK + i]!)];
+    };
+    const r = scanFlat(
+      backBody,
+      consts,
+      [...kAt.map((i) => ctCarry[i]!), ...cAt.map((i) => lax.zerosLike(consts[i]!))],
+      [...xs, ...carries, ...ctYs],
+      p.length,
+      !p.reverse,
+    );
+    const pick = (at: number[], offset: number, n: number) => Array.from({ length: n }, (_, i) => (at.includes(i) ? r[offset + at.indexOf(i)]! : null));
+    return [...pick(cAt, kAt.length, nC), ...pick(kAt, 0, nK), ...pick(xAt, kAt.length + cAt.length, nX)];
+  },
+
+  batch(args, dims, p, n) {
+    const [consts, init, xs] = split(args, p);
+    const [dc, dk, dx] = split(dims, p);
+    const cB = dc.map((d) => d !== null);
+    const xB = dx.map((d) => d !== null);
+    const kB = batchedCarries(p.body, cB, dk.map((d) => d !== null), xB);
+    const outB = dependentOutputs(p.body, [...cB, ...kB, ...xB]);
+    const yB = outB.slice(p.numCarry);
+    const axes = (flags: boolean[]) => flags.map((b) => (b ? 0 : null));
+    const body = fnOf(p.body);
+    const batchedBody: Flat = (...a) => vmapFlat(body, a, [...axes(cB), ...axes(kB), ...axes(xB)], [...axes(kB), ...axes(yB)], n);
+    const r = scanFlat(
+      batchedBody,
+      consts.map((c, i) => (cB[i] ? batchAt(c, dc[i]!) : c)),
+      init.map((k, i) => (kB[i] ? materializeBatch(k, dk[i]!, n) : k)),
+      // Each x keeps the scan axis first, its batch axis next (so a row is batched at 0).
+      xs.map((x, i) => (xB[i] ? lax.moveAxis(x, dx[i]!, 1) : x)),
+      p.length,
+      p.reverse,
+    );
+    return [r, [...axes(kB), ...yB.map((b) => (b ? 1 : null))]];
+  },
+};
+
+defineHigherOrder('scan', scan);

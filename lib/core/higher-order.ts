@@ -1,0 +1,47 @@
+/**
+ * Higher-order primitives: control flow (scan, cond, while) and remat, each carrying
+ * traced sub-jaxprs in its params and giving several results. Like the first-order
+ * primitives (primitive.ts), each declares its shape rule, implementation, JVP, VJP and
+ * batching rule side by side (control/*.ts); the rules build new higher-order
+ * applications, so derivatives and batching compose through them.
+ */
+import type * as tf from '@tensorflow/tfjs-core';
+import type { Aval } from './aval.js';
+import type { BDim } from './primitive.js';
+import type { NdArray } from './trace.js';
+
+export type HigherOrderPrim = 'scan' | 'cond' | 'while' | 'remat';
+
+export interface HigherOrderDef<P = any> {
+  /** Shapes and dtypes of the results. */
+  abstractEval(avals: readonly Aval[], params: P): Aval[];
+  /** Runs on concrete tensors; frees everything it makes except its results. */
+  impl(args: tf.Tensor[], params: P): tf.Tensor[];
+  /** Primal and tangent results from primals and tangents (null: a symbolic zero; integer inputs always null). */
+  jvp(primals: NdArray[], tangents: (NdArray | null)[], params: P): [NdArray[], (NdArray | null)[]];
+  /**
+   * Reverse mode, forward half: the results and the residuals the backward half needs.
+   * `needed[i]` is false where input i does not depend on what is differentiated.
+   */
+  vjpForward(primals: NdArray[], params: P, needed: readonly boolean[]): [NdArray[], NdArray[]];
+  /** Reverse mode, backward half: cotangents of the inputs (null: none) from those of the results. */
+  vjpBackward(cts: NdArray[], residuals: NdArray[], primals: NdArray[], params: P, needed: readonly boolean[]): (NdArray | null)[];
+  /** Applies the primitive to batched inputs: results and their batch dims. */
+  batch(args: NdArray[], dims: BDim[], params: P, axisSize: number): [NdArray[], BDim[]];
+}
+
+const registry = new Map<HigherOrderPrim, HigherOrderDef>();
+
+export function defineHigherOrder(prim: HigherOrderPrim, def: HigherOrderDef): void {
+  registry.set(prim, def);
+}
+
+export function higherOrder(prim: HigherOrderPrim): HigherOrderDef {
+  const d = registry.get(prim);
+  if (!d) throw new Error(`internal: higher-order primitive ${prim} has no definition`);
+  return d;
+}
+
+export function isHigherOrder(prim: string): prim is HigherOrderPrim {
+  return prim === 'scan' || prim === 'cond' || prim === 'while' || prim === 'remat';
+}
