@@ -76,6 +76,12 @@ export interface SwavApplyOptions {
    * E.g. hard assignments: `(s) => np.oneHot(np.argmax(s, -1), K)`. The queue is not used then.
    */
   readonly assign?: (scores: NdArray) => NdArray;
+  /**
+   * The batch is sharded over this named axis (vmap with axisName, pmap): BatchNorm
+   * statistics and Sinkhorn are those of the whole batch (SyncBN, distributed Sinkhorn);
+   * the queue stays per member, as in facebookresearch/swav.
+   */
+  readonly axisName?: string;
 }
 
 /** The parts of a model for a decoded configuration. */
@@ -171,7 +177,8 @@ export function apply(params: SwavParams, state: SwavState, input: SwavInput, op
   const m = parts(opts.config);
   const c = m.config;
   const train = opts.train ?? false;
-  const layerOpts = (i: number) => ({ train, key: train && opts.key ? random.foldIn(opts.key, i) : undefined });
+  const axisName = opts.axisName;
+  const layerOpts = (i: number) => ({ train, key: train && opts.key ? random.foldIn(opts.key, i) : undefined, axisName });
   const parsed = viewsOf(input);
   if (parsed === null) {
     const images = ((input as { images?: NdArray }).images ?? (input as { view1: NdArray }).view1) as NdArray;
@@ -191,7 +198,7 @@ export function apply(params: SwavParams, state: SwavState, input: SwavInput, op
   const zs: NdArray[] = [];
   views.forEach((v, i) => {
     const [h, es] = m.encoder.apply(params.encoder, encState, v, layerOpts(i));
-    const [z, ps] = m.projector.apply(params.projector, projState, h, { train });
+    const [z, ps] = m.projector.apply(params.projector, projState, h, { train, axisName });
     encState = es;
     projState = ps;
     hs.push(h);
@@ -208,7 +215,7 @@ export function apply(params: SwavParams, state: SwavState, input: SwavInput, op
   const inUse = queue && train && !opts.assign ? queueInUse(queue) : null;
   if (queue && train && shapeOf(queue.embeddings)[0] !== assign.length)
     throw new Error(`swav.apply: the queue holds ${shapeOf(queue.embeddings)[0]} assignment view(s) but ${assign.length} are used; set cropsForAssign`);
-  const sk = { epsilon: c.epsilon, iterations: c.sinkhornIterations };
+  const sk = { epsilon: c.epsilon, iterations: c.sinkhornIterations, axisName };
   const codes = scores.map((s, v) => {
     const a = assign.indexOf(v);
     if (c.pairing === 'paper' && a < 0) return null;

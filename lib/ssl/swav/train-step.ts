@@ -49,6 +49,8 @@ export interface SwavStepResult<O = unknown> {
 export interface TrainStepOptions {
   /** Replaces Sinkhorn (see `SwavApplyOptions.assign`), e.g. hard assignments. */
   readonly assign?: (scores: NdArray) => NdArray;
+  /** The batch is sharded over this named axis: synchronised BatchNorm and Sinkhorn (see `SwavApplyOptions.axisName`). */
+  readonly axisName?: string;
 }
 
 export type SwavTrainStep<O = any> = (params: SwavParams, modelState: SwavState, optState: O, batch: SwavInput, key?: NdArray) => SwavStepResult<O>;
@@ -81,7 +83,7 @@ export function swavGradients(
   opts: TrainStepOptions & { readonly key?: NdArray; readonly who: string },
 ): { loss: NdArray; grads: SwavParams; out: SwavOutput & { prototypes: NdArray }; state: SwavState } {
   const forward = (p: SwavParams): [NdArray, [SwavOutput, SwavState]] => {
-    const [out, state] = apply(p, modelState, batch, { train: true, key: opts.key, config: c, assign: opts.assign });
+    const [out, state] = apply(p, modelState, batch, { train: true, key: opts.key, config: c, assign: opts.assign, axisName: opts.axisName });
     return [out.loss, [out, state]];
   };
   const [[loss, [out, state]], grads] = valueAndGrad(forward, { hasAux: true })(params) as [[NdArray, [SwavOutput, SwavState]], SwavParams];
