@@ -11,6 +11,9 @@
  *   = vmap(axisName) over 2 shards = pmap over 2 workers (losses, gradients, parameters,
  *   BatchNorm running statistics after 3 steps), and the workers' copies bitwise equal.
  */
+import { execFileSync } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -251,7 +254,32 @@ Sync('losses, gradients, parameters and BatchNorm running statistics after 3 ste
   }
 });
 
+// ---------------------------------------------------------------- the documented example
+
+const Docs = suite('docs/parallel.md: the pmap example');
+
+Docs('is examples/pmap.ts, runs, and prints the same loss and parameters three ways', () => {
+  const root = fileURLToPath(new URL('../..', import.meta.url));
+  const md = readFileSync(`${root}docs/parallel.md`, 'utf8');
+  const block = /<!-- example: examples\/pmap\.ts -->\n```ts\n([\s\S]*?)```/.exec(md);
+  assert.ok(block, 'docs/parallel.md has the marked example');
+  assert.is(block![1], readFileSync(`${root}examples/pmap.ts`, 'utf8'));
+  const file = `${root}examples/.pmap-run.ts`;
+  writeFileSync(file, block![1].replace("from 'tfjax/parallel'", "from '../lib/parallel/index.js'").replace("from 'tfjax'", "from '../lib/index.js'"));
+  try {
+    const out = execFileSync(process.execPath, ['--import', 'tsx', file], { encoding: 'utf8', cwd: root });
+    assert.match(out, /pmap loss per worker Float32Array\(2\) \[ 511\.5, 511\.5 \]/);
+    assert.match(out, /vmap loss 511\.5 one process 511\.5/);
+    const nums = (s: string) => [...s.matchAll(/-?\d+\.\d+/g)].map((m) => Number(m[0]));
+    const [pw, one] = out.slice(out.indexOf('pmap w')).split('one process').map(nums);
+    allClose(pw, [...one, ...one], { rtol: 1e-6 }, 'both workers hold the one-process parameters');
+  } finally {
+    rmSync(file, { force: true });
+  }
+});
+
 Collectives.run();
+Docs.run();
 Faults.run();
 Pieces.run();
 Sync.run();
