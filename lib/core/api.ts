@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tree from '../tree/index.js';
-import { avalStr, normAxis, shapeStr, sizeOf } from './aval.js';
+import { avalStr, isFloat, normAxis, shapeStr, sizeOf } from './aval.js';
 import { flattenArrays } from './args.js';
 import { scope } from './scope.js';
 import { vmapFlat } from './interpreters/batching.js';
@@ -45,6 +45,23 @@ function normArgnums(argnums: number | readonly number[] | undefined, n: number,
   return list;
 }
 
+/**
+ * Derivatives are taken with respect to float32 inputs only: JAX raises for integer and
+ * bool ones too, where returning zeros would hide a forgotten cast. Names the first such leaf.
+ */
+function assertDifferentiable(args: readonly unknown[], argnums: readonly number[], what: string): void {
+  for (const a of argnums) {
+    const ps = tree.paths(args[a]);
+    tree.leaves(args[a]).forEach((l, i) => {
+      if (!isArray(l) || isFloat(avalOf(l).dtype)) return;
+      const at = ps[i] === '.' ? '' : ` (at ${ps[i]})`;
+      throw new Error(
+        `${what}: argnums includes argument ${a}${at}, whose dtype is ${avalOf(l).dtype}; only float32 inputs can be differentiated: cast it with np.cast(x, 'float32'), or leave it out of argnums`,
+      );
+    });
+  }
+}
+
 export interface GradOptions {
   /** Which positional argument(s) to differentiate (default 0). A list gives a tuple of gradients. */
   readonly argnums?: number | readonly number[];
@@ -60,6 +77,7 @@ export function valueAndGrad(f: Fn, opts: GradOptions = {}) {
   return (...args: unknown[]): [any, any] =>
     scope(() => {
       const argnums = normArgnums(opts.argnums, args.length, 'grad');
+      assertDifferentiable(args, argnums, 'grad');
       const g = opts.hasAux
         ? (...a: unknown[]) => {
             const r = f(...a);
@@ -133,9 +151,13 @@ export function jvp(f: Fn, primals: readonly unknown[], tangents: readonly unkno
     const { leaves, inDef, flat, outDef } = flatOver(f, [...primals], argnums, 'jvp');
     const [tls, tdef] = flattenArrays([...tangents], 'jvp: tangent');
     tree.assertSameStructure(inDef, tdef, 'jvp: primals and tangents');
+    const at = tree.paths([...primals]).map(argPath);
     tls.forEach((t, i) => {
       const p = avalOf(leaves[i]);
       if (shapeStr(shapeOf(t)) !== shapeStr(p.shape)) throw new Error(`jvp: tangent ${i} has shape ${shapeStr(shapeOf(t))}, its primal ${shapeStr(p.shape)}`);
+      if (!isFloat(p.dtype))
+        throw new Error(`jvp: the primal ${at[i]} has dtype ${p.dtype}, which has no tangents; close over it instead, or cast it with np.cast(x, 'float32')`);
+      if (avalOf(t).dtype !== p.dtype) throw new Error(`jvp: the tangent of ${at[i]} has dtype ${avalOf(t).dtype}, its primal ${p.dtype}; they must match`);
     });
     const [ps, ts] = jvpFlat(flat, leaves, tls);
     return [tree.unflatten(outDef(), ps), tree.unflatten(outDef(), ts)];
@@ -219,6 +241,7 @@ export function jacrev(f: Fn, opts: { argnums?: number | readonly number[] } = {
   return (...args: unknown[]) =>
     scope(() => {
       const argnums = normArgnums(opts.argnums, args.length, 'jacrev');
+      assertDifferentiable(args, argnums, 'jacrev');
       const { leaves, inDef, flat, outDef } = flatOver(f, args, argnums, 'jacrev');
       const [outs, pullback] = vjpFlat(flat, leaves);
       const perOut = outs.map((o, k) => {
@@ -237,6 +260,7 @@ export function jacfwd(f: Fn, opts: { argnums?: number | readonly number[] } = {
   return (...args: unknown[]) =>
     scope(() => {
       const argnums = normArgnums(opts.argnums, args.length, 'jacfwd');
+      assertDifferentiable(args, argnums, 'jacfwd');
       const { leaves, inDef, flat, outDef } = flatOver(f, args, argnums, 'jacfwd');
       // cols[i][k]: d out_k / d in_i, shaped [size(in_i), ...out_k]
       const cols = leaves.map((l, i) => {
@@ -263,7 +287,11 @@ export function jacfwd(f: Fn, opts: { argnums?: number | readonly number[] } = {
  * @example hessian((x) => np.sum(np.mul(x, np.exp(x))))(np.array([0.5, 1]))
  */
 export function hessian(f: Fn, opts: { argnums?: number | readonly number[] } = {}) {
-  return jacfwd(jacrev(f, opts), opts);
+  const h = jacfwd(jacrev(f, opts), opts);
+  return (...args: unknown[]) => {
+    assertDifferentiable(args, normArgnums(opts.argnums, args.length, 'hessian'), 'hessian');
+    return h(...args);
+  };
 }
 
 /**

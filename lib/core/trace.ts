@@ -5,7 +5,7 @@
  * the arguments, the primitive runs on tfjs kernels (see `eval.ts`).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { type Aval, type DType, type Shape, avalStr, sizeOf, tensorDType } from './aval.js';
+import { type Aval, type DType, type Shape, avalStr, shapeStr, sizeOf, tensorDType } from './aval.js';
 import type { Params, Prim } from './primitive.js';
 
 /** A value flowing through user code: a concrete tfjs tensor, or a tracer of some transformation. */
@@ -132,13 +132,20 @@ export function checkLive(t: Tracer): void {
     );
 }
 
-function topMain(args: readonly NdArray[]): MainTrace | null {
+/** The one-line error for a tensor that was freed, given before a kernel meets its missing data. */
+export function disposedError(t: tf.Tensor, where: string): Error {
+  return new Error(`a disposed array (shape ${shapeStr(t.shape)}, dtype ${t.dtype}) was passed to ${where}; it was freed (dispose, tf.tidy or scope) before this use`);
+}
+
+/** The highest live interpreter among the arguments; checks every argument is still usable. */
+function topMain(args: readonly NdArray[], op: string): MainTrace | null {
   let top: MainTrace | null = null;
-  for (const a of args) {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
     if (a instanceof Tracer) {
       checkLive(a);
       if (!top || a.trace.main.level > top.level) top = a.trace.main;
-    }
+    } else if (a.isDisposed) throw disposedError(a, `${op} (argument ${i})`);
   }
   return top;
 }
@@ -168,7 +175,7 @@ export function installAxisResolver(f: typeof axisMain): void {
 
 /** Applies a primitive through the interpreter stack. */
 export function bind(prim: Prim, args: readonly NdArray[], params: Params = {}): NdArray {
-  const fromArgs = topMain(args);
+  const fromArgs = topMain(args, prim);
   const named = axisMain(prim, params);
   const top = named && (!fromArgs || named.level > fromArgs.level) ? named : fromArgs;
   if (!top) return evalPrimitive(prim, args as tf.Tensor[], params);
@@ -182,7 +189,7 @@ export function bind(prim: Prim, args: readonly NdArray[], params: Params = {}):
 
 /** Applies a user `customVjp` function through the interpreter stack. */
 export function bindCustomVjp(call: CustomVjpCall, args: readonly NdArray[]): NdArray[] {
-  const top = topMain(args);
+  const top = topMain(args, 'customVjp');
   if (!top) return call.fun(...args);
   const trace = top.current;
   return trace.processCustomVjp(

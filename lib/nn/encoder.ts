@@ -9,6 +9,7 @@
  * const [features] = enc.apply(params, state, imagesNHWC); // eval mode
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { scope } from '../core/scope.js';
 import type { NdArray } from '../core/trace.js';
 import type { TensorData } from '../io/safetensors.js';
 import { convnetSmall } from './convnet.js';
@@ -90,40 +91,22 @@ function toTensor(name: string, t: TensorData | tf.Tensor): tf.Tensor {
 export function loadTorchStateDict(model: string | Layer, tensors: Readonly<Record<string, TensorData | tf.Tensor>>, opts: LoadOptions = {}): Variables {
   const layer = typeof model === 'string' ? encoder(model, opts.options) : model;
   const prefix = opts.prefix ?? '';
-  const made: tf.Tensor[] = [];
-  const dict: Record<string, tf.Tensor> = {};
-  for (const [k, v] of Object.entries(tensors)) {
-    if (!k.startsWith(prefix)) continue;
-    const t = toTensor(k, v);
-    if (t !== v) made.push(t);
-    dict[k] = t;
-  }
-  try {
+  // One scope: the converted entries, and the variables read so far if a check fails, are freed.
+  return scope(() => {
+    const dict: Record<string, tf.Tensor> = {};
+    for (const [k, v] of Object.entries(tensors)) if (k.startsWith(prefix)) dict[k] = toTensor(k, v);
     const r = new TorchReader(dict);
     const vars = layer.fromTorch(r, prefix);
     if (opts.strict ?? true) {
       const unused = Object.keys(dict).filter((k) => !r.used.has(k) && !(opts.ignore ?? []).some((re) => re.test(k.slice(prefix.length))));
-      if (unused.length) {
-        disposeTree(vars);
+      if (unused.length)
         throw new Error(
           `loadTorchStateDict: ${unused.length} entr${unused.length === 1 ? 'y is' : 'ies are'} not used by ${(layer as Encoder).name ?? layer.kind}: ` +
             `${unused.slice(0, 8).join(', ')}${unused.length > 8 ? ', ...' : ''} (pass { strict: false } or { ignore: [/^fc\\./] } to skip them)`,
         );
-      }
     }
     return vars;
-  } finally {
-    made.forEach((t) => t.dispose());
-  }
-}
-
-function disposeTree(v: Variables): void {
-  const walk = (x: unknown): void => {
-    if (x instanceof tf.Tensor) x.dispose();
-    else if (Array.isArray(x)) x.forEach(walk);
-    else if (x && typeof x === 'object') Object.values(x).forEach(walk);
-  };
-  walk(v);
+  });
 }
 
 /**

@@ -44,12 +44,13 @@ export class TorchReader {
   has(name: string): boolean {
     return Object.hasOwn(this.dict, name);
   }
-  /** The tensor `name`, checked against `shape` (PyTorch layout). */
+  /** The float32 tensor `name`, checked against `shape` (PyTorch layout). */
   get(name: string, shape?: readonly number[]): tf.Tensor {
     if (!this.has(name)) throw new Error(`loadTorchStateDict: the state dict has no entry '${name}'`);
     const t = this.dict[name];
     if (shape && (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])))
       throw new Error(`loadTorchStateDict: '${name}' has shape ${shapeStr(t.shape)}, expected ${shapeStr(shape)}`);
+    if (t.dtype !== 'float32') throw new Error(`loadTorchStateDict: '${name}' has dtype ${t.dtype}, expected float32`);
     this.used.add(name);
     return t;
   }

@@ -126,13 +126,18 @@ export function argmax(x: NdArray, axis = -1): NdArray {
   return lax.argmax(x, axis);
 }
 
-/** log(sum(exp(x))) over `axis`, computed stably (the max is subtracted first). */
+/**
+ * log(sum(exp(x))) over `axis`, computed stably (the max is subtracted first). A slice
+ * that is all -inf gives -inf with zero derivatives of every order: it is computed on
+ * zeros and its result replaced (the "double where"), so log(0) never meets a derivative.
+ */
 export function logsumexp(x: NdArray, axis: Axis = -1, keepdims = false): NdArray {
   const axes = axesOf(x, axis);
   const m = lax.stopGradient(max(x, axes, true));
+  const allNegInf = equal(m, -Infinity);
   const finiteM = where(isfinite(m), m, 0);
-  const s = log(sum(exp(sub(x, finiteM)), axes, true));
-  const out = add(s, finiteM);
+  const s = log(sum(exp(sub(where(allNegInf, 0, x), finiteM)), axes, true));
+  const out = where(allNegInf, -Infinity, add(s, finiteM));
   return keepdims ? out : lax.reshape(out, shapeOf(out).filter((_, i) => !axes.includes(i)));
 }
 

@@ -22,6 +22,18 @@ export { type TraceState, traceMomentum } from './momentum.js';
 export { type AdamOptions, type AdamState, scaleByAdam } from './adam.js';
 export { type LarcOptions, scaleByLarc } from './larc.js';
 export { type EmaOptions, type EmaState, ema, emaUpdate } from './ema.js';
+export { type MaskedState, masked } from './masked.js';
+export {
+  type FreezeForOptions,
+  type FreezeForState,
+  type SelectiveTransformOptions,
+  type SelectiveTransformState,
+  freeze,
+  freezeFor,
+  selectiveTransform,
+  setToZero,
+} from './freeze.js';
+export { type ApplyIfFiniteState, applyIfFinite } from './conditionality.js';
 export {
   type AdamOptimizerOptions,
   type AdamWOptions,

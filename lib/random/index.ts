@@ -26,6 +26,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '../core/index.js'; // installs the evaluator and every primitive
 import { shapeStr, type Shape } from '../core/aval.js';
 import * as lax from '../core/lax.js';
+import { scope } from '../core/scope.js';
 import { type NdArray, avalOf, bind, shapeOf } from '../core/trace.js';
 import * as np from '../ops/index.js';
 
@@ -84,8 +85,11 @@ export function splitKeys(key: Key, n = 2): NdArray {
  */
 export function split(key: Key, n = 2): NdArray[] {
   const lead = checkKey(key, 'split');
-  const all = splitKeys(key, n);
-  return Array.from({ length: n }, (_, i) => np.squeeze(np.sliceAxis(all, lead, i, i + 1), lead));
+  // In a scope, so that an eager call leaves its n keys and none of the temporaries.
+  return scope(() => {
+    const all = splitKeys(key, n);
+    return Array.from({ length: n }, (_, i) => np.squeeze(np.sliceAxis(all, lead, i, i + 1), lead));
+  });
 }
 
 /**
@@ -125,10 +129,9 @@ export interface UniformOptions {
  */
 export function uniform(key: Key, shape: Shape, { minval = 0, maxval = 1 }: UniformOptions = {}): NdArray {
   if (!(maxval > minval)) throw new Error(`random.uniform: maxval (${maxval}) must exceed minval (${minval})`);
-  const u = unit(key, shape, 'uniform');
-  if (minval === 0 && maxval === 1) return u;
+  if (minval === 0 && maxval === 1) return unit(key, shape, 'uniform');
   // minval + u * (maxval - minval) >= minval (u >= 0); rounding may reach maxval, so cap it.
-  return np.minimum(np.add(np.mul(u, maxval - minval), minval), float32Below(maxval));
+  return scope(() => np.minimum(np.add(np.mul(unit(key, shape, 'uniform'), maxval - minval), minval), float32Below(maxval)));
 }
 
 /**
@@ -149,6 +152,10 @@ export function normal(key: Key, shape: Shape): NdArray {
  * XLA also uses). Differentiable through its operations.
  */
 export function erfinv(x: NdArray): NdArray {
+  return scope(() => erfinvOps(x));
+}
+
+function erfinvOps(x: NdArray): NdArray {
   const w = np.neg(np.log(np.mul(np.sub(1, x), np.add(1, x))));
   const small = np.less(w, 5);
   const poly = (t: NdArray, cs: number[]) => cs.slice(1).reduce<NdArray>((p, c) => np.add(np.mul(p, t), c), np.add(np.mul(t, 0), cs[0]));
@@ -181,7 +188,7 @@ export function truncatedNormal(key: Key, shape: Shape, lower = -2, upper = 2): 
  */
 export function bernoulli(key: Key, p: number | NdArray, shape?: Shape): NdArray {
   const s = shape ?? (typeof p === 'number' ? [] : shapeOf(p));
-  return np.less(unit(key, s, 'bernoulli'), p);
+  return scope(() => np.less(unit(key, s, 'bernoulli'), p));
 }
 
 /**
@@ -193,9 +200,10 @@ export function randint(key: Key, shape: Shape, minval: number, maxval: number):
   if (!Number.isInteger(minval) || !Number.isInteger(maxval) || maxval <= minval) throw new Error(`random.randint: need integers minval < maxval, got ${minval}, ${maxval}`);
   const range = maxval - minval;
   if (range > 2 ** 24) throw new Error(`random.randint: the range maxval - minval = ${range} exceeds 2^24`);
-  const u = unit(key, shape, 'randint');
-  const k = np.minimum(np.floor(np.mul(u, range)), range - 1);
-  return np.add(lax.cast(k, 'int32'), minval);
+  return scope(() => {
+    const k = np.minimum(np.floor(np.mul(unit(key, shape, 'randint'), range)), range - 1);
+    return np.add(lax.cast(k, 'int32'), minval);
+  });
 }
 
 /**
@@ -211,12 +219,14 @@ export function permutation(key: Key, n: number | NdArray): NdArray {
   }
   const len = shapeOf(n)[0];
   if (shapeOf(key).length !== 1) throw new Error('random.permutation: shuffling an array needs a single key [2] (use vmap for several)');
-  return np.take(n, bind('random_permutation', [key], { n: len, salt: SAMPLE_SALT }), 0);
+  return scope(() => np.take(n, bind('random_permutation', [key], { n: len, salt: SAMPLE_SALT }), 0));
 }
 
 /** Draws from a categorical distribution with unnormalised log-probabilities along `axis` (Gumbel-max). */
 export function categorical(key: Key, logits: NdArray, axis = -1): NdArray {
-  const u = unit(key, shapeOf(logits), 'categorical');
-  const gumbel = np.neg(np.log(np.neg(np.log(np.add(u, 2 ** -25)))));
-  return np.argmax(np.add(logits, gumbel), axis);
+  return scope(() => {
+    const u = unit(key, shapeOf(logits), 'categorical');
+    const gumbel = np.neg(np.log(np.neg(np.log(np.add(u, 2 ** -25)))));
+    return np.argmax(np.add(logits, gumbel), axis);
+  });
 }

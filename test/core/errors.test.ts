@@ -8,10 +8,10 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs-core';
-import { type NdArray, grad, jit, jvp, makeJaxpr, np, vjp, vmap } from '../../lib/index.js';
+import { type NdArray, grad, hessian, jacfwd, jacrev, jit, jvp, makeJaxpr, np, valueAndGrad, vjp, vmap } from '../../lib/index.js';
 import * as lax from '../../lib/core/lax.js';
 import { useCoreTestBackend } from './setup.js';
-import { errorOf } from '../helpers/assert.js';
+import { allCloseAsync, errorOf } from '../helpers/assert.js';
 
 const backend = await useCoreTestBackend();
 
@@ -113,6 +113,47 @@ Transforms('vjp and jvp check cotangent / tangent structures and shapes', () => 
   assert.is(errorOf(() => pull2(np.ones([3]))), 'vjp: cotangent 0 has shape [3], the output has [2]');
   assert.is(errorOf(() => jvp((x: A) => x, [np.ones([2])], [np.ones([3])])), 'jvp: tangent 0 has shape [3], its primal [2]');
   assert.match(errorOf(() => jvp((x: A) => x, [np.ones([2])], [[np.ones([2])]])), /^jvp: primals and tangents have different structures at \[0\]: a leaf vs an array of length 1$/);
+});
+
+Transforms('issue 11 item 9: differentiating with respect to an int32 or bool input names the argument and its dtype', async () => {
+  const f = (p: { w: A; n: A }, k: A) => np.sum(np.mul(p.w, np.cast(np.add(p.n, k), 'float32')));
+  const p = { w: np.ones([2]), n: np.array([1, 2], 'int32') };
+  const k = np.array([3, 4], 'int32');
+  const tail = "only float32 inputs can be differentiated: cast it with np.cast(x, 'float32'), or leave it out of argnums";
+  assert.is(errorOf(() => grad(f)(p, k)), `grad: argnums includes argument 0 (at .n), whose dtype is int32; ${tail}`);
+  assert.is(errorOf(() => grad(f, { argnums: [1] })(p, k)), `grad: argnums includes argument 1, whose dtype is int32; ${tail}`);
+  assert.is(errorOf(() => valueAndGrad((b: A) => np.sum(np.cast(b, 'float32')))(np.array([true], 'bool'))), `grad: argnums includes argument 0, whose dtype is bool; ${tail}`);
+  const g = (x: A) => np.cast(x, 'float32');
+  assert.is(errorOf(() => jacrev(g)(k)), `jacrev: argnums includes argument 0, whose dtype is int32; ${tail}`);
+  assert.is(errorOf(() => jacfwd(g)(k)), `jacfwd: argnums includes argument 0, whose dtype is int32; ${tail}`);
+  assert.is(errorOf(() => hessian((x: A) => np.sum(g(x)))(k)), `hessian: argnums includes argument 0, whose dtype is int32; ${tail}`);
+  assert.is(
+    errorOf(() => jvp(g, [k], [k])),
+    "jvp: the primal argument 0 has dtype int32, which has no tangents; close over it instead, or cast it with np.cast(x, 'float32')",
+  );
+  assert.is(errorOf(() => jvp((x: A) => x, [np.ones([2])], [k])), 'jvp: the tangent of argument 0 has dtype int32, its primal float32; they must match');
+  // Integer inputs left out of argnums are fine; vjp, like JAX's, gives them zero cotangents.
+  await allCloseAsync(grad((w: A, kk: A) => f({ w, n: p.n }, kk))(p.w, k) as tf.Tensor, [4, 6]);
+  const [, pull] = vjp((w: A, kk: A) => f({ w, n: p.n }, kk), p.w, k);
+  const [cw, ck] = pull(tf.scalar(1));
+  await allCloseAsync(cw as tf.Tensor, [4, 6]);
+  await allCloseAsync(ck as tf.Tensor, [0, 0]);
+});
+
+Transforms('issue 11 item 16: a disposed array names itself and the op it was passed to, eagerly and under every transformation', () => {
+  const gone = np.ones([2, 3]) as tf.Tensor;
+  gone.dispose();
+  const y = np.ones([2, 3]);
+  const msg = (where: string) => `a disposed array (shape [2,3], dtype float32) was passed to ${where}; it was freed (dispose, tf.tidy or scope) before this use`;
+  assert.is(errorOf(() => np.add(y, gone)), msg('add (argument 1)'));
+  assert.is(errorOf(() => np.relu(gone)), msg('relu (argument 0)'));
+  assert.is(errorOf(() => grad((v: A) => np.sum(v))(gone)), msg('reduce_sum (argument 0)'));
+  assert.is(errorOf(() => grad((v: A) => np.sum(np.mul(v, gone)))(y)), msg('mul (argument 1)'));
+  assert.is(errorOf(() => vmap((v: A) => np.sum(v))(gone)), msg('reduce_sum (argument 0)'));
+  assert.is(errorOf(() => jit((v: A) => np.sum(np.mul(v, gone)))(y)), msg('mul (argument 1)'));
+  const step = jit((_n: number, p: { w: A }) => np.sum(p.w), { staticArgnums: [0] });
+  step(1, { w: y });
+  assert.is(errorOf(() => step(1, { w: gone })), msg('jit (argument 1 at .w)'), 'a replayed trace checks its arguments too');
 });
 
 Transforms('makeJaxpr of a function closing over an outer tracer says to pass it as an argument', () => {

@@ -86,6 +86,46 @@ Cache('static arguments are baked in and part of the key', async () => {
   assert.is(traces, 3, 'old static values hit the cache');
 });
 
+Cache('issue 11 item 1: static functions and objects are keyed by identity or contents, never by their JSON text', async () => {
+  let traces = 0;
+  const apply = jit(
+    (x: A, g: (v: A) => A) => {
+      traces++;
+      return g(x);
+    },
+    { staticArgnums: [1] },
+  );
+  const scaleBy = (c: number) => (v: A) => np.mul(v, c);
+  await allCloseAsync(apply(f32([1, 2]), scaleBy(2)) as tf.Tensor, [2, 4]);
+  await allCloseAsync(apply(f32([1, 2]), scaleBy(3)) as tf.Tensor, [3, 6], {}, 'a closure with the same source is another function');
+  const twice = scaleBy(2);
+  apply(f32([1, 2]), twice);
+  apply(f32([1, 2]), twice);
+  assert.is(traces, 3, 'the same function object hits its trace');
+
+  const lookup = jit((x: A, m: Map<string, number>) => np.mul(x, m.get('s') ?? 0), { staticArgnums: [1] });
+  await allCloseAsync(lookup(f32([1]), new Map([['s', 2]])) as tf.Tensor, [2]);
+  await allCloseAsync(lookup(f32([1]), new Map([['s', 5]])) as tf.Tensor, [5], {}, 'Maps with other contents: another trace');
+
+  // JSON writes NaN, ±Infinity as null and -0 as 0: every one of them must key on its own.
+  const plus = jit((x: A, v: number) => np.add(x, v), { staticArgnums: [1] });
+  for (const v of [Infinity, -Infinity, NaN]) await allCloseAsync(plus(f32([1]), v) as tf.Tensor, [v]);
+  assert.is(plus.cacheSize(), 3);
+  const sgn = jit((x: A, z: number) => np.div(x, z), { staticArgnums: [1] });
+  await allCloseAsync(sgn(f32([1]), 0) as tf.Tensor, [Infinity]);
+  await allCloseAsync(sgn(f32([1]), -0) as tf.Tensor, [-Infinity]);
+
+  // Within one trace, common-subexpression elimination must not merge pads that differ only in a non-JSON value.
+  const both = jit((x: A) => np.sub(np.pad(x, [[1, 0]], Infinity), np.pad(x, [[1, 0]], -Infinity)));
+  await allCloseAsync(both(f32([1])) as tf.Tensor, [Infinity, 0]);
+
+  assert.match(errorOf(() => apply(f32([1]), f32([1]) as never)), /jit: static argument 1: an array \(tensor\) cannot be a static value/);
+  const cyc: Record<string, unknown> = {};
+  cyc.self = cyc;
+  const id = jit((x: A, _o: unknown) => x, { staticArgnums: [1] });
+  assert.match(errorOf(() => id(f32([1]), cyc)), /jit: static argument 1\.self: a cyclic structure/);
+});
+
 Cache('JS numbers as dynamic arguments are scalars: the value changes, the trace does not', async () => {
   let traces = 0;
   const f = jit((x: A, s: A | number) => {

@@ -155,6 +155,41 @@ Closed('relu has derivative 0 at 0 and 1 above, as PyTorch (max(x, 0) splits tie
   await allCloseAsync(jit(grad((v: A) => np.sum(np.relu(v))))(x) as tf.Tensor, [0, 0, 1]);
 });
 
+Closed('issue 11 item 6: second derivatives of pow at x = 0 are those of the polynomial, not 0 * inf', async () => {
+  const y = f32([1, 2, 3, 1, 0]);
+  const f = (x: A) => np.sum(np.pow(x, y));
+  const x = f32([0, 0, 0, 2, 0]);
+  // d/dx x^y = y x^(y-1); d2/dx2 = y (y-1) x^(y-2) (0 for y = 0 and y = 1, as PyTorch gives)
+  await allCloseAsync(grad(f)(x) as tf.Tensor, [1, 0, 0, 1, 0]);
+  const second = (v: A) => grad((u: A) => np.sum(grad(f)(u)))(v);
+  await allCloseAsync(second(x) as tf.Tensor, [0, 2, 0, 0, 0]);
+  await allCloseAsync(jit(second)(x) as tf.Tensor, [0, 2, 0, 0, 0]);
+  const h = (await toNested(hessian(f)(x) as tf.Tensor)) as number[][];
+  assert.equal(h, [0, 2, 0, 0, 0].map((d, i) => [0, 0, 0, 0, 0].map((z, j) => (i === j ? d : z))));
+  // Third derivative of x^3 at 0 is 6; of x^2 and x it is 0.
+  const third = grad((u: A) => np.sum(second(u)));
+  await allCloseAsync(third(f32([0, 0, 0, 2, 0])) as tf.Tensor, [0, 0, 6, 0, 0]);
+});
+
+Closed('issue 11 item 6: an all -inf row gives logsumexp -inf with zero derivatives, and leaves other rows exact', async () => {
+  const x = f32([[1, 2, 3], [-Infinity, -Infinity, -Infinity]]);
+  const finiteSum = (v: A) => np.sum(np.where(np.isfinite(v), v, 0));
+  const lse = (v: A) => finiteSum(np.logsumexp(v, -1));
+  await allCloseAsync(np.logsumexp(x, -1) as tf.Tensor, [Math.log(Math.exp(1) + Math.exp(2) + Math.exp(3)), -Infinity]);
+  const e = [1, 2, 3].map(Math.exp);
+  const p = e.map((v) => v / (e[0] + e[1] + e[2]));
+  await allCloseAsync(grad(lse)(x) as tf.Tensor, [p, [0, 0, 0]]);
+  // H = diag(p) - p p^T inside row 0; every entry that touches row 1 is 0.
+  const expected = [0, 1, 2, 3, 4, 5].map((i) => [0, 1, 2, 3, 4, 5].map((j) => (i < 3 && j < 3 ? (i === j ? p[i] : 0) - p[i] * p[j] : 0)));
+  await allCloseAsync(hessian(lse)(x) as tf.Tensor, expected.flat(), undefined, 'hessian of logsumexp');
+  await allCloseAsync(jit(hessian(lse))(x) as tf.Tensor, expected.flat(), undefined, 'jit(hessian)');
+  // logSoftmax of such a row is NaN (-inf - -inf, as in PyTorch and JAX); masked out, it leaves finite derivatives.
+  const logSm = (v: A) => finiteSum(np.logSoftmax(v, -1));
+  await allCloseAsync(grad(logSm)(x) as tf.Tensor, [p.map((q) => 1 - 3 * q), [0, 0, 0]]);
+  const hl = (await toNested(hessian(logSm)(x) as tf.Tensor)) as number[][][][];
+  assert.ok(hl.flat(3).every(Number.isFinite), 'hessian of masked logSoftmax is finite');
+});
+
 Closed.run();
 
 // ---------------------------------------------------------------- compositions

@@ -6,6 +6,7 @@ import * as nn from '../../lib/nn/index.js';
 import * as np from '../../lib/ops/index.js';
 import * as random from '../../lib/random/index.js';
 import * as tree from '../../lib/tree/index.js';
+import type { TensorData } from '../../lib/io/safetensors.js';
 import { allClose } from '../helpers/assert.js';
 import { useTestBackend } from '../helpers/backend.js';
 import { checkGrad, naiveConv, randn, read } from './util.js';
@@ -286,6 +287,32 @@ L('PyTorch layouts: export and load round trip; errors name the entry', () => {
   assert.throws(() => nn.loadTorchStateDict(lin, { weight: tf.zeros([5, 3]) }), /no entry 'bias'/);
   assert.throws(() => nn.loadTorchStateDict(lin, { weight: tf.zeros([5, 3]), bias: tf.zeros([5]), extra: tf.zeros([1]) }), /1 entry is not used by linear: extra/);
   nn.loadTorchStateDict(lin, { weight: tf.zeros([5, 3]), bias: tf.zeros([5]), extra: tf.zeros([1]) }, { strict: false });
+});
+
+L('issue 11 item 13: loadTorchStateDict frees everything when a load fails and names an entry of the wrong dtype', () => {
+  const enc = nn.encoder('convnet_small');
+  const v = enc.init(random.key(0));
+  const sd = nn.exportTorchStateDict(enc, v);
+  const names = Object.keys(sd);
+  const last = names.filter((n) => n.endsWith('weight')).at(-1)!;
+  const [bad, asInt] = [tf.zeros([1]), tf.cast(sd[last], 'int32')];
+  const asData = (t: tf.Tensor) => ({ dtype: 'float32' as const, shape: [...t.shape], data: t.dataSync() as Float32Array });
+  const failing: [string, Record<string, tf.Tensor | TensorData>, RegExp][] = [
+    ['a wrong shape late in the dict', { ...sd, [last]: bad }, /has shape \[1\]/],
+    ['entries as {dtype, shape, data}, one unused', { ...Object.fromEntries(names.map((n) => [n, asData(sd[n])])), extra: asData(sd[last]) }, /1 entry is not used/],
+    ['an int32 weight', { ...sd, [last]: asInt }, new RegExp(`^loadTorchStateDict: '${last.replace(/\./g, '\\.')}' has dtype int32, expected float32$`)],
+  ];
+  for (const [what, dict, message] of failing) {
+    const before = tf.memory().numTensors;
+    assert.throws(() => nn.loadTorchStateDict(enc, dict), message, what);
+    assert.is(tf.memory().numTensors, before, `${what}: tensors left by the failed load`);
+  }
+  const lin = nn.linear({ in: 3, out: 2 });
+  const before = tf.memory().numTensors;
+  const ones = (shape: number[]) => ({ dtype: 'float32' as const, shape, data: new Float32Array(shape[0] * (shape[1] ?? 1)).fill(1) });
+  const ok = nn.loadTorchStateDict(lin, { weight: ones([2, 3]), bias: ones([2]) });
+  assert.is(tf.memory().numTensors, before + 2, 'a successful load keeps its 2 variables only');
+  tf.dispose([...tree.leaves(ok), ...tree.leaves(v), ...Object.values(sd), bad, asInt] as tf.Tensor[]);
 });
 
 L('gradients: finite differences through grad for every layer with parameters', () => {

@@ -238,4 +238,30 @@ R('vmap over keys equals the per-key draws (and leading key dims)', () => {
   assert.equal((random.normal(keys, [3]) as tf.Tensor).shape, [4, 3]);
 });
 
+R('issue 11 item 13: eager calls leave exactly their results (split, samplers with several ops)', () => {
+  const key = random.key(0);
+  const keys = random.splitKeys(key, 3) as tf.Tensor;
+  const x = np.ones([4, 2]) as tf.Tensor;
+  const p = np.array([0.1, -0.5], 'float32') as tf.Tensor;
+  const calls: [string, () => tf.Tensor | tf.Tensor[]][] = [
+    ['split', () => random.split(key) as tf.Tensor[]],
+    ['split(key, 5)', () => random.split(key, 5) as tf.Tensor[]],
+    ['split of a stack of keys', () => random.split(keys) as tf.Tensor[]],
+    ['uniform with bounds', () => random.uniform(key, [3], { minval: -1, maxval: 2 }) as tf.Tensor],
+    ['bernoulli', () => random.bernoulli(key, 0.3, [3]) as tf.Tensor],
+    ['randint', () => random.randint(key, [3], 2, 9) as tf.Tensor],
+    ['permutation of an array', () => random.permutation(key, x) as tf.Tensor],
+    ['categorical', () => random.categorical(key, x) as tf.Tensor],
+    ['erfinv', () => random.erfinv(p) as tf.Tensor],
+  ];
+  for (const [name, fn] of calls) {
+    const before = tf.memory().numTensors;
+    const out = fn();
+    const outs = Array.isArray(out) ? out : [out];
+    assert.is(tf.memory().numTensors - before, outs.length, `${name}: tensors left besides its ${outs.length} result(s)`);
+    tf.dispose(outs);
+  }
+  tf.dispose([key, keys, x, p]);
+});
+
 R.run();

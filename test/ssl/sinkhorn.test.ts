@@ -277,6 +277,29 @@ Options('a mask drops samples: the others get the codes of the unmasked rows alo
   allClose(flat.slice(15), 0, { atol: 0, rtol: 0 });
 });
 
+Options('issue 11 item 18: every sample masked (an all-padding shard) gives zero codes, eagerly, under jit and grad', async () => {
+  const none = tf.zeros([3]);
+  for (const iterations of [0, 1, 2, 3]) {
+    const q = tf.tidy(() => sinkhorn(tf.tensor(S), { iterations, mask: none }) as tf.Tensor);
+    allClose(Array.from(await q.data()), 0, { atol: 0, rtol: 0 }, `${iterations} iterations`);
+    q.dispose();
+  }
+  const f = jit((s: NdArray, m: NdArray) => sinkhorn(s, { mask: m }));
+  const x = tf.tensor(S);
+  const q = f(x, none) as tf.Tensor;
+  allClose(Array.from(await q.data()), 0, { atol: 0, rtol: 0 }, 'jit');
+  // The same trace with a partial mask still gives the unmasked rows' codes alone.
+  const partial = f(x, tf.tensor([1, 1, 0])) as tf.Tensor;
+  const p = Array.from(await partial.data());
+  allClose(p.slice(0, 10), sinkhorn64(S.slice(0, 2), 0.05, 3).flat(), { atol: 1e-6, rtol: 0 });
+  allClose(p.slice(10), 0, { atol: 0, rtol: 0 });
+  assert.is(f.cacheSize(), 1);
+  const g = tf.tidy(() => grad((s: NdArray) => np.sum(np.mul(np.logSoftmax(s, -1), sinkhorn(s, { mask: none }))))(x) as tf.Tensor);
+  allClose(Array.from(await g.data()), 0, { atol: 0, rtol: 0 }, 'grad of a loss on all-zero codes');
+  tf.dispose([none, x, q, partial, g]);
+  f.clearCache();
+});
+
 Options('collectives: two devices holding the same shard give the codes of the doubled batch', async () => {
   // allReduceSum over 2 identical devices doubles; allReduceMax is the identity. (Applying
   // the sum to a per-sample sum, which must stay local, would make rows sum to 1/2.)

@@ -3,14 +3,19 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tree from '../../tree/index.js';
 import { type Aval, avalStr } from '../aval.js';
 import { flattenArrays } from '../args.js';
-import { type NdArray, avalOf, checkLive, isArray, isTracer, transforming } from '../trace.js';
+import { type NdArray, avalOf, checkLive, disposedError, isArray, isTracer, transforming } from '../trace.js';
 import { type Jaxpr, disposeJaxpr, printJaxpr } from './ir.js';
 import { type Program, compile } from './program.js';
 import { type RewriteOptions, optimize } from './rewrite.js';
 import { traceToJaxpr } from './staging.js';
+import { valueKey } from './value-key.js';
 
 export interface JitOptions extends RewriteOptions {
-  /** Positions of arguments that are plain JS values baked into the trace (part of the cache key). */
+  /**
+   * Positions of arguments that are plain JS values baked into the trace (part of the cache
+   * key): numbers, strings, ... by value; plain arrays/objects/Maps by contents; functions
+   * and class instances by identity (as JAX hashes them). Tensors cannot be static.
+   */
   readonly staticArgnums?: readonly number[];
 }
 
@@ -40,8 +45,15 @@ function discardingTemporaries<T>(fn: () => T): T {
 /** Splits args into static values (by position) and the dynamic rest. */
 function splitArgs(args: unknown[], statics: ReadonlySet<number>): { dynamic: unknown[]; key: string } {
   const dynamic = args.filter((_, i) => !statics.has(i));
-  const key = args.map((a, i) => (statics.has(i) ? JSON.stringify(a) ?? String(a) : '')).join('|');
+  const key = args.map((a, i) => (statics.has(i) ? valueKey(a, `jit: static argument ${i}`) : '')).join('|');
   return { dynamic, key };
+}
+
+/** 'i' or 'i at .w': where a path into the dynamic arguments ('[k].w') lies among all arguments. */
+function argumentAt(dynamicPath: string, args: unknown[], statics: ReadonlySet<number>): string {
+  const [, k, rest] = /^\[(\d+)\](.*)$/.exec(dynamicPath)!;
+  const position = args.map((_, i) => i).filter((i) => !statics.has(i))[Number(k)];
+  return rest ? `${position} at ${rest}` : `${position}`;
 }
 
 /** Traces f with abstract versions of the dynamic arguments; records the output structure. */
@@ -83,7 +95,10 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
     const { dynamic, key: staticKey } = splitArgs(args, statics);
     const [leaves, inDef] = flattenArrays(dynamic, 'jit: argument');
     // Outside any transformation a tracer can only be one that escaped: say so before a kernel sees it.
-    leaves.forEach((l) => isTracer(l) && checkLive(l));
+    leaves.forEach((l, i) => {
+      if (isTracer(l)) checkLive(l);
+      else if (l.isDisposed) throw disposedError(l, `jit (argument ${argumentAt(tree.paths(dynamic)[i], args, statics)})`);
+    });
     const made = leaves.filter((l, i) => l !== tree.leaves(dynamic)[i]) as tf.Tensor[];
     const avals = leaves.map(avalOf);
     const key = `${tf.getBackend()}#${tree.structureKey(inDef)}#${avals.map(avalStr).join(',')}#${staticKey}`;

@@ -10,6 +10,7 @@ import { BINARY } from '../primitive.js';
 import { broadcastShapes } from '../prims/elementwise.js';
 import { fuseElementwise } from './fuse-elementwise.js';
 import { type Eqn, type Jaxpr, Var, outsOf } from './ir.js';
+import { valueKey } from './value-key.js';
 
 /** Drops equations whose results are never used, and constants nothing reads. */
 export function eliminateDeadCode(j: Jaxpr): Jaxpr {
@@ -35,7 +36,7 @@ export function eliminateCommonSubexpressions(j: Jaxpr): Jaxpr {
   const eqns: Eqn[] = [];
   for (const e of j.eqns) {
     const inputs = e.inputs.map(sub);
-    const key = `${e.prim}(${inputs.map((v) => v.id).join(',')})${JSON.stringify(e.params)}`;
+    const key = `${e.prim}(${inputs.map((v) => v.id).join(',')})${valueKey(e.params, `${e.prim} params`)}`;
     const prev = seen.get(key);
     if (prev) {
       subst.set(e.out, prev);

@@ -168,6 +168,18 @@ function safeLog(x: NdArray): NdArray {
   const pos = lax.gt(x, lax.scalarLike(0, x));
   return lax.select(pos, lax.log(lax.select(pos, x, lax.scalarLike(1, x))), lax.scalarLike(0, x));
 }
+/**
+ * d x^y / dx = y x^(y-1), taken as 0 where y = 0 (JAX's guard). Differentiated again it
+ * gives y (y-1) x^(y-2) through the same guard, so at x = 0 an exponent 1 has second
+ * derivative 0, not 0 * inf = NaN. Where y = 0 the unused branch is computed on x = y = 1
+ * (the "double where"), so that its own derivatives, which are then dropped, are finite.
+ */
+function powSlope(x: NdArray, y: NdArray): NdArray {
+  const one = lax.scalarLike(1, y);
+  const yIsZero = lax.eq(y, lax.scalarLike(0, y));
+  const slope = lax.mul(lax.select(yIsZero, one, y), lax.pow(lax.select(yIsZero, one, x), lax.sub(y, one)));
+  return lax.select(yIsZero, lax.scalarLike(0, y), slope);
+}
 /** ct split between x (weight w) and y (1 - w). */
 function shareBetween(ct: NdArray, w: NdArray, [wx, wy]: readonly boolean[]): [NdArray | null, NdArray | null] {
   return [wx ? lax.mul(ct, w) : null, wy ? lax.mul(ct, lax.sub(lax.scalarLike(1, w), w)) : null];
@@ -186,7 +198,7 @@ const binaryDefs: Record<BinaryPrim, PrimitiveDef> = {
     return [wx ? cy : null, wy ? lax.neg(lax.mul(cy, out)) : null];
   }),
   pow: binaryDef('pow', tf.pow, (ct, x, y, out, [wx, wy]) => [
-    wx ? lax.mul(ct, lax.mul(y, lax.pow(x, lax.sub(y, lax.scalarLike(1, y))))) : null,
+    wx ? lax.mul(ct, powSlope(x, y)) : null,
     wy ? lax.mul(ct, lax.mul(out, safeLog(x))) : null,
   ]),
   max: binaryDef('max', maxKernel, (ct, x, y, _o, want) => shareBetween(ct, winWeight(x, y, lax.gt), want)),

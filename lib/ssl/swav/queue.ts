@@ -7,31 +7,25 @@
  * As in `main_swav.py`: from `startStep` on, every training step pushes the batch's
  * embeddings in front (dropping the oldest); the queue is used once it is full (and from
  * then on). Codes are computed over [queue; batch] and the batch's rows kept. Every
- * decision is an array, so a step under `jit` is one trace whatever the step.
+ * decision is an array, so a step under `jit` is one trace whatever the step. The queue is
+ * one memory bank (../memory.ts) per assignment view, sharing one fill count.
  */
-import * as tf from '@tensorflow/tfjs-core';
 import { type NdArray, stopGradient } from '../../core/index.js';
 import { shapeOf } from '../../core/trace.js';
 import * as np from '../../ops/index.js';
+import { type MemoryState, initMemory, memoryFull, pushMemory } from '../memory.js';
 import { type SinkhornOptions, sinkhorn } from './sinkhorn.js';
 
-export interface QueueState {
-  /** [assignment views, length, dim]: newest first; zeros where never filled. */
-  readonly embeddings: NdArray;
-  /** int32 []: how many rows hold embeddings (at most `length`). */
-  readonly filled: NdArray;
-}
+/** The queue: one memory bank per assignment view (`embeddings` [views, length, dim], newest first). */
+export type QueueState = MemoryState;
 
 /** An empty queue for `views` assignment views of `length` embeddings of width `dim`. */
 export function initQueue(views: number, length: number, dim: number): QueueState {
-  return { embeddings: tf.zeros([views, length, dim]), filled: tf.scalar(0, 'int32') };
+  return initMemory(length, dim, views);
 }
 
 /** Whether the queue is full (then it is used): bool []. */
-export function queueInUse(q: QueueState): NdArray {
-  const length = shapeOf(q.embeddings)[1];
-  return np.greaterEqual(q.filled, length);
-}
+export const queueInUse = memoryFull;
 
 /**
  * Codes of a batch's scores [B, K] with the queue's embeddings [L, D] of this view scored
@@ -55,18 +49,7 @@ export function codesWithQueue(scores: NdArray, queued: NdArray, weight: NdArray
  * otherwise the queue is unchanged.
  */
 export function pushQueue(q: QueueState, batch: readonly NdArray[], active: NdArray): QueueState {
-  const [views, length] = shapeOf(q.embeddings);
+  const views = shapeOf(q.embeddings)[0];
   if (batch.length !== views) throw new Error(`swav queue: it holds ${views} assignment view(s), got embeddings of ${batch.length}`);
-  const rows = batch.map((z, i) => {
-    const b = shapeOf(z)[0];
-    const old = np.squeeze(np.sliceAxis(q.embeddings, 0, i, i + 1), 0);
-    const fresh = stopGradient(z);
-    return b >= length ? np.sliceAxis(fresh, 0, 0, length) : np.concatenate([fresh, np.sliceAxis(old, 0, 0, length - b)], 0);
-  });
-  const pushed = np.stack(rows, 0);
-  const b = shapeOf(batch[0])[0];
-  return {
-    embeddings: np.where(active, pushed, q.embeddings),
-    filled: np.where(active, np.minimum(np.add(q.filled, b), length), q.filled),
-  };
+  return pushMemory(q, np.stack(batch, 0), active);
 }

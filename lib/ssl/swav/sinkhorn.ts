@@ -59,7 +59,8 @@ export interface SinkhornOptions {
   /**
    * Optional [B] float array of 1 (a sample) and 0 (padding, no mass): rows with 0 take
    * no part in the normalisations and get all-zero codes. The result on the other rows
-   * is that of the unmasked rows alone (used by the queue before it is full).
+   * is that of the unmasked rows alone (used by the queue before it is full). A batch
+   * that is all padding gets all-zero codes.
    */
   readonly mask?: NdArray;
 }
@@ -118,8 +119,10 @@ export function sinkhorn(scores: NdArray, opts: SinkhornOptions = {}): NdArray {
   // Q /= sum(Q): the global total.
   logQ = np.sub(logQ, logSumExp(logQ, null, sumOver, maxOver));
   const logK = Math.log(k);
-  // B = the global batch size (the local one times the number of devices).
-  const logB = iterations > 1 ? np.log(sumOver(count)) : null;
+  // B = the global batch size (the local one times the number of devices). With every
+  // sample masked (all padding) B = 0 and no mass is left: 1 keeps log B finite, and the
+  // mask still makes every code 0 (instead of inf - inf = NaN).
+  const logB = iterations > 1 ? np.log(np.maximum(sumOver(count), 1)) : null;
   for (let i = 0; i < iterations; i++) {
     // Each prototype sums to 1/K over the (global) batch.
     logQ = np.sub(np.sub(logQ, logSumExp(logQ, 0, sumOver, maxOver)), logK);

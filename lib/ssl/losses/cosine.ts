@@ -1,0 +1,39 @@
+/**
+ * Cosine losses between two views: `byolLoss(onlinePred, targetProj)` and `negativeCosine(zi, zj)` -> scalar.
+ *
+ * Sources: stable-pretraining `losses/joint_embedding.py` `BYOLLoss` and `losses/utils.py`
+ * `NegativeCosineSimilarity`:
+ * ```
+ * byolLoss       = mean_b (2 - 2 <p_b / |p_b|, z_b / |z_b|>)        in [0, 4]  (BYOL's normalised MSE)
+ * negativeCosine = -mean_b <x_b, y_b> / max(|x_b| |y_b|, 1e-8)     in [-1, 1] (SimSiam)
+ * ```
+ * Neither stops gradients: pass the target side through `stopGradient` (or a teacher) as the method requires.
+ */
+import type { NdArray } from '../../core/trace.js';
+import * as F from '../../nn/functional.js';
+import * as np from '../../ops/index.js';
+import { pairOfViews } from './checks.js';
+
+/**
+ * BYOL's loss: the mean squared distance of the L2-normalised rows, `2 - 2 cos`.
+ * @example const l = np.div(np.add(byolLoss(p1, stopGradient(zt2)), byolLoss(p2, stopGradient(zt1))), 2);
+ */
+export function byolLoss(onlinePred: NdArray, targetProj: NdArray): NdArray {
+  pairOfViews(onlinePred, targetProj, 'byolLoss', ['onlinePred', 'targetProj']);
+  const cos = np.sum(np.mul(F.l2Normalize(onlinePred, -1), F.l2Normalize(targetProj, -1)), -1);
+  return np.mean(np.sub(2, np.mul(2, cos)));
+}
+
+const COSINE_EPS = 1e-8;
+
+/**
+ * SimSiam's loss: minus the mean cosine similarity of matching rows (torch's `CosineSimilarity(dim=1)`,
+ * eps 1e-8 on the product of the norms).
+ * @example const l = np.div(np.add(negativeCosine(p1, stopGradient(z2)), negativeCosine(p2, stopGradient(z1))), 2);
+ */
+export function negativeCosine(zi: NdArray, zj: NdArray): NdArray {
+  pairOfViews(zi, zj, 'negativeCosine');
+  const dot = np.sum(np.mul(zi, zj), -1);
+  const norms2 = np.mul(np.sum(np.square(zi), -1), np.sum(np.square(zj), -1));
+  return np.neg(np.mean(np.mul(dot, np.rsqrt(np.maximum(norms2, COSINE_EPS * COSINE_EPS)))));
+}

@@ -1,0 +1,100 @@
+/**
+ * A queue / memory bank of past embeddings as explicit state (MoCo's negatives, NNCLR's support set,
+ * SwAV's queue), with fixed shapes so a step under `jit` is one trace whatever the fill level:
+ * - `initMemory(size, dim, banks?)` -> `{ embeddings: [size, dim] (or [banks, size, dim]), filled: int32 [] }`;
+ * - `pushMemory(memory, batch [B, dim] (or [banks, B, dim]), active?)` -> the memory with the batch in
+ *   front and the oldest rows dropped (FIFO), `filled = min(filled + B, size)`; unchanged where `active`
+ *   (bool []) is false; stores the batch without gradient;
+ * - `readMemory(memory)` -> `{ rows, valid }`: every row and a bool [size] mask of those that hold an embedding;
+ * - `memoryFull(memory)` -> bool [];
+ * - `nearestNeighbour(query [N, D], support [M, D], valid?)` -> [N, D]: each query's most cosine-similar
+ *   support row (NNCLR), without gradient.
+ *
+ * Layout: newest first (row 0 is the last batch's first row), the layout of facebookresearch/swav's
+ * queue. stable-pretraining's `OrderedQueue` holds the same rows and lists them oldest first; every
+ * loss that reads a memory (InfoNCE's negatives, Sinkhorn over [queue; batch], a nearest neighbour)
+ * is unchanged by the order of its rows. As in the seed, a batch larger than the memory keeps its last
+ * `size` rows. Banks (SwAV: one per assignment view) share one fill count.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { shapeStr } from '../core/aval.js';
+import { type NdArray, shapeOf } from '../core/trace.js';
+import * as F from '../nn/functional.js';
+import * as np from '../ops/index.js';
+
+export interface MemoryState {
+  /** [size, dim], or [banks, size, dim]: newest first; zeros where never filled. */
+  readonly embeddings: NdArray;
+  /** int32 []: how many rows hold embeddings (at most `size`). */
+  readonly filled: NdArray;
+}
+
+function positiveInt(n: number, what: string): number {
+  if (!Number.isInteger(n) || n < 1) throw new Error(`initMemory: ${what} must be an integer >= 1, got ${n}`);
+  return n;
+}
+
+/**
+ * An empty memory of `size` rows of width `dim`; with `banks`, that many memories sharing one fill count.
+ * @example let queue = initMemory(4096, 128);
+ */
+export function initMemory(size: number, dim: number, banks?: number): MemoryState {
+  const shape = [positiveInt(size, 'size'), positiveInt(dim, 'dim')];
+  return { embeddings: tf.zeros(banks === undefined ? shape : [positiveInt(banks, 'banks'), ...shape]), filled: tf.scalar(0, 'int32') };
+}
+
+/** The memory's row count (its second-to-last axis). */
+function sizeOf(m: MemoryState): number {
+  const s = shapeOf(m.embeddings);
+  return s[s.length - 2];
+}
+
+/**
+ * The memory after pushing `batch` ([B, dim], or [banks, B, dim]) in front; when `active` (bool []) is
+ * false the memory is returned unchanged (e.g. before a queue's start step, decided inside `jit`).
+ * @example queue = pushMemory(queue, keys);
+ */
+export function pushMemory(m: MemoryState, batch: NdArray, active?: NdArray): MemoryState {
+  const ms = shapeOf(m.embeddings);
+  const bs = shapeOf(batch);
+  const axis = ms.length - 2;
+  if (bs.length !== ms.length || bs.some((d, i) => i !== axis && d !== ms[i]))
+    throw new Error(`pushMemory: the memory holds ${shapeStr(ms)} so the batch must be [${ms.map((d, i) => (i === axis ? 'B' : d)).join(',')}], got ${shapeStr(bs)}`);
+  const size = ms[axis];
+  const b = bs[axis];
+  const fresh = np.stopGradient(batch);
+  const pushed = b >= size ? np.sliceAxis(fresh, axis, b - size, b) : np.concatenate([fresh, np.sliceAxis(m.embeddings, axis, 0, size - b)], axis);
+  const filled = np.minimum(np.add(m.filled, b), size);
+  if (active === undefined) return { embeddings: pushed, filled };
+  return { embeddings: np.where(active, pushed, m.embeddings), filled: np.where(active, filled, m.filled) };
+}
+
+/**
+ * Every row of the memory and which of them hold an embedding (bool [size]: the first `filled`).
+ * @example const { rows, valid } = readMemory(queue);
+ */
+export function readMemory(m: MemoryState): { rows: NdArray; valid: NdArray } {
+  return { rows: m.embeddings, valid: np.less(np.arange(sizeOf(m)), m.filled) };
+}
+
+/** Whether every row holds an embedding: bool []. */
+export function memoryFull(m: MemoryState): NdArray {
+  return np.greaterEqual(m.filled, sizeOf(m));
+}
+
+/**
+ * For each query row, the support row of highest cosine similarity among the `valid` ones (all when
+ * omitted), as the seed's NNCLR `_nearest_neighbour`; no gradient. With no valid row it returns row 0:
+ * guard on the memory's `filled` (the seed falls back to the other view below 2 rows).
+ * @example const { rows, valid } = readMemory(support); const nn1 = nearestNeighbour(z1, rows, valid);
+ */
+export function nearestNeighbour(query: NdArray, support: NdArray, valid?: NdArray): NdArray {
+  const qs = shapeOf(query);
+  const ss = shapeOf(support);
+  if (qs.length !== 2 || ss.length !== 2 || qs[1] !== ss[1]) throw new Error(`nearestNeighbour: query [N, D] and support [M, D] must be matrices of one width, got ${shapeStr(qs)} and ${shapeStr(ss)}`);
+  if (valid !== undefined && shapeStr(shapeOf(valid)) !== shapeStr([ss[0]])) throw new Error(`nearestNeighbour: valid must be [${ss[0]}] (one flag per support row), got ${shapeStr(shapeOf(valid))}`);
+  const s = np.stopGradient(support);
+  const similarity = np.matmul(F.l2Normalize(np.stopGradient(query), -1), np.transpose(F.l2Normalize(s, -1)));
+  const candidates = valid === undefined ? similarity : np.where(valid, similarity, -Infinity);
+  return np.take(s, np.argmax(candidates, -1), 0);
+}
