@@ -14,6 +14,8 @@
  * Arrays longer than `chunk` go through in pieces.
  */
 
+import type { DeviceAxis } from '../core/index.js';
+
 const COUNT = 0;
 const GEN = 1;
 const ABORT = 2;
@@ -53,6 +55,11 @@ export function abortComm(buffers: CommBuffers): void {
 }
 
 export type ReduceOp = 'sum' | 'mean' | 'max';
+
+/** The group as the named device axis that collectives (psum, allGather, ...) run over. */
+export function commAxis(comm: Communicator, name: string): DeviceAxis {
+  return { name, size: comm.worldSize, index: comm.rank, allReduce: (x, op) => comm.allReduce(x, op), allGather: (x) => comm.allGather(x) };
+}
 
 /** The message of a collective that stopped because the group was aborted. */
 export const ABORTED = 'parallel: the group was aborted (another worker failed or the group was closed)';

@@ -6,9 +6,9 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { type BackendName, setBackend } from '../backend/index.js';
-import { type DeviceAxis, jit, withDeviceAxis } from '../core/index.js';
+import { jit, withDeviceAxis } from '../core/index.js';
 import * as tree from '../tree/index.js';
-import { Communicator, type CommBuffers, abortComm } from './collective.js';
+import { Communicator, type CommBuffers, abortComm, commAxis } from './collective.js';
 import { fromHost, toHost, transferables } from './host.js';
 import type { ReplyMessage } from './worker.js';
 
@@ -51,13 +51,7 @@ async function main(): Promise<void> {
     port.close();
     return;
   }
-  const axis: DeviceAxis = {
-    name: data.axisName,
-    size: comm.worldSize,
-    index: data.rank,
-    allReduce: (x, op) => comm.allReduce(x, op),
-    allGather: (x) => comm.allGather(x),
-  };
+  const axis = commAxis(comm, data.axisName);
   port.postMessage({ type: 'ready', numTensors: tf.memory().numTensors } satisfies ReplyMessage);
   port.on('message', (msg: PmapCall) => {
     try {

@@ -10,8 +10,10 @@
  *   while `step < freezePrototypesSteps`, exactly as `swav.trainStep` does.
  *
  * With one replica this is `swav.trainStep` (the test suite checks it step for step).
- * With several, each replica's Sinkhorn and BatchNorm see its shard only (DDP without
- * SyncBatchNorm, and facebookresearch/swav's `distributed_sinkhorn` without the
+ * With `sync: true`, BatchNorm and Sinkhorn use the whole batch (SyncBN and the
+ * distributed Sinkhorn over the replicas' axis): the step is the one-process step on the
+ * whole batch. Otherwise (`sync: false`, the default for now) each replica's Sinkhorn
+ * and BatchNorm see its shard only (DDP without SyncBatchNorm, and facebookresearch/swav's `distributed_sinkhorn` without the
  * all-reduce): the averaged gradient is the mean of the shards' gradients of their own
  * SwAV losses. BatchNorm running statistics are averaged over replicas after each step;
  * a queue (`queueLength > 0`) stays per replica (each holds its shard's embeddings).
@@ -32,7 +34,12 @@ export interface SwavProgramOptions<O> {
   readonly seed?: number;
   /** Replaces Sinkhorn (see `SwavApplyOptions.assign`). */
   readonly assign?: (scores: NdArray) => NdArray;
+  /** SyncBN and distributed Sinkhorn over the replicas (the whole batch's statistics and codes). Default false. */
+  readonly sync?: boolean;
 }
+
+/** The axis name of the replicas in a synchronised program. */
+const REPLICAS = 'replicas';
 
 /**
  * The SwAV step as a data-parallel program (see the module notes for the semantics).
@@ -43,6 +50,7 @@ export function swavProgram<O>(opts: SwavProgramOptions<O>): DataParallelProgram
   const c = resolveConfig(opts.config);
   const optimizer = opts.optimizer;
   const who = 'parallel.swavProgram';
+  const axisName = opts.sync ? REPLICAS : undefined;
   return {
     init() {
       const key = random.key(opts.seed ?? 0);
@@ -51,12 +59,13 @@ export function swavProgram<O>(opts: SwavProgramOptions<O>): DataParallelProgram
       return { params, state, optState: optimizer.init(params) };
     },
     grads(params, modelState, batch) {
-      const { loss, grads, out, state } = swavGradients(c, params, modelState, batch, { assign: opts.assign, who });
+      const { loss, grads, out, state } = swavGradients(c, params, modelState, batch, { assign: opts.assign, who, axisName });
       return { grads, state, metrics: { loss, codeEntropy: codeEntropy(out.codes ?? []) }, carry: { prototypes: out.prototypes } };
     },
     update: (params, optState, grads, modelState, carry: { prototypes: NdArray }) =>
       swavUpdate(c, optimizer, params, optState, grads, carry.prototypes, modelState.step, who),
     // BatchNorm running statistics: averaged. The queue's embeddings: each replica's own.
     reduceState: (path) => (/^\.queue(\.|$)/.test(path) ? 'local' : 'mean'),
+    axisName,
   };
 }

@@ -20,7 +20,7 @@ import * as assert from 'uvu/assert';
 import { type NdArray, grad, pmean, vmap } from '../../lib/core/index.js';
 import * as nn from '../../lib/nn/index.js';
 import * as np from '../../lib/ops/index.js';
-import { pmap } from '../../lib/parallel/index.js';
+import { dataParallel, fromHost, pmap } from '../../lib/parallel/index.js';
 import * as random from '../../lib/random/index.js';
 import * as swav from '../../lib/ssl/swav/index.js';
 import * as tree from '../../lib/tree/index.js';
@@ -28,6 +28,7 @@ import { allClose } from '../helpers/assert.js';
 import { useTestBackend } from '../helpers/backend.js';
 import { randomViews } from '../ssl/tiny-swav.js';
 import { AXIS, collectives, gradients, swavConfig, swavOptimizer, swavStep } from './pmap-fns.js';
+import { swavTestConfig, swavTestOptimizer } from './replicas.js';
 
 const detected = await useTestBackend();
 // The workers run cpu or wasm (webgpu stays in the main thread).
@@ -275,6 +276,28 @@ Docs('is examples/pmap.ts, runs, and prints the same loss and parameters three w
     allClose(pw, [...one, ...one], { rtol: 1e-6 }, 'both workers hold the one-process parameters');
   } finally {
     rmSync(file, { force: true });
+  }
+});
+
+Sync("dataParallel's swavProgram({ sync: true }) over 2 workers: the step of one process on the whole batch", async () => {
+  const [lr, momentum] = [0.1, 0.9];
+  const dp = await dataParallel({ workers: 2, module: new URL('./replicas.ts', import.meta.url), arg: { kind: 'swav', lr, momentum, sync: true }, backend });
+  try {
+    const start = fromHost<{ params: swav.SwavParams; state: swav.SwavState }>(await dp.read());
+    const step = swav.trainStep(swavTestConfig(), swavTestOptimizer(lr, momentum));
+    let [params, state, optState] = [start.params, start.state, swavTestOptimizer(lr, momentum).init(start.params)];
+    for (const seed of [40, 41]) {
+      const [view1, view2] = randomViews(seed, 2, 8, 8);
+      const { metrics } = await dp.step({ view1, view2 });
+      const one = step(params, state, optState, { view1, view2 });
+      allClose(metrics.loss as number, one.metrics.loss.dataSync()[0], { rtol: 1e-5 }, `loss (batch ${seed})`);
+      [params, state, optState] = [one.params, one.modelState, one.optState];
+    }
+    const got = fromHost<{ params: unknown; state: unknown }>(await dp.read());
+    relClose(got.params, params, 1e-5, 'parameters after 2 steps');
+    relClose(got.state, state, 1e-5, 'BatchNorm running statistics after 2 steps');
+  } finally {
+    assert.equal((await dp.close()).leakedTensors, [0, 0]);
   }
 });
 
