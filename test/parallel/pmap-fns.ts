@@ -24,6 +24,8 @@ export function collectives(x: NdArray) {
     gathered: allGather(x, AXIS),
     tiled: allGather(x, AXIS, { tiled: true }),
     index: np.add(axisIndex(AXIS), np.zeros([], 'int32')),
+    intSum: psum(np.cast(np.mul(x, 4), 'int32'), AXIS),
+    positive: allGather(np.greater(x, 0), AXIS),
   };
 }
 

@@ -88,7 +88,7 @@ async function settles<T>(p: Promise<T>, ms: number, what: string): Promise<Prom
 
 const Collectives = suite(`pmap: collectives over 2 workers [${backend}]`);
 
-Collectives('psum, pmean, pmax, pmin, allGather, axisIndex: as under vmap(axisName), bitwise equal on both workers', async () => {
+Collectives('psum, pmean, pmax, pmin, allGather, axisIndex (float32, int32, bool): as under vmap(axisName), bitwise equal on both workers', async () => {
   const f = pmap(fn('collectives'), { axisName: AXIS, workers: 2, backend });
   try {
     const x = np.array([[1.5, -2, 3], [0.25, 4, -1]]);
@@ -98,6 +98,8 @@ Collectives('psum, pmean, pmax, pmin, allGather, axisIndex: as under vmap(axisNa
     assert.equal(leafValues(got.sum), [[1.75, 2, 2, 1.75, 2, 2]]);
     assert.equal(got.tiled.shape, [2, 6]);
     assert.equal(leafValues(got.index), [[0, 1]]);
+    assert.equal([got.intSum.dtype, got.positive.dtype], ['int32', 'bool']);
+    assert.equal(leafValues(got.intSum), [[7, 8, 8, 7, 8, 8]]);
     for (const k of ['sum', 'mean', 'max', 'min', 'gathered', 'tiled']) bitwiseEqual(member(got[k], 0), member(got[k], 1), k);
   } finally {
     assert.equal((await f.close()).leakedTensors, [0, 0]);

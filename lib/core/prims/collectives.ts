@@ -22,8 +22,13 @@ type IndexP = { axisName: string };
 
 const others = (names: readonly string[], name: string | null) => names.filter((n) => n !== name);
 
-/** A float32 copy of a tensor's values (integers are exact up to 2^24). */
+/** A float32 copy of a tensor's values (integers are exact up to 2^24): what the transport carries. */
 const floatsOf = (x: tf.Tensor): Float32Array => Float32Array.from(x.dataSync() as ArrayLike<number>);
+/** A tensor of `dtype` from the transport's floats (tfjs converts them for bool). */
+function fromFloats(v: Float32Array, shape: readonly number[], dtype: tf.DataType): tf.Tensor {
+  if (dtype === 'int32') return tf.tensor(Int32Array.from(v, Math.round), [...shape], 'int32');
+  return tf.tensor(v, [...shape], dtype);
+}
 
 function numericAval(op: string, a: Aval): Aval {
   if (a.dtype === 'bool') throw new Error(`${op}: expected a float32 or int32 array, got ${avalStr(a)}`);
@@ -53,7 +58,7 @@ function reduction(op: 'psum' | 'pmax' | 'pmin'): PrimitiveDef<ReduceP> {
         if (op === 'pmin') v = axis.allReduce(v.map((e) => -e), 'max').map((e) => -e);
         else v = axis.allReduce(v, op === 'psum' ? 'sum' : 'max');
       }
-      return tf.tensor(x.dtype === 'int32' ? Int32Array.from(v, Math.round) : v, x.shape, x.dtype);
+      return fromFloats(v, x.shape, x.dtype);
     },
     jvp: ([t], [x], out, { axisName }) => (op === 'psum' ? self(t, axisName) : bind('psum', [lax.mul(t, share(x, out, axisName))], { axisName })),
     vjp(ct, [x], out, { axisName }) {
@@ -95,7 +100,7 @@ const allGather: PrimitiveDef<GatherP> = {
   impl([x], p) {
     const axis = deviceAxis(p.axisName, 'allGather');
     const all = axis.allGather(floatsOf(x));
-    const stacked = tf.tensor(x.dtype === 'int32' ? Int32Array.from(all, Math.round) : all, [axis.size, ...x.shape], x.dtype);
+    const stacked = fromFloats(all, [axis.size, ...x.shape], x.dtype);
     return placeMembers(stacked, 0, p) as tf.Tensor;
   },
   jvp: ([t], _p, _o, p) => bind('all_gather', [t], p),
