@@ -1,6 +1,6 @@
 /**
- * SwAV's training step (lib/ssl/swav/train-step.ts) as a {@link DataParallelProgram}:
- * the same maths, cut at the gradient.
+ * SwAV's training step (SwAV's method on the generic step, lib/ssl/train-step.ts) as a
+ * {@link DataParallelProgram}: the same two functions, cut at the gradient.
  *
  * - `grads`: the training forward pass and its gradient on the replica's shard; the
  *   metrics (loss, code entropy); the new BatchNorm state; the renormalised prototypes
@@ -13,18 +13,19 @@
  * With `sync: true`, BatchNorm and Sinkhorn use the whole batch (SyncBN and the
  * distributed Sinkhorn over the replicas' axis): the step is the one-process step on the
  * whole batch. Otherwise (`sync: false`, the default for now) each replica's Sinkhorn
- * and BatchNorm see its shard only (DDP without SyncBatchNorm, and facebookresearch/swav's `distributed_sinkhorn` without the
- * all-reduce): the averaged gradient is the mean of the shards' gradients of their own
+ * and BatchNorm see its shard only (DDP without SyncBatchNorm, and facebookresearch/swav's
+ * `distributed_sinkhorn` without the all-reduce): the averaged gradient is the mean of the shards' gradients of their own
  * SwAV losses. BatchNorm running statistics are averaged over replicas after each step;
  * a queue (`queueLength > 0`) stays per replica (each holds its shard's embeddings).
  * Stochastic encoders get no PRNG key here (convnet_small and the ResNets need none).
  */
 import type { NdArray } from '../core/index.js';
 import type { GradientTransformation } from '../optim/index.js';
-import type { SwavConfig, SwavConfigInput } from '../ssl/swav/config.js';
-import { type SwavInput, type SwavParams, type SwavState, init as swavInit, resolveConfig } from '../ssl/swav/model.js';
-import { codeEntropy, swavGradients, swavUpdate } from '../ssl/swav/train-step.js';
 import * as random from '../random/index.js';
+import { swavMethod } from '../ssl/methods/swav.js';
+import type { SwavConfig, SwavConfigInput } from '../ssl/swav/config.js';
+import { type SwavInput, type SwavParams, type SwavState, resolveConfig } from '../ssl/swav/model.js';
+import { applyStep, lossAndGrad } from '../ssl/train-step.js';
 import type { DataParallelProgram } from './program.js';
 
 export interface SwavProgramOptions<O> {
@@ -47,23 +48,25 @@ const REPLICAS = 'replicas';
  * export default parallel.defineReplica(() => parallel.swavProgram({ config, optimizer: optim.sgd({ learningRate: 0.1 }) }));
  */
 export function swavProgram<O>(opts: SwavProgramOptions<O>): DataParallelProgram<SwavParams, SwavState, O, SwavInput> {
-  const c = resolveConfig(opts.config);
-  const optimizer = opts.optimizer;
-  const who = 'parallel.swavProgram';
   const axisName = opts.sync ? REPLICAS : undefined;
+  const method = swavMethod(resolveConfig(opts.config), { assign: opts.assign, axisName });
+  const optimizer = opts.optimizer;
   return {
     init() {
       const key = random.key(opts.seed ?? 0);
-      const { params, state } = swavInit(key, c);
+      const { params, state } = method.init(key);
       key.dispose();
       return { params, state, optState: optimizer.init(params) };
     },
     grads(params, modelState, batch) {
-      const { loss, grads, out, state } = swavGradients(c, params, modelState, batch, { assign: opts.assign, who, axisName });
-      return { grads, state, metrics: { loss, codeEntropy: codeEntropy(out.codes ?? []) }, carry: { prototypes: out.prototypes } };
+      const { loss, grads, aux } = lossAndGrad(method, params, modelState, batch);
+      return { grads, state: aux.state, metrics: { ...aux.metrics, loss }, carry: { params: aux.params } };
     },
-    update: (params, optState, grads, modelState, carry: { prototypes: NdArray }) =>
-      swavUpdate(c, optimizer, params, optState, grads, carry.prototypes, modelState.step, who),
+    // SwAV's afterUpdate changes parameters and optimiser state only, so the state the update sees is the state before the step.
+    update(params, optState, grads, modelState, carry: { params?: Partial<SwavParams> }) {
+      const next = applyStep(method, optimizer, { params, state: modelState, optState }, grads, { state: modelState, metrics: {}, params: carry.params });
+      return { params: next.params, optState: next.optState };
+    },
     // BatchNorm running statistics: averaged. The queue's embeddings: each replica's own.
     reduceState: (path) => (/^\.queue(\.|$)/.test(path) ? 'local' : 'mean'),
     axisName,

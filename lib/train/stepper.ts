@@ -1,5 +1,5 @@
 /**
- * Who runs the training steps: this thread (one jitted `swav.trainStep`) or `workers`
+ * Who runs the training steps: this thread (one jitted `ssl.trainStep` of SwAV's method) or `workers`
  * data-parallel replicas in worker threads (`lib/parallel`, one core each). The loop talks
  * to both through {@link Stepper}; the variables live with the stepper and the loop reads
  * them when it needs them (logging, evaluation, checkpoints).
@@ -12,7 +12,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type NdArray, jit } from '../core/index.js';
 import * as np from '../ops/index.js';
 import { type DataParallel, dataParallel, fromHost, toHost } from '../parallel/index.js';
+import { swavMethod } from '../ssl/methods/swav.js';
 import * as swav from '../ssl/swav/index.js';
+import { trainStep } from '../ssl/train-step.js';
 import * as tree from '../tree/index.js';
 import { disposeExcept, tensorsIn } from '../util/tensors.js';
 import type { TrainConfig } from './config.js';
@@ -51,15 +53,15 @@ export interface ReplicaArg {
 
 const scalar = async (t: unknown) => (await (t as tf.Tensor).data())[0]!;
 
-/** The step on this thread: `jit(swav.trainStep)` plus a check that the new parameters are finite. */
+/** The step on this thread: `jit(ssl.trainStep(swav))` plus a check that the new parameters are finite. */
 export function localStepper(c: TrainConfig, channels: number, steps: number, start: Variables): Stepper {
-  const inner = swav.trainStep(swavConfigOf(c, channels), optimizerOf(c, scheduleOf(c, steps)));
+  const inner = trainStep(swavMethod(swavConfigOf(c, channels)), optimizerOf(c, scheduleOf(c, steps)));
   // One number that is finite exactly when every new parameter is: a NaN model can still give
   // a finite loss (max/where-style ops swallow NaN), so both are checked.
   const run = jit((params: swav.SwavParams, modelState: swav.SwavState, optState: unknown, batch: swav.SwavInput, key: NdArray) => {
     const r = inner(params, modelState, optState, batch, key);
     const sums = tree.leaves(r.params).map((p) => np.sum(np.abs(p as NdArray)));
-    return { ...r, metrics: { ...r.metrics, paramCheck: sums.reduce((a, b) => np.add(a, b)) } };
+    return { params: r.params, modelState: r.state, optState: r.optState, metrics: { loss: r.metrics.loss, codeEntropy: r.metrics.codeEntropy, paramCheck: sums.reduce((a, b) => np.add(a, b)) } };
   });
   let vars = start;
   return {

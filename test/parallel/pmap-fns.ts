@@ -8,7 +8,8 @@ import * as np from '../../lib/ops/index.js';
 import * as optim from '../../lib/optim/index.js';
 import * as swav from '../../lib/ssl/swav/index.js';
 import { resolveConfig } from '../../lib/ssl/swav/model.js';
-import { swavGradients, swavUpdate } from '../../lib/ssl/swav/train-step.js';
+import { swavMethod } from '../../lib/ssl/methods/swav.js';
+import { applyStep, lossAndGrad } from '../../lib/ssl/train-step.js';
 import * as tree from '../../lib/tree/index.js';
 import { tinyConfig } from '../ssl/tiny-swav.js';
 
@@ -60,16 +61,16 @@ export const swavOptimizer = optim.sgd({ learningRate: 0.5, momentum: 0.9 });
 
 /**
  * One SwAV step on a batch sharded over `axisName` (none: the whole batch in one process):
- * SyncBN and distributed Sinkhorn through the model's `axisName`, the loss and gradients
+ * SyncBN and distributed Sinkhorn through the method's `axisName`, the loss and gradients
  * averaged over the members (their shards are equal), and the same update everywhere.
  */
 export function swavStep(params: swav.SwavParams, state: swav.SwavState, optState: unknown, batch: swav.SwavInput, axisName?: string) {
-  const c = resolveConfig(swavConfig);
+  const method = swavMethod(resolveConfig(swavConfig), { axisName });
   const overAll = (t: unknown) => (axisName === undefined ? t : tree.map((l: NdArray) => pmean(l, axisName), t));
-  const g = swavGradients(c, params, state, batch, { who: 'swavStep', axisName });
-  const grads = overAll(g.grads) as swav.SwavParams;
-  const next = swavUpdate(c, swavOptimizer, params, optState, grads, g.out.prototypes, state.step, 'swavStep');
-  return { loss: overAll(g.loss) as NdArray, grads: stopGradient(grads), params: next.params, optState: next.optState, state: g.state };
+  const { loss, grads, aux } = lossAndGrad(method, params, state, batch);
+  const averaged = overAll(grads) as swav.SwavParams;
+  const next = applyStep(method, swavOptimizer, { params, state, optState }, averaged, aux);
+  return { loss: overAll(loss) as NdArray, grads: stopGradient(averaged), params: next.params, optState: next.optState, state: next.state };
 }
 
 /** {@link swavStep} with the workers' axis (what pmap runs). */

@@ -13,7 +13,7 @@ import { type NdArray, jit, scope, valueAndGrad } from '../../lib/core/index.js'
 import * as optim from '../../lib/optim/index.js';
 import * as swav from '../../lib/ssl/swav/index.js';
 import { useTestBackend } from '../helpers/backend.js';
-import { loadFixture } from './fixtures.js';
+import { loadFixture, maxAbs, relErrChecker } from './fixtures.js';
 import { disposeExcept, nhwc, stateDict, tensorsIn, tinyConfig } from './tiny-swav.js';
 
 await useTestBackend();
@@ -22,34 +22,12 @@ const fixture = loadFixture<Record<string, any>>('swav_seed_parity.json');
 const TOL = 1e-4;
 
 /**
- * max |a - e| / max(max |e|, floor) over a tensor (norm-wise relative error). The floor
- * matters for one gradient only: `projector.0.bias`, which is mathematically zero (the
+ * Relative errors max |a - e| / max(max |e|, floor). The floor matters for one gradient only: `projector.0.bias`, which is mathematically zero (the
  * BatchNorm after that Linear removes any bias) and holds float32 round-off in PyTorch
  * (|g| < 6e-6 against 1.4 for the weight) as in ours; it is measured against the scale
  * of its layer's weight gradient.
  */
-async function relErr(actual: NdArray, expected: unknown, floor = 1e-30): Promise<number> {
-  const a = Array.from(await (actual as tf.Tensor).data());
-  const e = (Array.isArray(expected) ? (expected as unknown[]).flat(Infinity) : [expected]) as number[];
-  assert.is(a.length, e.length, 'size');
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num = Math.max(num, Math.abs(a[i] - e[i]));
-    den = Math.max(den, Math.abs(e[i]));
-  }
-  return num / Math.max(den, floor);
-}
-
-const maxAbs = (x: unknown) => Math.max(...((x as unknown[]).flat(Infinity) as number[]).map(Math.abs));
-
-/** Worst relative error per quantity, over cases and steps (printed at the end). */
-const worst: Record<string, number> = {};
-async function check(what: string, actual: NdArray, expected: unknown, label: string, floor?: number): Promise<void> {
-  const r = await relErr(actual, expected, floor);
-  worst[what] = Math.max(worst[what] ?? 0, r);
-  assert.ok(r < TOL, `${label}: ${what} relative error ${r.toExponential(3)} >= ${TOL}`);
-}
+const { check, worst } = relErrChecker(TOL);
 
 function runCase(name: string, views: (inputs: tf.Tensor[]) => swav.SwavInput) {
   const c = fixture[name];

@@ -9,22 +9,24 @@
  */
 import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
-import * as t from 'io-ts';
-import * as nn from '../../nn/index.js';
-import type { Pairing } from './loss.js';
 import { showValue } from '../../util/show-value.js';
 import { strictPartial } from '../../util/strict-partial.js';
+import {
+  type EncoderLayer,
+  boolean,
+  decodeConfig,
+  encoder,
+  encoderOptions,
+  nonNegativeInt,
+  nullable,
+  positiveInt,
+  positiveNumber,
+  refined,
+  unitInterval,
+} from '../codecs.js';
+import type { Pairing } from './loss.js';
 
-/** An encoder given as a layer: anything with `init(key)` and `apply(params, state, x, opts)`. */
-export interface EncoderLayer {
-  init(key: unknown): { params: unknown; state: unknown };
-  apply(params: any, state: any, x: any, opts?: any): [any, any];
-  /** The embedding width, if the layer knows it (every `nn` encoder does). */
-  readonly embeddingDim?: number;
-  /** PyTorch state-dict interop (every `nn` layer has them). */
-  toTorch?: nn.Layer['toTorch'];
-  fromTorch?: nn.Layer['fromTorch'];
-}
+export type { EncoderLayer } from '../codecs.js';
 
 export interface ProjectorSettings {
   /** Hidden width (the seed's projector_dims[0]). Default 2048. */
@@ -90,47 +92,10 @@ export const DEFAULT_CONFIG: SwavConfig = {
   freezePrototypesSteps: 0,
 };
 
-// ---------------------------------------------------------------- codecs with readable names
-
-function refined<A>(name: string, is: (u: unknown) => u is A): t.Type<A, A, unknown> {
-  return new t.Type<A, A, unknown>(name, is, (u, c) => (is(u) ? t.success(u) : t.failure(u, c)), t.identity);
-}
-
-const isPlain = (u: unknown): u is Record<string, unknown> => typeof u === 'object' && u !== null && !Array.isArray(u) && [Object.prototype, null].includes(Object.getPrototypeOf(u));
-
-const positiveInt = refined('a positive integer', (u): u is number => typeof u === 'number' && Number.isInteger(u) && u >= 1);
-const nonNegativeInt = refined('an integer >= 0', (u): u is number => typeof u === 'number' && Number.isInteger(u) && u >= 0);
-const positiveNumber = refined('a finite number > 0', (u): u is number => typeof u === 'number' && Number.isFinite(u) && u > 0);
-const unitInterval = refined('a number in [0, 1]', (u): u is number => typeof u === 'number' && u >= 0 && u <= 1);
-const boolean = refined('true or false', (u): u is boolean => typeof u === 'boolean');
 const pairing = refined<Pairing>("'seed' or 'paper'", (u): u is Pairing => u === 'seed' || u === 'paper');
 const viewIndices = refined('a non-empty list of distinct view indices (integers >= 0)', (u): u is number[] =>
   Array.isArray(u) && u.length > 0 && u.every((x) => Number.isInteger(x) && x >= 0) && new Set(u).size === u.length,
 );
-const encoderOptions = refined('an object of encoder options', (u): u is Record<string, unknown> => isPlain(u));
-const isLayer = (u: unknown): u is EncoderLayer => typeof u === 'object' && u !== null && typeof (u as EncoderLayer).init === 'function' && typeof (u as EncoderLayer).apply === 'function';
-const encoder = new t.Type<string | EncoderLayer, string | EncoderLayer, unknown>(
-  'an nn encoder name or an (init, apply) layer',
-  (u): u is string | EncoderLayer => (typeof u === 'string' && nn.encoderNames().includes(u)) || isLayer(u),
-  (u, c) => {
-    if (isLayer(u)) return t.success(u);
-    if (typeof u === 'string' && nn.encoderNames().includes(u)) return t.success(u);
-    if (typeof u === 'string') return t.failure(u, c, `expected one of the nn encoders (${nn.encoderNames().join(', ')}) or an (init, apply) layer`);
-    return t.failure(u, c);
-  },
-  t.identity,
-);
-
-/** `codec` or null (null: the default, as in a decoded configuration). */
-function nullable<A>(codec: t.Type<A, A, unknown>): t.Type<A | null, A | null, unknown> {
-  return new t.Type<A | null, A | null, unknown>(
-    `${codec.name} or null`,
-    (u): u is A | null => u === null || codec.is(u),
-    (u, c) => (u === null ? t.success(null) : codec.validate(u, [...c.slice(0, -1), { ...c[c.length - 1], type: codec }])),
-    t.identity,
-  );
-}
-
 
 const projectorCodec = strictPartial(
   { hiddenDim: positiveInt, outDim: positiveInt, batchNorm: boolean, bnMomentum: unitInterval, bnEps: positiveNumber },
@@ -157,35 +122,24 @@ export const SwavConfigCodec = strictPartial(
   'a SwAV configuration object',
 );
 
-// ---------------------------------------------------------------- errors as one readable line
-
-
-/** One line per error: `at <path> expected <name>, got <value>` (or the error's own message). */
-export function drawErrors(errors: t.Errors): string {
-  const lines = errors.map((e) => {
-    const path = e.context.slice(1).map((x) => `.${x.key}`).join('') || '(the root)';
-    const expected = e.message ?? `expected ${e.context[e.context.length - 1]?.type.name ?? 'a valid value'}`;
-    return e.message?.startsWith('unknown key') ? `at ${path} ${e.message}` : `at ${path} ${expected}, got ${showValue(e.value)}`;
-  });
-  return lines.join('; ');
-}
-
 /** Decodes and checks the user's configuration, merged over the defaults. */
 export function decodeSwavConfig(input: unknown = {}): E.Either<string, SwavConfig> {
   return pipe(
-    SwavConfigCodec.validate(input, [{ key: '', type: SwavConfigCodec, actual: input }]),
-    E.mapLeft((errs) => `swav config: ${drawErrors(errs)}`),
-    E.map((c) => ({ ...DEFAULT_CONFIG, ...c, projector: { ...DEFAULT_PROJECTOR, ...(c.projector ?? {}) } }) as SwavConfig),
-    E.chain(checkCrossFields),
+    decodeConfig('swav', SwavConfigCodec, DEFAULT_CONFIG, input),
+    E.chain((c) => {
+      const problem = crossFieldProblem(c);
+      return problem === null ? E.right(c) : E.left(`swav config: ${problem}`);
+    }),
   );
 }
 
-function checkCrossFields(c: SwavConfig): E.Either<string, SwavConfig> {
+/** What is wrong across fields of a decoded configuration, or null. */
+export function crossFieldProblem(c: SwavConfig): string | null {
   if (c.pairing === 'seed' && c.cropsForAssign && !c.cropsForAssign.every((v, i) => v === i))
-    return E.left(`swav config: at .cropsForAssign expected [0, 1, ..., n-1] with pairing 'seed' (the global views come first), got ${showValue(c.cropsForAssign)}`);
+    return `at .cropsForAssign expected [0, 1, ..., n-1] with pairing 'seed' (the global views come first), got ${showValue(c.cropsForAssign)}`;
   if (typeof c.encoder !== 'string' && c.encoder.embeddingDim === undefined && c.embedDim === null)
-    return E.left('swav config: at .embedDim expected a positive integer (the width of a layer encoder that has no embeddingDim), got undefined');
-  return E.right(c);
+    return 'at .embedDim expected a positive integer (the width of a layer encoder that has no embeddingDim), got undefined';
+  return null;
 }
 
 /**
@@ -207,11 +161,3 @@ export function swavConfig(input: unknown = {}): SwavConfig {
 /** Configurations this module decoded (decoding them again returns them as they are). */
 const decodedConfigs = new WeakSet<object>();
 
-/** The width of the encoder's embeddings under a decoded configuration. */
-export function encoderLayer(c: SwavConfig): EncoderLayer {
-  return typeof c.encoder === 'string' ? nn.encoder(c.encoder, { ...c.encoderOptions }) : c.encoder;
-}
-
-export function embeddingWidth(c: SwavConfig, enc: EncoderLayer = encoderLayer(c)): number {
-  return c.embedDim ?? enc.embeddingDim!;
-}

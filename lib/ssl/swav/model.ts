@@ -20,19 +20,17 @@ import { shapeOf } from '../../core/trace.js';
 import * as nn from '../../nn/index.js';
 import * as np from '../../ops/index.js';
 import * as random from '../../random/index.js';
-import { type EncoderLayer, type SwavConfig, type SwavConfigInput, embeddingWidth, encoderLayer, swavConfig } from './config.js';
+import { type EncoderLayer, embeddingWidth, encoderLayer } from '../codecs.js';
+import { type SwavConfig, type SwavConfigInput, swavConfig } from './config.js';
 import { swavLoss } from './loss.js';
 import { projector } from './projector.js';
 import { normalizePrototypes, prototypeScores, prototypes } from './prototypes.js';
 import { type QueueState, codesWithQueue, initQueue, pushQueue, queueInUse } from './queue.js';
 import { sinkhorn } from './sinkhorn.js';
+import { type ViewsBatch, encodeViews, viewsOf } from '../views.js';
 
-/** The three calling conventions. */
-export type SwavInput =
-  | { readonly view1: NdArray; readonly view2: NdArray }
-  | { readonly globalViews: readonly NdArray[]; readonly localViews?: readonly NdArray[] }
-  | { readonly images: NdArray }
-  | { readonly view1: NdArray };
+/** The three calling conventions (see {@link ViewsBatch}). */
+export type SwavInput = ViewsBatch;
 
 export interface SwavParams {
   readonly encoder: any;
@@ -111,7 +109,7 @@ export function parts(config?: SwavConfigInput | SwavConfig): SwavParts {
   const cached = partsCache.get(c);
   if (cached) return cached;
   const enc = encoderLayer(c);
-  const embedDim = embeddingWidth(c, enc);
+  const embedDim = embeddingWidth(c, enc, 'swav');
   const p = c.projector;
   const made: SwavParts = {
     config: c,
@@ -150,23 +148,6 @@ export function init(key: NdArray, config?: SwavConfigInput | SwavConfig): { par
   });
 }
 
-/** The views of an input and how many are global; null for the embedding-only form. */
-function viewsOf(input: SwavInput): { views: NdArray[]; numGlobal: number } | null {
-  const x = input as Record<string, unknown>;
-  const known = ['view1', 'view2', 'globalViews', 'localViews', 'images'];
-  const unknown = Object.keys(x).filter((k) => !known.includes(k) && x[k] !== undefined);
-  if (unknown.length) throw new Error(`swav.apply: unknown input key(s) ${unknown.join(', ')}; expected { view1, view2 }, { globalViews, localViews }, or { images }`);
-  if (x.images !== undefined || (x.view1 !== undefined && x.view2 === undefined && x.globalViews === undefined)) return null;
-  if (x.globalViews !== undefined) {
-    const g = x.globalViews as NdArray[];
-    const l = (x.localViews as NdArray[] | undefined) ?? [];
-    if (!Array.isArray(g) || g.length === 0) throw new Error('swav.apply: globalViews must be a non-empty list of image batches');
-    return { views: [...g, ...l], numGlobal: g.length };
-  }
-  if (x.view1 !== undefined && x.view2 !== undefined) return { views: [x.view1 as NdArray, x.view2 as NdArray], numGlobal: 2 };
-  throw new Error('swav.apply needs either { view1, view2 }, { globalViews, localViews }, or { images }');
-}
-
 /**
  * The forward pass: `[output, newState]`.
  * @example
@@ -177,13 +158,11 @@ export function apply(params: SwavParams, state: SwavState, input: SwavInput, op
   const m = parts(opts.config);
   const c = m.config;
   const train = opts.train ?? false;
-  const axisName = opts.axisName;
-  const layerOpts = (i: number) => ({ train, key: train && opts.key ? random.foldIn(opts.key, i) : undefined, axisName });
-  const parsed = viewsOf(input);
+  const parsed = viewsOf(input, 'swav.apply');
   if (parsed === null) {
     const images = ((input as { images?: NdArray }).images ?? (input as { view1: NdArray }).view1) as NdArray;
-    const [h, encState] = m.encoder.apply(params.encoder, state.encoder, images, layerOpts(0));
-    return [{ loss: np.zeros([]), embedding: stopGradient(h) }, { ...state, encoder: encState }];
+    const { outputs, state: encoded } = encodeViews({ encoder: m.encoder }, params, state, [images], { train, key: opts.key, axisName: opts.axisName });
+    return [{ loss: np.zeros([]), embedding: stopGradient(outputs.encoder[0]) }, { ...state, ...encoded }];
   }
   const { views, numGlobal } = parsed;
   const assign = c.cropsForAssign ?? Array.from({ length: numGlobal }, (_, i) => i);
@@ -191,19 +170,10 @@ export function apply(params: SwavParams, state: SwavState, input: SwavInput, op
   if (c.pairing === 'seed' && assign.length !== numGlobal)
     throw new Error(`swav.apply: with pairing 'seed' the assignment views are the ${numGlobal} global views, but cropsForAssign is [${assign.join(', ')}]`);
 
-  // Encode and project every view, threading BatchNorm state in view order.
-  let encState = state.encoder;
-  let projState = state.projector;
-  const hs: NdArray[] = [];
-  const zs: NdArray[] = [];
-  views.forEach((v, i) => {
-    const [h, es] = m.encoder.apply(params.encoder, encState, v, layerOpts(i));
-    const [z, ps] = m.projector.apply(params.projector, projState, h, { train, axisName });
-    encState = es;
-    projState = ps;
-    hs.push(h);
-    zs.push(z);
-  });
+  // Encode and project every view on its own, threading BatchNorm state in view order.
+  const encoded = encodeViews({ encoder: m.encoder, projector: m.projector }, params, state, views, { train, key: opts.key, axisName: opts.axisName });
+  const hs = encoded.outputs.encoder;
+  const zs = encoded.outputs.projector;
 
   // Scores through the renormalised prototypes (the seed's in-place renormalisation).
   const weight = params.prototypes.weight;
@@ -215,7 +185,7 @@ export function apply(params: SwavParams, state: SwavState, input: SwavInput, op
   const inUse = queue && train && !opts.assign ? queueInUse(queue) : null;
   if (queue && train && shapeOf(queue.embeddings)[0] !== assign.length)
     throw new Error(`swav.apply: the queue holds ${shapeOf(queue.embeddings)[0]} assignment view(s) but ${assign.length} are used; set cropsForAssign`);
-  const sk = { epsilon: c.epsilon, iterations: c.sinkhornIterations, axisName };
+  const sk = { epsilon: c.epsilon, iterations: c.sinkhornIterations, axisName: opts.axisName };
   const codes = scores.map((s, v) => {
     const a = assign.indexOf(v);
     if (c.pairing === 'paper' && a < 0) return null;
@@ -225,7 +195,7 @@ export function apply(params: SwavParams, state: SwavState, input: SwavInput, op
   });
 
   const loss = swavLoss(scores, codes, { temperature: c.temperature, pairing: c.pairing, cropsForAssign: assign });
-  let newState: SwavState = { ...state, encoder: encState, projector: projState };
+  let newState: SwavState = { ...state, ...encoded.state };
   if (train) {
     newState = { ...newState, step: np.add(state.step, 1) };
     if (queue) newState = { ...newState, queue: pushQueue(queue, assign.map((v) => zs[v]), np.greaterEqual(state.step, c.queueStartStep)) };

@@ -1,5 +1,7 @@
 /**
- * One SwAV training step as a pure function, ready for `jit`:
+ * One SwAV training step as a pure function ready for `jit`: SwAV's {@link Method}
+ * (lib/ssl/methods/swav.ts) on the generic step (lib/ssl/train-step.ts), under SwAV's
+ * names:
  *
  * ```
  * step(params, modelState, optState, batch, key) -> { params, modelState, optState, metrics }
@@ -22,12 +24,12 @@
  * in `modelState.step`, the queue in `modelState.queue`, and the optimiser's count in
  * its state, so `jit(trainStep(config, opt))` traces once.
  */
-import { type NdArray, scope, valueAndGrad } from '../../core/index.js';
-import * as np from '../../ops/index.js';
-import { type GradientTransformation, applyUpdates } from '../../optim/index.js';
-import * as tree from '../../tree/index.js';
+import type { NdArray } from '../../core/index.js';
+import type { GradientTransformation } from '../../optim/index.js';
+import { swavMethod } from '../methods/swav.js';
+import { trainStep as genericStep } from '../train-step.js';
 import type { SwavConfig, SwavConfigInput } from './config.js';
-import { type SwavInput, type SwavOutput, type SwavParams, type SwavState, apply, resolveConfig } from './model.js';
+import { type SwavInput, type SwavParams, type SwavState, resolveConfig } from './model.js';
 
 export interface SwavMetrics {
   /** The loss of the step (before the update). */
@@ -49,77 +51,11 @@ export interface SwavStepResult<O = unknown> {
 export interface TrainStepOptions {
   /** Replaces Sinkhorn (see `SwavApplyOptions.assign`), e.g. hard assignments. */
   readonly assign?: (scores: NdArray) => NdArray;
-  /** The batch is sharded over this named axis: synchronised BatchNorm and Sinkhorn (see `SwavApplyOptions.axisName`). */
+  /** The batch is sharded over this named axis: SyncBN and distributed Sinkhorn (see `SwavApplyOptions.axisName`). */
   readonly axisName?: string;
 }
 
 export type SwavTrainStep<O = any> = (params: SwavParams, modelState: SwavState, optState: O, batch: SwavInput, key?: NdArray) => SwavStepResult<O>;
-
-/** Entropy of the mean of codes [B, K]: -sum_k m_k log m_k. */
-function meanCodeEntropy(codes: NdArray): NdArray {
-  const m = np.mean(codes, 0);
-  return np.neg(np.sum(np.mul(m, np.log(np.maximum(m, 1e-30)))));
-}
-
-/** The {@link SwavMetrics.codeEntropy} of a step's codes (views without codes skipped). */
-export function codeEntropy(codes: readonly (NdArray | null)[]): NdArray {
-  const assigned = codes.filter((q): q is NdArray => q !== null);
-  return np.div(assigned.map(meanCodeEntropy).reduce((a, b) => np.add(a, b)), assigned.length);
-}
-
-/** Whether a tree path lies under a `prototypes` key. */
-const underPrototypes = (path: string) => /(^|\.)prototypes(\.|\[|$)/.test(path);
-
-/**
- * Step 1: the training forward pass and its gradient. Returns the loss, the gradients, the
- * output (codes, renormalised prototypes) and the new model state. `who` names the caller
- * in errors.
- */
-export function swavGradients(
-  c: SwavConfig,
-  params: SwavParams,
-  modelState: SwavState,
-  batch: SwavInput,
-  opts: TrainStepOptions & { readonly key?: NdArray; readonly who: string },
-): { loss: NdArray; grads: SwavParams; out: SwavOutput & { prototypes: NdArray }; state: SwavState } {
-  const forward = (p: SwavParams): [NdArray, [SwavOutput, SwavState]] => {
-    const [out, state] = apply(p, modelState, batch, { train: true, key: opts.key, config: c, assign: opts.assign, axisName: opts.axisName });
-    return [out.loss, [out, state]];
-  };
-  const [[loss, [out, state]], grads] = valueAndGrad(forward, { hasAux: true })(params) as [[NdArray, [SwavOutput, SwavState]], SwavParams];
-  if (!out.prototypes) throw new Error(`${opts.who}: the batch must hold views ({ view1, view2 } or { globalViews, localViews }), not { images }`);
-  return { loss, grads, out: out as SwavOutput & { prototypes: NdArray }, state };
-}
-
-/**
- * Steps 2-4: writes the renormalised `prototypes` back, applies the optimiser to `grads`,
- * and while `step < freezePrototypesSteps` holds the prototypes and their optimiser state.
- * `step` is the model state's step counter before this step.
- */
-export function swavUpdate<O>(
-  c: SwavConfig,
-  optimizer: GradientTransformation<O>,
-  params: SwavParams,
-  optState: O,
-  grads: SwavParams,
-  prototypes: NdArray,
-  step: NdArray,
-  who: string,
-): { params: SwavParams; optState: O } {
-  const used: SwavParams = { ...params, prototypes: { weight: prototypes } };
-  const [updates, nextOpt] = optimizer.update(grads, optState, used);
-  const newParams = applyUpdates(used, updates) as SwavParams;
-  if (c.freezePrototypesSteps <= 0) return { params: newParams, optState: nextOpt };
-  const frozen = np.less(step, c.freezePrototypesSteps);
-  const paths = tree.paths(nextOpt);
-  const [oldLeaves] = tree.flatten<NdArray>(optState);
-  const [newLeaves, def] = tree.flatten<NdArray>(nextOpt);
-  if (oldLeaves.length !== newLeaves.length) throw new Error(`${who}: the optimiser state changed structure in an update; freezePrototypesSteps needs a fixed structure`);
-  return {
-    params: { ...newParams, prototypes: { weight: np.where(frozen, prototypes, newParams.prototypes.weight) } },
-    optState: tree.unflatten<O>(def, newLeaves.map((leaf, i) => (underPrototypes(paths[i]) ? np.where(frozen, oldLeaves[i], leaf) : leaf))),
-  };
-}
 
 /**
  * A pure SwAV training step for `config` and an optax-style optimiser.
@@ -130,13 +66,9 @@ export function swavUpdate<O>(
  * ({ params, modelState, optState, metrics } = step(params, modelState, optState, { view1, view2 }, key));
  */
 export function trainStep<O = any>(config: SwavConfigInput | SwavConfig | undefined, optimizer: GradientTransformation<O>, opts: TrainStepOptions = {}): SwavTrainStep<O> {
-  const c = resolveConfig(config);
-  const who = 'swav.trainStep';
-  // `scope` frees the temporaries of an eager call; inside a transformation it does nothing.
-  return (params, modelState, optState, batch, key) =>
-    scope(() => {
-      const { loss, grads, out, state } = swavGradients(c, params, modelState, batch, { ...opts, key, who });
-      const next = swavUpdate(c, optimizer, params, optState, grads, out.prototypes, modelState.step, who);
-      return { params: next.params, modelState: state, optState: next.optState, metrics: { loss, codeEntropy: codeEntropy(out.codes ?? []) } };
-    });
+  const step = genericStep(swavMethod(resolveConfig(config), opts), optimizer);
+  return (params, modelState, optState, batch, key) => {
+    const r = step(params, modelState, optState, batch, key);
+    return { params: r.params, modelState: r.state, optState: r.optState, metrics: { loss: r.metrics.loss, codeEntropy: r.metrics.codeEntropy } };
+  };
 }

@@ -1,0 +1,41 @@
+/**
+ * The methods, each a short composition of the blocks, by name: `ssl.methods.simclr(config)`
+ * makes a {@link Method}; `ssl.methods.byName('simclr')` finds a factory by its registry name.
+ */
+import type { MethodFactory } from '../method.js';
+import { barlowTwins } from './barlow-twins.js';
+import { byol } from './byol.js';
+import { dino } from './dino.js';
+import { mocoV2 } from './moco-v2.js';
+import { nnclr } from './nnclr.js';
+import { simclr } from './simclr.js';
+import { simsiam } from './simsiam.js';
+import { swav } from './swav.js';
+import { vicreg } from './vicreg.js';
+
+export { type BarlowTwinsConfig, barlowTwins } from './barlow-twins.js';
+export { type ByolConfig, byol } from './byol.js';
+export { type DinoConfig, dino } from './dino.js';
+export { type MocoV2Config, mocoV2 } from './moco-v2.js';
+export { type NnclrConfig, nnclr } from './nnclr.js';
+export { type SimclrConfig, simclr } from './simclr.js';
+export { type SimsiamConfig, simsiam } from './simsiam.js';
+export { type VicregConfig, vicreg } from './vicreg.js';
+export { type SwavMethodOptions, codeEntropy, swav, swavMethod } from './swav.js';
+
+const registry: Readonly<Record<string, MethodFactory>> = { simclr, mocoV2, byol, simsiam, vicreg, barlowTwins, dino, nnclr, swav };
+
+/** The registered method names. */
+export function names(): string[] {
+  return Object.keys(registry);
+}
+
+/**
+ * The method factory registered under `name`.
+ * @example const m = ssl.methods.byName('byol')({ encoder: 'resnet18' });
+ */
+export function byName(name: string): MethodFactory {
+  const f = registry[name];
+  if (!f) throw new Error(`ssl.methods: unknown method '${name}'; known: ${names().join(', ')}`);
+  return f;
+}

@@ -1,0 +1,60 @@
+/**
+ * NNCLR (Dwibedi et al. 2021) = views (each on its own) through encoder + projector +
+ * predictor; each projection's positive is its nearest neighbour (cosine) in a support set
+ * of past projections (`memory`), then `(ntXent(p1, nn(z2)) + ntXent(p2, nn(z1))) / 2`; the
+ * first view's projections enter the support set. Until the support set holds 2 rows each
+ * prediction's positive is its own view's projection (the seed's fallback). The support set is read
+ * before this batch enters it (the seed appends first, so a projection can be its own
+ * neighbour there).
+ *
+ * Defaults: stable-pretraining's `NNCLR` (projector 2048-2048-256 with BatchNorm at the end,
+ * predictor 4096, support set 16384, temperature 0.1).
+ */
+import { type NdArray, stopGradient } from '../../core/index.js';
+import * as np from '../../ops/index.js';
+import { strictPartial } from '../../util/strict-partial.js';
+import { positiveInt, positiveNumber } from '../codecs.js';
+import { ntXent } from '../losses/index.js';
+import { initMemory, nearestNeighbour, pushMemory, readMemory } from '../memory.js';
+import { defineMethod } from '../method.js';
+import { type ViewsBatch, encodeViews, twoViews } from '../views.js';
+import { type HeadConfig, HeadCodec, head, headOut, mlpHead, predictorMismatch } from './head.js';
+import { ENCODER_DEFAULTS, ENCODER_PROPS, type EncoderSettings, type NetState, type Params, encoderOf, network } from './network.js';
+
+export interface NnclrConfig extends EncoderSettings {
+  readonly projector: HeadConfig;
+  readonly predictor: HeadConfig;
+  readonly queueLength: number;
+  readonly temperature: number;
+}
+
+export const nnclr = defineMethod<NnclrConfig, Params, NetState, ViewsBatch>({
+  name: 'nnclr',
+  codec: strictPartial({ ...ENCODER_PROPS, projector: HeadCodec, predictor: HeadCodec, queueLength: positiveInt, temperature: positiveNumber }, 'an NNCLR configuration object'),
+  defaults: {
+    ...ENCODER_DEFAULTS,
+    projector: head([2048, 2048, 256], { bias: false, lastBias: false, lastNorm: 'batchNorm' }),
+    predictor: head([4096, 256], { bias: false }),
+    queueLength: 16384,
+    temperature: 0.1,
+  },
+  check: predictorMismatch,
+  build(c) {
+    const enc = encoderOf(c, 'nnclr');
+    const stages = { encoder: enc.layer, projector: mlpHead(enc.dim, c.projector), predictor: mlpHead(headOut(c.projector), c.predictor) };
+    const net = network({ name: 'nnclr', stages, extraState: () => ({ queue: initMemory(c.queueLength, headOut(c.projector)) }) });
+    return {
+      ...net.parts,
+      loss(params, state, batch, { key } = {}) {
+        const { outputs, state: s } = encodeViews(net.chain(), params, state, twoViews(batch, 'nnclr'), { train: true, key });
+        const [z1, z2] = outputs.projector.map(stopGradient);
+        const [p1, p2] = outputs.predictor;
+        const { rows, valid } = readMemory(state.queue);
+        const ready = np.greaterEqual(state.queue.filled, 2);
+        const positive = (z: NdArray, other: NdArray) => np.where(ready, nearestNeighbour(z, rows, valid), other);
+        const loss = np.div(np.add(ntXent(p1, positive(z2, z1)), ntXent(p2, positive(z1, z2))), 2);
+        return [loss, { state: net.next(state, s, { queue: pushMemory(state.queue, z1) }), metrics: {} }];
+      },
+    };
+  },
+});

@@ -1,0 +1,141 @@
+/**
+ * Encoding views: every self-supervised method sends a list of augmented views through
+ * a chain of layers (encoder, then projector, predictor or head) and threads the
+ * layers' state (BatchNorm running statistics) from one forward to the next.
+ *
+ * Two ways to batch, as the seed does them:
+ * - `'perView'`: each view its own forward (SwAV, SimCLR, BYOL, VICReg, ...): BatchNorm
+ *   normalises with that view's batch statistics, and its running statistics are
+ *   updated once per view, in view order;
+ * - `'concat'`: the views concatenated into ONE batch (DINO's global views, and its local
+ *   views as a second call): BatchNorm sees all of them at once, one update.
+ */
+import { shapeStr } from '../core/aval.js';
+import { type NdArray, shapeOf } from '../core/trace.js';
+import * as nn from '../nn/index.js';
+import * as np from '../ops/index.js';
+import * as random from '../random/index.js';
+
+/**
+ * A batch of views, in the seed's calling conventions: `{ view1, view2 }` (two views) or
+ * `{ globalViews, localViews? }` (multi-crop; the global views come first). `{ images }`
+ * (or `{ view1 }` alone) is the evaluation form: no views, just images.
+ */
+export type ViewsBatch =
+  | { readonly view1: NdArray; readonly view2: NdArray }
+  | { readonly globalViews: readonly NdArray[]; readonly localViews?: readonly NdArray[] }
+  | { readonly images: NdArray }
+  | { readonly view1: NdArray };
+
+/**
+ * The views of a batch in order (global first) and how many are global; null for the
+ * evaluation form `{ images }` / `{ view1 }`. `who` names the caller in errors.
+ */
+export function viewsOf(batch: ViewsBatch, who: string): { views: NdArray[]; numGlobal: number } | null {
+  const x = batch as Record<string, unknown>;
+  const known = ['view1', 'view2', 'globalViews', 'localViews', 'images'];
+  const unknown = Object.keys(x).filter((k) => !known.includes(k) && x[k] !== undefined);
+  if (unknown.length) throw new Error(`${who}: unknown input key(s) ${unknown.join(', ')}; expected { view1, view2 }, { globalViews, localViews }, or { images }`);
+  if (x.images !== undefined || (x.view1 !== undefined && x.view2 === undefined && x.globalViews === undefined)) return null;
+  if (x.globalViews !== undefined) {
+    const g = x.globalViews as NdArray[];
+    const l = (x.localViews as NdArray[] | undefined) ?? [];
+    if (!Array.isArray(g) || g.length === 0) throw new Error(`${who}: globalViews must be a non-empty list of image batches`);
+    return { views: [...g, ...l], numGlobal: g.length };
+  }
+  if (x.view1 !== undefined && x.view2 !== undefined) return { views: [x.view1 as NdArray, x.view2 as NdArray], numGlobal: 2 };
+  throw new Error(`${who} needs either { view1, view2 }, { globalViews, localViews }, or { images }`);
+}
+
+/** The two views of a two-view batch (`{ view1, view2 }` or two `globalViews`), or an error naming `who`. */
+export function twoViews(batch: ViewsBatch, who: string): [NdArray, NdArray] {
+  const v = viewsOf(batch, who);
+  if (v === null || v.views.length !== 2) throw new Error(`${who}: expected two views ({ view1, view2 } or two globalViews), got ${v === null ? '{ images } (the evaluation form: use embed)' : `${v.views.length} views`}`);
+  return [v.views[0], v.views[1]];
+}
+
+/** A layer as a chain stage: anything with `init` and `apply` (every `nn` layer and encoder). */
+export interface StageLayer {
+  apply(params: any, state: any, x: NdArray, opts?: nn.ApplyOptions): [NdArray, any];
+}
+
+/** The stages in order, by name: `params[name]` and `state[name]` are each stage's variables. */
+export type Chain = Readonly<Record<string, StageLayer>>;
+
+export interface EncodeViewsOptions {
+  /** Training mode (batch statistics in BatchNorm, dropout). Default false. */
+  readonly train?: boolean;
+  /**
+   * PRNG key for stochastic layers in training. View `i` (or the concatenated batch, as
+   * view 0) gives the first stage `foldIn(key, i)` and stage `s > 0` `foldIn(foldIn(key, i), s)`.
+   */
+  readonly key?: NdArray;
+  /** `'perView'` (default) or `'concat'` (see the module notes). */
+  readonly batching?: 'perView' | 'concat';
+  /** Index of the first view in the method's numbering, for keys (default 0). */
+  readonly firstView?: number;
+  /** The batch is sharded over this named axis: BatchNorm layers use the whole batch's statistics (see `nn.ApplyOptions`). */
+  readonly axisName?: string;
+}
+
+export interface EncodedViews {
+  /** Per stage name: its output for every view, in view order. */
+  readonly outputs: Readonly<Record<string, NdArray[]>>;
+  /** Per stage name: the state after these forwards. */
+  readonly state: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Sends `views` through the `chain` of stages, threading each stage's state.
+ * @example
+ * const { outputs, state: s } = encodeViews({ encoder, projector }, params, state, [v1, v2], { train: true });
+ * const [h1, h2] = outputs.encoder;
+ * const [z1, z2] = outputs.projector;
+ */
+export function encodeViews(
+  chain: Chain,
+  params: object,
+  state: object,
+  views: readonly NdArray[],
+  opts: EncodeViewsOptions = {},
+): EncodedViews {
+  if (views.length === 0) throw new Error('encodeViews: expected at least one view, got none');
+  const names = Object.keys(chain);
+  const p = params as Readonly<Record<string, unknown>>;
+  const st = state as Readonly<Record<string, unknown>>;
+  for (const n of names) if (!(n in p)) throw new Error(`encodeViews: no parameters for stage '${n}' (params hold ${Object.keys(params).join(', ')})`);
+  const train = opts.train ?? false;
+  const first = opts.firstView ?? 0;
+  const current: Record<string, unknown> = Object.fromEntries(names.map((n) => [n, st[n]]));
+  const forward = (x: NdArray, view: number): NdArray[] => {
+    const viewKey = train && opts.key ? random.foldIn(opts.key, view) : undefined;
+    let y = x;
+    return names.map((n, s) => {
+      const key = viewKey && s > 0 ? random.foldIn(viewKey, s) : viewKey;
+      const [out, next] = chain[n].apply(p[n], current[n], y, { train, key, axisName: opts.axisName });
+      current[n] = next;
+      y = out;
+      return out;
+    });
+  };
+  const outputs: Record<string, NdArray[]> = Object.fromEntries(names.map((n) => [n, []]));
+  if ((opts.batching ?? 'perView') === 'perView') {
+    views.forEach((v, i) => forward(v, first + i).forEach((y, s) => outputs[names[s]].push(y)));
+  } else {
+    const sizes = views.map((v) => shapeOf(v)[0]);
+    const rest = shapeStr(shapeOf(views[0]).slice(1));
+    views.forEach((v, i) => {
+      if (shapeStr(shapeOf(v).slice(1)) !== rest) throw new Error(`encodeViews: views concatenated into one batch must agree beyond the batch axis; view ${i} is ${shapeStr(shapeOf(v))}, view 0 ${shapeStr(shapeOf(views[0]))}`);
+    });
+    const ys = forward(views.length === 1 ? views[0] : np.concatenate([...views], 0), first);
+    ys.forEach((y, s) => outputs[names[s]].push(...splitRows(y, sizes)));
+  }
+  return { outputs, state: current };
+}
+
+/** Splits [sum(sizes), ...] along axis 0 into pieces of the given sizes. */
+function splitRows(y: NdArray, sizes: readonly number[]): NdArray[] {
+  if (sizes.length === 1) return [y];
+  const starts = sizes.map((_, i) => sizes.slice(0, i).reduce((a, b) => a + b, 0));
+  return sizes.map((n, i) => np.sliceAxis(y, 0, starts[i], starts[i] + n));
+}
