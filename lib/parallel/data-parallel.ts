@@ -19,6 +19,7 @@ import { type BackendName } from '../backend/index.js';
 import { type CommBuffers, abortComm, createCommBuffers } from './collective.js';
 import { type HostArray, shardBatch, transferables } from './host.js';
 import type { StepReport, StepTimings } from './program.js';
+import { type StepTimeout, StepWatchdog } from './watchdog.js';
 import type { CallMessage, ReplyMessage, WorkerData } from './worker.js';
 
 export interface DataParallelOptions {
@@ -32,6 +33,12 @@ export interface DataParallelOptions {
   readonly backend?: BackendName;
   /** Floats per all-reduce slot (longer arrays go in pieces). Default 2^20 (4 MiB). */
   readonly chunk?: number;
+  /**
+   * When a step (or `grads`) counts as stuck: then the group fails with an error naming the
+   * workers that did not answer, and the workers are stopped. Default: 10 x the median step,
+   * at least 60 s; 600 s for the first step (see {@link StepWatchdog}).
+   */
+  readonly stepTimeout?: StepTimeout;
 }
 
 export interface DataParallelStep {
@@ -58,6 +65,8 @@ export interface DataParallel {
 }
 
 const TS_EXT = /\.(c|m)?tsx?$/;
+/** After a step's time limit, how long the workers get to answer the abort before those silent count as stuck. */
+const STUCK_GRACE_MS = 1000;
 
 /** A module given as a URL or a path (relative to the working directory), as an href. */
 export function moduleHref(m: string | URL): string {
@@ -215,6 +224,7 @@ export async function dataParallel(opts: DataParallelOptions): Promise<DataParal
   if (!Number.isInteger(n) || n < 1) throw new Error(`dataParallel: workers must be an integer >= 1, got ${String(n)}`);
   const comm: CommBuffers = createCommBuffers(n, opts.chunk);
   const module = moduleHref(opts.module);
+  const watchdog = new StepWatchdog(opts.stepTimeout);
   let failure: Error | null = null;
   const onFailure = (e: Error) => {
     if (!failure) failure = e;
@@ -222,6 +232,49 @@ export async function dataParallel(opts: DataParallelOptions): Promise<DataParal
   };
   const replicas = await startReplicas(n, (rank) => ({ rank, comm, module, arg: opts.arg, backend: opts.backend ?? 'wasm' }), onFailure);
   let closed = false;
+  /**
+   * A step's calls under the watchdog. At the time limit the group is aborted: workers
+   * waiting at a barrier answer at once (with the abort), so the ones still silent after
+   * a grace period are the stuck ones; the group fails naming them and every worker is stopped.
+   */
+  const guarded = async <T>(calls: Promise<T>[]): Promise<T[]> => {
+    const limit = watchdog.limitMs();
+    const median = watchdog.medianMs();
+    const t0 = performance.now();
+    const answered = calls.map(() => false);
+    calls.forEach((c, r) => c.then(() => (answered[r] = true), () => (answered[r] = true)));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let timedOut = false;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        timedOut = true;
+        abortComm(comm);
+        let grace: ReturnType<typeof setTimeout> | undefined;
+        void Promise.race([Promise.allSettled(calls), new Promise((res) => (grace = setTimeout(res, STUCK_GRACE_MS)))]).then(() => {
+          clearTimeout(grace);
+          const stuck = answered.flatMap((a, r) => (a ? [] : [r]));
+          const who = stuck.length ? `worker${stuck.length > 1 ? 's' : ''} ${stuck.join(', ')}` : 'the workers';
+          const why = median === null ? 'the limit of the first step, which traces and compiles' : `the median step took ${(median / 1000).toFixed(2)} s`;
+          const e = new Error(`parallel: ${who} did not finish the step within ${(limit / 1000).toFixed(1)} s (${why}); the workers were stopped`);
+          onFailure(e);
+          replicas.forEach((r) => void r.worker.terminate());
+          reject(e);
+        });
+      }, limit);
+    });
+    try {
+      // Once timed out, the step fails even if its answers come in during the grace period (the group is aborted).
+      const settled = Promise.all(calls).then(
+        (v) => (timedOut ? expired : v),
+        (e: unknown) => (timedOut ? expired : Promise.reject(e)),
+      );
+      const out = await Promise.race([settled, expired]);
+      watchdog.record(performance.now() - t0);
+      return out;
+    } finally {
+      clearTimeout(timer);
+    }
+  };
   const check = () => {
     if (closed) throw new Error('dataParallel: the group is closed');
     if (failure) throw failure;
@@ -229,11 +282,13 @@ export async function dataParallel(opts: DataParallelOptions): Promise<DataParal
   const all = async <T>(method: CallMessage['method'], args: unknown[] | ((rank: number) => unknown)): Promise<T[]> => {
     check();
     const argOf = (r: number) => (typeof args === 'function' ? args(r) : args[r]);
+    const stepping = method === 'step' || method === 'grads';
     try {
-      return await Promise.all(replicas.map((rep, r) => {
+      const calls = replicas.map((rep, r) => {
         const a = argOf(r);
-        return rep.call<T>(method, a, method === 'step' || method === 'grads' ? transferables(a) : []);
-      }));
+        return rep.call<T>(method, a, stepping ? transferables(a) : []);
+      });
+      return await (stepping ? guarded(calls) : Promise.all(calls));
     } catch (e) {
       // A failed step or load may have left replicas out of step with each other: the group is done.
       if (method === 'step' || method === 'grads' || method === 'load') onFailure(e as Error);

@@ -4,26 +4,28 @@
  * 2 a configuration or usage error.
  */
 import { existsSync, realpathSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import * as E from 'fp-ts/lib/Either.js';
 import { setBackend } from '../backend/index.js';
 import * as checkpoint from '../checkpoint/index.js';
-import { loadDataset } from '../data/index.js';
-import { writeSafetensorsFile } from '../io/safetensors.js';
+import { DataError, loadDataset } from '../data/index.js';
+import { SafetensorsError, writeSafetensorsFile } from '../io/safetensors.js';
 import * as swav from '../ssl/swav/index.js';
 import { type TrainConfig, ConfigError, DEFAULTS, PRESETS, decodeLayer, loadConfig, readConfigFile, totalSteps } from './config.js';
 import { loadRunData, sample } from './data.js';
 import { embedDataset } from './eval/index.js';
-import { TrainError, evaluateVariables, train } from './loop.js';
+import { TrainError, systemErrorLine } from './errors.js';
+import { evaluateVariables, train } from './loop.js';
 import { optimizerOf, runKeys, scheduleOf, swavConfigOf } from './recipe.js';
 import { writeNpy } from './npy.js';
+import { LOCK_FILE } from './run-dir.js';
 
 export const USAGE = `tfjax: SwAV pretraining on tfjs kernels
 
 usage:
-  tfjax [train] [--preset NAME] [--config FILE.json] [--resume] [--<config.path> VALUE ...]
+  tfjax [train] [--preset NAME] [--config FILE.json] [--resume] [--force] [--<config.path> VALUE ...]
   tfjax eval  (--run DIR | --checkpoint FILE) [--eval.linear-probe true] [--<config.path> VALUE ...]
   tfjax embed (--run DIR | --checkpoint FILE) --out FILE(.safetensors|.npy) [--split test|train] [--<config.path> VALUE ...]
   tfjax --help
@@ -34,7 +36,10 @@ two CPU cores) and prints the kNN accuracy before and after training.
 train:
   --preset NAME        ${Object.keys(PRESETS).join(', ')} (default: quick, unless --config is given)
   --config FILE        a JSON file of settings (any subset of the configuration)
-  --resume             continue the run in --out-dir from its latest checkpoint
+  --resume             continue the run in --out-dir from its latest checkpoint (a finished
+                       run is left as it is)
+  --force              use an --out-dir that is not empty and not a tfjax run directory
+                       (tfjax's files in it are replaced, others left alone)
   --<path> VALUE       any configuration value by its dotted path, in camelCase or kebab-case:
                        --steps 200 --batch-size 128 --optimizer.lr 0.3 --swav.num-prototypes 300
                        --augment.nmb-crops [2,4] --eval.linear-probe true --out-dir runs/x
@@ -49,7 +54,8 @@ embed:   writes the backbone embeddings of a split (--split, default test) of th
 configuration (defaults):
 ${configHelp()}
 
-exit codes: 0 ok, 1 the run failed, 2 a configuration or usage error.
+exit codes: 0 ok, 1 the run failed, 2 a configuration or usage error. Errors are one line;
+TFJAX_DEBUG=1 adds their stack traces.
 `;
 
 function configHelp(): string {
@@ -74,7 +80,7 @@ export interface ParsedArgs {
 const COMMANDS = ['train', 'eval', 'embed', 'help'] as const;
 /** Options that are not configuration paths, per command ('' = takes no value). */
 const OPTIONS: Record<string, Record<string, 'value' | 'switch'>> = {
-  train: { preset: 'value', config: 'value', resume: 'switch' },
+  train: { preset: 'value', config: 'value', resume: 'switch', force: 'switch' },
   eval: { run: 'value', checkpoint: 'value' },
   embed: { run: 'value', checkpoint: 'value', out: 'value', split: 'value' },
   help: {},
@@ -122,7 +128,8 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
 /**
  * The configuration of a `train` command. When neither the file nor a flag names the output
  * directory and this is not a resume, a fresh one is chosen next to the preset's
- * (`runs/quick`, `runs/quick-2`, ...), so running the same command twice never collides.
+ * (`runs/quick`, `runs/quick-2`, ...: the first without checkpoints and not locked by a run
+ * in progress), so running the same command twice never collides.
  */
 export function trainConfig(args: ParsedArgs): TrainConfig {
   const preset = args.options['preset'] ?? (args.options['config'] ? undefined : 'quick');
@@ -132,7 +139,7 @@ export function trainConfig(args: ParsedArgs): TrainConfig {
     args.flags.some(([f]) => /^--out-?dir$/i.test(f)) || (file !== undefined && E.isRight(readConfigFile(file)) && Object.hasOwn(Object(E.toUnion(readConfigFile(file))), 'outDir'));
   if (explicit || args.options['resume'] === 'true') return c;
   let dir = c.outDir;
-  for (let i = 2; existsSync(join(dir, 'checkpoints')); i++) dir = `${c.outDir}-${i}`;
+  for (let i = 2; existsSync(join(dir, 'checkpoints')) || existsSync(join(dir, LOCK_FILE)); i++) dir = `${c.outDir}-${i}`;
   return { ...c, outDir: dir };
 }
 
@@ -206,6 +213,7 @@ async function embedCommand(args: ParsedArgs): Promise<void> {
   if (!outPath || !/\.(safetensors|npy)$/.test(outPath)) throw new ConfigError('embed needs --out FILE ending in .safetensors or .npy');
   const split = args.options['split'] ?? 'test';
   if (!['test', 'train', 'all'].includes(split)) throw new ConfigError(`--split expected test, train or all, got "${split}"`);
+  if (!existsSync(dirname(outPath))) throw new ConfigError(`embed --out ${outPath}: the directory ${dirname(outPath)} does not exist`);
   const { path, c, data, sc, snap } = await loadForEval(args);
   const ds =
     data.evalTest && data.evalTrain
@@ -244,7 +252,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         return 0;
       case 'train': {
         const c = trainConfig(args);
-        const r = await train(c, { resume: args.options['resume'] === 'true' });
+        const r = await train(c, { resume: args.options['resume'] === 'true', force: args.options['force'] === 'true' });
         return r.stopped === 'nan' ? 1 : 0;
       }
       case 'eval':
@@ -257,15 +265,26 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (e) {
     if (e instanceof ConfigError) {
       process.stderr.write(`${e.message}\n(tfjax --help shows the usage and the configuration)\n`);
+      debugTrace(e);
       return 2;
     }
-    if (e instanceof TrainError || e instanceof checkpoint.CheckpointError) {
-      process.stderr.write(`error: ${e.message}\n`);
+    const expected = e instanceof TrainError || e instanceof checkpoint.CheckpointError || e instanceof DataError || e instanceof SafetensorsError;
+    const line = expected ? e.message : systemErrorLine(e);
+    if (line !== null) {
+      process.stderr.write(`error: ${line}\n`);
+      debugTrace(e);
       return 1;
     }
+    // Not an expected failure: a bug, reported with its stack.
     process.stderr.write(`error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     return 1;
   }
+}
+
+/** With `TFJAX_DEBUG=1`: the stack of an error reported as one line, and of its causes. */
+function debugTrace(e: unknown): void {
+  if (process.env['TFJAX_DEBUG'] !== '1') return;
+  for (let c: unknown = e; c instanceof Error; c = c.cause) process.stderr.write(`${c === e ? '' : 'caused by: '}${c.stack ?? c.message}\n`);
 }
 
 /** Whether this module is the program being run (not imported). */

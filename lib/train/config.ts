@@ -16,6 +16,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import * as t from 'io-ts';
 import * as nn from '../nn/index.js';
+import { DEFAULT_STEP_TIMEOUT } from '../parallel/watchdog.js';
 import { showValue } from '../util/show-value.js';
 import { strictPartial } from '../util/strict-partial.js';
 
@@ -138,13 +139,20 @@ export interface TrainConfig {
    * SyncBatchNorm), so runs reproduce for the same number of workers.
    */
   readonly workers: number;
+  /**
+   * With workers: when a step counts as stuck (a hung worker). It may take `stepTimeoutFactor`
+   * x the median step, at least `stepTimeoutMinSeconds`; the first step (tracing, compiling)
+   * `firstStepTimeoutSeconds`. Then the run fails naming the worker and the last checkpoint.
+   */
+  readonly parallel: { readonly stepTimeoutFactor: number; readonly stepTimeoutMinSeconds: number; readonly firstStepTimeoutSeconds: number };
   /** The run directory: config.json, metrics.jsonl, checkpoints/, plots, eval.json. */
   readonly outDir: string;
   /**
    * Test hooks. `nanAtStep`: the images of that step (1-based, as logged) become NaN.
    * `stopAfterStep`: checkpoint after that step and stop, as an interrupted run would.
+   * `stallWorkerAtStep`: with workers, the last one stops answering in the N-th step it runs.
    */
-  readonly debug: { readonly nanAtStep: number | null; readonly stopAfterStep: number | null };
+  readonly debug: { readonly nanAtStep: number | null; readonly stopAfterStep: number | null; readonly stallWorkerAtStep: number | null };
 }
 
 /** A deep partial: what a preset, a file or a flag gives. */
@@ -166,8 +174,9 @@ export const DEFAULTS: TrainConfig = {
   log: { every: 10 },
   backend: 'wasm',
   workers: 1,
+  parallel: { stepTimeoutFactor: DEFAULT_STEP_TIMEOUT.factor, stepTimeoutMinSeconds: DEFAULT_STEP_TIMEOUT.minSeconds, firstStepTimeoutSeconds: DEFAULT_STEP_TIMEOUT.firstStepSeconds },
   outDir: 'runs/default',
-  debug: { nanAtStep: null, stopAfterStep: null },
+  debug: { nanAtStep: null, stopAfterStep: null, stallWorkerAtStep: null },
 };
 
 /**
@@ -346,8 +355,15 @@ export const ConfigCodec = strictPartial(
     log: strictPartial({ every: positiveInt }, 'an object with log settings'),
     backend: oneOf(['wasm', 'cpu', 'webgpu'] as const),
     workers: positiveInt,
+    parallel: strictPartial(
+      { stepTimeoutFactor: positiveNumber, stepTimeoutMinSeconds: positiveNumber, firstStepTimeoutSeconds: positiveNumber },
+      'an object with data-parallel settings',
+    ),
     outDir: nonEmptyString,
-    debug: strictPartial({ nanAtStep: nullable(positiveInt), stopAfterStep: nullable(positiveInt) }, 'an object with debug settings'),
+    debug: strictPartial(
+      { nanAtStep: nullable(positiveInt), stopAfterStep: nullable(positiveInt), stallWorkerAtStep: nullable(positiveInt) },
+      'an object with debug settings',
+    ),
   },
   'a configuration object',
 );
@@ -412,6 +428,13 @@ function checkCrossFields(c: TrainConfig): E.Either<string, TrainConfig> {
   if (c.swav.queueLength > 0 && c.swav.queueLength % bs !== 0)
     return E.left(`config: at .swav.queueLength expected a multiple of .batchSize (${bs}), got ${c.swav.queueLength}`);
   if (bs % c.workers !== 0) return E.left(`config: at .workers expected a divisor of .batchSize (${bs}), got ${c.workers}`);
+  // BatchNorm's batch statistics (and Sinkhorn's) over one image are degenerate; PyTorch's BatchNorm refuses them too.
+  if (bs / c.workers < 2)
+    return E.left(
+      c.workers === 1
+        ? `config: at .batchSize expected at least 2 (BatchNorm and Sinkhorn need batch statistics), got ${bs}`
+        : `config: at .workers expected at most ${Math.floor(bs / 2)} (each worker's BatchNorm and Sinkhorn need at least 2 of the ${bs} images of a batch), got ${c.workers}`,
+    );
   if (c.workers > 1 && c.backend === 'webgpu') return E.left(`config: at .workers expected 1 with the webgpu backend (workers run wasm or cpu), got ${c.workers}`);
   if (c.eval.ks.some((k) => c.eval.trainSubset !== null && k > c.eval.trainSubset))
     return E.left(`config: at .eval.ks expected values at most .eval.trainSubset (${c.eval.trainSubset}), got ${showValue(c.eval.ks)}`);

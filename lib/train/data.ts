@@ -3,6 +3,7 @@
  * configuration, the batch of a step (a pure function of seed, step and batch size), and
  * deterministic subsets for evaluation.
  */
+import { existsSync } from 'node:fs';
 import { DataError, epochPermutation, loadDataset, loadImageFolder, permutation } from '../data/index.js';
 import { DATASET_NAMES } from '../data/registry.js';
 import { type ImageDataset, imageSize } from '../data/types.js';
@@ -50,6 +51,7 @@ export async function loadRunData(c: TrainConfig): Promise<RunData> {
     const evalTest = await loadDataset(d.name, { split: 'test' });
     return { train, evalTrain, evalTest };
   }
+  if (!existsSync(d.name)) throw new DataError(d.name, `dataset ${JSON.stringify(d.name)} is neither a known dataset (${DATASET_NAMES.join(', ')}) nor a folder of images`);
   // A folder of images: labelled (one subfolder per class) or flat.
   const all = await loadImageFolder(d.name, { skipUnreadable: d.skipUnreadable });
   if (all.skipped.length) process.stderr.write(`skipped ${all.skipped.length} unreadable file(s) in ${d.name} (first: ${all.skipped[0]!.file}: ${all.skipped[0]!.reason})\n`);

@@ -12,9 +12,10 @@
  * - `metrics.jsonl`: `{type:'start', ...}`, `{type:'step', step, loss, lr, codeEntropy, stepsPerSec, time}`,
  *   `{type:'eval', step, knn20, knn200, linearProbe?}`, `{type:'baseline', ...}`, `{type:'end', ...}`;
  * - `checkpoints/ckpt-<step>.safetensors`: `{params, modelState, optState, step, key, elapsed, config}` (atomic, rotated);
- * - `loss.svg`, `lr.svg`, `knn.svg`: plots; `eval.json`: the evaluation summary.
+ * - `loss.svg`, `lr.svg`, `knn.svg`: plots; `eval.json`: the evaluation summary;
+ * - `.tfjax-run`: marks a run directory; `run.lock`: held while a run uses it (`run-dir.ts`).
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { setBackend } from '../backend/index.js';
@@ -23,6 +24,7 @@ import { type NdArray, jit } from '../core/index.js';
 import { multiCrop } from '../data/augment/index.js';
 import { gatherImages } from '../data/index.js';
 import type { ImageDataset } from '../data/types.js';
+import { writeFileAtomic } from '../io/safetensors.js';
 import * as random from '../random/index.js';
 import * as swav from '../ssl/swav/index.js';
 import { CollapseMonitor, collapseWarning } from './collapse.js';
@@ -31,13 +33,12 @@ import { type RunData, loadRunData, sample, stepIndices } from './data.js';
 import { baselines, evaluateEncoder } from './eval/index.js';
 import { plotRun } from './plots/index.js';
 import { augmentOf, optimizerOf, runKeys, scheduleOf, swavConfigOf } from './recipe.js';
-import { localStepper, parallelStepper } from './stepper.js';
+import { TrainError } from './errors.js';
+import { claimRunDir } from './run-dir.js';
+import { type StepOutcome, localStepper, parallelStepper } from './stepper.js';
 import { tensorsIn } from '../util/tensors.js';
 
-/** A failure of the run that is not a configuration error (the CLI exits with 1). */
-export class TrainError extends Error {
-  override readonly name = 'TrainError';
-}
+export { TrainError };
 
 // ---------------------------------------------------------------------------------------------
 // Small helpers
@@ -62,14 +63,13 @@ const fmtTime = (s: number) => {
   return m >= 60 ? `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m` : `${m}:${String(sec).padStart(2, '0')}`;
 };
 
+/** Images per replica below which the batch statistics (BatchNorm, Sinkhorn) get a warning. */
+const SMALL_BATCH = 8;
+
 const pct = (x: number | undefined) => (x === undefined ? '-' : `${(100 * x).toFixed(2)}%`);
 
-/** Writes `text` to `path` atomically. */
-function writeAtomic(path: string, text: string): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
-}
+/** Writes `text` to `path` atomically (the project's one atomic writer). */
+const writeAtomic = (path: string, text: string) => writeFileAtomic(path, (fh) => fh.writeFile(text));
 
 // ---------------------------------------------------------------------------------------------
 // The run
@@ -77,6 +77,8 @@ function writeAtomic(path: string, text: string): void {
 export interface TrainOptions {
   /** Continue from the latest checkpoint of the run directory. */
   readonly resume?: boolean;
+  /** Use `outDir` even when it is a non-empty directory that is not a run's (see `claimRunDir`). */
+  readonly force?: boolean;
   /** Where the progress bar and messages go (default process.stderr). */
   readonly stderr?: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
   /** Where the summary goes (default process.stdout). */
@@ -100,8 +102,11 @@ export interface TrainResult {
   readonly before?: EvalSummary;
   readonly after?: EvalSummary;
   readonly baselines?: { rawPixels: Record<number, number>; randomEncoder?: Record<number, number> };
-  /** Why the run stopped early ('nan': a non-finite loss; 'debug': debug.stopAfterStep), else undefined. */
-  readonly stopped?: 'nan' | 'debug';
+  /**
+   * Why the run stopped early ('nan': a non-finite loss; 'debug': debug.stopAfterStep;
+   * 'complete': a resumed run that had already finished, so nothing was run), else undefined.
+   */
+  readonly stopped?: 'nan' | 'debug' | 'complete';
   readonly seconds: { readonly train: number; readonly eval: number; readonly total: number };
 }
 
@@ -136,12 +141,23 @@ export async function evaluateVariables(
 }
 
 /**
- * Runs SwAV pretraining as configured, in `c.outDir`. Throws `ConfigError` for a wrong setup
- * (e.g. a run directory with checkpoints and no `resume`) and `TrainError` for a failed run
- * (a corrupt or mismatched checkpoint). A non-finite loss stops the run (result `stopped: 'nan'`)
- * without writing a checkpoint.
+ * Runs SwAV pretraining as configured, in `c.outDir`, holding the directory's lock
+ * (`claimRunDir`) for the whole run. Throws `ConfigError` for a wrong setup (e.g. a run
+ * directory with checkpoints and no `resume`, or one in use by another run) and `TrainError`
+ * for a failed run (a corrupt or mismatched checkpoint). A non-finite loss stops the run
+ * (result `stopped: 'nan'`) without writing a checkpoint.
  */
 export async function train(c: TrainConfig, opts: TrainOptions = {}): Promise<TrainResult> {
+  const err = opts.stderr ?? process.stderr;
+  const claim = claimRunDir(c.outDir, { force: opts.force, say: (s) => err.write(`${s}\n`) });
+  try {
+    return await trainInClaimedDir(c, opts);
+  } finally {
+    claim.release();
+  }
+}
+
+async function trainInClaimedDir(c: TrainConfig, opts: TrainOptions): Promise<TrainResult> {
   const err = opts.stderr ?? process.stderr;
   const out = opts.stdout ?? process.stdout;
   const say = (s: string) => err.write(`${s}\n`);
@@ -177,7 +193,7 @@ export async function train(c: TrainConfig, opts: TrainOptions = {}): Promise<Tr
     const older = existing.length > 1 ? existing[existing.length - 2]!.path : null;
     const corrupt = (e: unknown) =>
       new TrainError(
-        `${(e as Error).message}\n--resume stopped; nothing was written or overwritten. ` +
+        `${(e as Error).message}; --resume stopped; nothing was written or overwritten. ` +
           (older ? `Move ${newest.path} away to resume from ${older}.` : `Move ${newest.path} away to start the run afresh.`),
       );
     // The configuration first (from the header alone), then the tensors against this run's shapes.
@@ -193,6 +209,15 @@ export async function train(c: TrainConfig, opts: TrainOptions = {}): Promise<Tr
         `checkpoint ${newest.path}: it was written by a run with a different configuration (${diff}, checkpoint vs now); ` +
           `resume with the configuration in ${join(dir, 'config.json')}, or choose another --out-dir. Nothing was written or overwritten.`,
       );
+    const end = newest.step === steps ? endRecord(metricsPath, steps) : null;
+    if (end) {
+      say(
+        `run ${dir} is already complete (checkpoint ${newest.path} is step ${steps} of ${steps} and metrics.jsonl records the end); ` +
+          'nothing was run or changed. To train longer, start a run with more --steps in another --out-dir.',
+      );
+      tf.dispose(tensorsIn(snap));
+      return { outDir: dir, step: steps, totalSteps: steps, finalLoss: end.loss ?? NaN, stopped: 'complete', seconds: { train: 0, eval: 0, total: (performance.now() - t0) / 1000 } };
+    }
     let loaded: Snapshot;
     try {
       loaded = await checkpoint.load<Snapshot>(newest.path, { like: snap });
@@ -210,8 +235,23 @@ export async function train(c: TrainConfig, opts: TrainOptions = {}): Promise<Tr
     say(`--resume: ${dir} has no checkpoint yet; starting from step 0`);
   }
 
+  // The evaluation before training, from the run so far (read before anything is written).
+  const evalPath = join(dir, 'eval.json');
+  let prior: Partial<TrainResult> = {};
+  if (snap.step > 0 && existsSync(evalPath)) {
+    try {
+      prior = JSON.parse(readFileSync(evalPath, 'utf8')) as Partial<TrainResult>;
+    } catch (e) {
+      tf.dispose(tensorsIn(snap));
+      throw new TrainError(
+        `${evalPath}: not valid JSON (${(e as Error).message}); --resume stopped; nothing was written. ` +
+          'Move it away to resume without the evaluation before training (the file is rewritten at the end).',
+      );
+    }
+  }
+
   mkdirSync(dir, { recursive: true });
-  writeAtomic(join(dir, 'config.json'), `${JSON.stringify(c, null, 2)}\n`);
+  await writeAtomic(join(dir, 'config.json'), `${JSON.stringify(c, null, 2)}\n`);
   // Metrics: keep the records up to the resumed step (a killed run may have logged past its checkpoint).
   if (snap.step > 0 && existsSync(metricsPath)) {
     const kept = readFileSync(metricsPath, 'utf8')
@@ -225,9 +265,9 @@ export async function train(c: TrainConfig, opts: TrainOptions = {}): Promise<Tr
           return false; // a line cut short by a kill
         }
       });
-    writeAtomic(metricsPath, kept.map((l) => `${l}\n`).join(''));
+    await writeAtomic(metricsPath, kept.map((l) => `${l}\n`).join(''));
   } else if (snap.step === 0) {
-    writeAtomic(metricsPath, '');
+    await writeAtomic(metricsPath, '');
   }
   const record = (r: Record<string, unknown>) => appendFileSync(metricsPath, `${JSON.stringify(r, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v))}\n`);
   record({
@@ -240,6 +280,15 @@ export async function train(c: TrainConfig, opts: TrainOptions = {}): Promise<Tr
     resumed: snap.step > 0,
     time: snap.elapsed,
   });
+
+  const perReplica = c.batchSize / c.workers;
+  if (perReplica < SMALL_BATCH) {
+    const w =
+      `${c.workers > 1 ? `each of the ${c.workers} workers trains on ${perReplica} images (batch ${c.batchSize})` : `the batch has ${perReplica} images`}: ` +
+      `BatchNorm and Sinkhorn statistics over fewer than ${SMALL_BATCH} images are noisy; use fewer workers or a larger --batch-size`;
+    say(`warning: ${w}`);
+    record({ type: 'warning', step: snap.step, kind: 'smallBatch', message: w });
+  }
 
   const ks = c.eval.ks;
   const evalSets = data.evalTrain && data.evalTest ? { train: sample(data.evalTrain, c.eval.trainSubset, 1), test: sample(data.evalTest, c.eval.testSubset, 2) } : null;
@@ -263,8 +312,6 @@ export async function train(c: TrainConfig, opts: TrainOptions = {}): Promise<Tr
   // ---------------------------------------------------------------- before training
   let before: EvalSummary | undefined;
   let base: TrainResult['baselines'];
-  const evalPath = join(dir, 'eval.json');
-  const prior = snap.step > 0 && existsSync(evalPath) ? (JSON.parse(readFileSync(evalPath, 'utf8')) as Partial<TrainResult>) : {};
   if (evalSets && c.eval.before && snap.step === 0) {
     say(`evaluating the encoder before training (kNN on ${evalSets.train.n} train / ${evalSets.test.n} test images)...`);
     before = await timed(() => evaluateVariables(sc, snap.params, snap.modelState, evalSets, { ks, linearProbe: false }));
@@ -278,7 +325,7 @@ export async function train(c: TrainConfig, opts: TrainOptions = {}): Promise<Tr
       record({ type: 'baseline', step: 0, name: 'rawPixels', ...knnFields(b.rawPixelsKnn) });
       say(`  raw pixels: ${ks.map((k) => `kNN k=${k} ${pct(b.rawPixelsKnn[k])}`).join(', ')}`);
     }
-    writeAtomic(evalPath, `${JSON.stringify({ before, baselines: base }, null, 2)}\n`);
+    await writeAtomic(evalPath, `${JSON.stringify({ before, baselines: base }, null, 2)}\n`);
   } else {
     before = prior.before;
     base = prior.baselines;
@@ -289,7 +336,12 @@ export async function train(c: TrainConfig, opts: TrainOptions = {}): Promise<Tr
   // the rest of the checkpoint and {@link snapshot} joins them when one is written.
   const start = { params: snap.params, modelState: snap.modelState, optState: snap.optState };
   if (c.workers > 1 && snap.step < steps) say(`starting ${c.workers} data-parallel workers...`);
-  const stepper = c.workers > 1 && snap.step < steps ? await parallelStepper(c, channels, steps, start) : localStepper(c, channels, steps, start);
+  const stepper =
+    c.workers > 1 && snap.step < steps
+      ? await parallelStepper(c, channels, steps, start).catch((e: Error) => {
+          throw new TrainError(e.message, { cause: e });
+        })
+      : localStepper(c, channels, steps, start);
   const snapshot = async (): Promise<Snapshot> => ({ ...snap, ...(await stepper.variables()) });
   try {
     const mc = augmentOf(c, channels);
@@ -343,7 +395,19 @@ export async function train(c: TrainConfig, opts: TrainOptions = {}): Promise<Tr
         views = bad;
       }
       const batch = { globalViews: views.slice(0, nGlobal), localViews: views.slice(nGlobal) };
-      const outcome = await stepper.step(batch, trainKey!);
+      let outcome: StepOutcome;
+      try {
+        outcome = await stepper.step(batch, trainKey!);
+      } catch (e) {
+        // A worker failed or hung (data-parallel): the run cannot go on; say where it can resume.
+        tf.dispose([x, stepKey, augKey!, trainKey!, ...views]);
+        if (tty) err.write('\n');
+        throw new TrainError(
+          `${(e as Error).message}. Step ${s + 1} failed; ` +
+            (lastCkptPath ? `the last good checkpoint is ${lastCkptPath} (step ${lastCkptStep}): --resume continues from it.` : 'no checkpoint was written: run again to start afresh.'),
+          { cause: e },
+        );
+      }
       const { loss, codeEntropy: entropy } = outcome;
       let paramsFinite = outcome.paramsFinite;
       let scores: tf.Tensor | null = null;
@@ -455,7 +519,7 @@ export async function train(c: TrainConfig, opts: TrainOptions = {}): Promise<Tr
       stopped,
       seconds: { train: trainSeconds, eval: evalSeconds, total: (performance.now() - t0) / 1000 },
     };
-    if (!stopped) writeAtomic(evalPath, `${JSON.stringify({ before, after, baselines: base, steps, finalLoss: lastLoss, seconds: result.seconds }, null, 2)}\n`);
+    if (!stopped) await writeAtomic(evalPath, `${JSON.stringify({ before, after, baselines: base, steps, finalLoss: lastLoss, seconds: result.seconds }, null, 2)}\n`);
     try {
       const plots = await plotRun(metricsPath, dir);
       say(`plots: ${plots.join(', ')}`);
@@ -468,6 +532,21 @@ export async function train(c: TrainConfig, opts: TrainOptions = {}): Promise<Tr
     await stepper.close();
     snap.key.dispose();
   }
+}
+
+/** The `end` record of a run of `steps` steps in its metrics file, or null when it has none. */
+function endRecord(metricsPath: string, steps: number): { loss?: number | null } | null {
+  if (!existsSync(metricsPath)) return null;
+  let end: { loss?: number | null } | null = null;
+  for (const line of readFileSync(metricsPath, 'utf8').split('\n')) {
+    try {
+      const r = JSON.parse(line) as { type?: string; step?: number; loss?: number | null };
+      if (r.type === 'end' && r.step === steps) end = r;
+    } catch {
+      // a blank line, or one cut short by a kill
+    }
+  }
+  return end;
 }
 
 function knnFields(knn: Record<number, number>): Record<string, number> {

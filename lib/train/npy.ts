@@ -1,7 +1,7 @@
 /** A minimal NumPy `.npy` writer (format 1.0, little-endian float32 or int32, C order). */
-import { writeFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../io/safetensors.js';
 
-/** Writes `data` with `shape` as a `.npy` file readable by `numpy.load`. */
+/** Writes `data` with `shape` as a `.npy` file readable by `numpy.load`, atomically. */
 export async function writeNpy(path: string, data: Float32Array | Int32Array, shape: readonly number[]): Promise<void> {
   const descr = data instanceof Float32Array ? '<f4' : '<i4';
   const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
@@ -15,5 +15,5 @@ export async function writeNpy(path: string, data: Float32Array | Int32Array, sh
   head[7] = 0;
   head.writeUInt16LE(header.length, 8);
   const body = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  await writeFile(path, Buffer.concat([head, Buffer.from(header, 'latin1'), body]));
+  await writeFileAtomic(path, (fh) => fh.writeFile(Buffer.concat([head, Buffer.from(header, 'latin1'), body])));
 }

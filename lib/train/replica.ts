@@ -3,10 +3,30 @@
  * run's SwAV step from the configuration, as `parallel.swavProgram`. Its initial values
  * are replaced by the run's (fresh or resumed) before the first step.
  */
-import { defineReplica, swavProgram } from '../parallel/index.js';
+import { type DataParallelProgram, defineReplica, swavProgram } from '../parallel/index.js';
 import { optimizerOf, scheduleOf, swavConfigOf } from './recipe.js';
 import type { ReplicaArg } from './stepper.js';
 
-export default defineReplica((arg: ReplicaArg) =>
-  swavProgram({ config: swavConfigOf(arg.config, arg.channels), optimizer: optimizerOf(arg.config, scheduleOf(arg.config, arg.steps)) }),
-);
+/**
+ * `program` whose `step`-th step (1-based) never finishes: the test hook `debug.stallWorkerAtStep`.
+ * The wait is in `reduceState`, the one callback of a program that runs on every step outside
+ * jit (once per float state leaf: the first leaf's call marks a new step), before the all-reduce.
+ */
+function stallingAt<P, S, O, B>(program: DataParallelProgram<P, S, O, B>, step: number): DataParallelProgram<P, S, O, B> {
+  let first: string | undefined;
+  let steps = 0;
+  return {
+    ...program,
+    reduceState(path) {
+      first ??= path;
+      if (path === first && ++steps === step) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+      return program.reduceState?.(path) ?? 'mean';
+    },
+  };
+}
+
+export default defineReplica((arg: ReplicaArg, ctx) => {
+  const program = swavProgram({ config: swavConfigOf(arg.config, arg.channels), optimizer: optimizerOf(arg.config, scheduleOf(arg.config, arg.steps)) });
+  const stall = arg.config.debug.stallWorkerAtStep;
+  return stall !== null && ctx.rank === ctx.worldSize - 1 ? stallingAt(program, stall) : program;
+});

@@ -94,7 +94,8 @@ export function localStepper(c: TrainConfig, channels: number, steps: number, st
 export async function parallelStepper(c: TrainConfig, channels: number, steps: number, start: Variables): Promise<Stepper> {
   const here = import.meta.url;
   const module = new URL(`./replica.${/\.ts$/.test(here) ? 'ts' : 'js'}`, here);
-  const dp: DataParallel = await dataParallel({ module, workers: c.workers, backend: c.backend, arg: { config: c, channels, steps } satisfies ReplicaArg });
+  const stepTimeout = { factor: c.parallel.stepTimeoutFactor, minSeconds: c.parallel.stepTimeoutMinSeconds, firstStepSeconds: c.parallel.firstStepTimeoutSeconds };
+  const dp: DataParallel = await dataParallel({ module, workers: c.workers, backend: c.backend, arg: { config: c, channels, steps } satisfies ReplicaArg, stepTimeout });
   try {
     await dp.load({ params: toHost(start.params), state: toHost(start.modelState), optState: toHost(start.optState) });
   } catch (e) {

@@ -25,6 +25,7 @@ import {
   Communicator,
   type HostArray,
   ProgramReplica,
+  StepWatchdog,
   abortComm,
   createCommBuffers,
   dataParallel,
@@ -229,6 +230,38 @@ Life('a worker that exits while starting, without a word, fails dataParallel() (
   const err = await dataParallel({ workers: 2, module: REPLICAS, arg: { kind: 'exits' }, backend }).then(() => null, (e: Error) => e);
   assert.ok(err);
   assert.match(err!.message, /failed to start: it exited \(code 3\) before it was ready/);
+});
+
+Life('issue 11 item 11: a worker stuck in a step fails the group after the time limit, naming it; the workers are stopped', async () => {
+  // Rank 1 stalls in step 3 (for 120 s: if the watchdog failed, the step would end late and this test fail, not hang).
+  const stepTimeout = { factor: 3, minSeconds: 0.5, firstStepSeconds: 120 };
+  const dp = await dataParallel({ workers: 2, module: REPLICAS, arg: { kind: 'stalls', rank: 1, atStep: 3, seconds: 120 }, backend, stepTimeout });
+  const x = tf.ones([4, 2]);
+  for (let i = 0; i < 2; i++) assert.type((await dp.step({ x })).metrics.loss, 'number');
+  const err = await dp.step({ x }).then(() => null, (e: Error) => e);
+  assert.ok(err, 'the stuck step rejected');
+  assert.match(err!.message, /^parallel: worker 1 did not finish the step within \d+\.\d s \(the median step took \d+\.\d\d s\); the workers were stopped$/);
+  const again = await dp.memory().then(() => null, (e: Error) => e);
+  assert.is(again?.message, err!.message, 'the group stays failed with that error');
+  await dp.close();
+  x.dispose();
+});
+
+Life('the step time limit: the first step gets its own, later ones factor x the median, at least minSeconds', () => {
+  const w = new StepWatchdog({ factor: 10, minSeconds: 1, firstStepSeconds: 30 });
+  assert.is(w.limitMs(), 30_000);
+  w.record(5000);
+  assert.is(w.limitMs(), 50_000);
+  w.record(100);
+  w.record(200);
+  assert.is(w.medianMs(), 200);
+  assert.is(w.limitMs(), 2000);
+  w.record(10);
+  assert.is(w.limitMs(), 1500, 'the median of 10, 100, 200, 5000 is 150 ms');
+  w.record(10);
+  w.record(10);
+  assert.is(w.limitMs(), 1000, 'never below minSeconds');
+  assert.throws(() => new StepWatchdog({ factor: 0 }), /stepTimeout\.factor must be a positive number, got 0/);
 });
 
 /** Runs exit-child.ts; resolves to its exit code, output and time. */

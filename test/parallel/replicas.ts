@@ -13,7 +13,8 @@ export type ReplicaArg =
   | { readonly kind: 'mlp'; readonly lr: number; readonly sizes: readonly number[] }
   | { readonly kind: 'swav'; readonly lr: number; readonly momentum: number; readonly freezePrototypesSteps?: number; readonly sync?: boolean }
   | { readonly kind: 'failing' }
-  | { readonly kind: 'exits' };
+  | { readonly kind: 'exits' }
+  | { readonly kind: 'stalls'; readonly rank: number; readonly atStep: number; readonly seconds: number };
 
 export type MlpParams = Record<string, NdArray>;
 export interface MlpBatch {
@@ -50,12 +51,34 @@ export const swavTestConfig = (freezePrototypesSteps = 0) => tinyConfig({ freeze
 
 export const swavTestOptimizer = (lr: number, momentum: number) => optim.sgd({ learningRate: lr, momentum, weightDecay: 1e-4 });
 
-export default defineReplica((arg: ReplicaArg): DataParallelProgram => {
+/**
+ * A linear model with a float state whose rank `rank` stops answering for `seconds` in step
+ * `atStep` (1-based), before the all-reduce, so the other ranks wait for it at the barrier:
+ * a stuck worker. The wait is in `reduceState`, the one callback of a program that runs on
+ * every step outside jit (the phases run as traced once).
+ */
+function stallingProgram(arg: Extract<ReplicaArg, { kind: 'stalls' }>, rank: number): DataParallelProgram {
+  const base = lossProgram({ init: () => ({ w: tf.ones([2]) }), loss: (p: MlpParams, b: MlpBatch) => np.mean(np.mul(b.x, p.w)), optimizer: optim.sgd({ learningRate: 0.1 }) });
+  let steps = 0;
+  return {
+    ...base,
+    init: () => ({ ...base.init(), state: { steps: tf.zeros([1]) } }),
+    grads: (params, state: { steps: NdArray }, batch) => ({ ...base.grads(params, {}, batch), state: { steps: np.add(state.steps, 1) } }),
+    reduceState: () => {
+      if (rank === arg.rank && ++steps === arg.atStep) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000 * arg.seconds);
+      return 'mean';
+    },
+  };
+}
+
+export default defineReplica((arg: ReplicaArg, ctx): DataParallelProgram => {
   switch (arg.kind) {
     case 'mlp':
       return lossProgram({ init: () => mlpInit(arg.sizes), loss: mlpLoss(arg.sizes), optimizer: optim.sgd({ learningRate: arg.lr }) });
     case 'swav':
       return swavProgram({ config: swavTestConfig(arg.freezePrototypesSteps), optimizer: swavTestOptimizer(arg.lr, arg.momentum), seed: 0, sync: arg.sync });
+    case 'stalls':
+      return stallingProgram(arg, ctx.rank);
     case 'exits':
       // A worker that ends while it starts, without reporting an error.
       process.exit(3);

@@ -10,57 +10,17 @@
  * - with 2 data-parallel workers a run reproduces and resumes exactly too;
  * - config errors exit 2 with the exact message; eval and embed read a run's checkpoint.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readSafetensorsFile } from '../../lib/io/safetensors.js';
-import { testBackendName } from '../helpers/backend.js';
+import { type Result, backend, ckpts, cli, losses, metrics, ok, snapshotFiles, start, tiny } from './cli-run.js';
 
-const ROOT = process.cwd();
-const backend = testBackendName();
 const root = mkdtempSync(join(tmpdir(), 'tfjax-cli-'));
 let counter = 0;
 const runDir = () => join(root, `run${counter++}`);
-
-interface Result {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-function start(args: string[]): { child: ChildProcess; done: Promise<Result> } {
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'tfjax.mjs'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d) => (stdout += d));
-  child.stderr!.on('data', (d) => (stderr += d));
-  const done = new Promise<Result>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
-  return { child, done };
-}
-const cli = (args: string[]) => start(args).done;
-/** `train --preset tiny` in `dir` on the test backend, plus extra flags. */
-const tiny = (dir: string, ...extra: string[]) => cli(['train', '--preset', 'tiny', '--backend', backend, '--out-dir', dir, ...extra]);
-
-interface Rec {
-  type: string;
-  step: number;
-  loss?: number | null;
-  [k: string]: unknown;
-}
-const metrics = (dir: string): Rec[] =>
-  readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as Rec);
-const losses = (dir: string) => metrics(dir).filter((r) => r.type === 'step').map((r) => [r.step, r.loss]);
-/** The checkpoint files of a run (not the temporary files of a save in progress). */
-const ckpts = (dir: string) => (existsSync(join(dir, 'checkpoints')) ? readdirSync(join(dir, 'checkpoints')).filter((n) => /^ckpt-\d+\.safetensors$/.test(n)).sort() : []);
-const ok = (r: Result, what: string) => assert.is(r.code, 0, `${what} exited with ${r.code}\n${r.stderr}`);
 
 /** The tensors of a checkpoint under `.params` and `.modelState` and `.optState`, as bytes. */
 async function stateBytes(path: string): Promise<Map<string, string>> {
@@ -75,20 +35,6 @@ async function stateBytes(path: string): Promise<Map<string, string>> {
 function assertSameState(a: Map<string, string>, b: Map<string, string>) {
   assert.equal([...a.keys()].sort(), [...b.keys()].sort());
   for (const [k, v] of a) assert.ok(b.get(k) === v, `tensor ${k} differs`);
-}
-
-/** Hash and mtime of every file under `dir`. */
-function snapshotFiles(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else out[p] = `${createHash('sha256').update(readFileSync(p)).digest('hex')} ${statSync(p).mtimeMs}`;
-    }
-  };
-  walk(dir);
-  return out;
 }
 
 // The uninterrupted reference run, shared by the tests below.

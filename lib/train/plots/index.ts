@@ -13,9 +13,9 @@
  * Other types, blank lines and lines that do not parse (a line cut short by a kill) are
  * skipped. Files are written atomically (a temporary file, then a rename).
  */
-import { randomBytes } from 'node:crypto';
-import { readFile, rename, rm, writeFile, mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { writeFileAtomic } from '../../io/safetensors.js';
 import { PALETTE, type Series, linePlotSvg } from './svg.js';
 
 export { type LinePlotOptions, type Series, escapeXml, formatTick, linePlotSvg, niceNumber, niceTicks, PALETTE } from './svg.js';
@@ -90,17 +90,6 @@ export function smooth(points: readonly [number, number][], weight: number): [nu
   });
 }
 
-async function writeAtomic(path: string, text: string): Promise<void> {
-  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    await writeFile(tmp, text);
-    await rename(tmp, path);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
-  }
-}
-
 /** The three plots of a run as SVG strings. */
 export function runPlots(m: RunMetrics): { loss: string; lr: string; knn: string } {
   const lossSeries: Series[] = [];
@@ -149,7 +138,7 @@ export async function plotRun(metricsJsonlPath: string, outDir: string = dirname
   const out: string[] = [];
   for (const [name, svg] of [['loss.svg', plots.loss], ['lr.svg', plots.lr], ['knn.svg', plots.knn]] as const) {
     const p = join(outDir, name);
-    await writeAtomic(p, svg);
+    await writeFileAtomic(p, (fh) => fh.writeFile(svg));
     out.push(p);
   }
   return out;

@@ -1,0 +1,64 @@
+/**
+ * Running the `tfjax` CLI as a child process in tests (not a test file itself): the
+ * command, its output and exit, and reading what a run left in its directory.
+ */
+import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import * as assert from 'uvu/assert';
+import { testBackendName } from '../helpers/backend.js';
+
+const ROOT = process.cwd();
+export const backend = testBackendName();
+
+export interface Result {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Starts `tfjax <args>` (`extra`: e.g. another uid, env); `done` resolves when it has exited. */
+export function start(args: string[], extra: Pick<SpawnOptions, 'uid' | 'gid' | 'env'> = {}): { child: ChildProcess; done: Promise<Result> } {
+  const child = spawn(process.execPath, [join(ROOT, 'bin', 'tfjax.mjs'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env }, ...extra });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d) => (stdout += d));
+  child.stderr!.on('data', (d) => (stderr += d));
+  const done = new Promise<Result>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
+  return { child, done };
+}
+export const cli = (args: string[]) => start(args).done;
+/** `train --preset tiny` in `dir` on the test backend, plus extra flags. */
+export const tiny = (dir: string, ...extra: string[]) => cli(['train', '--preset', 'tiny', '--backend', backend, '--out-dir', dir, ...extra]);
+
+export interface Rec {
+  type: string;
+  step: number;
+  loss?: number | null;
+  [k: string]: unknown;
+}
+export const metrics = (dir: string): Rec[] =>
+  readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Rec);
+export const losses = (dir: string) => metrics(dir).filter((r) => r.type === 'step').map((r) => [r.step, r.loss]);
+/** The checkpoint files of a run (not the temporary files of a save in progress). */
+export const ckpts = (dir: string) => (existsSync(join(dir, 'checkpoints')) ? readdirSync(join(dir, 'checkpoints')).filter((n) => /^ckpt-\d+\.safetensors$/.test(n)).sort() : []);
+export const ok = (r: Result, what: string) => assert.is(r.code, 0, `${what} exited with ${r.code}\n${r.stderr}`);
+
+/** Hash and mtime of every file under `dir`. */
+export function snapshotFiles(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else out[p] = `${createHash('sha256').update(readFileSync(p)).digest('hex')} ${statSync(p).mtimeMs}`;
+    }
+  };
+  walk(dir);
+  return out;
+}
