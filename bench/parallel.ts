@@ -112,10 +112,12 @@ function singleProcessStep(w: Workload, s: Shapes): () => void {
 export interface BenchReplicaArg {
   readonly workload: Workload;
   readonly shapes: Shapes;
+  /** SwAV with SyncBN and distributed Sinkhorn over the workers. */
+  readonly sync?: boolean;
 }
 
 export default defineReplica((arg: BenchReplicaArg): DataParallelProgram => {
-  if (arg.workload === 'swav') return swavProgram({ config: swavConfig(), optimizer: swavOptimizer(), seed: 0 });
+  if (arg.workload === 'swav') return swavProgram({ config: swavConfig(), optimizer: swavOptimizer(), seed: 0, sync: arg.sync });
   const [, d, h, k] = arg.shapes.mlp;
   return lossProgram({ init: () => mlpInit(d, h, k), loss: batchLoss, optimizer: mlpOptimizer() });
 });
@@ -310,6 +312,10 @@ async function runWorkload(w: Workload, s: Shapes, reps: number, maxMs: number, 
   const rec2: DpRecord[] = [];
   const rec1: DpRecord[] = [];
   const contenders: Contender[] = [single, dpContender('dataParallel, 2 workers', dp2, batch, rec2), dpContender('dataParallel, 1 worker', dp1, batch, rec1)];
+  // SwAV synchronised (SyncBN + distributed Sinkhorn): the one-process step's maths on 2 workers.
+  const dpSync = w === 'swav' ? await dataParallel({ workers: 2, module, arg: { ...arg, sync: true } }) : null;
+  const recSync: DpRecord[] = [];
+  if (dpSync) contenders.push(dpContender('dataParallel, 2 workers, sync', dpSync, batch, recSync));
   let childProc: ChildProcess | undefined;
   if (withThreads) {
     const t = await threadsContender(w, 2, quick);
@@ -337,7 +343,7 @@ async function runWorkload(w: Workload, s: Shapes, reps: number, maxMs: number, 
   } finally {
     childProc?.stdin?.end();
     for (const t of torches) await t.close();
-    const leaks = [...(await dp2.close()).leakedTensors, ...(await dp1.close()).leakedTensors];
+    const leaks = [...(await dp2.close()).leakedTensors, ...(await dp1.close()).leakedTensors, ...((await dpSync?.close())?.leakedTensors ?? [])];
     if (leaks.some((n) => n !== 0)) console.warn(`bench/parallel: workers leaked tensors: ${leaks}`);
   }
   tf.dispose(Object.values(batch));
@@ -360,7 +366,7 @@ async function runWorkload(w: Workload, s: Shapes, reps: number, maxMs: number, 
     ...rows,
     '',
     `Quiet steps (ms): ${contenders.map((c, i) => `${c.name.split(' (')[0]}: ${samples[i].map((x) => x.wallMs.toFixed(0)).join(', ')}`).join('; ')}.`,
-    `Where a dataParallel step goes (medians over all steps, quiet or not): 2 workers: ${phases(rec2)}; 1 worker: ${phases(rec1)}.`,
+    `Where a dataParallel step goes (medians over all steps, quiet or not): 2 workers: ${phases(rec2)}; 1 worker: ${phases(rec1)}${dpSync ? `; 2 workers, sync: ${phases(recSync)}` : ''}.`,
     ...(torchNote ? [torchNote] : []),
     `Load average (1/5/15 min) before: ${loadBefore}; after: ${os.loadavg().map((l) => l.toFixed(2)).join(' / ')}. Per-core speed check (same loop on each CPU, lower is faster) before: ${coresBefore}; after: ${coreSpeeds()}.`,
     '',

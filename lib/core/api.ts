@@ -193,14 +193,18 @@ export interface VmapOptions {
   readonly inAxes?: unknown;
   /** Where the mapped axis goes in each output (a number, or a pytree prefix over the output). */
   readonly outAxes?: unknown;
+  /** Names the mapped axis: collectives (psum, allGather, ...) over this name reduce or gather over it. */
+  readonly axisName?: string;
 }
 
 const isAxisLeaf = (x: unknown) => x === null || typeof x === 'number';
 
 /**
  * Vectorises f over a mapped axis of its inputs: a batching interpreter applies each
- * primitive's batching rule once, whatever the batch size (no loop).
+ * primitive's batching rule once, whatever the batch size (no loop). With `axisName`,
+ * collectives over that name inside f act across the mapped axis (JAX's semantics).
  * @example const perExample = vmap(grad(loss), { inAxes: [null, 0, 0] })(params, xs, ys);
+ * @example const centred = vmap((x) => np.sub(x, pmean(x, 'b')), { axisName: 'b' })(xs);
  */
 export function vmap(f: Fn, opts: VmapOptions = {}) {
   return (...args: unknown[]) =>
@@ -235,7 +239,9 @@ export function vmap(f: Fn, opts: VmapOptions = {}) {
         const p = tree.paths(outTree())[i];
         return p === '.' ? 'the output' : `the output at ${p}`;
       };
-      const outs = vmapFlat(flat, leaves, axes, () => tree.broadcastPrefix<number | null>(opts.outAxes === undefined ? 0 : opts.outAxes, outTree(), 'vmap: outAxes', isAxisLeaf), size, outName);
+      if (opts.axisName !== undefined && (typeof opts.axisName !== 'string' || opts.axisName === ''))
+        throw new Error(`vmap: axisName must be a non-empty string, got ${JSON.stringify(opts.axisName)}`);
+      const outs = vmapFlat(flat, leaves, axes, () => tree.broadcastPrefix<number | null>(opts.outAxes === undefined ? 0 : opts.outAxes, outTree(), 'vmap: outAxes', isAxisLeaf), size, outName, opts.axisName ?? null);
       return tree.unflatten<any>(outDef(), outs);
     });
 }

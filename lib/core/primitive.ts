@@ -16,10 +16,12 @@ export const OTHER = [
   'dot', 'conv', 'conv_bp_input', 'conv_bp_filter',
   'random_bits', 'random_uniform', 'random_normal', 'random_permutation',
 ] as const;
+/** Collectives over a named axis (prims/collectives.ts): they only run where the name is bound. */
+export const COLLECTIVE = ['psum', 'pmax', 'pmin', 'all_gather', 'axis_index'] as const;
 
 export type UnaryPrim = (typeof UNARY)[number];
 export type BinaryPrim = (typeof BINARY)[number];
-export type Prim = UnaryPrim | BinaryPrim | (typeof OTHER)[number];
+export type Prim = UnaryPrim | BinaryPrim | (typeof OTHER)[number] | (typeof COLLECTIVE)[number];
 
 export type Params = Record<string, unknown>;
 
@@ -39,8 +41,14 @@ export interface PrimitiveDef<P = any> {
    * a rule may skip that cotangent.
    */
   vjp(ct: NdArray, primals: NdArray[], out: NdArray, params: P, needed: readonly boolean[]): (NdArray | null)[];
-  /** Applies the primitive to batched inputs, returning the result and its batch dim. */
-  batch(args: NdArray[], dims: BDim[], params: P, axisSize: number): [NdArray, BDim];
+  /**
+   * Applies the primitive to batched inputs, returning the result and its batch dim.
+   * `axisName` is the vmapped axis's name (null when unnamed); collectives over it reduce
+   * over the batch dim, and they see unbatched inputs too.
+   */
+  batch(args: NdArray[], dims: BDim[], params: P, axisSize: number, axisName: string | null): [NdArray, BDim];
+  /** Collectives: the axis names the primitive communicates over (see axes.ts). */
+  readonly axisNames?: (params: P) => readonly string[];
   /** No derivative at all (integer-valued results, random bits). */
   readonly nonDifferentiable?: boolean;
 }

@@ -19,6 +19,8 @@ export class MainTrace {
     readonly kind: string,
     readonly makeTrace: (main: MainTrace) => Trace,
     readonly global: unknown,
+    /** The name collectives use for this interpreter's axis (vmap with `axisName`), else null. */
+    readonly axisName: string | null = null,
   ) {}
   private trace?: Trace;
   get current(): Trace {
@@ -91,9 +93,14 @@ export function transforming(): boolean {
   return stack.length > 0;
 }
 
+/** The active interpreters, innermost last. */
+export function activeMains(): readonly MainTrace[] {
+  return stack;
+}
+
 /** Runs `fn` with a new interpreter on top of the stack. */
-export function withMain<R>(kind: string, makeTrace: (m: MainTrace) => Trace, global: unknown, fn: (main: MainTrace) => R): R {
-  const main = new MainTrace(stack.length, kind, makeTrace, global);
+export function withMain<R>(kind: string, makeTrace: (m: MainTrace) => Trace, global: unknown, fn: (main: MainTrace) => R, axisName: string | null = null): R {
+  const main = new MainTrace(stack.length, kind, makeTrace, global, axisName);
   stack.push(main);
   try {
     return fn(main);
@@ -166,9 +173,20 @@ export function installHigherOrderEvaluator(f: typeof evalHigherOrder): void {
   evalHigherOrder = f;
 }
 
+/**
+ * The interpreter a collective must reach whatever its arguments are (the one that binds
+ * its axis name); installed by axes.ts. Null for every other primitive.
+ */
+let axisMain: (prim: Prim, params: Params) => MainTrace | null = () => null;
+export function installAxisResolver(f: typeof axisMain): void {
+  axisMain = f;
+}
+
 /** Applies a primitive through the interpreter stack. */
 export function bind(prim: Prim, args: readonly NdArray[], params: Params = {}): NdArray {
-  const top = topMain(args, prim);
+  const fromArgs = topMain(args, prim);
+  const named = axisMain(prim, params);
+  const top = named && (!fromArgs || named.level > fromArgs.level) ? named : fromArgs;
   if (!top) return evalPrimitive(prim, args as tf.Tensor[], params);
   const trace = top.current;
   return trace.processPrimitive(

@@ -5,6 +5,7 @@
 import { shapeStr } from '../core/aval.js';
 import * as lax from '../core/lax.js';
 import { type NdArray, shapeOf } from '../core/trace.js';
+import { axisSize, pmean } from '../core/collectives.js';
 import * as np from '../ops/index.js';
 import * as random from '../random/index.js';
 
@@ -43,12 +44,15 @@ export function normalize(x: NdArray, mean: NdArray, variance: NdArray, scale: N
 /**
  * Batch statistics over every axis but the last: the mean and the BIASED variance
  * (what training-mode BatchNorm normalises with), and the count of values per channel.
+ * With `axisName` the batch is sharded (equally) over that named axis and the statistics
+ * are the whole batch's: means of the members' means, the variance about the global mean.
  */
-export function batchMoments(x: NdArray): { mean: NdArray; variance: NdArray; count: number } {
+export function batchMoments(x: NdArray, axisName?: string): { mean: NdArray; variance: NdArray; count: number } {
   const axes = batchAxes(x);
-  const count = axes.reduce((n, a) => n * shapeOf(x)[a], 1);
-  const mean = np.mean(x, axes);
-  const variance = np.mean(np.square(np.sub(x, mean)), axes);
+  const overAll = (v: NdArray) => (axisName === undefined ? v : pmean(v, axisName));
+  const count = axes.reduce((n, a) => n * shapeOf(x)[a], 1) * (axisName === undefined ? 1 : axisSize(axisName));
+  const mean = overAll(np.mean(x, axes));
+  const variance = overAll(np.mean(np.square(np.sub(x, mean)), axes));
   return { mean, variance, count };
 }
 

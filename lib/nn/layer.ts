@@ -27,6 +27,11 @@ export interface ApplyOptions {
   readonly train?: boolean;
   /** PRNG key for stochastic layers (dropout) in training mode. */
   readonly key?: NdArray;
+  /**
+   * The batch is sharded over this named axis (vmap with axisName, pmap): BatchNorm layers
+   * use the statistics of the whole batch (SyncBN).
+   */
+  readonly axisName?: string;
 }
 
 /** A PyTorch state dict in our hands: names to concrete tensors, PyTorch layouts. */

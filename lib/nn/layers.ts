@@ -174,6 +174,12 @@ export interface BatchNormConfig {
   readonly eps?: number;
   /** Learnable scale and bias (default true). */
   readonly affine?: boolean;
+  /**
+   * Synchronised statistics (SyncBN): the batch is sharded over this named axis, and
+   * training normalises with the whole batch's mean and variance (every member then holds
+   * the same running statistics). Default: `ApplyOptions.axisName`, else the local batch.
+   */
+  readonly axisName?: string;
 }
 
 export interface BatchNormParams {
@@ -209,7 +215,7 @@ export function batchNorm(config: BatchNormConfig): Layer<BatchNormParams, Batch
     apply(params, state, x, opts = {}) {
       check(x);
       if (!opts.train) return [F.normalize(x, state.mean, state.var, params.scale ?? null, params.bias ?? null, eps), state];
-      const { mean, variance, count } = F.batchMoments(x);
+      const { mean, variance, count } = F.batchMoments(x, config.axisName ?? opts.axisName);
       const y = F.normalize(x, mean, variance, params.scale ?? null, params.bias ?? null, eps);
       const unbiased = np.mul(np.stopGradient(variance), count / Math.max(count - 1, 1));
       const newState: BatchNormState = {

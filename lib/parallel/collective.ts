@@ -1,7 +1,7 @@
 /**
  * Synchronous collectives between `worker_threads` over SharedArrayBuffers: a barrier
- * (`Atomics.wait` / `Atomics.notify`), all-reduce (sum, mean, max) and broadcast of
- * Float32Arrays. Every call blocks the calling thread until all `worldSize` ranks have
+ * (`Atomics.wait` / `Atomics.notify`), all-reduce (sum, mean, max), all-gather and
+ * broadcast of Float32Arrays. Every call blocks the calling thread until all `worldSize` ranks have
  * made the same call, in the same order: that is what lets a replica run a step as
  * straight-line synchronous code (as jit's replay is) with a collective in the middle.
  *
@@ -13,6 +13,8 @@
  * bank b again before everybody has passed the next barrier, i.e. finished reading b.
  * Arrays longer than `chunk` go through in pieces.
  */
+
+import type { DeviceAxis } from '../core/index.js';
 
 const COUNT = 0;
 const GEN = 1;
@@ -54,6 +56,14 @@ export function abortComm(buffers: CommBuffers): void {
 
 export type ReduceOp = 'sum' | 'mean' | 'max';
 
+/** The group as the named device axis that collectives (psum, allGather, ...) run over. */
+export function commAxis(comm: Communicator, name: string): DeviceAxis {
+  return { name, size: comm.worldSize, index: comm.rank, allReduce: (x, op) => comm.allReduce(x, op), allGather: (x) => comm.allGather(x) };
+}
+
+/** The message of a collective that stopped because the group was aborted. */
+export const ABORTED = 'parallel: the group was aborted (another worker failed or the group was closed)';
+
 /** One rank's handle on a group. All ranks must call the same collectives in the same order. */
 export class Communicator {
   readonly rank: number;
@@ -75,7 +85,7 @@ export class Communicator {
   }
 
   private checkAbort(): void {
-    if (Atomics.load(this.control, ABORT) !== 0) throw new Error('parallel: the group was aborted (another worker failed or the group was closed)');
+    if (Atomics.load(this.control, ABORT) !== 0) throw new Error(ABORTED);
   }
 
   /** Blocks until every rank has called `barrier` (directly or through a collective). */
@@ -110,12 +120,7 @@ export class Communicator {
       return x;
     }
     const scale = op === 'mean' ? 1 / this.worldSize : 1;
-    for (let off = 0; off < x.length || off === 0; off += this.chunk) {
-      const len = Math.min(this.chunk, x.length - off);
-      const bank = this.bank;
-      this.bank ^= 1;
-      this.slot(bank, this.rank, len).set(x.subarray(off, off + len));
-      this.barrier();
+    this.exchange(x, (bank, off, len) => {
       const out = x.subarray(off, off + len);
       out.set(this.slot(bank, 0, len));
       for (let r = 1; r < this.worldSize; r++) {
@@ -124,10 +129,41 @@ export class Communicator {
         else for (let i = 0; i < len; i++) out[i] += s[i];
       }
       if (scale !== 1) for (let i = 0; i < len; i++) out[i] *= scale;
-      if (len === 0) break;
-    }
+    });
     this.waitedMs += performance.now() - t0;
     return x;
+  }
+
+  /** Chunk by chunk: writes `x`'s chunk into this rank's slot, waits for every rank, then reads the bank. */
+  private exchange(x: Float32Array, read: (bank: number, off: number, len: number) => void): void {
+    for (let off = 0; off < x.length || off === 0; off += this.chunk) {
+      const len = Math.min(this.chunk, x.length - off);
+      const bank = this.bank;
+      this.bank ^= 1;
+      this.slot(bank, this.rank, len).set(x.subarray(off, off + len));
+      this.barrier();
+      read(bank, off, len);
+      if (len === 0) break;
+    }
+  }
+
+  /**
+   * Every rank's `x` (all of the same length), concatenated in rank order: a new array of
+   * `worldSize * x.length` floats, identical on every rank.
+   */
+  allGather(x: Float32Array): Float32Array {
+    const t0 = performance.now();
+    this.checkAbort();
+    const out = new Float32Array(this.worldSize * x.length);
+    if (this.worldSize === 1) {
+      out.set(x);
+      return out;
+    }
+    this.exchange(x, (bank, off, len) => {
+      for (let r = 0; r < this.worldSize; r++) out.set(this.slot(bank, r, len), r * x.length + off);
+    });
+    this.waitedMs += performance.now() - t0;
+    return out;
   }
 
   /** Replaces `x` (in place) on every rank by `root`'s `x`; returns `x`. */

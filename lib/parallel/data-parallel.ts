@@ -68,16 +68,23 @@ const TS_EXT = /\.(c|m)?tsx?$/;
 /** After a step's time limit, how long the workers get to answer the abort before those silent count as stuck. */
 const STUCK_GRACE_MS = 1000;
 
-function moduleHref(m: string | URL): string {
+/** A module given as a URL or a path (relative to the working directory), as an href. */
+export function moduleHref(m: string | URL): string {
   if (m instanceof URL) return m.href;
   if (/^[a-z][a-z0-9+.-]*:/i.test(m)) return m;
   return new URL(m, `file://${process.cwd()}/`).href;
 }
 
-/** Starts the worker entry; TypeScript sources (tests, tsx) get tsx's loader registered first. */
-function startWorker(data: WorkerData): Worker {
+/** What every worker entry receives (its `workerData`): at least its rank and the module it imports. */
+export type WorkerStart = Pick<WorkerData, 'rank' | 'module'> & Readonly<Record<string, unknown>>;
+
+/**
+ * Starts a worker entry of this folder (`worker` for replicas, `pmap-worker` for pmap);
+ * TypeScript sources (tests, tsx) get tsx's loader registered first.
+ */
+export function startWorker(data: WorkerStart, entryName = 'worker'): Worker {
   const here = import.meta.url;
-  const entry = new URL(`./worker${TS_EXT.test(here) ? '.ts' : '.js'}`, here).href;
+  const entry = new URL(`./${entryName}${TS_EXT.test(here) ? '.ts' : '.js'}`, here).href;
   if (!TS_EXT.test(entry) && !TS_EXT.test(data.module)) return new Worker(new URL(entry), { workerData: data });
   let tsxApi: string;
   try {
@@ -94,7 +101,8 @@ interface Pending {
   reject(e: Error): void;
 }
 
-class Replica {
+/** The main thread's handle on one worker: calls by id, failures (error, exit, fatal start) reject what is pending. */
+export class Replica {
   readonly worker: Worker;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
@@ -103,10 +111,11 @@ class Replica {
   exited: Promise<number>;
 
   constructor(
-    data: WorkerData,
+    data: WorkerStart,
     private readonly onFailure: (e: Error) => void,
+    entryName?: string,
   ) {
-    this.worker = startWorker(data);
+    this.worker = startWorker(data, entryName);
     this.exited = new Promise((resolve) => this.worker.once('exit', resolve));
     let readyResolve!: () => void;
     let readyReject!: (e: Error) => void;
@@ -154,15 +163,49 @@ class Replica {
     else this.worker.unref();
   }
 
-  call<T>(method: CallMessage['method'], arg?: unknown, transfer: ArrayBuffer[] = []): Promise<T> {
+  call<T>(method: string, arg?: unknown, transfer: ArrayBuffer[] = []): Promise<T> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
       this.updateRef();
-      this.worker.postMessage({ id, method, arg } satisfies CallMessage, transfer);
+      this.worker.postMessage({ id, method, arg }, transfer);
     });
   }
+}
+
+/**
+ * Starts `n` workers of entry `entryName` and waits until each is ready.
+ * @throws the first failure to start (every worker is stopped then).
+ */
+export async function startReplicas(n: number, dataOf: (rank: number) => WorkerStart, onFailure: (e: Error) => void, entryName?: string): Promise<Replica[]> {
+  const replicas = Array.from({ length: n }, (_, rank) => new Replica(dataOf(rank), onFailure, entryName));
+  replicas.forEach((r) => r.worker.ref());
+  try {
+    await Promise.all(replicas.map((r) => r.ready));
+  } catch (e) {
+    // A failed worker was unref'd: ref it again, or the process could exit before its
+    // termination completes (an otherwise idle event loop does not wait for unref'd workers).
+    replicas.forEach((r) => r.worker.ref());
+    await Promise.all(replicas.map((r) => r.worker.terminate()));
+    throw e;
+  } finally {
+    replicas.forEach((r) => r.updateRef());
+  }
+  return replicas;
+}
+
+/** Aborts the group's collectives and waits until every worker has exited (stopping those that do not end by themselves). */
+export async function endWorkers(comm: CommBuffers, replicas: readonly Replica[]): Promise<void> {
+  abortComm(comm);
+  await Promise.all(
+    replicas.map(async (r) => {
+      // A worker that closed its port exits by itself; give it a moment, then stop it.
+      const t = setTimeout(() => void r.worker.terminate(), 2000);
+      await r.exited;
+      clearTimeout(t);
+    }),
+  );
 }
 
 function remoteError(where: string, e: { message: string; stack?: string }): Error {
@@ -187,19 +230,7 @@ export async function dataParallel(opts: DataParallelOptions): Promise<DataParal
     if (!failure) failure = e;
     abortComm(comm);
   };
-  const replicas = Array.from({ length: n }, (_, rank) => new Replica({ rank, comm, module, arg: opts.arg, backend: opts.backend ?? 'wasm' }, onFailure));
-  replicas.forEach((r) => r.worker.ref());
-  try {
-    await Promise.all(replicas.map((r) => r.ready));
-  } catch (e) {
-    // A failed worker was unref'd: ref it again, or the process could exit before its
-    // termination completes (an otherwise idle event loop does not wait for unref'd workers).
-    replicas.forEach((r) => r.worker.ref());
-    await Promise.all(replicas.map((r) => r.worker.terminate()));
-    throw e;
-  } finally {
-    replicas.forEach((r) => r.updateRef());
-  }
+  const replicas = await startReplicas(n, (rank) => ({ rank, comm, module, arg: opts.arg, backend: opts.backend ?? 'wasm' }), onFailure);
   let closed = false;
   /**
    * A step's calls under the watchdog. At the time limit the group is aborted: workers
@@ -293,15 +324,7 @@ export async function dataParallel(opts: DataParallelOptions): Promise<DataParal
         if (!failure) leaked = await all<number>('close', () => undefined);
       } finally {
         closed = true;
-        abortComm(comm);
-        await Promise.all(
-          replicas.map(async (r) => {
-            // A worker that closed its port exits by itself; give it a moment, then stop it.
-            const t = setTimeout(() => void r.worker.terminate(), 2000);
-            await r.exited;
-            clearTimeout(t);
-          }),
-        );
+        await endWorkers(comm, replicas);
       }
       return { leakedTensors: leaked };
     },

@@ -22,7 +22,8 @@ export function isHostArray(x: unknown): x is HostArray {
 }
 
 const isTensor = (x: unknown): x is tf.Tensor => x instanceof tf.Tensor;
-const isLeafLike = (x: unknown) => isTensor(x) || isHostArray(x);
+/** An array leaf of a tree that crosses to workers: a tensor or a host array. */
+export const isLeafLike = (x: unknown) => isTensor(x) || isHostArray(x);
 
 /** The host copy of a tensor. */
 export function toHostArray(t: tf.Tensor): HostArray {

@@ -1,6 +1,8 @@
 /**
- * Using more than one core in Node: two routes (see docs/parallel.md for measurements).
+ * Using more than one core in Node (see docs/parallel.md for measurements):
  *
+ * - {@link pmap}: JAX's pmap over worker threads; collectives over its axis name (psum,
+ *   pmean, allGather, ...) go through shared memory.
  * - {@link dataParallel}: replicas in `worker_threads`, each with its own one-thread wasm
  *   backend, running a jitted gradient phase on a shard of the batch; gradients, metrics
  *   and BatchNorm statistics are averaged through a SharedArrayBuffer all-reduce
@@ -22,6 +24,7 @@ export {
   lossProgram,
 } from './program.js';
 export { type ReplicaContext, type ReplicaFactory, defineReplica } from './replica.js';
+export { type PmapOptions, type PmapTarget, type Pmapped, pmap } from './pmap.js';
 export { type SwavProgramOptions, swavProgram } from './swav.js';
 export { type WasmThreadsInfo, enableWasmThreads } from './wasm-threads.js';
 export { DEFAULT_STEP_TIMEOUT, type StepTimeout, StepWatchdog } from './watchdog.js';

@@ -19,11 +19,11 @@
  * replica uses its shard's statistics, as PyTorch's DDP without SyncBatchNorm does.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { type NdArray, jit, valueAndGrad } from '../core/index.js';
+import { type DeviceAxis, type NdArray, jit, valueAndGrad, withDeviceAxis } from '../core/index.js';
 import { type GradientTransformation, applyUpdates } from '../optim/index.js';
 import * as tree from '../tree/index.js';
 import { disposeExcept } from '../util/tensors.js';
-import { type Communicator } from './collective.js';
+import { type Communicator, commAxis } from './collective.js';
 import { type HostArray, fromHost, readFloats, toHost } from './host.js';
 
 /** What the gradient phase returns (all trees of arrays). */
@@ -65,6 +65,11 @@ export interface DataParallelProgram<P = any, S = any, O = any, B = any> {
    * e.g. a queue of its shard's embeddings). Integer and boolean leaves are always kept.
    */
   reduceState?(path: string): 'mean' | 'local';
+  /**
+   * The axis name of the collectives inside `grads` (psum, pmean, ... e.g. SyncBN): bound
+   * to the replicas while it runs. Default: none (`grads` sees its shard only).
+   */
+  readonly axisName?: string;
 }
 
 /**
@@ -120,6 +125,7 @@ export class ProgramReplica<P = any, S = any, O = any, B = any> {
   optState!: O;
   private readonly gradsJit;
   private readonly updateJit;
+  private readonly axis: DeviceAxis | null;
   private staging = new Float32Array(0);
 
   constructor(
@@ -127,6 +133,7 @@ export class ProgramReplica<P = any, S = any, O = any, B = any> {
     readonly comm: Communicator,
   ) {
     this.gradsJit = jit((p: P, s: S, b: B) => program.grads(p, s, b));
+    this.axis = program.axisName === undefined ? null : commAxis(comm, program.axisName);
     this.updateJit = jit((p: P, o: O, g: P, s: S, c: unknown) => program.update(p, o, g, s, c));
   }
 
@@ -192,7 +199,8 @@ export class ProgramReplica<P = any, S = any, O = any, B = any> {
    */
   private gradsAndReduce(batch: B): { grads: P; state: S; metrics: Record<string, tf.Tensor>; carry: unknown; tGrads: number; tReduce: number; tColl: number } {
     const t0 = performance.now();
-    const out = this.gradsJit(this.params, this.state, batch) as GradPhaseResult<P, S>;
+    const phase = () => this.gradsJit(this.params, this.state, batch) as GradPhaseResult<P, S>;
+    const out = this.axis ? withDeviceAxis(this.axis, phase) : phase();
     const t1 = performance.now();
     // No new state: the old one stays (nothing to reduce).
     const newState = (out.state ?? this.state) as S;

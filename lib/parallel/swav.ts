@@ -10,9 +10,11 @@
  *   while `step < freezePrototypesSteps`, exactly as `swav.trainStep` does.
  *
  * With one replica this is `swav.trainStep` (the test suite checks it step for step).
- * With several, each replica's Sinkhorn and BatchNorm see its shard only (DDP without
- * SyncBatchNorm, and facebookresearch/swav's `distributed_sinkhorn` without the
- * all-reduce): the averaged gradient is the mean of the shards' gradients of their own
+ * With `sync: true`, BatchNorm and Sinkhorn use the whole batch (SyncBN and the
+ * distributed Sinkhorn over the replicas' axis): the step is the one-process step on the
+ * whole batch. Otherwise (`sync: false`, the default for now) each replica's Sinkhorn
+ * and BatchNorm see its shard only (DDP without SyncBatchNorm, and facebookresearch/swav's
+ * `distributed_sinkhorn` without the all-reduce): the averaged gradient is the mean of the shards' gradients of their own
  * SwAV losses. BatchNorm running statistics are averaged over replicas after each step;
  * a queue (`queueLength > 0`) stays per replica (each holds its shard's embeddings).
  * Stochastic encoders get no PRNG key here (convnet_small and the ResNets need none).
@@ -33,7 +35,12 @@ export interface SwavProgramOptions<O> {
   readonly seed?: number;
   /** Replaces Sinkhorn (see `SwavApplyOptions.assign`). */
   readonly assign?: (scores: NdArray) => NdArray;
+  /** SyncBN and distributed Sinkhorn over the replicas (the whole batch's statistics and codes). Default false. */
+  readonly sync?: boolean;
 }
+
+/** The axis name of the replicas in a synchronised program. */
+const REPLICAS = 'replicas';
 
 /**
  * The SwAV step as a data-parallel program (see the module notes for the semantics).
@@ -41,7 +48,8 @@ export interface SwavProgramOptions<O> {
  * export default parallel.defineReplica(() => parallel.swavProgram({ config, optimizer: optim.sgd({ learningRate: 0.1 }) }));
  */
 export function swavProgram<O>(opts: SwavProgramOptions<O>): DataParallelProgram<SwavParams, SwavState, O, SwavInput> {
-  const method = swavMethod(resolveConfig(opts.config), { assign: opts.assign });
+  const axisName = opts.sync ? REPLICAS : undefined;
+  const method = swavMethod(resolveConfig(opts.config), { assign: opts.assign, axisName });
   const optimizer = opts.optimizer;
   return {
     init() {
@@ -61,5 +69,6 @@ export function swavProgram<O>(opts: SwavProgramOptions<O>): DataParallelProgram
     },
     // BatchNorm running statistics: averaged. The queue's embeddings: each replica's own.
     reduceState: (path) => (/^\.queue(\.|$)/.test(path) ? 'local' : 'mean'),
+    axisName,
   };
 }

@@ -74,6 +74,8 @@ export interface EncodeViewsOptions {
   readonly batching?: 'perView' | 'concat';
   /** Index of the first view in the method's numbering, for keys (default 0). */
   readonly firstView?: number;
+  /** The batch is sharded over this named axis: BatchNorm layers use the whole batch's statistics (see `nn.ApplyOptions`). */
+  readonly axisName?: string;
 }
 
 export interface EncodedViews {
@@ -110,7 +112,7 @@ export function encodeViews(
     let y = x;
     return names.map((n, s) => {
       const key = viewKey && s > 0 ? random.foldIn(viewKey, s) : viewKey;
-      const [out, next] = chain[n].apply(p[n], current[n], y, { train, key });
+      const [out, next] = chain[n].apply(p[n], current[n], y, { train, key, axisName: opts.axisName });
       current[n] = next;
       y = out;
       return out;

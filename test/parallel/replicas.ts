@@ -11,7 +11,7 @@ import { tinyConfig } from '../ssl/tiny-swav.js';
 
 export type ReplicaArg =
   | { readonly kind: 'mlp'; readonly lr: number; readonly sizes: readonly number[] }
-  | { readonly kind: 'swav'; readonly lr: number; readonly momentum: number; readonly freezePrototypesSteps?: number }
+  | { readonly kind: 'swav'; readonly lr: number; readonly momentum: number; readonly freezePrototypesSteps?: number; readonly sync?: boolean }
   | { readonly kind: 'failing' }
   | { readonly kind: 'exits' }
   | { readonly kind: 'stalls'; readonly rank: number; readonly atStep: number; readonly seconds: number };
@@ -76,7 +76,7 @@ export default defineReplica((arg: ReplicaArg, ctx): DataParallelProgram => {
     case 'mlp':
       return lossProgram({ init: () => mlpInit(arg.sizes), loss: mlpLoss(arg.sizes), optimizer: optim.sgd({ learningRate: arg.lr }) });
     case 'swav':
-      return swavProgram({ config: swavTestConfig(arg.freezePrototypesSteps), optimizer: swavTestOptimizer(arg.lr, arg.momentum), seed: 0 });
+      return swavProgram({ config: swavTestConfig(arg.freezePrototypesSteps), optimizer: swavTestOptimizer(arg.lr, arg.momentum), seed: 0, sync: arg.sync });
     case 'stalls':
       return stallingProgram(arg, ctx.rank);
     case 'exits':

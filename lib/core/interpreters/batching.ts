@@ -22,6 +22,9 @@ export class BatchTrace extends Trace {
   get axisSize(): number {
     return this.main.global as number;
   }
+  get axisName(): string | null {
+    return this.main.axisName;
+  }
   lift(x: NdArray): Tracer {
     return new BatchTracer(this, x, null);
   }
@@ -29,8 +32,11 @@ export class BatchTrace extends Trace {
     const ts = tracers as BatchTracer[];
     const vals = ts.map((t) => t.val);
     const dims = ts.map((t) => t.bdim);
-    if (dims.every((d) => d === null)) return new BatchTracer(this, bind(prim, vals, params), null);
-    const [out, d] = primitive(prim).batch(vals, dims, params, this.axisSize);
+    const def = primitive(prim);
+    // A collective over this axis acts on unbatched values too (psum of a constant: n times it).
+    const ours = this.axisName !== null && (def.axisNames?.(params).includes(this.axisName) ?? false);
+    if (!ours && dims.every((d) => d === null)) return new BatchTracer(this, bind(prim, vals, params), null);
+    const [out, d] = def.batch(vals, dims, params, this.axisSize, this.axisName);
     return new BatchTracer(this, out, d);
   }
   processHigherOrder(prim: HigherOrderPrim, tracers: Tracer[], params: Params): Tracer[] {
@@ -44,28 +50,33 @@ export class BatchTrace extends Trace {
   processCustomVjp(call: CustomVjpCall, tracers: Tracer[]): Tracer[] {
     const ts = tracers as BatchTracer[];
     const n = this.axisSize;
+    const name = this.axisName;
     const vals = ts.map((t) => (t.bdim === null ? t.val : lax.moveAxis(t.val, t.bdim, 0)));
     const axes = ts.map((t) => (t.bdim === null ? null : 0));
     // The user's rules, each vmapped: the custom backward survives under vmap.
     const vcall: CustomVjpCall = {
-      fun: (...xs) => vmapFlat(call.fun, xs, axes, 0, n),
+      fun: (...xs) => vmapFlat(call.fun, xs, axes, 0, n, undefined, name),
       fwd: (...xs) => {
         let nOut = 0;
         const flat = vmapFlat((...ys: NdArray[]) => {
           const [o, r] = call.fwd(...ys);
           nOut = o.length;
           return [...o, ...r];
-        }, xs, axes, 0, n);
+        }, xs, axes, 0, n, undefined, name);
         return [flat.slice(0, nOut), flat.slice(nOut)];
       },
-      bwd: (res, cts) => vmapFlat((...ys: NdArray[]) => call.bwd(ys.slice(0, res.length), ys.slice(res.length)), [...res, ...cts], [...res, ...cts].map(() => 0), 0, n),
+      bwd: (res, cts) => vmapFlat((...ys: NdArray[]) => call.bwd(ys.slice(0, res.length), ys.slice(res.length)), [...res, ...cts], [...res, ...cts].map(() => 0), 0, n, undefined, name),
     };
     const outs = bindCustomVjp(vcall, vals);
     return outs.map((o) => new BatchTracer(this, o, 0));
   }
 }
 
-/** Runs f on batch tracers with the given batch axes; outputs have their batch axis moved to outAxes (given, or computed once f has run). */
+/**
+ * Runs f on batch tracers with the given batch axes; outputs have their batch axis moved
+ * to outAxes (given, or computed once f has run). `axisName` names the mapped axis for
+ * collectives (see axes.ts).
+ */
 export function vmapFlat(
   f: (...xs: NdArray[]) => NdArray[],
   args: NdArray[],
@@ -73,6 +84,7 @@ export function vmapFlat(
   outAxes: BDim[] | number | (() => BDim[]),
   axisSize: number,
   nameOut: (i: number) => string = (i) => `output ${i}`,
+  axisName: string | null = null,
 ): NdArray[] {
   return withMain('vmap', (m: MainTrace) => new BatchTrace(m), axisSize, (main) => {
     const trace = main.current as BatchTrace;
@@ -91,5 +103,5 @@ export function vmapFlat(
       if (!Number.isInteger(want) || want < 0 || want >= rank) throw new Error(`vmap: outAxes ${given} for ${nameOut(i)} is out of range for its batched rank ${rank}`);
       return lax.moveAxis(d === null ? lax.broadcastTo(lax.expandDims(v, 0), [axisSize, ...avalOf(v).shape]) : v, d ?? 0, want);
     });
-  });
+  }, axisName);
 }

@@ -1,5 +1,5 @@
 /** Loads every primitive definition and checks that the closed set is complete. */
-import { BINARY, OTHER, UNARY, allPrimitives } from '../primitive.js';
+import { BINARY, COLLECTIVE, OTHER, UNARY, allPrimitives } from '../primitive.js';
 import './elementwise.js';
 import './reductions.js';
 import './structural.js';
@@ -7,6 +7,7 @@ import './indexing.js';
 import './dot.js';
 import './conv.js';
 import './random.js';
+import './collectives.js';
 
-const missing = [...UNARY, ...BINARY, ...OTHER].filter((p) => !allPrimitives().includes(p));
+const missing = [...UNARY, ...BINARY, ...OTHER, ...COLLECTIVE].filter((p) => !allPrimitives().includes(p));
 if (missing.length) throw new Error(`internal: primitives without a definition: ${missing.join(', ')}`);

@@ -74,6 +74,12 @@ export interface SwavApplyOptions {
    * E.g. hard assignments: `(s) => np.oneHot(np.argmax(s, -1), K)`. The queue is not used then.
    */
   readonly assign?: (scores: NdArray) => NdArray;
+  /**
+   * The batch is sharded over this named axis (vmap with axisName, pmap): BatchNorm
+   * statistics and Sinkhorn are those of the whole batch (SyncBN, distributed Sinkhorn);
+   * the queue stays per member, as in facebookresearch/swav.
+   */
+  readonly axisName?: string;
 }
 
 /** The parts of a model for a decoded configuration. */
@@ -155,7 +161,7 @@ export function apply(params: SwavParams, state: SwavState, input: SwavInput, op
   const parsed = viewsOf(input, 'swav.apply');
   if (parsed === null) {
     const images = ((input as { images?: NdArray }).images ?? (input as { view1: NdArray }).view1) as NdArray;
-    const { outputs, state: encoded } = encodeViews({ encoder: m.encoder }, params, state, [images], { train, key: opts.key });
+    const { outputs, state: encoded } = encodeViews({ encoder: m.encoder }, params, state, [images], { train, key: opts.key, axisName: opts.axisName });
     return [{ loss: np.zeros([]), embedding: stopGradient(outputs.encoder[0]) }, { ...state, ...encoded }];
   }
   const { views, numGlobal } = parsed;
@@ -165,7 +171,7 @@ export function apply(params: SwavParams, state: SwavState, input: SwavInput, op
     throw new Error(`swav.apply: with pairing 'seed' the assignment views are the ${numGlobal} global views, but cropsForAssign is [${assign.join(', ')}]`);
 
   // Encode and project every view on its own, threading BatchNorm state in view order.
-  const encoded = encodeViews({ encoder: m.encoder, projector: m.projector }, params, state, views, { train, key: opts.key });
+  const encoded = encodeViews({ encoder: m.encoder, projector: m.projector }, params, state, views, { train, key: opts.key, axisName: opts.axisName });
   const hs = encoded.outputs.encoder;
   const zs = encoded.outputs.projector;
 
@@ -179,7 +185,7 @@ export function apply(params: SwavParams, state: SwavState, input: SwavInput, op
   const inUse = queue && train && !opts.assign ? queueInUse(queue) : null;
   if (queue && train && shapeOf(queue.embeddings)[0] !== assign.length)
     throw new Error(`swav.apply: the queue holds ${shapeOf(queue.embeddings)[0]} assignment view(s) but ${assign.length} are used; set cropsForAssign`);
-  const sk = { epsilon: c.epsilon, iterations: c.sinkhornIterations };
+  const sk = { epsilon: c.epsilon, iterations: c.sinkhornIterations, axisName: opts.axisName };
   const codes = scores.map((s, v) => {
     const a = assign.indexOf(v);
     if (c.pairing === 'paper' && a < 0) return null;

@@ -33,7 +33,7 @@
  * are taken of max-shifted exponentials, `allReduceMax` (applied to the shifts).
  * Both default to the identity. Per-sample sums are always local.
  */
-import { type NdArray, stopGradient } from '../../core/index.js';
+import { type NdArray, pmax, psum, stopGradient } from '../../core/index.js';
 import * as lax from '../../core/lax.js';
 import { shapeOf } from '../../core/trace.js';
 import * as np from '../../ops/index.js';
@@ -50,6 +50,12 @@ export interface SinkhornOptions {
   readonly allReduceSum?: Collective;
   /** Max over devices of the shifts the stable log-sum-exps subtract. Default: identity. */
   readonly allReduceMax?: Collective;
+  /**
+   * The batch is sharded over this named axis (under `vmap(f, { axisName })` or `pmap`):
+   * the sums and shifts above become `psum` / `pmax` over it, so the codes are those of the
+   * whole batch. Hooks given explicitly take precedence.
+   */
+  readonly axisName?: string;
   /**
    * Optional [B] float array of 1 (a sample) and 0 (padding, no mass): rows with 0 take
    * no part in the normalisations and get all-zero codes. The result on the other rows
@@ -93,8 +99,9 @@ export function sinkhorn(scores: NdArray, opts: SinkhornOptions = {}): NdArray {
   if (shape.length !== 2) throw new Error(`sinkhorn: scores must be [batch, prototypes], got shape [${shape.join(',')}]`);
   const [b, k] = shape;
   if (b === 0 || k === 0) throw new Error(`sinkhorn: scores must be non-empty, got shape [${shape.join(',')}]`);
-  const sumOver = opts.allReduceSum ?? identity;
-  const maxOver = opts.allReduceMax ?? identity;
+  const name = opts.axisName;
+  const sumOver = opts.allReduceSum ?? (name === undefined ? identity : (x: NdArray) => psum(x, name));
+  const maxOver = opts.allReduceMax ?? (name === undefined ? identity : (x: NdArray) => pmax(x, name));
   const local: Collective = identity;
 
   let maskAdd: NdArray | null = null;

@@ -51,6 +51,8 @@ export interface SwavStepResult<O = unknown> {
 export interface TrainStepOptions {
   /** Replaces Sinkhorn (see `SwavApplyOptions.assign`), e.g. hard assignments. */
   readonly assign?: (scores: NdArray) => NdArray;
+  /** The batch is sharded over this named axis: SyncBN and distributed Sinkhorn (see `SwavApplyOptions.axisName`). */
+  readonly axisName?: string;
 }
 
 export type SwavTrainStep<O = any> = (params: SwavParams, modelState: SwavState, optState: O, batch: SwavInput, key?: NdArray) => SwavStepResult<O>;

@@ -1,0 +1,73 @@
+/**
+ * Collectives over named axes, as JAX's `lax.psum`, `pmean`, `pmax`, `pmin`,
+ * `all_gather` and `axis_index`. A program written once with an axis name runs
+ * - under `vmap(f, { axisName })`: the collectives reduce or gather over the mapped axis;
+ * - under `pmap(...)` (lib/parallel): over the workers, through shared memory.
+ * Outside any binding of the name they throw, naming the axis and the collective.
+ * @example
+ * // Each example divided by the batch total:
+ * vmap((x) => np.div(x, psum(x, 'batch')), { axisName: 'batch' })(np.array([1, 2, 3, 4]));
+ */
+import { axisSize, lookupAxis } from './axes.js';
+import { avalStr, normAxis } from './aval.js';
+import * as lax from './lax.js';
+import { type NdArray, avalOf, bind, shapeOf } from './trace.js';
+
+/** One axis name, or several (the reduction runs over all of them). */
+export type AxisNames = string | readonly string[];
+
+function names(axisName: AxisNames, who: string): string[] {
+  const list = typeof axisName === 'string' ? [axisName] : [...axisName];
+  if (list.length === 0) throw new Error(`${who}: no axis name given`);
+  for (const n of list) lookupAxis(n, who);
+  return list;
+}
+
+function reduceOver(op: 'psum' | 'pmax' | 'pmin', x: NdArray | number, axisName: AxisNames): NdArray {
+  const v = typeof x === 'number' ? lax.scalar(x) : x;
+  return bind(op, [v], { axisName: names(axisName, op) });
+}
+
+/** The sum of x over every member of the named axis (or axes), on every member. */
+export const psum = (x: NdArray | number, axisName: AxisNames): NdArray => reduceOver('psum', x, axisName);
+/** The elementwise maximum of x over the members of the named axis. */
+export const pmax = (x: NdArray | number, axisName: AxisNames): NdArray => reduceOver('pmax', x, axisName);
+/** The elementwise minimum of x over the members of the named axis. */
+export const pmin = (x: NdArray | number, axisName: AxisNames): NdArray => reduceOver('pmin', x, axisName);
+
+/** The mean of a float32 x over the members of the named axis (or axes). */
+export function pmean(x: NdArray | number, axisName: AxisNames): NdArray {
+  const list = names(axisName, 'pmean');
+  const v = typeof x === 'number' ? lax.scalar(x) : x;
+  if (avalOf(v).dtype !== 'float32') throw new Error(`pmean: expected a float32 array, got ${avalStr(avalOf(v))}`);
+  const n = list.reduce((p, name) => p * axisSize(name, 'pmean'), 1);
+  return lax.div(bind('psum', [v], { axisName: list }), lax.scalarLike(n, v));
+}
+
+export interface AllGatherOptions {
+  /** Where the members' axis goes in the result (default 0). */
+  readonly axis?: number;
+  /** Concatenate along `axis` instead of stacking on a new one (default false). */
+  readonly tiled?: boolean;
+}
+
+/**
+ * Every member's x, in index order: stacked on a new axis `axis` (shape with the axis
+ * size inserted), or with `tiled` concatenated along `axis`.
+ * @example vmap((x) => allGather(x, 'i'), { axisName: 'i' })(xs) // each member sees all of xs
+ */
+export function allGather(x: NdArray, axisName: string, opts: AllGatherOptions = {}): NdArray {
+  const { size } = lookupAxis(axisName, 'allGather');
+  const tiled = opts.tiled ?? false;
+  const r = shapeOf(x).length;
+  const axis = normAxis(opts.axis ?? 0, tiled ? r : r + 1, 'allGather');
+  return bind('all_gather', [x], { axisName, axisSize: size, axis, tiled });
+}
+
+/** This member's position along the named axis: an int32 scalar in [0, axisSize). */
+export function axisIndex(axisName: string): NdArray {
+  lookupAxis(axisName, 'axisIndex');
+  return bind('axis_index', [], { axisName });
+}
+
+export { axisSize };

@@ -1,0 +1,144 @@
+/**
+ * Collectives over named axes (JAX's psum, pmax, pmin, all_gather, axis_index). Their
+ * kernels exchange data with the other workers of a device axis (axes.ts); under
+ * `vmap(f, { axisName })` their batching rules reduce or gather over the mapped axis.
+ *
+ * Derivatives follow JAX under pmap: psum is linear and its transpose is psum (each
+ * member's cotangent is the sum of all members' cotangents, so `grad(x => psum(x, 'i'))`
+ * is the axis size); pmax/pmin pass the tangent of the member holding the extremum
+ * (shared equally among ties); all_gather's transpose is the member's own slice of the
+ * psummed cotangent (a reduce-scatter).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { type Aval, avalStr } from '../aval.js';
+import { deviceAxis } from '../axes.js';
+import * as lax from '../lax.js';
+import { type BDim, type PrimitiveDef, definePrimitives } from '../primitive.js';
+import { type NdArray, bind, shapeOf } from '../trace.js';
+
+type ReduceP = { axisName: string[] };
+type GatherP = { axisName: string; axisSize: number; axis: number; tiled: boolean };
+type IndexP = { axisName: string };
+
+const others = (names: readonly string[], name: string | null) => names.filter((n) => n !== name);
+
+/** A float32 copy of a tensor's values (integers are exact up to 2^24): what the transport carries. */
+const floatsOf = (x: tf.Tensor): Float32Array => Float32Array.from(x.dataSync() as ArrayLike<number>);
+/** A tensor of `dtype` from the transport's floats (tfjs converts them for bool). */
+function fromFloats(v: Float32Array, shape: readonly number[], dtype: tf.DataType): tf.Tensor {
+  if (dtype === 'int32') return tf.tensor(Int32Array.from(v, Math.round), [...shape], 'int32');
+  return tf.tensor(v, [...shape], dtype);
+}
+
+function numericAval(op: string, a: Aval): Aval {
+  if (a.dtype === 'bool') throw new Error(`${op}: expected a float32 or int32 array, got ${avalStr(a)}`);
+  return a;
+}
+
+/** psum, pmax, pmin: elementwise reductions across the members of the named axes. */
+function reduction(op: 'psum' | 'pmax' | 'pmin'): PrimitiveDef<ReduceP> {
+  const self = (x: NdArray, axisName: readonly string[]) => (axisName.length === 0 ? x : bind(op, [x], { axisName: [...axisName] }));
+  // Over the vmapped axis: a reduction over the batch dim (an unbatched value is every member's).
+  const overBatch = (x: NdArray, d: BDim, n: number): NdArray => {
+    if (op === 'psum') return d === null ? lax.mul(x, lax.scalarLike(n, x)) : lax.reduceSum(x, [d]);
+    if (d === null) return x;
+    return op === 'pmax' ? lax.reduceMax(x, [d]) : lax.reduceMin(x, [d]);
+  };
+  // Where x holds the extremum: its share of the derivative (ties share equally).
+  const share = (x: NdArray, out: NdArray, axisName: string[]) => {
+    const hit = lax.cast(lax.eq(x, out), 'float32');
+    return lax.div(hit, bind('psum', [hit], { axisName }));
+  };
+  return {
+    abstractEval: ([a]) => numericAval(op, a),
+    impl([x], { axisName }) {
+      let v = floatsOf(x);
+      for (const name of axisName) {
+        const axis = deviceAxis(name, op);
+        if (op === 'pmin') v = axis.allReduce(v.map((e) => -e), 'max').map((e) => -e);
+        else v = axis.allReduce(v, op === 'psum' ? 'sum' : 'max');
+      }
+      return fromFloats(v, x.shape, x.dtype);
+    },
+    jvp: ([t], [x], out, { axisName }) => (op === 'psum' ? self(t, axisName) : bind('psum', [lax.mul(t, share(x, out, axisName))], { axisName })),
+    vjp(ct, [x], out, { axisName }) {
+      const summed = bind('psum', [ct], { axisName });
+      return [op === 'psum' ? summed : lax.mul(summed, share(x, out, axisName))];
+    },
+    batch([x], [d], { axisName }, n, name) {
+      if (name === null || !axisName.includes(name)) return [self(x, axisName), d];
+      return [self(overBatch(x, d, n), others(axisName, name)), null];
+    },
+    axisNames: ({ axisName }) => axisName,
+  };
+}
+
+/** The gathered shape: `size` inserted at `axis` (tiled: axis `axis` multiplied by it). */
+function gatheredShape(s: readonly number[], { axis, axisSize, tiled }: GatherP): number[] {
+  const out = [...s];
+  if (tiled) out[axis] *= axisSize;
+  else out.splice(axis, 0, axisSize);
+  return out;
+}
+
+/** Moves the members' axis (at `from`) to the gathered position, merging it when tiled. */
+function placeMembers(stacked: NdArray, from: number, p: GatherP): NdArray {
+  const moved = lax.moveAxis(stacked, from, p.axis);
+  if (!p.tiled) return moved;
+  const s = [...shapeOf(moved)];
+  s.splice(p.axis, 2, s[p.axis] * s[p.axis + 1]);
+  return lax.reshape(moved, s);
+}
+
+const allGather: PrimitiveDef<GatherP> = {
+  abstractEval([a], p) {
+    const r = a.shape.length;
+    const ok = Number.isInteger(p.axis) && p.axis >= 0 && (p.tiled ? p.axis < r : p.axis <= r);
+    if (!ok) throw new Error(`allGather: axis ${p.axis} is out of range for ${avalStr(a)}${p.tiled ? ' (tiled)' : ''}`);
+    return { shape: gatheredShape(a.shape, p), dtype: a.dtype };
+  },
+  impl([x], p) {
+    const axis = deviceAxis(p.axisName, 'allGather');
+    const all = axis.allGather(floatsOf(x));
+    const stacked = fromFloats(all, [axis.size, ...x.shape], x.dtype);
+    return placeMembers(stacked, 0, p) as tf.Tensor;
+  },
+  jvp: ([t], _p, _o, p) => bind('all_gather', [t], p),
+  vjp(ct, [x], _o, p) {
+    // This member's slice of the summed cotangent.
+    let summed = bind('psum', [ct], { axisName: [p.axisName] });
+    if (p.tiled) {
+      const s = [...shapeOf(summed)];
+      s.splice(p.axis, 1, p.axisSize, shapeOf(x)[p.axis]);
+      summed = lax.reshape(summed, s);
+    }
+    return [lax.gather(summed, bind('axis_index', [], { axisName: p.axisName }), p.axis)];
+  },
+  batch([x], [d], p, n, name) {
+    if (name === p.axisName) {
+      if (n !== p.axisSize) throw new Error(`internal: allGather over '${name}' of size ${p.axisSize} under a vmap of size ${n}`);
+      if (d === null) return [placeMembers(lax.broadcastInDim(x, [n, ...shapeOf(x)], shapeOf(x).map((_, i) => i + 1)), 0, p), null];
+      return [placeMembers(x, d, p), null];
+    }
+    // Another axis: gather around the batch dim.
+    const bd = d!;
+    if (p.tiled) return [bind('all_gather', [x], { ...p, axis: p.axis < bd ? p.axis : p.axis + 1 }), bd];
+    return p.axis <= bd ? [bind('all_gather', [x], p), bd + 1] : [bind('all_gather', [x], { ...p, axis: p.axis + 1 }), bd];
+  },
+  axisNames: ({ axisName }) => [axisName],
+};
+
+const axisIndex: PrimitiveDef<IndexP> = {
+  abstractEval: () => ({ shape: [], dtype: 'int32' }),
+  impl: (_x, { axisName }) => tf.scalar(deviceAxis(axisName, 'axisIndex').index, 'int32'),
+  jvp: (_t, _p, out) => lax.zerosLike(out),
+  vjp: () => [],
+  batch(_x, _d, { axisName }, n, name) {
+    if (name !== axisName) throw new Error(`internal: axisIndex('${axisName}') reached the vmap of '${name}'`);
+    return [tf.range(0, n, 1, 'int32'), 0];
+  },
+  axisNames: ({ axisName }) => [axisName],
+  nonDifferentiable: true,
+};
+
+definePrimitives({ psum: reduction('psum'), pmax: reduction('pmax'), pmin: reduction('pmin'), all_gather: allGather, axis_index: axisIndex });
