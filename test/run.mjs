@@ -240,7 +240,7 @@ function runFile(file, backend, timeoutMs) {
 /** Asks a child process whether WebGPU is available (Dawn stays out of this process). */
 function probeWebgpu() {
   const code =
-    "import { webgpuAvailable } from './lib/backend/index.ts';" +
+    "import { webgpuAvailable } from './lib/backend/node.ts';" +
     "const r = await webgpuAvailable(); console.log('@@WEBGPU ' + JSON.stringify(r));";
   return new Promise((resolvePromise) => {
     const started = performance.now();

@@ -17,7 +17,7 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { setBackend } from '../backend/index.js';
+import { setBackend } from '../backend/node.js';
 import * as checkpoint from '../checkpoint/index.js';
 import { type NdArray, jit } from '../core/index.js';
 import { multiCrop } from '../data/augment/index.js';

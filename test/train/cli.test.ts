@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readSafetensorsFile } from '../../lib/io/safetensors.js';
+import { readSafetensorsFile } from '../../lib/io/safetensors-file.js';
 import { testBackendName } from '../helpers/backend.js';
 
 const ROOT = process.cwd();
