@@ -21,6 +21,15 @@ const project = join(dir, 'project');
 const tsc = join(root, 'node_modules/typescript/bin/tsc');
 const npm = (args: string[], cwd: string) => execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
+/** Every documented subpath entry (tfjax/ssl/swav/arbitraries needs the optional fast-check). */
+const entries = [
+  "import * as augment from 'tfjax/data/augment';",
+  "import * as data from 'tfjax/data';",
+  "import * as random from 'tfjax/random';",
+  "import * as parallel from 'tfjax/parallel';",
+  "console.log([typeof augment.twoViews, typeof data.loadFashionMnist, typeof random.split, typeof parallel.dataParallel].join(' '));",
+].join('\n');
+
 /** The README's tour (its first ts block), as a user writes it. */
 const tour = /```ts\n([\s\S]*?)```/.exec(readFileSync(join(root, 'README.md'), 'utf8'))![1]!;
 
@@ -32,16 +41,17 @@ test.before(() => {
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'fresh', version: '1.0.0', private: true, type: 'module' }));
   npm(['install', '--prefer-offline', '--no-audit', '--no-fund', join(dir, tarball)], project);
   writeFileSync(join(project, 'tour.ts'), tour);
+  writeFileSync(join(project, 'entries.ts'), entries);
 });
 
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
 for (const resolution of ['nodenext', 'bundler'] as const) {
-  test(`the README tour type-checks under strict with moduleResolution ${resolution}`, () => {
+  test(`the README tour and the subpath entries type-check under strict with moduleResolution ${resolution}`, () => {
     const module = resolution === 'bundler' ? 'esnext' : 'nodenext';
     // skipLibCheck as tfjs users need it (tfjs-core's and @webgpu/types' own .d.ts clash with
     // today's DOM lib); the tour itself is checked strictly against tfjax's types.
-    const config = { compilerOptions: { target: 'es2022', module, moduleResolution: resolution, strict: true, noEmit: true, skipLibCheck: true, lib: ['es2022', 'dom'], typeRoots: [join(root, 'node_modules/@types')], types: ['node'] }, files: ['tour.ts'] };
+    const config = { compilerOptions: { target: 'es2022', module, moduleResolution: resolution, strict: true, noEmit: true, skipLibCheck: true, lib: ['es2022', 'dom'], typeRoots: [join(root, 'node_modules/@types')], types: ['node'] }, files: ['tour.ts', 'entries.ts'] };
     writeFileSync(join(project, `tsconfig.${resolution}.json`), JSON.stringify(config));
     try {
       execFileSync(process.execPath, [tsc, '-p', `tsconfig.${resolution}.json`], { cwd: project, encoding: 'utf8' });
@@ -56,6 +66,11 @@ test('the README tour runs in Node from the installed package (ESM)', () => {
   const out = execFileSync(process.execPath, ['tour.mjs'], { cwd: project, encoding: 'utf8' });
   assert.match(out, /d2f\/dx2\s+Float32Array\(2\) \[ 4\.1218\d*, 8\.1548\d* \]/);
   assert.match(out, /per-example grads \[ 2, 3, 2 \]/);
+});
+
+test('the subpath entries import in Node', () => {
+  writeFileSync(join(project, 'entries.mjs'), transformSync(entries, { loader: 'ts' }).code);
+  assert.is(execFileSync(process.execPath, ['entries.mjs'], { cwd: project, encoding: 'utf8' }).trim(), 'function function function function');
 });
 
 test("Node gets the node entry (files, checkpoints), a browser bundle the browser one, with nothing from Node", async () => {
