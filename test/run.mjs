@@ -29,7 +29,8 @@
  *   TFJAX_WEBGPU_ALL=1  run every file on webgpu, not only the WebGPU suites.
  *   CI=true             WebGPU must be available.
  *
- * Output: one line per file and backend with its counts, failing files' output,
+ * Output: one line per file and backend with its counts (and the reasons a file printed as
+ * `skip: <reason>` lines), failing files' output,
  * uvu-style totals, and a last line `N passed, N failed` (`, N skipped` if any).
  * Exits non-zero if any test failed or any file exited non-zero.
  */
@@ -233,6 +234,8 @@ function runFile(file, backend, timeoutMs) {
       else if (code !== 0 && counts.failed === 0) problems.push(`exited with code ${code}`);
       if (!counts.blocks && !timedOut && !spawnError) problems.push('printed no uvu summary (did it call suite.run()?)');
       const notes = lingered ? [`did not exit within ${fmtSeconds(LINGER_MS)} after finishing; killed`] : [];
+      // A file that skips tests says why on a line `skip: <reason>`; the summary line shows it.
+      for (const m of stripAnsi(output).matchAll(/^skip: (.*)$/gm)) notes.push(`skipped: ${m[1]}`);
       const ok = problems.length === 0 && counts.failed === 0;
       resolvePromise({ file, backend, ms, output, counts, problems, notes, ok });
     };
