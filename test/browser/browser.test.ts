@@ -66,11 +66,12 @@ it('a plain esbuild --platform=browser bundle of lib/index.ts builds, with nothi
 const fp = (x: number) => (1 + x) * Math.exp(x);
 const fpp = (x: number) => (2 + x) * Math.exp(x);
 
-for (const backend of ['wasm', 'webgpu'] as const) {
-  it(`grad, the second derivative, vmap(grad) and jit of sum(x·eˣ) in the page on ${backend}`, async () => {
+for (const [backend, where] of [['wasm', 'page'], ['webgpu', 'page'], ['webgpu', 'module Worker']] as const) {
+  it(`grad, the second derivative, vmap(grad) and jit of sum(x·eˣ) in a ${where} on ${backend}`, async () => {
     const page = await browser.newPage();
     const errors = consoleErrors(page);
-    const r = await runPage<CalculusResult>(page, `${server.url}?run=calculus&backend=${backend}`);
+    const run = where === 'page' ? 'run=calculus' : 'run=worker&task=calculus';
+    const r = await runPage<CalculusResult>(page, `${server.url}?${run}&backend=${backend}`);
     await page.close();
     assert.ok(r.ok, r.ok ? '' : r.error);
     const c = (r as { result: CalculusResult }).result;
@@ -81,8 +82,8 @@ for (const backend of ['wasm', 'webgpu'] as const) {
     close(c.perRow, [fp(0.5), fp(1), fp(0), fp(-1)], 1e-5, 'vmap(grad)');
     close(c.jitted, c.df, 1e-6, 'jit(grad) vs grad');
     assert.is(c.leaked, 0, 'tensors leaked');
-    // Chromium compiles our generated kernels synchronously on the main thread (it refuses only above 8 MB).
-    assert.is(c.heapKernels, backend === 'wasm', 'tfjax wasm kernels on the main thread');
+    // Chromium compiles our generated kernels synchronously, on a page's main thread too (it refuses only above 8 MB).
+    assert.is(c.heapKernels, backend === 'wasm', 'tfjax wasm kernels');
     assert.equal(errors, []);
   });
 }

@@ -1,6 +1,7 @@
 /**
  * The browser tests' page: `?run=calculus&backend=wasm|webgpu` on the main thread,
- * `?run=worker&backend=...` three SwAV steps in a module Worker, `?run=ready&wasm=<prefix>`
+ * `?run=worker&backend=...` three SwAV steps in a module Worker (`&task=calculus`: the
+ * calculus there), `?run=ready&wasm=<prefix>`
  * just starts wasm from binaries at `<prefix>`. The outcome lands in `window.__done`.
  */
 import { setBackend, setWasmPaths, type BackendName } from '../../../lib/index.js';
@@ -22,7 +23,7 @@ function inWorker(): Promise<unknown> {
       else reject(new Error(e.data.error));
     };
     worker.onerror = (e) => reject(new Error(`worker: ${e.message}`));
-    worker.postMessage({ backend, wasm });
+    worker.postMessage({ backend, wasm, task: q.get('task') ?? 'swav' });
   });
 }
 
