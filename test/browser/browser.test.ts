@@ -54,12 +54,15 @@ function close(actual: readonly number[], expected: readonly number[], tol: numb
   actual.forEach((a, i) => assert.ok(Math.abs(a - expected[i]!) <= tol * Math.max(1, Math.abs(expected[i]!)), `${what}[${i}] = ${a}, expected ${expected[i]} (tolerance ${tol})`));
 }
 
-it('a plain esbuild --platform=browser bundle of lib/index.ts builds, with nothing from Node in it', async () => {
+it('plain esbuild --platform=browser bundles of lib/index.ts build (esm and iife), with nothing from Node in them', async () => {
   const r = await build({ entryPoints: [join(root, 'lib/index.ts')], bundle: true, platform: 'browser', format: 'esm', write: false, metafile: true, logLevel: 'silent' });
   assert.equal(r.errors, []);
   const inputs = Object.keys(r.metafile.inputs);
   assert.equal(inputs.filter((f) => /^node:|lib\/node\.ts|backend\/node\.ts|webgpu-node|safetensors-file|checkpoint\/index/.test(f)), []);
   assert.not.match(r.outputFiles[0]!.text, /(from|import\(|require\()\s*["']node:/);
+  // No top-level await either, so classic scripts and Workers can have it as an iife.
+  const iife = await build({ entryPoints: [join(root, 'lib/index.ts')], bundle: true, platform: 'browser', format: 'iife', globalName: 'tfjax', write: false, logLevel: 'silent' });
+  assert.equal(iife.errors, []);
 });
 
 // f(x) = sum(x·eˣ): f' = (1 + x)eˣ, f'' = (2 + x)eˣ.
