@@ -17,7 +17,7 @@
  */
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
-import { setBackend } from '../lib/backend/index.js';
+import { setBackend } from '../lib/backend/node.js';
 import { jit } from '../lib/core/index.js';
 import { fashionMnistAugment, multiCrop, type MultiCropConfig } from '../lib/data/augment/index.js';
 import { gatherImages, loadFashionMnist } from '../lib/data/index.js';

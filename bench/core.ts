@@ -8,8 +8,8 @@
  * Flags: --backend wasm|cpu (default wasm), --reps N, --quick (one rep, small shapes: CI smoke).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { jit, np, setBackend, valueAndGrad } from '../lib/index.js';
-import type { NdArray } from '../lib/index.js';
+import { jit, np, setBackend, valueAndGrad } from '../lib/node.js';
+import type { NdArray } from '../lib/node.js';
 import { type Timing, compare, flagValue, machine, table } from './harness.js';
 import '@tensorflow/tfjs'; // registers tfjs's own gradients (bench-only dependency)
 import { mlpInit as initMlp, mlpLoss } from './mlp.js';

@@ -28,7 +28,7 @@
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
-import { setBackend } from '../lib/index.js';
+import { setBackend } from '../lib/node.js';
 import type { BenchContext, StepRecord } from './context.js';
 import { loadAverage, machine } from './harness.js';
 import { JAX_VERSION } from './peers/jaxjs.js';

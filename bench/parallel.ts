@@ -41,7 +41,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type NdArray, jit, valueAndGrad } from '../lib/core/index.js';
 import * as optim from '../lib/optim/index.js';
 import { type DataParallel, type DataParallelProgram, type StepTimings, dataParallel, defineReplica, enableWasmThreads, lossProgram, swavProgram } from '../lib/parallel/index.js';
-import { ready } from '../lib/backend/index.js';
+import { ready } from '../lib/backend/node.js';
 import * as random from '../lib/random/index.js';
 import * as swav from '../lib/ssl/swav/index.js';
 import { flagValue } from './harness.js';

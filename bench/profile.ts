@@ -8,7 +8,7 @@
  * kernel's time. The timer costs ~1 µs per kernel (about 1-2 ms per step).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { setBackend } from '../lib/index.js';
+import { setBackend } from '../lib/node.js';
 import { ourSwav } from './context.js';
 import { median } from './harness.js';
 

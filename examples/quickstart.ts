@@ -1,4 +1,4 @@
-import { grad, jit, makeJaxpr, np, setBackend, vmap } from '../lib/index.js';
+import { grad, jit, makeJaxpr, np, setBackend, vmap } from '../lib/node.js';
 
 await setBackend('wasm');
 

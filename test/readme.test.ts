@@ -14,9 +14,9 @@ Readme('the tour is examples/quickstart.ts and runs', () => {
   assert.ok(block, 'README has a ts block');
   const code = block![1];
   const example = readFileSync(`${root}examples/quickstart.ts`, 'utf8');
-  assert.is(code.replace("from 'tfjax'", "from '../lib/index.js'"), example);
+  assert.is(code.replace("from 'tfjax'", "from '../lib/node.js'"), example);
   const file = `${root}examples/.readme-run.ts`;
-  writeFileSync(file, code.replace("from 'tfjax'", "from '../lib/index.js'"));
+  writeFileSync(file, code.replace("from 'tfjax'", "from '../lib/node.js'"));
   try {
     const out = execFileSync(process.execPath, ['--import', 'tsx', file], { encoding: 'utf8', cwd: root });
     assert.match(out, /d2f\/dx2\s+Float32Array\(2\) \[ 4\.1218\d*, 8\.1548\d* \]/);

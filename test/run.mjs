@@ -6,7 +6,9 @@
  * `node --import tsx <file>`, with TFJAX_BACKEND set (test files call
  * `await useTestBackend()` from test/helpers/backend.ts):
  *
- *   - every file on `cpu` and on `wasm`;
+ *   - every file on `cpu` and on `wasm`, except the files under test/browser/ and
+ *     test/package/, which pick their backends themselves and run once (on the first
+ *     of the selected backends other than webgpu);
  *   - then the WebGPU suites (files under test/core/ and test/backend/) on `webgpu`,
  *     when a WebGPU adapter is found (in Node via Dawn; without a GPU via the
  *     SwiftShader Vulkan ICD of Debian's chromium). When it is not found they are
@@ -27,7 +29,8 @@
  *   TFJAX_WEBGPU_ALL=1  run every file on webgpu, not only the WebGPU suites.
  *   CI=true             WebGPU must be available.
  *
- * Output: one line per file and backend with its counts, failing files' output,
+ * Output: one line per file and backend with its counts (and the reasons a file printed as
+ * `skip: <reason>` lines), failing files' output,
  * uvu-style totals, and a last line `N passed, N failed` (`, N skipped` if any).
  * Exits non-zero if any test failed or any file exited non-zero.
  */
@@ -41,6 +44,8 @@ const TEST_DIR = join(ROOT, 'test');
 const ALL_BACKENDS = ['cpu', 'wasm', 'webgpu'];
 /** Files (relative paths, '/' separators) that also run on webgpu. */
 const WEBGPU_SUITES = [/^test\/core\//, /^test\/backend\//];
+/** Files that run once, not per backend: they pick their backends themselves (browser pages, packaging). */
+const ONCE_SUITES = [/^test\/browser\//, /^test\/package\//];
 /** After a file prints uvu's final "Duration:" line, it has this long to exit by itself. */
 const LINGER_MS = 20_000;
 const KILL_GRACE_MS = 5_000;
@@ -229,6 +234,8 @@ function runFile(file, backend, timeoutMs) {
       else if (code !== 0 && counts.failed === 0) problems.push(`exited with code ${code}`);
       if (!counts.blocks && !timedOut && !spawnError) problems.push('printed no uvu summary (did it call suite.run()?)');
       const notes = lingered ? [`did not exit within ${fmtSeconds(LINGER_MS)} after finishing; killed`] : [];
+      // A file that skips tests says why on a line `skip: <reason>`; the summary line shows it.
+      for (const m of stripAnsi(output).matchAll(/^skip: (.*)$/gm)) notes.push(`skipped: ${m[1]}`);
       const ok = problems.length === 0 && counts.failed === 0;
       resolvePromise({ file, backend, ms, output, counts, problems, notes, ok });
     };
@@ -240,7 +247,7 @@ function runFile(file, backend, timeoutMs) {
 /** Asks a child process whether WebGPU is available (Dawn stays out of this process). */
 function probeWebgpu() {
   const code =
-    "import { webgpuAvailable } from './lib/backend/index.ts';" +
+    "import { webgpuAvailable } from './lib/backend/node.ts';" +
     "const r = await webgpuAvailable(); console.log('@@WEBGPU ' + JSON.stringify(r));";
   return new Promise((resolvePromise) => {
     const started = performance.now();
@@ -299,15 +306,16 @@ async function main() {
   }
 
   const jobs = [];
+  const once = (f) => ONCE_SUITES.some((re) => re.test(f));
   for (const b of backends) {
     if (b === 'webgpu') continue;
-    for (const f of files) jobs.push({ file: f, backend: b });
+    for (const f of files) if (!once(f) || b === backends.find((x) => x !== 'webgpu')) jobs.push({ file: f, backend: b });
   }
   const results = [];
   const messages = [];
   if (backends.includes('webgpu')) {
     const all = /^(1|true|yes)$/i.test(process.env.TFJAX_WEBGPU_ALL ?? '');
-    const gpuFiles = files.filter((f) => all || WEBGPU_SUITES.some((re) => re.test(f)));
+    const gpuFiles = files.filter((f) => !once(f) && (all || WEBGPU_SUITES.some((re) => re.test(f))));
     if (gpuFiles.length) {
       const probe = await probeWebgpu();
       if (probe.ok) {

@@ -5,7 +5,7 @@
  * measured by the earlier sections as a fraction of its backend's fastest kernel.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { np, setBackend } from '../../lib/index.js';
+import { np, setBackend } from '../../lib/node.js';
 import { filterGradWasm } from '../../lib/backend/wasm-filter-grad.js';
 import type { BenchContext } from '../context.js';
 import { type Contender, compare, convFlops, fmt, markdownTable } from '../harness.js';

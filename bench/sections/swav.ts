@@ -10,7 +10,7 @@
  *    printed); on tfjs `cpu` at a small batch, against ours on `cpu`;
  * d. peak tensor bytes.
  */
-import { setBackend } from '../../lib/index.js';
+import { setBackend } from '../../lib/node.js';
 import { type BenchContext, ourSwav } from '../context.js';
 import { type Contender, type Timing, compare, fmt, markdownTable, peakTensorBytes, swavStepFlops, timingTable } from '../harness.js';
 import { jaxSwav } from '../peers/jaxjs.js';

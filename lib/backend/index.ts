@@ -3,12 +3,15 @@
  *
  * tfjax runs on TensorFlow.js kernels; this module picks which tfjs backend executes
  * them. Backends are registered lazily, by dynamic import, the first time they are
- * asked for, so importing tfjax loads neither the WASM binary nor WebGPU (Dawn).
+ * asked for, so importing tfjax loads neither the WASM binary nor WebGPU. Nothing
+ * starts at import: call `await ready()` (the default, wasm) or `await setBackend(name)`
+ * before computing, as with tfjs's wasm backend.
  *
  * - `cpu`: plain JavaScript kernels (`@tensorflow/tfjs-backend-cpu`).
  * - `wasm`: XNNPACK kernels in WebAssembly (`@tensorflow/tfjs-backend-wasm`); the
  *   default in Node. SIMD is used when available; tfjs disables WASM threads in Node.
- * - `webgpu`: `@tensorflow/tfjs-backend-webgpu` on Dawn (the `webgpu` npm package).
+ * - `webgpu`: `@tensorflow/tfjs-backend-webgpu` on the browser's `navigator.gpu` (page
+ *   or Worker), or in Node on Dawn (the optional `webgpu` npm package, loaded by ./node.ts).
  *   Without a GPU, Dawn can use a software Vulkan device (SwiftShader, shipped by
  *   Debian's `chromium` package); see {@link webgpuAvailable}.
  *
@@ -22,12 +25,10 @@
  * getBackend();            // 'cpu'
  * ```
  */
-import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { findGpu, installNavigatorGpu, removeNavigatorGpu, type WebGpuStatus } from './webgpu-node.js';
+import { findBrowserGpu, type GpuHandle, type GpuLike, type WebGpuStatus } from './webgpu.js';
 
-export type { WebGpuStatus } from './webgpu-node.js';
+export type { WebGpuStatus } from './webgpu.js';
 
 /** The backends tfjax can select. */
 export type BackendName = 'wasm' | 'cpu' | 'webgpu';
@@ -38,13 +39,52 @@ export const BACKENDS: readonly BackendName[] = ['cpu', 'wasm', 'webgpu'];
 /** The backend {@link ready} selects when {@link setBackend} was never called. */
 export const DEFAULT_BACKEND: BackendName = 'wasm';
 
+/** The binaries of `@tensorflow/tfjs-backend-wasm` (in its `dist/` folder). */
+export type WasmBinary = 'tfjs-backend-wasm.wasm' | 'tfjs-backend-wasm-simd.wasm' | 'tfjs-backend-wasm-threaded-simd.wasm';
+
+/** Where the wasm binaries are: a URL prefix ending in `/`, or a URL per binary. */
+export type WasmPaths = string | Partial<Record<WasmBinary, string>>;
+
+/**
+ * What differs between a browser and Node. The browser's is the default; importing
+ * `./node.ts` (tfjax's Node entry does) installs Node's: Dawn for WebGPU, the wasm
+ * binaries from node_modules, and Emscripten's process listeners removed.
+ */
+export interface BackendPlatform {
+  /** Finds a WebGPU adapter, or says why there is none. */
+  findGpu(): Promise<{ handle?: GpuHandle; reason?: string }>;
+  /** Makes `gpu` the `navigator.gpu` that tfjs's WebGPU backend looks for (nothing to do in a browser). */
+  installGpu(gpu: GpuLike): void;
+  /** Undoes {@link BackendPlatform.installGpu}. */
+  removeGpu(): void;
+  /** Where the wasm binaries are when {@link setWasmPaths} was not called (undefined: next to the page). */
+  defaultWasmPaths(): WasmPaths | undefined;
+  /** Runs `start`, which initializes the wasm backend. */
+  startWasm(start: () => Promise<boolean>): Promise<boolean>;
+}
+
+const browserPlatform: BackendPlatform = {
+  findGpu: findBrowserGpu,
+  installGpu: () => undefined,
+  removeGpu: () => undefined,
+  defaultWasmPaths: () => undefined,
+  startWasm: (start) => start(),
+};
+
+let platform: BackendPlatform = browserPlatform;
+
+/** Installs the platform hooks (./node.ts does, for Node). */
+export function setPlatform(p: BackendPlatform): void {
+  platform = p;
+}
+
 type Factory = NonNullable<ReturnType<typeof tf.findBackendFactory>>;
 
 const PRIORITY: Record<BackendName, number> = { cpu: 1, wasm: 2, webgpu: 3 };
 
 /** Factories of backends that were removed by {@link releaseBackend}, to re-register them. */
 const savedFactories = new Map<BackendName, Factory>();
-let wasmPathsSet = false;
+let userWasmPaths: WasmPaths | undefined;
 let selected: BackendName | undefined;
 /** Serializes setBackend/ready/releaseBackend calls. */
 let queue: Promise<unknown> = Promise.resolve();
@@ -59,10 +99,36 @@ function isBackendName(name: unknown): name is BackendName {
   return typeof name === 'string' && (BACKENDS as readonly string[]).includes(name);
 }
 
-/** Directory of the tfjs WASM binaries in node_modules, with a trailing slash. */
-function wasmDirectory(): string {
-  const require = createRequire(import.meta.url);
-  return dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm')) + '/';
+/**
+ * Says where the wasm backend loads its binary from (`@tensorflow/tfjs-backend-wasm`'s
+ * `dist/*.wasm`): a URL prefix ending in `/`, or one URL per binary. Call it before the
+ * wasm backend starts. Without it, a browser loads the binaries from the page's folder
+ * and Node from node_modules.
+ * @example
+ * setWasmPaths('/assets/tfjs-wasm/'); // holds tfjs-backend-wasm-simd.wasm, ...
+ * await ready();
+ */
+export function setWasmPaths(paths: WasmPaths): void {
+  const ok = typeof paths === 'string' ? paths.endsWith('/') : paths !== null && typeof paths === 'object' && Object.values(paths).every((v) => typeof v === 'string');
+  if (!ok) throw new Error(`tfjax: setWasmPaths expects a URL prefix ending in '/' or an object of URLs per .wasm file, got ${JSON.stringify(paths)}`);
+  if (tf.engine().registry['wasm']) throw new Error('tfjax: setWasmPaths must be called before the wasm backend starts (before ready() or setBackend(\'wasm\'))');
+  userWasmPaths = paths;
+}
+
+/** The binary tfjs picks for this environment (flags registered by tfjs-backend-wasm). */
+async function wasmBinary(): Promise<WasmBinary> {
+  const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+  const threads = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
+  return simd && threads ? 'tfjs-backend-wasm-threaded-simd.wasm' : simd ? 'tfjs-backend-wasm-simd.wasm' : 'tfjs-backend-wasm.wasm';
+}
+
+/** The URL (or Node path) the wasm backend loads its binary from. */
+async function wasmBinaryUrl(paths: WasmPaths | undefined): Promise<string> {
+  const file = await wasmBinary();
+  if (paths && typeof paths === 'object' && paths[file]) return paths[file];
+  const href = (globalThis as { location?: { href?: string } }).location?.href;
+  const prefix = typeof paths === 'string' ? paths : href ? new URL('./', href).href : '';
+  return new URL(prefix + file, href ?? undefined).href;
 }
 
 async function registerCpu(): Promise<void> {
@@ -70,23 +136,42 @@ async function registerCpu(): Promise<void> {
 }
 
 async function registerWasm(): Promise<void> {
+  await import('@tensorflow/tfjs-backend-wasm');
+}
+
+/** The wasm paths in effect: the user's, else the platform's default. */
+function wasmPaths(): WasmPaths | undefined {
+  return userWasmPaths ?? platform.defaultWasmPaths();
+}
+
+/** Selects the wasm backend, first pointing tfjs at the binaries when it has not started yet. */
+async function startWasm(): Promise<boolean> {
+  if (tf.engine().registry['wasm']) return tf.setBackend('wasm');
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
-  if (!wasmPathsSet && typeof process !== 'undefined' && process.versions?.node) {
-    // Point the loader at node_modules explicitly, so that bundled or relocated
-    // copies of the JS still find the binaries (setWasmPaths throws once initialized).
+  const paths = wasmPaths();
+  if (paths !== undefined) {
     try {
-      wasm.setWasmPaths(wasmDirectory());
+      wasm.setWasmPaths(paths);
     } catch {
-      // already initialized: the paths no longer matter
+      // tfjs refuses once its module is initialized: the paths no longer matter
     }
-    wasmPathsSet = true;
   }
+  return platform.startWasm(() => tf.setBackend('wasm'));
+}
+
+/** Why the wasm backend did not start, naming the binary's URL. */
+async function wasmFailure(): Promise<string> {
+  const url = await wasmBinaryUrl(wasmPaths());
+  return (
+    `tfjax: failed to initialize the wasm backend with its binary ${url} (see the warning above): serve the .wasm files of ` +
+    `@tensorflow/tfjs-backend-wasm/dist there, or call setWasmPaths('<URL of their folder>/') before ready()`
+  );
 }
 
 async function registerWebgpu(): Promise<void> {
-  const { handle, reason } = await findGpu();
+  const { handle, reason } = await platform.findGpu();
   if (!handle) throw new Error(`tfjax: cannot use the webgpu backend: ${reason}`);
-  installNavigatorGpu(handle.gpu);
+  platform.installGpu(handle.gpu);
   const mod = await import('@tensorflow/tfjs-backend-webgpu');
   if (!tf.findBackendFactory('webgpu')) {
     // The tfjs module was imported earlier while navigator.gpu was missing, so it did
@@ -124,9 +209,9 @@ async function ensureRegistered(name: BackendName): Promise<void> {
     if (tf.findBackendFactory('webgpu')) return;
     if (saved) {
       // Re-registering after releaseBackend(): navigator.gpu must be back first.
-      const { handle, reason } = await findGpu();
+      const { handle, reason } = await platform.findGpu();
       if (!handle) throw new Error(`tfjax: cannot use the webgpu backend: ${reason}`);
-      installNavigatorGpu(handle.gpu);
+      platform.installGpu(handle.gpu);
       tf.registerBackend(name, saved, PRIORITY[name]);
       return;
     }
@@ -147,11 +232,11 @@ async function doSetBackend(name: BackendName): Promise<void> {
   await ensureRegistered(name);
   let ok: boolean;
   try {
-    ok = await tf.setBackend(name);
+    ok = name === 'wasm' ? await startWasm() : await tf.setBackend(name);
   } catch (e) {
     throw new Error(`tfjax: failed to initialize the ${name} backend: ${(e as Error)?.message ?? e}`);
   }
-  if (!ok) throw new Error(`tfjax: failed to initialize the ${name} backend (see the warning above)`);
+  if (!ok) throw new Error(name === 'wasm' ? await wasmFailure() : `tfjax: failed to initialize the ${name} backend (see the warning above)`);
   await tf.ready();
   if (name === 'cpu') {
     // Silence tfjs-backend-cpu's one-time "install tfjs-node" banner: tfjax chooses its
@@ -223,7 +308,7 @@ export function backendName(): BackendName {
  */
 export async function webgpuAvailable(): Promise<WebGpuStatus> {
   if (tf.engine().registry['webgpu']) return { ok: true }; // already initialized
-  const { handle, reason } = await findGpu();
+  const { handle, reason } = await platform.findGpu();
   return handle ? { ok: true, adapter: handle.description } : { ok: false, reason };
 }
 
@@ -251,7 +336,7 @@ export function releaseBackend(name?: BackendName): Promise<void> {
       } catch {
         // already destroyed
       }
-      if (n === 'webgpu') removeNavigatorGpu();
+      if (n === 'webgpu') platform.removeGpu();
       if (selected === n) selected = undefined;
     }
     if (!name) selected = undefined;

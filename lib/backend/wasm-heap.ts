@@ -47,8 +47,10 @@ function heapOf(backend: WasmBackendLike): WebAssembly.Memory | null {
 
 let syncCompile: boolean | undefined;
 /**
- * Browsers refuse `new WebAssembly.Module` on the main thread for binaries over 4 KB (our
- * kernels are larger); there tfjs's own kernels are used. Probed once with such a binary.
+ * Whether `new WebAssembly.Module` (synchronous compilation) works here. Chromium 156
+ * refuses it on a page's main thread only for binaries over 8 MB (our kernels are a few
+ * KB), but an embedder may be stricter; where it fails, tfjs's own kernels are used.
+ * Probed once with a binary of a few KB.
  */
 function syncCompileAllowed(): boolean {
   if (syncCompile === undefined) {

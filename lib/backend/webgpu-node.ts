@@ -1,5 +1,7 @@
 /**
- * WebGPU in Node through Dawn (the `webgpu` npm package).
+ * WebGPU in Node through Dawn (the `webgpu` npm package, an optional dependency of
+ * tfjax: `npm install webgpu` where it was left out). Node only; a browser has
+ * `navigator.gpu` (./webgpu.ts).
  *
  * Dawn reaches the GPU through Vulkan on Linux. On a machine without a GPU it can
  * still find a software Vulkan device: Debian's `chromium` package ships Google's
@@ -19,34 +21,10 @@
  */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { requestAdapter, type GpuHandle, type GpuLike } from './webgpu.js';
 
 /** Debian chromium's SwiftShader Vulkan ICD. */
 export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
-
-/** Minimal structural types for the parts of the WebGPU API used here. */
-export interface GpuLike {
-  requestAdapter(options?: object): Promise<AdapterLike | null>;
-}
-export interface AdapterLike {
-  readonly info?: { vendor?: string; architecture?: string; device?: string; description?: string };
-}
-
-/** Result of probing for WebGPU: `ok`, or the reason why not. */
-export interface WebGpuStatus {
-  ok: boolean;
-  /** why WebGPU is unavailable (when `ok` is false) */
-  reason?: string;
-  /** a description of the adapter found (when `ok` is true), e.g. `google swiftshader` */
-  adapter?: string;
-}
-
-/** A GPU object with a usable adapter. */
-export interface GpuHandle {
-  gpu: GpuLike;
-  adapter: AdapterLike;
-  /** A short description of the adapter, e.g. `google swiftshader (vulkan)`. */
-  description: string;
-}
 
 type DawnModule = { create(options: string[]): unknown; globals: object };
 
@@ -109,16 +87,6 @@ async function loadDawn(): Promise<DawnModule> {
   return dawn;
 }
 
-async function tryAdapter(mod: DawnModule): Promise<GpuHandle | undefined> {
-  const gpu = mod.create([]) as GpuLike;
-  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-  if (!adapter) return undefined;
-  const i = adapter.info ?? {};
-  const kind = [i.vendor, i.architecture].filter((s) => s).join('/');
-  const description = (i.description || i.device || 'unknown adapter') + (kind ? ` (${kind})` : '');
-  return { gpu, adapter, description };
-}
-
 function noAdapterReason(note?: string): string {
   const icd = process.env['VK_ICD_FILENAMES'] || process.env['VK_DRIVER_FILES'];
   return (
@@ -137,14 +105,11 @@ function noAdapterReason(note?: string): string {
  * Returns the GPU object and adapter, or the reason why there is none.
  */
 export async function findGpu(): Promise<{ handle?: GpuHandle; reason?: string }> {
-  if (typeof process === 'undefined' || !process.versions?.node) {
-    return { reason: 'not running in Node' };
-  }
   let mod: DawnModule;
   try {
     mod = await loadDawn();
   } catch (e) {
-    return { reason: `cannot load the 'webgpu' (Dawn) package for ${process.platform}-${process.arch}: ${(e as Error)?.message ?? e}` };
+    return { reason: `cannot load the 'webgpu' (Dawn) package for ${process.platform}-${process.arch} (an optional dependency: \`npm install webgpu\`): ${(e as Error)?.message ?? e}` };
   }
   const userIcd = icdEnvSet();
   const fallback = fallbackIcd();
@@ -152,11 +117,11 @@ export async function findGpu(): Promise<{ handle?: GpuHandle; reason?: string }
   // Without a system loader, the only Vulkan device reachable is the fallback ICD: use it at once.
   if (!userIcd && !vk.systemLoader && fallback) process.env['VK_ICD_FILENAMES'] = fallback;
   try {
-    let handle = await tryAdapter(mod);
+    let handle = await requestAdapter(mod.create([]) as GpuLike);
     if (!handle && !userIcd && vk.systemLoader && fallback && !process.env['VK_ICD_FILENAMES']) {
       // A system Vulkan loader but no hardware device: retry with SwiftShader.
       process.env['VK_ICD_FILENAMES'] = fallback;
-      handle = await tryAdapter(mod);
+      handle = await requestAdapter(mod.create([]) as GpuLike);
     }
     return handle ? { handle } : { reason: noAdapterReason(vk.note) };
   } catch (e) {

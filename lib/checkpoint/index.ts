@@ -25,14 +25,13 @@ import { pipe } from 'fp-ts/lib/function.js';
 import {
   decodeSafetensors,
   decodeSafetensorsHeader,
-  readSafetensorsHeader,
   SafetensorsError,
-  writeSafetensorsFile,
   type FileDType,
   type LazyTensorData,
   type SafetensorsHeader,
   type TensorDType,
 } from '../io/safetensors.js';
+import { readSafetensorsHeader, writeSafetensorsFile } from '../io/safetensors-file.js';
 import { flatten, isPlainObject, paths, unflatten } from '../tree/index.js';
 import {
   decodeStructNode,

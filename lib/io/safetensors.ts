@@ -15,10 +15,7 @@
  * (float32), `Int32Array` (int32) or `Uint8Array` of 0/1 (bool).
  */
 
-import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, rm } from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+// Bytes in, bytes out: nothing here touches files (./safetensors-file.ts does, in Node).
 
 /** The dtypes a decoded tensor has, named as tfjs names them. */
 export type TensorDType = 'float32' | 'int32' | 'bool';
@@ -131,7 +128,7 @@ export interface SafetensorsHeader {
 }
 
 /** Reads and checks the 8-byte header length against the file size; returns the header length. */
-function headerLength(prefix: Uint8Array, fileBytes: number, source: string): number {
+export function headerLength(prefix: Uint8Array, fileBytes: number, source: string): number {
   if (fileBytes < 8) fail(source, `truncated: file is ${fileBytes} bytes, shorter than the 8-byte header length`);
   const n = new DataView(prefix.buffer, prefix.byteOffset, 8).getBigUint64(0, true);
   if (n > BigInt(MAX_HEADER_BYTES))
@@ -142,7 +139,7 @@ function headerLength(prefix: Uint8Array, fileBytes: number, source: string): nu
 }
 
 /** Parses and validates header bytes, given the length of the data section that follows them. */
-function parseHeader(headerBytes: Uint8Array, dataBytes: number, source: string): SafetensorsHeader {
+export function parseHeader(headerBytes: Uint8Array, dataBytes: number, source: string): SafetensorsHeader {
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(headerBytes);
@@ -219,35 +216,6 @@ function parseHeader(headerBytes: Uint8Array, dataBytes: number, source: string)
 export function decodeSafetensorsHeader(bytes: Uint8Array, source = '<bytes>'): SafetensorsHeader {
   const n = headerLength(bytes, bytes.length, source);
   return parseHeader(bytes.subarray(8, 8 + n), bytes.length - 8 - n, source);
-}
-
-/**
- * Reads and validates only the header of a safetensors file (the data is not read), checking
- * that the file is exactly as long as the header says: cheap enough to test many files.
- * @example (await readSafetensorsHeader('model.safetensors')).metadata
- */
-export async function readSafetensorsHeader(path: string): Promise<SafetensorsHeader> {
-  const fh = await open(path, 'r');
-  try {
-    const size = (await fh.stat()).size;
-    const prefix = new Uint8Array(8);
-    if (size >= 8) await readExactly(fh, prefix, 0);
-    const n = headerLength(prefix, size, path);
-    const header = new Uint8Array(n);
-    await readExactly(fh, header, 8);
-    return parseHeader(header, size - 8 - n, path);
-  } finally {
-    await fh.close();
-  }
-}
-
-async function readExactly(fh: FileHandle, into: Uint8Array, position: number): Promise<void> {
-  let done = 0;
-  while (done < into.length) {
-    const { bytesRead } = await fh.read(into, done, into.length - done, position + done);
-    if (bytesRead === 0) throw new Error(`unexpected end of file at byte ${position + done}`);
-    done += bytesRead;
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -355,28 +323,28 @@ export function decodeSafetensors(
   return { tensors, metadata: { ...h.metadata } };
 }
 
-/**
- * Reads and decodes a safetensors file (see `decodeSafetensors`); errors name the path.
- * @example const {tensors} = await readSafetensorsFile('resnet18.safetensors');
- */
-export async function readSafetensorsFile(
-  path: string,
-): Promise<{ tensors: Record<string, DecodedTensor>; metadata: Record<string, string> }> {
-  return decodeSafetensors(await readFile(path), path);
-}
-
 // ---------------------------------------------------------------------------------------------
 // Encoding
 
-interface Layout {
+/** A file's header bytes and where each tensor's data goes (what {@link layout} plans). */
+export interface Layout {
   readonly header: Uint8Array;
   readonly entries: readonly { readonly name: string; readonly spec: LazyTensorData; readonly begin: number; readonly end: number }[];
   readonly dataBytes: number;
 }
 
-const compareUtf8 = (a: string, b: string) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+const utf8 = new TextEncoder();
 
-function layout(tensors: Readonly<Record<string, LazyTensorData>>, metadata: Readonly<Record<string, string>> | undefined, source: string): Layout {
+/** Orders strings by their UTF-8 bytes, as Rust's `str` ordering (and the Hugging Face writer) does. */
+function compareUtf8(a: string, b: string): number {
+  const x = utf8.encode(a);
+  const y = utf8.encode(b);
+  for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
+  return x.length - y.length;
+}
+
+/** Plans a file: checks names, dtypes and shapes, orders the tensors, and encodes the header. */
+export function layout(tensors: Readonly<Record<string, LazyTensorData>>, metadata: Readonly<Record<string, string>> | undefined, source: string): Layout {
   const named = Object.entries(tensors).map(([name, spec]) => {
     if (name === '__metadata__') fail(source, 'the name "__metadata__" is reserved for the metadata');
     const w = Object.hasOwn(WRITE_DTYPES, spec.dtype) ? WRITE_DTYPES[spec.dtype] : undefined;
@@ -409,7 +377,7 @@ function layout(tensors: Readonly<Record<string, LazyTensorData>>, metadata: Rea
 }
 
 /** The little-endian bytes of one tensor's data, after checking its length (and, for bool, normalising to 0/1). */
-function tensorBytes(dtype: TensorDType, shape: readonly number[], data: ArrayLike<number>, name: string, source: string): Uint8Array {
+export function tensorBytes(dtype: TensorDType, shape: readonly number[], data: ArrayLike<number>, name: string, source: string): Uint8Array {
   const n = numElements(shape);
   if (data.length !== n) fail(source, `shape ${shapeText(shape)} has ${n} elements, but the data has ${data.length}`, name);
   if (dtype === 'bool') {
@@ -447,68 +415,4 @@ export function encodeSafetensors(
     out.set(tensorBytes(e.spec.dtype, e.spec.shape, data, e.name, source), l.header.length + e.begin);
   }
   return out;
-}
-
-/**
- * Writes a file atomically: `write` fills a temporary file `${path}.tmp-<pid>-<random>` in the same
- * directory, which is then flushed to disk and renamed over `path`. If anything fails, the
- * temporary file is removed and `path` is left as it was.
- * @example await writeFileAtomic('out.bin', async (fh) => { await fh.write(bytes); });
- */
-export async function writeFileAtomic(path: string, write: (fh: FileHandle) => Promise<void>): Promise<void> {
-  const tmp = join(dirname(path), `${basename(path)}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
-  const fh = await open(tmp, 'wx');
-  try {
-    try {
-      await write(fh);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, path);
-  } catch (e) {
-    await rm(tmp, { force: true }).catch(() => undefined);
-    throw e;
-  }
-  // Make the rename itself durable; not every platform can open or sync a directory.
-  try {
-    const d = await open(dirname(path), 'r');
-    try {
-      await d.sync();
-    } finally {
-      await d.close();
-    }
-  } catch {
-    /* best effort */
-  }
-}
-
-async function writeAll(fh: FileHandle, bytes: Uint8Array): Promise<void> {
-  let done = 0;
-  while (done < bytes.length) {
-    const { bytesWritten } = await fh.write(bytes, done, bytes.length - done);
-    done += bytesWritten;
-  }
-}
-
-/**
- * Writes tensors as a safetensors file, atomically (see `writeFileAtomic`). A tensor's `data` may
- * be a function returning (a promise of) its values: it is called while the file is written, one
- * tensor at a time, so a failure there leaves any previous file at `path` untouched.
- * @example
- * await writeSafetensorsFile('w.safetensors', {w: {dtype: 'float32', shape: [2], data: () => t.data()}});
- */
-export async function writeSafetensorsFile(
-  path: string,
-  tensors: Readonly<Record<string, LazyTensorData>>,
-  metadata?: Readonly<Record<string, string>>,
-): Promise<void> {
-  const l = layout(tensors, metadata, path);
-  await writeFileAtomic(path, async (fh) => {
-    await writeAll(fh, l.header);
-    for (const e of l.entries) {
-      const data = typeof e.spec.data === 'function' ? await e.spec.data() : e.spec.data;
-      await writeAll(fh, tensorBytes(e.spec.dtype, e.spec.shape, data, e.name, path));
-    }
-  });
 }

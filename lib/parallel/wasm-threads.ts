@@ -32,7 +32,7 @@ import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { releaseBackend, setBackend } from '../backend/index.js';
+import { releaseBackend, setBackend } from '../backend/node.js';
 
 /** What {@link enableWasmThreads} did. */
 export interface WasmThreadsInfo {
@@ -85,12 +85,12 @@ function installStartupShims(threads: number): () => void {
 
 /**
  * Starts tfjax's `wasm` backend with `threads` XNNPACK threads in Node and selects it.
- * Importing `tfjax` starts a one-thread `wasm` backend (its entry awaits `ready()`): while
+ * Call it instead of `ready()`: if a one-thread `wasm` backend was started already, while
  * no tensor exists yet, this disposes that backend and starts a threaded one; once
  * tensors exist it throws rather than invalidate them. With `threads = 1` the plain SIMD
  * build is used (tfjs's default in Node).
  * @example
- * import { enableWasmThreads } from 'tfjax';
+ * import { enableWasmThreads } from 'tfjax/parallel';
  * await enableWasmThreads(2); // first thing, e.g. os.availableParallelism()
  */
 export async function enableWasmThreads(threads: number): Promise<WasmThreadsInfo> {

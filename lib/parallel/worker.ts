@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
-import { type BackendName, setBackend } from '../backend/index.js';
+import { type BackendName, setBackend } from '../backend/node.js';
 import { Communicator, type CommBuffers, abortComm } from './collective.js';
 import { ProgramReplica } from './program.js';
 import type { ReplicaFactory } from './replica.js';

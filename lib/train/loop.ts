@@ -18,13 +18,13 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { setBackend } from '../backend/index.js';
+import { setBackend } from '../backend/node.js';
 import * as checkpoint from '../checkpoint/index.js';
 import { type NdArray, jit } from '../core/index.js';
 import { multiCrop } from '../data/augment/index.js';
 import { gatherImages } from '../data/index.js';
 import type { ImageDataset } from '../data/types.js';
-import { writeFileAtomic } from '../io/safetensors.js';
+import { writeFileAtomic } from '../io/safetensors-file.js';
 import * as random from '../random/index.js';
 import * as swav from '../ssl/swav/index.js';
 import { CollapseMonitor, collapseWarning } from './collapse.js';

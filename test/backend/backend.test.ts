@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs-core';
-import { backendName, getBackend, ready, setBackend } from '../../lib/backend/index.js';
+import { backendName, getBackend, ready, setBackend } from '../../lib/backend/node.js';
 import { testBackendName, useTestBackend } from '../helpers/backend.js';
 import { allClose, allCloseAsync, toNested } from '../helpers/assert.js';
 

@@ -17,7 +17,8 @@ import {
   saveRotating,
   STRUCTURE_KEY,
 } from '../../lib/checkpoint/index.js';
-import { decodeSafetensors, encodeSafetensors, readSafetensorsFile } from '../../lib/io/safetensors.js';
+import { decodeSafetensors, encodeSafetensors } from '../../lib/io/safetensors.js';
+import { readSafetensorsFile } from '../../lib/io/safetensors-file.js';
 import { leaves, map as treeMap } from '../../lib/tree/index.js';
 import { useTestBackend } from '../helpers/backend.js';
 

@@ -7,7 +7,7 @@
  * await useTestBackend();
  * ```
  */
-import { BACKENDS, setBackend, type BackendName } from '../../lib/backend/index.js';
+import { BACKENDS, setBackend, type BackendName } from '../../lib/backend/node.js';
 
 /** The backend named by `TFJAX_BACKEND` (default `wasm`). */
 export function testBackendName(): BackendName {

@@ -8,13 +8,10 @@ import {
   decodeSafetensors,
   decodeSafetensorsHeader,
   encodeSafetensors,
-  readSafetensorsFile,
-  readSafetensorsHeader,
   SafetensorsError,
-  writeFileAtomic,
-  writeSafetensorsFile,
   type TensorData,
 } from '../../lib/io/safetensors.js';
+import { readSafetensorsFile, readSafetensorsHeader, writeFileAtomic, writeSafetensorsFile } from '../../lib/io/safetensors-file.js';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers: build files by hand, byte by byte.

@@ -6,8 +6,8 @@
  * argv: <backend> <threads: 0 = no enableWasmThreads>
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { setBackend, type BackendName } from '../../lib/backend/index.js';
-import { np } from '../../lib/index.js';
+import { setBackend, type BackendName } from '../../lib/backend/node.js';
+import { np } from '../../lib/node.js';
 import { dataParallel, enableWasmThreads } from '../../lib/parallel/index.js';
 
 const backend = process.argv[2] as BackendName;

@@ -97,7 +97,7 @@ R('same key, same numbers; another key, other numbers; no hidden state', () => {
 R('cpu and wasm give the same numbers (child process on the other backend)', () => {
   const other = backend === 'cpu' ? 'wasm' : 'cpu';
   const code = `
-    import { setBackend } from './lib/backend/index.ts';
+    import { setBackend } from './lib/backend/node.ts';
     import * as random from './lib/random/index.ts';
     await setBackend('${other}');
     const r = (x) => Array.from(x.dataSync());

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readSafetensorsFile } from '../../lib/io/safetensors.js';
+import { readSafetensorsFile } from '../../lib/io/safetensors-file.js';
 import { type Result, backend, ckpts, cli, losses, metrics, ok, snapshotFiles, start, tiny } from './cli-run.js';
 
 const root = mkdtempSync(join(tmpdir(), 'tfjax-cli-'));

@@ -15,7 +15,7 @@
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { writeFileAtomic } from '../../io/safetensors.js';
+import { writeFileAtomic } from '../../io/safetensors-file.js';
 import { PALETTE, type Series, linePlotSvg } from './svg.js';
 
 export { type LinePlotOptions, type Series, escapeXml, formatTick, linePlotSvg, niceNumber, niceTicks, PALETTE } from './svg.js';

@@ -1,0 +1,121 @@
+/**
+ * Safetensors files in Node: reading and writing them on disk (atomically), over the
+ * bytes-in, bytes-out codec of ./safetensors.ts (which a browser can use as is).
+ */
+import { randomBytes } from 'node:crypto';
+import { open, readFile, rename, rm } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import {
+  decodeSafetensors,
+  headerLength,
+  layout,
+  parseHeader,
+  tensorBytes,
+  type DecodedTensor,
+  type LazyTensorData,
+  type SafetensorsHeader,
+} from './safetensors.js';
+
+/**
+ * Reads and validates only the header of a safetensors file (the data is not read), checking
+ * that the file is exactly as long as the header says: cheap enough to test many files.
+ * @example (await readSafetensorsHeader('model.safetensors')).metadata
+ */
+export async function readSafetensorsHeader(path: string): Promise<SafetensorsHeader> {
+  const fh = await open(path, 'r');
+  try {
+    const size = (await fh.stat()).size;
+    const prefix = new Uint8Array(8);
+    if (size >= 8) await readExactly(fh, prefix, 0);
+    const n = headerLength(prefix, size, path);
+    const header = new Uint8Array(n);
+    await readExactly(fh, header, 8);
+    return parseHeader(header, size - 8 - n, path);
+  } finally {
+    await fh.close();
+  }
+}
+
+async function readExactly(fh: FileHandle, into: Uint8Array, position: number): Promise<void> {
+  let done = 0;
+  while (done < into.length) {
+    const { bytesRead } = await fh.read(into, done, into.length - done, position + done);
+    if (bytesRead === 0) throw new Error(`unexpected end of file at byte ${position + done}`);
+    done += bytesRead;
+  }
+}
+
+/**
+ * Reads and decodes a safetensors file (see `decodeSafetensors`); errors name the path.
+ * @example const {tensors} = await readSafetensorsFile('resnet18.safetensors');
+ */
+export async function readSafetensorsFile(
+  path: string,
+): Promise<{ tensors: Record<string, DecodedTensor>; metadata: Record<string, string> }> {
+  return decodeSafetensors(await readFile(path), path);
+}
+
+/**
+ * Writes a file atomically: `write` fills a temporary file `${path}.tmp-<pid>-<random>` in the same
+ * directory, which is then flushed to disk and renamed over `path`. If anything fails, the
+ * temporary file is removed and `path` is left as it was.
+ * @example await writeFileAtomic('out.bin', async (fh) => { await fh.write(bytes); });
+ */
+export async function writeFileAtomic(path: string, write: (fh: FileHandle) => Promise<void>): Promise<void> {
+  const tmp = join(dirname(path), `${basename(path)}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
+  const fh = await open(tmp, 'wx');
+  try {
+    try {
+      await write(fh);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, path);
+  } catch (e) {
+    await rm(tmp, { force: true }).catch(() => undefined);
+    throw e;
+  }
+  // Make the rename itself durable; not every platform can open or sync a directory.
+  try {
+    const d = await open(dirname(path), 'r');
+    try {
+      await d.sync();
+    } finally {
+      await d.close();
+    }
+  } catch {
+    /* best effort */
+  }
+}
+
+async function writeAll(fh: FileHandle, bytes: Uint8Array): Promise<void> {
+  let done = 0;
+  while (done < bytes.length) {
+    const { bytesWritten } = await fh.write(bytes, done, bytes.length - done);
+    done += bytesWritten;
+  }
+}
+
+/**
+ * Writes tensors as a safetensors file, atomically (see `writeFileAtomic`). A tensor's `data` may
+ * be a function returning (a promise of) its values: it is called while the file is written, one
+ * tensor at a time, so a failure there leaves any previous file at `path` untouched.
+ * @example
+ * await writeSafetensorsFile('w.safetensors', {w: {dtype: 'float32', shape: [2], data: () => t.data()}});
+ */
+export async function writeSafetensorsFile(
+  path: string,
+  tensors: Readonly<Record<string, LazyTensorData>>,
+  metadata?: Readonly<Record<string, string>>,
+): Promise<void> {
+  const l = layout(tensors, metadata, path);
+  await writeFileAtomic(path, async (fh) => {
+    await writeAll(fh, l.header);
+    for (const e of l.entries) {
+      const data = typeof e.spec.data === 'function' ? await e.spec.data() : e.spec.data;
+      await writeAll(fh, tensorBytes(e.spec.dtype, e.spec.shape, data, e.name, path));
+    }
+  });
+}
