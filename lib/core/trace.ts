@@ -76,6 +76,16 @@ export abstract class Tracer {
   toString(): string {
     return `Tracer<${this.trace.main.kind}>(${avalStr(this.aval)})`;
   }
+  /** Always false: a tracer holds no memory (so code written for `NdArray` can ask, as of a tensor). */
+  get isDisposed(): boolean {
+    return false;
+  }
+  /** Nothing to free: a tracer holds no memory; present so that code typed on `NdArray` can dispose what it made. */
+  dispose(): void {}
+  /** The tracer itself: tracers are immutable values, so a copy is the same value (for `NdArray`-typed code, `np.copy`). */
+  clone(): this {
+    return this;
+  }
   /**
    * `x > 0`, `Number(x)`, `x + 1`: JavaScript would silently compare or add NaN or a string;
    * a tracer has no number to give, so those throw. Text (`${x}`, String(x)) is allowed.

@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { DType, Shape } from '../core/aval.js';
 import * as lax from '../core/lax.js';
-import type { NdArray } from '../core/trace.js';
+import { type NdArray, isTracer } from '../core/trace.js';
 
 type Nested = number | boolean | Nested[];
 
@@ -12,6 +12,16 @@ type Nested = number | boolean | Nested[];
  */
 export function array(data: Nested | Float32Array | Int32Array | Uint8Array, dtype: DType = 'float32', shape?: number[]): tf.Tensor {
   return tf.tensor(data as any, shape, dtype);
+}
+
+/**
+ * A copy of x that the caller owns (numpy's `copy`): a new tensor eagerly (free it with
+ * `dispose()` independently of x), x itself under a transformation (tracers are immutable).
+ * Typed on `NdArray`, unlike `tf.Tensor.clone`, whose `this` type does not accept a tracer.
+ * @example const y = np.copy(x); x.dispose(); await y.data();
+ */
+export function copy(x: NdArray): NdArray {
+  return isTracer(x) ? x : x.clone();
 }
 
 export function zeros(shape: Shape, dtype: DType = 'float32'): tf.Tensor {

@@ -148,4 +148,24 @@ Loops('scope inside a transformation does nothing (the transformation owns memor
   await allCloseAsync(jit(f)(tf.tensor([1, 2])) as tf.Tensor, 5);
 });
 
+Loops('issue 17: code typed on NdArray disposes and clones without casts, eagerly and under transformations', async () => {
+  // Typed on NdArray only (no `as tf.Tensor`): strict user code must compile and run both ways.
+  const twice = (v: A): A => {
+    const copy: A = np.copy(v);
+    const out = np.add(copy, copy);
+    if (copy !== v) copy.dispose();
+    return out;
+  };
+  const x = tf.tensor([1, 2]);
+  const before = tf.memory().numTensors;
+  const y = twice(x);
+  assert.is(tf.memory().numTensors, before + 1, 'only the result is left');
+  assert.ok(!y.isDisposed && !x.isDisposed);
+  await allCloseAsync(y as tf.Tensor, [2, 4]);
+  y.dispose();
+  assert.ok(y.isDisposed);
+  await allCloseAsync(grad((v: A) => np.sum(twice(v)))(x) as tf.Tensor, [2, 2]);
+  await allCloseAsync(jit(twice)(x) as tf.Tensor, [2, 4]);
+});
+
 Loops.run();
