@@ -234,5 +234,6 @@ export function select(condlist: readonly NdArray[], choicelist: readonly ArrayO
   if (condlist.length === 0) throw new Error('select: no conditions given');
   let out: ArrayOrNumber = defaultValue;
   for (let i = condlist.length - 1; i >= 0; i--) out = where(condlist[i], choicelist[i], out);
+  // Every choice a number: still an array of the conditions' shape.
   return typeof out === 'number' ? where(condlist[0], out, out) : out;
 }

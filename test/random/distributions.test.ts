@@ -124,7 +124,7 @@ R('choice: with and without replacement, with probabilities, from an array', () 
   const picks = read(vmap((k: NdArray) => random.choice(k, 3, [2], { replace: false, p }))(keys));
   const firsts = picks.filter((_, i) => i % 2 === 0);
   checkFrequency('first pick 1', firsts.filter((x) => x === 1).length, N, 0.6);
-  const afterOne = picks.filter((x, i) => i % 2 === 1 && picks[i - 1] === 1);
+  const afterOne = picks.filter((_, i) => i % 2 === 1 && picks[i - 1] === 1);
   checkFrequency('second pick 2 after 1', afterOne.filter((x) => x === 2).length, afterOne.length, 0.3 / 0.4);
   assert.ok(picks.every((x, i) => i % 2 === 0 || x !== picks[i - 1]), 'no repeats');
   const rows = random.choice(random.key(17), np.array([[1, 2], [3, 4], [5, 6]]), [4]) as tf.Tensor;
