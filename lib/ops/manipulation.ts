@@ -232,8 +232,8 @@ export function ediff1d(x: NdArray, toEnd?: NdArray, toBegin?: NdArray): NdArray
 export function select(condlist: readonly NdArray[], choicelist: readonly ArrayOrNumber[], defaultValue: ArrayOrNumber = 0): NdArray {
   if (condlist.length !== choicelist.length) throw new Error(`select: ${condlist.length} conditions but ${choicelist.length} choices`);
   if (condlist.length === 0) throw new Error('select: no conditions given');
-  let out: ArrayOrNumber = defaultValue;
-  for (let i = condlist.length - 1; i >= 0; i--) out = where(condlist[i], choicelist[i], out);
-  // Every choice a number: still an array of the conditions' shape.
-  return typeof out === 'number' ? where(condlist[0], out, out) : out;
+  const last = condlist.length - 1;
+  let out = where(condlist[last], choicelist[last], defaultValue);
+  for (let i = last - 1; i >= 0; i--) out = where(condlist[i], choicelist[i], out);
+  return out;
 }
