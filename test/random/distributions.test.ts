@@ -13,6 +13,7 @@ import * as random from '../../lib/random/index.js';
 import type { NdArray } from '../../lib/core/trace.js';
 import { useTestBackend } from '../helpers/backend.js';
 import { allClose } from '../helpers/assert.js';
+import { checkGrad } from '../nn/util.js';
 
 await useTestBackend();
 
@@ -97,6 +98,10 @@ R('multivariateNormal: mean and covariance', () => {
     }
   }
   assert.equal((random.multivariateNormal(random.key(1), np.zeros([2, 3]), np.array(cov)) as tf.Tensor).shape, [2, 3]);
+  // Reparameterised: differentiable in mean and cov (through np.cholesky, which reads the lower triangle).
+  const w = random.normal(random.key(2), [5, 3]);
+  const loss = (a: { mean: NdArray; cov: NdArray }) => np.sum(np.mul(random.multivariateNormal(random.key(3), a.mean, a.cov, [5]), w));
+  checkGrad(loss, { mean, cov: np.array(cov) }, { checks: 9, h: 1e-2, tol: 1e-2, what: 'multivariateNormal' });
 });
 
 R('categorical with a shape: leading dims are independent draws per row', () => {
