@@ -9,7 +9,7 @@ import { axisSize, pmean } from '../core/collectives.js';
 import * as np from '../ops/index.js';
 import * as random from '../random/index.js';
 
-export { relu, gelu, silu } from '../ops/index.js';
+export { relu, silu } from '../ops/index.js';
 
 /** x @ w + b over the last axis of x: w is [in, out] (PyTorch's weight transposed). */
 export function linear(x: NdArray, w: NdArray, b?: NdArray | null): NdArray {
@@ -72,13 +72,109 @@ export function dropout(key: NdArray, x: NdArray, rate: number): NdArray {
 }
 
 /**
- * Scaled dot-product attention: softmax(q k^T / sqrt(d)) v over [..., T, d] arrays
- * (leading dims must agree).
+ * Scaled dot-product attention with the heads before the sequence: softmax(q k^T / sqrt(d)) v
+ * over [..., T, d] arrays (leading dims must agree); the layout the attention layer uses.
  */
-export function dotProductAttention(q: NdArray, k: NdArray, v: NdArray): NdArray {
+export function dotProductAttentionHeadsFirst(q: NdArray, k: NdArray, v: NdArray): NdArray {
   const d = shapeOf(q)[shapeOf(q).length - 1];
   const r = shapeOf(k).length;
   const kt = lax.transpose(k, [...Array(r - 2).keys(), r - 1, r - 2]);
   const scores = np.mul(np.matmul(q, kt), 1 / Math.sqrt(d));
   return np.matmul(np.softmax(scores, -1), v);
+}
+
+export interface AttentionOptions {
+  /** Added to the logits; broadcasts against [B, N, T, S]. */
+  readonly bias?: NdArray;
+  /** Boolean, true where a query may attend to a key; broadcasts against [B, N, T, S]. */
+  readonly mask?: NdArray;
+  /** Multiplies the logits; default 1 / sqrt(H). */
+  readonly scale?: number;
+  /** Each query attends only to keys at or before its own position (a lower-triangular [T, S] mask). */
+  readonly isCausal?: boolean;
+}
+
+/** jax's large negative logit for masked entries: finite, so a fully masked row stays finite. */
+const MASKED_LOGIT = -0.7 * 3.4028234663852886e38;
+
+/**
+ * Scaled dot-product attention as jax.nn.dot_product_attention: query [B, T, N, H], key and
+ * value [B, S, K, H] (or without B), N a multiple of K (grouped-query attention: each key
+ * head serves N / K query heads); softmax(scale * q.k + bias, masked) over the S keys.
+ * Returns [B, T, N, H].
+ * @example F.dotProductAttention(q, k, v, { isCausal: true })
+ */
+export function dotProductAttention(query: NdArray, key: NdArray, value: NdArray, opts: AttentionOptions = {}): NdArray {
+  const sq = shapeOf(query);
+  const sk = shapeOf(key);
+  const sv = shapeOf(value);
+  const batched = sq.length === 4;
+  const shapes = `query ${shapeStr(sq)}, key ${shapeStr(sk)}, value ${shapeStr(sv)}`;
+  if ((sq.length !== 3 && sq.length !== 4) || sk.length !== sq.length || sv.length !== sq.length || sk.some((d, i) => d !== sv[i]))
+    throw new Error(`dotProductAttention: need query [B, T, N, H] and key, value [B, S, K, H] of one rank (B optional), got ${shapes}`);
+  const q = batched ? query : np.expandDims(query, 0);
+  const k = batched ? key : np.expandDims(key, 0);
+  const v = batched ? value : np.expandDims(value, 0);
+  const [b, t, n, h] = shapeOf(q);
+  const [, s, kh] = shapeOf(k);
+  if (shapeOf(k)[0] !== b || shapeOf(k)[3] !== h || n % kh !== 0) throw new Error(`dotProductAttention: batch and head sizes do not fit (N must be a multiple of K): ${shapes}`);
+  const g = n / kh;
+  // Query heads grouped by the key head they share: [B, T, K, G, H].
+  const qg = np.reshape(q, [b, t, kh, g, h]);
+  let logits = np.reshape(np.einsum('btkgh,bskh->bkgts', qg, k), [b, n, t, s]);
+  logits = np.mul(logits, opts.scale ?? 1 / Math.sqrt(h));
+  if (opts.bias) logits = np.add(logits, opts.bias);
+  let mask = opts.mask;
+  if (opts.isCausal) {
+    const causal = np.cast(np.tri(t, s), 'bool');
+    mask = mask ? np.logicalAnd(mask, causal) : causal;
+  }
+  if (mask) logits = np.where(mask, logits, MASKED_LOGIT);
+  const weights = np.reshape(np.softmax(logits, -1), [b, kh, g, t, s]);
+  const out = np.reshape(np.einsum('bkgts,bskh->btkgh', weights, v), [b, t, n, h]);
+  return batched ? out : np.squeeze(out, 0);
+}
+
+export interface GeluOptions {
+  /** The tanh approximation (default, as jax.nn.gelu) or the exact erf form (PyTorch's default). */
+  readonly approximate?: boolean;
+}
+
+/**
+ * GELU as jax.nn.gelu: by default the tanh approximation
+ * 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))); `{ approximate: false }` is the exact
+ * x Phi(x) that `np.gelu` and the `nn.gelu()` layer compute (PyTorch's default).
+ */
+export function gelu(x: NdArray, { approximate = true }: GeluOptions = {}): NdArray {
+  if (!approximate) return np.gelu(x);
+  const inner = np.mul(np.add(x, np.mul(np.mul(np.square(x), x), 0.044715)), Math.sqrt(2 / Math.PI));
+  return np.mul(np.mul(x, 0.5), np.add(np.tanh(inner), 1));
+}
+
+/** log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|)), finite for every finite x. */
+export function logSigmoid(x: NdArray): NdArray {
+  return np.sub(np.minimum(x, 0), np.log1p(np.exp(np.neg(np.abs(x)))));
+}
+
+/** x where x >= 0, negativeSlope * x elsewhere (jax.nn.leaky_relu; default slope 0.01). */
+export function leakyRelu(x: NdArray, negativeSlope = 0.01): NdArray {
+  return np.where(np.greaterEqual(x, 0), x, np.mul(x, negativeSlope));
+}
+
+export interface StandardizeOptions {
+  readonly axis?: number | readonly number[];
+  /** Precomputed statistics (kept dims); computed over `axis` when absent. */
+  readonly mean?: NdArray;
+  readonly variance?: NdArray;
+  readonly epsilon?: number;
+}
+
+/**
+ * (x - mean) / sqrt(variance + epsilon) over `axis` (default -1), as jax.nn.standardize.
+ * @example F.standardize(x, { axis: [0, 1] })
+ */
+export function standardize(x: NdArray, { axis = -1, mean, variance, epsilon = 1e-5 }: StandardizeOptions = {}): NdArray {
+  const m = mean ?? np.mean(x, axis, true);
+  const v = variance ?? np.mean(np.square(np.sub(x, m)), axis, true);
+  return np.mul(np.sub(x, m), np.rsqrt(np.add(v, epsilon)));
 }

@@ -36,6 +36,7 @@ export {
   tanh,
 } from './layers.js';
 export * as F from './functional.js';
+export { type AttentionOptions, type GeluOptions, type StandardizeOptions, dotProductAttention, leakyRelu, logSigmoid, standardize } from './functional.js';
 export * as init from './init.js';
 export { type ConvNetSmallOptions, ConvNetSmallOptionsCodec, convnetSmall } from './convnet.js';
 export { type ResNetOptions, ResNetOptionsCodec, resnet } from './resnet.js';

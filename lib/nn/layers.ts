@@ -295,7 +295,8 @@ export function dropout(config: { readonly rate: number }) {
 }
 
 export const relu = () => stateless('relu', (x) => np.relu(x));
-export const gelu = () => stateless('gelu', (x) => np.gelu(x));
+/** GELU as a layer: exact (erf) by default, as torch.nn.GELU; `{ approximate: true }` for the tanh form (F.gelu's default, as jax.nn.gelu). */
+export const gelu = ({ approximate = false }: F.GeluOptions = {}) => stateless('gelu', (x) => F.gelu(x, { approximate }));
 export const silu = () => stateless('silu', (x) => np.silu(x));
 export const tanh = () => stateless('tanh', (x) => np.tanh(x));
 export const identity = () => stateless('identity', (x) => x);
@@ -437,7 +438,7 @@ export function multiHeadAttention(config: AttentionConfig): Layer {
       const perm = [L + 1, ...Array.from({ length: L }, (_, i) => i), L + 2, L, L + 3];
       const moved = lax.transpose(qkv, perm);
       const part = (i: number) => np.squeeze(np.sliceAxis(moved, 0, i, i + 1), 0);
-      const o = F.dotProductAttention(part(0), part(1), part(2)); // [..., H, T, hd]
+      const o = F.dotProductAttentionHeadsFirst(part(0), part(1), part(2)); // [..., H, T, hd]
       const merged = np.reshape(lax.transpose(o, [...Array.from({ length: L }, (_, i) => i), L + 1, L, L + 2]), [...lead, t, dim]);
       return [children.proj.apply(params.proj, state.proj, merged)[0], state];
     },

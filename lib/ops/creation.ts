@@ -50,6 +50,10 @@ export function arange(start: number, stop?: number, step = 1, dtype: 'float32' 
   return stop === undefined ? tf.range(0, start, step, dtype) : tf.range(start, stop, step, dtype);
 }
 
-export function eye(n: number): tf.Tensor {
-  return tf.eye(n);
+/** An [n, m] array with ones on the k-th diagonal (k > 0 above the main one), zeros elsewhere (numpy's eye). */
+export function eye(n: number, m = n, k = 0, dtype: DType = 'float32'): tf.Tensor {
+  if (!Number.isInteger(n) || !Number.isInteger(m) || !Number.isInteger(k) || n < 0 || m < 0) throw new Error(`eye: need non-negative integer sizes and an integer k, got n=${n}, m=${m}, k=${k}`);
+  const data = new Array<number>(n * m).fill(0);
+  for (let i = Math.max(0, -k); i < n && i + k < m; i++) data[i * m + i + k] = 1;
+  return tf.tensor(data, [n, m], dtype);
 }

@@ -42,11 +42,18 @@ export function stack(xs: readonly NdArray[], axis = 0): NdArray {
   return lax.concatenate(xs.map((x) => lax.expandDims(x, a)), a);
 }
 
-/** Splits into `sections` equal parts along `axis`. */
-export function split(x: NdArray, sections: number, axis = 0): NdArray[] {
+/**
+ * Splits along `axis` into `sections` equal parts, or at a list of indices (numpy's split:
+ * `split(x, [2, 5])` gives x[:2], x[2:5], x[5:]).
+ */
+export function split(x: NdArray, sections: number | readonly number[], axis = 0): NdArray[] {
   const s = shapeOf(x);
   const a = normAxis(axis, s.length, 'split');
-  if (s[a] % sections !== 0) throw new Error(`split: axis ${a} of shape ${shapeStr(s)} does not divide into ${sections}`);
+  if (typeof sections !== 'number') {
+    const bounds = [0, ...sections.map((i) => Math.min(Math.max(i < 0 ? i + s[a] : i, 0), s[a])), s[a]];
+    return bounds.slice(1).map((end, i) => sliceAxis(x, a, bounds[i], Math.max(bounds[i], end)));
+  }
+  if (!Number.isInteger(sections) || sections < 1 || s[a] % sections !== 0) throw new Error(`split: axis ${a} of shape ${shapeStr(s)} does not divide into ${sections}`);
   const n = s[a] / sections;
   return Array.from({ length: sections }, (_, i) => sliceAxis(x, a, i * n, (i + 1) * n));
 }

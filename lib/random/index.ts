@@ -222,11 +222,4 @@ export function permutation(key: Key, n: number | NdArray): NdArray {
   return scope(() => np.take(n, bind('random_permutation', [key], { n: len, salt: SAMPLE_SALT }), 0));
 }
 
-/** Draws from a categorical distribution with unnormalised log-probabilities along `axis` (Gumbel-max). */
-export function categorical(key: Key, logits: NdArray, axis = -1): NdArray {
-  return scope(() => {
-    const u = unit(key, shapeOf(logits), 'categorical');
-    const gumbel = np.neg(np.log(np.neg(np.log(np.add(u, 2 ** -25)))));
-    return np.argmax(np.add(logits, gumbel), axis);
-  });
-}
+export * from './distributions.js';

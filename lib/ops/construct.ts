@@ -1,0 +1,97 @@
+/**
+ * Arrays built from a description: evenly spaced values (linspace, logspace, geomspace,
+ * computed on the host in float64 as numpy does, then stored in the requested dtype),
+ * coordinate grids (meshgrid, indices) and fromfunction.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { type DType, shapeStr } from '../core/aval.js';
+import * as lax from '../core/lax.js';
+import { type NdArray, shapeOf } from '../core/trace.js';
+
+export interface SpaceOptions {
+  /** Whether `stop` is the last sample (default true). */
+  readonly endpoint?: boolean;
+  readonly dtype?: DType;
+}
+
+function checkNum(num: number, op: string): void {
+  if (!Number.isInteger(num) || num < 0) throw new Error(`${op}: num must be a non-negative integer, got ${num}`);
+}
+
+/** The float64 samples start + i * step of numpy's linspace (the last exactly `stop` with the endpoint). */
+function linspaceValues(start: number, stop: number, num: number, endpoint: boolean): number[] {
+  const div = endpoint ? num - 1 : num;
+  const step = div > 0 ? (stop - start) / div : 0;
+  const out = Array.from({ length: num }, (_, i) => start + i * step);
+  if (endpoint && num > 1) out[num - 1] = stop;
+  return out;
+}
+
+/**
+ * `num` evenly spaced samples from `start` to `stop` (numpy's linspace, default 50 samples).
+ * @example np.linspace(0, 1, 5) // [0, 0.25, 0.5, 0.75, 1]
+ */
+export function linspace(start: number, stop: number, num = 50, { endpoint = true, dtype = 'float32' }: SpaceOptions = {}): tf.Tensor {
+  checkNum(num, 'linspace');
+  return tf.tensor1d(linspaceValues(start, stop, num, endpoint), dtype);
+}
+
+/** base ** linspace(start, stop): samples evenly spaced on a log scale (numpy's logspace). */
+export function logspace(start: number, stop: number, num = 50, { endpoint = true, dtype = 'float32', base = 10 }: SpaceOptions & { readonly base?: number } = {}): tf.Tensor {
+  checkNum(num, 'logspace');
+  return tf.tensor1d(linspaceValues(start, stop, num, endpoint).map((e) => base ** e), dtype);
+}
+
+/**
+ * A geometric progression from `start` to `stop` (numpy's geomspace; both non-zero and of
+ * the same sign; the endpoints are exact).
+ * @example np.geomspace(1, 1000, 4) // [1, 10, 100, 1000]
+ */
+export function geomspace(start: number, stop: number, num = 50, { endpoint = true, dtype = 'float32' }: SpaceOptions = {}): tf.Tensor {
+  checkNum(num, 'geomspace');
+  if (start === 0 || stop === 0 || Math.sign(start) !== Math.sign(stop)) throw new Error(`geomspace: start (${start}) and stop (${stop}) must be non-zero and of one sign`);
+  const sign = Math.sign(start);
+  const out = linspaceValues(Math.log10(Math.abs(start)), Math.log10(Math.abs(stop)), num, endpoint).map((e) => sign * 10 ** e);
+  if (num > 0) out[0] = start;
+  if (num > 1 && endpoint) out[num - 1] = stop;
+  return tf.tensor1d(out, dtype);
+}
+
+/**
+ * Coordinate arrays from 1-D coordinate vectors (numpy's meshgrid): with 'xy' indexing
+ * (the default) the first two output axes are swapped, so for x [m] and y [n] the outputs
+ * are [n, m]; with 'ij' they are [m, n].
+ * @example const [X, Y] = np.meshgrid([x, y], { indexing: 'ij' });
+ */
+export function meshgrid(xs: readonly NdArray[], { indexing = 'xy' }: { readonly indexing?: 'xy' | 'ij' } = {}): NdArray[] {
+  for (const x of xs) if (shapeOf(x).length !== 1) throw new Error(`meshgrid: coordinate vectors must be 1-D, got ${shapeStr(shapeOf(x))}`);
+  const n = xs.length;
+  const lens = xs.map((x) => shapeOf(x)[0]);
+  const swap = indexing === 'xy' && n >= 2;
+  const pos = (i: number) => (swap && i < 2 ? 1 - i : i);
+  const shape = lens.map((_, i) => lens[pos(i)]);
+  return xs.map((x, i) => lax.broadcastInDim(x, shape, [pos(i)]));
+}
+
+/**
+ * The index grid of an array of shape `dims`: int32 [dims.length, ...dims] where out[i]
+ * holds each element's i-th coordinate (numpy's indices).
+ */
+export function indices(dims: readonly number[], dtype: DType = 'int32'): tf.Tensor {
+  if (dims.length === 0) return tf.zeros([0], dtype);
+  return tf.tidy(() => {
+    const grids = dims.map((d, i) => tf.broadcastTo(tf.reshape(tf.range(0, d, 1, dtype === 'bool' ? 'int32' : dtype), dims.map((e, j) => (j === i ? e : 1))), [...dims]));
+    return tf.cast(tf.stack(grids, 0), dtype);
+  });
+}
+
+/**
+ * fn called with one coordinate array per axis of `shape` (numpy's fromfunction).
+ * @example np.fromfunction((i, j) => np.add(i, j), [2, 3]) // [[0, 1, 2], [1, 2, 3]]
+ */
+export function fromfunction<T>(fn: (...coords: tf.Tensor[]) => T, shape: readonly number[], dtype: DType = 'float32'): T {
+  const grid = indices(shape, dtype);
+  const coords = tf.unstack(grid, 0);
+  grid.dispose();
+  return fn(...coords);
+}

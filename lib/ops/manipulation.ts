@@ -1,0 +1,239 @@
+/**
+ * numpy-like array manipulation by composition of slices, gathers, broadcasts and
+ * concatenations (so grad, vmap and jit come from those primitives): tile, repeat, flip,
+ * roll, rot90, moveaxis, swapaxes, takeAlongAxis, the stacks, splits, diff and select.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { normAxes, normAxis, shapeStr, sizeOf } from '../core/aval.js';
+import * as lax from '../core/lax.js';
+import { type NdArray, shapeOf } from '../core/trace.js';
+import { type ArrayOrNumber, add, less, mul, sub, where } from './math.js';
+import { concatenate, sliceAxis, split, squeeze } from './shape.js';
+
+/** A constant int32 index vector (host data; a constant under jit). */
+const indexVector = (idx: readonly number[]) => tf.tensor1d([...idx], 'int32');
+
+/** x flattened to 1-D. */
+export function ravel(x: NdArray): NdArray {
+  return lax.reshape(x, [sizeOf(shapeOf(x))]);
+}
+
+/**
+ * x repeated `reps` times along each axis (numpy's tile: a shorter `reps` is padded with
+ * leading 1s, a shorter x with leading size-1 axes).
+ * @example np.tile(x, [2, 1]) // [a, b] rows stacked twice
+ */
+export function tile(x: NdArray, reps: number | readonly number[]): NdArray {
+  const r = typeof reps === 'number' ? [reps] : [...reps];
+  if (r.some((v) => !Number.isInteger(v) || v < 0)) throw new Error(`tile: reps must be non-negative integers, got [${r}]`);
+  const s0 = shapeOf(x);
+  const rank = Math.max(r.length, s0.length);
+  const s = [...new Array(rank - s0.length).fill(1), ...s0];
+  const rr = [...new Array(rank - r.length).fill(1), ...r];
+  // [d0, d1, ...] -> [r0, d0, r1, d1, ...] by broadcasting, then merge each pair.
+  const interleaved = s.flatMap((d, i) => [rr[i], d]);
+  const b = lax.broadcastInDim(lax.reshape(x, s), interleaved, s.map((_, i) => 2 * i + 1));
+  return lax.reshape(b, s.map((d, i) => d * rr[i]));
+}
+
+/**
+ * Each element repeated `repeats` times (a number, or one count per element along `axis`);
+ * without an axis, x is flattened first (numpy's repeat).
+ * @example np.repeat(np.array([1, 2]), [1, 3]) // [1, 2, 2, 2]
+ */
+export function repeat(x: NdArray, repeats: number | readonly number[], axis?: number | null): NdArray {
+  if (axis === undefined || axis === null) return repeat(ravel(x), repeats, 0);
+  const s = shapeOf(x);
+  const a = normAxis(axis, s.length, 'repeat');
+  if (typeof repeats === 'number') {
+    if (!Number.isInteger(repeats) || repeats < 0) throw new Error(`repeat: repeats must be a non-negative integer, got ${repeats}`);
+    const expanded = [...s.slice(0, a + 1), repeats, ...s.slice(a + 1)];
+    const b = lax.broadcastInDim(x, expanded, s.map((_, i) => (i <= a ? i : i + 1)));
+    return lax.reshape(b, s.map((d, i) => (i === a ? d * repeats : d)));
+  }
+  if (repeats.length !== s[a] || repeats.some((v) => !Number.isInteger(v) || v < 0))
+    throw new Error(`repeat: need ${s[a]} non-negative integer repeats for axis ${a} of ${shapeStr(s)}, got [${repeats}]`);
+  return lax.gather(x, indexVector(repeats.flatMap((n, i) => new Array<number>(n).fill(i))), a);
+}
+
+/** x reversed along `axis` (every axis by default). */
+export function flip(x: NdArray, axis?: number | readonly number[] | null): NdArray {
+  const s = shapeOf(x);
+  const axes = axis === undefined || axis === null ? [...s.keys()] : normAxes(typeof axis === 'number' ? [axis] : axis, s.length, 'flip');
+  return axes.reduce((y, a) => (s[a] <= 1 ? y : lax.gather(y, indexVector([...Array(s[a]).keys()].reverse()), a)), x);
+}
+
+/**
+ * Elements shifted by `shift` along `axis`, wrapping around; without an axis, over the
+ * flattened array (numpy's roll; several shifts and axes pair up).
+ * @example np.roll(np.arange(5), 2) // [3, 4, 0, 1, 2]
+ */
+export function roll(x: NdArray, shift: number | readonly number[], axis?: number | readonly number[] | null): NdArray {
+  if (axis === undefined || axis === null) {
+    if (typeof shift !== 'number') throw new Error('roll: several shifts need as many axes');
+    return lax.reshape(roll(ravel(x), shift, 0), shapeOf(x));
+  }
+  const shifts = typeof shift === 'number' ? [shift] : shift;
+  const axes = typeof axis === 'number' ? [axis] : axis;
+  if (shifts.length !== axes.length) throw new Error(`roll: ${shifts.length} shifts for ${axes.length} axes`);
+  const s = shapeOf(x);
+  return axes.reduce<NdArray>((y, ax, i) => {
+    const a = normAxis(ax, s.length, 'roll');
+    const n = s[a];
+    const k = n === 0 ? 0 : ((shifts[i] % n) + n) % n;
+    return k === 0 ? y : lax.concatenate([sliceAxis(y, a, n - k, n), sliceAxis(y, a, 0, n - k)], a);
+  }, x);
+}
+
+/** Axes `source` moved to positions `destination`, the others keeping their order (numpy's moveaxis). */
+export function moveaxis(x: NdArray, source: number | readonly number[], destination: number | readonly number[]): NdArray {
+  const r = shapeOf(x).length;
+  const src = normAxes(typeof source === 'number' ? [source] : source, r, 'moveaxis');
+  const dst = normAxes(typeof destination === 'number' ? [destination] : destination, r, 'moveaxis');
+  if (src.length !== dst.length) throw new Error(`moveaxis: ${src.length} source axes but ${dst.length} destinations`);
+  const rest = [...Array(r).keys()].filter((i) => !src.includes(i));
+  const perm = new Array<number>(r);
+  dst.forEach((d, i) => (perm[d] = src[i]));
+  for (let i = 0; i < r; i++) if (perm[i] === undefined) perm[i] = rest.shift()!;
+  return lax.transpose(x, perm);
+}
+
+export function swapaxes(x: NdArray, axis1: number, axis2: number): NdArray {
+  const r = shapeOf(x).length;
+  const a = normAxis(axis1, r, 'swapaxes');
+  const b = normAxis(axis2, r, 'swapaxes');
+  const perm = [...Array(r).keys()];
+  [perm[a], perm[b]] = [perm[b], perm[a]];
+  return lax.transpose(x, perm);
+}
+
+/**
+ * x rotated by 90 degrees `k` times in the plane of `axes`, from the first axis towards
+ * the second (numpy's rot90).
+ */
+export function rot90(x: NdArray, k = 1, axes: readonly [number, number] = [0, 1]): NdArray {
+  const r = shapeOf(x).length;
+  const [a, b] = normAxes(axes, r, 'rot90');
+  const turns = ((k % 4) + 4) % 4;
+  if (turns === 0) return x;
+  if (turns === 2) return flip(x, [a, b]);
+  return turns === 1 ? swapaxes(flip(x, b), a, b) : flip(swapaxes(x, a, b), b);
+}
+
+/**
+ * out[..., j, ...] = x[..., indices[..., j, ...], ...] along `axis` (numpy's take_along_axis;
+ * the other axes of x and indices broadcast; negative indices count from the end).
+ * Lowered to one gather from the flattened x at computed linear indices.
+ * @example np.takeAlongAxis(x, np.argsort(x, -1), -1)
+ */
+export function takeAlongAxis(x: NdArray, indices: NdArray, axis: number): NdArray {
+  const sx = shapeOf(x);
+  const si = shapeOf(indices);
+  if (sx.length !== si.length) throw new Error(`takeAlongAxis: x ${shapeStr(sx)} and indices ${shapeStr(si)} must have the same rank`);
+  const a = normAxis(axis, sx.length, 'takeAlongAxis');
+  const out = sx.map((d, i) => {
+    if (i === a) return si[i];
+    if (d !== si[i] && d !== 1 && si[i] !== 1) throw new Error(`takeAlongAxis: x ${shapeStr(sx)} and indices ${shapeStr(si)} do not broadcast outside axis ${a}`);
+    return Math.max(d, si[i]);
+  });
+  const full = out.map((d, i) => (i === a ? sx[a] : d));
+  const xb = lax.broadcastTo(x, full);
+  const idx = lax.broadcastTo(lax.cast(indices, 'int32'), out);
+  const wrapped = where(less(idx, 0), add(idx, sx[a]), idx);
+  // linear index into the flattened xb: the coordinate along `axis` from indices, the others from iotas.
+  const strides = full.map((_, i) => sizeOf(full.slice(i + 1)));
+  let linear = mul(wrapped, strides[a]);
+  out.forEach((d, i) => {
+    if (i !== a && d > 1) linear = add(linear, tf.reshape(tf.range(0, d * strides[i], strides[i], 'int32'), out.map((e, j) => (j === i ? e : 1))));
+  });
+  return lax.gather(ravel(xb), linear, 0);
+}
+
+const atLeast = (x: NdArray, rank: number, place: (s: readonly number[]) => number[]): NdArray => {
+  const s = shapeOf(x);
+  return s.length >= rank ? x : lax.reshape(x, place(s));
+};
+/** x as at least 1-D (a scalar becomes [1]). */
+export const atleast1d = (x: NdArray) => atLeast(x, 1, () => [1]);
+/** x as at least 2-D: [n] -> [1, n]. */
+export const atleast2d = (x: NdArray) => atLeast(x, 2, (s) => [1, ...s, ...(s.length === 0 ? [1] : [])]);
+/** x as at least 3-D: [n] -> [1, n, 1], [m, n] -> [m, n, 1]. */
+export const atleast3d = (x: NdArray) => atLeast(x, 3, (s) => (s.length === 0 ? [1, 1, 1] : s.length === 1 ? [1, s[0], 1] : [...s, 1]));
+
+function stackWith(xs: readonly NdArray[], op: string, prep: (x: NdArray) => NdArray, axis: (x: NdArray) => number): NdArray {
+  if (xs.length === 0) throw new Error(`${op}: no arrays given`);
+  const ys = xs.map(prep);
+  return concatenate(ys, axis(ys[0]));
+}
+
+/** Stacks along the first axis, 1-D arrays as rows. */
+export const vstack = (xs: readonly NdArray[]) => stackWith(xs, 'vstack', atleast2d, () => 0);
+/** Stacks along the second axis (the first for 1-D arrays). */
+export const hstack = (xs: readonly NdArray[]) => stackWith(xs, 'hstack', atleast1d, (y) => (shapeOf(y).length === 1 ? 0 : 1));
+/** Stacks along the third axis (1-D and 2-D arrays first made 3-D). */
+export const dstack = (xs: readonly NdArray[]) => stackWith(xs, 'dstack', atleast3d, () => 2);
+/** Stacks 1-D arrays as the columns of a 2-D array (2-D arrays are appended as they are). */
+export const columnStack = (xs: readonly NdArray[]) =>
+  stackWith(xs, 'columnStack', (x) => (shapeOf(x).length < 2 ? lax.reshape(x, [sizeOf(shapeOf(x)), 1]) : x), () => 1);
+
+/**
+ * Splits into `sections` parts that may differ in size by one (the first ones larger), as
+ * numpy's array_split; a list of indices splits at those indices.
+ */
+export function arraySplit(x: NdArray, sections: number | readonly number[], axis = 0): NdArray[] {
+  if (typeof sections !== 'number') return split(x, sections, axis);
+  const n = shapeOf(x)[normAxis(axis, shapeOf(x).length, 'arraySplit')];
+  if (!Number.isInteger(sections) || sections < 1) throw new Error(`arraySplit: sections must be a positive integer, got ${sections}`);
+  const base = Math.floor(n / sections);
+  const extra = n % sections;
+  const bounds: number[] = [];
+  for (let i = 1, at = 0; i < sections; i++) bounds.push((at += base + (i - 1 < extra ? 1 : 0)));
+  return split(x, bounds, axis);
+}
+
+/** The slices of x along `axis`, as a list (jax.numpy's unstack). */
+export function unstack(x: NdArray, axis = 0): NdArray[] {
+  const s = shapeOf(x);
+  const a = normAxis(axis, s.length, 'unstack');
+  return Array.from({ length: s[a] }, (_, i) => squeeze(sliceAxis(x, a, i, i + 1), a));
+}
+
+export interface DiffOptions {
+  readonly prepend?: NdArray;
+  readonly append?: NdArray;
+}
+
+/**
+ * The n-th discrete difference along `axis`: out[i] = x[i + 1] - x[i], applied n times
+ * (numpy's diff, with optional arrays prepended/appended along the axis first).
+ */
+export function diff(x: NdArray, n = 1, axis = -1, { prepend, append }: DiffOptions = {}): NdArray {
+  const a = normAxis(axis, shapeOf(x).length, 'diff');
+  if (!Number.isInteger(n) || n < 0) throw new Error(`diff: n must be a non-negative integer, got ${n}`);
+  let y = prepend || append ? concatenate([...(prepend ? [prepend] : []), x, ...(append ? [append] : [])], a) : x;
+  for (let i = 0; i < n; i++) {
+    const len = shapeOf(y)[a];
+    if (len === 0) break;
+    y = sub(sliceAxis(y, a, 1, len), sliceAxis(y, a, 0, len - 1));
+  }
+  return y;
+}
+
+/** Differences of consecutive elements of the flattened x, with optional values before and after (numpy's ediff1d). */
+export function ediff1d(x: NdArray, toEnd?: NdArray, toBegin?: NdArray): NdArray {
+  const d = diff(ravel(x));
+  return concatenate([...(toBegin ? [ravel(toBegin)] : []), d, ...(toEnd ? [ravel(toEnd)] : [])], 0);
+}
+
+/**
+ * The element of the first choice whose condition holds, `defaultValue` where none does
+ * (numpy's select; conditions and choices broadcast).
+ */
+export function select(condlist: readonly NdArray[], choicelist: readonly ArrayOrNumber[], defaultValue: ArrayOrNumber = 0): NdArray {
+  if (condlist.length !== choicelist.length) throw new Error(`select: ${condlist.length} conditions but ${choicelist.length} choices`);
+  if (condlist.length === 0) throw new Error('select: no conditions given');
+  const last = condlist.length - 1;
+  let out = where(condlist[last], choicelist[last], defaultValue);
+  for (let i = last - 1; i >= 0; i--) out = where(condlist[i], choicelist[i], out);
+  return out;
+}

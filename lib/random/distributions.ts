@@ -1,0 +1,212 @@
+/**
+ * Common distributions by transformation of the uniform and normal samplers (so they run
+ * under jit and vmap, with keys batched or not): gumbel, exponential, laplace, cauchy,
+ * gamma (Marsaglia–Tsang with a fixed number of masked rounds), beta, dirichlet,
+ * multivariateNormal, and categorical / choice. Samples are not differentiable with
+ * respect to the distribution's shape parameters (they go through stop_gradient);
+ * location and scale arguments, where there are any, are plain arithmetic on the samples.
+ */
+import { type Shape, shapeStr } from '../core/aval.js';
+import * as lax from '../core/lax.js';
+import { scope } from '../core/scope.js';
+import { type NdArray, shapeOf } from '../core/trace.js';
+import * as np from '../ops/index.js';
+import { type Key, normal, permutation, randint, splitKeys, uniform } from './index.js';
+
+/** The smallest normal float32: the lower end of the uniforms that are logged. */
+const TINY = 1.1754943508222875e-38;
+
+/** Uniform in [TINY, 1): its log is finite. */
+const positiveUnit = (key: Key, shape: Shape) => np.maximum(uniform(key, shape), TINY);
+
+/** Key i of `splitKeys(key, n)` (keys may be batched: [..., 2]). */
+function nthKey(keys: NdArray, i: number): NdArray {
+  const axis = shapeOf(keys).length - 2;
+  return np.squeeze(np.sliceAxis(keys, axis, i, i + 1), axis);
+}
+
+/**
+ * Standard Gumbel samples, -log(-log(u)) with u uniform in [tiny, 1) (as jax.random.gumbel).
+ * @example np.argmax(np.add(logits, random.gumbel(key, shapeOf(logits)))) // a categorical draw
+ */
+export function gumbel(key: Key, shape: Shape): NdArray {
+  return scope(() => np.neg(np.log(np.neg(np.log(positiveUnit(key, shape))))));
+}
+
+/** Standard exponential samples (rate 1), -log1p(-u) with u uniform in [0, 1). */
+export function exponential(key: Key, shape: Shape): NdArray {
+  return scope(() => np.neg(np.log1p(np.neg(uniform(key, shape)))));
+}
+
+/** Standard Laplace samples (location 0, scale 1, variance 2): the difference of two exponentials. */
+export function laplace(key: Key, shape: Shape): NdArray {
+  return scope(() => {
+    const e = exponential(key, [2, ...shape]);
+    const lead = shapeOf(e).length - shape.length - 1;
+    return np.squeeze(np.diff(e, 1, lead), lead);
+  });
+}
+
+/** Standard Cauchy samples, tan(pi (u - 1/2)) with u uniform in [tiny, 1). */
+export function cauchy(key: Key, shape: Shape): NdArray {
+  return scope(() => {
+    const angle = np.mul(np.sub(positiveUnit(key, shape), 0.5), Math.PI);
+    return np.div(np.sin(angle), np.cos(angle));
+  });
+}
+
+/** Rounds of Marsaglia–Tsang proposals: each is accepted with probability >= 0.95, so all 10 fail with probability < 1e-13. */
+const GAMMA_ROUNDS = 10;
+
+/** a broadcast to `shape`, without gradient (samples are not differentiated with respect to it). */
+function shapeParam(a: number | NdArray, shape: Shape, what: string): NdArray {
+  if (typeof a === 'number') {
+    if (!(a > 0)) throw new Error(`random.${what}: the parameter must be positive, got ${a}`);
+    return lax.full(shape, a, 'float32');
+  }
+  return np.broadcastTo(lax.stopGradient(np.cast(a, 'float32')), shape);
+}
+
+/**
+ * log of Gamma(a, 1) samples: Marsaglia & Tsang (2000) for shape a' = max(a, a + 1 if a < 1)
+ * with GAMMA_ROUNDS proposals drawn at once and the first accepted one kept (masking, not a
+ * loop, so it runs under jit and vmap); for a < 1 the boost log U / a. In log space, so beta
+ * and dirichlet stay exact where small shapes make the gamma samples underflow. Should
+ * every round reject (probability < 1e-13 per sample), the sample is d = a' - 1/3.
+ */
+function logGamma(key: Key, a: NdArray, shape: Shape): NdArray {
+  const keys = splitKeys(key, 3);
+  const small = np.less(a, 1);
+  const boosted = np.where(small, np.add(a, 1), a);
+  const d = np.sub(boosted, 1 / 3);
+  const c = np.rsqrt(np.mul(d, 9));
+  const x = normal(nthKey(keys, 0), [GAMMA_ROUNDS, ...shape]);
+  const logU = np.log(positiveUnit(nthKey(keys, 1), [GAMMA_ROUNDS, ...shape]));
+  const lead = shapeOf(x).length - shape.length - 1;
+  const onePlus = np.add(np.mul(x, c), 1);
+  const v = np.mul(np.mul(onePlus, onePlus), onePlus);
+  const positive = np.greater(v, 0);
+  const logV = np.log(np.where(positive, v, 1));
+  // Accept when log U < x^2 / 2 + d - d v + d log v (and v > 0).
+  const bound = np.add(np.mul(np.square(x), 0.5), np.mul(d, np.add(np.sub(1, v), logV)));
+  const accept = np.logicalAnd(positive, np.less(logU, bound));
+  const logDv = np.add(np.log(d), logV);
+  const round = (r: number, t: NdArray) => np.squeeze(np.sliceAxis(t, lead, r, r + 1), lead);
+  let out = np.log(d);
+  for (let r = GAMMA_ROUNDS - 1; r >= 0; r--) out = np.where(round(r, accept), round(r, logDv), out);
+  const boost = np.div(np.log(positiveUnit(nthKey(keys, 2), shape)), a);
+  return np.where(small, np.add(out, boost), out);
+}
+
+/**
+ * Gamma(a, 1) samples (shape a, scale 1; multiply for another scale), `shape` defaulting to
+ * a's shape. Exact up to float32 rounding (see logGamma); for a below ~0.01 many samples
+ * underflow to 0, which beta and dirichlet avoid by working in log space.
+ * @example random.gamma(key, 2.5, [1000])
+ */
+export function gamma(key: Key, a: number | NdArray, shape?: Shape): NdArray {
+  const s = shape ?? (typeof a === 'number' ? [] : shapeOf(a));
+  return scope(() => np.exp(logGamma(key, shapeParam(a, s, 'gamma'), s)));
+}
+
+/** Beta(a, b) samples: X / (X + Y) for X ~ Gamma(a), Y ~ Gamma(b), as sigmoid(log X - log Y). */
+export function beta(key: Key, a: number | NdArray, b: number | NdArray, shape?: Shape): NdArray {
+  const s = shape ?? shapeOf(np.add(typeof a === 'number' ? lax.scalar(a) : a, typeof b === 'number' ? lax.scalar(b) : b));
+  return scope(() => {
+    const keys = splitKeys(key, 2);
+    const lx = logGamma(nthKey(keys, 0), shapeParam(a, s, 'beta'), s);
+    const ly = logGamma(nthKey(keys, 1), shapeParam(b, s, 'beta'), s);
+    return np.sigmoid(np.sub(lx, ly));
+  });
+}
+
+/**
+ * Dirichlet(alpha) samples over alpha's last axis (K categories): [...shape, K], `shape`
+ * defaulting to alpha's leading dims; normalised gammas, as a softmax of their logs.
+ */
+export function dirichlet(key: Key, alpha: NdArray, shape?: Shape): NdArray {
+  const sa = shapeOf(alpha);
+  if (sa.length < 1) throw new Error(`random.dirichlet: alpha must have a category axis, got ${shapeStr(sa)}`);
+  const s = [...(shape ?? sa.slice(0, -1)), sa[sa.length - 1]];
+  return scope(() => np.softmax(logGamma(key, shapeParam(alpha, s, 'dirichlet'), s), -1));
+}
+
+/**
+ * Multivariate normal samples [...shape, n] with mean [..., n] and covariance [..., n, n]:
+ * mean + L z with L the Cholesky factor of the covariance (np.cholesky) and z standard
+ * normal. `shape` defaults to the broadcast of mean's and cov's leading dims.
+ */
+export function multivariateNormal(key: Key, mean: NdArray, cov: NdArray, shape?: Shape): NdArray {
+  const sm = shapeOf(mean);
+  const sc = shapeOf(cov);
+  const n = sm[sm.length - 1];
+  if (sm.length < 1 || sc.length < 2 || sc[sc.length - 1] !== n || sc[sc.length - 2] !== n)
+    throw new Error(`random.multivariateNormal: need mean [..., n] and cov [..., n, n], got ${shapeStr(sm)} and ${shapeStr(sc)}`);
+  const batch = shape ?? shapeOf(np.add(np.zeros(sm.slice(0, -1)), np.zeros(sc.slice(0, -2))));
+  return scope(() => np.add(mean, np.matvec(np.cholesky(cov), normal(key, [...batch, n]))));
+}
+
+/**
+ * Draws from categorical distributions with unnormalised log-probabilities along `axis`
+ * (Gumbel-max), as jax.random.categorical: `shape` (default: logits' shape without `axis`)
+ * must end with those batch dims; leading dims draw independent samples.
+ * @example random.categorical(key, logits, -1, [100, ...batch]) // 100 draws per row
+ */
+export function categorical(key: Key, logits: NdArray, axis = -1, shape?: Shape): NdArray {
+  const sl = shapeOf(logits);
+  const a = axis < 0 ? axis + sl.length : axis;
+  if (a < 0 || a >= sl.length) throw new Error(`random.categorical: axis ${axis} is out of range for logits ${shapeStr(sl)}`);
+  const batch = sl.filter((_, i) => i !== a);
+  const s = shape ?? batch;
+  const tail = s.slice(s.length - batch.length);
+  if (s.length < batch.length || tail.some((d, i) => d !== batch[i] && batch[i] !== 1))
+    throw new Error(`random.categorical: shape ${shapeStr(s)} must end with the logits' batch dims ${shapeStr(batch)}`);
+  const prefix = s.slice(0, s.length - batch.length);
+  const full = [...prefix, ...tail.slice(0, a), sl[a], ...tail.slice(a)];
+  return scope(() => {
+    const g = gumbel(key, full);
+    const lead = shapeOf(g).length - full.length;
+    return np.argmax(np.add(g, logits), lead + prefix.length + a);
+  });
+}
+
+export interface ChoiceOptions {
+  /** With replacement (default true). */
+  readonly replace?: boolean;
+  /** Probabilities of the n entries (1-D, summing to 1); uniform by default. */
+  readonly p?: NdArray;
+  /** The axis of `a` to choose along (default 0). */
+  readonly axis?: number;
+}
+
+/**
+ * Random entries of `a` along `axis` (or of 0..a-1 when `a` is a number), `shape` of them
+ * (jax.random.choice). Without replacement: a permutation's prefix, or with `p` the Gumbel
+ * top-k (successive argmaxes of log p + Gumbel noise), which draws as sequential sampling
+ * without replacement does.
+ * @example random.choice(key, 10, [3], { replace: false })
+ */
+export function choice(key: Key, a: number | NdArray, shape: Shape = [], { replace = true, p, axis = 0 }: ChoiceOptions = {}): NdArray {
+  const n = typeof a === 'number' ? a : shapeOf(a)[axis < 0 ? axis + shapeOf(a).length : axis];
+  if (!Number.isInteger(n) || n < 1) throw new Error(`random.choice: need a positive population size, got ${n}`);
+  if (p && (shapeOf(p).length !== 1 || shapeOf(p)[0] !== n)) throw new Error(`random.choice: p must have shape [${n}], got ${shapeStr(shapeOf(p))}`);
+  const k = shape.reduce((x, d) => x * d, 1);
+  if (!replace && k > n) throw new Error(`random.choice: cannot take ${k} samples from ${n} without replacement`);
+  return scope(() => {
+    let idx: NdArray;
+    if (replace) idx = p ? categorical(key, np.log(p), -1, shape) : randint(key, shape, 0, n);
+    else if (!p) idx = np.reshape(np.sliceAxis(permutation(key, n), -1, 0, k), [...shapeOf(key).slice(0, -1), ...shape]);
+    else {
+      let g = np.add(gumbel(key, [n]), np.log(p));
+      const ids = np.arange(0, n);
+      const picks: NdArray[] = [];
+      for (let i = 0; i < k; i++) {
+        const pick = np.argmax(g, -1);
+        picks.push(pick);
+        g = np.where(np.equal(np.expandDims(pick, -1), ids), -Infinity, g);
+      }
+      idx = np.reshape(np.stack(picks, -1), [...shapeOf(g).slice(0, -1), ...shape]);
+    }
+    return typeof a === 'number' ? idx : np.take(a, idx, axis);
+  });
+}
