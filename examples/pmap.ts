@@ -1,5 +1,5 @@
 import { isMainThread } from 'node:worker_threads';
-import { type NdArray, np, pmean, valueAndGrad, vmap } from 'tfjax';
+import { type NdArray, np, pmean, ready, valueAndGrad, vmap } from 'tfjax';
 import { pmap } from 'tfjax/parallel';
 
 const loss = (w: NdArray, x: NdArray, y: NdArray) => np.mean(np.square(np.sub(np.matmul(x, w), y)));
@@ -12,6 +12,7 @@ export function step(w: NdArray, x: NdArray, y: NdArray) {
 
 // The workers import this module for `step`; only the main thread runs what follows.
 if (isMainThread) {
+  await ready(); // the default backend (wasm in Node); the workers start their own
   const w = np.array([[0.5], [-1]]);
   const x = np.reshape(np.arange(16, undefined, undefined, 'float32'), [8, 2]);
   const y = np.sum(x, 1, true);
