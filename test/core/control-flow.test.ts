@@ -475,7 +475,7 @@ test('docs/core.md: the control-flow example runs and prints what its comments s
   const code = /```ts\n([\s\S]*?)```/.exec(section)![1]!.replace(/^import .*$/gm, '');
   const printed: unknown[][] = [];
   const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as new (...args: string[]) => (...a: unknown[]) => Promise<void>;
-  const names = ['grad', 'lax', 'makeJaxpr', 'np'] as const;
+  const names = ['grad', 'lax', 'makeJaxpr', 'np', 'ready'] as const;
   tf.engine().startScope();
   try {
     await new AsyncFunction(...names, 'console', code)(...names.map((n) => tfjax[n]), { log: (...a: unknown[]) => printed.push(a) });
