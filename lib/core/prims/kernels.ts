@@ -138,11 +138,35 @@ function viaGpuFloat(x: tf.Tensor, f: (x: tf.Tensor) => tf.Tensor): tf.Tensor {
   return x.dtype === 'bool' ? tf.notEqual(y, tf.scalar(0)) : x.dtype === 'int32' ? tf.cast(y, 'int32') : y;
 }
 
-/** tf.transpose, safe for int32 and bool data on webgpu. */
+/**
+ * The same permutation on fewer axes: size-1 axes dropped, and axes that stay next to each
+ * other in order merged into one. tfjs's webgpu transpose supports rank <= 5 only (rank 6
+ * fails compiling its shader), and fewer axes are cheaper on every backend.
+ */
+export function mergeTransposeAxes(shape: readonly number[], perm: readonly number[]): { shape: number[]; perm: number[] } {
+  const kept = perm.filter((a) => shape[a] !== 1);
+  const groups: number[][] = [];
+  for (const a of kept) {
+    const last = groups.at(-1);
+    if (last && last.at(-1)! + 1 === a) last.push(a);
+    else groups.push([a]);
+  }
+  const byInput = [...groups].sort((g, h) => g[0]! - h[0]!);
+  return {
+    shape: byInput.map((g) => g.reduce((n, a) => n * shape[a]!, 1)),
+    perm: groups.map((g) => byInput.indexOf(g)),
+  };
+}
+
+/** tf.transpose, safe for int32 and bool data on webgpu, and of any rank there. */
 export function transposeKernel(x: tf.Tensor, perm: readonly number[]): tf.Tensor {
   const view = swapViewOf(x, perm); // wasm: a swap of two axis blocks by our SIMD kernel
-  if (view) return tf.reshape(swapWasm(x, view), perm.map((p) => x.shape[p]!));
-  return viaGpuFloat(x, (v) => tf.transpose(v, [...perm]));
+  const outShape = perm.map((p) => x.shape[p]!);
+  if (view) return tf.reshape(swapWasm(x, view), outShape);
+  const merged = mergeTransposeAxes(x.shape, perm);
+  if (merged.perm.every((p, i) => p === i)) return tf.reshape(x, outShape);
+  if (merged.perm.length === perm.length) return viaGpuFloat(x, (v) => tf.transpose(v, [...perm]));
+  return tf.tidy(() => tf.reshape(viaGpuFloat(tf.reshape(x, merged.shape), (v) => tf.transpose(v, merged.perm)), outShape));
 }
 
 /** A reduction (tf.sum / tf.max / tf.min) over `axes`, safe for int32 and bool data on webgpu. */
