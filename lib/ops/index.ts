@@ -5,3 +5,6 @@ export * from './shape.js';
 export * from './nn.js';
 export { stopGradient } from '../core/lax.js';
 export type { NdArray } from '../core/trace.js';
+export * from './elementwise-math.js';
+export * from './reductions.js';
+export * from './sorting.js';
