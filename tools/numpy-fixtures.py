@@ -163,6 +163,17 @@ vals = np.array([[-1.0, 1.0, 3.0], [4.0, 9.0, 0.0]], F)
 case('searchsorted left', lambda a, v: np.searchsorted(a, v, side='left'), edges, vals)
 case('searchsorted right', lambda a, v: np.searchsorted(a, v, side='right'), edges, vals)
 
+# ---- bitwise (int32) ----
+ba_ = np.array([12, -12, 2147483647, -2147483648, 0, 5], I)
+bb_ = np.array([10, 7, -1, -1, -3, 3], I)
+case('bitwiseAnd', np.bitwise_and, ba_, bb_)
+case('bitwiseOr', np.bitwise_or, ba_, bb_)
+case('bitwiseXor', np.bitwise_xor, ba_, bb_)
+case('bitwiseNot', np.bitwise_not, ba_)
+case('bitwiseAnd bool', np.bitwise_and, np.array([True, True, False]), np.array([True, False, False]))
+case('leftShift', np.left_shift, np.array([1, -3, 1, 3, 1073741825, -1], I), np.array([3, 2, 31, 30, 1, 0], I))
+case('rightShift', np.right_shift, np.array([16, -16, -1, 2147483647, -2147483648, 7], I), np.array([2, 2, 5, 30, 31, 0], I))
+
 out = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'test', 'fixtures', 'numpy.json')
 with open(out, 'w') as f:
     json.dump({'generator': 'tools/numpy-fixtures.py', 'numpy': np.__version__, 'cases': cases}, f, indent=None, separators=(',', ':'))

@@ -8,3 +8,4 @@ export type { NdArray } from '../core/trace.js';
 export * from './elementwise-math.js';
 export * from './reductions.js';
 export * from './sorting.js';
+export * from './bitwise.js';

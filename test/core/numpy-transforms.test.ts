@@ -154,5 +154,37 @@ for (const s of SPECS) {
   });
 }
 
+/** Functions with integer or bool results, on int32 data (|x| < 2^24: exact on webgpu too), under vmap and jit. */
+const INTEGER_VALUED: [string, (x: NdArray, y: NdArray) => NdArray][] = [
+  ['argmin, argsort', (x) => np.add(np.argmin(x, 0), np.mul(np.argsort(x, 0), 10))],
+  ['searchsorted', (x, y) => np.searchsorted(np.sort(np.reshape(x, [-1])), y)],
+  ['any, all, countNonzero', (x, y) => np.add(np.cast(np.logicalAnd(np.any(x, 0), np.all(y, 0)), 'int32'), np.countNonzero(np.sub(x, y), 0))],
+  ['floorDivide, remainder', (x, y) => np.add(np.floorDivide(x, np.add(np.abs(y), 1)), np.remainder(x, np.sub(0, np.add(np.abs(y), 1))))],
+  ['cumsum, prod', (x, y) => np.add(np.cumsum(x, 1), np.prod(np.remainder(y, 3), 1, true))],
+  ['bitwise', (x, y) => np.bitwiseXor(np.bitwiseOr(x, np.leftShift(y, 3)), np.bitwiseAnd(np.rightShift(x, 2), np.bitwiseNot(y)))],
+];
+const Integer = suite(`numpy integer-valued functions: vmap, jit [${backend}]`);
+for (const [name, f] of INTEGER_VALUED) {
+  Integer(name, async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: 2 ** 31 - 1 }), async (seed) => {
+        const r = rngOf(seed);
+        const ints = () => Array.from({ length: 2 * N }, () => Math.floor(r() * 2001) - 1000);
+        const [x, y] = [tf.tensor(ints(), [2, ...SHAPE], 'int32'), tf.tensor(ints(), [2, ...SHAPE], 'int32')];
+        const slice = (i: number) => [x, y].map((t) => tf.squeeze(tf.slice(t, [i, 0, 0], [1, ...SHAPE]), [0])) as [NdArray, NdArray];
+        const eager = [0, 1].map((i) => f(...slice(i)) as tf.Tensor);
+        const loop = [...(await eager[0]!.data()), ...(await eager[1]!.data())];
+        const batched = vmap(f)(x, y) as tf.Tensor;
+        allClose(Array.from(await batched.data()), loop, { rtol: 0, atol: 0 }, `${name}: vmap against a loop`);
+        const jitted = [0, 1].map((i) => jit(f)(...slice(i)) as tf.Tensor);
+        allClose([...(await jitted[0]!.data()), ...(await jitted[1]!.data())], loop, { rtol: 0, atol: 0 }, `${name}: jit against eager`);
+        tf.dispose([x, y, batched, ...jitted, ...eager]);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+}
+
 Derivatives.run();
 Batching.run();
+Integer.run();

@@ -114,6 +114,14 @@ export const CALLS: Record<string, (...a: Arg[]) => Out> = {
   'topK 3': (x) => np.topK(A(x), 3),
   'searchsorted left': (a, v) => np.searchsorted(A(a), v, 'left'),
   'searchsorted right': (a, v) => np.searchsorted(A(a), v, 'right'),
+
+  bitwiseAnd: (x, y) => np.bitwiseAnd(x, y),
+  bitwiseOr: (x, y) => np.bitwiseOr(x, y),
+  bitwiseXor: (x, y) => np.bitwiseXor(x, y),
+  bitwiseNot: (x) => np.bitwiseNot(A(x)),
+  'bitwiseAnd bool': (x, y) => np.bitwiseAnd(x, y),
+  leftShift: (x, n) => np.leftShift(x, n),
+  rightShift: (x, n) => np.rightShift(x, n),
 };
 
 const decodeNumber = (v: number | string) => (v === 'nan' ? NaN : v === 'inf' ? Infinity : v === '-inf' ? -Infinity : (v as number));
