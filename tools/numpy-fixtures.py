@@ -86,6 +86,9 @@ case('transpose negative perm', lambda x: np.transpose(x, (-1, 0, -2)), x234)
 nanrow = np.array([[1.0, np.nan, 5.0, np.nan], [2.0, 7.0, 7.0, -1.0]], F)
 case('argmax first NaN', lambda x: np.argmax(x, axis=-1), nanrow)
 case('argmin first NaN', lambda x: np.argmin(x, axis=-1), nanrow)
+case('sqrt of int32', np.sqrt, np.array([4, 2, 9], I))
+case('sum of bool', np.sum, np.array([True, False, True]))
+case('floor and ceil of int32', lambda x: (np.floor(x), np.ceil(x)), np.array([3, -2], I))
 case('sign NaN', np.sign, np.array([np.nan, -2.0, 0.0, 3.0], F))
 
 # ---- elementwise maths ----

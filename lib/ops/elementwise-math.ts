@@ -27,7 +27,7 @@ export function trunc(x: NdArray): NdArray {
   return isFloat(avalOf(x).dtype) ? where(less(x, 0), ceil(x), floor(x)) : x;
 }
 
-export const tan = (x: NdArray) => div(sin(toFloat(x)), cos(toFloat(x)));
+export const tan = (x: NdArray) => div(sin(x), cos(x));
 export const arctan = (x: NdArray) => lax.unary('atan', toFloat(x));
 
 /** asin as 2 atan(x / (1 + sqrt(1 - x^2))): no division by zero at |x| = 1, NaN beyond. */
@@ -97,8 +97,8 @@ export function arctanh(x: NdArray): NdArray {
   return mul(0.5, log1p(div(mul(2, f), sub(1, f))));
 }
 
-export const log2 = (x: NdArray) => div(log(toFloat(x)), Math.LN2);
-export const log10 = (x: NdArray) => div(log(toFloat(x)), Math.LN10);
+export const log2 = (x: NdArray) => div(log(x), Math.LN2);
+export const log10 = (x: NdArray) => div(log(x), Math.LN10);
 export const exp2 = (x: NdArray) => pow(2, toFloat(x));
 
 /** The real cube root (negative for negative x). */

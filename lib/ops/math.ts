@@ -71,24 +71,28 @@ export const logicalAnd = (x: ArrayOrNumber, y: ArrayOrNumber): NdArray => bin('
 export const logicalOr = (x: ArrayOrNumber, y: ArrayOrNumber): NdArray => bin('or')(truth(x), truth(y));
 
 export const neg = (x: NdArray) => lax.neg(x);
-export const exp = (x: NdArray) => lax.exp(x);
-export const log = (x: NdArray) => lax.log(x);
-export const log1p = (x: NdArray) => lax.unary('log1p', x);
-export const expm1 = (x: NdArray) => lax.unary('expm1', x);
-export const sqrt = (x: NdArray) => lax.sqrt(x);
-export const rsqrt = (x: NdArray) => lax.rsqrt(x);
-export const tanh = (x: NdArray) => lax.tanh(x);
-export const sigmoid = (x: NdArray) => lax.logistic(x);
+/** A float function of one argument: int32 and bool arrays are taken as float32, as NumPy does. */
+const floatUnary = (f: (x: NdArray) => NdArray) => (x: NdArray) => f(toFloat(x));
+export const exp = floatUnary(lax.exp);
+export const log = floatUnary(lax.log);
+export const log1p = floatUnary((x) => lax.unary('log1p', x));
+export const expm1 = floatUnary((x) => lax.unary('expm1', x));
+export const sqrt = floatUnary(lax.sqrt);
+export const rsqrt = floatUnary(lax.rsqrt);
+export const tanh = floatUnary(lax.tanh);
+export const sigmoid = floatUnary(lax.logistic);
 export const abs = (x: NdArray) => lax.unary('abs', x);
 export const sign = (x: NdArray) => lax.sign(x);
-export const sin = (x: NdArray) => lax.sin(x);
-export const cos = (x: NdArray) => lax.cos(x);
-export const erf = (x: NdArray) => lax.unary('erf', x);
-export const floor = (x: NdArray) => lax.unary('floor', x);
-export const round = (x: NdArray) => lax.unary('round', x);
+export const sin = floatUnary(lax.sin);
+export const cos = floatUnary(lax.cos);
+export const erf = floatUnary((x) => lax.unary('erf', x));
+/** Rounds down; int32 and bool arrays are returned as they are (already integral). */
+export const floor = (x: NdArray) => (isFloat(avalOf(x).dtype) ? lax.unary('floor', x) : x);
+/** Rounds half to even; int32 and bool arrays are returned as they are. */
+export const round = (x: NdArray) => (isFloat(avalOf(x).dtype) ? lax.unary('round', x) : x);
 /** Elementwise `!x` on truth values (nonzero is true). */
 export const logicalNot = (x: ArrayOrNumber) => lax.unary('not', truth(x));
-export const isfinite = (x: NdArray) => lax.unary('is_finite', x);
+export const isfinite = floatUnary((x) => lax.unary('is_finite', x));
 export const square = (x: NdArray) => lax.mul(x, x);
 export const reciprocal = (x: NdArray) => div(1, x);
 export const cast = (x: NdArray, dtype: DType) => lax.cast(x, dtype);
@@ -118,10 +122,11 @@ function keep(x: NdArray, reduced: NdArray, axes: number[], keepdims: boolean): 
   return keepdims ? lax.reshape(reduced, shapeOf(x).map((d, i) => (axes.includes(i) ? 1 : d))) : reduced;
 }
 
-/** Sum over `axis` (all axes by default). */
+/** Sum over `axis` (all axes by default); bool counts as int32. */
 export function sum(x: NdArray, axis?: Axis, keepdims = false): NdArray {
   const axes = axesOf(x, axis, 'sum');
-  return keep(x, lax.reduceSum(x, axes), axes, keepdims);
+  const v = avalOf(x).dtype === 'bool' ? lax.cast(x, 'int32') : x; // NumPy counts: a sum of bools is an integer
+  return keep(x, lax.reduceSum(v, axes), axes, keepdims);
 }
 
 export function max(x: NdArray, axis?: Axis, keepdims = false): NdArray {

@@ -53,6 +53,9 @@ export const CALLS: Record<string, (...a: Arg[]) => Out> = {
   'transpose negative perm': (x) => np.transpose(A(x), [-1, 0, -2]),
   'argmax first NaN': (x) => np.argmax(A(x), -1),
   'argmin first NaN': (x) => np.argmin(A(x), -1),
+  'sqrt of int32': (x) => np.sqrt(A(x)),
+  'sum of bool': (x) => np.sum(A(x)),
+  'floor and ceil of int32': (x) => [np.floor(A(x)), np.ceil(A(x))],
   'sign NaN': (x) => np.sign(A(x)),
 
   ceil: (x) => np.ceil(A(x)),
