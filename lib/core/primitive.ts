@@ -7,7 +7,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import type { Aval } from './aval.js';
 import type { NdArray } from './trace.js';
 
-export const UNARY = ['neg', 'exp', 'log', 'log1p', 'expm1', 'sqrt', 'rsqrt', 'tanh', 'logistic', 'relu', 'abs', 'sign', 'sin', 'cos', 'erf', 'floor', 'round', 'not', 'is_finite'] as const;
+export const UNARY = ['neg', 'exp', 'log', 'log1p', 'expm1', 'sqrt', 'rsqrt', 'tanh', 'logistic', 'relu', 'abs', 'sign', 'sin', 'cos', 'erf', 'atan', 'floor', 'round', 'not', 'is_finite'] as const;
 export const BINARY = ['add', 'sub', 'mul', 'div', 'pow', 'max', 'min', 'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'and', 'or'] as const;
 export const OTHER = [
   'select', 'cast', 'stop_gradient',

@@ -11,3 +11,7 @@ export * from './construct.js';
 export * from './signal.js';
 export * from './statistics.js';
 export * from './polynomial.js';
+export * from './elementwise-math.js';
+export * from './reductions.js';
+export * from './sorting.js';
+export * from './bitwise.js';

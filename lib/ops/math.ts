@@ -1,17 +1,24 @@
 /** numpy-like arithmetic with broadcasting, reductions and matrix products. */
-import { type DType, normAxes, shapeStr } from '../core/aval.js';
+import { type DType, isFloat, normAxes, shapeStr } from '../core/aval.js';
 import * as lax from '../core/lax.js';
 import type { BinaryPrim } from '../core/primitive.js';
+import { resultDType } from '../core/promotion.js';
 import { type NdArray, avalOf, shapeOf } from '../core/trace.js';
 
 export type ArrayOrNumber = NdArray | number;
 
-/** Brings operands to one rank (leading 1s) and converts numbers to scalars of the other operand's dtype. */
-export function promote(xs: readonly ArrayOrNumber[], op: string): NdArray[] {
+/**
+ * Brings operands to one rank (leading 1s) and one dtype: `dtype` if given, else jax.numpy's
+ * promotion of them (lib/core/promotion.ts: JS numbers are weakly typed).
+ */
+export function promote(xs: readonly ArrayOrNumber[], op: string, dtype: DType = resultDType(xs)): NdArray[] {
+  return alignRanks(xs.map((x) => (typeof x === 'number' ? x : lax.cast(x, dtype))), op, dtype);
+}
+
+/** Checks that operands broadcast and gives them one rank (leading 1s); numbers become `dtype` constants. */
+function alignRanks(xs: readonly ArrayOrNumber[], op: string, dtype: DType): NdArray[] {
   const arrays = xs.filter((x): x is NdArray => typeof x !== 'number');
-  if (arrays.length === 0) throw new Error(`${op}: at least one operand must be an array`);
-  const dtype: DType = avalOf(arrays[0]).dtype;
-  const rank = Math.max(...arrays.map((a) => shapeOf(a).length));
+  const rank = Math.max(0, ...arrays.map((a) => shapeOf(a).length));
   const shapes = arrays.map(shapeOf);
   for (let i = 1; i <= rank; i++) {
     const ds = shapes.map((s) => s[s.length - i] ?? 1).filter((d) => d !== 1);
@@ -31,10 +38,24 @@ function bin(p: BinaryPrim) {
   };
 }
 
+/** Makes an integer or bool array float32 (true division, means): others pass through. */
+export function toFloat(x: NdArray): NdArray {
+  return isFloat(avalOf(x).dtype) ? x : lax.cast(x, 'float32');
+}
+
+/** Casts to bool as NumPy's truth value: nonzero is true. */
+function truth(x: ArrayOrNumber): NdArray {
+  return typeof x === 'number' ? lax.scalar(x !== 0 ? 1 : 0, 'bool') : lax.cast(x, 'bool');
+}
+
 export const add = bin('add');
 export const sub = bin('sub');
 export const mul = bin('mul');
-export const div = bin('div');
+/** True division: integer and bool operands give float32 (as NumPy's `/`); `floorDivide` floors. */
+export function div(x: ArrayOrNumber, y: ArrayOrNumber): NdArray {
+  const [a, b] = promote([x, y], 'div', 'float32'); // the only float dtype
+  return lax.div(a, b);
+}
 export const pow = bin('pow');
 export const maximum = bin('max');
 export const minimum = bin('min');
@@ -44,35 +65,43 @@ export const less = bin('lt');
 export const lessEqual = bin('le');
 export const greater = bin('gt');
 export const greaterEqual = bin('ge');
-export const logicalAnd = bin('and');
-export const logicalOr = bin('or');
+/** Elementwise `x && y` on truth values (nonzero is true), numbers and any dtype accepted. */
+export const logicalAnd = (x: ArrayOrNumber, y: ArrayOrNumber): NdArray => bin('and')(truth(x), truth(y));
+/** Elementwise `x || y` on truth values (nonzero is true), numbers and any dtype accepted. */
+export const logicalOr = (x: ArrayOrNumber, y: ArrayOrNumber): NdArray => bin('or')(truth(x), truth(y));
 
 export const neg = (x: NdArray) => lax.neg(x);
-export const exp = (x: NdArray) => lax.exp(x);
-export const log = (x: NdArray) => lax.log(x);
-export const log1p = (x: NdArray) => lax.unary('log1p', x);
-export const expm1 = (x: NdArray) => lax.unary('expm1', x);
-export const sqrt = (x: NdArray) => lax.sqrt(x);
-export const rsqrt = (x: NdArray) => lax.rsqrt(x);
-export const tanh = (x: NdArray) => lax.tanh(x);
-export const sigmoid = (x: NdArray) => lax.logistic(x);
+/** A float function of one argument: int32 and bool arrays are taken as float32, as NumPy does. */
+const floatUnary = (f: (x: NdArray) => NdArray) => (x: NdArray) => f(toFloat(x));
+export const exp = floatUnary(lax.exp);
+export const log = floatUnary(lax.log);
+export const log1p = floatUnary((x) => lax.unary('log1p', x));
+export const expm1 = floatUnary((x) => lax.unary('expm1', x));
+export const sqrt = floatUnary(lax.sqrt);
+export const rsqrt = floatUnary(lax.rsqrt);
+export const tanh = floatUnary(lax.tanh);
+export const sigmoid = floatUnary(lax.logistic);
 export const abs = (x: NdArray) => lax.unary('abs', x);
 export const sign = (x: NdArray) => lax.sign(x);
-export const sin = (x: NdArray) => lax.sin(x);
-export const cos = (x: NdArray) => lax.cos(x);
-export const erf = (x: NdArray) => lax.unary('erf', x);
-export const floor = (x: NdArray) => lax.unary('floor', x);
-export const round = (x: NdArray) => lax.unary('round', x);
-export const logicalNot = (x: NdArray) => lax.unary('not', x);
-export const isfinite = (x: NdArray) => lax.unary('is_finite', x);
+export const sin = floatUnary(lax.sin);
+export const cos = floatUnary(lax.cos);
+export const erf = floatUnary((x) => lax.unary('erf', x));
+/** Rounds down; int32 and bool arrays are returned as they are (already integral). */
+export const floor = (x: NdArray) => (isFloat(avalOf(x).dtype) ? lax.unary('floor', x) : x);
+/** Rounds half to even; int32 and bool arrays are returned as they are. */
+export const round = (x: NdArray) => (isFloat(avalOf(x).dtype) ? lax.unary('round', x) : x);
+/** Elementwise `!x` on truth values (nonzero is true). */
+export const logicalNot = (x: ArrayOrNumber) => lax.unary('not', truth(x));
+export const isfinite = floatUnary((x) => lax.unary('is_finite', x));
 export const square = (x: NdArray) => lax.mul(x, x);
 export const reciprocal = (x: NdArray) => div(1, x);
 export const cast = (x: NdArray, dtype: DType) => lax.cast(x, dtype);
 
-/** Elementwise choice: `cond ? x : y`, broadcasting all three. */
-export function where(cond: NdArray, x: ArrayOrNumber, y: ArrayOrNumber): NdArray {
-  const ref = typeof x !== 'number' ? x : typeof y !== 'number' ? y : lax.scalar(0, 'float32');
-  const [c, a, b] = promote([cond, typeof x === 'number' ? lax.scalarLike(x, ref) : x, typeof y === 'number' ? lax.scalarLike(y, ref) : y], 'where');
+/** Elementwise choice: `cond ? x : y` (cond by truth value), broadcasting all three; x and y promote together. */
+export function where(cond: ArrayOrNumber, x: ArrayOrNumber, y: ArrayOrNumber): NdArray {
+  const dtype = resultDType([x, y]);
+  const toDType = (v: ArrayOrNumber) => (typeof v === 'number' ? v : lax.cast(v, dtype));
+  const [c, a, b] = alignRanks([truth(cond), toDType(x), toDType(y)], 'where', dtype);
   return lax.select(c, a, b);
 }
 
@@ -83,7 +112,7 @@ export function clip(x: NdArray, lo: ArrayOrNumber, hi: ArrayOrNumber): NdArray 
 export type Axis = number | readonly number[] | null | undefined;
 
 /** The axes `axis` names (all by default), normalised; a repeated or out-of-range axis is an error naming `op`. */
-function axesOf(x: NdArray, axis: Axis, op: string): number[] {
+export function axesOf(x: NdArray, axis: Axis, op: string): number[] {
   const r = shapeOf(x).length;
   if (axis === null || axis === undefined) return [...Array(r).keys()];
   return normAxes(typeof axis === 'number' ? [axis] : axis, r, op);
@@ -93,10 +122,11 @@ function keep(x: NdArray, reduced: NdArray, axes: number[], keepdims: boolean): 
   return keepdims ? lax.reshape(reduced, shapeOf(x).map((d, i) => (axes.includes(i) ? 1 : d))) : reduced;
 }
 
-/** Sum over `axis` (all axes by default). */
+/** Sum over `axis` (all axes by default); bool counts as int32. */
 export function sum(x: NdArray, axis?: Axis, keepdims = false): NdArray {
   const axes = axesOf(x, axis, 'sum');
-  return keep(x, lax.reduceSum(x, axes), axes, keepdims);
+  const v = avalOf(x).dtype === 'bool' ? lax.cast(x, 'int32') : x; // NumPy counts: a sum of bools is an integer
+  return keep(x, lax.reduceSum(v, axes), axes, keepdims);
 }
 
 export function max(x: NdArray, axis?: Axis, keepdims = false): NdArray {
@@ -112,14 +142,14 @@ export function min(x: NdArray, axis?: Axis, keepdims = false): NdArray {
 export function mean(x: NdArray, axis?: Axis, keepdims = false): NdArray {
   const axes = axesOf(x, axis, 'mean');
   const n = axes.reduce((p, a) => p * shapeOf(x)[a], 1);
-  return div(sum(x, axes, keepdims), n);
+  return div(sum(toFloat(x), axes, keepdims), n);
 }
 
 /** Variance with `ddof` (0: biased, as normalisation uses; 1: unbiased). */
 export function variance(x: NdArray, axis?: Axis, keepdims = false, ddof = 0): NdArray {
   const axes = axesOf(x, axis, 'variance');
   const n = axes.reduce((p, a) => p * shapeOf(x)[a], 1);
-  const centred = sub(x, mean(x, axes, true));
+  const centred = sub(toFloat(x), mean(x, axes, true));
   return div(sum(square(centred), axes, keepdims), n - ddof);
 }
 

@@ -14,10 +14,11 @@ export function reshape(x: NdArray, shape: readonly number[]): NdArray {
   return lax.reshape(x, out);
 }
 
-/** Permutes axes (reverses them by default). */
+/** Permutes axes (reverses them by default); negative axes count from the end, as in NumPy. */
 export function transpose(x: NdArray, perm?: readonly number[]): NdArray {
   const r = shapeOf(x).length;
-  return lax.transpose(x, perm ?? [...Array(r).keys()].reverse());
+  // Only negative axes are rewritten here: lax.transpose checks the permutation (length, repeats, range).
+  return lax.transpose(x, perm ? perm.map((a) => (a < 0 ? a + r : a)) : [...Array(r).keys()].reverse());
 }
 
 export function expandDims(x: NdArray, axis: number): NdArray {
@@ -58,16 +59,35 @@ export function split(x: NdArray, sections: number | readonly number[], axis = 0
   return Array.from({ length: sections }, (_, i) => sliceAxis(x, a, i * n, (i + 1) * n));
 }
 
-/** x[start:stop:step] along one axis. */
-export function sliceAxis(x: NdArray, axis: number, start: number, stop: number, step = 1): NdArray {
+/**
+ * x[start:stop:step] along one axis, with Python's slice rules: negative start and stop count
+ * from the end, out-of-range bounds clamp, null is the default end, a negative step walks back.
+ * @example np.sliceAxis(x, 0, -3, -1) // x[-3:-1]; np.sliceAxis(x, 0, null, null, -1) reverses
+ */
+export function sliceAxis(x: NdArray, axis: number, start: number | null, stop: number | null, step = 1): NdArray {
   const s = shapeOf(x);
   const a = normAxis(axis, s.length, 'sliceAxis');
-  return lax.slice(x, s.map((_, i) => (i === a ? start : 0)), s.map((d, i) => (i === a ? stop : d)), s.map((_, i) => (i === a ? step : 1)));
+  if (!Number.isInteger(step) || step === 0) throw new Error(`sliceAxis: step must be a nonzero integer, got ${step}`);
+  const n = s[a];
+  const bound = (v: number | null, dflt: number, lo: number, hi: number) => (v === null ? dflt : Math.min(Math.max(v < 0 ? v + n : v, lo), hi));
+  if (step > 0) {
+    const from = bound(start, 0, 0, n);
+    const to = Math.max(from, bound(stop, n, 0, n));
+    return lax.slice(x, s.map((_, i) => (i === a ? from : 0)), s.map((d, i) => (i === a ? to : d)), s.map((_, i) => (i === a ? step : 1)));
+  }
+  const from = bound(start, n - 1, -1, n - 1);
+  const to = bound(stop, -1, -1, n - 1);
+  const picked: number[] = [];
+  for (let i = from; i > to; i += step) picked.push(i);
+  return lax.gather(x, tf.tensor1d(picked, 'int32'), a);
 }
 
-/** Entries at integer `indices` along `axis` (numpy's take). */
+/** Entries at integer `indices` along `axis` (numpy's take); a negative index counts from the end. */
 export function take(x: NdArray, indices: NdArray, axis = 0): NdArray {
-  return lax.gather(x, indices, normAxis(axis, shapeOf(x).length, 'take'));
+  const a = normAxis(axis, shapeOf(x).length, 'take');
+  const n = lax.scalarLike(shapeOf(x)[a], indices);
+  const wrapped = lax.select(lax.lt(indices, lax.scalarLike(0, indices)), lax.add(indices, n), indices);
+  return lax.gather(x, wrapped, a);
 }
 
 /** Constant padding: one [before, after] pair per axis. */

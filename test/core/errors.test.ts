@@ -53,7 +53,7 @@ Shapes('the same messages under jit, grad and vmap (vmap reports the per-example
 Shapes('dtype errors name the op and the operands', () => {
   assert.is(errorOf(() => lax.add(np.ones([2]), np.array([1, 2], 'int32'))), 'add: operands must have the same dtype, got f32[2] and i32[2]');
   assert.is(errorOf(() => np.take(np.ones([3]), np.array([0.5]))), 'gather: indices must be int32, got f32[1]');
-  assert.is(errorOf(() => np.log(np.array([1], 'int32'))), 'log: expected a float32 array, got i32[1]');
+  assert.is(errorOf(() => lax.log(np.array([1], 'int32'))), 'log: expected a float32 array, got i32[1]');
 });
 
 Shapes.run();

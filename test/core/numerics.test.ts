@@ -372,8 +372,8 @@ Elementwise('issue 11 item 5: int32 division by zero gives 0 on every backend (N
   const y = [0, 0, 0, 2, 2, -4, 1, 2, 1];
   const n = exactInts ? x.length : 6;
   const [q, b] = await run(() => [
-    np.div(tf.tensor(x.slice(0, n), undefined, 'int32'), tf.tensor(y.slice(0, n), undefined, 'int32')),
-    np.div(tf.tensor([[5], [-5]], undefined, 'int32'), tf.tensor([[0, 3, -3]], undefined, 'int32')),
+    np.floorDivide(tf.tensor(x.slice(0, n), undefined, 'int32'), tf.tensor(y.slice(0, n), undefined, 'int32')),
+    np.floorDivide(tf.tensor([[5], [-5]], undefined, 'int32'), tf.tensor([[0, 3, -3]], undefined, 'int32')),
   ]);
   assert.equal(Array.from(q!.data), x.slice(0, n).map((v, i) => (y[i] === 0 ? 0 : Math.floor(v / y[i]!))));
   assert.equal(Array.from(b!.data), [0, 1, -2, 0, -2, 1]);

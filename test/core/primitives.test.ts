@@ -231,6 +231,7 @@ const UNARY_REF: Record<(typeof UNARY)[number], (x: number) => number> = {
   sin: Math.sin,
   cos: Math.cos,
   erf,
+  atan: Math.atan,
   floor: Math.floor,
   round: roundHalfEven,
   not: (x) => (x ? 0 : 1),

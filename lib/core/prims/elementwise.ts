@@ -127,6 +127,7 @@ const unaryDefs: Record<UnaryPrim, PrimitiveDef> = {
   sin: unaryDef('sin', tf.sin, (x) => lax.cos(x)),
   cos: unaryDef('cos', tf.cos, (x) => lax.neg(lax.sin(x))),
   erf: unaryDef('erf', tf.erf, (x) => lax.mul(c(2 / Math.sqrt(Math.PI), x), lax.exp(lax.neg(lax.mul(x, x))))),
+  atan: unaryDef('atan', tf.atan, (x) => lax.div(c(1, x), lax.add(c(1, x), lax.mul(x, x)))),
   floor: unaryDef('floor', tf.floor, 'zero'),
   round: unaryDef('round', tf.round, 'zero'),
   not: unaryDef('not', tf.logicalNot, 'zero', { in: 'bool' }),

@@ -174,8 +174,16 @@ export function reduceKernel(kernel: (x: tf.Tensor, axes: number[]) => tf.Tensor
   return viaGpuFloat(x, (v) => kernel(v, [...axes]));
 }
 
-/** tf.argMax with the reduced shape (webgpu gives [1] for a vector), safe for int32 and bool data on webgpu. */
+/**
+ * tf.argMax with the reduced shape (webgpu gives [1] for a vector), safe for int32 and bool
+ * data on webgpu. A slice holding NaN gives its first NaN's index, as NumPy (tfjs's kernels
+ * skip NaN, or not, depending on the backend): the argmax of the NaN mask there.
+ */
 export function argmaxKernel(x: tf.Tensor, axis: number): tf.Tensor {
   const i = tf.argMax(needsGpuFloat(x) ? gpuFloat(x) : x, axis);
-  return tf.reshape(i, x.shape.filter((_, d) => d !== axis));
+  const shape = x.shape.filter((_, d) => d !== axis);
+  if (x.dtype !== 'float32' || x.size === 0) return tf.reshape(i, shape);
+  const nan = tf.cast(tf.isNaN(x), 'float32');
+  const firstNaN = tf.argMax(nan, axis);
+  return tf.reshape(tf.where(tf.greater(tf.max(nan, axis), tf.scalar(0)), firstNaN, i), shape);
 }

@@ -1,0 +1,204 @@
+/**
+ * jax.numpy's elementwise maths beyond lib/ops/math.ts, composed from primitives so every
+ * transformation applies: trigonometric and hyperbolic functions and their inverses, log2,
+ * exp2, cbrt, logaddexp, NaN/inf tests and replacements, NaN-ignoring extrema, integer-style
+ * division (floorDivide, remainder, divmod, modf) and closeness tests. Integer and bool
+ * inputs of the float functions are taken as float32, as NumPy does.
+ */
+import * as lax from '../core/lax.js';
+import { avalOf, type NdArray } from '../core/trace.js';
+import { isFloat } from '../core/aval.js';
+import { resultDType } from '../core/promotion.js';
+import { type ArrayOrNumber, abs, add, div, equal, exp, floor, greater, less, lessEqual, log, log1p, logicalAnd, logicalOr, maximum, minimum, mul, neg, notEqual, pow, promote, sign, sin, cos, sqrt, sub, toFloat, where } from './math.js';
+import { all } from './reductions.js';
+
+const HALF_PI = Math.PI / 2;
+const FLOAT32_MAX = 3.4028234663852886e38;
+/** Above this, x^2 overflows float32 in the inverse hyperbolic formulas: there they are log(2x). */
+const HUGE = 1e18;
+
+/** Smallest integer >= x; integer and bool arrays are returned as they are. */
+export function ceil(x: NdArray): NdArray {
+  return isFloat(avalOf(x).dtype) ? neg(floor(neg(x))) : x;
+}
+
+/** Rounds towards zero. */
+export function trunc(x: NdArray): NdArray {
+  return isFloat(avalOf(x).dtype) ? where(less(x, 0), ceil(x), floor(x)) : x;
+}
+
+export const tan = (x: NdArray) => div(sin(x), cos(x));
+export const arctan = (x: NdArray) => lax.unary('atan', toFloat(x));
+
+/** asin as 2 atan(x / (1 + sqrt(1 - x^2))): no division by zero at |x| = 1, NaN beyond. */
+export function arcsin(x: NdArray): NdArray {
+  const f = toFloat(x);
+  return mul(2, arctan(div(f, add(1, sqrt(sub(1, mul(f, f)))))));
+}
+
+/** acos as 2 atan(sqrt((1 - x) / (1 + x))): accurate near x = 1, where pi/2 - asin(x) cancels. */
+export function arccos(x: NdArray): NdArray {
+  const f = toFloat(x);
+  return mul(2, arctan(sqrt(div(sub(1, f), add(1, f)))));
+}
+
+/**
+ * The angle of the point (x, y), in (-pi, pi]. atan of the smaller over the larger
+ * coordinate, so the ratio stays in [-1, 1] and both partial derivatives are right
+ * everywhere but the origin; the quadrant from the signs (a negative zero y counts as negative).
+ */
+export function arctan2(y: ArrayOrNumber, x: ArrayOrNumber): NdArray {
+  const [fy, fx] = promote([y, x], 'arctan2', 'float32');
+  const steep = greater(abs(fy), abs(fx));
+  const den = where(steep, fy, fx);
+  const t = arctan(div(where(steep, fx, fy), where(equal(den, 0), 1, den)));
+  const flat = where(less(fx, 0), add(t, where(signbit(fy), -Math.PI, Math.PI)), t);
+  return where(steep, sub(mul(sign(fy), HALF_PI), t), flat);
+}
+
+/** sinh through expm1, exact near 0. */
+export function sinh(x: NdArray): NdArray {
+  const f = toFloat(x);
+  return mul(0.5, sub(lax.unary('expm1', f), lax.unary('expm1', neg(f))));
+}
+
+export function cosh(x: NdArray): NdArray {
+  const f = toFloat(x);
+  return mul(0.5, add(exp(f), exp(neg(f))));
+}
+
+
+/** An odd function from its values g(u) at u = |x| >= 0; the derivative at 0 comes from u = x there. */
+function odd(x: NdArray, g: (u: NdArray) => NdArray): NdArray {
+  const negative = less(x, 0);
+  const s = g(where(negative, neg(x), x));
+  return where(negative, neg(s), s);
+}
+
+/** g(u) where u <= HUGE, else log(2u) (computed on 1 elsewhere, so no branch makes inf or NaN derivatives). */
+function logTwiceAbove(u: NdArray, g: (u: NdArray) => NdArray): NdArray {
+  const huge = greater(u, HUGE);
+  return where(huge, add(log(where(huge, u, 1)), Math.LN2), g(where(huge, 1, u)));
+}
+
+/** asinh as log1p(u + u^2 / (1 + sqrt(1 + u^2))) on u = |x|: exact near 0. */
+export function arcsinh(x: NdArray): NdArray {
+  return odd(toFloat(x), (u) => logTwiceAbove(u, (v) => log1p(add(v, div(mul(v, v), add(1, sqrt(add(1, mul(v, v)))))))));
+}
+
+/** acosh as log1p((x - 1) + sqrt((x - 1)(x + 1))): exact near 1; NaN below 1. */
+export function arccosh(x: NdArray): NdArray {
+  return logTwiceAbove(toFloat(x), (v) => log1p(add(sub(v, 1), sqrt(mul(sub(v, 1), add(v, 1))))));
+}
+
+/** atanh as log1p(2x / (1 - x)) / 2: exact near 0, +-inf at +-1. */
+export function arctanh(x: NdArray): NdArray {
+  const f = toFloat(x);
+  return mul(0.5, log1p(div(mul(2, f), sub(1, f))));
+}
+
+export const log2 = (x: NdArray) => div(log(x), Math.LN2);
+export const log10 = (x: NdArray) => div(log(x), Math.LN10);
+export const exp2 = (x: NdArray) => pow(2, toFloat(x));
+
+/** The real cube root (negative for negative x). */
+export const cbrt = (x: NdArray) => odd(toFloat(x), (u) => pow(u, 1 / 3));
+
+/** log(exp(x) + exp(y)) without overflow; -inf for two -inf (JAX's formulation). */
+export function logaddexp(x: ArrayOrNumber, y: ArrayOrNumber): NdArray {
+  const [a, b] = promote([x, y], 'logaddexp', 'float32');
+  const delta = sub(a, b);
+  return where(isnan(delta), add(a, b), add(maximum(a, b), log1p(exp(neg(abs(delta))))));
+}
+
+/** Where x is NaN (never, for integer and bool arrays). */
+export const isnan = (x: NdArray) => notEqual(x, x);
+/** Where x is +inf or -inf. */
+export const isinf = (x: NdArray) => (isFloat(avalOf(x).dtype) ? equal(abs(x), Infinity) : notEqual(x, x));
+/** Whether x is +inf. */
+export const isposinf = (x: NdArray) => equal(x, Infinity);
+/** Whether x is -inf. */
+export const isneginf = (x: NdArray) => equal(x, -Infinity);
+
+/** Whether the sign bit is set: x < 0, and -0 (detected as 1 / x = -inf). NaN counts as positive. */
+export function signbit(x: NdArray): NdArray {
+  if (!isFloat(avalOf(x).dtype)) return less(x, 0);
+  return logicalOr(less(x, 0), logicalAnd(equal(x, 0), less(div(1, x), 0)));
+}
+
+/** |x| with the sign of y. */
+export function copysign(x: ArrayOrNumber, y: ArrayOrNumber): NdArray {
+  const [a, b] = promote([x, y], 'copysign', 'float32');
+  return where(signbit(b), neg(abs(a)), abs(a));
+}
+
+/** Elementwise maximum ignoring NaN: the other operand where one is NaN (NaN only where both are). */
+export function fmax(x: ArrayOrNumber, y: ArrayOrNumber): NdArray {
+  const [a, b] = promote([x, y], 'fmax');
+  return where(isnan(b), a, where(isnan(a), b, maximum(a, b)));
+}
+
+/** Elementwise minimum ignoring NaN: the other operand where one is NaN (NaN only where both are). */
+export function fmin(x: ArrayOrNumber, y: ArrayOrNumber): NdArray {
+  const [a, b] = promote([x, y], 'fmin');
+  return where(isnan(b), a, where(isnan(a), b, minimum(a, b)));
+}
+
+/** NaN, +inf and -inf replaced (by 0 and the largest finite float32 values, by default). */
+export function nanToNum(x: NdArray, opts: { nan?: number; posinf?: number; neginf?: number } = {}): NdArray {
+  if (!isFloat(avalOf(x).dtype)) return x;
+  const { nan = 0, posinf = FLOAT32_MAX, neginf = -FLOAT32_MAX } = opts;
+  return where(isnan(x), nan, where(equal(x, Infinity), posinf, where(equal(x, -Infinity), neginf, x)));
+}
+
+/**
+ * x // y: rounded towards -inf. Integers: exact, with x // 0 = 0 (NumPy's result); floats:
+ * floor(x / y), which can exceed NumPy's (computed from fmod) by one where x / y rounds up
+ * to an integer (1 // 0.1: NumPy 9, here 10).
+ */
+export function floorDivide(x: ArrayOrNumber, y: ArrayOrNumber): NdArray {
+  const dtype = resultDType([x, y]);
+  const [a, b] = promote([x, y], 'floorDivide', dtype === 'bool' ? 'int32' : dtype);
+  return isFloat(avalOf(a).dtype) ? floor(lax.div(a, b)) : lax.div(a, b);
+}
+
+/** x - y * floorDivide(x, y): the sign of y, as NumPy's `%`; an integer x % 0 is 0 (NumPy's result). */
+export function remainder(x: ArrayOrNumber, y: ArrayOrNumber): NdArray {
+  const dtype = resultDType([x, y]);
+  const [a, b] = promote([x, y], 'remainder', dtype === 'bool' ? 'int32' : dtype);
+  const r = sub(a, mul(b, floorDivide(a, b)));
+  return isFloat(avalOf(a).dtype) ? r : where(equal(b, 0), 0, r);
+}
+export const mod = remainder;
+
+/** [floorDivide(x, y), remainder(x, y)]. */
+export function divmod(x: ArrayOrNumber, y: ArrayOrNumber): [NdArray, NdArray] {
+  return [floorDivide(x, y), remainder(x, y)];
+}
+
+/** [fractional part, integral part], both with x's sign; +-inf splits into 0 and +-inf. */
+export function modf(x: NdArray): [NdArray, NdArray] {
+  const f = toFloat(x);
+  const whole = trunc(f);
+  return [where(isinf(f), 0, sub(f, whole)), whole];
+}
+
+/** |a - b| <= atol + rtol |b| elementwise (infinities equal only to themselves; NaN equal to NaN only with equalNan). */
+export function isclose(a: ArrayOrNumber, b: ArrayOrNumber, opts: { rtol?: number; atol?: number; equalNan?: boolean } = {}): NdArray {
+  const { rtol = 1e-5, atol = 1e-8, equalNan = false } = opts;
+  const [x, y] = promote([a, b], 'isclose', 'float32');
+  const finite = logicalAnd(lax.unary('is_finite', x), lax.unary('is_finite', y));
+  const close = logicalOr(equal(x, y), logicalAnd(finite, lessEqual(abs(sub(x, y)), add(atol, mul(rtol, abs(y))))));
+  return equalNan ? logicalOr(close, logicalAnd(isnan(x), isnan(y))) : close;
+}
+
+/** Whether every element is close (see {@link isclose}): a bool scalar. */
+export const allclose = (a: ArrayOrNumber, b: ArrayOrNumber, opts: { rtol?: number; atol?: number; equalNan?: boolean } = {}) => all(isclose(a, b, opts));
+
+/** Whether a and b have one shape and equal elements: a bool scalar (false, without comparing, for different shapes). */
+export function arrayEqual(a: NdArray, b: NdArray, equalNan = false): NdArray {
+  const [sa, sb] = [avalOf(a).shape, avalOf(b).shape];
+  if (sa.length !== sb.length || sa.some((d, i) => d !== sb[i])) return lax.scalar(0, 'bool');
+  const eq = equal(a, b);
+  return all(equalNan ? logicalOr(eq, logicalAnd(isnan(a), isnan(b))) : eq);
+}

@@ -1,0 +1,159 @@
+/**
+ * jax.numpy's reductions beyond sum/max/min/mean/variance: prod, any/all, countNonzero,
+ * argmin, std, average, cumulative sums and products, and the NaN-ignoring reductions.
+ * All are compositions of primitives (pairwise products, a log-step scan), so each works
+ * under every transformation.
+ */
+import { shapeStr } from '../core/aval.js';
+import * as lax from '../core/lax.js';
+import { type NdArray, avalOf, shapeOf } from '../core/trace.js';
+import { type Axis, argmax, axesOf, div, equal, greater, logicalNot, max, mean, min, mul, notEqual, sqrt, sub, sum, toFloat, variance, where } from './math.js';
+
+/** The reduced shape, with the reduced axes kept as 1s or removed. */
+function reducedShape(x: NdArray, axes: readonly number[], keepdims: boolean): number[] {
+  return shapeOf(x).flatMap((d, i) => (axes.includes(i) ? (keepdims ? [1] : []) : [d]));
+}
+
+const asNumeric = (x: NdArray) => (avalOf(x).dtype === 'bool' ? lax.cast(x, 'int32') : x);
+
+/**
+ * Product over `axis` (all axes by default); 1 over no elements; bool counts as int32.
+ * Computed as a tree of pairwise products, so its derivative is exact where elements are 0.
+ */
+export function prod(x: NdArray, axis?: Axis, keepdims = false): NdArray {
+  const axes = axesOf(x, axis, 'prod');
+  const s = shapeOf(x);
+  const kept = s.map((_, i) => i).filter((i) => !axes.includes(i));
+  let n = axes.reduce((p, a) => p * s[a], 1);
+  const lead = kept.map((i) => s[i]);
+  let y = lax.reshape(lax.transpose(asNumeric(x), [...kept, ...axes]), [...lead, n]);
+  if (n === 0) return lax.full(reducedShape(x, axes, keepdims), 1, avalOf(y).dtype);
+  while (n > 1) {
+    if (n % 2 === 1) y = lax.pad(y, [...lead.map(() => 0), 0], [...lead.map(() => 0), 1], undefined, 1);
+    n = Math.ceil(n / 2);
+    const pairs = lax.reshape(y, [...lead, n, 2]);
+    const half = (k: number) => lax.reshape(lax.slice(pairs, [...lead.map(() => 0), 0, k], [...lead, n, k + 1]), [...lead, n]);
+    y = mul(half(0), half(1));
+  }
+  return lax.reshape(y, reducedShape(x, axes, keepdims));
+}
+
+/** Number of nonzero (true) elements over `axis`, as int32. */
+export function countNonzero(x: NdArray, axis?: Axis, keepdims = false): NdArray {
+  return sum(lax.cast(notEqual(x, 0), 'int32'), axis, keepdims);
+}
+
+/** Whether any element over `axis` is nonzero (false over no elements). */
+export function any(x: NdArray, axis?: Axis, keepdims = false): NdArray {
+  return greater(countNonzero(x, axis, keepdims), 0);
+}
+
+/** Whether every element over `axis` is nonzero (true over no elements). */
+export function all(x: NdArray, axis?: Axis, keepdims = false): NdArray {
+  return logicalNot(any(logicalNot(x), axis, keepdims));
+}
+
+/**
+ * Index of the smallest element along `axis` (the first, on ties; the first NaN, if any).
+ * As argmax of an order-reversing map: -x for floats, -1 - x for int32 (no overflow at -2^31), !x for bool.
+ */
+export function argmin(x: NdArray, axis = -1): NdArray {
+  const dtype = avalOf(x).dtype;
+  const reversed = dtype === 'float32' ? lax.neg(x) : dtype === 'int32' ? lax.sub(lax.scalarLike(-1, x), x) : logicalNot(x);
+  return argmax(reversed, axis);
+}
+
+/** Standard deviation with `ddof` (0: biased). */
+export function std(x: NdArray, axis?: Axis, keepdims = false, ddof = 0): NdArray {
+  return sqrt(variance(x, axis, keepdims, ddof));
+}
+
+/**
+ * Weighted mean over `axis`: sum(x w) / sum(w). `weights` has x's shape, or is 1-D with
+ * the length of the single `axis`.
+ * @example np.average(x, 0, w) // sum_i w[i] x[i] / sum(w)
+ */
+export function average(x: NdArray, axis?: Axis, weights?: NdArray, keepdims = false): NdArray {
+  if (!weights) return mean(x, axis, keepdims);
+  const axes = axesOf(x, axis, 'average');
+  const s = shapeOf(x);
+  const ws = shapeOf(weights);
+  let w = toFloat(weights);
+  if (ws.length === 1 && s.length !== 1) {
+    if (axes.length !== 1 || ws[0] !== s[axes[0]]) throw new Error(`average: 1-D weights ${shapeStr(ws)} need one axis of that length, got axis ${axis} of ${shapeStr(s)}`);
+    w = lax.reshape(w, s.map((d, i) => (i === axes[0] ? d : 1)));
+  } else if (ws.length !== s.length || ws.some((d, i) => d !== s[i])) throw new Error(`average: weights ${shapeStr(ws)} must have x's shape ${shapeStr(s)} or be 1-D along the axis`);
+  return div(sum(mul(x, w), axes, keepdims), sum(lax.broadcastTo(w, s), axes, keepdims));
+}
+
+/**
+ * Inclusive scan along `axis` in log2(n) steps (Hillis-Steele): each step combines every
+ * element with the one `shift` before it (the identity before the start).
+ */
+function scan(x: NdArray, axis: number, op: (a: NdArray, b: NdArray) => NdArray, identity: number): NdArray {
+  const s = shapeOf(x);
+  const n = s[axis];
+  let y = x;
+  for (let shift = 1; shift < n; shift *= 2) {
+    const head = lax.slice(y, s.map(() => 0), s.map((d, i) => (i === axis ? n - shift : d)));
+    y = op(y, lax.pad(head, s.map((_, i) => (i === axis ? shift : 0)), s.map(() => 0), undefined, identity));
+  }
+  return y;
+}
+
+/** The array scanned along `axis`, or flattened first when axis is null (NumPy's default). */
+function scanned(x: NdArray, axis: number | null, op: (a: NdArray, b: NdArray) => NdArray, identity: number, name: string): NdArray {
+  const v = asNumeric(x);
+  if (axis === null) return scan(lax.reshape(v, [avalOf(v).shape.reduce((p, d) => p * d, 1)]), 0, op, identity);
+  return scan(v, axesOf(v, axis, name)[0], op, identity);
+}
+
+/** Running sum along `axis` (of the flattened array when null); bool counts as int32. */
+export const cumsum = (x: NdArray, axis: number | null = null) => scanned(x, axis, lax.add, 0, 'cumsum');
+/** Running product along `axis` (of the flattened array when null); bool counts as int32. */
+export const cumprod = (x: NdArray, axis: number | null = null) => scanned(x, axis, lax.mul, 1, 'cumprod');
+
+// ---- NaN-ignoring reductions (NaN elements left out; their derivative is zero) ----
+
+const isNaN = (x: NdArray) => notEqual(x, x);
+const withoutNaN = (x: NdArray, fill: number) => (avalOf(x).dtype === 'float32' ? where(isNaN(x), fill, x) : x);
+
+/** Sum leaving NaN out (0 over only NaN). */
+export const nansum = (x: NdArray, axis?: Axis, keepdims = false) => sum(withoutNaN(x, 0), axis, keepdims);
+/** Product leaving NaN out (1 over only NaN). */
+export const nanprod = (x: NdArray, axis?: Axis, keepdims = false) => prod(withoutNaN(x, 1), axis, keepdims);
+
+/** Number of non-NaN elements over `axis`, as float32. */
+function nonNaNCount(x: NdArray, axis: Axis, keepdims: boolean): NdArray {
+  return sum(lax.cast(equal(x, x), 'float32'), axis, keepdims);
+}
+
+/** Mean of the non-NaN elements (NaN where there are none, as NumPy). */
+export function nanmean(x: NdArray, axis?: Axis, keepdims = false): NdArray {
+  return div(nansum(toFloat(x), axis, keepdims), nonNaNCount(x, axis, keepdims));
+}
+
+/** Variance of the non-NaN elements with `ddof`. */
+export function nanvar(x: NdArray, axis?: Axis, keepdims = false, ddof = 0): NdArray {
+  const f = toFloat(x);
+  const centred = sub(f, nanmean(f, axis, true));
+  return div(nansum(mul(centred, centred), axis, keepdims), sub(nonNaNCount(f, axis, keepdims), ddof));
+}
+
+/** Standard deviation of the non-NaN elements with `ddof`. */
+export const nanstd = (x: NdArray, axis?: Axis, keepdims = false, ddof = 0) => sqrt(nanvar(x, axis, keepdims, ddof));
+
+/** An extremum leaving NaN out: NaN only where every element is NaN (NumPy warns and gives NaN). */
+function nanExtremum(x: NdArray, axis: Axis, keepdims: boolean, f: typeof max, fill: number): NdArray {
+  if (avalOf(x).dtype !== 'float32') return f(x, axis, keepdims);
+  const out = f(withoutNaN(x, fill), axis, keepdims);
+  return where(equal(nonNaNCount(x, axis, keepdims), 0), NaN, out);
+}
+export const nanmax = (x: NdArray, axis?: Axis, keepdims = false) => nanExtremum(x, axis, keepdims, max, -Infinity);
+export const nanmin = (x: NdArray, axis?: Axis, keepdims = false) => nanExtremum(x, axis, keepdims, min, Infinity);
+
+/** argmax leaving NaN out (an all-NaN slice, where NumPy raises, gives 0). */
+export const nanargmax = (x: NdArray, axis = -1) => argmax(withoutNaN(x, -Infinity), axis);
+/** argmin leaving NaN out (an all-NaN slice, where NumPy raises, gives 0). */
+export const nanargmin = (x: NdArray, axis = -1) => argmin(withoutNaN(x, Infinity), axis);
+
