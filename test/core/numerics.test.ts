@@ -463,6 +463,31 @@ Axes('issue 11 item 8: transpose with a short permutation and repeated reduction
   x.dispose();
 });
 
+Axes('transposes of rank 7 run on every backend (tfjs webgpu compiles rank 6 at most: axes are merged)', async () => {
+  const shape = [2, 3, 1, 4, 2, 5, 1];
+  const perm = [1, 0, 2, 5, 6, 3, 4];
+  const n = shape.reduce((a, b) => a * b, 1);
+  const values = Array.from({ length: n }, (_, i) => i);
+  const x = tf.tensor(values, shape);
+  // Host reference: out[i0..i5] = x[index with axes permuted].
+  const outShape = perm.map((p) => shape[p]);
+  const strides = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
+  const expected = Array.from({ length: n }, (_, flat) => {
+    let rest = flat;
+    let src = 0;
+    for (let d = outShape.length - 1; d >= 0; d--) {
+      const idx = rest % outShape[d];
+      rest = Math.floor(rest / outShape[d]);
+      src += idx * strides[perm[d]];
+    }
+    return values[src];
+  });
+  const y = np.transpose(x, perm) as tf.Tensor;
+  assert.equal(y.shape, outShape);
+  assert.equal(Array.from(await y.data()), expected);
+  tf.dispose([x, y]);
+});
+
 Empty.run();
 Sums.run();
 Extrema.run();

@@ -140,8 +140,7 @@ function viaGpuFloat(x: tf.Tensor, f: (x: tf.Tensor) => tf.Tensor): tf.Tensor {
 
 /**
  * The same permutation on fewer axes: size-1 axes dropped, and axes that stay next to each
- * other in order merged into one. tfjs's webgpu transpose supports rank <= 5 only (rank 6
- * fails compiling its shader), and fewer axes are cheaper on every backend.
+ * other in order merged into one.
  */
 export function mergeTransposeAxes(shape: readonly number[], perm: readonly number[]): { shape: number[]; perm: number[] } {
   const kept = perm.filter((a) => shape[a] !== 1);
@@ -158,14 +157,17 @@ export function mergeTransposeAxes(shape: readonly number[], perm: readonly numb
   };
 }
 
+/** The highest rank tfjs's webgpu transpose compiles ("GPU for rank 7 is not yet supported"; vmap adds an axis). */
+const MAX_TFJS_TRANSPOSE_RANK = 6;
+
 /** tf.transpose, safe for int32 and bool data on webgpu, and of any rank there. */
 export function transposeKernel(x: tf.Tensor, perm: readonly number[]): tf.Tensor {
   const view = swapViewOf(x, perm); // wasm: a swap of two axis blocks by our SIMD kernel
   const outShape = perm.map((p) => x.shape[p]!);
   if (view) return tf.reshape(swapWasm(x, view), outShape);
-  const merged = mergeTransposeAxes(x.shape, perm);
-  if (merged.perm.every((p, i) => p === i)) return tf.reshape(x, outShape);
-  if (merged.perm.length === perm.length) return viaGpuFloat(x, (v) => tf.transpose(v, [...perm]));
+  // Above that rank, the same data movement on fewer axes where it merges (moving size-1 axes is a reshape).
+  const merged = perm.length > MAX_TFJS_TRANSPOSE_RANK ? mergeTransposeAxes(x.shape, perm) : null;
+  if (!merged || merged.perm.length > MAX_TFJS_TRANSPOSE_RANK) return viaGpuFloat(x, (v) => tf.transpose(v, [...perm]));
   return tf.tidy(() => tf.reshape(viaGpuFloat(tf.reshape(x, merged.shape), (v) => tf.transpose(v, merged.perm)), outShape));
 }
 
