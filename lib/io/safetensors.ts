@@ -15,10 +15,9 @@
  * (float32), `Int32Array` (int32) or `Uint8Array` of 0/1 (bool).
  */
 
-import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, rm } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { writeFileAtomic } from './atomic.js';
 
 /** The dtypes a decoded tensor has, named as tfjs names them. */
 export type TensorDType = 'float32' | 'int32' | 'bool';
@@ -447,40 +446,6 @@ export function encodeSafetensors(
     out.set(tensorBytes(e.spec.dtype, e.spec.shape, data, e.name, source), l.header.length + e.begin);
   }
   return out;
-}
-
-/**
- * Writes a file atomically: `write` fills a temporary file `${path}.tmp-<pid>-<random>` in the same
- * directory, which is then flushed to disk and renamed over `path`. If anything fails, the
- * temporary file is removed and `path` is left as it was.
- * @example await writeFileAtomic('out.bin', async (fh) => { await fh.write(bytes); });
- */
-export async function writeFileAtomic(path: string, write: (fh: FileHandle) => Promise<void>): Promise<void> {
-  const tmp = join(dirname(path), `${basename(path)}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
-  const fh = await open(tmp, 'wx');
-  try {
-    try {
-      await write(fh);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, path);
-  } catch (e) {
-    await rm(tmp, { force: true }).catch(() => undefined);
-    throw e;
-  }
-  // Make the rename itself durable; not every platform can open or sync a directory.
-  try {
-    const d = await open(dirname(path), 'r');
-    try {
-      await d.sync();
-    } finally {
-      await d.close();
-    }
-  } catch {
-    /* best effort */
-  }
 }
 
 async function writeAll(fh: FileHandle, bytes: Uint8Array): Promise<void> {

@@ -11,10 +11,10 @@ import {
   readSafetensorsFile,
   readSafetensorsHeader,
   SafetensorsError,
-  writeFileAtomic,
   writeSafetensorsFile,
   type TensorData,
 } from '../../lib/io/safetensors.js';
+import { writeFileAtomic } from '../../lib/io/atomic.js';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers: build files by hand, byte by byte.
