@@ -22,6 +22,7 @@ export {
   lossProgram,
 } from './program.js';
 export { type ReplicaContext, type ReplicaFactory, defineReplica } from './replica.js';
+export { type MethodProgramOptions, methodProgram } from './method.js';
 export { type SwavProgramOptions, swavProgram } from './swav.js';
 export { type WasmThreadsInfo, enableWasmThreads } from './wasm-threads.js';
 export { DEFAULT_STEP_TIMEOUT, type StepTimeout, StepWatchdog } from './watchdog.js';
