@@ -8,7 +8,7 @@ import * as t from 'io-ts';
 import * as nn from '../nn/index.js';
 import { DEFAULT_STEP_TIMEOUT } from '../parallel/watchdog.js';
 import * as ssl from '../ssl/methods/index.js';
-import { boolean, drawErrors, listOf, positiveInt, positiveNumber, refined } from '../util/codecs.js';
+import { boolean, drawErrors, listOf, nonNegativeInt, nullable, positiveInt, positiveNumber, refined } from '../util/codecs.js';
 import { strictPartial } from '../util/strict-partial.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -186,7 +186,6 @@ export const isPlain = (u: unknown): u is Record<string, unknown> =>
   typeof u === 'object' && u !== null && !Array.isArray(u) && [Object.prototype, null].includes(Object.getPrototypeOf(u));
 const isNum = (u: unknown): u is number => typeof u === 'number' && Number.isFinite(u);
 
-const nonNegativeInt = refined('an integer >= 0', (u): u is number => isNum(u) && Number.isInteger(u) && u >= 0);
 const nonNegativeNumber = refined('a number >= 0', (u): u is number => isNum(u) && u >= 0);
 const probability = refined('a probability in [0, 1]', (u): u is number => isNum(u) && u >= 0 && u <= 1);
 const unitFraction = refined('a number in (0, 1]', (u): u is number => isNum(u) && u > 0 && u <= 1);
@@ -195,8 +194,6 @@ const integer = refined('an integer', (u): u is number => isNum(u) && Number.isS
 const nonEmptyString = refined('a non-empty string', (u): u is string => typeof u === 'string' && u.length > 0);
 const oneOf = <A extends string>(values: readonly A[]) =>
   refined<A>(values.map((v) => `'${v}'`).join(values.length === 2 ? ' or ' : ', ').replace(/, ([^,]*)$/, ', or $1'), (u): u is A => values.includes(u as A));
-const nullable = <A>(codec: t.Type<A, A, unknown>) =>
-  refined<A | null>(`${codec.name} or null`, (u): u is A | null => u === null || codec.is(u));
 export const plainObject = refined<Record<string, unknown>>('an object', isPlain);
 const encoderName = new t.Type<string, string, unknown>(
   'an nn encoder name',
