@@ -53,7 +53,9 @@ export async function resumeFrom(
   } catch (e) {
     throw corrupt(e instanceof SyntaxError ? new Error(`checkpoint ${newest.path}: its config metadata is not valid JSON`) : e);
   }
-  const diff = stored === null ? 'no configuration stored' : firstDifference(trainingIdentity(stored as TrainConfig), trainingIdentity(c));
+  const before = stored as TrainConfig | null;
+  // Another method first: its settings differ too, but the method is what to name.
+  const diff = before === null ? 'no configuration stored' : (firstDifference(before.method, c.method, '.method') ?? firstDifference(trainingIdentity(before), trainingIdentity(c)));
   if (diff)
     throw new TrainError(
       `checkpoint ${newest.path}: it was written by a run with a different configuration (${diff}, checkpoint vs now); ` +

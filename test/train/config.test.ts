@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ConfigError, DEFAULTS, PRESETS, parseFlagValue, resolveConfig } from '../../lib/train/config.js';
+import { ConfigError, DEFAULTS, METHOD_NAMES, PRESETS, parseFlagValue, resolveConfig } from '../../lib/train/config.js';
 import { parseArgs } from '../../lib/train/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tfjax-config-'));
@@ -156,8 +156,12 @@ Merge('defaults < preset < file < flags', () => {
   assert.is(c.workers, 2); // preset
 });
 
-Merge('every preset is valid', () => {
+Merge('every preset is valid; each method has its 29-minute fashion-mnist preset', () => {
   for (const name of Object.keys(PRESETS)) assert.ok(E.isRight(resolveConfig({ preset: name })), name);
+  for (const method of METHOD_NAMES) {
+    const r = resolveConfig({ preset: `fashion-mnist-${method}` });
+    assert.ok(E.isRight(r) && r.right.method === method && r.right.timeLimitMinutes === 29 && r.right.workers === 2, method);
+  }
 });
 
 Merge('the example files in configs/ are valid', () => {
