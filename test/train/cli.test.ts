@@ -240,7 +240,7 @@ Other('a wrong config value exits 2 with the exact message', async () => {
   assert.match(u.stderr.split('\n')[0]!, 'config flag --swav.prototypes: at .swav.prototypes unknown key (known: encoder, encoderOptions, embedDim, projector, numPrototypes,');
   const c = await cli(['fit']);
   assert.is(c.code, 2);
-  assert.is(c.stderr.split('\n')[0], "unknown command 'fit' (expected train, eval, embed, help)");
+  assert.is(c.stderr.split('\n')[0], "unknown command 'fit' (expected train, eval, embed, export, help)");
 });
 
 Other('--help prints the usage and exits 0', async () => {
