@@ -8,10 +8,10 @@
  * reader (or a concurrent writer in another process) never sees a partial file.
  */
 
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { writeFileAtomic } from '../io/atomic.js';
 
 const MAGIC = Buffer.from('TFJXDC01', 'latin1');
 
@@ -120,30 +120,19 @@ async function openSections(file: string, fh: FileHandle): Promise<(CacheFile & 
 
 /**
  * Writes `header` (any JSON object without a `sections` key) and `sections` to `file`
- * atomically (temporary file + rename), creating the folder if needed.
+ * atomically (`writeFileAtomic`), creating the folder if needed.
  */
 export async function writeCache(file: string, header: Record<string, unknown>, sections: readonly Uint8Array[]): Promise<void> {
   const json = Buffer.from(JSON.stringify({ ...header, sections: sections.map((s) => s.length) }), 'utf8');
   const len = Buffer.alloc(4);
   len.writeUInt32LE(json.length, 0);
   await mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-  try {
-    const fh = await open(tmp, 'w');
-    try {
-      for (const part of [MAGIC, len, json, ...sections]) {
-        for (let done = 0; done < part.length; ) {
-          const { bytesWritten } = await fh.write(part, done, part.length - done);
-          done += bytesWritten;
-        }
+  await writeFileAtomic(file, async (fh) => {
+    for (const part of [MAGIC, len, json, ...sections]) {
+      for (let done = 0; done < part.length; ) {
+        const { bytesWritten } = await fh.write(part, done, part.length - done);
+        done += bytesWritten;
       }
-      await fh.sync();
-    } finally {
-      await fh.close();
     }
-    await rename(tmp, file);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
-  }
+  });
 }

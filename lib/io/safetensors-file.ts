@@ -2,10 +2,9 @@
  * Safetensors files in Node: reading and writing them on disk (atomically), over the
  * bytes-in, bytes-out codec of ./safetensors.ts (which a browser can use as is).
  */
-import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, rm } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { writeFileAtomic } from './atomic.js';
 import {
   decodeSafetensors,
   headerLength,
@@ -54,40 +53,6 @@ export async function readSafetensorsFile(
   path: string,
 ): Promise<{ tensors: Record<string, DecodedTensor>; metadata: Record<string, string> }> {
   return decodeSafetensors(await readFile(path), path);
-}
-
-/**
- * Writes a file atomically: `write` fills a temporary file `${path}.tmp-<pid>-<random>` in the same
- * directory, which is then flushed to disk and renamed over `path`. If anything fails, the
- * temporary file is removed and `path` is left as it was.
- * @example await writeFileAtomic('out.bin', async (fh) => { await fh.write(bytes); });
- */
-export async function writeFileAtomic(path: string, write: (fh: FileHandle) => Promise<void>): Promise<void> {
-  const tmp = join(dirname(path), `${basename(path)}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
-  const fh = await open(tmp, 'wx');
-  try {
-    try {
-      await write(fh);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, path);
-  } catch (e) {
-    await rm(tmp, { force: true }).catch(() => undefined);
-    throw e;
-  }
-  // Make the rename itself durable; not every platform can open or sync a directory.
-  try {
-    const d = await open(dirname(path), 'r');
-    try {
-      await d.sync();
-    } finally {
-      await d.close();
-    }
-  } catch {
-    /* best effort */
-  }
 }
 
 async function writeAll(fh: FileHandle, bytes: Uint8Array): Promise<void> {

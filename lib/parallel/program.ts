@@ -4,7 +4,7 @@
  * ```
  * grads(params, state, shard)            -> { grads, state, metrics, carry }   (jit, per replica)
  * all-reduce mean of grads, metrics and the float leaves of state              (SharedArrayBuffer)
- * update(params, optState, grads, state, carry) -> { params, optState }        (jit, identical on all replicas)
+ * update(params, optState, grads, state, carry, next) -> { params, optState, state? }  (jit, identical on all replicas)
  * ```
  *
  * Every replica holds the same parameters and optimiser state, runs `grads` on its
@@ -39,9 +39,11 @@ export interface GradPhaseResult<P = any, S = any> {
 }
 
 /** What the update phase returns. */
-export interface UpdatePhaseResult<P = any, O = any> {
+export interface UpdatePhaseResult<P = any, O = any, S = any> {
   readonly params: P;
   readonly optState: O;
+  /** The state after the update (e.g. an EMA teacher moved towards the new parameters); default: the reduced state of the gradient phase. */
+  readonly state?: S;
 }
 
 /** A replica's starting point. */
@@ -57,8 +59,8 @@ export interface DataParallelProgram<P = any, S = any, O = any, B = any> {
   init(): ProgramInit<P, S, O>;
   /** The gradient phase on one shard of the batch (traced by jit). */
   grads(params: P, state: S, batch: B): GradPhaseResult<P, S>;
-  /** The update from the averaged gradients (traced by jit); `state` is the state before the step. */
-  update(params: P, optState: O, grads: P, state: S, carry: any): UpdatePhaseResult<P, O>;
+  /** The update from the averaged gradients (traced by jit); `state` is the state before the step, `next` the gradient phase's new state after the all-reduce. */
+  update(params: P, optState: O, grads: P, state: S, carry: any, next: S): UpdatePhaseResult<P, O, S>;
   /**
    * How each float leaf of the new state is combined, by its path (e.g. '.projector.bn.mean'):
    * 'mean' (default: BatchNorm running statistics) or 'local' (each replica keeps its own,
@@ -134,7 +136,7 @@ export class ProgramReplica<P = any, S = any, O = any, B = any> {
   ) {
     this.gradsJit = jit((p: P, s: S, b: B) => program.grads(p, s, b));
     this.axis = program.axisName === undefined ? null : commAxis(comm, program.axisName);
-    this.updateJit = jit((p: P, o: O, g: P, s: S, c: unknown) => program.update(p, o, g, s, c));
+    this.updateJit = jit((p: P, o: O, g: P, s: S, c: unknown, n: S) => program.update(p, o, g, s, c, n));
   }
 
   /** Every rank initialises (for structure and shapes); all end up with rank 0's float values. */
@@ -246,12 +248,13 @@ export class ProgramReplica<P = any, S = any, O = any, B = any> {
     try {
       const r = this.gradsAndReduce(batch);
       const t2 = performance.now();
-      const next = this.updateJit(this.params, this.optState, r.grads, this.state, r.carry) as UpdatePhaseResult<P, O>;
+      const next = this.updateJit(this.params, this.optState, r.grads, this.state, r.carry, r.state) as UpdatePhaseResult<P, O, S>;
       const t3 = performance.now();
-      disposeExcept([this.params, this.optState, this.state, r.grads, r.carry], next, r.state);
+      const state = next.state ?? r.state;
+      disposeExcept([this.params, this.optState, this.state, r.grads, r.carry, r.state, next], next.params, next.optState, state);
       this.params = next.params;
       this.optState = next.optState;
-      this.state = r.state;
+      this.state = state;
       const metrics = Object.fromEntries(
         Object.entries(r.metrics).map(([k, t]) => {
           const v = Array.from(t.dataSync());

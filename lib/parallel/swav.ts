@@ -1,6 +1,6 @@
 /**
- * SwAV's training step (SwAV's method on the generic step, lib/ssl/train-step.ts) as a
- * {@link DataParallelProgram}: the same two functions, cut at the gradient.
+ * SwAV's training step as a {@link DataParallelProgram}: `methodProgram` of SwAV's method
+ * (lib/parallel/method.ts), cut at the gradient.
  *
  * - `grads`: the training forward pass and its gradient on the replica's shard; the
  *   metrics (loss, code entropy); the new BatchNorm state; the renormalised prototypes
@@ -21,11 +21,10 @@
  */
 import type { NdArray } from '../core/index.js';
 import type { GradientTransformation } from '../optim/index.js';
-import * as random from '../random/index.js';
 import { swavMethod } from '../ssl/methods/swav.js';
 import type { SwavConfig, SwavConfigInput } from '../ssl/swav/config.js';
 import { type SwavInput, type SwavParams, type SwavState, resolveConfig } from '../ssl/swav/model.js';
-import { applyStep, lossAndGrad } from '../ssl/train-step.js';
+import { methodProgram } from './method.js';
 import type { DataParallelProgram } from './program.js';
 
 export interface SwavProgramOptions<O> {
@@ -49,26 +48,5 @@ const REPLICAS = 'replicas';
  */
 export function swavProgram<O>(opts: SwavProgramOptions<O>): DataParallelProgram<SwavParams, SwavState, O, SwavInput> {
   const axisName = opts.sync ? REPLICAS : undefined;
-  const method = swavMethod(resolveConfig(opts.config), { assign: opts.assign, axisName });
-  const optimizer = opts.optimizer;
-  return {
-    init() {
-      const key = random.key(opts.seed ?? 0);
-      const { params, state } = method.init(key);
-      key.dispose();
-      return { params, state, optState: optimizer.init(params) };
-    },
-    grads(params, modelState, batch) {
-      const { loss, grads, aux } = lossAndGrad(method, params, modelState, batch);
-      return { grads, state: aux.state, metrics: { ...aux.metrics, loss }, carry: { params: aux.params } };
-    },
-    // SwAV's afterUpdate changes parameters and optimiser state only, so the state the update sees is the state before the step.
-    update(params, optState, grads, modelState, carry: { params?: Partial<SwavParams> }) {
-      const next = applyStep(method, optimizer, { params, state: modelState, optState }, grads, { state: modelState, metrics: {}, params: carry.params });
-      return { params: next.params, optState: next.optState };
-    },
-    // BatchNorm running statistics: averaged. The queue's embeddings: each replica's own.
-    reduceState: (path) => (/^\.queue(\.|$)/.test(path) ? 'local' : 'mean'),
-    axisName,
-  };
+  return methodProgram(swavMethod(resolveConfig(opts.config), { assign: opts.assign, axisName }), opts.optimizer, { seed: opts.seed, axisName });
 }

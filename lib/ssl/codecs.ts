@@ -12,9 +12,11 @@ import { pipe } from 'fp-ts/lib/function.js';
 import * as t from 'io-ts';
 import * as nn from '../nn/index.js';
 import { isPlainObject } from '../tree/index.js';
-import { showValue } from '../util/show-value.js';
+
+import { boolean, drawErrors, nonNegativeInt, nullable, positiveInt, refined } from '../util/codecs.js';
 
 export { strictPartial } from '../util/strict-partial.js';
+export { boolean, drawErrors, nonNegativeInt, nullable, positiveInt, refined };
 
 /** An encoder given as a layer: anything with `init(key)` and `apply(params, state, x, opts)`. */
 export interface EncoderLayer {
@@ -27,17 +29,9 @@ export interface EncoderLayer {
   fromTorch?: nn.Layer['fromTorch'];
 }
 
-/** A codec for the values passing `is`, named `name` in errors. */
-export function refined<A>(name: string, is: (u: unknown) => u is A): t.Type<A, A, unknown> {
-  return new t.Type<A, A, unknown>(name, is, (u, c) => (is(u) ? t.success(u) : t.failure(u, c)), t.identity);
-}
-
-export const positiveInt = refined('a positive integer', (u): u is number => typeof u === 'number' && Number.isInteger(u) && u >= 1);
-export const nonNegativeInt = refined('an integer >= 0', (u): u is number => typeof u === 'number' && Number.isInteger(u) && u >= 0);
 export const positiveNumber = refined('a finite number > 0', (u): u is number => typeof u === 'number' && Number.isFinite(u) && u > 0);
 export const nonNegativeNumber = refined('a finite number >= 0', (u): u is number => typeof u === 'number' && Number.isFinite(u) && u >= 0);
 export const unitInterval = refined('a number in [0, 1]', (u): u is number => typeof u === 'number' && u >= 0 && u <= 1);
-export const boolean = refined('true or false', (u): u is boolean => typeof u === 'boolean');
 export const positiveInts = refined('a non-empty list of positive integers', (u): u is number[] => Array.isArray(u) && u.length > 0 && u.every((x) => Number.isInteger(x) && x >= 1));
 export const encoderOptions = refined('an object of encoder options', (u): u is Record<string, unknown> => isPlainObject(u));
 
@@ -60,26 +54,6 @@ export const encoder = new t.Type<string | EncoderLayer, string | EncoderLayer, 
   },
   t.identity,
 );
-
-/** `codec` or null (null: the default, as in a decoded configuration). */
-export function nullable<A>(codec: t.Type<A, A, unknown>): t.Type<A | null, A | null, unknown> {
-  return new t.Type<A | null, A | null, unknown>(
-    `${codec.name} or null`,
-    (u): u is A | null => u === null || codec.is(u),
-    (u, c) => (u === null ? t.success(null) : codec.validate(u, [...c.slice(0, -1), { ...c[c.length - 1], type: codec }])),
-    t.identity,
-  );
-}
-
-/** One line per error: `at <path> expected <name>, got <value>` (or the error's own message). */
-export function drawErrors(errors: t.Errors): string {
-  const lines = errors.map((e) => {
-    const path = e.context.slice(1).map((x) => `.${x.key}`).join('') || '(the root)';
-    const expected = e.message ?? `expected ${e.context[e.context.length - 1]?.type.name ?? 'a valid value'}`;
-    return e.message?.startsWith('unknown key') ? `at ${path} ${e.message}` : `at ${path} ${expected}, got ${showValue(e.value)}`;
-  });
-  return lines.join('; ');
-}
 
 /**
  * Decodes `input` with `codec` and merges it over `defaults` (plain-object fields one level

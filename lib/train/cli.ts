@@ -13,29 +13,34 @@ import * as checkpoint from '../checkpoint/index.js';
 import { DataError, loadDataset } from '../data/index.js';
 import { SafetensorsError } from '../io/safetensors.js';
 import { writeSafetensorsFile } from '../io/safetensors-file.js';
-import * as swav from '../ssl/swav/index.js';
-import { type TrainConfig, ConfigError, DEFAULTS, PRESETS, decodeLayer, loadConfig, readConfigFile, totalSteps } from './config.js';
+import { type TrainConfig, ConfigError, DEFAULTS, METHOD_NAMES, PRESETS, decodeLayer, loadConfig, readConfigFile, totalSteps } from './config.js';
 import { loadRunData, sample } from './data.js';
 import { embedDataset } from './eval/index.js';
 import { TrainError, systemErrorLine } from './errors.js';
-import { evaluateVariables, train } from './loop.js';
-import { optimizerOf, runKeys, scheduleOf, swavConfigOf } from './recipe.js';
+import { embedder, evaluateVariables } from './evaluation.js';
+import { exportTorch } from './export.js';
+import { train } from './loop.js';
+import { methodOf, optimizerOf, runKeys, scheduleOf } from './recipe.js';
 import { writeNpy } from './npy.js';
 import { LOCK_FILE } from './run-dir.js';
 
-export const USAGE = `tfjax: SwAV pretraining on tfjs kernels
+export const USAGE = `tfjax: self-supervised pretraining on tfjs kernels (${METHOD_NAMES.join(', ')})
 
 usage:
   tfjax [train] [--preset NAME] [--config FILE.json] [--resume] [--force] [--<config.path> VALUE ...]
   tfjax eval  (--run DIR | --checkpoint FILE) [--eval.linear-probe true] [--<config.path> VALUE ...]
   tfjax embed (--run DIR | --checkpoint FILE) --out FILE(.safetensors|.npy) [--split test|train] [--<config.path> VALUE ...]
+  tfjax export --torch (RUN_DIR | CHECKPOINT) OUT.safetensors
   tfjax --help
 
-With no arguments, 'tfjax' trains the 'quick' preset on Fashion-MNIST (a few minutes on
-two CPU cores) and prints the kNN accuracy before and after training.
+With no arguments, 'tfjax' trains the 'quick' preset (SwAV) on Fashion-MNIST (a few
+minutes on two CPU cores) and prints the kNN accuracy before and after training.
 
 train:
-  --preset NAME        ${Object.keys(PRESETS).join(', ')} (default: quick, unless --config is given)
+  --method NAME        ${METHOD_NAMES.join(', ')} (default: ${DEFAULTS.method});
+                       its settings are the section of that name, e.g. --byol.ema-start 0.996
+  --preset NAME        ${Object.keys(PRESETS).join(', ')}
+                       (default: quick, unless --config is given)
   --config FILE        a JSON file of settings (any subset of the configuration)
   --resume             continue the run in --out-dir from its latest checkpoint (a finished
                        run is left as it is)
@@ -51,6 +56,10 @@ eval:    loads a checkpoint (the newest of --run DIR, or --checkpoint FILE) and 
 embed:   writes the backbone embeddings of a split (--split, default test) of the run's
          dataset to --out: .safetensors (tensors 'embeddings' [n, D] and 'labels' [n]) or
          .npy ([n, D] float32; labels next to it in <name>.labels.npy).
+export:  writes the method's weights of a run's newest checkpoint (or of CHECKPOINT) in the
+         seed's (stable-pretraining's) PyTorch state-dict layout: backbone.*, projector.*,
+         predictor.*, prototypes.*, teacher-student wrappers (backbone.student.*,
+         backbone.teacher.*); the method's fromTorch reads such a file back.
 
 configuration (defaults):
 ${configHelp()}
@@ -73,17 +82,20 @@ function configHelp(): string {
 
 /** Arguments of a command: its options (non-config) and config flags. */
 export interface ParsedArgs {
-  readonly command: 'train' | 'eval' | 'embed' | 'help';
+  readonly command: 'train' | 'eval' | 'embed' | 'export' | 'help';
   readonly options: Readonly<Record<string, string>>;
+  /** Arguments that are not options (export's output file). */
+  readonly positionals: readonly string[];
   readonly flags: readonly (readonly [string, string])[];
 }
 
-const COMMANDS = ['train', 'eval', 'embed', 'help'] as const;
+const COMMANDS = ['train', 'eval', 'embed', 'export', 'help'] as const;
 /** Options that are not configuration paths, per command ('' = takes no value). */
 const OPTIONS: Record<string, Record<string, 'value' | 'switch'>> = {
   train: { preset: 'value', config: 'value', resume: 'switch', force: 'switch' },
   eval: { run: 'value', checkpoint: 'value' },
   embed: { run: 'value', checkpoint: 'value', out: 'value', split: 'value' },
+  export: { torch: 'value' },
   help: {},
 };
 
@@ -98,8 +110,13 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   }
   const options: Record<string, string> = {};
   const flags: [string, string][] = [];
+  const positionals: string[] = [];
   for (; i < argv.length; i++) {
     const a = argv[i]!;
+    if (command === 'export' && !a.startsWith('-')) {
+      positionals.push(a);
+      continue;
+    }
     if (a === '--help' || a === '-h') {
       command = 'help';
       continue;
@@ -123,7 +140,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     if (kind === 'value') options[name] = value;
     else flags.push([`--${name}`, value]);
   }
-  return { command, options, flags };
+  return { command, options, flags, positionals };
 }
 
 /**
@@ -148,7 +165,7 @@ export function trainConfig(args: ParsedArgs): TrainConfig {
 async function checkpointPath(args: ParsedArgs): Promise<string> {
   const file = args.options['checkpoint'];
   if (file) return file;
-  const run = args.options['run'];
+  const run = args.options['run'] ?? args.options['torch'];
   if (!run) throw new ConfigError(`${args.command} needs --run DIR or --checkpoint FILE`);
   const dir = existsSync(join(run, 'checkpoints')) ? join(run, 'checkpoints') : run;
   const all = await checkpoint.listCheckpoints(dir);
@@ -172,11 +189,11 @@ async function loadForEval(args: ParsedArgs) {
   const c = loadConfig({ layers: [base.right], flags: args.flags });
   await setBackend(c.backend);
   const data = await loadRunData(c);
-  const sc = swavConfigOf(c, data.train.channels);
+  const method = methodOf(c, data.train.channels);
   const steps = totalSteps(c, data.train.n);
   const opt = optimizerOf(c, scheduleOf(c, steps));
   const keys = runKeys(c.seed);
-  const init = swav.init(keys.init, sc);
+  const init = method.init(keys.init);
   const like = { params: init.params, modelState: init.state, optState: opt.init(init.params), step: 0, key: keys.base, elapsed: 0, config: '' };
   let snap: typeof like;
   try {
@@ -187,7 +204,7 @@ async function loadForEval(args: ParsedArgs) {
     disposeDeep(like);
     keys.init.dispose();
   }
-  return { path, c, data, sc, snap };
+  return { path, c, data, method, snap };
 }
 
 function disposeDeep(x: unknown): void {
@@ -198,11 +215,11 @@ function disposeDeep(x: unknown): void {
 }
 
 async function evalCommand(args: ParsedArgs): Promise<void> {
-  const { path, c, data, sc, snap } = await loadForEval(args);
+  const { path, c, data, method, snap } = await loadForEval(args);
   if (!data.evalTrain || !data.evalTest) throw new TrainError(`dataset ${c.dataset.name} has no labels: nothing to evaluate`);
   const sets = { train: sample(data.evalTrain, c.eval.trainSubset, 1), test: sample(data.evalTest, c.eval.testSubset, 2) };
   process.stderr.write(`evaluating ${path} (step ${snap.step}) on ${sets.train.n} train / ${sets.test.n} test images...\n`);
-  const r = await evaluateVariables(sc, snap.params, snap.modelState, sets, { ks: c.eval.ks, linearProbe: c.eval.linearProbe });
+  const r = await evaluateVariables(embedder(method), snap.params, snap.modelState, sets, { ks: c.eval.ks, linearProbe: c.eval.linearProbe });
   const parts = c.eval.ks.map((k) => `kNN k=${k} ${(100 * r.knn[k]!).toFixed(2)}%`);
   if (r.linearProbe !== undefined) parts.push(`linear probe ${(100 * r.linearProbe).toFixed(2)}%`);
   process.stdout.write(`${path} (step ${snap.step}): ${parts.join(', ')}\n`);
@@ -215,7 +232,7 @@ async function embedCommand(args: ParsedArgs): Promise<void> {
   const split = args.options['split'] ?? 'test';
   if (!['test', 'train', 'all'].includes(split)) throw new ConfigError(`--split expected test, train or all, got "${split}"`);
   if (!existsSync(dirname(outPath))) throw new ConfigError(`embed --out ${outPath}: the directory ${dirname(outPath)} does not exist`);
-  const { path, c, data, sc, snap } = await loadForEval(args);
+  const { path, c, data, method, snap } = await loadForEval(args);
   const ds =
     data.evalTest && data.evalTrain
       ? split === 'test'
@@ -224,8 +241,7 @@ async function embedCommand(args: ParsedArgs): Promise<void> {
           ? data.evalTrain
           : await loadDataset(c.dataset.name, { split: 'all' })
       : data.train;
-  const f = (x: tf.Tensor4D) => swav.apply(snap.params, snap.modelState, { images: x }, { config: sc })[0].embedding as tf.Tensor2D;
-  const emb = await embedDataset(f, ds, { batchSize: 500 });
+  const emb = await embedDataset(embedder(method)(snap.params, snap.modelState), ds, { batchSize: 500 });
   const values = (await emb.data()) as Float32Array;
   const [n, d] = emb.shape;
   if (outPath.endsWith('.safetensors')) {
@@ -241,6 +257,20 @@ async function embedCommand(args: ParsedArgs): Promise<void> {
   emb.dispose();
   disposeDeep(snap);
   process.stdout.write(`wrote ${n} embeddings of width ${d} (${c.dataset.name} ${split}) to ${outPath}\n`);
+}
+
+async function exportCommand(args: ParsedArgs): Promise<void> {
+  if (args.options['torch'] === undefined) throw new ConfigError('export needs --torch RUN_DIR (or CHECKPOINT): the seed\'s PyTorch layout is the one export format');
+  const [outPath, ...extra] = args.positionals;
+  if (!outPath || !outPath.endsWith('.safetensors') || extra.length) throw new ConfigError(`export needs one output file ending in .safetensors after --torch RUN_DIR, got ${args.positionals.length ? args.positionals.join(' ') : 'none'}`);
+  if (!existsSync(dirname(outPath))) throw new ConfigError(`export ${outPath}: the directory ${dirname(outPath)} does not exist`);
+  const { path, c, method, snap } = await loadForEval(args);
+  try {
+    const n = await exportTorch(method, snap.params, snap.modelState, outPath, { method: c.method, checkpoint: path, step: String(snap.step), config: JSON.stringify(c) });
+    process.stdout.write(`wrote ${n} tensors of ${c.method} (step ${snap.step}) in stable-pretraining's state-dict layout to ${outPath}\n`);
+  } finally {
+    disposeDeep(snap);
+  }
 }
 
 /** Runs the CLI; returns the exit code. */
@@ -261,6 +291,9 @@ export async function main(argv: readonly string[]): Promise<number> {
         return 0;
       case 'embed':
         await embedCommand(args);
+        return 0;
+      case 'export':
+        await exportCommand(args);
         return 0;
     }
   } catch (e) {

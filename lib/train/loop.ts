@@ -1,21 +1,24 @@
 /**
- * SwAV pretraining as a program: a run directory in, a trained encoder, its metrics,
- * checkpoints, evaluation and plots out.
+ * Self-supervised pretraining as a program, for any method of `ssl.methods`: a run
+ * directory in, a trained encoder, its metrics, checkpoints, evaluation and plots out. The
+ * loop talks to a {@link Method} through `ssl.trainStep` (stepper.ts) and `method.embed`
+ * (evaluation.ts), never to one method's types.
  *
  * What is pure: the parameters from the seed, the batch of a step (seed, epoch), the key of a
  * step (`foldIn(baseKey, step)`), the jitted step itself. So a run resumed from its
  * checkpoint at step k continues the exact stream of an uninterrupted run and ends with the
- * same losses and parameters.
+ * same losses and parameters (resume.ts).
  *
  * The run directory:
  * - `config.json`: the resolved configuration;
- * - `metrics.jsonl`: `{type:'start', ...}`, `{type:'step', step, loss, lr, codeEntropy, stepsPerSec, time}`,
- *   `{type:'eval', step, knn20, knn200, linearProbe?}`, `{type:'baseline', ...}`, `{type:'end', ...}`;
+ * - `metrics.jsonl` (metrics-log.ts): `{type:'start', ...}`, `{type:'step', step, loss, lr, <method metrics>,
+ *   rankMe?, embeddingStd?, stepsPerSec, time}`, `{type:'eval', step, knn20, knn200, linearProbe?, rankMe, embeddingStd}`,
+ *   `{type:'baseline', ...}`, `{type:'warning', ...}`, `{type:'end', ...}`;
  * - `checkpoints/ckpt-<step>.safetensors`: `{params, modelState, optState, step, key, elapsed, config}` (atomic, rotated);
- * - `loss.svg`, `lr.svg`, `knn.svg`: plots; `eval.json`: the evaluation summary;
+ * - `loss.svg`, `lr.svg`, `knn.svg`, `rankme.svg`: plots; `eval.json`: the evaluation summary;
  * - `.tfjax-run`: marks a run directory; `run.lock`: held while a run uses it (`run-dir.ts`).
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { setBackend } from '../backend/node.js';
@@ -23,25 +26,23 @@ import * as checkpoint from '../checkpoint/index.js';
 import { type NdArray, jit } from '../core/index.js';
 import { multiCrop } from '../data/augment/index.js';
 import { gatherImages } from '../data/index.js';
-import type { ImageDataset } from '../data/types.js';
-import { writeFileAtomic } from '../io/safetensors-file.js';
+import { writeTextAtomic } from '../io/atomic.js';
 import * as random from '../random/index.js';
-import * as swav from '../ssl/swav/index.js';
-import { CollapseMonitor, collapseWarning } from './collapse.js';
-import { type TrainConfig, ConfigError, firstDifference, totalSteps, trainingIdentity } from './config.js';
-import { type RunData, loadRunData, sample, stepIndices } from './data.js';
-import { baselines, evaluateEncoder } from './eval/index.js';
-import { plotRun } from './plots/index.js';
-import { augmentOf, optimizerOf, runKeys, scheduleOf, swavConfigOf } from './recipe.js';
+import { tensorsIn } from '../util/tensors.js';
+import { type TrainConfig, ConfigError, totalSteps } from './config.js';
+import { type RunData, loadRunData, stepIndices } from './data.js';
+import { baselines } from './eval/index.js';
 import { TrainError } from './errors.js';
+import { type CollapseSignals, type EvalSummary, collapseSignals, collapseWarning, embedder, evalSetsOf, evaluateVariables } from './evaluation.js';
+import { knnFields, openMetricsLog } from './metrics-log.js';
+import { plotRun } from './plots/index.js';
+import { Progress, type Stream, StepRate, pct, summaryText } from './progress.js';
+import { augmentOf, methodOf, optimizerOf, runKeys, scheduleOf } from './recipe.js';
+import { type Snapshot, resumeFrom } from './resume.js';
 import { claimRunDir } from './run-dir.js';
 import { type StepOutcome, localStepper, parallelStepper } from './stepper.js';
-import { tensorsIn } from '../util/tensors.js';
 
-export { TrainError };
-
-// ---------------------------------------------------------------------------------------------
-// Small helpers
+export { TrainError, type EvalSummary };
 
 /** Whether every value of every tensor of a tree is finite. */
 async function allFinite(tree: unknown): Promise<boolean> {
@@ -55,24 +56,8 @@ async function allFinite(tree: unknown): Promise<boolean> {
   return true;
 }
 
-const fmtTime = (s: number) => {
-  if (!Number.isFinite(s)) return '?';
-  const total = Math.round(s);
-  const m = Math.floor(total / 60);
-  const sec = total % 60;
-  return m >= 60 ? `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m` : `${m}:${String(sec).padStart(2, '0')}`;
-};
-
-/** Images per replica below which the batch statistics (BatchNorm, Sinkhorn) get a warning. */
+/** Images per replica below which the batch statistics (BatchNorm, Sinkhorn, negatives) get a warning. */
 const SMALL_BATCH = 8;
-
-const pct = (x: number | undefined) => (x === undefined ? '-' : `${(100 * x).toFixed(2)}%`);
-
-/** Writes `text` to `path` atomically (the project's one atomic writer). */
-const writeAtomic = (path: string, text: string) => writeFileAtomic(path, (fh) => fh.writeFile(text));
-
-// ---------------------------------------------------------------------------------------------
-// The run
 
 export interface TrainOptions {
   /** Continue from the latest checkpoint of the run directory. */
@@ -80,27 +65,21 @@ export interface TrainOptions {
   /** Use `outDir` even when it is a non-empty directory that is not a run's (see `claimRunDir`). */
   readonly force?: boolean;
   /** Where the progress bar and messages go (default process.stderr). */
-  readonly stderr?: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  readonly stderr?: Stream;
   /** Where the summary goes (default process.stdout). */
   readonly stdout?: NodeJS.WritableStream;
 }
 
-export interface EvalSummary {
-  readonly knn: Record<number, number>;
-  readonly linearProbe?: number;
-  readonly trainImages: number;
-  readonly testImages: number;
-}
-
 export interface TrainResult {
   readonly outDir: string;
+  readonly method: string;
   /** Steps completed (the last checkpoint's step when the run stopped early). */
   readonly step: number;
   readonly totalSteps: number;
   /** The loss of the last step run. */
   readonly finalLoss: number;
   readonly before?: EvalSummary;
-  readonly after?: EvalSummary;
+  readonly after?: EvalSummary & { readonly rankMe?: number; readonly embeddingStd?: number };
   readonly baselines?: { rawPixels: Record<number, number>; randomEncoder?: Record<number, number> };
   /**
    * Why the run stopped early ('nan': a non-finite loss; 'debug': debug.stopAfterStep;
@@ -110,38 +89,8 @@ export interface TrainResult {
   readonly seconds: { readonly train: number; readonly eval: number; readonly total: number };
 }
 
-/** The state a checkpoint holds. */
-interface Snapshot {
-  params: swav.SwavParams;
-  modelState: swav.SwavState;
-  optState: unknown;
-  step: number;
-  key: tf.Tensor;
-  elapsed: number;
-  config: string;
-}
-
-/** An embedding function (eval mode, backbone features) for the given variables. */
-export function embedder(sc: swav.SwavConfig) {
-  const f = jit((params: swav.SwavParams, state: swav.SwavState, x: NdArray) => swav.apply(params, state, { images: x }, { config: sc })[0].embedding);
-  return (params: swav.SwavParams, state: swav.SwavState) => (x: tf.Tensor4D) => f(params, state, x) as tf.Tensor2D;
-}
-
-/** kNN (and optionally the linear probe) of the encoder with the given variables. */
-export async function evaluateVariables(
-  sc: swav.SwavConfig,
-  params: swav.SwavParams,
-  state: swav.SwavState,
-  sets: { train: ImageDataset; test: ImageDataset },
-  opts: { ks: readonly number[]; linearProbe: boolean },
-): Promise<EvalSummary> {
-  const apply = embedder(sc)(params, state);
-  const r = await evaluateEncoder({ apply, train: sets.train, test: sets.test, ks: opts.ks, linearProbe: opts.linearProbe, batchSize: 500 });
-  return { knn: r.knn, linearProbe: r.linearProbe, trainImages: sets.train.n, testImages: sets.test.n };
-}
-
 /**
- * Runs SwAV pretraining as configured, in `c.outDir`, holding the directory's lock
+ * Runs the configured method's pretraining in `c.outDir`, holding the directory's lock
  * (`claimRunDir`) for the whole run. Throws `ConfigError` for a wrong setup (e.g. a run
  * directory with checkpoints and no `resume`, or one in use by another run) and `TrainError`
  * for a failed run (a corrupt or mismatched checkpoint). A non-finite loss stops the run
@@ -175,62 +124,33 @@ async function trainInClaimedDir(c: TrainConfig, opts: TrainOptions): Promise<Tr
 
   const data: RunData = await loadRunData(c);
   const channels = data.train.channels;
-  const sc = swavConfigOf(c, channels);
+  const method = methodOf(c, channels);
   const steps = totalSteps(c, data.train.n);
   if (c.optimizer.warmupSteps >= steps && steps > 1)
     throw new ConfigError(`config: at .optimizer.warmupSteps expected fewer than the ${steps} steps, got ${c.optimizer.warmupSteps}`);
   const schedule = scheduleOf(c, steps);
   const opt = optimizerOf(c, schedule);
   const keys = runKeys(c.seed);
-  const init = swav.init(keys.init, sc);
+  const init = method.init(keys.init);
   keys.init.dispose();
-  const configText = JSON.stringify(c);
-  let snap: Snapshot = { params: init.params, modelState: init.state, optState: opt.init(init.params), step: 0, key: keys.base, elapsed: 0, config: configText };
+  let snap: Snapshot = { params: init.params, modelState: init.state, optState: opt.init(init.params), step: 0, key: keys.base, elapsed: 0, config: JSON.stringify(c) };
 
-  // ---------------------------------------------------------------- resume
   if (opts.resume && existing.length) {
-    const newest = existing[existing.length - 1]!;
-    const older = existing.length > 1 ? existing[existing.length - 2]!.path : null;
-    const corrupt = (e: unknown) =>
-      new TrainError(
-        `${(e as Error).message}; --resume stopped; nothing was written or overwritten. ` +
-          (older ? `Move ${newest.path} away to resume from ${older}.` : `Move ${newest.path} away to start the run afresh.`),
-      );
-    // The configuration first (from the header alone), then the tensors against this run's shapes.
-    let stored: unknown = null;
-    try {
-      stored = JSON.parse((await checkpoint.readCheckpointMeta(newest.path))['config'] ?? 'null');
-    } catch (e) {
-      throw corrupt(e instanceof SyntaxError ? new Error(`checkpoint ${newest.path}: its config metadata is not valid JSON`) : e);
-    }
-    const diff = stored === null ? 'no configuration stored' : firstDifference(trainingIdentity(stored as TrainConfig), trainingIdentity(c));
-    if (diff)
-      throw new TrainError(
-        `checkpoint ${newest.path}: it was written by a run with a different configuration (${diff}, checkpoint vs now); ` +
-          `resume with the configuration in ${join(dir, 'config.json')}, or choose another --out-dir. Nothing was written or overwritten.`,
-      );
-    const end = newest.step === steps ? endRecord(metricsPath, steps) : null;
-    if (end) {
+    const point = await resumeFrom(existing, c, steps, snap).catch((e: unknown) => {
+      tf.dispose(tensorsIn(snap));
+      throw e;
+    });
+    if (point.kind === 'complete') {
       say(
-        `run ${dir} is already complete (checkpoint ${newest.path} is step ${steps} of ${steps} and metrics.jsonl records the end); ` +
+        `run ${dir} is already complete (checkpoint ${point.path} is step ${steps} of ${steps} and metrics.jsonl records the end); ` +
           'nothing was run or changed. To train longer, start a run with more --steps in another --out-dir.',
       );
       tf.dispose(tensorsIn(snap));
-      return { outDir: dir, step: steps, totalSteps: steps, finalLoss: end.loss ?? NaN, stopped: 'complete', seconds: { train: 0, eval: 0, total: (performance.now() - t0) / 1000 } };
-    }
-    let loaded: Snapshot;
-    try {
-      loaded = await checkpoint.load<Snapshot>(newest.path, { like: snap });
-    } catch (e) {
-      throw corrupt(e);
-    }
-    if (loaded.step !== newest.step || loaded.step > steps) {
-      tf.dispose(tensorsIn(loaded));
-      throw new TrainError(`checkpoint ${newest.path}: it holds step ${loaded.step} (its name says ${newest.step}, the run has ${steps} steps). Nothing was written or overwritten.`);
+      return { outDir: dir, method: c.method, step: steps, totalSteps: steps, finalLoss: point.loss, stopped: 'complete', seconds: { train: 0, eval: 0, total: (performance.now() - t0) / 1000 } };
     }
     tf.dispose(tensorsIn(snap));
-    snap = loaded;
-    say(`resuming ${dir} from ${newest.path} (step ${snap.step} of ${steps})`);
+    snap = point.snap;
+    say(`resuming ${dir} from ${point.path} (step ${snap.step} of ${steps})`);
   } else if (opts.resume) {
     say(`--resume: ${dir} has no checkpoint yet; starting from step 0`);
   }
@@ -251,54 +171,24 @@ async function trainInClaimedDir(c: TrainConfig, opts: TrainOptions): Promise<Tr
   }
 
   mkdirSync(dir, { recursive: true });
-  await writeAtomic(join(dir, 'config.json'), `${JSON.stringify(c, null, 2)}\n`);
-  // Metrics: keep the records up to the resumed step (a killed run may have logged past its checkpoint).
-  if (snap.step > 0 && existsSync(metricsPath)) {
-    const kept = readFileSync(metricsPath, 'utf8')
-      .split('\n')
-      .filter((line) => {
-        if (!line.trim()) return false;
-        try {
-          const r = JSON.parse(line) as { type?: string; step?: number };
-          return !(typeof r.step === 'number' && r.step > snap.step && r.type !== 'baseline');
-        } catch {
-          return false; // a line cut short by a kill
-        }
-      });
-    await writeAtomic(metricsPath, kept.map((l) => `${l}\n`).join(''));
-  } else if (snap.step === 0) {
-    await writeAtomic(metricsPath, '');
-  }
-  const record = (r: Record<string, unknown>) => appendFileSync(metricsPath, `${JSON.stringify(r, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v))}\n`);
-  record({
-    type: 'start',
-    step: snap.step,
-    totalSteps: steps,
-    numPrototypes: c.swav.numPrototypes,
-    trainImages: data.train.n,
-    backend: c.backend,
-    resumed: snap.step > 0,
-    time: snap.elapsed,
-  });
+  await writeTextAtomic(join(dir, 'config.json'), `${JSON.stringify(c, null, 2)}\n`);
+  const log = await openMetricsLog(metricsPath, snap.step);
+  const record = log.record;
+  const numPrototypes = (method.config as { numPrototypes?: number }).numPrototypes;
+  record({ type: 'start', step: snap.step, totalSteps: steps, method: c.method, ...(numPrototypes ? { numPrototypes } : {}), trainImages: data.train.n, backend: c.backend, resumed: snap.step > 0, time: snap.elapsed });
 
   const perReplica = c.batchSize / c.workers;
   if (perReplica < SMALL_BATCH) {
     const w =
       `${c.workers > 1 ? `each of the ${c.workers} workers trains on ${perReplica} images (batch ${c.batchSize})` : `the batch has ${perReplica} images`}: ` +
-      `BatchNorm and Sinkhorn statistics over fewer than ${SMALL_BATCH} images are noisy; use fewer workers or a larger --batch-size`;
+      `batch statistics (BatchNorm, Sinkhorn, negatives) over fewer than ${SMALL_BATCH} images are noisy; use fewer workers or a larger --batch-size`;
     say(`warning: ${w}`);
     record({ type: 'warning', step: snap.step, kind: 'smallBatch', message: w });
   }
 
   const ks = c.eval.ks;
-  const evalSets = data.evalTrain && data.evalTest ? { train: sample(data.evalTrain, c.eval.trainSubset, 1), test: sample(data.evalTest, c.eval.testSubset, 2) } : null;
-  const duringSets =
-    data.evalTrain && data.evalTest
-      ? {
-          train: sample(data.evalTrain, Math.min(c.eval.duringTrainSubset, c.eval.trainSubset ?? Infinity), 1),
-          test: sample(data.evalTest, Math.min(c.eval.duringTestSubset, c.eval.testSubset ?? Infinity), 2),
-        }
-      : null;
+  const sets = evalSetsOf(c, data);
+  const embed = embedder(method);
   let evalSeconds = 0;
   const timed = async <T>(f: () => Promise<T>): Promise<T> => {
     const s = performance.now();
@@ -308,15 +198,18 @@ async function trainInClaimedDir(c: TrainConfig, opts: TrainOptions): Promise<Tr
       evalSeconds += (performance.now() - s) / 1000;
     }
   };
+  const signalFields = (s: CollapseSignals) => ({ rankMe: +s.rankMe.toFixed(4), embeddingStd: +s.embeddingStd.toPrecision(5) });
 
   // ---------------------------------------------------------------- before training
   let before: EvalSummary | undefined;
   let base: TrainResult['baselines'];
-  if (evalSets && c.eval.before && snap.step === 0) {
+  if (sets.final && c.eval.before && snap.step === 0) {
+    const evalSets = sets.final;
     say(`evaluating the encoder before training (kNN on ${evalSets.train.n} train / ${evalSets.test.n} test images)...`);
-    before = await timed(() => evaluateVariables(sc, snap.params, snap.modelState, evalSets, { ks, linearProbe: false }));
-    record({ type: 'eval', step: 0, ...knnFields(before.knn), trainImages: before.trainImages, testImages: before.testImages, when: 'before' });
-    say(`  before training: ${ks.map((k) => `kNN k=${k} ${pct(before!.knn[k])}`).join(', ')}`);
+    before = await timed(() => evaluateVariables(embed, snap.params, snap.modelState, evalSets, { ks, linearProbe: false }));
+    const signals = await timed(() => collapseSignals(embed, snap.params, snap.modelState, sets.monitor));
+    record({ type: 'eval', step: 0, ...knnFields(before.knn), ...signalFields(signals), trainImages: before.trainImages, testImages: before.testImages, when: 'before' });
+    say(`  before training: ${ks.map((k) => `kNN k=${k} ${pct(before!.knn[k])}`).join(', ')}, RankMe ${signals.rankMe.toFixed(1)}`);
     if (c.eval.baselines) {
       say('baseline: kNN on raw pixels...');
       const b = await timed(() => baselines({ train: evalSets.train, test: evalSets.test, ks }));
@@ -325,7 +218,7 @@ async function trainInClaimedDir(c: TrainConfig, opts: TrainOptions): Promise<Tr
       record({ type: 'baseline', step: 0, name: 'rawPixels', ...knnFields(b.rawPixelsKnn) });
       say(`  raw pixels: ${ks.map((k) => `kNN k=${k} ${pct(b.rawPixelsKnn[k])}`).join(', ')}`);
     }
-    await writeAtomic(evalPath, `${JSON.stringify({ before, baselines: base }, null, 2)}\n`);
+    await writeTextAtomic(evalPath, `${JSON.stringify({ before, baselines: base }, null, 2)}\n`);
   } else {
     before = prior.before;
     base = prior.baselines;
@@ -341,22 +234,14 @@ async function trainInClaimedDir(c: TrainConfig, opts: TrainOptions): Promise<Tr
       ? await parallelStepper(c, channels, steps, start).catch((e: Error) => {
           throw new TrainError(e.message, { cause: e });
         })
-      : localStepper(c, channels, steps, start);
+      : localStepper(c, method, steps, start);
   const snapshot = async (): Promise<Snapshot> => ({ ...snap, ...(await stepper.variables()) });
+  const progress = new Progress(err, steps);
   try {
     const mc = augmentOf(c, channels);
     const augment = jit((key: NdArray, x: NdArray) => multiCrop(key, x, mc));
     const nGlobal = c.augment.nmbCrops[0]!;
-    const monitor = new CollapseMonitor({ numPrototypes: c.swav.numPrototypes, window: 20 });
-    const parts = swav.parts(sc);
-    const scoresOf = jit((params: swav.SwavParams, state: swav.SwavState, x: NdArray) => {
-      // Batch statistics, as training sees them (the new BatchNorm state is dropped).
-      const [h] = parts.encoder.apply(params.encoder, state.encoder, x, { train: true });
-      const [z] = parts.projector.apply(params.projector, state.projector, h, { train: true });
-      return swav.prototypeScores(params.prototypes.weight, z);
-    });
     let warned = false;
-    const tty = !!err.isTTY;
     const { height: H, width: W } = data.train;
     const B = c.batchSize;
     const permCache = { epoch: -1, perm: new Int32Array(0) };
@@ -369,7 +254,7 @@ async function trainInClaimedDir(c: TrainConfig, opts: TrainOptions): Promise<Tr
     const startElapsed = snap.elapsed;
     let lastCkptStep = startStep;
     let lastCkptPath = existing.length && opts.resume ? existing[existing.length - 1]!.path : null;
-    const rate = { t: performance.now(), s: startStep, value: NaN };
+    const rate = new StepRate(startStep);
 
     const saveCheckpoint = async () => {
       const full = await snapshot();
@@ -380,7 +265,7 @@ async function trainInClaimedDir(c: TrainConfig, opts: TrainOptions): Promise<Tr
       return true;
     };
 
-    if (startStep < steps) say(`training ${steps - startStep} step(s) (batch ${B}, ${c.augment.nmbCrops.join('+')} crops, ${c.optimizer.name} lr ${c.optimizer.lr}) in ${dir}`);
+    if (startStep < steps) say(`training ${c.method} for ${steps - startStep} step(s) (batch ${B}, ${c.augment.nmbCrops.join('+')} crops, ${c.optimizer.name} lr ${c.optimizer.lr}) in ${dir}`);
     while (snap.step < steps) {
       const s = snap.step;
       const idx = stepIndices(data.train.n, B, c.seed, s, permCache);
@@ -401,31 +286,24 @@ async function trainInClaimedDir(c: TrainConfig, opts: TrainOptions): Promise<Tr
       } catch (e) {
         // A worker failed or hung (data-parallel): the run cannot go on; say where it can resume.
         tf.dispose([x, stepKey, augKey!, trainKey!, ...views]);
-        if (tty) err.write('\n');
+        progress.end();
         throw new TrainError(
           `${(e as Error).message}. Step ${s + 1} failed; ` +
             (lastCkptPath ? `the last good checkpoint is ${lastCkptPath} (step ${lastCkptStep}): --resume continues from it.` : 'no checkpoint was written: run again to start afresh.'),
           { cause: e },
         );
       }
-      const { loss, codeEntropy: entropy } = outcome;
-      let paramsFinite = outcome.paramsFinite;
-      let scores: tf.Tensor | null = null;
-      if (Number.isFinite(loss) && paramsFinite && ((s + 1) % c.log.every === 0 || s + 1 === steps)) {
-        const v = await stepper.variables();
-        // The workers' step has no per-step parameter check: it is done here, on each read.
-        if (stepper.workers > 1 && !(await allFinite(v.params))) paramsFinite = false;
-        else scores = scoresOf(v.params, v.modelState, views[0]!) as tf.Tensor;
-      }
       tf.dispose([x, stepKey, augKey!, trainKey!, ...views]);
+      const { loss, metrics } = outcome;
+      const logged = (s + 1) % c.log.every === 0 || s + 1 === steps;
+      let paramsFinite = outcome.paramsFinite;
+      // The workers' step has no per-step parameter check: it is done here, on each logged step.
+      if (Number.isFinite(loss) && paramsFinite && logged && stepper.workers > 1) paramsFinite = await allFinite((await stepper.variables()).params);
       if (!Number.isFinite(loss) || !paramsFinite) {
-        record({ type: 'step', step: s + 1, loss, lr: schedule.at(s), codeEntropy: entropy, time: snap.elapsed, nonFinite: Number.isFinite(loss) ? 'parameters' : 'loss' });
-        if (tty) err.write('\n');
-        say(
+        record({ type: 'step', step: s + 1, loss, lr: schedule.at(s), ...metrics, time: snap.elapsed, nonFinite: Number.isFinite(loss) ? 'parameters' : 'loss' });
+        progress.say(
           `error: ${Number.isFinite(loss) ? 'the parameters became NaN or Inf' : `the loss is ${Number.isNaN(loss) ? 'NaN' : loss > 0 ? 'Inf' : '-Inf'}`} at step ${s + 1}; stopping the run. ` +
-            (lastCkptPath
-              ? `The last good checkpoint, ${lastCkptPath} (step ${lastCkptStep}), is kept;`
-              : 'No checkpoint was written;') +
+            (lastCkptPath ? `The last good checkpoint, ${lastCkptPath} (step ${lastCkptStep}), is kept;` : 'No checkpoint was written;') +
             ' lower the learning rate (--optimizer.lr) or lengthen the warmup (--optimizer.warmup-steps), then run again' +
             (lastCkptPath ? ' (--resume continues from it with the same configuration).' : '.'),
         );
@@ -433,83 +311,86 @@ async function trainInClaimedDir(c: TrainConfig, opts: TrainOptions): Promise<Tr
         lastLoss = loss;
         break;
       }
-      const now = performance.now();
-      snap = { ...snap, step: s + 1, elapsed: startElapsed + (now - trainStart) / 1000 };
+      snap = { ...snap, step: s + 1, elapsed: startElapsed + (performance.now() - trainStart) / 1000 };
       lastLoss = loss;
-      monitor.observeLoss(loss);
-      if (scores) {
-        monitor.observe({ counts: argmaxCounts(await scores.data(), c.swav.numPrototypes) });
-        scores.dispose();
+      const sps = rate.update(snap.step);
+      let signals: CollapseSignals | null = null;
+      if (logged) {
+        const v = await stepper.variables();
+        signals = await timed(() => collapseSignals(embed, v.params, v.modelState, sets.monitor));
       }
-
-      // steps/s over the recent steps
-      if (now - rate.t > 2000 || snap.step - rate.s >= 20 || Number.isNaN(rate.value)) {
-        if (snap.step > rate.s) rate.value = ((snap.step - rate.s) * 1000) / (now - rate.t);
-        rate.t = now;
-        rate.s = snap.step;
-      }
-      const sps = rate.value;
-      record({ type: 'step', step: snap.step, loss, lr: schedule.at(s), codeEntropy: entropy, stepsPerSec: Number.isFinite(sps) ? +sps.toFixed(4) : null, time: +snap.elapsed.toFixed(3) });
-      const eta = (steps - snap.step) / sps;
-      const line = `step ${snap.step}/${steps}  loss ${loss.toFixed(4)}  entropy ${entropy.toFixed(3)}  lr ${schedule.at(s).toPrecision(3)}  ${Number.isFinite(sps) ? sps.toFixed(2) : '?'} steps/s  ETA ${fmtTime(eta)}`;
-      if (tty) {
-        const width = Math.max(10, (err.columns ?? 100) - 34 - line.length);
-        const done = Math.round((width * snap.step) / steps);
-        err.write(`\r[${'#'.repeat(done)}${'.'.repeat(width - done)}] ${line}\x1b[K`);
-      } else if (snap.step % c.log.every === 0 || snap.step === steps || snap.step === startStep + 1) say(line);
-
-      if (snap.step % c.log.every === 0 || snap.step === steps) {
-        const report = monitor.report();
-        const w = report.steps >= 3 ? collapseWarning(report, c.swav.numPrototypes) : null;
+      record({
+        type: 'step',
+        step: snap.step,
+        loss,
+        lr: schedule.at(s),
+        ...metrics,
+        ...(signals ? signalFields(signals) : {}),
+        stepsPerSec: Number.isFinite(sps) ? +sps.toFixed(4) : null,
+        time: +snap.elapsed.toFixed(3),
+      });
+      progress.step(snap.step, { loss, metrics: signals ? { ...metrics, rankMe: signals.rankMe } : metrics, lr: schedule.at(s), stepsPerSec: sps }, logged || snap.step === startStep + 1);
+      if (signals) {
+        const w = collapseWarning(signals, c.method);
         if (w && !warned) {
-          if (tty) err.write('\n');
-          say(`warning at step ${snap.step}: ${w}`);
+          progress.say(`warning at step ${snap.step}: ${w}`);
           record({ type: 'warning', step: snap.step, kind: 'collapse', message: w });
         }
         warned = !!w;
       }
       if (c.checkpoint.every > 0 && snap.step % c.checkpoint.every === 0 && snap.step < steps) await saveCheckpoint();
-      if (duringSets && c.eval.every > 0 && snap.step % c.eval.every === 0 && snap.step < steps) {
+      if (sets.during && c.eval.every > 0 && snap.step % c.eval.every === 0 && snap.step < steps) {
+        const duringSets = sets.during;
         const v = await stepper.variables();
-        const e = await timed(() => evaluateVariables(sc, v.params, v.modelState, duringSets, { ks, linearProbe: false }));
+        const e = await timed(() => evaluateVariables(embed, v.params, v.modelState, duringSets, { ks, linearProbe: false }));
         record({ type: 'eval', step: snap.step, ...knnFields(e.knn), trainImages: e.trainImages, testImages: e.testImages, when: 'during' });
-        if (tty) err.write('\n');
-        say(`  step ${snap.step}: ${ks.map((k) => `kNN k=${k} ${pct(e.knn[k])}`).join(', ')} (${e.trainImages}/${e.testImages} images)`);
+        progress.say(`  step ${snap.step}: ${ks.map((k) => `kNN k=${k} ${pct(e.knn[k])}`).join(', ')} (${e.trainImages}/${e.testImages} images)`);
       }
       if (c.timeLimitMinutes !== null && snap.elapsed >= 60 * c.timeLimitMinutes && snap.step < steps) {
-        if (tty) err.write('\n');
-        say(`time limit: ${c.timeLimitMinutes} minutes of training reached at step ${snap.step} of ${steps}; stopping training early and evaluating`);
+        progress.say(`time limit: ${c.timeLimitMinutes} minutes of training reached at step ${snap.step} of ${steps}; stopping training early and evaluating`);
         record({ type: 'warning', step: snap.step, kind: 'timeLimit', message: `stopped at step ${snap.step} of ${steps} (timeLimitMinutes ${c.timeLimitMinutes})` });
         timeLimited = true;
         break;
       }
       if (c.debug.stopAfterStep === snap.step && snap.step < steps) {
         if (snap.step !== lastCkptStep) await saveCheckpoint();
-        if (tty) err.write('\n');
-        say(`stopping after step ${snap.step} (debug.stopAfterStep); --resume continues from ${lastCkptPath}`);
+        progress.say(`stopping after step ${snap.step} (debug.stopAfterStep); --resume continues from ${lastCkptPath}`);
         stopped = 'debug';
         break;
       }
     }
-    if (tty) err.write('\n');
+    progress.end();
     const trainSeconds = (performance.now() - trainStart) / 1000;
 
     // ---------------------------------------------------------------- the end
-    let after: EvalSummary | undefined;
+    let after: TrainResult['after'];
     if (!stopped) {
       if (snap.step !== lastCkptStep || !lastCkptPath) {
         if (!(await saveCheckpoint())) throw new TrainError(`the parameters at step ${snap.step} are not finite; no checkpoint written (the last good one is ${lastCkptPath ?? 'none'})`);
       }
-      if (evalSets) {
+      if (sets.final) {
+        const evalSets = sets.final;
         say(`evaluating the trained encoder (kNN on ${evalSets.train.n} train / ${evalSets.test.n} test images${c.eval.linearProbe ? ', linear probe' : ''})...`);
         const v = await stepper.variables();
-        after = await timed(() => evaluateVariables(sc, v.params, v.modelState, evalSets, { ks, linearProbe: c.eval.linearProbe }));
-        record({ type: 'eval', step: snap.step, ...knnFields(after.knn), ...(after.linearProbe !== undefined ? { linearProbe: after.linearProbe } : {}), trainImages: after.trainImages, testImages: after.testImages, when: 'after' });
+        const e = await timed(() => evaluateVariables(embed, v.params, v.modelState, evalSets, { ks, linearProbe: c.eval.linearProbe }));
+        const signals = await timed(() => collapseSignals(embed, v.params, v.modelState, sets.monitor));
+        after = { ...e, rankMe: signals.rankMe, embeddingStd: signals.embeddingStd };
+        record({
+          type: 'eval',
+          step: snap.step,
+          ...knnFields(e.knn),
+          ...(e.linearProbe !== undefined ? { linearProbe: e.linearProbe } : {}),
+          ...signalFields(signals),
+          trainImages: e.trainImages,
+          testImages: e.testImages,
+          when: 'after',
+        });
       }
       record({ type: 'end', step: snap.step, totalSteps: steps, loss: lastLoss, time: +snap.elapsed.toFixed(3), trainSeconds: +trainSeconds.toFixed(3), ...(timeLimited ? { stoppedEarly: 'timeLimit' } : {}) });
     }
     const result: TrainResult = {
       outDir: dir,
+      method: c.method,
       step: stopped === 'nan' ? lastCkptStep : snap.step,
       totalSteps: steps,
       finalLoss: lastLoss,
@@ -519,7 +400,7 @@ async function trainInClaimedDir(c: TrainConfig, opts: TrainOptions): Promise<Tr
       stopped,
       seconds: { train: trainSeconds, eval: evalSeconds, total: (performance.now() - t0) / 1000 },
     };
-    if (!stopped) await writeAtomic(evalPath, `${JSON.stringify({ before, after, baselines: base, steps, finalLoss: lastLoss, seconds: result.seconds }, null, 2)}\n`);
+    if (!stopped) await writeTextAtomic(evalPath, `${JSON.stringify({ method: c.method, before, after, baselines: base, steps, finalLoss: lastLoss, seconds: result.seconds }, null, 2)}\n`);
     try {
       const plots = await plotRun(metricsPath, dir);
       say(`plots: ${plots.join(', ')}`);
@@ -532,43 +413,4 @@ async function trainInClaimedDir(c: TrainConfig, opts: TrainOptions): Promise<Tr
     await stepper.close();
     snap.key.dispose();
   }
-}
-
-/** The `end` record of a run of `steps` steps in its metrics file, or null when it has none. */
-function endRecord(metricsPath: string, steps: number): { loss?: number | null } | null {
-  if (!existsSync(metricsPath)) return null;
-  let end: { loss?: number | null } | null = null;
-  for (const line of readFileSync(metricsPath, 'utf8').split('\n')) {
-    try {
-      const r = JSON.parse(line) as { type?: string; step?: number; loss?: number | null };
-      if (r.type === 'end' && r.step === steps) end = r;
-    } catch {
-      // a blank line, or one cut short by a kill
-    }
-  }
-  return end;
-}
-
-function knnFields(knn: Record<number, number>): Record<string, number> {
-  return Object.fromEntries(Object.entries(knn).map(([k, v]) => [`knn${k}`, v]));
-}
-
-function argmaxCounts(scores: ArrayLike<number>, k: number): Float64Array {
-  const counts = new Float64Array(k);
-  for (let o = 0; o + k <= scores.length; o += k) {
-    let best = 0;
-    for (let j = 1; j < k; j++) if (scores[o + j]! > scores[o + best]!) best = j;
-    counts[best]! += 1;
-  }
-  return counts;
-}
-
-/** The end-of-run summary (stdout). */
-export function summaryText(r: TrainResult, ks: readonly number[]): string {
-  const lines = [`run ${r.outDir}: ${r.step}/${r.totalSteps} steps, final loss ${r.finalLoss.toFixed(4)}, training ${fmtTime(r.seconds.train)}, evaluation ${fmtTime(r.seconds.eval)}`];
-  const row = (name: string, knn?: Record<number, number>, extra = '') => knn && lines.push(`  ${name.padEnd(26)} ${ks.map((k) => `kNN k=${k} ${pct(knn[k]).padStart(7)}`).join('  ')}${extra}`);
-  row('raw pixels (baseline)', r.baselines?.rawPixels);
-  row('before training (random)', r.before?.knn ?? r.baselines?.randomEncoder);
-  row('after training', r.after?.knn, r.after?.linearProbe !== undefined ? `  linear probe ${pct(r.after.linearProbe)}` : '');
-  return `${lines.join('\n')}\n`;
 }

@@ -1,5 +1,5 @@
 /** A minimal NumPy `.npy` writer (format 1.0, little-endian float32 or int32, C order). */
-import { writeFileAtomic } from '../io/safetensors-file.js';
+import { writeFileAtomic } from '../io/atomic.js';
 
 /** Writes `data` with `shape` as a `.npy` file readable by `numpy.load`, atomically. */
 export async function writeNpy(path: string, data: Float32Array | Int32Array, shape: readonly number[]): Promise<void> {

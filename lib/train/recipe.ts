@@ -1,5 +1,5 @@
 /**
- * The recipe of a training configuration, as pure builders: the SwAV configuration, the
+ * The recipe of a training configuration, as pure builders: the method, the
  * learning-rate schedule, the optimiser, the multi-crop augmentation and the run's keys.
  * Shared by the training loop, the CLI's eval/embed and the data-parallel replicas.
  */
@@ -7,26 +7,28 @@ import type * as tf from '@tensorflow/tfjs-core';
 import type { MultiCropConfig } from '../data/augment/index.js';
 import * as optim from '../optim/index.js';
 import * as random from '../random/index.js';
-import * as swav from '../ssl/swav/index.js';
-import type { TrainConfig } from './config.js';
+import type { Method } from '../ssl/method.js';
+import * as ssl from '../ssl/methods/index.js';
+import type { TrainConfig } from './config-schema.js';
 
+/**
+ * The input of the run's method: its section with the run's encoder (and, given the data's
+ * `channels`, their number); for SwAV with 'paper' pairing, the global views as the crops
+ * whose codes are computed, unless the section says which.
+ */
+export function methodInput(c: TrainConfig, channels?: number): Record<string, unknown> {
+  const section = c[c.method];
+  const assign =
+    c.method === 'swav' && section['pairing'] === 'paper' && section['cropsForAssign'] === undefined
+      ? { cropsForAssign: Array.from({ length: c.augment.nmbCrops[0]! }, (_, i) => i) }
+      : {};
+  const encoderOptions = channels === undefined ? c.model.encoderOptions : { ...c.model.encoderOptions, inChannels: channels };
+  return { ...section, ...assign, encoder: c.model.encoder, encoderOptions };
+}
 
-/** The SwAV configuration of a training configuration, for images with `channels` channels. */
-export function swavConfigOf(c: TrainConfig, channels: number): swav.SwavConfig {
-  return swav.swavConfig({
-    encoder: c.model.encoder,
-    encoderOptions: { ...c.model.encoderOptions, inChannels: channels },
-    projector: { hiddenDim: c.model.projectorHiddenDim, outDim: c.model.projectorOutDim, batchNorm: c.model.projectorBatchNorm },
-    numPrototypes: c.swav.numPrototypes,
-    temperature: c.swav.temperature,
-    epsilon: c.swav.epsilon,
-    sinkhornIterations: c.swav.sinkhornIterations,
-    pairing: c.swav.pairing,
-    cropsForAssign: c.swav.pairing === 'paper' ? Array.from({ length: c.augment.nmbCrops[0]! }, (_, i) => i) : null,
-    queueLength: c.swav.queueLength,
-    queueStartStep: c.swav.queueStartStep,
-    freezePrototypesSteps: c.swav.freezePrototypesSteps,
-  });
+/** The run's method (`ssl.methods[c.method]`) for images with `channels` channels. */
+export function methodOf(c: TrainConfig, channels: number): Method {
+  return ssl.byName(c.method)(methodInput(c, channels));
 }
 
 /** The learning-rate schedule: linear warmup then cosine to `finalLr` at the last step. */

@@ -1,10 +1,10 @@
 /**
  * The replica module of data-parallel training (`workers > 1`): each worker rebuilds the
- * run's SwAV step from the configuration, as `parallel.swavProgram`. Its initial values
+ * run's method and step from the configuration, as `parallel.methodProgram`. Its initial values
  * are replaced by the run's (fresh or resumed) before the first step.
  */
-import { type DataParallelProgram, defineReplica, swavProgram } from '../parallel/index.js';
-import { optimizerOf, scheduleOf, swavConfigOf } from './recipe.js';
+import { type DataParallelProgram, defineReplica, methodProgram } from '../parallel/index.js';
+import { methodOf, optimizerOf, scheduleOf } from './recipe.js';
 import type { ReplicaArg } from './stepper.js';
 
 /**
@@ -26,7 +26,7 @@ function stallingAt<P, S, O, B>(program: DataParallelProgram<P, S, O, B>, step: 
 }
 
 export default defineReplica((arg: ReplicaArg, ctx) => {
-  const program = swavProgram({ config: swavConfigOf(arg.config, arg.channels), optimizer: optimizerOf(arg.config, scheduleOf(arg.config, arg.steps)) });
+  const program = methodProgram(methodOf(arg.config, arg.channels), optimizerOf(arg.config, scheduleOf(arg.config, arg.steps)));
   const stall = arg.config.debug.stallWorkerAtStep;
   return stall !== null && ctx.rank === ctx.worldSize - 1 ? stallingAt(program, stall) : program;
 });

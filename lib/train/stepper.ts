@@ -1,35 +1,36 @@
 /**
- * Who runs the training steps: this thread (one jitted `ssl.trainStep` of SwAV's method) or `workers`
+ * Who runs the training steps: this thread (one jitted `ssl.trainStep` of the run's method) or `workers`
  * data-parallel replicas in worker threads (`lib/parallel`, one core each). The loop talks
  * to both through {@link Stepper}; the variables live with the stepper and the loop reads
  * them when it needs them (logging, evaluation, checkpoints).
  *
- * With several workers each replica's BatchNorm and Sinkhorn see its shard of the batch
- * (PyTorch's DDP without SyncBatchNorm; see `parallel.swavProgram`), so a run with 2
- * workers is reproducible with 2 workers, not equal to a 1-worker run.
+ * With several workers each replica's forward (BatchNorm, Sinkhorn, negatives) sees its
+ * shard of the batch (PyTorch's DDP without SyncBatchNorm; see `parallel.methodProgram`),
+ * so a run with 2 workers is reproducible with 2 workers, not equal to a 1-worker run.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { type NdArray, jit } from '../core/index.js';
 import * as np from '../ops/index.js';
 import { type DataParallel, dataParallel, fromHost, toHost } from '../parallel/index.js';
-import { swavMethod } from '../ssl/methods/swav.js';
-import * as swav from '../ssl/swav/index.js';
+import type { Method } from '../ssl/method.js';
 import { trainStep } from '../ssl/train-step.js';
+import type { ViewsBatch } from '../ssl/views.js';
 import * as tree from '../tree/index.js';
 import { disposeExcept, tensorsIn } from '../util/tensors.js';
 import type { TrainConfig } from './config.js';
-import { optimizerOf, scheduleOf, swavConfigOf } from './recipe.js';
+import { optimizerOf, scheduleOf } from './recipe.js';
 
 /** The variables a step threads. */
 export interface Variables {
-  readonly params: swav.SwavParams;
-  readonly modelState: swav.SwavState;
+  readonly params: unknown;
+  readonly modelState: unknown;
   readonly optState: unknown;
 }
 
 export interface StepOutcome {
   readonly loss: number;
-  readonly codeEntropy: number;
+  /** The method's own metrics (e.g. SwAV's `codeEntropy`), by name. */
+  readonly metrics: Readonly<Record<string, number>>;
   /** False when the new parameters hold NaN or Inf (then the stepper keeps the old ones). */
   readonly paramsFinite: boolean;
 }
@@ -37,7 +38,7 @@ export interface StepOutcome {
 export interface Stepper {
   readonly workers: number;
   /** One step on `batch` (its tensors may be disposed as soon as the promise exists). */
-  step(batch: swav.SwavInput, key: tf.Tensor): Promise<StepOutcome>;
+  step(batch: ViewsBatch, key: tf.Tensor): Promise<StepOutcome>;
   /** The current variables, owned by the stepper: valid until the next `step` or `close`. */
   variables(): Promise<Variables>;
   /** Frees the variables (and ends the workers). */
@@ -53,23 +54,27 @@ export interface ReplicaArg {
 
 const scalar = async (t: unknown) => (await (t as tf.Tensor).data())[0]!;
 
-/** The step on this thread: `jit(ssl.trainStep(swav))` plus a check that the new parameters are finite. */
-export function localStepper(c: TrainConfig, channels: number, steps: number, start: Variables): Stepper {
-  const inner = trainStep(swavMethod(swavConfigOf(c, channels)), optimizerOf(c, scheduleOf(c, steps)));
+/** The step on this thread: `jit(ssl.trainStep(method))` plus a check that the new parameters are finite. */
+export function localStepper(c: TrainConfig, method: Method<unknown, unknown, ViewsBatch>, steps: number, start: Variables): Stepper {
+  const inner = trainStep(method, optimizerOf(c, scheduleOf(c, steps)));
   // One number that is finite exactly when every new parameter is: a NaN model can still give
   // a finite loss (max/where-style ops swallow NaN), so both are checked.
-  const run = jit((params: swav.SwavParams, modelState: swav.SwavState, optState: unknown, batch: swav.SwavInput, key: NdArray) => {
+  const run = jit((params: unknown, modelState: unknown, optState: unknown, batch: ViewsBatch, key: NdArray) => {
     const r = inner(params, modelState, optState, batch, key);
     const sums = tree.leaves(r.params).map((p) => np.sum(np.abs(p as NdArray)));
-    return { params: r.params, modelState: r.state, optState: r.optState, metrics: { loss: r.metrics.loss, codeEntropy: r.metrics.codeEntropy, paramCheck: sums.reduce((a, b) => np.add(a, b)) } };
+    return { params: r.params, modelState: r.state, optState: r.optState, metrics: r.metrics, paramCheck: sums.reduce((a, b) => np.add(a, b)) };
   });
   let vars = start;
   return {
     workers: 1,
     async step(batch, key) {
       const r = run(vars.params, vars.modelState, vars.optState, batch, key);
-      const [loss, codeEntropy, check] = [await scalar(r.metrics.loss), await scalar(r.metrics.codeEntropy), await scalar(r.metrics.paramCheck)];
-      tf.dispose(tensorsIn(r.metrics));
+      const { loss: lossT, ...own } = r.metrics;
+      const loss = await scalar(lossT);
+      const check = await scalar(r.paramCheck);
+      const metrics: Record<string, number> = {};
+      for (const [k, v] of Object.entries(own)) metrics[k] = await scalar(v);
+      tf.dispose(tensorsIn([r.metrics, r.paramCheck]));
       const next = { params: r.params, modelState: r.modelState, optState: r.optState };
       const paramsFinite = Number.isFinite(check);
       if (Number.isFinite(loss) && paramsFinite) {
@@ -78,7 +83,7 @@ export function localStepper(c: TrainConfig, channels: number, steps: number, st
       } else {
         disposeExcept(next, vars);
       }
-      return { loss, codeEntropy, paramsFinite };
+      return { loss, metrics, paramsFinite };
     },
     variables: async () => vars,
     async close() {
@@ -113,8 +118,9 @@ export async function parallelStepper(c: TrainConfig, channels: number, steps: n
     async step(batch) {
       drop();
       const { metrics } = await dp.step(batch);
-      const loss = Number(metrics['loss']);
-      return { loss, codeEntropy: Number(metrics['codeEntropy']), paramsFinite: Number.isFinite(loss) };
+      const { loss: l, ...own } = metrics;
+      const loss = Number(l);
+      return { loss, metrics: Object.fromEntries(Object.entries(own).map(([k, v]) => [k, Number(v)])), paramsFinite: Number.isFinite(loss) };
     },
     async variables() {
       if (!cached) {

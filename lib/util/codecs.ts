@@ -1,6 +1,6 @@
 /**
  * io-ts codecs with readable names (`expected a positive integer`), shared by the training
- * configuration and the encoders' options, and their errors drawn as one line:
+ * configuration, the encoders' options and the self-supervised methods' configurations, and their errors drawn as one line:
  * `at .optimizer.lr expected a positive number, got "fast"`.
  */
 import * as E from 'fp-ts/lib/Either.js';
@@ -15,8 +15,19 @@ export function refined<A>(name: string, is: (u: unknown) => u is A): t.Type<A, 
 const isNum = (u: unknown): u is number => typeof u === 'number' && Number.isFinite(u);
 
 export const positiveInt = refined('a positive integer', (u): u is number => isNum(u) && Number.isInteger(u) && u >= 1);
+export const nonNegativeInt = refined('an integer >= 0', (u): u is number => isNum(u) && Number.isInteger(u) && u >= 0);
 export const positiveNumber = refined('a positive number', (u): u is number => isNum(u) && u > 0);
 export const boolean = refined('true or false', (u): u is boolean => typeof u === 'boolean');
+
+/** `codec` or null (null: the default, as in a decoded configuration); other values fail as `codec` says. */
+export function nullable<A>(codec: t.Type<A, A, unknown>): t.Type<A | null, A | null, unknown> {
+  return new t.Type<A | null, A | null, unknown>(
+    `${codec.name} or null`,
+    (u): u is A | null => u === null || codec.is(u),
+    (u, c) => (u === null ? t.success(null) : codec.validate(u, [...c.slice(0, -1), { ...c[c.length - 1]!, type: codec }])),
+    t.identity,
+  );
+}
 
 /** A non-empty list of `item`s, named `name` in errors. */
 export const listOf = <A>(item: t.Type<A, A, unknown>, name: string) =>

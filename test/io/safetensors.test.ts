@@ -11,7 +11,8 @@ import {
   SafetensorsError,
   type TensorData,
 } from '../../lib/io/safetensors.js';
-import { readSafetensorsFile, readSafetensorsHeader, writeFileAtomic, writeSafetensorsFile } from '../../lib/io/safetensors-file.js';
+import { readSafetensorsFile, readSafetensorsHeader, writeSafetensorsFile } from '../../lib/io/safetensors-file.js';
+import { writeFileAtomic } from '../../lib/io/atomic.js';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers: build files by hand, byte by byte.

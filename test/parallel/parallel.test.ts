@@ -179,7 +179,7 @@ Swav('2 workers: mean of the shards\' gradients (shard-local Sinkhorn and BatchN
   const per = shards.map((s) => gradsJit(init.params, init.state, s));
   const mean = (a: NdArray, b: NdArray) => (a as tf.Tensor).dtype === 'float32' ? np.div(np.add(a, b), 2) : a;
   const meanGrads = tree.map<swav.SwavParams>(mean, per[0].grads, per[1].grads);
-  const meanState = tree.map(mean, per[0].state, per[1].state);
+  const meanState = tree.map<swav.SwavState>(mean, per[0].state, per[1].state);
   const meanLoss = ((per[0].metrics!.loss as tf.Tensor).dataSync()[0] + (per[1].metrics!.loss as tf.Tensor).dataSync()[0]) / 2;
 
   const got = await dp.grads(batch);
@@ -188,7 +188,7 @@ Swav('2 workers: mean of the shards\' gradients (shard-local Sinkhorn and BatchN
 
   const { metrics } = await dp.step(batch);
   allClose([metrics.loss as number], [meanLoss], { rtol: 1e-5 }, 'step loss');
-  const expected = tf.tidy(() => program.update(init.params, init.optState, meanGrads, init.state, per[0].carry) as never) as unknown as { params: unknown; optState: unknown };
+  const expected = tf.tidy(() => program.update(init.params, init.optState, meanGrads, init.state, per[0].carry, meanState) as never) as unknown as { params: unknown; optState: unknown };
   const read = await dp.read();
   assertTreesClose(read.params, expected.params, { rtol: 1e-4, atol: 1e-6 }, 'parameters after the step');
   assertTreesClose(read.optState, expected.optState, { rtol: 1e-4, atol: 1e-6 }, 'optimiser state after the step');

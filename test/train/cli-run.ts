@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as assert from 'uvu/assert';
+import { readSafetensorsFile } from '../../lib/io/safetensors-file.js';
 import { testBackendName } from '../helpers/backend.js';
 
 const ROOT = process.cwd();
@@ -61,4 +62,20 @@ export function snapshotFiles(dir: string): Record<string, string> {
   };
   walk(dir);
   return out;
+}
+
+/** The tensors of a checkpoint under `.params` and `.modelState` and `.optState`, as bytes. */
+export async function stateBytes(path: string): Promise<Map<string, string>> {
+  const { tensors } = await readSafetensorsFile(path);
+  const out = new Map<string, string>();
+  for (const [name, t] of Object.entries(tensors)) {
+    if (!/^\.(params|modelState|optState)/.test(name)) continue;
+    out.set(name, Buffer.from(new Float32Array(Array.from(t.data as ArrayLike<number>)).buffer).toString('base64'));
+  }
+  return out;
+}
+/** The same tensors, bit for bit. */
+export function assertSameState(a: Map<string, string>, b: Map<string, string>) {
+  assert.equal([...a.keys()].sort(), [...b.keys()].sort());
+  for (const [k, v] of a) assert.ok(b.get(k) === v, `tensor ${k} differs`);
 }

@@ -16,26 +16,11 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readSafetensorsFile } from '../../lib/io/safetensors-file.js';
-import { type Result, backend, ckpts, cli, losses, metrics, ok, snapshotFiles, start, tiny } from './cli-run.js';
+import { type Result, assertSameState, backend, ckpts, cli, losses, metrics, ok, snapshotFiles, start, stateBytes, tiny } from './cli-run.js';
 
 const root = mkdtempSync(join(tmpdir(), 'tfjax-cli-'));
 let counter = 0;
 const runDir = () => join(root, `run${counter++}`);
-
-/** The tensors of a checkpoint under `.params` and `.modelState` and `.optState`, as bytes. */
-async function stateBytes(path: string): Promise<Map<string, string>> {
-  const { tensors } = await readSafetensorsFile(path);
-  const out = new Map<string, string>();
-  for (const [name, t] of Object.entries(tensors)) {
-    if (!/^\.(params|modelState|optState)/.test(name)) continue;
-    out.set(name, Buffer.from(new Float32Array(Array.from(t.data as ArrayLike<number>)).buffer).toString('base64'));
-  }
-  return out;
-}
-function assertSameState(a: Map<string, string>, b: Map<string, string>) {
-  assert.equal([...a.keys()].sort(), [...b.keys()].sort());
-  for (const [k, v] of a) assert.ok(b.get(k) === v, `tensor ${k} differs`);
-}
 
 // The uninterrupted reference run, shared by the tests below.
 const REF = runDir();
@@ -156,11 +141,11 @@ Resume('a mismatched checkpoint (another configuration): a clear error, nothing 
   const dir = runDir();
   ok(await tiny(dir, '--debug.stop-after-step', '2', '--eval.before', 'false'), 'first part');
   const before = snapshotFiles(dir);
-  const shape = await tiny(dir, '--resume', '--model.projector-out-dim', '4');
+  const shape = await tiny(dir, '--resume', '--swav.projector.out-dim', '4');
   assert.is(shape.code, 1);
   assert.match(
     shape.stderr,
-    `error: checkpoint ${join(dir, 'checkpoints', 'ckpt-2.safetensors')}: it was written by a run with a different configuration (at .model.projectorOutDim: 8 vs 4, checkpoint vs now); resume with the configuration in ${join(dir, 'config.json')}, or choose another --out-dir. Nothing was written or overwritten.`,
+    `error: checkpoint ${join(dir, 'checkpoints', 'ckpt-2.safetensors')}: it was written by a run with a different configuration (at .swav.projector.outDim: 8 vs 4, checkpoint vs now); resume with the configuration in ${join(dir, 'config.json')}, or choose another --out-dir. Nothing was written or overwritten.`,
   );
   const lr = await tiny(dir, '--resume', '--optimizer.lr', '0.2');
   assert.is(lr.code, 1);
@@ -252,10 +237,10 @@ Other('a wrong config value exits 2 with the exact message', async () => {
   assert.is(f.stderr.split('\n')[0], 'config flag --batch-size: at .batchSize expected a positive integer, got "big"');
   const u = await cli(['train', '--preset', 'tiny', '--swav.prototypes', '10']);
   assert.is(u.code, 2);
-  assert.match(u.stderr.split('\n')[0]!, 'config flag --swav.prototypes: at .swav.prototypes unknown key (known: numPrototypes,');
+  assert.match(u.stderr.split('\n')[0]!, 'config flag --swav.prototypes: at .swav.prototypes unknown key (known: encoder, encoderOptions, embedDim, projector, numPrototypes,');
   const c = await cli(['fit']);
   assert.is(c.code, 2);
-  assert.is(c.stderr.split('\n')[0], "unknown command 'fit' (expected train, eval, embed, help)");
+  assert.is(c.stderr.split('\n')[0], "unknown command 'fit' (expected train, eval, embed, export, help)");
 });
 
 Other('--help prints the usage and exits 0', async () => {

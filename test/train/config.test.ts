@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ConfigError, DEFAULTS, PRESETS, parseFlagValue, resolveConfig } from '../../lib/train/config.js';
+import { ConfigError, DEFAULTS, METHOD_NAMES, PRESETS, parseFlagValue, resolveConfig } from '../../lib/train/config.js';
 import { parseArgs } from '../../lib/train/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tfjax-config-'));
@@ -37,7 +37,7 @@ Errors('an unknown key is rejected, naming it and the known keys', () => {
     `config ${p}: at .optimizer.lrr unknown key (known: name, lr, warmupStartLr, finalLr, warmupSteps, momentum, weightDecay, trustCoefficient)`,
   );
   const top = file('top.json', { stepz: 3 });
-  assert.match(errorOf(resolveConfig({ file: top })), `config ${top}: at .stepz unknown key (known: dataset, model, swav, augment, optimizer, batchSize, steps,`);
+  assert.match(errorOf(resolveConfig({ file: top })), `config ${top}: at .stepz unknown key (known: dataset, method, model, simclr, mocoV2, byol, simsiam, vicreg, barlowTwins, dino, nnclr, swav, augment, optimizer, batchSize, steps,`);
 });
 
 Errors('wrong types and ranges', () => {
@@ -98,6 +98,24 @@ Errors('cross-field checks', () => {
     'config: at .swav.queueLength expected a multiple of .batchSize (256), got 1000',
   );
 });
+Errors('issue 14: --method picks a method whose own codec decodes its section; errors name the path', () => {
+  const two: [string, string][] = [['--augment.nmb-crops', '[2]'], ['--augment.size-crops', '[28]'], ['--augment.min-scale', '[0.3]'], ['--augment.max-scale', '[1]']];
+  const ok = resolveConfig({ flags: [['--method', 'byol'], ...two, ['--byol.ema-start', '0.996'], ['--byol.predictor.dims', '[64,128]']] });
+  assert.ok(E.isRight(ok), E.isLeft(ok) ? ok.left : '');
+  assert.equal(E.isRight(ok) && [ok.right.method, ok.right.byol], ['byol', { projector: { dims: [512, 128] }, predictor: { dims: [64, 128] }, emaStart: 0.996 }]);
+  const cases: [[string, string][], string][] = [
+    [[['--method', 'simclrr']], "config flag --method: at .method expected 'simclr', 'mocoV2', 'byol', 'simsiam', 'vicreg', 'barlowTwins', 'dino', 'nnclr', or 'swav', got \"simclrr\""],
+    [[['--byol.ema-start', '2']], 'config flag --byol.ema-start: at .byol.emaStart expected a number in [0, 1], got 2'],
+    [[['--simclr.temprature', '0.2']], 'config flag --simclr.temprature: at .simclr.temprature unknown key (known: encoder, encoderOptions, embedDim, projector, temperature)'],
+    [[['--dino.projector.dims', '[0]']], 'config flag --dino.projector.dims: at .dino.projector.dims expected a non-empty list of positive integers, got [0]'],
+    [[['--method', 'byol'], ...two, ['--byol.predictor.dims', '[64,32]']], 'config: at .byol.predictor.dims expected the output width 128 of the projector, got 32'],
+    [[['--vicreg.encoder', '"resnet18"']], 'config: at .vicreg.encoder expected nothing (every method trains .model.encoder), got "resnet18"'],
+  ];
+  for (const [flags, expected] of cases) assert.is(errorOf(resolveConfig({ flags })), expected);
+  assert.match(errorOf(resolveConfig({ flags: [['--method', 'simclr']] })), /^config: at \.augment\.nmbCrops expected \[2\] for simclr \(it trains on two views; multi-crop is for swav and dino\), got \[2,4\]; use --preset fashion-mnist-simclr/);
+  assert.ok(E.isRight(resolveConfig({ flags: [['--method', 'dino']] })), 'dino takes multi-crop batches');
+});
+
 Errors('issue 11 item 15: model.encoderOptions is checked against the encoder, one line naming the path', () => {
   const cases: [unknown, string][] = [
     [{ model: { encoderOptions: { widthz: [8] } } }, 'at .model.encoderOptions.widthz unknown key (known: inChannels, widths)'],
@@ -138,8 +156,12 @@ Merge('defaults < preset < file < flags', () => {
   assert.is(c.workers, 2); // preset
 });
 
-Merge('every preset is valid', () => {
+Merge('every preset is valid; each method has its 29-minute fashion-mnist preset', () => {
   for (const name of Object.keys(PRESETS)) assert.ok(E.isRight(resolveConfig({ preset: name })), name);
+  for (const method of METHOD_NAMES) {
+    const r = resolveConfig({ preset: `fashion-mnist-${method}` });
+    assert.ok(E.isRight(r) && r.right.method === method && r.right.timeLimitMinutes === 29 && r.right.workers === 2, method);
+  }
 });
 
 Merge('the example files in configs/ are valid', () => {
@@ -164,7 +186,7 @@ Merge.run();
 const Args = suite('train cli: arguments');
 
 Args('commands, options, switches and config flags', () => {
-  assert.equal(parseArgs([]), { command: 'train', options: {}, flags: [] });
+  assert.equal(parseArgs([]), { command: 'train', options: {}, flags: [], positionals: [] });
   assert.equal(parseArgs(['train', '--preset', 'tiny', '--resume', '--steps', '20', '--optimizer.lr=0.1', '--eval.linear-probe']), {
     command: 'train',
     options: { preset: 'tiny', resume: 'true' },
@@ -173,7 +195,9 @@ Args('commands, options, switches and config flags', () => {
       ['--optimizer.lr', '0.1'],
       ['--eval.linear-probe', 'true'],
     ],
+    positionals: [],
   });
+  assert.equal(parseArgs(['export', '--torch', 'runs/x', 'out/w.safetensors']), { command: 'export', options: { torch: 'runs/x' }, flags: [], positionals: ['out/w.safetensors'] });
   assert.equal(parseArgs(['eval', '--run', 'runs/x', '--eval.ks', '[20]']).options, { run: 'runs/x' });
   assert.is(parseArgs(['--help']).command, 'help');
   assert.is(parseArgs(['embed', '-h']).command, 'help');
@@ -189,7 +213,7 @@ Args('usage errors are ConfigErrors with one clear line', () => {
     }
     return 'no error';
   };
-  assert.is(msg(['trian']), "unknown command 'trian' (expected train, eval, embed, help)");
+  assert.is(msg(['trian']), "unknown command 'trian' (expected train, eval, embed, export, help)");
   assert.is(msg(['train', 'extra']), "unexpected argument 'extra' (options are --name value)");
   assert.is(msg(['train', '--preset']), '--preset needs a value');
   assert.is(msg(['train', '--resume=yes']), '--resume takes no value');

@@ -101,13 +101,13 @@ P('long series are thinned but keep their extremes', () => {
   assert.ok(svg.includes('>100<'), 'the y axis still reaches the spike');
 });
 
-P('plotRun writes loss.svg, lr.svg and knn.svg from a metrics file', async () => {
+P('plotRun writes loss.svg, lr.svg, knn.svg and rankme.svg from a metrics file', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tfjax-plots-'));
   try {
     const lines: string[] = [JSON.stringify({ type: 'start', numPrototypes: 30, config: {} })];
     for (let step = 1; step <= 120; step++) {
-      lines.push(JSON.stringify({ type: 'step', step, loss: step === 60 ? null : 3.4 - step / 100, lr: 0.1 * Math.min(1, step / 10), stepsPerSec: 2 }));
-      if (step % 40 === 0) lines.push(JSON.stringify({ type: 'eval', step, knn20: 0.7 + step / 1000, knn200: 0.68 + step / 1000, wall: 12 }));
+      lines.push(JSON.stringify({ type: 'step', step, loss: step === 60 ? null : 3.4 - step / 100, lr: 0.1 * Math.min(1, step / 10), ...(step % 10 === 0 ? { rankMe: 5 + step / 10 } : {}), stepsPerSec: 2 }));
+      if (step % 40 === 0) lines.push(JSON.stringify({ type: 'eval', step, knn20: 0.7 + step / 1000, knn200: 0.68 + step / 1000, ...(step === 120 ? { rankMe: 17.5 } : {}), wall: 12 }));
     }
     lines.push(JSON.stringify({ type: 'baseline', step: 0, name: 'rawPixels', knn20: 0.85, knn200: 0.8, knn5: 0.84 }));
     lines.push(JSON.stringify({ type: 'checkpoint', step: 120, path: 'x' }));
@@ -119,13 +119,16 @@ P('plotRun writes loss.svg, lr.svg and knn.svg from a metrics file', async () =>
     assert.ok(Number.isNaN(m.loss[59]![1]), 'a null loss is kept as NaN (a break in the line)');
     assert.equal(Object.keys(m.eval).sort(), ['knn20', 'knn200']);
     assert.is(m.numPrototypes, 30);
+    assert.is(m.rankMe.length, 13, 'RankMe of the 12 logged steps and of the one evaluation that has it');
+    assert.equal(m.rankMe.slice(-2), [[120, 17], [120, 17.5]]);
     assert.equal(m.baselines, { rawPixels: { knn20: 0.85, knn200: 0.8, knn5: 0.84 } });
 
     const out = await plotRun(metrics, dir);
-    assert.equal(out, ['loss.svg', 'lr.svg', 'knn.svg'].map((f) => join(dir, f)));
-    assert.equal(readdirSync(dir).sort(), ['knn.svg', 'loss.svg', 'lr.svg', 'metrics.jsonl'], 'no temporary file left');
-    const [loss, lr, knn] = out.map((p) => readFileSync(p, 'utf8'));
-    for (const svg of [loss!, lr!, knn!]) checkXml(svg);
+    assert.equal(out, ['loss.svg', 'lr.svg', 'knn.svg', 'rankme.svg'].map((f) => join(dir, f)));
+    assert.equal(readdirSync(dir).sort(), ['knn.svg', 'loss.svg', 'lr.svg', 'metrics.jsonl', 'rankme.svg'], 'no temporary file left');
+    const [loss, lr, knn, rank] = out.map((p) => readFileSync(p, 'utf8'));
+    for (const svg of [loss!, lr!, knn!, rank!]) checkXml(svg);
+    assert.is(paths(rank!).length, 1, 'one RankMe line');
     assert.ok(loss!.includes('loss (smoothed)') && loss!.includes('ln K = 3.40'));
     assert.is(paths(lr!).length, 1);
     assert.ok(knn!.includes('kNN k=20') && knn!.includes('kNN k=200'));

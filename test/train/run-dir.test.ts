@@ -238,7 +238,7 @@ Books('issue 11 item 17: one image per worker (BatchNorm over one sample) is ref
   const dir = runDir();
   const few = await bounded([...tinyArgs(dir), '--workers', '2', '--batch-size', '8', '--steps', '3'], 240_000);
   ok(few, 'four images per worker');
-  const warning = 'each of the 2 workers trains on 4 images (batch 8): BatchNorm and Sinkhorn statistics over fewer than 8 images are noisy; use fewer workers or a larger --batch-size';
+  const warning = 'each of the 2 workers trains on 4 images (batch 8): batch statistics (BatchNorm, Sinkhorn, negatives) over fewer than 8 images are noisy; use fewer workers or a larger --batch-size';
   assert.match(few.stderr, `warning: ${warning}`);
   assert.equal(metrics(dir).filter((m) => m.type === 'warning' && m['kind'] === 'smallBatch').map((m) => m['message']), [warning]);
 });

@@ -1,10 +1,11 @@
 /**
  * Plots of a training run from its JSON-lines metrics file: `loss.svg` (loss per step,
  * raw and smoothed, with ln K for reference when the file names K), `lr.svg` (learning
- * rate per step) and `knn.svg` (kNN accuracy per evaluation).
+ * rate per step), `knn.svg` (kNN accuracy per evaluation) and `rankme.svg` (RankMe, the
+ * embeddings' effective rank, per logged step and evaluation).
  *
  * Records are one JSON object per line; what is read:
- * - `{ type: 'step', step, loss, lr, ... }`;
+ * - `{ type: 'step', step, loss, lr, rankMe?, ... }`;
  * - `{ type: 'eval', step, knn20, knn200, ... }`: every numeric field named `knn<k>` is a
  *   series, and `linearProbe` too when present;
  * - `{ type: 'baseline', name, knn20, ... }` (e.g. `name: 'rawPixels'`): a dashed level in
@@ -15,7 +16,7 @@
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { writeFileAtomic } from '../../io/safetensors-file.js';
+import { writeFileAtomic } from '../../io/atomic.js';
 import { PALETTE, type Series, linePlotSvg } from './svg.js';
 
 export { type LinePlotOptions, type Series, escapeXml, formatTick, linePlotSvg, niceNumber, niceTicks, PALETTE } from './svg.js';
@@ -24,6 +25,8 @@ export interface RunMetrics {
   /** `[step, loss]` of every step record with a loss field (NaN kept: it breaks the line). */
   readonly loss: [number, number][];
   readonly lr: [number, number][];
+  /** `[step, RankMe]` of the step and eval records that have one. */
+  readonly rankMe: [number, number][];
   /** Per evaluation series name (`knn20`, `knn200`, `linearProbe`): `[step, value]`. */
   readonly eval: Record<string, [number, number][]>;
   /** Reference levels from baseline records: per baseline name, per field (`knn20`, ...), the value. */
@@ -37,6 +40,7 @@ const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : v =
 export function parseMetrics(text: string): RunMetrics {
   const loss: [number, number][] = [];
   const lr: [number, number][] = [];
+  const rankMe: [number, number][] = [];
   const ev: Record<string, [number, number][]> = {};
   const baselines: Record<string, Record<string, number>> = {};
   let numPrototypes: number | undefined;
@@ -58,6 +62,8 @@ export function parseMetrics(text: string): RunMetrics {
     }
     const step = num(rec['step']);
     if (step === undefined || !Number.isFinite(step)) continue;
+    const rank = num(rec['rankMe']);
+    if (rank !== undefined && (rec['type'] === 'step' || rec['type'] === 'eval')) rankMe.push([step, rank]);
     if (rec['type'] === 'step') {
       const l = num(rec['loss']);
       if (l !== undefined) loss.push([step, l]);
@@ -74,8 +80,9 @@ export function parseMetrics(text: string): RunMetrics {
   const bystep = (a: [number, number][]) => a.sort((p, q) => p[0] - q[0]);
   bystep(loss);
   bystep(lr);
+  bystep(rankMe);
   Object.values(ev).forEach(bystep);
-  return { loss, lr, eval: ev, baselines, numPrototypes };
+  return { loss, lr, rankMe, eval: ev, baselines, numPrototypes };
 }
 
 /** Exponential moving average with bias correction (TensorBoard-style smoothing), NaN-tolerant. */
@@ -90,8 +97,8 @@ export function smooth(points: readonly [number, number][], weight: number): [nu
   });
 }
 
-/** The three plots of a run as SVG strings. */
-export function runPlots(m: RunMetrics): { loss: string; lr: string; knn: string } {
+/** The plots of a run as SVG strings. */
+export function runPlots(m: RunMetrics): { loss: string; lr: string; knn: string; rankMe: string } {
   const lossSeries: Series[] = [];
   if (m.loss.length > 50) {
     const weight = Math.min(0.98, Math.max(0.6, 1 - 10 / m.loss.length));
@@ -105,7 +112,7 @@ export function runPlots(m: RunMetrics): { loss: string; lr: string; knn: string
     const xs = m.loss.map((p) => p[0]);
     lossSeries.push({ name: `ln K = ${lnK.toFixed(2)} (collapse)`, points: [[Math.min(...xs), lnK], [Math.max(...xs), lnK]], color: '#e15759', dashed: true, markers: false, strokeWidth: 1.25 });
   }
-  const loss = linePlotSvg({ title: 'SwAV training loss', xLabel: 'step', yLabel: 'loss', series: lossSeries });
+  const loss = linePlotSvg({ title: 'Training loss', xLabel: 'step', yLabel: 'loss', series: lossSeries });
   const lr = linePlotSvg({ title: 'Learning rate', xLabel: 'step', yLabel: 'learning rate', series: [{ name: 'lr', points: m.lr, markers: m.lr.length <= 60 }] });
   const names = Object.keys(m.eval).sort((a, b) => (a === 'linearProbe' ? 1 : b === 'linearProbe' ? -1 : Number(a.slice(3)) - Number(b.slice(3))));
   const color = (i: number) => PALETTE[i % PALETTE.length]!;
@@ -124,11 +131,12 @@ export function runPlots(m: RunMetrics): { loss: string; lr: string; knn: string
     }
   }
   const knn = linePlotSvg({ title: 'Evaluation accuracy (top-1)', xLabel: 'step', yLabel: 'accuracy', series: knnSeries });
-  return { loss, lr, knn };
+  const rankMe = linePlotSvg({ title: 'RankMe (effective rank of the embeddings)', xLabel: 'step', yLabel: 'RankMe', series: [{ name: 'RankMe', points: m.rankMe, markers: m.rankMe.length <= 60 }] });
+  return { loss, lr, knn, rankMe };
 }
 
 /**
- * Reads the metrics file and writes `loss.svg`, `lr.svg` and `knn.svg` into `outDir`
+ * Reads the metrics file and writes `loss.svg`, `lr.svg`, `knn.svg` and `rankme.svg` into `outDir`
  * (default: the metrics file's folder), atomically; returns their paths in that order.
  */
 export async function plotRun(metricsJsonlPath: string, outDir: string = dirname(metricsJsonlPath)): Promise<string[]> {
@@ -136,7 +144,7 @@ export async function plotRun(metricsJsonlPath: string, outDir: string = dirname
   const plots = runPlots(parseMetrics(text));
   await mkdir(outDir, { recursive: true });
   const out: string[] = [];
-  for (const [name, svg] of [['loss.svg', plots.loss], ['lr.svg', plots.lr], ['knn.svg', plots.knn]] as const) {
+  for (const [name, svg] of [['loss.svg', plots.loss], ['lr.svg', plots.lr], ['knn.svg', plots.knn], ['rankme.svg', plots.rankMe]] as const) {
     const p = join(outDir, name);
     await writeFileAtomic(p, (fh) => fh.writeFile(svg));
     out.push(p);

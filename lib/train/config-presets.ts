@@ -1,0 +1,118 @@
+/** The training presets (`--preset NAME`). */
+import { type ConfigInput, METHOD_NAMES, MULTI_CROP_METHODS, type MethodName } from './config-schema.js';
+
+/**
+ * Steps of each method's 29-minute run on the 2-core machine (2 workers, batch 256): SwAV's
+ * are the `fashion-mnist` preset's (2,600 steps in about 19 minutes, measured on a quiet
+ * machine); the others scale them by each method's speed relative to SwAV's, keeping SwAV's
+ * margin. `timeLimitMinutes: 29` stops a slower run in time either way.
+ */
+const SWAV_STEPS = 2600;
+/**
+ * Step speed relative to SwAV's, from `npx tsx bench/method-speed.ts` (one wasm thread, batch
+ * 64, the presets' heads and crops), the lower of two runs on a machine loaded by other jobs
+ * (load average about 16 on 2 cores; the two runs differed by up to 2x for some methods):
+ * estimates to re-measure on a quiet machine, not timings.
+ */
+const MEASURED_SPEED: Readonly<Record<MethodName, number>> = {
+  simclr: 2.03,
+  mocoV2: 0.77,
+  byol: 1.35,
+  simsiam: 1.64,
+  vicreg: 2.14,
+  barlowTwins: 1.63,
+  dino: 0.48,
+  nnclr: 0.75,
+  swav: 1,
+};
+
+/** The 29-minute Fashion-MNIST run of a method: the `fashion-mnist` recipe, with two views for the two-view methods. */
+function fashionMnistRun(method: MethodName): ConfigInput {
+  const multiCrop = MULTI_CROP_METHODS.includes(method);
+  return {
+    method,
+    dataset: { name: 'fashion-mnist' },
+    model: { encoderOptions: { widths: [16, 32, 64, 128] } },
+    augment: multiCrop ? { minScale: [0.4, 0.15], maxScale: [1, 0.4] } : { nmbCrops: [2], sizeCrops: [28], minScale: [0.2], maxScale: [1] },
+    optimizer: { name: 'adamw', lr: 0.002, weightDecay: 1e-4, finalLr: 1e-5, warmupSteps: 100 },
+    batchSize: 256,
+    workers: 2,
+    steps: Math.round((SWAV_STEPS * MEASURED_SPEED[method]) / 50) * 50,
+    timeLimitMinutes: 29,
+    checkpoint: { every: 200, keep: 3 },
+    eval: { every: 400, linearProbe: true },
+    outDir: `runs/fashion-mnist-${method}`,
+  };
+}
+
+/**
+ * Presets, merged over the defaults (a file and flags go on top):
+ * - `quick`: the default of `tfjax train`: a few minutes on a 2-core CPU, kNN before and after;
+ * - `fashion-mnist`: the quality run (at most 30 minutes of training on the 2-core machine,
+ *   on both cores: 2 data-parallel workers of 128 images each);
+ * - `fashion-mnist-<method>`: each method's 29-minute run (see {@link fashionMnistRun});
+ * - `mnist`: the same recipe on MNIST;
+ * - `tiny`: seconds, for tests (tiny encoder, a few images per class).
+ */
+export const PRESETS: Readonly<Record<string, ConfigInput>> = {
+  quick: {
+    dataset: { name: 'fashion-mnist', limitPerClass: 1000 },
+    model: { encoderOptions: { widths: [16, 32, 64, 128] } },
+    augment: { minScale: [0.4, 0.15], maxScale: [1, 0.4] },
+    optimizer: { name: 'adamw', lr: 0.002, weightDecay: 1e-4, finalLr: 1e-5, warmupSteps: 10 },
+    batchSize: 256,
+    workers: 2,
+    steps: 150,
+    checkpoint: { every: 50, keep: 2 },
+    eval: { trainSubset: 10000, testSubset: 2000, baselines: true },
+    outDir: 'runs/quick',
+  },
+  'fashion-mnist': {
+    dataset: { name: 'fashion-mnist' },
+    model: { encoderOptions: { widths: [16, 32, 64, 128] } },
+    swav: { numPrototypes: 100, projector: { hiddenDim: 512 } },
+    augment: { minScale: [0.4, 0.15], maxScale: [1, 0.4] },
+    optimizer: { name: 'adamw', lr: 0.002, weightDecay: 1e-4, finalLr: 1e-5, warmupSteps: 100 },
+    batchSize: 256,
+    workers: 2,
+    steps: 2600,
+    timeLimitMinutes: 29,
+    checkpoint: { every: 200, keep: 3 },
+    eval: { every: 400, linearProbe: true },
+    outDir: 'runs/fashion-mnist',
+  },
+  mnist: {
+    dataset: { name: 'mnist' },
+    model: { encoderOptions: { widths: [16, 32, 64] } },
+    augment: { flip: 0, minScale: [0.4, 0.15], maxScale: [1, 0.4] },
+    optimizer: { name: 'adamw', lr: 0.002, weightDecay: 1e-4, finalLr: 1e-5, warmupSteps: 20 },
+    batchSize: 128,
+    steps: 400,
+    eval: { every: 100 },
+    outDir: 'runs/mnist',
+  },
+  ...Object.fromEntries(METHOD_NAMES.map((m) => [`fashion-mnist-${m}`, fashionMnistRun(m)])),
+  tiny: {
+    dataset: { name: 'fashion-mnist', limitPerClass: 8 },
+    model: { encoderOptions: { widths: [4, 8, 8] } },
+    swav: { numPrototypes: 10, projector: { hiddenDim: 16, outDim: 8 } },
+    simclr: { projector: { dims: [16, 8] } },
+    mocoV2: { projector: { dims: [16, 8] }, queueLength: 32 },
+    byol: { projector: { dims: [16, 8] }, predictor: { dims: [16, 8] } },
+    simsiam: { projector: { dims: [16, 8] }, predictor: { dims: [4, 8] } },
+    vicreg: { projector: { dims: [16, 16] } },
+    barlowTwins: { projector: { dims: [16, 16] } },
+    dino: { projector: { dims: [16, 8] }, numPrototypes: 16 },
+    nnclr: { projector: { dims: [16, 8] }, predictor: { dims: [16, 8] }, queueLength: 32 },
+    // Multi-crop (SwAV, DINO); the two-view methods need --augment.nmb-crops [2] (see test/train/methods.test.ts).
+    augment: { nmbCrops: [2, 1] },
+    batchSize: 16,
+    steps: 6,
+    optimizer: { warmupSteps: 2, lr: 0.1 },
+    checkpoint: { every: 2, keep: 5 },
+    eval: { ks: [5, 20], trainSubset: 80, testSubset: 40, baselines: false },
+    log: { every: 1 },
+    outDir: 'runs/tiny',
+  },
+};
+

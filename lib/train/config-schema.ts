@@ -1,0 +1,304 @@
+/**
+ * The training configuration's schema: its type, defaults and the io-ts codec of one layer
+ * (a preset, a file, a flag), whose errors are one line naming the path.
+ */
+import * as E from 'fp-ts/lib/Either.js';
+import { pipe } from 'fp-ts/lib/function.js';
+import * as t from 'io-ts';
+import * as nn from '../nn/index.js';
+import { DEFAULT_STEP_TIMEOUT } from '../parallel/watchdog.js';
+import * as ssl from '../ssl/methods/index.js';
+import { boolean, drawErrors, listOf, nonNegativeInt, nullable, positiveInt, positiveNumber, refined } from '../util/codecs.js';
+import { strictPartial } from '../util/strict-partial.js';
+
+// ---------------------------------------------------------------------------------------------
+// The configuration
+
+export type OptimizerName = 'sgd' | 'lars' | 'adam' | 'adamw';
+export type BackendChoice = 'wasm' | 'cpu' | 'webgpu';
+
+export interface DatasetConfig {
+  /** 'fashion-mnist', 'mnist', or a folder of images (one subfolder per class). */
+  readonly name: string;
+  /** The part trained on: 'train' (default) or 'all' (train + test; eval still uses 'test'). */
+  readonly split: 'train' | 'all';
+  /** Keep only the first N images of each class for training (null: all). */
+  readonly limitPerClass: number | null;
+  /** Image folders: skip unreadable files (with a count) instead of failing. */
+  readonly skipUnreadable: boolean;
+}
+
+/** The encoder every method trains (its heads are in the method's section). */
+export interface ModelConfig {
+  /** An `nn` encoder name, e.g. 'convnet_small' or 'resnet18'. */
+  readonly encoder: string;
+  /** Options of the encoder (e.g. `{ widths: [16, 32, 64] }`); inChannels is set from the data. */
+  readonly encoderOptions: Readonly<Record<string, unknown>>;
+}
+
+/** The registered self-supervised methods (`ssl.methods`), in the order `--help` lists them. */
+export const METHOD_NAMES = ['simclr', 'mocoV2', 'byol', 'simsiam', 'vicreg', 'barlowTwins', 'dino', 'nnclr', 'swav'] as const;
+export type MethodName = (typeof METHOD_NAMES)[number];
+
+/**
+ * A method's settings as the user gives them: any subset of the method's own configuration
+ * (decoded by its codec, e.g. `ssl.methods.simclr.codec`), merged over the method's defaults
+ * when the run starts. The encoder is not part of it: it is `model`.
+ */
+export type MethodSection = Readonly<Record<string, unknown>>;
+
+/** Methods that train on multi-crop batches (global and local views); the others take two views. */
+export const MULTI_CROP_METHODS: readonly MethodName[] = ['swav', 'dino'];
+
+export interface AugmentConfig {
+  /** Views per group: global views first, e.g. [2, 4]. */
+  readonly nmbCrops: readonly number[];
+  readonly sizeCrops: readonly number[];
+  readonly minScale: readonly number[];
+  readonly maxScale: readonly number[];
+  readonly flip: number;
+  readonly brightness: number;
+  readonly contrast: number;
+  /** Probability of the colour jitter. */
+  readonly jitterP: number;
+  /** Probability of the Gaussian blur (0: off). */
+  readonly blurP: number;
+  /** Probability of solarisation (0: off). */
+  readonly solarizeP: number;
+}
+
+export interface OptimizerConfig {
+  readonly name: OptimizerName;
+  /** Peak learning rate (after warmup). */
+  readonly lr: number;
+  /** First learning rate of the warmup. */
+  readonly warmupStartLr: number;
+  /** Learning rate at the last step (the end of the cosine). */
+  readonly finalLr: number;
+  readonly warmupSteps: number;
+  readonly momentum: number;
+  readonly weightDecay: number;
+  /** LARS trust coefficient. */
+  readonly trustCoefficient: number;
+}
+
+export interface EvalConfig {
+  /** kNN neighbour counts. */
+  readonly ks: readonly number[];
+  /** Also train a linear probe on frozen features at the end. */
+  readonly linearProbe: boolean;
+  /** kNN during training every N steps (0: only before and after). */
+  readonly every: number;
+  /** Images of the training split used as the kNN memory bank (null: all). */
+  readonly trainSubset: number | null;
+  /** Test images evaluated (null: all). */
+  readonly testSubset: number | null;
+  /** Smaller subsets for the evaluations during training. */
+  readonly duringTrainSubset: number;
+  readonly duringTestSubset: number;
+  /** Evaluate before training and the baselines (raw pixels, random encoder). */
+  readonly before: boolean;
+  readonly baselines: boolean;
+}
+
+export interface TrainConfig extends Readonly<Record<MethodName, MethodSection>> {
+  /** The self-supervised method trained; its settings are the section of that name. */
+  readonly method: MethodName;
+  readonly dataset: DatasetConfig;
+  readonly model: ModelConfig;
+  readonly augment: AugmentConfig;
+  readonly optimizer: OptimizerConfig;
+  readonly batchSize: number;
+  /** Training steps (ignored when `epochs` is set). */
+  readonly steps: number;
+  /** Epochs over the training set (null: use `steps`). */
+  readonly epochs: number | null;
+  readonly seed: number;
+  /**
+   * A safety limit on training time in minutes (summed over resumes; null: none). When it is
+   * reached the run checkpoints, stops training early (the schedule unfinished) and evaluates.
+   */
+  readonly timeLimitMinutes: number | null;
+  readonly checkpoint: { readonly every: number; readonly keep: number };
+  readonly eval: EvalConfig;
+  readonly log: { readonly every: number };
+  readonly backend: BackendChoice;
+  /**
+   * Data-parallel workers (worker threads, one core each; 1: this thread). Each holds a
+   * shard of the batch, with its own BatchNorm statistics and Sinkhorn (DDP without
+   * SyncBatchNorm), so runs reproduce for the same number of workers.
+   */
+  readonly workers: number;
+  /**
+   * With workers: when a step counts as stuck (a hung worker). It may take `stepTimeoutFactor`
+   * x the median step, at least `stepTimeoutMinSeconds`; the first step (tracing, compiling)
+   * `firstStepTimeoutSeconds`. Then the run fails naming the worker and the last checkpoint.
+   */
+  readonly parallel: { readonly stepTimeoutFactor: number; readonly stepTimeoutMinSeconds: number; readonly firstStepTimeoutSeconds: number };
+  /** The run directory: config.json, metrics.jsonl, checkpoints/, plots, eval.json. */
+  readonly outDir: string;
+  /**
+   * Test hooks. `nanAtStep`: the images of that step (1-based, as logged) become NaN.
+   * `stopAfterStep`: checkpoint after that step and stop, as an interrupted run would.
+   * `stallWorkerAtStep`: with workers, the last one stops answering in the N-th step it runs.
+   */
+  readonly debug: { readonly nanAtStep: number | null; readonly stopAfterStep: number | null; readonly stallWorkerAtStep: number | null };
+}
+
+/** A deep partial: what a preset, a file or a flag gives. */
+export type ConfigInput = { readonly [K in keyof TrainConfig]?: TrainConfig[K] extends readonly unknown[] | null | number | string | boolean ? TrainConfig[K] : Partial<TrainConfig[K]> };
+
+export const DEFAULTS: TrainConfig = {
+  dataset: { name: 'fashion-mnist', split: 'train', limitPerClass: null, skipUnreadable: false },
+  method: 'swav',
+  model: { encoder: 'convnet_small', encoderOptions: {} },
+  // Heads sized for 28x28 images on a CPU (the seed's defaults are ImageNet's); the rest of each method's defaults are the seed's.
+  simclr: { projector: { dims: [512, 128] } },
+  mocoV2: { projector: { dims: [512, 128] }, queueLength: 4096 },
+  byol: { projector: { dims: [512, 128] }, predictor: { dims: [512, 128] } },
+  simsiam: { projector: { dims: [512, 128] }, predictor: { dims: [64, 128] } },
+  vicreg: { projector: { dims: [512, 512] } },
+  barlowTwins: { projector: { dims: [512, 512] } },
+  dino: { projector: { dims: [512, 128] }, numPrototypes: 1024 },
+  nnclr: { projector: { dims: [512, 128] }, predictor: { dims: [512, 128] }, queueLength: 4096 },
+  swav: { projector: { hiddenDim: 512, outDim: 128 }, numPrototypes: 100 },
+  augment: { nmbCrops: [2, 4], sizeCrops: [28, 14], minScale: [0.3, 0.1], maxScale: [1, 0.3], flip: 0.5, brightness: 0.4, contrast: 0.4, jitterP: 0.8, blurP: 0, solarizeP: 0 },
+  optimizer: { name: 'sgd', lr: 0.3, warmupStartLr: 0, finalLr: 0.0003, warmupSteps: 20, momentum: 0.9, weightDecay: 1e-5, trustCoefficient: 0.001 },
+  batchSize: 256,
+  steps: 100,
+  epochs: null,
+  seed: 0,
+  timeLimitMinutes: null,
+  checkpoint: { every: 50, keep: 3 },
+  eval: { ks: [20, 200], linearProbe: false, every: 0, trainSubset: null, testSubset: null, duringTrainSubset: 10000, duringTestSubset: 2000, before: true, baselines: true },
+  log: { every: 10 },
+  backend: 'wasm',
+  workers: 1,
+  parallel: { stepTimeoutFactor: DEFAULT_STEP_TIMEOUT.factor, stepTimeoutMinSeconds: DEFAULT_STEP_TIMEOUT.minSeconds, firstStepTimeoutSeconds: DEFAULT_STEP_TIMEOUT.firstStepSeconds },
+  outDir: 'runs/default',
+  debug: { nanAtStep: null, stopAfterStep: null, stallWorkerAtStep: null },
+};
+
+// ---------------------------------------------------------------------------------------------
+// Codecs with readable names
+
+export const isPlain = (u: unknown): u is Record<string, unknown> =>
+  typeof u === 'object' && u !== null && !Array.isArray(u) && [Object.prototype, null].includes(Object.getPrototypeOf(u));
+const isNum = (u: unknown): u is number => typeof u === 'number' && Number.isFinite(u);
+
+const nonNegativeNumber = refined('a number >= 0', (u): u is number => isNum(u) && u >= 0);
+const probability = refined('a probability in [0, 1]', (u): u is number => isNum(u) && u >= 0 && u <= 1);
+const unitFraction = refined('a number in (0, 1]', (u): u is number => isNum(u) && u > 0 && u <= 1);
+const momentum = refined('a number in [0, 1)', (u): u is number => isNum(u) && u >= 0 && u < 1);
+const integer = refined('an integer', (u): u is number => isNum(u) && Number.isSafeInteger(u));
+const nonEmptyString = refined('a non-empty string', (u): u is string => typeof u === 'string' && u.length > 0);
+const oneOf = <A extends string>(values: readonly A[]) =>
+  refined<A>(values.map((v) => `'${v}'`).join(values.length === 2 ? ' or ' : ', ').replace(/, ([^,]*)$/, ', or $1'), (u): u is A => values.includes(u as A));
+export const plainObject = refined<Record<string, unknown>>('an object', isPlain);
+const encoderName = new t.Type<string, string, unknown>(
+  'an nn encoder name',
+  (u): u is string => typeof u === 'string' && nn.encoderNames().includes(u),
+  (u, c) =>
+    typeof u === 'string' && nn.encoderNames().includes(u)
+      ? t.success(u)
+      : t.failure(u, c, `expected one of the nn encoders (${nn.encoderNames().join(', ')})`),
+  t.identity,
+);
+
+
+const crops = listOf(positiveInt, 'a non-empty list of positive integers');
+const scales = listOf(unitFraction, 'a non-empty list of numbers in (0, 1]');
+
+export const ConfigCodec = strictPartial(
+  {
+    dataset: strictPartial(
+      { name: nonEmptyString, split: oneOf(['train', 'all'] as const), limitPerClass: nullable(positiveInt), skipUnreadable: boolean },
+      'an object with dataset settings',
+    ),
+    method: oneOf(METHOD_NAMES),
+    model: strictPartial({ encoder: encoderName, encoderOptions: plainObject }, 'an object with model settings'),
+    // Each method's section is decoded by the method's own codec.
+    ...Object.fromEntries(METHOD_NAMES.map((m) => [m, ssl.byName(m).codec])),
+    augment: strictPartial(
+      {
+        nmbCrops: crops,
+        sizeCrops: crops,
+        minScale: scales,
+        maxScale: scales,
+        flip: probability,
+        brightness: nonNegativeNumber,
+        contrast: nonNegativeNumber,
+        jitterP: probability,
+        blurP: probability,
+        solarizeP: probability,
+      },
+      'an object with augmentation settings',
+    ),
+    optimizer: strictPartial(
+      {
+        name: oneOf(['sgd', 'lars', 'adam', 'adamw'] as const),
+        lr: positiveNumber,
+        warmupStartLr: nonNegativeNumber,
+        finalLr: nonNegativeNumber,
+        warmupSteps: nonNegativeInt,
+        momentum,
+        weightDecay: nonNegativeNumber,
+        trustCoefficient: positiveNumber,
+      },
+      'an object with optimizer settings',
+    ),
+    batchSize: positiveInt,
+    steps: positiveInt,
+    epochs: nullable(positiveInt),
+    seed: integer,
+    timeLimitMinutes: nullable(positiveNumber),
+    checkpoint: strictPartial({ every: nonNegativeInt, keep: positiveInt }, 'an object with checkpoint settings'),
+    eval: strictPartial(
+      {
+        ks: listOf(positiveInt, 'a non-empty list of positive integers'),
+        linearProbe: boolean,
+        every: nonNegativeInt,
+        trainSubset: nullable(positiveInt),
+        testSubset: nullable(positiveInt),
+        duringTrainSubset: positiveInt,
+        duringTestSubset: positiveInt,
+        before: boolean,
+        baselines: boolean,
+      },
+      'an object with eval settings',
+    ),
+    log: strictPartial({ every: positiveInt }, 'an object with log settings'),
+    backend: oneOf(['wasm', 'cpu', 'webgpu'] as const),
+    workers: positiveInt,
+    parallel: strictPartial(
+      { stepTimeoutFactor: positiveNumber, stepTimeoutMinSeconds: positiveNumber, firstStepTimeoutSeconds: positiveNumber },
+      'an object with data-parallel settings',
+    ),
+    outDir: nonEmptyString,
+    debug: strictPartial(
+      { nanAtStep: nullable(positiveInt), stopAfterStep: nullable(positiveInt), stallWorkerAtStep: nullable(positiveInt) },
+      'an object with debug settings',
+    ),
+  },
+  'a configuration object',
+);
+
+// ---------------------------------------------------------------------------------------------
+// Errors as one line
+
+/** An error in the configuration; the CLI exits with code 2. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export { drawErrors };
+
+/** Decodes one layer (a preset, a file's contents, one flag) named `source` in errors. */
+export function decodeLayer(input: unknown, source: string): E.Either<string, ConfigInput> {
+  return pipe(
+    ConfigCodec.validate(input, [{ key: '', type: ConfigCodec, actual: input }]),
+    E.mapLeft((errs) => `config ${source}: ${drawErrors(errs)}`),
+    E.map((x) => x as ConfigInput),
+  );
+}
+

@@ -1,0 +1,221 @@
+/**
+ * Where a configuration comes from and how the layers merge: defaults < preset < file <
+ * flags, then the checks across fields; and what a resumed run must match.
+ */
+import { readFileSync } from 'node:fs';
+import * as E from 'fp-ts/lib/Either.js';
+import { pipe } from 'fp-ts/lib/function.js';
+import * as t from 'io-ts';
+import * as nn from '../nn/index.js';
+import * as ssl from '../ssl/methods/index.js';
+import { drawErrors } from '../util/codecs.js';
+import { showValue } from '../util/show-value.js';
+import { type ConfigInput, type TrainConfig, ConfigCodec, ConfigError, DEFAULTS, METHOD_NAMES, MULTI_CROP_METHODS, decodeLayer, isPlain, plainObject } from './config-schema.js';
+import { PRESETS } from './config-presets.js';
+import { methodInput } from './recipe.js';
+
+// ---------------------------------------------------------------------------------------------
+// Merging and cross-field checks
+
+/** `b` over `a`, objects merged key by key; arrays and other values replaced. */
+export function deepMerge<T>(a: T, b: unknown): T {
+  if (!isPlain(a) || !isPlain(b)) return (b === undefined ? a : b) as T;
+  const out: Record<string, unknown> = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    if (v === undefined) continue;
+    // encoderOptions is replaced as a whole only when the layer says so; merged otherwise.
+    out[k] = isPlain(out[k]) && isPlain(v) ? deepMerge(out[k], v) : v;
+  }
+  return out as T;
+}
+
+/** `model.encoderOptions` checked with the encoder's options codec; `inChannels` comes from the data. */
+function checkEncoderOptions(c: TrainConfig): string | null {
+  const options = c.model.encoderOptions;
+  if (Object.hasOwn(options, 'inChannels'))
+    return `config: at .model.encoderOptions.inChannels expected nothing (the channels come from the data), got ${showValue(options['inChannels'])}`;
+  const codec = nn.encoderOptionsCodec(c.model.encoder);
+  if (codec === undefined) return null;
+  const context: t.Context = [
+    { key: '', type: ConfigCodec, actual: c },
+    { key: 'model', type: t.unknown, actual: c.model },
+    { key: 'encoderOptions', type: plainObject, actual: options },
+  ];
+  const r = codec.validate(options, context);
+  return E.isLeft(r) ? `config: ${drawErrors(r.left)}` : null;
+}
+
+/** The method's section, decoded by the method (its own cross-field checks included), and what the run adds to it. */
+function checkMethod(c: TrainConfig): string | null {
+  for (const name of METHOD_NAMES) {
+    const own = ['encoder', 'encoderOptions', 'embedDim'].find((k) => Object.hasOwn(c[name], k));
+    if (own) return `config: at .${name}.${own} expected nothing (every method trains .model.encoder), got ${showValue(c[name][own])}`;
+  }
+  const name = c.method;
+  const decoded = ssl.byName(name).decode(methodInput(c));
+  // The method's errors name paths inside its section: `simclr config: at .temperature ...`.
+  if (E.isLeft(decoded)) return decoded.left.replace(`${name} config: `, 'config: ').replace(/\bat \./g, `at .${name}.`);
+  const crops = c.augment.nmbCrops;
+  if (!MULTI_CROP_METHODS.includes(name) && (crops[0] !== 2 || crops.slice(1).some((n) => n > 0)))
+    return (
+      `config: at .augment.nmbCrops expected [2] for ${name} (it trains on two views; multi-crop is for ${MULTI_CROP_METHODS.join(' and ')}), got ${showValue(crops)}; ` +
+      `use --preset fashion-mnist-${name}, or --augment.nmb-crops [2] --augment.size-crops [28] --augment.min-scale [0.2] --augment.max-scale [1]`
+    );
+  const queue = (decoded.right as { queueLength?: number }).queueLength ?? 0;
+  if (name === 'swav' && queue > 0 && queue % c.batchSize !== 0)
+    return `config: at .swav.queueLength expected a multiple of .batchSize (${c.batchSize}), got ${queue}`;
+  return null;
+}
+
+function checkCrossFields(c: TrainConfig): E.Either<string, TrainConfig> {
+  const optionsError = checkEncoderOptions(c);
+  if (optionsError !== null) return E.left(optionsError);
+  const a = c.augment;
+  const n = a.nmbCrops.length;
+  for (const [k, v] of [['sizeCrops', a.sizeCrops], ['minScale', a.minScale], ['maxScale', a.maxScale]] as const)
+    if (v.length !== n) return E.left(`config: at .augment.${k} expected ${n} entries (one per group of .augment.nmbCrops), got ${showValue(v)}`);
+  const bad = a.minScale.findIndex((lo, i) => lo > a.maxScale[i]!);
+  if (bad >= 0) return E.left(`config: at .augment.minScale[${bad}] expected at most .augment.maxScale[${bad}] (${a.maxScale[bad]}), got ${a.minScale[bad]}`);
+  if ((a.nmbCrops[0] ?? 0) < 2) return E.left(`config: at .augment.nmbCrops[0] expected at least 2 global views, got ${a.nmbCrops[0]}`);
+  const steps = c.steps;
+  if (c.epochs === null && c.optimizer.warmupSteps >= steps)
+    return E.left(`config: at .optimizer.warmupSteps expected fewer than the ${steps} steps, got ${c.optimizer.warmupSteps}`);
+  const bs = c.batchSize;
+  const methodError = checkMethod(c);
+  if (methodError !== null) return E.left(methodError);
+  if (bs % c.workers !== 0) return E.left(`config: at .workers expected a divisor of .batchSize (${bs}), got ${c.workers}`);
+  // BatchNorm's batch statistics (and Sinkhorn's) over one image are degenerate; PyTorch's BatchNorm refuses them too.
+  if (bs / c.workers < 2)
+    return E.left(
+      c.workers === 1
+        ? `config: at .batchSize expected at least 2 (BatchNorm and Sinkhorn need batch statistics), got ${bs}`
+        : `config: at .workers expected at most ${Math.floor(bs / 2)} (each worker's BatchNorm and Sinkhorn need at least 2 of the ${bs} images of a batch), got ${c.workers}`,
+    );
+  if (c.workers > 1 && c.backend === 'webgpu') return E.left(`config: at .workers expected 1 with the webgpu backend (workers run wasm or cpu), got ${c.workers}`);
+  if (c.eval.ks.some((k) => c.eval.trainSubset !== null && k > c.eval.trainSubset))
+    return E.left(`config: at .eval.ks expected values at most .eval.trainSubset (${c.eval.trainSubset}), got ${showValue(c.eval.ks)}`);
+  return E.right(c);
+}
+
+/** Where a configuration comes from, in merge order: defaults < preset < file < flags. */
+export interface ConfigSources {
+  readonly preset?: string;
+  /** A path to a JSON file. */
+  readonly file?: string;
+  /** Flags as pairs `[flag, value]`, e.g. `['--optimizer.lr', '0.3']` (value unparsed text). */
+  readonly flags?: readonly (readonly [string, string])[];
+  /** Already-parsed layers (for programs), merged after the flags. */
+  readonly layers?: readonly ConfigInput[];
+}
+
+/** `batch-size` -> `batchSize`. */
+const camel = (s: string) => s.replace(/-([a-z0-9])/g, (_, ch: string) => ch.toUpperCase());
+
+/** A flag's text as a JSON value when it parses as one (numbers, booleans, null, lists), else the text itself. */
+export function parseFlagValue(text: string): unknown {
+  const s = text.trim();
+  if (/^(-?\d|\[|\{|true$|false$|null$|")/.test(s)) {
+    try {
+      return JSON.parse(s);
+    } catch {
+      // a plain string, e.g. a path starting with a digit
+    }
+  }
+  return text;
+}
+
+/** A flag as a one-key deep object: `--optimizer.lr 0.3` -> `{ optimizer: { lr: 0.3 } }`. */
+export function flagLayer(flag: string, value: string): E.Either<string, unknown> {
+  const path = flag.replace(/^--?/, '').split('.').map(camel);
+  if (path.some((p) => p === '' || p === '__proto__' || p === 'constructor' || p === 'prototype'))
+    return E.left(`config flag ${flag}: not a configuration path (use e.g. --optimizer.lr 0.3)`);
+  let v: unknown = parseFlagValue(value);
+  for (const p of [...path].reverse()) v = { [p]: v };
+  return E.right(v);
+}
+
+/** Reads and parses a JSON file; errors name the file. */
+export function readConfigFile(file: string): E.Either<string, unknown> {
+  return pipe(
+    E.tryCatch(
+      () => readFileSync(file, 'utf8'),
+      (e) => `config ${file}: cannot read the file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    ),
+    E.chain((text) => E.tryCatch(() => JSON.parse(text) as unknown, (e) => `config ${file}: not valid JSON (${(e as Error).message})`)),
+  );
+}
+
+/** The full configuration from its sources, or the message of the first layer that is wrong. */
+export function resolveConfig(sources: ConfigSources = {}): E.Either<string, TrainConfig> {
+  const layers: E.Either<string, ConfigInput>[] = [];
+  if (sources.preset !== undefined) {
+    layers.push(
+      Object.hasOwn(PRESETS, sources.preset)
+        ? E.right(PRESETS[sources.preset]!)
+        : E.left(`config: unknown preset ${JSON.stringify(sources.preset)} (known: ${Object.keys(PRESETS).join(', ')})`),
+    );
+  }
+  if (sources.file !== undefined) {
+    const file = sources.file;
+    layers.push(pipe(readConfigFile(file), E.chain((json) => decodeLayer(json, file))));
+  }
+  for (const [flag, value] of sources.flags ?? []) layers.push(pipe(flagLayer(flag, value), E.chain((json) => decodeLayer(json, `flag ${flag}`))));
+  for (const [i, layer] of (sources.layers ?? []).entries()) layers.push(decodeLayer(layer, `layer ${i}`));
+  let merged: TrainConfig = DEFAULTS;
+  for (const l of layers) {
+    if (E.isLeft(l)) return l;
+    // A layer that names another encoder starts its options afresh: the previous encoder's would not fit it.
+    const encoder = l.right.model?.encoder;
+    if (encoder !== undefined && encoder !== merged.model.encoder) merged = { ...merged, model: { ...merged.model, encoderOptions: {} } };
+    merged = deepMerge(merged, l.right);
+  }
+  return checkCrossFields(merged);
+}
+
+/** {@link resolveConfig}, throwing a {@link ConfigError}. */
+export function loadConfig(sources: ConfigSources = {}): TrainConfig {
+  return pipe(
+    resolveConfig(sources),
+    E.getOrElseW((m): never => {
+      throw new ConfigError(m);
+    }),
+  );
+}
+
+/** Steps per epoch for `n` training images (the last partial batch is dropped). */
+export function stepsPerEpoch(n: number, batchSize: number): number {
+  return Math.max(1, Math.floor(n / batchSize));
+}
+
+/** Total steps: `epochs * stepsPerEpoch` when epochs is set, else `steps`. */
+export function totalSteps(c: TrainConfig, n: number): number {
+  return c.epochs !== null ? c.epochs * stepsPerEpoch(n, c.batchSize) : c.steps;
+}
+
+/**
+ * The part of the configuration that decides the training stream: a resumed run must match
+ * it (the output directory, logging, evaluation, backend and test hooks may differ).
+ */
+export function trainingIdentity(c: TrainConfig): unknown {
+  const { method, dataset, model, augment, optimizer, batchSize, steps, epochs, seed } = c;
+  return { method, [method]: c[method], dataset, model, augment, optimizer, batchSize, steps, epochs, seed };
+}
+
+/** The first path where two JSON-like values differ, with both values, or null. */
+export function firstDifference(a: unknown, b: unknown, path = ''): string | null {
+  if (isPlain(a) && isPlain(b)) {
+    for (const k of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
+      const d = firstDifference(a[k], b[k], `${path}.${k}`);
+      if (d) return d;
+    }
+    return null;
+  }
+  if (Array.isArray(a) && Array.isArray(b) && a.length === b.length) {
+    for (let i = 0; i < a.length; i++) {
+      const d = firstDifference(a[i], b[i], `${path}[${i}]`);
+      if (d) return d;
+    }
+    return null;
+  }
+  return JSON.stringify(a) === JSON.stringify(b) ? null : `at ${path || '(the root)'}: ${showValue(a)} vs ${showValue(b)}`;
+}
