@@ -6,7 +6,7 @@
  * median / the method's (the speed `MEASURED_SPEED` in lib/train/config-presets.ts holds).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { setBackend } from '../lib/backend/index.js';
+import { setBackend } from '../lib/backend/node.js';
 import { jit } from '../lib/core/index.js';
 import * as random from '../lib/random/index.js';
 import { trainStep } from '../lib/ssl/train-step.js';

@@ -5,7 +5,8 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
-import { type BackendName, setBackend } from '../backend/index.js';
+import type { BackendName } from '../backend/index.js';
+import { setBackend } from '../backend/node.js';
 import { jit, withDeviceAxis } from '../core/index.js';
 import * as tree from '../tree/index.js';
 import { Communicator, type CommBuffers, abortComm, commAxis } from './collective.js';
