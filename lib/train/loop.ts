@@ -10,7 +10,8 @@
  * The run directory:
  * - `config.json`: the resolved configuration;
  * - `metrics.jsonl`: `{type:'start', ...}`, `{type:'step', step, loss, lr, codeEntropy, stepsPerSec, time}`,
- *   `{type:'eval', step, knn20, knn200, linearProbe?}`, `{type:'baseline', ...}`, `{type:'end', ...}`;
+ *   `{type:'eval', step, knn20, knn200, linearProbe?, trainImages, testImages}`,
+ *   `{type:'baseline', name, knn20, knn200, trainImages, testImages}` (per evaluation protocol), `{type:'end', ...}`;
  * - `checkpoints/ckpt-<step>.safetensors`: `{params, modelState, optState, step, key, elapsed, config}` (atomic, rotated);
  * - `loss.svg`, `lr.svg`, `knn.svg`: plots; `eval.json`: the evaluation summary;
  * - `.tfjax-run`: marks a run directory; `run.lock`: held while a run uses it (`run-dir.ts`).
@@ -322,8 +323,13 @@ async function trainInClaimedDir(c: TrainConfig, opts: TrainOptions): Promise<Tr
       const b = await timed(() => baselines({ train: evalSets.train, test: evalSets.test, ks }));
       // The random encoder is the encoder before training: the same initialisation.
       base = { rawPixels: b.rawPixelsKnn, randomEncoder: before.knn };
-      record({ type: 'baseline', step: 0, name: 'rawPixels', ...knnFields(b.rawPixelsKnn) });
+      record({ type: 'baseline', step: 0, name: 'rawPixels', ...knnFields(b.rawPixelsKnn), trainImages: evalSets.train.n, testImages: evalSets.test.n });
       say(`  raw pixels: ${ks.map((k) => `kNN k=${k} ${pct(b.rawPixelsKnn[k])}`).join(', ')}`);
+      // The kNN during training runs on other sets: its curve gets its own raw-pixel level.
+      if (duringSets && c.eval.every > 0 && (duringSets.train.n !== evalSets.train.n || duringSets.test.n !== evalSets.test.n)) {
+        const d = await timed(() => baselines({ train: duringSets.train, test: duringSets.test, ks }));
+        record({ type: 'baseline', step: 0, name: 'rawPixels', ...knnFields(d.rawPixelsKnn), trainImages: duringSets.train.n, testImages: duringSets.test.n });
+      }
     }
     await writeAtomic(evalPath, `${JSON.stringify({ before, baselines: base }, null, 2)}\n`);
   } else {
