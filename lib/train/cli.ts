@@ -20,6 +20,7 @@ import { TrainError, systemErrorLine } from './errors.js';
 import { evaluateVariables, train } from './loop.js';
 import { optimizerOf, runKeys, scheduleOf, swavConfigOf } from './recipe.js';
 import { writeNpy } from './npy.js';
+import { writeReport } from './report/index.js';
 import { LOCK_FILE } from './run-dir.js';
 
 export const USAGE = `tfjax: SwAV pretraining on tfjs kernels
@@ -28,6 +29,7 @@ usage:
   tfjax [train] [--preset NAME] [--config FILE.json] [--resume] [--force] [--<config.path> VALUE ...]
   tfjax eval  (--run DIR | --checkpoint FILE) [--eval.linear-probe true] [--<config.path> VALUE ...]
   tfjax embed (--run DIR | --checkpoint FILE) --out FILE(.safetensors|.npy) [--split test|train] [--<config.path> VALUE ...]
+  tfjax report RUN_DIR     (re)writes RUN_DIR/report.html: the run's evaluation, curves and embeddings, one offline page
   tfjax --help
 
 With no arguments, 'tfjax' trains the 'quick' preset on Fashion-MNIST (a few minutes on
@@ -242,9 +244,17 @@ async function embedCommand(args: ParsedArgs): Promise<void> {
   process.stdout.write(`wrote ${n} embeddings of width ${d} (${c.dataset.name} ${split}) to ${outPath}\n`);
 }
 
+/** `tfjax report RUN_DIR`: rebuilds the run's report page and prints its path. */
+async function reportCommand(rest: readonly string[]): Promise<number> {
+  if (rest.length !== 1 || rest[0]!.startsWith('-')) throw new ConfigError(`report expects one argument, the run directory (got ${rest.length ? rest.join(' ') : 'none'})`);
+  process.stdout.write(`report: ${await writeReport(rest[0]!)}\n`);
+  return 0;
+}
+
 /** Runs the CLI; returns the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   try {
+    if (argv[0] === 'report') return await reportCommand(argv.slice(1));
     const args = parseArgs(argv);
     switch (args.command) {
       case 'help':
@@ -253,6 +263,12 @@ export async function main(argv: readonly string[]): Promise<number> {
       case 'train': {
         const c = trainConfig(args);
         const r = await train(c, { resume: args.options['resume'] === 'true', force: args.options['force'] === 'true' });
+        // A finished run resumed is left as it is (its report included).
+        if (r.stopped !== 'complete')
+          await writeReport(r.outDir).then(
+            (path) => process.stdout.write(`report: ${path}\n`),
+            (e: Error) => process.stderr.write(`warning: could not write the report: ${e.message}\n`),
+          );
         return r.stopped === 'nan' ? 1 : 0;
       }
       case 'eval':

@@ -14,6 +14,8 @@
  *   `{type:'baseline', name, knn20, knn200, trainImages, testImages}` (per evaluation protocol), `{type:'end', ...}`;
  * - `checkpoints/ckpt-<step>.safetensors`: `{params, modelState, optState, step, key, elapsed, config}` (atomic, rotated);
  * - `loss.svg`, `lr.svg`, `knn.svg`: plots; `eval.json`: the evaluation summary;
+ * - `embeddings-{before,after}.npy`, `embeddings-labels.npy`, `embeddings.json`: a test sample's
+ *   embeddings for `report.html` (`report/`, which `tfjax report` and the CLI run write);
  * - `.tfjax-run`: marks a run directory; `run.lock`: held while a run uses it (`run-dir.ts`).
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -33,6 +35,7 @@ import { type TrainConfig, ConfigError, firstDifference, totalSteps, trainingIde
 import { type RunData, loadRunData, sample, stepIndices } from './data.js';
 import { baselines, evaluateEncoder } from './eval/index.js';
 import { plotRun } from './plots/index.js';
+import { pixelComparison, saveEmbeddingSample } from './report/index.js';
 import { augmentOf, optimizerOf, runKeys, scheduleOf, swavConfigOf } from './recipe.js';
 import { TrainError } from './errors.js';
 import { claimRunDir } from './run-dir.js';
@@ -318,6 +321,7 @@ async function trainInClaimedDir(c: TrainConfig, opts: TrainOptions): Promise<Tr
     before = await timed(() => evaluateVariables(sc, snap.params, snap.modelState, evalSets, { ks, linearProbe: false }));
     record({ type: 'eval', step: 0, ...knnFields(before.knn), trainImages: before.trainImages, testImages: before.testImages, when: 'before' });
     say(`  before training: ${ks.map((k) => `kNN k=${k} ${pct(before!.knn[k])}`).join(', ')}`);
+    await timed(() => saveEmbeddingSample(dir, 'before', embedder(sc)(snap.params, snap.modelState), evalSets.test)); // for report.html
     if (c.eval.baselines) {
       say('baseline: kNN on raw pixels...');
       const b = await timed(() => baselines({ train: evalSets.train, test: evalSets.test, ks }));
@@ -510,6 +514,7 @@ async function trainInClaimedDir(c: TrainConfig, opts: TrainOptions): Promise<Tr
         say(`evaluating the trained encoder (kNN on ${evalSets.train.n} train / ${evalSets.test.n} test images${c.eval.linearProbe ? ', linear probe' : ''})...`);
         const v = await stepper.variables();
         after = await timed(() => evaluateVariables(sc, v.params, v.modelState, evalSets, { ks, linearProbe: c.eval.linearProbe }));
+        await timed(() => saveEmbeddingSample(dir, 'after', embedder(sc)(v.params, v.modelState), evalSets.test)); // for report.html
         record({ type: 'eval', step: snap.step, ...knnFields(after.knn), ...(after.linearProbe !== undefined ? { linearProbe: after.linearProbe } : {}), trainImages: after.trainImages, testImages: after.testImages, when: 'after' });
       }
       record({ type: 'end', step: snap.step, totalSteps: steps, loss: lastLoss, time: +snap.elapsed.toFixed(3), trainSeconds: +trainSeconds.toFixed(3), ...(timeLimited ? { stoppedEarly: 'timeLimit' } : {}) });
@@ -576,5 +581,7 @@ export function summaryText(r: TrainResult, ks: readonly number[]): string {
   row('raw pixels (baseline)', r.baselines?.rawPixels);
   row('before training (random)', r.before?.knn ?? r.baselines?.randomEncoder);
   row('after training', r.after?.knn, r.after?.linearProbe !== undefined ? `  linear probe ${pct(r.after.linearProbe)}` : '');
+  // All rows are measured on the same evaluation sets: say plainly whether training beat raw pixels.
+  if (r.after && r.baselines) lines.push(pixelComparison(r.after.knn, r.baselines.rawPixels, ks, `${r.after.trainImages.toLocaleString('en-US')} train / ${r.after.testImages.toLocaleString('en-US')} test images`).sentence);
   return `${lines.join('\n')}\n`;
 }

@@ -65,7 +65,7 @@ export function evalSeries(m: RunMetrics): EvalSeries[] {
 }
 
 /** The evaluation plot as an SVG document. */
-export function evalPlotSvg(m: RunMetrics, opts: { width?: number; height?: number } = {}): string {
+export function evalPlotSvg(m: RunMetrics, opts: { width?: number; height?: number; id?: string } = {}): string {
   const measured = m.protocols.filter((p) => Object.keys(p.series).length);
   const yLabel = measured.length === 1 ? `top-1 accuracy on ${protocolLabel(measured[0]!)} images` : 'top-1 accuracy (on the sets each series names)';
   return linePlotSvg({ title: 'Evaluation accuracy (top-1)', xLabel: 'step', yLabel, series: evalSeries(m), legendBelow: true, ...opts });

@@ -27,8 +27,8 @@ export function smooth(points: readonly [number, number][], weight: number): [nu
   });
 }
 
-/** The three plots of a run as SVG strings. */
-export function runPlots(m: RunMetrics): { loss: string; lr: string; knn: string } {
+/** The three plots of a run as SVG strings (`idPrefix` prefixes the ids inside them). */
+export function runPlots(m: RunMetrics, idPrefix = ''): { loss: string; lr: string; knn: string } {
   const lossSeries: Series[] = [];
   if (m.loss.length > 50) {
     const weight = Math.min(0.98, Math.max(0.6, 1 - 10 / m.loss.length));
@@ -42,9 +42,9 @@ export function runPlots(m: RunMetrics): { loss: string; lr: string; knn: string
     const xs = m.loss.map((p) => p[0]);
     lossSeries.push({ name: `ln K = ${lnK.toFixed(2)} (collapse)`, points: [[Math.min(...xs), lnK], [Math.max(...xs), lnK]], color: '#e15759', dashed: true, markers: false, strokeWidth: 1.25 });
   }
-  const loss = linePlotSvg({ title: 'SwAV training loss', xLabel: 'step', yLabel: 'loss', series: lossSeries });
-  const lr = linePlotSvg({ title: 'Learning rate', xLabel: 'step', yLabel: 'learning rate', series: [{ name: 'lr', points: m.lr, markers: m.lr.length <= 60 }] });
-  const knn = evalPlotSvg(m);
+  const loss = linePlotSvg({ title: 'SwAV training loss', xLabel: 'step', yLabel: 'loss', series: lossSeries, id: `${idPrefix}loss-` });
+  const lr = linePlotSvg({ title: 'Learning rate', xLabel: 'step', yLabel: 'learning rate', series: [{ name: 'lr', points: m.lr, markers: m.lr.length <= 60 }], id: `${idPrefix}lr-` });
+  const knn = evalPlotSvg(m, { id: `${idPrefix}eval-` });
   return { loss, lr, knn };
 }
 

@@ -36,6 +36,8 @@ export interface LinePlotOptions {
   /** Fixed y range (default: the data's, padded). */
   readonly yMin?: number;
   readonly yMax?: number;
+  /** A prefix for the ids inside the SVG, unique per plot when several are inlined in one page. */
+  readonly id?: string;
   /** The legend under the plot (the SVG grows to hold it) instead of in a corner of it. */
   readonly legendBelow?: boolean;
 }
@@ -150,6 +152,7 @@ export function linePlotSvg(opts: LinePlotOptions): string {
   const legendRows = opts.legendBelow ? opts.series.length : 0;
   const H = (opts.height ?? 420) + (legendRows ? legendRows * 18 + 16 : 0);
   const logY = !!opts.logY;
+  const clipId = `${opts.id ?? ''}plot-area`;
   const margin = { top: 44, right: 24, bottom: 52, left: 72 };
   const pw = W - margin.left - margin.right;
   const ph = H - margin.top - margin.bottom - (legendRows ? legendRows * 18 + 16 : 0);
@@ -241,7 +244,7 @@ export function linePlotSvg(opts: LinePlotOptions): string {
 
   // Series, clipped to the plot area.
   // The clip leaves room for a marker's radius, so points on the frame are drawn whole.
-  parts.push(`<defs><clipPath id="plot-area"><rect x="${margin.left - 4}" y="${margin.top - 4}" width="${pw + 8}" height="${ph + 8}"/></clipPath></defs>`);
+  parts.push(`<defs><clipPath id="${escapeXml(clipId)}"><rect x="${margin.left - 4}" y="${margin.top - 4}" width="${pw + 8}" height="${ph + 8}"/></clipPath></defs>`);
   const lines: string[] = [];
   opts.series.forEach((s, i) => {
     const color = s.color ?? PALETTE[i % PALETTE.length]!;
@@ -270,7 +273,7 @@ export function linePlotSvg(opts: LinePlotOptions): string {
     g += '</g>';
     lines.push(g);
   });
-  parts.push(`<g clip-path="url(#plot-area)">${lines.join('')}</g>`);
+  parts.push(`<g clip-path="url(#${escapeXml(clipId)})">${lines.join('')}</g>`);
   if (empty) {
     parts.push(`<text x="${margin.left + pw / 2}" y="${margin.top + ph / 2}" text-anchor="middle" fill="#888" font-size="14">no data</text>`);
   }
