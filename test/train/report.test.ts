@@ -14,7 +14,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { pca2, pixelComparison, readEmbeddingSample } from '../../lib/train/report/index.js';
 import { useTestBackend } from '../helpers/backend.js';
-import { backend, cli, ok, tiny } from './cli-run.js';
+import { backend, cli, metrics, ok, tiny } from './cli-run.js';
 
 await useTestBackend();
 
@@ -120,8 +120,11 @@ function chromium(url: string, extra: string[]): { dom: string; console: string[
 T('a tiny run writes report.html: offline, no console message, its table and plots render in Chromium', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tfjax-report-'));
   try {
-    const r = await tiny(dir, '--eval.baselines', 'true', '--eval.linear-probe', 'true');
+    const r = await tiny(dir, '--eval.baselines', 'true', '--eval.linear-probe', 'true', '--eval.every', '3', '--eval.during-train-subset', '40', '--eval.during-test-subset', '20');
     ok(r, 'tiny run');
+    // Each evaluation protocol has its raw-pixel baseline, recorded with its sets.
+    const pixelSets = metrics(dir).filter((m) => m.type === 'baseline' && m['name'] === 'rawPixels').map((m) => `${m['trainImages']}/${m['testImages']}`);
+    assert.equal(pixelSets, ['80/40', '40/20']);
     const path = join(dir, 'report.html');
     assert.ok(r.stdout.includes(`report: ${path}`), r.stdout);
     const before = readEmbeddingSample(dir, 'before')!;
