@@ -22,6 +22,7 @@ import { exportTorch } from './export.js';
 import { train } from './loop.js';
 import { methodOf, optimizerOf, runKeys, scheduleOf } from './recipe.js';
 import { writeNpy } from './npy.js';
+import { writeReport } from './report/index.js';
 import { LOCK_FILE } from './run-dir.js';
 
 export const USAGE = `tfjax: self-supervised pretraining on tfjs kernels (${METHOD_NAMES.join(', ')})
@@ -31,6 +32,7 @@ usage:
   tfjax eval  (--run DIR | --checkpoint FILE) [--eval.linear-probe true] [--<config.path> VALUE ...]
   tfjax embed (--run DIR | --checkpoint FILE) --out FILE(.safetensors|.npy) [--split test|train] [--<config.path> VALUE ...]
   tfjax export --torch (RUN_DIR | CHECKPOINT) OUT.safetensors
+  tfjax report RUN_DIR     (re)writes RUN_DIR/report.html: the run's evaluation, curves and embeddings, one offline page
   tfjax --help
 
 With no arguments, 'tfjax' trains the 'quick' preset (SwAV) on Fashion-MNIST (a few
@@ -273,9 +275,17 @@ async function exportCommand(args: ParsedArgs): Promise<void> {
   }
 }
 
+/** `tfjax report RUN_DIR`: rebuilds the run's report page and prints its path. */
+async function reportCommand(rest: readonly string[]): Promise<number> {
+  if (rest.length !== 1 || rest[0]!.startsWith('-')) throw new ConfigError(`report expects one argument, the run directory (got ${rest.length ? rest.join(' ') : 'none'})`);
+  process.stdout.write(`report: ${await writeReport(rest[0]!)}\n`);
+  return 0;
+}
+
 /** Runs the CLI; returns the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   try {
+    if (argv[0] === 'report') return await reportCommand(argv.slice(1));
     const args = parseArgs(argv);
     switch (args.command) {
       case 'help':
@@ -284,6 +294,12 @@ export async function main(argv: readonly string[]): Promise<number> {
       case 'train': {
         const c = trainConfig(args);
         const r = await train(c, { resume: args.options['resume'] === 'true', force: args.options['force'] === 'true' });
+        // A finished run resumed is left as it is (its report included).
+        if (r.stopped !== 'complete')
+          await writeReport(r.outDir).then(
+            (path) => process.stdout.write(`report: ${path}\n`),
+            (e: Error) => process.stderr.write(`warning: could not write the report: ${e.message}\n`),
+          );
         return r.stopped === 'nan' ? 1 : 0;
       }
       case 'eval':

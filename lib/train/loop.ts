@@ -16,6 +16,9 @@
  *   `{type:'baseline', ...}`, `{type:'warning', ...}`, `{type:'end', ...}`;
  * - `checkpoints/ckpt-<step>.safetensors`: `{params, modelState, optState, step, key, elapsed, config}` (atomic, rotated);
  * - `loss.svg`, `lr.svg`, `knn.svg`, `rankme.svg`: plots; `eval.json`: the evaluation summary;
+ *   (baseline records carry their sets, `trainImages`/`testImages`: one per evaluation protocol)
+ * - `embeddings-{before,after}.npy`, `embeddings-labels.npy`, `embeddings.json`: a test sample's
+ *   embeddings for `report.html` (`report/`, which `tfjax report` and the CLI run write);
  * - `.tfjax-run`: marks a run directory; `run.lock`: held while a run uses it (`run-dir.ts`).
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -32,6 +35,7 @@ import { tensorsIn } from '../util/tensors.js';
 import { type TrainConfig, ConfigError, totalSteps } from './config.js';
 import { type RunData, loadRunData, stepIndices } from './data.js';
 import { baselines } from './eval/index.js';
+import { pixelComparison, saveEmbeddingSample } from './report/index.js';
 import { TrainError } from './errors.js';
 import { type CollapseSignals, type EvalSummary, collapseSignals, collapseWarning, embedder, evalSetsOf, evaluateVariables } from './evaluation.js';
 import { knnFields, openMetricsLog } from './metrics-log.js';
@@ -210,13 +214,20 @@ async function trainInClaimedDir(c: TrainConfig, opts: TrainOptions): Promise<Tr
     const signals = await timed(() => collapseSignals(embed, snap.params, snap.modelState, sets.monitor));
     record({ type: 'eval', step: 0, ...knnFields(before.knn), ...signalFields(signals), trainImages: before.trainImages, testImages: before.testImages, when: 'before' });
     say(`  before training: ${ks.map((k) => `kNN k=${k} ${pct(before!.knn[k])}`).join(', ')}, RankMe ${signals.rankMe.toFixed(1)}`);
+    await timed(() => saveEmbeddingSample(dir, 'before', embed(snap.params, snap.modelState), evalSets.test)); // for report.html
     if (c.eval.baselines) {
       say('baseline: kNN on raw pixels...');
       const b = await timed(() => baselines({ train: evalSets.train, test: evalSets.test, ks }));
       // The random encoder is the encoder before training: the same initialisation.
       base = { rawPixels: b.rawPixelsKnn, randomEncoder: before.knn };
-      record({ type: 'baseline', step: 0, name: 'rawPixels', ...knnFields(b.rawPixelsKnn) });
+      record({ type: 'baseline', step: 0, name: 'rawPixels', ...knnFields(b.rawPixelsKnn), trainImages: evalSets.train.n, testImages: evalSets.test.n });
       say(`  raw pixels: ${ks.map((k) => `kNN k=${k} ${pct(b.rawPixelsKnn[k])}`).join(', ')}`);
+      // The kNN during training runs on other sets: its curve gets its own raw-pixel level.
+      const duringSets = sets.during;
+      if (duringSets && c.eval.every > 0 && (duringSets.train.n !== evalSets.train.n || duringSets.test.n !== evalSets.test.n)) {
+        const d = await timed(() => baselines({ train: duringSets.train, test: duringSets.test, ks }));
+        record({ type: 'baseline', step: 0, name: 'rawPixels', ...knnFields(d.rawPixelsKnn), trainImages: duringSets.train.n, testImages: duringSets.test.n });
+      }
     }
     await writeTextAtomic(evalPath, `${JSON.stringify({ before, baselines: base }, null, 2)}\n`);
   } else {
@@ -385,6 +396,7 @@ async function trainInClaimedDir(c: TrainConfig, opts: TrainOptions): Promise<Tr
           testImages: e.testImages,
           when: 'after',
         });
+        await timed(() => saveEmbeddingSample(dir, 'after', embed(v.params, v.modelState), evalSets.test)); // for report.html
       }
       record({ type: 'end', step: snap.step, totalSteps: steps, loss: lastLoss, time: +snap.elapsed.toFixed(3), trainSeconds: +trainSeconds.toFixed(3), ...(timeLimited ? { stoppedEarly: 'timeLimit' } : {}) });
     }

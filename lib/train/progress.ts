@@ -3,6 +3,7 @@
  * otherwise) with the loss, the method's metrics, the learning rate, steps/s and the ETA;
  * and the summary at the end.
  */
+import { pixelComparison } from './report/verdict.js';
 
 /** `m:ss`, or `XhYYm` from an hour on; '?' when unknown. */
 export const fmtTime = (s: number) => {
@@ -75,7 +76,7 @@ export interface SummaryInput {
   readonly totalSteps: number;
   readonly finalLoss: number;
   readonly before?: { readonly knn: Record<number, number> };
-  readonly after?: { readonly knn: Record<number, number>; readonly linearProbe?: number; readonly rankMe?: number };
+  readonly after?: { readonly knn: Record<number, number>; readonly linearProbe?: number; readonly rankMe?: number; readonly trainImages: number; readonly testImages: number };
   readonly baselines?: { readonly rawPixels: Record<number, number>; readonly randomEncoder?: Record<number, number> };
   readonly seconds: { readonly train: number; readonly eval: number };
 }
@@ -89,5 +90,7 @@ export function summaryText(r: SummaryInput, ks: readonly number[]): string {
   const probe = r.after?.linearProbe !== undefined ? `  linear probe ${pct(r.after.linearProbe)}` : '';
   const rank = r.after?.rankMe !== undefined ? `  RankMe ${r.after.rankMe.toFixed(1)}` : '';
   row('after training', r.after?.knn, probe + rank);
+  // All rows are measured on the same evaluation sets: say plainly whether training beat raw pixels.
+  if (r.after && r.baselines) lines.push(pixelComparison(r.after.knn, r.baselines.rawPixels, ks, `${r.after.trainImages.toLocaleString('en-US')} train / ${r.after.testImages.toLocaleString('en-US')} test images`).sentence);
   return `${lines.join('\n')}\n`;
 }

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { formatTick, linePlotSvg, niceTicks, parseMetrics, plotRun } from '../../lib/train/plots/index.js';
+import { evalSeries, formatTick, linePlotSvg, niceTicks, parseMetrics, plotRun } from '../../lib/train/plots/index.js';
 import { useTestBackend } from '../helpers/backend.js';
 
 const backend = await useTestBackend();
@@ -117,11 +117,12 @@ P('plotRun writes loss.svg, lr.svg, knn.svg and rankme.svg from a metrics file',
     const m = parseMetrics(readFileSync(metrics, 'utf8'));
     assert.is(m.loss.length, 120);
     assert.ok(Number.isNaN(m.loss[59]![1]), 'a null loss is kept as NaN (a break in the line)');
-    assert.equal(Object.keys(m.eval).sort(), ['knn20', 'knn200']);
+    assert.is(m.protocols.length, 1, 'records that do not name their sets make one protocol');
+    assert.equal(Object.keys(m.protocols[0]!.series).sort(), ['knn20', 'knn200']);
     assert.is(m.numPrototypes, 30);
     assert.is(m.rankMe.length, 13, 'RankMe of the 12 logged steps and of the one evaluation that has it');
     assert.equal(m.rankMe.slice(-2), [[120, 17], [120, 17.5]]);
-    assert.equal(m.baselines, { rawPixels: { knn20: 0.85, knn200: 0.8, knn5: 0.84 } });
+    assert.equal(m.protocols[0]!.baselines, { rawPixels: { knn20: 0.85, knn200: 0.8, knn5: 0.84 } });
 
     const out = await plotRun(metrics, dir);
     assert.equal(out, ['loss.svg', 'lr.svg', 'knn.svg', 'rankme.svg'].map((f) => join(dir, f)));
@@ -133,7 +134,7 @@ P('plotRun writes loss.svg, lr.svg, knn.svg and rankme.svg from a metrics file',
     assert.is(paths(lr!).length, 1);
     assert.ok(knn!.includes('kNN k=20') && knn!.includes('kNN k=200'));
     assert.is((knn!.match(/<circle/g) ?? []).length, 6);
-    assert.ok(knn!.includes('raw pixels, k=20') && knn!.includes('raw pixels, k=200'), 'baselines as levels');
+    assert.ok(knn!.includes('raw pixels, kNN k=20 (sets not recorded)') && knn!.includes('raw pixels, kNN k=200'), 'baselines as levels');
     assert.not.ok(knn!.includes('k=5'), 'no level for a k that was not evaluated');
     assert.is(paths(knn!).length, 4);
     // outDir defaults to the metrics file's folder.
@@ -141,6 +142,45 @@ P('plotRun writes loss.svg, lr.svg, knn.svg and rankme.svg from a metrics file',
     assert.equal(again, out);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** A quality run's records: kNN during training on a sample, before/after on the full sets. */
+function qualityRunLines(sizedBaselines: boolean): string[] {
+  const full = { trainImages: 60000, testImages: 10000 };
+  const sample = { trainImages: 10000, testImages: 2000 };
+  const lines: Record<string, unknown>[] = [{ type: 'start', step: 0, numPrototypes: 100 }, { type: 'eval', step: 0, knn20: 0.8015, knn200: 0.7521, ...full, when: 'before' }];
+  lines.push({ type: 'baseline', step: 0, name: 'rawPixels', knn20: 0.8501, knn200: 0.8009, ...(sizedBaselines ? full : {}) });
+  if (sizedBaselines) lines.push({ type: 'baseline', step: 0, name: 'rawPixels', knn20: 0.8005, knn200: 0.7305, ...sample });
+  for (let step = 400; step <= 2400; step += 400) lines.push({ type: 'eval', step, knn20: 0.81 + step / 1e5, knn200: 0.76 + step / 1e5, ...sample, when: 'during' });
+  lines.push({ type: 'eval', step: 2600, knn20: 0.8694, knn200: 0.8349, linearProbe: 0.8802, ...full, when: 'after' });
+  return lines.map((l) => JSON.stringify(l));
+}
+
+P('each baseline of the evaluation plot belongs to its protocol (same sets, same colour, its own steps)', () => {
+  for (const sized of [true, false]) {
+    const m = parseMetrics(qualityRunLines(sized).join('\n'));
+    assert.equal(m.protocols.map((p) => p.id), ['10000/2000', '60000/10000'], 'the sample (most evaluations) first');
+    const full = m.protocols[1]!;
+    assert.equal(full.baselines['rawPixels'], { knn20: 0.8501, knn200: 0.8009 }, 'a baseline without sizes belongs to the evaluation before training');
+    assert.equal(m.protocols[0]!.baselines, sized ? { rawPixels: { knn20: 0.8005, knn200: 0.7305 } } : {});
+    const series = evalSeries(m);
+    const levels = series.filter((s) => s.baseline);
+    assert.is(levels.length, sized ? 4 : 2);
+    for (const level of levels) {
+      const p = m.protocols.find((q) => q.id === level.protocol)!;
+      assert.ok(level.points.every((q) => q[1] === p.baselines[level.baseline!]![level.field]), `${level.name}: the value of its own protocol`);
+      const measured = series.filter((s) => !s.baseline && s.color === level.color);
+      assert.is(measured.length, 1, `${level.name}: exactly one measured series in its colour`);
+      assert.is(measured[0]!.protocol, level.protocol, `${level.name} is drawn against ${measured[0]!.name}`);
+      assert.is(measured[0]!.field, level.field);
+      const steps = p.series[level.field]!.map((q) => q[0]);
+      assert.equal([level.points[0]![0], level.points[1]![0]], [Math.min(...steps), Math.max(...steps)], 'spans its protocol\'s evaluations');
+      assert.ok(level.name.includes(level.protocol === '10000/2000' ? '10,000 train / 2,000 test' : '60,000 train / 10,000 test'), level.name);
+    }
+    const before = series.filter((s) => s.protocol === '60000/10000' && !s.baseline);
+    assert.ok(before.every((s) => s.line === false && s.markers), 'before/after figures are markers, not joined to the sample curve');
+    assert.ok(series.filter((s) => s.protocol === '10000/2000' && !s.baseline).every((s) => s.line !== false), 'the sample curve is a line');
   }
 });
 

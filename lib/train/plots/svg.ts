@@ -19,6 +19,8 @@ export interface Series {
   readonly markers?: boolean;
   /** Dashed line (e.g. a reference level). */
   readonly dashed?: boolean;
+  /** Join the points with a line (default true; false: markers alone). */
+  readonly line?: boolean;
 }
 
 export interface LinePlotOptions {
@@ -34,6 +36,10 @@ export interface LinePlotOptions {
   /** Fixed y range (default: the data's, padded). */
   readonly yMin?: number;
   readonly yMax?: number;
+  /** A prefix for the ids inside the SVG, unique per plot when several are inlined in one page. */
+  readonly id?: string;
+  /** The legend under the plot (the SVG grows to hold it) instead of in a corner of it. */
+  readonly legendBelow?: boolean;
 }
 
 /** Tableau 10. */
@@ -143,11 +149,13 @@ function thin(points: (readonly [number, number])[], x0: number, x1: number, col
 /** A line chart as a standalone SVG document. */
 export function linePlotSvg(opts: LinePlotOptions): string {
   const W = opts.width ?? 720;
-  const H = opts.height ?? 420;
+  const legendRows = opts.legendBelow ? opts.series.length : 0;
+  const H = (opts.height ?? 420) + (legendRows ? legendRows * 18 + 16 : 0);
   const logY = !!opts.logY;
+  const clipId = `${opts.id ?? ''}plot-area`;
   const margin = { top: 44, right: 24, bottom: 52, left: 72 };
   const pw = W - margin.left - margin.right;
-  const ph = H - margin.top - margin.bottom;
+  const ph = H - margin.top - margin.bottom - (legendRows ? legendRows * 18 + 16 : 0);
   const ok = (p: readonly [number, number]) => Number.isFinite(p[0]) && Number.isFinite(p[1]) && (!logY || p[1] > 0);
 
   // Data ranges over the valid points.
@@ -229,14 +237,14 @@ export function linePlotSvg(opts: LinePlotOptions): string {
     `<g class="axes" stroke="#444" stroke-width="1" fill="none"><line x1="${margin.left}" y1="${margin.top + ph}" x2="${margin.left + pw}" y2="${margin.top + ph}"/><line x1="${margin.left}" y1="${margin.top}" x2="${margin.left}" y2="${margin.top + ph}"/></g>`,
   );
   parts.push(`<g class="ticks" fill="#444">${labels.join('')}</g>`);
-  parts.push(`<text x="${margin.left + pw / 2}" y="${H - 12}" text-anchor="middle" fill="#222">${escapeXml(opts.xLabel)}</text>`);
+  parts.push(`<text x="${margin.left + pw / 2}" y="${margin.top + ph + margin.bottom - 12}" text-anchor="middle" fill="#222">${escapeXml(opts.xLabel)}</text>`);
   parts.push(
     `<text x="16" y="${margin.top + ph / 2}" text-anchor="middle" fill="#222" transform="rotate(-90 16 ${margin.top + ph / 2})">${escapeXml(opts.yLabel)}${logY ? ' (log scale)' : ''}</text>`,
   );
 
   // Series, clipped to the plot area.
   // The clip leaves room for a marker's radius, so points on the frame are drawn whole.
-  parts.push(`<defs><clipPath id="plot-area"><rect x="${margin.left - 4}" y="${margin.top - 4}" width="${pw + 8}" height="${ph + 8}"/></clipPath></defs>`);
+  parts.push(`<defs><clipPath id="${escapeXml(clipId)}"><rect x="${margin.left - 4}" y="${margin.top - 4}" width="${pw + 8}" height="${ph + 8}"/></clipPath></defs>`);
   const lines: string[] = [];
   opts.series.forEach((s, i) => {
     const color = s.color ?? PALETTE[i % PALETTE.length]!;
@@ -258,14 +266,14 @@ export function linePlotSvg(opts: LinePlotOptions): string {
     const markers = s.markers ?? s.points.length <= 60;
     const attrs = `stroke="${escapeXml(color)}" stroke-width="${s.strokeWidth ?? 1.75}"${opacity !== 1 ? ` stroke-opacity="${opacity}"` : ''}${s.dashed ? ' stroke-dasharray="6 4"' : ''}`;
     let g = `<g class="series" data-name="${escapeXml(s.name)}">`;
-    if (d) g += `<path d="${d}" fill="none" ${attrs} stroke-linejoin="round" stroke-linecap="round"/>`;
+    if (d && s.line !== false) g += `<path d="${d}" fill="none" ${attrs} stroke-linejoin="round" stroke-linecap="round"/>`;
     if (markers) {
       for (const seg of segments) for (const p of seg) g += `<circle cx="${fmt(sx(p[0]))}" cy="${fmt(sy(p[1]))}" r="3" fill="${escapeXml(color)}"${opacity !== 1 ? ` fill-opacity="${opacity}"` : ''}/>`;
     }
     g += '</g>';
     lines.push(g);
   });
-  parts.push(`<g clip-path="url(#plot-area)">${lines.join('')}</g>`);
+  parts.push(`<g clip-path="url(#${escapeXml(clipId)})">${lines.join('')}</g>`);
   if (empty) {
     parts.push(`<text x="${margin.left + pw / 2}" y="${margin.top + ph / 2}" text-anchor="middle" fill="#888" font-size="14">no data</text>`);
   }
@@ -277,36 +285,40 @@ export function linePlotSvg(opts: LinePlotOptions): string {
     const boxW = Math.ceil(28 + textW + 10);
     const boxH = opts.series.length * rowH + 8;
     // The corner where the box covers the fewest data points (top right on ties).
-    const corners: [number, number][] = [
-      [margin.left + pw - boxW - 8, margin.top + 8],
-      [margin.left + pw - boxW - 8, margin.top + ph - boxH - 8],
-      [margin.left + 8, margin.top + 8],
-      [margin.left + 8, margin.top + ph - boxH - 8],
-    ];
-    const covered = corners.map(([cx, cy]) => {
-      let n = 0;
-      for (const s of opts.series) {
-        const pts = s.points.filter(ok);
-        // Sample long series, and the midpoints of segments, so lines through the box count.
-        const stride = Math.max(1, Math.floor(pts.length / 400));
-        for (let j = 0; j < pts.length; j += stride) {
-          const p = pts[j]!;
-          const q = pts[Math.min(pts.length - 1, j + stride)]!;
-          for (const [x, y] of [[sx(p[0]), sy(p[1])], [(sx(p[0]) + sx(q[0])) / 2, (sy(p[1]) + sy(q[1])) / 2]]) {
-            if (x >= cx - 4 && x <= cx + boxW + 4 && y >= cy - 4 && y <= cy + boxH + 4) n++;
+    const bestCorner = (boxW: number, boxH: number): [number, number] => {
+      const corners: [number, number][] = [
+        [margin.left + pw - boxW - 8, margin.top + 8],
+        [margin.left + pw - boxW - 8, margin.top + ph - boxH - 8],
+        [margin.left + 8, margin.top + 8],
+        [margin.left + 8, margin.top + ph - boxH - 8],
+      ];
+      const covered = corners.map(([cx, cy]) => {
+        let n = 0;
+        for (const s of opts.series) {
+          const pts = s.points.filter(ok);
+          // Sample long series, and the midpoints of segments, so lines through the box count.
+          const stride = Math.max(1, Math.floor(pts.length / 400));
+          for (let j = 0; j < pts.length; j += stride) {
+            const p = pts[j]!;
+            const q = pts[Math.min(pts.length - 1, j + stride)]!;
+            for (const [x, y] of [[sx(p[0]), sy(p[1])], [(sx(p[0]) + sx(q[0])) / 2, (sy(p[1]) + sy(q[1])) / 2]]) {
+              if (x >= cx - 4 && x <= cx + boxW + 4 && y >= cy - 4 && y <= cy + boxH + 4) n++;
+            }
           }
         }
-      }
-      return n;
-    });
-    const best = covered.indexOf(Math.min(...covered));
-    const [bx, by] = corners[best]!;
+        return n;
+      });
+      return corners[covered.indexOf(Math.min(...covered))]!;
+    };
+    const [bx, by] = opts.legendBelow ? [margin.left, margin.top + ph + margin.bottom + 4] : bestCorner(boxW, boxH);
     let g = `<g class="legend"><rect x="${fmt(bx)}" y="${fmt(by)}" width="${boxW}" height="${boxH}" rx="4" fill="#ffffff" fill-opacity="0.85" stroke="#cccccc"/>`;
     opts.series.forEach((s, i) => {
       const color = s.color ?? PALETTE[i % PALETTE.length]!;
       const y = by + 4 + rowH * i + rowH / 2;
       const op = s.opacity ?? 1;
-      g += `<line x1="${fmt(bx + 8)}" y1="${fmt(y)}" x2="${fmt(bx + 26)}" y2="${fmt(y)}" stroke="${escapeXml(color)}" stroke-width="2.5"${op !== 1 ? ` stroke-opacity="${Math.max(op, 0.35)}"` : ''}${s.dashed ? ' stroke-dasharray="4 3"' : ''}/>`;
+      if (s.line === false) g += `<circle cx="${fmt(bx + 17)}" cy="${fmt(y)}" r="3.5" fill="${escapeXml(color)}"/>`;
+      else
+        g += `<line x1="${fmt(bx + 8)}" y1="${fmt(y)}" x2="${fmt(bx + 26)}" y2="${fmt(y)}" stroke="${escapeXml(color)}" stroke-width="2.5"${op !== 1 ? ` stroke-opacity="${Math.max(op, 0.35)}"` : ''}${s.dashed ? ' stroke-dasharray="4 3"' : ''}/>`;
       g += `<text x="${fmt(bx + 32)}" y="${fmt(y)}" dominant-baseline="middle" fill="#222">${escapeXml(s.name)}</text>`;
     });
     parts.push(g + '</g>');
