@@ -159,7 +159,8 @@ T('a tiny run writes report.html: offline, no console message, its table and plo
     const table = /<table id="evaluation">([\s\S]*?)<\/table>/.exec(page.dom)?.[1] ?? '';
     for (const row of ['raw pixels (baseline)', 'before training (random encoder)', 'after training']) assert.ok(table.includes(`<td>${row}</td>`), `table row ${row}`);
     assert.ok(/<th>kNN k=5<\/th><th>kNN k=20<\/th><th>linear probe<\/th>/.test(table), 'table columns');
-    assert.is((page.dom.match(/<svg /g) ?? []).length, 5, 'loss, lr, evaluation and two projections');
+    assert.is((page.dom.match(/<svg /g) ?? []).length, 6, 'loss, lr, evaluation, RankMe (the loop logs it for every method) and two projections');
+    assert.ok(page.dom.includes('RankMe (effective rank of the embeddings)'), 'the RankMe panel');
     const projections = /<div class="grid" id="projections">([\s\S]*?)<\/div>/.exec(page.dom)?.[1] ?? '';
     const dots = [...projections.matchAll(/<g class="points">([\s\S]*?)<\/g>/g)].map((g) => (g[1]!.match(/<circle /g) ?? []).length);
     assert.equal(dots, [40, 40], 'the 40 test images, before and after');
