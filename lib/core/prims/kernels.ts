@@ -185,7 +185,9 @@ export function argmaxKernel(x: tf.Tensor, axis: number): tf.Tensor {
   const i = tf.argMax(needsGpuFloat(x) ? gpuFloat(x) : x, axis);
   const shape = x.shape.filter((_, d) => d !== axis);
   if (x.dtype !== 'float32' || x.size === 0) return tf.reshape(i, shape);
-  const nan = tf.cast(tf.isNaN(x), 'float32');
+  // Through gpuFloat: on webgpu a cast of bool keeps its i32 storage, and argMax over a
+  // non-last axis transposes it with a float shader (a WGSL type error).
+  const nan = gpuFloat(tf.isNaN(x));
   const firstNaN = tf.argMax(nan, axis);
   return tf.reshape(tf.where(tf.greater(tf.max(nan, axis), tf.scalar(0)), firstNaN, i), shape);
 }
