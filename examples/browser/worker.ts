@@ -9,7 +9,7 @@ import { twoViews, type TwoViewsConfig } from '../../lib/data/augment/index.js';
 import { permutation } from '../../lib/data/prng.js';
 import { knnAccuracy } from '../../lib/train/eval/knn.js';
 import { tensorsIn } from '../../lib/util/tensors.js';
-import { pca2 } from './pca.js';
+import { pca2 } from '../../lib/train/report/pca.js';
 import type { StartMessage, SubsetManifest, WorkerMessage } from './protocol.js';
 
 const BATCH = 64;
@@ -120,7 +120,7 @@ async function train(msg: StartMessage): Promise<void> {
       const trainFeatures = await embed(data.trainImages, Int32Array.from(bank));
       const testFeatures = await embed(data.testImages, testIndices);
       const knn = await knnAccuracy({ trainFeatures, trainLabels: bankLabels, testFeatures, testLabels, k: 20, numClasses: 10 });
-      const points = pca2(await testFeatures.data() as Float32Array, nTest, testFeatures.shape[1]);
+      const points = Float32Array.from(pca2(await testFeatures.data(), nTest, testFeatures.shape[1]).points);
       tf.dispose([trainFeatures, testFeatures]);
       const labels = Uint8Array.from(data.testLabels);
       post({ type: 'eval', step: t, knn, points, labels }, [points.buffer, labels.buffer]);
