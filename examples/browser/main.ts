@@ -1,10 +1,11 @@
 /**
- * The demo page: starts the training Worker on the picked backend and draws what it reports
- * (loss curve, kNN accuracy, PCA scatter of the test embeddings coloured by class).
- * `?backend=webgpu` picks the backend, `?evalEvery=N` the steps between evaluations.
+ * The demo page: starts the training Worker with the picked method on the picked backend and
+ * draws what it reports (loss curve, kNN accuracy, PCA scatter of the test embeddings coloured
+ * by class). `?backend=webgpu` picks the backend, `?method=simclr` the method, `?evalEvery=N`
+ * the steps between evaluations.
  */
 import type { BackendName } from '../../lib/index.js';
-import type { StartMessage, WorkerMessage } from './protocol.js';
+import type { DemoMethod, StartMessage, WorkerMessage } from './protocol.js';
 
 const CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
 const COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
@@ -13,7 +14,9 @@ const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as 
 const status = $<HTMLSpanElement>('status');
 const knnOut = $<HTMLOutputElement>('knn');
 const picker = $<HTMLSelectElement>('backend');
+const methodPicker = $<HTMLSelectElement>('method');
 const params = new URLSearchParams(location.search);
+methodPicker.value = params.get('method') === 'simclr' ? 'simclr' : 'swav';
 const evalEvery = Math.max(1, Number(params.get('evalEvery')) || 25);
 picker.value = params.get('backend') === 'webgpu' ? 'webgpu' : 'wasm';
 $('legend').innerHTML = CLASSES.map((c, i) => `<span><i style="background:${COLORS[i]}"></i>${c}</span>`).join('');
@@ -88,10 +91,11 @@ function start(backend: BackendName): void {
     } else setStatus(`error: ${m.message}`, true);
   };
   worker.onerror = (e) => setStatus(`worker error: ${e.message}`, true);
-  const msg: StartMessage = { backend, wasm: new URL('./wasm/', location.href).href, evalEvery };
+  const msg: StartMessage = { backend, method: methodPicker.value as DemoMethod, wasm: new URL('./wasm/', location.href).href, evalEvery };
   worker.postMessage(msg);
 }
 
 picker.onchange = () => start(picker.value as BackendName);
+methodPicker.onchange = () => start(picker.value as BackendName);
 $('restart').onclick = () => start(picker.value as BackendName);
 start(picker.value as BackendName);

@@ -1,9 +1,13 @@
 /** The messages between the demo page (main.ts) and its training Worker (worker.ts). */
 import type { BackendName } from '../../lib/index.js';
 
+/** The SSL methods the demo offers. */
+export type DemoMethod = 'swav' | 'simclr';
+
 /** Page -> Worker: start training. */
 export interface StartMessage {
   readonly backend: BackendName;
+  readonly method: DemoMethod;
   /** URL prefix of the tfjs .wasm files. */
   readonly wasm: string;
   /** Steps between kNN evaluations. */

@@ -1,16 +1,17 @@
 /**
- * The demo's training Worker (a module Worker): SwAV on the Fashion-MNIST subset shipped with
- * the page, on the backend the page picked. Posts every step's loss, and every `evalEvery`
+ * The demo's training Worker (a module Worker): the SSL method the page picked (SwAV or
+ * SimCLR, through `ssl.methods` and the one `ssl.trainStep`) on the Fashion-MNIST subset
+ * shipped with the page, on the backend the page picked. Posts every step's loss, and every `evalEvery`
  * steps the kNN accuracy of the backbone's embeddings (test images against a memory bank of
  * training images) and a PCA projection of the test embeddings.
  */
-import { jit, np, optim, random, setBackend, setWasmPaths, swav, tf } from '../../lib/index.js';
+import { type NdArray, jit, np, optim, random, setBackend, setWasmPaths, ssl, tf } from '../../lib/index.js';
 import { twoViews, type TwoViewsConfig } from '../../lib/data/augment/index.js';
 import { permutation } from '../../lib/data/prng.js';
 import { knnAccuracy } from '../../lib/train/eval/knn.js';
 import { tensorsIn } from '../../lib/util/tensors.js';
 import { pca2 } from '../../lib/train/report/pca.js';
-import type { StartMessage, SubsetManifest, WorkerMessage } from './protocol.js';
+import type { DemoMethod, StartMessage, SubsetManifest, WorkerMessage } from './protocol.js';
 
 const BATCH = 64;
 /** Training images (per class) that also form the kNN memory bank. */
@@ -20,12 +21,13 @@ const EMBED_CHUNK = 250;
 /** Two views of 28x28 greyscale images (lib/data/augment's Fashion-MNIST recipe, global views only). */
 const VIEWS: TwoViewsConfig = { size: 28, scale: [0.3, 1], flip: 0.5, colorJitter: { brightness: 0.4, contrast: 0.4, p: 0.8 }, grayscale: 0, blur: null };
 
-const config = swav.swavConfig({
-  encoder: 'convnet_small',
-  encoderOptions: { inChannels: 1, widths: [16, 32] },
-  projector: { hiddenDim: 64, outDim: 32 },
-  numPrototypes: 30,
-});
+const ENCODER = { encoder: 'convnet_small', encoderOptions: { inChannels: 1, widths: [16, 32] } };
+
+/** The methods the page offers, at the demo's size. */
+const METHODS: Record<DemoMethod, () => ssl.Method> = {
+  swav: () => ssl.methods.swav({ ...ENCODER, projector: { hiddenDim: 64, outDim: 32 }, numPrototypes: 30 }),
+  simclr: () => ssl.methods.simclr({ ...ENCODER, projector: { dims: [64, 32] } }),
+};
 
 const post = (m: WorkerMessage, transfer: Transferable[] = []) => self.postMessage(m, { transfer });
 
@@ -81,8 +83,10 @@ async function train(msg: StartMessage): Promise<void> {
   const testIndices = Int32Array.from({ length: nTest }, (_, i) => i);
 
   const opt = optim.sgd({ learningRate: 0.05, momentum: 0.9, weightDecay: 1e-4 });
-  const step = jit(swav.trainStep(config, opt));
-  let { params, state: modelState } = swav.init(random.key(0), config);
+  const method = METHODS[msg.method]();
+  const step = jit(ssl.trainStep(method, opt));
+  const embedOf = jit((p: unknown, st: unknown, x: NdArray) => method.embed(p, st, x));
+  let { params, state: modelState } = method.init(random.key(0));
   let optState = opt.init(params);
   let key: np.NdArray = random.key(1);
   const order = permutation(nTrain, 7);
@@ -91,11 +95,8 @@ async function train(msg: StartMessage): Promise<void> {
     const parts: tf.Tensor[] = [];
     for (let s = 0; s < indices.length; s += EMBED_CHUNK) {
       const x = batchOf(images, indices.subarray(s, s + EMBED_CHUNK), h, w);
-      const [out, state] = swav.apply(params, modelState, { images: x }, { config });
-      parts.push(out.embedding as tf.Tensor);
-      // In eval mode the returned state holds modelState's own tensors: free only new ones.
-      const kept = new Set(tensorsIn(modelState));
-      tf.dispose([x, ...tensorsIn([out.loss, state]).filter((t) => !kept.has(t))]);
+      parts.push(embedOf(params, modelState, x) as tf.Tensor);
+      x.dispose();
     }
     const all = tf.concat(parts) as tf.Tensor2D;
     tf.dispose(parts);
@@ -110,7 +111,7 @@ async function train(msg: StartMessage): Promise<void> {
     const [view1, view2] = twoViews(augKey, images, VIEWS);
     const r = step(params, modelState, optState, { view1, view2 }, stepKey);
     tf.dispose(tensorsIn([params, modelState, optState, key, augKey, stepKey, images, view1, view2]));
-    ({ params, modelState, optState } = r);
+    ({ params, state: modelState, optState } = r);
     key = next;
     const loss = (await (r.metrics.loss as tf.Tensor).data())[0]!;
     tf.dispose(tensorsIn(r.metrics));

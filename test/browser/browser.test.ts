@@ -113,20 +113,24 @@ it("three SwAV steps in a module Worker give Node's losses (wasm, to 1e-5)", asy
   assert.equal(errors, []);
 });
 
-it('the demo page trains in its Worker and reaches its first kNN readout (screenshot in test/browser/artifacts/)', async () => {
-  const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
-  const errors = consoleErrors(page);
-  await page.goto(`${server.url}demo/?backend=wasm&evalEvery=2`);
-  await page.waitForSelector('#knn[data-step]', { timeout: 120_000 });
-  const accuracy = Number(await page.getAttribute('#knn', 'data-accuracy'));
-  const status = (await page.textContent('#status')) ?? '';
-  mkdirSync(ARTIFACTS, { recursive: true });
-  await page.screenshot({ path: join(ARTIFACTS, 'demo-wasm.png'), fullPage: true });
-  await page.close();
-  // Ten balanced classes: chance is 0.1; even a barely trained encoder's kNN is far above it.
-  assert.ok(accuracy > 0.2 && accuracy <= 1, `kNN accuracy ${accuracy}`);
-  assert.match(status, /^step \d+ on wasm: loss \d/);
-  assert.equal(errors, []);
-});
+for (const method of ['swav', 'simclr'] as const) {
+  it(`the demo page trains ${method} in its Worker and reaches its first kNN readout (screenshot in test/browser/artifacts/)`, async () => {
+    const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+    const errors = consoleErrors(page);
+    await page.goto(`${server.url}demo/?backend=wasm&method=${method}&evalEvery=2`);
+    await page.waitForSelector('#knn[data-step]', { timeout: 120_000 });
+    const accuracy = Number(await page.getAttribute('#knn', 'data-accuracy'));
+    const status = (await page.textContent('#status')) ?? '';
+    const picked = await page.$eval('#method', (el) => (el as HTMLSelectElement).value);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, `demo-wasm-${method}.png`), fullPage: true });
+    await page.close();
+    assert.is(picked, method);
+    // Ten balanced classes: chance is 0.1; even a barely trained encoder's kNN is far above it.
+    assert.ok(accuracy > 0.2 && accuracy <= 1, `kNN accuracy ${accuracy}`);
+    assert.match(status, /^step \d+ on wasm: loss \d/);
+    assert.equal(errors, []);
+  });
+}
 
 test.run();
