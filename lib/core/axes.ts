@@ -12,6 +12,7 @@
  * `axisIndex('i')`); under a device axis, to the innermost jit trace, so that collectives
  * are staged into the program and run on every replay.
  */
+import { type HigherOrderPrim, higherOrder, isHigherOrder } from './higher-order.js';
 import type { Params, Prim } from './primitive.js';
 import { primitive } from './primitive.js';
 import { type MainTrace, activeMains, installAxisResolver } from './trace.js';
@@ -71,8 +72,8 @@ function innermostStaging(): MainTrace | null {
   return null;
 }
 
-installAxisResolver((prim: Prim, params: Params): MainTrace | null => {
-  const names = primitive(prim).axisNames?.(params);
+installAxisResolver((prim: Prim | HigherOrderPrim, params: Params): MainTrace | null => {
+  const names = isHigherOrder(prim) ? higherOrder(prim).axisNames?.(params) : primitive(prim).axisNames?.(params);
   if (!names) return null;
   let top: MainTrace | null = null;
   for (const n of names) {

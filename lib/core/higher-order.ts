@@ -10,7 +10,8 @@ import type { Aval } from './aval.js';
 import type { BDim } from './primitive.js';
 import type { NdArray } from './trace.js';
 
-export type HigherOrderPrim = 'scan' | 'cond' | 'while' | 'remat';
+/** `pjit` is jit's call primitive (jit/call.ts): a staged, cached IR applied as one equation. */
+export type HigherOrderPrim = 'scan' | 'cond' | 'while' | 'remat' | 'pjit';
 
 export interface HigherOrderDef<P = any> {
   /** Shapes and dtypes of the results. */
@@ -26,8 +27,13 @@ export interface HigherOrderDef<P = any> {
   vjpForward(primals: NdArray[], params: P, needed: readonly boolean[]): [NdArray[], NdArray[]];
   /** Reverse mode, backward half: cotangents of the inputs (null: none) from those of the results. */
   vjpBackward(cts: NdArray[], residuals: NdArray[], primals: NdArray[], params: P, needed: readonly boolean[]): (NdArray | null)[];
-  /** Applies the primitive to batched inputs: results and their batch dims. */
-  batch(args: NdArray[], dims: BDim[], params: P, axisSize: number): [NdArray[], BDim[]];
+  /**
+   * Applies the primitive to batched inputs: results and their batch dims. `axisName` names
+   * the vmapped axis (null: unnamed), for bodies that hold collectives over it.
+   */
+  batch(args: NdArray[], dims: BDim[], params: P, axisSize: number, axisName: string | null): [NdArray[], BDim[]];
+  /** The axis names collectives in its bodies communicate over (see axes.ts); none when absent. */
+  readonly axisNames?: (params: P) => readonly string[];
 }
 
 const registry = new Map<HigherOrderPrim, HigherOrderDef>();
@@ -43,5 +49,5 @@ export function higherOrder(prim: HigherOrderPrim): HigherOrderDef {
 }
 
 export function isHigherOrder(prim: string): prim is HigherOrderPrim {
-  return prim === 'scan' || prim === 'cond' || prim === 'while' || prim === 'remat';
+  return prim === 'scan' || prim === 'cond' || prim === 'while' || prim === 'remat' || prim === 'pjit';
 }

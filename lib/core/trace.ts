@@ -187,7 +187,7 @@ export function installHigherOrderEvaluator(f: typeof evalHigherOrder): void {
  * The interpreter a collective must reach whatever its arguments are (the one that binds
  * its axis name); installed by axes.ts. Null for every other primitive.
  */
-let axisMain: (prim: Prim, params: Params) => MainTrace | null = () => null;
+let axisMain: (prim: Prim | HigherOrderPrim, params: Params) => MainTrace | null = () => null;
 export function installAxisResolver(f: typeof axisMain): void {
   axisMain = f;
 }
@@ -217,9 +217,12 @@ export function bindCustomVjp(call: CustomVjpCall, args: readonly NdArray[]): Nd
   );
 }
 
-/** Applies a higher-order primitive (control flow, remat) through the interpreter stack. */
+/** Applies a higher-order primitive (control flow, remat, jit's call) through the interpreter stack. */
 export function bindHigherOrder(prim: HigherOrderPrim, args: readonly NdArray[], params: Params): NdArray[] {
-  const top = topMain(args, prim);
+  const fromArgs = topMain(args, prim);
+  // A call whose body holds collectives goes to the interpreter binding their axis, as a collective would.
+  const named = axisMain(prim, params);
+  const top = named && (!fromArgs || named.level > fromArgs.level) ? named : fromArgs;
   if (!top) return evalHigherOrder(prim, args as tf.Tensor[], params);
   const trace = top.current;
   return trace.processHigherOrder(

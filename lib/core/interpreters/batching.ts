@@ -43,8 +43,11 @@ export class BatchTrace extends Trace {
     const ts = tracers as BatchTracer[];
     const vals = ts.map((t) => t.val);
     const dims = ts.map((t) => t.bdim);
-    if (dims.every((d) => d === null)) return bindHigherOrder(prim, vals, params).map((o) => new BatchTracer(this, o, null));
-    const [outs, ds] = higherOrder(prim).batch(vals, dims, params, this.axisSize);
+    const def = higherOrder(prim);
+    // As for first-order collectives: a body communicating over this axis is batched even on unbatched inputs.
+    const ours = this.axisName !== null && (def.axisNames?.(params).includes(this.axisName) ?? false);
+    if (!ours && dims.every((d) => d === null)) return bindHigherOrder(prim, vals, params).map((o) => new BatchTracer(this, o, null));
+    const [outs, ds] = def.batch(vals, dims, params, this.axisSize, this.axisName);
     return outs.map((o, i) => new BatchTracer(this, o, ds[i]));
   }
   processCustomVjp(call: CustomVjpCall, tracers: Tracer[]): Tracer[] {

@@ -44,8 +44,8 @@ export class JVPTrace extends Trace {
   }
 }
 
-/** Runs f on JVP tracers; returns primal and tangent outputs (tangents instantiated). */
-export function jvpFlat(f: (...xs: NdArray[]) => NdArray[], primals: NdArray[], tangents: NdArray[]): [NdArray[], NdArray[]] {
+/** Runs f on JVP tracers (a null tangent: a symbolic zero); returns primal and tangent outputs (tangents instantiated). */
+export function jvpFlat(f: (...xs: NdArray[]) => NdArray[], primals: NdArray[], tangents: readonly (NdArray | null)[]): [NdArray[], NdArray[]] {
   return withMain('jvp', (m: MainTrace) => new JVPTrace(m), null, (main) => {
     const trace = main.current as JVPTrace;
     const outs = f(...primals.map((p, i) => new JVPTracer(trace, p, tangents[i])));

@@ -7,6 +7,7 @@ import { type NdArray, avalOf, checkLive, disposedError, isArray, isTracer, tran
 import { type Jaxpr, disposeJaxpr, printJaxpr } from './ir.js';
 import { type Program, compile } from './program.js';
 import { type RewriteOptions, optimize } from './rewrite.js';
+import { axisEnvKey, bindCall, type StagedCall, stageCall } from './call.js';
 import { traceToJaxpr } from './staging.js';
 import { valueKey } from './value-key.js';
 
@@ -29,8 +30,11 @@ export type Jitted<F extends (...args: any[]) => any> = F & {
 };
 
 interface Entry {
-  readonly program: Program;
+  /** The IR staged for this signature: what the call primitive applies inside other transformations. */
+  readonly call: StagedCall;
   readonly outDef: tree.TreeDef;
+  /** The rewritten, compiled IR that eager calls replay (made on the first one). */
+  program?: Program;
 }
 
 /** Runs fn, freeing every tensor made meanwhile; a jaxpr's constants survive because they are kept. */
@@ -56,42 +60,60 @@ function argumentAt(dynamicPath: string, args: unknown[], statics: ReadonlySet<n
   return rest ? `${position} at ${rest}` : `${position}`;
 }
 
-/** Traces f with abstract versions of the dynamic arguments; records the output structure. */
-function traceEntry(f: (...args: any[]) => unknown, args: unknown[], statics: ReadonlySet<number>, inDef: tree.TreeDef, avals: Aval[], opts: RewriteOptions): Entry {
+/**
+ * Stages f on abstract versions of the dynamic arguments and records the output structure;
+ * null when f closes over a tracer of an enclosing transformation (then it runs inline).
+ */
+function traceEntry(f: (...args: any[]) => unknown, args: unknown[], statics: ReadonlySet<number>, inDef: tree.TreeDef, avals: Aval[]): Entry | null {
   let outDef: tree.TreeDef | undefined;
-  const jaxpr = discardingTemporaries(() => {
-    const j = traceToJaxpr((...leaves) => {
-      const dyn = tree.unflatten<unknown[]>(inDef, leaves);
-      let k = 0;
-      const full = args.map((a, i) => (statics.has(i) ? a : dyn[k++]));
-      const out = f(...full);
-      const [outLeaves, def] = tree.flatten(out);
-      outDef = def;
-      const ps = tree.paths(out);
-      outLeaves.forEach((l, i) => {
-        if (!isArray(l)) throw new Error(`jit: the function must return arrays (a pytree of them); at ${ps[i]} it returned ${typeof l}`);
-      });
-      return outLeaves as NdArray[];
-    }, avals);
-    return optimize(j, opts);
-  });
-  return { program: compile(jaxpr), outDef: outDef! };
+  const call = stageCall(f.name || 'lambda', (...leaves) => {
+    const dyn = tree.unflatten<unknown[]>(inDef, leaves);
+    let k = 0;
+    const full = args.map((a, i) => (statics.has(i) ? a : dyn[k++]));
+    const out = f(...full);
+    const [outLeaves, def] = tree.flatten(out);
+    outDef = def;
+    const ps = tree.paths(out);
+    outLeaves.forEach((l, i) => {
+      if (!isArray(l)) throw new Error(`jit: the function must return arrays (a pytree of them); at ${ps[i]} it returned ${typeof l}`);
+    });
+    return outLeaves as NdArray[];
+  }, avals);
+  return call && { call, outDef: outDef! };
+}
+
+/** The program eager calls replay: the staged IR with its captured values as constants, rewritten and compiled. */
+function programOf(entry: Entry, opts: RewriteOptions): Program {
+  if (!entry.program) {
+    const { jaxpr, numCaptured } = entry.call;
+    entry.program = discardingTemporaries(() => {
+      const consts = entry.call.ownConstants();
+      return compile(optimize({ ...jaxpr, invars: jaxpr.invars.slice(numCaptured), constvars: jaxpr.invars.slice(0, numCaptured), consts }, opts));
+    });
+  }
+  return entry.program;
 }
 
 /**
  * Compiles f: the first call with a new signature (tree structure, shapes, dtypes,
- * static arguments, backend) traces it to an IR, which is rewritten and cached; later
- * calls replay it, freeing each intermediate as soon as it is dead. Inside another
- * transformation (grad, vmap, ...) f simply runs under it.
+ * static arguments, backend, axes bound by name) stages it to an IR, which is cached.
+ * Eager calls replay it rewritten and compiled, freeing each intermediate as soon as it is
+ * dead; inside another transformation (grad, vmap, an outer jit, ...) it is applied as one
+ * `pjit` equation, whose rules derive and cache the IR's JVP, VJP and batched forms (see
+ * call.ts), so f is traced once per signature there too. A function closing over an
+ * enclosing transformation's values (rather than taking them as arguments) runs inline.
  * @example
  * const step = jit((w, x) => np.sum(np.relu(np.matmul(x, w))));
  * step(w, x); // traces
  * step(w, x); // replays
+ * grad(step)(w, x); // no new trace: differentiates the cached IR
  */
 export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = {}): Jitted<F> {
   const statics = new Set(opts.staticArgnums ?? []);
   const cache = new Map<string, Entry>();
-  const entryFor = (args: unknown[]): [Entry, tf.Tensor[], tf.Tensor[]] => {
+  /** Signatures that run inline under transformations (see below), so that f is not traced twice. */
+  const inline = new Set<string>();
+  const entryFor = (args: unknown[]): [Entry | null, tf.Tensor[], tf.Tensor[]] => {
     const { dynamic, key: staticKey } = splitArgs(args, statics);
     const [leaves, inDef] = flattenArrays(dynamic, 'jit: argument');
     // Outside any transformation a tracer can only be one that escaped: say so before a kernel sees it.
@@ -101,19 +123,34 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
     });
     const made = leaves.filter((l, i) => l !== tree.leaves(dynamic)[i]) as tf.Tensor[];
     const avals = leaves.map(avalOf);
-    const key = `${tf.getBackend()}#${tree.structureKey(inDef)}#${avals.map(avalStr).join(',')}#${staticKey}`;
+    const key = `${tf.getBackend()}#${tree.structureKey(inDef)}#${avals.map(avalStr).join(',')}#${staticKey}#${axisEnvKey()}`;
+    // Under a transformation f runs inline where the IR cannot stand for it: f closes over the
+    // transformation's tracers instead of taking them as arguments (no IR then), or applies
+    // customVjp functions (the IR drops their rules). The key is remembered, so f is traced once.
+    const ins = leaves as tf.Tensor[];
+    if (transforming() && inline.has(key)) return [null, ins, made];
     let entry = cache.get(key);
     if (!entry) {
-      entry = traceEntry(f, args, statics, inDef, avals, opts);
-      cache.set(key, entry);
+      const traced = traceEntry(f, args, statics, inDef, avals);
+      if (!traced) {
+        inline.add(key);
+        return [null, ins, made];
+      }
+      cache.set(key, (entry = traced));
     }
-    return [entry, leaves as tf.Tensor[], made];
+    if (transforming() && entry.call.dropsCustomVjp) {
+      inline.add(key);
+      return [null, ins, made];
+    }
+    return [entry, ins, made];
   };
   const jitted = ((...args: unknown[]) => {
-    if (transforming()) return f(...args);
     const [entry, leaves, made] = entryFor(args);
+    // Under a transformation the outermost one owns memory, the numbers made into arrays included.
+    if (!entry) return f(...args);
+    if (transforming()) return tree.unflatten(entry.outDef, bindCall(entry.call, leaves));
     try {
-      return tree.unflatten(entry.outDef, entry.program.run(leaves));
+      return tree.unflatten(entry.outDef, programOf(entry, opts).run(leaves));
     } finally {
       made.forEach((t) => t.dispose());
     }
@@ -122,11 +159,16 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
   jitted.lower = (...args) => {
     const [entry, , made] = entryFor(args);
     made.forEach((t) => t.dispose());
-    return entry.program;
+    if (!entry) throw new Error('jit.lower: under this transformation the function runs inline (it closes over the transformation\'s values or applies customVjp), so it has no program of its own');
+    return programOf(entry, opts);
   };
   jitted.clearCache = () => {
-    cache.forEach((e) => e.program.dispose());
+    cache.forEach((e) => {
+      e.program?.dispose();
+      e.call.dispose();
+    });
     cache.clear();
+    inline.clear();
   };
   return jitted;
 }

@@ -12,6 +12,8 @@ class Builder {
   readonly eqns: Eqn[] = [];
   /** Values the trace closes over: tensors, and (when `closesOver`) outer transformations' tracers. */
   readonly constOf = new Map<NdArray, Var>();
+  /** Whether a customVjp function was traced (its primal only: the IR does not hold the rule). */
+  sawCustomVjp = false;
   constructor(readonly closesOver = false) {}
   newVar(aval: Aval): Var {
     return new Var(this.nextId++, aval);
@@ -58,6 +60,7 @@ export class StagingTrace extends Trace {
   }
   processCustomVjp(call: CustomVjpCall, tracers: Tracer[]): Tracer[] {
     // Under jit alone only the primal function matters; differentiation happens above.
+    this.builder.sawCustomVjp = true;
     return call.fun(...tracers) as Tracer[];
   }
 }
@@ -97,6 +100,8 @@ export interface ClosedOver {
   readonly jaxpr: Jaxpr;
   /** What the leading invars stand for: tensors, and tracers of enclosing transformations. */
   readonly captured: NdArray[];
+  /** Whether f applied a customVjp function, whose rule the jaxpr lost. */
+  readonly sawCustomVjp: boolean;
 }
 
 /**
@@ -110,5 +115,5 @@ export function traceClosed(f: (...xs: NdArray[]) => NdArray[], avals: readonly 
   const { invars, outvars } = stage(kind, b, f, avals);
   const entries = [...b.constOf.entries()];
   const jaxpr: Jaxpr = { invars: [...entries.map(([, v]) => v), ...invars], constvars: [], consts: [], eqns: b.eqns, outvars };
-  return { jaxpr, captured: entries.map(([x]) => x) };
+  return { jaxpr, captured: entries.map(([x]) => x), sawCustomVjp: b.sawCustomVjp };
 }

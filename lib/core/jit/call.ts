@@ -1,0 +1,242 @@
+/**
+ * jit as a call primitive (JAX's `pjit`, Autodidax's `xla_call_p`). Inside another
+ * transformation, `jit(f)` binds `pjit` with the IR staged once for its signature in the
+ * params; the primitive's rules, side by side below like every other primitive's, derive
+ * new IRs from it (its JVP, its forward and backward passes, its batched form), each staged
+ * once and cached on the IR it came from, so `grad(jit(f))` or `vmap(jit(f))` never trace f
+ * again. On tensors the IR runs as a compiled program.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { type Aval, type DType, avalStr, isFloat } from '../aval.js';
+import { avalsIn, avalsOut, dependentOutputs, type Flat, fnOf, indicesWhere, runJaxpr } from '../control/jaxpr-fn.js';
+import { defineHigherOrder, type HigherOrderDef, isHigherOrder } from '../higher-order.js';
+import { vmapFlat } from '../interpreters/batching.js';
+import { jvpFlat } from '../interpreters/jvp.js';
+import { vjpFlat } from '../interpreters/vjp.js';
+import * as lax from '../lax.js';
+import { primitive } from '../primitive.js';
+import { batchAt } from '../prims/batching-util.js';
+import { type NdArray, activeMains, avalOf, bindHigherOrder, isTracer } from '../trace.js';
+import type { FusedPrim, Jaxpr } from './ir.js';
+import { partialEval } from './partial-eval.js';
+import { traceClosed } from './staging.js';
+
+export interface PjitParams {
+  /** The function's name, then what was derived from it: `jvp(f)`, `vmap(f)`, ... */
+  readonly name: string;
+  /** The staged IR; its leading inputs are the constants its trace captured. */
+  readonly jaxpr: Jaxpr;
+}
+
+/**
+ * A constant the trace captured: a scalar literal (lax.scalar) is remade for each call, so
+ * that the cache holds no tensor for it; any other tensor is kept until the cache is cleared.
+ */
+type Captured = { readonly literal: number; readonly dtype: DType; readonly rank: number } | { readonly kept: tf.Tensor };
+
+/** A staged IR applied as `pjit`, with the IRs its rules derived from it (staged once each). */
+export class StagedCall {
+  private readonly derived = new Map<string, readonly StagedCall[]>();
+  constructor(
+    readonly name: string,
+    /** Closed (no constvars): its leading invars stand for `captured`. */
+    readonly jaxpr: Jaxpr,
+    private readonly captured: readonly Captured[],
+    /** fn applied a customVjp function: the IR holds its primal only, so it must not be differentiated. */
+    readonly dropsCustomVjp = false,
+  ) {
+    calls.set(jaxpr, this);
+  }
+  get numCaptured(): number {
+    return this.captured.length;
+  }
+  /** The captured constants for one call: literals made anew (the caller's scope frees them), the others as kept. */
+  constants(): tf.Tensor[] {
+    return this.captured.map((c) => ('kept' in c ? c.kept : lax.scalar(c.literal, c.dtype, c.rank)));
+  }
+  /** The captured constants as tensors the caller owns (kept: a tidy does not free them). */
+  ownConstants(): tf.Tensor[] {
+    return this.captured.map((c) => tf.keep('kept' in c ? tf.clone(c.kept) : lax.scalar(c.literal, c.dtype, c.rank)));
+  }
+  /** Another IR over the same captured constants, which it then owns (this one is dropped unfreed). */
+  withJaxpr(name: string, jaxpr: Jaxpr): StagedCall {
+    return new StagedCall(name, jaxpr, this.captured);
+  }
+  /** The IRs derived under `key`, staged by `make` the first time. */
+  derive(key: string, make: () => StagedCall[]): readonly StagedCall[] {
+    const k = `${key}|${axisEnvKey()}`;
+    let d = this.derived.get(k);
+    if (!d) this.derived.set(k, (d = make()));
+    return d;
+  }
+  /** Frees the kept constants, and those of every derived IR. */
+  dispose(): void {
+    this.captured.forEach((c) => 'kept' in c && c.kept.dispose());
+    this.derived.forEach((ds) => ds.forEach((d) => d.dispose()));
+    this.derived.clear();
+  }
+}
+
+const calls = new WeakMap<Jaxpr, StagedCall>();
+
+function callOf(j: Jaxpr): StagedCall {
+  const c = calls.get(j);
+  if (!c) throw new Error('internal: a pjit equation whose IR was not staged by stageCall');
+  return c;
+}
+
+/**
+ * The axes vmap binds by name while a trace runs, with their sizes: a trace that meets a
+ * collective may bake them in (pmean divides by the size), so they are part of every cache key.
+ */
+export function axisEnvKey(): string {
+  return activeMains()
+    .filter((m) => m.axisName !== null)
+    .map((m) => `${m.axisName}=${String(m.global)}`)
+    .join(',');
+}
+
+function capture(x: tf.Tensor): Captured {
+  const literal = lax.literalValues.get(x);
+  if (literal !== undefined && x.shape.every((d) => d === 1)) return { literal, dtype: x.dtype as DType, rank: x.rank };
+  return { kept: tf.keep(tf.clone(x)) };
+}
+
+/**
+ * Stages fn on abstract inputs of `avals` as a call (temporaries of the trace freed); null
+ * when fn closes over a tracer of an enclosing transformation, which a cached IR cannot hold.
+ */
+export function stageCall(name: string, fn: Flat, avals: readonly Aval[]): StagedCall | null {
+  let call: StagedCall | null = null;
+  tf.tidy(() => {
+    const { jaxpr, captured, sawCustomVjp } = traceClosed(fn, avals, 'jit');
+    if (captured.some(isTracer)) return;
+    call = new StagedCall(name, jaxpr, (captured as tf.Tensor[]).map(capture), sawCustomVjp);
+  });
+  return call;
+}
+
+function derivedCall(name: string, fn: Flat, avals: readonly Aval[]): StagedCall {
+  const c = stageCall(name, fn, avals);
+  if (!c) throw new Error(`internal: staging ${name} captured a tracer`);
+  return c;
+}
+
+/** Applies a staged call to its operands through the interpreter stack. */
+export function bindCall(call: StagedCall, operands: readonly NdArray[]): NdArray[] {
+  return bindHigherOrder('pjit', [...call.constants(), ...operands], { name: call.name, jaxpr: call.jaxpr } satisfies PjitParams);
+}
+
+const axisNames = new WeakMap<Jaxpr, readonly string[]>();
+
+/** The axis names of the collectives in a jaxpr, nested bodies included. */
+function axisNamesOf(j: Jaxpr): readonly string[] {
+  let names = axisNames.get(j);
+  if (!names) {
+    const found = new Set<string>();
+    for (const e of j.eqns) {
+      if (!isHigherOrder(e.prim) && !isFused(e.prim)) primitive(e.prim).axisNames?.(e.params).forEach((n) => found.add(n));
+      for (const v of Object.values(e.params)) for (const sub of [v].flat()) if (isJaxpr(sub)) axisNamesOf(sub).forEach((n) => found.add(n));
+    }
+    axisNames.set(j, (names = [...found]));
+  }
+  return names;
+}
+
+const isFused = (p: string): p is FusedPrim => p === 'fused_matmul' || p === 'fused_conv' || p === 'fused_elementwise';
+const isJaxpr = (v: unknown): v is Jaxpr => typeof v === 'object' && v !== null && 'eqns' in v && 'outvars' in v;
+
+const pjit: HigherOrderDef<PjitParams> = {
+  abstractEval(avals, { name, jaxpr }) {
+    const want = avalsIn(jaxpr).map(avalStr).join(' ');
+    if (avals.map(avalStr).join(' ') !== want) throw new Error(`internal: pjit ${name} applied to ${avals.map(avalStr).join(' ')}, staged for ${want}`);
+    return avalsOut(jaxpr);
+  },
+
+  impl: (args, { jaxpr }) => runJaxpr(jaxpr, args),
+
+  // JVP: one call of the staged JVP of the IR, on the primals and the nonzero tangents.
+  jvp(primals, tangents, { name, jaxpr }) {
+    const n = primals.length;
+    const tAt = indicesWhere(n, (i) => tangents[i] !== null);
+    const ins = avalsIn(jaxpr);
+    const outs = avalsOut(jaxpr);
+    const fAt = indicesWhere(outs.length, (i) => isFloat(outs[i]!.dtype));
+    const [call] = callOf(jaxpr).derive(`jvp ${tAt}`, () => [
+      derivedCall(
+        `jvp(${name})`,
+        (...a) => {
+          const [o, t] = jvpFlat(fnOf(jaxpr), a.slice(0, n), ins.map((_, i) => (tAt.includes(i) ? a[n + tAt.indexOf(i)]! : null)));
+          return [...o, ...fAt.map((i) => t[i]!)];
+        },
+        [...ins, ...tAt.map((i) => ins[i]!)],
+      ),
+    ]);
+    const r = bindCall(call!, [...primals, ...tAt.map((i) => tangents[i]!)]);
+    return [r.slice(0, outs.length), outs.map((_, i) => (fAt.includes(i) ? r[outs.length + fAt.indexOf(i)]! : null))];
+  },
+
+  // Reverse mode: the staged VJP split by partial evaluation into a forward call (results and
+  // residuals) and a backward call, so the backward pass recomputes nothing.
+  vjpForward(primals, params, needed) {
+    const [fwd] = vjpCalls(primals, params, needed);
+    const r = bindCall(fwd!, primals);
+    const m = params.jaxpr.outvars.length;
+    return [r.slice(0, m), r.slice(m)];
+  },
+
+  vjpBackward(cts, residuals, primals, params, needed) {
+    const want = wanted(primals, needed);
+    const [, bwd] = vjpCalls(primals, params, needed);
+    const cin = bindCall(bwd!, [...residuals, ...cts]);
+    return primals.map((_, i) => (want.includes(i) ? cin[want.indexOf(i)]! : null));
+  },
+
+  // Batching: one call of the IR vmapped over the batched operands (batch dims moved to 0).
+  batch(args, dims, { name, jaxpr }, axisSize, axisName) {
+    const inAxes = dims.map((d) => (d === null ? null : 0));
+    // A collective over this axis makes its results batched whatever the inputs.
+    const ours = axisName !== null && axisNamesOf(jaxpr).includes(axisName);
+    const outAxes = ours ? jaxpr.outvars.map(() => 0) : dependentOutputs(jaxpr, dims.map((d) => d !== null)).map((b) => (b ? 0 : null));
+    const moved = args.map((x, i) => (dims[i] === null ? x : batchAt(x, dims[i]!)));
+    const [call] = callOf(jaxpr).derive(`vmap ${inAxes} ${outAxes} ${axisSize} ${axisName}`, () => [
+      derivedCall(
+        `vmap(${name})`,
+        (...a) => vmapFlat(fnOf(jaxpr), a, inAxes, outAxes, axisSize, undefined, axisName),
+        moved.map((x, i) => ({ shape: [...(inAxes[i] === null ? [] : [axisSize]), ...avalsIn(jaxpr)[i]!.shape], dtype: avalsIn(jaxpr)[i]!.dtype })),
+      ),
+    ]);
+    return [bindCall(call!, moved), outAxes];
+  },
+
+  axisNames: ({ jaxpr }) => axisNamesOf(jaxpr),
+};
+
+/** The float inputs a reverse pass differentiates. */
+const wanted = (primals: readonly NdArray[], needed: readonly boolean[]): number[] => indicesWhere(primals.length, (i) => needed[i]! && isFloat(avalOf(primals[i]!).dtype));
+
+/** The forward and backward calls of the IR's VJP with respect to the wanted inputs (staged once). */
+function vjpCalls(primals: readonly NdArray[], { name, jaxpr }: PjitParams, needed: readonly boolean[]): readonly StagedCall[] {
+  const want = wanted(primals, needed);
+  return callOf(jaxpr).derive(`vjp ${want}`, () => {
+    const n = primals.length;
+    const ins = avalsIn(jaxpr);
+    const outs = avalsOut(jaxpr);
+    const both = derivedCall(
+      `vjp(${name})`,
+      (...a) => {
+        const ps = a.slice(0, n);
+        // Only the wanted inputs are differentiated; the others enter as constants of the pass.
+        const [o, pullback] = vjpFlat((...w) => fnOf(jaxpr)(...ps.map((p, i) => (want.includes(i) ? w[want.indexOf(i)]! : p))), want.map((i) => ps[i]!));
+        return [...o, ...pullback(a.slice(n))];
+      },
+      [...ins, ...outs],
+    );
+    // Known now: the captured constants and the primals; later: the cotangents.
+    const k = both.numCaptured;
+    const { known, unknown } = partialEval(both.jaxpr, k + n, outs.length);
+    return [both.withJaxpr(`vjp_fwd(${name})`, known), new StagedCall(`vjp_bwd(${name})`, unknown, [])];
+  });
+}
+
+defineHigherOrder('pjit', pjit);
