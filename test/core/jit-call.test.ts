@@ -182,6 +182,17 @@ Print('the inner IR is printed under its pjit equation, and reused', () => {
   assert.match(g, 'pjit[name=vjp_bwd(square) jaxpr=');
 });
 
+Print('a jitted program inlines the calls in it, so fusion sees across them', async () => {
+  const layer = jit((x: A, w: A) => np.relu(np.matmul(x, w)));
+  const net = jit((x: A, w: A) => np.sum(layer(layer(x, w), w) as A));
+  const [x, w] = [f32([[1, 2], [-1, 0.5]]), f32([[1, -1], [0.5, 2]])];
+  const prims = net.lower(x, w).jaxpr.eqns.map((e) => e.prim);
+  assert.equal(prims, ['fused_matmul', 'fused_matmul', 'reduce_sum'], 'two fused matmul + relu kernels, no nested program');
+  const plain = (x: A, w: A) => np.sum(np.relu(np.matmul(np.relu(np.matmul(x, w)), w)));
+  await treeClose(net(x, w), plain(x, w), 'value');
+  await treeClose(jit(grad(net))(x, w), grad(plain)(x, w), 'jit(grad)');
+});
+
 Print.run();
 
 const Memory = suite(`jit call: memory [${backend}]`);

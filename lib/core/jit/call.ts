@@ -16,8 +16,8 @@ import { vjpFlat } from '../interpreters/vjp.js';
 import * as lax from '../lax.js';
 import { primitive } from '../primitive.js';
 import { batchAt } from '../prims/batching-util.js';
-import { type NdArray, activeMains, avalOf, bindHigherOrder, isTracer } from '../trace.js';
-import type { FusedPrim, Jaxpr } from './ir.js';
+import { type NdArray, activeMains, avalOf, bindHigherOrder, checkLive, isTracer } from '../trace.js';
+import { type FusedPrim, type Jaxpr, isJaxpr } from './ir.js';
 import { partialEval } from './partial-eval.js';
 import { traceClosed } from './staging.js';
 
@@ -110,7 +110,9 @@ export function stageCall(name: string, fn: Flat, avals: readonly Aval[]): Stage
   let call: StagedCall | null = null;
   tf.tidy(() => {
     const { jaxpr, captured, sawCustomVjp } = traceClosed(fn, avals, 'jit');
-    if (captured.some(isTracer)) return;
+    const tracers = captured.filter(isTracer);
+    tracers.forEach(checkLive); // a closed-over tracer whose transformation ended is an error, not a reason to inline
+    if (tracers.length) return;
     call = new StagedCall(name, jaxpr, (captured as tf.Tensor[]).map(capture), sawCustomVjp);
   });
   return call;
@@ -144,7 +146,6 @@ function axisNamesOf(j: Jaxpr): readonly string[] {
 }
 
 const isFused = (p: string): p is FusedPrim => p === 'fused_matmul' || p === 'fused_conv' || p === 'fused_elementwise';
-const isJaxpr = (v: unknown): v is Jaxpr => typeof v === 'object' && v !== null && 'eqns' in v && 'outvars' in v;
 
 const pjit: HigherOrderDef<PjitParams> = {
   abstractEval(avals, { name, jaxpr }) {

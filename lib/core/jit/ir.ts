@@ -35,7 +35,7 @@ export interface Jaxpr {
   readonly outvars: readonly Var[];
 }
 
-const isJaxpr = (v: unknown): v is Jaxpr => typeof v === 'object' && v !== null && 'eqns' in v && 'outvars' in v;
+export const isJaxpr = (v: unknown): v is Jaxpr => typeof v === 'object' && v !== null && 'eqns' in v && 'outvars' in v;
 
 function paramText(v: unknown): string {
   // Sub-jaxprs (loop bodies, branches) print nested, indented under their equation.

@@ -9,6 +9,7 @@ import { literalValues } from '../lax.js';
 import { BINARY } from '../primitive.js';
 import { broadcastShapes } from '../prims/elementwise.js';
 import { fuseElementwise } from './fuse-elementwise.js';
+import { inlineCalls } from './inline.js';
 import { type Eqn, type Jaxpr, Var, outsOf } from './ir.js';
 import { valueKey } from './value-key.js';
 
@@ -146,7 +147,8 @@ export interface RewriteOptions {
 }
 
 /** All rewrites, in order. */
-export function optimize(j: Jaxpr, opts: RewriteOptions = {}): Jaxpr {
+export function optimize(traced: Jaxpr, opts: RewriteOptions = {}): Jaxpr {
+  const j = inlineCalls(traced);
   let id = Math.max(0, ...[...j.invars, ...j.constvars, ...j.eqns.flatMap(outsOf)].map((v) => v.id)) + 1;
   let r = eliminateDeadCode(eliminateCommonSubexpressions(j));
   if (opts.fuse !== false) r = fuseBiasActivation(elideBroadcasts(r, () => id++));
