@@ -9,8 +9,9 @@
  *
  * The resolver installed here makes `bind` hand a collective to the interpreter that binds
  * its axis even when none of its arguments is a tracer of it (`psum(1, 'i')`,
- * `axisIndex('i')`); under a device axis, to the innermost jit trace, so that collectives
- * are staged into the program and run on every replay.
+ * `axisIndex('i')`); under a device axis, or a vmap axis with a jit trace above it, to the
+ * innermost jit trace, so that collectives are staged into the program (run on every replay,
+ * or mapped by the jit call's batching rule).
  */
 import { type HigherOrderPrim, higherOrder, isHigherOrder } from './higher-order.js';
 import type { Params, Prim } from './primitive.js';
@@ -66,6 +67,16 @@ export function axisSize(name: string, who = 'axisSize'): number {
   return lookupAxis(name, who).size;
 }
 
+/**
+ * The innermost jit trace above `main`, else `main`: a function jitted inside vmap stages its
+ * collectives into its IR (the call's batching rule then maps them over the axis).
+ */
+function stagedAbove(main: MainTrace): MainTrace {
+  const mains = activeMains();
+  for (let i = mains.length - 1; i > main.level; i--) if (mains[i].kind === 'jit') return mains[i];
+  return main;
+}
+
 function innermostStaging(): MainTrace | null {
   const mains = activeMains();
   for (let i = mains.length - 1; i >= 0; i--) if (mains[i].kind === 'jit') return mains[i];
@@ -78,7 +89,7 @@ installAxisResolver((prim: Prim | HigherOrderPrim, params: Params): MainTrace | 
   let top: MainTrace | null = null;
   for (const n of names) {
     const b = lookupAxis(n, prim);
-    const m = 'main' in b ? b.main : innermostStaging();
+    const m = 'main' in b ? stagedAbove(b.main) : innermostStaging();
     if (m && (!top || m.level > top.level)) top = m;
   }
   return top;

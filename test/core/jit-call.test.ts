@@ -147,10 +147,12 @@ Nested('collectives inside a jitted function under vmap(axisName): psum, and axi
   assert.is(traces, 1);
   const index = jit(() => axisIndex('i'));
   await allCloseAsync(vmap((v: A) => np.add(v, index() as A), { axisName: 'i' })(f32([10, 20, 30])) as tf.Tensor, [10, 21, 32]);
+  assert.is(index.cacheSize(), 1, 'axisIndex is staged into the IR, not run by vmap outside it (the trace would close over its tracer)');
   // The axis size is baked into a trace (psum of a constant): a new size is a new trace.
   const count = jit(() => psum(1, 'i'));
   await allCloseAsync(vmap((v: A) => np.add(v, count() as A), { axisName: 'i' })(f32([0, 0])) as tf.Tensor, [2, 2]);
   await allCloseAsync(vmap((v: A) => np.add(v, count() as A), { axisName: 'i' })(f32([0, 0, 0])) as tf.Tensor, [3, 3, 3]);
+  assert.is(count.cacheSize(), 2, 'one trace per axis size');
 });
 
 Nested('what the IR cannot hold runs inline: a customVjp rule, a closed-over tracer', async () => {
