@@ -9,7 +9,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs-core';
 import { type NdArray, axisIndex, customVjp, grad, hessian, jit, jvp, lax, linearize, makeJaxpr, np, psum, remat, tree, vmap } from '../../lib/index.js';
-import { allCloseAsync } from '../helpers/assert.js';
+import { allCloseAsync, errorOf } from '../helpers/assert.js';
 import { useCoreTestBackend } from './setup.js';
 
 const backend = await useCoreTestBackend();
@@ -161,6 +161,18 @@ Nested('what the IR cannot hold runs inline: a customVjp rule, a closed-over tra
   await allCloseAsync(grad(f)(f32([1, 2])) as tf.Tensor, [1, 1], {}, 'the custom rule, not the primal derivative (10)');
   await allCloseAsync(f(f32([1, 2])) as tf.Tensor, 30);
   await allCloseAsync(grad((x: A) => np.sum(jit((y: A) => np.mul(y, x))(x) as A))(f32([1, 3])) as tf.Tensor, [2, 6]);
+});
+
+Nested('a jitted function returning a tracer that escaped its transformation is an error, not an inline call', () => {
+  let leaked: A | undefined;
+  grad((v: A) => {
+    leaked = v;
+    return np.sum(v);
+  })(f32([1, 2]));
+  assert.is(
+    errorOf(() => jit(() => leaked!)()),
+    'a vjp tracer f32[2] escaped its transformation (it was stored or returned outside the function being transformed) and cannot be used any more',
+  );
 });
 
 Nested.run();

@@ -1,4 +1,4 @@
-/** jit: trace once per input signature, rewrite, cache, replay on tfjs kernels. */
+/** jit: stage once per input signature and cache; replay eagerly as a rewritten program, or apply as a call primitive (call.ts) inside other transformations. */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tree from '../../tree/index.js';
 import { type Aval, avalStr } from '../aval.js';
