@@ -204,7 +204,7 @@ const pjit: HigherOrderDef<PjitParams> = {
       derivedCall(
         `vmap(${name})`,
         (...a) => vmapFlat(fnOf(jaxpr), a, inAxes, outAxes, axisSize, undefined, axisName),
-        moved.map((x, i) => ({ shape: [...(inAxes[i] === null ? [] : [axisSize]), ...avalsIn(jaxpr)[i]!.shape], dtype: avalsIn(jaxpr)[i]!.dtype })),
+        moved.map(avalOf),
       ),
     ]);
     return [bindCall(call!, moved), outAxes];
