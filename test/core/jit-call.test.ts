@@ -103,6 +103,18 @@ Once('jvp, hessian and linearize of jit(f) equal those of f, with one trace', as
   assert.is(count.traces, 1);
 });
 
+Once('linearize(jit(f)): the primal part of the call runs once; the linear function stages only its tangent part', () => {
+  const { f } = counted();
+  const jf = jit(f);
+  const [w, x] = [w0(), x0()];
+  // As linearize traces it: concrete primals, staged tangents.
+  const j = makeJaxpr((t: A) => jvp((v: A) => jf(v, x), [w], [t])[1])(np.onesLike(w));
+  const text = String(j);
+  j.dispose();
+  assert.match(text, 'pjit[name=jvp(f)_unknown jaxpr=');
+  assert.not.match(text, 'tanh', 'no primal operation is left to recompute');
+});
+
 Once.run();
 
 const Nested = suite(`jit call: inside control flow, remat and named axes [${backend}]`);

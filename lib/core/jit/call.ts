@@ -58,9 +58,9 @@ export class StagedCall {
   ownConstants(): tf.Tensor[] {
     return this.captured.map((c) => tf.keep('kept' in c ? tf.clone(c.kept) : lax.scalar(c.literal, c.dtype, c.rank)));
   }
-  /** Another IR over the same captured constants, which it then owns (this one is dropped unfreed). */
+  /** Another IR over the same captured constants (copies of its own). */
   withJaxpr(name: string, jaxpr: Jaxpr): StagedCall {
-    return new StagedCall(name, jaxpr, this.captured);
+    return new StagedCall(name, jaxpr, this.captured.map((c) => ('kept' in c ? { kept: tf.keep(tf.clone(c.kept)) } : c)));
   }
   /** The IRs derived under `key`, staged by `make` the first time. */
   derive(key: string, make: () => StagedCall[]): readonly StagedCall[] {
@@ -173,8 +173,18 @@ const pjit: HigherOrderDef<PjitParams> = {
         [...ins, ...tAt.map((i) => ins[i]!)],
       ),
     ]);
-    const r = bindCall(call!, [...primals, ...tAt.map((i) => tangents[i]!)]);
-    return [r.slice(0, outs.length), outs.map((_, i) => (fAt.includes(i) ? r[outs.length + fAt.indexOf(i)]! : null))];
+    const m = outs.length;
+    const ts = tAt.map((i) => tangents[i]!);
+    let r: NdArray[];
+    if (primals.some(isTracer) || !ts.some(isTracer)) r = bindCall(call!, [...primals, ...ts]);
+    else {
+      // Concrete primals, traced tangents (linearize): the primal part runs now, once, and only
+      // the tangent part, from its residuals, is staged.
+      const [known, unknown] = call!.derive('split', () => splitCall(call!, n, m, `${call!.name}_known`, `${call!.name}_unknown`));
+      const k = bindCall(known!, primals);
+      r = [...k.slice(0, m), ...bindCall(unknown!, [...k.slice(m), ...ts])];
+    }
+    return [r.slice(0, m), outs.map((_, i) => (fAt.includes(i) ? r[m + fAt.indexOf(i)]! : null))];
   },
 
   // Reverse mode: the staged VJP split by partial evaluation into a forward call (results and
@@ -233,11 +243,21 @@ function vjpCalls(primals: readonly NdArray[], { name, jaxpr }: PjitParams, need
       },
       [...ins, ...outs],
     );
-    // Known now: the captured constants and the primals; later: the cotangents.
-    const k = both.numCaptured;
-    const { known, unknown } = partialEval(both.jaxpr, k + n, outs.length);
-    return [both.withJaxpr(`vjp_fwd(${name})`, known), new StagedCall(`vjp_bwd(${name})`, unknown, [])];
+    // Known now: the primals; later: the cotangents.
+    const parts = splitCall(both, n, outs.length, `vjp_fwd(${name})`, `vjp_bwd(${name})`);
+    both.dispose();
+    return parts;
   });
+}
+
+/**
+ * A call split by partial evaluation: its first `numKnown` operands known now, the rest later.
+ * The known part gives the first `numKnownOuts` results and the residuals; the unknown part
+ * takes the residuals and the later operands and gives the other results.
+ */
+function splitCall(c: StagedCall, numKnown: number, numKnownOuts: number, knownName: string, unknownName: string): StagedCall[] {
+  const { known, unknown } = partialEval(c.jaxpr, c.numCaptured + numKnown, numKnownOuts);
+  return [c.withJaxpr(knownName, known), new StagedCall(unknownName, unknown, [])];
 }
 
 defineHigherOrder('pjit', pjit);
