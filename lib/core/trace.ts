@@ -192,11 +192,19 @@ export function installAxisResolver(f: typeof axisMain): void {
   axisMain = f;
 }
 
-/** Applies a primitive through the interpreter stack. */
-export function bind(prim: Prim, args: readonly NdArray[], params: Params = {}): NdArray {
+/**
+ * The interpreter that applies prim: the highest among its arguments', or the one binding
+ * its axis if higher (a collective, or a jit call whose body holds one); null: evaluate.
+ */
+function interpreterFor(prim: Prim | HigherOrderPrim, args: readonly NdArray[], params: Params): MainTrace | null {
   const fromArgs = topMain(args, prim);
   const named = axisMain(prim, params);
-  const top = named && (!fromArgs || named.level > fromArgs.level) ? named : fromArgs;
+  return named && (!fromArgs || named.level > fromArgs.level) ? named : fromArgs;
+}
+
+/** Applies a primitive through the interpreter stack. */
+export function bind(prim: Prim, args: readonly NdArray[], params: Params = {}): NdArray {
+  const top = interpreterFor(prim, args, params);
   if (!top) return evalPrimitive(prim, args as tf.Tensor[], params);
   const trace = top.current;
   return trace.processPrimitive(
@@ -219,10 +227,7 @@ export function bindCustomVjp(call: CustomVjpCall, args: readonly NdArray[]): Nd
 
 /** Applies a higher-order primitive (control flow, remat, jit's call) through the interpreter stack. */
 export function bindHigherOrder(prim: HigherOrderPrim, args: readonly NdArray[], params: Params): NdArray[] {
-  const fromArgs = topMain(args, prim);
-  // A call whose body holds collectives goes to the interpreter binding their axis, as a collective would.
-  const named = axisMain(prim, params);
-  const top = named && (!fromArgs || named.level > fromArgs.level) ? named : fromArgs;
+  const top = interpreterFor(prim, args, params);
   if (!top) return evalHigherOrder(prim, args as tf.Tensor[], params);
   const trace = top.current;
   return trace.processHigherOrder(
