@@ -10,7 +10,8 @@
  *   the leaf's scale; gradients norm-wise over the tree); the workers' copies bitwise equal;
  * - MoCo v2 and NNCLR keep a queue per member (as the seed under DDP): their first step (empty
  *   queue) is the one-process step, each member's queue then holds its own shard's rows of the
- *   one-process queue, and vmap = pmap for the later steps.
+ *   one-process queue, and vmap = pmap for the later steps;
+ * - `ssl.trainStep(method, opt, { axisName })` under vmap is that synchronised step.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { suite } from 'uvu';
@@ -18,6 +19,7 @@ import * as assert from 'uvu/assert';
 import { vmap } from '../../lib/core/index.js';
 import { pmap } from '../../lib/parallel/index.js';
 import * as random from '../../lib/random/index.js';
+import * as ssl from '../../lib/ssl/index.js';
 import * as tree from '../../lib/tree/index.js';
 import { useTestBackend } from '../helpers/backend.js';
 import { bitwiseEqual, leafValues, member, normError, relClose } from './compare.js';
@@ -131,6 +133,16 @@ Sync('losses and gradients of 3 steps, parameters and state after them within 1e
     } else {
       checkVariables('vmap', name, viaVmap[STEPS - 1][name], one[STEPS - 1][name], `after ${STEPS} steps`);
     }
+  }
+});
+
+Sync('ssl.trainStep(method, opt, { axisName }) under vmap is the same synchronised step (SimCLR, SwAV: one step)', () => {
+  for (const name of ['simclr', 'swav']) {
+    const step = ssl.trainStep(method(name), optimizer, { axisName: AXIS });
+    const v = start[name];
+    const r = vmap((p: unknown, s: unknown, o: unknown, b: unknown) => step(p, s, o, b as never), { inAxes: [null, null, null, 0], outAxes: null, axisName: AXIS })(v.params, v.state, v.optState, sharded(batches[0][name])) as { params: unknown; state: Record<string, unknown>; optState: unknown; metrics: { loss: tf.Tensor } };
+    relClose(r.metrics.loss, one[0][name].loss, REL, `trainStep ${name}: loss`);
+    checkVariables('trainStep', name, { ...r, loss: r.metrics.loss, grads: null }, one[0][name], 'after step 1');
   }
 });
 
