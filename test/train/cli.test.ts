@@ -185,8 +185,14 @@ Resume.run();
 
 // ---------------------------------------------------------------------------------------------
 const Parallel = suite('tfjax train --workers 2');
-/** How close (relative) 2 synchronised workers stay to one thread over the 6 steps: float rounding of other summation orders. */
+/**
+ * How close (relative) 2 synchronised workers stay to one thread over the 6 steps: float
+ * rounding of other summation orders, amplified by momentum SGD. Measured on wasm: losses
+ * within 2.5e-6, checkpoint tensors within 3.4e-5 of their largest entry (a BatchNorm bias);
+ * unsynchronised workers' losses differ by over 1e-2.
+ */
 const SYNC_REL = 1e-4;
+const SYNC_REL_CHECKPOINT = 1e-3;
 
 Parallel('two synchronised workers train the one-thread run: its losses and checkpoint within float rounding; the run reproduces, and k steps + --resume end where it ends', async () => {
   const flags = ['--workers', '2', '--eval.before', 'false'];
@@ -199,7 +205,7 @@ Parallel('two synchronised workers train the one-thread run: its losses and chec
   // SyncBN and the distributed Sinkhorn: the whole batch's statistics, as on one thread.
   const one = losses(REF);
   curve.forEach(([s, l], i) => assert.ok(Math.abs((l as number) - (one[i][1] as number)) <= SYNC_REL * Math.abs(one[i][1] as number), `step ${s}: loss ${l} on 2 workers, ${one[i][1]} on one thread`));
-  await assertCloseModels(join(whole, 'checkpoints', 'ckpt-6.safetensors'), join(REF, 'checkpoints', 'ckpt-6.safetensors'), SYNC_REL);
+  await assertCloseModels(join(whole, 'checkpoints', 'ckpt-6.safetensors'), join(REF, 'checkpoints', 'ckpt-6.safetensors'), SYNC_REL_CHECKPOINT);
   const dir = runDir();
   ok(await tiny(dir, ...flags, '--debug.stop-after-step', '3'), 'first part');
   ok(await tiny(dir, ...flags, '--resume'), 'resumed part');
