@@ -11,6 +11,10 @@
  *    each, gradients averaged through a SharedArrayBuffer all-reduce (batch sharding and
  *    transfer included in the time);
  *  - `dataParallel, 1 worker`: the same machinery on one replica (its overhead alone);
+ *  - SwAV only, `dataParallel, 2 workers, sync`: synchronised (`sync: true`, what
+ *    `tfjax train --workers 2` runs): SyncBN and the distributed Sinkhorn, the one-process
+ *    step's maths; and each half alone (`SyncBN only`: Sinkhorn per shard; `distributed
+ *    Sinkhorn only`: BatchNorm per shard), for what each costs over the unsynchronised step;
  *  - `wasm threads = 2`: the baseline's step in a child process whose wasm backend runs
  *    XNNPACK with 2 threads (`enableWasmThreads(2)`);
  *  - SwAV only, when a Python with torch is found: the same step in PyTorch
@@ -40,9 +44,10 @@ import { isMainThread } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { type NdArray, jit, valueAndGrad } from '../lib/core/index.js';
 import * as optim from '../lib/optim/index.js';
-import { type DataParallel, type DataParallelProgram, type StepTimings, dataParallel, defineReplica, enableWasmThreads, lossProgram, swavProgram } from '../lib/parallel/index.js';
+import { type DataParallel, type DataParallelProgram, type StepTimings, dataParallel, defineReplica, enableWasmThreads, lossProgram, methodProgram, swavProgram } from '../lib/parallel/index.js';
 import { ready } from '../lib/backend/node.js';
 import * as random from '../lib/random/index.js';
+import { swavMethod } from '../lib/ssl/methods/swav.js';
 import * as swav from '../lib/ssl/swav/index.js';
 import { flagValue } from './harness.js';
 import { type MlpParams, mlpInit, mlpLoss } from './mlp.js';
@@ -109,15 +114,31 @@ function singleProcessStep(w: Workload, s: Shapes): () => void {
 
 // ---------------------------------------------------------------- replica module (workers)
 
+/** What a SwAV replica synchronises over the workers: both SyncBN and the distributed Sinkhorn, or one of them. */
+type SyncParts = 'all' | 'batchNorm' | 'sinkhorn';
+
 export interface BenchReplicaArg {
   readonly workload: Workload;
   readonly shapes: Shapes;
-  /** SwAV with SyncBN and distributed Sinkhorn over the workers. */
-  readonly sync?: boolean;
+  /** SwAV synchronised over the workers (absent: not at all). */
+  readonly sync?: SyncParts;
+}
+
+const REPLICAS = 'replicas';
+
+/** The SwAV program with `sync`'s parts synchronised; one part alone through the method's `assign` hook. */
+function swavReplica(sync: SyncParts | undefined): DataParallelProgram {
+  if (sync === undefined || sync === 'all') return swavProgram({ config: swavConfig(), optimizer: swavOptimizer(), seed: 0, sync: sync === 'all' });
+  const c = swavConfig();
+  const codes = (axisName?: string) => (scores: NdArray) => swav.sinkhorn(scores, { epsilon: c.epsilon, iterations: c.sinkhornIterations, axisName });
+  if (sync === 'batchNorm') return methodProgram(swavMethod(c, { assign: codes() }), swavOptimizer(), { axisName: REPLICAS });
+  // The axis is bound for the Sinkhorn, but not given to the BatchNorm layers.
+  const m = swavMethod(c, { assign: codes(REPLICAS) });
+  return methodProgram({ ...m, loss: (p, s, b, ctx) => m.loss(p, s, b, { ...ctx, axisName: undefined }) }, swavOptimizer(), { axisName: REPLICAS });
 }
 
 export default defineReplica((arg: BenchReplicaArg): DataParallelProgram => {
-  if (arg.workload === 'swav') return swavProgram({ config: swavConfig(), optimizer: swavOptimizer(), seed: 0, sync: arg.sync });
+  if (arg.workload === 'swav') return swavReplica(arg.sync);
   const [, d, h, k] = arg.shapes.mlp;
   return lossProgram({ init: () => mlpInit(d, h, k), loss: batchLoss, optimizer: mlpOptimizer() });
 });
@@ -312,10 +333,12 @@ async function runWorkload(w: Workload, s: Shapes, reps: number, maxMs: number, 
   const rec2: DpRecord[] = [];
   const rec1: DpRecord[] = [];
   const contenders: Contender[] = [single, dpContender('dataParallel, 2 workers', dp2, batch, rec2), dpContender('dataParallel, 1 worker', dp1, batch, rec1)];
-  // SwAV synchronised (SyncBN + distributed Sinkhorn): the one-process step's maths on 2 workers.
-  const dpSync = w === 'swav' ? await dataParallel({ workers: 2, module, arg: { ...arg, sync: true } }) : null;
-  const recSync: DpRecord[] = [];
-  if (dpSync) contenders.push(dpContender('dataParallel, 2 workers, sync', dpSync, batch, recSync));
+  // SwAV synchronised (SyncBN + distributed Sinkhorn): the one-process step's maths on 2 workers; and each part alone.
+  const syncRuns = w === 'swav' ? (['all', 'batchNorm', 'sinkhorn'] as const) : [];
+  const syncNames: Record<SyncParts, string> = { all: 'sync', batchNorm: 'SyncBN only', sinkhorn: 'distributed Sinkhorn only' };
+  const synced: { dp: DataParallel; name: string; records: DpRecord[] }[] = [];
+  for (const sync of syncRuns) synced.push({ dp: await dataParallel({ workers: 2, module, arg: { ...arg, sync } }), name: `dataParallel, 2 workers, ${syncNames[sync]}`, records: [] });
+  for (const s of synced) contenders.push(dpContender(s.name, s.dp, batch, s.records));
   let childProc: ChildProcess | undefined;
   if (withThreads) {
     const t = await threadsContender(w, 2, quick);
@@ -343,7 +366,8 @@ async function runWorkload(w: Workload, s: Shapes, reps: number, maxMs: number, 
   } finally {
     childProc?.stdin?.end();
     for (const t of torches) await t.close();
-    const leaks = [...(await dp2.close()).leakedTensors, ...(await dp1.close()).leakedTensors, ...((await dpSync?.close())?.leakedTensors ?? [])];
+    const leaks = [...(await dp2.close()).leakedTensors, ...(await dp1.close()).leakedTensors];
+    for (const s of synced) leaks.push(...(await s.dp.close()).leakedTensors);
     if (leaks.some((n) => n !== 0)) console.warn(`bench/parallel: workers leaked tensors: ${leaks}`);
   }
   tf.dispose(Object.values(batch));
@@ -366,7 +390,7 @@ async function runWorkload(w: Workload, s: Shapes, reps: number, maxMs: number, 
     ...rows,
     '',
     `Quiet steps (ms): ${contenders.map((c, i) => `${c.name.split(' (')[0]}: ${samples[i].map((x) => x.wallMs.toFixed(0)).join(', ')}`).join('; ')}.`,
-    `Where a dataParallel step goes (medians over all steps, quiet or not): 2 workers: ${phases(rec2)}; 1 worker: ${phases(rec1)}${dpSync ? `; 2 workers, sync: ${phases(recSync)}` : ''}.`,
+    `Where a dataParallel step goes (medians over all steps, quiet or not): 2 workers: ${phases(rec2)}; 1 worker: ${phases(rec1)}${synced.map((s) => `; ${s.name.replace('dataParallel, ', '')}: ${phases(s.records)}`).join('')}.`,
     ...(torchNote ? [torchNote] : []),
     `Load average (1/5/15 min) before: ${loadBefore}; after: ${os.loadavg().map((l) => l.toFixed(2)).join(' / ')}. Per-core speed check (same loop on each CPU, lower is faster) before: ${coresBefore}; after: ${coreSpeeds()}.`,
     '',

@@ -10,12 +10,16 @@
  *   (teacher EMA, prototype freezing) on the state after the all-reduce: it returns the
  *   state, so a teacher moves with the averaged student on every replica alike.
  *
- * With one replica this is `ssl.trainStep` without a PRNG key. With several, each
+ * With one replica this is `ssl.trainStep` without a PRNG key. With several and an
+ * `axisName`, the method's loss runs synchronised over the replicas (`LossContext.axisName`:
+ * SyncBN, gathered negatives, all-reduced statistics and centre, distributed Sinkhorn), so
+ * the step is the one-process step on the whole batch (a queue aside). Without one, each
  * replica's forward sees its shard only (BatchNorm, Sinkhorn, a contrastive loss's
  * negatives: PyTorch's DDP without SyncBatchNorm or gathered negatives). Float state is
  * averaged over replicas after each step (BatchNorm running statistics, the teacher's
- * statistics, DINO's centre), except a queue (`state.queue`), which each replica keeps
- * for its shard's embeddings. Stochastic encoders get no PRNG key here.
+ * statistics, DINO's centre: already equal when synchronised), except a queue
+ * (`state.queue`), which each replica keeps for its shard's embeddings, as the seed's
+ * queues under DDP. Stochastic encoders get no PRNG key here.
  */
 import type { GradientTransformation } from '../optim/index.js';
 import * as random from '../random/index.js';
@@ -27,8 +31,8 @@ export interface MethodProgramOptions {
   /** Seed of `method.init` (rank 0's initial values are broadcast). Default 0. */
   readonly seed?: number;
   /**
-   * The axis name the method's collectives use (SyncBN, distributed Sinkhorn: build the method
-   * with the same name), bound to the replicas; without it each replica sees its shard only.
+   * The axis name bound to the replicas and given to the method's loss (`LossContext.axisName`):
+   * the synchronised step. Without it each replica sees its shard only.
    */
   readonly axisName?: string;
 }
@@ -47,7 +51,7 @@ export function methodProgram<P, S, B, O>(method: Method<P, S, B>, optimizer: Gr
       return { params, state, optState: optimizer.init(params) };
     },
     grads(params, state, batch) {
-      const { loss, grads, aux } = lossAndGrad(method, params, state, batch);
+      const { loss, grads, aux } = lossAndGrad(method, params, state, batch, { axisName: opts.axisName });
       return { grads, state: aux.state, metrics: { ...aux.metrics, loss }, carry: aux.params ?? {} };
     },
     update(params, optState, grads, state, carry: Partial<P>, next) {

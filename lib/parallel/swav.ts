@@ -48,5 +48,5 @@ const REPLICAS = 'replicas';
  */
 export function swavProgram<O>(opts: SwavProgramOptions<O>): DataParallelProgram<SwavParams, SwavState, O, SwavInput> {
   const axisName = opts.sync ? REPLICAS : undefined;
-  return methodProgram(swavMethod(resolveConfig(opts.config), { assign: opts.assign, axisName }), opts.optimizer, { seed: opts.seed, axisName });
+  return methodProgram(swavMethod(resolveConfig(opts.config), { assign: opts.assign }), opts.optimizer, { seed: opts.seed, axisName });
 }

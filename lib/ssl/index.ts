@@ -15,7 +15,7 @@ export {
   type StepVariables,
   defineMethod,
 } from './method.js';
-export { type StepResult, type TrainStep, applyStep, lossAndGrad, trainStep } from './train-step.js';
+export { type StepResult, type TrainStep, type TrainStepOptions, applyStep, lossAndGrad, trainStep } from './train-step.js';
 export { type HeadConfig, type HeadNorm, HeadCodec, head, mlpHead } from './methods/head.js';
 export { type EmaSettings, type EncoderSettings, type NetState, type Network, type NetworkSpec, network } from './methods/network.js';
 export { projectedPair } from './methods/two-view.js';

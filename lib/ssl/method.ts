@@ -39,6 +39,14 @@ export interface StepVariables<P, S, O = unknown> {
 export interface LossContext {
   /** PRNG key for stochastic layers (dropout, drop path) and random choices. */
   readonly key?: NdArray;
+  /**
+   * The batch is sharded over this named axis (`vmap(f, { axisName })`, `pmap`, a synchronised
+   * data-parallel program): the method's BatchNorm layers (student and teacher) use the whole
+   * batch's statistics, and its loss gathers or all-reduces what couples samples (negatives,
+   * variances, cross-correlations, centres, Sinkhorn), so the mean over the members of their
+   * losses is the loss of one process on the whole batch. A queue stays per member.
+   */
+  readonly axisName?: string;
 }
 
 export interface LossAux<P, S> {

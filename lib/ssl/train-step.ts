@@ -14,10 +14,17 @@
  * Nothing depends on JS values that change across steps (counters live in the state, the
  * optimiser's count in its state), so `jit(ssl.trainStep(method, optimizer))` traces once.
  * Called eagerly it frees every temporary: only the returned trees survive.
+ *
+ * With `{ axisName }` it is the data-parallel step of JAX's `pmap` idiom, to run under
+ * `vmap(step, { axisName })` or `pmap`, each member on its shard of the batch: the method's
+ * loss synchronised over the axis (see `LossContext.axisName`), then the gradients, the loss
+ * and the metrics averaged over the members (`pmean`), so every member applies the same
+ * update, the update of one process on the whole batch.
  */
-import { type NdArray, scope, valueAndGrad } from '../core/index.js';
+import { type NdArray, pmean, scope, valueAndGrad } from '../core/index.js';
 import { type GradientTransformation, applyUpdates } from '../optim/index.js';
-import type { LossAux, Method, StepVariables } from './method.js';
+import * as tree from '../tree/index.js';
+import type { LossAux, LossContext, Method, StepVariables } from './method.js';
 
 export interface StepResult<P, S, O> extends StepVariables<P, S, O> {
   /** `loss` and the method's metrics. */
@@ -26,9 +33,14 @@ export interface StepResult<P, S, O> extends StepVariables<P, S, O> {
 
 export type TrainStep<P, S, B, O> = (params: P, state: S, optState: O, batch: B, key?: NdArray) => StepResult<P, S, O>;
 
-/** Step 1: the loss, its gradient and the auxiliary output. */
-export function lossAndGrad<P, S, B>(method: Method<P, S, B>, params: P, state: S, batch: B, key?: NdArray): { loss: NdArray; grads: P; aux: LossAux<P, S> } {
-  const f = (p: P): [NdArray, LossAux<P, S>] => method.loss(p, state, batch, { key });
+export interface TrainStepOptions {
+  /** The batch is sharded over this named axis: the synchronised data-parallel step (see the module notes). */
+  readonly axisName?: string;
+}
+
+/** Step 1: the loss, its gradient and the auxiliary output (this member's, with `ctx.axisName`). */
+export function lossAndGrad<P, S, B>(method: Method<P, S, B>, params: P, state: S, batch: B, ctx: LossContext = {}): { loss: NdArray; grads: P; aux: LossAux<P, S> } {
+  const f = (p: P): [NdArray, LossAux<P, S>] => method.loss(p, state, batch, ctx);
   const [[loss, aux], grads] = valueAndGrad(f, { hasAux: true })(params) as [[NdArray, LossAux<P, S>], P];
   return { loss, grads, aux };
 }
@@ -51,11 +63,12 @@ export function applyStep<P, S, O>(method: Method<P, S, any>, optimizer: Gradien
  * let optState = opt.init(params);
  * ({ params, state, optState } = step(params, state, optState, { view1, view2 }, key));
  */
-export function trainStep<P, S, B, O>(method: Method<P, S, B>, optimizer: GradientTransformation<O>): TrainStep<P, S, B, O> {
+export function trainStep<P, S, B, O>(method: Method<P, S, B>, optimizer: GradientTransformation<O>, { axisName }: TrainStepOptions = {}): TrainStep<P, S, B, O> {
+  const overAll = <T>(t: T): T => (axisName === undefined ? t : tree.map((l: NdArray) => pmean(l, axisName), t));
   return (params, state, optState, batch, key) =>
     scope(() => {
-      const { loss, grads, aux } = lossAndGrad(method, params, state, batch, key);
-      const next = applyStep(method, optimizer, { params, state, optState }, grads, aux);
-      return { ...next, metrics: { ...aux.metrics, loss } };
+      const { loss, grads, aux } = lossAndGrad(method, params, state, batch, { key, axisName });
+      const next = applyStep(method, optimizer, { params, state, optState }, overAll(grads), aux);
+      return { ...next, metrics: overAll({ ...aux.metrics, loss }) };
     });
 }

@@ -124,11 +124,17 @@ export interface TrainConfig extends Readonly<Record<MethodName, MethodSection>>
   readonly log: { readonly every: number };
   readonly backend: BackendChoice;
   /**
-   * Data-parallel workers (worker threads, one core each; 1: this thread). Each holds a
-   * shard of the batch, with its own BatchNorm statistics and Sinkhorn (DDP without
-   * SyncBatchNorm), so runs reproduce for the same number of workers.
+   * Data-parallel workers (worker threads, one core each; 1: this thread), each on a shard of
+   * the batch. With `sync` they train the model of one process on the whole batch.
    */
   readonly workers: number;
+  /**
+   * With workers: synchronise what couples the samples of a batch (SyncBN, gathered negatives,
+   * all-reduced statistics and centre, distributed Sinkhorn), so N workers train the same
+   * model as one process (a queue stays per worker). `false`: each worker's forward sees its
+   * shard only (DDP without SyncBatchNorm), and runs reproduce for the same number of workers.
+   */
+  readonly sync: boolean;
   /**
    * With workers: when a step counts as stuck (a hung worker). It may take `stepTimeoutFactor`
    * x the median step, at least `stepTimeoutMinSeconds`; the first step (tracing, compiling)
@@ -174,6 +180,7 @@ export const DEFAULTS: TrainConfig = {
   log: { every: 10 },
   backend: 'wasm',
   workers: 1,
+  sync: true,
   parallel: { stepTimeoutFactor: DEFAULT_STEP_TIMEOUT.factor, stepTimeoutMinSeconds: DEFAULT_STEP_TIMEOUT.minSeconds, firstStepTimeoutSeconds: DEFAULT_STEP_TIMEOUT.firstStepSeconds },
   outDir: 'runs/default',
   debug: { nanAtStep: null, stopAfterStep: null, stallWorkerAtStep: null },
@@ -270,6 +277,7 @@ export const ConfigCodec = strictPartial(
     log: strictPartial({ every: positiveInt }, 'an object with log settings'),
     backend: oneOf(['wasm', 'cpu', 'webgpu'] as const),
     workers: positiveInt,
+    sync: boolean,
     parallel: strictPartial(
       { stepTimeoutFactor: positiveNumber, stepTimeoutMinSeconds: positiveNumber, firstStepTimeoutSeconds: positiveNumber },
       'an object with data-parallel settings',

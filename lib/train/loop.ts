@@ -181,11 +181,12 @@ async function trainInClaimedDir(c: TrainConfig, opts: TrainOptions): Promise<Tr
   const numPrototypes = (method.config as { numPrototypes?: number }).numPrototypes;
   record({ type: 'start', step: snap.step, totalSteps: steps, method: c.method, ...(numPrototypes ? { numPrototypes } : {}), trainImages: data.train.n, backend: c.backend, resumed: snap.step > 0, time: snap.elapsed });
 
-  const perReplica = c.batchSize / c.workers;
+  // Synchronised workers' batch statistics are the whole batch's.
+  const perReplica = c.sync ? c.batchSize : c.batchSize / c.workers;
   if (perReplica < SMALL_BATCH) {
     const w =
-      `${c.workers > 1 ? `each of the ${c.workers} workers trains on ${perReplica} images (batch ${c.batchSize})` : `the batch has ${perReplica} images`}: ` +
-      `batch statistics (BatchNorm, Sinkhorn, negatives) over fewer than ${SMALL_BATCH} images are noisy; use fewer workers or a larger --batch-size`;
+      `${perReplica < c.batchSize ? `each of the ${c.workers} workers trains on ${perReplica} images (batch ${c.batchSize}, sync false)` : `the batch has ${perReplica} images`}: ` +
+      `batch statistics (BatchNorm, Sinkhorn, negatives) over fewer than ${SMALL_BATCH} images are noisy; use ${perReplica < c.batchSize ? '--sync true, fewer workers' : ''}${perReplica < c.batchSize ? ' or ' : ''}a larger --batch-size`;
     say(`warning: ${w}`);
     record({ type: 'warning', step: snap.step, kind: 'smallBatch', message: w });
   }

@@ -1,7 +1,8 @@
 /**
  * The replica module of data-parallel training (`workers > 1`): each worker rebuilds the
- * run's method and step from the configuration, as `parallel.methodProgram`. Its initial values
- * are replaced by the run's (fresh or resumed) before the first step.
+ * run's method and step from the configuration, as `parallel.methodProgram`, synchronised over
+ * the replicas' axis when the configuration says `sync`. Its initial values are replaced by
+ * the run's (fresh or resumed) before the first step.
  */
 import { type DataParallelProgram, defineReplica, methodProgram } from '../parallel/index.js';
 import { methodOf, optimizerOf, scheduleOf } from './recipe.js';
@@ -25,8 +26,12 @@ function stallingAt<P, S, O, B>(program: DataParallelProgram<P, S, O, B>, step: 
   };
 }
 
+/** The axis name of the replicas in a synchronised run. */
+const REPLICAS = 'replicas';
+
 export default defineReplica((arg: ReplicaArg, ctx) => {
-  const program = methodProgram(methodOf(arg.config, arg.channels), optimizerOf(arg.config, scheduleOf(arg.config, arg.steps)));
-  const stall = arg.config.debug.stallWorkerAtStep;
+  const c = arg.config;
+  const program = methodProgram(methodOf(c, arg.channels), optimizerOf(c, scheduleOf(c, arg.steps)), { axisName: c.sync ? REPLICAS : undefined });
+  const stall = c.debug.stallWorkerAtStep;
   return stall !== null && ctx.rank === ctx.worldSize - 1 ? stallingAt(program, stall) : program;
 });

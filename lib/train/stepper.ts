@@ -4,9 +4,12 @@
  * to both through {@link Stepper}; the variables live with the stepper and the loop reads
  * them when it needs them (logging, evaluation, checkpoints).
  *
- * With several workers each replica's forward (BatchNorm, Sinkhorn, negatives) sees its
- * shard of the batch (PyTorch's DDP without SyncBatchNorm; see `parallel.methodProgram`),
- * so a run with 2 workers is reproducible with 2 workers, not equal to a 1-worker run.
+ * With several workers and `sync` (the default) the replicas' forward is synchronised (SyncBN,
+ * gathered negatives, all-reduced statistics, distributed Sinkhorn; see
+ * `parallel.methodProgram`), so a run with 2 workers trains the model of a 1-worker run (to
+ * float rounding; a queue stays per worker). With `sync: false` each replica's forward sees
+ * its shard of the batch (PyTorch's DDP without SyncBatchNorm): such a run is reproducible
+ * with the same number of workers, not equal to a 1-worker run.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { type NdArray, jit } from '../core/index.js';

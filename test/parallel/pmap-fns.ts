@@ -6,6 +6,8 @@ import { workerData } from 'node:worker_threads';
 import { type NdArray, allGather, axisIndex, grad, pmax, pmean, pmin, psum, stopGradient, valueAndGrad } from '../../lib/core/index.js';
 import * as np from '../../lib/ops/index.js';
 import * as optim from '../../lib/optim/index.js';
+import type { GradientTransformation } from '../../lib/optim/index.js';
+import type { Method } from '../../lib/ssl/method.js';
 import * as swav from '../../lib/ssl/swav/index.js';
 import { resolveConfig } from '../../lib/ssl/swav/model.js';
 import { swavMethod } from '../../lib/ssl/methods/swav.js';
@@ -60,17 +62,23 @@ export const swavConfig = tinyConfig();
 export const swavOptimizer = optim.sgd({ learningRate: 0.5, momentum: 0.9 });
 
 /**
- * One SwAV step on a batch sharded over `axisName` (none: the whole batch in one process):
- * SyncBN and distributed Sinkhorn through the method's `axisName`, the loss and gradients
- * averaged over the members (their shards are equal), and the same update everywhere.
+ * One step of `method` on a batch sharded over `axisName` (none: the whole batch in one
+ * process): the method's loss synchronised over the axis (SyncBN, gathered negatives,
+ * distributed Sinkhorn, ...), the loss and gradients averaged over the members (their shards
+ * are equal), and the same update everywhere: `ssl.trainStep(method, opt, { axisName })`
+ * with the averaged gradients returned too.
  */
+export function methodStep<P, S, B, O>(method: Method<P, S, B>, optimizer: GradientTransformation<O>, params: P, state: S, optState: O, batch: B, axisName?: string) {
+  const overAll = <T>(t: T): T => (axisName === undefined ? t : tree.map((l: NdArray) => pmean(l, axisName), t));
+  const { loss, grads, aux } = lossAndGrad(method, params, state, batch, { axisName });
+  const averaged = overAll(grads);
+  const next = applyStep(method, optimizer, { params, state, optState }, averaged, aux);
+  return { loss: overAll(loss), grads: stopGradient(averaged), params: next.params, optState: next.optState, state: next.state };
+}
+
+/** {@link methodStep} of SwAV's tiny ConvNet: SyncBN and distributed Sinkhorn over `axisName`. */
 export function swavStep(params: swav.SwavParams, state: swav.SwavState, optState: unknown, batch: swav.SwavInput, axisName?: string) {
-  const method = swavMethod(resolveConfig(swavConfig), { axisName });
-  const overAll = (t: unknown) => (axisName === undefined ? t : tree.map((l: NdArray) => pmean(l, axisName), t));
-  const { loss, grads, aux } = lossAndGrad(method, params, state, batch);
-  const averaged = overAll(grads) as swav.SwavParams;
-  const next = applyStep(method, swavOptimizer, { params, state, optState }, averaged, aux);
-  return { loss: overAll(loss) as NdArray, grads: stopGradient(averaged), params: next.params, optState: next.optState, state: next.state };
+  return methodStep(swavMethod(resolveConfig(swavConfig)), swavOptimizer as GradientTransformation<unknown>, params, state, optState, batch, axisName);
 }
 
 /** {@link swavStep} with the workers' axis (what pmap runs). */

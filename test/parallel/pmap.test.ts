@@ -27,6 +27,7 @@ import * as tree from '../../lib/tree/index.js';
 import { allClose } from '../helpers/assert.js';
 import { useTestBackend } from '../helpers/backend.js';
 import { randomViews } from '../ssl/tiny-swav.js';
+import { bitwiseEqual, leafValues, member, normError, relClose } from './compare.js';
 import { AXIS, collectives, gradients, swavConfig, swavOptimizer, swavStep } from './pmap-fns.js';
 import { swavTestConfig, swavTestOptimizer } from './replicas.js';
 
@@ -35,54 +36,6 @@ const detected = await useTestBackend();
 const backend = detected === 'cpu' ? 'cpu' : 'wasm';
 const FNS = new URL('./pmap-fns.ts', import.meta.url);
 const fn = (name: string) => ({ module: FNS, name });
-
-/** Tensor leaves of a tree, as number arrays, in tree order. */
-const leafValues = (t: unknown) => tree.leaves(t).map((l) => Array.from((l as tf.Tensor).dataSync()));
-/** Slice i of every leaf's leading axis. */
-const member = (t: unknown, i: number) => tree.map((l: tf.Tensor) => tf.tidy(() => tf.squeeze(tf.slice(l, [i], [1]), [0])), t);
-
-/** Norm-wise relative error over a whole tree: ||a - b|| / ||b||. */
-function normError(actual: unknown, expected: unknown): number {
-  return normErrorOf(leafValues(actual).flat(), leafValues(expected).flat());
-}
-
-/** ||a - e|| / ||e|| of two flat arrays. */
-function normErrorOf(a: readonly number[], e: readonly number[]): number {
-  let d = 0;
-  let n = 0;
-  e.forEach((v, i) => {
-    d += (a[i] - v) ** 2;
-    n += v ** 2;
-  });
-  return Math.sqrt(d / n);
-}
-
-/**
- * Leaf by leaf: max |a - b| <= rel * max |b| (relative to the leaf's scale); the leaves at
- * `normWise` paths norm-wise instead (||a - b|| <= rel * ||b||).
- */
-function relClose(actual: unknown, expected: unknown, rel: number, what: string, normWise: readonly string[] = []) {
-  const a = leafValues(actual);
-  const e = leafValues(expected);
-  const paths = tree.paths(expected);
-  assert.is(a.length, e.length, `${what}: number of leaves`);
-  e.forEach((ev, i) => {
-    if (normWise.includes(paths[i])) {
-      const err = normErrorOf(a[i], ev);
-      assert.ok(err <= rel, `${what} at ${paths[i]}: norm-wise relative error ${err}`);
-      return;
-    }
-    const scale = Math.max(...ev.map(Math.abs), 1e-30);
-    allClose(a[i], ev, { rtol: 0, atol: rel * scale }, `${what} at ${paths[i]} (scale ${scale.toExponential(2)})`);
-  });
-}
-
-/** Bitwise equality of two trees' leaves. */
-function bitwiseEqual(a: unknown, b: unknown, what: string) {
-  const av = leafValues(a);
-  const bv = leafValues(b);
-  av.forEach((x, i) => assert.ok(x.every((v, j) => Object.is(v, bv[i][j])), `${what}: leaf ${tree.paths(a)[i]} differs between workers`));
-}
 
 /** Awaits p, failing (instead of hanging) if it has not settled after `ms`. */
 async function settles<T>(p: Promise<T>, ms: number, what: string): Promise<PromiseSettledResult<T>> {

@@ -79,3 +79,24 @@ export function assertSameState(a: Map<string, string>, b: Map<string, string>) 
   assert.equal([...a.keys()].sort(), [...b.keys()].sort());
   for (const [k, v] of a) assert.ok(b.get(k) === v, `tensor ${k} differs`);
 }
+
+/** The checkpoint's `.params` and `.modelState` tensors as numbers. */
+async function modelValues(path: string): Promise<Map<string, number[]>> {
+  const { tensors } = await readSafetensorsFile(path);
+  return new Map(Object.entries(tensors).filter(([name]) => /^\.(params|modelState)/.test(name)).map(([name, t]) => [name, Array.from(t.data as ArrayLike<number>)]));
+}
+
+/**
+ * The parameters and model state (BatchNorm running statistics, ...) of two checkpoints agree
+ * within `rel` of each tensor's largest entry.
+ */
+export async function assertCloseModels(path: string, reference: string, rel: number) {
+  const [a, b] = [await modelValues(path), await modelValues(reference)];
+  assert.equal([...a.keys()].sort(), [...b.keys()].sort());
+  for (const [k, want] of b) {
+    const got = a.get(k)!;
+    const scale = Math.max(...want.map(Math.abs), 1e-30);
+    const err = Math.max(...want.map((v, i) => Math.abs(got[i] - v)));
+    assert.ok(err <= rel * scale, `tensor ${k}: max error ${err} over ${rel} x its scale ${scale}`);
+  }
+}

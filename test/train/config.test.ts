@@ -76,6 +76,14 @@ Errors('flags: wrong value, unknown key, not a path', () => {
   );
   assert.is(errorOf(resolveConfig({ flags: [['--steps.x', '3']] })), 'config flag --steps.x: at .steps expected a positive integer, got {"x":3}');
   assert.is(errorOf(resolveConfig({ flags: [['--optimizer..lr', '3']] })), 'config flag --optimizer..lr: not a configuration path (use e.g. --optimizer.lr 0.3)');
+  assert.is(errorOf(resolveConfig({ flags: [['--sync', 'yes']] })), 'config flag --sync: at .sync expected true or false, got "yes"');
+});
+
+Errors('sync: synchronised workers by default, --sync false for per-worker statistics', () => {
+  const on = resolveConfig({ flags: [['--workers', '2']] });
+  assert.ok(E.isRight(on) && on.right.sync === true);
+  const off = resolveConfig({ flags: [['--workers', '2'], ['--sync', 'false']] });
+  assert.ok(E.isRight(off) && off.right.sync === false);
 });
 
 Errors('files that cannot be read or parsed, and unknown presets', () => {

@@ -10,15 +10,27 @@
  * This is the seed's batch-norm-of-embeddings convention (no affine, unbiased std plus 1e-5 outside the root).
  * Needs N >= 2. Where a feature is constant over the batch its std is 0 and its gradient is taken as 0
  * (the seed's is NaN there; the value is the same).
+ *
+ * With `axisName` (the batch sharded over a named axis) every batch statistic is the whole
+ * batch's: the means and unbiased stds through `pmean` / `psum` over the members, and
+ * `c = psum(zn_i^T zn_j) / N_total` (the seed all-reduces `c` but standardises each rank's
+ * rows with that rank's own statistics; the reference facebookresearch/barlowtwins uses a
+ * synchronised BatchNorm for it, as here). Every member then gets the loss of one process on
+ * the whole batch, and the mean of their gradients is its gradient.
  */
-import type { NdArray } from '../../core/trace.js';
+import { type NdArray, axisSize, pmean, psum } from '../../core/index.js';
 import * as np from '../../ops/index.js';
 import { diagonal, offDiagonalMask, pairOfViews } from './checks.js';
 
 export interface BarlowTwinsOptions {
   /** Weight of the off-diagonal (redundancy reduction) term; the seed's default 5e-3. */
   readonly lambda?: number;
+  /** The batch is sharded over this named axis: statistics of the whole batch (see the module notes). */
+  readonly axisName?: string;
 }
+
+/** Sums over the members of `axisName` (the identity without one). */
+const overAll = (x: NdArray, axisName: string | undefined) => (axisName === undefined ? x : psum(x, axisName));
 
 /** `sqrt(v)` with gradient 0 (not infinity) where `v` is 0. */
 function safeSqrt(v: NdArray): NdArray {
@@ -26,10 +38,11 @@ function safeSqrt(v: NdArray): NdArray {
   return np.where(positive, np.sqrt(np.where(positive, v, 1)), 0);
 }
 
-/** Each column standardised over the batch: `(z - mean) / (std_unbiased + 1e-5)`. */
-function standardise(z: NdArray, n: number): NdArray {
-  const zc = np.sub(z, np.mean(z, 0, true));
-  const std = safeSqrt(np.div(np.sum(np.square(zc), 0, true), n - 1));
+/** Each column standardised over the (whole) batch of `n` rows: `(z - mean) / (std_unbiased + 1e-5)`. */
+function standardise(z: NdArray, n: number, axisName: string | undefined): NdArray {
+  const mean = np.mean(z, 0, true);
+  const zc = np.sub(z, axisName === undefined ? mean : pmean(mean, axisName));
+  const std = safeSqrt(np.div(overAll(np.sum(np.square(zc), 0, true), axisName), n - 1));
   return np.div(zc, np.add(std, 1e-5));
 }
 
@@ -37,10 +50,11 @@ function standardise(z: NdArray, n: number): NdArray {
  * Barlow Twins' redundancy-reduction loss of two views [N, D] (N >= 2).
  * @example const loss = barlowTwins(z1, z2, { lambda: 5e-3 });
  */
-export function barlowTwins(zi: NdArray, zj: NdArray, { lambda = 5e-3 }: BarlowTwinsOptions = {}): NdArray {
-  const [n, d] = pairOfViews(zi, zj, 'barlowTwins');
+export function barlowTwins(zi: NdArray, zj: NdArray, { lambda = 5e-3, axisName }: BarlowTwinsOptions = {}): NdArray {
+  const [local, d] = pairOfViews(zi, zj, 'barlowTwins');
+  const n = axisName === undefined ? local : local * axisSize(axisName, 'barlowTwins');
   if (n < 2) throw new Error(`barlowTwins: needs a batch of at least 2 embeddings (the unbiased std), got [${n}, ${d}]`);
-  const c = np.div(np.matmul(np.transpose(standardise(zi, n)), standardise(zj, n)), n);
+  const c = np.div(overAll(np.matmul(np.transpose(standardise(zi, n, axisName)), standardise(zj, n, axisName)), axisName), n);
   const onDiagonal = np.sum(np.square(np.sub(diagonal(c), 1)));
   const offDiagonal = np.sum(np.mul(np.square(c), offDiagonalMask(d)));
   return np.add(onDiagonal, np.mul(lambda, offDiagonal));

@@ -2,8 +2,8 @@
  * DINO self-distillation, with its centre as explicit state:
  * - `dino(studentLogits [S, B, K], teacherProbs [T, B, K], { studentTemperature = 0.1 })` -> scalar;
  * - `teacherProbs(teacherLogits [..., K], center [1, K] | null, temperature)` -> probabilities (no gradient);
- * - `batchCenter(teacherLogits [T, B, K])` -> [1, K];
- * - `updateCenter(center, teacherLogits, momentum)` -> the next centre [1, K] (no gradient).
+ * - `batchCenter(teacherLogits [T, B, K], axisName?)` -> [1, K];
+ * - `updateCenter(center, teacherLogits, momentum, axisName?)` -> the next centre [1, K] (no gradient).
  *
  * Source: stable-pretraining `losses/dino.py` `DINOv1Loss`:
  * ```
@@ -16,7 +16,13 @@
  * The seed centres step t with the centre updated from step t - 1's teacher logits, and copies the
  * first batch centre: start from `center = zeros` (no centring) and pass `momentum = 0` on the first
  * update (e.g. `np.where(isFirst, 0, 0.9)`: momentum may be an array).
+ *
+ * With `axisName` (the batch sharded over a named axis) the batch centre is the whole batch's
+ * (`pmean` of the members' centres, as the seed all-reduces it under DDP), so every member
+ * holds the same centre. The loss itself needs no axis: it is a mean over the local rows, and
+ * the mean over the members of their losses is the loss of one process on the whole batch.
  */
+import { pmean } from '../../core/index.js';
 import { shapeStr } from '../../core/aval.js';
 import { type NdArray, shapeOf } from '../../core/trace.js';
 import * as np from '../../ops/index.js';
@@ -61,19 +67,20 @@ export function teacherProbs(teacherLogits: NdArray, center: NdArray | null, tem
   return np.stopGradient(np.softmax(np.div(centred, t), -1));
 }
 
-/** The mean teacher logit of one step: the mean over views of the per-view batch means, [1, K]. */
-export function batchCenter(teacherLogits: NdArray): NdArray {
+/** The mean teacher logit of one step: the mean over views of the per-view batch means, [1, K] (over the whole batch with `axisName`). */
+export function batchCenter(teacherLogits: NdArray, axisName?: string): NdArray {
   const [t, , k] = views(teacherLogits, 'teacherLogits');
-  return np.reshape(np.div(np.sum(np.mean(teacherLogits, 1), 0), t), [1, k]);
+  const local = np.reshape(np.div(np.sum(np.mean(teacherLogits, 1), 0), t), [1, k]);
+  return axisName === undefined ? local : pmean(local, axisName);
 }
 
 /**
- * The centre after one step: `momentum * center + (1 - momentum) * batchCenter(teacherLogits)`, no gradient.
+ * The centre after one step: `momentum * center + (1 - momentum) * batchCenter(teacherLogits, axisName)`, no gradient.
  * @example center = updateCenter(center, teacherLogits, 0.9);
  */
-export function updateCenter(center: NdArray, teacherLogits: NdArray, momentum: number | NdArray): NdArray {
+export function updateCenter(center: NdArray, teacherLogits: NdArray, momentum: number | NdArray, axisName?: string): NdArray {
   if (typeof momentum === 'number' && !(momentum >= 0 && momentum <= 1)) throw new Error(`updateCenter: momentum must be in [0, 1], got ${momentum}`);
-  const fresh = batchCenter(teacherLogits);
+  const fresh = batchCenter(teacherLogits, axisName);
   if (shapeStr(shapeOf(center)) !== shapeStr(shapeOf(fresh))) throw new Error(`updateCenter: center must be ${shapeStr(shapeOf(fresh))}, got ${shapeStr(shapeOf(center))}`);
   const keep = typeof momentum === 'number' ? 1 - momentum : np.sub(1, momentum);
   return np.stopGradient(np.add(np.mul(center, momentum), np.mul(fresh, keep)));

@@ -1,5 +1,5 @@
 /**
- * InfoNCE: `infoNce(anchors, candidates, targets, { temperature = 0.07, mask? })` -> scalar.
+ * InfoNCE: `infoNce(anchors, candidates, targets, { temperature = 0.07, mask?, axisName? })` -> scalar.
  *
  * Source: stable-pretraining `losses/joint_embedding.py`, `InfoNCELoss._compute`:
  * ```
@@ -9,19 +9,39 @@
  * ```
  * MoCo: `candidates = [keys; queue]`, `targets = arange(N)`. CLIP: `candidates` the other modality,
  * `targets = arange(N)`. NT-Xent (./ntxent.ts) is this with the anchors as their own candidates.
+ *
+ * With `axisName` (the batch sharded over a named axis), as the seed's `NTXEntLoss` / `CLIPLoss`
+ * under DDP: the anchors stay local, the candidates are every member's, concatenated in member
+ * order (`allGather`, tiled; its gradient is a reduce-scatter), and `targets` and `mask`, given
+ * for this member's own candidates, are moved to its block (`targets + index * M`; other
+ * members' candidates are never masked). The mean over the members of their losses is then
+ * the loss of one process whose candidates are all of them.
  */
-import type { NdArray } from '../../core/trace.js';
+import { type NdArray, allGather, axisIndex, axisSize } from '../../core/index.js';
+import { shapeStr } from '../../core/aval.js';
+import { shapeOf } from '../../core/trace.js';
 import * as F from '../../nn/functional.js';
 import * as np from '../../ops/index.js';
 import { matrix, positiveTemperature } from './checks.js';
-import { shapeStr } from '../../core/aval.js';
-import { shapeOf } from '../../core/trace.js';
 
 export interface InfoNceOptions {
   /** Softmax temperature (the seed's default 0.07); an array is allowed (a learned CLIP scale). */
   readonly temperature?: number | NdArray;
   /** bool [N, M]: true drops the anchor-candidate pair (its logit becomes -inf), as the seed's `mask`. */
   readonly mask?: NdArray;
+  /** The batch is sharded over this named axis: candidates from every member (see the module notes). */
+  readonly axisName?: string;
+}
+
+/** Candidates, targets and mask over every member of `axisName`, from this member's own. */
+function gathered(candidates: NdArray, targets: NdArray, mask: NdArray | undefined, axisName: string): [NdArray, NdArray, NdArray | undefined] {
+  const m = shapeOf(candidates)[0];
+  const index = axisIndex(axisName);
+  const all = allGather(candidates, axisName, { tiled: true });
+  const moved = np.add(targets, np.mul(index, m));
+  if (mask === undefined) return [all, moved, undefined];
+  const blocks = Array.from({ length: axisSize(axisName, 'infoNce') }, (_, j) => np.logicalAnd(mask, np.equal(index, j)));
+  return [all, moved, np.concatenate(blocks, 1)];
 }
 
 /**
@@ -38,10 +58,11 @@ export function infoNce(anchors: NdArray, candidates: NdArray, targets: NdArray,
   if (opts.mask !== undefined && shapeStr(shapeOf(opts.mask)) !== shapeStr([n, m]))
     throw new Error(`infoNce: mask must be [${n}, ${m}] (anchors x candidates), got ${shapeStr(shapeOf(opts.mask))}`);
   const temperature = positiveTemperature(opts.temperature ?? 0.07, 'infoNce');
-  const scores = np.div(np.matmul(F.l2Normalize(anchors, -1), np.transpose(F.l2Normalize(candidates, -1))), temperature);
-  const logits = opts.mask === undefined ? scores : np.where(opts.mask, -Infinity, scores);
+  const [all, goal, mask] = opts.axisName === undefined ? [candidates, targets, opts.mask] : gathered(candidates, targets, opts.mask, opts.axisName);
+  const scores = np.div(np.matmul(F.l2Normalize(anchors, -1), np.transpose(F.l2Normalize(all, -1))), temperature);
+  const logits = mask === undefined ? scores : np.where(mask, -Infinity, scores);
   // Pick each row's target by selection, not by multiplying with a one-hot: a masked logit is -inf
   // and 0 * -inf would be NaN (the seed's cross_entropy gathers, which never touches it).
-  const picked = np.where(np.cast(np.oneHot(targets, m), 'bool'), np.logSoftmax(logits, -1), 0);
+  const picked = np.where(np.cast(np.oneHot(goal, shapeOf(all)[0]), 'bool'), np.logSoftmax(logits, -1), 0);
   return np.neg(np.mean(np.sum(picked, -1)));
 }

@@ -9,8 +9,14 @@
  * vicreg:    simCoeff * mean((z_i - z_j)^2) + vcReg(z_i) + vcReg(z_j)
  * ```
  * Needs N >= 2 (the unbiased variance).
+ *
+ * With `axisName` (the batch sharded over a named axis), as the seed's `VCRegLoss` under DDP:
+ * `vcReg` gathers every member's embeddings first (`allGather`; its gradient is a
+ * reduce-scatter), so its variance and covariance are the whole batch's; the invariance term
+ * stays a mean over the local rows. The mean over the members of their losses is the loss of
+ * one process on the whole batch, and so are its gradients.
  */
-import type { NdArray } from '../../core/trace.js';
+import { type NdArray, allGather } from '../../core/index.js';
 import * as np from '../../ops/index.js';
 import { matrix, offDiagonalMask, pairOfViews } from './checks.js';
 
@@ -21,6 +27,8 @@ export interface VcRegOptions {
   readonly covCoeff?: number;
   /** Added to the variance under the square root; default 1e-4. */
   readonly epsilon?: number;
+  /** The batch is sharded over this named axis: statistics of the whole batch (see the module notes). */
+  readonly axisName?: string;
 }
 
 export interface VicRegOptions extends VcRegOptions {
@@ -32,7 +40,9 @@ export interface VicRegOptions extends VcRegOptions {
  * The variance-covariance regulariser of one batch of embeddings [N, D] (N >= 2).
  * @example const reg = vcReg(z, { stdCoeff: 25, covCoeff: 1 });
  */
-export function vcReg(z: NdArray, { stdCoeff = 25, covCoeff = 1, epsilon = 1e-4 }: VcRegOptions = {}): NdArray {
+export function vcReg(local: NdArray, { stdCoeff = 25, covCoeff = 1, epsilon = 1e-4, axisName }: VcRegOptions = {}): NdArray {
+  matrix(local, 'vcReg', 'z');
+  const z = axisName === undefined ? local : allGather(local, axisName, { tiled: true });
   const [n, d] = matrix(z, 'vcReg', 'z');
   if (n < 2) throw new Error(`vcReg: needs a batch of at least 2 embeddings (the unbiased variance), got [${n}, ${d}]`);
   const zc = np.sub(z, np.mean(z, 0, true));

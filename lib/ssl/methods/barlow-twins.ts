@@ -22,5 +22,5 @@ export const barlowTwins = defineMethod<BarlowTwinsConfig, Params, NetState, Vie
   name: 'barlowTwins',
   codec: strictPartial({ ...ENCODER_PROPS, projector: HeadCodec, lambda: nonNegativeNumber }, 'a Barlow Twins configuration object'),
   defaults: { ...ENCODER_DEFAULTS, projector: head([8192, 8192, 8192], { bias: false, lastBias: false }), lambda: 5.1e-3 },
-  build: (c) => projectedPair('barlowTwins', c, (z1, z2) => barlowTwinsLoss(z1, z2, { lambda: c.lambda })),
+  build: (c) => projectedPair('barlowTwins', c, (z1, z2, axisName) => barlowTwinsLoss(z1, z2, { lambda: c.lambda, axisName })),
 });

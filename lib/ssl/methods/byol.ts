@@ -29,11 +29,11 @@ export const byol = defineMethod<ByolConfig, Params, NetState, ViewsBatch>({
     const net = network({ name: 'byol', stages, teacher: { stages: ['encoder', 'projector'], ema: c } });
     return {
       ...net.parts,
-      loss(params, state, batch, { key } = {}) {
+      loss(params, state, batch, { key, axisName } = {}) {
         const views = twoViews(batch, 'byol');
-        const { outputs, state: s } = encodeViews(net.chain(), params, state, views, { train: true, key });
+        const { outputs, state: s } = encodeViews(net.chain(), params, state, views, { train: true, key, axisName });
         const [p1, p2] = outputs.predictor;
-        const { outputs: t, teacher } = net.teacherForward(state, views);
+        const { outputs: t, teacher } = net.teacherForward(state, views, 'perView', axisName);
         const [zt1, zt2] = t.projector;
         const loss = np.div(np.add(byolLoss(p1, zt2), byolLoss(p2, zt1)), 2);
         return [loss, { state: net.next(state, s, { teacher }), metrics: {} }];

@@ -78,19 +78,19 @@ export const dino = defineMethod<DinoConfig, Params, NetState, ViewsBatch>({
       : optim.constant(c.teacherTemperature);
     return {
       ...net.parts,
-      loss(params, state, batch, { key } = {}) {
+      loss(params, state, batch, { key, axisName } = {}) {
         const parsed = viewsOf(batch, 'dino');
         if (parsed === null) throw new Error('dino: the batch must hold views ({ globalViews, localViews } or { view1, view2 }), not { images } (use embed)');
         const global = parsed.views.slice(0, parsed.numGlobal);
         const local = parsed.views.slice(parsed.numGlobal);
-        const { outputs: t, teacher } = net.teacherForward(state, global, 'concat');
-        const g = encodeViews(net.chain(), params, state, global, { train: true, key, batching: 'concat' });
-        const l = local.length ? encodeViews(net.chain(), params, g.state, local, { train: true, key, batching: 'concat', firstView: global.length }) : g;
+        const { outputs: t, teacher } = net.teacherForward(state, global, 'concat', axisName);
+        const g = encodeViews(net.chain(), params, state, global, { train: true, key, batching: 'concat', axisName });
+        const l = local.length ? encodeViews(net.chain(), params, g.state, local, { train: true, key, batching: 'concat', firstView: global.length, axisName }) : g;
         const studentLogits = np.stack([...g.outputs.prototypes, ...(local.length ? l.outputs.prototypes : [])], 0);
         const teacherLogits = np.stack(t.prototypes, 0);
         const teacherTemperature = temperature(state.step);
         const loss = dinoLoss(studentLogits, teacherProbs(teacherLogits, state.center, teacherTemperature), { studentTemperature: c.studentTemperature });
-        const center = updateCenter(state.center, teacherLogits, np.where(np.greater(state.step, 0), c.centerMomentum, 0));
+        const center = updateCenter(state.center, teacherLogits, np.where(np.greater(state.step, 0), c.centerMomentum, 0), axisName);
         return [loss, { state: net.next(state, l.state, { teacher, center }), metrics: { teacherTemperature } }];
       },
     };

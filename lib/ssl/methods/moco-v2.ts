@@ -8,7 +8,13 @@
  *
  * Defaults: stable-pretraining's `MoCov2` (projector Linear-ReLU-Linear 2048-128, queue
  * 65536, temperature 0.2, EMA 0.999).
+ *
+ * Sharded over a named axis (`LossContext.axisName`): SyncBN in student and teacher, and the
+ * keys of every member are candidates (in-batch negatives as one process on the whole batch
+ * has them); the queue stays per member, each pushing its own keys, as the seed's under DDP
+ * (its `UnsortedQueue` appends the local keys; nothing gathers them).
  */
+import { allGather, axisIndex } from '../../core/index.js';
 import { shapeOf } from '../../core/trace.js';
 import * as F from '../../nn/functional.js';
 import * as np from '../../ops/index.js';
@@ -37,18 +43,22 @@ export const mocoV2 = defineMethod<MocoV2Config, Params, NetState, ViewsBatch>({
     const net = network({ name: 'mocoV2', stages, teacher: { stages: ['encoder', 'projector'], ema: c }, extraState: () => ({ queue: initMemory(c.queueLength, headOut(c.projector)) }) });
     return {
       ...net.parts,
-      loss(params, state, batch, { key } = {}) {
+      loss(params, state, batch, { key, axisName } = {}) {
         const [v1, v2] = twoViews(batch, 'mocoV2');
-        const { outputs, state: s } = encodeViews(net.chain(), params, state, [v1], { train: true, key });
+        const { outputs, state: s } = encodeViews(net.chain(), params, state, [v1], { train: true, key, axisName });
         const q = F.l2Normalize(outputs.projector[0]);
-        const { outputs: t, teacher } = net.teacherForward(state, [v2]);
+        const { outputs: t, teacher } = net.teacherForward(state, [v2], 'perView', axisName);
         const k = F.l2Normalize(t.projector[0]);
         const n = shapeOf(q)[0];
+        // Every member's keys (no gradient flows into them), this member's positives in its block.
+        const keys = axisName === undefined ? k : allGather(k, axisName, { tiled: true });
+        const targets = axisName === undefined ? np.arange(n) : np.add(np.arange(n), np.mul(axisIndex(axisName), n));
         const { rows, valid } = readMemory(state.queue);
         // Candidates [keys; queue]: every key counts, a queue row once filled.
-        const usable = np.concatenate([np.cast(np.ones([n]), 'bool'), valid], 0);
-        const mask = np.broadcastTo(np.logicalNot(usable), [n, n + c.queueLength]);
-        const loss = infoNce(q, np.concatenate([k, rows], 0), np.arange(n), { temperature: c.temperature, mask });
+        const m = shapeOf(keys)[0];
+        const usable = np.concatenate([np.cast(np.ones([m]), 'bool'), valid], 0);
+        const mask = np.broadcastTo(np.logicalNot(usable), [n, m + c.queueLength]);
+        const loss = infoNce(q, np.concatenate([keys, rows], 0), targets, { temperature: c.temperature, mask });
         return [loss, { state: net.next(state, s, { teacher, queue: pushMemory(state.queue, k) }), metrics: {} }];
       },
     };

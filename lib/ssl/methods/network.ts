@@ -109,10 +109,10 @@ export function network(spec: NetworkSpec) {
       return { ...state, ...stages, ...extra, step: np.add(state.step, 1) };
     },
 
-    /** The teacher's forward (training mode, as the seed's) on views: its outputs per stage and the new teacher. */
-    teacherForward(state: NetState, views: readonly NdArray[], batching: 'perView' | 'concat' = 'perView') {
+    /** The teacher's forward (training mode, as the seed's; SyncBN with `axisName`) on views: its outputs per stage and the new teacher. */
+    teacherForward(state: NetState, views: readonly NdArray[], batching: 'perView' | 'concat' = 'perView', axisName?: string) {
       const t = state.teacher!;
-      const { outputs, state: s } = encodeViews(chainOf(teacherNames), t.params, t.state, views, { train: true, batching });
+      const { outputs, state: s } = encodeViews(chainOf(teacherNames), t.params, t.state, views, { train: true, batching, axisName });
       return { outputs, teacher: { params: t.params, state: { ...t.state, ...s } } };
     },
 

@@ -7,6 +7,11 @@
  * before this batch enters it (the seed appends first, so a projection can be its own
  * neighbour there).
  *
+ * Sharded over a named axis (`LossContext.axisName`): NT-Xent's negatives come from every
+ * member, and the support set stays per member (each holds its own shard's projections and
+ * looks its neighbours up there), as the seed's queue under DDP (`OrderedQueue` appends the
+ * local batch; nothing gathers it).
+ *
  * Defaults: stable-pretraining's `NNCLR` (projector 2048-2048-256 with BatchNorm at the end,
  * predictor 4096, support set 16384, temperature 0.1).
  */
@@ -45,14 +50,14 @@ export const nnclr = defineMethod<NnclrConfig, Params, NetState, ViewsBatch>({
     const net = network({ name: 'nnclr', stages, extraState: () => ({ queue: initMemory(c.queueLength, headOut(c.projector)) }) });
     return {
       ...net.parts,
-      loss(params, state, batch, { key } = {}) {
-        const { outputs, state: s } = encodeViews(net.chain(), params, state, twoViews(batch, 'nnclr'), { train: true, key });
+      loss(params, state, batch, { key, axisName } = {}) {
+        const { outputs, state: s } = encodeViews(net.chain(), params, state, twoViews(batch, 'nnclr'), { train: true, key, axisName });
         const [z1, z2] = outputs.projector.map(stopGradient);
         const [p1, p2] = outputs.predictor;
         const { rows, valid } = readMemory(state.queue);
         const ready = np.greaterEqual(state.queue.filled, 2);
         const positive = (z: NdArray, other: NdArray) => np.where(ready, nearestNeighbour(z, rows, valid), other);
-        const loss = np.div(np.add(ntXent(p1, positive(z2, z1)), ntXent(p2, positive(z1, z2))), 2);
+        const loss = np.div(np.add(ntXent(p1, positive(z2, z1), { axisName }), ntXent(p2, positive(z1, z2), { axisName })), 2);
         return [loss, { state: net.next(state, s, { queue: pushMemory(state.queue, z1) }), metrics: {} }];
       },
     };

@@ -21,5 +21,5 @@ export const simclr = defineMethod<SimclrConfig, Params, NetState, ViewsBatch>({
   name: 'simclr',
   codec: strictPartial({ ...ENCODER_PROPS, projector: HeadCodec, temperature: positiveNumber }, 'a SimCLR configuration object'),
   defaults: { ...ENCODER_DEFAULTS, projector: head([2048, 2048, 256], { bias: false, lastBias: false, lastNorm: 'batchNormNoBias' }), temperature: 0.5 },
-  build: (c) => projectedPair('simclr', c, (z1, z2) => ntXent(z1, z2, { temperature: c.temperature })),
+  build: (c) => projectedPair('simclr', c, (z1, z2, axisName) => ntXent(z1, z2, { temperature: c.temperature, axisName })),
 });

@@ -33,8 +33,8 @@ export const simsiam = defineMethod<SimsiamConfig, Params, NetState, ViewsBatch>
     const net = network({ name: 'simsiam', stages: { encoder: enc.layer, projector: mlpHead(enc.dim, c.projector), predictor: mlpHead(headOut(c.projector), c.predictor) } });
     return {
       ...net.parts,
-      loss(params, state, batch, { key } = {}) {
-        const { outputs, state: s } = encodeViews(net.chain(), params, state, twoViews(batch, 'simsiam'), { train: true, key });
+      loss(params, state, batch, { key, axisName } = {}) {
+        const { outputs, state: s } = encodeViews(net.chain(), params, state, twoViews(batch, 'simsiam'), { train: true, key, axisName });
         const [z1, z2] = outputs.projector;
         const [p1, p2] = outputs.predictor;
         const loss = np.div(np.add(negativeCosine(p1, stopGradient(z2)), negativeCosine(p2, stopGradient(z1))), 2);

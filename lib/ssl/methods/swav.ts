@@ -18,8 +18,6 @@ import { type Method, type StepVariables, defineMethod } from '../method.js';
 export interface SwavMethodOptions {
   /** Replaces Sinkhorn (see `SwavApplyOptions.assign`), e.g. hard assignments. */
   readonly assign?: (scores: NdArray) => NdArray;
-  /** The batch is sharded over this named axis: SyncBN and distributed Sinkhorn (see `SwavApplyOptions.axisName`). */
-  readonly axisName?: string;
 }
 
 /** Entropy of the mean of codes [B, K]: -sum_k m_k log m_k. */
@@ -55,7 +53,8 @@ export function swavMethod(config: SwavConfig, opts: SwavMethodOptions = {}): Me
     config: c,
     init: (key) => init(key, c),
     loss(params, state, batch, ctx = {}) {
-      const [out, next] = apply(params, state, batch, { train: true, key: ctx.key, config: c, assign: opts.assign, axisName: opts.axisName });
+      // With ctx.axisName: SyncBN and the distributed Sinkhorn (see `SwavApplyOptions.axisName`).
+      const [out, next] = apply(params, state, batch, { train: true, key: ctx.key, config: c, assign: opts.assign, axisName: ctx.axisName });
       if (!out.prototypes) throw new Error('swav: the batch must hold views ({ view1, view2 } or { globalViews, localViews }), not { images }');
       return [out.loss, { state: next, metrics: { codeEntropy: codeEntropy(out.codes ?? []) }, params: { prototypes: { weight: out.prototypes } } }];
     },

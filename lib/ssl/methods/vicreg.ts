@@ -26,5 +26,5 @@ export const vicreg = defineMethod<VicregConfig, Params, NetState, ViewsBatch>({
   name: 'vicreg',
   codec: strictPartial({ ...ENCODER_PROPS, projector: HeadCodec, simCoeff: nonNegativeNumber, stdCoeff: nonNegativeNumber, covCoeff: nonNegativeNumber }, 'a VICReg configuration object'),
   defaults: { ...ENCODER_DEFAULTS, projector: head([8192, 8192, 8192], { lastBias: false }), simCoeff: 25, stdCoeff: 25, covCoeff: 1 },
-  build: (c) => projectedPair('vicreg', c, (z1, z2) => vicregLoss(z1, z2, { simCoeff: c.simCoeff, stdCoeff: c.stdCoeff, covCoeff: c.covCoeff })),
+  build: (c) => projectedPair('vicreg', c, (z1, z2, axisName) => vicregLoss(z1, z2, { simCoeff: c.simCoeff, stdCoeff: c.stdCoeff, covCoeff: c.covCoeff, axisName })),
 });

@@ -51,7 +51,11 @@ export interface SwavStepResult<O = unknown> {
 export interface TrainStepOptions {
   /** Replaces Sinkhorn (see `SwavApplyOptions.assign`), e.g. hard assignments. */
   readonly assign?: (scores: NdArray) => NdArray;
-  /** The batch is sharded over this named axis: SyncBN and distributed Sinkhorn (see `SwavApplyOptions.axisName`). */
+  /**
+   * The batch is sharded over this named axis: SyncBN and distributed Sinkhorn (see
+   * `SwavApplyOptions.axisName`), and the gradients, loss and metrics averaged over the
+   * members: the synchronised data-parallel step (`ssl.trainStep`'s `axisName`).
+   */
   readonly axisName?: string;
 }
 
@@ -66,7 +70,7 @@ export type SwavTrainStep<O = any> = (params: SwavParams, modelState: SwavState,
  * ({ params, modelState, optState, metrics } = step(params, modelState, optState, { view1, view2 }, key));
  */
 export function trainStep<O = any>(config: SwavConfigInput | SwavConfig | undefined, optimizer: GradientTransformation<O>, opts: TrainStepOptions = {}): SwavTrainStep<O> {
-  const step = genericStep(swavMethod(resolveConfig(config), opts), optimizer);
+  const step = genericStep(swavMethod(resolveConfig(config), { assign: opts.assign }), optimizer, { axisName: opts.axisName });
   return (params, modelState, optState, batch, key) => {
     const r = step(params, modelState, optState, batch, key);
     return { params: r.params, modelState: r.state, optState: r.optState, metrics: { loss: r.metrics.loss, codeEntropy: r.metrics.codeEntropy } };
