@@ -14,8 +14,8 @@
  * outputs (mergeSums).
  */
 import { sameShape, sizeOf } from '../aval.js';
-import { ELEMENTWISE_OPS, type ElementwiseOp, type ElementwiseProgram, type InputKind, elementwiseWasmApplies } from '../../backend/wasm-elementwise.js';
-import { type Eqn, type Jaxpr, type Var, outsOf } from './ir.js';
+import { elementwiseWasmApplies } from '../../backend/wasm-elementwise.js';
+import { ELEMENTWISE_OPS, type ElementwiseOp, type ElementwiseProgram, type Eqn, type InputKind, type Jaxpr, type Var, outsOf } from './ir.js';
 
 /** Below this many elements a kernel launch costs more than the passes it saves. */
 const MIN_ELEMENTS = 4096;

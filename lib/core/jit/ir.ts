@@ -4,8 +4,39 @@ import { type Aval, avalStr } from '../aval.js';
 import type { HigherOrderPrim } from '../higher-order.js';
 import type { Params, Prim } from '../primitive.js';
 
-/** Kernels that only exist after jit's rewrites (see rewrite/fuse.ts). */
+/** Kernels that only exist after jit's rewrites (rewrite.ts, fuse-elementwise.ts). */
 export type FusedPrim = 'fused_matmul' | 'fused_conv' | 'fused_elementwise';
+
+/** The operations a fused elementwise chain (`fused_elementwise`) may contain. */
+export const ELEMENTWISE_OPS = ['add', 'sub', 'mul', 'div', 'max', 'min', 'neg', 'relu', 'sign'] as const;
+export type ElementwiseOp = (typeof ELEMENTWISE_OPS)[number];
+
+/** How an input is read: at every element, by the last axis' index, or once. */
+export type InputKind = 'full' | 'channel' | 'scalar';
+
+/**
+ * What a `fused_elementwise` equation computes: one loop over `shape` applying `ops` to
+ * its inputs (the wasm backend compiles it, lib/backend/wasm-elementwise.ts).
+ */
+export interface ElementwiseProgram {
+  /** The result's shape; its last dimension is a multiple of 4. */
+  readonly shape: readonly number[];
+  readonly inputs: readonly InputKind[];
+  /** Arguments: k < inputs.length is input k, otherwise the result of op k - inputs.length. */
+  readonly ops: readonly { readonly op: ElementwiseOp; readonly args: readonly number[] }[];
+  /** The value (an argument index) that is the result; by default the last op's (input 0 if there are none). */
+  readonly result?: number;
+  /**
+   * Reduce the result, seen as [groups, rows, C], over its rows (the output is then
+   * [groups, C]): a sum, or a maximum (NaN if any element is NaN).
+   */
+  readonly reduce?: { readonly op: 'sum' | 'max'; readonly groups: number };
+  /**
+   * Values (argument indices, as in `ops`) whose sums over every axis but the last are
+   * further outputs ([C] each), computed in the same loop (not with `reduce`).
+   */
+  readonly sums?: readonly number[];
+}
 
 export class Var {
   constructor(

@@ -3,13 +3,13 @@
  * intermediate is disposed right after its last use.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { type ElementwiseProgram, elementwiseWasmOutputs } from '../../backend/wasm-elementwise.js';
+import { elementwiseWasmOutputs } from '../../backend/wasm-elementwise.js';
 import { type HigherOrderPrim, higherOrder, isHigherOrder } from '../higher-order.js';
 import { type Params, type Prim, primitive } from '../primitive.js';
 import type * as lax from '../lax.js';
 import { convByWasmPasses, usesWasmConv } from '../prims/conv.js';
 import { matmulKernel, swapLast } from '../prims/dot.js';
-import { type FusedPrim, type Jaxpr, type Var, outsOf } from './ir.js';
+import { type ElementwiseProgram, type FusedPrim, type Jaxpr, type Var, outsOf } from './ir.js';
 
 /** One tensor per result of the equation (`out`, then its `extraOuts`). */
 type Kernel = (args: tf.Tensor[], params: Params) => tf.Tensor | tf.Tensor[];
