@@ -1,7 +1,8 @@
 /** The IR that jit traces to: a flat list of equations over typed variables (a jaxpr). */
 import type * as tf from '@tensorflow/tfjs-core';
-import { type Aval, avalStr } from '../aval.js';
+import { type Aval, avalStr, sameShape } from '../aval.js';
 import type { HigherOrderPrim } from '../higher-order.js';
+import type { ConvParams, DotParams, PrimParams } from '../prim-params.js';
 import type { Params, Prim } from '../primitive.js';
 
 /** Kernels that only exist after jit's rewrites (rewrite.ts, fuse-elementwise.ts). */
@@ -13,6 +14,15 @@ export type ElementwiseOp = (typeof ELEMENTWISE_OPS)[number];
 
 /** How an input is read: at every element, by the last axis' index, or once. */
 export type InputKind = 'full' | 'channel' | 'scalar';
+
+/** How an operand of shape `s` is read by a loop over `shape`; null where it cannot be. */
+export function inputKindOf(s: readonly number[], shape: readonly number[]): InputKind | null {
+  if (s.length > shape.length) return null;
+  if (sameShape(s, shape)) return 'full';
+  if (s.every((d) => d === 1)) return 'scalar';
+  if (s[s.length - 1] === shape[shape.length - 1] && s.slice(0, -1).every((d) => d === 1)) return 'channel';
+  return null;
+}
 
 /**
  * What a `fused_elementwise` equation computes: one loop over `shape` applying `ops` to
@@ -38,6 +48,20 @@ export interface ElementwiseProgram {
   readonly sums?: readonly number[];
 }
 
+/** What jit's bias/ReLU fusion adds to a product's params. */
+export type Epilogue = { activation: 'linear' | 'relu'; hasBias: boolean };
+
+/** The fused primitives' parameters (their inputs: the product's two, then the bias if `hasBias`). */
+export interface FusedParams {
+  fused_matmul: DotParams & Epilogue;
+  fused_conv: ConvParams & Epilogue;
+  /** `outShape`: the equation's result shape (the program's, or its reduction's, reshaped). */
+  fused_elementwise: { program: ElementwiseProgram; outShape: number[] };
+}
+
+/** The parameters of every primitive an equation may apply, keyed by its name. */
+export type EqnParams = PrimParams & FusedParams;
+
 export class Var {
   constructor(
     readonly id: number,
@@ -53,6 +77,13 @@ export interface Eqn {
   /** Further results of the same kernel launch (fused and higher-order equations have them). */
   readonly extraOuts?: readonly Var[];
 }
+
+/**
+ * Whether `e` applies `prim`: its params then have that primitive's type, e.g.
+ * `if (isEqnOf(e, 'dot')) e.params.transposeA`. Params are checked by the primitive's
+ * rules when the equation is made (staging) or by the rewrite that makes it.
+ */
+export const isEqnOf = <K extends keyof EqnParams>(e: Eqn, prim: K): e is Eqn & { readonly prim: K; readonly params: EqnParams[K] } => e.prim === prim;
 
 /** All results of an equation: `out`, then any `extraOuts`. */
 export const outsOf = (e: Eqn): readonly Var[] => (e.extraOuts ? [e.out, ...e.extraOuts] : [e.out]);

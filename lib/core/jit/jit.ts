@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tree from '../../tree/index.js';
 import { type Aval, avalStr } from '../aval.js';
 import { flattenArrays } from '../args.js';
+import { activeBackend } from '../lower/index.js';
 import { type NdArray, avalOf, checkLive, disposedError, isArray, isTracer, transforming } from '../trace.js';
 import { type Jaxpr, disposeJaxpr, printJaxpr } from './ir.js';
 import { type Program, compile } from './program.js';
@@ -101,7 +102,7 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
     });
     const made = leaves.filter((l, i) => l !== tree.leaves(dynamic)[i]) as tf.Tensor[];
     const avals = leaves.map(avalOf);
-    const key = `${tf.getBackend()}#${tree.structureKey(inDef)}#${avals.map(avalStr).join(',')}#${staticKey}`;
+    const key = `${activeBackend()}#${tree.structureKey(inDef)}#${avals.map(avalStr).join(',')}#${staticKey}`;
     let entry = cache.get(key);
     if (!entry) {
       entry = traceEntry(f, args, statics, inDef, avals, opts);
