@@ -1,6 +1,7 @@
 /**
  * A chain of elementwise float32 operations as one generated WebAssembly SIMD loop on
- * the tfjs wasm backend's heap (jit's elementwise fusion, lib/core/jit/fuse-elementwise.ts).
+ * the tfjs wasm backend's heap: the compiler of the IR's `ElementwiseProgram`
+ * (lib/core/jit/ir.ts), which jit's elementwise fusion makes (lib/core/jit/fuse-elementwise.ts).
  *
  * Each operation of a fused chain would otherwise be its own tfjs kernel, writing a whole
  * array that the next one reads back; here every intermediate lives in a register and
@@ -18,35 +19,9 @@
  * and counts of ones are exact far beyond 2^28.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { ElementwiseOp, ElementwiseProgram } from '../core/jit/ir.js';
 import { FunctionBuilder } from './wasm-emit.js';
 import { type HeapKernel, heapKernelsAvailable, runHeapKernel, runHeapKernelOutputs } from './wasm-heap.js';
-
-/** The operations a fused chain may contain. */
-export const ELEMENTWISE_OPS = ['add', 'sub', 'mul', 'div', 'max', 'min', 'neg', 'relu', 'sign'] as const;
-export type ElementwiseOp = (typeof ELEMENTWISE_OPS)[number];
-
-/** How an input is read: at every element, by the last axis' index, or once. */
-export type InputKind = 'full' | 'channel' | 'scalar';
-
-export interface ElementwiseProgram {
-  /** The result's shape; its last dimension is a multiple of 4. */
-  readonly shape: readonly number[];
-  readonly inputs: readonly InputKind[];
-  /** Arguments: k < inputs.length is input k, otherwise the result of op k - inputs.length. */
-  readonly ops: readonly { readonly op: ElementwiseOp; readonly args: readonly number[] }[];
-  /** The value (an argument index) that is the result; by default the last op's (input 0 if there are none). */
-  readonly result?: number;
-  /**
-   * Reduce the result, seen as [groups, rows, C], over its rows (the output is then
-   * [groups, C]): a sum, or a maximum (NaN if any element is NaN).
-   */
-  readonly reduce?: { readonly op: 'sum' | 'max'; readonly groups: number };
-  /**
-   * Values (argument indices, as in `ops`) whose sums over every axis but the last are
-   * further outputs ([C] each), computed in the same loop (not with `reduce`).
-   */
-  readonly sums?: readonly number[];
-}
 
 /** Whether a result of this shape can be computed by {@link elementwiseWasm}. */
 export function elementwiseWasmApplies(shape: readonly number[]): boolean {

@@ -1,8 +1,8 @@
 /**
  * Higher-order primitives: control flow (scan, cond, while) and remat, each carrying
- * traced sub-jaxprs in its params and giving several results. Like the first-order
- * primitives (primitive.ts), each declares its shape rule, implementation, JVP, VJP and
- * batching rule side by side (control/*.ts); the rules build new higher-order
+ * traced sub-jaxprs in its params and giving several results. Each declares its shape
+ * rule, implementation (running its sub-jaxprs, whose equations the lowering runs), JVP,
+ * VJP and batching rule side by side (control/*.ts); the rules build new higher-order
  * applications, so derivatives and batching compose through them.
  */
 import type * as tf from '@tensorflow/tfjs-core';

@@ -6,24 +6,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type DType, type Shape, normAxes, normAxis } from './aval.js';
 import type { BinaryPrim, UnaryPrim } from './primitive.js';
+import type { ConvParams } from './prim-params.js';
 import { type NdArray, avalOf, bind, shapeOf, transforming } from './trace.js';
 
-export type Padding2D = readonly [readonly [number, number], readonly [number, number]];
-export interface ConvParams {
-  readonly strides: readonly [number, number];
-  readonly padding: Padding2D;
-  readonly dilation: readonly [number, number];
-  readonly groups: number;
-}
-
-/** Scalar constants made from JS numbers; jit's rewrites read their value from here. */
-export const literalValues = new WeakMap<tf.Tensor, number>();
+export type { ConvParams, Padding2D } from './prim-params.js';
 
 /** A constant holding `value`, of rank `rank` with every dimension 1 (it broadcasts). */
 export function scalar(value: number, dtype: DType = 'float32', rank = 0): tf.Tensor {
-  const t = tf.tensor(dtype === 'bool' ? [value ? 1 : 0] : [value], new Array(rank).fill(1), dtype);
-  literalValues.set(t, value);
-  return t;
+  return tf.tensor(dtype === 'bool' ? [value ? 1 : 0] : [value], new Array(rank).fill(1), dtype);
 }
 
 /** A constant `value` broadcastable against x (same rank, all ones), with x's dtype. */
@@ -71,8 +61,6 @@ export const ge = (x: NdArray, y: NdArray) => bind('ge', [x, y]);
 export const select = (pred: NdArray, onTrue: NdArray, onFalse: NdArray) => bind('select', [pred, onTrue, onFalse]);
 export const cast = (x: NdArray, dtype: DType) => (avalOf(x).dtype === dtype ? x : bind('cast', [x], { dtype }));
 export const stopGradient = (x: NdArray) => bind('stop_gradient', [x]);
-
-export const mulScalar = (x: NdArray, c: number) => mul(x, scalarLike(c, x));
 
 function axesParam(axes: readonly number[], rank: number, op: string): number[] {
   return normAxes(axes, rank, op).sort((a, b) => a - b);

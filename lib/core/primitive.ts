@@ -1,9 +1,9 @@
 /**
- * The closed set of primitives. Each primitive is defined in one place (`prims/*.ts`)
- * with its shape/dtype rule, tfjs implementation, JVP, VJP (written in our own
- * primitives, so derivatives compose) and batching rule side by side.
+ * The closed set of primitives. Each primitive's rules are defined in one place
+ * (`prims/*.ts`): its shape/dtype rule, JVP, VJP (written in our own primitives, so
+ * derivatives compose) and batching rule side by side. How it runs on each backend is
+ * the lowering's business (`lower/`), which the rules never see.
  */
-import type * as tf from '@tensorflow/tfjs-core';
 import type { Aval } from './aval.js';
 import type { NdArray } from './trace.js';
 
@@ -31,8 +31,6 @@ export type BDim = number | null;
 export interface PrimitiveDef<P = any> {
   /** Shape and dtype of the result; throws naming the op and the offending shapes. */
   abstractEval(avals: readonly Aval[], params: P): Aval;
-  /** The tfjs kernels that compute it (called inside a tidy scope). */
-  impl(args: tf.Tensor[], params: P): tf.Tensor;
   /** Tangent of the output from the input tangents (zeros already instantiated). */
   jvp(tangents: NdArray[], primals: NdArray[], out: NdArray, params: P): NdArray;
   /**

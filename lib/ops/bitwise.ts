@@ -4,7 +4,7 @@
  * they are composed from exact integer arithmetic: x's bits 0..30 are floorDivide(x, 2^k)
  * mod 2 along a new last axis, bit 31 is the sign, and a result is recombined as
  * sum(bit_k 2^k) - bit_31 2^31. Exact on cpu and wasm; webgpu's int32 kernels compute in
- * float32, so there they are exact for |x| < 2^24 only (see lib/core/prims/kernels.ts).
+ * float32, so there they are exact for |x| < 2^24 only (see lib/core/lower/webgpu.ts).
  * Integer-valued: no derivatives.
  */
 import * as tf from '@tensorflow/tfjs-core';

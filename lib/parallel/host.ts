@@ -6,6 +6,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tree from '../tree/index.js';
 
+export { readFloats } from '../backend/read-floats.js';
+
 export type HostDType = 'float32' | 'int32' | 'bool';
 
 /** An array's values on the host: row-major `data` of `shape`. */
@@ -33,16 +35,6 @@ export function toHostArray(t: tf.Tensor): HostArray {
   // A copy: some backends (cpu) hand out their own storage, which must not be transferred.
   const data = dtype === 'bool' ? Uint8Array.from(values as ArrayLike<number>) : (values as Float32Array | Int32Array).slice();
   return { shape: [...t.shape], dtype, data };
-}
-
-/**
- * The values of a float32 tensor for immediate reading: on `wasm` a view of the backend's
- * heap (no copy; valid only until the next kernel runs), elsewhere `dataSync()`.
- */
-export function readFloats(t: tf.Tensor): Float32Array {
-  const backend = tf.backend() as unknown as { typedArrayFromHeap?(t: tf.TensorInfo): Float32Array };
-  if (t.dtype === 'float32' && typeof backend.typedArrayFromHeap === 'function' && tf.getBackend() === 'wasm') return backend.typedArrayFromHeap(t);
-  return t.dataSync() as Float32Array;
 }
 
 /** A new tensor with a host array's values. */

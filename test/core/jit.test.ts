@@ -301,6 +301,26 @@ Rewrite('matmul + bias + relu fuse into one fused_matmul; results equal the unfu
   await allCloseAsync(reluOnly(x, w) as tf.Tensor, np.relu(np.matmul(x, w)) as tf.Tensor, { rtol: 1e-6, atol: 1e-6 });
 });
 
+Rewrite('max(x, 0) is rewritten to relu and fuses with its matmul (webgpu, whose constants are not read back, keeps max); NaN stays NaN', async () => {
+  const layer = (x: A, w: A, b: A) => np.maximum(np.add(np.matmul(x, w), b), 0);
+  const x = f32([[1, -2, 3], [0.5, NaN, -1]]);
+  const w = f32([[0.2, -1], [0.4, 0.3], [-0.5, 0.8]]);
+  const b = f32([0.1, -0.4]);
+  const jf = jit(layer);
+  const p = prims(jf, x, w, b);
+  if (backend === 'webgpu') assert.ok(p.includes('max'), `webgpu: ${p}`);
+  else {
+    assert.ok(p.includes('fused_matmul') && !p.includes('max') && !p.includes('relu'), `fused: ${p}`);
+    assert.is(jf.lower(x, w, b).jaxpr.eqns.find((e) => e.prim === 'fused_matmul')!.params.activation, 'relu');
+  }
+  const got = await (jf(x, w, b) as tf.Tensor).data();
+  assert.ok(Number.isNaN(got[2]!) && Number.isNaN(got[3]!), `the NaN row stays NaN: ${got}`);
+  await allCloseAsync(jf(x, w, b) as tf.Tensor, layer(x, w, b) as tf.Tensor, { rtol: 1e-6, atol: 1e-6 });
+  // A max with another constant, or with 0 broadcasting x up, is no relu.
+  assert.ok(prims(jit((v: A) => np.maximum(v, 0.5)), x).includes('max'));
+  assert.ok(prims(jit((v: A) => np.maximum(v, np.zeros([2, 3]))), f32([1, 2, 3])).includes('max'));
+});
+
 Rewrite('a bias held as a [1, n] array (not a reshaped vector) fuses too: an RNN step matmul(h, w) + x', async () => {
   // tfjs's wasm fused kernels read the bias's rank from its buffer, where this one is rank 2.
   const step = (h: A, w: A, x: A) => np.tanh(np.add(np.matmul(h, w), x));

@@ -337,7 +337,7 @@ Elementwise('issue 11 item 5: sign(NaN) is NaN, eagerly and under jit (a fused c
   x.dispose();
 });
 
-// tfjs's webgpu int32 kernels compute in float32 (lib/core/prims/kernels.ts), so values beyond
+// tfjs's webgpu int32 kernels compute in float32 (lib/core/lower/webgpu.ts), so values beyond
 // 2^24 are exact only on cpu and wasm.
 const exactInts = backend !== 'webgpu';
 

@@ -1116,7 +1116,7 @@ Explicit('strided slice and broadcast_in_dim', async () => {
 });
 
 Explicit('rank 5 and 6 arrays (as vmap makes them): pad, strided slice, broadcast, select, and friends', async () => {
-  // tfjs's webgpu Pad, StridedSlice, Tile and Select kernels fail above rank 4 (see lib/core/prims/kernels.ts).
+  // tfjs's webgpu Pad, StridedSlice, Tile and Select kernels fail above rank 4 (see lib/core/lower/tfjs-kernels.ts).
   const find = (name: string) => specs.find((s) => s.name === name || s.prim === name)!;
   const cases: [string, Template][] = [
     ['pad', { args: [arg([2, 1, 3, 2, 2])], params: { low: [1, 0, 2, 0, 1], high: [0, 1, 1, 2, 0], interior: [1, 0, 1, 2, 0], value: -1.5 } }],

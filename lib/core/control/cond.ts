@@ -12,9 +12,10 @@ import { vmapFlat } from '../interpreters/batching.js';
 import { jvpFlat } from '../interpreters/jvp.js';
 import { vjpFlat } from '../interpreters/vjp.js';
 import * as lax from '../lax.js';
+import { canReadBack } from '../lower/index.js';
 import { batchAt } from '../prims/batching-util.js';
 import { type NdArray, avalOf, bindHigherOrder, shapeOf } from '../trace.js';
-import { type Flat, assertSameAvals, canReadBack, avalsIn, avalsOut, dependentOutputs, fnOf, indicesWhere, runJaxpr, withZeros } from './jaxpr-fn.js';
+import { type Flat, assertSameAvals, avalsIn, avalsOut, dependentOutputs, fnOf, indicesWhere, runJaxpr, withZeros } from './jaxpr-fn.js';
 
 export interface CondParams {
   /** Each maps the operands to the results; all take and give the same avals. */

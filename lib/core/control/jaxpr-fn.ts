@@ -3,13 +3,14 @@
  * under another interpreter, to run it on tensors, and to tell which of its results a
  * batched input reaches.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import { type Aval, avalStr } from '../aval.js';
 import { isHigherOrder } from '../higher-order.js';
 import { type Eqn, type Jaxpr, type Var, outsOf } from '../jit/ir.js';
 import { type Program, compile } from '../jit/program.js';
 import { optimize } from '../jit/rewrite.js';
 import * as lax from '../lax.js';
+import { activeBackend } from '../lower/index.js';
 import { type NdArray, bind, bindHigherOrder } from '../trace.js';
 
 /** A function over flat lists of arrays. */
@@ -38,15 +39,17 @@ export const fnOf =
   (...xs) =>
     evalJaxpr(j, xs);
 
-const programs = new WeakMap<Jaxpr, Program>();
+const programs = new WeakMap<Jaxpr, Map<string, Program>>();
 
 /**
  * Runs a jaxpr on tensors, rewritten as jit rewrites (fusion included) and compiled once per
- * jaxpr: intermediates are freed at their last use.
+ * jaxpr and backend (the kernels are the backend's): intermediates are freed at their last use.
  */
 export function runJaxpr(j: Jaxpr, args: readonly tf.Tensor[]): tf.Tensor[] {
-  let p = programs.get(j);
-  if (!p) programs.set(j, (p = compile(optimize(j))));
+  const compiled = programs.get(j) ?? new Map<string, Program>();
+  programs.set(j, compiled);
+  let p = compiled.get(activeBackend());
+  if (!p) compiled.set(activeBackend(), (p = compile(optimize(j))));
   return p.run(args);
 }
 
@@ -92,10 +95,3 @@ export function assertSameAvals(got: readonly Aval[], want: readonly Aval[], wha
     if (avalStr(g) !== avalStr(w)) throw new Error(`${what}: ${name(i)} is ${avalStr(g)} in ${gotWhat} but ${avalStr(w)} in ${wantWhat}; ${rule}`);
   });
 }
-
-/**
- * Whether a kernel may read a value back to decide what runs next (a branch index, a loop
- * predicate): on webgpu `dataSync` is unavailable, so cond selects on the device instead
- * and whileLoop cannot run there.
- */
-export const canReadBack = (): boolean => tf.getBackend() !== 'webgpu';

@@ -13,9 +13,10 @@ import { traceClosed } from '../jit/staging.js';
 import { vmapFlat } from '../interpreters/batching.js';
 import { jvpFlat } from '../interpreters/jvp.js';
 import * as lax from '../lax.js';
+import { activeBackend, canReadBack } from '../lower/index.js';
 import { batchAt, materializeBatch } from '../prims/batching-util.js';
 import { type NdArray, avalOf, bindHigherOrder, shapeOf } from '../trace.js';
-import { type Flat, assertSameAvals, batchedCarries, canReadBack, avalsIn, avalsOut, dependentOutputs, fnOf, indicesWhere, runJaxpr, withZeros } from './jaxpr-fn.js';
+import { type Flat, assertSameAvals, batchedCarries, avalsIn, avalsOut, dependentOutputs, fnOf, indicesWhere, runJaxpr, withZeros } from './jaxpr-fn.js';
 
 export interface WhileParams {
   /** (condConsts..., carry...) -> bool scalar */
@@ -55,7 +56,7 @@ const whileDef: HigherOrderDef<WhileParams> = {
   },
 
   impl(args, p) {
-    if (!canReadBack()) throw new Error(`lax.whileLoop: the ${tf.getBackend()} backend cannot read the loop predicate back synchronously; use lax.scan or lax.foriLoop with JS-number bounds there`);
+    if (!canReadBack()) throw new Error(`lax.whileLoop: the ${activeBackend()} backend cannot read the loop predicate back synchronously; use lax.scan or lax.foriLoop with JS-number bounds there`);
     const [cc, bc, init] = split(args, p);
     let carry = init;
     let ok = false;

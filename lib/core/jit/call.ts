@@ -14,6 +14,7 @@ import { vmapFlat } from '../interpreters/batching.js';
 import { jvpFlat } from '../interpreters/jvp.js';
 import { vjpFlat } from '../interpreters/vjp.js';
 import * as lax from '../lax.js';
+import { constantValue } from '../lower/index.js';
 import { primitive } from '../primitive.js';
 import { batchAt } from '../prims/batching-util.js';
 import { type NdArray, activeMains, avalOf, bindHigherOrder, checkLive, isTracer } from '../trace.js';
@@ -29,8 +30,10 @@ export interface PjitParams {
 }
 
 /**
- * A constant the trace captured: a scalar literal (lax.scalar) is remade for each call, so
- * that the cache holds no tensor for it; any other tensor is kept until the cache is cleared.
+ * A constant the trace captured: a one-element constant whose value the backend reads
+ * synchronously (lower/index.ts constantValue; literals such as the 0 of max(x, 0)) is
+ * remade for each call, so that the cache holds no tensor for it; any other tensor (and
+ * every constant on webgpu) is kept until the cache is cleared.
  */
 type Captured = { readonly literal: number; readonly dtype: DType; readonly rank: number } | { readonly kept: tf.Tensor };
 
@@ -97,8 +100,8 @@ export function axisEnvKey(): string {
 }
 
 function capture(x: tf.Tensor): Captured {
-  const literal = lax.literalValues.get(x);
-  if (literal !== undefined && x.shape.every((d) => d === 1)) return { literal, dtype: x.dtype as DType, rank: x.rank };
+  const literal = x.shape.every((d) => d === 1) ? constantValue(x) : undefined;
+  if (literal !== undefined) return { literal, dtype: x.dtype as DType, rank: x.rank };
   return { kept: tf.keep(tf.clone(x)) };
 }
 

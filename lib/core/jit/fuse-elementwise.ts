@@ -1,7 +1,8 @@
 /**
- * jit's elementwise fusion (tfjs wasm only): chains of elementwise float32 equations
- * whose intermediate results are used by nothing else become one `fused_elementwise`
- * equation, run as one generated SIMD loop (lib/backend/wasm-elementwise.ts) instead of
+ * jit's elementwise fusion (where the backend runs `fused_elementwise`: wasm): chains of
+ * elementwise float32 equations whose intermediate results are used by nothing else become
+ * one `fused_elementwise` equation, run as one generated SIMD loop
+ * (lib/backend/wasm-elementwise.ts) instead of
  * one tfjs kernel per operation, each writing a whole array for the next to read back.
  *
  * A chain is a tree: an equation joins its user's chain when that user is its only one
@@ -14,8 +15,8 @@
  * outputs (mergeSums).
  */
 import { sameShape, sizeOf } from '../aval.js';
-import { ELEMENTWISE_OPS, type ElementwiseOp, type ElementwiseProgram, type InputKind, elementwiseWasmApplies } from '../../backend/wasm-elementwise.js';
-import { type Eqn, type Jaxpr, type Var, outsOf } from './ir.js';
+import { fusedElementwiseApplies } from '../lower/index.js';
+import { ELEMENTWISE_OPS, type ElementwiseOp, type ElementwiseProgram, type Eqn, type InputKind, type Jaxpr, type Var, inputKindOf, isEqnOf, outsOf } from './ir.js';
 
 /** Below this many elements a kernel launch costs more than the passes it saves. */
 const MIN_ELEMENTS = 4096;
@@ -23,19 +24,15 @@ const MIN_ELEMENTS = 4096;
 const FUSABLE = new Set<string>(ELEMENTWISE_OPS);
 
 function kindOf(v: Var, shape: readonly number[]): InputKind | null {
-  const s = v.aval.shape;
-  if (v.aval.dtype !== 'float32' || s.length > shape.length) return null;
-  if (sameShape(s, shape)) return 'full';
-  if (s.every((d) => d === 1)) return 'scalar';
-  if (s[s.length - 1] === shape[shape.length - 1] && s.slice(0, -1).every((d) => d === 1)) return 'channel';
-  return null;
+  return v.aval.dtype === 'float32' ? inputKindOf(v.aval.shape, shape) : null;
 }
 
 /** A sum over every axis but the last of a float32 array that a fused loop can produce. */
 function reduceRoot(e: Eqn): boolean {
   const shape = e.inputs[0]?.aval.shape ?? [];
-  const axes = (e.params.axes ?? []) as number[];
-  return e.prim === 'reduce_sum' && e.out.aval.dtype === 'float32' && axes.length === shape.length - 1 && axes.every((a, i) => a === i) && sizeOf(shape) >= MIN_ELEMENTS && elementwiseWasmApplies(shape);
+  if (!isEqnOf(e, 'reduce_sum')) return false;
+  const { axes } = e.params;
+  return e.out.aval.dtype === 'float32' && axes.length === shape.length - 1 && axes.every((a, i) => a === i) && sizeOf(shape) >= MIN_ELEMENTS && fusedElementwiseApplies(shape);
 }
 
 /** The shape of the loop a chain rooted at `r` runs over. */
@@ -43,7 +40,7 @@ const loopShape = (r: Eqn) => (r.prim === 'reduce_sum' ? r.inputs[0]!.aval.shape
 
 function fusable(e: Eqn): boolean {
   const { shape, dtype } = e.out.aval;
-  return FUSABLE.has(e.prim) && dtype === 'float32' && sizeOf(shape) >= MIN_ELEMENTS && e.inputs.every((v) => kindOf(v, shape) !== null) && elementwiseWasmApplies(shape);
+  return FUSABLE.has(e.prim) && dtype === 'float32' && sizeOf(shape) >= MIN_ELEMENTS && e.inputs.every((v) => kindOf(v, shape) !== null) && fusedElementwiseApplies(shape);
 }
 
 /** Replaces each chain of two or more fusable equations by one `fused_elementwise` equation. */
@@ -77,8 +74,8 @@ export function fuseElementwise(j: Jaxpr): Jaxpr {
 
 /** The program a fused or fusable (single-operation) equation runs, if it produces a full array. */
 function elementwiseProgramOf(e: Eqn): ElementwiseProgram | null {
-  if (e.prim === 'fused_elementwise') {
-    const p = e.params.program as unknown as ElementwiseProgram;
+  if (isEqnOf(e, 'fused_elementwise')) {
+    const p = e.params.program;
     return p.reduce ? null : p;
   }
   if (!fusable(e)) return null;
@@ -88,8 +85,8 @@ function elementwiseProgramOf(e: Eqn): ElementwiseProgram | null {
 
 /** A sum over rows: a fused chain ending in one (groups 1), or a plain reduce_sum over rows. */
 function sumProgramOf(e: Eqn): ElementwiseProgram | null {
-  if (e.prim === 'fused_elementwise') {
-    const p = e.params.program as unknown as ElementwiseProgram;
+  if (isEqnOf(e, 'fused_elementwise')) {
+    const p = e.params.program;
     return p.reduce?.op === 'sum' && p.reduce.groups === 1 ? p : null;
   }
   if (!reduceRoot(e)) return null;

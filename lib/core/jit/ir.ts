@@ -1,11 +1,66 @@
 /** The IR that jit traces to: a flat list of equations over typed variables (a jaxpr). */
 import type * as tf from '@tensorflow/tfjs-core';
-import { type Aval, avalStr } from '../aval.js';
+import { type Aval, avalStr, sameShape } from '../aval.js';
 import type { HigherOrderPrim } from '../higher-order.js';
+import type { ConvParams, DotParams, PrimParams } from '../prim-params.js';
 import type { Params, Prim } from '../primitive.js';
 
-/** Kernels that only exist after jit's rewrites (see rewrite/fuse.ts). */
+/** Kernels that only exist after jit's rewrites (rewrite.ts, fuse-elementwise.ts). */
 export type FusedPrim = 'fused_matmul' | 'fused_conv' | 'fused_elementwise';
+
+/** The operations a fused elementwise chain (`fused_elementwise`) may contain. */
+export const ELEMENTWISE_OPS = ['add', 'sub', 'mul', 'div', 'max', 'min', 'neg', 'relu', 'sign'] as const;
+export type ElementwiseOp = (typeof ELEMENTWISE_OPS)[number];
+
+/** How an input is read: at every element, by the last axis' index, or once. */
+export type InputKind = 'full' | 'channel' | 'scalar';
+
+/** How an operand of shape `s` is read by a loop over `shape`; null where it cannot be. */
+export function inputKindOf(s: readonly number[], shape: readonly number[]): InputKind | null {
+  if (s.length > shape.length) return null;
+  if (sameShape(s, shape)) return 'full';
+  if (s.every((d) => d === 1)) return 'scalar';
+  if (s[s.length - 1] === shape[shape.length - 1] && s.slice(0, -1).every((d) => d === 1)) return 'channel';
+  return null;
+}
+
+/**
+ * What a `fused_elementwise` equation computes: one loop over `shape` applying `ops` to
+ * its inputs (the wasm backend compiles it, lib/backend/wasm-elementwise.ts).
+ */
+export interface ElementwiseProgram {
+  /** The result's shape; its last dimension is a multiple of 4. */
+  readonly shape: readonly number[];
+  readonly inputs: readonly InputKind[];
+  /** Arguments: k < inputs.length is input k, otherwise the result of op k - inputs.length. */
+  readonly ops: readonly { readonly op: ElementwiseOp; readonly args: readonly number[] }[];
+  /** The value (an argument index) that is the result; by default the last op's (input 0 if there are none). */
+  readonly result?: number;
+  /**
+   * Reduce the result, seen as [groups, rows, C], over its rows (the output is then
+   * [groups, C]): a sum, or a maximum (NaN if any element is NaN).
+   */
+  readonly reduce?: { readonly op: 'sum' | 'max'; readonly groups: number };
+  /**
+   * Values (argument indices, as in `ops`) whose sums over every axis but the last are
+   * further outputs ([C] each), computed in the same loop (not with `reduce`).
+   */
+  readonly sums?: readonly number[];
+}
+
+/** What jit's bias/ReLU fusion adds to a product's params. */
+export type Epilogue = { activation: 'linear' | 'relu'; hasBias: boolean };
+
+/** The fused primitives' parameters (their inputs: the product's two, then the bias if `hasBias`). */
+export interface FusedParams {
+  fused_matmul: DotParams & Epilogue;
+  fused_conv: ConvParams & Epilogue;
+  /** `outShape`: the equation's result shape (the program's, or its reduction's, reshaped). */
+  fused_elementwise: { program: ElementwiseProgram; outShape: number[] };
+}
+
+/** The parameters of every primitive an equation may apply, keyed by its name. */
+export type EqnParams = PrimParams & FusedParams;
 
 export class Var {
   constructor(
@@ -22,6 +77,13 @@ export interface Eqn {
   /** Further results of the same kernel launch (fused and higher-order equations have them). */
   readonly extraOuts?: readonly Var[];
 }
+
+/**
+ * Whether `e` applies `prim`: its params then have that primitive's type, e.g.
+ * `if (isEqnOf(e, 'dot')) e.params.transposeA`. Params are checked by the primitive's
+ * rules when the equation is made (staging) or by the rewrite that makes it.
+ */
+export const isEqnOf = <K extends keyof EqnParams>(e: Eqn, prim: K): e is Eqn & { readonly prim: K; readonly params: EqnParams[K] } => e.prim === prim;
 
 /** All results of an equation: `out`, then any `extraOuts`. */
 export const outsOf = (e: Eqn): readonly Var[] => (e.extraOuts ? [e.out, ...e.extraOuts] : [e.out]);

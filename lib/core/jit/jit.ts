@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tree from '../../tree/index.js';
 import { type Aval, avalStr } from '../aval.js';
 import { flattenArrays } from '../args.js';
+import { activeBackend } from '../lower/index.js';
 import { type NdArray, avalOf, checkLive, disposedError, isArray, isTracer, transforming } from '../trace.js';
 import { type Jaxpr, disposeJaxpr, printJaxpr } from './ir.js';
 import { type Program, compile } from './program.js';
@@ -123,7 +124,7 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
     });
     const made = leaves.filter((l, i) => l !== tree.leaves(dynamic)[i]) as tf.Tensor[];
     const avals = leaves.map(avalOf);
-    const key = `${tf.getBackend()}#${tree.structureKey(inDef)}#${avals.map(avalStr).join(',')}#${staticKey}#${axisEnvKey()}`;
+    const key = `${activeBackend()}#${tree.structureKey(inDef)}#${avals.map(avalStr).join(',')}#${staticKey}#${axisEnvKey()}`;
     // Under a transformation f runs inline where the IR cannot stand for it: f closes over the
     // transformation's tracers instead of taking them as arguments (no IR then), or applies
     // customVjp functions (the IR drops their rules). The key is remembered, so f is traced once.

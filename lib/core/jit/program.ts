@@ -3,64 +3,16 @@
  * intermediate is disposed right after its last use.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { type ElementwiseProgram, elementwiseWasmOutputs } from '../../backend/wasm-elementwise.js';
 import { type HigherOrderPrim, higherOrder, isHigherOrder } from '../higher-order.js';
-import { type Params, type Prim, primitive } from '../primitive.js';
-import type * as lax from '../lax.js';
-import { convByWasmPasses, usesWasmConv } from '../prims/conv.js';
-import { matmulKernel, swapLast } from '../prims/dot.js';
+import { eqnKernel } from '../lower/index.js';
+import type { Params, Prim } from '../primitive.js';
 import { type FusedPrim, type Jaxpr, type Var, outsOf } from './ir.js';
 
 /** One tensor per result of the equation (`out`, then its `extraOuts`). */
 type Kernel = (args: tf.Tensor[], params: Params) => tf.Tensor | tf.Tensor[];
 
-/**
- * The bias as a vector. tfjs's wasm fused kernels take the bias's rank from its backing
- * buffer, which a reshape leaves as it was (a [1, n] array viewed as [n] is refused as
- * "rank 2"), so on wasm it is copied into a buffer of its own (n elements).
- */
-function biasVector(bias: tf.Tensor | undefined): tf.Tensor | undefined {
-  if (!bias) return undefined;
-  const v = tf.reshape(bias, [bias.shape[bias.rank - 1]!]);
-  return tf.getBackend() === 'wasm' ? tf.add(v, tf.scalar(0, v.dtype)) : v;
-}
-
-const fusedKernels: Record<FusedPrim, Kernel> = {
-  fused_matmul([a, b, bias], p) {
-    const act = p.activation as 'linear' | 'relu';
-    const biasVec = biasVector(bias);
-    if (tf.getBackend() === 'wasm' && (p.transposeA || p.transposeB)) {
-      // Same lowering as the dot primitive (see prims/dot.ts).
-      return tf.fused.matMul({ a: p.transposeA ? swapLast(a) : a, b: p.transposeB ? swapLast(b) : b, bias: biasVec, activation: act });
-    }
-    return tf.fused.matMul({ a, b, transposeA: p.transposeA as boolean, transposeB: p.transposeB as boolean, bias: biasVec, activation: act });
-  },
-  fused_elementwise(args, p) {
-    const [out, ...sums] = elementwiseWasmOutputs(args, p.program as unknown as ElementwiseProgram);
-    return [tf.reshape(out!, p.outShape as number[]), ...sums];
-  },
-  fused_conv([x, w, bias], p) {
-    const conv = p as unknown as lax.ConvParams;
-    if (usesWasmConv(conv, w.shape[3]!)) return convByWasmPasses(x as tf.Tensor4D, w as tf.Tensor4D, conv, { bias, relu: p.activation === 'relu' });
-    const padding = p.padding as [[number, number], [number, number]];
-    return tf.fused.conv2d({
-      x: x as tf.Tensor4D,
-      filter: w as tf.Tensor4D,
-      strides: p.strides as [number, number],
-      pad: [[0, 0], padding[0], padding[1], [0, 0]] as tf.backend_util.ExplicitPadding,
-      dilations: p.dilation as [number, number],
-      bias: biasVector(bias),
-      activation: p.activation as 'linear' | 'relu',
-    });
-  },
-};
-
-function kernelOf(prim: Prim | FusedPrim | HigherOrderPrim): Kernel {
-  if (isHigherOrder(prim)) return higherOrder(prim).impl;
-  if (prim === 'fused_matmul' || prim === 'fused_conv' || prim === 'fused_elementwise') return fusedKernels[prim];
-  if (prim === 'dot') return ([a, b], p) => matmulKernel(a, b, p.transposeA as boolean, p.transposeB as boolean);
-  return primitive(prim).impl;
-}
+/** Higher-order equations run their sub-jaxprs; every other one the active backend's kernel (lower/). */
+const kernelOf = (prim: Prim | FusedPrim | HigherOrderPrim): Kernel => (isHigherOrder(prim) ? higherOrder(prim).impl : eqnKernel(prim));
 
 interface Step {
   readonly kernel: Kernel;

@@ -1,16 +1,16 @@
 /**
  * Rewrites of a traced jaxpr, applied once per cache entry: dead code elimination,
- * common subexpressions, implicit broadcasting, fusion of matmul/conv with their
- * bias and ReLU into single tfjs kernels, and (wasm) of elementwise chains into
- * generated loops (fuse-elementwise.ts).
+ * common subexpressions, implicit broadcasting, ReLU out of max(x, 0), fusion of
+ * matmul/conv with their bias and ReLU into single tfjs kernels, and (wasm) of
+ * elementwise chains into generated loops (fuse-elementwise.ts).
  */
 import { sameShape } from '../aval.js';
-import { literalValues } from '../lax.js';
+import { constantValue } from '../lower/index.js';
 import { BINARY } from '../primitive.js';
 import { broadcastShapes } from '../prims/elementwise.js';
 import { fuseElementwise } from './fuse-elementwise.js';
 import { inlineCalls } from './inline.js';
-import { type Eqn, type Jaxpr, Var, outsOf } from './ir.js';
+import { type Eqn, type Epilogue, type Jaxpr, Var, isEqnOf, outsOf } from './ir.js';
 import { valueKey } from './value-key.js';
 
 /** Drops equations whose results are never used, and constants nothing reads. */
@@ -67,8 +67,8 @@ export function elideBroadcasts(j: Jaxpr, nextId: () => number): Jaxpr {
   const outs = new Set(j.outvars);
   const subst = new Map<Var, Var>();
   const eqns = j.eqns.map((e) => {
-    if (e.prim !== 'broadcast_in_dim' || outs.has(e.out)) return e;
-    const { shape, dims } = e.params as { shape: number[]; dims: number[] };
+    if (!isEqnOf(e, 'broadcast_in_dim') || outs.has(e.out)) return e;
+    const { shape, dims } = e.params;
     const src = e.inputs[0].aval.shape;
     const slim = shape.map((_, i) => (dims.includes(i) ? src[dims.indexOf(i)] : 1));
     const us = users.get(e.out) ?? [];
@@ -88,11 +88,26 @@ export function elideBroadcasts(j: Jaxpr, nextId: () => number): Jaxpr {
   return { ...j, eqns: eqns.map((e) => ({ ...e, inputs: e.inputs.map((v) => subst.get(v) ?? v) })) };
 }
 
-/** Fuses dot/conv -> add(bias) -> relu (or max(x, 0)) chains into tfjs's fused kernels. */
+/**
+ * max(x, 0) with x float32 of the result's shape becomes relu(x): one kernel that the
+ * bias/ReLU fusion below takes (the same numbers: both propagate NaN; relu's own derivative
+ * rule does not matter here, the jaxpr is already differentiated). The 0 is a constant
+ * read where the backend can read it synchronously (not on webgpu: max stays there).
+ */
+export function reluFromMax(j: Jaxpr): Jaxpr {
+  const zero = new Set(j.constvars.filter((_, i) => constantValue(j.consts[i]!) === 0));
+  const eqns = j.eqns.map((e): Eqn => {
+    if (e.prim !== 'max' || e.out.aval.dtype !== 'float32') return e;
+    const x = e.inputs.find((v, i) => zero.has(e.inputs[1 - i]!) && sameShape(v.aval.shape, e.out.aval.shape));
+    return x ? { prim: 'relu', inputs: [x], params: {}, out: e.out } : e;
+  });
+  return { ...j, eqns };
+}
+
+/** Fuses dot/conv -> add(bias) -> relu chains into tfjs's fused kernels. */
 export function fuseBiasActivation(j: Jaxpr): Jaxpr {
   const users = usersOf(j);
   const outs = new Set(j.outvars);
-  const constValue = new Map(j.constvars.map((v, i) => [v, literalValues.get(j.consts[i])]));
   const soleUser = (v: Var): Eqn | null => {
     const us = users.get(v) ?? [];
     return us.length === 1 && !outs.has(v) ? us[0] : null;
@@ -100,12 +115,12 @@ export function fuseBiasActivation(j: Jaxpr): Jaxpr {
   const other = (e: Eqn, v: Var) => (e.inputs[0] === v ? e.inputs[1] : e.inputs[0]);
   const replaced = new Map<Eqn, Eqn | null>(); // null: removed
   for (const e of j.eqns) {
-    if (e.prim !== 'dot' && !(e.prim === 'conv' && e.params.groups === 1)) continue;
+    if (!isEqnOf(e, 'dot') && !(isEqnOf(e, 'conv') && e.params.groups === 1)) continue;
     if (e.out.aval.dtype !== 'float32') continue;
     const n = e.out.aval.shape[e.out.aval.shape.length - 1];
     let out = e.out;
     let bias: Var | null = null;
-    let activation = 'linear';
+    let activation: Epilogue['activation'] = 'linear';
     let last: Eqn | null = null;
     const add = soleUser(out);
     if (add?.prim === 'add' && sameShape(add.out.aval.shape, out.aval.shape)) {
@@ -118,8 +133,7 @@ export function fuseBiasActivation(j: Jaxpr): Jaxpr {
       }
     }
     const relu = soleUser(out);
-    const isRelu = relu?.prim === 'relu' || (relu?.prim === 'max' && constValue.get(other(relu, out)) === 0);
-    if (relu && isRelu && sameShape(relu.out.aval.shape, out.aval.shape)) {
+    if (relu?.prim === 'relu' && sameShape(relu.out.aval.shape, out.aval.shape)) {
       activation = 'relu';
       out = relu.out;
       if (last) replaced.set(last, null);
@@ -127,8 +141,9 @@ export function fuseBiasActivation(j: Jaxpr): Jaxpr {
     }
     if (!last) continue;
     const prim = e.prim === 'dot' ? 'fused_matmul' : 'fused_conv';
+    const epilogue: Epilogue = { activation, hasBias: bias !== null };
     replaced.set(e, null);
-    replaced.set(last, { prim, inputs: bias ? [...e.inputs, bias] : e.inputs, params: { ...e.params, activation, hasBias: bias !== null }, out });
+    replaced.set(last, { prim, inputs: bias ? [...e.inputs, bias] : e.inputs, params: { ...e.params, ...epilogue }, out });
   }
   const eqns: Eqn[] = [];
   for (const e of j.eqns) {
@@ -140,7 +155,7 @@ export function fuseBiasActivation(j: Jaxpr): Jaxpr {
 }
 
 export interface RewriteOptions {
-  /** Fusion rewrites (broadcast elision, bias/ReLU and elementwise fusion); default true. */
+  /** Fusion rewrites (broadcast elision, ReLU from max, bias/ReLU and elementwise fusion); default true. */
   readonly fuse?: boolean;
   /** Elementwise chains into generated loops (wasm only); default true when `fuse` is. */
   readonly fuseElementwise?: boolean;
@@ -151,7 +166,7 @@ export function optimize(traced: Jaxpr, opts: RewriteOptions = {}): Jaxpr {
   const j = inlineCalls(traced);
   let id = Math.max(0, ...[...j.invars, ...j.constvars, ...j.eqns.flatMap(outsOf)].map((v) => v.id)) + 1;
   let r = eliminateDeadCode(eliminateCommonSubexpressions(j));
-  if (opts.fuse !== false) r = fuseBiasActivation(elideBroadcasts(r, () => id++));
+  if (opts.fuse !== false) r = fuseBiasActivation(reluFromMax(elideBroadcasts(r, () => id++)));
   if (opts.fuse !== false && opts.fuseElementwise !== false) r = fuseElementwise(r);
   return eliminateDeadCode(r);
 }

@@ -2,7 +2,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Aval } from '../aval.js';
 import { type HigherOrderPrim, higherOrder } from '../higher-order.js';
-import { literalValues } from '../lax.js';
 import { type Params, type Prim, primitive } from '../primitive.js';
 import { type CustomVjpCall, type MainTrace, type NdArray, Trace, Tracer, avalOf, withMain } from '../trace.js';
 import { type Eqn, type Jaxpr, Var } from './ir.js';
@@ -84,13 +83,7 @@ export function traceToJaxpr(f: (...xs: NdArray[]) => NdArray[], avals: readonly
   const b = new Builder();
   const { invars, outvars } = stage('jit', b, f, avals);
   const entries = [...b.constOf.entries()];
-  const consts = entries.map(([x]) => {
-    const t = x as tf.Tensor; // a plain jit trace closes over no tracer (lift refuses)
-    const c = tf.keep(tf.clone(t));
-    const lit = literalValues.get(t);
-    if (lit !== undefined) literalValues.set(c, lit);
-    return c;
-  });
+  const consts = entries.map(([x]) => tf.keep(tf.clone(x as tf.Tensor))); // a plain jit trace closes over no tracer (lift refuses)
   return { invars, constvars: entries.map(([, v]) => v), consts, eqns: b.eqns, outvars };
 }
 

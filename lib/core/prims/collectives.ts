@@ -1,6 +1,6 @@
 /**
  * Collectives over named axes (JAX's psum, pmax, pmin, all_gather, axis_index). Their
- * kernels exchange data with the other workers of a device axis (axes.ts); under
+ * kernels exchange data with the other workers of a device axis (lower/host-collectives.ts); under
  * `vmap(f, { axisName })` their batching rules reduce or gather over the mapped axis.
  *
  * Derivatives follow JAX under pmap: psum is linear and its transpose is psum (each
@@ -11,24 +11,16 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { type Aval, avalStr } from '../aval.js';
-import { deviceAxis } from '../axes.js';
 import * as lax from '../lax.js';
+import type { PrimParams } from '../prim-params.js';
 import { type BDim, type PrimitiveDef, definePrimitives } from '../primitive.js';
 import { type NdArray, bind, shapeOf } from '../trace.js';
 
-type ReduceP = { axisName: string[] };
-type GatherP = { axisName: string; axisSize: number; axis: number; tiled: boolean };
-type IndexP = { axisName: string };
+type ReduceP = PrimParams['psum'];
+type GatherP = PrimParams['all_gather'];
+type IndexP = PrimParams['axis_index'];
 
 const others = (names: readonly string[], name: string | null) => names.filter((n) => n !== name);
-
-/** A float32 copy of a tensor's values (integers are exact up to 2^24): what the transport carries. */
-const floatsOf = (x: tf.Tensor): Float32Array => Float32Array.from(x.dataSync() as ArrayLike<number>);
-/** A tensor of `dtype` from the transport's floats (tfjs converts them for bool). */
-function fromFloats(v: Float32Array, shape: readonly number[], dtype: tf.DataType): tf.Tensor {
-  if (dtype === 'int32') return tf.tensor(Int32Array.from(v, Math.round), [...shape], 'int32');
-  return tf.tensor(v, [...shape], dtype);
-}
 
 function numericAval(op: string, a: Aval): Aval {
   if (a.dtype === 'bool') throw new Error(`${op}: expected a float32 or int32 array, got ${avalStr(a)}`);
@@ -51,15 +43,6 @@ function reduction(op: 'psum' | 'pmax' | 'pmin'): PrimitiveDef<ReduceP> {
   };
   return {
     abstractEval: ([a]) => numericAval(op, a),
-    impl([x], { axisName }) {
-      let v = floatsOf(x);
-      for (const name of axisName) {
-        const axis = deviceAxis(name, op);
-        if (op === 'pmin') v = axis.allReduce(v.map((e) => -e), 'max').map((e) => -e);
-        else v = axis.allReduce(v, op === 'psum' ? 'sum' : 'max');
-      }
-      return fromFloats(v, x.shape, x.dtype);
-    },
     jvp: ([t], [x], out, { axisName }) => (op === 'psum' ? self(t, axisName) : bind('psum', [lax.mul(t, share(x, out, axisName))], { axisName })),
     vjp(ct, [x], out, { axisName }) {
       const summed = bind('psum', [ct], { axisName });
@@ -82,7 +65,7 @@ function gatheredShape(s: readonly number[], { axis, axisSize, tiled }: GatherP)
 }
 
 /** Moves the members' axis (at `from`) to the gathered position, merging it when tiled. */
-function placeMembers(stacked: NdArray, from: number, p: GatherP): NdArray {
+export function placeMembers(stacked: NdArray, from: number, p: GatherP): NdArray {
   const moved = lax.moveAxis(stacked, from, p.axis);
   if (!p.tiled) return moved;
   const s = [...shapeOf(moved)];
@@ -96,12 +79,6 @@ const allGather: PrimitiveDef<GatherP> = {
     const ok = Number.isInteger(p.axis) && p.axis >= 0 && (p.tiled ? p.axis < r : p.axis <= r);
     if (!ok) throw new Error(`allGather: axis ${p.axis} is out of range for ${avalStr(a)}${p.tiled ? ' (tiled)' : ''}`);
     return { shape: gatheredShape(a.shape, p), dtype: a.dtype };
-  },
-  impl([x], p) {
-    const axis = deviceAxis(p.axisName, 'allGather');
-    const all = axis.allGather(floatsOf(x));
-    const stacked = fromFloats(all, [axis.size, ...x.shape], x.dtype);
-    return placeMembers(stacked, 0, p) as tf.Tensor;
   },
   jvp: ([t], _p, _o, p) => bind('all_gather', [t], p),
   vjp(ct, [x], _o, p) {
@@ -130,7 +107,6 @@ const allGather: PrimitiveDef<GatherP> = {
 
 const axisIndex: PrimitiveDef<IndexP> = {
   abstractEval: () => ({ shape: [], dtype: 'int32' }),
-  impl: (_x, { axisName }) => tf.scalar(deviceAxis(axisName, 'axisIndex').index, 'int32'),
   jvp: (_t, _p, out) => lax.zerosLike(out),
   vjp: () => [],
   batch(_x, _d, { axisName }, n, name) {

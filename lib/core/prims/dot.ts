@@ -1,32 +1,11 @@
 /** Batched matrix product with optional transposition of either operand's last two dims. */
-import * as tf from '@tensorflow/tfjs-core';
 import { avalStr, shapeStr } from '../aval.js';
 import * as lax from '../lax.js';
+import type { DotParams } from '../prim-params.js';
 import { type PrimitiveDef, definePrimitives } from '../primitive.js';
 import { type NdArray, shapeOf } from '../trace.js';
-import { matmulInt } from './int-kernels.js';
-import { transposeKernel } from './kernels.js';
 
-export type DotP = { transposeA: boolean; transposeB: boolean };
-
-/** Swaps the last two axes. */
-export function swapLast(t: tf.Tensor): tf.Tensor {
-  const r = t.rank;
-  return transposeKernel(t, [...Array(r - 2).keys(), r - 1, r - 2]);
-}
-
-/**
- * tfjs's wasm matMul runs 10-20x slower with transpose flags than an explicit
- * transpose followed by a plain product, so the flags are lowered there; it takes
- * float32 only, so int32 products are computed exactly on the host there.
- */
-export function matmulKernel(a: tf.Tensor, b: tf.Tensor, tA: boolean, tB: boolean): tf.Tensor {
-  if (tf.getBackend() === 'wasm' && a.dtype === 'int32') return matmulInt(tA ? swapLast(a) : a, tB ? swapLast(b) : b);
-  if (tf.getBackend() === 'wasm' && (tA || tB)) return tf.matMul(tA ? swapLast(a) : a, tB ? swapLast(b) : b);
-  return tf.matMul(a, b, tA, tB);
-}
-
-const dot: PrimitiveDef<DotP> = {
+const dot: PrimitiveDef<DotParams> = {
   abstractEval([a, b], { transposeA, transposeB }) {
     const r = a.shape.length;
     const bad = (why: string) => new Error(`dot: ${why}: ${avalStr(a)}${transposeA ? 'ᵀ' : ''} @ ${avalStr(b)}${transposeB ? 'ᵀ' : ''}`);
@@ -38,7 +17,6 @@ const dot: PrimitiveDef<DotP> = {
     if (k !== k2) throw bad(`contracting dims differ (${k} vs ${k2})`);
     return { shape: [...a.shape.slice(0, r - 2), m, n], dtype: a.dtype };
   },
-  impl: ([a, b], { transposeA, transposeB }) => matmulKernel(a, b, transposeA, transposeB),
   jvp: ([ta, tb], [a, b], _o, { transposeA: tA, transposeB: tB }) => lax.add(lax.dot(ta, b, tA, tB), lax.dot(a, tb, tA, tB)),
   vjp(ct, [a, b], _o, { transposeA: tA, transposeB: tB }, [wa, wb]) {
     const da = !wa ? null : tA ? lax.dot(b, ct, tB, true) : lax.dot(ct, b, false, !tB);

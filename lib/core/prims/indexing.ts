@@ -2,12 +2,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { avalStr } from '../aval.js';
 import * as lax from '../lax.js';
+import type { PrimParams } from '../prim-params.js';
 import { type PrimitiveDef, definePrimitives } from '../primitive.js';
 import { type NdArray, shapeOf } from '../trace.js';
 import { materializeBatch } from './batching-util.js';
 
-type GatherP = { axis: number };
-type ScatterP = { axis: number; size: number };
+type GatherP = PrimParams['gather'];
+type ScatterP = PrimParams['scatter_add'];
 
 const range = (a: number, b: number) => Array.from({ length: b - a }, (_, i) => a + i);
 
@@ -24,7 +25,6 @@ const gather: PrimitiveDef<GatherP> = {
     if (axis < 0 || axis >= x.shape.length) throw new Error(`gather: axis ${axis} out of range for ${avalStr(x)}`);
     return { shape: [...x.shape.slice(0, axis), ...i.shape, ...x.shape.slice(axis + 1)], dtype: x.dtype };
   },
-  impl: ([x, i], { axis }) => tf.gather(x, i, axis),
   jvp: ([t], [, i], _o, { axis }) => lax.gather(t, i, axis),
   vjp: (ct, [x, i], _o, { axis }) => [lax.scatterAdd(ct, i, axis, shapeOf(x)[axis]), null],
   batch([x, i], [dx, di], { axis }, n) {
@@ -48,20 +48,6 @@ const scatterAdd: PrimitiveDef<ScatterP> = {
     const ok = u.shape.length >= axis + i.shape.length && i.shape.every((d, k) => u.shape[axis + k] === d);
     if (!ok) throw new Error(`scatter_add: updates ${avalStr(u)} do not match indices ${avalStr(i)} at axis ${axis}`);
     return { shape: [...u.shape.slice(0, axis), size, ...u.shape.slice(axis + i.shape.length)], dtype: u.dtype };
-  },
-  impl([u, i], { axis, size }) {
-    const ni = i.shape.length;
-    const r = u.shape.length;
-    const perm = [...range(axis, axis + ni), ...range(0, axis), ...range(axis + ni, r)];
-    const rest = [...u.shape.slice(0, axis), ...u.shape.slice(axis + ni)];
-    const m = i.size;
-    // Index dims flattened to one ([m, 1] indices, [m, ...rest] updates): scatterND needs
-    // updates of rank >= 1, which scalar indices with scalar slices would not give.
-    const out =
-      m === 0
-        ? tf.zeros([size, ...rest], u.dtype)
-        : tf.scatterND(tf.reshape(i, [m, 1]), tf.reshape(tf.transpose(u, perm), [m, ...rest]), [size, ...rest]);
-    return tf.transpose(out, [...range(1, axis + 1), 0, ...range(axis + 1, rest.length + 1)]);
   },
   jvp: ([t], [, i], _o, { axis, size }) => lax.scatterAdd(t, i, axis, size),
   vjp: (ct, [, i], _o, { axis }) => [lax.gather(ct, i, axis), null],

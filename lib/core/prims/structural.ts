@@ -1,31 +1,28 @@
 /** Shape-changing primitives: reshape, transpose, broadcast_in_dim, slice, pad, concatenate. */
-import * as tf from '@tensorflow/tfjs-core';
 import { type Aval, shapeStr, sizeOf } from '../aval.js';
 import * as lax from '../lax.js';
+import type { PrimParams } from '../prim-params.js';
 import { type PrimitiveDef, definePrimitives } from '../primitive.js';
-import { type NdArray, shapeOf } from '../trace.js';
+import { shapeOf } from '../trace.js';
 import { materializeBatch } from './batching-util.js';
-import { broadcastKernel, padKernel, sliceKernel, transposeKernel } from './kernels.js';
 
-const reshape: PrimitiveDef<{ shape: number[] }> = {
+const reshape: PrimitiveDef<PrimParams['reshape']> = {
   abstractEval([a], { shape }) {
     if (sizeOf(a.shape) !== sizeOf(shape) || shape.some((d) => !Number.isInteger(d) || d < 0))
       throw new Error(`reshape: cannot reshape ${shapeStr(a.shape)} (${sizeOf(a.shape)} elements) to ${shapeStr(shape)}`);
     return { shape, dtype: a.dtype };
   },
-  impl: ([x], { shape }) => tf.reshape(x, shape),
   jvp: ([t], _p, _o, { shape }) => lax.reshape(t, shape),
   vjp: (ct, [x]) => [lax.reshape(ct, shapeOf(x))],
   batch: ([x], [d], { shape }, n) => [lax.reshape(lax.moveAxis(x, d!, 0), [n, ...shape]), 0],
 };
 
-const transpose: PrimitiveDef<{ perm: number[] }> = {
+const transpose: PrimitiveDef<PrimParams['transpose']> = {
   abstractEval([a], { perm }) {
     const ok = perm.length === a.shape.length && [...perm].sort((x, y) => x - y).every((p, i) => p === i);
     if (!ok) throw new Error(`transpose: permutation [${perm}] does not fit shape ${shapeStr(a.shape)} (it must list each axis 0..${a.shape.length - 1} once)`);
     return { shape: perm.map((p) => a.shape[p]), dtype: a.dtype };
   },
-  impl: ([x], { perm }) => transposeKernel(x, perm),
   jvp: ([t], _p, _o, { perm }) => lax.transpose(t, perm),
   vjp(ct, _p, _o, { perm }) {
     const inv = new Array(perm.length);
@@ -35,7 +32,7 @@ const transpose: PrimitiveDef<{ perm: number[] }> = {
   batch: ([x], [d], { perm }) => [lax.transpose(lax.moveAxis(x, d!, 0), [0, ...perm.map((p) => p + 1)]), 0],
 };
 
-type BcastP = { shape: number[]; dims: number[] };
+type BcastP = PrimParams['broadcast_in_dim'];
 const broadcastInDim: PrimitiveDef<BcastP> = {
   abstractEval([a], { shape, dims }) {
     const ok =
@@ -43,10 +40,6 @@ const broadcastInDim: PrimitiveDef<BcastP> = {
       dims.every((d, i) => d >= 0 && d < shape.length && (i === 0 || d > dims[i - 1]) && (a.shape[i] === shape[d] || a.shape[i] === 1));
     if (!ok) throw new Error(`broadcast_in_dim: cannot broadcast ${shapeStr(a.shape)} to ${shapeStr(shape)} along dims [${dims}]`);
     return { shape, dtype: a.dtype };
-  },
-  impl([x], { shape, dims }) {
-    const expanded = shape.map((_, i) => (dims.includes(i) ? x.shape[dims.indexOf(i)] : 1));
-    return broadcastKernel(tf.reshape(x, expanded), shape);
   },
   jvp: ([t], _p, _o, { shape, dims }) => lax.broadcastInDim(t, shape, dims),
   vjp(ct, [x], _o, { shape, dims }) {
@@ -57,14 +50,13 @@ const broadcastInDim: PrimitiveDef<BcastP> = {
   batch: ([x], [d], { shape, dims }, n) => [lax.broadcastInDim(lax.moveAxis(x, d!, 0), [n, ...shape], [0, ...dims.map((v) => v + 1)]), 0],
 };
 
-type SliceP = { start: number[]; limit: number[]; strides: number[] };
+type SliceP = PrimParams['slice'];
 const slice: PrimitiveDef<SliceP> = {
   abstractEval([a], { start, limit, strides }) {
     const ok = [start, limit, strides].every((v) => v.length === a.shape.length) && a.shape.every((d, i) => 0 <= start[i] && start[i] <= limit[i] && limit[i] <= d && strides[i] >= 1);
     if (!ok) throw new Error(`slice: start [${start}], limit [${limit}], strides [${strides}] do not fit shape ${shapeStr(a.shape)}`);
     return { shape: a.shape.map((_, i) => Math.ceil((limit[i] - start[i]) / strides[i])), dtype: a.dtype };
   },
-  impl: ([x], { start, limit, strides }) => sliceKernel(x, start, limit, strides),
   jvp: ([t], _p, _o, { start, limit, strides }) => lax.slice(t, start, limit, strides),
   vjp(ct, [x], out, { start, strides }) {
     const xs = shapeOf(x);
@@ -79,7 +71,7 @@ const slice: PrimitiveDef<SliceP> = {
   },
 };
 
-type PadP = { low: number[]; high: number[]; interior: number[]; value: number };
+type PadP = PrimParams['pad'];
 function paddedAval(a: Aval, { low, high, interior }: PadP): Aval {
   const ok = [low, high, interior].every((v) => v.length === a.shape.length && v.every((p) => Number.isInteger(p) && p >= 0));
   if (!ok) throw new Error(`pad: low [${low}], high [${high}], interior [${interior}] must be non-negative and fit shape ${shapeStr(a.shape)}`);
@@ -87,7 +79,6 @@ function paddedAval(a: Aval, { low, high, interior }: PadP): Aval {
 }
 const pad: PrimitiveDef<PadP> = {
   abstractEval: ([a], p) => paddedAval(a, p),
-  impl: ([x], { low, high, interior, value }) => padKernel(x, low, high, interior, value),
   jvp: ([t], _p, _o, { low, high, interior }) => lax.pad(t, low, high, interior, 0),
   vjp(ct, [x], _o, { low, interior }) {
     const xs = shapeOf(x);
@@ -100,14 +91,13 @@ const pad: PrimitiveDef<PadP> = {
   },
 };
 
-const concatenate: PrimitiveDef<{ axis: number }> = {
+const concatenate: PrimitiveDef<PrimParams['concatenate']> = {
   abstractEval(avals, { axis }) {
     const a0 = avals[0];
     const ok = avals.every((a) => a.dtype === a0.dtype && a.shape.length === a0.shape.length && a.shape.every((d, i) => i === axis || d === a0.shape[i]));
     if (!ok) throw new Error(`concatenate: shapes ${avals.map((a) => `${a.dtype}${shapeStr(a.shape)}`).join(', ')} do not agree off axis ${axis}`);
     return { shape: a0.shape.map((d, i) => (i === axis ? avals.reduce((s, a) => s + a.shape[axis], 0) : d)), dtype: a0.dtype };
   },
-  impl: (xs, { axis }) => tf.concat(xs, axis),
   jvp: (ts, _p, _o, { axis }) => lax.concatenate(ts, axis),
   vjp(ct, xs, _o, { axis }) {
     const cs = shapeOf(ct);

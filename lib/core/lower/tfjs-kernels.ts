@@ -1,20 +1,14 @@
 /**
- * tfjs kernels made safe for every rank on every backend. tfjs's webgpu kernels for Pad
+ * tfjs kernels made safe for every rank, on every backend. tfjs's webgpu kernels for Pad
  * (rank 5, 6: an invalid shader, the output is left as zeros), StridedSlice (rank 6: the
  * same), Tile/broadcastTo (rank >= 5: falls back to a synchronous read, which fails in
  * Node) and Select/where (rank >= 5: throws) only work up to rank 4, and arrays of rank 5
  * and 6 are common under vmap. These helpers keep each kernel call at rank 4 or less by
  * merging axes that can be merged, or by working one axis at a time on a rank-3 view.
- *
- * webgpu's Transpose shader reads its input raw, so for data stored as i32 (int32, bool, and
- * tf.cast's float32 views of them, which share the i32 buffer) it is invalid and the output
- * is left unpermuted or garbage; Sum/Max/Min over leading axes and ArgMax over a non-last
- * axis transpose internally and fail the same way. On webgpu those kernels get float32 data
- * (see `gpuFloat`), which loses nothing webgpu keeps: its int32 kernels compute in f32, so
- * integers beyond 2^24 are not exact there anyway.
+ * Where a backend needs more (webgpu's i32 storage, wasm's slow kernels), its lowering
+ * (webgpu.ts, wasm.ts) passes its own kernel in.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { swapViewOf, swapWasm } from '../../backend/wasm-transpose.js';
 
 /** The highest rank at which every tfjs kernel we call works on every backend. */
 export const MAX_KERNEL_RANK = 4;
@@ -46,29 +40,32 @@ export function mergeBroadcastAxes(shapes: readonly (readonly number[])[], out: 
   return [ins, res];
 }
 
-/** x (same rank as `shape`, size-1 dims where it broadcasts) materialised at `shape`. */
-export function broadcastKernel(x: tf.Tensor, shape: readonly number[]): tf.Tensor {
+/**
+ * x (same rank as `shape`, size-1 dims where it broadcasts) materialised at `shape`;
+ * `viaAdd`: by a broadcasting add instead of tfjs's broadcastTo (for backends where that is faster).
+ */
+export function broadcastKernel(x: tf.Tensor, shape: readonly number[], viaAdd = false): tf.Tensor {
   if (prod(shape) === 0) return tf.zeros([...shape], x.dtype); // tfjs cpu's broadcastTo to an empty shape keeps one element
   const [[xs], os] = mergeBroadcastAxes([x.shape], shape);
   const v = tf.reshape(x, xs);
   let y: tf.Tensor;
-  // tfjs's wasm broadcastTo is its generic Tile kernel, 10-20x slower than a broadcasting
-  // add (eager BatchNorm's backward materialises big broadcasts): float32 takes the add there.
-  const wasmFloat = tf.getBackend() === 'wasm' && x.dtype === 'float32';
-  if (os.length <= MAX_KERNEL_RANK && !wasmFloat) y = tf.broadcastTo(v, os);
+  if (os.length <= MAX_KERNEL_RANK && !viaAdd) y = tf.broadcastTo(v, os);
   // Alternating broadcast patterns can stay above rank 4: elementwise ops broadcast at any rank.
   else if (x.dtype === 'bool') y = tf.logicalOr(v, tf.zeros(os, 'bool'));
   else y = tf.add(v, tf.zeros(os, x.dtype));
   return tf.reshape(y, [...shape]);
 }
 
+/** How a kernel materialises a broadcast (see {@link broadcastKernel}). */
+export type Broadcast = (x: tf.Tensor, shape: readonly number[]) => tf.Tensor;
+
 /** tf.where(p, a, b) with broadcasting, at any rank. */
-export function selectKernel(p: tf.Tensor, a: tf.Tensor, b: tf.Tensor, shape: readonly number[]): tf.Tensor {
+export function selectKernel(p: tf.Tensor, a: tf.Tensor, b: tf.Tensor, shape: readonly number[], broadcast: Broadcast = broadcastKernel): tf.Tensor {
   if (shape.length <= MAX_KERNEL_RANK) return tf.where(p, a, b);
   const [ins, os] = mergeBroadcastAxes([p.shape, a.shape, b.shape], shape);
   const [pv, av, bv] = [p, a, b].map((t, k) => tf.reshape(t, ins[k]));
   if (os.length <= MAX_KERNEL_RANK) return tf.reshape(tf.where(pv, av, bv), [...shape]);
-  const flat = [pv, av, bv].map((t) => tf.reshape(broadcastKernel(t, os), [prod(os)]));
+  const flat = [pv, av, bv].map((t) => tf.reshape(broadcast(t, os), [prod(os)]));
   return tf.reshape(tf.where(flat[0], flat[1], flat[2]), [...shape]);
 }
 
@@ -115,29 +112,6 @@ export function sliceKernel(x: tf.Tensor, start: readonly number[], limit: reado
   return y;
 }
 
-/** Whether x's data is stored as float32 (tf.cast to float32 of int32/bool data is a view of the i32 buffer). */
-function storedAsFloat(x: tf.Tensor): boolean {
-  const map = (tf.backend() as unknown as { tensorMap?: { get(id: object): { dtype?: string } | undefined } }).tensorMap;
-  return (map?.get(x.dataId)?.dtype ?? x.dtype) === 'float32';
-}
-
-/** Whether x must be converted before a transposing webgpu kernel (see the top of this file). */
-function needsGpuFloat(x: tf.Tensor): boolean {
-  return tf.getBackend() === 'webgpu' && !storedAsFloat(x);
-}
-
-/** x's values as a float32 tensor stored as float32 (an elementwise kernel converts the i32 storage). */
-function gpuFloat(x: tf.Tensor): tf.Tensor {
-  return tf.add(tf.cast(x, 'float32'), tf.scalar(0));
-}
-
-/** Runs a transposing kernel on float32 storage on webgpu, returning x's dtype. */
-function viaGpuFloat(x: tf.Tensor, f: (x: tf.Tensor) => tf.Tensor): tf.Tensor {
-  if (!needsGpuFloat(x)) return f(x);
-  const y = f(gpuFloat(x));
-  return x.dtype === 'bool' ? tf.notEqual(y, tf.scalar(0)) : x.dtype === 'int32' ? tf.cast(y, 'int32') : y;
-}
-
 /**
  * The same permutation on fewer axes: size-1 axes dropped, and axes that stay next to each
  * other in order merged into one.
@@ -160,34 +134,29 @@ export function mergeTransposeAxes(shape: readonly number[], perm: readonly numb
 /** The highest rank tfjs's webgpu transpose compiles ("GPU for rank 7 is not yet supported"; vmap adds an axis). */
 const MAX_TFJS_TRANSPOSE_RANK = 6;
 
-/** tf.transpose, safe for int32 and bool data on webgpu, and of any rank there. */
-export function transposeKernel(x: tf.Tensor, perm: readonly number[]): tf.Tensor {
-  const view = swapViewOf(x, perm); // wasm: a swap of two axis blocks by our SIMD kernel
+/** A transpose kernel: tf.transpose, or a backend's own. */
+export type Transpose = (x: tf.Tensor, perm: number[]) => tf.Tensor;
+
+/** tf.transpose (or `run`) at any rank: above rank 6, on fewer axes where they merge. */
+export function transposeKernel(x: tf.Tensor, perm: readonly number[], run: Transpose = tf.transpose): tf.Tensor {
   const outShape = perm.map((p) => x.shape[p]!);
-  if (view) return tf.reshape(swapWasm(x, view), outShape);
   // Above that rank, the same data movement on fewer axes where it merges (moving size-1 axes is a reshape).
   const merged = perm.length > MAX_TFJS_TRANSPOSE_RANK ? mergeTransposeAxes(x.shape, perm) : null;
-  if (!merged || merged.perm.length > MAX_TFJS_TRANSPOSE_RANK) return viaGpuFloat(x, (v) => tf.transpose(v, [...perm]));
-  return tf.tidy(() => tf.reshape(viaGpuFloat(tf.reshape(x, merged.shape), (v) => tf.transpose(v, merged.perm)), outShape));
-}
-
-/** A reduction (tf.sum / tf.max / tf.min) over `axes`, safe for int32 and bool data on webgpu. */
-export function reduceKernel(kernel: (x: tf.Tensor, axes: number[]) => tf.Tensor, x: tf.Tensor, axes: readonly number[]): tf.Tensor {
-  return viaGpuFloat(x, (v) => kernel(v, [...axes]));
+  if (!merged || merged.perm.length > MAX_TFJS_TRANSPOSE_RANK) return run(x, [...perm]);
+  return tf.tidy(() => tf.reshape(run(tf.reshape(x, merged.shape), merged.perm), outShape));
 }
 
 /**
- * tf.argMax with the reduced shape (webgpu gives [1] for a vector), safe for int32 and bool
- * data on webgpu. A slice holding NaN gives its first NaN's index, as NumPy (tfjs's kernels
- * skip NaN, or not, depending on the backend): the argmax of the NaN mask there.
+ * tf.argMax with the reduced shape (webgpu gives [1] for a vector). A slice holding NaN
+ * gives its first NaN's index, as NumPy (tfjs's kernels skip NaN, or not, depending on the
+ * backend): the argmax of the NaN mask there. `floatStorage` prepares argMax's inputs
+ * (webgpu.ts: float32 storage).
  */
-export function argmaxKernel(x: tf.Tensor, axis: number): tf.Tensor {
-  const i = tf.argMax(needsGpuFloat(x) ? gpuFloat(x) : x, axis);
+export function argmaxKernel(x: tf.Tensor, axis: number, floatStorage: (t: tf.Tensor) => tf.Tensor = (t) => t): tf.Tensor {
+  const i = tf.argMax(floatStorage(x), axis);
   const shape = x.shape.filter((_, d) => d !== axis);
   if (x.dtype !== 'float32' || x.size === 0) return tf.reshape(i, shape);
-  // Through gpuFloat: on webgpu a cast of bool keeps its i32 storage, and argMax over a
-  // non-last axis transposes it with a float shader (a WGSL type error).
-  const nan = gpuFloat(tf.isNaN(x));
+  const nan = floatStorage(tf.cast(tf.isNaN(x), 'float32'));
   const firstNaN = tf.argMax(nan, axis);
   return tf.reshape(tf.where(tf.greater(tf.max(nan, axis), tf.scalar(0)), firstNaN, i), shape);
 }

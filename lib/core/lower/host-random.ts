@@ -1,0 +1,142 @@
+/**
+ * The random primitives' kernels (prims/random.ts): Threefry bits computed on the host
+ * from the key's two words, so the same key gives the same numbers on every backend and
+ * in every process.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { sizeOf } from '../aval.js';
+import type { PrimParams } from '../prim-params.js';
+import { bitsFor } from '../prims/random.js';
+import { activeBackend } from './active.js';
+
+/** The key's words, read on the host (Threefry runs there so every backend agrees). */
+function readKey(key: tf.Tensor): Int32Array {
+  try {
+    return key.dataSync() as Int32Array;
+  } catch (e) {
+    throw new Error(
+      `random: the PRNG key could not be read synchronously on the ${activeBackend()} backend (${(e as Error).message}); ` +
+        'random numbers are computed on the host from the key: sample on cpu or wasm',
+    );
+  }
+}
+
+/** `convert`ed words, `p.shape` of them per key. */
+function fromBits(dtype: 'int32' | 'float32', convert: (bits: Uint32Array) => Int32Array | Float32Array) {
+  return ([key]: tf.Tensor[], p: PrimParams['random_bits']): tf.Tensor =>
+    tf.tensor(convert(bitsFor(readKey(key), sizeOf(p.shape), p.salt)), [...key.shape.slice(0, -1), ...p.shape], dtype);
+}
+
+/** The 24-bit uniform of a word, as random_uniform makes it: (w >>> 8) * 2^-24 in [0, 1). */
+const unit24 = (w: number) => (w >>> 8) * 2 ** -24;
+
+/** erfinv in double arithmetic with M. Giles' single-precision polynomial (relative error ~1e-7). */
+function erfinvHost(x: number): number {
+  let w = -Math.log((1 - x) * (1 + x));
+  let p: number;
+  if (w < 5) {
+    w -= 2.5;
+    p = 2.81022636e-8;
+    for (const c of [3.43273939e-7, -3.5233877e-6, -4.39150654e-6, 0.00021858087, -0.00125372503, -0.00417768164, 0.246640727, 1.50140941]) p = p * w + c;
+  } else {
+    w = Math.sqrt(w) - 3;
+    p = -0.000200214257;
+    for (const c of [0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773, -0.0076224613, 0.00943887047, 1.00167406, 2.83297682]) p = p * w + c;
+  }
+  return p * x;
+}
+
+/** erf in double precision (Maclaurin series below 2.5, continued fraction for erfc above). */
+function erfHost(x: number): number {
+  if (!Number.isFinite(x)) return Number.isNaN(x) ? NaN : Math.sign(x);
+  const ax = Math.abs(x);
+  if (ax < 2.5) {
+    let term = ax;
+    let sum = ax;
+    for (let n = 1; n < 200; n++) {
+      term *= (-ax * ax) / n;
+      const t = term / (2 * n + 1);
+      sum += t;
+      if (Math.abs(t) < 1e-17 * Math.abs(sum)) break;
+    }
+    return Math.sign(x) * (2 / Math.sqrt(Math.PI)) * sum;
+  }
+  let f = ax;
+  let c = ax;
+  let d = 0;
+  for (let n = 1; n < 300; n++) {
+    d = ax + (n / 2) * d;
+    d = d === 0 ? 1e-300 : 1 / d;
+    c = ax + n / 2 / c;
+    const delta = c * d;
+    f *= delta;
+    if (Math.abs(delta - 1) < 1e-16) break;
+  }
+  return Math.sign(x) * (1 - Math.exp(-ax * ax) / Math.sqrt(Math.PI) / f);
+}
+
+/**
+ * Standard normal floats computed on the host in double precision and rounded to
+ * float32, so they are bit-identical on every backend. Each output uses two words of
+ * `bitsFor(key, 2 * size, salt)`: u1 = unit24(word i), u2 = unit24(word size + i).
+ * - unbounded: Box-Muller, sqrt(-2 log(1 - u1)) cos(2 pi u2) (1 - u1 > 0: no log(0));
+ * - with `lower`/`upper` (in standard deviations): the inverse CDF, sqrt2 * erfinv(v)
+ *   with v uniform in the open interval (erf(lower/sqrt2), erf(upper/sqrt2)) from
+ *   u1 + 2^-25, clamped to [lower, upper].
+ */
+function randomNormal([key]: tf.Tensor[], p: PrimParams['random_normal']): tf.Tensor {
+  const outShape = [...key.shape.slice(0, -1), ...p.shape];
+  const keys = readKey(key);
+  const size = sizeOf(p.shape);
+  const nk = keys.length / 2;
+  const out = new Float32Array(nk * size);
+  const bounded = p.lower !== undefined || p.upper !== undefined;
+  const lower = p.lower ?? -Infinity;
+  const upper = p.upper ?? Infinity;
+  const lo = erfHost(lower / Math.SQRT2);
+  const hi = erfHost(upper / Math.SQRT2);
+  for (let k = 0; k < nk; k++) {
+    const w = bitsFor(keys.subarray(2 * k, 2 * k + 2), 2 * size, p.salt);
+    for (let i = 0; i < size; i++) {
+      const u1 = unit24(w[i]);
+      if (bounded) {
+        const v = lo + (u1 + 2 ** -25) * (hi - lo);
+        const x = Math.SQRT2 * erfinvHost(Math.min(Math.max(v, -1 + 2 ** -53), 1 - 2 ** -53));
+        out[k * size + i] = Math.min(Math.max(x, lower), upper);
+      } else {
+        out[k * size + i] = Math.sqrt(-2 * Math.log(1 - u1)) * Math.cos(2 * Math.PI * unit24(w[size + i]));
+      }
+    }
+  }
+  return tf.tensor(out, [...outShape], 'float32');
+}
+
+/**
+ * A uniformly random permutation of 0..n-1 per key: the argsort of n words of
+ * `bitsFor(key, n, salt)` on the host, ties broken by index, so it is the same on every
+ * backend.
+ */
+function randomPermutation([key]: tf.Tensor[], { n, salt }: PrimParams['random_permutation']): tf.Tensor {
+  const keys = readKey(key);
+  const nk = keys.length / 2;
+  const out = new Int32Array(nk * n);
+  const idx = Array.from({ length: n }, (_, i) => i);
+  for (let k = 0; k < nk; k++) {
+    const w = bitsFor(keys.subarray(2 * k, 2 * k + 2), n, salt);
+    const order = idx.slice().sort((a, b) => w[a] - w[b] || a - b);
+    out.set(order, k * n);
+  }
+  return tf.tensor(out, [...key.shape.slice(0, -1), n], 'int32');
+}
+
+export const randomKernels = {
+  random_normal: randomNormal,
+  random_permutation: randomPermutation,
+  random_bits: fromBits('int32', (b) => new Int32Array(b.buffer)),
+  // 24 high bits -> [0, 1) exactly representable in float32.
+  random_uniform: fromBits('float32', (b) => {
+    const out = new Float32Array(b.length); // a plain loop: Float32Array.from(b, fn) is ~10x slower in V8
+    for (let i = 0; i < b.length; i++) out[i] = (b[i] >>> 8) * 2 ** -24;
+    return out;
+  }),
+};

@@ -1,0 +1,166 @@
+/**
+ * Kernels of the wasm lowering (wasm.ts): our SIMD loops on tfjs's wasm heap
+ * (lib/backend/wasm-*.ts) where they apply, and tfjs's kernels called the way that is fast
+ * on wasm.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { SUM_BLOCK, elementwiseWasm, elementwiseWasmApplies } from '../../backend/wasm-elementwise.js';
+import { heapKernelsAvailable } from '../../backend/wasm-heap.js';
+import { swapViewOf, swapWasm } from '../../backend/wasm-transpose.js';
+import { sizeOf } from '../aval.js';
+import { type ElementwiseOp, inputKindOf } from '../jit/ir.js';
+import type { DotParams } from '../prim-params.js';
+import type { Epilogue } from '../jit/ir.js';
+import { biasVector } from './tfjs.js';
+import { broadcastKernel, transposeKernel } from './tfjs-kernels.js';
+import { matmulInt } from './wasm-int.js';
+
+/** A transpose: a swap of two axis blocks by our SIMD kernel where it is one, else tfjs's. */
+export function transposeWasm(x: tf.Tensor, perm: readonly number[]): tf.Tensor {
+  const view = swapViewOf(x, perm);
+  return view ? tf.reshape(swapWasm(x, view), perm.map((p) => x.shape[p]!)) : transposeKernel(x, perm);
+}
+
+/** Swaps the last two axes. */
+function swapLast(t: tf.Tensor): tf.Tensor {
+  const r = t.rank;
+  return transposeWasm(t, [...Array(r - 2).keys(), r - 1, r - 2]);
+}
+
+/**
+ * tfjs's wasm broadcastTo is its generic Tile kernel, 10-20x slower than a broadcasting
+ * add (eager BatchNorm's backward materialises big broadcasts): float32 takes the add.
+ */
+export const broadcastWasm = (x: tf.Tensor, shape: readonly number[]) => broadcastKernel(x, shape, x.dtype === 'float32');
+
+/**
+ * A matrix product, with jit's fused bias and activation when `p` has them. tfjs's wasm
+ * matMul runs 10-20x slower with transpose flags than an explicit transpose followed by a
+ * plain product, so the flags are lowered; it takes float32 only, so int32 products are
+ * computed exactly on the host.
+ */
+export function matmulWasm([a, b, bias]: tf.Tensor[], p: DotParams & Partial<Epilogue>): tf.Tensor {
+  const [x, y] = [p.transposeA ? swapLast(a) : a, p.transposeB ? swapLast(b) : b];
+  if (a.dtype === 'int32') return matmulInt(x, y);
+  if (!p.activation) return tf.matMul(x, y);
+  return withReluWasm(tf.fused.matMul({ a: x, b: y, bias: ownBuffer(biasVector(bias)), activation: 'linear' }), p.activation);
+}
+
+/**
+ * A fused kernel's activation: tfjs wasm's fused ReLU maps a NaN whose sign bit is set to
+ * 0, as its Relu kernel does (a NaN row of a product came out as 0), so the ReLU is our
+ * NaN-keeping loop after a linear fused kernel.
+ */
+export const withReluWasm = (y: tf.Tensor, activation: Epilogue['activation']): tf.Tensor => (activation === 'relu' ? reluWasm(y) : y);
+
+/**
+ * A copy of a fused kernel's bias vector in a buffer of its own: tfjs's wasm fused kernels
+ * take the bias's rank from its backing buffer, which a reshape leaves as it was (a [1, n]
+ * array viewed as [n] is refused as "rank 2").
+ */
+export const ownBuffer = (v: tf.Tensor | undefined) => v && tf.add(v, tf.scalar(0, v.dtype));
+
+/**
+ * tfjs's wasm kernels for max/min and comparisons are 5-10x slower when an operand
+ * broadcasts than on equal shapes (add/sub/mul/div broadcast fast): operands are first
+ * brought to the result's shape with a fast broadcasting add.
+ */
+export function sameShape(kernel: (x: tf.Tensor, y: tf.Tensor) => tf.Tensor) {
+  return (x: tf.Tensor, y: tf.Tensor): tf.Tensor => {
+    if (x.dtype === 'bool' || tf.util.arraysEqual(x.shape, y.shape)) return kernel(x, y);
+    const shape = tf.backend_util.assertAndGetBroadcastShape(x.shape, y.shape);
+    const zeros = tf.zeros(shape, x.dtype);
+    const fit = (t: tf.Tensor) => (tf.util.arraysEqual(t.shape, shape) ? t : tf.add(t, zeros));
+    return kernel(fit(x), fit(y));
+  };
+}
+
+/** One operation of float32 operands as our loop, where the result's shape and the operands' broadcasts fit it; else null. */
+function loopOf(op: ElementwiseOp, xs: tf.Tensor[]): tf.Tensor | null {
+  const shape = xs.length === 1 ? xs[0]!.shape : tf.backend_util.assertAndGetBroadcastShape(xs[0]!.shape, xs[1]!.shape);
+  const kinds = xs.map((x) => inputKindOf(x.shape, shape));
+  if (sizeOf(shape) === 0 || !elementwiseWasmApplies(shape) || kinds.some((k) => k === null)) return null;
+  return elementwiseWasm(xs, { shape, inputs: kinds.map((k) => k!), ops: [{ op, args: xs.map((_, i) => i) }] });
+}
+
+/**
+ * NumPy's maximum/minimum: NaN where either operand is NaN. tfjs wasm's Maximum/Minimum
+ * return the first operand where only the second is NaN (maximum(1, NaN) gave 1): float32
+ * operands are our loop's f32x4.max/min, which propagate NaN, as jit's fused chains do
+ * (a scalar or per-channel operand read as such: max(x, 0) is one pass); where that does
+ * not apply, NaN is put back with a select.
+ */
+export function extremumWasm(op: 'max' | 'min') {
+  const kernel = op === 'max' ? tf.maximum : tf.minimum;
+  const fallback = sameShape((x: tf.Tensor, y: tf.Tensor) => {
+    if (x.dtype !== 'float32') return kernel(x, y);
+    return tf.where(tf.logicalOr(tf.isNaN(x), tf.isNaN(y)), tf.add(x, y), kernel(x, y));
+  });
+  return (x: tf.Tensor, y: tf.Tensor): tf.Tensor => (x.dtype === 'float32' && loopOf(op, [x, y])) || fallback(x, y);
+}
+
+/** ReLU that keeps NaN, as PyTorch's and jax.nn.relu: tfjs wasm's Relu maps a NaN whose sign bit is set to 0. */
+export function reluWasm(x: tf.Tensor): tf.Tensor {
+  if (x.dtype !== 'float32') return tf.relu(x);
+  return loopOf('relu', [x]) ?? tf.where(tf.isNaN(x), x, tf.relu(x));
+}
+
+/**
+ * tfjs's wasm Sign kernel is a slow scalar loop (about 35x its Step kernel), and sign is
+ * ReLU's derivative: float32 sign(x) = step(x) - step(-x) (NaN stays NaN, 0 stays 0).
+ */
+export function signWasm(x: tf.Tensor): tf.Tensor {
+  if (x.dtype !== 'float32') return tf.sign(x);
+  return tf.sub(tf.step(x), tf.step(tf.neg(x)));
+}
+
+/**
+ * tfjs's wasm Max reduces innermost axes only and transposes its input first otherwise,
+ * which is slow on big arrays (Sinkhorn's per-prototype max over the batch: 5-10x the time
+ * of the arithmetic). A float32 maximum over one contiguous block of axes followed by kept
+ * axes holding a multiple of 4 elements is our wasm loop instead ([A, R, C] -> [A, C],
+ * lib/backend/wasm-elementwise.ts), which also keeps NaN (XNNPACK's pools, used here
+ * before, turned a NaN into -Infinity). Returns null where this does not apply.
+ */
+export function blockMax(x: tf.Tensor, axes: readonly number[]): tf.Tensor | null {
+  if (x.dtype !== 'float32' || axes.length === 0) return null;
+  const sorted = [...axes].sort((a, b) => a - b);
+  const [first, last] = [sorted[0], sorted[sorted.length - 1]];
+  if (last - first !== sorted.length - 1 || last === x.rank - 1) return null;
+  const s = x.shape;
+  const [a, r, c] = [sizeOf(s.slice(0, first)), sizeOf(s.slice(first, last + 1)), sizeOf(s.slice(last + 1))];
+  if (r <= 1 || a * r * c === 0 || !elementwiseWasmApplies([a, r, c])) return null;
+  const y = elementwiseWasm([x], { shape: [a, r, c], inputs: ['full'], ops: [], reduce: { op: 'max', groups: a } });
+  return tf.reshape(y, s.filter((_, i) => i < first || i > last));
+}
+
+/**
+ * Every float32 sum on wasm is our blocked, compensated reduction (lib/backend/wasm-elementwise.ts).
+ * tfjs's wasm Sum is not used: it adds sequentially (np.sum(np.ones([2**25])) stopped at 2**24,
+ * 1e5 values near 1000 were off by 4e-4) and transposes first unless the axes are innermost.
+ * x is viewed as [A, R, C] (R the reduced elements; a transpose first when the axes are not one
+ * block), the kept C padded with zeros to a multiple of 4 lanes; an innermost reduction (C = 1)
+ * sums [A, R/4, 4] (R padded to a multiple of 4) and then its 4 lanes. Null where our kernels
+ * cannot run (other backends, a browser's main thread: there tfjs's Sum remains), and for
+ * innermost sums of at most SUM_BLOCK terms, which tfjs's Sum adds as our loop adds one block.
+ */
+export function sumWasm(x: tf.Tensor, axes: readonly number[]): tf.Tensor | null {
+  if (x.dtype !== 'float32' || !heapKernelsAvailable()) return null;
+  const sorted = [...axes].sort((a, b) => a - b);
+  const kept = x.shape.map((_, i) => i).filter((i) => !axes.includes(i));
+  const oneBlock = sorted[sorted.length - 1]! - sorted[0]! === sorted.length - 1;
+  const [r, c] = [sizeOf(sorted.map((i) => x.shape[i]!)), oneBlock ? sizeOf(x.shape.slice(sorted[sorted.length - 1]! + 1)) : 1];
+  const lanes = c === 1;
+  if (lanes && r <= SUM_BLOCK) return null;
+  const v = oneBlock ? x : transposeWasm(x, [...kept, ...sorted]);
+  const a = x.size / (r * c);
+  const [rows, width] = lanes ? [Math.ceil(r / 4), 4] : [r, Math.ceil(c / 4) * 4];
+  let m = tf.reshape(v, lanes ? [a, r] : [a, r, c]);
+  if (lanes && rows * 4 !== r) m = tf.pad(m, [[0, 0], [0, rows * 4 - r]]);
+  if (!lanes && width !== c) m = tf.pad(m, [[0, 0], [0, 0], [0, width - c]]);
+  const y = elementwiseWasm([m], { shape: [a, rows, width], inputs: ['full'], ops: [], reduce: { op: 'sum', groups: a } });
+  // The 4 lanes' totals by tfjs's Sum (sequential, but over 4 terms).
+  const z = lanes ? tf.sum(y, 1) : width !== c ? tf.slice(y, [0, 0], [a, c]) : y;
+  return tf.reshape(z, x.shape.filter((_, i) => !axes.includes(i)));
+}
+

@@ -1,0 +1,53 @@
+/**
+ * The wasm backend's lowering: where it runs a primitive differently from the default
+ * (tfjs.ts), and the fused primitives only it has (`fused_elementwise`: our generated
+ * SIMD loop, lib/backend/wasm-elementwise.ts).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { elementwiseWasmApplies, elementwiseWasmOutputs } from '../../backend/wasm-elementwise.js';
+import { broadcastShapes } from '../prims/elementwise.js';
+import type { Lowering } from './kernel.js';
+import { biasVector, expandForBroadcast, fusedConvKernel, sumKernel } from './tfjs.js';
+import { selectKernel } from './tfjs-kernels.js';
+import { bpFilterWasm, bpInputWasm, convByWasmPasses, convWasm, usesWasmConv } from './wasm-conv.js';
+import { floorDivInt } from './wasm-int.js';
+import { blockMax, broadcastWasm, extremumWasm, matmulWasm, ownBuffer, reluWasm, sameShape, signWasm, sumWasm, transposeWasm, withReluWasm } from './wasm-kernels.js';
+
+const binary = (k: (x: tf.Tensor, y: tf.Tensor) => tf.Tensor) => ([x, y]: tf.Tensor[]) => k(x, y);
+const compare = (k: (x: tf.Tensor, y: tf.Tensor) => tf.Tensor) => binary(sameShape(k));
+
+export const wasmLowering: Lowering = {
+  relu: ([x]) => reluWasm(x),
+  sign: ([x]) => signWasm(x),
+  max: binary(extremumWasm('max')),
+  min: binary(extremumWasm('min')),
+  // int32: tfjs wasm's division goes through float32, so it is computed exactly on the host (wasm-int.ts).
+  div: binary((x, y) => (x.dtype === 'int32' ? sameShape(floorDivInt)(x, y) : tf.div(x, y))),
+  eq: compare(tf.equal),
+  ne: compare(tf.notEqual),
+  lt: compare(tf.less),
+  le: compare(tf.lessEqual),
+  gt: compare(tf.greater),
+  ge: compare(tf.greaterEqual),
+  select: ([p, a, b]) => selectKernel(p, a, b, broadcastShapes('select', [p.shape, a.shape, b.shape]), broadcastWasm),
+  reduce_sum: ([x], { axes }) => sumKernel(x, axes, (v, a) => sumWasm(v, a) ?? tf.sum(v, a)),
+  reduce_max: ([x], { axes }) => blockMax(x, axes) ?? tf.max(x, axes),
+  transpose: ([x], { perm }) => transposeWasm(x, perm),
+  broadcast_in_dim: ([x], p) => broadcastWasm(expandForBroadcast(x, p), p.shape),
+  dot: matmulWasm,
+  conv: ([x, w], p) => convWasm(x as tf.Tensor4D, w as tf.Tensor4D, p),
+  conv_bp_input: ([dy, w], p) => bpInputWasm(dy as tf.Tensor4D, w as tf.Tensor4D, p),
+  conv_bp_filter: ([x, dy], p) => bpFilterWasm(x as tf.Tensor4D, dy as tf.Tensor4D, p),
+  fused_matmul: matmulWasm,
+  fused_conv([x, w, bias], p) {
+    if (usesWasmConv(p, w.shape[3]!)) return convByWasmPasses(x as tf.Tensor4D, w as tf.Tensor4D, p, { bias, relu: p.activation === 'relu' });
+    return withReluWasm(fusedConvKernel([x, w], { ...p, activation: 'linear' }, ownBuffer(biasVector(bias))), p.activation);
+  },
+  fused_elementwise(args, { program, outShape }) {
+    const [out, ...sums] = elementwiseWasmOutputs(args, program);
+    return [tf.reshape(out!, outShape), ...sums];
+  },
+};
+
+/** Whether `fused_elementwise` runs a loop of this shape here (our loop's lanes: the last dimension a multiple of 4). */
+export const wasmLoopApplies = (shape: readonly number[]): boolean => elementwiseWasmApplies(shape);
