@@ -6,7 +6,8 @@
  * array that the next one reads back; here every intermediate lives in a register and
  * only the chain's result is written. Inputs are arrays of the result's shape, vectors
  * broadcast along the last axis (shape [1, ..., 1, C]) or scalars. Each operation rounds
- * to float32 as the separate kernels do (no fused multiply-add), so results are identical;
+ * to float32 as the separate kernels do (no fused multiply-add), so results are identical,
+ * except exp and log: ours (wasm-math.ts, within 2 ulp) instead of the C library's;
  * a chain may end in a sum or maximum over rows (BatchNorm's statistics and their
  * gradients), which propagates NaN.
  *
@@ -19,10 +20,11 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { FunctionBuilder } from './wasm-emit.js';
+import { SimdMath } from './wasm-math.js';
 import { type HeapKernel, heapKernelsAvailable, runHeapKernel, runHeapKernelOutputs } from './wasm-heap.js';
 
 /** The operations a fused chain may contain. */
-export const ELEMENTWISE_OPS = ['add', 'sub', 'mul', 'div', 'max', 'min', 'neg', 'relu', 'sign'] as const;
+export const ELEMENTWISE_OPS = ['add', 'sub', 'mul', 'div', 'max', 'min', 'neg', 'relu', 'sign', 'exp', 'log'] as const;
 export type ElementwiseOp = (typeof ELEMENTWISE_OPS)[number];
 
 /** How an input is read: at every element, by the last axis' index, or once. */
@@ -71,7 +73,7 @@ export function elementwiseWasmOutputs(inputs: readonly tf.Tensor[], program: El
   return runHeapKernelOutputs(elementwise, inputs, program);
 }
 
-const ARITY: Record<ElementwiseOp, number> = { add: 2, sub: 2, mul: 2, div: 2, max: 2, min: 2, neg: 1, relu: 1, sign: 1 };
+const ARITY: Record<ElementwiseOp, number> = { add: 2, sub: 2, mul: 2, div: 2, max: 2, min: 2, neg: 1, relu: 1, sign: 1, exp: 1, log: 1 };
 
 /** Rows each lane adds sequentially before its partial sum joins the result (see the top of this file). */
 export const SUM_BLOCK = 32;
@@ -129,6 +131,7 @@ function generate(p: ElementwiseProgram): FunctionBuilder {
   const used = new Set([...p.ops.flatMap((o) => o.args), p.result ?? (p.ops.length ? -1 : 0), ...sums]);
   const one = f.local('v128'); // for sign
   if (p.ops.some((o) => o.op === 'sign')) f.f32x4Const(1).localSet(one);
+  const math = new SimdMath(f);
   const [y, s, t, comp] = [f.local('v128'), f.local('v128'), f.local('v128'), f.local('v128')];
   /** Pushes the address ptr + cOff. */
   const at = (ptr: number) => f.localGet(ptr).localGet(cOff).i32Add();
@@ -185,6 +188,8 @@ function generate(p: ElementwiseProgram): FunctionBuilder {
         f.localGet(a!).v128Const0().f32x4Lt().localGet(one).v128And().f32x4Sub();
         f.localGet(a!).localGet(a!).f32x4Ne().v128Bitselect();
       } else if (op === 'neg') f.localGet(a!).f32x4Neg();
+      else if (op === 'exp') math.exp(a!);
+      else if (op === 'log') math.log(a!);
       else {
         f.localGet(a!).localGet(b!);
         if (op === 'add') f.f32x4Add();
