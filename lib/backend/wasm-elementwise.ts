@@ -5,7 +5,8 @@
  * Each operation of a fused chain would otherwise be its own tfjs kernel, writing a whole
  * array that the next one reads back; here every intermediate lives in a register and
  * only the chain's result is written. Inputs are arrays of the result's shape, vectors
- * broadcast along the last axis (shape [1, ..., 1, C]) or scalars. Each operation rounds
+ * broadcast along the last axis (shape [1, ..., 1, C]), one value per row (shape
+ * [..., 1]: Sinkhorn's and softmax's per-row normalisers) or scalars. Each operation rounds
  * to float32 as the separate kernels do (no fused multiply-add), so results are identical,
  * except exp and log: ours (wasm-math.ts, within 2 ulp) instead of the C library's;
  * a chain may end in a sum or maximum over rows (BatchNorm's statistics and their
@@ -27,8 +28,8 @@ import { type HeapKernel, heapKernelsAvailable, runHeapKernel, runHeapKernelOutp
 export const ELEMENTWISE_OPS = ['add', 'sub', 'mul', 'div', 'max', 'min', 'neg', 'relu', 'sign', 'exp', 'log'] as const;
 export type ElementwiseOp = (typeof ELEMENTWISE_OPS)[number];
 
-/** How an input is read: at every element, by the last axis' index, or once. */
-export type InputKind = 'full' | 'channel' | 'scalar';
+/** How an input is read: at every element, by the last axis' index, once per row (by the other axes' index), or once. */
+export type InputKind = 'full' | 'channel' | 'row' | 'scalar';
 
 export interface ElementwiseProgram {
   /** The result's shape; its last dimension is a multiple of 4. */
@@ -97,7 +98,7 @@ const elementwise: HeapKernel<ElementwiseProgram> = {
     if (shapes.length !== p.inputs.length) throw bad(`${p.inputs.length} inputs expected`);
     p.inputs.forEach((kind, i) => {
       const n = tf.util.sizeFromShape(shapes[i] as number[]);
-      if (n !== (kind === 'full' ? size : kind === 'channel' ? c : 1)) throw bad(`input ${i} (${kind}) has ${n} elements`);
+      if (n !== (kind === 'full' ? size : kind === 'channel' ? c : kind === 'row' ? size / c : 1)) throw bad(`input ${i} (${kind}) has ${n} elements`);
     });
     p.ops.forEach(({ op, args }, k) => {
       if (args.length !== ARITY[op] || args.some((a) => a < 0 || a >= p.inputs.length + k)) throw bad(`op ${k} (${op}) has arguments [${args}]`);
@@ -175,7 +176,7 @@ function generate(p: ElementwiseProgram): FunctionBuilder {
 
   const body = () => {
     p.inputs.forEach((kind, i) => {
-      if (kind === 'scalar' || !used.has(i)) return;
+      if (kind === 'scalar' || kind === 'row' || !used.has(i)) return;
       f.localGet(i).localGet(kind === 'full' ? off : cOff).i32Add().v128Load(0).localSet(values[i]!);
     });
     p.ops.forEach(({ op, args }, k) => {
@@ -211,7 +212,7 @@ function generate(p: ElementwiseProgram): FunctionBuilder {
     f.addTo(off, 16);
   };
 
-  if (p.inputs.includes('channel') || p.reduce || sums.length) {
+  if (p.inputs.some((k) => k === 'channel' || k === 'row') || p.reduce || sums.length) {
     // Rows of c elements: the channel inputs are read (and sums kept) at the offset within the row.
     // A reduction accumulates into row `acc` of the output, the next one every groupRowCount rows.
     f.i32Const(size / c).localSet(rows);
@@ -220,10 +221,13 @@ function generate(p: ElementwiseProgram): FunctionBuilder {
     f.i32Const(SUM_BLOCK).localSet(blockRows);
     f.loop();
     f.i32Const(0).localSet(cOff);
+    // Per-row inputs: this row's value in every lane; their pointers move on a row.
+    p.inputs.forEach((kind, i) => kind === 'row' && used.has(i) && f.localGet(i).v128Load32Splat(0).localSet(values[i]!));
     f.loop();
     body();
     f.localGet(cOff).i32Const(16).i32Add().localTee(cOff).i32Const(c * 4).i32Ne().brIf(0);
     f.end();
+    p.inputs.forEach((kind, i) => kind === 'row' && used.has(i) && f.addTo(i, 4));
     if (p.reduce || nSums) {
       f.block();
       f.block();

@@ -30,7 +30,8 @@
  * (facebookresearch/swav all-reduces `sum_Q`, `sum_of_rows` and uses
  * `B = local batch * world size`). Plug them in with `allReduceSum` (applied to the
  * total, to the per-prototype sums and to the local batch size) and, because the sums
- * are taken of max-shifted exponentials, `allReduceMax` (applied to the shifts).
+ * are taken of max-shifted exponentials, `allReduceMax` (applied to each device's
+ * log-sum-exp, the shift of their sum).
  * Both default to the identity. Per-sample sums are always local.
  */
 import { type NdArray, pmax, psum, stopGradient } from '../../core/index.js';
@@ -48,7 +49,7 @@ export interface SinkhornOptions {
   readonly iterations?: number;
   /** Sum over devices of the global total, the per-prototype sums and the batch size. Default: identity. */
   readonly allReduceSum?: Collective;
-  /** Max over devices of the shifts the stable log-sum-exps subtract. Default: identity. */
+  /** Max over devices of their log-sum-exps (the shift the stable total subtracts). Default: identity. */
   readonly allReduceMax?: Collective;
   /**
    * The batch is sharded over this named axis (under `vmap(f, { axisName })` or `pmap`):
@@ -77,12 +78,17 @@ export function checkSinkhornOptions(epsilon: number, iterations: number): void 
 }
 
 /**
- * log(sum(exp(x))) over `axis` with kept dims, shifted by its (collective) max so that
- * no exponential overflows and the largest term is exactly 1.
+ * log(sum(exp(x))) over `axis` (null: all) with kept dims: the fused reduce_logsumexp on
+ * this device (one SIMD pass on wasm), combined over devices as m + log(sum(exp(l - m)))
+ * with m the max of the devices' results l, so that no exponential overflows.
  */
 function logSumExp(x: NdArray, axis: number | null, sumOver: Collective, maxOver: Collective): NdArray {
-  const m = maxOver(np.max(x, axis, true));
-  return np.add(np.log(sumOver(np.sum(np.exp(np.sub(x, m)), axis, true))), m);
+  const shape = shapeOf(x);
+  const axes = axis === null ? shape.map((_, i) => i) : [axis];
+  const l = np.reshape(lax.reduceLogSumExp(x, axes), shape.map((d, i) => (axes.includes(i) ? 1 : d)));
+  if (sumOver === identity && maxOver === identity) return l;
+  const m = maxOver(l);
+  return np.add(np.log(sumOver(np.exp(np.sub(l, m)))), m);
 }
 
 /**
