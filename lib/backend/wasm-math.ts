@@ -4,13 +4,13 @@
  * polynomial (Cephes' expf and logf coefficients), about 25 SIMD instructions each, where
  * tfjs's wasm Exp and Log call the scalar C library function per element.
  *
- * Every operation rounds to float32 (no fused multiply-add unless `relaxed` is asked for),
- * and the results are within 2 ulp of the float64 function over the whole float32 range
+ * Every operation rounds to float32, except the polynomials' multiply-adds where the engine
+ * has relaxed SIMD (see relaxedSimdAvailable), and the results are within 2 ulp of the float64 function over the whole float32 range
  * (test/backend/wasm-math.test.ts sweeps every exponent), including denormal inputs and
  * results, ±0 (exp 1, log -inf), ±inf (exp inf / 0, log inf / NaN), NaN (NaN), negative
  * numbers (log NaN) and the overflow (exp(88.73) = inf) and underflow boundaries.
  */
-import type { FunctionBuilder } from './wasm-emit.js';
+import { FunctionBuilder, moduleBytes } from './wasm-emit.js';
 
 const LOG2E = 1.4426950408889634;
 /** ln 2 in two parts: n * LN2_HI is exact for |n| <= 2^14 (9 significant bits). */
@@ -26,18 +26,34 @@ const EXP_HI = 89;
 const SQRT_HALF = Math.fround(Math.SQRT1_2);
 const SMALLEST_NORMAL = 2 ** -126;
 
+let relaxed: boolean | undefined;
+/**
+ * Whether this engine takes relaxed SIMD (Node 20: behind --experimental-wasm-relaxed-simd).
+ * Then the polynomials' Horner steps are f32x4.relaxed_madd: a fused multiply-add where the
+ * CPU has one, measured 13% faster for exp and 20% for log on this project's AMD EPYC
+ * (docs/benchmarks.md, section 7), and within the same 2 ulp fused or not.
+ */
+export function relaxedSimdAvailable(): boolean {
+  if (relaxed === undefined) {
+    const f = new FunctionBuilder([], []);
+    f.v128Const0().v128Const0().v128Const0().f32x4RelaxedMadd().drop();
+    relaxed = WebAssembly.validate(moduleBytes([{ name: 'probe', fn: f }]));
+  }
+  return relaxed;
+}
+
 /** Emits exp and log of a v128 local, leaving the result on the stack; its temporaries are allocated once per function. */
 export class SimdMath {
   private temps: number[] | null = null;
 
-  /** `relaxed`: Horner steps as f32x4.relaxed_madd (see relaxedSimdAvailable). */
+  /** `relaxed`: Horner steps as f32x4.relaxed_madd (by default where the engine has it). */
   constructor(
     private readonly f: FunctionBuilder,
-    private readonly relaxed = false,
+    private readonly relaxed = relaxedSimdAvailable(),
   ) {}
 
   private get t(): number[] {
-    return (this.temps ??= [0, 1, 2, 3].map(() => this.f.local('v128')));
+    return (this.temps ??= [0, 1, 2, 3, 4].map(() => this.f.local('v128')));
   }
 
   /** Pushes a polynomial in the local `x` with coefficients `c` (highest degree first), by Horner's rule. */
@@ -53,9 +69,13 @@ export class SimdMath {
   /** Pushes exp(local x). */
   exp(x: number): void {
     const f = this.f;
-    const [r, n, r2, s] = this.t as [number, number, number, number];
+    const [r, n, r2, s, low] = this.t as [number, number, number, number, number];
+    // Below EXP_LO the result is 0: those lanes compute exp(0) and are zeroed at the end, as
+    // products that underflow cost x86 a microcode assist each (log-domain Sinkhorn at small
+    // epsilon has mostly such lanes).
+    f.localGet(x).f32x4Const(EXP_LO).f32x4Lt().localSet(low);
     // n = round(x / ln 2) on the clamped x (NaN stays NaN through max and min, and gives n = 0).
-    f.localGet(x).f32x4Const(EXP_LO).f32x4Max().f32x4Const(EXP_HI).f32x4Min().localTee(r);
+    f.localGet(x).f32x4Const(EXP_LO).f32x4Max().f32x4Const(EXP_HI).f32x4Min().localGet(low).v128Andnot().localTee(r);
     f.f32x4Const(LOG2E).f32x4Mul().f32x4Nearest().localSet(n);
     // r = x - n ln 2 (Cody and Waite: the first product and difference are exact).
     f.localGet(r).localGet(n).f32x4Const(LN2_HI).f32x4Mul().f32x4Sub();
@@ -69,6 +89,7 @@ export class SimdMath {
     f.localGet(n).i32x4TruncSatF32x4S().localTee(n).i32Const(1).i32x4ShrS().localTee(s);
     f.i32x4Const(127).i32x4Add().i32Const(23).i32x4Shl().f32x4Mul();
     f.localGet(n).localGet(s).i32x4Sub().i32x4Const(127).i32x4Add().i32Const(23).i32x4Shl().f32x4Mul();
+    f.localGet(low).v128Andnot();
   }
 
   /** Pushes log(local x). */

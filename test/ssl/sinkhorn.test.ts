@@ -339,6 +339,26 @@ Options('under jit (one trace, equal to eager) and vmap (a batch of score matric
   f.clearCache();
 });
 
+Options('at a size the fused kernels take (128 x 96: reduce_logsumexp, fused loops under jit), eager and jit match float64 at epsilon 0.05 and 0.001', async () => {
+  // Cosine-like scores in [-1, 1] from a fixed sequence.
+  const scores = Array.from({ length: 128 }, (_, b) => Array.from({ length: 96 }, (_, k) => Math.fround(Math.sin(b * 12.9898 + k * 78.233) * 0.999)));
+  const f = (epsilon: number) => jit((s: NdArray) => sinkhorn(s, { epsilon, iterations: 3 }));
+  const x = tf.tensor(scores);
+  // log Q is of the order of 1 / epsilon: its float32 rounding moves each code by about 2^-24 / epsilon of itself.
+  for (const [epsilon, atol] of [[0.05, 1e-6], [0.001, 2e-5]] as const) {
+    const want = sinkhorn64(scores, epsilon, 3).flat();
+    const jf = f(epsilon);
+    const q = jf(x) as tf.Tensor;
+    const got = Array.from(await q.data());
+    assert.ok(got.every(Number.isFinite), `finite at epsilon ${epsilon}`);
+    allClose(got, want, { atol, rtol: 0 }, `jit, epsilon ${epsilon}`);
+    allClose((await codes(scores, { epsilon, iterations: 3 })).flat(), want, { atol, rtol: 0 }, `eager, epsilon ${epsilon}`);
+    q.dispose();
+    jf.clearCache();
+  }
+  x.dispose();
+});
+
 Options('errors name the bad option', () => {
   const x = tf.tensor(S);
   assert.throws(() => sinkhorn(x, { epsilon: 0 }), /sinkhorn: epsilon must be a finite number > 0, got 0/);
