@@ -62,7 +62,7 @@ function common(f: FunctionBuilder) {
   const r = { x: v(), shift: v(), y: v(), t: v(), math: new SimdMath(f) };
   return {
     ...r,
-    /** Pushes exp(value at the address on the stack - shift), the shift from the local or the address given. */
+    /** Pushes exp(load() - shift()), each of the two pushing a v128. */
     expShifted(load: () => void, shift: () => void) {
       load();
       shift();
