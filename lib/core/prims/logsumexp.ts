@@ -29,13 +29,19 @@ function weights(x: NdArray, out: NdArray, axes: readonly number[]): NdArray {
   return lax.select(lax.broadcastInDim(finite, shape, kept), w, lax.zerosLike(w));
 }
 
-/** tfjs kernels: the max shift (0 where not finite), the sum of exponentials, its log plus the shift. */
+/**
+ * tfjs kernels: the max shift (0 where not finite), the sum of exponentials, its log plus the
+ * shift, and NaN where the slice has one (WGSL leaves exp(NaN) open: SwiftShader gives inf).
+ */
 function composite(x: tf.Tensor, axes: readonly number[]): tf.Tensor {
   const m = tf.max(x, [...axes], true);
   const shift = tf.where(tf.isFinite(m), m, tf.zerosLike(m));
   const s = primitive('reduce_sum').impl([tf.exp(tf.sub(x, shift))], { axes });
   // The log primitive's kernel: tfjs's webgpu Log gets log(0) and log(NaN) wrong.
-  return tf.add(primitive('log').impl([s], {}), tf.reshape(shift, s.shape));
+  const out = tf.add(primitive('log').impl([s], {}), tf.reshape(shift, s.shape));
+  // A float mask (a bool cast keeps i32 storage on webgpu, which its transposing reductions mistype).
+  const nan = tf.greater(tf.max(tf.where(tf.isNaN(x), tf.onesLike(x), tf.zerosLike(x)), [...axes]), 0);
+  return tf.where(nan, tf.fill(out.shape, NaN), out);
 }
 
 /**
