@@ -9,9 +9,10 @@
  *   swav     2. SwAV step (small ConvNet), two views and multi-crop: ours / PyTorch at
  *               batch 256, ours / jax-js at batch 8, the hand-written tfjs step (wasm: fails;
  *               cpu: batch 4), peak tensor memory
- *   scaling  4. step time vs batch size and prototypes; Sinkhorn alone 4096 x 3000
+ *   scaling  4. step time vs batch size and prototypes
  *   jit      5. eager vs jit, kernels per step with and without jit's rewrites
  *   augment  6. the multi-crop augmentation pipeline against the step (bench/augment.ts)
+ *   sinkhorn 7. Sinkhorn alone at 4096 x 3000 (epsilon 0.05 and 1e-3): ours vs PyTorch's exp domain
  *   limit    3. each backend's matmul GFLOP/s and every step above as a fraction of it
  *               (runs last, printed third)
  *
@@ -38,6 +39,7 @@ import { jitSection } from './sections/jit.js';
 import { limitSection } from './sections/limit.js';
 import { mlpSection } from './sections/mlp.js';
 import { scalingSection } from './sections/scaling.js';
+import { sinkhornSection } from './sections/sinkhorn.js';
 import { swavSection } from './sections/swav.js';
 
 const SECTIONS: [string, (ctx: BenchContext) => Promise<string>][] = [
@@ -46,10 +48,11 @@ const SECTIONS: [string, (ctx: BenchContext) => Promise<string>][] = [
   ['scaling', scalingSection],
   ['jit', jitSection],
   ['augment', augmentSection],
+  ['sinkhorn', sinkhornSection],
   ['limit', limitSection],
 ];
 /** Printed order: the limit goes third, as in issue 6. */
-const PRINT_ORDER = ['mlp', 'swav', 'limit', 'scaling', 'jit', 'augment'];
+const PRINT_ORDER = ['mlp', 'swav', 'limit', 'scaling', 'jit', 'augment', 'sinkhorn'];
 
 const args = process.argv.slice(2);
 const flag = (name: string): string | undefined => {

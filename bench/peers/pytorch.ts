@@ -68,14 +68,14 @@ export class TorchPeer {
     return { python: this.python, ...(await this.call<Omit<TorchInfo, 'python'>>({ cmd: 'info' })) };
   }
 
-  /** Builds a step in the child; returns a function running one step and reporting its time. */
-  async setup(spec: { kind: 'mlp' | 'swav' | 'sinkhorn' | 'matmul' | 'conv'; batch: number; views?: readonly number[]; prototypes?: number }): Promise<{ step: () => Promise<Measured>; drop: () => Promise<void> }> {
+  /** Builds a step in the child; returns a function running one step and reporting its time and value (the loss; for sinkhorn the fraction of finite codes). */
+  async setup(spec: { kind: 'mlp' | 'swav' | 'sinkhorn' | 'matmul' | 'conv'; batch: number; views?: readonly number[]; prototypes?: number; epsilon?: number }): Promise<{ step: () => Promise<Measured & { value: number }>; drop: () => Promise<void> }> {
     const id = `s${this.nextId++}`;
     await this.call({ cmd: 'setup', id, ...spec });
     return {
       step: async () => {
         const r = await this.call<{ wall_ms: number; cpu_ms: number; loss: number }>({ cmd: 'step', id });
-        return { wallMs: r.wall_ms, cpuMs: r.cpu_ms };
+        return { wallMs: r.wall_ms, cpuMs: r.cpu_ms, value: r.loss };
       },
       drop: async () => {
         await this.call({ cmd: 'drop', id });

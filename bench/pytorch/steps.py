@@ -4,7 +4,7 @@ Protocol: one JSON object per line on stdin, one JSON reply per line on stdout.
   {"cmd": "info"}                                   -> versions, threads, build flags
   {"cmd": "setup", "id": "a", "kind": "mlp", "batch": 512}
   {"cmd": "setup", "id": "b", "kind": "swav", "batch": 256, "views": [28, 28], "prototypes": 300}
-  {"cmd": "setup", "id": "c", "kind": "sinkhorn", "batch": 4096, "prototypes": 3000}
+  {"cmd": "setup", "id": "c", "kind": "sinkhorn", "batch": 4096, "prototypes": 3000, "epsilon": 0.05}
   {"cmd": "setup", "id": "d", "kind": "matmul", "batch": 1024}     (a 1024 x 1024 product)
   {"cmd": "setup", "id": "e", "kind": "conv", "batch": 256}        (the ConvNet's second conv, forward)
   {"cmd": "step", "id": "a"}                        -> {"wall_ms", "cpu_ms", "loss"}
@@ -130,11 +130,14 @@ class ConvStep:
 
 
 class SinkhornStep:
-    def __init__(self, batch, prototypes):
+    def __init__(self, batch, prototypes, epsilon=0.05):
         self.scores = F.normalize(torch.randn(batch, 128), dim=1) @ F.normalize(torch.randn(prototypes, 128), dim=1).t()
+        self.epsilon = epsilon
 
+    @torch.no_grad()
     def step(self):
-        return sinkhorn(self.scores).sum().item()
+        # The fraction of finite codes (1.0 unless exp(scores / epsilon) overflowed).
+        return torch.isfinite(sinkhorn(self.scores, self.epsilon)).float().mean().item()
 
 
 def main():
@@ -162,7 +165,7 @@ def main():
             elif kind == "conv":
                 steps[msg["id"]] = ConvStep(msg["batch"])
             elif kind == "sinkhorn":
-                steps[msg["id"]] = SinkhornStep(msg["batch"], msg["prototypes"])
+                steps[msg["id"]] = SinkhornStep(msg["batch"], msg["prototypes"], msg.get("epsilon", 0.05))
             else:
                 raise ValueError(f"unknown kind {kind}")
             out = {"ok": True}

@@ -6,8 +6,10 @@
  * Each operation of a fused chain would otherwise be its own tfjs kernel, writing a whole
  * array that the next one reads back; here every intermediate lives in a register and
  * only the chain's result is written. Inputs are arrays of the result's shape, vectors
- * broadcast along the last axis (shape [1, ..., 1, C]) or scalars. Each operation rounds
- * to float32 as the separate kernels do (no fused multiply-add), so results are identical;
+ * broadcast along the last axis (shape [1, ..., 1, C]), one value per row (shape
+ * [..., 1]: Sinkhorn's and softmax's per-row normalisers) or scalars. Each operation rounds
+ * to float32 as the separate kernels do (no fused multiply-add), so results are identical,
+ * except exp and log: ours (wasm-math.ts, within 2 ulp) instead of the C library's;
  * a chain may end in a sum or maximum over rows (BatchNorm's statistics and their
  * gradients), which propagates NaN.
  *
@@ -21,6 +23,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ElementwiseOp, ElementwiseProgram } from '../core/jit/ir.js';
 import { FunctionBuilder } from './wasm-emit.js';
+import { SimdMath } from './wasm-math.js';
 import { type HeapKernel, heapKernelsAvailable, runHeapKernel, runHeapKernelOutputs } from './wasm-heap.js';
 
 /** Whether a result of this shape can be computed by {@link elementwiseWasm}. */
@@ -46,7 +49,7 @@ export function elementwiseWasmOutputs(inputs: readonly tf.Tensor[], program: El
   return runHeapKernelOutputs(elementwise, inputs, program);
 }
 
-const ARITY: Record<ElementwiseOp, number> = { add: 2, sub: 2, mul: 2, div: 2, max: 2, min: 2, neg: 1, relu: 1, sign: 1 };
+const ARITY: Record<ElementwiseOp, number> = { add: 2, sub: 2, mul: 2, div: 2, max: 2, min: 2, neg: 1, relu: 1, sign: 1, exp: 1, log: 1 };
 
 /** Rows each lane adds sequentially before its partial sum joins the result (see the top of this file). */
 export const SUM_BLOCK = 32;
@@ -70,7 +73,7 @@ const elementwise: HeapKernel<ElementwiseProgram> = {
     if (shapes.length !== p.inputs.length) throw bad(`${p.inputs.length} inputs expected`);
     p.inputs.forEach((kind, i) => {
       const n = tf.util.sizeFromShape(shapes[i] as number[]);
-      if (n !== (kind === 'full' ? size : kind === 'channel' ? c : 1)) throw bad(`input ${i} (${kind}) has ${n} elements`);
+      if (n !== (kind === 'full' ? size : kind === 'channel' ? c : kind === 'row' ? size / c : 1)) throw bad(`input ${i} (${kind}) has ${n} elements`);
     });
     p.ops.forEach(({ op, args }, k) => {
       if (args.length !== ARITY[op] || args.some((a) => a < 0 || a >= p.inputs.length + k)) throw bad(`op ${k} (${op}) has arguments [${args}]`);
@@ -104,6 +107,7 @@ function generate(p: ElementwiseProgram): FunctionBuilder {
   const used = new Set([...p.ops.flatMap((o) => o.args), p.result ?? (p.ops.length ? -1 : 0), ...sums]);
   const one = f.local('v128'); // for sign
   if (p.ops.some((o) => o.op === 'sign')) f.f32x4Const(1).localSet(one);
+  const math = new SimdMath(f);
   const [y, s, t, comp] = [f.local('v128'), f.local('v128'), f.local('v128'), f.local('v128')];
   /** Pushes the address ptr + cOff. */
   const at = (ptr: number) => f.localGet(ptr).localGet(cOff).i32Add();
@@ -147,7 +151,7 @@ function generate(p: ElementwiseProgram): FunctionBuilder {
 
   const body = () => {
     p.inputs.forEach((kind, i) => {
-      if (kind === 'scalar' || !used.has(i)) return;
+      if (kind === 'scalar' || kind === 'row' || !used.has(i)) return;
       f.localGet(i).localGet(kind === 'full' ? off : cOff).i32Add().v128Load(0).localSet(values[i]!);
     });
     p.ops.forEach(({ op, args }, k) => {
@@ -160,6 +164,8 @@ function generate(p: ElementwiseProgram): FunctionBuilder {
         f.localGet(a!).v128Const0().f32x4Lt().localGet(one).v128And().f32x4Sub();
         f.localGet(a!).localGet(a!).f32x4Ne().v128Bitselect();
       } else if (op === 'neg') f.localGet(a!).f32x4Neg();
+      else if (op === 'exp') math.exp(a!);
+      else if (op === 'log') math.log(a!);
       else {
         f.localGet(a!).localGet(b!);
         if (op === 'add') f.f32x4Add();
@@ -181,7 +187,7 @@ function generate(p: ElementwiseProgram): FunctionBuilder {
     f.addTo(off, 16);
   };
 
-  if (p.inputs.includes('channel') || p.reduce || sums.length) {
+  if (p.inputs.some((k) => k === 'channel' || k === 'row') || p.reduce || sums.length) {
     // Rows of c elements: the channel inputs are read (and sums kept) at the offset within the row.
     // A reduction accumulates into row `acc` of the output, the next one every groupRowCount rows.
     f.i32Const(size / c).localSet(rows);
@@ -190,10 +196,13 @@ function generate(p: ElementwiseProgram): FunctionBuilder {
     f.i32Const(SUM_BLOCK).localSet(blockRows);
     f.loop();
     f.i32Const(0).localSet(cOff);
+    // Per-row inputs: this row's value in every lane; their pointers move on a row.
+    p.inputs.forEach((kind, i) => kind === 'row' && used.has(i) && f.localGet(i).v128Load32Splat(0).localSet(values[i]!));
     f.loop();
     body();
     f.localGet(cOff).i32Const(16).i32Add().localTee(cOff).i32Const(c * 4).i32Ne().brIf(0);
     f.end();
+    p.inputs.forEach((kind, i) => kind === 'row' && used.has(i) && f.addTo(i, 4));
     if (p.reduce || nSums) {
       f.block();
       f.block();

@@ -204,6 +204,75 @@ export class FunctionBuilder {
     return this.simd(0xe9);
   }
 
+  // Lane-wise math for wasm-math.ts (exp and log by range reduction): bit patterns as i32 lanes.
+  /** v128.const with the i32 `v` in all four lanes. */
+  i32x4Const(v: number): this {
+    this.simd(0x0c);
+    const lane = new Uint8Array(new Int32Array([v]).buffer);
+    for (let i = 0; i < 4; i++) this.code.push(...lane);
+    return this;
+  }
+  /** f32x4.splat: stack [f32] -> that value in all four lanes. */
+  f32x4Splat(): this {
+    return this.simd(0x13);
+  }
+  /** f32x4.extract_lane: stack [v128] -> f32 of lane `lane`. */
+  f32x4ExtractLane(lane: number): this {
+    return this.simd(0x1f).op(lane);
+  }
+  /** f32.store: stack [address, f32]. */
+  f32Store(offset: number): this {
+    return this.op(0x38, 0x02).u(offset);
+  }
+  v128Or(): this {
+    return this.simd(0x50);
+  }
+  /** v128.andnot: stack [a, b] -> a & ~b. */
+  v128Andnot(): this {
+    return this.simd(0x4f);
+  }
+  /** Lane masks: all ones where a <= b. */
+  f32x4Le(): this {
+    return this.simd(0x45);
+  }
+  /** Lane masks: all ones where a >= b. */
+  f32x4Ge(): this {
+    return this.simd(0x46);
+  }
+  /** Round to the nearest integer, ties to even. */
+  f32x4Nearest(): this {
+    return this.simd(0x6a);
+  }
+  /** f32 lanes to i32, truncated and saturated (NaN -> 0). */
+  i32x4TruncSatF32x4S(): this {
+    return this.simd(0xf8);
+  }
+  /** i32 lanes to f32. */
+  f32x4ConvertI32x4S(): this {
+    return this.simd(0xfa);
+  }
+  i32x4Add(): this {
+    return this.simd(0xae);
+  }
+  i32x4Sub(): this {
+    return this.simd(0xb1);
+  }
+  /** i32x4.shl: stack [v128, i32 count]. */
+  i32x4Shl(): this {
+    return this.simd(0xab);
+  }
+  /** i32x4.shr_s (arithmetic): stack [v128, i32 count]. */
+  i32x4ShrS(): this {
+    return this.simd(0xac);
+  }
+  /**
+   * f32x4.relaxed_madd (relaxed SIMD, behind --experimental-wasm-relaxed-simd in Node 20):
+   * stack [a, b, c] -> a * b + c, fused or not as the machine does it.
+   */
+  f32x4RelaxedMadd(): this {
+    return this.simd(0x105);
+  }
+
   /** The function's code entry: locals, then the body and its final `end`. */
   encode(): number[] {
     const out: number[] = [];

@@ -72,6 +72,9 @@ export const reduceMax = (x: NdArray, axes: readonly number[]) =>
   axes.length === 0 ? x : bind('reduce_max', [x], { axes: axesParam(axes, shapeOf(x).length, 'reduce_max') });
 export const reduceMin = (x: NdArray, axes: readonly number[]) =>
   axes.length === 0 ? x : bind('reduce_min', [x], { axes: axesParam(axes, shapeOf(x).length, 'reduce_min') });
+/** log(sum(exp(x))) over `axes`, removing them (stable: the max is shifted out). */
+export const reduceLogSumExp = (x: NdArray, axes: readonly number[]) =>
+  axes.length === 0 ? x : bind('reduce_logsumexp', [x], { axes: axesParam(axes, shapeOf(x).length, 'reduce_logsumexp') });
 export const argmax = (x: NdArray, axis: number) => bind('argmax', [x], { axis: normAxis(axis, shapeOf(x).length, 'argmax') });
 
 export function reshape(x: NdArray, shape: Shape): NdArray {

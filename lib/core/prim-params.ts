@@ -20,6 +20,7 @@ interface SpecificParams {
   cast: { dtype: DType };
   reduce_sum: AxesParams;
   reduce_max: AxesParams;
+  reduce_logsumexp: AxesParams;
   reduce_min: AxesParams;
   argmax: { axis: number };
   reshape: { shape: number[] };

@@ -31,7 +31,7 @@ if (backend !== 'wasm') {
     const tail = `\n--- stderr tail ---\n${r.stderr.split('\n').slice(-20).join('\n')}`;
     assert.is(r.error, undefined, `bench did not finish: ${String(r.error)}${tail}`);
     assert.is(r.code, 0, `exit code ${r.code}${tail}`);
-    const sections = ['## 1. MLP step', '## 2. SwAV step', "## 3. The machine's limit", '## 4. Scaling', '## 5. jit', '## 6. Augmentation'];
+    const sections = ['## 1. MLP step', '## 2. SwAV step', "## 3. The machine's limit", '## 4. Scaling', '## 5. jit', '## 6. Augmentation', '## 7. Sinkhorn alone'];
     let last = -1;
     for (const s of sections) {
       const at = r.stdout.indexOf(s);
@@ -41,6 +41,8 @@ if (backend !== 'wasm') {
     // Contenders that must have run.
     for (const name of ['tfjs tape (tf.variableGrads)', 'tfjax jit(valueAndGrad) + optim.sgd', 'jax-js jit(valueAndGrad + update)', 'jax-js jit(valueAndGrad) port', 'tfjs tape (hand-written step)', 'jit(swav.trainStep, { fuse: false })'])
       assert.ok(r.stdout.includes(`| ${name} |`), `no table row for '${name}'`);
+    // Sinkhorn: ours stays finite at epsilon 1e-3 (PyTorch's exp domain, when measured, does not).
+    assert.ok(r.stdout.includes('| tfjax jit(swav.sinkhorn), log domain, epsilon 0.001 | tfjs wasm; 100% finite |'), 'log-domain Sinkhorn not finite at epsilon 1e-3');
     // The hand-written tfjs step's failure on wasm is reported, and nothing else failed.
     assert.ok(r.stdout.includes("Kernel 'Conv2DBackpropFilter' not registered for backend 'wasm'"), 'the tfjs wasm failure is not reported');
     assert.not.ok(/failed \(exit/.test(r.stdout), 'a child process failed');

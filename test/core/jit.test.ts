@@ -364,12 +364,12 @@ Rewrite('conv + bias + relu fuse into fused_conv with equal results', async () =
 });
 
 // Elementwise fusion (wasm only): random chains of add/sub/mul/div/maximum/minimum/neg/relu/sign
-// over full arrays, per-channel vectors and scalars, optionally summed over all but the last axis.
+// over full arrays, per-channel vectors, per-row values and scalars, optionally summed over all but the last axis.
 const EW_OPS = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum', 'neg', 'relu', 'sign'] as const;
 const ewCase = fc.record({
   h: fc.constantFrom(16, 24),
   c: fc.constantFrom(4, 8, 12),
-  kinds: fc.array(fc.constantFrom('full', 'channel', 'scalar'), { minLength: 1, maxLength: 3 }),
+  kinds: fc.array(fc.constantFrom('full', 'channel', 'row', 'scalar'), { minLength: 1, maxLength: 3 }),
   ops: fc.array(fc.record({ op: fc.constantFrom(...EW_OPS), a: fc.nat(), b: fc.nat() }), { minLength: 2, maxLength: 7 }),
   reduce: fc.boolean(),
   // Also return sums over rows of these intermediate values (merged into the loops that make them).
@@ -381,7 +381,7 @@ Rewrite('elementwise chains (and sums of them, and sums of their intermediates) 
   await fc.assert(
     fc.asyncProperty(ewCase, async ({ h, c, kinds, ops, reduce, sumsOf, seed }) => {
       const shape = [64, h, c];
-      const leafShapes = [shape, ...kinds.map((k) => (k === 'full' ? shape : k === 'channel' ? [1, 1, c] : [1, 1, 1]))];
+      const leafShapes = [shape, ...kinds.map((k) => (k === 'full' ? shape : k === 'channel' ? [1, 1, c] : k === 'row' ? [64, h, 1] : [1, 1, 1]))];
       // Values with exact zeros and signed zeros (relu/sign ties), NaN and infinities.
       const special = [0, -0, NaN, Infinity, -Infinity];
       const leaves = leafShapes.map((s, i) => {
@@ -426,6 +426,31 @@ Rewrite('elementwise chains (and sums of them, and sums of their intermediates) 
       examples: [[{ h: 16, c: 4, kinds: ['full'], ops: [...Array(4).fill({ op: 'add', a: 0, b: 0 }), { op: 'sign', a: 1, b: 0 }], reduce: false, sumsOf: [3], seed: 0 }]],
     },
   );
+});
+
+Rewrite('exp and log fuse on wasm (alone too: ours are SIMD, tfjs\'s scalar), within 3 ulp of the separate kernels', async () => {
+  const x = tf.tensor(Array.from({ length: 512 * 12 }, (_, k) => (k % 97 === 0 ? [NaN, Infinity, -Infinity, 0, -0][k % 5]! : Math.sin(k * 0.37) * 30)), [512, 12]);
+  const r = tf.tensor(Array.from({ length: 512 }, (_, k) => Math.cos(k) * 5), [512, 1]);
+  const chains: [string, (x: A, r: A) => A][] = [
+    ['exp(x)', (x) => np.exp(x)],
+    ['log(x * x)', (x) => np.log(np.mul(x, x))],
+    ['exp(x - row)', (x, r) => np.exp(np.sub(x, r))],
+  ];
+  for (const [name, f] of chains) {
+    const jf = jit(f);
+    if (backend === 'wasm') assert.equal(prims(jf, x, r), ['fused_elementwise'], name);
+    const [gt, wt] = [jf(x, r) as tf.Tensor, f(x, r) as tf.Tensor];
+    const [got, want] = [await gt.data(), await wt.data()];
+    tf.dispose([gt, wt]);
+    for (let i = 0; i < got.length; i++) {
+      const [g, w] = [got[i]!, want[i]!];
+      // Ours within 2 ulp of the true value, the C library's within 1: 3 ulp apart at most (denormals: absolutely).
+      const ok = Number.isNaN(w) ? Number.isNaN(g) : g === w || Math.abs(g - w) <= 3 * 2 ** -23 * Math.abs(w) || Math.abs(g - w) <= 3 * 2 ** -149;
+      if (!ok) assert.unreachable(`${name}, element ${i}: fused ${g}, separate kernels ${w}`);
+    }
+  }
+  x.dispose();
+  r.dispose();
 });
 
 Rewrite('BatchNorm-like chains fuse on wasm: relu((x - mean) * scale + shift) is one loop, sum(x * y) another, a sum of squares joins the loop of what it squares', async () => {

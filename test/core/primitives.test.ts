@@ -676,6 +676,14 @@ const specs: Spec[] = [
   reduceSpec('reduce_max', true),
   reduceSpec('reduce_min', true),
   {
+    prim: 'reduce_logsumexp',
+    name: 'reduce_logsumexp',
+    arb: shapeA(1, 3).chain((s) => fc.tuple(fc.constant(s), subset(s.length))).map(([s, axes]) => ({ args: [arg(s, 'real')], params: { axes } })),
+    // log(exp(a) + exp(b)) in float64, from -inf.
+    ref: ([x], { axes }) => reduceRef(x, axes, -Infinity, (a, b) => (a === -Infinity ? b : Math.max(a, b) + Math.log1p(Math.exp(-Math.abs(a - b))))),
+    tol: TRANSCENDENTAL,
+  },
+  {
     prim: 'argmax',
     name: 'argmax (with ties: the first index wins)',
     arb: shapeA(1, 3).chain((s) => fc.tuple(fc.constant(s), fc.integer({ min: 0, max: s.length - 1 }))).map(([s, axis]) => ({ args: [arg(s, 'ties')], params: { axis } })),
@@ -1012,7 +1020,7 @@ Coverage.run();
 const groups: [string, (s: Spec) => boolean][] = [
   ['elementwise unary', (s) => (UNARY as readonly string[]).includes(s.prim)],
   ['elementwise binary, select, cast, stop_gradient', (s) => (BINARY as readonly string[]).includes(s.prim) || ['select', 'cast', 'stop_gradient'].includes(s.prim)],
-  ['reductions', (s) => ['reduce_sum', 'reduce_max', 'reduce_min', 'argmax'].includes(s.prim)],
+  ['reductions', (s) => ['reduce_sum', 'reduce_max', 'reduce_min', 'reduce_logsumexp', 'argmax'].includes(s.prim)],
   ['structural', (s) => ['reshape', 'transpose', 'broadcast_in_dim', 'slice', 'pad', 'concatenate'].includes(s.prim)],
   ['indexing', (s) => ['gather', 'scatter_add'].includes(s.prim)],
   ['dot and conv', (s) => ['dot', 'conv', 'conv_bp_input', 'conv_bp_filter'].includes(s.prim)],

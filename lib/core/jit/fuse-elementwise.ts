@@ -8,7 +8,8 @@
  * A chain is a tree: an equation joins its user's chain when that user is its only one
  * (so nothing is computed twice) and the result is not an output of the program. Every
  * member has the chain's loop shape; other inputs may be full arrays of that shape,
- * vectors along its last axis, or scalars (the broadcasts BatchNorm and optimisers use).
+ * vectors along its last axis, one value per row, or scalars (the broadcasts BatchNorm,
+ * optimisers and Sinkhorn use).
  * A chain may end in a sum over every axis but the last (BatchNorm's statistics and
  * their gradients): the products are then summed as they are computed, never stored.
  * Such sums of a value that another loop makes are then moved into that loop as further
@@ -43,7 +44,7 @@ function fusable(e: Eqn): boolean {
   return FUSABLE.has(e.prim) && dtype === 'float32' && sizeOf(shape) >= MIN_ELEMENTS && e.inputs.every((v) => kindOf(v, shape) !== null) && fusedElementwiseApplies(shape);
 }
 
-/** Replaces each chain of two or more fusable equations by one `fused_elementwise` equation. */
+/** Replaces each chain of two or more fusable equations (or a lone exp or log) by one `fused_elementwise` equation. */
 export function fuseElementwise(j: Jaxpr): Jaxpr {
   const users = new Map<Var, Eqn[]>();
   for (const e of j.eqns) for (const v of e.inputs) users.set(v, [...(users.get(v) ?? []), e]);
@@ -62,10 +63,12 @@ export function fuseElementwise(j: Jaxpr): Jaxpr {
   const members = new Map<Eqn, number>();
   for (const r of root.values()) members.set(r, (members.get(r) ?? 0) + 1);
 
+  // A lone operation is one tfjs kernel anyway, except exp and log: tfjs's are scalar C calls, ours SIMD.
+  const looped = (r: Eqn) => members.get(r)! >= 2 || r.prim === 'exp' || r.prim === 'log';
   const eqns: Eqn[] = [];
   for (const e of j.eqns) {
     const r = root.get(e);
-    if (r === undefined || members.get(r)! < 2) eqns.push(e);
+    if (r === undefined || !looped(r)) eqns.push(e);
     else if (r === e) eqns.push(chainEqn(e, root, producer));
     // other members are computed inside their root's loop
   }

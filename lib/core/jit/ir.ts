@@ -9,11 +9,11 @@ import type { Params, Prim } from '../primitive.js';
 export type FusedPrim = 'fused_matmul' | 'fused_conv' | 'fused_elementwise';
 
 /** The operations a fused elementwise chain (`fused_elementwise`) may contain. */
-export const ELEMENTWISE_OPS = ['add', 'sub', 'mul', 'div', 'max', 'min', 'neg', 'relu', 'sign'] as const;
+export const ELEMENTWISE_OPS = ['add', 'sub', 'mul', 'div', 'max', 'min', 'neg', 'relu', 'sign', 'exp', 'log'] as const;
 export type ElementwiseOp = (typeof ELEMENTWISE_OPS)[number];
 
-/** How an input is read: at every element, by the last axis' index, or once. */
-export type InputKind = 'full' | 'channel' | 'scalar';
+/** How an input is read: at every element, by the last axis' index, once per row (by the other axes' index), or once. */
+export type InputKind = 'full' | 'channel' | 'row' | 'scalar';
 
 /** How an operand of shape `s` is read by a loop over `shape`; null where it cannot be. */
 export function inputKindOf(s: readonly number[], shape: readonly number[]): InputKind | null {
@@ -21,6 +21,7 @@ export function inputKindOf(s: readonly number[], shape: readonly number[]): Inp
   if (sameShape(s, shape)) return 'full';
   if (s.every((d) => d === 1)) return 'scalar';
   if (s[s.length - 1] === shape[shape.length - 1] && s.slice(0, -1).every((d) => d === 1)) return 'channel';
+  if (s.length === shape.length && s[s.length - 1] === 1 && sameShape(s.slice(0, -1), shape.slice(0, -1))) return 'row';
   return null;
 }
 

@@ -9,6 +9,7 @@ import { broadcastShapes } from '../prims/elementwise.js';
 import { collectiveKernels } from './host-collectives.js';
 import { randomKernels } from './host-random.js';
 import type { DefaultLowering, PrimKernel } from './kernel.js';
+import { logSumExpComposite, logSumExpKernel } from './logsumexp.js';
 import { bpFilterKernel, bpInputKernel, convKernel, explicitPad } from './tfjs-conv.js';
 import { argmaxKernel, broadcastKernel, padKernel, selectKernel, sliceKernel, transposeKernel } from './tfjs-kernels.js';
 
@@ -143,6 +144,7 @@ export const defaultLowering: DefaultLowering = {
   stop_gradient: ([x]) => tf.clone(x),
   reduce_sum: ([x], { axes }) => sumKernel(x, axes),
   reduce_max: ([x], { axes }) => tf.max(x, axes),
+  reduce_logsumexp: ([x], { axes }) => logSumExpKernel(x, axes, (v, a) => logSumExpComposite(v, a, { sum: (u, b) => sumKernel(u, b), log: tf.log })),
   reduce_min: ([x], { axes }) => tf.min(x, axes),
   argmax: ([x], { axis }) => argmaxKernel(x, axis),
   reshape: ([x], { shape }) => tf.reshape(x, shape),

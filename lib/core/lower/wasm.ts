@@ -11,10 +11,15 @@ import { biasVector, expandForBroadcast, fusedConvKernel, sumKernel } from './tf
 import { selectKernel } from './tfjs-kernels.js';
 import { bpFilterWasm, bpInputWasm, convByWasmPasses, convWasm, usesWasmConv } from './wasm-conv.js';
 import { floorDivInt } from './wasm-int.js';
+import { logSumExpKernel } from './logsumexp.js';
+import { logSumExpWasmKernel } from './wasm-logsumexp.js';
 import { blockMax, broadcastWasm, extremumWasm, matmulWasm, ownBuffer, reluWasm, sameShape, signWasm, sumWasm, transposeWasm, withReluWasm } from './wasm-kernels.js';
 
 const binary = (k: (x: tf.Tensor, y: tf.Tensor) => tf.Tensor) => ([x, y]: tf.Tensor[]) => k(x, y);
 const compare = (k: (x: tf.Tensor, y: tf.Tensor) => tf.Tensor) => binary(sameShape(k));
+
+/** Our blocked, compensated sum where it applies (tfjs's wasm Sum is sequential). */
+const wasmSum = (x: tf.Tensor, axes: number[]) => sumKernel(x, axes, (v, a) => sumWasm(v, a) ?? tf.sum(v, a));
 
 export const wasmLowering: Lowering = {
   relu: ([x]) => reluWasm(x),
@@ -30,8 +35,9 @@ export const wasmLowering: Lowering = {
   gt: compare(tf.greater),
   ge: compare(tf.greaterEqual),
   select: ([p, a, b]) => selectKernel(p, a, b, broadcastShapes('select', [p.shape, a.shape, b.shape]), broadcastWasm),
-  reduce_sum: ([x], { axes }) => sumKernel(x, axes, (v, a) => sumWasm(v, a) ?? tf.sum(v, a)),
+  reduce_sum: ([x], { axes }) => wasmSum(x, axes),
   reduce_max: ([x], { axes }) => blockMax(x, axes) ?? tf.max(x, axes),
+  reduce_logsumexp: ([x], { axes }) => logSumExpKernel(x, axes, (v, a) => logSumExpWasmKernel(v, a, { sum: wasmSum, log: tf.log })),
   transpose: ([x], { perm }) => transposeWasm(x, perm),
   broadcast_in_dim: ([x], p) => broadcastWasm(expandForBroadcast(x, p), p.shape),
   dot: matmulWasm,

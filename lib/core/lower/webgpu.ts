@@ -11,6 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Lowering } from './kernel.js';
+import { logSumExpComposite, logSumExpKernel } from './logsumexp.js';
 import { log1pSeries, sumKernel } from './tfjs.js';
 import { argmaxKernel, transposeKernel } from './tfjs-kernels.js';
 
@@ -44,11 +45,14 @@ function logWebgpu(x: tf.Tensor): tf.Tensor {
 
 const reduce = (kernel: (x: tf.Tensor, axes: number[]) => tf.Tensor) => ([x]: tf.Tensor[], { axes }: { axes: number[] }) => viaGpuFloat(x, (v) => kernel(v, axes));
 
+const gpuSum = (x: tf.Tensor, axes: number[]) => sumKernel(x, axes, (v, a) => viaGpuFloat(v, (u) => tf.sum(u, a)));
+
 export const webgpuLowering: Lowering = {
   log: ([x]) => logWebgpu(x),
   log1p: ([x]) => log1pSeries(x, logWebgpu),
   transpose: ([x], { perm }) => transposeKernel(x, perm, (v, p) => viaGpuFloat(v, (u) => tf.transpose(u, p))),
-  reduce_sum: ([x], { axes }) => sumKernel(x, axes, (v, a) => viaGpuFloat(v, (u) => tf.sum(u, a))),
+  reduce_sum: ([x], { axes }) => gpuSum(x, axes),
+  reduce_logsumexp: ([x], { axes }) => logSumExpKernel(x, axes, (v, a) => logSumExpComposite(v, a, { sum: gpuSum, log: logWebgpu })),
   reduce_max: reduce(tf.max),
   reduce_min: reduce(tf.min),
   argmax: ([x], { axis }) => argmaxKernel(x, axis, floatStorage),

@@ -2,6 +2,7 @@
 import { BINARY, COLLECTIVE, OTHER, UNARY, allPrimitives } from '../primitive.js';
 import './elementwise.js';
 import './reductions.js';
+import './logsumexp.js';
 import './structural.js';
 import './indexing.js';
 import './dot.js';

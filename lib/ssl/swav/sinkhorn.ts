@@ -25,12 +25,17 @@
  * `Q *= B` (its columns already sum to 1/B) but is exact in float32 and also defined
  * for `iterations = 0` (a per-sample softmax of `scores / epsilon`).
  *
- * Distributed form: the batch of samples may be sharded over devices. Then the global
- * total, the per-prototype sums over samples and the batch size are collective sums
- * (facebookresearch/swav all-reduces `sum_Q`, `sum_of_rows` and uses
- * `B = local batch * world size`). Plug them in with `allReduceSum` (applied to the
- * total, to the per-prototype sums and to the local batch size) and, because the sums
- * are taken of max-shifted exponentials, `allReduceMax` (applied to the shifts).
+ * The first step, `Q /= sum(Q)`, multiplies Q by a constant that the first per-prototype
+ * normalisation (or, without iterations, the per-sample one) divides out again: in the log
+ * domain it is exactly redundant, and left out.
+ *
+ * Distributed form: the batch of samples may be sharded over devices. Then the
+ * per-prototype sums over samples and the batch size are collective sums
+ * (facebookresearch/swav all-reduces `sum_of_rows` and uses `B = local batch * world
+ * size`; its all-reduced `sum_Q` is the redundant total). Plug them in with `allReduceSum`
+ * (applied to the per-prototype sums and to the local batch size) and, because the sums
+ * are taken of max-shifted exponentials, `allReduceMax` (applied to each device's
+ * log-sum-exp, the shift of their sum).
  * Both default to the identity. Per-sample sums are always local.
  */
 import { type NdArray, pmax, psum, stopGradient } from '../../core/index.js';
@@ -46,9 +51,9 @@ export interface SinkhornOptions {
   readonly epsilon?: number;
   /** Number of (prototype, sample) normalisation rounds. Default 3. */
   readonly iterations?: number;
-  /** Sum over devices of the global total, the per-prototype sums and the batch size. Default: identity. */
+  /** Sum over devices of the per-prototype sums and the batch size. Default: identity. */
   readonly allReduceSum?: Collective;
-  /** Max over devices of the shifts the stable log-sum-exps subtract. Default: identity. */
+  /** Max over devices of their log-sum-exps (the shift the stable total subtracts). Default: identity. */
   readonly allReduceMax?: Collective;
   /**
    * The batch is sharded over this named axis (under `vmap(f, { axisName })` or `pmap`):
@@ -77,12 +82,15 @@ export function checkSinkhornOptions(epsilon: number, iterations: number): void 
 }
 
 /**
- * log(sum(exp(x))) over `axis` with kept dims, shifted by its (collective) max so that
- * no exponential overflows and the largest term is exactly 1.
+ * log(sum(exp(x))) over `axis` with kept dims: the fused reduce_logsumexp on this device
+ * (one SIMD pass on wasm), combined over devices as m + log(sum(exp(l - m))) with m the max
+ * of the devices' results l, so that no exponential overflows.
  */
-function logSumExp(x: NdArray, axis: number | null, sumOver: Collective, maxOver: Collective): NdArray {
-  const m = maxOver(np.max(x, axis, true));
-  return np.add(np.log(sumOver(np.sum(np.exp(np.sub(x, m)), axis, true))), m);
+function logSumExp(x: NdArray, axis: number, sumOver: Collective, maxOver: Collective): NdArray {
+  const l = np.reshape(lax.reduceLogSumExp(x, [axis]), shapeOf(x).map((d, i) => (i === axis ? 1 : d)));
+  if (sumOver === identity && maxOver === identity) return l;
+  const m = maxOver(l);
+  return np.add(np.log(sumOver(np.exp(np.sub(l, m)))), m);
 }
 
 /**
@@ -115,9 +123,10 @@ export function sinkhorn(scores: NdArray, opts: SinkhornOptions = {}): NdArray {
   }
   const masked = (x: NdArray) => (maskAdd === null ? x : np.add(x, maskAdd));
 
+  // The reference's first step, Q /= sum(Q) (a global total), only adds a constant to log Q,
+  // which the next normalisation (per prototype, or per sample without iterations) takes out
+  // again: it is left out (a full pass with exponentials and an all-reduce fewer).
   let logQ = masked(np.div(stopGradient(scores), epsilon));
-  // Q /= sum(Q): the global total.
-  logQ = np.sub(logQ, logSumExp(logQ, null, sumOver, maxOver));
   const logK = Math.log(k);
   // B = the global batch size (the local one times the number of devices). With every
   // sample masked (all padding) B = 0 and no mass is left: 1 keeps log B finite, and the
