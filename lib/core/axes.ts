@@ -12,7 +12,7 @@
  * `axisIndex('i')`); under a device axis, to the innermost jit trace, so that collectives
  * are staged into the program and run on every replay.
  */
-import type { Params, Prim } from './primitive.js';
+import type { Params, Prim } from './prim-types.js';
 import { primitive } from './primitive.js';
 import { type MainTrace, activeMains, installAxisResolver } from './trace.js';
 

@@ -7,10 +7,8 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import type { Aval } from './aval.js';
-import type { BDim } from './primitive.js';
+import type { BDim, HigherOrderPrim } from './prim-types.js';
 import type { NdArray } from './trace.js';
-
-export type HigherOrderPrim = 'scan' | 'cond' | 'while' | 'remat';
 
 export interface HigherOrderDef<P = any> {
   /** Shapes and dtypes of the results. */

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { type DType, type Shape, normAxes, normAxis } from './aval.js';
-import type { BinaryPrim, UnaryPrim } from './primitive.js';
+import type { BinaryPrim, UnaryPrim } from './prim-types.js';
 import { type NdArray, avalOf, bind, shapeOf, transforming } from './trace.js';
 
 export type Padding2D = readonly [readonly [number, number], readonly [number, number]];

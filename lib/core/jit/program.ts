@@ -4,8 +4,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { type ElementwiseProgram, elementwiseWasmOutputs } from '../../backend/wasm-elementwise.js';
-import { type HigherOrderPrim, higherOrder, isHigherOrder } from '../higher-order.js';
-import { type Params, type Prim, primitive } from '../primitive.js';
+import { higherOrder, isHigherOrder } from '../higher-order.js';
+import type { HigherOrderPrim, Params, Prim } from '../prim-types.js';
+import { primitive } from '../primitive.js';
 import type * as lax from '../lax.js';
 import { convByWasmPasses, usesWasmConv } from '../prims/conv.js';
 import { matmulKernel, swapLast } from '../prims/dot.js';

@@ -6,7 +6,7 @@
  */
 import { sameShape } from '../aval.js';
 import { literalValues } from '../lax.js';
-import { BINARY } from '../primitive.js';
+import { BINARY } from '../prim-types.js';
 import { broadcastShapes } from '../prims/elementwise.js';
 import { fuseElementwise } from './fuse-elementwise.js';
 import { type Eqn, type Jaxpr, Var, outsOf } from './ir.js';

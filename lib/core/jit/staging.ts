@@ -1,9 +1,11 @@
 /** Tracing to the IR: tracers are variables, and each primitive applied appends an equation. */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Aval } from '../aval.js';
-import { type HigherOrderPrim, higherOrder } from '../higher-order.js';
+import { higherOrder } from '../higher-order.js';
+import type { HigherOrderPrim } from '../prim-types.js';
 import { literalValues } from '../lax.js';
-import { type Params, type Prim, primitive } from '../primitive.js';
+import { primitive } from '../primitive.js';
+import type { Params, Prim } from '../prim-types.js';
 import { type CustomVjpCall, type MainTrace, type NdArray, Trace, Tracer, avalOf, withMain } from '../trace.js';
 import { type Eqn, type Jaxpr, Var } from './ir.js';
 

@@ -13,7 +13,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type Aval, avalStr } from '../aval.js';
 import { deviceAxis } from '../axes.js';
 import * as lax from '../lax.js';
-import { type BDim, type PrimitiveDef, definePrimitives } from '../primitive.js';
+import { type PrimitiveDef, definePrimitives } from '../primitive.js';
+import type { BDim } from '../prim-types.js';
 import { type NdArray, bind, shapeOf } from '../trace.js';
 
 type ReduceP = { axisName: string[] };

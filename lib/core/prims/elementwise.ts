@@ -2,7 +2,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type Aval, type DType, avalStr, isFloat, shapeStr } from '../aval.js';
 import * as lax from '../lax.js';
-import { type BDim, type BinaryPrim, type PrimitiveDef, type UnaryPrim, definePrimitives } from '../primitive.js';
+import { type PrimitiveDef, definePrimitives } from '../primitive.js';
+import type { BDim, BinaryPrim, UnaryPrim } from '../prim-types.js';
 import { type NdArray, avalOf, shapeOf } from '../trace.js';
 import { batchAt } from './batching-util.js';
 import { floorDivInt } from './int-kernels.js';
