@@ -2,7 +2,7 @@
  * `nn`: layers and encoders as (init, apply) pairs over explicit parameters and state.
  * See docs/nn.md.
  */
-export { type ApplyOptions, type CallChild, type Layer, type TorchDict, TorchReader, type Variables, composite, sequential, stateless } from './layer.js';
+export { type ApplyOptions, type CallChild, type Encoder, type Layer, type TorchDict, TorchReader, type Variables, composite, sequential, stateless } from './layer.js';
 export {
   type Activation,
   type AttentionConfig,
@@ -42,7 +42,6 @@ export { type ConvNetSmallOptions, ConvNetSmallOptionsCodec, convnetSmall } from
 export { type ResNetOptions, ResNetOptionsCodec, resnet } from './resnet.js';
 export { type ViTOptions, ViTOptionsCodec, bilinearMatrix, resizeGrid, vit, vitSmall, vitTiny } from './vit.js';
 export {
-  type Encoder,
   type EncoderFactory,
   type EncoderOptionsCodec,
   type LoadOptions,

@@ -5,15 +5,13 @@
  * [N, C] or [N, ..., C].
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { shapeStr } from '../core/aval.js';
-import * as lax from '../core/lax.js';
-import { type NdArray, shapeOf } from '../core/trace.js';
+import { type NdArray, scope, shapeStr } from '../core/index.js';
 import * as np from '../ops/index.js';
 import type { PaddingSpec, Pair } from '../ops/nn.js';
 import * as random from '../random/index.js';
 import * as F from './functional.js';
 import * as init from './init.js';
-import { type Layer, type TorchDict, type TorchReader, initChildren, initScope, stateless, withBatchAxis } from './layer.js';
+import { type Layer, type TorchDict, type TorchReader, initChildren, stateless, withBatchAxis } from './layer.js';
 import { convFromTorch, convToTorch, copy, linearFromTorch, linearToTorch } from './torch.js';
 
 const pairOf = (v: Pair): [number, number] => (typeof v === 'number' ? [v, v] : [v[0], v[1]]);
@@ -56,7 +54,7 @@ export function linear(config: LinearConfig): Layer<LinearParams, Record<string,
   return {
     kind: 'linear',
     init(key) {
-      return initScope(() => {
+      return scope(() => {
         const [kw, kb] = random.split(key);
         const w = (config.weightInit ?? init.torchDefaultWeight)(kw, [nIn, nOut], fans);
         const params: LinearParams = hasBias ? { w, b: (config.biasInit ?? init.torchDefaultBias)(kb, [nOut], fans) } : { w };
@@ -64,7 +62,7 @@ export function linear(config: LinearConfig): Layer<LinearParams, Record<string,
       });
     },
     apply(params, state, x) {
-      const s = shapeOf(x);
+      const s = x.shape;
       if (s[s.length - 1] !== nIn) throw new Error(`linear: expected inputs [..., ${nIn}], got ${shapeStr(s)}`);
       return [F.linear(x, params.w, params.b), state];
     },
@@ -138,7 +136,7 @@ export function conv2d(config: Conv2dConfig): Layer<ConvParams, Record<string, n
   return {
     kind: 'conv2d',
     init(key) {
-      return initScope(() => {
+      return scope(() => {
         const [k1, k2] = random.split(key);
         const w = (config.weightInit ?? init.torchDefaultWeight)(k1, wShape, fans);
         return { params: hasBias ? { w, b: (config.biasInit ?? init.torchDefaultBias)(k2, [cout], fans) } : { w }, state: {} };
@@ -146,8 +144,8 @@ export function conv2d(config: Conv2dConfig): Layer<ConvParams, Record<string, n
     },
     apply(params, state, x) {
       const y = withBatchAxis(x, 4, 'conv2d', (xb) => {
-        const c = shapeOf(xb)[3];
-        if (c !== cin) throw new Error(`conv2d: expected ${cin} input channels (NHWC), got input ${shapeStr(shapeOf(xb))}`);
+        const c = xb.shape[3];
+        if (c !== cin) throw new Error(`conv2d: expected ${cin} input channels (NHWC), got input ${shapeStr(xb.shape)}`);
         const out = np.conv2d(xb, params.w, opts);
         return params.b ? np.add(out, params.b) : out;
       });
@@ -206,7 +204,7 @@ export function batchNorm(config: BatchNormConfig): Layer<BatchNormParams, Batch
   const eps = config.eps ?? 1e-5;
   const affine = config.affine ?? true;
   const check = (x: NdArray) => {
-    const s = shapeOf(x);
+    const s = x.shape;
     if (s.length < 2 || s[s.length - 1] !== c) throw new Error(`batchNorm: expected a batch [N, ..., ${c}] (channels last), got ${shapeStr(s)}`);
   };
   return {
@@ -262,7 +260,7 @@ export function layerNorm(config: LayerNormConfig): Layer<BatchNormParams, Recor
     kind: 'layerNorm',
     init: () => ({ params: affine ? { scale: np.ones([c]), bias: np.zeros([c]) } : {}, state: {} }),
     apply(params, state, x) {
-      const s = shapeOf(x);
+      const s = x.shape;
       if (s[s.length - 1] !== c) throw new Error(`layerNorm: expected inputs [..., ${c}], got ${shapeStr(s)}`);
       return [F.layerNorm(x, params.scale ?? null, params.bias ?? null, eps), state];
     },
@@ -308,8 +306,8 @@ export const l2Normalize = (config: { readonly axis?: number; readonly eps?: num
 /** [N, ...] -> [N, prod(...)]. */
 export const flatten = () =>
   stateless('flatten', (x) => {
-    const s = shapeOf(x);
-    return lax.reshape(x, [s[0], s.slice(1).reduce((a, b) => a * b, 1)]);
+    const s = x.shape;
+    return np.reshape(x, [s[0], s.slice(1).reduce((a, b) => a * b, 1)]);
   });
 
 export interface PoolConfig {
@@ -331,16 +329,16 @@ export const avgPool2d = (config: PoolConfig) =>
 /** Mean over H and W: [N, H, W, C] -> [N, C] (or [H, W, C] -> [C]). */
 export const globalAvgPool = () =>
   stateless('globalAvgPool', (x) => {
-    const r = shapeOf(x).length;
-    if (r !== 3 && r !== 4) throw new Error(`globalAvgPool: expected NHWC or HWC, got ${shapeStr(shapeOf(x))}`);
+    const r = x.shape.length;
+    if (r !== 3 && r !== 4) throw new Error(`globalAvgPool: expected NHWC or HWC, got ${shapeStr(x.shape)}`);
     return np.mean(x, [r - 3, r - 2]);
   });
 
 /** Max over H and W: [N, H, W, C] -> [N, C] (or [H, W, C] -> [C]). */
 export const globalMaxPool = () =>
   stateless('globalMaxPool', (x) => {
-    const r = shapeOf(x).length;
-    if (r !== 3 && r !== 4) throw new Error(`globalMaxPool: expected NHWC or HWC, got ${shapeStr(shapeOf(x))}`);
+    const r = x.shape.length;
+    if (r !== 3 && r !== 4) throw new Error(`globalMaxPool: expected NHWC or HWC, got ${shapeStr(x.shape)}`);
     return np.max(x, [r - 3, r - 2]);
   });
 
@@ -378,7 +376,7 @@ export function mlp(config: MlpConfig): Layer {
   const names = Object.keys(fcs);
   return {
     kind: 'mlp',
-    init: (key) => initScope(() => initChildren(key, fcs)),
+    init: (key) => scope(() => initChildren(key, fcs)),
     apply(params, state, x, opts = {}) {
       const keys = opts.train && opts.key && rate > 0 ? random.split(opts.key, names.length) : [];
       let y = x;
@@ -426,9 +424,9 @@ export function multiHeadAttention(config: AttentionConfig): Layer {
   };
   return {
     kind: 'multiHeadAttention',
-    init: (key) => initScope(() => initChildren(key, children)),
+    init: (key) => scope(() => initChildren(key, children)),
     apply(params, state, x) {
-      const s = shapeOf(x);
+      const s = x.shape;
       if (s.length < 2 || s[s.length - 1] !== dim) throw new Error(`multiHeadAttention: expected [..., T, ${dim}], got ${shapeStr(s)}`);
       const lead = s.slice(0, -2);
       const t = s[s.length - 2];
@@ -436,10 +434,10 @@ export function multiHeadAttention(config: AttentionConfig): Layer {
       const qkv = np.reshape(children.qkv.apply(params.qkv, state.qkv, x)[0], [...lead, t, 3, heads, hd]);
       // [..., T, 3, H, hd] -> [3, ..., H, T, hd]
       const perm = [L + 1, ...Array.from({ length: L }, (_, i) => i), L + 2, L, L + 3];
-      const moved = lax.transpose(qkv, perm);
+      const moved = np.transpose(qkv, perm);
       const part = (i: number) => np.squeeze(np.sliceAxis(moved, 0, i, i + 1), 0);
       const o = F.dotProductAttentionHeadsFirst(part(0), part(1), part(2)); // [..., H, T, hd]
-      const merged = np.reshape(lax.transpose(o, [...Array.from({ length: L }, (_, i) => i), L + 1, L, L + 2]), [...lead, t, dim]);
+      const merged = np.reshape(np.transpose(o, [...Array.from({ length: L }, (_, i) => i), L + 1, L, L + 2]), [...lead, t, dim]);
       return [children.proj.apply(params.proj, state.proj, merged)[0], state];
     },
     toTorch(v, prefix, out: TorchDict) {

@@ -11,7 +11,7 @@
  * Needs N >= 2. Where a feature is constant over the batch its std is 0 and its gradient is taken as 0
  * (the seed's is NaN there; the value is the same).
  */
-import type { NdArray } from '../../core/trace.js';
+import type { NdArray } from '../../core/index.js';
 import * as np from '../../ops/index.js';
 import { diagonal, offDiagonalMask, pairOfViews } from './checks.js';
 

@@ -17,8 +17,8 @@
  * first batch centre: start from `center = zeros` (no centring) and pass `momentum = 0` on the first
  * update (e.g. `np.where(isFirst, 0, 0.9)`: momentum may be an array).
  */
-import { shapeStr } from '../../core/aval.js';
-import { type NdArray, shapeOf } from '../../core/trace.js';
+import { type NdArray, shapeStr } from '../../core/index.js';
+import { shape as shapeOf } from '../../ops/index.js';
 import * as np from '../../ops/index.js';
 import { positiveTemperature } from './checks.js';
 

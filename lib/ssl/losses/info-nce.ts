@@ -10,12 +10,11 @@
  * MoCo: `candidates = [keys; queue]`, `targets = arange(N)`. CLIP: `candidates` the other modality,
  * `targets = arange(N)`. NT-Xent (./ntxent.ts) is this with the anchors as their own candidates.
  */
-import type { NdArray } from '../../core/trace.js';
+import { type NdArray, shapeStr } from '../../core/index.js';
+import { shape as shapeOf } from '../../ops/index.js';
 import * as F from '../../nn/functional.js';
 import * as np from '../../ops/index.js';
 import { matrix, positiveTemperature } from './checks.js';
-import { shapeStr } from '../../core/aval.js';
-import { shapeOf } from '../../core/trace.js';
 
 export interface InfoNceOptions {
   /** Softmax temperature (the seed's default 0.07); an array is allowed (a learned CLIP scale). */

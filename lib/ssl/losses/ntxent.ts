@@ -9,7 +9,7 @@
  * loss = mean cross-entropy = infoNce(a, a, targets, mask = I)
  * ```
  */
-import type { NdArray } from '../../core/trace.js';
+import type { NdArray } from '../../core/index.js';
 import * as np from '../../ops/index.js';
 import { pairOfViews } from './checks.js';
 import { infoNce } from './info-nce.js';

@@ -10,7 +10,7 @@
  * ```
  * Needs N >= 2 (the unbiased variance).
  */
-import type { NdArray } from '../../core/trace.js';
+import type { NdArray } from '../../core/index.js';
 import * as np from '../../ops/index.js';
 import { matrix, offDiagonalMask, pairOfViews } from './checks.js';
 

@@ -9,7 +9,7 @@
  * Defaults: stable-pretraining's `MoCov2` (projector Linear-ReLU-Linear 2048-128, queue
  * 65536, temperature 0.2, EMA 0.999).
  */
-import { shapeOf } from '../../core/trace.js';
+import { shape as shapeOf } from '../../ops/index.js';
 import * as F from '../../nn/functional.js';
 import * as np from '../../ops/index.js';
 import { strictPartial } from '../../util/strict-partial.js';
