@@ -12,7 +12,8 @@ import { decodeOrThrow, listOf, positiveInt } from '../util/codecs.js';
 import { strictPartial } from '../util/strict-partial.js';
 import * as init from './init.js';
 import { composite, type Encoder, type Layer } from './layer.js';
-import { batchNorm, conv2d } from './layers.js';
+import { conv2d } from './conv.js';
+import { batchNorm } from './normalisation.js';
 
 export interface ConvNetSmallOptions {
   /** Input channels (default 1). */

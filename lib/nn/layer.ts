@@ -79,6 +79,12 @@ export interface Encoder<P = any, S = any> extends Layer<P, S> {
   readonly options: Readonly<Record<string, unknown>>;
 }
 
+/** A layer's size option checked: a positive integer, or an error naming `what` (e.g. 'linear: in'). */
+export function positiveInt(v: unknown, what: string): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new Error(`${what} must be a positive integer, got ${String(v)}`);
+  return v;
+}
+
 /** A layer without parameters or state, from a function of x. */
 export function stateless(kind: string, f: (x: NdArray, opts: ApplyOptions) => NdArray): Layer<Record<string, never>, Record<string, never>> {
   return {

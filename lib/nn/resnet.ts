@@ -18,7 +18,8 @@ import { boolean, decodeOrThrow, positiveInt } from '../util/codecs.js';
 import { strictPartial } from '../util/strict-partial.js';
 import * as init from './init.js';
 import { composite, type Encoder, type Layer, sequential } from './layer.js';
-import { batchNorm, conv2d } from './layers.js';
+import { conv2d } from './conv.js';
+import { batchNorm } from './normalisation.js';
 
 export interface ResNetOptions {
   /** 3x3 stride-1 stem and no max-pool (for 32x32 inputs). Default false. */

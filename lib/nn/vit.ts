@@ -23,7 +23,10 @@ import { boolean, decodeOrThrow, positiveInt, positiveNumber } from '../util/cod
 import { strictPartial } from '../util/strict-partial.js';
 import * as init from './init.js';
 import { composite, type Encoder, type Layer, sequential, withBatchAxis } from './layer.js';
-import { conv2d, layerNorm, mlp, multiHeadAttention } from './layers.js';
+import { multiHeadAttention } from './attention.js';
+import { conv2d } from './conv.js';
+import { mlp } from './mlp.js';
+import { layerNorm } from './normalisation.js';
 import { copy } from './torch.js';
 
 export interface ViTOptions {
