@@ -72,8 +72,6 @@ export const select = (pred: NdArray, onTrue: NdArray, onFalse: NdArray) => bind
 export const cast = (x: NdArray, dtype: DType) => (avalOf(x).dtype === dtype ? x : bind('cast', [x], { dtype }));
 export const stopGradient = (x: NdArray) => bind('stop_gradient', [x]);
 
-export const mulScalar = (x: NdArray, c: number) => mul(x, scalarLike(c, x));
-
 function axesParam(axes: readonly number[], rank: number, op: string): number[] {
   return normAxes(axes, rank, op).sort((a, b) => a - b);
 }
