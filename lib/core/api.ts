@@ -12,7 +12,7 @@ import { vmapFlat } from './interpreters/batching.js';
 import { jvpFlat } from './interpreters/jvp.js';
 import { vjpFlat } from './interpreters/vjp.js';
 import * as lax from './lax.js';
-import type { BDim } from './primitive.js';
+import type { BDim } from './prim-types.js';
 import { type NdArray, avalOf, bindCustomVjp, isArray, shapeOf } from './trace.js';
 
 type Fn = (...args: any[]) => any;

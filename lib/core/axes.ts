@@ -13,8 +13,8 @@
  * innermost jit trace, so that collectives are staged into the program (run on every replay,
  * or mapped by the jit call's batching rule).
  */
-import { type HigherOrderPrim, higherOrder, isHigherOrder } from './higher-order.js';
-import type { Params, Prim } from './primitive.js';
+import { higherOrder, isHigherOrder } from './higher-order.js';
+import type { HigherOrderPrim, Params, Prim } from './prim-types.js';
 import { primitive } from './primitive.js';
 import { type MainTrace, activeMains, installAxisResolver } from './trace.js';
 

@@ -7,11 +7,8 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import type { Aval } from './aval.js';
-import type { BDim } from './primitive.js';
+import type { BDim, HigherOrderPrim } from './prim-types.js';
 import type { NdArray } from './trace.js';
-
-/** `pjit` is jit's call primitive (jit/call.ts): a staged, cached IR applied as one equation. */
-export type HigherOrderPrim = 'scan' | 'cond' | 'while' | 'remat' | 'pjit';
 
 export interface HigherOrderDef<P = any> {
   /** Shapes and dtypes of the results. */

@@ -1,15 +1,24 @@
 /** The transformation engine: primitives, interpreters, jit. */
 import './interpreters/eval.js';
 import './prims/index.js';
+import { lax as controlFlow } from './control/index.js';
+import { randomBits, randomNormal, randomPermutation, randomUniform, reduceLogSumExp } from './lax.js';
 
 export { customVjp, grad, hessian, jacfwd, jacrev, jvp, stopGradient, valueAndGrad, vjp, vmap } from './api.js';
 export type { GradOptions, VjpOptions, VmapOptions } from './api.js';
 export { type Linearized, linearize } from './linearize.js';
 export { type ClosedJaxpr, type JitOptions, type Jitted, jit, makeJaxpr } from './jit/jit.js';
 export { printJaxpr } from './jit/ir.js';
-export { lax, remat, type ScanOptions } from './control/index.js';
+export { remat, type ScanOptions } from './control/index.js';
 export { type AllGatherOptions, type AxisNames, allGather, axisIndex, axisSize, pmax, pmean, pmin, psum } from './collectives.js';
 export { type DeviceAxis, withDeviceAxis } from './axes.js';
 export { scope } from './scope.js';
 export { type NdArray, Tracer, isTracer } from './trace.js';
-export type { Aval, DType, Shape } from './aval.js';
+export { type Aval, type DType, type Shape, shapeStr } from './aval.js';
+
+/**
+ * `lax`: jax.lax's control flow (scan, foriLoop, whileLoop, cond, switch; docs/core.md), and the
+ * keyed random-bit primitives that `random` builds its distributions on (as jax.lax.rng_bit_generator),
+ * and `reduceLogSumExp(x, axes)` (one primitive: one fused kernel on wasm; log-domain Sinkhorn's normalisers).
+ */
+export const lax = { ...controlFlow, randomBits, randomUniform, randomNormal, randomPermutation, reduceLogSumExp } as const;

@@ -5,9 +5,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { type DType, type Shape, normAxes, normAxis } from './aval.js';
-import type { BinaryPrim, UnaryPrim } from './primitive.js';
 import type { ConvParams } from './prim-params.js';
 import { type NdArray, avalOf, bind, shapeOf, transforming } from './trace.js';
+import type { BinaryPrim, UnaryPrim } from './prim-types.js';
 
 export type { ConvParams, Padding2D } from './prim-params.js';
 
@@ -155,3 +155,13 @@ export function broadcastTo(x: NdArray, shape: Shape): NdArray {
   const dims = s.map((_, i) => i + r).filter((i) => !(s[i - r] === 1 && shape[i] !== 1));
   return broadcastInDim(reshape(x, squeezed), shape, dims);
 }
+
+/** Keyed counter-based random words (int32) of `shape` from `key` ([2] or [..., 2]); `salt` separates streams. */
+export const randomBits = (key: NdArray, shape: Shape, salt: number) => bind('random_bits', [key], { shape: [...shape], salt });
+/** Uniform floats in [0, 1) of `shape` from `key`. */
+export const randomUniform = (key: NdArray, shape: Shape, salt: number) => bind('random_uniform', [key], { shape: [...shape], salt });
+/** Standard normal floats of `shape` from `key`; with `bounds` (in standard deviations), truncated to them. */
+export const randomNormal = (key: NdArray, shape: Shape, salt: number, bounds?: { lower: number; upper: number }) =>
+  bind('random_normal', [key], { shape: [...shape], salt, ...bounds });
+/** A random permutation of 0..n-1 (int32) from `key`. */
+export const randomPermutation = (key: NdArray, n: number, salt: number) => bind('random_permutation', [key], { n, salt });

@@ -3,7 +3,7 @@
  * (lower/*.ts) and jit's rewrites read from an equation. Primitives not listed take none.
  */
 import type { DType } from './aval.js';
-import type { Prim } from './primitive.js';
+import type { Prim } from './prim-types.js';
 
 export type Padding2D = readonly [readonly [number, number], readonly [number, number]];
 export interface ConvParams {

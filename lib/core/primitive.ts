@@ -1,32 +1,12 @@
 /**
- * The closed set of primitives. Each primitive's rules are defined in one place
- * (`prims/*.ts`): its shape/dtype rule, JVP, VJP (written in our own primitives, so
- * derivatives compose) and batching rule side by side. How it runs on each backend is
- * the lowering's business (`lower/`), which the rules never see.
+ * The primitives' rule registry (their names: prim-types.ts). Each primitive's rules are
+ * defined in one place (`prims/*.ts`): its shape/dtype rule, JVP, VJP (written in our own
+ * primitives, so derivatives compose) and batching rule side by side. How it runs on each
+ * backend is the lowering's business (`lower/`), which the rules never see.
  */
 import type { Aval } from './aval.js';
+import type { BDim, Prim } from './prim-types.js';
 import type { NdArray } from './trace.js';
-
-export const UNARY = ['neg', 'exp', 'log', 'log1p', 'expm1', 'sqrt', 'rsqrt', 'tanh', 'logistic', 'relu', 'abs', 'sign', 'sin', 'cos', 'erf', 'atan', 'floor', 'round', 'not', 'is_finite'] as const;
-export const BINARY = ['add', 'sub', 'mul', 'div', 'pow', 'max', 'min', 'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'and', 'or'] as const;
-export const OTHER = [
-  'select', 'cast', 'stop_gradient',
-  'reduce_sum', 'reduce_max', 'reduce_min', 'reduce_logsumexp', 'argmax',
-  'reshape', 'transpose', 'broadcast_in_dim', 'slice', 'pad', 'concatenate', 'gather', 'scatter_add',
-  'dot', 'conv', 'conv_bp_input', 'conv_bp_filter',
-  'random_bits', 'random_uniform', 'random_normal', 'random_permutation',
-] as const;
-/** Collectives over a named axis (prims/collectives.ts): they only run where the name is bound. */
-export const COLLECTIVE = ['psum', 'pmax', 'pmin', 'all_gather', 'axis_index'] as const;
-
-export type UnaryPrim = (typeof UNARY)[number];
-export type BinaryPrim = (typeof BINARY)[number];
-export type Prim = UnaryPrim | BinaryPrim | (typeof OTHER)[number] | (typeof COLLECTIVE)[number];
-
-export type Params = Record<string, unknown>;
-
-/** Batch dimension of a value under vmap: an axis, or null when the value is not batched. */
-export type BDim = number | null;
 
 export interface PrimitiveDef<P = any> {
   /** Shape and dtype of the result; throws naming the op and the offending shapes. */

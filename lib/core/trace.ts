@@ -6,8 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { type Aval, type DType, type Shape, avalStr, shapeStr, sizeOf, tensorDType } from './aval.js';
-import type { HigherOrderPrim } from './higher-order.js';
-import type { Params, Prim } from './primitive.js';
+import type { HigherOrderPrim, Params, Prim } from './prim-types.js';
 
 /** A value flowing through user code: a concrete tfjs tensor, or a tracer of some transformation. */
 export type NdArray = tf.Tensor | Tracer;

@@ -10,10 +10,10 @@
 import * as np from '../ops/index.js';
 import { decodeOrThrow, listOf, positiveInt } from '../util/codecs.js';
 import { strictPartial } from '../util/strict-partial.js';
-import type { Encoder } from './encoder.js';
 import * as init from './init.js';
-import { composite, type Layer } from './layer.js';
-import { batchNorm, conv2d } from './layers.js';
+import { composite, type Encoder, type Layer } from './layer.js';
+import { conv2d } from './conv.js';
+import { batchNorm } from './normalisation.js';
 
 export interface ConvNetSmallOptions {
   /** Input channels (default 1). */

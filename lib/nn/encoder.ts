@@ -9,24 +9,13 @@
  * const [features] = enc.apply(params, state, imagesNHWC); // eval mode
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { scope } from '../core/scope.js';
+import { type NdArray, scope } from '../core/index.js';
 import type * as t from 'io-ts';
-import type { NdArray } from '../core/trace.js';
 import type { TensorData } from '../io/safetensors.js';
 import { ConvNetSmallOptionsCodec, convnetSmall } from './convnet.js';
-import { type Layer, type TorchDict, TorchReader, type Variables } from './layer.js';
+import { type Encoder, type Layer, type TorchDict, TorchReader, type Variables } from './layer.js';
 import { ResNetOptionsCodec, resnet } from './resnet.js';
 import { ViTOptionsCodec, vitSmall, vitTiny } from './vit.js';
-
-/** A layer mapping images (NHWC) to embeddings [N, embeddingDim]. */
-export interface Encoder<P = any, S = any> extends Layer<P, S> {
-  /** The registry name (timm-style). */
-  readonly name: string;
-  /** Width of the output embedding. */
-  readonly embeddingDim: number;
-  /** The options it was built with (defaults filled in). */
-  readonly options: Readonly<Record<string, unknown>>;
-}
 
 export type EncoderFactory = (options?: any) => Encoder;
 

@@ -2,10 +2,7 @@
  * The functions behind the layers (like `torch.nn.functional`): pure functions of
  * arrays, for use without the (init, apply) machinery.
  */
-import { shapeStr } from '../core/aval.js';
-import * as lax from '../core/lax.js';
-import { type NdArray, shapeOf } from '../core/trace.js';
-import { axisSize, pmean } from '../core/collectives.js';
+import { axisSize, type NdArray, pmean, shapeStr } from '../core/index.js';
 import * as np from '../ops/index.js';
 import * as random from '../random/index.js';
 
@@ -28,8 +25,8 @@ export function l2Normalize(x: NdArray, axis = -1, eps = 1e-12): NdArray {
 
 /** Axes a BatchNorm reduces over: all but the last (channels-last layout). */
 export function batchAxes(x: NdArray, op = 'batchNorm'): number[] {
-  const r = shapeOf(x).length;
-  if (r < 2) throw new Error(`${op}: expected a batch [N, C] or [N, ..., C] (channels last), got ${shapeStr(shapeOf(x))}`);
+  const r = x.shape.length;
+  if (r < 2) throw new Error(`${op}: expected a batch [N, C] or [N, ..., C] (channels last), got ${shapeStr(x.shape)}`);
   return Array.from({ length: r - 1 }, (_, i) => i);
 }
 
@@ -50,7 +47,7 @@ export function normalize(x: NdArray, mean: NdArray, variance: NdArray, scale: N
 export function batchMoments(x: NdArray, axisName?: string): { mean: NdArray; variance: NdArray; count: number } {
   const axes = batchAxes(x);
   const overAll = (v: NdArray) => (axisName === undefined ? v : pmean(v, axisName));
-  const count = axes.reduce((n, a) => n * shapeOf(x)[a], 1) * (axisName === undefined ? 1 : axisSize(axisName));
+  const count = axes.reduce((n, a) => n * x.shape[a], 1) * (axisName === undefined ? 1 : axisSize(axisName));
   const mean = overAll(np.mean(x, axes));
   const variance = overAll(np.mean(np.square(np.sub(x, mean)), axes));
   return { mean, variance, count };
@@ -67,7 +64,7 @@ export function layerNorm(x: NdArray, scale: NdArray | null, bias: NdArray | nul
 export function dropout(key: NdArray, x: NdArray, rate: number): NdArray {
   if (rate <= 0) return x;
   if (rate >= 1) return np.mul(x, 0);
-  const keep = random.bernoulli(key, 1 - rate, shapeOf(x));
+  const keep = random.bernoulli(key, 1 - rate, x.shape);
   return np.where(keep, np.div(x, 1 - rate), 0);
 }
 
@@ -76,9 +73,9 @@ export function dropout(key: NdArray, x: NdArray, rate: number): NdArray {
  * over [..., T, d] arrays (leading dims must agree); the layout the attention layer uses.
  */
 export function dotProductAttentionHeadsFirst(q: NdArray, k: NdArray, v: NdArray): NdArray {
-  const d = shapeOf(q)[shapeOf(q).length - 1];
-  const r = shapeOf(k).length;
-  const kt = lax.transpose(k, [...Array(r - 2).keys(), r - 1, r - 2]);
+  const d = q.shape[q.shape.length - 1];
+  const r = k.shape.length;
+  const kt = np.transpose(k, [...Array(r - 2).keys(), r - 1, r - 2]);
   const scores = np.mul(np.matmul(q, kt), 1 / Math.sqrt(d));
   return np.matmul(np.softmax(scores, -1), v);
 }
@@ -105,9 +102,9 @@ const MASKED_LOGIT = -0.7 * 3.4028234663852886e38;
  * @example F.dotProductAttention(q, k, v, { isCausal: true })
  */
 export function dotProductAttention(query: NdArray, key: NdArray, value: NdArray, opts: AttentionOptions = {}): NdArray {
-  const sq = shapeOf(query);
-  const sk = shapeOf(key);
-  const sv = shapeOf(value);
+  const sq = query.shape;
+  const sk = key.shape;
+  const sv = value.shape;
   const batched = sq.length === 4;
   const shapes = `query ${shapeStr(sq)}, key ${shapeStr(sk)}, value ${shapeStr(sv)}`;
   if ((sq.length !== 3 && sq.length !== 4) || sk.length !== sq.length || sv.length !== sq.length || sk.some((d, i) => d !== sv[i]))
@@ -115,9 +112,9 @@ export function dotProductAttention(query: NdArray, key: NdArray, value: NdArray
   const q = batched ? query : np.expandDims(query, 0);
   const k = batched ? key : np.expandDims(key, 0);
   const v = batched ? value : np.expandDims(value, 0);
-  const [b, t, n, h] = shapeOf(q);
-  const [, s, kh] = shapeOf(k);
-  if (shapeOf(k)[0] !== b || shapeOf(k)[3] !== h || n % kh !== 0) throw new Error(`dotProductAttention: batch and head sizes do not fit (N must be a multiple of K): ${shapes}`);
+  const [b, t, n, h] = q.shape;
+  const [, s, kh] = k.shape;
+  if (k.shape[0] !== b || k.shape[3] !== h || n % kh !== 0) throw new Error(`dotProductAttention: batch and head sizes do not fit (N must be a multiple of K): ${shapes}`);
   const g = n / kh;
   // Query heads grouped by the key head they share: [B, T, K, G, H].
   const qg = np.reshape(q, [b, t, kh, g, h]);

@@ -12,7 +12,7 @@
  *   class token normal(1e-6) (timm's `init_weights_vit_timm`).
  */
 import * as np from '../ops/index.js';
-import type { NdArray } from '../core/trace.js';
+import type { NdArray } from '../core/index.js';
 import * as random from '../random/index.js';
 
 export interface Fans {

@@ -10,10 +10,8 @@
  *   and layouts), relative to the layer's prefix.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { shapeStr } from '../core/aval.js';
-import * as lax from '../core/lax.js';
-import { scope } from '../core/scope.js';
-import { type NdArray, shapeOf } from '../core/trace.js';
+import { type NdArray, scope, shapeStr } from '../core/index.js';
+import * as np from '../ops/index.js';
 import * as random from '../random/index.js';
 
 /** Trainable parameters and non-trainable state of a layer. */
@@ -71,9 +69,20 @@ export interface Layer<P = any, S = any> {
   fromTorch(r: TorchReader, prefix: string): Variables<P, S>;
 }
 
-/** Runs an init body, freeing its temporaries (only the returned variables survive). */
-export function initScope<T>(fn: () => T): T {
-  return scope(fn);
+/** A layer mapping images (NHWC) to embeddings [N, embeddingDim]. */
+export interface Encoder<P = any, S = any> extends Layer<P, S> {
+  /** The registry name (timm-style). */
+  readonly name: string;
+  /** Width of the output embedding. */
+  readonly embeddingDim: number;
+  /** The options it was built with (defaults filled in). */
+  readonly options: Readonly<Record<string, unknown>>;
+}
+
+/** A layer's size option checked: a positive integer, or an error naming `what` (e.g. 'linear: in'). */
+export function positiveInt(v: unknown, what: string): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new Error(`${what} must be a positive integer, got ${String(v)}`);
+  return v;
 }
 
 /** A layer without parameters or state, from a function of x. */
@@ -125,7 +134,7 @@ export function sequential(layers: readonly Layer[] | Readonly<Record<string, La
   return {
     kind: 'sequential',
     init(key) {
-      return initScope(() => {
+      return scope(() => {
         const keys = random.split(key, Math.max(names.length, 1));
         const vs = names.map((n, i) => at(n).init(keys[i]));
         return { params: make(vs.map((v) => v.params)), state: make(vs.map((v) => v.state)) };
@@ -154,11 +163,11 @@ export function sequential(layers: readonly Layer[] | Readonly<Record<string, La
 
 /** Adds a leading batch axis of 1 to an unbatched input of rank `rank - 1`, applies f, and removes it. */
 export function withBatchAxis(x: NdArray, rank: number, op: string, f: (xb: NdArray) => NdArray): NdArray {
-  const s = shapeOf(x);
+  const s = x.shape;
   if (s.length === rank) return f(x);
   if (s.length !== rank - 1) throw new Error(`${op}: expected an input of rank ${rank} (batched) or ${rank - 1} (one example), got ${shapeStr(s)}`);
-  const y = f(lax.reshape(x, [1, ...s]));
-  return lax.reshape(y, shapeOf(y).slice(1));
+  const y = f(np.reshape(x, [1, ...s]));
+  return np.reshape(y, y.shape.slice(1));
 }
 
 /** Applies child `name` inside a composite's forward pass, threading its state. */
@@ -180,7 +189,7 @@ export function composite<C extends Readonly<Record<string, Layer>>>(
   const names = Object.keys(children);
   return {
     kind,
-    init: (key) => initScope(() => initChildren(key, children)),
+    init: (key) => scope(() => initChildren(key, children)),
     apply(params, state, x, opts = {}) {
       const newState: Record<string, unknown> = { ...state };
       const call: CallChild = (name, xi, o) => {

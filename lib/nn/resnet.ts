@@ -12,14 +12,14 @@
  * scale 1 / bias 0, and the last BatchNorm of each residual block zero-initialised
  * (timm's zero_init_last=True; pass `zeroInitLast: false` for torchvision's default).
  */
-import type { NdArray } from '../core/trace.js';
+import type { NdArray } from '../core/index.js';
 import * as np from '../ops/index.js';
 import { boolean, decodeOrThrow, positiveInt } from '../util/codecs.js';
 import { strictPartial } from '../util/strict-partial.js';
-import type { Encoder } from './encoder.js';
 import * as init from './init.js';
-import { type Layer, composite, sequential } from './layer.js';
-import { batchNorm, conv2d } from './layers.js';
+import { composite, type Encoder, type Layer, sequential } from './layer.js';
+import { conv2d } from './conv.js';
+import { batchNorm } from './normalisation.js';
 
 export interface ResNetOptions {
   /** 3x3 stride-1 stem and no max-pool (for 32x32 inputs). Default false. */

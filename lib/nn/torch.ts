@@ -1,6 +1,6 @@
 /** Layout conversions between our parameter layouts and PyTorch's. */
 import * as tf from '@tensorflow/tfjs-core';
-import type { NdArray } from '../core/trace.js';
+import type { NdArray } from '../core/index.js';
 
 const concrete = (x: NdArray, what: string): tf.Tensor => {
   if (!(x instanceof tf.Tensor)) throw new Error(`${what}: expected concrete arrays (call it outside jit/grad/vmap)`);

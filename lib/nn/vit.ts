@@ -16,16 +16,17 @@
  * (eps 1e-6), the patch-embedding convolution with PyTorch's default.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { shapeStr } from '../core/aval.js';
-import { type NdArray, shapeOf } from '../core/trace.js';
+import { type NdArray, scope, shapeStr } from '../core/index.js';
 import * as np from '../ops/index.js';
 import * as random from '../random/index.js';
 import { boolean, decodeOrThrow, positiveInt, positiveNumber } from '../util/codecs.js';
 import { strictPartial } from '../util/strict-partial.js';
-import type { Encoder } from './encoder.js';
 import * as init from './init.js';
-import { type Layer, composite, initScope, sequential, withBatchAxis } from './layer.js';
-import { conv2d, layerNorm, mlp, multiHeadAttention } from './layers.js';
+import { composite, type Encoder, type Layer, sequential, withBatchAxis } from './layer.js';
+import { multiHeadAttention } from './attention.js';
+import { conv2d } from './conv.js';
+import { mlp } from './mlp.js';
+import { layerNorm } from './normalisation.js';
 import { copy } from './torch.js';
 
 export interface ViTOptions {
@@ -73,7 +74,7 @@ export function bilinearMatrix(n: number, m: number): tf.Tensor {
 
 /** Resizes a [h, w, D] grid to [H, W, D] bilinearly (differentiable: two matrix products). */
 export function resizeGrid(grid: NdArray, outH: number, outW: number): NdArray {
-  const [h, w, d] = shapeOf(grid);
+  const [h, w, d] = grid.shape;
   if (h === outH && w === outW) return grid;
   const ry = bilinearMatrix(h, outH);
   const rx = bilinearMatrix(w, outW);
@@ -122,7 +123,7 @@ export function vit(name: string, options: ViTOptions = {}): Encoder {
     throw new Error('internal: unused');
   });
   const forward = (params: any, state: any, x: NdArray, opts: any): [NdArray, any] => {
-    const s = shapeOf(x);
+    const s = np.shape(x);
     if (s[3] !== cin) throw new Error(`${name}: expected NHWC input with ${cin} channels, got ${shapeStr(s)}`);
     const gh = Math.floor(s[1] / p);
     const gw = Math.floor(s[2] / p);
@@ -150,7 +151,7 @@ export function vit(name: string, options: ViTOptions = {}): Encoder {
     embeddingDim: dim,
     options: { imgSize, patchSize: p, inChannels: cin, embedDim: dim, depth, numHeads: heads, mlpRatio: hidden / dim, dynamicImgSize: dynamic },
     init(key) {
-      return initScope(() => {
+      return scope(() => {
         const [kb, kc, kp] = random.split(key, 3);
         const v = body.init(kb);
         const params = {
@@ -162,7 +163,7 @@ export function vit(name: string, options: ViTOptions = {}): Encoder {
       });
     },
     apply: (params, state, x, opts = {}) => {
-      const single = shapeOf(x).length === 3;
+      const single = x.shape.length === 3;
       if (!single) return forward(params, state, x, opts);
       let st: any = state;
       const y = withBatchAxis(x, 4, name, (xb) => {

@@ -1,7 +1,7 @@
 /** numpy-like arithmetic with broadcasting, reductions and matrix products. */
 import { type DType, isFloat, normAxes, shapeStr } from '../core/aval.js';
 import * as lax from '../core/lax.js';
-import type { BinaryPrim } from '../core/primitive.js';
+import type { BinaryPrim } from '../core/prim-types.js';
 import { resultDType } from '../core/promotion.js';
 import { type NdArray, avalOf, shapeOf } from '../core/trace.js';
 

@@ -4,6 +4,11 @@ import { normAxis, shapeStr, sizeOf } from '../core/aval.js';
 import * as lax from '../core/lax.js';
 import { type NdArray, shapeOf } from '../core/trace.js';
 
+/** The shape of x, a tensor or a tracer (numpy's np.shape). */
+export function shape(x: NdArray): readonly number[] {
+  return shapeOf(x);
+}
+
 /** Reshape, with at most one -1 inferred. */
 export function reshape(x: NdArray, shape: readonly number[]): NdArray {
   const s = shapeOf(x);

@@ -6,12 +6,9 @@
  * respect to the distribution's shape parameters (they go through stop_gradient);
  * location and scale arguments, where there are any, are plain arithmetic on the samples.
  */
-import { type Shape, shapeStr } from '../core/aval.js';
-import * as lax from '../core/lax.js';
-import { scope } from '../core/scope.js';
-import { type NdArray, shapeOf } from '../core/trace.js';
+import { type NdArray, scope, type Shape, shapeStr } from '../core/index.js';
 import * as np from '../ops/index.js';
-import { type Key, normal, permutation, randint, splitKeys, uniform } from './index.js';
+import { type Key, normal, permutation, randint, splitKeys, uniform } from './keys.js';
 
 /** The smallest normal float32: the lower end of the uniforms that are logged. */
 const TINY = 1.1754943508222875e-38;
@@ -21,13 +18,13 @@ const positiveUnit = (key: Key, shape: Shape) => np.maximum(uniform(key, shape),
 
 /** Key i of `splitKeys(key, n)` (keys may be batched: [..., 2]). */
 function nthKey(keys: NdArray, i: number): NdArray {
-  const axis = shapeOf(keys).length - 2;
+  const axis = keys.shape.length - 2;
   return np.squeeze(np.sliceAxis(keys, axis, i, i + 1), axis);
 }
 
 /**
  * Standard Gumbel samples, -log(-log(u)) with u uniform in [tiny, 1) (as jax.random.gumbel).
- * @example np.argmax(np.add(logits, random.gumbel(key, shapeOf(logits)))) // a categorical draw
+ * @example np.argmax(np.add(logits, random.gumbel(key, logits.shape))) // a categorical draw
  */
 export function gumbel(key: Key, shape: Shape): NdArray {
   return scope(() => np.neg(np.log(np.neg(np.log(positiveUnit(key, shape))))));
@@ -42,7 +39,7 @@ export function exponential(key: Key, shape: Shape): NdArray {
 export function laplace(key: Key, shape: Shape): NdArray {
   return scope(() => {
     const e = exponential(key, [2, ...shape]);
-    const lead = shapeOf(e).length - shape.length - 1;
+    const lead = e.shape.length - shape.length - 1;
     return np.squeeze(np.diff(e, 1, lead), lead);
   });
 }
@@ -62,9 +59,9 @@ const GAMMA_ROUNDS = 10;
 function shapeParam(a: number | NdArray, shape: Shape, what: string): NdArray {
   if (typeof a === 'number') {
     if (!(a > 0)) throw new Error(`random.${what}: the parameter must be positive, got ${a}`);
-    return lax.full(shape, a, 'float32');
+    return np.broadcastTo(np.full([], a, 'float32'), shape);
   }
-  return np.broadcastTo(lax.stopGradient(np.cast(a, 'float32')), shape);
+  return np.broadcastTo(np.stopGradient(np.cast(a, 'float32')), shape);
 }
 
 /**
@@ -82,7 +79,7 @@ function logGamma(key: Key, a: NdArray, shape: Shape): NdArray {
   const c = np.rsqrt(np.mul(d, 9));
   const x = normal(nthKey(keys, 0), [GAMMA_ROUNDS, ...shape]);
   const logU = np.log(positiveUnit(nthKey(keys, 1), [GAMMA_ROUNDS, ...shape]));
-  const lead = shapeOf(x).length - shape.length - 1;
+  const lead = x.shape.length - shape.length - 1;
   const onePlus = np.add(np.mul(x, c), 1);
   const v = np.mul(np.mul(onePlus, onePlus), onePlus);
   const positive = np.greater(v, 0);
@@ -105,13 +102,13 @@ function logGamma(key: Key, a: NdArray, shape: Shape): NdArray {
  * @example random.gamma(key, 2.5, [1000])
  */
 export function gamma(key: Key, a: number | NdArray, shape?: Shape): NdArray {
-  const s = shape ?? (typeof a === 'number' ? [] : shapeOf(a));
+  const s = shape ?? (typeof a === 'number' ? [] : a.shape);
   return scope(() => np.exp(logGamma(key, shapeParam(a, s, 'gamma'), s)));
 }
 
 /** Beta(a, b) samples: X / (X + Y) for X ~ Gamma(a), Y ~ Gamma(b), as sigmoid(log X - log Y). */
 export function beta(key: Key, a: number | NdArray, b: number | NdArray, shape?: Shape): NdArray {
-  const s = shape ?? shapeOf(np.add(typeof a === 'number' ? lax.scalar(a) : a, typeof b === 'number' ? lax.scalar(b) : b));
+  const s = shape ?? np.add(typeof a === 'number' ? np.full([], a) : a, typeof b === 'number' ? np.full([], b) : b).shape;
   return scope(() => {
     const keys = splitKeys(key, 2);
     const lx = logGamma(nthKey(keys, 0), shapeParam(a, s, 'beta'), s);
@@ -125,7 +122,7 @@ export function beta(key: Key, a: number | NdArray, b: number | NdArray, shape?:
  * defaulting to alpha's leading dims; normalised gammas, as a softmax of their logs.
  */
 export function dirichlet(key: Key, alpha: NdArray, shape?: Shape): NdArray {
-  const sa = shapeOf(alpha);
+  const sa = alpha.shape;
   if (sa.length < 1) throw new Error(`random.dirichlet: alpha must have a category axis, got ${shapeStr(sa)}`);
   const s = [...(shape ?? sa.slice(0, -1)), sa[sa.length - 1]];
   return scope(() => np.softmax(logGamma(key, shapeParam(alpha, s, 'dirichlet'), s), -1));
@@ -137,12 +134,12 @@ export function dirichlet(key: Key, alpha: NdArray, shape?: Shape): NdArray {
  * normal. `shape` defaults to the broadcast of mean's and cov's leading dims.
  */
 export function multivariateNormal(key: Key, mean: NdArray, cov: NdArray, shape?: Shape): NdArray {
-  const sm = shapeOf(mean);
-  const sc = shapeOf(cov);
+  const sm = mean.shape;
+  const sc = cov.shape;
   const n = sm[sm.length - 1];
   if (sm.length < 1 || sc.length < 2 || sc[sc.length - 1] !== n || sc[sc.length - 2] !== n)
     throw new Error(`random.multivariateNormal: need mean [..., n] and cov [..., n, n], got ${shapeStr(sm)} and ${shapeStr(sc)}`);
-  const batch = shape ?? shapeOf(np.add(np.zeros(sm.slice(0, -1)), np.zeros(sc.slice(0, -2))));
+  const batch = shape ?? np.add(np.zeros(sm.slice(0, -1)), np.zeros(sc.slice(0, -2))).shape;
   return scope(() => np.add(mean, np.matvec(np.cholesky(cov), normal(key, [...batch, n]))));
 }
 
@@ -153,7 +150,7 @@ export function multivariateNormal(key: Key, mean: NdArray, cov: NdArray, shape?
  * @example random.categorical(key, logits, -1, [100, ...batch]) // 100 draws per row
  */
 export function categorical(key: Key, logits: NdArray, axis = -1, shape?: Shape): NdArray {
-  const sl = shapeOf(logits);
+  const sl = logits.shape;
   const a = axis < 0 ? axis + sl.length : axis;
   if (a < 0 || a >= sl.length) throw new Error(`random.categorical: axis ${axis} is out of range for logits ${shapeStr(sl)}`);
   const batch = sl.filter((_, i) => i !== a);
@@ -165,7 +162,7 @@ export function categorical(key: Key, logits: NdArray, axis = -1, shape?: Shape)
   const full = [...prefix, ...tail.slice(0, a), sl[a], ...tail.slice(a)];
   return scope(() => {
     const g = gumbel(key, full);
-    const lead = shapeOf(g).length - full.length;
+    const lead = g.shape.length - full.length;
     return np.argmax(np.add(g, logits), lead + prefix.length + a);
   });
 }
@@ -187,15 +184,15 @@ export interface ChoiceOptions {
  * @example random.choice(key, 10, [3], { replace: false })
  */
 export function choice(key: Key, a: number | NdArray, shape: Shape = [], { replace = true, p, axis = 0 }: ChoiceOptions = {}): NdArray {
-  const n = typeof a === 'number' ? a : shapeOf(a)[axis < 0 ? axis + shapeOf(a).length : axis];
+  const n = typeof a === 'number' ? a : a.shape[axis < 0 ? axis + a.shape.length : axis];
   if (!Number.isInteger(n) || n < 1) throw new Error(`random.choice: need a positive population size, got ${n}`);
-  if (p && (shapeOf(p).length !== 1 || shapeOf(p)[0] !== n)) throw new Error(`random.choice: p must have shape [${n}], got ${shapeStr(shapeOf(p))}`);
+  if (p && (p.shape.length !== 1 || p.shape[0] !== n)) throw new Error(`random.choice: p must have shape [${n}], got ${shapeStr(p.shape)}`);
   const k = shape.reduce((x, d) => x * d, 1);
   if (!replace && k > n) throw new Error(`random.choice: cannot take ${k} samples from ${n} without replacement`);
   return scope(() => {
     let idx: NdArray;
     if (replace) idx = p ? categorical(key, np.log(p), -1, shape) : randint(key, shape, 0, n);
-    else if (!p) idx = np.reshape(np.sliceAxis(permutation(key, n), -1, 0, k), [...shapeOf(key).slice(0, -1), ...shape]);
+    else if (!p) idx = np.reshape(np.sliceAxis(permutation(key, n), -1, 0, k), [...key.shape.slice(0, -1), ...shape]);
     else {
       let g = np.add(gumbel(key, [n]), np.log(p));
       const ids = np.arange(0, n);
@@ -205,7 +202,7 @@ export function choice(key: Key, a: number | NdArray, shape: Shape = [], { repla
         picks.push(pick);
         g = np.where(np.equal(np.expandDims(pick, -1), ids), -Infinity, g);
       }
-      idx = np.reshape(np.stack(picks, -1), [...shapeOf(g).slice(0, -1), ...shape]);
+      idx = np.reshape(np.stack(picks, -1), [...g.shape.slice(0, -1), ...shape]);
     }
     return typeof a === 'number' ? idx : np.take(a, idx, axis);
   });

@@ -17,8 +17,7 @@
  * `size` rows. Banks (SwAV: one per assignment view) share one fill count.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { shapeStr } from '../core/aval.js';
-import { type NdArray, shapeOf } from '../core/trace.js';
+import { type NdArray, shapeStr } from '../core/index.js';
 import * as F from '../nn/functional.js';
 import * as np from '../ops/index.js';
 
@@ -45,7 +44,7 @@ export function initMemory(size: number, dim: number, banks?: number): MemorySta
 
 /** The memory's row count (its second-to-last axis). */
 function sizeOf(m: MemoryState): number {
-  const s = shapeOf(m.embeddings);
+  const s = m.embeddings.shape;
   return s[s.length - 2];
 }
 
@@ -55,8 +54,8 @@ function sizeOf(m: MemoryState): number {
  * @example queue = pushMemory(queue, keys);
  */
 export function pushMemory(m: MemoryState, batch: NdArray, active?: NdArray): MemoryState {
-  const ms = shapeOf(m.embeddings);
-  const bs = shapeOf(batch);
+  const ms = m.embeddings.shape;
+  const bs = batch.shape;
   const axis = ms.length - 2;
   if (bs.length !== ms.length || bs.some((d, i) => i !== axis && d !== ms[i]))
     throw new Error(`pushMemory: the memory holds ${shapeStr(ms)} so the batch must be [${ms.map((d, i) => (i === axis ? 'B' : d)).join(',')}], got ${shapeStr(bs)}`);
@@ -89,10 +88,10 @@ export function memoryFull(m: MemoryState): NdArray {
  * @example const { rows, valid } = readMemory(support); const nn1 = nearestNeighbour(z1, rows, valid);
  */
 export function nearestNeighbour(query: NdArray, support: NdArray, valid?: NdArray): NdArray {
-  const qs = shapeOf(query);
-  const ss = shapeOf(support);
+  const qs = query.shape;
+  const ss = support.shape;
   if (qs.length !== 2 || ss.length !== 2 || qs[1] !== ss[1]) throw new Error(`nearestNeighbour: query [N, D] and support [M, D] must be matrices of one width, got ${shapeStr(qs)} and ${shapeStr(ss)}`);
-  if (valid !== undefined && shapeStr(shapeOf(valid)) !== shapeStr([ss[0]])) throw new Error(`nearestNeighbour: valid must be [${ss[0]}] (one flag per support row), got ${shapeStr(shapeOf(valid))}`);
+  if (valid !== undefined && shapeStr(valid.shape) !== shapeStr([ss[0]])) throw new Error(`nearestNeighbour: valid must be [${ss[0]}] (one flag per support row), got ${shapeStr(valid.shape)}`);
   const s = np.stopGradient(support);
   const similarity = np.matmul(F.l2Normalize(np.stopGradient(query), -1), np.transpose(F.l2Normalize(s, -1)));
   const candidates = valid === undefined ? similarity : np.where(valid, similarity, -Infinity);

@@ -13,8 +13,7 @@
  * and buffers) and `update_ema_coefficient`. The seed steps the schedule per epoch; give `totalSteps`
  * in whatever unit `t` counts. Past `totalSteps` the value stays `final`.
  */
-import { avalOf, type NdArray, shapeOf } from '../core/trace.js';
-import { shapeStr } from '../core/aval.js';
+import { type NdArray, shapeStr } from '../core/index.js';
 import * as np from '../ops/index.js';
 import { emaUpdate } from '../optim/ema.js';
 import { type Schedule, cosineDecay } from '../optim/schedules.js';
@@ -41,9 +40,9 @@ export function ema<T>(teacher: T, student: T, m: number | NdArray): T {
   if (mismatch) throw new Error(`ssl.ema: the teacher and the student differ ${mismatch}`);
   const at = tree.paths(teacher);
   t.forEach((x, i) => {
-    if (shapeStr(shapeOf(x)) !== shapeStr(shapeOf(s[i]))) throw new Error(`ssl.ema: at ${at[i]} the teacher is ${shapeStr(shapeOf(x))} but the student ${shapeStr(shapeOf(s[i]))}`);
+    if (shapeStr(x.shape) !== shapeStr(s[i].shape)) throw new Error(`ssl.ema: at ${at[i]} the teacher is ${shapeStr(x.shape)} but the student ${shapeStr(s[i].shape)}`);
   });
-  const floating = t.map((x) => avalOf(x).dtype === 'float32');
+  const floating = t.map((x) => x.dtype === 'float32');
   const pick = (xs: NdArray[]) => xs.filter((_, i) => floating[i]).map((x) => np.stopGradient(x));
   const averaged = emaUpdate(pick(t), pick(s), m);
   let next = 0;

@@ -10,8 +10,7 @@
  * - `'concat'`: the views concatenated into ONE batch (DINO's global views, and its local
  *   views as a second call): BatchNorm sees all of them at once, one update.
  */
-import { shapeStr } from '../core/aval.js';
-import { type NdArray, shapeOf } from '../core/trace.js';
+import { type NdArray, shapeStr } from '../core/index.js';
 import * as nn from '../nn/index.js';
 import * as np from '../ops/index.js';
 import * as random from '../random/index.js';
@@ -122,10 +121,10 @@ export function encodeViews(
   if ((opts.batching ?? 'perView') === 'perView') {
     views.forEach((v, i) => forward(v, first + i).forEach((y, s) => outputs[names[s]].push(y)));
   } else {
-    const sizes = views.map((v) => shapeOf(v)[0]);
-    const rest = shapeStr(shapeOf(views[0]).slice(1));
+    const sizes = views.map((v) => v.shape[0]);
+    const rest = shapeStr(views[0].shape.slice(1));
     views.forEach((v, i) => {
-      if (shapeStr(shapeOf(v).slice(1)) !== rest) throw new Error(`encodeViews: views concatenated into one batch must agree beyond the batch axis; view ${i} is ${shapeStr(shapeOf(v))}, view 0 ${shapeStr(shapeOf(views[0]))}`);
+      if (shapeStr(v.shape.slice(1)) !== rest) throw new Error(`encodeViews: views concatenated into one batch must agree beyond the batch axis; view ${i} is ${shapeStr(v.shape)}, view 0 ${shapeStr(views[0].shape)}`);
     });
     const ys = forward(views.length === 1 ? views[0] : np.concatenate([...views], 0), first);
     ys.forEach((y, s) => outputs[names[s]].push(...splitRows(y, sizes)));

@@ -26,7 +26,7 @@
  *   2% of `ln K`.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { NdArray } from '../core/trace.js';
+import type { NdArray } from '../core/index.js';
 
 /** Codes or scores `[B, K]`: a tensor, a flat row-major Float32Array (give `numPrototypes`), rows, or argmax counts. */
 export type UsageInput = NdArray | Float32Array | readonly (readonly number[])[] | { readonly counts: ArrayLike<number>; readonly meanCode?: ArrayLike<number> };

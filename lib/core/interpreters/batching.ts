@@ -1,7 +1,9 @@
 /** vmap: tracers carry a batched value and the axis that is the batch (null: unbatched). */
-import { type HigherOrderPrim, higherOrder } from '../higher-order.js';
+import { higherOrder } from '../higher-order.js';
+import type { HigherOrderPrim } from '../prim-types.js';
 import * as lax from '../lax.js';
-import { type BDim, type Params, type Prim, primitive } from '../primitive.js';
+import { primitive } from '../primitive.js';
+import type { BDim, Params, Prim } from '../prim-types.js';
 import { type CustomVjpCall, type MainTrace, type NdArray, Trace, Tracer, avalOf, bind, bindCustomVjp, bindHigherOrder, withMain } from '../trace.js';
 
 export class BatchTracer extends Tracer {

@@ -1,8 +1,10 @@
 /** Forward mode: tracers carry a primal and a tangent (null = symbolic zero). */
 import { isFloat } from '../aval.js';
-import { type HigherOrderPrim, higherOrder } from '../higher-order.js';
+import { higherOrder } from '../higher-order.js';
+import type { HigherOrderPrim } from '../prim-types.js';
 import * as lax from '../lax.js';
-import { type Params, type Prim, primitive } from '../primitive.js';
+import { primitive } from '../primitive.js';
+import type { Params, Prim } from '../prim-types.js';
 import { type CustomVjpCall, type MainTrace, type NdArray, Trace, Tracer, avalOf, bind, bindHigherOrder, withMain } from '../trace.js';
 
 export class JVPTracer extends Tracer {

@@ -1,9 +1,8 @@
 /** The IR that jit traces to: a flat list of equations over typed variables (a jaxpr). */
 import type * as tf from '@tensorflow/tfjs-core';
 import { type Aval, avalStr, sameShape } from '../aval.js';
-import type { HigherOrderPrim } from '../higher-order.js';
 import type { ConvParams, DotParams, PrimParams } from '../prim-params.js';
-import type { Params, Prim } from '../primitive.js';
+import type { HigherOrderPrim, Params, Prim } from '../prim-types.js';
 
 /** Kernels that only exist after jit's rewrites (rewrite.ts, fuse-elementwise.ts). */
 export type FusedPrim = 'fused_matmul' | 'fused_conv' | 'fused_elementwise';

@@ -3,10 +3,10 @@
  * intermediate is disposed right after its last use.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { type HigherOrderPrim, higherOrder, isHigherOrder } from '../higher-order.js';
+import { higherOrder, isHigherOrder } from '../higher-order.js';
 import { eqnKernel } from '../lower/index.js';
-import type { Params, Prim } from '../primitive.js';
 import { type FusedPrim, type Jaxpr, type Var, outsOf } from './ir.js';
+import type { HigherOrderPrim, Params, Prim } from '../prim-types.js';
 
 /** One tensor per result of the equation (`out`, then its `extraOuts`). */
 type Kernel = (args: tf.Tensor[], params: Params) => tf.Tensor | tf.Tensor[];

@@ -6,12 +6,12 @@
  */
 import { sameShape } from '../aval.js';
 import { constantValue } from '../lower/index.js';
-import { BINARY } from '../primitive.js';
 import { broadcastShapes } from '../prims/elementwise.js';
 import { fuseElementwise } from './fuse-elementwise.js';
 import { inlineCalls } from './inline.js';
 import { type Eqn, type Epilogue, type Jaxpr, Var, isEqnOf, outsOf } from './ir.js';
 import { valueKey } from './value-key.js';
+import { BINARY } from '../prim-types.js';
 
 /** Drops equations whose results are never used, and constants nothing reads. */
 export function eliminateDeadCode(j: Jaxpr): Jaxpr {

@@ -1,10 +1,11 @@
 /** Tracing to the IR: tracers are variables, and each primitive applied appends an equation. */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Aval } from '../aval.js';
-import { type HigherOrderPrim, higherOrder } from '../higher-order.js';
-import { type Params, type Prim, primitive } from '../primitive.js';
+import { higherOrder } from '../higher-order.js';
+import { primitive } from '../primitive.js';
 import { type CustomVjpCall, type MainTrace, type NdArray, Trace, Tracer, avalOf, withMain } from '../trace.js';
 import { type Eqn, type Jaxpr, Var } from './ir.js';
+import type { HigherOrderPrim, Params, Prim } from '../prim-types.js';
 
 class Builder {
   nextId = 0;

@@ -7,13 +7,13 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import type { FusedPrim } from '../jit/ir.js';
-import type { Params, Prim } from '../primitive.js';
 import { activeBackend } from './active.js';
 import { cpuLowering } from './cpu.js';
 import type { FusedKernel, Lowering, PrimKernel } from './kernel.js';
 import { defaultLowering } from './tfjs.js';
 import { wasmLoopApplies, wasmLowering } from './wasm.js';
 import { webgpuLowering } from './webgpu.js';
+import type { Params, Prim } from '../prim-types.js';
 
 export { activeBackend } from './active.js';
 

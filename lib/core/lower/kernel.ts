@@ -2,7 +2,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { FusedParams, FusedPrim } from '../jit/ir.js';
 import type { PrimParams } from '../prim-params.js';
-import type { Prim } from '../primitive.js';
+import type { Prim } from '../prim-types.js';
 
 /** Runs a primitive on tensors (inside a tidy scope): its result. */
 export type PrimKernel<P> = (args: tf.Tensor[], params: P) => tf.Tensor;

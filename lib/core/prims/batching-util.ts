@@ -1,6 +1,6 @@
 /** Helpers shared by batching rules. */
 import * as lax from '../lax.js';
-import type { BDim } from '../primitive.js';
+import type { BDim } from '../prim-types.js';
 import { type NdArray, shapeOf } from '../trace.js';
 
 /** Moves the batch dim to `to` (when batched), else inserts a size-1 axis there. */

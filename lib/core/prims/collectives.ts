@@ -13,8 +13,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type Aval, avalStr } from '../aval.js';
 import * as lax from '../lax.js';
 import type { PrimParams } from '../prim-params.js';
-import { type BDim, type PrimitiveDef, definePrimitives } from '../primitive.js';
+import { type PrimitiveDef, definePrimitives } from '../primitive.js';
 import { type NdArray, bind, shapeOf } from '../trace.js';
+import type { BDim } from '../prim-types.js';
 
 type ReduceP = PrimParams['psum'];
 type GatherP = PrimParams['all_gather'];

@@ -2,9 +2,10 @@
 import { type Aval, type DType, avalStr, isFloat, shapeStr } from '../aval.js';
 import * as lax from '../lax.js';
 import type { PrimParams } from '../prim-params.js';
-import { type BDim, type BinaryPrim, type PrimitiveDef, type UnaryPrim, definePrimitives } from '../primitive.js';
+import { type PrimitiveDef, definePrimitives } from '../primitive.js';
 import { type NdArray, avalOf, shapeOf } from '../trace.js';
 import { batchAt } from './batching-util.js';
+import type { BDim, BinaryPrim, UnaryPrim } from '../prim-types.js';
 
 /** Rank-equal numpy broadcasting: every dim equal, or 1 on one side. */
 export function broadcastShapes(op: string, shapes: readonly (readonly number[])[]): number[] {

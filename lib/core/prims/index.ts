@@ -1,5 +1,6 @@
 /** Loads every primitive definition and checks that the closed set is complete. */
-import { BINARY, COLLECTIVE, OTHER, UNARY, allPrimitives } from '../primitive.js';
+import { allPrimitives } from '../primitive.js';
+import { BINARY, COLLECTIVE, OTHER, UNARY } from '../prim-types.js';
 import './elementwise.js';
 import './reductions.js';
 import './logsumexp.js';

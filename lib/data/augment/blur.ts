@@ -3,10 +3,10 @@
  * separable, reflect-padded, as two depthwise convolutions with the batch moved into the
  * channel axis, so that every sample has its own kernel.
  */
-import { type NdArray, shapeOf } from '../../core/trace.js';
+import { type NdArray, scope } from '../../core/index.js';
 import * as np from '../../ops/index.js';
 import { applySeparable, convolutionMatrix } from './resample.js';
-import { checkProb, checkRange, coin, dimsOf, eager, splitKey, uniform } from './util.js';
+import { checkProb, checkRange, coin, dimsOf, splitKey, uniform } from './util.js';
 
 /** Options of {@link gaussianBlur}. */
 export interface GaussianBlurOptions {
@@ -52,7 +52,7 @@ export function gaussianBlur(key: NdArray, images: NdArray, opts: GaussianBlurOp
   checkRange(sigma, 'gaussianBlur: sigma', Number.MIN_VALUE, Infinity);
   if (!(Number.isInteger(k) && k > 0 && k % 2 === 1)) throw new Error(`gaussianBlur: kernelSize must be a positive odd integer, got ${k}`);
   if (p <= 0 || k === 1) return images;
-  return eager(() => {
+  return scope(() => {
     const [kApply, kSigma] = splitKey(key, 2);
     let taps = gaussianTaps(uniform(kSigma, [d.b], sigma[0], sigma[1]), k);
     if (p < 1) {
@@ -67,7 +67,7 @@ export function gaussianBlur(key: NdArray, images: NdArray, opts: GaussianBlurOp
 
 /** Reflect-pads axis `axis` of x by r on both sides (torchvision's 'reflect': -1 -> 1), r < size. */
 function reflectPad(x: NdArray, axis: number, r: number): NdArray {
-  const n = shapeOf(x)[axis];
+  const n = x.shape[axis];
   const row = (i: number) => np.sliceAxis(x, axis, i, i + 1);
   const before = Array.from({ length: r }, (_, t) => row(r - t));
   const after = Array.from({ length: r }, (_, t) => row(n - 2 - t));
@@ -76,8 +76,8 @@ function reflectPad(x: NdArray, axis: number, r: number): NdArray {
 
 /** Per-sample separable convolution `taps: [B, k]` of `[B, H, W, C]`, reflect borders, as depthwise convolutions. */
 function blurDepthwise(images: NdArray, taps: NdArray): NdArray {
-  const [b, h, w, c] = shapeOf(images);
-  const k = shapeOf(taps)[1];
+  const [b, h, w, c] = np.shape(images);
+  const k = np.shape(taps)[1];
   const r = (k - 1) / 2;
   const bc = b * c;
   // Batch into channels: [B, H, W, C] -> [1, H, W, B·C] (channel b·C + c).

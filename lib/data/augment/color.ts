@@ -6,9 +6,9 @@
  * identities on a gray image (torchvision skips them too), and random grayscale does
  * nothing.
  */
-import type { NdArray } from '../../core/trace.js';
+import { type NdArray, scope } from '../../core/index.js';
 import * as np from '../../ops/index.js';
-import { applyWithProb, checkProb, checkRange, clamp01, coin, dimsOf, eager, luma, min1, perSample, select01, splitKey, step, uniform } from './util.js';
+import { applyWithProb, checkProb, checkRange, clamp01, coin, dimsOf, luma, min1, perSample, select01, splitKey, step, uniform } from './util.js';
 
 /** A jitter strength `v` (the range `[max(0, 1 - v), 1 + v]`; for hue `[-v, v]`) or an explicit range. */
 export type JitterSpec = number | readonly [number, number];
@@ -135,7 +135,7 @@ export function colorJitter(key: NdArray, images: NdArray, opts: ColorJitterOpti
     factorRange(opts.hue, 'hue', 0, [-0.5, 0.5]);
   }
   if (p <= 0 || specs.every((s) => s === null)) return images;
-  return eager(() => {
+  return scope(() => {
     const [kApply, kOrder, ...kParts] = splitKey(key, 6);
     // Samples not picked (probability 1 - p) get neutral factors (1, or a hue shift of 0),
     // which leave them unchanged (exactly, but for the hue's round trip through HSV,
@@ -185,7 +185,7 @@ export function randomGrayscale(key: NdArray, images: NdArray, p = 0.1): NdArray
   const d = dimsOf(images, 'randomGrayscale');
   checkProb(p, 'randomGrayscale: p');
   if (d.c !== 3) return images;
-  return eager(() => applyWithProb(key, images, p, (x) => np.mul(luma(x), np.ones([1, 1, 1, 3]))));
+  return scope(() => applyWithProb(key, images, p, (x) => np.mul(luma(x), np.ones([1, 1, 1, 3]))));
 }
 
 /** Options of {@link solarize}. */
@@ -203,7 +203,7 @@ export function solarize(key: NdArray, images: NdArray, opts: SolarizeOptions = 
   const threshold = opts.threshold ?? 0.5;
   checkProb(p, 'solarize: p');
   // x + [x >= t]·(1 - 2x): exact, and only fast wasm kernels (see util.ts).
-  return eager(() => applyWithProb(key, images, p, (x) => np.add(x, np.mul(step(np.sub(x, threshold)), np.sub(1, np.mul(x, 2))))));
+  return scope(() => applyWithProb(key, images, p, (x) => np.add(x, np.mul(step(np.sub(x, threshold)), np.sub(1, np.mul(x, 2))))));
 }
 
 /** `(x - mean) / std` per channel (numbers apply to every channel), as torchvision's `Normalize`. */
@@ -217,5 +217,5 @@ export function normalize(images: NdArray, mean: number | readonly number[], std
   };
   const m = vec(mean, 'mean');
   const s = vec(std, 'std');
-  return eager(() => np.mul(np.sub(images, np.array(m, 'float32', [1, 1, 1, d.c])), np.array(s.map((v) => 1 / v), 'float32', [1, 1, 1, d.c])));
+  return scope(() => np.mul(np.sub(images, np.array(m, 'float32', [1, 1, 1, d.c])), np.array(s.map((v) => 1 / v), 'float32', [1, 1, 1, d.c])));
 }

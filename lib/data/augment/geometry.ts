@@ -2,10 +2,10 @@
  * Geometric augmentations: random resized crop (torchvision's `RandomResizedCrop`) and
  * horizontal flip, as per-sample interpolation matrices applied with two batched matmuls.
  */
-import type { NdArray } from '../../core/trace.js';
+import { type NdArray, scope } from '../../core/index.js';
 import * as np from '../../ops/index.js';
 import { applySeparable, resampleMatrix } from './resample.js';
-import { checkProb, checkRange, coin, dimsOf, eager, select01, splitKey, step, uniform } from './util.js';
+import { checkProb, checkRange, coin, dimsOf, select01, splitKey, step, uniform } from './util.js';
 
 /** Options of {@link randomResizedCrop}. */
 export interface RandomResizedCropOptions {
@@ -92,7 +92,7 @@ export function cropMatrices(boxes: CropBoxes, inHW: readonly [number, number], 
 export function randomResizedCrop(key: NdArray, images: NdArray, opts: RandomResizedCropOptions): NdArray {
   const d = dimsOf(images, 'randomResizedCrop');
   const out = sizePair(opts.size);
-  return eager(() => {
+  return scope(() => {
     const boxes = sampleCropBoxes(key, d, opts.scale, opts.ratio);
     const [rows, colsT] = cropMatrices(boxes, [d.h, d.w], out, { antialias: opts.antialias });
     return applySeparable(images, rows, colsT);
@@ -114,7 +114,7 @@ export function horizontalFlip(key: NdArray, images: NdArray, p = 0.5): NdArray 
   const d = dimsOf(images, 'horizontalFlip');
   checkProb(p, 'horizontalFlip: p');
   if (p <= 0) return images;
-  return eager(() => {
+  return scope(() => {
     const m = np.reshape(np.cast(flipMask(key, d.b, p), 'float32'), [d.b, 1, 1]);
     const eye = np.eye(d.w);
     const rev = np.take(eye, np.arange(d.w - 1, -1, -1, 'int32'), 0);

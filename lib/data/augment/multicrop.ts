@@ -5,13 +5,13 @@
  * `RandomApply`, random grayscale), Gaussian blur, optional solarisation (BYOL) and
  * optional normalisation, with fresh random parameters per view and per sample.
  */
-import { type NdArray, shapeOf } from '../../core/trace.js';
+import { type NdArray, scope } from '../../core/index.js';
 import * as np from '../../ops/index.js';
 import { type GaussianBlurOptions, gaussianBlur } from './blur.js';
 import { type ColorJitterOptions, type SolarizeOptions, colorJitter, normalize, randomGrayscale, solarize } from './color.js';
 import { cropMatrices, flipMask, sampleCropBoxes } from './geometry.js';
 import { applySeparable } from './resample.js';
-import { checkProb, dimsOf, eager, min1, splitKey } from './util.js';
+import { checkProb, dimsOf, min1, splitKey } from './util.js';
 
 /** What happens to a view after its crop; `null` or 0 turns a step off. */
 export interface ViewAugment {
@@ -137,7 +137,7 @@ export function augmentViews(key: NdArray, images: NdArray, cfg: ViewConfig, n: 
   checkProb(a.grayscale, 'augmentView: grayscale');
   const size: [number, number] = typeof cfg.size === 'number' ? [cfg.size, cfg.size] : [cfg.size[0], cfg.size[1]];
   if (!size.every((s) => Number.isInteger(s) && s > 0)) throw new Error(`augmentView: size must be positive integers, got ${JSON.stringify(cfg.size)}`);
-  return eager(() => {
+  return scope(() => {
     const [kCrop, kFlip, kColor, kGray, kBlur, kSolar] = splitKey(key, 6);
     const boxes = sampleCropBoxes(kCrop, d, cfg.scale ?? [0.08, 1], a.ratio);
     const flip = a.flip > 0 ? flipMask(kFlip, d.b, a.flip) : undefined;
@@ -172,7 +172,7 @@ function checkConfig(cfg: MultiCropConfig): void {
 /** Splits a sample-major `[B·n, ...]` batch into n view batches `[B, ...]`. */
 function unstackViews(out: NdArray, b: number, n: number): NdArray[] {
   if (n === 1) return [out];
-  const rest = shapeOf(out).slice(1);
+  const rest = out.shape.slice(1);
   // One transpose to view-major, then contiguous slices (strided slices are slow on wasm).
   const r = rest.length;
   const viewMajor = np.transpose(np.reshape(out, [b, n, ...rest]), [1, 0, ...Array.from({ length: r }, (_, i) => i + 2)]);
@@ -194,7 +194,7 @@ export function multiCrop(key: NdArray, images: NdArray, cfg: MultiCropConfig): 
   const { b } = dimsOf(images, 'multiCrop');
   checkConfig(cfg);
   const { nmbCrops, sizeCrops, minScale, maxScale, groups, ...shared } = cfg;
-  return eager(() => {
+  return scope(() => {
     const keys = splitKey(key, nmbCrops.length);
     return nmbCrops.flatMap((n, g) => {
       if (n === 0) return [];
@@ -219,7 +219,7 @@ export function twoViews(key: NdArray, images: NdArray, cfg: TwoViewsConfig): [N
   const { b } = dimsOf(images, 'twoViews');
   const { views, ...view } = cfg;
   const asym = views?.[0] !== undefined || views?.[1] !== undefined;
-  return eager(() => {
+  return scope(() => {
     if (asym) {
       const [k1, k2] = splitKey(key, 2);
       return [augmentView(k1, images, { ...view, ...views?.[0] }), augmentView(k2, images, { ...view, ...views?.[1] })];

@@ -5,7 +5,7 @@
  * shrinking) and flipping are all of this form, so a view's crop and flip are folded into
  * one pair of small matrices and the images are touched once.
  */
-import { type NdArray, shapeOf } from '../../core/trace.js';
+import type { NdArray } from '../../core/index.js';
 import * as np from '../../ops/index.js';
 import { iota, relu, step } from './util.js';
 
@@ -32,7 +32,7 @@ export interface ResampleOptions {
  * integer crop boxes, but any real window works).
  */
 export function resampleMatrix(start: NdArray, len: NdArray, n: number, m: number, opts: ResampleOptions = {}): NdArray {
-  const b = shapeOf(start)[0];
+  const b = start.shape[0];
   const t = opts.transposed ?? false;
   const iShape = t ? [1, 1, m] : [1, m, 1];
   const jShape = t ? [1, n, 1] : [1, 1, n];
@@ -70,19 +70,19 @@ export function resampleMatrix(start: NdArray, len: NdArray, n: number, m: numbe
  * call, and the rank-4/5 transposes it needs are slow.
  */
 export function applySeparable(images: NdArray, rows: NdArray | null, colsT: NdArray | null): NdArray {
-  const [b, h, w, c] = shapeOf(images);
-  const nb = rows ? shapeOf(rows)[0] : b;
+  const [b, h, w, c] = np.shape(images);
+  const nb = rows ? rows.shape[0] : b;
   const n = nb / b;
   if (!Number.isInteger(n)) throw new Error(`applySeparable: ${nb} row matrices for a batch of ${b}`);
-  if (colsT && shapeOf(colsT)[0] !== nb) throw new Error(`applySeparable: ${shapeOf(colsT)[0]} column matrices for ${nb} samples`);
+  if (colsT && colsT.shape[0] !== nb) throw new Error(`applySeparable: ${colsT.shape[0]} column matrices for ${nb} samples`);
   let x = images;
   let oh = h;
   if (rows) {
-    oh = shapeOf(rows)[1];
+    oh = np.shape(rows)[1];
     x = np.reshape(np.matmul(np.reshape(rows, [b, n * oh, h]), np.reshape(x, [b, h, w * c])), [nb, oh, w, c]);
   }
   if (!colsT) return x;
-  const ow = shapeOf(colsT)[2];
+  const ow = np.shape(colsT)[2];
   if (c === 1) return np.reshape(np.matmul(np.reshape(x, [nb, oh, w]), colsT), [nb, oh, ow, 1]);
   const byChannel = np.reshape(np.transpose(x, [0, 1, 3, 2]), [nb, oh * c, w]);
   const out = np.reshape(np.matmul(byChannel, colsT), [nb, oh, c, ow]);
@@ -103,7 +103,7 @@ export function reflectIndex(i: number, n: number): number {
  * a constant `[k, n·n]` table of shifted reflections.
  */
 export function convolutionMatrix(taps: NdArray, n: number, transposed = false): NdArray {
-  const [b, k] = shapeOf(taps);
+  const [b, k] = taps.shape;
   const r = (k - 1) / 2;
   const table = new Float32Array(k * n * n);
   for (let t = 0; t < k; t++) {

@@ -3,8 +3,7 @@
  * (through `lib/random`, one value per sample from a `[B]`-shaped draw), per-sample
  * selection, and the eager memory scope.
  */
-import { scope } from '../../core/scope.js';
-import { type NdArray, shapeOf, transforming } from '../../core/trace.js';
+import { type NdArray, scope } from '../../core/index.js';
 import * as np from '../../ops/index.js';
 import * as random from '../../random/index.js';
 
@@ -18,7 +17,7 @@ export interface BatchDims {
 
 /** Checks that `images` is a float32 NHWC batch and returns its dimensions. */
 export function dimsOf(images: NdArray, fn: string): BatchDims {
-  const s = shapeOf(images);
+  const s = images.shape;
   const dtype = images.dtype;
   if (s.length !== 4) throw new Error(`${fn}: expected an NHWC batch [B, H, W, C], got shape [${s.join(', ')}]`);
   if (dtype !== 'float32') throw new Error(`${fn}: expected float32 images in [0, 1], got ${dtype}`);
@@ -35,14 +34,6 @@ export function checkRange(r: readonly [number, number], what: string, lo = -Inf
   if (!(Array.isArray(r) && r.length === 2 && r[0] <= r[1] && r[0] >= lo && r[1] <= hi)) {
     throw new Error(`${what} must be an interval [lo, hi] with ${lo} <= lo <= hi <= ${hi}, got ${JSON.stringify(r)}`);
   }
-}
-
-/**
- * Runs `fn` eagerly inside a memory scope (every temporary freed, the result kept); under a
- * transformation (jit tracing, vmap, grad) it runs as is, since the transformation owns memory.
- */
-export function eager<T>(fn: () => T): T {
-  return transforming() ? fn() : scope(fn);
 }
 
 /** `n` independent keys from `key`. */
@@ -63,7 +54,7 @@ export function coin(key: NdArray, n: number, p: number): NdArray {
 
 /** Reshapes a per-sample `[B]` array to `[B, 1, 1, 1]` so it broadcasts over NHWC. */
 export function perSample(v: NdArray): NdArray {
-  return np.reshape(v, [shapeOf(v)[0], 1, 1, 1]);
+  return np.reshape(v, [v.shape[0], 1, 1, 1]);
 }
 
 /**
@@ -75,7 +66,7 @@ export function applyWithProb(key: NdArray, images: NdArray, p: number, fn: (x: 
   if (p <= 0) return images;
   const out = fn(images);
   if (p >= 1) return out;
-  return select01(perSample(np.cast(coin(key, shapeOf(images)[0], p), 'float32')), out, images);
+  return select01(perSample(np.cast(coin(key, images.shape[0], p), 'float32')), out, images);
 }
 
 // ---- Elementwise helpers that stay on tfjs-wasm's fast paths. ----

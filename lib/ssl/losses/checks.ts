@@ -5,8 +5,8 @@
  * - `positiveTemperature(t, loss)`: a finite number > 0 (arrays pass: a schedule's value inside `jit`).
  * - `offDiagonalMask(n)` / `diagonal(c)`: the seed's `off_diagonal` as a mask, and a square matrix's diagonal.
  */
-import { shapeStr } from '../../core/aval.js';
-import { type NdArray, shapeOf } from '../../core/trace.js';
+import { type NdArray, shapeStr } from '../../core/index.js';
+import { shape as shapeOf } from '../../ops/index.js';
 import * as np from '../../ops/index.js';
 
 /** The shape [rows, dim] of a rank-2 array, or an error naming `loss` and `name`. */

@@ -9,7 +9,7 @@
  * ```
  * Neither stops gradients: pass the target side through `stopGradient` (or a teacher) as the method requires.
  */
-import type { NdArray } from '../../core/trace.js';
+import type { NdArray } from '../../core/index.js';
 import * as F from '../../nn/functional.js';
 import * as np from '../../ops/index.js';
 import { pairOfViews } from './checks.js';

@@ -22,9 +22,8 @@
  * holds the same centre. The loss itself needs no axis: it is a mean over the local rows, and
  * the mean over the members of their losses is the loss of one process on the whole batch.
  */
-import { pmean } from '../../core/index.js';
-import { shapeStr } from '../../core/aval.js';
-import { type NdArray, shapeOf } from '../../core/trace.js';
+import { type NdArray, pmean, shapeStr } from '../../core/index.js';
+import { shape as shapeOf } from '../../ops/index.js';
 import * as np from '../../ops/index.js';
 import { positiveTemperature } from './checks.js';
 

@@ -17,9 +17,8 @@
  * members' candidates are never masked). The mean over the members of their losses is then
  * the loss of one process whose candidates are all of them.
  */
-import { type NdArray, allGather, axisIndex, axisSize } from '../../core/index.js';
-import { shapeStr } from '../../core/aval.js';
-import { shapeOf } from '../../core/trace.js';
+import { type NdArray, allGather, axisIndex, axisSize, shapeStr } from '../../core/index.js';
+import { shape as shapeOf } from '../../ops/index.js';
 import * as F from '../../nn/functional.js';
 import * as np from '../../ops/index.js';
 import { matrix, positiveTemperature } from './checks.js';

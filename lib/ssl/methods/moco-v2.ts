@@ -15,7 +15,7 @@
  * (its `UnsortedQueue` appends the local keys; nothing gathers them).
  */
 import { allGather, axisIndex } from '../../core/index.js';
-import { shapeOf } from '../../core/trace.js';
+import { shape as shapeOf } from '../../ops/index.js';
 import * as F from '../../nn/functional.js';
 import * as np from '../../ops/index.js';
 import { strictPartial } from '../../util/strict-partial.js';

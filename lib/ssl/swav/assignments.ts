@@ -1,6 +1,5 @@
 /** Alternatives to Sinkhorn for computing codes from scores. */
 import { type NdArray, stopGradient } from '../../core/index.js';
-import { shapeOf } from '../../core/trace.js';
 import * as np from '../../ops/index.js';
 
 /**
@@ -9,6 +8,6 @@ import * as np from '../../ops/index.js';
  * @example swav.trainStep(config, opt, { assign: hardAssignments })
  */
 export function hardAssignments(scores: NdArray): NdArray {
-  const s = shapeOf(scores);
+  const s = scores.shape;
   return np.oneHot(np.argmax(stopGradient(scores), -1), s[s.length - 1]);
 }

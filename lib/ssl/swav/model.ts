@@ -16,7 +16,6 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { type NdArray, stopGradient } from '../../core/index.js';
-import { shapeOf } from '../../core/trace.js';
 import * as nn from '../../nn/index.js';
 import * as np from '../../ops/index.js';
 import * as random from '../../random/index.js';
@@ -183,8 +182,8 @@ export function apply(params: SwavParams, state: SwavState, input: SwavInput, op
   // Codes: one Sinkhorn per view (pairing 'paper': only the assignment views), with the queue if any.
   const queue = state.queue;
   const inUse = queue && train && !opts.assign ? queueInUse(queue) : null;
-  if (queue && train && shapeOf(queue.embeddings)[0] !== assign.length)
-    throw new Error(`swav.apply: the queue holds ${shapeOf(queue.embeddings)[0]} assignment view(s) but ${assign.length} are used; set cropsForAssign`);
+  if (queue && train && queue.embeddings.shape[0] !== assign.length)
+    throw new Error(`swav.apply: the queue holds ${queue.embeddings.shape[0]} assignment view(s) but ${assign.length} are used; set cropsForAssign`);
   const sk = { epsilon: c.epsilon, iterations: c.sinkhornIterations, axisName: opts.axisName };
   const codes = scores.map((s, v) => {
     const a = assign.indexOf(v);

@@ -4,8 +4,7 @@
  * against them.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { type NdArray, customVjp } from '../../core/index.js';
-import { shapeOf } from '../../core/trace.js';
+import { customVjp, type NdArray } from '../../core/index.js';
 import * as nn from '../../nn/index.js';
 import * as np from '../../ops/index.js';
 
@@ -15,7 +14,7 @@ import * as np from '../../ops/index.js';
  * Normalising columns instead is a classic mistake: it mixes prototypes.
  */
 export function normalizePrototypes(prototypes: NdArray): NdArray {
-  const s = shapeOf(prototypes);
+  const s = prototypes.shape;
   if (s.length !== 2) throw new Error(`normalizePrototypes: expected a [prototypes, dim] weight, got shape [${s.join(',')}]`);
   return nn.F.l2Normalize(prototypes, 1);
 }
@@ -64,7 +63,7 @@ export function prototypes(config: PrototypesConfig): nn.Layer<PrototypesParams,
     kind: 'prototypes',
     init: (key) => ({ params: { weight: tf.tidy(() => nn.init.torchDefaultWeight(key, [count, dim], { fanIn: dim, fanOut: count }) as tf.Tensor) }, state: {} }),
     apply: (params, state, z) => {
-      const s = shapeOf(z);
+      const s = z.shape;
       if (s[s.length - 1] !== dim) throw new Error(`prototypes: expected embeddings [..., ${dim}], got [${s.join(',')}]`);
       return [prototypeScores(params.weight, z), state];
     },

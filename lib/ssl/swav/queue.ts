@@ -11,7 +11,6 @@
  * one memory bank (../memory.ts) per assignment view, sharing one fill count.
  */
 import { type NdArray, stopGradient } from '../../core/index.js';
-import { shapeOf } from '../../core/trace.js';
 import * as np from '../../ops/index.js';
 import { type MemoryState, initMemory, memoryFull, pushMemory } from '../memory.js';
 import { type SinkhornOptions, sinkhorn } from './sinkhorn.js';
@@ -33,8 +32,8 @@ export const queueInUse = memoryFull;
  * (else over the batch alone), the batch's rows returned. No gradient.
  */
 export function codesWithQueue(scores: NdArray, queued: NdArray, weight: NdArray, inUse: NdArray, opts: SinkhornOptions = {}): NdArray {
-  const [b] = shapeOf(scores);
-  const [l] = shapeOf(queued);
+  const [b] = scores.shape;
+  const [l] = queued.shape;
   const queueScores = np.matmul(stopGradient(queued), np.transpose(stopGradient(weight)));
   const all = np.concatenate([queueScores, stopGradient(scores)], 0);
   const use = np.cast(inUse, 'float32');
@@ -49,7 +48,7 @@ export function codesWithQueue(scores: NdArray, queued: NdArray, weight: NdArray
  * otherwise the queue is unchanged.
  */
 export function pushQueue(q: QueueState, batch: readonly NdArray[], active: NdArray): QueueState {
-  const views = shapeOf(q.embeddings)[0];
+  const views = q.embeddings.shape[0];
   if (batch.length !== views) throw new Error(`swav queue: it holds ${views} assignment view(s), got embeddings of ${batch.length}`);
   return pushMemory(q, np.stack(batch, 0), active);
 }

@@ -38,9 +38,8 @@
  * log-sum-exp, the shift of their sum).
  * Both default to the identity. Per-sample sums are always local.
  */
-import { type NdArray, pmax, psum, stopGradient } from '../../core/index.js';
-import * as lax from '../../core/lax.js';
-import { shapeOf } from '../../core/trace.js';
+import { type NdArray, lax, pmax, psum, stopGradient } from '../../core/index.js';
+import { shape as shapeOf } from '../../ops/index.js';
 import * as np from '../../ops/index.js';
 
 /** A collective over devices (e.g. an all-reduce); the identity on one device. */
@@ -113,7 +112,7 @@ export function sinkhorn(scores: NdArray, opts: SinkhornOptions = {}): NdArray {
   const local: Collective = identity;
 
   let maskAdd: NdArray | null = null;
-  let count: NdArray = lax.scalar(b);
+  let count: NdArray = np.full([], b);
   if (opts.mask !== undefined) {
     const ms = shapeOf(opts.mask);
     if (ms.length !== 1 || ms[0] !== b) throw new Error(`sinkhorn: mask must be [${b}] (one entry per sample), got [${ms.join(',')}]`);

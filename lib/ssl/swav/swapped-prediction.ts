@@ -1,6 +1,5 @@
 /** SwAV's swapped prediction: the cross-entropy of one view's codes against another view's scores. */
 import type { NdArray } from '../../core/index.js';
-import { shapeOf } from '../../core/trace.js';
 import * as np from '../../ops/index.js';
 
 /**
@@ -12,8 +11,8 @@ import * as np from '../../ops/index.js';
 export function swappedPrediction(scores: NdArray, codes: NdArray, temperature: number): NdArray {
   if (typeof temperature !== 'number' || !Number.isFinite(temperature) || temperature <= 0)
     throw new Error(`swappedPrediction: temperature must be a finite number > 0, got ${String(temperature)}`);
-  const s = shapeOf(scores);
-  const q = shapeOf(codes);
+  const s = scores.shape;
+  const q = codes.shape;
   if (s.length !== 2 || q.length !== 2 || s[0] !== q[0] || s[1] !== q[1])
     throw new Error(`swappedPrediction: scores and codes must both be [batch, prototypes] of one shape, got [${s.join(',')}] and [${q.join(',')}]`);
   return np.neg(np.mean(np.sum(np.mul(codes, np.logSoftmax(np.div(scores, temperature), -1)), -1)));

@@ -3,7 +3,7 @@
  * only the `[n, D]` result survives (every batch's temporaries are freed with `tf.tidy`).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { NdArray } from '../../core/trace.js';
+import type { NdArray } from '../../core/index.js';
 import { gatherImages } from '../../data/batches.js';
 import { type ImageDataset, imageSize } from '../../data/types.js';
 

@@ -13,7 +13,7 @@
  * 10k x 60k evaluation holds at most 1024 x 16384 similarities (64 MiB) at once.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { NdArray } from '../../core/trace.js';
+import type { NdArray } from '../../core/index.js';
 
 /** Features as a concrete `[n, D]` tensor (any float dtype). */
 export type Features = tf.Tensor2D | NdArray;

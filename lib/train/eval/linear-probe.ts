@@ -9,10 +9,7 @@
  * of the inputs and `seed` on a given backend.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { valueAndGrad } from '../../core/api.js';
-import { jit } from '../../core/jit/jit.js';
-import { scope } from '../../core/scope.js';
-import type { NdArray } from '../../core/trace.js';
+import { jit, type NdArray, scope, valueAndGrad } from '../../core/index.js';
 import { epochPermutation } from '../../data/batches.js';
 import * as np from '../../ops/index.js';
 import { applyUpdates } from '../../optim/apply.js';

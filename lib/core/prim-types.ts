@@ -1,0 +1,31 @@
+/**
+ * The primitives' names and the types their rules share. Kept apart from the rule registries
+ * (primitive.ts, higher-order.ts) so the tracer (trace.ts) can name primitives without
+ * importing the modules whose rules are written against tracers.
+ */
+export const UNARY = ['neg', 'exp', 'log', 'log1p', 'expm1', 'sqrt', 'rsqrt', 'tanh', 'logistic', 'relu', 'abs', 'sign', 'sin', 'cos', 'erf', 'atan', 'floor', 'round', 'not', 'is_finite'] as const;
+export const BINARY = ['add', 'sub', 'mul', 'div', 'pow', 'max', 'min', 'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'and', 'or'] as const;
+export const OTHER = [
+  'select', 'cast', 'stop_gradient',
+  'reduce_sum', 'reduce_max', 'reduce_min', 'reduce_logsumexp', 'argmax',
+  'reshape', 'transpose', 'broadcast_in_dim', 'slice', 'pad', 'concatenate', 'gather', 'scatter_add',
+  'dot', 'conv', 'conv_bp_input', 'conv_bp_filter',
+  'random_bits', 'random_uniform', 'random_normal', 'random_permutation',
+] as const;
+/** Collectives over a named axis (prims/collectives.ts): they only run where the name is bound. */
+export const COLLECTIVE = ['psum', 'pmax', 'pmin', 'all_gather', 'axis_index'] as const;
+
+export type UnaryPrim = (typeof UNARY)[number];
+export type BinaryPrim = (typeof BINARY)[number];
+export type Prim = UnaryPrim | BinaryPrim | (typeof OTHER)[number] | (typeof COLLECTIVE)[number];
+
+/**
+ * Primitives carrying traced sub-jaxprs in their params (higher-order.ts, control/*.ts);
+ * `pjit` is jit's call primitive (jit/call.ts): a staged, cached IR applied as one equation.
+ */
+export type HigherOrderPrim = 'scan' | 'cond' | 'while' | 'remat' | 'pjit';
+
+export type Params = Record<string, unknown>;
+
+/** Batch dimension of a value under vmap: an axis, or null when the value is not batched. */
+export type BDim = number | null;

@@ -1,0 +1,118 @@
+/** Normalisation layers: BatchNorm ([N, C] or [N, ..., C]; statistics are explicit state) and LayerNorm (last axis). */
+import * as tf from '@tensorflow/tfjs-core';
+import { type NdArray, shapeStr } from '../core/index.js';
+import * as np from '../ops/index.js';
+import * as F from './functional.js';
+import { type Layer, positiveInt } from './layer.js';
+import { copy } from './torch.js';
+
+export interface BatchNormConfig {
+  readonly features: number;
+  /** PyTorch convention: running = (1 - momentum) * running + momentum * batch. Default 0.1. */
+  readonly momentum?: number;
+  /** Default 1e-5. */
+  readonly eps?: number;
+  /** Learnable scale and bias (default true). */
+  readonly affine?: boolean;
+  /**
+   * Synchronised statistics (SyncBN): the batch is sharded over this named axis, and
+   * training normalises with the whole batch's mean and variance (every member then holds
+   * the same running statistics). Default: `ApplyOptions.axisName`, else the local batch.
+   */
+  readonly axisName?: string;
+}
+
+export interface BatchNormParams {
+  readonly scale?: NdArray;
+  readonly bias?: NdArray;
+}
+export interface BatchNormState {
+  readonly mean: NdArray;
+  readonly var: NdArray;
+}
+
+/**
+ * Batch normalisation over every axis but the last: [N, C] (BatchNorm1d) or NHWC
+ * (BatchNorm2d). Training normalises with the batch mean and BIASED batch variance and
+ * returns running statistics updated with PyTorch's convention: running = 0.9 * running
+ * + 0.1 * batch (momentum 0.1 is the weight of the new batch), using the UNBIASED batch
+ * variance for the running variance. Evaluation normalises with the running statistics.
+ * The returned state carries no gradient.
+ * @example const [y, state2] = bn.apply(params, state, x, { train: true });
+ */
+export function batchNorm(config: BatchNormConfig): Layer<BatchNormParams, BatchNormState> {
+  const c = positiveInt(config.features, 'batchNorm: features');
+  const momentum = config.momentum ?? 0.1;
+  const eps = config.eps ?? 1e-5;
+  const affine = config.affine ?? true;
+  const check = (x: NdArray) => {
+    const s = x.shape;
+    if (s.length < 2 || s[s.length - 1] !== c) throw new Error(`batchNorm: expected a batch [N, ..., ${c}] (channels last), got ${shapeStr(s)}`);
+  };
+  return {
+    kind: 'batchNorm',
+    init: () => ({ params: affine ? { scale: np.ones([c]), bias: np.zeros([c]) } : {}, state: { mean: np.zeros([c]), var: np.ones([c]) } }),
+    apply(params, state, x, opts = {}) {
+      check(x);
+      if (!opts.train) return [F.normalize(x, state.mean, state.var, params.scale ?? null, params.bias ?? null, eps), state];
+      const { mean, variance, count } = F.batchMoments(x, config.axisName ?? opts.axisName);
+      const y = F.normalize(x, mean, variance, params.scale ?? null, params.bias ?? null, eps);
+      const unbiased = np.mul(np.stopGradient(variance), count / Math.max(count - 1, 1));
+      const newState: BatchNormState = {
+        mean: np.add(np.mul(state.mean, 1 - momentum), np.mul(np.stopGradient(mean), momentum)),
+        var: np.add(np.mul(state.var, 1 - momentum), np.mul(unbiased, momentum)),
+      };
+      return [y, newState];
+    },
+    toTorch(v, prefix, out) {
+      if (affine) {
+        out[`${prefix}weight`] = copy(v.params.scale!);
+        out[`${prefix}bias`] = copy(v.params.bias!);
+      }
+      out[`${prefix}running_mean`] = copy(v.state.mean);
+      out[`${prefix}running_var`] = copy(v.state.var);
+      out[`${prefix}num_batches_tracked`] = tf.scalar(0, 'int32');
+    },
+    fromTorch(r, prefix) {
+      r.skip(`${prefix}num_batches_tracked`);
+      const get = (n: string) => tf.clone(r.get(`${prefix}${n}`, [c]));
+      return {
+        params: affine ? { scale: get('weight'), bias: get('bias') } : {},
+        state: { mean: get('running_mean'), var: get('running_var') },
+      };
+    },
+  };
+}
+
+
+export interface LayerNormConfig {
+  readonly features: number;
+  /** Default 1e-5 (timm's ViT uses 1e-6). */
+  readonly eps?: number;
+  readonly affine?: boolean;
+}
+
+/** Layer normalisation over the last axis (PyTorch's nn.LayerNorm(features)). */
+export function layerNorm(config: LayerNormConfig): Layer<BatchNormParams, Record<string, never>> {
+  const c = positiveInt(config.features, 'layerNorm: features');
+  const eps = config.eps ?? 1e-5;
+  const affine = config.affine ?? true;
+  return {
+    kind: 'layerNorm',
+    init: () => ({ params: affine ? { scale: np.ones([c]), bias: np.zeros([c]) } : {}, state: {} }),
+    apply(params, state, x) {
+      const s = x.shape;
+      if (s[s.length - 1] !== c) throw new Error(`layerNorm: expected inputs [..., ${c}], got ${shapeStr(s)}`);
+      return [F.layerNorm(x, params.scale ?? null, params.bias ?? null, eps), state];
+    },
+    toTorch(v, prefix, out) {
+      if (!affine) return;
+      out[`${prefix}weight`] = copy(v.params.scale!);
+      out[`${prefix}bias`] = copy(v.params.bias!);
+    },
+    fromTorch(r, prefix) {
+      if (!affine) return { params: {}, state: {} };
+      return { params: { scale: tf.clone(r.get(`${prefix}weight`, [c])), bias: tf.clone(r.get(`${prefix}bias`, [c])) }, state: {} };
+    },
+  };
+}
