@@ -12,6 +12,8 @@
  *   scaling  4. step time vs batch size and prototypes; Sinkhorn alone 4096 x 3000
  *   jit      5. eager vs jit, kernels per step with and without jit's rewrites
  *   augment  6. the multi-crop augmentation pipeline against the step (bench/augment.ts)
+ *   resnet18 7. SwAV step on ResNet-18 (low-resolution stem), batch 64, K = 3000: ours / PyTorch 1 and 2 threads
+ *   vit      8. the same on ViT-tiny (patch 4 on 32x32)
  *   limit    3. each backend's matmul GFLOP/s and every step above as a fraction of it
  *               (runs last, printed third)
  *
@@ -34,6 +36,7 @@ import { loadAverage, machine } from './harness.js';
 import { JAX_VERSION } from './peers/jaxjs.js';
 import { TorchPeer } from './peers/pytorch.js';
 import { augmentSection } from './sections/augment.js';
+import { resnetSection, vitSection } from './sections/encoders.js';
 import { jitSection } from './sections/jit.js';
 import { limitSection } from './sections/limit.js';
 import { mlpSection } from './sections/mlp.js';
@@ -46,10 +49,12 @@ const SECTIONS: [string, (ctx: BenchContext) => Promise<string>][] = [
   ['scaling', scalingSection],
   ['jit', jitSection],
   ['augment', augmentSection],
+  ['resnet18', resnetSection],
+  ['vit', vitSection],
   ['limit', limitSection],
 ];
 /** Printed order: the limit goes third, as in issue 6. */
-const PRINT_ORDER = ['mlp', 'swav', 'limit', 'scaling', 'jit', 'augment'];
+const PRINT_ORDER = ['mlp', 'swav', 'limit', 'scaling', 'jit', 'augment', 'resnet18', 'vit'];
 
 const args = process.argv.slice(2);
 const flag = (name: string): string | undefined => {

@@ -31,7 +31,7 @@ if (backend !== 'wasm') {
     const tail = `\n--- stderr tail ---\n${r.stderr.split('\n').slice(-20).join('\n')}`;
     assert.is(r.error, undefined, `bench did not finish: ${String(r.error)}${tail}`);
     assert.is(r.code, 0, `exit code ${r.code}${tail}`);
-    const sections = ['## 1. MLP step', '## 2. SwAV step', "## 3. The machine's limit", '## 4. Scaling', '## 5. jit', '## 6. Augmentation'];
+    const sections = ['## 1. MLP step', '## 2. SwAV step', "## 3. The machine's limit", '## 4. Scaling', '## 5. jit', '## 6. Augmentation', '## 7. ResNet-18 SwAV step', '## 8. ViT-tiny SwAV step'];
     let last = -1;
     for (const s of sections) {
       const at = r.stdout.indexOf(s);
@@ -47,6 +47,7 @@ if (backend !== 'wasm') {
     assert.not.ok(/\| NaN|n\/a \| n\/a \| n\/a/.test(r.stdout), 'a timing is missing');
     // PyTorch: measured when installed, otherwise the reason is printed.
     assert.ok(r.stdout.includes('| PyTorch (same step) |') || r.stdout.includes('PyTorch not measured here'), 'PyTorch neither measured nor explained');
+    if (r.stdout.includes('| PyTorch (same step) |')) for (const threads of ['1 thread', '2 threads']) assert.ok(r.stdout.includes(`| PyTorch, ${threads} (same step) |`), `no PyTorch ${threads} row in the encoder sections`);
     process.stderr.write(`bench --quick took ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
   });
 
