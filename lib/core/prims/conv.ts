@@ -14,6 +14,7 @@ import { type ConvPass, convPassesWasm, convWasmApplies } from '../../backend/wa
 import { filterGradWasm, filterGradWasmApplies } from '../../backend/wasm-filter-grad.js';
 import { gatherRowsWasm } from '../../backend/wasm-gather-rows.js';
 import { padWasm, padWasmApplies } from '../../backend/wasm-pad.js';
+import { winogradConvIfFaster, winogradInputGradIfFaster } from '../../backend/wasm-winograd.js';
 
 type ConvP = lax.ConvParams;
 type BpInputP = ConvP & { inputShape: number[] };
@@ -78,6 +79,9 @@ export const usesWasmConv = (p: ConvP, outChannels: number) => isPlain(p) && con
  * one value per output channel) and ReLU.
  */
 export function convByWasmPasses(x: tf.Tensor4D, w: tf.Tensor4D, p: ConvP, epilogue: { bias?: tf.Tensor; relu?: boolean } = {}): tf.Tensor4D {
+  // Winograd F(2x2, 3x3) for 3x3 stride-1 layers where it is faster (lib/backend/wasm-winograd.ts).
+  const winograd = winogradConvIfFaster(x, w, p.strides, p.padding, epilogue);
+  if (winograd) return winograd;
   const [kh, kw, , co] = w.shape;
   const [n, h, wd] = x.shape;
   const ho = outSize(h, kh, p.strides[0], 1, p.padding[0][0], p.padding[0][1]);
@@ -97,7 +101,11 @@ export function convByWasmPasses(x: tf.Tensor4D, w: tf.Tensor4D, p: ConvP, epilo
 function bpInputKernel(dy: tf.Tensor4D, w: tf.Tensor4D, p: BpInputP): tf.Tensor4D {
   const [kh, kw, ci, co] = w.shape;
   const [, h, wd] = p.inputShape;
-  if (isPlain(p) && convWasmApplies(ci)) return bpInputByWasmPasses(dy, w, p);
+  if (isPlain(p) && convWasmApplies(ci)) {
+    // Winograd F(2x2, 3x3) for 3x3 stride-1 layers where it is faster (lib/backend/wasm-winograd.ts).
+    const winograd = winogradInputGradIfFaster(dy, w, p.strides, p.padding);
+    return winograd ?? bpInputByWasmPasses(dy, w, p);
+  }
   // wasm's Conv2DBackpropInput is a plain loop: with a stride the dilated route is faster there.
   if (isPlain(p) && !(p.strides.some((s) => s > 1) && tf.getBackend() === 'wasm')) {
     return tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: w }, { strides: p.strides, pad: explicitPad(p), dataFormat: 'NHWC', inputShape: p.inputShape } as any) as tf.Tensor4D;
