@@ -14,6 +14,8 @@
  *   augment  6. the multi-crop augmentation pipeline against the step (bench/augment.ts)
  *   resnet18 7. SwAV step on ResNet-18 (low-resolution stem), batch 64, K = 3000: ours / PyTorch 1 and 2 threads
  *   vit      8. the same on ViT-tiny (patch 4 on 32x32)
+ *   simd     9. WebAssembly's per-core limit (a pure multiply-add loop) and our convolution
+ *               kernels at ResNet-18's shapes as fractions of it
  *   limit    3. each backend's matmul GFLOP/s and every step above as a fraction of it
  *               (runs last, printed third)
  *
@@ -41,6 +43,7 @@ import { jitSection } from './sections/jit.js';
 import { limitSection } from './sections/limit.js';
 import { mlpSection } from './sections/mlp.js';
 import { scalingSection } from './sections/scaling.js';
+import { simdSection } from './sections/simd.js';
 import { swavSection } from './sections/swav.js';
 
 const SECTIONS: [string, (ctx: BenchContext) => Promise<string>][] = [
@@ -51,10 +54,11 @@ const SECTIONS: [string, (ctx: BenchContext) => Promise<string>][] = [
   ['augment', augmentSection],
   ['resnet18', resnetSection],
   ['vit', vitSection],
+  ['simd', simdSection],
   ['limit', limitSection],
 ];
 /** Printed order: the limit goes third, as in issue 6. */
-const PRINT_ORDER = ['mlp', 'swav', 'limit', 'scaling', 'jit', 'augment', 'resnet18', 'vit'];
+const PRINT_ORDER = ['mlp', 'swav', 'limit', 'scaling', 'jit', 'augment', 'resnet18', 'vit', 'simd'];
 
 const args = process.argv.slice(2);
 const flag = (name: string): string | undefined => {

@@ -34,12 +34,15 @@ import * as tf from '@tensorflow/tfjs-core';
 import { FunctionBuilder } from './wasm-emit.js';
 import { type HeapKernel, heapKernelsAvailable, runHeapKernel } from './wasm-heap.js';
 import { padWasm } from './wasm-pad.js';
+import { swapViewOf, swapWasm } from './wasm-transpose.js';
 
 export interface WinogradConvAttrs {
   /** [[top, bottom], [left, right]] zero padding, each >= 0. */
   readonly padding: readonly [readonly [number, number], readonly [number, number]];
   /** Epilogue: ReLU after the bias (if any). */
   readonly relu?: boolean;
+  /** Use the filter flipped in both spatial axes (the input gradient's correlation). */
+  readonly flipFilter?: boolean;
 }
 
 /**
@@ -56,12 +59,16 @@ export function winogradApplies(x: tf.Tensor, w: tf.Tensor, padding: readonly (r
 }
 
 /**
- * Whether Winograd beats our direct kernel (wasm-conv.ts) here. Measured with
- * bench/sections/simd.ts's kernel table and tools on this machine (2-core EPYC, Node 20):
- * TODO-MEASURED.
+ * Whether Winograd beats our direct kernel (wasm-conv.ts) here: both channel counts at
+ * least 64. Measured by CPU time on this machine (2-core EPYC, Node 20, loaded by other
+ * jobs, so +-20%): at ResNet-18's 3x3 stride-1 layers (batch 128, "same" padding) 1.4x
+ * faster at 64 channels on 32x32, 1.8x at 128 on 16x16, 3.2x at 256 on 8x8 and 3.5x at
+ * 512 on 4x4 (the direct kernel slows down as the filter outgrows the caches); at 64
+ * channels on 4x4 to 28x28 from 0.85x to 1.4x; below 64 channels 0.4x to 1.3x (the
+ * products' reduction over the channels is too short to pay for the transforms).
  */
 export function winogradPays(c: number, o: number): boolean {
-  return c >= 16 && o >= 16;
+  return c >= 64 && o >= 64;
 }
 
 /**
@@ -95,7 +102,13 @@ const inputGradPadding = ([[pt, pb], [pl, pr]]: WinogradConvAttrs['padding']) =>
  * ```
  */
 export function winogradInputGradWasm(dy: tf.Tensor4D, w: tf.Tensor4D, padding: WinogradConvAttrs['padding']): tf.Tensor4D {
-  return tf.tidy(() => winogradConvWasm(dy, tf.transpose(tf.reverse(w, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D, { padding: inputGradPadding(padding) }));
+  return tf.tidy(() => {
+    // The channel swap by our SIMD transpose (tfjs wasm's Transpose and Reverse took 100+ ms on a 3x3x512x512 filter); the flip in the filter transform.
+    const [kh, kw, c, o] = w.shape;
+    const view = swapViewOf(w, [0, 1, 3, 2]);
+    const swapped = (view ? tf.reshape(swapWasm(w, view), [kh, kw, o, c]) : tf.transpose(w, [0, 1, 3, 2])) as tf.Tensor4D;
+    return winogradConvWasm(dy, swapped, { padding: inputGradPadding(padding), flipFilter: true });
+  });
 }
 
 /**
@@ -118,7 +131,7 @@ export function winogradConvWasm(x: tf.Tensor4D, w: tf.Tensor4D, attrs: Winograd
   const tH = Math.ceil(ho / 2);
   const tW = Math.ceil(wo / 2);
   return tf.tidy(() => {
-    const u = runHeapKernel(filterTransform, [w], {}) as tf.Tensor3D;
+    const u = runHeapKernel(filterTransform, [w], { flip: !!attrs.flipFilter }) as tf.Tensor3D;
     // Padded to whole tiles: 2*tiles + 2 rows and columns (the extra zeros feed only the unwritten half of an odd edge's tiles).
     const rows: [number, number] = [pt, 2 * tH + 2 - h - pt];
     const cols: [number, number] = [pl, 2 * tW + 2 - wd - pl];
@@ -130,15 +143,15 @@ export function winogradConvWasm(x: tf.Tensor4D, w: tf.Tensor4D, attrs: Winograd
 
 // ---------------------------------------------------------------- U = G g G^T
 
-/** [3, 3, c, o] -> [16, c, o]: U[ξ] = (G g G^T)[ξ] for every (c, o), 4 pairs per vector. */
-const filterTransform: HeapKernel<Record<string, never>> = {
+/** [3, 3, c, o] -> [16, c, o]: U[ξ] = (G g G^T)[ξ] for every (c, o), 4 pairs per vector (g flipped in both axes if `flip`). */
+const filterTransform: HeapKernel<{ readonly flip: boolean }> = {
   name: 'TfjaxWinogradFilter',
   outShape([w]) {
     if (w!.length !== 4 || w![0] !== 3 || w![1] !== 3 || (w![2]! * w![3]!) % 4 !== 0) throw new Error(`winograd filter transform: expected a [3, 3, c, o] filter with c*o a multiple of 4, got [${w}]`);
     return [16, w![2]!, w![3]!];
   },
   initial: () => null,
-  generate([w]) {
+  generate([w], { flip }) {
     const co = w![2]! * w![3]!;
     const f = new FunctionBuilder(['i32', 'i32'], []);
     const [wPtr, uPtr] = [0, 1];
@@ -149,7 +162,7 @@ const filterTransform: HeapKernel<Record<string, never>> = {
     f.f32x4Const(0.5).localSet(half);
     f.localGet(wPtr).localSet(wp).localGet(uPtr).localSet(up).i32Const(co / 4).localSet(left);
     f.loop();
-    for (let t = 0; t < 9; t++) f.localGet(wp).v128Load(t * co * 4).localSet(g[t]!);
+    for (let t = 0; t < 9; t++) f.localGet(wp).v128Load((flip ? 8 - t : t) * co * 4).localSet(g[t]!);
     /** out = (a + b + c) * ½ or (a - b + c) * ½ */
     const mid = (a: number, b: number, c: number, minus: boolean) => {
       f.localGet(a).localGet(b);

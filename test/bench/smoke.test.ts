@@ -31,7 +31,7 @@ if (backend !== 'wasm') {
     const tail = `\n--- stderr tail ---\n${r.stderr.split('\n').slice(-20).join('\n')}`;
     assert.is(r.error, undefined, `bench did not finish: ${String(r.error)}${tail}`);
     assert.is(r.code, 0, `exit code ${r.code}${tail}`);
-    const sections = ['## 1. MLP step', '## 2. SwAV step', "## 3. The machine's limit", '## 4. Scaling', '## 5. jit', '## 6. Augmentation', '## 7. ResNet-18 SwAV step', '## 8. ViT-tiny SwAV step'];
+    const sections = ['## 1. MLP step', '## 2. SwAV step', "## 3. The machine's limit", '## 4. Scaling', '## 5. jit', '## 6. Augmentation', '## 7. ResNet-18 SwAV step', '## 8. ViT-tiny SwAV step', "## 9. WebAssembly's per-core limit"];
     let last = -1;
     for (const s of sections) {
       const at = r.stdout.indexOf(s);
