@@ -242,32 +242,42 @@ const winograd: HeapKernel<WinogradKernelAttrs> = {
   generate: ([x], a) => generate(x!, a),
 };
 
-function generate(x: readonly number[], a: WinogradKernelAttrs): FunctionBuilder {
-  const [, hp, wp, c] = x as [number, number, number, number];
-  const [n, ho, wo, o] = a.outShape;
-  const { tH, tW, rowsPerBlock, tilesPerBlock: TB } = plan(c, a.outShape);
-  const f = new FunctionBuilder(a.bias ? ['i32', 'i32', 'i32', 'i32', 'i32'] : ['i32', 'i32', 'i32', 'i32'], []);
-  const [xPtr, uPtr, bPtr, yPtr, sPtr] = a.bias ? [0, 1, 2, 3, 4] : [0, 1, -1, 2, 3];
-  const i32 = () => f.local('i32');
-  const [xRow, xLeft, yRow, yLeft, vBase, mBase, rowsLeft, colsLeft, ch, src, dst, xi, uX, vX, mX, oOff, tp, mp, groups, k, up, bp] = Array.from({ length: 22 }, i32);
-  const v128s = (count: number) => Array.from({ length: count }, () => f.local('v128'));
-  const d = v128s(16);
-  const accs = v128s(8);
-  const wv = v128s(2);
-  const xs = f.local('v128');
-  const zero = f.local('v128'); // locals start as zeros
-  const vPlane = TB * c * 4; // bytes between V[ξ] and V[ξ+1]
-  const mPlane = TB * o * 4;
+/** The padded input's tile grid: c channels, hp x wp padded pixels, tH x tW tiles. */
+export interface TileGrid {
+  readonly c: number;
+  readonly hp: number;
+  readonly wp: number;
+  readonly tH: number;
+  readonly tW: number;
+}
 
-  /** d[i] = the 16 values at byte offsets `offsets` from `src` (then transform in place). */
+/**
+ * Code shared by the Winograd kernels (this forward and wasm-winograd-filter-grad.ts):
+ * 16 vector locals `d` with loads and in-place sums, the row stepping of the tile grid,
+ * and the input transform V = B^T d B.
+ */
+export function tileEmitters(f: FunctionBuilder, g: TileGrid) {
+  const [src, dst, rowsLeft, colsLeft, ch] = Array.from({ length: 5 }, () => f.local('i32'));
+  const d = Array.from({ length: 16 }, () => f.local('v128'));
+  /** d[i*4 + j] = the value at byte offset offsets(i, j) from `src`. */
   const load16 = (offsets: (i: number, j: number) => number) => {
     for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) f.localGet(src).v128Load(offsets(i, j)).localSet(d[i * 4 + j]!);
   };
   const sub = (p: number, q: number) => f.localGet(p).localGet(q).f32x4Sub();
   const add = (p: number, q: number) => f.localGet(p).localGet(q).f32x4Add();
 
-  /** Input transform of `rows` tile rows: V[ξ][tile][c] = (B^T d B)[ξ] (advances xRow / xLeft). */
-  const inputTransform = (rows: number) => {
+  /** Moves a row pointer to the next tile row, skipping `gap` bytes after an image's last one. */
+  const nextRow = (ptr: number, left: number, step: number, gap: number) => {
+    f.addTo(ptr, step);
+    f.localGet(left).i32Const(1).i32Sub().localTee(left).i32Eqz().if();
+    if (gap !== 0) f.addTo(ptr, gap);
+    f.i32Const(g.tH).localSet(left);
+    f.end();
+  };
+
+  /** Input transform of `rows` tile rows from xRow: V[ξ][tile][c] = (B^T d B)[ξ] at vBase, planes vPlane bytes apart (advances xRow / xLeft). */
+  const inputTransform = (rows: number, xRow: number, xLeft: number, vBase: number, vPlane: number) => {
+    const { c, wp, hp, tH, tW } = g;
     f.localGet(vBase).localSet(dst).i32Const(rows).localSet(rowsLeft);
     f.loop();
     f.localGet(xRow).localSet(src).i32Const(tW).localSet(colsLeft);
@@ -299,22 +309,62 @@ function generate(x: readonly number[], a: WinogradKernelAttrs): FunctionBuilder
     f.addTo(src, 16).addTo(dst, 16);
     f.countDown(ch, 0);
     f.end();
-    f.localGet(src).i32Const(2 * c * 4 - c * 4).i32Add().localSet(src); // next tile: 2 columns on (src moved c already)
+    f.addTo(src, 2 * c * 4 - c * 4); // next tile: 2 columns on (src moved c already)
     f.countDown(colsLeft, 0);
     f.end();
     nextRow(xRow, xLeft, 2 * wp * c * 4, (hp - 2 * tH) * wp * c * 4);
     f.countDown(rowsLeft, 0);
     f.end();
   };
-
-  /** Moves a row pointer to the next tile row, skipping `gap` bytes after an image's last one. */
-  const nextRow = (ptr: number, left: number, step: number, gap: number) => {
-    f.addTo(ptr, step);
-    f.localGet(left).i32Const(1).i32Sub().localTee(left).i32Eqz().if();
-    if (gap !== 0) f.addTo(ptr, gap);
-    f.i32Const(tH).localSet(left);
-    f.end();
+  /** strip(2) for each 8 output channels (byte offset in oOff), then strip(1) for 4 more if o % 8 = 4. */
+  const channelStrips = (oOff: number, o: number, strip: (ot: number) => void) => {
+    const full = Math.floor(o / 8);
+    if (full > 0) {
+      f.i32Const(0).localSet(oOff);
+      f.loop();
+      strip(2);
+      f.addTo(oOff, 32);
+      f.localGet(oOff).i32Const(full * 32).i32Ne().brIf(0);
+      f.end();
+    }
+    if (o % 8) {
+      f.i32Const(full * 32).localSet(oOff);
+      strip(1);
+    }
   };
+  /** block(rows) over all `totalRows` tile rows, `perBlock` at a time: the full blocks in a loop, then the rest. */
+  const blocks = (totalRows: number, perBlock: number, block: (rows: number) => void) => {
+    const full = Math.floor(totalRows / perBlock);
+    if (full > 0) {
+      const left = f.local('i32');
+      f.i32Const(full).localSet(left);
+      f.loop();
+      block(perBlock);
+      f.countDown(left, 0);
+      f.end();
+    }
+    if (totalRows % perBlock) block(totalRows % perBlock);
+  };
+  return { d, src, dst, rowsLeft, colsLeft, ch, load16, sub, add, nextRow, inputTransform, channelStrips, blocks };
+}
+
+function generate(x: readonly number[], a: WinogradKernelAttrs): FunctionBuilder {
+  const [, hp, wp, c] = x as [number, number, number, number];
+  const [n, ho, wo, o] = a.outShape;
+  const { tH, tW, rowsPerBlock, tilesPerBlock: TB } = plan(c, a.outShape);
+  const f = new FunctionBuilder(a.bias ? ['i32', 'i32', 'i32', 'i32', 'i32'] : ['i32', 'i32', 'i32', 'i32'], []);
+  const [xPtr, uPtr, bPtr, yPtr, sPtr] = a.bias ? [0, 1, 2, 3, 4] : [0, 1, -1, 2, 3];
+  const { d, src, dst, rowsLeft, colsLeft, ch, load16, sub, add, nextRow, inputTransform: transformRows, channelStrips, blocks } = tileEmitters(f, { c, hp, wp, tH, tW });
+  const i32 = () => f.local('i32');
+  const [xRow, xLeft, yRow, yLeft, vBase, mBase, xi, uX, vX, mX, oOff, tp, mp, groups, k, up, bp] = Array.from({ length: 17 }, i32);
+  const v128s = (count: number) => Array.from({ length: count }, () => f.local('v128'));
+  const accs = v128s(8);
+  const wv = v128s(2);
+  const xs = f.local('v128');
+  const zero = f.local('v128'); // locals start as zeros
+  const vPlane = TB * c * 4; // bytes between V[ξ] and V[ξ+1]
+  const mPlane = TB * o * 4;
+  const inputTransform = (rows: number) => transformRows(rows, xRow, xLeft, vBase, vPlane);
 
   /** M[ξ][tile] = V[ξ][tile] · U[ξ] for the block's `tiles` tiles. */
   const products = (tiles: number) => {
@@ -336,19 +386,7 @@ function generate(x: readonly number[], a: WinogradKernelAttrs): FunctionBuilder
       }
       if (tiles % 4) tile(tiles % 4, ot);
     };
-    const fullO = Math.floor(o / 8);
-    if (fullO > 0) {
-      f.i32Const(0).localSet(oOff);
-      f.loop();
-      strip(2);
-      f.addTo(oOff, 32);
-      f.localGet(oOff).i32Const(fullO * 32).i32Ne().brIf(0);
-      f.end();
-    }
-    if (o % 8) {
-      f.i32Const(fullO * 32).localSet(oOff);
-      strip(1);
-    }
+    channelStrips(oOff, o, strip);
     f.addTo(xi, 1);
     f.localGet(xi).i32Const(16).i32Ne().brIf(0);
     f.end();
@@ -441,16 +479,6 @@ function generate(x: readonly number[], a: WinogradKernelAttrs): FunctionBuilder
   f.localGet(sPtr).localSet(vBase);
   f.localGet(sPtr).i32Const(16 * TB * c * 4).i32Add().localSet(mBase);
   f.localGet(xPtr).localSet(xRow).localGet(yPtr).localSet(yRow).i32Const(tH).localSet(xLeft).i32Const(tH).localSet(yLeft);
-  const totalRows = n * tH;
-  const fullBlocks = Math.floor(totalRows / rowsPerBlock);
-  const blocksLeft = f.local('i32');
-  if (fullBlocks > 0) {
-    f.i32Const(fullBlocks).localSet(blocksLeft);
-    f.loop();
-    block(rowsPerBlock);
-    f.countDown(blocksLeft, 0);
-    f.end();
-  }
-  if (totalRows % rowsPerBlock) block(totalRows % rowsPerBlock);
+  blocks(n * tH, rowsPerBlock, block);
   return f;
 }

@@ -1,10 +1,13 @@
 /**
  * Winograd F(2x2, 3x3) convolution on tfjs wasm (lib/backend/wasm-winograd.ts): the
- * forward pass and the input gradient against float64 references, with the float32
+ * forward pass, the input gradient and the filter gradient against float64 references, with the float32
  * error bounded by γ_(c+10) · S, where S is the Winograd formula evaluated on absolute
  * values (|A^T| Σ_c (|G||g||G^T|) ∘ (|B^T||d||B|) |A|): each computed term of the sum
  * carries at most 2 roundings from B^T d B, 4 from G g G^T, c from the channel sum and 4
- * from A^T M A (all transform coefficients are 0, ±1, ±½).
+ * from A^T M A (all transform coefficients are 0, ±1, ±½). The filter gradient
+ * (lib/backend/wasm-winograd-filter-grad.ts) likewise: G^T [Σ over the T tiles of
+ * (A dy A^T) ∘ (B^T d B)] G, bounded by γ_(T+8) · S with S that formula on absolute
+ * values (2 + 2 + T + 4 roundings).
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -12,6 +15,7 @@ import fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs-core';
 import { grad, np } from '../../lib/index.js';
 import { winogradConvIfFaster, winogradConvWasm, winogradInputGradIfFaster, winogradInputGradWasm } from '../../lib/backend/wasm-winograd.js';
+import { winogradFilterGradIfFaster, winogradFilterGradWasm } from '../../lib/backend/wasm-winograd-filter-grad.js';
 import { useTestBackend } from '../helpers/backend.js';
 
 const backend = await useTestBackend();
@@ -133,6 +137,59 @@ function winogradAbsScale(x: Arr, w: Arr, [[pt, pb], [pl, pr]]: Pad): Float64Arr
   return s;
 }
 
+/** dw of the same convolution in float64: dw[i, j, c, o] = sum over n, r, q of x_pad[n, r + i, q + j, c] * dy[n, r, q, o]. */
+function filterGrad64(x: Arr, dy: Arr, [[pt], [pl]]: Pad): Float64Array {
+  const [n, h, wd, c] = x.shape as [number, number, number, number];
+  const [, ho, wo, o] = dy.shape as [number, number, number, number];
+  const dw = new Float64Array(9 * c * o);
+  for (let i = 0; i < 3; i++)
+    for (let j = 0; j < 3; j++)
+      for (let b = 0; b < n; b++)
+        for (let r = 0; r < ho; r++)
+          for (let q = 0; q < wo; q++) {
+            const [xr, xc] = [r + i - pt, q + j - pl];
+            if (xr < 0 || xr >= h || xc < 0 || xc >= wd) continue;
+            for (let ic = 0; ic < c; ic++) {
+              const xv = x.data[((b * h + xr) * wd + xc) * c + ic]!;
+              for (let oc = 0; oc < o; oc++) dw[((i * 3 + j) * c + ic) * o + oc] += xv * dy.data[((b * ho + r) * wo + q) * o + oc]!;
+            }
+          }
+  return dw;
+}
+
+/** The filter gradient's scale: |G^T| Σ over tiles of (|A||dy||A^T|) ∘ (|B^T||d||B|) |G|, and the number of tiles. */
+function filterGradAbsScale(x: Arr, dy: Arr, [[pt], [pl]]: Pad): { scale: Float64Array; tiles: number } {
+  const [n, h, wd, c] = x.shape as [number, number, number, number];
+  const [, ho, wo, o] = dy.shape as [number, number, number, number];
+  const A = T(AT); // |A|, 4 x 2
+  const xAt = (b: number, r: number, q: number, ic: number) => (r < 0 || r >= h || q < 0 || q >= wd ? 0 : Math.abs(x.data[((b * h + r) * wd + q) * c + ic]!));
+  const dyAt = (b: number, r: number, q: number, oc: number) => (r >= ho || q >= wo ? 0 : Math.abs(dy.data[((b * ho + r) * wo + q) * o + oc]!));
+  const w = new Float64Array(16 * c * o);
+  let tiles = 0;
+  for (let b = 0; b < n; b++)
+    for (let tr = 0; tr < ho; tr += 2)
+      for (let tc = 0; tc < wo; tc += 2) {
+        tiles++;
+        const v = Array.from({ length: c }, (_, ic) => mm(mm(BT, [0, 1, 2, 3].map((i) => [0, 1, 2, 3].map((j) => xAt(b, tr + i - pt, tc + j - pl, ic)))), T(BT)));
+        const g = Array.from({ length: o }, (_, oc) => mm(mm(A, [0, 1].map((i) => [0, 1].map((j) => dyAt(b, tr + i, tc + j, oc)))), AT));
+        for (let ic = 0; ic < c; ic++) for (let oc = 0; oc < o; oc++) for (let k = 0; k < 16; k++) w[(ic * o + oc) * 16 + k] += v[ic]![k >> 2]![k & 3]! * g[oc]![k >> 2]![k & 3]!;
+      }
+  const scale = new Float64Array(9 * c * o);
+  for (let ic = 0; ic < c; ic++)
+    for (let oc = 0; oc < o; oc++) {
+      const m = [0, 1, 2, 3].map((i) => [0, 1, 2, 3].map((j) => w[(ic * o + oc) * 16 + i * 4 + j]!));
+      const s = mm(mm(T(G), m), G);
+      for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) scale[((i * 3 + j) * c + ic) * o + oc] = s[i]![j]!;
+    }
+  return { scale, tiles };
+}
+
+function checkFilterGrad(x: Arr, dy: Arr, pad: Pad, what: string, gated = false): void {
+  const got = run(x, dy, (xt, dyt) => (gated ? winogradFilterGradIfFaster(xt, dyt, [3, 3, x.shape[3]!, dy.shape[3]!], [1, 1], pad) : winogradFilterGradWasm(xt, dyt, pad)));
+  const { scale, tiles } = filterGradAbsScale(x, dy, pad);
+  assertBounded(got, filterGrad64(x, dy, pad), scale, tiles + 8, `${what} filter gradient`);
+}
+
 /** The transposed filter of the input gradient (flipped, channel axes swapped), as the scale's filter. */
 function flipSwap(w: Arr): Arr {
   const [, , c, o] = w.shape as number[];
@@ -208,7 +265,10 @@ if (backend !== 'wasm') {
       const same: Pad = [[1, 1], [1, 1]];
       const got = run(x, w, (xt, wt) => winogradConvIfFaster(xt, wt, [1, 1], same));
       assertBounded(got, conv64(x, w, same).data, winogradAbsScale(x, w, same), c + 10, `[${n},${s},${s},${c}] x ${c}`);
-      checkInputGrad(randomArr([n, s, s, c], rng), w, same, [n, s, s, c], `[${n},${s},${s},${c}] x ${c}`, true);
+      const dy = randomArr([n, s, s, c], rng);
+      checkInputGrad(dy, w, same, [n, s, s, c], `[${n},${s},${s},${c}] x ${c}`, true);
+      // The filter gradient is routed up to 256 channels (at 512 it only ties with the direct kernel).
+      checkFilterGrad(x, dy, same, `[${n},${s},${s},${c}] x ${c}`, c <= 256);
     }
   });
 
@@ -260,6 +320,17 @@ if (backend !== 'wasm') {
     );
   });
 
+  test('property: random shapes and paddings 0-2: filter gradient within the bound', () => {
+    fc.assert(
+      fc.property(shapeArb, ({ n, h, w, c, o, pad: [t, b, l, r], seed }) => {
+        const rng = mulberry(seed);
+        const dy = randomArr([n, h + t + b - 2, w + l + r - 2, o], rng);
+        checkFilterGrad(randomArr([n, h, w, c], rng), dy, [[t, b], [l, r]], `n ${n}, ${h}x${w}, ${c} -> ${o}, padding ${[t, b, l, r]}`);
+      }),
+      { numRuns: 30 },
+    );
+  });
+
   test('NaN and infinities: non-finite exactly where the float64 direct sum is, NaN wherever it is NaN', () => {
     // An infinite input may meet its negation in the output transform (NaN where the
     // direct sum gives ±inf); it never reaches an output whose 3x3 window lacks it.
@@ -288,6 +359,7 @@ if (backend !== 'wasm') {
     assert.throws(() => winogradConvWasm(x, w5, { padding: [[1, 1], [1, 1]] }), /winogradConvWasm: input \[1,6,6,8\] and filter \[5,5,8,8\].*not a 3x3 convolution/);
     assert.throws(() => winogradConvWasm(x, w3, { padding: [[-1, 1], [1, 1]] }), /padding >= 0/);
     assert.is(winogradConvIfFaster(x, w3, [2, 2], [[1, 1], [1, 1]]), null, 'stride 2 is not Winograd');
+    assert.throws(() => winogradFilterGradWasm(x, x, [[0, 0], [0, 0]]), /winogradFilterGradWasm: x \[1,6,6,8\] with padding \[0,0,0,0\] and dy \[1,6,6,8\] are not a 3x3 stride-1 convolution's/);
     tf.dispose([x, w5, w3]);
   });
 }

@@ -15,6 +15,7 @@ import { filterGradWasm, filterGradWasmApplies } from '../../backend/wasm-filter
 import { gatherRowsWasm } from '../../backend/wasm-gather-rows.js';
 import { padWasm, padWasmApplies } from '../../backend/wasm-pad.js';
 import { winogradConvIfFaster, winogradInputGradIfFaster } from '../../backend/wasm-winograd.js';
+import { winogradFilterGradIfFaster } from '../../backend/wasm-winograd-filter-grad.js';
 
 type ConvP = lax.ConvParams;
 type BpInputP = ConvP & { inputShape: number[] };
@@ -204,6 +205,9 @@ function bpInputByWasmPasses(dy: tf.Tensor4D, w: tf.Tensor4D, p: BpInputP): tf.T
 function bpFilterKernel(x: tf.Tensor4D, dy: tf.Tensor4D, p: BpFilterP): tf.Tensor4D {
   const [kh, kw] = p.filterShape;
   if (isPlain(p) && filterGradWasmApplies(x, dy)) {
+    // Winograd F(2x2, 3x3) for 3x3 stride-1 layers where it is faster (lib/backend/wasm-winograd-filter-grad.ts).
+    const winograd = winogradFilterGradIfFaster(x, dy, p.filterShape, p.strides, p.padding);
+    if (winograd) return winograd;
     return filterGradWasm(x, dy, { filterShape: p.filterShape as [number, number, number, number], strides: p.strides as [number, number], padTop: p.padding[0][0], padLeft: p.padding[1][0] });
   }
   // Only the padded rows/columns the forward read: (Ho-1)*stride + (k-1)*dilation + 1 of
