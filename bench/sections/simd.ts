@@ -10,8 +10,8 @@
  *
  * The kernels: our direct convolution (lib/backend/wasm-conv.ts), Winograd F(2x2, 3x3)
  * (lib/backend/wasm-winograd.ts), the input gradient as prims/conv.ts routes it
- * (Winograd or the stride-phase passes) and the filter gradient
- * (lib/backend/wasm-filter-grad.ts). GFLOP/s count the direct convolution's
+ * (Winograd or the stride-phase passes) and the filter gradient, direct
+ * (lib/backend/wasm-filter-grad.ts) and by Winograd (wasm-winograd-filter-grad.ts). GFLOP/s count the direct convolution's
  * 2*N*Ho*Wo*9*Cin*Cout FLOPs for every kernel ("effective"); Winograd's own arithmetic
  * is 16/36 of that in its products (plus the transforms).
  */
@@ -22,6 +22,7 @@ import { FunctionBuilder, moduleBytes } from '../../lib/backend/wasm-emit.js';
 import { filterGradWasm } from '../../lib/backend/wasm-filter-grad.js';
 import { padWasm } from '../../lib/backend/wasm-pad.js';
 import { winogradConvWasm } from '../../lib/backend/wasm-winograd.js';
+import { winogradFilterGradWasm } from '../../lib/backend/wasm-winograd-filter-grad.js';
 import type { BenchContext } from '../context.js';
 import { type Contender, compare, convFlops, convOut, fmt, markdownTable } from '../harness.js';
 
@@ -87,7 +88,8 @@ export async function simdSection(ctx: BenchContext): Promise<string> {
     rows.push({ layer, kernel: 'forward, direct (wasm-conv.ts, padding included)', flops, contender: { name: `${layer} direct`, step: tfStep(direct) } });
     if (stride === 1) rows.push({ layer, kernel: 'forward, Winograd F(2x2,3x3) (padding, filter transform included)', flops, contender: { name: `${layer} winograd`, step: tfStep(() => winogradConvWasm(x, w, { padding: [[1, 1], [1, 1]] })) } });
     rows.push({ layer, kernel: `input gradient as routed (${stride === 1 ? 'Winograd' : 'stride-phase passes'})`, flops, contender: { name: `${layer} dx`, step: tfStep(() => lax.convBpInput(dy, w, [n, s, s, cin], p) as tf.Tensor) } });
-    rows.push({ layer, kernel: 'filter gradient (wasm-filter-grad.ts)', flops, contender: { name: `${layer} dw`, step: tfStep(() => filterGradWasm(x, dy, { filterShape: [3, 3, cin, cout], strides: [stride, stride], padTop: 1, padLeft: 1 })) } });
+    rows.push({ layer, kernel: 'filter gradient, direct (wasm-filter-grad.ts)', flops, contender: { name: `${layer} dw`, step: tfStep(() => filterGradWasm(x, dy, { filterShape: [3, 3, cin, cout], strides: [stride, stride], padTop: 1, padLeft: 1 })) } });
+    if (stride === 1) rows.push({ layer, kernel: 'filter gradient, Winograd (wasm-winograd-filter-grad.ts, padding included)', flops, contender: { name: `${layer} dw winograd`, step: tfStep(() => winogradFilterGradWasm(x, dy, [[1, 1], [1, 1]])) } });
   }
   ctx.progress(`simd: ${rows.length} kernels at batch ${n}`);
   const ts = await compare(rows.map((r) => r.contender), { warmup: 1, reps });

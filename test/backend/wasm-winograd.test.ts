@@ -257,7 +257,7 @@ if (backend !== 'wasm') {
     [1, 8, 256],
     [1, 4, 512],
   ];
-  test("ResNet-18's 3x3 stride-1 layers: forward and input gradient within the float32 bound (routed: faster there)", () => {
+  test("ResNet-18's 3x3 stride-1 layers: forward, input and filter gradients within the float32 bound (routed where faster)", () => {
     const rng = mulberry(1);
     for (const [n, s, c] of RESNET) {
       const x = randomArr([n, s, s, c], rng);
