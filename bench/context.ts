@@ -42,6 +42,10 @@ export interface Runner {
 }
 
 export interface OurSwavOptions extends SwavStepShape {
+  /** The whole SwAV config (default: {@link benchSwavConfig} from the shape's prototypes, hidden and outDim). */
+  readonly config?: swav.SwavConfigInput;
+  /** Image channels (default 1). */
+  readonly channels?: number;
   /** 'jit' (default), 'eager', 'jit-nofuse' (jit without its fusion rewrites) or 'jit-noew' (without elementwise fusion). */
   readonly mode?: 'jit' | 'eager' | 'jit-nofuse' | 'jit-noew';
 }
@@ -53,14 +57,14 @@ export function benchSwavConfig(prototypes = 300, hidden = 512, outDim = 128) {
 
 /** `swav.trainStep` with `optim.sgd` (lr 0.1) on random images, as a Runner. */
 export function ourSwav(name: string, o: OurSwavOptions) {
-  const config = benchSwavConfig(o.prototypes ?? 300, o.hidden ?? 512, o.outDim ?? 128);
+  const config = o.config ? swav.swavConfig(o.config) : benchSwavConfig(o.prototypes ?? 300, o.hidden ?? 512, o.outDim ?? 128);
   const opt = optim.sgd({ learningRate: 0.1 });
   const init = swav.init(random.key(0), config);
   let params = init.params;
   let state = init.state;
   let optState = opt.init(params);
   const g = o.globalViews ?? 2;
-  const images = o.views.map((s, i) => tf.randomUniform([o.batch, s, s, 1], 0, 1, 'float32', 100 + i));
+  const images = o.views.map((s, i) => tf.randomUniform([o.batch, s, s, o.channels ?? 1], 0, 1, 'float32', 100 + i));
   const batch: swav.SwavInput = o.views.length === 2 && g === 2 ? { view1: images[0], view2: images[1] } : { globalViews: images.slice(0, g), localViews: images.slice(g) };
   const raw = swav.trainStep(config, opt);
   const mode = o.mode ?? 'jit';

@@ -13,6 +13,10 @@
  *   jit      5. eager vs jit, kernels per step with and without jit's rewrites
  *   augment  6. the multi-crop augmentation pipeline against the step (bench/augment.ts)
  *   sinkhorn 7. Sinkhorn alone at 4096 x 3000 (epsilon 0.05 and 1e-3): ours vs PyTorch's exp domain
+ *   resnet18 8. SwAV step on ResNet-18 (low-resolution stem), batch 64, K = 3000: ours / PyTorch 1 and 2 threads
+ *   vit      9. the same on ViT-tiny (patch 4 on 32x32)
+ *   simd    10. WebAssembly's per-core limit (a pure multiply-add loop) and our convolution
+ *               kernels at ResNet-18's shapes as fractions of it
  *   limit    3. each backend's matmul GFLOP/s and every step above as a fraction of it
  *               (runs last, printed third)
  *
@@ -35,11 +39,13 @@ import { loadAverage, machine } from './harness.js';
 import { JAX_VERSION } from './peers/jaxjs.js';
 import { TorchPeer } from './peers/pytorch.js';
 import { augmentSection } from './sections/augment.js';
+import { resnetSection, vitSection } from './sections/encoders.js';
 import { jitSection } from './sections/jit.js';
 import { limitSection } from './sections/limit.js';
 import { mlpSection } from './sections/mlp.js';
 import { scalingSection } from './sections/scaling.js';
 import { sinkhornSection } from './sections/sinkhorn.js';
+import { simdSection } from './sections/simd.js';
 import { swavSection } from './sections/swav.js';
 
 const SECTIONS: [string, (ctx: BenchContext) => Promise<string>][] = [
@@ -49,10 +55,13 @@ const SECTIONS: [string, (ctx: BenchContext) => Promise<string>][] = [
   ['jit', jitSection],
   ['augment', augmentSection],
   ['sinkhorn', sinkhornSection],
+  ['resnet18', resnetSection],
+  ['vit', vitSection],
+  ['simd', simdSection],
   ['limit', limitSection],
 ];
 /** Printed order: the limit goes third, as in issue 6. */
-const PRINT_ORDER = ['mlp', 'swav', 'limit', 'scaling', 'jit', 'augment', 'sinkhorn'];
+const PRINT_ORDER = ['mlp', 'swav', 'limit', 'scaling', 'jit', 'augment', 'sinkhorn', 'resnet18', 'vit', 'simd'];
 
 const args = process.argv.slice(2);
 const flag = (name: string): string | undefined => {

@@ -7,6 +7,8 @@ Protocol: one JSON object per line on stdin, one JSON reply per line on stdout.
   {"cmd": "setup", "id": "c", "kind": "sinkhorn", "batch": 4096, "prototypes": 3000, "epsilon": 0.05}
   {"cmd": "setup", "id": "d", "kind": "matmul", "batch": 1024}     (a 1024 x 1024 product)
   {"cmd": "setup", "id": "e", "kind": "conv", "batch": 256}        (the ConvNet's second conv, forward)
+  {"cmd": "setup", "id": "f", "kind": "swav_resnet18", "batch": 64, "views": [32, 32], "prototypes": 3000}
+  {"cmd": "setup", "id": "g", "kind": "swav_vit_tiny", "batch": 64, "views": [32, 32], "prototypes": 3000}
   {"cmd": "step", "id": "a"}                        -> {"wall_ms", "cpu_ms", "loss"}
   {"cmd": "quit"}
 Each step is timed here (time.perf_counter and time.process_time) and ends with loss.item(),
@@ -19,6 +21,13 @@ Linear(128, 512)-BatchNorm1d-ReLU-Linear(512, 128), L2 normalisation, prototypes
 Linear(128, K, bias=False) renormalised in place before the forward (the seed's step),
 Sinkhorn without gradient (epsilon 0.05, 3 iterations), the seed's pairing over all views,
 temperature 0.1, and SGD (lr 0.1). Inputs are random images, NCHW.
+
+swav_resnet18 / swav_vit_tiny: the same step on RGB views with projector 512-2048-128 (192-2048-128
+for the ViT) and the encoders of lib/nn: ResNet-18 with the low-resolution stem (3x3 stride-1
+convolution, no max-pool), and timm's ViT-tiny (dim 192, depth 12, 3 heads, MLP 768, GELU,
+LayerNorm eps 1e-6, class token) with patch 4 and its 56x56 position-embedding grid (made for
+224) resized bilinearly to the 8x8 grid of a 32x32 view on every forward, as lib/nn's
+dynamic image size does.
 """
 import json
 import re
@@ -65,6 +74,69 @@ class ConvNetSmall(nn.Module):
         return x.mean(dim=(2, 3))
 
 
+class BasicBlock(nn.Module):
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        self.conv1, self.bn1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False), nn.BatchNorm2d(cout)
+        self.conv2, self.bn2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False), nn.BatchNorm2d(cout)
+        self.down = None
+        if stride != 1 or cin != cout:
+            self.down = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+
+    def forward(self, x):
+        y = self.bn2(self.conv2(F.relu(self.bn1(self.conv1(x)))))
+        return F.relu(y + (x if self.down is None else self.down(x)))
+
+
+class ResNet18LowRes(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1, self.bn1 = nn.Conv2d(3, 64, 3, 1, 1, bias=False), nn.BatchNorm2d(64)
+        blocks, cin = [], 64
+        for cout, stride in ((64, 1), (128, 2), (256, 2), (512, 2)):
+            blocks += [BasicBlock(cin, cout, stride), BasicBlock(cout, cout, 1)]
+            cin = cout
+        self.blocks = nn.Sequential(*blocks)
+
+    def forward(self, x):
+        return self.blocks(F.relu(self.bn1(self.conv1(x)))).mean(dim=(2, 3))
+
+
+class VitBlock(nn.Module):
+    def __init__(self, dim, heads):
+        super().__init__()
+        self.heads = heads
+        self.norm1, self.norm2 = nn.LayerNorm(dim, eps=1e-6), nn.LayerNorm(dim, eps=1e-6)
+        self.qkv, self.proj = nn.Linear(dim, 3 * dim), nn.Linear(dim, dim)
+        self.fc1, self.fc2 = nn.Linear(dim, 4 * dim), nn.Linear(4 * dim, dim)
+
+    def forward(self, x):
+        n, t, d = x.shape
+        q, k, v = self.qkv(self.norm1(x)).reshape(n, t, 3, self.heads, d // self.heads).permute(2, 0, 3, 1, 4)
+        a = torch.softmax((q @ k.transpose(-2, -1)) * (d // self.heads) ** -0.5, dim=-1)
+        x = x + self.proj((a @ v).transpose(1, 2).reshape(n, t, d))
+        return x + self.fc2(F.gelu(self.fc1(self.norm2(x))))
+
+
+class VitTiny(nn.Module):
+    def __init__(self, patch=4, img_size=224, dim=192, depth=12, heads=3):
+        super().__init__()
+        self.patch, self.grid = patch, img_size // patch
+        self.proj = nn.Conv2d(3, dim, patch, patch)
+        self.cls = nn.Parameter(torch.randn(1, 1, dim) * 1e-6)
+        self.pos = nn.Parameter(torch.randn(1, 1 + self.grid**2, dim) * 0.02)
+        self.blocks = nn.Sequential(*[VitBlock(dim, heads) for _ in range(depth)])
+        self.norm = nn.LayerNorm(dim, eps=1e-6)
+
+    def forward(self, x):
+        tokens = self.proj(x).flatten(2).transpose(1, 2)
+        gh, gw, d = x.shape[2] // self.patch, x.shape[3] // self.patch, tokens.shape[2]
+        grid = self.pos[:, 1:].reshape(1, self.grid, self.grid, d).permute(0, 3, 1, 2)
+        grid = F.interpolate(grid, size=(gh, gw), mode="bilinear", align_corners=False).permute(0, 2, 3, 1).reshape(1, gh * gw, d)
+        h = torch.cat([self.cls.expand(x.shape[0], -1, -1), tokens], 1) + torch.cat([self.pos[:, :1], grid], 1)
+        return self.norm(self.blocks(h))[:, 0]
+
+
 @torch.no_grad()
 def sinkhorn(scores, epsilon=0.05, iterations=3):
     """The seed's Sinkhorn-Knopp (stable-pretraining's SwAVLoss.sinkhorn)."""
@@ -81,13 +153,13 @@ def sinkhorn(scores, epsilon=0.05, iterations=3):
 
 
 class SwavStep:
-    def __init__(self, batch, views=(28, 28), prototypes=300, hidden=512, out_dim=128, global_views=2):
-        self.backbone = ConvNetSmall()
-        self.projector = nn.Sequential(nn.Linear(128, hidden), nn.BatchNorm1d(hidden), nn.ReLU(), nn.Linear(hidden, out_dim))
+    def __init__(self, batch, views=(28, 28), prototypes=300, hidden=512, out_dim=128, global_views=2, backbone=None, embed_dim=128, channels=1):
+        self.backbone = backbone or ConvNetSmall()
+        self.projector = nn.Sequential(nn.Linear(embed_dim, hidden), nn.BatchNorm1d(hidden), nn.ReLU(), nn.Linear(hidden, out_dim))
         self.prototypes = nn.Linear(out_dim, prototypes, bias=False)
         params = list(self.backbone.parameters()) + list(self.projector.parameters()) + list(self.prototypes.parameters())
         self.opt = torch.optim.SGD(params, lr=0.1)
-        self.views = [torch.rand(batch, 1, s, s) for s in views]
+        self.views = [torch.rand(batch, channels, s, s) for s in views]
         self.global_views = global_views
 
     def step(self):
@@ -160,6 +232,11 @@ def main():
                 steps[msg["id"]] = MlpStep(msg["batch"])
             elif kind == "swav":
                 steps[msg["id"]] = SwavStep(msg["batch"], tuple(msg.get("views", (28, 28))), msg.get("prototypes", 300))
+            elif kind in ("swav_resnet18", "swav_vit_tiny"):
+                resnet = kind == "swav_resnet18"
+                backbone, embed = (ResNet18LowRes(), 512) if resnet else (VitTiny(), 192)
+                views = tuple(msg.get("views", (32, 32)))
+                steps[msg["id"]] = SwavStep(msg["batch"], views, msg.get("prototypes", 3000), 2048, 128, backbone=backbone, embed_dim=embed, channels=3)
             elif kind == "matmul":
                 steps[msg["id"]] = MatmulStep(msg["batch"])
             elif kind == "conv":

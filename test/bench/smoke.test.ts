@@ -27,7 +27,7 @@ if (backend !== 'wasm') {
 } else {
   test('--quick prints every section, each with its tables', () => {
     const t0 = Date.now();
-    const r = bench('--quick');
+    const r = bench('--quick', '--only', 'mlp,swav,scaling,jit,augment,limit');
     const tail = `\n--- stderr tail ---\n${r.stderr.split('\n').slice(-20).join('\n')}`;
     assert.is(r.error, undefined, `bench did not finish: ${String(r.error)}${tail}`);
     assert.is(r.code, 0, `exit code ${r.code}${tail}`);
@@ -50,6 +50,24 @@ if (backend !== 'wasm') {
     // PyTorch: measured when installed, otherwise the reason is printed.
     assert.ok(r.stdout.includes('| PyTorch (same step) |') || r.stdout.includes('PyTorch not measured here'), 'PyTorch neither measured nor explained');
     process.stderr.write(`bench --quick took ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+  });
+
+  test("--quick of issue 19's sections: ResNet-18 and ViT-tiny steps, the per-core limit", () => {
+    const r = bench('--quick', '--only', 'resnet18,vit,simd', '--no-jax');
+    const tail = `\n--- stderr tail ---\n${r.stderr.split('\n').slice(-20).join('\n')}`;
+    assert.is(r.error, undefined, `bench did not finish: ${String(r.error)}${tail}`);
+    assert.is(r.code, 0, `exit code ${r.code}${tail}`);
+    let last = -1;
+    for (const s of ['## 8. ResNet-18 SwAV step', '## 9. ViT-tiny SwAV step', "## 10. WebAssembly's per-core limit"]) {
+      const at = r.stdout.indexOf(s);
+      assert.ok(at > last, `section '${s}' missing or out of order`);
+      last = at;
+    }
+    for (const kernel of ['forward, direct', 'forward, Winograd', 'input gradient as routed (Winograd)', 'filter gradient, Winograd']) assert.ok(r.stdout.includes(kernel), `no '${kernel}' row`);
+    assert.not.ok(/\| NaN|n\/a \| n\/a/.test(r.stdout), 'a timing is missing');
+    const torch = r.stdout.includes('| PyTorch, 1 thread (same step) |');
+    assert.ok(torch || r.stdout.includes('PyTorch not measured here'), 'PyTorch neither measured nor explained');
+    if (torch) assert.ok(r.stdout.includes('| PyTorch, 2 threads (same step) |'), 'no PyTorch 2-thread row');
   });
 
   test('--only runs the named sections; an unknown name is an error', () => {

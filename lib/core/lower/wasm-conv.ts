@@ -8,6 +8,8 @@ import { type ConvPass, convPassesWasm, convWasmApplies } from '../../backend/wa
 import { filterGradWasm, filterGradWasmApplies } from '../../backend/wasm-filter-grad.js';
 import { gatherRowsWasm } from '../../backend/wasm-gather-rows.js';
 import { padWasm, padWasmApplies } from '../../backend/wasm-pad.js';
+import { winogradConvIfFaster, winogradInputGradIfFaster } from '../../backend/wasm-winograd.js';
+import { winogradFilterGradIfFaster } from '../../backend/wasm-winograd-filter-grad.js';
 import type { PrimParams } from '../prim-params.js';
 import { outSize } from '../prims/conv.js';
 import { type PadSpatial, bpFilterKernel, bpInputKernel, convKernel, isPlain, padOrCrop, readPadding } from './tfjs-conv.js';
@@ -31,13 +33,19 @@ export const convWasm = (x: tf.Tensor4D, w: tf.Tensor4D, p: ConvP): tf.Tensor4D 
  * Conv2DBackpropInput is a plain loop: the dilated route is faster there).
  */
 export function bpInputWasm(dy: tf.Tensor4D, w: tf.Tensor4D, p: BpInputP): tf.Tensor4D {
-  if (isPlain(p) && convWasmApplies(w.shape[2])) return bpInputByWasmPasses(dy, w, p);
+  if (isPlain(p) && convWasmApplies(w.shape[2])) {
+    // Winograd F(2x2, 3x3) for 3x3 stride-1 layers where it is faster (lib/backend/wasm-winograd.ts).
+    return winogradInputGradIfFaster(dy, w, p.strides, p.padding) ?? bpInputByWasmPasses(dy, w, p);
+  }
   return bpInputKernel(dy, w, p, { padSpatial: padSpatialWasm, stridedViaDilation: true });
 }
 
 /** Gradient w.r.t. the filter: our own SIMD kernel (wasm has no Conv2DBackpropFilter) where it applies, else as a forward convolution. */
 export function bpFilterWasm(x: tf.Tensor4D, dy: tf.Tensor4D, p: BpFilterP): tf.Tensor4D {
   if (!isPlain(p) || !filterGradWasmApplies(x, dy)) return bpFilterKernel(x, dy, p);
+  // Winograd F(2x2, 3x3) for 3x3 stride-1 layers where it is faster (lib/backend/wasm-winograd-filter-grad.ts).
+  const winograd = winogradFilterGradIfFaster(x, dy, p.filterShape, p.strides, p.padding);
+  if (winograd) return winograd;
   return filterGradWasm(x, dy, { filterShape: p.filterShape as [number, number, number, number], strides: p.strides as [number, number], padTop: p.padding[0][0], padLeft: p.padding[1][0] });
 }
 
@@ -47,6 +55,9 @@ export function bpFilterWasm(x: tf.Tensor4D, dy: tf.Tensor4D, p: BpFilterP): tf.
  * one value per output channel) and ReLU.
  */
 export function convByWasmPasses(x: tf.Tensor4D, w: tf.Tensor4D, p: ConvP, epilogue: { bias?: tf.Tensor; relu?: boolean } = {}): tf.Tensor4D {
+  // Winograd F(2x2, 3x3) for 3x3 stride-1 layers where it is faster (lib/backend/wasm-winograd.ts).
+  const winograd = winogradConvIfFaster(x, w, p.strides, p.padding, epilogue);
+  if (winograd) return winograd;
   const [kh, kw, , co] = w.shape;
   const [n, h, wd] = x.shape;
   const ho = outSize(h, kh, p.strides[0], 1, p.padding[0][0], p.padding[0][1]);

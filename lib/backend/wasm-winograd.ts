@@ -1,0 +1,484 @@
+/**
+ * 3x3 stride-1 convolution by Winograd's minimal filtering F(2x2, 3x3) as our own
+ * WebAssembly SIMD kernels on the tfjs wasm backend's heap (Lavin & Gray 2015). Each 2x2
+ * block of outputs ("tile") reads a 4x4 window d of the padded input:
+ *
+ *   y_tile = A^T [ sum over c of (G g_c G^T) ∘ (B^T d_c B) ] A
+ *
+ * so the 36 multiply-adds per tile and channel pair of the direct convolution become 16:
+ * 16 independent matrix products M[ξ] = V[ξ] U[ξ] (ξ = one of the 4x4 transformed
+ * positions; V[ξ]: tiles x c, U[ξ]: c x o), with cheap transforms around them:
+ *
+ *   B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]   G = [1 0 0; ½ ½ ½; ½ -½ ½; 0 0 1]
+ *   A^T = [1 1 1 0; 0 1 -1 -1]
+ *
+ * Every transform coefficient is 0, ±1 or ±½, so the transforms add a few roundings of
+ * sums of at most 4 terms and no cancellation the direct sum does not have; the float32
+ * error is bounded by γ_(c+10) times the same formula evaluated on absolute values (see
+ * test/backend/wasm-winograd.test.ts, which checks it against float64 on ResNet-18's
+ * 3x3 layers). F(4x4, 3x3) (4x fewer multiplies) has coefficients up to 8 and ¼ and
+ * errors about 10-100x larger; not used.
+ *
+ * NaN and infinities stay within each output's own 3x3 window (V's rows and columns 0-2
+ * only read d's rows and columns 0-2, and 1-3 only 1-3), but an infinite input can meet
+ * its own negation in the output transform: where the direct sum gives ±inf, this may
+ * give NaN. Inputs near float32's maximum can overflow in B^T d B (sums of up to 4).
+ *
+ * Blocking: tiles are taken a few tile rows at a time (across images, so that the small
+ * late layers still form long blocks); a block's V and M (16 x tiles x channels each)
+ * live in scratch memory sized to stay in L2, and each U[ξ] column strip is reused by
+ * all the block's tiles. The product's register tile is that of wasm-conv.ts: 4 tiles x
+ * 8 output channels.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { FunctionBuilder } from './wasm-emit.js';
+import { type HeapKernel, heapKernelsAvailable, runHeapKernel } from './wasm-heap.js';
+import { padWasm } from './wasm-pad.js';
+import { swapViewOf, swapWasm } from './wasm-transpose.js';
+
+export interface WinogradConvAttrs {
+  /** [[top, bottom], [left, right]] zero padding, each >= 0. */
+  readonly padding: readonly [readonly [number, number], readonly [number, number]];
+  /** Epilogue: ReLU after the bias (if any). */
+  readonly relu?: boolean;
+  /** Use the filter flipped in both spatial axes (the input gradient's correlation). */
+  readonly flipFilter?: boolean;
+}
+
+/**
+ * Whether {@link winogradConvWasm} takes this convolution: wasm backend, float32, a 3x3
+ * filter at stride 1 and dilation 1 (the caller's concern: one group), input and
+ * output channels multiples of 4, padding >= 0. Whether it pays is {@link winogradPays}.
+ */
+export function winogradApplies(x: tf.Tensor, w: tf.Tensor, padding: readonly (readonly number[])[]): boolean {
+  const [kh, kw, c, o] = w.shape;
+  return (
+    heapKernelsAvailable() && x.dtype === 'float32' && w.dtype === 'float32' && kh === 3 && kw === 3 &&
+    c! % 4 === 0 && o! % 4 === 0 && padding.every((p) => p.every((v) => v >= 0))
+  );
+}
+
+/**
+ * Whether Winograd beats our direct kernel (wasm-conv.ts) here: both channel counts at
+ * least 64. Measured by CPU time on this machine (2-core EPYC, Node 20, loaded by other
+ * jobs, so +-20%): at ResNet-18's 3x3 stride-1 layers (batch 128, "same" padding) 1.4x
+ * faster at 64 channels on 32x32, 1.8x at 128 on 16x16, 3.2x at 256 on 8x8 and 3.5x at
+ * 512 on 4x4 (the direct kernel slows down as the filter outgrows the caches); at 64
+ * channels on 4x4 to 28x28 from 0.85x to 1.4x; below 64 channels 0.4x to 1.3x (the
+ * products' reduction over the channels is too short to pay for the transforms).
+ */
+export function winogradPays(c: number, o: number): boolean {
+  return c >= 64 && o >= 64;
+}
+
+/**
+ * Our routing (called where prims/conv.ts picks the wasm kernel for a one-group,
+ * unit-dilation convolution): the convolution by Winograd when it applies and pays,
+ * otherwise null (the caller's direct kernel runs).
+ */
+export function winogradConvIfFaster(x: tf.Tensor4D, w: tf.Tensor4D, strides: readonly number[], padding: WinogradConvAttrs['padding'], epilogue: { bias?: tf.Tensor; relu?: boolean } = {}): tf.Tensor4D | null {
+  if (strides.some((s) => s !== 1) || !winogradApplies(x, w, padding) || !winogradPays(w.shape[2], w.shape[3])) return null;
+  return winogradConvWasm(x, w, { padding, relu: epilogue.relu }, epilogue.bias);
+}
+
+/**
+ * The input gradient of a 3x3 stride-1 convolution (one group, unit dilation) by
+ * Winograd when it applies and pays, else null; see {@link winogradInputGradWasm}.
+ */
+export function winogradInputGradIfFaster(dy: tf.Tensor4D, w: tf.Tensor4D, strides: readonly number[], padding: WinogradConvAttrs['padding']): tf.Tensor4D | null {
+  if (strides.some((s) => s !== 1) || !winogradApplies(dy, w, inputGradPadding(padding)) || !winogradPays(w.shape[3], w.shape[2])) return null;
+  return winogradInputGradWasm(dy, w, padding);
+}
+
+const inputGradPadding = ([[pt, pb], [pl, pr]]: WinogradConvAttrs['padding']) => [[2 - pt, 2 - pb], [2 - pl, 2 - pr]] as const;
+
+/**
+ * dx of a 3x3 stride-1 convolution with `padding` (each side at most 2): the 3x3
+ * correlation of dy, padded by 2 - the forward's padding, with the filter flipped in both
+ * spatial axes and its channel axes swapped (channels multiples of 4).
+ *
+ * ```ts
+ * const dx = winogradInputGradWasm(dy, w, [[1, 1], [1, 1]]);
+ * ```
+ */
+export function winogradInputGradWasm(dy: tf.Tensor4D, w: tf.Tensor4D, padding: WinogradConvAttrs['padding']): tf.Tensor4D {
+  return tf.tidy(() => {
+    // The channel swap by our SIMD transpose (tfjs wasm's Transpose and Reverse took 100+ ms on a 3x3x512x512 filter); the flip in the filter transform.
+    const [kh, kw, c, o] = w.shape;
+    const view = swapViewOf(w, [0, 1, 3, 2]);
+    const swapped = (view ? tf.reshape(swapWasm(w, view), [kh, kw, o, c]) : tf.transpose(w, [0, 1, 3, 2])) as tf.Tensor4D;
+    return winogradConvWasm(dy, swapped, { padding: inputGradPadding(padding), flipFilter: true });
+  });
+}
+
+/**
+ * A 3x3 stride-1 convolution of NHWC `x` with HWIO `w` (see {@link winogradApplies}),
+ * with an optional bias of [o] values and ReLU.
+ *
+ * ```ts
+ * const y = winogradConvWasm(x, w, { padding: [[1, 1], [1, 1]] }); // "same" 3x3 convolution
+ * ```
+ */
+export function winogradConvWasm(x: tf.Tensor4D, w: tf.Tensor4D, attrs: WinogradConvAttrs, bias?: tf.Tensor): tf.Tensor4D {
+  const [n, h, wd, c] = x.shape;
+  const [kh, kw, wc, o] = w.shape;
+  const [[pt, pb], [pl, pr]] = attrs.padding;
+  const ho = h + pt + pb - 2;
+  const wo = wd + pl + pr - 2;
+  if (kh !== 3 || kw !== 3 || wc !== c || ho <= 0 || wo <= 0 || Math.min(pt, pb, pl, pr) < 0) {
+    throw new Error(`winogradConvWasm: input [${x.shape}] and filter [${w.shape}] with padding [${attrs.padding}] are not a 3x3 convolution with padding >= 0 and a non-empty output`);
+  }
+  const tH = Math.ceil(ho / 2);
+  const tW = Math.ceil(wo / 2);
+  return tf.tidy(() => {
+    const u = runHeapKernel(filterTransform, [w], { flip: !!attrs.flipFilter }) as tf.Tensor3D;
+    // Padded to whole tiles: 2*tiles + 2 rows and columns (the extra zeros feed only the unwritten half of an odd edge's tiles).
+    const rows: [number, number] = [pt, 2 * tH + 2 - h - pt];
+    const cols: [number, number] = [pl, 2 * tW + 2 - wd - pl];
+    const xp = rows.some((v) => v > 0) || cols.some((v) => v > 0) ? padWasm(x, { rows, cols }) : x;
+    const k: WinogradKernelAttrs = { outShape: [n, ho, wo, o], bias: !!bias, relu: !!attrs.relu };
+    return runHeapKernel(winograd, bias ? [xp, u, bias] : [xp, u], k) as tf.Tensor4D;
+  });
+}
+
+// ---------------------------------------------------------------- U = G g G^T
+
+/** [3, 3, c, o] -> [16, c, o]: U[ξ] = (G g G^T)[ξ] for every (c, o), 4 pairs per vector (g flipped in both axes if `flip`). */
+const filterTransform: HeapKernel<{ readonly flip: boolean }> = {
+  name: 'TfjaxWinogradFilter',
+  outShape([w]) {
+    if (w!.length !== 4 || w![0] !== 3 || w![1] !== 3 || (w![2]! * w![3]!) % 4 !== 0) throw new Error(`winograd filter transform: expected a [3, 3, c, o] filter with c*o a multiple of 4, got [${w}]`);
+    return [16, w![2]!, w![3]!];
+  },
+  initial: () => null,
+  generate([w], { flip }) {
+    const co = w![2]! * w![3]!;
+    const f = new FunctionBuilder(['i32', 'i32'], []);
+    const [wPtr, uPtr] = [0, 1];
+    const [left, wp, up] = [f.local('i32'), f.local('i32'), f.local('i32')];
+    const g = Array.from({ length: 9 }, () => f.local('v128'));
+    const s = Array.from({ length: 12 }, () => f.local('v128')); // (G g): 4 x 3
+    const half = f.local('v128');
+    f.f32x4Const(0.5).localSet(half);
+    f.localGet(wPtr).localSet(wp).localGet(uPtr).localSet(up).i32Const(co / 4).localSet(left);
+    f.loop();
+    for (let t = 0; t < 9; t++) f.localGet(wp).v128Load((flip ? 8 - t : t) * co * 4).localSet(g[t]!);
+    /** out = (a + b + c) * ½ or (a - b + c) * ½ */
+    const mid = (a: number, b: number, c: number, minus: boolean) => {
+      f.localGet(a).localGet(b);
+      if (minus) f.f32x4Sub();
+      else f.f32x4Add();
+      f.localGet(c).f32x4Add().localGet(half).f32x4Mul();
+    };
+    for (let j = 0; j < 3; j++) {
+      f.localGet(g[j]!).localSet(s[j]!);
+      mid(g[j]!, g[3 + j]!, g[6 + j]!, false);
+      f.localSet(s[3 + j]!);
+      mid(g[j]!, g[3 + j]!, g[6 + j]!, true);
+      f.localSet(s[6 + j]!);
+      f.localGet(g[6 + j]!).localSet(s[9 + j]!);
+    }
+    for (let i = 0; i < 4; i++) {
+      const [a, b, c] = [s[3 * i]!, s[3 * i + 1]!, s[3 * i + 2]!];
+      const store = (j: number, emit: () => void) => {
+        f.localGet(up);
+        emit();
+        f.v128Store((i * 4 + j) * co * 4);
+      };
+      store(0, () => f.localGet(a));
+      store(1, () => mid(a, b, c, false));
+      store(2, () => mid(a, b, c, true));
+      store(3, () => f.localGet(c));
+    }
+    f.addTo(wp, 16).addTo(up, 16);
+    f.countDown(left, 0);
+    f.end();
+    return f;
+  },
+};
+
+// ---------------------------------------------------------------- the convolution
+
+interface WinogradKernelAttrs {
+  /** [n, ho, wo, o] */
+  readonly outShape: readonly [number, number, number, number];
+  readonly bias: boolean;
+  readonly relu: boolean;
+}
+
+/** Scratch floats per block: V and M, 16 x tiles x (c + o), aimed at L2 (1 MB here) with room for a U strip. */
+const BLOCK_FLOATS = 160 * 1024;
+
+interface Plan {
+  readonly tH: number;
+  readonly tW: number;
+  /** Tile rows per block (the last block may have fewer). */
+  readonly rowsPerBlock: number;
+  readonly tilesPerBlock: number;
+}
+
+function plan(c: number, [n, ho, wo, o]: readonly number[]): Plan {
+  const tH = Math.ceil(ho! / 2);
+  const tW = Math.ceil(wo! / 2);
+  const wanted = Math.max(16, Math.floor(BLOCK_FLOATS / (16 * (c + o!))));
+  const rowsPerBlock = Math.max(1, Math.min(n! * tH, Math.round(wanted / tW)));
+  return { tH, tW, rowsPerBlock, tilesPerBlock: rowsPerBlock * tW };
+}
+
+const winograd: HeapKernel<WinogradKernelAttrs> = {
+  name: 'TfjaxWinogradConv',
+  outShape([x, u, bias], a) {
+    const [n, ho, wo, o] = a.outShape;
+    const [tH, tW] = [Math.ceil(ho / 2), Math.ceil(wo / 2)];
+    const c = x![3]!;
+    if (x!.length !== 4 || x![0] !== n || x![1] !== 2 * tH + 2 || x![2] !== 2 * tW + 2 || c % 4 !== 0 || o % 4 !== 0 || u![0] !== 16 || u![1] !== c || u![2] !== o) {
+      throw new Error(`winogradConvWasm: padded input [${x}] and transformed filter [${u}] do not fit output [${a.outShape}] (channels multiples of 4)`);
+    }
+    if (bias && tf.util.sizeFromShape(bias as number[]) !== o) throw new Error(`winogradConvWasm: the bias has shape [${bias}], expected ${o} values`);
+    return [n, ho, wo, o];
+  },
+  scratchFloats: ([x], a) => 16 * plan(x![3]!, a.outShape).tilesPerBlock * (x![3]! + a.outShape[3]),
+  initial: () => null,
+  generate: ([x], a) => generate(x!, a),
+};
+
+/** The padded input's tile grid: c channels, hp x wp padded pixels, tH x tW tiles. */
+export interface TileGrid {
+  readonly c: number;
+  readonly hp: number;
+  readonly wp: number;
+  readonly tH: number;
+  readonly tW: number;
+}
+
+/**
+ * Code shared by the Winograd kernels (this forward and wasm-winograd-filter-grad.ts):
+ * 16 vector locals `d` with loads and in-place sums, the row stepping of the tile grid,
+ * and the input transform V = B^T d B.
+ */
+export function tileEmitters(f: FunctionBuilder, g: TileGrid) {
+  const [src, dst, rowsLeft, colsLeft, ch] = Array.from({ length: 5 }, () => f.local('i32'));
+  const d = Array.from({ length: 16 }, () => f.local('v128'));
+  /** d[i*4 + j] = the value at byte offset offsets(i, j) from `src`. */
+  const load16 = (offsets: (i: number, j: number) => number) => {
+    for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) f.localGet(src).v128Load(offsets(i, j)).localSet(d[i * 4 + j]!);
+  };
+  const sub = (p: number, q: number) => f.localGet(p).localGet(q).f32x4Sub();
+  const add = (p: number, q: number) => f.localGet(p).localGet(q).f32x4Add();
+
+  /** Moves a row pointer to the next tile row, skipping `gap` bytes after an image's last one. */
+  const nextRow = (ptr: number, left: number, step: number, gap: number) => {
+    f.addTo(ptr, step);
+    f.localGet(left).i32Const(1).i32Sub().localTee(left).i32Eqz().if();
+    if (gap !== 0) f.addTo(ptr, gap);
+    f.i32Const(g.tH).localSet(left);
+    f.end();
+  };
+
+  /** Input transform of `rows` tile rows from xRow: V[ξ][tile][c] = (B^T d B)[ξ] at vBase, planes vPlane bytes apart (advances xRow / xLeft). */
+  const inputTransform = (rows: number, xRow: number, xLeft: number, vBase: number, vPlane: number) => {
+    const { c, wp, hp, tH, tW } = g;
+    f.localGet(vBase).localSet(dst).i32Const(rows).localSet(rowsLeft);
+    f.loop();
+    f.localGet(xRow).localSet(src).i32Const(tW).localSet(colsLeft);
+    f.loop(); // tiles of the row
+    f.i32Const(c / 4).localSet(ch);
+    f.loop(); // 4 channels at a time
+    load16((i, j) => (i * wp + j) * c * 4);
+    // rows: t0 = d0 - d2, t1 = d1 + d2, t2 = d2 - d1, t3 = d1 - d3 (in place, per column)
+    for (let j = 0; j < 4; j++) {
+      const [r0, r1, r2, r3] = [d[j]!, d[4 + j]!, d[8 + j]!, d[12 + j]!];
+      sub(r0, r2).localSet(r0);
+      sub(r1, r3).localSet(r3);
+      sub(r2, r1);
+      add(r1, r2).localSet(r1);
+      f.localSet(r2);
+    }
+    for (let i = 0; i < 4; i++) {
+      const [c0, c1, c2, c3] = [d[4 * i]!, d[4 * i + 1]!, d[4 * i + 2]!, d[4 * i + 3]!];
+      const store = (j: number, emit: () => void) => {
+        f.localGet(dst);
+        emit();
+        f.v128Store((i * 4 + j) * vPlane);
+      };
+      store(0, () => sub(c0, c2));
+      store(1, () => add(c1, c2));
+      store(2, () => sub(c2, c1));
+      store(3, () => sub(c1, c3));
+    }
+    f.addTo(src, 16).addTo(dst, 16);
+    f.countDown(ch, 0);
+    f.end();
+    f.addTo(src, 2 * c * 4 - c * 4); // next tile: 2 columns on (src moved c already)
+    f.countDown(colsLeft, 0);
+    f.end();
+    nextRow(xRow, xLeft, 2 * wp * c * 4, (hp - 2 * tH) * wp * c * 4);
+    f.countDown(rowsLeft, 0);
+    f.end();
+  };
+  /** strip(2) for each 8 output channels (byte offset in oOff), then strip(1) for 4 more if o % 8 = 4. */
+  const channelStrips = (oOff: number, o: number, strip: (ot: number) => void) => {
+    const full = Math.floor(o / 8);
+    if (full > 0) {
+      f.i32Const(0).localSet(oOff);
+      f.loop();
+      strip(2);
+      f.addTo(oOff, 32);
+      f.localGet(oOff).i32Const(full * 32).i32Ne().brIf(0);
+      f.end();
+    }
+    if (o % 8) {
+      f.i32Const(full * 32).localSet(oOff);
+      strip(1);
+    }
+  };
+  /** block(rows) over all `totalRows` tile rows, `perBlock` at a time: the full blocks in a loop, then the rest. */
+  const blocks = (totalRows: number, perBlock: number, block: (rows: number) => void) => {
+    const full = Math.floor(totalRows / perBlock);
+    if (full > 0) {
+      const left = f.local('i32');
+      f.i32Const(full).localSet(left);
+      f.loop();
+      block(perBlock);
+      f.countDown(left, 0);
+      f.end();
+    }
+    if (totalRows % perBlock) block(totalRows % perBlock);
+  };
+  return { d, src, dst, rowsLeft, colsLeft, ch, load16, sub, add, nextRow, inputTransform, channelStrips, blocks };
+}
+
+function generate(x: readonly number[], a: WinogradKernelAttrs): FunctionBuilder {
+  const [, hp, wp, c] = x as [number, number, number, number];
+  const [n, ho, wo, o] = a.outShape;
+  const { tH, tW, rowsPerBlock, tilesPerBlock: TB } = plan(c, a.outShape);
+  const f = new FunctionBuilder(a.bias ? ['i32', 'i32', 'i32', 'i32', 'i32'] : ['i32', 'i32', 'i32', 'i32'], []);
+  const [xPtr, uPtr, bPtr, yPtr, sPtr] = a.bias ? [0, 1, 2, 3, 4] : [0, 1, -1, 2, 3];
+  const { d, src, dst, rowsLeft, colsLeft, ch, load16, sub, add, nextRow, inputTransform: transformRows, channelStrips, blocks } = tileEmitters(f, { c, hp, wp, tH, tW });
+  const i32 = () => f.local('i32');
+  const [xRow, xLeft, yRow, yLeft, vBase, mBase, xi, uX, vX, mX, oOff, tp, mp, groups, k, up, bp] = Array.from({ length: 17 }, i32);
+  const v128s = (count: number) => Array.from({ length: count }, () => f.local('v128'));
+  const accs = v128s(8);
+  const wv = v128s(2);
+  const xs = f.local('v128');
+  const zero = f.local('v128'); // locals start as zeros
+  const vPlane = TB * c * 4; // bytes between V[ξ] and V[ξ+1]
+  const mPlane = TB * o * 4;
+  const inputTransform = (rows: number) => transformRows(rows, xRow, xLeft, vBase, vPlane);
+
+  /** M[ξ][tile] = V[ξ][tile] · U[ξ] for the block's `tiles` tiles. */
+  const products = (tiles: number) => {
+    f.i32Const(0).localSet(xi);
+    f.loop(); // ξ
+    f.localGet(uPtr).localGet(xi).i32Const(c * o * 4).i32Mul().i32Add().localSet(uX);
+    f.localGet(vBase).localGet(xi).i32Const(vPlane).i32Mul().i32Add().localSet(vX);
+    f.localGet(mBase).localGet(xi).i32Const(mPlane).i32Mul().i32Add().localSet(mX);
+    const strip = (ot: number) => {
+      f.localGet(vX).localSet(tp).localGet(mX).localSet(mp);
+      const full = Math.floor(tiles / 4);
+      if (full > 0) {
+        f.i32Const(full).localSet(groups);
+        f.loop();
+        tile(4, ot);
+        f.addTo(tp, 4 * c * 4).addTo(mp, 4 * o * 4);
+        f.countDown(groups, 0);
+        f.end();
+      }
+      if (tiles % 4) tile(tiles % 4, ot);
+    };
+    channelStrips(oOff, o, strip);
+    f.addTo(xi, 1);
+    f.localGet(xi).i32Const(16).i32Ne().brIf(0);
+    f.end();
+  };
+
+  /** q tiles (from tp) x 4*ot output channels (from oOff): the sum over c, stored at mp. */
+  const tile = (q: number, ot: number) => {
+    for (let i = 0; i < q * ot; i++) f.v128Const0().localSet(accs[i]!);
+    f.localGet(tp).localSet(src);
+    f.localGet(uX).localGet(oOff).i32Add().localSet(up);
+    f.i32Const(c).localSet(k);
+    f.loop();
+    for (let v = 0; v < ot; v++) f.localGet(up).v128Load(v * 16).localSet(wv[v]!);
+    for (let t = 0; t < q; t++) {
+      f.localGet(src).v128Load32Splat(t * c * 4).localSet(xs);
+      for (let v = 0; v < ot; v++) f.localGet(accs[t * ot + v]!).localGet(xs).localGet(wv[v]!).f32x4Mul().f32x4Add().localSet(accs[t * ot + v]!);
+    }
+    f.addTo(src, 4).addTo(up, o * 4);
+    f.countDown(k, 0);
+    f.end();
+    for (let t = 0; t < q; t++) for (let v = 0; v < ot; v++) f.localGet(mp).localGet(oOff).i32Add().localGet(accs[t * ot + v]!).v128Store(t * o * 4 + v * 16);
+  };
+
+  /** Output transform of `rows` tile rows: y = A^T M A (+ bias, ReLU), writing only what lies inside y (advances yRow / yLeft). */
+  const outputTransform = (rows: number) => {
+    f.localGet(mBase).localSet(src).i32Const(rows).localSet(rowsLeft);
+    f.loop();
+    const rowBody = (outRows: 1 | 2) => {
+      f.localGet(yRow).localSet(dst);
+      const fullCols = Math.floor(wo / 2);
+      if (fullCols > 0) {
+        f.i32Const(fullCols).localSet(colsLeft);
+        f.loop();
+        tileOut(outRows, 2);
+        f.countDown(colsLeft, 0);
+        f.end();
+      }
+      if (wo % 2) tileOut(outRows, 1);
+    };
+    if (ho % 2) {
+      // An odd height: the last tile row of each image writes its top row only.
+      f.localGet(yLeft).i32Const(1).i32Ne().if();
+      rowBody(2);
+      f.end();
+      f.localGet(yLeft).i32Const(1).i32Sub().i32Eqz().if();
+      rowBody(1);
+      f.end();
+    } else rowBody(2);
+    nextRow(yRow, yLeft, 2 * wo * o * 4, (ho - 2 * tH) * wo * o * 4);
+    f.countDown(rowsLeft, 0);
+    f.end();
+  };
+
+  /** One tile's outputs (outRows x outCols of its 2x2) for all channels; src, dst move to the next tile. */
+  const tileOut = (outRows: number, outCols: number) => {
+    f.i32Const(o / 4).localSet(ch);
+    if (a.bias) f.localGet(bPtr).localSet(bp);
+    f.loop();
+    load16((i, j) => (i * 4 + j) * mPlane);
+    // rows: a0 = m0 + m1 + m2 (into m0), a1 = m1 - m2 - m3 (into m1)
+    for (let j = 0; j < 4; j++) {
+      const [r0, r1, r2, r3] = [d[j]!, d[4 + j]!, d[8 + j]!, d[12 + j]!];
+      add(r0, r1).localGet(r2).f32x4Add().localSet(r0);
+      sub(r1, r2).localGet(r3).f32x4Sub().localSet(r1);
+    }
+    for (let i = 0; i < outRows; i++) {
+      const [c0, c1, c2, c3] = [d[4 * i]!, d[4 * i + 1]!, d[4 * i + 2]!, d[4 * i + 3]!];
+      for (let j = 0; j < outCols; j++) {
+        f.localGet(dst);
+        if (j === 0) add(c0, c1).localGet(c2).f32x4Add();
+        else sub(c1, c2).localGet(c3).f32x4Sub();
+        if (a.bias) f.localGet(bp).v128Load(0).f32x4Add();
+        if (a.relu) f.localGet(zero).f32x4Max();
+        f.v128Store((i * wo + j) * o * 4);
+      }
+    }
+    f.addTo(src, 16).addTo(dst, 16);
+    if (a.bias) f.addTo(bp, 16);
+    f.countDown(ch, 0);
+    f.end();
+    f.addTo(dst, 2 * o * 4 - o * 4); // next tile: 2 output columns on (dst moved o already)
+  };
+
+  const block = (rows: number) => {
+    inputTransform(rows);
+    products(rows * tW);
+    outputTransform(rows);
+  };
+
+  f.localGet(sPtr).localSet(vBase);
+  f.localGet(sPtr).i32Const(16 * TB * c * 4).i32Add().localSet(mBase);
+  f.localGet(xPtr).localSet(xRow).localGet(yPtr).localSet(yRow).i32Const(tH).localSet(xLeft).i32Const(tH).localSet(yLeft);
+  blocks(n * tH, rowsPerBlock, block);
+  return f;
+}
