@@ -17,6 +17,7 @@ import { grad, np } from '../../lib/index.js';
 import { winogradConvIfFaster, winogradConvWasm, winogradInputGradIfFaster, winogradInputGradWasm } from '../../lib/backend/wasm-winograd.js';
 import { winogradFilterGradIfFaster, winogradFilterGradWasm } from '../../lib/backend/wasm-winograd-filter-grad.js';
 import { useTestBackend } from '../helpers/backend.js';
+import { mulberry32 } from '../helpers/rng.js';
 
 const backend = await useTestBackend();
 const test = suite(`wasm Winograd convolution [${backend}]`);
@@ -34,18 +35,6 @@ function randomArr(shape: number[], rng: () => number): Arr {
   const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
   for (let i = 0; i < data.length; i++) data[i] = rng() * 2 - 1;
   return { shape, data };
-}
-
-/** A small deterministic generator (mulberry32). */
-function mulberry(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**
@@ -258,7 +247,7 @@ if (backend !== 'wasm') {
     [1, 4, 512],
   ];
   test("ResNet-18's 3x3 stride-1 layers: forward, input and filter gradients within the float32 bound (routed where faster)", () => {
-    const rng = mulberry(1);
+    const rng = mulberry32(1);
     for (const [n, s, c] of RESNET) {
       const x = randomArr([n, s, s, c], rng);
       const w = randomArr([3, 3, c, c], rng);
@@ -273,7 +262,7 @@ if (backend !== 'wasm') {
   });
 
   test('np.conv2d and its gradient run Winograd on a routed 3x3 stride-1 layer (the same bits)', () => {
-    const rng = mulberry(2);
+    const rng = mulberry32(2);
     const x = randomArr([2, 6, 6, 64], rng);
     const w = randomArr([3, 3, 64, 64], rng);
     const [xt, wt] = [tensor(x), tensor(w)];
@@ -301,7 +290,7 @@ if (backend !== 'wasm') {
   test('property: random shapes, paddings 0-2, odd and even sizes, bias and ReLU: forward within the bound', () => {
     fc.assert(
       fc.property(shapeArb, ({ n, h, w, c, o, pad: [t, b, l, r], epilogue, seed }) => {
-        const rng = mulberry(seed);
+        const rng = mulberry32(seed);
         const bias = epilogue === 'none' ? undefined : randomArr([o], rng).data;
         checkForward(randomArr([n, h, w, c], rng), randomArr([3, 3, c, o], rng), [[t, b], [l, r]], `n ${n}, ${h}x${w}, ${c} -> ${o}, padding ${[t, b, l, r]}, ${epilogue}`, bias, epilogue === 'bias+relu');
       }),
@@ -312,7 +301,7 @@ if (backend !== 'wasm') {
   test('property: random shapes and paddings 0-2: input gradient within the bound', () => {
     fc.assert(
       fc.property(shapeArb, ({ n, h, w, c, o, pad: [t, b, l, r], seed }) => {
-        const rng = mulberry(seed);
+        const rng = mulberry32(seed);
         const dy = randomArr([n, h + t + b - 2, w + l + r - 2, o], rng);
         checkInputGrad(dy, randomArr([3, 3, c, o], rng), [[t, b], [l, r]], [n, h, w, c], `n ${n}, ${h}x${w}, ${c} -> ${o}, padding ${[t, b, l, r]}`);
       }),
@@ -323,7 +312,7 @@ if (backend !== 'wasm') {
   test('property: random shapes and paddings 0-2: filter gradient within the bound', () => {
     fc.assert(
       fc.property(shapeArb, ({ n, h, w, c, o, pad: [t, b, l, r], seed }) => {
-        const rng = mulberry(seed);
+        const rng = mulberry32(seed);
         const dy = randomArr([n, h + t + b - 2, w + l + r - 2, o], rng);
         checkFilterGrad(randomArr([n, h, w, c], rng), dy, [[t, b], [l, r]], `n ${n}, ${h}x${w}, ${c} -> ${o}, padding ${[t, b, l, r]}`);
       }),
@@ -336,7 +325,7 @@ if (backend !== 'wasm') {
     // direct sum gives ±inf); it never reaches an output whose 3x3 window lacks it.
     fc.assert(
       fc.property(shapeArb, fc.array(fc.tuple(fc.nat(), fc.constantFrom(NaN, Infinity, -Infinity), fc.boolean()), { minLength: 1, maxLength: 3 }), ({ n, h, w, c, o, pad: [t, b, l, r], seed }, specials) => {
-        const rng = mulberry(seed);
+        const rng = mulberry32(seed);
         const x = randomArr([n, h, w, c], rng);
         const wt = randomArr([3, 3, c, o], rng);
         for (const [at, v, inFilter] of specials) (inFilter ? wt : x).data[at % (inFilter ? wt : x).data.length] = v;

@@ -19,6 +19,7 @@ import * as np from '../../lib/ops/index.js';
 import type { NdArray } from '../../lib/core/trace.js';
 import { allClose } from '../helpers/assert.js';
 import { useCoreTestBackend } from './setup.js';
+import { mulberry32 } from '../helpers/rng.js';
 
 const backend = await useCoreTestBackend();
 fc.configureGlobal({ includeErrorInReport: true });
@@ -70,13 +71,8 @@ const SPECS: Spec[] = [
 
 /** Seeded values in [-1, 1) (mulberry32). */
 function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  };
+  const next = mulberry32(seed);
+  return () => next() * 2 - 1;
 }
 const size = (s: readonly number[]) => s.reduce((p, d) => p * d, 1);
 const values = (r: () => number, s: readonly number[]) => Array.from({ length: size(s) }, r);

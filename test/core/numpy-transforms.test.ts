@@ -19,6 +19,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type NdArray, grad, jit, jvp, np, vjp, vmap } from '../../lib/index.js';
 import { allClose } from '../helpers/assert.js';
 import { useCoreTestBackend } from './setup.js';
+import { mulberry32 } from '../helpers/rng.js';
 
 const backend = await useCoreTestBackend();
 fc.configureGlobal({ includeErrorInReport: true });
@@ -29,14 +30,7 @@ const N = 12;
 
 type Rng = () => number;
 function rngOf(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(seed);
 }
 const uniform = (lo: number, hi: number) => (r: Rng) => Array.from({ length: N }, () => lo + (hi - lo) * r());
 /** |x| in [lo, hi] with a random sign: away from 0. */

@@ -28,6 +28,7 @@ import { BINARY, COLLECTIVE, OTHER, type Params, type Prim, UNARY } from '../../
 import { type NdArray, bind } from '../../lib/core/trace.js';
 import { allClose } from '../helpers/assert.js';
 import { useCoreTestBackend } from './setup.js';
+import { mulberry32 } from '../helpers/rng.js';
 
 const backend = await useCoreTestBackend();
 // Failing properties report the underlying error (uvu prints only the message).
@@ -78,14 +79,7 @@ const mapH = (x: H, f: (v: number) => number, dtype: DType = x.dtype): H => mk(x
 
 /** Seeded PRNG (mulberry32): the values of a case; fast-check draws shapes, params and the seed. */
 function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   return { next, uniform: (lo: number, hi: number) => lo + (hi - lo) * next(), int: (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo)) };
 }
 type Rng = ReturnType<typeof rng>;
