@@ -27,7 +27,7 @@ if (backend !== 'wasm') {
 } else {
   test('--quick prints every section, each with its tables', () => {
     const t0 = Date.now();
-    const r = bench('--quick', '--only', 'mlp,swav,scaling,jit,augment,limit');
+    const r = bench('--quick', '--only', 'mlp,swav,scaling,jit,augment,sinkhorn,limit');
     const tail = `\n--- stderr tail ---\n${r.stderr.split('\n').slice(-20).join('\n')}`;
     assert.is(r.error, undefined, `bench did not finish: ${String(r.error)}${tail}`);
     assert.is(r.code, 0, `exit code ${r.code}${tail}`);

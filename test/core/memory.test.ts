@@ -75,7 +75,15 @@ Top('compositions: grad of grad, vmap of grad, jvp of grad, jit of vmap of grad,
   const step = jit(vmap(grad(loss), { inAxes: [null, 0] }));
   tf.dispose(tree.leaves(step(p, x)) as tf.Tensor[]); // the first call traces and keeps its constants
   leavesOnlyOutputs('jit(vmap(grad)) replay', step, [p, x]);
-  leavesOnlyOutputs('grad(jit)', grad(jit(loss)), [p, x]);
+  // jit under grad is a call whose IR is cached like any jit's: its first call stages it and may
+  // keep constants (the literals a backend cannot read back to remake, webgpu's), freed by clearCache.
+  const jitted = jit(loss);
+  const gradJit = grad(jitted);
+  const before = tf.memory().numTensors;
+  tf.dispose(tree.leaves(gradJit(p, x)) as tf.Tensor[]);
+  leavesOnlyOutputs('grad(jit) replay', gradJit, [p, x]);
+  jitted.clearCache();
+  assert.ok(tf.memory().numTensors <= before, 'grad(jit): clearCache frees what its first call kept');
   const clip = customVjp((v: A) => v, { fwd: (v: A) => [v, null], bwd: (_r: null, g: A) => [np.clip(g, -1, 1)] });
   leavesOnlyOutputs('grad of customVjp', grad((v: A) => np.sum(np.mul(clip(v) as A, 10))), [x]);
   leavesOnlyOutputs('vmap(grad) of customVjp', vmap(grad((v: A) => np.sum(np.mul(clip(v) as A, 10)))), [x]);
