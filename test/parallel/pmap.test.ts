@@ -234,7 +234,8 @@ Docs('is examples/pmap.ts, runs, and prints the same loss and parameters three w
   const block = /<!-- example: examples\/pmap\.ts -->\n```ts\n([\s\S]*?)```/.exec(md);
   assert.ok(block, 'docs/parallel.md has the marked example');
   assert.is(block![1], readFileSync(`${root}examples/pmap.ts`, 'utf8'));
-  const file = `${root}examples/.pmap-run.ts`;
+  // One file per process: the cpu and wasm runs of this file may run at the same time.
+  const file = `${root}examples/.pmap-run-${process.pid}.ts`;
   writeFileSync(file, block![1].replace("from 'tfjax/parallel'", "from '../lib/parallel/index.js'").replace("from 'tfjax'", "from '../lib/index.js'"));
   try {
     const out = execFileSync(process.execPath, ['--import', 'tsx', file], { encoding: 'utf8', cwd: root });
