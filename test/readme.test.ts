@@ -15,7 +15,8 @@ Readme('the tour is examples/quickstart.ts and runs', () => {
   const code = block![1];
   const example = readFileSync(`${root}examples/quickstart.ts`, 'utf8');
   assert.is(code.replace("from 'tfjax'", "from '../lib/node.js'"), example);
-  const file = `${root}examples/.readme-run.ts`;
+  // One file per process: the cpu and wasm runs of this file may run at the same time.
+  const file = `${root}examples/.readme-run-${process.pid}.ts`;
   writeFileSync(file, code.replace("from 'tfjax'", "from '../lib/node.js'"));
   try {
     const out = execFileSync(process.execPath, ['--import', 'tsx', file], { encoding: 'utf8', cwd: root });
