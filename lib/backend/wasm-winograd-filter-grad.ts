@@ -18,7 +18,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { FunctionBuilder } from './wasm-emit.js';
 import { type HeapKernel, heapKernelsAvailable, runHeapKernel } from './wasm-heap.js';
 import { padWasm } from './wasm-pad.js';
-import { tileEmitters, winogradPays } from './wasm-winograd.js';
+import { winogradPays } from './wasm-winograd.js';
+import { tileEmitters } from './wasm-winograd-tiles.js';
 
 type Padding = readonly [readonly [number, number], readonly [number, number]];
 
