@@ -26,16 +26,12 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { setBackend } from '../backend/node.js';
 import * as checkpoint from '../checkpoint/index.js';
-import { type NdArray, jit } from '../core/index.js';
-import { multiCrop } from '../data/augment/index.js';
-import { gatherImages } from '../data/index.js';
 import { writeTextAtomic } from '../io/atomic.js';
-import * as random from '../random/index.js';
 import { tensorsIn } from '../util/tensors.js';
 import { type TrainConfig, ConfigError, totalSteps } from './config.js';
-import { type RunData, loadRunData, stepIndices } from './data.js';
+import { type RunData, loadRunData } from './data.js';
 import { baselines } from './eval/index.js';
-import { pixelComparison, saveEmbeddingSample } from './report/index.js';
+import { saveEmbeddingSample } from './report/index.js';
 import { TrainError } from './errors.js';
 import { type CollapseSignals, type EvalSummary, collapseSignals, collapseWarning, embedder, evalSetsOf, evaluateVariables } from './evaluation.js';
 import { knnFields, openMetricsLog } from './metrics-log.js';
@@ -44,6 +40,7 @@ import { Progress, type Stream, StepRate, pct, summaryText } from './progress.js
 import { augmentOf, methodOf, optimizerOf, runKeys, scheduleOf } from './recipe.js';
 import { type Snapshot, resumeFrom } from './resume.js';
 import { claimRunDir } from './run-dir.js';
+import { StepBatches, disposeStepBatch } from './step-batches.js';
 import { type StepOutcome, localStepper, parallelStepper } from './stepper.js';
 
 export { TrainError, type EvalSummary };
@@ -249,15 +246,12 @@ async function trainInClaimedDir(c: TrainConfig, opts: TrainOptions): Promise<Tr
       : localStepper(c, method, steps, start);
   const snapshot = async (): Promise<Snapshot> => ({ ...snap, ...(await stepper.variables()) });
   const progress = new Progress(err, steps);
+  let disposeBatches = () => {};
   try {
-    const mc = augmentOf(c, channels);
-    const augment = jit((key: NdArray, x: NdArray) => multiCrop(key, x, mc));
-    const nGlobal = c.augment.nmbCrops[0]!;
+    const batches = new StepBatches({ train: data.train, batchSize: c.batchSize, seed: c.seed, augment: augmentOf(c, channels), globalViews: c.augment.nmbCrops[0]!, key: snap.key, nanAtStep: c.debug.nanAtStep });
+    disposeBatches = () => batches.dispose();
     let warned = false;
-    const { height: H, width: W } = data.train;
     const B = c.batchSize;
-    const permCache = { epoch: -1, perm: new Int32Array(0) };
-    const pixels = new Float32Array(B * H * W * channels);
     let lastLoss = NaN;
     let stopped: TrainResult['stopped'];
     let timeLimited = false;
@@ -280,24 +274,16 @@ async function trainInClaimedDir(c: TrainConfig, opts: TrainOptions): Promise<Tr
     if (startStep < steps) say(`training ${c.method} for ${steps - startStep} step(s) (batch ${B}, ${c.augment.nmbCrops.join('+')} crops, ${c.optimizer.name} lr ${c.optimizer.lr}) in ${dir}`);
     while (snap.step < steps) {
       const s = snap.step;
-      const idx = stepIndices(data.train.n, B, c.seed, s, permCache);
-      gatherImages(data.train, idx, pixels);
-      const stepKey = random.foldIn(snap.key, s) as tf.Tensor;
-      const [augKey, trainKey] = random.split(stepKey) as tf.Tensor[];
-      const x = tf.tensor4d(pixels, [B, H, W, channels]);
-      let views = augment(augKey!, x) as tf.Tensor[];
-      if (c.debug.nanAtStep === s + 1) {
-        const bad = views.map((v) => tf.mul(v, NaN));
-        tf.dispose(views);
-        views = bad;
-      }
-      const batch = { globalViews: views.slice(0, nGlobal), localViews: views.slice(nGlobal) };
+      const batch = batches.take(s);
       let outcome: StepOutcome;
       try {
-        outcome = await stepper.step(batch, trainKey!);
+        const pending = stepper.step(batch.views, batch.key);
+        // Workers copy their inputs when the step starts: the next views are made meanwhile.
+        if (stepper.workers > 1 && s + 1 < steps) batches.prefetch(s + 1);
+        outcome = await pending;
       } catch (e) {
         // A worker failed or hung (data-parallel): the run cannot go on; say where it can resume.
-        tf.dispose([x, stepKey, augKey!, trainKey!, ...views]);
+        disposeStepBatch(batch);
         progress.end();
         throw new TrainError(
           `${(e as Error).message}. Step ${s + 1} failed; ` +
@@ -305,7 +291,7 @@ async function trainInClaimedDir(c: TrainConfig, opts: TrainOptions): Promise<Tr
           { cause: e },
         );
       }
-      tf.dispose([x, stepKey, augKey!, trainKey!, ...views]);
+      disposeStepBatch(batch);
       const { loss, metrics } = outcome;
       const logged = (s + 1) % c.log.every === 0 || s + 1 === steps;
       let paramsFinite = outcome.paramsFinite;
@@ -423,6 +409,7 @@ async function trainInClaimedDir(c: TrainConfig, opts: TrainOptions): Promise<Tr
     if (!stopped) out.write(summaryText(result, ks));
     return result;
   } finally {
+    disposeBatches();
     await stepper.close();
     snap.key.dispose();
   }
