@@ -73,10 +73,12 @@ export function heapKernelThreads(): number {
 }
 
 /**
- * Below this much work (multiply-adds) a kernel runs on the calling thread alone: waking
- * the pool and waiting for it costs about 30-60 us here (measured with
- * bench/heap-threads.ts: a split 3x3 convolution stops losing to one thread near 2e5
- * multiply-adds on this 2-core machine under load; 5e5 keeps a margin).
+ * Below this much work (multiply-adds) a kernel runs on the calling thread alone. Measured
+ * with bench/heap-threads.ts (2-core EPYC, Node 20, under load 8): the split's fixed cost
+ * (waking the worker, waiting for it) was within 0-10 us, and one thread runs a 3x3
+ * convolution at about 25 G multiply-adds/s, so 2 parts save more than they cost above
+ * about 2 x 10 us x 25 G/s = 5e5 multiply-adds. Every convolution of the SwAV ConvNet
+ * (batch 256) and ResNet-18 (batch 64) steps is over 1e7.
  */
 export const SPLIT_MIN_WORK = 5e5;
 
@@ -84,11 +86,11 @@ export const SPLIT_MIN_WORK = 5e5;
 let forcedSplit: { readonly parts: number; readonly assignment: readonly number[] } | null = null;
 
 /**
- * Tests only: split every splittable kernel into `parts` parts (ignoring size thresholds),
+ * For tests and bench/heap-threads.ts: split every splittable kernel into `parts` parts (ignoring {@link SPLIT_MIN_WORK}),
  * thread k running part assignment[k] (default 0..parts-1); on the pool where it has
  * enough threads, else one part after another on the calling thread. null: back to normal.
  */
-export function forceHeapSplitForTesting(split: { parts: number; assignment?: readonly number[] } | null): void {
+export function forceHeapSplit(split: { parts: number; assignment?: readonly number[] } | null): void {
   forcedSplit = split && { parts: split.parts, assignment: split.assignment ?? Array.from({ length: split.parts }, (_, k) => k) };
 }
 

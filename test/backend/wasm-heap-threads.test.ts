@@ -19,7 +19,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs-core';
 import { FunctionBuilder } from '../../lib/backend/wasm-emit.js';
-import { forceHeapSplitForTesting, heapKernelThreads, heapKernelsAvailable, runHeapKernel } from '../../lib/backend/wasm-heap.js';
+import { forceHeapSplit, heapKernelThreads, heapKernelsAvailable, runHeapKernel } from '../../lib/backend/wasm-heap.js';
 import { winogradConvWasm, winogradInputGradWasm } from '../../lib/backend/wasm-winograd.js';
 import { winogradFilterGradWasm } from '../../lib/backend/wasm-winograd-filter-grad.js';
 import { bpFilterWasm, bpInputWasm, convWasm } from '../../lib/core/lower/wasm-conv.js';
@@ -79,14 +79,14 @@ function sameBits(a: tf.Tensor, b: tf.Tensor): boolean {
 
 /** `kernel` split as `split` (null: one part), its intermediates freed; a NaN-filled block of the output's size is freed just before, so that missing writes show. */
 function runSplit(kernel: () => tf.Tensor, split: { parts: number; assignment?: number[] } | null): tf.Tensor {
-  forceHeapSplitForTesting(split ?? { parts: 1 });
+  forceHeapSplit(split ?? { parts: 1 });
   try {
     const probe = tf.tidy(kernel);
     probe.dispose();
     tf.fill(probe.shape, NaN).dispose();
     return tf.tidy(kernel);
   } finally {
-    forceHeapSplitForTesting(null);
+    forceHeapSplit(null);
   }
 }
 
@@ -245,11 +245,11 @@ test('an error in one part (a worker where the pool is active) is thrown as one 
     },
   };
   const x = tf.zeros([4]);
-  forceHeapSplitForTesting({ parts: 2 });
+  forceHeapSplit({ parts: 2 });
   try {
     assert.throws(() => runHeapKernel(trapsInPart1, [x], {}), (e: Error) => /out of bounds/.test(e.message) && !e.message.includes('\n'));
   } finally {
-    forceHeapSplitForTesting(null);
+    forceHeapSplit(null);
   }
   x.dispose();
   assert.is(tf.memory().numTensors, before);
