@@ -210,7 +210,7 @@ function execute<A>(kernel: HeapKernel<A>, { inputs, backend, attrs }: { inputs:
     } else for (const part of split.assignment) run(...args, ...scratchAt(part), part, parts);
   } catch (e) {
     outs.forEach((o) => backend.disposeData(o.dataId, true));
-    throw e;
+    throw new Error(`${kernel.name}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   } finally {
     if (scratch) backend.disposeData(scratch.dataId, true);
   }

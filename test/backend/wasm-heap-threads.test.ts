@@ -247,7 +247,7 @@ test('an error in one part (a worker where the pool is active) is thrown as one 
   const x = tf.zeros([4]);
   forceHeapSplit({ parts: 2 });
   try {
-    assert.throws(() => runHeapKernel(trapsInPart1, [x], {}), (e: Error) => /out of bounds/.test(e.message) && !e.message.includes('\n'));
+    assert.throws(() => runHeapKernel(trapsInPart1, [x], {}), (e: Error) => /^TfjaxTestTrapInPart1: .*out of bounds/.test(e.message) && !e.message.includes('\n'));
   } finally {
     forceHeapSplit(null);
   }
