@@ -39,7 +39,7 @@ import { releaseBackend, setBackend } from '../backend/node.js';
 export interface WasmThreadsInfo {
   /** Threads in XNNPACK's pool, as the backend reports them (the calling thread included). */
   readonly threads: number;
-  /** Threads our own kernels (convolutions, Winograd, filter gradients) run on, the calling thread included. */
+  /** Threads our own kernels (convolutions, Winograd, filter gradients, elementwise loops) run on, the calling thread included. */
   readonly kernelThreads: number;
 }
 
@@ -47,9 +47,11 @@ export interface WasmThreadsInfo {
 export interface WasmThreadsOptions {
   /**
    * Threads for tfjax's own heap kernels (direct and Winograd convolutions, their input and
-   * filter gradients): the calling thread plus `kernelThreads - 1` worker threads on the same
-   * shared heap, each kernel split into blocks of output rows, tiles or channels (results
-   * bitwise those of one thread). Default 1: the calling thread only.
+   * filter gradients, fused elementwise loops without sums): the calling thread plus
+   * `kernelThreads - 1` Node worker threads on the same shared heap, each kernel split into
+   * blocks of output rows, tiles or channels (results bitwise those of one thread; kernels
+   * under lib/backend/wasm-heap.ts's SPLIT_MIN_WORK stay on one thread). Default 1: the
+   * calling thread only. Node only: in a browser our kernels stay on the calling thread.
    */
   readonly kernelThreads?: number;
 }

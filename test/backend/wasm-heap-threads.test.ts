@@ -1,7 +1,8 @@
 /**
  * Our heap kernels split between threads (lib/backend/wasm-heap.ts, wasm-split.ts,
  * heap-threads-node.ts): for each splittable kernel (direct convolution, its input and
- * filter gradients, Winograd forward / input gradient / filter gradient), every split
+ * filter gradients, Winograd forward / input gradient / filter gradient, fused
+ * elementwise loops), every split
  * gives bitwise the result of one thread and matches a float64 reference; shapes make
  * uneven splits (one unit, fewer units than parts, odd counts, empty parts). A split of
  * 2 parts runs on the worker pool where tfjs's threaded build and the pool are active
@@ -10,7 +11,8 @@
  * every machine. A deliberately broken split (a part missing, a part run twice) must be
  * caught, and an error inside a worker must come back as one thrown line.
  *
- * Float64 references: the direct kernels' float32 sums are within γ_K Σ|terms| (K terms
+ * Float64 references: elementwise chains of +, *, /, max and ReLU are exact (each float32
+ * operation rounds the exact result once: Math.fround of the float64 one); the direct kernels' float32 sums are within γ_K Σ|terms| (K terms
  * per output); Winograd's within γ_(c+10) S (see wasm-winograd.test.ts), bounded here
  * coarsely by S <= 81 c max|x| max|w| (forward: |B^T|, |G| and |A^T| row sums 2, 1.5 and 3)
  * and S <= 64 T max|x| max|dy| for the filter gradient over T tiles (|A|, |B^T|, |G^T|: 2, 2, 2).
@@ -18,6 +20,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs-core';
+import { elementwiseWasm, elementwiseWasmOutputs } from '../../lib/backend/wasm-elementwise.js';
 import { FunctionBuilder } from '../../lib/backend/wasm-emit.js';
 import { forceHeapSplit, heapKernelThreads, heapKernelsAvailable, runHeapKernel } from '../../lib/backend/wasm-heap.js';
 import { winogradConvWasm, winogradInputGradWasm } from '../../lib/backend/wasm-winograd.js';
@@ -207,6 +210,50 @@ test('Winograd filter gradient (groups of 4 input channels): every split bitwise
     assert.is(miss(dw.dataSync() as Float32Array, ref.sum, () => gamma(T + 8) * 64 * T), null);
     tf.dispose([x, dy, dw]);
   }
+  assert.is(tf.memory().numTensors, before);
+});
+
+test('fused elementwise loops (blocks of rows; a summing program runs whole): every split bitwise one thread and exact', () => {
+  if (!cases) return;
+  const before = tf.memory().numTensors;
+  const f = Math.fround;
+  // relu(x * scale[c] + y) / r[row], max with y: on rows of 8 (row path, 15 rows), then without per-row inputs on 1 row (flat path)
+  for (const shape of [[3, 5, 8], [1, 12]]) {
+    const rowsOf = shape.slice(0, -1).reduce((a, b) => a * b, 1);
+    const c = shape[shape.length - 1]!;
+    const perRow = shape.length === 3;
+    const [x, y, scale, r] = [random(shape), random(shape), random([c]), tf.tidy(() => tf.add(tf.abs(random([...shape.slice(0, -1), 1])), 0.5))];
+    const program = {
+      shape,
+      inputs: ['full', 'full', 'channel', ...(perRow ? ['row'] : [])] as ('full' | 'channel' | 'row')[],
+      ops: [
+        { op: 'mul' as const, args: [0, 2] },
+        { op: 'add' as const, args: [perRow ? 4 : 3, 1] },
+        { op: 'relu' as const, args: [perRow ? 5 : 4] },
+        ...(perRow ? [{ op: 'div' as const, args: [6, 3] }] : []),
+        { op: 'max' as const, args: [perRow ? 7 : 5, 1] },
+      ],
+    };
+    const inputs = perRow ? [x, y, scale, r] : [x, y, scale];
+    const z = checkSplits(`elementwise [${shape}]`, () => elementwiseWasm(inputs, program));
+    const [xv, yv, sv, rv] = [x, y, scale, r].map((t) => t.dataSync() as Float32Array);
+    const want = Float64Array.from(xv!, (xe, k) => {
+      let v = Math.max(0, f(f(xe * sv![k % c]!) + yv![k]!));
+      if (perRow) v = f(v / rv![Math.floor(k / c)]!);
+      return Math.max(v, yv![k]!);
+    });
+    assert.is(miss(z.dataSync() as Float32Array, want, () => 0), null);
+    assert.is(rowsOf * c, z.size);
+    tf.dispose([x, y, scale, r, z]);
+  }
+  // A program with a column sum: forced into parts, it still runs whole in part 0, once.
+  const x = random([9, 4]);
+  const colSum = checkSplits('elementwise with sums', () => elementwiseWasmOutputs([x], { shape: [9, 4], inputs: ['full'], ops: [{ op: 'relu', args: [0] }], sums: [1] })[1]!);
+  const xv = x.dataSync() as Float32Array;
+  const ref = reference(4, (v) => xv.forEach((e, k) => e > 0 && v(k, 0, k % 4)), xv, new Float32Array([1]));
+  assert.is(miss(colSum.dataSync() as Float32Array, ref.sum, (k) => gamma(9) * ref.abs[k]!), null);
+  colSum.dispose();
+  x.dispose();
   assert.is(tf.memory().numTensors, before);
 });
 
