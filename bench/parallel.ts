@@ -4,6 +4,9 @@
  *  1. the SwAV ConvNet step (convnet_small, projector 128-512-128, 300 prototypes,
  *     batch 256, two 28x28 views, SGD);
  *  2. the MLP step (784-1024-1024-10, batch 512, SGD);
+ *  3. `--only resnet18` (not run by default: about 10 s a step): the ResNet-18 SwAV step of
+ *     bench/sections/encoders.ts (low-resolution stem, batch 64, two 32x32x3 views,
+ *     projector 512-2048-128, K = 3000, SGD), without the dataParallel contenders;
  *
  * each as
  *  - `1 process`: `jit` of the whole step in this process (one wasm thread): the baseline;
@@ -16,8 +19,12 @@
  *    step's maths; and each half alone (`SyncBN only`: Sinkhorn per shard; `distributed
  *    Sinkhorn only`: BatchNorm per shard), for what each costs over the unsynchronised step;
  *  - `wasm threads = 2`: the baseline's step in a child process whose wasm backend runs
- *    XNNPACK with 2 threads (`enableWasmThreads(2)`);
- *  - SwAV only, when a Python with torch is found: the same step in PyTorch
+ *    XNNPACK with 2 threads (`enableWasmThreads(2)`), our own kernels on the calling thread;
+ *  - `wasm threads = 2, our kernels on 2 threads`: the same with
+ *    `enableWasmThreads(2, { kernelThreads: 2 })` (our convolution kernels split between the
+ *    calling thread and a worker on the shared heap), so that the ratio of these two is
+ *    what our kernels gain from the second thread;
+ *  - SwAV and ResNet-18, when a Python with torch is found: the same step in PyTorch
  *    (bench/pytorch/steps.py, plain SGD) with 1 and with 2 threads, so that our two-core
  *    step is compared with PyTorch on one core and on two in the same command.
  *
@@ -28,7 +35,7 @@
  * 10% of one core); rounds go on until every contender has --reps quiet steps or
  * --max-minutes have passed (then all steps count, and the table says so).
  *
- * Flags: --reps N (default 5), --max-minutes M per workload (default 20), --only swav|mlp,
+ * Flags: --reps N (default 5), --max-minutes M per workload (default 20), --only swav|mlp|resnet18,
  * --quick (1 step, small shapes: a smoke run), --no-threads (skip the wasm-threads child),
  * --no-torch (skip PyTorch).
  *
@@ -49,18 +56,29 @@ import { ready } from '../lib/backend/node.js';
 import * as random from '../lib/random/index.js';
 import { swavMethod } from '../lib/ssl/methods/swav.js';
 import * as swav from '../lib/ssl/swav/index.js';
+import { ourSwav } from './context.js';
 import { flagValue } from './harness.js';
 import { type MlpParams, mlpInit, mlpLoss } from './mlp.js';
 import { TorchPeer } from './peers/pytorch.js';
+import { resnet18LowResFlops } from './sections/encoders.js';
 
-type Workload = 'swav' | 'mlp';
+type Workload = 'swav' | 'mlp' | 'resnet18';
 interface Shapes {
   readonly swavBatch: number;
   readonly size: number;
   readonly mlp: readonly [number, number, number, number];
+  /** ResNet-18 SwAV step: batch and prototypes (views 32x32x3, projector 512-2048-128). */
+  readonly resnet: { readonly batch: number; readonly prototypes: number };
 }
-const FULL: Shapes = { swavBatch: 256, size: 28, mlp: [512, 784, 1024, 10] };
-const QUICK: Shapes = { swavBatch: 16, size: 28, mlp: [32, 784, 64, 10] };
+const FULL: Shapes = { swavBatch: 256, size: 28, mlp: [512, 784, 1024, 10], resnet: { batch: 64, prototypes: 3000 } };
+const QUICK: Shapes = { swavBatch: 16, size: 28, mlp: [32, 784, 64, 10], resnet: { batch: 2, prototypes: 30 } };
+
+/** The ResNet-18 step as bench/sections/encoders.ts runs it. */
+const resnetStep = (s: Shapes) =>
+  ourSwav('resnet18', { batch: s.resnet.batch, views: [32, 32], channels: 3, config: { encoder: 'resnet18', encoderOptions: { lowResolution: true }, projector: { hiddenDim: 2048, outDim: 128 }, numPrototypes: s.resnet.prototypes } });
+
+/** ResNet-18 step FLOPs, counted as bench/sections/encoders.ts counts them. */
+const resnetFlops = (s: Shapes) => 3 * 2 * (resnet18LowResFlops(s.resnet.batch, 32) + 2 * s.resnet.batch * (512 * 2048 + 2048 * 128 + 128 * s.resnet.prototypes));
 
 // ---------------------------------------------------------------- the two workloads
 
@@ -80,6 +98,10 @@ function batchFor(w: Workload, s: Shapes): Record<string, tf.Tensor> {
 
 /** The single-process step (jit of the whole step), as users run it. */
 function singleProcessStep(w: Workload, s: Shapes): () => void {
+  if (w === 'resnet18') {
+    const r = resnetStep(s);
+    return () => r.step();
+  }
   const batch = batchFor(w, s);
   if (w === 'swav') {
     const config = swavConfig();
@@ -145,9 +167,9 @@ export default defineReplica((arg: BenchReplicaArg): DataParallelProgram => {
 
 // ---------------------------------------------------------------- the wasm-threads child
 
-/** With --child W T: runs the single-process step of W with T wasm threads, one step per stdin line. */
-async function child(w: Workload, threads: number, s: Shapes): Promise<void> {
-  const info = await enableWasmThreads(threads);
+/** With --child W T K: runs the single-process step of W with T wasm threads and our kernels on K threads, one step per stdin line. */
+async function child(w: Workload, threads: number, kernelThreads: number, s: Shapes): Promise<void> {
+  const info = await enableWasmThreads(threads, { kernelThreads });
   const step = singleProcessStep(w, s);
   process.stdout.write(`@@ready ${JSON.stringify(info)}\n`);
   for await (const line of createInterface({ input: process.stdin })) {
@@ -162,8 +184,8 @@ async function child(w: Workload, threads: number, s: Shapes): Promise<void> {
 }
 
 /** Starts the child and returns a contender whose step is one step in the child. */
-async function threadsContender(w: Workload, threads: number, quick: boolean): Promise<{ contender: Contender; proc: ChildProcess; threads: number }> {
-  const proc = spawn(process.execPath, [...process.execArgv, new URL(import.meta.url).pathname, '--child', w, String(threads), ...(quick ? ['--quick'] : [])], { stdio: ['pipe', 'pipe', 'inherit'] });
+async function threadsContender(w: Workload, threads: number, kernelThreads: number, quick: boolean): Promise<{ contender: Contender; proc: ChildProcess; threads: number }> {
+  const proc = spawn(process.execPath, [...process.execArgv, new URL(import.meta.url).pathname, '--child', w, String(threads), String(kernelThreads), ...(quick ? ['--quick'] : [])], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: proc.stdout! })[Symbol.asyncIterator]();
   const next = async (tag: string) => {
     for (;;) {
@@ -172,12 +194,13 @@ async function threadsContender(w: Workload, threads: number, quick: boolean): P
       if (r.value.startsWith(`@@${tag} `)) return JSON.parse(r.value.slice(tag.length + 3));
     }
   };
-  const ready = (await next('ready')) as { threads: number };
+  const ready = (await next('ready')) as { threads: number; kernelThreads: number };
+  if (ready.kernelThreads !== kernelThreads) throw new Error(`bench/parallel: asked for our kernels on ${kernelThreads} threads, the child runs them on ${ready.kernelThreads}`);
   return {
     proc,
     threads: ready.threads,
     contender: {
-      name: `wasm threads = ${ready.threads} (child process)`,
+      name: `wasm threads = ${ready.threads}${kernelThreads > 1 ? `, our kernels on ${kernelThreads} threads` : ''} (child process)`,
       step: async (): Promise<Measured> => {
         proc.stdin!.write('step\n');
         return (await next('step')) as Measured;
@@ -315,41 +338,47 @@ function swavFlops(b: number, s: number, k: number): number {
   return 3 * 2 * perView;
 }
 
-/** PyTorch's SwAV step with `threads` threads in a child process, or null (with why) when there is no torch. */
-async function torchContender(s: Shapes, threads: number): Promise<{ contender: Contender; close: () => Promise<void> } | string> {
+/** PyTorch's SwAV (ConvNet or ResNet-18) step with `threads` threads in a child process, or null (with why) when there is no torch. */
+async function torchContender(w: Workload, s: Shapes, threads: number): Promise<{ contender: Contender; close: () => Promise<void> } | string> {
   const peer = await TorchPeer.start(threads);
   if (typeof peer === 'string') return peer;
-  const torch = await peer.setup({ kind: 'swav', batch: s.swavBatch, views: [s.size, s.size], prototypes: 300 });
+  const spec = w === 'resnet18' ? { kind: 'swav_resnet18' as const, batch: s.resnet.batch, views: [32, 32], prototypes: s.resnet.prototypes } : { kind: 'swav' as const, batch: s.swavBatch, views: [s.size, s.size], prototypes: 300 };
+  const torch = await peer.setup(spec);
   return { contender: { name: `PyTorch, ${threads} thread${threads > 1 ? 's' : ''} (same step)`, step: torch.step }, close: () => peer.close() };
 }
 
 async function runWorkload(w: Workload, s: Shapes, reps: number, maxMs: number, quick: boolean, withThreads: boolean, withTorch: boolean): Promise<string> {
-  const batch = batchFor(w, s);
   const single: Contender = { name: '1 process, jit (baseline)', step: singleProcessStep(w, s) };
+  const contenders: Contender[] = [single];
+  // dataParallel replicas (SwAV ConvNet and MLP only)
+  const batch = w === 'resnet18' ? {} : batchFor(w, s);
   const arg: BenchReplicaArg = { workload: w, shapes: s };
   const module = new URL(import.meta.url);
-  const dp2 = await dataParallel({ workers: 2, module, arg });
-  const dp1 = await dataParallel({ workers: 1, module, arg });
+  const dp2 = w === 'resnet18' ? null : await dataParallel({ workers: 2, module, arg });
+  const dp1 = w === 'resnet18' ? null : await dataParallel({ workers: 1, module, arg });
   const rec2: DpRecord[] = [];
   const rec1: DpRecord[] = [];
-  const contenders: Contender[] = [single, dpContender('dataParallel, 2 workers', dp2, batch, rec2), dpContender('dataParallel, 1 worker', dp1, batch, rec1)];
+  if (dp2 && dp1) contenders.push(dpContender('dataParallel, 2 workers', dp2, batch, rec2), dpContender('dataParallel, 1 worker', dp1, batch, rec1));
   // SwAV synchronised (SyncBN + distributed Sinkhorn): the one-process step's maths on 2 workers; and each part alone.
   const syncRuns = w === 'swav' ? (['all', 'batchNorm', 'sinkhorn'] as const) : [];
   const syncNames: Record<SyncParts, string> = { all: 'sync', batchNorm: 'SyncBN only', sinkhorn: 'distributed Sinkhorn only' };
   const synced: { dp: DataParallel; name: string; records: DpRecord[] }[] = [];
   for (const sync of syncRuns) synced.push({ dp: await dataParallel({ workers: 2, module, arg: { ...arg, sync } }), name: `dataParallel, 2 workers, ${syncNames[sync]}`, records: [] });
   for (const s of synced) contenders.push(dpContender(s.name, s.dp, batch, s.records));
-  let childProc: ChildProcess | undefined;
+  const childProcs: ChildProcess[] = [];
   if (withThreads) {
-    const t = await threadsContender(w, 2, quick);
-    childProc = t.proc;
-    contenders.push(t.contender);
+    // XNNPACK on 2 threads, our kernels on 1 and on 2 (the ratio of these two: what our kernels gain).
+    for (const kernelThreads of [1, 2]) {
+      const t = await threadsContender(w, 2, kernelThreads, quick);
+      childProcs.push(t.proc);
+      contenders.push(t.contender);
+    }
   }
   const torches: { close: () => Promise<void> }[] = [];
   let torchNote = '';
-  if (w === 'swav' && withTorch) {
+  if (w !== 'mlp' && withTorch) {
     for (const threads of [1, 2]) {
-      const t = await torchContender(s, threads);
+      const t = await torchContender(w, s, threads);
       if (typeof t === 'string') {
         torchNote = `PyTorch not measured: ${t}.`;
         break;
@@ -364,17 +393,19 @@ async function runWorkload(w: Workload, s: Shapes, reps: number, maxMs: number, 
   try {
     samples = await compareQuiet(contenders, reps, maxMs);
   } finally {
-    childProc?.stdin?.end();
+    for (const p of childProcs) p.stdin?.end();
     for (const t of torches) await t.close();
-    const leaks = [...(await dp2.close()).leakedTensors, ...(await dp1.close()).leakedTensors];
+    const leaks = [...((await dp2?.close())?.leakedTensors ?? []), ...((await dp1?.close())?.leakedTensors ?? [])];
     for (const s of synced) leaks.push(...(await s.dp.close()).leakedTensors);
     if (leaks.some((n) => n !== 0)) console.warn(`bench/parallel: workers leaked tensors: ${leaks}`);
   }
   tf.dispose(Object.values(batch));
-  const flops = w === 'swav' ? swavFlops(s.swavBatch, s.size, 300) : 3 * 2 * s.mlp[0] * (s.mlp[1] * s.mlp[2] + s.mlp[2] * s.mlp[2] + s.mlp[2] * s.mlp[3]);
+  const flops = w === 'swav' ? swavFlops(s.swavBatch, s.size, 300) : w === 'resnet18' ? resnetFlops(s) : 3 * 2 * s.mlp[0] * (s.mlp[1] * s.mlp[2] + s.mlp[2] * s.mlp[2] + s.mlp[2] * s.mlp[3]);
   const title = w === 'swav'
     ? `SwAV ConvNet step (convnet_small, batch ${s.swavBatch}, two ${s.size}x${s.size} views, 300 prototypes)`
-    : `MLP step ${s.mlp[1]}-${s.mlp[2]}-${s.mlp[2]}-${s.mlp[3]}, batch ${s.mlp[0]}`;
+    : w === 'resnet18'
+      ? `ResNet-18 SwAV step (low-resolution stem, batch ${s.resnet.batch}, two 32x32x3 views, projector 512-2048-128, K = ${s.resnet.prototypes})`
+      : `MLP step ${s.mlp[1]}-${s.mlp[2]}-${s.mlp[2]}-${s.mlp[3]}, batch ${s.mlp[0]}`;
   const base = median(samples[0].map((x) => x.wallMs));
   const rows = contenders.map((c, i) => {
     const xs = samples[i];
@@ -390,7 +421,7 @@ async function runWorkload(w: Workload, s: Shapes, reps: number, maxMs: number, 
     ...rows,
     '',
     `Quiet steps (ms): ${contenders.map((c, i) => `${c.name.split(' (')[0]}: ${samples[i].map((x) => x.wallMs.toFixed(0)).join(', ')}`).join('; ')}.`,
-    `Where a dataParallel step goes (medians over all steps, quiet or not): 2 workers: ${phases(rec2)}; 1 worker: ${phases(rec1)}${synced.map((s) => `; ${s.name.replace('dataParallel, ', '')}: ${phases(s.records)}`).join('')}.`,
+    ...(dp2 ? [`Where a dataParallel step goes (medians over all steps, quiet or not): 2 workers: ${phases(rec2)}; 1 worker: ${phases(rec1)}${synced.map((s) => `; ${s.name.replace('dataParallel, ', '')}: ${phases(s.records)}`).join('')}.`] : []),
     ...(torchNote ? [torchNote] : []),
     `Load average (1/5/15 min) before: ${loadBefore}; after: ${os.loadavg().map((l) => l.toFixed(2)).join(' / ')}. Per-core speed check (same loop on each CPU, lower is faster) before: ${coresBefore}; after: ${coreSpeeds()}.`,
     '',
@@ -403,7 +434,7 @@ async function main(): Promise<void> {
   const quick = args.includes('--quick');
   const shapes = quick ? QUICK : FULL;
   const ci = args.indexOf('--child');
-  if (ci >= 0) return child(args[ci + 1] as Workload, Number(args[ci + 2]), shapes);
+  if (ci >= 0) return child(args[ci + 1] as Workload, Number(args[ci + 2]), Number(args[ci + 3]), shapes);
   await ready();
   const reps = Number(flag('reps', quick ? '1' : '5'));
   const maxMs = Number(flag('max-minutes', quick ? '0' : '20')) * 60_000;

@@ -10,6 +10,9 @@
  * convolution is s*s passes, one per stride phase, each with only its own taps and
  * writing every s-th row and column of dx (no concatenation or depth-to-space after).
  *
+ * Threads (wasm-split.ts): each pass's output rows (image by image) are the units of
+ * work, split into contiguous blocks.
+ *
  * The register tile is 4 output pixels of a row x 8 output channels (8 f32x4
  * accumulators); for each tap row the reduction over (kernel column, channel) is one
  * contiguous run of x and of the filter. Measured against XNNPACK's convolution in
@@ -18,6 +21,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { FunctionBuilder } from './wasm-emit.js';
 import { type HeapKernel, heapKernelsAvailable, runHeapKernel } from './wasm-heap.js';
+import { emitPartRange } from './wasm-split.js';
 
 export interface ConvPass {
   /** This pass's taps; its filter block is [kh, kw, c, o] at element `filterOffset` of the filter input. */
@@ -88,6 +92,12 @@ const convPasses: HeapKernel<ConvPassesAttrs> = {
     return [n, hy, wy, o];
   },
   initial: (a) => (a.gaps ? 0 : null),
+  split: ([x], a) => {
+    const c = x![3]!;
+    const rows = Math.max(...a.passes.map((p) => a.outShape[0] * Math.max(0, p.rows)));
+    const work = a.passes.reduce((s, p) => s + a.outShape[0] * Math.max(0, p.rows) * Math.max(0, p.cols) * p.kh * p.kw * c * a.outShape[3], 0);
+    return { units: Math.max(1, rows), work };
+  },
   generate: ([x], a) => generate(x!, a),
 };
 
@@ -102,9 +112,9 @@ function generate(x: readonly number[], a: ConvPassesAttrs): FunctionBuilder {
   const [, hy, wy, o] = a.outShape;
   const [sh, sw] = a.strides;
   const [osh, osw] = a.outStrides;
-  const f = new FunctionBuilder(a.bias ? ['i32', 'i32', 'i32', 'i32'] : ['i32', 'i32', 'i32'], []);
-  const [xPtr, wPtr, bPtr, yPtr] = a.bias ? [0, 1, 2, 3] : [0, 1, -1, 2];
-  const [img, yImg, row, xRow, yRow, oOff, vLeft, xT, yT, xp, wp, k] = Array.from({ length: 12 }, () => f.local('i32'));
+  const f = new FunctionBuilder(a.bias ? ['i32', 'i32', 'i32', 'i32', 'i32', 'i32'] : ['i32', 'i32', 'i32', 'i32', 'i32'], []);
+  const [xPtr, wPtr, bPtr, yPtr, part, parts] = a.bias ? [0, 1, 2, 3, 4, 5] : [0, 1, -1, 2, 3, 4];
+  const [unit, end, img, row, xRow, yRow, oOff, vLeft, xT, yT, xp, wp, k] = Array.from({ length: 13 }, () => f.local('i32'));
   const accs = Array.from({ length: 2 * PIXELS }, () => f.local('v128'));
   const wv = [f.local('v128'), f.local('v128')];
   const xs = f.local('v128');
@@ -171,20 +181,18 @@ function generate(x: readonly number[], a: ConvPassesAttrs): FunctionBuilder {
 
   for (const p of a.passes) {
     if (p.rows <= 0 || p.cols <= 0) continue;
-    f.localGet(xPtr).localSet(img).localGet(yPtr).localSet(yImg);
-    f.loop(); // images
-    f.localGet(img).i32Const((p.inRow0 * w + p.inCol0) * c * 4).i32Add().localSet(xRow);
-    f.localGet(yImg).i32Const((p.outRow0 * wy + p.outCol0) * o * 4).i32Add().localSet(yRow);
-    f.i32Const(p.rows).localSet(row);
-    f.loop(); // rows
+    // This part's output rows of the pass, unit = image * rows + row.
+    emitPartRange(f, n * p.rows, part, parts, unit, end);
+    f.localGet(unit).localGet(end).i32Ne().if();
+    f.loop();
+    f.localGet(unit).i32Const(p.rows).i32DivU().localSet(img);
+    f.localGet(unit).localGet(img).i32Const(p.rows).i32Mul().i32Sub().localSet(row);
+    f.localGet(xPtr).localGet(img).i32Const(h * w * c * 4).i32Mul().i32Add().localGet(row).i32Const(sh * w * c * 4).i32Mul().i32Add().i32Const((p.inRow0 * w + p.inCol0) * c * 4).i32Add().localSet(xRow);
+    f.localGet(yPtr).localGet(img).i32Const(hy * wy * o * 4).i32Mul().i32Add().localGet(row).i32Const(osh * wy * o * 4).i32Mul().i32Add().i32Const((p.outRow0 * wy + p.outCol0) * o * 4).i32Add().localSet(yRow);
     rowOf(p);
-    f.addTo(xRow, sh * w * c * 4);
-    f.addTo(yRow, osh * wy * o * 4);
-    f.countDown(row, 0);
+    f.addTo(unit, 1);
+    f.localGet(unit).localGet(end).i32Ne().brIf(0);
     f.end();
-    f.addTo(img, h * w * c * 4);
-    f.addTo(yImg, hy * wy * o * 4);
-    f.localGet(img).localGet(xPtr).i32Sub().i32Const(n * h * w * c * 4).i32Ne().brIf(0);
     f.end();
   }
   return f;

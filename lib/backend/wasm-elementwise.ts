@@ -19,12 +19,17 @@
  * compensation (reset where the result is not finite, so infinities and NaN stay as they
  * are). The error is then about (SUM_BLOCK + 2) float32 roundings whatever the row count,
  * and counts of ones are exact far beyond 2^28.
+ *
+ * Threads (wasm-split.ts): a program without sums splits into blocks of rows (each element
+ * is computed alone); one with a reduction or sums runs whole as part 0 (its sums run in
+ * one order).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ElementwiseOp, ElementwiseProgram } from '../core/jit/ir.js';
 import { FunctionBuilder } from './wasm-emit.js';
 import { SimdMath } from './wasm-math.js';
 import { type HeapKernel, heapKernelsAvailable, runHeapKernel, runHeapKernelOutputs } from './wasm-heap.js';
+import { emitPartRange } from './wasm-split.js';
 
 /** Whether a result of this shape can be computed by {@link elementwiseWasm}. */
 export function elementwiseWasmApplies(shape: readonly number[]): boolean {
@@ -89,8 +94,15 @@ const elementwise: HeapKernel<ElementwiseProgram> = {
   // Per sum: its partial sums, then its compensations, one row of C each.
   scratchFloats: (_shapes, p) => blockedSums(p) * 2 * p.shape[p.shape.length - 1]!,
   initial: (p, k) => (k > 0 ? 0 : p.reduce ? (p.reduce.op === 'sum' ? 0 : -Infinity) : null),
+  split: (_shapes, p) => {
+    const size = tf.util.sizeFromShape(p.shape as number[]);
+    return { units: summing(p) ? 1 : size / p.shape[p.shape.length - 1]!, work: size * Math.max(1, p.ops.length) };
+  },
   generate: (_shapes, p) => generate(p),
 };
+
+/** Whether the program sums or reduces over rows (then it runs whole, on one thread). */
+const summing = (p: ElementwiseProgram) => !!p.reduce || !!p.sums?.length;
 
 function generate(p: ElementwiseProgram): FunctionBuilder {
   const n = p.inputs.length;
@@ -98,10 +110,11 @@ function generate(p: ElementwiseProgram): FunctionBuilder {
   const size = tf.util.sizeFromShape(p.shape as number[]);
   const sums = p.sums ?? [];
   const nSums = blockedSums(p);
-  const f = new FunctionBuilder([...p.inputs.map(() => 'i32' as const), 'i32', ...sums.map(() => 'i32' as const), ...(nSums ? ['i32' as const] : [])], []);
+  const f = new FunctionBuilder([...p.inputs.map(() => 'i32' as const), 'i32', ...sums.map(() => 'i32' as const), ...(nSums ? ['i32' as const] : []), 'i32', 'i32'], []);
   const out = n;
   const scratch = n + 1 + sums.length;
-  const [off, cOff, rows, acc, groupRows, blockRows] = [f.local('i32'), f.local('i32'), f.local('i32'), f.local('i32'), f.local('i32'), f.local('i32')];
+  const [part, parts] = [f.params.length - 2, f.params.length - 1];
+  const [off, cOff, rows, acc, groupRows, blockRows, first, end] = Array.from({ length: 8 }, () => f.local('i32'));
   const groupRowCount = rowsPerGroup(p);
   const values = [...p.inputs.map(() => f.local('v128')), ...p.ops.map(() => f.local('v128'))];
   const used = new Set([...p.ops.flatMap((o) => o.args), p.result ?? (p.ops.length ? -1 : 0), ...sums]);
@@ -148,6 +161,13 @@ function generate(p: ElementwiseProgram): FunctionBuilder {
     f.end();
   };
   p.inputs.forEach((kind, i) => kind === 'scalar' && f.localGet(i).v128Load32Splat(0).localSet(values[i]!));
+  // This part's rows [first, end) (a summing program: all rows in part 0); `off` starts at the first.
+  if (summing(p)) f.i32Const(0).localSet(first).i32Const(size / c).localSet(end).localGet(part).i32Eqz().if();
+  else {
+    emitPartRange(f, size / c, part, parts, first, end);
+    f.localGet(first).localGet(end).i32Ne().if();
+  }
+  f.localGet(first).i32Const(c * 4).i32Mul().localSet(off);
 
   const body = () => {
     p.inputs.forEach((kind, i) => {
@@ -190,7 +210,8 @@ function generate(p: ElementwiseProgram): FunctionBuilder {
   if (p.inputs.some((k) => k === 'channel' || k === 'row') || p.reduce || sums.length) {
     // Rows of c elements: the channel inputs are read (and sums kept) at the offset within the row.
     // A reduction accumulates into row `acc` of the output, the next one every groupRowCount rows.
-    f.i32Const(size / c).localSet(rows);
+    f.localGet(end).localGet(first).i32Sub().localSet(rows);
+    p.inputs.forEach((kind, i) => kind === 'row' && used.has(i) && f.localGet(i).localGet(first).i32Const(4).i32Mul().i32Add().localSet(i));
     f.localGet(out).localSet(acc);
     f.i32Const(groupRowCount).localSet(groupRows);
     f.i32Const(SUM_BLOCK).localSet(blockRows);
@@ -226,8 +247,9 @@ function generate(p: ElementwiseProgram): FunctionBuilder {
   } else {
     f.loop();
     body();
-    f.localGet(off).i32Const(size * 4).i32Ne().brIf(0);
+    f.localGet(off).localGet(end).i32Const(c * 4).i32Mul().i32Ne().brIf(0);
     f.end();
   }
+  f.end();
   return f;
 }

@@ -93,6 +93,17 @@ export class FunctionBuilder {
   i32RemU(): this {
     return this.op(0x70);
   }
+  i32DivU(): this {
+    return this.op(0x6e);
+  }
+  /** i32.lt_s: 1 if a < b (signed), else 0. */
+  i32LtS(): this {
+    return this.op(0x48);
+  }
+  /** select: stack [a, b, condition]: a if condition is not zero, else b. */
+  select(): this {
+    return this.op(0x1b);
+  }
   i32Eqz(): this {
     return this.op(0x45);
   }

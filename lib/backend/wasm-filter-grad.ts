@@ -14,12 +14,17 @@
  * in cache), and keeps a 4 (input channels) x 8 (output channels) tile of dw in
  * registers across each image's pixels.
  *
+ * Threads (wasm-split.ts): the units of work are (filter tap, group of 4 input channels)
+ * pairs, each a block of dw rows that only its part writes; every part walks all the
+ * images in order, so each dw element sums in the same order as on one thread.
+ *
  * Each shape gets its own module with every size as an immediate (generated and compiled
  * once, then cached).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { FunctionBuilder } from './wasm-emit.js';
 import { type HeapKernel, heapKernelsAvailable, runHeapKernel } from './wasm-heap.js';
+import { emitClamp, emitPartRange } from './wasm-split.js';
 
 export interface FilterGradAttrs {
   /** [kh, kw, c, o] */
@@ -57,6 +62,7 @@ const filterGrad: HeapKernel<FilterGradAttrs> = {
     return [kh, kw, c, o];
   },
   initial: () => 0,
+  split: ([x, dy], { filterShape: [kh, kw, c, o] }) => ({ units: kh * kw * Math.ceil(c / 4), work: kh * kw * c * o * dy![0]! * dy![1]! * dy![2]! }),
   generate: ([x, dy], attrs) => generate({ ...attrs, x: x!, dy: dy! }),
 };
 
@@ -78,9 +84,9 @@ function generate(g: Geometry): FunctionBuilder {
   const [, ho, wo, o] = g.dy;
   const [kh, kw] = g.filterShape;
   const [sh, sw] = g.strides;
-  const f = new FunctionBuilder(['i32', 'i32', 'i32'], []);
-  const [xPtr, dyPtr, dwPtr] = [0, 1, 2];
-  const [img, dImg, xRow, dRow, xp, dp, rows, cols, ciOff, coOff, acc] = Array.from({ length: 11 }, () => f.local('i32'));
+  const f = new FunctionBuilder(['i32', 'i32', 'i32', 'i32', 'i32'], []);
+  const [xPtr, dyPtr, dwPtr, part, parts] = [0, 1, 2, 3, 4];
+  const [img, dImg, xRow, dRow, xp, dp, rows, cols, ciOff, coOff, acc, first, end, lo, hi] = Array.from({ length: 15 }, () => f.local('i32'));
   const accs = Array.from({ length: 8 }, () => f.local('v128'));
   const d = [f.local('v128'), f.local('v128')];
   const xs = f.local('v128');
@@ -128,6 +134,9 @@ function generate(g: Geometry): FunctionBuilder {
     }
   };
 
+  const groups = Math.ceil(c / 4);
+  const fullC = Math.floor(c / 4);
+  emitPartRange(f, kh * kw * groups, part, parts, first, end);
   f.localGet(xPtr).localSet(img);
   f.localGet(dyPtr).localSet(dImg);
   f.loop();
@@ -139,18 +148,27 @@ function generate(g: Geometry): FunctionBuilder {
       const tapOff = (i * kw + j) * c * o * 4;
       const xBase = ((r0 * sh + i - g.padTop) * w + (c0 * sw + j - g.padLeft)) * c * 4;
       const dBase = (r0 * wo + c0) * o * 4;
-      const fullC = Math.floor(c / 4);
+      // This part's channel groups of the tap: [lo, hi) of [0, groups).
+      for (const [bound, local] of [[first, lo], [end, hi]] as const) {
+        f.localGet(bound).i32Const((i * kw + j) * groups).i32Sub().localSet(local);
+        emitClamp(f, local, groups);
+      }
       if (fullC > 0) {
-        f.i32Const(0).localSet(ciOff);
+        f.localGet(lo).i32Const(16).i32Mul().localSet(ciOff);
+        f.localGet(ciOff).localGet(hi).i32Const(fullC).localGet(hi).i32Const(fullC).i32LtS().select().i32Const(16).i32Mul().i32LtS().if();
         f.loop();
         coTiles(tapOff, xBase, dBase, r1 - r0, c1 - c0, 4);
         f.addTo(ciOff, 16);
-        f.localGet(ciOff).i32Const(fullC * 16).i32Ne().brIf(0);
+        f.localGet(ciOff).localGet(hi).i32Const(fullC).localGet(hi).i32Const(fullC).i32LtS().select().i32Const(16).i32Mul().i32Ne().brIf(0);
+        f.end();
         f.end();
       }
       if (c % 4 !== 0) {
+        // the last, partial group: this part's when lo <= fullC < hi (hi = groups)
+        f.localGet(lo).i32Const(fullC).i32Sub().i32Const(1).i32LtS().localGet(hi).i32Const(groups).i32Ne().i32Eqz().i32Mul().if();
         f.i32Const(fullC * 16).localSet(ciOff);
         coTiles(tapOff, xBase, dBase, r1 - r0, c1 - c0, c % 4);
+        f.end();
       }
     }
   }

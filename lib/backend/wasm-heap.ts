@@ -6,7 +6,13 @@
  *
  * A kernel is generated per geometry (shapes and attributes as immediates), compiled
  * once and cached; its function takes one pointer per input, then one per output, then
- * one to its scratch memory if it asks for any.
+ * one to its scratch memory if it asks for any, then (a splittable kernel) its part and
+ * the count of parts (wasm-split.ts).
+ *
+ * Threads: on tfjs's threaded build the heap is a shared memory; where a pool of threads
+ * sharing it is installed ({@link setHeapThreadPool}, Node: heap-threads-node.ts), a
+ * splittable kernel big enough to pay ({@link SPLIT_MIN_WORK}) runs its parts on the
+ * calling thread and the pool at once, each part with its own scratch memory.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { FunctionBuilder, moduleBytes } from './wasm-emit.js';
@@ -22,8 +28,70 @@ export interface HeapKernel<A> {
   scratchFloats?(inputs: readonly (readonly number[])[], attrs: A): number;
   /** The value output `k` must start as (the generated code accumulates into it, or skips parts), or null. */
   initial(attrs: A, k: number): number | null;
-  /** The kernel: params (input pointers..., output pointers...), all i32. */
+  /**
+   * A splittable kernel: its count of independent blocks of work, and its work (multiply-adds
+   * or element operations, compared with {@link SPLIT_MIN_WORK}); its function then takes
+   * (part, parts) after the other parameters and does only that part's blocks.
+   */
+  split?(inputs: readonly (readonly number[])[], attrs: A): { readonly units: number; readonly work: number };
+  /** The kernel: params (input pointers..., output pointers..., scratch?, part?, parts?), all i32. */
   generate(inputs: readonly (readonly number[])[], attrs: A): FunctionBuilder;
+}
+
+/** One split kernel call handed to a {@link HeapThreadPool}. */
+export interface HeapJob {
+  /** Input and output pointers. */
+  readonly args: readonly number[];
+  /** Part k's scratch pointer is scratch + k * scratchStride (bytes); null: no scratch. */
+  readonly scratch: number | null;
+  readonly scratchStride: number;
+  readonly parts: number;
+  /** The part each thread runs, the calling thread's first (normally 0, 1, ..., parts - 1). */
+  readonly assignment: readonly number[];
+}
+
+/** Threads that share the heap and run parts of a kernel with the calling thread. */
+export interface HeapThreadPool {
+  readonly memory: WebAssembly.Memory;
+  /** Threads that run parts, the calling thread included. */
+  readonly threads: number;
+  /** Runs the job's parts assignment[1..] on the pool while `here` runs assignment[0]; returns when all are done, throws a one-line error if one failed. */
+  run(module: WebAssembly.Module, job: HeapJob, here: () => void): void;
+}
+
+let pool: HeapThreadPool | null = null;
+
+/** Installs (or with null removes) the pool that splittable kernels use on its memory. */
+export function setHeapThreadPool(p: HeapThreadPool | null): void {
+  pool = p;
+}
+
+/** Threads that our splittable kernels run on now (1: the calling thread only). */
+export function heapKernelThreads(): number {
+  const memory = backendHeap();
+  return pool && memory === pool.memory ? pool.threads : 1;
+}
+
+/**
+ * Below this much work (multiply-adds) a kernel runs on the calling thread alone. Measured
+ * with bench/heap-threads.ts (2-core EPYC, Node 20, under load 8): the split's fixed cost
+ * (waking the worker, waiting for it) was within 0-10 us, and one thread runs a 3x3
+ * convolution at about 25 G multiply-adds/s, so 2 parts save more than they cost above
+ * about 2 x 10 us x 25 G/s = 5e5 multiply-adds. Every convolution of the SwAV ConvNet
+ * (batch 256) and ResNet-18 (batch 64) steps is over 1e7.
+ */
+export const SPLIT_MIN_WORK = 5e5;
+
+/** Forces every splittable kernel into `parts` parts run in this assignment (tests: splits of any size, and broken ones), or null. */
+let forcedSplit: { readonly parts: number; readonly assignment: readonly number[] } | null = null;
+
+/**
+ * For tests and bench/heap-threads.ts: split every splittable kernel into `parts` parts (ignoring {@link SPLIT_MIN_WORK}),
+ * thread k running part assignment[k] (default 0..parts-1); on the pool where it has
+ * enough threads, else one part after another on the calling thread. null: back to normal.
+ */
+export function forceHeapSplit(split: { parts: number; assignment?: readonly number[] } | null): void {
+  forcedSplit = split && { parts: split.parts, assignment: split.assignment ?? Array.from({ length: split.parts }, (_, k) => k) };
 }
 
 /** The parts of tfjs-backend-wasm's BackendWasm used here. */
@@ -38,6 +106,11 @@ interface WasmBackendLike {
 /** Whether heap kernels can run now: the active backend is wasm and exposes its heap, and modules compile synchronously. */
 export function heapKernelsAvailable(): boolean {
   return tf.getBackend() === 'wasm' && heapOf(tf.backend() as unknown as WasmBackendLike) !== null && syncCompileAllowed();
+}
+
+/** The active wasm backend's heap, or null (another backend, or a build that hides it). */
+export function backendHeap(): WebAssembly.Memory | null {
+  return tf.getBackend() === 'wasm' ? heapOf(tf.backend() as unknown as WasmBackendLike) : null;
 }
 
 function heapOf(backend: WasmBackendLike): WebAssembly.Memory | null {
@@ -66,12 +139,21 @@ function syncCompileAllowed(): boolean {
   return syncCompile;
 }
 
-/** tfjs's threaded build shares its heap between threads (our kernels run on the calling thread). */
+/** tfjs's threaded build shares its heap between threads. */
 const isShared = (memory: WebAssembly.Memory) => typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
 
 type Run = (...pointers: number[]) => void;
 const modules = new Map<string, WebAssembly.Module>();
 const instances = new WeakMap<WebAssembly.Memory, Map<string, Run>>();
+
+/** How a call is split: one part, or parts run by the pool or (forced, no pool) in turn. */
+function splitOf(split: { units: number; work: number } | undefined, memory: WebAssembly.Memory): { parts: number; assignment: readonly number[]; pooled: boolean } | null {
+  if (!split) return null;
+  const usable = pool && pool.memory === memory ? pool : null;
+  if (forcedSplit) return { ...forcedSplit, pooled: !!usable && forcedSplit.assignment.length <= usable.threads };
+  const parts = usable && split.work >= SPLIT_MIN_WORK ? Math.min(usable.threads, split.units) : 1;
+  return { parts, assignment: Array.from({ length: parts }, (_, k) => k), pooled: parts > 1 };
+}
 
 /** Runs a heap kernel on float32 tensors of the wasm backend (check {@link heapKernelsAvailable} first); its first output. */
 export function runHeapKernel<A extends object>(kernel: HeapKernel<A>, inputs: readonly tf.Tensor[], attrs: A): tf.Tensor {
@@ -106,20 +188,31 @@ function execute<A>(kernel: HeapKernel<A>, { inputs, backend, attrs }: { inputs:
     const initial = kernel.initial(attrs, k);
     if (initial !== null) new Float32Array(memory.buffer, ptr(out), tf.util.sizeFromShape(outShapes[k]!)).fill(initial);
   });
+  const split = splitOf(kernel.split?.(shapes, attrs), memory);
+  const parts = split?.parts ?? 1;
   const scratchFloats = kernel.scratchFloats?.(shapes, attrs) ?? 0;
-  const scratch = scratchFloats > 0 ? backend.makeOutput([scratchFloats], 'float32') : null;
-  if (scratch) new Float32Array(memory.buffer, ptr(scratch), scratchFloats).fill(0);
+  const scratch = scratchFloats > 0 ? backend.makeOutput([scratchFloats * parts], 'float32') : null;
+  if (scratch) new Float32Array(memory.buffer, ptr(scratch), scratchFloats * parts).fill(0);
   const key = `${kernel.name} ${JSON.stringify(shapes)} ${JSON.stringify(attrs)} ${isShared(memory) ? 'shared' : ''}`;
   let byKey = instances.get(memory);
   if (!byKey) instances.set(memory, (byKey = new Map()));
+  let mod = modules.get(key);
+  if (!mod) modules.set(key, (mod = new WebAssembly.Module(moduleBytes([{ name: 'run', fn: kernel.generate(shapes, attrs) }], { sharedMemory: isShared(memory) }))));
   let run = byKey.get(key);
-  if (!run) {
-    let mod = modules.get(key);
-    if (!mod) modules.set(key, (mod = new WebAssembly.Module(moduleBytes([{ name: 'run', fn: kernel.generate(shapes, attrs) }], { sharedMemory: isShared(memory) }))));
-    run = new WebAssembly.Instance(mod, { env: { memory } }).exports.run as Run;
-    byKey.set(key, run);
+  if (!run) byKey.set(key, (run = new WebAssembly.Instance(mod, { env: { memory } }).exports.run as Run));
+  const args = [...ins.map(ptr), ...outs.map(ptr)];
+  const scratchAt = (part: number) => (scratch ? [ptr(scratch) + part * scratchFloats * 4] : []);
+  try {
+    if (!split) run(...args, ...scratchAt(0));
+    else if (split.pooled) {
+      const job: HeapJob = { args, scratch: scratch && ptr(scratch), scratchStride: scratchFloats * 4, parts, assignment: split.assignment };
+      pool!.run(mod, job, () => run(...args, ...scratchAt(split.assignment[0]!), split.assignment[0]!, parts));
+    } else for (const part of split.assignment) run(...args, ...scratchAt(part), part, parts);
+  } catch (e) {
+    outs.forEach((o) => backend.disposeData(o.dataId, true));
+    throw new Error(`${kernel.name}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  } finally {
+    if (scratch) backend.disposeData(scratch.dataId, true);
   }
-  run(...ins.map(ptr), ...outs.map(ptr), ...(scratch ? [ptr(scratch)] : []));
-  if (scratch) backend.disposeData(scratch.dataId, true);
   return outs.length === 1 ? outs[0]! : outs;
 }

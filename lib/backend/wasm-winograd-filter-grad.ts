@@ -11,6 +11,10 @@
  * loaded and stored once per block), so the scratch memory is larger than the
  * forward's: up to 32 MB.
  *
+ * Threads (wasm-split.ts): the units are groups of 4 input channels, the rows of W and dw
+ * a part accumulates and writes; every part transforms all tiles (in the same order) into
+ * its own scratch, so each sum runs as on one thread.
+ *
  * The missing half of an odd edge's dy tiles is zero: an infinite or NaN x there meets
  * that zero (NaN) where the direct sum skips the pair.
  */
@@ -20,6 +24,7 @@ import { type HeapKernel, heapKernelsAvailable, runHeapKernel } from './wasm-hea
 import { padWasm } from './wasm-pad.js';
 import { winogradPays } from './wasm-winograd.js';
 import { tileEmitters } from './wasm-winograd-tiles.js';
+import { emitPartRange } from './wasm-split.js';
 
 type Padding = readonly [readonly [number, number], readonly [number, number]];
 
@@ -92,16 +97,17 @@ const filterGrad: HeapKernel<Record<string, never>> = {
   },
   scratchFloats: ([x, dy]) => 16 * (plan(x!, dy![3]!).tilesPerBlock * (x![3]! + dy![3]!) + x![3]! * dy![3]!),
   initial: () => null,
+  split: ([x, dy]) => ({ units: x![3]! / 4, work: 16 * dy![0]! * (dy![1]! / 2) * (dy![2]! / 2) * x![3]! * dy![3]! }),
   generate: ([x, dy]) => generate(x!, dy![3]!),
 };
 
 function generate(x: readonly number[], o: number): FunctionBuilder {
   const [n, hp, wp, c] = x as [number, number, number, number];
   const { tH, tW, rowsPerBlock, tilesPerBlock: TB } = plan(x, o);
-  const f = new FunctionBuilder(['i32', 'i32', 'i32', 'i32'], []);
-  const [xPtr, dyPtr, dwPtr, sPtr] = [0, 1, 2, 3];
+  const f = new FunctionBuilder(['i32', 'i32', 'i32', 'i32', 'i32', 'i32'], []);
+  const [xPtr, dyPtr, dwPtr, sPtr, part, parts] = [0, 1, 2, 3, 4, 5];
   const { d, src, dst, rowsLeft, colsLeft, ch, load16, sub, add, nextRow, inputTransform, channelStrips, blocks } = tileEmitters(f, { c, hp, wp, tH, tW });
-  const [xRow, xLeft, dRow, dLeft, vBase, gBase, wBase, xi, vX, gX, wX, ciOff, oOff, vp, gp, t, acc] = Array.from({ length: 17 }, () => f.local('i32'));
+  const [xRow, xLeft, dRow, dLeft, vBase, gBase, wBase, xi, vX, gX, wX, ciOff, oOff, vp, gp, t, acc, first, end] = Array.from({ length: 19 }, () => f.local('i32'));
   const accs = Array.from({ length: 8 }, () => f.local('v128'));
   const gv = [f.local('v128'), f.local('v128')];
   const xs = f.local('v128');
@@ -159,8 +165,8 @@ function generate(x: readonly number[], o: number): FunctionBuilder {
     f.localGet(vBase).localGet(xi).i32Const(vPlane).i32Mul().i32Add().localSet(vX);
     f.localGet(gBase).localGet(xi).i32Const(gPlane).i32Mul().i32Add().localSet(gX);
     f.localGet(wBase).localGet(xi).i32Const(wPlane).i32Mul().i32Add().localSet(wX);
-    f.i32Const(0).localSet(ciOff);
-    f.loop(); // 4 input channels
+    f.localGet(first).i32Const(16).i32Mul().localSet(ciOff);
+    f.loop(); // 4 input channels, this part's
     const strip = (ot: number) => {
       f.localGet(wX).localGet(ciOff).i32Const(o).i32Mul().i32Add().localGet(oOff).i32Add().localSet(acc);
       for (let ci = 0; ci < 4; ci++) for (let v = 0; v < ot; v++) f.localGet(acc).v128Load(ci * o * 4 + v * 16).localSet(accs[ci * ot + v]!);
@@ -180,17 +186,19 @@ function generate(x: readonly number[], o: number): FunctionBuilder {
     };
     channelStrips(oOff, o, strip);
     f.addTo(ciOff, 16);
-    f.localGet(ciOff).i32Const(c * 4).i32Ne().brIf(0);
+    f.localGet(ciOff).localGet(end).i32Const(16).i32Mul().i32Ne().brIf(0);
     f.end();
     f.addTo(xi, 1);
     f.localGet(xi).i32Const(16).i32Ne().brIf(0);
     f.end();
   };
 
-  /** dw = G^T W G for every (c, o), 4 pairs per vector. */
+  /** dw = G^T W G for this part's (c, o), 4 pairs per vector. */
   const filterOut = () => {
     f.f32x4Const(0.5).localSet(half);
-    f.localGet(wBase).localSet(src).localGet(dwPtr).localSet(dst).i32Const((c * o) / 4).localSet(ch);
+    f.localGet(first).i32Const(o * 16).i32Mul().localTee(ch).localGet(wBase).i32Add().localSet(src);
+    f.localGet(ch).localGet(dwPtr).i32Add().localSet(dst);
+    f.localGet(end).localGet(first).i32Sub().i32Const(o).i32Mul().localSet(ch);
     f.loop();
     load16((i, j) => (i * 4 + j) * wPlane);
     /** ½(p + q) or ½(p - q) */
@@ -222,11 +230,14 @@ function generate(x: readonly number[], o: number): FunctionBuilder {
     products(rows * tW);
   };
 
+  emitPartRange(f, c / 4, part, parts, first, end);
+  f.localGet(first).localGet(end).i32Ne().if();
   f.localGet(sPtr).localSet(vBase);
   f.localGet(sPtr).i32Const(16 * TB * c * 4).i32Add().localSet(gBase);
   f.localGet(gBase).i32Const(16 * TB * o * 4).i32Add().localSet(wBase); // W starts zeroed (scratch memory is)
   f.localGet(xPtr).localSet(xRow).localGet(dyPtr).localSet(dRow).i32Const(tH).localSet(xLeft).i32Const(tH).localSet(dLeft);
   blocks(n * tH, rowsPerBlock, block);
   filterOut();
+  f.end();
   return f;
 }

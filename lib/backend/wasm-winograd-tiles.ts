@@ -1,5 +1,13 @@
 /** The Winograd F(2x2, 3x3) kernels' shared code generation: the tile grid and the input transform. */
 import type { FunctionBuilder } from './wasm-emit.js';
+import { emitPartRange } from './wasm-split.js';
+
+/** A kernel's share of the tile rows: part `part` of `parts` (the function's parameters); `startAt` points the row walk at tile row `row` (an i32 local). */
+export interface BlockSplit {
+  readonly part: number;
+  readonly parts: number;
+  readonly startAt: (row: number) => void;
+}
 
 /** The padded input's tile grid: c channels, hp x wp padded pixels, tH x tW tiles. */
 export interface TileGrid {
@@ -91,18 +99,37 @@ export function tileEmitters(f: FunctionBuilder, g: TileGrid) {
       strip(1);
     }
   };
-  /** block(rows) over all `totalRows` tile rows, `perBlock` at a time: the full blocks in a loop, then the rest. */
-  const blocks = (totalRows: number, perBlock: number, block: (rows: number) => void) => {
+  /**
+   * block(rows) over all `totalRows` tile rows, `perBlock` at a time: the full blocks in a
+   * loop, then the rest. With `split`, only this part's blocks (the blocks are the units).
+   */
+  const blocks = (totalRows: number, perBlock: number, block: (rows: number) => void, split?: BlockSplit) => {
     const full = Math.floor(totalRows / perBlock);
+    const rest = totalRows % perBlock;
+    const [first, end, left, row] = Array.from({ length: 4 }, () => f.local('i32'));
+    if (split) {
+      emitPartRange(f, full + (rest ? 1 : 0), split.part, split.parts, first, end);
+      f.localGet(first).i32Const(perBlock).i32Mul().localSet(row);
+      split.startAt(row);
+    } else f.i32Const(0).localSet(first).i32Const(full + (rest ? 1 : 0)).localSet(end);
     if (full > 0) {
-      const left = f.local('i32');
-      f.i32Const(full).localSet(left);
+      // min(end, full) - first full blocks (negative: none)
+      f.localGet(end).i32Const(full).localGet(end).i32Const(full).i32LtS().select().localGet(first).i32Sub().localSet(left);
+      f.i32Const(0).localGet(left).i32LtS().if();
       f.loop();
       block(perBlock);
       f.countDown(left, 0);
       f.end();
+      f.end();
     }
-    if (totalRows % perBlock) block(totalRows % perBlock);
+    if (rest) {
+      // the last, short block: this part's when first <= full < end
+      f.localGet(end).i32Const(full + 1).i32Ne().i32Eqz().if();
+      f.localGet(first).localGet(end).i32Ne().if();
+      block(rest);
+      f.end();
+      f.end();
+    }
   };
   return { d, src, dst, rowsLeft, colsLeft, ch, load16, sub, add, nextRow, inputTransform, channelStrips, blocks };
 }

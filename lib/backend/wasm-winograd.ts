@@ -28,7 +28,8 @@
  * late layers still form long blocks); a block's V and M (16 x tiles x channels each)
  * live in scratch memory sized to stay in L2, and each U[ξ] column strip is reused by
  * all the block's tiles. The product's register tile is that of wasm-conv.ts: 4 tiles x
- * 8 output channels.
+ * 8 output channels. Threads (wasm-split.ts) take contiguous runs of blocks, each part
+ * with its own scratch.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { FunctionBuilder } from './wasm-emit.js';
@@ -240,6 +241,11 @@ const winograd: HeapKernel<WinogradKernelAttrs> = {
   },
   scratchFloats: ([x], a) => 16 * plan(x![3]!, a.outShape).tilesPerBlock * (x![3]! + a.outShape[3]),
   initial: () => null,
+  split: ([x], a) => {
+    const { tH, tW, rowsPerBlock } = plan(x![3]!, a.outShape);
+    const [n, , , o] = a.outShape;
+    return { units: Math.ceil((n * tH) / rowsPerBlock), work: 16 * n * tH * tW * x![3]! * o };
+  },
   generate: ([x], a) => generate(x!, a),
 };
 
@@ -247,8 +253,8 @@ function generate(x: readonly number[], a: WinogradKernelAttrs): FunctionBuilder
   const [, hp, wp, c] = x as [number, number, number, number];
   const [n, ho, wo, o] = a.outShape;
   const { tH, tW, rowsPerBlock, tilesPerBlock: TB } = plan(c, a.outShape);
-  const f = new FunctionBuilder(a.bias ? ['i32', 'i32', 'i32', 'i32', 'i32'] : ['i32', 'i32', 'i32', 'i32'], []);
-  const [xPtr, uPtr, bPtr, yPtr, sPtr] = a.bias ? [0, 1, 2, 3, 4] : [0, 1, -1, 2, 3];
+  const f = new FunctionBuilder(Array<'i32'>(a.bias ? 7 : 6).fill('i32'), []);
+  const [xPtr, uPtr, bPtr, yPtr, sPtr, part, parts] = a.bias ? [0, 1, 2, 3, 4, 5, 6] : [0, 1, -1, 2, 3, 4, 5];
   const { d, src, dst, rowsLeft, colsLeft, ch, load16, sub, add, nextRow, inputTransform: transformRows, channelStrips, blocks } = tileEmitters(f, { c, hp, wp, tH, tW });
   const i32 = () => f.local('i32');
   const [xRow, xLeft, yRow, yLeft, vBase, mBase, xi, uX, vX, mX, oOff, tp, mp, groups, k, up, bp] = Array.from({ length: 17 }, i32);
@@ -373,7 +379,15 @@ function generate(x: readonly number[], a: WinogradKernelAttrs): FunctionBuilder
 
   f.localGet(sPtr).localSet(vBase);
   f.localGet(sPtr).i32Const(16 * TB * c * 4).i32Add().localSet(mBase);
-  f.localGet(xPtr).localSet(xRow).localGet(yPtr).localSet(yRow).i32Const(tH).localSet(xLeft).i32Const(tH).localSet(yLeft);
-  blocks(n * tH, rowsPerBlock, block);
+  /** The walk from tile row `row` (image row / tH, row row % tH of it). */
+  const startAt = (row: number) => {
+    const [img, r] = [xi, k]; // free until the first block
+    f.localGet(row).i32Const(tH).i32DivU().localSet(img);
+    f.localGet(row).localGet(img).i32Const(tH).i32Mul().i32Sub().localSet(r);
+    f.localGet(xPtr).localGet(img).i32Const(hp * wp * c * 4).i32Mul().i32Add().localGet(r).i32Const(2 * wp * c * 4).i32Mul().i32Add().localSet(xRow);
+    f.localGet(yPtr).localGet(img).i32Const(ho * wo * o * 4).i32Mul().i32Add().localGet(r).i32Const(2 * wo * o * 4).i32Mul().i32Add().localSet(yRow);
+    f.i32Const(tH).localGet(r).i32Sub().localTee(xLeft).localSet(yLeft);
+  };
+  blocks(n * tH, rowsPerBlock, block, { part, parts, startAt });
   return f;
 }

@@ -27,5 +27,5 @@ export { type ReplicaContext, type ReplicaFactory, defineReplica } from './repli
 export { type PmapOptions, type PmapTarget, type Pmapped, pmap } from './pmap.js';
 export { type MethodProgramOptions, methodProgram } from './method.js';
 export { type SwavProgramOptions, swavProgram } from './swav.js';
-export { type WasmThreadsInfo, enableWasmThreads } from './wasm-threads.js';
+export { type WasmThreadsInfo, type WasmThreadsOptions, enableWasmThreads } from './wasm-threads.js';
 export { DEFAULT_STEP_TIMEOUT, type StepTimeout, StepWatchdog } from './watchdog.js';

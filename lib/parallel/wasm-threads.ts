@@ -32,12 +32,28 @@ import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import { startHeapThreads, stopHeapThreads } from '../backend/heap-threads-node.js';
 import { releaseBackend, setBackend } from '../backend/node.js';
 
 /** What {@link enableWasmThreads} did. */
 export interface WasmThreadsInfo {
   /** Threads in XNNPACK's pool, as the backend reports them (the calling thread included). */
   readonly threads: number;
+  /** Threads our own kernels (convolutions, Winograd, filter gradients, elementwise loops) run on, the calling thread included. */
+  readonly kernelThreads: number;
+}
+
+/** Options of {@link enableWasmThreads}. */
+export interface WasmThreadsOptions {
+  /**
+   * Threads for tfjax's own heap kernels (direct and Winograd convolutions, their input and
+   * filter gradients, fused elementwise loops without sums): the calling thread plus
+   * `kernelThreads - 1` Node worker threads on the same shared heap, each kernel split into
+   * blocks of output rows, tiles or channels (results bitwise those of one thread; kernels
+   * under lib/backend/wasm-heap.ts's SPLIT_MIN_WORK stay on one thread). Default 1: the
+   * calling thread only. Node only: in a browser our kernels stay on the calling thread.
+   */
+  readonly kernelThreads?: number;
 }
 
 let tempDir: string | undefined;
@@ -88,22 +104,27 @@ function installStartupShims(threads: number): () => void {
  * Call it instead of `ready()`: if a one-thread `wasm` backend was started already, while
  * no tensor exists yet, this disposes that backend and starts a threaded one; once
  * tensors exist it throws rather than invalidate them. With `threads = 1` the plain SIMD
- * build is used (tfjs's default in Node).
+ * build is used (tfjs's default in Node). `kernelThreads` (see {@link WasmThreadsOptions})
+ * can be changed by calling again with the same `threads`, tensors or not; it needs the
+ * threaded build (`threads` >= 2), else our kernels stay on the calling thread.
  * @example
  * import { enableWasmThreads } from 'tfjax/parallel';
- * await enableWasmThreads(2); // first thing, e.g. os.availableParallelism()
+ * await enableWasmThreads(2, { kernelThreads: 2 }); // first thing, e.g. os.availableParallelism()
  */
-export async function enableWasmThreads(threads: number): Promise<WasmThreadsInfo> {
+export async function enableWasmThreads(threads: number, options: WasmThreadsOptions = {}): Promise<WasmThreadsInfo> {
   if (!Number.isInteger(threads) || threads < 1 || threads > 8) throw new Error(`enableWasmThreads: threads must be an integer in [1, 8] (the glue pre-creates 8 workers), got ${String(threads)}`);
+  const kernelThreads = options.kernelThreads ?? 1;
+  if (!Number.isInteger(kernelThreads) || kernelThreads < 1 || kernelThreads > 16) throw new Error(`enableWasmThreads: options.kernelThreads must be an integer in [1, 16], got ${String(kernelThreads)}`);
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
   if (tf.engine().registry['wasm']) {
     const have = wasm.getThreadsCount();
     if (have === threads) {
       await setBackend('wasm');
-      return { threads: have };
+      return { threads: have, kernelThreads: await startHeapThreads(kernelThreads) };
     }
     const live = tf.memory().numTensors;
     if (live > 0) throw new Error(`enableWasmThreads: the wasm backend already runs ${have} thread(s) and ${live} tensor(s) exist; call enableWasmThreads(${threads}) before creating tensors`);
+    await stopHeapThreads();
     await releaseBackend('wasm');
   }
   wasm.setThreadsCount(threads);
@@ -118,5 +139,5 @@ export async function enableWasmThreads(threads: number): Promise<WasmThreadsInf
   // as long as the backend, so without this the process would never exit by itself.
   const pthreads = (tf.backend() as unknown as { wasm?: { PThread?: { runningWorkers?: { unref?(): void }[] } } }).wasm?.PThread;
   for (const w of pthreads?.runningWorkers ?? []) w.unref?.();
-  return { threads: wasm.getThreadsCount() };
+  return { threads: wasm.getThreadsCount(), kernelThreads: await startHeapThreads(kernelThreads) };
 }

@@ -13,7 +13,7 @@ import { dataParallel, enableWasmThreads } from '../../lib/parallel/index.js';
 const backend = process.argv[2] as BackendName;
 const threads = Number(process.argv[3]);
 if (threads > 0) {
-  const info = await enableWasmThreads(threads);
+  const info = await enableWasmThreads(threads, { kernelThreads: threads });
   // A matmul big enough for XNNPACK to split, against a float64 reference in JS.
   const n = 96;
   const a = tf.randomUniform([n, n], -1, 1, 'float32', 7);
@@ -37,7 +37,9 @@ if (threads > 0) {
   const xnn = tf.conv2d(x, w, 2, [[0, 0], [1, 1], [1, 1], [0, 0]]);
   const convErr = tf.max(tf.abs(tf.sub(ours, xnn))).dataSync()[0];
   const usedOurs = tf.getKernel('TfjaxConvPasses', 'wasm') !== undefined;
-  console.log(`@@threads ${JSON.stringify({ threads: info.threads, maxErr, convErr, usedOurs })}`);
+  // One big enough to be split between our kernel threads (so that their workers have run a job).
+  np.conv2d(tf.ones([4, 16, 16, 16]), tf.ones([3, 3, 16, 16]), { padding: 1 }).dataSync();
+  console.log(`@@threads ${JSON.stringify({ threads: info.threads, kernelThreads: info.kernelThreads, maxErr, convErr, usedOurs })}`);
 } else {
   await setBackend(backend);
 }

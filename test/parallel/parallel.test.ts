@@ -11,7 +11,7 @@
  *   that mean;
  * - lifecycle: no tensor leaks in the workers, close() ends them, a failing replica
  *   rejects the step and releases the others, and a process that never calls close()
- *   still exits by itself (also with `enableWasmThreads(2)`, which must give 2 threads
+ *   still exits by itself (also with `enableWasmThreads(2, { kernelThreads: 2 })`, which must give 2 threads
  *   and correct results).
  */
 import { spawn } from 'node:child_process';
@@ -280,7 +280,7 @@ function runChild(args: string[], timeoutMs: number): Promise<{ code: number | n
   });
 }
 
-Life('a process that never calls close() exits by itself (with enableWasmThreads(2) on wasm: 2 threads, correct matmul, our kernels on the shared heap)', async () => {
+Life('a process that never calls close() exits by itself (with enableWasmThreads(2, { kernelThreads: 2 }) on wasm: 2 threads, correct matmul, our kernels on the shared heap and on 2 threads)', async () => {
   const threads = backend === 'wasm' ? 2 : 0;
   const r = await runChild([backend, String(threads)], 90_000);
   assert.is(r.code, 0, `the child exited with ${r.code} after ${Math.round(r.ms)} ms:\n${r.out}`);
@@ -288,8 +288,9 @@ Life('a process that never calls close() exits by itself (with enableWasmThreads
   if (threads) {
     const m = /@@threads (.*)/.exec(r.out);
     assert.ok(m, r.out);
-    const info = JSON.parse(m![1]) as { threads: number; maxErr: number; convErr: number; usedOurs: boolean };
+    const info = JSON.parse(m![1]) as { threads: number; kernelThreads: number; maxErr: number; convErr: number; usedOurs: boolean };
     assert.is(info.threads, 2, 'XNNPACK runs 2 threads');
+    assert.is(info.kernelThreads, 2, 'our kernels run on 2 threads');
     assert.ok(info.maxErr < 1e-4, `threaded matmul error ${info.maxErr}`);
     assert.ok(info.usedOurs, "our wasm convolution kernel ran on the threaded build's shared heap");
     assert.ok(info.convErr < 1e-5, `our convolution against XNNPACK's on the threaded build: ${info.convErr}`);
