@@ -13,13 +13,12 @@ import { type MultiCropConfig, multiCrop } from '../data/augment/index.js';
 import { gatherImages } from '../data/index.js';
 import type { ImageDataset } from '../data/types.js';
 import * as random from '../random/index.js';
-import type { ViewsBatch } from '../ssl/views.js';
 import { stepIndices } from './data.js';
 
 /** One step's inputs; the caller disposes it (`disposeStepBatch`). */
 export interface StepBatch {
   readonly step: number;
-  readonly views: ViewsBatch;
+  readonly views: { readonly globalViews: readonly tf.Tensor[]; readonly localViews: readonly tf.Tensor[] };
   /** The step's key (after the augmentation's share is split off). */
   readonly key: tf.Tensor;
   readonly tensors: readonly tf.Tensor[];
