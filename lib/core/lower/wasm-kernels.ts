@@ -6,19 +6,34 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { SUM_BLOCK, elementwiseWasm, elementwiseWasmApplies } from '../../backend/wasm-elementwise.js';
 import { heapKernelsAvailable } from '../../backend/wasm-heap.js';
+import { sliceRowsViewOf, sliceRowsWasm } from '../../backend/wasm-slice.js';
 import { swapViewOf, swapWasm } from '../../backend/wasm-transpose.js';
 import { sizeOf } from '../aval.js';
 import { type ElementwiseOp, inputKindOf } from '../jit/ir.js';
 import type { DotParams } from '../prim-params.js';
 import type { Epilogue } from '../jit/ir.js';
 import { biasVector } from './tfjs.js';
-import { broadcastKernel, transposeKernel } from './tfjs-kernels.js';
+import { MAX_KERNEL_RANK, broadcastKernel, mergeTransposeAxes, sliceKernel, transposeKernel } from './tfjs-kernels.js';
+import { transposeSteps } from './transpose-steps.js';
 import { matmulInt } from './wasm-int.js';
 
-/** A transpose: a swap of two axis blocks by our SIMD kernel where it is one, else tfjs's. */
+/**
+ * A transpose: a swap of two axis blocks by our SIMD kernel where it is one, else tfjs's;
+ * where more than four axes remain after merging (tfjs's loop for those is ~100x slower
+ * than its rank-4 kernel), as a few rank-4 moves (transpose-steps.ts).
+ */
 export function transposeWasm(x: tf.Tensor, perm: readonly number[]): tf.Tensor {
+  const outShape = perm.map((p) => x.shape[p]!);
   const view = swapViewOf(x, perm);
-  return view ? tf.reshape(swapWasm(x, view), perm.map((p) => x.shape[p]!)) : transposeKernel(x, perm);
+  if (view) return tf.reshape(swapWasm(x, view), outShape);
+  if (x.size === 0 || mergeTransposeAxes(x.shape, perm).perm.length <= MAX_KERNEL_RANK) return transposeKernel(x, perm);
+  return tf.tidy(() => tf.reshape(transposeSteps(x.shape, perm).reduce((y, s) => transposeWasm(tf.reshape(y, [...s.shape]), s.perm), x), outShape));
+}
+
+/** x[start:limit:strides]: runs of contiguous rows by our copy kernel (wasm-slice.ts), other slices by tfjs's. */
+export function sliceWasm(x: tf.Tensor, start: readonly number[], limit: readonly number[], strides: readonly number[]): tf.Tensor {
+  const view = strides.every((s) => s === 1) ? sliceRowsViewOf(x, start, limit) : null;
+  return view ? sliceRowsWasm(x, view) : sliceKernel(x, start, limit, strides);
 }
 
 /** Swaps the last two axes. */
