@@ -4,6 +4,7 @@
  * on wasm.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { batchMatMulWasm, paddedColumns } from '../../backend/wasm-batch-matmul.js';
 import { SUM_BLOCK, elementwiseWasm, elementwiseWasmApplies } from '../../backend/wasm-elementwise.js';
 import { heapKernelsAvailable } from '../../backend/wasm-heap.js';
 import { sliceRowsViewOf, sliceRowsWasm } from '../../backend/wasm-slice.js';
@@ -57,8 +58,24 @@ export const broadcastWasm = (x: tf.Tensor, shape: readonly number[]) => broadca
 export function matmulWasm([a, b, bias]: tf.Tensor[], p: DotParams & Partial<Epilogue>): tf.Tensor {
   const [x, y] = [p.transposeA ? swapLast(a) : a, p.transposeB ? swapLast(b) : b];
   if (a.dtype === 'int32') return matmulInt(x, y);
-  if (!p.activation) return tf.matMul(x, y);
+  if (!p.activation) return batchMatMulOf(x, y) ?? tf.matMul(x, y);
   return withReluWasm(tf.fused.matMul({ a: x, b: y, bias: ownBuffer(biasVector(bias)), activation: 'linear' }), p.activation);
+}
+
+/**
+ * A float32 product with batch axes (equal on both sides) by our kernel, B's rows padded to
+ * whole vectors; null for others (unbatched products run faster in tfjs's XNNPACK path).
+ */
+function batchMatMulOf(x: tf.Tensor, y: tf.Tensor): tf.Tensor | null {
+  const lead = x.shape.slice(0, -2);
+  if (x.rank < 3 || x.dtype !== 'float32' || !tf.util.arraysEqual(lead, y.shape.slice(0, -2)) || !heapKernelsAvailable()) return null;
+  const [batch, m, k, n] = [sizeOf(lead), x.shape[x.rank - 2]!, x.shape[x.rank - 1]!, y.shape[y.rank - 1]!];
+  if (batch < 2 || m * k * n === 0) return null;
+  return tf.tidy(() => {
+    const b = tf.reshape(y, [batch, k, n]);
+    const padded = paddedColumns(n) === n ? b : tf.pad(b, [[0, 0], [0, 0], [0, paddedColumns(n) - n]]);
+    return tf.reshape(batchMatMulWasm(tf.reshape(x, [batch, m, k]), padded, { batch, m, k, n }), [...lead, m, n]);
+  });
 }
 
 /**
