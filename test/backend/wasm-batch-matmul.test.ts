@@ -1,7 +1,7 @@
 /**
- * Batched matrix products (the `dot` primitive with batch axes): on wasm our SIMD kernel
- * (lib/backend/wasm-batch-matmul.ts: blocks of 4 rows x 8 columns, tails of rows, of
- * vectors and of lanes), on cpu tfjs's. Against float64: each entry within the bound of a
+ * Matrix products (the `dot` primitive, batched and large unbatched ones): on wasm our SIMD
+ * kernel (lib/backend/wasm-batch-matmul.ts: blocks of 4 rows x 8 columns, tails of rows, of
+ * vectors and of lanes, B packed in panels of 8 columns), on cpu tfjs's. Against float64: each entry within the bound of a
  * float32 sum of k products, k u sum |a||b| (u = 2^-24), NaN and infinities as float64 gives
  * them; with transposed operands, under jit and under grad.
  */
@@ -88,6 +88,19 @@ test('random batches, sizes, transposes, NaN and infinities: within k u sum|a||b
     { numRuns: 80 },
   );
   if (backend === 'wasm') assert.ok(tf.getKernel('TfjaxBatchMatMul', 'wasm') !== undefined, 'our kernel never ran');
+});
+
+test('unbatched products large enough for our kernel (>= 2^18 multiply-adds), plain and transposed', async () => {
+  for (const [m, k, n, ta, tb] of [[70, 65, 60, false, false], [130, 47, 43, true, false], [64, 96, 50, false, true], [33, 129, 65, true, true]] as const) {
+    const [ad, bd] = [values(m * k, m, true), values(k * n, n, false)];
+    const before = tf.memory().numTensors;
+    const [a, b] = [tf.tensor(ad, ta ? [k, m] : [m, k]), tf.tensor(bd, tb ? [n, k] : [k, n])];
+    const [x, y] = [ta ? np.swapaxes(a, 0, 1) : a, tb ? np.swapaxes(b, 0, 1) : b];
+    const c = product(x, y) as tf.Tensor;
+    close(await c.data(), reference(ad, bd, 1, m, k, n, ta, tb), `${m}x${k}x${n}${ta ? ' A^T' : ''}${tb ? ' B^T' : ''}`);
+    tf.dispose([a, b, x as tf.Tensor, y as tf.Tensor, c]);
+    assert.is(tf.memory().numTensors, before, 'no tensor leaks');
+  }
 });
 
 test("a ViT's attention shapes ([6, 65, 64] x [6, 64, 65] and back)", async () => {
