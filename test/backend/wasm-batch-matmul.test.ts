@@ -10,6 +10,7 @@ import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
 import { type NdArray, grad, jit } from '../../lib/core/index.js';
+import * as lax from '../../lib/core/lax.js';
 import * as np from '../../lib/ops/index.js';
 import { useTestBackend } from '../helpers/backend.js';
 
@@ -90,15 +91,20 @@ test('random batches, sizes, transposes, NaN and infinities: within k u sum|a||b
   if (backend === 'wasm') assert.ok(tf.getKernel('TfjaxBatchMatMul', 'wasm') !== undefined, 'our kernel never ran');
 });
 
-test('unbatched products large enough for our kernel (>= 2^18 multiply-adds), plain and transposed', async () => {
-  for (const [m, k, n, ta, tb] of [[70, 65, 60, false, false], [130, 47, 43, true, false], [64, 96, 50, false, true], [33, 129, 65, true, true]] as const) {
-    const [ad, bd] = [values(m * k, m, true), values(k * n, n, false)];
+test('unbatched products large enough for our kernel (>= 2^18 multiply-adds), plain and transposed, and A^T B with a large B (as (B^T A)^T)', async () => {
+  for (const [m, k, n, ta, tb] of [[70, 65, 60, false, false], [130, 47, 43, true, false], [64, 96, 50, false, true], [33, 129, 65, true, true], [12, 1100, 1000, true, false]] as const) {
+    // NaN and infinities in A only where k is short (over 1100 terms every entry would be NaN).
+    const [ad, bd] = [values(m * k, m, k < 200), values(k * n, n, false)];
     const before = tf.memory().numTensors;
     const [a, b] = [tf.tensor(ad, ta ? [k, m] : [m, k]), tf.tensor(bd, tb ? [n, k] : [k, n])];
     const [x, y] = [ta ? np.swapaxes(a, 0, 1) : a, tb ? np.swapaxes(b, 0, 1) : b];
-    const c = product(x, y) as tf.Tensor;
-    close(await c.data(), reference(ad, bd, 1, m, k, n, ta, tb), `${m}x${k}x${n}${ta ? ' A^T' : ''}${tb ? ' B^T' : ''}`);
-    tf.dispose([a, b, x as tf.Tensor, y as tf.Tensor, c]);
+    const want = reference(ad, bd, 1, m, k, n, ta, tb);
+    // Explicit transposes, and the dot primitive's transpose flags (as grad's rules bind them).
+    for (const c of [product(x, y) as tf.Tensor, lax.dot(a, b, ta, tb) as tf.Tensor]) {
+      close(await c.data(), want, `${m}x${k}x${n}${ta ? ' A^T' : ''}${tb ? ' B^T' : ''}`);
+      c.dispose();
+    }
+    tf.dispose([a, b, x as tf.Tensor, y as tf.Tensor]);
     assert.is(tf.memory().numTensors, before, 'no tensor leaks');
   }
 });
