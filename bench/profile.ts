@@ -2,7 +2,10 @@
  * Where the SwAV step's time goes: a timer around every tfjs kernel the jitted step
  * launches, summed by kernel name and input shapes, after the step's own wall time.
  *
- *   npm run bench:profile -- [--batch 256] [--steps 3] [--top 30]
+ *   npm run bench:profile -- [--batch 256] [--steps 3] [--top 30] [--encoder vit]
+ *
+ * `--encoder vit`: section 9's step instead (ViT-tiny, patch 4 on two 32x32x3 views, projector
+ * 192-2048-128, K = 3000; batch 64 unless given) of the small ConvNet's on 28x28 views.
  *
  * The wasm backend runs kernels synchronously, so wall time around `runKernel` is the
  * kernel's time. The timer costs ~1 µs per kernel (about 1-2 ms per step).
@@ -11,18 +14,22 @@ import * as tf from '@tensorflow/tfjs-core';
 import { setBackend } from '../lib/node.js';
 import { ourSwav } from './context.js';
 import { median } from './harness.js';
+import { encoderSwavConfig, VIT } from './sections/encoders.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: number) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? Number(args[i + 1]) : fallback;
 };
-const batch = flag('batch', 256);
+const vit = args.includes('--encoder') && args[args.indexOf('--encoder') + 1] === 'vit';
+const batch = flag('batch', vit ? 64 : 256);
 const steps = flag('steps', 3);
 const top = flag('top', 30);
 
 await setBackend('wasm');
-const runner = ourSwav('tfjax jit', { batch, views: [28, 28] });
+const runner = vit
+  ? ourSwav('tfjax jit', { batch, views: [32, 32], channels: 3, config: encoderSwavConfig(VIT, 3000) })
+  : ourSwav('tfjax jit', { batch, views: [28, 28] });
 runner.step();
 
 interface Entry { calls: number; ms: number }
@@ -65,6 +72,6 @@ const fmt = (map: Map<string, Entry>, n: number) =>
     .slice(0, n)
     .map(([k, e]) => `| ${k} | ${(e.calls / steps).toFixed(0)} | ${(e.ms / steps).toFixed(1)} | ${((100 * e.ms) / steps / total).toFixed(1)}% |`)
     .join('\n');
-console.log(`SwAV step, two 28x28 views, batch ${batch}, jitted, tfjs wasm: median ${median(walls).toFixed(0)} ms per step over ${steps}; kernels ${total.toFixed(0)} ms\n`);
+console.log(`SwAV step${vit ? ' (ViT-tiny)' : ''}, two ${vit ? '32x32x3' : '28x28'} views, batch ${batch}, jitted, tfjs wasm: median ${median(walls).toFixed(0)} ms per step over ${steps}; kernels ${total.toFixed(0)} ms\n`);
 console.log(`| kernel | calls/step | ms/step | share |\n|---|---|---|---|\n${fmt(byName, top)}\n`);
 console.log(`| kernel and input shapes | calls/step | ms/step | share |\n|---|---|---|---|\n${fmt(byKernel, top)}`);

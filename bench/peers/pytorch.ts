@@ -45,7 +45,7 @@ export class TorchPeer {
     threads: number,
   ) {
     const n = String(threads);
-    this.child = spawn(python, [SCRIPT], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, OMP_NUM_THREADS: n, MKL_NUM_THREADS: n, TFJAX_TORCH_THREADS: n } });
+    this.child = spawn(python, [SCRIPT], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, OMP_NUM_THREADS: n, MKL_NUM_THREADS: n, OPENBLAS_NUM_THREADS: n, TFJAX_TORCH_THREADS: n } });
     this.child.stderr.on('data', (d) => (this.stderr = (this.stderr + String(d)).slice(-4000)));
     this.lines = createInterface({ input: this.child.stdout })[Symbol.asyncIterator]();
   }

@@ -29,6 +29,7 @@ LayerNorm eps 1e-6, class token) with patch 4 and its 56x56 position-embedding g
 224) resized bilinearly to the 8x8 grid of a 32x32 view on every forward, as lib/nn's
 dynamic image size does.
 """
+import ctypes
 import json
 import re
 import os
@@ -212,6 +213,32 @@ class SinkhornStep:
         return torch.isfinite(sinkhorn(self.scores, self.epsilon)).float().mean().item()
 
 
+class _DlInfo(ctypes.Structure):
+    _fields_ = [("fname", ctypes.c_char_p), ("fbase", ctypes.c_void_p), ("sname", ctypes.c_char_p), ("saddr", ctypes.c_void_p)]
+
+
+def blas_in_use():
+    """The library whose sgemm_ torch's matmuls call, and its OpenBLAS configuration if it is
+    OpenBLAS. Debian's torch is built against the generic libblas.so.3 (BLAS_INFO=generic), which
+    the alternatives system points at the reference BLAS (3-4 GFLOP/s here) or at OpenBLAS."""
+    with open("/proc/self/maps") as maps:
+        torch_cpu = next((l.split()[-1] for l in maps if "libtorch_cpu" in l), None)
+    if torch_cpu is None:
+        return "unknown (libtorch_cpu not mapped)"
+    try:
+        sgemm = ctypes.cast(ctypes.CDLL(torch_cpu).sgemm_, ctypes.c_void_p).value
+    except AttributeError:
+        return "unknown (no sgemm_ reachable from libtorch_cpu)"
+    info = _DlInfo()
+    ctypes.CDLL(None).dladdr(ctypes.c_void_p(sgemm), ctypes.byref(info))
+    path = os.path.realpath(info.fname.decode())
+    lib = ctypes.CDLL(path)
+    if not hasattr(lib, "openblas_get_config"):
+        return ("reference BLAS: " if "/blas/libblas" in path else "sgemm_ from ") + path
+    lib.openblas_get_config.restype = ctypes.c_char_p
+    return f"{lib.openblas_get_config().decode().strip()}, {lib.openblas_get_num_threads()} thread(s): {path}"
+
+
 def main():
     steps = {}
     for line in sys.stdin:
@@ -223,7 +250,7 @@ def main():
                 "torch": torch.__version__,
                 "threads": torch.get_num_threads(),
                 "mkldnn": torch.backends.mkldnn.is_available(),
-                "blas": (re.search(r"BLAS_INFO=(\w+)", cfg) or [None, "?"])[1],
+                "blas": blas_in_use() + " (build: BLAS_INFO=" + (re.search(r"BLAS_INFO=(\w+)", cfg) or [None, "?"])[1] + ")",
                 "cpu_capability": next((l.split(":")[1].strip() for l in cfg.split("\n") if "CPU capability usage" in l), "?"),
             }
         elif cmd == "setup":

@@ -60,7 +60,7 @@ const RESNET: EncoderBench = {
   embedDim: 512,
 };
 
-const VIT: EncoderBench = {
+export const VIT: EncoderBench = {
   heading: '## 9. ViT-tiny SwAV step',
   label: 'ViT-tiny (patch 4, 64 tokens + class token)',
   encoder: 'vit_tiny_patch16_224',
@@ -70,6 +70,11 @@ const VIT: EncoderBench = {
   embedDim: 192,
 };
 
+/** The SwAV configuration of an encoder section's step (projector embedDim-2048-128, K prototypes). */
+export function encoderSwavConfig(e: EncoderBench, K: number) {
+  return { encoder: e.encoder, encoderOptions: e.encoderOptions, projector: { hiddenDim: 2048, outDim: 128 }, numPrototypes: K };
+}
+
 export const resnetSection = (ctx: BenchContext) => encoderSection(ctx, RESNET);
 export const vitSection = (ctx: BenchContext) => encoderSection(ctx, VIT);
 
@@ -77,7 +82,8 @@ async function encoderSection(ctx: BenchContext, e: EncoderBench): Promise<strin
   const batch = ctx.quick ? 2 : 64;
   const views = [32, 32];
   const K = ctx.quick ? 30 : 3000;
-  const hidden = 2048;
+  const config = encoderSwavConfig(e, K);
+  const hidden = config.projector.hiddenDim;
   const reps = ctx.quick ? 1 : Math.min(ctx.reps, 3);
   const flops = 3 * views.reduce((acc, s) => acc + e.forwardFlops(batch, s) + 2 * batch * (e.embedDim * hidden + hidden * 128 + 128 * K), 0);
   const out = [`${e.heading} (${e.label}, projector ${e.embedDim}-${hidden}-128, K = ${K}, SGD)\n`];
@@ -88,7 +94,7 @@ async function encoderSection(ctx: BenchContext, e: EncoderBench): Promise<strin
     batch,
     views,
     channels: 3,
-    config: { encoder: e.encoder, encoderOptions: e.encoderOptions, projector: { hiddenDim: hidden, outDim: 128 }, numPrototypes: K },
+    config,
   });
   const contenders: Contender[] = [ours];
   const notes = ['tfjs wasm'];

@@ -4,21 +4,37 @@
  * on wasm.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { PANEL, batchMatMulWasm, paddedColumns } from '../../backend/wasm-batch-matmul.js';
 import { SUM_BLOCK, elementwiseWasm, elementwiseWasmApplies } from '../../backend/wasm-elementwise.js';
 import { heapKernelsAvailable } from '../../backend/wasm-heap.js';
+import { sliceRowsViewOf, sliceRowsWasm } from '../../backend/wasm-slice.js';
 import { swapViewOf, swapWasm } from '../../backend/wasm-transpose.js';
 import { sizeOf } from '../aval.js';
 import { type ElementwiseOp, inputKindOf } from '../jit/ir.js';
 import type { DotParams } from '../prim-params.js';
 import type { Epilogue } from '../jit/ir.js';
 import { biasVector } from './tfjs.js';
-import { broadcastKernel, transposeKernel } from './tfjs-kernels.js';
+import { MAX_KERNEL_RANK, broadcastKernel, mergeTransposeAxes, sliceKernel, transposeKernel } from './tfjs-kernels.js';
+import { transposeSteps } from './transpose-steps.js';
 import { matmulInt } from './wasm-int.js';
 
-/** A transpose: a swap of two axis blocks by our SIMD kernel where it is one, else tfjs's. */
+/**
+ * A transpose: a swap of two axis blocks by our SIMD kernel where it is one, else tfjs's;
+ * where more than four axes remain after merging (tfjs's loop for those is ~100x slower
+ * than its rank-4 kernel), as a few rank-4 moves (transpose-steps.ts).
+ */
 export function transposeWasm(x: tf.Tensor, perm: readonly number[]): tf.Tensor {
+  const outShape = perm.map((p) => x.shape[p]!);
   const view = swapViewOf(x, perm);
-  return view ? tf.reshape(swapWasm(x, view), perm.map((p) => x.shape[p]!)) : transposeKernel(x, perm);
+  if (view) return tf.reshape(swapWasm(x, view), outShape);
+  if (x.size === 0 || mergeTransposeAxes(x.shape, perm).perm.length <= MAX_KERNEL_RANK) return transposeKernel(x, perm);
+  return tf.tidy(() => tf.reshape(transposeSteps(x.shape, perm).reduce((y, s) => transposeWasm(tf.reshape(y, [...s.shape]), s.perm), x), outShape));
+}
+
+/** x[start:limit:strides]: runs of contiguous rows by our copy kernel (wasm-slice.ts), other slices by tfjs's. */
+export function sliceWasm(x: tf.Tensor, start: readonly number[], limit: readonly number[], strides: readonly number[]): tf.Tensor {
+  const view = strides.every((s) => s === 1) ? sliceRowsViewOf(x, start, limit) : null;
+  return view ? sliceRowsWasm(x, view) : sliceKernel(x, start, limit, strides);
 }
 
 /** Swaps the last two axes. */
@@ -40,10 +56,39 @@ export const broadcastWasm = (x: tf.Tensor, shape: readonly number[]) => broadca
  * computed exactly on the host.
  */
 export function matmulWasm([a, b, bias]: tf.Tensor[], p: DotParams & Partial<Epilogue>): tf.Tensor {
+  // A^T B (a weight gradient, x^T dy) whose B is too large for our kernel but A is not: as (B^T A)^T.
+  if (p.transposeA && !p.transposeB && !p.activation && a.rank === 2 && b.rank === 2 && a.dtype === 'float32' && a.shape[0]! * b.shape[1]! > MAX_OWN_B && a.size <= MAX_OWN_B)
+    return tf.tidy(() => swapLast(matmulWasm([b, a], { transposeA: true, transposeB: false })));
   const [x, y] = [p.transposeA ? swapLast(a) : a, p.transposeB ? swapLast(b) : b];
   if (a.dtype === 'int32') return matmulInt(x, y);
-  if (!p.activation) return tf.matMul(x, y);
+  if (!p.activation) return productWasm(x, y) ?? tf.matMul(x, y);
   return withReluWasm(tf.fused.matMul({ a: x, b: y, bias: ownBuffer(biasVector(bias)), activation: 'linear' }), p.activation);
+}
+
+/** Below this many multiply-adds an unbatched product stays with tfjs (our kernel is compiled per shape). */
+const MIN_OWN_PRODUCT = 1 << 18;
+/** Above this many floats in B an unbatched product stays with tfjs (ours re-reads B for every 4 rows of A). */
+const MAX_OWN_B = 1 << 20;
+
+/**
+ * A float32 product (batch axes, if any, equal on both sides) by our kernel, B packed in
+ * panels of 8 columns; null where tfjs's kernel is used. tfjs runs batched products in a
+ * scalar loop (~2 GFLOP/s) and unbatched ones in XNNPACK, which ours beat by 1.1-1.6x in CPU
+ * time on the ViT's and the MLP's shapes with B up to 2^20 floats, and lost to by up to 1.2x
+ * on larger B ([192, 4160] x [4160, 768]: docs/wasm-kernels.md), so those stay with tfjs.
+ */
+function productWasm(x: tf.Tensor, y: tf.Tensor): tf.Tensor | null {
+  const lead = x.shape.slice(0, -2);
+  if (x.rank < 2 || x.dtype !== 'float32' || !tf.util.arraysEqual(lead, y.shape.slice(0, -2)) || !heapKernelsAvailable()) return null;
+  const [batch, m, k, n] = [sizeOf(lead), x.shape[x.rank - 2]!, x.shape[x.rank - 1]!, y.shape[y.rank - 1]!];
+  if (m * k * n === 0 || (batch === 1 && (m * k * n < MIN_OWN_PRODUCT || k * n > MAX_OWN_B))) return null;
+  return tf.tidy(() => {
+    const np = paddedColumns(n);
+    const b = tf.reshape(y, [batch, k, n]);
+    const padded = np === n ? b : tf.pad(b, [[0, 0], [0, 0], [0, np - n]]);
+    const panels = transposeWasm(tf.reshape(padded, [batch, k, np / PANEL, PANEL]), [0, 2, 1, 3]);
+    return tf.reshape(batchMatMulWasm(tf.reshape(x, [batch, m, k]), panels, { batch, m, k, n }), [...lead, m, n]);
+  });
 }
 
 /**

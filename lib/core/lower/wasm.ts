@@ -13,7 +13,7 @@ import { bpFilterWasm, bpInputWasm, convByWasmPasses, convWasm, usesWasmConv } f
 import { floorDivInt } from './wasm-int.js';
 import { logSumExpKernel } from './logsumexp.js';
 import { logSumExpWasmKernel } from './wasm-logsumexp.js';
-import { blockMax, broadcastWasm, extremumWasm, matmulWasm, ownBuffer, reluWasm, sameShape, signWasm, sumWasm, transposeWasm, withReluWasm } from './wasm-kernels.js';
+import { blockMax, broadcastWasm, extremumWasm, matmulWasm, ownBuffer, reluWasm, sameShape, signWasm, sliceWasm, sumWasm, transposeWasm, withReluWasm } from './wasm-kernels.js';
 
 const binary = (k: (x: tf.Tensor, y: tf.Tensor) => tf.Tensor) => ([x, y]: tf.Tensor[]) => k(x, y);
 const compare = (k: (x: tf.Tensor, y: tf.Tensor) => tf.Tensor) => binary(sameShape(k));
@@ -39,6 +39,7 @@ export const wasmLowering: Lowering = {
   reduce_max: ([x], { axes }) => blockMax(x, axes) ?? tf.max(x, axes),
   reduce_logsumexp: ([x], { axes }) => logSumExpKernel(x, axes, (v, a) => logSumExpWasmKernel(v, a, { sum: wasmSum, log: tf.log })),
   transpose: ([x], { perm }) => transposeWasm(x, perm),
+  slice: ([x], { start, limit, strides }) => sliceWasm(x, start, limit, strides),
   broadcast_in_dim: ([x], p) => broadcastWasm(expandForBroadcast(x, p), p.shape),
   dot: matmulWasm,
   conv: ([x, w], p) => convWasm(x as tf.Tensor4D, w as tf.Tensor4D, p),
