@@ -10,10 +10,14 @@
  * per matrix (np: n rounded up to 8, zero columns added), so that a block reads 32
  * contiguous bytes per step: read in place, rows 1024 floats apart (4 KB) all fell in one
  * cache set and the kernel ran at half speed. Columns past n are computed but not stored.
+ *
+ * Split between threads (wasm-split.ts) by blocks of 4 rows of C, each matrix's last one
+ * possibly shorter: every entry is computed by the same code in the same order in any part.
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import { FunctionBuilder } from './wasm-emit.js';
 import { type HeapKernel, runHeapKernel } from './wasm-heap.js';
+import { emitPartRange } from './wasm-split.js';
 
 export interface BatchMatMulAttrs {
   readonly batch: number;
@@ -44,6 +48,13 @@ export function batchMatMulWasm(a: tf.Tensor, b: tf.Tensor, attrs: BatchMatMulAt
 
 const ROWS = 4;
 
+/** A matrix's blocks of ROWS rows: the units split between threads (each block's entries are computed alike in any part). */
+function rowBlocksOf(m: number) {
+  const fullRows = Math.floor(m / ROWS);
+  const restRows = m - fullRows * ROWS;
+  return { fullRows, restRows, rowBlocks: fullRows + (restRows > 0 ? 1 : 0) };
+}
+
 const batchMatMul: HeapKernel<BatchMatMulAttrs> = {
   name: 'TfjaxBatchMatMul',
   outShape([a, b], { batch, m, k, n }) {
@@ -52,12 +63,14 @@ const batchMatMul: HeapKernel<BatchMatMulAttrs> = {
     return [batch, m, n];
   },
   initial: () => null,
+  split: (_shapes, { batch, m, k, n }) => ({ units: batch * rowBlocksOf(m).rowBlocks, work: batch * m * k * n }),
   generate(_shapes, { batch, m, k, n }) {
     const np = paddedColumns(n);
     const full = Math.floor(n / PANEL);
-    const f = new FunctionBuilder(['i32', 'i32', 'i32'], []);
-    const [a, b, c] = [0, 1, 2];
-    const [batchLeft, rowLeft, colLeft, kLeft, aRow, bCol, cOut, aK, bK] = Array.from({ length: 9 }, () => f.local('i32'));
+    const { fullRows, restRows, rowBlocks } = rowBlocksOf(m);
+    const f = new FunctionBuilder(['i32', 'i32', 'i32', 'i32', 'i32'], []);
+    const [a, b, c, part, parts] = [0, 1, 2, 3, 4];
+    const [unit, end, matrix, rowBlock, row, colLeft, kLeft, aRow, bCol, cOut, aK, bK] = Array.from({ length: 12 }, () => f.local('i32'));
     const acc = Array.from({ length: ROWS * VECTORS }, () => f.local('v128'));
     const bv = Array.from({ length: VECTORS }, () => f.local('v128'));
     const s = f.local('v128');
@@ -87,7 +100,7 @@ const batchMatMul: HeapKernel<BatchMatMulAttrs> = {
     };
 
     /** The blocks of `rows` rows starting at aRow / cOut: full panels in a loop, then the rest. */
-    const rowBlock = (rows: number) => {
+    const blocksOfRows = (rows: number) => {
       if (full > 0) {
         f.i32Const(full).localSet(colLeft);
         f.loop();
@@ -101,32 +114,31 @@ const batchMatMul: HeapKernel<BatchMatMulAttrs> = {
       if (rest > 0) block(rows, Math.ceil(rest / 4), rest);
     };
 
-    f.localGet(a).localSet(aRow).localGet(c).localSet(cOut);
-    f.localGet(b).localSet(bCol);
-    f.i32Const(batch).localSet(batchLeft);
-    f.loop(); // matrices
-    const fullRows = Math.floor(m / ROWS);
-    if (fullRows > 0) {
-      f.i32Const(fullRows).localSet(rowLeft);
-      f.loop(); // blocks of 4 rows: each starts at the first panel of this matrix's B
-      rowBlock(ROWS);
-      // Next rows: B back to column 0; C on to the next 4 rows' start.
-      f.addTo(bCol, -full * k * PANEL * 4);
-      f.addTo(cOut, ROWS * n * 4 - full * PANEL * 4);
-      f.addTo(aRow, ROWS * k * 4);
-      f.countDown(rowLeft, 0);
+    // This part's units: blocks of ROWS rows (the last of a matrix may be shorter), unit = matrix * rowBlocks + block.
+    emitPartRange(f, batch * rowBlocks, part, parts, unit, end);
+    f.localGet(unit).localGet(end).i32Ne().if();
+    f.loop();
+    f.localGet(unit).i32Const(rowBlocks).i32DivU().localSet(matrix);
+    f.localGet(unit).localGet(matrix).i32Const(rowBlocks).i32Mul().i32Sub().localSet(rowBlock);
+    // The block's first row of all matrices' rows, and its matrix's B.
+    f.localGet(matrix).i32Const(m).i32Mul().localGet(rowBlock).i32Const(ROWS).i32Mul().i32Add().localSet(row);
+    f.localGet(a).localGet(row).i32Const(k * 4).i32Mul().i32Add().localSet(aRow);
+    f.localGet(c).localGet(row).i32Const(n * 4).i32Mul().i32Add().localSet(cOut);
+    f.localGet(b).localGet(matrix).i32Const(k * np * 4).i32Mul().i32Add().localSet(bCol);
+    if (restRows === 0) blocksOfRows(ROWS);
+    else if (fullRows === 0) blocksOfRows(restRows);
+    else {
+      f.block();
+      f.localGet(rowBlock).i32Const(fullRows).i32Ne().i32Eqz().if(); // the matrix's last, short block
+      blocksOfRows(restRows);
+      f.br(1);
+      f.end();
+      blocksOfRows(ROWS);
       f.end();
     }
-    const restRows = m - fullRows * ROWS;
-    if (restRows > 0) {
-      rowBlock(restRows);
-      f.addTo(bCol, -full * k * PANEL * 4);
-      f.addTo(cOut, restRows * n * 4 - full * PANEL * 4);
-      f.addTo(aRow, restRows * k * 4);
-    }
-    // Next matrix: A and C are where the last rows ended; B moves on by one matrix.
-    f.addTo(bCol, k * np * 4);
-    f.countDown(batchLeft, 0);
+    f.addTo(unit, 1);
+    f.localGet(unit).localGet(end).i32Ne().brIf(0);
+    f.end();
     f.end();
     return f;
   },

@@ -2,7 +2,7 @@
  * Our heap kernels split between threads (lib/backend/wasm-heap.ts, wasm-split.ts,
  * heap-threads-node.ts): for each splittable kernel (direct convolution, its input and
  * filter gradients, Winograd forward / input gradient / filter gradient, fused
- * elementwise loops), every split
+ * elementwise loops, matrix products), every split
  * gives bitwise the result of one thread and matches a float64 reference; shapes make
  * uneven splits (one unit, fewer units than parts, odd counts, empty parts). A split of
  * 2 parts runs on the worker pool where tfjs's threaded build and the pool are active
@@ -21,6 +21,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs-core';
 import { elementwiseWasm, elementwiseWasmOutputs } from '../../lib/backend/wasm-elementwise.js';
+import { PANEL, batchMatMulWasm, paddedColumns } from '../../lib/backend/wasm-batch-matmul.js';
 import { FunctionBuilder } from '../../lib/backend/wasm-emit.js';
 import { forceHeapSplit, heapKernelThreads, heapKernelsAvailable, runHeapKernel } from '../../lib/backend/wasm-heap.js';
 import { winogradConvWasm, winogradInputGradWasm } from '../../lib/backend/wasm-winograd.js';
@@ -257,7 +258,32 @@ test('fused elementwise loops (blocks of rows; a summing program runs whole): ev
   assert.is(tf.memory().numTensors, before);
 });
 
-test('a broken split is caught: a missing part (on the pool where active), a part run twice (accumulating filter gradient)', () => {
+test('matrix products (blocks of 4 rows; batch 1, fewer blocks than parts, short last blocks, column tails): every split bitwise one thread, within the float64 bound', () => {
+  if (!cases) return;
+  const before = tf.memory().numTensors;
+  for (const [batch, m, k, n] of [
+    [1, 2, 5, 3], // one unit, 2 rows, a 3-column tail
+    [3, 9, 7, 13], // 3 blocks per matrix (the last of 1 row), a full panel and a 5-column tail
+    [5, 4, 6, 8], // 5 units of whole blocks
+    [1, 13, 33, 17], // unbatched: 4 blocks (the last of 1 row), 2 panels and a 1-column tail
+  ] as [number, number, number, number][]) {
+    const [a, b] = [random([batch, m, k]), random([batch, paddedColumns(n) / PANEL, k, PANEL])];
+    const c = checkSplits(`matmul [${batch}, ${m}, ${k}] x ${n}`, () => batchMatMulWasm(a, b, { batch, m, k, n }));
+    assert.equal(c.shape, [batch, m, n]);
+    // C[i, r, col] = sum_q A[i, r, q] Bp[i, col / 8, q, col % 8]
+    const ref = reference(c.size, (v) => {
+      for (let i = 0; i < batch; i++)
+        for (let r = 0; r < m; r++)
+          for (let col = 0; col < n; col++)
+            for (let q = 0; q < k; q++) v((i * m + r) * k + q, ((i * (paddedColumns(n) / PANEL) + Math.floor(col / PANEL)) * k + q) * PANEL + (col % PANEL), (i * m + r) * n + col);
+    }, a.dataSync() as Float32Array, b.dataSync() as Float32Array);
+    assert.is(miss(c.dataSync() as Float32Array, ref.sum, (e) => gamma(k) * ref.abs[e]!), null);
+    tf.dispose([a, b, c]);
+  }
+  assert.is(tf.memory().numTensors, before);
+});
+
+test('a broken split is caught: a missing part (on the pool where active; convolution, matrix product), a part run twice (accumulating filter gradient)', () => {
   if (!cases) return;
   const before = tf.memory().numTensors;
   const [x, w] = [random([3, 5, 4, 8]), random([3, 3, 8, 8])] as [tf.Tensor4D, tf.Tensor4D];
@@ -270,7 +296,11 @@ test('a broken split is caught: a missing part (on the pool where active), a par
   const dwOne = runSplit(() => bpFilterWasm(x, dy, bp), null);
   const twice = runSplit(() => bpFilterWasm(x, dy, bp), { parts: 3, assignment: [0, 1, 2, 1] });
   assert.not.ok(sameBits(twice, dwOne), 'part 1 ran twice, yet the result is that of one thread');
-  tf.dispose([x, w, one, missing, dy, dwOne, twice]);
+  const [a, b] = [random([3, 5, 6]), random([3, 2, 6, PANEL])];
+  const product = () => batchMatMulWasm(a, b, { batch: 3, m: 5, k: 6, n: 11 });
+  const [cOne, cMissing] = [runSplit(product, null), runSplit(product, { parts: 3, assignment: [0, 2, 2] })];
+  assert.not.ok(sameBits(cMissing, cOne), 'matmul: part 1 never ran, yet the result is that of one thread');
+  tf.dispose([x, w, one, missing, dy, dwOne, twice, a, b, cOne, cMissing]);
   assert.is(tf.memory().numTensors, before);
 });
 
