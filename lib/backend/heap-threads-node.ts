@@ -6,7 +6,9 @@
  *
  * Synchronisation is one Int32Array on a SharedArrayBuffer: the caller writes the job,
  * bumps GEN and notifies; each worker runs its part (or none) and decrements PENDING; the
- * caller `Atomics.wait`s for PENDING to reach 0 (Node's main thread may block). Every
+ * caller `Atomics.wait`s for PENDING to reach 0 (Node's main thread may block). A job's
+ * parts go as its assignment says, or (claimed) each thread, the caller included, takes
+ * the next part with Atomics.add on NEXT until none is left. Every
  * worker acknowledges every job, so the next job is never written while a worker still
  * reads the last. Modules reach a worker on its MessagePort, read synchronously with
  * `receiveMessageOnPort` when a job names one the worker has not instantiated yet.
@@ -28,6 +30,8 @@ const PARTS = 5;
 const NARGS = 6;
 const SCRATCH = 7; // -1: none
 const SCRATCH_STRIDE = 8;
+const CLAIM = 9; // 1: parts are claimed through NEXT
+const NEXT = 10;
 const ASSIGN = 16; // the part of executor k (-1: none); executor 0 is the calling thread
 const ARGS = 32;
 const MAX_ARGS = 32;
@@ -63,13 +67,16 @@ for (let seen = 0; ; ) {
   if (gen === seen) continue;
   seen = gen;
   if (Atomics.load(ctrl, ${STOP})) break;
-  const part = ctrl[${ASSIGN} + index];
-  if (part >= 0) {
+  const parts = ctrl[${PARTS}];
+  const claim = ctrl[${CLAIM}] === 1;
+  let part = claim ? Atomics.add(ctrl, ${NEXT}, 1) : ctrl[${ASSIGN} + index];
+  if (part >= 0 && part < parts) {
     try {
       const args = Array.from(ctrl.subarray(${ARGS}, ${ARGS} + ctrl[${NARGS}]));
       const scratch = ctrl[${SCRATCH}];
-      if (scratch !== -1) args.push(scratch + part * ctrl[${SCRATCH_STRIDE}]);
-      runOf(ctrl[${MODULE}])(...args, part, ctrl[${PARTS}]);
+      const run = runOf(ctrl[${MODULE}]);
+      if (!claim) run(...args, ...(scratch === -1 ? [] : [scratch + part * ctrl[${SCRATCH_STRIDE}]]), part, parts);
+      else for (; part < parts; part = Atomics.add(ctrl, ${NEXT}, 1)) run(...args, part, parts);
     } catch (e) {
       fail('heap kernel thread ' + index + ': ' + String(e && e.message ? e.message : e));
     }
@@ -117,14 +124,15 @@ class NodeHeapThreads implements HeapThreadPool {
     }
   }
 
-  run(module: WebAssembly.Module, job: HeapJob, here: () => void): void {
+  run(module: WebAssembly.Module, job: HeapJob, here: (part: number) => void): void {
     const { ctrl } = this;
     if (job.args.length > MAX_ARGS) throw new Error(`heap kernel threads: ${job.args.length} pointers, at most ${MAX_ARGS}`);
-    if (job.assignment.length > this.threads) throw new Error(`heap kernel threads: ${job.assignment.length} parts for ${this.threads} threads`);
+    if (job.claim && job.scratch !== null) throw new Error('heap kernel threads: claimed parts cannot have scratch memory');
+    if (!job.claim && job.assignment.length > this.threads) throw new Error(`heap kernel threads: ${job.assignment.length} parts for ${this.threads} threads`);
     let id = this.moduleIds.get(module);
     if (id === undefined) this.moduleIds.set(module, (id = this.nextId++));
     this.members.forEach((m, i) => {
-      if (i + 1 < job.assignment.length && !m.hasModule.has(id)) {
+      if ((job.claim || i + 1 < job.assignment.length) && !m.hasModule.has(id)) {
         m.port.postMessage({ id, module });
         m.hasModule.add(id);
       }
@@ -135,6 +143,8 @@ class NodeHeapThreads implements HeapThreadPool {
     job.args.forEach((a, i) => (ctrl[ARGS + i] = a));
     ctrl[SCRATCH] = job.scratch ?? -1;
     ctrl[SCRATCH_STRIDE] = job.scratchStride;
+    ctrl[CLAIM] = job.claim ? 1 : 0;
+    ctrl[NEXT] = 0;
     for (let k = 1; k < this.threads; k++) ctrl[ASSIGN + k] = job.assignment[k] ?? -1;
     Atomics.store(ctrl, FAILED, 0);
     Atomics.store(ctrl, PENDING, this.threads - 1);
@@ -142,7 +152,8 @@ class NodeHeapThreads implements HeapThreadPool {
     Atomics.notify(ctrl, GEN);
     let hereError: unknown = null;
     try {
-      here();
+      if (!job.claim) here(job.assignment[0]!);
+      else for (let part = Atomics.add(ctrl, NEXT, 1); part < job.parts; part = Atomics.add(ctrl, NEXT, 1)) here(part);
     } catch (e) {
       hereError = e;
     }

@@ -12,7 +12,10 @@
  * Threads: on tfjs's threaded build the heap is a shared memory; where a pool of threads
  * sharing it is installed ({@link setHeapThreadPool}, Node: heap-threads-node.ts), a
  * splittable kernel big enough to pay ({@link SPLIT_MIN_WORK}) runs its parts on the
- * calling thread and the pool at once, each part with its own scratch memory.
+ * calling thread and the pool at once, each part with its own scratch memory. A kernel
+ * without scratch memory is cut into more parts than threads ({@link CLAIMED_PARTS_PER_THREAD}),
+ * which the threads claim one after another (a thread that the OS deschedules then holds up
+ * only the part it is in); a kernel with scratch runs one part per thread.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { FunctionBuilder, moduleBytes } from './wasm-emit.js';
@@ -46,7 +49,9 @@ export interface HeapJob {
   readonly scratch: number | null;
   readonly scratchStride: number;
   readonly parts: number;
-  /** The part each thread runs, the calling thread's first (normally 0, 1, ..., parts - 1). */
+  /** true: every thread claims the next unclaimed part (Atomics.add on a shared counter) until all are taken (no scratch then); false: as `assignment`. */
+  readonly claim: boolean;
+  /** Without `claim`: the part each thread runs, the calling thread's first (normally 0, 1, ..., parts - 1). */
   readonly assignment: readonly number[];
 }
 
@@ -55,8 +60,8 @@ export interface HeapThreadPool {
   readonly memory: WebAssembly.Memory;
   /** Threads that run parts, the calling thread included. */
   readonly threads: number;
-  /** Runs the job's parts assignment[1..] on the pool while `here` runs assignment[0]; returns when all are done, throws a one-line error if one failed. */
-  run(module: WebAssembly.Module, job: HeapJob, here: () => void): void;
+  /** Runs the job's parts on the pool and the calling thread (`here(part)`, assignment[0] or the parts it claims); returns when all are done, throws a one-line error if one failed. */
+  run(module: WebAssembly.Module, job: HeapJob, here: (part: number) => void): void;
 }
 
 let pool: HeapThreadPool | null = null;
@@ -82,16 +87,31 @@ export function heapKernelThreads(): number {
  */
 export const SPLIT_MIN_WORK = 5e5;
 
-/** Forces every splittable kernel into `parts` parts run in this assignment (tests: splits of any size, and broken ones), or null. */
-let forcedSplit: { readonly parts: number; readonly assignment: readonly number[] } | null = null;
+/**
+ * Parts per thread of a kernel without scratch memory (at most its units), claimed by the
+ * threads as they come free: with 2 threads, a thread descheduled for a while leaves the
+ * other 15 of 16 parts to take instead of half the work. A part costs a call into the
+ * module and an Atomics.add (well under 1 us) and each part stays above ~3e4 multiply-adds.
+ */
+export const CLAIMED_PARTS_PER_THREAD = 8;
+
+interface Split {
+  readonly parts: number;
+  readonly claim: boolean;
+  readonly assignment: readonly number[];
+}
+/** Forces every splittable kernel into `parts` parts run in this assignment or claimed (tests: splits of any size, and broken ones), or null. */
+let forcedSplit: Split | null = null;
 
 /**
  * For tests and bench/heap-threads.ts: split every splittable kernel into `parts` parts (ignoring {@link SPLIT_MIN_WORK}),
- * thread k running part assignment[k] (default 0..parts-1); on the pool where it has
- * enough threads, else one part after another on the calling thread. null: back to normal.
+ * thread k running part assignment[k] (default 0..parts-1), or with `claim` (a kernel
+ * without scratch memory) each thread claiming the next part until all are taken; on the
+ * pool where it has enough threads (any number with `claim`), else one part after another
+ * on the calling thread. null: back to normal.
  */
-export function forceHeapSplit(split: { parts: number; assignment?: readonly number[] } | null): void {
-  forcedSplit = split && { parts: split.parts, assignment: split.assignment ?? Array.from({ length: split.parts }, (_, k) => k) };
+export function forceHeapSplit(split: { parts: number; assignment?: readonly number[]; claim?: boolean } | null): void {
+  forcedSplit = split && { parts: split.parts, claim: split.claim ?? false, assignment: split.assignment ?? Array.from({ length: split.parts }, (_, k) => k) };
 }
 
 /** The parts of tfjs-backend-wasm's BackendWasm used here. */
@@ -146,13 +166,18 @@ type Run = (...pointers: number[]) => void;
 const modules = new Map<string, WebAssembly.Module>();
 const instances = new WeakMap<WebAssembly.Memory, Map<string, Run>>();
 
-/** How a call is split: one part, or parts run by the pool or (forced, no pool) in turn. */
-function splitOf(split: { units: number; work: number } | undefined, memory: WebAssembly.Memory): { parts: number; assignment: readonly number[]; pooled: boolean } | null {
+/** How a call is split: one part, or parts run (or claimed) by the pool, or (forced, no pool) run in turn. */
+function splitOf(split: { units: number; work: number } | undefined, memory: WebAssembly.Memory, scratch: boolean): (Split & { pooled: boolean }) | null {
   if (!split) return null;
   const usable = pool && pool.memory === memory ? pool : null;
-  if (forcedSplit) return { ...forcedSplit, pooled: !!usable && forcedSplit.assignment.length <= usable.threads };
-  const parts = usable && split.work >= SPLIT_MIN_WORK ? Math.min(usable.threads, split.units) : 1;
-  return { parts, assignment: Array.from({ length: parts }, (_, k) => k), pooled: parts > 1 };
+  if (forcedSplit) {
+    if (forcedSplit.claim && scratch) throw new Error('forceHeapSplit: parts are claimed only by kernels without scratch memory');
+    return { ...forcedSplit, pooled: !!usable && (forcedSplit.claim || forcedSplit.assignment.length <= usable.threads) };
+  }
+  const threads = usable && split.work >= SPLIT_MIN_WORK ? Math.min(usable.threads, split.units) : 1;
+  const claim = threads > 1 && !scratch;
+  const parts = claim ? Math.min(split.units, threads * CLAIMED_PARTS_PER_THREAD) : threads;
+  return { parts, claim, assignment: Array.from({ length: parts }, (_, k) => k), pooled: threads > 1 };
 }
 
 /** Runs a heap kernel on float32 tensors of the wasm backend (check {@link heapKernelsAvailable} first); its first output. */
@@ -182,15 +207,15 @@ function execute<A>(kernel: HeapKernel<A>, { inputs, backend, attrs }: { inputs:
   const outShapes = [kernel.outShape(shapes, attrs), ...(kernel.extraOutShapes?.(shapes, attrs) ?? [])];
   const memory = heapOf(backend);
   if (!memory) throw new Error(`${kernel.name}: the tfjs wasm backend does not expose its memory`);
+  const scratchFloats = kernel.scratchFloats?.(shapes, attrs) ?? 0;
+  const split = splitOf(kernel.split?.(shapes, attrs), memory, scratchFloats > 0);
   const outs = outShapes.map((s) => backend.makeOutput(s, 'float32'));
   const ptr = (t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset;
   outs.forEach((out, k) => {
     const initial = kernel.initial(attrs, k);
     if (initial !== null) new Float32Array(memory.buffer, ptr(out), tf.util.sizeFromShape(outShapes[k]!)).fill(initial);
   });
-  const split = splitOf(kernel.split?.(shapes, attrs), memory);
   const parts = split?.parts ?? 1;
-  const scratchFloats = kernel.scratchFloats?.(shapes, attrs) ?? 0;
   const scratch = scratchFloats > 0 ? backend.makeOutput([scratchFloats * parts], 'float32') : null;
   if (scratch) new Float32Array(memory.buffer, ptr(scratch), scratchFloats * parts).fill(0);
   const key = `${kernel.name} ${JSON.stringify(shapes)} ${JSON.stringify(attrs)} ${isShared(memory) ? 'shared' : ''}`;
@@ -205,8 +230,8 @@ function execute<A>(kernel: HeapKernel<A>, { inputs, backend, attrs }: { inputs:
   try {
     if (!split) run(...args, ...scratchAt(0));
     else if (split.pooled) {
-      const job: HeapJob = { args, scratch: scratch && ptr(scratch), scratchStride: scratchFloats * 4, parts, assignment: split.assignment };
-      pool!.run(mod, job, () => run(...args, ...scratchAt(split.assignment[0]!), split.assignment[0]!, parts));
+      const job: HeapJob = { args, scratch: scratch && ptr(scratch), scratchStride: scratchFloats * 4, parts, claim: split.claim, assignment: split.assignment };
+      pool!.run(mod, job, (part) => run(...args, ...scratchAt(part), part, parts));
     } else for (const part of split.assignment) run(...args, ...scratchAt(part), part, parts);
   } catch (e) {
     outs.forEach((o) => backend.disposeData(o.dataId, true));

@@ -23,7 +23,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { elementwiseWasm, elementwiseWasmOutputs } from '../../lib/backend/wasm-elementwise.js';
 import { PANEL, batchMatMulWasm, paddedColumns } from '../../lib/backend/wasm-batch-matmul.js';
 import { FunctionBuilder } from '../../lib/backend/wasm-emit.js';
-import { forceHeapSplit, heapKernelThreads, heapKernelsAvailable, runHeapKernel } from '../../lib/backend/wasm-heap.js';
+import { SPLIT_MIN_WORK, forceHeapSplit, heapKernelThreads, heapKernelsAvailable, runHeapKernel } from '../../lib/backend/wasm-heap.js';
 import { winogradConvWasm, winogradInputGradWasm } from '../../lib/backend/wasm-winograd.js';
 import { winogradFilterGradWasm } from '../../lib/backend/wasm-winograd-filter-grad.js';
 import { bpFilterWasm, bpInputWasm, convWasm } from '../../lib/core/lower/wasm-conv.js';
@@ -82,7 +82,7 @@ function sameBits(a: tf.Tensor, b: tf.Tensor): boolean {
 }
 
 /** `kernel` split as `split` (null: one part), its intermediates freed; a NaN-filled block of the output's size is freed just before, so that missing writes show. */
-function runSplit(kernel: () => tf.Tensor, split: { parts: number; assignment?: number[] } | null): tf.Tensor {
+function runSplit(kernel: () => tf.Tensor, split: { parts: number; assignment?: number[]; claim?: boolean } | null): tf.Tensor {
   forceHeapSplit(split ?? { parts: 1 });
   try {
     const probe = tf.tidy(kernel);
@@ -94,13 +94,17 @@ function runSplit(kernel: () => tf.Tensor, split: { parts: number; assignment?: 
   }
 }
 
-/** One part, then 2 (on the pool where it is active), 3, 4 and 7 parts: each bitwise the one-part result. */
-function checkSplits(name: string, kernel: () => tf.Tensor): tf.Tensor {
+/**
+ * One part, then 2 (on the pool where it is active), 3, 4 and 7 parts as assigned, and (a kernel without
+ * scratch memory) 2, 3, 7 and 16 parts claimed by the pool's threads (in turn without a pool): each bitwise the one-part result.
+ */
+function checkSplits(name: string, kernel: () => tf.Tensor, { scratch = false } = {}): tf.Tensor {
   const one = runSplit(kernel, null);
-  for (const parts of [2, 3, 4, 7]) {
-    const split = runSplit(kernel, { parts });
-    assert.ok(sameBits(split, one), `${name}: ${parts} parts differ from one thread`);
-    split.dispose();
+  const claimed = scratch ? [] : [2, 3, 7, 16].map((parts) => ({ parts, claim: true }));
+  for (const split of [...[2, 3, 4, 7].map((parts) => ({ parts, claim: false })), ...claimed]) {
+    const got = runSplit(kernel, split);
+    assert.ok(sameBits(got, one), `${name}: ${split.parts} parts${split.claim ? ' (claimed)' : ''} differ from one thread`);
+    got.dispose();
   }
   return one;
 }
@@ -179,13 +183,13 @@ test('Winograd forward and input gradient (blocks of tile rows, a short last blo
     [[2, 2, 3, 8], [3, 3, 8, 8]],
   ] as number[][][]) {
     const [x, w] = [random(xs!), random(ws!)] as [tf.Tensor4D, tf.Tensor4D];
-    const y = checkSplits(`Winograd y [${xs}]`, () => winogradConvWasm(x, w, { padding }));
+    const y = checkSplits(`Winograd y [${xs}]`, () => winogradConvWasm(x, w, { padding }), { scratch: true });
     const ref = reference(y.size, (v) => convTerms(xs!, ws!, [1, 1], padding, (xi, wi, yi) => v(xi, wi, yi)), x.dataSync() as Float32Array, w.dataSync() as Float32Array);
     const c = xs![3]!;
     assert.is(miss(y.dataSync() as Float32Array, ref.sum, () => gamma(c + 10) * 81 * c), null);
     // The input gradient is the same kernel on dy with the swapped, flipped filter (o = 4 channels in, 128 out).
     const dy = random(y.shape) as tf.Tensor4D;
-    const dx = checkSplits(`Winograd dx [${xs}]`, () => winogradInputGradWasm(dy, w, padding));
+    const dx = checkSplits(`Winograd dx [${xs}]`, () => winogradInputGradWasm(dy, w, padding), { scratch: true });
     const refDx = reference(dx.size, (v) => convTerms(xs!, ws!, [1, 1], padding, (xi, wi, yi) => v(yi, wi, xi)), dy.dataSync() as Float32Array, w.dataSync() as Float32Array);
     const o = ws![3]!;
     assert.is(miss(dx.dataSync() as Float32Array, refDx.sum, () => gamma(o + 10) * 81 * o), null);
@@ -205,7 +209,8 @@ test('Winograd filter gradient (groups of 4 input channels): every split bitwise
     const fs = [3, 3, xs[3]!, o];
     const shape = convTerms(xs, fs, [1, 1], padding, () => {});
     const [x, dy] = [random(xs), random(shape)] as [tf.Tensor4D, tf.Tensor4D];
-    const dw = checkSplits(`Winograd dw [${fs}]`, () => winogradFilterGradWasm(x, dy, padding));
+    const dw = checkSplits(`Winograd dw [${fs}]`, () => winogradFilterGradWasm(x, dy, padding), { scratch: true });
+    assert.throws(() => runSplit(() => winogradFilterGradWasm(x, dy, padding), { parts: 2, claim: true }), /claimed only by kernels without scratch memory/);
     const ref = reference(dw.size, (v) => convTerms(xs, fs, [1, 1], padding, (xi, wi, yi) => v(xi, yi, wi)), x.dataSync() as Float32Array, dy.dataSync() as Float32Array);
     const T = shape[0]! * Math.ceil(shape[1]! / 2) * Math.ceil(shape[2]! / 2);
     assert.is(miss(dw.dataSync() as Float32Array, ref.sum, () => gamma(T + 8) * 64 * T), null);
@@ -280,6 +285,23 @@ test('matrix products (blocks of 4 rows; batch 1, fewer blocks than parts, short
     assert.is(miss(c.dataSync() as Float32Array, ref.sum, (e) => gamma(k) * ref.abs[e]!), null);
     tf.dispose([a, b, c]);
   }
+  assert.is(tf.memory().numTensors, before);
+});
+
+test('a product above SPLIT_MIN_WORK, not forced: its parts claimed by the threads (where the pool is active), bitwise one part', () => {
+  if (!cases) return;
+  const before = tf.memory().numTensors;
+  const [batch, m, k, n] = [3, 50, 64, 61]; // 585600 multiply-adds >= SPLIT_MIN_WORK: 16 parts of 39 blocks of rows on 2 threads
+  assert.ok(batch * m * k * n >= SPLIT_MIN_WORK);
+  const [a, b] = [random([batch, m, k]), random([batch, paddedColumns(n) / PANEL, k, PANEL])];
+  const product = () => tf.tidy(() => batchMatMulWasm(a, b, { batch, m, k, n }));
+  const one = runSplit(product, null);
+  for (let r = 0; r < 5; r++) {
+    const got = product();
+    assert.ok(sameBits(got, one), `run ${r} differs from one part`);
+    got.dispose();
+  }
+  tf.dispose([a, b, one]);
   assert.is(tf.memory().numTensors, before);
 });
 
