@@ -158,7 +158,8 @@ Merge('defaults < preset < file < flags', () => {
   assert.is(c.optimizer.lr, 0.25); // flag over file
   assert.is(c.optimizer.name, 'lars'); // file
   assert.is(c.optimizer.momentum, DEFAULTS.optimizer.momentum); // default
-  assert.is(c.batchSize, 256); // preset
+  assert.is(c.batchSize, 128); // preset (the default is 256)
+  assert.is(c.method, 'simclr'); // preset
   assert.equal(c.eval.ks, [5, 10]);
   assert.equal(c.model.encoderOptions, { widths: [16, 32, 64, 128] }); // preset
   assert.is(c.workers, 2); // preset
