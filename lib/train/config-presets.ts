@@ -10,19 +10,19 @@ import { type ConfigInput, METHOD_NAMES, MULTI_CROP_METHODS, type MethodName } f
 const SWAV_STEPS = 2600;
 /**
  * Step speed relative to SwAV's, from `npx tsx bench/method-speed.ts` (one wasm thread, batch
- * 64, the presets' heads and crops), the lower of two runs on a machine loaded by other jobs
- * (load average about 16 on 2 cores; the two runs differed by up to 2x for some methods):
- * estimates to re-measure on a quiet machine, not timings.
+ * 64, the presets' heads and crops): the median of three runs on a quiet machine (session 6,
+ * 08:28 UTC; the three runs' ratios differed by up to 25% for some methods, see
+ * docs/training.md).
  */
 const MEASURED_SPEED: Readonly<Record<MethodName, number>> = {
-  simclr: 2.03,
-  mocoV2: 0.77,
-  byol: 1.35,
-  simsiam: 1.64,
+  simclr: 2.27,
+  mocoV2: 1.0,
+  byol: 1.75,
+  simsiam: 2.38,
   vicreg: 2.14,
-  barlowTwins: 1.63,
-  dino: 0.48,
-  nnclr: 0.75,
+  barlowTwins: 2.21,
+  dino: 0.58,
+  nnclr: 1.22,
   swav: 1,
 };
 
