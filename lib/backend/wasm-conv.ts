@@ -19,7 +19,7 @@
  * tfjs wasm on the benchmark ConvNet's layers: see docs/benchmarks.md.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { FunctionBuilder } from './wasm-emit.js';
+import { FunctionBuilder, emitChannelStrips } from './wasm-emit.js';
 import { type HeapKernel, heapKernelsAvailable, runHeapKernel } from './wasm-heap.js';
 import { emitPartRange } from './wasm-split.js';
 
@@ -164,19 +164,7 @@ function generate(x: readonly number[], a: ConvPassesAttrs): FunctionBuilder {
       }
       if (p.cols % PIXELS) tile(p, p.cols % PIXELS, ot);
     };
-    const fullO = Math.floor(o / 8);
-    if (fullO > 0) {
-      f.i32Const(0).localSet(oOff);
-      f.loop();
-      channelTile(2);
-      f.addTo(oOff, 32);
-      f.localGet(oOff).i32Const(fullO * 32).i32Ne().brIf(0);
-      f.end();
-    }
-    if (o % 8) {
-      f.i32Const(fullO * 32).localSet(oOff);
-      channelTile(1);
-    }
+    emitChannelStrips(f, oOff, o, channelTile);
   };
 
   for (const p of a.passes) {

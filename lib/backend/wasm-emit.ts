@@ -346,6 +346,27 @@ function name(s: string, out: number[]): void {
  * Each function gets its own type entry (no deduplication: kernels have a handful).
  * A shared memory (a threaded build's heap) must be imported as shared, with a maximum.
  */
+/**
+ * A kernel's output channels in SIMD strips: `strip(2)` (8 channels, two f32x4) for each full
+ * 8, with the local `offset` at 0, 32, 64, ... bytes, then `strip(1)` once for a last 4
+ * (`o` is a multiple of 4).
+ */
+export function emitChannelStrips(f: FunctionBuilder, offset: number, o: number, strip: (vectors: 1 | 2) => void): void {
+  const full = Math.floor(o / 8);
+  if (full > 0) {
+    f.i32Const(0).localSet(offset);
+    f.loop();
+    strip(2);
+    f.addTo(offset, 32);
+    f.localGet(offset).i32Const(full * 32).i32Ne().brIf(0);
+    f.end();
+  }
+  if (o % 8) {
+    f.i32Const(full * 32).localSet(offset);
+    strip(1);
+  }
+}
+
 export function moduleBytes(functions: readonly { name: string; fn: FunctionBuilder }[], { sharedMemory = false } = {}): Uint8Array<ArrayBuffer> {
   const out = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
   const types: number[] = [];

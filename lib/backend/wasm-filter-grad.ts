@@ -22,7 +22,7 @@
  * once, then cached).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { FunctionBuilder } from './wasm-emit.js';
+import { FunctionBuilder, emitChannelStrips } from './wasm-emit.js';
 import { type HeapKernel, heapKernelsAvailable, runHeapKernel } from './wasm-heap.js';
 import { emitClamp, emitPartRange } from './wasm-split.js';
 
@@ -119,19 +119,7 @@ function generate(g: Geometry): FunctionBuilder {
 
   /** All output-channel tiles for the current ciOff: the 8-wide ones in a loop, then a 4-wide one. */
   const coTiles = (tapOff: number, xBase: number, dBase: number, nRows: number, nCols: number, ct: number) => {
-    const full = Math.floor(o / 8);
-    if (full > 0) {
-      f.i32Const(0).localSet(coOff);
-      f.loop();
-      tile(tapOff, xBase, dBase, nRows, nCols, ct, 2);
-      f.addTo(coOff, 32);
-      f.localGet(coOff).i32Const(full * 32).i32Ne().brIf(0);
-      f.end();
-    }
-    if (o % 8 === 4) {
-      f.i32Const(full * 32).localSet(coOff);
-      tile(tapOff, xBase, dBase, nRows, nCols, ct, 1);
-    }
+    emitChannelStrips(f, coOff, o, (ot) => tile(tapOff, xBase, dBase, nRows, nCols, ct, ot));
   };
 
   const groups = Math.ceil(c / 4);

@@ -19,7 +19,7 @@
  * that zero (NaN) where the direct sum skips the pair.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { FunctionBuilder } from './wasm-emit.js';
+import { FunctionBuilder, emitChannelStrips } from './wasm-emit.js';
 import { type HeapKernel, heapKernelsAvailable, runHeapKernel } from './wasm-heap.js';
 import { padWasm } from './wasm-pad.js';
 import { winogradPays } from './wasm-winograd.js';
@@ -106,7 +106,7 @@ function generate(x: readonly number[], o: number): FunctionBuilder {
   const { tH, tW, rowsPerBlock, tilesPerBlock: TB } = plan(x, o);
   const f = new FunctionBuilder(['i32', 'i32', 'i32', 'i32', 'i32', 'i32'], []);
   const [xPtr, dyPtr, dwPtr, sPtr, part, parts] = [0, 1, 2, 3, 4, 5];
-  const { d, src, dst, rowsLeft, colsLeft, ch, load16, sub, add, nextRow, inputTransform, channelStrips, blocks } = tileEmitters(f, { c, hp, wp, tH, tW });
+  const { d, src, dst, rowsLeft, colsLeft, ch, load16, sub, add, nextRow, inputTransform, blocks } = tileEmitters(f, { c, hp, wp, tH, tW });
   const [xRow, xLeft, dRow, dLeft, vBase, gBase, wBase, xi, vX, gX, wX, ciOff, oOff, vp, gp, t, acc, first, end] = Array.from({ length: 19 }, () => f.local('i32'));
   const accs = Array.from({ length: 8 }, () => f.local('v128'));
   const gv = [f.local('v128'), f.local('v128')];
@@ -184,7 +184,7 @@ function generate(x: readonly number[], o: number): FunctionBuilder {
       f.end();
       for (let ci = 0; ci < 4; ci++) for (let v = 0; v < ot; v++) f.localGet(acc).localGet(accs[ci * ot + v]!).v128Store(ci * o * 4 + v * 16);
     };
-    channelStrips(oOff, o, strip);
+    emitChannelStrips(f, oOff, o, strip);
     f.addTo(ciOff, 16);
     f.localGet(ciOff).localGet(end).i32Const(16).i32Mul().i32Ne().brIf(0);
     f.end();

@@ -83,22 +83,6 @@ export function tileEmitters(f: FunctionBuilder, g: TileGrid) {
     f.countDown(rowsLeft, 0);
     f.end();
   };
-  /** strip(2) for each 8 output channels (byte offset in oOff), then strip(1) for 4 more if o % 8 = 4. */
-  const channelStrips = (oOff: number, o: number, strip: (ot: number) => void) => {
-    const full = Math.floor(o / 8);
-    if (full > 0) {
-      f.i32Const(0).localSet(oOff);
-      f.loop();
-      strip(2);
-      f.addTo(oOff, 32);
-      f.localGet(oOff).i32Const(full * 32).i32Ne().brIf(0);
-      f.end();
-    }
-    if (o % 8) {
-      f.i32Const(full * 32).localSet(oOff);
-      strip(1);
-    }
-  };
   /**
    * block(rows) over all `totalRows` tile rows, `perBlock` at a time: the full blocks in a
    * loop, then the rest. With `split`, only this part's blocks (the blocks are the units).
@@ -131,5 +115,5 @@ export function tileEmitters(f: FunctionBuilder, g: TileGrid) {
       f.end();
     }
   };
-  return { d, src, dst, rowsLeft, colsLeft, ch, load16, sub, add, nextRow, inputTransform, channelStrips, blocks };
+  return { d, src, dst, rowsLeft, colsLeft, ch, load16, sub, add, nextRow, inputTransform, blocks };
 }

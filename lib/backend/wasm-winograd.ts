@@ -32,7 +32,7 @@
  * with its own scratch.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { FunctionBuilder } from './wasm-emit.js';
+import { FunctionBuilder, emitChannelStrips } from './wasm-emit.js';
 import { type HeapKernel, heapKernelsAvailable, runHeapKernel } from './wasm-heap.js';
 import { padWasm } from './wasm-pad.js';
 import { swapViewOf, swapWasm } from './wasm-transpose.js';
@@ -255,7 +255,7 @@ function generate(x: readonly number[], a: WinogradKernelAttrs): FunctionBuilder
   const { tH, tW, rowsPerBlock, tilesPerBlock: TB } = plan(c, a.outShape);
   const f = new FunctionBuilder(Array<'i32'>(a.bias ? 7 : 6).fill('i32'), []);
   const [xPtr, uPtr, bPtr, yPtr, sPtr, part, parts] = a.bias ? [0, 1, 2, 3, 4, 5, 6] : [0, 1, -1, 2, 3, 4, 5];
-  const { d, src, dst, rowsLeft, colsLeft, ch, load16, sub, add, nextRow, inputTransform: transformRows, channelStrips, blocks } = tileEmitters(f, { c, hp, wp, tH, tW });
+  const { d, src, dst, rowsLeft, colsLeft, ch, load16, sub, add, nextRow, inputTransform: transformRows, blocks } = tileEmitters(f, { c, hp, wp, tH, tW });
   const i32 = () => f.local('i32');
   const [xRow, xLeft, yRow, yLeft, vBase, mBase, xi, uX, vX, mX, oOff, tp, mp, groups, k, up, bp] = Array.from({ length: 17 }, i32);
   const v128s = (count: number) => Array.from({ length: count }, () => f.local('v128'));
@@ -287,7 +287,7 @@ function generate(x: readonly number[], a: WinogradKernelAttrs): FunctionBuilder
       }
       if (tiles % 4) tile(tiles % 4, ot);
     };
-    channelStrips(oOff, o, strip);
+    emitChannelStrips(f, oOff, o, strip);
     f.addTo(xi, 1);
     f.localGet(xi).i32Const(16).i32Ne().brIf(0);
     f.end();

@@ -39,7 +39,7 @@ import { releaseBackend, setBackend } from '../backend/node.js';
 export interface WasmThreadsInfo {
   /** Threads in XNNPACK's pool, as the backend reports them (the calling thread included). */
   readonly threads: number;
-  /** Threads our own kernels (convolutions, Winograd, filter gradients, elementwise loops) run on, the calling thread included. */
+  /** Threads our own kernels (convolutions, Winograd, filter gradients, products, elementwise loops) run on, the calling thread included. */
   readonly kernelThreads: number;
 }
 
@@ -47,7 +47,7 @@ export interface WasmThreadsInfo {
 export interface WasmThreadsOptions {
   /**
    * Threads for tfjax's own heap kernels (direct and Winograd convolutions, their input and
-   * filter gradients, fused elementwise loops without sums): the calling thread plus
+   * filter gradients, float32 products, fused elementwise loops without sums): the calling thread plus
    * `kernelThreads - 1` Node worker threads on the same shared heap, each kernel split into
    * blocks of output rows, tiles or channels (results bitwise those of one thread; kernels
    * under lib/backend/wasm-heap.ts's SPLIT_MIN_WORK stay on one thread). Default 1: the

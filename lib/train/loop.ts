@@ -246,10 +246,8 @@ async function trainInClaimedDir(c: TrainConfig, opts: TrainOptions): Promise<Tr
       : localStepper(c, method, steps, start);
   const snapshot = async (): Promise<Snapshot> => ({ ...snap, ...(await stepper.variables()) });
   const progress = new Progress(err, steps);
-  let disposeBatches = () => {};
+  const batches = new StepBatches({ train: data.train, batchSize: c.batchSize, seed: c.seed, augment: augmentOf(c, channels), globalViews: c.augment.nmbCrops[0]!, key: snap.key, nanAtStep: c.debug.nanAtStep });
   try {
-    const batches = new StepBatches({ train: data.train, batchSize: c.batchSize, seed: c.seed, augment: augmentOf(c, channels), globalViews: c.augment.nmbCrops[0]!, key: snap.key, nanAtStep: c.debug.nanAtStep });
-    disposeBatches = () => batches.dispose();
     let warned = false;
     const B = c.batchSize;
     let lastLoss = NaN;
@@ -409,7 +407,7 @@ async function trainInClaimedDir(c: TrainConfig, opts: TrainOptions): Promise<Tr
     if (!stopped) out.write(summaryText(result, ks));
     return result;
   } finally {
-    disposeBatches();
+    batches.dispose();
     await stepper.close();
     snap.key.dispose();
   }

@@ -21,7 +21,6 @@ export interface StepBatch {
   readonly views: { readonly globalViews: readonly tf.Tensor[]; readonly localViews: readonly tf.Tensor[] };
   /** The step's key (after the augmentation's share is split off). */
   readonly key: tf.Tensor;
-  readonly tensors: readonly tf.Tensor[];
 }
 
 export interface StepBatchesOptions {
@@ -88,11 +87,11 @@ export class StepBatches {
     }
     tf.dispose([x, stepKey, augKey!]);
     const n = this.o.globalViews;
-    return { step, views: { globalViews: views.slice(0, n), localViews: views.slice(n) }, key: trainKey!, tensors: [...views, trainKey!] };
+    return { step, views: { globalViews: views.slice(0, n), localViews: views.slice(n) }, key: trainKey! };
   }
 }
 
 /** Frees a batch's tensors. */
 export function disposeStepBatch(b: StepBatch): void {
-  tf.dispose([...b.tensors]);
+  tf.dispose([...b.views.globalViews, ...b.views.localViews, b.key]);
 }

@@ -57,7 +57,7 @@ export const broadcastWasm = (x: tf.Tensor, shape: readonly number[]) => broadca
  */
 export function matmulWasm([a, b, bias]: tf.Tensor[], p: DotParams & Partial<Epilogue>): tf.Tensor {
   // A^T B (a weight gradient, x^T dy) whose B is too large for our kernel but A is not: as (B^T A)^T.
-  if (p.transposeA && !p.transposeB && !p.activation && a.rank === 2 && b.rank === 2 && a.dtype === 'float32' && a.shape[0]! * b.shape[1]! > MAX_OWN_B && a.size <= MAX_OWN_B)
+  if (p.transposeA && !p.transposeB && !p.activation && a.rank === 2 && b.rank === 2 && a.dtype === 'float32' && b.size > MAX_OWN_B && a.size <= MAX_OWN_B)
     return tf.tidy(() => swapLast(matmulWasm([b, a], { transposeA: true, transposeB: false })));
   const [x, y] = [p.transposeA ? swapLast(a) : a, p.transposeB ? swapLast(b) : b];
   if (a.dtype === 'int32') return matmulInt(x, y);
