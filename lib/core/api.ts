@@ -195,6 +195,8 @@ export interface VmapOptions {
   readonly outAxes?: unknown;
   /** Names the mapped axis: collectives (psum, allGather, ...) over this name reduce or gather over it. */
   readonly axisName?: string;
+  /** The mapped axis's size (JAX's `axis_size`): needed when no argument is mapped, checked against those that are. */
+  readonly axisSize?: number;
 }
 
 const isAxisLeaf = (x: unknown) => x === null || typeof x === 'number';
@@ -215,8 +217,10 @@ export function vmap(f: Fn, opts: VmapOptions = {}) {
       const perLeaf = tree.broadcastPrefix<number | null>(inAxes, args, 'vmap: inAxes', isAxisLeaf);
       const { leaves, flat, outDef, outTree } = flatOver(f, args, argnums, 'vmap');
       const ps = tree.paths(args);
-      let size: number | null = null;
-      let sizeAt = '';
+      const given = opts.axisSize;
+      if (given !== undefined && !(Number.isInteger(given) && given >= 0)) throw new Error(`vmap: axisSize must be a non-negative integer, got ${given}`);
+      let size: number | null = given ?? null;
+      let sizeAt = 'axisSize';
       const axes: BDim[] = leaves.map((l, i) => {
         const ax = perLeaf[i];
         if (ax === null) return null;
@@ -231,10 +235,10 @@ export function vmap(f: Fn, opts: VmapOptions = {}) {
           size = s[a];
           sizeAt = argPath(ps[i]);
         } else if (s[a] !== size)
-          throw new Error(`vmap: the argument at ${argPath(ps[i])} has size ${s[a]} on its mapped axis ${a}, but the argument at ${sizeAt} has size ${size}`);
+          throw new Error(`vmap: the argument at ${argPath(ps[i])} has size ${s[a]} on its mapped axis ${a}, but ${sizeAt === 'axisSize' ? 'axisSize is' : `the argument at ${sizeAt} has size`} ${size}`);
         return a;
       });
-      if (size === null) throw new Error('vmap: no argument is mapped (every inAxes is null)');
+      if (size === null) throw new Error('vmap: no argument is mapped (every inAxes is null); give the size with { axisSize }');
       const outName = (i: number) => {
         const p = tree.paths(outTree())[i];
         return p === '.' ? 'the output' : `the output at ${p}`;

@@ -45,9 +45,20 @@ export function onesLike(x: NdArray): NdArray {
   return lax.add(lax.zerosLike(x), lax.scalarLike(1, x));
 }
 
-/** [start, stop) with the given step, int32 unless told otherwise. */
-export function arange(start: number, stop?: number, step = 1, dtype: 'float32' | 'int32' = 'int32'): tf.Tensor {
-  return stop === undefined ? tf.range(0, start, step, dtype) : tf.range(start, stop, step, dtype);
+/**
+ * [start, stop) with the given step (`arange(n)` is [0, n)). The dtype, unless given, is
+ * jax.numpy's: int32 when start, stop and step are all integers, float32 otherwise.
+ * @example np.arange(0.5, 3) // float32 [0.5, 1.5, 2.5]
+ */
+export function arange(start: number, stop?: number, step = 1, dtype?: 'float32' | 'int32'): tf.Tensor {
+  const [from, to] = stop === undefined ? [0, start] : [start, stop];
+  for (const [name, v] of [['start', from], ['stop', to], ['step', step]] as const)
+    if (!Number.isFinite(v)) throw new Error(`arange: ${name} must be a finite number, got ${v}`);
+  if (step === 0) throw new Error('arange: step must not be zero');
+  // NumPy's length and values (start + i * step); tf.range would walk down from 3 to 1 with step 1.
+  const n = Math.max(0, Math.ceil((to - from) / step));
+  const values = Array.from({ length: n }, (_, i) => from + i * step);
+  return tf.tensor1d(values, dtype ?? ([from, to, step].every(Number.isInteger) ? 'int32' : 'float32'));
 }
 
 /** An [n, m] array with ones on the k-th diagonal (k > 0 above the main one), zeros elsewhere (numpy's eye). */

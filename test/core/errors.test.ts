@@ -95,8 +95,13 @@ Transforms('vmap: inAxes that do not fit the arguments name the argument', () =>
     errorOf(() => vmap((p: { a: A }) => p.a, { inAxes: [{ b: 0 }] })({ a: np.ones([3]) })),
     "vmap: inAxes at [0]: keys [b] do not match the value's keys [a]",
   );
-  assert.is(errorOf(() => vmap((x: A) => x, { inAxes: null })(np.ones([3]))), 'vmap: no argument is mapped (every inAxes is null)');
-  assert.is(errorOf(() => vmap((x: A) => x, { inAxes: [null] })(np.ones([3]))), 'vmap: no argument is mapped (every inAxes is null)');
+  assert.is(errorOf(() => vmap((x: A) => x, { inAxes: null })(np.ones([3]))), 'vmap: no argument is mapped (every inAxes is null); give the size with { axisSize }');
+  assert.is(errorOf(() => vmap((x: A) => x, { inAxes: [null] })(np.ones([3]))), 'vmap: no argument is mapped (every inAxes is null); give the size with { axisSize }');
+});
+
+Transforms('vmap: an axisSize that is not a size, or disagrees with a mapped argument, is named', () => {
+  assert.is(errorOf(() => vmap((x: A) => x, { axisSize: 2 })(np.ones([3]))), 'vmap: the argument at argument 0 has size 3 on its mapped axis 0, but axisSize is 2');
+  assert.is(errorOf(() => vmap((x: A) => x, { axisSize: -1 })(np.ones([3]))), 'vmap: axisSize must be a non-negative integer, got -1');
 });
 
 Transforms('vmap: outAxes that do not fit name the output', () => {

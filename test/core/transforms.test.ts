@@ -10,6 +10,7 @@ import fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   type NdArray,
+  axisIndex,
   customVjp,
   grad,
   hessian,
@@ -153,6 +154,14 @@ Closed('relu has derivative 0 at 0 and 1 above, as PyTorch (max(x, 0) splits tie
   await allCloseAsync(grad((v: A) => np.sum(np.relu(v)))(x) as tf.Tensor, [0, 0, 1]);
   await allCloseAsync(grad((v: A) => np.sum(np.maximum(v, 0)))(x) as tf.Tensor, [0, 0.5, 1]);
   await allCloseAsync(jit(grad((v: A) => np.sum(np.relu(v))))(x) as tf.Tensor, [0, 0, 1]);
+});
+
+Closed("abs has derivative 1 at 0 and -1 at NaN, as JAX's rule select(x >= 0, 1, -1)", async () => {
+  const x = f32([-2, 0, 3, NaN]);
+  await allCloseAsync(grad((v: A) => np.sum(np.abs(v)))(x) as tf.Tensor, [-1, 1, 1, -1]);
+  await allCloseAsync(jit(grad((v: A) => np.sum(np.abs(v))))(x) as tf.Tensor, [-1, 1, 1, -1]);
+  await allCloseAsync(vmap(grad((v: A) => np.abs(v)))(x) as tf.Tensor, [-1, 1, 1, -1]);
+  await allCloseAsync(jvp((v: A) => np.abs(v), [x], [f32([2, 2, 2, 2])])[1] as tf.Tensor, [-2, 2, 2, -2]);
 });
 
 Closed('issue 11 item 6: second derivatives of pow at x = 0 are those of the polynomial, not 0 * inf', async () => {
@@ -380,6 +389,18 @@ Axes('vmap of a function without batched inputs in some ops, and of a constant o
   const c = vmap((_x: A) => f32([5, 6]))(xs) as tf.Tensor;
   assert.equal(c.shape, [2, 2]);
   await allCloseAsync(c, [[5, 6], [5, 6]]);
+});
+
+Axes('axisSize maps a function none of whose arguments is mapped (JAX axis_size), also under jit and with an axis name', async () => {
+  const x = f32([1, 2]);
+  const out = vmap((v: A) => np.add(v, 1), { inAxes: null, axisSize: 3 })(x) as tf.Tensor;
+  assert.equal(out.shape, [3, 2]);
+  await allCloseAsync(out, [[2, 3], [2, 3], [2, 3]]);
+  const moved = jit(vmap((v: A) => np.mul(v, 2), { inAxes: null, axisSize: 2, outAxes: 1 }))(x) as tf.Tensor;
+  await allCloseAsync(moved, [[2, 2], [4, 4]]);
+  const ids = vmap((v: A) => np.add(v, axisIndex('i')), { inAxes: null, axisSize: 4, axisName: 'i' })(tf.scalar(0.5)) as tf.Tensor;
+  await allCloseAsync(ids, [0.5, 1.5, 2.5, 3.5]);
+  await allCloseAsync(vmap((v: A) => np.mul(v, 3), { axisSize: 2 })(x) as tf.Tensor, [3, 6]);
 });
 
 Axes.run();

@@ -91,6 +91,11 @@ const CALLS: Record<string, (...xs: X[]) => X> = {
   eye_neg: () => np.eye(4, 2, -1),
   linspace: () => np.linspace(-1, 2, 7),
   linspace_open: () => np.linspace(0, 1, 4, { endpoint: false }),
+  arange_stop: () => np.arange(5),
+  arange_float: () => np.arange(0.5, 3),
+  arange_float_step: () => np.arange(0, 1, 0.25),
+  arange_negative_step: () => np.arange(5, 0, -2),
+  arange_empty: () => np.arange(3, 1),
   logspace: () => np.logspace(0, 2, 5),
   logspace_base2: () => np.logspace(1, 4, 3, { endpoint: false, base: 2 }),
   geomspace: () => np.geomspace(1, 1000, 4),
@@ -139,6 +144,12 @@ for (const [name, c] of Object.entries(fixture.cases)) {
   });
 }
 
+S("arange's dtype is jax.numpy's: int32 from integers, float32 if any of start, stop, step is not", () => {
+  const made = [np.arange(5), np.arange(5, 0, -2), np.arange(0.5, 3), np.arange(0, 1, 0.25), np.arange(0, 3, 1, 'float32'), np.arange(0, 2.5, 1, 'int32')];
+  assert.equal(made.map((t) => t.dtype), ['int32', 'int32', 'float32', 'float32', 'float32', 'int32']);
+  tf.dispose(made);
+});
+
 S('errors name the function and the problem', () => {
   const m = np.ones([2, 3]);
   assert.throws(() => np.einsum('ij,jk->ik', m, m), /einsum: label 'j' has sizes 3 and 2/);
@@ -147,6 +158,8 @@ S('errors name the function and the problem', () => {
   assert.throws(() => np.split(m, 4, 1), /split: axis 1 of shape \[2,3\] does not divide into 4/);
   assert.throws(() => np.geomspace(0, 1, 3), /geomspace: start \(0\) and stop \(1\)/);
   assert.throws(() => np.cholesky(m), /cholesky: need square matrices/);
+  assert.throws(() => np.arange(0, 3, 0), /arange: step must not be zero/);
+  assert.throws(() => np.arange(0, Infinity), /arange: stop must be a finite number, got Infinity/);
   tf.dispose(m);
 });
 

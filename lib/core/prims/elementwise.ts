@@ -64,7 +64,8 @@ const unaryDefs: Record<UnaryPrim, PrimitiveDef> = {
   logistic: unaryDef('logistic', (x, out) => lax.mul(out, lax.sub(c(1, x), out))),
   // Derivative 0 at 0, as PyTorch's and jax.nn.relu's (max(x, 0) would split ties 0.5/0.5).
   relu: unaryDef('relu', (_x, out) => lax.sign(out)),
-  abs: unaryDef('abs', (x) => lax.sign(x), { in: 'any' }),
+  // JAX's rule: +1 where x >= 0 (so 1 at 0, where the sign would give 0), -1 elsewhere (and at NaN).
+  abs: unaryDef('abs', (x) => lax.select(lax.ge(x, c(0, x)), c(1, x), c(-1, x)), { in: 'any' }),
   sign: unaryDef('sign', 'zero', { in: 'any' }),
   sin: unaryDef('sin', (x) => lax.cos(x)),
   cos: unaryDef('cos', (x) => lax.neg(lax.sin(x))),
