@@ -1,4 +1,4 @@
-/** Clipping updates by their global norm. */
+/** Clipping updates: elementwise by value, or all together by their global norm. */
 import type { NdArray } from '../core/index.js';
 import * as np from '../ops/index.js';
 import * as tree from '../tree/index.js';
@@ -25,5 +25,14 @@ export function clipByGlobalNorm(maxNorm: number): GradientTransformation<EmptyS
       const factor = np.div(maxNorm, np.maximum(globalNorm(updates), maxNorm));
       return [tree.map((g: NdArray) => np.mul(g, factor), updates), state];
     },
+  };
+}
+
+/** Clips every update elementwise to `[-maxDelta, maxDelta]` (optax's `clip`). */
+export function clip(maxDelta: number): GradientTransformation<EmptyState> {
+  if (!(maxDelta >= 0)) throw new Error(`clip: maxDelta must be >= 0, got ${maxDelta}`);
+  return {
+    init: () => ({}),
+    update: (updates, state) => [tree.map((g: NdArray) => np.clip(g, -maxDelta, maxDelta), updates), state],
   };
 }

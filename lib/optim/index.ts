@@ -17,7 +17,8 @@ export { applyUpdates } from './apply.js';
 export { type CountState, scale, scaleByLearningRate, scaleBySchedule } from './scale.js';
 export { type Mask, type MaskTree, maskNoDecayOnBiasAndNorm, resolveMask } from './mask.js';
 export { addDecayedWeights } from './decay.js';
-export { clipByGlobalNorm, globalNorm } from './clip.js';
+export { clip, clipByGlobalNorm, globalNorm } from './clip.js';
+export { type RmsOptions, type RmsState, type RssOptions, type RssState, scaleByRms, scaleByRss } from './rms.js';
 export { type TraceState, traceMomentum } from './momentum.js';
 export { type AdamOptions, type AdamState, scaleByAdam } from './adam.js';
 export { type LarcOptions, scaleByLarc } from './larc.js';
@@ -36,18 +37,23 @@ export {
 } from './freeze.js';
 export { type ApplyIfFiniteState, applyIfFinite } from './conditionality.js';
 export {
+  type AdagradOptions,
   type AdamOptimizerOptions,
   type AdamWOptions,
   type AdamWithL2Options,
   type LarsOptions,
+  type RmspropOptions,
   type SgdOptions,
+  adagrad,
   adam,
   adamw,
   lars,
+  rmsprop,
   sgd,
 } from './optimizers.js';
 export {
   type CosineDecayOptions,
+  type ExponentialDecayOptions,
   type Formula,
   type LinearOptions,
   type Schedule,
@@ -58,11 +64,13 @@ export {
   constant,
   cosineDecay,
   evaluateSchedule,
+  exponentialDecay,
   fromFunction,
   joinSchedules,
   linear,
   linspace,
   makeSchedule,
+  piecewiseConstant,
   toSchedule,
   warmupCosine,
 } from './schedules.js';

@@ -7,10 +7,11 @@ import { scaleByAdam } from './adam.js';
 import { chain, identity } from './chain.js';
 import { addDecayedWeights } from './decay.js';
 import { scaleByLarc } from './larc.js';
+import { scaleByRms, scaleByRss } from './rms.js';
 import type { Mask } from './mask.js';
 import { traceMomentum } from './momentum.js';
 import { scaleByLearningRate } from './scale.js';
-import type { ScheduleLike } from './schedules.js';
+import { type ScheduleLike, makeSchedule, toSchedule } from './schedules.js';
 import type { GradientTransformation } from './types.js';
 
 export interface SgdOptions {
@@ -110,4 +111,58 @@ export function lars({
     momentum > 0 ? traceMomentum(momentum, nesterov) : identity(),
     scaleByLearningRate(learningRate),
   );
+}
+
+export interface RmspropOptions {
+  readonly learningRate: ScheduleLike;
+  /** Decay of the squared-gradient average (default 0.99, torch's). */
+  readonly alpha?: number;
+  /** Added after the root (default 1e-8). */
+  readonly eps?: number;
+  /** L2: `wd * p` added to the gradient first (default 0). */
+  readonly weightDecay?: number;
+  readonly weightDecayMask?: Mask;
+  /** Momentum on the scaled update (default 0: no buffer in the state). */
+  readonly momentum?: number;
+  /** Divide by the gradients' estimated standard deviation instead of their RMS (default false). */
+  readonly centered?: boolean;
+}
+
+/**
+ * torch.optim.RMSprop: `d = g + wd p`; `d = d / (sqrt(avg(d^2) [- avg(d)^2]) + eps)`; momentum
+ * `buf = m buf + d`; `p -= lr buf` = `chain(addDecayedWeights(wd), scaleByRms, traceMomentum(m), scaleByLearningRate(lr))`.
+ * @example const opt = optim.rmsprop({ learningRate: 1e-3, momentum: 0.9, centered: true });
+ */
+export function rmsprop({ learningRate, alpha = 0.99, eps = 1e-8, weightDecay = 0, weightDecayMask, momentum = 0, centered = false }: RmspropOptions): GradientTransformation {
+  return chain(
+    addDecayedWeights(weightDecay, weightDecayMask),
+    scaleByRms({ decay: alpha, eps, centered }),
+    momentum > 0 ? traceMomentum(momentum) : identity(),
+    scaleByLearningRate(learningRate),
+  );
+}
+
+export interface AdagradOptions {
+  readonly learningRate: ScheduleLike;
+  /** torch's `lr_decay`: the step-t learning rate is `lr / (1 + (t - 1) lrDecay)` (default 0). */
+  readonly lrDecay?: number;
+  /** L2: `wd * p` added to the gradient first (default 0). */
+  readonly weightDecay?: number;
+  readonly weightDecayMask?: Mask;
+  /** Starting sum of squares (default 0). */
+  readonly initialAccumulatorValue?: number;
+  /** Added after the root (default 1e-10). */
+  readonly eps?: number;
+}
+
+/**
+ * torch.optim.Adagrad: `d = g + wd p`; `s += d^2`; `p -= lr_t d / (sqrt(s) + eps)` with
+ * `lr_t = lr / (1 + (t - 1) lrDecay)` = `chain(addDecayedWeights(wd), scaleByRss, scaleByLearningRate(lr_t))`.
+ */
+export function adagrad({ learningRate, lrDecay = 0, weightDecay = 0, weightDecayMask, initialAccumulatorValue = 0, eps = 1e-10 }: AdagradOptions): GradientTransformation {
+  if (!(lrDecay >= 0)) throw new Error(`adagrad: lrDecay must be >= 0, got ${lrDecay}`);
+  const base = toSchedule(learningRate);
+  // The learning-rate transformation's count starts at 0 on the first step: torch's t - 1.
+  const lr = lrDecay === 0 ? learningRate : makeSchedule((m, step) => m.div(base.formula(m, step), m.add(1, m.mul(step, lrDecay))));
+  return chain(addDecayedWeights(weightDecay, weightDecayMask), scaleByRss({ initialAccumulatorValue, eps }), scaleByLearningRate(lr));
 }

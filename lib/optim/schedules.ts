@@ -29,6 +29,7 @@ export interface ScheduleMath<T> {
   min(a: Val<T>, b: Val<T>): Val<T>;
   max(a: Val<T>, b: Val<T>): Val<T>;
   cos(a: Val<T>): Val<T>;
+  floor(a: Val<T>): Val<T>;
   /** `a < b ? x : y` (on arrays both branches are computed, then selected). */
   ifLess(a: Val<T>, b: Val<T>, x: Val<T>, y: Val<T>): Val<T>;
   /** Rounds to float32: `Math.fround` on numbers, nothing on arrays (already float32). */
@@ -61,6 +62,7 @@ const numberMath: ScheduleMath<number> = {
   min: (a, b) => Math.min(a, b),
   max: (a, b) => Math.max(a, b),
   cos: (a) => Math.cos(a),
+  floor: (a) => Math.floor(a),
   ifLess: (a, b, x, y) => (a < b ? x : y),
   f32: (a) => Math.fround(a),
 };
@@ -84,6 +86,7 @@ const arrayMath: ScheduleMath<NdArray> = {
   min: arrayOp(numberMath.min, np.minimum),
   max: arrayOp(numberMath.max, np.maximum),
   cos: (a) => (typeof a === 'number' ? Math.cos(a) : np.cos(a)),
+  floor: (a) => (typeof a === 'number' ? Math.floor(a) : np.floor(a)),
   ifLess: (a, b, x, y) => {
     const n = both(a, b);
     if (n) return n[0] < n[1] ? x : y;
@@ -191,6 +194,52 @@ export function cosineDecay({ init, decaySteps, end = 0 }: CosineDecayOptions): 
     const t = m.min(step, decaySteps);
     return m.add(end, m.mul(half, m.add(1, m.cos(m.div(m.mul(Math.PI, t), decaySteps)))));
   });
+}
+
+export interface ExponentialDecayOptions {
+  /** Value up to step `transitionBegin`. */
+  readonly init: number;
+  /** Steps over which the value is multiplied by `decayRate` once (> 0). */
+  readonly transitionSteps: number;
+  /** The factor per `transitionSteps` steps (> 0). */
+  readonly decayRate: number;
+  /** Steps at `init` before the decay starts (default 0). */
+  readonly transitionBegin?: number;
+  /** Decay in whole `transitionSteps` periods (default false: continuously). */
+  readonly staircase?: boolean;
+  /** A bound the value does not pass (a floor when decaying, a ceiling when `decayRate > 1`). */
+  readonly end?: number;
+}
+
+/**
+ * optax's `exponential_decay`: `init * decayRate ** ((step - transitionBegin) / transitionSteps)`
+ * after `transitionBegin` (the exponent floored with `staircase`), `init` before, bounded by `end`.
+ * @example exponentialDecay({ init: 0.1, transitionSteps: 1000, decayRate: 0.5 }).at(2000) // 0.025
+ */
+export function exponentialDecay({ init, transitionSteps, decayRate, transitionBegin = 0, staircase = false, end }: ExponentialDecayOptions): Schedule {
+  if (!(transitionSteps > 0)) throw new Error(`exponentialDecay: transitionSteps must be > 0, got ${transitionSteps}`);
+  if (!(decayRate > 0)) throw new Error(`exponentialDecay: decayRate must be > 0, got ${decayRate}`);
+  if (!Number.isFinite(transitionBegin) || transitionBegin < 0) throw new Error(`exponentialDecay: transitionBegin must be a finite number >= 0, got ${transitionBegin}`);
+  return makeSchedule((m, step) => {
+    const since = m.sub(step, transitionBegin);
+    const periods = m.div(since, transitionSteps);
+    const decayed = m.ifLess(0, since, m.mul(init, m.pow(decayRate, staircase ? m.floor(periods) : periods)), init);
+    if (end === undefined) return decayed;
+    return decayRate < 1 ? m.max(decayed, end) : m.min(decayed, end);
+  });
+}
+
+/**
+ * optax's `piecewise_constant_schedule`: `init`, multiplied by each pair's scale from its
+ * boundary step on (a step equal to the boundary is already scaled).
+ * @example piecewiseConstant(0.1, [[30_000, 0.1], [60_000, 0.1]]).at(45_000) // 0.01
+ */
+export function piecewiseConstant(init: number, boundariesAndScales: readonly (readonly [number, number])[]): Schedule {
+  boundariesAndScales.forEach(([b, s]) => {
+    if (!Number.isFinite(b) || !Number.isFinite(s)) throw new Error(`piecewiseConstant: boundaries and scales must be finite numbers, got [${b}, ${s}]`);
+  });
+  const sorted = [...boundariesAndScales].sort((x, y) => x[0] - y[0]);
+  return makeSchedule((m, step) => sorted.reduce<Val<typeof step>>((v, [boundary, s]) => m.ifLess(step, boundary, v, m.mul(v, s)), init));
 }
 
 /**

@@ -99,6 +99,32 @@ test('warmupCosine: linspace warmup then cosine; no warmup; argument checks', ()
   assert.throws(() => optim.warmupCosine({ start: 0, base: 1, final: 0, warmupSteps: 10, totalSteps: 10 }), /must exceed/);
 });
 
+test('exponentialDecay: optax exponential_decay, continuous and staircase, delayed, bounded by end', async () => {
+  const s = optim.exponentialDecay({ init: 0.1, transitionSteps: 1000, decayRate: 0.5 });
+  assert.is(s.at(0), 0.1);
+  assert.ok(Math.abs(s.at(2000) - 0.025) < 1e-15);
+  assert.ok(Math.abs(s.at(500) - 0.1 * Math.SQRT1_2) < 1e-15);
+  const stairs = optim.exponentialDecay({ init: 1, transitionSteps: 10, decayRate: 0.1, staircase: true, transitionBegin: 5 });
+  assert.equal([0, 5, 14, 15, 24, 25].map((i) => stairs.at(i)), [1, 1, 1, 0.1, 0.1, 1 * 0.1 ** 2]);
+  const floored = optim.exponentialDecay({ init: 1, transitionSteps: 1, decayRate: 0.5, end: 0.2 });
+  assert.equal([1, 2, 3, 9].map((i) => floored.at(i)), [0.5, 0.25, 0.2, 0.2]);
+  const growing = optim.exponentialDecay({ init: 1, transitionSteps: 1, decayRate: 2, end: 5 });
+  assert.equal([2, 3, 9].map((i) => growing.at(i)), [4, 5, 5]);
+  await bothPaths(s, [0, 1, 499, 500, 2000, 7777]);
+  await bothPaths(stairs, [0, 4, 5, 6, 14, 15, 16, 40]);
+  await bothPaths(floored, [0, 1, 2, 3, 100]);
+  assert.throws(() => optim.exponentialDecay({ init: 1, transitionSteps: 0, decayRate: 0.5 }), /exponentialDecay: transitionSteps must be > 0, got 0/);
+  assert.throws(() => optim.exponentialDecay({ init: 1, transitionSteps: 1, decayRate: 0 }), /exponentialDecay: decayRate must be > 0, got 0/);
+});
+
+test('piecewiseConstant: each scale applies from its boundary on, in boundary order', async () => {
+  const s = optim.piecewiseConstant(0.1, [[60, 0.5], [30, 0.1]]);
+  assert.equal([0, 29, 30, 59, 60, 1000].map((i) => s.at(i)), [0.1, 0.1, 0.1 * 0.1, 0.1 * 0.1, 0.1 * 0.1 * 0.5, 0.1 * 0.1 * 0.5]);
+  await bothPaths(s, [0, 29, 30, 31, 59, 60, 61]);
+  assert.is(optim.piecewiseConstant(2, []).at(10), 2);
+  assert.throws(() => optim.piecewiseConstant(1, [[NaN, 0.1]]), /piecewiseConstant: boundaries and scales must be finite numbers, got \[NaN, 0.1\]/);
+});
+
 test('under jit the step is an array: one trace serves every step, values match the float64 path', async () => {
   let traces = 0;
   const s = optim.warmupCosine({ start: 0.1, base: 1, final: 0.01, warmupSteps: 5, totalSteps: 20 });

@@ -145,6 +145,12 @@ test('clipByGlobalNorm: rescales above the bound, passes below it, zeros stay ze
   assert.throws(() => optim.clipByGlobalNorm(0), /maxNorm must be > 0/);
 });
 
+test('clip: every update clipped elementwise to [-maxDelta, maxDelta], NaN kept', async () => {
+  const [clipped] = optim.clip(1.5).update({ a: np.array([-3, -1, 0, 1.5, 2, NaN]) }, {});
+  assert.equal(await vals(clipped.a), [-1.5, -1, 0, 1.5, 1.5, NaN]);
+  assert.throws(() => optim.clip(-1), /clip: maxDelta must be >= 0, got -1/);
+});
+
 test('traceMomentum: torch buffer convention, with and without Nesterov', async () => {
   const gs = [[1, -2], [0.5, 1], [-1, 0]];
   for (const nesterov of [false, true]) {
