@@ -397,7 +397,10 @@ async function trainInClaimedDir(c: TrainConfig, opts: TrainOptions): Promise<Tr
       stopped,
       seconds: { train: trainSeconds, eval: evalSeconds, total: (performance.now() - t0) / 1000 },
     };
-    if (!stopped) await writeTextAtomic(evalPath, `${JSON.stringify({ method: c.method, before, after, baselines: base, steps, finalLoss: lastLoss, seconds: result.seconds }, null, 2)}\n`);
+    if (!stopped) {
+      const done = { steps: snap.step, totalSteps: steps, ...(timeLimited ? { stoppedEarly: 'timeLimit' } : {}) };
+      await writeTextAtomic(evalPath, `${JSON.stringify({ method: c.method, before, after, baselines: base, ...done, finalLoss: lastLoss, seconds: result.seconds }, null, 2)}\n`);
+    }
     try {
       const plots = await plotRun(metricsPath, dir);
       say(`plots: ${plots.join(', ')}`);

@@ -58,6 +58,7 @@ Run('writes metrics, checkpoints, plots, eval.json and a summary', async () => {
   const ev = JSON.parse(readFileSync(join(REF, 'eval.json'), 'utf8'));
   assert.type(ev.after.knn['20'], 'number');
   assert.type(ev.before.knn['20'], 'number');
+  assert.equal([ev.steps, ev.totalSteps, ev.stoppedEarly], [6, 6, undefined]);
   assert.match(ref.stdout, /before training \(random\)\s+kNN k=5/);
   assert.match(ref.stdout, /after training\s+kNN k=5/);
   assert.match(ref.stderr, 'step 6/6');
@@ -71,6 +72,20 @@ Run('the same config and seed give the same loss curve', async () => {
   const other = runDir();
   ok(await tiny(other, '--seed', '1', '--eval.before', 'false'), 'other seed');
   assert.not.equal(losses(other), losses(REF));
+});
+
+Run('the time limit stops training, then evaluates; eval.json and the summary say how many steps ran', async () => {
+  const dir = runDir();
+  const r = await tiny(dir, '--time-limit-minutes', '1e-6', '--eval.before', 'false');
+  ok(r, 'time-limited run');
+  const recs = metrics(dir);
+  assert.equal(recs.filter((x) => x.type === 'step').map((x) => x.step), [1]);
+  assert.equal(recs.filter((x) => x.type === 'warning').map((x) => [x.kind, x.step]), [['timeLimit', 1]]);
+  assert.equal(ckpts(dir), ['ckpt-1.safetensors']);
+  const ev = JSON.parse(readFileSync(join(dir, 'eval.json'), 'utf8'));
+  assert.equal([ev.steps, ev.totalSteps, ev.stoppedEarly], [1, 6, 'timeLimit']);
+  assert.type(ev.after.knn['20'], 'number');
+  assert.match(r.stdout, /: 1\/6 steps,/);
 });
 
 Run('an existing run directory is not overwritten without --resume', async () => {

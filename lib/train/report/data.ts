@@ -23,7 +23,11 @@ export interface EvalFile {
   readonly before?: EvalFigures;
   readonly after?: EvalFigures;
   readonly baselines?: { readonly rawPixels?: Readonly<Record<string, number>>; readonly randomEncoder?: Readonly<Record<string, number>> };
+  /** Steps trained. */
   readonly steps?: number;
+  /** Steps the schedule planned (more than `steps` when the time limit stopped the run). */
+  readonly totalSteps?: number;
+  readonly stoppedEarly?: 'timeLimit';
   readonly finalLoss?: number;
   readonly seconds?: { readonly train: number; readonly eval: number; readonly total: number };
 }

@@ -67,7 +67,7 @@ export function renderReport(d: ReportData): string {
     figures.push(`<figure>${linePlotSvg({ title: 'RankMe (effective rank of the embeddings)', xLabel: 'step', yLabel: 'RankMe', series: [{ name: 'RankMe', points: d.metrics.rankMe }], id: 'report-rankme-' })}</figure>`);
   const e = d.evaluation;
   const facts = [
-    e?.steps !== undefined ? `${e.steps} steps` : undefined,
+    e?.steps !== undefined ? `${e.steps}${e.totalSteps !== undefined && e.totalSteps !== e.steps ? ` of ${e.totalSteps}` : ''} steps${e.stoppedEarly === 'timeLimit' ? ' (stopped by the time limit)' : ''}` : undefined,
     e?.finalLoss !== undefined ? `final loss ${e.finalLoss.toFixed(4)}` : undefined,
     e?.seconds ? `training ${e.seconds.train.toFixed(0)} s, evaluation ${e.seconds.eval.toFixed(0)} s, ${e.seconds.total.toFixed(0)} s in all` : undefined,
   ].filter(Boolean);
