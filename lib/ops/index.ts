@@ -15,3 +15,5 @@ export * from './elementwise-math.js';
 export * from './reductions.js';
 export * from './sorting.js';
 export * from './bitwise.js';
+export * from './norm.js';
+export * as linalg from './linalg-namespace.js';

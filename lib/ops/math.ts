@@ -105,8 +105,9 @@ export function where(cond: ArrayOrNumber, x: ArrayOrNumber, y: ArrayOrNumber): 
   return lax.select(c, a, b);
 }
 
-export function clip(x: NdArray, lo: ArrayOrNumber, hi: ArrayOrNumber): NdArray {
-  return minimum(maximum(x, lo), hi);
+export function clip(x: NdArray, lo: ArrayOrNumber | null | undefined, hi?: ArrayOrNumber | null): NdArray {
+  const above = lo === null || lo === undefined ? x : maximum(x, lo);
+  return hi === null || hi === undefined ? above : minimum(above, hi);
 }
 
 export type Axis = number | readonly number[] | null | undefined;

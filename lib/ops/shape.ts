@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { normAxis, shapeStr, sizeOf } from '../core/aval.js';
 import * as lax from '../core/lax.js';
+import { resultDType } from '../core/promotion.js';
 import { type NdArray, shapeOf } from '../core/trace.js';
 
 /** The shape of x, a tensor or a tracer (numpy's np.shape). */
@@ -37,15 +38,23 @@ export function squeeze(x: NdArray, axis?: number | readonly number[]): NdArray 
   return lax.reshape(x, s.filter((_, i) => !axes.includes(i)));
 }
 
+/** The arrays in their promoted dtype (jax.numpy: int32 with float32 is float32). */
+const promoted = (xs: readonly NdArray[]): NdArray[] => {
+  const dtype = resultDType(xs);
+  return xs.map((x) => lax.cast(x, dtype));
+};
+
+/** Joins arrays along an existing axis; their dtypes promote as jax.numpy's. */
 export function concatenate(xs: readonly NdArray[], axis = 0): NdArray {
   if (xs.length === 0) throw new Error('concatenate: no arrays given');
-  return lax.concatenate(xs, normAxis(axis, shapeOf(xs[0]).length, 'concatenate'));
+  return lax.concatenate(promoted(xs), normAxis(axis, shapeOf(xs[0]).length, 'concatenate'));
 }
 
+/** Joins arrays along a new axis; their dtypes promote as jax.numpy's. */
 export function stack(xs: readonly NdArray[], axis = 0): NdArray {
   if (xs.length === 0) throw new Error('stack: no arrays given');
   const a = normAxis(axis, shapeOf(xs[0]).length + 1, 'stack');
-  return lax.concatenate(xs.map((x) => lax.expandDims(x, a)), a);
+  return lax.concatenate(promoted(xs).map((x) => lax.expandDims(x, a)), a);
 }
 
 /**

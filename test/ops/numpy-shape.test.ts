@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import '../../lib/core/index.js';
+import { grad } from '../../lib/core/index.js';
 import * as np from '../../lib/ops/index.js';
 import type { NdArray } from '../../lib/core/trace.js';
 import { useTestBackend } from '../helpers/backend.js';
@@ -124,6 +124,21 @@ const CALLS: Record<string, (...xs: X[]) => X> = {
   cov_1d: (a) => np.cov(a),
   corrcoef: (a) => np.corrcoef(a),
   cholesky: (a) => np.cholesky(a),
+  norm_default: (a) => np.linalg.norm(a),
+  norm_default_keepdims: (a) => np.linalg.norm(a, null, null, true),
+  norm_vector_axis: (a) => np.linalg.norm(a, null, -1),
+  norm_vector_ord1_keepdims: (a) => np.linalg.norm(a, 1, 1, true),
+  norm_vector_inf: (a) => np.linalg.norm(a, Infinity),
+  norm_vector_neginf: (a) => np.linalg.norm(a, -Infinity),
+  norm_vector_0: (a) => np.linalg.norm(a, 0),
+  norm_vector_p3: (a) => np.linalg.norm(a, 3),
+  norm_vector_p05: (a) => np.linalg.norm(a, 0.5),
+  norm_matrix_fro: (a) => np.linalg.norm(a, 'fro'),
+  norm_matrix_1: (a) => np.linalg.norm(a, 1),
+  norm_matrix_neg1: (a) => np.linalg.norm(a, -1),
+  norm_matrix_inf: (a) => np.linalg.norm(a, Infinity),
+  norm_matrix_axes_reversed: (a) => np.linalg.norm(a, 1, [2, 1]),
+  norm_matrix_neginf_keepdims: (a) => np.linalg.norm(a, -Infinity, [0, 2], true),
 };
 
 const S = suite('np shape/linalg vs NumPy');
@@ -150,6 +165,29 @@ S("arange's dtype is jax.numpy's: int32 from integers, float32 if any of start, 
   tf.dispose(made);
 });
 
+S('norm: int32 input gives float32; np.norm is np.linalg.norm; its gradient is x / |x|', async () => {
+  const n = np.linalg.norm(np.array([3, 4], 'int32'));
+  assert.is(n.dtype, 'float32');
+  allClose(await (n as tf.Tensor).data(), [5], { rtol: 1e-6, atol: 0 }, 'int norm');
+  assert.is(np.norm, np.linalg.norm);
+  const g = grad((v: NdArray) => np.linalg.norm(v))(np.array([3, 4])) as tf.Tensor;
+  allClose(await g.data(), [0.6, 0.8], { rtol: 1e-6, atol: 0 }, 'gradient');
+  tf.dispose([n, g] as tf.Tensor[]);
+});
+
+S('clip takes null for a missing bound; concatenate and stack promote dtypes as jax.numpy', async () => {
+  const x = np.array([-5, 0.5, 5]);
+  const made = [np.clip(x, null, 1), np.clip(x, 0, null), np.clip(x, undefined, undefined)];
+  assert.equal(await Promise.all(made.map(async (t) => Array.from(await (t as tf.Tensor).data()))), [[-5, 0.5, 1], [0, 0.5, 5], [-5, 0.5, 5]]);
+  const i = np.array([1, 2], 'int32');
+  const c = np.concatenate([i, np.array([2.5])]);
+  const st = np.stack([i, np.array([0.5, 1.5])], 1);
+  assert.equal([c.dtype, st.dtype, np.concatenate([i, i]).dtype], ['float32', 'float32', 'int32']);
+  assert.equal(Array.from(await (c as tf.Tensor).data()), [1, 2, 2.5]);
+  assert.equal(Array.from(await (st as tf.Tensor).data()), [1, 0.5, 2, 1.5]);
+  tf.dispose([x, i, c, st, ...made] as tf.Tensor[]);
+});
+
 S('errors name the function and the problem', () => {
   const m = np.ones([2, 3]);
   assert.throws(() => np.einsum('ij,jk->ik', m, m), /einsum: label 'j' has sizes 3 and 2/);
@@ -159,6 +197,9 @@ S('errors name the function and the problem', () => {
   assert.throws(() => np.geomspace(0, 1, 3), /geomspace: start \(0\) and stop \(1\)/);
   assert.throws(() => np.cholesky(m), /cholesky: need square matrices/);
   assert.throws(() => np.arange(0, 3, 0), /arange: step must not be zero/);
+  assert.throws(() => np.linalg.norm(m, 2), /norm: matrix norm ord 2 is not supported \(it needs singular values\)/);
+  assert.throws(() => np.linalg.norm(np.ones([2, 2, 2]), 1), /norm: ord 1 with no axis needs a 1-D or 2-D array, got shape \[2,2,2\]; pass axis/);
+  assert.throws(() => np.linalg.norm(m, 'fro', 0), /norm: ord 'fro' is a matrix norm; it needs two axes/);
   assert.throws(() => np.arange(0, Infinity), /arange: stop must be a finite number, got Infinity/);
   tf.dispose(m);
 });
