@@ -155,6 +155,12 @@ case("norm_matrix_neg1", [m34], np.linalg.norm(m34, ord=-1))
 case("norm_matrix_inf", [m34], np.linalg.norm(m34, ord=np.inf))
 case("norm_matrix_axes_reversed", [a234], np.linalg.norm(a234, ord=1, axis=(2, 1)))
 case("norm_matrix_neginf_keepdims", [a234], np.linalg.norm(a234, ord=-np.inf, axis=(0, 2), keepdims=True))
+case("median_all", [a234], np.median(a234))
+case("median_axis", [a234], np.median(a234, axis=1))
+case("quantile_list_last_axis", [a234], np.quantile(a234, [0.1, 0.5, 0.95], axis=-1))
+case("quantile_two_axes_keepdims", [a234], np.quantile(a234, 0.3, axis=(0, 2), keepdims=True))
+for m in ["lower", "higher", "nearest", "midpoint"]:
+    case(f"percentile_{m}", [a234], np.percentile(a234, [12.5, 40, 50, 77], axis=2, method=m))
 
 with open("test/fixtures/numpy_shape.json", "w") as f:
     json.dump({"numpy": np.__version__, "generator": "tools/numpy-fixtures-shape.py", "cases": cases}, f, separators=(",", ":"))

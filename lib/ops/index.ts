@@ -17,3 +17,4 @@ export * from './sorting.js';
 export * from './bitwise.js';
 export * from './norm.js';
 export * as linalg from './linalg-namespace.js';
+export * from './quantile.js';

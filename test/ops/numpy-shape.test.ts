@@ -139,6 +139,14 @@ const CALLS: Record<string, (...xs: X[]) => X> = {
   norm_matrix_inf: (a) => np.linalg.norm(a, Infinity),
   norm_matrix_axes_reversed: (a) => np.linalg.norm(a, 1, [2, 1]),
   norm_matrix_neginf_keepdims: (a) => np.linalg.norm(a, -Infinity, [0, 2], true),
+  median_all: (a) => np.median(a),
+  median_axis: (a) => np.median(a, 1),
+  quantile_list_last_axis: (a) => np.quantile(a, [0.1, 0.5, 0.95], -1),
+  quantile_two_axes_keepdims: (a) => np.quantile(a, 0.3, [0, 2], true),
+  percentile_lower: (a) => np.percentile(a, [12.5, 40, 50, 77], 2, false, 'lower'),
+  percentile_higher: (a) => np.percentile(a, [12.5, 40, 50, 77], 2, false, 'higher'),
+  percentile_nearest: (a) => np.percentile(a, [12.5, 40, 50, 77], 2, false, 'nearest'),
+  percentile_midpoint: (a) => np.percentile(a, [12.5, 40, 50, 77], 2, false, 'midpoint'),
 };
 
 const S = suite('np shape/linalg vs NumPy');
@@ -173,6 +181,17 @@ S('norm: int32 input gives float32; np.norm is np.linalg.norm; its gradient is x
   const g = grad((v: NdArray) => np.linalg.norm(v))(np.array([3, 4])) as tf.Tensor;
   allClose(await g.data(), [0.6, 0.8], { rtol: 1e-6, atol: 0 }, 'gradient');
   tf.dispose([n, g] as tf.Tensor[]);
+});
+
+S('quantile: a slice with NaN gives NaN; the gradient of the median splits between the two middle values; errors', async () => {
+  const m = np.median(np.array([[1, NaN, 3], [2, 7, 5]]), 1) as tf.Tensor;
+  assert.equal(Array.from(await m.data()), [NaN, 5]);
+  const g = grad((v: NdArray) => np.median(v))(np.array([3, 1, 4, 1])) as tf.Tensor;
+  assert.equal(Array.from(await g.data()), [0.5, 0, 0, 0.5]);
+  assert.throws(() => np.quantile(np.ones([3]), 1.5), /quantile: q must be in \[0, 1\], got 1.5/);
+  assert.throws(() => np.quantile(np.ones([3]), 0.5, 0, false, 'cubic' as 'linear'), /quantile: unknown method "cubic"/);
+  assert.throws(() => np.median(np.ones([2, 0]), 1), /quantile: the reduced axes of shape \[2,0\] are empty/);
+  tf.dispose([m, g]);
 });
 
 S('clip takes null for a missing bound; concatenate and stack promote dtypes as jax.numpy', async () => {
