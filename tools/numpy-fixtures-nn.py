@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Reference values (NumPy, float64) for the jax.nn-style functions of tfjax's nn
 (test/nn/functional-jax.test.ts): dotProductAttention (jax.nn.dot_product_attention's
-semantics, written out here), gelu (tanh form), logSigmoid, leakyRelu, standardize.
+semantics, written out here), gelu (tanh form), logSigmoid, leakyRelu, standardize, softplus,
+elu, selu, celu, relu6, hardTanh, hardSigmoid, hardSilu, softSign, glu.
 Writes test/fixtures/numpy_nn.json; run from the repo root: python3 tools/numpy-fixtures-nn.py
 """
 import json
@@ -51,6 +52,16 @@ cases = {
     "log_sigmoid": {"inputs": [enc(x * 10)], "out": enc(-np.logaddexp(0, -x * 10))},
     "leaky_relu": {"inputs": [enc(x)], "out": enc(np.where(x >= 0, x, 0.2 * x))},
     "standardize": {"inputs": [enc(x)], "out": enc((x - x.mean(0, keepdims=True)) / np.sqrt(x.var(0, keepdims=True) + 1e-5))},
+    "softplus": {"inputs": [enc(x * 10)], "out": enc(np.logaddexp(x * 10, 0))},
+    "elu": {"inputs": [enc(x)], "out": enc(np.where(x > 0, x, 0.7 * np.expm1(np.minimum(x, 0))))},
+    "selu": {"inputs": [enc(x)], "out": enc(1.0507009873554805 * np.where(x > 0, x, 1.6732632423543772 * np.expm1(np.minimum(x, 0))))},
+    "celu": {"inputs": [enc(x)], "out": enc(np.maximum(x, 0) + 1.5 * np.expm1(np.minimum(x, 0) / 1.5))},
+    "relu6": {"inputs": [enc(x * 3)], "out": enc(np.clip(x * 3, 0, 6))},
+    "hard_tanh": {"inputs": [enc(x)], "out": enc(np.clip(x, -1, 1))},
+    "hard_sigmoid": {"inputs": [enc(x)], "out": enc(np.clip(x + 3, 0, 6) / 6)},
+    "hard_silu": {"inputs": [enc(x)], "out": enc(x * np.clip(x + 3, 0, 6) / 6)},
+    "soft_sign": {"inputs": [enc(x)], "out": enc(x / (np.abs(x) + 1))},
+    "glu": {"inputs": [enc(x[:, :6])], "out": enc(x[:, :3] / (1 + np.exp(-x[:, 3:6])))},
 }
 with open("test/fixtures/numpy_nn.json", "w") as f:
     json.dump({"generator": "tools/numpy-fixtures-nn.py", "cases": cases}, f, separators=(",", ":"))

@@ -158,6 +158,65 @@ export function leakyRelu(x: NdArray, negativeSlope = 0.01): NdArray {
   return np.where(np.greaterEqual(x, 0), x, np.mul(x, negativeSlope));
 }
 
+/** log(1 + exp(x)), computed as logaddexp(x, 0) so it neither overflows nor loses small values (jax.nn.softplus). */
+export function softplus(x: NdArray): NdArray {
+  return np.logaddexp(x, 0);
+}
+
+/** x for x > 0, alpha (exp(x) - 1) elsewhere (jax.nn.elu; the exp only sees non-positive x, so large x cannot overflow into its gradient). */
+export function elu(x: NdArray, alpha = 1): NdArray {
+  const positive = np.greater(x, 0);
+  return np.where(positive, x, np.mul(np.expm1(np.where(positive, 0, x)), alpha));
+}
+
+/** Self-normalising ELU (jax.nn.selu): scale · elu(x, alpha) with Klambauer et al.'s constants. */
+export function selu(x: NdArray): NdArray {
+  return np.mul(elu(x, 1.6732632423543772), 1.0507009873554805);
+}
+
+/** max(x, 0) + alpha (exp(min(x, 0) / alpha) - 1) (jax.nn.celu). */
+export function celu(x: NdArray, alpha = 1): NdArray {
+  return np.add(np.maximum(x, 0), np.mul(np.expm1(np.div(np.minimum(x, 0), alpha)), alpha));
+}
+
+/** min(max(x, 0), 6), with derivative 1 strictly inside (0, 6) and 0 elsewhere, ends included (jax.nn.relu6). */
+export function relu6(x: NdArray): NdArray {
+  const inside = np.logicalAnd(np.greater(x, 0), np.less(x, 6));
+  // Outside (0, 6) the value is a clipped constant: no derivative reaches x there.
+  return np.where(inside, x, np.stopGradient(np.clip(x, 0, 6)));
+}
+
+/** -1 below -1, 1 above 1, x between (jax.nn.hard_tanh). */
+export function hardTanh(x: NdArray): NdArray {
+  return np.where(np.greater(x, 1), 1, np.where(np.less(x, -1), -1, x));
+}
+
+/** relu6(x + 3) / 6 (jax.nn.hard_sigmoid). */
+export function hardSigmoid(x: NdArray): NdArray {
+  return np.div(relu6(np.add(x, 3)), 6);
+}
+
+/** x · hardSigmoid(x), also called hard swish (jax.nn.hard_silu). */
+export function hardSilu(x: NdArray): NdArray {
+  return np.mul(x, hardSigmoid(x));
+}
+
+/** x / (|x| + 1) (jax.nn.soft_sign). */
+export function softSign(x: NdArray): NdArray {
+  return np.div(x, np.add(np.abs(x), 1));
+}
+
+/**
+ * Gated linear unit (jax.nn.glu): x split in two halves a, b along `axis`, a · sigmoid(b).
+ * @example F.glu(x) // x [n, 2d] -> [n, d]
+ */
+export function glu(x: NdArray, axis = -1): NdArray {
+  const n = np.shape(x).at(axis);
+  if (n === undefined || n % 2 !== 0) throw new Error(`glu: axis ${axis} of shape [${np.shape(x).join(',')}] must exist and have an even size`);
+  const [a, b] = np.split(x, 2, axis);
+  return np.mul(a, np.sigmoid(b));
+}
+
 export interface StandardizeOptions {
   readonly axis?: number | readonly number[];
   /** Precomputed statistics (kept dims); computed over `axis` when absent. */

@@ -10,7 +10,25 @@ export { type AttentionConfig, multiHeadAttention } from './attention.js';
 export { type Activation, type MlpConfig, mlp } from './mlp.js';
 export { dropout, flatten, gelu, identity, l2Normalize, relu, silu, tanh } from './stateless.js';
 export * as F from './functional.js';
-export { type AttentionOptions, type GeluOptions, type StandardizeOptions, dotProductAttention, leakyRelu, logSigmoid, standardize } from './functional.js';
+export {
+  type AttentionOptions,
+  type GeluOptions,
+  type StandardizeOptions,
+  celu,
+  dotProductAttention,
+  elu,
+  glu,
+  hardSigmoid,
+  hardSilu,
+  hardTanh,
+  leakyRelu,
+  logSigmoid,
+  relu6,
+  selu,
+  softSign,
+  softplus,
+  standardize,
+} from './functional.js';
 export * as init from './init.js';
 export { type ConvNetSmallOptions, ConvNetSmallOptionsCodec, convnetSmall } from './convnet.js';
 export { type ResNetOptions, ResNetOptionsCodec, resnet } from './resnet.js';

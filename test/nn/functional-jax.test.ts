@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { jit, vmap } from '../../lib/core/index.js';
+import { grad, jit, vmap } from '../../lib/core/index.js';
 import * as nn from '../../lib/nn/index.js';
 import * as np from '../../lib/ops/index.js';
 import type { NdArray } from '../../lib/core/trace.js';
@@ -33,6 +33,16 @@ const CALLS: Record<string, (xs: Enc[]) => NdArray> = {
   log_sigmoid: ([x]) => nn.logSigmoid(tensor(x)),
   leaky_relu: ([x]) => nn.leakyRelu(tensor(x), 0.2),
   standardize: ([x]) => nn.standardize(tensor(x), { axis: 0 }),
+  softplus: ([x]) => nn.softplus(tensor(x)),
+  elu: ([x]) => nn.elu(tensor(x), 0.7),
+  selu: ([x]) => nn.selu(tensor(x)),
+  celu: ([x]) => nn.celu(tensor(x), 1.5),
+  relu6: ([x]) => nn.relu6(tensor(x)),
+  hard_tanh: ([x]) => nn.hardTanh(tensor(x)),
+  hard_sigmoid: ([x]) => nn.hardSigmoid(tensor(x)),
+  hard_silu: ([x]) => nn.hardSilu(tensor(x)),
+  soft_sign: ([x]) => nn.softSign(tensor(x)),
+  glu: ([x]) => nn.glu(tensor(x)),
 };
 
 const S = suite('nn: jax.nn-style functions');
@@ -75,6 +85,28 @@ S('gradients against finite differences', () => {
   checkGrad((a: NdArray) => np.sum(nn.logSigmoid(a)), x, { what: 'logSigmoid' });
   checkGrad((a: NdArray) => np.sum(np.mul(nn.leakyRelu(a), a)), x, { what: 'leakyRelu' });
   checkGrad((a: NdArray) => np.sum(np.mul(nn.standardize(a), x)), x, { what: 'standardize' });
+});
+
+S('the activations: gradients against finite differences away from kinks; relu6 and hardTanh flat outside, as jax.nn', async () => {
+  const x = tf.tensor([[-3.1, -0.7, 0.2, 1.5], [0.3, 2.2, -1.3, 0.5]]);
+  for (const [what, f] of [
+    ['softplus', nn.softplus],
+    ['elu', (a: NdArray) => nn.elu(a, 0.7)],
+    ['selu', nn.selu],
+    ['celu', (a: NdArray) => nn.celu(a, 1.5)],
+    ['softSign', nn.softSign],
+    ['hardSilu', nn.hardSilu],
+    ['glu', (a: NdArray) => nn.glu(a)],
+  ] as const)
+    checkGrad((a: NdArray) => np.sum(np.mul(f(a), f(a))), x, { what });
+  const g6 = grad((a: NdArray) => np.sum(nn.relu6(a)))(tf.tensor([-1, 0, 3, 6, 7])) as tf.Tensor;
+  assert.equal(Array.from(await g6.data()), [0, 0, 1, 0, 0]);
+  const gt = grad((a: NdArray) => np.sum(nn.hardTanh(a)))(tf.tensor([-2, -0.5, 0.5, 2])) as tf.Tensor;
+  assert.equal(Array.from(await gt.data()), [0, 1, 1, 0]);
+  const big = nn.softplus(tf.tensor([100, -30])) as tf.Tensor;
+  allClose(await big.data(), [100, Math.exp(-30)], { rtol: 1e-6, atol: 0 }, 'softplus at 100 and -30 (no overflow, no loss of the small value)');
+  assert.throws(() => nn.glu(tf.ones([2, 3])), /glu: axis -1 of shape \[2,3\] must exist and have an even size/);
+  tf.dispose([x, g6, gt, big]);
 });
 
 S('attention under vmap and jit, and masked rows stay finite', () => {
