@@ -364,6 +364,44 @@ export function customVjp(f: Fn, rules: { fwd: (...args: any[]) => [unknown, unk
   };
 }
 
+/**
+ * A function with a user-supplied forward-mode rule, like JAX's custom_jvp:
+ * `jvp(primals, tangents) -> [out, tangentOut]`, primals and tangents being the argument
+ * lists, the rule linear in the tangents. Reverse mode (grad, vjp) transposes the rule, so one
+ * rule serves both modes; vmap maps it. Typical use: a numerically safe derivative.
+ * @example
+ * // log(1 + exp(x)) whose derivative is sigmoid(x), finite for large x
+ * const softplus = customJvp((x) => np.logaddexp(x, 0), ([x], [t]) => [np.logaddexp(x, 0), np.mul(t, np.sigmoid(x))]);
+ */
+export function customJvp(f: Fn, jvpRule: (primals: any[], tangents: any[]) => [unknown, unknown]) {
+  return (...args: unknown[]) => {
+    const [leaves, inDef] = flattenArrays(args, 'customJvp: argument');
+    let outDef: tree.TreeDef | undefined;
+    const flatOut = (out: unknown, what: string) => {
+      const [ls, def] = flattenArrays(out, what);
+      if (outDef) tree.assertSameStructure(outDef, def, `${what} and the output`);
+      outDef ??= def;
+      return ls;
+    };
+    const rule = (xs: NdArray[], ts: NdArray[]): [NdArray[], NdArray[]] => {
+      const r = jvpRule(tree.unflatten<unknown[]>(inDef, xs), tree.unflatten<unknown[]>(inDef, ts));
+      if (!Array.isArray(r) || r.length !== 2) throw new Error('customJvp: the jvp rule must return [out, tangentOut]');
+      return [flatOut(r[0], 'customJvp: the rule\'s out'), flatOut(r[1], 'customJvp: the rule\'s tangentOut')];
+    };
+    const outs = bindCustomVjp(
+      {
+        fun: (...ls) => flatOut(f(...tree.unflatten<unknown[]>(inDef, ls)), 'customJvp: output'),
+        fwd: (...ls) => [flatOut(f(...tree.unflatten<unknown[]>(inDef, ls)), 'customJvp: output'), ls],
+        // The rule's tangent map is linear: its VJP (taken at zero tangents) is its transpose.
+        bwd: (xs, cts) => vjpFlat((...ts) => rule(xs, ts)[1], xs.map((x) => lax.zerosLike(x)))[1](cts),
+        jvp: rule,
+      },
+      leaves,
+    );
+    return tree.unflatten<any>(outDef!, outs);
+  };
+}
+
 /** Blocks derivatives through x (any pytree of arrays): its value passes, its gradient is zero. */
 export function stopGradient<T>(x: T): T {
   return tree.map((l: NdArray) => lax.stopGradient(l), x);

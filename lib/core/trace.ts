@@ -38,11 +38,17 @@ export abstract class Trace {
   abstract processHigherOrder(prim: HigherOrderPrim, tracers: Tracer[], params: Params): Tracer[];
 }
 
-/** A user function with its own forward/backward, as `customVjp` builds it (flat arrays in and out). */
+/**
+ * A user function with its own forward/backward, as `customVjp` builds it (flat arrays in and
+ * out). `customJvp` builds one too, with `jvp` (its rule for forward mode) and a backward pass
+ * that transposes that rule.
+ */
 export interface CustomVjpCall {
   readonly fun: (...xs: NdArray[]) => NdArray[];
   readonly fwd: (...xs: NdArray[]) => [NdArray[], NdArray[]];
   readonly bwd: (residuals: NdArray[], cts: NdArray[]) => NdArray[];
+  /** Outputs and output tangents from inputs and input tangents (a rule linear in the tangents). */
+  readonly jvp?: (xs: NdArray[], ts: NdArray[]) => [NdArray[], NdArray[]];
 }
 
 export abstract class Tracer {

@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   type NdArray,
   axisIndex,
+  customJvp,
   customVjp,
   grad,
   hessian,
@@ -471,7 +472,7 @@ Args.run();
 
 // ---------------------------------------------------------------- customVjp and stopGradient
 
-const Custom = suite(`transforms: customVjp and stopGradient [${backend}]`);
+const Custom = suite(`transforms: customVjp, customJvp and stopGradient [${backend}]`);
 
 /** Identity forward, gradient clipped to [-1, 1] backward. */
 const clipGradient = customVjp((x: A) => x, {
@@ -553,6 +554,53 @@ Custom('hessian (forward over reverse) of a customVjp function differentiates it
 Custom('bwd returning the wrong number of cotangents is an error', () => {
   const bad = customVjp((x: A, y: A) => np.mul(x, y), { fwd: (x: A, y: A) => [np.mul(x, y), null], bwd: (_r: null, g: A) => [g] });
   assert.match(errorOf(() => grad((x: A) => np.sum(bad(x, x) as A))(f32([1]))), /bwd must return an array with one cotangent per argument \(2\)/);
+});
+
+/** softplus with the rule sigmoid(x) · t; counts the rule's calls. */
+function customSoftplus() {
+  const calls = { rule: 0 };
+  const f = customJvp(
+    (x: A) => np.logaddexp(x, 0),
+    ([x]: A[], [t]: A[]) => {
+      calls.rule++;
+      return [np.logaddexp(x, 0), np.mul(t, np.sigmoid(x))];
+    },
+  );
+  return { f, calls };
+}
+
+Custom('customJvp: jvp, grad (the rule transposed), vmap, jit and second order all use the rule', async () => {
+  const { f, calls } = customSoftplus();
+  const x = f32([-2, 0, 3, 100]);
+  const sig = [-2, 0, 3, 100].map((v) => 1 / (1 + Math.exp(-v)));
+  await allCloseAsync(f(x) as tf.Tensor, [-2, 0, 3, 100].map((v) => Math.log1p(Math.exp(-Math.abs(v))) + Math.max(v, 0)));
+  await allCloseAsync(jvp(f, [x], [f32([1, 2, 1, 1])])[1] as tf.Tensor, sig.map((s, i) => s * [1, 2, 1, 1][i]));
+  await allCloseAsync(grad((v: A) => np.sum(f(v)))(x) as tf.Tensor, sig);
+  assert.ok(calls.rule >= 2, 'the rule ran for jvp and for grad');
+  await allCloseAsync(vmap(grad((v: A) => f(v)))(x) as tf.Tensor, sig);
+  await allCloseAsync(jit(grad((v: A) => np.sum(f(v))))(x) as tf.Tensor, sig);
+  await allCloseAsync(grad(jit((v: A) => np.sum(f(v))))(x) as tf.Tensor, sig);
+  await allCloseAsync(jvp(vmap(f), [f32([0, 1])], [f32([1, 1])])[1] as tf.Tensor, [0.5, 1 / (1 + Math.exp(-1))]);
+  const s1 = 1 / (1 + Math.exp(-1));
+  await allCloseAsync(hessian((v: A) => np.sum(f(v)))(f32([0, 1])) as tf.Tensor, [[0.25, 0], [0, s1 * (1 - s1)]]);
+});
+
+Custom('customJvp: several arguments and pytree outputs; the rule, not the function, gives the derivative', async () => {
+  // The rule deliberately differs from the function's true derivative (a straight-through round).
+  const roundSt = customJvp((x: A) => np.round(x), ([x]: A[], [t]: A[]) => [np.round(x), t]);
+  await allCloseAsync(grad((v: A) => np.sum(np.mul(roundSt(v), v)))(f32([0.4, 1.6])) as tf.Tensor, [0.4 + 0, 1.6 + 2]);
+  const both = customJvp(
+    (a: A, b: A) => ({ p: np.mul(a, b), s: np.add(a, b) }),
+    ([a, b]: A[], [ta, tb]: A[]) => [{ p: np.mul(a, b), s: np.add(a, b) }, { p: np.add(np.mul(ta, b), np.mul(a, tb)), s: np.add(ta, tb) }],
+  );
+  const [ga, gb] = grad((a: A, b: A) => {
+    const o = both(a, b) as { p: A; s: A };
+    return np.sum(np.add(o.p, np.mul(o.s, 3)));
+  }, { argnums: [0, 1] })(f32([1, 2]), f32([5, 7])) as A[];
+  await allCloseAsync(ga as tf.Tensor, [8, 10]);
+  await allCloseAsync(gb as tf.Tensor, [4, 5]);
+  const bad = customJvp((x: A) => np.mul(x, 2), ([x]: A[], [t]: A[]) => [np.mul(x, 2), [t]]);
+  assert.throws(() => jvp(bad, [f32([1])], [f32([1])]), /customJvp: the rule's tangentOut and the output/);
 });
 
 Custom('stopGradient passes the value and blocks the derivative', async () => {

@@ -71,6 +71,19 @@ export class BatchTrace extends Trace {
         return [flat.slice(0, nOut), flat.slice(nOut)];
       },
       bwd: (res, cts) => vmapFlat((...ys: NdArray[]) => call.bwd(ys.slice(0, res.length), ys.slice(res.length)), [...res, ...cts], [...res, ...cts].map(() => 0), 0, n, undefined, name),
+      ...(call.jvp
+        ? {
+            jvp: (xs: NdArray[], tans: NdArray[]): [NdArray[], NdArray[]] => {
+              let nOut = 0;
+              const flat = vmapFlat((...ys: NdArray[]) => {
+                const [o, t] = call.jvp!(ys.slice(0, xs.length), ys.slice(xs.length));
+                nOut = o.length;
+                return [...o, ...t];
+              }, [...xs, ...tans], [...axes, ...axes], 0, n, undefined, name);
+              return [flat.slice(0, nOut), flat.slice(nOut)];
+            },
+          }
+        : {}),
     };
     const outs = bindCustomVjp(vcall, vals);
     return outs.map((o) => new BatchTracer(this, o, 0));

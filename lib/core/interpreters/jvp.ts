@@ -5,7 +5,7 @@ import type { HigherOrderPrim } from '../prim-types.js';
 import * as lax from '../lax.js';
 import { primitive } from '../primitive.js';
 import type { Params, Prim } from '../prim-types.js';
-import { type CustomVjpCall, type MainTrace, type NdArray, Trace, Tracer, avalOf, bind, bindHigherOrder, withMain } from '../trace.js';
+import { type CustomVjpCall, type MainTrace, type NdArray, Trace, Tracer, avalOf, bind, bindCustomVjp, bindHigherOrder, withMain } from '../trace.js';
 
 export class JVPTracer extends Tracer {
   constructor(
@@ -41,8 +41,14 @@ export class JVPTrace extends Trace {
     const [outs, touts] = higherOrder(prim).jvp(primals, tangents, params);
     return outs.map((o, i) => new JVPTracer(this, o, isFloat(avalOf(o).dtype) ? touts[i] : null));
   }
-  processCustomVjp(): Tracer[] {
-    throw new Error('forward-mode differentiation (jvp, jacfwd, hessian) of a customVjp function is not defined: it only has a reverse-mode rule. Use grad/vjp/jacrev, or write the function without customVjp.');
+  processCustomVjp(call: CustomVjpCall, tracers: Tracer[]): Tracer[] {
+    const ts = tracers as JVPTracer[];
+    const primals = ts.map((t) => t.primal);
+    if (ts.every((t) => t.tangent === null)) return bindCustomVjp(call, primals).map((o) => new JVPTracer(this, o, null));
+    if (!call.jvp)
+      throw new Error('forward-mode differentiation (jvp, jacfwd, hessian) of a customVjp function is not defined: it only has a reverse-mode rule. Use grad/vjp/jacrev, customJvp, or write the function without customVjp.');
+    const [outs, touts] = call.jvp(primals, ts.map((t) => t.tangent ?? lax.zerosLike(t.primal)));
+    return outs.map((o, i) => new JVPTracer(this, o, isFloat(avalOf(o).dtype) ? touts[i] : null));
   }
 }
 
