@@ -1,6 +1,6 @@
 /**
  * Collectives over named axes, as JAX's `lax.psum`, `pmean`, `pmax`, `pmin`,
- * `all_gather` and `axis_index`. A program written once with an axis name runs
+ * `all_gather`, `axis_index`, `ppermute` and `psum_scatter`. A program written once with an axis name runs
  * - under `vmap(f, { axisName })`: the collectives reduce or gather over the mapped axis;
  * - under `pmap(...)` (lib/parallel): over the workers, through shared memory.
  * Outside any binding of the name they throw, naming the axis and the collective.
@@ -68,6 +68,51 @@ export function allGather(x: NdArray, axisName: string, opts: AllGatherOptions =
 export function axisIndex(axisName: string): NdArray {
   lookupAxis(axisName, 'axisIndex');
   return bind('axis_index', [], { axisName });
+}
+
+/**
+ * Sends each member's x to another member: `perm` lists [source, destination] index pairs
+ * (each member at most once as a source and once as a destination); a member that is no
+ * destination receives zeros (JAX's ppermute).
+ * @example // a ring shift: member i receives member i-1's x
+ * ppermute(x, 'i', Array.from({ length: n }, (_, k) => [k, (k + 1) % n]))
+ */
+export function ppermute(x: NdArray, axisName: string, perm: readonly (readonly [number, number])[]): NdArray {
+  const { size } = lookupAxis(axisName, 'ppermute');
+  const sources = new Set<number>();
+  const destinations = new Set<number>();
+  for (const pair of perm) {
+    const [from, to] = pair;
+    if (pair.length !== 2 || ![from, to].every((k) => Number.isInteger(k) && k >= 0 && k < size))
+      throw new Error(`ppermute: each pair must be [source, destination] with indices in [0, ${size}) (the size of axis '${axisName}'), got ${JSON.stringify(pair)}`);
+    if (sources.has(from) || destinations.has(to)) throw new Error(`ppermute: member ${sources.has(from) ? `${from} is a source` : `${to} is a destination`} twice in ${JSON.stringify(perm)}`);
+    sources.add(from);
+    destinations.add(to);
+  }
+  return bind('ppermute', [x], { axisName, perm: perm.map(([from, to]) => [from, to] as [number, number]) });
+}
+
+export interface PsumScatterOptions {
+  /** The dimension split between the members (default 0). */
+  readonly scatterDimension?: number;
+  /** Keep the dimension, each member with its block of size/axisSize (default false: it must equal the axis size and is removed). */
+  readonly tiled?: boolean;
+}
+
+/**
+ * The sum of x over the members, each member keeping its own slice of `scatterDimension`
+ * (JAX's psum_scatter, a reduce-scatter): the transpose of {@link allGather}.
+ * @example vmap((x) => psumScatter(x, 'i'), { axisName: 'i' })(xs) // xs [n, n, ...]: row i is the sum's slice i
+ */
+export function psumScatter(x: NdArray, axisName: string, opts: PsumScatterOptions = {}): NdArray {
+  const { size } = lookupAxis(axisName, 'psumScatter');
+  const s = shapeOf(x);
+  const scatterDimension = normAxis(opts.scatterDimension ?? 0, s.length, 'psumScatter');
+  const tiled = opts.tiled ?? false;
+  const d = s[scatterDimension];
+  if (tiled ? d % size !== 0 : d !== size)
+    throw new Error(`psumScatter: dimension ${scatterDimension} of ${avalStr(avalOf(x))} must ${tiled ? 'be a multiple of' : 'equal'} the size ${size} of axis '${axisName}'`);
+  return bind('psum_scatter', [x], { axisName, axisSize: size, scatterDimension, tiled });
 }
 
 export { axisSize };

@@ -10,7 +10,7 @@ export { type Linearized, linearize } from './linearize.js';
 export { type ClosedJaxpr, type JitOptions, type Jitted, jit, makeJaxpr } from './jit/jit.js';
 export { printJaxpr } from './jit/ir.js';
 export { remat, type ScanOptions } from './control/index.js';
-export { type AllGatherOptions, type AxisNames, allGather, axisIndex, axisSize, pmax, pmean, pmin, psum } from './collectives.js';
+export { type AllGatherOptions, type AxisNames, type PsumScatterOptions, allGather, axisIndex, axisSize, pmax, pmean, pmin, ppermute, psum, psumScatter } from './collectives.js';
 export { type DeviceAxis, withDeviceAxis } from './axes.js';
 export { scope } from './scope.js';
 export { type NdArray, Tracer, isTracer } from './trace.js';

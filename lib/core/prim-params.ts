@@ -45,6 +45,9 @@ interface SpecificParams {
   pmin: { axisName: string[] };
   all_gather: { axisName: string; axisSize: number; axis: number; tiled: boolean };
   axis_index: { axisName: string };
+  /** `perm`: [source, destination] pairs, each source and each destination at most once. */
+  ppermute: { axisName: string; perm: [number, number][] };
+  psum_scatter: { axisName: string; axisSize: number; scatterDimension: number; tiled: boolean };
 }
 
 /** The parameters of primitive `K`, e.g. `PrimParams['dot']` is `{ transposeA, transposeB }`. */

@@ -13,7 +13,7 @@ export const OTHER = [
   'random_bits', 'random_uniform', 'random_normal', 'random_permutation',
 ] as const;
 /** Collectives over a named axis (prims/collectives.ts): they only run where the name is bound. */
-export const COLLECTIVE = ['psum', 'pmax', 'pmin', 'all_gather', 'axis_index'] as const;
+export const COLLECTIVE = ['psum', 'pmax', 'pmin', 'all_gather', 'axis_index', 'ppermute', 'psum_scatter'] as const;
 
 export type UnaryPrim = (typeof UNARY)[number];
 export type BinaryPrim = (typeof BINARY)[number];

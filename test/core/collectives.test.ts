@@ -8,7 +8,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs-core';
-import { type NdArray, allGather, axisIndex, axisSize, grad, jit, jvp, makeJaxpr, np, pmax, pmean, pmin, psum, vmap } from '../../lib/index.js';
+import { type NdArray, allGather, axisIndex, axisSize, grad, jit, jvp, makeJaxpr, np, pmax, pmean, pmin, ppermute, psum, psumScatter, vmap } from '../../lib/index.js';
 import { allClose, allCloseAsync, errorOf, toNested } from '../helpers/assert.js';
 import { useCoreTestBackend } from './setup.js';
 
@@ -207,6 +207,39 @@ Deriv('allGather: its cotangent is the member slice of the summed cotangent (red
     // Each of the 3 members' loss sees every member's x against w: d(total)/dx_j = 3 w_j.
     assert.equal(await toNested(g), [[3, 6], [9, 12], [15, 18]], `tiled ${tiled}`);
   }
+});
+
+Deriv('ppermute: values move from source to destination (zeros where none arrives); the cotangent goes back along the inverse permutation', async () => {
+  const x = np.array([[1, 2], [3, 4], [5, 6]]);
+  const ring = [[0, 1], [1, 2], [2, 0]] as const;
+  assert.equal(await toNested(vmap((v: A) => ppermute(v, 'i', ring), { axisName: 'i' })(x) as tf.Tensor), [[5, 6], [1, 2], [3, 4]]);
+  assert.equal(await toNested(vmap((v: A) => ppermute(v, 'i', [[0, 2]]), { axisName: 'i' })(x) as tf.Tensor), [[0, 0], [0, 0], [1, 2]]);
+  // An argument the axis does not map is every member's value.
+  const c = vmap((v: A, u: A) => np.add(ppermute(u, 'i', [[1, 0]]), np.mul(v, 0)), { axisName: 'i', inAxes: [0, null] })(x, np.array([7, 8])) as tf.Tensor;
+  assert.equal(await toNested(c), [[7, 8], [0, 0], [0, 0]]);
+  const w = np.array([[1, 0], [0, 1], [1, 1]]);
+  // Member k's x lands on member dest(k), whose loss weighs it by w[dest(k)].
+  const g = vmap(grad((v: A, wi: A) => np.sum(np.mul(ppermute(v, 'i', ring), wi))), { axisName: 'i' })(x, w) as tf.Tensor;
+  assert.equal(await toNested(g), [[0, 1], [1, 1], [1, 0]]);
+  const [, t] = jvp((v: A) => vmap((u: A) => ppermute(u, 'i', ring), { axisName: 'i' })(v), [x], [np.mul(x, 10)]);
+  assert.equal(await toNested(t as tf.Tensor), [[50, 60], [10, 20], [30, 40]]);
+  assert.equal(await toNested(jit(vmap((v: A) => ppermute(v, 'i', ring), { axisName: 'i' }))(x) as tf.Tensor), [[5, 6], [1, 2], [3, 4]]);
+});
+
+Deriv('psumScatter: member i keeps slice i of the members\' sum (tiled: block i); its cotangent is the all-gathered cotangent', async () => {
+  const x = np.reshape(np.arange(0, 18, 1, 'float32'), [3, 3, 2]);
+  const sum = await toNested(np.sum(x, 0) as tf.Tensor);
+  assert.equal(await toNested(vmap((v: A) => psumScatter(v, 'i'), { axisName: 'i' })(x) as tf.Tensor), sum);
+  const flat = np.reshape(x, [3, 6]);
+  assert.equal(await toNested(vmap((v: A) => psumScatter(v, 'i', { tiled: true }), { axisName: 'i' })(flat) as tf.Tensor), sum);
+  const byColumn = vmap((v: A) => psumScatter(v, 'i', { scatterDimension: 1 }), { axisName: 'i' })(np.transpose(x, [0, 2, 1])) as tf.Tensor;
+  assert.equal(await toNested(byColumn), sum);
+  const w = np.reshape(np.arange(0, 6, 1, 'float32'), [3, 2]);
+  const g = vmap(grad((v: A, wi: A) => np.sum(np.mul(psumScatter(v, 'i'), wi))), { axisName: 'i' })(x, w) as tf.Tensor;
+  assert.equal(await toNested(g), [await toNested(w), await toNested(w), await toNested(w)]);
+  assert.is(errorOf(() => vmap((v: A) => psumScatter(v, 'i'), { axisName: 'i' })(np.ones([3, 2]))), "psumScatter: dimension 0 of f32[2] must equal the size 3 of axis 'i'");
+  assert.is(errorOf(() => vmap((v: A) => ppermute(v, 'i', [[0, 1], [2, 1]]), { axisName: 'i' })(x)), 'ppermute: member 1 is a destination twice in [[0,1],[2,1]]');
+  assert.is(errorOf(() => vmap((v: A) => ppermute(v, 'i', [[0, 3]]), { axisName: 'i' })(x)), "ppermute: each pair must be [source, destination] with indices in [0, 3) (the size of axis 'i'), got [0,3]");
 });
 
 Deriv('pmax shares the derivative equally among tied members', async () => {

@@ -3,7 +3,7 @@
  * this module and run its exports; the suite runs the same functions in one process too.
  */
 import { workerData } from 'node:worker_threads';
-import { type NdArray, allGather, axisIndex, grad, pmax, pmean, pmin, psum, stopGradient, valueAndGrad } from '../../lib/core/index.js';
+import { type NdArray, allGather, axisIndex, grad, pmax, pmean, pmin, ppermute, psum, psumScatter, stopGradient, valueAndGrad } from '../../lib/core/index.js';
 import * as np from '../../lib/ops/index.js';
 import * as optim from '../../lib/optim/index.js';
 import type { GradientTransformation } from '../../lib/optim/index.js';
@@ -29,6 +29,10 @@ export function collectives(x: NdArray) {
     index: np.add(axisIndex(AXIS), np.zeros([], 'int32')),
     intSum: psum(np.cast(np.mul(x, 4), 'int32'), AXIS),
     positive: allGather(np.greater(x, 0), AXIS),
+    swapped: ppermute(x, AXIS, [[0, 1], [1, 0]]),
+    toSecond: ppermute(np.cast(x, 'int32'), AXIS, [[0, 1]]),
+    scattered: psumScatter(np.stack([x, np.mul(x, 2)]), AXIS),
+    scatteredTiled: psumScatter(np.concatenate([x, np.neg(x)]), AXIS, { tiled: true }),
   };
 }
 
@@ -38,6 +42,8 @@ export function gradients(x: NdArray, w: NdArray) {
     psum: grad((v: NdArray) => psum(np.sum(np.square(v)), AXIS))(x),
     gather: grad((v: NdArray) => np.sum(np.mul(allGather(v, AXIS), w)))(x),
     loss: valueAndGrad((v: NdArray) => pmean(np.sum(np.sin(v)), AXIS))(x)[0],
+    permute: grad((v: NdArray) => np.sum(np.mul(ppermute(v, AXIS, [[0, 1]]), w)))(x),
+    scatter: grad((v: NdArray) => np.sum(np.mul(psumScatter(np.stack([v, np.square(v)]), AXIS), w)))(x),
   };
 }
 

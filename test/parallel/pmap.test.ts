@@ -52,7 +52,7 @@ async function settles<T>(p: Promise<T>, ms: number, what: string): Promise<Prom
 
 const Collectives = suite(`pmap: collectives over 2 workers [${backend}]`);
 
-Collectives('psum, pmean, pmax, pmin, allGather, axisIndex (float32, int32, bool): as under vmap(axisName), bitwise equal on both workers', async () => {
+Collectives('psum, pmean, pmax, pmin, allGather, axisIndex, ppermute, psumScatter (float32, int32, bool): as under vmap(axisName), bitwise equal on both workers', async () => {
   const f = pmap(fn('collectives'), { axisName: AXIS, workers: 2, backend });
   try {
     const x = np.array([[1.5, -2, 3], [0.25, 4, -1]]);
@@ -65,12 +65,17 @@ Collectives('psum, pmean, pmax, pmin, allGather, axisIndex (float32, int32, bool
     assert.equal([got.intSum.dtype, got.positive.dtype], ['int32', 'bool']);
     assert.equal(leafValues(got.intSum), [[7, 8, 8, 7, 8, 8]]);
     for (const k of ['sum', 'mean', 'max', 'min', 'gathered', 'tiled']) bitwiseEqual(member(got[k], 0), member(got[k], 1), k);
+    assert.equal(leafValues(got.swapped), [[0.25, 4, -1, 1.5, -2, 3]]);
+    assert.equal(leafValues(got.toSecond), [[0, 0, 0, 1, -2, 3]]);
+    // Member i keeps row i of the members' sum: row 0 the sum of x, row 1 twice it.
+    assert.equal(leafValues(got.scattered), [[1.75, 2, 2, 3.5, 4, 4]]);
+    assert.equal(leafValues(got.scatteredTiled), [[1.75, 2, 2, -1.75, -2, -2]]);
   } finally {
     assert.equal((await f.close()).leakedTensors, [0, 0]);
   }
 });
 
-Collectives("gradients through psum and allGather follow JAX's transposes, as under vmap", async () => {
+Collectives("gradients through psum, allGather, ppermute and psumScatter follow JAX's transposes, as under vmap", async () => {
   const f = pmap(fn('gradients'), { axisName: AXIS, workers: 2, backend, inAxes: [0, null] });
   try {
     const x = np.array([[1, -2], [3, 0.5]]);
@@ -81,6 +86,10 @@ Collectives("gradients through psum and allGather follow JAX's transposes, as un
     assert.equal(leafValues(got.psum), [[4, -8, 12, 2]]);
     // allGather's is this worker's slice of the summed cotangent: 2 * w[rank].
     assert.equal(leafValues(got.gather), [[2, 4, 6, 8]]);
+    // ppermute's cotangent comes back along the inverse permutation: member 0 gets member 1's w.
+    assert.equal(leafValues(got.permute), [[3, 4, 0, 0]]);
+    // psumScatter's is the all-gathered cotangent: member 0's loss reads row 0 (sum of v), member 1's row 1 (sum of v^2).
+    assert.equal(leafValues(got.scatter), [[1 + 3 * 2, 2 + 4 * -4, 1 + 3 * 6, 2 + 4 * 1]]);
   } finally {
     await f.close();
   }

@@ -1,5 +1,6 @@
 /**
- * Collectives over named axes (JAX's psum, pmax, pmin, all_gather, axis_index). Their
+ * Collectives over named axes (JAX's psum, pmax, pmin, all_gather, axis_index, ppermute,
+ * psum_scatter). Their
  * kernels exchange data with the other workers of a device axis (lower/host-collectives.ts); under
  * `vmap(f, { axisName })` their batching rules reduce or gather over the mapped axis.
  *
@@ -7,7 +8,8 @@
  * member's cotangent is the sum of all members' cotangents, so `grad(x => psum(x, 'i'))`
  * is the axis size); pmax/pmin pass the tangent of the member holding the extremum
  * (shared equally among ties); all_gather's transpose is the member's own slice of the
- * psummed cotangent (a reduce-scatter).
+ * psummed cotangent (a reduce-scatter); ppermute's transpose is the inverse permutation and
+ * psum_scatter's an all_gather.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { type Aval, avalStr } from '../aval.js';
@@ -118,4 +120,80 @@ const axisIndex: PrimitiveDef<IndexP> = {
   nonDifferentiable: true,
 };
 
-definePrimitives({ psum: reduction('psum'), pmax: reduction('pmax'), pmin: reduction('pmin'), all_gather: allGather, axis_index: axisIndex });
+type PermuteP = PrimParams['ppermute'];
+type ScatterP = PrimParams['psum_scatter'];
+
+/** For each member, the member it receives from under `perm` (-1: none, it receives zeros). */
+export function sourceOf(perm: readonly (readonly [number, number])[], n: number): number[] {
+  const src = new Array<number>(n).fill(-1);
+  for (const [from, to] of perm) src[to] = from;
+  return src;
+}
+
+const inverse = (perm: readonly [number, number][]): [number, number][] => perm.map(([from, to]) => [to, from]);
+
+const ppermute: PrimitiveDef<PermuteP> = {
+  abstractEval: ([a]) => a,
+  // Linear: the tangent moves as the value; the cotangent goes back along the inverse permutation.
+  jvp: ([t], _p, _o, p) => bind('ppermute', [t], p),
+  vjp: (ct, _x, _o, p) => [bind('ppermute', [ct], { ...p, perm: inverse(p.perm) })],
+  batch([x], [d], p, n, name) {
+    if (name !== p.axisName) return [bind('ppermute', [x], p), d];
+    const src = sourceOf(p.perm, n);
+    const members = d === null ? lax.broadcastInDim(x, [n, ...shapeOf(x)], shapeOf(x).map((_, i) => i + 1)) : x;
+    const at = d ?? 0;
+    // Member j takes member src[j]'s slice; a member with no source gets zeros.
+    const moved = lax.gather(members, tf.tensor1d(src.map((s) => Math.max(s, 0)), 'int32'), at);
+    if (src.every((s) => s >= 0)) return [moved, at];
+    const keep = tf.tensor(src.map((s) => (s >= 0 ? 1 : 0)), Array.from({ length: shapeOf(moved).length }, (_, i) => (i === at ? n : 1)), 'bool');
+    return [lax.select(lax.broadcastInDim(keep, shapeOf(moved), shapeOf(moved).map((_, i) => i)), moved, lax.zerosLike(moved)), at];
+  },
+  axisNames: ({ axisName }) => [axisName],
+};
+
+/** The shape each member keeps: the scattered dimension divided by the axis size (removed when not tiled). */
+function scatteredShape(s: readonly number[], { axisSize, scatterDimension, tiled }: ScatterP): number[] {
+  const out = [...s];
+  if (tiled) out[scatterDimension] /= axisSize;
+  else out.splice(scatterDimension, 1);
+  return out;
+}
+
+const psumScatter: PrimitiveDef<ScatterP> = {
+  abstractEval([a], p) {
+    const d = a.shape[p.scatterDimension];
+    const fits = Number.isInteger(p.scatterDimension) && p.scatterDimension >= 0 && d !== undefined && (p.tiled ? d % p.axisSize === 0 : d === p.axisSize);
+    if (!fits)
+      throw new Error(`psumScatter: dimension ${p.scatterDimension} of ${avalStr(a)} must ${p.tiled ? 'be a multiple of' : 'equal'} the size ${p.axisSize} of axis '${p.axisName}'`);
+    return { shape: scatteredShape(a.shape, p), dtype: numericAval('psumScatter', a).dtype };
+  },
+  jvp: ([t], _p, _o, p) => bind('psum_scatter', [t], p),
+  // The transpose of a reduce-scatter is an all-gather of the slices.
+  vjp: (ct, _x, _o, p) => [bind('all_gather', [ct], { axisName: p.axisName, axisSize: p.axisSize, axis: p.scatterDimension, tiled: p.tiled })],
+  batch([x], [d], p, n, name) {
+    if (name !== p.axisName) {
+      const bd = d!;
+      const sd = p.scatterDimension < bd ? p.scatterDimension : p.scatterDimension + 1;
+      const out = bind('psum_scatter', [x], { ...p, scatterDimension: sd });
+      return [out, !p.tiled && sd < bd ? bd - 1 : bd];
+    }
+    if (n !== p.axisSize) throw new Error(`internal: psumScatter over '${name}' of size ${p.axisSize} under a vmap of size ${n}`);
+    // The sum over the members; member i keeps slice i of the scattered dimension, which thus becomes the batch dim.
+    const summed = d === null ? lax.mul(x, lax.scalarLike(n, x)) : lax.reduceSum(x, [d]);
+    if (!p.tiled) return [summed, p.scatterDimension];
+    const s = [...shapeOf(summed)];
+    s.splice(p.scatterDimension, 1, n, s[p.scatterDimension] / n);
+    return [lax.reshape(summed, s), p.scatterDimension];
+  },
+  axisNames: ({ axisName }) => [axisName],
+};
+
+definePrimitives({
+  psum: reduction('psum'),
+  pmax: reduction('pmax'),
+  pmin: reduction('pmin'),
+  all_gather: allGather,
+  axis_index: axisIndex,
+  ppermute,
+  psum_scatter: psumScatter,
+});
