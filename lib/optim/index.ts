@@ -36,6 +36,7 @@ export {
   setToZero,
 } from './freeze.js';
 export { type ApplyIfFiniteState, applyIfFinite } from './conditionality.js';
+export { type MultiStepsState, multiSteps } from './multi-steps.js';
 export {
   type AdagradOptions,
   type AdamOptimizerOptions,
