@@ -162,6 +162,25 @@ export function map<T = unknown>(f: (...leaves: any[]) => unknown, tree: unknown
   return unflatten<T>(def, ls.map((l, i) => f(l, ...others.map((o) => o[i]))));
 }
 
+/**
+ * Like {@link map}, with each leaf's path (as {@link paths} writes it) as `f`'s first argument
+ * (jax.tree_util.tree_map_with_path).
+ * @example mapWithPath((p, x) => (p.endsWith('.bias') ? 0 : x), params)
+ */
+export function mapWithPath<T = unknown>(f: (path: string, ...leaves: any[]) => unknown, tree: unknown, ...rest: unknown[]): T {
+  const ps = paths(tree);
+  let i = 0;
+  return map<T>((...leaves: unknown[]) => f(ps[i++]!, ...leaves), tree, ...rest);
+}
+
+/**
+ * Folds `f` over the leaves in order, from `initial` (jax.tree.reduce).
+ * @example reduce((n, x) => n + x.size, params, 0) // the number of parameters
+ */
+export function reduce<A>(f: (acc: A, leaf: any) => A, tree: unknown, initial: A): A {
+  return leaves(tree).reduce<A>(f, initial);
+}
+
 /** Leaf paths in the documented order, e.g. `['.a', '.b[0]']`. */
 export function paths(tree: unknown): string[] {
   const out: string[] = [];

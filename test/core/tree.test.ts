@@ -193,9 +193,23 @@ Map_('property: leaves(map(f, t)) = leaves(t).map(f), structure kept', () => {
   );
 });
 
-Map_.run();
+
 
 // ---------------------------------------------------------------- structure, paths, prefixes
+
+Map_('mapWithPath passes each leaf its path, also beside empty subtrees; reduce folds the leaves in order', () => {
+  const t = { b: [1, { c: 2 }], a: 3, e: null, d: [] };
+  assert.equal(tree.mapWithPath((p: string, x: number, y: number) => `${p}=${x + y}`, t, { b: [10, { c: 20 }], a: 30, e: null, d: [] }), {
+    a: '.a=33',
+    b: ['.b[0]=11', { c: '.b[1].c=22' }],
+    e: null,
+    d: [],
+  });
+  assert.is(tree.mapWithPath((p: string) => p, 5), '.');
+  assert.is(tree.reduce((acc: string, x: number) => `${acc}${x}`, t, '>'), '>312');
+});
+
+Map_.run();
 
 const Structure = suite(`tree: structure, paths and prefixes [${backend}]`);
 
