@@ -86,10 +86,11 @@ Collectives("gradients through psum, allGather, ppermute and psumScatter follow 
     assert.equal(leafValues(got.psum), [[4, -8, 12, 2]]);
     // allGather's is this worker's slice of the summed cotangent: 2 * w[rank].
     assert.equal(leafValues(got.gather), [[2, 4, 6, 8]]);
-    // ppermute's cotangent comes back along the inverse permutation: member 0 gets member 1's w.
-    assert.equal(leafValues(got.permute), [[3, 4, 0, 0]]);
+    // w is every member's [2, 2]: a member's [2] output meets the column sums [4, 6].
+    // ppermute's cotangent comes back along the inverse permutation: member 0 gets member 1's [4, 6].
+    assert.equal(leafValues(got.permute), [[4, 6, 0, 0]]);
     // psumScatter's is the all-gathered cotangent: member 0's loss reads row 0 (sum of v), member 1's row 1 (sum of v^2).
-    assert.equal(leafValues(got.scatter), [[1 + 3 * 2, 2 + 4 * -4, 1 + 3 * 6, 2 + 4 * 1]]);
+    assert.equal(leafValues(got.scatter), [[4 + 4 * 2 * 1, 6 + 6 * 2 * -2, 4 + 4 * 2 * 3, 6 + 6 * 2 * 0.5]]);
   } finally {
     await f.close();
   }
