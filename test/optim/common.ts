@@ -93,3 +93,16 @@ export async function maxAbsDiff(a: unknown, b: unknown): Promise<number> {
 
 /** Frees every tensor of a tree. */
 export const disposeTree = (t: unknown) => tree.leaves(t).forEach((l) => l instanceof tf.Tensor && l.dispose());
+
+/** Every leaf's values, concatenated in leaf order (for comparing small trees). */
+export const leafValuesFlat = async (t: unknown) => (await Promise.all(tree.leaves<tf.Tensor>(t).map(async (x) => Array.from(await x.data(), Number)))).flat();
+
+/** The two-leaf parameters of the wrapper suites (applyIfFinite, multiSteps). */
+export type SmallParams = { w: tf.Tensor; b: tf.Tensor };
+export const smallParams0 = (): SmallParams => ({ w: np.array([1, -2, 0.5]), b: np.array([0.25]) });
+
+/** Runs each test of `test` inside its own tfjs scope, so tensors it leaves are freed. */
+export function scopedTests(test: { before: { each(f: () => void): void }; after: { each(f: () => void): void } }): void {
+  test.before.each(() => tf.engine().startScope());
+  test.after.each(() => tf.engine().endScope());
+}

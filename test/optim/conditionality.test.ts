@@ -12,6 +12,7 @@ import * as optim from '../../lib/optim/index.js';
 import * as tree from '../../lib/tree/index.js';
 import { allClose } from '../helpers/assert.js';
 import { useTestBackend } from '../helpers/backend.js';
+import { type SmallParams, leafValuesFlat, scopedTests, smallParams0 } from './common.js';
 
 const backend = await useTestBackend();
 const test = suite(`optim: applyIfFinite [${backend}]`);
@@ -20,17 +21,11 @@ async function read(t: unknown): Promise<unknown> {
   const [ls, def] = tree.flatten<tf.Tensor>(t);
   return tree.unflatten(def, await Promise.all(ls.map(async (x) => Array.from(await x.data(), Number))));
 }
-const leavesOf = async (t: unknown) => (await Promise.all(tree.leaves<tf.Tensor>(t).map(async (x) => Array.from(await x.data(), Number)))).flat();
+const leavesOf = leafValuesFlat;
+scopedTests(test);
 
-test.before.each(() => {
-  tf.engine().startScope();
-});
-test.after.each(() => {
-  tf.engine().endScope();
-});
-
-type P = { w: tf.Tensor; b: tf.Tensor };
-const params0 = (): P => ({ w: np.array([1, -2, 0.5]), b: np.array([0.25]) });
+type P = SmallParams;
+const params0 = smallParams0;
 /** Gradient of step i; the steps listed in `bad` hold a NaN or an infinity. */
 const gradAt = (i: number, bad: ReadonlySet<number>): P => ({
   w: np.array([0.1 * (i + 1), bad.has(i) ? (i % 2 ? Infinity : NaN) : -0.3, 0.2]),

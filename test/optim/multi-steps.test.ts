@@ -12,21 +12,16 @@ import * as optim from '../../lib/optim/index.js';
 import * as tree from '../../lib/tree/index.js';
 import { allClose } from '../helpers/assert.js';
 import { useTestBackend } from '../helpers/backend.js';
+import { type SmallParams, leafValuesFlat, scopedTests, smallParams0 } from './common.js';
 
 const backend = await useTestBackend();
 const test = suite(`optim: multiSteps [${backend}]`);
 
-const leavesOf = async (t: unknown) => (await Promise.all(tree.leaves<tf.Tensor>(t).map(async (x) => Array.from(await x.data(), Number)))).flat();
+const leavesOf = leafValuesFlat;
+scopedTests(test);
 
-test.before.each(() => {
-  tf.engine().startScope();
-});
-test.after.each(() => {
-  tf.engine().endScope();
-});
-
-type P = { w: tf.Tensor; b: tf.Tensor };
-const params0 = (): P => ({ w: np.array([1, -2, 0.5]), b: np.array([0.25]) });
+type P = SmallParams;
+const params0 = smallParams0;
 const gradAt = (i: number): P => ({ w: np.array([0.1 * (i + 1), -0.3 * i, 0.2]), b: np.array([0.05 * i - 0.1]) });
 const meanOf = (gs: P[]): P => tree.map<P>((...ls: tf.Tensor[]) => np.div(ls.reduce<NdArray>((a, b) => np.add(a, b), np.zerosLike(ls[0])), ls.length), gs[0], ...gs.slice(1));
 
