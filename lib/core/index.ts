@@ -13,6 +13,7 @@ export { remat, type ScanOptions } from './control/index.js';
 export { type AllGatherOptions, type AxisNames, type PsumScatterOptions, allGather, axisIndex, axisSize, pmax, pmean, pmin, ppermute, psum, psumScatter } from './collectives.js';
 export { type DeviceAxis, withDeviceAxis } from './axes.js';
 export { scope } from './scope.js';
+export { canReadBack } from './lower/index.js';
 export { type NdArray, Tracer, isTracer } from './trace.js';
 export { type Aval, type DType, type Shape, shapeStr } from './aval.js';
 

@@ -112,6 +112,12 @@ export function concatenate(xs: readonly NdArray[], axis: number): NdArray {
 export const gather = (x: NdArray, indices: NdArray, axis: number) => bind('gather', [x, indices], { axis: normAxis(axis, shapeOf(x).length, 'gather') });
 /** Adds `updates` into zeros of length `size` along `axis` at `indices` (the transpose of gather). */
 export const scatterAdd = (updates: NdArray, indices: NdArray, axis: number, size: number) => bind('scatter_add', [updates, indices], { axis, size });
+/**
+ * Overwrites operand[indices[k]] with updates[k] (1-D int32 arrays, indices within range);
+ * where an index repeats, one of its updates wins (which is the backend's choice). No
+ * derivative: index updates use it to pick one writer per target (ops/index-update.ts).
+ */
+export const scatter = (operand: NdArray, indices: NdArray, updates: NdArray) => bind('scatter', [operand, indices, updates]);
 /** Batched matrix product over equal leading dims: a[..., m, k] @ b[..., k, n], optionally transposing the last two dims. */
 export const dot = (a: NdArray, b: NdArray, transposeA = false, transposeB = false) => bind('dot', [a, b], { transposeA, transposeB });
 /** 2-D convolution, NHWC input and HWIO filter (I = in channels / groups). */

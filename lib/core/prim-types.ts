@@ -8,7 +8,7 @@ export const BINARY = ['add', 'sub', 'mul', 'div', 'pow', 'max', 'min', 'eq', 'n
 export const OTHER = [
   'select', 'cast', 'stop_gradient',
   'reduce_sum', 'reduce_max', 'reduce_min', 'reduce_logsumexp', 'argmax',
-  'reshape', 'transpose', 'broadcast_in_dim', 'slice', 'pad', 'concatenate', 'gather', 'scatter_add',
+  'reshape', 'transpose', 'broadcast_in_dim', 'slice', 'pad', 'concatenate', 'gather', 'scatter_add', 'scatter',
   'dot', 'conv', 'conv_bp_input', 'conv_bp_filter',
   'random_bits', 'random_uniform', 'random_normal', 'random_permutation',
 ] as const;

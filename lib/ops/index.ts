@@ -2,6 +2,9 @@
 export * from './creation.js';
 export * from './math.js';
 export * from './shape.js';
+export * from './broadcast.js';
+export * from './indexing.js';
+export * from './index-update.js';
 export * from './nn.js';
 export { stopGradient } from '../core/lax.js';
 export type { NdArray } from '../core/trace.js';

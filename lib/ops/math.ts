@@ -4,6 +4,7 @@ import * as lax from '../core/lax.js';
 import type { BinaryPrim } from '../core/prim-types.js';
 import { resultDType } from '../core/promotion.js';
 import { type NdArray, avalOf, shapeOf } from '../core/trace.js';
+import { broadcastShapesFor } from './broadcast.js';
 
 export type ArrayOrNumber = NdArray | number;
 
@@ -18,12 +19,7 @@ export function promote(xs: readonly ArrayOrNumber[], op: string, dtype: DType =
 /** Checks that operands broadcast and gives them one rank (leading 1s); numbers become `dtype` constants. */
 function alignRanks(xs: readonly ArrayOrNumber[], op: string, dtype: DType): NdArray[] {
   const arrays = xs.filter((x): x is NdArray => typeof x !== 'number');
-  const rank = Math.max(0, ...arrays.map((a) => shapeOf(a).length));
-  const shapes = arrays.map(shapeOf);
-  for (let i = 1; i <= rank; i++) {
-    const ds = shapes.map((s) => s[s.length - i] ?? 1).filter((d) => d !== 1);
-    if (ds.some((d) => d !== ds[0])) throw new Error(`${op}: shapes ${shapes.map(shapeStr).join(' and ')} cannot be broadcast together`);
-  }
+  const rank = broadcastShapesFor(op, arrays.map(shapeOf)).length;
   return xs.map((x) => {
     if (typeof x === 'number') return lax.scalar(x, dtype, rank);
     const s = shapeOf(x);

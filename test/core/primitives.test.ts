@@ -89,7 +89,7 @@ type Rng = ReturnType<typeof rng>;
  * singularities by more than the FD step (|x| >= 0.3 for 'nonzero', gaps of 0.2 on 'gridA'
  * vs 'gridB'), so the FD of the reference is valid.
  */
-type Fill = 'real' | 'distinct' | 'pos' | 'nonzero' | 'half' | 'gridA' | 'gridB' | 'ties' | 'quarter' | 'special' | 'bool' | 'key' | `int:${number}:${number}`;
+type Fill = 'real' | 'distinct' | 'pos' | 'nonzero' | 'half' | 'gridA' | 'gridB' | 'ties' | 'quarter' | 'special' | 'bool' | 'key' | `int:${number}:${number}` | `unique:${number}`;
 function draw(fill: Fill, r: Rng): number {
   switch (fill) {
     case 'real':
@@ -132,7 +132,7 @@ interface Template {
   readonly args: ArgT[];
   readonly params: Params;
 }
-const arg = (shape: number[], fill: Fill = 'real', dtype: DType = fill === 'bool' ? 'bool' : fill === 'key' || fill.startsWith('int') ? 'int32' : 'float32'): ArgT => ({ shape, dtype, fill });
+const arg = (shape: number[], fill: Fill = 'real', dtype: DType = fill === 'bool' ? 'bool' : fill === 'key' || fill.startsWith('int') || fill.startsWith('unique') ? 'int32' : 'float32'): ArgT => ({ shape, dtype, fill });
 function fillArg(a: ArgT, r: Rng): H {
   const n = size(a.shape);
   if (a.fill === 'distinct') {
@@ -144,6 +144,15 @@ function fillArg(a: ArgT, r: Rng): H {
       [vals[i], vals[j]] = [vals[j], vals[i]];
     }
     return mk([...a.shape], a.dtype, vals);
+  }
+  if (a.fill.startsWith('unique:')) {
+    // n distinct integers below the bound: a random prefix of a shuffled range.
+    const pool = Array.from({ length: Number(a.fill.slice(7)) }, (_, i) => i);
+    for (let i = pool.length - 1; i > 0; i--) {
+      const j = r.int(0, i + 1);
+      [pool[i], pool[j]] = [pool[j], pool[i]];
+    }
+    return mk([...a.shape], a.dtype, pool.slice(0, n));
   }
   return mk([...a.shape], a.dtype, Array.from({ length: n }, () => draw(a.fill, r)));
 }
@@ -778,6 +787,19 @@ const specs: Spec[] = [
     diff: [0],
   },
   {
+    prim: 'scatter',
+    name: 'scatter (distinct indices: each overwrites its entry)',
+    arb: fc
+      .tuple(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 0, max: 6 }))
+      .map(([sz, m]) => ({ args: [arg([sz], 'int:-9:9'), arg([Math.min(m, sz)], `unique:${sz}`), arg([Math.min(m, sz)], 'int:-9:9')], params: {} })),
+    ref: ([o, i, u]) => {
+      const out = mk([...o.shape], 'int32', [...o.data]);
+      i.data.forEach((k, j) => (out.data[k] = u.data[j]));
+      return out;
+    },
+    nonDiff: true,
+  },
+  {
     prim: 'dot',
     name: 'dot (every transpose flag, batch dims)',
     arb: fc
@@ -1017,7 +1039,7 @@ const groups: [string, (s: Spec) => boolean][] = [
   ['elementwise binary, select, cast, stop_gradient', (s) => (BINARY as readonly string[]).includes(s.prim) || ['select', 'cast', 'stop_gradient'].includes(s.prim)],
   ['reductions', (s) => ['reduce_sum', 'reduce_max', 'reduce_min', 'reduce_logsumexp', 'argmax'].includes(s.prim)],
   ['structural', (s) => ['reshape', 'transpose', 'broadcast_in_dim', 'slice', 'pad', 'concatenate'].includes(s.prim)],
-  ['indexing', (s) => ['gather', 'scatter_add'].includes(s.prim)],
+  ['indexing', (s) => ['gather', 'scatter_add', 'scatter'].includes(s.prim)],
   ['dot and conv', (s) => ['dot', 'conv', 'conv_bp_input', 'conv_bp_filter'].includes(s.prim)],
   ['random', (s) => s.prim.startsWith('random_')],
 ];

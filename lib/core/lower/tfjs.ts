@@ -155,6 +155,7 @@ export const defaultLowering: DefaultLowering = {
   concatenate: (xs, { axis }) => tf.concat(xs, axis),
   gather: ([x, i], { axis }) => tf.gather(x, i, axis),
   scatter_add: scatterAddKernel,
+  scatter: ([o, i, u]) => (i.size === 0 ? tf.clone(o) : tf.tensorScatterUpdate(o, tf.reshape(i, [i.size, 1]), u)),
   dot: ([a, b], { transposeA, transposeB }) => tf.matMul(a, b, transposeA, transposeB),
   conv: ([x, w], p) => convKernel(x as tf.Tensor4D, w as tf.Tensor4D, p),
   conv_bp_input: ([dy, w], p) => bpInputKernel(dy as tf.Tensor4D, w as tf.Tensor4D, p),

@@ -1,4 +1,4 @@
-/** Integer indexing: gather along an axis, and its transpose scatter_add. */
+/** Integer indexing: gather along an axis, its transpose scatter_add, and the overwriting scatter of int32 ids. */
 import * as tf from '@tensorflow/tfjs-core';
 import { avalStr } from '../aval.js';
 import * as lax from '../lax.js';
@@ -65,4 +65,22 @@ const scatterAdd: PrimitiveDef<ScatterP> = {
   },
 };
 
-definePrimitives({ gather, scatter_add: scatterAdd });
+const scatter: PrimitiveDef = {
+  abstractEval([o, i, u]) {
+    const ok = [o, i, u].every((a) => a.dtype === 'int32' && a.shape.length === 1) && i.shape[0] === u.shape[0];
+    if (!ok) throw new Error(`scatter: needs a 1-D int32 operand and equally long 1-D int32 indices and updates, got ${avalStr(o)}, ${avalStr(i)}, ${avalStr(u)}`);
+    return o;
+  },
+  jvp: (_t, _p, out) => lax.zerosLike(out),
+  vjp: () => [null, null, null],
+  batch([o, i, u], [d0, di, du], _p, n) {
+    // Every member's operand side by side in one [n * size] vector, its indices offset to its part.
+    const [ob, ib, ub] = [materializeBatch(o, d0, n), materializeBatch(i, di, n), materializeBatch(u, du, n)];
+    const [size, m] = [shapeOf(ob)[1], shapeOf(ib)[1]];
+    const out = lax.scatter(lax.reshape(ob, [n * size]), lax.reshape(offsetIndices(ib, size), [n * m]), lax.reshape(ub, [n * m]));
+    return [lax.reshape(out, [n, size]), 0];
+  },
+  nonDifferentiable: true,
+};
+
+definePrimitives({ gather, scatter_add: scatterAdd, scatter });

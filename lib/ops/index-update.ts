@@ -1,0 +1,194 @@
+/**
+ * JAX's index updates, x.at[idx].set(v) and friends, as np.at(x, ...idx).set(v): a new array,
+ * x unchanged. Every indexed entry's flat position comes from indexing an iota with the same
+ * index (indexing.ts), so updates accept whatever np.index accepts. Repeated positions apply
+ * every update, as in JAX: add/subtract sum them; the others run one pass per repetition
+ * (concrete indices), in index order, so the last `set` wins as in NumPy.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { sizeOf } from '../core/aval.js';
+import * as lax from '../core/lax.js';
+import { canReadBack } from '../core/index.js';
+import { type NdArray, avalOf, isTracer, shapeOf } from '../core/trace.js';
+import { type Index, indexWithValidity } from './indexing.js';
+import { type ArrayOrNumber, maximum, minimum, pow } from './math.js';
+
+/** Options of an update: out-of-bound index-array entries are dropped (JAX's default) or clamped. */
+export interface UpdateOptions {
+  readonly mode?: 'drop' | 'clip';
+  /**
+   * Promise that no position is indexed twice (JAX's unique_indices). Needed by the updates
+   * other than set/add/subtract when the indices are traced (under jit, vmap or grad), where
+   * repetitions cannot be counted ahead.
+   */
+  readonly uniqueIndices?: boolean;
+}
+
+/** Options of get: out-of-bound entries clamp (JAX's indexing) or read `fillValue` (default NaN; int32: the smallest int). */
+export interface GetOptions {
+  readonly mode?: 'clip' | 'fill';
+  readonly fillValue?: number;
+}
+
+/** The updates of x at one index (see `at`). */
+export interface IndexUpdateRef {
+  /** x[idx]. */
+  get(options?: GetOptions): NdArray;
+  /** x with x[idx] = v. */
+  set(v: ArrayOrNumber, options?: UpdateOptions): NdArray;
+  /** x with x[idx] += v. */
+  add(v: ArrayOrNumber, options?: UpdateOptions): NdArray;
+  /** x with x[idx] -= v. */
+  subtract(v: ArrayOrNumber, options?: UpdateOptions): NdArray;
+  /** x with x[idx] *= v. */
+  multiply(v: ArrayOrNumber, options?: UpdateOptions): NdArray;
+  /** x with x[idx] /= v. */
+  divide(v: ArrayOrNumber, options?: UpdateOptions): NdArray;
+  /** x with x[idx] **= v. */
+  power(v: ArrayOrNumber, options?: UpdateOptions): NdArray;
+  /** x with x[idx] = minimum(x[idx], v). */
+  min(v: ArrayOrNumber, options?: UpdateOptions): NdArray;
+  /** x with x[idx] = maximum(x[idx], v). */
+  max(v: ArrayOrNumber, options?: UpdateOptions): NdArray;
+  /** x with x[idx] = f(x[idx]), f elementwise (numpy's ufunc.at). */
+  apply(f: (x: NdArray) => NdArray, options?: UpdateOptions): NdArray;
+}
+
+/** Flat positions in x of the indexed entries ([m]) and the update values ([m], x's dtype). */
+interface Targets {
+  readonly positions: NdArray;
+  readonly size: number;
+  /** Entries whose index was out of bounds point at `size` (mode 'drop'). */
+  readonly dropped: boolean;
+  readonly viewShape: readonly number[];
+}
+
+function targetsOf(x: NdArray, idx: readonly Index[], mode: 'drop' | 'clip'): Targets {
+  const shape = shapeOf(x);
+  const size = sizeOf(shape);
+  const iota = tf.reshape(tf.range(0, size, 1, 'int32'), [...shape]);
+  const { value, valid } = indexWithValidity(iota, idx, mode === 'clip' ? 'clip' : 'drop');
+  const viewShape = shapeOf(value);
+  const m = sizeOf(viewShape);
+  const positions = valid === null ? value : lax.select(lax.broadcastTo(valid, viewShape), value, lax.full(viewShape, size, 'int32'));
+  return { positions: lax.reshape(positions, [m]), size, dropped: valid !== null, viewShape };
+}
+
+/** v cast to x's dtype, broadcast to the indexed view and flattened. */
+function valuesOf(x: NdArray, v: ArrayOrNumber, t: Targets, op: string): NdArray {
+  const dtype = avalOf(x).dtype;
+  const arr = typeof v === 'number' ? lax.scalar(v, dtype) : lax.cast(v, dtype);
+  const vs = shapeOf(arr);
+  const ok = vs.length <= t.viewShape.length && vs.every((d, k) => d === 1 || d === t.viewShape[t.viewShape.length - vs.length + k]);
+  if (!ok) throw new Error(`at(...).${op}: values of shape [${vs}] do not broadcast to the indexed shape [${t.viewShape}]`);
+  return lax.reshape(lax.broadcastTo(arr, t.viewShape), [sizeOf(t.viewShape)]);
+}
+
+/** x (flat) with `u` added at `positions`; positions equal to size (dropped entries) vanish. */
+function addAt(xs: NdArray, positions: NdArray, u: NdArray, size: number, dropped: boolean): NdArray {
+  const sum = lax.scatterAdd(u, positions, 0, size + (dropped ? 1 : 0));
+  return lax.add(xs, dropped ? lax.slice(sum, [0], [size]) : sum);
+}
+
+/** Which flat positions `positions` hits (bool [size]). */
+function hitMask(positions: NdArray, size: number, dropped: boolean): NdArray {
+  const m = shapeOf(positions)[0];
+  const counts = lax.scatterAdd(lax.full([m], 1, 'int32'), positions, 0, size + (dropped ? 1 : 0));
+  return lax.gt(dropped ? lax.slice(counts, [0], [size]) : counts, lax.scalar(0, 'int32', 1));
+}
+
+/**
+ * One pass of an overwriting update: every hit position takes its value from `next`
+ * (computed from x's current entry there and the update); `keep` marks the entries that
+ * write (one per position).
+ */
+function writePass(xs: NdArray, positions: NdArray, u: NdArray, keep: NdArray | null, t: Targets, next: Combine): NdArray {
+  const safe = t.dropped ? lax.concatenate([xs, lax.full([1], 0, avalOf(xs).dtype)], 0) : xs;
+  const fresh = next(lax.gather(safe, positions, 0), u);
+  const writes = keep === null ? fresh : lax.select(keep, fresh, lax.zerosLike(fresh));
+  const hits = hitMask(keep === null ? positions : lax.select(keep, positions, lax.full([shapeOf(positions)[0]], t.size, 'int32')), t.size, t.dropped || keep !== null);
+  const placed = lax.scatterAdd(writes, positions, 0, t.size + (t.dropped ? 1 : 0));
+  return lax.select(hits, t.dropped ? lax.slice(placed, [0], [t.size]) : placed, xs);
+}
+
+type Combine = (current: NdArray, update: NdArray) => NdArray;
+
+/** Positions of each repetition pass (host side): pass r holds every position's r-th occurrence. */
+function passesOf(positions: tf.Tensor, size: number): number[][] {
+  const seen = new Map<number, number>();
+  const passes: number[][] = [];
+  positions.dataSync().forEach((p, j) => {
+    if (p === size) return;
+    const r = seen.get(p) ?? 0;
+    seen.set(p, r + 1);
+    (passes[r] ??= []).push(j);
+  });
+  return passes;
+}
+
+function overwrite(x: NdArray, idx: readonly Index[], u: ArrayOrNumber | null, combine: Combine, op: string, options: UpdateOptions): NdArray {
+  const t = targetsOf(x, idx, options.mode ?? 'drop');
+  const vals = u === null ? lax.full([sizeOf(t.viewShape)], 0, avalOf(x).dtype) : valuesOf(x, u, t, op);
+  const xs = lax.reshape(x, [t.size]);
+  const p = t.positions;
+  // Traced positions, or ones the backend cannot read back synchronously (webgpu), are not counted on the host.
+  if (isTracer(p) || !canReadBack()) {
+    if (options.uniqueIndices) return lax.reshape(writePass(xs, p, vals, null, t, combine), shapeOf(x));
+    const why = isTracer(p) ? 'the indices are traced (jit, vmap or grad)' : `the ${tf.getBackend()} backend cannot read the indices back`;
+    if (op !== 'set') throw new Error(`at(...).${op}: ${why}, so repeated positions cannot be counted; pass { uniqueIndices: true } if no position repeats`);
+    // One writer per position: scatter each entry's id, read back which id landed there.
+    const m = shapeOf(p)[0];
+    const ids = tf.range(1, m + 1, 1, 'int32');
+    const landed = lax.scatter(lax.full([t.size + 1], 0, 'int32'), p, ids);
+    const keep = lax.eq(lax.gather(landed, p, 0), ids);
+    return lax.reshape(writePass(xs, p, vals, keep, { ...t, dropped: true }, combine), shapeOf(x));
+  }
+  const passes = passesOf(p as tf.Tensor, t.size);
+  if (passes.length === 1 && passes[0].length === sizeOf(t.viewShape)) return lax.reshape(writePass(xs, p, vals, null, t, combine), shapeOf(x));
+  const clean = { ...t, dropped: false };
+  const out = passes.reduce((acc, js) => {
+    const sel = tf.tensor1d(js, 'int32');
+    return writePass(acc, lax.gather(p, sel, 0), lax.gather(vals, sel, 0), null, clean, combine);
+  }, xs);
+  return lax.reshape(out, shapeOf(x));
+}
+
+function accumulate(x: NdArray, idx: readonly Index[], v: ArrayOrNumber, negate: boolean, options: UpdateOptions): NdArray {
+  const t = targetsOf(x, idx, options.mode ?? 'drop');
+  const vals = valuesOf(x, v, t, negate ? 'subtract' : 'add');
+  const out = addAt(lax.reshape(x, [t.size]), t.positions, negate ? lax.neg(vals) : vals, t.size, t.dropped);
+  return lax.reshape(out, shapeOf(x));
+}
+
+function fillValueFor(x: NdArray, fillValue: number | undefined): number {
+  if (fillValue !== undefined) return fillValue;
+  const dtype = avalOf(x).dtype;
+  return dtype === 'float32' ? NaN : dtype === 'int32' ? -(2 ** 31) : 1;
+}
+
+/**
+ * JAX's x.at[idx]: functional updates of the entries np.index(x, ...idx) picks, differentiable
+ * in x and the values, under jit and vmap too.
+ * @example np.at(x, 0).set(1) // x with row 0 set to 1
+ * @example np.at(counts, labels).add(1) // a histogram: repeated labels each add
+ * @example np.at(x, '...', 0).apply(np.exp)
+ */
+export function at(x: NdArray, ...idx: Index[]): IndexUpdateRef {
+  const write = (combine: Combine, op: string) => (v: ArrayOrNumber, options: UpdateOptions = {}) => overwrite(x, idx, v, combine, op, options);
+  return {
+    get({ mode = 'clip', fillValue }: GetOptions = {}) {
+      const { value, valid } = indexWithValidity(x, idx, mode);
+      if (valid === null) return value;
+      return lax.select(lax.broadcastTo(valid, shapeOf(value)), value, lax.full(shapeOf(value), fillValueFor(x, fillValue), avalOf(x).dtype));
+    },
+    set: write((_, u) => u, 'set'),
+    add: (v, options = {}) => accumulate(x, idx, v, false, options),
+    subtract: (v, options = {}) => accumulate(x, idx, v, true, options),
+    multiply: write((c, u) => lax.mul(c, u), 'multiply'),
+    divide: write((c, u) => lax.div(c, u), 'divide'),
+    power: write((c, u) => pow(c, u), 'power'),
+    min: write((c, u) => minimum(c, u), 'min'),
+    max: write((c, u) => maximum(c, u), 'max'),
+    apply: (f, options = {}) => overwrite(x, idx, null, (c) => f(c), 'apply', options),
+  };
+}
