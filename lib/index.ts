@@ -15,9 +15,18 @@ import * as ssl from './ssl/index.js';
 import * as swav from './ssl/swav/index.js';
 import * as random from './random/index.js';
 import * as nn from './nn/index.js';
+import { lax as coreLax } from './core/index.js';
+import { dynamicIndexInDim, dynamicSlice, dynamicSliceInDim, dynamicUpdateSlice, dynamicUpdateSliceInDim } from './ops/dynamic-slice.js';
 
 export * from './core/index.js';
 export { nn, np, optim, random, ssl, swav, tree };
+
+/**
+ * jax.lax's names: the core's control flow and random bits, and the dynamic slices, which
+ * are compositions of np's indexing (lib/ops/dynamic-slice.ts). This export takes the
+ * place of the core's `lax` in the star export above.
+ */
+export const lax = { ...coreLax, dynamicSlice, dynamicUpdateSlice, dynamicSliceInDim, dynamicUpdateSliceInDim, dynamicIndexInDim } as const;
 export { getBackend, ready, setBackend, setWasmPaths, type BackendName, type WasmPaths } from './backend/index.js';
 export { tf };
 export { encodeSafetensors, decodeSafetensors } from './io/safetensors.js';

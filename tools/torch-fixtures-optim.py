@@ -9,16 +9,10 @@ The parameters and the five gradients are the same for every case; each case rec
 hyperparameters (torch's names) and the parameters after each step, in float64 as torch's
 float32 values.
 """
-import json
 import torch
+from torch_trajectory import SHAPES, problem, trajectory, write
 
-torch.manual_seed(19)
-SHAPES = {"w": (4, 3), "b": (3,), "c": (2, 2)}
-params0 = {k: torch.randn(s) for k, s in SHAPES.items()}
-params0["c"][0, 0] = 0.0  # a zero parameter and, below, a zero gradient entry
-grads = [{k: torch.randn(s) for k, s in SHAPES.items()} for _ in range(5)]
-for g in grads:
-    g["b"][1] = 0.0
+params0, grads = problem(seed=19, steps=5)
 
 CASES = {
     "rmsprop": (torch.optim.RMSprop, {"lr": 0.01}),
@@ -28,26 +22,5 @@ CASES = {
     "adagrad_decay_init_wd": (torch.optim.Adagrad, {"lr": 0.2, "lr_decay": 0.05, "weight_decay": 0.02, "initial_accumulator_value": 0.1, "eps": 1e-8}),
 }
 
-nested = lambda t: t.double().tolist()
-cases = {}
-for name, (cls, hyper) in CASES.items():
-    ps = {k: v.clone().requires_grad_(True) for k, v in params0.items()}
-    opt = cls([ps[k] for k in SHAPES], **hyper)
-    after = []
-    for g in grads:
-        for k in SHAPES:
-            ps[k].grad = g[k].clone()
-        opt.step()
-        after.append({k: nested(ps[k].detach()) for k in SHAPES})
-    cases[name] = {"hyper": hyper, "params_after_each_step": after}
-
-out = {
-    "torch": torch.__version__,
-    "generator": "tools/torch-fixtures-optim.py",
-    "params0": {k: nested(v) for k, v in params0.items()},
-    "grads": [{k: nested(v) for k, v in g.items()} for g in grads],
-    "cases": cases,
-}
-with open("test/fixtures/optimizers_torch_more.json", "w") as f:
-    json.dump(out, f, separators=(",", ":"))
-print(len(cases), "cases")
+cases = {name: trajectory(cls, hyper, params0, grads) for name, (cls, hyper) in CASES.items()}
+write("test/fixtures/optimizers_torch_more.json", "tools/torch-fixtures-optim.py", params0, grads, cases)

@@ -10,6 +10,7 @@ export { type AttentionConfig, multiHeadAttention } from './attention.js';
 export { type Activation, type MlpConfig, mlp } from './mlp.js';
 export { dropout, flatten, gelu, identity, l2Normalize, relu, silu, tanh } from './stateless.js';
 export * as F from './functional.js';
+export * as losses from './losses.js';
 export {
   type AttentionOptions,
   type GeluOptions,

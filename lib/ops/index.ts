@@ -5,6 +5,8 @@ export * from './shape.js';
 export * from './broadcast.js';
 export * from './indexing.js';
 export * from './index-update.js';
+export * from './counting.js';
+export * from './nonzero.js';
 export * from './nn.js';
 export { stopGradient } from '../core/lax.js';
 export type { NdArray } from '../core/trace.js';

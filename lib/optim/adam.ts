@@ -25,6 +25,28 @@ export interface AdamState {
   readonly nu: unknown;
 }
 
+/** One step of Adam's bookkeeping, shared by its variants (see `adamMoments`). */
+export interface AdamMoments<U> {
+  /** `b1 mu + (1-b1) g`, `b2 nu + (1-b2) g^2`. */
+  readonly mu: U;
+  readonly nu: U;
+  /** The incremented count, and t = count as float32. */
+  readonly count: NdArray;
+  readonly t: NdArray;
+  /** Bias corrections `1 - b1^t`, `1 - b2^t`. */
+  readonly bc1: NdArray;
+  readonly bc2: NdArray;
+}
+
+/** Adam's running moments of the updates and the step's bias corrections. */
+export function adamMoments<U>(updates: U, state: AdamState, b1: number, b2: number): AdamMoments<U> {
+  const mu = tree.map<U>((g: NdArray, m: NdArray) => np.add(np.mul(m, b1), np.mul(g, 1 - b1)), updates, state.mu);
+  const nu = tree.map<U>((g: NdArray, v: NdArray) => np.add(np.mul(v, b2), np.mul(np.square(g), 1 - b2)), updates, state.nu);
+  const count = incrementCount(state.count);
+  const t = np.cast(count, 'float32');
+  return { mu, nu, count, t, bc1: np.sub(1, np.pow(b1, t)), bc2: np.sub(1, np.pow(b2, t)) };
+}
+
 /**
  * Rescales updates by Adam's bias-corrected moments:
  * `mu = b1 mu + (1-b1) g`, `nu = b2 nu + (1-b2) g^2`, t = count + 1,
@@ -36,12 +58,7 @@ export function scaleByAdam({ b1 = 0.9, b2 = 0.999, eps = 1e-8, epsRoot = 0 }: A
     init: (params) => ({ count: initCount(), mu: zerosLikeTree(params), nu: zerosLikeTree(params) }),
     update(updates, state) {
       type U = typeof updates;
-      const mu = tree.map<U>((g: NdArray, m: NdArray) => np.add(np.mul(m, b1), np.mul(g, 1 - b1)), updates, state.mu);
-      const nu = tree.map<U>((g: NdArray, v: NdArray) => np.add(np.mul(v, b2), np.mul(np.square(g), 1 - b2)), updates, state.nu);
-      const count = incrementCount(state.count);
-      const t = np.cast(count, 'float32');
-      const bc1 = np.sub(1, np.pow(b1, t));
-      const bc2 = np.sub(1, np.pow(b2, t));
+      const { mu, nu, count, bc1, bc2 } = adamMoments(updates, state, b1, b2);
       const out = tree.map<U>((m: NdArray, v: NdArray) => {
         const vHat = np.div(v, bc2);
         const root = np.sqrt(epsRoot === 0 ? vHat : np.add(vHat, epsRoot));

@@ -21,6 +21,10 @@ export { clip, clipByGlobalNorm, globalNorm } from './clip.js';
 export { type RmsOptions, type RmsState, type RssOptions, type RssState, scaleByRms, scaleByRss } from './rms.js';
 export { type TraceState, traceMomentum } from './momentum.js';
 export { type AdamOptions, type AdamState, scaleByAdam } from './adam.js';
+export { type AdamaxOptions, type AdamaxState, scaleByAdamax } from './adamax.js';
+export { type NadamOptions, type NadamState, scaleByNadam } from './nadam.js';
+export { type RadamOptions, scaleByRadam } from './radam.js';
+export { type LionOptions, type LionState, scaleByLion } from './lion.js';
 export { type LarcOptions, scaleByLarc } from './larc.js';
 export { type EmaOptions, type EmaState, ema, emaUpdate } from './ema.js';
 export { type MaskedState, masked } from './masked.js';
@@ -39,16 +43,24 @@ export { type ApplyIfFiniteState, applyIfFinite } from './conditionality.js';
 export { type MultiStepsState, multiSteps } from './multi-steps.js';
 export {
   type AdagradOptions,
+  type AdamaxOptimizerOptions,
   type AdamOptimizerOptions,
   type AdamWOptions,
   type AdamWithL2Options,
   type LarsOptions,
+  type LionOptimizerOptions,
+  type NadamOptimizerOptions,
+  type RadamOptimizerOptions,
   type RmspropOptions,
   type SgdOptions,
   adagrad,
   adam,
+  adamax,
   adamw,
   lars,
+  lion,
+  nadam,
+  radam,
   rmsprop,
   sgd,
 } from './optimizers.js';
@@ -57,21 +69,32 @@ export {
   type ExponentialDecayOptions,
   type Formula,
   type LinearOptions,
+  type OnecycleOptions,
+  type PolynomialOptions,
   type Schedule,
   type ScheduleLike,
   type ScheduleMath,
   type Val,
+  type WarmupCosineDecayOptions,
   type WarmupCosineOptions,
+  type WarmupExponentialDecayOptions,
   constant,
   cosineDecay,
+  cosineOnecycle,
   evaluateSchedule,
   exponentialDecay,
   fromFunction,
   joinSchedules,
   linear,
+  linearOnecycle,
   linspace,
   makeSchedule,
   piecewiseConstant,
+  piecewiseInterpolate,
+  polynomial,
+  sgdr,
   toSchedule,
   warmupCosine,
+  warmupCosineDecay,
+  warmupExponentialDecay,
 } from './schedules.js';

@@ -4,6 +4,10 @@
  * sub-states; its layout depends only on which features are on (e.g. momentum > 0).
  */
 import { scaleByAdam } from './adam.js';
+import { type AdamaxOptions, scaleByAdamax } from './adamax.js';
+import { type LionOptions, scaleByLion } from './lion.js';
+import { type NadamOptions, scaleByNadam } from './nadam.js';
+import { type RadamOptions, scaleByRadam } from './radam.js';
 import { chain, identity } from './chain.js';
 import { addDecayedWeights } from './decay.js';
 import { scaleByLarc } from './larc.js';
@@ -165,4 +169,52 @@ export function adagrad({ learningRate, lrDecay = 0, weightDecay = 0, weightDeca
   // The learning-rate transformation's count starts at 0 on the first step: torch's t - 1.
   const lr = lrDecay === 0 ? learningRate : makeSchedule((m, step) => m.div(base.formula(m, step), m.add(1, m.mul(step, lrDecay))));
   return chain(addDecayedWeights(weightDecay, weightDecayMask), scaleByRss({ initialAccumulatorValue, eps }), scaleByLearningRate(lr));
+}
+
+/** The options every torch-style Adam variant below shares: learning rate and L2 weight decay. */
+interface WithL2 {
+  readonly learningRate: ScheduleLike;
+  /** torch's `weight_decay`: L2, `wd * p` added to the gradient first (default 0). */
+  readonly weightDecay?: number;
+  readonly weightDecayMask?: Mask;
+}
+
+export type AdamaxOptimizerOptions = AdamaxOptions & WithL2;
+
+/**
+ * torch.optim.Adamax (default lr 2e-3 there): `chain(addDecayedWeights(wd), scaleByAdamax, scaleByLearningRate(lr))`.
+ * @example const opt = optim.adamax({ learningRate: 2e-3 });
+ */
+export function adamax({ learningRate, weightDecay = 0, weightDecayMask, ...rest }: AdamaxOptimizerOptions): GradientTransformation {
+  return chain(addDecayedWeights(weightDecay, weightDecayMask), scaleByAdamax(rest), scaleByLearningRate(learningRate));
+}
+
+export type NadamOptimizerOptions = NadamOptions & WithL2;
+
+/** torch.optim.NAdam (1.13, L2 decay): `chain(addDecayedWeights(wd), scaleByNadam, scaleByLearningRate(lr))`. */
+export function nadam({ learningRate, weightDecay = 0, weightDecayMask, ...rest }: NadamOptimizerOptions): GradientTransformation {
+  return chain(addDecayedWeights(weightDecay, weightDecayMask), scaleByNadam(rest), scaleByLearningRate(learningRate));
+}
+
+export type RadamOptimizerOptions = RadamOptions & WithL2;
+
+/** torch.optim.RAdam (1.13, L2 decay): `chain(addDecayedWeights(wd), scaleByRadam, scaleByLearningRate(lr))`. */
+export function radam({ learningRate, weightDecay = 0, weightDecayMask, ...rest }: RadamOptimizerOptions): GradientTransformation {
+  return chain(addDecayedWeights(weightDecay, weightDecayMask), scaleByRadam(rest), scaleByLearningRate(learningRate));
+}
+
+export interface LionOptimizerOptions extends LionOptions {
+  readonly learningRate: ScheduleLike;
+  /** Decoupled decay: `p -= lr * wd * p` each step (default 1e-3, optax's). */
+  readonly weightDecay?: number;
+  /** Leaves that get decay (default all). */
+  readonly mask?: Mask;
+}
+
+/**
+ * optax.lion: `chain(scaleByLion(b1, b2), addDecayedWeights(wd, mask), scaleByLearningRate(lr))`;
+ * its updates are signs, so its learning rate is usually 3-10x below AdamW's.
+ */
+export function lion({ learningRate, b1, b2, weightDecay = 1e-3, mask }: LionOptimizerOptions): GradientTransformation {
+  return chain(scaleByLion({ b1, b2 }), addDecayedWeights(weightDecay, mask), scaleByLearningRate(learningRate));
 }

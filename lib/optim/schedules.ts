@@ -165,11 +165,27 @@ export interface LinearOptions {
  * Linear interpolation from `init` to `end` over `steps` steps starting at `begin`, constant
  * outside (optax's `linear_schedule`): `(init - end) * (1 - t / steps) + end`, t = clip(step - begin, 0, steps).
  */
-export function linear({ init, end, steps, begin = 0 }: LinearOptions): Schedule {
-  checkSteps(steps, 'linear: steps');
+export function linear(options: LinearOptions): Schedule {
+  return polynomial({ ...options, power: 1 }, 'linear');
+}
+
+export interface PolynomialOptions extends LinearOptions {
+  /** The power of the transition (1: linear). */
+  readonly power: number;
+}
+
+/**
+ * optax's `polynomial_schedule`: `(init - end) * (1 - t / steps) ** power + end`,
+ * t = clip(step - begin, 0, steps).
+ * @example polynomial({ init: 1, end: 0.01, power: 2, steps: 100, begin: 5 }).at(6) // 0.9803
+ */
+export function polynomial({ init, end, steps, begin = 0, power }: PolynomialOptions, what = 'polynomial'): Schedule {
+  checkSteps(steps, `${what}: steps`);
+  if (!Number.isFinite(begin) || begin < 0) throw new Error(`${what}: begin must be a finite number >= 0, got ${begin}`);
   return makeSchedule((m, step) => {
     const t = m.min(m.max(m.sub(step, begin), 0), steps);
-    return m.add(m.mul(init - end, m.sub(1, m.div(t, steps))), end);
+    const frac = m.sub(1, m.div(t, steps));
+    return m.add(m.mul(init - end, power === 1 ? frac : m.pow(frac, power)), end);
   });
 }
 
@@ -180,6 +196,8 @@ export interface CosineDecayOptions {
   readonly decaySteps: number;
   /** Value at `decaySteps` and after (default 0; optax's `alpha` is `end / init`). */
   readonly end?: number;
+  /** optax's `exponent`: the cosine factor `0.5 (1 + cos(pi t / T))` is raised to it (default 1). */
+  readonly exponent?: number;
 }
 
 /**
@@ -187,12 +205,14 @@ export interface CosineDecayOptions {
  * `end + 0.5 * (init - end) * (1 + cos(pi * t / decaySteps))`, t = min(step, decaySteps),
  * in the operation order of facebookresearch/swav (so the float64 path matches it bit for bit).
  */
-export function cosineDecay({ init, decaySteps, end = 0 }: CosineDecayOptions): Schedule {
+export function cosineDecay({ init, decaySteps, end = 0, exponent = 1 }: CosineDecayOptions): Schedule {
   checkSteps(decaySteps, 'cosineDecay: decaySteps');
   const half = 0.5 * (init - end);
   return makeSchedule((m, step) => {
     const t = m.min(step, decaySteps);
-    return m.add(end, m.mul(half, m.add(1, m.cos(m.div(m.mul(Math.PI, t), decaySteps)))));
+    const cos = m.cos(m.div(m.mul(Math.PI, t), decaySteps));
+    if (exponent === 1) return m.add(end, m.mul(half, m.add(1, cos)));
+    return m.add(end, m.mul(init - end, m.pow(m.mul(0.5, m.add(1, cos)), exponent)));
   });
 }
 
@@ -323,4 +343,114 @@ export function warmupCosine({ start, base, final, warmupSteps, totalSteps, lins
   const cosine = cosineDecay({ init: base, end: final, decaySteps: totalSteps - warmupSteps });
   if (warmupSteps === 0) return cosine;
   return joinSchedules([linspace(start, base, warmupSteps, precision), cosine], [warmupSteps]);
+}
+
+export interface WarmupCosineDecayOptions {
+  /** Value at step 0. */
+  readonly init: number;
+  /** Value at the end of the warmup. */
+  readonly peak: number;
+  /** Steps of linear warmup from `init` to `peak` (0: none). */
+  readonly warmupSteps: number;
+  /** All steps, warmup included: the cosine runs over `decaySteps - warmupSteps`. */
+  readonly decaySteps: number;
+  /** Value at `decaySteps` and after (default 0). */
+  readonly end?: number;
+  /** The cosine factor's exponent (default 1). */
+  readonly exponent?: number;
+}
+
+/**
+ * optax's `warmup_cosine_decay_schedule`: linear from `init` to `peak` over `warmupSteps`,
+ * then a cosine from `peak` to `end` until `decaySteps`.
+ * @example warmupCosineDecay({ init: 0, peak: 1e-3, warmupSteps: 500, decaySteps: 10_000 })
+ */
+export function warmupCosineDecay({ init, peak, warmupSteps, decaySteps, end = 0, exponent = 1 }: WarmupCosineDecayOptions): Schedule {
+  checkSteps(warmupSteps, 'warmupCosineDecay: warmupSteps', true);
+  if (!(decaySteps > warmupSteps)) throw new Error(`warmupCosineDecay: decaySteps (${decaySteps}) must exceed warmupSteps (${warmupSteps})`);
+  const cosine = cosineDecay({ init: peak, decaySteps: decaySteps - warmupSteps, end, exponent });
+  return warmupThen(init, peak, warmupSteps, cosine);
+}
+
+/** A linear warmup from `init` to `peak` over `warmupSteps` (none when 0), then `after`. */
+function warmupThen(init: number, peak: number, warmupSteps: number, after: Schedule): Schedule {
+  if (warmupSteps === 0) return after;
+  return joinSchedules([linear({ init, end: peak, steps: warmupSteps }), after], [warmupSteps]);
+}
+
+export interface WarmupExponentialDecayOptions extends Omit<ExponentialDecayOptions, 'init'> {
+  readonly init: number;
+  readonly peak: number;
+  readonly warmupSteps: number;
+}
+
+/** optax's `warmup_exponential_decay_schedule`: linear warmup to `peak`, then `exponentialDecay` from `peak`. */
+export function warmupExponentialDecay({ init, peak, warmupSteps, ...decay }: WarmupExponentialDecayOptions): Schedule {
+  checkSteps(warmupSteps, 'warmupExponentialDecay: warmupSteps', true);
+  return warmupThen(init, peak, warmupSteps, exponentialDecay({ ...decay, init: peak }));
+}
+
+/**
+ * optax's `piecewise_interpolate_schedule`: the value is `init` at step 0 and `init` times
+ * every scale up to boundary b_i at b_i, interpolated linearly or by a half cosine in between;
+ * after the last boundary it stays at the last value.
+ */
+export function piecewiseInterpolate(kind: 'linear' | 'cosine', init: number, boundariesAndScales: readonly (readonly [number, number])[]): Schedule {
+  const sorted = [...boundariesAndScales].sort((x, y) => x[0] - y[0]);
+  sorted.forEach(([b, sc], i) => {
+    if (!Number.isFinite(b) || b <= (i === 0 ? 0 : sorted[i - 1][0]) || !(sc >= 0))
+      throw new Error(`piecewiseInterpolate: boundaries must be increasing and > 0 and scales >= 0, got [${b}, ${sc}]`);
+  });
+  const bounds = [0, ...sorted.map(([b]) => b)];
+  const values = sorted.reduce((vs, [, sc]) => [...vs, vs[vs.length - 1] * sc], [init]);
+  return makeSchedule((m, step) => {
+    let out: Val<typeof step> = values[values.length - 1];
+    for (let i = bounds.length - 2; i >= 0; i--) {
+      const pct = m.div(m.sub(step, bounds[i]), bounds[i + 1] - bounds[i]);
+      const [a, b] = [values[i], values[i + 1]];
+      const v = kind === 'linear' ? m.add(m.mul(b - a, pct), a) : m.add(b, m.mul((a - b) / 2, m.add(m.cos(m.mul(Math.PI, pct)), 1)));
+      out = m.ifLess(step, bounds[i + 1], v, out);
+    }
+    return out;
+  });
+}
+
+export interface OnecycleOptions {
+  /** Length of the cycle. */
+  readonly transitionSteps: number;
+  /** The highest value, reached at `pctStart` of the cycle. */
+  readonly peak: number;
+  /** Share of the cycle spent rising (default 0.3). */
+  readonly pctStart?: number;
+  /** The first value is `peak / divFactor` (default 25). */
+  readonly divFactor?: number;
+  /** The last value is `peak / divFactor / finalDivFactor` (default 1e4). */
+  readonly finalDivFactor?: number;
+}
+
+/** optax's `cosine_onecycle_schedule` (Smith's one-cycle with cosine phases). */
+export function cosineOnecycle({ transitionSteps, peak, pctStart = 0.3, divFactor = 25, finalDivFactor = 1e4 }: OnecycleOptions): Schedule {
+  checkSteps(transitionSteps, 'cosineOnecycle: transitionSteps');
+  return piecewiseInterpolate('cosine', peak / divFactor, [
+    [Math.trunc(pctStart * transitionSteps), divFactor],
+    [transitionSteps, 1 / (divFactor * finalDivFactor)],
+  ]);
+}
+
+/** optax's `linear_onecycle_schedule`: up to `peak` until `pctStart`, back to `peak / divFactor` at `pctFinal`, then down to its `1 / finalDivFactor`. */
+export function linearOnecycle({ pctFinal = 0.85, ...o }: OnecycleOptions & { readonly pctFinal?: number }): Schedule {
+  const { transitionSteps, peak, pctStart = 0.3, divFactor = 25, finalDivFactor = 1e4 } = o;
+  checkSteps(transitionSteps, 'linearOnecycle: transitionSteps');
+  return piecewiseInterpolate('linear', peak / divFactor, [
+    [Math.trunc(pctStart * transitionSteps), divFactor],
+    [Math.trunc(pctFinal * transitionSteps), 1 / divFactor],
+    [transitionSteps, 1 / finalDivFactor],
+  ]);
+}
+
+/** optax's `sgdr_schedule`: warm restarts, one `warmupCosineDecay` cycle after another, each `decaySteps` long. */
+export function sgdr(cycles: readonly WarmupCosineDecayOptions[]): Schedule {
+  if (cycles.length === 0) throw new Error('sgdr: needs at least one cycle');
+  const ends = cycles.reduce<number[]>((acc, c) => [...acc, (acc[acc.length - 1] ?? 0) + c.decaySteps], []);
+  return joinSchedules(cycles.map(warmupCosineDecay), ends.slice(0, -1));
 }

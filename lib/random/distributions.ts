@@ -14,10 +14,10 @@ import { type Key, normal, permutation, randint, splitKeys, uniform } from './ke
 const TINY = 1.1754943508222875e-38;
 
 /** Uniform in [TINY, 1): its log is finite. */
-const positiveUnit = (key: Key, shape: Shape) => np.maximum(uniform(key, shape), TINY);
+export const positiveUnit = (key: Key, shape: Shape) => np.maximum(uniform(key, shape), TINY);
 
 /** Key i of `splitKeys(key, n)` (keys may be batched: [..., 2]). */
-function nthKey(keys: NdArray, i: number): NdArray {
+export function nthKey(keys: NdArray, i: number): NdArray {
   const axis = keys.shape.length - 2;
   return np.squeeze(np.sliceAxis(keys, axis, i, i + 1), axis);
 }
@@ -56,7 +56,7 @@ export function cauchy(key: Key, shape: Shape): NdArray {
 const GAMMA_ROUNDS = 10;
 
 /** a broadcast to `shape`, without gradient (samples are not differentiated with respect to it). */
-function shapeParam(a: number | NdArray, shape: Shape, what: string): NdArray {
+export function shapeParam(a: number | NdArray, shape: Shape, what: string): NdArray {
   if (typeof a === 'number') {
     if (!(a > 0)) throw new Error(`random.${what}: the parameter must be positive, got ${a}`);
     return np.broadcastTo(np.full([], a, 'float32'), shape);
@@ -104,6 +104,15 @@ function logGamma(key: Key, a: NdArray, shape: Shape): NdArray {
 export function gamma(key: Key, a: number | NdArray, shape?: Shape): NdArray {
   const s = shape ?? (typeof a === 'number' ? [] : a.shape);
   return scope(() => np.exp(logGamma(key, shapeParam(a, s, 'gamma'), s)));
+}
+
+/**
+ * log of Gamma(a, 1) samples (jax.random.loggamma): exact where gamma itself underflows to 0
+ * (a below ~0.01). `shape` defaults to a's shape.
+ */
+export function loggamma(key: Key, a: number | NdArray, shape?: Shape): NdArray {
+  const s = shape ?? (typeof a === 'number' ? [] : a.shape);
+  return scope(() => logGamma(key, shapeParam(a, s, 'loggamma'), s));
 }
 
 /** Beta(a, b) samples: X / (X + Y) for X ~ Gamma(a), Y ~ Gamma(b), as sigmoid(log X - log Y). */

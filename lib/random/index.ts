@@ -24,3 +24,4 @@
  */
 export * from './keys.js';
 export * from './distributions.js';
+export * from './derived.js';

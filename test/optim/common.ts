@@ -1,6 +1,8 @@
 /** Shared by the optim suites: the torch fixture, and builders of the optimisers it covers. */
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
+import * as assert from 'uvu/assert';
+import { jit, scope } from '../../lib/core/index.js';
 import * as np from '../../lib/ops/index.js';
 import * as optim from '../../lib/optim/index.js';
 import * as tree from '../../lib/tree/index.js';
@@ -105,4 +107,50 @@ export const smallParams0 = (): SmallParams => ({ w: np.array([1, -2, 0.5]), b: 
 export function scopedTests(test: { before: { each(f: () => void): void }; after: { each(f: () => void): void } }): void {
   test.before.each(() => tf.engine().startScope());
   test.after.each(() => tf.engine().endScope());
+}
+
+/** A reference trajectory: the parameters after each step from `params0` under `grads`. */
+export interface TrajectoryFixture {
+  params0: ParamsJson;
+  grads: ParamsJson[];
+  cases: Record<string, { params_after_each_step: ParamsJson[] }>;
+}
+
+/**
+ * One test per case and mode (eager, jit): the optimiser `build(name)` stepped through the
+ * fixture's gradients, its parameters after each step within `tol` of the reference, and no
+ * tensor left behind.
+ */
+export function trajectoryTests(
+  test: (name: string, fn: () => Promise<void>) => void,
+  fixture: TrajectoryFixture,
+  build: (name: string) => optim.GradientTransformation,
+  tol: number,
+): void {
+  for (const [name, c] of Object.entries(fixture.cases)) {
+    for (const jitted of [false, true]) {
+      test(`${name}${jitted ? ' (jit)' : ''}: parameters after each of ${c.params_after_each_step.length} steps within ${tol}`, async () => {
+        const before = tf.memory().numTensors;
+        const opt = build(name);
+        const body = (g: Params, s: unknown, p: Params) => {
+          const [u, ns] = opt.update(g, s, p);
+          return [optim.applyUpdates(p, u), ns] as const;
+        };
+        const step = jitted ? jit(body) : (g: Params, s: unknown, p: Params) => scope(() => body(g, s, p));
+        let params = toTensors(fixture.params0);
+        let state = scope(() => opt.init(params));
+        for (const [k, gj] of fixture.grads.entries()) {
+          const g = toTensors(gj);
+          const [p, s] = step(g, state, params);
+          disposeTree([g, params, state]);
+          [params, state] = [p, s];
+          const err = await maxErrVsJson(params, c.params_after_each_step[k]);
+          assert.ok(err <= tol, `${name} step ${k + 1}: max error ${err} > ${tol}`);
+        }
+        disposeTree([params, state]);
+        if (jitted) (step as ReturnType<typeof jit>).clearCache();
+        assert.is(tf.memory().numTensors, before, 'no tensor leaks');
+      });
+    }
+  }
 }

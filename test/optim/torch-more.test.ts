@@ -5,13 +5,11 @@
  * eagerly and under jit. The gradients hold a zero entry and the parameters a zero.
  */
 import { readFileSync } from 'node:fs';
-import * as tf from '@tensorflow/tfjs-core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { jit, scope } from '../../lib/core/index.js';
 import * as optim from '../../lib/optim/index.js';
 import { useTestBackend } from '../helpers/backend.js';
-import { type Params, type ParamsJson, disposeTree, maxErrVsJson, toTensors } from './common.js';
+import { type ParamsJson, disposeTree, toTensors, trajectoryTests } from './common.js';
 
 const backend = await useTestBackend();
 const TOL = 1e-5;
@@ -37,32 +35,7 @@ test('the fixture has the five cases this suite builds', () => {
   assert.equal(Object.keys(fixture.cases).sort(), ['adagrad', 'adagrad_decay_init_wd', 'rmsprop', 'rmsprop_centered', 'rmsprop_momentum_centered_wd']);
 });
 
-for (const [name, c] of Object.entries(fixture.cases)) {
-  for (const jitted of [false, true]) {
-    test(`${name}${jitted ? ' (jit)' : ''}: parameters after each of ${c.params_after_each_step.length} steps within ${TOL}`, async () => {
-      const before = tf.memory().numTensors;
-      const opt = build(name, c.hyper);
-      const body = (g: Params, s: unknown, p: Params) => {
-        const [u, ns] = opt.update(g, s, p);
-        return [optim.applyUpdates(p, u), ns] as const;
-      };
-      const step = jitted ? jit(body) : (g: Params, s: unknown, p: Params) => scope(() => body(g, s, p));
-      let params = toTensors(fixture.params0);
-      let state = scope(() => opt.init(params));
-      for (const [k, gj] of fixture.grads.entries()) {
-        const g = toTensors(gj);
-        const [p, s] = step(g, state, params);
-        disposeTree([g, params, state]);
-        [params, state] = [p, s];
-        const err = await maxErrVsJson(params, c.params_after_each_step[k]);
-        assert.ok(err <= TOL, `${name} step ${k + 1}: max error ${err} > ${TOL}`);
-      }
-      disposeTree([params, state]);
-      if (jitted) (step as ReturnType<typeof jit>).clearCache();
-      assert.is(tf.memory().numTensors, before, 'no tensor leaks');
-    });
-  }
-}
+trajectoryTests(test, fixture, (name) => build(name, fixture.cases[name].hyper), TOL);
 
 test('the state layout follows the options: no mu without centered, no momentum buffer without momentum', () => {
   const p = toTensors(fixture.params0);

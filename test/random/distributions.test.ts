@@ -14,30 +14,9 @@ import type { NdArray } from '../../lib/core/trace.js';
 import { useTestBackend } from '../helpers/backend.js';
 import { allClose } from '../helpers/assert.js';
 import { checkGrad } from '../nn/util.js';
+import { N, checkFrequency, checkMoments, read, sameUnderTransforms } from './moments.js';
 
 await useTestBackend();
-
-const N = 20_000;
-const read = (x: unknown) => Array.from((x as tf.Tensor).dataSync());
-
-/** Sample mean and variance within 5 standard errors of `mean` and `variance`. */
-function checkMoments(what: string, xs: number[], mean: number, variance: number): void {
-  const n = xs.length;
-  assert.ok(xs.every(Number.isFinite), `${what}: all samples finite`);
-  const m = xs.reduce((a, b) => a + b, 0) / n;
-  const v = xs.reduce((a, b) => a + (b - m) ** 2, 0) / (n - 1);
-  const m4 = xs.reduce((a, b) => a + (b - m) ** 4, 0) / n;
-  const seMean = Math.sqrt(variance / n);
-  const seVar = Math.sqrt(Math.max(m4 - v * v, 0) / n);
-  assert.ok(Math.abs(m - mean) <= 5 * seMean, `${what}: sample mean ${m}, expected ${mean} (5 SE = ${5 * seMean})`);
-  assert.ok(Math.abs(v - variance) <= 5 * seVar, `${what}: sample variance ${v}, expected ${variance} (5 SE = ${5 * seVar})`);
-}
-
-/** A frequency within 5 standard errors of p. */
-function checkFrequency(what: string, count: number, n: number, p: number): void {
-  const se = Math.sqrt((p * (1 - p)) / n);
-  assert.ok(Math.abs(count / n - p) <= 5 * se, `${what}: frequency ${count / n}, expected ${p} (5 SE = ${5 * se})`);
-}
 
 const R = suite('random distributions');
 
@@ -150,17 +129,7 @@ R('deterministic per key; the same values under jit and under vmap over keys', (
     ['categorical', (k) => random.categorical(k, np.zeros([3, 4]), -1, [2, 3])],
     ['choice', (k) => random.choice(k, 6, [3], { replace: false, p: np.array([0.1, 0.2, 0.3, 0.1, 0.2, 0.1]) })],
   ];
-  const key = random.key(42);
-  const keys = random.splitKeys(random.key(43), 3);
-  for (const [name, f] of samplers) {
-    const a = read(f(key));
-    assert.equal(read(f(random.key(42))), a, `${name}: same key, same samples`);
-    assert.not.equal(read(f(random.key(44))), a, `${name}: another key, other samples`);
-    allClose(read(jit(f)(key)), a, { rtol: 1e-6, atol: 1e-6 }, `${name}: jit vs eager`);
-    const mapped = read(vmap(f)(keys));
-    const looped = random.split(random.key(43), 3).flatMap((k) => read(f(k)));
-    allClose(mapped, looped, { rtol: 1e-5, atol: 1e-6 }, `${name}: vmap over keys vs loop`);
-  }
+  sameUnderTransforms(samplers);
 });
 
 R('no tensors left behind', () => {

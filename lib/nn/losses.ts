@@ -1,0 +1,102 @@
+/**
+ * optax's losses (optax.losses), per example: no reduction, so `np.mean` (or a weighted sum)
+ * is the caller's. Written from the functions of `np` and `nn.F`, so every transformation
+ * applies; numerically stable forms (log-softmax, log-sigmoid, xlogy) throughout.
+ */
+import type { NdArray } from '../core/index.js';
+import * as np from '../ops/index.js';
+import { logSigmoid } from './functional.js';
+
+const diff = (predictions: NdArray, targets?: NdArray | number) => (targets === undefined ? predictions : np.sub(predictions, targets));
+
+/** (p - t)^2, elementwise (optax.squared_error; t defaults to 0). */
+export const squaredError = (predictions: NdArray, targets?: NdArray | number) => np.square(diff(predictions, targets));
+
+/** 0.5 (p - t)^2, elementwise (optax.l2_loss). */
+export const l2Loss = (predictions: NdArray, targets?: NdArray | number) => np.mul(squaredError(predictions, targets), 0.5);
+
+/** Huber loss: 0.5 e^2 where |e| <= delta, delta (|e| - 0.5 delta) beyond (optax.huber_loss; default delta 1). */
+export function huberLoss(predictions: NdArray, targets?: NdArray | number, delta = 1): NdArray {
+  const e = np.abs(diff(predictions, targets));
+  const quadratic = np.minimum(e, delta);
+  return np.add(np.mul(np.square(quadratic), 0.5), np.mul(np.sub(e, quadratic), delta));
+}
+
+/** log(cosh(p - t)), computed as |e| + log1p(exp(-2|e|)) - log 2 (optax.log_cosh). */
+export function logCosh(predictions: NdArray, targets?: NdArray | number): NdArray {
+  const e = np.abs(diff(predictions, targets));
+  return np.sub(np.add(e, np.log1p(np.exp(np.mul(e, -2)))), Math.LN2);
+}
+
+/**
+ * -sum(labels * log_softmax(logits)) over `axis` (optax.softmax_cross_entropy): labels are
+ * probabilities (one-hot or smoothed).
+ */
+export function softmaxCrossEntropy(logits: NdArray, labels: NdArray, axis = -1): NdArray {
+  return np.neg(np.sum(np.mul(labels, np.logSoftmax(logits, axis)), axis));
+}
+
+/**
+ * Cross-entropy with int32 class labels (optax.softmax_cross_entropy_with_integer_labels):
+ * logsumexp(logits) - logits[label] along `axis`, labels shaped like logits without it.
+ */
+export function softmaxCrossEntropyWithIntegerLabels(logits: NdArray, labels: NdArray, axis = -1): NdArray {
+  const rank = logits.shape.length;
+  const a = axis < 0 ? axis + rank : axis;
+  const picked = np.squeeze(np.takeAlongAxis(logits, np.expandDims(labels, a), a), a);
+  return np.sub(np.logsumexp(logits, a), picked);
+}
+
+/**
+ * Binary cross-entropy from logits, elementwise (optax.sigmoid_binary_cross_entropy):
+ * -labels log sigmoid(x) - (1 - labels) log sigmoid(-x); labels are probabilities in [0, 1].
+ */
+export function sigmoidBinaryCrossEntropy(logits: NdArray, labels: NdArray | number): NdArray {
+  return np.neg(np.add(np.mul(labels, logSigmoid(logits)), np.mul(np.sub(1, labels), logSigmoid(np.neg(logits)))));
+}
+
+/**
+ * Focal loss (Lin et al. 2017; optax.sigmoid_focal_loss): the binary cross-entropy scaled by
+ * (1 - p_t)^gamma, and by alpha (positives) / 1 - alpha (negatives) when alpha is given.
+ */
+export function sigmoidFocalLoss(logits: NdArray, labels: NdArray, { alpha, gamma = 2 }: { alpha?: number; gamma?: number } = {}): NdArray {
+  const p = np.sigmoid(logits);
+  const ce = sigmoidBinaryCrossEntropy(logits, labels);
+  const pt = np.add(np.mul(p, labels), np.mul(np.sub(1, p), np.sub(1, labels)));
+  const loss = np.mul(ce, np.pow(np.sub(1, pt), gamma));
+  if (alpha === undefined) return loss;
+  return np.mul(loss, np.add(np.mul(labels, alpha), np.mul(np.sub(1, labels), 1 - alpha)));
+}
+
+/** max(0, 1 - p t) for targets in {-1, 1}, elementwise (optax.hinge_loss). */
+export function hingeLoss(predictorOutputs: NdArray, targets: NdArray): NdArray {
+  return np.maximum(np.sub(1, np.mul(predictorOutputs, targets)), 0);
+}
+
+/** x log y, 0 where x = 0 (scipy's xlogy): KL divergence's convention 0 log 0 = 0. */
+const xlogy = (x: NdArray, y: NdArray) => np.where(np.equal(x, 0), 0, np.mul(x, np.log(np.where(np.equal(x, 0), 1, y))));
+
+/**
+ * KL(targets || predictions) over the last axis from log-predictions (optax.kl_divergence):
+ * sum(targets (log targets - logPredictions)), with 0 log 0 = 0.
+ */
+export function klDivergence(logPredictions: NdArray, targets: NdArray): NdArray {
+  return np.sum(np.sub(xlogy(targets, targets), np.mul(targets, logPredictions)), -1);
+}
+
+/**
+ * Cosine similarity over the last axis (optax.cosine_similarity): each side divided by
+ * max(its norm, epsilon).
+ */
+export function cosineSimilarity(predictions: NdArray, targets: NdArray, epsilon = 0): NdArray {
+  const unit = (x: NdArray) => np.div(x, np.expandDims(np.maximum(np.norm(x, 2, -1), epsilon), -1));
+  return np.sum(np.mul(unit(predictions), unit(targets)), -1);
+}
+
+/** 1 - cosineSimilarity (optax.cosine_distance). */
+export const cosineDistance = (predictions: NdArray, targets: NdArray, epsilon = 0) => np.sub(1, cosineSimilarity(predictions, targets, epsilon));
+
+/** (1 - alpha) labels + alpha / K over the last axis (optax.smooth_labels). */
+export function smoothLabels(labels: NdArray, alpha: number): NdArray {
+  return np.add(np.mul(labels, 1 - alpha), alpha / labels.shape[labels.shape.length - 1]);
+}

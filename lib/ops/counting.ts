@@ -1,0 +1,109 @@
+/**
+ * Counting into bins: bincount, digitize, histogram (jax.numpy's semantics: a static number of
+ * bins, so they trace under jit; out-of-range values are dropped, never an error).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { canReadBack } from '../core/index.js';
+import * as lax from '../core/lax.js';
+import { type NdArray, avalOf, isTracer, shapeOf } from '../core/trace.js';
+import { at } from './index-update.js';
+import { type ArrayOrNumber, equal, greaterEqual, max, maximum, min, sub, sum, where } from './math.js';
+import { flip } from './manipulation.js';
+import { searchsorted } from './sorting.js';
+
+/** A static length for a result whose size the data decides eagerly (`what` names it in the error). */
+function concreteLength(op: string, x: NdArray, from: (values: ArrayLike<number>) => number): number {
+  if (isTracer(x) || !canReadBack())
+    throw new Error(`${op}: pass length: the result's size comes from the data, which ${isTracer(x) ? 'is traced (jit, vmap, grad)' : `the ${tf.getBackend()} backend cannot read back synchronously`}`);
+  return from((x as tf.Tensor).dataSync());
+}
+
+export interface BincountOptions {
+  /** Weight of each entry (default 1 each: int32 counts). */
+  readonly weights?: NdArray;
+  /** At least this many bins (default 0). */
+  readonly minlength?: number;
+  /** Exactly this many bins (needed under jit); larger values are dropped. */
+  readonly length?: number;
+}
+
+/**
+ * Occurrences of each non-negative integer in the 1-D int32 `x`, weighted or not (jax.numpy's
+ * bincount: negative values count as 0; with `length`, values beyond it are dropped).
+ * @example np.bincount(np.array([0, 1, 1, 3], 'int32')) // [1, 2, 0, 1]
+ */
+export function bincount(x: NdArray, { weights, minlength = 0, length }: BincountOptions = {}): NdArray {
+  const a = avalOf(x);
+  if (a.dtype !== 'int32' || a.shape.length !== 1) throw new Error(`bincount: x must be a 1-D int32 array, got ${a.dtype} [${a.shape}]`);
+  if (weights && (shapeOf(weights).length !== 1 || shapeOf(weights)[0] !== a.shape[0]))
+    throw new Error(`bincount: weights of shape [${shapeOf(weights)}] for x of shape [${a.shape}]`);
+  const n = length ?? Math.max(minlength, concreteLength('bincount', x, (v) => (v.length === 0 ? 0 : Math.max(...Array.from(v)) + 1)));
+  const dtype = weights ? avalOf(weights).dtype : 'int32';
+  const w = weights ?? lax.full([a.shape[0]], 1, 'int32');
+  return at(lax.full([n], 0, dtype === 'bool' ? 'int32' : dtype), maximum(x, 0)).add(w);
+}
+
+/**
+ * The bin of each value of `x` among the monotonic `bins` (NumPy's digitize): i with
+ * `bins[i-1] <= x < bins[i]` for increasing bins (`right`: `bins[i-1] < x <= bins[i]`),
+ * mirrored for decreasing ones; 0 below and `bins.length` above.
+ */
+export function digitize(x: ArrayOrNumber, bins: NdArray, right = false): NdArray {
+  if (shapeOf(bins).length !== 1) throw new Error(`digitize: bins must be 1-D, got shape [${shapeOf(bins)}]`);
+  const n = shapeOf(bins)[0];
+  if (n === 0) return lax.full(typeof x === 'number' ? [] : shapeOf(x), 0, 'int32');
+  const side = right ? 'left' : 'right';
+  const increasing = greaterEqual(lax.slice(bins, [n - 1], [n]), lax.slice(bins, [0], [1]));
+  return where(lax.reshape(increasing, []), searchsorted(bins, x, side), sub(n, searchsorted(flip(bins), x, side)));
+}
+
+export interface HistogramOptions {
+  /** Number of equal bins (default 10) or their edges (a 1-D increasing array). */
+  readonly bins?: number | NdArray;
+  /** [lo, hi] of the equal bins (default the data's min and max). */
+  readonly range?: readonly [number, number];
+  /** Weight of each value (default 1). */
+  readonly weights?: NdArray;
+  /** Divide by the total and the bin widths, so the histogram integrates to 1. */
+  readonly density?: boolean;
+}
+
+/**
+ * NumPy's histogram of the flattened `a`: [counts (float32), edges]. Every bin is half-open
+ * [lo, hi) except the last, which includes its right edge; values outside the edges are left out.
+ * @example const [counts, edges] = np.histogram(x, { bins: 5, range: [0, 1] });
+ */
+export function histogram(a: NdArray, { bins = 10, range, weights, density = false }: HistogramOptions = {}): [NdArray, NdArray] {
+  const flat = lax.reshape(lax.cast(a, 'float32'), [shapeOf(a).reduce((p, d) => p * d, 1)]);
+  const edges = typeof bins === 'number' ? equalEdges(flat, bins, range) : lax.cast(bins, 'float32');
+  const e = shapeOf(edges)[0];
+  if (shapeOf(edges).length !== 1 || e < 2) throw new Error(`histogram: bins must be a positive count or at least 2 edges, got ${typeof bins === 'number' ? bins : `shape [${shapeOf(edges)}]`}`);
+  if (weights && shapeOf(weights).reduce((p, d) => p * d, 1) !== shapeOf(flat)[0]) throw new Error(`histogram: weights of shape [${shapeOf(weights)}] for a of shape [${shapeOf(a)}]`);
+  const w = weights ? lax.reshape(lax.cast(weights, 'float32'), shapeOf(flat)) : lax.full(shapeOf(flat), 1, 'float32');
+  // Index 0 collects values below the first edge and e - 1 .. values at or past the last; the last edge itself joins the last bin.
+  const last = lax.slice(edges, [e - 1], [e]);
+  const idx = where(equal(flat, last), e - 1, searchsorted(edges, flat, 'right'));
+  const counts = lax.slice(at(lax.full([e], 0, 'float32'), idx).add(w), [1], [e]);
+  if (!density) return [counts, edges];
+  const widths = sub(lax.slice(edges, [1], [e]), lax.slice(edges, [0], [e - 1]));
+  return [lax.div(counts, lax.mul(widths, lax.broadcastTo(sum(counts), [e - 1]))), edges];
+}
+
+/** NumPy's equal-width edges over `range` or the data's extent (widened by 0.5 each side when empty). */
+function equalEdges(flat: NdArray, bins: number, range: readonly [number, number] | undefined): NdArray {
+  if (!Number.isInteger(bins) || bins < 1) throw new Error(`histogram: bins must be a positive integer, got ${bins}`);
+  if (range) {
+    const [lo0, hi0] = range;
+    if (!(lo0 <= hi0) || !Number.isFinite(lo0) || !Number.isFinite(hi0)) throw new Error(`histogram: range [${lo0}, ${hi0}] must be finite with lo <= hi`);
+    const [lo, hi] = lo0 === hi0 ? [lo0 - 0.5, hi0 + 0.5] : [lo0, hi0];
+    return tf.tensor1d(Array.from({ length: bins + 1 }, (_, i) => (i === bins ? hi : lo + ((hi - lo) * i) / bins)), 'float32');
+  }
+  if (shapeOf(flat)[0] === 0) return equalEdges(flat, bins, [0, 1]);
+  let [lo, hi] = [min(flat), max(flat)];
+  const same = equal(lo, hi);
+  [lo, hi] = [where(same, sub(lo, 0.5), lo), where(same, lax.add(hi, lax.scalar(0.5)), hi)];
+  const steps = lax.div(tf.range(0, bins + 1, 1, 'float32'), lax.scalar(bins, 'float32', 1));
+  const inner = lax.add(lax.broadcastTo(lo, [bins + 1]), lax.mul(steps, lax.broadcastTo(sub(hi, lo), [bins + 1])));
+  // The last edge is exactly hi (NumPy's linspace), whatever the rounding of lo + (hi - lo).
+  return lax.concatenate([lax.slice(inner, [0], [bins]), lax.reshape(hi, [1])], 0);
+}

@@ -1,0 +1,156 @@
+/**
+ * jax.random's further distributions, each a transformation of the uniform, normal and gamma
+ * samplers (so they run under jit and vmap, with keys batched or not): logistic, lognormal,
+ * rademacher, pareto, weibullMin, rayleigh, maxwell, doubleSidedMaxwell, chisquare, f, t,
+ * geometric, triangular, generalizedNormal, ball, wald. Shape parameters are not
+ * differentiated (shapeParam); location and scale are plain arithmetic on the samples.
+ */
+import { type NdArray, scope, type Shape } from '../core/index.js';
+import * as np from '../ops/index.js';
+import { exponential, gamma, nthKey, positiveUnit, shapeParam } from './distributions.js';
+import { type Key, normal, splitKeys, uniform } from './keys.js';
+
+const shapeOf = (shape: Shape | undefined, ...params: (number | NdArray)[]): Shape =>
+  shape ?? params.reduce<Shape>((s, p) => (typeof p === 'number' ? s : np.broadcastShapes(s, p.shape)), []);
+
+/** Standard logistic samples, log(u / (1 - u)) (mean 0, variance pi^2 / 3). */
+export function logistic(key: Key, shape: Shape): NdArray {
+  return scope(() => {
+    const u = positiveUnit(key, shape);
+    return np.sub(np.log(u), np.log1p(np.neg(u)));
+  });
+}
+
+/** exp(sigma z) for standard normal z: log-normal with location 0 and scale `sigma` (default 1). */
+export function lognormal(key: Key, sigma: number | NdArray = 1, shape?: Shape): NdArray {
+  const s = shapeOf(shape, sigma);
+  return scope(() => np.exp(np.mul(normal(key, s), sigma)));
+}
+
+/** -1 or 1 with equal probability, int32 (jax.random.rademacher). */
+export function rademacher(key: Key, shape: Shape): NdArray {
+  return scope(() => np.sub(np.mul(np.cast(np.less(uniform(key, shape), 0.5), 'int32'), 2), 1));
+}
+
+/** Pareto samples with scale 1 and shape `b`: exp(E / b), E standard exponential (support x >= 1). */
+export function pareto(key: Key, b: number | NdArray, shape?: Shape): NdArray {
+  const s = shapeOf(shape, b);
+  return scope(() => np.exp(np.div(exponential(key, s), shapeParam(b, s, 'pareto'))));
+}
+
+/** Weibull samples, scale * (-log(1 - u))^(1 / concentration). */
+export function weibullMin(key: Key, scale: number | NdArray, concentration: number | NdArray, shape?: Shape): NdArray {
+  const s = shapeOf(shape, scale, concentration);
+  return scope(() => np.mul(np.pow(exponential(key, s), np.reciprocal(shapeParam(concentration, s, 'weibullMin'))), scale));
+}
+
+/** Rayleigh samples, scale * sqrt(-2 log u). */
+export function rayleigh(key: Key, scale: number | NdArray = 1, shape?: Shape): NdArray {
+  const s = shapeOf(shape, scale);
+  return scope(() => np.mul(np.sqrt(np.mul(np.log(positiveUnit(key, s)), -2)), scale));
+}
+
+/** Maxwell samples: the norm of three standard normals. */
+export function maxwell(key: Key, shape: Shape): NdArray {
+  return scope(() => np.sqrt(np.sum(np.square(normal(key, [...shape, 3])), -1)));
+}
+
+/** Double-sided Maxwell samples: loc + scale * (a Maxwell sample with a random sign). */
+export function doubleSidedMaxwell(key: Key, loc: number | NdArray, scale: number | NdArray, shape?: Shape): NdArray {
+  const s = shapeOf(shape, loc, scale);
+  return scope(() => {
+    const keys = splitKeys(key, 2);
+    const signed = np.mul(maxwell(nthKey(keys, 0), s), rademacher(nthKey(keys, 1), s));
+    return np.add(np.mul(signed, scale), loc);
+  });
+}
+
+/** Chi-square samples with `df` degrees of freedom: 2 Gamma(df / 2). */
+export function chisquare(key: Key, df: number | NdArray, shape?: Shape): NdArray {
+  const s = shapeOf(shape, df);
+  return scope(() => np.mul(gamma(key, np.div(shapeParam(df, s, 'chisquare'), 2), s), 2));
+}
+
+/** F samples: (X1 / dfnum) / (X2 / dfden) for independent chi-squares X1, X2. */
+export function f(key: Key, dfnum: number | NdArray, dfden: number | NdArray, shape?: Shape): NdArray {
+  const s = shapeOf(shape, dfnum, dfden);
+  return scope(() => {
+    const keys = splitKeys(key, 2);
+    const num = np.div(chisquare(nthKey(keys, 0), dfnum, s), shapeParam(dfnum, s, 'f'));
+    const den = np.div(chisquare(nthKey(keys, 1), dfden, s), shapeParam(dfden, s, 'f'));
+    return np.div(num, den);
+  });
+}
+
+/** Student's t samples: z / sqrt(X / df) for standard normal z and chi-square X. */
+export function t(key: Key, df: number | NdArray, shape?: Shape): NdArray {
+  const s = shapeOf(shape, df);
+  return scope(() => {
+    const keys = splitKeys(key, 2);
+    return np.div(normal(nthKey(keys, 0), s), np.sqrt(np.div(chisquare(nthKey(keys, 1), df, s), shapeParam(df, s, 't'))));
+  });
+}
+
+/** Trials up to and including the first success of probability p (support 1, 2, ...), int32. */
+export function geometric(key: Key, p: number | NdArray, shape?: Shape): NdArray {
+  const s = shapeOf(shape, p);
+  if (typeof p === 'number' && !(p > 0 && p <= 1)) throw new Error(`random.geometric: p must be in (0, 1], got ${p}`);
+  return scope(() => {
+    const q = np.log1p(np.neg(np.minimum(np.broadcastTo(np.stopGradient(np.cast(typeof p === 'number' ? np.full([], p) : p, 'float32')), s), 1 - 2 ** -24)));
+    return np.cast(np.add(np.floor(np.div(np.log(positiveUnit(key, s)), q)), 1), 'int32');
+  });
+}
+
+/** Triangular samples on [left, right] with the given mode, by inverting the distribution function. */
+export function triangular(key: Key, left: number | NdArray, mode: number | NdArray, right: number | NdArray, shape?: Shape): NdArray {
+  const s = shapeOf(shape, left, mode, right);
+  return scope(() => {
+    const u = uniform(key, s);
+    const width = np.sub(right, left);
+    const cut = np.div(np.sub(mode, left), width);
+    const low = np.add(left, np.sqrt(np.mul(np.mul(u, width), np.sub(mode, left))));
+    const high = np.sub(right, np.sqrt(np.mul(np.mul(np.sub(1, u), width), np.sub(right, mode))));
+    return np.where(np.less(u, cut), low, high);
+  });
+}
+
+/** Generalized normal samples, density proportional to exp(-|x|^p): a random sign times Gamma(1/p)^(1/p). */
+export function generalizedNormal(key: Key, p: number | NdArray, shape?: Shape): NdArray {
+  const s = shapeOf(shape, p);
+  return scope(() => {
+    const keys = splitKeys(key, 2);
+    const pp = shapeParam(p, s, 'generalizedNormal');
+    const magnitude = np.pow(gamma(nthKey(keys, 0), np.reciprocal(pp), s), np.reciprocal(pp));
+    return np.mul(magnitude, np.cast(rademacher(nthKey(keys, 1), s), 'float32'));
+  });
+}
+
+/**
+ * Points uniform in the unit p-norm ball of dimension d, [...shape, d] (Barthe et al. 2005:
+ * generalized normals normalised, scaled by an exponential's share).
+ */
+export function ball(key: Key, d: number, p = 2, shape: Shape = []): NdArray {
+  if (!Number.isInteger(d) || d < 1) throw new Error(`random.ball: d must be a positive integer, got ${d}`);
+  if (!(p > 0)) throw new Error(`random.ball: p must be positive, got ${p}`);
+  return scope(() => {
+    const keys = splitKeys(key, 2);
+    const g = generalizedNormal(nthKey(keys, 0), p, [...shape, d]);
+    const e = exponential(nthKey(keys, 1), shape);
+    const norm = np.pow(np.add(np.sum(np.pow(np.abs(g), p), -1), e), 1 / p);
+    return np.div(g, np.expandDims(norm, -1));
+  });
+}
+
+/** Wald (inverse Gaussian) samples with the given mean and shape 1 (Michael, Schucany & Haas 1976). */
+export function wald(key: Key, mean: number | NdArray, shape?: Shape): NdArray {
+  const s = shapeOf(shape, mean);
+  return scope(() => {
+    const keys = splitKeys(key, 2);
+    const mu = shapeParam(mean, s, 'wald');
+    const y = np.square(normal(nthKey(keys, 0), s));
+    const muY = np.mul(mu, y);
+    const x = np.add(mu, np.mul(np.div(mu, 2), np.sub(muY, np.sqrt(np.add(np.mul(muY, 4), np.square(muY))))));
+    const u = uniform(nthKey(keys, 1), s);
+    return np.where(np.lessEqual(u, np.div(mu, np.add(mu, x))), x, np.div(np.square(mu), x));
+  });
+}

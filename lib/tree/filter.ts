@@ -1,0 +1,107 @@
+/**
+ * Equinox's filtering of pytrees: select leaves by a spec, split a tree into two with `null`
+ * holes (partition) and merge them back (combine), and replace one part of a tree (treeAt).
+ * `null` is an empty subtree here, so a partitioned half is itself a pytree that grad, vmap,
+ * jit and the optimisers take as it is: differentiate the trainable half, close over the rest.
+ */
+import { broadcastPrefix, flatten, isPlainObject, structureKey, unflatten } from './pytree.js';
+
+/** Whether a leaf is selected: true/false for a whole subtree, or a predicate of each leaf. */
+export type FilterSpec = boolean | ((leaf: unknown) => boolean);
+
+const isSpecLeaf = (x: unknown) => typeof x === 'boolean' || typeof x === 'function';
+
+/** One boolean per leaf of `t`, from a spec that is a prefix of `t` (a FilterSpec at each of its leaves). */
+function selection(t: unknown, spec: unknown, what: string): boolean[] {
+  const [leaves] = flatten(t);
+  const specs = broadcastPrefix<FilterSpec>(spec, t, `${what}: filter spec`, isSpecLeaf);
+  return leaves.map((leaf, i) => {
+    const s = specs[i];
+    const keep = typeof s === 'function' ? s(leaf) : s;
+    if (typeof keep !== 'boolean') throw new Error(`${what}: a filter function returned ${String(keep)} for a leaf, not a boolean`);
+    return keep;
+  });
+}
+
+/**
+ * The tree with the leaves the spec rejects replaced by `replace` (default null: removed).
+ * `inverse` keeps the rejected ones instead (eqx.filter).
+ * @example tree.filter(params, (x) => x instanceof tf.Tensor && x.dtype === 'float32')
+ */
+export function filter<T>(t: T, spec: unknown, { inverse = false, replace = null }: { inverse?: boolean; replace?: unknown } = {}): T {
+  const [leaves, def] = flatten(t);
+  const keep = selection(t, spec, 'tree.filter');
+  return unflatten<T>(def, leaves.map((leaf, i) => (keep[i] !== inverse ? leaf : replace)));
+}
+
+/**
+ * Splits a tree into the leaves the spec selects and the rest, each with null where the other
+ * has its leaves (eqx.partition); `combine` undoes it.
+ * @example
+ * const [trainable, frozen] = tree.partition(params, { backbone: false, head: true });
+ * const g = grad((tr) => loss(tree.combine(tr, frozen)))(trainable);
+ */
+export function partition<T>(t: T, spec: unknown): [T, T] {
+  const [leaves, def] = flatten(t);
+  const keep = selection(t, spec, 'tree.partition');
+  return [unflatten<T>(def, leaves.map((l, i) => (keep[i] ? l : null))), unflatten<T>(def, leaves.map((l, i) => (keep[i] ? null : l)))];
+}
+
+/**
+ * Merges trees of one structure whose leaves may be null: each place takes the first tree's
+ * non-null value there (eqx.combine).
+ */
+export function combine<T>(...trees: T[]): T {
+  if (trees.length === 0) throw new Error('tree.combine: no trees given');
+  const isHole = (x: unknown) => x === null || x === undefined;
+  const [first, def] = flatten(trees[0], isHole);
+  const rest = trees.slice(1).map((t, k) => {
+    const [ls, d] = flatten(t, isHole);
+    if (ls.length !== first.length || structureKey(d) !== structureKey(def))
+      throw new Error(`tree.combine: tree ${k + 1} does not have tree 0's structure (the trees must come from one partition)`);
+    return ls;
+  });
+  return unflatten<T>(def, first.map((v, i) => [v, ...rest.map((ls) => ls[i])].find((x) => !isHole(x)) ?? null));
+}
+
+type Path = readonly (string | number)[];
+
+/**
+ * A copy of `t` with the nodes `where` picks replaced (eqx.tree_at). `where` is called on a
+ * stand-in of `t` with the same containers, so it can only navigate (`(p) => p.head.w`, or an
+ * array of such nodes); `replace` gives the new node (one per picked node when `where` returns
+ * an array), or use `replaceFn` to compute it from the old one.
+ * @example tree.treeAt((p) => p.head.w, params, { replace: newW })
+ * @example tree.treeAt((p) => [p.bn.mean, p.bn.var], state, { replaceFn: (x) => np.zerosLike(x) })
+ */
+export function treeAt<T>(where: (t: T) => unknown, t: T, { replace, replaceFn }: { replace?: unknown; replaceFn?: (old: any) => unknown }): T {
+  const pathOf = new Map<unknown, Path>();
+  const standIn = (node: unknown, path: Path): unknown => {
+    let s: unknown;
+    if (Array.isArray(node)) s = node.map((c, i) => standIn(c, [...path, i]));
+    else if (isPlainObject(node)) s = Object.fromEntries(Object.entries(node).map(([k, v]) => [k, standIn(v, [...path, k])]));
+    else s = Object.freeze({ treeAtNode: path.join('.') });
+    pathOf.set(s, path);
+    return s;
+  };
+  const root = standIn(t, []);
+  const picked = where(root as T);
+  const many = Array.isArray(picked) && !pathOf.has(picked);
+  const nodes = many ? (picked as unknown[]) : [picked];
+  const paths = nodes.map((n) => {
+    const p = pathOf.get(n);
+    if (!p) throw new Error('tree.treeAt: `where` must return nodes of the tree it is given (e.g. (p) => p.head.w), not values computed from them');
+    return p;
+  });
+  if (replaceFn === undefined && many && (!Array.isArray(replace) || replace.length !== nodes.length))
+    throw new Error(`tree.treeAt: \`where\` picked ${nodes.length} nodes; give as many replacements in an array, or a replaceFn`);
+  const newValue = (k: number, old: unknown) => (replaceFn ? replaceFn(old) : many ? (replace as unknown[])[k] : replace);
+  const rebuild = (node: unknown, path: Path): unknown => {
+    const k = paths.findIndex((p) => p.length === path.length && p.every((x, i) => x === path[i]));
+    if (k >= 0) return newValue(k, node);
+    if (Array.isArray(node)) return node.map((c, i) => rebuild(c, [...path, i]));
+    if (isPlainObject(node)) return Object.fromEntries(Object.entries(node).map(([key, v]) => [key, rebuild(v, [...path, key])]));
+    return node;
+  };
+  return rebuild(t, []) as T;
+}
