@@ -160,6 +160,9 @@ function accumulate(x: NdArray, idx: readonly Index[], v: ArrayOrNumber, negate:
   return lax.reshape(out, shapeOf(x));
 }
 
+/** A value as 0/1 int32, for updates of bool arrays. */
+const truthOf = (v: ArrayOrNumber): ArrayOrNumber => (typeof v === 'number' ? (v !== 0 ? 1 : 0) : lax.cast(lax.cast(v, 'bool'), 'int32'));
+
 function fillValueFor(x: NdArray, fillValue: number | undefined): number {
   if (fillValue !== undefined) return fillValue;
   const dtype = avalOf(x).dtype;
@@ -174,7 +177,11 @@ function fillValueFor(x: NdArray, fillValue: number | undefined): number {
  * @example np.at(x, '...', 0).apply(np.exp)
  */
 export function at(x: NdArray, ...idx: Index[]): IndexUpdateRef {
-  const write = (combine: Combine, op: string) => (v: ArrayOrNumber, options: UpdateOptions = {}) => overwrite(x, idx, v, combine, op, options);
+  // Bool arrays are updated as 0/1 int32 (scatter_add has no bool kernel) and turned back.
+  const asBool = avalOf(x).dtype === 'bool';
+  const base = asBool ? lax.cast(x, 'int32') : x;
+  const back = (y: NdArray) => (asBool ? lax.cast(y, 'bool') : y);
+  const write = (combine: Combine, op: string) => (v: ArrayOrNumber, options: UpdateOptions = {}) => back(overwrite(base, idx, asBool ? truthOf(v) : v, combine, op, options));
   return {
     get({ mode = 'clip', fillValue }: GetOptions = {}) {
       const { value, valid } = indexWithValidity(x, idx, mode);
@@ -182,13 +189,13 @@ export function at(x: NdArray, ...idx: Index[]): IndexUpdateRef {
       return lax.select(lax.broadcastTo(valid, shapeOf(value)), value, lax.full(shapeOf(value), fillValueFor(x, fillValue), avalOf(x).dtype));
     },
     set: write((_, u) => u, 'set'),
-    add: (v, options = {}) => accumulate(x, idx, v, false, options),
-    subtract: (v, options = {}) => accumulate(x, idx, v, true, options),
+    add: (v, options = {}) => back(accumulate(base, idx, asBool ? truthOf(v) : v, false, options)),
+    subtract: (v, options = {}) => back(accumulate(base, idx, asBool ? truthOf(v) : v, true, options)),
     multiply: write((c, u) => lax.mul(c, u), 'multiply'),
     divide: write((c, u) => lax.div(c, u), 'divide'),
     power: write((c, u) => pow(c, u), 'power'),
     min: write((c, u) => minimum(c, u), 'min'),
     max: write((c, u) => maximum(c, u), 'max'),
-    apply: (f, options = {}) => overwrite(x, idx, null, (c) => f(c), 'apply', options),
+    apply: (f, options = {}) => back(overwrite(base, idx, null, (c) => (asBool ? lax.cast(f(lax.cast(c, 'bool')), 'int32') : f(c)), 'apply', options)),
   };
 }

@@ -186,6 +186,17 @@ jax('values broadcast to the indexed shape and take the array dtype', () => {
   });
 });
 
+jax('bool arrays: set, max and add keep the bool dtype (add is a logical or)', () => {
+  tf.tidy(() => {
+    const b = tf.tensor1d([false, false, true, true], 'bool');
+    const set = np.at(b, [0, 3]).set(tf.tensor1d([1, 0])) as tf.Tensor;
+    assert.equal([set.dtype, [...set.dataSync()]], ['bool', [1, 0, 1, 0]]);
+    assert.equal([...(np.at(b, 1).max(1) as tf.Tensor).dataSync()], [0, 1, 1, 1]);
+    assert.equal([...(np.at(b, [0, 0, 2]).add(1) as tf.Tensor).dataSync()], [1, 0, 1, 1]);
+    assert.equal([...(jit((m: NdArray, i: NdArray) => np.at(m, i).set(0))(b, tf.tensor1d([2], 'int32')) as tf.Tensor).dataSync()], [0, 0, 0, 1]);
+  });
+});
+
 jax('no tensors leak, eagerly or from a jitted update called again', () => {
   const x = tf.tensor2d([[1, 2], [3, 4]]);
   const j = tf.tensor1d([1], 'int32');
