@@ -101,6 +101,9 @@ function toEntries(idx: Index, where: string): Entry[] {
   if (typeof idx === 'string') return [parseSlice(idx, where)];
   if (isArray(idx)) return arrayEntries(idx, where);
   if (Array.isArray(idx)) return jsArrayEntries(idx, where);
+  const keys = typeof idx === 'object' ? Object.keys(idx) : [];
+  if (typeof idx !== 'object' || !keys.every((k) => k === 'start' || k === 'stop' || k === 'step'))
+    throw new Error(`index: ${where} is not an index (an integer, a slice, null, '...', or an index array)`);
   return [sliceEntry(idx as Slice, where)];
 }
 

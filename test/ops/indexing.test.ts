@@ -226,6 +226,7 @@ errors('bad indices', () => {
     assert.match(errorOf(() => np.index(x, '1:x')), /index entry 0 is '1:x', not a slice/);
     assert.match(errorOf(() => np.index(x, 0.5)), /index entry 0 is 0\.5, not an integer/);
     assert.match(errorOf(() => np.index(x, '::0')), /step 0/);
+    assert.match(errorOf(() => np.index(x, { begin: 1 } as unknown as np.Slice)), /index entry 0 is not an index/);
     assert.match(errorOf(() => np.index(x, tf.tensor1d([0.5]))), /index entry 0 is a float32 array; index arrays must be int32 or bool/);
     assert.match(errorOf(() => np.index(x, [0, 1], [0, 1, 2])), /index: shapes \[2\] and \[3\] cannot be broadcast together/);
     assert.match(errorOf(() => jit((m: NdArray) => np.index(x, m))(tf.tensor1d([true, false], 'bool'))), /boolean mask under a transformation/);
