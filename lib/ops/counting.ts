@@ -14,7 +14,7 @@ import { searchsorted } from './sorting.js';
 /** A static length for a result whose size the data decides eagerly (`what` names it in the error). */
 function concreteLength(op: string, x: NdArray, from: (values: ArrayLike<number>) => number): number {
   if (isTracer(x) || !canReadBack())
-    throw new Error(`${op}: pass length: the result's size comes from the data, which ${isTracer(x) ? 'is traced (jit, vmap, grad)' : `the ${tf.getBackend()} backend cannot read back synchronously`}`);
+    throw new Error(`${op}: pass length: the result's size comes from the data, which ${isTracer(x) ? 'is traced (jit, vmap, grad)' : 'the backend (webgpu) cannot read back synchronously'}`);
   return from((x as tf.Tensor).dataSync());
 }
 

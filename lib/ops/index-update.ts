@@ -134,7 +134,7 @@ function overwrite(x: NdArray, idx: readonly Index[], u: ArrayOrNumber | null, c
   // Traced positions, or ones the backend cannot read back synchronously (webgpu), are not counted on the host.
   if (isTracer(p) || !canReadBack()) {
     if (options.uniqueIndices) return lax.reshape(writePass(xs, p, vals, null, t, combine), shapeOf(x));
-    const why = isTracer(p) ? 'the indices are traced (jit, vmap or grad)' : `the ${tf.getBackend()} backend cannot read the indices back`;
+    const why = isTracer(p) ? 'the indices are traced (jit, vmap or grad)' : 'the backend (webgpu) cannot read the indices back synchronously';
     if (op !== 'set') throw new Error(`at(...).${op}: ${why}, so repeated positions cannot be counted; pass { uniqueIndices: true } if no position repeats`);
     // One writer per position: scatter each entry's id, read back which id landed there.
     const m = shapeOf(p)[0];

@@ -81,7 +81,7 @@ function arrayEntries(a: NdArray, where: string): Entry[] {
   if (dtype === 'int32') return [{ kind: 'array', value: a }];
   if (dtype !== 'bool') throw new Error(`index: ${where} is a ${dtype} array; index arrays must be int32 or bool`);
   if (isTracer(a)) throw new Error(`index: ${where} is a boolean mask under a transformation (jit, vmap, grad): its true count sets the result's shape, so it must be concrete; use np.where(mask, ...) instead`);
-  if (!canReadBack()) throw new Error(`index: ${where} is a boolean mask, whose values the ${tf.getBackend()} backend cannot read back synchronously; use np.where(mask, ...) instead`);
+  if (!canReadBack()) throw new Error(`index: ${where} is a boolean mask, whose values the backend (webgpu) cannot read back synchronously; use np.where(mask, ...) instead`);
   return maskIndices(a as tf.Tensor, where);
 }
 

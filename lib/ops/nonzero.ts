@@ -47,7 +47,7 @@ function flatPositions(op: string, x: NdArray, size: number | undefined): { posi
   let k = size;
   if (k === undefined) {
     if (isTracer(x) || !canReadBack())
-      throw new Error(`${op}: pass size: the number of nonzero entries sets the result's shape, and it ${isTracer(x) ? 'is traced (jit, vmap, grad)' : `cannot be read back synchronously on ${tf.getBackend()}`}`);
+      throw new Error(`${op}: pass size: the number of nonzero entries sets the result's shape, and it ${isTracer(x) ? 'is traced (jit, vmap, grad)' : 'cannot be read back synchronously on this backend (webgpu)'}`);
     k = (count as tf.Tensor).dataSync()[0];
   }
   if (!Number.isInteger(k) || k < 0) throw new Error(`${op}: size must be a non-negative integer, got ${k}`);
