@@ -7,6 +7,7 @@ export * from './indexing.js';
 export * from './index-update.js';
 export * from './counting.js';
 export * from './nonzero.js';
+export * from './put.js';
 export * from './nn.js';
 export { stopGradient } from '../core/lax.js';
 export type { NdArray } from '../core/trace.js';

@@ -1,0 +1,61 @@
+/**
+ * NumPy's writing functions, functional as in jax.numpy (a new array; x unchanged): put (at
+ * flat positions), putAlongAxis (takeAlongAxis's inverse) and append. Built on np.at.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { normAxis, shapeStr, sizeOf } from '../core/aval.js';
+import * as lax from '../core/lax.js';
+import { type NdArray, avalOf, shapeOf } from '../core/trace.js';
+import { at } from './index-update.js';
+import { remainder } from './elementwise-math.js';
+import type { ArrayOrNumber } from './math.js';
+import { concatenate } from './shape.js';
+
+const flat = (x: NdArray) => lax.reshape(x, [sizeOf(shapeOf(x))]);
+
+/**
+ * x with its flattened entries at `indices` replaced by `values` (numpy.put): values are
+ * flattened and repeated to the number of indices; out-of-range indices clip to the ends
+ * (default, JAX's) or wrap around; a repeated index keeps its last value.
+ * @example np.put(np.zeros([5]), np.array([0, 2], 'int32'), np.array([7, 9])) // [7, 0, 9, 0, 0]
+ */
+export function put(x: NdArray, indices: NdArray, values: ArrayOrNumber, mode: 'clip' | 'wrap' = 'clip'): NdArray {
+  if (avalOf(indices).dtype !== 'int32') throw new Error(`put: indices must be int32, got ${avalOf(indices).dtype}`);
+  const n = sizeOf(shapeOf(x));
+  if (n === 0) throw new Error(`put: cannot put into an empty array of shape ${shapeStr(shapeOf(x))}`);
+  const ind = flat(indices);
+  const m = shapeOf(ind)[0];
+  const inRange = mode === 'clip' ? lax.max(lax.min(ind, lax.scalar(n - 1, 'int32', 1)), lax.scalar(0, 'int32', 1)) : remainder(ind, n);
+  let v = typeof values === 'number' ? lax.full([m], values, avalOf(x).dtype) : flat(values);
+  const k = shapeOf(v)[0];
+  if (k === 0 && m > 0) throw new Error('put: no values to put');
+  if (k !== m && m > 0) v = lax.gather(v, tf.tensor1d(Array.from({ length: m }, (_, i) => i % k), 'int32'), 0);
+  return lax.reshape(at(flat(x), inRange).set(v), shapeOf(x));
+}
+
+/**
+ * x with `values` written where takeAlongAxis(x, indices, axis) reads (numpy.put_along_axis):
+ * indices have x's rank, values broadcast to them; negative indices count from the end.
+ * @example np.putAlongAxis(x, np.argmax(x, -1, true), 0, -1) // each row's maximum zeroed
+ */
+export function putAlongAxis(x: NdArray, indices: NdArray, values: ArrayOrNumber, axis: number): NdArray {
+  const sx = shapeOf(x);
+  const si = shapeOf(indices);
+  if (sx.length !== si.length) throw new Error(`putAlongAxis: x ${shapeStr(sx)} and indices ${shapeStr(si)} must have the same rank`);
+  const a = normAxis(axis, sx.length, 'putAlongAxis');
+  sx.forEach((d, i) => {
+    if (i !== a && d !== si[i] && si[i] !== 1) throw new Error(`putAlongAxis: indices ${shapeStr(si)} do not broadcast to x ${shapeStr(sx)} outside axis ${a}`);
+  });
+  const out = sx.map((d, i) => (i === a ? si[i] : d));
+  // One index array per axis: the given indices along `axis`, iotas along the others.
+  const ix = sx.map((d, i) => (i === a ? lax.broadcastTo(indices, out) : lax.reshape(tf.range(0, d, 1, 'int32'), sx.map((_, j) => (j === i ? d : 1)))));
+  return at(x, ...ix).set(values);
+}
+
+/**
+ * x and values joined (numpy.append): flattened when axis is null (the default), else
+ * along `axis`, where they must agree on every other dim.
+ */
+export function append(x: NdArray, values: NdArray, axis: number | null = null): NdArray {
+  return axis === null ? concatenate([flat(x), flat(values)], 0) : concatenate([x, values], axis);
+}
