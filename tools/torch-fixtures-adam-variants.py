@@ -2,7 +2,7 @@
 """Reference trajectories for Adam's variants (test/optim/adam-variants.test.ts): PyTorch's
 Adamax and RAdam; NAdam as PyTorch >= 2.0 computes it (written out here: 1.13's loop
 multiplies the step's momentum into the next-step product twice, `mu_product * mu * mu_next`,
-which 2.0 corrected to `mu_product * mu_next`); and optax's Lion from its definition (torch
+which 2.0 corrected to `mu_product * mu_next`); optax's LAMB and Lion from their definitions (torch
 1.13 has no Lion). Writes test/fixtures/optimizers_adam_variants.json; run from the repo root with a
 Python that has torch:
 
@@ -41,6 +41,25 @@ def lion(lr, b1=0.9, b2=0.99, weight_decay=1e-3):
     return {"hyper": {"lr": lr, "b1": b1, "b2": b2, "weight_decay": weight_decay}, "params_after_each_step": after}
 
 
+def lamb(lr, b1=0.9, b2=0.999, eps=1e-6, weight_decay=0.0):
+    """optax.lamb: Adam's bias-corrected step plus decoupled decay, rescaled per leaf by
+    |p| / |step| (1 where either norm is 0), in float32."""
+    ps = {k: v.clone() for k, v in params0.items()}
+    mu = {k: torch.zeros(s) for k, s in SHAPES.items()}
+    nu = {k: torch.zeros(s) for k, s in SHAPES.items()}
+    after = []
+    for t, g in enumerate(grads, start=1):
+        for k in SHAPES:
+            mu[k] = b1 * mu[k] + (1 - b1) * g[k]
+            nu[k] = b2 * nu[k] + (1 - b2) * g[k] * g[k]
+            step = (mu[k] / (1 - b1 ** t)) / ((nu[k] / (1 - b2 ** t)).sqrt() + eps) + weight_decay * ps[k]
+            pn, un = ps[k].norm(), step.norm()
+            ratio = 1.0 if pn == 0 or un == 0 else pn / un
+            ps[k] = ps[k] - lr * ratio * step
+        after.append({k: nested(ps[k]) for k in SHAPES})
+    return {"hyper": {"lr": lr, "b1": b1, "b2": b2, "eps": eps, "weight_decay": weight_decay}, "params_after_each_step": after}
+
+
 def nadam(lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, momentum_decay=4e-3):
     """torch.optim.NAdam's single-tensor loop as of PyTorch 2.x (L2 weight decay), in float32."""
     beta1, beta2 = betas
@@ -69,6 +88,8 @@ def nadam(lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, momentum_decay=4e-
 
 cases["nadam"] = nadam(0.01)
 cases["nadam_momentum_decay_wd"] = nadam(0.02, betas=(0.85, 0.95), eps=1e-6, weight_decay=0.03, momentum_decay=0.01)
+cases["lamb"] = lamb(0.01)
+cases["lamb_betas_wd"] = lamb(0.005, b1=0.8, b2=0.95, eps=1e-4, weight_decay=0.1)
 cases["lion"] = lion(0.01)
 cases["lion_betas_no_decay"] = lion(0.003, b1=0.8, b2=0.9, weight_decay=0.0)
 

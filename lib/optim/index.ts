@@ -26,6 +26,7 @@ export { type NadamOptions, type NadamState, scaleByNadam } from './nadam.js';
 export { type RadamOptions, scaleByRadam } from './radam.js';
 export { type LionOptions, type LionState, scaleByLion } from './lion.js';
 export { type LarcOptions, scaleByLarc } from './larc.js';
+export { type TrustRatioOptions, scaleByTrustRatio } from './trust-ratio.js';
 export { type EmaOptions, type EmaState, ema, emaUpdate } from './ema.js';
 export { type MaskedState, masked } from './masked.js';
 export {
@@ -47,6 +48,7 @@ export {
   type AdamOptimizerOptions,
   type AdamWOptions,
   type AdamWithL2Options,
+  type LambOptions,
   type LarsOptions,
   type LionOptimizerOptions,
   type NadamOptimizerOptions,
@@ -57,6 +59,7 @@ export {
   adam,
   adamax,
   adamw,
+  lamb,
   lars,
   lion,
   nadam,

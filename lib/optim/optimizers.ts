@@ -15,6 +15,7 @@ import { scaleByRms, scaleByRss } from './rms.js';
 import type { Mask } from './mask.js';
 import { traceMomentum } from './momentum.js';
 import { scaleByLearningRate } from './scale.js';
+import { scaleByTrustRatio } from './trust-ratio.js';
 import { type ScheduleLike, makeSchedule, toSchedule } from './schedules.js';
 import type { GradientTransformation } from './types.js';
 
@@ -217,4 +218,20 @@ export interface LionOptimizerOptions extends LionOptions {
  */
 export function lion({ learningRate, b1, b2, weightDecay = 1e-3, mask }: LionOptimizerOptions): GradientTransformation {
   return chain(scaleByLion({ b1, b2 }), addDecayedWeights(weightDecay, mask), scaleByLearningRate(learningRate));
+}
+
+export interface LambOptions extends AdamOptimizerOptions {
+  /** Decoupled decay, inside the trust ratio (default 0, optax's). */
+  readonly weightDecay?: number;
+  /** Leaves that get decay (default all). */
+  readonly mask?: Mask;
+}
+
+/**
+ * optax.lamb (You et al. 2020): `chain(scaleByAdam({b1, b2, eps = 1e-6, epsRoot}),
+ * addDecayedWeights(wd, mask), scaleByTrustRatio(), scaleByLearningRate(lr))`: Adam whose step
+ * per leaf is rescaled to the parameter's norm, for large-batch training.
+ */
+export function lamb({ learningRate, b1, b2, eps = 1e-6, epsRoot, weightDecay = 0, mask }: LambOptions): GradientTransformation {
+  return chain(scaleByAdam({ b1, b2, eps, epsRoot }), addDecayedWeights(weightDecay, mask), scaleByTrustRatio(), scaleByLearningRate(learningRate));
 }
