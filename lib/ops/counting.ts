@@ -3,18 +3,19 @@
  * bins, so they trace under jit; out-of-range values are dropped, never an error).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { canReadBack } from '../core/index.js';
+import { sizeOf } from '../core/aval.js';
 import * as lax from '../core/lax.js';
-import { type NdArray, avalOf, isTracer, shapeOf } from '../core/trace.js';
+import { type NdArray, avalOf, shapeOf } from '../core/trace.js';
+import { unreadable } from './host-values.js';
 import { at } from './index-update.js';
 import { type ArrayOrNumber, equal, greaterEqual, max, maximum, min, sub, sum, where } from './math.js';
-import { flip } from './manipulation.js';
+import { flip, ravel } from './manipulation.js';
 import { searchsorted } from './sorting.js';
 
 /** A static length for a result whose size the data decides eagerly (`what` names it in the error). */
 function concreteLength(op: string, x: NdArray, from: (values: ArrayLike<number>) => number): number {
-  if (isTracer(x) || !canReadBack())
-    throw new Error(`${op}: pass length: the result's size comes from the data, which ${isTracer(x) ? 'is traced (jit, vmap, grad)' : 'the backend (webgpu) cannot read back synchronously'}`);
+  const why = unreadable(x);
+  if (why) throw new Error(`${op}: pass length: the result's size comes from the values, which ${why}`);
   return from((x as tf.Tensor).dataSync());
 }
 
@@ -74,11 +75,11 @@ export interface HistogramOptions {
  * @example const [counts, edges] = np.histogram(x, { bins: 5, range: [0, 1] });
  */
 export function histogram(a: NdArray, { bins = 10, range, weights, density = false }: HistogramOptions = {}): [NdArray, NdArray] {
-  const flat = lax.reshape(lax.cast(a, 'float32'), [shapeOf(a).reduce((p, d) => p * d, 1)]);
+  const flat = ravel(lax.cast(a, 'float32'));
   const edges = typeof bins === 'number' ? equalEdges(flat, bins, range) : lax.cast(bins, 'float32');
   const e = shapeOf(edges)[0];
   if (shapeOf(edges).length !== 1 || e < 2) throw new Error(`histogram: bins must be a positive count or at least 2 edges, got ${typeof bins === 'number' ? bins : `shape [${shapeOf(edges)}]`}`);
-  if (weights && shapeOf(weights).reduce((p, d) => p * d, 1) !== shapeOf(flat)[0]) throw new Error(`histogram: weights of shape [${shapeOf(weights)}] for a of shape [${shapeOf(a)}]`);
+  if (weights && sizeOf(shapeOf(weights)) !== shapeOf(flat)[0]) throw new Error(`histogram: weights of shape [${shapeOf(weights)}] for a of shape [${shapeOf(a)}]`);
   const w = weights ? lax.reshape(lax.cast(weights, 'float32'), shapeOf(flat)) : lax.full(shapeOf(flat), 1, 'float32');
   // Index 0 collects values below the first edge and e - 1 .. values at or past the last; the last edge itself joins the last bin.
   const last = lax.slice(edges, [e - 1], [e]);

@@ -8,8 +8,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { sizeOf } from '../core/aval.js';
 import * as lax from '../core/lax.js';
-import { canReadBack } from '../core/index.js';
-import { type NdArray, avalOf, isTracer, shapeOf } from '../core/trace.js';
+import { type NdArray, avalOf, shapeOf } from '../core/trace.js';
+import { unreadable } from './host-values.js';
 import { type Index, indexWithValidity } from './indexing.js';
 import { type ArrayOrNumber, maximum, minimum, pow } from './math.js';
 
@@ -84,17 +84,19 @@ function valuesOf(x: NdArray, v: ArrayOrNumber, t: Targets, op: string): NdArray
   return lax.reshape(lax.broadcastTo(arr, t.viewShape), [sizeOf(t.viewShape)]);
 }
 
-/** x (flat) with `u` added at `positions`; positions equal to size (dropped entries) vanish. */
-function addAt(xs: NdArray, positions: NdArray, u: NdArray, size: number, dropped: boolean): NdArray {
-  const sum = lax.scatterAdd(u, positions, 0, size + (dropped ? 1 : 0));
-  return lax.add(xs, dropped ? lax.slice(sum, [0], [size]) : sum);
+/**
+ * The sums of `u` at each of `size` flat positions; with `dropped`, entries at position `size`
+ * (out of bounds) land in one extra slot that is cut off.
+ */
+function sumAt(u: NdArray, positions: NdArray, size: number, dropped: boolean): NdArray {
+  const sums = lax.scatterAdd(u, positions, 0, size + (dropped ? 1 : 0));
+  return dropped ? lax.slice(sums, [0], [size]) : sums;
 }
 
 /** Which flat positions `positions` hits (bool [size]). */
 function hitMask(positions: NdArray, size: number, dropped: boolean): NdArray {
-  const m = shapeOf(positions)[0];
-  const counts = lax.scatterAdd(lax.full([m], 1, 'int32'), positions, 0, size + (dropped ? 1 : 0));
-  return lax.gt(dropped ? lax.slice(counts, [0], [size]) : counts, lax.scalar(0, 'int32', 1));
+  const counts = sumAt(lax.full([shapeOf(positions)[0]], 1, 'int32'), positions, size, dropped);
+  return lax.gt(counts, lax.scalar(0, 'int32', 1));
 }
 
 /**
@@ -107,8 +109,7 @@ function writePass(xs: NdArray, positions: NdArray, u: NdArray, keep: NdArray | 
   const fresh = next(lax.gather(safe, positions, 0), u);
   const writes = keep === null ? fresh : lax.select(keep, fresh, lax.zerosLike(fresh));
   const hits = hitMask(keep === null ? positions : lax.select(keep, positions, lax.full([shapeOf(positions)[0]], t.size, 'int32')), t.size, t.dropped || keep !== null);
-  const placed = lax.scatterAdd(writes, positions, 0, t.size + (t.dropped ? 1 : 0));
-  return lax.select(hits, t.dropped ? lax.slice(placed, [0], [t.size]) : placed, xs);
+  return lax.select(hits, sumAt(writes, positions, t.size, t.dropped), xs);
 }
 
 type Combine = (current: NdArray, update: NdArray) => NdArray;
@@ -131,11 +132,11 @@ function overwrite(x: NdArray, idx: readonly Index[], u: ArrayOrNumber | null, c
   const vals = u === null ? lax.full([sizeOf(t.viewShape)], 0, avalOf(x).dtype) : valuesOf(x, u, t, op);
   const xs = lax.reshape(x, [t.size]);
   const p = t.positions;
-  // Traced positions, or ones the backend cannot read back synchronously (webgpu), are not counted on the host.
-  if (isTracer(p) || !canReadBack()) {
+  // Positions the host cannot read (traced, or on webgpu) are not counted there.
+  const why = unreadable(p);
+  if (why) {
     if (options.uniqueIndices) return lax.reshape(writePass(xs, p, vals, null, t, combine), shapeOf(x));
-    const why = isTracer(p) ? 'the indices are traced (jit, vmap or grad)' : 'the backend (webgpu) cannot read the indices back synchronously';
-    if (op !== 'set') throw new Error(`at(...).${op}: ${why}, so repeated positions cannot be counted; pass { uniqueIndices: true } if no position repeats`);
+    if (op !== 'set') throw new Error(`at(...).${op}: the indices ${why}, so repeated positions cannot be counted; pass { uniqueIndices: true } if no position repeats`);
     // One writer per position: scatter each entry's id, read back which id landed there.
     const m = shapeOf(p)[0];
     const ids = tf.range(1, m + 1, 1, 'int32');
@@ -156,8 +157,8 @@ function overwrite(x: NdArray, idx: readonly Index[], u: ArrayOrNumber | null, c
 function accumulate(x: NdArray, idx: readonly Index[], v: ArrayOrNumber, negate: boolean, options: UpdateOptions): NdArray {
   const t = targetsOf(x, idx, options.mode ?? 'drop');
   const vals = valuesOf(x, v, t, negate ? 'subtract' : 'add');
-  const out = addAt(lax.reshape(x, [t.size]), t.positions, negate ? lax.neg(vals) : vals, t.size, t.dropped);
-  return lax.reshape(out, shapeOf(x));
+  const added = sumAt(negate ? lax.neg(vals) : vals, t.positions, t.size, t.dropped);
+  return lax.add(x, lax.reshape(added, shapeOf(x)));
 }
 
 /** A value as 0/1 int32, for updates of bool arrays. */

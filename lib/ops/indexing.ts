@@ -7,8 +7,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { sizeOf } from '../core/aval.js';
 import * as lax from '../core/lax.js';
-import { canReadBack } from '../core/index.js';
-import { type NdArray, avalOf, isArray, isTracer, shapeOf } from '../core/trace.js';
+import { type NdArray, avalOf, isArray, shapeOf } from '../core/trace.js';
+import { unreadable } from './host-values.js';
 import { broadcastShapesFor } from './broadcast.js';
 import { sliceAxis } from './shape.js';
 
@@ -80,8 +80,8 @@ function arrayEntries(a: NdArray, where: string): Entry[] {
   const dtype = avalOf(a).dtype;
   if (dtype === 'int32') return [{ kind: 'array', value: a }];
   if (dtype !== 'bool') throw new Error(`index: ${where} is a ${dtype} array; index arrays must be int32 or bool`);
-  if (isTracer(a)) throw new Error(`index: ${where} is a boolean mask under a transformation (jit, vmap, grad): its true count sets the result's shape, so it must be concrete; use np.where(mask, ...) instead`);
-  if (!canReadBack()) throw new Error(`index: ${where} is a boolean mask, whose values the backend (webgpu) cannot read back synchronously; use np.where(mask, ...) instead`);
+  const why = unreadable(a);
+  if (why) throw new Error(`index: ${where} is a boolean mask whose values ${why}: its true count sets the result's shape, so it must be concrete; use np.where(mask, ...) instead`);
   return maskIndices(a as tf.Tensor, where);
 }
 

@@ -4,10 +4,12 @@
  * positions, padded with `fillValue`; without it the count is read back eagerly.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { canReadBack } from '../core/index.js';
+import { sizeOf } from '../core/aval.js';
 import * as lax from '../core/lax.js';
-import { type NdArray, avalOf, isTracer, shapeOf } from '../core/trace.js';
+import { type NdArray, avalOf, shapeOf } from '../core/trace.js';
+import { unreadable } from './host-values.js';
 import { at } from './index-update.js';
+import { ravel } from './manipulation.js';
 import { cumsum } from './reductions.js';
 import { floorDivide, remainder } from './elementwise-math.js';
 import { less, maximum, minimum, notEqual, sum, where } from './math.js';
@@ -27,7 +29,7 @@ export interface NonzeroOptions {
  */
 export function unravelIndex(indices: NdArray, shape: readonly number[]): NdArray[] {
   if (avalOf(indices).dtype !== 'int32') throw new Error(`unravelIndex: indices must be int32, got ${avalOf(indices).dtype}`);
-  const total = shape.reduce((p, d) => p * d, 1);
+  const total = sizeOf(shape);
   if (total === 0) throw new Error(`unravelIndex: shape [${shape}] has no entries`);
   const clamped = minimum(maximum(indices, -total), total - 1);
   let rest = where(less(clamped, 0), lax.add(clamped, lax.scalarLike(total, clamped)), clamped);
@@ -41,13 +43,13 @@ export function unravelIndex(indices: NdArray, shape: readonly number[]): NdArra
 
 /** The first `size` flat positions where x is nonzero, and how many positions are real. */
 function flatPositions(op: string, x: NdArray, size: number | undefined): { positions: NdArray; count: NdArray; size: number } {
-  const n = shapeOf(x).reduce((p, d) => p * d, 1);
+  const n = sizeOf(shapeOf(x));
   const hit = lax.cast(notEqual(lax.reshape(x, [n]), 0), 'int32');
   const count = sum(hit);
   let k = size;
   if (k === undefined) {
-    if (isTracer(x) || !canReadBack())
-      throw new Error(`${op}: pass size: the number of nonzero entries sets the result's shape, and it ${isTracer(x) ? 'is traced (jit, vmap, grad)' : 'cannot be read back synchronously on this backend (webgpu)'}`);
+    const why = unreadable(x);
+    if (why) throw new Error(`${op}: pass size: the number of nonzero entries sets the result's shape, and x's values ${why}`);
     k = (count as tf.Tensor).dataSync()[0];
   }
   if (!Number.isInteger(k) || k < 0) throw new Error(`${op}: size must be a non-negative integer, got ${k}`);
@@ -72,7 +74,7 @@ export function nonzero(x: NdArray, { size, fillValue = 0 }: NonzeroOptions = {}
 
 /** Flat positions of x's nonzero entries (NumPy's flatnonzero), int32. */
 export function flatnonzero(x: NdArray, options: NonzeroOptions = {}): NdArray {
-  return nonzero(lax.reshape(x, [shapeOf(x).reduce((p, d) => p * d, 1)]), options)[0];
+  return nonzero(ravel(x), options)[0];
 }
 
 /** Coordinates of x's nonzero entries as rows: [count, rank] (NumPy's argwhere), int32. */

@@ -8,10 +8,9 @@ import * as lax from '../core/lax.js';
 import { type NdArray, avalOf, shapeOf } from '../core/trace.js';
 import { at } from './index-update.js';
 import { remainder } from './elementwise-math.js';
+import { ravel } from './manipulation.js';
 import type { ArrayOrNumber } from './math.js';
 import { concatenate } from './shape.js';
-
-const flat = (x: NdArray) => lax.reshape(x, [sizeOf(shapeOf(x))]);
 
 /**
  * x with its flattened entries at `indices` replaced by `values` (numpy.put): values are
@@ -23,14 +22,14 @@ export function put(x: NdArray, indices: NdArray, values: ArrayOrNumber, mode: '
   if (avalOf(indices).dtype !== 'int32') throw new Error(`put: indices must be int32, got ${avalOf(indices).dtype}`);
   const n = sizeOf(shapeOf(x));
   if (n === 0) throw new Error(`put: cannot put into an empty array of shape ${shapeStr(shapeOf(x))}`);
-  const ind = flat(indices);
+  const ind = ravel(indices);
   const m = shapeOf(ind)[0];
   const inRange = mode === 'clip' ? lax.max(lax.min(ind, lax.scalar(n - 1, 'int32', 1)), lax.scalar(0, 'int32', 1)) : remainder(ind, n);
-  let v = typeof values === 'number' ? lax.full([m], values, avalOf(x).dtype) : flat(values);
+  let v = typeof values === 'number' ? lax.full([m], values, avalOf(x).dtype) : ravel(values);
   const k = shapeOf(v)[0];
   if (k === 0 && m > 0) throw new Error('put: no values to put');
   if (k !== m && m > 0) v = lax.gather(v, tf.tensor1d(Array.from({ length: m }, (_, i) => i % k), 'int32'), 0);
-  return lax.reshape(at(flat(x), inRange).set(v), shapeOf(x));
+  return lax.reshape(at(ravel(x), inRange).set(v), shapeOf(x));
 }
 
 /**
@@ -57,5 +56,5 @@ export function putAlongAxis(x: NdArray, indices: NdArray, values: ArrayOrNumber
  * along `axis`, where they must agree on every other dim.
  */
 export function append(x: NdArray, values: NdArray, axis: number | null = null): NdArray {
-  return axis === null ? concatenate([flat(x), flat(values)], 0) : concatenate([x, values], axis);
+  return axis === null ? concatenate([ravel(x), ravel(values)], 0) : concatenate([x, values], axis);
 }

@@ -2,7 +2,7 @@
 import type { NdArray } from '../core/index.js';
 import * as np from '../ops/index.js';
 import { type Mask, mapMasked, resolveMask } from './mask.js';
-import { type ScheduleLike, toSchedule } from './schedules.js';
+import { type ScheduleLike, toSchedule } from './schedule.js';
 import type { CountState } from './scale.js';
 import type { EmptyState, GradientTransformation } from './types.js';
 import { incrementCount, initCount, requireParams } from './util.js';

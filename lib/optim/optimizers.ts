@@ -16,7 +16,7 @@ import type { Mask } from './mask.js';
 import { traceMomentum } from './momentum.js';
 import { scaleByLearningRate } from './scale.js';
 import { scaleByTrustRatio } from './trust-ratio.js';
-import { type ScheduleLike, makeSchedule, toSchedule } from './schedules.js';
+import { type ScheduleLike, makeSchedule, toSchedule } from './schedule.js';
 import type { GradientTransformation } from './types.js';
 
 export interface SgdOptions {

@@ -2,7 +2,7 @@
 import type { NdArray } from '../core/index.js';
 import * as np from '../ops/index.js';
 import * as tree from '../tree/index.js';
-import { type ScheduleLike, toSchedule } from './schedules.js';
+import { type ScheduleLike, toSchedule } from './schedule.js';
 import type { EmptyState, GradientTransformation } from './types.js';
 import { incrementCount, initCount } from './util.js';
 

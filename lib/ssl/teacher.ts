@@ -16,7 +16,8 @@
 import { type NdArray, shapeStr } from '../core/index.js';
 import * as np from '../ops/index.js';
 import { emaUpdate } from '../optim/ema.js';
-import { type Schedule, cosineDecay } from '../optim/schedules.js';
+import type { Schedule } from '../optim/schedule.js';
+import { cosineDecay } from '../optim/schedules.js';
 import * as tree from '../tree/index.js';
 
 /**

@@ -69,7 +69,7 @@ function check(actual: NdArray[], c: Case, what: string): void {
 
 const Numpy = suite('np counting and nonzero: NumPy');
 fixture.cases.forEach((c, n) => {
-  const label = `${c.fn} #${n} ${JSON.stringify(c.kwargs, (k, v) => (v && typeof v === 'object' && 'data' in v ? `[${v.shape}]` : v))}`;
+  const label = `${c.fn} #${n} ${JSON.stringify(c.kwargs, (_key, v) => (v && typeof v === 'object' && 'data' in v ? `[${v.shape}]` : v))}`;
   Numpy(label, () => {
     tf.tidy(() => {
       const arrays = c.args.filter(isArr).map(decode) as tf.Tensor[];

@@ -229,7 +229,7 @@ errors('bad indices', () => {
     assert.match(errorOf(() => np.index(x, { begin: 1 } as unknown as np.Slice)), /index entry 0 is not an index/);
     assert.match(errorOf(() => np.index(x, tf.tensor1d([0.5]))), /index entry 0 is a float32 array; index arrays must be int32 or bool/);
     assert.match(errorOf(() => np.index(x, [0, 1], [0, 1, 2])), /index: shapes \[2\] and \[3\] cannot be broadcast together/);
-    assert.match(errorOf(() => jit((m: NdArray) => np.index(x, m))(tf.tensor1d([true, false], 'bool'))), /boolean mask under a transformation/);
+    assert.match(errorOf(() => jit((m: NdArray) => np.index(x, m))(tf.tensor1d([true, false], 'bool'))), /boolean mask whose values are traced \(jit, vmap or grad\): its true count sets the result's shape/);
     assert.match(errorOf(() => np.at(x, 0).set(tf.zeros([2]))), /at\(\.\.\.\)\.set: values of shape \[2\] do not broadcast to the indexed shape \[3\]/);
   });
 });

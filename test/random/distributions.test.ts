@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { jit, vmap } from '../../lib/core/index.js';
+import { vmap } from '../../lib/core/index.js';
 import * as np from '../../lib/ops/index.js';
 import * as random from '../../lib/random/index.js';
 import type { NdArray } from '../../lib/core/trace.js';
