@@ -1,13 +1,14 @@
 /**
- * The filter gradient of a 3x3 stride-1 convolution by Winograd F(2x2, 3x3), the adjoint
- * of the forward in wasm-winograd.ts: with V = B^T d B the input tiles' transforms (as in
- * the forward) and Δ = A dy A^T the 2x2 output-gradient tiles' (4x4),
+ * The filter gradient of a 3x3 stride-1 convolution by Winograd F(m x m, 3x3) (m = 2 or
+ * 4, winograd-schemes.ts), the adjoint of the forward in wasm-winograd.ts: with
+ * V = B^T d B the input tiles' transforms (as in the forward) and Δ = A dy A^T the m x m
+ * output-gradient tiles' (α x α, α = m + 2),
  *
  *   dw[·, ·, c, o] = G^T [ sum over tiles of V_c ∘ Δ_o ] G
  *
- * so the 36 multiply-adds per tile and channel pair of the direct filter gradient
- * (wasm-filter-grad.ts) become 16: W[ξ] += V[ξ]^T Δ[ξ], a product whose reduction runs
- * over the tiles. Blocks of tiles are long (the accumulated W, 16 x c x o floats, is
+ * so the 9 m² multiply-adds per tile and channel pair of the direct filter gradient
+ * (wasm-filter-grad.ts) become α²: W[ξ] += V[ξ]^T Δ[ξ], a product whose reduction runs
+ * over the tiles. Blocks of tiles are long (the accumulated W, α² x c x o floats, is
  * loaded and stored once per block), so the scratch memory is larger than the
  * forward's: up to 32 MB.
  *
@@ -15,15 +16,16 @@
  * a part accumulates and writes; every part transforms all tiles (in the same order) into
  * its own scratch, so each sum runs as on one thread.
  *
- * The missing half of an odd edge's dy tiles is zero: an infinite or NaN x there meets
+ * The missing part of an edge's dy tiles is zero: an infinite or NaN x there meets
  * that zero (NaN) where the direct sum skips the pair.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { FunctionBuilder, emitChannelStrips } from './wasm-emit.js';
 import { type HeapKernel, heapKernelsAvailable, runHeapKernel } from './wasm-heap.js';
 import { padWasm } from './wasm-pad.js';
-import { winogradPays } from './wasm-winograd.js';
+import { winogradPays, winogradTileFor } from './wasm-winograd.js';
 import { tileEmitters } from './wasm-winograd-tiles.js';
+import { F2x2, F4x4, type WinogradScheme, transposed } from './winograd-schemes.js';
 import { emitPartRange } from './wasm-split.js';
 
 type Padding = readonly [readonly [number, number], readonly [number, number]];
@@ -36,16 +38,18 @@ type Padding = readonly [readonly [number, number], readonly [number, number]];
 export function winogradFilterGradIfFaster(x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: readonly number[], strides: readonly number[], padding: Padding): tf.Tensor4D | null {
   const [kh, kw, c, o] = filterShape as [number, number, number, number];
   const applies = heapKernelsAvailable() && x.dtype === 'float32' && dy.dtype === 'float32' && kh === 3 && kw === 3 && strides.every((s) => s === 1) && c % 4 === 0 && o % 4 === 0 && padding.every((p) => p.every((v) => v >= 0));
-  return applies && filterGradPays(c, o) ? winogradFilterGradWasm(x, dy, padding) : null;
+  const tile = winogradTileFor(dy.shape[1], dy.shape[2]);
+  return applies && filterGradPays(c, o, tile) ? winogradFilterGradWasm(x, dy, padding, tile) : null;
 }
 
 /**
  * Where Winograd's filter gradient beats wasm-filter-grad.ts: from 64 channels (as the
- * forward) while W (16 x c x o floats) stays within 4 MB. Measured by CPU time on this
- * machine (loaded, +-20%), batch 128: 1.7x at 64 channels on 32x32, 1.9x at 128 on 16x16,
- * 1.4x at 256 on 8x8, 1.0x at 512 on 4x4 (W's traffic per block of tiles dominates).
+ * forward); with F(2x2) only while W (16 x c x o floats) stays within 4 MB. Measured by
+ * CPU time on this machine (loaded, +-20%), batch 128, F(2x2): 1.7x at 64 channels on
+ * 32x32, 1.9x at 128 on 16x16, 1.4x at 256 on 8x8, 1.0x at 512 on 4x4 (W's traffic per
+ * block of tiles dominates); F(4x4) at 512 on 4x4: 1.7x (docs/benchmarks.md).
  */
-const filterGradPays = (c: number, o: number) => winogradPays(c, o) && c * o <= 256 * 256;
+const filterGradPays = (c: number, o: number, tile: 2 | 4) => winogradPays(c, o) && (tile === 4 || c * o <= 256 * 256);
 
 /**
  * The filter gradient [3, 3, c, o] of the 3x3 stride-1 convolution of NHWC x (c channels)
@@ -55,7 +59,7 @@ const filterGradPays = (c: number, o: number) => winogradPays(c, o) && c * o <= 
  * const dw = winogradFilterGradWasm(x, dy, [[1, 1], [1, 1]]);
  * ```
  */
-export function winogradFilterGradWasm(x: tf.Tensor4D, dy: tf.Tensor4D, padding: Padding): tf.Tensor4D {
+export function winogradFilterGradWasm(x: tf.Tensor4D, dy: tf.Tensor4D, padding: Padding, tile?: 2 | 4): tf.Tensor4D {
   const [n, h, wd, c] = x.shape;
   const [[pt, pb], [pl, pr]] = padding;
   const [ho, wo] = [h + pt + pb - 2, wd + pl + pr - 2];
@@ -63,11 +67,12 @@ export function winogradFilterGradWasm(x: tf.Tensor4D, dy: tf.Tensor4D, padding:
   if (dn !== n || dh !== ho || dw !== wo || c % 4 !== 0 || o % 4 !== 0 || Math.min(pt, pb, pl, pr) < 0) {
     throw new Error(`winogradFilterGradWasm: x [${x.shape}] with padding [${padding}] and dy [${dy.shape}] are not a 3x3 stride-1 convolution's (expected dy [${n},${ho},${wo},o], channels multiples of 4, padding >= 0)`);
   }
-  const [tH, tW] = [Math.ceil(ho / 2), Math.ceil(wo / 2)];
+  const m = tile ?? winogradTileFor(ho, wo);
+  const [tH, tW] = [Math.ceil(ho / m), Math.ceil(wo / m)];
   return tf.tidy(() => {
-    const xp = padWasm(x, { rows: [pt, 2 * tH + 2 - h - pt], cols: [pl, 2 * tW + 2 - wd - pl] });
-    const dyp = ho % 2 || wo % 2 ? padWasm(dy, { rows: [0, 2 * tH - ho], cols: [0, 2 * tW - wo] }) : dy;
-    return runHeapKernel(filterGrad, [xp, dyp], {}) as tf.Tensor4D;
+    const xp = padWasm(x, { rows: [pt, m * tH + 2 - h - pt], cols: [pl, m * tW + 2 - wd - pl] });
+    const dyp = ho % m || wo % m ? padWasm(dy, { rows: [0, m * tH - ho], cols: [0, m * tW - wo] }) : dy;
+    return runHeapKernel(filterGrad, [xp, dyp], { m }) as tf.Tensor4D;
   });
 }
 
@@ -79,42 +84,47 @@ export function winogradFilterGradWasm(x: tf.Tensor4D, dy: tf.Tensor4D, padding:
  */
 const PLANE_FLOATS = 24 * 1024;
 
-function plan([n, hp, wp, c]: readonly number[], o: number) {
-  const [tH, tW] = [(hp! - 2) / 2, (wp! - 2) / 2];
+const schemeOf = (m: 2 | 4): WinogradScheme => (m === 4 ? F4x4 : F2x2);
+
+function plan([n, hp, wp, c]: readonly number[], o: number, m: number) {
+  const [tH, tW] = [(hp! - 2) / m, (wp! - 2) / m];
   const wanted = Math.max(64, Math.floor(PLANE_FLOATS / (c! + o)));
   const rowsPerBlock = Math.max(1, Math.min(n! * tH, Math.round(wanted / tW)));
   return { tH, tW, rowsPerBlock, tilesPerBlock: rowsPerBlock * tW };
 }
 
-const filterGrad: HeapKernel<Record<string, never>> = {
+const filterGrad: HeapKernel<{ readonly m: 2 | 4 }> = {
   name: 'TfjaxWinogradFilterGrad',
-  outShape([x, dy]) {
+  outShape([x, dy], { m }) {
     const [n, hp, wp, c] = x!;
-    if (x!.length !== 4 || dy!.length !== 4 || dy![0] !== n || dy![1]! !== hp! - 2 || dy![2]! !== wp! - 2 || c! % 4 !== 0 || dy![3]! % 4 !== 0) {
-      throw new Error(`winograd filter gradient: padded x [${x}] and dy [${dy}] do not form whole tiles`);
+    if (x!.length !== 4 || dy!.length !== 4 || dy![0] !== n || dy![1]! !== hp! - 2 || dy![2]! !== wp! - 2 || dy![1]! % m !== 0 || dy![2]! % m !== 0 || c! % 4 !== 0 || dy![3]! % 4 !== 0) {
+      throw new Error(`winograd filter gradient: padded x [${x}] and dy [${dy}] do not form whole ${m}x${m} tiles`);
     }
     return [3, 3, c!, dy![3]!];
   },
-  scratchFloats: ([x, dy]) => 16 * (plan(x!, dy![3]!).tilesPerBlock * (x![3]! + dy![3]!) + x![3]! * dy![3]!),
+  scratchFloats: ([x, dy], { m }) => schemeOf(m).alpha ** 2 * (plan(x!, dy![3]!, m).tilesPerBlock * (x![3]! + dy![3]!) + x![3]! * dy![3]!),
   initial: () => null,
-  split: ([x, dy]) => ({ units: x![3]! / 4, work: 16 * dy![0]! * (dy![1]! / 2) * (dy![2]! / 2) * x![3]! * dy![3]! }),
-  generate: ([x, dy]) => generate(x!, dy![3]!),
+  split: ([x, dy], { m }) => ({ units: x![3]! / 4, work: schemeOf(m).alpha ** 2 * dy![0]! * (dy![1]! / m) * (dy![2]! / m) * x![3]! * dy![3]! }),
+  generate: ([x, dy], { m }) => generate(x!, dy![3]!, schemeOf(m)),
 };
 
-function generate(x: readonly number[], o: number): FunctionBuilder {
+function generate(x: readonly number[], o: number, scheme: WinogradScheme): FunctionBuilder {
   const [n, hp, wp, c] = x as [number, number, number, number];
-  const { tH, tW, rowsPerBlock, tilesPerBlock: TB } = plan(x, o);
+  const { m, alpha } = scheme;
+  const planes = alpha * alpha;
+  const { tH, tW, rowsPerBlock, tilesPerBlock: TB } = plan(x, o, m);
   const f = new FunctionBuilder(['i32', 'i32', 'i32', 'i32', 'i32', 'i32'], []);
   const [xPtr, dyPtr, dwPtr, sPtr, part, parts] = [0, 1, 2, 3, 4, 5];
-  const { d, src, dst, rowsLeft, colsLeft, ch, load16, sub, add, nextRow, inputTransform, blocks } = tileEmitters(f, { c, hp, wp, tH, tW });
+  const { src, dst, rowsLeft, colsLeft, ch, load, sandwich, nextRow, inputTransform, blocks } = tileEmitters(f, { c, hp, wp, tH, tW }, scheme);
   const [xRow, xLeft, dRow, dLeft, vBase, gBase, wBase, xi, vX, gX, wX, ciOff, oOff, vp, gp, t, acc, first, end] = Array.from({ length: 19 }, () => f.local('i32'));
   const accs = Array.from({ length: 8 }, () => f.local('v128'));
   const gv = [f.local('v128'), f.local('v128')];
   const xs = f.local('v128');
-  const half = f.local('v128');
   const vPlane = TB * c * 4;
   const gPlane = TB * o * 4;
   const wPlane = c * o * 4;
+  const A = transposed(scheme.AT); // α x m
+  const GT = transposed(scheme.G); // 3 x α
 
   /** Δ[ξ][tile][o] = (A dy A^T)[ξ] for `rows` tile rows of the padded dy (advances dRow / dLeft). */
   const dyTransform = (rows: number) => {
@@ -124,36 +134,19 @@ function generate(x: readonly number[], o: number): FunctionBuilder {
     f.loop();
     f.i32Const(o / 4).localSet(ch);
     f.loop();
-    const [y00, y01, y10, y11] = [d[0]!, d[1]!, d[2]!, d[3]!];
-    [[0, 0], [0, 1], [1, 0], [1, 1]].forEach(([a, b], k) => f.localGet(src).v128Load((a! * 2 * tW + b!) * o * 4).localSet(d[k]!));
-    // rows of A dy (4 x 2): r0 = y0, r1 = y0 + y1, r2 = y0 - y1, r3 = -y1 (per column b), into d[4..11]
-    const r = (i: number, b: number) => d[4 + i * 2 + b]!;
-    for (let b = 0; b < 2; b++) {
-      const [top, bottom] = b ? [y01, y11] : [y00, y10];
-      f.localGet(top).localSet(r(0, b));
-      add(top, bottom).localSet(r(1, b));
-      sub(top, bottom).localSet(r(2, b));
-      f.localGet(bottom).f32x4Neg().localSet(r(3, b));
-    }
-    for (let i = 0; i < 4; i++) {
-      const [l, rt] = [r(i, 0), r(i, 1)];
-      const store = (j: number, emit: () => void) => {
-        f.localGet(dst);
-        emit();
-        f.v128Store((i * 4 + j) * gPlane);
-      };
-      store(0, () => f.localGet(l));
-      store(1, () => add(l, rt));
-      store(2, () => sub(l, rt));
-      store(3, () => f.localGet(rt).f32x4Neg());
-    }
+    load(src, m, (a, b) => (a * m * tW + b) * o * 4);
+    sandwich(A, m, (i, j, push) => {
+      f.localGet(dst);
+      push();
+      f.v128Store((i * alpha + j) * gPlane);
+    });
     f.addTo(src, 16).addTo(dst, 16);
     f.countDown(ch, 0);
     f.end();
-    f.addTo(src, 2 * o * 4 - o * 4);
+    f.addTo(src, m * o * 4 - o * 4);
     f.countDown(colsLeft, 0);
     f.end();
-    nextRow(dRow, dLeft, 2 * 2 * tW * o * 4, 0);
+    nextRow(dRow, dLeft, m * m * tW * o * 4, 0);
     f.countDown(rowsLeft, 0);
     f.end();
   };
@@ -189,36 +182,22 @@ function generate(x: readonly number[], o: number): FunctionBuilder {
     f.localGet(ciOff).localGet(end).i32Const(16).i32Mul().i32Ne().brIf(0);
     f.end();
     f.addTo(xi, 1);
-    f.localGet(xi).i32Const(16).i32Ne().brIf(0);
+    f.localGet(xi).i32Const(planes).i32Ne().brIf(0);
     f.end();
   };
 
   /** dw = G^T W G for this part's (c, o), 4 pairs per vector. */
   const filterOut = () => {
-    f.f32x4Const(0.5).localSet(half);
     f.localGet(first).i32Const(o * 16).i32Mul().localTee(ch).localGet(wBase).i32Add().localSet(src);
     f.localGet(ch).localGet(dwPtr).i32Add().localSet(dst);
     f.localGet(end).localGet(first).i32Sub().i32Const(o).i32Mul().localSet(ch);
     f.loop();
-    load16((i, j) => (i * 4 + j) * wPlane);
-    /** ½(p + q) or ½(p - q) */
-    const halfOf = (p: number, q: number, minus: boolean) => (minus ? sub(p, q) : add(p, q)).localGet(half).f32x4Mul();
-    // rows of G^T W (3 x 4): r0 = w0 + ½(w1 + w2), r1 = ½(w1 - w2), r2 = ½(w1 + w2) + w3, into d[0], d[4], d[8] per column
-    for (let j = 0; j < 4; j++) {
-      const [w0, w1, w2, w3] = [d[j]!, d[4 + j]!, d[8 + j]!, d[12 + j]!];
-      halfOf(w1, w2, false).localSet(xs); // xs = ½(w1 + w2)
-      f.localGet(w0).localGet(xs).f32x4Add().localSet(w0);
-      halfOf(w1, w2, true).localSet(w1);
-      f.localGet(xs).localGet(w3).f32x4Add().localSet(w2);
-    }
-    for (let i = 0; i < 3; i++) {
-      const [r0, r1, r2, r3] = [d[4 * i]!, d[4 * i + 1]!, d[4 * i + 2]!, d[4 * i + 3]!];
-      halfOf(r1, r2, false).localSet(xs);
-      f.localGet(dst).localGet(r0).localGet(xs).f32x4Add().v128Store((i * 3) * c * o * 4);
+    load(src, alpha, (i, j) => (i * alpha + j) * wPlane);
+    sandwich(GT, alpha, (i, j, push) => {
       f.localGet(dst);
-      halfOf(r1, r2, true).v128Store((i * 3 + 1) * c * o * 4);
-      f.localGet(dst).localGet(xs).localGet(r3).f32x4Add().v128Store((i * 3 + 2) * c * o * 4);
-    }
+      push();
+      f.v128Store((i * 3 + j) * c * o * 4);
+    });
     f.addTo(src, 16).addTo(dst, 16);
     f.countDown(ch, 0);
     f.end();
@@ -233,8 +212,8 @@ function generate(x: readonly number[], o: number): FunctionBuilder {
   emitPartRange(f, c / 4, part, parts, first, end);
   f.localGet(first).localGet(end).i32Ne().if();
   f.localGet(sPtr).localSet(vBase);
-  f.localGet(sPtr).i32Const(16 * TB * c * 4).i32Add().localSet(gBase);
-  f.localGet(gBase).i32Const(16 * TB * o * 4).i32Add().localSet(wBase); // W starts zeroed (scratch memory is)
+  f.localGet(sPtr).i32Const(planes * TB * c * 4).i32Add().localSet(gBase);
+  f.localGet(gBase).i32Const(planes * TB * o * 4).i32Add().localSet(wBase); // W starts zeroed (scratch memory is)
   f.localGet(xPtr).localSet(xRow).localGet(dyPtr).localSet(dRow).i32Const(tH).localSet(xLeft).i32Const(tH).localSet(dLeft);
   blocks(n * tH, rowsPerBlock, block);
   filterOut();

@@ -1,6 +1,7 @@
-/** The Winograd F(2x2, 3x3) kernels' shared code generation: the tile grid and the input transform. */
+/** The Winograd kernels' shared code generation: the transforms, the tile grid and the input transform. */
 import type { FunctionBuilder } from './wasm-emit.js';
 import { emitPartRange } from './wasm-split.js';
+import type { WinogradScheme } from './winograd-schemes.js';
 
 /** A kernel's share of the tile rows: part `part` of `parts` (the function's parameters); `startAt` points the row walk at tile row `row` (an i32 local). */
 export interface BlockSplit {
@@ -9,7 +10,7 @@ export interface BlockSplit {
   readonly startAt: (row: number) => void;
 }
 
-/** The padded input's tile grid: c channels, hp x wp padded pixels, tH x tW tiles. */
+/** The padded input's tile grid: c channels, hp x wp padded pixels (m tH + 2 by m tW + 2), tH x tW tiles. */
 export interface TileGrid {
   readonly c: number;
   readonly hp: number;
@@ -19,19 +20,61 @@ export interface TileGrid {
 }
 
 /**
- * Code shared by the Winograd kernels (wasm-winograd.ts's forward and wasm-winograd-filter-grad.ts):
- * 16 vector locals `d` with loads and in-place sums, the row stepping of the tile grid,
+ * Two-sided transforms y = L x L^T on vector locals (4 lanes of independent values each),
+ * for blocks up to alpha x alpha: the Winograd transforms of every scheme.
+ */
+export function transformEmitters(f: FunctionBuilder, alpha: number) {
+  const x = Array.from({ length: alpha * alpha }, () => f.local('v128'));
+  const t = Array.from({ length: alpha * alpha }, () => f.local('v128'));
+  /** x[i*s + j] = the vector at byte offset offsets(i, j) from the pointer in local `ptr`, for an s x s block. */
+  const load = (ptr: number, s: number, offsets: (i: number, j: number) => number) => {
+    for (let i = 0; i < s; i++) for (let j = 0; j < s; j++) f.localGet(ptr).v128Load(offsets(i, j)).localSet(x[i * s + j]!);
+  };
+
+  /**
+   * Pushes Σ_k coefs[k] · locals[k] over the non-zero coefficients, a positive one first
+   * (±1 by an addition or subtraction; others multiplied, then added): the order of
+   * evaluation winograd-schemes.ts's roundingsPerTerm counts.
+   */
+  const combine = (coefs: readonly number[], locals: readonly number[]) => {
+    const terms = coefs.map((c, k) => [c, locals[k]!] as const).filter(([c]) => c !== 0);
+    const lead = Math.max(0, terms.findIndex(([c]) => c > 0));
+    terms.unshift(...terms.splice(lead, 1));
+    terms.forEach(([c, v], k) => {
+      f.localGet(v);
+      if (Math.abs(c) !== 1) f.f32x4Const(Math.abs(c)).f32x4Mul();
+      if (k === 0) {
+        if (c < 0) f.f32x4Neg();
+      } else if (c < 0) f.f32x4Sub();
+      else f.f32x4Add();
+    });
+  };
+
+  /**
+   * y = L x L^T for the s x s block in `x` (L: r x s): first t = L x, then for each of the
+   * first `rows` x `cols` entries of y, store(i, j, push) where push() leaves y[i][j] on the stack.
+   */
+  const sandwich = (L: readonly (readonly number[])[], s: number, store: (i: number, j: number, push: () => void) => void, rows = L.length, cols = L.length) => {
+    for (let i = 0; i < rows; i++) {
+      for (let j = 0; j < s; j++) {
+        combine(L[i]!, Array.from({ length: s }, (_, k) => x[k * s + j]!));
+        f.localSet(t[i * s + j]!);
+      }
+    }
+    for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) store(i, j, () => combine(L[j]!, t.slice(i * s, i * s + s)));
+  };
+  return { x, load, sandwich };
+}
+
+/**
+ * Code shared by the Winograd kernels (wasm-winograd.ts's forward and wasm-winograd-filter-grad.ts)
+ * for one scheme (F(2x2) or F(4x4)): the transforms, the row stepping of the tile grid,
  * and the input transform V = B^T d B.
  */
-export function tileEmitters(f: FunctionBuilder, g: TileGrid) {
+export function tileEmitters(f: FunctionBuilder, g: TileGrid, scheme: WinogradScheme) {
+  const { m, alpha } = scheme;
   const [src, dst, rowsLeft, colsLeft, ch] = Array.from({ length: 5 }, () => f.local('i32'));
-  const d = Array.from({ length: 16 }, () => f.local('v128'));
-  /** d[i*4 + j] = the value at byte offset offsets(i, j) from `src`. */
-  const load16 = (offsets: (i: number, j: number) => number) => {
-    for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) f.localGet(src).v128Load(offsets(i, j)).localSet(d[i * 4 + j]!);
-  };
-  const sub = (p: number, q: number) => f.localGet(p).localGet(q).f32x4Sub();
-  const add = (p: number, q: number) => f.localGet(p).localGet(q).f32x4Add();
+  const { x, load, sandwich } = transformEmitters(f, alpha);
 
   /** Moves a row pointer to the next tile row, skipping `gap` bytes after an image's last one. */
   const nextRow = (ptr: number, left: number, step: number, gap: number) => {
@@ -51,35 +94,19 @@ export function tileEmitters(f: FunctionBuilder, g: TileGrid) {
     f.loop(); // tiles of the row
     f.i32Const(c / 4).localSet(ch);
     f.loop(); // 4 channels at a time
-    load16((i, j) => (i * wp + j) * c * 4);
-    // rows: t0 = d0 - d2, t1 = d1 + d2, t2 = d2 - d1, t3 = d1 - d3 (in place, per column)
-    for (let j = 0; j < 4; j++) {
-      const [r0, r1, r2, r3] = [d[j]!, d[4 + j]!, d[8 + j]!, d[12 + j]!];
-      sub(r0, r2).localSet(r0);
-      sub(r1, r3).localSet(r3);
-      sub(r2, r1);
-      add(r1, r2).localSet(r1);
-      f.localSet(r2);
-    }
-    for (let i = 0; i < 4; i++) {
-      const [c0, c1, c2, c3] = [d[4 * i]!, d[4 * i + 1]!, d[4 * i + 2]!, d[4 * i + 3]!];
-      const store = (j: number, emit: () => void) => {
-        f.localGet(dst);
-        emit();
-        f.v128Store((i * 4 + j) * vPlane);
-      };
-      store(0, () => sub(c0, c2));
-      store(1, () => add(c1, c2));
-      store(2, () => sub(c2, c1));
-      store(3, () => sub(c1, c3));
-    }
+    load(src, alpha, (i, j) => (i * wp + j) * c * 4);
+    sandwich(scheme.BT, alpha, (i, j, push) => {
+      f.localGet(dst);
+      push();
+      f.v128Store((i * alpha + j) * vPlane);
+    });
     f.addTo(src, 16).addTo(dst, 16);
     f.countDown(ch, 0);
     f.end();
-    f.addTo(src, 2 * c * 4 - c * 4); // next tile: 2 columns on (src moved c already)
+    f.addTo(src, m * c * 4 - c * 4); // next tile: m columns on (src moved c already)
     f.countDown(colsLeft, 0);
     f.end();
-    nextRow(xRow, xLeft, 2 * wp * c * 4, (hp - 2 * tH) * wp * c * 4);
+    nextRow(xRow, xLeft, m * wp * c * 4, (hp - m * tH) * wp * c * 4);
     f.countDown(rowsLeft, 0);
     f.end();
   };
@@ -115,5 +142,5 @@ export function tileEmitters(f: FunctionBuilder, g: TileGrid) {
       f.end();
     }
   };
-  return { d, src, dst, rowsLeft, colsLeft, ch, load16, sub, add, nextRow, inputTransform, blocks };
+  return { x, src, dst, rowsLeft, colsLeft, ch, load, sandwich, nextRow, inputTransform, blocks };
 }

@@ -1,31 +1,31 @@
 /**
- * 3x3 stride-1 convolution by Winograd's minimal filtering F(2x2, 3x3) as our own
- * WebAssembly SIMD kernels on the tfjs wasm backend's heap (Lavin & Gray 2015). Each 2x2
- * block of outputs ("tile") reads a 4x4 window d of the padded input:
+ * 3x3 stride-1 convolution by Winograd's minimal filtering F(m x m, 3x3) (m = 2 or 4;
+ * winograd-schemes.ts) as our own WebAssembly SIMD kernels on the tfjs wasm backend's
+ * heap (Lavin & Gray 2015). Each m x m block of outputs ("tile") reads an α x α window d
+ * of the padded input (α = m + 2):
  *
  *   y_tile = A^T [ sum over c of (G g_c G^T) ∘ (B^T d_c B) ] A
  *
- * so the 36 multiply-adds per tile and channel pair of the direct convolution become 16:
- * 16 independent matrix products M[ξ] = V[ξ] U[ξ] (ξ = one of the 4x4 transformed
- * positions; V[ξ]: tiles x c, U[ξ]: c x o), with cheap transforms around them:
+ * so the 9 m² multiply-adds per tile and channel pair of the direct convolution become
+ * α²: α² independent matrix products M[ξ] = V[ξ] U[ξ] (ξ = one of the α x α transformed
+ * positions; V[ξ]: tiles x c, U[ξ]: c x o), with cheap transforms around them.
  *
- *   B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]   G = [1 0 0; ½ ½ ½; ½ -½ ½; 0 0 1]
- *   A^T = [1 1 1 0; 0 1 -1 -1]
+ * The float32 error is bounded by γ_k times the same formula evaluated on absolute
+ * values, k = c + the transforms' roundings (winograd-schemes.ts's roundingsPerTerm;
+ * test/backend/wasm-winograd.test.ts checks it against float64 on ResNet-18's 3x3
+ * layers). F(2x2)'s coefficients are 0, ±1, ±½, so its transforms add a few roundings of
+ * sums of at most 4 terms; F(4x4)'s reach 5 and 8 and its sums cancel more, so its error
+ * is larger (measured in docs/benchmarks.md): it is what the routing takes where it pays.
  *
- * Every transform coefficient is 0, ±1 or ±½, so the transforms add a few roundings of
- * sums of at most 4 terms and no cancellation the direct sum does not have; the float32
- * error is bounded by γ_(c+10) times the same formula evaluated on absolute values (see
- * test/backend/wasm-winograd.test.ts, which checks it against float64 on ResNet-18's
- * 3x3 layers). F(4x4, 3x3) (4x fewer multiplies) has coefficients up to 8 and ¼ and
- * errors about 10-100x larger; not used.
- *
- * NaN and infinities stay within each output's own 3x3 window (V's rows and columns 0-2
- * only read d's rows and columns 0-2, and 1-3 only 1-3), but an infinite input can meet
- * its own negation in the output transform: where the direct sum gives ±inf, this may
- * give NaN. Inputs near float32's maximum can overflow in B^T d B (sums of up to 4).
+ * NaN and infinities stay within each output's own 3x3 window for F(2x2) (V's rows and
+ * columns 0-2 only read d's rows and columns 0-2, and 1-3 only 1-3); F(4x4)'s transforms
+ * mix its 6x6 window, so a non-finite input can also make NaN of outputs of its tile
+ * outside its own 3x3 window (never of another tile's). An
+ * infinite input can meet its own negation in the output transform: where the direct sum
+ * gives ±inf, this may give NaN. Inputs near float32's maximum can overflow in B^T d B.
  *
  * Blocking: tiles are taken a few tile rows at a time (across images, so that the small
- * late layers still form long blocks); a block's V and M (16 x tiles x channels each)
+ * late layers still form long blocks); a block's V and M (α² x tiles x channels each)
  * live in scratch memory sized to stay in L2, and each U[ξ] column strip is reused by
  * all the block's tiles. The product's register tile is that of wasm-conv.ts: 4 tiles x
  * 8 output channels. Threads (wasm-split.ts) take contiguous runs of blocks, each part
@@ -36,7 +36,8 @@ import { FunctionBuilder, emitChannelStrips } from './wasm-emit.js';
 import { type HeapKernel, heapKernelsAvailable, runHeapKernel } from './wasm-heap.js';
 import { padWasm } from './wasm-pad.js';
 import { swapViewOf, swapWasm } from './wasm-transpose.js';
-import { tileEmitters } from './wasm-winograd-tiles.js';
+import { tileEmitters, transformEmitters } from './wasm-winograd-tiles.js';
+import { F2x2, F4x4, type WinogradScheme } from './winograd-schemes.js';
 
 export interface WinogradConvAttrs {
   /** [[top, bottom], [left, right]] zero padding, each >= 0. */
@@ -45,6 +46,8 @@ export interface WinogradConvAttrs {
   readonly relu?: boolean;
   /** Use the filter flipped in both spatial axes (the input gradient's correlation). */
   readonly flipFilter?: boolean;
+  /** Outputs per tile side: F(2x2, 3x3) or F(4x4, 3x3); default {@link winogradTileFor}'s choice. */
+  readonly tile?: 2 | 4;
 }
 
 /**
@@ -63,15 +66,29 @@ export function winogradApplies(x: tf.Tensor, w: tf.Tensor, padding: readonly (r
 /**
  * Whether Winograd beats our direct kernel (wasm-conv.ts) here: both channel counts at
  * least 64. Measured by CPU time on this machine (2-core EPYC, Node 20, loaded by other
- * jobs, so +-20%): at ResNet-18's 3x3 stride-1 layers (batch 128, "same" padding) 1.4x
- * faster at 64 channels on 32x32, 1.8x at 128 on 16x16, 3.2x at 256 on 8x8 and 3.5x at
- * 512 on 4x4 (the direct kernel slows down as the filter outgrows the caches); at 64
- * channels on 4x4 to 28x28 from 0.85x to 1.4x; below 64 channels 0.4x to 1.3x (the
- * products' reduction over the channels is too short to pay for the transforms).
+ * jobs, so +-20%) with F(2x2): at ResNet-18's 3x3 stride-1 layers (batch 128, "same"
+ * padding) 1.4x faster at 64 channels on 32x32, 1.8x at 128 on 16x16, 3.2x at 256 on 8x8
+ * and 3.5x at 512 on 4x4 (the direct kernel slows down as the filter outgrows the
+ * caches); at 64 channels on 4x4 to 28x28 from 0.85x to 1.4x; below 64 channels 0.4x to
+ * 1.3x (the products' reduction over the channels is too short to pay for the transforms).
  */
 export function winogradPays(c: number, o: number): boolean {
   return c >= 64 && o >= 64;
 }
+
+/**
+ * The tile side for an output of ho x wo: the scheme with fewer multiplies (36 per 4x4
+ * tile against 16 per 2x2 tile, partial edge tiles counted whole), F(2x2) on a tie (its
+ * error is smaller). For square outputs: F(2x2) at 1, 2, 5 and 6 pixels, F(4x4) from 7 on and at 3 and 4; at
+ * ResNet-18's layers (32x32 to 4x4) 1.25-1.4x faster than F(2x2) for the forward and
+ * 1.0-1.5x for the filter gradient (docs/benchmarks.md, "Winograd F(4x4, 3x3)").
+ */
+export function winogradTileFor(ho: number, wo: number): 2 | 4 {
+  const multiplies = (m: number) => (m + 2) ** 2 * Math.ceil(ho / m) * Math.ceil(wo / m);
+  return multiplies(4) < multiplies(2) ? 4 : 2;
+}
+
+const schemeOf = (tile: 2 | 4): WinogradScheme => (tile === 4 ? F4x4 : F2x2);
 
 /**
  * Our routing (called where prims/conv.ts picks the wasm kernel for a one-group,
@@ -103,13 +120,13 @@ const inputGradPadding = ([[pt, pb], [pl, pr]]: WinogradConvAttrs['padding']) =>
  * const dx = winogradInputGradWasm(dy, w, [[1, 1], [1, 1]]);
  * ```
  */
-export function winogradInputGradWasm(dy: tf.Tensor4D, w: tf.Tensor4D, padding: WinogradConvAttrs['padding']): tf.Tensor4D {
+export function winogradInputGradWasm(dy: tf.Tensor4D, w: tf.Tensor4D, padding: WinogradConvAttrs['padding'], tile?: 2 | 4): tf.Tensor4D {
   return tf.tidy(() => {
     // The channel swap by our SIMD transpose (tfjs wasm's Transpose and Reverse took 100+ ms on a 3x3x512x512 filter); the flip in the filter transform.
     const [kh, kw, c, o] = w.shape;
     const view = swapViewOf(w, [0, 1, 3, 2]);
     const swapped = (view ? tf.reshape(swapWasm(w, view), [kh, kw, o, c]) : tf.transpose(w, [0, 1, 3, 2])) as tf.Tensor4D;
-    return winogradConvWasm(dy, swapped, { padding: inputGradPadding(padding), flipFilter: true });
+    return winogradConvWasm(dy, swapped, { padding: inputGradPadding(padding), flipFilter: true, tile });
   });
 }
 
@@ -130,68 +147,45 @@ export function winogradConvWasm(x: tf.Tensor4D, w: tf.Tensor4D, attrs: Winograd
   if (kh !== 3 || kw !== 3 || wc !== c || ho <= 0 || wo <= 0 || Math.min(pt, pb, pl, pr) < 0) {
     throw new Error(`winogradConvWasm: input [${x.shape}] and filter [${w.shape}] with padding [${attrs.padding}] are not a 3x3 convolution with padding >= 0 and a non-empty output`);
   }
-  const tH = Math.ceil(ho / 2);
-  const tW = Math.ceil(wo / 2);
+  const m = attrs.tile ?? winogradTileFor(ho, wo);
+  const tH = Math.ceil(ho / m);
+  const tW = Math.ceil(wo / m);
   return tf.tidy(() => {
-    const u = runHeapKernel(filterTransform, [w], { flip: !!attrs.flipFilter }) as tf.Tensor3D;
-    // Padded to whole tiles: 2*tiles + 2 rows and columns (the extra zeros feed only the unwritten half of an odd edge's tiles).
-    const rows: [number, number] = [pt, 2 * tH + 2 - h - pt];
-    const cols: [number, number] = [pl, 2 * tW + 2 - wd - pl];
+    const u = runHeapKernel(filterTransform, [w], { flip: !!attrs.flipFilter, m }) as tf.Tensor3D;
+    // Padded to whole tiles: m*tiles + 2 rows and columns (the extra zeros feed only the unwritten part of an edge's tiles).
+    const rows: [number, number] = [pt, m * tH + 2 - h - pt];
+    const cols: [number, number] = [pl, m * tW + 2 - wd - pl];
     const xp = rows.some((v) => v > 0) || cols.some((v) => v > 0) ? padWasm(x, { rows, cols }) : x;
-    const k: WinogradKernelAttrs = { outShape: [n, ho, wo, o], bias: !!bias, relu: !!attrs.relu };
+    const k: WinogradKernelAttrs = { outShape: [n, ho, wo, o], bias: !!bias, relu: !!attrs.relu, m };
     return runHeapKernel(winograd, bias ? [xp, u, bias] : [xp, u], k) as tf.Tensor4D;
   });
 }
 
 // ---------------------------------------------------------------- U = G g G^T
 
-/** [3, 3, c, o] -> [16, c, o]: U[ξ] = (G g G^T)[ξ] for every (c, o), 4 pairs per vector (g flipped in both axes if `flip`). */
-const filterTransform: HeapKernel<{ readonly flip: boolean }> = {
+/** [3, 3, c, o] -> [α², c, o]: U[ξ] = (G g G^T)[ξ] for every (c, o), 4 pairs per vector (g flipped in both axes if `flip`). */
+const filterTransform: HeapKernel<{ readonly flip: boolean; readonly m: 2 | 4 }> = {
   name: 'TfjaxWinogradFilter',
-  outShape([w]) {
+  outShape([w], { m }) {
     if (w!.length !== 4 || w![0] !== 3 || w![1] !== 3 || (w![2]! * w![3]!) % 4 !== 0) throw new Error(`winograd filter transform: expected a [3, 3, c, o] filter with c*o a multiple of 4, got [${w}]`);
-    return [16, w![2]!, w![3]!];
+    return [schemeOf(m).alpha ** 2, w![2]!, w![3]!];
   },
   initial: () => null,
-  generate([w], { flip }) {
+  generate([w], { flip, m }) {
+    const { G, alpha } = schemeOf(m);
     const co = w![2]! * w![3]!;
     const f = new FunctionBuilder(['i32', 'i32'], []);
     const [wPtr, uPtr] = [0, 1];
     const [left, wp, up] = [f.local('i32'), f.local('i32'), f.local('i32')];
-    const g = Array.from({ length: 9 }, () => f.local('v128'));
-    const s = Array.from({ length: 12 }, () => f.local('v128')); // (G g): 4 x 3
-    const half = f.local('v128');
-    f.f32x4Const(0.5).localSet(half);
+    const { load, sandwich } = transformEmitters(f, alpha);
     f.localGet(wPtr).localSet(wp).localGet(uPtr).localSet(up).i32Const(co / 4).localSet(left);
     f.loop();
-    for (let t = 0; t < 9; t++) f.localGet(wp).v128Load((flip ? 8 - t : t) * co * 4).localSet(g[t]!);
-    /** out = (a + b + c) * ½ or (a - b + c) * ½ */
-    const mid = (a: number, b: number, c: number, minus: boolean) => {
-      f.localGet(a).localGet(b);
-      if (minus) f.f32x4Sub();
-      else f.f32x4Add();
-      f.localGet(c).f32x4Add().localGet(half).f32x4Mul();
-    };
-    for (let j = 0; j < 3; j++) {
-      f.localGet(g[j]!).localSet(s[j]!);
-      mid(g[j]!, g[3 + j]!, g[6 + j]!, false);
-      f.localSet(s[3 + j]!);
-      mid(g[j]!, g[3 + j]!, g[6 + j]!, true);
-      f.localSet(s[6 + j]!);
-      f.localGet(g[6 + j]!).localSet(s[9 + j]!);
-    }
-    for (let i = 0; i < 4; i++) {
-      const [a, b, c] = [s[3 * i]!, s[3 * i + 1]!, s[3 * i + 2]!];
-      const store = (j: number, emit: () => void) => {
-        f.localGet(up);
-        emit();
-        f.v128Store((i * 4 + j) * co * 4);
-      };
-      store(0, () => f.localGet(a));
-      store(1, () => mid(a, b, c, false));
-      store(2, () => mid(a, b, c, true));
-      store(3, () => f.localGet(c));
-    }
+    load(wp, 3, (i, j) => (flip ? 8 - (i * 3 + j) : i * 3 + j) * co * 4);
+    sandwich(G, 3, (i, j, push) => {
+      f.localGet(up);
+      push();
+      f.v128Store((i * alpha + j) * co * 4);
+    });
     f.addTo(wp, 16).addTo(up, 16);
     f.countDown(left, 0);
     f.end();
@@ -206,9 +200,11 @@ interface WinogradKernelAttrs {
   readonly outShape: readonly [number, number, number, number];
   readonly bias: boolean;
   readonly relu: boolean;
+  /** Outputs per tile side. */
+  readonly m: 2 | 4;
 }
 
-/** Scratch floats per block: V and M, 16 x tiles x (c + o), aimed at L2 (1 MB here) with room for a U strip. */
+/** Scratch floats per block: V and M, α² x tiles x (c + o), aimed at L2 (1 MB here) with room for a U strip. */
 const BLOCK_FLOATS = 160 * 1024;
 
 interface Plan {
@@ -219,10 +215,10 @@ interface Plan {
   readonly tilesPerBlock: number;
 }
 
-function plan(c: number, [n, ho, wo, o]: readonly number[]): Plan {
-  const tH = Math.ceil(ho! / 2);
-  const tW = Math.ceil(wo! / 2);
-  const wanted = Math.max(16, Math.floor(BLOCK_FLOATS / (16 * (c + o!))));
+function plan(c: number, [n, ho, wo, o]: readonly number[], { m, alpha }: WinogradScheme): Plan {
+  const tH = Math.ceil(ho! / m);
+  const tW = Math.ceil(wo! / m);
+  const wanted = Math.max(16, Math.floor(BLOCK_FLOATS / (alpha * alpha * (c + o!))));
   const rowsPerBlock = Math.max(1, Math.min(n! * tH, Math.round(wanted / tW)));
   return { tH, tW, rowsPerBlock, tilesPerBlock: rowsPerBlock * tW };
 }
@@ -231,20 +227,25 @@ const winograd: HeapKernel<WinogradKernelAttrs> = {
   name: 'TfjaxWinogradConv',
   outShape([x, u, bias], a) {
     const [n, ho, wo, o] = a.outShape;
-    const [tH, tW] = [Math.ceil(ho / 2), Math.ceil(wo / 2)];
+    const { m, alpha } = schemeOf(a.m);
+    const [tH, tW] = [Math.ceil(ho / m), Math.ceil(wo / m)];
     const c = x![3]!;
-    if (x!.length !== 4 || x![0] !== n || x![1] !== 2 * tH + 2 || x![2] !== 2 * tW + 2 || c % 4 !== 0 || o % 4 !== 0 || u![0] !== 16 || u![1] !== c || u![2] !== o) {
-      throw new Error(`winogradConvWasm: padded input [${x}] and transformed filter [${u}] do not fit output [${a.outShape}] (channels multiples of 4)`);
+    if (x!.length !== 4 || x![0] !== n || x![1] !== m * tH + 2 || x![2] !== m * tW + 2 || c % 4 !== 0 || o % 4 !== 0 || u![0] !== alpha * alpha || u![1] !== c || u![2] !== o) {
+      throw new Error(`winogradConvWasm: padded input [${x}] and transformed filter [${u}] do not fit output [${a.outShape}] with ${m}x${m} tiles (channels multiples of 4)`);
     }
     if (bias && tf.util.sizeFromShape(bias as number[]) !== o) throw new Error(`winogradConvWasm: the bias has shape [${bias}], expected ${o} values`);
     return [n, ho, wo, o];
   },
-  scratchFloats: ([x], a) => 16 * plan(x![3]!, a.outShape).tilesPerBlock * (x![3]! + a.outShape[3]),
+  scratchFloats: ([x], a) => {
+    const s = schemeOf(a.m);
+    return s.alpha * s.alpha * plan(x![3]!, a.outShape, s).tilesPerBlock * (x![3]! + a.outShape[3]);
+  },
   initial: () => null,
   split: ([x], a) => {
-    const { tH, tW, rowsPerBlock } = plan(x![3]!, a.outShape);
+    const s = schemeOf(a.m);
+    const { tH, tW, rowsPerBlock } = plan(x![3]!, a.outShape, s);
     const [n, , , o] = a.outShape;
-    return { units: Math.ceil((n * tH) / rowsPerBlock), work: 16 * n * tH * tW * x![3]! * o };
+    return { units: Math.ceil((n * tH) / rowsPerBlock), work: s.alpha * s.alpha * n * tH * tW * x![3]! * o };
   },
   generate: ([x], a) => generate(x!, a),
 };
@@ -252,10 +253,13 @@ const winograd: HeapKernel<WinogradKernelAttrs> = {
 function generate(x: readonly number[], a: WinogradKernelAttrs): FunctionBuilder {
   const [, hp, wp, c] = x as [number, number, number, number];
   const [n, ho, wo, o] = a.outShape;
-  const { tH, tW, rowsPerBlock, tilesPerBlock: TB } = plan(c, a.outShape);
+  const scheme = schemeOf(a.m);
+  const { m, alpha } = scheme;
+  const planes = alpha * alpha;
+  const { tH, tW, rowsPerBlock, tilesPerBlock: TB } = plan(c, a.outShape, scheme);
   const f = new FunctionBuilder(Array<'i32'>(a.bias ? 7 : 6).fill('i32'), []);
   const [xPtr, uPtr, bPtr, yPtr, sPtr, part, parts] = a.bias ? [0, 1, 2, 3, 4, 5, 6] : [0, 1, -1, 2, 3, 4, 5];
-  const { d, src, dst, rowsLeft, colsLeft, ch, load16, sub, add, nextRow, inputTransform: transformRows, blocks } = tileEmitters(f, { c, hp, wp, tH, tW });
+  const { src, dst, rowsLeft, colsLeft, ch, load, sandwich, nextRow, inputTransform: transformRows, blocks } = tileEmitters(f, { c, hp, wp, tH, tW }, scheme);
   const i32 = () => f.local('i32');
   const [xRow, xLeft, yRow, yLeft, vBase, mBase, xi, uX, vX, mX, oOff, tp, mp, groups, k, up, bp] = Array.from({ length: 17 }, i32);
   const v128s = (count: number) => Array.from({ length: count }, () => f.local('v128'));
@@ -289,7 +293,7 @@ function generate(x: readonly number[], a: WinogradKernelAttrs): FunctionBuilder
     };
     emitChannelStrips(f, oOff, o, strip);
     f.addTo(xi, 1);
-    f.localGet(xi).i32Const(16).i32Ne().brIf(0);
+    f.localGet(xi).i32Const(planes).i32Ne().brIf(0);
     f.end();
   };
 
@@ -315,60 +319,50 @@ function generate(x: readonly number[], a: WinogradKernelAttrs): FunctionBuilder
   const outputTransform = (rows: number) => {
     f.localGet(mBase).localSet(src).i32Const(rows).localSet(rowsLeft);
     f.loop();
-    const rowBody = (outRows: 1 | 2) => {
+    const rowBody = (outRows: number) => {
       f.localGet(yRow).localSet(dst);
-      const fullCols = Math.floor(wo / 2);
+      const fullCols = Math.floor(wo / m);
       if (fullCols > 0) {
         f.i32Const(fullCols).localSet(colsLeft);
         f.loop();
-        tileOut(outRows, 2);
+        tileOut(outRows, m);
         f.countDown(colsLeft, 0);
         f.end();
       }
-      if (wo % 2) tileOut(outRows, 1);
+      if (wo % m) tileOut(outRows, wo % m);
     };
-    if (ho % 2) {
-      // An odd height: the last tile row of each image writes its top row only.
+    if (ho % m) {
+      // The last tile row of each image writes its first ho % m rows only.
       f.localGet(yLeft).i32Const(1).i32Ne().if();
-      rowBody(2);
+      rowBody(m);
       f.end();
       f.localGet(yLeft).i32Const(1).i32Sub().i32Eqz().if();
-      rowBody(1);
+      rowBody(ho % m);
       f.end();
-    } else rowBody(2);
-    nextRow(yRow, yLeft, 2 * wo * o * 4, (ho - 2 * tH) * wo * o * 4);
+    } else rowBody(m);
+    nextRow(yRow, yLeft, m * wo * o * 4, (ho - m * tH) * wo * o * 4);
     f.countDown(rowsLeft, 0);
     f.end();
   };
 
-  /** One tile's outputs (outRows x outCols of its 2x2) for all channels; src, dst move to the next tile. */
+  /** One tile's outputs (outRows x outCols of its m x m) for all channels; src, dst move to the next tile. */
   const tileOut = (outRows: number, outCols: number) => {
     f.i32Const(o / 4).localSet(ch);
     if (a.bias) f.localGet(bPtr).localSet(bp);
     f.loop();
-    load16((i, j) => (i * 4 + j) * mPlane);
-    // rows: a0 = m0 + m1 + m2 (into m0), a1 = m1 - m2 - m3 (into m1)
-    for (let j = 0; j < 4; j++) {
-      const [r0, r1, r2, r3] = [d[j]!, d[4 + j]!, d[8 + j]!, d[12 + j]!];
-      add(r0, r1).localGet(r2).f32x4Add().localSet(r0);
-      sub(r1, r2).localGet(r3).f32x4Sub().localSet(r1);
-    }
-    for (let i = 0; i < outRows; i++) {
-      const [c0, c1, c2, c3] = [d[4 * i]!, d[4 * i + 1]!, d[4 * i + 2]!, d[4 * i + 3]!];
-      for (let j = 0; j < outCols; j++) {
-        f.localGet(dst);
-        if (j === 0) add(c0, c1).localGet(c2).f32x4Add();
-        else sub(c1, c2).localGet(c3).f32x4Sub();
-        if (a.bias) f.localGet(bp).v128Load(0).f32x4Add();
-        if (a.relu) f.localGet(zero).f32x4Max();
-        f.v128Store((i * wo + j) * o * 4);
-      }
-    }
+    load(src, alpha, (i, j) => (i * alpha + j) * mPlane);
+    sandwich(scheme.AT, alpha, (i, j, push) => {
+      f.localGet(dst);
+      push();
+      if (a.bias) f.localGet(bp).v128Load(0).f32x4Add();
+      if (a.relu) f.localGet(zero).f32x4Max();
+      f.v128Store((i * wo + j) * o * 4);
+    }, outRows, outCols);
     f.addTo(src, 16).addTo(dst, 16);
     if (a.bias) f.addTo(bp, 16);
     f.countDown(ch, 0);
     f.end();
-    f.addTo(dst, 2 * o * 4 - o * 4); // next tile: 2 output columns on (dst moved o already)
+    f.addTo(dst, m * o * 4 - o * 4); // next tile: m output columns on (dst moved o already)
   };
 
   const block = (rows: number) => {
@@ -378,14 +372,14 @@ function generate(x: readonly number[], a: WinogradKernelAttrs): FunctionBuilder
   };
 
   f.localGet(sPtr).localSet(vBase);
-  f.localGet(sPtr).i32Const(16 * TB * c * 4).i32Add().localSet(mBase);
+  f.localGet(sPtr).i32Const(planes * TB * c * 4).i32Add().localSet(mBase);
   /** The walk from tile row `row` (image row / tH, row row % tH of it). */
   const startAt = (row: number) => {
     const [img, r] = [xi, k]; // free until the first block
     f.localGet(row).i32Const(tH).i32DivU().localSet(img);
     f.localGet(row).localGet(img).i32Const(tH).i32Mul().i32Sub().localSet(r);
-    f.localGet(xPtr).localGet(img).i32Const(hp * wp * c * 4).i32Mul().i32Add().localGet(r).i32Const(2 * wp * c * 4).i32Mul().i32Add().localSet(xRow);
-    f.localGet(yPtr).localGet(img).i32Const(ho * wo * o * 4).i32Mul().i32Add().localGet(r).i32Const(2 * wo * o * 4).i32Mul().i32Add().localSet(yRow);
+    f.localGet(xPtr).localGet(img).i32Const(hp * wp * c * 4).i32Mul().i32Add().localGet(r).i32Const(m * wp * c * 4).i32Mul().i32Add().localSet(xRow);
+    f.localGet(yPtr).localGet(img).i32Const(ho * wo * o * 4).i32Mul().i32Add().localGet(r).i32Const(m * wo * o * 4).i32Mul().i32Add().localSet(yRow);
     f.i32Const(tH).localGet(r).i32Sub().localTee(xLeft).localSet(yLeft);
   };
   blocks(n * tH, rowsPerBlock, block, { part, parts, startAt });
