@@ -4,9 +4,10 @@
  *  1. the SwAV ConvNet step (convnet_small, projector 128-512-128, 300 prototypes,
  *     batch 256, two 28x28 views, SGD);
  *  2. the MLP step (784-1024-1024-10, batch 512, SGD);
- *  3. `--only resnet18` (not run by default: about 10 s a step): the ResNet-18 SwAV step of
+ *  3. `--only resnet18` (not run by default: about 7 s a step): the ResNet-18 SwAV step of
  *     bench/sections/encoders.ts (low-resolution stem, batch 64, two 32x32x3 views,
- *     projector 512-2048-128, K = 3000, SGD), without the dataParallel contenders;
+ *     projector 512-2048-128, K = 3000, SGD), with the 2-worker dataParallel contenders
+ *     only (unsynchronised and `sync`);
  *
  * each as
  *  - `1 process`: `jit` of the whole step in this process (one wasm thread): the baseline;
@@ -14,10 +15,11 @@
  *    each, gradients averaged through a SharedArrayBuffer all-reduce (batch sharding and
  *    transfer included in the time);
  *  - `dataParallel, 1 worker`: the same machinery on one replica (its overhead alone);
- *  - SwAV only, `dataParallel, 2 workers, sync`: synchronised (`sync: true`, what
+ *  - SwAV and ResNet-18, `dataParallel, 2 workers, sync`: synchronised (`sync: true`, what
  *    `tfjax train --workers 2` runs): SyncBN and the distributed Sinkhorn, the one-process
  *    step's maths; and each half alone (`SyncBN only`: Sinkhorn per shard; `distributed
- *    Sinkhorn only`: BatchNorm per shard), for what each costs over the unsynchronised step;
+ *    Sinkhorn only`: BatchNorm per shard; ConvNet only), for what each costs over the
+ *    unsynchronised step;
  *  - `wasm threads = 2`: the baseline's step in a child process whose wasm backend runs
  *    XNNPACK with 2 threads (`enableWasmThreads(2)`), our own kernels on the calling thread;
  *  - `wasm threads = 2, our kernels on 2 threads`: the same with
@@ -73,9 +75,11 @@ interface Shapes {
 const FULL: Shapes = { swavBatch: 256, size: 28, mlp: [512, 784, 1024, 10], resnet: { batch: 64, prototypes: 3000 } };
 const QUICK: Shapes = { swavBatch: 16, size: 28, mlp: [32, 784, 64, 10], resnet: { batch: 2, prototypes: 30 } };
 
-/** The ResNet-18 step as bench/sections/encoders.ts runs it. */
-const resnetStep = (s: Shapes) =>
-  ourSwav('resnet18', { batch: s.resnet.batch, views: [32, 32], channels: 3, config: { encoder: 'resnet18', encoderOptions: { lowResolution: true }, projector: { hiddenDim: 2048, outDim: 128 }, numPrototypes: s.resnet.prototypes } });
+/** The ResNet-18 SwAV configuration of bench/sections/encoders.ts. */
+const resnetConfig = (s: Shapes) => ({ encoder: 'resnet18', encoderOptions: { lowResolution: true }, projector: { hiddenDim: 2048, outDim: 128 }, numPrototypes: s.resnet.prototypes });
+
+/** The ResNet-18 step as bench/sections/encoders.ts runs it (plain SGD, as PyTorch's). */
+const resnetStep = (s: Shapes) => ourSwav('resnet18', { batch: s.resnet.batch, views: [32, 32], channels: 3, config: resnetConfig(s) });
 
 /** ResNet-18 step FLOPs, counted as bench/sections/encoders.ts counts them. */
 const resnetFlops = (s: Shapes) => 3 * 2 * (resnet18LowResFlops(s.resnet.batch, 32) + 2 * s.resnet.batch * (512 * 2048 + 2048 * 128 + 128 * s.resnet.prototypes));
@@ -91,6 +95,9 @@ const mlpOptimizer = () => optim.sgd({ learningRate: 0.01 });
 function batchFor(w: Workload, s: Shapes): Record<string, tf.Tensor> {
   if (w === 'swav') {
     return { view1: tf.randomUniform([s.swavBatch, s.size, s.size, 1], 0, 1, 'float32', 1), view2: tf.randomUniform([s.swavBatch, s.size, s.size, 1], 0, 1, 'float32', 2) };
+  }
+  if (w === 'resnet18') {
+    return { view1: tf.randomUniform([s.resnet.batch, 32, 32, 3], 0, 1, 'float32', 100), view2: tf.randomUniform([s.resnet.batch, 32, 32, 3], 0, 1, 'float32', 101) };
   }
   const [b, d, , k] = s.mlp;
   return { x: tf.randomUniform([b, d], 0, 1, 'float32', 4), y: tf.randomUniform([b], 0, k, 'int32', 5) };
@@ -161,6 +168,7 @@ function swavReplica(sync: SyncParts | undefined): DataParallelProgram {
 
 export default defineReplica((arg: BenchReplicaArg): DataParallelProgram => {
   if (arg.workload === 'swav') return swavReplica(arg.sync);
+  if (arg.workload === 'resnet18') return swavProgram({ config: swav.swavConfig(resnetConfig(arg.shapes)), optimizer: optim.sgd({ learningRate: 0.1 }), seed: 0, sync: arg.sync === 'all' });
   const [, d, h, k] = arg.shapes.mlp;
   return lossProgram({ init: () => mlpInit(d, h, k), loss: batchLoss, optimizer: mlpOptimizer() });
 });
@@ -350,17 +358,18 @@ async function torchContender(w: Workload, s: Shapes, threads: number): Promise<
 async function runWorkload(w: Workload, s: Shapes, reps: number, maxMs: number, quick: boolean, withThreads: boolean, withTorch: boolean): Promise<string> {
   const single: Contender = { name: '1 process, jit (baseline)', step: singleProcessStep(w, s) };
   const contenders: Contender[] = [single];
-  // dataParallel replicas (SwAV ConvNet and MLP only)
-  const batch = w === 'resnet18' ? {} : batchFor(w, s);
+  // dataParallel replicas (the 1-worker overhead run: not for ResNet-18's 7 s steps)
+  const batch = batchFor(w, s);
   const arg: BenchReplicaArg = { workload: w, shapes: s };
   const module = new URL(import.meta.url);
-  const dp2 = w === 'resnet18' ? null : await dataParallel({ workers: 2, module, arg });
+  const dp2 = await dataParallel({ workers: 2, module, arg });
   const dp1 = w === 'resnet18' ? null : await dataParallel({ workers: 1, module, arg });
   const rec2: DpRecord[] = [];
   const rec1: DpRecord[] = [];
-  if (dp2 && dp1) contenders.push(dpContender('dataParallel, 2 workers', dp2, batch, rec2), dpContender('dataParallel, 1 worker', dp1, batch, rec1));
-  // SwAV synchronised (SyncBN + distributed Sinkhorn): the one-process step's maths on 2 workers; and each part alone.
-  const syncRuns = w === 'swav' ? (['all', 'batchNorm', 'sinkhorn'] as const) : [];
+  contenders.push(dpContender('dataParallel, 2 workers', dp2, batch, rec2));
+  if (dp1) contenders.push(dpContender('dataParallel, 1 worker', dp1, batch, rec1));
+  // SwAV synchronised (SyncBN + distributed Sinkhorn): the one-process step's maths on 2 workers; and (ConvNet) each part alone.
+  const syncRuns = w === 'swav' ? (['all', 'batchNorm', 'sinkhorn'] as const) : w === 'resnet18' ? (['all'] as const) : [];
   const syncNames: Record<SyncParts, string> = { all: 'sync', batchNorm: 'SyncBN only', sinkhorn: 'distributed Sinkhorn only' };
   const synced: { dp: DataParallel; name: string; records: DpRecord[] }[] = [];
   for (const sync of syncRuns) synced.push({ dp: await dataParallel({ workers: 2, module, arg: { ...arg, sync } }), name: `dataParallel, 2 workers, ${syncNames[sync]}`, records: [] });
@@ -395,7 +404,7 @@ async function runWorkload(w: Workload, s: Shapes, reps: number, maxMs: number, 
   } finally {
     for (const p of childProcs) p.stdin?.end();
     for (const t of torches) await t.close();
-    const leaks = [...((await dp2?.close())?.leakedTensors ?? []), ...((await dp1?.close())?.leakedTensors ?? [])];
+    const leaks = [...((await dp2.close()).leakedTensors), ...((await dp1?.close())?.leakedTensors ?? [])];
     for (const s of synced) leaks.push(...(await s.dp.close()).leakedTensors);
     if (leaks.some((n) => n !== 0)) console.warn(`bench/parallel: workers leaked tensors: ${leaks}`);
   }
@@ -421,7 +430,7 @@ async function runWorkload(w: Workload, s: Shapes, reps: number, maxMs: number, 
     ...rows,
     '',
     `Quiet steps (ms): ${contenders.map((c, i) => `${c.name.split(' (')[0]}: ${samples[i].map((x) => x.wallMs.toFixed(0)).join(', ')}`).join('; ')}.`,
-    ...(dp2 ? [`Where a dataParallel step goes (medians over all steps, quiet or not): 2 workers: ${phases(rec2)}; 1 worker: ${phases(rec1)}${synced.map((s) => `; ${s.name.replace('dataParallel, ', '')}: ${phases(s.records)}`).join('')}.`] : []),
+    `Where a dataParallel step goes (medians over all steps, quiet or not): 2 workers: ${phases(rec2)}${dp1 ? `; 1 worker: ${phases(rec1)}` : ''}${synced.map((s) => `; ${s.name.replace('dataParallel, ', '')}: ${phases(s.records)}`).join('')}.`,
     ...(torchNote ? [torchNote] : []),
     `Load average (1/5/15 min) before: ${loadBefore}; after: ${os.loadavg().map((l) => l.toFixed(2)).join(' / ')}. Per-core speed check (same loop on each CPU, lower is faster) before: ${coresBefore}; after: ${coreSpeeds()}.`,
     '',

@@ -2,10 +2,12 @@
  * Where the SwAV step's time goes: a timer around every tfjs kernel the jitted step
  * launches, summed by kernel name and input shapes, after the step's own wall time.
  *
- *   npm run bench:profile -- [--batch 256] [--steps 3] [--top 30] [--encoder vit]
+ *   npm run bench:profile -- [--batch 256] [--steps 3] [--top 30] [--encoder vit|resnet18]
  *
  * `--encoder vit`: section 9's step instead (ViT-tiny, patch 4 on two 32x32x3 views, projector
- * 192-2048-128, K = 3000; batch 64 unless given) of the small ConvNet's on 28x28 views.
+ * 192-2048-128, K = 3000; batch 64 unless given) of the small ConvNet's on 28x28 views;
+ * `--encoder resnet18`: section 8's (ResNet-18 with the low-resolution stem, projector
+ * 512-2048-128, K = 3000, batch 64 unless given).
  *
  * The wasm backend runs kernels synchronously, so wall time around `runKernel` is the
  * kernel's time. The timer costs ~1 µs per kernel (about 1-2 ms per step).
@@ -14,21 +16,23 @@ import * as tf from '@tensorflow/tfjs-core';
 import { setBackend } from '../lib/node.js';
 import { ourSwav } from './context.js';
 import { median } from './harness.js';
-import { encoderSwavConfig, VIT } from './sections/encoders.js';
+import { encoderSwavConfig, RESNET, VIT } from './sections/encoders.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: number) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? Number(args[i + 1]) : fallback;
 };
-const vit = args.includes('--encoder') && args[args.indexOf('--encoder') + 1] === 'vit';
-const batch = flag('batch', vit ? 64 : 256);
+const encoderName = args.includes('--encoder') ? args[args.indexOf('--encoder') + 1] : 'convnet';
+const encoder = encoderName === 'vit' ? VIT : encoderName === 'resnet18' ? RESNET : null;
+if (encoderName !== 'convnet' && encoder === null) throw new Error(`--encoder ${encoderName}: expected vit or resnet18`);
+const batch = flag('batch', encoder ? 64 : 256);
 const steps = flag('steps', 3);
 const top = flag('top', 30);
 
 await setBackend('wasm');
-const runner = vit
-  ? ourSwav('tfjax jit', { batch, views: [32, 32], channels: 3, config: encoderSwavConfig(VIT, 3000) })
+const runner = encoder
+  ? ourSwav('tfjax jit', { batch, views: [32, 32], channels: 3, config: encoderSwavConfig(encoder, 3000) })
   : ourSwav('tfjax jit', { batch, views: [28, 28] });
 runner.step();
 
@@ -72,6 +76,6 @@ const fmt = (map: Map<string, Entry>, n: number) =>
     .slice(0, n)
     .map(([k, e]) => `| ${k} | ${(e.calls / steps).toFixed(0)} | ${(e.ms / steps).toFixed(1)} | ${((100 * e.ms) / steps / total).toFixed(1)}% |`)
     .join('\n');
-console.log(`SwAV step${vit ? ' (ViT-tiny)' : ''}, two ${vit ? '32x32x3' : '28x28'} views, batch ${batch}, jitted, tfjs wasm: median ${median(walls).toFixed(0)} ms per step over ${steps}; kernels ${total.toFixed(0)} ms\n`);
+console.log(`SwAV step${encoder ? ` (${encoder.label})` : ''}, two ${encoder ? '32x32x3' : '28x28'} views, batch ${batch}, jitted, tfjs wasm: median ${median(walls).toFixed(0)} ms per step over ${steps}; kernels ${total.toFixed(0)} ms\n`);
 console.log(`| kernel | calls/step | ms/step | share |\n|---|---|---|---|\n${fmt(byName, top)}\n`);
 console.log(`| kernel and input shapes | calls/step | ms/step | share |\n|---|---|---|---|\n${fmt(byKernel, top)}`);

@@ -50,7 +50,7 @@ export function vitFlops(batch: number, s: number, p = 4, d = 192, depth = 12): 
   return 2 * batch * (grid * p * p * 3 * d + depth * perBlock);
 }
 
-const RESNET: EncoderBench = {
+export const RESNET: EncoderBench = {
   heading: '## 8. ResNet-18 SwAV step',
   label: 'ResNet-18 (low-resolution stem)',
   encoder: 'resnet18',

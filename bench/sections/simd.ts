@@ -8,12 +8,13 @@
  * inside the loop. With too few accumulators the loop waits on the mul -> add latency;
  * the best A is the limit.
  *
- * The kernels: our direct convolution (lib/backend/wasm-conv.ts), Winograd F(2x2, 3x3)
- * (lib/backend/wasm-winograd.ts), the input gradient as prims/conv.ts routes it
+ * The kernels: our direct convolution (lib/backend/wasm-conv.ts), Winograd F(2x2, 3x3) and
+ * F(4x4, 3x3) (lib/backend/wasm-winograd.ts), the input gradient as prims/conv.ts routes it
  * (Winograd or the stride-phase passes) and the filter gradient, direct
- * (lib/backend/wasm-filter-grad.ts) and by Winograd (wasm-winograd-filter-grad.ts). GFLOP/s count the direct convolution's
- * 2*N*Ho*Wo*9*Cin*Cout FLOPs for every kernel ("effective"); Winograd's own arithmetic
- * is 16/36 of that in its products (plus the transforms).
+ * (lib/backend/wasm-filter-grad.ts) and by Winograd with each tile (wasm-winograd-filter-grad.ts).
+ * GFLOP/s count the direct convolution's 2*N*Ho*Wo*9*Cin*Cout FLOPs for every kernel
+ * ("effective"); Winograd's own arithmetic is 16/36 (F(2x2)) or 36/144 (F(4x4)) of that in
+ * its products (plus the transforms).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as lax from '../../lib/core/lax.js';
@@ -50,11 +51,13 @@ interface KernelRow {
   readonly contender: Contender;
 }
 
-/** A tensor-producing call as a contender (output read back, then freed). */
+/**
+ * A tensor-producing call as a contender, output freed unread: the wasm backend runs each
+ * kernel when called, and reading a [128,32,32,64] result back into JavaScript costs
+ * ~90 ms here, more than some of the kernels (a jitted step reads none of them back).
+ */
 const tfStep = (f: () => tf.Tensor) => () => {
-  const y = tf.tidy(f);
-  y.dataSync();
-  y.dispose();
+  tf.tidy(f).dispose();
 };
 
 export async function simdSection(ctx: BenchContext): Promise<string> {
@@ -86,10 +89,14 @@ export async function simdSection(ctx: BenchContext): Promise<string> {
     const pass = { kh: 3, kw: 3, filterOffset: 0, inRow0: 0, inCol0: 0, outRow0: 0, outCol0: 0, rows: so, cols: so };
     const direct = () => convPassesWasm(padWasm(x, { rows: [1, stride === 1 ? 1 : 0], cols: [1, stride === 1 ? 1 : 0] }), w, { outShape: [n, so, so, cout], strides: [stride, stride], outStrides: [1, 1], gaps: false, passes: [pass] });
     rows.push({ layer, kernel: 'forward, direct (wasm-conv.ts, padding included)', flops, contender: { name: `${layer} direct`, step: tfStep(direct) } });
-    if (stride === 1) rows.push({ layer, kernel: 'forward, Winograd F(2x2,3x3) (padding, filter transform included)', flops, contender: { name: `${layer} winograd`, step: tfStep(() => winogradConvWasm(x, w, { padding: [[1, 1], [1, 1]] })) } });
+    for (const tile of stride === 1 ? ([2, 4] as const) : []) {
+      rows.push({ layer, kernel: `forward, Winograd F(${tile}x${tile},3x3) (padding, filter transform included)`, flops, contender: { name: `${layer} winograd ${tile}`, step: tfStep(() => winogradConvWasm(x, w, { padding: [[1, 1], [1, 1]], tile })) } });
+    }
     rows.push({ layer, kernel: `input gradient as routed (${stride === 1 ? 'Winograd' : 'stride-phase passes'})`, flops, contender: { name: `${layer} dx`, step: tfStep(() => lax.convBpInput(dy, w, [n, s, s, cin], p) as tf.Tensor) } });
     rows.push({ layer, kernel: 'filter gradient, direct (wasm-filter-grad.ts)', flops, contender: { name: `${layer} dw`, step: tfStep(() => filterGradWasm(x, dy, { filterShape: [3, 3, cin, cout], strides: [stride, stride], padTop: 1, padLeft: 1 })) } });
-    if (stride === 1) rows.push({ layer, kernel: 'filter gradient, Winograd (wasm-winograd-filter-grad.ts, padding included)', flops, contender: { name: `${layer} dw winograd`, step: tfStep(() => winogradFilterGradWasm(x, dy, [[1, 1], [1, 1]])) } });
+    for (const tile of stride === 1 ? ([2, 4] as const) : []) {
+      rows.push({ layer, kernel: `filter gradient, Winograd F(${tile}x${tile},3x3) (wasm-winograd-filter-grad.ts, padding included)`, flops, contender: { name: `${layer} dw winograd ${tile}`, step: tfStep(() => winogradFilterGradWasm(x, dy, [[1, 1], [1, 1]], tile)) } });
+    }
   }
   ctx.progress(`simd: ${rows.length} kernels at batch ${n}`);
   const ts = await compare(rows.map((r) => r.contender), { warmup: 1, reps });
@@ -101,7 +108,7 @@ export async function simdSection(ctx: BenchContext): Promise<string> {
     `A generated loop of f32x4.mul + f32x4.add (acc = acc * m + c) on A independent accumulators, ${fmt(iterations / 1e6, 2)}M iterations, ${reps} interleaved rounds after 1 warm-up, medians of CPU time (one thread):\n`,
     markdownTable(['accumulators', 'wall ms', 'CPU ms', 'GFLOP/s (CPU)'], loops.map(({ a }, i) => [String(a), fmt(loopTs[i]!.medianMs, 2), fmt(loopTs[i]!.medianCpuMs, 2), fmt(loopGf[i], 2)])),
     `The limit: **${fmt(limit, 2)} GFLOP/s per core** (the best row).\n`,
-    `Our convolution kernels at ResNet-18's layer shapes (batch ${n}: two views of ${n / 2}), ${reps} interleaved rounds after 1 warm-up, medians; GFLOP/s from the direct convolution's FLOPs for every kernel (Winograd's own products are 16/36 of them), as a fraction of the limit:\n`,
+    `Our convolution kernels at ResNet-18's layer shapes (batch ${n}: two views of ${n / 2}), ${reps} interleaved rounds after 1 warm-up, medians; GFLOP/s from the direct convolution's FLOPs for every kernel (Winograd's own products are 16/36 of them for F(2x2), 36/144 for F(4x4)), as a fraction of the limit:\n`,
     markdownTable(
       ['layer', 'kernel', 'wall ms', 'CPU ms', 'GFLOP/s (CPU)', 'fraction of the limit'],
       rows.map((r, i) => [r.layer, r.kernel, fmt(ts[i]!.medianMs), fmt(ts[i]!.medianCpuMs), fmt(gf(r.flops, ts[i]!.medianCpuMs), 2), `${fmt((100 * gf(r.flops, ts[i]!.medianCpuMs)) / limit, 1)}%`]),
