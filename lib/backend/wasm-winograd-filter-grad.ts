@@ -24,7 +24,7 @@ import { FunctionBuilder, emitChannelStrips } from './wasm-emit.js';
 import { type HeapKernel, heapKernelsAvailable, runHeapKernel } from './wasm-heap.js';
 import { padWasm } from './wasm-pad.js';
 import { winogradPays, winogradTileFor } from './wasm-winograd.js';
-import { tileEmitters } from './wasm-winograd-tiles.js';
+import { PLANE_SKEW_FLOATS, tileEmitters } from './wasm-winograd-tiles.js';
 import { F2x2, F4x4, type WinogradScheme, transposed } from './winograd-schemes.js';
 import { emitPartRange } from './wasm-split.js';
 
@@ -102,7 +102,7 @@ const filterGrad: HeapKernel<{ readonly m: 2 | 4 }> = {
     }
     return [3, 3, c!, dy![3]!];
   },
-  scratchFloats: ([x, dy], { m }) => schemeOf(m).alpha ** 2 * (plan(x!, dy![3]!, m).tilesPerBlock * (x![3]! + dy![3]!) + x![3]! * dy![3]!),
+  scratchFloats: ([x, dy], { m }) => schemeOf(m).alpha ** 2 * (plan(x!, dy![3]!, m).tilesPerBlock * (x![3]! + dy![3]!) + x![3]! * dy![3]! + 3 * PLANE_SKEW_FLOATS),
   initial: () => null,
   split: ([x, dy], { m }) => ({ units: x![3]! / 4, work: schemeOf(m).alpha ** 2 * dy![0]! * (dy![1]! / m) * (dy![2]! / m) * x![3]! * dy![3]! }),
   generate: ([x, dy], { m }) => generate(x!, dy![3]!, schemeOf(m)),
@@ -120,9 +120,9 @@ function generate(x: readonly number[], o: number, scheme: WinogradScheme): Func
   const accs = Array.from({ length: 8 }, () => f.local('v128'));
   const gv = [f.local('v128'), f.local('v128')];
   const xs = f.local('v128');
-  const vPlane = TB * c * 4;
-  const gPlane = TB * o * 4;
-  const wPlane = c * o * 4;
+  const vPlane = (TB * c + PLANE_SKEW_FLOATS) * 4;
+  const gPlane = (TB * o + PLANE_SKEW_FLOATS) * 4;
+  const wPlane = (c * o + PLANE_SKEW_FLOATS) * 4;
   const A = transposed(scheme.AT); // α x m
   const GT = transposed(scheme.G); // 3 x α
 
@@ -212,8 +212,8 @@ function generate(x: readonly number[], o: number, scheme: WinogradScheme): Func
   emitPartRange(f, c / 4, part, parts, first, end);
   f.localGet(first).localGet(end).i32Ne().if();
   f.localGet(sPtr).localSet(vBase);
-  f.localGet(sPtr).i32Const(planes * TB * c * 4).i32Add().localSet(gBase);
-  f.localGet(gBase).i32Const(planes * TB * o * 4).i32Add().localSet(wBase); // W starts zeroed (scratch memory is)
+  f.localGet(sPtr).i32Const(planes * vPlane).i32Add().localSet(gBase);
+  f.localGet(gBase).i32Const(planes * gPlane).i32Add().localSet(wBase); // W starts zeroed (scratch memory is)
   f.localGet(xPtr).localSet(xRow).localGet(dyPtr).localSet(dRow).i32Const(tH).localSet(xLeft).i32Const(tH).localSet(dLeft);
   blocks(n * tH, rowsPerBlock, block);
   filterOut();

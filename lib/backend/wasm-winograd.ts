@@ -36,7 +36,7 @@ import { FunctionBuilder, emitChannelStrips } from './wasm-emit.js';
 import { type HeapKernel, heapKernelsAvailable, runHeapKernel } from './wasm-heap.js';
 import { padWasm } from './wasm-pad.js';
 import { swapViewOf, swapWasm } from './wasm-transpose.js';
-import { tileEmitters, transformEmitters } from './wasm-winograd-tiles.js';
+import { PLANE_SKEW_FLOATS, tileEmitters, transformEmitters } from './wasm-winograd-tiles.js';
 import { F2x2, F4x4, type WinogradScheme } from './winograd-schemes.js';
 
 export interface WinogradConvAttrs {
@@ -151,7 +151,7 @@ export function winogradConvWasm(x: tf.Tensor4D, w: tf.Tensor4D, attrs: Winograd
   const tH = Math.ceil(ho / m);
   const tW = Math.ceil(wo / m);
   return tf.tidy(() => {
-    const u = runHeapKernel(filterTransform, [w], { flip: !!attrs.flipFilter, m }) as tf.Tensor3D;
+    const u = runHeapKernel(filterTransform, [w], { flip: !!attrs.flipFilter, m }) as tf.Tensor2D;
     // Padded to whole tiles: m*tiles + 2 rows and columns (the extra zeros feed only the unwritten part of an edge's tiles).
     const rows: [number, number] = [pt, m * tH + 2 - h - pt];
     const cols: [number, number] = [pl, m * tW + 2 - wd - pl];
@@ -163,12 +163,15 @@ export function winogradConvWasm(x: tf.Tensor4D, w: tf.Tensor4D, attrs: Winograd
 
 // ---------------------------------------------------------------- U = G g G^T
 
-/** [3, 3, c, o] -> [α², c, o]: U[ξ] = (G g G^T)[ξ] for every (c, o), 4 pairs per vector (g flipped in both axes if `flip`). */
+/**
+ * [3, 3, c, o] -> [α², c o + skew]: U[ξ] = (G g G^T)[ξ] for every (c, o) (plane ξ a c x o
+ * matrix), 4 pairs per vector (g flipped in both axes if `flip`).
+ */
 const filterTransform: HeapKernel<{ readonly flip: boolean; readonly m: 2 | 4 }> = {
   name: 'TfjaxWinogradFilter',
   outShape([w], { m }) {
     if (w!.length !== 4 || w![0] !== 3 || w![1] !== 3 || (w![2]! * w![3]!) % 4 !== 0) throw new Error(`winograd filter transform: expected a [3, 3, c, o] filter with c*o a multiple of 4, got [${w}]`);
-    return [schemeOf(m).alpha ** 2, w![2]!, w![3]!];
+    return [schemeOf(m).alpha ** 2, w![2]! * w![3]! + PLANE_SKEW_FLOATS];
   },
   initial: () => null,
   generate([w], { flip, m }) {
@@ -184,7 +187,7 @@ const filterTransform: HeapKernel<{ readonly flip: boolean; readonly m: 2 | 4 }>
     sandwich(G, 3, (i, j, push) => {
       f.localGet(up);
       push();
-      f.v128Store((i * alpha + j) * co * 4);
+      f.v128Store((i * alpha + j) * (co + PLANE_SKEW_FLOATS) * 4);
     });
     f.addTo(wp, 16).addTo(up, 16);
     f.countDown(left, 0);
@@ -230,7 +233,7 @@ const winograd: HeapKernel<WinogradKernelAttrs> = {
     const { m, alpha } = schemeOf(a.m);
     const [tH, tW] = [Math.ceil(ho / m), Math.ceil(wo / m)];
     const c = x![3]!;
-    if (x!.length !== 4 || x![0] !== n || x![1] !== m * tH + 2 || x![2] !== m * tW + 2 || c % 4 !== 0 || o % 4 !== 0 || u![0] !== alpha * alpha || u![1] !== c || u![2] !== o) {
+    if (x!.length !== 4 || x![0] !== n || x![1] !== m * tH + 2 || x![2] !== m * tW + 2 || c % 4 !== 0 || o % 4 !== 0 || u![0] !== alpha * alpha || u![1] !== c * o + PLANE_SKEW_FLOATS) {
       throw new Error(`winogradConvWasm: padded input [${x}] and transformed filter [${u}] do not fit output [${a.outShape}] with ${m}x${m} tiles (channels multiples of 4)`);
     }
     if (bias && tf.util.sizeFromShape(bias as number[]) !== o) throw new Error(`winogradConvWasm: the bias has shape [${bias}], expected ${o} values`);
@@ -238,7 +241,7 @@ const winograd: HeapKernel<WinogradKernelAttrs> = {
   },
   scratchFloats: ([x], a) => {
     const s = schemeOf(a.m);
-    return s.alpha * s.alpha * plan(x![3]!, a.outShape, s).tilesPerBlock * (x![3]! + a.outShape[3]);
+    return s.alpha * s.alpha * (plan(x![3]!, a.outShape, s).tilesPerBlock * (x![3]! + a.outShape[3]) + 2 * PLANE_SKEW_FLOATS);
   },
   initial: () => null,
   split: ([x], a) => {
@@ -267,15 +270,15 @@ function generate(x: readonly number[], a: WinogradKernelAttrs): FunctionBuilder
   const wv = v128s(2);
   const xs = f.local('v128');
   const zero = f.local('v128'); // locals start as zeros
-  const vPlane = TB * c * 4; // bytes between V[ξ] and V[ξ+1]
-  const mPlane = TB * o * 4;
+  const vPlane = (TB * c + PLANE_SKEW_FLOATS) * 4; // bytes between V[ξ] and V[ξ+1]
+  const mPlane = (TB * o + PLANE_SKEW_FLOATS) * 4;
   const inputTransform = (rows: number) => transformRows(rows, xRow, xLeft, vBase, vPlane);
 
   /** M[ξ][tile] = V[ξ][tile] · U[ξ] for the block's `tiles` tiles. */
   const products = (tiles: number) => {
     f.i32Const(0).localSet(xi);
     f.loop(); // ξ
-    f.localGet(uPtr).localGet(xi).i32Const(c * o * 4).i32Mul().i32Add().localSet(uX);
+    f.localGet(uPtr).localGet(xi).i32Const((c * o + PLANE_SKEW_FLOATS) * 4).i32Mul().i32Add().localSet(uX);
     f.localGet(vBase).localGet(xi).i32Const(vPlane).i32Mul().i32Add().localSet(vX);
     f.localGet(mBase).localGet(xi).i32Const(mPlane).i32Mul().i32Add().localSet(mX);
     const strip = (ot: number) => {
@@ -372,7 +375,7 @@ function generate(x: readonly number[], a: WinogradKernelAttrs): FunctionBuilder
   };
 
   f.localGet(sPtr).localSet(vBase);
-  f.localGet(sPtr).i32Const(planes * TB * c * 4).i32Add().localSet(mBase);
+  f.localGet(sPtr).i32Const(planes * vPlane).i32Add().localSet(mBase);
   /** The walk from tile row `row` (image row / tH, row row % tH of it). */
   const startAt = (row: number) => {
     const [img, r] = [xi, k]; // free until the first block
