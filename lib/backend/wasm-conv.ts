@@ -15,8 +15,14 @@
  *
  * The register tile is 4 output pixels of a row x 8 output channels (8 f32x4
  * accumulators); for each tap row the reduction over (kernel column, channel) is one
- * contiguous run of x and of the filter. Measured against XNNPACK's convolution in
- * tfjs wasm on the benchmark ConvNet's layers: see docs/benchmarks.md.
+ * contiguous run of x and of the filter. The filter is first packed into strips of 8
+ * output channels (each strip's rows contiguous): read in place, a strip's rows lay
+ * o*4 bytes apart, at 256-512 channels a multiple of 4 KB's fraction that maps them all
+ * to two cache sets, so the strip never stayed in L1 or L2 (the kernel ran at 28
+ * GFLOP/s at 256 -> 512 channels against 70 for the filter gradient). Strips are taken
+ * in blocks that fit in L2, each block over all of the part's output rows. Measured
+ * against XNNPACK's convolution in tfjs wasm on the benchmark ConvNet's layers: see
+ * docs/benchmarks.md.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { FunctionBuilder, emitChannelStrips } from './wasm-emit.js';
@@ -70,8 +76,58 @@ export function convWasmApplies(outChannels: number): boolean {
  */
 export function convPassesWasm(x: tf.Tensor4D, w: tf.Tensor, attrs: ConvPassesAttrs, bias?: tf.Tensor): tf.Tensor4D {
   if (!!bias !== !!attrs.bias) throw new Error('convPassesWasm: attrs.bias says whether a bias tensor is given');
-  return runHeapKernel(convPasses, bias ? [x, w, bias] : [x, w], attrs) as tf.Tensor4D;
+  return tf.tidy(() => {
+    const strips = runHeapKernel(packStrips, [w], { o: attrs.outShape[3] }) as tf.Tensor1D;
+    return runHeapKernel(convPasses, bias ? [x, strips, bias] : [x, strips], attrs) as tf.Tensor4D;
+  });
 }
+
+/**
+ * A filter of R rows of o output channels ([..., o], o a multiple of 4), as strips: for each
+ * 8 channels the R rows of those 8, one after another (a last 4 likewise, rows of 4).
+ */
+const packStrips: HeapKernel<{ readonly o: number }> = {
+  name: 'TfjaxConvStrips',
+  outShape([w], { o }) {
+    const size = tf.util.sizeFromShape(w as number[]);
+    if (o % 4 !== 0 || size % o !== 0) throw new Error(`convPassesWasm: the filter [${w}] is not rows of ${o} output channels (a multiple of 4)`);
+    return [size];
+  },
+  initial: () => null,
+  generate([w], { o }) {
+    const rows = tf.util.sizeFromShape(w as number[]) / o;
+    const full = Math.floor(o / 8);
+    const f = new FunctionBuilder(['i32', 'i32'], []);
+    const [wPtr, outPtr] = [0, 1];
+    const [src, dst, left, strip] = Array.from({ length: 4 }, () => f.local('i32'));
+    const copyRows = (vectors: 1 | 2) => {
+      f.i32Const(rows).localSet(left);
+      f.loop();
+      for (let v = 0; v < vectors; v++) f.localGet(dst).localGet(src).v128Load(v * 16).v128Store(v * 16);
+      f.addTo(src, o * 4).addTo(dst, vectors * 16);
+      f.countDown(left, 0);
+      f.end();
+    };
+    f.localGet(outPtr).localSet(dst);
+    if (full > 0) {
+      f.i32Const(0).localSet(strip);
+      f.loop();
+      f.localGet(wPtr).localGet(strip).i32Add().localSet(src);
+      copyRows(2);
+      f.addTo(strip, 32);
+      f.localGet(strip).i32Const(full * 32).i32Ne().brIf(0);
+      f.end();
+    }
+    if (o % 8) {
+      f.localGet(wPtr).i32Const(full * 32).i32Add().localSet(src);
+      copyRows(1);
+    }
+    return f;
+  },
+};
+
+/** Bytes of packed filter strips taken over all output rows at a time: half of L2 (1 MB here), leaving room for the input rows. */
+const STRIP_BLOCK_BYTES = 512 * 1024;
 
 const convPasses: HeapKernel<ConvPassesAttrs> = {
   name: 'TfjaxConvPasses',
@@ -98,7 +154,7 @@ const convPasses: HeapKernel<ConvPassesAttrs> = {
     const work = a.passes.reduce((s, p) => s + a.outShape[0] * Math.max(0, p.rows) * Math.max(0, p.cols) * p.kh * p.kw * c * a.outShape[3], 0);
     return { units: Math.max(1, rows), work };
   },
-  generate: ([x], a) => generate(x!, a),
+  generate: ([x, w], a) => generate(x!, a, tf.util.sizeFromShape(w as number[])),
 };
 
 /**
@@ -107,25 +163,28 @@ const convPasses: HeapKernel<ConvPassesAttrs> = {
  */
 const PIXELS = 4;
 
-function generate(x: readonly number[], a: ConvPassesAttrs): FunctionBuilder {
+function generate(x: readonly number[], a: ConvPassesAttrs, filterSize: number): FunctionBuilder {
   const [n, h, w, c] = x as [number, number, number, number];
   const [, hy, wy, o] = a.outShape;
   const [sh, sw] = a.strides;
   const [osh, osw] = a.outStrides;
+  const filterRows = filterSize / o;
+  const fullStrips = Math.floor(o / 8);
   const f = new FunctionBuilder(a.bias ? ['i32', 'i32', 'i32', 'i32', 'i32', 'i32'] : ['i32', 'i32', 'i32', 'i32', 'i32'], []);
   const [xPtr, wPtr, bPtr, yPtr, part, parts] = a.bias ? [0, 1, 2, 3, 4, 5] : [0, 1, -1, 2, 3, 4];
-  const [unit, end, img, row, xRow, yRow, oOff, vLeft, xT, yT, xp, wp, k] = Array.from({ length: 13 }, () => f.local('i32'));
+  const [first, unit, end, img, row, xRow, yRow, oOff, blockStart, blockEnd, vLeft, xT, yT, xp, wp, k] = Array.from({ length: 16 }, () => f.local('i32'));
   const accs = Array.from({ length: 2 * PIXELS }, () => f.local('v128'));
   const wv = [f.local('v128'), f.local('v128')];
   const xs = f.local('v128');
   const zero = f.local('v128'); // locals start as zeros
 
-  /** y[tile at yT + oOff] = the products for q pixels (from xT) x 4*ot channels (filter from wBase + oOff). */
+  /** y[tile at yT + oOff] = the products for q pixels (from xT) x 4*ot channels (the strip at oOff). */
   const tile = (p: ConvPass, q: number, ot: number) => {
     for (let i = 0; i < q * ot; i++) f.v128Const0().localSet(accs[i]!);
     for (let i = 0; i < p.kh; i++) {
       f.localGet(xT).i32Const(i * w * c * 4).i32Add().localSet(xp);
-      f.localGet(wPtr).i32Const((p.filterOffset + i * p.kw * c * o) * 4).i32Add().localGet(oOff).i32Add().localSet(wp);
+      // strip at oOff * filterRows bytes; its row r at r * ot * 16
+      f.localGet(oOff).i32Const(filterRows).i32Mul().localGet(wPtr).i32Add().i32Const((p.filterOffset / o + i * p.kw * c) * ot * 16).i32Add().localSet(wp);
       f.i32Const(p.kw * c).localSet(k);
       f.loop();
       for (let v = 0; v < ot; v++) f.localGet(wp).v128Load(v * 16).localSet(wv[v]!);
@@ -134,7 +193,7 @@ function generate(x: readonly number[], a: ConvPassesAttrs): FunctionBuilder {
         for (let v = 0; v < ot; v++) f.localGet(accs[pix * ot + v]!).localGet(xs).localGet(wv[v]!).f32x4Mul().f32x4Add().localSet(accs[pix * ot + v]!);
       }
       f.addTo(xp, 4);
-      f.addTo(wp, o * 4);
+      f.addTo(wp, ot * 16);
       f.countDown(k, 0);
       f.end();
     }
@@ -148,39 +207,64 @@ function generate(x: readonly number[], a: ConvPassesAttrs): FunctionBuilder {
     }
   };
 
-  /** One output row of a pass: for each channel tile, its 4-pixel tiles then the remainder. */
-  const rowOf = (p: ConvPass) => {
-    const channelTile = (ot: number) => {
-      const full = Math.floor(p.cols / PIXELS);
-      f.localGet(xRow).localSet(xT).localGet(yRow).localSet(yT);
-      if (full > 0) {
-        f.i32Const(full).localSet(vLeft);
-        f.loop();
-        tile(p, PIXELS, ot);
-        f.addTo(xT, PIXELS * sw * c * 4);
-        f.addTo(yT, PIXELS * osw * o * 4);
-        f.countDown(vLeft, 0);
-        f.end();
-      }
-      if (p.cols % PIXELS) tile(p, p.cols % PIXELS, ot);
-    };
-    emitChannelStrips(f, oOff, o, channelTile);
+  /** One output row's 4-pixel tiles, then its remainder, for the strip at oOff. */
+  const rowTiles = (p: ConvPass, ot: number) => {
+    const full = Math.floor(p.cols / PIXELS);
+    f.localGet(xRow).localSet(xT).localGet(yRow).localSet(yT);
+    if (full > 0) {
+      f.i32Const(full).localSet(vLeft);
+      f.loop();
+      tile(p, PIXELS, ot);
+      f.addTo(xT, PIXELS * sw * c * 4);
+      f.addTo(yT, PIXELS * osw * o * 4);
+      f.countDown(vLeft, 0);
+      f.end();
+    }
+    if (p.cols % PIXELS) tile(p, p.cols % PIXELS, ot);
   };
 
-  for (const p of a.passes) {
-    if (p.rows <= 0 || p.cols <= 0) continue;
-    // This part's output rows of the pass, unit = image * rows + row.
-    emitPartRange(f, n * p.rows, part, parts, unit, end);
-    f.localGet(unit).localGet(end).i32Ne().if();
+  /** body() for each of this part's output rows of pass p (xRow, yRow set), in order. */
+  const eachRow = (p: ConvPass, body: () => void) => {
+    f.localGet(first).localSet(unit);
     f.loop();
     f.localGet(unit).i32Const(p.rows).i32DivU().localSet(img);
     f.localGet(unit).localGet(img).i32Const(p.rows).i32Mul().i32Sub().localSet(row);
     f.localGet(xPtr).localGet(img).i32Const(h * w * c * 4).i32Mul().i32Add().localGet(row).i32Const(sh * w * c * 4).i32Mul().i32Add().i32Const((p.inRow0 * w + p.inCol0) * c * 4).i32Add().localSet(xRow);
     f.localGet(yPtr).localGet(img).i32Const(hy * wy * o * 4).i32Mul().i32Add().localGet(row).i32Const(osh * wy * o * 4).i32Mul().i32Add().i32Const((p.outRow0 * wy + p.outCol0) * o * 4).i32Add().localSet(yRow);
-    rowOf(p);
+    body();
     f.addTo(unit, 1);
     f.localGet(unit).localGet(end).i32Ne().brIf(0);
     f.end();
+  };
+
+  for (const p of a.passes) {
+    if (p.rows <= 0 || p.cols <= 0) continue;
+    // This part's output rows of the pass, unit = image * rows + row.
+    emitPartRange(f, n * p.rows, part, parts, first, end);
+    f.localGet(first).localGet(end).i32Ne().if();
+    if (fullStrips > 0) {
+      // Blocks of strips (byte offsets of their channels: 32 per strip), each over all rows.
+      const perBlock = 32 * Math.max(1, Math.floor(STRIP_BLOCK_BYTES / (p.kh * p.kw * c * 32)));
+      f.i32Const(0).localSet(blockStart);
+      f.loop();
+      f.localGet(blockStart).i32Const(perBlock).i32Add().localTee(blockEnd).i32Const(fullStrips * 32).localGet(blockEnd).i32Const(fullStrips * 32).i32LtS().select().localSet(blockEnd);
+      eachRow(p, () => {
+        f.localGet(blockStart).localSet(oOff);
+        f.loop();
+        rowTiles(p, 2);
+        f.addTo(oOff, 32);
+        f.localGet(oOff).localGet(blockEnd).i32Ne().brIf(0);
+        f.end();
+      });
+      f.localGet(blockEnd).localTee(blockStart).i32Const(fullStrips * 32).i32Ne().brIf(0);
+      f.end();
+    }
+    if (o % 8) {
+      eachRow(p, () => {
+        f.i32Const(fullStrips * 32).localSet(oOff);
+        rowTiles(p, 1);
+      });
+    }
     f.end();
   }
   return f;
