@@ -4,10 +4,10 @@
  *  1. the SwAV ConvNet step (convnet_small, projector 128-512-128, 300 prototypes,
  *     batch 256, two 28x28 views, SGD);
  *  2. the MLP step (784-1024-1024-10, batch 512, SGD);
- *  3. `--only resnet18` (not run by default: about 7 s a step): the ResNet-18 SwAV step of
- *     bench/sections/encoders.ts (low-resolution stem, batch 64, two 32x32x3 views,
- *     projector 512-2048-128, K = 3000, SGD), with the 2-worker dataParallel contenders
- *     only (unsynchronised and `sync`);
+ *  3. `--only resnet18` or `--only vit` (not run by default: 4-8 s a step): the ResNet-18
+ *     (low-resolution stem) or ViT-tiny (patch 4) SwAV step of bench/sections/encoders.ts
+ *     (batch 64, two 32x32x3 views, projector embedding-2048-128, K = 3000, SGD), with the
+ *     2-worker dataParallel contenders only (unsynchronised and `sync`);
  *
  * each as
  *  - `1 process`: `jit` of the whole step in this process (one wasm thread): the baseline;
@@ -15,7 +15,7 @@
  *    each, gradients averaged through a SharedArrayBuffer all-reduce (batch sharding and
  *    transfer included in the time);
  *  - `dataParallel, 1 worker`: the same machinery on one replica (its overhead alone);
- *  - SwAV and ResNet-18, `dataParallel, 2 workers, sync`: synchronised (`sync: true`, what
+ *  - the SwAV steps (ConvNet and encoders), `dataParallel, 2 workers, sync`: synchronised (`sync: true`, what
  *    `tfjax train --workers 2` runs): SyncBN and the distributed Sinkhorn, the one-process
  *    step's maths; and each half alone (`SyncBN only`: Sinkhorn per shard; `distributed
  *    Sinkhorn only`: BatchNorm per shard; ConvNet only), for what each costs over the
@@ -26,7 +26,7 @@
  *    `enableWasmThreads(2, { kernelThreads: 2 })` (our convolution kernels split between the
  *    calling thread and a worker on the shared heap), so that the ratio of these two is
  *    what our kernels gain from the second thread;
- *  - SwAV and ResNet-18, when a Python with torch is found: the same step in PyTorch
+ *  - the SwAV steps, when a Python with torch is found: the same step in PyTorch
  *    (bench/pytorch/steps.py, plain SGD) with 1 and with 2 threads, so that our two-core
  *    step is compared with PyTorch on one core and on two in the same command.
  *
@@ -37,7 +37,7 @@
  * 10% of one core); rounds go on until every contender has --reps quiet steps or
  * --max-minutes have passed (then all steps count, and the table says so).
  *
- * Flags: --reps N (default 5), --max-minutes M per workload (default 20), --only swav|mlp|resnet18,
+ * Flags: --reps N (default 5), --max-minutes M per workload (default 20), --only swav|mlp|resnet18|vit,
  * --quick (1 step, small shapes: a smoke run), --no-threads (skip the wasm-threads child),
  * --no-torch (skip PyTorch).
  *
@@ -62,27 +62,30 @@ import { ourSwav } from './context.js';
 import { flagValue } from './harness.js';
 import { type MlpParams, mlpInit, mlpLoss } from './mlp.js';
 import { TorchPeer } from './peers/pytorch.js';
-import { resnet18LowResFlops } from './sections/encoders.js';
+import { type EncoderBench, RESNET, VIT, encoderSwavConfig } from './sections/encoders.js';
 
-type Workload = 'swav' | 'mlp' | 'resnet18';
+type Workload = 'swav' | 'mlp' | EncoderWorkload;
+type EncoderWorkload = 'resnet18' | 'vit';
+const ENCODERS: Record<EncoderWorkload, EncoderBench> = { resnet18: RESNET, vit: VIT };
+const isEncoder = (w: Workload): w is EncoderWorkload => w in ENCODERS;
 interface Shapes {
   readonly swavBatch: number;
   readonly size: number;
   readonly mlp: readonly [number, number, number, number];
-  /** ResNet-18 SwAV step: batch and prototypes (views 32x32x3, projector 512-2048-128). */
-  readonly resnet: { readonly batch: number; readonly prototypes: number };
+  /** The encoders' SwAV steps: batch and prototypes (views 32x32x3, projector embedding-2048-128). */
+  readonly encoder: { readonly batch: number; readonly prototypes: number };
 }
-const FULL: Shapes = { swavBatch: 256, size: 28, mlp: [512, 784, 1024, 10], resnet: { batch: 64, prototypes: 3000 } };
-const QUICK: Shapes = { swavBatch: 16, size: 28, mlp: [32, 784, 64, 10], resnet: { batch: 2, prototypes: 30 } };
+const FULL: Shapes = { swavBatch: 256, size: 28, mlp: [512, 784, 1024, 10], encoder: { batch: 64, prototypes: 3000 } };
+const QUICK: Shapes = { swavBatch: 16, size: 28, mlp: [32, 784, 64, 10], encoder: { batch: 2, prototypes: 30 } };
 
-/** The ResNet-18 SwAV configuration of bench/sections/encoders.ts. */
-const resnetConfig = (s: Shapes) => ({ encoder: 'resnet18', encoderOptions: { lowResolution: true }, projector: { hiddenDim: 2048, outDim: 128 }, numPrototypes: s.resnet.prototypes });
+/** An encoder's SwAV step as bench/sections/encoders.ts runs it (plain SGD, as PyTorch's). */
+const encoderStep = (w: EncoderWorkload, s: Shapes) => ourSwav(w, { batch: s.encoder.batch, views: [32, 32], channels: 3, config: encoderSwavConfig(ENCODERS[w], s.encoder.prototypes) });
 
-/** The ResNet-18 step as bench/sections/encoders.ts runs it (plain SGD, as PyTorch's). */
-const resnetStep = (s: Shapes) => ourSwav('resnet18', { batch: s.resnet.batch, views: [32, 32], channels: 3, config: resnetConfig(s) });
-
-/** ResNet-18 step FLOPs, counted as bench/sections/encoders.ts counts them. */
-const resnetFlops = (s: Shapes) => 3 * 2 * (resnet18LowResFlops(s.resnet.batch, 32) + 2 * s.resnet.batch * (512 * 2048 + 2048 * 128 + 128 * s.resnet.prototypes));
+/** An encoder step's FLOPs, counted as bench/sections/encoders.ts counts them. */
+function encoderFlops(w: EncoderWorkload, s: Shapes): number {
+  const [e, b] = [ENCODERS[w], s.encoder.batch];
+  return 3 * 2 * (e.forwardFlops(b, 32) + 2 * b * (e.embedDim * 2048 + 2048 * 128 + 128 * s.encoder.prototypes));
+}
 
 // ---------------------------------------------------------------- the two workloads
 
@@ -96,8 +99,8 @@ function batchFor(w: Workload, s: Shapes): Record<string, tf.Tensor> {
   if (w === 'swav') {
     return { view1: tf.randomUniform([s.swavBatch, s.size, s.size, 1], 0, 1, 'float32', 1), view2: tf.randomUniform([s.swavBatch, s.size, s.size, 1], 0, 1, 'float32', 2) };
   }
-  if (w === 'resnet18') {
-    return { view1: tf.randomUniform([s.resnet.batch, 32, 32, 3], 0, 1, 'float32', 100), view2: tf.randomUniform([s.resnet.batch, 32, 32, 3], 0, 1, 'float32', 101) };
+  if (isEncoder(w)) {
+    return { view1: tf.randomUniform([s.encoder.batch, 32, 32, 3], 0, 1, 'float32', 100), view2: tf.randomUniform([s.encoder.batch, 32, 32, 3], 0, 1, 'float32', 101) };
   }
   const [b, d, , k] = s.mlp;
   return { x: tf.randomUniform([b, d], 0, 1, 'float32', 4), y: tf.randomUniform([b], 0, k, 'int32', 5) };
@@ -105,8 +108,8 @@ function batchFor(w: Workload, s: Shapes): Record<string, tf.Tensor> {
 
 /** The single-process step (jit of the whole step), as users run it. */
 function singleProcessStep(w: Workload, s: Shapes): () => void {
-  if (w === 'resnet18') {
-    const r = resnetStep(s);
+  if (isEncoder(w)) {
+    const r = encoderStep(w, s);
     return () => r.step();
   }
   const batch = batchFor(w, s);
@@ -168,7 +171,10 @@ function swavReplica(sync: SyncParts | undefined): DataParallelProgram {
 
 export default defineReplica((arg: BenchReplicaArg): DataParallelProgram => {
   if (arg.workload === 'swav') return swavReplica(arg.sync);
-  if (arg.workload === 'resnet18') return swavProgram({ config: swav.swavConfig(resnetConfig(arg.shapes)), optimizer: optim.sgd({ learningRate: 0.1 }), seed: 0, sync: arg.sync === 'all' });
+  if (isEncoder(arg.workload)) {
+    const config = swav.swavConfig(encoderSwavConfig(ENCODERS[arg.workload], arg.shapes.encoder.prototypes));
+    return swavProgram({ config, optimizer: optim.sgd({ learningRate: 0.1 }), seed: 0, sync: arg.sync === 'all' });
+  }
   const [, d, h, k] = arg.shapes.mlp;
   return lossProgram({ init: () => mlpInit(d, h, k), loss: batchLoss, optimizer: mlpOptimizer() });
 });
@@ -350,7 +356,7 @@ function swavFlops(b: number, s: number, k: number): number {
 async function torchContender(w: Workload, s: Shapes, threads: number): Promise<{ contender: Contender; close: () => Promise<void> } | string> {
   const peer = await TorchPeer.start(threads);
   if (typeof peer === 'string') return peer;
-  const spec = w === 'resnet18' ? { kind: 'swav_resnet18' as const, batch: s.resnet.batch, views: [32, 32], prototypes: s.resnet.prototypes } : { kind: 'swav' as const, batch: s.swavBatch, views: [s.size, s.size], prototypes: 300 };
+  const spec = isEncoder(w) ? { kind: ENCODERS[w].torchKind, batch: s.encoder.batch, views: [32, 32], prototypes: s.encoder.prototypes } : { kind: 'swav' as const, batch: s.swavBatch, views: [s.size, s.size], prototypes: 300 };
   const torch = await peer.setup(spec);
   return { contender: { name: `PyTorch, ${threads} thread${threads > 1 ? 's' : ''} (same step)`, step: torch.step }, close: () => peer.close() };
 }
@@ -358,18 +364,18 @@ async function torchContender(w: Workload, s: Shapes, threads: number): Promise<
 async function runWorkload(w: Workload, s: Shapes, reps: number, maxMs: number, quick: boolean, withThreads: boolean, withTorch: boolean): Promise<string> {
   const single: Contender = { name: '1 process, jit (baseline)', step: singleProcessStep(w, s) };
   const contenders: Contender[] = [single];
-  // dataParallel replicas (the 1-worker overhead run: not for ResNet-18's 7 s steps)
+  // dataParallel replicas (the 1-worker overhead run: not for the encoders' 4-8 s steps)
   const batch = batchFor(w, s);
   const arg: BenchReplicaArg = { workload: w, shapes: s };
   const module = new URL(import.meta.url);
   const dp2 = await dataParallel({ workers: 2, module, arg });
-  const dp1 = w === 'resnet18' ? null : await dataParallel({ workers: 1, module, arg });
+  const dp1 = isEncoder(w) ? null : await dataParallel({ workers: 1, module, arg });
   const rec2: DpRecord[] = [];
   const rec1: DpRecord[] = [];
   contenders.push(dpContender('dataParallel, 2 workers', dp2, batch, rec2));
   if (dp1) contenders.push(dpContender('dataParallel, 1 worker', dp1, batch, rec1));
   // SwAV synchronised (SyncBN + distributed Sinkhorn): the one-process step's maths on 2 workers; and (ConvNet) each part alone.
-  const syncRuns = w === 'swav' ? (['all', 'batchNorm', 'sinkhorn'] as const) : w === 'resnet18' ? (['all'] as const) : [];
+  const syncRuns = w === 'swav' ? (['all', 'batchNorm', 'sinkhorn'] as const) : isEncoder(w) ? (['all'] as const) : [];
   const syncNames: Record<SyncParts, string> = { all: 'sync', batchNorm: 'SyncBN only', sinkhorn: 'distributed Sinkhorn only' };
   const synced: { dp: DataParallel; name: string; records: DpRecord[] }[] = [];
   for (const sync of syncRuns) synced.push({ dp: await dataParallel({ workers: 2, module, arg: { ...arg, sync } }), name: `dataParallel, 2 workers, ${syncNames[sync]}`, records: [] });
@@ -409,11 +415,11 @@ async function runWorkload(w: Workload, s: Shapes, reps: number, maxMs: number, 
     if (leaks.some((n) => n !== 0)) console.warn(`bench/parallel: workers leaked tensors: ${leaks}`);
   }
   tf.dispose(Object.values(batch));
-  const flops = w === 'swav' ? swavFlops(s.swavBatch, s.size, 300) : w === 'resnet18' ? resnetFlops(s) : 3 * 2 * s.mlp[0] * (s.mlp[1] * s.mlp[2] + s.mlp[2] * s.mlp[2] + s.mlp[2] * s.mlp[3]);
+  const flops = w === 'swav' ? swavFlops(s.swavBatch, s.size, 300) : isEncoder(w) ? encoderFlops(w, s) : 3 * 2 * s.mlp[0] * (s.mlp[1] * s.mlp[2] + s.mlp[2] * s.mlp[2] + s.mlp[2] * s.mlp[3]);
   const title = w === 'swav'
     ? `SwAV ConvNet step (convnet_small, batch ${s.swavBatch}, two ${s.size}x${s.size} views, 300 prototypes)`
-    : w === 'resnet18'
-      ? `ResNet-18 SwAV step (low-resolution stem, batch ${s.resnet.batch}, two 32x32x3 views, projector 512-2048-128, K = ${s.resnet.prototypes})`
+    : isEncoder(w)
+      ? `${ENCODERS[w].label} SwAV step (batch ${s.encoder.batch}, two 32x32x3 views, projector ${ENCODERS[w].embedDim}-2048-128, K = ${s.encoder.prototypes})`
       : `MLP step ${s.mlp[1]}-${s.mlp[2]}-${s.mlp[2]}-${s.mlp[3]}, batch ${s.mlp[0]}`;
   const base = median(samples[0].map((x) => x.wallMs));
   const rows = contenders.map((c, i) => {

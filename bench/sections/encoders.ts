@@ -16,7 +16,7 @@ import { ourSwav } from '../context.js';
 import { type Contender, compare, convFlops, convOut, fmt, timingTable } from '../harness.js';
 import { TorchPeer } from '../peers/pytorch.js';
 
-interface EncoderBench {
+export interface EncoderBench {
   readonly heading: string;
   readonly label: string;
   readonly encoder: string;
