@@ -25,9 +25,10 @@
  * docs/benchmarks.md.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { FunctionBuilder, emitChannelStrips } from './wasm-emit.js';
+import { FunctionBuilder } from './wasm-emit.js';
 import { type HeapKernel, heapKernelsAvailable, runHeapKernel } from './wasm-heap.js';
 import { emitPartRange } from './wasm-split.js';
+import { packStripsWasm } from './wasm-strips.js';
 
 export interface ConvPass {
   /** This pass's taps; its filter block is [kh, kw, c, o] at element `filterOffset` of the filter input. */
@@ -77,54 +78,10 @@ export function convWasmApplies(outChannels: number): boolean {
 export function convPassesWasm(x: tf.Tensor4D, w: tf.Tensor, attrs: ConvPassesAttrs, bias?: tf.Tensor): tf.Tensor4D {
   if (!!bias !== !!attrs.bias) throw new Error('convPassesWasm: attrs.bias says whether a bias tensor is given');
   return tf.tidy(() => {
-    const strips = runHeapKernel(packStrips, [w], { o: attrs.outShape[3] }) as tf.Tensor1D;
+    const strips = packStripsWasm(w, attrs.outShape[3]);
     return runHeapKernel(convPasses, bias ? [x, strips, bias] : [x, strips], attrs) as tf.Tensor4D;
   });
 }
-
-/**
- * A filter of R rows of o output channels ([..., o], o a multiple of 4), as strips: for each
- * 8 channels the R rows of those 8, one after another (a last 4 likewise, rows of 4).
- */
-const packStrips: HeapKernel<{ readonly o: number }> = {
-  name: 'TfjaxConvStrips',
-  outShape([w], { o }) {
-    const size = tf.util.sizeFromShape(w as number[]);
-    if (o % 4 !== 0 || size % o !== 0) throw new Error(`convPassesWasm: the filter [${w}] is not rows of ${o} output channels (a multiple of 4)`);
-    return [size];
-  },
-  initial: () => null,
-  generate([w], { o }) {
-    const rows = tf.util.sizeFromShape(w as number[]) / o;
-    const full = Math.floor(o / 8);
-    const f = new FunctionBuilder(['i32', 'i32'], []);
-    const [wPtr, outPtr] = [0, 1];
-    const [src, dst, left, strip] = Array.from({ length: 4 }, () => f.local('i32'));
-    const copyRows = (vectors: 1 | 2) => {
-      f.i32Const(rows).localSet(left);
-      f.loop();
-      for (let v = 0; v < vectors; v++) f.localGet(dst).localGet(src).v128Load(v * 16).v128Store(v * 16);
-      f.addTo(src, o * 4).addTo(dst, vectors * 16);
-      f.countDown(left, 0);
-      f.end();
-    };
-    f.localGet(outPtr).localSet(dst);
-    if (full > 0) {
-      f.i32Const(0).localSet(strip);
-      f.loop();
-      f.localGet(wPtr).localGet(strip).i32Add().localSet(src);
-      copyRows(2);
-      f.addTo(strip, 32);
-      f.localGet(strip).i32Const(full * 32).i32Ne().brIf(0);
-      f.end();
-    }
-    if (o % 8) {
-      f.localGet(wPtr).i32Const(full * 32).i32Add().localSet(src);
-      copyRows(1);
-    }
-    return f;
-  },
-};
 
 /** Bytes of packed filter strips taken over all output rows at a time: half of L2 (1 MB here), leaving room for the input rows. */
 const STRIP_BLOCK_BYTES = 512 * 1024;

@@ -10,9 +10,11 @@
  * as the filter, XNNPACK must pack dy as a new filter on every call and then streams a
  * reduction of length N*Ho*Wo through every output tile, which ran at 13-19 GFLOP/s
  * against 30+ for forward convolutions; and it needs x and dy transposed first. This
- * kernel reads x and dy where they are, one image at a time (an image's x and dy stay
- * in cache), and keeps a 4 (input channels) x 8 (output channels) tile of dw in
- * registers across each image's pixels.
+ * kernel reads x where it is and dy packed into strips of 8 output channels
+ * (wasm-strips.ts: read in place, a strip's pixels lie o*4 bytes apart, a few cache sets
+ * at 128-512 channels), one image at a time (an image's x and dy stay in cache), and
+ * keeps a 4 (input channels) x 8 (output channels) tile of dw in registers across each
+ * image's pixels.
  *
  * Threads (wasm-split.ts): the units of work are (filter tap, group of 4 input channels)
  * pairs, each a block of dw rows that only its part writes; every part walks all the
@@ -25,6 +27,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { FunctionBuilder, emitChannelStrips } from './wasm-emit.js';
 import { type HeapKernel, heapKernelsAvailable, runHeapKernel } from './wasm-heap.js';
 import { emitClamp, emitPartRange } from './wasm-split.js';
+import { packStripsWasm } from './wasm-strips.js';
 
 export interface FilterGradAttrs {
   /** [kh, kw, c, o] */
@@ -49,21 +52,30 @@ export function filterGradWasmApplies(x: tf.Tensor, dy: tf.Tensor): boolean {
  * ```
  */
 export function filterGradWasm(x: tf.Tensor4D, dy: tf.Tensor4D, attrs: FilterGradAttrs): tf.Tensor4D {
-  return runHeapKernel(filterGrad, [x, dy], attrs) as tf.Tensor4D;
+  const [kh, kw, c, o] = attrs.filterShape;
+  if (x.rank !== 4 || dy.rank !== 4 || x.shape[0] !== dy.shape[0] || x.shape[3] !== c || dy.shape[3] !== o || o % 4 !== 0) {
+    throw new Error(`filterGradWasm: x [${x.shape}] and dy [${dy.shape}] do not fit filter [${[kh, kw, c, o]}] (output channels must be a multiple of 4)`);
+  }
+  return tf.tidy(() => runHeapKernel(filterGrad, [x, packStripsWasm(dy, o)], { ...attrs, dyShape: dy.shape }) as tf.Tensor4D);
 }
 
-const filterGrad: HeapKernel<FilterGradAttrs> = {
+interface FilterGradKernelAttrs extends FilterGradAttrs {
+  /** dy's [n, ho, wo, o]: the kernel's second input is dy in strips. */
+  readonly dyShape: readonly [number, number, number, number];
+}
+
+const filterGrad: HeapKernel<FilterGradKernelAttrs> = {
   name: 'TfjaxConvFilterGrad',
-  outShape([x, dy], { filterShape }) {
+  outShape([x, dy], { filterShape, dyShape }) {
     const [kh, kw, c, o] = filterShape;
-    if (x!.length !== 4 || dy!.length !== 4 || x![0] !== dy![0] || x![3] !== c || dy![3] !== o || o % 4 !== 0) {
-      throw new Error(`filterGradWasm: x [${x}] and dy [${dy}] do not fit filter [${filterShape}] (output channels must be a multiple of 4)`);
+    if (x!.length !== 4 || x![0] !== dyShape[0] || x![3] !== c || dyShape[3] !== o || o % 4 !== 0 || tf.util.sizeFromShape(dy as number[]) !== tf.util.sizeFromShape([...dyShape])) {
+      throw new Error(`filterGradWasm: x [${x}] and dy [${dyShape}] do not fit filter [${filterShape}] (output channels must be a multiple of 4)`);
     }
     return [kh, kw, c, o];
   },
   initial: () => 0,
-  split: ([x, dy], { filterShape: [kh, kw, c, o] }) => ({ units: kh * kw * Math.ceil(c / 4), work: kh * kw * c * o * dy![0]! * dy![1]! * dy![2]! }),
-  generate: ([x, dy], attrs) => generate({ ...attrs, x: x!, dy: dy! }),
+  split: (_shapes, { filterShape: [kh, kw, c, o], dyShape: [n, ho, wo] }) => ({ units: kh * kw * Math.ceil(c / 4), work: kh * kw * c * o * n * ho * wo }),
+  generate: ([x], attrs) => generate({ ...attrs, x: x!, dy: attrs.dyShape }),
 };
 
 interface Geometry extends FilterGradAttrs {
@@ -86,17 +98,22 @@ function generate(g: Geometry): FunctionBuilder {
   const [sh, sw] = g.strides;
   const f = new FunctionBuilder(['i32', 'i32', 'i32', 'i32', 'i32'], []);
   const [xPtr, dyPtr, dwPtr, part, parts] = [0, 1, 2, 3, 4];
-  const [img, dImg, xRow, dRow, xp, dp, rows, cols, ciOff, coOff, acc, first, end, lo, hi] = Array.from({ length: 15 }, () => f.local('i32'));
+  const [img, dIdx, xRow, dRow, xp, dp, rows, cols, ciOff, coOff, acc, first, end, lo, hi] = Array.from({ length: 15 }, () => f.local('i32'));
+  const dyRows = n * ho * wo; // rows of each strip of dy
   const accs = Array.from({ length: 8 }, () => f.local('v128'));
   const d = [f.local('v128'), f.local('v128')];
   const xs = f.local('v128');
 
-  /** dw[tap, ciOff.., coOff..] += this image's products, for a ct x (4*ot) tile (ciOff, coOff in bytes). */
+  /**
+   * dw[tap, ciOff.., coOff..] += this image's products, for a ct x (4*ot) tile (ciOff, coOff
+   * in bytes); dBase: the first dy pixel's index in the image.
+   */
   const tile = (tapOff: number, xBase: number, dBase: number, nRows: number, nCols: number, ct: number, ot: number) => {
     f.localGet(dwPtr).i32Const(tapOff).i32Add().localGet(ciOff).i32Const(o).i32Mul().i32Add().localGet(coOff).i32Add().localSet(acc);
     for (let ci = 0; ci < ct; ci++) for (let v = 0; v < ot; v++) f.localGet(acc).v128Load(ci * o * 4 + v * 16).localSet(accs[ci * ot + v]);
     f.localGet(img).i32Const(xBase).i32Add().localGet(ciOff).i32Add().localSet(xRow);
-    f.localGet(dImg).i32Const(dBase).i32Add().localGet(coOff).i32Add().localSet(dRow);
+    // the strip at coOff starts at coOff * dyRows bytes; its pixel (image dIdx) at row dIdx + dBase
+    f.localGet(coOff).i32Const(dyRows).i32Mul().localGet(dyPtr).i32Add().localGet(dIdx).i32Const(dBase).i32Add().i32Const(ot * 16).i32Mul().i32Add().localSet(dRow);
     f.i32Const(nRows).localSet(rows);
     f.loop();
     f.localGet(xRow).localSet(xp).localGet(dRow).localSet(dp).i32Const(nCols).localSet(cols);
@@ -107,11 +124,11 @@ function generate(g: Geometry): FunctionBuilder {
       for (let v = 0; v < ot; v++) f.localGet(accs[ci * ot + v]).localGet(xs).localGet(d[v]).f32x4Mul().f32x4Add().localSet(accs[ci * ot + v]);
     }
     f.addTo(xp, sw * c * 4);
-    f.addTo(dp, o * 4);
+    f.addTo(dp, ot * 16);
     f.countDown(cols, 0);
     f.end();
     f.addTo(xRow, sh * w * c * 4);
-    f.addTo(dRow, wo * o * 4);
+    f.addTo(dRow, wo * ot * 16);
     f.countDown(rows, 0);
     f.end();
     for (let ci = 0; ci < ct; ci++) for (let v = 0; v < ot; v++) f.localGet(acc).localGet(accs[ci * ot + v]).v128Store(ci * o * 4 + v * 16);
@@ -126,7 +143,7 @@ function generate(g: Geometry): FunctionBuilder {
   const fullC = Math.floor(c / 4);
   emitPartRange(f, kh * kw * groups, part, parts, first, end);
   f.localGet(xPtr).localSet(img);
-  f.localGet(dyPtr).localSet(dImg);
+  f.i32Const(0).localSet(dIdx);
   f.loop();
   for (let i = 0; i < kh; i++) {
     const [r0, r1] = validRange(ho, h, sh, i, g.padTop);
@@ -135,7 +152,7 @@ function generate(g: Geometry): FunctionBuilder {
       if (r1 === r0 || c1 === c0) continue;
       const tapOff = (i * kw + j) * c * o * 4;
       const xBase = ((r0 * sh + i - g.padTop) * w + (c0 * sw + j - g.padLeft)) * c * 4;
-      const dBase = (r0 * wo + c0) * o * 4;
+      const dBase = r0 * wo + c0;
       // This part's channel groups of the tap: [lo, hi) of [0, groups).
       for (const [bound, local] of [[first, lo], [end, hi]] as const) {
         f.localGet(bound).i32Const((i * kw + j) * groups).i32Sub().localSet(local);
@@ -161,7 +178,7 @@ function generate(g: Geometry): FunctionBuilder {
     }
   }
   f.addTo(img, h * w * c * 4);
-  f.addTo(dImg, ho * wo * o * 4);
+  f.addTo(dIdx, ho * wo);
   f.localGet(img).localGet(xPtr).i32Sub().i32Const(n * h * w * c * 4).i32Ne().brIf(0);
   f.end();
   return f;
