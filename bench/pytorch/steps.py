@@ -9,6 +9,7 @@ Protocol: one JSON object per line on stdin, one JSON reply per line on stdout.
   {"cmd": "setup", "id": "e", "kind": "conv", "batch": 256}        (the ConvNet's second conv, forward)
   {"cmd": "setup", "id": "f", "kind": "swav_resnet18", "batch": 64, "views": [32, 32], "prototypes": 3000}
   {"cmd": "setup", "id": "g", "kind": "swav_vit_tiny", "batch": 64, "views": [32, 32], "prototypes": 3000}
+  {"cmd": "setup", "id": "h", "kind": "simclr_resnet18", "batch": 64, "views": [32, 32]}
   {"cmd": "step", "id": "a"}                        -> {"wall_ms", "cpu_ms", "loss"}
   {"cmd": "quit"}
 Each step is timed here (time.perf_counter and time.process_time) and ends with loss.item(),
@@ -183,6 +184,35 @@ class SwavStep:
         return loss.item()
 
 
+class SimclrStep:
+    """SimCLR with stable-pretraining's defaults: projector 2048-2048-256 (Linear without bias, BatchNorm, ReLU; the last BatchNorm without a bias), NT-Xent at temperature 0.5."""
+
+    def __init__(self, batch, views=(32, 32), backbone=None, embed_dim=512, temperature=0.5):
+        self.backbone = backbone or ResNet18LowRes()
+        layers, d = [], embed_dim
+        for h in (2048, 2048):
+            layers += [nn.Linear(d, h, bias=False), nn.BatchNorm1d(h), nn.ReLU()]
+            d = h
+        last_norm = nn.BatchNorm1d(256)
+        last_norm.bias.requires_grad_(False)
+        self.projector = nn.Sequential(*layers, nn.Linear(d, 256, bias=False), last_norm)
+        params = [q for q in list(self.backbone.parameters()) + list(self.projector.parameters()) if q.requires_grad]
+        self.opt = torch.optim.SGD(params, lr=0.1)
+        self.views = [torch.rand(batch, 3, s, s) for s in views]
+        self.temperature = temperature
+
+    def step(self):
+        z = F.normalize(torch.cat([self.projector(self.backbone(v)) for v in self.views]), dim=1)
+        n = z.shape[0] // 2
+        sim = (z @ z.t() / self.temperature).masked_fill(torch.eye(2 * n, dtype=torch.bool), float("-inf"))
+        targets = torch.cat([torch.arange(n, 2 * n), torch.arange(0, n)])
+        loss = F.cross_entropy(sim, targets)
+        self.opt.zero_grad()
+        loss.backward()
+        self.opt.step()
+        return loss.item()
+
+
 class MatmulStep:
     def __init__(self, n):
         self.a, self.b = torch.rand(n, n), torch.rand(n, n)
@@ -264,6 +294,8 @@ def main():
                 backbone, embed = (ResNet18LowRes(), 512) if resnet else (VitTiny(), 192)
                 views = tuple(msg.get("views", (32, 32)))
                 steps[msg["id"]] = SwavStep(msg["batch"], views, msg.get("prototypes", 3000), 2048, 128, backbone=backbone, embed_dim=embed, channels=3)
+            elif kind == "simclr_resnet18":
+                steps[msg["id"]] = SimclrStep(msg["batch"], tuple(msg.get("views", (32, 32))))
             elif kind == "matmul":
                 steps[msg["id"]] = MatmulStep(msg["batch"])
             elif kind == "conv":
