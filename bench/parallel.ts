@@ -15,9 +15,9 @@
  *    each, gradients averaged through a SharedArrayBuffer all-reduce (batch sharding and
  *    transfer included in the time);
  *  - `dataParallel, 1 worker`: the same machinery on one replica (its overhead alone);
- *  - the SwAV steps (ConvNet and encoders), `dataParallel, 2 workers, sync`: synchronised (`sync: true`, what
- *    `tfjax train --workers 2` runs): SyncBN and the distributed Sinkhorn, the one-process
- *    step's maths; and each half alone (`SyncBN only`: Sinkhorn per shard; `distributed
+ *  - the SwAV steps (ConvNet and encoders), `dataParallel, 2 workers, sync`: synchronised
+ *    (`sync: true`, what `tfjax train --workers 2` runs): SyncBN and the distributed
+ *    Sinkhorn, the one-process step's maths; and each half alone (`SyncBN only`: Sinkhorn per shard; `distributed
  *    Sinkhorn only`: BatchNorm per shard; ConvNet only), for what each costs over the
  *    unsynchronised step;
  *  - `wasm threads = 2`: the baseline's step in a child process whose wasm backend runs
@@ -62,7 +62,7 @@ import { ourSwav } from './context.js';
 import { flagValue } from './harness.js';
 import { type MlpParams, mlpInit, mlpLoss } from './mlp.js';
 import { TorchPeer } from './peers/pytorch.js';
-import { type EncoderBench, RESNET, VIT, encoderSwavConfig } from './sections/encoders.js';
+import { type EncoderBench, RESNET, VIT, encoderStepFlops, encoderSwavConfig } from './sections/encoders.js';
 
 type Workload = 'swav' | 'mlp' | EncoderWorkload;
 type EncoderWorkload = 'resnet18' | 'vit';
@@ -81,11 +81,6 @@ const QUICK: Shapes = { swavBatch: 16, size: 28, mlp: [32, 784, 64, 10], encoder
 /** An encoder's SwAV step as bench/sections/encoders.ts runs it (plain SGD, as PyTorch's). */
 const encoderStep = (w: EncoderWorkload, s: Shapes) => ourSwav(w, { batch: s.encoder.batch, views: [32, 32], channels: 3, config: encoderSwavConfig(ENCODERS[w], s.encoder.prototypes) });
 
-/** An encoder step's FLOPs, counted as bench/sections/encoders.ts counts them. */
-function encoderFlops(w: EncoderWorkload, s: Shapes): number {
-  const [e, b] = [ENCODERS[w], s.encoder.batch];
-  return 3 * 2 * (e.forwardFlops(b, 32) + 2 * b * (e.embedDim * 2048 + 2048 * 128 + 128 * s.encoder.prototypes));
-}
 
 // ---------------------------------------------------------------- the two workloads
 
@@ -415,7 +410,7 @@ async function runWorkload(w: Workload, s: Shapes, reps: number, maxMs: number, 
     if (leaks.some((n) => n !== 0)) console.warn(`bench/parallel: workers leaked tensors: ${leaks}`);
   }
   tf.dispose(Object.values(batch));
-  const flops = w === 'swav' ? swavFlops(s.swavBatch, s.size, 300) : isEncoder(w) ? encoderFlops(w, s) : 3 * 2 * s.mlp[0] * (s.mlp[1] * s.mlp[2] + s.mlp[2] * s.mlp[2] + s.mlp[2] * s.mlp[3]);
+  const flops = w === 'swav' ? swavFlops(s.swavBatch, s.size, 300) : isEncoder(w) ? encoderStepFlops(ENCODERS[w], s.encoder.batch, [32, 32], s.encoder.prototypes) : 3 * 2 * s.mlp[0] * (s.mlp[1] * s.mlp[2] + s.mlp[2] * s.mlp[2] + s.mlp[2] * s.mlp[3]);
   const title = w === 'swav'
     ? `SwAV ConvNet step (convnet_small, batch ${s.swavBatch}, two ${s.size}x${s.size} views, 300 prototypes)`
     : isEncoder(w)

@@ -75,6 +75,11 @@ export function encoderSwavConfig(e: EncoderBench, K: number) {
   return { encoder: e.encoder, encoderOptions: e.encoderOptions, projector: { hiddenDim: 2048, outDim: 128 }, numPrototypes: K };
 }
 
+/** FLOPs of an encoder's SwAV step (3x the forward: encoder, projector embedDim-2048-128 and K prototype scores, per view). */
+export function encoderStepFlops(e: EncoderBench, batch: number, views: readonly number[], K: number, hidden = 2048): number {
+  return 3 * views.reduce((acc, s) => acc + e.forwardFlops(batch, s) + 2 * batch * (e.embedDim * hidden + hidden * 128 + 128 * K), 0);
+}
+
 export const resnetSection = (ctx: BenchContext) => encoderSection(ctx, RESNET);
 export const vitSection = (ctx: BenchContext) => encoderSection(ctx, VIT);
 
@@ -85,7 +90,7 @@ async function encoderSection(ctx: BenchContext, e: EncoderBench): Promise<strin
   const config = encoderSwavConfig(e, K);
   const hidden = config.projector.hiddenDim;
   const reps = ctx.quick ? 1 : Math.min(ctx.reps, 3);
-  const flops = 3 * views.reduce((acc, s) => acc + e.forwardFlops(batch, s) + 2 * batch * (e.embedDim * hidden + hidden * 128 + 128 * K), 0);
+  const flops = encoderStepFlops(e, batch, views, K, hidden);
   const out = [`${e.heading} (${e.label}, projector ${e.embedDim}-${hidden}-128, K = ${K}, SGD)\n`];
   out.push(
     `Random 32x32x3 views, batch ${batch}, two views; ${reps} interleaved round(s) after 1 warm-up (ours: the trace), medians. FLOPs (${fmt(flops / 1e9, 2)} GFLOP per step): 3x the forward's convolutions / matmuls (2 per multiply-add), projector and prototype scores included; BatchNorm, LayerNorm, softmax, Sinkhorn and elementwise work not counted.\n`,

@@ -25,7 +25,7 @@ import { type HeapKernel, heapKernelsAvailable, runHeapKernel } from './wasm-hea
 import { padWasm } from './wasm-pad.js';
 import { winogradPays, winogradTileFor } from './wasm-winograd.js';
 import { PLANE_SKEW_FLOATS, tileEmitters } from './wasm-winograd-tiles.js';
-import { F2x2, F4x4, type WinogradScheme, transposed } from './winograd-schemes.js';
+import { type WinogradScheme, schemeFor, transposed } from './winograd-schemes.js';
 import { emitPartRange } from './wasm-split.js';
 
 type Padding = readonly [readonly [number, number], readonly [number, number]];
@@ -47,7 +47,7 @@ export function winogradFilterGradIfFaster(x: tf.Tensor4D, dy: tf.Tensor4D, filt
  * forward); with F(2x2) only while W (16 x c x o floats) stays within 4 MB. Measured by
  * CPU time on this machine (loaded, +-20%), batch 128, F(2x2): 1.7x at 64 channels on
  * 32x32, 1.9x at 128 on 16x16, 1.4x at 256 on 8x8, 1.0x at 512 on 4x4 (W's traffic per
- * block of tiles dominates); F(4x4) at 512 on 4x4: 1.7x (docs/benchmarks.md).
+ * block of tiles dominates); F(4x4) at 512 on 4x4: 2.0x (docs/benchmarks.md, "Session 9").
  */
 const filterGradPays = (c: number, o: number, tile: 2 | 4) => winogradPays(c, o) && (tile === 4 || c * o <= 256 * 256);
 
@@ -84,8 +84,6 @@ export function winogradFilterGradWasm(x: tf.Tensor4D, dy: tf.Tensor4D, padding:
  */
 const PLANE_FLOATS = 24 * 1024;
 
-const schemeOf = (m: 2 | 4): WinogradScheme => (m === 4 ? F4x4 : F2x2);
-
 function plan([n, hp, wp, c]: readonly number[], o: number, m: number) {
   const [tH, tW] = [(hp! - 2) / m, (wp! - 2) / m];
   const wanted = Math.max(64, Math.floor(PLANE_FLOATS / (c! + o)));
@@ -102,10 +100,10 @@ const filterGrad: HeapKernel<{ readonly m: 2 | 4 }> = {
     }
     return [3, 3, c!, dy![3]!];
   },
-  scratchFloats: ([x, dy], { m }) => schemeOf(m).alpha ** 2 * (plan(x!, dy![3]!, m).tilesPerBlock * (x![3]! + dy![3]!) + x![3]! * dy![3]! + 3 * PLANE_SKEW_FLOATS),
+  scratchFloats: ([x, dy], { m }) => schemeFor(m).alpha ** 2 * (plan(x!, dy![3]!, m).tilesPerBlock * (x![3]! + dy![3]!) + x![3]! * dy![3]! + 3 * PLANE_SKEW_FLOATS),
   initial: () => null,
-  split: ([x, dy], { m }) => ({ units: x![3]! / 4, work: schemeOf(m).alpha ** 2 * dy![0]! * (dy![1]! / m) * (dy![2]! / m) * x![3]! * dy![3]! }),
-  generate: ([x, dy], { m }) => generate(x!, dy![3]!, schemeOf(m)),
+  split: ([x, dy], { m }) => ({ units: x![3]! / 4, work: schemeFor(m).alpha ** 2 * dy![0]! * (dy![1]! / m) * (dy![2]! / m) * x![3]! * dy![3]! }),
+  generate: ([x, dy], { m }) => generate(x!, dy![3]!, schemeFor(m)),
 };
 
 function generate(x: readonly number[], o: number, scheme: WinogradScheme): FunctionBuilder {

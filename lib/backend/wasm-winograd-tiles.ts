@@ -39,6 +39,7 @@ export function transformEmitters(f: FunctionBuilder, alpha: number) {
     for (let i = 0; i < s; i++) for (let j = 0; j < s; j++) f.localGet(ptr).v128Load(offsets(i, j)).localSet(x[i * s + j]!);
   };
 
+  /** Shared sub-sums of applyRows: two column pairs' sum and difference, or one row pair's E and O. */
   const pairTemps = Array.from({ length: 4 }, () => f.local('v128'));
 
   /**
@@ -132,7 +133,7 @@ export function transformEmitters(f: FunctionBuilder, alpha: number) {
     }
     for (let i = 0; i < rows; i++) applyRows(L, t.slice(i * s, i * s + s), cols, (j, push) => store(i, j, push));
   };
-  return { x, load, sandwich };
+  return { load, sandwich };
 }
 
 /**
@@ -143,7 +144,7 @@ export function transformEmitters(f: FunctionBuilder, alpha: number) {
 export function tileEmitters(f: FunctionBuilder, g: TileGrid, scheme: WinogradScheme) {
   const { m, alpha } = scheme;
   const [src, dst, rowsLeft, colsLeft, ch] = Array.from({ length: 5 }, () => f.local('i32'));
-  const { x, load, sandwich } = transformEmitters(f, alpha);
+  const { load, sandwich } = transformEmitters(f, alpha);
 
   /** Moves a row pointer to the next tile row, skipping `gap` bytes after an image's last one. */
   const nextRow = (ptr: number, left: number, step: number, gap: number) => {
@@ -211,7 +212,7 @@ export function tileEmitters(f: FunctionBuilder, g: TileGrid, scheme: WinogradSc
       f.end();
     }
   };
-  return { x, src, dst, rowsLeft, colsLeft, ch, load, sandwich, nextRow, inputTransform, blocks };
+  return { src, dst, rowsLeft, colsLeft, ch, load, sandwich, nextRow, inputTransform, blocks };
 }
 
 /**

@@ -20,9 +20,9 @@
  * NaN and infinities stay within each output's own 3x3 window for F(2x2) (V's rows and
  * columns 0-2 only read d's rows and columns 0-2, and 1-3 only 1-3); F(4x4)'s transforms
  * mix its 6x6 window, so a non-finite input can also make NaN of outputs of its tile
- * outside its own 3x3 window (never of another tile's). An
- * infinite input can meet its own negation in the output transform: where the direct sum
- * gives ±inf, this may give NaN. Inputs near float32's maximum can overflow in B^T d B.
+ * outside its own 3x3 window (never of another tile's). An infinite input can meet its
+ * own negation in the output transform: where the direct sum gives ±inf, this may give
+ * NaN. Inputs near float32's maximum can overflow in B^T d B.
  *
  * Blocking: tiles are taken a few tile rows at a time (across images, so that the small
  * late layers still form long blocks); a block's V and M (α² x tiles x channels each)
@@ -37,7 +37,7 @@ import { type HeapKernel, heapKernelsAvailable, runHeapKernel } from './wasm-hea
 import { padWasm } from './wasm-pad.js';
 import { swapViewOf, swapWasm } from './wasm-transpose.js';
 import { PLANE_SKEW_FLOATS, tileEmitters, transformEmitters } from './wasm-winograd-tiles.js';
-import { F2x2, F4x4, type WinogradScheme } from './winograd-schemes.js';
+import { type WinogradScheme, schemeFor } from './winograd-schemes.js';
 
 export interface WinogradConvAttrs {
   /** [[top, bottom], [left, right]] zero padding, each >= 0. */
@@ -79,16 +79,15 @@ export function winogradPays(c: number, o: number): boolean {
 /**
  * The tile side for an output of ho x wo: the scheme with fewer multiplies (36 per 4x4
  * tile against 16 per 2x2 tile, partial edge tiles counted whole), F(2x2) on a tie (its
- * error is smaller). For square outputs: F(2x2) at 1, 2, 5 and 6 pixels, F(4x4) from 7 on and at 3 and 4; at
- * ResNet-18's layers (32x32 to 4x4) 1.25-1.4x faster than F(2x2) for the forward and
- * 1.0-1.5x for the filter gradient (docs/benchmarks.md, "Winograd F(4x4, 3x3)").
+ * error is smaller). For square outputs: F(2x2) at 1, 2, 5 and 6 pixels, F(4x4) at 3, 4
+ * and from 7 on. At ResNet-18's layers (32x32 to 4x4, batch 128) F(4x4) ran 1.5-1.7x
+ * faster than F(2x2), forward and filter gradient (docs/benchmarks.md, "Session 9",
+ * section 10's table).
  */
 export function winogradTileFor(ho: number, wo: number): 2 | 4 {
   const multiplies = (m: number) => (m + 2) ** 2 * Math.ceil(ho / m) * Math.ceil(wo / m);
   return multiplies(4) < multiplies(2) ? 4 : 2;
 }
-
-const schemeOf = (tile: 2 | 4): WinogradScheme => (tile === 4 ? F4x4 : F2x2);
 
 /**
  * Our routing (called where prims/conv.ts picks the wasm kernel for a one-group,
@@ -171,11 +170,11 @@ const filterTransform: HeapKernel<{ readonly flip: boolean; readonly m: 2 | 4 }>
   name: 'TfjaxWinogradFilter',
   outShape([w], { m }) {
     if (w!.length !== 4 || w![0] !== 3 || w![1] !== 3 || (w![2]! * w![3]!) % 4 !== 0) throw new Error(`winograd filter transform: expected a [3, 3, c, o] filter with c*o a multiple of 4, got [${w}]`);
-    return [schemeOf(m).alpha ** 2, w![2]! * w![3]! + PLANE_SKEW_FLOATS];
+    return [schemeFor(m).alpha ** 2, w![2]! * w![3]! + PLANE_SKEW_FLOATS];
   },
   initial: () => null,
   generate([w], { flip, m }) {
-    const { G, alpha } = schemeOf(m);
+    const { G, alpha } = schemeFor(m);
     const co = w![2]! * w![3]!;
     const f = new FunctionBuilder(['i32', 'i32'], []);
     const [wPtr, uPtr] = [0, 1];
@@ -230,7 +229,7 @@ const winograd: HeapKernel<WinogradKernelAttrs> = {
   name: 'TfjaxWinogradConv',
   outShape([x, u, bias], a) {
     const [n, ho, wo, o] = a.outShape;
-    const { m, alpha } = schemeOf(a.m);
+    const { m, alpha } = schemeFor(a.m);
     const [tH, tW] = [Math.ceil(ho / m), Math.ceil(wo / m)];
     const c = x![3]!;
     if (x!.length !== 4 || x![0] !== n || x![1] !== m * tH + 2 || x![2] !== m * tW + 2 || c % 4 !== 0 || o % 4 !== 0 || u![0] !== alpha * alpha || u![1] !== c * o + PLANE_SKEW_FLOATS) {
@@ -240,12 +239,12 @@ const winograd: HeapKernel<WinogradKernelAttrs> = {
     return [n, ho, wo, o];
   },
   scratchFloats: ([x], a) => {
-    const s = schemeOf(a.m);
+    const s = schemeFor(a.m);
     return s.alpha * s.alpha * (plan(x![3]!, a.outShape, s).tilesPerBlock * (x![3]! + a.outShape[3]) + 2 * PLANE_SKEW_FLOATS);
   },
   initial: () => null,
   split: ([x], a) => {
-    const s = schemeOf(a.m);
+    const s = schemeFor(a.m);
     const { tH, tW, rowsPerBlock } = plan(x![3]!, a.outShape, s);
     const [n, , , o] = a.outShape;
     return { units: Math.ceil((n * tH) / rowsPerBlock), work: s.alpha * s.alpha * n * tH * tW * x![3]! * o };
@@ -256,7 +255,7 @@ const winograd: HeapKernel<WinogradKernelAttrs> = {
 function generate(x: readonly number[], a: WinogradKernelAttrs): FunctionBuilder {
   const [, hp, wp, c] = x as [number, number, number, number];
   const [n, ho, wo, o] = a.outShape;
-  const scheme = schemeOf(a.m);
+  const scheme = schemeFor(a.m);
   const { m, alpha } = scheme;
   const planes = alpha * alpha;
   const { tH, tW, rowsPerBlock, tilesPerBlock: TB } = plan(c, a.outShape, scheme);

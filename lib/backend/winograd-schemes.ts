@@ -76,6 +76,9 @@ export const F4x4: WinogradScheme = {
   ],
 };
 
+/** The scheme of tile side m. */
+export const schemeFor = (m: 2 | 4): WinogradScheme => (m === 4 ? F4x4 : F2x2);
+
 /** The transpose of a small matrix given as rows. */
 export const transposed = (a: readonly (readonly number[])[]): number[][] => a[0]!.map((_, j) => a.map((row) => row[j]!));
 

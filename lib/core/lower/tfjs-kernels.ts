@@ -61,9 +61,9 @@ export type Broadcast = (x: tf.Tensor, shape: readonly number[]) => tf.Tensor;
 
 /** tf.where(p, a, b) with broadcasting, at any rank. */
 export function selectKernel(p: tf.Tensor, a: tf.Tensor, b: tf.Tensor, shape: readonly number[], broadcast: Broadcast = broadcastKernel): tf.Tensor {
-  // tf.where broadcasts its operands by tfjs's broadcastTo; a backend's own broadcast (wasm's: Tile is element by element) goes first.
-  const own = (t: tf.Tensor) => (broadcast !== broadcastKernel && !tf.util.arraysEqual(t.shape, [...shape]) ? broadcast(t, shape) : t);
-  if (shape.length <= MAX_KERNEL_RANK) return tf.where(own(p), own(a), own(b));
+  // Operands broadcast by the backend's own broadcast first: tf.where would use tfjs's broadcastTo (on wasm, Tile: element by element).
+  const full = (t: tf.Tensor) => (tf.util.arraysEqual(t.shape, [...shape]) ? t : broadcast(t, shape));
+  if (shape.length <= MAX_KERNEL_RANK) return tf.where(full(p), full(a), full(b));
   const [ins, os] = mergeBroadcastAxes([p.shape, a.shape, b.shape], shape);
   const [pv, av, bv] = [p, a, b].map((t, k) => tf.reshape(t, ins[k]));
   if (os.length <= MAX_KERNEL_RANK) return tf.reshape(tf.where(pv, av, bv), [...shape]);
