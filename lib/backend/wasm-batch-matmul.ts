@@ -17,7 +17,8 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { FunctionBuilder } from './wasm-emit.js';
 import { type HeapKernel, runHeapKernel } from './wasm-heap.js';
-import { emitPartRange } from './wasm-split.js';
+import { emitLastOrOther, emitPartUnits } from './wasm-split.js';
+import { emitTile4x4, tileLocals } from './wasm-transpose.js';
 
 export interface BatchMatMulAttrs {
   readonly batch: number;
@@ -45,6 +46,103 @@ export const paddedColumns = (n: number) => Math.ceil(n / PANEL) * PANEL;
 export function batchMatMulWasm(a: tf.Tensor, b: tf.Tensor, attrs: BatchMatMulAttrs): tf.Tensor {
   return runHeapKernel(batchMatMul, [a, b], attrs);
 }
+
+export interface PackPanelsAttrs {
+  readonly batch: number;
+  readonly k: number;
+  readonly n: number;
+  /** The input is B^T, [batch, n, k] (a product's transposeB); else B, [batch, k, n]. */
+  readonly transposed: boolean;
+}
+
+/**
+ * B packed for {@link batchMatMulWasm}: [batch, np / 8, k, 8], zero columns past n, from B
+ * ([batch, k, n]) or from B^T ([batch, n, k], `transposed`: one pass instead of a transpose
+ * and then a pack). Split between threads by panels.
+ *
+ * ```ts
+ * packPanelsWasm(w, { batch: 1, k: 1024, n: 1024, transposed: true }); // panels of w^T
+ * ```
+ */
+export function packPanelsWasm(b: tf.Tensor, attrs: PackPanelsAttrs): tf.Tensor {
+  return runHeapKernel(packPanels, [b], attrs);
+}
+
+const packPanels: HeapKernel<PackPanelsAttrs> = {
+  name: 'TfjaxPackPanels',
+  outShape([b], { batch, k, n, transposed }) {
+    const want = `[${transposed ? [batch, n, k] : [batch, k, n]}]`;
+    if (`[${b}]` !== want || k < 1 || n < 1) throw new Error(`packPanelsWasm: input [${b}], expected ${want}`);
+    return [batch, paddedColumns(n) / PANEL, k, PANEL];
+  },
+  initial: ({ n }) => (n % PANEL === 0 ? null : 0),
+  split: (_shapes, { batch, k, n }) => ({ units: (batch * paddedColumns(n)) / PANEL, work: batch * k * n }),
+  generate(_shapes, { batch, k, n, transposed }) {
+    const panels = paddedColumns(n) / PANEL;
+    const valid = n - (panels - 1) * PANEL; // columns of each matrix's last panel
+    const f = new FunctionBuilder(['i32', 'i32', 'i32', 'i32'], []);
+    const [b, out, part, parts] = [0, 1, 2, 3];
+    const [unit, end, matrix, panel, src, dst, kLeft] = Array.from({ length: 7 }, () => f.local('i32'));
+    const tile = tileLocals(f);
+    /** Columns [0, cols) of one row of the panel, element by element: column j at src + j * colStep. */
+    const scalarRow = (cols: number, colStep: number) => {
+      for (let j = 0; j < cols; j++) f.localGet(dst).localGet(src).f32Load(j * colStep).f32Store(j * 4);
+    };
+    /** The panel's rows, `cols` columns of it, from src (at its first column) to dst. */
+    const panelRows = (cols: number) => {
+      if (!transposed && cols === PANEL) {
+        f.i32Const(k).localSet(kLeft);
+        f.loop();
+        for (let v = 0; v < 2; v++) f.localGet(dst).localGet(src).v128Load(v * 16).v128Store(v * 16);
+        f.addTo(src, n * 4).addTo(dst, PANEL * 4);
+        f.countDown(kLeft, 0);
+        f.end();
+        return;
+      }
+      if (!transposed) {
+        f.i32Const(k).localSet(kLeft);
+        f.loop();
+        scalarRow(cols, 4);
+        f.addTo(src, n * 4).addTo(dst, PANEL * 4);
+        f.countDown(kLeft, 0);
+        f.end();
+        return;
+      }
+      // B^T: column j of the panel is row j of the input. Full panels go 4 rows of the panel
+      // (4 along k) at a time as two 4 x 4 tile transposes, the rest element by element.
+      const quads = cols === PANEL ? Math.floor(k / 4) : 0;
+      if (quads > 0) {
+        f.i32Const(quads).localSet(kLeft);
+        f.loop();
+        for (let half = 0; half < 2; half++) emitTile4x4(f, tile, { at: src, offset: half * 4 * k * 4, rowBytes: k * 4 }, { at: dst, offset: half * 16, rowBytes: PANEL * 4 });
+        f.addTo(src, 16).addTo(dst, 4 * PANEL * 4);
+        f.countDown(kLeft, 0);
+        f.end();
+      }
+      const rest = k - 4 * quads;
+      if (rest === 0) return;
+      f.i32Const(rest).localSet(kLeft);
+      f.loop();
+      scalarRow(cols, k * 4);
+      f.addTo(src, 4).addTo(dst, PANEL * 4);
+      f.countDown(kLeft, 0);
+      f.end();
+    };
+
+    // This part's units: panels, unit = matrix * panels + panel.
+    emitPartUnits(f, batch * panels, part, parts, unit, end, () => {
+      f.localGet(unit).i32Const(panels).i32DivU().localSet(matrix);
+      f.localGet(unit).localGet(matrix).i32Const(panels).i32Mul().i32Sub().localSet(panel);
+      // The panel's first column: B[matrix, 0, 8 panel] or B^T[matrix, 8 panel, 0].
+      f.localGet(b).localGet(matrix).i32Const(k * n * 4).i32Mul().i32Add();
+      f.localGet(panel).i32Const(transposed ? PANEL * k * 4 : PANEL * 4).i32Mul().i32Add().localSet(src);
+      f.localGet(out).localGet(unit).i32Const(k * PANEL * 4).i32Mul().i32Add().localSet(dst);
+      if (valid === PANEL) panelRows(PANEL);
+      else emitLastOrOther(f, panel, panels - 1, () => panelRows(valid), () => panelRows(PANEL));
+    });
+    return f;
+  },
+};
 
 const ROWS = 4;
 
@@ -115,31 +213,18 @@ const batchMatMul: HeapKernel<BatchMatMulAttrs> = {
     };
 
     // This part's units: blocks of ROWS rows (the last of a matrix may be shorter), unit = matrix * rowBlocks + block.
-    emitPartRange(f, batch * rowBlocks, part, parts, unit, end);
-    f.localGet(unit).localGet(end).i32Ne().if();
-    f.loop();
-    f.localGet(unit).i32Const(rowBlocks).i32DivU().localSet(matrix);
-    f.localGet(unit).localGet(matrix).i32Const(rowBlocks).i32Mul().i32Sub().localSet(rowBlock);
-    // The block's first row of all matrices' rows, and its matrix's B.
-    f.localGet(matrix).i32Const(m).i32Mul().localGet(rowBlock).i32Const(ROWS).i32Mul().i32Add().localSet(row);
-    f.localGet(a).localGet(row).i32Const(k * 4).i32Mul().i32Add().localSet(aRow);
-    f.localGet(c).localGet(row).i32Const(n * 4).i32Mul().i32Add().localSet(cOut);
-    f.localGet(b).localGet(matrix).i32Const(k * np * 4).i32Mul().i32Add().localSet(bCol);
-    if (restRows === 0) blocksOfRows(ROWS);
-    else if (fullRows === 0) blocksOfRows(restRows);
-    else {
-      f.block();
-      f.localGet(rowBlock).i32Const(fullRows).i32Ne().i32Eqz().if(); // the matrix's last, short block
-      blocksOfRows(restRows);
-      f.br(1);
-      f.end();
-      blocksOfRows(ROWS);
-      f.end();
-    }
-    f.addTo(unit, 1);
-    f.localGet(unit).localGet(end).i32Ne().brIf(0);
-    f.end();
-    f.end();
+    emitPartUnits(f, batch * rowBlocks, part, parts, unit, end, () => {
+      f.localGet(unit).i32Const(rowBlocks).i32DivU().localSet(matrix);
+      f.localGet(unit).localGet(matrix).i32Const(rowBlocks).i32Mul().i32Sub().localSet(rowBlock);
+      // The block's first row of all matrices' rows, and its matrix's B.
+      f.localGet(matrix).i32Const(m).i32Mul().localGet(rowBlock).i32Const(ROWS).i32Mul().i32Add().localSet(row);
+      f.localGet(a).localGet(row).i32Const(k * 4).i32Mul().i32Add().localSet(aRow);
+      f.localGet(c).localGet(row).i32Const(n * 4).i32Mul().i32Add().localSet(cOut);
+      f.localGet(b).localGet(matrix).i32Const(k * np * 4).i32Mul().i32Add().localSet(bCol);
+      if (restRows === 0) blocksOfRows(ROWS);
+      else if (fullRows === 0) blocksOfRows(restRows);
+      else emitLastOrOther(f, rowBlock, fullRows, () => blocksOfRows(restRows), () => blocksOfRows(ROWS));
+    });
     return f;
   },
 };

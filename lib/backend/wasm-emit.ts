@@ -231,6 +231,10 @@ export class FunctionBuilder {
   f32x4ExtractLane(lane: number): this {
     return this.simd(0x1f).op(lane);
   }
+  /** f32.load of the 4 bytes at (address on the stack) + offset. */
+  f32Load(offset: number): this {
+    return this.op(0x2a, 0x02).u(offset);
+  }
   /** f32.store: stack [address, f32]. */
   f32Store(offset: number): this {
     return this.op(0x38, 0x02).u(offset);

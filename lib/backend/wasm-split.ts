@@ -22,6 +22,29 @@ export function emitPartRange(f: FunctionBuilder, units: number, part: number, p
   f.localTee(first).localGet(end).i32Add().localSet(end);
 }
 
+/** Emits a loop over this part's units (see {@link emitPartRange}): `body` with `unit` (an i32 local) at each. */
+export function emitPartUnits(f: FunctionBuilder, units: number, part: number, parts: number, unit: number, end: number, body: () => void): void {
+  emitPartRange(f, units, part, parts, unit, end);
+  f.localGet(unit).localGet(end).i32Ne().if();
+  f.loop();
+  body();
+  f.addTo(unit, 1);
+  f.localGet(unit).localGet(end).i32Ne().brIf(0);
+  f.end();
+  f.end();
+}
+
+/** Emits `last()` where the i32 local `index` is `lastIndex` (a matrix's short last block), else `other()`. */
+export function emitLastOrOther(f: FunctionBuilder, index: number, lastIndex: number, last: () => void, other: () => void): void {
+  f.block();
+  f.localGet(index).i32Const(lastIndex).i32Ne().i32Eqz().if();
+  last();
+  f.br(1);
+  f.end();
+  other();
+  f.end();
+}
+
 /** Emits local = min(max(local, 0), max) (signed). */
 export function emitClamp(f: FunctionBuilder, local: number, max: number): void {
   f.i32Const(0).localGet(local).localGet(local).i32Const(0).i32LtS().select().localSet(local);

@@ -8,6 +8,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { FunctionBuilder } from './wasm-emit.js';
 import { type HeapKernel, heapKernelsAvailable, runHeapKernel } from './wasm-heap.js';
+import { emitPartUnits } from './wasm-split.js';
 
 export interface SwapAttrs {
   /** The input seen as [b, r, c]; r and c are multiples of 4. */
@@ -54,43 +55,57 @@ const swap: HeapKernel<SwapAttrs> = {
     return [b, c, r];
   },
   initial: () => null,
+  split: (_shapes, { b, r, c }) => ({ units: (b * r) / 4, work: b * r * c }),
   generate(_shapes, { b, r, c }) {
-    const f = new FunctionBuilder(['i32', 'i32'], []);
-    const [x, y] = [0, 1];
-    const [src, dst, rowLeft, colLeft, xRow, yCol] = Array.from({ length: 6 }, () => f.local('i32'));
-    const rows = Array.from({ length: 4 }, () => f.local('v128'));
-    const t = Array.from({ length: 4 }, () => f.local('v128'));
-    // For each matrix, each band of 4 rows, each 4 x 4 tile along it: read 4 row pieces,
-    // write them as 4 column pieces of the output.
-    f.localGet(x).localSet(xRow).localGet(y).localSet(yCol);
-    f.i32Const((b * r) / 4).localSet(rowLeft);
-    f.loop(); // bands of 4 rows (across matrices: a band never straddles two, as r % 4 = 0)
-    f.localGet(xRow).localSet(src).localGet(yCol).localSet(dst);
-    f.i32Const(c / 4).localSet(colLeft);
-    f.loop(); // tiles
-    for (let i = 0; i < 4; i++) f.localGet(src).v128Load(i * c * 4).localSet(rows[i]!);
-    f.localGet(rows[0]!).localGet(rows[1]!).f32x4Shuffle([0, 4, 1, 5]).localSet(t[0]!);
-    f.localGet(rows[0]!).localGet(rows[1]!).f32x4Shuffle([2, 6, 3, 7]).localSet(t[1]!);
-    f.localGet(rows[2]!).localGet(rows[3]!).f32x4Shuffle([0, 4, 1, 5]).localSet(t[2]!);
-    f.localGet(rows[2]!).localGet(rows[3]!).f32x4Shuffle([2, 6, 3, 7]).localSet(t[3]!);
-    f.localGet(dst).localGet(t[0]!).localGet(t[2]!).f32x4Shuffle([0, 1, 4, 5]).v128Store(0);
-    f.localGet(dst).localGet(t[0]!).localGet(t[2]!).f32x4Shuffle([2, 3, 6, 7]).v128Store(r * 4);
-    f.localGet(dst).localGet(t[1]!).localGet(t[3]!).f32x4Shuffle([0, 1, 4, 5]).v128Store(2 * r * 4);
-    f.localGet(dst).localGet(t[1]!).localGet(t[3]!).f32x4Shuffle([2, 3, 6, 7]).v128Store(3 * r * 4);
-    f.addTo(src, 16);
-    f.addTo(dst, 4 * r * 4);
-    f.countDown(colLeft, 0);
-    f.end();
-    // Next band: 4 rows on in x; in y, 4 columns on, or the next matrix after the last band.
-    f.addTo(xRow, 4 * c * 4);
-    f.addTo(yCol, 16);
-    f.localGet(rowLeft).i32Const(1).i32Sub().localTee(rowLeft);
-    f.i32Const(r / 4).i32RemU().i32Eqz();
-    f.if();
-    f.addTo(yCol, (c - 1) * r * 4);
-    f.end();
-    f.localGet(rowLeft).brIf(0);
-    f.end();
+    const f = new FunctionBuilder(['i32', 'i32', 'i32', 'i32'], []);
+    const [x, y, part, parts] = [0, 1, 2, 3];
+    const [src, dst, band, end, matrix, colLeft] = Array.from({ length: 6 }, () => f.local('i32'));
+    const tile = tileLocals(f);
+    // This part's bands of 4 rows (across matrices: a band never straddles two, as r % 4 = 0);
+    // for each, each 4 x 4 tile along it: read 4 row pieces, write them as 4 column pieces.
+    emitPartUnits(f, (b * r) / 4, part, parts, band, end, () => {
+      f.localGet(x).localGet(band).i32Const(4 * c * 4).i32Mul().i32Add().localSet(src);
+      // In y, band u is 4 columns of matrix u / (r / 4), at (u mod (r / 4)) * 4.
+      f.localGet(band).i32Const(r / 4).i32DivU().localSet(matrix);
+      f.localGet(y).localGet(matrix).i32Const(c * r * 4).i32Mul().i32Add();
+      f.localGet(band).localGet(matrix).i32Const(r / 4).i32Mul().i32Sub().i32Const(16).i32Mul().i32Add().localSet(dst);
+      f.i32Const(c / 4).localSet(colLeft);
+      f.loop(); // tiles
+      emitTile4x4(f, tile, { at: src, offset: 0, rowBytes: c * 4 }, { at: dst, offset: 0, rowBytes: r * 4 });
+      f.addTo(src, 16);
+      f.addTo(dst, 4 * r * 4);
+      f.countDown(colLeft, 0);
+      f.end();
+    });
     return f;
   },
 };
+
+/** The v128 locals {@link emitTile4x4} uses. */
+export interface TileLocals {
+  readonly rows: readonly number[];
+  readonly t: readonly number[];
+}
+
+export const tileLocals = (f: FunctionBuilder): TileLocals => ({ rows: Array.from({ length: 4 }, () => f.local('v128')), t: Array.from({ length: 4 }, () => f.local('v128')) });
+
+/** Where a 4 x 4 tile is: row i's 4 floats at (local `at`) + offset + i * rowBytes. */
+export interface TilePlace {
+  readonly at: number;
+  readonly offset: number;
+  readonly rowBytes: number;
+}
+
+/** Emits a 4 x 4 float tile's transpose: four loads, eight lane shuffles and four stores. */
+export function emitTile4x4(f: FunctionBuilder, { rows, t }: TileLocals, from: TilePlace, to: TilePlace): void {
+  for (let i = 0; i < 4; i++) f.localGet(from.at).v128Load(from.offset + i * from.rowBytes).localSet(rows[i]!);
+  f.localGet(rows[0]!).localGet(rows[1]!).f32x4Shuffle([0, 4, 1, 5]).localSet(t[0]!);
+  f.localGet(rows[0]!).localGet(rows[1]!).f32x4Shuffle([2, 6, 3, 7]).localSet(t[1]!);
+  f.localGet(rows[2]!).localGet(rows[3]!).f32x4Shuffle([0, 4, 1, 5]).localSet(t[2]!);
+  f.localGet(rows[2]!).localGet(rows[3]!).f32x4Shuffle([2, 6, 3, 7]).localSet(t[3]!);
+  const store = (j: number, a: number, b: number, lanes: [number, number, number, number]) => f.localGet(to.at).localGet(t[a]!).localGet(t[b]!).f32x4Shuffle(lanes).v128Store(to.offset + j * to.rowBytes);
+  store(0, 0, 2, [0, 1, 4, 5]);
+  store(1, 0, 2, [2, 3, 6, 7]);
+  store(2, 1, 3, [0, 1, 4, 5]);
+  store(3, 1, 3, [2, 3, 6, 7]);
+}

@@ -114,6 +114,30 @@ test('unbatched products large enough for our kernel (>= 2^18 multiply-adds), pl
   }
 });
 
+test('large fused products under jit, relu(x W + b) and x W + b (our product, then bias and ReLU in one pass; a last axis not a multiple of 4 by tfjs add): within the bound, NaN kept', async () => {
+  const layer = jit((x: NdArray, w: NdArray, b: NdArray) => np.relu(np.add(np.matmul(x, w), b)));
+  const affine = jit((x: NdArray, w: NdArray, b: NdArray) => np.add(np.matmul(x, w), b));
+  for (const [m, k, n] of [[70, 65, 64], [64, 96, 50]] as const) {
+    const [xd, wd, bd] = [values(m * k, m, false), values(k * n, n, false), values(n, k, false)];
+    // A NaN in row 3 and an infinity in row 5 (those rows only: the others stay finite).
+    if (SPECIALS) [xd[3 * k + 1], xd[5 * k + 2]] = [NaN, Infinity];
+    const before = tf.memory().numTensors;
+    const [x, w, b] = [tf.tensor(xd, [m, k]), tf.tensor(wd, [k, n]), tf.tensor(bd, [n])];
+    const { want, bound } = reference(xd, wd, 1, m, k, n, false, false);
+    for (const [name, f, relu] of [['relu(x W + b)', layer, true], ['x W + b', affine, false]] as const) {
+      const plus = Float64Array.from(want, (v, i) => v + bd[i % n]!);
+      const expect = relu ? plus.map((v) => (Number.isNaN(v) ? v : Math.max(v, 0))) : plus;
+      // One more rounding: the bias added to the float32 sum.
+      const widened = Float64Array.from(bound, (e, i) => e + U * Math.abs(plus[i]!));
+      const c = f(x, w, b) as tf.Tensor;
+      close(await c.data(), { want: expect, bound: widened }, `${name} ${m}x${k}x${n}`);
+      c.dispose();
+    }
+    tf.dispose([x, w, b]);
+    assert.is(tf.memory().numTensors, before, 'no tensor leaks');
+  }
+});
+
 test("a ViT's attention shapes ([6, 65, 64] x [6, 64, 65] and back)", async () => {
   for (const [m, k, n] of [[65, 64, 65], [65, 65, 64], [64, 65, 65]] as const) {
     const [ad, bd] = [values(6 * m * k, m, false), values(6 * k * n, n, false)];

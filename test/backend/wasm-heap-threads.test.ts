@@ -2,7 +2,7 @@
  * Our heap kernels split between threads (lib/backend/wasm-heap.ts, wasm-split.ts,
  * heap-threads-node.ts): for each splittable kernel (direct convolution, its input and
  * filter gradients, Winograd forward / input gradient / filter gradient, fused
- * elementwise loops, matrix products), every split
+ * elementwise loops, matrix products, packing B for them, swapping axes), every split
  * gives bitwise the result of one thread and matches a float64 reference; shapes make
  * uneven splits (one unit, fewer units than parts, odd counts, empty parts). A split of
  * 2 parts runs on the worker pool where tfjs's threaded build and the pool are active
@@ -21,7 +21,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs-core';
 import { elementwiseWasm, elementwiseWasmOutputs } from '../../lib/backend/wasm-elementwise.js';
-import { PANEL, batchMatMulWasm, paddedColumns } from '../../lib/backend/wasm-batch-matmul.js';
+import { PANEL, batchMatMulWasm, packPanelsWasm, paddedColumns } from '../../lib/backend/wasm-batch-matmul.js';
+import { swapWasm } from '../../lib/backend/wasm-transpose.js';
 import { FunctionBuilder } from '../../lib/backend/wasm-emit.js';
 import { SPLIT_MIN_WORK, forceHeapSplit, heapKernelThreads, heapKernelsAvailable, runHeapKernel } from '../../lib/backend/wasm-heap.js';
 import { winogradConvWasm, winogradInputGradWasm } from '../../lib/backend/wasm-winograd.js';
@@ -284,6 +285,38 @@ test('matrix products (blocks of 4 rows; batch 1, fewer blocks than parts, short
     }, a.dataSync() as Float32Array, b.dataSync() as Float32Array);
     assert.is(miss(c.dataSync() as Float32Array, ref.sum, (e) => gamma(k) * ref.abs[e]!), null);
     tf.dispose([a, b, c]);
+  }
+  assert.is(tf.memory().numTensors, before);
+});
+
+test('packing B in panels (from B and from B^T: full panels, column tails, k not a multiple of 4) and swapping axes (bands of 4 rows across matrices): every split bitwise one thread, and exact', () => {
+  if (!cases) return;
+  const before = tf.memory().numTensors;
+  for (const [batch, k, n] of [
+    [1, 3, 5], // one unit: a 5-column tail, k < 4
+    [3, 9, 16], // 2 full panels per matrix, k = 2 quads + 1
+    [2, 12, 21], // 2 full panels and a 5-column tail, k = 3 quads
+    [1, 33, 17], // unbatched: 2 panels and a 1-column tail
+  ] as [number, number, number][]) {
+    const b = random([batch, k, n]);
+    const bT = tf.transpose(b, [0, 2, 1]);
+    const from = b.dataSync() as Float32Array;
+    const want = new Float32Array(batch * paddedColumns(n) * k); // [batch, np / 8, k, 8], zero past n
+    for (let i = 0; i < batch; i++) for (let q = 0; q < k; q++) for (let col = 0; col < n; col++) want[((i * (paddedColumns(n) / PANEL) + Math.floor(col / PANEL)) * k + q) * PANEL + (col % PANEL)] = from[(i * k + q) * n + col]!;
+    for (const [input, transposed] of [[b, false], [bT, true]] as [tf.Tensor, boolean][]) {
+      const packed = checkSplits(`pack [${batch}, ${k}, ${n}]${transposed ? ' from B^T' : ''}`, () => packPanelsWasm(input, { batch, k, n, transposed }));
+      assert.equal(packed.shape, [batch, paddedColumns(n) / PANEL, k, PANEL]);
+      assert.equal(Array.from(packed.dataSync()), Array.from(want), `pack [${batch}, ${k}, ${n}]${transposed ? ' from B^T' : ''}`);
+      packed.dispose();
+    }
+    tf.dispose([b, bT]);
+  }
+  for (const [b, r, c] of [[1, 4, 8], [3, 8, 12], [2, 20, 4]] as [number, number, number][]) {
+    const x = random([b, r, c]);
+    const y = checkSplits(`swap [${b}, ${r}, ${c}]`, () => swapWasm(x, { b, r, c }));
+    const xT = tf.transpose(x, [0, 2, 1]);
+    assert.equal(Array.from(y.dataSync()), Array.from(xT.dataSync()), `swap [${b}, ${r}, ${c}]`);
+    tf.dispose([x, xT, y]);
   }
   assert.is(tf.memory().numTensors, before);
 });
