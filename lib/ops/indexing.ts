@@ -180,10 +180,13 @@ function advanced(y: NdArray, entries: Entry[], mode: OutOfBounds): Indexed {
     flat = lax.add(flat, lax.broadcastTo(lax.mul(clamped, lax.scalarLike(sizeOf(dims.slice(k + 1)), i)), b));
   });
   const restDims = rest.map((a) => s[a]);
-  if (sizeOf(dims) === 0 && sizeOf(b) > 0) throw new Error(`index: cannot take entries of an empty axis (shape [${s}])`);
+  // An empty indexed axis: every entry is out of bounds, an error for a read that clamps, all
+  // invalid where the caller fills or drops them (an update of an empty array is a no-op).
+  const empty = sizeOf(dims) === 0 && sizeOf(b) > 0;
+  if (empty && mode === 'clip') throw new Error(`index: cannot take entries of an empty axis (shape [${s}])`);
   const moved = lax.reshape(lax.transpose(y, [...adv, ...rest]), [sizeOf(dims), ...restDims]);
-  // No entries picked: a constant of the result's shape (gather has nothing to read).
-  let value = sizeOf(b) === 0 ? lax.full([...b, ...restDims], 0, avalOf(y).dtype) : lax.gather(moved, flat, 0);
+  // No entries picked, or none to pick from: a constant of the result's shape (gather has nothing to read).
+  let value = sizeOf(b) === 0 || empty ? lax.full([...b, ...restDims], 0, avalOf(y).dtype) : lax.gather(moved, flat, 0);
   // Adjacent advanced indices keep their place; separated ones put their dims first (NumPy's rule).
   const adjacent = adv.every((a, k) => k === 0 || a === adv[k - 1] + 1);
   const at = adjacent ? adv[0] : 0;

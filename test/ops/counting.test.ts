@@ -92,6 +92,25 @@ Jax('nonzero pads with fillValue past the count, and truncates to size', () => {
   });
 });
 
+Jax('no nonzero entries, or size 0: empty results (NumPy and JAX), eagerly and under jit; an update of an empty array is a no-op', () => {
+  tf.tidy(() => {
+    const zeros = tf.zeros([2, 3]);
+    const coords = np.nonzero(zeros);
+    assert.equal(coords.map((c) => (c as tf.Tensor).shape), [[0], [0]]);
+    assert.equal(coords.map((c) => (c as tf.Tensor).dtype), ['int32', 'int32']);
+    assert.equal((np.argwhere(zeros) as tf.Tensor).shape, [0, 2]);
+    assert.equal((np.flatnonzero(zeros) as tf.Tensor).shape, [0]);
+    const some = tf.tensor([0, 3, 0, 4]);
+    assert.equal(np.nonzero(some, { size: 0 }).map((c) => (c as tf.Tensor).shape), [[0]]);
+    assert.equal((jit((x: NdArray) => np.flatnonzero(x, { size: 0 }))(some) as tf.Tensor).shape, [0]);
+    // jnp.zeros(0).at[jnp.array([0, 2])].set(1.0): every index out of bounds, dropped.
+    const empty = np.at(tf.zeros([0]), tf.tensor([0, 2], undefined, 'int32')).set(1) as tf.Tensor;
+    assert.equal(empty.shape, [0]);
+    // A read that clamps cannot take entries of an empty axis.
+    assert.match(errorOf(() => np.index(tf.zeros([0]), tf.tensor([0], undefined, 'int32'))), /index: cannot take entries of an empty axis \(shape \[0\]\)/);
+  });
+});
+
 Jax('bincount clips negative values to 0 and drops those past length; histogram ignores values outside the range', () => {
   tf.tidy(() => {
     const x = tf.tensor1d([-2, 0, 1, 5, 9], 'int32');

@@ -215,6 +215,40 @@ jax('no tensors leak, eagerly or from a jitted update called again', () => {
 
 jax.run();
 
+const dtypes = suite('np.index: strided slices keep int32 and bool');
+
+dtypes('int32 and bool with steps (1-D, 2-D, negative steps), eagerly and under jit: values and dtype as NumPy', async () => {
+  const ints = tf.tensor(Array.from({ length: 12 }, (_, i) => i * 3 - 7), [3, 4], 'int32');
+  const flags = tf.tensor([true, false, false, true, true, true, false, false, true, false, true, false], [3, 4], 'bool');
+  // NumPy: a = np.arange(12).reshape(3, 4) * 3 - 7; a[::2, 1::2], a.ravel()[::5], a[::-2, ::3]
+  const flat = np.ravel(ints);
+  const S = np.slice;
+  const cases: [NdArray, ReturnType<typeof S>[], string, number[], number[]][] = [
+    [ints, [S(null, null, 2), S(1, null, 2)], 'a[::2, 1::2]', [2, 2], [-4, 2, 20, 26]],
+    [flat, [S(null, null, 5)], 'a.ravel()[::5]', [3], [-7, 8, 23]],
+    [ints, [S(null, null, -2), S(null, null, 3)], 'a[::-2, ::3]', [2, 2], [17, 26, -7, 2]],
+    [flags, [S(null, null, 2), S(1, null, 2)], 'flags[::2, 1::2]', [2, 2], [0, 1, 0, 0]],
+  ];
+  const before = tf.memory().numTensors;
+  for (const [x, idx, what, shape, want] of cases) {
+    const f = (v: NdArray) => np.index(v, ...idx);
+    const jf = jit(f);
+    // Eager intermediates are the caller's to free (README: wrap eager code in `scope`).
+    for (const [how, y] of [['eager', tf.tidy(() => f(x) as tf.Tensor)], ['jit', jf(x)]] as const) {
+      const t = y as tf.Tensor;
+      assert.is(t.dtype, (x as tf.Tensor).dtype, `${how} ${what}: dtype`);
+      assert.equal(t.shape, shape, `${how} ${what}: shape`);
+      assert.equal(Array.from(await t.data()), want, `${how} ${what}: values`);
+      t.dispose();
+    }
+    jf.clearCache();
+  }
+  assert.is(tf.memory().numTensors, before, 'no tensor leaks');
+  tf.dispose([ints, flags, flat as tf.Tensor]);
+});
+
+dtypes.run();
+
 const errors = suite('np.index / np.at: errors name what is wrong');
 
 errors('bad indices', () => {

@@ -31,10 +31,23 @@ export function transposeWasm(x: tf.Tensor, perm: readonly number[]): tf.Tensor 
   return tf.tidy(() => tf.reshape(transposeSteps(x.shape, perm).reduce((y, s) => transposeWasm(tf.reshape(y, [...s.shape]), s.perm), x), outShape));
 }
 
-/** x[start:limit:strides]: runs of contiguous rows by our copy kernel (wasm-slice.ts), other slices by tfjs's. */
+/**
+ * x[start:limit:strides]: runs of contiguous rows by our copy kernel (wasm-slice.ts), other
+ * slices by tfjs's. tfjs wasm's StridedSlice returns int32 and bool data as float32 (the
+ * int32 [0, 1, 2, 3, 4][::2] came back as the floats whose bits are 0, 2 and 4), so those
+ * dtypes take a unit-stride slice and then a gather along each strided axis.
+ */
 export function sliceWasm(x: tf.Tensor, start: readonly number[], limit: readonly number[], strides: readonly number[]): tf.Tensor {
-  const view = strides.every((s) => s === 1) ? sliceRowsViewOf(x, start, limit) : null;
-  return view ? sliceRowsWasm(x, view) : sliceKernel(x, start, limit, strides);
+  const unit = strides.every((s) => s === 1);
+  const view = unit ? sliceRowsViewOf(x, start, limit) : null;
+  if (view) return sliceRowsWasm(x, view);
+  if (unit || x.dtype === 'float32') return sliceKernel(x, start, limit, strides);
+  return tf.tidy(() =>
+    strides.reduce(
+      (y, s, ax) => (s === 1 ? y : tf.gather(y, tf.range(0, y.shape[ax]!, s, 'int32'), ax)),
+      tf.slice(x, [...start], limit.map((l, i) => l - start[i]!)),
+    ),
+  );
 }
 
 /** Swaps the last two axes. */
