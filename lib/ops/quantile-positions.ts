@@ -1,0 +1,78 @@
+/**
+ * The pieces of NumPy's quantile that do not depend on where the values come from: which
+ * axes are reduced (as rows), and where quantile q of n sorted values lies for each method.
+ * Shared by the NaN-ignoring quantiles (lib/ops/nan-quantiles.ts), whose n differs per row.
+ */
+import type { Shape } from '../core/aval.js';
+import { type NdArray, shapeOf } from '../core/trace.js';
+import { type Axis, add, axesOf, greaterEqual, mul, sub, where } from './math.js';
+import { moveaxis } from './manipulation.js';
+import { reshape } from './shape.js';
+
+/** How a quantile between two sorted neighbours i < j is taken (NumPy's `method`). */
+export type QuantileMethod = 'linear' | 'lower' | 'higher' | 'nearest' | 'midpoint';
+
+/** x's reduced axes moved last and merged into one of length n: rows [...kept, n], and the result's shape. */
+export interface ReducedRows {
+  readonly rows: NdArray;
+  readonly n: number;
+  readonly outShape: Shape;
+}
+
+/**
+ * x arranged as rows over `axis` (all axes by default): the reduced axes last, merged.
+ * @example reducedRows(x, [0, 2], false, 'nanquantile') // x [2, 3, 4] -> rows [3, 8]
+ */
+export function reducedRows(x: NdArray, axis: Axis, keepdims: boolean, op: string): ReducedRows {
+  const s = shapeOf(x);
+  const axes = axesOf(x, axis, op);
+  const n = axes.reduce((p, a) => p * s[a], 1);
+  const kept = [...s.keys()].filter((a) => !axes.includes(a));
+  const rows = reshape(moveaxis(x, axes, axes.map((_, i) => s.length - axes.length + i)), [...kept.map((a) => s[a]), n]);
+  return { rows, n, outShape: keepdims ? s.map((d, i) => (axes.includes(i) ? 1 : d)) : kept.map((a) => s[a]) };
+}
+
+/** Quantile q of n >= 1 sorted values is lerp(sorted[lo], sorted[hi], t); t = 0 means sorted[lo] exactly. */
+export interface QuantilePosition {
+  readonly lo: number;
+  readonly hi: number;
+  readonly t: number;
+}
+
+/**
+ * Where quantile q (in [0, 1]) of n >= 1 sorted values lies for a NumPy method, in float64
+ * as NumPy computes it (the virtual index q (n - 1)).
+ * @example quantilePosition(4, 0.5, 'linear') // { lo: 1, hi: 2, t: 0.5 }
+ */
+export function quantilePosition(n: number, q: number, method: QuantileMethod, op = 'quantile'): QuantilePosition {
+  const pos = q * (n - 1);
+  const lo = Math.floor(pos);
+  const hi = Math.min(lo + 1, n - 1);
+  const t = pos - lo;
+  const at = (i: number): QuantilePosition => ({ lo: i, hi: i, t: 0 });
+  switch (method) {
+    case 'lower':
+      return at(lo);
+    case 'higher':
+      return at(t > 0 ? hi : lo);
+    case 'nearest':
+      // NumPy rounds half to even on the position.
+      return at(t === 0.5 ? (lo % 2 === 0 ? lo : hi) : t < 0.5 ? lo : hi);
+    case 'midpoint':
+      return t === 0 ? at(lo) : { lo, hi, t: 0.5 };
+    case 'linear':
+      return t === 0 ? at(lo) : { lo, hi, t };
+    default:
+      throw new Error(`${op}: unknown method ${JSON.stringify(method)}; use linear, lower, higher, nearest or midpoint`);
+  }
+}
+
+/**
+ * a + (b - a) t as NumPy's lerp: from the nearer end, so that t = 1 gives b exactly.
+ * @example lerp(a, b, 0.25) // a + (b - a) / 4
+ */
+export function lerp(a: NdArray, b: NdArray, t: NdArray | number): NdArray {
+  const d = sub(b, a);
+  if (typeof t === 'number') return t >= 0.5 ? sub(b, mul(d, 1 - t)) : add(a, mul(d, t));
+  return where(greaterEqual(t, 0.5), sub(b, mul(d, sub(1, t))), add(a, mul(d, t)));
+}
