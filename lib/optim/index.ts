@@ -103,3 +103,34 @@ export {
   warmupCosineDecay,
   warmupExponentialDecay,
 } from './schedules.js';
+export { type Hyper } from './moments.js';
+export { type InjectHyperparamsOptions, type InjectHyperparamsState, type InjectableOptions, injectHyperparams } from './inject.js';
+export { type LookaheadOptions, type LookaheadParams, type LookaheadState, lookahead, lookaheadParams } from './lookahead.js';
+export { type AmsgradOptions, type AmsgradState, scaleByAmsgrad } from './amsgrad.js';
+export { type BeliefOptions, type BeliefState, scaleByBelief } from './belief.js';
+export { type YogiOptions, type YogiState, scaleByYogi } from './yogi.js';
+export { type AdadeltaOptions, type AdadeltaState, scaleByAdadelta } from './adadelta.js';
+export { type NovogradOptions, type NovogradState, scaleByNovograd } from './novograd.js';
+export { type Sm3Options, type Sm3State, scaleBySm3 } from './sm3.js';
+export { type AddNoiseOptions, type AddNoiseState, addNoise } from './noise.js';
+export { type FromageOptions, fromage } from './fromage.js';
+export {
+  type AdabeliefOptimizerOptions,
+  type AdadeltaOptimizerOptions,
+  type AmsgradOptimizerOptions,
+  type NoisySgdOptions,
+  type NovogradOptimizerOptions,
+  type Sm3OptimizerOptions,
+  type YogiOptimizerOptions,
+  adabelief,
+  adadelta,
+  amsgrad,
+  noisySgd,
+  novograd,
+  sm3,
+  yogi,
+} from './optax-optimizers.js';
+export { type ZeroNansState, keepParamsNonnegative, zeroNans } from './constrain.js';
+export { type ApplyEveryState, applyEvery } from './apply-every.js';
+export { centralize } from './centralize.js';
+export { adaptiveGradClip, unitwiseNorm } from './agc.js';

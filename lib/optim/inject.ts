@@ -1,0 +1,118 @@
+/**
+ * optax's `inject_hyperparams`: an optimiser whose numeric hyperparameters live in its state, so
+ * they can be read (for logging), changed between steps without a new trace, or scheduled.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { type NdArray, isTracer } from '../core/index.js';
+import * as np from '../ops/index.js';
+import { type ScheduleLike, toSchedule } from './schedule.js';
+import type { GradientTransformation } from './types.js';
+import { copyTree, incrementCount, initCount } from './util.js';
+
+export interface InjectHyperparamsState<S = unknown> {
+  /** int32 []: updates done so far (scheduled hyperparameters are evaluated at it). */
+  readonly count: NdArray;
+  /**
+   * The injected hyperparameters, float32 scalars by name. After a step, the values that step
+   * used. Replace a value (`{ ...state, hyperparams: { ...state.hyperparams, b1: np.array(0.8) } }`)
+   * to change it from the next step on; a scheduled one is recomputed every step (overriding it does nothing).
+   */
+  readonly hyperparams: Readonly<Record<string, NdArray>>;
+  /** The state of the optimiser the factory builds. */
+  readonly innerState: S;
+}
+
+export interface InjectHyperparamsOptions<O, S extends keyof O = never> {
+  /** Options passed to the factory as given and never injected (optax's `static_args`): number options the factory cannot take as arrays, a function that is not a schedule. */
+  readonly staticArgs?: readonly S[];
+  /**
+   * Injected options the factory takes as a schedule (`ScheduleLike`): they reach it as a function
+   * returning the current value (so `scaleByLearningRate` and every alias accept them). The other
+   * injected options reach it as float32 scalar arrays. Default `['learningRate']`.
+   */
+  readonly scheduleArgs?: readonly (keyof O & string)[];
+}
+
+/** The options of O that may be injected: those typed to accept a scalar array (`Hyper`) or a schedule. */
+export type InjectableKeys<O> = {
+  [K in keyof O]-?: NdArray extends NonNullable<O[K]> ? K : ((step: NdArray) => NdArray) extends NonNullable<O[K]> ? K : never;
+}[keyof O];
+
+/**
+ * What the wrapped factory accepts: its own options, where the injectable ones may also be a
+ * schedule. A number option that cannot take an array (adam's `b1: number`) must be listed in
+ * `staticArgs` to be given: injected, it would reach the factory as an array it cannot use.
+ */
+export type InjectableOptions<O, S extends keyof O = never> = {
+  readonly [K in keyof O]: K extends S ? O[K] : K extends InjectableKeys<O> ? O[K] | ScheduleLike : NonNullable<O[K]> extends number ? never : O[K];
+};
+
+const isArray = (x: unknown): x is NdArray => x instanceof tf.Tensor || isTracer(x);
+
+/** A float32 array of a hyperparameter, never the caller's own tensor (the state may be freed). */
+function toFloat32(v: number | NdArray): NdArray {
+  if (typeof v === 'number') return np.full([], v, 'float32');
+  return v instanceof tf.Tensor && v.dtype === 'float32' ? tf.clone(v) : np.cast(v, 'float32');
+}
+
+/**
+ * optax.inject_hyperparams. `injectHyperparams(factory)(options)` is `factory(options)` with
+ * every numeric option (a number or a scalar array, booleans and `staticArgs` excepted) kept in
+ * `state.hyperparams` and every function option (a schedule) evaluated at `state.count` before
+ * each update. Options the caller leaves out keep the factory's defaults and are not injected.
+ * The factory is called again at every `init` and `update` with the current values, so it must be
+ * pure (every optimiser of this module is). JS numbers become float32 arrays (integers too).
+ * Injected options reach the factory as float32 scalar arrays (`scheduleArgs`, by default
+ * `learningRate`, as a function returning one), so the factory must take arrays there: the
+ * `Hyper`-typed options of amsgrad, adabelief, yogi, adadelta, novograd, sm3 and noisySgd do;
+ * number-typed ones (adam's b1) go in `staticArgs` (the types insist).
+ * @example
+ * const opt = optim.injectHyperparams((o: optim.AdamOptimizerOptions) => optim.adam(o))({ learningRate: 1e-3 });
+ * let state = opt.init(params);
+ * state = { ...state, hyperparams: { ...state.hyperparams, learningRate: np.array(1e-4) } }; // from the next step on
+ * const withB1 = optim.injectHyperparams((o: optim.AdamOptimizerOptions) => optim.adam(o), { staticArgs: ['b1'] })({ learningRate: 1e-3, b1: 0.8 });
+ */
+export function injectHyperparams<O extends object, const S extends keyof O = never>(
+  factory: (options: O) => GradientTransformation<any>,
+  { staticArgs = [], scheduleArgs = ['learningRate' as keyof O & string] }: InjectHyperparamsOptions<O, S> = {},
+): (options: InjectableOptions<O, S>) => GradientTransformation<InjectHyperparamsState> {
+  if (typeof factory !== 'function') throw new Error(`injectHyperparams: factory must be a function, got ${typeof factory}`);
+  return (options) => {
+    if (options === null || typeof options !== 'object') throw new Error(`injectHyperparams: options must be an object, got ${options === null ? 'null' : typeof options}`);
+    const fixed: Record<string, unknown> = {};
+    const numeric: Record<string, number | NdArray> = {};
+    const scheduled: Record<string, ReturnType<typeof toSchedule>> = {};
+    for (const [name, value] of Object.entries(options)) {
+      if ((staticArgs as readonly PropertyKey[]).includes(name) || typeof value === 'boolean') fixed[name] = value;
+      else if (typeof value === 'function') scheduled[name] = toSchedule(value as ScheduleLike);
+      else if (typeof value === 'number' || isArray(value)) numeric[name] = value;
+      else fixed[name] = value;
+    }
+    const asSchedule = new Set<string>(scheduleArgs);
+    const build = (hyperparams: Readonly<Record<string, NdArray>>) => {
+      const passed: Record<string, unknown> = { ...fixed };
+      for (const [name, v] of Object.entries(hyperparams)) passed[name] = asSchedule.has(name) ? (_step: NdArray) => v : v;
+      return factory(passed as O);
+    };
+    const evaluate = (count: NdArray, base: Readonly<Record<string, NdArray>>): Record<string, NdArray> => {
+      const out = { ...base };
+      for (const [name, s] of Object.entries(scheduled)) out[name] = s(count);
+      return out;
+    };
+    return {
+      init(params) {
+        const count = initCount();
+        const base: Record<string, NdArray> = {};
+        for (const [name, v] of Object.entries(numeric)) base[name] = toFloat32(v);
+        const hyperparams = evaluate(count, base);
+        return { count, hyperparams, innerState: build(hyperparams).init(params) };
+      },
+      update(updates, state, params) {
+        // Copies (free of cost in tfjs), so the next state shares no tensor with this one.
+        const hyperparams = evaluate(state.count, copyTree(state.hyperparams));
+        const [out, innerState] = build(hyperparams).update(updates, state.innerState, params);
+        return [out, { count: incrementCount(state.count), hyperparams, innerState }];
+      },
+    };
+  };
+}
