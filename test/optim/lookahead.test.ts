@@ -1,6 +1,6 @@
 /**
  * lookahead (optax.lookahead) against reference trajectories of both the fast and the slow
- * parameters (test/fixtures/optax_more.json, `lookahead` cases, from test/fixtures/optax_more.py):
+ * parameters (test/fixtures/optax_more.json, `lookahead` cases, from tools/optax-fixtures-more.py):
  * within 1e-5 (float32 rounding over 8 steps, see optax-more.test.ts), eagerly and under jit,
  * with no tensor left behind; resetState re-initialises the fast optimiser at each sync.
  */

@@ -1,6 +1,6 @@
 /**
  * optax's optimisers and transformations added in optax-optimizers.ts and its neighbours, against
- * reference trajectories (test/fixtures/optax_more.json, from test/fixtures/optax_more.py: optax's
+ * reference trajectories (test/fixtures/optax_more.json, from tools/optax-fixtures-more.py: optax's
  * formulas re-implemented in float64 numpy): parameters after each of 8 steps within 1e-5, eagerly
  * and under jit, with no tensor left behind. 1e-5 absolute on parameters of size ~1 is about 100
  * float32 ulps: room for the float32 rounding of 8 steps, far below any formula error (a wrong bias
