@@ -47,3 +47,9 @@ export {
   registerEncoder,
   toTensorData,
 } from './encoder.js';
+export { type EmbeddingConfig, type EmbeddingParams, embedding } from './embedding.js';
+export { type GroupNormConfig, type InstanceNormConfig, groupNorm, groupNormalize, instanceNorm } from './groupnorm.js';
+export { type RmsNormConfig, type RmsNormParams, rmsNorm, rmsNormalize } from './rmsnorm.js';
+export { type GruCarry, type LstmCarry, type RecurrentCell, type RecurrentConfig, type RecurrentParams, gruCell, lstmCell } from './recurrent.js';
+export { type PreluConfig, type PreluParams, prelu } from './prelu.js';
+export { type Conv1dConfig, conv1d } from './conv1d.js';

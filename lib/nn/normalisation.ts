@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type NdArray, shapeStr } from '../core/index.js';
 import * as np from '../ops/index.js';
 import * as F from './functional.js';
-import { type Layer, positiveInt } from './layer.js';
+import { type Layer, type TorchDict, type TorchReader, positiveInt } from './layer.js';
 import { copy } from './torch.js';
 
 export interface BatchNormConfig {
@@ -26,6 +26,17 @@ export interface BatchNormParams {
   readonly scale?: NdArray;
   readonly bias?: NdArray;
 }
+/** A norm layer's affine scale and bias as PyTorch's `weight` and `bias` (nothing without them). */
+export function affineToTorch(params: BatchNormParams, prefix: string, out: TorchDict): void {
+  if (params.scale) out[`${prefix}weight`] = copy(params.scale);
+  if (params.bias) out[`${prefix}bias`] = copy(params.bias);
+}
+
+/** PyTorch's `weight` and `bias` of `c` channels as a norm layer's scale and bias (none unless `affine`). */
+export function affineFromTorch(r: TorchReader, prefix: string, c: number, affine: boolean): BatchNormParams {
+  return affine ? { scale: tf.clone(r.get(`${prefix}weight`, [c])), bias: tf.clone(r.get(`${prefix}bias`, [c])) } : {};
+}
+
 export interface BatchNormState {
   readonly mean: NdArray;
   readonly var: NdArray;
@@ -65,10 +76,7 @@ export function batchNorm(config: BatchNormConfig): Layer<BatchNormParams, Batch
       return [y, newState];
     },
     toTorch(v, prefix, out) {
-      if (affine) {
-        out[`${prefix}weight`] = copy(v.params.scale!);
-        out[`${prefix}bias`] = copy(v.params.bias!);
-      }
+      affineToTorch(v.params, prefix, out);
       out[`${prefix}running_mean`] = copy(v.state.mean);
       out[`${prefix}running_var`] = copy(v.state.var);
       out[`${prefix}num_batches_tracked`] = tf.scalar(0, 'int32');
@@ -77,7 +85,7 @@ export function batchNorm(config: BatchNormConfig): Layer<BatchNormParams, Batch
       r.skip(`${prefix}num_batches_tracked`);
       const get = (n: string) => tf.clone(r.get(`${prefix}${n}`, [c]));
       return {
-        params: affine ? { scale: get('weight'), bias: get('bias') } : {},
+        params: affineFromTorch(r, prefix, c, affine),
         state: { mean: get('running_mean'), var: get('running_var') },
       };
     },
@@ -105,14 +113,7 @@ export function layerNorm(config: LayerNormConfig): Layer<BatchNormParams, Recor
       if (s[s.length - 1] !== c) throw new Error(`layerNorm: expected inputs [..., ${c}], got ${shapeStr(s)}`);
       return [F.layerNorm(x, params.scale ?? null, params.bias ?? null, eps), state];
     },
-    toTorch(v, prefix, out) {
-      if (!affine) return;
-      out[`${prefix}weight`] = copy(v.params.scale!);
-      out[`${prefix}bias`] = copy(v.params.bias!);
-    },
-    fromTorch(r, prefix) {
-      if (!affine) return { params: {}, state: {} };
-      return { params: { scale: tf.clone(r.get(`${prefix}weight`, [c])), bias: tf.clone(r.get(`${prefix}bias`, [c])) }, state: {} };
-    },
+    toTorch: (v, prefix, out) => affineToTorch(v.params, prefix, out),
+    fromTorch: (r, prefix) => ({ params: affineFromTorch(r, prefix, c, affine), state: {} }),
   };
 }

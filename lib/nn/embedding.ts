@@ -1,0 +1,69 @@
+/** Embedding tables: int32 indices of any shape -> [..., dim] (PyTorch's nn.Embedding). */
+import * as tf from '@tensorflow/tfjs-core';
+import { type NdArray, scope, shapeStr } from '../core/index.js';
+import * as np from '../ops/index.js';
+import * as init from './init.js';
+import { type Layer, positiveInt } from './layer.js';
+import { copy } from './torch.js';
+
+export interface EmbeddingConfig {
+  /** Number of rows (the vocabulary size). */
+  readonly num: number;
+  /** Width of each row. */
+  readonly dim: number;
+  /**
+   * A row that receives no gradient and starts at zero (PyTorch's padding_idx); negative
+   * values count from the end, as PyTorch's.
+   */
+  readonly paddingIdx?: number;
+  /** Default N(0, 1), as PyTorch's. */
+  readonly weightInit?: init.Initializer;
+}
+
+export interface EmbeddingParams {
+  /** [num, dim] (the same layout as PyTorch's weight) */
+  readonly w: NdArray;
+}
+
+/**
+ * A lookup table: int32 indices of any shape [...] -> rows [..., dim] (PyTorch's
+ * nn.Embedding). Indices must lie in [0, num). With `paddingIdx`, that row starts at zero
+ * and its gradient is zero (it still looks up whatever it holds, as PyTorch's).
+ * @example
+ * const emb = nn.embedding({ num: 1000, dim: 64, paddingIdx: 0 });
+ * const v = emb.init(random.key(0));
+ * const [vectors] = emb.apply(v.params, v.state, np.array([[5, 7, 0]], 'int32')); // [1, 3, 64]
+ */
+export function embedding(config: EmbeddingConfig): Layer<EmbeddingParams, Record<string, never>> {
+  const num = positiveInt(config.num, 'embedding: num');
+  const dim = positiveInt(config.dim, 'embedding: dim');
+  const pad = config.paddingIdx;
+  if (pad !== undefined && !(Number.isInteger(pad) && pad >= -num && pad < num))
+    throw new Error(`embedding: paddingIdx must be an integer in [-${num}, ${num}), got ${String(pad)}`);
+  const padRow = pad === undefined ? undefined : pad < 0 ? pad + num : pad;
+  return {
+    kind: 'embedding',
+    init(key) {
+      return scope(() => {
+        const w = (config.weightInit ?? init.normal(1))(key, [num, dim], { fanIn: num, fanOut: dim });
+        if (padRow === undefined) return { params: { w }, state: {} };
+        const isPad = np.expandDims(np.equal(np.arange(num), padRow), 1);
+        return { params: { w: np.where(isPad, 0, w) }, state: {} };
+      });
+    },
+    apply(params, state, indices) {
+      if (indices.dtype !== 'int32') throw new Error(`embedding: indices must be int32, got ${indices.dtype} ${shapeStr(indices.shape)}`);
+      const rows = np.take(params.w, indices, 0);
+      if (padRow === undefined) return [rows, state];
+      // The padding row's lookups carry no gradient back to the table.
+      const isPad = np.expandDims(np.equal(indices, padRow), -1);
+      return [np.where(isPad, np.stopGradient(rows), rows), state];
+    },
+    toTorch(v, prefix, out) {
+      out[`${prefix}weight`] = copy(v.params.w);
+    },
+    fromTorch(r, prefix) {
+      return { params: { w: tf.clone(r.get(`${prefix}weight`, [num, dim])) }, state: {} };
+    },
+  };
+}

@@ -1,0 +1,87 @@
+/**
+ * Per-example normalisation over groups of channels, channels-last: GroupNorm and
+ * InstanceNorm on [N, ..., C] (PyTorch's nn.GroupNorm / nn.InstanceNorm{1,2,3}d, whose
+ * layout is [N, C, ...]). No running statistics: training and evaluation agree.
+ */
+import { type NdArray, shapeStr } from '../core/index.js';
+import * as np from '../ops/index.js';
+import * as F from './functional.js';
+import { type Layer, positiveInt } from './layer.js';
+import { type BatchNormParams, affineFromTorch, affineToTorch } from './normalisation.js';
+
+/**
+ * GroupNorm on channels-last x [N, ..., C]: channel c belongs to group floor(c / (C / groups))
+ * (PyTorch's grouping); each example and group is normalised with the mean and BIASED
+ * variance over its spatial positions and channels, then scaled and shifted per channel.
+ * @example groupNormalize(x, 8, scale, bias) // x [N, H, W, 32]
+ */
+export function groupNormalize(x: NdArray, groups: number, scale: NdArray | null, bias: NdArray | null, eps = 1e-5): NdArray {
+  const s = x.shape;
+  const c = s[s.length - 1];
+  const n = s[0];
+  const positions = s.slice(1, -1).reduce((a, b) => a * b, 1);
+  const xg = np.reshape(x, [n, positions, groups, c / groups]);
+  const mean = np.mean(xg, [1, 3], true);
+  const variance = np.mean(np.square(np.sub(xg, mean)), [1, 3], true);
+  const y = np.reshape(F.normalize(xg, mean, variance, null, null, eps), s);
+  const scaled = scale ? np.mul(y, scale) : y;
+  return bias ? np.add(scaled, bias) : scaled;
+}
+
+/** The shared layer behind groupNorm and instanceNorm. */
+function groupedNorm(kind: string, groups: number, channels: number, eps: number, affine: boolean, minRank: number): Layer<BatchNormParams, Record<string, never>> {
+  const layout = minRank === 2 ? `[N, ..., ${channels}]` : `[N, ..., ${channels}] with a spatial axis`;
+  return {
+    kind,
+    init: () => ({ params: affine ? { scale: np.ones([channels]), bias: np.zeros([channels]) } : {}, state: {} }),
+    apply(params, state, x) {
+      const s = x.shape;
+      if (s.length < minRank || s[s.length - 1] !== channels) throw new Error(`${kind}: expected a batch ${layout} (channels last), got ${shapeStr(s)}`);
+      return [groupNormalize(x, groups, params.scale ?? null, params.bias ?? null, eps), state];
+    },
+    toTorch: (v, prefix, out) => affineToTorch(v.params, prefix, out),
+    fromTorch: (r, prefix) => ({ params: affineFromTorch(r, prefix, channels, affine), state: {} }),
+  };
+}
+
+export interface GroupNormConfig {
+  readonly groups: number;
+  /** C; a multiple of groups. */
+  readonly channels: number;
+  /** Default 1e-5. */
+  readonly eps?: number;
+  /** Per-channel scale (1) and bias (0); default true. */
+  readonly affine?: boolean;
+}
+
+/**
+ * Group normalisation (PyTorch's nn.GroupNorm) on channels-last batches [N, ..., C]: the
+ * first axis is always the batch (add a leading axis for one example), the last the
+ * channels. Params `scale`, `bias` [C] (PyTorch's `weight`, `bias`).
+ * @example const gn = nn.groupNorm({ groups: 8, channels: 64 }); // on [N, H, W, 64]
+ */
+export function groupNorm(config: GroupNormConfig): Layer<BatchNormParams, Record<string, never>> {
+  const groups = positiveInt(config.groups, 'groupNorm: groups');
+  const c = positiveInt(config.channels, 'groupNorm: channels');
+  if (c % groups) throw new Error(`groupNorm: channels (${c}) must be divisible by groups (${groups})`);
+  return groupedNorm('groupNorm', groups, c, config.eps ?? 1e-5, config.affine ?? true, 2);
+}
+
+export interface InstanceNormConfig {
+  readonly channels: number;
+  /** Default 1e-5. */
+  readonly eps?: number;
+  /** Per-channel scale and bias; default false, as PyTorch's. */
+  readonly affine?: boolean;
+}
+
+/**
+ * Instance normalisation (PyTorch's nn.InstanceNorm1d/2d/3d with the default
+ * track_running_stats=False): each example and channel normalised over its spatial
+ * positions; channels-last [N, L, C], [N, H, W, C], ... (GroupNorm with one channel per group).
+ * @example const inorm = nn.instanceNorm({ channels: 16, affine: true }); // on [N, H, W, 16]
+ */
+export function instanceNorm(config: InstanceNormConfig): Layer<BatchNormParams, Record<string, never>> {
+  const c = positiveInt(config.channels, 'instanceNorm: channels');
+  return groupedNorm('instanceNorm', c, c, config.eps ?? 1e-5, config.affine ?? false, 3);
+}

@@ -1,0 +1,59 @@
+/** Root-mean-square normalisation over the last axis (PyTorch's nn.RMSNorm(dim)). */
+import * as tf from '@tensorflow/tfjs-core';
+import { type NdArray, shapeStr } from '../core/index.js';
+import * as np from '../ops/index.js';
+import { type Layer, positiveInt } from './layer.js';
+import { copy } from './torch.js';
+
+/** float32's machine epsilon, 2^-23: PyTorch's RMSNorm eps when none is given (torch.finfo(float32).eps). */
+export const FLOAT32_EPS = 2 ** -23;
+
+/**
+ * x * rsqrt(mean(x^2, last axis) + eps) * scale.
+ * @example rmsNormalize(x, scale) // x [..., d], scale [d]
+ */
+export function rmsNormalize(x: NdArray, scale: NdArray | null, eps = FLOAT32_EPS): NdArray {
+  const y = np.mul(x, np.rsqrt(np.add(np.mean(np.square(x), -1, true), eps)));
+  return scale ? np.mul(y, scale) : y;
+}
+
+export interface RmsNormConfig {
+  /** Size of the last axis. */
+  readonly dim: number;
+  /** Default: float32's machine epsilon 2^-23, as PyTorch's eps=None. */
+  readonly eps?: number;
+  /** A learnable per-feature scale (starts at 1); default true (PyTorch's elementwise_affine). */
+  readonly affine?: boolean;
+}
+
+export interface RmsNormParams {
+  /** [dim] (absent without affine) */
+  readonly scale?: NdArray;
+}
+
+/**
+ * RMSNorm over the last axis, as torch.nn.RMSNorm(dim): y = x / sqrt(mean(x^2) + eps) * scale,
+ * no centring and no bias. Works on one example [dim] or any batch [..., dim].
+ * Params `scale` [dim] (PyTorch's `weight`).
+ * @example const norm = nn.rmsNorm({ dim: 512 });
+ */
+export function rmsNorm(config: RmsNormConfig): Layer<RmsNormParams, Record<string, never>> {
+  const d = positiveInt(config.dim, 'rmsNorm: dim');
+  const eps = config.eps ?? FLOAT32_EPS;
+  const affine = config.affine ?? true;
+  return {
+    kind: 'rmsNorm',
+    init: () => ({ params: affine ? { scale: np.ones([d]) } : {}, state: {} }),
+    apply(params, state, x) {
+      const s = x.shape;
+      if (s[s.length - 1] !== d) throw new Error(`rmsNorm: expected inputs [..., ${d}], got ${shapeStr(s)}`);
+      return [rmsNormalize(x, params.scale ?? null, eps), state];
+    },
+    toTorch(v, prefix, out) {
+      if (affine) out[`${prefix}weight`] = copy(v.params.scale!);
+    },
+    fromTorch(r, prefix) {
+      return { params: affine ? { scale: tf.clone(r.get(`${prefix}weight`, [d])) } : {}, state: {} };
+    },
+  };
+}
