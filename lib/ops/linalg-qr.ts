@@ -1,0 +1,50 @@
+/**
+ * jax.numpy.linalg.qr by Householder reflections, composed from products and selects: min(m, n)
+ * static steps of about 20 ops on [..., m, n] and [..., m, m] (O(m^2 n) flops), for small
+ * matrices. Derivatives go through the composed operations.
+ */
+import { type NdArray, shapeOf } from '../core/trace.js';
+import { add, div, equal, greaterEqual, matmul, mul, neg, sqrt, square, sub, sum, where } from './math.js';
+import { sliceAxis } from './shape.js';
+import { triu } from './linalg.js';
+import { colOf, entryOf, eyeBatch, indexMask, matrices, mT } from './linalg-util.js';
+
+/** `qr`'s modes: Q [..., m, k] and R [..., k, n] with k = min(m, n); Q [..., m, m] and R [..., m, n]; R [..., k, n] alone. */
+export type QrMode = 'reduced' | 'complete' | 'r';
+
+/**
+ * Q R = A with Q orthonormal and R upper triangular, for stacked matrices a [..., m, n]
+ * (jax.numpy.linalg.qr). The reflections follow LAPACK's geqrf: R's diagonal entry k has
+ * the sign opposite to the column's entry (k, k) (negative for 0), and a column already zero
+ * below the diagonal is not reflected, so Q and R match NumPy's up to rounding.
+ * @example const [q, r] = np.linalg.qr(a) as [NdArray, NdArray]; // a = q @ r
+ */
+export function qr(a: NdArray, mode: 'r'): NdArray;
+export function qr(a: NdArray, mode?: 'reduced' | 'complete'): [NdArray, NdArray];
+export function qr(a: NdArray, mode: QrMode = 'reduced'): NdArray | [NdArray, NdArray] {
+  if (!['reduced', 'complete', 'r'].includes(mode)) throw new Error(`qr: mode must be 'reduced', 'complete' or 'r', got '${String(mode)}'`);
+  let r = matrices(a, 'qr', false);
+  const s = shapeOf(r);
+  const [m, n] = s.slice(-2);
+  const k = Math.min(m, n);
+  let q: NdArray | null = mode === 'r' ? null : eyeBatch(m, s.slice(0, -2));
+  for (let j = 0; j < k; j++) {
+    const alpha = entryOf(r, j, j); // [..., 1, 1]
+    const tail = where(indexMask(m, 1, (i) => i > j), colOf(r, j), 0); // [..., m, 1]
+    const tail2 = sum(square(tail), -2, true);
+    const skip = equal(tail2, 0); // nothing to eliminate: H = I (LAPACK's tau = 0)
+    const norm = sqrt(add(square(alpha), where(skip, 1, tail2)));
+    const beta = where(greaterEqual(alpha, 0), neg(norm), norm);
+    const v = where(indexMask(m, 1, (i) => i === j), sub(alpha, beta), tail); // [..., m, 1]
+    const vv = sum(square(v), -2, true);
+    const scale = where(skip, 0, div(2, where(skip, 1, vv))); // H = I - scale v v^T
+    r = sub(r, mul(v, mul(scale, sum(mul(v, r), -2, true))));
+    if (q !== null) q = sub(q, mul(matmul(q, v), mul(scale, mT(v))));
+  }
+  r = triu(r); // exact zeros below the diagonal
+  const rank = shapeOf(r).length;
+  if (mode === 'complete') return [q!, r];
+  const rk = sliceAxis(r, rank - 2, 0, k);
+  return mode === 'r' ? rk : [sliceAxis(q!, rank - 1, 0, k), rk];
+}
+

@@ -1,0 +1,92 @@
+/**
+ * jax.numpy.linalg.svd by one-sided Jacobi (Hestenes) rotations, and pinv from it. The columns
+ * of B = A (A^T when wider than tall) are rotated in pairs, in linalg-eigh.ts's parallel
+ * round-robin order, until orthogonal: B V = U S. Each round forms the Gram matrix B^T B and
+ * applies n/2 rotations as one product; `jacobiSweeps(n)` sweeps of about n rounds make
+ * O(m n^3 log n) flops, for small matrices (min(m, n) up to about 64). U then comes from a
+ * Householder QR of the sorted B (orthonormal also where singular values are 0, and completed
+ * to m columns for fullMatrices). Derivatives go through the composed operations (finite for
+ * distinct nonzero singular values).
+ */
+import * as lax from '../core/lax.js';
+import { type NdArray, shapeOf } from '../core/trace.js';
+import { abs, div, greater, less, matmul, max, mul, neg, sqrt, square, sum, where } from './math.js';
+import { diagonal } from './linalg.js';
+import { jacobiRotation, jacobiSweeps, pairEntries, rotations, roundRobin, sortAscending } from './linalg-eigh.js';
+import { qr } from './linalg-qr.js';
+import { eyeBatch, matrices, mT } from './linalg-util.js';
+
+/** Columns of b [..., m, n] (m >= n) rotated to orthogonality, with the rotations' product v. */
+function hestenes(b: NdArray): [NdArray, NdArray] {
+  const s = shapeOf(b);
+  const n = s[s.length - 1];
+  let v = eyeBatch(n, s.slice(0, -2));
+  const rounds = roundRobin(n);
+  for (let sweep = 0; sweep < jacobiSweeps(n); sweep++)
+    for (const pairs of rounds) {
+      const g = matmul(mT(b), b);
+      const [c, sn] = jacobiRotation(pairEntries(g, pairs, ([p]) => [p, p]), pairEntries(g, pairs, ([, q]) => [q, q]), pairEntries(g, pairs, ([p, q]) => [p, q]));
+      const j = rotations(c, sn, pairs, n);
+      b = matmul(b, j);
+      v = matmul(v, j);
+    }
+  return [b, v];
+}
+
+/** [u, s, vh] for m >= n; s only when !computeUv. */
+function svdTall(a: NdArray, fullMatrices: boolean, computeUv: boolean): NdArray[] {
+  const [b, v] = hestenes(a);
+  const norms = sqrt(sum(square(b), -2)); // [..., n]
+  const [negS, vs, bs] = sortAscending(neg(norms), v, b); // descending singular values
+  if (!computeUv) return [neg(negS)];
+  const [q, r] = qr(bs, fullMatrices ? 'complete' : 'reduced');
+  // B = Q R with R diagonal (B's columns are orthogonal): U = Q with R's signs, S = |diag R|.
+  const d = diagonal(r, 0, -2, -1);
+  const n = shapeOf(d)[shapeOf(d).length - 1];
+  const m = shapeOf(q)[shapeOf(q).length - 1];
+  // Q's columns past n (fullMatrices, m > n) keep their sign.
+  const r0 = shapeOf(d).length;
+  const signs = lax.pad(where(less(d, 0), -1, 1), new Array<number>(r0).fill(0), [...new Array<number>(r0 - 1).fill(0), m - n], undefined, 1);
+  return [mul(q, lax.expandDims(signs, r0 - 1)), abs(d), mT(vs)];
+}
+
+/**
+ * The singular value decomposition a = u diag(s) vh of stacked matrices a [..., m, n]
+ * (jax.numpy.linalg.svd): s [..., k] descending (k = min(m, n)); u [..., m, m] and vh
+ * [..., n, n] for fullMatrices (the default), u [..., m, k] and vh [..., k, n] otherwise;
+ * s alone when computeUv is false. Singular vectors of a repeated or zero singular value are
+ * any orthonormal basis (as NumPy's, not fixed), and a pair (u[:, i], vh[i]) may have both
+ * signs flipped against NumPy's.
+ * @example const [u, s, vh] = np.linalg.svd(a, false) as NdArray[]; // a = u @ (s[:, None] * vh)
+ */
+export function svd(a: NdArray, fullMatrices?: boolean, computeUv?: true): [NdArray, NdArray, NdArray];
+export function svd(a: NdArray, fullMatrices: boolean, computeUv: false): NdArray;
+export function svd(a: NdArray, fullMatrices = true, computeUv = true): [NdArray, NdArray, NdArray] | NdArray {
+  const fa = matrices(a, 'svd', false);
+  const [m, n] = shapeOf(fa).slice(-2);
+  const wide = m < n;
+  const out = svdTall(wide ? mT(fa) : fa, fullMatrices, computeUv);
+  if (!computeUv) return out[0];
+  const [u, s, vh] = out;
+  // a^T = u s vh gives a = vh^T s u^T.
+  return wide ? [mT(vh), s, mT(u)] : [u, s, vh];
+}
+
+/**
+ * The Moore-Penrose pseudo-inverse [..., n, m] of a [..., m, n] (jax.numpy.linalg.pinv): from
+ * the reduced svd, 1/s for singular values above rtol * max(s) and 0 for the others; rtol
+ * defaults to 10 * max(m, n) * float32's eps, as JAX. rtol may be a number or an array
+ * broadcasting with a's batch dims.
+ * @example np.linalg.pinv(np.array([[1, 2], [2, 4]])) // [[0.04, 0.08], [0.08, 0.16]]
+ */
+export function pinv(a: NdArray, rtol?: NdArray | number): NdArray {
+  const fa = matrices(a, 'pinv', false);
+  const [m, n] = shapeOf(fa).slice(-2);
+  const [u, s, vh] = svd(fa, false);
+  const r = shapeOf(s).length;
+  const tol = rtol ?? 10 * Math.max(m, n) * 2 ** -23;
+  const cutoff = mul(typeof tol === 'number' ? tol : lax.expandDims(tol, shapeOf(tol).length), max(s, -1, true));
+  const keep = greater(s, cutoff);
+  const sInv = where(keep, div(1, where(keep, s, 1)), 0); // the untaken 1/0 kept out of derivatives
+  return matmul(mT(vh), mul(lax.expandDims(sInv, r), mT(u)));
+}
