@@ -13,7 +13,7 @@ export type { ConvParams, Padding2D } from './prim-params.js';
 
 /** A constant holding `value`, of rank `rank` with every dimension 1 (it broadcasts). */
 export function scalar(value: number, dtype: DType = 'float32', rank = 0): tf.Tensor {
-  return tf.tensor(dtype === 'bool' ? [value ? 1 : 0] : [value], new Array(rank).fill(1), dtype);
+  return tf.tensor(dtype === 'bool' ? [Number(value !== 0)] : [value], new Array(rank).fill(1), dtype);
 }
 
 /** A constant `value` broadcastable against x (same rank, all ones), with x's dtype. */
@@ -23,6 +23,7 @@ export function scalarLike(value: number, x: NdArray): tf.Tensor {
 }
 
 export function full(shape: Shape, value: number, dtype: DType = 'float32'): NdArray {
+  if (dtype === 'bool') value = Number(value !== 0); // tfjs cpu's fill stored 5 in a bool tensor
   // Eagerly, one fill and no temporary; under a transformation, a scalar constant and a
   // broadcast, so a jitted program holds one number rather than a full-size constant.
   if (!transforming()) return tf.fill([...shape], value, dtype);

@@ -32,8 +32,9 @@ export function ones(shape: Shape, dtype: DType = 'float32'): tf.Tensor {
   return tf.ones([...shape], dtype);
 }
 
+/** `value` everywhere; a bool array holds its truth (tfjs cpu's fill stored 5 in a bool tensor). */
 export function full(shape: Shape, value: number, dtype: DType = 'float32'): tf.Tensor {
-  return tf.fill([...shape], value, dtype);
+  return tf.fill([...shape], dtype === 'bool' ? Number(value !== 0) : value, dtype);
 }
 
 /** Zeros of x's shape and dtype (works on tracers too). */

@@ -68,6 +68,8 @@ export function nonzero(x: NdArray, { size, fillValue = 0 }: NonzeroOptions = {}
   const shape = shapeOf(x);
   if (shape.length === 0) throw new Error('nonzero: x must have at least one axis (NumPy deprecates 0-d); use np.atleast1d');
   const { positions, count, size: k } = flatPositions('nonzero', x, size);
+  // No entries (a 0 in the shape): every slot is padding, and there is nothing to unravel.
+  if (sizeOf(shape) === 0) return shape.map(() => lax.full([k], fillValue, 'int32'));
   const real = less(tf.range(0, k, 1, 'int32'), lax.broadcastTo(count, [k]));
   return unravelIndex(positions, shape).map((c) => where(real, c, fillValue));
 }

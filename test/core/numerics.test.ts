@@ -488,9 +488,82 @@ Axes('transposes of rank 7 run on every backend (tfjs webgpu compiles rank 6 at 
   tf.dispose([x, y]);
 });
 
+// ---------------------------------------------------------------- int32 and bool through the kernels
+
+const Dtypes = suite(`int32 and bool keep their values through every backend's kernels [${backend}]`);
+
+Dtypes('where/select with bool branches (same shapes, broadcast, rank 5), eagerly and under jit', async () => {
+  // tfjs wasm's Select read and wrote bool branches as float32 words: wrong entries, and writes past the output.
+  const c = [true, false, true, false, true, true, false, true, false];
+  const a = [true, true, false, false, true, false, true, true, true];
+  const b = [false, true, true, false, false, true, true, false, false];
+  const want = c.map((v, i) => Number(v ? a[i] : b[i]));
+  const t = (v: boolean[], shape?: number[]) => tf.tensor(v, shape, 'bool');
+  const where = (p: A, x: A, y: A) => np.where(p, x, y);
+  const [e, j, bc, r5] = await run(() => [
+    where(t(c), t(a), t(b)),
+    jit(where)(t(c), t(a), t(b)),
+    // NumPy: np.where(c.reshape(3, 3), a[:3], b.reshape(3, 3)[:, :1])
+    where(t(c, [3, 3]), t(a.slice(0, 3)), t([b[0], b[3], b[6]], [3, 1])),
+    lax.select(t([...c, ...c], [2, 1, 3, 1, 3]), t([...a, ...b], [2, 1, 3, 1, 3]), t([...b, ...a], [2, 1, 3, 1, 3])),
+  ]);
+  assert.equal(Array.from(e!.data), want, 'eager');
+  assert.equal(Array.from(j!.data), want, 'jit');
+  assert.equal(Array.from(bc!.data), [1, 0, 0, 0, 1, 0, 1, 1, 1]);
+  assert.equal(Array.from(r5!.data), [...want, ...c.map((v, i) => Number(v ? b[i] : a[i]))], 'rank 5');
+});
+
+Dtypes('int32 negation, products and matrix products wrap exactly as int32 (NumPy), eagerly and under jit', async () => {
+  // tfjs wasm's int32 Neg goes through float32 (-2147483647 gave -2147483648); tfjs cpu's int32
+  // Multiply and MatMul compute in floats (2147483647 * 2147483647 gave 0, not 1).
+  const v = [2147483647, -2147483647, 16777217, -16777217, 1000000007, 46341, -5, 0];
+  const w = [2147483647, 3, 16777219, 7, 1000000007, 46341, -2147483648, 9];
+  const x = tf.tensor(v, undefined, 'int32');
+  const y = tf.tensor(w, undefined, 'int32');
+  const f = (a: A, b: A) => [np.neg(a), np.mul(a, b), np.square(a), np.prod(a), np.matmul(np.reshape(a, [2, 4]), np.reshape(b, [4, 2])), np.dot(a, b)];
+  const [neg, mul, sq, prod, mm, dot] = await run(() => f(x, y));
+  const jitted = await run(() => jit(f)(x, y) as A[]);
+  const wrap = (a: number, b: number) => Math.imul(a, b);
+  const wantMm = [0, 1, 2, 3].map((k) => [0, 1, 2, 3].reduce((acc, l) => (acc + wrap(v[(k >> 1) * 4 + l]!, w[l * 2 + (k & 1)]!)) | 0, 0));
+  const want = [v.map((a) => (0 - a) | 0), v.map((a, i) => wrap(a, w[i]!)), v.map((a) => wrap(a, a)), [v.reduce(wrap, 1)], wantMm, [v.reduce((acc, a, i) => (acc + wrap(a, w[i]!)) | 0, 0)]];
+  [neg, mul, sq, prod, mm, dot].forEach((r, k) => assert.equal(Array.from(r!.data), want[k], `eager ${k}`));
+  jitted.forEach((r, k) => assert.equal(Array.from(r.data), want[k], `jit ${k}`));
+  tf.dispose([x, y]);
+});
+
+Dtypes('int32 to float32 rounds to the nearest float32 (as NumPy), so float arithmetic sees float32 values', async () => {
+  // tfjs cpu's Cast int32 -> float32 kept the int32 values (2147483647, 16777217) in the float32 tensor.
+  const v = [2147483647, 16777217, -16777219, 2147483520, 7];
+  const x = tf.tensor(v, undefined, 'int32');
+  const [f, d] = await run(() => [np.cast(x, 'float32'), np.sub(np.cast(x, 'float32'), 16777216)]);
+  assert.equal(Array.from(f!.data), v.map(Math.fround));
+  assert.equal(Array.from(d!.data), v.map((a) => Math.fround(Math.fround(a) - 16777216)));
+  x.dispose();
+});
+
+Dtypes('bool arithmetic is logical and stays bool (as jax.numpy), eagerly and under jit', async () => {
+  // tfjs cpu stored true + true as 2 and false - true as 255 in bool tensors; tfjs wasm's Abs,
+  // Neg and Sign reject bool (their output was left unwritten); Maximum/Minimum gave int32.
+  const a = [true, true, false, false];
+  const b = [true, false, true, false];
+  const f = (x: A, y: A) => [np.add(x, y), np.mul(x, y), np.maximum(x, y), np.minimum(x, y), np.abs(x), np.diff(np.concatenate([x, y])), np.pad(x, [[1, 1]], 3), np.where(x, y, np.logicalNot(y)), np.full([2], 5, 'bool')];
+  const want = [[1, 1, 1, 0], [1, 0, 0, 0], [1, 1, 1, 0], [1, 0, 0, 0], [1, 1, 0, 0], [0, 1, 0, 1, 1, 1, 1], [1, 1, 1, 0, 0, 1], [1, 0, 0, 1], [1, 1]];
+  for (const [how, g] of [['eager', f], ['jit', jit(f)]] as const) {
+    const x = tf.tensor(a, undefined, 'bool');
+    const y = tf.tensor(b, undefined, 'bool');
+    const ys = tf.tidy(() => (g(x, y) as A[]).map(T));
+    for (const [k, r] of ys.entries()) {
+      assert.is(r.dtype, 'bool', `${how} ${k}: dtype`);
+      assert.equal(Array.from(await r.data()), want[k], `${how} ${k}`);
+    }
+    tf.dispose([x, y, ...ys]);
+  }
+});
+
 Empty.run();
 Sums.run();
 Extrema.run();
 Elementwise.run();
 Softmax.run();
 Axes.run();
+Dtypes.run();

@@ -21,7 +21,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs-core';
-import { grad, jit, jvp, vjp, vmap } from '../../lib/index.js';
+import { grad, jit, jvp, np, vjp, vmap } from '../../lib/index.js';
 import type { DType } from '../../lib/core/aval.js';
 import { allPrimitives } from '../../lib/core/primitive.js';
 import { BINARY, COLLECTIVE, OTHER, type Params, type Prim, UNARY } from '../../lib/core/prim-types.js';
@@ -1120,6 +1120,43 @@ Explicit('gather and scatter_add with batched indices (both operands batched, an
     await checkAll(gatherSpec, { args: [arg([3, 4]), arg([2, 3], 'int:0:4')], params: { axis: 1 } }, 100 + k, 3);
     await checkAll(scatterSpec, { args: [arg([2, 3, 2]), arg([3], 'int:0:3')], params: { axis: 1, size: 3 } }, 200 + k, 2);
   }
+});
+
+Explicit('gather from an array with no entries keeps its result shape (flip, take and index of empty arrays)', async () => {
+  // tfjs wasm's GatherV2 returned its internal rank-4 view ([1, 1, 0, 3]) when x had no entries.
+  for (const dtype of ['float32', 'int32', 'bool'] as const) {
+    const g = bind('gather', [tf.zeros([2, 0], dtype), tf.tensor1d([1, 0, 1], 'int32')], { axis: 0 }) as tf.Tensor;
+    assert.equal([g.shape, g.dtype], [[3, 0], dtype], `gather ${dtype}`);
+    const e = tf.zeros([0, 3], dtype);
+    for (const [what, y] of [
+      ['flip', np.flip(e)],
+      ['jit flip', jit((v: NdArray) => np.flip(v, 1))(e)],
+      ['take', np.take(e, tf.tensor1d([2, 0], 'int32'), 1)],
+      ['index', np.index(e, ':', '::-1')],
+    ] as const)
+      assert.equal([(y as tf.Tensor).shape, (y as tf.Tensor).dtype], [what === 'take' ? [0, 2] : [0, 3], dtype], `${what} ${dtype}`);
+  }
+});
+
+Explicit('float32 arithmetic on rank 7 arrays (sort of a rank 6 array compares pairs at rank 7)', async () => {
+  // tfjs wasm's XNNPACK add/sub/mul/div take at most 6 dims: at rank 7 they left the output unwritten.
+  const shape = [2, 1, 2, 1, 2, 1, 3];
+  const x = f32(Array.from({ length: 24 }, (_, i) => i - 11.5), shape);
+  const y = f32(Array.from({ length: 12 }, (_, i) => (i % 5) + 1), [1, 2, 1, 2, 1, 1, 3]);
+  const out = [2, 2, 2, 2, 2, 1, 3];
+  const at = (d: number[], s: number[], idx: number[]) => d[idx.reduce((f, v, k) => f * s[k] + (s[k] === 1 ? 0 : v), 0)];
+  const coords = (flat: number) => out.map((_, k) => Math.floor(flat / out.slice(k + 1).reduce((a, b) => a * b, 1)) % out[k]);
+  const [xd, yd] = [Array.from(x.dataSync()), Array.from(y.dataSync())];
+  const ref = (f: (a: number, b: number) => number) => Array.from({ length: 96 }, (_, i) => Math.fround(f(at(xd, shape, coords(i)), at(yd, [1, 2, 1, 2, 1, 1, 3], coords(i)))));
+  for (const [p, f] of [['add', (a: number, b: number) => a + b], ['sub', (a: number, b: number) => a - b], ['mul', (a: number, b: number) => a * b], ['div', (a: number, b: number) => a / b], ['max', Math.max], ['min', Math.min], ['pow', (a: number, b: number) => a ** b]] as const) {
+    const r = bind(p, [x, y]) as tf.Tensor;
+    assert.equal(r.shape, out, p);
+    allClose(await r.data(), ref(f), { rtol: 1e-6, atol: 0 }, p);
+    allClose(await (bind(p, [x, x]) as tf.Tensor).data(), xd.map((v) => Math.fround(f(v, v))), { rtol: 1e-6, atol: 0 }, `${p} (same shapes)`);
+  }
+  const sorted = np.sort(f32(Array.from({ length: 48 }, (_, i) => ((i * 29) % 48) - 20), [2, 2, 1, 3, 2, 2]), 3) as tf.Tensor;
+  const sd = Array.from(await sorted.data());
+  for (let i = 0; i < 48; i++) if (Math.floor(i / 4) % 3 !== 2) assert.ok(sd[i]! <= sd[i + 4]!, `sorted along axis 3 at ${i}`);
 });
 
 Explicit('pad with interior padding and a value, and its transpose (a strided slice)', async () => {

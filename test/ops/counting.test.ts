@@ -103,6 +103,15 @@ Jax('no nonzero entries, or size 0: empty results (NumPy and JAX), eagerly and u
     const some = tf.tensor([0, 3, 0, 4]);
     assert.equal(np.nonzero(some, { size: 0 }).map((c) => (c as tf.Tensor).shape), [[0]]);
     assert.equal((jit((x: NdArray) => np.flatnonzero(x, { size: 0 }))(some) as tf.Tensor).shape, [0]);
+    // An array with no entries ([0, 3], [0]): empty coordinates; with a size, only padding (it threw in unravelIndex).
+    for (const shape of [[0, 3], [0]]) {
+      const none = tf.zeros(shape, 'int32');
+      assert.equal(np.nonzero(none).map((c) => (c as tf.Tensor).shape), shape.map(() => [0]), `nonzero of [${shape}]`);
+      assert.equal((np.argwhere(none) as tf.Tensor).shape, [0, shape.length], `argwhere of [${shape}]`);
+      assert.equal((np.flatnonzero(none) as tf.Tensor).shape, [0]);
+      const padded = jit((x: NdArray) => np.nonzero(x, { size: 2, fillValue: -1 }))(none) as tf.Tensor[];
+      assert.equal(padded.map((c) => [...c.dataSync()]), shape.map(() => [-1, -1]), `padded nonzero of [${shape}]`);
+    }
     // jnp.zeros(0).at[jnp.array([0, 2])].set(1.0): every index out of bounds, dropped.
     const empty = np.at(tf.zeros([0]), tf.tensor([0, 2], undefined, 'int32')).set(1) as tf.Tensor;
     assert.equal(empty.shape, [0]);

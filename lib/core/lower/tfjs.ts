@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { FusedParams } from '../jit/ir.js';
+import type { Prim } from '../prim-types.js';
 import { broadcastShapes } from '../prims/elementwise.js';
 import { collectiveKernels } from './host-collectives.js';
 import { randomKernels } from './host-random.js';
@@ -38,13 +39,18 @@ export function log1pSeries(x: tf.Tensor, log: (x: tf.Tensor) => tf.Tensor = tf.
   return tf.where(near, tf.mul(tf.mul(z, series), tf.scalar(2)), log(tf.add(x, tf.scalar(1))));
 }
 
+/** -x; for int32 as 0 - x: tfjs wasm's int32 Neg rounds through float32 (-2147483647 gave -2147483648). */
+function negKernel(x: tf.Tensor): tf.Tensor {
+  return x.dtype === 'int32' ? tf.sub(tf.zerosLike(x), x) : tf.neg(x);
+}
+
 /**
  * |x|; for int32 without going through float32 (tfjs's Abs gave -2147483648 for
- * -2147483647): x where x >= 0, else 0 - x (tfjs wasm's int32 Neg also rounds through float32).
+ * -2147483647): x where x >= 0, else -x.
  */
 function absKernel(x: tf.Tensor): tf.Tensor {
   if (x.dtype !== 'int32') return tf.abs(x);
-  return tf.where(tf.less(x, tf.scalar(0, 'int32')), tf.sub(tf.zerosLike(x), x), x);
+  return tf.where(tf.less(x, tf.scalar(0, 'int32')), negKernel(x), x);
 }
 
 /**
@@ -56,6 +62,22 @@ function divKernel(x: tf.Tensor, y: tf.Tensor): tf.Tensor {
   if (x.dtype !== 'int32') return tf.div(x, y);
   const nonzero = tf.notEqual(y, tf.scalar(0, 'int32'));
   return tf.mul(tf.div(x, tf.where(nonzero, y, tf.onesLike(y))), tf.cast(nonzero, 'int32'));
+}
+
+const same: PrimKernel<unknown> = ([x]) => tf.clone(x);
+const either: PrimKernel<unknown> = ([x, y]) => tf.logicalOr(x, y);
+const both: PrimKernel<unknown> = ([x, y]) => tf.logicalAnd(x, y);
+/** The arithmetic primitives on bool operands: the logical operations they are on {0, 1} (x - y mod 2 is xor). */
+const BOOL_ARITHMETIC: Partial<Record<Prim, PrimKernel<unknown>>> = { neg: same, abs: same, sign: same, add: either, max: either, mul: both, min: both, sub: ([x, y]) => tf.notEqual(x, y) };
+
+/**
+ * `k`, with bool operands of an arithmetic primitive taken logically, as jax.numpy keeps them
+ * bool: tfjs's kernels stored true + true as 2 and false - true as 255 in bool tensors on cpu,
+ * reject bool on wasm (Abs, Neg, Sign left their output unwritten), and make Maximum/Minimum int32.
+ */
+export function boolLogical(p: Prim, k: PrimKernel<unknown>): PrimKernel<unknown> {
+  const logical = BOOL_ARITHMETIC[p];
+  return logical ? (args, params) => (args[0]!.dtype === 'bool' ? logical(args, params) : k(args, params)) : k;
 }
 
 /** x reshaped to the rank of `shape` (size-1 dims where it broadcasts), as broadcast_in_dim places it. */
@@ -102,7 +124,7 @@ export function fusedConvKernel([x, w]: tf.Tensor[], p: FusedParams['fused_conv'
 }
 
 export const defaultLowering: DefaultLowering = {
-  neg: unary(tf.neg),
+  neg: boolLogical('neg', unary(negKernel)),
   exp: unary(tf.exp),
   log: unary(tf.log),
   log1p: unary((x) => log1pSeries(x)),
@@ -112,8 +134,8 @@ export const defaultLowering: DefaultLowering = {
   tanh: unary(tf.tanh),
   logistic: unary(tf.sigmoid),
   relu: unary(tf.relu),
-  abs: unary(absKernel),
-  sign: unary(signKernel),
+  abs: boolLogical('abs', unary(absKernel)),
+  sign: boolLogical('sign', unary(signKernel)),
   sin: unary(tf.sin),
   cos: unary(tf.cos),
   erf: unary(tf.erf),
@@ -122,13 +144,13 @@ export const defaultLowering: DefaultLowering = {
   round: unary(tf.round),
   not: unary(tf.logicalNot),
   is_finite: unary(tf.isFinite),
-  add: binary(tf.add),
-  sub: binary(tf.sub),
-  mul: binary(tf.mul),
+  add: boolLogical('add', binary(tf.add)),
+  sub: boolLogical('sub', binary(tf.sub)),
+  mul: boolLogical('mul', binary(tf.mul)),
   div: binary(divKernel),
   pow: binary(tf.pow),
-  max: binary(tf.maximum),
-  min: binary(tf.minimum),
+  max: boolLogical('max', binary(tf.maximum)),
+  min: boolLogical('min', binary(tf.minimum)),
   eq: binary(tf.equal),
   ne: binary(tf.notEqual),
   lt: binary(tf.less),
@@ -151,7 +173,8 @@ export const defaultLowering: DefaultLowering = {
   transpose: ([x], { perm }) => transposeKernel(x, perm),
   broadcast_in_dim: ([x], p) => broadcastKernel(expandForBroadcast(x, p), p.shape),
   slice: ([x], { start, limit, strides }) => sliceKernel(x, start, limit, strides),
-  pad: ([x], { low, high, interior, value }) => padKernel(x, low, high, interior, value),
+  // A bool pad value is its truth (tfjs cpu stored a pad of 3 as 3 in a bool tensor).
+  pad: ([x], { low, high, interior, value }) => padKernel(x, low, high, interior, x.dtype === 'bool' ? Number(value !== 0) : value),
   concatenate: (xs, { axis }) => tf.concat(xs, axis),
   gather: ([x, i], { axis }) => tf.gather(x, i, axis),
   scatter_add: scatterAddKernel,

@@ -1,7 +1,8 @@
 /**
  * Exact int32 kernels computed on the host, for tfjs's wasm backend: its int32 floor
  * division goes through float32 (2147483647 // 1 gave -2147483648, 16777217 // 1 gave
- * 16777216, x // 0 gave -2147483648), and its BatchMatMul takes float32 only. Integer
+ * 16777216, x // 0 gave -2147483648), and its BatchMatMul takes float32 only; and for
+ * tfjs's cpu backend, whose int32 Multiply and MatMul compute in floats (cpu.ts). Integer
  * division and products are rare in a model (indices, counts), so a host loop is enough.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -15,6 +16,12 @@ export function floorDivInt(x: tf.Tensor, y: tf.Tensor): tf.Tensor {
   // a / b in float64 is never rounded across an integer for |a|, |b| < 2^31, so floor is exact.
   const q = Int32Array.from(a, (v, i) => (b[i] === 0 ? 0 : Math.floor(v / b[i]!) | 0));
   return tf.tensor(q, x.shape, 'int32');
+}
+
+/** x * y for int32 tensors of one shape, wrapping as int32 (2147483647 * 2147483647 is 1). */
+export function mulInt(x: tf.Tensor, y: tf.Tensor): tf.Tensor {
+  const [a, b] = [x.dataSync() as Int32Array, y.dataSync() as Int32Array];
+  return tf.tensor(Int32Array.from(a, (v, i) => Math.imul(v, b[i]!)), x.shape, 'int32');
 }
 
 /** a @ b for int32 a [..., m, k] and b [..., k, n] with equal leading dims, wrapping as int32 (NumPy's int32 matmul). */

@@ -42,6 +42,9 @@ export function sliceWasm(x: tf.Tensor, start: readonly number[], limit: readonl
   const view = unit ? sliceRowsViewOf(x, start, limit) : null;
   if (view) return sliceRowsWasm(x, view);
   if (unit || x.dtype === 'float32') return sliceKernel(x, start, limit, strides);
+  // No entries: tfjs wasm's GatherV2 on an empty array returns its rank-4 view ([1, 1, 0, 3]).
+  const shape = limit.map((l, i) => Math.ceil((l - start[i]!) / strides[i]!));
+  if (sizeOf(shape) === 0) return tf.zeros(shape, x.dtype);
   return tf.tidy(() =>
     strides.reduce(
       (y, s, ax) => (s === 1 ? y : tf.gather(y, tf.range(0, y.shape[ax]!, s, 'int32'), ax)),
