@@ -193,7 +193,8 @@ function triangle(x: NdArray, k: number, lower: boolean, op: string): NdArray {
   if (s.length < 2) throw new Error(`${op}: need an array of rank >= 2, got ${shapeStr(s)}`);
   const [n, m] = s.slice(-2);
   const mask = lower ? lowerMask(n, m, k) : tf.tidy(() => tf.logicalNot(lowerMask(n, m, k - 1)));
-  return where(mask, x, 0);
+  // Zeros of x's dtype, not the literal 0 (which made a bool x int32; jax.numpy keeps bool).
+  return where(mask, x, lax.full([], 0, avalOf(x).dtype));
 }
 
 /** x with the entries above the k-th diagonal zeroed (over the last two axes). */

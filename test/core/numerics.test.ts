@@ -566,4 +566,17 @@ Extrema.run();
 Elementwise.run();
 Softmax.run();
 Axes.run();
+Dtypes('tril and triu keep the dtype (bool stays bool, int32 stays int32), as jax.numpy', async () => {
+  // They zeroed with the literal 0, which promoted a bool array to int32.
+  const m = tf.tensor([true, true, false, true, true, true], [2, 3], 'bool');
+  const k = tf.tensor([[7, -8], [9, 10]], undefined, 'int32');
+  const made = () => [np.tril(m), np.triu(m, 1), np.tril(k)];
+  assert.equal(tf.tidy(() => made().map((t) => (t as tf.Tensor).dtype)), ['bool', 'bool', 'int32']);
+  const [lo, up, ints] = await run(made);
+  assert.equal(Array.from(lo!.data), [1, 0, 0, 1, 1, 0]);
+  assert.equal(Array.from(up!.data), [0, 1, 0, 0, 0, 1]);
+  assert.equal(Array.from(ints!.data), [7, 0, 9, 10]);
+  tf.dispose([m, k]);
+});
+
 Dtypes.run();
