@@ -127,6 +127,8 @@ function pullbackOf(flat: (...xs: NdArray[]) => NdArray[], leaves: NdArray[], in
       cts.forEach((c, i) => {
         const o = avalOf(outs[i]);
         if (shapeStr(shapeOf(c)) !== shapeStr(o.shape)) throw new Error(`vjp: cotangent ${i} has shape ${shapeStr(shapeOf(c))}, the output has ${shapeStr(o.shape)}`);
+        // As JAX's check of the cotangent's type: else a backward rule fails on mixed dtypes, naming no argument.
+        if (isFloat(o.dtype) && avalOf(c).dtype !== o.dtype) throw new Error(`vjp: cotangent ${i} has dtype ${avalOf(c).dtype}, the output ${o.dtype}; they must match`);
       });
       return tree.unflatten<unknown[]>(inDef, pullback(cts));
     });
@@ -245,7 +247,11 @@ export function vmap(f: Fn, opts: VmapOptions = {}) {
       };
       if (opts.axisName !== undefined && (typeof opts.axisName !== 'string' || opts.axisName === ''))
         throw new Error(`vmap: axisName must be a non-empty string, got ${JSON.stringify(opts.axisName)}`);
-      const outs = vmapFlat(flat, leaves, axes, () => tree.broadcastPrefix<number | null>(opts.outAxes === undefined ? 0 : opts.outAxes, outTree(), 'vmap: outAxes', isAxisLeaf), size, outName, opts.axisName ?? null);
+      // An unmapped JS number reaches f as it is (as JAX passes an unmapped Python scalar): weakly typed, and
+      // usable as a static argument of a jitted f.
+      const raw = tree.leaves(args);
+      const ins = leaves.map((l, i) => (axes[i] === null && typeof raw[i] === 'number' ? (raw[i] as unknown as NdArray) : l));
+      const outs = vmapFlat(flat, ins, axes, () => tree.broadcastPrefix<number | null>(opts.outAxes === undefined ? 0 : opts.outAxes, outTree(), 'vmap: outAxes', isAxisLeaf), size, outName, opts.axisName ?? null);
       return tree.unflatten<any>(outDef(), outs);
     });
 }
@@ -355,6 +361,12 @@ export function customVjp(f: Fn, rules: { fwd: (...args: any[]) => [unknown, unk
           if (!Array.isArray(g) || g.length !== args.length) throw new Error(`customVjp: bwd must return an array with one cotangent per argument (${args.length})`);
           const [gl, gdef] = flattenArrays(g, 'customVjp: bwd result');
           tree.assertSameStructure(inDef, gdef, 'customVjp: bwd result and arguments');
+          // As JAX checks: a cotangent of another shape would become the argument's gradient unnoticed.
+          const at = tree.paths(args).map(argPath);
+          gl.forEach((c, i) => {
+            if (shapeStr(shapeOf(c)) !== shapeStr(shapeOf(leaves[i])))
+              throw new Error(`customVjp: bwd gave a cotangent of shape ${shapeStr(shapeOf(c))} for ${at[i]}, of shape ${shapeStr(shapeOf(leaves[i]))}; they must match`);
+          });
           return gl;
         },
       },
@@ -386,7 +398,13 @@ export function customJvp(f: Fn, jvpRule: (primals: any[], tangents: any[]) => [
     const rule = (xs: NdArray[], ts: NdArray[]): [NdArray[], NdArray[]] => {
       const r = jvpRule(tree.unflatten<unknown[]>(inDef, xs), tree.unflatten<unknown[]>(inDef, ts));
       if (!Array.isArray(r) || r.length !== 2) throw new Error('customJvp: the jvp rule must return [out, tangentOut]');
-      return [flatOut(r[0], 'customJvp: the rule\'s out'), flatOut(r[1], 'customJvp: the rule\'s tangentOut')];
+      const [out, tan] = [flatOut(r[0], 'customJvp: the rule\'s out'), flatOut(r[1], 'customJvp: the rule\'s tangentOut')];
+      // As JAX checks: each tangent must have its output's shape.
+      tan.forEach((t, i) => {
+        if (shapeStr(shapeOf(t)) !== shapeStr(shapeOf(out[i])))
+          throw new Error(`customJvp: the rule's tangentOut ${i} has shape ${shapeStr(shapeOf(t))}, its output ${shapeStr(shapeOf(out[i]))}; they must match`);
+      });
+      return [out, tan];
     };
     const outs = bindCustomVjp(
       {

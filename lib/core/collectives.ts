@@ -8,6 +8,7 @@
  * // Each example divided by the batch total:
  * vmap((x) => np.div(x, psum(x, 'batch')), { axisName: 'batch' })(np.array([1, 2, 3, 4]));
  */
+import * as tree from '../tree/index.js';
 import { axisSize, lookupAxis } from './axes.js';
 import { avalStr, normAxis } from './aval.js';
 import * as lax from './lax.js';
@@ -23,25 +24,45 @@ function names(axisName: AxisNames, who: string): string[] {
   return list;
 }
 
-function reduceOver(op: 'psum' | 'pmax' | 'pmin', x: NdArray | number, axisName: AxisNames): NdArray {
-  const v = typeof x === 'number' ? lax.scalar(x) : x;
-  return bind(op, [v], { axisName: names(axisName, op) });
+/** Applies a collective to each leaf of x (an array, a number, or a pytree of them: JAX's collectives take pytrees). */
+function perLeaf(x: unknown, f: (v: NdArray) => NdArray): any {
+  return tree.map((l: NdArray | number) => f(typeof l === 'number' ? lax.scalar(l) : l), x);
 }
 
-/** The sum of x over every member of the named axis (or axes), on every member. */
-export const psum = (x: NdArray | number, axisName: AxisNames): NdArray => reduceOver('psum', x, axisName);
-/** The elementwise maximum of x over the members of the named axis. */
-export const pmax = (x: NdArray | number, axisName: AxisNames): NdArray => reduceOver('pmax', x, axisName);
-/** The elementwise minimum of x over the members of the named axis. */
-export const pmin = (x: NdArray | number, axisName: AxisNames): NdArray => reduceOver('pmin', x, axisName);
+function reduceOver(op: 'psum' | 'pmax' | 'pmin', x: unknown, axisName: AxisNames): any {
+  const list = names(axisName, op);
+  return perLeaf(x, (v) => bind(op, [v], { axisName: list }));
+}
 
-/** The mean of a float32 x over the members of the named axis (or axes). */
-export function pmean(x: NdArray | number, axisName: AxisNames): NdArray {
+/** The sum of x (an array or a pytree of them) over every member of the named axis (or axes), on every member. */
+export function psum(x: NdArray | number, axisName: AxisNames): NdArray;
+export function psum<T>(x: T, axisName: AxisNames): T;
+export function psum(x: unknown, axisName: AxisNames): unknown {
+  return reduceOver('psum', x, axisName);
+}
+/** The elementwise maximum of x (an array or a pytree of them) over the members of the named axis. */
+export function pmax(x: NdArray | number, axisName: AxisNames): NdArray;
+export function pmax<T>(x: T, axisName: AxisNames): T;
+export function pmax(x: unknown, axisName: AxisNames): unknown {
+  return reduceOver('pmax', x, axisName);
+}
+/** The elementwise minimum of x (an array or a pytree of them) over the members of the named axis. */
+export function pmin(x: NdArray | number, axisName: AxisNames): NdArray;
+export function pmin<T>(x: T, axisName: AxisNames): T;
+export function pmin(x: unknown, axisName: AxisNames): unknown {
+  return reduceOver('pmin', x, axisName);
+}
+
+/** The mean of a float32 x (an array or a pytree of them) over the members of the named axis (or axes). */
+export function pmean(x: NdArray | number, axisName: AxisNames): NdArray;
+export function pmean<T>(x: T, axisName: AxisNames): T;
+export function pmean(x: unknown, axisName: AxisNames): unknown {
   const list = names(axisName, 'pmean');
-  const v = typeof x === 'number' ? lax.scalar(x) : x;
-  if (avalOf(v).dtype !== 'float32') throw new Error(`pmean: expected a float32 array, got ${avalStr(avalOf(v))}`);
   const n = list.reduce((p, name) => p * axisSize(name, 'pmean'), 1);
-  return lax.div(bind('psum', [v], { axisName: list }), lax.scalarLike(n, v));
+  return perLeaf(x, (v) => {
+    if (avalOf(v).dtype !== 'float32') throw new Error(`pmean: expected a float32 array, got ${avalStr(avalOf(v))}`);
+    return lax.div(bind('psum', [v], { axisName: list }), lax.scalarLike(n, v));
+  });
 }
 
 export interface AllGatherOptions {

@@ -51,6 +51,20 @@ Values('psum, pmean, pmax, pmin: every member gets the reduction over the mapped
   );
 });
 
+Values('psum, pmean, pmax, pmin take a pytree of arrays, reducing each leaf (as JAX\'s collectives do), and its gradient', async () => {
+  const x = np.array([1, 3, 2]);
+  const out = vmap((v: A) => psum({ a: v, b: [np.mul(v, 2)] }, 'i'), { axisName: 'i' })(x) as { a: tf.Tensor; b: tf.Tensor[] };
+  await allCloseAsync(out.a, [6, 6, 6]);
+  await allCloseAsync(out.b[0], [12, 12, 12]);
+  const m = vmap((v: A) => pmean([v, np.square(v)], 'i'), { axisName: 'i' })(x) as tf.Tensor[];
+  await allCloseAsync(m[1], [14 / 3, 14 / 3, 14 / 3]);
+  const mx = vmap((v: A) => pmax({ v }, 'i'), { axisName: 'i' })(x) as { v: tf.Tensor };
+  await allCloseAsync(mx.v, [3, 3, 3]);
+  // The 3 members each give psum(x)·psum(2x) = 2S², S = sum(x) = 6: the total 6S² has gradient 12S = 72 in every entry.
+  const g = grad((v: A) => np.sum(vmap((u: A) => { const s = psum({ p: u, q: np.mul(u, 2) }, 'i'); return np.mul(s.p, s.q); }, { axisName: 'i' })(v)))(x) as tf.Tensor;
+  await allCloseAsync(g, [72, 72, 72]);
+});
+
 Values('allGather stacks (or, tiled, concatenates) every member in index order; axisIndex counts members', async () => {
   await fc.assert(
     fc.asyncProperty(dims, async ({ n, k, seed }) => {

@@ -314,6 +314,15 @@ test('whileLoop: runs until its predicate fails; jvp (finite differences); vmap 
   assert.match(errorOf(() => lax.whileLoop((x: A) => x, (x: A) => x, np.zeros([]))), /condFn must return one bool scalar, got f32\[\]/);
 });
 
+test('whileLoop under vmap over a size-0 axis stops at once with a batched predicate (JAX: empty results)', async () => {
+  if (!whileRuns) return;
+  const loop = (r: A) => lax.whileLoop((c: A) => np.less(np.sum(c), 10), (c: A) => np.add(c, 1), r);
+  const out = vmap(loop)(np.zeros([0, 3])) as tf.Tensor;
+  assert.equal(out.shape, [0, 3]);
+  assert.equal((jit(vmap(loop))(np.zeros([0, 3])) as tf.Tensor).shape, [0, 3]);
+  await allCloseAsync(vmap(loop)(np.array([[0, 0, 0], [5, 5, 5]])) as tf.Tensor, [[4, 4, 4], [5, 5, 5]]);
+});
+
 test('foriLoop: static bounds differentiate in reverse like the unrolled loop; array bounds run as a whileLoop', async () => {
   await inScope(async () => {
     const w = rand(3, [3]);

@@ -116,6 +116,7 @@ Transforms('vjp and jvp check cotangent / tangent structures and shapes', () => 
   assert.is(errorOf(() => pull({ b: np.ones([2]) })), 'vjp: the cotangent and the output have different structures at the root: an object with keys [a] vs an object with keys [b]');
   const [, pull2] = vjp((x: A) => x, np.ones([2]));
   assert.is(errorOf(() => pull2(np.ones([3]))), 'vjp: cotangent 0 has shape [3], the output has [2]');
+  assert.is(errorOf(() => pull2(np.ones([2], 'int32'))), 'vjp: cotangent 0 has dtype int32, the output float32; they must match');
   assert.is(errorOf(() => jvp((x: A) => x, [np.ones([2])], [np.ones([3])])), 'jvp: tangent 0 has shape [3], its primal [2]');
   assert.match(errorOf(() => jvp((x: A) => x, [np.ones([2])], [[np.ones([2])]])), /^jvp: primals and tangents have different structures at \[0\]: a leaf vs an array of length 1$/);
 });

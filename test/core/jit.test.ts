@@ -7,7 +7,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs-core';
-import { type NdArray, grad, jit, makeJaxpr, np, tree, valueAndGrad, vmap } from '../../lib/index.js';
+import { type NdArray, grad, jit, lax, makeJaxpr, np, tree, valueAndGrad, vmap } from '../../lib/index.js';
 import { allCloseAsync, errorOf } from '../helpers/assert.js';
 import { useCoreTestBackend } from './setup.js';
 
@@ -137,6 +137,36 @@ Cache('JS numbers as dynamic arguments are scalars: the value changes, the trace
   assert.is(traces, 1);
 });
 
+Cache('a JS number argument is weakly typed, as a Python scalar under jax.jit: jit(f)(i32, 3) has the dtype of f(i32, 3)', async () => {
+  const add = (x: A, s: number) => np.add(x, s);
+  const i = np.array([1, 2], 'int32');
+  const eager = add(i, 3) as tf.Tensor;
+  const jitted = jit(add)(i, 3) as tf.Tensor;
+  assert.is(jitted.dtype, eager.dtype);
+  assert.is(jitted.dtype, 'int32');
+  await allCloseAsync(jitted, [4, 5]);
+  const half = jit(add)(i, 0.5) as tf.Tensor; // a non-integral number is a weak float
+  assert.is(half.dtype, 'float32');
+  await allCloseAsync(half, [1.5, 2.5]);
+  await allCloseAsync(jit(add)(f32([1, 2]), 3) as tf.Tensor, [4, 5]);
+  // So an integer argument can be an index, as eagerly (a float32 scalar start was an error).
+  const x = f32([1, 2, 3, 4]);
+  await allCloseAsync(jit((i: number) => lax.dynamicSlice(x, [i], [2]))(1) as tf.Tensor, [2, 3]);
+});
+
+Cache('negative staticArgnums count from the end, as in JAX', async () => {
+  let traces = 0;
+  const f = jit((x: A, flag: boolean) => {
+    traces++;
+    return flag ? np.mul(x, 2) : x;
+  }, { staticArgnums: [-1] });
+  await allCloseAsync(f(f32([1, 2]), true) as tf.Tensor, [2, 4]);
+  await allCloseAsync(f(f32([1, 2]), false) as tf.Tensor, [1, 2]);
+  await allCloseAsync(f(f32([3, 4]), true) as tf.Tensor, [6, 8]);
+  assert.is(traces, 2);
+  assert.is(makeJaxpr((x: A, k: number) => np.mul(x, k), { staticArgnums: [-1] })(f32([1]), 5).invars.length, 1, 'k is static: one input');
+});
+
 Cache('replays give the traced function\'s results (property over random inputs)', async () => {
   let traces = 0;
   const body = (x: A, w: A) => {
@@ -198,6 +228,16 @@ Cache('clearCache frees the traces and their constants', () => {
 Cache('the function must return arrays: the error names where', () => {
   const f = jit((x: A) => ({ ok: x, bad: 'text' }));
   assert.match(errorOf(() => f(f32([1]))), /jit: the function must return arrays .* at \.bad it returned string/);
+});
+
+Cache('a JS number returned is a scalar array (jax.jit returns a Python scalar as an array), eagerly and under grad / vmap', async () => {
+  const f = jit((x: A) => ({ x, k: 5, h: 0.5 }));
+  const out = f(f32([2])) as unknown as { x: tf.Tensor; k: tf.Tensor; h: tf.Tensor };
+  assert.is(out.k.dtype, 'int32');
+  await allCloseAsync(out.k, 5);
+  await allCloseAsync(out.h, 0.5);
+  await allCloseAsync(grad((x: A) => np.add(x, jit((_a: A) => 5)(x)))(tf.scalar(2)) as tf.Tensor, 1);
+  await allCloseAsync((vmap(jit((a: A) => [a, 5]))(f32([2, 3])) as tf.Tensor[])[1], [5, 5]);
 });
 
 Cache.run();

@@ -404,6 +404,24 @@ Axes('axisSize maps a function none of whose arguments is mapped (JAX axis_size)
   await allCloseAsync(vmap((v: A) => np.mul(v, 3), { axisSize: 2 })(x) as tf.Tensor, [3, 6]);
 });
 
+Axes('vmap over a size-0 axis gives empty results, a matmul with an unbatched operand included (JAX)', async () => {
+  const z = tf.zeros([0, 3]);
+  const right = vmap((r: A) => np.matmul(r, np.ones([3, 2])))(z) as tf.Tensor;
+  assert.equal(right.shape, [0, 2]);
+  const left = vmap((r: A) => np.matmul(np.ones([2, 3]), r))(z) as tf.Tensor;
+  assert.equal(left.shape, [0, 2]);
+  assert.equal((jit(vmap((r: A) => np.matmul(r, np.ones([3, 2]))))(z) as tf.Tensor).shape, [0, 2]);
+});
+
+Axes('an unmapped JS number reaches f as a number: weakly typed, and usable as a static argument of jit', async () => {
+  const i = np.array([1, 2], 'int32');
+  const sum = vmap((a: A, b: number) => np.add(a, b), { inAxes: [0, null] })(i, 3) as tf.Tensor;
+  assert.equal(sum.dtype, 'int32'); // as np.add(i32, 3), not float32
+  await allCloseAsync(sum, [4, 5]);
+  const scaled = vmap(jit((x: A, p: { scale: number }) => np.mul(x, p.scale), { staticArgnums: [1] }), { inAxes: [0, null] })(f32([2, 3]), { scale: 3 });
+  await allCloseAsync(scaled as tf.Tensor, [6, 9]);
+});
+
 Axes.run();
 
 // ---------------------------------------------------------------- argnums and hasAux
@@ -554,6 +572,28 @@ Custom('hessian (forward over reverse) of a customVjp function differentiates it
 Custom('bwd returning the wrong number of cotangents is an error', () => {
   const bad = customVjp((x: A, y: A) => np.mul(x, y), { fwd: (x: A, y: A) => [np.mul(x, y), null], bwd: (_r: null, g: A) => [g] });
   assert.match(errorOf(() => grad((x: A) => np.sum(bad(x, x) as A))(f32([1]))), /bwd must return an array with one cotangent per argument \(2\)/);
+});
+
+Custom('under vmap, the cotangent of an unmapped argument of a customVjp / customJvp function is summed over the batch', async () => {
+  // d/dy sum_i f(a_i, y) with f = a·y is sum_i a_i = 5, a scalar as y is (not one cotangent per example).
+  const mulVjp = customVjp((x: A, y: A) => np.mul(x, y), { fwd: (x: A, y: A) => [np.mul(x, y), [x, y]], bwd: ([x, y]: A[], g: A) => [np.mul(g, y), np.mul(g, x)] });
+  const mulJvp = customJvp((x: A, y: A) => np.mul(x, y), ([x, y]: A[], [tx, ty]: A[]) => [np.mul(x, y), np.add(np.mul(tx, y), np.mul(x, ty))]);
+  for (const f of [mulVjp, mulJvp]) {
+    const gy = grad((y: A) => np.sum(vmap((a: A) => f(a, y))(f32([2, 3]))))(tf.scalar(5)) as tf.Tensor;
+    assert.equal(gy.shape, []);
+    await allCloseAsync(gy, 5);
+    const [gx, gy2] = grad((x: A, y: A) => np.sum(vmap(f, { inAxes: [0, null] })(x, y)), { argnums: [0, 1] })(f32([2, 3]), tf.scalar(5)) as tf.Tensor[];
+    await allCloseAsync(gx, [5, 5]);
+    await allCloseAsync(gy2, 5);
+  }
+});
+
+Custom('a bwd cotangent or a customJvp tangent of the wrong shape is an error naming it (JAX checks both), not a gradient of another shape', () => {
+  const badBwd = customVjp((x: A) => x, { fwd: (x: A) => [x, null], bwd: (_r: null, _g: A) => [np.ones([3])] });
+  assert.is(errorOf(() => grad((x: A) => np.sum(badBwd(x) as A))(f32([1, 2]))), 'customVjp: bwd gave a cotangent of shape [3] for argument 0, of shape [2]; they must match');
+  const badRule = customJvp((x: A) => x, ([x]: A[], _t: A[]) => [x, np.ones([3])]);
+  assert.is(errorOf(() => jvp(badRule, [f32([1, 2])], [f32([1, 1])])), "customJvp: the rule's tangentOut 0 has shape [3], its output [2]; they must match");
+  assert.match(errorOf(() => grad((x: A) => np.sum(badRule(x) as A))(f32([1, 2]))), /customJvp: the rule's tangentOut 0 has shape \[3\]/);
 });
 
 /** softplus with the rule sigmoid(x) · t; counts the rule's calls. */

@@ -129,9 +129,9 @@ const whileDef: HigherOrderDef<WhileParams> = {
     const r = predBatched
       ? whileFlat(
           (...a) => {
-            // Go on while any example's predicate holds.
+            // Go on while any example's predicate holds: a count, not a max, so that a size-0 batch stops at once.
             const pr = predOf(a.slice(0, nC), a.slice(nC));
-            return [lax.gt(lax.reduceMax(lax.cast(pr, 'int32'), [0]), lax.scalar(0, 'int32'))];
+            return [lax.gt(lax.reduceSum(lax.cast(pr, 'int32'), [0]), lax.scalar(0, 'int32'))];
           },
           (...a) => {
             const [c, b, k] = [a.slice(0, nC), a.slice(nC, nC + nB), a.slice(nC + nB)];

@@ -70,7 +70,11 @@ export class BatchTrace extends Trace {
         }, xs, axes, 0, n, undefined, name);
         return [flat.slice(0, nOut), flat.slice(nOut)];
       },
-      bwd: (res, cts) => vmapFlat((...ys: NdArray[]) => call.bwd(ys.slice(0, res.length), ys.slice(res.length)), [...res, ...cts], [...res, ...cts].map(() => 0), 0, n, undefined, name),
+      // Each example's cotangent of an unbatched input is summed over the batch: every example used that one value.
+      bwd: (res, cts) =>
+        vmapFlat((...ys: NdArray[]) => call.bwd(ys.slice(0, res.length), ys.slice(res.length)), [...res, ...cts], [...res, ...cts].map(() => 0), 0, n, undefined, name).map((g, i) =>
+          axes[i] === null ? lax.reduceSum(g, [0]) : g,
+        ),
       ...(call.jvp
         ? {
             jvp: (xs: NdArray[], tans: NdArray[]): [NdArray[], NdArray[]] => {

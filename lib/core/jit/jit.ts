@@ -3,6 +3,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tree from '../../tree/index.js';
 import { type Aval, avalStr } from '../aval.js';
 import { flattenArrays } from '../args.js';
+import * as lax from '../lax.js';
+import { weakDType } from '../promotion.js';
 import { activeBackend } from '../lower/index.js';
 import { type NdArray, avalOf, checkLive, disposedError, isArray, isTracer, transforming } from '../trace.js';
 import { type Jaxpr, disposeJaxpr, printJaxpr } from './ir.js';
@@ -47,6 +49,11 @@ function discardingTemporaries<T>(fn: () => T): T {
   return out;
 }
 
+/** The static positions for a call with n arguments: a negative one counts from the end, as in JAX. */
+function staticPositions(argnums: readonly number[] | undefined, n: number): Set<number> {
+  return new Set((argnums ?? []).map((i) => (i < 0 ? i + n : i)));
+}
+
 /** Splits args into static values (by position) and the dynamic rest. */
 function splitArgs(args: unknown[], statics: ReadonlySet<number>): { dynamic: unknown[]; key: string } {
   const dynamic = args.filter((_, i) => !statics.has(i));
@@ -75,10 +82,12 @@ function traceEntry(f: (...args: any[]) => unknown, args: unknown[], statics: Re
     const [outLeaves, def] = tree.flatten(out);
     outDef = def;
     const ps = tree.paths(out);
-    outLeaves.forEach((l, i) => {
-      if (!isArray(l)) throw new Error(`jit: the function must return arrays (a pytree of them); at ${ps[i]} it returned ${typeof l}`);
+    // A JS number returned is an array, as jax.jit returns a Python scalar as a (weakly typed) array.
+    return outLeaves.map((l, i) => {
+      if (typeof l === 'number') return lax.scalar(l, weakDType(l));
+      if (!isArray(l)) throw new Error(`jit: the function must return arrays (a pytree of them, or JS numbers); at ${ps[i]} it returned ${typeof l}`);
+      return l;
     });
-    return outLeaves as NdArray[];
   }, avals);
   return call && { call, outDef: outDef! };
 }
@@ -110,13 +119,15 @@ function programOf(entry: Entry, opts: RewriteOptions): Program {
  * grad(step)(w, x); // no new trace: differentiates the cached IR
  */
 export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = {}): Jitted<F> {
-  const statics = new Set(opts.staticArgnums ?? []);
   const cache = new Map<string, Entry>();
   /** Signatures that run inline under transformations (see below), so that f is not traced twice. */
   const inline = new Set<string>();
   const entryFor = (args: unknown[]): [Entry | null, tf.Tensor[], tf.Tensor[]] => {
+    const statics = staticPositions(opts.staticArgnums, args.length);
     const { dynamic, key: staticKey } = splitArgs(args, statics);
-    const [leaves, inDef] = flattenArrays(dynamic, 'jit: argument');
+    // A JS number is weakly typed (an integral one a weak int), as a Python scalar passed to jax.jit: int32 here, so
+    // that jit(f)(i32, 3) has f(i32, 3)'s dtype. In bool < int32 < float32 a strong int32 promotes as a weak int does.
+    const [leaves, inDef] = flattenArrays(dynamic, 'jit: argument', weakDType);
     // Outside any transformation a tracer can only be one that escaped: say so before a kernel sees it.
     leaves.forEach((l, i) => {
       if (isTracer(l)) checkLive(l);
@@ -186,9 +197,9 @@ export interface ClosedJaxpr extends Jaxpr {
  */
 export function makeJaxpr(f: (...args: any[]) => unknown, opts: { staticArgnums?: readonly number[] } = {}) {
   return (...args: unknown[]): ClosedJaxpr => {
-    const statics = new Set(opts.staticArgnums ?? []);
+    const statics = staticPositions(opts.staticArgnums, args.length);
     const { dynamic } = splitArgs(args, statics);
-    const [leaves, inDef] = flattenArrays(dynamic, 'makeJaxpr: argument');
+    const [leaves, inDef] = flattenArrays(dynamic, 'makeJaxpr: argument', weakDType);
     const j = discardingTemporaries(() =>
       traceToJaxpr((...ls) => {
         const dyn = tree.unflatten<unknown[]>(inDef, ls);

@@ -23,9 +23,9 @@ export function foldInto(x: NdArray, a: number): NdArray {
   return lax.reshape(x, s);
 }
 
-/** Splits axis `a` of size n*m into [n, m]. */
-export function splitAxis(x: NdArray, a: number, n: number): NdArray {
+/** Splits axis `a` of size n*m into [n, m]; m is given when n may be 0 (a size-0 vmap), where it cannot be divided out. */
+export function splitAxis(x: NdArray, a: number, n: number, m?: number): NdArray {
   const s = [...shapeOf(x)];
-  s.splice(a, 1, n, s[a] / n);
+  s.splice(a, 1, n, m ?? s[a] / n);
   return lax.reshape(x, s);
 }

@@ -3,7 +3,8 @@ import { avalStr, shapeStr } from '../aval.js';
 import * as lax from '../lax.js';
 import type { DotParams } from '../prim-params.js';
 import { type PrimitiveDef, definePrimitives } from '../primitive.js';
-import { type NdArray, shapeOf } from '../trace.js';
+import { shapeOf } from '../trace.js';
+import { foldInto, splitAxis } from './batching-util.js';
 
 const dot: PrimitiveDef<DotParams> = {
   abstractEval([a, b], { transposeA, transposeB }) {
@@ -30,28 +31,15 @@ const dot: PrimitiveDef<DotParams> = {
       // Fold the batch into a's row dim m: out [..., B*m, n] -> [..., B, m, n].
       const mAxis = tA ? r - 1 : r - 2;
       const moved = lax.moveAxis(a, da!, mAxis); // batch axis sits just before m
-      const out = lax.dot(fold(moved, mAxis), b, tA, tB);
-      return [unfold(out, r - 2, n), r - 2];
+      const out = lax.dot(foldInto(moved, mAxis), b, tA, tB);
+      return [splitAxis(out, r - 2, n, shapeOf(moved)[mAxis + 1]), r - 2];
     }
     // Fold the batch into b's column dim n: out [..., m, B*n] -> [..., m, B, n].
     const nAxis = tB ? r - 2 : r - 1;
     const moved = lax.moveAxis(b, db, nAxis);
-    const out = lax.dot(a, fold(moved, nAxis), tA, tB);
-    return [unfold(out, r - 1, n), r - 1];
+    const out = lax.dot(a, foldInto(moved, nAxis), tA, tB);
+    return [splitAxis(out, r - 1, n, shapeOf(moved)[nAxis + 1]), r - 1];
   },
 };
-
-/** Merges axis i with axis i+1. */
-function fold(x: NdArray, i: number): NdArray {
-  const s = [...shapeOf(x)];
-  s.splice(i, 2, s[i] * s[i + 1]);
-  return lax.reshape(x, s);
-}
-/** Splits axis i into [n, rest]. */
-function unfold(x: NdArray, i: number, n: number): NdArray {
-  const s = [...shapeOf(x)];
-  s.splice(i, 1, n, s[i] / n);
-  return lax.reshape(x, s);
-}
 
 definePrimitives({ dot });
