@@ -5,12 +5,11 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { elementwiseWasmApplies, elementwiseWasmOutputs } from '../../backend/wasm-elementwise.js';
-import { sizeOf } from '../aval.js';
 import { broadcastShapes } from '../prims/elementwise.js';
-import { BINARY, type Prim, UNARY } from '../prim-types.js';
-import type { Lowering, PrimKernel } from './kernel.js';
-import { biasVector, boolLogical, defaultLowering, expandForBroadcast, fusedConvKernel, sumKernel } from './tfjs.js';
-import { mergeBroadcastAxes, selectKernel } from './tfjs-kernels.js';
+import type { Lowering } from './kernel.js';
+import { elementwiseAtLowRank } from './low-rank.js';
+import { biasVector, expandForBroadcast, fusedConvKernel, sumKernel } from './tfjs.js';
+import { selectKernel } from './tfjs-kernels.js';
 import { bpFilterWasm, bpInputWasm, convByWasmPasses, convWasm, usesWasmConv } from './wasm-conv.js';
 import { floorDivInt } from './wasm-int.js';
 import { logSumExpKernel } from './logsumexp.js';
@@ -69,41 +68,8 @@ const ownLowering: Lowering = {
  * tfjs wasm's float32 add, sub, mul and div run in XNNPACK, which takes at most 6 dims: at
  * rank 7 (vmap of rank-6 code, sort's pairwise comparisons of rank-6 arrays) it left the
  * output unwritten, also inside composite kernels (log1p's series, sign, NaN-keeping max).
- * So elementwise primitives above rank 6 run on fewer axes: unary ones on the flattened
- * array, binary ones with their broadcast axes merged, or materialised by tfjs's
- * broadcastTo (its Tile takes any rank) and flattened where more than 6 remain.
  */
-const MAX_XNN_RANK = 6;
-
-function unaryAtLowRank(k: PrimKernel<unknown>): PrimKernel<unknown> {
-  return ([x], p) => (x.rank <= MAX_XNN_RANK ? k([x], p) : tf.tidy(() => tf.reshape(k([tf.reshape(x, [x.size])], p), x.shape)));
-}
-
-function binaryAtLowRank(k: PrimKernel<unknown>): PrimKernel<unknown> {
-  return ([x, y], p) => {
-    const out = tf.backend_util.assertAndGetBroadcastShape(x.shape, y.shape);
-    if (out.length <= MAX_XNN_RANK) return k([x, y], p);
-    const lead = (t: tf.Tensor) => [...new Array<number>(out.length - t.rank).fill(1), ...t.shape];
-    const [[xs, ys], merged] = mergeBroadcastAxes([lead(x), lead(y)], out);
-    return tf.tidy(() => {
-      if (merged.length <= MAX_XNN_RANK) return tf.reshape(k([tf.reshape(x, xs), tf.reshape(y, ys)], p), out);
-      const flat = (t: tf.Tensor, s: number[]) => tf.reshape(tf.broadcastTo(tf.reshape(t, s), merged), [sizeOf(merged)]);
-      return tf.reshape(k([flat(x, xs), flat(y, ys)], p), out);
-    });
-  };
-}
-
-/** The kernel of elementwise `p` here: ours with bool operands taken logically (as the default lowering's are: tfjs.ts), else the default. */
-function kernelOf(p: Prim): PrimKernel<unknown> {
-  const own = (ownLowering as Record<string, PrimKernel<unknown> | undefined>)[p];
-  return own ? boolLogical(p, own) : ((defaultLowering as Record<string, unknown>)[p] as PrimKernel<unknown>);
-}
-
-export const wasmLowering: Lowering = {
-  ...ownLowering,
-  ...Object.fromEntries(UNARY.map((p) => [p, unaryAtLowRank(kernelOf(p))])),
-  ...Object.fromEntries(BINARY.map((p) => [p, binaryAtLowRank(kernelOf(p))])),
-};
+export const wasmLowering: Lowering = { ...ownLowering, ...elementwiseAtLowRank(ownLowering) };
 
 /** Whether `fused_elementwise` runs a loop of this shape here (our loop's lanes: the last dimension a multiple of 4). */
 export const wasmLoopApplies = (shape: readonly number[]): boolean => elementwiseWasmApplies(shape);

@@ -11,6 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Lowering } from './kernel.js';
+import { elementwiseAtLowRank } from './low-rank.js';
 import { logSumExpComposite, logSumExpKernel } from './logsumexp.js';
 import { log1pSeries, sumKernel } from './tfjs.js';
 import { argmaxKernel, transposeKernel } from './tfjs-kernels.js';
@@ -47,7 +48,7 @@ const reduce = (kernel: (x: tf.Tensor, axes: number[]) => tf.Tensor) => ([x]: tf
 
 const gpuSum = (x: tf.Tensor, axes: number[]) => sumKernel(x, axes, (v, a) => viaGpuFloat(v, (u) => tf.sum(u, a)));
 
-export const webgpuLowering: Lowering = {
+const ownLowering: Lowering = {
   log: ([x]) => logWebgpu(x),
   log1p: ([x]) => log1pSeries(x, logWebgpu),
   transpose: ([x], { perm }) => transposeKernel(x, perm, (v, p) => viaGpuFloat(v, (u) => tf.transpose(u, p))),
@@ -57,3 +58,5 @@ export const webgpuLowering: Lowering = {
   reduce_min: reduce(tf.min),
   argmax: ([x], { axis }) => argmaxKernel(x, axis, floatStorage),
 };
+
+export const webgpuLowering: Lowering = { ...ownLowering, ...elementwiseAtLowRank(ownLowering) };
