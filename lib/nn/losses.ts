@@ -22,10 +22,14 @@ export function huberLoss(predictions: NdArray, targets?: NdArray | number, delt
   return np.add(np.mul(np.square(quadratic), 0.5), np.mul(np.sub(e, quadratic), delta));
 }
 
-/** log(cosh(p - t)), computed as |e| + log1p(exp(-2|e|)) - log 2 (optax.log_cosh). */
+/**
+ * log(cosh(p - t)) (optax.log_cosh), computed as |e| + log1p(expm1(-2|e|) / 2): the same as
+ * |e| + log1p(exp(-2|e|)) - log 2, without subtracting log 2 from a number near it, which
+ * left small errors (~e^2 / 2) with no correct digits in float32.
+ */
 export function logCosh(predictions: NdArray, targets?: NdArray | number): NdArray {
   const e = np.abs(diff(predictions, targets));
-  return np.sub(np.add(e, np.log1p(np.exp(np.mul(e, -2)))), Math.LN2);
+  return np.add(e, np.log1p(np.mul(np.expm1(np.mul(e, -2)), 0.5)));
 }
 
 /**
@@ -43,8 +47,14 @@ export function softmaxCrossEntropy(logits: NdArray, labels: NdArray, axis = -1)
 export function softmaxCrossEntropyWithIntegerLabels(logits: NdArray, labels: NdArray, axis = -1): NdArray {
   const rank = logits.shape.length;
   const a = axis < 0 ? axis + rank : axis;
-  const picked = np.squeeze(np.takeAlongAxis(logits, np.expandDims(labels, a), a), a);
-  return np.sub(np.logsumexp(logits, a), picked);
+  const k = logits.shape[a];
+  // As jnp.take_along_axis: a label in [-k, 0) counts from the end, one outside [-k, k) reads
+  // NaN. The gather only sees in-range indices: takeAlongAxis indexes the flattened array, so
+  // label k would read the next row's first logit, and larger ones fail in a backend kernel.
+  const valid = np.logicalAnd(np.greaterEqual(labels, -k), np.less(labels, k));
+  const index = np.where(valid, labels, 0);
+  const picked = np.squeeze(np.takeAlongAxis(logits, np.expandDims(index, a), a), a);
+  return np.where(valid, np.sub(np.logsumexp(logits, a), picked), NaN);
 }
 
 /**
@@ -60,10 +70,15 @@ export function sigmoidBinaryCrossEntropy(logits: NdArray, labels: NdArray | num
  * (1 - p_t)^gamma, and by alpha (positives) / 1 - alpha (negatives) when alpha is given.
  */
 export function sigmoidFocalLoss(logits: NdArray, labels: NdArray, { alpha, gamma = 2 }: { alpha?: number; gamma?: number } = {}): NdArray {
-  const p = np.sigmoid(logits);
   const ce = sigmoidBinaryCrossEntropy(logits, labels);
-  const pt = np.add(np.mul(p, labels), np.mul(np.sub(1, p), np.sub(1, labels)));
-  const loss = np.mul(ce, np.pow(np.sub(1, pt), gamma));
+  // 1 - p_t as y sigmoid(-x) + (1 - y) sigmoid(x): a sum of non-negative terms, exact where
+  // 1 - (p y + (1 - p)(1 - y)) cancels to 0 for confident logits. The weight q^gamma is
+  // exp(gamma log q), 0^gamma where q underflows, so the derivative stays finite for any
+  // gamma (pow's derivative at 0 is infinite for gamma < 1).
+  const q = np.add(np.mul(labels, np.sigmoid(np.neg(logits))), np.mul(np.sub(1, labels), np.sigmoid(logits)));
+  const positive = np.greater(q, 0);
+  const weight = np.where(positive, np.exp(np.mul(np.log(np.where(positive, q, 1)), gamma)), gamma === 0 ? 1 : 0);
+  const loss = np.mul(ce, weight);
   if (alpha === undefined) return loss;
   return np.mul(loss, np.add(np.mul(labels, alpha), np.mul(np.sub(1, labels), 1 - alpha)));
 }
@@ -86,10 +101,12 @@ export function klDivergence(logPredictions: NdArray, targets: NdArray): NdArray
 
 /**
  * Cosine similarity over the last axis (optax.cosine_similarity): each side divided by
- * max(its norm, epsilon).
+ * max(its norm, epsilon), computed as sqrt(max(|x|^2, epsilon^2)): the same value, and a
+ * finite derivative at x = 0 when epsilon > 0 (the norm's own derivative there is NaN).
  */
 export function cosineSimilarity(predictions: NdArray, targets: NdArray, epsilon = 0): NdArray {
-  const unit = (x: NdArray) => np.div(x, np.expandDims(np.maximum(np.norm(x, 2, -1), epsilon), -1));
+  // The outer maximum only matters where epsilon^2 underflows float32 (epsilon below ~1e-19).
+  const unit = (x: NdArray) => np.div(x, np.maximum(np.sqrt(np.maximum(np.sum(np.square(x), -1, true), epsilon * epsilon)), epsilon));
   return np.sum(np.mul(unit(predictions), unit(targets)), -1);
 }
 

@@ -117,7 +117,8 @@ export function loggamma(key: Key, a: number | NdArray, shape?: Shape): NdArray 
 
 /** Beta(a, b) samples: X / (X + Y) for X ~ Gamma(a), Y ~ Gamma(b), as sigmoid(log X - log Y). */
 export function beta(key: Key, a: number | NdArray, b: number | NdArray, shape?: Shape): NdArray {
-  const s = shape ?? np.add(typeof a === 'number' ? np.full([], a) : a, typeof b === 'number' ? np.full([], b) : b).shape;
+  // The broadcast shape from the shapes alone: an eager call makes no tensor for it.
+  const s = shape ?? np.broadcastShapes(typeof a === 'number' ? [] : a.shape, typeof b === 'number' ? [] : b.shape);
   return scope(() => {
     const keys = splitKeys(key, 2);
     const lx = logGamma(nthKey(keys, 0), shapeParam(a, s, 'beta'), s);
@@ -148,7 +149,7 @@ export function multivariateNormal(key: Key, mean: NdArray, cov: NdArray, shape?
   const n = sm[sm.length - 1];
   if (sm.length < 1 || sc.length < 2 || sc[sc.length - 1] !== n || sc[sc.length - 2] !== n)
     throw new Error(`random.multivariateNormal: need mean [..., n] and cov [..., n, n], got ${shapeStr(sm)} and ${shapeStr(sc)}`);
-  const batch = shape ?? np.add(np.zeros(sm.slice(0, -1)), np.zeros(sc.slice(0, -2))).shape;
+  const batch = shape ?? np.broadcastShapes(sm.slice(0, -1), sc.slice(0, -2));
   return scope(() => np.add(mean, np.matvec(np.cholesky(cov), normal(key, [...batch, n]))));
 }
 
@@ -202,8 +203,12 @@ export function choice(key: Key, a: number | NdArray, shape: Shape = [], { repla
     let idx: NdArray;
     if (replace) idx = p ? categorical(key, np.log(p), -1, shape) : randint(key, shape, 0, n);
     else if (!p) idx = np.reshape(np.sliceAxis(permutation(key, n), -1, 0, k), [...key.shape.slice(0, -1), ...shape]);
+    else if (k === 0) idx = np.zeros([...key.shape.slice(0, -1), ...shape], 'int32');
     else {
-      let g = np.add(gumbel(key, [n]), np.log(p));
+      // Zero-probability entries get the lowest finite score, not -inf: picked entries are
+      // marked -inf, and must rank below every entry still unpicked, or argmax could return
+      // a picked one again once the positive entries run out (JAX's top-k never repeats).
+      let g = np.maximum(np.add(gumbel(key, [n]), np.log(p)), -3.4028234663852886e38);
       const ids = np.arange(0, n);
       const picks: NdArray[] = [];
       for (let i = 0; i < k; i++) {

@@ -1,6 +1,6 @@
 /** Keys (key, split, foldIn) and the draws every distribution builds on: bits, uniform, normal, truncatedNormal, bernoulli, randint, permutation. */
 import * as tf from '@tensorflow/tfjs-core';
-import { type NdArray, type Shape, lax, scope, shapeStr } from '../core/index.js';
+import { type NdArray, type Shape, canReadBack, isTracer, lax, scope, shapeStr } from '../core/index.js';
 import * as np from '../ops/index.js';
 
 /** A PRNG key: int32 [2] (or a stack of keys [..., 2]). */
@@ -47,7 +47,8 @@ export function bits(key: Key, shape: Shape): NdArray {
  */
 export function splitKeys(key: Key, n = 2): NdArray {
   checkKey(key, 'splitKeys');
-  if (!Number.isInteger(n) || n < 1) throw new Error(`random.splitKeys: n must be a positive integer, got ${n}`);
+  // n = 0 is allowed (no keys, [..., 0, 2]), as jax.random.split(key, 0).
+  if (!Number.isInteger(n) || n < 0) throw new Error(`random.splitKeys: n must be a non-negative integer, got ${n}`);
   return lax.randomBits(key, [n, 2], SPLIT_SALT);
 }
 
@@ -91,6 +92,14 @@ function float32Below(x: number): number {
   return f[0];
 }
 
+/** The largest float32 at most x (x itself when float32 holds it). */
+function float32AtMost(x: number): number {
+  return Math.fround(x) <= x ? Math.fround(x) : float32Below(x);
+}
+
+/** The smallest float32 at least x. */
+const float32AtLeast = (x: number) => -float32AtMost(-x);
+
 export interface UniformOptions {
   readonly minval?: number;
   readonly maxval?: number;
@@ -103,8 +112,12 @@ export interface UniformOptions {
 export function uniform(key: Key, shape: Shape, { minval = 0, maxval = 1 }: UniformOptions = {}): NdArray {
   if (!(maxval > minval)) throw new Error(`random.uniform: maxval (${maxval}) must exceed minval (${minval})`);
   if (minval === 0 && maxval === 1) return unit(key, shape, 'uniform');
-  // minval + u * (maxval - minval) >= minval (u >= 0); rounding may reach maxval, so cap it.
-  return scope(() => np.minimum(np.add(np.mul(unit(key, shape, 'uniform'), maxval - minval), minval), float32Below(maxval)));
+  // minval + u * (maxval - minval) with u >= 0, but in float32: rounding may reach maxval, and
+  // minval itself may round down below minval, so both ends are capped at float32s inside.
+  return scope(() => {
+    const x = np.minimum(np.add(np.mul(unit(key, shape, 'uniform'), maxval - minval), minval), float32Below(maxval));
+    return Math.fround(minval) < minval ? np.maximum(x, float32AtLeast(minval)) : x;
+  });
 }
 
 /**
@@ -151,7 +164,19 @@ function erfinvOps(x: NdArray): NdArray {
 export function truncatedNormal(key: Key, shape: Shape, lower = -2, upper = 2): NdArray {
   if (!(upper > lower)) throw new Error(`random.truncatedNormal: upper (${upper}) must exceed lower (${lower})`);
   checkKey(key, 'truncatedNormal');
-  return lax.randomNormal(key, checkShape(shape, 'truncatedNormal'), SAMPLE_SALT, { lower, upper });
+  const s = checkShape(shape, 'truncatedNormal');
+  // The host clamps in double precision; rounding the result to float32 can step past a bound
+  // that float32 cannot hold (upper = 0.500001 rounds up), so such a bound is clamped again at
+  // the nearest float32 inside it.
+  const fixLower = Math.fround(lower) < lower;
+  const fixUpper = Math.fround(upper) > upper;
+  if (!fixLower && !fixUpper) return lax.randomNormal(key, s, SAMPLE_SALT, { lower, upper });
+  return scope(() => {
+    let x = lax.randomNormal(key, s, SAMPLE_SALT, { lower, upper });
+    if (fixLower) x = np.maximum(x, float32AtLeast(lower));
+    if (fixUpper) x = np.minimum(x, float32AtMost(upper));
+    return x;
+  });
 }
 
 /**
@@ -182,10 +207,18 @@ export function randint(key: Key, shape: Shape, minval: number, maxval: number):
 /**
  * A uniformly random permutation of 0..n-1 (int32 [n]; the argsort of 32-bit random
  * words, ties broken by index), or, given an array, that array shuffled along axis 0.
+ * A 0-d array holding an integer counts as n (as in JAX; it must be concrete).
  * @example random.permutation(key, 5) // e.g. [3, 0, 4, 1, 2]
  */
 export function permutation(key: Key, n: number | NdArray): NdArray {
   checkKey(key, 'permutation');
+  if (typeof n !== 'number' && n.shape.length === 0) {
+    // The result's length is the value, so it has to be read now.
+    if (isTracer(n) || !canReadBack()) throw new Error('random.permutation: a 0-d array n must be concrete (its value is the result length); pass a number under jit or vmap');
+    const v = (n as tf.Tensor).dataSync()[0];
+    if (!Number.isInteger(v) || v < 0) throw new Error(`random.permutation: a 0-d array must hold a non-negative integer, got ${v}`);
+    n = v;
+  }
   if (typeof n === 'number') {
     if (!Number.isInteger(n) || n < 0) throw new Error(`random.permutation: n must be a non-negative integer, got ${n}`);
     return lax.randomPermutation(key, n, SAMPLE_SALT);

@@ -205,6 +205,12 @@ export function broadcastPrefix<T>(prefix: unknown, full: unknown, what: string,
       for (let i = numLeaves(structure(f)); i > 0; i--) out.push(p as T);
       return;
     }
+    // A null (or undefined) that is not a prefix leaf is an empty subtree, as JAX's None: it
+    // matches the value's own hole (a prefix built by tree.map over the value keeps its holes).
+    if (p === null || p === undefined) {
+      if (f !== null && f !== undefined) throw new Error(`${what} at ${path || 'the root'}: got ${String(p)} where the value is not an empty subtree`);
+      return;
+    }
     if (Array.isArray(p)) {
       if (!Array.isArray(f) || f.length !== p.length)
         throw new Error(`${what} at ${path || 'the root'}: got an array of length ${p.length} where the value is ${Array.isArray(f) ? `an array of length ${f.length}` : 'not an array'}`);

@@ -97,4 +97,80 @@ Losses('stable at extreme logits; KL takes 0 log 0 as 0 with a finite gradient',
   });
 });
 
+Losses('integer labels out of range give NaN (JAX\'s fill), never a logit of another row; negative labels count from the end', () => {
+  tf.tidy(() => {
+    const x = tf.tensor2d([[1, 2, 3], [0, 0, 0]]);
+    const lse0 = Math.log(Math.exp(1) + Math.exp(2) + Math.exp(3));
+    const cases: [number[], number[]][] = [
+      [[3, 0], [NaN, Math.log(3)]], // label 3 of 3 classes: not row 1's first logit
+      [[-1, 0], [lse0 - 3, Math.log(3)]],
+      [[-3, 2], [lse0 - 1, Math.log(3)]],
+      [[-4, 100], [NaN, NaN]], // beyond the flattened array: no gather error either
+    ];
+    for (const [labels, want] of cases) {
+      const y = tf.tensor1d(labels, 'int32');
+      for (const [mode, f] of [['eager', L.softmaxCrossEntropyWithIntegerLabels], ['jit', jit(L.softmaxCrossEntropyWithIntegerLabels)]] as const) {
+        const got = [...(f(x, y) as tf.Tensor).dataSync()];
+        want.forEach((w, i) => {
+          if (Number.isNaN(w)) assert.ok(Number.isNaN(got[i]), `labels ${labels} (${mode}): entry ${i} = ${got[i]}, expected NaN`);
+          else allClose([got[i]], [w], { rtol: 1e-6 }, `labels ${labels} (${mode}): entry ${i}`);
+        });
+      }
+    }
+    // along axis 0: the classes are the rows
+    const byColumn = L.softmaxCrossEntropyWithIntegerLabels(tf.transpose(x), tf.tensor1d([2, 3], 'int32'), 0) as tf.Tensor;
+    const col = [...byColumn.dataSync()];
+    allClose([col[0]], [lse0 - 3], { rtol: 1e-6 });
+    assert.ok(Number.isNaN(col[1]), `axis 0, label 3: ${col[1]}`);
+  });
+});
+
+Losses('cosineSimilarity with epsilon: a finite gradient at a zero vector (optax clips the norm)', () => {
+  tf.tidy(() => {
+    const zero = tf.tensor2d([[0, 0]]);
+    const t = tf.tensor2d([[1, 0]]);
+    // |p| < epsilon: the similarity is p . t / (epsilon |t|), so its gradient is t / (epsilon |t|)
+    const gp = grad((p: NdArray) => np.sum(L.cosineSimilarity(p, t, 1e-6)))(zero) as tf.Tensor;
+    allClose(gp.dataSync(), [1e6, 0], { rtol: 1e-5 }, 'd/dp');
+    const gt = grad((q: NdArray) => np.sum(L.cosineDistance(t, q, 1e-6)))(zero) as tf.Tensor;
+    allClose(gt.dataSync(), [-1e6, 0], { rtol: 1e-5 }, 'd/dt of the distance');
+    allClose((L.cosineSimilarity(zero, t, 1e-6) as tf.Tensor).dataSync(), [0]);
+  });
+});
+
+/** The focal loss in float64: cross-entropy times (1 - p_t)^gamma, 1 - p_t = y sigmoid(-x) + (1 - y) sigmoid(x). */
+function focal64(x: number, y: number, gamma: number): number {
+  const logSig = (z: number) => Math.min(z, 0) - Math.log1p(Math.exp(-Math.abs(z)));
+  const ce = -y * logSig(x) - (1 - y) * logSig(-x);
+  return ce * (y * Math.exp(logSig(-x)) + (1 - y) * Math.exp(logSig(x))) ** gamma;
+}
+
+Losses('sigmoidFocalLoss: float64 values and finite gradients at saturated logits, gamma below 1 included', () => {
+  tf.tidy(() => {
+    const xs = [30, -30, 17, -17, 2, -3, 0.5];
+    const ys = [1, 0, 1, 0, 0.3, 0.8, 1];
+    for (const gamma of [0, 0.5, 2]) {
+      const x = tf.tensor1d(xs);
+      const y = tf.tensor1d(ys);
+      const got = (L.sigmoidFocalLoss(x, y, { gamma }) as tf.Tensor).dataSync();
+      allClose(got, xs.map((v, i) => focal64(v, ys[i], gamma)), { rtol: 1e-4, atol: 0 }, `gamma ${gamma}: values`);
+      const g = [...(grad((v: NdArray) => np.sum(L.sigmoidFocalLoss(v, y, { gamma })))(x) as tf.Tensor).dataSync()];
+      // central differences of the float64 loss (at |x| = 30 the loss is ~e^-30 (1 + gamma), still a double)
+      const fd = xs.map((v, i) => (focal64(v + 1e-4, ys[i], gamma) - focal64(v - 1e-4, ys[i], gamma)) / 2e-4);
+      g.forEach((gi, i) => assert.ok(Math.abs(gi - fd[i]) <= 1e-3 * Math.abs(fd[i]) + 1e-6, `gamma ${gamma}: d/dx at x = ${xs[i]}, y = ${ys[i]}: ${gi}, float64 ${fd[i]}`));
+    }
+    const huge = tf.tensor1d([1e4, -1e4, 1e4, -1e4]);
+    const g = (grad((v: NdArray) => np.sum(L.sigmoidFocalLoss(v, tf.tensor1d([1, 0, 0, 1]), { gamma: 0.5 })))(huge) as tf.Tensor).dataSync();
+    allClose(g, [0, 0, 1, -1], { atol: 1e-6 }, 'gamma 0.5 at |x| = 1e4');
+  });
+});
+
+Losses('logCosh: float64 values for small errors (no cancellation against log 2)', () => {
+  tf.tidy(() => {
+    const es = [1e-4, -1e-3, 1e-2, 0.1, 1, -3, 20];
+    const got = (L.logCosh(tf.tensor1d(es)) as tf.Tensor).dataSync();
+    allClose(got, es.map((e) => Math.log(Math.cosh(e))), { rtol: 1e-3, atol: 0 });
+  });
+});
+
 Losses.run();

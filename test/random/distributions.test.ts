@@ -117,6 +117,21 @@ R('choice: with and without replacement, with probabilities, from an array', () 
   assert.throws(() => random.choice(random.key(1), 3, [4], { replace: false }), /cannot take 4 samples from 3 without replacement/);
 });
 
+R('choice without replacement, with p: distinct picks even where p has zeros; an empty draw', () => {
+  // jax.random.choice(replace=False, p) ranks all n entries (Gumbel top-k): zero-probability
+  // entries come only after the positive ones, and an index is never picked twice.
+  const p = np.array([0.5, 0, 0.5, 0, 0]);
+  for (let s = 0; s < 20; s++) {
+    const c = read(random.choice(random.key(s), 5, [4], { replace: false, p }));
+    assert.equal(new Set(c).size, 4, `key ${s}: picks ${c} repeat`);
+    assert.equal([...c.slice(0, 2)].sort(), [0, 2], `key ${s}: the positive entries come first, got ${c}`);
+  }
+  const batched = read(random.choice(random.splitKeys(random.key(1), 8), 5, [5], { replace: false, p }));
+  for (let r = 0; r < 8; r++) assert.equal([...batched.slice(5 * r, 5 * r + 5)].sort(), [0, 1, 2, 3, 4], `row ${r}: a permutation`);
+  const none = random.choice(random.key(2), 5, [0], { replace: false, p: np.array([0.2, 0.2, 0.2, 0.2, 0.2]) }) as tf.Tensor;
+  assert.equal(none.shape, [0]);
+});
+
 R('deterministic per key; the same values under jit and under vmap over keys', () => {
   const samplers: [string, (k: NdArray) => NdArray][] = [
     ['gumbel', (k) => random.gumbel(k, [4])],
@@ -137,7 +152,18 @@ R('no tensors left behind', () => {
   const before = tf.memory().numTensors;
   const outs = [random.gamma(key, 2, [3]), random.beta(key, 1, 2, [3]), random.choice(key, 5, [2], { replace: false }), random.laplace(key, [2])] as tf.Tensor[];
   assert.is(tf.memory().numTensors - before, outs.length);
-  tf.dispose([...outs, key]);
+  tf.dispose([...outs]);
+  // Shapes defaulting to the parameters' broadcast shape are found without making tensors.
+  const a = np.array([1, 2]) as tf.Tensor;
+  const mean = np.array([0, 1]) as tf.Tensor;
+  const cov = np.array([[1, 0], [0, 1]]) as tf.Tensor;
+  for (const [name, f] of [['beta', () => random.beta(key, a, 3)], ['beta of numbers', () => random.beta(key, 1, 2)], ['multivariateNormal', () => random.multivariateNormal(key, mean, cov)]] as const) {
+    const n0 = tf.memory().numTensors;
+    const out = f() as tf.Tensor;
+    assert.is(tf.memory().numTensors - n0, 1, `${name}: tensors left besides its result`);
+    tf.dispose(out);
+  }
+  tf.dispose([key, a, mean, cov]);
 });
 
 R.run();

@@ -131,6 +131,9 @@ R('split gives distinct keys, splitKeys stacks the same keys', () => {
   const folds = new Set([0, 1, 2, 3, 1000].map((d) => read(random.foldIn(k, d)).join(',')));
   assert.is(folds.size, 5);
   assert.throws(() => random.foldIn(k, -1), /data must be an integer/);
+  // n = 0 gives no keys, as jax.random.split(key, 0) gives a [0, 2] array
+  assert.equal((random.splitKeys(k, 0) as tf.Tensor).shape, [0, 2]);
+  assert.equal(random.split(k, 0), []);
   assert.throws(() => random.split(np.array([1, 2])), /int32 array of shape \[2\]/);
 });
 
@@ -143,6 +146,9 @@ R('uniform: [0, 1) with mean 1/2 and variance 1/12; minval/maxval', () => {
   const v = read(random.uniform(random.key(2), [10_000], { minval: -3, maxval: 5 }));
   assert.ok(v.every((x) => x >= -3 && x < 5));
   allClose(moments(v).mean, 1, { atol: 0.1 });
+  // minval = 0.7 rounds down in float32 (to 0.69999999); the samples must not go below it
+  const narrow = read(random.uniform(random.key(2), [1000], { minval: 0.7, maxval: 0.7000001 }));
+  assert.ok(narrow.every((x) => x >= 0.7 && x < 0.7000001), `[0.7, 0.7000001): got ${Math.min(...narrow)} .. ${Math.max(...narrow)}`);
 });
 
 R('normal: moments of N(0, 1)', () => {
@@ -169,6 +175,12 @@ R('truncatedNormal: inside the bounds, with the truncated moments', () => {
   const w = read(random.truncatedNormal(random.key(6), [50_000], -100, 100));
   assert.ok(w.every(Number.isFinite));
   allClose(moments(w).variance, 1, { atol: 0.03 });
+  // Bounds that float32 cannot hold: the samples still lie inside them (not rounded past them).
+  for (const [lo, hi] of [[0.5, 0.500001], [-0.700001, -0.7], [0.1, 0.3]]) {
+    const b = read(random.truncatedNormal(random.key(7), [20_000], lo, hi));
+    const outside = b.filter((x) => !(x >= lo && x <= hi));
+    assert.is(outside.length, 0, `[${lo}, ${hi}]: ${outside.length} samples outside, e.g. ${outside[0]}`);
+  }
 });
 
 R('erfinv inverts erf', () => {
@@ -200,6 +212,10 @@ R('permutation: a permutation of 0..n-1; shuffles an array', () => {
   const s = (random.permutation(random.key(12), x) as tf.Tensor).arraySync() as number[][];
   assert.equal(s.map((r) => r[0]).sort(), [0, 1, 2, 3]);
   assert.ok(s.every((r) => r[1] === r[0] * 10));
+  // a 0-d integer array is a count, as in jax.random.permutation
+  assert.equal([...read(random.permutation(random.key(12), np.array(6, 'int32')))].sort(), [0, 1, 2, 3, 4, 5]);
+  assert.equal(read(random.permutation(random.key(12), np.array(6, 'int32'))), read(random.permutation(random.key(12), 6)));
+  assert.throws(() => random.permutation(random.key(12), np.array(2.5)), /a 0-d array must hold a non-negative integer/);
   // uniform over 3! orderings
   const counts = new Map<string, number>();
   const keys = random.splitKeys(random.key(13), 6000);

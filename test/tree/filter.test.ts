@@ -38,6 +38,22 @@ Filter('partition by a predicate: arrays train, numbers and strings stay static'
   });
 });
 
+Filter('a spec made by tree.map over a tree with null holes: null in the spec matches the hole', () => {
+  tf.tidy(() => {
+    // As eqx.partition: None in the filter spec is an empty subtree, matching the tree's None
+    // (tree.map keeps the holes, so a full spec built from the tree has them too).
+    const p = { w: np.array([1, 2]), b: null, layers: [{ w: np.array([3]), b: undefined }] };
+    const spec = tree.map(() => true, p);
+    const [trainable, rest] = tree.partition(p, spec);
+    assert.equal(tree.leaves(trainable).length, 2);
+    assert.equal(tree.leaves(rest), []);
+    assert.is(trainable.b, null);
+    assert.equal(tree.leaves(tree.filter(p, tree.map(() => false, p))), []);
+    // a null in the spec where the tree has leaves is still an error
+    assert.match(errorOf(() => tree.partition(p, { w: null, b: null, layers: true })), /tree.partition: filter spec at .w: got null where the value is not an empty subtree/);
+  });
+});
+
 Filter('grad and an optimiser over the trainable half only; the frozen half unchanged', () => {
   tf.tidy(() => {
     const p = model();
