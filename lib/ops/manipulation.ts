@@ -6,9 +6,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { normAxes, normAxis, shapeStr, sizeOf } from '../core/aval.js';
 import * as lax from '../core/lax.js';
-import { type NdArray, shapeOf } from '../core/trace.js';
-import { type ArrayOrNumber, add, less, mul, sub, where } from './math.js';
-import { concatenate, sliceAxis, split, squeeze } from './shape.js';
+import { type NdArray, avalOf, shapeOf } from '../core/trace.js';
+import { type ArrayOrNumber, add, mul, sub, where } from './math.js';
+import { boundedIndex, concatenate, outOfBoundFill, sliceAxis, split, squeeze } from './shape.js';
 
 /** A constant int32 index vector (host data; a constant under jit). */
 const indexVector = (idx: readonly number[]) => tf.tensor1d([...idx], 'int32');
@@ -137,16 +137,18 @@ export function takeAlongAxis(x: NdArray, indices: NdArray, axis: number): NdArr
     return Math.max(d, si[i]);
   });
   const full = out.map((d, i) => (i === a ? sx[a] : d));
+  const dtype = avalOf(x).dtype;
+  if (sx[a] === 0) return lax.full(out, outOfBoundFill(dtype), dtype);
   const xb = lax.broadcastTo(x, full);
-  const idx = lax.broadcastTo(lax.cast(indices, 'int32'), out);
-  const wrapped = where(less(idx, 0), add(idx, sx[a]), idx);
+  // Outside [-n, n): JAX's default fill (mode 'fill'), not the entry of another row.
+  const { index, valid } = boundedIndex(lax.broadcastTo(lax.cast(indices, 'int32'), out), sx[a]);
   // linear index into the flattened xb: the coordinate along `axis` from indices, the others from iotas.
   const strides = full.map((_, i) => sizeOf(full.slice(i + 1)));
-  let linear = mul(wrapped, strides[a]);
+  let linear = mul(index, strides[a]);
   out.forEach((d, i) => {
     if (i !== a && d > 1) linear = add(linear, tf.reshape(tf.range(0, d * strides[i], strides[i], 'int32'), out.map((e, j) => (j === i ? e : 1))));
   });
-  return lax.gather(ravel(xb), linear, 0);
+  return lax.select(valid, lax.gather(ravel(xb), linear, 0), lax.full(out, outOfBoundFill(dtype), dtype));
 }
 
 const atLeast = (x: NdArray, rank: number, place: (s: readonly number[]) => number[]): NdArray => {

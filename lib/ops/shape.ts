@@ -1,9 +1,9 @@
 /** numpy-like shape functions: reshape (with -1), transpose, expand/squeeze, concatenate, stack, slice, take, pad. */
 import * as tf from '@tensorflow/tfjs-core';
-import { normAxis, shapeStr, sizeOf } from '../core/aval.js';
+import { type DType, normAxis, shapeStr, sizeOf } from '../core/aval.js';
 import * as lax from '../core/lax.js';
 import { resultDType } from '../core/promotion.js';
-import { type NdArray, shapeOf } from '../core/trace.js';
+import { type NdArray, avalOf, shapeOf } from '../core/trace.js';
 
 /** The shape of x, a tensor or a tracer (numpy's np.shape). */
 export function shape(x: NdArray): readonly number[] {
@@ -96,12 +96,40 @@ export function sliceAxis(x: NdArray, axis: number, start: number | null, stop: 
   return lax.gather(x, tf.tensor1d(picked, 'int32'), a);
 }
 
-/** Entries at integer `indices` along `axis` (numpy's take); a negative index counts from the end. */
-export function take(x: NdArray, indices: NdArray, axis = 0): NdArray {
+/**
+ * Entries at integer `indices` along `axis` (numpy's take; no axis: of the flattened x). A
+ * negative index counts from the end; one outside [-n, n) reads JAX's default fill (mode
+ * 'fill': NaN for float32, the most negative int32, true for bool) instead of another entry.
+ * @example np.take(np.array([[1, 2], [3, 4]]), np.array([3, -1, 9], 'int32')) // [4, 4, NaN]
+ */
+export function take(x: NdArray, indices: NdArray, axis: number | null = null): NdArray {
+  if (axis === null) return take(lax.reshape(x, [sizeOf(shapeOf(x))]), indices, 0);
   const a = normAxis(axis, shapeOf(x).length, 'take');
-  const n = lax.scalarLike(shapeOf(x)[a], indices);
-  const wrapped = lax.select(lax.lt(indices, lax.scalarLike(0, indices)), lax.add(indices, n), indices);
-  return lax.gather(x, wrapped, a);
+  const { index, valid } = boundedIndex(indices, shapeOf(x)[a]);
+  const s = shapeOf(x);
+  const is = shapeOf(indices);
+  const out = [...s.slice(0, a), ...is, ...s.slice(a + 1)];
+  const fill = lax.full(out, outOfBoundFill(avalOf(x).dtype), avalOf(x).dtype);
+  if (s[a] === 0) return fill;
+  const mask = lax.broadcastTo(lax.reshape(valid, [...s.slice(0, a).map(() => 1), ...is, ...s.slice(a + 1).map(() => 1)]), out);
+  return lax.select(mask, lax.gather(x, index, a), fill);
+}
+
+/** What an out-of-bound read gives (jax.numpy's default fill): NaN, the most negative int32, or true. */
+export const outOfBoundFill = (dtype: DType): number => (dtype === 'float32' ? NaN : dtype === 'int32' ? -(2 ** 31) : 1);
+
+/**
+ * Indices into an axis of length n: negative ones from the end, and where they fall outside
+ * [-n, n) (`valid` false) index 0, for a gather that cannot fail; int32 indices only (others
+ * pass through, for the gather's own error).
+ */
+export function boundedIndex(indices: NdArray, n: number): { index: NdArray; valid: NdArray } {
+  if (avalOf(indices).dtype !== 'int32') return { index: indices, valid: lax.full(shapeOf(indices), 1, 'bool') };
+  const len = lax.scalarLike(n, indices);
+  const zero = lax.scalarLike(0, indices);
+  const wrapped = lax.select(lax.lt(indices, zero), lax.add(indices, len), indices);
+  const valid = lax.binary('and', lax.ge(wrapped, zero), lax.lt(wrapped, len));
+  return { index: lax.select(valid, wrapped, lax.zerosLike(wrapped)), valid };
 }
 
 /** Constant padding: one [before, after] pair per axis. */

@@ -252,6 +252,36 @@ dtypes('int32 and bool with steps (1-D, 2-D, negative steps), eagerly and under 
 
 dtypes.run();
 
+const takes = suite('np.take, np.takeAlongAxis: jax.numpy semantics');
+
+takes('no axis flattens (NumPy); out-of-bound indices read the fill (NaN, the most negative int32, true), negative ones wrap; eagerly and under jit', async () => {
+  const x = tf.tensor([[1, 2], [3, 4]]);
+  const xi = tf.tensor([[1, 2], [3, 4]], undefined, 'int32');
+  const xb = tf.tensor([false, false], undefined, 'bool');
+  const i = tf.tensor([3, -1, 4, -5], undefined, 'int32');
+  const jt = jit((a: NdArray, b: NdArray) => np.take(a, b));
+  const cases: [string, () => NdArray, number[]][] = [
+    // jnp.take(x, [3, -1, 4, -5]) (mode 'fill'): [4, 4, nan, nan]
+    ['float32', () => np.take(x, i), [4, 4, NaN, NaN]],
+    ['float32 under jit', () => jt(x, i), [4, 4, NaN, NaN]],
+    ['int32', () => np.take(xi, i), [4, 4, -(2 ** 31), -(2 ** 31)]],
+    ['bool', () => np.take(xb, tf.tensor([0, 2], undefined, 'int32')), [0, 1]],
+    // along axis 1: jnp.take(x, [1, 2], axis=1) -> [[2, nan], [4, nan]]
+    ['axis 1', () => np.take(x, tf.tensor([1, 2], undefined, 'int32'), 1), [2, NaN, 4, NaN]],
+    // jnp.take_along_axis(x, [[0, 2], [-1, 1]], axis=1) -> [[1, nan], [4, 4]]
+    ['takeAlongAxis', () => np.takeAlongAxis(x, tf.tensor([[0, 2], [-1, 1]], undefined, 'int32'), 1), [1, NaN, 4, 4]],
+  ];
+  for (const [what, f, want] of cases) {
+    const y = tf.tidy(() => f() as tf.Tensor);
+    assert.equal(Array.from(await y.data()), want, what);
+    y.dispose();
+  }
+  jt.clearCache();
+  tf.dispose([x, xi, xb, i]);
+});
+
+takes.run();
+
 const errors = suite('np.index / np.at: errors name what is wrong');
 
 errors('bad indices', () => {
