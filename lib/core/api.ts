@@ -267,11 +267,32 @@ function basis(s: readonly number[]): NdArray {
   return tf.reshape(tf.eye(n), [n, ...s]);
 }
 
+export interface JacobianOptions {
+  readonly argnums?: number | readonly number[];
+  /** f returns [out, aux]: the result is [Jacobian of out, aux] (JAX's has_aux). */
+  readonly hasAux?: boolean;
+}
+
+/**
+ * A Jacobian transformation `jac` of f's first output, f returning [out, aux]: [jac, aux], the
+ * aux from one more call of f (its value is not differentiated).
+ */
+function withAux(f: Fn, op: string, jac: (g: Fn) => (...args: unknown[]) => unknown) {
+  const split = (...args: unknown[]): [unknown, unknown] => {
+    const r = f(...args) as unknown;
+    if (!Array.isArray(r) || r.length !== 2) throw new Error(`${op} with hasAux: the function must return [value, aux]`);
+    return [r[0], r[1]];
+  };
+  const j = jac((...args: unknown[]) => split(...args)[0]);
+  return (...args: unknown[]) => [j(...args), scope(() => split(...args)[1])];
+}
+
 /**
  * The Jacobian by reverse mode: one vmapped VJP over the output's basis. Result leaves
  * have shape out.shape + in.shape (a tree of the input's structure per output leaf).
  */
-export function jacrev(f: Fn, opts: { argnums?: number | readonly number[] } = {}) {
+export function jacrev(f: Fn, opts: JacobianOptions = {}): (...args: unknown[]) => any {
+  if (opts.hasAux) return withAux(f, 'jacrev', (g) => jacrev(g, { argnums: opts.argnums }));
   return (...args: unknown[]) =>
     scope(() => {
       const argnums = normArgnums(opts.argnums, args.length, 'jacrev');
@@ -290,7 +311,8 @@ export function jacrev(f: Fn, opts: { argnums?: number | readonly number[] } = {
 }
 
 /** The Jacobian by forward mode: one vmapped JVP over the input's basis. Same layout as jacrev. */
-export function jacfwd(f: Fn, opts: { argnums?: number | readonly number[] } = {}) {
+export function jacfwd(f: Fn, opts: JacobianOptions = {}): (...args: unknown[]) => any {
+  if (opts.hasAux) return withAux(f, 'jacfwd', (g) => jacfwd(g, { argnums: opts.argnums }));
   return (...args: unknown[]) =>
     scope(() => {
       const argnums = normArgnums(opts.argnums, args.length, 'jacfwd');
@@ -320,7 +342,7 @@ export function jacfwd(f: Fn, opts: { argnums?: number | readonly number[] } = {
  * The Hessian of a scalar f: forward over reverse.
  * @example hessian((x) => np.sum(np.mul(x, np.exp(x))))(np.array([0.5, 1]))
  */
-export function hessian(f: Fn, opts: { argnums?: number | readonly number[] } = {}) {
+export function hessian(f: Fn, opts: JacobianOptions = {}) {
   const h = jacfwd(jacrev(f, opts), opts);
   return (...args: unknown[]) => {
     assertDifferentiable(args, normArgnums(opts.argnums, args.length, 'hessian'), 'hessian');

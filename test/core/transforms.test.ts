@@ -119,6 +119,26 @@ Closed('jacfwd = jacrev = diag(1 - tanh²(Wx))·W on a vector function', async (
   await allCloseAsync(jr, expected, { rtol: 1e-5, atol: 1e-6 });
 });
 
+Closed('hasAux (JAX has_aux): jacfwd, jacrev and hessian of [out, aux] give [Jacobian of out, aux], also under jit', async () => {
+  const W = f32([[1, -2, 0.5], [0.3, 0.2, -1]]);
+  const x = f32([0.2, -0.1, 0.4]);
+  const wx = [1 * 0.2 + 2 * 0.1 + 0.5 * 0.4, 0.3 * 0.2 - 0.2 * 0.1 - 0.4];
+  const w = [[1, -2, 0.5], [0.3, 0.2, -1]];
+  const expected = w.map((row, i) => row.map((v) => (1 - Math.tanh(wx[i]) ** 2) * v));
+  const f = (x: A) => [np.tanh(np.matmul(W, x)), { wx: np.matmul(W, x) }];
+  for (const [name, jac] of [['jacfwd', jacfwd(f, { hasAux: true })], ['jacrev', jacrev(f, { hasAux: true })], ['jit(jacrev)', jit(jacrev(f, { hasAux: true }))]] as const) {
+    const [j, aux] = jac(x) as [tf.Tensor, { wx: tf.Tensor }];
+    await allCloseAsync(j, expected, { rtol: 1e-5, atol: 1e-6 });
+    await allCloseAsync(aux.wx, wx, { rtol: 1e-6, atol: 1e-7 });
+    assert.equal([j.shape, aux.wx.shape], [[2, 3], [2]], name);
+  }
+  // hessian of sum(x·exp(x)) with aux: diag((2+x)e^x), aux untouched.
+  const [h, aux] = hessian((v: A) => [np.sum(np.mul(v, np.exp(v))), np.mul(v, 2)], { hasAux: true })(f32([0.5, 1])) as [tf.Tensor, tf.Tensor];
+  await allCloseAsync(h, [[2.5 * Math.exp(0.5), 0], [0, 3 * Math.E]], { rtol: 1e-5, atol: 1e-6 });
+  await allCloseAsync(aux, [1, 2], { rtol: 0, atol: 0 });
+  assert.match(errorOf(() => jacrev((v: A) => v, { hasAux: true })(x)), /jacrev with hasAux: the function must return \[value, aux\]/);
+});
+
 Closed('property: jacfwd = jacrev on random inputs, with pytree arguments and argnums', async () => {
   await fc.assert(
     fc.asyncProperty(fc.array(fc.float({ min: -1, max: 1, noNaN: true }), { minLength: 3, maxLength: 3 }), fc.float({ min: -1, max: 1, noNaN: true }), async (xs, s) => {
