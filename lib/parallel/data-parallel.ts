@@ -198,6 +198,9 @@ export async function startReplicas(n: number, dataOf: (rank: number) => WorkerS
 /** Aborts the group's collectives and waits until every worker has exited (stopping those that do not end by themselves). */
 export async function endWorkers(comm: CommBuffers, replicas: readonly Replica[]): Promise<void> {
   abortComm(comm);
+  // Idle workers are unref'd: ref them until they have exited, or an otherwise idle event loop
+  // may let the process end before their exit (as in startReplicas).
+  replicas.forEach((r) => r.worker.ref());
   await Promise.all(
     replicas.map(async (r) => {
       // A worker that closed its port exits by itself; give it a moment, then stop it.
