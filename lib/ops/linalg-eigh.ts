@@ -21,7 +21,7 @@ import { eyeBatch, matrices, mT } from './linalg-util.js';
  * falling (about 4e-7 to 3e-6) after 4 sweeps at n = 8, 5 at 16 and 6 at 32 and 64, so this
  * leaves 2 to 3 sweeps of margin for slower (clustered) spectra; extra sweeps cost time only.
  */
-export function jacobiSweeps(n: number): number {
+function jacobiSweeps(n: number): number {
   return n <= 1 ? 0 : n === 2 ? 1 : Math.ceil(Math.log2(n)) + 3;
 }
 
@@ -47,7 +47,7 @@ export function roundRobin(n: number): [number, number][][] {
  * and Van Loan's symmetric Schur step), for the smaller rotation; apq = 0 gives (1, 0). The
  * untaken branch is computed on safe values so that derivatives stay finite.
  */
-export function jacobiRotation(app: NdArray, aqq: NdArray, apq: NdArray): [NdArray, NdArray] {
+function jacobiRotation(app: NdArray, aqq: NdArray, apq: NdArray): [NdArray, NdArray] {
   const zero = equal(apq, 0);
   const tau = div(sub(aqq, app), mul(2, where(zero, 1, apq)));
   const t = div(where(greaterEqual(tau, 0), 1, -1), add(abs(tau), sqrt(add(1, square(tau)))));
@@ -59,7 +59,7 @@ export function jacobiRotation(app: NdArray, aqq: NdArray, apq: NdArray): [NdArr
  * The rotations [..., n, n] that are the identity but for [[c, s], [-s, c]] in the rows and
  * columns of each pair, c and s [..., h] for h pairs: one gather from [c, s, -s, 1, 0].
  */
-export function rotations(c: NdArray, s: NdArray, pairs: readonly (readonly [number, number])[], n: number): NdArray {
+function rotations(c: NdArray, s: NdArray, pairs: readonly (readonly [number, number])[], n: number): NdArray {
   const h = pairs.length;
   const idx = Array.from({ length: n * n }, (_, e) => (Math.floor(e / n) === e % n ? 3 * h : 3 * h + 1));
   pairs.forEach(([p, q], i) => {
@@ -75,7 +75,7 @@ export function rotations(c: NdArray, s: NdArray, pairs: readonly (readonly [num
 }
 
 /** Entries (p_i, q_i) of stacked matrices [..., n, n], as [..., h]: a gather from the flattened matrices. */
-export function pairEntries(a: NdArray, pairs: readonly (readonly [number, number])[], which: (pq: readonly [number, number]) => [number, number]): NdArray {
+function pairEntries(a: NdArray, pairs: readonly (readonly [number, number])[], which: (pq: readonly [number, number]) => [number, number]): NdArray {
   const s = shapeOf(a);
   const n = s[s.length - 1];
   const flat = lax.reshape(a, [...s.slice(0, -2), n * n]);
@@ -101,19 +101,29 @@ export function sortAscending(w: NdArray, ...vs: NdArray[]): NdArray[] {
   return [lax.reshape(matmul(perm, lax.expandDims(w, r)), shapeOf(w)), ...vs.map((v) => matmul(v, mT(perm)))];
 }
 
-/** Jacobi eigenvalues (unsorted) and eigenvectors of symmetric a [..., n, n]. */
-function jacobi(a: NdArray): [NdArray, NdArray] {
-  const s = shapeOf(a);
-  const n = s[s.length - 1];
-  let v = eyeBatch(n, s.slice(0, -2));
+/**
+ * Cyclic Jacobi sweeps over matrices [...lead, n, n]: each round rotates the pairs that zero
+ * the off-diagonal entries of `gram()` (read before the round), applies the rotation with
+ * `rotate`, and accumulates it; returns the rotations' product.
+ */
+export function jacobiSweep(n: number, lead: readonly number[], gram: () => NdArray, rotate: (j: NdArray) => void): NdArray {
+  let v = eyeBatch(n, lead);
   const rounds = roundRobin(n);
   for (let sweep = 0; sweep < jacobiSweeps(n); sweep++)
     for (const pairs of rounds) {
-      const [c, sn] = jacobiRotation(pairEntries(a, pairs, ([p]) => [p, p]), pairEntries(a, pairs, ([, q]) => [q, q]), pairEntries(a, pairs, ([p, q]) => [p, q]));
+      const g = gram();
+      const [c, sn] = jacobiRotation(pairEntries(g, pairs, ([p]) => [p, p]), pairEntries(g, pairs, ([, q]) => [q, q]), pairEntries(g, pairs, ([p, q]) => [p, q]));
       const j = rotations(c, sn, pairs, n);
-      a = matmul(mT(j), matmul(a, j));
+      rotate(j);
       v = matmul(v, j);
     }
+  return v;
+}
+
+/** Jacobi eigenvalues (unsorted) and eigenvectors of symmetric a [..., n, n]. */
+function jacobi(a: NdArray): [NdArray, NdArray] {
+  const s = shapeOf(a);
+  const v = jacobiSweep(s[s.length - 1], s.slice(0, -2), () => a, (j) => (a = matmul(mT(j), matmul(a, j))));
   return [diagonal(a, 0, -2, -1), v];
 }
 

@@ -12,24 +12,14 @@ import * as lax from '../core/lax.js';
 import { type NdArray, shapeOf } from '../core/trace.js';
 import { abs, div, greater, less, matmul, max, mul, neg, sqrt, square, sum, where } from './math.js';
 import { diagonal } from './linalg.js';
-import { jacobiRotation, jacobiSweeps, pairEntries, rotations, roundRobin, sortAscending } from './linalg-eigh.js';
+import { jacobiSweep, sortAscending } from './linalg-eigh.js';
 import { qr } from './linalg-qr.js';
-import { eyeBatch, matrices, mT } from './linalg-util.js';
+import { matrices, mT } from './linalg-util.js';
 
 /** Columns of b [..., m, n] (m >= n) rotated to orthogonality, with the rotations' product v. */
 function hestenes(b: NdArray): [NdArray, NdArray] {
   const s = shapeOf(b);
-  const n = s[s.length - 1];
-  let v = eyeBatch(n, s.slice(0, -2));
-  const rounds = roundRobin(n);
-  for (let sweep = 0; sweep < jacobiSweeps(n); sweep++)
-    for (const pairs of rounds) {
-      const g = matmul(mT(b), b);
-      const [c, sn] = jacobiRotation(pairEntries(g, pairs, ([p]) => [p, p]), pairEntries(g, pairs, ([, q]) => [q, q]), pairEntries(g, pairs, ([p, q]) => [p, q]));
-      const j = rotations(c, sn, pairs, n);
-      b = matmul(b, j);
-      v = matmul(v, j);
-    }
+  const v = jacobiSweep(s[s.length - 1], s.slice(0, -2), () => matmul(mT(b), b), (j) => (b = matmul(b, j)));
   return [b, v];
 }
 
