@@ -54,7 +54,7 @@ export function elementwiseWasmOutputs(inputs: readonly tf.Tensor[], program: El
   return runHeapKernelOutputs(elementwise, inputs, program);
 }
 
-const ARITY: Record<ElementwiseOp, number> = { add: 2, sub: 2, mul: 2, div: 2, max: 2, min: 2, neg: 1, relu: 1, sign: 1, exp: 1, log: 1 };
+const ARITY: Record<ElementwiseOp, number> = { add: 2, sub: 2, mul: 2, div: 2, max: 2, min: 2, neg: 1, relu: 1, sign: 1, exp: 1, log: 1, erf: 1 };
 
 /** Rows each lane adds sequentially before its partial sum joins the result (see the top of this file). */
 export const SUM_BLOCK = 32;
@@ -186,6 +186,7 @@ function generate(p: ElementwiseProgram): FunctionBuilder {
       } else if (op === 'neg') f.localGet(a!).f32x4Neg();
       else if (op === 'exp') math.exp(a!);
       else if (op === 'log') math.log(a!);
+      else if (op === 'erf') math.erf(a!);
       else {
         f.localGet(a!).localGet(b!);
         if (op === 'add') f.f32x4Add();

@@ -194,6 +194,9 @@ export class FunctionBuilder {
   f32x4Neg(): this {
     return this.simd(0xe1);
   }
+  f32x4Abs(): this {
+    return this.simd(0xe0);
+  }
   f32x4Sub(): this {
     return this.simd(0xe5);
   }

@@ -1,5 +1,5 @@
 /**
- * exp and log on four float32 lanes, emitted inline into generated WebAssembly loops
+ * exp, log and erf on four float32 lanes, emitted inline into generated WebAssembly loops
  * (the jit's fused elementwise programs, the log-sum-exp kernel): range reduction and a
  * polynomial (Cephes' expf and logf coefficients), about 25 SIMD instructions each, where
  * tfjs's wasm Exp and Log call the scalar C library function per element.
@@ -10,6 +10,7 @@
  * results, ±0 (exp 1, log -inf), ±inf (exp inf / 0, log inf / NaN), NaN (NaN), negative
  * numbers (log NaN) and the overflow (exp(88.73) = inf) and underflow boundaries.
  */
+import { ERF_ONE_FROM, ERF_SMALL, ERF_SMALL_POLY, ERF_TAIL_CENTER, ERF_TAIL_POLY } from './erf-approximation.js';
 import { FunctionBuilder, moduleBytes } from './wasm-emit.js';
 
 const LOG2E = 1.4426950408889634;
@@ -42,9 +43,10 @@ export function relaxedSimdAvailable(): boolean {
   return relaxed;
 }
 
-/** Emits exp and log of a v128 local, leaving the result on the stack; its temporaries are allocated once per function. */
+/** Emits exp, log and erf of a v128 local, leaving the result on the stack; its temporaries are allocated once per function. */
 export class SimdMath {
   private temps: number[] | null = null;
+  private erfTemps: number[] | null = null;
 
   /** `relaxed`: Horner steps as f32x4.relaxed_madd (by default where the engine has it). */
   constructor(
@@ -90,6 +92,26 @@ export class SimdMath {
     f.i32x4Const(127).i32x4Add().i32Const(23).i32x4Shl().f32x4Mul();
     f.localGet(n).localGet(s).i32x4Sub().i32x4Const(127).i32x4Add().i32Const(23).i32x4Shl().f32x4Mul();
     f.localGet(low).v128Andnot();
+  }
+
+  /** Pushes erf(local x) (the scheme of erf-approximation.ts: both branches computed, one kept per lane). */
+  erf(x: number): void {
+    const f = this.f;
+    const [s, z, arg, small] = (this.erfTemps ??= [0, 1, 2, 3].map(() => f.local('v128'))) as [number, number, number, number];
+    f.localGet(x).f32x4Abs().localTee(z).f32x4Const(ERF_SMALL).f32x4Lt().localSet(small);
+    // Near 0: x + x P(x^2).
+    f.localGet(x).localGet(x).f32x4Mul().localSet(s);
+    this.horner(s, ERF_SMALL_POLY);
+    f.localGet(x).f32x4Mul().localGet(x).f32x4Add();
+    // Beyond: 1 - exp(-z^2) G(z - center), z = min(|x|, ONE_FROM) (NaN stays NaN), with x's sign bit.
+    f.localGet(z).f32x4Const(ERF_ONE_FROM).f32x4Min().localTee(z).localGet(z).f32x4Mul().f32x4Neg().localSet(arg);
+    f.localGet(z).f32x4Const(ERF_TAIL_CENTER).f32x4Sub().localSet(s);
+    f.f32x4Const(1);
+    this.exp(arg);
+    this.horner(s, ERF_TAIL_POLY);
+    f.f32x4Mul().f32x4Sub();
+    f.localGet(x).i32x4Const(-0x80000000).v128And().v128Or();
+    f.localGet(small).v128Bitselect();
   }
 
   /** Pushes log(local x). */

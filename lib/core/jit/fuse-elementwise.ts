@@ -23,6 +23,8 @@ import { ELEMENTWISE_OPS, type ElementwiseOp, type ElementwiseProgram, type Eqn,
 const MIN_ELEMENTS = 4096;
 
 const FUSABLE = new Set<string>(ELEMENTWISE_OPS);
+/** Operations that tfjs's wasm backend runs as a scalar C call per element: a loop of one of them alone pays. */
+const SIMD_MATH = new Set(['exp', 'log', 'erf']);
 
 function kindOf(v: Var, shape: readonly number[]): InputKind | null {
   return v.aval.dtype === 'float32' ? inputKindOf(v.aval.shape, shape) : null;
@@ -63,8 +65,8 @@ export function fuseElementwise(j: Jaxpr): Jaxpr {
   const members = new Map<Eqn, number>();
   for (const r of root.values()) members.set(r, (members.get(r) ?? 0) + 1);
 
-  // A lone operation is one tfjs kernel anyway, except exp and log: tfjs's are scalar C calls, ours SIMD.
-  const looped = (r: Eqn) => members.get(r)! >= 2 || r.prim === 'exp' || r.prim === 'log';
+  // A lone operation is one tfjs kernel anyway, except exp, log and erf: tfjs's are scalar C calls, ours SIMD.
+  const looped = (r: Eqn) => members.get(r)! >= 2 || SIMD_MATH.has(r.prim);
   const eqns: Eqn[] = [];
   for (const e of j.eqns) {
     const r = root.get(e);

@@ -47,7 +47,7 @@ function erfinvHost(x: number): number {
 }
 
 /** erf in double precision (Maclaurin series below 2.5, continued fraction for erfc above). */
-function erfHost(x: number): number {
+export function erfHost(x: number): number {
   if (!Number.isFinite(x)) return Number.isNaN(x) ? NaN : Math.sign(x);
   const ax = Math.abs(x);
   if (ax < 2.5) {

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { FusedParams } from '../jit/ir.js';
 import type { Prim } from '../prim-types.js';
 import { broadcastShapes } from '../prims/elementwise.js';
+import { erfComposite } from './erf.js';
 import { collectiveKernels } from './host-collectives.js';
 import { randomKernels } from './host-random.js';
 import type { DefaultLowering, PrimKernel } from './kernel.js';
@@ -138,7 +139,7 @@ export const defaultLowering: DefaultLowering = {
   sign: boolLogical('sign', unary(signKernel)),
   sin: unary(tf.sin),
   cos: unary(tf.cos),
-  erf: unary(tf.erf),
+  erf: unary(erfComposite),
   atan: unary(tf.atan),
   floor: unary(tf.floor),
   round: unary(tf.round),

@@ -182,6 +182,11 @@ export function extremumWasm(op: 'max' | 'min') {
   return (x: tf.Tensor, y: tf.Tensor): tf.Tensor => (x.dtype === 'float32' && loopOf(op, [x, y])) || fallback(x, y);
 }
 
+/** erf: our SIMD loop where it applies (within 2 ulp, wasm-math.ts), else tfjs wasm's Erf (the C library's erff). */
+export function erfWasm(x: tf.Tensor): tf.Tensor {
+  return loopOf('erf', [x]) ?? tf.erf(x);
+}
+
 /** ReLU that keeps NaN, as PyTorch's and jax.nn.relu: tfjs wasm's Relu maps a NaN whose sign bit is set to 0. */
 export function reluWasm(x: tf.Tensor): tf.Tensor {
   if (x.dtype !== 'float32') return tf.relu(x);

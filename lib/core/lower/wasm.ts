@@ -14,7 +14,7 @@ import { bpFilterWasm, bpInputWasm, convByWasmPasses, convWasm, usesWasmConv } f
 import { floorDivInt } from './wasm-int.js';
 import { logSumExpKernel } from './logsumexp.js';
 import { logSumExpWasmKernel } from './wasm-logsumexp.js';
-import { blockMax, broadcastWasm, extremumWasm, matmulWasm, ownBuffer, reluWasm, sameShape, signWasm, sliceWasm, sumWasm, transposeWasm, withReluWasm } from './wasm-kernels.js';
+import { blockMax, broadcastWasm, erfWasm, extremumWasm, matmulWasm, ownBuffer, reluWasm, sameShape, signWasm, sliceWasm, sumWasm, transposeWasm, withReluWasm } from './wasm-kernels.js';
 
 const binary = (k: (x: tf.Tensor, y: tf.Tensor) => tf.Tensor) => ([x, y]: tf.Tensor[]) => k(x, y);
 const compare = (k: (x: tf.Tensor, y: tf.Tensor) => tf.Tensor) => binary(sameShape(k));
@@ -25,6 +25,7 @@ const wasmSum = (x: tf.Tensor, axes: number[]) => sumKernel(x, axes, (v, a) => s
 const ownLowering: Lowering = {
   relu: ([x]) => reluWasm(x),
   sign: ([x]) => signWasm(x),
+  erf: ([x]) => erfWasm(x),
   max: binary(extremumWasm('max')),
   min: binary(extremumWasm('min')),
   // int32: tfjs wasm's division goes through float32, so it is computed exactly on the host (wasm-int.ts).
