@@ -15,18 +15,32 @@ import * as ssl from './ssl/index.js';
 import * as swav from './ssl/swav/index.js';
 import * as random from './random/index.js';
 import * as nn from './nn/index.js';
-import { lax as coreLax } from './core/index.js';
+import { allGather, axisIndex, axisSize, lax as coreLax, pmax, pmean, pmin, ppermute, psum, psumScatter, stopGradient } from './core/index.js';
 import { dynamicIndexInDim, dynamicSlice, dynamicSliceInDim, dynamicUpdateSlice, dynamicUpdateSliceInDim } from './ops/dynamic-slice.js';
+import * as laxElementwise from './ops/lax-elementwise.js';
+import * as laxStructural from './ops/lax-structural.js';
+import * as laxReductions from './ops/lax-reductions.js';
+import * as laxDotConv from './ops/lax-dot-conv.js';
+import { sort, sortKeyVal, topK } from './ops/lax-sort.js';
+import { associativeScan, map } from './ops/lax-scan.js';
 
 export * from './core/index.js';
 export { nn, np, optim, random, ssl, swav, tree };
 
 /**
- * jax.lax's names: the core's control flow and random bits, and the dynamic slices, which
- * are compositions of np's indexing (lib/ops/dynamic-slice.ts). This export takes the
- * place of the core's `lax` in the star export above.
+ * jax.lax's names: the core's control flow and random bits, the dynamic slices (compositions
+ * of np's indexing, lib/ops/dynamic-slice.ts), jax.lax's array API with its strict dtype and
+ * shape rules (lib/ops/lax-*.ts: elementwise, structural, reductions, dot/conv, sort, map and
+ * associativeScan; docs/core.md) and the collectives. This export takes the place of the
+ * core's `lax` in the star export above.
  */
-export const lax = { ...coreLax, dynamicSlice, dynamicUpdateSlice, dynamicSliceInDim, dynamicUpdateSliceInDim, dynamicIndexInDim } as const;
+export const lax = {
+  ...coreLax,
+  dynamicSlice, dynamicUpdateSlice, dynamicSliceInDim, dynamicUpdateSliceInDim, dynamicIndexInDim,
+  ...laxElementwise, ...laxStructural, ...laxReductions, ...laxDotConv,
+  sort, sortKeyVal, topK, map, associativeScan, stopGradient,
+  psum, pmean, pmax, pmin, allGather, ppermute, psumScatter, axisIndex, axisSize,
+} as const;
 export { getBackend, ready, setBackend, setWasmPaths, type BackendName, type WasmPaths } from './backend/index.js';
 export { tf };
 export { encodeSafetensors, decodeSafetensors } from './io/safetensors.js';
