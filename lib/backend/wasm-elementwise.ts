@@ -7,9 +7,11 @@
  * array that the next one reads back; here every intermediate lives in a register and
  * only the chain's result is written. Inputs are arrays of the result's shape, vectors
  * broadcast along the last axis (shape [1, ..., 1, C]), one value per row (shape
- * [..., 1]: Sinkhorn's and softmax's per-row normalisers) or scalars. Each operation rounds
+ * [..., 1]: Sinkhorn's and softmax's per-row normalisers) or scalars. A row whose length is
+ * not a multiple of 4 ends in one vector of fewer lanes (a ViT's 65 tokens: 16 vectors and
+ * one lane). Each operation rounds
  * to float32 as the separate kernels do (no fused multiply-add), so results are identical,
- * except exp and log: ours (wasm-math.ts, within 2 ulp) instead of the C library's;
+ * except exp, log and erf: ours (wasm-math.ts, within 2 ulp) instead of the C library's;
  * a chain may end in a sum or maximum over rows (BatchNorm's statistics and their
  * gradients), which propagates NaN.
  *
@@ -31,9 +33,14 @@ import { SimdMath } from './wasm-math.js';
 import { type HeapKernel, heapKernelsAvailable, runHeapKernel, runHeapKernelOutputs } from './wasm-heap.js';
 import { emitPartRange } from './wasm-split.js';
 
-/** Whether a result of this shape can be computed by {@link elementwiseWasm}. */
-export function elementwiseWasmApplies(shape: readonly number[]): boolean {
-  return shape.length > 0 && shape[shape.length - 1]! % 4 === 0 && heapKernelsAvailable();
+/**
+ * Whether a result of this shape can be computed by {@link elementwiseWasm}: any last
+ * dimension for elementwise programs (a row's last c % 4 elements are lanes of one more
+ * vector), a multiple of 4 for one that `reduces` over rows or keeps sums (its per-column
+ * partials are whole vectors).
+ */
+export function elementwiseWasmApplies(shape: readonly number[], { reduces = false } = {}): boolean {
+  return shape.length > 0 && (!reduces || shape[shape.length - 1]! % 4 === 0) && heapKernelsAvailable();
 }
 
 /**
@@ -74,7 +81,7 @@ const elementwise: HeapKernel<ElementwiseProgram> = {
     const size = tf.util.sizeFromShape(p.shape as number[]);
     const c = p.shape[p.shape.length - 1]!;
     const bad = (why: string) => new Error(`elementwiseWasm: ${why} (result [${p.shape}], inputs ${shapes.map((s) => `[${s}]`).join(' ')})`);
-    if (c % 4 !== 0) throw bad('the last dimension must be a multiple of 4');
+    if (c % 4 !== 0 && summing(p)) throw bad('a reduction or sums need the last dimension a multiple of 4');
     if (shapes.length !== p.inputs.length) throw bad(`${p.inputs.length} inputs expected`);
     p.inputs.forEach((kind, i) => {
       const n = tf.util.sizeFromShape(shapes[i] as number[]);
@@ -169,10 +176,17 @@ function generate(p: ElementwiseProgram): FunctionBuilder {
   }
   f.localGet(first).i32Const(c * 4).i32Mul().localSet(off);
 
-  const body = () => {
+  /** One vector of the loop: 4 lanes, or a row's last `lanes` < 4 elements (loaded into lanes of a zero vector, stored lane by lane). */
+  const body = (lanes = 4) => {
     p.inputs.forEach((kind, i) => {
       if (kind === 'scalar' || kind === 'row' || !used.has(i)) return;
-      f.localGet(i).localGet(kind === 'full' ? off : cOff).i32Add().v128Load(0).localSet(values[i]!);
+      const at = kind === 'full' ? off : cOff;
+      if (lanes === 4) f.localGet(i).localGet(at).i32Add().v128Load(0).localSet(values[i]!);
+      else {
+        f.v128Const0();
+        for (let j = 0; j < lanes; j++) f.localGet(i).localGet(at).i32Add().f32Load(j * 4).f32x4ReplaceLane(j);
+        f.localSet(values[i]!);
+      }
     });
     p.ops.forEach(({ op, args }, k) => {
       const [a, b] = args.map((i) => values[i]!);
@@ -203,12 +217,14 @@ function generate(p: ElementwiseProgram): FunctionBuilder {
       at(acc);
       at(acc).v128Load(0).localGet(result).f32x4Max().v128Store(0);
     } else if (p.reduce) addToSum(0, result);
-    else f.localGet(out).localGet(off).i32Add().localGet(result).v128Store(0);
+    else if (lanes === 4) f.localGet(out).localGet(off).i32Add().localGet(result).v128Store(0);
+    else for (let j = 0; j < lanes; j++) f.localGet(out).localGet(off).i32Add().localGet(result).f32x4ExtractLane(j).f32Store(j * 4);
     sums.forEach((v, k) => addToSum(firstSum + k, values[v]!));
-    f.addTo(off, 16);
+    f.addTo(off, lanes * 4);
   };
+  const [vectors, tail] = [Math.floor(c / 4), c % 4];
 
-  if (p.inputs.some((k) => k === 'channel' || k === 'row') || p.reduce || sums.length) {
+  if (tail > 0 || p.inputs.some((k) => k === 'channel' || k === 'row') || p.reduce || sums.length) {
     // Rows of c elements: the channel inputs are read (and sums kept) at the offset within the row.
     // A reduction accumulates into row `acc` of the output, the next one every groupRowCount rows.
     f.localGet(end).localGet(first).i32Sub().localSet(rows);
@@ -220,10 +236,13 @@ function generate(p: ElementwiseProgram): FunctionBuilder {
     f.i32Const(0).localSet(cOff);
     // Per-row inputs: this row's value in every lane; their pointers move on a row.
     p.inputs.forEach((kind, i) => kind === 'row' && used.has(i) && f.localGet(i).v128Load32Splat(0).localSet(values[i]!));
-    f.loop();
-    body();
-    f.localGet(cOff).i32Const(16).i32Add().localTee(cOff).i32Const(c * 4).i32Ne().brIf(0);
-    f.end();
+    if (vectors > 0) {
+      f.loop();
+      body();
+      f.localGet(cOff).i32Const(16).i32Add().localTee(cOff).i32Const(vectors * 16).i32Ne().brIf(0);
+      f.end();
+    }
+    if (tail > 0) body(tail);
     p.inputs.forEach((kind, i) => kind === 'row' && used.has(i) && f.addTo(i, 4));
     if (p.reduce || nSums) {
       f.block();

@@ -234,6 +234,10 @@ export class FunctionBuilder {
   f32x4ExtractLane(lane: number): this {
     return this.simd(0x1f).op(lane);
   }
+  /** f32x4.replace_lane: stack [v128, f32] -> the vector with lane `lane` replaced. */
+  f32x4ReplaceLane(lane: number): this {
+    return this.simd(0x20).op(lane);
+  }
   /** f32.load of the 4 bytes at (address on the stack) + offset. */
   f32Load(offset: number): this {
     return this.op(0x2a, 0x02).u(offset);

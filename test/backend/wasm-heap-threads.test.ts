@@ -224,8 +224,9 @@ test('fused elementwise loops (blocks of rows; a summing program runs whole): ev
   if (!cases) return;
   const before = tf.memory().numTensors;
   const f = Math.fround;
-  // relu(x * scale[c] + y) / r[row], max with y: on rows of 8 (row path, 15 rows), then without per-row inputs on 1 row (flat path)
-  for (const shape of [[3, 5, 8], [1, 12]]) {
+  // relu(x * scale[c] + y) / r[row], max with y: on rows of 8 (row path, 15 rows), then without per-row inputs on 1 row (flat path);
+  // rows of 7, 3 and 13 end in a vector of fewer lanes.
+  for (const shape of [[3, 5, 8], [1, 12], [3, 5, 7], [4, 3], [1, 13]]) {
     const rowsOf = shape.slice(0, -1).reduce((a, b) => a * b, 1);
     const c = shape[shape.length - 1]!;
     const perRow = shape.length === 3;

@@ -35,7 +35,7 @@ function reduceRoot(e: Eqn): boolean {
   const shape = e.inputs[0]?.aval.shape ?? [];
   if (!isEqnOf(e, 'reduce_sum')) return false;
   const { axes } = e.params;
-  return e.out.aval.dtype === 'float32' && axes.length === shape.length - 1 && axes.every((a, i) => a === i) && sizeOf(shape) >= MIN_ELEMENTS && fusedElementwiseApplies(shape);
+  return e.out.aval.dtype === 'float32' && axes.length === shape.length - 1 && axes.every((a, i) => a === i) && sizeOf(shape) >= MIN_ELEMENTS && fusedElementwiseApplies(shape, { reduces: true });
 }
 
 /** The shape of the loop a chain rooted at `r` runs over. */

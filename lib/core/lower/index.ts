@@ -39,10 +39,13 @@ export function eqnKernel(prim: Prim | FusedPrim): FusedKernel<Params> {
 }
 
 /** The shapes of the loops each backend's `fused_elementwise` kernel runs. */
-const elementwiseLoops: Readonly<Record<string, (shape: readonly number[]) => boolean>> = { wasm: wasmLoopApplies };
+const elementwiseLoops: Readonly<Record<string, (shape: readonly number[], options: { reduces?: boolean }) => boolean>> = { wasm: wasmLoopApplies };
 
-/** Whether the active backend runs a `fused_elementwise` equation whose loop has this shape (jit fuses elementwise chains only there). */
-export const fusedElementwiseApplies = (shape: readonly number[]): boolean => elementwiseLoops[activeBackend()]?.(shape) ?? false;
+/**
+ * Whether the active backend runs a `fused_elementwise` equation whose loop has this shape
+ * (jit fuses elementwise chains only there); `reduces`: a loop that ends in a sum over rows.
+ */
+export const fusedElementwiseApplies = (shape: readonly number[], options: { reduces?: boolean } = {}): boolean => elementwiseLoops[activeBackend()]?.(shape, options) ?? false;
 
 /**
  * Whether a kernel may read a value back to decide what runs next (a branch index, a loop

@@ -217,7 +217,7 @@ export function blockMax(x: tf.Tensor, axes: readonly number[]): tf.Tensor | nul
   if (last - first !== sorted.length - 1 || last === x.rank - 1) return null;
   const s = x.shape;
   const [a, r, c] = [sizeOf(s.slice(0, first)), sizeOf(s.slice(first, last + 1)), sizeOf(s.slice(last + 1))];
-  if (r <= 1 || a * r * c === 0 || !elementwiseWasmApplies([a, r, c])) return null;
+  if (r <= 1 || a * r * c === 0 || !elementwiseWasmApplies([a, r, c], { reduces: true })) return null;
   const y = elementwiseWasm([x], { shape: [a, r, c], inputs: ['full'], ops: [], reduce: { op: 'max', groups: a } });
   return tf.reshape(y, s.filter((_, i) => i < first || i > last));
 }

@@ -72,5 +72,5 @@ const ownLowering: Lowering = {
  */
 export const wasmLowering: Lowering = { ...ownLowering, ...elementwiseAtLowRank(ownLowering) };
 
-/** Whether `fused_elementwise` runs a loop of this shape here (our loop's lanes: the last dimension a multiple of 4). */
-export const wasmLoopApplies = (shape: readonly number[]): boolean => elementwiseWasmApplies(shape);
+/** Whether `fused_elementwise` runs a loop of this shape here (one that `reduces` over rows or keeps sums: the last dimension a multiple of 4). */
+export const wasmLoopApplies = (shape: readonly number[], options: { reduces?: boolean } = {}): boolean => elementwiseWasmApplies(shape, options);
