@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type NdArray, scope, shapeStr } from '../core/index.js';
 import * as np from '../ops/index.js';
-import type { PaddingSpec, Pair } from '../ops/nn.js';
+import { type PaddingSpec, type Pair, resolvePadding } from '../ops/nn.js';
 import * as random from '../random/index.js';
 import * as init from './init.js';
 import { type Layer, positiveInt, stateless, withBatchAxis } from './layer.js';
@@ -20,7 +20,7 @@ export interface Conv2dConfig {
    * PyTorch-style: a number or [ph, pw] pads both sides (default 0); also 'SAME' / 'VALID'
    * (TensorFlow's rule) or explicit [[top, bottom], [left, right]].
    */
-  readonly padding?: PaddingSpec | readonly [number, number];
+  readonly padding?: PaddingSpec | readonly [number, number] | 'same' | 'valid';
   readonly dilation?: Pair;
   readonly groups?: number;
   /** Default true. */
@@ -36,8 +36,10 @@ export interface ConvParams {
   readonly b?: NdArray;
 }
 
+/** A layer's padding option as `np`'s: `[ph, pw]` pads both sides, and PyTorch's lowercase 'same' / 'valid' are accepted. */
 function convPadding(p: Conv2dConfig['padding']): PaddingSpec {
   if (p === undefined) return 0;
+  if (p === 'same' || p === 'valid') return p === 'same' ? 'SAME' : 'VALID';
   if (Array.isArray(p) && typeof p[0] === 'number') {
     const [ph, pw] = p as readonly [number, number];
     return [
@@ -97,17 +99,120 @@ export interface PoolConfig {
   readonly kernel: Pair;
   /** Default: the kernel size (as PyTorch). */
   readonly stride?: Pair;
-  /** A number pads both sides (PyTorch), or 'SAME' / 'VALID' / explicit. Default 0. */
-  readonly padding?: PaddingSpec;
+  /** A number or [ph, pw] pads both sides (PyTorch), or 'SAME' / 'VALID' / explicit [[t, b], [l, r]]. Default 0. */
+  readonly padding?: Conv2dConfig['padding'];
+  /** PyTorch's ceil_mode: round the output size up (a last, partial window), never starting one in the right padding. Default false. */
+  readonly ceilMode?: boolean;
 }
 
-/** Max pooling (NHWC or HWC), padding with -inf as PyTorch's nn.MaxPool2d. */
-export const maxPool2d = (config: PoolConfig) =>
-  stateless('maxPool2d', (x) => withBatchAxis(x, 4, 'maxPool2d', (xb) => np.maxPool(xb, { window: config.kernel, strides: config.stride ?? config.kernel, padding: config.padding ?? 0 })));
+export interface AvgPoolConfig extends PoolConfig {
+  /** PyTorch's count_include_pad: padded zeros count in the average (default true); false divides by the input positions only. */
+  readonly countIncludePad?: boolean;
+  /** PyTorch's divisor_override: every window's sum is divided by this instead. */
+  readonly divisorOverride?: number;
+}
 
-/** Average pooling (NHWC or HWC); padded zeros count (PyTorch's count_include_pad=True). */
-export const avgPool2d = (config: PoolConfig) =>
-  stateless('avgPool2d', (x) => withBatchAxis(x, 4, 'avgPool2d', (xb) => np.avgPool(xb, { window: config.kernel, strides: config.stride ?? config.kernel, padding: config.padding ?? 0 })));
+/** A pooling's window, strides and explicit padding per side, with ceil_mode's extra bottom/right padding folded in. */
+function poolGeometry(config: PoolConfig, inHW: readonly number[]) {
+  const k = pairOf(config.kernel);
+  const s = pairOf(config.stride ?? config.kernel);
+  const pads = resolvePadding(convPadding(config.padding), inHW, k, s, [1, 1]);
+  const dims = [0, 1].map((i) => {
+    const [lo, hi] = pads[i];
+    const span = inHW[i] + lo + hi - k[i];
+    if (span < 0) throw new Error(`pool2d: the window ${k[i]} is larger than the padded input ${inHW[i] + lo + hi}`);
+    let out = Math.floor(span / s[i]) + 1;
+    if (config.ceilMode) {
+      // PyTorch's pooling_output_shape: round up, but the last window must start inside the input or the left padding.
+      out = Math.ceil(span / s[i]) + 1;
+      if ((out - 1) * s[i] >= inHW[i] + lo) out -= 1;
+    }
+    const extra = Math.max(0, (out - 1) * s[i] + k[i] - (inHW[i] + lo + hi));
+    return { lo, hi, extra, out };
+  });
+  const padding: PaddingSpec = [
+    [dims[0].lo, dims[0].hi + dims[0].extra],
+    [dims[1].lo, dims[1].hi + dims[1].extra],
+  ];
+  return { k, s, dims, padding };
+}
+
+/** Max pooling (NHWC or HWC), padding with -inf as PyTorch's nn.MaxPool2d (`ceilMode` as its ceil_mode). */
+export const maxPool2d = (config: PoolConfig) =>
+  stateless('maxPool2d', (x) =>
+    withBatchAxis(x, 4, 'maxPool2d', (xb) => {
+      const { k, s, padding } = poolGeometry(config, xb.shape.slice(1, 3));
+      return np.maxPool(xb, { window: k, strides: s, padding });
+    }),
+  );
+
+/**
+ * PyTorch avg_pool2d's divisor per output position, [1, ho, wo, 1]: the window clipped to the
+ * padded input (the input alone without `countIncludePad`), or `divisorOverride`.
+ */
+function avgDivisors(config: AvgPoolConfig, inHW: readonly number[], geometry: ReturnType<typeof poolGeometry>): number[] | number {
+  if (config.divisorOverride !== undefined) return config.divisorOverride;
+  const { k, s, dims } = geometry;
+  const counts = [0, 1].map((i) =>
+    Array.from({ length: dims[i].out }, (_, o) => {
+      const start = o * s[i] - dims[i].lo;
+      const end = Math.min(start + k[i], inHW[i] + dims[i].hi);
+      return config.countIncludePad === false ? Math.min(end, inHW[i]) - Math.max(start, 0) : end - start;
+    }),
+  );
+  return counts[0].flatMap((h) => counts[1].map((w) => h * w));
+}
+
+/**
+ * Average pooling (NHWC or HWC) as PyTorch's nn.AvgPool2d: padded zeros count
+ * (count_include_pad=True) unless `countIncludePad: false`; with `ceilMode` the last, partial
+ * windows divide by their size within the padded input; `divisorOverride` replaces every divisor.
+ */
+export const avgPool2d = (config: AvgPoolConfig) => {
+  if (config.divisorOverride !== undefined && !(config.divisorOverride > 0)) throw new Error(`avgPool2d: divisorOverride must be > 0, got ${config.divisorOverride}`);
+  return stateless('avgPool2d', (x) =>
+    withBatchAxis(x, 4, 'avgPool2d', (xb) => {
+      const inHW = xb.shape.slice(1, 3);
+      const g = poolGeometry(config, inHW);
+      const mean = np.avgPool(xb, { window: g.k, strides: g.s, padding: g.padding });
+      const size = g.k[0] * g.k[1];
+      const divisors = avgDivisors(config, inHW, g);
+      if (typeof divisors === 'number') return np.mul(mean, size / divisors);
+      if (divisors.every((d) => d === size)) return mean;
+      return np.mul(mean, np.reshape(np.array(divisors.map((d) => size / d), 'float32'), [1, g.dims[0].out, g.dims[1].out, 1]));
+    }),
+  );
+};
+
+export interface AdaptivePoolConfig {
+  /** The output size [oh, ow] (a number for both); null keeps that axis's size (PyTorch's None). */
+  readonly output: number | readonly [number | null, number | null];
+}
+
+/** PyTorch's adaptive pooling along one axis: output i reduces input [floor(i n / o), ceil((i + 1) n / o)). */
+function adaptiveAxis(x: NdArray, axis: number, out: number | null, reduce: (v: NdArray) => NdArray): NdArray {
+  const n = x.shape[axis];
+  if (out === null || out === n) return x;
+  const parts = Array.from({ length: out }, (_, i) => reduce(np.sliceAxis(x, axis, Math.floor((i * n) / out), Math.ceil(((i + 1) * n) / out))));
+  return np.concatenate(parts, axis);
+}
+
+function adaptivePool(kind: string, config: AdaptivePoolConfig, reduce: (v: NdArray, axis: number) => NdArray) {
+  const o: readonly [number | null, number | null] = typeof config.output === 'number' ? [config.output, config.output] : config.output;
+  o.forEach((v) => v === null || positiveInt(v, `${kind}: output`));
+  return stateless(kind, (x) =>
+    withBatchAxis(x, 4, kind, (xb) => {
+      const rows = adaptiveAxis(xb, 1, o[0], (v) => reduce(v, 1));
+      return adaptiveAxis(rows, 2, o[1], (v) => reduce(v, 2));
+    }),
+  );
+}
+
+/** PyTorch's nn.AdaptiveAvgPool2d on NHWC (or HWC): [N, H, W, C] -> [N, oh, ow, C], bins of (nearly) equal size. */
+export const adaptiveAvgPool2d = (config: AdaptivePoolConfig) => adaptivePool('adaptiveAvgPool2d', config, (v, axis) => np.mean(v, axis, true));
+
+/** PyTorch's nn.AdaptiveMaxPool2d on NHWC (or HWC), the bins of {@link adaptiveAvgPool2d}. */
+export const adaptiveMaxPool2d = (config: AdaptivePoolConfig) => adaptivePool('adaptiveMaxPool2d', config, (v, axis) => np.max(v, axis, true));
 
 /** Mean over H and W: [N, H, W, C] -> [N, C] (or [H, W, C] -> [C]). */
 export const globalAvgPool = () =>

@@ -53,10 +53,15 @@ export function batchMoments(x: NdArray, axisName?: string): { mean: NdArray; va
   return { mean, variance, count };
 }
 
-/** Layer normalisation over the last axis. */
-export function layerNorm(x: NdArray, scale: NdArray | null, bias: NdArray | null, eps = 1e-5): NdArray {
-  const mean = np.mean(x, -1, true);
-  const variance = np.mean(np.square(np.sub(x, mean)), -1, true);
+/**
+ * Layer normalisation over the last `trailing` axes (default 1; PyTorch's normalized_shape of
+ * that many dims), with the biased variance; scale and bias have those axes' shape.
+ */
+export function layerNorm(x: NdArray, scale: NdArray | null, bias: NdArray | null, eps = 1e-5, trailing = 1): NdArray {
+  const r = x.shape.length;
+  const axes = Array.from({ length: trailing }, (_, i) => r - trailing + i);
+  const mean = np.mean(x, axes, true);
+  const variance = np.mean(np.square(np.sub(x, mean)), axes, true);
   return normalize(x, mean, variance, scale, bias, eps);
 }
 
@@ -234,3 +239,16 @@ export function standardize(x: NdArray, { axis = -1, mean, variance, epsilon = 1
   const v = variance ?? np.mean(np.square(np.sub(x, m)), axis, true);
   return np.mul(np.sub(x, m), np.rsqrt(np.add(v, epsilon)));
 }
+
+/** x tanh(softplus(x)) (jax.nn.mish; torch.nn.Mish). */
+export function mish(x: NdArray): NdArray {
+  return np.mul(x, np.tanh(softplus(x)));
+}
+
+/** (x + sqrt(x^2 + b)) / 2 (jax.nn.squareplus; default b = 4). */
+export function squareplus(x: NdArray, b = 4): NdArray {
+  return np.mul(np.add(x, np.sqrt(np.add(np.square(x), b))), 0.5);
+}
+
+/** jax.nn.hard_swish: the same function as {@link hardSilu}. */
+export const hardSwish = hardSilu;

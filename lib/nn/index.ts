@@ -4,7 +4,7 @@
  */
 export { type ApplyOptions, type CallChild, type Encoder, type Layer, type TorchDict, TorchReader, type Variables, composite, sequential, stateless } from './layer.js';
 export { type LinearConfig, type LinearParams, linear } from './linear.js';
-export { type Conv2dConfig, type ConvParams, type PoolConfig, avgPool2d, conv2d, globalAvgPool, globalMaxPool, maxPool2d } from './conv.js';
+export { type AdaptivePoolConfig, type AvgPoolConfig, type Conv2dConfig, type ConvParams, type PoolConfig, adaptiveAvgPool2d, adaptiveMaxPool2d, avgPool2d, conv2d, globalAvgPool, globalMaxPool, maxPool2d } from './conv.js';
 export { type BatchNormConfig, type BatchNormParams, type BatchNormState, type LayerNormConfig, batchNorm, layerNorm } from './normalisation.js';
 export { type AttentionConfig, multiHeadAttention } from './attention.js';
 export { type Activation, type MlpConfig, mlp } from './mlp.js';
@@ -21,15 +21,20 @@ export {
   glu,
   hardSigmoid,
   hardSilu,
+  hardSwish,
   hardTanh,
   leakyRelu,
   logSigmoid,
+  mish,
   relu6,
   selu,
   softSign,
   softplus,
+  squareplus,
   standardize,
 } from './functional.js';
+/** jax.nn's softmax family and one_hot, the same functions as `np`'s. */
+export { logSoftmax, logsumexp, oneHot, sigmoid, softmax } from '../ops/index.js';
 export * as init from './init.js';
 export { type ConvNetSmallOptions, ConvNetSmallOptionsCodec, convnetSmall } from './convnet.js';
 export { type ResNetOptions, ResNetOptionsCodec, resnet } from './resnet.js';

@@ -50,12 +50,30 @@ export const truncNormal =
   (key, shape) =>
     np.add(np.mul(random.truncatedNormal(key, shape, (a - mean) / std, (b - mean) / std), std), mean);
 
-export type Nonlinearity = 'linear' | 'relu' | 'leaky_relu' | 'tanh' | 'sigmoid' | 'selu';
+export type Nonlinearity =
+  | 'linear'
+  | 'conv1d'
+  | 'conv2d'
+  | 'conv3d'
+  | 'conv_transpose1d'
+  | 'conv_transpose2d'
+  | 'conv_transpose3d'
+  | 'relu'
+  | 'leaky_relu'
+  | 'tanh'
+  | 'sigmoid'
+  | 'selu';
 
-/** PyTorch's `calculate_gain`. */
+/** PyTorch's `calculate_gain`: 1 for the linear functions (linear, convolutions) and sigmoid; an unknown name is an error. */
 export function calculateGain(nonlinearity: Nonlinearity, param?: number): number {
   switch (nonlinearity) {
     case 'linear':
+    case 'conv1d':
+    case 'conv2d':
+    case 'conv3d':
+    case 'conv_transpose1d':
+    case 'conv_transpose2d':
+    case 'conv_transpose3d':
     case 'sigmoid':
       return 1;
     case 'tanh':
@@ -68,6 +86,8 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
     }
     case 'selu':
       return 3 / 4;
+    default:
+      throw new Error(`calculateGain: unsupported nonlinearity ${JSON.stringify(nonlinearity)}`);
   }
 }
 
@@ -113,3 +133,83 @@ export const torchDefaultBias: Initializer = (key, shape, fans) => {
   const bound = fans.fanIn > 0 ? 1 / Math.sqrt(fans.fanIn) : 0;
   return bound > 0 ? random.uniform(key, shape, { minval: -bound, maxval: bound }) : np.zeros(shape);
 };
+
+/** PyTorch's `xavier_normal_`: N(0, std^2), std = gain * sqrt(2 / (fan_in + fan_out)). */
+export const xavierNormal =
+  (gain = 1): Initializer =>
+  (key, shape, fans) =>
+    np.mul(random.normal(key, shape), gain * Math.sqrt(2 / (fans.fanIn + fans.fanOut)));
+
+export interface VarianceScalingOptions {
+  /** The axis of the inputs (default -2, as JAX: [in, out] and HWIO weights). */
+  readonly inAxis?: number;
+  /** The axis of the outputs (default -1). */
+  readonly outAxis?: number;
+}
+
+/** JAX's `_compute_fans`: the in and out axes' sizes times the receptive field (every other axis). */
+export function computeFans(shape: readonly number[], { inAxis = -2, outAxis = -1 }: VarianceScalingOptions = {}): Fans {
+  const r = shape.length;
+  if (r < 2) throw new Error(`computeFans: cannot compute fans of a ${r}-dimensional weight [${shape.join(', ')}]: it must be at least 2-D`);
+  const at = (a: number) => shape.at(a) ?? 0;
+  const receptive = shape.reduce((p, d) => p * d, 1) / at(inAxis) / at(outAxis);
+  return { fanIn: at(inAxis) * receptive, fanOut: at(outAxis) * receptive };
+}
+
+/** std of N(0, 1) truncated to [-2, 2]: JAX divides by it so a truncated normal keeps the asked variance. */
+const TRUNCATED_STD = 0.87962566103423978;
+
+/**
+ * jax.nn.initializers.variance_scaling: variance `scale / n` with n the fan in, fan out or their
+ * mean (`mode`), computed from the shape (JAX's rule, see {@link computeFans}); drawn from a
+ * truncated normal on [-2, 2] std's (rescaled by 1 / 0.8796), a normal, or a uniform.
+ * @example varianceScaling(2, 'fan_in', 'truncated_normal') // jax.nn.initializers.he_normal()
+ */
+export function varianceScaling(
+  scale: number,
+  mode: 'fan_in' | 'fan_out' | 'fan_avg',
+  distribution: 'truncated_normal' | 'normal' | 'uniform',
+  axes: VarianceScalingOptions = {},
+): Initializer {
+  if (!['fan_in', 'fan_out', 'fan_avg'].includes(mode)) throw new Error(`varianceScaling: mode must be 'fan_in', 'fan_out' or 'fan_avg', got ${JSON.stringify(mode)}`);
+  if (!['truncated_normal', 'normal', 'uniform'].includes(distribution))
+    throw new Error(`varianceScaling: distribution must be 'truncated_normal', 'normal' or 'uniform', got ${JSON.stringify(distribution)}`);
+  return (key, shape) => {
+    const { fanIn, fanOut } = computeFans(shape, axes);
+    const variance = scale / (mode === 'fan_in' ? fanIn : mode === 'fan_out' ? fanOut : (fanIn + fanOut) / 2);
+    if (distribution === 'truncated_normal') return np.mul(random.truncatedNormal(key, shape, -2, 2), Math.sqrt(variance) / TRUNCATED_STD);
+    if (distribution === 'normal') return np.mul(random.normal(key, shape), Math.sqrt(variance));
+    const bound = Math.sqrt(3 * variance);
+    return random.uniform(key, shape, { minval: -bound, maxval: bound });
+  };
+}
+
+/** jax.nn.initializers.glorot_uniform (= xavier_uniform with fans from the shape). */
+export const glorotUniform = (axes?: VarianceScalingOptions) => varianceScaling(1, 'fan_avg', 'uniform', axes);
+/** jax.nn.initializers.glorot_normal: a truncated normal. */
+export const glorotNormal = (axes?: VarianceScalingOptions) => varianceScaling(1, 'fan_avg', 'truncated_normal', axes);
+/** jax.nn.initializers.lecun_uniform. */
+export const lecunUniform = (axes?: VarianceScalingOptions) => varianceScaling(1, 'fan_in', 'uniform', axes);
+/** jax.nn.initializers.lecun_normal: a truncated normal. */
+export const lecunNormal = (axes?: VarianceScalingOptions) => varianceScaling(1, 'fan_in', 'truncated_normal', axes);
+/** jax.nn.initializers.he_uniform. */
+export const heUniform = (axes?: VarianceScalingOptions) => varianceScaling(2, 'fan_in', 'uniform', axes);
+/** jax.nn.initializers.he_normal: a truncated normal. */
+export const heNormal = (axes?: VarianceScalingOptions) => varianceScaling(2, 'fan_in', 'truncated_normal', axes);
+
+/**
+ * jax.nn.initializers.orthogonal(scale, column_axis=-1): the columns (last axis) of the weight,
+ * flattened to [rows, cols], are orthonormal (the rows, when there are fewer rows), times `scale`.
+ * @example orthogonal()(key, [64, 32], fans) // W^T W = I_32
+ */
+export const orthogonal =
+  (scale = 1): Initializer =>
+  (key, shape) => {
+    if (shape.length < 2) throw new Error(`orthogonal: the weight must be at least 2-D, got [${shape.join(', ')}]`);
+    const cols = shape[shape.length - 1] ?? 1;
+    const rows = shape.reduce((p, d) => p * d, 1) / cols;
+    const a = random.normal(key, rows > cols ? [rows, cols] : [cols, rows]);
+    const [q, r] = np.linalg.qr(a);
+    const signed = np.mul(q, np.sign(np.diagonal(r)));
+    return np.mul(np.reshape(rows < cols ? np.transpose(signed) : signed, shape), scale);
+  };

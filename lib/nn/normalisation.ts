@@ -32,9 +32,10 @@ export function affineToTorch(params: BatchNormParams, prefix: string, out: Torc
   if (params.bias) out[`${prefix}bias`] = copy(params.bias);
 }
 
-/** PyTorch's `weight` and `bias` of `c` channels as a norm layer's scale and bias (none unless `affine`). */
-export function affineFromTorch(r: TorchReader, prefix: string, c: number, affine: boolean): BatchNormParams {
-  return affine ? { scale: tf.clone(r.get(`${prefix}weight`, [c])), bias: tf.clone(r.get(`${prefix}bias`, [c])) } : {};
+/** PyTorch's `weight` and `bias` of `c` channels (or of shape `c`) as a norm layer's scale and bias (none unless `affine`). */
+export function affineFromTorch(r: TorchReader, prefix: string, c: number | readonly number[], affine: boolean): BatchNormParams {
+  const shape = typeof c === 'number' ? [c] : c;
+  return affine ? { scale: tf.clone(r.get(`${prefix}weight`, shape)), bias: tf.clone(r.get(`${prefix}bias`, shape)) } : {};
 }
 
 export interface BatchNormState {
@@ -94,26 +95,32 @@ export function batchNorm(config: BatchNormConfig): Layer<BatchNormParams, Batch
 
 
 export interface LayerNormConfig {
-  readonly features: number;
+  /** The size of the last axis, or the sizes of the last axes normalised together (PyTorch's normalized_shape). */
+  readonly features: number | readonly number[];
   /** Default 1e-5 (timm's ViT uses 1e-6). */
   readonly eps?: number;
   readonly affine?: boolean;
 }
 
-/** Layer normalisation over the last axis (PyTorch's nn.LayerNorm(features)). */
+/**
+ * Layer normalisation over the last axis (PyTorch's nn.LayerNorm(features)), or over the last
+ * axes when `features` is a shape (nn.LayerNorm([d1, d2, ...]): scale and bias of that shape).
+ */
 export function layerNorm(config: LayerNormConfig): Layer<BatchNormParams, Record<string, never>> {
-  const c = positiveInt(config.features, 'layerNorm: features');
+  const shape = (typeof config.features === 'number' ? [config.features] : [...config.features]).map((d) => positiveInt(d, 'layerNorm: features'));
+  if (shape.length === 0) throw new Error('layerNorm: features must be a size or a non-empty shape');
   const eps = config.eps ?? 1e-5;
   const affine = config.affine ?? true;
+  const k = shape.length;
   return {
     kind: 'layerNorm',
-    init: () => ({ params: affine ? { scale: np.ones([c]), bias: np.zeros([c]) } : {}, state: {} }),
+    init: () => ({ params: affine ? { scale: np.ones(shape), bias: np.zeros(shape) } : {}, state: {} }),
     apply(params, state, x) {
       const s = x.shape;
-      if (s[s.length - 1] !== c) throw new Error(`layerNorm: expected inputs [..., ${c}], got ${shapeStr(s)}`);
-      return [F.layerNorm(x, params.scale ?? null, params.bias ?? null, eps), state];
+      if (s.length < k || s.slice(-k).some((d, i) => d !== shape[i])) throw new Error(`layerNorm: expected inputs [..., ${shape.join(', ')}], got ${shapeStr(s)}`);
+      return [F.layerNorm(x, params.scale ?? null, params.bias ?? null, eps, k), state];
     },
     toTorch: (v, prefix, out) => affineToTorch(v.params, prefix, out),
-    fromTorch: (r, prefix) => ({ params: affineFromTorch(r, prefix, c, affine), state: {} }),
+    fromTorch: (r, prefix) => ({ params: affineFromTorch(r, prefix, shape, affine), state: {} }),
   };
 }

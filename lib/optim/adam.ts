@@ -14,6 +14,11 @@ export interface AdamOptions {
   readonly eps?: number;
   /** Added to the second moment inside the root (default 0). */
   readonly epsRoot?: number;
+  /**
+   * optax's Nesterov form (NAdam as optax writes it): the first moment used is
+   * `b1 mu / (1 - b1^(t+1)) + (1 - b1) g / (1 - b1^t)`. Default false.
+   */
+  readonly nesterov?: boolean;
 }
 
 export interface AdamState {
@@ -47,23 +52,31 @@ export function adamMoments<U>(updates: U, state: AdamState, b1: number, b2: num
   return { mu, nu, count, t, bc1: np.sub(1, np.pow(b1, t)), bc2: np.sub(1, np.pow(b2, t)) };
 }
 
+/** optax's Nesterov first moment: `b1 mu / (1 - b1^(t+1)) + (1 - b1) g / (1 - b1^t)`. */
+function nesterovMoment<U>(mu: U, updates: U, b1: number, t: NdArray, bc1: NdArray): U {
+  const bcNext = np.sub(1, np.pow(b1, np.add(t, 1)));
+  return tree.map<U>((m: NdArray, g: NdArray) => np.add(np.mul(np.div(m, bcNext), b1), np.mul(np.div(g, bc1), 1 - b1)), mu, updates);
+}
+
 /**
  * Rescales updates by Adam's bias-corrected moments:
  * `mu = b1 mu + (1-b1) g`, `nu = b2 nu + (1-b2) g^2`, t = count + 1,
- * `update = (mu / (1 - b1^t)) / (sqrt(nu / (1 - b2^t) + epsRoot) + eps)`
+ * `update = (mu / (1 - b1^t)) / (sqrt(nu / (1 - b2^t) + epsRoot) + eps)` (with `nesterov`,
+ * optax's look-ahead first moment, see {@link AdamOptions.nesterov})
  * (torch's `sqrt(nu) / sqrt(1 - b2^t) + eps` is the same number). No learning rate, no sign.
  */
-export function scaleByAdam({ b1 = 0.9, b2 = 0.999, eps = 1e-8, epsRoot = 0 }: AdamOptions = {}): GradientTransformation<AdamState> {
+export function scaleByAdam({ b1 = 0.9, b2 = 0.999, eps = 1e-8, epsRoot = 0, nesterov = false }: AdamOptions = {}): GradientTransformation<AdamState> {
   return {
     init: (params) => ({ count: initCount(), mu: zerosLikeTree(params), nu: zerosLikeTree(params) }),
     update(updates, state) {
       type U = typeof updates;
-      const { mu, nu, count, bc1, bc2 } = adamMoments(updates, state, b1, b2);
+      const { mu, nu, count, t, bc1, bc2 } = adamMoments(updates, state, b1, b2);
+      const muHat = nesterov ? nesterovMoment(mu, updates, b1, t, bc1) : tree.map<U>((m: NdArray) => np.div(m, bc1), mu);
       const out = tree.map<U>((m: NdArray, v: NdArray) => {
         const vHat = np.div(v, bc2);
         const root = np.sqrt(epsRoot === 0 ? vHat : np.add(vHat, epsRoot));
-        return np.div(np.div(m, bc1), np.add(root, eps));
-      }, mu, nu);
+        return np.div(m, np.add(root, eps));
+      }, muHat, nu);
       return [out, { count, mu, nu }];
     },
   };

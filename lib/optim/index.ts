@@ -13,7 +13,7 @@
  */
 export type { EmptyState, GradientTransformation, StateOf } from './types.js';
 export { type ChainState, chain, identity } from './chain.js';
-export { applyUpdates } from './apply.js';
+export { applyUpdates, incrementalUpdate, periodicUpdate } from './apply.js';
 export { type CountState, scale, scaleByLearningRate, scaleBySchedule } from './scale.js';
 export { type Mask, type MaskTree, maskNoDecayOnBiasAndNorm, resolveMask } from './mask.js';
 export { addDecayedWeights } from './decay.js';

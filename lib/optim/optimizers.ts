@@ -51,6 +51,8 @@ export interface AdamOptimizerOptions {
   readonly b2?: number;
   readonly eps?: number;
   readonly epsRoot?: number;
+  /** optax's `nesterov` (see `scaleByAdam`). Default false. */
+  readonly nesterov?: boolean;
 }
 
 export interface AdamWithL2Options extends AdamOptimizerOptions {
@@ -60,8 +62,8 @@ export interface AdamWithL2Options extends AdamOptimizerOptions {
 }
 
 /** torch.optim.Adam: `chain(addDecayedWeights(wd), scaleByAdam, scaleByLearningRate(lr))`. */
-export function adam({ learningRate, b1, b2, eps, epsRoot, weightDecay = 0, weightDecayMask }: AdamWithL2Options): GradientTransformation {
-  return chain(addDecayedWeights(weightDecay, weightDecayMask), scaleByAdam({ b1, b2, eps, epsRoot }), scaleByLearningRate(learningRate));
+export function adam({ learningRate, b1, b2, eps, epsRoot, nesterov, weightDecay = 0, weightDecayMask }: AdamWithL2Options): GradientTransformation {
+  return chain(addDecayedWeights(weightDecay, weightDecayMask), scaleByAdam({ b1, b2, eps, epsRoot, nesterov }), scaleByLearningRate(learningRate));
 }
 
 export interface AdamWOptions extends AdamOptimizerOptions {
@@ -75,8 +77,8 @@ export interface AdamWOptions extends AdamOptimizerOptions {
  * torch.optim.AdamW: `p -= lr * (adam(g) + wd * p)`, the decay decoupled from the moments =
  * `chain(scaleByAdam, addDecayedWeights(wd, mask), scaleByLearningRate(lr))`.
  */
-export function adamw({ learningRate, b1, b2, eps, epsRoot, weightDecay = 0.01, mask }: AdamWOptions): GradientTransformation {
-  return chain(scaleByAdam({ b1, b2, eps, epsRoot }), addDecayedWeights(weightDecay, mask), scaleByLearningRate(learningRate));
+export function adamw({ learningRate, b1, b2, eps, epsRoot, nesterov, weightDecay = 0.01, mask }: AdamWOptions): GradientTransformation {
+  return chain(scaleByAdam({ b1, b2, eps, epsRoot, nesterov }), addDecayedWeights(weightDecay, mask), scaleByLearningRate(learningRate));
 }
 
 export interface LarsOptions {

@@ -35,12 +35,16 @@ export interface PolynomialOptions extends LinearOptions {
 
 /**
  * optax's `polynomial_schedule`: `(init - end) * (1 - t / steps) ** power + end`,
- * t = clip(step - begin, 0, steps).
+ * t = clip(step - begin, 0, steps); `init` throughout when `steps <= 0`, and a negative
+ * `begin` counts as 0 (optax's fallbacks).
  * @example polynomial({ init: 1, end: 0.01, power: 2, steps: 100, begin: 5 }).at(6) // 0.9803
  */
-export function polynomial({ init, end, steps, begin = 0, power }: PolynomialOptions, what = 'polynomial'): Schedule {
-  checkSteps(steps, `${what}: steps`);
-  if (!Number.isFinite(begin) || begin < 0) throw new Error(`${what}: begin must be a finite number >= 0, got ${begin}`);
+export function polynomial({ init, end, steps, begin: beginOption = 0, power }: PolynomialOptions, what = 'polynomial'): Schedule {
+  if (!Number.isFinite(steps)) throw new Error(`${what}: steps must be a finite number, got ${steps}`);
+  if (!Number.isFinite(beginOption)) throw new Error(`${what}: begin must be a finite number, got ${beginOption}`);
+  // As optax: no transition (steps <= 0) holds `init`; a negative begin counts from 0.
+  if (steps <= 0) return constant(init);
+  const begin = Math.max(beginOption, 0);
   return makeSchedule((m, step) => {
     const t = m.min(m.max(m.sub(step, begin), 0), steps);
     const frac = m.sub(1, m.div(t, steps));
@@ -78,9 +82,9 @@ export function cosineDecay({ init, decaySteps, end = 0, exponent = 1 }: CosineD
 export interface ExponentialDecayOptions {
   /** Value up to step `transitionBegin`. */
   readonly init: number;
-  /** Steps over which the value is multiplied by `decayRate` once (> 0). */
+  /** Steps over which the value is multiplied by `decayRate` once (<= 0: `init` throughout, as optax). */
   readonly transitionSteps: number;
-  /** The factor per `transitionSteps` steps (> 0). */
+  /** The factor per `transitionSteps` steps (0: `init` throughout, as optax). */
   readonly decayRate: number;
   /** Steps at `init` before the decay starts (default 0). */
   readonly transitionBegin?: number;
@@ -96,11 +100,14 @@ export interface ExponentialDecayOptions {
  * @example exponentialDecay({ init: 0.1, transitionSteps: 1000, decayRate: 0.5 }).at(2000) // 0.025
  */
 export function exponentialDecay({ init, transitionSteps, decayRate, transitionBegin = 0, staircase = false, end }: ExponentialDecayOptions): Schedule {
-  if (!(transitionSteps > 0)) throw new Error(`exponentialDecay: transitionSteps must be > 0, got ${transitionSteps}`);
-  if (!(decayRate > 0)) throw new Error(`exponentialDecay: decayRate must be > 0, got ${decayRate}`);
-  if (!Number.isFinite(transitionBegin) || transitionBegin < 0) throw new Error(`exponentialDecay: transitionBegin must be a finite number >= 0, got ${transitionBegin}`);
+  if (!Number.isFinite(transitionSteps)) throw new Error(`exponentialDecay: transitionSteps must be a finite number, got ${transitionSteps}`);
+  if (!(decayRate >= 0)) throw new Error(`exponentialDecay: decayRate must be >= 0, got ${decayRate}`);
+  if (!Number.isFinite(transitionBegin)) throw new Error(`exponentialDecay: transitionBegin must be a finite number, got ${transitionBegin}`);
+  // As optax: transitionSteps <= 0 or decayRate 0 hold `init`; a negative transitionBegin counts from 0.
+  if (transitionSteps <= 0 || decayRate === 0) return constant(init);
+  const begin = Math.max(transitionBegin, 0);
   return makeSchedule((m, step) => {
-    const since = m.sub(step, transitionBegin);
+    const since = m.sub(step, begin);
     const periods = m.div(since, transitionSteps);
     const decayed = m.ifLess(0, since, m.mul(init, m.pow(decayRate, staircase ? m.floor(periods) : periods)), init);
     if (end === undefined) return decayed;
@@ -116,6 +123,7 @@ export function exponentialDecay({ init, transitionSteps, decayRate, transitionB
 export function piecewiseConstant(init: number, boundariesAndScales: readonly (readonly [number, number])[]): Schedule {
   boundariesAndScales.forEach(([b, s]) => {
     if (!Number.isFinite(b) || !Number.isFinite(s)) throw new Error(`piecewiseConstant: boundaries and scales must be finite numbers, got [${b}, ${s}]`);
+    if (s < 0) throw new Error(`piecewiseConstant: scales must be >= 0 (as optax), got [${b}, ${s}]`);
   });
   const sorted = [...boundariesAndScales].sort((x, y) => x[0] - y[0]);
   return makeSchedule((m, step) => sorted.reduce<Val<typeof step>>((v, [boundary, s]) => m.ifLess(step, boundary, v, m.mul(v, s)), init));
@@ -227,7 +235,8 @@ export interface WarmupCosineDecayOptions {
 export function warmupCosineDecay({ init, peak, warmupSteps, decaySteps, end = 0, exponent = 1 }: WarmupCosineDecayOptions): Schedule {
   checkSteps(warmupSteps, 'warmupCosineDecay: warmupSteps', true);
   if (!(decaySteps > warmupSteps)) throw new Error(`warmupCosineDecay: decaySteps (${decaySteps}) must exceed warmupSteps (${warmupSteps})`);
-  const cosine = cosineDecay({ init: peak, decaySteps: decaySteps - warmupSteps, end, exponent });
+  // optax: alpha = end / peak, and 0 when peak is 0 (so `end` is then ignored).
+  const cosine = cosineDecay({ init: peak, decaySteps: decaySteps - warmupSteps, end: peak === 0 ? 0 : end, exponent });
   return warmupThen(init, peak, warmupSteps, cosine);
 }
 
@@ -257,15 +266,15 @@ export function warmupExponentialDecay({ init, peak, warmupSteps, ...decay }: Wa
 export function piecewiseInterpolate(kind: 'linear' | 'cosine', init: number, boundariesAndScales: readonly (readonly [number, number])[]): Schedule {
   const sorted = [...boundariesAndScales].sort((x, y) => x[0] - y[0]);
   sorted.forEach(([b, sc], i) => {
-    if (!Number.isFinite(b) || b <= (i === 0 ? 0 : sorted[i - 1][0]) || !(sc >= 0))
-      throw new Error(`piecewiseInterpolate: boundaries must be increasing and > 0 and scales >= 0, got [${b}, ${sc}]`);
+    if (!Number.isFinite(b) || (i === 0 ? b < 0 : b <= sorted[i - 1][0]) || !(sc >= 0))
+      throw new Error(`piecewiseInterpolate: boundaries must be increasing and >= 0 and scales >= 0, got [${b}, ${sc}]`);
   });
   const bounds = [0, ...sorted.map(([b]) => b)];
   const values = sorted.reduce((vs, [, sc]) => [...vs, vs[vs.length - 1] * sc], [init]);
   return makeSchedule((m, step) => {
     let out: Val<typeof step> = values[values.length - 1];
     for (let i = bounds.length - 2; i >= 0; i--) {
-      const pct = m.div(m.sub(step, bounds[i]), bounds[i + 1] - bounds[i]);
+      const pct = m.div(m.sub(step, bounds[i]), Math.max(bounds[i + 1] - bounds[i], 1)); // optax's floor of 1 for a boundary at 0
       const [a, b] = [values[i], values[i + 1]];
       const v = kind === 'linear' ? m.add(m.mul(b - a, pct), a) : m.add(b, m.mul((a - b) / 2, m.add(m.cos(m.mul(Math.PI, pct)), 1)));
       out = m.ifLess(step, bounds[i + 1], v, out);

@@ -54,8 +54,8 @@ for (const [name, want] of Object.entries(fixture.cases)) {
 }
 
 test('errors name the schedule and the bad value', () => {
-  assert.throws(() => optim.polynomial({ init: 1, end: 0, power: 2, steps: 0 }), /polynomial: steps must be an integer >= 1, got 0/);
-  assert.throws(() => optim.linear({ init: 1, end: 0, steps: 0 }), /linear: steps must be an integer >= 1, got 0/);
+  assert.throws(() => optim.polynomial({ init: 1, end: 0, power: 2, steps: NaN }), /polynomial: steps must be a finite number, got NaN/);
+  assert.throws(() => optim.linear({ init: 1, end: 0, steps: Infinity }), /linear: steps must be a finite number, got Infinity/);
   assert.throws(() => optim.warmupCosineDecay({ init: 0, peak: 1, warmupSteps: 10, decaySteps: 10 }), /decaySteps \(10\) must exceed warmupSteps \(10\)/);
   assert.throws(() => optim.piecewiseInterpolate('linear', 1, [[5, 1], [5, 2]]), /piecewiseInterpolate: boundaries must be increasing/);
   assert.throws(() => optim.sgdr([]), /sgdr: needs at least one cycle/);
