@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { DType, Shape } from '../core/aval.js';
 import * as lax from '../core/lax.js';
-import { type NdArray, isTracer } from '../core/trace.js';
+import { type NdArray, avalOf, isTracer } from '../core/trace.js';
 
 type Nested = number | boolean | Nested[];
 
@@ -37,13 +37,27 @@ export function full(shape: Shape, value: number, dtype: DType = 'float32'): tf.
   return tf.fill([...shape], dtype === 'bool' ? Number(value !== 0) : value, dtype);
 }
 
-/** Zeros of x's shape and dtype (works on tracers too). */
-export function zerosLike(x: NdArray): NdArray {
-  return lax.zerosLike(x);
+/** Zeros of x's shape, in x's dtype unless `dtype` is given (works on tracers too). */
+export function zerosLike(x: NdArray, dtype?: DType): NdArray {
+  return fullLike(x, 0, dtype);
 }
 
-export function onesLike(x: NdArray): NdArray {
-  return lax.add(lax.zerosLike(x), lax.scalarLike(1, x));
+/** Ones of x's shape, in x's dtype unless `dtype` is given (works on tracers too). */
+export function onesLike(x: NdArray, dtype?: DType): NdArray {
+  return fullLike(x, 1, dtype);
+}
+
+/**
+ * `value` everywhere in x's shape, in x's dtype unless `dtype` is given (numpy's full_like:
+ * an int32 x truncates 2.7 to 2, a bool x holds the value's truth); works on tracers too.
+ */
+export function fullLike(x: NdArray, value: number, dtype: DType = avalOf(x).dtype): NdArray {
+  return lax.full(avalOf(x).shape, value, dtype);
+}
+
+/** The n x n identity matrix (numpy's identity). */
+export function identity(n: number, dtype: DType = 'float32'): tf.Tensor {
+  return eye(n, n, 0, dtype);
 }
 
 /**

@@ -45,14 +45,14 @@ export function arccos(x: NdArray): NdArray {
 /**
  * The angle of the point (x, y), in (-pi, pi]. atan of the smaller over the larger
  * coordinate, so the ratio stays in [-1, 1] and both partial derivatives are right
- * everywhere but the origin; the quadrant from the signs (a negative zero y counts as negative).
+ * everywhere but the origin; the quadrant from the signs (negative zeros count as negative, as C's atan2).
  */
 export function arctan2(y: ArrayOrNumber, x: ArrayOrNumber): NdArray {
   const [fy, fx] = promote([y, x], 'arctan2', 'float32');
   const steep = greater(abs(fy), abs(fx));
   const den = where(steep, fy, fx);
   const t = arctan(div(where(steep, fx, fy), where(equal(den, 0), 1, den)));
-  const flat = where(less(fx, 0), add(t, where(signbit(fy), -Math.PI, Math.PI)), t);
+  const flat = where(signbit(fx), add(t, where(signbit(fy), -Math.PI, Math.PI)), t); // x = -0 is on the negative side: atan2(0, -0) = pi
   return where(steep, sub(mul(sign(fy), HALF_PI), t), flat);
 }
 
@@ -162,17 +162,45 @@ export function nanToNum(x: NdArray, opts: { nan?: number; posinf?: number; negi
  * to an integer (1 // 0.1: NumPy 9, here 10).
  */
 export function floorDivide(x: ArrayOrNumber, y: ArrayOrNumber): NdArray {
-  const dtype = resultDType([x, y]);
-  const [a, b] = promote([x, y], 'floorDivide', dtype === 'bool' ? 'int32' : dtype);
+  const [a, b] = numericOperands(x, y, 'floorDivide');
   return isFloat(avalOf(a).dtype) ? floor(lax.div(a, b)) : lax.div(a, b);
 }
 
-/** x - y * floorDivide(x, y): the sign of y, as NumPy's `%`; an integer x % 0 is 0 (NumPy's result). */
+/**
+ * The remainder with the sign of y, as NumPy's `%`: for floats JAX's formula (the truncated
+ * remainder, moved by y where its sign differs from y's), so x % inf is x where they share a
+ * sign and inf (-inf) where not; for integers x - y * floorDivide(x, y), with x % 0 = 0 (NumPy's result).
+ */
 export function remainder(x: ArrayOrNumber, y: ArrayOrNumber): NdArray {
+  const [a, b] = numericOperands(x, y, 'remainder');
+  if (isFloat(avalOf(a).dtype)) {
+    const r = truncatedRemainder(a, b);
+    return where(logicalAnd(notEqual(r, 0), notEqual(less(r, 0), less(b, 0))), add(r, b), r);
+  }
+  return where(equal(b, 0), 0, sub(a, mul(b, floorDivide(a, b))));
+}
+
+/** x and y promoted together, bools as int32 (the integer-division functions have no bool form). */
+function numericOperands(x: ArrayOrNumber, y: ArrayOrNumber, op: string): NdArray[] {
   const dtype = resultDType([x, y]);
-  const [a, b] = promote([x, y], 'remainder', dtype === 'bool' ? 'int32' : dtype);
-  const r = sub(a, mul(b, floorDivide(a, b)));
-  return isFloat(avalOf(a).dtype) ? r : where(equal(b, 0), 0, r);
+  return promote([x, y], op, dtype === 'bool' ? 'int32' : dtype);
+}
+
+/** The float remainder with the sign of a (C's fmod): a - b trunc(a / b), and a itself for a finite a over an infinite b. */
+function truncatedRemainder(a: NdArray, b: NdArray): NdArray {
+  return where(logicalAnd(isinf(b), lax.unary('is_finite', a)), a, sub(a, mul(b, trunc(div(a, b)))));
+}
+
+/**
+ * The remainder of x / y rounded towards zero, with the sign of x (NumPy's and jax.numpy's
+ * fmod, C's fmod): fmod(-7, 2) = -1 where remainder gives 1. Floats: NaN for y = 0 or an
+ * infinite x; integers: x fmod 0 = 0 (jax.numpy's result).
+ */
+export function fmod(x: ArrayOrNumber, y: ArrayOrNumber): NdArray {
+  const [a, b] = numericOperands(x, y, 'fmod');
+  if (isFloat(avalOf(a).dtype)) return truncatedRemainder(a, b);
+  const r = remainder(a, b);
+  return where(logicalAnd(notEqual(r, 0), notEqual(less(r, 0), less(a, 0))), sub(r, b), r);
 }
 export const mod = remainder;
 

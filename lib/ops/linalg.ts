@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type DType, normAxes, normAxis, shapeStr, sizeOf } from '../core/aval.js';
 import * as lax from '../core/lax.js';
 import { type NdArray, avalOf, shapeOf } from '../core/trace.js';
-import { div, matmul, mul, sqrt, sub, sum, where } from './math.js';
+import { div, inProductDType, matmul, mul, sqrt, sub, sum, where } from './math.js';
 import { moveaxis, ravel } from './manipulation.js';
 import { sliceAxis, squeeze } from './shape.js';
 
@@ -17,13 +17,21 @@ import { sliceAxis, squeeze } from './shape.js';
  * free axes, then b's.
  * @example np.tensordot(a, b, [[1], [0]]) // matmul of 2-D a and b
  */
-export function tensordot(a: NdArray, b: NdArray, axes: number | readonly [readonly number[], readonly number[]] = 2): NdArray {
+export function tensordot(a: NdArray, b: NdArray, axes: TensordotAxes = 2): NdArray {
+  return inProductDType([a, b], (x, y) => sameDTypeTensordot(x, y, axes));
+}
+
+/** tensordot's `axes`: a count, or a pair of axes (one each, or lists of them). */
+export type TensordotAxes = number | readonly [number | readonly number[], number | readonly number[]];
+
+function sameDTypeTensordot(a: NdArray, b: NdArray, axes: TensordotAxes): NdArray {
   const sa = shapeOf(a);
   const sb = shapeOf(b);
+  const list = (v: number | readonly number[]) => (typeof v === 'number' ? [v] : v);
   const [ca, cb] =
     typeof axes === 'number'
       ? [[...Array(axes).keys()].map((i) => sa.length - axes + i), [...Array(axes).keys()]]
-      : [normAxes(axes[0], sa.length, 'tensordot'), normAxes(axes[1], sb.length, 'tensordot')];
+      : [normAxes(list(axes[0]), sa.length, 'tensordot'), normAxes(list(axes[1]), sb.length, 'tensordot')];
   if (ca.length !== cb.length || ca.some((x, i) => sa[x] !== sb[cb[i]]))
     throw new Error(`tensordot: axes [${ca}] of ${shapeStr(sa)} and [${cb}] of ${shapeStr(sb)} do not match`);
   const fa = [...sa.keys()].filter((i) => !ca.includes(i));
@@ -51,6 +59,13 @@ export function inner(a: NdArray, b: NdArray): NdArray {
   const rb = shapeOf(b).length;
   if (ra === 0 || rb === 0) return mul(a, b);
   return tensordot(a, b, [[ra - 1], [rb - 1]]);
+}
+
+/** Sum of the products of the flattened a and b, which need one size (numpy's vdot, for real arrays). */
+export function vdot(a: NdArray, b: NdArray): NdArray {
+  const [fa, fb] = [ravel(a), ravel(b)];
+  if (shapeOf(fa)[0] !== shapeOf(fb)[0]) throw new Error(`vdot: a ${shapeStr(shapeOf(a))} and b ${shapeStr(shapeOf(b))} have different sizes`);
+  return dot(fa, fb);
 }
 
 /** out[i, j] = a.flat[i] * b.flat[j]. */
@@ -137,6 +152,10 @@ function contract(a: Term, b: Term, needed: Set<string>, sizes: Map<string, numb
  * @example np.einsum('bij,bjk->bik', a, b); np.einsum('ii', m) // trace
  */
 export function einsum(subscripts: string, ...operands: NdArray[]): NdArray {
+  return inProductDType(operands, (...xs) => sameDTypeEinsum(subscripts, xs));
+}
+
+function sameDTypeEinsum(subscripts: string, operands: readonly NdArray[]): NdArray {
   const op = 'einsum';
   const spec = subscripts.replace(/\s+/g, '');
   const [lhs, rhs] = spec.includes('->') ? spec.split('->') : [spec, undefined];

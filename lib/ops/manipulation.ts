@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { normAxes, normAxis, shapeStr, sizeOf } from '../core/aval.js';
 import * as lax from '../core/lax.js';
 import { type NdArray, avalOf, shapeOf } from '../core/trace.js';
+import { resultDType } from '../core/promotion.js';
 import { type ArrayOrNumber, add, mul, sub, where } from './math.js';
 import { boundedIndex, concatenate, outOfBoundFill, sliceAxis, split, squeeze } from './shape.js';
 
@@ -51,6 +52,7 @@ export function repeat(x: NdArray, repeats: number | readonly number[], axis?: n
     const b = lax.broadcastInDim(x, expanded, s.map((_, i) => (i <= a ? i : i + 1)));
     return lax.reshape(b, s.map((d, i) => (i === a ? d * repeats : d)));
   }
+  if (repeats.length === 1 && s[a] !== 1) return repeat(x, repeats[0], a); // one count for every element, as NumPy broadcasts it
   if (repeats.length !== s[a] || repeats.some((v) => !Number.isInteger(v) || v < 0))
     throw new Error(`repeat: need ${s[a]} non-negative integer repeats for axis ${a} of ${shapeStr(s)}, got [${repeats}]`);
   return lax.gather(x, indexVector(repeats.flatMap((n, i) => new Array<number>(n).fill(i))), a);
@@ -63,6 +65,18 @@ export function flip(x: NdArray, axis?: number | readonly number[] | null): NdAr
   return axes.reduce((y, a) => (s[a] <= 1 ? y : lax.gather(y, indexVector([...Array(s[a]).keys()].reverse()), a)), x);
 }
 
+/** x with its columns (axis 1) reversed (numpy's fliplr; x needs 2 or more dims). */
+export function fliplr(x: NdArray): NdArray {
+  if (shapeOf(x).length < 2) throw new Error(`fliplr: need an array of rank >= 2, got ${shapeStr(shapeOf(x))}`);
+  return flip(x, 1);
+}
+
+/** x with its rows (axis 0) reversed (numpy's flipud; x needs 1 or more dims). */
+export function flipud(x: NdArray): NdArray {
+  if (shapeOf(x).length < 1) throw new Error('flipud: need an array of rank >= 1, got a scalar');
+  return flip(x, 0);
+}
+
 /**
  * Elements shifted by `shift` along `axis`, wrapping around; without an axis, over the
  * flattened array (numpy's roll; several shifts and axes pair up).
@@ -73,8 +87,8 @@ export function roll(x: NdArray, shift: number | readonly number[], axis?: numbe
     if (typeof shift !== 'number') throw new Error('roll: several shifts need as many axes');
     return lax.reshape(roll(ravel(x), shift, 0), shapeOf(x));
   }
-  const shifts = typeof shift === 'number' ? [shift] : shift;
   const axes = typeof axis === 'number' ? [axis] : axis;
+  const shifts = typeof shift === 'number' ? axes.map(() => shift) : shift; // one shift for every axis, as NumPy broadcasts it
   if (shifts.length !== axes.length) throw new Error(`roll: ${shifts.length} shifts for ${axes.length} axes`);
   const s = shapeOf(x);
   return axes.reduce<NdArray>((y, ax, i) => {
@@ -193,6 +207,18 @@ export function arraySplit(x: NdArray, sections: number | readonly number[], axi
   return split(x, bounds, axis);
 }
 
+/** split along `axis`, for x of rank at least `rank` (hsplit, vsplit, dsplit). */
+function splitAlong(x: NdArray, sections: number | readonly number[], axis: number, rank: number, op: string): NdArray[] {
+  if (shapeOf(x).length < rank) throw new Error(`${op}: need an array of rank >= ${rank}, got ${shapeStr(shapeOf(x))}`);
+  return split(x, sections, axis);
+}
+/** split along the second axis (the first for 1-D arrays), as numpy's hsplit. */
+export const hsplit = (x: NdArray, sections: number | readonly number[]) => splitAlong(x, sections, shapeOf(x).length === 1 ? 0 : 1, 1, 'hsplit');
+/** split along the first axis of an array of rank >= 2 (numpy's vsplit). */
+export const vsplit = (x: NdArray, sections: number | readonly number[]) => splitAlong(x, sections, 0, 2, 'vsplit');
+/** split along the third axis of an array of rank >= 3 (numpy's dsplit). */
+export const dsplit = (x: NdArray, sections: number | readonly number[]) => splitAlong(x, sections, 2, 3, 'dsplit');
+
 /** The slices of x along `axis`, as a list (jax.numpy's unstack). */
 export function unstack(x: NdArray, axis = 0): NdArray[] {
   const s = shapeOf(x);
@@ -201,8 +227,18 @@ export function unstack(x: NdArray, axis = 0): NdArray[] {
 }
 
 export interface DiffOptions {
-  readonly prepend?: NdArray;
-  readonly append?: NdArray;
+  /** Values put before x along the axis: an array, or a scalar (a number or 0-d array) broadcast to one slice. */
+  readonly prepend?: ArrayOrNumber;
+  /** Values put after x along the axis, as `prepend`. */
+  readonly append?: ArrayOrNumber;
+}
+
+/** diff's prepend/append as an array of x's rank: a scalar becomes one slice of x's shape along `axis` (NumPy). */
+function diffEnd(v: ArrayOrNumber, x: NdArray, axis: number): NdArray {
+  const s = shapeOf(x);
+  if (typeof v !== 'number' && shapeOf(v).length > 0) return v;
+  const one = s.map((d, i) => (i === axis ? 1 : d));
+  return typeof v === 'number' ? lax.full(one, v, resultDType([x, v])) : lax.broadcastTo(lax.reshape(v, one.map(() => 1)), one);
 }
 
 /**
@@ -212,7 +248,8 @@ export interface DiffOptions {
 export function diff(x: NdArray, n = 1, axis = -1, { prepend, append }: DiffOptions = {}): NdArray {
   const a = normAxis(axis, shapeOf(x).length, 'diff');
   if (!Number.isInteger(n) || n < 0) throw new Error(`diff: n must be a non-negative integer, got ${n}`);
-  let y = prepend || append ? concatenate([...(prepend ? [prepend] : []), x, ...(append ? [append] : [])], a) : x;
+  const ends = (v: ArrayOrNumber | undefined) => (v === undefined ? [] : [diffEnd(v, x, a)]);
+  let y = prepend !== undefined || append !== undefined ? concatenate([...ends(prepend), x, ...ends(append)], a) : x;
   for (let i = 0; i < n; i++) {
     const len = shapeOf(y)[a];
     if (len === 0) break;

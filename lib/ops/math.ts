@@ -1,5 +1,5 @@
 /** numpy-like arithmetic with broadcasting, reductions and matrix products. */
-import { type DType, isFloat, normAxes, shapeStr } from '../core/aval.js';
+import { type DType, isFloat, normAxes, normAxis, shapeStr, sizeOf } from '../core/aval.js';
 import * as lax from '../core/lax.js';
 import type { BinaryPrim } from '../core/prim-types.js';
 import { resultDType } from '../core/promotion.js';
@@ -66,7 +66,11 @@ export const logicalAnd = (x: ArrayOrNumber, y: ArrayOrNumber): NdArray => bin('
 /** Elementwise `x || y` on truth values (nonzero is true), numbers and any dtype accepted. */
 export const logicalOr = (x: ArrayOrNumber, y: ArrayOrNumber): NdArray => bin('or')(truth(x), truth(y));
 
-export const neg = (x: NdArray) => lax.neg(x);
+/** -x; a bool array is an error, as in NumPy and jax.numpy (np.logicalNot negates truth values). */
+export function neg(x: NdArray): NdArray {
+  if (avalOf(x).dtype === 'bool') throw new Error('neg: not defined for bool arrays (use np.logicalNot)');
+  return lax.neg(x);
+}
 /** A float function of one argument: int32 and bool arrays are taken as float32, as NumPy does. */
 const floatUnary = (f: (x: NdArray) => NdArray) => (x: NdArray) => f(toFloat(x));
 export const exp = floatUnary(lax.exp);
@@ -84,17 +88,40 @@ export const cos = floatUnary(lax.cos);
 export const erf = floatUnary((x) => lax.unary('erf', x));
 /** Rounds down; int32 and bool arrays are returned as they are (already integral). */
 export const floor = (x: NdArray) => (isFloat(avalOf(x).dtype) ? lax.unary('floor', x) : x);
-/** Rounds half to even; int32 and bool arrays are returned as they are. */
-export const round = (x: NdArray) => (isFloat(avalOf(x).dtype) ? lax.unary('round', x) : x);
+/**
+ * Rounds half to even at `decimals` decimal places (negative: to tens, hundreds, ...), as
+ * jax.numpy: x * 10^decimals rounded, then divided back; int32 and bool arrays are returned
+ * as they are (jax.numpy has no negative `decimals` for integers: an error).
+ * @example np.round(np.array([1.25, 2.5, 151]), 1) // [1.2, 2.5, 151]; np.round(x, -1) // 151 -> 150
+ */
+export function round(x: NdArray, decimals = 0): NdArray {
+  if (!Number.isInteger(decimals)) throw new Error(`round: decimals must be an integer, got ${decimals}`);
+  if (!isFloat(avalOf(x).dtype)) {
+    if (decimals < 0) throw new Error(`round: decimals < 0 is not supported for ${avalOf(x).dtype} arrays (as in jax.numpy)`);
+    return x;
+  }
+  if (decimals === 0) return lax.unary('round', x);
+  const factor = 10 ** decimals;
+  return div(lax.unary('round', mul(x, factor)), factor);
+}
+/** NumPy's other name for {@link round}. */
+export const around = round;
+/** Elementwise `x != y` on truth values (exactly one nonzero), numbers and any dtype accepted. */
+export const logicalXor = (x: ArrayOrNumber, y: ArrayOrNumber): NdArray => bin('ne')(truth(x), truth(y));
 /** Elementwise `!x` on truth values (nonzero is true). */
 export const logicalNot = (x: ArrayOrNumber) => lax.unary('not', truth(x));
 export const isfinite = floatUnary((x) => lax.unary('is_finite', x));
-export const square = (x: NdArray) => lax.mul(x, x);
+/** x * x; a bool array squares as int32 (jax.numpy's square promotes bool to an integer). */
+export const square = (x: NdArray) => {
+  const v = avalOf(x).dtype === 'bool' ? lax.cast(x, 'int32') : x;
+  return lax.mul(v, v);
+};
 export const reciprocal = (x: NdArray) => div(1, x);
 export const cast = (x: NdArray, dtype: DType) => lax.cast(x, dtype);
 
 /** Elementwise choice: `cond ? x : y` (cond by truth value), broadcasting all three; x and y promote together. */
 export function where(cond: ArrayOrNumber, x: ArrayOrNumber, y: ArrayOrNumber): NdArray {
+  if (x === undefined || y === undefined) throw new Error('where: need cond, x and y (for where(cond) alone, the positions, use np.nonzero(cond))');
   const dtype = resultDType([x, y]);
   const toDType = (v: ArrayOrNumber) => (typeof v === 'number' ? v : lax.cast(v, dtype));
   const [c, a, b] = alignRanks([truth(cond), toDType(x), toDType(y)], 'where', dtype);
@@ -119,27 +146,59 @@ function keep(x: NdArray, reduced: NdArray, axes: number[], keepdims: boolean): 
   return keepdims ? lax.reshape(reduced, shapeOf(x).map((d, i) => (axes.includes(i) ? 1 : d))) : reduced;
 }
 
-/** Sum over `axis` (all axes by default); bool counts as int32. */
-export function sum(x: NdArray, axis?: Axis, keepdims = false): NdArray {
+/** The options NumPy's and jax.numpy's reductions share. */
+export interface ReduceOptions {
+  /** Only the elements where this mask (broadcast to x's shape) is true take part. */
+  readonly where?: NdArray;
+  /** The value the reduction starts from, in x's dtype: added to a sum, multiplied into a product, compared by max/min (which need it with `where`); the result over no elements. */
+  readonly initial?: number;
+}
+
+/** x with the elements outside `mask` replaced by `fill` (the reduction's identity), x's dtype and shape kept. */
+export function masked(x: NdArray, mask: NdArray | undefined, fill: number, op: string): NdArray {
+  if (!mask) return x;
+  const dtype = avalOf(x).dtype;
+  const out = where(mask, x, lax.full([], fill, dtype));
+  if (shapeStr(shapeOf(out)) !== shapeStr(shapeOf(x))) throw new Error(`${op}: a where mask of shape ${shapeStr(shapeOf(mask))} does not broadcast to x's shape ${shapeStr(shapeOf(x))}`);
+  return out;
+}
+
+/** A reduction's result combined with `initial` (in the result's dtype), when one is given. */
+export function withInitial(y: NdArray, initial: number | undefined, combine: (a: NdArray, b: NdArray) => NdArray): NdArray {
+  return initial === undefined ? y : combine(y, lax.full([], initial, avalOf(y).dtype));
+}
+
+/** Sum over `axis` (all axes by default); bool counts as int32; `where` and `initial` as NumPy's. */
+export function sum(x: NdArray, axis?: Axis, keepdims = false, { where: mask, initial }: ReduceOptions = {}): NdArray {
   const axes = axesOf(x, axis, 'sum');
   const v = avalOf(x).dtype === 'bool' ? lax.cast(x, 'int32') : x; // NumPy counts: a sum of bools is an integer
-  return keep(x, lax.reduceSum(v, axes), axes, keepdims);
+  return withInitial(keep(x, lax.reduceSum(masked(v, mask, 0, 'sum'), axes), axes, keepdims), initial, add);
 }
 
-export function max(x: NdArray, axis?: Axis, keepdims = false): NdArray {
-  const axes = axesOf(x, axis, 'max');
-  return keep(x, lax.reduceMax(x, axes), axes, keepdims);
+/** Largest element over `axis` (all axes by default); NaN if any is; `initial` is also compared (and is the result over no elements); `where` needs `initial`. */
+export function max(x: NdArray, axis?: Axis, keepdims = false, opts: ReduceOptions = {}): NdArray {
+  return extremum(x, axis, keepdims, opts, 'max', lax.reduceMax, maximum);
 }
 
-export function min(x: NdArray, axis?: Axis, keepdims = false): NdArray {
-  const axes = axesOf(x, axis, 'min');
-  return keep(x, lax.reduceMin(x, axes), axes, keepdims);
+/** Smallest element over `axis` (all axes by default); as {@link max}. */
+export function min(x: NdArray, axis?: Axis, keepdims = false, opts: ReduceOptions = {}): NdArray {
+  return extremum(x, axis, keepdims, opts, 'min', lax.reduceMin, minimum);
 }
 
-export function mean(x: NdArray, axis?: Axis, keepdims = false): NdArray {
+function extremum(x: NdArray, axis: Axis, keepdims: boolean, { where: mask, initial }: ReduceOptions, op: string, reduce: (x: NdArray, axes: number[]) => NdArray, combine: (a: NdArray, b: NdArray) => NdArray): NdArray {
+  const axes = axesOf(x, axis, op);
+  if (mask && initial === undefined) throw new Error(`${op}: a where mask needs an initial value (the result where the mask leaves no element)`);
+  const s = shapeOf(x);
+  if (initial !== undefined && axes.some((a) => s[a] === 0)) return lax.full(s.flatMap((d, i) => (axes.includes(i) ? (keepdims ? [1] : []) : [d])), initial, avalOf(x).dtype);
+  return withInitial(keep(x, reduce(masked(x, mask, initial ?? 0, op), axes), axes, keepdims), initial, combine);
+}
+
+/** Mean over `axis` (all axes by default), float32 for int32 and bool; with `where`, of the masked-in elements only. */
+export function mean(x: NdArray, axis?: Axis, keepdims = false, { where: mask }: Pick<ReduceOptions, 'where'> = {}): NdArray {
   const axes = axesOf(x, axis, 'mean');
-  const n = axes.reduce((p, a) => p * shapeOf(x)[a], 1);
-  return div(sum(toFloat(x), axes, keepdims), n);
+  const total = sum(toFloat(x), axes, keepdims, { where: mask });
+  if (mask) return div(total, sum(lax.full(shapeOf(x), 1, 'float32'), axes, keepdims, { where: mask }));
+  return div(total, axes.reduce((p, a) => p * shapeOf(x)[a], 1));
 }
 
 /** Variance with `ddof` (0: biased, as normalisation uses; 1: unbiased). */
@@ -150,8 +209,25 @@ export function variance(x: NdArray, axis?: Axis, keepdims = false, ddof = 0): N
   return div(sum(square(centred), axes, keepdims), n - ddof);
 }
 
-export function argmax(x: NdArray, axis = -1): NdArray {
-  return lax.argmax(x, axis);
+/**
+ * Index of the largest element along `axis`, or of the flattened x when `axis` is null (the
+ * default, as in NumPy and jax.numpy); the first on ties, the first NaN if any; int32.
+ * `keepdims` keeps the reduced axis (every axis, for null) as size 1.
+ */
+export function argmax(x: NdArray, axis: number | null = null, keepdims = false): NdArray {
+  return argReduce(x, axis, keepdims, 'argmax', (y, a) => lax.argmax(y, a));
+}
+
+/** Runs an arg-reduction `f` along `axis` with NumPy's conventions: null flattens first, `keepdims` keeps size-1 axes. */
+export function argReduce(x: NdArray, axis: number | null, keepdims: boolean, op: string, f: (x: NdArray, axis: number) => NdArray): NdArray {
+  const s = shapeOf(x);
+  if (axis === null) {
+    const out = f(lax.reshape(x, [sizeOf(s)]), 0);
+    return keepdims ? lax.reshape(out, s.map(() => 1)) : out;
+  }
+  const a = normAxis(axis, s.length, op);
+  const out = f(x, a);
+  return keepdims ? lax.expandDims(out, a) : out;
 }
 
 /**
@@ -207,6 +283,22 @@ export function softmax(x: NdArray, axis = -1): NdArray {
  * @example np.matmul(x, w) // [B, in] @ [in, out]
  */
 export function matmul(a: NdArray, b: NdArray): NdArray {
+  return inProductDType([a, b], sameDTypeMatmul);
+}
+
+/**
+ * Runs a product (matmul, tensordot, einsum) on its operands in their promoted dtype
+ * (jax.numpy's rules: int32 with float32 is float32); bools are multiplied as int32 and the
+ * result read back as bool (true where any product is), as jax.numpy gives.
+ */
+export function inProductDType(xs: readonly NdArray[], product: (...ys: NdArray[]) => NdArray): NdArray {
+  const dtype = resultDType(xs);
+  const y = product(...xs.map((x) => lax.cast(x, dtype === 'bool' ? 'int32' : dtype)));
+  return dtype === 'bool' ? lax.cast(y, 'bool') : y;
+}
+
+/** matmul of operands of one dtype. */
+function sameDTypeMatmul(a: NdArray, b: NdArray): NdArray {
   let sa = shapeOf(a);
   let sb = shapeOf(b);
   const va = sa.length === 1;

@@ -7,7 +7,7 @@
 import { shapeStr } from '../core/aval.js';
 import * as lax from '../core/lax.js';
 import { type NdArray, avalOf, shapeOf } from '../core/trace.js';
-import { type Axis, argmax, axesOf, div, equal, greater, logicalNot, max, mean, min, mul, notEqual, sqrt, sub, sum, toFloat, variance, where } from './math.js';
+import { type Axis, type ReduceOptions, argReduce, argmax, axesOf, div, equal, greater, lessEqual, logicalNot, masked, max, mean, min, mul, notEqual, sqrt, sub, sum, toFloat, variance, where, withInitial } from './math.js';
 
 /** The reduced shape, with the reduced axes kept as 1s or removed. */
 function reducedShape(x: NdArray, axes: readonly number[], keepdims: boolean): number[] {
@@ -17,16 +17,21 @@ function reducedShape(x: NdArray, axes: readonly number[], keepdims: boolean): n
 const asNumeric = (x: NdArray) => (avalOf(x).dtype === 'bool' ? lax.cast(x, 'int32') : x);
 
 /**
- * Product over `axis` (all axes by default); 1 over no elements; bool counts as int32.
+ * Product over `axis` (all axes by default); 1 over no elements; bool counts as int32;
+ * `where` and `initial` as NumPy's.
  * Computed as a tree of pairwise products, so its derivative is exact where elements are 0.
  */
-export function prod(x: NdArray, axis?: Axis, keepdims = false): NdArray {
+export function prod(x: NdArray, axis?: Axis, keepdims = false, { where: mask, initial }: ReduceOptions = {}): NdArray {
+  return withInitial(pairwiseProd(masked(asNumeric(x), mask, 1, 'prod'), axis, keepdims), initial, mul);
+}
+
+function pairwiseProd(x: NdArray, axis: Axis, keepdims: boolean): NdArray {
   const axes = axesOf(x, axis, 'prod');
   const s = shapeOf(x);
   const kept = s.map((_, i) => i).filter((i) => !axes.includes(i));
   let n = axes.reduce((p, a) => p * s[a], 1);
   const lead = kept.map((i) => s[i]);
-  let y = lax.reshape(lax.transpose(asNumeric(x), [...kept, ...axes]), [...lead, n]);
+  let y = lax.reshape(lax.transpose(x, [...kept, ...axes]), [...lead, n]);
   if (n === 0) return lax.full(reducedShape(x, axes, keepdims), 1, avalOf(y).dtype);
   while (n > 1) {
     if (n % 2 === 1) y = lax.pad(y, [...lead.map(() => 0), 0], [...lead.map(() => 0), 1], undefined, 1);
@@ -54,13 +59,14 @@ export function all(x: NdArray, axis?: Axis, keepdims = false): NdArray {
 }
 
 /**
- * Index of the smallest element along `axis` (the first, on ties; the first NaN, if any).
+ * Index of the smallest element along `axis`, or of the flattened x when null (the default,
+ * as NumPy); the first on ties, the first NaN if any; `keepdims` as in {@link argmax}.
  * As argmax of an order-reversing map: -x for floats, -1 - x for int32 (no overflow at -2^31), !x for bool.
  */
-export function argmin(x: NdArray, axis = -1): NdArray {
+export function argmin(x: NdArray, axis: number | null = null, keepdims = false): NdArray {
   const dtype = avalOf(x).dtype;
   const reversed = dtype === 'float32' ? lax.neg(x) : dtype === 'int32' ? lax.sub(lax.scalarLike(-1, x), x) : logicalNot(x);
-  return argmax(reversed, axis);
+  return argReduce(reversed, axis, keepdims, 'argmin', (y, a) => lax.argmax(y, a));
 }
 
 /** Standard deviation with `ddof` (0: biased). */
@@ -70,11 +76,24 @@ export function std(x: NdArray, axis?: Axis, keepdims = false, ddof = 0): NdArra
 
 /**
  * Weighted mean over `axis`: sum(x w) / sum(w). `weights` has x's shape, or is 1-D with
- * the length of the single `axis`.
+ * the length of the single `axis`. With `returned`, [the mean, the sum of the weights] (the
+ * element count without weights, as NumPy).
  * @example np.average(x, 0, w) // sum_i w[i] x[i] / sum(w)
  */
-export function average(x: NdArray, axis?: Axis, weights?: NdArray, keepdims = false): NdArray {
-  if (!weights) return mean(x, axis, keepdims);
+export function average(x: NdArray, axis?: Axis, weights?: NdArray, keepdims?: boolean, returned?: false): NdArray;
+export function average(x: NdArray, axis: Axis, weights: NdArray | undefined, keepdims: boolean, returned: true): [NdArray, NdArray];
+export function average(x: NdArray, axis?: Axis, weights?: NdArray, keepdims = false, returned = false): NdArray | [NdArray, NdArray] {
+  const [avg, total] = weightedMean(x, axis, weights, keepdims);
+  return returned ? [avg, total] : avg;
+}
+
+/** average's mean and the sum of the weights it divided by (the element count, broadcast to the mean's shape, without weights). */
+function weightedMean(x: NdArray, axis: Axis, weights: NdArray | undefined, keepdims: boolean): [NdArray, NdArray] {
+  if (!weights) {
+    const m = mean(x, axis, keepdims);
+    const axes = axesOf(x, axis, 'average');
+    return [m, lax.full(shapeOf(m), axes.reduce((p, a) => p * shapeOf(x)[a], 1), 'float32')];
+  }
   const axes = axesOf(x, axis, 'average');
   const s = shapeOf(x);
   const ws = shapeOf(weights);
@@ -83,7 +102,8 @@ export function average(x: NdArray, axis?: Axis, weights?: NdArray, keepdims = f
     if (axes.length !== 1 || ws[0] !== s[axes[0]]) throw new Error(`average: 1-D weights ${shapeStr(ws)} need one axis of that length, got axis ${axis} of ${shapeStr(s)}`);
     w = lax.reshape(w, s.map((d, i) => (i === axes[0] ? d : 1)));
   } else if (ws.length !== s.length || ws.some((d, i) => d !== s[i])) throw new Error(`average: weights ${shapeStr(ws)} must have x's shape ${shapeStr(s)} or be 1-D along the axis`);
-  return div(sum(mul(x, w), axes, keepdims), sum(lax.broadcastTo(w, s), axes, keepdims));
+  const total = sum(lax.broadcastTo(w, s), axes, keepdims);
+  return [div(sum(mul(x, w), axes, keepdims), total), total];
 }
 
 /**
@@ -133,11 +153,13 @@ export function nanmean(x: NdArray, axis?: Axis, keepdims = false): NdArray {
   return div(nansum(toFloat(x), axis, keepdims), nonNaNCount(x, axis, keepdims));
 }
 
-/** Variance of the non-NaN elements with `ddof`. */
+/** Variance of the non-NaN elements with `ddof`; NaN where no more than `ddof` elements are left (jax.numpy). */
 export function nanvar(x: NdArray, axis?: Axis, keepdims = false, ddof = 0): NdArray {
   const f = toFloat(x);
   const centred = sub(f, nanmean(f, axis, true));
-  return div(nansum(mul(centred, centred), axis, keepdims), sub(nonNaNCount(f, axis, keepdims), ddof));
+  const n = sub(nonNaNCount(f, axis, keepdims), ddof);
+  const tooFew = lessEqual(n, 0);
+  return where(tooFew, NaN, div(nansum(mul(centred, centred), axis, keepdims), where(tooFew, 1, n)));
 }
 
 /** Standard deviation of the non-NaN elements with `ddof`. */
@@ -153,7 +175,7 @@ export const nanmax = (x: NdArray, axis?: Axis, keepdims = false) => nanExtremum
 export const nanmin = (x: NdArray, axis?: Axis, keepdims = false) => nanExtremum(x, axis, keepdims, min, Infinity);
 
 /** argmax leaving NaN out (an all-NaN slice, where NumPy raises, gives 0). */
-export const nanargmax = (x: NdArray, axis = -1) => argmax(withoutNaN(x, -Infinity), axis);
+export const nanargmax = (x: NdArray, axis: number | null = null, keepdims = false) => argmax(withoutNaN(x, -Infinity), axis, keepdims);
 /** argmin leaving NaN out (an all-NaN slice, where NumPy raises, gives 0). */
-export const nanargmin = (x: NdArray, axis = -1) => argmin(withoutNaN(x, Infinity), axis);
+export const nanargmin = (x: NdArray, axis: number | null = null, keepdims = false) => argmin(withoutNaN(x, Infinity), axis, keepdims);
 

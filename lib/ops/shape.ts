@@ -1,6 +1,6 @@
 /** numpy-like shape functions: reshape (with -1), transpose, expand/squeeze, concatenate, stack, slice, take, pad. */
 import * as tf from '@tensorflow/tfjs-core';
-import { type DType, normAxis, shapeStr, sizeOf } from '../core/aval.js';
+import { type DType, normAxes, normAxis, shapeStr, sizeOf } from '../core/aval.js';
 import * as lax from '../core/lax.js';
 import { resultDType } from '../core/promotion.js';
 import { type NdArray, avalOf, shapeOf } from '../core/trace.js';
@@ -27,8 +27,18 @@ export function transpose(x: NdArray, perm?: readonly number[]): NdArray {
   return lax.transpose(x, perm ? perm.map((a) => (a < 0 ? a + r : a)) : [...Array(r).keys()].reverse());
 }
 
-export function expandDims(x: NdArray, axis: number): NdArray {
-  return lax.expandDims(x, normAxis(axis, shapeOf(x).length + 1, 'expandDims'));
+/**
+ * x with new size-1 axes at `axis` (one or several, counted in the result's rank; negative
+ * from its end), as numpy's expand_dims.
+ * @example np.expandDims(x, [0, -1]) // [3] -> [1, 3, 1]
+ */
+export function expandDims(x: NdArray, axis: number | readonly number[]): NdArray {
+  const s = shapeOf(x);
+  const list = typeof axis === 'number' ? [axis] : axis;
+  const axes = normAxes(list, s.length + list.length, 'expandDims');
+  const out: number[] = [];
+  for (let i = 0, k = 0; i < s.length + axes.length; i++) out.push(axes.includes(i) ? 1 : s[k++]);
+  return axes.length === 1 ? lax.expandDims(x, axes[0]) : lax.reshape(x, out);
 }
 
 export function squeeze(x: NdArray, axis?: number | readonly number[]): NdArray {
@@ -132,12 +142,69 @@ export function boundedIndex(indices: NdArray, n: number): { index: NdArray; val
   return { index: lax.select(valid, wrapped, lax.zerosLike(wrapped)), valid };
 }
 
-/** Constant padding: one [before, after] pair per axis. */
-export function pad(x: NdArray, widths: readonly (readonly [number, number])[], value = 0): NdArray {
-  const s = shapeOf(x);
-  if (widths.length !== s.length) throw new Error(`pad: ${widths.length} pad widths for an array of rank ${s.length}`);
-  return lax.pad(x, widths.map((w) => w[0]), widths.map((w) => w[1]), undefined, value);
+/** numpy's pad modes: a constant, the edge value repeated, a mirror without / with the edge value, or the other end. */
+export type PadMode = 'constant' | 'edge' | 'reflect' | 'symmetric' | 'wrap';
+
+export interface PadOptions {
+  /** How the new entries are filled (default 'constant'). */
+  readonly mode?: PadMode;
+  /** The value of mode 'constant' (default 0). */
+  readonly constantValues?: number;
 }
+
+/** pad's widths: one number for every side, one [before, after] pair for every axis, or a pair per axis. */
+export type PadWidths = number | readonly [number, number] | readonly (readonly [number, number])[];
+
+/**
+ * x padded along each axis (numpy's pad): `widths` is a [before, after] pair per axis, one
+ * pair for all axes, or one number for every side; the third argument is the constant (for
+ * the default mode 'constant') or `{ mode, constantValues }`. Modes 'edge', 'reflect',
+ * 'symmetric' and 'wrap' repeat periodically for widths longer than the axis, as NumPy.
+ * @example np.pad(x, [[1, 0], [0, 2]]); np.pad(x, 2, { mode: 'reflect' })
+ */
+export function pad(x: NdArray, widths: PadWidths, options: number | PadOptions = 0): NdArray {
+  const s = shapeOf(x);
+  const pairs = padPairs(widths, s.length);
+  const { mode = 'constant', constantValues = 0 } = typeof options === 'number' ? { constantValues: options } : options;
+  if (pairs.some(([lo, hi]) => !Number.isInteger(lo) || !Number.isInteger(hi) || lo < 0 || hi < 0)) throw new Error(`pad: widths must be non-negative integers, got ${JSON.stringify(widths)}`);
+  if (mode === 'constant') return lax.pad(x, pairs.map((w) => w[0]), pairs.map((w) => w[1]), undefined, constantValues);
+  const source = PAD_SOURCES[mode];
+  if (!source) throw new Error(`pad: mode must be 'constant', 'edge', 'reflect', 'symmetric' or 'wrap', got '${String(mode)}'`);
+  return pairs.reduce((y, [lo, hi], a) => {
+    if (lo === 0 && hi === 0) return y;
+    const n = s[a];
+    if (n === 0) throw new Error(`pad: cannot pad the empty axis ${a} of ${shapeStr(s)} in mode '${mode}'`);
+    const idx = Array.from({ length: lo + n + hi }, (_, i) => source(i - lo, n));
+    return lax.gather(y, tf.tensor1d(idx, 'int32'), a);
+  }, x);
+}
+
+/** The [before, after] pair of every axis from pad's widths (a bad count is an error). */
+function padPairs(widths: PadWidths, rank: number): (readonly [number, number])[] {
+  if (typeof widths === 'number') return Array.from({ length: rank }, () => [widths, widths] as const);
+  const [a, b] = widths;
+  if (typeof a === 'number' && typeof b === 'number' && widths.length === 2) return Array.from({ length: rank }, () => [a, b] as const);
+  const list = widths as readonly (readonly [number, number])[];
+  if (list.length === 1 && rank !== 1) return Array.from({ length: rank }, () => list[0]);
+  if (list.length !== rank) throw new Error(`pad: ${list.length} pad widths for an array of rank ${rank}`);
+  return [...list];
+}
+
+const wrapIndex = (j: number, n: number) => ((j % n) + n) % n;
+/** For each non-constant mode, the entry of an axis of length n that position j (counted from the axis's start, possibly outside it) copies. */
+const PAD_SOURCES: Record<Exclude<PadMode, 'constant'>, (j: number, n: number) => number> = {
+  edge: (j, n) => Math.min(Math.max(j, 0), n - 1),
+  wrap: wrapIndex,
+  reflect: (j, n) => {
+    if (n === 1) return 0;
+    const k = wrapIndex(j, 2 * n - 2);
+    return k < n ? k : 2 * n - 2 - k;
+  },
+  symmetric: (j, n) => {
+    const k = wrapIndex(j, 2 * n);
+    return k < n ? k : 2 * n - 1 - k;
+  },
+};
 
 export function broadcastTo(x: NdArray, shape: readonly number[]): NdArray {
   const s = shapeOf(x);
@@ -154,4 +221,13 @@ export function oneHot(labels: NdArray, n: number): NdArray {
   const s = shapeOf(labels);
   const classes = tf.reshape(tf.range(0, n, 1, 'int32'), [...new Array(s.length).fill(1), n]);
   return lax.cast(lax.eq(lax.expandDims(labels, s.length), classes), 'float32');
+}
+
+/**
+ * A possibly negative axis as an index in [0, ndim) (NumPy 2's `normalize_axis_index`); an
+ * axis out of range is a one-line error naming `what`.
+ * @example np.normalizeAxisIndex(-1, 3) // 2
+ */
+export function normalizeAxisIndex(axis: number, ndim: number, what = 'axis'): number {
+  return normAxis(axis, ndim, what);
 }

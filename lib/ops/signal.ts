@@ -47,5 +47,7 @@ export function convolve(a: NdArray, v: NdArray, mode: ConvolveMode = 'full'): N
  */
 export function correlate(a: NdArray, v: NdArray, mode: ConvolveMode = 'valid'): NdArray {
   if (shapeOf(v).length !== 1) throw new Error(`correlate: need two 1-D arrays, got ${shapeStr(shapeOf(a))} and ${shapeStr(shapeOf(v))}`);
+  // c[k] of (a, v) is c[-k] of (v, a): NumPy and JAX centre 'same' on the longer operand, so a shorter a is swapped in and the result reversed.
+  if (shapeOf(a).length === 1 && shapeOf(v)[0] > shapeOf(a)[0]) return flip(correlate(v, a, mode));
   return convolve(a, flip(v), mode);
 }

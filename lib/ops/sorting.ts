@@ -5,7 +5,7 @@
  * pairwise comparison costs O(n^2) per sorted row, meant for the modest lengths of model code.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { normAxis } from '../core/aval.js';
+import { normAxis, sizeOf } from '../core/aval.js';
 import * as lax from '../core/lax.js';
 import { type NdArray, shapeOf } from '../core/trace.js';
 import { resultDType } from '../core/promotion.js';
@@ -52,17 +52,23 @@ function takeAlongLast(x: NdArray, idx: NdArray): NdArray {
 }
 
 /**
- * Indices that sort x along `axis` (stable: ties keep their order; NaN last).
+ * Indices that sort x along `axis` (stable: ties keep their order; NaN last); a null axis
+ * sorts the flattened x, as NumPy.
  * @example np.argsort(x) // int32, x's shape
  */
-export function argsort(x: NdArray, axis = -1, descending = false): NdArray {
+export function argsort(x: NdArray, axis: number | null = -1, descending = false): NdArray {
+  if (axis === null) return argsort(flat(x), 0, descending);
   const a = normAxis(axis, shapeOf(x).length, 'argsort');
   const last = shapeOf(x).length - 1;
   return lax.moveAxis(argsortLast(lax.moveAxis(x, a, last), descending), last, a);
 }
 
-/** x sorted along `axis` (NaN last); its derivative routes each cotangent back to the element's place. */
-export function sort(x: NdArray, axis = -1, descending = false): NdArray {
+/** x flattened to 1-D (what a null axis sorts). */
+const flat = (x: NdArray) => lax.reshape(x, [sizeOf(shapeOf(x))]);
+
+/** x sorted along `axis` (the flattened x when null; NaN last); its derivative routes each cotangent back to the element's place. */
+export function sort(x: NdArray, axis: number | null = -1, descending = false): NdArray {
+  if (axis === null) return sort(flat(x), 0, descending);
   const a = normAxis(axis, shapeOf(x).length, 'sort');
   const last = shapeOf(x).length - 1;
   const moved = lax.moveAxis(x, a, last);
