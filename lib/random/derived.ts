@@ -9,12 +9,11 @@ import { type NdArray, scope, type Shape } from '../core/index.js';
 import * as np from '../ops/index.js';
 import { exponential, gamma, nthKey, positiveUnit, shapeParam } from './distributions.js';
 import { type Key, normal, splitKeys, uniform } from './keys.js';
+import { sampleShape } from './shapes.js';
 
-const shapeOf = (shape: Shape | undefined, ...params: (number | NdArray)[]): Shape =>
-  shape ?? params.reduce<Shape>((s, p) => (typeof p === 'number' ? s : np.broadcastShapes(s, p.shape)), []);
 
 /** Standard logistic samples, log(u / (1 - u)) (mean 0, variance pi^2 / 3). */
-export function logistic(key: Key, shape: Shape): NdArray {
+export function logistic(key: Key, shape: Shape = []): NdArray {
   return scope(() => {
     const u = positiveUnit(key, shape);
     return np.sub(np.log(u), np.log1p(np.neg(u)));
@@ -23,41 +22,41 @@ export function logistic(key: Key, shape: Shape): NdArray {
 
 /** exp(sigma z) for standard normal z: log-normal with location 0 and scale `sigma` (default 1). */
 export function lognormal(key: Key, sigma: number | NdArray = 1, shape?: Shape): NdArray {
-  const s = shapeOf(shape, sigma);
+  const s = sampleShape('lognormal', shape, sigma);
   return scope(() => np.exp(np.mul(normal(key, s), sigma)));
 }
 
 /** -1 or 1 with equal probability, int32 (jax.random.rademacher). */
-export function rademacher(key: Key, shape: Shape): NdArray {
+export function rademacher(key: Key, shape: Shape = []): NdArray {
   return scope(() => np.sub(np.mul(np.cast(np.less(uniform(key, shape), 0.5), 'int32'), 2), 1));
 }
 
 /** Pareto samples with scale 1 and shape `b`: exp(E / b), E standard exponential (support x >= 1). */
 export function pareto(key: Key, b: number | NdArray, shape?: Shape): NdArray {
-  const s = shapeOf(shape, b);
+  const s = sampleShape('pareto', shape, b);
   return scope(() => np.exp(np.div(exponential(key, s), shapeParam(b, s, 'pareto'))));
 }
 
 /** Weibull samples, scale * (-log(1 - u))^(1 / concentration). */
 export function weibullMin(key: Key, scale: number | NdArray, concentration: number | NdArray, shape?: Shape): NdArray {
-  const s = shapeOf(shape, scale, concentration);
+  const s = sampleShape('weibullMin', shape, scale, concentration);
   return scope(() => np.mul(np.pow(exponential(key, s), np.reciprocal(shapeParam(concentration, s, 'weibullMin'))), scale));
 }
 
 /** Rayleigh samples, scale * sqrt(-2 log u). */
 export function rayleigh(key: Key, scale: number | NdArray = 1, shape?: Shape): NdArray {
-  const s = shapeOf(shape, scale);
+  const s = sampleShape('rayleigh', shape, scale);
   return scope(() => np.mul(np.sqrt(np.mul(np.log(positiveUnit(key, s)), -2)), scale));
 }
 
 /** Maxwell samples: the norm of three standard normals. */
-export function maxwell(key: Key, shape: Shape): NdArray {
+export function maxwell(key: Key, shape: Shape = []): NdArray {
   return scope(() => np.sqrt(np.sum(np.square(normal(key, [...shape, 3])), -1)));
 }
 
 /** Double-sided Maxwell samples: loc + scale * (a Maxwell sample with a random sign). */
 export function doubleSidedMaxwell(key: Key, loc: number | NdArray, scale: number | NdArray, shape?: Shape): NdArray {
-  const s = shapeOf(shape, loc, scale);
+  const s = sampleShape('doubleSidedMaxwell', shape, loc, scale);
   return scope(() => {
     const keys = splitKeys(key, 2);
     const signed = np.mul(maxwell(nthKey(keys, 0), s), rademacher(nthKey(keys, 1), s));
@@ -67,13 +66,13 @@ export function doubleSidedMaxwell(key: Key, loc: number | NdArray, scale: numbe
 
 /** Chi-square samples with `df` degrees of freedom: 2 Gamma(df / 2). */
 export function chisquare(key: Key, df: number | NdArray, shape?: Shape): NdArray {
-  const s = shapeOf(shape, df);
+  const s = sampleShape('chisquare', shape, df);
   return scope(() => np.mul(gamma(key, np.div(shapeParam(df, s, 'chisquare'), 2), s), 2));
 }
 
 /** F samples: (X1 / dfnum) / (X2 / dfden) for independent chi-squares X1, X2. */
 export function f(key: Key, dfnum: number | NdArray, dfden: number | NdArray, shape?: Shape): NdArray {
-  const s = shapeOf(shape, dfnum, dfden);
+  const s = sampleShape('f', shape, dfnum, dfden);
   return scope(() => {
     const keys = splitKeys(key, 2);
     const num = np.div(chisquare(nthKey(keys, 0), dfnum, s), shapeParam(dfnum, s, 'f'));
@@ -84,7 +83,7 @@ export function f(key: Key, dfnum: number | NdArray, dfden: number | NdArray, sh
 
 /** Student's t samples: z / sqrt(X / df) for standard normal z and chi-square X. */
 export function t(key: Key, df: number | NdArray, shape?: Shape): NdArray {
-  const s = shapeOf(shape, df);
+  const s = sampleShape('t', shape, df);
   return scope(() => {
     const keys = splitKeys(key, 2);
     return np.div(normal(nthKey(keys, 0), s), np.sqrt(np.div(chisquare(nthKey(keys, 1), df, s), shapeParam(df, s, 't'))));
@@ -93,7 +92,7 @@ export function t(key: Key, df: number | NdArray, shape?: Shape): NdArray {
 
 /** Trials up to and including the first success of probability p (support 1, 2, ...), int32. */
 export function geometric(key: Key, p: number | NdArray, shape?: Shape): NdArray {
-  const s = shapeOf(shape, p);
+  const s = sampleShape('geometric', shape, p);
   if (typeof p === 'number' && !(p > 0 && p <= 1)) throw new Error(`random.geometric: p must be in (0, 1], got ${p}`);
   return scope(() => {
     const q = np.log1p(np.neg(np.minimum(np.broadcastTo(np.stopGradient(np.cast(typeof p === 'number' ? np.full([], p) : p, 'float32')), s), 1 - 2 ** -24)));
@@ -103,7 +102,7 @@ export function geometric(key: Key, p: number | NdArray, shape?: Shape): NdArray
 
 /** Triangular samples on [left, right] with the given mode, by inverting the distribution function. */
 export function triangular(key: Key, left: number | NdArray, mode: number | NdArray, right: number | NdArray, shape?: Shape): NdArray {
-  const s = shapeOf(shape, left, mode, right);
+  const s = sampleShape('triangular', shape, left, mode, right);
   return scope(() => {
     const u = uniform(key, s);
     const width = np.sub(right, left);
@@ -116,7 +115,7 @@ export function triangular(key: Key, left: number | NdArray, mode: number | NdAr
 
 /** Generalized normal samples, density proportional to exp(-|x|^p): a random sign times Gamma(1/p)^(1/p). */
 export function generalizedNormal(key: Key, p: number | NdArray, shape?: Shape): NdArray {
-  const s = shapeOf(shape, p);
+  const s = sampleShape('generalizedNormal', shape, p);
   return scope(() => {
     const keys = splitKeys(key, 2);
     const pp = shapeParam(p, s, 'generalizedNormal');
@@ -143,7 +142,7 @@ export function ball(key: Key, d: number, p = 2, shape: Shape = []): NdArray {
 
 /** Wald (inverse Gaussian) samples with the given mean and shape 1 (Michael, Schucany & Haas 1976). */
 export function wald(key: Key, mean: number | NdArray, shape?: Shape): NdArray {
-  const s = shapeOf(shape, mean);
+  const s = sampleShape('wald', shape, mean);
   return scope(() => {
     const keys = splitKeys(key, 2);
     const mu = shapeParam(mean, s, 'wald');

@@ -9,6 +9,7 @@
 import { type NdArray, scope, type Shape, shapeStr } from '../core/index.js';
 import * as np from '../ops/index.js';
 import { type Key, normal, permutation, randint, splitKeys, uniform } from './keys.js';
+import { concreteCount, sampleShape } from './shapes.js';
 
 /** The smallest normal float32: the lower end of the uniforms that are logged. */
 const TINY = 1.1754943508222875e-38;
@@ -26,17 +27,17 @@ export function nthKey(keys: NdArray, i: number): NdArray {
  * Standard Gumbel samples, -log(-log(u)) with u uniform in [tiny, 1) (as jax.random.gumbel).
  * @example np.argmax(np.add(logits, random.gumbel(key, logits.shape))) // a categorical draw
  */
-export function gumbel(key: Key, shape: Shape): NdArray {
+export function gumbel(key: Key, shape: Shape = []): NdArray {
   return scope(() => np.neg(np.log(np.neg(np.log(positiveUnit(key, shape))))));
 }
 
 /** Standard exponential samples (rate 1), -log1p(-u) with u uniform in [0, 1). */
-export function exponential(key: Key, shape: Shape): NdArray {
+export function exponential(key: Key, shape: Shape = []): NdArray {
   return scope(() => np.neg(np.log1p(np.neg(uniform(key, shape)))));
 }
 
 /** Standard Laplace samples (location 0, scale 1, variance 2): the difference of two exponentials. */
-export function laplace(key: Key, shape: Shape): NdArray {
+export function laplace(key: Key, shape: Shape = []): NdArray {
   return scope(() => {
     const e = exponential(key, [2, ...shape]);
     const lead = e.shape.length - shape.length - 1;
@@ -45,7 +46,7 @@ export function laplace(key: Key, shape: Shape): NdArray {
 }
 
 /** Standard Cauchy samples, tan(pi (u - 1/2)) with u uniform in [tiny, 1). */
-export function cauchy(key: Key, shape: Shape): NdArray {
+export function cauchy(key: Key, shape: Shape = []): NdArray {
   return scope(() => {
     const angle = np.mul(np.sub(positiveUnit(key, shape), 0.5), Math.PI);
     return np.div(np.sin(angle), np.cos(angle));
@@ -102,7 +103,7 @@ function logGamma(key: Key, a: NdArray, shape: Shape): NdArray {
  * @example random.gamma(key, 2.5, [1000])
  */
 export function gamma(key: Key, a: number | NdArray, shape?: Shape): NdArray {
-  const s = shape ?? (typeof a === 'number' ? [] : a.shape);
+  const s = sampleShape('gamma', shape, a);
   return scope(() => np.exp(logGamma(key, shapeParam(a, s, 'gamma'), s)));
 }
 
@@ -111,14 +112,14 @@ export function gamma(key: Key, a: number | NdArray, shape?: Shape): NdArray {
  * (a below ~0.01). `shape` defaults to a's shape.
  */
 export function loggamma(key: Key, a: number | NdArray, shape?: Shape): NdArray {
-  const s = shape ?? (typeof a === 'number' ? [] : a.shape);
+  const s = sampleShape('loggamma', shape, a);
   return scope(() => logGamma(key, shapeParam(a, s, 'loggamma'), s));
 }
 
 /** Beta(a, b) samples: X / (X + Y) for X ~ Gamma(a), Y ~ Gamma(b), as sigmoid(log X - log Y). */
 export function beta(key: Key, a: number | NdArray, b: number | NdArray, shape?: Shape): NdArray {
   // The broadcast shape from the shapes alone: an eager call makes no tensor for it.
-  const s = shape ?? np.broadcastShapes(typeof a === 'number' ? [] : a.shape, typeof b === 'number' ? [] : b.shape);
+  const s = sampleShape('beta', shape, a, b);
   return scope(() => {
     const keys = splitKeys(key, 2);
     const lx = logGamma(nthKey(keys, 0), shapeParam(a, s, 'beta'), s);
@@ -134,32 +135,51 @@ export function beta(key: Key, a: number | NdArray, b: number | NdArray, shape?:
 export function dirichlet(key: Key, alpha: NdArray, shape?: Shape): NdArray {
   const sa = alpha.shape;
   if (sa.length < 1) throw new Error(`random.dirichlet: alpha must have a category axis, got ${shapeStr(sa)}`);
-  const s = [...(shape ?? sa.slice(0, -1)), sa[sa.length - 1]];
+  const s = [...sampleShape('dirichlet', shape, { shape: sa.slice(0, -1) }), sa[sa.length - 1]];
   return scope(() => np.softmax(logGamma(key, shapeParam(alpha, s, 'dirichlet'), s), -1));
 }
 
+/** How multivariateNormal factors the covariance (jax.random.multivariate_normal's `method`). */
+export type CovFactorMethod = 'cholesky' | 'eigh' | 'svd';
+
 /**
  * Multivariate normal samples [...shape, n] with mean [..., n] and covariance [..., n, n]:
- * mean + L z with L the Cholesky factor of the covariance (np.cholesky) and z standard
- * normal. `shape` defaults to the broadcast of mean's and cov's leading dims.
+ * mean + F z with z standard normal and F F^T = cov, F the Cholesky factor (default; NaN for
+ * a singular covariance, as in JAX), or from `eigh` (V sqrt(w), eigenvalues clamped at 0) or
+ * `svd` (U sqrt(s)), which also take singular (positive semi-definite) covariances. `shape`
+ * defaults to the broadcast of mean's and cov's leading dims, which must broadcast to it.
  */
-export function multivariateNormal(key: Key, mean: NdArray, cov: NdArray, shape?: Shape): NdArray {
+export function multivariateNormal(key: Key, mean: NdArray, cov: NdArray, shape?: Shape, method: CovFactorMethod = 'cholesky'): NdArray {
   const sm = mean.shape;
   const sc = cov.shape;
   const n = sm[sm.length - 1];
   if (sm.length < 1 || sc.length < 2 || sc[sc.length - 1] !== n || sc[sc.length - 2] !== n)
     throw new Error(`random.multivariateNormal: need mean [..., n] and cov [..., n, n], got ${shapeStr(sm)} and ${shapeStr(sc)}`);
-  const batch = shape ?? np.broadcastShapes(sm.slice(0, -1), sc.slice(0, -2));
-  return scope(() => np.add(mean, np.matvec(np.cholesky(cov), normal(key, [...batch, n]))));
+  if (!['cholesky', 'eigh', 'svd'].includes(method)) throw new Error(`random.multivariateNormal: method must be 'cholesky', 'eigh' or 'svd', got '${String(method)}'`);
+  const batch = sampleShape('multivariateNormal', shape, { shape: sm.slice(0, -1) }, { shape: sc.slice(0, -2) });
+  return scope(() => np.add(mean, np.matvec(covFactor(cov, method), normal(key, [...batch, n]))));
+}
+
+/** F with F F^T = cov, by the given method. */
+function covFactor(cov: NdArray, method: CovFactorMethod): NdArray {
+  if (method === 'cholesky') return np.cholesky(cov);
+  if (method === 'svd') {
+    const [u, s] = np.linalg.svd(cov);
+    return np.mul(u, np.expandDims(np.sqrt(s), -2));
+  }
+  const [w, v] = np.linalg.eigh(cov);
+  return np.mul(v, np.expandDims(np.sqrt(np.maximum(w, 0)), -2));
 }
 
 /**
  * Draws from categorical distributions with unnormalised log-probabilities along `axis`
  * (Gumbel-max), as jax.random.categorical: `shape` (default: logits' shape without `axis`)
- * must end with those batch dims; leading dims draw independent samples.
+ * must end with those batch dims; leading dims draw independent samples. With `replace`
+ * false, the leading dims' draws for one distribution are distinct (Gumbel top-k, as JAX),
+ * so there can be at most as many as categories.
  * @example random.categorical(key, logits, -1, [100, ...batch]) // 100 draws per row
  */
-export function categorical(key: Key, logits: NdArray, axis = -1, shape?: Shape): NdArray {
+export function categorical(key: Key, logits: NdArray, axis = -1, shape?: Shape, replace = true): NdArray {
   const sl = logits.shape;
   const a = axis < 0 ? axis + sl.length : axis;
   if (a < 0 || a >= sl.length) throw new Error(`random.categorical: axis ${axis} is out of range for logits ${shapeStr(sl)}`);
@@ -169,7 +189,18 @@ export function categorical(key: Key, logits: NdArray, axis = -1, shape?: Shape)
   if (s.length < batch.length || tail.some((d, i) => d !== batch[i] && batch[i] !== 1))
     throw new Error(`random.categorical: shape ${shapeStr(s)} must end with the logits' batch dims ${shapeStr(batch)}`);
   const prefix = s.slice(0, s.length - batch.length);
-  const full = [...prefix, ...tail.slice(0, a), sl[a], ...tail.slice(a)];
+  const withAxis = (dims: Shape) => [...dims.slice(0, a), sl[a], ...dims.slice(a)];
+  if (!replace) {
+    const k = prefix.reduce((p, d) => p * d, 1);
+    if (k > sl[a]) throw new Error(`random.categorical: the number of samples without replacement (${k}) cannot exceed the number of categories (${sl[a]})`);
+    return scope(() => {
+      const g = gumbel(key, withAxis(tail));
+      const lead = g.shape.length - tail.length - 1;
+      const [, top] = np.topK(np.moveaxis(np.add(g, logits), lead + a, -1), k);
+      return np.reshape(np.moveaxis(top, -1, lead), [...g.shape.slice(0, lead), ...s]);
+    });
+  }
+  const full = [...prefix, ...withAxis(tail)];
   return scope(() => {
     const g = gumbel(key, full);
     const lead = g.shape.length - full.length;
@@ -194,7 +225,10 @@ export interface ChoiceOptions {
  * @example random.choice(key, 10, [3], { replace: false })
  */
 export function choice(key: Key, a: number | NdArray, shape: Shape = [], { replace = true, p, axis = 0 }: ChoiceOptions = {}): NdArray {
-  const n = typeof a === 'number' ? a : a.shape[axis < 0 ? axis + a.shape.length : axis];
+  if (!Array.isArray(shape)) throw new Error(`random.choice: shape must be a list of non-negative integers (e.g. [${String(shape)}]), got ${JSON.stringify(shape)}`);
+  // A 0-d array is a population size, as an int (jax.random.choice).
+  if (typeof a !== 'number' && a.shape.length === 0) a = concreteCount(a, 'choice');
+  const n = typeof a === 'number' ? a : a.shape[np.normalizeAxisIndex(axis, a.shape.length, 'random.choice')];
   if (!Number.isInteger(n) || n < 1) throw new Error(`random.choice: need a positive population size, got ${n}`);
   if (p && (p.shape.length !== 1 || p.shape[0] !== n)) throw new Error(`random.choice: p must have shape [${n}], got ${shapeStr(p.shape)}`);
   const k = shape.reduce((x, d) => x * d, 1);

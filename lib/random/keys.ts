@@ -1,14 +1,17 @@
 /** Keys (key, split, foldIn) and the draws every distribution builds on: bits, uniform, normal, truncatedNormal, bernoulli, randint, permutation. */
 import * as tf from '@tensorflow/tfjs-core';
-import { type NdArray, type Shape, canReadBack, isTracer, lax, scope, shapeStr } from '../core/index.js';
+import { type NdArray, type Shape, lax, scope, shapeStr } from '../core/index.js';
 import * as np from '../ops/index.js';
+import { concreteCount, sampleShape } from './shapes.js';
 
 /** A PRNG key: int32 [2] (or a stack of keys [..., 2]). */
 export type Key = NdArray;
 
 const SAMPLE_SALT = 0;
 const SPLIT_SALT = 0xffffffff;
-const MAX_FOLD = 0xffffffff - 2;
+const MAX_FOLD = 0xffffffff;
+/** foldIn data above this would reach the split salt: such data use the block at counter (1, data - FOLD_HIGH + 1) instead. */
+const FOLD_HIGH = 0xffffffff - 2;
 
 function checkKey(key: Key, op: string): number {
   const { dtype, shape } = key;
@@ -36,7 +39,7 @@ export function key(seed: number): tf.Tensor {
 }
 
 /** Raw random bits: int32 of shape [...keyDims, ...shape] (all 32 bits random). */
-export function bits(key: Key, shape: Shape): NdArray {
+export function bits(key: Key, shape: Shape = []): NdArray {
   checkKey(key, 'bits');
   return lax.randomBits(key, checkShape(shape, 'bits'), SAMPLE_SALT);
 }
@@ -67,14 +70,17 @@ export function split(key: Key, n = 2): NdArray[] {
 }
 
 /**
- * A new key from a key and an integer `data` in [0, 2^32 - 3] (a step, an epoch, a
- * device rank...): the two words of Threefry at counter (0, data + 1).
+ * A new key from a key and an integer `data` in [0, 2^32 - 1] (a step, an epoch, a
+ * device rank...; jax.random.fold_in takes any uint32): the two words of Threefry at
+ * counter (0, data + 1), or for the two largest data (whose salt would reach the split
+ * salt) at counter (1, data - (2^32 - 3)).
  * @example const stepKey = random.foldIn(key, step);
  */
 export function foldIn(key: Key, data: number): NdArray {
   checkKey(key, 'foldIn');
   if (!Number.isInteger(data) || data < 0 || data > MAX_FOLD) throw new Error(`random.foldIn: data must be an integer in [0, ${MAX_FOLD}], got ${data}`);
-  return lax.randomBits(key, [2], data + 1);
+  if (data <= FOLD_HIGH) return lax.randomBits(key, [2], data + 1);
+  return scope(() => np.sliceAxis(lax.randomBits(key, [4], data - FOLD_HIGH), -1, 2, 4));
 }
 
 /** Uniform [0, 1) floats with 24 random bits, [...keyDims, ...shape]. */
@@ -101,15 +107,19 @@ function float32AtMost(x: number): number {
 const float32AtLeast = (x: number) => -float32AtMost(-x);
 
 export interface UniformOptions {
-  readonly minval?: number;
-  readonly maxval?: number;
+  /** Lower bound: a number, or an array that broadcasts to `shape` (default 0). */
+  readonly minval?: number | NdArray;
+  /** Upper bound (excluded): a number, or an array that broadcasts to `shape` (default 1). */
+  readonly maxval?: number | NdArray;
 }
 
 /**
- * Uniform floats in [minval, maxval) (default [0, 1)), with 24 random bits each.
+ * Uniform floats in [minval, maxval) (default [0, 1); `shape` default []), with 24 random
+ * bits each. The bounds may be arrays broadcasting to `shape`, as in JAX.
  * @example random.uniform(key, [2, 3], { minval: -1, maxval: 1 })
  */
-export function uniform(key: Key, shape: Shape, { minval = 0, maxval = 1 }: UniformOptions = {}): NdArray {
+export function uniform(key: Key, shape: Shape = [], { minval = 0, maxval = 1 }: UniformOptions = {}): NdArray {
+  if (typeof minval !== 'number' || typeof maxval !== 'number') return uniformBetweenArrays(key, sampleShape('uniform', shape, minval, maxval), minval, maxval);
   if (!(maxval > minval)) throw new Error(`random.uniform: maxval (${maxval}) must exceed minval (${minval})`);
   if (minval === 0 && maxval === 1) return unit(key, shape, 'uniform');
   // minval + u * (maxval - minval) with u >= 0, but in float32: rounding may reach maxval, and
@@ -120,6 +130,19 @@ export function uniform(key: Key, shape: Shape, { minval = 0, maxval = 1 }: Unif
   });
 }
 
+/** uniform with array bounds: minval + u (maxval - minval), kept in [minval, maxval) where maxval > minval. */
+function uniformBetweenArrays(key: Key, shape: Shape, minval: number | NdArray, maxval: number | NdArray): NdArray {
+  return scope(() => {
+    const lo = np.cast(typeof minval === 'number' ? np.full([], minval, 'float32') : minval, 'float32');
+    const hi = np.cast(typeof maxval === 'number' ? np.full([], maxval, 'float32') : maxval, 'float32');
+    const x = np.add(np.mul(unit(key, shape, 'uniform'), np.sub(hi, lo)), lo);
+    // Where rounding reaches maxval, a float32 just below it (|maxval| 2^-23 is at least one
+    // step of float32 there); minval stays the floor.
+    const below = np.sub(hi, np.maximum(np.mul(np.abs(hi), 2 ** -23), 1.1754943508222875e-38));
+    return np.maximum(np.where(np.greaterEqual(x, hi), below, x), lo);
+  });
+}
+
 /**
  * Standard normal floats by Box-Muller, sqrt(-2 log(1 - u1)) cos(2 pi u2), from two
  * 24-bit uniforms per value (1 - u1 lies in (0, 1], so the log is finite; |z| <= 5.8).
@@ -127,7 +150,7 @@ export function uniform(key: Key, shape: Shape, { minval = 0, maxval = 1 }: Unif
  * every backend.
  * @example np.add(np.mul(random.normal(key, [3]), sigma), mu)
  */
-export function normal(key: Key, shape: Shape): NdArray {
+export function normal(key: Key, shape: Shape = []): NdArray {
   checkKey(key, 'normal');
   return lax.randomNormal(key, checkShape(shape, 'normal'), SAMPLE_SALT);
 }
@@ -185,45 +208,91 @@ export function truncatedNormal(key: Key, shape: Shape, lower = -2, upper = 2): 
  * @example const keep = random.bernoulli(key, 0.9, [16, 128]);
  */
 export function bernoulli(key: Key, p: number | NdArray, shape?: Shape): NdArray {
-  const s = shape ?? (typeof p === 'number' ? [] : p.shape);
+  const s = sampleShape('bernoulli', shape, p);
   return scope(() => np.less(unit(key, s, 'bernoulli'), p));
 }
 
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX = 2 ** 31 - 1;
+
 /**
- * Uniform int32 in [minval, maxval): floor(u * (maxval - minval)) + minval with the
- * 24-bit uniform u, so maxval - minval must be at most 2^24 (bias below range / 2^24).
+ * Uniform int32 in [minval, maxval), as jax.random.randint: where maxval <= minval the
+ * result is minval (JAX's issue 222). The bounds are numbers in the int32 range (any span,
+ * up to the whole range) or arrays that broadcast to `shape` (exact for spans up to 2^24).
+ * Spans up to 2^24: floor(u * span) with the 24-bit uniform u (bias below span / 2^24); wider
+ * spans draw the offset in two 16-bit halves (see wideOffset).
  * @example random.randint(key, [8], 0, 10)
  */
-export function randint(key: Key, shape: Shape, minval: number, maxval: number): NdArray {
-  if (!Number.isInteger(minval) || !Number.isInteger(maxval) || maxval <= minval) throw new Error(`random.randint: need integers minval < maxval, got ${minval}, ${maxval}`);
-  const range = maxval - minval;
-  if (range > 2 ** 24) throw new Error(`random.randint: the range maxval - minval = ${range} exceeds 2^24`);
+export function randint(key: Key, shape: Shape, minval: number | NdArray, maxval: number | NdArray): NdArray {
+  checkKey(key, 'randint');
+  const s = sampleShape('randint', shape, minval, maxval);
+  if (typeof minval !== 'number' || typeof maxval !== 'number') return randintBetweenArrays(key, s, minval, maxval);
+  for (const v of [minval, maxval])
+    if (!Number.isInteger(v) || v < INT32_MIN || v > INT32_MAX + 1) throw new Error(`random.randint: bounds must be integers in the int32 range, got ${minval}, ${maxval}`);
+  const span = maxval - minval;
+  if (span <= 1) return scope(() => np.add(np.zerosLike(bits(key, s)), Math.min(minval, INT32_MAX)));
   return scope(() => {
-    const k = np.minimum(np.floor(np.mul(unit(key, shape, 'randint'), range)), range - 1);
-    return np.add(np.cast(k, 'int32'), minval);
+    const offset = span <= 2 ** 24 ? np.minimum(np.floor(np.mul(unit(key, s, 'randint'), span)), span - 1) : wideOffset(key, s, span);
+    return np.add(np.cast(offset, 'int32'), minval);
   });
+}
+
+/** randint with array bounds, in float32 (exact for spans up to 2^24), clamped to [minval, maxval - 1]; minval where maxval <= minval. */
+function randintBetweenArrays(key: Key, shape: Shape, minval: number | NdArray, maxval: number | NdArray): NdArray {
+  return scope(() => {
+    const lo = np.cast(typeof minval === 'number' ? np.full([], minval, 'int32') : minval, 'int32');
+    const hi = np.cast(typeof maxval === 'number' ? np.full([], maxval, 'int32') : maxval, 'int32');
+    const span = np.sub(np.cast(hi, 'float32'), np.cast(lo, 'float32'));
+    const x = np.add(np.cast(np.floor(np.mul(unit(key, shape, 'randint'), span)), 'int32'), lo);
+    return np.where(np.lessEqual(hi, lo), lo, np.minimum(np.maximum(x, lo), np.sub(hi, 1)));
+  });
+}
+
+/** Proposals per sample of wideOffset: each fails with probability below 1/256, so all fail with probability below 2^-32. */
+const WIDE_ROUNDS = 4;
+const HALF = 2 ** 16;
+
+/**
+ * A uniform offset in [0, span) for 2^24 < span <= 2^32 - 1 as int32 (wrapping past 2^31, so
+ * that adding minval lands in [minval, maxval)): hi * 2^16 + lo with hi uniform in
+ * [0, ceil(span / 2^16)) and lo 16 random bits, the first of WIDE_ROUNDS proposals below span
+ * kept (masking, not a loop: jit- and vmap-safe); should all fail, lo alone.
+ */
+function wideOffset(key: Key, shape: Shape, span: number): NdArray {
+  const hiCount = Math.ceil(span / HALF);
+  const [spanHi, spanLo] = [Math.floor(span / HALF), span % HALF];
+  const u = unit(key, [WIDE_ROUNDS, 2, ...shape], 'randint');
+  const lead = u.shape.length - shape.length - 2;
+  const part = (r: number, j: number) => np.squeeze(np.sliceAxis(np.squeeze(np.sliceAxis(u, lead, r, r + 1), lead), lead, j, j + 1), lead);
+  let out = np.cast(np.floor(np.mul(part(0, 1), HALF)), 'int32');
+  for (let r = WIDE_ROUNDS - 1; r >= 0; r--) {
+    const hi = np.floor(np.mul(part(r, 0), hiCount));
+    const lo = np.floor(np.mul(part(r, 1), HALF));
+    const below = np.logicalOr(np.less(hi, spanHi), np.logicalAnd(np.equal(hi, spanHi), np.less(lo, spanLo)));
+    out = np.where(below, np.add(np.mul(np.cast(hi, 'int32'), HALF), np.cast(lo, 'int32')), out);
+  }
+  return out;
 }
 
 /**
  * A uniformly random permutation of 0..n-1 (int32 [n]; the argsort of 32-bit random
- * words, ties broken by index), or, given an array, that array shuffled along axis 0.
- * A 0-d array holding an integer counts as n (as in JAX; it must be concrete).
+ * words, ties broken by index), or, given an array, that array shuffled along `axis`
+ * (default 0; jax.random.permutation): one permutation of the slices along `axis`, or with
+ * `independent` each 1-D fibre along `axis` shuffled on its own. A 0-d array holding an
+ * integer counts as n (as in JAX; it must be concrete).
  * @example random.permutation(key, 5) // e.g. [3, 0, 4, 1, 2]
+ * @example random.permutation(key, x, 1, true) // each row of x shuffled independently
  */
-export function permutation(key: Key, n: number | NdArray): NdArray {
+export function permutation(key: Key, x: number | NdArray, axis = 0, independent = false): NdArray {
   checkKey(key, 'permutation');
-  if (typeof n !== 'number' && n.shape.length === 0) {
-    // The result's length is the value, so it has to be read now.
-    if (isTracer(n) || !canReadBack()) throw new Error('random.permutation: a 0-d array n must be concrete (its value is the result length); pass a number under jit or vmap');
-    const v = (n as tf.Tensor).dataSync()[0];
-    if (!Number.isInteger(v) || v < 0) throw new Error(`random.permutation: a 0-d array must hold a non-negative integer, got ${v}`);
-    n = v;
-  }
+  const n = typeof x === 'number' || x.shape.length > 0 ? x : concreteCount(x, 'permutation');
   if (typeof n === 'number') {
     if (!Number.isInteger(n) || n < 0) throw new Error(`random.permutation: n must be a non-negative integer, got ${n}`);
+    np.normalizeAxisIndex(axis, 1, 'random.permutation');
     return lax.randomPermutation(key, n, SAMPLE_SALT);
   }
-  const len = n.shape[0];
+  const a = np.normalizeAxisIndex(axis, n.shape.length, 'random.permutation');
   if (key.shape.length !== 1) throw new Error('random.permutation: shuffling an array needs a single key [2] (use vmap for several)');
-  return scope(() => np.take(n, lax.randomPermutation(key, len, SAMPLE_SALT), 0));
+  if (independent && n.shape.length > 1) return scope(() => np.takeAlongAxis(n, np.argsort(bits(key, n.shape), a), a));
+  return scope(() => np.take(n, lax.randomPermutation(key, n.shape[a], SAMPLE_SALT), a));
 }

@@ -6,6 +6,31 @@
  */
 import { broadcastPrefix, flatten, isPlainObject, structureKey, unflatten } from './pytree.js';
 
+/**
+ * A tensor or a tracer, told by its shape and dtype: the tree layer sits below the core (whose
+ * transformations flatten trees) and cannot import its Tracer class.
+ */
+const isTfjaxArray = (x: unknown): x is { readonly shape: number[]; readonly dtype: string } =>
+  typeof x === 'object' && x !== null && !Array.isArray(x) && !isPlainObject(x) && Array.isArray((x as { shape?: unknown }).shape) && typeof (x as { dtype?: unknown }).dtype === 'string';
+
+/** Whether x is an array: a tensor, or a traced array under grad / vmap / jit (eqx.is_array). */
+export const isArray = (x: unknown): boolean => isTfjaxArray(x);
+
+/** Whether x is an array of a floating dtype (eqx.is_inexact_array): what `grad` differentiates. */
+export const isInexactArray = (x: unknown): boolean => isTfjaxArray(x) && x.dtype === 'float32';
+
+/** Whether x is an array or a value that converts to one: a number, a boolean, a typed array (eqx.is_array_like). */
+export const isArrayLike = (x: unknown): boolean =>
+  isTfjaxArray(x) || typeof x === 'number' || typeof x === 'boolean' || (ArrayBuffer.isView(x) && !(x instanceof DataView));
+
+/**
+ * Whether x is a floating array, or a number that converts to one (eqx.is_inexact_array_like):
+ * as in tfjax's promotion rules, a non-integral number (NaN and infinities included) is a weak
+ * float and an integral one a weak int; a Float32Array / Float64Array counts too.
+ */
+export const isInexactArrayLike = (x: unknown): boolean =>
+  isInexactArray(x) || (typeof x === 'number' && !Number.isInteger(x)) || x instanceof Float32Array || x instanceof Float64Array;
+
 /** Whether a leaf is selected: true/false for a whole subtree, or a predicate of each leaf. */
 export type FilterSpec = boolean | ((leaf: unknown) => boolean);
 
@@ -74,7 +99,10 @@ type Path = readonly (string | number)[];
  * @example tree.treeAt((p) => p.head.w, params, { replace: newW })
  * @example tree.treeAt((p) => [p.bn.mean, p.bn.var], state, { replaceFn: (x) => np.zerosLike(x) })
  */
-export function treeAt<T>(where: (t: T) => unknown, t: T, { replace, replaceFn }: { replace?: unknown; replaceFn?: (old: any) => unknown }): T {
+export function treeAt<T>(where: (t: T) => unknown, t: T, options: { replace?: unknown; replaceFn?: (old: any) => unknown }): T {
+  const { replace, replaceFn } = options;
+  if ('replace' in options && replaceFn !== undefined) throw new Error('tree.treeAt: give either replace or replaceFn, not both');
+  if (!('replace' in options) && replaceFn === undefined) throw new Error('tree.treeAt: give replace or replaceFn');
   const pathOf = new Map<unknown, Path>();
   const standIn = (node: unknown, path: Path): unknown => {
     let s: unknown;

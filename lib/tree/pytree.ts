@@ -149,16 +149,42 @@ export function assertSameStructure(a: TreeDef, b: TreeDef, what = 'trees'): voi
 }
 
 /**
- * Applies `f` leaf-wise over one or more trees of the same structure.
+ * The subtrees of `x` at the leaves of `def`, in order (JAX's `treedef.flatten_up_to`): `def`
+ * must be a prefix of x's structure (where `def` has a leaf, x may hold a whole subtree, or
+ * null). Throws naming the first path where x does not fit.
+ * @example flattenUpTo(structure([1, 2]), [{a: 7}, [8]]) // [{a: 7}, [8]]
+ */
+export function flattenUpTo(def: TreeDef, x: unknown, what = 'tree.flattenUpTo: trees'): unknown[] {
+  const out: unknown[] = [];
+  const go = (d: TreeDef, v: unknown, path: string): void => {
+    const fail = (): never => {
+      throw new Error(`${what} have different structures at ${path === '' ? 'the root' : path}: ${describe(d)} vs ${describe(structure(v))}`);
+    };
+    if (d.kind === 'leaf') out.push(v);
+    else if (d.kind === 'none') {
+      if (v !== null && v !== undefined) fail();
+    } else if (d.kind === 'array') {
+      if (!Array.isArray(v) || v.length !== d.children.length) fail();
+      d.children.forEach((c, i) => go(c, (v as unknown[])[i], `${path}[${i}]`));
+    } else {
+      if (!isPlainObject(v) || Object.keys(v).sort().join('\0') !== d.keys.join('\0')) fail();
+      d.keys.forEach((k, i) => go(d.children[i], (v as Record<string, unknown>)[k], `${path}.${k}`));
+    }
+  };
+  go(def, x, '');
+  return out;
+}
+
+/**
+ * Applies `f` leaf-wise over one or more trees. As jax.tree.map, the first tree's structure
+ * rules: each other tree must have it as a prefix, and where the first has a leaf, `f` gets
+ * the other's whole subtree there (see {@link flattenUpTo}).
  * @example map((x, y) => x + y, {a: 1, b: [2]}, {a: 10, b: [20]}) // {a: 11, b: [22]}
+ * @example map((x, y) => [x, y], [1, 2], [[3], null]) // [[1, [3]], [2, null]]
  */
 export function map<T = unknown>(f: (...leaves: any[]) => unknown, tree: unknown, ...rest: unknown[]): T {
   const [ls, def] = flatten(tree);
-  const others = rest.map((r) => {
-    const [rl, rdef] = flatten(r);
-    assertSameStructure(def, rdef, 'tree.map: trees');
-    return rl;
-  });
+  const others = rest.map((r) => flattenUpTo(def, r, 'tree.map: trees'));
   return unflatten<T>(def, ls.map((l, i) => f(l, ...others.map((o) => o[i]))));
 }
 
@@ -174,11 +200,60 @@ export function mapWithPath<T = unknown>(f: (path: string, ...leaves: any[]) => 
 }
 
 /**
- * Folds `f` over the leaves in order, from `initial` (jax.tree.reduce).
+ * Folds `f` over the leaves in order, from `initial`, or without it from the first leaf
+ * (jax.tree.reduce, whose initializer is optional).
  * @example reduce((n, x) => n + x.size, params, 0) // the number of parameters
+ * @example reduce((a, b) => a + b, [1, [2, 3]]) // 6
  */
-export function reduce<A>(f: (acc: A, leaf: any) => A, tree: unknown, initial: A): A {
-  return leaves(tree).reduce<A>(f, initial);
+export function reduce<A>(f: (acc: A, leaf: any) => A, tree: unknown, initial: A): A;
+export function reduce<A = any>(f: (acc: A, leaf: any) => A, tree: unknown): A;
+export function reduce<A>(f: (acc: A, leaf: any) => A, tree: unknown, ...initial: [] | [A]): A {
+  const ls = leaves<A>(tree);
+  if (initial.length === 1) return ls.reduce<A>(f, initial[0]);
+  if (ls.length === 0) throw new Error('tree.reduce: the tree has no leaves and no initial value was given');
+  return ls.reduce(f);
+}
+
+/**
+ * Whether every leaf is truthy (jax.tree.all); an array leaf counts by its one element's
+ * value (read back), and an array of several elements is an error, as Python's bool() of one.
+ * @example all([true, { a: 1 }]) // true
+ */
+export function all(tree: unknown, isLeaf?: (x: unknown) => boolean): boolean {
+  return leaves(tree, isLeaf).every((leaf) => {
+    const arr = leaf as { size?: number; dataSync?: () => ArrayLike<number> };
+    if (typeof arr.dataSync !== 'function') return Boolean(leaf);
+    if (arr.size !== 1) throw new Error(`tree.all: the truth value of an array of ${arr.size} elements is ambiguous`);
+    return Boolean(arr.dataSync()[0]);
+  });
+}
+
+/**
+ * Turns a tree of structure `outer` whose leaves are trees of structure `inner` into a tree
+ * of structure `inner` with `outer` trees at its leaves (jax.tree.transpose); `inner`
+ * defaults to the structure of the first inner tree.
+ * @example transpose(structure([0, 0]), structure({a: 0, b: 0}), [{a: 1, b: 2}, {a: 3, b: 4}]) // {a: [1, 3], b: [2, 4]}
+ */
+export function transpose<T = unknown>(outer: TreeDef, inner: TreeDef | null | undefined, tree: unknown): T {
+  const subtrees = flattenUpTo(outer, tree, 'tree.transpose: the tree and the outer structure');
+  const innerDef = inner ?? structure(subtrees[0]);
+  const columns = subtrees.map((sub, i) => {
+    const m = firstMismatch(innerDef, structure(sub));
+    if (m) throw new Error(`tree.transpose: inner tree ${i} does not have the inner structure: mismatch ${m}`);
+    return leaves(sub);
+  });
+  return unflatten<T>(innerDef, Array.from({ length: numLeaves(innerDef) }, (_, j) => unflatten(outer, columns.map((c) => c[j]))));
+}
+
+/**
+ * Each leaf with its path (as {@link paths} writes it), in order, and the structure
+ * (jax.tree_util.tree_flatten_with_path).
+ * @example flattenWithPath({b: [1], a: 2})[0] // [['.a', 2], ['.b[0]', 1]]
+ */
+export function flattenWithPath<L = unknown>(tree: unknown): [[string, L][], TreeDef] {
+  const [ls, def] = flatten<L>(tree);
+  const ps = paths(tree);
+  return [ls.map((l, i) => [ps[i], l]), def];
 }
 
 /** Leaf paths in the documented order, e.g. `['.a', '.b[0]']`. */

@@ -177,7 +177,8 @@ Map_('mismatched structures: the error names the path and both sides', () => {
   assert.match(m2, /keys \[b, w\] vs .*keys \[c, w\]/);
   const m3 = errorOf(() => tree.map((x: number, y: number) => x + y, [1, [2]], [1, 2]));
   assert.match(m3, /at \[1\]: an array of length 1 vs a leaf/);
-  const m4 = errorOf(() => tree.map((x: number, y: number) => x + y, 1, [1]));
+  // (The first tree rules, as in jax.tree.map: map(f, 1, [1]) is f(1, [1]); the reverse is an error.)
+  const m4 = errorOf(() => tree.map((x: number, y: number) => x + y, [1], 1));
   assert.match(m4, /at the root/);
 });
 
