@@ -39,10 +39,11 @@ function flatOver(f: Fn, args: unknown[], argnums: readonly number[], what: stri
   return { leaves, inDef, flat, outDef: () => outDef!, outTree: () => outTree };
 }
 
+/** The argument positions to differentiate; a negative one counts from the end, as in JAX. */
 function normArgnums(argnums: number | readonly number[] | undefined, n: number, what: string): number[] {
   const list = argnums === undefined ? [0] : typeof argnums === 'number' ? [argnums] : [...argnums];
-  for (const a of list) if (!Number.isInteger(a) || a < 0 || a >= n) throw new Error(`${what}: argnums ${a} is out of range for ${n} argument(s)`);
-  return list;
+  for (const a of list) if (!Number.isInteger(a) || a < -n || a >= n) throw new Error(`${what}: argnums ${a} is out of range for ${n} argument(s)`);
+  return list.map((a) => (a < 0 ? a + n : a));
 }
 
 /**
@@ -87,6 +88,10 @@ export function valueAndGrad(f: Fn, opts: GradOptions = {}) {
         : f;
       const { leaves, inDef, flat, outTree } = flatOver(g, args, argnums, 'grad');
       const [outs, pullback] = vjpFlat(flat, leaves);
+      // As JAX: a tree of outputs (without hasAux) is an error, not the gradient of its first leaf.
+      const valueDef = tree.structure(opts.hasAux ? (outTree() as unknown[])[0] : outTree());
+      if (valueDef.kind !== 'leaf')
+        throw new Error(`grad requires a scalar float32 output, got ${valueDef.kind === 'none' ? 'null' : `${valueDef.kind === 'array' ? 'a list' : 'an object'} of ${tree.numLeaves(valueDef)} array(s)`}; return one array, or [value, aux] with { hasAux: true }`);
       const value = outs[0];
       const a = avalOf(value);
       if (a.shape.length !== 0 || a.dtype !== 'float32')
@@ -172,6 +177,8 @@ export function vjp(f: Fn, ...primals: unknown[]): [any, (ct: unknown) => any[],
  * of argument trees of the same structure and shapes.
  */
 export function jvp(f: Fn, primals: readonly unknown[], tangents: readonly unknown[]): [any, any] {
+  if (!Array.isArray(primals) || !Array.isArray(tangents))
+    throw new Error(`jvp: primals and tangents must be lists of arguments (jvp(f, [x], [t])), got ${Array.isArray(primals) ? 'a list' : describe(primals)} and ${Array.isArray(tangents) ? 'a list' : describe(tangents)}`);
   return scope(() => {
     const argnums = primals.map((_, i) => i);
     const { leaves, inDef, flat, outDef } = flatOver(f, [...primals], argnums, 'jvp');
@@ -254,6 +261,11 @@ export function vmap(f: Fn, opts: VmapOptions = {}) {
       const outs = vmapFlat(flat, ins, axes, () => tree.broadcastPrefix<number | null>(opts.outAxes === undefined ? 0 : opts.outAxes, outTree(), 'vmap: outAxes', isAxisLeaf), size, outName, opts.axisName ?? null);
       return tree.unflatten<any>(outDef(), outs);
     });
+}
+
+/** A short description of a value for errors: an array's type, or the JS type. */
+function describe(x: unknown): string {
+  return isArray(x) ? `an array ${avalStr(avalOf(x))}` : x === null ? 'null' : typeof x;
 }
 
 function argPath(p: string): string {

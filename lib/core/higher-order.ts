@@ -46,5 +46,5 @@ export function higherOrder(prim: HigherOrderPrim): HigherOrderDef {
 }
 
 export function isHigherOrder(prim: string): prim is HigherOrderPrim {
-  return prim === 'scan' || prim === 'cond' || prim === 'while' || prim === 'remat' || prim === 'pjit';
+  return prim === 'scan' || prim === 'cond' || prim === 'while' || prim === 'remat' || prim === 'pjit' || prim === 'custom_vjp_call';
 }

@@ -21,9 +21,10 @@ export type Prim = UnaryPrim | BinaryPrim | (typeof OTHER)[number] | (typeof COL
 
 /**
  * Primitives carrying traced sub-jaxprs in their params (higher-order.ts, control/*.ts);
- * `pjit` is jit's call primitive (jit/call.ts): a staged, cached IR applied as one equation.
+ * `pjit` is jit's call primitive (jit/call.ts): a staged, cached IR applied as one equation;
+ * `custom_vjp_call` a customVjp / customJvp function staged with its rules (control/custom.ts).
  */
-export type HigherOrderPrim = 'scan' | 'cond' | 'while' | 'remat' | 'pjit';
+export type HigherOrderPrim = 'scan' | 'cond' | 'while' | 'remat' | 'pjit' | 'custom_vjp_call';
 
 export type Params = Record<string, unknown>;
 

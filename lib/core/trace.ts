@@ -36,6 +36,14 @@ export abstract class Trace {
   abstract processCustomVjp(call: CustomVjpCall, tracers: Tracer[]): Tracer[];
   /** Control flow and remat (higher-order.ts): several results. */
   abstract processHigherOrder(prim: HigherOrderPrim, tracers: Tracer[], params: Params): Tracer[];
+  /**
+   * A staged `custom_vjp_call` equation (control/custom.ts) met again: the user's rules apply,
+   * as to the customVjp call it came from (its leading captured operands aside: the rules close over them).
+   */
+  processCustomVjpCall(tracers: Tracer[], params: Params): Tracer[] {
+    const { rules, nCaptured } = params as { rules: CustomVjpCall; nCaptured: number };
+    return this.processCustomVjp(rules, tracers.slice(nCaptured));
+  }
 }
 
 /**
@@ -92,13 +100,29 @@ export abstract class Tracer {
     return this;
   }
   /**
-   * `x > 0`, `Number(x)`, `x + 1`: JavaScript would silently compare or add NaN or a string;
-   * a tracer has no number to give, so those throw. Text (`${x}`, String(x)) is allowed.
+   * The concrete array this tracer stands for, where it has one (JAX's `to_concrete_value`):
+   * grad and jvp applied eagerly carry one; jit and vmap tracers do not (null).
    */
-  [Symbol.toPrimitive](hint: 'number' | 'string' | 'default'): string {
+  concrete(): tf.Tensor | null {
+    return null;
+  }
+  /**
+   * `x > 0`, `Number(x)`, `x + 1`: a one-element tracer with a concrete value (eager grad, jvp)
+   * gives its number, so JavaScript control flow works under grad as Python's does under
+   * jax.grad; otherwise JavaScript would silently compare or add NaN or a string, so those
+   * throw. Text (`${x}`, String(x)) is allowed.
+   */
+  [Symbol.toPrimitive](hint: 'number' | 'string' | 'default'): string | number {
     if (hint === 'string') return this.toString();
+    const c = this.trace.main.active ? this.concrete() : null;
+    if (c !== null && c.size === 1 && !c.isDisposed) return c.dataSync()[0]!;
     return this.dataSync();
   }
+}
+
+/** The concrete array behind a value: itself, or a tracer's (see `Tracer.concrete`). */
+export function concreteOf(x: NdArray): tf.Tensor | null {
+  return x instanceof Tracer ? x.concrete() : x;
 }
 
 const stack: MainTrace[] = [];
@@ -235,9 +259,6 @@ export function bindHigherOrder(prim: HigherOrderPrim, args: readonly NdArray[],
   const top = interpreterFor(prim, args, params);
   if (!top) return evalHigherOrder(prim, args as tf.Tensor[], params);
   const trace = top.current;
-  return trace.processHigherOrder(
-    prim,
-    args.map((a) => raise(trace, a)),
-    params,
-  );
+  const tracers = args.map((a) => raise(trace, a));
+  return prim === 'custom_vjp_call' ? trace.processCustomVjpCall(tracers, params) : trace.processHigherOrder(prim, tracers, params);
 }

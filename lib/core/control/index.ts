@@ -3,6 +3,7 @@ import './scan.js';
 import './cond.js';
 import './while.js';
 import './remat.js';
+import './custom.js';
 import { cond, foriLoop, scan, switchCase, whileLoop } from './api.js';
 
 export { remat } from './api.js';

@@ -1,11 +1,13 @@
 /** Forward mode: tracers carry a primal and a tangent (null = symbolic zero). */
+import type * as tf from '@tensorflow/tfjs-core';
 import { isFloat } from '../aval.js';
 import { higherOrder } from '../higher-order.js';
 import type { HigherOrderPrim } from '../prim-types.js';
 import * as lax from '../lax.js';
 import { primitive } from '../primitive.js';
 import type { Params, Prim } from '../prim-types.js';
-import { type CustomVjpCall, type MainTrace, type NdArray, Trace, Tracer, avalOf, bind, bindCustomVjp, bindHigherOrder, withMain } from '../trace.js';
+import type { CustomCallParams } from '../jit/staging.js';
+import { type CustomVjpCall, type MainTrace, type NdArray, Trace, Tracer, avalOf, bind, bindCustomVjp, bindHigherOrder, concreteOf, withMain } from '../trace.js';
 
 export class JVPTracer extends Tracer {
   constructor(
@@ -17,6 +19,9 @@ export class JVPTracer extends Tracer {
   }
   get aval() {
     return avalOf(this.primal);
+  }
+  override concrete(): tf.Tensor | null {
+    return concreteOf(this.primal);
   }
 }
 
@@ -49,6 +54,16 @@ export class JVPTrace extends Trace {
       throw new Error('forward-mode differentiation (jvp, jacfwd, hessian) of a customVjp function is not defined: it only has a reverse-mode rule. Use grad/vjp/jacrev, customJvp, or write the function without customVjp.');
     const [outs, touts] = call.jvp(primals, ts.map((t) => t.tangent ?? lax.zerosLike(t.primal)));
     return outs.map((o, i) => new JVPTracer(this, o, isFloat(avalOf(o).dtype) ? touts[i] : null));
+  }
+  /**
+   * A customVjp function staged in a loop body or branch: with no forward-mode rule, its primal
+   * is differentiated, as the forward half of the loop's reverse mode needs when an outer
+   * forward mode differentiates it (hessian through a scan); the backward half applies bwd.
+   */
+  override processCustomVjpCall(tracers: Tracer[], params: Params): Tracer[] {
+    const { rules, nCaptured } = params as unknown as CustomCallParams;
+    if (rules.jvp || tracers.every((t) => (t as JVPTracer).tangent === null)) return super.processCustomVjpCall(tracers, params);
+    return rules.fun(...tracers.slice(nCaptured)) as Tracer[];
   }
 }
 

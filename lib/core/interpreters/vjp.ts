@@ -5,13 +5,14 @@
  * the backward pass is itself traced by whatever interpreters lie below (grad of grad,
  * vmap of grad, jit of grad).
  */
+import type * as tf from '@tensorflow/tfjs-core';
 import { isFloat } from '../aval.js';
 import { higherOrder } from '../higher-order.js';
 import type { HigherOrderPrim } from '../prim-types.js';
 import * as lax from '../lax.js';
 import { primitive } from '../primitive.js';
 import type { Params, Prim } from '../prim-types.js';
-import { type CustomVjpCall, type MainTrace, type NdArray, Trace, Tracer, avalOf, bind, bindHigherOrder, withMain } from '../trace.js';
+import { type CustomVjpCall, type MainTrace, type NdArray, Trace, Tracer, avalOf, bind, bindHigherOrder, concreteOf, withMain } from '../trace.js';
 
 interface Node {
   readonly id: number;
@@ -33,6 +34,9 @@ export class VJPTracer extends Tracer {
   }
   get aval() {
     return avalOf(this.primal);
+  }
+  override concrete(): tf.Tensor | null {
+    return concreteOf(this.primal);
   }
 }
 

@@ -19,8 +19,9 @@ export interface JitOptions extends RewriteOptions {
    * Positions of arguments that are plain JS values baked into the trace (part of the cache
    * key): numbers, strings, ... by value; plain arrays/objects/Maps by contents; functions
    * and class instances by identity (as JAX hashes them). Tensors cannot be static.
+   * A single position may be given as a number, as JAX's `static_argnums=1`.
    */
-  readonly staticArgnums?: readonly number[];
+  readonly staticArgnums?: number | readonly number[];
 }
 
 export type Jitted<F extends (...args: any[]) => any> = F & {
@@ -50,8 +51,9 @@ function discardingTemporaries<T>(fn: () => T): T {
 }
 
 /** The static positions for a call with n arguments: a negative one counts from the end, as in JAX. */
-function staticPositions(argnums: readonly number[] | undefined, n: number): Set<number> {
-  return new Set((argnums ?? []).map((i) => (i < 0 ? i + n : i)));
+function staticPositions(argnums: number | readonly number[] | undefined, n: number): Set<number> {
+  const list = typeof argnums === 'number' ? [argnums] : (argnums ?? []);
+  return new Set(list.map((i) => (i < 0 ? i + n : i)));
 }
 
 /** Splits args into static values (by position) and the dynamic rest. */
@@ -195,7 +197,7 @@ export interface ClosedJaxpr extends Jaxpr {
  * The IR of f for the given arguments, as jit traces it (before rewrites).
  * @example console.log(String(makeJaxpr((x) => np.sin(np.mul(x, 2)))(np.ones([3]))));
  */
-export function makeJaxpr(f: (...args: any[]) => unknown, opts: { staticArgnums?: readonly number[] } = {}) {
+export function makeJaxpr(f: (...args: any[]) => unknown, opts: { staticArgnums?: number | readonly number[] } = {}) {
   return (...args: unknown[]): ClosedJaxpr => {
     const statics = staticPositions(opts.staticArgnums, args.length);
     const { dynamic } = splitArgs(args, statics);

@@ -59,10 +59,28 @@ export class StagingTrace extends Trace {
     return outs.map((v) => new StagingTracer(this, v));
   }
   processCustomVjp(call: CustomVjpCall, tracers: Tracer[]): Tracer[] {
-    // Under jit alone only the primal function matters; differentiation happens above.
     this.builder.sawCustomVjp = true;
-    return call.fun(...tracers) as Tracer[];
+    // One equation holding the primal and the rules, so that a transformation applying this
+    // jaxpr later (grad of a scan whose body calls it, ...) applies the rules. A primal that
+    // closes over this trace's values is inlined instead: the rules could not be replayed.
+    const { jaxpr, captured } = traceClosed(call.fun, tracers.map(avalOf), 'customVjp');
+    if (captured.some((c) => c instanceof Tracer)) return call.fun(...tracers) as Tracer[];
+    const params: CustomCallParams = { body: jaxpr, nCaptured: captured.length, rules: call };
+    return this.processHigherOrder('custom_vjp_call', [...captured.map((c) => this.lift(c)), ...tracers], params as unknown as Params);
   }
+  override processCustomVjpCall(tracers: Tracer[], params: Params): Tracer[] {
+    return this.processHigherOrder('custom_vjp_call', tracers, params);
+  }
+}
+
+/** A customVjp / customJvp function staged as one `custom_vjp_call` equation (control/custom.ts). */
+export interface CustomCallParams {
+  /** The primal function; its captured constants are its leading inputs. */
+  readonly body: Jaxpr;
+  /** How many leading operands are captured constants (the rules close over those themselves). */
+  readonly nCaptured: number;
+  /** The user's rules (jvp, fwd / bwd), applied by every transformation of the equation. */
+  readonly rules: CustomVjpCall;
 }
 
 /** Traces f on fresh variables of `avals`: the builder's equations and captures, with f's in/out variables. */
