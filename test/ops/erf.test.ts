@@ -14,7 +14,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { readFileSync } from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { grad, jit, np } from '../../lib/index.js';
+import { grad, jit, lax, np } from '../../lib/index.js';
 import { erfHost } from '../../lib/core/lower/host-random.js';
 import { useTestBackend } from '../helpers/backend.js';
 import { denseRange, exponentSweep, ulps, worstUlps } from '../helpers/float32-ulps.js';
@@ -23,7 +23,7 @@ const backend = await useTestBackend();
 const test = suite(`np.erf, float32 within ulps of float64 [${backend}]`);
 const MAX_ULP = backend === 'webgpu' ? 4 : 2;
 
-const reference = JSON.parse(readFileSync(new URL('../fixtures/erf-reference.json', import.meta.url), 'utf8')) as { x: number[]; erf: number[] };
+const reference = JSON.parse(readFileSync(new URL('../fixtures/erf-reference.json', import.meta.url), 'utf8')) as { x: number[]; erf: number[]; erfc: number[] };
 
 async function erfOf(xs: Float32Array, mode: 'eager' | 'jit' = 'eager'): Promise<Float32Array> {
   const x = tf.tensor1d(xs);
@@ -86,6 +86,16 @@ test("the derivative is 2/sqrt(pi) exp(-x^2), and np.gelu (exact, PyTorch's defa
     assert.ok(Math.abs(y[i]! - want) <= 4e-7 * Math.abs(want), `gelu(${x}) = ${y[i]}, float64 ${want}`);
   });
   tf.dispose([g, gx, gy]);
+});
+
+test('lax.erfc keeps its relative accuracy in the tail (exp(-x^2) from an exact square: a rounded x^2 gave 3e-6 at x = 9)', async () => {
+  const at = reference.x.map((x, i) => [x, reference.erfc[i]!] as const).filter(([x]) => x >= 0.5 && x <= 9.5);
+  const x = tf.tensor1d(at.map(([v]) => v));
+  const y = lax.erfc(x) as tf.Tensor;
+  const got = await y.data();
+  // Numerical Recipes' erfcc: 1.2e-7 relative in exact arithmetic, plus a few float32 roundings.
+  at.forEach(([v, want], i) => assert.ok(Math.abs(got[i]! - want) <= 1e-6 * want, `erfc(${v}) = ${got[i]}, Python ${want}`));
+  tf.dispose([x, y]);
 });
 
 test.run();
