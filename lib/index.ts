@@ -43,4 +43,5 @@ export const lax = {
 } as const;
 export { getBackend, ready, setBackend, setWasmPaths, type BackendName, type WasmPaths } from './backend/index.js';
 export { tf };
+export * as scipy from './scipy/index.js';
 export { encodeSafetensors, decodeSafetensors } from './io/safetensors.js';

@@ -1,0 +1,3 @@
+/** `scipy`: jax.scipy's `special` functions and `stats` distributions (docs/scipy.md). */
+export * as special from './special.js';
+export * as stats from './stats/index.js';

@@ -1,0 +1,53 @@
+/** jax.scipy.special's logsumexp (with weights and signs), softmax and log_softmax. */
+import { type NdArray, stopGradient } from '../core/index.js';
+import * as np from '../ops/index.js';
+import { type Operand, asFloat } from './util.js';
+
+/** Axes to reduce over: one, several, or all (`null` / `undefined`, JAX's `axis=None`). */
+export type Axis = number | readonly number[] | null | undefined;
+
+/**
+ * log(sum(b * exp(a))) over `axis` (all axes by default, as jax.scipy.special.logsumexp),
+ * computed stably. Entries with b = 0 are left out (so b = 0 meets a = inf without NaN, as
+ * SciPy); a slice whose weighted sum is 0 (all -inf, or all b = 0) gives -inf. A negative sum
+ * gives NaN, unless `returnSign`, which returns `[log|sum|, sign(sum)]` (sign 0 for a zero sum).
+ * @example special.logsumexp(np.array([1, 2]), null, np.array([1, -1]), false, true) // [1.5413, -1]
+ */
+export function logsumexp(a: Operand, axis?: Axis, b?: Operand, keepdims?: boolean, returnSign?: false): NdArray;
+export function logsumexp(a: Operand, axis: Axis, b: Operand | undefined, keepdims: boolean | undefined, returnSign: true): [NdArray, NdArray];
+export function logsumexp(a: Operand, axis: Axis = null, b?: Operand, keepdims = false, returnSign = false): NdArray | [NdArray, NdArray] {
+  const x = asFloat(a);
+  if (b === undefined && !returnSign) return np.logsumexp(x, axis, keepdims);
+  const [xb, w] = b === undefined ? [x, null] : np.broadcastArrays(x, asFloat(b));
+  const axes = np.axesOf(xb, axis, 'logsumexp');
+  const masked = w ? np.where(np.notEqual(w, 0), xb, -Infinity) : xb;
+  const m = stopGradient(np.max(masked, axes, true, { initial: -Infinity }));
+  const shift = np.where(np.isfinite(m), m, 0);
+  const e = np.exp(np.sub(masked, shift));
+  const total = np.sum(w ? np.mul(e, w) : e, axes, true);
+  const sign = stopGradient(np.sign(total));
+  const magnitude = np.abs(total);
+  const zero = np.equal(magnitude, 0);
+  // The double where: log never sees 0, so a zero sum has finite (zero) derivatives.
+  const lse = np.add(np.where(zero, -Infinity, np.log(np.where(zero, 1, magnitude))), shift);
+  const drop = (v: NdArray) => (keepdims ? v : np.squeeze(v, axes));
+  if (returnSign) return [drop(lse), drop(sign)];
+  return drop(np.where(np.less(sign, 0), NaN, lse));
+}
+
+/** Runs an np function along one axis, or along all axes (`axis` null/undefined: the array flattened, as SciPy's default). */
+function alongAxis(f: (x: NdArray, axis: number) => NdArray, x: Operand, axis: number | null | undefined): NdArray {
+  const v = asFloat(x);
+  if (axis !== null && axis !== undefined) return f(v, axis);
+  return np.reshape(f(np.reshape(v, [-1]), 0), np.shape(v));
+}
+
+/** exp(x) / sum(exp(x)) along `axis` (all axes by default, as jax.scipy.special.softmax). */
+export function softmax(x: Operand, axis?: number | null): NdArray {
+  return alongAxis(np.softmax, x, axis);
+}
+
+/** log(softmax(x)) along `axis` (all axes by default, as jax.scipy.special.log_softmax); NaN for an all -inf slice. */
+export function logSoftmax(x: Operand, axis?: number | null): NdArray {
+  return alongAxis(np.logSoftmax, x, axis);
+}

@@ -1,0 +1,9 @@
+/**
+ * `scipy.special`: jax.scipy.special's functions on float32 arrays (docs/scipy.md lists each
+ * with its measured accuracy against SciPy). Arguments may be arrays or JS numbers.
+ */
+export { type Axis, logSoftmax, logsumexp, softmax } from './special-logsumexp.js';
+export { entr, expit, klDiv, logit, relEntr, xlog1py, xlogy } from './special-entropy.js';
+export { erf, erfc, erfinv, logNdtr, ndtr, ndtri } from './special-ndtr.js';
+export { beta, betaln, comb, digamma, factorial, gamma, gammaln, multigammaln, polygamma, zeta } from './special-gamma.js';
+export { gammainc, gammaincc } from './special-gammainc.js';

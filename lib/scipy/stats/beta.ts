@@ -1,0 +1,22 @@
+/** jax.scipy.stats.beta: the beta distribution with shapes `a`, `b` on [loc, loc + scale]. */
+import type { NdArray } from '../../core/index.js';
+import * as np from '../../ops/index.js';
+import { xlog1py, xlogy } from '../special-entropy.js';
+import { betaln } from '../special-gamma.js';
+import { type Operand, asFloat, logInside } from '../util.js';
+import { logScale, standardize } from './standardize.js';
+
+/** log density: (a - 1) log z + (b - 1) log(1 - z) - betaln(a, b) - log(scale) on [0, 1] (inf at an end where a or b < 1), -inf outside. */
+export function logpdf(x: Operand, a: Operand, b: Operand, loc: Operand = 0, scale: Operand = 1): NdArray {
+  const [p, q] = [asFloat(a), asFloat(b)];
+  const z = standardize(x, loc, scale);
+  const inside = np.logicalAnd(np.greaterEqual(z, 0), np.lessEqual(z, 1));
+  const zc = np.clip(z, 0, 1);
+  const value = np.sub(np.sub(np.add(xlogy(np.sub(p, 1), zc), xlog1py(np.sub(q, 1), np.neg(zc))), betaln(p, q)), logScale(scale));
+  return logInside(inside, value);
+}
+
+/** density. */
+export function pdf(x: Operand, a: Operand, b: Operand, loc: Operand = 0, scale: Operand = 1): NdArray {
+  return np.exp(logpdf(x, a, b, loc, scale));
+}
