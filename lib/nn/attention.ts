@@ -1,10 +1,11 @@
 /** Multi-head self-attention (timm's Attention): a fused qkv Linear, scaled dot-product attention per head, a proj Linear. */
-import { scope, shapeStr } from '../core/index.js';
+import { type NdArray, scope, shapeStr } from '../core/index.js';
 import * as np from '../ops/index.js';
+import * as random from '../random/index.js';
 import * as F from './functional.js';
 import * as init from './init.js';
-import { type Layer, type TorchDict, type TorchReader, initChildren, positiveInt } from './layer.js';
-import { linear } from './linear.js';
+import { type ApplyOptions, type Layer, type TorchDict, type TorchReader, initChildren, positiveInt } from './layer.js';
+import { type LinearParams, linear } from './linear.js';
 
 export interface AttentionConfig {
   readonly dim: number;
@@ -13,6 +14,45 @@ export interface AttentionConfig {
   readonly qkvBias?: boolean;
   readonly weightInit?: init.Initializer;
   readonly biasInit?: init.Initializer;
+  /** Dropout on the attention weights in training (timm's attn_drop; default 0). */
+  readonly attnDrop?: number;
+  /** Dropout on the output in training (timm's proj_drop; default 0). */
+  readonly projDrop?: number;
+}
+
+export interface AttentionApplyOptions extends ApplyOptions {
+  /**
+   * Boolean, true where a query may attend to a key (timm's and F.scaled_dot_product_attention's
+   * convention), or a float bias added to the logits; broadcasts against [..., heads, T, T].
+   */
+  readonly attnMask?: NdArray;
+  /**
+   * [..., T] over the keys: boolean, true where the key is padding and is ignored (as
+   * nn.MultiheadAttention's key_padding_mask), or a float bias added to that key's logits.
+   */
+  readonly keyPaddingMask?: NdArray;
+  /** Causal attention: position t attends to positions <= t. */
+  readonly isCausal?: boolean;
+}
+
+export interface AttentionParams {
+  readonly qkv: LinearParams;
+  readonly proj: LinearParams;
+}
+type AttentionState = Record<string, Record<string, never>>;
+
+/** A multi-head attention layer: `apply` also takes masks (see {@link AttentionApplyOptions}). */
+export interface AttentionLayer extends Layer<AttentionParams, AttentionState> {
+  apply(params: AttentionParams, state: AttentionState, x: NdArray, opts?: AttentionApplyOptions): [NdArray, AttentionState];
+}
+
+/** The key padding mask [..., S] as a bias [..., 1, 1, S] over the logits [..., heads, T, S]; true (padding) is -inf. */
+function keyPaddingBias(mask: NdArray, lead: readonly number[], t: number): NdArray {
+  const expected = [...lead, t];
+  if (mask.shape.length !== expected.length || mask.shape.some((d, i) => d !== expected[i]))
+    throw new Error(`multiHeadAttention: keyPaddingMask must be ${shapeStr(expected)} (true = padding), got ${shapeStr(mask.shape)}`);
+  const bias = mask.dtype === 'bool' ? F.maskToBias(np.logicalNot(mask)) : mask;
+  return np.expandDims(bias, [-2, -3]);
 }
 
 /**
@@ -20,11 +60,15 @@ export interface AttentionConfig {
  * dim -> 3 dim laid out as (3, heads, head_dim), softmax(q k^T / sqrt(head_dim)) v, and
  * a `proj` Linear). PyTorch names: qkv.weight, qkv.bias, proj.weight, proj.bias.
  */
-export function multiHeadAttention(config: AttentionConfig): Layer {
+export function multiHeadAttention(config: AttentionConfig): AttentionLayer {
   const dim = positiveInt(config.dim, 'multiHeadAttention: dim');
   const heads = positiveInt(config.numHeads, 'multiHeadAttention: numHeads');
   if (dim % heads) throw new Error(`multiHeadAttention: dim ${dim} is not divisible by numHeads ${heads}`);
   const hd = dim / heads;
+  const attnDrop = config.attnDrop ?? 0;
+  const projDrop = config.projDrop ?? 0;
+  for (const [name, rate] of [['attnDrop', attnDrop], ['projDrop', projDrop]] as const)
+    if (!(rate >= 0 && rate < 1)) throw new Error(`multiHeadAttention: ${name} must be in [0, 1), got ${rate}`);
   const children = {
     qkv: linear({ in: dim, out: 3 * dim, bias: config.qkvBias ?? true, weightInit: config.weightInit, biasInit: config.biasInit }),
     proj: linear({ in: dim, out: dim, weightInit: config.weightInit, biasInit: config.biasInit }),
@@ -32,7 +76,7 @@ export function multiHeadAttention(config: AttentionConfig): Layer {
   return {
     kind: 'multiHeadAttention',
     init: (key) => scope(() => initChildren(key, children)),
-    apply(params, state, x) {
+    apply(params, state, x, opts: AttentionApplyOptions = {}) {
       const s = x.shape;
       if (s.length < 2 || s[s.length - 1] !== dim) throw new Error(`multiHeadAttention: expected [..., T, ${dim}], got ${shapeStr(s)}`);
       const lead = s.slice(0, -2);
@@ -43,9 +87,20 @@ export function multiHeadAttention(config: AttentionConfig): Layer {
       const perm = [L + 1, ...Array.from({ length: L }, (_, i) => i), L + 2, L, L + 3];
       const moved = np.transpose(qkv, perm);
       const part = (i: number) => np.squeeze(np.sliceAxis(moved, 0, i, i + 1), 0);
-      const o = F.dotProductAttentionHeadsFirst(part(0), part(1), part(2)); // [..., H, T, hd]
+      // Every mask as an additive bias (-inf where masked), summed: [..., H, T, T] by broadcasting.
+      const biases = [
+        opts.attnMask && F.maskToBias(opts.attnMask),
+        opts.keyPaddingMask && keyPaddingBias(opts.keyPaddingMask, lead, t),
+        opts.isCausal && F.maskToBias(np.cast(np.tri(t, t), 'bool')),
+      ].filter((b): b is NdArray => b !== undefined && b !== false);
+      const attnMask = biases.length ? biases.reduce((a, b) => np.add(a, b)) : undefined;
+      const dropping = opts.train === true && (attnDrop > 0 || projDrop > 0);
+      if (dropping && !opts.key) throw new Error('multiHeadAttention: training with dropout needs a PRNG key: apply(params, state, x, { train: true, key })');
+      const [attnKey, projKey] = dropping && opts.key ? random.split(opts.key) : [undefined, undefined];
+      const o = F.scaledDotProductAttention(part(0), part(1), part(2), { attnMask, dropoutP: attnKey ? attnDrop : 0, dropoutKey: attnKey }); // [..., H, T, hd]
       const merged = np.reshape(np.transpose(o, [...Array.from({ length: L }, (_, i) => i), L + 1, L, L + 2]), [...lead, t, dim]);
-      return [children.proj.apply(params.proj, state.proj, merged)[0], state];
+      const y = children.proj.apply(params.proj, state.proj, merged)[0];
+      return [projKey && projDrop > 0 ? F.dropout(projKey, y, projDrop) : y, state];
     },
     toTorch(v, prefix, out: TorchDict) {
       children.qkv.toTorch({ params: v.params.qkv, state: {} }, `${prefix}qkv.`, out);

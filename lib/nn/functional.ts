@@ -75,14 +75,54 @@ export function dropout(key: NdArray, x: NdArray, rate: number): NdArray {
 
 /**
  * Scaled dot-product attention with the heads before the sequence: softmax(q k^T / sqrt(d)) v
- * over [..., T, d] arrays (leading dims must agree); the layout the attention layer uses.
+ * over [..., T, d] arrays (leading dims must agree); {@link scaledDotProductAttention} without options.
  */
 export function dotProductAttentionHeadsFirst(q: NdArray, k: NdArray, v: NdArray): NdArray {
-  const d = q.shape[q.shape.length - 1];
-  const r = k.shape.length;
-  const kt = np.transpose(k, [...Array(r - 2).keys(), r - 1, r - 2]);
-  const scores = np.mul(np.matmul(q, kt), 1 / Math.sqrt(d));
-  return np.matmul(np.softmax(scores, -1), v);
+  return scaledDotProductAttention(q, k, v);
+}
+
+export interface SdpaOptions {
+  /**
+   * Boolean: true where a query may attend to a key (F.scaled_dot_product_attention's
+   * convention; the opposite of nn.MultiheadAttention's); float: added to the logits.
+   * Broadcasts against [..., L, S].
+   */
+  readonly attnMask?: NdArray;
+  /** Dropout on the attention weights (default 0); needs `dropoutKey` when > 0. */
+  readonly dropoutP?: number;
+  readonly dropoutKey?: NdArray;
+  /** Query i attends to keys 0..i (a lower-triangular [L, S] mask from the top left); not with `attnMask`. */
+  readonly isCausal?: boolean;
+  /** Multiplies the logits; default 1 / sqrt(E). */
+  readonly scale?: number;
+}
+
+/** A mask as an additive bias: a boolean mask gives 0 where true and -inf where false; a float one is the bias. */
+export function maskToBias(mask: NdArray): NdArray {
+  return mask.dtype === 'bool' ? np.where(mask, 0, -Infinity) : mask;
+}
+
+/**
+ * Scaled dot-product attention as torch.nn.functional.scaled_dot_product_attention: query
+ * [..., L, E], key [..., S, E], value [..., S, Ev] -> [..., L, Ev]; softmax(scale q k^T + mask) v.
+ * Masked logits are -inf, so a query row with every key masked gives NaN, as PyTorch (1.13's
+ * and 2.x's math path; {@link dotProductAttention}, JAX's, gives the values' mean instead).
+ * @example F.scaledDotProductAttention(q, k, v, { isCausal: true, dropoutP: 0.1, dropoutKey: key })
+ */
+export function scaledDotProductAttention(query: NdArray, key: NdArray, value: NdArray, opts: SdpaOptions = {}): NdArray {
+  const r = key.shape.length;
+  if (query.shape.length < 2 || r < 2 || value.shape.length < 2 || query.shape.at(-1) !== key.shape.at(-1) || key.shape.at(-2) !== value.shape.at(-2))
+    throw new Error(`scaledDotProductAttention: need query [..., L, E], key [..., S, E], value [..., S, Ev], got ${shapeStr(query.shape)}, ${shapeStr(key.shape)}, ${shapeStr(value.shape)}`);
+  if (opts.isCausal && opts.attnMask) throw new Error('scaledDotProductAttention: an explicit attnMask must not be set when isCausal is true');
+  const p = opts.dropoutP ?? 0;
+  if (!(p >= 0 && p <= 1)) throw new Error(`scaledDotProductAttention: dropoutP must be in [0, 1], got ${p}`);
+  if (p > 0 && !opts.dropoutKey) throw new Error('scaledDotProductAttention: dropoutP > 0 needs a PRNG key: { dropoutP, dropoutKey }');
+  const kt = np.transpose(key, [...Array(r - 2).keys(), r - 1, r - 2]);
+  let logits = np.mul(np.matmul(query, kt), opts.scale ?? 1 / Math.sqrt(query.shape[query.shape.length - 1]));
+  if (opts.isCausal) logits = np.where(np.cast(np.tri(query.shape[query.shape.length - 2], key.shape[r - 2]), 'bool'), logits, -Infinity);
+  if (opts.attnMask) logits = np.add(logits, maskToBias(opts.attnMask));
+  const weights = np.softmax(logits, -1);
+  return np.matmul(p > 0 && opts.dropoutKey ? dropout(opts.dropoutKey, weights, p) : weights, value);
 }
 
 export interface AttentionOptions {
@@ -163,9 +203,27 @@ export function leakyRelu(x: NdArray, negativeSlope = 0.01): NdArray {
   return np.where(np.greaterEqual(x, 0), x, np.mul(x, negativeSlope));
 }
 
-/** log(1 + exp(x)), computed as logaddexp(x, 0) so it neither overflows nor loses small values (jax.nn.softplus). */
-export function softplus(x: NdArray): NdArray {
-  return np.logaddexp(x, 0);
+export interface SoftplusOptions {
+  /** log(1 + exp(beta x)) / beta (default 1). */
+  readonly beta?: number;
+  /** Where beta x > threshold the result is x itself (PyTorch's; default 20). */
+  readonly threshold?: number;
+}
+
+/**
+ * log(1 + exp(x)), computed as logaddexp(x, 0) so it neither overflows nor loses small values
+ * (jax.nn.softplus). With options, PyTorch's F.softplus(x, beta, threshold): logaddexp(beta x, 0)
+ * / beta, and x where beta x > threshold (default 20: in float32 the same values and slopes as
+ * without the threshold).
+ * @example F.softplus(x, { beta: 2 })
+ */
+export function softplus(x: NdArray, opts?: SoftplusOptions): NdArray {
+  if (opts === undefined) return np.logaddexp(x, 0);
+  const { beta = 1, threshold = 20 } = opts;
+  if (!(Math.abs(beta) > 0)) throw new Error(`softplus: beta must be non-zero, got ${beta}`);
+  const bx = np.mul(x, beta);
+  const linear = np.greater(bx, threshold);
+  return np.where(linear, x, np.div(np.logaddexp(np.where(linear, 0, bx), 0), beta));
 }
 
 /** x for x > 0, alpha (exp(x) - 1) elsewhere (jax.nn.elu; the exp only sees non-positive x, so large x cannot overflow into its gradient). */

@@ -6,14 +6,16 @@ export { type ApplyOptions, type CallChild, type Encoder, type Layer, type Torch
 export { type LinearConfig, type LinearParams, linear } from './linear.js';
 export { type AdaptivePoolConfig, type AvgPoolConfig, type Conv2dConfig, type ConvParams, type PoolConfig, adaptiveAvgPool2d, adaptiveMaxPool2d, avgPool2d, conv2d, globalAvgPool, globalMaxPool, maxPool2d } from './conv.js';
 export { type BatchNormConfig, type BatchNormParams, type BatchNormState, type LayerNormConfig, batchNorm, layerNorm } from './normalisation.js';
-export { type AttentionConfig, multiHeadAttention } from './attention.js';
+export { type AttentionApplyOptions, type AttentionConfig, type AttentionLayer, type AttentionParams, multiHeadAttention } from './attention.js';
 export { type Activation, type MlpConfig, mlp } from './mlp.js';
 export { dropout, flatten, gelu, identity, l2Normalize, relu, silu, tanh } from './stateless.js';
-export * as F from './functional.js';
+export * as F from './F.js';
 export * as losses from './losses.js';
 export {
   type AttentionOptions,
   type GeluOptions,
+  type SdpaOptions,
+  type SoftplusOptions,
   type StandardizeOptions,
   celu,
   dotProductAttention,
@@ -27,6 +29,7 @@ export {
   logSigmoid,
   mish,
   relu6,
+  scaledDotProductAttention,
   selu,
   softSign,
   softplus,

@@ -45,16 +45,23 @@ export function softmaxCrossEntropy(logits: NdArray, labels: NdArray, axis = -1)
  * logsumexp(logits) - logits[label] along `axis`, labels shaped like logits without it.
  */
 export function softmaxCrossEntropyWithIntegerLabels(logits: NdArray, labels: NdArray, axis = -1): NdArray {
-  const rank = logits.shape.length;
-  const a = axis < 0 ? axis + rank : axis;
-  const k = logits.shape[a];
-  // As jnp.take_along_axis: a label in [-k, 0) counts from the end, one outside [-k, k) reads
-  // NaN. The gather only sees in-range indices: takeAlongAxis indexes the flattened array, so
-  // label k would read the next row's first logit, and larger ones fail in a backend kernel.
+  const a = np.normalizeAxisIndex(axis, logits.shape.length);
+  const { picked, valid } = takeClass(logits, labels, a);
+  return np.where(valid, np.sub(np.logsumexp(logits, a), picked), NaN);
+}
+
+/**
+ * x[..., labels, ...] along `axis` (labels shaped like x without it), and where each label is
+ * valid. As jnp.take_along_axis: a label in [-k, 0) counts from the end; one outside [-k, k)
+ * is not valid and reads x at index 0 (the caller decides: NaN, an error value, ...). The
+ * gather only sees in-range indices: takeAlongAxis indexes the flattened array, so label k
+ * would read the next row's first entry, and larger ones fail in a backend kernel.
+ */
+export function takeClass(x: NdArray, labels: NdArray, axis: number): { picked: NdArray; valid: NdArray } {
+  const k = x.shape[axis];
   const valid = np.logicalAnd(np.greaterEqual(labels, -k), np.less(labels, k));
   const index = np.where(valid, labels, 0);
-  const picked = np.squeeze(np.takeAlongAxis(logits, np.expandDims(index, a), a), a);
-  return np.where(valid, np.sub(np.logsumexp(logits, a), picked), NaN);
+  return { picked: np.squeeze(np.takeAlongAxis(x, np.expandDims(index, axis), axis), axis), valid };
 }
 
 /**
@@ -116,4 +123,43 @@ export const cosineDistance = (predictions: NdArray, targets: NdArray, epsilon =
 /** (1 - alpha) labels + alpha / K over the last axis (optax.smooth_labels). */
 export function smoothLabels(labels: NdArray, alpha: number): NdArray {
   return np.add(np.mul(labels, 1 - alpha), alpha / labels.shape[labels.shape.length - 1]);
+}
+
+/**
+ * KL(targets || predictions) over the last axis from log-predictions and log-targets
+ * (optax.kl_divergence_with_log_targets): sum(exp(logTargets) (logTargets - logPredictions)).
+ */
+export function klDivergenceWithLogTargets(logPredictions: NdArray, logTargets: NdArray): NdArray {
+  return np.sum(np.mul(np.exp(logTargets), np.sub(logTargets, logPredictions)), -1);
+}
+
+/**
+ * softmaxCrossEntropy with 0 log 0 = 0 (optax.safe_softmax_cross_entropy): a logit of -inf
+ * whose label is 0 adds 0 (and no NaN to the gradient) instead of 0 · -inf = NaN.
+ */
+export function safeSoftmaxCrossEntropy(logits: NdArray, labels: NdArray): NdArray {
+  const weighted = np.where(np.notEqual(labels, 0), np.mul(labels, np.logSoftmax(logits, -1)), 0);
+  return np.neg(np.sum(weighted, -1));
+}
+
+/** scores · one_hot(labels) over the last axis: 0 for a label outside [0, K), as jax.nn.one_hot. */
+const labelScore = (scores: NdArray, labels: NdArray) => np.sum(np.mul(scores, np.oneHot(labels, scores.shape[scores.shape.length - 1])), -1);
+
+/**
+ * Crammer-Singer multiclass hinge loss (optax.multiclass_hinge_loss) with int32 labels:
+ * max_k(scores_k + 1 - [k = label]) - scores[label], over the last axis.
+ */
+export function multiclassHingeLoss(scores: NdArray, labels: NdArray): NdArray {
+  const margins = np.sub(np.add(scores, 1), np.oneHot(labels, scores.shape[scores.shape.length - 1]));
+  return np.sub(np.max(margins, -1), labelScore(scores, labels));
+}
+
+/** max_k scores_k - scores[label] over the last axis, int32 labels (optax.multiclass_perceptron_loss). */
+export function multiclassPerceptronLoss(scores: NdArray, labels: NdArray): NdArray {
+  return np.sub(np.max(scores, -1), labelScore(scores, labels));
+}
+
+/** max(0, -p t) for targets in {-1, 1}, elementwise (optax.perceptron_loss). */
+export function perceptronLoss(predictorOutputs: NdArray, targets: NdArray): NdArray {
+  return np.maximum(np.neg(np.mul(predictorOutputs, targets)), 0);
 }

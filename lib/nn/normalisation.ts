@@ -8,8 +8,12 @@ import { copy } from './torch.js';
 
 export interface BatchNormConfig {
   readonly features: number;
-  /** PyTorch convention: running = (1 - momentum) * running + momentum * batch. Default 0.1. */
-  readonly momentum?: number;
+  /**
+   * PyTorch convention: running = (1 - momentum) * running + momentum * batch. Default 0.1.
+   * `null` is PyTorch's momentum=None: the cumulative average of every batch so far
+   * (momentum 1 / numBatchesTracked), with the count kept in the state.
+   */
+  readonly momentum?: number | null;
   /** Default 1e-5. */
   readonly eps?: number;
   /** Learnable scale and bias (default true). */
@@ -41,6 +45,8 @@ export function affineFromTorch(r: TorchReader, prefix: string, c: number | read
 export interface BatchNormState {
   readonly mean: NdArray;
   readonly var: NdArray;
+  /** The batches seen in training (int32 scalar): only with `momentum: null`, which averages over them. */
+  readonly numBatchesTracked?: NdArray;
 }
 
 /**
@@ -54,7 +60,8 @@ export interface BatchNormState {
  */
 export function batchNorm(config: BatchNormConfig): Layer<BatchNormParams, BatchNormState> {
   const c = positiveInt(config.features, 'batchNorm: features');
-  const momentum = config.momentum ?? 0.1;
+  const momentum = config.momentum === undefined ? 0.1 : config.momentum;
+  if (momentum !== null && !(momentum >= 0 && momentum <= 1)) throw new Error(`batchNorm: momentum must be in [0, 1] or null (a cumulative average), got ${momentum}`);
   const eps = config.eps ?? 1e-5;
   const affine = config.affine ?? true;
   const check = (x: NdArray) => {
@@ -63,16 +70,26 @@ export function batchNorm(config: BatchNormConfig): Layer<BatchNormParams, Batch
   };
   return {
     kind: 'batchNorm',
-    init: () => ({ params: affine ? { scale: np.ones([c]), bias: np.zeros([c]) } : {}, state: { mean: np.zeros([c]), var: np.ones([c]) } }),
+    init: () => ({
+      params: affine ? { scale: np.ones([c]), bias: np.zeros([c]) } : {},
+      state: { mean: np.zeros([c]), var: np.ones([c]), ...(momentum === null ? { numBatchesTracked: np.zeros([], 'int32') } : {}) },
+    }),
     apply(params, state, x, opts = {}) {
       check(x);
       if (!opts.train) return [F.normalize(x, state.mean, state.var, params.scale ?? null, params.bias ?? null, eps), state];
       const { mean, variance, count } = F.batchMoments(x, config.axisName ?? opts.axisName);
+      if (count === 1) throw new Error(`batchNorm: expected more than 1 value per channel when training, got input ${shapeStr(x.shape)}`);
       const y = F.normalize(x, mean, variance, params.scale ?? null, params.bias ?? null, eps);
       const unbiased = np.mul(np.stopGradient(variance), count / Math.max(count - 1, 1));
+      const tracked = momentum === null ? np.add(state.numBatchesTracked ?? np.zeros([], 'int32'), 1) : undefined;
+      // momentum null: the weight of the n-th batch is 1 / n, so the running value is the mean of all batches.
+      const m = tracked ? np.div(1, np.cast(tracked, 'float32')) : (momentum as number);
+      const keep = typeof m === 'number' ? 1 - m : np.sub(1, m);
+      const update = (running: NdArray, batch: NdArray) => np.add(np.mul(running, keep), np.mul(batch, m));
       const newState: BatchNormState = {
-        mean: np.add(np.mul(state.mean, 1 - momentum), np.mul(np.stopGradient(mean), momentum)),
-        var: np.add(np.mul(state.var, 1 - momentum), np.mul(unbiased, momentum)),
+        mean: update(state.mean, np.stopGradient(mean)),
+        var: update(state.var, unbiased),
+        ...(tracked ? { numBatchesTracked: tracked } : {}),
       };
       return [y, newState];
     },
@@ -80,14 +97,16 @@ export function batchNorm(config: BatchNormConfig): Layer<BatchNormParams, Batch
       affineToTorch(v.params, prefix, out);
       out[`${prefix}running_mean`] = copy(v.state.mean);
       out[`${prefix}running_var`] = copy(v.state.var);
-      out[`${prefix}num_batches_tracked`] = tf.scalar(0, 'int32');
+      out[`${prefix}num_batches_tracked`] = v.state.numBatchesTracked ? copy(v.state.numBatchesTracked) : tf.scalar(0, 'int32');
     },
     fromTorch(r, prefix) {
-      r.skip(`${prefix}num_batches_tracked`);
+      const trackedName = `${prefix}num_batches_tracked`;
+      const tracked = r.has(trackedName) ? r.dict[trackedName].dataSync()[0] : 0;
+      r.skip(trackedName);
       const get = (n: string) => tf.clone(r.get(`${prefix}${n}`, [c]));
       return {
         params: affineFromTorch(r, prefix, c, affine),
-        state: { mean: get('running_mean'), var: get('running_var') },
+        state: { mean: get('running_mean'), var: get('running_var'), ...(momentum === null ? { numBatchesTracked: tf.scalar(tracked, 'int32') } : {}) },
       };
     },
   };
