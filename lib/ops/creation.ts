@@ -6,12 +6,42 @@ import { type NdArray, avalOf, isTracer } from '../core/trace.js';
 
 type Nested = number | boolean | Nested[];
 
+/** The first scalar of nested JS data (undefined for an empty list). */
+function firstLeaf(data: Nested): number | boolean | undefined {
+  let v: Nested | undefined = data;
+  while (Array.isArray(v)) v = v[0];
+  return v;
+}
+
 /**
- * An array from nested JS data or a typed array (float32 unless told otherwise).
- * @example np.array([[1, 2], [3, 4]]); np.array(new Int32Array([1, 2]), 'int32', [2])
+ * The dtype of an array made from `data` without a dtype: an Int32Array's int32, JS booleans'
+ * bool (as jnp.array([True, False])), float32 otherwise. JS numbers are float32 even when they
+ * hold integers (jnp.array([1, 2]) would be int32): JS cannot tell 1 from 1.0, and an int32
+ * array could not be differentiated.
  */
-export function array(data: Nested | Float32Array | Int32Array | Uint8Array, dtype: DType = 'float32', shape?: number[]): tf.Tensor {
+function inferredDType(data: Nested | Float32Array | Int32Array | Uint8Array): DType {
+  if (data instanceof Int32Array) return 'int32';
+  if (ArrayBuffer.isView(data)) return 'float32';
+  return typeof firstLeaf(data) === 'boolean' ? 'bool' : 'float32';
+}
+
+/**
+ * An array from nested JS data or a typed array: float32 for numbers, bool for booleans,
+ * int32 for an Int32Array, unless `dtype` says otherwise.
+ * @example np.array([[1, 2], [3, 4]]); np.array([true, false]) // bool; np.array([1, 2], 'int32')
+ */
+export function array(data: Nested | Float32Array | Int32Array | Uint8Array, dtype: DType = inferredDType(data), shape?: number[]): tf.Tensor {
   return tf.tensor(data as any, shape, dtype);
+}
+
+/**
+ * x as an array (jnp.asarray): an array stays itself (cast when `dtype` differs), JS data
+ * becomes one as {@link array} makes it.
+ * @example np.asarray(x) === x; np.asarray([1, 2], 'int32')
+ */
+export function asarray(x: NdArray | Nested | Float32Array | Int32Array | Uint8Array, dtype?: DType): NdArray {
+  if (x instanceof tf.Tensor || isTracer(x)) return dtype === undefined || avalOf(x).dtype === dtype ? x : lax.cast(x, dtype);
+  return array(x, dtype);
 }
 
 /**

@@ -185,4 +185,17 @@ S('where with one argument names np.nonzero', () => {
   assert.match(errorOf(() => where1(i32([0, 1]))), /^where: need cond, x and y .*np\.nonzero/);
 });
 
+S('np.array infers bool from JS booleans and int32 from an Int32Array (jnp.array), float32 from JS numbers; np.asarray keeps arrays', async () => {
+  await expect(np.array([true, false]), [2], 'bool', [1, 0], 'array of booleans');
+  await expect(np.array([[false], [true]]), [2, 1], 'bool', [0, 1], 'nested booleans');
+  await expect(np.array(new Int32Array([3, -4])), [2], 'int32', [3, -4], 'array of an Int32Array');
+  await expect(np.array([1, 2]), [2], 'float32', [1, 2], 'array of JS numbers (JS cannot tell 1 from 1.0)');
+  await expect(np.array([]), [0], 'float32', [], 'empty');
+  const x = f32([1.5, -2]);
+  assert.ok(np.asarray(x) === x, 'asarray of an array is that array');
+  await expect(np.asarray(x, 'int32'), [2], 'int32', [1, -2], 'asarray with a dtype casts');
+  await expect(np.asarray([true]), [1], 'bool', [1], 'asarray of JS data');
+  tf.dispose(x);
+});
+
 S.run();
