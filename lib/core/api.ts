@@ -5,8 +5,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tree from '../tree/index.js';
-import { avalStr, isFloat, normAxis, shapeStr, sizeOf } from './aval.js';
-import { flattenArrays } from './args.js';
+import { type Aval, avalStr, isFloat, normAxis, shapeStr, sizeOf } from './aval.js';
+import { flattenArrays, weakScalar } from './args.js';
+import { abstractArgs, evalShape } from './eval-shape.js';
 import { scope } from './scope.js';
 import { vmapFlat } from './interpreters/batching.js';
 import { jvpFlat } from './interpreters/jvp.js';
@@ -18,7 +19,7 @@ import { type NdArray, avalOf, bindCustomVjp, isArray, shapeOf } from './trace.j
 type Fn = (...args: any[]) => any;
 
 /** f as a function of flat leaves of the args at `argnums` (other args fixed); records the output structure. */
-function flatOver(f: Fn, args: unknown[], argnums: readonly number[], what: string) {
+function flatOver(f: Fn, args: unknown[], argnums: readonly number[], what: string, scalarOf: (l: number | boolean) => NdArray | null = (l) => (typeof l === 'number' ? lax.scalar(l) : null)) {
   const [leaves, inDef] = flattenArrays(argnums.map((i) => args[i]), what);
   let outDef: tree.TreeDef | undefined;
   let outTree: unknown;
@@ -32,7 +33,8 @@ function flatOver(f: Fn, args: unknown[], argnums: readonly number[], what: stri
     const ps = tree.paths(outTree);
     return outLeaves.map((l, i) => {
       if (isArray(l)) return l;
-      if (typeof l === 'number') return lax.scalar(l);
+      const s = typeof l === 'number' || typeof l === 'boolean' ? scalarOf(l) : null;
+      if (s) return s;
       throw new Error(`${what}: the function returned ${typeof l} at ${ps[i]}; it must return arrays`);
     });
   };
@@ -68,6 +70,11 @@ export interface GradOptions {
   readonly argnums?: number | readonly number[];
   /** f returns [value, aux]; aux is passed through without differentiation. */
   readonly hasAux?: boolean;
+  /**
+   * Allow int32 and bool inputs in `argnums` (JAX's allow_int): their gradient is zeros of the
+   * input's shape and dtype (JAX gives float0 zeros; tfjax has no float0, and vjp gives the same).
+   */
+  readonly allowInt?: boolean;
 }
 
 /**
@@ -78,7 +85,7 @@ export function valueAndGrad(f: Fn, opts: GradOptions = {}) {
   return (...args: unknown[]): [any, any] =>
     scope(() => {
       const argnums = normArgnums(opts.argnums, args.length, 'grad');
-      assertDifferentiable(args, argnums, 'grad');
+      if (!opts.allowInt) assertDifferentiable(args, argnums, 'grad');
       const g = opts.hasAux
         ? (...a: unknown[]) => {
             const r = f(...a);
@@ -224,7 +231,8 @@ export function vmap(f: Fn, opts: VmapOptions = {}) {
       // null is a value here (nothing mapped), so only a missing option defaults to 0.
       const inAxes = opts.inAxes === undefined ? 0 : opts.inAxes;
       const perLeaf = tree.broadcastPrefix<number | null>(inAxes, args, 'vmap: inAxes', isAxisLeaf);
-      const { leaves, flat, outDef, outTree } = flatOver(f, args, argnums, 'vmap');
+      // A JS scalar returned keeps JAX's dtype for it (an integral number int32, as under jit), broadcast over the axis.
+      const { leaves, flat, outDef, outTree } = flatOver(f, args, argnums, 'vmap', weakScalar);
       const ps = tree.paths(args);
       const given = opts.axisSize;
       if (given !== undefined && !(Number.isInteger(given) && given >= 0)) throw new Error(`vmap: axisSize must be a non-negative integer, got ${given}`);
@@ -321,6 +329,9 @@ export function jacrev(f: Fn, opts: JacobianOptions = {}): (...args: unknown[]) 
       return tree.unflatten<any>(outDef(), perOut);
     });
 }
+
+/** jax.jacobian: the Jacobian by reverse mode, jacrev under JAX's other name. */
+export const jacobian = jacrev;
 
 /** The Jacobian by forward mode: one vmapped JVP over the input's basis. Same layout as jacrev. */
 export function jacfwd(f: Fn, opts: JacobianOptions = {}): (...args: unknown[]) => any {
@@ -457,4 +468,25 @@ export function customJvp(f: Fn, jvpRule: (primals: any[], tangents: any[]) => [
 /** Blocks derivatives through x (any pytree of arrays): its value passes, its gradient is zero. */
 export function stopGradient<T>(x: T): T {
   return tree.map((l: NdArray) => lax.stopGradient(l), x);
+}
+
+/**
+ * The transpose of a linear function (jax.linear_transpose): for f linear in its arguments,
+ * `linearTranspose(f, ...primals)(ct)` is the list of cotangents, one per primal (a tree like
+ * it), J^T ct. The primals (arrays or `shapeDtypeStruct`s) give only shapes and dtypes: the
+ * VJP is taken at zeros, which for a linear f is its transpose anywhere. f is assumed linear,
+ * as in JAX (which raises on transposing a non-linear primitive; tfjax does not check, and
+ * gives the transpose of f's derivative at zero). float32 -> float32 functions only.
+ * @example const fT = linearTranspose((x) => np.matmul(A, x), shapeDtypeStruct([3])); fT(y)[0] // A^T y
+ */
+export function linearTranspose(f: Fn, ...primals: unknown[]): (ct: unknown) => any[] {
+  const [avals, inDef] = abstractArgs(primals, 'linearTranspose');
+  const outs = tree.leaves<Aval>(evalShape(f, ...primals));
+  if ([...avals, ...outs].some((a) => a.dtype !== 'float32'))
+    throw new Error(`linearTranspose: only float32 -> float32 functions can be transposed, got (${avals.map(avalStr).join(', ')}) -> (${outs.map(avalStr).join(', ')})`);
+  return (ct: unknown) =>
+    scope(() => {
+      const zeros = tree.unflatten<unknown[]>(inDef, avals.map((a) => lax.full(a.shape, 0)));
+      return vjp(f, ...zeros)[1](ct);
+    });
 }

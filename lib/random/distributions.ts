@@ -2,13 +2,15 @@
  * Common distributions by transformation of the uniform and normal samplers (so they run
  * under jit and vmap, with keys batched or not): gumbel, exponential, laplace, cauchy,
  * gamma (Marsaglia–Tsang with a fixed number of masked rounds), beta, dirichlet,
- * multivariateNormal, and categorical / choice. Samples are not differentiable with
- * respect to the distribution's shape parameters (they go through stop_gradient);
- * location and scale arguments, where there are any, are plain arithmetic on the samples.
+ * multivariateNormal, and categorical / choice. The gamma family (gamma, loggamma, beta,
+ * dirichlet) is differentiable in its shape parameters by implicit reparameterization
+ * (gamma-grad.ts, as JAX); other shape parameters go through stop_gradient. Location and
+ * scale arguments, where there are any, are plain arithmetic on the samples.
  */
-import { type NdArray, scope, type Shape, shapeStr } from '../core/index.js';
+import { type NdArray, customJvp, scope, type Shape, shapeStr } from '../core/index.js';
+import { logGammaSampleGrad } from './gamma-grad.js';
 import * as np from '../ops/index.js';
-import { type Key, normal, permutation, randint, splitKeys, uniform } from './keys.js';
+import { type Key, checkKey, normal, permutation, randint, splitKeys, uniform } from './keys.js';
 import { concreteCount, sampleShape } from './shapes.js';
 
 /** The smallest normal float32: the lower end of the uniforms that are logged. */
@@ -56,6 +58,20 @@ export function cauchy(key: Key, shape: Shape = []): NdArray {
 /** Rounds of Marsaglia–Tsang proposals: each is accepted with probability >= 0.95, so all 10 fail with probability < 1e-13. */
 const GAMMA_ROUNDS = 10;
 
+/** a broadcast to `shape`, keeping its gradient (the gamma family's implicit reparameterization reaches it). */
+function gammaParam(a: number | NdArray, shape: Shape, what: string): NdArray {
+  return typeof a === 'number' ? shapeParam(a, shape, what) : np.broadcastTo(np.cast(a, 'float32'), shape);
+}
+
+/**
+ * log x for a Gamma(a, 1) sample x (its value, computed without gradient) with the implicit
+ * reparameterization gradient in `a` attached (gamma-grad.ts), as jax.random.gamma's.
+ */
+const withShapeGradient = customJvp(
+  (_a: NdArray, logx: NdArray) => logx,
+  ([a, logx]: NdArray[], [ta]: NdArray[]) => [logx, np.mul(ta!, logGammaSampleGrad(a!, logx!))],
+);
+
 /** a broadcast to `shape`, without gradient (samples are not differentiated with respect to it). */
 export function shapeParam(a: number | NdArray, shape: Shape, what: string): NdArray {
   if (typeof a === 'number') {
@@ -73,6 +89,11 @@ export function shapeParam(a: number | NdArray, shape: Shape, what: string): NdA
  * every round reject (probability < 1e-13 per sample), the sample is d = a' - 1/3.
  */
 function logGamma(key: Key, a: NdArray, shape: Shape): NdArray {
+  return withShapeGradient(a, np.stopGradient(logGammaDraw(key, np.stopGradient(a), shape)));
+}
+
+/** The draw of logGamma, not differentiated. */
+function logGammaDraw(key: Key, a: NdArray, shape: Shape): NdArray {
   const keys = splitKeys(key, 3);
   const small = np.less(a, 1);
   const boosted = np.where(small, np.add(a, 1), a);
@@ -103,8 +124,9 @@ function logGamma(key: Key, a: NdArray, shape: Shape): NdArray {
  * @example random.gamma(key, 2.5, [1000])
  */
 export function gamma(key: Key, a: number | NdArray, shape?: Shape): NdArray {
+  checkKey(key, 'gamma');
   const s = sampleShape('gamma', shape, a);
-  return scope(() => np.exp(logGamma(key, shapeParam(a, s, 'gamma'), s)));
+  return scope(() => np.exp(logGamma(key, gammaParam(a, s, 'gamma'), s)));
 }
 
 /**
@@ -112,18 +134,20 @@ export function gamma(key: Key, a: number | NdArray, shape?: Shape): NdArray {
  * (a below ~0.01). `shape` defaults to a's shape.
  */
 export function loggamma(key: Key, a: number | NdArray, shape?: Shape): NdArray {
+  checkKey(key, 'loggamma');
   const s = sampleShape('loggamma', shape, a);
-  return scope(() => logGamma(key, shapeParam(a, s, 'loggamma'), s));
+  return scope(() => logGamma(key, gammaParam(a, s, 'loggamma'), s));
 }
 
 /** Beta(a, b) samples: X / (X + Y) for X ~ Gamma(a), Y ~ Gamma(b), as sigmoid(log X - log Y). */
 export function beta(key: Key, a: number | NdArray, b: number | NdArray, shape?: Shape): NdArray {
+  checkKey(key, 'beta');
   // The broadcast shape from the shapes alone: an eager call makes no tensor for it.
   const s = sampleShape('beta', shape, a, b);
   return scope(() => {
     const keys = splitKeys(key, 2);
-    const lx = logGamma(nthKey(keys, 0), shapeParam(a, s, 'beta'), s);
-    const ly = logGamma(nthKey(keys, 1), shapeParam(b, s, 'beta'), s);
+    const lx = logGamma(nthKey(keys, 0), gammaParam(a, s, 'beta'), s);
+    const ly = logGamma(nthKey(keys, 1), gammaParam(b, s, 'beta'), s);
     return np.sigmoid(np.sub(lx, ly));
   });
 }
@@ -133,10 +157,11 @@ export function beta(key: Key, a: number | NdArray, b: number | NdArray, shape?:
  * defaulting to alpha's leading dims; normalised gammas, as a softmax of their logs.
  */
 export function dirichlet(key: Key, alpha: NdArray, shape?: Shape): NdArray {
+  checkKey(key, 'dirichlet');
   const sa = alpha.shape;
   if (sa.length < 1) throw new Error(`random.dirichlet: alpha must have a category axis, got ${shapeStr(sa)}`);
   const s = [...sampleShape('dirichlet', shape, { shape: sa.slice(0, -1) }), sa[sa.length - 1]];
-  return scope(() => np.softmax(logGamma(key, shapeParam(alpha, s, 'dirichlet'), s), -1));
+  return scope(() => np.softmax(logGamma(key, gammaParam(alpha, s, 'dirichlet'), s), -1));
 }
 
 /** How multivariateNormal factors the covariance (jax.random.multivariate_normal's `method`). */
@@ -225,6 +250,7 @@ export interface ChoiceOptions {
  * @example random.choice(key, 10, [3], { replace: false })
  */
 export function choice(key: Key, a: number | NdArray, shape: Shape = [], { replace = true, p, axis = 0 }: ChoiceOptions = {}): NdArray {
+  checkKey(key, 'choice');
   if (!Array.isArray(shape)) throw new Error(`random.choice: shape must be a list of non-negative integers (e.g. [${String(shape)}]), got ${JSON.stringify(shape)}`);
   // A 0-d array is a population size, as an int (jax.random.choice).
   if (typeof a !== 'number' && a.shape.length === 0) a = concreteCount(a, 'choice');

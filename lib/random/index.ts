@@ -26,3 +26,4 @@ export * from './keys.js';
 export * from './distributions.js';
 export * from './derived.js';
 export * from './poisson.js';
+export * from './binomial.js';

@@ -1,6 +1,6 @@
 /** Keys (key, split, foldIn) and the draws every distribution builds on: bits, uniform, normal, truncatedNormal, bernoulli, randint, permutation. */
 import * as tf from '@tensorflow/tfjs-core';
-import { type NdArray, type Shape, lax, scope, shapeStr } from '../core/index.js';
+import { type NdArray, type Shape, isTracer, lax, scope, shapeStr } from '../core/index.js';
 import * as np from '../ops/index.js';
 import { concreteCount, sampleShape } from './shapes.js';
 
@@ -13,7 +13,12 @@ const MAX_FOLD = 0xffffffff;
 /** foldIn data above this would reach the split salt: such data use the block at counter (1, data - FOLD_HIGH + 1) instead. */
 const FOLD_HIGH = 0xffffffff - 2;
 
-function checkKey(key: Key, op: string): number {
+/** Throws unless key is a key or a stack of keys; returns the number of leading (batch) dims. */
+export function checkKey(key: Key, op: string): number {
+  if (!(key instanceof tf.Tensor || isTracer(key))) {
+    const got = Array.isArray(key) ? `a JS list of ${(key as unknown[]).length} values` : key === null ? 'null' : typeof key;
+    throw new Error(`random.${op}: a key is an int32 array of shape [2] (or [..., 2]), got ${got}; for several keys (to vmap over) use random.splitKeys(key, n), an [n, 2] array, not random.split's JS list`);
+  }
   const { dtype, shape } = key;
   if (dtype !== 'int32' || shape.length < 1 || shape[shape.length - 1] !== 2)
     throw new Error(`random.${op}: a key is an int32 array of shape [2] (or [..., 2]), got ${dtype}${shapeStr(shape)}; make one with random.key(seed)`);

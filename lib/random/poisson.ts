@@ -7,6 +7,7 @@ import { type NdArray, scope, type Shape } from '../core/index.js';
 import * as np from '../ops/index.js';
 import { nthKey } from './distributions.js';
 import { type Key, normal, splitKeys, uniform } from './keys.js';
+import { inverseCdf } from './inverse-cdf.js';
 import { sampleShape } from './shapes.js';
 
 /** Below this rate Poisson samples come from the inverse CDF, from it on by rejection (as JAX and NumPy switch at 10). */
@@ -38,18 +39,11 @@ export function poisson(key: Key, lam: number | NdArray, shape?: Shape): NdArray
   });
 }
 
-/**
- * The inverse CDF for rates below 10: the number of the first 39 partial sums of the pmf at
- * or below u times the sum of all 40 terms (so float32 rounding of the sums never sends a u
- * near 1 past the last term).
- */
+/** The inverse CDF for rates below 10, over the first 40 terms of the pmf. */
 function poissonSmall(key: Key, lam: NdArray, shape: Shape): NdArray {
   const terms: NdArray[] = [np.exp(np.neg(lam))];
   for (let j = 1; j < SMALL_TERMS; j++) terms.push(np.div(np.mul(terms[j - 1], lam), j));
-  const sums: NdArray[] = [terms[0]];
-  for (let j = 1; j < SMALL_TERMS; j++) sums.push(np.add(sums[j - 1], terms[j]));
-  const u = np.mul(uniform(key, shape), sums[SMALL_TERMS - 1]);
-  return sums.slice(0, -1).reduce<NdArray>((x, cdf) => np.add(x, np.cast(np.lessEqual(cdf, u), 'float32')), np.zerosLike(u));
+  return inverseCdf(uniform(key, shape), terms);
 }
 
 /**

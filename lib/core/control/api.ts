@@ -153,13 +153,26 @@ function branchOn(index: NdArray, branches: readonly ((...ops: any[]) => unknown
   return tree.unflatten(defs[0]!, outs);
 }
 
-/** An int32 scalar index from a JS number or a scalar array. */
-function indexOf(x: NdArray | number | boolean, what: string): NdArray {
-  const v = typeof x === 'number' ? lax.scalar(x, 'int32') : typeof x === 'boolean' ? lax.scalar(x ? 1 : 0, 'int32') : x;
+/** A scalar array from a JS scalar (an integral number int32, as JAX's weak int), or the array itself, checked to be a scalar. */
+function scalarOperand(x: NdArray | number | boolean, what: string): NdArray {
+  const v = typeof x === 'boolean' ? lax.scalar(x ? 1 : 0, 'bool') : typeof x === 'number' ? lax.scalar(x, Number.isInteger(x) ? 'int32' : 'float32') : x;
   const a = avalOf(v);
   if (a.shape.length !== 0) throw new Error(`${what}: the predicate/index must be a scalar, got ${avalStr(a)}`);
-  if (a.dtype === 'int32') return v;
-  return a.dtype === 'bool' ? lax.cast(v, 'int32') : lax.cast(lax.cast(v, 'bool'), 'int32');
+  return v;
+}
+
+/** cond's branch index from a predicate of any dtype: `pred != 0` (NaN and negative numbers true), as JAX's lax.cond. */
+function predicateIndex(pred: NdArray | number | boolean): NdArray {
+  const v = scalarOperand(pred, 'lax.cond');
+  return lax.cast(avalOf(v).dtype === 'bool' ? v : lax.cast(v, 'bool'), 'int32');
+}
+
+/** switch's branch index: an integer (JAX's "Index type must be an integer" TypeError for a float or bool one). */
+function switchIndex(index: NdArray | number): NdArray {
+  if (typeof index !== 'number' && !isArray(index)) throw new TypeError(`lax.switch: the index must be an integer, got ${String(index)}`);
+  const v = scalarOperand(index, 'lax.switch');
+  if (avalOf(v).dtype !== 'int32') throw new TypeError(`lax.switch: the index must be an integer, got ${typeof index === 'number' ? index : avalStr(avalOf(v))}`);
+  return v;
 }
 
 /**
@@ -169,7 +182,7 @@ function indexOf(x: NdArray | number | boolean, what: string): NdArray {
  * @example const y = lax.cond(np.greater(x, 0), (v) => np.log(v), (v) => np.neg(v), x);
  */
 export function cond(pred: NdArray | boolean, trueFn: (...ops: any[]) => unknown, falseFn: (...ops: any[]) => unknown, ...operands: unknown[]): any {
-  return scope(() => branchOn(indexOf(pred, 'lax.cond'), [falseFn, trueFn], operands, 'lax.cond', (k) => (k === 1 ? 'the true branch' : 'the false branch')));
+  return scope(() => branchOn(predicateIndex(pred), [falseFn, trueFn], operands, 'lax.cond', (k) => (k === 1 ? 'the true branch' : 'the false branch')));
 }
 
 /**
@@ -178,7 +191,7 @@ export function cond(pred: NdArray | boolean, trueFn: (...ops: any[]) => unknown
  */
 export function switchCase(index: NdArray | number, branches: readonly ((...ops: any[]) => unknown)[], ...operands: unknown[]): any {
   if (branches.length === 0) throw new Error('lax.switch: give at least one branch');
-  return scope(() => branchOn(indexOf(index, 'lax.switch'), branches, operands, 'lax.switch', (k) => `branch ${k}`));
+  return scope(() => branchOn(switchIndex(index), branches, operands, 'lax.switch', (k) => `branch ${k}`));
 }
 
 /**

@@ -2,8 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tree from '../../tree/index.js';
 import { type Aval, avalStr } from '../aval.js';
-import { flattenArrays } from '../args.js';
-import * as lax from '../lax.js';
+import { flattenArrays, weakScalar } from '../args.js';
 import { weakDType } from '../promotion.js';
 import { activeBackend } from '../lower/index.js';
 import { type NdArray, avalOf, checkLive, disposedError, isArray, isTracer, transforming } from '../trace.js';
@@ -84,10 +83,10 @@ function traceEntry(f: (...args: any[]) => unknown, args: unknown[], statics: Re
     const [outLeaves, def] = tree.flatten(out);
     outDef = def;
     const ps = tree.paths(out);
-    // A JS number returned is an array, as jax.jit returns a Python scalar as a (weakly typed) array.
+    // A JS number or boolean returned is an array, as jax.jit returns a Python scalar as a (weakly typed) array.
     return outLeaves.map((l, i) => {
-      if (typeof l === 'number') return lax.scalar(l, weakDType(l));
-      if (!isArray(l)) throw new Error(`jit: the function must return arrays (a pytree of them, or JS numbers); at ${ps[i]} it returned ${typeof l}`);
+      if (typeof l === 'number' || typeof l === 'boolean') return weakScalar(l);
+      if (!isArray(l)) throw new Error(`jit: the function must return arrays (a pytree of them, or JS numbers or booleans); at ${ps[i]} it returned ${typeof l}`);
       return l;
     });
   }, avals);
