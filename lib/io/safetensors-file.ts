@@ -10,6 +10,7 @@ import {
   headerLength,
   layout,
   parseHeader,
+  SafetensorsError,
   tensorBytes,
   type DecodedTensor,
   type LazyTensorData,
@@ -22,17 +23,26 @@ import {
  * @example (await readSafetensorsHeader('model.safetensors')).metadata
  */
 export async function readSafetensorsHeader(path: string): Promise<SafetensorsHeader> {
-  const fh = await open(path, 'r');
+  const fh = await readable(path, () => open(path, 'r'));
   try {
     const size = (await fh.stat()).size;
     const prefix = new Uint8Array(8);
-    if (size >= 8) await readExactly(fh, prefix, 0);
+    if (size >= 8) await readable(path, () => readExactly(fh, prefix, 0));
     const n = headerLength(prefix, size, path);
     const header = new Uint8Array(n);
-    await readExactly(fh, header, 8);
+    await readable(path, () => readExactly(fh, header, 8));
     return parseHeader(header, size - 8 - n, path);
   } finally {
     await fh.close();
+  }
+}
+
+/** Runs an I/O step on `path`, turning its failure (missing file, a directory...) into a `SafetensorsError` naming the file. */
+async function readable<T>(path: string, io: () => Promise<T>): Promise<T> {
+  try {
+    return await io();
+  } catch (e) {
+    throw new SafetensorsError(path, `cannot read the file: ${e instanceof Error ? e.message : String(e)}`);
   }
 }
 
@@ -46,13 +56,14 @@ async function readExactly(fh: FileHandle, into: Uint8Array, position: number): 
 }
 
 /**
- * Reads and decodes a safetensors file (see `decodeSafetensors`); errors name the path.
+ * Reads and decodes a safetensors file (see `decodeSafetensors`); every error, an unreadable
+ * file included, is a one-line `SafetensorsError` naming the path.
  * @example const {tensors} = await readSafetensorsFile('resnet18.safetensors');
  */
 export async function readSafetensorsFile(
   path: string,
 ): Promise<{ tensors: Record<string, DecodedTensor>; metadata: Record<string, string> }> {
-  return decodeSafetensors(await readFile(path), path);
+  return decodeSafetensors(await readable(path, () => readFile(path)), path);
 }
 
 async function writeAll(fh: FileHandle, bytes: Uint8Array): Promise<void> {
