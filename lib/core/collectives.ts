@@ -9,7 +9,8 @@
  * vmap((x) => np.div(x, psum(x, 'batch')), { axisName: 'batch' })(np.array([1, 2, 3, 4]));
  */
 import * as tree from '../tree/index.js';
-import { axisSize, lookupAxis } from './axes.js';
+import { weakScalar } from './args.js';
+import { lookupAxis } from './axes.js';
 import { avalStr, normAxis } from './aval.js';
 import * as lax from './lax.js';
 import { type NdArray, avalOf, bind, shapeOf } from './trace.js';
@@ -24,14 +25,20 @@ function names(axisName: AxisNames, who: string): string[] {
   return list;
 }
 
-/** Applies a collective to each leaf of x (an array, a number, or a pytree of them: JAX's collectives take pytrees). */
+/**
+ * Applies a collective to each leaf of x (an array, a number, or a pytree of them: JAX's
+ * collectives take pytrees); a JS number is JAX's Python scalar (an integral one an int32).
+ */
 function perLeaf(x: unknown, f: (v: NdArray) => NdArray): any {
-  return tree.map((l: NdArray | number) => f(typeof l === 'number' ? lax.scalar(l) : l), x);
+  return tree.map((l: NdArray | number) => f(typeof l === 'number' ? weakScalar(l) : l), x);
 }
+
+/** JAX's psum converts bool inputs to int32 before the reduction (the sum counts the trues). */
+const summable = (v: NdArray): NdArray => (avalOf(v).dtype === 'bool' ? lax.cast(v, 'int32') : v);
 
 function reduceOver(op: 'psum' | 'pmax' | 'pmin', x: unknown, axisName: AxisNames): any {
   const list = names(axisName, op);
-  return perLeaf(x, (v) => bind(op, [v], { axisName: list }));
+  return perLeaf(x, (v) => bind(op, [op === 'psum' ? summable(v) : v], { axisName: list }));
 }
 
 /** The sum of x (an array or a pytree of them) over every member of the named axis (or axes), on every member. */
@@ -53,15 +60,18 @@ export function pmin(x: unknown, axisName: AxisNames): unknown {
   return reduceOver('pmin', x, axisName);
 }
 
-/** The mean of a float32 x (an array or a pytree of them) over the members of the named axis (or axes). */
+/**
+ * The mean of x (an array or a pytree of them) over the members of the named axis (or axes).
+ * As JAX's `psum(x) / n`, the mean of int32 or bool values is float32.
+ */
 export function pmean(x: NdArray | number, axisName: AxisNames): NdArray;
 export function pmean<T>(x: T, axisName: AxisNames): T;
 export function pmean(x: unknown, axisName: AxisNames): unknown {
   const list = names(axisName, 'pmean');
-  const n = list.reduce((p, name) => p * axisSize(name, 'pmean'), 1);
+  const n = axisSize(list, 'pmean');
   return perLeaf(x, (v) => {
-    if (avalOf(v).dtype !== 'float32') throw new Error(`pmean: expected a float32 array, got ${avalStr(avalOf(v))}`);
-    return lax.div(bind('psum', [v], { axisName: list }), lax.scalarLike(n, v));
+    const sum = lax.cast(bind('psum', [summable(v)], { axisName: list }), 'float32');
+    return lax.div(sum, lax.scalarLike(n, sum));
   });
 }
 
@@ -77,18 +87,34 @@ export interface AllGatherOptions {
  * size inserted), or with `tiled` concatenated along `axis`.
  * @example vmap((x) => allGather(x, 'i'), { axisName: 'i' })(xs) // each member sees all of xs
  */
-export function allGather(x: NdArray, axisName: string, opts: AllGatherOptions = {}): NdArray {
+export function allGather(x: NdArray | number, axisName: string, opts?: AllGatherOptions): NdArray;
+export function allGather<T>(x: T, axisName: string, opts?: AllGatherOptions): T;
+export function allGather(x: unknown, axisName: string, opts: AllGatherOptions = {}): unknown {
   const { size } = lookupAxis(axisName, 'allGather');
   const tiled = opts.tiled ?? false;
-  const r = shapeOf(x).length;
-  const axis = normAxis(opts.axis ?? 0, tiled ? r : r + 1, 'allGather');
-  return bind('all_gather', [x], { axisName, axisSize: size, axis, tiled });
+  return perLeaf(x, (v) => {
+    const r = shapeOf(v).length;
+    if (tiled && r === 0) throw new Error(`allGather: tiled needs an array of rank >= 1 to concatenate along, got ${avalStr(avalOf(v))}`);
+    const axis = normAxis(opts.axis ?? 0, tiled ? r : r + 1, 'allGather');
+    return bind('all_gather', [v], { axisName, axisSize: size, axis, tiled });
+  });
 }
 
-/** This member's position along the named axis: an int32 scalar in [0, axisSize). */
-export function axisIndex(axisName: string): NdArray {
-  lookupAxis(axisName, 'axisIndex');
-  return bind('axis_index', [], { axisName });
+/**
+ * This member's position along the named axis: an int32 scalar in [0, axisSize). Over
+ * several names, its row-major position over all of them (the last name varies fastest), as JAX's.
+ */
+export function axisIndex(axisName: AxisNames): NdArray {
+  const list = names(axisName, 'axisIndex');
+  return list.reduce<NdArray | null>((index, name) => {
+    const own = bind('axis_index', [], { axisName: name });
+    return index === null ? own : lax.add(lax.mul(index, lax.scalar(axisSize(name), 'int32')), own);
+  }, null)!;
+}
+
+/** The number of members of the named axis (its vmapped size or its number of workers); over several names, the product. */
+export function axisSize(axisName: AxisNames, who = 'axisSize'): number {
+  return names(axisName, who).reduce((p, name) => p * lookupAxis(name, who).size, 1);
 }
 
 /**
@@ -98,7 +124,9 @@ export function axisIndex(axisName: string): NdArray {
  * @example // a ring shift: member i receives member i-1's x
  * ppermute(x, 'i', Array.from({ length: n }, (_, k) => [k, (k + 1) % n]))
  */
-export function ppermute(x: NdArray, axisName: string, perm: readonly (readonly [number, number])[]): NdArray {
+export function ppermute(x: NdArray | number, axisName: string, perm: readonly (readonly [number, number])[]): NdArray;
+export function ppermute<T>(x: T, axisName: string, perm: readonly (readonly [number, number])[]): T;
+export function ppermute(x: unknown, axisName: string, perm: readonly (readonly [number, number])[]): unknown {
   const { size } = lookupAxis(axisName, 'ppermute');
   const sources = new Set<number>();
   const destinations = new Set<number>();
@@ -110,7 +138,8 @@ export function ppermute(x: NdArray, axisName: string, perm: readonly (readonly 
     sources.add(from);
     destinations.add(to);
   }
-  return bind('ppermute', [x], { axisName, perm: perm.map(([from, to]) => [from, to] as [number, number]) });
+  const pairs = perm.map(([from, to]) => [from, to] as [number, number]);
+  return perLeaf(x, (v) => bind('ppermute', [v], { axisName, perm: pairs }));
 }
 
 export interface PsumScatterOptions {
@@ -125,15 +154,18 @@ export interface PsumScatterOptions {
  * (JAX's psum_scatter, a reduce-scatter): the transpose of {@link allGather}.
  * @example vmap((x) => psumScatter(x, 'i'), { axisName: 'i' })(xs) // xs [n, n, ...]: row i is the sum's slice i
  */
-export function psumScatter(x: NdArray, axisName: string, opts: PsumScatterOptions = {}): NdArray {
+export function psumScatter(x: NdArray, axisName: string, opts?: PsumScatterOptions): NdArray;
+export function psumScatter<T>(x: T, axisName: string, opts?: PsumScatterOptions): T;
+export function psumScatter(x: unknown, axisName: string, opts: PsumScatterOptions = {}): unknown {
   const { size } = lookupAxis(axisName, 'psumScatter');
-  const s = shapeOf(x);
-  const scatterDimension = normAxis(opts.scatterDimension ?? 0, s.length, 'psumScatter');
   const tiled = opts.tiled ?? false;
-  const d = s[scatterDimension];
-  if (tiled ? d % size !== 0 : d !== size)
-    throw new Error(`psumScatter: dimension ${scatterDimension} of ${avalStr(avalOf(x))} must ${tiled ? 'be a multiple of' : 'equal'} the size ${size} of axis '${axisName}'`);
-  return bind('psum_scatter', [x], { axisName, axisSize: size, scatterDimension, tiled });
+  return perLeaf(x, (v) => {
+    const a = avalOf(v);
+    if (a.dtype === 'bool') throw new Error(`psumScatter: expected a float32 or int32 array, got ${avalStr(a)}`);
+    const scatterDimension = normAxis(opts.scatterDimension ?? 0, a.shape.length, 'psumScatter');
+    const d = a.shape[scatterDimension];
+    if (tiled ? d % size !== 0 : d !== size)
+      throw new Error(`psumScatter: dimension ${scatterDimension} of ${avalStr(a)} must ${tiled ? 'be a multiple of' : 'equal'} the size ${size} of axis '${axisName}'`);
+    return bind('psum_scatter', [v], { axisName, axisSize: size, scatterDimension, tiled });
+  });
 }
-
-export { axisSize };

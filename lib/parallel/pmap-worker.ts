@@ -22,6 +22,8 @@ export type PmapWorkerData = {
   readonly name: string;
   readonly axisName: string;
   readonly backend: BackendName;
+  /** Argument positions static under the worker's jit (pmap's staticBroadcastedArgnums). */
+  readonly staticArgnums: readonly number[];
 };
 
 export interface PmapCall {
@@ -45,7 +47,7 @@ async function main(): Promise<void> {
     const mod = (await import(data.module)) as Record<string, unknown>;
     const fn = mod[data.name];
     if (typeof fn !== 'function') throw new Error(`pmap: ${data.module} has no exported function '${data.name}'`);
-    f = jit(fn as (...args: unknown[]) => unknown);
+    f = jit(fn as (...args: unknown[]) => unknown, { staticArgnums: data.staticArgnums });
   } catch (e) {
     abortComm(data.comm);
     port.postMessage({ type: 'fatal', error: errorOf(e) } satisfies ReplyMessage);

@@ -15,7 +15,7 @@ import * as lax from '../lax.js';
 import { canReadBack } from '../lower/index.js';
 import { batchAt } from '../prims/batching-util.js';
 import { type NdArray, avalOf, bindHigherOrder, shapeOf } from '../trace.js';
-import { type Flat, assertSameAvals, avalsIn, avalsOut, dependentOutputs, fnOf, indicesWhere, runJaxpr, withZeros } from './jaxpr-fn.js';
+import { type Flat, assertSameAvals, avalsIn, avalsOut, axisNamesOf, communicatesOver, dependentOutputs, fnOf, indicesWhere, runJaxpr, withZeros } from './jaxpr-fn.js';
 
 export interface CondParams {
   /** Each maps the operands to the results; all take and give the same avals. */
@@ -110,18 +110,20 @@ const cond: HigherOrderDef<CondParams> = {
     return [null, ...ops.map((_, i) => (want.includes(i) ? r[want.indexOf(i)]! : null))];
   },
 
-  batch([index, ...ops], [dIndex, ...dims], { branches }, n) {
+  batch([index, ...ops], [dIndex, ...dims], { branches }, n, name) {
     const inAxes = dims.map((d) => (d === null ? null : 0));
     const moved = ops.map((x, i) => (dims[i] === null ? x : batchAt(x, dims[i]!)));
     if (dIndex === null) {
-      const outB = branches.map((b) => dependentOutputs(b, [...dims.map((d) => d !== null)])).reduce((a, b) => a.map((x, i) => x || b[i]!));
+      // A branch with collectives over this axis makes every result batched.
+      const ours = branches.some((b) => communicatesOver(b, name));
+      const outB = branches.map((b) => dependentOutputs(b, [...dims.map((d) => d !== null)])).reduce((a, b) => a.map((x, i) => ours || x || b[i]!));
       const outAxes = outB.map((b) => (b ? 0 : null));
-      const r = condFlat(index!, branches.map((b) => (...a: NdArray[]) => vmapFlat(fnOf(b), a, inAxes, outAxes, n)), moved);
+      const r = condFlat(index!, branches.map((b) => (...a: NdArray[]) => vmapFlat(fnOf(b), a, inAxes, outAxes, n, undefined, name)), moved);
       return [r, outAxes];
     }
     // A batched index: every branch runs on the whole batch and a select picks per example.
     const idx = lax.max(lax.min(batchAt(index!, dIndex), lax.scalar(branches.length - 1, 'int32', 1)), lax.scalar(0, 'int32', 1));
-    const results = branches.map((b) => vmapFlat(fnOf(b), moved, inAxes, 0, n));
+    const results = branches.map((b) => vmapFlat(fnOf(b), moved, inAxes, 0, n, undefined, name));
     const picked = results[0]!.map((first, i) =>
       results.slice(1).reduce((acc, rk, k) => {
         const s = shapeOf(rk[i]!);
@@ -131,6 +133,8 @@ const cond: HigherOrderDef<CondParams> = {
     );
     return [picked, picked.map(() => 0)];
   },
+
+  axisNames: ({ branches }) => [...new Set(branches.flatMap(axisNamesOf))],
 };
 
 defineHigherOrder('cond', cond);

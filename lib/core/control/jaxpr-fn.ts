@@ -6,11 +6,12 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { type Aval, avalStr } from '../aval.js';
 import { isHigherOrder } from '../higher-order.js';
-import { type Eqn, type Jaxpr, type Var, outsOf } from '../jit/ir.js';
+import { type Eqn, type FusedPrim, type Jaxpr, type Var, isJaxpr, outsOf } from '../jit/ir.js';
 import { type Program, compile } from '../jit/program.js';
 import { optimize } from '../jit/rewrite.js';
 import * as lax from '../lax.js';
 import { activeBackend } from '../lower/index.js';
+import { primitive } from '../primitive.js';
 import { type NdArray, bind, bindHigherOrder } from '../trace.js';
 
 /** A function over flat lists of arrays. */
@@ -52,6 +53,26 @@ export function runJaxpr(j: Jaxpr, args: readonly tf.Tensor[]): tf.Tensor[] {
   if (!p) compiled.set(activeBackend(), (p = compile(optimize(j))));
   return p.run(args);
 }
+
+const axisNames = new WeakMap<Jaxpr, readonly string[]>();
+const isFused = (p: string): p is FusedPrim => p === 'fused_matmul' || p === 'fused_conv' || p === 'fused_elementwise';
+
+/** The axis names of the collectives in a jaxpr, nested bodies included. */
+export function axisNamesOf(j: Jaxpr): readonly string[] {
+  let names = axisNames.get(j);
+  if (!names) {
+    const found = new Set<string>();
+    for (const e of j.eqns) {
+      if (!isHigherOrder(e.prim) && !isFused(e.prim)) primitive(e.prim).axisNames?.(e.params).forEach((n) => found.add(n));
+      for (const v of Object.values(e.params)) for (const sub of [v].flat()) if (isJaxpr(sub)) axisNamesOf(sub).forEach((n) => found.add(n));
+    }
+    axisNames.set(j, (names = [...found]));
+  }
+  return names;
+}
+
+/** Whether a body holds collectives over the vmapped axis `name` (their results are batched whatever the inputs). */
+export const communicatesOver = (j: Jaxpr, name: string | null): boolean => name !== null && axisNamesOf(j).includes(name);
 
 /** Which outputs depend on the flagged inputs (a batched input, say): a conservative data-flow pass. */
 export function dependentOutputs(j: Jaxpr, flagged: readonly boolean[]): boolean[] {

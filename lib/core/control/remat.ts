@@ -12,7 +12,7 @@ import { jvpFlat } from '../interpreters/jvp.js';
 import { vjpFlat } from '../interpreters/vjp.js';
 import { batchAt } from '../prims/batching-util.js';
 import { type NdArray, avalOf, bindHigherOrder } from '../trace.js';
-import { type Flat, avalsOut, dependentOutputs, fnOf, indicesWhere, runJaxpr, withZeros } from './jaxpr-fn.js';
+import { type Flat, avalsOut, axisNamesOf, communicatesOver, dependentOutputs, fnOf, indicesWhere, runJaxpr, withZeros } from './jaxpr-fn.js';
 
 export interface RematParams {
   readonly body: Jaxpr;
@@ -64,12 +64,15 @@ const remat: HigherOrderDef<RematParams> = {
     return primals.map((_, i) => (want.includes(i) ? r[want.indexOf(i)]! : null));
   },
 
-  batch(args, dims, { body }, n) {
+  batch(args, dims, { body }, n, name) {
     const inAxes = dims.map((d) => (d === null ? null : 0));
-    const outAxes = dependentOutputs(body, dims.map((d) => d !== null)).map((b) => (b ? 0 : null));
+    const ours = communicatesOver(body, name);
+    const outAxes = dependentOutputs(body, dims.map((d) => d !== null)).map((b) => (ours || b ? 0 : null));
     const moved = args.map((x, i) => (dims[i] === null ? x : batchAt(x, dims[i]!)));
-    return [rematFlat((...a) => vmapFlat(fnOf(body), a, inAxes, outAxes, n), moved), outAxes];
+    return [rematFlat((...a) => vmapFlat(fnOf(body), a, inAxes, outAxes, n, undefined, name), moved), outAxes];
   },
+
+  axisNames: ({ body }) => axisNamesOf(body),
 };
 
 defineHigherOrder('remat', remat);

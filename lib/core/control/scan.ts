@@ -14,7 +14,7 @@ import { jvpFlat } from '../interpreters/jvp.js';
 import { vjpFlat } from '../interpreters/vjp.js';
 import * as lax from '../lax.js';
 import { type NdArray, avalOf, bindHigherOrder } from '../trace.js';
-import { type Flat, assertSameAvals, batchedCarries, avalsIn, avalsOut, dependentOutputs, fnOf, indicesWhere, runJaxpr, withZeros } from './jaxpr-fn.js';
+import { type Flat, assertSameAvals, axisNamesOf, batchedCarries, avalsIn, avalsOut, communicatesOver, dependentOutputs, fnOf, indicesWhere, runJaxpr, withZeros } from './jaxpr-fn.js';
 
 export interface ScanParams {
   /** (consts..., carry..., x...) -> (carry..., y...) */
@@ -168,17 +168,19 @@ const scan: HigherOrderDef<ScanParams> = {
     return [...pick(cAt, kAt.length, nC), ...pick(kAt, 0, nK), ...pick(xAt, kAt.length + cAt.length, nX)];
   },
 
-  batch(args, dims, p, n) {
+  batch(args, dims, p, n, name) {
     const [consts, init, xs] = split(args, p);
     const [dc, dk, dx] = split(dims, p);
     const cB = dc.map((d) => d !== null);
     const xB = dx.map((d) => d !== null);
-    const kB = batchedCarries(p.body, cB, dk.map((d) => d !== null), xB);
-    const outB = dependentOutputs(p.body, [...cB, ...kB, ...xB]);
+    // A body with collectives over this axis (psum, axisIndex, ...) makes every carry and output batched.
+    const ours = communicatesOver(p.body, name);
+    const kB = ours ? dk.map(() => true) : batchedCarries(p.body, cB, dk.map((d) => d !== null), xB);
+    const outB = ours ? p.body.outvars.map(() => true) : dependentOutputs(p.body, [...cB, ...kB, ...xB]);
     const yB = outB.slice(p.numCarry);
     const axes = (flags: boolean[]) => flags.map((b) => (b ? 0 : null));
     const body = fnOf(p.body);
-    const batchedBody: Flat = (...a) => vmapFlat(body, a, [...axes(cB), ...axes(kB), ...axes(xB)], [...axes(kB), ...axes(yB)], n);
+    const batchedBody: Flat = (...a) => vmapFlat(body, a, [...axes(cB), ...axes(kB), ...axes(xB)], [...axes(kB), ...axes(yB)], n, undefined, name);
     const r = scanFlat(
       batchedBody,
       consts.map((c, i) => (cB[i] ? batchAt(c, dc[i]!) : c)),
@@ -190,6 +192,8 @@ const scan: HigherOrderDef<ScanParams> = {
     );
     return [r, [...axes(kB), ...yB.map((b) => (b ? 1 : null))]];
   },
+
+  axisNames: ({ body }) => axisNamesOf(body),
 };
 
 defineHigherOrder('scan', scan);

@@ -16,7 +16,7 @@ import * as lax from '../lax.js';
 import { activeBackend, canReadBack } from '../lower/index.js';
 import { batchAt, materializeBatch } from '../prims/batching-util.js';
 import { type NdArray, avalOf, bindHigherOrder, shapeOf } from '../trace.js';
-import { type Flat, assertSameAvals, batchedCarries, avalsIn, avalsOut, dependentOutputs, fnOf, indicesWhere, runJaxpr, withZeros } from './jaxpr-fn.js';
+import { type Flat, assertSameAvals, axisNamesOf, batchedCarries, avalsIn, avalsOut, communicatesOver, dependentOutputs, fnOf, indicesWhere, runJaxpr, withZeros } from './jaxpr-fn.js';
 
 export interface WhileParams {
   /** (condConsts..., carry...) -> bool scalar */
@@ -108,13 +108,14 @@ const whileDef: HigherOrderDef<WhileParams> = {
     throw noReverse();
   },
 
-  batch(args, dims, p, n) {
+  batch(args, dims, p, n, name) {
     const [cc, bc, init] = split(args, p);
     const [dc, db, dk] = split(dims, p);
     const cB = dc.map((d) => d !== null);
     const bB = db.map((d) => d !== null);
-    let kB = batchedCarries(p.body, bB, dk.map((d) => d !== null), []);
-    const predBatched = dependentOutputs(p.cond, [...cB, ...kB])[0]!;
+    // Collectives over this axis in the body (or the predicate) make the carries (or the predicate) batched.
+    let kB = communicatesOver(p.body, name) ? dk.map(() => true) : batchedCarries(p.body, bB, dk.map((d) => d !== null), []);
+    const predBatched = communicatesOver(p.cond, name) || dependentOutputs(p.cond, [...cB, ...kB])[0]!;
     if (predBatched) kB = kB.map(() => true); // examples finish at different steps: each carry is per example
     const axes = (flags: boolean[]) => flags.map((b) => (b ? 0 : null));
     const cond = fnOf(p.cond);
@@ -124,8 +125,8 @@ const whileDef: HigherOrderDef<WhileParams> = {
     const init2 = init.map((k, i) => (kB[i] ? materializeBatch(k, dk[i]!, n) : k));
     const nC = cc.length;
     const nB = bc.length;
-    const predOf = (c: NdArray[], k: NdArray[]) => vmapFlat(cond, [...c, ...k], [...axes(cB), ...axes(kB)], [predBatched ? 0 : null], n)[0]!;
-    const stepOf = (b: NdArray[], k: NdArray[]) => vmapFlat(body, [...b, ...k], [...axes(bB), ...axes(kB)], axes(kB), n);
+    const predOf = (c: NdArray[], k: NdArray[]) => vmapFlat(cond, [...c, ...k], [...axes(cB), ...axes(kB)], [predBatched ? 0 : null], n, undefined, name)[0]!;
+    const stepOf = (b: NdArray[], k: NdArray[]) => vmapFlat(body, [...b, ...k], [...axes(bB), ...axes(kB)], axes(kB), n, undefined, name);
     const r = predBatched
       ? whileFlat(
           (...a) => {
@@ -151,6 +152,8 @@ const whileDef: HigherOrderDef<WhileParams> = {
         );
     return [r, axes(kB)];
   },
+
+  axisNames: ({ cond, body }) => [...new Set([...axisNamesOf(cond), ...axisNamesOf(body)])],
 };
 
 defineHigherOrder('while', whileDef);

@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { type Aval, type DType, avalStr, isFloat } from '../aval.js';
-import { avalsIn, avalsOut, dependentOutputs, type Flat, fnOf, indicesWhere, runJaxpr } from '../control/jaxpr-fn.js';
+import { avalsIn, avalsOut, axisNamesOf, communicatesOver, dependentOutputs, type Flat, fnOf, indicesWhere, runJaxpr } from '../control/jaxpr-fn.js';
 import { defineHigherOrder, type HigherOrderDef, isHigherOrder } from '../higher-order.js';
 import { vmapFlat } from '../interpreters/batching.js';
 import { jvpFlat } from '../interpreters/jvp.js';
@@ -18,7 +18,7 @@ import { constantValue } from '../lower/index.js';
 import { primitive } from '../primitive.js';
 import { batchAt } from '../prims/batching-util.js';
 import { type NdArray, activeMains, avalOf, bindHigherOrder, checkLive, isTracer } from '../trace.js';
-import { type FusedPrim, type Jaxpr, isJaxpr } from './ir.js';
+import type { Jaxpr } from './ir.js';
 import { partialEval } from './partial-eval.js';
 import { traceClosed } from './staging.js';
 
@@ -132,24 +132,6 @@ export function bindCall(call: StagedCall, operands: readonly NdArray[]): NdArra
   return bindHigherOrder('pjit', [...call.constants(), ...operands], { name: call.name, jaxpr: call.jaxpr } satisfies PjitParams);
 }
 
-const axisNames = new WeakMap<Jaxpr, readonly string[]>();
-
-/** The axis names of the collectives in a jaxpr, nested bodies included. */
-function axisNamesOf(j: Jaxpr): readonly string[] {
-  let names = axisNames.get(j);
-  if (!names) {
-    const found = new Set<string>();
-    for (const e of j.eqns) {
-      if (!isHigherOrder(e.prim) && !isFused(e.prim)) primitive(e.prim).axisNames?.(e.params).forEach((n) => found.add(n));
-      for (const v of Object.values(e.params)) for (const sub of [v].flat()) if (isJaxpr(sub)) axisNamesOf(sub).forEach((n) => found.add(n));
-    }
-    axisNames.set(j, (names = [...found]));
-  }
-  return names;
-}
-
-const isFused = (p: string): p is FusedPrim => p === 'fused_matmul' || p === 'fused_conv' || p === 'fused_elementwise';
-
 const pjit: HigherOrderDef<PjitParams> = {
   abstractEval(avals, { name, jaxpr }) {
     const want = avalsIn(jaxpr).map(avalStr).join(' ');
@@ -210,7 +192,7 @@ const pjit: HigherOrderDef<PjitParams> = {
   batch(args, dims, { name, jaxpr }, axisSize, axisName) {
     const inAxes = dims.map((d) => (d === null ? null : 0));
     // A collective over this axis makes its results batched whatever the inputs.
-    const ours = axisName !== null && axisNamesOf(jaxpr).includes(axisName);
+    const ours = communicatesOver(jaxpr, axisName);
     const outAxes = ours ? jaxpr.outvars.map(() => 0) : dependentOutputs(jaxpr, dims.map((d) => d !== null)).map((b) => (b ? 0 : null));
     const moved = args.map((x, i) => (dims[i] === null ? x : batchAt(x, dims[i]!)));
     const [call] = callOf(jaxpr).derive(`vmap ${inAxes} ${outAxes} ${axisSize} ${axisName}`, () => [

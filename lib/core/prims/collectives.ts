@@ -45,7 +45,8 @@ function reduction(op: 'psum' | 'pmax' | 'pmin'): PrimitiveDef<ReduceP> {
     return lax.div(hit, bind('psum', [hit], { axisName }));
   };
   return {
-    abstractEval: ([a]) => numericAval(op, a),
+    // psum counts with int32 (the API converts bool first, as JAX's psum); a bool max/min is an any/all.
+    abstractEval: ([a]) => (op === 'psum' ? numericAval(op, a) : a),
     jvp: ([t], [x], out, { axisName }) => (op === 'psum' ? self(t, axisName) : bind('psum', [lax.mul(t, share(x, out, axisName))], { axisName })),
     vjp(ct, [x], out, { axisName }) {
       const summed = bind('psum', [ct], { axisName });
