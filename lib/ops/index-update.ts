@@ -12,22 +12,44 @@ import { type NdArray, avalOf, shapeOf } from '../core/trace.js';
 import { unreadable } from './host-values.js';
 import { type Index, indexWithValidity } from './indexing.js';
 import { type ArrayOrNumber, maximum, minimum, pow } from './math.js';
+import { prod } from './reductions.js';
 
-/** Options of an update: out-of-bound index-array entries are dropped (JAX's default) or clamped. */
+/**
+ * Options of an update: out-of-bound index-array entries are dropped (JAX's default; 'fill' and
+ * 'promise_in_bounds' drop too, as XLA's scatter does) or clamped ('clip').
+ */
 export interface UpdateOptions {
-  readonly mode?: 'drop' | 'clip';
+  readonly mode?: 'drop' | 'clip' | 'fill' | 'promise_in_bounds';
   /**
    * Promise that no position is indexed twice (JAX's unique_indices). Needed by the updates
    * other than set/add/subtract when the indices are traced (under jit, vmap or grad), where
    * repetitions cannot be counted ahead.
    */
   readonly uniqueIndices?: boolean;
+  /** JAX's indices_are_sorted: accepted, not needed. */
+  readonly indicesAreSorted?: boolean;
 }
 
-/** Options of get: out-of-bound entries clamp (JAX's indexing) or read `fillValue` (default NaN; int32: the smallest int). */
+/**
+ * Options of get: out-of-bound entries clamp ('clip', JAX's indexing; 'promise_in_bounds' too,
+ * as XLA's gather) or read `fillValue` ('fill' or 'drop'; default NaN, int32: the smallest int).
+ */
 export interface GetOptions {
-  readonly mode?: 'clip' | 'fill';
+  readonly mode?: 'clip' | 'fill' | 'drop' | 'promise_in_bounds';
   readonly fillValue?: number;
+  /** JAX's unique_indices and indices_are_sorted: accepted, not needed. */
+  readonly uniqueIndices?: boolean;
+  readonly indicesAreSorted?: boolean;
+}
+
+const UPDATE_MODES = new Map<string, 'drop' | 'clip'>([['drop', 'drop'], ['fill', 'drop'], ['promise_in_bounds', 'drop'], ['clip', 'clip']]);
+const GET_MODES = new Map<string, 'clip' | 'fill'>([['clip', 'clip'], ['promise_in_bounds', 'clip'], ['fill', 'fill'], ['drop', 'fill']]);
+
+/** The out-of-bound treatment a mode names (JAX's GatherScatterMode names), or a one-line error. */
+function modeOf<M>(table: ReadonlyMap<string, M>, mode: string | undefined, fallback: string, op: string): M {
+  const m = table.get(mode ?? fallback);
+  if (m === undefined) throw new Error(`at(...).${op}: mode must be one of ${[...table.keys()].map((k) => `'${k}'`).join(', ')}, got '${String(mode)}'`);
+  return m;
 }
 
 /** The updates of x at one index (see `at`). */
@@ -127,8 +149,27 @@ function passesOf(positions: tf.Tensor, size: number): number[][] {
   return passes;
 }
 
+/**
+ * How repeated updates at one position combine when the indices are traced (JAX's scatter_mul,
+ * scatter_min, scatter_max; divide and power divide by / raise to the product, as in JAX).
+ */
+const MERGES = new Map<string, 'prod' | 'min' | 'max'>([['multiply', 'prod'], ['divide', 'prod'], ['power', 'prod'], ['min', 'min'], ['max', 'max']]);
+/** Most update entries merged by comparing every pair of positions (an [m, m] intermediate). */
+const MAX_MERGED = 2048;
+
+/** Each entry's update combined with those of every entry at the same position (`m` x `m` compares). */
+function mergeRepeats(positions: NdArray, u: NdArray, kind: 'prod' | 'min' | 'max'): NdArray {
+  const m = shapeOf(positions)[0];
+  const dtype = avalOf(u).dtype;
+  const same = lax.eq(lax.broadcastTo(lax.reshape(positions, [m, 1]), [m, m]), lax.broadcastTo(lax.reshape(positions, [1, m]), [m, m]));
+  const big = dtype === 'int32' ? 2 ** 31 - 1 : Infinity;
+  const identity = kind === 'prod' ? 1 : kind === 'min' ? big : -big;
+  const spread = lax.select(same, lax.broadcastTo(lax.reshape(u, [1, m]), [m, m]), lax.full([m, m], identity, dtype));
+  return kind === 'prod' ? prod(spread, 1) : kind === 'min' ? lax.reduceMin(spread, [1]) : lax.reduceMax(spread, [1]);
+}
+
 function overwrite(x: NdArray, idx: readonly Index[], u: ArrayOrNumber | null, combine: Combine, op: string, options: UpdateOptions): NdArray {
-  const t = targetsOf(x, idx, options.mode ?? 'drop');
+  const t = targetsOf(x, idx, modeOf(UPDATE_MODES, options.mode, 'drop', op));
   const vals = u === null ? lax.full([sizeOf(t.viewShape)], 0, avalOf(x).dtype) : valuesOf(x, u, t, op);
   const xs = lax.reshape(x, [t.size]);
   const p = t.positions;
@@ -136,13 +177,17 @@ function overwrite(x: NdArray, idx: readonly Index[], u: ArrayOrNumber | null, c
   const why = unreadable(p);
   if (why) {
     if (options.uniqueIndices) return lax.reshape(writePass(xs, p, vals, null, t, combine), shapeOf(x));
-    if (op !== 'set') throw new Error(`at(...).${op}: the indices ${why}, so repeated positions cannot be counted; pass { uniqueIndices: true } if no position repeats`);
-    // One writer per position: scatter each entry's id, read back which id landed there.
     const m = shapeOf(p)[0];
+    const merge = MERGES.get(op);
+    if (op !== 'set' && (merge === undefined || m > MAX_MERGED))
+      throw new Error(`at(...).${op}: the indices ${why}, so repeated positions cannot be counted${merge ? ` (merged only up to ${MAX_MERGED} entries, got ${m})` : ''}; pass { uniqueIndices: true } if no position repeats`);
+    // Every repetition of a position carries the merged value; then one of them writes.
+    const merged = merge === undefined ? vals : mergeRepeats(p, vals, merge);
+    // One writer per position: scatter each entry's id, read back which id landed there.
     const ids = tf.range(1, m + 1, 1, 'int32');
     const landed = lax.scatter(lax.full([t.size + 1], 0, 'int32'), p, ids);
     const keep = lax.eq(lax.gather(landed, p, 0), ids);
-    return lax.reshape(writePass(xs, p, vals, keep, { ...t, dropped: true }, combine), shapeOf(x));
+    return lax.reshape(writePass(xs, p, merged, keep, { ...t, dropped: true }, combine), shapeOf(x));
   }
   const passes = passesOf(p as tf.Tensor, t.size);
   if (passes.length === 1 && passes[0].length === sizeOf(t.viewShape)) return lax.reshape(writePass(xs, p, vals, null, t, combine), shapeOf(x));
@@ -155,8 +200,9 @@ function overwrite(x: NdArray, idx: readonly Index[], u: ArrayOrNumber | null, c
 }
 
 function accumulate(x: NdArray, idx: readonly Index[], v: ArrayOrNumber, negate: boolean, options: UpdateOptions): NdArray {
-  const t = targetsOf(x, idx, options.mode ?? 'drop');
-  const vals = valuesOf(x, v, t, negate ? 'subtract' : 'add');
+  const op = negate ? 'subtract' : 'add';
+  const t = targetsOf(x, idx, modeOf(UPDATE_MODES, options.mode, 'drop', op));
+  const vals = valuesOf(x, v, t, op);
   const added = sumAt(negate ? lax.neg(vals) : vals, t.positions, t.size, t.dropped);
   return lax.add(x, lax.reshape(added, shapeOf(x)));
 }
@@ -184,8 +230,8 @@ export function at(x: NdArray, ...idx: Index[]): IndexUpdateRef {
   const back = (y: NdArray) => (asBool ? lax.cast(y, 'bool') : y);
   const write = (combine: Combine, op: string) => (v: ArrayOrNumber, options: UpdateOptions = {}) => back(overwrite(base, idx, asBool ? truthOf(v) : v, combine, op, options));
   return {
-    get({ mode = 'clip', fillValue }: GetOptions = {}) {
-      const { value, valid } = indexWithValidity(x, idx, mode);
+    get({ mode, fillValue }: GetOptions = {}) {
+      const { value, valid } = indexWithValidity(x, idx, modeOf(GET_MODES, mode, 'clip', 'get'));
       if (valid === null) return value;
       return lax.select(lax.broadcastTo(valid, shapeOf(value)), value, lax.full(shapeOf(value), fillValueFor(x, fillValue), avalOf(x).dtype));
     },

@@ -26,7 +26,7 @@ type NestedIndices = readonly (number | boolean | NestedIndices)[];
  * null (a new axis), '...' (every remaining axis), or an index array: int32 (or integer JS
  * arrays) to pick entries, bool (concrete values only) to pick where true.
  */
-export type Index = number | string | Slice | null | NdArray | NestedIndices;
+export type Index = number | boolean | string | Slice | null | NdArray | NestedIndices;
 
 /**
  * A slice object, as Python's slice(start, stop, step).
@@ -39,12 +39,20 @@ export function slice(start: number | null = null, stop: number | null = null, s
 /** How out-of-bound indices in index arrays are treated. */
 export type OutOfBounds = 'clip' | 'fill' | 'drop';
 
+/** Where an index array came from a boolean mask: the mask's shape and which of its axes this is. */
+interface MaskOrigin {
+  readonly where: string;
+  readonly shape: readonly number[];
+  readonly axis: number;
+}
+
 type Entry =
   | { kind: 'int'; value: number }
   | { kind: 'slice'; start: number | null; stop: number | null; step: number }
   | { kind: 'new' }
   | { kind: 'ellipsis' }
-  | { kind: 'array'; value: NdArray };
+  | { kind: 'bool'; value: boolean }
+  | { kind: 'array'; value: NdArray; mask?: MaskOrigin };
 
 const SLICE_TEXT = /^\s*(-?\d+)?\s*:\s*(-?\d+)?\s*(?::\s*(-?\d+)?\s*)?$/;
 const FULL: Entry = { kind: 'slice', start: null, stop: null, step: 1 };
@@ -64,16 +72,19 @@ function sliceEntry({ start = null, stop = null, step = null }: Slice, where: st
   return { kind: 'slice', start, stop, step: step ?? 1 };
 }
 
-/** Nonzero coordinates of a concrete boolean mask: one int32 index array per mask axis. */
+/**
+ * Nonzero coordinates of a concrete boolean mask: one int32 index array per mask axis; a 0-d
+ * mask is a scalar boolean (NumPy: a new axis of length 1, kept or not).
+ */
 function maskIndices(mask: tf.Tensor, where: string): Entry[] {
-  if (mask.rank === 0) throw new Error(`index: ${where} is a 0-d boolean; index with a boolean array of rank >= 1`);
   const bits = mask.dataSync();
+  if (mask.rank === 0) return [{ kind: 'bool', value: bits[0] !== 0 }];
   const strides = mask.shape.map((_, k) => sizeOf(mask.shape.slice(k + 1)));
   const coords: number[][] = mask.shape.map(() => []);
   bits.forEach((b, flat) => {
     if (b) strides.forEach((st, k) => coords[k].push(Math.floor(flat / st) % mask.shape[k]));
   });
-  return coords.map((c) => ({ kind: 'array', value: tf.tensor1d(c, 'int32') }));
+  return coords.map((c, axis) => ({ kind: 'array', value: tf.tensor1d(c, 'int32'), mask: { where, shape: mask.shape, axis } }));
 }
 
 function arrayEntries(a: NdArray, where: string): Entry[] {
@@ -94,6 +105,7 @@ function jsArrayEntries(a: NestedIndices, where: string): Entry[] {
 
 function toEntries(idx: Index, where: string): Entry[] {
   if (idx === null) return [{ kind: 'new' }];
+  if (typeof idx === 'boolean') return [{ kind: 'bool', value: idx }];
   if (typeof idx === 'number') {
     if (!Number.isInteger(idx)) throw new Error(`index: ${where} is ${idx}, not an integer`);
     return [{ kind: 'int', value: idx }];
@@ -107,9 +119,24 @@ function toEntries(idx: Index, where: string): Entry[] {
   return [sliceEntry(idx as Slice, where)];
 }
 
+/** A boolean mask must match the axes it indexes (NumPy, JAX), unless it has no entries (NumPy). */
+function checkMasks(shape: readonly number[], full: readonly Entry[]): void {
+  let axis = 0;
+  for (const e of full) {
+    if (e.kind === 'new' || e.kind === 'bool') continue;
+    if (e.kind === 'array' && e.mask && e.mask.axis === 0) {
+      const want = shape.slice(axis, axis + e.mask.shape.length);
+      if (sizeOf(e.mask.shape) > 0 && e.mask.shape.some((d, k) => d !== want[k]))
+        throw new Error(`index: ${e.mask.where} is a boolean mask of shape [${e.mask.shape}], which does not match the indexed axes [${want}]`);
+    }
+    axis++;
+  }
+}
+
 /**
  * The index as one entry per axis of x (after new axes are inserted): the ellipsis expanded,
- * missing trailing axes filled with full slices, and `newAxes` where null asked for one.
+ * missing trailing axes filled with full slices, and `newAxes` where null (or a scalar boolean,
+ * which then indexes its new axis with [0] or []) asked for one.
  */
 function expand(shape: readonly number[], idx: readonly Index[]): { entries: Entry[]; newAxes: number[] } {
   const raw = idx.flatMap((v, k) => toEntries(v, `index entry ${k}`));
@@ -120,8 +147,24 @@ function expand(shape: readonly number[], idx: readonly Index[]): { entries: Ent
   const fill = Array<Entry>(shape.length - consumed).fill(FULL);
   const at = raw.findIndex((e) => e.kind === 'ellipsis');
   const full = at < 0 ? [...raw, ...fill] : [...raw.slice(0, at), ...fill, ...raw.slice(at + 1)];
-  const newAxes = full.flatMap((e, k) => (e.kind === 'new' ? [k] : []));
-  return { entries: full.map((e) => (e.kind === 'new' ? FULL : e)), newAxes };
+  checkMasks(shape, full);
+  const newAxes = full.flatMap((e, k) => (e.kind === 'new' || e.kind === 'bool' ? [k] : []));
+  const entries = full.map((e): Entry => {
+    if (e.kind === 'new') return FULL;
+    return e.kind === 'bool' ? { kind: 'array', value: tf.tensor1d(e.value ? [0] : [], 'int32') } : e;
+  });
+  return { entries, newAxes };
+}
+
+/**
+ * An integer outside [-n, n) as a 0-d index array, so that it clamps, fills or drops as the
+ * mode says (JAX: x[5] of a length-3 axis reads x[2]; NumPy raises); an empty axis has no
+ * entry to clamp to, an error (as in JAX).
+ */
+function outOfBoundInt(e: Entry, axis: number, n: number): Entry {
+  if (e.kind !== 'int' || (e.value >= -n && e.value < n)) return e;
+  if (n === 0) checkedInt(e.value, axis, n);
+  return { kind: 'array', value: tf.scalar(e.value, 'int32') };
 }
 
 function checkedInt(value: number, axis: number, n: number): number {
@@ -137,13 +180,15 @@ export interface Indexed {
 }
 
 /**
- * x[idx], out-of-bound entries of index arrays clamped ('clip', JAX's indexing) or marked
- * invalid ('fill', 'drop': the caller fills or drops them). Integers out of bounds are errors.
+ * x[idx], out-of-bound entries of index arrays (and integers) clamped ('clip', JAX's indexing)
+ * or marked invalid ('fill', 'drop': the caller fills or drops them).
  */
 export function indexWithValidity(x: NdArray, idx: readonly Index[], mode: OutOfBounds): Indexed {
-  const { entries, newAxes } = expand(shapeOf(x), idx);
+  const expanded = expand(shapeOf(x), idx);
+  const { newAxes } = expanded;
   const shape = [...shapeOf(x)];
   newAxes.forEach((a) => shape.splice(a, 0, 1));
+  const entries = expanded.entries.map((e, a) => outOfBoundInt(e, a, shape[a]));
   let y = lax.reshape(x, shape);
   const hasArray = entries.some((e) => e.kind === 'array');
   // Basic entries first: slices, and integers when no index array is present (then they are advanced indices).
@@ -199,11 +244,30 @@ function advanced(y: NdArray, entries: Entry[], mode: OutOfBounds): Indexed {
 
 /**
  * x[idx], NumPy's indexing: integers (negative from the end), slices (np.slice or ':' strings),
- * null for a new axis, '...', int32 index arrays (broadcast together; out-of-bound entries
- * clamp, as in JAX) and concrete boolean masks.
+ * null for a new axis, '...', int32 index arrays (broadcast together; out-of-bound entries and
+ * integers clamp, as in JAX), concrete boolean masks and scalar booleans (a new axis, kept or not).
  * @example np.index(x, 0, '1:', null) // x[0, 1:, None]
  * @example np.index(x, '...', idx) // x[..., idx]
  */
 export function index(x: NdArray, ...idx: Index[]): NdArray {
   return indexWithValidity(x, idx, 'clip').value;
 }
+
+/**
+ * Open-mesh index arrays (numpy.ix_): the k-th of n 1-D index arrays (int32, integer JS arrays,
+ * or booleans, which give their true positions) reshaped to length 1 on every axis but k, so
+ * that np.index(x, ...np.ix_(rows, cols)) picks every row-column pair (x[np.ix_(rows, cols)]).
+ * @example np.index(x, ...np.ix_([0, 2], [1, 3])) // [[x[0,1], x[0,3]], [x[2,1], x[2,3]]]
+ */
+export function ix_(...seqs: (NdArray | NestedIndices)[]): NdArray[] {
+  return seqs.map((seq, k) => {
+    const where = `ix_ argument ${k}`;
+    const entries = isArray(seq) ? arrayEntries(seq, where) : jsArrayEntries(seq, where);
+    const e = entries[0];
+    if (entries.length !== 1 || e.kind !== 'array' || shapeOf(e.value).length !== 1) throw new Error(`ix_: argument ${k} must be a 1-D index array (int32 or bool)`);
+    return lax.reshape(e.value, seqs.map((_, j) => (j === k ? shapeOf(e.value)[0] : 1)));
+  });
+}
+
+/** np.ix_ under a camelCase name. */
+export const ix = ix_;

@@ -7,8 +7,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type DType, normAxes, normAxis, shapeStr, sizeOf } from '../core/aval.js';
 import * as lax from '../core/lax.js';
 import { type NdArray, avalOf, shapeOf } from '../core/trace.js';
-import { div, inProductDType, matmul, mul, sqrt, sub, sum, where } from './math.js';
-import { moveaxis, ravel } from './manipulation.js';
+import { add, div, greater, inProductDType, logicalNot, logicalOr, matmul, mul, sqrt, sub, sum, toFloat, where } from './math.js';
+import { moveaxis, ravel, swapaxes } from './manipulation.js';
 import { sliceAxis, squeeze } from './shape.js';
 
 /**
@@ -73,6 +73,25 @@ export function outer(a: NdArray, b: NdArray): NdArray {
   const fa = ravel(a);
   const fb = ravel(b);
   return mul(lax.reshape(fa, [shapeOf(fa)[0], 1]), lax.reshape(fb, [1, shapeOf(fb)[0]]));
+}
+
+/**
+ * Dot products of the vectors along `axis` of x1 and x2, the other axes broadcasting
+ * (jax.numpy.vecdot, also np.linalg.vecdot; real arrays, so no conjugation).
+ * @example np.vecdot(np.array([[1, 2], [3, 4]]), np.array([1, 1])) // [3, 7]
+ */
+export function vecdot(x1: NdArray, x2: NdArray, { axis = -1 }: { readonly axis?: number } = {}): NdArray {
+  const [s1, s2] = [shapeOf(x1), shapeOf(x2)];
+  const [a1, a2] = [normAxis(axis, s1.length, 'vecdot'), normAxis(axis, s2.length, 'vecdot')];
+  if (s1[a1] !== s2[a2]) throw new Error(`vecdot: x1 ${shapeStr(s1)} and x2 ${shapeStr(s2)} have different sizes along axis ${axis}`);
+  return sum(mul(moveaxis(x1, a1, -1), moveaxis(x2, a2, -1)), -1);
+}
+
+/** x with its last two axes swapped (jax.numpy.matrix_transpose, also np.linalg.matrixTranspose). */
+export function matrixTranspose(x: NdArray): NdArray {
+  const s = shapeOf(x);
+  if (s.length < 2) throw new Error(`matrixTranspose: x must have at least 2 dimensions, got ${shapeStr(s)}`);
+  return swapaxes(x, -1, -2);
 }
 
 /** Matrix-vector products with broadcast leading dims: [..., m, n] x [..., n] -> [..., m] (jax.numpy's matvec). */
@@ -264,23 +283,41 @@ export function trace(x: NdArray, offset = 0, axis1 = 0, axis2 = 1): NdArray {
 }
 
 /**
- * The lower Cholesky factor L of symmetric positive-definite matrices [..., n, n]
- * (A = L L^T), column by column (Cholesky–Banachiewicz) from slices and products, so it
- * batches and differentiates through its operations; n static, about 5n small ops.
- * Only the lower triangle of A is read. Not positive definite: NaN entries.
+ * The Cholesky factor of symmetric positive-definite matrices [..., n, n]
+ * (jax.numpy.linalg.cholesky): lower L with A = L L^T, or upper U = L^T with A = U^T U for
+ * `upper`. As JAX, A is first symmetrised, (A + A^T) / 2 (better derivatives; both triangles
+ * are read); with symmetrizeInput false only the lower triangle is read (NumPy's behaviour).
+ * Column by column (Cholesky–Banachiewicz) from slices and products, so it batches and
+ * differentiates through its operations; n static, about 5n small ops. A matrix that is not
+ * positive definite (a pivot <= 0 or NaN, where LAPACK's potrf fails) gives a factor that is
+ * NaN everywhere, as JAX's.
+ * @example np.linalg.cholesky(np.array([[4, 2], [2, 5]])) // [[2, 0], [1, 2]]
  */
-export function cholesky(a: NdArray): NdArray {
+export function cholesky(a: NdArray, upper = false, symmetrizeInput = true): NdArray {
   const s = shapeOf(a);
   const n = s[s.length - 1];
   if (s.length < 2 || s[s.length - 2] !== n) throw new Error(`cholesky: need square matrices [..., n, n], got ${shapeStr(s)}`);
-  if (avalOf(a).dtype !== 'float32') throw new Error(`cholesky: need float32 matrices, got ${avalOf(a).dtype}`);
+  const fa = toFloat(a);
+  const l = lowerCholesky(symmetrizeInput ? mul(0.5, add(fa, swapaxes(fa, -1, -2))) : fa);
+  return upper ? swapaxes(l, -1, -2) : l;
+}
+
+/** The lower factor reading a's lower triangle; NaN everywhere in a matrix with a pivot that is not > 0. */
+function lowerCholesky(a: NdArray): NdArray {
+  const s = shapeOf(a);
+  const n = s[s.length - 1];
   const r = s.length;
   const cols: NdArray[] = [];
+  let failed: NdArray | null = null; // [..., 1]: some pivot so far was not > 0
   for (let j = 0; j < n; j++) {
     let v = squeeze(sliceAxis(a, r - 1, j, j + 1), r - 1); // A[..., :, j]
     for (const c of cols) v = sub(v, mul(c, sliceAxis(c, r - 2, j, j + 1)));
-    const d = sqrt(sliceAxis(v, r - 2, j, j + 1));
+    const pivot = sliceAxis(v, r - 2, j, j + 1);
+    const bad = logicalNot(greater(pivot, 0));
+    failed = failed === null ? bad : logicalOr(failed, bad);
+    const d = sqrt(where(bad, 1, pivot)); // the untaken sqrt of a pivot <= 0 kept out of derivatives
     cols.push(where(tf.tidy(() => tf.greaterEqual(tf.range(0, n, 1, 'int32'), j)), div(v, d), 0));
   }
-  return lax.concatenate(cols.map((c) => lax.expandDims(c, r - 1)), r - 1);
+  const l = lax.concatenate(cols.map((c) => lax.expandDims(c, r - 1)), r - 1);
+  return failed === null ? l : where(lax.expandDims(failed, r - 1), NaN, l);
 }

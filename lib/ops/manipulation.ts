@@ -9,7 +9,7 @@ import * as lax from '../core/lax.js';
 import { type NdArray, avalOf, shapeOf } from '../core/trace.js';
 import { resultDType } from '../core/promotion.js';
 import { type ArrayOrNumber, add, mul, sub, where } from './math.js';
-import { boundedIndex, concatenate, outOfBoundFill, sliceAxis, split, squeeze } from './shape.js';
+import { boundedIndex, clipOrWrap, concatenate, outOfBoundFill, sliceAxis, split, squeeze } from './shape.js';
 
 /** A constant int32 index vector (host data; a constant under jit). */
 const indexVector = (idx: readonly number[]) => tf.tensor1d([...idx], 'int32');
@@ -134,13 +134,28 @@ export function rot90(x: NdArray, k = 1, axes: readonly [number, number] = [0, 1
   return turns === 1 ? swapaxes(flip(x, b), a, b) : flip(swapaxes(x, a, b), b);
 }
 
+/** Options of takeAlongAxis (jnp.take_along_axis's mode and fill_value). */
+export interface TakeAlongAxisOptions {
+  /** Out of [-n, n): read `fillValue` ('fill', the default) or clamp ('clip', 'promise_in_bounds'). */
+  readonly mode?: 'fill' | 'clip' | 'promise_in_bounds';
+  readonly fillValue?: number;
+}
+
 /**
  * out[..., j, ...] = x[..., indices[..., j, ...], ...] along `axis` (numpy's take_along_axis;
- * the other axes of x and indices broadcast; negative indices count from the end).
+ * the other axes of x and indices broadcast; negative indices count from the end; axis -1 by
+ * default, null: of the flattened x with 1-D indices). Out-of-bound indices read `fillValue`
+ * (jax.numpy's default mode 'fill') or clamp (mode 'clip').
  * Lowered to one gather from the flattened x at computed linear indices.
  * @example np.takeAlongAxis(x, np.argsort(x, -1), -1)
  */
-export function takeAlongAxis(x: NdArray, indices: NdArray, axis: number): NdArray {
+export function takeAlongAxis(x: NdArray, indices: NdArray, axis: number | null = -1, options: TakeAlongAxisOptions = {}): NdArray {
+  if (axis === null) {
+    if (shapeOf(indices).length !== 1) throw new Error(`takeAlongAxis: indices must be 1-D when axis is null, got ${shapeStr(shapeOf(indices))}`);
+    return takeAlongAxis(ravel(x), indices, 0, options);
+  }
+  const { mode = 'fill', fillValue } = options;
+  if (mode !== 'fill' && mode !== 'clip' && mode !== 'promise_in_bounds') throw new Error(`takeAlongAxis: mode must be 'fill', 'clip' or 'promise_in_bounds', got '${String(mode)}'`);
   const sx = shapeOf(x);
   const si = shapeOf(indices);
   if (sx.length !== si.length) throw new Error(`takeAlongAxis: x ${shapeStr(sx)} and indices ${shapeStr(si)} must have the same rank`);
@@ -152,17 +167,22 @@ export function takeAlongAxis(x: NdArray, indices: NdArray, axis: number): NdArr
   });
   const full = out.map((d, i) => (i === a ? sx[a] : d));
   const dtype = avalOf(x).dtype;
-  if (sx[a] === 0) return lax.full(out, outOfBoundFill(dtype), dtype);
+  const fill = () => lax.full(out, fillValue ?? outOfBoundFill(dtype), dtype);
+  if (sx[a] === 0) return fill();
   const xb = lax.broadcastTo(x, full);
-  // Outside [-n, n): JAX's default fill (mode 'fill'), not the entry of another row.
-  const { index, valid } = boundedIndex(lax.broadcastTo(lax.cast(indices, 'int32'), out), sx[a]);
+  // Outside [-n, n): JAX's default fill (mode 'fill'), not the entry of another row; or clamped.
+  const raw = lax.broadcastTo(lax.cast(indices, 'int32'), out);
+  const bounded = boundedIndex(raw, sx[a]);
+  const clip = mode !== 'fill';
+  const index = clip ? clipOrWrap(lax.select(bounded.valid, bounded.index, raw), sx[a], 'clip') : bounded.index;
   // linear index into the flattened xb: the coordinate along `axis` from indices, the others from iotas.
   const strides = full.map((_, i) => sizeOf(full.slice(i + 1)));
   let linear = mul(index, strides[a]);
   out.forEach((d, i) => {
     if (i !== a && d > 1) linear = add(linear, tf.reshape(tf.range(0, d * strides[i], strides[i], 'int32'), out.map((e, j) => (j === i ? e : 1))));
   });
-  return lax.select(valid, lax.gather(ravel(xb), linear, 0), lax.full(out, outOfBoundFill(dtype), dtype));
+  const picked = lax.gather(ravel(xb), linear, 0);
+  return clip ? picked : lax.select(bounded.valid, picked, fill());
 }
 
 const atLeast = (x: NdArray, rank: number, place: (s: readonly number[]) => number[]): NdArray => {

@@ -2,10 +2,12 @@
 import { normAxes, shapeStr } from '../core/aval.js';
 import { type NdArray, shapeOf } from '../core/trace.js';
 import { abs, cast, max, min, mul, notEqual, pow, sqrt, sum, toFloat } from './math.js';
+import { moveaxis } from './manipulation.js';
 import { reshape } from './shape.js';
+import { svd } from './linalg-svd.js';
 
-/** Which norm: a number p (Infinity and -Infinity included), or `'fro'` for matrices; null is the default (2 / Frobenius). */
-export type NormOrder = number | 'fro' | null;
+/** Which norm: a number p (Infinity and -Infinity included), or `'fro'` / `'nuc'` for matrices; null is the default (2 / Frobenius). */
+export type NormOrder = number | 'fro' | 'nuc' | null;
 
 function vectorNorm(x: NdArray, ord: number | null, axis: number, keepdims: boolean): NdArray {
   if (ord === null || ord === 2) return sqrt(sum(mul(x, x), axis, keepdims));
@@ -23,16 +25,25 @@ function matrixNorm(x: NdArray, ord: NormOrder, [row, col]: readonly [number, nu
   // 1: the largest column sum of |x| (summed over rows); Infinity: the largest row sum.
   else if (ord === 1 || ord === -1) out = (ord === 1 ? max : min)(sum(abs(x), row, true), col, true);
   else if (ord === Infinity || ord === -Infinity) out = (ord === Infinity ? max : min)(sum(abs(x), col, true), row, true);
-  else throw new Error(`norm: matrix norm ord ${ord} is not supported (it needs singular values); use 'fro', 1, -1, Infinity or -Infinity`);
+  else if (ord === 2 || ord === -2 || ord === 'nuc') out = singularValueNorm(x, ord, row, col);
+  else throw new Error(`norm: matrix norm ord ${String(ord)} is not one of 'fro', 'nuc', 1, -1, 2, -2, Infinity, -Infinity`);
   if (keepdims) return out;
   return reshape(out, shapeOf(out).filter((_, i) => !both.includes(i)));
+}
+
+/** The largest (2) or smallest (-2) singular value, or their sum ('nuc'), over axes row and col, kept as size 1. */
+function singularValueNorm(x: NdArray, ord: 2 | -2 | 'nuc', row: number, col: number): NdArray {
+  const sv = svd(moveaxis(x, [row, col], [-2, -1]), false, false);
+  const y = ord === 2 ? max(sv, -1) : ord === -2 ? min(sv, -1) : sum(sv, -1);
+  return reshape(y, shapeOf(x).map((d, i) => (i === row || i === col ? 1 : d)));
 }
 
 /**
  * jax.numpy.linalg.norm: with no `axis`, the 2-norm of all elements (no `ord`), a vector
  * norm of a 1-D x or a matrix norm of a 2-D x; a number `axis` (or one axis) gives vector
  * norms along it, two axes matrix norms over them. Vector `ord`: p >= 1 or 0 < p, 0 (count
- * of nonzeros), +-Infinity (max / min of |x|); matrix `ord`: 'fro', +-1, +-Infinity.
+ * of nonzeros), +-Infinity (max / min of |x|); matrix `ord`: 'fro', +-1, +-Infinity, and from
+ * the singular values 2 (the largest), -2 (the smallest) and 'nuc' (their sum).
  * As in JAX, the default norm's gradient at x = 0 is NaN (the root's).
  * @example np.linalg.norm(np.array([3, 4])) // 5
  * @example np.linalg.norm(embeddings, null, -1, true) // per-row L2 norms, shape [n, 1]
@@ -50,7 +61,7 @@ export function norm(x: NdArray, ord: NormOrder = null, axis?: number | readonly
   }
   const axes = normAxes(typeof axis === 'number' ? [axis] : axis, s.length, 'norm');
   if (axes.length === 1) {
-    if (ord === 'fro') throw new Error("norm: ord 'fro' is a matrix norm; it needs two axes");
+    if (ord === 'fro' || ord === 'nuc') throw new Error(`norm: ord '${ord}' is a matrix norm; it needs two axes`);
     return vectorNorm(xf, ord, axes[0], keepdims);
   }
   if (axes.length === 2) return matrixNorm(xf, ord, [axes[0], axes[1]], keepdims);

@@ -7,28 +7,30 @@ import { normAxis, shapeStr, sizeOf } from '../core/aval.js';
 import * as lax from '../core/lax.js';
 import { type NdArray, avalOf, shapeOf } from '../core/trace.js';
 import { at } from './index-update.js';
-import { remainder } from './elementwise-math.js';
 import { ravel } from './manipulation.js';
 import type { ArrayOrNumber } from './math.js';
-import { concatenate } from './shape.js';
+import { clipOrWrap, concatenate } from './shape.js';
+import { unravelIndex } from './nonzero.js';
 
 /**
  * x with its flattened entries at `indices` replaced by `values` (numpy.put): values are
- * flattened and repeated to the number of indices; out-of-range indices clip to the ends
- * (default, JAX's) or wrap around; a repeated index keeps its last value.
+ * flattened and repeated to the number of indices; a repeated index keeps its last value. By
+ * default (jnp.put's mode None) a negative index counts from the end, as in NumPy, and one
+ * outside [-n, n) clamps to the nearer end; mode 'clip' clamps to [0, n - 1] (negative ones to
+ * 0) and 'wrap' wraps around. No values (or no indices, or an empty x): x unchanged (JAX).
  * @example np.put(np.zeros([5]), np.array([0, 2], 'int32'), np.array([7, 9])) // [7, 0, 9, 0, 0]
  */
-export function put(x: NdArray, indices: NdArray, values: ArrayOrNumber, mode: 'clip' | 'wrap' = 'clip'): NdArray {
+export function put(x: NdArray, indices: NdArray, values: ArrayOrNumber, mode?: 'clip' | 'wrap'): NdArray {
   if (avalOf(indices).dtype !== 'int32') throw new Error(`put: indices must be int32, got ${avalOf(indices).dtype}`);
+  if (mode !== undefined && mode !== 'clip' && mode !== 'wrap') throw new Error(`put: mode must be 'clip' or 'wrap' (or left out), got '${String(mode)}'`);
   const n = sizeOf(shapeOf(x));
-  if (n === 0) throw new Error(`put: cannot put into an empty array of shape ${shapeStr(shapeOf(x))}`);
   const ind = ravel(indices);
   const m = shapeOf(ind)[0];
-  const inRange = mode === 'clip' ? lax.max(lax.min(ind, lax.scalar(n - 1, 'int32', 1)), lax.scalar(0, 'int32', 1)) : remainder(ind, n);
   let v = typeof values === 'number' ? lax.full([m], values, avalOf(x).dtype) : ravel(values);
   const k = shapeOf(v)[0];
-  if (k === 0 && m > 0) throw new Error('put: no values to put');
-  if (k !== m && m > 0) v = lax.gather(v, tf.tensor1d(Array.from({ length: m }, (_, i) => i % k), 'int32'), 0);
+  if (n === 0 || m === 0 || k === 0) return x;
+  const inRange = mode === undefined ? unravelIndex(ind, [n])[0] : clipOrWrap(ind, n, mode);
+  if (k !== m) v = lax.gather(v, tf.tensor1d(Array.from({ length: m }, (_, i) => i % k), 'int32'), 0);
   return lax.reshape(at(ravel(x), inRange).set(v), shapeOf(x));
 }
 

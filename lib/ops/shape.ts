@@ -106,23 +106,55 @@ export function sliceAxis(x: NdArray, axis: number, start: number | null, stop: 
   return lax.gather(x, tf.tensor1d(picked, 'int32'), a);
 }
 
+/** jnp.take's out-of-bound modes: read a fill value (default), clamp, or wrap around. */
+export type TakeMode = 'fill' | 'clip' | 'wrap';
+
+/** Options of take (jnp.take's mode and fill_value). */
+export interface TakeOptions {
+  readonly mode?: TakeMode;
+  /** What mode 'fill' reads out of bounds (default NaN; int32: the most negative int32; bool: true). */
+  readonly fillValue?: number;
+}
+
+/** An index array given as int32 or as a JS array of integers. */
+export type IndexArray = NdArray | readonly number[] | readonly (readonly number[])[];
+
+/** A JS array of indices as an int32 array; arrays pass through. */
+export const indexArray = (indices: IndexArray): NdArray => (Array.isArray(indices) ? tf.tensor(indices as number[], undefined, 'int32') : (indices as NdArray));
+
 /**
- * Entries at integer `indices` along `axis` (numpy's take; no axis: of the flattened x). A
- * negative index counts from the end; one outside [-n, n) reads JAX's default fill (mode
- * 'fill': NaN for float32, the most negative int32, true for bool) instead of another entry.
+ * Entries at integer `indices` along `axis` (numpy's take; no axis: of the flattened x). In
+ * mode 'fill' (jnp.take's default) a negative index counts from the end and one outside
+ * [-n, n) reads `fillValue` (default NaN for float32, the most negative int32, true for bool);
+ * 'clip' clamps to [0, n - 1] (negative ones to 0, as NumPy); 'wrap' takes indices modulo n.
  * @example np.take(np.array([[1, 2], [3, 4]]), np.array([3, -1, 9], 'int32')) // [4, 4, NaN]
+ * @example np.take(x, [0, 5], 1, 'clip') // x[:, [0, n - 1]]
  */
-export function take(x: NdArray, indices: NdArray, axis: number | null = null): NdArray {
-  if (axis === null) return take(lax.reshape(x, [sizeOf(shapeOf(x))]), indices, 0);
+export function take(x: NdArray, indices: IndexArray, axis: number | null = null, options: TakeOptions | TakeMode = {}): NdArray {
+  if (axis === null) return take(lax.reshape(x, [sizeOf(shapeOf(x))]), indices, 0, options);
+  const { mode = 'fill', fillValue } = typeof options === 'string' ? { mode: options } : options;
+  if (mode !== 'fill' && mode !== 'clip' && mode !== 'wrap') throw new Error(`take: mode must be 'fill', 'clip' or 'wrap', got '${String(mode)}'`);
+  const ind = indexArray(indices);
   const a = normAxis(axis, shapeOf(x).length, 'take');
-  const { index, valid } = boundedIndex(indices, shapeOf(x)[a]);
   const s = shapeOf(x);
-  const is = shapeOf(indices);
+  const is = shapeOf(ind);
   const out = [...s.slice(0, a), ...is, ...s.slice(a + 1)];
-  const fill = lax.full(out, outOfBoundFill(avalOf(x).dtype), avalOf(x).dtype);
+  const dtype = avalOf(x).dtype;
+  const fill = lax.full(out, fillValue ?? outOfBoundFill(dtype), dtype);
   if (s[a] === 0) return fill;
+  if (mode !== 'fill') return lax.gather(x, clipOrWrap(ind, s[a], mode), a);
+  const { index, valid } = boundedIndex(ind, s[a]);
   const mask = lax.broadcastTo(lax.reshape(valid, [...s.slice(0, a).map(() => 1), ...is, ...s.slice(a + 1).map(() => 1)]), out);
   return lax.select(mask, lax.gather(x, index, a), fill);
+}
+
+/** int32 indices into an axis of length n > 0, clamped to [0, n - 1] or taken modulo n. */
+export function clipOrWrap(indices: NdArray, n: number, mode: 'clip' | 'wrap'): NdArray {
+  if (avalOf(indices).dtype !== 'int32') return indices;
+  const [zero, len] = [lax.scalarLike(0, indices), lax.scalarLike(n, indices)];
+  if (mode === 'clip') return lax.max(lax.min(indices, lax.scalarLike(n - 1, indices)), zero);
+  const rem = lax.sub(indices, lax.mul(lax.div(indices, len), len));
+  return lax.select(lax.lt(rem, zero), lax.add(rem, len), rem);
 }
 
 /** What an out-of-bound read gives (jax.numpy's default fill): NaN, the most negative int32, or true. */
