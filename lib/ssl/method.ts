@@ -113,7 +113,7 @@ export interface MethodFactory<C = any, P = any, S = any, B = any> {
  * export const mine = defineMethod({ name: 'mine', codec, defaults, build: (c) => ({ init, loss, embed, toTorch, fromTorch }) });
  * const m = mine({ temperature: 0.2 });
  */
-export function defineMethod<C extends object, P, S, B = ViewsBatch>(def: MethodDefinition<C, P, S, B>): MethodFactory<C, P, S, B> {
+export function defineMethod<C extends object, P = any, S = any, B = ViewsBatch>(def: MethodDefinition<C, P, S, B>): MethodFactory<C, P, S, B> {
   const decode = (input: unknown): E.Either<string, C> =>
     pipe(
       decodeConfig(def.name, def.codec, def.defaults, input ?? {}),

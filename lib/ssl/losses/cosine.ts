@@ -5,7 +5,7 @@
  * `NegativeCosineSimilarity`:
  * ```
  * byolLoss       = mean_b (2 - 2 <p_b / |p_b|, z_b / |z_b|>)        in [0, 4]  (BYOL's normalised MSE)
- * negativeCosine = -mean_b <x_b, y_b> / max(|x_b| |y_b|, 1e-8)     in [-1, 1] (SimSiam)
+ * negativeCosine = -mean_b <x_b / max(|x_b|, 1e-8), y_b / max(|y_b|, 1e-8)>   in [-1, 1] (SimSiam)
  * ```
  * Neither stops gradients: pass the target side through `stopGradient` (or a teacher) as the method requires.
  */
@@ -27,13 +27,12 @@ export function byolLoss(onlinePred: NdArray, targetProj: NdArray): NdArray {
 const COSINE_EPS = 1e-8;
 
 /**
- * SimSiam's loss: minus the mean cosine similarity of matching rows (torch's `CosineSimilarity(dim=1)`,
- * eps 1e-8 on the product of the norms).
+ * SimSiam's loss: minus the mean cosine similarity of matching rows (torch's `CosineSimilarity(dim=1)`
+ * since PyTorch 1.12, which the seed uses: eps 1e-8 clamps each norm, not their product, so rows of
+ * norm below 1e-4 still have cosine 1 with themselves, and a zero row has gradient `y / (|y| eps)`).
  * @example const l = np.div(np.add(negativeCosine(p1, stopGradient(z2)), negativeCosine(p2, stopGradient(z1))), 2);
  */
 export function negativeCosine(zi: NdArray, zj: NdArray): NdArray {
   pairOfViews(zi, zj, 'negativeCosine');
-  const dot = np.sum(np.mul(zi, zj), -1);
-  const norms2 = np.mul(np.sum(np.square(zi), -1), np.sum(np.square(zj), -1));
-  return np.neg(np.mean(np.mul(dot, np.rsqrt(np.maximum(norms2, COSINE_EPS * COSINE_EPS)))));
+  return np.neg(np.mean(np.sum(np.mul(F.l2Normalize(zi, -1, COSINE_EPS), F.l2Normalize(zj, -1, COSINE_EPS)), -1)));
 }

@@ -123,10 +123,10 @@ export function network(spec: NetworkSpec) {
       return { ...after, state: { ...after.state, teacher: ema(t, student, teacherEma!(before.state.step)) } };
     },
 
-    /** Evaluation embeddings: the teacher's encoder when there is one, else the student's; eval mode, no gradient. */
+    /** Evaluation embeddings: the teacher's encoder when there is one, else the student's; eval mode, no gradient; frees its temporaries. */
     embed(params: Params, state: NetState, images: NdArray): NdArray {
       const own = spec.teacher && teacherNames.includes('encoder') ? state.teacher! : { params, state };
-      return np.stopGradient(spec.stages.encoder.apply(own.params.encoder, own.state.encoder, images)[0]);
+      return scope(() => np.stopGradient(spec.stages.encoder.apply(own.params.encoder, own.state.encoder, images)[0]));
     },
 
     toTorch(params: Params, state: NetState): Record<string, tf.Tensor> {

@@ -8,7 +8,7 @@
  *
  * Batches: `{ view1, view2 }` or `{ globalViews, localViews }`. Metrics: `codeEntropy`.
  */
-import type { NdArray } from '../../core/index.js';
+import { type NdArray, scope } from '../../core/index.js';
 import * as np from '../../ops/index.js';
 import * as optim from '../../optim/index.js';
 import { DEFAULT_CONFIG, type SwavConfig, SwavConfigCodec, crossFieldProblem, swavConfig } from '../swav/config.js';
@@ -59,7 +59,7 @@ export function swavMethod(config: SwavConfig, opts: SwavMethodOptions = {}): Me
       return [out.loss, { state: next, metrics: { codeEntropy: codeEntropy(out.codes ?? []) }, params: { prototypes: { weight: out.prototypes } } }];
     },
     ...(c.freezePrototypesSteps > 0 ? { afterUpdate: <O>(after: StepVariables<SwavParams, SwavState, O>, before: StepVariables<SwavParams, SwavState, O>) => freezePrototypes(c, after, before) } : {}),
-    embed: (params, state, images) => apply(params, state, { images }, { config: c })[0].embedding,
+    embed: (params, state, images) => scope(() => apply(params, state, { images }, { config: c })[0].embedding),
     toTorch: (params, state) => toTorch(params, state, c),
     fromTorch: (dict) => fromTorch(dict, c),
   };

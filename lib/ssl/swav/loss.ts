@@ -20,8 +20,8 @@ import { swappedPrediction } from './swapped-prediction.js';
 export type Pairing = 'seed' | 'paper';
 
 export interface SwavLossOptions {
-  /** Softmax temperature of the swapped prediction. Default 0.1. */
-  readonly temperature?: number;
+  /** Softmax temperature of the swapped prediction (a scalar array is allowed: a schedule's value). Default 0.1. */
+  readonly temperature?: number | NdArray;
   /** Which codes each view predicts (see the module doc). Default 'seed'. */
   readonly pairing?: Pairing;
   /**

@@ -22,8 +22,11 @@
  *
  * The last step divides each sample by its own sum (the seed's final
  * `Q / sum(Q, dim=0)`), which after at least one iteration equals the reference's
- * `Q *= B` (its columns already sum to 1/B) but is exact in float32 and also defined
- * for `iterations = 0` (a per-sample softmax of `scores / epsilon`).
+ * `Q *= B` (its columns already sum to 1/B) and is also defined for `iterations = 0`
+ * (a per-sample softmax of `scores / epsilon`). It is taken in the linear domain,
+ * `exp(log Q - max) / sum`, so that each sample's codes sum to 1 up to float32 rounding
+ * whatever the magnitude of `log Q` (an `exp(log Q - logsumexp)` is off by the rounding
+ * of `log Q` itself: 2e-5 at epsilon 0.001).
  *
  * The first step, `Q /= sum(Q)`, multiplies Q by a constant that the first per-prototype
  * normalisation (or, without iterations, the per-sample one) divides out again: in the log
@@ -112,12 +115,14 @@ export function sinkhorn(scores: NdArray, opts: SinkhornOptions = {}): NdArray {
   const local: Collective = identity;
 
   let maskAdd: NdArray | null = null;
+  let keep: NdArray | null = null;
   let count: NdArray = np.full([], b);
   if (opts.mask !== undefined) {
     const ms = shapeOf(opts.mask);
     if (ms.length !== 1 || ms[0] !== b) throw new Error(`sinkhorn: mask must be [${b}] (one entry per sample), got [${ms.join(',')}]`);
     const m = stopGradient(opts.mask);
-    maskAdd = np.reshape(np.mul(np.sub(1, m), MASKED), [b, 1]);
+    keep = np.reshape(m, [b, 1]);
+    maskAdd = np.mul(np.sub(1, keep), MASKED);
     count = np.sum(m);
   }
   const masked = (x: NdArray) => (maskAdd === null ? x : np.add(x, maskAdd));
@@ -134,11 +139,19 @@ export function sinkhorn(scores: NdArray, opts: SinkhornOptions = {}): NdArray {
   for (let i = 0; i < iterations; i++) {
     // Each prototype sums to 1/K over the (global) batch.
     logQ = np.sub(np.sub(logQ, logSumExp(logQ, 0, sumOver, maxOver)), logK);
-    // Each sample sums to 1/B; in the last round straight to 1 (the final `Q *= B`).
-    logQ = masked(np.sub(logQ, logSumExp(logQ, 1, local, local)));
-    if (i < iterations - 1) logQ = np.sub(logQ, logB!);
+    // Each sample sums to 1/B, except in the last round: the final step below takes it to 1 (`Q *= B`).
+    if (i < iterations - 1) logQ = masked(np.sub(np.sub(logQ, logSumExp(logQ, 1, local, local)), logB!));
   }
-  // With no iteration: the seed's final per-sample normalisation, a softmax.
-  if (iterations === 0) logQ = masked(np.sub(logQ, logSumExp(logQ, 1, local, local)));
-  return np.exp(logQ);
+  return samplesSumToOne(logQ, keep);
+}
+
+/**
+ * The final per-sample normalisation (the seed's `Q / sum(Q, dim=0)`; a softmax without
+ * iterations), in the linear domain so that each row sums to 1 up to float32 rounding;
+ * rows with `keep` 0 (masked samples) get zero codes.
+ */
+function samplesSumToOne(logQ: NdArray, keep: NdArray | null): NdArray {
+  const e = np.exp(np.sub(logQ, np.max(logQ, 1, true)));
+  const q = np.div(e, np.sum(e, 1, true));
+  return keep === null ? q : np.mul(q, keep);
 }
