@@ -4,7 +4,8 @@
  * re-exported). Values are plain nested arrays of float32-representable numbers, so a float64
  * reference and the float32 implementation see the same input.
  *
- * This module imports `fast-check` (needed only by those who import it; not re-exported by `ssl`).
+ * Imported as `tfjax/ssl/arbitraries`. This module imports `fast-check` (needed only by those who
+ * import it; not re-exported by `ssl`).
  * @example
  * fc.assert(fc.property(viewPair(), ({ zi, zj }) => isFinite(value(ssl.vicreg(np.array(zi), np.array(zj))))));
  */

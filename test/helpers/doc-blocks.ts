@@ -4,8 +4,7 @@
  * says: `expected[i]` holds substrings (or patterns) of block i's output, in order.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { suite } from 'uvu';
@@ -15,6 +14,12 @@ import { testBackendName } from './backend.js';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const shim = fileURLToPath(new URL('../optim/tfjax-shim.ts', import.meta.url));
 
+/** The source of a package subpath (`tfjax/ssl/arbitraries`): lib/<sub>.ts, or lib/<sub>/index.ts. */
+function subpathSource(sub: string): string {
+  const file = join(root, 'lib', `${sub}.ts`);
+  return existsSync(file) ? file : join(root, 'lib', sub, 'index.ts');
+}
+
 /** A uvu suite running every ts block of `page` (relative to the repository root). */
 export function docBlocksSuite(page: string, expected: readonly (readonly (string | RegExp)[])[]) {
   const backend = testBackendName();
@@ -23,12 +28,14 @@ export function docBlocksSuite(page: string, expected: readonly (readonly (strin
   test('every ts block has expectations', () => {
     assert.is(blocks.length, expected.length);
   });
-  const dir = mkdtempSync(join(tmpdir(), 'tfjax-docs-'));
+  // Inside the repository (.doc-blocks/ is git-ignored), so a block's bare imports (fast-check) resolve from node_modules.
+  mkdirSync(join(root, '.doc-blocks'), { recursive: true });
+  const dir = mkdtempSync(join(root, '.doc-blocks', 'run-'));
   blocks.forEach((code, i) => {
     test(`block ${i + 1} runs`, () => {
       const file = join(dir, `block${i}.mts`);
       const preamble = `import { setBackend as __setBackend } from ${JSON.stringify(shim)};\nawait __setBackend(${JSON.stringify(backend)});\n`;
-      writeFileSync(file, preamble + code.replaceAll("from 'tfjax'", `from ${JSON.stringify(shim)}`));
+      writeFileSync(file, preamble + code.replaceAll("from 'tfjax'", `from ${JSON.stringify(shim)}`).replace(/from 'tfjax\/([\w/-]+)'/g, (_, sub: string) => `from ${JSON.stringify(subpathSource(sub))}`));
       const r = spawnSync(process.execPath, ['--import', 'tsx', file], { cwd: root, encoding: 'utf8', timeout: 120_000 });
       const out = `${r.stdout}${r.stderr}`;
       assert.is(r.status, 0, `block ${i + 1} exited with ${r.status}:\n${out}`);

@@ -21,7 +21,7 @@ const project = join(dir, 'project');
 const tsc = join(root, 'node_modules/typescript/bin/tsc');
 const npm = (args: string[], cwd: string) => execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
-/** Every documented subpath entry (tfjax/ssl/swav/arbitraries needs the optional fast-check). */
+/** Every documented subpath entry (tfjax/ssl/arbitraries and tfjax/ssl/swav/arbitraries need the optional fast-check). */
 const entries = [
   "import * as augment from 'tfjax/data/augment';",
   "import * as data from 'tfjax/data';",
