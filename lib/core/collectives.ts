@@ -19,6 +19,7 @@ import { type NdArray, avalOf, bind, shapeOf } from './trace.js';
 export type AxisNames = string | readonly string[];
 
 function names(axisName: AxisNames, who: string): string[] {
+  if (typeof axisName !== 'string' && !Array.isArray(axisName)) throw new Error(`${who}: the axis name must be a string or a list of them, got ${axisName === undefined ? 'none' : typeof axisName} (as ${who}(x, 'batch') under vmap(f, { axisName: 'batch' }))`);
   const list = typeof axisName === 'string' ? [axisName] : [...axisName];
   if (list.length === 0) throw new Error(`${who}: no axis name given`);
   for (const n of list) lookupAxis(n, who);

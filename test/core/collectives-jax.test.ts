@@ -97,6 +97,8 @@ Names('axisIndex over [i, j] is i * size(j) + j and axisSize the product (JAX\'s
   assert.equal(await toNested(nested((_v) => axisIndex(['j', 'i']))), [[0, 2, 4], [1, 3, 5]]);
   assert.equal(await toNested(nested((v) => np.add(np.mul(v, 0), axisSize(['i', 'j'])))), [[6, 6, 6], [6, 6, 6]]);
   assert.is(errorOf(() => axisIndex([])), 'axisIndex: no axis name given');
+  // A missing name (psum used as a plain reducer, psum(x)) said "axisName is not iterable".
+  assert.is(errorOf(() => nested((v) => (psum as (x: unknown) => unknown)(v) as NdArray)), "psum: the axis name must be a string or a list of them, got none (as psum(x, 'batch') under vmap(f, { axisName: 'batch' }))");
   assert.is(
     errorOf(() => nested((_v) => axisIndex(['i', 'k']))),
     "axisIndex: axis name 'k' is not bound: call it inside vmap(f, { axisName: 'k' }) or pmap(..., { axisName: 'k' })",
