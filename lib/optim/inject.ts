@@ -92,7 +92,14 @@ export function injectHyperparams<O extends object, const S extends keyof O = ne
     const build = (hyperparams: Readonly<Record<string, NdArray>>) => {
       const passed: Record<string, unknown> = { ...fixed };
       for (const [name, v] of Object.entries(hyperparams)) passed[name] = asSchedule.has(name) ? (_step: NdArray) => v : v;
-      return factory(passed as O);
+      try {
+        return factory(passed as O);
+      } catch (e) {
+        // A factory that branches on an option (sgd's `momentum > 0`) cannot take it as a traced array.
+        if (!(e instanceof Error) || !/has no concrete value/.test(e.message)) throw e;
+        const injected = Object.keys(hyperparams).filter((n) => !asSchedule.has(n));
+        throw new Error(`injectHyperparams: the factory reads one of the injected options [${injected.join(', ')}] as a JS number, which a traced array cannot give; pass it in staticArgs (injectHyperparams(f, { staticArgs: ['${injected[0] ?? 'name'}'] })) (${e.message.split('\n')[0]})`);
+      }
     };
     const evaluate = (count: NdArray, base: Readonly<Record<string, NdArray>>): Record<string, NdArray> => {
       const out = { ...base };

@@ -133,4 +133,13 @@ test('bad arguments give a one-line error', () => {
   assert.throws(() => injectedAdam(null as never), /injectHyperparams: options must be an object, got null/);
 });
 
+test('a factory that branches on an injected number (sgd: momentum > 0) names the option and staticArgs under jit', () => {
+  // Forced past the types (sgd's momentum is a number option): a JS user's mistake.
+  const opt = optim.injectHyperparams((o: optim.SgdOptions) => optim.sgd(o))({ learningRate: 0.1, momentum: 0.9 } as never);
+  const p = params0();
+  const s = opt.init(p);
+  assert.throws(() => jit((g: typeof p, st: typeof s) => opt.update(g, st, p))(p, s), (e: Error) => /^injectHyperparams: the factory reads one of the injected options \[momentum\] as a JS number.*staticArgs: \['momentum'\]/.test(e.message) && !e.message.includes('\n'));
+  disposeTree([p, s]);
+});
+
 test.run();
