@@ -19,7 +19,7 @@ export { type Mask, type MaskTree, maskNoDecayOnBiasAndNorm, resolveMask } from 
 export { addDecayedWeights } from './decay.js';
 export { clip, clipByGlobalNorm, globalNorm } from './clip.js';
 export { type RmsOptions, type RmsState, type RssOptions, type RssState, scaleByRms, scaleByRss } from './rms.js';
-export { type TraceState, traceMomentum } from './momentum.js';
+export { type TraceState, traceMomentum, traceMomentum as trace } from './momentum.js';
 export { type AdamOptions, type AdamState, scaleByAdam } from './adam.js';
 export { type AdamaxOptions, type AdamaxState, scaleByAdamax } from './adamax.js';
 export { type NadamOptions, type NadamState, scaleByNadam } from './nadam.js';
@@ -100,6 +100,7 @@ export {
   polynomial,
   sgdr,
   warmupCosine,
+  warmupConstant,
   warmupCosineDecay,
   warmupExponentialDecay,
 } from './schedules.js';
@@ -134,3 +135,22 @@ export { type ZeroNansState, keepParamsNonnegative, zeroNans } from './constrain
 export { type ApplyEveryState, applyEvery } from './apply-every.js';
 export { centralize } from './centralize.js';
 export { adaptiveGradClip, unitwiseNorm } from './agc.js';
+export { safeNorm, safeRootMeanSquares } from './numerics.js';
+export { clipByBlockRms, normalizeByUpdateNorm, scaleByParamBlockNorm, scaleByParamBlockRms } from './block.js';
+export { type FactoredRmsOptions, type FactoredRmsState, scaleByFactoredRms } from './factored.js';
+export { type AdanOptions, type AdanState, scaleByAdan } from './adan.js';
+export { type OptimisticGradientState, scaleByOptimisticGradient, scaleBySign } from './sign.js';
+export { type RpropOptions, type RpropState, scaleByRprop } from './rprop.js';
+export { type StddevOptions, type StddevState, scaleByStddev } from './stddev.js';
+export { type ParamLabels, type PartitionState, multiTransform, namedChain, partition } from './partition.js';
+export {
+  type AdafactorOptions,
+  type AdanOptimizerOptions,
+  adafactor,
+  adan,
+  nadamw,
+  optimisticGradientDescent,
+  rprop,
+  signSgd,
+  signum,
+} from './optax-optimizers-gaps.js';

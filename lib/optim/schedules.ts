@@ -240,6 +240,15 @@ export function warmupCosineDecay({ init, peak, warmupSteps, decaySteps, end = 0
   return warmupThen(init, peak, warmupSteps, cosine);
 }
 
+/**
+ * optax's `warmup_constant_schedule`: linear from `init` to `peak` over `warmupSteps`, then `peak`
+ * (optax's `linear_schedule`, so `warmupSteps` 0 is the constant `init`, as there).
+ * @example warmupConstant({ init: 0, peak: 1e-3, warmupSteps: 100 }).at(50) // 5e-4
+ */
+export function warmupConstant({ init, peak, warmupSteps }: { readonly init: number; readonly peak: number; readonly warmupSteps: number }): Schedule {
+  return linear({ init, end: peak, steps: warmupSteps });
+}
+
 /** A linear warmup from `init` to `peak` over `warmupSteps` (none when 0), then `after`. */
 function warmupThen(init: number, peak: number, warmupSteps: number, after: Schedule): Schedule {
   if (warmupSteps === 0) return after;

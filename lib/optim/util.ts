@@ -9,9 +9,11 @@ export function initCount(): NdArray {
   return np.zeros([], 'int32');
 }
 
-/** count + 1, staying int32 (exact up to 2^31 - 1 steps). */
+const INT32_MAX = 2147483647;
+
+/** count + 1, staying int32 and saturating at 2^31 - 1 instead of wrapping (optax's `safe_increment`). */
 export function incrementCount(count: NdArray): NdArray {
-  return np.add(count, 1);
+  return np.add(np.minimum(count, INT32_MAX - 1), 1);
 }
 
 /** A tree of zeros shaped like `params` (works on tracers too). */
