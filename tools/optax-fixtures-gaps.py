@@ -5,17 +5,7 @@ gradient steps of optimizers_adam_variants.json. Run: python3 tools/optax-fixtur
 (writes test/fixtures/optax_gaps.json)."""
 import json, os
 import numpy as np
-from optax_reference import GRADS, KEYS, P0, bc, here, src, tmap
-
-def chain(*ts):
-    def init(p): return [t[0](p) for t in ts]
-    def update(g, s, p):
-        out = []
-        for t, st in zip(ts, s):
-            g, ns = t[1](g, st, p)
-            out.append(ns)
-        return g, out
-    return init, update
+from optax_reference import GRADS, KEYS, P0, bc, chain, here, src, tmap
 
 def stateless(f):  # f(g, p) -> g
     return (lambda p: {}), (lambda g, s, p: (f(g, p), s))

@@ -17,3 +17,16 @@ def tmap(f, *trees):
 
 def bc(m, decay, count):
     return m / (1 - decay ** count)
+
+
+def chain(*ts):
+    """optax.chain of (init, update) pairs: each update feeds the next, states in a list."""
+    init = lambda p: [t[0](p) for t in ts]
+
+    def update(g, s, p):
+        out = []
+        for t, st in zip(ts, s):
+            g, ns = t[1](g, st, p)
+            out.append(ns)
+        return g, out
+    return init, update
