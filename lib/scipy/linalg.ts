@@ -4,9 +4,7 @@
  * so that they jit, vmap and differentiate; float32, batched over leading axes, for small
  * matrices (n up to about 64). Keyword-only arguments of JAX are an options object.
  */
-import { shapeStr } from '../core/aval.js';
-import { customJvp, stopGradient } from '../core/api.js';
-import type { NdArray } from '../core/index.js';
+import { type NdArray, customJvp, shapeStr, stopGradient } from '../core/index.js';
 import * as np from '../ops/index.js';
 import { luFactor as factor, luSolve as solveFactors, permutationMatrix, pivotsToPermutation, triangularSolve } from '../ops/linalg-lu.js';
 import { eyeBatch, mT } from '../ops/linalg-util.js';
