@@ -69,16 +69,17 @@ export function geomspace(start: number, stop: number, num = 50, { endpoint = tr
  * Coordinate arrays from 1-D coordinate vectors (numpy's meshgrid): with 'xy' indexing
  * (the default) the first two output axes are swapped, so for x [m] and y [n] the outputs
  * are [n, m]; with 'ij' they are [m, n].
+ * With `sparse`, each output keeps length 1 on the other axes (broadcasting gives the grid).
  * @example const [X, Y] = np.meshgrid([x, y], { indexing: 'ij' });
  */
-export function meshgrid(xs: readonly NdArray[], { indexing = 'xy' }: { readonly indexing?: 'xy' | 'ij' } = {}): NdArray[] {
+export function meshgrid(xs: readonly NdArray[], { indexing = 'xy', sparse = false }: { readonly indexing?: 'xy' | 'ij'; readonly sparse?: boolean } = {}): NdArray[] {
   for (const x of xs) if (shapeOf(x).length !== 1) throw new Error(`meshgrid: coordinate vectors must be 1-D, got ${shapeStr(shapeOf(x))}`);
   const n = xs.length;
   const lens = xs.map((x) => shapeOf(x)[0]);
   const swap = indexing === 'xy' && n >= 2;
   const pos = (i: number) => (swap && i < 2 ? 1 - i : i);
   const shape = lens.map((_, i) => lens[pos(i)]);
-  return xs.map((x, i) => lax.broadcastInDim(x, shape, [pos(i)]));
+  return xs.map((x, i) => lax.broadcastInDim(x, sparse ? shape.map((d, j) => (j === pos(i) ? d : 1)) : shape, [pos(i)]));
 }
 
 /**

@@ -8,7 +8,7 @@ import * as lax from '../core/lax.js';
 import { type NdArray, avalOf, shapeOf } from '../core/trace.js';
 import { unreadable } from './host-values.js';
 import { at } from './index-update.js';
-import { type ArrayOrNumber, equal, greaterEqual, max, maximum, min, sub, sum, where } from './math.js';
+import { type ArrayOrNumber, div, equal, greaterEqual, max, maximum, min, mul, sub, sum, where } from './math.js';
 import { flip, ravel } from './manipulation.js';
 import { searchsorted } from './sorting.js';
 
@@ -107,4 +107,75 @@ function equalEdges(flat: NdArray, bins: number, range: readonly [number, number
   const inner = lax.add(lax.broadcastTo(lo, [bins + 1]), lax.mul(steps, lax.broadcastTo(sub(hi, lo), [bins + 1])));
   // The last edge is exactly hi (NumPy's linspace), whatever the rounding of lo + (hi - lo).
   return lax.concatenate([lax.slice(inner, [0], [bins]), lax.reshape(hi, [1])], 0);
+}
+
+/** histogramdd's bins: one count for every axis, one count or edges array per axis. */
+export type BinsDD = number | readonly (number | NdArray)[];
+
+export interface HistogramDDOptions {
+  /** Bins per axis: one count for all (default 10), or a count or a 1-D edges array for each. */
+  readonly bins?: BinsDD;
+  /** [lo, hi] of each axis's equal bins (default the data's extent). */
+  readonly range?: readonly (readonly [number, number])[];
+  /** Weight of each sample (default 1). */
+  readonly weights?: NdArray;
+  /** Divide by the total and the bin volumes, so the histogram integrates to 1. */
+  readonly density?: boolean;
+}
+
+/**
+ * NumPy's histogramdd of the samples [N, D]: [counts (float32, one axis per dimension), the
+ * D edge arrays]. Each axis's bins are as {@link histogram}'s (the last includes its right
+ * edge); samples outside the edges on any axis are left out.
+ * @example const [H, edges] = np.histogramdd(points, { bins: [4, 5] });
+ */
+export function histogramdd(sample: NdArray, { bins = 10, range, weights, density = false }: HistogramDDOptions = {}): [NdArray, NdArray[]] {
+  const s = shapeOf(sample);
+  if (s.length !== 2) throw new Error(`histogramdd: sample must be [N, D], got shape [${s}]`);
+  const [n, d] = s;
+  if (typeof bins !== 'number' && bins.length !== d) throw new Error(`histogramdd: ${bins.length} bins for ${d} dimensions`);
+  if (range && range.length !== d) throw new Error(`histogramdd: ${range.length} ranges for ${d} dimensions`);
+  if (weights && sizeOf(shapeOf(weights)) !== n) throw new Error(`histogramdd: weights of shape [${shapeOf(weights)}] for ${n} samples`);
+  const data = lax.cast(sample, 'float32');
+  const edges = Array.from({ length: d }, (_, k) => {
+    const col = lax.reshape(lax.slice(data, [0, k], [n, k + 1]), [n]);
+    const b = typeof bins === 'number' ? bins : bins[k];
+    const e = typeof b === 'number' ? equalEdges(col, b, range?.[k]) : lax.cast(b, 'float32');
+    if (shapeOf(e).length !== 1 || shapeOf(e)[0] < 2) throw new Error(`histogramdd: the bins of axis ${k} must be a positive count or at least 2 edges`);
+    return { col, e };
+  });
+  const dims = edges.map(({ e }) => shapeOf(e)[0] - 1);
+  const total = sizeOf(dims);
+  // The flat bin of each sample, or `total` (dropped by the update) when outside any axis's edges.
+  let flat: NdArray = lax.full([n], 0, 'int32');
+  let outside: NdArray = lax.full([n], 0, 'bool');
+  edges.forEach(({ col, e }, k) => {
+    const m = dims[k] + 1;
+    const idx = where(equal(col, lax.slice(e, [m - 1], [m])), m - 1, searchsorted(e, col, 'right'));
+    outside = lax.binary('or', outside, lax.binary('or', lax.lt(idx, lax.scalar(1, 'int32', 1)), greaterEqual(idx, m)));
+    flat = lax.add(lax.mul(flat, lax.scalar(dims[k], 'int32', 1)), lax.sub(idx, lax.scalar(1, 'int32', 1)));
+  });
+  const w = weights ? lax.reshape(lax.cast(weights, 'float32'), [n]) : lax.full([n], 1, 'float32');
+  const counts = lax.reshape(at(lax.full([total], 0, 'float32'), where(outside, total, flat)).add(w), dims);
+  const edgeArrays = edges.map(({ e }) => e);
+  if (!density) return [counts, edgeArrays];
+  // Each bin's volume: the outer product of the axes' bin widths.
+  const volume = edgeArrays.reduce<NdArray>((v, e, k) => {
+    const m = dims[k] + 1;
+    return mul(v, lax.reshape(sub(lax.slice(e, [1], [m]), lax.slice(e, [0], [m - 1])), dims.map((dd, j) => (j === k ? dd : 1))));
+  }, lax.scalar(1, 'float32'));
+  return [div(counts, mul(volume, sum(counts))), edgeArrays];
+}
+
+/**
+ * NumPy's histogram2d of the points (x, y): [counts [nx, ny] (float32), x edges, y edges];
+ * `bins` one count for both axes, or a count or edges array for each.
+ * @example const [H, xe, ye] = np.histogram2d(x, y, { bins: [3, 4], range: [[0, 1], [0, 2]] });
+ */
+export function histogram2d(x: NdArray, y: NdArray, options: HistogramDDOptions = {}): [NdArray, NdArray, NdArray] {
+  if (shapeOf(x).length !== 1 || shapeOf(y).length !== 1 || shapeOf(x)[0] !== shapeOf(y)[0]) throw new Error(`histogram2d: x and y must be 1-D of one length, got shapes [${shapeOf(x)}] and [${shapeOf(y)}]`);
+  const n = shapeOf(x)[0];
+  const col = (v: NdArray) => lax.reshape(lax.cast(v, 'float32'), [n, 1]);
+  const [h, [ex, ey]] = histogramdd(lax.concatenate([col(x), col(y)], 1), options);
+  return [h, ex, ey];
 }

@@ -175,7 +175,8 @@ export function remainder(x: ArrayOrNumber, y: ArrayOrNumber): NdArray {
   const [a, b] = numericOperands(x, y, 'remainder');
   if (isFloat(avalOf(a).dtype)) {
     const r = truncatedRemainder(a, b);
-    return where(logicalAnd(notEqual(r, 0), notEqual(less(r, 0), less(b, 0))), add(r, b), r);
+    // A zero remainder takes y's sign, as NumPy (0 % -inf = -0); JAX's formula keeps x's.
+    return where(equal(r, 0), zeroWithSignOf(r, b), where(notEqual(less(r, 0), less(b, 0)), add(r, b), r));
   }
   return where(equal(b, 0), 0, sub(a, mul(b, floorDivide(a, b))));
 }
@@ -186,9 +187,17 @@ function numericOperands(x: ArrayOrNumber, y: ArrayOrNumber, op: string): NdArra
   return promote([x, y], op, dtype === 'bool' ? 'int32' : dtype);
 }
 
-/** The float remainder with the sign of a (C's fmod): a - b trunc(a / b), and a itself for a finite a over an infinite b. */
+/** The float remainder with the sign of a (C's fmod): a - b trunc(a / b), and a itself for a finite a over an infinite b; a zero has a's sign (fmod(-4, 2) = -0). */
 function truncatedRemainder(a: NdArray, b: NdArray): NdArray {
-  return where(logicalAnd(isinf(b), lax.unary('is_finite', a)), a, sub(a, mul(b, trunc(div(a, b)))));
+  const r = where(logicalAnd(isinf(b), lax.unary('is_finite', a)), a, sub(a, mul(b, trunc(div(a, b)))));
+  return where(equal(r, 0), zeroWithSignOf(r, a), r);
+}
+
+/** The zero r with the sign of s: ±0 - (stop(r) - r), so r's derivative (1) still flows. */
+function zeroWithSignOf(r: NdArray, s: NdArray): NdArray {
+  const zero = lax.zerosLike(r);
+  const signed = where(signbit(s), lax.neg(zero), zero);
+  return sub(signed, sub(lax.stopGradient(r), r));
 }
 
 /**

@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { sizeOf } from '../core/aval.js';
 import * as lax from '../core/lax.js';
 import { type NdArray, avalOf, shapeOf } from '../core/trace.js';
+import { resultDType } from '../core/promotion.js';
 import { unreadable } from './host-values.js';
 import { type Index, indexWithValidity } from './indexing.js';
 import { type ArrayOrNumber, maximum, minimum, pow } from './math.js';
@@ -224,20 +225,28 @@ function fillValueFor(x: NdArray, fillValue: number | undefined): number {
  * @example np.at(x, '...', 0).apply(np.exp)
  */
 export function at(x: NdArray, ...idx: Index[]): IndexUpdateRef {
+  const dtype = avalOf(x).dtype;
   // Bool arrays are updated as 0/1 int32 (scatter_add has no bool kernel) and turned back.
-  const asBool = avalOf(x).dtype === 'bool';
+  const asBool = dtype === 'bool';
   const base = asBool ? lax.cast(x, 'int32') : x;
   const back = (y: NdArray) => (asBool ? lax.cast(y, 'bool') : y);
-  const write = (combine: Combine, op: string) => (v: ArrayOrNumber, options: UpdateOptions = {}) => back(overwrite(base, idx, asBool ? truthOf(v) : v, combine, op, options));
+  /** The update run in x's and v's promoted dtype and cast back to x's, as JAX (int32 [3] times 2.5 is 7). */
+  const promoted = (v: ArrayOrNumber, run: (target: NdArray, value: ArrayOrNumber) => NdArray): NdArray => {
+    const wide = resultDType([x, v]);
+    if (wide === 'bool' || wide === dtype) return back(run(base, asBool ? truthOf(v) : v));
+    return lax.cast(run(lax.cast(x, wide), v), dtype);
+  };
+  const write = (combine: Combine, op: string) => (v: ArrayOrNumber, options: UpdateOptions = {}) => promoted(v, (target, value) => overwrite(target, idx, value, combine, op, options));
   return {
     get({ mode, fillValue }: GetOptions = {}) {
       const { value, valid } = indexWithValidity(x, idx, modeOf(GET_MODES, mode, 'clip', 'get'));
       if (valid === null) return value;
-      return lax.select(lax.broadcastTo(valid, shapeOf(value)), value, lax.full(shapeOf(value), fillValueFor(x, fillValue), avalOf(x).dtype));
+      return lax.select(lax.broadcastTo(valid, shapeOf(value)), value, lax.full(shapeOf(value), fillValueFor(x, fillValue), dtype));
     },
-    set: write((_, u) => u, 'set'),
-    add: (v, options = {}) => back(accumulate(base, idx, asBool ? truthOf(v) : v, false, options)),
-    subtract: (v, options = {}) => back(accumulate(base, idx, asBool ? truthOf(v) : v, true, options)),
+    // set casts the values to x's dtype (the same as JAX's write-then-cast).
+    set: (v, options = {}) => back(overwrite(base, idx, asBool ? truthOf(v) : v, (_, u) => u, 'set', options)),
+    add: (v, options = {}) => promoted(v, (target, value) => accumulate(target, idx, value, false, options)),
+    subtract: (v, options = {}) => promoted(v, (target, value) => accumulate(target, idx, value, true, options)),
     multiply: write((c, u) => lax.mul(c, u), 'multiply'),
     divide: write((c, u) => lax.div(c, u), 'divide'),
     power: write((c, u) => pow(c, u), 'power'),

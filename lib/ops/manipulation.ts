@@ -9,6 +9,7 @@ import * as lax from '../core/lax.js';
 import { type NdArray, avalOf, shapeOf } from '../core/trace.js';
 import { resultDType } from '../core/promotion.js';
 import { type ArrayOrNumber, add, mul, sub, where } from './math.js';
+import { unreadable } from './host-values.js';
 import { boundedIndex, clipOrWrap, concatenate, outOfBoundFill, sliceAxis, split, squeeze } from './shape.js';
 
 /** A constant int32 index vector (host data; a constant under jit). */
@@ -110,6 +111,50 @@ export function moveaxis(x: NdArray, source: number | readonly number[], destina
   dst.forEach((d, i) => (perm[d] = src[i]));
   for (let i = 0; i < r; i++) if (perm[i] === undefined) perm[i] = rest.shift()!;
   return lax.transpose(x, perm);
+}
+
+/**
+ * x with `axis` moved to just before position `start` (numpy's rollaxis; start in
+ * [-ndim, ndim], negative counting from the end). Prefer {@link moveaxis}.
+ * @example np.rollaxis(np.zeros([3, 4, 5, 6]), 3, 1) // [3, 6, 4, 5]
+ */
+export function rollaxis(x: NdArray, axis: number, start = 0): NdArray {
+  const r = shapeOf(x).length;
+  const a = normAxis(axis, r, 'rollaxis');
+  if (!Number.isInteger(start) || start < -r || start > r) throw new Error(`rollaxis: start must be an integer in [${-r}, ${r}], got ${start}`);
+  const s0 = start < 0 ? start + r : start;
+  return moveaxis(x, a, s0 > a ? s0 - 1 : s0);
+}
+
+/**
+ * x flattened, repeated cyclically to fill `shape` (numpy's resize; an empty x gives zeros, as jax.numpy).
+ * @example np.resize(np.array([1, 2, 3]), [2, 4]) // [[1, 2, 3, 1], [2, 3, 1, 2]]
+ */
+export function resize(x: NdArray, shape: number | readonly number[]): NdArray {
+  const dims = typeof shape === 'number' ? [shape] : [...shape];
+  if (dims.some((d) => !Number.isInteger(d) || d < 0)) throw new Error(`resize: shape must be non-negative integers, got [${dims}]`);
+  const n = sizeOf(shapeOf(x));
+  const size = sizeOf(dims);
+  if (n === 0 || size === 0) return lax.full(dims, 0, avalOf(x).dtype);
+  const flat = tile(ravel(x), Math.ceil(size / n));
+  return lax.reshape(lax.slice(flat, [0], [size]), dims);
+}
+
+/**
+ * The 1-D x without its leading ('f'), trailing ('b') or both ('fb', the default) zeros
+ * (numpy's trim_zeros). The length depends on the values, so they must be concrete (an
+ * error under jit, as in JAX).
+ */
+export function trimZeros(x: NdArray, trim: 'f' | 'b' | 'fb' | 'bf' = 'fb'): NdArray {
+  const s = shapeOf(x);
+  if (s.length !== 1) throw new Error(`trimZeros: x must be 1-D, got ${shapeStr(s)}`);
+  const why = unreadable(x);
+  if (why) throw new Error(`trimZeros: the result's length depends on x's values, which ${why}`);
+  const values = Array.from((x as tf.Tensor).dataSync());
+  const nonzero = values.map((v) => v !== 0);
+  const first = trim.includes('f') ? nonzero.indexOf(true) : 0;
+  const last = trim.includes('b') ? nonzero.lastIndexOf(true) + 1 : s[0];
+  return first === -1 ? sliceAxis(x, 0, 0, 0) : sliceAxis(x, 0, first, Math.max(first, last));
 }
 
 export function swapaxes(x: NdArray, axis1: number, axis2: number): NdArray {

@@ -152,7 +152,18 @@ export interface ReduceOptions {
   readonly where?: NdArray;
   /** The value the reduction starts from, in x's dtype: added to a sum, multiplied into a product, compared by max/min (which need it with `where`); the result over no elements. */
   readonly initial?: number;
+  /** The dtype to accumulate in and return (sum, prod, mean; x is cast to it first, as jax.numpy's `dtype`). */
+  readonly dtype?: DType;
 }
+
+/** x in the dtype a sum or product accumulates in: `dtype` if given (then bools as int32), else x's (bools as int32). */
+export function accumuland(x: NdArray, dtype: DType | undefined): NdArray {
+  const v = dtype === undefined ? x : lax.cast(x, dtype);
+  return avalOf(v).dtype === 'bool' ? lax.cast(v, 'int32') : v;
+}
+
+/** A sum or product taken back to the requested `dtype` (only a bool one differs from the accumulation's: any nonzero is true). */
+export const accumulated = (y: NdArray, dtype: DType | undefined): NdArray => (dtype === 'bool' ? lax.cast(y, 'bool') : y);
 
 /** x with the elements outside `mask` replaced by `fill` (the reduction's identity), x's dtype and shape kept. */
 export function masked(x: NdArray, mask: NdArray | undefined, fill: number, op: string): NdArray {
@@ -168,11 +179,11 @@ export function withInitial(y: NdArray, initial: number | undefined, combine: (a
   return initial === undefined ? y : combine(y, lax.full([], initial, avalOf(y).dtype));
 }
 
-/** Sum over `axis` (all axes by default); bool counts as int32; `where` and `initial` as NumPy's. */
-export function sum(x: NdArray, axis?: Axis, keepdims = false, { where: mask, initial }: ReduceOptions = {}): NdArray {
+/** Sum over `axis` (all axes by default); bool counts as int32 (NumPy counts); `where`, `initial` and `dtype` as NumPy's. */
+export function sum(x: NdArray, axis?: Axis, keepdims = false, { where: mask, initial, dtype }: ReduceOptions = {}): NdArray {
   const axes = axesOf(x, axis, 'sum');
-  const v = avalOf(x).dtype === 'bool' ? lax.cast(x, 'int32') : x; // NumPy counts: a sum of bools is an integer
-  return withInitial(keep(x, lax.reduceSum(masked(v, mask, 0, 'sum'), axes), axes, keepdims), initial, add);
+  const v = accumuland(x, dtype);
+  return accumulated(withInitial(keep(x, lax.reduceSum(masked(v, mask, 0, 'sum'), axes), axes, keepdims), initial, add), dtype);
 }
 
 /** Largest element over `axis` (all axes by default); NaN if any is; `initial` is also compared (and is the result over no elements); `where` needs `initial`. */
@@ -193,12 +204,16 @@ function extremum(x: NdArray, axis: Axis, keepdims: boolean, { where: mask, init
   return withInitial(keep(x, reduce(masked(x, mask, initial ?? 0, op), axes), axes, keepdims), initial, combine);
 }
 
-/** Mean over `axis` (all axes by default), float32 for int32 and bool; with `where`, of the masked-in elements only. */
-export function mean(x: NdArray, axis?: Axis, keepdims = false, { where: mask }: Pick<ReduceOptions, 'where'> = {}): NdArray {
+/**
+ * Mean over `axis` (all axes by default), float32 for int32 and bool; with `where`, of the
+ * masked-in elements only; `dtype` casts the float32 mean (an int32 one truncates, as NumPy).
+ */
+export function mean(x: NdArray, axis?: Axis, keepdims = false, { where: mask, dtype }: Pick<ReduceOptions, 'where' | 'dtype'> = {}): NdArray {
   const axes = axesOf(x, axis, 'mean');
   const total = sum(toFloat(x), axes, keepdims, { where: mask });
-  if (mask) return div(total, sum(lax.full(shapeOf(x), 1, 'float32'), axes, keepdims, { where: mask }));
-  return div(total, axes.reduce((p, a) => p * shapeOf(x)[a], 1));
+  const count = mask ? sum(lax.full(shapeOf(x), 1, 'float32'), axes, keepdims, { where: mask }) : axes.reduce((p, a) => p * shapeOf(x)[a], 1);
+  const m = div(total, count);
+  return dtype === undefined ? m : lax.cast(m, dtype);
 }
 
 /** Variance with `ddof` (0: biased, as normalisation uses; 1: unbiased). */

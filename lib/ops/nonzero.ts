@@ -12,7 +12,7 @@ import { at } from './index-update.js';
 import { ravel } from './manipulation.js';
 import { cumsum } from './reductions.js';
 import { floorDivide, remainder } from './elementwise-math.js';
-import { less, maximum, minimum, notEqual, sum, where } from './math.js';
+import { add, less, maximum, minimum, mul, notEqual, sum, where } from './math.js';
 
 export interface NonzeroOptions {
   /** Number of positions returned (needed under jit): the first `size`, padded with `fillValue`. */
@@ -39,6 +39,36 @@ export function unravelIndex(indices: NdArray, shape: readonly number[]): NdArra
     rest = floorDivide(rest, d);
   }
   return out;
+}
+
+/**
+ * NumPy's ravel_multi_index: the flat positions in an array of shape `dims` ('C' row-major or
+ * 'F' column-major `order`) of the int32 coordinate arrays (broadcast together). An
+ * out-of-range coordinate is an error for mode 'raise' (the default; it reads the values, so
+ * not under jit, as JAX), clipped for 'clip' and wrapped for 'wrap'.
+ * @example np.ravelMultiIndex([np.array([1], 'int32'), np.array([2], 'int32')], [2, 3]) // [5]
+ */
+export function ravelMultiIndex(multiIndex: readonly NdArray[], dims: readonly number[], mode: 'raise' | 'clip' | 'wrap' = 'raise', order: 'C' | 'F' = 'C'): NdArray {
+  if (multiIndex.length !== dims.length) throw new Error(`ravelMultiIndex: ${multiIndex.length} coordinate arrays for ${dims.length} dims`);
+  if (dims.some((d) => !Number.isInteger(d) || d < 0)) throw new Error(`ravelMultiIndex: dims must be non-negative integers, got [${dims}]`);
+  for (const i of multiIndex) if (avalOf(i).dtype !== 'int32') throw new Error(`ravelMultiIndex: coordinates must be int32, got ${avalOf(i).dtype}`);
+  const fixed = multiIndex.map((i, k) => {
+    if (mode === 'clip') return minimum(maximum(i, 0), dims[k] - 1);
+    if (mode === 'wrap') return remainder(i, dims[k]);
+    if (mode !== 'raise') throw new Error(`ravelMultiIndex: mode must be 'raise', 'clip' or 'wrap', got '${String(mode)}'`);
+    const why = unreadable(i);
+    if (why) throw new Error(`ravelMultiIndex: mode 'raise' checks the coordinates, whose values ${why}; use mode 'clip' or 'wrap'`);
+    if (Array.from((i as tf.Tensor).dataSync()).some((v) => v < 0 || v >= dims[k])) throw new Error(`ravelMultiIndex: a coordinate of axis ${k} is outside [0, ${dims[k]}) (mode 'raise')`);
+    return i;
+  });
+  const axes = order === 'C' ? dims.map((_, k) => dims.length - 1 - k) : dims.map((_, k) => k);
+  let stride = 1;
+  let flat: NdArray = lax.scalar(0, 'int32');
+  for (const k of axes) {
+    flat = add(flat, mul(fixed[k], stride));
+    stride *= dims[k];
+  }
+  return flat;
 }
 
 /** The first `size` flat positions where x is nonzero, and how many positions are real. */

@@ -4,25 +4,24 @@
  * All are compositions of primitives (pairwise products, a log-step scan), so each works
  * under every transformation.
  */
-import { shapeStr } from '../core/aval.js';
+import { type DType, shapeStr } from '../core/aval.js';
 import * as lax from '../core/lax.js';
 import { type NdArray, avalOf, shapeOf } from '../core/trace.js';
-import { type Axis, type ReduceOptions, argReduce, argmax, axesOf, div, equal, greater, lessEqual, logicalNot, masked, max, mean, min, mul, notEqual, sqrt, sub, sum, toFloat, variance, where, withInitial } from './math.js';
+import { type Axis, type ReduceOptions, accumuland, accumulated, argReduce, argmax, axesOf, div, equal, greater, lessEqual, logicalNot, masked, max, mean, min, mul, notEqual, sqrt, sub, sum, toFloat, variance, where, withInitial } from './math.js';
 
 /** The reduced shape, with the reduced axes kept as 1s or removed. */
 function reducedShape(x: NdArray, axes: readonly number[], keepdims: boolean): number[] {
   return shapeOf(x).flatMap((d, i) => (axes.includes(i) ? (keepdims ? [1] : []) : [d]));
 }
 
-const asNumeric = (x: NdArray) => (avalOf(x).dtype === 'bool' ? lax.cast(x, 'int32') : x);
 
 /**
  * Product over `axis` (all axes by default); 1 over no elements; bool counts as int32;
- * `where` and `initial` as NumPy's.
+ * `where`, `initial` and `dtype` as NumPy's.
  * Computed as a tree of pairwise products, so its derivative is exact where elements are 0.
  */
-export function prod(x: NdArray, axis?: Axis, keepdims = false, { where: mask, initial }: ReduceOptions = {}): NdArray {
-  return withInitial(pairwiseProd(masked(asNumeric(x), mask, 1, 'prod'), axis, keepdims), initial, mul);
+export function prod(x: NdArray, axis?: Axis, keepdims = false, { where: mask, initial, dtype }: ReduceOptions = {}): NdArray {
+  return accumulated(withInitial(pairwiseProd(masked(accumuland(x, dtype), mask, 1, 'prod'), axis, keepdims), initial, mul), dtype);
 }
 
 function pairwiseProd(x: NdArray, axis: Axis, keepdims: boolean): NdArray {
@@ -121,17 +120,21 @@ function scan(x: NdArray, axis: number, op: (a: NdArray, b: NdArray) => NdArray,
   return y;
 }
 
-/** The array scanned along `axis`, or flattened first when axis is null (NumPy's default). */
-function scanned(x: NdArray, axis: number | null, op: (a: NdArray, b: NdArray) => NdArray, identity: number, name: string): NdArray {
-  const v = asNumeric(x);
-  if (axis === null) return scan(lax.reshape(v, [avalOf(v).shape.reduce((p, d) => p * d, 1)]), 0, op, identity);
-  return scan(v, axesOf(v, axis, name)[0], op, identity);
+/** cumsum's and cumprod's dtype: the dtype itself or `{ dtype }` (jax.numpy's `dtype` argument). */
+export type ScanDType = DType | { readonly dtype?: DType };
+
+/** The array scanned along `axis` in `dtype`, or flattened first when axis is null (NumPy's default). */
+function scanned(x: NdArray, axis: number | null, dtypeOption: ScanDType | undefined, op: (a: NdArray, b: NdArray) => NdArray, identity: number, name: string): NdArray {
+  const dtype = typeof dtypeOption === 'string' ? dtypeOption : dtypeOption?.dtype;
+  const v = accumuland(x, dtype);
+  const y = axis === null ? scan(lax.reshape(v, [avalOf(v).shape.reduce((p, d) => p * d, 1)]), 0, op, identity) : scan(v, axesOf(v, axis, name)[0], op, identity);
+  return accumulated(y, dtype);
 }
 
-/** Running sum along `axis` (of the flattened array when null); bool counts as int32. */
-export const cumsum = (x: NdArray, axis: number | null = null) => scanned(x, axis, lax.add, 0, 'cumsum');
-/** Running product along `axis` (of the flattened array when null); bool counts as int32. */
-export const cumprod = (x: NdArray, axis: number | null = null) => scanned(x, axis, lax.mul, 1, 'cumprod');
+/** Running sum along `axis` (of the flattened array when null) in `dtype` (default x's; bool counts as int32). */
+export const cumsum = (x: NdArray, axis: number | null = null, dtype?: ScanDType) => scanned(x, axis, dtype, lax.add, 0, 'cumsum');
+/** Running product along `axis` (of the flattened array when null) in `dtype` (default x's; bool counts as int32). */
+export const cumprod = (x: NdArray, axis: number | null = null, dtype?: ScanDType) => scanned(x, axis, dtype, lax.mul, 1, 'cumprod');
 
 // ---- NaN-ignoring reductions (NaN elements left out; their derivative is zero) ----
 

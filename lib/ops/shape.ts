@@ -1,4 +1,4 @@
-/** numpy-like shape functions: reshape (with -1), transpose, expand/squeeze, concatenate, stack, slice, take, pad. */
+/** numpy-like shape functions: reshape (with -1), transpose, expand/squeeze, concatenate, stack, slice, take. */
 import * as tf from '@tensorflow/tfjs-core';
 import { type DType, normAxes, normAxis, shapeStr, sizeOf } from '../core/aval.js';
 import * as lax from '../core/lax.js';
@@ -173,70 +173,6 @@ export function boundedIndex(indices: NdArray, n: number): { index: NdArray; val
   const valid = lax.binary('and', lax.ge(wrapped, zero), lax.lt(wrapped, len));
   return { index: lax.select(valid, wrapped, lax.zerosLike(wrapped)), valid };
 }
-
-/** numpy's pad modes: a constant, the edge value repeated, a mirror without / with the edge value, or the other end. */
-export type PadMode = 'constant' | 'edge' | 'reflect' | 'symmetric' | 'wrap';
-
-export interface PadOptions {
-  /** How the new entries are filled (default 'constant'). */
-  readonly mode?: PadMode;
-  /** The value of mode 'constant' (default 0). */
-  readonly constantValues?: number;
-}
-
-/** pad's widths: one number for every side, one [before, after] pair for every axis, or a pair per axis. */
-export type PadWidths = number | readonly [number, number] | readonly (readonly [number, number])[];
-
-/**
- * x padded along each axis (numpy's pad): `widths` is a [before, after] pair per axis, one
- * pair for all axes, or one number for every side; the third argument is the constant (for
- * the default mode 'constant') or `{ mode, constantValues }`. Modes 'edge', 'reflect',
- * 'symmetric' and 'wrap' repeat periodically for widths longer than the axis, as NumPy.
- * @example np.pad(x, [[1, 0], [0, 2]]); np.pad(x, 2, { mode: 'reflect' })
- */
-export function pad(x: NdArray, widths: PadWidths, options: number | PadOptions = 0): NdArray {
-  const s = shapeOf(x);
-  const pairs = padPairs(widths, s.length);
-  const { mode = 'constant', constantValues = 0 } = typeof options === 'number' ? { constantValues: options } : options;
-  if (pairs.some(([lo, hi]) => !Number.isInteger(lo) || !Number.isInteger(hi) || lo < 0 || hi < 0)) throw new Error(`pad: widths must be non-negative integers, got ${JSON.stringify(widths)}`);
-  if (mode === 'constant') return lax.pad(x, pairs.map((w) => w[0]), pairs.map((w) => w[1]), undefined, constantValues);
-  const source = PAD_SOURCES[mode];
-  if (!source) throw new Error(`pad: mode must be 'constant', 'edge', 'reflect', 'symmetric' or 'wrap', got '${String(mode)}'`);
-  return pairs.reduce((y, [lo, hi], a) => {
-    if (lo === 0 && hi === 0) return y;
-    const n = s[a];
-    if (n === 0) throw new Error(`pad: cannot pad the empty axis ${a} of ${shapeStr(s)} in mode '${mode}'`);
-    const idx = Array.from({ length: lo + n + hi }, (_, i) => source(i - lo, n));
-    return lax.gather(y, tf.tensor1d(idx, 'int32'), a);
-  }, x);
-}
-
-/** The [before, after] pair of every axis from pad's widths (a bad count is an error). */
-function padPairs(widths: PadWidths, rank: number): (readonly [number, number])[] {
-  if (typeof widths === 'number') return Array.from({ length: rank }, () => [widths, widths] as const);
-  const [a, b] = widths;
-  if (typeof a === 'number' && typeof b === 'number' && widths.length === 2) return Array.from({ length: rank }, () => [a, b] as const);
-  const list = widths as readonly (readonly [number, number])[];
-  if (list.length === 1 && rank !== 1) return Array.from({ length: rank }, () => list[0]);
-  if (list.length !== rank) throw new Error(`pad: ${list.length} pad widths for an array of rank ${rank}`);
-  return [...list];
-}
-
-const wrapIndex = (j: number, n: number) => ((j % n) + n) % n;
-/** For each non-constant mode, the entry of an axis of length n that position j (counted from the axis's start, possibly outside it) copies. */
-const PAD_SOURCES: Record<Exclude<PadMode, 'constant'>, (j: number, n: number) => number> = {
-  edge: (j, n) => Math.min(Math.max(j, 0), n - 1),
-  wrap: wrapIndex,
-  reflect: (j, n) => {
-    if (n === 1) return 0;
-    const k = wrapIndex(j, 2 * n - 2);
-    return k < n ? k : 2 * n - 2 - k;
-  },
-  symmetric: (j, n) => {
-    const k = wrapIndex(j, 2 * n);
-    return k < n ? k : 2 * n - 1 - k;
-  },
-};
 
 export function broadcastTo(x: NdArray, shape: readonly number[]): NdArray {
   const s = shapeOf(x);

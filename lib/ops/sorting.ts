@@ -91,13 +91,16 @@ export function topK(x: NdArray, k: number): [NdArray, NdArray] {
 
 /**
  * Where `v`'s elements would be inserted into the sorted 1-D `a` to keep it sorted: with
- * side 'left' the first such place, with 'right' the last (NaN after every number).
+ * side 'left' the first such place, with 'right' the last (NaN after every number). With
+ * `sorter` (int32 indices that sort a, as from argsort), a need not be sorted itself.
  * @example np.searchsorted(edges, values) // int32, values' shape
+ * @example np.searchsorted(a, v, 'left', np.argsort(a))
  */
-export function searchsorted(a: NdArray, v: ArrayOrNumber, side: 'left' | 'right' = 'left'): NdArray {
+export function searchsorted(a: NdArray, v: ArrayOrNumber, side: 'left' | 'right' = 'left', sorter?: NdArray): NdArray {
   if (shapeOf(a).length !== 1) throw new Error(`searchsorted: a must be 1-D, got shape [${shapeOf(a)}]`);
+  if (sorter && (shapeOf(sorter).length !== 1 || shapeOf(sorter)[0] !== shapeOf(a)[0])) throw new Error(`searchsorted: sorter must be 1-D of a's length ${shapeOf(a)[0]}, got shape [${shapeOf(sorter)}]`);
   const dtype = resultDType([a, v]);
-  const sa = lax.cast(a, dtype);
+  const sa = lax.cast(sorter ? lax.gather(a, lax.cast(sorter, 'int32'), 0) : a, dtype);
   const sv = typeof v === 'number' ? lax.scalar(v, dtype) : lax.cast(v, dtype);
   const vs = lax.expandDims(sv, shapeOf(sv).length); // [..., 1] against a [n]
   const ar = lax.reshape(sa, [...shapeOf(sv).map(() => 1), shapeOf(a)[0]]);
