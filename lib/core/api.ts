@@ -1,12 +1,11 @@
 /**
- * The transformations users call, over pytrees: grad, valueAndGrad, vjp, jvp, jacfwd,
- * jacrev, hessian, vmap, customVjp, stopGradient (jit and makeJaxpr live in jit/).
+ * The transformations users call, over pytrees: grad, valueAndGrad, vjp, jvp, vmap, customVjp,
+ * customJvp, stopGradient, linearTranspose (the Jacobians live in jacobian.ts, jit and makeJaxpr in jit/).
  * Each flattens its arguments, runs one interpreter, and rebuilds the trees.
  */
-import * as tf from '@tensorflow/tfjs-core';
 import * as tree from '../tree/index.js';
-import { type Aval, avalStr, isFloat, normAxis, shapeStr, sizeOf } from './aval.js';
-import { flattenArrays, weakScalar } from './args.js';
+import { type Aval, avalStr, isFloat, normAxis, shapeStr } from './aval.js';
+import { assertDifferentiable, flatOver, flattenArrays, normArgnums, weakScalar } from './args.js';
 import { abstractArgs, evalShape } from './eval-shape.js';
 import { scope } from './scope.js';
 import { vmapFlat } from './interpreters/batching.js';
@@ -17,53 +16,6 @@ import type { BDim } from './prim-types.js';
 import { type NdArray, avalOf, bindCustomVjp, isArray, shapeOf } from './trace.js';
 
 type Fn = (...args: any[]) => any;
-
-/** f as a function of flat leaves of the args at `argnums` (other args fixed); records the output structure. */
-function flatOver(f: Fn, args: unknown[], argnums: readonly number[], what: string, scalarOf: (l: number | boolean) => NdArray | null = (l) => (typeof l === 'number' ? lax.scalar(l) : null)) {
-  const [leaves, inDef] = flattenArrays(argnums.map((i) => args[i]), what);
-  let outDef: tree.TreeDef | undefined;
-  let outTree: unknown;
-  const flat = (...ls: NdArray[]): NdArray[] => {
-    const diff = tree.unflatten<unknown[]>(inDef, ls);
-    const full = [...args];
-    argnums.forEach((a, k) => (full[a] = diff[k]));
-    outTree = f(...full);
-    const [outLeaves, def] = tree.flatten(outTree);
-    outDef = def;
-    const ps = tree.paths(outTree);
-    return outLeaves.map((l, i) => {
-      if (isArray(l)) return l;
-      const s = typeof l === 'number' || typeof l === 'boolean' ? scalarOf(l) : null;
-      if (s) return s;
-      throw new Error(`${what}: the function returned ${typeof l} at ${ps[i]}; it must return arrays`);
-    });
-  };
-  return { leaves, inDef, flat, outDef: () => outDef!, outTree: () => outTree };
-}
-
-/** The argument positions to differentiate; a negative one counts from the end, as in JAX. */
-function normArgnums(argnums: number | readonly number[] | undefined, n: number, what: string): number[] {
-  const list = argnums === undefined ? [0] : typeof argnums === 'number' ? [argnums] : [...argnums];
-  for (const a of list) if (!Number.isInteger(a) || a < -n || a >= n) throw new Error(`${what}: argnums ${a} is out of range for ${n} argument(s)`);
-  return list.map((a) => (a < 0 ? a + n : a));
-}
-
-/**
- * Derivatives are taken with respect to float32 inputs only: JAX raises for integer and
- * bool ones too, where returning zeros would hide a forgotten cast. Names the first such leaf.
- */
-function assertDifferentiable(args: readonly unknown[], argnums: readonly number[], what: string): void {
-  for (const a of argnums) {
-    const ps = tree.paths(args[a]);
-    tree.leaves(args[a]).forEach((l, i) => {
-      if (!isArray(l) || isFloat(avalOf(l).dtype)) return;
-      const at = ps[i] === '.' ? '' : ` (at ${ps[i]})`;
-      throw new Error(
-        `${what}: argnums includes argument ${a}${at}, whose dtype is ${avalOf(l).dtype}; only float32 inputs can be differentiated: cast it with np.cast(x, 'float32'), or leave it out of argnums`,
-      );
-    });
-  }
-}
 
 export interface GradOptions {
   /** Which positional argument(s) to differentiate (default 0). A list gives a tuple of gradients. */
@@ -279,98 +231,6 @@ function describe(x: unknown): string {
 function argPath(p: string): string {
   const m = /^\[(\d+)\](.*)$/.exec(p);
   return m ? `argument ${m[1]}${m[2] ? ` (${m[2]})` : ''}` : p;
-}
-
-/** An identity basis for an array of shape s: [size(s), ...s] (a constant). */
-function basis(s: readonly number[]): NdArray {
-  const n = sizeOf(s);
-  return tf.reshape(tf.eye(n), [n, ...s]);
-}
-
-export interface JacobianOptions {
-  readonly argnums?: number | readonly number[];
-  /** f returns [out, aux]: the result is [Jacobian of out, aux] (JAX's has_aux). */
-  readonly hasAux?: boolean;
-}
-
-/**
- * A Jacobian transformation `jac` of f's first output, f returning [out, aux]: [jac, aux], the
- * aux from one more call of f (its value is not differentiated).
- */
-function withAux(f: Fn, op: string, jac: (g: Fn) => (...args: unknown[]) => unknown) {
-  const split = (...args: unknown[]): [unknown, unknown] => {
-    const r = f(...args) as unknown;
-    if (!Array.isArray(r) || r.length !== 2) throw new Error(`${op} with hasAux: the function must return [value, aux]`);
-    return [r[0], r[1]];
-  };
-  const j = jac((...args: unknown[]) => split(...args)[0]);
-  return (...args: unknown[]) => [j(...args), scope(() => split(...args)[1])];
-}
-
-/**
- * The Jacobian by reverse mode: one vmapped VJP over the output's basis. Result leaves
- * have shape out.shape + in.shape (a tree of the input's structure per output leaf).
- */
-export function jacrev(f: Fn, opts: JacobianOptions = {}): (...args: unknown[]) => any {
-  if (opts.hasAux) return withAux(f, 'jacrev', (g) => jacrev(g, { argnums: opts.argnums }));
-  return (...args: unknown[]) =>
-    scope(() => {
-      const argnums = normArgnums(opts.argnums, args.length, 'jacrev');
-      assertDifferentiable(args, argnums, 'jacrev');
-      const { leaves, inDef, flat, outDef } = flatOver(f, args, argnums, 'jacrev');
-      const [outs, pullback] = vjpFlat(flat, leaves);
-      const perOut = outs.map((o, k) => {
-        const os = shapeOf(o);
-        const rows = vmapFlat((ct) => pullback(outs.map((x, j) => (j === k ? ct : lax.zerosLike(x)))), [basis(os)], [0], 0, sizeOf(os));
-        const jac = rows.map((r, i) => lax.reshape(r, [...os, ...shapeOf(leaves[i])]));
-        const t = tree.unflatten<unknown[]>(inDef, jac);
-        return typeof opts.argnums === 'object' ? t : t[0];
-      });
-      return tree.unflatten<any>(outDef(), perOut);
-    });
-}
-
-/** jax.jacobian: the Jacobian by reverse mode, jacrev under JAX's other name. */
-export const jacobian = jacrev;
-
-/** The Jacobian by forward mode: one vmapped JVP over the input's basis. Same layout as jacrev. */
-export function jacfwd(f: Fn, opts: JacobianOptions = {}): (...args: unknown[]) => any {
-  if (opts.hasAux) return withAux(f, 'jacfwd', (g) => jacfwd(g, { argnums: opts.argnums }));
-  return (...args: unknown[]) =>
-    scope(() => {
-      const argnums = normArgnums(opts.argnums, args.length, 'jacfwd');
-      assertDifferentiable(args, argnums, 'jacfwd');
-      const { leaves, inDef, flat, outDef } = flatOver(f, args, argnums, 'jacfwd');
-      // cols[i][k]: d out_k / d in_i, shaped [size(in_i), ...out_k]
-      const cols = leaves.map((l, i) => {
-        const s = shapeOf(l);
-        return vmapFlat((t) => jvpFlat(flat, leaves, leaves.map((x, j) => (j === i ? t : lax.zerosLike(x))))[1], [basis(s)], [0], 0, sizeOf(s));
-      });
-      const nOut = cols[0]?.length ?? 0;
-      const perOut = Array.from({ length: nOut }, (_, k) => {
-        const jac = leaves.map((l, i) => {
-          const c = cols[i][k]; // [n_in, ...out]
-          const os = shapeOf(c).slice(1);
-          const moved = lax.transpose(c, [...os.map((_, d) => d + 1), 0]);
-          return lax.reshape(moved, [...os, ...shapeOf(l)]);
-        });
-        const t = tree.unflatten<unknown[]>(inDef, jac);
-        return typeof opts.argnums === 'object' ? t : t[0];
-      });
-      return tree.unflatten<any>(outDef(), perOut);
-    });
-}
-
-/**
- * The Hessian of a scalar f: forward over reverse.
- * @example hessian((x) => np.sum(np.mul(x, np.exp(x))))(np.array([0.5, 1]))
- */
-export function hessian(f: Fn, opts: JacobianOptions = {}) {
-  const h = jacfwd(jacrev(f, opts), opts);
-  return (...args: unknown[]) => {
-    assertDifferentiable(args, normArgnums(opts.argnums, args.length, 'hessian'), 'hessian');
-    return h(...args);
-  };
 }
 
 /**

@@ -1,9 +1,10 @@
 /** Turning pytrees of user arguments into flat arrays for the interpreters, and back. */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tree from '../tree/index.js';
-import type { DType } from './aval.js';
+import { type DType, isFloat } from './aval.js';
+import * as lax from './lax.js';
 import { weakDType } from './promotion.js';
-import { type NdArray, isArray } from './trace.js';
+import { type NdArray, avalOf, isArray } from './trace.js';
 
 /** Flattens a tree whose leaves are arrays or JS numbers (made scalars of `numberDType`, float32 by default); errors name the path. */
 export function flattenArrays(x: unknown, what: string, numberDType: (v: number) => DType = () => 'float32'): [NdArray[], tree.TreeDef] {
@@ -25,4 +26,53 @@ export function flattenArrays(x: unknown, what: string, numberDType: (v: number)
  */
 export function weakScalar(v: number | boolean): tf.Tensor {
   return typeof v === 'boolean' ? tf.scalar(v, 'bool') : tf.scalar(v, weakDType(v));
+}
+
+type Fn = (...args: any[]) => any;
+
+/** f as a function of flat leaves of the args at `argnums` (other args fixed); records the output structure. */
+export function flatOver(f: Fn, args: unknown[], argnums: readonly number[], what: string, scalarOf: (l: number | boolean) => NdArray | null = (l) => (typeof l === 'number' ? lax.scalar(l) : null)) {
+  const [leaves, inDef] = flattenArrays(argnums.map((i) => args[i]), what);
+  let outDef: tree.TreeDef | undefined;
+  let outTree: unknown;
+  const flat = (...ls: NdArray[]): NdArray[] => {
+    const diff = tree.unflatten<unknown[]>(inDef, ls);
+    const full = [...args];
+    argnums.forEach((a, k) => (full[a] = diff[k]));
+    outTree = f(...full);
+    const [outLeaves, def] = tree.flatten(outTree);
+    outDef = def;
+    const ps = tree.paths(outTree);
+    return outLeaves.map((l, i) => {
+      if (isArray(l)) return l;
+      const s = typeof l === 'number' || typeof l === 'boolean' ? scalarOf(l) : null;
+      if (s) return s;
+      throw new Error(`${what}: the function returned ${typeof l} at ${ps[i]}; it must return arrays`);
+    });
+  };
+  return { leaves, inDef, flat, outDef: () => outDef!, outTree: () => outTree };
+}
+
+/** The argument positions to differentiate; a negative one counts from the end, as in JAX. */
+export function normArgnums(argnums: number | readonly number[] | undefined, n: number, what: string): number[] {
+  const list = argnums === undefined ? [0] : typeof argnums === 'number' ? [argnums] : [...argnums];
+  for (const a of list) if (!Number.isInteger(a) || a < -n || a >= n) throw new Error(`${what}: argnums ${a} is out of range for ${n} argument(s)`);
+  return list.map((a) => (a < 0 ? a + n : a));
+}
+
+/**
+ * Derivatives are taken with respect to float32 inputs only: JAX raises for integer and
+ * bool ones too, where returning zeros would hide a forgotten cast. Names the first such leaf.
+ */
+export function assertDifferentiable(args: readonly unknown[], argnums: readonly number[], what: string): void {
+  for (const a of argnums) {
+    const ps = tree.paths(args[a]);
+    tree.leaves(args[a]).forEach((l, i) => {
+      if (!isArray(l) || isFloat(avalOf(l).dtype)) return;
+      const at = ps[i] === '.' ? '' : ` (at ${ps[i]})`;
+      throw new Error(
+        `${what}: argnums includes argument ${a}${at}, whose dtype is ${avalOf(l).dtype}; only float32 inputs can be differentiated: cast it with np.cast(x, 'float32'), or leave it out of argnums`,
+      );
+    });
+  }
 }

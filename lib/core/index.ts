@@ -4,7 +4,8 @@ import './prims/index.js';
 import { lax as controlFlow } from './control/index.js';
 import { randomBits, randomNormal, randomPermutation, randomUniform, reduceLogSumExp } from './lax.js';
 
-export { customJvp, customVjp, grad, hessian, jacfwd, jacobian, jacrev, jvp, linearTranspose, stopGradient, valueAndGrad, vjp, vmap } from './api.js';
+export { customJvp, customVjp, grad, jvp, linearTranspose, stopGradient, valueAndGrad, vjp, vmap } from './api.js';
+export { type JacobianOptions, hessian, jacfwd, jacobian, jacrev } from './jacobian.js';
 export { ShapeDtypeStruct, evalShape, shapeDtypeStruct } from './eval-shape.js';
 export type { GradOptions, VjpOptions, VmapOptions } from './api.js';
 export { type Linearized, linearize } from './linearize.js';

@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { decodeSafetensors, encodeSafetensors, firstDuplicateKey, SafetensorsError, type TensorData } from '../../lib/io/safetensors.js';
+import { firstDuplicateKey } from '../../lib/io/json-duplicate-keys.js';
+import { decodeSafetensors, encodeSafetensors, SafetensorsError, type TensorData } from '../../lib/io/safetensors.js';
 import { readSafetensorsFile, readSafetensorsHeader, writeSafetensorsFile } from '../../lib/io/safetensors-file.js';
 
 const FIXTURES = new URL('../fixtures/safetensors/', import.meta.url);

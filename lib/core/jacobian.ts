@@ -1,0 +1,108 @@
+/**
+ * Jacobians over pytrees: jacrev (a vmapped VJP over the output's basis), jacfwd (a vmapped JVP
+ * over the input's basis), hessian (forward over reverse), jacobian (jacrev under JAX's other name).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import * as tree from '../tree/index.js';
+import { sizeOf } from './aval.js';
+import { assertDifferentiable, flatOver, normArgnums } from './args.js';
+import { vmapFlat } from './interpreters/batching.js';
+import { jvpFlat } from './interpreters/jvp.js';
+import { vjpFlat } from './interpreters/vjp.js';
+import * as lax from './lax.js';
+import { scope } from './scope.js';
+import { type NdArray, shapeOf } from './trace.js';
+
+type Fn = (...args: any[]) => any;
+
+/** An identity basis for an array of shape s: [size(s), ...s] (a constant). */
+function basis(s: readonly number[]): NdArray {
+  const n = sizeOf(s);
+  return tf.reshape(tf.eye(n), [n, ...s]);
+}
+
+export interface JacobianOptions {
+  readonly argnums?: number | readonly number[];
+  /** f returns [out, aux]: the result is [Jacobian of out, aux] (JAX's has_aux). */
+  readonly hasAux?: boolean;
+}
+
+/**
+ * A Jacobian transformation `jac` of f's first output, f returning [out, aux]: [jac, aux], the
+ * aux from one more call of f (its value is not differentiated).
+ */
+function withAux(f: Fn, op: string, jac: (g: Fn) => (...args: unknown[]) => unknown) {
+  const split = (...args: unknown[]): [unknown, unknown] => {
+    const r = f(...args) as unknown;
+    if (!Array.isArray(r) || r.length !== 2) throw new Error(`${op} with hasAux: the function must return [value, aux]`);
+    return [r[0], r[1]];
+  };
+  const j = jac((...args: unknown[]) => split(...args)[0]);
+  return (...args: unknown[]) => [j(...args), scope(() => split(...args)[1])];
+}
+
+/**
+ * The Jacobian by reverse mode: one vmapped VJP over the output's basis. Result leaves
+ * have shape out.shape + in.shape (a tree of the input's structure per output leaf).
+ */
+export function jacrev(f: Fn, opts: JacobianOptions = {}): (...args: unknown[]) => any {
+  if (opts.hasAux) return withAux(f, 'jacrev', (g) => jacrev(g, { argnums: opts.argnums }));
+  return (...args: unknown[]) =>
+    scope(() => {
+      const argnums = normArgnums(opts.argnums, args.length, 'jacrev');
+      assertDifferentiable(args, argnums, 'jacrev');
+      const { leaves, inDef, flat, outDef } = flatOver(f, args, argnums, 'jacrev');
+      const [outs, pullback] = vjpFlat(flat, leaves);
+      const perOut = outs.map((o, k) => {
+        const os = shapeOf(o);
+        const rows = vmapFlat((ct) => pullback(outs.map((x, j) => (j === k ? ct : lax.zerosLike(x)))), [basis(os)], [0], 0, sizeOf(os));
+        const jac = rows.map((r, i) => lax.reshape(r, [...os, ...shapeOf(leaves[i])]));
+        const t = tree.unflatten<unknown[]>(inDef, jac);
+        return typeof opts.argnums === 'object' ? t : t[0];
+      });
+      return tree.unflatten<any>(outDef(), perOut);
+    });
+}
+
+/** jax.jacobian: the Jacobian by reverse mode, jacrev under JAX's other name. */
+export const jacobian = jacrev;
+
+/** The Jacobian by forward mode: one vmapped JVP over the input's basis. Same layout as jacrev. */
+export function jacfwd(f: Fn, opts: JacobianOptions = {}): (...args: unknown[]) => any {
+  if (opts.hasAux) return withAux(f, 'jacfwd', (g) => jacfwd(g, { argnums: opts.argnums }));
+  return (...args: unknown[]) =>
+    scope(() => {
+      const argnums = normArgnums(opts.argnums, args.length, 'jacfwd');
+      assertDifferentiable(args, argnums, 'jacfwd');
+      const { leaves, inDef, flat, outDef } = flatOver(f, args, argnums, 'jacfwd');
+      // cols[i][k]: d out_k / d in_i, shaped [size(in_i), ...out_k]
+      const cols = leaves.map((l, i) => {
+        const s = shapeOf(l);
+        return vmapFlat((t) => jvpFlat(flat, leaves, leaves.map((x, j) => (j === i ? t : lax.zerosLike(x))))[1], [basis(s)], [0], 0, sizeOf(s));
+      });
+      const nOut = cols[0]?.length ?? 0;
+      const perOut = Array.from({ length: nOut }, (_, k) => {
+        const jac = leaves.map((l, i) => {
+          const c = cols[i][k]; // [n_in, ...out]
+          const os = shapeOf(c).slice(1);
+          const moved = lax.transpose(c, [...os.map((_, d) => d + 1), 0]);
+          return lax.reshape(moved, [...os, ...shapeOf(l)]);
+        });
+        const t = tree.unflatten<unknown[]>(inDef, jac);
+        return typeof opts.argnums === 'object' ? t : t[0];
+      });
+      return tree.unflatten<any>(outDef(), perOut);
+    });
+}
+
+/**
+ * The Hessian of a scalar f: forward over reverse.
+ * @example hessian((x) => np.sum(np.mul(x, np.exp(x))))(np.array([0.5, 1]))
+ */
+export function hessian(f: Fn, opts: JacobianOptions = {}) {
+  const h = jacfwd(jacrev(f, opts), opts);
+  return (...args: unknown[]) => {
+    assertDifferentiable(args, normArgnums(opts.argnums, args.length, 'hessian'), 'hessian');
+    return h(...args);
+  };
+}
