@@ -15,7 +15,7 @@ import * as ssl from './ssl/index.js';
 import * as swav from './ssl/swav/index.js';
 import * as random from './random/index.js';
 import * as nn from './nn/index.js';
-import { allGather, axisIndex, axisSize, lax as coreLax, pmax, pmean, pmin, ppermute, psum, psumScatter, stopGradient } from './core/index.js';
+import { allGather, allToAll, axisIndex, axisSize, lax as coreLax, pmax, pmean, pmin, ppermute, psum, psumScatter, stopGradient } from './core/index.js';
 import { dynamicIndexInDim, dynamicSlice, dynamicSliceInDim, dynamicUpdateSlice, dynamicUpdateSliceInDim } from './ops/dynamic-slice.js';
 import * as laxElementwise from './ops/lax-elementwise.js';
 import * as laxStructural from './ops/lax-structural.js';
@@ -39,7 +39,7 @@ export const lax = {
   dynamicSlice, dynamicUpdateSlice, dynamicSliceInDim, dynamicUpdateSliceInDim, dynamicIndexInDim,
   ...laxElementwise, ...laxStructural, ...laxReductions, ...laxDotConv,
   sort, sortKeyVal, topK, map, associativeScan, stopGradient,
-  psum, pmean, pmax, pmin, allGather, ppermute, psumScatter, axisIndex, axisSize,
+  psum, pmean, pmax, pmin, allGather, allToAll, ppermute, psumScatter, axisIndex, axisSize,
 } as const;
 export { getBackend, ready, setBackend, setWasmPaths, type BackendName, type WasmPaths } from './backend/index.js';
 export { tf };

@@ -214,10 +214,10 @@ export function vmap(f: Fn, opts: VmapOptions = {}) {
       };
       if (opts.axisName !== undefined && (typeof opts.axisName !== 'string' || opts.axisName === ''))
         throw new Error(`vmap: axisName must be a non-empty string, got ${JSON.stringify(opts.axisName)}`);
-      // An unmapped JS number reaches f as it is (as JAX passes an unmapped Python scalar): weakly typed, and
-      // usable as a static argument of a jitted f.
+      // An unmapped JS number or boolean reaches f as it is (as JAX passes an unmapped Python scalar): weakly
+      // typed, and usable as a static argument of a jitted f.
       const raw = tree.leaves(args);
-      const ins = leaves.map((l, i) => (axes[i] === null && typeof raw[i] === 'number' ? (raw[i] as unknown as NdArray) : l));
+      const ins = leaves.map((l, i) => (axes[i] === null && (typeof raw[i] === 'number' || typeof raw[i] === 'boolean') ? (raw[i] as unknown as NdArray) : l));
       const outs = vmapFlat(flat, ins, axes, () => tree.broadcastPrefix<number | null>(opts.outAxes === undefined ? 0 : opts.outAxes, outTree(), 'vmap: outAxes', isAxisLeaf), size, outName, opts.axisName ?? null);
       return tree.unflatten<any>(outDef(), outs);
     });
@@ -233,101 +233,178 @@ function argPath(p: string): string {
   return m ? `argument ${m[1]}${m[2] ? ` (${m[2]})` : ''}` : p;
 }
 
+/** The positions of JAX's `nondiff_argnums` (negative ones counting from the end), checked against the call. */
+function nondiffPositions(argnums: readonly number[] | undefined, n: number, what: string): number[] {
+  const list = (argnums ?? []).map((i) => {
+    if (!Number.isInteger(i) || i < -n || i >= n) throw new Error(`${what}: nondiffArgnums ${i} is out of range for ${n} argument(s)`);
+    return i < 0 ? i + n : i;
+  });
+  return [...new Set(list)].sort((a, b) => a - b);
+}
+
+/**
+ * Splits a call's arguments at `nondiff` positions: the values held there (passed as they are,
+ * never flattened nor differentiated), the others, and a function rebuilding the full list from
+ * new values of the others.
+ */
+function splitNondiff(args: readonly unknown[], nondiff: readonly number[]) {
+  const fixed = nondiff.map((i) => args[i]);
+  const diff = args.filter((_, i) => !nondiff.includes(i));
+  const full = (d: readonly unknown[]) => {
+    let k = 0;
+    return args.map((a, i) => (nondiff.includes(i) ? a : d[k++]));
+  };
+  return { fixed, diff, full };
+}
+
+/** bwd's cotangents with each `null` (JAX's None: a zero cotangent) replaced by zeros of the argument subtree there. */
+function zerosForNull(g: unknown, arg: unknown): unknown {
+  if (g === null || g === undefined) return tree.map((l: NdArray) => lax.zerosLike(l), arg);
+  if (Array.isArray(g) && Array.isArray(arg)) return g.map((c, i) => zerosForNull(c, arg[i]));
+  if (tree.isPlainObject(g) && tree.isPlainObject(arg)) return Object.fromEntries(Object.entries(g).map(([k, c]) => [k, zerosForNull(c, arg[k])]));
+  return g;
+}
+
+export interface CustomVjpRules {
+  /** `fwd(...args) -> [out, residuals]` (every argument, the nondiff ones included). */
+  readonly fwd: (...args: any[]) => [unknown, unknown];
+  /** `bwd(...nondiffArgs, residuals, ct) -> [cotangent per differentiated argument]`; a `null` cotangent is zeros (JAX's None). */
+  readonly bwd: (...args: any[]) => unknown[];
+  /** JAX's `nondiff_argnums`: arguments passed as they are (JS values, functions, ...) to f, fwd and, first, bwd; they get no cotangent. */
+  readonly nondiffArgnums?: readonly number[];
+}
+
 /**
  * A function with a user-supplied backward pass, like JAX's custom_vjp.
- * `fwd(...args) -> [out, residuals]`, `bwd(residuals, outCotangent) -> [cotangent per arg]`.
+ * `fwd(...args) -> [out, residuals]`, `bwd(residuals, outCotangent) -> [cotangent per arg]`,
+ * a `null` cotangent meaning zeros (JAX's None). With `nondiffArgnums` (JAX's `nondiff_argnums`),
+ * those arguments are passed as they are (not flattened nor differentiated), and bwd takes them
+ * first: `bwd(...nondiffArgs, residuals, ct)`, returning cotangents for the other arguments only.
  * @example
  * const clipGrad = customVjp((x) => x, {
  *   fwd: (x) => [x, null],
  *   bwd: (_r, g) => [np.clip(g, -1, 1)],
  * });
+ * @example const clipBy = customVjp((c: number, x) => x, { nondiffArgnums: [0], fwd: (c, x) => [x, null], bwd: (c, _r, g) => [np.clip(g, -c, c)] });
  */
-export function customVjp(f: Fn, rules: { fwd: (...args: any[]) => [unknown, unknown]; bwd: (residuals: any, ct: any) => unknown[] }) {
+export function customVjp(f: Fn, rules: CustomVjpRules) {
   return (...args: unknown[]) => {
-    const [leaves, inDef] = flattenArrays(args, 'customVjp: argument');
-    let outDef: tree.TreeDef | undefined;
-    let resDef: tree.TreeDef | undefined;
-    const flatOut = (out: unknown) => {
-      const [ls, def] = flattenArrays(out, 'customVjp: output');
-      outDef = def;
-      return ls;
-    };
-    const outs = bindCustomVjp(
-      {
-        fun: (...ls) => flatOut(f(...tree.unflatten<unknown[]>(inDef, ls))),
-        fwd: (...ls) => {
-          const [out, res] = rules.fwd(...tree.unflatten<unknown[]>(inDef, ls));
-          const [rl, rd] = flattenArrays(res, 'customVjp: residual');
-          resDef = rd;
-          return [flatOut(out), rl];
-        },
-        bwd: (res, cts) => {
-          const g = rules.bwd(tree.unflatten(resDef!, res), tree.unflatten(outDef!, cts));
-          if (!Array.isArray(g) || g.length !== args.length) throw new Error(`customVjp: bwd must return an array with one cotangent per argument (${args.length})`);
-          const [gl, gdef] = flattenArrays(g, 'customVjp: bwd result');
-          tree.assertSameStructure(inDef, gdef, 'customVjp: bwd result and arguments');
-          // As JAX checks: a cotangent of another shape would become the argument's gradient unnoticed.
-          const at = tree.paths(args).map(argPath);
-          gl.forEach((c, i) => {
-            if (shapeStr(shapeOf(c)) !== shapeStr(shapeOf(leaves[i])))
-              throw new Error(`customVjp: bwd gave a cotangent of shape ${shapeStr(shapeOf(c))} for ${at[i]}, of shape ${shapeStr(shapeOf(leaves[i]))}; they must match`);
-          });
-          return gl;
-        },
-      },
-      leaves,
+    const nondiff = nondiffPositions(rules.nondiffArgnums, args.length, 'customVjp');
+    if (!nondiff.length) return customVjpCall(f, rules.fwd, rules.bwd, args);
+    const { fixed, diff, full } = splitNondiff(args, nondiff);
+    return customVjpCall(
+      (...d) => f(...full(d)),
+      (...d) => rules.fwd(...full(d)),
+      (res, ct) => rules.bwd(...fixed, res, ct),
+      diff,
+      true,
     );
-    return tree.unflatten<any>(outDef!, outs);
   };
+}
+
+/** customVjp over arguments that are all differentiated (pytrees of arrays and numbers). */
+function customVjpCall(f: Fn, fwd: (...args: any[]) => [unknown, unknown], bwd: (residuals: any, ct: any) => unknown[], args: unknown[], nondiff = false): any {
+  const [leaves, inDef] = flattenArrays(args, 'customVjp: argument');
+  let outDef: tree.TreeDef | undefined;
+  let resDef: tree.TreeDef | undefined;
+  const flatOut = (out: unknown) => {
+    const [ls, def] = flattenArrays(out, 'customVjp: output');
+    outDef = def;
+    return ls;
+  };
+  const outs = bindCustomVjp(
+    {
+      fun: (...ls) => flatOut(f(...tree.unflatten<unknown[]>(inDef, ls))),
+      fwd: (...ls) => {
+        const [out, res] = fwd(...tree.unflatten<unknown[]>(inDef, ls));
+        const [rl, rd] = flattenArrays(res, 'customVjp: residual');
+        resDef = rd;
+        return [flatOut(out), rl];
+      },
+      bwd: (res, cts) => {
+        const g = bwd(tree.unflatten(resDef!, res), tree.unflatten(outDef!, cts));
+        if (!Array.isArray(g) || g.length !== args.length)
+          throw new Error(`customVjp: bwd must return an array with one cotangent per argument (${args.length}${nondiff ? ', the nondiffArgnums excluded' : ''})`);
+        const [gl, gdef] = flattenArrays(zerosForNull(g, tree.unflatten(inDef, leaves)), 'customVjp: bwd result');
+        tree.assertSameStructure(inDef, gdef, 'customVjp: bwd result and arguments');
+        // As JAX checks: a cotangent of another shape would become the argument's gradient unnoticed.
+        const at = tree.paths(args).map(argPath);
+        gl.forEach((c, i) => {
+          if (shapeStr(shapeOf(c)) !== shapeStr(shapeOf(leaves[i])))
+            throw new Error(`customVjp: bwd gave a cotangent of shape ${shapeStr(shapeOf(c))} for ${at[i]}, of shape ${shapeStr(shapeOf(leaves[i]))}; they must match`);
+        });
+        return gl;
+      },
+    },
+    leaves,
+  );
+  return tree.unflatten<any>(outDef!, outs);
+}
+
+export interface CustomJvpOptions {
+  /** JAX's `nondiff_argnums`: arguments passed as they are (JS values, functions, ...) to f and, first, to the rule, which gets primals and tangents of the others only. */
+  readonly nondiffArgnums?: readonly number[];
 }
 
 /**
  * A function with a user-supplied forward-mode rule, like JAX's custom_jvp:
  * `jvp(primals, tangents) -> [out, tangentOut]`, primals and tangents being the argument
  * lists, the rule linear in the tangents. Reverse mode (grad, vjp) transposes the rule, so one
- * rule serves both modes; vmap maps it. Typical use: a numerically safe derivative.
+ * rule serves both modes; vmap maps it. Typical use: a numerically safe derivative. With
+ * `nondiffArgnums` the rule is `jvp(...nondiffArgs, primals, tangents)`, as JAX's.
  * @example
  * // log(1 + exp(x)) whose derivative is sigmoid(x), finite for large x
  * const softplus = customJvp((x) => np.logaddexp(x, 0), ([x], [t]) => [np.logaddexp(x, 0), np.mul(t, np.sigmoid(x))]);
  */
-export function customJvp(f: Fn, jvpRule: (primals: any[], tangents: any[]) => [unknown, unknown]) {
+export function customJvp(f: Fn, jvpRule: (...args: any[]) => [unknown, unknown], opts: CustomJvpOptions = {}) {
   return (...args: unknown[]) => {
-    const [leaves, inDef] = flattenArrays(args, 'customJvp: argument');
-    let outDef: tree.TreeDef | undefined;
-    const flatOut = (out: unknown, what: string) => {
-      const [ls, def] = flattenArrays(out, what);
-      if (outDef) tree.assertSameStructure(outDef, def, `${what} and the output`);
-      outDef ??= def;
-      return ls;
-    };
-    const rule = (xs: NdArray[], ts: NdArray[]): [NdArray[], NdArray[]] => {
-      const r = jvpRule(tree.unflatten<unknown[]>(inDef, xs), tree.unflatten<unknown[]>(inDef, ts));
-      if (!Array.isArray(r) || r.length !== 2) throw new Error('customJvp: the jvp rule must return [out, tangentOut]');
-      const [out, tan] = [flatOut(r[0], 'customJvp: the rule\'s out'), flatOut(r[1], 'customJvp: the rule\'s tangentOut')];
-      // As JAX checks: each tangent must have its output's shape.
-      tan.forEach((t, i) => {
-        if (shapeStr(shapeOf(t)) !== shapeStr(shapeOf(out[i])))
-          throw new Error(`customJvp: the rule's tangentOut ${i} has shape ${shapeStr(shapeOf(t))}, its output ${shapeStr(shapeOf(out[i]))}; they must match`);
-      });
-      return [out, tan];
-    };
-    const outs = bindCustomVjp(
-      {
-        fun: (...ls) => flatOut(f(...tree.unflatten<unknown[]>(inDef, ls)), 'customJvp: output'),
-        fwd: (...ls) => [flatOut(f(...tree.unflatten<unknown[]>(inDef, ls)), 'customJvp: output'), ls],
-        // The rule's tangent map is linear: its VJP (taken at zero tangents) is its transpose.
-        bwd: (xs, cts) => vjpFlat((...ts) => rule(xs, ts)[1], xs.map((x) => lax.zerosLike(x)))[1](cts),
-        jvp: rule,
-      },
-      leaves,
-    );
-    return tree.unflatten<any>(outDef!, outs);
+    const nondiff = nondiffPositions(opts.nondiffArgnums, args.length, 'customJvp');
+    if (!nondiff.length) return customJvpCall(f, jvpRule, args);
+    const { fixed, diff, full } = splitNondiff(args, nondiff);
+    return customJvpCall((...d) => f(...full(d)), (primals, tangents) => jvpRule(...fixed, primals, tangents), diff);
   };
 }
 
-/** Blocks derivatives through x (any pytree of arrays): its value passes, its gradient is zero. */
+/** customJvp over arguments that are all differentiated (pytrees of arrays and numbers). */
+function customJvpCall(f: Fn, jvpRule: (primals: any[], tangents: any[]) => [unknown, unknown], args: unknown[]): any {
+  const [leaves, inDef] = flattenArrays(args, 'customJvp: argument');
+  let outDef: tree.TreeDef | undefined;
+  const flatOut = (out: unknown, what: string) => {
+    const [ls, def] = flattenArrays(out, what);
+    if (outDef) tree.assertSameStructure(outDef, def, `${what} and the output`);
+    outDef ??= def;
+    return ls;
+  };
+  const rule = (xs: NdArray[], ts: NdArray[]): [NdArray[], NdArray[]] => {
+    const r = jvpRule(tree.unflatten<unknown[]>(inDef, xs), tree.unflatten<unknown[]>(inDef, ts));
+    if (!Array.isArray(r) || r.length !== 2) throw new Error('customJvp: the jvp rule must return [out, tangentOut]');
+    const [out, tan] = [flatOut(r[0], 'customJvp: the rule\'s out'), flatOut(r[1], 'customJvp: the rule\'s tangentOut')];
+    // As JAX checks: each tangent must have its output's shape.
+    tan.forEach((t, i) => {
+      if (shapeStr(shapeOf(t)) !== shapeStr(shapeOf(out[i])))
+        throw new Error(`customJvp: the rule's tangentOut ${i} has shape ${shapeStr(shapeOf(t))}, its output ${shapeStr(shapeOf(out[i]))}; they must match`);
+    });
+    return [out, tan];
+  };
+  const outs = bindCustomVjp(
+    {
+      fun: (...ls) => flatOut(f(...tree.unflatten<unknown[]>(inDef, ls)), 'customJvp: output'),
+      fwd: (...ls) => [flatOut(f(...tree.unflatten<unknown[]>(inDef, ls)), 'customJvp: output'), ls],
+      // The rule's tangent map is linear: its VJP (taken at zero tangents) is its transpose.
+      bwd: (xs, cts) => vjpFlat((...ts) => rule(xs, ts)[1], xs.map((x) => lax.zerosLike(x)))[1](cts),
+      jvp: rule,
+    },
+    leaves,
+  );
+  return tree.unflatten<any>(outDef!, outs);
+}
+
+/**
+ * Blocks derivatives through x (any pytree of arrays): its value passes, its gradient is zero.
+ * A JS number or boolean leaf becomes a scalar array of its weak dtype, as jax.lax.stop_gradient(3) is an int32 array.
+ */
 export function stopGradient<T>(x: T): T {
-  return tree.map((l: NdArray) => lax.stopGradient(l), x);
+  return tree.map((l: NdArray | number | boolean) => lax.stopGradient(typeof l === 'number' || typeof l === 'boolean' ? weakScalar(l) : l), x);
 }
 
 /**

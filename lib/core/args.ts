@@ -6,7 +6,10 @@ import * as lax from './lax.js';
 import { weakDType } from './promotion.js';
 import { type NdArray, avalOf, isArray } from './trace.js';
 
-/** Flattens a tree whose leaves are arrays or JS numbers (made scalars of `numberDType`, float32 by default); errors name the path. */
+/**
+ * Flattens a tree whose leaves are arrays, JS numbers (made scalars of `numberDType`, float32 by
+ * default) or booleans (bool scalars, as JAX takes a Python bool); errors name the path.
+ */
 export function flattenArrays(x: unknown, what: string, numberDType: (v: number) => DType = () => 'float32'): [NdArray[], tree.TreeDef] {
   const [leaves, def] = tree.flatten(x);
   const ps = tree.paths(x);
@@ -14,7 +17,8 @@ export function flattenArrays(x: unknown, what: string, numberDType: (v: number)
     leaves.map((l, i) => {
       if (isArray(l)) return l;
       if (typeof l === 'number') return tf.scalar(l, numberDType(l));
-      throw new Error(`${what} at ${ps[i]}: expected an array or a number, got ${l === null ? 'null' : typeof l}`);
+      if (typeof l === 'boolean') return tf.scalar(l, 'bool');
+      throw new Error(`${what} at ${ps[i]}: expected an array, a number or a boolean, got ${l === null ? 'null' : typeof l}`);
     }),
     def,
   ];

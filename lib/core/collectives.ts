@@ -13,6 +13,7 @@ import { weakScalar } from './args.js';
 import { lookupAxis } from './axes.js';
 import { avalStr, normAxis } from './aval.js';
 import * as lax from './lax.js';
+import { placeMembers } from './prims/collectives.js';
 import { type NdArray, avalOf, bind, shapeOf } from './trace.js';
 
 /** One axis name, or several (the reduction runs over all of them). */
@@ -168,5 +169,44 @@ export function psumScatter(x: unknown, axisName: string, opts: PsumScatterOptio
     if (tiled ? d % size !== 0 : d !== size)
       throw new Error(`psumScatter: dimension ${scatterDimension} of ${avalStr(a)} must ${tiled ? 'be a multiple of' : 'equal'} the size ${size} of axis '${axisName}'`);
     return bind('psum_scatter', [v], { axisName, axisSize: size, scatterDimension, tiled });
+  });
+}
+
+export interface AllToAllOptions {
+  /** Split `splitAxis` into axis-size chunks and concatenate the received chunks along `concatAxis` (default false: `splitAxis` must equal the axis size; it is removed and a new axis of that size inserted at `concatAxis`). */
+  readonly tiled?: boolean;
+}
+
+/**
+ * JAX's all_to_all: member i receives chunk i of every member's x along `splitAxis`, and
+ * places the chunk from member j at position j along `concatAxis`. Without `tiled`,
+ * x.shape[splitAxis] must equal the axis size n, and the result's shape is x's with
+ * `splitAxis` deleted and n inserted at `concatAxis`; with `tiled`, `splitAxis` shrinks n
+ * times and `concatAxis` grows n times. Composed of {@link allGather} and this member's
+ * slice (so grad, vmap and pmap apply; it moves n times the data a dedicated kernel would).
+ * @example vmap((x) => allToAll(x, 'i', 0, 0), { axisName: 'i' })(xs) // xs [n, n, ...]: its first two axes swapped
+ */
+export function allToAll(x: NdArray | number, axisName: string, splitAxis: number, concatAxis: number, opts?: AllToAllOptions): NdArray;
+export function allToAll<T>(x: T, axisName: string, splitAxis: number, concatAxis: number, opts?: AllToAllOptions): T;
+export function allToAll(x: unknown, axisName: string, splitAxis: number, concatAxis: number, opts: AllToAllOptions = {}): unknown {
+  const { size } = lookupAxis(axisName, 'allToAll');
+  const tiled = opts.tiled ?? false;
+  return perLeaf(x, (v) => {
+    const a = avalOf(v);
+    const r = a.shape.length;
+    const split = normAxis(splitAxis, r, 'allToAll: splitAxis');
+    const concat = normAxis(concatAxis, r, 'allToAll: concatAxis');
+    const d = a.shape[split]!;
+    if (tiled ? d % size !== 0 : d !== size)
+      throw new Error(`allToAll: dimension ${split} (splitAxis) of ${avalStr(a)} must ${tiled ? 'be a multiple of' : 'equal'} the size ${size} of axis '${axisName}'`);
+    // Every member's x, members first: [n, ...x.shape]; then this member's chunk of splitAxis from each.
+    let all = bind('all_gather', [v], { axisName, axisSize: size, axis: 0, tiled: false });
+    if (tiled) {
+      const s = [...shapeOf(all)];
+      s.splice(split + 1, 1, size, d / size);
+      all = lax.reshape(all, s);
+    }
+    const mine = lax.gather(all, bind('axis_index', [], { axisName }), split + 1);
+    return placeMembers(mine, 0, { axisName, axisSize: size, axis: concat, tiled });
   });
 }

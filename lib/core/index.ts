@@ -7,12 +7,12 @@ import { randomBits, randomNormal, randomPermutation, randomUniform, reduceLogSu
 export { customJvp, customVjp, grad, jvp, linearTranspose, stopGradient, valueAndGrad, vjp, vmap } from './api.js';
 export { type JacobianOptions, hessian, jacfwd, jacobian, jacrev } from './jacobian.js';
 export { ShapeDtypeStruct, evalShape, shapeDtypeStruct } from './eval-shape.js';
-export type { GradOptions, VjpOptions, VmapOptions } from './api.js';
+export type { CustomJvpOptions, CustomVjpRules, GradOptions, VjpOptions, VmapOptions } from './api.js';
 export { type Linearized, linearize } from './linearize.js';
 export { type ClosedJaxpr, type JitOptions, type Jitted, jit, makeJaxpr } from './jit/jit.js';
 export { printJaxpr } from './jit/ir.js';
-export { remat, type ScanOptions } from './control/index.js';
-export { type AllGatherOptions, type AxisNames, type PsumScatterOptions, allGather, axisIndex, axisSize, pmax, pmean, pmin, ppermute, psum, psumScatter } from './collectives.js';
+export { remat, type RematOptions, type ScanOptions } from './control/index.js';
+export { type AllGatherOptions, type AllToAllOptions, type AxisNames, type PsumScatterOptions, allGather, allToAll, axisIndex, axisSize, pmax, pmean, pmin, ppermute, psum, psumScatter } from './collectives.js';
 export { type DeviceAxis, withDeviceAxis } from './axes.js';
 export { scope } from './scope.js';
 export { canReadBack } from './lower/index.js';

@@ -6,10 +6,11 @@
  */
 import * as tree from '../../tree/index.js';
 import { avalStr } from '../aval.js';
-import { flattenArrays } from '../args.js';
+import { flattenArrays, normArgnums } from '../args.js';
 import * as lax from '../lax.js';
 import { scope } from '../scope.js';
-import { type NdArray, avalOf, isArray } from '../trace.js';
+import { constantValue } from '../lower/index.js';
+import { type NdArray, avalOf, concreteOf, isArray } from '../trace.js';
 import { condFlat } from './cond.js';
 import { rematFlat } from './remat.js';
 import { scanFlat } from './scan.js';
@@ -35,6 +36,8 @@ export interface ScanOptions {
   readonly length?: number;
   /** Iterate from the last x to the first (each y still lands at its x's index). */
   readonly reverse?: boolean;
+  /** jax.lax.scan's `unroll` (a positive integer, or a boolean): accepted for compatibility; the loop runs the same (it is a performance hint in JAX). */
+  readonly unroll?: number | boolean;
 }
 
 /**
@@ -46,6 +49,7 @@ export interface ScanOptions {
  * const [total, partial] = lax.scan((c, x) => { const s = np.add(c, x); return [s, s]; }, np.array(0), np.array([1, 2, 3, 4]));
  */
 export function scan<C = any, Y = any>(f: (carry: C, x: any) => [C, Y], init: C, xs?: Tree, opts: ScanOptions = {}): [C, Y] {
+  checkUnroll(opts.unroll, 'lax.scan');
   return scope(() => {
     const [initLeaves, initDef] = flattenArrays(init, 'lax.scan: init');
     const [xsLeaves, xsDef] = flattenArrays(xs ?? null, 'lax.scan: xs');
@@ -82,20 +86,37 @@ export function scan<C = any, Y = any>(f: (carry: C, x: any) => [C, Y], init: C,
   });
 }
 
+/** A loop bound's value where it is known now (a JS number, or an int32 scalar array with a concrete value: JAX's `int(lower)`), else null. */
+function concreteBound(b: number | NdArray): number | null {
+  if (typeof b === 'number') return b;
+  if (!isArray(b) || avalOf(b).dtype !== 'int32' || avalOf(b).shape.length !== 0) return null;
+  const c = concreteOf(b);
+  return (c && constantValue(c)) ?? null;
+}
+
+/** `unroll` (jax.lax.scan's): a positive integer or a boolean; it changes no result. */
+function checkUnroll(unroll: number | boolean | undefined, what: string): void {
+  if (unroll !== undefined && typeof unroll !== 'boolean' && !(Number.isInteger(unroll) && unroll >= 1))
+    throw new Error(`${what}: unroll must be a boolean or a positive integer, got ${String(unroll)}`);
+}
+
 /**
  * Repeats `carry = body(i, carry)` for i from lower to upper - 1 (i an int32 scalar).
- * With JS-number bounds it is a scan (so reverse mode works); with array bounds, a whileLoop.
+ * With bounds known now (JS numbers, or concrete int32 scalars: outside jit and vmap) it is a
+ * scan, so reverse mode works; with traced bounds, a whileLoop (as JAX's fori_loop).
  * @example const fact5 = lax.foriLoop(1, 6, (i, acc) => np.mul(acc, np.cast(i, 'float32')), np.array(1));
  */
-export function foriLoop<C = any>(lower: number | NdArray, upper: number | NdArray, body: (i: NdArray, carry: C) => C, init: C): C {
+export function foriLoop<C = any>(lower: number | NdArray, upper: number | NdArray, body: (i: NdArray, carry: C) => C, init: C, opts: { readonly unroll?: number | boolean } = {}): C {
+  checkUnroll(opts.unroll, 'lax.foriLoop');
   return scope(() => {
     const [initLeaves, initDef] = flattenArrays(init, 'lax.foriLoop: init');
     const step = (i: NdArray, k: NdArray[]) => flatResult(body(i, tree.unflatten<C>(initDef, k)), 'lax.foriLoop: the body output and init', initDef)[0];
     const one = () => lax.scalar(1, 'int32');
     const name = leafName(init, 'the carry');
-    if (typeof lower === 'number' && typeof upper === 'number') {
-      if (!Number.isInteger(lower) || !Number.isInteger(upper)) throw new Error(`lax.foriLoop: the bounds must be integers, got ${lower} and ${upper}`);
-      const outs = scanFlat((i, ...k) => [lax.add(i!, one()), ...step(i!, k)], [], [lax.scalar(lower, 'int32'), ...initLeaves], [], Math.max(0, upper - lower), false, (j) => (j === 0 ? 'the loop index' : name(j - 1)));
+    const [lo, hi] = [concreteBound(lower), concreteBound(upper)];
+    if (lo !== null && hi !== null) {
+      if (!Number.isInteger(lo) || !Number.isInteger(hi)) throw new Error(`lax.foriLoop: the bounds must be integers, got ${lo} and ${hi}`);
+      const outs = scanFlat((i, ...k) => [lax.add(i!, one()), ...step(i!, k)], [], [lax.scalar(lo, 'int32'), ...initLeaves], [], Math.max(0, hi - lo), false, (j) => (j === 0 ? 'the loop index' : name(j - 1)));
       return tree.unflatten<C>(initDef, outs.slice(1));
     }
     const bound = (b: number | NdArray, what: string) => {
@@ -104,8 +125,8 @@ export function foriLoop<C = any>(lower: number | NdArray, upper: number | NdArr
       if (a.dtype !== 'int32' || a.shape.length !== 0) throw new Error(`lax.foriLoop: ${what} must be an int32 scalar or a JS integer, got ${avalStr(a)}`);
       return v;
     };
-    const hi = bound(upper, 'upper');
-    const outs = whileFlat((i) => [lax.lt(i!, hi)], (i, ...k) => [lax.add(i!, one()), ...step(i!, k)], [], [], [bound(lower, 'lower'), ...initLeaves], (j) => (j === 0 ? 'the loop index' : name(j - 1)));
+    const upperBound = bound(upper, 'upper');
+    const outs = whileFlat((i) => [lax.lt(i!, upperBound)], (i, ...k) => [lax.add(i!, one()), ...step(i!, k)], [], [], [bound(lower, 'lower'), ...initLeaves], (j) => (j === 0 ? 'the loop index' : name(j - 1)));
     return tree.unflatten<C>(initDef, outs.slice(1));
   });
 }
@@ -194,18 +215,37 @@ export function switchCase(index: NdArray | number, branches: readonly ((...ops:
   return scope(() => branchOn(switchIndex(index), branches, operands, 'lax.switch', (k) => `branch ${k}`));
 }
 
+export interface RematOptions {
+  /** Positions of arguments passed to f as they are (JS values: numbers, strings, functions), as jax.checkpoint's static_argnums; negative ones count from the end. */
+  readonly staticArgnums?: number | readonly number[];
+  /**
+   * jax.checkpoint's `policy` (which intermediates to save): accepted and ignored. Every
+   * intermediate of f is recomputed, as under JAX's default policy (nothing saveable).
+   */
+  readonly policy?: unknown;
+  /** jax.checkpoint's `prevent_cse`: accepted; the recomputation is always kept apart from the forward pass. */
+  readonly preventCse?: boolean;
+}
+
 /**
  * jax.checkpoint: f, whose intermediates are recomputed in the backward pass instead of
  * being kept from the forward pass (less memory, one more forward computation of f).
+ * Arguments at `staticArgnums` reach f as they are (not traced), as jax.checkpoint's static_argnums.
  * @example const block = remat((w, x) => np.tanh(np.matmul(np.tanh(np.matmul(x, w)), w)));
+ * @example const layer = remat((x, act: string) => (act === 'relu' ? np.relu(x) : np.tanh(x)), { staticArgnums: [1] });
  */
-export function remat<F extends (...args: any[]) => any>(f: F): F {
+export function remat<F extends (...args: any[]) => any>(f: F, opts: RematOptions = {}): F {
   return ((...args: unknown[]) =>
     scope(() => {
-      const [leaves, inDef] = flattenArrays(args, 'remat: argument');
+      const statics = opts.staticArgnums === undefined ? [] : normArgnums(opts.staticArgnums, args.length, 'remat: static');
+      const dynamic = args.filter((_, i) => !statics.includes(i));
+      const [leaves, inDef] = flattenArrays(dynamic, 'remat: argument');
       let outDef: tree.TreeDef | undefined;
       const outs = rematFlat((...ls) => {
-        const [r, def] = flatResult(f(...tree.unflatten<unknown[]>(inDef, ls)), 'remat: output');
+        const dyn = tree.unflatten<unknown[]>(inDef, ls);
+        let k = 0;
+        const full = args.map((a, i) => (statics.includes(i) ? a : dyn[k++]));
+        const [r, def] = flatResult(f(...full), 'remat: output');
         outDef = def;
         return r;
       }, leaves);

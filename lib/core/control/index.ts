@@ -7,7 +7,7 @@ import './custom.js';
 import { cond, foriLoop, scan, switchCase, whileLoop } from './api.js';
 
 export { remat } from './api.js';
-export type { ScanOptions } from './api.js';
+export type { RematOptions, ScanOptions } from './api.js';
 
 /** jax.lax's control flow: scan, foriLoop, whileLoop, cond, switch (see docs/core.md). */
 export const lax = { scan, foriLoop, whileLoop, cond, switch: switchCase } as const;

@@ -21,6 +21,11 @@ export interface JitOptions extends RewriteOptions {
    * A single position may be given as a number, as JAX's `static_argnums=1`.
    */
   readonly staticArgnums?: number | readonly number[];
+  /**
+   * jax.jit's `donate_argnums`: accepted and ignored (the arguments stay valid). tfjs cannot
+   * reuse an input's buffer for an output, as JAX on CPU does not either.
+   */
+  readonly donateArgnums?: number | readonly number[];
 }
 
 export type Jitted<F extends (...args: any[]) => any> = F & {
