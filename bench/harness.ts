@@ -4,6 +4,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import os from 'node:os';
+import { enableRelaxedSimd } from '../lib/backend/node.js';
+import { relaxedSimdAvailable } from '../lib/backend/wasm-relaxed.js';
 
 /** A step timed by someone else (a child process): its wall and CPU milliseconds. */
 export interface Measured {
@@ -246,4 +248,14 @@ export function flagValue(args: readonly string[], name: string, dflt: string): 
   const i = args.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
   if (i < 0) return dflt;
   return args[i].includes('=') ? args[i].split('=')[1] : args[i + 1];
+}
+
+/**
+ * Relaxed SIMD for this benchmark process: turned on (lib/backend/node.ts's enableRelaxedSimd:
+ * our kernels' multiply-adds fused, as in browsers and Node 22+) unless `--no-relaxed-simd` is
+ * among `args`. Returns the line the run's header prints.
+ */
+export function relaxedSimdSetting(args: readonly string[]): string {
+  if (args.includes('--no-relaxed-simd')) return `relaxed SIMD: ${relaxedSimdAvailable() ? 'on in this engine' : 'off'} (--no-relaxed-simd)`;
+  return `relaxed SIMD: ${enableRelaxedSimd() ? 'on (fused multiply-adds in our kernels)' : 'not available in this engine'}`;
 }

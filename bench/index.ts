@@ -35,7 +35,7 @@ import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { setBackend } from '../lib/node.js';
 import type { BenchContext, StepRecord } from './context.js';
-import { loadAverage, machine } from './harness.js';
+import { loadAverage, machine, relaxedSimdSetting } from './harness.js';
 import { JAX_VERSION } from './peers/jaxjs.js';
 import { TorchPeer } from './peers/pytorch.js';
 import { augmentSection } from './sections/augment.js';
@@ -79,6 +79,7 @@ if (unknown.length) {
 const reps = Number(flag('reps') ?? (quick ? 1 : 5));
 const out = flag('out');
 
+const relaxed = relaxedSimdSetting(args);
 await setBackend('wasm');
 const t0 = performance.now();
 const progress = (msg: string) => process.stderr.write(`[bench ${((performance.now() - t0) / 1000).toFixed(0)}s] ${msg}\n`);
@@ -115,6 +116,7 @@ const header = [
   `- command: \`npx tsx bench/index.ts${args.length ? ' ' + args.join(' ') : ''}\` (${((performance.now() - t0) / 60000).toFixed(1)} min)`,
   `- machine: ${machine()} (${Math.round(os.totalmem() / 2 ** 30)} GiB RAM)`,
   `- load average (1/5/15 min) at start: ${loadStart}; at end: ${loadAverage()} (on ${os.cpus().length} cores: above ~1, other processes share the CPU and wall times grow; CPU times much less)`,
+  `- ${relaxed}`,
   `- tfjs ${tf.version_core} (wasm: one thread in Node); jax-js ${JAX_VERSION} (wasm device, one thread in Node: no global Worker); ${torchNote}`,
   '',
 ].join('\n');

@@ -9,9 +9,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { PANEL, batchMatMulWasm, paddedColumns } from '../lib/backend/wasm-batch-matmul.js';
 import { forceHeapSplit } from '../lib/backend/wasm-heap.js';
 import { enableWasmThreads } from '../lib/parallel/index.js';
-import { flagValue, markdownTable, median } from './harness.js';
+import { flagValue, markdownTable, median, relaxedSimdSetting } from './harness.js';
 
 const reps = Number(flagValue(process.argv.slice(2), 'reps', '25'));
+const relaxed = relaxedSimdSetting(process.argv.slice(2));
 const info = await enableWasmThreads(2, { kernelThreads: 2 });
 if (info.kernelThreads !== 2) throw new Error(`bench/matmul-threads: our kernels run on ${info.kernelThreads} thread(s) here (no shared heap?)`);
 const loadBefore = os.loadavg().map((l) => l.toFixed(2)).join(' / ');
@@ -37,6 +38,6 @@ for (const [batch, m, k, n] of [[192, 65, 64, 65], [1, 512, 784, 1024]] as const
   rows.push([`[${batch}, ${m}, ${k}] x [${k}, ${n}]`, m1.toFixed(2), m2.toFixed(2), `${(m1 / m2).toFixed(2)}x`]);
   tf.dispose([a, b]);
 }
-console.log(`## bench/matmul-threads (${os.cpus().length} x ${os.cpus()[0]?.model}, Node ${process.version}; medians of ${reps} interleaved calls)\n`);
+console.log(`## bench/matmul-threads (${os.cpus().length} x ${os.cpus()[0]?.model}, Node ${process.version}; ${relaxed}; medians of ${reps} interleaved calls)\n`);
 console.log(markdownTable(['product', '1 thread, ms', '2 kernel threads, ms', '1 / 2 threads'], rows));
 console.log(`Load average (1/5/15 min) before: ${loadBefore}; after: ${os.loadavg().map((l) => l.toFixed(2)).join(' / ')}.`);

@@ -39,7 +39,8 @@
  *
  * Flags: --reps N (default 5), --max-minutes M per workload (default 20), --only swav|mlp|resnet18|vit,
  * --quick (1 step, small shapes: a smoke run), --no-threads (skip the wasm-threads child),
- * --no-torch (skip PyTorch).
+ * --no-torch (skip PyTorch), --no-relaxed-simd (our kernels without fused multiply-adds; see
+ * lib/backend/wasm-relaxed.ts).
  *
  * This file is also the replica module of its own dataParallel runs (default export) and,
  * with --child, the wasm-threads child process.
@@ -59,7 +60,7 @@ import * as random from '../lib/random/index.js';
 import { swavMethod } from '../lib/ssl/methods/swav.js';
 import * as swav from '../lib/ssl/swav/index.js';
 import { ourSwav } from './context.js';
-import { flagValue } from './harness.js';
+import { flagValue, relaxedSimdSetting } from './harness.js';
 import { type MlpParams, mlpInit, mlpLoss } from './mlp.js';
 import { TorchPeer } from './peers/pytorch.js';
 import { type EncoderBench, RESNET, VIT, encoderStepFlops, encoderSwavConfig } from './sections/encoders.js';
@@ -194,7 +195,7 @@ async function child(w: Workload, threads: number, kernelThreads: number, s: Sha
 
 /** Starts the child and returns a contender whose step is one step in the child. */
 async function threadsContender(w: Workload, threads: number, kernelThreads: number, quick: boolean): Promise<{ contender: Contender; proc: ChildProcess; threads: number }> {
-  const proc = spawn(process.execPath, [...process.execArgv, new URL(import.meta.url).pathname, '--child', w, String(threads), String(kernelThreads), ...(quick ? ['--quick'] : [])], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, [...process.execArgv, new URL(import.meta.url).pathname, '--child', w, String(threads), String(kernelThreads), ...(quick ? ['--quick'] : []), ...(process.argv.includes('--no-relaxed-simd') ? ['--no-relaxed-simd'] : [])], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: proc.stdout! })[Symbol.asyncIterator]();
   const next = async (tag: string) => {
     for (;;) {
@@ -443,6 +444,7 @@ async function main(): Promise<void> {
   const flag = (name: string, dflt: string) => flagValue(args, name, dflt);
   const quick = args.includes('--quick');
   const shapes = quick ? QUICK : FULL;
+  const relaxed = relaxedSimdSetting(args);
   const ci = args.indexOf('--child');
   if (ci >= 0) return child(args[ci + 1] as Workload, Number(args[ci + 2]), Number(args[ci + 3]), shapes);
   await ready();
@@ -450,7 +452,7 @@ async function main(): Promise<void> {
   const maxMs = Number(flag('max-minutes', quick ? '0' : '20')) * 60_000;
   const only = flag('only', '');
   const workloads: Workload[] = only ? [only as Workload] : ['swav', 'mlp'];
-  console.log(`## bench/parallel (${machine()}${quick ? ', --quick' : ''}; medians of ${reps} quiet steps per contender, interleaved, after 1 warm-up)\n`);
+  console.log(`## bench/parallel (${machine()}${quick ? ', --quick' : ''}; ${relaxed}; medians of ${reps} quiet steps per contender, interleaved, after 1 warm-up)\n`);
   for (const w of workloads) console.log(await runWorkload(w, shapes, reps, maxMs, quick, !args.includes('--no-threads'), !args.includes('--no-torch')));
 }
 

@@ -15,7 +15,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { setBackend } from '../lib/node.js';
 import { ourSwav } from './context.js';
-import { median } from './harness.js';
+import { median, relaxedSimdSetting } from './harness.js';
 import { encoderSwavConfig, RESNET, VIT } from './sections/encoders.js';
 
 const args = process.argv.slice(2);
@@ -30,6 +30,7 @@ const batch = flag('batch', encoder ? 64 : 256);
 const steps = flag('steps', 3);
 const top = flag('top', 30);
 
+const relaxed = relaxedSimdSetting(args);
 await setBackend('wasm');
 const runner = encoder
   ? ourSwav('tfjax jit', { batch, views: [32, 32], channels: 3, config: encoderSwavConfig(encoder, 3000) })
@@ -76,6 +77,6 @@ const fmt = (map: Map<string, Entry>, n: number) =>
     .slice(0, n)
     .map(([k, e]) => `| ${k} | ${(e.calls / steps).toFixed(0)} | ${(e.ms / steps).toFixed(1)} | ${((100 * e.ms) / steps / total).toFixed(1)}% |`)
     .join('\n');
-console.log(`SwAV step${encoder ? ` (${encoder.label})` : ''}, two ${encoder ? '32x32x3' : '28x28'} views, batch ${batch}, jitted, tfjs wasm: median ${median(walls).toFixed(0)} ms per step over ${steps}; kernels ${total.toFixed(0)} ms\n`);
+console.log(`SwAV step${encoder ? ` (${encoder.label})` : ''}, two ${encoder ? '32x32x3' : '28x28'} views, batch ${batch}, jitted, tfjs wasm, ${relaxed}: median ${median(walls).toFixed(0)} ms per step over ${steps}; kernels ${total.toFixed(0)} ms\n`);
 console.log(`| kernel | calls/step | ms/step | share |\n|---|---|---|---|\n${fmt(byName, top)}\n`);
 console.log(`| kernel and input shapes | calls/step | ms/step | share |\n|---|---|---|---|\n${fmt(byKernel, top)}`);

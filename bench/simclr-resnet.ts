@@ -27,7 +27,7 @@ import * as random from '../lib/random/index.js';
 import { simclr } from '../lib/ssl/methods/simclr.js';
 import { trainStep } from '../lib/ssl/train-step.js';
 import { tensorsIn } from '../lib/util/tensors.js';
-import { type Contender, compare, flagValue, fmt, machine, markdownTable } from './harness.js';
+import { type Contender, compare, flagValue, fmt, machine, markdownTable, relaxedSimdSetting } from './harness.js';
 import { TorchPeer } from './peers/pytorch.js';
 import { resnet18LowResFlops } from './sections/encoders.js';
 
@@ -40,6 +40,7 @@ export default defineReplica((arg: { sync: boolean }): DataParallelProgram => me
 
 async function main(): Promise<void> {
   const reps = Number(flagValue(process.argv.slice(2), 'reps', '5'));
+  const relaxed = relaxedSimdSetting(process.argv.slice(2));
   await setBackend('wasm');
   const m = method();
   const opt = optimizer();
@@ -80,7 +81,7 @@ async function main(): Promise<void> {
   // 3 x forward: the encoder on both views, the projector's three products, the 2B x 2B similarities
   const flops = 3 * 2 * (resnet18LowResFlops(B, 32) + 2 * B * (512 * 2048 + 2048 * 2048 + 2048 * 256)) + 3 * 2 * (2 * B) ** 2 * 256;
   const base = ts[0]!.medianMs;
-  console.log(`## SimCLR ResNet-18 step (${machine()}; batch ${B}, two 32x32x3 views, projector 512-2048-2048-256, ${reps} interleaved rounds after 1 warm-up)\n`);
+  console.log(`## SimCLR ResNet-18 step (${machine()}; ${relaxed}; batch ${B}, two 32x32x3 views, projector 512-2048-2048-256, ${reps} interleaved rounds after 1 warm-up)\n`);
   console.log(markdownTable(
     ['contender', 'wall ms (median)', 'CPU ms (median, all threads)', 'GFLOP/s (wall)', 'time vs 1 process'],
     ts.map((t) => [t.name, fmt(t.medianMs, 0), fmt(t.medianCpuMs, 0), fmt(flops / (t.medianMs * 1e6), 1), `${fmt(t.medianMs / base, 2)}x`]),

@@ -41,7 +41,7 @@ export const lax = {
   sort, sortKeyVal, topK, map, associativeScan, stopGradient,
   psum, pmean, pmax, pmin, allGather, allToAll, ppermute, psumScatter, axisIndex, axisSize,
 } as const;
-export { getBackend, ready, setBackend, setWasmPaths, type BackendName, type WasmPaths } from './backend/index.js';
+export { getBackend, ready, relaxedSimdAvailable, setBackend, setWasmPaths, type BackendName, type WasmPaths } from './backend/index.js';
 export { tf };
 export * as scipy from './scipy/index.js';
 export { encodeSafetensors, decodeSafetensors } from './io/safetensors.js';

@@ -8,4 +8,5 @@ import * as checkpoint from './checkpoint/index.js';
 
 export * from './index.js';
 export { checkpoint };
+export { enableRelaxedSimd } from './backend/node.js';
 export { readSafetensorsFile, writeSafetensorsFile } from './io/safetensors-file.js';

@@ -9,6 +9,10 @@
  *   - every file on `cpu` and on `wasm`, except the files under test/browser/ and
  *     test/package/, which pick their backends themselves and run once (on the first
  *     of the selected backends other than webgpu);
+ *   - the relaxed-SIMD suites (files under test/backend/ and test/nn/encoders.test.ts) once
+ *     more on wasm as `wasm+relaxed`: node started with --experimental-wasm-relaxed-simd
+ *     and TFJAX_RELAXED_SIMD=1, so our kernels run their fused multiply-adds (as in
+ *     browsers and Node 22+; lib/backend/wasm-relaxed.ts);
  *   - then the WebGPU suites (files under test/core/ and test/backend/) on `webgpu`,
  *     when a WebGPU adapter is found (in Node via Dawn; without a GPU via the
  *     SwiftShader Vulkan ICD of Debian's chromium). When it is not found they are
@@ -44,6 +48,8 @@ const TEST_DIR = join(ROOT, 'test');
 const ALL_BACKENDS = ['cpu', 'wasm', 'webgpu'];
 /** Files (relative paths, '/' separators) that also run on webgpu. */
 const WEBGPU_SUITES = [/^test\/core\//, /^test\/backend\//];
+/** Files that also run on wasm with relaxed SIMD (`wasm+relaxed`). */
+const RELAXED_SUITES = [/^test\/backend\//, /^test\/nn\/encoders\.test\.ts$/];
 /** Files that run once, not per backend: they pick their backends themselves (browser pages, packaging). */
 const ONCE_SUITES = [/^test\/browser\//, /^test\/package\//];
 /** After a file prints uvu's final "Duration:" line, it has this long to exit by itself. */
@@ -184,9 +190,10 @@ function killGroup(child, signal) {
 function runFile(file, backend, timeoutMs) {
   return new Promise((resolvePromise) => {
     const started = performance.now();
-    const child = spawn(process.execPath, ['--import', 'tsx', file], {
+    const relaxed = backend === 'wasm+relaxed';
+    const child = spawn(process.execPath, [...(relaxed ? ['--experimental-wasm-relaxed-simd'] : []), '--import', 'tsx', file], {
       cwd: ROOT,
-      env: { ...process.env, TFJAX_BACKEND: backend },
+      env: { ...process.env, TFJAX_BACKEND: relaxed ? 'wasm' : backend, ...(relaxed ? { TFJAX_RELAXED_SIMD: '1' } : {}) },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true, // own process group, so a timeout kills everything it started
     });
@@ -310,6 +317,7 @@ async function main() {
   for (const b of backends) {
     if (b === 'webgpu') continue;
     for (const f of files) if (!once(f) || b === backends.find((x) => x !== 'webgpu')) jobs.push({ file: f, backend: b });
+    if (b === 'wasm') for (const f of files) if (RELAXED_SUITES.some((re) => re.test(f))) jobs.push({ file: f, backend: 'wasm+relaxed' });
   }
   const results = [];
   const messages = [];

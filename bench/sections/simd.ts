@@ -22,20 +22,28 @@ import { convPassesWasm } from '../../lib/backend/wasm-conv.js';
 import { FunctionBuilder, moduleBytes } from '../../lib/backend/wasm-emit.js';
 import { filterGradWasm } from '../../lib/backend/wasm-filter-grad.js';
 import { padWasm } from '../../lib/backend/wasm-pad.js';
+import { relaxedMultiplyAdd, relaxedSimdAvailable } from '../../lib/backend/wasm-relaxed.js';
 import { winogradConvWasm } from '../../lib/backend/wasm-winograd.js';
 import { winogradFilterGradWasm } from '../../lib/backend/wasm-winograd-filter-grad.js';
 import type { BenchContext } from '../context.js';
 import { type Contender, compare, convFlops, convOut, fmt, markdownTable } from '../harness.js';
 
-/** A module running `iterations` rounds of acc_i = acc_i * m + c on `accumulators` f32x4 values (results stored at 0, so the loop is live). */
-function multiplyAddLoop(accumulators: number): (iterations: number) => void {
+/**
+ * A module running `iterations` rounds of acc_i = acc_i * m + c on `accumulators` f32x4 values
+ * (results stored at 0, so the loop is live): a multiply and an add, or with `fused` one
+ * relaxed SIMD f32x4.relaxed_madd.
+ */
+export function multiplyAddLoop(accumulators: number, fused = false): (iterations: number) => void {
   const f = new FunctionBuilder(['i32'], []);
   const accs = Array.from({ length: accumulators }, () => f.local('v128'));
   const [m, c] = [f.local('v128'), f.local('v128')];
   f.f32x4Const(0.999).localSet(m).f32x4Const(0.001).localSet(c);
   accs.forEach((a, i) => f.f32x4Const(i).localSet(a));
   f.loop();
-  for (const a of accs) f.localGet(a).localGet(m).f32x4Mul().localGet(c).f32x4Add().localSet(a);
+  for (const a of accs) {
+    if (fused) f.localGet(a).localGet(m).localGet(c).f32x4RelaxedMadd().localSet(a);
+    else f.localGet(a).localGet(m).f32x4Mul().localGet(c).f32x4Add().localSet(a);
+  }
   f.countDown(0, 0);
   f.end();
   accs.forEach((a, i) => f.i32Const(0).localGet(a).v128Store(16 * i));
@@ -64,8 +72,9 @@ export async function simdSection(ctx: BenchContext): Promise<string> {
   const reps = ctx.quick ? 1 : Math.max(3, ctx.reps);
   // 1. The limit.
   const iterations = ctx.quick ? 1e5 : 2e7;
-  const loops = [4, 8, 12, 16].map((a) => ({ a, run: multiplyAddLoop(a) }));
-  const loopTs = await compare(loops.map(({ a, run }) => ({ name: `${a} accumulators`, step: () => run(iterations) })), { warmup: 1, reps });
+  const kinds = relaxedSimdAvailable() ? [false, true] : [false];
+  const loops = kinds.flatMap((fused) => [4, 8, 12, 16].map((a) => ({ a, run: multiplyAddLoop(a, fused), name: `${a} accumulators${fused ? ', relaxed_madd' : ''}` })));
+  const loopTs = await compare(loops.map(({ name, run }) => ({ name, step: () => run(iterations) })), { warmup: 1, reps });
   const loopGf = loops.map(({ a }, i) => (iterations * a * 8) / ((loopTs[i]!.medianCpuMs ?? NaN) * 1e6));
   const limit = Math.max(...loopGf.filter(Number.isFinite));
 
@@ -105,10 +114,10 @@ export async function simdSection(ctx: BenchContext): Promise<string> {
   const gf = (flops: number, ms: number | undefined) => flops / ((ms ?? NaN) * 1e6);
   return [
     "## 10. WebAssembly's per-core limit and the convolution kernels\n",
-    `A generated loop of f32x4.mul + f32x4.add (acc = acc * m + c) on A independent accumulators, ${fmt(iterations / 1e6, 2)}M iterations, ${reps} interleaved rounds after 1 warm-up, medians of CPU time (one thread):\n`,
-    markdownTable(['accumulators', 'wall ms', 'CPU ms', 'GFLOP/s (CPU)'], loops.map(({ a }, i) => [String(a), fmt(loopTs[i]!.medianMs, 2), fmt(loopTs[i]!.medianCpuMs, 2), fmt(loopGf[i], 2)])),
+    `A generated loop of f32x4.mul + f32x4.add (acc = acc * m + c) on A independent accumulators${kinds.length > 1 ? ', and the same as one relaxed SIMD f32x4.relaxed_madd (fused where the CPU has FMA)' : ' (relaxed SIMD is off here: no relaxed_madd rows)'}, ${fmt(iterations / 1e6, 2)}M iterations, ${reps} interleaved rounds after 1 warm-up, medians of CPU time (one thread):\n`,
+    markdownTable(['accumulators', 'wall ms', 'CPU ms', 'GFLOP/s (CPU)'], loops.map(({ name }, i) => [name.replace(' accumulators', ''), fmt(loopTs[i]!.medianMs, 2), fmt(loopTs[i]!.medianCpuMs, 2), fmt(loopGf[i], 2)])),
     `The limit: **${fmt(limit, 2)} GFLOP/s per core** (the best row).\n`,
-    `Our convolution kernels at ResNet-18's layer shapes (batch ${n}: two views of ${n / 2}), ${reps} interleaved rounds after 1 warm-up, medians; GFLOP/s from the direct convolution's FLOPs for every kernel (Winograd's own products are 16/36 of them for F(2x2), 36/144 for F(4x4)), as a fraction of the limit:\n`,
+    `Our convolution kernels (${relaxedMultiplyAdd() ? 'with relaxed_madd' : 'multiply and add'}) at ResNet-18's layer shapes (batch ${n}: two views of ${n / 2}), ${reps} interleaved rounds after 1 warm-up, medians; GFLOP/s from the direct convolution's FLOPs for every kernel (Winograd's own products are 16/36 of them for F(2x2), 36/144 for F(4x4)), as a fraction of the limit:\n`,
     markdownTable(
       ['layer', 'kernel', 'wall ms', 'CPU ms', 'GFLOP/s (CPU)', 'fraction of the limit'],
       rows.map((r, i) => [r.layer, r.kernel, fmt(ts[i]!.medianMs), fmt(ts[i]!.medianCpuMs), fmt(gf(r.flops, ts[i]!.medianCpuMs), 2), `${fmt((100 * gf(r.flops, ts[i]!.medianCpuMs)) / limit, 1)}%`]),

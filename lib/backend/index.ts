@@ -29,6 +29,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { findBrowserGpu, type GpuHandle, type GpuLike, type WebGpuStatus } from './webgpu.js';
 
 export type { WebGpuStatus } from './webgpu.js';
+export { relaxedSimdAvailable } from './wasm-relaxed.js';
 
 /** The backends tfjax can select. */
 export type BackendName = 'wasm' | 'cpu' | 'webgpu';

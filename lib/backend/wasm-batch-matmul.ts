@@ -19,6 +19,7 @@ import { FunctionBuilder } from './wasm-emit.js';
 import { type HeapKernel, runHeapKernel } from './wasm-heap.js';
 import { emitLastOrOther, emitPartUnits } from './wasm-split.js';
 import { emitTile4x4, tileLocals } from './wasm-transpose.js';
+import { emitMultiplyAdd } from './wasm-relaxed.js';
 
 export interface BatchMatMulAttrs {
   readonly batch: number;
@@ -182,7 +183,7 @@ const batchMatMul: HeapKernel<BatchMatMulAttrs> = {
       for (let v = 0; v < vectors; v++) f.localGet(bK).v128Load(v * 16).localSet(bv[v]!);
       for (let r = 0; r < rows; r++) {
         f.localGet(aK).v128Load32Splat(r * k * 4).localSet(s);
-        for (let v = 0; v < vectors; v++) f.localGet(acc[r * VECTORS + v]!).localGet(s).localGet(bv[v]!).f32x4Mul().f32x4Add().localSet(acc[r * VECTORS + v]!);
+        for (let v = 0; v < vectors; v++) emitMultiplyAdd(f, acc[r * VECTORS + v]!, s, bv[v]!);
       }
       f.addTo(aK, 4);
       f.addTo(bK, PANEL * 4);

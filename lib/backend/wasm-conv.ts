@@ -29,6 +29,7 @@ import { FunctionBuilder } from './wasm-emit.js';
 import { type HeapKernel, heapKernelsAvailable, runHeapKernel } from './wasm-heap.js';
 import { emitPartRange } from './wasm-split.js';
 import { packStripsWasm } from './wasm-strips.js';
+import { emitMultiplyAdd } from './wasm-relaxed.js';
 
 export interface ConvPass {
   /** This pass's taps; its filter block is [kh, kw, c, o] at element `filterOffset` of the filter input. */
@@ -147,7 +148,7 @@ function generate(x: readonly number[], a: ConvPassesAttrs, filterSize: number):
       for (let v = 0; v < ot; v++) f.localGet(wp).v128Load(v * 16).localSet(wv[v]!);
       for (let pix = 0; pix < q; pix++) {
         f.localGet(xp).v128Load32Splat(pix * sw * c * 4).localSet(xs);
-        for (let v = 0; v < ot; v++) f.localGet(accs[pix * ot + v]!).localGet(xs).localGet(wv[v]!).f32x4Mul().f32x4Add().localSet(accs[pix * ot + v]!);
+        for (let v = 0; v < ot; v++) emitMultiplyAdd(f, accs[pix * ot + v]!, xs, wv[v]!);
       }
       f.addTo(xp, 4);
       f.addTo(wp, ot * 16);

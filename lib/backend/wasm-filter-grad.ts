@@ -28,6 +28,7 @@ import { FunctionBuilder, emitChannelStrips } from './wasm-emit.js';
 import { type HeapKernel, heapKernelsAvailable, runHeapKernel } from './wasm-heap.js';
 import { emitClamp, emitPartRange } from './wasm-split.js';
 import { packStripsWasm } from './wasm-strips.js';
+import { emitMultiplyAdd } from './wasm-relaxed.js';
 
 export interface FilterGradAttrs {
   /** [kh, kw, c, o] */
@@ -116,7 +117,7 @@ function generate(g: Geometry): FunctionBuilder {
     for (let v = 0; v < ot; v++) f.localGet(dp).v128Load(v * 16).localSet(d[v]);
     for (let ci = 0; ci < ct; ci++) {
       f.localGet(xp).v128Load32Splat(ci * 4).localSet(xs);
-      for (let v = 0; v < ot; v++) f.localGet(accs[ci * ot + v]).localGet(xs).localGet(d[v]).f32x4Mul().f32x4Add().localSet(accs[ci * ot + v]);
+      for (let v = 0; v < ot; v++) emitMultiplyAdd(f, accs[ci * ot + v]!, xs, d[v]!);
     }
     f.addTo(xp, sw * c * 4);
     f.addTo(dp, ot * 16);

@@ -19,6 +19,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { FunctionBuilder, moduleBytes } from './wasm-emit.js';
+import { relaxedMultiplyAdd } from './wasm-relaxed.js';
 
 export interface HeapKernel<A> {
   /** The tfjs kernel name (registered for backend `wasm` on first use). */
@@ -218,7 +219,7 @@ function execute<A>(kernel: HeapKernel<A>, { inputs, backend, attrs }: { inputs:
   const parts = split?.parts ?? 1;
   const scratch = scratchFloats > 0 ? backend.makeOutput([scratchFloats * parts], 'float32') : null;
   if (scratch) new Float32Array(memory.buffer, ptr(scratch), scratchFloats * parts).fill(0);
-  const key = `${kernel.name} ${JSON.stringify(shapes)} ${JSON.stringify(attrs)} ${isShared(memory) ? 'shared' : ''}`;
+  const key = `${kernel.name} ${JSON.stringify(shapes)} ${JSON.stringify(attrs)} ${isShared(memory) ? 'shared' : ''} ${relaxedMultiplyAdd() ? 'fused' : ''}`;
   let byKey = instances.get(memory);
   if (!byKey) instances.set(memory, (byKey = new Map()));
   let mod = modules.get(key);

@@ -5,13 +5,14 @@
  * tfjs's wasm Exp and Log call the scalar C library function per element.
  *
  * Every operation rounds to float32, except the polynomials' multiply-adds where the engine
- * has relaxed SIMD (see relaxedSimdAvailable), and the results are within 2 ulp of the float64 function over the whole float32 range
+ * has relaxed SIMD (wasm-relaxed.ts), and the results are within 2 ulp of the float64 function over the whole float32 range
  * (test/backend/wasm-math.test.ts sweeps every exponent), including denormal inputs and
  * results, ±0 (exp 1, log -inf), ±inf (exp inf / 0, log inf / NaN), NaN (NaN), negative
  * numbers (log NaN) and the overflow (exp(88.73) = inf) and underflow boundaries.
  */
 import { ERF_ONE_FROM, ERF_SMALL, ERF_SMALL_POLY, ERF_TAIL_CENTER, ERF_TAIL_POLY } from './erf-approximation.js';
-import { FunctionBuilder, moduleBytes } from './wasm-emit.js';
+import type { FunctionBuilder } from './wasm-emit.js';
+import { relaxedMultiplyAdd } from './wasm-relaxed.js';
 
 const LOG2E = 1.4426950408889634;
 /** ln 2 in two parts: n * LN2_HI is exact for |n| <= 2^14 (9 significant bits). */
@@ -27,22 +28,6 @@ const EXP_HI = 89;
 const SQRT_HALF = Math.fround(Math.SQRT1_2);
 const SMALLEST_NORMAL = 2 ** -126;
 
-let relaxed: boolean | undefined;
-/**
- * Whether this engine takes relaxed SIMD (Node 20: behind --experimental-wasm-relaxed-simd).
- * Then the polynomials' Horner steps are f32x4.relaxed_madd: a fused multiply-add where the
- * CPU has one, measured 13% faster for exp and 20% for log on this project's AMD EPYC
- * (docs/benchmarks.md, section 7), and within the same 2 ulp fused or not.
- */
-export function relaxedSimdAvailable(): boolean {
-  if (relaxed === undefined) {
-    const f = new FunctionBuilder([], []);
-    f.v128Const0().v128Const0().v128Const0().f32x4RelaxedMadd().drop();
-    relaxed = WebAssembly.validate(moduleBytes([{ name: 'probe', fn: f }]));
-  }
-  return relaxed;
-}
-
 /** Emits exp, log and erf of a v128 local, leaving the result on the stack; its temporaries are allocated once per function. */
 export class SimdMath {
   private temps: number[] | null = null;
@@ -51,7 +36,7 @@ export class SimdMath {
   /** `relaxed`: Horner steps as f32x4.relaxed_madd (by default where the engine has it). */
   constructor(
     private readonly f: FunctionBuilder,
-    private readonly relaxed = relaxedSimdAvailable(),
+    private readonly relaxed = relaxedMultiplyAdd(),
   ) {}
 
   private get t(): number[] {

@@ -27,6 +27,7 @@ import { winogradPays, winogradTileFor } from './wasm-winograd.js';
 import { PLANE_SKEW_FLOATS, tileEmitters } from './wasm-winograd-tiles.js';
 import { type WinogradScheme, schemeFor, transposed } from './winograd-schemes.js';
 import { emitPartRange } from './wasm-split.js';
+import { emitMultiplyAdd } from './wasm-relaxed.js';
 
 type Padding = readonly [readonly [number, number], readonly [number, number]];
 
@@ -168,7 +169,7 @@ function generate(x: readonly number[], o: number, scheme: WinogradScheme): Func
       for (let v = 0; v < ot; v++) f.localGet(gp).v128Load(v * 16).localSet(gv[v]!);
       for (let ci = 0; ci < 4; ci++) {
         f.localGet(vp).v128Load32Splat(ci * 4).localSet(xs);
-        for (let v = 0; v < ot; v++) f.localGet(accs[ci * ot + v]!).localGet(xs).localGet(gv[v]!).f32x4Mul().f32x4Add().localSet(accs[ci * ot + v]!);
+        for (let v = 0; v < ot; v++) emitMultiplyAdd(f, accs[ci * ot + v]!, xs, gv[v]!);
       }
       f.addTo(vp, c * 4).addTo(gp, o * 4);
       f.countDown(t, 0);

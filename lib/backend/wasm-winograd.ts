@@ -38,6 +38,7 @@ import { padWasm } from './wasm-pad.js';
 import { swapViewOf, swapWasm } from './wasm-transpose.js';
 import { PLANE_SKEW_FLOATS, tileEmitters, transformEmitters } from './wasm-winograd-tiles.js';
 import { type WinogradScheme, schemeFor } from './winograd-schemes.js';
+import { emitMultiplyAdd } from './wasm-relaxed.js';
 
 export interface WinogradConvAttrs {
   /** [[top, bottom], [left, right]] zero padding, each >= 0. */
@@ -309,7 +310,7 @@ function generate(x: readonly number[], a: WinogradKernelAttrs): FunctionBuilder
     for (let v = 0; v < ot; v++) f.localGet(up).v128Load(v * 16).localSet(wv[v]!);
     for (let t = 0; t < q; t++) {
       f.localGet(src).v128Load32Splat(t * c * 4).localSet(xs);
-      for (let v = 0; v < ot; v++) f.localGet(accs[t * ot + v]!).localGet(xs).localGet(wv[v]!).f32x4Mul().f32x4Add().localSet(accs[t * ot + v]!);
+      for (let v = 0; v < ot; v++) emitMultiplyAdd(f, accs[t * ot + v]!, xs, wv[v]!);
     }
     f.addTo(src, 4).addTo(up, o * 4);
     f.countDown(k, 0);

@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import * as E from 'fp-ts/lib/Either.js';
-import { setBackend } from '../backend/node.js';
+import { enableRelaxedSimd, setBackend } from '../backend/node.js';
 import * as checkpoint from '../checkpoint/index.js';
 import { DataError, loadDataset } from '../data/index.js';
 import { SafetensorsError } from '../io/safetensors.js';
@@ -349,6 +349,8 @@ function isMain(): boolean {
 }
 
 if (isMain()) {
+  // The program's own process: our wasm kernels' fused multiply-adds (Node 20 has relaxed SIMD behind a flag).
+  enableRelaxedSimd();
   const code = await main(process.argv.slice(2));
   process.exitCode = code;
   // tfjs keeps no handles open on cpu/wasm; exit promptly even if something lingers.

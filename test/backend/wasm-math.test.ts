@@ -8,10 +8,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs-core';
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { elementwiseWasm } from '../../lib/backend/wasm-elementwise.js';
-import { relaxedSimdAvailable } from '../../lib/backend/wasm-math.js';
+import { relaxedSimdAvailable } from '../../lib/backend/wasm-relaxed.js';
 import { erfHost } from '../../lib/core/lower/host-random.js';
 import { useTestBackend } from '../helpers/backend.js';
 import { denseRange, exponentSweep, worstUlps } from '../helpers/float32-ulps.js';
@@ -88,15 +86,5 @@ if (wasm) test('special values exactly', () => {
   assert.ok(Number.isFinite(edge[0]!) && edge[1] === Infinity && edge[2]! > 0 && edge[3] === 0, `exp at the edges: ${[...edge]}`);
 });
 
-// Where this engine has no relaxed SIMD (Node 20 without the flag), the fused multiply-add
-// variant is swept in a child process that has it.
-const CHILD = 'TFJAX_WASM_MATH_RELAXED_CHILD';
-if (wasm && !relaxedSimdAvailable() && !process.env[CHILD]) {
-  test('the same sweeps with relaxed SIMD (fused multiply-adds): a child process with --experimental-wasm-relaxed-simd', () => {
-    const r = spawnSync(process.execPath, ['--experimental-wasm-relaxed-simd', '--import', 'tsx', fileURLToPath(import.meta.url)], { env: { ...process.env, [CHILD]: '1' }, encoding: 'utf8', timeout: 120_000 });
-    const out = `${r.stdout}${r.stderr}`;
-    assert.is(r.status, 0, out.split('\n').slice(-30).join('\n'));
-    assert.ok(out.includes('relaxed SIMD on') && /Passed:\s+18\b/.test(out), out.split('\n').slice(-10).join('\n'));
-  });
-}
+// The fused multiply-add variant: the runner's `wasm+relaxed` run of this file (test/run.mjs).
 test.run();

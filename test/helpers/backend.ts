@@ -6,8 +6,11 @@
  * import { useTestBackend } from '../helpers/backend.js';
  * await useTestBackend();
  * ```
+ *
+ * With `TFJAX_RELAXED_SIMD=1` (the runner's `wasm+relaxed` runs, node started with
+ * --experimental-wasm-relaxed-simd) our wasm kernels use fused multiply-adds.
  */
-import { BACKENDS, setBackend, type BackendName } from '../../lib/backend/node.js';
+import { BACKENDS, relaxedSimdAvailable, setBackend, type BackendName } from '../../lib/backend/node.js';
 
 /** The backend named by `TFJAX_BACKEND` (default `wasm`). */
 export function testBackendName(): BackendName {
@@ -25,6 +28,8 @@ export function testBackendName(): BackendName {
  */
 export async function useTestBackend(): Promise<BackendName> {
   const name = testBackendName();
+  // The runner's relaxed-SIMD runs (test/run.mjs) must test the fused kernels, not fall back unnoticed.
+  if (process.env['TFJAX_RELAXED_SIMD'] === '1' && !relaxedSimdAvailable()) throw new Error('TFJAX_RELAXED_SIMD=1 but this engine has no relaxed SIMD (Node 20: node --experimental-wasm-relaxed-simd)');
   await setBackend(name);
   return name;
 }
