@@ -20,13 +20,13 @@ export type ChainState<Ts extends readonly GradientTransformation<any>[]> = { -r
 export function chain<Ts extends readonly GradientTransformation<any>[]>(...transforms: Ts): GradientTransformation<ChainState<Ts>> {
   return {
     init: (params) => transforms.map((t) => t.init(params)) as ChainState<Ts>,
-    update(updates, state, params) {
+    update(updates, state, params, extra) {
       const states = state as unknown as unknown[];
       if (!Array.isArray(states) || states.length !== transforms.length)
         throw new Error(`chain: the state must be an array of ${transforms.length} sub-state(s) (what init returned), got ${Array.isArray(states) ? `${states.length}` : typeof states}`);
       let u = updates;
       const next = transforms.map((t, i) => {
-        const [nu, ns] = t.update(u, states[i], params);
+        const [nu, ns] = t.update(u, states[i], params, extra);
         u = nu;
         return ns;
       });

@@ -38,11 +38,11 @@ export function applyIfFinite<S>(inner: GradientTransformation<S>, maxConsecutiv
     throw new Error(`applyIfFinite: maxConsecutiveErrors must be an integer >= 0, got ${maxConsecutiveErrors}`);
   return {
     init: (params) => ({ notFiniteCount: initCount(), lastFinite: np.array(true, 'bool'), totalNotFinite: initCount(), inner: inner.init(params) }),
-    update(updates, state, params) {
+    update(updates, state, params, extra) {
       const finite = allFinite(updates);
       const notFiniteCount = np.where(finite, 0, incrementCount(state.notFiniteCount));
       const apply = np.logicalOr(finite, np.greater(notFiniteCount, maxConsecutiveErrors));
-      const [applied, innerState] = inner.update(updates, state.inner, params);
+      const [applied, innerState] = inner.update(updates, state.inner, params, extra);
       return [
         tree.map<typeof updates>((u: NdArray) => np.where(apply, u, 0), applied),
         {

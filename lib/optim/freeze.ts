@@ -118,10 +118,10 @@ export function freezeFor<S>(inner: GradientTransformation<S>, { freezeMask, ste
   if (!Number.isInteger(steps) || steps < 0) throw new Error(`freezeFor: steps must be an integer >= 0, got ${steps}`);
   return {
     init: (params) => ({ count: initCount(), inner: inner.init(params) }),
-    update(updates, state, params) {
+    update(updates, state, params, extra) {
       const flags = maskFlags(freezeMask, updates, 'freezeFor: freezeMask');
       const frozen = np.less(state.count, steps);
-      const [out, innerState] = inner.update(updates, state.inner, params);
+      const [out, innerState] = inner.update(updates, state.inner, params, extra);
       const [outLeaves, outDef] = tree.flatten<NdArray>(out);
       return [
         tree.unflatten<typeof updates>(outDef, outLeaves.map((u, i) => (flags[i] ? np.where(frozen, 0, u) : u))),

@@ -11,12 +11,12 @@
  * params = optim.applyUpdates(params, updates);
  * ```
  */
-export type { EmptyState, GradientTransformation, StateOf } from './types.js';
+export type { EmptyState, ExtraArgs, GradientTransformation, StateOf } from './types.js';
 export { type ChainState, chain, identity } from './chain.js';
 export { applyUpdates, incrementalUpdate, periodicUpdate } from './apply.js';
 export { type CountState, scale, scaleByLearningRate, scaleBySchedule } from './scale.js';
 export { type Mask, type MaskTree, maskNoDecayOnBiasAndNorm, resolveMask } from './mask.js';
-export { addDecayedWeights } from './decay.js';
+export { type WeightDecayLike, addDecayedWeights } from './decay.js';
 export { clip, clipByGlobalNorm, globalNorm } from './clip.js';
 export { type RmsOptions, type RmsState, type RssOptions, type RssState, scaleByRms, scaleByRss } from './rms.js';
 export { type TraceState, traceMomentum, traceMomentum as trace } from './momentum.js';
@@ -145,8 +145,10 @@ export { type StddevOptions, type StddevState, scaleByStddev } from './stddev.js
 export { type ParamLabels, type PartitionState, multiTransform, namedChain, partition } from './partition.js';
 export {
   type AdafactorOptions,
+  type AdamaxwOptions,
   type AdanOptimizerOptions,
   adafactor,
+  adamaxw,
   adan,
   nadamw,
   optimisticGradientDescent,
@@ -154,3 +156,18 @@ export {
   signSgd,
   signum,
 } from './optax-optimizers-gaps.js';
+export { type PolyakOptions, type PolyakSgdOptions, polyakSgd, scaleByPolyak } from './polyak.js';
+export {
+  type ScheduleFreeAdamwOptions,
+  type ScheduleFreeOptions,
+  type ScheduleFreeSgdOptions,
+  type ScheduleFreeState,
+  scheduleFree,
+  scheduleFreeAdamw,
+  scheduleFreeEvalParams,
+  scheduleFreeSgd,
+} from './schedule-free.js';
+/** optax.tree_utils: tree arithmetic (`treeAdd`, `treeVdot`, `treeNorm`, ...). */
+export * as treeUtils from './tree-utils.js';
+/** optax.projections: projections onto convex sets (`projectionSimplex`, `projectionL2Ball`, ...). */
+export * as projections from './projections.js';

@@ -114,10 +114,10 @@ export function injectHyperparams<O extends object, const S extends keyof O = ne
         const hyperparams = evaluate(count, base);
         return { count, hyperparams, innerState: build(hyperparams).init(params) };
       },
-      update(updates, state, params) {
+      update(updates, state, params, extra) {
         // Copies (free of cost in tfjs), so the next state shares no tensor with this one.
         const hyperparams = evaluate(state.count, copyTree(state.hyperparams));
-        const [out, innerState] = build(hyperparams).update(updates, state.innerState, params);
+        const [out, innerState] = build(hyperparams).update(updates, state.innerState, params, extra);
         return [out, { count: incrementCount(state.count), hyperparams, innerState }];
       },
     };

@@ -60,10 +60,10 @@ export function lookahead<S>(fast: GradientTransformation<S>, { syncPeriod, slow
   const fastOf = (params: unknown): unknown => (params !== null && typeof params === 'object' && 'fast' in params ? (params as LookaheadParams<unknown>).fast : params);
   return {
     init: (params) => ({ fastState: fast.init(fastOf(params)), stepsSinceSync: initCount() }),
-    update(updates, state, params) {
+    update(updates, state, params, extra) {
       const p = requireParams(params, 'lookahead') as unknown as LookaheadParams<unknown>;
       if (p === null || typeof p !== 'object' || !('fast' in p) || !('slow' in p)) throw new Error('lookahead: params must be {fast, slow} (see lookaheadParams)');
-      const [u, fastStep] = fast.update(updates, state.fastState, p.fast as typeof updates);
+      const [u, fastStep] = fast.update(updates, state.fastState, p.fast as typeof updates, extra);
       const sync = np.cast(np.equal(state.stepsSinceSync, syncPeriod - 1), 'float32');
       const diff = tree.map((f: NdArray, x: NdArray, s: NdArray) => np.sub(np.add(f, x), s), p.fast, u, p.slow);
       const slowUpdates = tree.map((d: NdArray) => np.mul(np.mul(slowStepSize, sync), d), diff);

@@ -31,9 +31,9 @@ function keepSelected<U>(t: U, flags: readonly boolean[]): U {
 export function masked<S>(inner: GradientTransformation<S>, mask: Mask): GradientTransformation<MaskedState<S>> {
   return {
     init: (params) => ({ inner: inner.init(keepSelected(params, maskFlags(mask, params, 'masked'))) }),
-    update(updates, state, params) {
+    update(updates, state, params, extra) {
       const flags = maskFlags(mask, updates, 'masked');
-      const [newSelected, innerState] = inner.update(keepSelected(updates, flags), state.inner, params === undefined ? undefined : keepSelected(params, flags));
+      const [newSelected, innerState] = inner.update(keepSelected(updates, flags), state.inner, params === undefined ? undefined : keepSelected(params, flags), extra);
       const fresh = tree.leaves(newSelected);
       const [leaves, def] = tree.flatten(updates);
       let next = 0;

@@ -31,11 +31,11 @@ export function multiSteps<S>(inner: GradientTransformation<S>, everyK: number):
   if (!Number.isInteger(everyK) || everyK < 1) throw new Error(`multiSteps: everyK must be an integer >= 1, got ${everyK}`);
   return {
     init: (params) => ({ miniStep: initCount(), gradientStep: initCount(), accumulated: zerosLikeTree(params), inner: inner.init(params) }),
-    update(updates, state, params) {
+    update(updates, state, params, extra) {
       type U = typeof updates;
       const summed = tree.map<U>((u: NdArray, a: NdArray) => np.add(a, u), updates, state.accumulated);
       const emit = np.equal(incrementCount(state.miniStep), everyK);
-      const [stepped, innerState] = inner.update(tree.map<U>((a: NdArray) => np.div(a, everyK), summed), state.inner, params);
+      const [stepped, innerState] = inner.update(tree.map<U>((a: NdArray) => np.div(a, everyK), summed), state.inner, params, extra);
       return [
         tree.map<U>((u: NdArray) => np.where(emit, u, 0), stepped),
         {

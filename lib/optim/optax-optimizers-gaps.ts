@@ -1,15 +1,16 @@
 /**
- * More of optax's named optimisers (`_src/alias.py`), with its defaults: adafactor, adan, nadamw,
+ * More of optax's named optimisers (`_src/alias.py`), with its defaults: adafactor, adamaxw, adan, nadamw,
  * sign_sgd, signum, optimistic_gradient_descent, rprop.
  */
 import { type AdanOptions, scaleByAdan } from './adan.js';
 import { clipByBlockRms, scaleByParamBlockRms } from './block.js';
 import { chain } from './chain.js';
-import { addDecayedWeights } from './decay.js';
+import { type WeightDecayLike, addDecayedWeights } from './decay.js';
 import { ema } from './ema.js';
 import { scaleByFactoredRms } from './factored.js';
 import type { Mask } from './mask.js';
 import type { Hyper } from './moments.js';
+import { type AdamaxOptions, scaleByAdamax } from './adamax.js';
 import { type AdamWOptions, adamw } from './optimizers.js';
 import { type RpropOptions, scaleByRprop } from './rprop.js';
 import { scale, scaleByLearningRate, scaleBySchedule } from './scale.js';
@@ -92,6 +93,23 @@ export function adan({ learningRate, epsRoot = 1e-8, weightDecay = 0, mask, ...r
  */
 export function nadamw({ weightDecay = 1e-4, ...rest }: Omit<AdamWOptions, 'nesterov'>): GradientTransformation {
   return adamw({ ...rest, weightDecay, nesterov: true });
+}
+
+export interface AdamaxwOptions extends AdamaxOptions {
+  readonly learningRate: ScheduleLike;
+  /** Decoupled decay `lr · wd · p` (default 1e-4, optax's); a number, scalar array or schedule. */
+  readonly weightDecay?: WeightDecayLike;
+  /** Leaves that get decay (default all). */
+  readonly mask?: Mask;
+}
+
+/**
+ * optax.adamaxw: Adamax with decoupled weight decay,
+ * `chain(scaleByAdamax, addDecayedWeights(weightDecay, mask), scaleByLearningRate(lr))`.
+ * @example const opt = optim.adamaxw({ learningRate: 2e-3 });
+ */
+export function adamaxw({ learningRate, weightDecay = 1e-4, mask, ...rest }: AdamaxwOptions): GradientTransformation {
+  return chain(scaleByAdamax(rest), addDecayedWeights(weightDecay, mask), scaleByLearningRate(learningRate));
 }
 
 /** optax.sign_sgd: `chain(scaleBySign(), scaleByLearningRate(lr))`. */

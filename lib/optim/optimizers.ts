@@ -9,7 +9,7 @@ import { type LionOptions, scaleByLion } from './lion.js';
 import { type NadamOptions, scaleByNadam } from './nadam.js';
 import { type RadamOptions, scaleByRadam } from './radam.js';
 import { chain, identity } from './chain.js';
-import { addDecayedWeights } from './decay.js';
+import { type WeightDecayLike, addDecayedWeights } from './decay.js';
 import { scaleByLarc } from './larc.js';
 import { scaleByRms, scaleByRss } from './rms.js';
 import type { Mask } from './mask.js';
@@ -68,7 +68,7 @@ export function adam({ learningRate, b1, b2, eps, epsRoot, nesterov, weightDecay
 
 export interface AdamWOptions extends AdamOptimizerOptions {
   /** Decoupled decay: `p -= lr * wd * p` each step (default 0.01, torch's default). */
-  readonly weightDecay?: number;
+  readonly weightDecay?: WeightDecayLike;
   /** Leaves that get decay (default all; e.g. `maskNoDecayOnBiasAndNorm`). */
   readonly mask?: Mask;
 }
@@ -209,7 +209,7 @@ export function radam({ learningRate, weightDecay = 0, weightDecayMask, ...rest 
 export interface LionOptimizerOptions extends LionOptions {
   readonly learningRate: ScheduleLike;
   /** Decoupled decay: `p -= lr * wd * p` each step (default 1e-3, optax's). */
-  readonly weightDecay?: number;
+  readonly weightDecay?: WeightDecayLike;
   /** Leaves that get decay (default all). */
   readonly mask?: Mask;
 }
@@ -224,7 +224,7 @@ export function lion({ learningRate, b1, b2, weightDecay = 1e-3, mask }: LionOpt
 
 export interface LambOptions extends AdamOptimizerOptions {
   /** Decoupled decay, inside the trust ratio (default 0, optax's). */
-  readonly weightDecay?: number;
+  readonly weightDecay?: WeightDecayLike;
   /** Leaves that get decay (default all). */
   readonly mask?: Mask;
 }

@@ -41,12 +41,12 @@ function groupTransforms(transforms: Readonly<Record<string, GradientTransformat
 export function partition(transforms: Readonly<Record<string, GradientTransformation<any>>>, paramLabels: ParamLabels): GradientTransformation<PartitionState> {
   return {
     init: (params) => ({ innerStates: Object.fromEntries(groupTransforms(transforms, paramLabels, params).map(([g, t]) => [g, t.init(params)])) }),
-    update(updates, state, params) {
+    update(updates, state, params, extra) {
       let u = updates;
       const next: Record<string, MaskedState<unknown>> = {};
       for (const [g, t] of groupTransforms(transforms, paramLabels, updates)) {
         if (!(g in state.innerStates)) throw new Error(`partition: the state has no entry for group ${JSON.stringify(g)} (call init with these transforms)`);
-        [u, next[g]] = t.update(u, state.innerStates[g], params);
+        [u, next[g]] = t.update(u, state.innerStates[g], params, extra);
       }
       return [u, { innerStates: next }];
     },
@@ -66,12 +66,12 @@ export function namedChain(...named: readonly (readonly [string, GradientTransfo
   if (new Set(names).size !== names.length) throw new Error(`namedChain: names must be unique, got ${JSON.stringify(names)}`);
   return {
     init: (params) => Object.fromEntries(named.map(([n, t]) => [n, t.init(params)])),
-    update(updates, state, params) {
+    update(updates, state, params, extra) {
       let u = updates;
       const next: Record<string, unknown> = {};
       for (const [n, t] of named) {
         if (!(n in state)) throw new Error(`namedChain: the state has no entry ${JSON.stringify(n)} (call init with these transforms)`);
-        [u, next[n]] = t.update(u, state[n], params);
+        [u, next[n]] = t.update(u, state[n], params, extra);
       }
       return [u, next];
     },

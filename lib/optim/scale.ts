@@ -35,15 +35,19 @@ export function scaleBySchedule(schedule: ScheduleLike): GradientTransformation<
 }
 
 /**
- * `updates * -learningRate` (optax's sign: the result is added to the parameters). A number
- * keeps no state; a schedule keeps the step count and uses `learningRate(count)`.
+ * `updates * -learningRate` (optax's sign: the result is added to the parameters; `flipSign:
+ * false` keeps the sign, as optax's `flip_sign=False`). A number keeps no state; a schedule keeps
+ * the step count and uses `learningRate(count)`.
  */
-export function scaleByLearningRate(learningRate: ScheduleLike): GradientTransformation<EmptyState | CountState> {
-  if (typeof learningRate === 'number') return scale(-learningRate);
+export function scaleByLearningRate(learningRate: ScheduleLike, { flipSign = true }: { readonly flipSign?: boolean } = {}): GradientTransformation<EmptyState | CountState> {
+  if (typeof learningRate === 'number') return scale(flipSign ? -learningRate : learningRate);
   const s = toSchedule(learningRate);
   const t: GradientTransformation<CountState> = {
     init: () => ({ count: initCount() }),
-    update: (updates, state) => [mulTree(updates, np.neg(s(state.count))), { count: incrementCount(state.count) }],
+    update: (updates, state) => {
+      const lr = s(state.count);
+      return [mulTree(updates, flipSign ? np.neg(lr) : lr), { count: incrementCount(state.count) }];
+    },
   };
   return t as GradientTransformation<EmptyState | CountState>;
 }

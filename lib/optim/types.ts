@@ -9,7 +9,8 @@
  * - `init(params)` builds the state (a pytree of arrays; `{}` when there is none).
  * - `update(updates, state, params?)` maps incoming updates (gradients, or the output of
  *   the previous transformation in a `chain`) to outgoing updates and the next state.
- *   `params` is needed only by transformations that read the parameters (weight decay, LARC).
+ *   `params` is needed only by transformations that read the parameters (weight decay, LARC);
+ *   `extra` only by those that read more (the loss value for Polyak's step size).
  *
  * Both are pure: nothing is mutated, and every value that changes across steps (the step
  * count included) is an array in the state, never a JS number, because `jit` bakes JS
@@ -17,8 +18,15 @@
  */
 export interface GradientTransformation<S = unknown> {
   init(params: unknown): S;
-  update<U>(updates: U, state: S, params?: U): [U, S];
+  update<U>(updates: U, state: S, params?: U, extra?: ExtraArgs): [U, S];
 }
+
+/**
+ * Extra named arguments of `update` (optax's `GradientTransformationExtraArgs`), e.g.
+ * `{ value: loss }` for `scaleByPolyak`. Combinators pass them on to every inner
+ * transformation; transformations that need none ignore them.
+ */
+export type ExtraArgs = Readonly<Record<string, unknown>>;
 
 /** The state of a transformation that keeps none (a tree with no leaves). */
 export type EmptyState = Readonly<Record<string, never>>;
