@@ -4,3 +4,6 @@
  */
 export * from './functional.js';
 export * from './torch-losses.js';
+export { convTranspose2d } from './conv-transpose.js';
+export { interpolate, pixelShuffle, pixelUnshuffle } from './resample.js';
+export { flattenAxes as flatten, unflattenAxis as unflatten } from './stateless.js';

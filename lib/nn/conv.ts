@@ -3,7 +3,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type NdArray, scope, shapeStr } from '../core/index.js';
 import * as np from '../ops/index.js';
 import { type PaddingSpec, type Pair, resolvePadding } from '../ops/nn.js';
-import * as random from '../random/index.js';
 import * as init from './init.js';
 import { type Layer, positiveInt, stateless, withBatchAxis } from './layer.js';
 import { convFromTorch, convToTorch, copy } from './torch.js';
@@ -25,8 +24,22 @@ export interface Conv2dConfig {
   readonly groups?: number;
   /** Default true. */
   readonly bias?: boolean;
+  /** PyTorch's padding_mode: how the padding is filled (default 'zeros'; 'replicate' repeats the edge, 'circular' wraps around). */
+  readonly paddingMode?: PaddingMode;
   readonly weightInit?: init.Initializer;
   readonly biasInit?: init.Initializer;
+}
+
+export type PaddingMode = 'zeros' | 'reflect' | 'replicate' | 'circular';
+const PAD_MODES = { reflect: 'reflect', replicate: 'edge', circular: 'wrap' } as const;
+
+/**
+ * x [N, H, W, C] padded as PyTorch's padding_mode (F.pad's 'reflect', 'replicate', 'circular'),
+ * for a convolution that then pads nothing; 'zeros' leaves it to the convolution.
+ */
+function padInput(x: NdArray, mode: Exclude<PaddingMode, 'zeros'>, padding: PaddingSpec, k: readonly number[], s: readonly number[], d: readonly number[]): NdArray {
+  const [ph, pw] = resolvePadding(padding, x.shape.slice(1, 3), k, s, d);
+  return np.pad(x, [[0, 0], ph, pw, [0, 0]], { mode: PAD_MODES[mode] });
 }
 
 export interface ConvParams {
@@ -63,23 +76,23 @@ export function conv2d(config: Conv2dConfig): Layer<ConvParams, Record<string, n
   const [kh, kw] = pairOf(config.kernel);
   const hasBias = config.bias ?? true;
   const padding = convPadding(config.padding);
-  const opts = { strides: config.stride ?? 1, padding, dilation: config.dilation ?? 1, groups };
+  const paddingMode = config.paddingMode ?? 'zeros';
+  if (paddingMode !== 'zeros' && !Object.hasOwn(PAD_MODES, paddingMode))
+    throw new Error(`conv2d: paddingMode must be 'zeros', 'reflect', 'replicate' or 'circular', got ${JSON.stringify(paddingMode)}`);
+  const opts = { strides: config.stride ?? 1, padding: paddingMode === 'zeros' ? padding : 0, dilation: config.dilation ?? 1, groups };
+  const padded = (x: NdArray) => (paddingMode === 'zeros' ? x : padInput(x, paddingMode, padding, [kh, kw], pairOf(opts.strides), pairOf(opts.dilation)));
   const wShape = [kh, kw, cin / groups, cout];
   const fans = { fanIn: (cin / groups) * kh * kw, fanOut: (cout / groups) * kh * kw };
   return {
     kind: 'conv2d',
     init(key) {
-      return scope(() => {
-        const [k1, k2] = random.split(key);
-        const w = (config.weightInit ?? init.torchDefaultWeight)(k1, wShape, fans);
-        return { params: hasBias ? { w, b: (config.biasInit ?? init.torchDefaultBias)(k2, [cout], fans) } : { w }, state: {} };
-      });
+      return scope(() => ({ params: init.weightAndBias(key, config, wShape, hasBias ? { out: cout } : null, fans), state: {} }));
     },
     apply(params, state, x) {
       const y = withBatchAxis(x, 4, 'conv2d', (xb) => {
         const c = xb.shape[3];
         if (c !== cin) throw new Error(`conv2d: expected ${cin} input channels (NHWC), got input ${shapeStr(xb.shape)}`);
-        const out = np.conv2d(xb, params.w, opts);
+        const out = np.conv2d(padded(xb), params.w, opts);
         return params.b ? np.add(out, params.b) : out;
       });
       return [y, state];

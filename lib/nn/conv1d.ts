@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type NdArray, scope, shapeStr } from '../core/index.js';
 import * as np from '../ops/index.js';
 import type { PaddingSpec } from '../ops/nn.js';
-import { type ConvParams, conv2d } from './conv.js';
+import { type ConvParams, type PaddingMode, conv2d } from './conv.js';
 import type * as init from './init.js';
 import { type Layer, positiveInt, withBatchAxis } from './layer.js';
 import { copy } from './torch.js';
@@ -22,6 +22,8 @@ export interface Conv1dConfig {
   readonly groups?: number;
   /** Default true. */
   readonly bias?: boolean;
+  /** PyTorch's padding_mode (default 'zeros'), as conv2d's. */
+  readonly paddingMode?: PaddingMode;
   /** Default PyTorch's U(+-1/sqrt(fan_in)), fan_in = in/groups * kernel. */
   readonly weightInit?: init.Initializer;
   readonly biasInit?: init.Initializer;
@@ -55,6 +57,7 @@ export function conv1d(config: Conv1dConfig): Layer<ConvParams, Record<string, n
     dilation: [1, config.dilation ?? 1],
     groups,
     bias: hasBias,
+    paddingMode: config.paddingMode,
     weightInit: config.weightInit,
     biasInit: config.biasInit,
   });

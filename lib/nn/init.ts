@@ -213,3 +213,19 @@ export const orthogonal =
     const signed = np.mul(q, np.sign(np.diagonal(r)));
     return np.mul(np.reshape(rows < cols ? np.transpose(signed) : signed, shape), scale);
   };
+
+/**
+ * A weight of `wShape` and, with `bias`, a bias of `[out]` from one key (split in two), by the
+ * layer's initialisers or PyTorch's defaults: what Linear and the convolutions start from.
+ */
+export function weightAndBias(
+  key: NdArray,
+  config: { readonly weightInit?: Initializer; readonly biasInit?: Initializer },
+  wShape: readonly number[],
+  bias: { readonly out: number } | null,
+  fans: Fans,
+): { w: NdArray; b?: NdArray } {
+  const [kw, kb] = random.split(key);
+  const w = (config.weightInit ?? torchDefaultWeight)(kw, wShape, fans);
+  return bias ? { w, b: (config.biasInit ?? torchDefaultBias)(kb, [bias.out], fans) } : { w };
+}

@@ -1,7 +1,6 @@
 /** Linear (fully connected) layers over the last axis: [..., in] -> [..., out]. */
 import * as tf from '@tensorflow/tfjs-core';
 import { type NdArray, scope, shapeStr } from '../core/index.js';
-import * as random from '../random/index.js';
 import * as F from './functional.js';
 import * as init from './init.js';
 import { type Layer, positiveInt } from './layer.js';
@@ -38,12 +37,7 @@ export function linear(config: LinearConfig): Layer<LinearParams, Record<string,
   return {
     kind: 'linear',
     init(key) {
-      return scope(() => {
-        const [kw, kb] = random.split(key);
-        const w = (config.weightInit ?? init.torchDefaultWeight)(kw, [nIn, nOut], fans);
-        const params: LinearParams = hasBias ? { w, b: (config.biasInit ?? init.torchDefaultBias)(kb, [nOut], fans) } : { w };
-        return { params, state: {} };
-      });
+      return scope(() => ({ params: init.weightAndBias(key, config, [nIn, nOut], hasBias ? { out: nOut } : null, fans) as LinearParams, state: {} }));
     },
     apply(params, state, x) {
       const s = x.shape;

@@ -1,15 +1,18 @@
 /** The layers without parameters or state: activations, dropout, identity, l2Normalize, flatten. */
+import { type NdArray, shapeStr } from '../core/index.js';
 import * as np from '../ops/index.js';
+import { normalizeAxisIndex } from '../ops/shape.js';
 import * as F from './functional.js';
 import { stateless } from './layer.js';
 
 /**
- * Inverted dropout with probability `rate`; active only with `{ train: true, key }`
- * (training without a key is an error, so randomness is never implicit).
+ * Inverted dropout with probability `rate` in [0, 1] (1 zeroes everything, as PyTorch's and
+ * Equinox's p=1); active only with `{ train: true, key }` (training without a key is an
+ * error, so randomness is never implicit).
  */
 export function dropout(config: { readonly rate: number }) {
   const rate = config.rate;
-  if (!(rate >= 0 && rate < 1)) throw new Error(`dropout: rate must be in [0, 1), got ${rate}`);
+  if (!(rate >= 0 && rate <= 1)) throw new Error(`dropout: rate must be in [0, 1], got ${rate}`);
   return stateless('dropout', (x, opts) => {
     if (!opts.train || rate === 0) return x;
     if (!opts.key) throw new Error('dropout: training mode needs a PRNG key: apply(params, state, x, { train: true, key })');
@@ -28,9 +31,37 @@ export const identity = () => stateless('identity', (x) => x);
 export const l2Normalize = (config: { readonly axis?: number; readonly eps?: number } = {}) =>
   stateless('l2Normalize', (x) => F.l2Normalize(x, config.axis ?? -1, config.eps ?? 1e-12));
 
-/** [N, ...] -> [N, prod(...)]. */
-export const flatten = () =>
-  stateless('flatten', (x) => {
-    const s = x.shape;
-    return np.reshape(x, [s[0], s.slice(1).reduce((a, b) => a * b, 1)]);
-  });
+export interface FlattenConfig {
+  /** First axis merged (default 1, PyTorch's nn.Flatten: the batch axis stays). */
+  readonly startDim?: number;
+  /** Last axis merged (default -1). */
+  readonly endDim?: number;
+}
+
+/** Axes startDim..endDim merged into one, as torch.flatten(x, startDim, endDim) (negative axes count from the end). */
+export function flattenAxes(x: NdArray, { startDim = 1, endDim = -1 }: FlattenConfig = {}): NdArray {
+  const s = x.shape;
+  const r = Math.max(s.length, 1);
+  const [a, b] = [normalizeAxisIndex(startDim, r, 'flatten: startDim'), normalizeAxisIndex(endDim, r, 'flatten: endDim')];
+  if (a > b) throw new Error(`flatten: startDim ${startDim} comes after endDim ${endDim} for input ${shapeStr(s)}`);
+  if (s.length === 0) return np.reshape(x, [1]);
+  return np.reshape(x, [...s.slice(0, a), s.slice(a, b + 1).reduce((p, d) => p * d, 1), ...s.slice(b + 1)]);
+}
+
+/** PyTorch's nn.Flatten: [N, ...] -> [N, prod(...)] by default; see {@link flattenAxes}. */
+export const flatten = (config: FlattenConfig = {}) => stateless('flatten', (x) => flattenAxes(x, config));
+
+/** Axis `dim` split into `sizes` (one of them may be -1), as torch.unflatten / nn.Unflatten(dim, sizes). */
+export function unflattenAxis(x: NdArray, dim: number, sizes: readonly number[]): NdArray {
+  const s = x.shape;
+  const a = normalizeAxisIndex(dim, s.length, 'unflatten: dim');
+  const known = sizes.filter((d) => d !== -1).reduce((p, d) => p * d, 1);
+  const free = sizes.filter((d) => d === -1).length;
+  const bad = sizes.length === 0 || free > 1 || sizes.some((d) => !Number.isInteger(d) || d < -1) || (free ? known === 0 || s[a] % known !== 0 : known !== s[a]);
+  if (bad) throw new Error(`unflatten: sizes [${sizes}] do not split axis ${dim} of size ${s[a]} (input ${shapeStr(s)})`);
+  const filled = sizes.map((d) => (d === -1 ? s[a] / known : d));
+  return np.reshape(x, [...s.slice(0, a), ...filled, ...s.slice(a + 1)]);
+}
+
+/** PyTorch's nn.Unflatten(dim, sizes) as a layer. */
+export const unflatten = (config: { readonly dim: number; readonly sizes: readonly number[] }) => stateless('unflatten', (x) => unflattenAxis(x, config.dim, config.sizes));

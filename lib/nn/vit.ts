@@ -27,6 +27,7 @@ import { multiHeadAttention } from './attention.js';
 import { conv2d } from './conv.js';
 import { mlp } from './mlp.js';
 import { layerNorm } from './normalisation.js';
+import { linearWeights } from './resample.js';
 import { copy } from './torch.js';
 
 export interface ViTOptions {
@@ -59,17 +60,7 @@ export const ViTOptionsCodec = strictPartial(
 
 /** The [m, n] matrix of 1-D linear interpolation from n samples to m (align_corners=False, PyTorch's rule). */
 export function bilinearMatrix(n: number, m: number): tf.Tensor {
-  const r = new Float32Array(m * n);
-  const scale = n / m;
-  for (let i = 0; i < m; i++) {
-    const src = Math.max((i + 0.5) * scale - 0.5, 0);
-    const i0 = Math.min(Math.floor(src), n - 1);
-    const i1 = Math.min(i0 + 1, n - 1);
-    const l = src - i0;
-    r[i * n + i0] += 1 - l;
-    r[i * n + i1] += l;
-  }
-  return tf.tensor2d(r, [m, n]);
+  return tf.tensor2d(linearWeights(n, m), [m, n]);
 }
 
 /** Resizes a [h, w, D] grid to [H, W, D] bilinearly (differentiable: two matrix products). */

@@ -1,0 +1,130 @@
+/**
+ * Resampling on channels-last arrays, as PyTorch's F.interpolate / nn.Upsample and
+ * F.pixel_shuffle / F.pixel_unshuffle: x [N, L, C] or [N, H, W, C].
+ */
+import { type NdArray, shapeStr } from '../core/index.js';
+import * as np from '../ops/index.js';
+import { positiveInt, stateless } from './layer.js';
+
+export type InterpolateMode = 'nearest' | 'nearest-exact' | 'linear' | 'bilinear';
+
+export interface InterpolateOptions {
+  /** The output's spatial size ([oh, ow], or a number for every spatial axis). Exactly one of size and scaleFactor. */
+  readonly size?: number | readonly number[];
+  /** Output side = floor(input side * scaleFactor); the sampling positions use 1 / scaleFactor, as PyTorch. */
+  readonly scaleFactor?: number | readonly number[];
+  /** Default 'nearest' (PyTorch's: the source index floor(dst * in / out), which shifts the image; 'nearest-exact' rounds to the closest pixel centre). */
+  readonly mode?: InterpolateMode;
+  /** Linear modes only: the corner pixels' centres line up (default false, PyTorch's). */
+  readonly alignCorners?: boolean;
+}
+
+/** PyTorch's source position scale per output step: (in - 1) / (out - 1) with align_corners, else 1 / scaleFactor or in / out. */
+function sourceScale(n: number, m: number, alignCorners: boolean, factor: number | undefined): number {
+  if (alignCorners) return m > 1 ? (n - 1) / (m - 1) : 0;
+  return factor !== undefined ? 1 / factor : n / m;
+}
+
+/** Source index of each of `m` outputs of an axis of `n` (nearest modes), in float32 as PyTorch's kernels. */
+function nearestIndices(n: number, m: number, exact: boolean, factor: number | undefined): number[] {
+  const scale = Math.fround(sourceScale(n, m, false, factor));
+  return Array.from({ length: m }, (_, i) => Math.min(Math.floor(Math.fround((exact ? i + 0.5 : i) * scale)), n - 1));
+}
+
+/**
+ * The [m, n] matrix of linear interpolation from an axis of `n` samples to `m` (PyTorch's
+ * upsample_linear / bilinear weights): output i reads src = scale (i + 0.5) - 0.5 (clamped at
+ * 0), or scale i with `alignCorners`, between floor(src) and the next sample.
+ */
+export function linearWeights(n: number, m: number, alignCorners = false, factor?: number): Float32Array {
+  const r = new Float32Array(m * n);
+  const scale = sourceScale(n, m, alignCorners, factor);
+  for (let i = 0; i < m; i++) {
+    const src = alignCorners ? scale * i : Math.max(scale * (i + 0.5) - 0.5, 0);
+    const i0 = Math.min(Math.floor(src), n - 1);
+    const i1 = Math.min(i0 + 1, n - 1);
+    const l = Math.min(Math.max(src - i0, 0), 1);
+    r[i * n + i0] += 1 - l;
+    r[i * n + i1] += l;
+  }
+  return r;
+}
+
+/** One value per spatial axis from a number or a list of that length. */
+function perAxis(v: number | readonly number[], k: number, what: string): number[] {
+  const a = typeof v === 'number' ? new Array<number>(k).fill(v) : [...v];
+  if (a.length !== k || a.some((d) => !(d > 0) || !Number.isFinite(d))) throw new Error(`interpolate: ${what} must be ${k} positive number(s), got ${JSON.stringify(v)}`);
+  return a;
+}
+
+/**
+ * F.interpolate on channels-last arrays: [N, L, C] ('nearest', 'nearest-exact', 'linear') or
+ * [N, H, W, C] ('nearest', 'nearest-exact', 'bilinear'), PyTorch's index and weight rules.
+ * Differentiable (a gather per axis for nearest, a matrix per axis for the linear modes).
+ * @example F.interpolate(x, { scaleFactor: 2, mode: 'bilinear', alignCorners: false }) // [N, H, W, C] -> [N, 2H, 2W, C]
+ */
+export function interpolate(x: NdArray, opts: InterpolateOptions): NdArray {
+  const mode = opts.mode ?? 'nearest';
+  const rank = x.shape.length;
+  const k = rank - 2;
+  const expected = mode === 'linear' ? 3 : mode === 'bilinear' ? 4 : 0;
+  if ((k !== 1 && k !== 2) || (expected && rank !== expected))
+    throw new Error(`interpolate: mode '${mode}' needs ${expected === 3 ? '[N, L, C]' : expected === 4 ? '[N, H, W, C]' : '[N, L, C] or [N, H, W, C]'} (channels last), got ${shapeStr(x.shape)}`);
+  if (!['nearest', 'nearest-exact', 'linear', 'bilinear'].includes(mode)) throw new Error(`interpolate: mode must be 'nearest', 'nearest-exact', 'linear' or 'bilinear', got '${mode}'`);
+  if ((opts.size === undefined) === (opts.scaleFactor === undefined)) throw new Error('interpolate: give exactly one of size and scaleFactor');
+  const linear = mode === 'linear' || mode === 'bilinear';
+  if (opts.alignCorners !== undefined && !linear) throw new Error(`interpolate: alignCorners applies to the linear modes only, not '${mode}'`);
+  const inSizes = x.shape.slice(1, 1 + k);
+  const factors = opts.scaleFactor === undefined ? undefined : perAxis(opts.scaleFactor, k, 'scaleFactor');
+  const outSizes = factors ? inSizes.map((n, i) => Math.floor(n * factors[i])) : perAxis(opts.size!, k, 'size').map((d) => positiveInt(d, 'interpolate: size'));
+  if (outSizes.some((d) => d < 1)) throw new Error(`interpolate: the output size [${outSizes}] of input ${shapeStr(x.shape)} must be positive`);
+  return inSizes.reduce((y, n, i) => {
+    const m = outSizes[i];
+    const axis = 1 + i;
+    if (!linear) return np.take(y, nearestIndices(n, m, mode === 'nearest-exact', factors?.[i]), axis, 'clip');
+    const w = np.reshape(np.array(linearWeights(n, m, opts.alignCorners ?? false, factors?.[i])), [m, n]);
+    return np.moveaxis(np.tensordot(w, y, [[1], [axis]]), 0, axis);
+  }, x);
+}
+
+/** PyTorch's nn.Upsample as a layer: {@link interpolate} with fixed options (default mode 'nearest'). */
+export const upsample = (opts: InterpolateOptions) => stateless('upsample', (x) => interpolate(x, opts));
+
+/** The last three axes [H, W, C] of a channels-last array, checked. */
+function spatialLast(x: NdArray, op: string): number[] {
+  if (x.shape.length < 3) throw new Error(`${op}: expected [..., H, W, C] (channels last), got ${shapeStr(x.shape)}`);
+  return x.shape.slice(-3);
+}
+
+/**
+ * F.pixel_shuffle channels-last: [..., H, W, C r^2] -> [..., H r, W r, C], channel c r^2 + i r + j
+ * going to row offset i and column offset j, as PyTorch's channel order (so weights transfer).
+ */
+export function pixelShuffle(x: NdArray, upscaleFactor: number): NdArray {
+  const r = positiveInt(upscaleFactor, 'pixelShuffle: upscaleFactor');
+  const [h, w, c] = spatialLast(x, 'pixelShuffle');
+  if (c % (r * r)) throw new Error(`pixelShuffle: the channels ${c} of ${shapeStr(x.shape)} must be divisible by upscaleFactor^2 = ${r * r}`);
+  const lead = x.shape.slice(0, -3);
+  const b = lead.length;
+  const split = np.reshape(x, [...lead, h, w, c / (r * r), r, r]);
+  const moved = np.transpose(split, [...lead.keys(), b, b + 3, b + 1, b + 4, b + 2]);
+  return np.reshape(moved, [...lead, h * r, w * r, c / (r * r)]);
+}
+
+/** F.pixel_unshuffle channels-last, the inverse of {@link pixelShuffle}: [..., H r, W r, C] -> [..., H, W, C r^2]. */
+export function pixelUnshuffle(x: NdArray, downscaleFactor: number): NdArray {
+  const r = positiveInt(downscaleFactor, 'pixelUnshuffle: downscaleFactor');
+  const [hr, wr, c] = spatialLast(x, 'pixelUnshuffle');
+  if (hr % r || wr % r) throw new Error(`pixelUnshuffle: the height and width of ${shapeStr(x.shape)} must be divisible by downscaleFactor ${r}`);
+  const lead = x.shape.slice(0, -3);
+  const b = lead.length;
+  const split = np.reshape(x, [...lead, hr / r, r, wr / r, r, c]);
+  const moved = np.transpose(split, [...lead.keys(), b, b + 2, b + 4, b + 1, b + 3]);
+  return np.reshape(moved, [...lead, hr / r, wr / r, c * r * r]);
+}
+
+/** PyTorch's nn.PixelShuffle(upscaleFactor) as a layer, channels last (see {@link pixelShuffle}). */
+export const pixelShuffleLayer = (config: { readonly upscaleFactor: number }) => stateless('pixelShuffle', (x) => pixelShuffle(x, config.upscaleFactor));
+
+/** PyTorch's nn.PixelUnshuffle(downscaleFactor) as a layer, channels last (see {@link pixelUnshuffle}). */
+export const pixelUnshuffleLayer = (config: { readonly downscaleFactor: number }) => stateless('pixelUnshuffle', (x) => pixelUnshuffle(x, config.downscaleFactor));
