@@ -86,3 +86,17 @@ export function rightShift(x: ArrayOrNumber, n: ArrayOrNumber): NdArray {
   const divisor = lax.gather(tf.tensor1d(PLACES.slice(0, 31), 'int32'), minimum(counts, 30), 0);
   return where(big, where(less(a, 0), -1, 0), lax.div(a, divisor));
 }
+
+/**
+ * The number of 1 bits in |x| (numpy's and jax.numpy's bitwise_count, as int32: NumPy gives
+ * uint8); a bool counts as 0 or 1.
+ * @example np.bitwiseCount(np.array([7, -3, 0], 'int32')) // [3, 2, 0]
+ */
+export function bitwiseCount(x: NdArray): NdArray {
+  const dtype = avalOf(x).dtype;
+  if (dtype === 'bool') return lax.cast(x, 'int32');
+  if (dtype !== 'int32') throw new Error(`bitwiseCount: x must be int32 or bool, got ${dtype}`);
+  const [low] = bitsOf(lax.unary('abs', x));
+  // |-2^31| wraps to -2^31 itself, whose magnitude has one bit.
+  return where(lax.eq(x, lax.scalarLike(-(2 ** 31), x)), 1, sum(low, -1));
+}

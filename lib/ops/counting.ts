@@ -76,9 +76,8 @@ export interface HistogramOptions {
  */
 export function histogram(a: NdArray, { bins = 10, range, weights, density = false }: HistogramOptions = {}): [NdArray, NdArray] {
   const flat = ravel(lax.cast(a, 'float32'));
-  const edges = typeof bins === 'number' ? equalEdges(flat, bins, range) : lax.cast(bins, 'float32');
+  const edges = binEdges(flat, bins, range, 'histogram');
   const e = shapeOf(edges)[0];
-  if (shapeOf(edges).length !== 1 || e < 2) throw new Error(`histogram: bins must be a positive count or at least 2 edges, got ${typeof bins === 'number' ? bins : `shape [${shapeOf(edges)}]`}`);
   if (weights && sizeOf(shapeOf(weights)) !== shapeOf(flat)[0]) throw new Error(`histogram: weights of shape [${shapeOf(weights)}] for a of shape [${shapeOf(a)}]`);
   const w = weights ? lax.reshape(lax.cast(weights, 'float32'), shapeOf(flat)) : lax.full(shapeOf(flat), 1, 'float32');
   // Index 0 collects values below the first edge and e - 1 .. values at or past the last; the last edge itself joins the last bin.
@@ -88,6 +87,23 @@ export function histogram(a: NdArray, { bins = 10, range, weights, density = fal
   if (!density) return [counts, edges];
   const widths = sub(lax.slice(edges, [1], [e]), lax.slice(edges, [0], [e - 1]));
   return [lax.div(counts, lax.mul(widths, lax.broadcastTo(sum(counts), [e - 1]))), edges];
+}
+
+/**
+ * The bin edges `np.histogram` uses for `a` (numpy's and jax.numpy's histogram_bin_edges):
+ * `bins` equal bins over `range` (default the data's min and max), or the given edges.
+ * @example np.histogramBinEdges(x, 4, [0, 1]) // [0, 0.25, 0.5, 0.75, 1]
+ */
+export function histogramBinEdges(a: NdArray, bins: number | NdArray = 10, range?: readonly [number, number]): NdArray {
+  return binEdges(ravel(lax.cast(a, 'float32')), bins, range, 'histogramBinEdges');
+}
+
+/** histogram's edges (float32, 1-D, at least 2) for the flattened float32 data. */
+function binEdges(flat: NdArray, bins: number | NdArray, range: readonly [number, number] | undefined, op: string): NdArray {
+  const edges = typeof bins === 'number' ? equalEdges(flat, bins, range) : lax.cast(bins, 'float32');
+  const es = shapeOf(edges);
+  if (es.length !== 1 || es[0] < 2) throw new Error(`${op}: bins must be a positive count or at least 2 edges, got ${typeof bins === 'number' ? bins : `shape [${es}]`}`);
+  return edges;
 }
 
 /** NumPy's equal-width edges over `range` or the data's extent (widened by 0.5 each side when empty). */

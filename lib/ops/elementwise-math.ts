@@ -244,3 +244,13 @@ export function arrayEqual(a: NdArray, b: NdArray, equalNan = false): NdArray {
   const eq = equal(a, b);
   return all(equalNan ? logicalOr(eq, logicalAnd(isnan(a), isnan(b))) : eq);
 }
+
+/** Whether a and b broadcast together and are equal everywhere: a bool scalar (false, without comparing, when they do not broadcast; numpy's array_equiv). */
+export function arrayEquiv(a: NdArray, b: NdArray): NdArray {
+  const [sa, sb] = [avalOf(a).shape, avalOf(b).shape];
+  const broadcasts = [...Array(Math.min(sa.length, sb.length)).keys()].every((k) => {
+    const [da, db] = [sa[sa.length - 1 - k], sb[sb.length - 1 - k]];
+    return da === db || da === 1 || db === 1;
+  });
+  return broadcasts ? all(equal(a, b)) : lax.scalar(0, 'bool');
+}

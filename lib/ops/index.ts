@@ -1,6 +1,8 @@
 /** `np`: the numpy-like functions user code is written against; every one goes through `bind`. */
 export * from './creation.js';
 export * from './math.js';
+// where(cond) alone is nonzero(cond): this `where` shadows math.js's three-argument one.
+export { where } from './where.js';
 export * from './shape.js';
 export * from './pad.js';
 export * from './choose.js';
@@ -36,3 +38,10 @@ export * from './more-math.js';
 export * from './windows.js';
 export * from './nan-quantiles.js';
 export * from './tri-indices.js';
+export * from './gradient.js';
+export * from './cumulative.js';
+export * from './aliases.js';
+export * from './diagonals.js';
+export * from './float-ops.js';
+export * from './block.js';
+export * from './unique-api.js';

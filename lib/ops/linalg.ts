@@ -102,6 +102,13 @@ export function matvec(m: NdArray, v: NdArray): NdArray {
   return squeeze(out, -1);
 }
 
+/** Vector-matrix products with broadcast leading dims: [..., n] x [..., n, m] -> [..., m] (jax.numpy's vecmat, real arrays). */
+export function vecmat(v: NdArray, m: NdArray): NdArray {
+  if (shapeOf(m).length < 2 || shapeOf(v).length < 1) throw new Error(`vecmat: need a vector [..., n] and a matrix [..., n, m], got ${shapeStr(shapeOf(v))} and ${shapeStr(shapeOf(m))}`);
+  const row = lax.expandDims(v, shapeOf(v).length - 1);
+  return squeeze(matmul(row, m), -2);
+}
+
 // ---- einsum ----
 
 interface Term {

@@ -4,7 +4,7 @@ import { shapeStr } from '../core/aval.js';
 import * as lax from '../core/lax.js';
 import { resultDType } from '../core/promotion.js';
 import { type NdArray, avalOf, shapeOf } from '../core/trace.js';
-import { add, div, mul, neg, sqrt, sum, toFloat } from './math.js';
+import { abs, add, div, greaterEqual, mul, neg, sqrt, sum, toFloat } from './math.js';
 import { lstsq } from './linalg-more.js';
 import { trimZeros } from './manipulation.js';
 import { vander } from './more-math.js';
@@ -119,3 +119,44 @@ export function polyfit(x: NdArray, y: NdArray, deg: number, { rcond, w }: Polyf
   return div(c, sy.length === 1 ? scale : reshape(scale, [deg + 1, 1]));
 }
 
+
+/**
+ * Polynomial long division (jax.numpy's polydiv): [quotient, remainder], float32. As in JAX the
+ * remainder keeps u's length (leading zeros; NumPy trims them); `trimLeadingZeros` (eager)
+ * drops its leading entries below sqrt(eps) in magnitude.
+ * @example np.polydiv([1, -3, 2], [1, -1]) // [[1, -2], [0, 0, 0]]
+ */
+export function polydiv(u: Coefficients, v: Coefficients, trimLeadingZeros = false): [NdArray, NdArray] {
+  const [p, q] = [toFloat(coefficients(u, 'polydiv')), toFloat(coefficients(v, 'polydiv'))];
+  const [m, n] = [shapeOf(p)[0] - 1, shapeOf(q)[0] - 1];
+  if (n < 0) throw new Error('polydiv: the divisor has no coefficients');
+  const scale = div(1, sliceAxis(q, 0, 0, 1));
+  const quotient: NdArray[] = [];
+  let r = p;
+  for (let k = 0; k <= m - n; k++) {
+    const d = mul(scale, sliceAxis(r, 0, k, k + 1));
+    quotient.push(d);
+    // r[k : k + n + 1] -= d * v
+    r = add(r, lax.pad(neg(mul(d, q)), [k], [m - n - k]));
+  }
+  const qOut = quotient.length === 0 ? lax.full([1], 0, 'float32') : lax.concatenate(quotient, 0);
+  return [qOut, trimLeadingZeros ? trimLeadingSmall(r, Math.sqrt(2 ** -23)) : r];
+}
+
+/** r without its leading entries of magnitude below tol (JAX's trim_zeros_tol, eager: the values are read). */
+function trimLeadingSmall(r: NdArray, tol: number): NdArray {
+  const fromFirstLarge = trimZeros(lax.cast(greaterEqual(abs(r), tol), 'int32'), 'f');
+  return sliceAxis(r, 0, shapeOf(r)[0] - shapeOf(fromFirstLarge)[0], null);
+}
+
+/**
+ * The coefficients (highest power first, float32) of the monic polynomial whose roots are
+ * the 1-D `zeros` (numpy's poly; 2-D input, whose eigenvalues NumPy takes, is not supported).
+ * @example np.poly([1, 2]) // [1, -3, 2]
+ */
+export function poly(zeros: Coefficients): NdArray {
+  const z = toFloat(coefficients(zeros, 'poly'));
+  let a: NdArray = lax.full([1], 1, 'float32');
+  for (let k = 0; k < shapeOf(z)[0]; k++) a = convolve(a, lax.concatenate([lax.full([1], 1, 'float32'), neg(sliceAxis(z, 0, k, k + 1))], 0));
+  return a;
+}

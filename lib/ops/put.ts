@@ -10,7 +10,7 @@ import { at } from './index-update.js';
 import { ravel } from './manipulation.js';
 import type { ArrayOrNumber } from './math.js';
 import { clipOrWrap, concatenate } from './shape.js';
-import { unravelIndex } from './nonzero.js';
+import { nonzero, unravelIndex } from './nonzero.js';
 
 /**
  * x with its flattened entries at `indices` replaced by `values` (numpy.put): values are
@@ -59,4 +59,22 @@ export function putAlongAxis(x: NdArray, indices: NdArray, values: ArrayOrNumber
  */
 export function append(x: NdArray, values: NdArray, axis: number | null = null): NdArray {
   return axis === null ? concatenate([ravel(x), ravel(values)], 0) : concatenate([x, values], axis);
+}
+
+/**
+ * A copy of x with the entries where `mask` is true (in row-major order) replaced by `vals`,
+ * repeated cyclically (numpy's place; jax.numpy's with inplace=False). Traceable.
+ * @example np.place(np.arange(5), np.greater(np.arange(5), 2), np.array([9], 'int32')) // [0, 1, 2, 9, 9]
+ */
+export function place(x: NdArray, mask: NdArray, vals: ArrayOrNumber): NdArray {
+  const n = sizeOf(shapeOf(x));
+  if (sizeOf(shapeOf(mask)) !== n) throw new Error(`place: mask ${shapeStr(shapeOf(mask))} must have as many entries as x ${shapeStr(shapeOf(x))}`);
+  const v = typeof vals === 'number' ? lax.full([1], vals, avalOf(x).dtype) : ravel(vals);
+  const m = shapeOf(v)[0];
+  if (m === 0) throw new Error('place: vals has no entries');
+  if (n === 0) return x;
+  // The k-th true entry of the mask takes vals[k mod m]; the padding (index n) is dropped.
+  const positions = nonzero(ravel(mask), { size: n, fillValue: n })[0];
+  const cyclic = lax.gather(v, tf.tensor1d(Array.from({ length: n }, (_, k) => k % m), 'int32'), 0);
+  return lax.reshape(at(ravel(x), positions).set(cyclic), shapeOf(x));
 }

@@ -16,6 +16,7 @@ import { equal, greater, less, logicalAnd, logicalNot, logicalOr, notEqual, sum,
 import { nonzero } from './nonzero.js';
 import { any, cumsum } from './reductions.js';
 import { argsort } from './sorting.js';
+import { uniqueAlongAxis } from './unique-axis.js';
 
 export interface SizeOptions {
   /** Number of results (needed under jit and vmap): the first `size`, padded with `fillValue`. */
@@ -31,8 +32,8 @@ export interface UniqueOptions extends SizeOptions {
   readonly returnInverse?: boolean;
   /** Also return how often each unique value occurs (0 for padding). */
   readonly returnCounts?: boolean;
-  /** Only the flattened array is supported: undefined or null. */
-  readonly axis?: null;
+  /** The axis whose unique slices are wanted (eager only, no `size`); undefined or null: the flattened array. */
+  readonly axis?: number | null;
   /** Count every NaN as one value (default true, as NumPy and JAX); false keeps each NaN apart. */
   readonly equalNan?: boolean;
 }
@@ -111,7 +112,10 @@ export function unique(x: NdArray, options: UniqueOptions & SomeFlag): NdArray[]
 export function unique(x: NdArray, options?: UniqueOptions): NdArray | NdArray[];
 export function unique(x: NdArray, options: UniqueOptions = {}): NdArray | NdArray[] {
   const { returnIndex = false, returnInverse = false, returnCounts = false, axis, size, fillValue, equalNan = true } = options;
-  if (axis !== undefined && axis !== null) throw new Error(`unique: axis ${String(axis)} is not supported; only the flattened array (axis undefined or null)`);
+  if (axis !== undefined && axis !== null) {
+    if (size !== undefined) throw new Error('unique: size is not supported with an axis');
+    return uniqueAlongAxis(x, axis, { returnIndex, returnInverse, returnCounts, equalNan });
+  }
   const shape = shapeOf(x);
   const n = shapeOf(ravel(x))[0];
   const flags = returnIndex || returnInverse || returnCounts;

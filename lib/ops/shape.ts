@@ -54,9 +54,10 @@ const promoted = (xs: readonly NdArray[]): NdArray[] => {
   return xs.map((x) => lax.cast(x, dtype));
 };
 
-/** Joins arrays along an existing axis; their dtypes promote as jax.numpy's. */
-export function concatenate(xs: readonly NdArray[], axis = 0): NdArray {
+/** Joins arrays along an existing axis (axis null: the flattened arrays, as NumPy); their dtypes promote as jax.numpy's. */
+export function concatenate(xs: readonly NdArray[], axis: number | null = 0): NdArray {
   if (xs.length === 0) throw new Error('concatenate: no arrays given');
+  if (axis === null) return lax.concatenate(promoted(xs).map((x) => lax.reshape(x, [sizeOf(shapeOf(x))])), 0);
   return lax.concatenate(promoted(xs), normAxis(axis, shapeOf(xs[0]).length, 'concatenate'));
 }
 

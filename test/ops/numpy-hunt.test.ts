@@ -180,9 +180,9 @@ S('roll, repeat, expandDims, diff, flips and splits take NumPy\'s other argument
   assert.match(errorOf(() => np.vsplit(iota([4]), 2)), /^vsplit: need an array of rank >= 2/);
 });
 
-S('where with one argument names np.nonzero', () => {
-  const where1 = np.where as unknown as (c: NdArray) => NdArray;
-  assert.match(errorOf(() => where1(i32([0, 1]))), /^where: need cond, x and y .*np\.nonzero/);
+S('where with one argument is np.nonzero (jnp.where(condition))', async () => {
+  const [idx] = np.where(i32([0, 1, 3]));
+  await expect(idx, [2], 'int32', [1, 2], 'where(cond)');
 });
 
 S('np.array infers bool from JS booleans and int32 from an Int32Array (jnp.array), float32 from JS numbers; np.asarray keeps arrays', async () => {
