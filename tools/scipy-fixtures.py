@@ -11,33 +11,10 @@ import numpy as np
 import scipy
 import scipy.special as sp
 import scipy.stats as st
+from scipy_fixture_helpers import case_table, enc, f32
 
 
-def f32(v):
-    return np.asarray(v, dtype=np.float32).astype(np.float64)
-
-
-def enc(v):
-    out = []
-    for x in np.asarray(v, dtype=np.float64).ravel():
-        if np.isnan(x):
-            out.append("nan")
-        elif np.isinf(x):
-            out.append("inf" if x > 0 else "-inf")
-        else:
-            out.append(float(f"{x:.10g}"))
-    return out
-
-
-cases = {}
-
-
-def case(name, fn, *args):
-    args = [f32(a) for a in args]
-    b = np.broadcast_arrays(*args)
-    with np.errstate(all="ignore"):
-        want = fn(*b)
-    cases[name] = {"args": [enc(a) for a in b], "want": enc(want)}
+cases, case = case_table()
 
 
 wide = np.concatenate([np.linspace(-9, 6, 31), [-0.3, 1e-3, 0.7]])

@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { NdArray } from '../core/trace.js';
+import { chbevl } from './chebyshev.js';
 import { abs, add, div, equal, exp, lessEqual, mul, sqrt, sub, toFloat, where } from './math.js';
 
 /** The samples n = 1 - M, 3 - M, ..., M - 1 of a symmetric window of length M >= 2, mapped by f(n / (M - 1)). */
@@ -71,14 +72,6 @@ const I0_B = [
   -1.3215811840447713e-11, -3.1499165279632416e-11, 1.1889147107846439e-11, 4.94060238822497e-10, 3.3962320257083865e-9, 2.266668990498178e-8, 2.0489185894690638e-7,
   2.8913705208347567e-6, 6.889758346916825e-5, 0.0033691164782556943, 0.8044904110141088,
 ];
-
-/** Cephes' chbevl: the Chebyshev series with coefficients `coef` (highest order first) at y in [-2, 2], by Clenshaw's recurrence. */
-function chbevl(y: NdArray, coef: readonly number[]): NdArray {
-  const zero = mul(y, 0);
-  let [b0, b1, b2] = [add(zero, coef[0]), zero, zero];
-  for (const c of coef.slice(1)) [b2, b1, b0] = [b1, b0, add(sub(mul(y, b0), b1), c)];
-  return mul(0.5, sub(b0, b2));
-}
 
 /**
  * The modified Bessel function of the first kind, order 0, elementwise (numpy.i0): Cephes'

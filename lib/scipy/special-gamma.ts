@@ -26,6 +26,18 @@ function gammaSign(x: NdArray): NdArray {
   return np.where(np.logicalAnd(np.less(x, 0), oddFloor), -1, 1);
 }
 
+/**
+ * The sign of Gamma(x) (JAX's gammasgn): 1 for x > 0 and +0, -1 for -0 and between the
+ * negative poles where floor(x) is odd; NaN at the negative integers, -inf and NaN (SciPy 1.10
+ * gives 0 at the poles).
+ */
+export function gammasgn(x: Operand): NdArray {
+  const v = asFloat(x);
+  const pole = np.logicalOr(np.logicalAnd(np.less(v, 0), np.equal(np.floor(v), v)), np.isnan(v));
+  const negativeZero = np.logicalAnd(np.equal(v, 0), np.signbit(v));
+  return np.where(pole, NaN, np.where(negativeZero, -1, gammaSign(v)));
+}
+
 /** Gamma(x) with its sign, as sign * exp(gammaln(x)); inf at the poles (SciPy's value). */
 export function gamma(x: Operand): NdArray {
   const v = asFloat(x);

@@ -1,17 +1,26 @@
-/** `scipy.stats`: jax.scipy.stats's distributions, each a namespace of functions (logpdf, pdf, cdf, ...) taking `loc` / `scale` where SciPy does. */
+/** `scipy.stats`: jax.scipy.stats's distributions, each a namespace of functions (logpdf, pdf, cdf, ...) taking `loc` / `scale` where SciPy does; rankdata and mode. */
 export * as bernoulli from './bernoulli.js';
 export * as beta from './beta.js';
+export * as betabinom from './betabinom.js';
 export * as binom from './binom.js';
 export * as cauchy from './cauchy.js';
 export * as chi2 from './chi2.js';
 export * as dirichlet from './dirichlet.js';
 export * as expon from './expon.js';
+export * as f from './f.js';
 export * as gamma from './gamma.js';
+export * as gennorm from './gennorm.js';
 export * as geom from './geom.js';
 export * as laplace from './laplace.js';
 export * as logistic from './logistic.js';
+export * as multinomial from './multinomial.js';
 export * as multivariateNormal from './multivariate-normal.js';
+export * as nbinom from './nbinom.js';
 export * as norm from './norm.js';
+export * as pareto from './pareto.js';
 export * as poisson from './poisson.js';
 export * as t from './t.js';
+export * as truncnorm from './truncnorm.js';
 export * as uniform from './uniform.js';
+export * as vonmises from './vonmises.js';
+export { type RankMethod, mode, rankdata } from './rank.js';

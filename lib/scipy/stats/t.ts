@@ -2,6 +2,7 @@
 import type { NdArray } from '../../core/index.js';
 import * as np from '../../ops/index.js';
 import { lgamma } from '../../ops/lax-elementwise.js';
+import { betaincPair } from '../special-betainc.js';
 import { STIRLING_FROM, stirlerr } from '../special-gamma.js';
 import { type Operand, asFloat } from '../util.js';
 import { logScale, standardize } from './standardize.js';
@@ -29,3 +30,29 @@ export function logpdf(x: Operand, df: Operand, loc: Operand = 0, scale: Operand
 export function pdf(x: Operand, df: Operand, loc: Operand = 0, scale: Operand = 1): NdArray {
   return np.exp(logpdf(x, df, loc, scale));
 }
+
+/** [P(T <= x), P(T > x)]: half of I_{df / (df + z^2)}(df / 2, 1 / 2) is the tail beyond |z|, with both of its arguments exact. */
+function tails(x: Operand, df: Operand, loc: Operand, scale: Operand): [NdArray, NdArray] {
+  const nu = asFloat(df);
+  const z = standardize(x, loc, scale);
+  const z2 = np.mul(z, z);
+  const total = np.add(nu, z2);
+  const big = np.isinf(z2);
+  const [w, wc] = [np.where(big, 0, np.div(nu, total)), np.where(big, 1, np.div(z2, total))];
+  const [tail, body] = betaincPair(np.mul(nu, 0.5), 0.5, w, wc);
+  // The far side of 0 holds 1 - tail / 2 = 1/2 + body / 2, body = 1 - tail exact where small.
+  const [far, near] = [np.mul(tail, 0.5), np.add(0.5, np.mul(body, 0.5))];
+  const negative = np.less(z, 0);
+  return [np.where(negative, far, near), np.where(negative, near, far)];
+}
+
+/** P(T <= x) (SciPy's stdtr). */
+export function cdf(x: Operand, df: Operand, loc: Operand = 0, scale: Operand = 1): NdArray {
+  return tails(x, df, loc, scale)[0];
+}
+
+/** P(T > x). */
+export function sf(x: Operand, df: Operand, loc: Operand = 0, scale: Operand = 1): NdArray {
+  return tails(x, df, loc, scale)[1];
+}
+

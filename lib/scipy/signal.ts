@@ -1,0 +1,84 @@
+/**
+ * `scipy.signal`: jax.scipy.signal's direct convolutions: convolve and correlate of 1-D or 2-D
+ * arrays, convolve2d and correlate2d (with SciPy's `fillvalue` for the 'fill' boundary), as one
+ * lax.convGeneralDilated, so they jit, vmap and differentiate. No FFT methods (no complex kernels).
+ */
+import type { NdArray } from '../core/index.js';
+import * as np from '../ops/index.js';
+import { convGeneralDilated } from '../ops/lax-dot-conv.js';
+import { type Operand, asFloat } from './util.js';
+
+/** The output size: 'full' (every overlap), 'same' (in1's shape, centred), 'valid' (full overlaps only). */
+export type SignalMode = 'full' | 'same' | 'valid';
+const MODES: readonly SignalMode[] = ['full', 'same', 'valid'];
+
+/** JAX's _convolve_nd for 1 or 2 dims: the larger input slides over the flipped smaller, with 'same' centred on in1. */
+function convolveNd(in1: NdArray, in2: NdArray, mode: SignalMode, name: string): NdArray {
+  if (!MODES.includes(mode)) throw new Error(`${name}: mode must be 'full', 'same' or 'valid', got '${String(mode)}'`);
+  const [s1, s2] = [in1.shape, in2.shape];
+  if (s1.length !== s2.length) throw new Error(`${name}: in1 and in2 must have the same number of dimensions, got shapes [${s1}] and [${s2}]`);
+  if (s1.length < 1 || s1.length > 2) throw new Error(`${name}: only 1-D and 2-D inputs are supported, got shape [${s1}]`);
+  if (s1.includes(0) || s2.includes(0)) throw new Error(`${name}: zero-size arrays are not supported, got shapes [${s1}] and [${s2}]`);
+  const noSwap = s1.every((d, i) => d >= s2[i]!);
+  const swap = s1.every((d, i) => d <= s2[i]!);
+  if (!noSwap && !swap) throw new Error(`${name}: one input must be at least as large as the other in every dimension, got shapes [${s1}] and [${s2}]`);
+  const [big, small] = noSwap ? [in1, in2] : [in2, in1];
+  // shapeOut: the original in2's, which 'same' centres the output against (JAX's padding rule).
+  const shapeOut = s2;
+  const padding = small.shape.map((s, i): [number, number] => {
+    if (mode === 'valid') return [0, 0];
+    if (mode === 'full') return [s - 1, s - 1];
+    const so = shapeOut[i]!;
+    return [s - 1 - Math.floor((so - 1) / 2), s - so + Math.floor((so - 1) / 2)];
+  });
+  const lead = (x: NdArray) => np.reshape(x, [1, 1, ...x.shape]);
+  const out = convGeneralDilated(lead(big), lead(np.flip(small)), small.shape.map(() => 1), padding);
+  return np.reshape(out, out.shape.slice(2));
+}
+
+/**
+ * The convolution of in1 and in2 (1-D or 2-D, the same rank; one at least as large as the other
+ * in every dimension): 'full' (default), 'same' (in1's shape) or 'valid'. method 'auto' and
+ * 'direct' are the same here; 'fft' is not supported.
+ */
+export function convolve(in1: Operand, in2: Operand, mode: SignalMode = 'full', method: 'auto' | 'direct' = 'auto'): NdArray {
+  if (method !== 'auto' && method !== 'direct') throw new Error(`convolve: method must be 'auto' or 'direct' (no FFT), got '${String(method)}'`);
+  return convolveNd(asFloat(in1), asFloat(in2), mode, 'convolve');
+}
+
+/** The cross-correlation sum_k in1[k + n] in2[k] (convolve with in2 flipped), with convolve's modes. */
+export function correlate(in1: Operand, in2: Operand, mode: SignalMode = 'full', method: 'auto' | 'direct' = 'auto'): NdArray {
+  if (method !== 'auto' && method !== 'direct') throw new Error(`correlate: method must be 'auto' or 'direct' (no FFT), got '${String(method)}'`);
+  return convolveNd(asFloat(in1), np.flip(asFloat(in2)), mode, 'correlate');
+}
+
+/** JAX's correlate2d with zero fill: SciPy's correlate2d centres 'same' (and orders swapped inputs) unlike correlate. */
+function correlate2dZero(a: NdArray, k: NdArray, mode: SignalMode): NdArray {
+  const name = 'correlate2d';
+  const swap = a.shape.every((d, i) => d <= k.shape[i]!);
+  const sameShape = a.shape.every((d, i) => d === k.shape[i]!);
+  const flipped = () => np.flip(convolveNd(np.flip(a), k, mode, name));
+  if (mode === 'same') return flipped();
+  if (mode === 'valid') return swap && !sameShape ? convolveNd(np.flip(k), a, mode, name) : flipped();
+  return swap ? convolveNd(np.flip(k), a, mode, name) : flipped();
+}
+
+/** 2-D checks and the 'fill' boundary: in1 padded with `fillvalue` gives f(in1 - fillvalue) + fillvalue sum(in2). */
+function filled(in1: Operand, in2: Operand, boundary: string, fillvalue: number, name: string, f: (a: NdArray, k: NdArray) => NdArray): NdArray {
+  if (boundary !== 'fill') throw new Error(`${name}: only boundary 'fill' is supported, got '${boundary}'`);
+  const [a, k] = [asFloat(in1), asFloat(in2)];
+  if (a.shape.length !== 2 || k.shape.length !== 2) throw new Error(`${name}: inputs must be 2-D, got shapes [${a.shape}] and [${k.shape}]`);
+  if (fillvalue === 0) return f(a, k);
+  return np.add(f(np.sub(a, fillvalue), k), np.mul(np.sum(k), fillvalue));
+}
+
+/** The 2-D convolution of in1 and in2 (SciPy's convolve2d; boundary 'fill' with `fillvalue`, default 0: JAX's, plus SciPy's fill values). */
+export function convolve2d(in1: Operand, in2: Operand, mode: SignalMode = 'full', boundary = 'fill', fillvalue = 0): NdArray {
+  return filled(in1, in2, boundary, fillvalue, 'convolve2d', (a, k) => convolveNd(a, k, mode, 'convolve2d'));
+}
+
+/** The 2-D cross-correlation of in1 and in2 (SciPy's correlate2d, whose 'same' is centred as convolve2d's on the flipped input; boundary 'fill' with `fillvalue`). */
+export function correlate2d(in1: Operand, in2: Operand, mode: SignalMode = 'full', boundary = 'fill', fillvalue = 0): NdArray {
+  if (!MODES.includes(mode)) throw new Error(`correlate2d: mode must be 'full', 'same' or 'valid', got '${String(mode)}'`);
+  return filled(in1, in2, boundary, fillvalue, 'correlate2d', (a, k) => correlate2dZero(a, k, mode));
+}
