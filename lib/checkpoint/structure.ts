@@ -90,6 +90,8 @@ export function toStructNode(def: TreeDef, storedLeaves: readonly StoredLeaf[]):
         return { t: 'array', items: d.children.map(go) };
       case 'object':
         return { t: 'object', keys: d.keys, items: d.children.map(go) };
+      case 'custom':
+        throw new Error(`checkpoint: a ${d.node.name} (a registered pytree node) cannot be stored; save a plain object of its fields`);
     }
   };
   return go(def);

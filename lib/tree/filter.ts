@@ -4,7 +4,8 @@
  * `null` is an empty subtree here, so a partitioned half is itself a pytree that grad, vmap,
  * jit and the optimisers take as it is: differentiate the trainable half, close over the rest.
  */
-import { broadcastPrefix, flatten, isPlainObject, structureKey, unflatten } from './pytree.js';
+import { broadcastPrefix, flatten, structureKey, unflatten } from './pytree.js';
+import { isPlainObject, nodeTypeOf } from './registry.js';
 
 /**
  * A tensor or a tracer, told by its shape and dtype: the tree layer sits below the core (whose
@@ -91,6 +92,13 @@ export function combine<T>(...trees: T[]): T {
 
 type Path = readonly (string | number)[];
 
+/** A registered node rebuilt with `f` applied to each of its children. */
+function mapNode(node: object, f: (child: unknown, i: number) => unknown): unknown {
+  const type = nodeTypeOf(node)!;
+  const { aux, children } = type.flatten(node);
+  return type.unflatten(aux, children.map(f));
+}
+
 /**
  * A copy of `t` with the nodes `where` picks replaced (eqx.tree_at). `where` is called on a
  * stand-in of `t` with the same containers, so it can only navigate (`(p) => p.head.w`, or an
@@ -108,6 +116,8 @@ export function treeAt<T>(where: (t: T) => unknown, t: T, options: { replace?: u
     let s: unknown;
     if (Array.isArray(node)) s = node.map((c, i) => standIn(c, [...path, i]));
     else if (isPlainObject(node)) s = Object.fromEntries(Object.entries(node).map(([k, v]) => [k, standIn(v, [...path, k])]));
+    // A registered node's stand-in is an instance of its class (as Equinox's for a Module), its children at their indices.
+    else if (nodeTypeOf(node)) s = mapNode(node as object, (c, i) => standIn(c, [...path, i]));
     else s = Object.freeze({ treeAtNode: path.join('.') });
     pathOf.set(s, path);
     return s;
@@ -129,7 +139,7 @@ export function treeAt<T>(where: (t: T) => unknown, t: T, options: { replace?: u
     if (k >= 0) return newValue(k, node);
     if (Array.isArray(node)) return node.map((c, i) => rebuild(c, [...path, i]));
     if (isPlainObject(node)) return Object.fromEntries(Object.entries(node).map(([key, v]) => [key, rebuild(v, [...path, key])]));
-    return node;
+    return nodeTypeOf(node) ? mapNode(node as object, (c, i) => rebuild(c, [...path, i])) : node;
   };
   return rebuild(t, []) as T;
 }

@@ -1,59 +1,90 @@
 /**
- * Pytrees: nested plain objects, arrays (and tuples) whose leaves are anything else
- * (arrays, tracers, numbers, strings...). `null` and `undefined` are empty subtrees.
+ * Pytrees: nested plain objects, arrays (and tuples), and instances of registered classes
+ * (registry.ts), whose leaves are anything else (arrays, tracers, numbers, strings...).
+ * `null` and `undefined` are empty subtrees, as JAX's None.
  *
  * Key order is deterministic and documented: object keys are visited in sorted
- * (code-unit) order, as JAX sorts dict keys; arrays in index order. Two objects with
- * the same keys in a different insertion order therefore have the same structure.
+ * (code-unit) order, as JAX sorts dict keys; arrays in index order; a registered node's
+ * children in the order its flatten function gives. Two objects with the same keys in a
+ * different insertion order therefore have the same structure.
  */
+import { type NodeType, isPlainObject, nodeTypeOf } from './registry.js';
 
 export type TreeDef =
   | { readonly kind: 'leaf' }
   | { readonly kind: 'none'; readonly value: null | undefined }
   | { readonly kind: 'array'; readonly children: readonly TreeDef[] }
-  | { readonly kind: 'object'; readonly keys: readonly string[]; readonly children: readonly TreeDef[] };
+  | { readonly kind: 'object'; readonly keys: readonly string[]; readonly children: readonly TreeDef[] }
+  /** An instance of a registered class: its aux data (compared by `auxKey`) and its children, with their path keys (`.x`, `[0]`). */
+  | { readonly kind: 'custom'; readonly node: NodeType; readonly aux: unknown; readonly auxKey: string; readonly keys: readonly string[]; readonly children: readonly TreeDef[] };
+
+/** JAX's is_leaf: a predicate that makes a node a leaf (called before the node is descended into). */
+export type IsLeaf = (x: unknown) => boolean;
+
+/** The isLeaf argument of the tree functions: the predicate, or `{ isLeaf }` as JAX's keyword. */
+export type IsLeafOption = IsLeaf | { readonly isLeaf?: IsLeaf } | null | undefined;
 
 const LEAF: TreeDef = { kind: 'leaf' };
 
-/** A plain object (`{...}` or `Object.create(null)`), as opposed to a class instance. */
-export function isPlainObject(x: unknown): x is Record<string, unknown> {
-  if (x === null || typeof x !== 'object') return false;
-  const proto = Object.getPrototypeOf(x);
-  return proto === Object.prototype || proto === null;
+const predicate = (o: IsLeafOption): IsLeaf | undefined => (typeof o === 'function' ? o : (o ?? undefined)?.isLeaf);
+
+/** Whether the last extra argument of map / mapWithPath is `{ isLeaf }` (the options, not a tree). */
+const isOptions = (x: unknown): x is { isLeaf?: IsLeaf } =>
+  isPlainObject(x) && Object.keys(x).length === 1 && 'isLeaf' in x && (typeof x.isLeaf === 'function' || x.isLeaf === undefined);
+
+/** The trees and the isLeaf option of `...rest` in map(f, tree, ...rest). */
+function splitOptions(rest: readonly unknown[]): [unknown[], IsLeaf | undefined] {
+  const last = rest[rest.length - 1];
+  return isOptions(last) ? [rest.slice(0, -1), last.isLeaf] : [[...rest], undefined];
 }
 
-function build(x: unknown, leaves: unknown[], isLeaf?: (x: unknown) => boolean): TreeDef {
-  if (isLeaf?.(x)) {
+/** A registered node flattened, with the text that decides the equality of its aux data. */
+function flattenNode(node: NodeType, x: object) {
+  const f = node.flatten(x);
+  return { ...f, auxKey: node.auxKey(f.aux) };
+}
+
+/** Builds x's structure, pushing its leaves (and, when `ps` is given, their paths) in order. */
+function build(x: unknown, leaves: unknown[], isLeaf: IsLeaf | undefined, ps: string[] | null, path: string): TreeDef {
+  const leaf = (): TreeDef => {
     leaves.push(x);
+    ps?.push(path === '' ? '.' : path);
     return LEAF;
-  }
+  };
+  if (isLeaf?.(x)) return leaf();
   if (x === null || x === undefined) return { kind: 'none', value: x };
-  if (Array.isArray(x)) return { kind: 'array', children: x.map((c) => build(c, leaves, isLeaf)) };
+  const at = (k: string) => (ps ? path + k : '');
+  if (Array.isArray(x)) return { kind: 'array', children: x.map((c, i) => build(c, leaves, isLeaf, ps, at(`[${i}]`))) };
   if (isPlainObject(x)) {
     const keys = Object.keys(x).sort();
-    return { kind: 'object', keys, children: keys.map((k) => build(x[k], leaves, isLeaf)) };
+    return { kind: 'object', keys, children: keys.map((k) => build(x[k], leaves, isLeaf, ps, at(`.${k}`))) };
   }
-  leaves.push(x);
-  return LEAF;
+  const node = nodeTypeOf(x);
+  if (node) {
+    const f = flattenNode(node, x as object);
+    return { kind: 'custom', node, aux: f.aux, auxKey: f.auxKey, keys: f.keys, children: f.children.map((c, i) => build(c, leaves, isLeaf, ps, at(f.keys[i]!))) };
+  }
+  return leaf();
 }
 
 /**
- * Splits a tree into its leaves (in the documented order) and its structure.
+ * Splits a tree into its leaves (in the documented order) and its structure; `isLeaf` makes
+ * the nodes it accepts leaves (jax.tree.flatten's is_leaf).
  * @example flatten({b: [1, 2], a: 3}) // [[3, 1, 2], def]
  */
-export function flatten<L = unknown>(tree: unknown, isLeaf?: (x: unknown) => boolean): [L[], TreeDef] {
+export function flatten<L = unknown>(tree: unknown, isLeaf?: IsLeafOption): [L[], TreeDef] {
   const leaves: unknown[] = [];
-  const def = build(tree, leaves, isLeaf);
+  const def = build(tree, leaves, predicate(isLeaf), null, '');
   return [leaves as L[], def];
 }
 
-/** The leaves of a tree, in the documented order. */
-export function leaves<L = unknown>(tree: unknown, isLeaf?: (x: unknown) => boolean): L[] {
+/** The leaves of a tree, in the documented order (`leaves(null)` is `[]`, as JAX's for None). */
+export function leaves<L = unknown>(tree: unknown, isLeaf?: IsLeafOption): L[] {
   return flatten<L>(tree, isLeaf)[0];
 }
 
 /** The structure of a tree, without its leaves. */
-export function structure(tree: unknown, isLeaf?: (x: unknown) => boolean): TreeDef {
+export function structure(tree: unknown, isLeaf?: IsLeafOption): TreeDef {
   return flatten(tree, isLeaf)[1];
 }
 
@@ -84,6 +115,8 @@ export function unflatten<T = unknown>(def: TreeDef, leafValues: readonly unknow
       case 'object':
         // fromEntries defines own properties: a `__proto__` key stays a key (assignment would set the prototype).
         return Object.fromEntries(d.keys.map((k, j) => [k, go(d.children[j])]));
+      case 'custom':
+        return d.node.unflatten(d.aux, d.children.map(go));
     }
   };
   const out = go(def);
@@ -91,7 +124,10 @@ export function unflatten<T = unknown>(def: TreeDef, leafValues: readonly unknow
   return out as T;
 }
 
-/** A short, canonical text of a structure: equal structures give equal strings. */
+/**
+ * A short, canonical text of a structure: equal structures give equal strings. A registered
+ * node's text holds its class and its aux data (by value), as JAX's treedef equality.
+ */
 export function structureKey(def: TreeDef): string {
   switch (def.kind) {
     case 'leaf':
@@ -102,6 +138,8 @@ export function structureKey(def: TreeDef): string {
       return `[${def.children.map(structureKey).join(',')}]`;
     case 'object':
       return `{${def.keys.map((k, j) => `${JSON.stringify(k)}:${structureKey(def.children[j])}`).join(',')}}`;
+    case 'custom':
+      return `${def.node.name}#${def.node.id}<${def.auxKey}>(${def.children.map(structureKey).join(',')})`;
   }
 }
 
@@ -115,12 +153,25 @@ function describe(def: TreeDef): string {
       return `an array of length ${def.children.length}`;
     case 'object':
       return `an object with keys [${def.keys.join(', ')}]`;
+    case 'custom':
+      return `a ${def.node.name} node`;
   }
+}
+
+const clip = (s: string) => (s.length > 80 ? `${s.slice(0, 77)}...` : s);
+
+/** `describe(a) vs describe(b)`, with the aux data or child counts when both are nodes of one registered class. */
+function contrast(a: TreeDef, b: TreeDef): string {
+  if (a.kind === 'custom' && b.kind === 'custom' && a.node === b.node) {
+    if (a.auxKey !== b.auxKey) return `${describe(a)} with aux data ${clip(a.auxKey)} vs ${describe(b)} with aux data ${clip(b.auxKey)}`;
+    return `${describe(a)} with ${a.children.length} children vs ${describe(b)} with ${b.children.length}`;
+  }
+  return `${describe(a)} vs ${describe(b)}`;
 }
 
 /** The first place where two structures differ, as a path such as `.params.w[2]`, or null when equal. */
 export function firstMismatch(a: TreeDef, b: TreeDef, path = ''): string | null {
-  const here = () => `at ${path === '' ? 'the root' : path}: ${describe(a)} vs ${describe(b)}`;
+  const here = () => `at ${path === '' ? 'the root' : path}: ${contrast(a, b)}`;
   if (a.kind !== b.kind) return here();
   if (a.kind === 'none' && b.kind === 'none') return a.value === b.value ? null : here();
   if (a.kind === 'array' && b.kind === 'array') {
@@ -135,6 +186,14 @@ export function firstMismatch(a: TreeDef, b: TreeDef, path = ''): string | null 
     if (a.keys.join('\0') !== b.keys.join('\0')) return here();
     for (let i = 0; i < a.keys.length; i++) {
       const m = firstMismatch(a.children[i], b.children[i], `${path}.${a.keys[i]}`);
+      if (m) return m;
+    }
+    return null;
+  }
+  if (a.kind === 'custom' && b.kind === 'custom') {
+    if (a.node !== b.node || a.auxKey !== b.auxKey || a.children.length !== b.children.length) return here();
+    for (let i = 0; i < a.children.length; i++) {
+      const m = firstMismatch(a.children[i], b.children[i], `${path}${a.keys[i]}`);
       if (m) return m;
     }
     return null;
@@ -158,7 +217,7 @@ export function flattenUpTo(def: TreeDef, x: unknown, what = 'tree.flattenUpTo: 
   const out: unknown[] = [];
   const go = (d: TreeDef, v: unknown, path: string): void => {
     const fail = (): never => {
-      throw new Error(`${what} have different structures at ${path === '' ? 'the root' : path}: ${describe(d)} vs ${describe(structure(v))}`);
+      throw new Error(`${what} have different structures at ${path === '' ? 'the root' : path}: ${contrast(d, structure(v))}`);
     };
     if (d.kind === 'leaf') out.push(v);
     else if (d.kind === 'none') {
@@ -166,9 +225,14 @@ export function flattenUpTo(def: TreeDef, x: unknown, what = 'tree.flattenUpTo: 
     } else if (d.kind === 'array') {
       if (!Array.isArray(v) || v.length !== d.children.length) fail();
       d.children.forEach((c, i) => go(c, (v as unknown[])[i], `${path}[${i}]`));
-    } else {
+    } else if (d.kind === 'object') {
       if (!isPlainObject(v) || Object.keys(v).sort().join('\0') !== d.keys.join('\0')) fail();
       d.keys.forEach((k, i) => go(d.children[i], (v as Record<string, unknown>)[k], `${path}.${k}`));
+    } else {
+      if (nodeTypeOf(v) !== d.node) fail();
+      const f = flattenNode(d.node, v as object);
+      if (f.auxKey !== d.auxKey || f.children.length !== d.children.length) fail();
+      d.children.forEach((c, i) => go(c, f.children[i], `${path}${d.keys[i]}`));
     }
   };
   go(def, x, '');
@@ -178,38 +242,42 @@ export function flattenUpTo(def: TreeDef, x: unknown, what = 'tree.flattenUpTo: 
 /**
  * Applies `f` leaf-wise over one or more trees. As jax.tree.map, the first tree's structure
  * rules: each other tree must have it as a prefix, and where the first has a leaf, `f` gets
- * the other's whole subtree there (see {@link flattenUpTo}).
+ * the other's whole subtree there (see {@link flattenUpTo}). A last argument `{ isLeaf }` is
+ * JAX's is_leaf keyword (applied to the first tree). null is an empty subtree: map over null
+ * gives null, and f is never called on it.
  * @example map((x, y) => x + y, {a: 1, b: [2]}, {a: 10, b: [20]}) // {a: 11, b: [22]}
  * @example map((x, y) => [x, y], [1, 2], [[3], null]) // [[1, [3]], [2, null]]
+ * @example map((x) => x ?? 0, [1, null], { isLeaf: (x) => x === null }) // [1, 0]
  */
 export function map<T = unknown>(f: (...leaves: any[]) => unknown, tree: unknown, ...rest: unknown[]): T {
-  const [ls, def] = flatten(tree);
-  const others = rest.map((r) => flattenUpTo(def, r, 'tree.map: trees'));
-  return unflatten<T>(def, ls.map((l, i) => f(l, ...others.map((o) => o[i]))));
+  const [others, isLeaf] = splitOptions(rest);
+  const [ls, def] = flatten(tree, isLeaf);
+  const subtrees = others.map((r) => flattenUpTo(def, r, 'tree.map: trees'));
+  return unflatten<T>(def, ls.map((l, i) => f(l, ...subtrees.map((o) => o[i]))));
 }
 
 /**
  * Like {@link map}, with each leaf's path (as {@link paths} writes it) as `f`'s first argument
- * (jax.tree_util.tree_map_with_path).
+ * (jax.tree_util.tree_map_with_path); a last argument `{ isLeaf }` as in map.
  * @example mapWithPath((p, x) => (p.endsWith('.bias') ? 0 : x), params)
  */
 export function mapWithPath<T = unknown>(f: (path: string, ...leaves: any[]) => unknown, tree: unknown, ...rest: unknown[]): T {
-  const ps = paths(tree);
-  let i = 0;
-  return map<T>((...leaves: unknown[]) => f(ps[i++]!, ...leaves), tree, ...rest);
+  const [others, isLeaf] = splitOptions(rest);
+  const [pairs, def] = flattenWithPath(tree, isLeaf);
+  const subtrees = others.map((r) => flattenUpTo(def, r, 'tree.map: trees'));
+  return unflatten<T>(def, pairs.map(([p, l], i) => f(p, l, ...subtrees.map((o) => o[i]))));
 }
-
 /**
  * Folds `f` over the leaves in order, from `initial`, or without it from the first leaf
- * (jax.tree.reduce, whose initializer is optional).
+ * (jax.tree.reduce, whose initializer is optional; its is_leaf is the fourth argument).
  * @example reduce((n, x) => n + x.size, params, 0) // the number of parameters
  * @example reduce((a, b) => a + b, [1, [2, 3]]) // 6
  */
-export function reduce<A>(f: (acc: A, leaf: any) => A, tree: unknown, initial: A): A;
+export function reduce<A>(f: (acc: A, leaf: any) => A, tree: unknown, initial: A, isLeaf?: IsLeafOption): A;
 export function reduce<A = any>(f: (acc: A, leaf: any) => A, tree: unknown): A;
-export function reduce<A>(f: (acc: A, leaf: any) => A, tree: unknown, ...initial: [] | [A]): A {
-  const ls = leaves<A>(tree);
-  if (initial.length === 1) return ls.reduce<A>(f, initial[0]);
+export function reduce<A>(f: (acc: A, leaf: any) => A, tree: unknown, ...rest: [] | [A, IsLeafOption?]): A {
+  const ls = leaves<A>(tree, rest[1]);
+  if (rest.length >= 1) return ls.reduce<A>(f, rest[0] as A);
   if (ls.length === 0) throw new Error('tree.reduce: the tree has no leaves and no initial value was given');
   return ls.reduce(f);
 }
@@ -219,7 +287,7 @@ export function reduce<A>(f: (acc: A, leaf: any) => A, tree: unknown, ...initial
  * value (read back), and an array of several elements is an error, as Python's bool() of one.
  * @example all([true, { a: 1 }]) // true
  */
-export function all(tree: unknown, isLeaf?: (x: unknown) => boolean): boolean {
+export function all(tree: unknown, isLeaf?: IsLeafOption): boolean {
   return leaves(tree, isLeaf).every((leaf) => {
     const arr = leaf as { size?: number; dataSync?: () => ArrayLike<number> };
     if (typeof arr.dataSync !== 'function') return Boolean(leaf);
@@ -247,26 +315,29 @@ export function transpose<T = unknown>(outer: TreeDef, inner: TreeDef | null | u
 
 /**
  * Each leaf with its path (as {@link paths} writes it), in order, and the structure
- * (jax.tree_util.tree_flatten_with_path).
+ * (jax.tree_util.tree_flatten_with_path); `isLeaf` as in {@link flatten}.
  * @example flattenWithPath({b: [1], a: 2})[0] // [['.a', 2], ['.b[0]', 1]]
  */
-export function flattenWithPath<L = unknown>(tree: unknown): [[string, L][], TreeDef] {
-  const [ls, def] = flatten<L>(tree);
-  const ps = paths(tree);
-  return [ls.map((l, i) => [ps[i], l]), def];
+export function flattenWithPath<L = unknown>(tree: unknown, isLeaf?: IsLeafOption): [[string, L][], TreeDef] {
+  const leaves: unknown[] = [];
+  const ps: string[] = [];
+  const def = build(tree, leaves, predicate(isLeaf), ps, '');
+  return [leaves.map((l, i) => [ps[i]!, l as L]), def];
+}
+
+/**
+ * Each leaf with its path, in order (jax.tree_util.tree_leaves_with_path). Paths print as
+ * jax.tree_util.keystr's, except that object keys print `.key` (JAX's dict keys print
+ * `['key']`): `.a[0]`, a registered node's `.field` or `[<flat index 0>]`, `.` for a root leaf.
+ * @example leavesWithPath({b: [1], a: 2}) // [['.a', 2], ['.b[0]', 1]]
+ */
+export function leavesWithPath<L = unknown>(tree: unknown, isLeaf?: IsLeafOption): [string, L][] {
+  return flattenWithPath<L>(tree, isLeaf)[0];
 }
 
 /** Leaf paths in the documented order, e.g. `['.a', '.b[0]']`. */
-export function paths(tree: unknown): string[] {
-  const out: string[] = [];
-  const go = (x: unknown, p: string) => {
-    if (x === null || x === undefined) return;
-    if (Array.isArray(x)) x.forEach((c, i) => go(c, `${p}[${i}]`));
-    else if (isPlainObject(x)) Object.keys(x).sort().forEach((k) => go(x[k], `${p}.${k}`));
-    else out.push(p === '' ? '.' : p);
-  };
-  go(tree, '');
-  return out;
+export function paths(tree: unknown, isLeaf?: IsLeafOption): string[] {
+  return flattenWithPath(tree, isLeaf)[0].map(([p]) => p);
 }
 
 /**
@@ -299,6 +370,16 @@ export function broadcastPrefix<T>(prefix: unknown, full: unknown, what: string,
       if (keys.join('\0') !== pk.join('\0'))
         throw new Error(`${what} at ${path || 'the root'}: keys [${pk.join(', ')}] do not match the value's keys [${keys.join(', ')}]`);
       keys.forEach((k) => go(p[k], f[k], `${path}.${k}`));
+      return;
+    }
+    const node = nodeTypeOf(p);
+    if (node) {
+      const fp = flattenNode(node, p as object);
+      if (nodeTypeOf(f) !== node) throw new Error(`${what} at ${path || 'the root'}: got a ${node.name} node where the value is not one`);
+      const ff = flattenNode(node, f as object);
+      if (ff.auxKey !== fp.auxKey || ff.children.length !== fp.children.length)
+        throw new Error(`${what} at ${path || 'the root'}: ${contrast(structure(p), structure(f))} (the prefix's node vs the value's)`);
+      ff.children.forEach((c, i) => go(fp.children[i], c, `${path}${ff.keys[i]}`));
       return;
     }
     throw new Error(`${what} at ${path || 'the root'}: unexpected value ${String(p)}`);

@@ -19,6 +19,7 @@ docBlocksSuite('docs/nn.md', [
 docBlocksSuite('docs/core.md', [
   [/4\.1218\d*, 0, 0, 8\.1548/],
   ['[ 4, 6 ] null'],
+  ["true relu [ [ 1, 1 ], [ 1, 1 ] ]", "[ '.w', '.b' ]"],
   ['[ 120 ]'],
 ]).run();
 
