@@ -83,14 +83,15 @@ function parameterShape(params: unknown): { key: string; shapes: string[] } {
  * momentum buffer, Adam's moments), the flagged leaves taken from `prev` where `hold` is true.
  */
 function holdParameterSlots(next: unknown, prev: unknown, like: { key: string; shapes: string[] }, flags: readonly boolean[], hold: NdArray): unknown {
-  const isContainer = Array.isArray(next) || tree.isPlainObject(next);
-  if (!isContainer) return next;
+  // Any subtree shaped like the parameters (of whatever node kind: registered classes too) is a slot; a bare leaf is not.
+  if (tree.isArrayLike(next)) return next;
   const [leaves, def] = tree.flatten<NdArray>(next);
   if (tree.structureKey(def) === like.key && leaves.every((x, i) => shapeKey(x) === like.shapes[i])) {
     const old = tree.leaves<NdArray>(prev);
     return tree.unflatten(def, leaves.map((x, i) => (flags[i] ? np.where(hold, old[i], x) : x)));
   }
   if (Array.isArray(next)) return next.map((c, i) => holdParameterSlots(c, (prev as unknown[])[i], like, flags, hold));
+  if (!tree.isPlainObject(next)) return next;
   const p = prev as Record<string, unknown>;
   return Object.fromEntries(Object.entries(next as Record<string, unknown>).map(([k, c]) => [k, holdParameterSlots(c, p[k], like, flags, hold)]));
 }

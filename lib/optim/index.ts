@@ -171,3 +171,13 @@ export {
 export * as treeUtils from './tree-utils.js';
 /** optax.projections: projections onto convex sets (`projectionSimplex`, `projectionL2Ball`, ...). */
 export * as projections from './projections.js';
+export { type LbfgsOptions, type LbfgsState, type ScaleByLbfgsOptions, lbfgs, scaleByLbfgs } from './lbfgs.js';
+export { type ZoomLinesearchOptions, type ZoomLinesearchState, scaleByZoomLinesearch } from './zoom-linesearch.js';
+export { type BacktrackingLinesearchOptions, type BacktrackingLinesearchState, scaleByBacktrackingLinesearch } from './backtracking-linesearch.js';
+export { type ValueFn, valueAndGradFromState } from './linesearch-args.js';
+export { type ProdigyOptions, type ProdigyState, prodigy } from './prodigy.js';
+export { type DogInitStep, type DogOptions, type DogState, type DowgOptions, type DowgState, dog, dowg, scaleByDog, scaleByDowg } from './dog.js';
+export { type CocobOptions, type CocobState, cocob, scaleByCocob } from './cocob.js';
+export { type MechanicState, type MechanizeOptions, mechanize } from './mechanic.js';
+export { type SamOptions, type SamState, normalize, sam } from './sam.js';
+export { type ConditionallyState, type ShouldTransformFn, conditionallyMask, conditionallyTransform } from './conditionally.js';

@@ -6,7 +6,7 @@
 import type { NdArray } from '../core/index.js';
 import * as tree from '../tree/index.js';
 
-/** A tree of booleans shaped like the parameters, or a prefix of that structure. */
+/** A tree of booleans (or numbers, 0 meaning false, as Python's truth in optax) shaped like the parameters, or a prefix of that structure. */
 export type MaskTree = unknown;
 
 /** A {@link MaskTree}, or a function computing one from the parameters (e.g. {@link maskNoDecayOnBiasAndNorm}). */
@@ -19,7 +19,9 @@ export type Mask = MaskTree | ((params: any) => MaskTree);
 export function resolveMask(mask: Mask | undefined, params: unknown, what: string): boolean[] | null {
   if (mask === undefined || mask === null) return null;
   const m = typeof mask === 'function' ? (mask as (p: unknown) => MaskTree)(params) : mask;
-  return tree.broadcastPrefix<boolean>(m, params, `${what}: mask`, (x) => typeof x === 'boolean');
+  // optax tests each mask leaf's truth (`p if m else MaskedNode()`): 0/1 masks work, any non-zero number is true.
+  const flags = tree.broadcastPrefix<boolean | number>(m, params, `${what}: mask`, (x) => typeof x === 'boolean' || typeof x === 'number');
+  return flags.map((f) => f !== false && f !== 0);
 }
 
 /**
