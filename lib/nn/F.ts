@@ -7,3 +7,5 @@ export * from './torch-losses.js';
 export { convTranspose2d } from './conv-transpose.js';
 export { interpolate, pixelShuffle, pixelUnshuffle } from './resample.js';
 export { flattenAxes as flatten, unflattenAxis as unflatten } from './stateless.js';
+export { type TorchPadMode, pad } from './pad.js';
+export { embeddingRenorm } from './embedding.js';

@@ -61,6 +61,8 @@ function keyPaddingBias(mask: NdArray, lead: readonly number[], t: number): NdAr
  * a `proj` Linear). PyTorch names: qkv.weight, qkv.bias, proj.weight, proj.bias.
  */
 export function multiHeadAttention(config: AttentionConfig): AttentionLayer {
+  if (config.dim === undefined && 'embedDim' in config)
+    throw new Error('multiHeadAttention: dim must be a positive integer, got undefined (torch.nn.MultiheadAttention with embedDim, kdim, vdim is nn.multiheadAttention)');
   const dim = positiveInt(config.dim, 'multiHeadAttention: dim');
   const heads = positiveInt(config.numHeads, 'multiHeadAttention: numHeads');
   if (dim % heads) throw new Error(`multiHeadAttention: dim ${dim} is not divisible by numHeads ${heads}`);

@@ -18,6 +18,28 @@ export interface EmbeddingConfig {
   readonly paddingIdx?: number;
   /** Default N(0, 1), as PyTorch's. */
   readonly weightInit?: init.Initializer;
+  /** Looked-up rows whose `normType`-norm exceeds this are scaled to it (PyTorch's max_norm; see {@link embeddingRenorm}). */
+  readonly maxNorm?: number;
+  /** The p of max_norm's norm (default 2). */
+  readonly normType?: number;
+}
+
+/** Each row's scale under max_norm: maxNorm / (norm + 1e-7) where the norm exceeds maxNorm, else 1 (PyTorch's embedding_renorm_). */
+function renormScale(rows: NdArray, maxNorm: number, normType: number): NdArray {
+  const norm = np.linalg.vectorNorm(np.stopGradient(rows), { ord: normType, axis: -1, keepdims: true });
+  return np.where(np.greater(norm, maxNorm), np.div(maxNorm, np.add(norm, 1e-7)), 1);
+}
+
+/**
+ * The table after PyTorch's max_norm lookup (torch.embedding_renorm_): every row that `indices` reads
+ * and whose norm exceeds `maxNorm` scaled to it. PyTorch rewrites its weight in place on each lookup;
+ * tfjax's layer only returns the scaled rows, so a training loop that wants PyTorch's table steps
+ * from `embeddingRenorm(w, indices, maxNorm)`.
+ */
+export function embeddingRenorm(weight: NdArray, indices: NdArray, maxNorm: number, normType = 2): NdArray {
+  const num = weight.shape[0];
+  const read = np.any(np.equal(np.reshape(indices, [-1, 1]), np.arange(num)), 0);
+  return np.where(np.expandDims(read, 1), np.mul(weight, renormScale(weight, maxNorm, normType)), weight);
 }
 
 export interface EmbeddingParams {
@@ -41,6 +63,8 @@ export function embedding(config: EmbeddingConfig): Layer<EmbeddingParams, Recor
   if (pad !== undefined && !(Number.isInteger(pad) && pad >= -num && pad < num))
     throw new Error(`embedding: paddingIdx must be an integer in [-${num}, ${num}), got ${String(pad)}`);
   const padRow = pad === undefined ? undefined : pad < 0 ? pad + num : pad;
+  const { maxNorm, normType = 2 } = config;
+  if (maxNorm !== undefined && !(maxNorm > 0)) throw new Error(`embedding: maxNorm must be positive, got ${String(maxNorm)}`);
   return {
     kind: 'embedding',
     init(key) {
@@ -53,7 +77,10 @@ export function embedding(config: EmbeddingConfig): Layer<EmbeddingParams, Recor
     },
     apply(params, state, indices) {
       if (indices.dtype !== 'int32') throw new Error(`embedding: indices must be int32, got ${indices.dtype} ${shapeStr(indices.shape)}`);
-      const rows = np.take(params.w, indices, 0);
+      let rows = np.take(params.w, indices, 0);
+      // max_norm: the values of the renormalised rows; the gradient reaches the table unscaled, as
+      // PyTorch's (its renormalisation rewrites the weight in place, outside autograd).
+      if (maxNorm !== undefined) rows = np.add(rows, np.stopGradient(np.mul(rows, np.sub(renormScale(rows, maxNorm, normType), 1))));
       if (padRow === undefined) return [rows, state];
       // The padding row's lookups carry no gradient back to the table.
       const isPad = np.expandDims(np.equal(indices, padRow), -1);

@@ -106,19 +106,7 @@ export function klDivergence(logPredictions: NdArray, targets: NdArray): NdArray
   return np.sum(np.sub(xlogy(targets, targets), np.mul(targets, logPredictions)), -1);
 }
 
-/**
- * Cosine similarity over the last axis (optax.cosine_similarity): each side divided by
- * max(its norm, epsilon), computed as sqrt(max(|x|^2, epsilon^2)): the same value, and a
- * finite derivative at x = 0 when epsilon > 0 (the norm's own derivative there is NaN).
- */
-export function cosineSimilarity(predictions: NdArray, targets: NdArray, epsilon = 0): NdArray {
-  // The outer maximum only matters where epsilon^2 underflows float32 (epsilon below ~1e-19).
-  const unit = (x: NdArray) => np.div(x, np.maximum(np.sqrt(np.maximum(np.sum(np.square(x), -1, true), epsilon * epsilon)), epsilon));
-  return np.sum(np.mul(unit(predictions), unit(targets)), -1);
-}
-
-/** 1 - cosineSimilarity (optax.cosine_distance). */
-export const cosineDistance = (predictions: NdArray, targets: NdArray, epsilon = 0) => np.sub(1, cosineSimilarity(predictions, targets, epsilon));
+export { cosineDistance, cosineSimilarity } from './cosine-similarity.js';
 
 /** (1 - alpha) labels + alpha / K over the last axis (optax.smooth_labels). */
 export function smoothLabels(labels: NdArray, alpha: number): NdArray {
@@ -163,3 +151,27 @@ export function multiclassPerceptronLoss(scores: NdArray, labels: NdArray): NdAr
 export function perceptronLoss(predictorOutputs: NdArray, targets: NdArray): NdArray {
   return np.maximum(np.neg(np.mul(predictorOutputs, targets)), 0);
 }
+
+/**
+ * PolyLoss (optax.poly_loss_cross_entropy; Leng et al. 2022): softmaxCrossEntropy + epsilon Σ labels (1 - softmax(logits))
+ * over `axis` (default epsilon 2).
+ */
+export function polyLossCrossEntropy(logits: NdArray, labels: NdArray, epsilon = 2, axis = -1): NdArray {
+  const oneMinusPt = np.sum(np.mul(labels, np.sub(1, np.softmax(logits, axis))), axis);
+  return np.add(softmaxCrossEntropy(logits, labels, axis), np.mul(oneMinusPt, epsilon));
+}
+
+/**
+ * The generalized KL divergence of unnormalised distributions (optax.generalized_kl_divergence):
+ * klDivergence(logPredictions, targets) + Σ (exp(logPredictions) - targets) over the last axis.
+ */
+export function generalizedKlDivergence(logPredictions: NdArray, targets: NdArray): NdArray {
+  return np.add(klDivergence(logPredictions, targets), np.sum(np.sub(np.exp(logPredictions), targets), -1));
+}
+
+/** optax.convex_kl_divergence, the deprecated name of {@link generalizedKlDivergence}. */
+export const convexKlDivergence = generalizedKlDivergence;
+
+export { ntxent, type OptaxTripletOptions, tripletMarginLoss } from './contrastive-losses.js';
+export { multiclassSparsemaxLoss, sparsemaxLoss } from './sparsemax.js';
+export { type DiceOptions, diceLoss, multiclassGeneralizedDiceLoss } from './dice.js';
