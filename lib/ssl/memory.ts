@@ -15,11 +15,17 @@
  * loss that reads a memory (InfoNCE's negatives, Sinkhorn over [queue; batch], a nearest neighbour)
  * is unchanged by the order of its rows. As in the seed, a batch larger than the memory keeps its last
  * `size` rows. Banks (SwAV: one per assignment view) share one fill count.
+ *
+ * State dicts: `memoryToTorch(memory, prefix, out)` / `memoryFromTorch(reader, prefix, size, dim)` write
+ * and read the seed's `UnsortedQueue` buffers (`out` [size, dim], a circular buffer written at
+ * `pointer`; `filled` once it wrapped; `initialized`), as the seed's MoCov2 and NNCLR keep them
+ * under `queue.`. The rows come back newest first; written out, they are oldest first from row 0.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { type NdArray, shapeStr } from '../core/index.js';
 import * as F from '../nn/functional.js';
 import * as np from '../ops/index.js';
+import type { TorchDict, TorchReader } from '../nn/layer.js';
 
 export interface MemoryState {
   /** [size, dim], or [banks, size, dim]: newest first; zeros where never filled. */
@@ -96,4 +102,53 @@ export function nearestNeighbour(query: NdArray, support: NdArray, valid?: NdArr
   const similarity = np.matmul(F.l2Normalize(np.stopGradient(query), -1), np.transpose(F.l2Normalize(s, -1)));
   const candidates = valid === undefined ? similarity : np.where(valid, similarity, -Infinity);
   return np.take(s, np.argmax(candidates, -1), 0);
+}
+
+/**
+ * Writes a (single-bank) memory as the seed's `UnsortedQueue` entries `prefix + out|pointer|filled|initialized`:
+ * the rows oldest first from row 0, `pointer` where the next row goes, `filled` once every row is in use.
+ * @example memoryToTorch(state.queue, 'queue.', out);
+ */
+export function memoryToTorch(m: MemoryState, prefix: string, out: TorchDict): void {
+  const s = m.embeddings.shape;
+  if (s.length !== 2) throw new Error(`memoryToTorch: a queue is one bank [size, dim], got ${shapeStr(s)}`);
+  const size = s[0];
+  const filled = (m.filled as tf.Tensor).dataSync()[0];
+  // Row j (oldest first) is our row filled - 1 - j (newest first); rows past `filled` are zeros.
+  const order = Array.from({ length: size }, (_, j) => (j < filled ? filled - 1 - j : j));
+  const keep = tf.tensor(Array.from({ length: size }, (_, j) => (j < filled ? 1 : 0)), [size, 1]);
+  out[`${prefix}out`] = tf.tidy(() => tf.mul(tf.gather(m.embeddings as tf.Tensor, order), keep));
+  keep.dispose();
+  out[`${prefix}pointer`] = tf.scalar(filled % size, 'int32');
+  out[`${prefix}filled`] = tf.scalar(filled >= size, 'bool');
+  out[`${prefix}initialized`] = tf.scalar(true, 'bool');
+}
+
+/** The integer value of a scalar entry (int or bool), or an error naming it. */
+function scalarEntry(r: TorchReader, name: string): number {
+  const t = r.dict[name];
+  if (t.size !== 1) throw new Error(`loadTorchStateDict: '${name}' must be a scalar, got ${shapeStr(t.shape)}`);
+  r.skip(name);
+  return t.dataSync()[0];
+}
+
+/**
+ * Reads the seed's `UnsortedQueue` entries under `prefix` into a memory of `size` rows of width `dim`
+ * (newest first), or null when the dict has none (a fresh memory then).
+ * @example const queue = memoryFromTorch(reader, 'queue.', 65536, 128) ?? initMemory(65536, 128);
+ */
+export function memoryFromTorch(r: TorchReader, prefix: string, size: number, dim: number): MemoryState | null {
+  if (!r.has(`${prefix}out`)) return null;
+  const rows = r.get(`${prefix}out`, [size, dim]);
+  const pointer = r.has(`${prefix}pointer`) ? scalarEntry(r, `${prefix}pointer`) : 0;
+  const wrapped = r.has(`${prefix}filled`) ? scalarEntry(r, `${prefix}filled`) !== 0 : false;
+  r.skip(`${prefix}initialized`);
+  if (!(Number.isInteger(pointer) && pointer >= 0 && pointer < size)) throw new Error(`loadTorchStateDict: '${prefix}pointer' must be in [0, ${size}), got ${pointer}`);
+  const filled = wrapped ? size : pointer;
+  // Our row i (newest first) is their row pointer - 1 - i (mod size); rows past `filled` are zeros.
+  const order = Array.from({ length: size }, (_, i) => (i < filled ? (((pointer - 1 - i) % size) + size) % size : i));
+  const keep = tf.tensor(Array.from({ length: size }, (_, i) => (i < filled ? 1 : 0)), [size, 1]);
+  const embeddings = tf.tidy(() => tf.mul(tf.gather(rows, order), keep));
+  keep.dispose();
+  return { embeddings, filled: tf.scalar(filled, 'int32') };
 }

@@ -92,12 +92,17 @@ function checkVariables(how: string, name: string, got: Step, want: Step, after:
   relClose(keep(got.state), keep(want.state), REL, `${how} ${name}: state ${after}`);
 }
 
-/** Member r's queue holds its own shard's rows of the one-process queue (newest first), and no more. */
+/**
+ * Member r's queue holds its own shard's rows of the one-process queue, and no more. A batch is
+ * pushed row by row, its last row newest (lib/ssl/methods/queue.ts), so the whole batch's rows
+ * stand reversed at the queue's front, and member r's reversed shard is the whole queue's rows
+ * from (SHARDS - 1 - r) * rows.
+ */
 function checkMemberQueues(how: string, name: string, queue: { embeddings: tf.Tensor; filled: tf.Tensor }, whole: { embeddings: tf.Tensor; filled: tf.Tensor }) {
   const rows = N / SHARDS;
   for (let r = 0; r < SHARDS; r++) {
     const own = tf.tidy(() => tf.reshape(tf.slice(queue.embeddings, [r, 0, 0], [1, rows, -1]), [rows, -1]));
-    const fromWhole = tf.tidy(() => tf.slice(whole.embeddings, [r * rows, 0], [rows, -1]));
+    const fromWhole = tf.tidy(() => tf.slice(whole.embeddings, [(SHARDS - 1 - r) * rows, 0], [rows, -1]));
     relClose(own, fromWhole, REL, `${how} ${name}: member ${r}'s queue`);
     tf.dispose([own, fromWhole]);
   }

@@ -65,13 +65,13 @@ async function loadVariables(dir: string, method: MethodName, step: number) {
 /** The seed's module prefixes of each method's state dict (stable-pretraining's names). */
 const TORCH_MODULES: Record<MethodName, string[]> = {
   simclr: ['backbone', 'projector'],
-  mocoV2: ['backbone.student', 'backbone.teacher', 'backbone.*_coefficient', 'projector.student', 'projector.teacher', 'projector.*_coefficient'],
+  mocoV2: ['backbone.student', 'backbone.teacher', 'backbone.*_coefficient', 'projector.student', 'projector.teacher', 'projector.*_coefficient', 'queue'],
   byol: ['backbone.student', 'backbone.teacher', 'backbone.*_coefficient', 'predictor', 'projector.student', 'projector.teacher', 'projector.*_coefficient'],
   simsiam: ['backbone', 'predictor', 'projector'],
   vicreg: ['backbone', 'projector'],
   barlowTwins: ['backbone', 'projector'],
   dino: ['backbone.student', 'backbone.teacher', 'backbone.*_coefficient', 'projector.student', 'projector.teacher', 'projector.*_coefficient', 'prototypes.student', 'prototypes.teacher', 'prototypes.*_coefficient'],
-  nnclr: ['backbone', 'predictor', 'projector'],
+  nnclr: ['backbone', 'predictor', 'projector', 'queue'],
   swav: ['backbone', 'projector', 'prototypes'],
 };
 const moduleOf = (key: string) => {

@@ -5,7 +5,7 @@
  * `NegativeCosineSimilarity`:
  * ```
  * byolLoss       = mean_b (2 - 2 <p_b / |p_b|, z_b / |z_b|>)        in [0, 4]  (BYOL's normalised MSE)
- * negativeCosine = -mean_b <x_b / max(|x_b|, 1e-8), y_b / max(|y_b|, 1e-8)>   in [-1, 1] (SimSiam)
+ * negativeCosine = -mean_b <x_b / max(|x_b|, eps), y_b / max(|y_b|, eps)>    in [-1, 1] (SimSiam; eps 1e-8)
  * ```
  * Neither stops gradients: pass the target side through `stopGradient` (or a teacher) as the method requires.
  */
@@ -24,15 +24,24 @@ export function byolLoss(onlinePred: NdArray, targetProj: NdArray): NdArray {
   return np.mean(np.sub(2, np.mul(2, cos)));
 }
 
-const COSINE_EPS = 1e-8;
+export interface NegativeCosineOptions {
+  /**
+   * Each row is divided by `max(|x|, eps)`. Default 1e-8: the seed's `NegativeCosineSimilarity`
+   * (torch's `CosineSimilarity`). The seed's `SimSiam` method normalises with `F.normalize`
+   * instead: eps 1e-12.
+   */
+  readonly eps?: number;
+}
 
 /**
  * SimSiam's loss: minus the mean cosine similarity of matching rows (torch's `CosineSimilarity(dim=1)`
- * since PyTorch 1.12, which the seed uses: eps 1e-8 clamps each norm, not their product, so rows of
- * norm below 1e-4 still have cosine 1 with themselves, and a zero row has gradient `y / (|y| eps)`).
+ * since PyTorch 1.12, which the seed's `NegativeCosineSimilarity` uses: eps 1e-8 clamps each norm, not
+ * their product, so rows of norm below 1e-4 still have cosine 1 with themselves, and a zero row has
+ * gradient `y / (|y| eps)`).
  * @example const l = np.div(np.add(negativeCosine(p1, stopGradient(z2)), negativeCosine(p2, stopGradient(z1))), 2);
  */
-export function negativeCosine(zi: NdArray, zj: NdArray): NdArray {
+export function negativeCosine(zi: NdArray, zj: NdArray, { eps = 1e-8 }: NegativeCosineOptions = {}): NdArray {
   pairOfViews(zi, zj, 'negativeCosine');
-  return np.neg(np.mean(np.sum(np.mul(F.l2Normalize(zi, -1, COSINE_EPS), F.l2Normalize(zj, -1, COSINE_EPS)), -1)));
+  if (!(eps > 0 && Number.isFinite(eps))) throw new Error(`negativeCosine: eps must be a finite number > 0, got ${eps}`);
+  return np.neg(np.mean(np.sum(np.mul(F.l2Normalize(zi, -1, eps), F.l2Normalize(zj, -1, eps)), -1)));
 }

@@ -10,6 +10,11 @@
  *
  * Defaults: stable-pretraining's `DINO` (projector 2048-2048-256 with GELU, 65536
  * prototypes, student 0.1, teacher 0.04 -> 0.07 over 30, centre momentum 0.9, EMA 0.996 -> 1).
+ * Layout: by default the prototypes are a stage of their own (`prototypes.*` in the state
+ * dict); `prototypesInProjector: true` gives the seed's module layout, the prototypes as the
+ * last layer of the projector (`projector.{student,teacher}.6.weight` for the default head,
+ * with the L2 normalisation at `5`). The two compute the same.
+ *
  * Batches: `{ globalViews, localViews? }` (or `{ view1, view2 }`: two global views).
  * Metrics: `teacherTemperature` (the step's).
  */
@@ -17,11 +22,11 @@ import * as nn from '../../nn/index.js';
 import * as np from '../../ops/index.js';
 import * as optim from '../../optim/index.js';
 import { strictPartial } from '../../util/strict-partial.js';
-import { nonNegativeInt, positiveInt, positiveNumber, unitInterval } from '../codecs.js';
+import { boolean, nonNegativeInt, positiveInt, positiveNumber, unitInterval } from '../codecs.js';
 import { dino as dinoLoss, teacherProbs, updateCenter } from '../losses/index.js';
 import { defineMethod } from '../method.js';
 import { type ViewsBatch, encodeViews, viewsOf } from '../views.js';
-import { type HeadConfig, HeadCodec, head, headOut, mlpHead } from './head.js';
+import { type HeadConfig, HeadCodec, head, headLayers, headOut, mlpHead } from './head.js';
 import { EMA_PROPS, ENCODER_DEFAULTS, ENCODER_PROPS, type EmaSettings, type EncoderSettings, type NetState, type Params, encoderOf, network } from './network.js';
 
 export interface DinoConfig extends EncoderSettings, EmaSettings {
@@ -34,6 +39,8 @@ export interface DinoConfig extends EncoderSettings, EmaSettings {
   /** Steps of the teacher temperature's linear warm-up (0: none). */
   readonly warmupTeacherSteps: number;
   readonly centerMomentum: number;
+  /** The seed's module layout: the prototypes are the projector's last layer (default false: a `prototypes` stage). */
+  readonly prototypesInProjector: boolean;
 }
 
 export const dino = defineMethod<DinoConfig, Params, NetState, ViewsBatch>({
@@ -49,6 +56,7 @@ export const dino = defineMethod<DinoConfig, Params, NetState, ViewsBatch>({
       warmupTeacherTemperature: positiveNumber,
       warmupTeacherSteps: nonNegativeInt,
       centerMomentum: unitInterval,
+      prototypesInProjector: boolean,
     },
     'a DINO configuration object',
   ),
@@ -61,18 +69,19 @@ export const dino = defineMethod<DinoConfig, Params, NetState, ViewsBatch>({
     warmupTeacherTemperature: 0.04,
     warmupTeacherSteps: 30,
     centerMomentum: 0.9,
+    prototypesInProjector: false,
     emaStart: 0.996,
     emaEnd: 1,
     emaSteps: null,
   },
   build(c) {
     const enc = encoderOf(c, 'dino');
-    const stages = {
-      encoder: enc.layer,
-      projector: nn.sequential([mlpHead(enc.dim, c.projector), nn.l2Normalize()]),
-      prototypes: nn.linear({ in: headOut(c.projector), out: c.numPrototypes, bias: false }),
-    };
-    const net = network({ name: 'dino', stages, teacher: { stages: ['encoder', 'projector', 'prototypes'], ema: c }, extraState: () => ({ center: np.zeros([1, c.numPrototypes]) }) });
+    const prototypes = nn.linear({ in: headOut(c.projector), out: c.numPrototypes, bias: false });
+    const stages: Record<string, nn.Layer> = c.prototypesInProjector
+      ? { encoder: enc.layer, projector: nn.sequential([...headLayers(enc.dim, c.projector), nn.l2Normalize(), prototypes]) }
+      : { encoder: enc.layer, projector: nn.sequential([mlpHead(enc.dim, c.projector), nn.l2Normalize()]), prototypes };
+    const logitsStage = c.prototypesInProjector ? 'projector' : 'prototypes';
+    const net = network({ name: 'dino', stages, teacher: { stages: Object.keys(stages), ema: c }, extraState: () => ({ center: np.zeros([1, c.numPrototypes]) }) });
     const temperature = c.warmupTeacherSteps > 0
       ? optim.joinSchedules([optim.linear({ init: c.warmupTeacherTemperature, end: c.teacherTemperature, steps: c.warmupTeacherSteps }), optim.constant(c.teacherTemperature)], [c.warmupTeacherSteps])
       : optim.constant(c.teacherTemperature);
@@ -86,8 +95,8 @@ export const dino = defineMethod<DinoConfig, Params, NetState, ViewsBatch>({
         const { outputs: t, teacher } = net.teacherForward(state, global, 'concat', axisName);
         const g = encodeViews(net.chain(), params, state, global, { train: true, key, batching: 'concat', axisName });
         const l = local.length ? encodeViews(net.chain(), params, g.state, local, { train: true, key, batching: 'concat', firstView: global.length, axisName }) : g;
-        const studentLogits = np.stack([...g.outputs.prototypes, ...(local.length ? l.outputs.prototypes : [])], 0);
-        const teacherLogits = np.stack(t.prototypes, 0);
+        const studentLogits = np.stack([...g.outputs[logitsStage], ...(local.length ? l.outputs[logitsStage] : [])], 0);
+        const teacherLogits = np.stack(t[logitsStage], 0);
         const teacherTemperature = temperature(state.step);
         const loss = dinoLoss(studentLogits, teacherProbs(teacherLogits, state.center, teacherTemperature), { studentTemperature: c.studentTemperature });
         const center = updateCenter(state.center, teacherLogits, np.where(np.greater(state.step, 0), c.centerMomentum, 0), axisName);

@@ -85,6 +85,11 @@ function lastNormLayer(norm: HeadNorm, features: number): nn.Layer[] {
  * @example const projector = mlpHead(512, head([2048, 128])); // Linear-BN-ReLU-Linear
  */
 export function mlpHead(inDim: number, h: HeadConfig): nn.Layer {
+  return nn.sequential(headLayers(inDim, h));
+}
+
+/** The head's layers in `nn.Sequential` order (to extend a head inside one sequential, as the seed's DINO projector). */
+export function headLayers(inDim: number, h: HeadConfig): nn.Layer[] {
   const act = h.activation === 'gelu' ? nn.gelu : nn.relu;
   const layers: nn.Layer[] = [];
   let width = inDim;
@@ -95,7 +100,7 @@ export function mlpHead(inDim: number, h: HeadConfig): nn.Layer {
     else layers.push(...(h.batchNorm ? [nn.batchNorm({ features: d })] : []), act());
     width = d;
   });
-  return nn.sequential(layers);
+  return layers;
 }
 
 /** The output width of a head. */

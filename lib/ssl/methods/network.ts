@@ -10,8 +10,9 @@
  * - `toTorch` / `fromTorch` in the seed's layout: stage `encoder` is the seed's `backbone`,
  *   the others keep their names; a stage with a teacher is a `TeacherStudentWrapper`
  *   (`backbone.student.*`, `backbone.teacher.*`, and its `ema_coefficient`,
- *   `base_ema_coefficient`, `final_ema_coefficient` buffers). Extra state (queues, DINO's
- *   centre) is not part of the seed's module state: `fromTorch` starts it afresh.
+ *   `base_ema_coefficient`, `final_ema_coefficient` buffers). Extra state is not part of the
+ *   seed's module state (DINO's centre: `fromTorch` starts it afresh) unless the spec's
+ *   `extraTorch` writes and reads it (MoCo's and NNCLR's queue: the seed's `queue.*` buffers).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { type NdArray, scope } from '../../core/index.js';
@@ -63,6 +64,15 @@ export interface NetworkSpec {
   readonly teacher?: { readonly stages: readonly string[]; readonly ema: EmaSettings };
   /** Fresh extra state (queue, centre), added to `init` and `fromTorch`. */
   readonly extraState?: () => Record<string, unknown>;
+  /** Extra state that is part of the seed's state dict: written by `toTorch`; read by `fromTorch` where the dict has it (else fresh). */
+  readonly extraTorch?: ExtraTorch;
+}
+
+/** How extra state maps to state-dict entries. */
+export interface ExtraTorch {
+  write(state: NetState, out: nn.TorchDict): void;
+  /** The extra state entries found in the dict (the others stay fresh). */
+  read(r: nn.TorchReader): Record<string, unknown>;
 }
 
 export type Params = Record<string, any>;
@@ -92,6 +102,13 @@ export function network(spec: NetworkSpec) {
     return { params: v.params, state: state as NetState };
   };
 
+  /** Fresh extra state, except the entries `loaded` from a state dict. */
+  const freshExtras = (loaded: Record<string, unknown>): Record<string, unknown> => {
+    const fresh = spec.extraState?.() ?? {};
+    tf.dispose(tensorsIn(Object.keys(fresh).filter((k) => k in loaded).map((k) => fresh[k])));
+    return { ...fresh, ...loaded };
+  };
+
   const net = {
     /** The student's stages (all, or the named ones in forward order). */
     chain: (keys: readonly string[] = names): Chain => chainOf(keys),
@@ -109,10 +126,13 @@ export function network(spec: NetworkSpec) {
       return { ...state, ...stages, ...extra, step: np.add(state.step, 1) };
     },
 
-    /** The teacher's forward (training mode, as the seed's; SyncBN with `axisName`) on views: its outputs per stage and the new teacher. */
-    teacherForward(state: NetState, views: readonly NdArray[], batching: 'perView' | 'concat' = 'perView', axisName?: string) {
+    /**
+     * The teacher's forward (training mode, as the seed's; SyncBN with `axisName`) on views, through its
+     * stages (or the first ones, `through`): its outputs per stage and the new teacher.
+     */
+    teacherForward(state: NetState, views: readonly NdArray[], batching: 'perView' | 'concat' = 'perView', axisName?: string, through: readonly string[] = teacherNames) {
       const t = state.teacher!;
-      const { outputs, state: s } = encodeViews(chainOf(teacherNames), t.params, t.state, views, { train: true, batching, axisName });
+      const { outputs, state: s } = encodeViews(chainOf(through), t.params, t.state, views, { train: true, batching, axisName });
       return { outputs, teacher: { params: t.params, state: { ...t.state, ...s } } };
     },
 
@@ -143,8 +163,10 @@ export function network(spec: NetworkSpec) {
         const e = spec.teacher!.ema;
         out[`${prefix}.base_ema_coefficient`] = tf.scalar(e.emaStart);
         out[`${prefix}.final_ema_coefficient`] = tf.scalar(e.emaEnd);
-        out[`${prefix}.ema_coefficient`] = tf.scalar(teacherEma!.at(step));
+        // The seed's buffer holds the coefficient of the last update (that of step - 1), base before any.
+        out[`${prefix}.ema_coefficient`] = tf.scalar(teacherEma!.at(Math.max(step - 1, 0)));
       }
+      spec.extraTorch?.write(state, out);
       return out as Record<string, tf.Tensor>;
     },
 
@@ -153,14 +175,15 @@ export function network(spec: NetworkSpec) {
       const student = names.map((n) => spec.stages[n].fromTorch(r, teacherNames.includes(n) ? `${torchName(n)}.student.` : `${torchName(n)}.`));
       const teacher = teacherNames.map((n) => spec.stages[n].fromTorch(r, `${torchName(n)}.teacher.`));
       for (const n of teacherNames) for (const b of ['ema_coefficient', 'base_ema_coefficient', 'final_ema_coefficient']) r.skip(`${torchName(n)}.${b}`);
-      const made = { student, teacher };
+      const loaded = spec.extraTorch?.read(r) ?? {};
+      const made = { student, teacher, loaded };
       const unused = Object.keys(dict).filter((k) => !r.used.has(k));
       if (unused.length) {
         tf.dispose(tensorsIn(made));
         throw new Error(`${spec.name}.fromTorch: entries not used by the model: ${unused.slice(0, 8).join(', ')}${unused.length > 8 ? ', ...' : ''}`);
       }
       const params = Object.fromEntries(names.map((n, i) => [n, student[i].params]));
-      const state: Record<string, unknown> = { ...Object.fromEntries(names.map((n, i) => [n, student[i].state])), step: tf.scalar(0, 'int32'), ...(spec.extraState?.() ?? {}) };
+      const state: Record<string, unknown> = { ...Object.fromEntries(names.map((n, i) => [n, student[i].state])), step: tf.scalar(0, 'int32'), ...freshExtras(loaded) };
       if (spec.teacher) state.teacher = { params: Object.fromEntries(teacherNames.map((n, i) => [n, teacher[i].params])), state: Object.fromEntries(teacherNames.map((n, i) => [n, teacher[i].state])) };
       return { params, state: state as NetState };
     },

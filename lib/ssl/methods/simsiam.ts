@@ -1,11 +1,12 @@
 /**
  * SimSiam (Chen & He 2021) = views (each on its own) through encoder + projector +
  * predictor, then `(negativeCosine(p1, sg(z2)) + negativeCosine(p2, sg(z1))) / 2`: the stop
- * gradient on the projections is the whole trick (no teacher, no negatives). Defaults:
+ * gradient on the projections is the whole trick (no teacher, no negatives). As the seed's
+ * `SimSiam`, the rows are normalised with `F.normalize` (norms clamped at 1e-12). Defaults:
  * stable-pretraining's `SimSiam` (projector 2048-2048-2048 ending in a BatchNorm without
  * affine parameters; predictor bottleneck 512).
  */
-import { stopGradient } from '../../core/index.js';
+import { type NdArray, stopGradient } from '../../core/index.js';
 import * as np from '../../ops/index.js';
 import { strictPartial } from '../../util/strict-partial.js';
 import { negativeCosine } from '../losses/index.js';
@@ -37,7 +38,9 @@ export const simsiam = defineMethod<SimsiamConfig, Params, NetState, ViewsBatch>
         const { outputs, state: s } = encodeViews(net.chain(), params, state, twoViews(batch, 'simsiam'), { train: true, key, axisName });
         const [z1, z2] = outputs.projector;
         const [p1, p2] = outputs.predictor;
-        const loss = np.div(np.add(negativeCosine(p1, stopGradient(z2)), negativeCosine(p2, stopGradient(z1))), 2);
+        // The seed's SimSiam normalises with F.normalize (norms clamped at 1e-12), not CosineSimilarity's 1e-8.
+        const cos = (p: NdArray, z: NdArray) => negativeCosine(p, stopGradient(z), { eps: 1e-12 });
+        const loss = np.div(np.add(cos(p1, z2), cos(p2, z1)), 2);
         return [loss, { state: net.next(state, s), metrics: {} }];
       },
     };
