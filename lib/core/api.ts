@@ -5,7 +5,7 @@
  */
 import * as tree from '../tree/index.js';
 import { type Aval, avalStr, isFloat, normAxis, shapeStr } from './aval.js';
-import { assertDifferentiable, flatOver, flattenArrays, normArgnums, weakScalar } from './args.js';
+import { assertDifferentiable, auxArrays, flatOver, flattenArrays, normArgnums, weakScalar } from './args.js';
 import { abstractArgs, evalShape } from './eval-shape.js';
 import { scope } from './scope.js';
 import { vmapFlat } from './interpreters/batching.js';
@@ -42,7 +42,7 @@ export function valueAndGrad(f: Fn, opts: GradOptions = {}) {
         ? (...a: unknown[]) => {
             const r = f(...a);
             if (!Array.isArray(r) || r.length !== 2) throw new Error('grad with hasAux: the function must return [value, aux]');
-            return [r[0], tree.map((x) => x, r[1])];
+            return [r[0], auxArrays(r[1])];
           }
         : f;
       const { leaves, inDef, flat, outTree } = flatOver(g, args, argnums, 'grad');
@@ -123,7 +123,7 @@ export function vjp(f: Fn, ...primals: unknown[]): [any, (ct: unknown) => any[],
     ? (...a: unknown[]) => {
         const r = f(...a);
         if (!Array.isArray(r) || r.length !== 2) throw new Error('vjp with hasAux: the function must return [out, aux]');
-        return r;
+        return [r[0], auxArrays(r[1])];
       }
     : f;
   const argnums = primals.map((_, i) => i);
@@ -169,6 +169,13 @@ export interface VmapOptions {
 
 const isAxisLeaf = (x: unknown) => x === null || typeof x === 'number';
 
+/** vmap's inAxes or outAxes per leaf, each an integer or null (JAX's TypeError for in_axes=0.5). */
+function integerAxes(axes: (number | null)[], what: 'inAxes' | 'outAxes'): (number | null)[] {
+  const bad = axes.find((a) => a !== null && !Number.isInteger(a));
+  if (bad !== undefined) throw new TypeError(`vmap: ${what} must be an integer or null (or a pytree prefix of them over the ${what === 'inAxes' ? 'arguments' : 'outputs'}), got ${bad}`);
+  return axes;
+}
+
 /**
  * Vectorises f over a mapped axis of its inputs: a batching interpreter applies each
  * primitive's batching rule once, whatever the batch size (no loop). With `axisName`,
@@ -182,7 +189,7 @@ export function vmap(f: Fn, opts: VmapOptions = {}) {
       const argnums = args.map((_, i) => i);
       // null is a value here (nothing mapped), so only a missing option defaults to 0.
       const inAxes = opts.inAxes === undefined ? 0 : opts.inAxes;
-      const perLeaf = tree.broadcastPrefix<number | null>(inAxes, args, 'vmap: inAxes', isAxisLeaf);
+      const perLeaf = integerAxes(tree.broadcastPrefix<number | null>(inAxes, args, 'vmap: inAxes', isAxisLeaf), 'inAxes');
       // A JS scalar returned keeps JAX's dtype for it (an integral number int32, as under jit), broadcast over the axis.
       const { leaves, flat, outDef, outTree } = flatOver(f, args, argnums, 'vmap', weakScalar);
       const ps = tree.paths(args);
@@ -218,7 +225,7 @@ export function vmap(f: Fn, opts: VmapOptions = {}) {
       // typed, and usable as a static argument of a jitted f.
       const raw = tree.leaves(args);
       const ins = leaves.map((l, i) => (axes[i] === null && (typeof raw[i] === 'number' || typeof raw[i] === 'boolean') ? (raw[i] as unknown as NdArray) : l));
-      const outs = vmapFlat(flat, ins, axes, () => tree.broadcastPrefix<number | null>(opts.outAxes === undefined ? 0 : opts.outAxes, outTree(), 'vmap: outAxes', isAxisLeaf), size, outName, opts.axisName ?? null);
+      const outs = vmapFlat(flat, ins, axes, () => integerAxes(tree.broadcastPrefix<number | null>(opts.outAxes === undefined ? 0 : opts.outAxes, outTree(), 'vmap: outAxes', isAxisLeaf), 'outAxes'), size, outName, opts.axisName ?? null);
       return tree.unflatten<any>(outDef(), outs);
     });
 }
@@ -259,10 +266,13 @@ function splitNondiff(args: readonly unknown[], nondiff: readonly number[]) {
 
 /** bwd's cotangents with each `null` (JAX's None: a zero cotangent) replaced by zeros of the argument subtree there. */
 function zerosForNull(g: unknown, arg: unknown): unknown {
-  if (g === null || g === undefined) return tree.map((l: NdArray) => lax.zerosLike(l), arg);
-  if (Array.isArray(g) && Array.isArray(arg)) return g.map((c, i) => zerosForNull(c, arg[i]));
-  if (tree.isPlainObject(g) && tree.isPlainObject(arg)) return Object.fromEntries(Object.entries(g).map(([k, c]) => [k, zerosForNull(c, arg[k])]));
-  return g;
+  const hole = (x: unknown) => x === null || x === undefined;
+  try {
+    // Through any node kind, registered classes included: a hole takes the argument's whole subtree there.
+    return tree.map((c: unknown, a: unknown) => (hole(c) ? tree.map((l: NdArray) => lax.zerosLike(l), a) : c), g, arg, { isLeaf: hole });
+  } catch {
+    return g; // the structures differ: the check that follows names where
+  }
 }
 
 export interface CustomVjpRules {

@@ -32,6 +32,14 @@ export function weakScalar(v: number | boolean): tf.Tensor {
   return typeof v === 'boolean' ? tf.scalar(v, 'bool') : tf.scalar(v, weakDType(v));
 }
 
+/**
+ * A function's aux output (JAX's has_aux) with its JS numbers and booleans made arrays of
+ * their weak dtype, as JAX returns aux after tracing it: `[loss, 3]` gives aux int32 3.
+ */
+export function auxArrays(aux: unknown): unknown {
+  return tree.map((l: unknown) => (typeof l === 'number' || typeof l === 'boolean' ? weakScalar(l) : l), aux);
+}
+
 type Fn = (...args: any[]) => any;
 
 /** f as a function of flat leaves of the args at `argnums` (other args fixed); records the output structure. */

@@ -184,13 +184,17 @@ export interface AllToAllOptions {
  * `splitAxis` deleted and n inserted at `concatAxis`; with `tiled`, `splitAxis` shrinks n
  * times and `concatAxis` grows n times. Composed of {@link allGather} and this member's
  * slice (so grad, vmap and pmap apply; it moves n times the data a dedicated kernel would).
+ * Over several axis names the members are numbered row-major over them (the last name varies
+ * fastest), as {@link axisIndex}, and n is the product of their sizes.
  * @example vmap((x) => allToAll(x, 'i', 0, 0), { axisName: 'i' })(xs) // xs [n, n, ...]: its first two axes swapped
  */
-export function allToAll(x: NdArray | number, axisName: string, splitAxis: number, concatAxis: number, opts?: AllToAllOptions): NdArray;
-export function allToAll<T>(x: T, axisName: string, splitAxis: number, concatAxis: number, opts?: AllToAllOptions): T;
-export function allToAll(x: unknown, axisName: string, splitAxis: number, concatAxis: number, opts: AllToAllOptions = {}): unknown {
-  const { size } = lookupAxis(axisName, 'allToAll');
+export function allToAll(x: NdArray | number, axisName: AxisNames, splitAxis: number, concatAxis: number, opts?: AllToAllOptions): NdArray;
+export function allToAll<T>(x: T, axisName: AxisNames, splitAxis: number, concatAxis: number, opts?: AllToAllOptions): T;
+export function allToAll(x: unknown, axisName: AxisNames, splitAxis: number, concatAxis: number, opts: AllToAllOptions = {}): unknown {
+  const list = names(axisName, 'allToAll');
+  const size = axisSize(list, 'allToAll');
   const tiled = opts.tiled ?? false;
+  const named = list.length === 1 ? `axis '${list[0]}'` : `axes ${list.map((n) => `'${n}'`).join(', ')}`;
   return perLeaf(x, (v) => {
     const a = avalOf(v);
     const r = a.shape.length;
@@ -198,15 +202,21 @@ export function allToAll(x: unknown, axisName: string, splitAxis: number, concat
     const concat = normAxis(concatAxis, r, 'allToAll: concatAxis');
     const d = a.shape[split]!;
     if (tiled ? d % size !== 0 : d !== size)
-      throw new Error(`allToAll: dimension ${split} (splitAxis) of ${avalStr(a)} must ${tiled ? 'be a multiple of' : 'equal'} the size ${size} of axis '${axisName}'`);
+      throw new Error(`allToAll: dimension ${split} (splitAxis) of ${avalStr(a)} must ${tiled ? 'be a multiple of' : 'equal'} the size ${size} of ${named}`);
     // Every member's x, members first: [n, ...x.shape]; then this member's chunk of splitAxis from each.
-    let all = bind('all_gather', [v], { axisName, axisSize: size, axis: 0, tiled: false });
+    let all = gatherMembers(v, list);
     if (tiled) {
       const s = [...shapeOf(all)];
       s.splice(split + 1, 1, size, d / size);
       all = lax.reshape(all, s);
     }
-    const mine = lax.gather(all, bind('axis_index', [], { axisName }), split + 1);
-    return placeMembers(mine, 0, { axisName, axisSize: size, axis: concat, tiled });
+    const mine = lax.gather(all, axisIndex(list), split + 1);
+    return placeMembers(mine, 0, { axisName: list[0]!, axisSize: size, axis: concat, tiled });
   });
+}
+
+/** Every member's v stacked on a new leading axis, over several names in row-major order (the last name varies fastest, as axisIndex). */
+function gatherMembers(v: NdArray, list: readonly string[]): NdArray {
+  const stacked = list.reduceRight((acc, name) => bind('all_gather', [acc], { axisName: name, axisSize: lookupAxis(name, 'allToAll').size, axis: 0, tiled: false }), v);
+  return list.length === 1 ? stacked : lax.reshape(stacked, [axisSize(list), ...shapeOf(v)]);
 }

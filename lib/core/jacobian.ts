@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tree from '../tree/index.js';
 import { sizeOf } from './aval.js';
-import { assertDifferentiable, flatOver, normArgnums } from './args.js';
+import { assertDifferentiable, auxArrays, flatOver, normArgnums } from './args.js';
 import { vmapFlat } from './interpreters/batching.js';
 import { jvpFlat } from './interpreters/jvp.js';
 import { vjpFlat } from './interpreters/vjp.js';
@@ -38,7 +38,7 @@ function withAux(f: Fn, op: string, jac: (g: Fn) => (...args: unknown[]) => unkn
     return [r[0], r[1]];
   };
   const j = jac((...args: unknown[]) => split(...args)[0]);
-  return (...args: unknown[]) => [j(...args), scope(() => split(...args)[1])];
+  return (...args: unknown[]) => [j(...args), scope(() => auxArrays(split(...args)[1]))];
 }
 
 /**

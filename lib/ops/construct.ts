@@ -30,18 +30,20 @@ function linspaceValues(start: number, stop: number, num: number, endpoint: bool
 /**
  * `num` evenly spaced samples from `start` to `stop` (numpy's linspace, default 50 samples);
  * an int32 `dtype` floors them (NumPy 2 and jax.numpy: -6.67 becomes -7). With `retstep`,
- * [samples, the spacing] (NaN for fewer than two samples with the endpoint, as NumPy).
+ * [samples, the spacing as a float32 0-d array] (as jax.numpy, whatever the dtype; NaN for
+ * fewer than two samples with the endpoint, as NumPy).
  * @example np.linspace(0, 1, 5) // [0, 0.25, 0.5, 0.75, 1]
+ * @example const [xs, step] = np.linspace(0, 1, 5, { retstep: true }); // step: float32 0.25, shape []
  */
 export function linspace(start: number, stop: number, num?: number, opts?: SpaceOptions & { readonly retstep?: false }): tf.Tensor;
-export function linspace(start: number, stop: number, num: number, opts: SpaceOptions & { readonly retstep: true }): [tf.Tensor, number];
-export function linspace(start: number, stop: number, num = 50, { endpoint = true, dtype = 'float32', retstep = false }: SpaceOptions & { readonly retstep?: boolean } = {}): tf.Tensor | [tf.Tensor, number] {
+export function linspace(start: number, stop: number, num: number, opts: SpaceOptions & { readonly retstep: true }): [tf.Tensor, tf.Tensor];
+export function linspace(start: number, stop: number, num = 50, { endpoint = true, dtype = 'float32', retstep = false }: SpaceOptions & { readonly retstep?: boolean } = {}): tf.Tensor | [tf.Tensor, tf.Tensor] {
   checkNum(num, 'linspace');
   const values = linspaceValues(start, stop, num, endpoint);
   const out = tf.tensor1d(dtype === 'int32' ? values.map(Math.floor) : values, dtype);
   if (!retstep) return out;
   const div = endpoint ? num - 1 : num;
-  return [out, div > 0 ? (stop - start) / div : NaN];
+  return [out, tf.scalar(div > 0 ? (stop - start) / div : NaN, 'float32')];
 }
 
 /** base ** linspace(start, stop): samples evenly spaced on a log scale (numpy's logspace). */

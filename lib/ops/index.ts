@@ -45,3 +45,7 @@ export * from './diagonals.js';
 export * from './float-ops.js';
 export * from './block.js';
 export * from './unique-api.js';
+export * from './float-bits.js';
+export * from './packbits.js';
+export * from './grids.js';
+export * from './real-predicates.js';

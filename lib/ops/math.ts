@@ -90,12 +90,14 @@ export const erf = floatUnary((x) => lax.unary('erf', x));
 export const floor = (x: NdArray) => (isFloat(avalOf(x).dtype) ? lax.unary('floor', x) : x);
 /**
  * Rounds half to even at `decimals` decimal places (negative: to tens, hundreds, ...), as
- * jax.numpy: x * 10^decimals rounded, then divided back; int32 and bool arrays are returned
- * as they are (jax.numpy has no negative `decimals` for integers: an error).
+ * jax.numpy: x * 10^decimals rounded, then divided back; int32 arrays are returned as they are
+ * (jax.numpy has no negative `decimals` for integers: an error). A bool array is an error, as
+ * in jax.numpy (bool is neither an integer nor a float dtype there; NumPy gives float16).
  * @example np.round(np.array([1.25, 2.5, 151]), 1) // [1.2, 2.5, 151]; np.round(x, -1) // 151 -> 150
  */
 export function round(x: NdArray, decimals = 0): NdArray {
   if (!Number.isInteger(decimals)) throw new Error(`round: decimals must be an integer, got ${decimals}`);
+  if (avalOf(x).dtype === 'bool') throw new TypeError("round: bool arrays cannot be rounded (as in jax.numpy); cast to 'int32' or 'float32' first");
   if (!isFloat(avalOf(x).dtype)) {
     if (decimals < 0) throw new Error(`round: decimals < 0 is not supported for ${avalOf(x).dtype} arrays (as in jax.numpy)`);
     return x;

@@ -7,7 +7,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { grad, jit, lax, np, optim, tree, vmap } from '../../lib/index.js';
+import { customVjp, grad, jit, lax, np, optim, tree, vmap } from '../../lib/index.js';
 import type { NdArray } from '../../lib/core/trace.js';
 import { useTestBackend } from '../helpers/backend.js';
 import { allClose, errorOf } from '../helpers/assert.js';
@@ -282,6 +282,29 @@ R('scan carries and optimiser states hold registered nodes', async () => {
   allClose(await values(newParams.b), [0.4], { atol: 1e-5 });
   assert.ok(tree.leaves(next).length > 0);
   assert.ok(tree.paths(next).some((p) => p.endsWith('.mu.w')));
+});
+
+R('customVjp: a null field of a registered node in the bwd result is a zero cotangent (JAX: None)', async () => {
+  const f = customVjp((m: Linear) => np.sum(m.w as NdArray), {
+    fwd: (m: Linear) => [np.sum(m.w as NdArray), null],
+    bwd: (_r: unknown, ct: NdArray) => [new Linear(np.mul(ct, np.ones([2, 2])), null, 'relu')],
+  });
+  const g = grad(f)(new Linear(np.ones([2, 2]), np.array([3, 4]), 'relu')) as Linear;
+  assert.ok(g instanceof Linear);
+  assert.equal([...(await (g.b as NdArray).data())], [0, 0]);
+  assert.equal([...(await (g.w as NdArray).data())], [1, 1, 1, 1]);
+});
+
+R('optim.freezeFor holds the momentum of frozen leaves of registered parameters, as of plain ones', async () => {
+  for (const make of [(a: unknown, b: unknown) => new Linear(a, b, 'relu'), (a: unknown, b: unknown) => ({ w: a, b })]) {
+    const params = make(np.array([1, 2]), np.array([3]));
+    const opt = optim.freezeFor(optim.sgd({ learningRate: 1, momentum: 0.9 }), { freezeMask: make(true, false), steps: 5 });
+    const [, state] = opt.update(make(np.array([1, 1]), np.array([1])), opt.init(params), params);
+    const traces = tree.leavesWithPath(state).filter(([p]) => p.includes('trace'));
+    assert.is(traces.length, 2);
+    // w is frozen: its momentum stays at its initial zeros; b's is the gradient.
+    for (const [path, v] of traces) assert.equal([...(await (v as NdArray).data())], path.endsWith('.w') ? [0, 0] : [1], path);
+  }
 });
 
 R.run();

@@ -8,6 +8,7 @@ import * as tree from '../../tree/index.js';
 import { avalStr } from '../aval.js';
 import { flattenArrays, normArgnums } from '../args.js';
 import * as lax from '../lax.js';
+import { weakDType } from '../promotion.js';
 import { scope } from '../scope.js';
 import { constantValue } from '../lower/index.js';
 import { type NdArray, avalOf, concreteOf, isArray } from '../trace.js';
@@ -17,6 +18,12 @@ import { scanFlat } from './scan.js';
 import { whileFlat } from './while.js';
 
 type Tree = unknown;
+
+/**
+ * A loop's init for a carry of type C: an array leaf may be given as a JS number or boolean
+ * (JAX's weakly typed Python scalar: `lax.foriLoop(0, 5, (i, c) => np.add(c, i), 0)`).
+ */
+export type LoopInit<C> = C extends NdArray ? C | number | boolean : C extends readonly unknown[] ? { readonly [K in keyof C]: LoopInit<C[K]> } : C extends object ? { readonly [K in keyof C]: LoopInit<C[K]> } : C;
 
 /** Names a leaf of `t` by its path for errors ("carry at .h"). */
 const leafName = (t: unknown, what: string) => {
@@ -29,6 +36,16 @@ function flatResult(r: unknown, what: string, want?: tree.TreeDef): [NdArray[], 
   const [ls, def] = flattenArrays(r, what);
   if (want) tree.assertSameStructure(def, want, what);
   return [ls, def];
+}
+
+/**
+ * A loop's init as flat leaves, a JS number weakly typed as JAX's Python scalar (int32 when
+ * integral, else float32), and which leaves are weak: the loop promotes those to the body's
+ * output dtype (foriLoop(0, 5, (i, c) => c + i, 0) is int32 10, with c + 0.5 float32).
+ */
+function carryLeaves(init: unknown, what: string): [NdArray[], tree.TreeDef, boolean[]] {
+  const [leaves, def] = flattenArrays(init, what, weakDType);
+  return [leaves, def, tree.leaves(init).map((l) => typeof l === 'number')];
 }
 
 export interface ScanOptions {
@@ -48,10 +65,10 @@ export interface ScanOptions {
  * // A running sum: [carry, ys] = [10, [1, 3, 6, 10]]
  * const [total, partial] = lax.scan((c, x) => { const s = np.add(c, x); return [s, s]; }, np.array(0), np.array([1, 2, 3, 4]));
  */
-export function scan<C = any, Y = any>(f: (carry: C, x: any) => [C, Y], init: C, xs?: Tree, opts: ScanOptions = {}): [C, Y] {
+export function scan<C = any, Y = any>(f: (carry: C, x: any) => [C, Y], init: LoopInit<C>, xs?: Tree, opts: ScanOptions = {}): [C, Y] {
   checkUnroll(opts.unroll, 'lax.scan');
   return scope(() => {
-    const [initLeaves, initDef] = flattenArrays(init, 'lax.scan: init');
+    const [initLeaves, initDef, weak] = carryLeaves(init, 'lax.scan: init');
     const [xsLeaves, xsDef] = flattenArrays(xs ?? null, 'lax.scan: xs');
     const sizes = xsLeaves.map((x) => avalOf(x).shape[0]);
     const xsName = leafName(xs, 'xs');
@@ -80,8 +97,10 @@ export function scan<C = any, Y = any>(f: (carry: C, x: any) => [C, Y], init: C,
       length,
       opts.reverse ?? false,
       leafName(init, 'the carry'),
+      weak,
     );
-    if (outs.length === 0) return [init, tree.unflatten<Y>(yDef!, [])];
+    // No leaves: init holds no array nor number, so it is a C as it is.
+    if (outs.length === 0) return [init as C, tree.unflatten<Y>(yDef!, [])];
     return [tree.unflatten<C>(initDef, outs.slice(0, nK)), tree.unflatten<Y>(yDef!, outs.slice(nK))];
   });
 }
@@ -106,17 +125,17 @@ function checkUnroll(unroll: number | boolean | undefined, what: string): void {
  * scan, so reverse mode works; with traced bounds, a whileLoop (as JAX's fori_loop).
  * @example const fact5 = lax.foriLoop(1, 6, (i, acc) => np.mul(acc, np.cast(i, 'float32')), np.array(1));
  */
-export function foriLoop<C = any>(lower: number | NdArray, upper: number | NdArray, body: (i: NdArray, carry: C) => C, init: C, opts: { readonly unroll?: number | boolean } = {}): C {
+export function foriLoop<C = any>(lower: number | NdArray, upper: number | NdArray, body: (i: NdArray, carry: C) => C, init: LoopInit<C>, opts: { readonly unroll?: number | boolean } = {}): C {
   checkUnroll(opts.unroll, 'lax.foriLoop');
   return scope(() => {
-    const [initLeaves, initDef] = flattenArrays(init, 'lax.foriLoop: init');
+    const [initLeaves, initDef, weak] = carryLeaves(init, 'lax.foriLoop: init');
     const step = (i: NdArray, k: NdArray[]) => flatResult(body(i, tree.unflatten<C>(initDef, k)), 'lax.foriLoop: the body output and init', initDef)[0];
     const one = () => lax.scalar(1, 'int32');
     const name = leafName(init, 'the carry');
     const [lo, hi] = [concreteBound(lower), concreteBound(upper)];
     if (lo !== null && hi !== null) {
       if (!Number.isInteger(lo) || !Number.isInteger(hi)) throw new Error(`lax.foriLoop: the bounds must be integers, got ${lo} and ${hi}`);
-      const outs = scanFlat((i, ...k) => [lax.add(i!, one()), ...step(i!, k)], [], [lax.scalar(lo, 'int32'), ...initLeaves], [], Math.max(0, hi - lo), false, (j) => (j === 0 ? 'the loop index' : name(j - 1)));
+      const outs = scanFlat((i, ...k) => [lax.add(i!, one()), ...step(i!, k)], [], [lax.scalar(lo, 'int32'), ...initLeaves], [], Math.max(0, hi - lo), false, (j) => (j === 0 ? 'the loop index' : name(j - 1)), [false, ...weak]);
       return tree.unflatten<C>(initDef, outs.slice(1));
     }
     const bound = (b: number | NdArray, what: string) => {
@@ -126,7 +145,7 @@ export function foriLoop<C = any>(lower: number | NdArray, upper: number | NdArr
       return v;
     };
     const upperBound = bound(upper, 'upper');
-    const outs = whileFlat((i) => [lax.lt(i!, upperBound)], (i, ...k) => [lax.add(i!, one()), ...step(i!, k)], [], [], [bound(lower, 'lower'), ...initLeaves], (j) => (j === 0 ? 'the loop index' : name(j - 1)));
+    const outs = whileFlat((i) => [lax.lt(i!, upperBound)], (i, ...k) => [lax.add(i!, one()), ...step(i!, k)], [], [], [bound(lower, 'lower'), ...initLeaves], (j) => (j === 0 ? 'the loop index' : name(j - 1)), [false, ...weak]);
     return tree.unflatten<C>(initDef, outs.slice(1));
   });
 }
@@ -136,9 +155,9 @@ export function foriLoop<C = any>(lower: number | NdArray, upper: number | NdArr
  * mode and vmap work through it; reverse mode does not (use scan or foriLoop), as in JAX.
  * @example const [n] = lax.whileLoop(([x]) => np.less(x, 100), ([x]) => [np.mul(x, 2)], [np.array(1)]); // 128
  */
-export function whileLoop<C = any>(condFn: (carry: C) => NdArray, bodyFn: (carry: C) => C, init: C): C {
+export function whileLoop<C = any>(condFn: (carry: C) => NdArray, bodyFn: (carry: C) => C, init: LoopInit<C>): C {
   return scope(() => {
-    const [initLeaves, initDef] = flattenArrays(init, 'lax.whileLoop: init');
+    const [initLeaves, initDef, weak] = carryLeaves(init, 'lax.whileLoop: init');
     const outs = whileFlat(
       (...k) => {
         const p = condFn(tree.unflatten<C>(initDef, k));
@@ -150,8 +169,9 @@ export function whileLoop<C = any>(condFn: (carry: C) => NdArray, bodyFn: (carry
       [],
       initLeaves,
       leafName(init, 'the carry'),
+      weak,
     );
-    return initLeaves.length ? tree.unflatten<C>(initDef, outs) : init;
+    return initLeaves.length ? tree.unflatten<C>(initDef, outs) : (init as C);
   });
 }
 

@@ -12,7 +12,8 @@ import { optimize } from '../jit/rewrite.js';
 import * as lax from '../lax.js';
 import { activeBackend } from '../lower/index.js';
 import { primitive } from '../primitive.js';
-import { type NdArray, bind, bindHigherOrder } from '../trace.js';
+import { joinDTypes } from '../promotion.js';
+import { type NdArray, avalOf, bind, bindHigherOrder } from '../trace.js';
 
 /** A function over flat lists of arrays. */
 export type Flat = (...xs: NdArray[]) => NdArray[];
@@ -107,6 +108,24 @@ export function withZeros(primals: readonly NdArray[], at: readonly number[], gi
 
 /** Indices i in [0, n) where pred(i) holds. */
 export const indicesWhere = (n: number, pred: (i: number) => boolean): number[] => [...Array(n).keys()].filter(pred);
+
+/**
+ * JAX's _promote_weak_typed_inputs: a weakly typed carry (from a JS number in init, as a
+ * Python scalar in JAX) whose body output has another dtype takes the join of the two, so the
+ * body can be traced again; the other carries stay. Null when nothing changes.
+ * @example promoteWeak([int32 0], [true], [f32[]]) // [float32 0]: foriLoop(0, 3, (i, c) => c + 0.5, 0) is float32
+ */
+export function promoteWeak(init: readonly NdArray[], weak: readonly boolean[], outs: readonly Aval[]): NdArray[] | null {
+  let changed = false;
+  const promoted = init.map((k, i) => {
+    const from = avalOf(k).dtype;
+    const to = outs[i]?.dtype;
+    if (!weak[i] || to === undefined || to === from) return k;
+    changed = true;
+    return lax.cast(k, joinDTypes(from, to));
+  });
+  return changed ? promoted : null;
+}
 
 /** One-line error for avals that must agree (loop carries, branch outputs). */
 export function assertSameAvals(got: readonly Aval[], want: readonly Aval[], what: string, name: (i: number) => string, gotWhat: string, wantWhat: string, rule: string): void {

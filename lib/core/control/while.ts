@@ -16,7 +16,7 @@ import * as lax from '../lax.js';
 import { activeBackend, canReadBack } from '../lower/index.js';
 import { batchAt, materializeBatch } from '../prims/batching-util.js';
 import { type NdArray, avalOf, bindHigherOrder, shapeOf } from '../trace.js';
-import { type Flat, assertSameAvals, axisNamesOf, batchedCarries, avalsIn, avalsOut, communicatesOver, dependentOutputs, fnOf, indicesWhere, runJaxpr, withZeros } from './jaxpr-fn.js';
+import { type Flat, assertSameAvals, axisNamesOf, batchedCarries, avalsIn, avalsOut, communicatesOver, dependentOutputs, fnOf, indicesWhere, promoteWeak, runJaxpr, withZeros } from './jaxpr-fn.js';
 
 export interface WhileParams {
   /** (condConsts..., carry...) -> bool scalar */
@@ -28,12 +28,18 @@ export interface WhileParams {
 }
 
 /** Binds `while cond(condConsts..., carry...) { carry = body(bodyConsts..., carry...) }`; returns the final carry. */
-export function whileFlat(cond: Flat, body: Flat, condConsts: NdArray[], bodyConsts: NdArray[], init: NdArray[], carryName: (i: number) => string = (i) => `carry ${i}`): NdArray[] {
+export function whileFlat(cond: Flat, body: Flat, condConsts: NdArray[], bodyConsts: NdArray[], init: NdArray[], carryName: (i: number) => string = (i) => `carry ${i}`, weak: readonly boolean[] = []): NdArray[] {
+  const traceBoth = (k: NdArray[]) => {
+    const c = traceClosed(cond, [...condConsts.map(avalOf), ...k.map(avalOf)], 'lax.whileLoop');
+    const p = avalsOut(c.jaxpr);
+    if (p.length !== 1 || p[0]!.dtype !== 'bool' || p[0]!.shape.length !== 0) throw new Error(`lax.whileLoop: condFn must return one bool scalar, got ${p.map(avalStr).join(', ') || 'nothing'}`);
+    return [c, traceClosed(body, [...bodyConsts.map(avalOf), ...k.map(avalOf)], 'lax.whileLoop')] as const;
+  };
+  let [c, b] = traceBoth(init);
+  // A weakly typed carry the body changes the dtype of is promoted, and both traced again (as JAX's while_loop).
+  const promoted = promoteWeak(init, weak, avalsOut(b.jaxpr));
+  if (promoted) [c, b] = traceBoth((init = promoted));
   const kAvals = init.map(avalOf);
-  const c = traceClosed(cond, [...condConsts.map(avalOf), ...kAvals], 'lax.whileLoop');
-  const p = avalsOut(c.jaxpr);
-  if (p.length !== 1 || p[0]!.dtype !== 'bool' || p[0]!.shape.length !== 0) throw new Error(`lax.whileLoop: condFn must return one bool scalar, got ${p.map(avalStr).join(', ') || 'nothing'}`);
-  const b = traceClosed(body, [...bodyConsts.map(avalOf), ...kAvals], 'lax.whileLoop');
   assertSameAvals(avalsOut(b.jaxpr), kAvals, 'lax.whileLoop', carryName, 'the body output', 'init', 'the carry must keep its shape and dtype');
   if (init.length === 0) return [];
   const params: WhileParams = { cond: c.jaxpr, body: b.jaxpr, numCondConsts: c.captured.length + condConsts.length, numBodyConsts: b.captured.length + bodyConsts.length };

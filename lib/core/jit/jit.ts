@@ -54,9 +54,15 @@ function discardingTemporaries<T>(fn: () => T): T {
   return out;
 }
 
-/** The static positions for a call with n arguments: a negative one counts from the end, as in JAX. */
-function staticPositions(argnums: number | readonly number[] | undefined, n: number): Set<number> {
+/**
+ * The static positions for a call with n arguments: a negative one counts from the end, as in
+ * JAX; one past the arguments is JAX's error ("jitted function has static_argnums=(3,) but was
+ * called with only 1 positional argument").
+ */
+function staticPositions(argnums: number | readonly number[] | undefined, n: number, who: string): Set<number> {
   const list = typeof argnums === 'number' ? [argnums] : (argnums ?? []);
+  const bad = list.find((i) => !Number.isInteger(i) || i < -n || i >= n);
+  if (bad !== undefined) throw new Error(`${who}: staticArgnums ${JSON.stringify(argnums)} includes ${bad}, but the function was called with only ${n} positional argument(s)`);
   return new Set(list.map((i) => (i < 0 ? i + n : i)));
 }
 
@@ -129,7 +135,7 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
   /** Signatures that run inline under transformations (see below), so that f is not traced twice. */
   const inline = new Set<string>();
   const entryFor = (args: unknown[]): [Entry | null, tf.Tensor[], tf.Tensor[]] => {
-    const statics = staticPositions(opts.staticArgnums, args.length);
+    const statics = staticPositions(opts.staticArgnums, args.length, 'jit');
     const { dynamic, key: staticKey } = splitArgs(args, statics);
     // A JS number is weakly typed (an integral one a weak int), as a Python scalar passed to jax.jit: int32 here, so
     // that jit(f)(i32, 3) has f(i32, 3)'s dtype. In bool < int32 < float32 a strong int32 promotes as a weak int does.
@@ -203,7 +209,7 @@ export interface ClosedJaxpr extends Jaxpr {
  */
 export function makeJaxpr(f: (...args: any[]) => unknown, opts: { staticArgnums?: number | readonly number[] } = {}) {
   return (...args: unknown[]): ClosedJaxpr => {
-    const statics = staticPositions(opts.staticArgnums, args.length);
+    const statics = staticPositions(opts.staticArgnums, args.length, 'makeJaxpr');
     const { dynamic } = splitArgs(args, statics);
     const [leaves, inDef] = flattenArrays(dynamic, 'makeJaxpr: argument', weakDType);
     const j = discardingTemporaries(() =>
