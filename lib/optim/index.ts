@@ -41,7 +41,19 @@ export {
   setToZero,
 } from './freeze.js';
 export { type ApplyIfFiniteState, applyIfFinite } from './conditionality.js';
-export { type MultiStepsState, multiSteps } from './multi-steps.js';
+export {
+  type EveryKSchedule,
+  type MultiStepsConfig,
+  type MultiStepsOptions,
+  type MultiStepsState,
+  type MultiStepsTransformation,
+  type ShouldSkipUpdateFn,
+  multiSteps,
+  skipLargeUpdates,
+  skipNotFinite,
+} from './multi-steps.js';
+export { perExampleGlobalNormClip, perExampleLayerNormClip } from './per-example-clip.js';
+export { type OptimisticAdamOptions, type OptimisticAdamV2Options, optimisticAdam, optimisticAdamV2 } from './optimistic-adam.js';
 export {
   type AdagradOptions,
   type AdamaxOptimizerOptions,

@@ -46,10 +46,10 @@ test('every 3rd call steps the inner optimiser on the mean of 3 gradients; the o
     ref = optim.applyUpdates(ref, ru);
     refState = rs;
     allClose(await leavesOf(p), await leavesOf(ref), { rtol: 1e-6, atol: 1e-7 }, `call ${i}: the inner step on the mean`);
-    allClose(await leavesOf(s.inner), await leavesOf(refState), { rtol: 1e-6, atol: 1e-7 }, `call ${i}: the inner state`);
+    allClose(await leavesOf(s.innerOptState), await leavesOf(refState), { rtol: 1e-6, atol: 1e-7 }, `call ${i}: the inner state`);
   }
   assert.equal(await leavesOf([s.miniStep, s.gradientStep]), [0, 2]);
-  assert.equal(await leavesOf(s.accumulated), [0, 0, 0, 0]);
+  assert.equal(await leavesOf(s.accGrads), [0, 0, 0, 0]);
 });
 
 test('everyK = 1 is the inner optimiser; under jit one trace serves every call, equal to eager', async () => {
