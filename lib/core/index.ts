@@ -7,6 +7,7 @@ import { randomBits, randomNormal, randomPermutation, randomUniform, reduceLogSu
 export { customJvp, customVjp, grad, jvp, linearTranspose, stopGradient, valueAndGrad, vjp, vmap } from './api.js';
 export { type JacobianOptions, hessian, jacfwd, jacobian, jacrev } from './jacobian.js';
 export { ShapeDtypeStruct, evalShape, shapeDtypeStruct } from './eval-shape.js';
+export { type AxisSpec, type FilterGradOptions, type FilterJitted, type FilterVmapOptions, filterEvalShape, filterGrad, filterJit, filterValueAndGrad, filterVjp, filterVmap, ifArray } from './filtered.js';
 export type { CustomJvpOptions, CustomVjpRules, GradOptions, VjpOptions, VmapOptions } from './api.js';
 export { type Linearized, linearize } from './linearize.js';
 export { type ClosedJaxpr, type JitOptions, type Jitted, jit, makeJaxpr } from './jit/jit.js';
