@@ -118,10 +118,11 @@ export interface TakeOptions {
 }
 
 /** An index array given as int32 or as a JS array of integers. */
-export type IndexArray = NdArray | readonly number[] | readonly (readonly number[])[];
+export type IndexArray = NdArray | number | readonly number[] | readonly (readonly number[])[];
 
-/** A JS array of indices as an int32 array; arrays pass through. */
-export const indexArray = (indices: IndexArray): NdArray => (Array.isArray(indices) ? tf.tensor(indices as number[], undefined, 'int32') : (indices as NdArray));
+/** A JS number or array of indices as an int32 array (a number: 0-d, as jnp.take(a, 1)); arrays pass through. */
+export const indexArray = (indices: IndexArray): NdArray =>
+  typeof indices === 'number' ? tf.scalar(indices, 'int32') : Array.isArray(indices) ? tf.tensor(indices as number[], undefined, 'int32') : (indices as NdArray);
 
 /**
  * Entries at integer `indices` along `axis` (numpy's take; no axis: of the flattened x). In

@@ -171,6 +171,16 @@ Misc('round of a bool array is an error, as jax.numpy (its round rejects bool); 
   await expect(np.round(np.array([3, -2], 'int32')), [2], 'int32', [3, -2], 'round int32');
 });
 
+Misc('take with a JS number index gives the slice without that axis (jnp.take(a, 1, axis=0))', async () => {
+  const a = np.array([[1, 2], [3, 4], [5, 6]]);
+  const row = np.take(a, 1, 0);
+  assert.equal(row.shape, [2]);
+  assert.equal([...(await row.data())], [3, 4]);
+  const flat = np.take(a, 4);
+  assert.equal(flat.shape, []);
+  assert.equal([...(await flat.data())], [5]);
+});
+
 Bits.run();
 Pack.run();
 Grids.run();
