@@ -54,9 +54,16 @@ export function maxwell(key: Key, shape: Shape = []): NdArray {
   return scope(() => np.sqrt(np.sum(np.square(normal(key, [...shape, 3])), -1)));
 }
 
-/** Double-sided Maxwell samples: loc + scale * (a Maxwell sample with a random sign). */
-export function doubleSidedMaxwell(key: Key, loc: number | NdArray, scale: number | NdArray, shape?: Shape): NdArray {
-  const s = sampleShape('doubleSidedMaxwell', shape, loc, scale);
+/**
+ * Double-sided Maxwell samples: loc + scale * (a Maxwell sample with a random sign). As
+ * jax.random.double_sided_maxwell, `shape` (default []) is added in front of the broadcast
+ * shape of loc and scale: loc [3] with shape [2] gives [2, 3]. (With shape [] JAX doubles the
+ * parameters' shape, [3, 3]; here it is their shape, [3].)
+ */
+export function doubleSidedMaxwell(key: Key, loc: number | NdArray, scale: number | NdArray, shape: Shape = []): NdArray {
+  if (!Array.isArray(shape)) throw new Error(`random.doubleSidedMaxwell: shape must be a list of non-negative integers, got ${JSON.stringify(shape)}`);
+  const params = sampleShape('doubleSidedMaxwell', undefined, loc, scale);
+  const s = [...shape, ...params];
   return scope(() => {
     const keys = splitKeys(key, 2);
     const signed = np.mul(maxwell(nthKey(keys, 0), s), rademacher(nthKey(keys, 1), s));
@@ -140,15 +147,19 @@ export function ball(key: Key, d: number, p = 2, shape: Shape = []): NdArray {
   });
 }
 
-/** Wald (inverse Gaussian) samples with the given mean and shape 1 (Michael, Schucany & Haas 1976). */
+/**
+ * Wald (inverse Gaussian) samples with the given mean and shape 1 (Michael, Schucany & Haas
+ * 1976). The smaller root mu + (mu / 2)(r - sqrt(4r + r^2)), r = mu z^2, is computed as
+ * 4 mu / (sqrt(4 + r) + sqrt(r))^2 (the same number, without JAX's cancellation, which loses
+ * all digits for means above ~1e4 in float32).
+ */
 export function wald(key: Key, mean: number | NdArray, shape?: Shape): NdArray {
   const s = sampleShape('wald', shape, mean);
   return scope(() => {
     const keys = splitKeys(key, 2);
     const mu = shapeParam(mean, s, 'wald');
-    const y = np.square(normal(nthKey(keys, 0), s));
-    const muY = np.mul(mu, y);
-    const x = np.add(mu, np.mul(np.div(mu, 2), np.sub(muY, np.sqrt(np.add(np.mul(muY, 4), np.square(muY))))));
+    const muY = np.mul(mu, np.square(normal(nthKey(keys, 0), s)));
+    const x = np.div(np.mul(mu, 4), np.square(np.add(np.sqrt(np.add(muY, 4)), np.sqrt(muY))));
     const u = uniform(nthKey(keys, 1), s);
     return np.where(np.lessEqual(u, np.div(mu, np.add(mu, x))), x, np.div(np.square(mu), x));
   });

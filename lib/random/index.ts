@@ -27,3 +27,4 @@ export * from './distributions.js';
 export * from './derived.js';
 export * from './poisson.js';
 export * from './binomial.js';
+export * from './key-data.js';

@@ -49,28 +49,39 @@ export function bits(key: Key, shape: Shape = []): NdArray {
   return lax.randomBits(key, checkShape(shape, 'bits'), SAMPLE_SALT);
 }
 
+/** The dims of `num` new keys: a count n, or a shape (jax.random.split's `num` tuple). */
+function splitDims(n: number | Shape, op: string): number[] {
+  const dims = Array.isArray(n) ? [...n] : [n as number];
+  // n = 0 is allowed (no keys, [..., 0, 2]), as jax.random.split(key, 0).
+  if (dims.some((d) => !Number.isInteger(d) || d < 0)) throw new Error(`random.${op}: n must be a non-negative integer or a list of them, got ${JSON.stringify(n)}`);
+  return dims;
+}
+
 /**
- * `n` new keys from one key, as one [..., n, 2] array (handy for `vmap` over keys).
+ * `n` new keys from one key, as one [..., n, 2] array (handy for `vmap` over keys); `n` may be
+ * a shape, giving [..., ...n, 2] (as jax.random.split(key, (2, 3))), the same keys as
+ * splitKeys(key, product of n) reshaped.
  * @example const keys = random.splitKeys(key, 8); vmap((k) => random.normal(k, [3]))(keys)
  */
-export function splitKeys(key: Key, n = 2): NdArray {
+export function splitKeys(key: Key, n: number | Shape = 2): NdArray {
   checkKey(key, 'splitKeys');
-  // n = 0 is allowed (no keys, [..., 0, 2]), as jax.random.split(key, 0).
-  if (!Number.isInteger(n) || n < 0) throw new Error(`random.splitKeys: n must be a non-negative integer, got ${n}`);
-  return lax.randomBits(key, [n, 2], SPLIT_SALT);
+  return lax.randomBits(key, [...splitDims(n, 'splitKeys'), 2], SPLIT_SALT);
 }
 
 /**
  * `n` new keys (default 2) from one key, as a JS array. The key itself should not be
- * used again.
+ * used again. With a shape `n` = [n0, ...rest], the JS array of n0 arrays [...rest, 2] (what
+ * unpacking jax.random.split(key, (n0, ...rest)) gives).
  * @example const [key, sub] = random.split(key);
  */
-export function split(key: Key, n = 2): NdArray[] {
+export function split(key: Key, n: number | Shape = 2): NdArray[] {
   const lead = checkKey(key, 'split');
+  const dims = splitDims(n, 'split');
+  if (dims.length === 0) throw new Error('random.split: n = [] gives a single key, not a list; use random.splitKeys(key, [])');
   // In a scope, so that an eager call leaves its n keys and none of the temporaries.
   return scope(() => {
-    const all = splitKeys(key, n);
-    return Array.from({ length: n }, (_, i) => np.squeeze(np.sliceAxis(all, lead, i, i + 1), lead));
+    const all = splitKeys(key, dims);
+    return Array.from({ length: dims[0] }, (_, i) => np.squeeze(np.sliceAxis(all, lead, i, i + 1), lead));
   });
 }
 
@@ -94,8 +105,9 @@ function unit(key: Key, shape: Shape, op: string): NdArray {
   return lax.randomUniform(key, checkShape(shape, op), SAMPLE_SALT);
 }
 
-/** The largest float32 below x. */
+/** The largest float32 strictly below x. */
 function float32Below(x: number): number {
+  if (Math.fround(x) < x) return Math.fround(x);
   const f = new Float32Array([x]);
   const i = new Int32Array(f.buffer);
   if (f[0] === 0) return -(2 ** -149);
@@ -110,6 +122,9 @@ function float32AtMost(x: number): number {
 
 /** The smallest float32 at least x. */
 const float32AtLeast = (x: number) => -float32AtMost(-x);
+
+/** The smallest float32 strictly above x. */
+const float32Above = (x: number) => -float32Below(-x);
 
 export interface UniformOptions {
   /** Lower bound: a number, or an array that broadcasts to `shape` (default 0). */
@@ -181,38 +196,68 @@ function erfinvOps(x: NdArray): NdArray {
 }
 
 /**
- * Normal floats truncated to [lower, upper] (in standard deviations; default [-2, 2]),
- * by the inverse CDF, as JAX and PyTorch's `trunc_normal_` do: v uniform in the OPEN
- * interval (erf(lower/sqrt2), erf(upper/sqrt2)) (the 24-bit uniform is offset by half a
- * step, so erfinv never sees +-1), x = sqrt2 * erfinv(v), clamped to [lower, upper].
- * No rejection loop, so it costs the same for any bounds. Computed on the host in double
- * precision (erfinv by M. Giles' polynomial): bit-identical on every backend.
+ * Normal floats truncated to the open interval (lower, upper) (in standard deviations), by the
+ * inverse CDF, as JAX and PyTorch's `trunc_normal_` do: v uniform in the open interval
+ * (erf(lower/sqrt2), erf(upper/sqrt2)) (the 24-bit uniform is offset by half a step, so erfinv
+ * never sees +-1), x = sqrt2 * erfinv(v), clamped to the float32s strictly inside the bounds
+ * (as JAX, whose samples lie in the open interval). No rejection loop, so it costs the same
+ * for any bounds. Two call forms:
+ * - tfjax's `truncatedNormal(key, shape, lower = -2, upper = 2)`, number bounds;
+ * - JAX's `truncatedNormal(key, lower, upper, shape?)` (jax.random.truncated_normal): the
+ *   bounds may be arrays, which broadcast to `shape` (default: their broadcast shape).
+ * With number bounds the draw is computed on the host in double precision (erfinv by
+ * M. Giles' polynomial): bit-identical on every backend; with array bounds, in float32 ops.
  * @example np.mul(random.truncatedNormal(key, [384, 1536]), 0.02) // timm's trunc_normal_(std=.02)
+ * @example random.truncatedNormal(key, np.array([-1, 0]), 1, [5, 2]) // JAX's argument order
  */
-export function truncatedNormal(key: Key, shape: Shape, lower = -2, upper = 2): NdArray {
+export function truncatedNormal(key: Key, shape: Shape, lower?: number, upper?: number): NdArray;
+export function truncatedNormal(key: Key, lower: number | NdArray, upper: number | NdArray, shape?: Shape): NdArray;
+export function truncatedNormal(key: Key, a: Shape | number | NdArray, b?: number | NdArray, c?: Shape | number): NdArray {
+  if (Array.isArray(a)) return truncatedBetweenNumbers(key, a, b ?? -2, (c as number | undefined) ?? 2);
+  const [lower, upper] = [a as number | NdArray, b as number | NdArray];
+  if (c !== undefined && !Array.isArray(c)) throw new Error(`random.truncatedNormal: in the form (key, lower, upper, shape) shape must be a list of non-negative integers, got ${JSON.stringify(c)}`);
+  if (upper === undefined) throw new Error('random.truncatedNormal: give (key, shape, lower?, upper?) or (key, lower, upper, shape?)');
+  const s = sampleShape('truncatedNormal', c, lower, upper);
+  if (typeof lower === 'number' && typeof upper === 'number') return truncatedBetweenNumbers(key, s, lower, upper);
+  return truncatedBetweenArrays(key, s, lower, upper);
+}
+
+/** truncatedNormal with number bounds: on the host, then clamped strictly inside the bounds in float32. */
+function truncatedBetweenNumbers(key: Key, shape: Shape, lower: number | NdArray, upper: number | NdArray): NdArray {
+  if (typeof lower !== 'number' || typeof upper !== 'number') throw new Error('random.truncatedNormal: in the form (key, shape, lower, upper) the bounds must be numbers; for array bounds use (key, lower, upper, shape)');
   if (!(upper > lower)) throw new Error(`random.truncatedNormal: upper (${upper}) must exceed lower (${lower})`);
   checkKey(key, 'truncatedNormal');
   const s = checkShape(shape, 'truncatedNormal');
-  // The host clamps in double precision; rounding the result to float32 can step past a bound
-  // that float32 cannot hold (upper = 0.500001 rounds up), so such a bound is clamped again at
-  // the nearest float32 inside it.
-  const fixLower = Math.fround(lower) < lower;
-  const fixUpper = Math.fround(upper) > upper;
-  if (!fixLower && !fixUpper) return lax.randomNormal(key, s, SAMPLE_SALT, { lower, upper });
+  // The host clamps to [lower, upper] in double precision; rounding to float32 can land on a
+  // bound or step past one float32 cannot hold, so the result is clamped again in float32.
   return scope(() => {
     let x = lax.randomNormal(key, s, SAMPLE_SALT, { lower, upper });
-    if (fixLower) x = np.maximum(x, float32AtLeast(lower));
-    if (fixUpper) x = np.minimum(x, float32AtMost(upper));
+    if (Number.isFinite(lower)) x = np.maximum(x, float32Above(lower));
+    if (Number.isFinite(upper)) x = np.minimum(x, float32Below(upper));
     return x;
   });
 }
 
+/** truncatedNormal with array bounds (broadcasting to shape), in float32 ops as jax.random.truncated_normal. */
+function truncatedBetweenArrays(key: Key, shape: Shape, lower: number | NdArray, upper: number | NdArray): NdArray {
+  return scope(() => {
+    const lo = np.cast(typeof lower === 'number' ? np.full([], lower, 'float32') : lower, 'float32');
+    const hi = np.cast(typeof upper === 'number' ? np.full([], upper, 'float32') : upper, 'float32');
+    const ea = np.erf(np.mul(lo, Math.SQRT1_2));
+    const eb = np.erf(np.mul(hi, Math.SQRT1_2));
+    // Half a step above the 24-bit grid: u in (0, 1), so v stays off erf's +-1 at infinite bounds.
+    const u = np.add(unit(key, shape, 'truncatedNormal'), 2 ** -25);
+    const x = np.mul(erfinvOps(np.add(ea, np.mul(u, np.sub(eb, ea)))), Math.SQRT2);
+    return np.clip(x, np.nextafter(np.stopGradient(lo), Infinity), np.nextafter(np.stopGradient(hi), -Infinity));
+  });
+}
+
 /**
- * Bernoulli draws: true with probability p (a number or an array broadcast against
- * `shape`; `shape` defaults to p's shape).
+ * Bernoulli draws: true with probability p (default 1/2, as jax.random.bernoulli; a number
+ * or an array broadcast against `shape`; `shape` defaults to p's shape).
  * @example const keep = random.bernoulli(key, 0.9, [16, 128]);
  */
-export function bernoulli(key: Key, p: number | NdArray, shape?: Shape): NdArray {
+export function bernoulli(key: Key, p: number | NdArray = 0.5, shape?: Shape): NdArray {
   const s = sampleShape('bernoulli', shape, p);
   return scope(() => np.less(unit(key, s, 'bernoulli'), p));
 }
