@@ -34,8 +34,9 @@ export interface MemoryState {
   readonly filled: NdArray;
 }
 
-function positiveInt(n: number, what: string): number {
-  if (!Number.isInteger(n) || n < 1) throw new Error(`initMemory: ${what} must be an integer >= 1, got ${n}`);
+/** `n` if it is an integer >= 1, else a one-line error naming `who` and `what`. */
+export function positiveInt(n: number, what: string, who = 'initMemory'): number {
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${who}: ${what} must be an integer >= 1, got ${n}`);
   return n;
 }
 

@@ -17,6 +17,11 @@
  * rows with that rank's own statistics; the reference facebookresearch/barlowtwins uses a
  * synchronised BatchNorm for it, as here). Every member then gets the loss of one process on
  * the whole batch, and the mean of their gradients is its gradient.
+ *
+ * `batchStatistics: 'perMember'` is the seed's data-parallel form instead: each member
+ * standardises its own rows with its own means and unbiased stds (each member needs >= 2 rows),
+ * and only `c = psum(zn_i^T zn_j) / N_total` crosses the members (the seed's `all_reduce(c)`).
+ * Without `axisName` the two are the same.
  */
 import { type NdArray, axisSize, pmean, psum } from '../../core/index.js';
 import * as np from '../../ops/index.js';
@@ -27,7 +32,15 @@ export interface BarlowTwinsOptions {
   readonly lambda?: number;
   /** The batch is sharded over this named axis: statistics of the whole batch (see the module notes). */
   readonly axisName?: string;
+  /**
+   * With `axisName`: `'global'` (default) standardises with the whole batch's statistics (SyncBN);
+   * `'perMember'` with each member's own, as the seed's ranks do, and only `c` is summed.
+   */
+  readonly batchStatistics?: BarlowTwinsStatistics;
 }
+
+/** Where Barlow Twins' standardisation takes its batch statistics from under an axis. */
+export type BarlowTwinsStatistics = 'global' | 'perMember';
 
 /** Sums over the members of `axisName` (the identity without one). */
 const overAll = (x: NdArray, axisName: string | undefined) => (axisName === undefined ? x : psum(x, axisName));
@@ -50,11 +63,19 @@ function standardise(z: NdArray, n: number, axisName: string | undefined): NdArr
  * Barlow Twins' redundancy-reduction loss of two views [N, D] (N >= 2).
  * @example const loss = barlowTwins(z1, z2, { lambda: 5e-3 });
  */
-export function barlowTwins(zi: NdArray, zj: NdArray, { lambda = 5e-3, axisName }: BarlowTwinsOptions = {}): NdArray {
+export function barlowTwins(zi: NdArray, zj: NdArray, { lambda = 5e-3, axisName, batchStatistics = 'global' }: BarlowTwinsOptions = {}): NdArray {
   const [local, d] = pairOfViews(zi, zj, 'barlowTwins');
+  if (batchStatistics !== 'global' && batchStatistics !== 'perMember') {
+    throw new Error(`barlowTwins: batchStatistics must be 'global' or 'perMember', got ${JSON.stringify(batchStatistics)}`);
+  }
   const n = axisName === undefined ? local : local * axisSize(axisName, 'barlowTwins');
-  if (n < 2) throw new Error(`barlowTwins: needs a batch of at least 2 embeddings (the unbiased std), got [${n}, ${d}]`);
-  const c = np.div(overAll(np.matmul(np.transpose(standardise(zi, n, axisName)), standardise(zj, n, axisName)), axisName), n);
+  const perMember = batchStatistics === 'perMember' && axisName !== undefined;
+  const [statRows, statAxis] = perMember ? [local, undefined] : [n, axisName];
+  if (statRows < 2) {
+    const where = perMember ? `each member's rows with batchStatistics 'perMember'` : 'a batch';
+    throw new Error(`barlowTwins: needs ${where} of at least 2 embeddings (the unbiased std), got [${statRows}, ${d}]`);
+  }
+  const c = np.div(overAll(np.matmul(np.transpose(standardise(zi, statRows, statAxis)), standardise(zj, statRows, statAxis)), axisName), n);
   const onDiagonal = np.sum(np.square(np.sub(diagonal(c), 1)));
   const offDiagonal = np.sum(np.mul(np.square(c), offDiagonalMask(d)));
   return np.add(onDiagonal, np.mul(lambda, offDiagonal));

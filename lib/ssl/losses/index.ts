@@ -8,5 +8,5 @@ export { type InfoNceOptions, infoNce } from './info-nce.js';
 export { type NtXentOptions, ntXent } from './ntxent.js';
 export { type NegativeCosineOptions, byolLoss, negativeCosine } from './cosine.js';
 export { type VcRegOptions, type VicRegOptions, vcReg, vicreg } from './vicreg.js';
-export { type BarlowTwinsOptions, barlowTwins } from './barlow-twins.js';
+export { type BarlowTwinsOptions, type BarlowTwinsStatistics, barlowTwins } from './barlow-twins.js';
 export { type DinoOptions, batchCenter, dino, teacherProbs, updateCenter } from './dino.js';

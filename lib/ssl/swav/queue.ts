@@ -12,7 +12,7 @@
  */
 import { type NdArray, stopGradient } from '../../core/index.js';
 import * as np from '../../ops/index.js';
-import { type MemoryState, initMemory, memoryFull, pushMemory } from '../memory.js';
+import { type MemoryState, initMemory, memoryFull, positiveInt, pushMemory } from '../memory.js';
 import { type SinkhornOptions, sinkhorn } from './sinkhorn.js';
 
 /** The queue: one memory bank per assignment view (`embeddings` [views, length, dim], newest first). */
@@ -20,6 +20,7 @@ export type QueueState = MemoryState;
 
 /** An empty queue for `views` assignment views of `length` embeddings of width `dim`. */
 export function initQueue(views: number, length: number, dim: number): QueueState {
+  for (const [what, n] of [['views', views], ['length', length], ['dim', dim]] as const) positiveInt(n, what, 'swav.initQueue(views, length, dim)');
   return initMemory(length, dim, views);
 }
 
