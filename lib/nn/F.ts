@@ -3,6 +3,7 @@
  * (functional.ts), and PyTorch's functional losses (torch-losses.ts).
  */
 export * from './functional.js';
+export * from './jax-nn.js';
 export * from './torch-losses.js';
 export { convTranspose2d } from './conv-transpose.js';
 export { interpolate, pixelShuffle, pixelUnshuffle } from './resample.js';

@@ -134,6 +134,38 @@ export interface AttentionOptions {
   readonly scale?: number;
   /** Each query attends only to keys at or before its own position (a lower-triangular [T, S] mask). */
   readonly isCausal?: boolean;
+  /** int32 [B]: query positions at or past its length attend to no key (their output is zeroed when `keyValueSeqLengths` is given too, as JAX). */
+  readonly querySeqLengths?: NdArray;
+  /** int32 [B]: keys at or past its length are padding, attended by no query. */
+  readonly keyValueSeqLengths?: NdArray;
+  /** Query t attends to keys in [t - left, t + right]; a number is a symmetric window. */
+  readonly localWindowSize?: number | readonly [number, number];
+}
+
+/** JAX's mask for sequence lengths and a local window, [B or 1, 1, T, S] (null when neither is set). */
+function lengthAndWindowMask(t: number, s: number, opts: AttentionOptions): NdArray | null {
+  const { querySeqLengths: ql, keyValueSeqLengths: kl, localWindowSize: w } = opts;
+  const qi = np.reshape(np.arange(t), [1, t, 1]);
+  const ki = np.reshape(np.arange(s), [1, 1, s]);
+  const parts: NdArray[] = [];
+  if (ql) parts.push(np.less(qi, np.reshape(ql, [-1, 1, 1])));
+  if (kl) parts.push(np.less(ki, np.reshape(kl, [-1, 1, 1])));
+  if (w !== undefined) {
+    const [left, right] = typeof w === 'number' ? [w, w] : w;
+    parts.push(np.logicalAnd(np.lessEqual(qi, np.add(ki, left)), np.greaterEqual(qi, np.sub(ki, right))));
+  }
+  if (parts.length === 0) return null;
+  return np.expandDims(parts.reduce((a, b) => np.logicalAnd(a, b)), 1);
+}
+
+/** Checks dotProductAttention's optional arrays: a boolean mask, int32 [B] lengths. */
+function checkAttentionOptions(opts: AttentionOptions, b: number): void {
+  if (opts.mask && opts.mask.dtype !== 'bool') throw new Error(`dotProductAttention: mask must be boolean (true = attend; pass an additive mask as bias), got ${opts.mask.dtype}`);
+  for (const name of ['querySeqLengths', 'keyValueSeqLengths'] as const) {
+    const l = opts[name];
+    if (l && (l.dtype !== 'int32' || l.shape.length !== 1 || l.shape[0] !== b))
+      throw new Error(`dotProductAttention: ${name} must be int32 [${b}], got ${l.dtype} ${shapeStr(l.shape)}`);
+  }
 }
 
 /** jax's large negative logit for masked entries: finite, so a fully masked row stays finite. */
@@ -142,9 +174,10 @@ const MASKED_LOGIT = -0.7 * 3.4028234663852886e38;
 /**
  * Scaled dot-product attention as jax.nn.dot_product_attention: query [B, T, N, H], key and
  * value [B, S, K, H] (or without B), N a multiple of K (grouped-query attention: each key
- * head serves N / K query heads); softmax(scale * q.k + bias, masked) over the S keys.
+ * head serves N / K query heads); softmax(scale * q.k + bias, masked) over the S keys, where
+ * the mask combines `mask`, `isCausal`, the sequence lengths and the local window.
  * Returns [B, T, N, H].
- * @example F.dotProductAttention(q, k, v, { isCausal: true })
+ * @example F.dotProductAttention(q, k, v, { isCausal: true, keyValueSeqLengths: lens })
  */
 export function dotProductAttention(query: NdArray, key: NdArray, value: NdArray, opts: AttentionOptions = {}): NdArray {
   const sq = query.shape;
@@ -160,6 +193,7 @@ export function dotProductAttention(query: NdArray, key: NdArray, value: NdArray
   const [b, t, n, h] = q.shape;
   const [, s, kh] = k.shape;
   if (k.shape[0] !== b || k.shape[3] !== h || n % kh !== 0) throw new Error(`dotProductAttention: batch and head sizes do not fit (N must be a multiple of K): ${shapes}`);
+  checkAttentionOptions(opts, b);
   const g = n / kh;
   // Query heads grouped by the key head they share: [B, T, K, G, H].
   const qg = np.reshape(q, [b, t, kh, g, h]);
@@ -171,9 +205,13 @@ export function dotProductAttention(query: NdArray, key: NdArray, value: NdArray
     const causal = np.cast(np.tri(t, s), 'bool');
     mask = mask ? np.logicalAnd(mask, causal) : causal;
   }
+  const extra = lengthAndWindowMask(t, s, opts);
+  if (extra) mask = mask ? np.logicalAnd(mask, extra) : extra;
   if (mask) logits = np.where(mask, logits, MASKED_LOGIT);
   const weights = np.reshape(np.softmax(logits, -1), [b, kh, g, t, s]);
-  const out = np.reshape(np.einsum('bkgts,bskh->btkgh', weights, v), [b, t, n, h]);
+  let out = np.reshape(np.einsum('bkgts,bskh->btkgh', weights, v), [b, t, n, h]);
+  if (opts.querySeqLengths && opts.keyValueSeqLengths)
+    out = np.where(np.less(np.reshape(np.arange(t), [1, t, 1, 1]), np.reshape(opts.querySeqLengths, [b, 1, 1, 1])), out, 0);
   return batched ? out : np.squeeze(out, 0);
 }
 
@@ -281,20 +319,26 @@ export function glu(x: NdArray, axis = -1): NdArray {
 }
 
 export interface StandardizeOptions {
-  readonly axis?: number | readonly number[];
+  readonly axis?: number | readonly number[] | null;
   /** Precomputed statistics (kept dims); computed over `axis` when absent. */
   readonly mean?: NdArray;
   readonly variance?: NdArray;
   readonly epsilon?: number;
+  /** Boolean, broadcasting against x: the statistics come from these entries only (every entry is still standardised). */
+  readonly where?: NdArray;
 }
 
 /**
- * (x - mean) / sqrt(variance + epsilon) over `axis` (default -1), as jax.nn.standardize.
- * @example F.standardize(x, { axis: [0, 1] })
+ * (x - mean) / sqrt(variance + epsilon) over `axis` (default -1; null: every axis), as
+ * jax.nn.standardize. As JAX, a given `mean` without `variance` takes the variance as
+ * mean(x^2) - mean^2 (the second moment about zero minus the given mean's square).
+ * @example F.standardize(x, { axis: [0, 1], where: valid })
  */
-export function standardize(x: NdArray, { axis = -1, mean, variance, epsilon = 1e-5 }: StandardizeOptions = {}): NdArray {
-  const m = mean ?? np.mean(x, axis, true);
-  const v = variance ?? np.mean(np.square(np.sub(x, m)), axis, true);
+export function standardize(x: NdArray, { axis = -1, mean, variance, epsilon = 1e-5, where }: StandardizeOptions = {}): NdArray {
+  const avg = (v: NdArray) => np.mean(v, axis, true, where ? { where } : {});
+  const m = mean ?? avg(x);
+  // Without a given mean this is the same variance as JAX's, computed without its cancellation.
+  const v = variance ?? (mean ? np.sub(avg(np.square(x)), np.square(mean)) : avg(np.square(np.sub(x, m))));
   return np.mul(np.sub(x, m), np.rsqrt(np.add(v, epsilon)));
 }
 

@@ -36,8 +36,9 @@ export {
   squareplus,
   standardize,
 } from './functional.js';
-/** jax.nn's softmax family and one_hot, the same functions as `np`'s. */
-export { logSoftmax, logsumexp, oneHot, sigmoid, softmax } from '../ops/index.js';
+/** jax.nn's softmax family and one_hot, with JAX's options (`where`, logsumexp's `b` and `returnSign`, one_hot's `dtype` and `axis`). */
+export { type LogsumexpOptions, type OneHotOptions, type SoftmaxOptions, logSoftmax, logsumexp, oneHot, softmax, swish } from './jax-nn.js';
+export { sigmoid } from '../ops/index.js';
 export * as init from './init.js';
 export { type ConvNetSmallOptions, ConvNetSmallOptionsCodec, convnetSmall } from './convnet.js';
 export { type ResNetOptions, ResNetOptionsCodec, resnet } from './resnet.js';

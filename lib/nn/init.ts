@@ -35,9 +35,9 @@ export const uniform =
   (key, shape) =>
     random.uniform(key, shape, { minval: -bound, maxval: bound });
 
-/** N(mean, std^2). */
+/** N(mean, std^2) (std defaults to 1e-2, as jax.nn.initializers.normal). */
 export const normal =
-  (std: number, mean = 0): Initializer =>
+  (std = 1e-2, mean = 0): Initializer =>
   (key, shape) =>
     np.add(np.mul(random.normal(key, shape), std), mean);
 
@@ -49,6 +49,16 @@ export const truncNormal =
   (std = 1, { mean = 0, a = -2, b = 2 }: { mean?: number; a?: number; b?: number } = {}): Initializer =>
   (key, shape) =>
     np.add(np.mul(random.truncatedNormal(key, shape, (a - mean) / std, (b - mean) / std), std), mean);
+
+/**
+ * jax.nn.initializers.truncated_normal: stddev · N(0, 1) truncated to [lower, upper] (in
+ * standard deviations, before scaling; no variance correction, as JAX).
+ * @example truncatedNormal(0.02)(key, [4, 8], fans) // values in [-0.04, 0.04]
+ */
+export const truncatedNormal =
+  (stddev = 1e-2, { lower = -2, upper = 2 }: { lower?: number; upper?: number } = {}): Initializer =>
+  (key, shape) =>
+    np.mul(random.truncatedNormal(key, shape, lower, upper), stddev);
 
 export type Nonlinearity =
   | 'linear'
@@ -141,19 +151,30 @@ export const xavierNormal =
     np.mul(random.normal(key, shape), gain * Math.sqrt(2 / (fans.fanIn + fans.fanOut)));
 
 export interface VarianceScalingOptions {
-  /** The axis of the inputs (default -2, as JAX: [in, out] and HWIO weights). */
-  readonly inAxis?: number;
-  /** The axis of the outputs (default -1). */
-  readonly outAxis?: number;
+  /** The axis or axes of the inputs (default -2, as JAX: [in, out] and HWIO weights). */
+  readonly inAxis?: number | readonly number[];
+  /** The axis or axes of the outputs (default -1). */
+  readonly outAxis?: number | readonly number[];
+  /** Axes that count neither as fans nor as receptive field (default none). */
+  readonly batchAxis?: number | readonly number[];
 }
 
-/** JAX's `_compute_fans`: the in and out axes' sizes times the receptive field (every other axis). */
-export function computeFans(shape: readonly number[], { inAxis = -2, outAxis = -1 }: VarianceScalingOptions = {}): Fans {
+/**
+ * JAX's `_compute_fans`: the in and out axes' sizes times the receptive field (every axis
+ * that is not an in, out or batch axis).
+ */
+export function computeFans(shape: readonly number[], { inAxis = -2, outAxis = -1, batchAxis = [] }: VarianceScalingOptions = {}): Fans {
   const r = shape.length;
   if (r < 2) throw new Error(`computeFans: cannot compute fans of a ${r}-dimensional weight [${shape.join(', ')}]: it must be at least 2-D`);
-  const at = (a: number) => shape.at(a) ?? 0;
-  const receptive = shape.reduce((p, d) => p * d, 1) / at(inAxis) / at(outAxis);
-  return { fanIn: at(inAxis) * receptive, fanOut: at(outAxis) * receptive };
+  const size = (axes: number | readonly number[]) =>
+    (typeof axes === 'number' ? [axes] : axes).reduce((p, a) => {
+      const d = shape.at(a);
+      if (d === undefined || !Number.isInteger(a)) throw new Error(`computeFans: axis ${a} is out of range for a weight of shape [${shape.join(', ')}]`);
+      return p * d;
+    }, 1);
+  const [inSize, outSize] = [size(inAxis), size(outAxis)];
+  const receptive = shape.reduce((p, d) => p * d, 1) / inSize / outSize / size(batchAxis);
+  return { fanIn: inSize * receptive, fanOut: outSize * receptive };
 }
 
 /** std of N(0, 1) truncated to [-2, 2]: JAX divides by it so a truncated normal keeps the asked variance. */
@@ -198,20 +219,43 @@ export const heUniform = (axes?: VarianceScalingOptions) => varianceScaling(2, '
 export const heNormal = (axes?: VarianceScalingOptions) => varianceScaling(2, 'fan_in', 'truncated_normal', axes);
 
 /**
- * jax.nn.initializers.orthogonal(scale, column_axis=-1): the columns (last axis) of the weight,
- * flattened to [rows, cols], are orthonormal (the rows, when there are fewer rows), times `scale`.
+ * jax.nn.initializers.orthogonal(scale, column_axis=-1): the weight, flattened to [rows, cols]
+ * with `columnAxis` (of size cols) last, has orthonormal columns (rows, when there are fewer
+ * rows), times `scale`.
  * @example orthogonal()(key, [64, 32], fans) // W^T W = I_32
  */
 export const orthogonal =
-  (scale = 1): Initializer =>
+  (scale = 1, columnAxis = -1): Initializer =>
   (key, shape) => {
     if (shape.length < 2) throw new Error(`orthogonal: the weight must be at least 2-D, got [${shape.join(', ')}]`);
-    const cols = shape[shape.length - 1] ?? 1;
+    const c = columnAxis < 0 ? columnAxis + shape.length : columnAxis;
+    const cols = shape[c];
+    if (cols === undefined || !Number.isInteger(c)) throw new Error(`orthogonal: columnAxis ${columnAxis} is out of range for shape [${shape.join(', ')}]`);
     const rows = shape.reduce((p, d) => p * d, 1) / cols;
     const a = random.normal(key, rows > cols ? [rows, cols] : [cols, rows]);
     const [q, r] = np.linalg.qr(a);
     const signed = np.mul(q, np.sign(np.diagonal(r)));
-    return np.mul(np.reshape(rows < cols ? np.transpose(signed) : signed, shape), scale);
+    const rest = shape.filter((_, i) => i !== c);
+    return np.mul(np.moveaxis(np.reshape(rows < cols ? np.transpose(signed) : signed, [...rest, cols]), -1, c), scale);
+  };
+
+/**
+ * jax.nn.initializers.delta_orthogonal: a 3-D, 4-D or 5-D convolution kernel [..., in, out]
+ * (in <= out) that is zero except at the spatial centre ((k - 1) // 2 on each spatial axis),
+ * which holds an orthogonal [in, out] matrix (Xiao et al. 2018).
+ */
+export const deltaOrthogonal =
+  (scale = 1, columnAxis = -1): Initializer =>
+  (key, shape, fans) => {
+    if (shape.length < 3 || shape.length > 5) throw new Error(`deltaOrthogonal: the kernel must be 3-D, 4-D or 5-D, got [${shape.join(', ')}]`);
+    const [fin, fout] = shape.slice(-2);
+    if (fout < fin) throw new Error(`deltaOrthogonal: fan_in must be less or equal than fan_out, got [${shape.join(', ')}]`);
+    const centre = orthogonal(scale, columnAxis)(key, [fin, fout], fans);
+    const spatial = shape.slice(0, -2);
+    const at = spatial.reduce((p, k, i) => p * (i === 0 ? 1 : k) + Math.floor((k - 1) / 2), 0);
+    const size = spatial.reduce((p, k) => p * k, 1);
+    const hot = np.reshape(np.oneHot(np.array([at], 'int32'), size), [size, 1, 1]);
+    return np.reshape(np.mul(hot, centre), shape);
   };
 
 /**
