@@ -10,9 +10,9 @@
  */
 import * as lax from '../core/lax.js';
 import { type NdArray, shapeOf } from '../core/trace.js';
-import { abs, div, greater, less, matmul, max, mul, neg, sqrt, square, sum, where } from './math.js';
+import { abs, add, div, greater, less, matmul, max, mul, neg, sign, sqrt, square, sum, where } from './math.js';
 import { diagonal } from './linalg.js';
-import { jacobiSweep, sortAscending } from './linalg-eigh.js';
+import { eigh, jacobiSweep, sortAscending } from './linalg-eigh.js';
 import { qr } from './linalg-qr.js';
 import { matrices, mT } from './linalg-util.js';
 
@@ -28,7 +28,8 @@ function svdTall(a: NdArray, fullMatrices: boolean, computeUv: boolean): NdArray
   const [b, v] = hestenes(a);
   const norms = sqrt(sum(square(b), -2)); // [..., n]
   const [negS, vs, bs] = sortAscending(neg(norms), v, b); // descending singular values
-  if (!computeUv) return [neg(negS)];
+  // + 0: the negation of a -0 (a zero singular value) is -0, which made cond give -inf.
+  if (!computeUv) return [add(neg(negS), 0)];
   const [q, r] = qr(bs, fullMatrices ? 'complete' : 'reduced');
   // B = Q R with R diagonal (B's columns are orthogonal): U = Q with R's signs, S = |diag R|.
   const d = diagonal(r, 0, -2, -1);
@@ -41,18 +42,32 @@ function svdTall(a: NdArray, fullMatrices: boolean, computeUv: boolean): NdArray
 }
 
 /**
+ * The svd of symmetric a [..., n, n] from its eigendecomposition (JAX's hermitian=True; a is
+ * symmetrised as eigh does): s = |w| descending, u = v in that order, vh = (u * sign(w))^T.
+ */
+function svdHermitian(a: NdArray, computeUv: boolean): [NdArray, NdArray, NdArray] | NdArray {
+  const [w, v] = eigh(a);
+  const r = shapeOf(w).length;
+  const [negS, u, signs] = sortAscending(neg(abs(w)), v, lax.expandDims(sign(w), r - 1));
+  const s = add(neg(negS), 0);
+  return computeUv ? [u, s, mT(mul(u, signs))] : s;
+}
+
+/**
  * The singular value decomposition a = u diag(s) vh of stacked matrices a [..., m, n]
  * (jax.numpy.linalg.svd): s [..., k] descending (k = min(m, n)); u [..., m, m] and vh
  * [..., n, n] for fullMatrices (the default), u [..., m, k] and vh [..., k, n] otherwise;
  * s alone when computeUv is false. Singular vectors of a repeated or zero singular value are
  * any orthonormal basis (as NumPy's, not fixed), and a pair (u[:, i], vh[i]) may have both
- * signs flipped against NumPy's.
+ * signs flipped against NumPy's. `hermitian` (square symmetric a, symmetrised first) takes
+ * them from eigh, as JAX.
  * @example const [u, s, vh] = np.linalg.svd(a, false) as NdArray[]; // a = u @ (s[:, None] * vh)
  */
-export function svd(a: NdArray, fullMatrices?: boolean, computeUv?: true): [NdArray, NdArray, NdArray];
-export function svd(a: NdArray, fullMatrices: boolean, computeUv: false): NdArray;
-export function svd(a: NdArray, fullMatrices = true, computeUv = true): [NdArray, NdArray, NdArray] | NdArray {
-  const fa = matrices(a, 'svd', false);
+export function svd(a: NdArray, fullMatrices?: boolean, computeUv?: true, hermitian?: boolean): [NdArray, NdArray, NdArray];
+export function svd(a: NdArray, fullMatrices: boolean, computeUv: false, hermitian?: boolean): NdArray;
+export function svd(a: NdArray, fullMatrices = true, computeUv = true, hermitian = false): [NdArray, NdArray, NdArray] | NdArray {
+  const fa = matrices(a, 'svd', hermitian);
+  if (hermitian) return svdHermitian(fa, computeUv);
   const [m, n] = shapeOf(fa).slice(-2);
   const wide = m < n;
   const out = svdTall(wide ? mT(fa) : fa, fullMatrices, computeUv);
@@ -66,13 +81,16 @@ export function svd(a: NdArray, fullMatrices = true, computeUv = true): [NdArray
  * The Moore-Penrose pseudo-inverse [..., n, m] of a [..., m, n] (jax.numpy.linalg.pinv): from
  * the reduced svd, 1/s for singular values above rtol * max(s) and 0 for the others; rtol
  * defaults to 10 * max(m, n) * float32's eps, as JAX. rtol may be a number or an array
- * broadcasting with a's batch dims.
+ * broadcasting with a's batch dims. `hermitian` (symmetric a) takes the svd from eigh, as JAX;
+ * an empty a gives an empty [..., n, m].
  * @example np.linalg.pinv(np.array([[1, 2], [2, 4]])) // [[0.04, 0.08], [0.08, 0.16]]
  */
-export function pinv(a: NdArray, rtol?: NdArray | number): NdArray {
-  const fa = matrices(a, 'pinv', false);
-  const [m, n] = shapeOf(fa).slice(-2);
-  const [u, s, vh] = svd(fa, false);
+export function pinv(a: NdArray, rtol?: NdArray | number | null, hermitian = false): NdArray {
+  const fa = matrices(a, 'pinv', hermitian);
+  const sa = shapeOf(fa);
+  const [m, n] = sa.slice(-2);
+  if (m === 0 || n === 0) return lax.full([...sa.slice(0, -2), n, m], 0); // JAX: an empty [..., n, m]
+  const [u, s, vh] = svd(fa, false, true, hermitian);
   const r = shapeOf(s).length;
   const tol = rtol ?? 10 * Math.max(m, n) * 2 ** -23;
   const cutoff = mul(typeof tol === 'number' ? tol : lax.expandDims(tol, shapeOf(tol).length), max(s, -1, true));

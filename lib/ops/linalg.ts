@@ -305,6 +305,7 @@ export function cholesky(a: NdArray, upper = false, symmetrizeInput = true): NdA
   const n = s[s.length - 1];
   if (s.length < 2 || s[s.length - 2] !== n) throw new Error(`cholesky: need square matrices [..., n, n], got ${shapeStr(s)}`);
   const fa = toFloat(a);
+  if (n === 0) return fa; // empty matrices: their (empty) factor, as NumPy
   const l = lowerCholesky(symmetrizeInput ? mul(0.5, add(fa, swapaxes(fa, -1, -2))) : fa);
   return upper ? swapaxes(l, -1, -2) : l;
 }
