@@ -17,7 +17,7 @@ export { type AllGatherOptions, type AllToAllOptions, type AxisNames, type PsumS
 export { type DeviceAxis, withDeviceAxis } from './axes.js';
 export { scope } from './scope.js';
 export { canReadBack } from './lower/index.js';
-export { type NdArray, Tracer, isTracer } from './trace.js';
+export { type NdArray, Tracer, isArray, isTracer } from './trace.js';
 export { type Aval, type DType, type Shape, shapeStr } from './aval.js';
 
 /**

@@ -10,7 +10,6 @@ import { luFactor as factor, luSolve as solveFactors, permutationMatrix, pivotsT
 import { eyeBatch, mT } from '../ops/linalg-util.js';
 
 export { det, inv } from '../ops/linalg-solve.js';
-export * from './linalg-decomp.js';
 
 /** Stacked matrices as float32, checked: `op: a must be [..., n, n], got [3]`. */
 function squareMatrices(a: NdArray, op: string, name = 'a'): NdArray {
