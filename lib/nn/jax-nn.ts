@@ -7,50 +7,8 @@ import * as np from '../ops/index.js';
 import type { Axis } from '../ops/math.js';
 import { normalizeAxisIndex } from '../ops/shape.js';
 
-export interface SoftmaxOptions {
-  /** Boolean, broadcasting against x: only these entries take part; the others come out 0 (softmax) or -inf (logSoftmax). */
-  readonly where?: NdArray;
-}
-
-/** The max over `axis` (of the `where` entries, -inf when none), as a constant shift. */
-function stopMax(x: NdArray, axis: Axis): NdArray {
-  return np.stopGradient(np.max(x, axis, true, { initial: -Infinity }));
-}
-
-/** x where `where` holds, -inf elsewhere. */
-function masked(x: NdArray, where?: NdArray): NdArray {
-  return where ? np.where(where, x, -Infinity) : x;
-}
-
-/**
- * jax.nn.softmax: exp(x - max) / sum(exp(x - max)) over `axis` (a number, several, or null
- * for all). As JAX: a +inf entry makes its slice NaN; with `where`, excluded entries are 0 and
- * a slice with no entry included is all 0 (with zero derivatives).
- * @example nn.softmax(logits, -1, { where: valid })
- */
-export function softmax(x: NdArray, axis: Axis = -1, { where }: SoftmaxOptions = {}): NdArray {
-  const xs = masked(x, where);
-  const m = stopMax(xs, axis);
-  // A slice with no entry: shift by 0 (every exp is 0) and divide by 1, so the 0 output has a finite derivative.
-  const e = np.exp(np.sub(xs, np.where(np.equal(m, -Infinity), 0, m)));
-  const s = np.sum(e, axis, true);
-  const y = np.div(e, np.where(np.equal(s, 0), 1, s));
-  return where ? np.where(where, y, 0) : y;
-}
-
-/**
- * jax.nn.log_softmax: (x - max) - log(sum(exp(x - max))) over `axis`. As JAX: a +inf entry
- * makes its slice NaN, an all -inf slice is NaN; with `where`, excluded entries are -inf.
- */
-export function logSoftmax(x: NdArray, axis: Axis = -1, { where }: SoftmaxOptions = {}): NdArray {
-  const xs = masked(x, where);
-  const m = stopMax(xs, axis);
-  const empty = where ? np.equal(m, -Infinity) : null;
-  const shifted = np.sub(xs, empty ? np.where(empty, 0, m) : m);
-  const s = np.sum(np.exp(shifted), axis, true);
-  const y = np.sub(shifted, np.log(empty ? np.where(empty, 1, s) : s));
-  return where ? np.where(where, y, -Infinity) : y;
-}
+/** jax.nn.softmax / log_softmax: one implementation with lib/ops's (np.softmax, np.logSoftmax). */
+export { type SoftmaxOptions, logSoftmax, softmax } from '../ops/math.js';
 
 export interface LogsumexpOptions {
   /** Weights: log(sum(b exp(x))); an entry with b = 0 is left out even when x is inf. Broadcasts against x. */

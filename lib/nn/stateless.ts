@@ -1,9 +1,9 @@
 /** The layers without parameters or state: activations, dropout, identity, l2Normalize, flatten. */
-import { type NdArray, shapeStr } from '../core/index.js';
+import { type NdArray, isArray, shapeStr } from '../core/index.js';
 import * as np from '../ops/index.js';
 import { normalizeAxisIndex } from '../ops/shape.js';
 import * as F from './functional.js';
-import { stateless } from './layer.js';
+import { type Layer, stateless } from './layer.js';
 
 /**
  * Inverted dropout with probability `rate` in [0, 1] (1 zeroes everything, as PyTorch's and
@@ -20,12 +20,51 @@ export function dropout(config: { readonly rate: number }) {
   });
 }
 
-export const relu = () => stateless('relu', (x) => np.relu(x));
-/** GELU as a layer: exact (erf) by default, as torch.nn.GELU; `{ approximate: true }` for the tanh form (F.gelu's default, as jax.nn.gelu). */
-export const gelu = ({ approximate = false }: F.GeluOptions = {}) => stateless('gelu', (x) => F.gelu(x, { approximate }));
-export const silu = () => stateless('silu', (x) => np.silu(x));
-export const tanh = () => stateless('tanh', (x) => np.tanh(x));
-export const identity = () => stateless('identity', (x) => x);
+/** A layer without parameters or state. */
+export type StatelessLayer = Layer<Record<string, never>, Record<string, never>>;
+
+/** An activation that is both jax.nn's function and a layer factory. */
+export interface ActivationFactory<C extends object = Record<string, never>> {
+  /** The function, as jax.nn's: `nn.relu(x)` is an array. */
+  (x: NdArray, options?: C): NdArray;
+  /** The layer: `nn.relu()` (or with a config) goes in `sequential`. */
+  (config?: C): StatelessLayer;
+}
+
+/**
+ * The activation `kind`: called with an array it applies `fn` (jax.nn's function), with
+ * nothing or a config object it is a layer applying `layerFn` (default `fn`) with that config.
+ */
+function activation<C extends object>(kind: string, fn: (x: NdArray, c?: C) => NdArray, layerFn = fn): ActivationFactory<C> {
+  function make(x: NdArray, options?: C): NdArray;
+  function make(config?: C): StatelessLayer;
+  function make(first?: NdArray | C, options?: C): NdArray | StatelessLayer {
+    if (isArray(first)) return fn(first, options);
+    if (first !== undefined && (typeof first !== 'object' || first === null || Array.isArray(first)))
+      throw new Error(`nn.${kind}: expected an array (the function) or a config object (the layer), got ${Array.isArray(first) ? 'a JS array' : String(first)}`);
+    const config = first as C | undefined;
+    return stateless(kind, (x) => layerFn(x, config));
+  }
+  return make;
+}
+
+/** relu(x) = max(x, 0): `nn.relu(x)` as jax.nn.relu, `nn.relu()` the layer. */
+export const relu = activation('relu', (x) => np.relu(x));
+/**
+ * GELU: `nn.gelu(x, { approximate = true })` as jax.nn.gelu (the tanh form by default, as F.gelu);
+ * `nn.gelu({ approximate = false })` the layer, exact (erf) by default as torch.nn.GELU.
+ */
+export const gelu = activation<F.GeluOptions>(
+  'gelu',
+  (x, c) => F.gelu(x, c),
+  (x, c) => F.gelu(x, { approximate: c?.approximate ?? false }),
+);
+/** silu(x) = x sigmoid(x): `nn.silu(x)` as jax.nn.silu, `nn.silu()` the layer. */
+export const silu = activation('silu', (x) => np.silu(x));
+/** `nn.tanh(x)` as jax.nn.tanh (= jnp.tanh), `nn.tanh()` the layer. */
+export const tanh = activation('tanh', (x) => np.tanh(x));
+/** `nn.identity(x)` is x, as jax.nn.identity; `nn.identity()` the layer. */
+export const identity = activation('identity', (x) => x);
 
 /** x / max(||x||, eps) along `axis` (default -1, eps 1e-12), as torch's F.normalize. */
 export const l2Normalize = (config: { readonly axis?: number; readonly eps?: number } = {}) =>

@@ -253,11 +253,12 @@ export function argReduce(x: NdArray, axis: number | null, keepdims: boolean, op
  * without gradient (the results do not depend on it), 0 where it is not finite or there
  * are no elements (whose max is an error); `allNegInf` flags the slices that are all -inf.
  */
-function maxShift(x: NdArray, axes: readonly number[]): { shift: NdArray; allNegInf: NdArray | null } {
+function maxShift(x: NdArray, axes: readonly number[], keepInf = false): { shift: NdArray; allNegInf: NdArray | null } {
   const s = shapeOf(x);
   if (s.some((d) => d === 0)) return { shift: lax.full(s.map((d, i) => (axes.includes(i) ? 1 : d)), 0, avalOf(x).dtype), allNegInf: null };
   const m = lax.stopGradient(max(x, axes, true));
-  return { shift: where(isfinite(m), m, 0), allNegInf: equal(m, -Infinity) };
+  const allNegInf = equal(m, -Infinity);
+  return { shift: where(keepInf ? allNegInf : isfinite(m), keepInf ? 0 : m, keepInf ? m : 0), allNegInf };
 }
 
 /**
@@ -265,8 +266,8 @@ function maxShift(x: NdArray, axes: readonly number[]): { shift: NdArray; allNeg
  * -inf slice is computed on zeros for the caller to replace (the "double where"), so log(0)
  * never meets a derivative and other slices stay exact.
  */
-function shiftedLogSumExp(x: NdArray, axes: readonly number[]) {
-  const { shift, allNegInf } = maxShift(x, axes);
+function shiftedLogSumExp(x: NdArray, axes: readonly number[], keepInf = false) {
+  const { shift, allNegInf } = maxShift(x, axes, keepInf);
   const shifted = sub(allNegInf ? where(allNegInf, 0, x) : x, shift);
   return { shift, shifted, lse: log(sum(exp(shifted), axes, true)), allNegInf };
 }
@@ -280,19 +281,41 @@ export function logsumexp(x: NdArray, axis: Axis = -1, keepdims = false): NdArra
   return keepdims ? out : lax.reshape(out, shapeOf(out).filter((_, i) => !axes.includes(i)));
 }
 
-/** log(softmax(x)) along `axis`, as (x - max) - log(sum(exp(x - max))): exact differences for large logits; an all -inf slice is NaN (as PyTorch and JAX) with zero derivatives. */
-export function logSoftmax(x: NdArray, axis = -1): NdArray {
-  const axes = axesOf(x, axis, 'logSoftmax');
-  const { shifted, lse, allNegInf } = shiftedLogSumExp(x, axes);
-  const out = sub(shifted, lse);
-  return allNegInf ? where(allNegInf, NaN, out) : out;
+export interface SoftmaxOptions {
+  /** Boolean, broadcasting against x: only these entries take part; the others come out 0 (softmax) or -inf (logSoftmax). */
+  readonly where?: NdArray;
 }
 
-/** exp(x - max) / sum(exp(x - max)) along `axis` (not exp(x - logsumexp(x)), which loses digits for large logits). */
-export function softmax(x: NdArray, axis = -1): NdArray {
-  const axes = axesOf(x, axis, 'softmax');
-  const e = exp(sub(x, maxShift(x, axes).shift));
-  return div(e, sum(e, axes, true));
+/**
+ * jax.nn.log_softmax: (x - max) - log(sum(exp(x - max))) over `axis` (a number, several, or
+ * null for all): exact differences for large logits. As JAX: a +inf entry makes its slice NaN
+ * (inf - inf); an all -inf slice is NaN (with zero derivatives); with `where`, excluded
+ * entries are -inf (a slice with none included is all -inf).
+ */
+export function logSoftmax(x: NdArray, axis: Axis = -1, { where: mask }: SoftmaxOptions = {}): NdArray {
+  const xs = mask ? where(mask, x, -Infinity) : x;
+  const axes = axesOf(xs, axis, 'logSoftmax');
+  const { shifted, lse, allNegInf } = shiftedLogSumExp(xs, axes, true);
+  const diff = sub(shifted, lse);
+  const out = allNegInf ? where(allNegInf, NaN, diff) : diff;
+  return mask ? where(mask, out, -Infinity) : out;
+}
+
+/**
+ * jax.nn.softmax: exp(x - max) / sum(exp(x - max)) over `axis` (a number, several, or null
+ * for all; not exp(x - logsumexp(x)), which loses digits for large logits). As JAX: a +inf
+ * entry makes its slice NaN (inf - inf), an all -inf slice is NaN; with `where`, excluded
+ * entries are 0 and a slice with none included is all 0 (with zero derivatives).
+ * @example np.softmax(logits, -1, { where: valid })
+ */
+export function softmax(x: NdArray, axis: Axis = -1, { where: mask }: SoftmaxOptions = {}): NdArray {
+  const xs = mask ? where(mask, x, -Infinity) : x;
+  const axes = axesOf(xs, axis, 'softmax');
+  const e = exp(sub(xs, maxShift(xs, axes, true).shift));
+  const s = sum(e, axes, true);
+  if (!mask) return div(e, s);
+  // A slice with nothing included: divide by 1, so its 0 output has a finite derivative.
+  return where(mask, div(e, where(equal(s, 0), 1, s)), 0);
 }
 
 /**

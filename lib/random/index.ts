@@ -22,9 +22,24 @@
  * const x = random.normal(k1, [3, 4]);
  * const perm = random.permutation(k2, 10);
  */
-export * from './keys.js';
-export * from './distributions.js';
-export * from './derived.js';
-export * from './poisson.js';
-export * from './binomial.js';
-export * from './key-data.js';
+// Explicit lists: the modules' internal helpers (checkKey, nthKey, positiveUnit, shapeParam) stay out of the namespace.
+export { type Key, type UniformOptions, bernoulli, bits, erfinv, foldIn, key, normal, permutation, randint, split, splitKeys, truncatedNormal, uniform } from './keys.js';
+export {
+  type ChoiceOptions,
+  type CovFactorMethod,
+  beta,
+  categorical,
+  cauchy,
+  choice,
+  dirichlet,
+  exponential,
+  gamma,
+  gumbel,
+  laplace,
+  loggamma,
+  multivariateNormal,
+} from './distributions.js';
+export { ball, chisquare, doubleSidedMaxwell, f, generalizedNormal, geometric, logistic, lognormal, maxwell, pareto, rademacher, rayleigh, t, triangular, wald, weibullMin } from './derived.js';
+export { orthogonal, poisson } from './poisson.js';
+export { binomial, multinomial } from './binomial.js';
+export { PRNGKey, clone, keyData, wrapKeyData } from './key-data.js';
