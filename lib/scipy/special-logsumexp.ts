@@ -1,6 +1,7 @@
 /** jax.scipy.special's logsumexp (with weights and signs), softmax and log_softmax. */
-import { type NdArray, stopGradient } from '../core/index.js';
+import type { NdArray } from '../core/index.js';
 import * as np from '../ops/index.js';
+import { weightedLogsumexp } from '../ops/logsumexp-weighted.js';
 import { type Operand, asFloat } from './util.js';
 
 /** Axes to reduce over: one, several, or all (`null` / `undefined`, JAX's `axis=None`). */
@@ -18,21 +19,7 @@ export function logsumexp(a: Operand, axis: Axis, b: Operand | undefined, keepdi
 export function logsumexp(a: Operand, axis: Axis = null, b?: Operand, keepdims = false, returnSign = false): NdArray | [NdArray, NdArray] {
   const x = asFloat(a);
   if (b === undefined && !returnSign) return np.logsumexp(x, axis, keepdims);
-  const [xb, w] = b === undefined ? [x, null] : np.broadcastArrays(x, asFloat(b));
-  const axes = np.axesOf(xb, axis, 'logsumexp');
-  const masked = w ? np.where(np.notEqual(w, 0), xb, -Infinity) : xb;
-  const m = stopGradient(np.max(masked, axes, true, { initial: -Infinity }));
-  const shift = np.where(np.isfinite(m), m, 0);
-  const e = np.exp(np.sub(masked, shift));
-  const total = np.sum(w ? np.mul(e, w) : e, axes, true);
-  const sign = stopGradient(np.sign(total));
-  const magnitude = np.abs(total);
-  const zero = np.equal(magnitude, 0);
-  // The double where: log never sees 0, so a zero sum has finite (zero) derivatives.
-  const lse = np.add(np.where(zero, -Infinity, np.log(np.where(zero, 1, magnitude))), shift);
-  const drop = (v: NdArray) => (keepdims ? v : np.squeeze(v, axes));
-  if (returnSign) return [drop(lse), drop(sign)];
-  return drop(np.where(np.less(sign, 0), NaN, lse));
+  return returnSign ? weightedLogsumexp(x, axis, { b: b === undefined ? undefined : asFloat(b), keepdims, returnSign: true }) : weightedLogsumexp(x, axis, { b: b === undefined ? undefined : asFloat(b), keepdims });
 }
 
 /** Runs an np function along one axis, or along all axes (`axis` null/undefined: the array flattened, as SciPy's default). */
