@@ -342,6 +342,9 @@ function customVjpCall(f: Fn, fwd: (...args: any[]) => [unknown, unknown], bwd: 
         gl.forEach((c, i) => {
           if (shapeStr(shapeOf(c)) !== shapeStr(shapeOf(leaves[i])))
             throw new Error(`customVjp: bwd gave a cotangent of shape ${shapeStr(shapeOf(c))} for ${at[i]}, of shape ${shapeStr(shapeOf(leaves[i]))}; they must match`);
+          // And its dtype (JAX's ValueError): an int32 cotangent would become a float argument's gradient.
+          if (isFloat(avalOf(leaves[i]!).dtype) && !isFloat(avalOf(c).dtype))
+            throw new Error(`customVjp: bwd gave a cotangent ${avalStr(avalOf(c))} for ${at[i]}, which is ${avalStr(avalOf(leaves[i]!))}; a float32 argument needs a float32 cotangent of its shape`);
         });
         return gl;
       },
@@ -393,6 +396,9 @@ function customJvpCall(f: Fn, jvpRule: (primals: any[], tangents: any[]) => [unk
     tan.forEach((t, i) => {
       if (shapeStr(shapeOf(t)) !== shapeStr(shapeOf(out[i])))
         throw new Error(`customJvp: the rule's tangentOut ${i} has shape ${shapeStr(shapeOf(t))}, its output ${shapeStr(shapeOf(out[i]))}; they must match`);
+      // And its dtype (JAX's TypeError): an int32 tangent of a float output would read as a zero derivative.
+      if (isFloat(avalOf(out[i]!).dtype) && !isFloat(avalOf(t).dtype))
+        throw new Error(`customJvp: the rule's tangentOut ${i} is ${avalStr(avalOf(t))}, its output ${avalStr(avalOf(out[i]!))}; the tangent of a float32 output must be float32 of its shape`);
     });
     return [out, tan];
   };

@@ -5,10 +5,10 @@
  * equation under jit and makeJaxpr, and grad/jvp/vmap apply the primitive's rules.
  */
 import * as tree from '../../tree/index.js';
-import { avalStr } from '../aval.js';
+import { type Aval, type DType, avalStr } from '../aval.js';
 import { flattenArrays, normArgnums } from '../args.js';
 import * as lax from '../lax.js';
-import { weakDType } from '../promotion.js';
+import { joinDTypes, weakDType } from '../promotion.js';
 import { scope } from '../scope.js';
 import { constantValue } from '../lower/index.js';
 import { type NdArray, avalOf, concreteOf, isArray } from '../trace.js';
@@ -31,9 +31,12 @@ const leafName = (t: unknown, what: string) => {
   return (i: number) => (ps[i] === '.' ? what : `${what} at ${ps[i]}`);
 };
 
-/** Flattens a function's result, checking its structure against `want` (when given). */
-function flatResult(r: unknown, what: string, want?: tree.TreeDef): [NdArray[], tree.TreeDef] {
-  const [ls, def] = flattenArrays(r, what);
+/**
+ * Flattens a function's result, checking its structure against `want` (when given). A JS number
+ * leaf is float32 (a carry's, taking the usual float init), or with `numberDType` that dtype.
+ */
+function flatResult(r: unknown, what: string, want?: tree.TreeDef, numberDType?: (v: number) => DType): [NdArray[], tree.TreeDef] {
+  const [ls, def] = flattenArrays(r, what, numberDType);
   if (want) tree.assertSameStructure(def, want, what);
   return [ls, def];
 }
@@ -87,7 +90,8 @@ export function scan<C = any, Y = any>(f: (carry: C, x: any) => [C, Y], init: Lo
         const r = f(tree.unflatten<C>(initDef, a.slice(0, nK)), xs === undefined || xs === null ? xs : tree.unflatten(xsDef, a.slice(nK)));
         if (!Array.isArray(r) || r.length !== 2) throw new Error('lax.scan: the body must return [carry, y]');
         const [carry] = flatResult(r[0], 'lax.scan: the carry output and init', initDef);
-        const [ys, def] = flatResult(r[1], 'lax.scan: y');
+        // A JS number y is weakly typed, as JAX stacks a Python scalar: 1 gives int32 ys, 0.5 float32.
+        const [ys, def] = flatResult(r[1], 'lax.scan: y', undefined, weakDType);
         yDef = def;
         return [...carry, ...ys];
       },
@@ -175,23 +179,51 @@ export function whileLoop<C = any>(condFn: (carry: C) => NdArray, bodyFn: (carry
   });
 }
 
-/** Applies one of `branches` to the operands; all must return the same structure, shapes and dtypes. */
+/**
+ * Applies one of `branches` to the operands; all must return the same structure, shapes and
+ * dtypes. A JS number output is weakly typed, as JAX traces a Python scalar (`() => 1` int32,
+ * `() => 2.5` float32), and takes the join of the branches' dtypes at its position (JS cannot
+ * write Python's `1.`, so `() => 1` against `() => 2.5` is float32).
+ */
 function branchOn(index: NdArray, branches: readonly ((...ops: any[]) => unknown)[], operands: unknown[], what: string, names: (k: number) => string): any {
   const [opLeaves, opDef] = flattenArrays(operands, `${what}: operand`);
   const defs: tree.TreeDef[] = [];
+  const weak: boolean[][] = [];
+  const joined: (DType | undefined)[] = [];
   const outs = condFlat(
     index,
     branches.map((b, k) => (...ls: NdArray[]) => {
-      const [r, def] = flatResult(b(...tree.unflatten<unknown[]>(opDef, ls)), `${what}: ${names(k)}'s output`);
+      const r = b(...tree.unflatten<unknown[]>(opDef, ls));
+      const numbers = tree.leaves(r).map((l) => typeof l === 'number');
+      const at = numbers.flatMap((n, i) => (n ? [i] : []));
+      let j = 0;
+      const [flat, def] = flatResult(r, `${what}: ${names(k)}'s output`, undefined, (v) => joined[at[j++]!] ?? weakDType(v));
       if (defs.length) tree.assertSameStructure(def, defs[0]!, `${what}: ${names(k)}'s output and ${names(0)}'s`);
       defs[k] = def;
-      return r;
+      weak[k] = numbers;
+      return flat;
     }),
     opLeaves,
     what,
     names,
+    (avals) => joinWeakOutputs(avals, weak, joined),
   );
   return tree.unflatten(defs[0]!, outs);
+}
+
+/**
+ * Sets `joined[i]` to the join of the branches' dtypes at output i where a branch gave a JS
+ * number there and the dtypes differ; true when one was set (the branches are traced again).
+ */
+function joinWeakOutputs(avals: readonly Aval[][], weak: readonly boolean[][], joined: (DType | undefined)[]): boolean {
+  let changed = false;
+  avals[0]!.forEach((_, i) => {
+    if (!weak.some((w) => w[i]) || avals.some((a) => a.length !== avals[0]!.length)) return;
+    const dts = avals.map((a) => a[i]!.dtype);
+    const to = dts.reduce(joinDTypes);
+    if (dts.some((d, k) => d !== to && weak[k]![i])) [joined[i], changed] = [to, true];
+  });
+  return changed;
 }
 
 /** A scalar array from a JS scalar (an integral number int32, as JAX's weak int), or the array itself, checked to be a scalar. */

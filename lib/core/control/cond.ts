@@ -24,11 +24,15 @@ export interface CondParams {
 
 /**
  * Binds a cond choosing `branches[index]` (clamped into range) applied to `ops`.
- * What each branch closes over is added to the operands of all.
+ * What each branch closes over is added to the operands of all. `retype`, given every branch's
+ * output avals, may change what the branches give (weakly typed outputs joined): when it
+ * returns true they are traced again.
  */
-export function condFlat(index: NdArray, branches: readonly Flat[], ops: NdArray[], what = 'lax.cond', branchName: (k: number) => string = (k) => `branch ${k}`): NdArray[] {
+export function condFlat(index: NdArray, branches: readonly Flat[], ops: NdArray[], what = 'lax.cond', branchName: (k: number) => string = (k) => `branch ${k}`, retype?: (outs: readonly Aval[][]) => boolean): NdArray[] {
   const opAvals = ops.map(avalOf);
-  const traced = branches.map((b) => traceClosed(b, opAvals, what));
+  const traceAll = () => branches.map((b) => traceClosed(b, opAvals, what));
+  let traced = traceAll();
+  if (retype?.(traced.map((t) => avalsOut(t.jaxpr)))) traced = traceAll();
   const outs0 = avalsOut(traced[0]!.jaxpr);
   traced.forEach((t, k) => assertSameAvals(avalsOut(t.jaxpr), outs0, what, (i) => `output ${i}`, branchName(k), branchName(0), 'all branches must give the same shapes and dtypes'));
   if (outs0.length === 0) return [];
