@@ -87,13 +87,15 @@ export function toStructNode(def: TreeDef, storedLeaves: readonly StoredLeaf[]):
       case 'none':
         return d.value === null ? { t: 'null' } : { t: 'undefined' };
       case 'array':
-        return { t: 'array', items: d.children.map(go) };
+        return { t: 'array', items: items(d.children) };
       case 'object':
-        return { t: 'object', keys: d.keys, items: d.children.map(go) };
+        return { t: 'object', keys: d.keys, items: items(d.children) };
       case 'custom':
         throw new Error(`checkpoint: a ${d.node.name} (a registered pytree node) cannot be stored; save a plain object of its fields`);
     }
   };
+  // A hole of a sparse array (`[1, , 3]`) reads as undefined in JS: stored as one, not as a JSON null.
+  const items = (children: readonly TreeDef[]): StructNode[] => Array.from(children, (c: TreeDef | undefined) => (c === undefined ? { t: 'undefined' } : go(c)));
   return go(def);
 }
 

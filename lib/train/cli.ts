@@ -30,7 +30,7 @@ export const USAGE = `tfjax: self-supervised pretraining on tfjs kernels (${METH
 usage:
   tfjax [train] [--preset NAME] [--config FILE.json] [--resume] [--force] [--<config.path> VALUE ...]
   tfjax eval  (--run DIR | --checkpoint FILE) [--eval.linear-probe true] [--<config.path> VALUE ...]
-  tfjax embed (--run DIR | --checkpoint FILE) --out FILE(.safetensors|.npy) [--split test|train] [--<config.path> VALUE ...]
+  tfjax embed (--run DIR | --checkpoint FILE) --out FILE(.safetensors|.npy) [--split test|train|all] [--<config.path> VALUE ...]
   tfjax export --torch (RUN_DIR | CHECKPOINT) OUT.safetensors
   tfjax report RUN_DIR     (re)writes RUN_DIR/report.html: the run's evaluation, curves and embeddings, one offline page
   tfjax --help
@@ -55,9 +55,9 @@ train:
 
 eval:    loads a checkpoint (the newest of --run DIR, or --checkpoint FILE) and prints kNN
          accuracy (k from eval.ks) on the run's dataset, and a linear probe if asked.
-embed:   writes the backbone embeddings of a split (--split, default test) of the run's
-         dataset to --out: .safetensors (tensors 'embeddings' [n, D] and 'labels' [n]) or
-         .npy ([n, D] float32; labels next to it in <name>.labels.npy).
+embed:   writes the backbone embeddings of a split (--split test, train or all; default
+         test) of the run's dataset to --out: .safetensors (tensors 'embeddings' [n, D] and
+         'labels' [n]) or .npy ([n, D] float32; labels next to it in <name>.labels.npy).
 export:  writes the method's weights of a run's newest checkpoint (or of CHECKPOINT) in the
          seed's (stable-pretraining's) PyTorch state-dict layout: backbone.*, projector.*,
          predictor.*, prototypes.*, teacher-student wrappers (backbone.student.*,

@@ -198,6 +198,20 @@ const probability = refined('a probability in [0, 1]', (u): u is number => isNum
 const unitFraction = refined('a number in (0, 1]', (u): u is number => isNum(u) && u > 0 && u <= 1);
 const momentum = refined('a number in [0, 1)', (u): u is number => isNum(u) && u >= 0 && u < 1);
 const integer = refined('an integer', (u): u is number => isNum(u) && Number.isSafeInteger(u));
+/** The seeds the data order accepts (`lib/data`'s `epochPermutation`: 32 bits, signed or not). */
+const SEED_RANGE = [-(2 ** 31), 2 ** 32 - 1] as const;
+/** An integer seed in {@link SEED_RANGE}; other integers fail naming the range (a non-integer as 'an integer'). */
+const seedCodec = new t.Type<number, number, unknown>(
+  'an integer',
+  (u): u is number => integer.is(u) && u >= SEED_RANGE[0] && u <= SEED_RANGE[1],
+  (u, c) =>
+    !integer.is(u)
+      ? t.failure(u, c)
+      : u < SEED_RANGE[0] || u > SEED_RANGE[1]
+        ? t.failure(u, c, `expected an integer in [${SEED_RANGE[0]}, ${SEED_RANGE[1]}] (the data order's seed has 32 bits)`)
+        : t.success(u),
+  t.identity,
+);
 const nonEmptyString = refined('a non-empty string', (u): u is string => typeof u === 'string' && u.length > 0);
 const oneOf = <A extends string>(values: readonly A[]) =>
   refined<A>(values.map((v) => `'${v}'`).join(values.length === 2 ? ' or ' : ', ').replace(/, ([^,]*)$/, ', or $1'), (u): u is A => values.includes(u as A));
@@ -257,7 +271,7 @@ export const ConfigCodec = strictPartial(
     batchSize: positiveInt,
     steps: positiveInt,
     epochs: nullable(positiveInt),
-    seed: integer,
+    seed: seedCodec,
     timeLimitMinutes: nullable(positiveNumber),
     checkpoint: strictPartial({ every: nonNegativeInt, keep: positiveInt }, 'an object with checkpoint settings'),
     eval: strictPartial(

@@ -124,14 +124,30 @@ export function parseFlagValue(text: string): unknown {
   return text;
 }
 
-/** A flag as a one-key deep object: `--optimizer.lr 0.3` -> `{ optimizer: { lr: 0.3 } }`. */
-export function flagLayer(flag: string, value: string): E.Either<string, unknown> {
+/**
+ * A flag as a one-key deep object: `--optimizer.lr 0.3` -> `{ optimizer: { lr: 0.3 } }`; with
+ * `asText`, the value is kept as the text given (`--out-dir 2024` -> `{ outDir: '2024' }`).
+ */
+export function flagLayer(flag: string, value: string, asText = false): E.Either<string, unknown> {
   const path = flag.replace(/^--?/, '').split('.').map(camel);
   if (path.some((p) => p === '' || p === '__proto__' || p === 'constructor' || p === 'prototype'))
     return E.left(`config flag ${flag}: not a configuration path (use e.g. --optimizer.lr 0.3)`);
-  let v: unknown = parseFlagValue(value);
+  let v: unknown = asText ? value : parseFlagValue(value);
   for (const p of [...path].reverse()) v = { [p]: v };
   return E.right(v);
+}
+
+/**
+ * One flag decoded as a layer. A value that reads as JSON but is refused where text is
+ * expected (`--out-dir 2024`, `--dataset.name 1e3`) is taken as its text; when that fails too,
+ * the error is the one about the JSON value.
+ */
+function decodeFlag(flag: string, value: string): E.Either<string, ConfigInput> {
+  const decode = (asText: boolean) => pipe(flagLayer(flag, value, asText), E.chain((json) => decodeLayer(json, `flag ${flag}`)));
+  const parsed = decode(false);
+  if (E.isRight(parsed) || typeof parseFlagValue(value) === 'string') return parsed;
+  const text = decode(true);
+  return E.isRight(text) ? text : parsed;
 }
 
 /** Reads and parses a JSON file; errors name the file. */
@@ -159,7 +175,7 @@ export function resolveConfig(sources: ConfigSources = {}): E.Either<string, Tra
     const file = sources.file;
     layers.push(pipe(readConfigFile(file), E.chain((json) => decodeLayer(json, file))));
   }
-  for (const [flag, value] of sources.flags ?? []) layers.push(pipe(flagLayer(flag, value), E.chain((json) => decodeLayer(json, `flag ${flag}`))));
+  for (const [flag, value] of sources.flags ?? []) layers.push(decodeFlag(flag, value));
   for (const [i, layer] of (sources.layers ?? []).entries()) layers.push(decodeLayer(layer, `layer ${i}`));
   let merged: TrainConfig = DEFAULTS;
   for (const l of layers) {
