@@ -158,12 +158,25 @@ export function nanToNum(x: NdArray, opts: { nan?: number; posinf?: number; negi
 
 /**
  * x // y: rounded towards -inf. Integers: exact, with x // 0 = 0 (NumPy's result); floats:
- * floor(x / y), which can exceed NumPy's (computed from fmod) by one where x / y rounds up
- * to an integer (1 // 0.1: NumPy 9, here 10).
+ * from the truncated remainder as NumPy's and JAX's divmod, (x - fmod(x, y)) / y moved down
+ * by one where the remainder's sign differs from y's, so it agrees with `remainder`
+ * (1 // 0.1 is 9, 1 // -inf is -1, inf // 2 is NaN); x // 0 is x / 0 (NumPy; JAX gives NaN).
  */
 export function floorDivide(x: ArrayOrNumber, y: ArrayOrNumber): NdArray {
   const [a, b] = numericOperands(x, y, 'floorDivide');
-  return isFloat(avalOf(a).dtype) ? floor(lax.div(a, b)) : lax.div(a, b);
+  return isFloat(avalOf(a).dtype) ? floatFloorDivide(a, b) : lax.div(a, b);
+}
+
+/** NumPy's npy_divmod quotient for floats (see floorDivide); a zero quotient has the sign of x / y. */
+function floatFloorDivide(a: NdArray, b: NdArray): NdArray {
+  const m = truncatedRemainder(a, b);
+  const q = lax.div(sub(a, m), b);
+  const d = where(logicalAnd(notEqual(m, 0), notEqual(less(b, 0), less(m, 0))), sub(q, 1), q);
+  // d is an integer up to rounding: the nearest one (floor, or one more above .5).
+  const f = floor(d);
+  const rounded = where(greater(sub(d, f), 0.5), add(f, 1), f);
+  const quotient = where(equal(d, 0), zeroWithSignOf(d, lax.div(a, b)), rounded);
+  return where(equal(b, 0), lax.div(a, b), quotient);
 }
 
 /**
@@ -187,9 +200,35 @@ function numericOperands(x: ArrayOrNumber, y: ArrayOrNumber, op: string): NdArra
   return promote([x, y], op, dtype === 'bool' ? 'int32' : dtype);
 }
 
-/** The float remainder with the sign of a (C's fmod): a - b trunc(a / b), and a itself for a finite a over an infinite b; a zero has a's sign (fmod(-4, 2) = -0). */
-function truncatedRemainder(a: NdArray, b: NdArray): NdArray {
-  const r = where(logicalAnd(isinf(b), lax.unary('is_finite', a)), a, sub(a, mul(b, trunc(div(a, b)))));
+/** Veltkamp's split of float32 values into high and low halves of 12 bits each (hi + lo = v exactly). */
+function split(v: NdArray): [NdArray, NdArray] {
+  const c = mul(v, 4097);
+  const hi = sub(c, sub(c, v));
+  return [hi, sub(v, hi)];
+}
+
+/** x - q y without rounding the product (Dekker's exact product q y = p + e; x - p is exact near x). */
+function exactResidual(x: NdArray, q: NdArray, y: NdArray): NdArray {
+  const p = mul(q, y);
+  const [[qh, ql], [yh, yl]] = [split(q), split(y)];
+  const e = add(add(add(sub(mul(qh, yh), p), mul(qh, yl)), mul(ql, yh)), mul(ql, yl));
+  return sub(sub(x, p), e);
+}
+
+/**
+ * The float remainder with the sign of a (C's fmod, jax.lax.rem): a - b trunc(a / b) with the
+ * residual computed exactly and, as a / b is rounded, corrected into (-|b|, |b|) with a's sign
+ * (fmod(1, 0.1) = 0.099999994, as C's fmodf); a itself for a finite a over an infinite b; a
+ * zero has a's sign (fmod(-4, 2) = -0). Where the exact residual overflows, the plain formula.
+ */
+export function truncatedRemainder(a: NdArray, b: NdArray): NdArray {
+  const q = trunc(lax.div(a, b));
+  const r0 = exactResidual(a, q, b);
+  const sa = where(signbit(a), -1, 1);
+  const r1 = where(logicalAnd(notEqual(r0, 0), notEqual(signbit(r0), signbit(a))), add(r0, mul(abs(b), sa)), r0);
+  const exact = where(greaterEqual(abs(r1), abs(b)), sub(r1, mul(abs(b), sa)), r1);
+  const plain = sub(a, mul(b, q));
+  const r = where(logicalAnd(isinf(b), lax.unary('is_finite', a)), a, where(lax.unary('is_finite', exact), exact, plain));
   return where(equal(r, 0), zeroWithSignOf(r, a), r);
 }
 

@@ -11,7 +11,7 @@ import * as core from '../core/lax.js';
 import type { BinaryPrim } from '../core/prim-types.js';
 import { type NdArray, avalOf, shapeOf } from '../core/trace.js';
 import { bitwiseAnd as npAnd, bitwiseNot as npNot, bitwiseOr as npOr, bitwiseXor as npXor, leftShift, rightShift } from './bitwise.js';
-import { arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, cbrt as npCbrt, ceil as npCeil, cosh as npCosh, exp2 as npExp2, signbit, sinh as npSinh, tan as npTan, trunc } from './elementwise-math.js';
+import { arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, cbrt as npCbrt, ceil as npCeil, cosh as npCosh, exp2 as npExp2, signbit, sinh as npSinh, tan as npTan, truncatedRemainder } from './elementwise-math.js';
 import { abs as npAbs, add as npAdd, div as npDiv, exp as npExp, greaterEqual, less, log as npLog, logicalAnd, mul as npMul, neg as npNeg, notEqual, sub as npSub, where } from './math.js';
 import { erfinv } from '../random/keys.js';
 import { type DTypeClass, type LaxOperand, checkDType, strictOperands } from './lax-operands.js';
@@ -51,35 +51,12 @@ function truncDiv(a: NdArray, b: NdArray): NdArray {
 /** x / y: floats divide, integers round toward zero (C semantics, not np.floorDivide's floor). */
 export const div = binary('div', 'numeric', (a, b) => (isFloat(avalOf(a).dtype) ? core.div(a, b) : truncDiv(a, b)));
 
-/** Veltkamp's split of float32 values into high and low halves of 12 bits each (hi + lo = v exactly). */
-function split(v: NdArray): [NdArray, NdArray] {
-  const c = npMul(v, 4097);
-  const hi = npSub(c, npSub(c, v));
-  return [hi, npSub(v, hi)];
-}
-
-/** x - q y without rounding the product (Dekker's exact product q y = p + e; x - p is exact near x). */
-function exactResidual(x: NdArray, q: NdArray, y: NdArray): NdArray {
-  const p = npMul(q, y);
-  const [[qh, ql], [yh, yl]] = [split(q), split(y)];
-  const e = npAdd(npAdd(npAdd(npSub(npMul(qh, yh), p), npMul(qh, yl)), npMul(ql, yh)), npMul(ql, yl));
-  return npSub(npSub(x, p), e);
-}
-
 /**
  * C's fmod: x - y trunc(x / y), with the dividend's sign (np.mod takes the divisor's).
- * Integers: exact, x % 0 = x. Floats: the residual is computed exactly and, as x / y is
- * rounded, corrected into (-|y|, |y|) with x's sign (rem(1, 0.1) = 0.099999994, as C's
- * fmodf); derivatives 1 and -trunc(x / y), as JAX's.
+ * Integers: exact, x % 0 = x. Floats: np.fmod's exact remainder (rem(1, 0.1) = 0.099999994,
+ * as C's fmodf; rem(x, inf) = x for a finite x); derivatives 1 and -trunc(x / y), as JAX's.
  */
-export const rem = binary('rem', 'numeric', (a, b) => {
-  if (!isFloat(avalOf(a).dtype)) return npSub(a, npMul(b, truncDiv(a, b)));
-  const r = exactResidual(a, trunc(core.div(a, b)), b);
-  const sx = where(signbit(a), -1, 1);
-  const wrongSign = logicalAnd(notEqual(r, 0), notEqual(signbit(r), signbit(a)));
-  const r1 = where(wrongSign, npAdd(r, npMul(npAbs(b), sx)), r);
-  return where(greaterEqual(npAbs(r1), npAbs(b)), npSub(r1, npMul(npAbs(b), sx)), r1);
-});
+export const rem = binary('rem', 'numeric', (a, b) => (isFloat(avalOf(a).dtype) ? truncatedRemainder(a, b) : npSub(a, npMul(b, truncDiv(a, b)))));
 
 /** x ** y for float x; y of x's dtype, or int32 (as JAX allows). */
 export function pow(x: LaxOperand, y: LaxOperand): NdArray {

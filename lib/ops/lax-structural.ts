@@ -8,21 +8,15 @@ import { type DType, avalStr, normAxes, normAxis, sameShape, shapeStr, sizeOf } 
 import * as core from '../core/lax.js';
 import { type NdArray, avalOf, shapeOf } from '../core/trace.js';
 import { flip } from './manipulation.js';
-import { greater, greaterEqual, less, logicalAnd, where } from './math.js';
+import { cast, greater, less, logicalAnd, where } from './math.js';
 import { strictOperands } from './lax-operands.js';
-
-const INT32_MAX = 2147483647;
-const INT32_MIN = -2147483648;
 
 /**
  * x converted to `dtype`. Float to int32 truncates toward zero and saturates (NaN gives 0),
  * as XLA's conversion; to bool, nonzero (and NaN) is true.
  */
 export function convertElementType(x: NdArray | number, dtype: DType): NdArray {
-  const a = typeof x === 'number' ? core.scalar(x, 'float32') : x;
-  if (avalOf(a).dtype !== 'float32' || dtype !== 'int32') return core.cast(a, dtype);
-  const inRange = core.cast(where(logicalAnd(less(a, 2 ** 31), greaterEqual(a, -(2 ** 31))), a, 0), 'int32');
-  return where(greaterEqual(a, 2 ** 31), INT32_MAX, where(less(a, -(2 ** 31)), INT32_MIN, inRange));
+  return cast(typeof x === 'number' ? core.scalar(x, 'float32') : x, dtype);
 }
 
 /**

@@ -166,10 +166,11 @@ export function eigh(a: NdArray, UPLO: Uplo = 'L', symmetrizeInput = true): [NdA
 }
 
 /**
- * The eigenvalues [..., n] of real symmetric matrices, ascending (jax.numpy.linalg.eigvalsh): eigh's w.
+ * The eigenvalues [..., n] of real symmetric matrices, ascending (jax.numpy.linalg.eigvalsh):
+ * eigh's w, with eigh's `symmetrizeInput` (false: only the UPLO triangle is read).
  * @example np.linalg.eigvalsh(np.array([[2, 1], [1, 2]])) // [1, 3]
  */
-export function eigvalsh(a: NdArray, UPLO: Uplo = 'L'): NdArray {
+export function eigvalsh(a: NdArray, UPLO: Uplo = 'L', symmetrizeInput = true): NdArray {
   if (UPLO !== 'L' && UPLO !== 'U') throw new Error(`eigvalsh: UPLO must be 'L' or 'U', got '${String(UPLO)}'`);
-  return eigh(matrices(a, 'eigvalsh', true), UPLO)[0];
+  return eigh(matrices(a, 'eigvalsh', true), UPLO, symmetrizeInput)[0];
 }

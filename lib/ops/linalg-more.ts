@@ -4,6 +4,7 @@
  * tensorinv, svdvals, and NumPy 2's array-API names (matrix_norm, vector_norm, vecdot,
  * matrix_transpose, outer, cross, diagonal, trace), keyword-only arguments as an options object.
  */
+import type * as tf from '@tensorflow/tfjs-core';
 import { normAxes, shapeStr, sizeOf } from '../core/aval.js';
 import * as lax from '../core/lax.js';
 import { type NdArray, shapeOf } from '../core/trace.js';
@@ -18,6 +19,7 @@ import { type NormOrder, norm } from './norm.js';
 import { inv, solve } from './linalg-solve.js';
 import { svd } from './linalg-svd.js';
 import { matrices, mT } from './linalg-util.js';
+import { unreadable } from './host-values.js';
 
 /** float32's machine epsilon (jnp.finfo(float32).eps). */
 const EPS = 2 ** -23;
@@ -34,10 +36,12 @@ export function svdvals(x: NdArray): NdArray {
  * scalar), s [min(m, n)]]. Singular values below rcond * s[0] count as zero; rcond defaults to
  * eps * max(m, n) (eps = 2^-23), and a negative rcond means eps, as JAX. 2-D a only, as JAX:
  * vmap it for batches. The residuals are a sum of squares (JAX's norm(...) ** 2 has a NaN
- * derivative at a zero residual).
+ * derivative at a zero residual). With `numpyResid` (JAX's numpy_resid=True) the residuals are
+ * empty ([0]) where NumPy's are, when rank < n or m <= n (the rank must then be concrete).
  * @example const [x, res, rank, s] = np.linalg.lstsq(a, b);
+ * @example np.linalg.lstsq(a, b, null, { numpyResid: true })
  */
-export function lstsq(a: NdArray, b: NdArray, rcond: number | null = null): [NdArray, NdArray, NdArray, NdArray] {
+export function lstsq(a: NdArray, b: NdArray, rcond: number | null = null, { numpyResid = false }: { readonly numpyResid?: boolean } = {}): [NdArray, NdArray, NdArray, NdArray] {
   const [sa, sb] = [shapeOf(a), shapeOf(b)];
   if (sa.length !== 2) throw new Error(`lstsq: a must be 2-D [m, n] (vmap for batches), got ${shapeStr(sa)}`);
   if ((sb.length !== 1 && sb.length !== 2) || sb[0] !== sa[0]) throw new Error(`lstsq: b must be [${sa[0]}] or [${sa[0]}, k] for a of shape ${shapeStr(sa)}, got ${shapeStr(sb)}`);
@@ -50,8 +54,16 @@ export function lstsq(a: NdArray, b: NdArray, rcond: number | null = null): [NdA
   const rank = sum(mask);
   const sInv = where(mask, div(1, where(mask, s, 1)), 0); // the untaken 1/0 kept out of derivatives
   const x = matmul(mT(vt), mul(reshape(sInv, [shapeOf(s)[0], 1]), matmul(mT(u), fb)));
-  const resid = sum(mul(sub(fb, matmul(fa, x)), sub(fb, matmul(fa, x))), 0);
+  const resid = numpyResid && noResiduals(rank, m, n) ? lax.full([0], 0, 'float32') : sum(mul(sub(fb, matmul(fa, x)), sub(fb, matmul(fa, x))), 0);
   return [sb.length === 1 ? ravel(x) : x, resid, rank, s];
+}
+
+/** Whether NumPy's lstsq returns no residuals: an underdetermined (m <= n) or rank-deficient system; the rank is read on the host. */
+function noResiduals(rank: NdArray, m: number, n: number): boolean {
+  if (m <= n) return true;
+  const why = unreadable(rank);
+  if (why) throw new Error(`lstsq: with numpyResid the residuals' shape depends on the rank, whose values ${why}; leave numpyResid out`);
+  return (rank as tf.Tensor).dataSync()[0] < n;
 }
 
 /**

@@ -10,7 +10,7 @@
 import { shapeStr } from '../core/aval.js';
 import { customJvp } from '../core/api.js';
 import * as lax from '../core/lax.js';
-import { type NdArray, shapeOf } from '../core/trace.js';
+import { type NdArray, avalOf, shapeOf } from '../core/trace.js';
 import { broadcastShapesFor } from './broadcast.js';
 import { abs, log, matmul, mul, sign, sub, sum } from './math.js';
 import { prod } from './reductions.js';
@@ -114,18 +114,19 @@ export function slogdet(a: NdArray): [NdArray, NdArray] {
 
 /**
  * a raised to the integer power n by repeated squaring (jax.numpy.linalg.matrix_power): about
- * 2 log2|n| products; n = 0 gives identities, n < 0 powers of inv(a).
+ * 2 log2|n| products; n = 0 gives identities, n < 0 powers of inv(a). As JAX, an int32 (or
+ * bool) a keeps its dtype for n >= 0; n < 0 is float32 (inv promotes).
  * @example np.linalg.matrixPower(np.array([[1, 1], [0, 1]]), 3) // [[1, 3], [0, 1]]
  */
 export function matrixPower(a: NdArray, n: number): NdArray {
   const fa = matrices(a, 'matrixPower', true);
   if (!Number.isInteger(n)) throw new Error(`matrixPower: n must be an integer, got ${n}`);
   const s = shapeOf(fa);
-  let base = n < 0 ? inv(fa) : fa;
+  let base = n < 0 ? inv(fa) : a;
   let result: NdArray | null = null;
   for (let e = Math.abs(n); e > 0; e = Math.floor(e / 2)) {
     if (e % 2 === 1) result = result === null ? base : matmul(result, base);
     if (e > 1) base = matmul(base, base);
   }
-  return result ?? eyeBatch(s[s.length - 1], s.slice(0, -2));
+  return result ?? lax.cast(eyeBatch(s[s.length - 1], s.slice(0, -2)), avalOf(base).dtype);
 }

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type DType, normAxes, normAxis, shapeStr, sizeOf } from '../core/aval.js';
 import * as lax from '../core/lax.js';
-import { type NdArray, avalOf, shapeOf } from '../core/trace.js';
+import { type NdArray, avalOf, isArray, shapeOf } from '../core/trace.js';
 import { add, div, greater, inProductDType, logicalNot, logicalOr, matmul, mul, sqrt, sub, sum, toFloat, where } from './math.js';
 import { moveaxis, ravel, swapaxes } from './manipulation.js';
 import { sliceAxis, squeeze } from './shape.js';
@@ -170,15 +170,32 @@ function contract(a: Term, b: Term, needed: Set<string>, sizes: Map<string, numb
   return { x: lax.reshape(out, labels.map((l) => sizes.get(l)!)), labels };
 }
 
+/** jax.numpy.einsum's keyword arguments, as an options object after the operands. */
+export interface EinsumOptions {
+  /** Accepted for compatibility (JAX's contraction-path choice: true, false, 'auto', 'greedy', 'optimal', a path); operands are contracted left to right. */
+  readonly optimize?: boolean | string | readonly unknown[];
+  /** Accepted for compatibility (JAX's matmul precision); products are float32 throughout. */
+  readonly precision?: unknown;
+  /** The dtype the products are computed in and returned (JAX's preferred_element_type). */
+  readonly preferredElementType?: DType;
+}
+
 /**
  * Einstein summation (numpy's einsum): explicit ('ij,jk->ik') or implicit ('ij,jk', output
  * labels in alphabetical order) outputs, repeated labels in one operand for diagonals and
  * traces ('ii->i', 'ii'), '...' for broadcast leading dims. Operands are contracted left
- * to right, each pair as one batched matrix product.
+ * to right, each pair as one batched matrix product. An options object may follow the
+ * operands ({@link EinsumOptions}: JAX's optimize, precision, preferred_element_type).
  * @example np.einsum('bij,bjk->bik', a, b); np.einsum('ii', m) // trace
+ * @example np.einsum('ij,jk->ik', a, b, { optimize: 'optimal' })
  */
-export function einsum(subscripts: string, ...operands: NdArray[]): NdArray {
-  return inProductDType(operands, (...xs) => sameDTypeEinsum(subscripts, xs));
+export function einsum(subscripts: string, ...args: (NdArray | EinsumOptions)[]): NdArray {
+  const last = args[args.length - 1];
+  const options: EinsumOptions = last !== undefined && !isArray(last) ? last : {};
+  const operands = (options === last ? args.slice(0, -1) : args) as NdArray[];
+  if (!operands.every(isArray)) throw new Error('einsum: operands must be arrays, with at most one options object after them');
+  const { preferredElementType: dtype } = options;
+  return inProductDType(dtype === undefined ? operands : operands.map((x) => lax.cast(x, dtype)), (...xs) => sameDTypeEinsum(subscripts, xs));
 }
 
 function sameDTypeEinsum(subscripts: string, operands: readonly NdArray[]): NdArray {

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { normAxes, normAxis, shapeStr, sizeOf } from '../core/aval.js';
 import * as lax from '../core/lax.js';
-import { type NdArray, avalOf, shapeOf } from '../core/trace.js';
+import { type NdArray, avalOf, isArray, shapeOf } from '../core/trace.js';
 import { resultDType } from '../core/promotion.js';
 import { type ArrayOrNumber, add, mul, sub, where } from './math.js';
 import { unreadable } from './host-values.js';
@@ -39,11 +39,13 @@ export function tile(x: NdArray, reps: number | readonly number[]): NdArray {
 }
 
 /**
- * Each element repeated `repeats` times (a number, or one count per element along `axis`);
- * without an axis, x is flattened first (numpy's repeat).
+ * Each element repeated `repeats` times (a number, or one count per element along `axis`, as
+ * a JS array or a concrete int32 array, as jax.numpy accepts); without an axis, x is flattened
+ * first (numpy's repeat).
  * @example np.repeat(np.array([1, 2]), [1, 3]) // [1, 2, 2, 2]
  */
-export function repeat(x: NdArray, repeats: number | readonly number[], axis?: number | null): NdArray {
+export function repeat(x: NdArray, repeats: number | readonly number[] | NdArray, axis?: number | null): NdArray {
+  if (isArray(repeats)) return repeat(x, hostRepeats(repeats), axis);
   if (axis === undefined || axis === null) return repeat(ravel(x), repeats, 0);
   const s = shapeOf(x);
   const a = normAxis(axis, s.length, 'repeat');
@@ -57,6 +59,15 @@ export function repeat(x: NdArray, repeats: number | readonly number[], axis?: n
   if (repeats.length !== s[a] || repeats.some((v) => !Number.isInteger(v) || v < 0))
     throw new Error(`repeat: need ${s[a]} non-negative integer repeats for axis ${a} of ${shapeStr(s)}, got [${repeats}]`);
   return lax.gather(x, indexVector(repeats.flatMap((n, i) => new Array<number>(n).fill(i))), a);
+}
+
+/** An int32 array of repeat counts read on the host (0-d: one count), or a one-line error. */
+function hostRepeats(r: NdArray): number | number[] {
+  if (avalOf(r).dtype !== 'int32') throw new Error(`repeat: repeats must be an int32 array, got ${avalOf(r).dtype}`);
+  const why = unreadable(r);
+  if (why) throw new Error(`repeat: repeats ${why}; the result's length depends on them, so pass numbers or a concrete array`);
+  const values = Array.from((r as tf.Tensor).dataSync());
+  return shapeOf(r).length === 0 ? values[0] : values;
 }
 
 /** x reversed along `axis` (every axis by default). */

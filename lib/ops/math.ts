@@ -119,7 +119,16 @@ export const square = (x: NdArray) => {
   return lax.mul(v, v);
 };
 export const reciprocal = (x: NdArray) => div(1, x);
-export const cast = (x: NdArray, dtype: DType) => lax.cast(x, dtype);
+/**
+ * x converted to `dtype` (np.cast, np.astype, lax.convert_element_type). float32 to int32
+ * truncates toward zero and saturates, NaN giving 0, as XLA's conversion in JAX (inf gives
+ * 2147483647, -3e9 gives -2147483648); to bool, nonzero (and NaN) is true.
+ */
+export function cast(x: NdArray, dtype: DType): NdArray {
+  if (avalOf(x).dtype !== 'float32' || dtype !== 'int32') return lax.cast(x, dtype);
+  const inRange = lax.cast(where(logicalAnd(less(x, 2 ** 31), greaterEqual(x, -(2 ** 31))), x, 0), 'int32');
+  return where(greaterEqual(x, 2 ** 31), 2 ** 31 - 1, where(less(x, -(2 ** 31)), -(2 ** 31), inRange));
+}
 
 /** Elementwise choice: `cond ? x : y` (cond by truth value), broadcasting all three; x and y promote together. */
 export function where(cond: ArrayOrNumber, x: ArrayOrNumber, y: ArrayOrNumber): NdArray {

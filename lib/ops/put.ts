@@ -37,11 +37,16 @@ export function put(x: NdArray, indices: NdArray, values: ArrayOrNumber, mode?: 
 /**
  * x with `values` written where takeAlongAxis(x, indices, axis) reads (numpy.put_along_axis):
  * indices have x's rank, values broadcast to them; negative indices count from the end.
+ * With `axis` null, 1-D indices into the flattened x (NumPy's and JAX's axis=None), x's shape kept.
  * @example np.putAlongAxis(x, np.argmax(x, -1, true), 0, -1) // each row's maximum zeroed
  */
-export function putAlongAxis(x: NdArray, indices: NdArray, values: ArrayOrNumber, axis: number): NdArray {
+export function putAlongAxis(x: NdArray, indices: NdArray, values: ArrayOrNumber, axis: number | null): NdArray {
   const sx = shapeOf(x);
   const si = shapeOf(indices);
+  if (axis === null) {
+    if (si.length !== 1) throw new Error(`putAlongAxis: with axis null, indices must be 1-D, got ${shapeStr(si)}`);
+    return lax.reshape(putAlongAxis(ravel(x), indices, typeof values === 'number' ? values : ravel(values), 0), sx);
+  }
   if (sx.length !== si.length) throw new Error(`putAlongAxis: x ${shapeStr(sx)} and indices ${shapeStr(si)} must have the same rank`);
   const a = normAxis(axis, sx.length, 'putAlongAxis');
   sx.forEach((d, i) => {
