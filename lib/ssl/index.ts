@@ -3,7 +3,7 @@ export * as swav from './swav/index.js';
 export * from './losses/index.js';
 export { type EmaCoefficientOptions, ema, emaCoefficientSchedule, initTeacher } from './teacher.js';
 export { type MemoryState, initMemory, memoryFull, nearestNeighbour, pushMemory, readMemory } from './memory.js';
-export { type Chain, type EncodeViewsOptions, type EncodedViews, type StageLayer, type ViewsBatch, encodeViews, twoViews, viewsOf } from './views.js';
+export { type Chain, type EncodeViewsOptions, type EncodedViews, type StageLayer, type ViewsBatch, encodeViews, twoViews, viewsOf, viewsOfOneBatch } from './views.js';
 export {
   type ConfigInput,
   type LossAux,

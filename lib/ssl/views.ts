@@ -40,16 +40,40 @@ export function viewsOf(batch: ViewsBatch, who: string): { views: NdArray[]; num
     const g = x.globalViews as NdArray[];
     const l = (x.localViews as NdArray[] | undefined) ?? [];
     if (!Array.isArray(g) || g.length === 0) throw new Error(`${who}: globalViews must be a non-empty list of image batches`);
+    if (!Array.isArray(l)) throw new Error(`${who}: localViews must be a list of image batches`);
     return { views: [...g, ...l], numGlobal: g.length };
   }
   if (x.view1 !== undefined && x.view2 !== undefined) return { views: [x.view1 as NdArray, x.view2 as NdArray], numGlobal: 2 };
   throw new Error(`${who} needs either { view1, view2 }, { globalViews, localViews }, or { images }`);
 }
 
-/** The two views of a two-view batch (`{ view1, view2 }` or two `globalViews`), or an error naming `who`. */
+/**
+ * `viewsOf` for a loss that pairs the views row by row (every method's): each view must be a batch
+ * of the same images, so of one batch size; else an error naming the first view that differs.
+ * @example const { views, numGlobal } = viewsOfOneBatch(batch, 'mine')!;
+ */
+export function viewsOfOneBatch(batch: ViewsBatch, who: string): { views: NdArray[]; numGlobal: number } | null {
+  const parsed = viewsOf(batch, who);
+  if (parsed !== null) checkOneBatch(batch, parsed.views, parsed.numGlobal, who);
+  return parsed;
+}
+
+/** Every view a batch [N, ...] of one N, or an error naming the first that is not (by its key in `batch`). */
+function checkOneBatch(batch: ViewsBatch, views: readonly NdArray[], numGlobal: number, who: string): void {
+  const twoForm = (batch as Record<string, unknown>).globalViews === undefined;
+  const name = (i: number) => (twoForm ? `view${i + 1}` : i < numGlobal ? `globalViews[${i}]` : `localViews[${i - numGlobal}]`);
+  views.forEach((v, i) => {
+    const s = (v as { shape?: unknown } | undefined)?.shape;
+    if (!Array.isArray(s) || s.length === 0) throw new Error(`${who}: ${name(i)} must be a batch of images (an array [N, ...]), got ${Array.isArray(s) ? 'a scalar' : typeof v}`);
+    if (s[0] !== views[0].shape[0]) throw new Error(`${who}: every view must hold the same number of images; ${name(i)} is ${shapeStr(v.shape)} but ${name(0)} ${shapeStr(views[0].shape)}`);
+  });
+}
+
+/** The two views of a two-view batch (`{ view1, view2 }` or two `globalViews`) of one batch size, or an error naming `who`. */
 export function twoViews(batch: ViewsBatch, who: string): [NdArray, NdArray] {
   const v = viewsOf(batch, who);
   if (v === null || v.views.length !== 2) throw new Error(`${who}: expected two views ({ view1, view2 } or two globalViews), got ${v === null ? '{ images } (the evaluation form: use embed)' : `${v.views.length} views`}`);
+  checkOneBatch(batch, v.views, v.numGlobal, who);
   return [v.views[0], v.views[1]];
 }
 
@@ -103,6 +127,7 @@ export function encodeViews(
   const p = params as Readonly<Record<string, unknown>>;
   const st = state as Readonly<Record<string, unknown>>;
   for (const n of names) if (!(n in p)) throw new Error(`encodeViews: no parameters for stage '${n}' (params hold ${Object.keys(params).join(', ')})`);
+  for (const n of names) if (!(n in st)) throw new Error(`encodeViews: no state for stage '${n}' (state holds ${Object.keys(state).join(', ')})`);
   const train = opts.train ?? false;
   const first = opts.firstView ?? 0;
   const current: Record<string, unknown> = Object.fromEntries(names.map((n) => [n, st[n]]));

@@ -54,6 +54,7 @@ export function infoNce(anchors: NdArray, candidates: NdArray, targets: NdArray,
   if (d !== dc) throw new Error(`infoNce: anchors [${n}, ${d}] and candidates [${m}, ${dc}] must have one width`);
   const ts = shapeOf(targets);
   if (ts.length !== 1 || ts[0] !== n) throw new Error(`infoNce: targets must be [${n}] (one index per anchor), got ${shapeStr(ts)}`);
+  if (!targets.dtype.startsWith('int')) throw new Error(`infoNce: targets must be integer indices (int32), got ${targets.dtype}`);
   if (opts.mask !== undefined && shapeStr(shapeOf(opts.mask)) !== shapeStr([n, m]))
     throw new Error(`infoNce: mask must be [${n}, ${m}] (anchors x candidates), got ${shapeStr(shapeOf(opts.mask))}`);
   const temperature = positiveTemperature(opts.temperature ?? 0.07, 'infoNce');

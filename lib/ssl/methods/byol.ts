@@ -30,6 +30,7 @@ export const byol = defineMethod<ByolConfig, Params, NetState, ViewsBatch>({
     return {
       ...net.parts,
       loss(params, state, batch, { key, axisName } = {}) {
+        net.checkState(state);
         const views = twoViews(batch, 'byol');
         const { outputs, state: s } = encodeViews(net.chain(), params, state, views, { train: true, key, axisName });
         const [p1, p2] = outputs.predictor;

@@ -25,7 +25,7 @@ import { strictPartial } from '../../util/strict-partial.js';
 import { boolean, nonNegativeInt, positiveInt, positiveNumber, unitInterval } from '../codecs.js';
 import { dino as dinoLoss, teacherProbs, updateCenter } from '../losses/index.js';
 import { defineMethod } from '../method.js';
-import { type ViewsBatch, encodeViews, viewsOf } from '../views.js';
+import { type ViewsBatch, encodeViews, viewsOfOneBatch } from '../views.js';
 import { type HeadConfig, HeadCodec, head, headLayers, headOut, mlpHead } from './head.js';
 import { EMA_PROPS, ENCODER_DEFAULTS, ENCODER_PROPS, type EmaSettings, type EncoderSettings, type NetState, type Params, encoderOf, network } from './network.js';
 
@@ -88,7 +88,8 @@ export const dino = defineMethod<DinoConfig, Params, NetState, ViewsBatch>({
     return {
       ...net.parts,
       loss(params, state, batch, { key, axisName } = {}) {
-        const parsed = viewsOf(batch, 'dino');
+        net.checkState(state, ['center']);
+        const parsed = viewsOfOneBatch(batch, 'dino');
         if (parsed === null) throw new Error('dino: the batch must hold views ({ globalViews, localViews } or { view1, view2 }), not { images } (use embed)');
         const global = parsed.views.slice(0, parsed.numGlobal);
         const local = parsed.views.slice(parsed.numGlobal);

@@ -57,6 +57,7 @@ export const mocoV2 = defineMethod<MocoV2Config, Params, NetState, ViewsBatch>({
     return {
       ...net.parts,
       loss(params, state, batch, { key, axisName } = {}) {
+        net.checkState(state, ['queue']);
         const [v1, v2] = twoViews(batch, 'mocoV2');
         const { outputs, state: s } = encodeViews(net.chain(), params, state, [v1], { train: true, key, axisName });
         const q = F.l2Normalize(outputs.projector[0]);

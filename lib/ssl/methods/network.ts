@@ -110,6 +110,18 @@ export function network(spec: NetworkSpec) {
   };
 
   const net = {
+    /**
+     * Checks that `state` holds what a loss reads: every stage's state, `step`, the teacher (if any)
+     * and the method's `extra` entries (queue, centre); else a one-line error naming the missing ones.
+     */
+    checkState(state: NetState, extra: readonly string[] = []): void {
+      const held = typeof state === 'object' && state !== null ? state : ({} as NetState);
+      const missing = [...names, 'step', ...(spec.teacher ? ['teacher'] : []), ...extra].filter((k) => held[k] === undefined);
+      if (missing.length) {
+        throw new Error(`${spec.name}: the state has no ${missing.map((k) => `'${k}'`).join(', ')} (it holds ${Object.keys(held).join(', ') || 'nothing'}); pass the state from method.init or fromTorch, as the previous step returned it`);
+      }
+    },
+
     /** The student's stages (all, or the named ones in forward order). */
     chain: (keys: readonly string[] = names): Chain => chainOf(keys),
 
@@ -131,6 +143,7 @@ export function network(spec: NetworkSpec) {
      * stages (or the first ones, `through`): its outputs per stage and the new teacher.
      */
     teacherForward(state: NetState, views: readonly NdArray[], batching: 'perView' | 'concat' = 'perView', axisName?: string, through: readonly string[] = teacherNames) {
+      net.checkState(state);
       const t = state.teacher!;
       const { outputs, state: s } = encodeViews(chainOf(through), t.params, t.state, views, { train: true, batching, axisName });
       return { outputs, teacher: { params: t.params, state: { ...t.state, ...s } } };

@@ -59,6 +59,7 @@ export const nnclr = defineMethod<NnclrConfig, Params, NetState, ViewsBatch>({
     return {
       ...net.parts,
       loss(params, state, batch, { key, axisName } = {}) {
+        net.checkState(state, ['queue']);
         const { outputs, state: s } = encodeViews(net.chain(), params, state, twoViews(batch, 'nnclr'), { train: true, key, axisName });
         const [z1, z2] = outputs.projector.map(stopGradient);
         const [p1, p2] = outputs.predictor;

@@ -35,6 +35,7 @@ export const simsiam = defineMethod<SimsiamConfig, Params, NetState, ViewsBatch>
     return {
       ...net.parts,
       loss(params, state, batch, { key, axisName } = {}) {
+        net.checkState(state);
         const { outputs, state: s } = encodeViews(net.chain(), params, state, twoViews(batch, 'simsiam'), { train: true, key, axisName });
         const [z1, z2] = outputs.projector;
         const [p1, p2] = outputs.predictor;

@@ -23,6 +23,7 @@ export function projectedPair(
   return {
     ...net.parts,
     loss(params, state, batch, { key, axisName } = {}) {
+      net.checkState(state);
       const { outputs, state: s } = encodeViews(net.chain(), params, state, twoViews(batch, name), { train: true, key, axisName });
       const [z1, z2] = outputs.projector;
       return [loss(z1, z2, axisName), { state: net.next(state, s), metrics: {} }];
