@@ -11,6 +11,9 @@
  */
 import * as fc from 'fast-check';
 
+import { integerIn } from './swav/arbitraries.js';
+import { showValue } from '../util/show-value.js';
+
 export { permutation } from './swav/arbitraries.js';
 
 export interface EmbeddingConstraints {
@@ -20,29 +23,49 @@ export interface EmbeddingConstraints {
   /** Embedding width range (default 1..8). */
   readonly minDim?: number;
   readonly maxDim?: number;
-  /** Entries lie in [-scale, scale] (default 3). */
+  /** Entries lie in [-scale, scale] (default 3; a finite number > 0). */
   readonly scale?: number;
 }
 
-/** A [rows, dim] matrix of float32 entries in [-scale, scale]; a row of norm below 1e-3 becomes the first basis vector. */
+/** The largest float32 <= x, for x > 0. */
+function float32Below(x: number): number {
+  const f = Math.fround(x);
+  return f <= x ? f : f - 2 ** (Math.floor(Math.log2(f)) - 23);
+}
+
+/**
+ * A [rows, dim] matrix of float32 entries in [-scale, scale]; a row of norm below
+ * 1e-3 * min(1, scale) becomes min(1, scale) times the first basis vector.
+ */
 function rowsOf(rows: number, dim: number, scale: number): fc.Arbitrary<number[][]> {
-  const entry = fc.double({ min: -scale, max: scale, noNaN: true }).map(Math.fround);
+  const s = float32Below(scale);
+  const unit = Math.min(1, s);
+  const entry = fc.double({ min: -s, max: s, noNaN: true }).map(Math.fround);
   return fc.array(fc.array(entry, { minLength: dim, maxLength: dim }), { minLength: rows, maxLength: rows }).map((m) =>
-    m.map((r) => (Math.hypot(...r) >= 1e-3 ? r.map((x) => (Object.is(x, -0) ? 0 : x)) : r.map((_, i) => (i === 0 ? 1 : 0)))),
+    m.map((r) => (Math.hypot(...r) >= 1e-3 * unit ? r.map((x) => (Object.is(x, -0) ? 0 : x)) : r.map((_, i) => (i === 0 ? unit : 0)))),
   );
 }
 
+/** The checked `scale` of embedding constraints. */
+function scaleOf(c: EmbeddingConstraints): number {
+  const scale = c.scale ?? 3;
+  if (typeof scale !== 'number' || !Number.isFinite(scale) || scale <= 0) throw new Error(`embeddings: scale must be a finite number > 0, got ${showValue(scale)}`);
+  return scale;
+}
+
 const sizes = (c: EmbeddingConstraints) =>
-  fc.tuple(fc.integer({ min: c.minBatch ?? 2, max: c.maxBatch ?? 12 }), fc.integer({ min: c.minDim ?? 1, max: c.maxDim ?? 8 }));
+  fc.tuple(integerIn('embeddings', ['minBatch', 'maxBatch'], c.minBatch ?? 2, c.maxBatch ?? 12, 1), integerIn('embeddings', ['minDim', 'maxDim'], c.minDim ?? 1, c.maxDim ?? 8, 1));
 
 /** One batch of embeddings [B, D] (no row near zero). */
 export function embeddings(c: EmbeddingConstraints = {}): fc.Arbitrary<number[][]> {
-  return sizes(c).chain(([b, d]) => rowsOf(b, d, c.scale ?? 3));
+  const scale = scaleOf(c);
+  return sizes(c).chain(([b, d]) => rowsOf(b, d, scale));
 }
 
 /** Two views [B, D] of one batch (independent entries, one shape). */
 export function viewPair(c: EmbeddingConstraints = {}): fc.Arbitrary<{ zi: number[][]; zj: number[][] }> {
-  return sizes(c).chain(([b, d]) => fc.record({ zi: rowsOf(b, d, c.scale ?? 3), zj: rowsOf(b, d, c.scale ?? 3) }));
+  const scale = scaleOf(c);
+  return sizes(c).chain(([b, d]) => fc.record({ zi: rowsOf(b, d, scale), zj: rowsOf(b, d, scale) }));
 }
 
 export interface DinoLogitsConstraints {
@@ -56,10 +79,10 @@ export interface DinoLogitsConstraints {
 /** Student logits [S, B, K] and teacher logits [T, B, K] with S >= 2 (so some pair s != t exists). */
 export function dinoLogits(c: DinoLogitsConstraints = {}): fc.Arbitrary<{ student: number[][][]; teacher: number[][][] }> {
   const dims = fc.tuple(
-    fc.integer({ min: 2, max: c.maxStudentViews ?? 4 }),
-    fc.integer({ min: 1, max: c.maxTeacherViews ?? 2 }),
-    fc.integer({ min: 1, max: c.maxBatch ?? 6 }),
-    fc.integer({ min: 2, max: c.maxK ?? 8 }),
+    integerIn('dinoLogits', ['(2, the least)', 'maxStudentViews'], 2, c.maxStudentViews ?? 4, 2),
+    integerIn('dinoLogits', ['(1, the least)', 'maxTeacherViews'], 1, c.maxTeacherViews ?? 2, 1),
+    integerIn('dinoLogits', ['(1, the least)', 'maxBatch'], 1, c.maxBatch ?? 6, 1),
+    integerIn('dinoLogits', ['(2, the least)', 'maxK'], 2, c.maxK ?? 8, 2),
   );
   return dims.chain(([s, t, b, k]) =>
     fc.record({
@@ -76,15 +99,16 @@ export interface PushSequence {
   readonly batches: number[][][];
 }
 
-/** A memory size and width and a sequence of batches to push (batch sizes 1..size + 2). */
+/** A memory size and width and a sequence of batches to push (batch sizes 1..size + 2; entries float32). */
 export function pushSequence({ maxSize = 8, maxPushes = 6 }: { maxSize?: number; maxPushes?: number } = {}): fc.Arbitrary<PushSequence> {
-  return fc.tuple(fc.integer({ min: 1, max: maxSize }), fc.integer({ min: 1, max: 3 })).chain(([size, dim]) =>
+  integerIn('pushSequence', ['(1, the least)', 'maxPushes'], 1, maxPushes, 1);
+  return fc.tuple(integerIn('pushSequence', ['(1, the least)', 'maxSize'], 1, maxSize, 1), fc.integer({ min: 1, max: 3 })).chain(([size, dim]) =>
     fc.array(fc.integer({ min: 1, max: size + 2 }), { minLength: 1, maxLength: maxPushes }).map((counts) => {
       let id = 0;
       const batches = counts.map((n) =>
         Array.from({ length: n }, () => {
           id += 1;
-          return Array.from({ length: dim }, (_, j) => id + j / 10);
+          return Array.from({ length: dim }, (_, j) => Math.fround(id + j / 10));
         }),
       );
       return { size, dim, batches };

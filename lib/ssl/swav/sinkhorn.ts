@@ -30,7 +30,11 @@
  *
  * The first step, `Q /= sum(Q)`, multiplies Q by a constant that the first per-prototype
  * normalisation (or, without iterations, the per-sample one) divides out again: in the log
- * domain it is exactly redundant, and left out.
+ * domain it is redundant for finite totals, and left out. What it does do in the reference is
+ * make every code NaN when the total is not finite (a NaN or +inf score, or every score
+ * -inf): `0 * log(total)` (NaN exactly then, else 0) is added to the first normaliser so that
+ * the codes are NaN in the same cases. Its log is that of the per-prototype log-sum-exps
+ * already computed (a [K] reduction), or without iterations one more pass.
  *
  * Distributed form: the batch of samples may be sharded over devices. Then the
  * per-prototype sums over samples and the batch size are collective sums
@@ -41,9 +45,10 @@
  * log-sum-exp, the shift of their sum).
  * Both default to the identity. Per-sample sums are always local.
  */
-import { type NdArray, lax, pmax, psum, stopGradient } from '../../core/index.js';
+import { type NdArray, isArray, lax, pmax, psum, stopGradient } from '../../core/index.js';
 import { shape as shapeOf } from '../../ops/index.js';
 import * as np from '../../ops/index.js';
+import { showValue } from '../../util/show-value.js';
 
 /** A collective over devices (e.g. an all-reduce); the identity on one device. */
 export type Collective = (x: NdArray) => NdArray;
@@ -79,9 +84,12 @@ const identity: Collective = (x) => x;
 
 /** Validates the numeric options; errors name the option and the value. */
 export function checkSinkhornOptions(epsilon: number, iterations: number): void {
-  if (typeof epsilon !== 'number' || !Number.isFinite(epsilon) || epsilon <= 0) throw new Error(`sinkhorn: epsilon must be a finite number > 0, got ${String(epsilon)}`);
-  if (!Number.isInteger(iterations) || iterations < 0) throw new Error(`sinkhorn: iterations must be an integer >= 0, got ${String(iterations)}`);
+  if (typeof epsilon !== 'number' || !Number.isFinite(epsilon) || epsilon <= 0) throw new Error(`sinkhorn: epsilon must be a finite number > 0, got ${shown(epsilon)}`);
+  if (!Number.isInteger(iterations) || iterations < 0) throw new Error(`sinkhorn: iterations must be an integer >= 0, got ${shown(iterations)}`);
 }
+
+/** A value in an error message; an array (not a JS number) is named as such. */
+const shown = (v: unknown) => (isArray(v) ? 'an array (a JS number is expected)' : showValue(v));
 
 /**
  * log(sum(exp(x))) over `axis` with kept dims: the fused reduce_logsumexp on this device
@@ -105,6 +113,7 @@ export function sinkhorn(scores: NdArray, opts: SinkhornOptions = {}): NdArray {
   const epsilon = opts.epsilon ?? 0.05;
   const iterations = opts.iterations ?? 3;
   checkSinkhornOptions(epsilon, iterations);
+  if (!isArray(scores)) throw new Error(`sinkhorn: scores must be an array [batch, prototypes] (e.g. np.array(nested)), got ${showValue(scores)}`);
   const shape = shapeOf(scores);
   if (shape.length !== 2) throw new Error(`sinkhorn: scores must be [batch, prototypes], got shape [${shape.join(',')}]`);
   const [b, k] = shape;
@@ -118,6 +127,7 @@ export function sinkhorn(scores: NdArray, opts: SinkhornOptions = {}): NdArray {
   let keep: NdArray | null = null;
   let count: NdArray = np.full([], b);
   if (opts.mask !== undefined) {
+    if (!isArray(opts.mask)) throw new Error(`sinkhorn: mask must be a [${b}] array of 1 and 0, got ${showValue(opts.mask)}`);
     const ms = shapeOf(opts.mask);
     if (ms.length !== 1 || ms[0] !== b) throw new Error(`sinkhorn: mask must be [${b}] (one entry per sample), got [${ms.join(',')}]`);
     const m = stopGradient(opts.mask);
@@ -136,13 +146,25 @@ export function sinkhorn(scores: NdArray, opts: SinkhornOptions = {}): NdArray {
   // sample masked (all padding) B = 0 and no mass is left: 1 keeps log B finite, and the
   // mask still makes every code 0 (instead of inf - inf = NaN).
   const logB = iterations > 1 ? np.log(np.maximum(sumOver(count), 1)) : null;
+  if (iterations === 0) logQ = np.add(logQ, nanUnlessFinite(logSumExp(logSumExp(logQ, 1, local, local), 0, sumOver, maxOver)));
   for (let i = 0; i < iterations; i++) {
-    // Each prototype sums to 1/K over the (global) batch.
-    logQ = np.sub(np.sub(logQ, logSumExp(logQ, 0, sumOver, maxOver)), logK);
+    // Each prototype sums to 1/K over the (global) batch (the first time, NaN if the total is not finite).
+    const perPrototype = logSumExp(logQ, 0, sumOver, maxOver);
+    const normaliser = i === 0 ? np.add(perPrototype, nanUnlessFinite(lax.reduceLogSumExp(perPrototype, [1]))) : perPrototype;
+    logQ = np.sub(np.sub(logQ, normaliser), logK);
     // Each sample sums to 1/B, except in the last round: the final step below takes it to 1 (`Q *= B`).
     if (i < iterations - 1) logQ = masked(np.sub(np.sub(logQ, logSumExp(logQ, 1, local, local)), logB!));
   }
   return samplesSumToOne(logQ, keep);
+}
+
+/**
+ * `0 * logTotal`: 0 where the log of the reference's total `sum(exp(scores / epsilon))` is finite,
+ * NaN where it is NaN or +-inf, so that adding it makes every code NaN exactly when the
+ * reference's `Q /= sum(Q)` does.
+ */
+function nanUnlessFinite(logTotal: NdArray): NdArray {
+  return np.mul(logTotal, 0);
 }
 
 /**
