@@ -27,6 +27,12 @@ export interface ImageFolderOptions {
   readonly channels?: 1 | 3;
   /** Leave out files that cannot be read or decoded, listing them in `skipped`, instead of throwing. */
   readonly skipUnreadable?: boolean;
+  /**
+   * Keep class subfolders that hold no image as classes without images (their label indices
+   * stay taken), as torchvision's `ImageFolder(allow_empty=True)`; by default such a folder is
+   * an error naming it, as torchvision's.
+   */
+  readonly allowEmpty?: boolean;
 }
 
 /** A dataset loaded from a folder. */
@@ -64,7 +70,7 @@ async function listDir(dir: string): Promise<{ dirs: string[]; images: string[] 
 }
 
 /** The image files to load with their labels, and the class names. */
-async function plan(dir: string): Promise<{ files: string[]; labels: number[]; classNames: string[] }> {
+async function plan(dir: string, allowEmpty: boolean): Promise<{ files: string[]; labels: number[]; classNames: string[] }> {
   let info: Stats;
   try {
     info = await stat(dir);
@@ -84,13 +90,21 @@ async function plan(dir: string): Promise<{ files: string[]; labels: number[]; c
   }
   const files: string[] = [];
   const labels: number[] = [];
+  const empty: string[] = [];
   for (let c = 0; c < top.dirs.length; c++) {
     const sub = path.join(dir, top.dirs[c]!);
     const { images } = await listDir(sub);
+    if (images.length === 0) empty.push(top.dirs[c]!);
     for (const f of images) {
       files.push(path.join(sub, f));
       labels.push(c);
     }
+  }
+  if (empty.length > 0 && !allowEmpty) {
+    throw new DataError(
+      dir,
+      `image folder ${dir}: class folder${empty.length > 1 ? 's' : ''} ${empty.slice(0, 3).join(', ')}${empty.length > 3 ? ', ...' : ''} hold${empty.length > 1 ? '' : 's'} no .png, .jpg or .jpeg files (remove ${empty.length > 1 ? 'them' : 'it'}, or pass allowEmpty to keep empty classes, as torchvision's allow_empty)`,
+    );
   }
   return { files, labels, classNames: top.dirs };
 }
@@ -102,12 +116,12 @@ async function plan(dir: string): Promise<{ files: string[]; labels: number[]; c
  * or, with `skipUnreadable`, is left out and listed in `skipped`.
  */
 export async function loadImageFolder(dir: string, options: ImageFolderOptions = {}): Promise<ImageFolderDataset> {
-  const { size, channels = 3, skipUnreadable = false } = options;
+  const { size, channels = 3, skipUnreadable = false, allowEmpty = false } = options;
   if (channels !== 1 && channels !== 3) throw new DataError(dir, `image folder ${dir}: channels must be 1 or 3, got ${String(channels)}`);
   if (size !== undefined && !(size.length === 2 && size.every((v) => Number.isInteger(v) && v > 0))) {
     throw new DataError(dir, `image folder ${dir}: size must be [height, width] with positive integers, got ${JSON.stringify(size)}`);
   }
-  const { files, labels, classNames } = await plan(dir);
+  const { files, labels, classNames } = await plan(dir, allowEmpty);
   if (files.length === 0) throw new DataError(dir, `image folder ${dir} holds no .png, .jpg or .jpeg files`);
 
   let shape: { height: number; width: number; first: string } | undefined = size && { height: size[0], width: size[1], first: '' };
@@ -132,7 +146,7 @@ export async function loadImageFolder(dir: string, options: ImageFolderOptions =
     } else if (decoded.height !== shape.height || decoded.width !== shape.width) {
       throw new DataError(
         file,
-        `image folder ${dir}: ${file} is ${decoded.height}x${decoded.width} (height x width) but the first image, ${shape.first}, is ${shape.height}x${shape.width}; pass options.size to resize them all`,
+        `image folder ${dir}: ${file} is ${decoded.height}x${decoded.width} (height x width) but the first image, ${shape.first}, is ${shape.height}x${shape.width}; pass options.size (in a training config, dataset.imageSize) to resize them all`,
       );
     }
     // Allocated once the image size is known; sized for every file, trimmed if some are skipped.

@@ -26,6 +26,8 @@ export interface DatasetConfig {
   readonly limitPerClass: number | null;
   /** Image folders: skip unreadable files (with a count) instead of failing. */
   readonly skipUnreadable: boolean;
+  /** Image folders: resize every image to [height, width] (bilinear); null: all must share one size. */
+  readonly imageSize: readonly [number, number] | null;
 }
 
 /** The encoder every method trains (its heads are in the method's section). */
@@ -155,7 +157,7 @@ export interface TrainConfig extends Readonly<Record<MethodName, MethodSection>>
 export type ConfigInput = { readonly [K in keyof TrainConfig]?: TrainConfig[K] extends readonly unknown[] | null | number | string | boolean ? TrainConfig[K] : Partial<TrainConfig[K]> };
 
 export const DEFAULTS: TrainConfig = {
-  dataset: { name: 'fashion-mnist', split: 'train', limitPerClass: null, skipUnreadable: false },
+  dataset: { name: 'fashion-mnist', split: 'train', limitPerClass: null, skipUnreadable: false, imageSize: null },
   method: 'swav',
   model: { encoder: 'convnet_small', encoderOptions: {} },
   // Heads sized for 28x28 images on a CPU (the seed's defaults are ImageNet's); the rest of each method's defaults are the seed's.
@@ -228,12 +230,13 @@ const encoderName = new t.Type<string, string, unknown>(
 
 
 const crops = listOf(positiveInt, 'a non-empty list of positive integers');
+const heightWidth = refined<readonly [number, number]>('[height, width] with positive integers', (u): u is readonly [number, number] => Array.isArray(u) && u.length === 2 && u.every((x) => positiveInt.is(x)));
 const scales = listOf(unitFraction, 'a non-empty list of numbers in (0, 1]');
 
 export const ConfigCodec = strictPartial(
   {
     dataset: strictPartial(
-      { name: nonEmptyString, split: oneOf(['train', 'all'] as const), limitPerClass: nullable(positiveInt), skipUnreadable: boolean },
+      { name: nonEmptyString, split: oneOf(['train', 'all'] as const), limitPerClass: nullable(positiveInt), skipUnreadable: boolean, imageSize: nullable(heightWidth) },
       'an object with dataset settings',
     ),
     method: oneOf(METHOD_NAMES),

@@ -67,6 +67,7 @@ export async function loadRunData(c: TrainConfig): Promise<RunData> {
 async function loadSets(c: TrainConfig): Promise<RunData> {
   const d = c.dataset;
   if ((DATASET_NAMES as readonly string[]).includes(d.name)) {
+    if (d.imageSize !== null) throw new ConfigError(`config: at .dataset.imageSize expected null for ${d.name} (its images have one size; imageSize resizes the images of a folder), got ${JSON.stringify(d.imageSize)}`);
     const limit = d.limitPerClass ?? undefined;
     const train = await loadDataset(d.name, { split: d.split, limitPerClass: limit });
     const evalTrain = d.split === 'train' ? train : await loadDataset(d.name, { split: 'train', limitPerClass: limit });
@@ -75,7 +76,7 @@ async function loadSets(c: TrainConfig): Promise<RunData> {
   }
   if (!existsSync(d.name)) throw new DataError(d.name, `dataset ${JSON.stringify(d.name)} is neither a known dataset (${DATASET_NAMES.join(', ')}) nor a folder of images`);
   // A folder of images: labelled (one subfolder per class) or flat.
-  const all = await loadImageFolder(d.name, { skipUnreadable: d.skipUnreadable });
+  const all = await loadImageFolder(d.name, { skipUnreadable: d.skipUnreadable, ...(d.imageSize ? { size: d.imageSize } : {}) });
   if (all.skipped.length) process.stderr.write(`skipped ${all.skipped.length} unreadable file(s) in ${d.name} (first: ${all.skipped[0]!.file}: ${all.skipped[0]!.reason})\n`);
   if (all.n === 0) throw new DataError(d.name, `image folder ${d.name}: no readable images`);
   const labelled = all.classNames.length > 1 && all.labels.every((l) => l >= 0);

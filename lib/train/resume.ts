@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as checkpoint from '../checkpoint/index.js';
 import { tensorsIn } from '../util/tensors.js';
-import { type TrainConfig, firstDifference, trainingIdentity } from './config.js';
+import { DEFAULTS, type TrainConfig, deepMerge, firstDifference, trainingIdentity } from './config.js';
 import { TrainError } from './errors.js';
 import { endRecord } from './metrics-log.js';
 
@@ -53,7 +53,8 @@ export async function resumeFrom(
   } catch (e) {
     throw corrupt(e instanceof SyntaxError ? new Error(`checkpoint ${newest.path}: its config metadata is not valid JSON`) : e);
   }
-  const before = stored as TrainConfig | null;
+  // Settings added since the checkpoint was written take their defaults, which is what its run used.
+  const before = stored === null ? null : deepMerge(DEFAULTS, stored);
   // Another method first: its settings differ too, but the method is what to name.
   const diff = before === null ? 'no configuration stored' : (firstDifference(before.method, c.method, '.method') ?? firstDifference(trainingIdentity(before), trainingIdentity(c)));
   if (diff)

@@ -199,6 +199,18 @@ folder('folder-level errors name the folder', async () => {
   await rejects(loadImageFolder(root, { channels: 2 as never }), /channels must be 1 or 3, got 2/);
 });
 
+folder('a class folder without images is an error naming it (torchvision), or with allowEmpty a class without images', async () => {
+  const dir = path.join(root, 'with-empty');
+  writePng(path.join(dir, 'a', '1.png'), H, W, pattern);
+  mkdirSync(path.join(dir, 'b'), { recursive: true });
+  writeFileSync(path.join(dir, 'b', 'notes.txt'), 'not an image');
+  writePng(path.join(dir, 'c', '1.png'), H, W, pattern);
+  await rejects(loadImageFolder(dir), new RegExp(`^image folder ${esc(dir)}: class folder b holds no .png, .jpg or .jpeg files \\(remove it, or pass allowEmpty`));
+  const ds = await loadImageFolder(dir, { allowEmpty: true });
+  assert.equal(ds.classNames, ['a', 'b', 'c']);
+  assert.equal(Array.from(ds.labels), [0, 2]);
+});
+
 folder.run();
 
 // ---------------------------------------------------------------------------------------

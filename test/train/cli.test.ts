@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readSafetensorsFile } from '../../lib/io/safetensors-file.js';
+import { readSafetensorsFile, writeSafetensorsFile } from '../../lib/io/safetensors-file.js';
 import { type Result, assertCloseModels, assertSameState, backend, ckpts, cli, losses, metrics, ok, snapshotFiles, start, stateBytes, tiny } from './cli-run.js';
 
 const root = mkdtempSync(join(tmpdir(), 'tfjax-cli-'));
@@ -111,6 +111,19 @@ Resume('k steps, then a new process with --resume, ends where the uninterrupted 
   assert.match(second.stderr, `resuming ${dir} from ${join(dir, 'checkpoints', 'ckpt-3.safetensors')} (step 3 of 6)`);
   assert.equal(losses(dir), losses(REF));
   assertSameState(await stateBytes(join(dir, 'checkpoints', 'ckpt-6.safetensors')), await stateBytes(join(REF, 'checkpoints', 'ckpt-6.safetensors')));
+});
+
+Resume('a checkpoint written before a setting existed (no dataset.imageSize in its config) resumes: the setting takes its default', async () => {
+  const dir = runDir();
+  ok(await tiny(dir, '--debug.stop-after-step', '3'), 'first part');
+  const file = join(dir, 'checkpoints', 'ckpt-3.safetensors');
+  const { tensors, metadata } = await readSafetensorsFile(file);
+  const config = JSON.parse(metadata['config']!) as { dataset: Record<string, unknown> };
+  delete config.dataset['imageSize'];
+  await writeSafetensorsFile(file, tensors, { ...metadata, config: JSON.stringify(config) });
+  const second = await tiny(dir, '--resume');
+  ok(second, 'resumed part');
+  assert.equal(losses(dir), losses(REF));
 });
 
 Resume('kill -9 after the first checkpoint, then --resume: the same end as an uninterrupted run', async () => {

@@ -1,6 +1,6 @@
 /**
- * The data side of a run: `dataset.split` and `dataset.limitPerClass` on image folders, and
- * `eval.ks` checked against the loaded data before any step.
+ * The data side of a run: `dataset.split`, `dataset.limitPerClass` and `dataset.imageSize`
+ * on image folders, and `eval.ks` checked against the loaded data before any step.
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,9 +16,9 @@ import { useTestBackend } from '../helpers/backend.js';
 const backend = await useTestBackend();
 
 const root = mkdtempSync(join(tmpdir(), 'tfjax-run-data-'));
-/** A 4x4 grey PNG of one value, so that every image is recognisable by its first byte. */
-function writeGrey(file: string, value: number): void {
-  const png = new pngjs.PNG({ width: 4, height: 4 });
+/** A grey PNG of one value (4x4 unless given), so that every image is recognisable by its first byte. */
+function writeGrey(file: string, value: number, [height, width] = [4, 4]): void {
+  const png = new pngjs.PNG({ width, height });
   png.data.fill(value);
   for (let i = 3; i < png.data.length; i += 4) png.data[i] = 255;
   writeFileSync(file, pngjs.PNG.sync.write(png, { colorType: 0 }));
@@ -93,6 +93,28 @@ Folder('issue 11 item 15: eval.ks larger than the training images fails right af
   const quiet = { write: () => true } as unknown as NodeJS.WritableStream;
   assert.is(await rejection(train({ ...c, outDir }, { stderr: quiet, stdout: quiet })), message);
   assert.not.ok(existsSync(join(outDir, 'metrics.jsonl')));
+});
+
+Folder('dataset.imageSize resizes a folder of images of mixed sizes (without it the error names the setting); null for the known datasets', async () => {
+  const mixed = join(root, 'mixed');
+  for (const [c, size] of [['a', [4, 4]], ['b', [6, 5]]] as const) {
+    mkdirSync(join(mixed, c), { recursive: true });
+    for (let i = 0; i < 3; i++) writeGrey(join(mixed, c, `${i}.png`), 30 + i, [...size]);
+  }
+  const unresized = await loadRunData(config({ dataset: { name: mixed } })).then(() => 'loaded', (e: Error) => e.message);
+  assert.match(unresized, /is 6x5 \(height x width\) but the first image, .* is 4x4; pass options.size \(in a training config, dataset.imageSize\)/);
+  const resized = await loadRunData(config({ dataset: { name: mixed, split: 'all', imageSize: [8, 6] } }));
+  assert.equal([resized.train.height, resized.train.width, resized.train.n], [8, 6, 6]);
+  // A grey image stays that grey at any size.
+  assert.equal(values(resized.train), [30, 31, 32, 30, 31, 32]);
+  const flag = loadConfig({ layers: [{ backend }], flags: [['--dataset.image-size', '[8,6]']] });
+  assert.equal(flag.dataset.imageSize, [8, 6]);
+  for (const bad of ['[8]', '[0,6]', '[8,6.5]', '"8x6"'])
+    assert.throws(() => loadConfig({ flags: [['--dataset.image-size', bad]] }), /at \.dataset\.imageSize expected \[height, width\] with positive integers/);
+  assert.is(
+    await rejection(loadRunData(config({ dataset: { name: 'mnist', imageSize: [8, 8] } }))),
+    'config: at .dataset.imageSize expected null for mnist (its images have one size; imageSize resizes the images of a folder), got [8,8]',
+  );
 });
 
 Folder.run();
