@@ -255,15 +255,16 @@ export function choice(key: Key, a: number | NdArray, shape: Shape = [], { repla
   // A 0-d array is a population size, as an int (jax.random.choice).
   if (typeof a !== 'number' && a.shape.length === 0) a = concreteCount(a, 'choice');
   const n = typeof a === 'number' ? a : a.shape[np.normalizeAxisIndex(axis, a.shape.length, 'random.choice')];
-  if (!Number.isInteger(n) || n < 1) throw new Error(`random.choice: need a positive population size, got ${n}`);
-  if (p && (p.shape.length !== 1 || p.shape[0] !== n)) throw new Error(`random.choice: p must have shape [${n}], got ${shapeStr(p.shape)}`);
   const k = shape.reduce((x, d) => x * d, 1);
+  // As JAX, an empty population is an error only when samples are taken.
+  if (!Number.isInteger(n) || n < 0 || (n === 0 && k > 0)) throw new Error(`random.choice: need a positive population size, got ${n}`);
+  if (p && (p.shape.length !== 1 || p.shape[0] !== n)) throw new Error(`random.choice: p must have shape [${n}], got ${shapeStr(p.shape)}`);
   if (!replace && k > n) throw new Error(`random.choice: cannot take ${k} samples from ${n} without replacement`);
   return scope(() => {
     let idx: NdArray;
-    if (replace) idx = p ? categorical(key, np.log(p), -1, shape) : randint(key, shape, 0, n);
+    if (k === 0) idx = np.zeros([...key.shape.slice(0, -1), ...shape], 'int32');
+    else if (replace) idx = p ? categorical(key, np.log(p), -1, shape) : randint(key, shape, 0, n);
     else if (!p) idx = np.reshape(np.sliceAxis(permutation(key, n), -1, 0, k), [...key.shape.slice(0, -1), ...shape]);
-    else if (k === 0) idx = np.zeros([...key.shape.slice(0, -1), ...shape], 'int32');
     else {
       // Zero-probability entries get the lowest finite score, not -inf: picked entries are
       // marked -inf, and must rank below every entry still unpicked, or argmax could return

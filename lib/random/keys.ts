@@ -135,12 +135,14 @@ export interface UniformOptions {
 
 /**
  * Uniform floats in [minval, maxval) (default [0, 1); `shape` default []), with 24 random
- * bits each. The bounds may be arrays broadcasting to `shape`, as in JAX.
+ * bits each. The bounds may be arrays broadcasting to `shape`, as in JAX; where maxval <= minval
+ * every value is minval (JAX's max(minval, ...)), so a zero-width range gives that constant.
  * @example random.uniform(key, [2, 3], { minval: -1, maxval: 1 })
  */
 export function uniform(key: Key, shape: Shape = [], { minval = 0, maxval = 1 }: UniformOptions = {}): NdArray {
   if (typeof minval !== 'number' || typeof maxval !== 'number') return uniformBetweenArrays(key, sampleShape('uniform', shape, minval, maxval), minval, maxval);
-  if (!(maxval > minval)) throw new Error(`random.uniform: maxval (${maxval}) must exceed minval (${minval})`);
+  // JAX computes max(minval, minval + u (maxval - minval)): minval where maxval <= minval, NaN for a NaN bound.
+  if (!(maxval > minval)) return scope(() => np.add(np.mul(unit(key, shape, 'uniform'), 0), Number.isNaN(maxval) ? NaN : minval));
   if (minval === 0 && maxval === 1) return unit(key, shape, 'uniform');
   // minval + u * (maxval - minval) with u >= 0, but in float32: rounding may reach maxval, and
   // minval itself may round down below minval, so both ends are capped at float32s inside.
@@ -268,7 +270,8 @@ const INT32_MAX = 2 ** 31 - 1;
 /**
  * Uniform int32 in [minval, maxval), as jax.random.randint: where maxval <= minval the
  * result is minval (JAX's issue 222). The bounds are numbers in the int32 range (any span,
- * up to the whole range) or arrays that broadcast to `shape` (exact for spans up to 2^24).
+ * up to the whole range; non-integers are truncated toward zero, as JAX casts float bounds to
+ * int) or arrays that broadcast to `shape` (exact for spans up to 2^24).
  * Spans up to 2^24: floor(u * span) with the 24-bit uniform u (bias below span / 2^24); wider
  * spans draw the offset in two 16-bit halves (see wideOffset).
  * @example random.randint(key, [8], 0, 10)
@@ -277,8 +280,10 @@ export function randint(key: Key, shape: Shape, minval: number | NdArray, maxval
   checkKey(key, 'randint');
   const s = sampleShape('randint', shape, minval, maxval);
   if (typeof minval !== 'number' || typeof maxval !== 'number') return randintBetweenArrays(key, s, minval, maxval);
+  // Non-integer bounds are truncated toward zero, as JAX's randint casts float bounds to int.
+  [minval, maxval] = [Math.trunc(minval), Math.trunc(maxval)];
   for (const v of [minval, maxval])
-    if (!Number.isInteger(v) || v < INT32_MIN || v > INT32_MAX + 1) throw new Error(`random.randint: bounds must be integers in the int32 range, got ${minval}, ${maxval}`);
+    if (!Number.isInteger(v) || v < INT32_MIN || v > INT32_MAX + 1) throw new Error(`random.randint: bounds must be integers in the int32 range (non-integers are truncated), got ${minval}, ${maxval}`);
   const span = maxval - minval;
   if (span <= 1) return scope(() => np.add(np.zerosLike(bits(key, s)), Math.min(minval, INT32_MAX)));
   return scope(() => {

@@ -100,6 +100,33 @@ export function numLeaves(def: TreeDef): number {
   }
 }
 
+/** Number of nodes a structure holds, leaves and empty subtrees included (JAX's `treedef.num_nodes`: `[1, [2]]` has 4). */
+export function numNodes(def: TreeDef): number {
+  return def.kind === 'leaf' || def.kind === 'none' ? 1 : def.children.reduce((n, c) => n + numNodes(c), 1);
+}
+
+/** The structures of a node's children (jax.tree_util.treedef_children); none for a leaf or an empty subtree. */
+export function treedefChildren(def: TreeDef): TreeDef[] {
+  return def.kind === 'leaf' || def.kind === 'none' ? [] : [...def.children];
+}
+
+/** Whether a structure is a single node: a leaf or an empty subtree (jax.tree_util.treedef_is_leaf, true for None too). */
+export function treedefIsLeaf(def: TreeDef): boolean {
+  return numNodes(def) === 1;
+}
+
+/**
+ * Whether every element of `xs` is a leaf (jax.tree_util.all_leaves): null, arrays, objects and
+ * registered nodes are not; with `isLeaf`, whether flattening the list gives its elements back.
+ * @example allLeaves([1, np.ones([2])]) // true
+ * @example allLeaves([1, [2]]) // false
+ */
+export function allLeaves(xs: Iterable<unknown>, isLeaf?: IsLeafOption): boolean {
+  const list = [...xs];
+  const ls = leaves(list, isLeaf);
+  return ls.length === list.length && ls.every((l, i) => Object.is(l, list[i]));
+}
+
 /** Rebuilds a tree of the given structure from leaves (the inverse of `flatten`). */
 export function unflatten<T = unknown>(def: TreeDef, leafValues: readonly unknown[]): T {
   let i = 0;
@@ -311,6 +338,19 @@ export function transpose<T = unknown>(outer: TreeDef, inner: TreeDef | null | u
     return leaves(sub);
   });
   return unflatten<T>(innerDef, Array.from({ length: numLeaves(innerDef) }, (_, j) => unflatten(outer, columns.map((c) => c[j]))));
+}
+
+/**
+ * The prefix tree `prefix` broadcast to the structure of `full` (jax.tree.broadcast): each
+ * leaf of `prefix` repeated over the leaves of the subtree of `full` it covers. `isLeaf`
+ * applies to `prefix`, as JAX's.
+ * @example broadcast([1, 2, 3], [0, { a: 0, b: 0 }, [0, 0]]) // [1, { a: 2, b: 2 }, [3, 3]]
+ */
+export function broadcast<T = unknown>(prefix: unknown, full: T, isLeaf?: IsLeafOption): T {
+  const [ls, def] = flatten(prefix, isLeaf);
+  const subtrees = flattenUpTo(def, full, 'tree.broadcast: the prefix and the full tree');
+  const values = ls.flatMap((l, i) => Array.from({ length: numLeaves(structure(subtrees[i])) }, () => l));
+  return unflatten<T>(structure(full), values);
 }
 
 /**

@@ -68,16 +68,44 @@ function entrySimple(k: KeyEntry): string {
   return String(k.key);
 }
 
+/** One entry of a path written as text: `.name`, `['key']`, `[<flat index i>]` or `[i]`. */
+const PATH_ENTRY = /\.([^.[]+)|\['(.*?)'\](?=[.[]|$)|\[<flat index (\d+)>\]|\[(-?\d+)\]/y;
+
 /**
- * A path as text (jax.tree_util.keystr): key entries joined (`.a[0]['k']`), or with
- * `{ simple: true }` their plain names joined by `separator` (default ''). A path tfjax already
- * wrote as text (tree.paths, flattenWithPath, mapWithPath) is returned as it is.
+ * The key entries of a path tfjax wrote as text (tree.paths, flattenWithPath, mapWithPath):
+ * `.a[0]['k']` is GetAttrKey('a'), SequenceKey(0), DictKey('k'); `.` (a root leaf) has none.
+ * The text is ambiguous where an object key holds `.` or `[`: it reads as several entries.
+ */
+function parsePath(path: string): KeyEntry[] {
+  if (path === '.') return [];
+  const out: KeyEntry[] = [];
+  for (let i = 0; i < path.length; i = PATH_ENTRY.lastIndex) {
+    PATH_ENTRY.lastIndex = i;
+    const m = PATH_ENTRY.exec(path);
+    if (!m) throw new Error(`tree.keystr: cannot read the path '${path}' from position ${i}`);
+    if (m[1] !== undefined) out.push(new GetAttrKey(m[1]));
+    else if (m[2] !== undefined) out.push(new DictKey(m[2]));
+    else if (m[3] !== undefined) out.push(new FlattenedIndexKey(Number(m[3])));
+    else out.push(new SequenceKey(Number(m[4])));
+  }
+  return out;
+}
+
+/**
+ * A path as text (jax.tree_util.keystr): key entries joined by `separator` (default '';
+ * `.a[0]['k']`), or with `{ simple: true }` their plain names (`a`, `0`, `k`). A path tfjax
+ * already wrote as text (tree.paths, flattenWithPath, mapWithPath) is read back into its
+ * entries, so `keystr('.a[0]', { simple: true, separator: '/' })` is `'a/0'`, as JAX's for
+ * that path; without options it is returned as it is.
  * @example keystr([new GetAttrKey('w'), 0]) // '.w[0]'
  * @example keystr(['w', 0], { simple: true, separator: '/' }) // 'w/0'
  */
 export function keystr(path: string | readonly KeyEntry[], { simple = false, separator = '' }: { simple?: boolean; separator?: string } = {}): string {
-  if (typeof path === 'string') return path;
-  return simple ? path.map(entrySimple).join(separator) : path.map(entryText).join('');
+  if (typeof path === 'string') {
+    if (!simple && separator === '') return path;
+    path = parsePath(path);
+  }
+  return path.map(simple ? entrySimple : entryText).join(separator);
 }
 
 // ---------------------------------------------------------------- aux data compared by value
