@@ -7,24 +7,29 @@ import * as tree from '../tree/index.js';
 /**
  * `params + updates`, leaf by leaf (the updates already carry the sign: optimisers
  * return `-lr * direction`). The trees must have the same structure. Each result keeps its
- * parameter's dtype (optax's `apply_updates`: an int32 parameter stays int32).
+ * parameter's dtype (optax's `apply_updates`: an int32 parameter stays int32). A `null`
+ * parameter stays `null` (optax's `None`), whatever its update.
  * @example params = applyUpdates(params, updates);
  */
 export function applyUpdates<P>(params: P, updates: P): P {
-  return tree.map<P>((p: NdArray, u: NdArray) => {
+  return tree.map<P>((p: NdArray | null, u: NdArray) => {
+    if (p === null) return null;
     const y = np.add(p, u);
     return (p instanceof tf.Tensor || isTracer(p)) && y.dtype !== p.dtype ? np.cast(y, p.dtype as DType) : y;
-  }, params, updates);
+  }, params, updates, { isLeaf: isNull });
 }
+
+const isNull = (x: unknown): boolean => x === null;
 
 /**
  * optax's `incremental_update`: `stepSize * new + (1 - stepSize) * old`, leaf by leaf (a
- * Polyak average of target-network parameters; `stepSize` may be a scalar array).
+ * Polyak average of target-network parameters; `stepSize` may be a scalar array). A `null` in
+ * `newTensors` stays `null` (optax's `None`).
  * @example target = incrementalUpdate(online, target, 0.005);
  */
 export function incrementalUpdate<T>(newTensors: T, oldTensors: T, stepSize: number | NdArray): T {
   const rest = typeof stepSize === 'number' ? 1 - stepSize : np.sub(1, stepSize);
-  return tree.map<T>((n: NdArray, o: NdArray) => np.add(np.mul(n, stepSize), np.mul(o, rest)), newTensors, oldTensors);
+  return tree.map<T>((n: NdArray | null, o: NdArray) => (n === null ? null : np.add(np.mul(n, stepSize), np.mul(o, rest))), newTensors, oldTensors, { isLeaf: isNull });
 }
 
 /**

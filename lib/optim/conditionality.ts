@@ -18,8 +18,8 @@ export interface ApplyIfFiniteState<S> {
   readonly lastFinite: NdArray;
   /** int32 []: all steps with a non-finite update so far. */
   readonly totalNotFinite: NdArray;
-  /** The inner transformation's state. */
-  readonly inner: S;
+  /** The inner transformation's state (optax's `inner_state`). */
+  readonly innerState: S;
 }
 
 /** bool []: every element of every leaf is finite. */
@@ -37,19 +37,19 @@ export function applyIfFinite<S>(inner: GradientTransformation<S>, maxConsecutiv
   if (!Number.isInteger(maxConsecutiveErrors) || maxConsecutiveErrors < 0)
     throw new Error(`applyIfFinite: maxConsecutiveErrors must be an integer >= 0, got ${maxConsecutiveErrors}`);
   return {
-    init: (params) => ({ notFiniteCount: initCount(), lastFinite: np.array(true, 'bool'), totalNotFinite: initCount(), inner: inner.init(params) }),
+    init: (params) => ({ notFiniteCount: initCount(), lastFinite: np.array(true, 'bool'), totalNotFinite: initCount(), innerState: inner.init(params) }),
     update(updates, state, params, extra) {
       const finite = allFinite(updates);
       const notFiniteCount = np.where(finite, 0, incrementCount(state.notFiniteCount));
       const apply = np.logicalOr(finite, np.greater(notFiniteCount, maxConsecutiveErrors));
-      const [applied, innerState] = inner.update(updates, state.inner, params, extra);
+      const [applied, innerState] = inner.update(updates, state.innerState, params, extra);
       return [
         tree.map<typeof updates>((u: NdArray) => np.where(apply, u, 0), applied),
         {
           notFiniteCount,
           lastFinite: finite,
           totalNotFinite: np.where(finite, state.totalNotFinite, incrementCount(state.totalNotFinite)),
-          inner: tree.map<S>((fresh: NdArray, old: NdArray) => np.where(apply, fresh, old), innerState, state.inner),
+          innerState: tree.map<S>((fresh: NdArray, old: NdArray) => np.where(apply, fresh, old), innerState, state.innerState),
         },
       ];
     },

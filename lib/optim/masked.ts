@@ -7,9 +7,9 @@ import * as tree from '../tree/index.js';
 import { type Mask, resolveMask } from './mask.js';
 import type { GradientTransformation } from './types.js';
 
-/** The state of {@link masked}: the inner transformation's, over the selected leaves only. */
+/** The state of {@link masked}: the inner transformation's, over the selected leaves only (optax's `inner_state`). */
 export interface MaskedState<S> {
-  readonly inner: S;
+  readonly innerState: S;
 }
 
 /** One flag per leaf of `t` (every leaf when the mask is absent). */
@@ -30,16 +30,16 @@ function keepSelected<U>(t: U, flags: readonly boolean[]): U {
  */
 export function masked<S>(inner: GradientTransformation<S>, mask: Mask): GradientTransformation<MaskedState<S>> {
   return {
-    init: (params) => ({ inner: inner.init(keepSelected(params, maskFlags(mask, params, 'masked'))) }),
+    init: (params) => ({ innerState: inner.init(keepSelected(params, maskFlags(mask, params, 'masked'))) }),
     update(updates, state, params, extra) {
       const flags = maskFlags(mask, updates, 'masked');
-      const [newSelected, innerState] = inner.update(keepSelected(updates, flags), state.inner, params === undefined ? undefined : keepSelected(params, flags), extra);
+      const [newSelected, innerState] = inner.update(keepSelected(updates, flags), state.innerState, params === undefined ? undefined : keepSelected(params, flags), extra);
       const fresh = tree.leaves(newSelected);
       const [leaves, def] = tree.flatten(updates);
       let next = 0;
       const out = tree.unflatten<typeof updates>(def, leaves.map((u, i) => (flags[i] ? fresh[next++] : u)));
       if (next !== fresh.length) throw new Error(`masked: the inner transformation returned ${fresh.length} update(s) for ${next} selected leaf(s)`);
-      return [out, { inner: innerState }];
+      return [out, { innerState }];
     },
   };
 }

@@ -12,6 +12,7 @@ import { chain, identity } from './chain.js';
 import { type WeightDecayLike, addDecayedWeights } from './decay.js';
 import { scaleByLarc } from './larc.js';
 import { scaleByRms, scaleByRss } from './rms.js';
+import { scaleByStddev } from './stddev.js';
 import type { Mask } from './mask.js';
 import { traceMomentum } from './momentum.js';
 import { scaleByLearningRate } from './scale.js';
@@ -124,27 +125,60 @@ export interface RmspropOptions {
   readonly learningRate: ScheduleLike;
   /** Decay of the squared-gradient average (default 0.99, torch's). */
   readonly alpha?: number;
-  /** Added after the root (default 1e-8). */
+  /** optax's name for `alpha` (give one of them; optax's default is 0.9). */
+  readonly decay?: number;
+  /** Added after the root (default 1e-8; inside it with `epsInSqrt`). */
   readonly eps?: number;
   /** L2: `wd * p` added to the gradient first (default 0). */
   readonly weightDecay?: number;
   readonly weightDecayMask?: Mask;
   /** Momentum on the scaled update (default 0: no buffer in the state). */
   readonly momentum?: number;
+  /** Nesterov momentum, optax's `trace(momentum, nesterov)` (needs momentum > 0). Default false. */
+  readonly nesterov?: boolean;
   /** Divide by the gradients' estimated standard deviation instead of their RMS (default false). */
   readonly centered?: boolean;
+  /** optax's `initial_scale`: the starting second moment (default 0). */
+  readonly initialScale?: number;
+  /** optax's `eps_in_sqrt`: `g / sqrt(nu + eps)` (optax's default true; here false, torch's). */
+  readonly epsInSqrt?: boolean;
+  /** optax's `bias_correction`: divide the averages by `1 - decay^t` (default false). */
+  readonly biasCorrection?: boolean;
 }
 
 /**
  * torch.optim.RMSprop: `d = g + wd p`; `d = d / (sqrt(avg(d^2) [- avg(d)^2]) + eps)`; momentum
  * `buf = m buf + d`; `p -= lr buf` = `chain(addDecayedWeights(wd), scaleByRms, traceMomentum(m), scaleByLearningRate(lr))`.
+ * optax's options (`decay`, `initialScale`, `epsInSqrt`, `biasCorrection`, `nesterov`) are taken
+ * too; `centered` with any of the first three is optax's `scaleByStddev`. optax.rmsprop(lr) is
+ * `rmsprop({ learningRate, decay: 0.9, epsInSqrt: true })`.
  * @example const opt = optim.rmsprop({ learningRate: 1e-3, momentum: 0.9, centered: true });
  */
-export function rmsprop({ learningRate, alpha = 0.99, eps = 1e-8, weightDecay = 0, weightDecayMask, momentum = 0, centered = false }: RmspropOptions): GradientTransformation {
+export function rmsprop({
+  learningRate,
+  alpha,
+  decay,
+  eps = 1e-8,
+  weightDecay = 0,
+  weightDecayMask,
+  momentum = 0,
+  nesterov = false,
+  centered = false,
+  initialScale = 0,
+  epsInSqrt = false,
+  biasCorrection = false,
+}: RmspropOptions): GradientTransformation {
+  if (alpha !== undefined && decay !== undefined) throw new Error('rmsprop: give alpha (torch\'s name) or decay (optax\'s), not both');
+  if (nesterov && !(momentum > 0)) throw new Error('rmsprop: nesterov needs momentum > 0');
+  const rate = alpha ?? decay ?? 0.99;
+  const optaxOptions = initialScale !== 0 || epsInSqrt || biasCorrection;
+  const scaling = centered && optaxOptions
+    ? scaleByStddev({ decay: rate, eps, initialScale, epsInSqrt, biasCorrection })
+    : scaleByRms({ decay: rate, eps, centered, initialScale, epsInSqrt, biasCorrection });
   return chain(
     addDecayedWeights(weightDecay, weightDecayMask),
-    scaleByRms({ decay: alpha, eps, centered }),
-    momentum > 0 ? traceMomentum(momentum) : identity(),
+    scaling,
+    momentum > 0 ? traceMomentum(momentum, nesterov) : identity(),
     scaleByLearningRate(learningRate),
   );
 }
@@ -218,8 +252,8 @@ export interface LionOptimizerOptions extends LionOptions {
  * optax.lion: `chain(scaleByLion(b1, b2), addDecayedWeights(wd, mask), scaleByLearningRate(lr))`;
  * its updates are signs, so its learning rate is usually 3-10x below AdamW's.
  */
-export function lion({ learningRate, b1, b2, weightDecay = 1e-3, mask }: LionOptimizerOptions): GradientTransformation {
-  return chain(scaleByLion({ b1, b2 }), addDecayedWeights(weightDecay, mask), scaleByLearningRate(learningRate));
+export function lion({ learningRate, b1, b2, mode, smoothBeta, weightDecay = 1e-3, mask }: LionOptimizerOptions): GradientTransformation {
+  return chain(scaleByLion({ b1, b2, mode, smoothBeta }), addDecayedWeights(weightDecay, mask), scaleByLearningRate(learningRate));
 }
 
 export interface LambOptions extends AdamOptimizerOptions {

@@ -8,6 +8,7 @@ import type { NdArray } from '../core/index.js';
 import * as np from '../ops/index.js';
 import * as tree from '../tree/index.js';
 import { treeAddScale, treeMul, treeNorm, treeScale, treeVdot } from './tree-utils.js';
+import { ravelTree } from './util.js';
 
 type Scalar = number | NdArray;
 
@@ -38,20 +39,6 @@ export const projectionHypercube = <T>(t: T, scale: Bound = 1): T => projectionB
 /** Every leaf clipped to `[-scale, scale]` (projection_linf_ball). */
 export const projectionLinfBall = <T>(t: T, scale: Scalar = 1): T => projectionBox(t, typeof scale === 'number' ? -scale : np.neg(scale), scale);
 
-/** The leaves of `t` raveled and concatenated, with the function that splits a flat vector back. */
-function ravelTree<T>(t: T): [NdArray, (flat: NdArray) => T] {
-  const [leaves, def] = tree.flatten<NdArray>(t);
-  if (leaves.length === 0) throw new Error('projection: the tree has no leaves');
-  const sizes = leaves.map((x) => x.size);
-  const flat = np.concatenate(leaves.map((x) => np.ravel(x)));
-  const unravel = (v: NdArray): T => {
-    const bounds = sizes.slice(0, -1).reduce<number[]>((acc, s) => [...acc, (acc.at(-1) ?? 0) + s], []);
-    const parts = np.split(v, bounds);
-    return tree.unflatten<T>(def, parts.map((p, i) => np.reshape(p, leaves[i].shape)));
-  };
-  return [flat, unravel];
-}
-
 /**
  * The projection of a vector onto the unit simplex {x >= 0, sum x = 1}: sort descending,
  * `rho = #{k : u_k + (1 - cumsum(u)_k) / k > 0}`, `x = relu(v - (cumsum(u)_rho - 1) / rho)`.
@@ -73,7 +60,7 @@ function projectUnitSimplex(v: NdArray): NdArray {
  * (projection_simplex).
  */
 export function projectionSimplex<T>(t: T, scale: Scalar = 1): T {
-  const [flat, unravel] = ravelTree(t);
+  const [flat, unravel] = ravelTree(t, 'projection');
   return unravel(np.mul(scale, projectUnitSimplex(np.div(flat, scale))));
 }
 

@@ -273,6 +273,7 @@ export function warmupExponentialDecay({ init, peak, warmupSteps, ...decay }: Wa
  * after the last boundary it stays at the last value.
  */
 export function piecewiseInterpolate(kind: 'linear' | 'cosine', init: number, boundariesAndScales: readonly (readonly [number, number])[]): Schedule {
+  if (kind !== 'linear' && kind !== 'cosine') throw new Error(`piecewiseInterpolate: kind must be 'linear' or 'cosine', got ${String(kind)}`);
   const sorted = [...boundariesAndScales].sort((x, y) => x[0] - y[0]);
   sorted.forEach(([b, sc], i) => {
     if (!Number.isFinite(b) || (i === 0 ? b < 0 : b <= sorted[i - 1][0]) || !(sc >= 0))

@@ -31,3 +31,20 @@ export function requireParams<U>(params: U | undefined, what: string): U {
   if (params === undefined || params === null) throw new Error(`${what}: update needs the current parameters: call update(updates, state, params)`);
   return params;
 }
+
+/**
+ * The leaves of `t` raveled and concatenated into one vector (JAX's `ravel_pytree`), with the
+ * function that splits a flat vector back into `t`'s structure and shapes.
+ */
+export function ravelTree<T>(t: T, what: string): [NdArray, (flat: NdArray) => T] {
+  const [leaves, def] = tree.flatten<NdArray>(t);
+  if (leaves.length === 0) throw new Error(`${what}: the tree has no leaves`);
+  const sizes = leaves.map((x) => x.size);
+  const flat = np.concatenate(leaves.map((x) => np.ravel(x)));
+  const unravel = (v: NdArray): T => {
+    const bounds = sizes.slice(0, -1).reduce<number[]>((acc, s) => [...acc, (acc.at(-1) ?? 0) + s], []);
+    const parts = np.split(v, bounds);
+    return tree.unflatten<T>(def, parts.map((p, i) => np.reshape(p, leaves[i].shape)));
+  };
+  return [flat, unravel];
+}

@@ -41,18 +41,18 @@ test('a non-finite gradient changes nothing but the counters; the finite steps e
   let [q, t] = [params0(), plain.init(params0())];
   const counts: number[][] = [];
   for (let i = 0; i < 7; i++) {
-    const before = { p: await leavesOf(p), inner: await leavesOf(s.inner) };
+    const before = { p: await leavesOf(p), inner: await leavesOf(s.innerState) };
     const [u, s2] = opt.update(gradAt(i, bad), s, p);
     [p, s] = [optim.applyUpdates(p, u), s2];
     counts.push([...(await leavesOf([s.notFiniteCount, s.totalNotFinite, s.lastFinite]))]);
     if (bad.has(i)) {
       assert.equal(await leavesOf(p), before.p, `step ${i}: parameters unchanged`);
-      assert.equal(await leavesOf(s.inner), before.inner, `step ${i}: inner state (Adam's moments and count) unchanged`);
+      assert.equal(await leavesOf(s.innerState), before.inner, `step ${i}: inner state (Adam's moments and count) unchanged`);
     } else {
       const [v, t2] = plain.update(gradAt(i, bad), t, q);
       [q, t] = [optim.applyUpdates(q, v), t2];
       allClose(await leavesOf(p), await leavesOf(q), { rtol: 0, atol: 0 }, `step ${i}: the plain optimiser on the finite steps`);
-      allClose(await leavesOf(s.inner), await leavesOf(t), { rtol: 0, atol: 0 }, `step ${i}: its state`);
+      allClose(await leavesOf(s.innerState), await leavesOf(t), { rtol: 0, atol: 0 }, `step ${i}: its state`);
     }
   }
   // [consecutive, total, last finite] after each step.

@@ -36,7 +36,7 @@ test('masked: the inner transformation on the selected leaves, the others pass t
   const opt = optim.masked(optim.traceMomentum(0.9), { encoder: true, head: false });
   const p = params();
   let s = opt.init(p);
-  assert.equal(await read(s), { inner: { trace: { encoder: { w: [0, 0], b: [0] }, head: { w: null } } } });
+  assert.equal(await read(s), { innerState: { trace: { encoder: { w: [0, 0], b: [0] }, head: { w: null } } } });
   let u: ReturnType<typeof grads> = grads();
   for (let i = 0; i < 2; i++) [u, s] = opt.update(grads(), s, p);
   // Momentum on the encoder after two equal gradients: g + 0.9 g; the head's gradient unchanged.
