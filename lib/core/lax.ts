@@ -11,9 +11,18 @@ import type { BinaryPrim, UnaryPrim } from './prim-types.js';
 
 export type { ConvParams, Padding2D } from './prim-params.js';
 
+/** The constants `scalar` made from JS numbers, with the value each holds (jaxpr printing shows them inline). */
+const literalValues = new WeakMap<tf.Tensor, number>();
+
+/** The value `x` holds if `scalar` made it from a JS number (a literal, as JAX's), else undefined. */
+export const literalValue = (x: NdArray): number | undefined => literalValues.get(x as tf.Tensor);
+
 /** A constant holding `value`, of rank `rank` with every dimension 1 (it broadcasts). */
 export function scalar(value: number, dtype: DType = 'float32', rank = 0): tf.Tensor {
-  return tf.tensor(dtype === 'bool' ? [Number(value !== 0)] : [value], new Array(rank).fill(1), dtype);
+  const stored = dtype === 'bool' ? Number(value !== 0) : dtype === 'int32' ? value | 0 : Math.fround(value);
+  const t = tf.tensor([stored], new Array(rank).fill(1), dtype);
+  literalValues.set(t, stored);
+  return t;
 }
 
 /** A constant `value` broadcastable against x (same rank, all ones), with x's dtype. */

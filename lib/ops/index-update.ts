@@ -53,26 +53,29 @@ function modeOf<M>(table: ReadonlyMap<string, M>, mode: string | undefined, fall
   return m;
 }
 
+/** An update's values: an array, a JS number, or a JS boolean (1 or 0, as JAX's Python True / False). */
+export type UpdateValue = ArrayOrNumber | boolean;
+
 /** The updates of x at one index (see `at`). */
 export interface IndexUpdateRef {
   /** x[idx]. */
   get(options?: GetOptions): NdArray;
   /** x with x[idx] = v. */
-  set(v: ArrayOrNumber, options?: UpdateOptions): NdArray;
+  set(v: UpdateValue, options?: UpdateOptions): NdArray;
   /** x with x[idx] += v. */
-  add(v: ArrayOrNumber, options?: UpdateOptions): NdArray;
+  add(v: UpdateValue, options?: UpdateOptions): NdArray;
   /** x with x[idx] -= v. */
-  subtract(v: ArrayOrNumber, options?: UpdateOptions): NdArray;
+  subtract(v: UpdateValue, options?: UpdateOptions): NdArray;
   /** x with x[idx] *= v. */
-  multiply(v: ArrayOrNumber, options?: UpdateOptions): NdArray;
+  multiply(v: UpdateValue, options?: UpdateOptions): NdArray;
   /** x with x[idx] /= v. */
-  divide(v: ArrayOrNumber, options?: UpdateOptions): NdArray;
+  divide(v: UpdateValue, options?: UpdateOptions): NdArray;
   /** x with x[idx] **= v. */
-  power(v: ArrayOrNumber, options?: UpdateOptions): NdArray;
+  power(v: UpdateValue, options?: UpdateOptions): NdArray;
   /** x with x[idx] = minimum(x[idx], v). */
-  min(v: ArrayOrNumber, options?: UpdateOptions): NdArray;
+  min(v: UpdateValue, options?: UpdateOptions): NdArray;
   /** x with x[idx] = maximum(x[idx], v). */
-  max(v: ArrayOrNumber, options?: UpdateOptions): NdArray;
+  max(v: UpdateValue, options?: UpdateOptions): NdArray;
   /** x with x[idx] = f(x[idx]), f elementwise (numpy's ufunc.at). */
   apply(f: (x: NdArray) => NdArray, options?: UpdateOptions): NdArray;
 }
@@ -208,6 +211,9 @@ function accumulate(x: NdArray, idx: readonly Index[], v: ArrayOrNumber, negate:
   return lax.add(x, lax.reshape(added, shapeOf(x)));
 }
 
+/** A JS boolean as 1 or 0 (a weakly typed scalar, as JAX takes Python's True); others pass through. */
+const numeric = (v: UpdateValue): ArrayOrNumber => (typeof v === 'boolean' ? Number(v) : v);
+
 /** A value as 0/1 int32, for updates of bool arrays. */
 const truthOf = (v: ArrayOrNumber): ArrayOrNumber => (typeof v === 'number' ? (v !== 0 ? 1 : 0) : lax.cast(lax.cast(v, 'bool'), 'int32'));
 
@@ -236,7 +242,8 @@ export function at(x: NdArray, ...idx: Index[]): IndexUpdateRef {
     if (wide === 'bool' || wide === dtype) return back(run(base, asBool ? truthOf(v) : v));
     return lax.cast(run(lax.cast(x, wide), v), dtype);
   };
-  const write = (combine: Combine, op: string) => (v: ArrayOrNumber, options: UpdateOptions = {}) => promoted(v, (target, value) => overwrite(target, idx, value, combine, op, options));
+  const write = (combine: Combine, op: string) => (v: UpdateValue, options: UpdateOptions = {}) =>
+    promoted(numeric(v), (target, value) => overwrite(target, idx, value, combine, op, options));
   return {
     get({ mode, fillValue }: GetOptions = {}) {
       const { value, valid } = indexWithValidity(x, idx, modeOf(GET_MODES, mode, 'clip', 'get'));
@@ -244,9 +251,9 @@ export function at(x: NdArray, ...idx: Index[]): IndexUpdateRef {
       return lax.select(lax.broadcastTo(valid, shapeOf(value)), value, lax.full(shapeOf(value), fillValueFor(x, fillValue), dtype));
     },
     // set casts the values to x's dtype (the same as JAX's write-then-cast).
-    set: (v, options = {}) => back(overwrite(base, idx, asBool ? truthOf(v) : v, (_, u) => u, 'set', options)),
-    add: (v, options = {}) => promoted(v, (target, value) => accumulate(target, idx, value, false, options)),
-    subtract: (v, options = {}) => promoted(v, (target, value) => accumulate(target, idx, value, true, options)),
+    set: (v, options = {}) => back(overwrite(base, idx, asBool ? truthOf(numeric(v)) : numeric(v), (_, u) => u, 'set', options)),
+    add: (v, options = {}) => promoted(numeric(v), (target, value) => accumulate(target, idx, value, false, options)),
+    subtract: (v, options = {}) => promoted(numeric(v), (target, value) => accumulate(target, idx, value, true, options)),
     multiply: write((c, u) => lax.mul(c, u), 'multiply'),
     divide: write((c, u) => lax.div(c, u), 'divide'),
     power: write((c, u) => pow(c, u), 'power'),

@@ -3,14 +3,18 @@
  * static steps of about 20 ops on [..., m, n] and [..., m, m] (O(m^2 n) flops), for small
  * matrices. Derivatives go through the composed operations.
  */
+import * as lax from '../core/lax.js';
 import { type NdArray, shapeOf } from '../core/trace.js';
 import { add, div, equal, greaterEqual, matmul, mul, neg, sqrt, square, sub, sum, where } from './math.js';
-import { sliceAxis } from './shape.js';
+import { concatenate, sliceAxis } from './shape.js';
 import { triu } from './linalg.js';
 import { colOf, entryOf, eyeBatch, indexMask, matrices, mT } from './linalg-util.js';
 
-/** `qr`'s modes: Q [..., m, k] and R [..., k, n] with k = min(m, n); Q [..., m, m] and R [..., m, n]; R [..., k, n] alone. */
-export type QrMode = 'reduced' | 'complete' | 'r';
+/**
+ * `qr`'s modes: Q [..., m, k] and R [..., k, n] with k = min(m, n); Q [..., m, m] and R [..., m, n];
+ * R [..., k, n] alone; LAPACK geqrf's Householder form (h [..., n, m], tau [..., k]).
+ */
+export type QrMode = 'reduced' | 'complete' | 'r' | 'raw';
 
 /**
  * Q R = A with Q orthonormal and R upper triangular, for stacked matrices a [..., m, n]
@@ -20,14 +24,17 @@ export type QrMode = 'reduced' | 'complete' | 'r';
  * @example const [q, r] = np.linalg.qr(a) as [NdArray, NdArray]; // a = q @ r
  */
 export function qr(a: NdArray, mode: 'r'): NdArray;
-export function qr(a: NdArray, mode?: 'reduced' | 'complete'): [NdArray, NdArray];
+export function qr(a: NdArray, mode?: 'reduced' | 'complete' | 'raw'): [NdArray, NdArray];
 export function qr(a: NdArray, mode: QrMode = 'reduced'): NdArray | [NdArray, NdArray] {
-  if (!['reduced', 'complete', 'r'].includes(mode)) throw new Error(`qr: mode must be 'reduced', 'complete' or 'r', got '${String(mode)}'`);
+  if (!['reduced', 'complete', 'r', 'raw'].includes(mode))
+    throw new Error(`qr: mode must be 'reduced', 'complete', 'r' or 'raw', got '${String(mode)}'`);
   let r = matrices(a, 'qr', false);
   const s = shapeOf(r);
   const [m, n] = s.slice(-2);
   const k = Math.min(m, n);
-  let q: NdArray | null = mode === 'r' ? null : eyeBatch(m, s.slice(0, -2));
+  let q: NdArray | null = mode === 'r' || mode === 'raw' ? null : eyeBatch(m, s.slice(0, -2));
+  let below: NdArray = lax.full([m, n], 0); // 'raw': the reflectors' tails, v / v[j], below the diagonal
+  const taus: NdArray[] = [];
   for (let j = 0; j < k; j++) {
     const alpha = entryOf(r, j, j); // [..., 1, 1]
     const tail = where(indexMask(m, 1, (i) => i > j), colOf(r, j), 0); // [..., m, 1]
@@ -40,11 +47,24 @@ export function qr(a: NdArray, mode: QrMode = 'reduced'): NdArray | [NdArray, Nd
     const scale = where(skip, 0, div(2, where(skip, 1, vv))); // H = I - scale v v^T
     r = sub(r, mul(v, mul(scale, sum(mul(v, r), -2, true))));
     if (q !== null) q = sub(q, mul(matmul(q, v), mul(scale, mT(v))));
+    if (mode === 'raw') {
+      // geqrf scales v to v[j] = 1: H = I - tau v v^T with tau = scale (alpha - beta)^2 = (beta - alpha) / beta.
+      const lead = where(skip, 1, sub(alpha, beta));
+      below = where(indexMask(m, n, (i, c) => c === j && i > j), div(tail, lead), below);
+      taus.push(mul(scale, square(sub(alpha, beta))));
+    }
   }
   r = triu(r); // exact zeros below the diagonal
+  if (mode === 'raw') return rawQr(add(r, below), taus, s.slice(0, -2));
   const rank = shapeOf(r).length;
   if (mode === 'complete') return [q!, r];
   const rk = sliceAxis(r, rank - 2, 0, k);
   return mode === 'r' ? rk : [sliceAxis(q!, rank - 1, 0, k), rk];
 }
 
+
+/** qr's 'raw' result from geqrf's packed [..., m, n] matrix and the per-step taus ([..., 1, 1] each): (h = packed^T, tau [..., k]). */
+function rawQr(packed: NdArray, taus: readonly NdArray[], batch: readonly number[]): [NdArray, NdArray] {
+  const tau = taus.length === 0 ? lax.full([...batch, 0], 0) : lax.reshape(concatenate(taus, -1), [...batch, taus.length]);
+  return [mT(packed), tau];
+}

@@ -8,7 +8,7 @@ import { normAxes, normAxis, shapeStr, sizeOf } from '../core/aval.js';
 import * as lax from '../core/lax.js';
 import { type NdArray, avalOf, isArray, shapeOf } from '../core/trace.js';
 import { resultDType } from '../core/promotion.js';
-import { type ArrayOrNumber, add, mul, sub, where } from './math.js';
+import { type ArrayOrNumber, add, mul, notEqual, sub, where } from './math.js';
 import { unreadable } from './host-values.js';
 import { boundedIndex, clipOrWrap, concatenate, outOfBoundFill, sliceAxis, split, squeeze } from './shape.js';
 
@@ -319,7 +319,8 @@ function diffEnd(v: ArrayOrNumber, x: NdArray, axis: number): NdArray {
 
 /**
  * The n-th discrete difference along `axis`: out[i] = x[i + 1] - x[i], applied n times
- * (numpy's diff, with optional arrays prepended/appended along the axis first).
+ * (numpy's diff, with optional arrays prepended/appended along the axis first); of bools,
+ * x[i + 1] != x[i], as NumPy's and jax.numpy's (bool subtraction is an error).
  */
 export function diff(x: NdArray, n = 1, axis = -1, { prepend, append }: DiffOptions = {}): NdArray {
   const a = normAxis(axis, shapeOf(x).length, 'diff');
@@ -329,7 +330,8 @@ export function diff(x: NdArray, n = 1, axis = -1, { prepend, append }: DiffOpti
   for (let i = 0; i < n; i++) {
     const len = shapeOf(y)[a];
     if (len === 0) break;
-    y = sub(sliceAxis(y, a, 1, len), sliceAxis(y, a, 0, len - 1));
+    const step = avalOf(y).dtype === 'bool' ? notEqual : sub;
+    y = step(sliceAxis(y, a, 1, len), sliceAxis(y, a, 0, len - 1));
   }
   return y;
 }

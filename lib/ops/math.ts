@@ -45,7 +45,15 @@ function truth(x: ArrayOrNumber): NdArray {
 }
 
 export const add = bin('add');
-export const sub = bin('sub');
+/**
+ * x - y with broadcasting; two bool operands are an error, as in NumPy and jax.numpy (use
+ * np.logicalXor or np.bitwiseXor, or cast first).
+ */
+export function sub(x: ArrayOrNumber, y: ArrayOrNumber): NdArray {
+  const [a, b] = promote([x, y], 'sub');
+  if (avalOf(a).dtype === 'bool') throw new Error('np.sub: boolean subtract is not supported (got bool and bool); use np.logicalXor or np.bitwiseXor, or cast to int32 first');
+  return lax.binary('sub', a, b);
+}
 export const mul = bin('mul');
 /** True division: integer and bool operands give float32 (as NumPy's `/`); `floorDivide` floors. */
 export function div(x: ArrayOrNumber, y: ArrayOrNumber): NdArray {

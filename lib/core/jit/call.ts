@@ -18,7 +18,7 @@ import { constantValue } from '../lower/index.js';
 import { primitive } from '../primitive.js';
 import { batchAt } from '../prims/batching-util.js';
 import { type NdArray, activeMains, avalOf, bindHigherOrder, checkLive, isTracer } from '../trace.js';
-import type { Jaxpr } from './ir.js';
+import type { Jaxpr, Var } from './ir.js';
 import { partialEval } from './partial-eval.js';
 import { traceClosed } from './staging.js';
 
@@ -32,10 +32,11 @@ export interface PjitParams {
 /**
  * A constant the trace captured: a one-element constant whose value the backend reads
  * synchronously (lower/index.ts constantValue; literals such as the 0 of max(x, 0)) is
- * remade for each call, so that the cache holds no tensor for it; any other tensor (and
- * every constant on webgpu) is kept until the cache is cleared.
+ * remade for each call, so that the cache holds no tensor for it, and so is one made from a JS
+ * number (lax.scalar's, on any backend); any other tensor (and on webgpu every other constant)
+ * is kept until the cache is cleared.
  */
-type Captured = { readonly literal: number; readonly dtype: DType; readonly rank: number } | { readonly kept: tf.Tensor };
+type Captured = { readonly literal: number; readonly dtype: DType; readonly rank: number; readonly fromJs: boolean } | { readonly kept: tf.Tensor };
 
 /** A staged IR applied as `pjit`, with the IRs its rules derived from it (staged once each). */
 export class StagedCall {
@@ -60,6 +61,10 @@ export class StagedCall {
   /** The captured constants as tensors the caller owns (kept: a tidy does not free them). */
   ownConstants(): tf.Tensor[] {
     return this.captured.map((c) => tf.keep('kept' in c ? tf.clone(c.kept) : lax.scalar(c.literal, c.dtype, c.rank)));
+  }
+  /** The JS-number literals (lax.scalar's) among the captured constants, keyed by `vars` (their variables, in order): printing shows them inline. */
+  literalsOf(vars: readonly Var[]): Map<Var, number> {
+    return new Map(this.captured.flatMap((c, i) => ('literal' in c && c.fromJs ? [[vars[i]!, c.literal] as const] : [])));
   }
   /** Another IR over the same captured constants (copies of its own). */
   withJaxpr(name: string, jaxpr: Jaxpr): StagedCall {
@@ -100,8 +105,10 @@ export function axisEnvKey(): string {
 }
 
 function capture(x: tf.Tensor): Captured {
-  const literal = x.shape.every((d) => d === 1) ? constantValue(x) : undefined;
-  if (literal !== undefined) return { literal, dtype: x.dtype as DType, rank: x.rank };
+  // A JS number's constant (lax.scalar's) is known without reading it back (webgpu cannot).
+  const fromJs = lax.literalValue(x);
+  const literal = x.shape.every((d) => d === 1) ? (fromJs ?? constantValue(x)) : undefined;
+  if (literal !== undefined) return { literal, dtype: x.dtype as DType, rank: x.rank, fromJs: fromJs !== undefined };
   return { kept: tf.keep(tf.clone(x)) };
 }
 

@@ -1,6 +1,6 @@
 /** The IR that jit traces to: a flat list of equations over typed variables (a jaxpr). */
 import type * as tf from '@tensorflow/tfjs-core';
-import { type Aval, avalStr, sameShape } from '../aval.js';
+import { type Aval, type DType, avalStr, sameShape } from '../aval.js';
 import type { ConvParams, DotParams, PrimParams } from '../prim-params.js';
 import type { HigherOrderPrim, Params, Prim } from '../prim-types.js';
 
@@ -95,6 +95,11 @@ export interface Jaxpr {
   readonly consts: readonly tf.Tensor[];
   readonly eqns: readonly Eqn[];
   readonly outvars: readonly Var[];
+  /**
+   * The constvars that hold JS-number literals, with their values: they are constants like
+   * the others, and only printing differs (inline, as JAX prints a literal: `mul b 2.0`).
+   */
+  readonly literals?: ReadonlyMap<Var, number>;
 }
 
 export const isJaxpr = (v: unknown): v is Jaxpr => typeof v === 'object' && v !== null && 'eqns' in v && 'outvars' in v;
@@ -130,15 +135,38 @@ export function printJaxpr(j: Jaxpr): string {
     return n;
   };
   const decl = (v: Var) => `${name(v)}:${avalStr(v.aval)}`;
-  const consts = j.constvars.map(decl).join(' ');
+  const ref = (v: Var) => {
+    const literal = j.literals?.get(v);
+    return literal === undefined ? name(v) : literalText(literal, v.aval.dtype);
+  };
+  const consts = j.constvars.filter((v) => !j.literals?.has(v)).map(decl).join(' ');
   const ins = j.invars.map(decl).join(' ');
   const lines = j.eqns.map((e) => {
     const ps = Object.entries(e.params)
       .map(([k, v]) => `${k}=${paramText(v)}`)
       .join(' ');
-    return `    ${outsOf(e).map(decl).join(' ')} = ${e.prim}${ps ? `[${ps}]` : ''} ${e.inputs.map(name).join(' ')}`;
+    return `    ${outsOf(e).map(decl).join(' ')} = ${e.prim}${ps ? `[${ps}]` : ''} ${e.inputs.map(ref).join(' ')}`;
   });
-  return `{ lambda ${consts} ; ${ins} .\n${lines.join('\n')}\n  in ( ${j.outvars.map(name).join(' ')} ) }`;
+  return `{ lambda ${consts} ; ${ins} .\n${lines.join('\n')}\n  in ( ${j.outvars.map(ref).join(' ')} ) }`;
+}
+
+/** A literal as Python prints JAX's: 2.0, 1e-05, inf, nan for floats; 3 for ints; True / False for bools. */
+function literalText(value: number, dtype: DType): string {
+  if (dtype === 'bool') return value !== 0 ? 'True' : 'False';
+  if (dtype === 'int32') return String(value);
+  if (Number.isNaN(value)) return 'nan';
+  if (!Number.isFinite(value)) return value > 0 ? 'inf' : '-inf';
+  if (value === 0) return Object.is(value, -0) ? '-0.0' : '0.0';
+  // The fewest digits that give back the float32 (numpy's repr of a float32).
+  let digits = 1;
+  while (digits < 9 && Math.fround(Number(value.toPrecision(digits))) !== value) digits++;
+  const short = Number(value.toPrecision(digits));
+  const a = Math.abs(short);
+  if (a < 1e-4 || a >= 1e16) {
+    const [mantissa, exp] = short.toExponential().split('e');
+    return `${mantissa}e${exp[0]}${exp.slice(1).padStart(2, '0')}`;
+  }
+  return Number.isInteger(short) ? `${short}.0` : String(short);
 }
 
 /** Frees the constants a traced jaxpr holds. */

@@ -110,7 +110,9 @@ function programOf(entry: Entry, opts: RewriteOptions): Program {
     const { jaxpr, numCaptured } = entry.call;
     entry.program = discardingTemporaries(() => {
       const consts = entry.call.ownConstants();
-      return compile(optimize({ ...jaxpr, invars: jaxpr.invars.slice(numCaptured), constvars: jaxpr.invars.slice(0, numCaptured), consts }, opts));
+      const constvars = jaxpr.invars.slice(0, numCaptured);
+      const literals = entry.call.literalsOf(constvars);
+      return compile(optimize({ ...jaxpr, invars: jaxpr.invars.slice(numCaptured), constvars, consts, ...(literals.size > 0 ? { literals } : {}) }, opts));
     });
   }
   return entry.program;

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { higherOrder, isHigherOrder } from '../higher-order.js';
 import { eqnKernel } from '../lower/index.js';
-import { type FusedPrim, type Jaxpr, type Var, outsOf } from './ir.js';
+import { type FusedPrim, type Jaxpr, type Var, outsOf, printJaxpr } from './ir.js';
 import type { HigherOrderPrim, Params, Prim } from '../prim-types.js';
 
 /** One tensor per result of the equation (`out`, then its `extraOuts`). */
@@ -28,6 +28,10 @@ export interface Program {
   /** Kernel launches per run (one per remaining equation). */
   readonly numKernels: number;
   readonly jaxpr: Jaxpr;
+  /** The program's IR as text (JAX's Lowered.as_text; here the rewritten jaxpr, as printJaxpr shows it). */
+  asText(): string;
+  /** The same text as `asText`. */
+  toString(): string;
   dispose(): void;
 }
 
@@ -55,6 +59,8 @@ export function compile(j: Jaxpr): Program {
   return {
     numKernels: steps.length,
     jaxpr: j,
+    asText: () => printJaxpr(j),
+    toString: () => printJaxpr(j),
     dispose: () => j.consts.forEach((c) => c.dispose()),
     run(args) {
       const env: (tf.Tensor | undefined)[] = new Array(slot.size);

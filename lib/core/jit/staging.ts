@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Aval } from '../aval.js';
 import { higherOrder } from '../higher-order.js';
+import { literalValue } from '../lax.js';
 import { primitive } from '../primitive.js';
 import { type CustomVjpCall, type MainTrace, type NdArray, Trace, Tracer, avalOf, withMain } from '../trace.js';
 import { type Eqn, type Jaxpr, Var } from './ir.js';
@@ -12,6 +13,8 @@ class Builder {
   readonly eqns: Eqn[] = [];
   /** Values the trace closes over: tensors, and (when `closesOver`) outer transformations' tracers. */
   readonly constOf = new Map<NdArray, Var>();
+  /** The values of the captured constants that are JS-number literals (lax.scalar's). */
+  readonly literalOf = new Map<Var, number>();
   /** Whether a customVjp function was traced (its primal only: the IR does not hold the rule). */
   sawCustomVjp = false;
   constructor(readonly closesOver = false) {}
@@ -43,6 +46,8 @@ export class StagingTrace extends Trace {
     if (!v) {
       v = this.builder.newVar(avalOf(x));
       this.builder.constOf.set(x, v);
+      const literal = literalValue(x);
+      if (literal !== undefined) this.builder.literalOf.set(v, literal);
     }
     return new StagingTracer(this, v);
   }
@@ -103,7 +108,8 @@ export function traceToJaxpr(f: (...xs: NdArray[]) => NdArray[], avals: readonly
   const { invars, outvars } = stage('jit', b, f, avals);
   const entries = [...b.constOf.entries()];
   const consts = entries.map(([x]) => tf.keep(tf.clone(x as tf.Tensor))); // a plain jit trace closes over no tracer (lift refuses)
-  return { invars, constvars: entries.map(([, v]) => v), consts, eqns: b.eqns, outvars };
+  const literals = b.literalOf.size > 0 ? { literals: b.literalOf } : {};
+  return { invars, constvars: entries.map(([, v]) => v), consts, eqns: b.eqns, outvars, ...literals };
 }
 
 /** A jaxpr with no constants, and the values it closes over. */

@@ -16,8 +16,13 @@
  * for this member's own candidates, are moved to its block (`targets + index * M`; other
  * members' candidates are never masked). The mean over the members of their losses is then
  * the loss of one process whose candidates are all of them.
+ *
+ * Targets outside [0, M) are an error, as PyTorch's cross_entropy raises ("Target 7 is out of
+ * bounds"), where they can be read: not under jit, vmap or grad (the targets are traced, and
+ * an out-of-range target then picks no logit, so its anchor adds 0), nor on webgpu.
  */
-import { type NdArray, allGather, axisIndex, axisSize, shapeStr } from '../../core/index.js';
+import type * as tf from '@tensorflow/tfjs-core';
+import { type NdArray, allGather, axisIndex, axisSize, canReadBack, isTracer, shapeStr } from '../../core/index.js';
 import { shape as shapeOf } from '../../ops/index.js';
 import * as F from '../../nn/functional.js';
 import * as np from '../../ops/index.js';
@@ -43,6 +48,14 @@ function gathered(candidates: NdArray, targets: NdArray, mask: NdArray | undefin
   return [all, moved, np.concatenate(blocks, 1)];
 }
 
+/** Raises on the first target outside [0, m) where the targets can be read on the host (see the module notes). */
+function checkTargets(targets: NdArray, m: number): void {
+  if (isTracer(targets) || !canReadBack()) return;
+  const values = (targets as tf.Tensor).dataSync();
+  const i = values.findIndex((v) => v < 0 || v >= m);
+  if (i >= 0) throw new Error(`infoNce: targets[${i}] = ${values[i]} is out of range for ${m} candidates (must be in [0, ${m}))`);
+}
+
 /**
  * Mean cross-entropy of cosine logits `a c^T / T` against the index of each anchor's positive.
  * `anchors` [N, D], `candidates` [M, D], `targets` int32 [N] in [0, M).
@@ -55,6 +68,7 @@ export function infoNce(anchors: NdArray, candidates: NdArray, targets: NdArray,
   const ts = shapeOf(targets);
   if (ts.length !== 1 || ts[0] !== n) throw new Error(`infoNce: targets must be [${n}] (one index per anchor), got ${shapeStr(ts)}`);
   if (!targets.dtype.startsWith('int')) throw new Error(`infoNce: targets must be integer indices (int32), got ${targets.dtype}`);
+  checkTargets(targets, m);
   if (opts.mask !== undefined && shapeStr(shapeOf(opts.mask)) !== shapeStr([n, m]))
     throw new Error(`infoNce: mask must be [${n}, ${m}] (anchors x candidates), got ${shapeStr(shapeOf(opts.mask))}`);
   const temperature = positiveTemperature(opts.temperature ?? 0.07, 'infoNce');

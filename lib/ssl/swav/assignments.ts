@@ -1,5 +1,5 @@
 /** Alternatives to Sinkhorn for computing codes from scores. */
-import { type NdArray, stopGradient } from '../../core/index.js';
+import { type NdArray, shapeStr, stopGradient } from '../../core/index.js';
 import * as np from '../../ops/index.js';
 
 /**
@@ -9,5 +9,6 @@ import * as np from '../../ops/index.js';
  */
 export function hardAssignments(scores: NdArray): NdArray {
   const s = scores.shape;
+  if (s.length === 0 || s[s.length - 1] === 0) throw new Error(`hardAssignments: scores must be [..., K] with K >= 1 prototypes (e.g. [B, K]), got ${shapeStr(s)}`);
   return np.oneHot(np.argmax(stopGradient(scores), -1), s[s.length - 1]);
 }
