@@ -338,6 +338,8 @@ export function diff(x: NdArray, n = 1, axis = -1, { prepend, append }: DiffOpti
 
 /** Differences of consecutive elements of the flattened x, with optional values before and after (numpy's ediff1d). */
 export function ediff1d(x: NdArray, toEnd?: NdArray, toBegin?: NdArray): NdArray {
+  // NumPy and jax.numpy subtract here (no not_equal for bools, unlike diff): a bool input is an error.
+  if (avalOf(x).dtype === 'bool') throw new Error('np.ediff1d: boolean subtract is not supported (got bool); cast to int32 first');
   const d = diff(ravel(x));
   return concatenate([...(toBegin ? [ravel(toBegin)] : []), d, ...(toEnd ? [ravel(toEnd)] : [])], 0);
 }

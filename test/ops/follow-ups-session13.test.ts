@@ -41,6 +41,9 @@ S('diff of bools is x[i + 1] != x[i] (NumPy and jax.numpy use not_equal), prepen
   const p = np.diff(x, 1, -1, { prepend: 0 });
   assert.is(p.dtype, 'int32');
   assert.equal(read(p), [1, -1, 0, 1]); // numpy: [ 1 -1  0  1]
+  // ediff1d subtracts (NumPy: TypeError for bools), diff does not.
+  assert.throws(() => np.ediff1d(x), /^np\.ediff1d: boolean subtract is not supported \(got bool\)/);
+  assert.equal(read(np.ediff1d(np.cast(x, 'int32'))), [-1, 0, 1]);
 });
 
 S("linalg.qr(a, 'raw') is geqrf's (h, tau): h [..., n, m] the packed factor transposed, tau [..., k]", () => {
