@@ -125,22 +125,26 @@ export interface AvgPoolConfig extends PoolConfig {
   readonly divisorOverride?: number;
 }
 
-/** A pooling's window, strides and explicit padding per side, with ceil_mode's extra bottom/right padding folded in. */
-function poolGeometry(config: PoolConfig, inHW: readonly number[]) {
+/**
+ * A pooling's window, strides and explicit padding per side, with ceil_mode's extra bottom/right
+ * padding folded in; `d` is the window's dilation (max pooling), so it spans d (k - 1) + 1 inputs.
+ */
+function poolGeometry(config: PoolConfig, inHW: readonly number[], d: readonly number[] = [1, 1]) {
   const k = pairOf(config.kernel);
   const s = pairOf(config.stride ?? config.kernel);
-  const pads = resolvePadding(convPadding(config.padding), inHW, k, s, [1, 1]);
+  const span1 = [0, 1].map((i) => d[i] * (k[i] - 1) + 1);
+  const pads = resolvePadding(convPadding(config.padding), inHW, k, s, d);
   const dims = [0, 1].map((i) => {
     const [lo, hi] = pads[i];
-    const span = inHW[i] + lo + hi - k[i];
-    if (span < 0) throw new Error(`pool2d: the window ${k[i]} is larger than the padded input ${inHW[i] + lo + hi}`);
+    const span = inHW[i] + lo + hi - span1[i];
+    if (span < 0) throw new Error(`pool2d: the window ${span1[i]} is larger than the padded input ${inHW[i] + lo + hi}`);
     let out = Math.floor(span / s[i]) + 1;
     if (config.ceilMode) {
       // PyTorch's pooling_output_shape: round up, but the last window must start inside the input or the left padding.
       out = Math.ceil(span / s[i]) + 1;
       if ((out - 1) * s[i] >= inHW[i] + lo) out -= 1;
     }
-    const extra = Math.max(0, (out - 1) * s[i] + k[i] - (inHW[i] + lo + hi));
+    const extra = Math.max(0, (out - 1) * s[i] + span1[i] - (inHW[i] + lo + hi));
     return { lo, hi, extra, out };
   });
   const padding: PaddingSpec = [
@@ -150,14 +154,77 @@ function poolGeometry(config: PoolConfig, inHW: readonly number[]) {
   return { k, s, dims, padding };
 }
 
-/** Max pooling (NHWC or HWC), padding with -inf as PyTorch's nn.MaxPool2d (`ceilMode` as its ceil_mode). */
-export const maxPool2d = (config: PoolConfig) =>
-  stateless('maxPool2d', (x) =>
-    withBatchAxis(x, 4, 'maxPool2d', (xb) => {
-      const { k, s, padding } = poolGeometry(config, xb.shape.slice(1, 3));
-      return np.maxPool(xb, { window: k, strides: s, padding });
-    }),
-  );
+export interface MaxPoolConfig extends PoolConfig {
+  /** PyTorch's dilation: the spacing between a window's elements (default 1). */
+  readonly dilation?: Pair;
+}
+
+/**
+ * The strided views of NHWC `xb` (padded with -inf), one per window offset in row-major order,
+ * [N, ho, wo, C] each, with PyTorch's dilation and ceil_mode.
+ */
+function maxPoolWindows(xb: NdArray, config: MaxPoolConfig) {
+  const d = pairOf(config.dilation ?? 1);
+  positiveInt(d[0], 'maxPool2d: dilation');
+  positiveInt(d[1], 'maxPool2d: dilation');
+  const { k, s, dims, padding } = poolGeometry(config, xb.shape.slice(1, 3), d);
+  const [ph, pw] = padding as readonly (readonly [number, number])[];
+  const pool = { window: k, strides: s, padding, dilation: d };
+  return { pool, views: () => np.poolWindows(xb, pool, -Infinity), k, s, d, ph, pw, ho: dims[0].out, wo: dims[1].out };
+}
+
+/**
+ * Max pooling of NHWC `xb` as PyTorch's: each window's first maximum (row-major), which alone
+ * gets the gradient (np.maxPool: a tie is not shared, as PyTorch's and JAX's reduce_window max).
+ */
+function maxPoolNhwc(xb: NdArray, config: MaxPoolConfig): NdArray {
+  return np.maxPool(xb, maxPoolWindows(xb, config).pool);
+}
+
+/**
+ * {@link maxPoolNhwc} and PyTorch's return_indices: the flat position h · W + w in the unpadded
+ * input of each window's maximum, per example and channel.
+ */
+function maxPoolIndices(xb: NdArray, config: MaxPoolConfig): { values: NdArray; indices: NdArray } {
+  const [, , w] = xb.shape;
+  const { views, k, s, d, ph, pw, ho, wo } = maxPoolWindows(xb, config);
+  const stacked = np.stack(views(), 3); // [N, ho, wo, K, C]
+  const best = np.argmax(stacked, 3, true);
+  // the flat input position each window offset (a, b) reads at each output position
+  const where = Array.from({ length: k[0] * k[1] }, (_, j) => {
+    const [a, b] = [Math.floor(j / k[1]), j % k[1]];
+    return Array.from({ length: ho * wo }, (_, o) => (Math.floor(o / wo) * s[0] - ph[0] + a * d[0]) * w + ((o % wo) * s[1] - pw[0] + b * d[1]));
+  });
+  const table = np.transpose(np.reshape(np.array(where, 'int32'), [where.length, ho, wo]), [1, 2, 0]);
+  const positions = np.broadcastTo(np.expandDims(table, [0, 4]), stacked.shape);
+  return { values: np.squeeze(np.takeAlongAxis(stacked, best, 3), 3), indices: np.squeeze(np.takeAlongAxis(positions, best, 3), 3) };
+}
+
+/** Max pooling (NHWC or HWC), padding with -inf as PyTorch's nn.MaxPool2d (`ceilMode`, `dilation` as its ceil_mode, dilation). */
+export const maxPool2d = (config: MaxPoolConfig) => stateless('maxPool2d', (x) => withBatchAxis(x, 4, 'maxPool2d', (xb) => maxPoolNhwc(xb, config)));
+
+export interface MaxPoolIndicesOptions extends MaxPoolConfig {
+  /** Also return each window's argmax (PyTorch's return_indices): the flat position h · W + w in the input. */
+  readonly returnIndices?: boolean;
+}
+
+/**
+ * F.max_pool2d on NHWC (or HWC) `x`; with `returnIndices`, [values, int32 indices] of the same
+ * shape, each the flat position h · W + w of its window's maximum (PyTorch's, channels last).
+ * @example const [y, idx] = F.maxPool2d(x, { kernel: 2, returnIndices: true });
+ */
+export function maxPool2dFn(x: NdArray, config: MaxPoolIndicesOptions & { readonly returnIndices: true }): [NdArray, NdArray];
+export function maxPool2dFn(x: NdArray, config: MaxPoolIndicesOptions): NdArray;
+export function maxPool2dFn(x: NdArray, config: MaxPoolIndicesOptions): NdArray | [NdArray, NdArray] {
+  if (!config.returnIndices) return maxPool2d(config).apply({}, {}, x)[0];
+  let indices: NdArray | undefined;
+  const values = withBatchAxis(x, 4, 'maxPool2d', (xb) => {
+    const r = maxPoolIndices(xb, config);
+    indices = r.indices;
+    return r.values;
+  });
+  return [values, x.shape.length === 3 ? np.squeeze(indices!, 0) : indices!];
+}
 
 /**
  * PyTorch avg_pool2d's divisor per output position, [1, ho, wo, 1]: the window clipped to the
@@ -197,6 +264,32 @@ export const avgPool2d = (config: AvgPoolConfig) => {
   );
 };
 
+export interface LpPoolConfig {
+  /** The p of the power average (PyTorch's norm_type). */
+  readonly normType: number;
+  readonly kernel: Pair;
+  /** Default: the kernel size. */
+  readonly stride?: Pair;
+  /** PyTorch's ceil_mode (default false). */
+  readonly ceilMode?: boolean;
+}
+
+/**
+ * Power-average pooling (NHWC or HWC) as PyTorch's nn.LPPool2d: (Σ x^p)^(1/p) over each window,
+ * computed as PyTorch does, (avg_pool2d(x^p) · kh · kw)^(1/p), so with `ceilMode` a partial window's
+ * sum is scaled by kh · kw over its size, as PyTorch's.
+ */
+export const lpPool2d = (config: LpPoolConfig) => {
+  const p = config.normType;
+  if (!(p > 0)) throw new Error(`lpPool2d: normType must be > 0, got ${p}`);
+  const [kh, kw] = pairOf(config.kernel);
+  const avg = avgPool2d({ kernel: config.kernel, stride: config.stride, ceilMode: config.ceilMode });
+  return stateless('lpPool2d', (x) => {
+    const out = avg.apply({}, {}, np.pow(x, p))[0];
+    return np.pow(np.mul(np.mul(np.sign(out), np.relu(np.abs(out))), kh * kw), 1 / p);
+  });
+};
+
 export interface AdaptivePoolConfig {
   /** The output size [oh, ow] (a number for both); null keeps that axis's size (PyTorch's None). */
   readonly output: number | readonly [number | null, number | null];
@@ -210,13 +303,13 @@ function adaptiveAxis(x: NdArray, axis: number, out: number | null, reduce: (v: 
   return np.concatenate(parts, axis);
 }
 
-function adaptivePool(kind: string, config: AdaptivePoolConfig, reduce: (v: NdArray, axis: number) => NdArray) {
+function adaptivePool(kind: string, config: AdaptivePoolConfig, reduce: (v: NdArray, axis: number) => NdArray, columnsFirst = false) {
   const o: readonly [number | null, number | null] = typeof config.output === 'number' ? [config.output, config.output] : config.output;
   o.forEach((v) => v === null || positiveInt(v, `${kind}: output`));
   return stateless(kind, (x) =>
     withBatchAxis(x, 4, kind, (xb) => {
-      const rows = adaptiveAxis(xb, 1, o[0], (v) => reduce(v, 1));
-      return adaptiveAxis(rows, 2, o[1], (v) => reduce(v, 2));
+      if (columnsFirst) return adaptiveAxis(adaptiveAxis(xb, 2, o[1], (v) => reduce(v, 2)), 1, o[0], (v) => reduce(v, 1));
+      return adaptiveAxis(adaptiveAxis(xb, 1, o[0], (v) => reduce(v, 1)), 2, o[1], (v) => reduce(v, 2));
     }),
   );
 }
@@ -224,8 +317,14 @@ function adaptivePool(kind: string, config: AdaptivePoolConfig, reduce: (v: NdAr
 /** PyTorch's nn.AdaptiveAvgPool2d on NHWC (or HWC): [N, H, W, C] -> [N, oh, ow, C], bins of (nearly) equal size. */
 export const adaptiveAvgPool2d = (config: AdaptivePoolConfig) => adaptivePool('adaptiveAvgPool2d', config, (v, axis) => np.mean(v, axis, true));
 
-/** PyTorch's nn.AdaptiveMaxPool2d on NHWC (or HWC), the bins of {@link adaptiveAvgPool2d}. */
-export const adaptiveMaxPool2d = (config: AdaptivePoolConfig) => adaptivePool('adaptiveMaxPool2d', config, (v, axis) => np.max(v, axis, true));
+/** The first maximum along `axis` (kept), which alone gets the gradient, as PyTorch's max pooling. */
+const firstMax = (v: NdArray, axis: number) => np.takeAlongAxis(v, np.argmax(v, axis, true), axis);
+
+/**
+ * PyTorch's nn.AdaptiveMaxPool2d on NHWC (or HWC), the bins of {@link adaptiveAvgPool2d}; a tie's
+ * gradient goes to its first position in row-major order (columns are reduced first), as PyTorch's.
+ */
+export const adaptiveMaxPool2d = (config: AdaptivePoolConfig) => adaptivePool('adaptiveMaxPool2d', config, firstMax, true);
 
 /** Mean over H and W: [N, H, W, C] -> [N, C] (or [H, W, C] -> [C]). */
 export const globalAvgPool = () =>

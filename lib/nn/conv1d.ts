@@ -14,8 +14,8 @@ export interface Conv1dConfig {
   readonly kernel: number;
   /** Default 1. */
   readonly stride?: number;
-  /** A number pads both ends (PyTorch's; default 0), [left, right] each end, or 'SAME' / 'VALID'. */
-  readonly padding?: number | readonly [number, number] | 'SAME' | 'VALID';
+  /** A number pads both ends (PyTorch's; default 0), [left, right] each end, or 'SAME' / 'VALID' (PyTorch's 'same' / 'valid'). */
+  readonly padding?: number | readonly [number, number] | 'SAME' | 'VALID' | 'same' | 'valid';
   /** Default 1. */
   readonly dilation?: number;
   /** Default 1. */
@@ -32,7 +32,7 @@ export interface Conv1dConfig {
 /** The height axis of the underlying conv2d gets no padding. */
 function padding2d(p: Conv1dConfig['padding']): PaddingSpec {
   if (p === undefined || typeof p === 'number') return [[0, 0], [p ?? 0, p ?? 0]];
-  if (typeof p === 'string') return p;
+  if (typeof p === 'string') return p.toUpperCase() as 'SAME' | 'VALID';
   return [[0, 0], [p[0], p[1]]];
 }
 

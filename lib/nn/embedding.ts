@@ -22,6 +22,21 @@ export interface EmbeddingConfig {
   readonly maxNorm?: number;
   /** The p of max_norm's norm (default 2). */
   readonly normType?: number;
+  /**
+   * PyTorch's scale_grad_by_freq: each looked-up row's gradient is divided by how often its index
+   * occurs in the call's indices (default false).
+   */
+  readonly scaleGradByFreq?: boolean;
+}
+
+/**
+ * `rows` with the same values and its gradient divided by the count of each row's index in
+ * `indices` (PyTorch's scale_grad_by_freq): rows / n + stop_gradient(rows - rows / n).
+ */
+function scaleGradByFrequency(rows: NdArray, indices: NdArray, num: number): NdArray {
+  const counts = np.sum(np.cast(np.equal(np.reshape(indices, [-1, 1]), np.arange(num)), 'float32'), 0);
+  const scaled = np.div(rows, np.expandDims(np.take(counts, indices, 0), -1));
+  return np.add(scaled, np.stopGradient(np.sub(rows, scaled)));
 }
 
 /** Each row's scale under max_norm: maxNorm / (norm + 1e-7) where the norm exceeds maxNorm, else 1 (PyTorch's embedding_renorm_). */
@@ -81,6 +96,7 @@ export function embedding(config: EmbeddingConfig): Layer<EmbeddingParams, Recor
       // max_norm: the values of the renormalised rows; the gradient reaches the table unscaled, as
       // PyTorch's (its renormalisation rewrites the weight in place, outside autograd).
       if (maxNorm !== undefined) rows = np.add(rows, np.stopGradient(np.mul(rows, np.sub(renormScale(rows, maxNorm, normType), 1))));
+      if (config.scaleGradByFreq) rows = scaleGradByFrequency(rows, indices, num);
       if (padRow === undefined) return [rows, state];
       // The padding row's lookups carry no gradient back to the table.
       const isPad = np.expandDims(np.equal(indices, padRow), -1);

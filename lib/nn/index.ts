@@ -4,7 +4,7 @@
  */
 export { type ApplyOptions, type CallChild, type Encoder, type Layer, type TorchDict, TorchReader, type Variables, composite, sequential, stateless } from './layer.js';
 export { type LinearConfig, type LinearParams, linear } from './linear.js';
-export { type AdaptivePoolConfig, type AvgPoolConfig, type Conv2dConfig, type ConvParams, type PaddingMode, type PoolConfig, adaptiveAvgPool2d, adaptiveMaxPool2d, avgPool2d, conv2d, globalAvgPool, globalMaxPool, maxPool2d } from './conv.js';
+export { type AdaptivePoolConfig, type AvgPoolConfig, type Conv2dConfig, type ConvParams, type LpPoolConfig, type MaxPoolConfig, type PaddingMode, type PoolConfig, adaptiveAvgPool2d, adaptiveMaxPool2d, avgPool2d, conv2d, globalAvgPool, globalMaxPool, lpPool2d, maxPool2d } from './conv.js';
 export { type BatchNormConfig, type BatchNormParams, type BatchNormState, type LayerNormConfig, batchNorm, layerNorm } from './normalisation.js';
 export { type AttentionApplyOptions, type AttentionConfig, type AttentionLayer, type AttentionParams, multiHeadAttention } from './attention.js';
 export { type Activation, type MlpConfig, mlp } from './mlp.js';
@@ -63,7 +63,7 @@ export { type GruCarry, type LstmCarry, type RecurrentCell, type RecurrentConfig
 export { type PreluConfig, type PreluParams, prelu } from './prelu.js';
 export { type Conv1dConfig, conv1d } from './conv1d.js';
 export { type ConvTranspose1dConfig, type ConvTranspose2dConfig, type ConvTransposeOptions, type ConvTransposeParams, convTranspose1d, convTranspose2dLayer as convTranspose2d } from './conv-transpose.js';
-export { type AvgPool1dConfig, type Pool1dConfig, adaptiveAvgPool1d, adaptiveMaxPool1d, avgPool1d, maxPool1d } from './pool1d.js';
+export { type AvgPool1dConfig, type MaxPool1dConfig, type Pool1dConfig, adaptiveAvgPool1d, adaptiveMaxPool1d, avgPool1d, lpPool1d, maxPool1d } from './pool1d.js';
 export { type InterpolateMode, type InterpolateOptions, pixelShuffleLayer as pixelShuffle, pixelUnshuffleLayer as pixelUnshuffle, upsample } from './resample.js';
 export { type MhaApplyOptions, type MhaOptions, type MultiheadAttentionConfig, type MultiheadAttentionLayer, type MultiheadAttentionParams, multiheadAttention } from './mha.js';
 export { type RotaryConfig, rotaryEmbedding, rotaryPositionalEmbedding } from './rope.js';

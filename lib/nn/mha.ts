@@ -32,6 +32,12 @@ export interface MultiheadAttentionConfig {
   readonly addZeroAttn?: boolean;
   /** Dropout on the attention weights in training (torch's dropout, default 0). */
   readonly dropout?: number;
+  /**
+   * Inputs batch-first [N, L, E] (default true, unlike torch's default). false is torch's
+   * batch_first=False: query [L, N, E], key and value [S, N, kdim / vdim], output [L, N, E]; the
+   * weights and masks stay batch-first ([N, L, S], [N, S]) as torch's.
+   */
+  readonly batchFirst?: boolean;
 }
 
 export interface MultiheadAttentionParams {
@@ -123,7 +129,19 @@ export function multiheadAttention(config: MultiheadAttentionConfig): MultiheadA
     return m.shape.length === 2 ? m : np.reshape(m, [...lead, heads, l, s]);
   }
 
+  /** torch's batch_first=False: [L, N, E] inputs and output around the batch-first {@link attendBatchFirst}. */
   function attend(params: MultiheadAttentionParams, query: NdArray, key: NdArray, value: NdArray, opts: MhaOptions = {}) {
+    if (config.batchFirst ?? true) return attendBatchFirst(params, query, key, value, opts);
+    const ranks = [query, key, value].map((x) => x.shape.length);
+    if (ranks.some((r) => r !== ranks[0]) || (ranks[0] !== 2 && ranks[0] !== 3))
+      throw new Error(`multiheadAttention: with batchFirst false, query, key and value must be [L, N, E] (or one example [L, E]), got ${[query, key, value].map((x) => shapeStr(x.shape)).join(', ')}`);
+    if (ranks[0] === 2) return attendBatchFirst(params, query, key, value, opts);
+    const swap = (x: NdArray) => np.transpose(x, [1, 0, 2]);
+    const r = attendBatchFirst(params, swap(query), swap(key), swap(value), opts);
+    return { output: swap(r.output), weights: r.weights };
+  }
+
+  function attendBatchFirst(params: MultiheadAttentionParams, query: NdArray, key: NdArray, value: NdArray, opts: MhaOptions = {}) {
     const qs = query.shape;
     const lead = qs.slice(0, -2);
     const want = (x: NdArray, width: number, what: string) => {

@@ -19,6 +19,11 @@ export interface BatchNormConfig {
   /** Learnable scale and bias (default true). */
   readonly affine?: boolean;
   /**
+   * PyTorch's track_running_stats (default true). false keeps no running statistics (the state is
+   * empty, as the state dict) and normalises with the batch's statistics in evaluation too.
+   */
+  readonly trackRunningStats?: boolean;
+  /**
    * Synchronised statistics (SyncBN): the batch is sharded over this named axis, and
    * training normalises with the whole batch's mean and variance (every member then holds
    * the same running statistics). Default: `ApplyOptions.axisName`, else the local batch.
@@ -64,6 +69,7 @@ export function batchNorm(config: BatchNormConfig): Layer<BatchNormParams, Batch
   if (momentum !== null && !(momentum >= 0 && momentum <= 1)) throw new Error(`batchNorm: momentum must be in [0, 1] or null (a cumulative average), got ${momentum}`);
   const eps = config.eps ?? 1e-5;
   const affine = config.affine ?? true;
+  const tracking = config.trackRunningStats ?? true;
   const check = (x: NdArray) => {
     const s = x.shape;
     if (s.length < 2 || s[s.length - 1] !== c) throw new Error(`batchNorm: expected a batch [N, ..., ${c}] (channels last), got ${shapeStr(s)}`);
@@ -72,14 +78,15 @@ export function batchNorm(config: BatchNormConfig): Layer<BatchNormParams, Batch
     kind: 'batchNorm',
     init: () => ({
       params: affine ? { scale: np.ones([c]), bias: np.zeros([c]) } : {},
-      state: { mean: np.zeros([c]), var: np.ones([c]), ...(momentum === null ? { numBatchesTracked: np.zeros([], 'int32') } : {}) },
+      state: !tracking ? ({} as BatchNormState) : { mean: np.zeros([c]), var: np.ones([c]), ...(momentum === null ? { numBatchesTracked: np.zeros([], 'int32') } : {}) },
     }),
     apply(params, state, x, opts = {}) {
       check(x);
-      if (!opts.train) return [F.normalize(x, state.mean, state.var, params.scale ?? null, params.bias ?? null, eps), state];
+      if (!opts.train && tracking) return [F.normalize(x, state.mean, state.var, params.scale ?? null, params.bias ?? null, eps), state];
       const { mean, variance, count } = F.batchMoments(x, config.axisName ?? opts.axisName);
       if (count === 1) throw new Error(`batchNorm: expected more than 1 value per channel when training, got input ${shapeStr(x.shape)}`);
       const y = F.normalize(x, mean, variance, params.scale ?? null, params.bias ?? null, eps);
+      if (!tracking) return [y, state];
       const unbiased = np.mul(np.stopGradient(variance), count / Math.max(count - 1, 1));
       const tracked = momentum === null ? np.add(state.numBatchesTracked ?? np.zeros([], 'int32'), 1) : undefined;
       // momentum null: the weight of the n-th batch is 1 / n, so the running value is the mean of all batches.
@@ -95,11 +102,13 @@ export function batchNorm(config: BatchNormConfig): Layer<BatchNormParams, Batch
     },
     toTorch(v, prefix, out) {
       affineToTorch(v.params, prefix, out);
+      if (!tracking) return;
       out[`${prefix}running_mean`] = copy(v.state.mean);
       out[`${prefix}running_var`] = copy(v.state.var);
       out[`${prefix}num_batches_tracked`] = v.state.numBatchesTracked ? copy(v.state.numBatchesTracked) : tf.scalar(0, 'int32');
     },
     fromTorch(r, prefix) {
+      if (!tracking) return { params: affineFromTorch(r, prefix, c, affine), state: {} as BatchNormState };
       const trackedName = `${prefix}num_batches_tracked`;
       const tracked = r.has(trackedName) ? r.dict[trackedName].dataSync()[0] : 0;
       r.skip(trackedName);
@@ -118,7 +127,10 @@ export interface LayerNormConfig {
   readonly features: number | readonly number[];
   /** Default 1e-5 (timm's ViT uses 1e-6). */
   readonly eps?: number;
+  /** A learnt scale and bias (PyTorch's elementwise_affine; default true). */
   readonly affine?: boolean;
+  /** With `affine`, a learnt bias too (PyTorch's bias, default true; false keeps the scale alone). */
+  readonly bias?: boolean;
 }
 
 /**
@@ -130,16 +142,20 @@ export function layerNorm(config: LayerNormConfig): Layer<BatchNormParams, Recor
   if (shape.length === 0) throw new Error('layerNorm: features must be a size or a non-empty shape');
   const eps = config.eps ?? 1e-5;
   const affine = config.affine ?? true;
+  const hasBias = affine && (config.bias ?? true);
   const k = shape.length;
   return {
     kind: 'layerNorm',
-    init: () => ({ params: affine ? { scale: np.ones(shape), bias: np.zeros(shape) } : {}, state: {} }),
+    init: () => ({ params: affine ? { scale: np.ones(shape), ...(hasBias ? { bias: np.zeros(shape) } : {}) } : {}, state: {} }),
     apply(params, state, x) {
       const s = x.shape;
       if (s.length < k || s.slice(-k).some((d, i) => d !== shape[i])) throw new Error(`layerNorm: expected inputs [..., ${shape.join(', ')}], got ${shapeStr(s)}`);
       return [F.layerNorm(x, params.scale ?? null, params.bias ?? null, eps, k), state];
     },
     toTorch: (v, prefix, out) => affineToTorch(v.params, prefix, out),
-    fromTorch: (r, prefix) => ({ params: affineFromTorch(r, prefix, shape, affine), state: {} }),
+    fromTorch: (r, prefix) => {
+      if (!affine || hasBias) return { params: affineFromTorch(r, prefix, shape, affine), state: {} };
+      return { params: { scale: tf.clone(r.get(`${prefix}weight`, shape)) }, state: {} };
+    },
   };
 }

@@ -364,3 +364,42 @@ export function gaussianNllLoss(input: NdArray, target: NdArray, variance: NdArr
   if (opts.full) loss = np.add(loss, 0.5 * Math.log(2 * Math.PI));
   return reduce(loss, opts.reduction ?? 'mean', 'gaussianNllLoss');
 }
+
+/**
+ * Multi-label one-versus-all loss (F.multilabel_soft_margin_loss): input [N, C] (or [C]), target of
+ * 0 / 1 the input's shape; -(y log σ(x) + (1 - y) log σ(-x)) times `weight` [C], averaged over the
+ * classes: one loss per example, then reduced.
+ */
+export function multilabelSoftMarginLoss(input: NdArray, target: NdArray, opts: WeightOptions = {}): NdArray {
+  const what = 'multilabelSoftMarginLoss';
+  checkSame(input, target, what);
+  const r = input.shape.length;
+  if (r < 1 || r > 2) throw new Error(`${what}: input must be [N, C] or [C], got ${shapeStr(input.shape)}`);
+  const c = input.shape[r - 1];
+  if (opts.weight && !sameShape(opts.weight.shape, [c])) throw new Error(`${what}: weight must be [${c}] (one per class), got ${shapeStr(opts.weight.shape)}`);
+  const ll = np.add(np.mul(target, logSigmoid(input)), np.mul(np.sub(1, target), logSigmoid(np.neg(input))));
+  return reduce(np.div(np.sum(times(np.neg(ll), opts.weight), -1), c), opts.reduction ?? 'mean', what);
+}
+
+/**
+ * Multi-label hinge loss (F.multilabel_margin_loss): input [N, C] (or [C]); int32 target of the same
+ * shape lists each example's classes, ended by the first -1. Per example,
+ * Σ_{j target} Σ_{i not target} max(0, 1 - (x[j] - x[i])) / C.
+ */
+export function multilabelMarginLoss(input: NdArray, target: NdArray, opts: ReductionOptions = {}): NdArray {
+  const what = 'multilabelMarginLoss';
+  const r = input.shape.length;
+  if (r < 1 || r > 2) throw new Error(`${what}: input must be [N, C] or [C], got ${shapeStr(input.shape)}`);
+  checkSame(input, target, what);
+  if (target.dtype !== 'int32') throw new Error(`${what}: target must be int32 class indices (ended by -1), got ${target.dtype} ${shapeStr(target.shape)}`);
+  const c = input.shape[r - 1];
+  // the targets before the first -1
+  const listed = np.equal(np.cumsum(np.cast(np.equal(target, -1), 'int32'), -1), 0);
+  const safe = np.where(listed, target, 0);
+  const isTarget = np.any(np.logicalAnd(np.expandDims(listed, -1), np.equal(np.expandDims(safe, -1), np.arange(c))), -2); // [..., C]
+  const picked = np.takeAlongAxis(input, safe, -1); // x[y_j], [..., C]
+  const hinge = np.maximum(np.add(np.sub(1, np.expandDims(picked, -1)), np.expandDims(input, -2)), 0); // [..., j, i]
+  const counted = np.logicalAnd(np.expandDims(listed, -1), np.expandDims(np.logicalNot(isTarget), -2));
+  const loss = np.div(np.sum(np.where(counted, hinge, 0), [-2, -1]), c);
+  return reduce(loss, opts.reduction ?? 'mean', what);
+}

@@ -2,7 +2,7 @@
 import { shapeStr } from '../core/aval.js';
 import * as lax from '../core/lax.js';
 import { type NdArray, shapeOf } from '../core/trace.js';
-import { add, div, erf, logSoftmax, maximum, mean, mul, sigmoid, sub, sum } from './math.js';
+import { add, div, erf, greater, logSoftmax, logicalOr, mean, mul, notEqual, sigmoid, sub, sum, where } from './math.js';
 import { oneHot } from './shape.js';
 
 export type Pair = number | readonly [number, number];
@@ -50,36 +50,49 @@ export interface PoolOptions {
   readonly window: Pair;
   readonly strides?: Pair;
   readonly padding?: PaddingSpec;
+  /** The spacing between a window's elements (default 1; lax.reduce_window's window_dilation). */
+  readonly dilation?: Pair;
 }
 
-/** The window's strided views of the padded input, one per window offset. */
-function windows(x: NdArray, opts: PoolOptions, fill: number): NdArray[] {
+/**
+ * The window's strided views of NHWC `x` padded with `fill`: one [N, ho, wo, C] view per window
+ * offset, in row-major order of the offsets (the building block of the poolings).
+ * @example np.poolWindows(x, { window: 2 }, 0) // 4 views, each [N, H / 2, W / 2, C]
+ */
+export function poolWindows(x: NdArray, opts: PoolOptions, fill: number): NdArray[] {
   const xs = shapeOf(x);
   if (xs.length !== 4) throw new Error(`pooling expects NHWC input, got ${shapeStr(xs)}`);
   const k = pair(opts.window);
   const s = pair(opts.strides ?? opts.window);
-  const p = resolvePadding(opts.padding ?? 'VALID', xs.slice(1, 3), k, s, [1, 1]);
+  const d = pair(opts.dilation ?? 1);
+  if (!d.every((v) => Number.isInteger(v) && v >= 1)) throw new Error(`pooling: dilation must be positive integers, got [${d}]`);
+  const p = resolvePadding(opts.padding ?? 'VALID', xs.slice(1, 3), k, s, d);
   const padded = lax.pad(x, [0, p[0][0], p[1][0], 0], [0, p[0][1], p[1][1], 0], undefined, fill);
   const [n, h, w, c] = shapeOf(padded);
-  const ho = Math.floor((h - k[0]) / s[0]) + 1;
-  const wo = Math.floor((w - k[1]) / s[1]) + 1;
+  const ho = Math.floor((h - d[0] * (k[0] - 1) - 1) / s[0]) + 1;
+  const wo = Math.floor((w - d[1] * (k[1] - 1) - 1) / s[1]) + 1;
   const views: NdArray[] = [];
   for (let i = 0; i < k[0]; i++)
-    for (let j = 0; j < k[1]; j++) views.push(lax.slice(padded, [0, i, j, 0], [n, i + (ho - 1) * s[0] + 1, j + (wo - 1) * s[1] + 1, c], [1, s[0], s[1], 1]));
+    for (let j = 0; j < k[1]; j++) {
+      const [r, q] = [i * d[0], j * d[1]];
+      views.push(lax.slice(padded, [0, r, q, 0], [n, r + (ho - 1) * s[0] + 1, q + (wo - 1) * s[1] + 1, c], [1, s[0], s[1], 1]));
+    }
   return views;
 }
 
 /**
- * Max pooling (NHWC), padding with -inf as PyTorch does. Built from strided slices and
- * maxima, so its derivatives and batching come from those primitives.
+ * Max pooling (NHWC), padding with -inf as PyTorch does. Each window's first maximum in
+ * row-major order (NaN propagates) is the result and alone gets the gradient, as JAX's
+ * reduce_window max and PyTorch's max_pool2d (a tie is not shared, as `maximum`'s would be).
  */
 export function maxPool(x: NdArray, opts: PoolOptions): NdArray {
-  return windows(x, opts, -Infinity).reduce((a, b) => maximum(a, b));
+  // A later view replaces the running maximum only where it is larger, or NaN.
+  return poolWindows(x, opts, -Infinity).reduce((acc, v) => where(logicalOr(greater(v, acc), notEqual(v, v)), v, acc));
 }
 
 /** Average pooling (NHWC); padded zeros count in the average (PyTorch's count_include_pad). */
 export function avgPool(x: NdArray, opts: PoolOptions): NdArray {
-  const vs = windows(x, opts, 0);
+  const vs = poolWindows(x, opts, 0);
   return div(vs.reduce((a, b) => add(a, b)), vs.length);
 }
 

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { jit, np } from '../../lib/index.js';
+import { grad, jit, np } from '../../lib/index.js';
 import type { NdArray } from '../../lib/core/trace.js';
 import { allClose, errorOf } from '../helpers/assert.js';
 import { useTestBackend } from '../helpers/backend.js';
@@ -110,6 +110,17 @@ S('np.at(...).set / add take JS booleans as JAX takes Python True / False (1 and
   assert.equal(read(fs), [1, 2, 3]);
   assert.equal(read(np.at(f, 1).add(true)), [1, 3, 3]);
   assert.equal(read(np.at(np.array([5, 6], 'int32'), 1).subtract(true)), [5, 5]);
+});
+
+S('np.maxPool: a tie gives the whole gradient to the first maximum (JAX reduce_window max, PyTorch), NaN propagates; dilation', () => {
+  const x = np.ones([1, 2, 2, 1]);
+  const pooled = (v: NdArray) => np.sum(np.maxPool(v, { window: 2 }));
+  for (const g of [grad(pooled)(x), jit(grad(pooled))(x)]) assert.equal(read(g as NdArray), [1, 0, 0, 0]);
+  const withNan = np.reshape(np.array([[1, NaN], [3, 2]]), [1, 2, 2, 1]);
+  assert.ok(Number.isNaN(read(np.maxPool(withNan, { window: 2 }))[0]!));
+  // dilation 2 over a 4x4 ramp: windows {0, 2, 8, 10} and {1, 3, 9, 11}, ... (lax.reduce_window's window_dilation)
+  const ramp = np.reshape(np.arange(0, 16, 1, 'float32'), [1, 4, 4, 1]);
+  assert.equal(read(np.maxPool(ramp, { window: 2, strides: 1, dilation: 2 })), [10, 11, 14, 15]);
 });
 
 S.run();
