@@ -16,7 +16,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { type BackendName } from '../backend/index.js';
-import { type CommBuffers, abortComm, createCommBuffers } from './collective.js';
+import { ABORTED, type CommBuffers, abortComm, createCommBuffers } from './collective.js';
 import { type HostArray, shardBatch, transferables } from './host.js';
 import type { StepReport, StepTimings } from './program.js';
 import { type StepTimeout, StepWatchdog } from './watchdog.js';
@@ -48,16 +48,34 @@ export interface DataParallelStep {
   readonly timings: readonly StepTimings[];
 }
 
+/** What {@link DataParallel.read} returns. */
+export interface DataParallelVariables {
+  readonly params: unknown;
+  readonly state: unknown;
+  readonly optState: unknown;
+  /** Every replica's own state, by rank (`states[0]` is `state`). */
+  readonly states: unknown[];
+}
+
 export interface DataParallel {
   readonly workers: number;
   /** One training step: the batch (a tree of tensors or host arrays) is split along axis 0. */
   step(batch: unknown): Promise<DataParallelStep>;
   /** The averaged gradients and metrics of a batch, without an update (rank 0's copy). */
   grads(batch: unknown): Promise<{ grads: unknown; metrics: Record<string, HostArray> }>;
-  /** Host copies of the parameters, state and optimiser state (rank 0's). */
-  read(): Promise<{ params: unknown; state: unknown; optState: unknown }>;
-  /** Replaces parameters / state / optimiser state on every replica (host arrays or tensors' host copies). */
-  load(values: { params?: unknown; state?: unknown; optState?: unknown }): Promise<void>;
+  /**
+   * Host copies of the parameters, state and optimiser state (rank 0's), and `states`: every
+   * replica's own state, by rank (they differ where a program keeps state per replica, e.g. a
+   * queue of its shard's rows), so that `load(await read())` resumes the run exactly.
+   */
+  read(): Promise<DataParallelVariables>;
+  /**
+   * Replaces parameters / state / optimiser state on every replica (host arrays or tensors),
+   * or each replica's state from `states` (one per worker, by rank; it takes precedence over
+   * `state`). Values that do not fit the replicas' trees (structure, shapes, dtypes) are
+   * rejected with a one-line error naming the leaf, and nothing changes.
+   */
+  load(values: { params?: unknown; state?: unknown; optState?: unknown; states?: readonly unknown[] }): Promise<void>;
   /** Live tensors in each worker. */
   memory(): Promise<number[]>;
   /** Frees every replica and ends the workers; resolves to the tensors each worker still held afterwards (0 = no leak). */
@@ -218,6 +236,77 @@ function remoteError(where: string, e: { message: string; stack?: string }): Err
 }
 
 /**
+ * Every worker's answer, by rank; when some failed, the first failure by rank that is not a
+ * worker released by the group's abort (the root cause), whichever came first.
+ */
+export async function allAnswers<T>(calls: readonly Promise<T>[]): Promise<T[]> {
+  const settled = await Promise.allSettled(calls);
+  const errors = settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as Error] : []));
+  if (errors.length === 0) return settled.map((s) => (s as PromiseFulfilledResult<T>).value);
+  throw errors.find((e) => !e.message.includes(ABORTED)) ?? errors[0];
+}
+
+/** What {@link guardedCalls} watches: one call on every worker of a group. */
+export interface GuardedCalls<T> {
+  /** Each worker's answer (by rank): who answered. */
+  readonly calls: readonly Promise<unknown>[];
+  /** The call's result once every worker has answered (or its failure). */
+  readonly settled: Promise<T>;
+  readonly watchdog: StepWatchdog;
+  readonly comm: CommBuffers;
+  readonly replicas: readonly Replica[];
+  /** Marks the group failed. */
+  readonly onFailure: (e: Error) => void;
+  /** What the call is, for the message ('the step'). */
+  readonly what: string;
+}
+
+/**
+ * A group's call under its watchdog's time limit (the duration is recorded for the next
+ * limit). At the limit the group is aborted: workers waiting at a barrier answer at once (with
+ * the abort), so the ones still silent after a grace period are the stuck ones; the group fails
+ * with a one-line error naming them, and every worker is stopped.
+ */
+export async function guardedCalls<T>(g: GuardedCalls<T>): Promise<T> {
+  const limit = g.watchdog.limitMs();
+  const median = g.watchdog.medianMs();
+  const t0 = performance.now();
+  const answered = g.calls.map(() => false);
+  g.calls.forEach((c, r) => c.then(() => (answered[r] = true), () => (answered[r] = true)));
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let timedOut = false;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      timedOut = true;
+      abortComm(g.comm);
+      let grace: ReturnType<typeof setTimeout> | undefined;
+      void Promise.race([Promise.allSettled(g.calls), new Promise((res) => (grace = setTimeout(res, STUCK_GRACE_MS)))]).then(() => {
+        clearTimeout(grace);
+        const stuck = answered.flatMap((a, r) => (a ? [] : [r]));
+        const who = stuck.length ? `worker${stuck.length > 1 ? 's' : ''} ${stuck.join(', ')}` : 'the workers';
+        const why = median === null ? `the limit of ${g.what === 'the step' ? 'the first step' : 'the first call'}, which traces and compiles` : `the median ${g.what === 'the step' ? 'step' : 'call'} took ${(median / 1000).toFixed(2)} s`;
+        const e = new Error(`parallel: ${who} did not finish ${g.what} within ${(limit / 1000).toFixed(1)} s (${why}); the workers were stopped`);
+        g.onFailure(e);
+        g.replicas.forEach((r) => void r.worker.terminate());
+        reject(e);
+      });
+    }, limit);
+  });
+  try {
+    // Once timed out, the call fails even if its answers come in during the grace period (the group is aborted).
+    const settled = g.settled.then(
+      (v) => (timedOut ? expired : v),
+      (e: unknown) => (timedOut ? expired : Promise.reject(e)),
+    );
+    const out = await Promise.race([settled, expired]);
+    g.watchdog.record(performance.now() - t0);
+    return out;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
  * Starts `workers` replicas of the program that `module` builds and waits until each
  * has initialised (every replica starts from rank 0's initial values).
  * @throws when a worker cannot start (the others are stopped).
@@ -235,49 +324,6 @@ export async function dataParallel(opts: DataParallelOptions): Promise<DataParal
   };
   const replicas = await startReplicas(n, (rank) => ({ rank, comm, module, arg: opts.arg, backend: opts.backend ?? 'wasm' }), onFailure);
   let closed = false;
-  /**
-   * A step's calls under the watchdog. At the time limit the group is aborted: workers
-   * waiting at a barrier answer at once (with the abort), so the ones still silent after
-   * a grace period are the stuck ones; the group fails naming them and every worker is stopped.
-   */
-  const guarded = async <T>(calls: Promise<T>[]): Promise<T[]> => {
-    const limit = watchdog.limitMs();
-    const median = watchdog.medianMs();
-    const t0 = performance.now();
-    const answered = calls.map(() => false);
-    calls.forEach((c, r) => c.then(() => (answered[r] = true), () => (answered[r] = true)));
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let timedOut = false;
-    const expired = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        timedOut = true;
-        abortComm(comm);
-        let grace: ReturnType<typeof setTimeout> | undefined;
-        void Promise.race([Promise.allSettled(calls), new Promise((res) => (grace = setTimeout(res, STUCK_GRACE_MS)))]).then(() => {
-          clearTimeout(grace);
-          const stuck = answered.flatMap((a, r) => (a ? [] : [r]));
-          const who = stuck.length ? `worker${stuck.length > 1 ? 's' : ''} ${stuck.join(', ')}` : 'the workers';
-          const why = median === null ? 'the limit of the first step, which traces and compiles' : `the median step took ${(median / 1000).toFixed(2)} s`;
-          const e = new Error(`parallel: ${who} did not finish the step within ${(limit / 1000).toFixed(1)} s (${why}); the workers were stopped`);
-          onFailure(e);
-          replicas.forEach((r) => void r.worker.terminate());
-          reject(e);
-        });
-      }, limit);
-    });
-    try {
-      // Once timed out, the step fails even if its answers come in during the grace period (the group is aborted).
-      const settled = Promise.all(calls).then(
-        (v) => (timedOut ? expired : v),
-        (e: unknown) => (timedOut ? expired : Promise.reject(e)),
-      );
-      const out = await Promise.race([settled, expired]);
-      watchdog.record(performance.now() - t0);
-      return out;
-    } finally {
-      clearTimeout(timer);
-    }
-  };
   const check = () => {
     if (closed) throw new Error('dataParallel: the group is closed');
     if (failure) throw failure;
@@ -291,7 +337,7 @@ export async function dataParallel(opts: DataParallelOptions): Promise<DataParal
         const a = argOf(r);
         return rep.call<T>(method, a, stepping ? transferables(a) : []);
       });
-      return await (stepping ? guarded(calls) : Promise.all(calls));
+      return await (stepping ? guardedCalls({ calls, settled: allAnswers(calls), watchdog, comm, replicas, onFailure, what: 'the step' }) : allAnswers(calls));
     } catch (e) {
       // A failed step or load may have left replicas out of step with each other: the group is done.
       if (method === 'step' || method === 'grads' || method === 'load') onFailure(e as Error);
@@ -312,10 +358,17 @@ export async function dataParallel(opts: DataParallelOptions): Promise<DataParal
     },
     async read() {
       check();
-      return replicas[0].call('read');
+      const [first, ...others] = await Promise.all(replicas.map((rep, r) => rep.call<unknown>(r === 0 ? 'read' : 'readState')));
+      const v = first as Omit<DataParallelVariables, 'states'>;
+      return { ...v, states: [v.state, ...others] };
     },
-    async load(values) {
-      await all('load', () => values);
+    async load({ states, ...values }) {
+      if (states !== undefined && (!Array.isArray(states) || states.length !== n))
+        throw new Error(`dataParallel: load: states must hold one state per worker (${n}), got ${Array.isArray(states) ? states.length : typeof states}`);
+      const of = (r: number) => (states === undefined ? values : { ...values, state: states[r] });
+      // Checked on every replica first, so that a rejected load changes none of them.
+      await all('checkLoad', of);
+      await all('load', of);
     },
     async memory() {
       return all<number>('memory', () => undefined);

@@ -11,7 +11,7 @@
  *   which tfjs turns off in Node, made to start there.
  */
 export { type CommBuffers, Communicator, type ReduceOp, abortComm, createCommBuffers } from './collective.js';
-export { type DataParallel, type DataParallelOptions, type DataParallelStep, dataParallel } from './data-parallel.js';
+export { type DataParallel, type DataParallelOptions, type DataParallelStep, type DataParallelVariables, dataParallel } from './data-parallel.js';
 export { type HostArray, type HostDType, fromHost, fromHostArray, isHostArray, shardBatch, toHost, toHostArray } from './host.js';
 export {
   type DataParallelProgram,

@@ -23,10 +23,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendName } from '../backend/index.js';
 import * as tree from '../tree/index.js';
-import { ABORTED, type CommBuffers, abortComm, createCommBuffers } from './collective.js';
-import { type Replica, endWorkers, moduleHref, startReplicas } from './data-parallel.js';
+import { type CommBuffers, abortComm, createCommBuffers } from './collective.js';
+import { type Replica, allAnswers, endWorkers, guardedCalls, moduleHref, startReplicas } from './data-parallel.js';
 import { type HostArray, fromHostArray, isHostArray, isLeafLike, toHostArray } from './host.js';
 import type { PmapCall, PmapWorkerData } from './pmap-worker.js';
+import { type StepTimeout, StepWatchdog } from './watchdog.js';
 
 /** Where the function lives: a module (URL or path) and the name it is exported under. */
 export interface PmapTarget {
@@ -55,6 +56,13 @@ export interface PmapOptions {
   readonly backend?: BackendName;
   /** Floats per shared-memory slot (longer arrays go in pieces). Default 2^20. */
   readonly chunk?: number;
+  /**
+   * When a call counts as stuck (a worker that never answers, e.g. in an endless loop): then
+   * the call fails with a one-line error naming the silent workers, and the workers are
+   * stopped. Default: 10 x the median call, at least 60 s; 600 s for the first call (see
+   * {@link StepWatchdog}), as dataParallel's `stepTimeout`.
+   */
+  readonly stepTimeout?: StepTimeout;
 }
 
 /** A pmapped function: each call resolves to the outputs stacked on a new leading axis (one entry per worker). */
@@ -178,6 +186,7 @@ export function pmap(target: PmapTarget, opts: PmapOptions): Pmapped {
     throw new Error(`pmap: staticBroadcastedArgnums must be non-negative integer positions, got ${JSON.stringify(opts.staticBroadcastedArgnums)}`);
   const statics: ReadonlySet<number> = new Set(staticArgnums);
   const module = moduleHref(target.module);
+  const watchdog = new StepWatchdog(opts.stepTimeout);
   // The group: its size is known once given or at the first call (the mapped axis's size).
   let n = given ?? 0;
   let comm: CommBuffers | null = given === undefined ? null : createCommBuffers(given, opts.chunk);
@@ -194,14 +203,12 @@ export function pmap(target: PmapTarget, opts: PmapOptions): Pmapped {
     replicas = await startReplicas(n, dataOf, onFailure, 'pmap-worker');
   };
   /** Every worker's reply; on any failure the root cause (not a worker released by the abort) fails the group. */
-  const callAll = async <T>(method: PmapCall['method'], args: (rank: number) => unknown[] | undefined): Promise<T[]> => {
-    const settled = await Promise.allSettled(replicas.map((rep, r) => rep.call<T>(method, args(r))));
-    const errors = settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as Error] : []));
-    if (errors.length === 0) return settled.map((s) => (s as PromiseFulfilledResult<T>).value);
-    const root = errors.find((e) => !e.message.includes(ABORTED)) ?? errors[0];
-    onFailure(root);
-    throw root;
-  };
+  const rootCause = <T>(calls: Promise<T>[]): Promise<T[]> =>
+    allAnswers(calls).catch((e: Error) => {
+      onFailure(e);
+      throw e;
+    });
+  const callAll = <T>(method: PmapCall['method'], args: (rank: number) => unknown[] | undefined): Promise<T[]> => rootCause(replicas.map((rep, r) => rep.call<T>(method, args(r))));
   const call = async (...args: unknown[]) => {
     if (closed) throw new Error('pmap: the function was closed');
     if (failure) throw failure;
@@ -216,7 +223,9 @@ export function pmap(target: PmapTarget, opts: PmapOptions): Pmapped {
     const slices = sliceArgs(args, m, statics, n);
     started ??= start(comm);
     await started;
-    return stackOutputs(await callAll<unknown>('call', (r) => slices[r]), opts.outAxes === undefined ? 0 : opts.outAxes);
+    const calls = replicas.map((rep, r) => rep.call<unknown>('call', slices[r]));
+    const outs = await guardedCalls({ calls, settled: rootCause(calls), watchdog, comm, replicas, onFailure, what: 'the call' });
+    return stackOutputs(outs, opts.outAxes === undefined ? 0 : opts.outAxes);
   };
   const close = async () => {
     if (closed) return { leakedTensors: [] };

@@ -24,7 +24,7 @@ import { type GradientTransformation, applyUpdates } from '../optim/index.js';
 import * as tree from '../tree/index.js';
 import { disposeExcept } from '../util/tensors.js';
 import { type Communicator, commAxis } from './collective.js';
-import { type HostArray, fromHost, readFloats, toHost } from './host.js';
+import { type HostArray, fromHost, isHostArray, isLeafLike, readFloats, toHost } from './host.js';
 
 /** What the gradient phase returns (all trees of arrays). */
 export interface GradPhaseResult<P = any, S = any> {
@@ -110,6 +110,16 @@ export interface StepTimings {
   readonly update: number;
 }
 
+/** A leaf's dtype and shape (`float32[2, 3]`), or its JS type. */
+const describeLeaf = (l: unknown) => (l instanceof tf.Tensor || isHostArray(l) ? `${l.dtype}[${l.shape.join(', ')}]` : `a ${typeof l}`);
+
+/** What {@link ProgramReplica.load} takes: any of the three trees, as host arrays (or tensors). */
+export interface LoadValues {
+  readonly params?: unknown;
+  readonly state?: unknown;
+  readonly optState?: unknown;
+}
+
 /** What a step reports to the main thread: the averaged metrics (host numbers/arrays) and timings. */
 export interface StepReport {
   readonly metrics: Record<string, number | number[]>;
@@ -166,8 +176,28 @@ export class ProgramReplica<P = any, S = any, O = any, B = any> {
     this.optState = optState;
   }
 
-  /** Replaces parameters, state and optimiser state (e.g. from a checkpoint); every rank must get the same values. */
-  load(values: { params?: unknown; state?: unknown; optState?: unknown }): void {
+  /**
+   * Throws a one-line error naming the first leaf where `values` (host arrays or tensors) do
+   * not fit this replica's trees: structure, shape or dtype. Changes nothing.
+   */
+  checkLoad(values: LoadValues): void {
+    const current = { params: this.params, state: this.state, optState: this.optState };
+    for (const k of ['params', 'state', 'optState'] as const) {
+      if (values[k] === undefined) continue;
+      const [given, givenDef] = tree.flatten(values[k], isLeafLike);
+      const [have, haveDef] = tree.flatten(current[k], isLeafLike);
+      tree.assertSameStructure(givenDef, haveDef, `load: the given ${k} and the replica's`);
+      const paths = tree.paths(current[k], isLeafLike);
+      given.forEach((g, i) => {
+        const [got, want] = [describeLeaf(g), describeLeaf(have[i])];
+        if (got !== want) throw new Error(`load: ${k} at ${paths[i]} is ${got}, the replica's is ${want}`);
+      });
+    }
+  }
+
+  /** Replaces parameters, state and optimiser state (e.g. from a checkpoint), after {@link checkLoad}; every rank must get the same params and optState. */
+  load(values: LoadValues): void {
+    this.checkLoad(values);
     if (values.params !== undefined) {
       const next = fromHost<P>(values.params);
       disposeExcept(this.params);
@@ -183,6 +213,11 @@ export class ProgramReplica<P = any, S = any, O = any, B = any> {
       disposeExcept(this.optState);
       this.optState = next;
     }
+  }
+
+  /** A host copy of this replica's state (its own: a queue of its shard's rows differs between replicas). */
+  readState(): unknown {
+    return toHost(this.state);
   }
 
   /** Host copies of the parameters, state and optimiser state. */

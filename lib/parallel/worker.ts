@@ -7,7 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { type BackendName, setBackend } from '../backend/node.js';
 import { Communicator, type CommBuffers, abortComm } from './collective.js';
-import { ProgramReplica } from './program.js';
+import { type LoadValues, ProgramReplica } from './program.js';
 import type { ReplicaFactory } from './replica.js';
 import { transferables } from './host.js';
 
@@ -22,7 +22,7 @@ export interface WorkerData {
 
 export interface CallMessage {
   readonly id: number;
-  readonly method: 'step' | 'grads' | 'read' | 'load' | 'memory' | 'close';
+  readonly method: 'step' | 'grads' | 'read' | 'readState' | 'checkLoad' | 'load' | 'memory' | 'close';
   readonly arg?: unknown;
 }
 
@@ -68,8 +68,14 @@ async function main(): Promise<void> {
         case 'read':
           result = replica.read();
           break;
+        case 'readState':
+          result = replica.readState();
+          break;
+        case 'checkLoad':
+          replica.checkLoad(msg.arg as LoadValues);
+          break;
         case 'load':
-          replica.load(msg.arg as Parameters<ProgramReplica['load']>[0]);
+          replica.load(msg.arg as LoadValues);
           break;
         case 'memory':
           result = tf.memory().numTensors;
@@ -81,11 +87,12 @@ async function main(): Promise<void> {
         default:
           throw new Error(`parallel/worker: unknown method ${String((msg as CallMessage).method)}`);
       }
-      port.postMessage({ type: 'reply', id: msg.id, ok: true, result } satisfies ReplyMessage, msg.method === 'read' || msg.method === 'grads' ? transferables(result) : []);
+      port.postMessage({ type: 'reply', id: msg.id, ok: true, result } satisfies ReplyMessage, msg.method === 'read' || msg.method === 'readState' || msg.method === 'grads' ? transferables(result) : []);
       if (msg.method === 'close') port.close();
     } catch (e) {
-      // The others may be waiting for this rank at a barrier: release them.
-      abortComm(data.comm);
+      // The others may be waiting for this rank at a barrier: release them (only the step and
+      // grads calls meet at barriers; a rejected load, say, leaves the group as it was).
+      if (msg.method === 'step' || msg.method === 'grads') abortComm(data.comm);
       port.postMessage({ type: 'reply', id: msg.id, ok: false, error: errorOf(e) } satisfies ReplyMessage);
     }
   });
