@@ -16,7 +16,7 @@ import { pmap } from '../../lib/parallel/index.js';
 import { errorOf } from '../helpers/assert.js';
 import { useTestBackend } from '../helpers/backend.js';
 import { leafValues, relClose } from './compare.js';
-import { AXIS, jaxCollectives, sliceAndIndex } from './pmap-jax-fns.js';
+import { AXIS, intCollectives, jaxCollectives, sliceAndIndex } from './pmap-jax-fns.js';
 
 const detected = await useTestBackend();
 // The workers run cpu or wasm (webgpu stays in the main thread).
@@ -59,6 +59,21 @@ Pmap('workers default to the mapped size (3 here); JAX dtypes, pytrees, a static
     await rejects(f(np.ones([2, 2]), { scale: 1 }), 'pmap: the argument at [0] has 2 entries on its leading axis, but there are 3 workers (one entry each; reshape a batch to [3, batch / 3, ...])');
   } finally {
     assert.equal((await f.close()).leakedTensors, [0, 0, 0]);
+  }
+});
+
+Pmap('int32 collectives between workers are exact past 2^24 (sums wrap, as in XLA), as under vmap', async () => {
+  const f = pmap(fn('intCollectives'), { axisName: AXIS, backend });
+  try {
+    const x = np.array([[16777217, -(2 ** 31), 2 ** 31 - 1, -16777219], [16777219, 5, 2 ** 31 - 1, -16777218]], 'int32');
+    const got = await f(x);
+    relClose(got, vmap(intCollectives, { axisName: AXIS })(x), 0, 'pmap vs vmap');
+    assert.equal(leafValues(got.sum)[0]!.slice(0, 4), [33554436, -(2 ** 31) + 5, -2, -33554437]);
+    assert.equal(leafValues(got.max)[0]!.slice(0, 4), [16777219, 5, 2 ** 31 - 1, -16777218]);
+    assert.equal(leafValues(got.min)[0]!.slice(0, 4), [16777217, -(2 ** 31), 2 ** 31 - 1, -16777219]);
+    assert.equal(leafValues(got.shifted), [[16777219, 5, 2 ** 31 - 1, -16777218, 16777217, -(2 ** 31), 2 ** 31 - 1, -16777219]]);
+  } finally {
+    assert.equal((await f.close()).leakedTensors, [0, 0]);
   }
 });
 
