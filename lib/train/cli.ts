@@ -188,7 +188,7 @@ async function loadForEval(args: ParsedArgs) {
   if (stored === null) throw new TrainError(`checkpoint ${path}: it holds no training configuration (was it written by tfjax train?)`);
   const base = decodeLayer(stored, `stored in ${path}`);
   if (E.isLeft(base)) throw new TrainError(base.left);
-  const c = loadConfig({ layers: [base.right], flags: args.flags });
+  const c = loadConfig({ base: [base.right], flags: args.flags });
   await setBackend(c.backend);
   const data = await loadRunData(c);
   const method = methodOf(c, data.train.channels);

@@ -97,9 +97,11 @@ function checkCrossFields(c: TrainConfig): E.Either<string, TrainConfig> {
   return E.right(c);
 }
 
-/** Where a configuration comes from, in merge order: defaults < preset < file < flags. */
+/** Where a configuration comes from, in merge order: defaults < preset < base < file < flags < layers. */
 export interface ConfigSources {
   readonly preset?: string;
+  /** Already-parsed layers merged before the file and the flags (a checkpoint's stored configuration, which flags then override). */
+  readonly base?: readonly ConfigInput[];
   /** A path to a JSON file. */
   readonly file?: string;
   /** Flags as pairs `[flag, value]`, e.g. `['--optimizer.lr', '0.3']` (value unparsed text). */
@@ -171,6 +173,7 @@ export function resolveConfig(sources: ConfigSources = {}): E.Either<string, Tra
         : E.left(`config: unknown preset ${JSON.stringify(sources.preset)} (known: ${Object.keys(PRESETS).join(', ')})`),
     );
   }
+  for (const [i, layer] of (sources.base ?? []).entries()) layers.push(decodeLayer(layer, `base layer ${i}`));
   if (sources.file !== undefined) {
     const file = sources.file;
     layers.push(pipe(readConfigFile(file), E.chain((json) => decodeLayer(json, file))));

@@ -292,10 +292,13 @@ Other('--help prints the usage and exits 0', async () => {
   assert.match(r.stdout, 'optimizer.lr');
 });
 
-Other('eval and embed read the newest checkpoint of a run', async () => {
+Other('eval and embed read the newest checkpoint of a run; flags override its stored configuration', async () => {
   const ev = await cli(['eval', '--run', REF, '--backend', backend]);
   ok(ev, 'eval');
   assert.match(ev.stdout, `${join(REF, 'checkpoints', 'ckpt-6.safetensors')} (step 6): kNN k=5 `);
+  const k3 = await cli(['eval', '--run', REF, '--backend', backend, '--eval.ks', '[3]']);
+  ok(k3, 'eval --eval.ks [3]');
+  assert.match(k3.stdout, `${join(REF, 'checkpoints', 'ckpt-6.safetensors')} (step 6): kNN k=3 `);
   const out = join(root, 'emb.safetensors');
   const em = await cli(['embed', '--run', REF, '--out', out, '--backend', backend]);
   ok(em, 'embed');

@@ -44,6 +44,12 @@ Flags('a text setting given a value that reads as JSON keeps its text (--out-dir
   assert.is(errorOf(resolveConfig({ flags: [['--method', '3']] })).startsWith('config flag --method: at .method expected '), true);
 });
 
+Flags('flags override a base layer (tfjax eval: the checkpoint\'s stored configuration, then --eval.linear-probe true)', () => {
+  const stored = { eval: { linearProbe: false, ks: [5, 20] }, backend: 'cpu' as const, steps: 70 };
+  const c = valueOf(resolveConfig({ base: [stored], flags: [['--eval.linear-probe', 'true'], ['--eval.ks', '[3]']] }));
+  assert.equal([c.eval.linearProbe, c.eval.ks, c.steps], [true, [3], 70]);
+});
+
 const Seeds = suite('user runs: seeds');
 
 Seeds('a seed the data order cannot take is a configuration error naming the path and the source', () => {
