@@ -12,9 +12,15 @@ key schedule with 0x1BD11BDA) and JAX's constructions on top of it (jax/_src/prn
 - uniform (float32): bits >> 9 | 0x3F800000, as a float, minus 1.
 Cross-checked against JAX's published values for PRNGKey(0): split (non-partitionable)
 [[4146024105, 967050713], [2718843009, 1272950319]], uniform 0.41845703.
-tfjax does not use these counter layouts (docs/random.md, "How the numbers are made"); this
-prints JAX's numbers for comparison. Run: /usr/bin/python3 tools/jax_threefry_reference.py
+tfjax uses the partitionable layout (docs/random.md, "How the numbers are made").
+Run: /usr/bin/python3 tools/jax_threefry_reference.py (prints the comparison above), or with
+--fixture PATH to write the values test/random/jax-bitwise-session13.test.ts pins
+(test/fixtures/jax_prng_session13.json): for several seeds, JAX 0.5+'s split, fold_in, bits,
+uniform (JAX's float32 arithmetic, reproduced with numpy float32), normal as float64
+sqrt(2) erfinv(u) of JAX's float32 uniform u (torch.erfinv in float64; XLA's float32 erfinv is a
+polynomial, so JAX's normal may differ in the last bits) and permutation (JAX's `_shuffle`).
 """
+import sys
 import json
 import numpy as np
 
@@ -60,6 +66,85 @@ def bits(key, n, partitionable):
 def uniform(words):
     return [float(np.uint32((w >> 9) | 0x3F800000).view(np.float32) - np.float32(1)) for w in words]
 
+
+def seed_key(seed):
+    """threefry_seed: [high word, low word] of the 64-bit seed."""
+    s = seed % 2**64
+    return [s >> 32, s & M]
+
+
+def split_shape(key, n):
+    return split(key, n, True)
+
+
+def fold_in(key, d):
+    return list(block(key[0], key[1], 0, d))
+
+
+def uniform_between(words, minval, maxval):
+    """JAX's float32 _uniform: max(lo, u * (hi - lo) + lo), each op rounded to float32 (no FMA)."""
+    f32 = np.float32
+    lo, hi = f32(minval), f32(maxval)
+    u = np.array(uniform(words), dtype=f32)
+    return [float(v) for v in np.maximum(lo, (u * (hi - lo)).astype(f32) + lo)]
+
+
+def normal(words):
+    """sqrt(2) erfinv(u), u = JAX's float32 uniform(nextafter(-1, 0), 1), evaluated in float64."""
+    import torch
+
+    lo = np.nextafter(np.float32(-1), np.float32(0))
+    u = np.array(uniform_between(words, lo, 1.0), dtype=np.float64)
+    return [float(v) for v in np.sqrt(2.0) * torch.erfinv(torch.tensor(u, dtype=torch.float64)).numpy()]
+
+
+def permutation(key, n):
+    """JAX's _shuffle of arange(n): per round, key, sub = split(key); stable sort by bits(sub, n)."""
+    rounds = int(np.ceil(3 * np.log(max(1, n)) / np.log(2**32 - 1)))
+    x = list(range(n))
+    for _ in range(rounds):
+        key, sub = split(key, 2, True)
+        w = bits(sub, n, True)
+        x = [x[i] for i in sorted(range(n), key=lambda i: (w[i], i))]
+    return x
+
+
+def check_published():
+    """Published values (docs.jax.dev): the jax.random module page (JAX 0.5+, uniform); the
+    jax.nn.initializers.normal example (a skipped doctest, made before 0.5: original layout), which
+    checks the normal formula."""
+    k0 = seed_key(0)
+    assert abs(uniform(bits(k0, 1, True))[0] - 0.947667) < 1e-6
+    assert abs(uniform(bits(split(k0, 2, True)[1], 1, True))[0] - 0.00729382) < 1e-8
+    published = [3.0613258, 5.6129413, 5.6866574, -4.063663, -4.4520254, 0.63115686]
+    ours = [5 * z for z in normal(bits(seed_key(42), 6, False))]
+    assert all(abs(a - b) <= 2e-6 * abs(b) for a, b in zip(ours, published)), ours
+
+
+def fixture():
+    check_published()
+    seeds = {}
+    for seed in (0, 1, 42, 2**31, -1):
+        k = seed_key(seed)
+        seeds[str(seed)] = {
+            "key": k,
+            "split2": split(k, 2, True),
+            "split3": split(k, 3, True),
+            "fold_in": {str(d): fold_in(k, d) for d in (0, 1, 7, 2**31, 2**32 - 1)},
+            "bits": {str(n): bits(k, n, True) for n in (1, 3, 5, 6)},
+            "uniform6": uniform(bits(k, 6, True)),
+            "uniform6_m3_5": uniform_between(bits(k, 6, True), -3, 5),
+            "normal6": normal(bits(k, 6, True)),
+            "permutation5": permutation(k, 5),
+            "permutation10": permutation(k, 10),
+        }
+    return {"jax": "0.5+, jax_threefry_partitionable=True", "seeds": seeds}
+
+
+if len(sys.argv) == 3 and sys.argv[1] == "--fixture":
+    with open(sys.argv[2], "w") as fh:
+        json.dump(fixture(), fh, indent=0)
+    sys.exit(0)
 
 key = [0, 0]
 out = {

@@ -10,6 +10,8 @@ export { ShapeDtypeStruct, evalShape, shapeDtypeStruct } from './eval-shape.js';
 export { type AxisSpec, type FilterGradOptions, type FilterJitted, type FilterVmapOptions, filterEvalShape, filterGrad, filterJit, filterValueAndGrad, filterVjp, filterVmap, ifArray } from './filtered.js';
 export type { CustomJvpOptions, CustomVjpRules, GradOptions, VjpOptions, VmapOptions } from './api.js';
 export { type Linearized, linearize } from './linearize.js';
+/** The random-bit primitive's streams (salts): samples, or the keys of split / foldIn (JAX's partitionable layout). */
+export { SAMPLE_STREAM, keyStream } from './prims/random.js';
 export { type ClosedJaxpr, type JitOptions, type Jitted, jit, makeJaxpr } from './jit/jit.js';
 export { printJaxpr } from './jit/ir.js';
 export { remat, type RematOptions, type ScanOptions } from './control/index.js';

@@ -7,12 +7,11 @@
  * A key is an int32 array of shape [2]. Every function here also accepts a stack of
  * keys [..., 2] (results gain those leading dims), and works under `vmap` and `jit`.
  *
- * How streams are derived (the counter of each Threefry block is (i, salt)):
- * - samplers use salt 0: word i of `bits(key, shape)` comes from counter (floor(i/2), 0);
- * - `split(key, n)` uses salt 0xffffffff: key j is the two words of counter (j, 0xffffffff);
- * - `foldIn(key, d)` uses salt d + 1 (d an integer in [0, 2^32 - 3]): the two words of
- *   counter (0, d + 1).
- * So a key's samples, its children from `split` and its `foldIn`s never share a counter.
+ * The streams are JAX 0.5+'s (jax_threefry_partitionable = True), block c being Threefry at the
+ * counter (0, c) under the key:
+ * - word j of `bits(key, shape)` is the xor of the two words of block j;
+ * - key j of `split(key, n)` is block j; `foldIn(key, d)` is block d (so it equals split's key d);
+ * - `uniform` is JAX's (23 bits), `normal` JAX's sqrt(2) erfinv(u), `permutation` JAX's sort.
  * Never reuse a key for two purposes: split it.
  *
  * @example

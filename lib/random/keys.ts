@@ -1,17 +1,16 @@
 /** Keys (key, split, foldIn) and the draws every distribution builds on: bits, uniform, normal, truncatedNormal, bernoulli, randint, permutation. */
 import * as tf from '@tensorflow/tfjs-core';
-import { type NdArray, type Shape, isTracer, lax, scope, shapeStr } from '../core/index.js';
+import { type NdArray, SAMPLE_STREAM, type Shape, isTracer, keyStream, lax, scope, shapeStr } from '../core/index.js';
 import * as np from '../ops/index.js';
 import { concreteCount, sampleShape } from './shapes.js';
 
 /** A PRNG key: int32 [2] (or a stack of keys [..., 2]). */
 export type Key = NdArray;
 
-const SAMPLE_SALT = 0;
-const SPLIT_SALT = 0xffffffff;
+const SAMPLE_SALT = SAMPLE_STREAM;
+/** split's keys: the blocks at counters (0, 0), (0, 1), ... (JAX 0.5's `_threefry_split_foldlike`). */
+const SPLIT_SALT = keyStream(0);
 const MAX_FOLD = 0xffffffff;
-/** foldIn data above this would reach the split salt: such data use the block at counter (1, data - FOLD_HIGH + 1) instead. */
-const FOLD_HIGH = 0xffffffff - 2;
 
 /** Throws unless key is a key or a stack of keys; returns the number of leading (batch) dims. */
 export function checkKey(key: Key, op: string): number {
@@ -43,7 +42,10 @@ export function key(seed: number): tf.Tensor {
   return tf.tensor1d([hi, lo], 'int32');
 }
 
-/** Raw random bits: int32 of shape [...keyDims, ...shape] (all 32 bits random). */
+/**
+ * Raw random bits: int32 of shape [...keyDims, ...shape] (all 32 bits random), the bit patterns
+ * of jax.random.bits (uint32, JAX 0.5+): word j is the xor of the two words of Threefry at counter (0, j).
+ */
 export function bits(key: Key, shape: Shape = []): NdArray {
   checkKey(key, 'bits');
   return lax.randomBits(key, checkShape(shape, 'bits'), SAMPLE_SALT);
@@ -88,18 +90,16 @@ export function split(key: Key, n: number | Shape = 2): NdArray[] {
 /**
  * A new key from a key and an integer `data` in [0, 2^32 - 1] (a step, an epoch, a
  * device rank...; jax.random.fold_in takes any uint32): the two words of Threefry at
- * counter (0, data + 1), or for the two largest data (whose salt would reach the split
- * salt) at counter (1, data - (2^32 - 3)).
+ * counter (0, data), as jax.random.fold_in (so, as in JAX 0.5+, foldIn(key, i) is key i of split(key, n)).
  * @example const stepKey = random.foldIn(key, step);
  */
 export function foldIn(key: Key, data: number): NdArray {
   checkKey(key, 'foldIn');
   if (!Number.isInteger(data) || data < 0 || data > MAX_FOLD) throw new Error(`random.foldIn: data must be an integer in [0, ${MAX_FOLD}], got ${data}`);
-  if (data <= FOLD_HIGH) return lax.randomBits(key, [2], data + 1);
-  return scope(() => np.sliceAxis(lax.randomBits(key, [4], data - FOLD_HIGH), -1, 2, 4));
+  return lax.randomBits(key, [2], keyStream(data));
 }
 
-/** Uniform [0, 1) floats with 24 random bits, [...keyDims, ...shape]. */
+/** Uniform [0, 1) floats with 23 random bits (JAX's: (w >>> 9) 2^-23), [...keyDims, ...shape]. */
 function unit(key: Key, shape: Shape, op: string): NdArray {
   checkKey(key, op);
   return lax.randomUniform(key, checkShape(shape, op), SAMPLE_SALT);
@@ -134,9 +134,10 @@ export interface UniformOptions {
 }
 
 /**
- * Uniform floats in [minval, maxval) (default [0, 1); `shape` default []), with 24 random
- * bits each. The bounds may be arrays broadcasting to `shape`, as in JAX; where maxval <= minval
- * every value is minval (JAX's max(minval, ...)), so a zero-width range gives that constant.
+ * Uniform floats in [minval, maxval) (default [0, 1); `shape` default []), with 23 random
+ * bits each, as jax.random.uniform (JAX 0.5+ bits): the same float32s for the same key
+ * (except where JAX's rounding reaches maxval: here the float32 below it). The bounds may be
+ * arrays broadcasting to `shape`, as in JAX; where maxval <= minval every value is minval (JAX's max(minval, ...)), so a zero-width range gives that constant.
  * @example random.uniform(key, [2, 3], { minval: -1, maxval: 1 })
  */
 export function uniform(key: Key, shape: Shape = [], { minval = 0, maxval = 1 }: UniformOptions = {}): NdArray {
@@ -144,10 +145,13 @@ export function uniform(key: Key, shape: Shape = [], { minval = 0, maxval = 1 }:
   // JAX computes max(minval, minval + u (maxval - minval)): minval where maxval <= minval, NaN for a NaN bound.
   if (!(maxval > minval)) return scope(() => np.add(np.mul(unit(key, shape, 'uniform'), 0), Number.isNaN(maxval) ? NaN : minval));
   if (minval === 0 && maxval === 1) return unit(key, shape, 'uniform');
-  // minval + u * (maxval - minval) with u >= 0, but in float32: rounding may reach maxval, and
-  // minval itself may round down below minval, so both ends are capped at float32s inside.
+  // JAX's float32 arithmetic: max(lo, u * (hi - lo) + lo) with lo, hi, hi - lo rounded to float32.
+  // Rounding may reach maxval (JAX then returns maxval), and minval itself may round down below
+  // minval, so both ends are also capped at float32s inside [minval, maxval).
+  const lo = Math.fround(minval);
+  const span = Math.fround(Math.fround(maxval) - lo);
   return scope(() => {
-    const x = np.minimum(np.add(np.mul(unit(key, shape, 'uniform'), maxval - minval), minval), float32Below(maxval));
+    const x = np.minimum(np.maximum(np.add(np.mul(unit(key, shape, 'uniform'), span), lo), lo), float32Below(maxval));
     return Math.fround(minval) < minval ? np.maximum(x, float32AtLeast(minval)) : x;
   });
 }
@@ -166,10 +170,11 @@ function uniformBetweenArrays(key: Key, shape: Shape, minval: number | NdArray, 
 }
 
 /**
- * Standard normal floats by Box-Muller, sqrt(-2 log(1 - u1)) cos(2 pi u2), from two
- * 24-bit uniforms per value (1 - u1 lies in (0, 1], so the log is finite; |z| <= 5.8).
- * Computed on the host in double precision, so the float32 results are bit-identical on
- * every backend.
+ * Standard normal floats as jax.random.normal: sqrt(2) erfinv(u), u = uniform(key, shape,
+ * nextafter(-1, 0), 1) (JAX's float32 uniform, bit for bit). erfinv is evaluated on the host in
+ * double precision and the result rounded once to float32, so it is the same on every backend
+ * and within an ulp of the exact value; XLA's float32 erfinv is a polynomial, so JAX's own
+ * results may differ from these in the last bits.
  * @example np.add(np.mul(random.normal(key, [3]), sigma), mu)
  */
 export function normal(key: Key, shape: Shape = []): NdArray {
@@ -200,7 +205,7 @@ function erfinvOps(x: NdArray): NdArray {
 /**
  * Normal floats truncated to the open interval (lower, upper) (in standard deviations), by the
  * inverse CDF, as JAX and PyTorch's `trunc_normal_` do: v uniform in the open interval
- * (erf(lower/sqrt2), erf(upper/sqrt2)) (the 24-bit uniform is offset by half a step, so erfinv
+ * (erf(lower/sqrt2), erf(upper/sqrt2)) (the 23-bit uniform is offset by half a step, so erfinv
  * never sees +-1), x = sqrt2 * erfinv(v), clamped to the float32s strictly inside the bounds
  * (as JAX, whose samples lie in the open interval). No rejection loop, so it costs the same
  * for any bounds. Two call forms:
@@ -247,8 +252,8 @@ function truncatedBetweenArrays(key: Key, shape: Shape, lower: number | NdArray,
     const hi = np.cast(typeof upper === 'number' ? np.full([], upper, 'float32') : upper, 'float32');
     const ea = np.erf(np.mul(lo, Math.SQRT1_2));
     const eb = np.erf(np.mul(hi, Math.SQRT1_2));
-    // Half a step above the 24-bit grid: u in (0, 1), so v stays off erf's +-1 at infinite bounds.
-    const u = np.add(unit(key, shape, 'truncatedNormal'), 2 ** -25);
+    // Half a step above the 23-bit grid: u in (0, 1), so v stays off erf's +-1 at infinite bounds.
+    const u = np.add(unit(key, shape, 'truncatedNormal'), 2 ** -24);
     const x = np.mul(erfinvOps(np.add(ea, np.mul(u, np.sub(eb, ea)))), Math.SQRT2);
     return np.clip(x, np.nextafter(np.stopGradient(lo), Infinity), np.nextafter(np.stopGradient(hi), -Infinity));
   });
@@ -271,8 +276,8 @@ const INT32_MAX = 2 ** 31 - 1;
  * Uniform int32 in [minval, maxval), as jax.random.randint: where maxval <= minval the
  * result is minval (JAX's issue 222). The bounds are numbers in the int32 range (any span,
  * up to the whole range; non-integers are truncated toward zero, as JAX casts float bounds to
- * int) or arrays that broadcast to `shape` (exact for spans up to 2^24).
- * Spans up to 2^24: floor(u * span) with the 24-bit uniform u (bias below span / 2^24); wider
+ * int) or arrays that broadcast to `shape` (exact for spans up to 2^23).
+ * Spans up to 2^23: floor(u * span) with the 23-bit uniform u (bias below span / 2^23); wider
  * spans draw the offset in two 16-bit halves (see wideOffset).
  * @example random.randint(key, [8], 0, 10)
  */
@@ -287,12 +292,12 @@ export function randint(key: Key, shape: Shape, minval: number | NdArray, maxval
   const span = maxval - minval;
   if (span <= 1) return scope(() => np.add(np.zerosLike(bits(key, s)), Math.min(minval, INT32_MAX)));
   return scope(() => {
-    const offset = span <= 2 ** 24 ? np.minimum(np.floor(np.mul(unit(key, s, 'randint'), span)), span - 1) : wideOffset(key, s, span);
+    const offset = span <= 2 ** 23 ? np.minimum(np.floor(np.mul(unit(key, s, 'randint'), span)), span - 1) : wideOffset(key, s, span);
     return np.add(np.cast(offset, 'int32'), minval);
   });
 }
 
-/** randint with array bounds, in float32 (exact for spans up to 2^24), clamped to [minval, maxval - 1]; minval where maxval <= minval. */
+/** randint with array bounds, in float32 (exact for spans up to 2^23), clamped to [minval, maxval - 1]; minval where maxval <= minval. */
 function randintBetweenArrays(key: Key, shape: Shape, minval: number | NdArray, maxval: number | NdArray): NdArray {
   return scope(() => {
     const lo = np.cast(typeof minval === 'number' ? np.full([], minval, 'int32') : minval, 'int32');
@@ -303,12 +308,12 @@ function randintBetweenArrays(key: Key, shape: Shape, minval: number | NdArray, 
   });
 }
 
-/** Proposals per sample of wideOffset: each fails with probability below 1/256, so all fail with probability below 2^-32. */
-const WIDE_ROUNDS = 4;
+/** Proposals per sample of wideOffset: each fails with probability below 2^16 / span < 1/128, so all fail with probability below 2^-35. */
+const WIDE_ROUNDS = 5;
 const HALF = 2 ** 16;
 
 /**
- * A uniform offset in [0, span) for 2^24 < span <= 2^32 - 1 as int32 (wrapping past 2^31, so
+ * A uniform offset in [0, span) for 2^23 < span <= 2^32 - 1 as int32 (wrapping past 2^31, so
  * that adding minval lands in [minval, maxval)): hi * 2^16 + lo with hi uniform in
  * [0, ceil(span / 2^16)) and lo 16 random bits, the first of WIDE_ROUNDS proposals below span
  * kept (masking, not a loop: jit- and vmap-safe); should all fail, lo alone.

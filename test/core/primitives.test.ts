@@ -439,11 +439,17 @@ function threefry(k0: number, k1: number, c0: number, c1: number): [number, numb
   }
   return [x0, x1];
 }
-/** The n words of key k: counters (i >> 1, salt), two words per counter. */
+/**
+ * The n words of key k, as JAX 0.5+ (threefry partitionable) lays them out: salt 0, word i is
+ * the xor of the two words at counter (0, i); salt s > 0, words 2i, 2i + 1 are the two words at
+ * counter (0, s - 1 + i) (split: s = 1; foldIn(d): s = d + 1).
+ */
 function wordsRef(k0: number, k1: number, n: number, salt: number): number[] {
-  return Array.from({ length: n }, (_, i) => threefry(k0, k1, i >> 1, salt)[i & 1]);
+  if (salt === 0) return Array.from({ length: n }, (_, i) => (threefry(k0, k1, 0, i)[0] ^ threefry(k0, k1, 0, i)[1]) >>> 0);
+  return Array.from({ length: n }, (_, i) => threefry(k0, k1, 0, salt - 1 + (i >> 1))[i & 1]);
 }
-const unit24 = (w: number) => (w >>> 8) * 2 ** -24;
+/** JAX's float32 uniform of a word: 23 mantissa bits. */
+const unit23 = (w: number) => (w >>> 9) * 2 ** -23;
 /** erf^-1 by Newton's method on the float64 erf. */
 function erfinv(y: number): number {
   let x = 0;
@@ -455,8 +461,8 @@ function erfinv(y: number): number {
   return x;
 }
 /**
- * random_normal: u1, u2 from words i and size + i of 2*size words; Box-Muller
- * sqrt(-2 log(1 - u1)) cos(2 pi u2), or with bounds the inverse CDF of u1 + 2^-25 over
+ * random_normal from word i: JAX's sqrt(2) erfinv(u), u = max(lo, fl32(2 unit23 + lo)) with
+ * lo = nextafter(-1, 0) in float32, or with bounds the inverse CDF of unit23 + 2^-24 over
  * (erf(lower/sqrt2), erf(upper/sqrt2)), clamped.
  */
 function normalRef(key: H, p: { shape: number[]; salt: number; lower?: number; upper?: number }): H {
@@ -468,37 +474,39 @@ function normalRef(key: H, p: { shape: number[]; salt: number; lower?: number; u
   const lo = lower === -Infinity ? -1 : erf(lower / Math.SQRT2);
   const hi = upper === Infinity ? 1 : erf(upper / Math.SQRT2);
   for (let k = 0; k < key.data.length / 2; k++) {
-    const w = wordsRef(key.data[2 * k], key.data[2 * k + 1], 2 * n, p.salt);
+    const w = wordsRef(key.data[2 * k], key.data[2 * k + 1], n, p.salt);
+    const lo32 = -1 + 2 ** -24;
     for (let i = 0; i < n; i++) {
-      const u1 = unit24(w[i]);
+      const u1 = unit23(w[i]);
       out.data[k * n + i] = bounded
-        ? Math.min(Math.max(Math.SQRT2 * erfinv(lo + (u1 + 2 ** -25) * (hi - lo)), lower), upper)
-        : Math.sqrt(-2 * Math.log(1 - u1)) * Math.cos(2 * Math.PI * unit24(w[n + i]));
+        ? Math.min(Math.max(Math.SQRT2 * erfinv(lo + (u1 + 2 ** -24) * (hi - lo)), lower), upper)
+        : Math.SQRT2 * erfinv(Math.max(lo32, Math.fround(2 * u1 + lo32)));
     }
   }
   return out;
 }
-/** random_permutation: the argsort of n words (ties by index) per key. */
+/** random_permutation: JAX's _shuffle of arange(n): (for n >= 2) key, sub = split(key); sort by sub's n words (ties by index). */
 function permutationRef(key: H, p: { n: number; salt: number }): H {
   const out = mk([...key.shape.slice(0, -1), p.n], 'int32');
   for (let k = 0; k < key.data.length / 2; k++) {
-    const w = wordsRef(key.data[2 * k], key.data[2 * k + 1], p.n, p.salt);
-    const order = Array.from({ length: p.n }, (_, i) => i).sort((a, b) => w[a] - w[b] || a - b);
+    let order = Array.from({ length: p.n }, (_, i) => i);
+    if (p.n >= 2) {
+      const sub = wordsRef(key.data[2 * k], key.data[2 * k + 1], 4, 1).slice(2);
+      const w = wordsRef(sub[0], sub[1], p.n, p.salt);
+      order = order.sort((a, b) => w[a] - w[b] || a - b);
+    }
     order.forEach((v, i) => (out.data[k * p.n + i] = v));
   }
   return out;
 }
 
-/** random_bits: for each key, words from counters (i, salt), i = 0, 1, ..., two words per counter. */
+/** random_bits: for each key, the words of wordsRef. */
 function randomRef(key: H, p: { shape: number[]; salt: number }, uniform: boolean): H {
   const n = size(p.shape);
   const nk = key.data.length / 2;
   const out = mk([...key.shape.slice(0, -1), ...p.shape], uniform ? 'float32' : 'int32');
   for (let k = 0; k < nk; k++)
-    for (let i = 0; i < n; i++) {
-      const w = threefry(key.data[2 * k], key.data[2 * k + 1], i >> 1, p.salt)[i & 1];
-      out.data[k * n + i] = uniform ? (w >>> 8) * 2 ** -24 : w | 0;
-    }
+    wordsRef(key.data[2 * k], key.data[2 * k + 1], n, p.salt).forEach((w, i) => (out.data[k * n + i] = uniform ? unit23(w) : w | 0));
   return out;
 }
 
@@ -1221,9 +1229,9 @@ Explicit('random: Threefry-2x32 known answers (Random123) and uniform in [0, 1)'
   ];
   for (const [ctr, key, want] of kats) {
     assert.equal(threefry(key[0], key[1], ctr[0], ctr[1]), want, 'test reference');
-    // random_bits draws counters (i, salt): counter (0, salt) gives its first two words.
+    // random_bits with salt s > 0 gives the two words at counter (0, s - 1) (JAX 0.5+ split / fold_in).
     const k = tf.tensor([key[0] | 0, key[1] | 0], [2], 'int32');
-    const bits = bind('random_bits', [k], { shape: [2], salt: ctr[1] }) as tf.Tensor;
+    const bits = bind('random_bits', [k], { shape: [2], salt: ctr[1] + 1 }) as tf.Tensor;
     if (ctr[0] === 0) assert.equal(Array.from(await bits.data()), [want[0] | 0, want[1] | 0], 'random_bits');
   }
   const u = bind('random_uniform', [tf.tensor([1, 2], [2], 'int32')], { shape: [1000], salt: 3 }) as tf.Tensor;

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { sizeOf } from '../aval.js';
 import type { PrimParams } from '../prim-params.js';
-import { bitsFor } from '../prims/random.js';
+import { bitsFor, keyStream } from '../prims/random.js';
 import { activeBackend } from './active.js';
 
 /** The key's words, read on the host (Threefry runs there so every backend agrees). */
@@ -27,8 +27,31 @@ function fromBits(dtype: 'int32' | 'float32', convert: (bits: Uint32Array) => In
     tf.tensor(convert(bitsFor(readKey(key), sizeOf(p.shape), p.salt)), [...key.shape.slice(0, -1), ...p.shape], dtype);
 }
 
-/** The 24-bit uniform of a word, as random_uniform makes it: (w >>> 8) * 2^-24 in [0, 1). */
-const unit24 = (w: number) => (w >>> 8) * 2 ** -24;
+/**
+ * JAX's float32 uniform of a word: the float in [1, 2) with mantissa w >>> 9, minus 1, that is
+ * (w >>> 9) 2^-23 in [0, 1) (jax.random.uniform's `_uniform`).
+ */
+const unit23 = (w: number) => (w >>> 9) * 2 ** -23;
+
+/** nextafter(-1, 0) in float32: the lower bound of JAX's `_normal_real` uniform. */
+const NORMAL_LO = -1 + 2 ** -24;
+
+/**
+ * JAX's normal of a word: sqrt(2) erfinv(u) with u = max(lo, fl32(unit23(w) * 2 + lo)),
+ * lo = NORMAL_LO (JAX's uniform(lo, 1): hi - lo rounds to 2 in float32, so the product is exact);
+ * erfinv in double precision, rounded once to float32 by the caller.
+ */
+function normalOfWord(w: number): number {
+  const u = Math.max(NORMAL_LO, Math.fround(unit23(w) * 2 + NORMAL_LO));
+  return Math.SQRT2 * erfinv64(u);
+}
+
+/** erfinv to double precision: M. Giles' polynomial (relative error ~4e-7) refined by one Newton step on erf. */
+function erfinv64(y: number): number {
+  const x = erfinvHost(y);
+  if (!Number.isFinite(x) || x === 0) return x;
+  return x - (erfHost(x) - y) / ((2 / Math.sqrt(Math.PI)) * Math.exp(-x * x));
+}
 
 /** erfinv in double arithmetic with M. Giles' single-precision polynomial (relative error ~1e-7). */
 function erfinvHost(x: number): number {
@@ -77,12 +100,12 @@ export function erfHost(x: number): number {
 
 /**
  * Standard normal floats computed on the host in double precision and rounded to
- * float32, so they are bit-identical on every backend. Each output uses two words of
- * `bitsFor(key, 2 * size, salt)`: u1 = unit24(word i), u2 = unit24(word size + i).
- * - unbounded: Box-Muller, sqrt(-2 log(1 - u1)) cos(2 pi u2) (1 - u1 > 0: no log(0));
+ * float32, so they are bit-identical on every backend. One word of `bitsFor(key, size, salt)`
+ * per output:
+ * - unbounded: JAX's normal (normalOfWord);
  * - with `lower`/`upper` (in standard deviations): the inverse CDF, sqrt2 * erfinv(v)
  *   with v uniform in the open interval (erf(lower/sqrt2), erf(upper/sqrt2)) from
- *   u1 + 2^-25, clamped to [lower, upper].
+ *   unit23(w) + 2^-24, clamped to [lower, upper].
  */
 function randomNormal([key]: tf.Tensor[], p: PrimParams['random_normal']): tf.Tensor {
   const outShape = [...key.shape.slice(0, -1), ...p.shape];
@@ -96,15 +119,14 @@ function randomNormal([key]: tf.Tensor[], p: PrimParams['random_normal']): tf.Te
   const lo = erfHost(lower / Math.SQRT2);
   const hi = erfHost(upper / Math.SQRT2);
   for (let k = 0; k < nk; k++) {
-    const w = bitsFor(keys.subarray(2 * k, 2 * k + 2), 2 * size, p.salt);
+    const w = bitsFor(keys.subarray(2 * k, 2 * k + 2), size, p.salt);
     for (let i = 0; i < size; i++) {
-      const u1 = unit24(w[i]);
       if (bounded) {
-        const v = lo + (u1 + 2 ** -25) * (hi - lo);
+        const v = lo + (unit23(w[i]) + 2 ** -24) * (hi - lo);
         const x = Math.SQRT2 * erfinvHost(Math.min(Math.max(v, -1 + 2 ** -53), 1 - 2 ** -53));
         out[k * size + i] = Math.min(Math.max(x, lower), upper);
       } else {
-        out[k * size + i] = Math.sqrt(-2 * Math.log(1 - u1)) * Math.cos(2 * Math.PI * unit24(w[size + i]));
+        out[k * size + i] = normalOfWord(w[i]);
       }
     }
   }
@@ -112,18 +134,26 @@ function randomNormal([key]: tf.Tensor[], p: PrimParams['random_normal']): tf.Te
 }
 
 /**
- * A uniformly random permutation of 0..n-1 per key: the argsort of n words of
- * `bitsFor(key, n, salt)` on the host, ties broken by index, so it is the same on every
- * backend.
+ * A uniformly random permutation of 0..n-1 per key, as jax.random.permutation(key, n)
+ * (`_shuffle` of arange(n)): ceil(3 ln(n) / ln(2^32 - 1)) rounds (1 for 2 <= n <= 1625), each
+ * `key, sub = split(key)` then a stable sort of the array by `bits(sub, [n])` as uint32.
+ * On the host, so it is the same on every backend.
  */
 function randomPermutation([key]: tf.Tensor[], { n, salt }: PrimParams['random_permutation']): tf.Tensor {
   const keys = readKey(key);
   const nk = keys.length / 2;
   const out = new Int32Array(nk * n);
-  const idx = Array.from({ length: n }, (_, i) => i);
+  const rounds = Math.ceil((3 * Math.log(Math.max(1, n))) / Math.log(2 ** 32 - 1));
   for (let k = 0; k < nk; k++) {
-    const w = bitsFor(keys.subarray(2 * k, 2 * k + 2), n, salt);
-    const order = idx.slice().sort((a, b) => w[a] - w[b] || a - b);
+    let order = Array.from({ length: n }, (_, i) => i);
+    let cur = keys.slice(2 * k, 2 * k + 2);
+    for (let r = 0; r < rounds; r++) {
+      const pair = new Int32Array(bitsFor(cur, 4, keyStream(0)).buffer);
+      const w = bitsFor(pair.subarray(2, 4), n, salt);
+      const pos = Array.from({ length: n }, (_, i) => i).sort((a, b) => w[a] - w[b] || a - b);
+      order = pos.map((i) => order[i]);
+      cur = pair.slice(0, 2);
+    }
     out.set(order, k * n);
   }
   return tf.tensor(out, [...key.shape.slice(0, -1), n], 'int32');
@@ -133,10 +163,10 @@ export const randomKernels = {
   random_normal: randomNormal,
   random_permutation: randomPermutation,
   random_bits: fromBits('int32', (b) => new Int32Array(b.buffer)),
-  // 24 high bits -> [0, 1) exactly representable in float32.
+  // JAX's 23 mantissa bits -> [0, 1), exact in float32.
   random_uniform: fromBits('float32', (b) => {
     const out = new Float32Array(b.length); // a plain loop: Float32Array.from(b, fn) is ~10x slower in V8
-    for (let i = 0; i < b.length; i++) out[i] = (b[i] >>> 8) * 2 ** -24;
+    for (let i = 0; i < b.length; i++) out[i] = unit23(b[i]);
     return out;
   }),
 };

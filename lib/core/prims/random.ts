@@ -35,17 +35,35 @@ export function threefry2x32(k0: number, k1: number, c0: number, c1: number, out
   out[o + 1] = x1;
 }
 
-/** `n` words per key from counters (i, salt), i = 0, 1, ... */
+/** The stream of random words (salt 0): JAX's `random_bits` with jax_threefry_partitionable. */
+export const SAMPLE_STREAM = 0;
+
+/** The stream of key pairs whose first block is at counter (0, offset): JAX's split (offset 0) and fold_in (offset data). */
+export const keyStream = (offset: number) => offset + 1;
+
+/**
+ * `n` words per key, laid out as JAX 0.5+ (jax_threefry_partitionable = True) lays them out;
+ * block c is Threefry-2x32 under the key at the 64-bit counter (hi, lo) = (floor(c / 2^32), c mod 2^32):
+ * - `salt` = SAMPLE_STREAM: word j is word 0 ^ word 1 of block j (`_threefry_random_bits_partitionable`);
+ * - `salt` = keyStream(offset): words 2i and 2i + 1 are the two words of block offset + i
+ *   (`_threefry_split_foldlike` for offset 0; `threefry_fold_in(key, d)` is offset d, n = 2).
+ */
 export function bitsFor(keys: Int32Array, n: number, salt: number): Uint32Array {
   const nk = keys.length / 2;
-  const half = Math.ceil(n / 2);
   const out = new Uint32Array(nk * n);
   const pair = new Uint32Array(2);
+  const xor = salt === SAMPLE_STREAM;
+  const first = xor ? 0 : salt - 1;
+  const blocks = xor ? n : Math.ceil(n / 2);
   for (let k = 0; k < nk; k++) {
-    for (let i = 0; i < half; i++) {
-      threefry2x32(keys[2 * k], keys[2 * k + 1], i, salt, pair, 0);
-      out[k * n + 2 * i] = pair[0];
-      if (2 * i + 1 < n) out[k * n + 2 * i + 1] = pair[1];
+    for (let i = 0; i < blocks; i++) {
+      const c = first + i;
+      threefry2x32(keys[2 * k], keys[2 * k + 1], Math.floor(c / 2 ** 32), c >>> 0, pair, 0);
+      if (xor) out[k * n + i] = pair[0] ^ pair[1];
+      else {
+        out[k * n + 2 * i] = pair[0];
+        if (2 * i + 1 < n) out[k * n + 2 * i + 1] = pair[1];
+      }
     }
   }
   return out;

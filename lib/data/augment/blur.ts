@@ -6,7 +6,7 @@
 import { type NdArray, scope } from '../../core/index.js';
 import * as np from '../../ops/index.js';
 import { applySeparable, convolutionMatrix } from './resample.js';
-import { checkProb, checkRange, coin, dimsOf, splitKey, uniform } from './util.js';
+import { checkProb, checkRange, clamp01, coin, dimsOf, splitKey, uniform } from './util.js';
 
 /** Options of {@link gaussianBlur}. */
 export interface GaussianBlurOptions {
@@ -60,8 +60,10 @@ export function gaussianBlur(key: NdArray, images: NdArray, opts: GaussianBlurOp
       taps = np.where(np.reshape(coin(kApply, d.b, p), [d.b, 1]), taps, identity);
     }
     const r = (k - 1) / 2;
-    if (r >= d.h || r >= d.w) return applySeparable(images, convolutionMatrix(taps, d.h), convolutionMatrix(taps, d.w, true));
-    return blurDepthwise(images, taps);
+    // A weighted mean of [0, 1] values is in [0, 1], but its float32 sum can pass 1 by an ulp
+    // (which solarize's 1 - x would then take below 0): clamped back.
+    if (r >= d.h || r >= d.w) return clamp01(applySeparable(images, convolutionMatrix(taps, d.h), convolutionMatrix(taps, d.w, true)));
+    return clamp01(blurDepthwise(images, taps));
   });
 }
 
