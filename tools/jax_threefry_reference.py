@@ -18,7 +18,9 @@ Run: /usr/bin/python3 tools/jax_threefry_reference.py (prints the comparison abo
 (test/fixtures/jax_prng_session13.json): for several seeds, JAX 0.5+'s split, fold_in, bits,
 uniform (JAX's float32 arithmetic, reproduced with numpy float32), normal as float64
 sqrt(2) erfinv(u) of JAX's float32 uniform u (torch.erfinv in float64; XLA's float32 erfinv is a
-polynomial, so JAX's normal may differ in the last bits) and permutation (JAX's `_shuffle`).
+polynomial, so JAX's normal may differ in the last bits) and permutation (JAX's `_shuffle`);
+for seeds 0, 1, 42 also JAX's int32 randint (`_randint`, number and array bounds), which
+test/random/jax-randint-session13.test.ts pins.
 """
 import sys
 import json
@@ -109,6 +111,46 @@ def permutation(key, n):
     return x
 
 
+def randint(key, n, minval, maxval):
+    """JAX's int32 _randint (uint32 arithmetic, XLA's rem by 0 giving the dividend): k1, k2 = split(key);
+    span = uint32(maxval - minval) (1 where maxval <= minval; + 1 where maxval is past int32, clipped);
+    m = (2^16 rem span)^2 rem span; offset = ((hi rem span) m + (lo rem span)) rem span; minval + offset.
+    The bounds are ints or lists of n ints (array bounds already broadcast to the shape)."""
+    k1, k2 = split(key, 2, True)
+    hi, lo = bits(k1, n, True), bits(k2, n, True)
+    mins = minval if isinstance(minval, list) else [minval] * n
+    maxs = maxval if isinstance(maxval, list) else [maxval] * n
+    return [randint_word(h, l, a, b) for h, l, a, b in zip(hi, lo, mins, maxs)]
+
+
+def randint_word(h, l, minval, maxval):
+    rem = lambda a, b: a if b == 0 else a % b
+    out_of_range = maxval > 2**31 - 1
+    minval, maxval = (min(max(v, -(2**31)), 2**31 - 1) for v in (minval, maxval))
+    span = 1 if maxval <= minval else (maxval - minval) & M
+    if out_of_range and maxval > minval:
+        span = (span + 1) & M
+    m = rem(2**16, span)
+    m = rem((m * m) & M, span)
+    o = rem(((rem(h, span) * m) & M) + rem(l, span) & M, span)
+    return (minval + o + 2**31) % 2**32 - 2**31
+
+
+# Array bounds for shape [2, 3]: minval [[0], [-5]] (shape [2, 1]), maxval [10, 100, 2^31 - 1] (shape [3]).
+RANDINT_ARRAY_MIN = [[0], [-5]]
+RANDINT_ARRAY_MAX = [10, 100, 2**31 - 1]
+
+
+def randint_arrays(key):
+    mins = [RANDINT_ARRAY_MIN[i][0] for i in range(2) for _ in range(3)]
+    maxs = [RANDINT_ARRAY_MAX[j] for _ in range(2) for j in range(3)]
+    return randint(key, 6, mins, maxs)
+
+
+RANDINT_BOUNDS = [(0, 10), (-5, 5), (0, 2**31 - 1), (-(2**31), 2**31 - 1), (3, 3), (-(2**31), 2**31)]
+RANDINT_SIZES = {"[]": 1, "[5]": 5, "[2,3]": 6}
+
+
 def check_published():
     """Published values (docs.jax.dev): the jax.random module page (JAX 0.5+, uniform); the
     jax.nn.initializers.normal example (a skipped doctest, made before 0.5: original layout), which
@@ -138,6 +180,11 @@ def fixture():
             "permutation5": permutation(k, 5),
             "permutation10": permutation(k, 10),
         }
+        if seed in (0, 1, 42):
+            seeds[str(seed)]["randint"] = {
+                f"{lo},{hi}": {name: randint(k, n, lo, hi) for name, n in RANDINT_SIZES.items()} for lo, hi in RANDINT_BOUNDS
+            }
+            seeds[str(seed)]["randint_arrays"] = randint_arrays(k)
     return {"jax": "0.5+, jax_threefry_partitionable=True", "seeds": seeds}
 
 

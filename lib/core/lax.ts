@@ -181,3 +181,12 @@ export const randomNormal = (key: NdArray, shape: Shape, salt: number, bounds?: 
   bind('random_normal', [key], { shape: [...shape], salt, ...bounds });
 /** A random permutation of 0..n-1 (int32) from `key`. */
 export const randomPermutation = (key: NdArray, n: number, salt: number) => bind('random_permutation', [key], { n, salt });
+/**
+ * jax.random.randint's int32 draw in [minval, maxval) of `shape` from `key`: integer bounds
+ * (maxval may be 2^31), or int32 arrays broadcasting to [...keyDims, ...shape].
+ */
+export function randomRandint(key: NdArray, shape: Shape, salt: number, minval: number | NdArray, maxval: number | NdArray): NdArray {
+  if (typeof minval === 'number' && typeof maxval === 'number') return bind('random_randint', [key], { shape: [...shape], salt, minval, maxval });
+  if (typeof minval === 'number' || typeof maxval === 'number') throw new Error('lax.randomRandint: the bounds are both numbers or both int32 arrays');
+  return bind('random_randint', [key, minval, maxval], { shape: [...shape], salt });
+}

@@ -40,6 +40,8 @@ interface SpecificParams {
   /** `lower`/`upper`: truncation bounds in standard deviations. */
   random_normal: RandomParams & { lower?: number; upper?: number };
   random_permutation: { n: number; salt: number };
+  /** jax.random.randint's int32 draw in [minval, maxval): integer bounds (maxval may be 2^31, JAX's out-of-range maxval), absent where they are operands. */
+  random_randint: RandomParams & { minval?: number; maxval?: number };
   psum: { axisName: string[] };
   pmax: { axisName: string[] };
   pmin: { axisName: string[] };

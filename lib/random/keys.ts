@@ -272,66 +272,31 @@ export function bernoulli(key: Key, p: number | NdArray = 0.5, shape?: Shape): N
 const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;
 
+/** A number bound of randint as JAX casts it to int: truncated toward zero; an error outside the int32 range (maxval may be 2^31). */
+function intBound(v: number, minval: string, maxval: string): number {
+  const t = Math.trunc(v);
+  if (!Number.isInteger(t) || t < INT32_MIN || t > INT32_MAX + 1) throw new Error(`random.randint: bounds must be integers in the int32 range (non-integers are truncated), got ${minval}, ${maxval}`);
+  return t;
+}
+
 /**
- * Uniform int32 in [minval, maxval), as jax.random.randint: where maxval <= minval the
- * result is minval (JAX's issue 222). The bounds are numbers in the int32 range (any span,
- * up to the whole range; non-integers are truncated toward zero, as JAX casts float bounds to
- * int) or arrays that broadcast to `shape` (exact for spans up to 2^23).
- * Spans up to 2^23: floor(u * span) with the 23-bit uniform u (bias below span / 2^23); wider
- * spans draw the offset in two 16-bit halves (see wideOffset).
+ * Uniform int32 in [minval, maxval), as jax.random.randint (int32, JAX 0.5+), bit for bit:
+ * k1, k2 = split(key), two words per sample reduced modulo the span in uint32 arithmetic
+ * (lower/host-random.ts `randomRandint`; JAX's modulo bias included). Where maxval <= minval
+ * the result is minval (JAX's issue 222). The bounds are numbers in the int32 range (maxval up
+ * to 2^31; non-integers are truncated toward zero, as JAX casts float bounds to int) or arrays
+ * that broadcast to `shape` (cast to int32).
  * @example random.randint(key, [8], 0, 10)
  */
 export function randint(key: Key, shape: Shape, minval: number | NdArray, maxval: number | NdArray): NdArray {
   checkKey(key, 'randint');
-  const s = sampleShape('randint', shape, minval, maxval);
-  if (typeof minval !== 'number' || typeof maxval !== 'number') return randintBetweenArrays(key, s, minval, maxval);
-  // Non-integer bounds are truncated toward zero, as JAX's randint casts float bounds to int.
-  [minval, maxval] = [Math.trunc(minval), Math.trunc(maxval)];
-  for (const v of [minval, maxval])
-    if (!Number.isInteger(v) || v < INT32_MIN || v > INT32_MAX + 1) throw new Error(`random.randint: bounds must be integers in the int32 range (non-integers are truncated), got ${minval}, ${maxval}`);
-  const span = maxval - minval;
-  if (span <= 1) return scope(() => np.add(np.zerosLike(bits(key, s)), Math.min(minval, INT32_MAX)));
-  return scope(() => {
-    const offset = span <= 2 ** 23 ? np.minimum(np.floor(np.mul(unit(key, s, 'randint'), span)), span - 1) : wideOffset(key, s, span);
-    return np.add(np.cast(offset, 'int32'), minval);
-  });
-}
-
-/** randint with array bounds, in float32 (exact for spans up to 2^23), clamped to [minval, maxval - 1]; minval where maxval <= minval. */
-function randintBetweenArrays(key: Key, shape: Shape, minval: number | NdArray, maxval: number | NdArray): NdArray {
-  return scope(() => {
-    const lo = np.cast(typeof minval === 'number' ? np.full([], minval, 'int32') : minval, 'int32');
-    const hi = np.cast(typeof maxval === 'number' ? np.full([], maxval, 'int32') : maxval, 'int32');
-    const span = np.sub(np.cast(hi, 'float32'), np.cast(lo, 'float32'));
-    const x = np.add(np.cast(np.floor(np.mul(unit(key, shape, 'randint'), span)), 'int32'), lo);
-    return np.where(np.lessEqual(hi, lo), lo, np.minimum(np.maximum(x, lo), np.sub(hi, 1)));
-  });
-}
-
-/** Proposals per sample of wideOffset: each fails with probability below 2^16 / span < 1/128, so all fail with probability below 2^-35. */
-const WIDE_ROUNDS = 5;
-const HALF = 2 ** 16;
-
-/**
- * A uniform offset in [0, span) for 2^23 < span <= 2^32 - 1 as int32 (wrapping past 2^31, so
- * that adding minval lands in [minval, maxval)): hi * 2^16 + lo with hi uniform in
- * [0, ceil(span / 2^16)) and lo 16 random bits, the first of WIDE_ROUNDS proposals below span
- * kept (masking, not a loop: jit- and vmap-safe); should all fail, lo alone.
- */
-function wideOffset(key: Key, shape: Shape, span: number): NdArray {
-  const hiCount = Math.ceil(span / HALF);
-  const [spanHi, spanLo] = [Math.floor(span / HALF), span % HALF];
-  const u = unit(key, [WIDE_ROUNDS, 2, ...shape], 'randint');
-  const lead = u.shape.length - shape.length - 2;
-  const part = (r: number, j: number) => np.squeeze(np.sliceAxis(np.squeeze(np.sliceAxis(u, lead, r, r + 1), lead), lead, j, j + 1), lead);
-  let out = np.cast(np.floor(np.mul(part(0, 1), HALF)), 'int32');
-  for (let r = WIDE_ROUNDS - 1; r >= 0; r--) {
-    const hi = np.floor(np.mul(part(r, 0), hiCount));
-    const lo = np.floor(np.mul(part(r, 1), HALF));
-    const below = np.logicalOr(np.less(hi, spanHi), np.logicalAnd(np.equal(hi, spanHi), np.less(lo, spanLo)));
-    out = np.where(below, np.add(np.mul(np.cast(hi, 'int32'), HALF), np.cast(lo, 'int32')), out);
-  }
-  return out;
+  const s = checkShape(sampleShape('randint', shape, minval, maxval), 'randint');
+  const shown = (v: number | NdArray) => (typeof v === 'number' ? String(v) : 'an array');
+  const [lo, hi] = [minval, maxval].map((v) => (typeof v === 'number' ? intBound(v, shown(minval), shown(maxval)) : v));
+  if (typeof lo === 'number' && typeof hi === 'number') return lax.randomRandint(key, s, SAMPLE_SALT, Math.min(lo, INT32_MAX), hi);
+  // Array bounds: int32, as JAX's astype(int); a number bound joins them as an int32 scalar (clipped as JAX clips to the dtype).
+  const asArray = (v: number | NdArray) => (typeof v === 'number' ? np.full([], Math.min(v, INT32_MAX), 'int32') : np.cast(v, 'int32'));
+  return scope(() => lax.randomRandint(key, s, SAMPLE_SALT, asArray(lo), asArray(hi)));
 }
 
 /**

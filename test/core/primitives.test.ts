@@ -500,6 +500,32 @@ function permutationRef(key: H, p: { n: number; salt: number }): H {
   return out;
 }
 
+/**
+ * random_randint: JAX's int32 _randint in BigInt arithmetic: k1, k2 = split(key); span =
+ * uint32(maxval - minval) (1 where maxval <= minval; + 1 for maxval = 2^31, clipped first);
+ * m = (2^16 rem span)^2 mod 2^32 rem span; offset = ((h rem span) m + (l rem span)) mod 2^32 rem span
+ * (rem by 0: the dividend, as XLA); minval + offset wrapped to int32.
+ */
+function randintRef(key: H, p: { shape: number[]; salt: number; minval: number; maxval: number }): H {
+  const n = size(p.shape);
+  const out = mk([...key.shape.slice(0, -1), ...p.shape], 'int32');
+  const U = 2n ** 32n;
+  const rem = (a: bigint, b: bigint) => (b === 0n ? a : a % b);
+  const hiClip = Math.min(p.maxval, 2 ** 31 - 1);
+  const span = hiClip <= p.minval ? 1n : BigInt(hiClip - p.minval + (p.maxval > hiClip ? 1 : 0)) % U;
+  const m0 = rem(2n ** 16n, span);
+  const m = rem((m0 * m0) % U, span);
+  for (let k = 0; k < key.data.length / 2; k++) {
+    const sub = wordsRef(key.data[2 * k], key.data[2 * k + 1], 4, 1);
+    const [h, l] = [wordsRef(sub[0], sub[1], n, p.salt), wordsRef(sub[2], sub[3], n, p.salt)];
+    for (let i = 0; i < n; i++) {
+      const off = rem((rem(BigInt(h[i]), span) * m + rem(BigInt(l[i]), span)) % U, span);
+      out.data[k * n + i] = Number(BigInt.asIntN(32, BigInt(p.minval) + off));
+    }
+  }
+  return out;
+}
+
 /** random_bits: for each key, the words of wordsRef. */
 function randomRef(key: H, p: { shape: number[]; salt: number }, uniform: boolean): H {
   const n = size(p.shape);
@@ -903,6 +929,17 @@ const specs: Spec[] = [
       .map(([lead, n, salt]) => ({ args: [arg([...lead, 2], 'key')], params: { n, salt } })),
     ref: ([k], params) => permutationRef(k, params),
     nonDiff: true,
+    vmapArg0: KEY_AXES,
+  },
+  {
+    prim: 'random_randint',
+    name: 'random_randint (JAX\'s int32 randint)',
+    arb: fc
+      .tuple(shapeA(0, 1), shapeA(0, 2), fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.constantFrom<[number, number]>([0, 10], [-5, 5], [3, 3], [7, -2], [0, 2 ** 31 - 1], [-(2 ** 31), 2 ** 31 - 1], [-(2 ** 31), 2 ** 31], [-100, 2 ** 31]))
+      .map(([lead, shape, salt, [minval, maxval]]) => ({ args: [arg([...lead, 2], 'key')], params: { shape, salt, minval, maxval } })),
+    ref: ([k], params) => randintRef(k, params),
+    nonDiff: true,
+    tol: { rtol: 0, atol: 0 },
     vmapArg0: KEY_AXES,
   },
 ];

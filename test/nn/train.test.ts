@@ -90,7 +90,9 @@ T('convnet_small learns with SGD; loss falls and tf.memory().numTensors stays fl
   console.log(`  ${steps} steps (${fresh ? 'fresh batches' : 'one fixed batch'}), ${ms.toFixed(0)} ms/step: loss ${first.toFixed(3)} (first ${k}) -> ${last.toFixed(3)} (last ${k}); numTensors ${counts[1]} -> ${counts[counts.length - 1]}`);
   assert.ok(losses.every(Number.isFinite));
   allFlat(counts.slice(1));
-  assert.ok(Math.abs(first - Math.LN2) < 0.1, `starts near ln 2: ${first}`);
+  // The loss before any update (the head's logits start near 0); the next few steps of SGD at
+  // lr 0.1 on fresh batches of 16 swing with each batch's label balance.
+  assert.ok(Math.abs(losses[0] - Math.LN2) < 0.1, `starts near ln 2: ${losses[0]}`);
   if (fresh) {
     assert.ok(last < 0.2, `loss falls below 0.2: ${last}`);
     // held-out data, eval mode (running statistics)

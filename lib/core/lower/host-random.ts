@@ -159,9 +159,68 @@ function randomPermutation([key]: tf.Tensor[], { n, salt }: PrimParams['random_p
   return tf.tensor(out, [...key.shape.slice(0, -1), n], 'int32');
 }
 
+/** XLA's unsigned remainder: x itself for a zero divisor. */
+const remU32 = (x: number, m: number) => (m === 0 ? x : x % m);
+
+/**
+ * jax.random.randint's span for int32 (`_randint`): uint32(maxval - minval); 1 where maxval <= minval
+ * (minval is returned); one more where maxval is past the int32 range (2^31, clipped to
+ * 2^31 - 1 first), which wraps to 0 for the whole range (the remainders then do nothing).
+ */
+function randintSpan(minval: number, maxval: number): number {
+  const hi = Math.min(maxval, 2 ** 31 - 1);
+  if (hi <= minval) return 1;
+  return (hi - minval + (maxval > hi ? 1 : 0)) % 2 ** 32;
+}
+
+/** The remainder (2^32 mod span) that `_randint` multiplies by: (2^16 rem span)^2, wrapped to uint32, rem span. */
+function randintMultiplier(span: number): number {
+  const m = remU32(2 ** 16, span);
+  return remU32(Math.imul(m, m) >>> 0, span);
+}
+
+/** The bounds of each output element: the params, or the bound operands broadcast to the output shape and read on the host. */
+function randintBounds(bounds: tf.Tensor[], p: PrimParams['random_randint'], outShape: number[]): [ArrayLike<number>, ArrayLike<number>] | [number, number] {
+  if (bounds.length === 0) return [p.minval!, p.maxval!];
+  const [lo, hi] = bounds.map((b) => tf.tidy(() => tf.broadcastTo(b, outShape).dataSync() as Int32Array));
+  return [lo, hi];
+}
+
+/**
+ * jax.random.randint (int32, JAX 0.5+) per key, exactly: k1, k2 = split(key); with the uint32
+ * words h = bits(k1), l = bits(k2), the span of randintSpan and m = randintMultiplier(span),
+ * offset = ((h rem span) m + (l rem span)) rem span, all in wrapping uint32 arithmetic; the
+ * result is minval + offset wrapped to int32. Bounds from the params or per element from two
+ * int32 operands.
+ */
+function randomRandint([key, ...bounds]: tf.Tensor[], p: PrimParams['random_randint']): tf.Tensor {
+  const outShape = [...key.shape.slice(0, -1), ...p.shape];
+  const keys = readKey(key);
+  const size = sizeOf(p.shape);
+  const nk = keys.length / 2;
+  const out = new Int32Array(nk * size);
+  const [lo, hi] = randintBounds(bounds, p, outShape);
+  const fixed = typeof lo === 'number' ? randintSpan(lo, hi as number) : 0;
+  const fixedMult = randintMultiplier(fixed);
+  for (let k = 0; k < nk; k++) {
+    const pair = new Int32Array(bitsFor(keys.subarray(2 * k, 2 * k + 2), 4, keyStream(0)).buffer);
+    const h = bitsFor(pair.subarray(0, 2), size, p.salt);
+    const l = bitsFor(pair.subarray(2, 4), size, p.salt);
+    for (let i = 0; i < size; i++) {
+      const j = k * size + i;
+      const minval = typeof lo === 'number' ? lo : lo[j];
+      const span = typeof lo === 'number' ? fixed : randintSpan(minval, (hi as ArrayLike<number>)[j]);
+      const mult = typeof lo === 'number' ? fixedMult : randintMultiplier(span);
+      out[j] = (minval + remU32((Math.imul(remU32(h[i], span), mult) + remU32(l[i], span)) >>> 0, span)) | 0;
+    }
+  }
+  return tf.tensor(out, outShape, 'int32');
+}
+
 export const randomKernels = {
   random_normal: randomNormal,
   random_permutation: randomPermutation,
+  random_randint: randomRandint,
   random_bits: fromBits('int32', (b) => new Int32Array(b.buffer)),
   // JAX's 23 mantissa bits -> [0, 1), exact in float32.
   random_uniform: fromBits('float32', (b) => {

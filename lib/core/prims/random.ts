@@ -8,8 +8,9 @@
 import { type Aval, avalStr } from '../aval.js';
 import * as lax from '../lax.js';
 import type { PrimParams } from '../prim-params.js';
+import type { BDim } from '../prim-types.js';
 import { type PrimitiveDef, definePrimitives } from '../primitive.js';
-import { bind } from '../trace.js';
+import { type NdArray, bind, shapeOf } from '../trace.js';
 
 const ROT = [13, 15, 26, 6, 17, 29, 16, 24];
 
@@ -110,9 +111,55 @@ const randomPermutation: PrimitiveDef<PrimParams['random_permutation']> = {
   nonDifferentiable: true,
 };
 
+type RandintP = PrimParams['random_randint'];
+
+/** Throws unless the int32 bound `b` broadcasts (right-aligned) to the output shape `out`. */
+function checkBound(b: Aval, out: readonly number[]): void {
+  const r = out.length - b.shape.length;
+  if (b.dtype !== 'int32' || r < 0 || b.shape.some((d, i) => d !== 1 && d !== out[r + i]))
+    throw new Error(`random_randint: a bound array must be int32 and broadcast to ${avalStr({ shape: [...out], dtype: 'int32' })}, got ${avalStr(b)}`);
+}
+
+/**
+ * jax.random.randint's int32 draw per key (kernel: lower/host-random.ts `randomRandint`). The
+ * bounds are the params `minval`, `maxval` (integers, minval in the int32 range, maxval up to
+ * 2^31) or two more operands, int32 arrays that broadcast (right-aligned) to the output
+ * [...keyDims, ...shape] (key [..., 2] -> int32 [..., ...shape]).
+ */
+const randomRandint: PrimitiveDef<RandintP> = {
+  abstractEval([k, ...bounds], p) {
+    const out = randomAval('random_randint', [k], p, 'int32');
+    if (bounds.length === 2) bounds.forEach((b) => checkBound(b, out.shape));
+    else {
+      const { minval, maxval } = p;
+      const ok = (v: number | undefined, hi: number) => v !== undefined && Number.isInteger(v) && v >= -(2 ** 31) && v <= hi;
+      if (bounds.length !== 0 || !ok(minval, 2 ** 31 - 1) || !ok(maxval, 2 ** 31))
+        throw new Error(`random_randint: give minval and maxval as integers in [-2^31, 2^31 - 1] and [-2^31, 2^31], or as two int32 arrays; got ${minval}, ${maxval} and ${bounds.length} arrays`);
+    }
+    return out;
+  },
+  jvp: (_t, _p, out) => lax.zerosLike(out),
+  vjp: (_ct, primals) => primals.map(() => null),
+  batch: ([k, ...bounds], dims, p, size) => {
+    const [d, ...bd] = dims;
+    const key = d === null ? lax.broadcastTo(k, [size, ...shapeOf(k)]) : lax.moveAxis(k, d, 0);
+    // Each batched bound gets its batch dim in front, padded to the output's rank so it
+    // broadcasts against [size, ...keyDims, ...shape]; unbatched bounds already do.
+    const outRank = shapeOf(key).length - 2 + p.shape.length;
+    const lift = (b: NdArray, bdim: BDim) => {
+      if (bdim === null) return b;
+      const [n, ...rest] = shapeOf(lax.moveAxis(b, bdim, 0));
+      return lax.reshape(lax.moveAxis(b, bdim, 0), [n, ...Array<number>(outRank - rest.length).fill(1), ...rest]);
+    };
+    return [bind('random_randint', [key, ...bounds.map((b, i) => lift(b, bd[i]))], p), 0];
+  },
+  nonDifferentiable: true,
+};
+
 definePrimitives({
   random_normal: randomNormal,
   random_permutation: randomPermutation,
+  random_randint: randomRandint,
   random_bits: randomDef('random_bits'),
   random_uniform: randomDef('random_uniform'),
 });
