@@ -5,10 +5,7 @@ gradient steps of optimizers_adam_variants.json. Run: python3 tools/optax-fixtur
 (writes test/fixtures/optax_gaps.json)."""
 import json, os
 import numpy as np
-from optax_reference import GRADS, KEYS, P0, bc, chain, here, src, tmap
-
-def stateless(f):  # f(g, p) -> g
-    return (lambda p: {}), (lambda g, s, p: (f(g, p), s))
+from optax_reference import GRADS, KEYS, P0, bc, chain, here, run, src, stateless, tmap
 
 def scale_t(c): return stateless(lambda g, p: tmap(lambda x: c * x, g))
 def lr_t(lr): return scale_t(-lr)
@@ -190,14 +187,7 @@ CASES = {
 
 out = dict(generator='tools/optax-fixtures-gaps.py', params0=src['params0'], grads=src['grads'], cases={})
 for name, (hyper, (init, update)) in CASES.items():
-    p = {k: v.copy() for k, v in P0.items()}
-    s = init(p)
-    traj = []
-    for g in GRADS:
-        u, s = update(g, s, p)
-        p = tmap(lambda a, b: a + b, p, u)
-        traj.append({k: np.round(p[k], 8).tolist() for k in ['w', 'b', 'c']})
-    out['cases'][name] = dict(hyper=hyper, params_after_each_step=traj)
+    out['cases'][name] = dict(hyper=hyper, params_after_each_step=run(init, update, GRADS, ['w', 'b', 'c'], 8)[0])
 path = os.path.join(here, 'optax_gaps.json')
 json.dump(out, open(path, 'w'))
 print(path, os.path.getsize(path), 'bytes')

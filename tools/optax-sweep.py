@@ -8,22 +8,9 @@ algorithm, so the two are independent. Run: python3 tools/optax-sweep.py (writes
 test/fixtures/optax_sweep.json)."""
 import json, os
 import numpy as np
-from optax_reference import GRADS, KEYS, P0, chain, here, src, tmap
+from optax_reference import GRADS, KEYS, P0, chain, here, lr_t, rms_t, run, src, stateless, tmap
 
 OUT_KEYS = ['w', 'b', 'c']
-
-
-def stateless(f):
-    return (lambda p: {}), (lambda g, s, p: (f(g, p), s))
-
-
-def lr_t(lr):
-    """optax.scale_by_learning_rate: a number, or a schedule read at its own count (from 0)."""
-    if not callable(lr):
-        return stateless(lambda g, p: tmap(lambda x: -lr * x, g))
-    def update(g, s, p):
-        return tmap(lambda x: -lr(s['count']) * x, g), dict(count=s['count'] + 1)
-    return (lambda p: dict(count=0)), update
 
 
 def decay_t(wd): return stateless(lambda g, p: tmap(lambda x, w: x + wd * w, g, p))
@@ -31,20 +18,6 @@ def decay_t(wd): return stateless(lambda g, p: tmap(lambda x, w: x + wd * w, g, 
 
 def warmup_constant(peak, warmup):
     return lambda count: peak * min(count, warmup) / warmup
-
-
-def rms_t(decay=0.9, eps=1e-8, initial_scale=0.0, eps_in_sqrt=True, bias_correction=False):
-    def init(p): return dict(count=0, nu=tmap(lambda x: np.full_like(x, initial_scale), p))
-    def update(g, s, p):
-        nu = tmap(lambda x, v: (1 - decay) * x ** 2 + decay * v, g, s['nu'])
-        count = s['count'] + 1
-        nu_hat = tmap(lambda v: v / (1 - decay ** count), nu) if bias_correction else nu
-        if eps_in_sqrt:
-            out = tmap(lambda x, v: x / np.sqrt(v + eps), g, nu_hat)
-        else:
-            out = tmap(lambda x, v: x / (np.sqrt(v) + eps), g, nu_hat)
-        return out, dict(count=count, nu=nu)
-    return init, update
 
 
 def adamax_t(b1=0.9, b2=0.999, eps=1e-8):
@@ -92,17 +65,6 @@ def sf_adamw(lr=0.0025, warmup=None, b1=0.9, b2=0.999, eps=1e-8, wd=0.0):
     return schedule_free(base, sched, b1)
 
 
-def run(init, update, grads):
-    p = {k: v.copy() for k, v in P0.items()}
-    s = init(p)
-    traj = []
-    for g in grads:
-        u, s = update(g, s, p)
-        p = tmap(lambda a, b: a + b, p, u)
-        traj.append({k: np.round(p[k], 8).tolist() for k in OUT_KEYS})
-    return traj, p, s
-
-
 CASES = {
     'schedule_free_sgd': (dict(lr=1.0), sf_sgd()),
     'schedule_free_sgd_warmup_wd': (dict(lr=0.5, warmup_steps=3, b1=0.8, weight_decay=0.05), sf_sgd(0.5, 3, 0.8, 0.05)),
@@ -117,7 +79,7 @@ CASES = {
 
 out = dict(generator='tools/optax-sweep.py', params0=src['params0'], grads=src['grads'], cases={})
 for name, (hyper, (init, update)) in CASES.items():
-    traj, p, s = run(init, update, GRADS)
+    traj, p, s = run(init, update, GRADS, OUT_KEYS, 8)
     case = dict(hyper=hyper, params_after_each_step=traj)
     if name.startswith('schedule_free'):
         ev = eval_params(s, p, hyper.get('b1', 0.9))

@@ -5,28 +5,9 @@ optax needed). Trajectories start from params0 of optimizers_adam_variants.json 
 gradients. Run: python3 tools/optax-sweep13.py (writes test/fixtures/optax_sweep13.json)."""
 import json, os
 import numpy as np
-from optax_reference import GRADS, KEYS, P0, chain, here, src, tmap
+from optax_reference import GRADS, KEYS, P0, chain, here, lr_t, rms_t, run, src, stateless, tmap
 
 OUT_KEYS = ['w', 'b', 'c']
-
-
-def stateless(f):
-    return (lambda p: {}), (lambda g, s, p: (f(g, p), s))
-
-
-def lr_t(lr): return stateless(lambda g, p: tmap(lambda x: -lr * x, g))
-
-
-def rms_t(decay, eps, initial_scale, eps_in_sqrt, bias_correction):
-    """optax.scale_by_rms."""
-    def init(p): return dict(count=0, nu=tmap(lambda x: np.full_like(x, initial_scale), p))
-    def update(g, s, p):
-        nu = tmap(lambda x, v: (1 - decay) * x ** 2 + decay * v, g, s['nu'])
-        count = s['count'] + 1
-        nh = tmap(lambda v: v / (1 - decay ** count), nu) if bias_correction else nu
-        den = (lambda v: np.sqrt(v + eps)) if eps_in_sqrt else (lambda v: np.sqrt(v) + eps)
-        return tmap(lambda x, v: x / den(v), g, nh), dict(count=count, nu=nu)
-    return init, update
 
 
 def stddev_t(decay, eps, initial_scale, eps_in_sqrt, bias_correction):
@@ -81,17 +62,6 @@ def adam_flat_t(lr, b1=0.9, b2=0.999, eps=1e-8):
     return init, update
 
 
-def run(init, update, grads):
-    p = {k: v.copy() for k, v in P0.items()}
-    s = init(p)
-    traj = []
-    for g in grads:
-        u, s = update(g, s, p)
-        p = tmap(lambda a, b: a + b, p, u)
-        traj.append({k: np.round(p[k], 9).tolist() for k in OUT_KEYS})
-    return traj
-
-
 CASES = {
     # optax.rmsprop(0.01): decay 0.9, eps inside the root.
     'rmsprop_optax_defaults': (dict(lr=0.01, decay=0.9, eps_in_sqrt=True), chain(rms_t(0.9, 1e-8, 0.0, True, False), lr_t(0.01))),
@@ -110,7 +80,7 @@ CASES = {
 
 out = dict(generator='tools/optax-sweep13.py', params0=src['params0'], grads=src['grads'], cases={})
 for name, (hyper, (init, update)) in CASES.items():
-    out['cases'][name] = dict(hyper=hyper, params_after_each_step=run(init, update, GRADS))
+    out['cases'][name] = dict(hyper=hyper, params_after_each_step=run(init, update, GRADS, OUT_KEYS, 9)[0])
 
 # optax.safe_norm(x, min_norm, ord, axis, keepdims): numpy's norm, min_norm where it is at most min_norm.
 x = np.array([[3.0, -4.0, 0.0], [0.0, 0.0, 0.0], [1.0, 2.0, -2.0]])

@@ -15,6 +15,7 @@ gradients of sum(out * cos(0.37 i + 0.1)) (i the flat index) w.r.t. the inputs n
 import json, os
 import torch
 import torch.nn.functional as F
+from torch_fixture_helpers import cot, flat, grads_of as shared_grads_of
 
 here = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'test', 'fixtures')
 gen = torch.Generator().manual_seed(13)
@@ -22,20 +23,12 @@ randn = lambda *s: torch.randn(*s, generator=gen)
 
 
 def lst(t):
-    t = t.detach()
-    if t.dtype == torch.bool:
-        t = t.to(torch.int32)
-    return {'data': [float(f'{v:.6g}') for v in t.reshape(-1).double().tolist()], 'shape': list(t.shape)}
-
-
-def cot(y):
-    return torch.cos(0.37 * torch.arange(y.numel(), dtype=torch.float32) + 0.1).reshape(y.shape)
+    data, shape = flat(t)
+    return {'data': data, 'shape': shape}
 
 
 def grads_of(y, named):
-    names = [k for k, v in named.items() if v.requires_grad]
-    gs = torch.autograd.grad((y * cot(y)).sum(), [named[k] for k in names], allow_unused=True)
-    return {k: lst(g if g is not None else torch.zeros_like(named[k])) for k, g in zip(names, gs)}
+    return shared_grads_of(y, named, lst)
 
 
 cases = {}

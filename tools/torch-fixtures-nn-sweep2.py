@@ -18,6 +18,7 @@ index) with respect to the inputs and parameters named in `grads`. Numbers keep 
 import json, math, os
 import torch
 import torch.nn.functional as F
+from torch_fixture_helpers import cot, flat, grads_of as shared_grads_of
 
 here = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'test', 'fixtures')
 torch.set_default_dtype(torch.float32)
@@ -25,22 +26,12 @@ gen = torch.Generator().manual_seed(0)
 randn = lambda *s, dtype=torch.float32: torch.randn(*s, generator=gen).to(dtype)
 
 
-def lst(t):
-    t = t.detach()
-    if t.dtype == torch.bool:
-        t = t.to(torch.int32)
-    return [float(f'{v:.6g}') for v in t.reshape(-1).double().tolist()], list(t.shape)
-
-
-def cot(y):
-    return torch.cos(0.37 * torch.arange(y.numel(), dtype=y.dtype) + 0.1).reshape(y.shape)
+lst = flat
 
 
 def grads_of(y, named):
     """Gradients of sum(y * cot) w.r.t. the named tensors that require grad."""
-    names = [k for k, v in named.items() if v.requires_grad]
-    gs = torch.autograd.grad((y * cot(y)).sum(), [named[k] for k in names], allow_unused=True)
-    return {k: lst(g if g is not None else torch.zeros_like(named[k])) for k, g in zip(names, gs)}
+    return shared_grads_of(y, named, lst)
 
 
 def perturb(module, seed, scale=0.5):
