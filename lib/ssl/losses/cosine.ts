@@ -43,5 +43,10 @@ export interface NegativeCosineOptions {
 export function negativeCosine(zi: NdArray, zj: NdArray, { eps = 1e-8 }: NegativeCosineOptions = {}): NdArray {
   pairOfViews(zi, zj, 'negativeCosine');
   if (!(eps > 0 && Number.isFinite(eps))) throw new Error(`negativeCosine: eps must be a finite number > 0, got ${eps}`);
-  return np.neg(np.mean(np.sum(np.mul(F.l2Normalize(zi, -1, eps), F.l2Normalize(zj, -1, eps)), -1)));
+  return np.neg(np.mean(cosineAlongLast(zi, zj, eps)));
+}
+
+/** torch's `F.cosine_similarity(x, y, dim=-1, eps)`: each norm clamped at `eps` (not their product). */
+export function cosineAlongLast(x: NdArray, y: NdArray, eps = 1e-8): NdArray {
+  return np.sum(np.mul(F.l2Normalize(x, -1, eps), F.l2Normalize(y, -1, eps)), -1);
 }
