@@ -9,5 +9,6 @@ export { convTranspose2d } from './conv-transpose.js';
 export { interpolate, pixelShuffle, pixelUnshuffle } from './resample.js';
 export { flattenAxes as flatten, unflattenAxis as unflatten } from './stateless.js';
 export { type TorchPadMode, pad } from './pad.js';
-export { embeddingRenorm } from './embedding.js';
+export { type EmbeddingOptions, embeddingLookup as embedding, embeddingRenorm } from './embedding.js';
+export { embeddingBag } from './embedding-bag.js';
 export { adaptiveAvgPool1d, adaptiveAvgPool2d, adaptiveMaxPool1d, adaptiveMaxPool2d, avgPool1d, avgPool2d, lpPool1d, lpPool2d, maxPool1d, maxPool2d } from './pool-fn.js';

@@ -326,6 +326,64 @@ const firstMax = (v: NdArray, axis: number) => np.takeAlongAxis(v, np.argmax(v, 
  */
 export const adaptiveMaxPool2d = (config: AdaptivePoolConfig) => adaptivePool('adaptiveMaxPool2d', config, firstMax, true);
 
+/**
+ * Adaptive pooling's windows along an axis of n inputs and `out` outputs, padded to the widest:
+ * positions [out, widest] (clamped into the input) and which of them lie in their window.
+ */
+function adaptiveWindows(n: number, out: number): { positions: number[][]; valid: boolean[][] } {
+  const bounds = Array.from({ length: out }, (_, i) => [Math.floor((i * n) / out), Math.ceil(((i + 1) * n) / out)]);
+  const widest = Math.max(...bounds.map(([a, b]) => b - a));
+  const positions = bounds.map(([a]) => Array.from({ length: widest }, (_, k) => Math.min(a + k, n - 1)));
+  const valid = bounds.map(([a, b]) => Array.from({ length: widest }, (_, k) => a + k < b));
+  return { positions, valid };
+}
+
+/**
+ * Adaptive max pooling of NHWC `xb` with PyTorch's return_indices: each bin's first maximum
+ * (row-major) and its flat position h · W + w in the input, per example and channel.
+ */
+function adaptiveMaxPoolIndices(xb: NdArray, output: readonly [number | null, number | null]): { values: NdArray; indices: NdArray } {
+  const [n, h, w, c] = xb.shape;
+  const [oh, ow] = [output[0] ?? h, output[1] ?? w];
+  const rows = adaptiveWindows(h, oh);
+  const cols = adaptiveWindows(w, ow);
+  const [kh, kw] = [rows.positions[0].length, cols.positions[0].length];
+  const gathered = np.take(np.take(xb, np.array(rows.positions.flat(), 'int32'), 1), np.array(cols.positions.flat(), 'int32'), 2); // [N, oh·kh, ow·kw, C]
+  const windows = np.reshape(np.transpose(np.reshape(gathered, [n, oh, kh, ow, kw, c]), [0, 1, 3, 2, 4, 5]), [n, oh, ow, kh * kw, c]);
+  const table = (f: (i: number, j: number, a: number, b: number) => number | boolean) =>
+    Array.from({ length: oh }, (_, i) => Array.from({ length: ow }, (_, j) => Array.from({ length: kh * kw }, (_, k) => f(i, j, Math.floor(k / kw), k % kw))));
+  const inWindow = np.expandDims(np.array(table((i, j, a, b) => rows.valid[i][a] && cols.valid[j][b]), 'bool'), [0, 4]);
+  const masked = np.where(inWindow, windows, -Infinity);
+  const best = np.argmax(masked, 3, true);
+  const flatPos = np.broadcastTo(np.expandDims(np.array(table((i, j, a, b) => rows.positions[i][a] * w + cols.positions[j][b]), 'int32'), [0, 4]), masked.shape);
+  return { values: np.squeeze(np.takeAlongAxis(masked, best, 3), 3), indices: np.squeeze(np.takeAlongAxis(flatPos, best, 3), 3) };
+}
+
+export interface AdaptiveMaxPoolOptions extends AdaptivePoolConfig {
+  /** Also return each bin's argmax (PyTorch's return_indices): the flat position h · W + w in the input. */
+  readonly returnIndices?: boolean;
+}
+
+/**
+ * F.adaptive_max_pool2d on NHWC (or HWC) `x`; with `returnIndices`, [values, int32 indices] of the
+ * same shape, each the flat position h · W + w of its bin's first maximum (PyTorch's, channels last).
+ * @example const [y, idx] = F.adaptiveMaxPool2d(x, { output: [3, 2], returnIndices: true });
+ */
+export function adaptiveMaxPool2dFn(x: NdArray, config: AdaptiveMaxPoolOptions & { readonly returnIndices: true }): [NdArray, NdArray];
+export function adaptiveMaxPool2dFn(x: NdArray, config: AdaptiveMaxPoolOptions): NdArray;
+export function adaptiveMaxPool2dFn(x: NdArray, config: AdaptiveMaxPoolOptions): NdArray | [NdArray, NdArray] {
+  const layer = adaptiveMaxPool2d(config);
+  if (!config.returnIndices) return layer.apply({}, {}, x)[0];
+  const o: readonly [number | null, number | null] = typeof config.output === 'number' ? [config.output, config.output] : config.output;
+  let indices: NdArray | undefined;
+  const values = withBatchAxis(x, 4, 'adaptiveMaxPool2d', (xb) => {
+    const r = adaptiveMaxPoolIndices(xb, o);
+    indices = r.indices;
+    return r.values;
+  });
+  return [values, x.shape.length === 3 ? np.squeeze(indices!, 0) : indices!];
+}
+
 /** Mean over H and W: [N, H, W, C] -> [N, C] (or [H, W, C] -> [C]). */
 export const globalAvgPool = () =>
   stateless('globalAvgPool', (x) => {

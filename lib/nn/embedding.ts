@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type NdArray, scope, shapeStr } from '../core/index.js';
 import * as np from '../ops/index.js';
 import * as init from './init.js';
-import { type Layer, positiveInt } from './layer.js';
+import { type ApplyOptions, type Layer, positiveInt } from './layer.js';
 import { copy } from './torch.js';
 
 export interface EmbeddingConfig {
@@ -57,6 +57,24 @@ export function embeddingRenorm(weight: NdArray, indices: NdArray, maxNorm: numb
   return np.where(np.expandDims(read, 1), np.mul(weight, renormScale(weight, maxNorm, normType)), weight);
 }
 
+/** The lookup options shared by embedding and embeddingBag. */
+export interface LookupOptions {
+  readonly maxNorm?: number;
+  readonly normType?: number;
+  readonly scaleGradByFreq?: boolean;
+}
+
+/**
+ * The rows `weight[indices]` as PyTorch's embedding reads them: with `maxNorm`, the values of the
+ * renormalised rows, the gradient reaching the table unscaled (PyTorch renormalises its weight in
+ * place, outside autograd); with `scaleGradByFreq`, each row's gradient divided by its index's count.
+ */
+export function lookupRows(weight: NdArray, indices: NdArray, { maxNorm, normType = 2, scaleGradByFreq = false }: LookupOptions): NdArray {
+  let rows = np.take(weight, indices, 0);
+  if (maxNorm !== undefined) rows = np.add(rows, np.stopGradient(np.mul(rows, np.sub(renormScale(rows, maxNorm, normType), 1))));
+  return scaleGradByFreq ? scaleGradByFrequency(rows, indices, weight.shape[0]) : rows;
+}
+
 export interface EmbeddingParams {
   /** [num, dim] (the same layout as PyTorch's weight) */
   readonly w: NdArray;
@@ -72,16 +90,50 @@ export interface EmbeddingParams {
  * const [vectors] = emb.apply(v.params, v.state, np.array([[5, 7, 0]], 'int32')); // [1, 3, 64]
  */
 export function embedding(config: EmbeddingConfig): Layer<EmbeddingParams, Record<string, never>> {
-  const num = positiveInt(config.num, 'embedding: num');
-  const dim = positiveInt(config.dim, 'embedding: dim');
-  const pad = config.paddingIdx;
-  if (pad !== undefined && !(Number.isInteger(pad) && pad >= -num && pad < num))
-    throw new Error(`embedding: paddingIdx must be an integer in [-${num}, ${num}), got ${String(pad)}`);
-  const padRow = pad === undefined ? undefined : pad < 0 ? pad + num : pad;
-  const { maxNorm, normType = 2 } = config;
+  return tableLayer('embedding', config, (w, indices, _opts, padRow) => embeddingLookup(indices, w, { ...config, paddingIdx: padRow }));
+}
+
+export interface EmbeddingOptions extends LookupOptions {
+  /** Lookups of this row (negative counts from the end) carry no gradient back to the table. */
+  readonly paddingIdx?: number;
+}
+
+/**
+ * PyTorch's F.embedding(input, weight): the rows of `weight` [num, dim] at int32 `input` [...] ->
+ * [..., dim]. `paddingIdx`'s lookups get no gradient (its row is returned as it is); `maxNorm`,
+ * `normType` and `scaleGradByFreq` as {@link EmbeddingConfig}'s.
+ * @example F.embedding(np.array([[0, 2]], 'int32'), w, { paddingIdx: 0 }) // [1, 2, dim]
+ */
+export function embeddingLookup(input: NdArray, weight: NdArray, options: EmbeddingOptions = {}): NdArray {
+  if (input.dtype !== 'int32') throw new Error(`embedding: indices must be int32, got ${input.dtype} ${shapeStr(input.shape)}`);
+  if (weight.shape.length !== 2) throw new Error(`embedding: weight must be [num, dim], got ${shapeStr(weight.shape)}`);
+  const { maxNorm } = options;
   if (maxNorm !== undefined && !(maxNorm > 0)) throw new Error(`embedding: maxNorm must be positive, got ${String(maxNorm)}`);
+  const rows = lookupRows(weight, input, options);
+  const padRow = paddingRow(options.paddingIdx, weight.shape[0], 'embedding');
+  if (padRow === undefined) return rows;
+  // The padding row's lookups carry no gradient back to the table.
+  const isPad = np.expandDims(np.equal(input, padRow), -1);
+  return np.where(isPad, np.stopGradient(rows), rows);
+}
+
+/** A lookup-table layer: a layer whose `apply` also takes options of type O. */
+export interface TableLayer<O extends ApplyOptions> extends Layer<EmbeddingParams, Record<string, never>> {
+  apply(params: EmbeddingParams, state: Record<string, never>, x: NdArray, opts?: O): [NdArray, Record<string, never>];
+}
+
+/**
+ * The layer behind embedding and embeddingBag: the table [num, dim] (N(0, 1), the padding row
+ * zeroed), its PyTorch name `weight`, and `forward(w, indices, opts, padRow)` as its apply.
+ */
+export function tableLayer<O extends ApplyOptions>(kind: string, config: EmbeddingConfig, forward: (w: NdArray, indices: NdArray, opts: O, padRow: number | undefined) => NdArray): TableLayer<O> {
+  const num = positiveInt(config.num, `${kind}: num`);
+  const dim = positiveInt(config.dim, `${kind}: dim`);
+  const padRow = paddingRow(config.paddingIdx, num, kind);
+  const { maxNorm } = config;
+  if (maxNorm !== undefined && !(maxNorm > 0)) throw new Error(`${kind}: maxNorm must be positive, got ${String(maxNorm)}`);
   return {
-    kind: 'embedding',
+    kind,
     init(key) {
       return scope(() => {
         const w = (config.weightInit ?? init.normal(1))(key, [num, dim], { fanIn: num, fanOut: dim });
@@ -90,18 +142,7 @@ export function embedding(config: EmbeddingConfig): Layer<EmbeddingParams, Recor
         return { params: { w: np.where(isPad, 0, w) }, state: {} };
       });
     },
-    apply(params, state, indices) {
-      if (indices.dtype !== 'int32') throw new Error(`embedding: indices must be int32, got ${indices.dtype} ${shapeStr(indices.shape)}`);
-      let rows = np.take(params.w, indices, 0);
-      // max_norm: the values of the renormalised rows; the gradient reaches the table unscaled, as
-      // PyTorch's (its renormalisation rewrites the weight in place, outside autograd).
-      if (maxNorm !== undefined) rows = np.add(rows, np.stopGradient(np.mul(rows, np.sub(renormScale(rows, maxNorm, normType), 1))));
-      if (config.scaleGradByFreq) rows = scaleGradByFrequency(rows, indices, num);
-      if (padRow === undefined) return [rows, state];
-      // The padding row's lookups carry no gradient back to the table.
-      const isPad = np.expandDims(np.equal(indices, padRow), -1);
-      return [np.where(isPad, np.stopGradient(rows), rows), state];
-    },
+    apply: (params, state, indices, opts = {} as O) => [forward(params.w, indices, opts, padRow), state],
     toTorch(v, prefix, out) {
       out[`${prefix}weight`] = copy(v.params.w);
     },
@@ -109,4 +150,11 @@ export function embedding(config: EmbeddingConfig): Layer<EmbeddingParams, Recor
       return { params: { w: tf.clone(r.get(`${prefix}weight`, [num, dim])) }, state: {} };
     },
   };
+}
+
+/** PyTorch's padding_idx of a table of `num` rows as a row in [0, num) (negative counts from the end), or an error. */
+export function paddingRow(pad: number | undefined, num: number, what: string): number | undefined {
+  if (pad === undefined) return undefined;
+  if (!(Number.isInteger(pad) && pad >= -num && pad < num)) throw new Error(`${what}: paddingIdx must be an integer in [-${num}, ${num}), got ${String(pad)}`);
+  return pad < 0 ? pad + num : pad;
 }

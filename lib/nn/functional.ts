@@ -2,7 +2,7 @@
  * The functions behind the layers (like `torch.nn.functional`): pure functions of
  * arrays, for use without the (init, apply) machinery.
  */
-import { axisSize, type NdArray, pmean, shapeStr } from '../core/index.js';
+import { axisSize, isArray, type NdArray, pmean, shapeStr } from '../core/index.js';
 import * as np from '../ops/index.js';
 import * as random from '../random/index.js';
 
@@ -30,8 +30,43 @@ export function batchAxes(x: NdArray, op = 'batchNorm'): number[] {
   return Array.from({ length: r - 1 }, (_, i) => i);
 }
 
-/** (x - mean) / sqrt(var + eps) * scale + bias, broadcasting over the last axis. */
-export function normalize(x: NdArray, mean: NdArray, variance: NdArray, scale: NdArray | null, bias: NdArray | null, eps: number): NdArray {
+/** torch.nn.functional.normalize's options. */
+export interface TorchNormalizeOptions {
+  /** The norm's exponent (default 2; Infinity for the largest magnitude). */
+  readonly p?: number;
+  /** The axis normalised (default 1, as PyTorch's; negative counts from the end). */
+  readonly dim?: number;
+  /** The smallest norm divided by (default 1e-12). */
+  readonly eps?: number;
+}
+
+/** x / max(‖x‖_p, eps) along `dim`, as torch.nn.functional.normalize; a zero slice stays zero with finite gradients. */
+function torchNormalize(x: NdArray, { p = 2, dim = 1, eps = 1e-12 }: TorchNormalizeOptions): NdArray {
+  if (!(p > 0)) throw new Error(`normalize: p must be positive, got ${String(p)}`);
+  if (p === 2) return l2Normalize(x, dim, eps);
+  const a = np.abs(x);
+  let norm: NdArray;
+  if (p === Infinity) norm = np.max(a, dim, true);
+  else {
+    // the p-th root's derivative is infinite at 0: take it on a safe value where the sum is 0
+    const s = np.sum(np.pow(a, p), dim, true);
+    const positive = np.greater(s, 0);
+    norm = np.where(positive, np.pow(np.where(positive, s, 1), 1 / p), 0);
+  }
+  return np.div(x, np.maximum(norm, eps));
+}
+
+/**
+ * Two functions under one name. With arrays after x, BatchNorm's normalisation:
+ * (x - mean) / sqrt(var + eps) * scale + bias, broadcasting over the last axis. With options (or
+ * nothing) after x, torch.nn.functional.normalize: x / max(‖x‖_p, eps) along `dim` (default 1).
+ * @example F.normalize(x, { p: 1, dim: -1 }) // each row of x divided by its L1 norm
+ */
+export function normalize(x: NdArray, options?: TorchNormalizeOptions): NdArray;
+export function normalize(x: NdArray, mean: NdArray, variance: NdArray, scale: NdArray | null, bias: NdArray | null, eps: number): NdArray;
+export function normalize(x: NdArray, mean?: NdArray | TorchNormalizeOptions, variance?: NdArray, scale?: NdArray | null, bias?: NdArray | null, eps?: number): NdArray {
+  if (!isArray(mean)) return torchNormalize(x, mean ?? {});
+  if (!variance || eps === undefined) throw new Error('normalize: with a mean, give variance, scale, bias and eps too');
   const inv = np.rsqrt(np.add(variance, eps));
   const k = scale ? np.mul(inv, scale) : inv;
   const y = np.mul(np.sub(x, mean), k);

@@ -7,7 +7,7 @@ import { type NdArray, shapeStr } from '../core/index.js';
 import * as np from '../ops/index.js';
 import * as F from './functional.js';
 import { type Layer, positiveInt } from './layer.js';
-import { type BatchNormParams, affineFromTorch, affineToTorch } from './normalisation.js';
+import { type BatchNormParams, type BatchNormState, affineFromTorch, affineToTorch, checkMomentum, initRunningStats, runningStatsFromTorch, runningStatsToTorch, updateRunningStats } from './normalisation.js';
 
 /**
  * GroupNorm on channels-last x [N, ..., C]: channel c belongs to group floor(c / (C / groups))
@@ -28,12 +28,15 @@ export function groupNormalize(x: NdArray, groups: number, scale: NdArray | null
   return bias ? np.add(scaled, bias) : scaled;
 }
 
+/** A norm layer's initial affine parameters: scale 1 and bias 0 per channel (none unless `affine`). */
+const affineInit = (c: number, affine: boolean): BatchNormParams => (affine ? { scale: np.ones([c]), bias: np.zeros([c]) } : {});
+
 /** The shared layer behind groupNorm and instanceNorm. */
 function groupedNorm(kind: string, groups: number, channels: number, eps: number, affine: boolean, minRank: number): Layer<BatchNormParams, Record<string, never>> {
   const layout = minRank === 2 ? `[N, ..., ${channels}]` : `[N, ..., ${channels}] with a spatial axis`;
   return {
     kind,
-    init: () => ({ params: affine ? { scale: np.ones([channels]), bias: np.zeros([channels]) } : {}, state: {} }),
+    init: () => ({ params: affineInit(channels, affine), state: {} }),
     apply(params, state, x) {
       const s = x.shape;
       if (s.length < minRank || s[s.length - 1] !== channels) throw new Error(`${kind}: expected a batch ${layout} (channels last), got ${shapeStr(s)}`);
@@ -73,15 +76,55 @@ export interface InstanceNormConfig {
   readonly eps?: number;
   /** Per-channel scale and bias; default false, as PyTorch's. */
   readonly affine?: boolean;
+  /**
+   * PyTorch's track_running_stats (default false): training normalises each example as usual and
+   * updates running statistics (the batch average of the per-example means and unbiased variances),
+   * which evaluation then uses, as nn.InstanceNorm's.
+   */
+  readonly trackRunningStats?: boolean;
+  /**
+   * With `trackRunningStats`: running = (1 - momentum) running + momentum batch (default 0.1);
+   * `null` averages every batch so far, as batchNorm's (PyTorch 1.13's InstanceNorm rejects None).
+   */
+  readonly momentum?: number | null;
 }
 
 /**
- * Instance normalisation (PyTorch's nn.InstanceNorm1d/2d/3d with the default
- * track_running_stats=False): each example and channel normalised over its spatial
- * positions; channels-last [N, L, C], [N, H, W, C], ... (GroupNorm with one channel per group).
+ * Instance normalisation (PyTorch's nn.InstanceNorm1d/2d/3d): each example and channel normalised
+ * over its spatial positions; channels-last [N, L, C], [N, H, W, C], ... (GroupNorm with one channel
+ * per group). With `trackRunningStats`, the state holds running statistics (`mean`, `var`, PyTorch's
+ * `running_mean`, `running_var`), updated in training and used in evaluation.
  * @example const inorm = nn.instanceNorm({ channels: 16, affine: true }); // on [N, H, W, 16]
  */
-export function instanceNorm(config: InstanceNormConfig): Layer<BatchNormParams, Record<string, never>> {
+export function instanceNorm(config: InstanceNormConfig): Layer<BatchNormParams, Partial<BatchNormState>> {
   const c = positiveInt(config.channels, 'instanceNorm: channels');
-  return groupedNorm('instanceNorm', c, c, config.eps ?? 1e-5, config.affine ?? false, 3);
+  const eps = config.eps ?? 1e-5;
+  const affine = config.affine ?? false;
+  const momentum = checkMomentum(config.momentum, 'instanceNorm');
+  const inner = groupedNorm('instanceNorm', c, c, eps, affine, 3);
+  if (!config.trackRunningStats) return inner;
+  return {
+    kind: 'instanceNorm',
+    init: () => ({ params: affineInit(c, affine), state: initRunningStats(c, momentum) }),
+    apply(params, state, x, opts = {}) {
+      const s = x.shape;
+      if (s.length < 3 || s[s.length - 1] !== c) throw new Error(`instanceNorm: expected a batch [N, ..., ${c}] with a spatial axis (channels last), got ${shapeStr(s)}`);
+      if (!state.mean || !state.var) throw new Error('instanceNorm: trackRunningStats needs the state from init (running mean and var), got none');
+      const running = state as BatchNormState;
+      if (!opts.train) return [F.normalize(x, running.mean, running.var, params.scale ?? null, params.bias ?? null, eps), state];
+      const axes = s.slice(1, -1).map((_, i) => i + 1);
+      const count = s.slice(1, -1).reduce((a, b) => a * b, 1);
+      if (count === 1) throw new Error(`instanceNorm: expected more than 1 spatial element when training, got input ${shapeStr(s)}`);
+      const mean = np.mean(x, axes, true);
+      const variance = np.mean(np.square(np.sub(x, mean)), axes, true);
+      const y = F.normalize(x, mean, variance, params.scale ?? null, params.bias ?? null, eps);
+      const flat = (v: NdArray) => np.mean(np.reshape(v, [s[0], c]), 0);
+      return [y, updateRunningStats(running, flat(mean), np.mul(flat(variance), count / (count - 1)), momentum)];
+    },
+    toTorch(v, prefix, out) {
+      affineToTorch(v.params, prefix, out);
+      runningStatsToTorch(v.state as BatchNormState, prefix, out);
+    },
+    fromTorch: (r, prefix) => ({ params: affineFromTorch(r, prefix, c, affine), state: runningStatsFromTorch(r, prefix, c, momentum) }),
+  };
 }

@@ -56,7 +56,7 @@ export {
   registerEncoder,
   toTensorData,
 } from './encoder.js';
-export { type EmbeddingConfig, type EmbeddingParams, embedding } from './embedding.js';
+export { type EmbeddingConfig, type EmbeddingParams, type TableLayer, embedding } from './embedding.js';
 export { type GroupNormConfig, type InstanceNormConfig, groupNorm, groupNormalize, instanceNorm } from './groupnorm.js';
 export { type RmsNormConfig, type RmsNormParams, rmsNorm, rmsNormalize } from './rmsnorm.js';
 export { type GruCarry, type LstmCarry, type RecurrentCell, type RecurrentConfig, type RecurrentParams, gruCell, lstmCell } from './recurrent.js';
@@ -71,3 +71,4 @@ export { type WeightNormConfig, type WeightNormParams, weightNorm } from './weig
 export { type SpectralNormConfig, type SpectralNormState, spectralNorm } from './spectral-norm.js';
 export { sparsePlus, sparseSigmoid, sparsemax } from './sparsemax.js';
 export { embeddingRenorm } from './embedding.js';
+export { type EmbeddingBagApplyOptions, type EmbeddingBagConfig, type EmbeddingBagMode, type EmbeddingBagOptions, embeddingBagLayer as embeddingBag } from './embedding-bag.js';

@@ -54,6 +54,46 @@ export interface BatchNormState {
   readonly numBatchesTracked?: NdArray;
 }
 
+/** Fresh running statistics of `c` channels: mean 0, variance 1 (and the batch count with momentum null). */
+export function initRunningStats(c: number, momentum: number | null): BatchNormState {
+  return { mean: np.zeros([c]), var: np.ones([c]), ...(momentum === null ? { numBatchesTracked: np.zeros([], 'int32') } : {}) };
+}
+
+/**
+ * PyTorch's running-statistics update, without gradient: running = (1 - m) running + m batch, with
+ * m = momentum, or 1 / (batches so far) for momentum null (the plain average of every batch).
+ */
+export function updateRunningStats(state: BatchNormState, mean: NdArray, unbiasedVar: NdArray, momentum: number | null): BatchNormState {
+  const tracked = momentum === null ? np.add(state.numBatchesTracked ?? np.zeros([], 'int32'), 1) : undefined;
+  const m = tracked ? np.div(1, np.cast(tracked, 'float32')) : (momentum as number);
+  const keep = typeof m === 'number' ? 1 - m : np.sub(1, m);
+  const update = (running: NdArray, batch: NdArray) => np.add(np.mul(running, keep), np.mul(np.stopGradient(batch), m));
+  return { mean: update(state.mean, mean), var: update(state.var, unbiasedVar), ...(tracked ? { numBatchesTracked: tracked } : {}) };
+}
+
+/** Running statistics as PyTorch's `running_mean`, `running_var`, `num_batches_tracked`. */
+export function runningStatsToTorch(state: BatchNormState, prefix: string, out: TorchDict): void {
+  out[`${prefix}running_mean`] = copy(state.mean);
+  out[`${prefix}running_var`] = copy(state.var);
+  out[`${prefix}num_batches_tracked`] = state.numBatchesTracked ? copy(state.numBatchesTracked) : tf.scalar(0, 'int32');
+}
+
+/** Running statistics of `c` channels read from PyTorch's names (the count kept only for momentum null). */
+export function runningStatsFromTorch(r: TorchReader, prefix: string, c: number, momentum: number | null): BatchNormState {
+  const trackedName = `${prefix}num_batches_tracked`;
+  const tracked = r.has(trackedName) ? r.dict[trackedName].dataSync()[0] : 0;
+  r.skip(trackedName);
+  const get = (n: string) => tf.clone(r.get(`${prefix}${n}`, [c]));
+  return { mean: get('running_mean'), var: get('running_var'), ...(momentum === null ? { numBatchesTracked: tf.scalar(tracked, 'int32') } : {}) };
+}
+
+/** A norm layer's momentum option checked: a number in [0, 1] or null; default 0.1. */
+export function checkMomentum(momentum: number | null | undefined, what: string): number | null {
+  const m = momentum === undefined ? 0.1 : momentum;
+  if (m !== null && !(m >= 0 && m <= 1)) throw new Error(`${what}: momentum must be in [0, 1] or null (a cumulative average), got ${m}`);
+  return m;
+}
+
 /**
  * Batch normalisation over every axis but the last: [N, C] (BatchNorm1d) or NHWC
  * (BatchNorm2d). Training normalises with the batch mean and BIASED batch variance and
@@ -65,8 +105,7 @@ export interface BatchNormState {
  */
 export function batchNorm(config: BatchNormConfig): Layer<BatchNormParams, BatchNormState> {
   const c = positiveInt(config.features, 'batchNorm: features');
-  const momentum = config.momentum === undefined ? 0.1 : config.momentum;
-  if (momentum !== null && !(momentum >= 0 && momentum <= 1)) throw new Error(`batchNorm: momentum must be in [0, 1] or null (a cumulative average), got ${momentum}`);
+  const momentum = checkMomentum(config.momentum, 'batchNorm');
   const eps = config.eps ?? 1e-5;
   const affine = config.affine ?? true;
   const tracking = config.trackRunningStats ?? true;
@@ -78,7 +117,7 @@ export function batchNorm(config: BatchNormConfig): Layer<BatchNormParams, Batch
     kind: 'batchNorm',
     init: () => ({
       params: affine ? { scale: np.ones([c]), bias: np.zeros([c]) } : {},
-      state: !tracking ? ({} as BatchNormState) : { mean: np.zeros([c]), var: np.ones([c]), ...(momentum === null ? { numBatchesTracked: np.zeros([], 'int32') } : {}) },
+      state: !tracking ? ({} as BatchNormState) : initRunningStats(c, momentum),
     }),
     apply(params, state, x, opts = {}) {
       check(x);
@@ -87,36 +126,14 @@ export function batchNorm(config: BatchNormConfig): Layer<BatchNormParams, Batch
       if (count === 1) throw new Error(`batchNorm: expected more than 1 value per channel when training, got input ${shapeStr(x.shape)}`);
       const y = F.normalize(x, mean, variance, params.scale ?? null, params.bias ?? null, eps);
       if (!tracking) return [y, state];
-      const unbiased = np.mul(np.stopGradient(variance), count / Math.max(count - 1, 1));
-      const tracked = momentum === null ? np.add(state.numBatchesTracked ?? np.zeros([], 'int32'), 1) : undefined;
-      // momentum null: the weight of the n-th batch is 1 / n, so the running value is the mean of all batches.
-      const m = tracked ? np.div(1, np.cast(tracked, 'float32')) : (momentum as number);
-      const keep = typeof m === 'number' ? 1 - m : np.sub(1, m);
-      const update = (running: NdArray, batch: NdArray) => np.add(np.mul(running, keep), np.mul(batch, m));
-      const newState: BatchNormState = {
-        mean: update(state.mean, np.stopGradient(mean)),
-        var: update(state.var, unbiased),
-        ...(tracked ? { numBatchesTracked: tracked } : {}),
-      };
-      return [y, newState];
+      return [y, updateRunningStats(state, mean, np.mul(variance, count / Math.max(count - 1, 1)), momentum)];
     },
     toTorch(v, prefix, out) {
       affineToTorch(v.params, prefix, out);
-      if (!tracking) return;
-      out[`${prefix}running_mean`] = copy(v.state.mean);
-      out[`${prefix}running_var`] = copy(v.state.var);
-      out[`${prefix}num_batches_tracked`] = v.state.numBatchesTracked ? copy(v.state.numBatchesTracked) : tf.scalar(0, 'int32');
+      if (tracking) runningStatsToTorch(v.state, prefix, out);
     },
     fromTorch(r, prefix) {
-      if (!tracking) return { params: affineFromTorch(r, prefix, c, affine), state: {} as BatchNormState };
-      const trackedName = `${prefix}num_batches_tracked`;
-      const tracked = r.has(trackedName) ? r.dict[trackedName].dataSync()[0] : 0;
-      r.skip(trackedName);
-      const get = (n: string) => tf.clone(r.get(`${prefix}${n}`, [c]));
-      return {
-        params: affineFromTorch(r, prefix, c, affine),
-        state: { mean: get('running_mean'), var: get('running_var'), ...(momentum === null ? { numBatchesTracked: tf.scalar(tracked, 'int32') } : {}) },
-      };
+      return { params: affineFromTorch(r, prefix, c, affine), state: tracking ? runningStatsFromTorch(r, prefix, c, momentum) : ({} as BatchNormState) };
     },
   };
 }

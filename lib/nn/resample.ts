@@ -6,7 +6,7 @@ import { type NdArray, shapeStr } from '../core/index.js';
 import * as np from '../ops/index.js';
 import { positiveInt, stateless } from './layer.js';
 
-export type InterpolateMode = 'nearest' | 'nearest-exact' | 'linear' | 'bilinear';
+export type InterpolateMode = 'nearest' | 'nearest-exact' | 'linear' | 'bilinear' | 'bicubic' | 'area';
 
 export interface InterpolateOptions {
   /** The output's spatial size ([oh, ow], or a number for every spatial axis). Exactly one of size and scaleFactor. */
@@ -15,7 +15,7 @@ export interface InterpolateOptions {
   readonly scaleFactor?: number | readonly number[];
   /** Default 'nearest' (PyTorch's: the source index floor(dst * in / out), which shifts the image; 'nearest-exact' rounds to the closest pixel centre). */
   readonly mode?: InterpolateMode;
-  /** Linear modes only: the corner pixels' centres line up (default false, PyTorch's). */
+  /** 'linear', 'bilinear' and 'bicubic' only: the corner pixels' centres line up (default false, PyTorch's). */
   readonly alignCorners?: boolean;
 }
 
@@ -50,6 +50,42 @@ export function linearWeights(n: number, m: number, alignCorners = false, factor
   return r;
 }
 
+/** PyTorch's cubic convolution weights (A = -0.75) of the 4 taps around a fractional offset t in [0, 1). */
+function cubicCoefficients(t: number): number[] {
+  const a = -0.75;
+  const near = (x: number) => ((a + 2) * x - (a + 3)) * x * x + 1;
+  const far = (x: number) => ((a * x - 5 * a) * x + 8 * a) * x - 4 * a;
+  return [far(t + 1), near(t), near(1 - t), far(2 - t)];
+}
+
+/**
+ * The [m, n] matrix of bicubic interpolation along one axis (PyTorch's upsample_bicubic2d, which is
+ * separable): output i reads src = scale (i + 0.5) - 0.5 (not clamped), or scale i with
+ * `alignCorners`, from the 4 samples floor(src) - 1 ... floor(src) + 2, clamped to the axis.
+ */
+export function cubicWeights(n: number, m: number, alignCorners = false, factor?: number): Float32Array {
+  const r = new Float32Array(m * n);
+  const scale = sourceScale(n, m, alignCorners, factor);
+  for (let i = 0; i < m; i++) {
+    const src = alignCorners ? scale * i : scale * (i + 0.5) - 0.5;
+    const i0 = Math.floor(src);
+    cubicCoefficients(src - i0).forEach((c, k) => {
+      r[i * n + Math.min(Math.max(i0 - 1 + k, 0), n - 1)] += c;
+    });
+  }
+  return r;
+}
+
+/** The [m, n] matrix of 'area' resampling (adaptive average pooling): output i averages inputs [floor(i n / m), ceil((i + 1) n / m)). */
+function areaWeights(n: number, m: number): Float32Array {
+  const r = new Float32Array(m * n);
+  for (let i = 0; i < m; i++) {
+    const [a, b] = [Math.floor((i * n) / m), Math.ceil(((i + 1) * n) / m)];
+    for (let j = a; j < b; j++) r[i * n + j] = 1 / (b - a);
+  }
+  return r;
+}
+
 /** One value per spatial axis from a number or a list of that length. */
 function perAxis(v: number | readonly number[], k: number, what: string): number[] {
   const a = typeof v === 'number' ? new Array<number>(k).fill(v) : [...v];
@@ -57,32 +93,41 @@ function perAxis(v: number | readonly number[], k: number, what: string): number
   return a;
 }
 
+const MODES: readonly InterpolateMode[] = ['nearest', 'nearest-exact', 'linear', 'bilinear', 'bicubic', 'area'];
+/** The input a mode needs: 1 spatial axis (linear), 2 (bilinear, bicubic), or either. */
+const MODE_RANK: Partial<Record<InterpolateMode, number>> = { linear: 3, bilinear: 4, bicubic: 4 };
+
 /**
- * F.interpolate on channels-last arrays: [N, L, C] ('nearest', 'nearest-exact', 'linear') or
- * [N, H, W, C] ('nearest', 'nearest-exact', 'bilinear'), PyTorch's index and weight rules.
- * Differentiable (a gather per axis for nearest, a matrix per axis for the linear modes).
+ * F.interpolate on channels-last arrays: [N, L, C] ('nearest', 'nearest-exact', 'linear', 'area') or
+ * [N, H, W, C] ('nearest', 'nearest-exact', 'bilinear', 'bicubic', 'area'), PyTorch's index and
+ * weight rules ('area' is adaptive average pooling; 'bicubic' PyTorch's A = -0.75 kernel with the
+ * border clamped, no antialiasing). Differentiable (a gather per axis for nearest, a matrix per
+ * axis otherwise).
  * @example F.interpolate(x, { scaleFactor: 2, mode: 'bilinear', alignCorners: false }) // [N, H, W, C] -> [N, 2H, 2W, C]
  */
 export function interpolate(x: NdArray, opts: InterpolateOptions): NdArray {
   const mode = opts.mode ?? 'nearest';
+  if (!MODES.includes(mode)) throw new Error(`interpolate: mode must be one of ${MODES.map((m) => `'${m}'`).join(', ')}, got '${String(mode)}'`);
   const rank = x.shape.length;
   const k = rank - 2;
-  const expected = mode === 'linear' ? 3 : mode === 'bilinear' ? 4 : 0;
+  const expected = MODE_RANK[mode];
   if ((k !== 1 && k !== 2) || (expected && rank !== expected))
     throw new Error(`interpolate: mode '${mode}' needs ${expected === 3 ? '[N, L, C]' : expected === 4 ? '[N, H, W, C]' : '[N, L, C] or [N, H, W, C]'} (channels last), got ${shapeStr(x.shape)}`);
-  if (!['nearest', 'nearest-exact', 'linear', 'bilinear'].includes(mode)) throw new Error(`interpolate: mode must be 'nearest', 'nearest-exact', 'linear' or 'bilinear', got '${mode}'`);
   if ((opts.size === undefined) === (opts.scaleFactor === undefined)) throw new Error('interpolate: give exactly one of size and scaleFactor');
-  const linear = mode === 'linear' || mode === 'bilinear';
-  if (opts.alignCorners !== undefined && !linear) throw new Error(`interpolate: alignCorners applies to the linear modes only, not '${mode}'`);
+  const nearest = mode === 'nearest' || mode === 'nearest-exact';
+  if (opts.alignCorners !== undefined && (nearest || mode === 'area')) throw new Error(`interpolate: alignCorners applies to the linear modes only, not '${mode}' (to 'linear', 'bilinear' and 'bicubic')`);
   const inSizes = x.shape.slice(1, 1 + k);
   const factors = opts.scaleFactor === undefined ? undefined : perAxis(opts.scaleFactor, k, 'scaleFactor');
   const outSizes = factors ? inSizes.map((n, i) => Math.floor(n * factors[i])) : perAxis(opts.size!, k, 'size').map((d) => positiveInt(d, 'interpolate: size'));
   if (outSizes.some((d) => d < 1)) throw new Error(`interpolate: the output size [${outSizes}] of input ${shapeStr(x.shape)} must be positive`);
+  const align = opts.alignCorners ?? false;
+  const matrix = (n: number, m: number, f: number | undefined) =>
+    mode === 'area' ? areaWeights(n, m) : mode === 'bicubic' ? cubicWeights(n, m, align, f) : linearWeights(n, m, align, f);
   return inSizes.reduce((y, n, i) => {
     const m = outSizes[i];
     const axis = 1 + i;
-    if (!linear) return np.take(y, nearestIndices(n, m, mode === 'nearest-exact', factors?.[i]), axis, 'clip');
-    const w = np.reshape(np.array(linearWeights(n, m, opts.alignCorners ?? false, factors?.[i])), [m, n]);
+    if (nearest) return np.take(y, nearestIndices(n, m, mode === 'nearest-exact', factors?.[i]), axis, 'clip');
+    const w = np.reshape(np.array(matrix(n, m, factors?.[i])), [m, n]);
     return np.moveaxis(np.tensordot(w, y, [[1], [axis]]), 0, axis);
   }, x);
 }

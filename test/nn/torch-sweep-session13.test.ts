@@ -6,7 +6,6 @@
  * with even kernels. Each case checks outputs and the gradients of sum(out * cos(0.37 i + 0.1)),
  * eager and under jit. PyTorch's inputs are channels-first; ours channels-last.
  */
-import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -17,53 +16,14 @@ import * as random from '../../lib/random/index.js';
 import { allClose } from '../helpers/assert.js';
 import { useTestBackend } from '../helpers/backend.js';
 import { read } from './util.js';
+import { type Enc, close, cotangent, tensor, toFirst, toLast, torchCases } from './torch-cases.js';
 
 const backend = await useTestBackend();
 const S = suite(`nn: PyTorch sweep, session 13 [${backend}]`);
 const F = nn.F;
 
-interface Enc {
-  data: number[];
-  shape: number[];
-}
-interface Case {
-  inputs: Record<string, Enc>;
-  out: Enc;
-  grads: Record<string, Enc>;
-  indices?: Enc;
-  [extra: string]: unknown;
-}
-const cases = JSON.parse(readFileSync(new URL('../fixtures/nn_session13.json', import.meta.url), 'utf8')) as Record<string, Case>;
-
-/** The fixture keeps 6 significant digits; float32 sums of a few dozen terms add a few ulps. */
-const TOL = { rtol: 2e-5, atol: 2e-5 };
-const tensor = (e: Enc, dtype: 'float32' | 'int32' = 'float32') => tf.tensor(e.data, e.shape, dtype);
-const cotangent = (shape: readonly number[]) => np.reshape(np.cos(np.add(np.mul(np.arange(shape.reduce((a, b) => a * b, 1)), 0.37), 0.1)), shape);
-/** Channels-first [N, C, ...] to channels-last [N, ..., C], and back. */
-const toLast = (x: NdArray) => np.moveaxis(x, 1, -1);
-const toFirst = (x: NdArray) => np.moveaxis(x, -1, 1);
+const { cases, check } = torchCases('nn_session13.json');
 const reader = (sd: Record<string, Enc>) => new nn.TorchReader(Object.fromEntries(Object.entries(sd).map(([k, t]) => [k, tensor(t)])));
-
-function close(actual: NdArray, expected: Enc, what: string, tol = TOL): void {
-  assert.equal(actual.shape, expected.shape, `${what}: shape`);
-  allClose(read(actual), expected.data, tol, what);
-}
-
-/**
- * Checks f (PyTorch's layout in and out) against a case: the output, and the gradients of
- * sum(out · cot) for each float input named in the case's grads, eager and under jit.
- */
-function check(name: string, f: (xs: Record<string, NdArray>) => NdArray, tol = TOL): void {
-  const c = cases[name];
-  const xs = Object.fromEntries(Object.entries(c.inputs).filter(([k]) => k in c.grads).map(([k, e]) => [k, tensor(e)]));
-  close(f(xs), c.out, `${name}: output`, tol);
-  const loss = (a: Record<string, NdArray>) => {
-    const y = f(a);
-    return np.sum(np.mul(y, cotangent(y.shape)));
-  };
-  for (const [label, g] of [['eager', grad(loss)(xs)], ['jit', jit(grad(loss))(xs)]] as const)
-    for (const k of Object.keys(c.grads)) close(g[k], c.grads[k], `${name}: d/d${k} (${label})`, tol);
-}
 
 // ---------------------------------------------------------------- pooling
 const POOLS: Record<string, (x: NdArray) => NdArray> = {
