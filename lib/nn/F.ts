@@ -5,6 +5,8 @@
 export * from './functional.js';
 export * from './jax-nn.js';
 export * from './torch-losses.js';
+/** PyTorch's F.ctc_loss: log-probabilities [T, B, C], targets, input and target lengths. */
+export { type TorchCtcOptions, ctcLossTorch as ctcLoss } from './ctc.js';
 export { convTranspose2d } from './conv-transpose.js';
 export { interpolate, pixelShuffle, pixelUnshuffle } from './resample.js';
 export { flattenAxes as flatten, unflattenAxis as unflatten } from './stateless.js';

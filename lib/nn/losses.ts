@@ -175,3 +175,6 @@ export const convexKlDivergence = generalizedKlDivergence;
 export { ntxent, type OptaxTripletOptions, tripletMarginLoss } from './contrastive-losses.js';
 export { multiclassSparsemaxLoss, sparsemaxLoss } from './sparsemax.js';
 export { type DiceOptions, diceLoss, multiclassGeneralizedDiceLoss } from './dice.js';
+export { type CtcOptions, ctcLoss, ctcLossWithForwardProbs } from './ctc.js';
+export { type RankingReduceFn, type RankingSoftmaxOptions, rankingSoftmaxLoss } from './ranking-losses.js';
+export { type MaxFun, makeFenchelYoungLoss } from './fenchel-young.js';

@@ -9,13 +9,9 @@ import { type NdArray, shapeStr } from '../core/index.js';
 import * as np from '../ops/index.js';
 import { logSigmoid, softplus } from './functional.js';
 import { takeClass } from './losses.js';
+import { type Reduction, type ReductionOptions, checkReduction, reduce } from './reduction.js';
 
-export type Reduction = 'mean' | 'sum' | 'none';
-
-export interface ReductionOptions {
-  /** 'mean' (default), 'sum' or 'none' (the per-element losses). */
-  readonly reduction?: Reduction;
-}
+export type { Reduction, ReductionOptions } from './reduction.js';
 
 export interface ClassLossOptions extends ReductionOptions {
   /** A weight per class, [C]. */
@@ -27,18 +23,6 @@ export interface ClassLossOptions extends ReductionOptions {
 export interface CrossEntropyOptions extends ClassLossOptions {
   /** Mixes the target with the uniform distribution over the C classes (default 0). */
   readonly labelSmoothing?: number;
-}
-
-function checkReduction(reduction: string, what: string, extra: readonly string[] = []): void {
-  const known = ['mean', 'sum', 'none', ...extra];
-  if (!known.includes(reduction)) throw new Error(`${what}: reduction must be one of ${known.map((r) => `'${r}'`).join(', ')}, got ${JSON.stringify(reduction)}`);
-}
-
-/** The mean, the sum or the elementwise losses, as PyTorch's `reduction`. */
-function reduce(loss: NdArray, reduction: Reduction, what: string): NdArray {
-  checkReduction(reduction, what);
-  if (reduction === 'none') return loss;
-  return reduction === 'sum' ? np.sum(loss) : np.mean(loss);
 }
 
 const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
@@ -403,3 +387,4 @@ export function multilabelMarginLoss(input: NdArray, target: NdArray, opts: Redu
   const loss = np.div(np.sum(np.where(counted, hinge, 0), [-2, -1]), c);
   return reduce(loss, opts.reduction ?? 'mean', what);
 }
+
