@@ -17,7 +17,7 @@ import { type NdArray, isArray, shapeOf } from './trace.js';
 type Fn = (...args: any[]) => any;
 
 /** A leaf that is not there (an array's place in a static record). */
-const HOLE = Symbol('filtered: array');
+export const HOLE = Symbol('filtered: array');
 /** A mapped output's place in filterVmap's record of its output. */
 const MAPPED = Symbol('filtered: mapped');
 
@@ -25,7 +25,7 @@ const MAPPED = Symbol('filtered: mapped');
  * A tree split into its array leaves (in order) and the rest: the tree's structure and its
  * non-array leaves, with HOLE where the arrays go (Equinox's partition by `is_array`).
  */
-class Split {
+export class Split {
   constructor(
     readonly def: tree.TreeDef,
     readonly statics: readonly unknown[],
@@ -39,7 +39,7 @@ class Split {
 }
 
 /** Splits `t` at the leaves `dynamic` selects: those leaves in order, and the record of the rest. */
-function split(t: unknown, dynamic: (leaf: unknown, i: number) => boolean): [unknown[], Split] {
+export function split(t: unknown, dynamic: (leaf: unknown, i: number) => boolean): [unknown[], Split] {
   const [leaves, def] = tree.flatten(t);
   const keep = leaves.map((l, i) => dynamic(l, i));
   return [leaves.filter((_, i) => keep[i]), new Split(def, leaves.map((l, i) => (keep[i] ? HOLE : l)))];
@@ -156,13 +156,33 @@ export function filterGrad(f: Fn, opts: FilterGradOptions = {}) {
 /**
  * eqx.filter_vjp: `[f(...primals), vjpFn]` (with `hasAux`, `[out, vjpFn, aux]`), where
  * vjpFn(ct) gives one cotangent per primal, differentiated with respect to the floating-point
- * array leaves of the primals only, `null` at every other leaf. The output must be arrays.
+ * array leaves of the primals only, `null` at every other leaf. The output (and aux) may hold
+ * any values: `ct` has the output's structure, with an array at each float32 array of the
+ * output (null there reads as zeros) and anything, null by convention, at every other leaf.
  */
 export function filterVjp(f: Fn, primals: readonly unknown[], opts: FilterGradOptions = {}): [any, (ct: unknown) => any[], any?] {
   if (!Array.isArray(primals)) throw new Error('filterVjp: primals must be a list of arguments (filterVjp(f, [x, y]))');
   const [diff, nondiff] = tree.partition([...primals], tree.isInexactArray);
-  const g = (...d: unknown[]) => f(...tree.combine(d, nondiff));
-  return opts.hasAux ? vjp(g, ...diff, { hasAux: true }) : vjp(g, ...diff);
+  // The output's float arrays are differentiated; the rest, and aux, bypass vjp in these records.
+  let outRecord: Split | undefined;
+  let auxRecord: Split | undefined;
+  const g = (...d: unknown[]) => {
+    const result: unknown = f(...tree.combine(d, nondiff));
+    if (opts.hasAux && (!Array.isArray(result) || result.length !== 2)) throw new Error('filterVjp with hasAux: the function must return [out, aux]');
+    const [out, aux] = opts.hasAux ? (result as [unknown, unknown]) : [result, null];
+    const [diffOut, outRest] = split(out, tree.isInexactArray);
+    const [auxArrays, auxRest] = split(aux, isArray);
+    [outRecord, auxRecord] = [outRest, auxRest];
+    return [diffOut, auxArrays];
+  };
+  const [diffOut, back, auxArrays] = vjp(g, ...diff, { hasAux: true });
+  const out = outRecord!.combine(diffOut as unknown[]);
+  const backFn = (ct: unknown) => {
+    const cts = tree.flattenUpTo(outRecord!.def, ct, 'filterVjp: the cotangent and the output');
+    const diffCts = cts.filter((_, i) => outRecord!.statics[i] === HOLE).map((c, k) => (c === null || c === undefined ? lax.zerosLike((diffOut as NdArray[])[k]!) : c));
+    return back(diffCts);
+  };
+  return opts.hasAux ? [out, backFn, auxRecord!.combine(auxArrays as unknown[])] : [out, backFn];
 }
 
 // ---------------------------------------------------------------- filterVmap

@@ -8,6 +8,8 @@ export { customJvp, customVjp, grad, jvp, linearTranspose, stopGradient, valueAn
 export { type JacobianOptions, hessian, jacfwd, jacobian, jacrev } from './jacobian.js';
 export { ShapeDtypeStruct, evalShape, shapeDtypeStruct } from './eval-shape.js';
 export { type AxisSpec, type FilterGradOptions, type FilterJitted, type FilterVmapOptions, filterEvalShape, filterGrad, filterJit, filterValueAndGrad, filterVjp, filterVmap, ifArray } from './filtered.js';
+export { type FilterBwd, type FilterCustomJvp, type FilterCustomVjp, type FilterFwd, filterCheckpoint, filterCustomJvp, filterCustomVjp, filterHessian, filterJacfwd, filterJacrev, filterJvp } from './filtered-ad.js';
+export { type TreeEqualOptions, applyUpdates, treeEqual } from './filtered-tree.js';
 export type { CustomJvpOptions, CustomVjpRules, GradOptions, VjpOptions, VmapOptions } from './api.js';
 export { type Linearized, linearize } from './linearize.js';
 /** The random-bit primitive's streams (salts): samples, or the keys of split / foldIn (JAX's partitionable layout). */

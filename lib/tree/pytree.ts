@@ -382,15 +382,17 @@ export function paths(tree: unknown, isLeaf?: IsLeafOption): string[] {
 
 /**
  * Expands a prefix tree (e.g. vmap's `inAxes`) to one value per leaf of `full`.
- * A leaf of the prefix applies to the whole subtree under it.
+ * A leaf of the prefix applies to the whole subtree under it; `isLeaf` makes the nodes of
+ * `full` it accepts leaves.
  */
-export function broadcastPrefix<T>(prefix: unknown, full: unknown, what: string, isPrefixLeaf: (x: unknown) => boolean): T[] {
+export function broadcastPrefix<T>(prefix: unknown, full: unknown, what: string, isPrefixLeaf: (x: unknown) => boolean, isLeaf?: IsLeaf): T[] {
   const out: T[] = [];
   const go = (p: unknown, f: unknown, path: string) => {
     if (isPrefixLeaf(p)) {
-      for (let i = numLeaves(structure(f)); i > 0; i--) out.push(p as T);
+      for (let i = numLeaves(structure(f, isLeaf)); i > 0; i--) out.push(p as T);
       return;
     }
+    if (isLeaf?.(f)) throw new Error(`${what} at ${path || 'the root'}: the prefix descends into a node that isLeaf makes a leaf`);
     // A null (or undefined) that is not a prefix leaf is an empty subtree, as JAX's None: it
     // matches the value's own hole (a prefix built by tree.map over the value keeps its holes).
     if (p === null || p === undefined) {
@@ -426,4 +428,20 @@ export function broadcastPrefix<T>(prefix: unknown, full: unknown, what: string,
   };
   go(prefix, full, '');
   return out;
+}
+
+/**
+ * The immediate children of a node and its structure with leaves in their places
+ * (eqx.tree_flatten_one_level): `flattenOneLevel({a: 3, b: [1, 2]})` is
+ * `[[3, [1, 2]], structure({a: 0, b: 0})]`; a leaf gives `[[x], leaf]`. A node that holds
+ * itself as a child is an error.
+ */
+export function flattenOneLevel(tree: unknown): [unknown[], TreeDef] {
+  let seen = false;
+  return flatten(tree, (x) => {
+    if (x !== tree) return true;
+    if (seen) throw new Error('tree.flattenOneLevel: the node holds itself as an immediate child (x = []; x.push(x)), which is not a tree');
+    seen = true;
+    return false;
+  });
 }
