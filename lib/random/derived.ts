@@ -11,8 +11,15 @@ import { exponential, gamma, nthKey, positiveUnit, shapeParam } from './distribu
 import { type Key, normal, splitKeys, uniform } from './keys.js';
 import { sampleShape } from './shapes.js';
 
+/** A parameter as a float32 array (a number converted first, so the arithmetic on it is float32, as JAX's). */
+const asFloat32 = (x: number | NdArray): NdArray => np.cast(typeof x === 'number' ? np.full([], x, 'float32') : x, 'float32');
 
-/** Standard logistic samples, log(u / (1 - u)) (mean 0, variance pi^2 / 3). */
+
+
+/**
+ * Standard logistic samples (mean 0, variance pi^2 / 3), as jax.random.logistic (JAX 0.7+):
+ * log(u) - log1p(-u) with u = uniform(key, shape, tiny, 1).
+ */
 export function logistic(key: Key, shape: Shape = []): NdArray {
   return scope(() => {
     const u = positiveUnit(key, shape);
@@ -20,36 +27,43 @@ export function logistic(key: Key, shape: Shape = []): NdArray {
   });
 }
 
-/** exp(sigma z) for standard normal z: log-normal with location 0 and scale `sigma` (default 1). */
+/** exp(z sigma) for standard normal z: log-normal with location 0 and scale `sigma` (default 1), as jax.random.lognormal. */
 export function lognormal(key: Key, sigma: number | NdArray = 1, shape?: Shape): NdArray {
   const s = sampleShape('lognormal', shape, sigma);
   return scope(() => np.exp(np.mul(normal(key, s), sigma)));
 }
 
-/** -1 or 1 with equal probability, int32 (jax.random.rademacher). */
+/** -1 or 1 with equal probability, int32: 2 bernoulli(key, 0.5) - 1, as jax.random.rademacher. */
 export function rademacher(key: Key, shape: Shape = []): NdArray {
   return scope(() => np.sub(np.mul(np.cast(np.less(uniform(key, shape), 0.5), 'int32'), 2), 1));
 }
 
-/** Pareto samples with scale 1 and shape `b`: exp(E / b), E standard exponential (support x >= 1). */
+/** Pareto samples with scale 1 and shape `b`: exp(E / b), E standard exponential (support x >= 1), as jax.random.pareto. */
 export function pareto(key: Key, b: number | NdArray, shape?: Shape): NdArray {
   const s = sampleShape('pareto', shape, b);
   return scope(() => np.exp(np.div(exponential(key, s), shapeParam(b, s, 'pareto'))));
 }
 
-/** Weibull samples, scale * (-log(1 - u))^(1 / concentration). */
+/**
+ * Weibull samples, (-log1p(-u))^(1 / concentration) * scale, as jax.random.weibull_min (a
+ * number concentration's reciprocal is taken in double precision, as Python's 1.0 / c).
+ */
 export function weibullMin(key: Key, scale: number | NdArray, concentration: number | NdArray, shape?: Shape): NdArray {
   const s = sampleShape('weibullMin', shape, scale, concentration);
-  return scope(() => np.mul(np.pow(exponential(key, s), np.reciprocal(shapeParam(concentration, s, 'weibullMin'))), scale));
+  return scope(() => {
+    const c = shapeParam(concentration, s, 'weibullMin');
+    const power = typeof concentration === 'number' ? 1 / concentration : np.reciprocal(c);
+    return np.mul(np.pow(exponential(key, s), power), asFloat32(scale));
+  });
 }
 
-/** Rayleigh samples, scale * sqrt(-2 log u). */
+/** Rayleigh samples, scale * sqrt(-2 log u) with u = uniform(key, shape), as jax.random.rayleigh (u = 0, probability 2^-23, gives inf, as JAX). */
 export function rayleigh(key: Key, scale: number | NdArray = 1, shape?: Shape): NdArray {
   const s = sampleShape('rayleigh', shape, scale);
-  return scope(() => np.mul(np.sqrt(np.mul(np.log(positiveUnit(key, s)), -2)), scale));
+  return scope(() => np.mul(np.sqrt(np.mul(np.log(uniform(key, s)), -2)), asFloat32(scale)));
 }
 
-/** Maxwell samples: the norm of three standard normals. */
+/** Maxwell samples: the norm of three standard normals, normal(key, [...shape, 3]) (jax.random.maxwell). */
 export function maxwell(key: Key, shape: Shape = []): NdArray {
   return scope(() => np.sqrt(np.sum(np.square(normal(key, [...shape, 3])), -1)));
 }
@@ -97,27 +111,34 @@ export function t(key: Key, df: number | NdArray, shape?: Shape): NdArray {
   });
 }
 
-/** Trials up to and including the first success of probability p (support 1, 2, ...), int32. */
+/**
+ * Trials up to and including the first success of probability p (support 1, 2, ...), int32, as
+ * jax.random.geometric: floor(log u / log1p(-p)) + 1 with u = uniform(key, shape), u = 0 read
+ * as 1 (JAX 0.10.2+; before, JAX's u = 0 gave an overflowing count).
+ */
 export function geometric(key: Key, p: number | NdArray, shape?: Shape): NdArray {
   const s = sampleShape('geometric', shape, p);
   if (typeof p === 'number' && !(p > 0 && p <= 1)) throw new Error(`random.geometric: p must be in (0, 1], got ${p}`);
   return scope(() => {
-    const q = np.log1p(np.neg(np.minimum(np.broadcastTo(np.stopGradient(np.cast(typeof p === 'number' ? np.full([], p) : p, 'float32')), s), 1 - 2 ** -24)));
-    return np.cast(np.add(np.floor(np.div(np.log(positiveUnit(key, s)), q)), 1), 'int32');
+    const q = np.log1p(np.neg(np.broadcastTo(np.stopGradient(asFloat32(p)), s)));
+    const u = uniform(key, s);
+    return np.cast(np.add(np.floor(np.div(np.log(np.where(np.equal(u, 0), 1, u)), q)), 1), 'int32');
   });
 }
 
-/** Triangular samples on [left, right] with the given mode, by inverting the distribution function. */
+/** Triangular samples on [left, right] with the given mode, by inverting the distribution function (jax.random.triangular's float32 formula). */
 export function triangular(key: Key, left: number | NdArray, mode: number | NdArray, right: number | NdArray, shape?: Shape): NdArray {
   const s = sampleShape('triangular', shape, left, mode, right);
-  return scope(() => {
-    const u = uniform(key, s);
-    const width = np.sub(right, left);
-    const cut = np.div(np.sub(mode, left), width);
-    const low = np.add(left, np.sqrt(np.mul(np.mul(u, width), np.sub(mode, left))));
-    const high = np.sub(right, np.sqrt(np.mul(np.mul(np.sub(1, u), width), np.sub(right, mode))));
-    return np.where(np.less(u, cut), low, high);
-  });
+  return scope(() => triangularOf(uniform(key, s), asFloat32(left), asFloat32(mode), asFloat32(right)));
+}
+
+/** The triangular inverse CDF at u, in JAX's order of float32 operations. */
+function triangularOf(u: NdArray, left: NdArray, mode: NdArray, right: NdArray): NdArray {
+  const width = np.sub(right, left);
+  const cut = np.div(np.sub(mode, left), width);
+  const low = np.add(left, np.sqrt(np.mul(np.mul(u, width), np.sub(mode, left))));
+  const high = np.sub(right, np.sqrt(np.mul(np.mul(np.sub(1, u), width), np.sub(right, mode))));
+  return np.where(np.less(u, cut), low, high);
 }
 
 /** Generalized normal samples, density proportional to exp(-|x|^p): a random sign times Gamma(1/p)^(1/p). */
@@ -151,7 +172,9 @@ export function ball(key: Key, d: number, p = 2, shape: Shape = []): NdArray {
  * Wald (inverse Gaussian) samples with the given mean and shape 1 (Michael, Schucany & Haas
  * 1976). The smaller root mu + (mu / 2)(r - sqrt(4r + r^2)), r = mu z^2, is computed as
  * 4 mu / (sqrt(4 + r) + sqrt(r))^2 (the same number, without JAX's cancellation, which loses
- * all digits for means above ~1e4 in float32).
+ * all digits for means above ~1e4 in float32). The draws are jax.random.wald's (the normal from
+ * split(key)'s first key, the uniform from its second, the same acceptance test), so the
+ * samples agree with JAX's up to JAX's rounding error.
  */
 export function wald(key: Key, mean: number | NdArray, shape?: Shape): NdArray {
   const s = sampleShape('wald', shape, mean);

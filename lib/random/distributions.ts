@@ -15,8 +15,11 @@ import { concreteCount, sampleShape } from './shapes.js';
 
 /** The smallest normal float32: the lower end of the uniforms that are logged. */
 const TINY = 1.1754943508222875e-38;
+/** float32's machine epsilon (finfo.eps) and the gap below 1 (finfo.epsneg). */
+const EPS = 2 ** -23;
+const EPSNEG = 2 ** -24;
 
-/** Uniform in [TINY, 1): its log is finite. */
+/** Uniform in [TINY, 1), JAX's uniform(key, shape, tiny, 1) (u + tiny rounds to u above 0): its log is finite. */
 export const positiveUnit = (key: Key, shape: Shape) => np.maximum(uniform(key, shape), TINY);
 
 /** Key i of `splitKeys(key, n)` (keys may be batched: [..., 2]). */
@@ -33,26 +36,25 @@ export function gumbel(key: Key, shape: Shape = []): NdArray {
   return scope(() => np.neg(np.log(np.neg(np.log(positiveUnit(key, shape))))));
 }
 
-/** Standard exponential samples (rate 1), -log1p(-u) with u uniform in [0, 1). */
+/** Standard exponential samples (rate 1), -log1p(-u) with u uniform in [0, 1), as jax.random.exponential. */
 export function exponential(key: Key, shape: Shape = []): NdArray {
   return scope(() => np.neg(np.log1p(np.neg(uniform(key, shape)))));
 }
 
-/** Standard Laplace samples (location 0, scale 1, variance 2): the difference of two exponentials. */
+/**
+ * Standard Laplace samples (location 0, scale 1, variance 2), as jax.random.laplace:
+ * sign(u) log1p(-|u|) with u = uniform(key, shape, -1 + 2^-24, 1).
+ */
 export function laplace(key: Key, shape: Shape = []): NdArray {
   return scope(() => {
-    const e = exponential(key, [2, ...shape]);
-    const lead = e.shape.length - shape.length - 1;
-    return np.squeeze(np.diff(e, 1, lead), lead);
+    const u = uniform(key, shape, { minval: -1 + EPSNEG, maxval: 1 });
+    return np.mul(np.sign(u), np.log1p(np.neg(np.abs(u))));
   });
 }
 
-/** Standard Cauchy samples, tan(pi (u - 1/2)) with u uniform in [tiny, 1). */
+/** Standard Cauchy samples, as jax.random.cauchy: tan(pi (u - 1/2)) with u = uniform(key, shape, eps, 1). */
 export function cauchy(key: Key, shape: Shape = []): NdArray {
-  return scope(() => {
-    const angle = np.mul(np.sub(positiveUnit(key, shape), 0.5), Math.PI);
-    return np.div(np.sin(angle), np.cos(angle));
-  });
+  return scope(() => np.tan(np.mul(np.sub(uniform(key, shape, { minval: EPS, maxval: 1 }), 0.5), Math.PI)));
 }
 
 /** Rounds of Marsaglia–Tsang proposals: each is accepted with probability >= 0.95, so all 10 fail with probability < 1e-13. */
@@ -233,6 +235,36 @@ export function categorical(key: Key, logits: NdArray, axis = -1, shape?: Shape,
   });
 }
 
+/**
+ * choice's draws with replacement and probabilities p, as jax.random.choice: the first index
+ * whose running sum of p reaches total (1 - u), u = uniform(key, shape) (float32, searchsorted 'left').
+ */
+function inverseCdfChoice(key: Key, p: NdArray, shape: Shape): NdArray {
+  const cdf = np.cumsum(np.cast(p, 'float32'));
+  const total = np.sliceAxis(cdf, 0, cdf.shape[0] - 1, cdf.shape[0]);
+  return np.searchsorted(cdf, np.mul(total, np.sub(1, uniform(key, shape))));
+}
+
+/**
+ * choice's k draws without replacement with probabilities p, as jax.random.choice: the top k of
+ * gumbel(key, [n]) + log p (the Gumbel top-k), largest first, ties to the lower index as
+ * lax.top_k. As k successive argmaxes (O(k n), where a sort would cost O(n^2) here).
+ */
+function gumbelTopK(key: Key, p: NdArray, k: number): NdArray {
+  const n = p.shape[0];
+  // Zero-probability entries get the lowest finite score, not -inf: picked entries are marked
+  // -inf and must rank below every entry still unpicked (top_k never repeats an index).
+  let g = np.maximum(np.add(gumbel(key, [n]), np.log(np.cast(p, 'float32'))), -3.4028234663852886e38);
+  const ids = np.arange(0, n);
+  const picks: NdArray[] = [];
+  for (let i = 0; i < k; i++) {
+    const pick = np.argmax(g, -1);
+    picks.push(pick);
+    g = np.where(np.equal(np.expandDims(pick, -1), ids), -Infinity, g);
+  }
+  return np.stack(picks, -1);
+}
+
 export interface ChoiceOptions {
   /** With replacement (default true). */
   readonly replace?: boolean;
@@ -244,9 +276,10 @@ export interface ChoiceOptions {
 
 /**
  * Random entries of `a` along `axis` (or of 0..a-1 when `a` is a number), `shape` of them
- * (jax.random.choice). Without replacement: a permutation's prefix, or with `p` the Gumbel
- * top-k (successive argmaxes of log p + Gumbel noise), which draws as sequential sampling
- * without replacement does.
+ * with JAX's constructions (jax.random.choice): with replacement randint, or with `p` the
+ * inverse CDF (searchsorted in the running sum of p); without replacement a permutation's
+ * prefix, or with `p` the Gumbel top-k (the k largest of log p + Gumbel noise), which draws
+ * as sequential sampling without replacement does.
  * @example random.choice(key, 10, [3], { replace: false })
  */
 export function choice(key: Key, a: number | NdArray, shape: Shape = [], { replace = true, p, axis = 0 }: ChoiceOptions = {}): NdArray {
@@ -263,22 +296,9 @@ export function choice(key: Key, a: number | NdArray, shape: Shape = [], { repla
   return scope(() => {
     let idx: NdArray;
     if (k === 0) idx = np.zeros([...key.shape.slice(0, -1), ...shape], 'int32');
-    else if (replace) idx = p ? categorical(key, np.log(p), -1, shape) : randint(key, shape, 0, n);
+    else if (replace && !p) idx = randint(key, shape, 0, n);
     else if (!p) idx = np.reshape(np.sliceAxis(permutation(key, n), -1, 0, k), [...key.shape.slice(0, -1), ...shape]);
-    else {
-      // Zero-probability entries get the lowest finite score, not -inf: picked entries are
-      // marked -inf, and must rank below every entry still unpicked, or argmax could return
-      // a picked one again once the positive entries run out (JAX's top-k never repeats).
-      let g = np.maximum(np.add(gumbel(key, [n]), np.log(p)), -3.4028234663852886e38);
-      const ids = np.arange(0, n);
-      const picks: NdArray[] = [];
-      for (let i = 0; i < k; i++) {
-        const pick = np.argmax(g, -1);
-        picks.push(pick);
-        g = np.where(np.equal(np.expandDims(pick, -1), ids), -Infinity, g);
-      }
-      idx = np.reshape(np.stack(picks, -1), [...g.shape.slice(0, -1), ...shape]);
-    }
+    else idx = np.reshape(replace ? inverseCdfChoice(key, p, shape) : gumbelTopK(key, p, k), [...key.shape.slice(0, -1), ...shape]);
     return typeof a === 'number' ? idx : np.take(a, idx, axis);
   });
 }

@@ -11,7 +11,9 @@
  * counter (0, c) under the key:
  * - word j of `bits(key, shape)` is the xor of the two words of block j;
  * - key j of `split(key, n)` is block j; `foldIn(key, d)` is block d (so it equals split's key d);
- * - `uniform` is JAX's (23 bits), `normal` JAX's sqrt(2) erfinv(u), `permutation` JAX's sort.
+ * - `uniform` is JAX's (23 bits), `normal` JAX's sqrt(2) erfinv(u), `permutation` JAX's sort;
+ * - the other samplers (but the gamma family, binomial, poisson, orthogonal) compute JAX's own
+ *   constructions from those draws, with JAX's key splitting (docs/random.md).
  * Never reuse a key for two purposes: split it.
  *
  * @example

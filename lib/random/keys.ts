@@ -199,21 +199,25 @@ function erfinvOps(x: NdArray): NdArray {
   const p1 = poly(w1, [2.81022636e-8, 3.43273939e-7, -3.5233877e-6, -4.39150654e-6, 0.00021858087, -0.00125372503, -0.00417768164, 0.246640727, 1.50140941]);
   const w2 = np.sub(np.sqrt(np.maximum(w, 5)), 3);
   const p2 = poly(w2, [-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773, -0.0076224613, 0.00943887047, 1.00167406, 2.83297682]);
-  return np.mul(np.where(small, p1, p2), x);
+  // erfinv(+-1) = +-inf (XLA's erf_inv too); the polynomials give NaN there. Without gradient,
+  // so the unselected inf branch sends no 0 * inf back.
+  return np.where(np.equal(np.abs(x), 1), np.stopGradient(np.mul(x, Infinity)), np.mul(np.where(small, p1, p2), x));
 }
 
 /**
- * Normal floats truncated to the open interval (lower, upper) (in standard deviations), by the
- * inverse CDF, as JAX and PyTorch's `trunc_normal_` do: v uniform in the open interval
- * (erf(lower/sqrt2), erf(upper/sqrt2)) (the 23-bit uniform is offset by half a step, so erfinv
- * never sees +-1), x = sqrt2 * erfinv(v), clamped to the float32s strictly inside the bounds
- * (as JAX, whose samples lie in the open interval). No rejection loop, so it costs the same
- * for any bounds. Two call forms:
+ * Normal floats truncated to the open interval (lower, upper) (in standard deviations), by
+ * jax.random.truncated_normal's inverse CDF: with the float32 bounds' a = erf(lower/sqrt2),
+ * b = erf(upper/sqrt2), u = JAX's float32 uniform(key, shape, a, b) (bit for bit), then
+ * sqrt2 erfinv(u) clamped to the float32s strictly inside the bounds (as JAX, whose samples lie
+ * in the open interval; PyTorch's and timm's `trunc_normal_` invert the CDF the same way). No
+ * rejection loop, so it costs the same for any bounds. Two call forms:
  * - tfjax's `truncatedNormal(key, shape, lower = -2, upper = 2)`, number bounds;
  * - JAX's `truncatedNormal(key, lower, upper, shape?)` (jax.random.truncated_normal): the
  *   bounds may be arrays, which broadcast to `shape` (default: their broadcast shape).
- * With number bounds the draw is computed on the host in double precision (erfinv by
- * M. Giles' polynomial): bit-identical on every backend; with array bounds, in float32 ops.
+ * With number bounds the draw is computed on the host (erf and erfinv in double precision,
+ * rounded once): bit-identical on every backend; with array bounds, in float32 ops (erfinv
+ * by XLA's polynomial). JAX's own float32 erf and erfinv may differ from these in the last
+ * bits, which the slope of erfinv near the bounds magnifies.
  * @example np.mul(random.truncatedNormal(key, [384, 1536]), 0.02) // timm's trunc_normal_(std=.02)
  * @example random.truncatedNormal(key, np.array([-1, 0]), 1, [5, 2]) // JAX's argument order
  */
@@ -229,20 +233,15 @@ export function truncatedNormal(key: Key, a: Shape | number | NdArray, b?: numbe
   return truncatedBetweenArrays(key, s, lower, upper);
 }
 
-/** truncatedNormal with number bounds: on the host, then clamped strictly inside the bounds in float32. */
+/** truncatedNormal with number bounds: on the host, then clamped strictly inside the float32 bounds. */
 function truncatedBetweenNumbers(key: Key, shape: Shape, lower: number | NdArray, upper: number | NdArray): NdArray {
   if (typeof lower !== 'number' || typeof upper !== 'number') throw new Error('random.truncatedNormal: in the form (key, shape, lower, upper) the bounds must be numbers; for array bounds use (key, lower, upper, shape)');
   if (!(upper > lower)) throw new Error(`random.truncatedNormal: upper (${upper}) must exceed lower (${lower})`);
   checkKey(key, 'truncatedNormal');
   const s = checkShape(shape, 'truncatedNormal');
-  // The host clamps to [lower, upper] in double precision; rounding to float32 can land on a
-  // bound or step past one float32 cannot hold, so the result is clamped again in float32.
-  return scope(() => {
-    let x = lax.randomNormal(key, s, SAMPLE_SALT, { lower, upper });
-    if (Number.isFinite(lower)) x = np.maximum(x, float32Above(lower));
-    if (Number.isFinite(upper)) x = np.minimum(x, float32Below(upper));
-    return x;
-  });
+  // JAX's clip to (nextafter(lower, inf), nextafter(upper, -inf)) of the float32 bounds; an
+  // infinite bound clips at the largest finite float32 (where erfinv gave inf).
+  return scope(() => np.clip(lax.randomNormal(key, s, SAMPLE_SALT, { lower, upper }), float32Above(Math.fround(lower)), float32Below(Math.fround(upper))));
 }
 
 /** truncatedNormal with array bounds (broadcasting to shape), in float32 ops as jax.random.truncated_normal. */
@@ -250,11 +249,11 @@ function truncatedBetweenArrays(key: Key, shape: Shape, lower: number | NdArray,
   return scope(() => {
     const lo = np.cast(typeof lower === 'number' ? np.full([], lower, 'float32') : lower, 'float32');
     const hi = np.cast(typeof upper === 'number' ? np.full([], upper, 'float32') : upper, 'float32');
-    const ea = np.erf(np.mul(lo, Math.SQRT1_2));
-    const eb = np.erf(np.mul(hi, Math.SQRT1_2));
-    // Half a step above the 23-bit grid: u in (0, 1), so v stays off erf's +-1 at infinite bounds.
-    const u = np.add(unit(key, shape, 'truncatedNormal'), 2 ** -24);
-    const x = np.mul(erfinvOps(np.add(ea, np.mul(u, np.sub(eb, ea)))), Math.SQRT2);
+    const ea = np.erf(np.div(lo, Math.SQRT2));
+    const eb = np.erf(np.div(hi, Math.SQRT2));
+    // JAX's uniform(key, shape, ea, eb): max(ea, u (eb - ea) + ea) in float32.
+    const u = np.maximum(np.add(np.mul(unit(key, shape, 'truncatedNormal'), np.sub(eb, ea)), ea), ea);
+    const x = np.mul(erfinvOps(u), Math.SQRT2);
     return np.clip(x, np.nextafter(np.stopGradient(lo), Infinity), np.nextafter(np.stopGradient(hi), -Infinity));
   });
 }
@@ -318,6 +317,26 @@ export function permutation(key: Key, x: number | NdArray, axis = 0, independent
   }
   const a = np.normalizeAxisIndex(axis, n.shape.length, 'random.permutation');
   if (key.shape.length !== 1) throw new Error('random.permutation: shuffling an array needs a single key [2] (use vmap for several)');
-  if (independent && n.shape.length > 1) return scope(() => np.takeAlongAxis(n, np.argsort(bits(key, n.shape), a), a));
+  if (independent && n.shape.length > 1) return scope(() => shuffleFibres(key, n, a));
   return scope(() => np.take(n, lax.randomPermutation(key, n.shape[a], SAMPLE_SALT), a));
+}
+
+/**
+ * x with each fibre along `axis` shuffled on its own, as JAX's `_shuffle(key, x, axis)`:
+ * ceil(3 ln(size) / ln(2^32 - 1)) rounds (size = x's element count), each
+ * `key, sub = split(key)` then a stable sort along `axis` by bits(sub, x.shape) as uint32.
+ */
+function shuffleFibres(key: Key, x: NdArray, axis: number): NdArray {
+  const size = x.shape.reduce((p, d) => p * d, 1);
+  const rounds = Math.ceil((3 * Math.log(Math.max(1, size))) / Math.log(2 ** 32 - 1));
+  const along = x.shape.map((d, i) => (i === axis ? d : 1));
+  let order = np.broadcastTo(np.reshape(np.arange(0, x.shape[axis], 1, 'int32'), along), x.shape);
+  let k = key;
+  for (let r = 0; r < rounds; r++) {
+    const [next, sub] = split(k);
+    // Flipping the sign bit orders int32 words as their uint32 values.
+    order = np.takeAlongAxis(order, np.argsort(np.bitwiseXor(bits(sub, x.shape), INT32_MIN), axis), axis);
+    k = next;
+  }
+  return np.takeAlongAxis(x, order, axis);
 }

@@ -48,6 +48,7 @@ function normalOfWord(w: number): number {
 
 /** erfinv to double precision: M. Giles' polynomial (relative error ~4e-7) refined by one Newton step on erf. */
 function erfinv64(y: number): number {
+  if (!(Math.abs(y) < 1)) return Math.abs(y) === 1 ? y * Infinity : NaN;
   const x = erfinvHost(y);
   if (!Number.isFinite(x) || x === 0) return x;
   return x - (erfHost(x) - y) / ((2 / Math.sqrt(Math.PI)) * Math.exp(-x * x));
@@ -98,14 +99,26 @@ export function erfHost(x: number): number {
   return Math.sign(x) * (1 - Math.exp(-ax * ax) / Math.sqrt(Math.PI) / f);
 }
 
+/** erf(bound / sqrt2) in float32 as jax.random.truncated_normal takes it: the bound and sqrt2 rounded to float32, the quotient and erf rounded once. */
+const erf32OfBound = (bound: number) => Math.fround(erfHost(Math.fround(Math.fround(bound) / Math.fround(Math.SQRT2))));
+
+/**
+ * jax.random.truncated_normal of a word, given a = erf(lower / sqrt2), b = erf(upper / sqrt2)
+ * (float32): u = max(a, fl32(fl32(unit23(w) fl32(b - a)) + a)) (JAX's float32 uniform(a, b)),
+ * then sqrt2 erfinv(u) in double precision (+-inf where u is +-1, as XLA's erf_inv).
+ */
+function truncatedOfWord(w: number, a: number, b: number): number {
+  const u = Math.max(a, Math.fround(Math.fround(unit23(w) * Math.fround(b - a)) + a));
+  return Math.SQRT2 * erfinv64(u);
+}
+
 /**
  * Standard normal floats computed on the host in double precision and rounded to
  * float32, so they are bit-identical on every backend. One word of `bitsFor(key, size, salt)`
  * per output:
  * - unbounded: JAX's normal (normalOfWord);
- * - with `lower`/`upper` (in standard deviations): the inverse CDF, sqrt2 * erfinv(v)
- *   with v uniform in the open interval (erf(lower/sqrt2), erf(upper/sqrt2)) from
- *   unit23(w) + 2^-24, clamped to [lower, upper].
+ * - with `lower`/`upper` (in standard deviations): jax.random.truncated_normal's inverse CDF
+ *   (truncatedOfWord), which the caller clamps strictly inside the float32 bounds.
  */
 function randomNormal([key]: tf.Tensor[], p: PrimParams['random_normal']): tf.Tensor {
   const outShape = [...key.shape.slice(0, -1), ...p.shape];
@@ -116,15 +129,12 @@ function randomNormal([key]: tf.Tensor[], p: PrimParams['random_normal']): tf.Te
   const bounded = p.lower !== undefined || p.upper !== undefined;
   const lower = p.lower ?? -Infinity;
   const upper = p.upper ?? Infinity;
-  const lo = erfHost(lower / Math.SQRT2);
-  const hi = erfHost(upper / Math.SQRT2);
+  const [a, b] = [lower, upper].map(erf32OfBound);
   for (let k = 0; k < nk; k++) {
     const w = bitsFor(keys.subarray(2 * k, 2 * k + 2), size, p.salt);
     for (let i = 0; i < size; i++) {
       if (bounded) {
-        const v = lo + (unit23(w[i]) + 2 ** -24) * (hi - lo);
-        const x = Math.SQRT2 * erfinvHost(Math.min(Math.max(v, -1 + 2 ** -53), 1 - 2 ** -53));
-        out[k * size + i] = Math.min(Math.max(x, lower), upper);
+        out[k * size + i] = truncatedOfWord(w[i], a, b);
       } else {
         out[k * size + i] = normalOfWord(w[i]);
       }
