@@ -8,19 +8,14 @@ import warnings
 
 import numpy as np
 
+from shaped_json import enc
+
 warnings.simplefilter("ignore", RuntimeWarning)  # the all-masked rows: NaN, as JAX
 
 rng = np.random.default_rng(0)
 NEG = -0.7 * np.finfo(np.float32).max
 
 
-def enc(a):
-    """{shape, data}: booleans as is, non-finite numbers as the strings JS's Number() reads."""
-    a = np.asarray(a)
-    if a.dtype == bool:
-        return {"shape": list(a.shape), "data": [bool(v) for v in a.ravel()]}
-    js = {np.inf: "Infinity", -np.inf: "-Infinity"}
-    return {"shape": list(a.shape), "data": [float(v) if np.isfinite(v) else js.get(v, "NaN") for v in a.astype(np.float64).ravel()]}
 
 
 def softmax(x, axis, where):

@@ -1,6 +1,6 @@
 /**
  * Initialisers, as PyTorch's `torch.nn.init` and timm define them. An initialiser is
- * `(key, shape, fans) -> array`; layers pass the fans of their own layout (PyTorch's
+ * `(key, shape, fans?) -> array`; layers pass the fans of their own layout (PyTorch's
  * fan_in of a Linear [out, in] weight is `in`; of a Conv2d weight, in/groups * kh * kw).
  *
  * Defaults used by the layers:
@@ -20,7 +20,13 @@ export interface Fans {
   readonly fanOut: number;
 }
 
-export type Initializer = (key: NdArray, shape: readonly number[], fans: Fans) => NdArray;
+/**
+ * `(key, shape, fans?)`: jax.nn.initializers' `(key, shape)` call works too. Without `fans`,
+ * the fan-based initialisers take them from the shape by JAX's rule ({@link computeFans}: in
+ * axis -2, out axis -1, the rest receptive field), which is PyTorch's for tfjax's [in, out]
+ * and HWIO layouts.
+ */
+export type Initializer = (key: NdArray, shape: readonly number[], fans?: Fans) => NdArray;
 
 export const zeros: Initializer = (_k, shape) => np.zeros(shape);
 export const ones: Initializer = (_k, shape) => np.ones(shape);
@@ -108,7 +114,13 @@ export interface KaimingOptions {
   readonly nonlinearity?: Nonlinearity;
 }
 
-function kaimingStd({ a = 0, mode = 'fanIn', nonlinearity = 'leaky_relu' }: KaimingOptions, fans: Fans): number {
+/** The fans given, or JAX's from the shape. */
+function fansOf(shape: readonly number[], fans?: Fans): Fans {
+  return fans ?? computeFans(shape);
+}
+
+function kaimingStd({ a = 0, mode = 'fanIn', nonlinearity = 'leaky_relu' }: KaimingOptions, shape: readonly number[], given?: Fans): number {
+  const fans = fansOf(shape, given);
   const fan = mode === 'fanIn' ? fans.fanIn : fans.fanOut;
   return calculateGain(nonlinearity, a) / Math.sqrt(fan);
 }
@@ -117,7 +129,7 @@ function kaimingStd({ a = 0, mode = 'fanIn', nonlinearity = 'leaky_relu' }: Kaim
 export const kaimingUniform =
   (opts: KaimingOptions = {}): Initializer =>
   (key, shape, fans) => {
-    const bound = Math.sqrt(3) * kaimingStd(opts, fans);
+    const bound = Math.sqrt(3) * kaimingStd(opts, shape, fans);
     return random.uniform(key, shape, { minval: -bound, maxval: bound });
   };
 
@@ -125,12 +137,13 @@ export const kaimingUniform =
 export const kaimingNormal =
   (opts: KaimingOptions = {}): Initializer =>
   (key, shape, fans) =>
-    np.mul(random.normal(key, shape), kaimingStd(opts, fans));
+    np.mul(random.normal(key, shape), kaimingStd(opts, shape, fans));
 
 /** PyTorch's `xavier_uniform_`: U(-b, b), b = gain * sqrt(6 / (fan_in + fan_out)). */
 export const xavierUniform =
   (gain = 1): Initializer =>
-  (key, shape, fans) => {
+  (key, shape, given) => {
+    const fans = fansOf(shape, given);
     const bound = gain * Math.sqrt(6 / (fans.fanIn + fans.fanOut));
     return random.uniform(key, shape, { minval: -bound, maxval: bound });
   };
@@ -140,6 +153,7 @@ export const torchDefaultWeight: Initializer = kaimingUniform({ a: Math.sqrt(5) 
 
 /** PyTorch's default Linear/Conv bias init: U(+-1/sqrt(fan_in)). */
 export const torchDefaultBias: Initializer = (key, shape, fans) => {
+  if (!fans) throw new Error(`torchDefaultBias: needs the layer's fans (its bound is 1/sqrt(fan_in)), got a bias of shape [${shape.join(', ')}] without them`);
   const bound = fans.fanIn > 0 ? 1 / Math.sqrt(fans.fanIn) : 0;
   return bound > 0 ? random.uniform(key, shape, { minval: -bound, maxval: bound }) : np.zeros(shape);
 };
@@ -147,8 +161,10 @@ export const torchDefaultBias: Initializer = (key, shape, fans) => {
 /** PyTorch's `xavier_normal_`: N(0, std^2), std = gain * sqrt(2 / (fan_in + fan_out)). */
 export const xavierNormal =
   (gain = 1): Initializer =>
-  (key, shape, fans) =>
-    np.mul(random.normal(key, shape), gain * Math.sqrt(2 / (fans.fanIn + fans.fanOut)));
+  (key, shape, given) => {
+    const fans = fansOf(shape, given);
+    return np.mul(random.normal(key, shape), gain * Math.sqrt(2 / (fans.fanIn + fans.fanOut)));
+  };
 
 export interface VarianceScalingOptions {
   /** The axis or axes of the inputs (default -2, as JAX: [in, out] and HWIO weights). */
@@ -197,11 +213,13 @@ export function varianceScaling(
     throw new Error(`varianceScaling: distribution must be 'truncated_normal', 'normal' or 'uniform', got ${JSON.stringify(distribution)}`);
   return (key, shape) => {
     const { fanIn, fanOut } = computeFans(shape, axes);
-    const variance = scale / (mode === 'fan_in' ? fanIn : mode === 'fan_out' ? fanOut : (fanIn + fanOut) / 2);
-    if (distribution === 'truncated_normal') return np.mul(random.truncatedNormal(key, shape, -2, 2), Math.sqrt(variance) / TRUNCATED_STD);
-    if (distribution === 'normal') return np.mul(random.normal(key, shape), Math.sqrt(variance));
-    const bound = Math.sqrt(3 * variance);
-    return random.uniform(key, shape, { minval: -bound, maxval: bound });
+    // JAX's arithmetic: the variance rounded to float32, then float32 sqrt, products and quotient.
+    const f32 = Math.fround;
+    const variance = f32(scale / (mode === 'fan_in' ? fanIn : mode === 'fan_out' ? fanOut : (fanIn + fanOut) / 2));
+    if (distribution === 'truncated_normal') return np.mul(random.truncatedNormal(key, shape, -2, 2), f32(f32(Math.sqrt(variance)) / f32(TRUNCATED_STD)));
+    if (distribution === 'normal') return np.mul(random.normal(key, shape), f32(Math.sqrt(variance)));
+    // U[-1, 1) times sqrt(3 variance), not U[-bound, bound): the same numbers as JAX's for a key.
+    return np.mul(random.uniform(key, shape, { minval: -1, maxval: 1 }), f32(Math.sqrt(f32(3 * variance))));
   };
 }
 
