@@ -276,12 +276,19 @@ function zerosForNull(g: unknown, arg: unknown): unknown {
 }
 
 export interface CustomVjpRules {
-  /** `fwd(...args) -> [out, residuals]` (every argument, the nondiff ones included). */
-  readonly fwd: (...args: any[]) => [unknown, unknown];
+  /** `fwd(...args) -> [out, residuals]` (every argument, the nondiff ones included); or set later with `.defVjp`. */
+  readonly fwd?: (...args: any[]) => [unknown, unknown];
   /** `bwd(...nondiffArgs, residuals, ct) -> [cotangent per differentiated argument]`; a `null` cotangent is zeros (JAX's None). */
-  readonly bwd: (...args: any[]) => unknown[];
+  readonly bwd?: (...args: any[]) => unknown[];
   /** JAX's `nondiff_argnums`: arguments passed as they are (JS values, functions, ...) to f, fwd and, first, bwd; they get no cotangent. */
   readonly nondiffArgnums?: readonly number[];
+}
+
+/** A function made by {@link customVjp}: callable, its rules set (or replaced) by `defVjp` as JAX's `f.defvjp(fwd, bwd)`. */
+export interface CustomVjpFunction {
+  (...args: any[]): any;
+  /** JAX's `defvjp`: sets `fwd` and `bwd` (written as in {@link CustomVjpRules}). */
+  defVjp(fwd: (...args: any[]) => [unknown, unknown], bwd: (...args: any[]) => unknown[]): void;
 }
 
 /**
@@ -290,6 +297,7 @@ export interface CustomVjpRules {
  * a `null` cotangent meaning zeros (JAX's None). With `nondiffArgnums` (JAX's `nondiff_argnums`),
  * those arguments are passed as they are (not flattened nor differentiated), and bwd takes them
  * first: `bwd(...nondiffArgs, residuals, ct)`, returning cotangents for the other arguments only.
+ * The rules may also be set after the function, as JAX's decorator style: `f.defVjp(fwd, bwd)`.
  * @example
  * const clipGrad = customVjp((x) => x, {
  *   fwd: (x) => [x, null],
@@ -297,19 +305,27 @@ export interface CustomVjpRules {
  * });
  * @example const clipBy = customVjp((c: number, x) => x, { nondiffArgnums: [0], fwd: (c, x) => [x, null], bwd: (c, _r, g) => [np.clip(g, -c, c)] });
  */
-export function customVjp(f: Fn, rules: CustomVjpRules) {
-  return (...args: unknown[]) => {
+export function customVjp(f: Fn, rules: CustomVjpRules = {}): CustomVjpFunction {
+  let { fwd, bwd } = rules;
+  const call = (...args: unknown[]) => {
+    if (!fwd || !bwd) throw new Error('customVjp: no fwd and bwd rules; give them in the options or with .defVjp(fwd, bwd) before calling');
+    const [fw, bw] = [fwd, bwd];
     const nondiff = nondiffPositions(rules.nondiffArgnums, args.length, 'customVjp');
-    if (!nondiff.length) return customVjpCall(f, rules.fwd, rules.bwd, args);
+    if (!nondiff.length) return customVjpCall(f, fw, bw, args);
     const { fixed, diff, full } = splitNondiff(args, nondiff);
     return customVjpCall(
       (...d) => f(...full(d)),
-      (...d) => rules.fwd(...full(d)),
-      (res, ct) => rules.bwd(...fixed, res, ct),
+      (...d) => fw(...full(d)),
+      (res, ct) => bw(...fixed, res, ct),
       diff,
       true,
     );
   };
+  return Object.assign(call, {
+    defVjp: (newFwd: (...args: any[]) => [unknown, unknown], newBwd: (...args: any[]) => unknown[]) => {
+      [fwd, bwd] = [newFwd, newBwd];
+    },
+  });
 }
 
 /** customVjp over arguments that are all differentiated (pytrees of arrays and numbers). */
@@ -359,23 +375,65 @@ export interface CustomJvpOptions {
   readonly nondiffArgnums?: readonly number[];
 }
 
+/** A jvp rule: `(primals, tangents) -> [out, tangentOut]`, with `nondiffArgnums` `(...nondiff, primals, tangents)`. */
+export type JvpRule = (...args: any[]) => [unknown, unknown];
+/** One argument's part of a rule for `defJvps`: `(tangent, primalOut, ...primals) -> its contribution to the output tangent`. */
+export type PartialJvp = (tangent: any, primalOut: any, ...primals: any[]) => unknown;
+
+/** A function made by {@link customJvp}: callable, its rule set (or replaced) by `defJvp` or `defJvps`, as JAX's. */
+export interface CustomJvpFunction {
+  (...args: any[]): any;
+  /** JAX's `defjvp`: sets the rule and returns it. */
+  defJvp<R extends JvpRule>(rule: R): R;
+  /**
+   * JAX's `defjvps`: one {@link PartialJvp} per argument (`null` for an argument the output does
+   * not depend on); the output tangent is the sum of their contributions. Not with `nondiffArgnums`.
+   */
+  defJvps(...jvps: (PartialJvp | null)[]): void;
+}
+
 /**
  * A function with a user-supplied forward-mode rule, like JAX's custom_jvp:
  * `jvp(primals, tangents) -> [out, tangentOut]`, primals and tangents being the argument
  * lists, the rule linear in the tangents. Reverse mode (grad, vjp) transposes the rule, so one
  * rule serves both modes; vmap maps it. Typical use: a numerically safe derivative. With
- * `nondiffArgnums` the rule is `jvp(...nondiffArgs, primals, tangents)`, as JAX's.
+ * `nondiffArgnums` the rule is `jvp(...nondiffArgs, primals, tangents)`, as JAX's. The rule may
+ * be given later, as JAX's decorator style: `customJvp(f)` (or `customJvp(f, { nondiffArgnums })`)
+ * then `.defJvp(rule)` or `.defJvps(...partials)`.
  * @example
  * // log(1 + exp(x)) whose derivative is sigmoid(x), finite for large x
  * const softplus = customJvp((x) => np.logaddexp(x, 0), ([x], [t]) => [np.logaddexp(x, 0), np.mul(t, np.sigmoid(x))]);
+ * @example
+ * const f = customJvp((x, y) => np.mul(np.sin(x), y));
+ * f.defJvps((xDot, _out, x, y) => np.mul(np.mul(np.cos(x), xDot), y), (yDot, _out, x) => np.mul(np.sin(x), yDot));
  */
-export function customJvp(f: Fn, jvpRule: (...args: any[]) => [unknown, unknown], opts: CustomJvpOptions = {}) {
-  return (...args: unknown[]) => {
+export function customJvp(f: Fn, jvpRule?: JvpRule | CustomJvpOptions, options: CustomJvpOptions = {}): CustomJvpFunction {
+  const opts = typeof jvpRule === 'object' ? jvpRule : options;
+  let rule = typeof jvpRule === 'function' ? jvpRule : undefined;
+  const call = (...args: unknown[]) => {
+    if (!rule) throw new Error('customJvp: no jvp rule; give one as the second argument or with .defJvp(rule) / .defJvps(...) before calling');
+    const r = rule;
     const nondiff = nondiffPositions(opts.nondiffArgnums, args.length, 'customJvp');
-    if (!nondiff.length) return customJvpCall(f, jvpRule, args);
+    if (!nondiff.length) return customJvpCall(f, r, args);
     const { fixed, diff, full } = splitNondiff(args, nondiff);
-    return customJvpCall((...d) => f(...full(d)), (primals, tangents) => jvpRule(...fixed, primals, tangents), diff);
+    return customJvpCall((...d) => f(...full(d)), (primals, tangents) => r(...fixed, primals, tangents), diff);
   };
+  return Object.assign(call, {
+    defJvp: <R extends JvpRule>(newRule: R): R => {
+      rule = newRule;
+      return newRule;
+    },
+    defJvps: (...jvps: (PartialJvp | null)[]) => {
+      if (opts.nondiffArgnums?.length) throw new Error('customJvp: defJvps cannot be used with nondiffArgnums (as JAX\'s defjvps); use defJvp');
+      rule = (primals: unknown[], tangents: unknown[]) => {
+        if (jvps.length !== primals.length) throw new Error(`customJvp: defJvps was given ${jvps.length} function(s) for ${primals.length} argument(s); give one per argument (null for none)`);
+        const out = f(...primals);
+        const parts = jvps.flatMap((j, i) => (j ? [j(tangents[i], out, ...primals)] : []));
+        const zeros = () => tree.map((o: NdArray) => lax.zerosLike(o), out);
+        return [out, parts.length ? parts.reduce((a, b) => tree.map((u: NdArray, v: NdArray) => lax.add(u, v), a, b)) : zeros()];
+      };
+    },
+  });
 }
 
 /** customJvp over arguments that are all differentiated (pytrees of arrays and numbers). */

@@ -10,13 +10,13 @@ export { ShapeDtypeStruct, evalShape, shapeDtypeStruct } from './eval-shape.js';
 export { type AxisSpec, type FilterGradOptions, type FilterJitted, type FilterVmapOptions, filterEvalShape, filterGrad, filterJit, filterValueAndGrad, filterVjp, filterVmap, ifArray } from './filtered.js';
 export { type FilterBwd, type FilterCustomJvp, type FilterCustomVjp, type FilterFwd, filterCheckpoint, filterCustomJvp, filterCustomVjp, filterHessian, filterJacfwd, filterJacrev, filterJvp } from './filtered-ad.js';
 export { type TreeEqualOptions, applyUpdates, treeEqual } from './filtered-tree.js';
-export type { CustomJvpOptions, CustomVjpRules, GradOptions, VjpOptions, VmapOptions } from './api.js';
+export type { CustomJvpFunction, CustomJvpOptions, CustomVjpFunction, CustomVjpRules, GradOptions, JvpRule, PartialJvp, VjpOptions, VmapOptions } from './api.js';
 export { type Linearized, linearize } from './linearize.js';
 /** The random-bit primitive's streams (salts): samples, or the keys of split / foldIn (JAX's partitionable layout). */
 export { SAMPLE_STREAM, keyStream } from './prims/random.js';
 export { type ClosedJaxpr, type JitOptions, type Jitted, jit, makeJaxpr } from './jit/jit.js';
 export { printJaxpr } from './jit/ir.js';
-export { remat, type RematOptions, type ScanOptions } from './control/index.js';
+export { checkpointName, checkpointPolicies, remat, type RematOptions, type RematPolicy, type ScanOptions } from './control/index.js';
 export { type AllGatherOptions, type AllToAllOptions, type AxisNames, type PsumScatterOptions, allGather, allToAll, axisIndex, axisSize, pmax, pmean, pmin, ppermute, psum, psumScatter } from './collectives.js';
 export { type DeviceAxis, withDeviceAxis } from './axes.js';
 export { scope } from './scope.js';

@@ -159,11 +159,23 @@ export function isArray(x: unknown): x is NdArray {
 
 export function avalOf(x: NdArray): Aval {
   if (x instanceof Tracer) return x.aval;
+  if (!(x instanceof tf.Tensor)) throw notAnArray(x);
   return { shape: x.shape, dtype: tensorDType(x) };
 }
 
 export function shapeOf(x: NdArray): Shape {
-  return x instanceof Tracer ? x.aval.shape : x.shape;
+  if (x instanceof Tracer) return x.aval.shape;
+  if (!(x instanceof tf.Tensor)) throw notAnArray(x);
+  return x.shape;
+}
+
+/**
+ * The one-line error for a JS value where an array was expected: as jax.numpy's TypeError for a
+ * list (`jnp.sum([1, 2, 3])`), the value is not converted silently.
+ */
+function notAnArray(x: unknown): TypeError {
+  const what = Array.isArray(x) ? `a JS array of length ${x.length}` : x === null ? 'null' : typeof x === 'object' ? `an object (${(x as object).constructor?.name ?? 'no class'})` : `a JS ${typeof x} (${String(x)})`;
+  return new TypeError(`expected an array (a tensor or a traced value), got ${what}; make it one with np.array(...)`);
 }
 
 /** Throws the "escaped its transformation" error for a tracer whose transformation has ended. */

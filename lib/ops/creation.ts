@@ -1,8 +1,10 @@
 /** Making arrays: from JS data, filled, ranges, identity. */
 import * as tf from '@tensorflow/tfjs-core';
-import type { DType, Shape } from '../core/aval.js';
+import { type DType, type Shape, shapeStr } from '../core/aval.js';
 import * as lax from '../core/lax.js';
-import { type NdArray, avalOf, isTracer } from '../core/trace.js';
+import { resultDType } from '../core/promotion.js';
+import { type NdArray, avalOf, isArray, isTracer, shapeOf } from '../core/trace.js';
+import { stack } from './shape.js';
 
 type Nested = number | boolean | Nested[];
 
@@ -25,13 +27,51 @@ function inferredDType(data: Nested | Float32Array | Int32Array | Uint8Array): D
   return typeof firstLeaf(data) === 'boolean' ? 'bool' : 'float32';
 }
 
+/** Nested JS lists whose entries may also be arrays (tensors or tracers), as jnp.array([x, y]) takes. */
+export type ArrayNest = NdArray | number | boolean | readonly ArrayNest[];
+type HostData = Nested | Float32Array | Int32Array | Uint8Array;
+
 /**
  * An array from nested JS data or a typed array: float32 for numbers, bool for booleans,
- * int32 for an Int32Array, unless `dtype` says otherwise.
+ * int32 for an Int32Array, unless `dtype` says otherwise. As jnp.array, an array argument gives
+ * a copy, and lists holding arrays (traced or not) stack them, the JS numbers among them weakly
+ * typed: `np.array([x, y])` is `np.stack([x, y])`.
  * @example np.array([[1, 2], [3, 4]]); np.array([true, false]) // bool; np.array([1, 2], 'int32')
  */
-export function array(data: Nested | Float32Array | Int32Array | Uint8Array, dtype: DType = inferredDType(data), shape?: number[]): tf.Tensor {
-  return tf.tensor(data as any, shape, dtype);
+export function array(data: HostData, dtype?: DType, shape?: number[]): tf.Tensor;
+export function array(data: ArrayNest, dtype?: DType): NdArray;
+export function array(data: HostData | ArrayNest, dtype?: DType, shape?: number[]): NdArray {
+  if (isArray(data)) return dtype === undefined || avalOf(data).dtype === dtype ? copy(data) : lax.cast(data, dtype);
+  if (holdsArray(data)) return stackNest(data, dtype ?? nestDType(data));
+  return tf.tensor(data as any, shape, dtype ?? inferredDType(data as HostData));
+}
+
+/** Whether nested lists hold an array (tensor or tracer) somewhere. */
+function holdsArray(data: unknown): data is ArrayNest {
+  return Array.isArray(data) ? data.some(holdsArray) : isArray(data);
+}
+
+/** jax.numpy's promotion over a nest's leaves: the arrays' dtypes with the JS numbers weakly typed (booleans join as bool). */
+function nestDType(data: ArrayNest): DType {
+  const leaves: (NdArray | number)[] = [];
+  const walk = (d: ArrayNest): void => {
+    if (Array.isArray(d)) (d as readonly ArrayNest[]).forEach(walk);
+    else if (typeof d !== 'boolean') leaves.push(d as NdArray | number);
+  };
+  walk(data);
+  return resultDType(leaves);
+}
+
+/** The nest as one array of `dtype`, its lists stacked along new leading axes; a ragged nest is an error. */
+function stackNest(data: ArrayNest, dtype: DType): NdArray {
+  if (isArray(data)) return lax.cast(data, dtype);
+  if (!Array.isArray(data)) return lax.full([], Number(data), dtype);
+  if (data.length === 0) throw new Error('np.array: an empty list among arrays has no shape to stack with them');
+  const items = (data as readonly ArrayNest[]).map((d) => stackNest(d, dtype));
+  const first = shapeStr(shapeOf(items[0]));
+  const bad = items.findIndex((x) => shapeStr(shapeOf(x)) !== first);
+  if (bad >= 0) throw new Error(`np.array: ragged nested list: entry ${bad} has shape ${shapeStr(shapeOf(items[bad]))}, entry 0 ${first}`);
+  return stack(items);
 }
 
 /**
@@ -39,9 +79,9 @@ export function array(data: Nested | Float32Array | Int32Array | Uint8Array, dty
  * becomes one as {@link array} makes it.
  * @example np.asarray(x) === x; np.asarray([1, 2], 'int32')
  */
-export function asarray(x: NdArray | Nested | Float32Array | Int32Array | Uint8Array, dtype?: DType): NdArray {
-  if (x instanceof tf.Tensor || isTracer(x)) return dtype === undefined || avalOf(x).dtype === dtype ? x : lax.cast(x, dtype);
-  return array(x, dtype);
+export function asarray(x: HostData | ArrayNest, dtype?: DType): NdArray {
+  if (isArray(x)) return dtype === undefined || avalOf(x).dtype === dtype ? x : lax.cast(x, dtype);
+  return array(x as ArrayNest, dtype);
 }
 
 /**

@@ -271,12 +271,47 @@ export interface RematOptions {
   /** Positions of arguments passed to f as they are (JS values: numbers, strings, functions), as jax.checkpoint's static_argnums; negative ones count from the end. */
   readonly staticArgnums?: number | readonly number[];
   /**
-   * jax.checkpoint's `policy` (which intermediates to save): accepted and ignored. Every
-   * intermediate of f is recomputed, as under JAX's default policy (nothing saveable).
+   * jax.checkpoint's `policy` (which intermediates to save, e.g. `checkpointPolicies.dotsSaveable`):
+   * accepted and ignored. Every intermediate of f is recomputed, as under JAX's default policy (nothing saveable).
    */
   readonly policy?: unknown;
   /** jax.checkpoint's `prevent_cse`: accepted; the recomputation is always kept apart from the forward pass. */
   readonly preventCse?: boolean;
+}
+
+/**
+ * A `remat` policy: jax.checkpoint_policies' names (tfjax accepts them and recomputes every
+ * intermediate, JAX's default, so a policy changes memory use in JAX only, never the numbers).
+ */
+export interface RematPolicy {
+  readonly policy: string;
+  /** The names of `saveOnlyTheseNames` / `saveAnyNames...` policies. */
+  readonly names?: readonly string[];
+}
+
+const namedPolicy = (policy: string) => (...names: string[]): RematPolicy => ({ policy, names });
+
+/** jax.checkpoint_policies under camelCase names, to pass as `remat`'s `policy` (accepted, not acted on: see {@link RematPolicy}). */
+export const checkpointPolicies = {
+  everythingSaveable: { policy: 'everything_saveable' },
+  nothingSaveable: { policy: 'nothing_saveable' },
+  dotsSaveable: { policy: 'dots_saveable' },
+  checkpointDots: { policy: 'checkpoint_dots' },
+  dotsWithNoBatchDimsSaveable: { policy: 'dots_with_no_batch_dims_saveable' },
+  checkpointDotsWithNoBatchDims: { policy: 'checkpoint_dots_with_no_batch_dims' },
+  saveOnlyTheseNames: namedPolicy('save_only_these_names'),
+  saveAnyNamesButThese: namedPolicy('save_any_names_but_these'),
+  saveAndOffloadOnlyTheseNames: namedPolicy('save_and_offload_only_these_names'),
+} as const satisfies Record<string, RematPolicy | ((...names: string[]) => RematPolicy)>;
+
+/**
+ * jax.ad_checkpoint.checkpoint_name: x (any pytree) unchanged, named for a `remat` policy such as
+ * `checkpointPolicies.saveOnlyTheseNames(name)`; tfjax's remat recomputes every intermediate, so the name only documents.
+ * @example const y = checkpointName(np.sin(x), 'a');
+ */
+export function checkpointName<T>(x: T, name: string): T {
+  if (typeof name !== 'string') throw new TypeError(`checkpointName: the name must be a string, got ${typeof name}`);
+  return x;
 }
 
 /**

@@ -6,7 +6,7 @@ import './remat.js';
 import './custom.js';
 import { cond, foriLoop, scan, switchCase, whileLoop } from './api.js';
 
-export { remat } from './api.js';
+export { type RematPolicy, checkpointName, checkpointPolicies, remat } from './api.js';
 export type { RematOptions, ScanOptions } from './api.js';
 
 /** jax.lax's control flow: scan, foriLoop, whileLoop, cond, switch (see docs/core.md). */
