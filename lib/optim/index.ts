@@ -193,4 +193,36 @@ export { type DogInitStep, type DogOptions, type DogState, type DowgOptions, typ
 export { type CocobOptions, type CocobState, cocob, scaleByCocob } from './cocob.js';
 export { type MechanicState, type MechanizeOptions, mechanize } from './mechanic.js';
 export { type SamOptions, type SamState, normalize, sam } from './sam.js';
+export {
+  type CyclicLROptions,
+  type LambdaLROptions,
+  type LinearLROptions,
+  type OneCycleLROptions,
+  type WarmRestartsOptions,
+  chainedScheduler,
+  constantLR,
+  cosineAnnealingLR,
+  cosineAnnealingWarmRestarts,
+  cyclicLR,
+  exponentialLR,
+  lambdaLR,
+  linearLR,
+  multiplicativeLR,
+  multiStepLR,
+  oneCycleLR,
+  polynomialLR,
+  sequentialLR,
+  stepLR,
+} from './torch-schedulers.js';
+export {
+  type ReduceLROnPlateau,
+  type ReduceLROnPlateauOptions,
+  type ReduceLROnPlateauState,
+  type ReduceOnPlateauOptions,
+  type ReduceOnPlateauState,
+  reduceLROnPlateau,
+  reduceOnPlateau,
+} from './plateau.js';
+export { type AdoptOptimizerOptions, type AdoptOptions, type AdoptState, adopt, scaleByAdopt } from './adopt.js';
+export { type AdemamixOptimizerOptions, type AdemamixOptions, type AdemamixState, ademamix, scaleByAdemamix } from './ademamix.js';
 export { type ConditionallyState, type ShouldTransformFn, conditionallyMask, conditionallyTransform } from './conditionally.js';

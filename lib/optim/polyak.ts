@@ -26,11 +26,12 @@ export interface PolyakOptions {
 /** float64's machine epsilon: optax's `jnp.finfo(float).eps`, below which ‖g‖² + eps counts as 0. */
 const FLOAT_EPS = 2.220446049250313e-16;
 
-function lossValue(extra: ExtraArgs | undefined): NdArray | number {
+/** The loss passed as the extra argument `{ value }` of `update` (a number or an array); `what` names the transformation in the error. */
+export function lossValue(extra: ExtraArgs | undefined, what = 'scaleByPolyak'): NdArray | number {
   const value = extra?.value;
   if (typeof value === 'number') return value;
   if (value !== null && typeof value === 'object' && 'dtype' in value) return value as NdArray;
-  throw new Error('scaleByPolyak: update needs the loss value: call update(grads, state, params, { value: loss })');
+  throw new Error(`${what}: update needs the loss value: call update(grads, state, params, { value: loss })`);
 }
 
 /**

@@ -3,7 +3,7 @@
  * piecewise), their joins, swav's warmup + cosine, and optax's warmup, one-cycle and restart
  * schedules. Each is one formula over `ScheduleMath` (schedule.ts).
  */
-import { type Schedule, type ScheduleLike, type Val, constant, makeSchedule, toSchedule } from './schedule.js';
+import { type Formula, type Schedule, type ScheduleLike, type Val, constant, makeSchedule, toSchedule } from './schedule.js';
 
 function checkSteps(n: number, what: string, allowZero = false): void {
   if (!Number.isInteger(n) || n < (allowZero ? 0 : 1)) throw new Error(`${what} must be an integer >= ${allowZero ? 0 : 1}, got ${n}`);
@@ -279,18 +279,42 @@ export function piecewiseInterpolate(kind: 'linear' | 'cosine', init: number, bo
     if (!Number.isFinite(b) || (i === 0 ? b < 0 : b <= sorted[i - 1][0]) || !(sc >= 0))
       throw new Error(`piecewiseInterpolate: boundaries must be increasing and >= 0 and scales >= 0, got [${b}, ${sc}]`);
   });
-  const bounds = [0, ...sorted.map(([b]) => b)];
   const values = sorted.reduce((vs, [, sc]) => [...vs, vs[vs.length - 1] * sc], [init]);
-  return makeSchedule((m, step) => {
-    let out: Val<typeof step> = values[values.length - 1];
-    for (let i = bounds.length - 2; i >= 0; i--) {
-      const pct = m.div(m.sub(step, bounds[i]), Math.max(bounds[i + 1] - bounds[i], 1)); // optax's floor of 1 for a boundary at 0
-      const [a, b] = [values[i], values[i + 1]];
-      const v = kind === 'linear' ? m.add(m.mul(b - a, pct), a) : m.add(b, m.mul((a - b) / 2, m.add(m.cos(m.mul(Math.PI, pct)), 1)));
-      out = m.ifLess(step, bounds[i + 1], v, out);
+  const knots = [0, ...sorted.map(([b]) => b)].map((b, i): [number, number] => [b, values[i]]);
+  return makeSchedule(interpolateKnots(kind, knots, { minSpan: 1 })); // optax's floor of 1 for a boundary at 0
+}
+
+/** How {@link interpolateKnots} joins its pieces. */
+export interface KnotOptions {
+  /** A step equal to a knot belongs to the piece ending there (torch's `<=`; default false: optax's `<`). */
+  readonly closed?: boolean;
+  /** After the last knot the last piece goes on (torch's OneCycleLR); default false: the last value holds. */
+  readonly extrapolate?: boolean;
+  /** The smallest denominator of a piece's fraction (optax: 1; torch: none, 0). */
+  readonly minSpan?: number;
+}
+
+/**
+ * The formula through knots `[step, value]`, linear (`(b - a) pct + a`) or a half cosine
+ * (`b + (a - b) / 2 (cos(pi pct) + 1)`) between neighbours, pct the fraction of the piece done:
+ * the annealing of optax's piecewise interpolation and of torch's OneCycleLR. Steps before the
+ * second knot use the first piece.
+ */
+export function interpolateKnots(kind: 'linear' | 'cosine', knots: readonly (readonly [number, number])[], { closed = false, extrapolate = false, minSpan = 0 }: KnotOptions = {}): Formula {
+  const last = knots.length - 1;
+  return (m, step) => {
+    const piece = (i: number) => {
+      const [[s0, a], [s1, b]] = [knots[i], knots[i + 1]];
+      const pct = m.div(m.sub(step, s0), Math.max(s1 - s0, minSpan));
+      return kind === 'linear' ? m.add(m.mul(b - a, pct), a) : m.add(b, m.mul((a - b) / 2, m.add(m.cos(m.mul(Math.PI, pct)), 1)));
+    };
+    let out = extrapolate ? piece(last - 1) : knots[last][1];
+    for (let i = extrapolate ? last - 2 : last - 1; i >= 0; i--) {
+      const end = knots[i + 1][0];
+      out = closed ? m.ifLess(end, step, out, piece(i)) : m.ifLess(step, end, piece(i), out);
     }
     return out;
-  });
+  };
 }
 
 export interface OnecycleOptions {
