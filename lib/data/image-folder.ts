@@ -21,7 +21,11 @@ import type { ImageDataset, SkippedItem } from './types.js';
 
 /** Options of {@link loadImageFolder}. */
 export interface ImageFolderOptions {
-  /** Resize every image to `[height, width]` (bilinear). Without it all images must share one size. */
+  /**
+   * Resize every image to `[height, width]`: bilinear, antialiased when shrinking (as
+   * torchvision's `Resize` on PIL images, which always antialiases). Without it all images must
+   * share one size.
+   */
   readonly size?: readonly [number, number];
   /** 3 for RGB (default), 1 for greyscale. */
   readonly channels?: 1 | 3;
@@ -142,7 +146,7 @@ export async function loadImageFolder(dir: string, options: ImageFolderOptions =
     if (shape === undefined) shape = { height: decoded.height, width: decoded.width, first: file };
     let pixels = decoded.data;
     if (size !== undefined) {
-      pixels = resizeBilinear(pixels, [decoded.height, decoded.width], channels, size);
+      pixels = resizeBilinear(pixels, [decoded.height, decoded.width], channels, size, { antialias: true });
     } else if (decoded.height !== shape.height || decoded.width !== shape.width) {
       throw new DataError(
         file,

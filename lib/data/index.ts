@@ -14,7 +14,7 @@ export { DATASET_NAMES, loadDataset, type DatasetName } from './registry.js';
 export { defaultCacheDir } from './cache.js';
 export { loadImageFolder, type ImageFolderDataset, type ImageFolderOptions } from './image-folder.js';
 export { loadIdxDataset, parseIdx, readIdx, type IdxArray, type IdxDatasetOptions, type IdxValues } from './idx.js';
-export { resizeBilinear } from './resize.js';
+export { type ResizeOptions, resizeBilinear } from './resize.js';
 export { decodeImage, type DecodedImage } from './decode.js';
 export { MAX_IMAGE_PIXELS } from './image-header.js';
 export { batches, epochPermutation, gatherImages, gatherLabels, numBatches, type BatchOptions } from './batches.js';

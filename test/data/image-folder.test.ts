@@ -127,7 +127,7 @@ folder('channels 1 is PIL luma; unlabelled flat folder has labels -1 and no clas
   assert.equal(Array.from(flat.images.subarray(0, 3)), [1, 2, 3]);
 });
 
-folder('size resizes every image (bilinear); without it a differing size names both files', async () => {
+folder('size resizes every image (bilinear, antialiased as PIL); without it a differing size names both files', async () => {
   const dir = path.join(root, 'sizes');
   writePng(path.join(dir, 'a.png'), H, W, pattern);
   writePng(path.join(dir, 'b.png'), 5, 3, () => [100, 100, 100]);
@@ -138,8 +138,11 @@ folder('size resizes every image (bilinear); without it a differing size names b
   const ds = await loadImageFolder(dir, { size: [2, 3] });
   assert.equal([ds.n, ds.height, ds.width], [2, 2, 3]);
   assert.ok(ds.images.subarray(18).every((v) => v === 100)); // a constant image stays constant
-  // Image a: red = 40x resampled at x = 0.5, 2.5, 4.5 -> 20, 100, 180.
-  assert.equal([ds.images[0], ds.images[3], ds.images[6]], [20, 100, 180]);
+  // Image a: red = 40x, width 6 -> 3 through PIL's antialiased triangle filter (support 2,
+  // centres 1, 3, 5, taps clipped at the edges and renormalised): (0 .75 + 40 .75 + 80 .25) / 1.75
+  // = 28.6, 100 (a ramp's interior is kept), (120 .25 + 160 .75 + 200 .75) / 1.75 = 171.4; plain
+  // bilinear sampling would give 20, 100, 180.
+  assert.equal([ds.images[0], ds.images[3], ds.images[6]], [29, 100, 171]);
   await rejects(loadImageFolder(dir, { size: [0, 3] }), /size must be \[height, width\] with positive integers/);
 });
 

@@ -12,8 +12,8 @@ import { checkProb, checkRange, clamp01, coin, dimsOf, splitKey, uniform } from 
 export interface GaussianBlurOptions {
   /** Probability of blurring a sample. Default 0.5 (SwAV's `PILRandomGaussianBlur`). */
   readonly p?: number;
-  /** Range of sigma in pixels, sampled uniformly per sample. Default `[0.1, 2.0]`. */
-  readonly sigma?: readonly [number, number];
+  /** Range of sigma in pixels, sampled uniformly per sample, or one fixed sigma (as torchvision). Default `[0.1, 2.0]`. */
+  readonly sigma?: number | readonly [number, number];
   /** Odd kernel size. Default {@link defaultKernelSize} (about 10% of the side, as BYOL's 23 for 224). */
   readonly kernelSize?: number;
 }
@@ -46,7 +46,8 @@ export function gaussianTaps(sigma: NdArray, k: number): NdArray {
 export function gaussianBlur(key: NdArray, images: NdArray, opts: GaussianBlurOptions = {}): NdArray {
   const d = dimsOf(images, 'gaussianBlur');
   const p = opts.p ?? 0.5;
-  const sigma = opts.sigma ?? [0.1, 2.0];
+  const s = opts.sigma ?? [0.1, 2.0];
+  const sigma: readonly [number, number] = typeof s === 'number' ? [s, s] : s;
   const k = opts.kernelSize ?? defaultKernelSize(d.h, d.w);
   checkProb(p, 'gaussianBlur: p');
   checkRange(sigma, 'gaussianBlur: sigma', Number.MIN_VALUE, Infinity);

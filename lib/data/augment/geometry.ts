@@ -4,7 +4,7 @@
  */
 import { type NdArray, scope } from '../../core/index.js';
 import * as np from '../../ops/index.js';
-import { applySeparable, resampleMatrix } from './resample.js';
+import { type Interpolation, applySeparable, resampleMatrix } from './resample.js';
 import { checkProb, checkRange, coin, dimsOf, select01, splitKey, step, uniform } from './util.js';
 
 /** Options of {@link randomResizedCrop}. */
@@ -17,6 +17,8 @@ export interface RandomResizedCropOptions {
   readonly ratio?: readonly [number, number];
   /** Antialias when shrinking (PIL-style widened triangle filter). Default true. */
   readonly antialias?: boolean;
+  /** 'bilinear' (default) or 'bicubic', as torchvision's `interpolation`. */
+  readonly interpolation?: Interpolation;
 }
 
 /** Per-sample crop boxes in pixels, float32 `[B]` each (integral values). */
@@ -29,6 +31,12 @@ export interface CropBoxes {
 
 /** Attempts per sample before the centre-crop fallback, as torchvision. */
 export const CROP_ATTEMPTS = 10;
+
+/** Python's `round` of a number: to the nearest integer, ties to even (`Math.round` rounds ties up). */
+function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
 
 function sizePair(size: number | readonly [number, number]): [number, number] {
   const [h, w] = typeof size === 'number' ? [size, size] : size;
@@ -66,8 +74,8 @@ export function sampleCropBoxes(key: NdArray, dims: { b: number; h: number; w: n
   // Fallback: the whole image, ratio clamped into range, centred (static: from H, W only).
   const inRatio = W / H;
   let [fh, fw] = [H, W];
-  if (inRatio < ratio[0]) fh = Math.round(W / ratio[0]);
-  else if (inRatio > ratio[1]) fw = Math.round(H * ratio[1]);
+  if (inRatio < ratio[0]) fh = roundHalfEven(W / ratio[0]);
+  else if (inRatio > ratio[1]) fw = roundHalfEven(H * ratio[1]);
   const height = np.add(np.sum(np.mul(hs, first), 1), np.mul(lost, fh));
   const width = np.add(np.sum(np.mul(ws, first), 1), np.mul(lost, fw));
   const top = np.add(np.mul(np.floor(np.mul(uniform(kTop, [b]), np.sub(H + 1, height))), found), np.mul(lost, Math.floor((H - fh) / 2)));
@@ -76,9 +84,10 @@ export function sampleCropBoxes(key: NdArray, dims: { b: number; h: number; w: n
 }
 
 /** The row matrix `[B, outH, H]` and transposed column matrix `[B, W, outW]` of a crop (and optional flip). */
-export function cropMatrices(boxes: CropBoxes, inHW: readonly [number, number], outHW: readonly [number, number], opts: { antialias?: boolean; flip?: NdArray } = {}): [NdArray, NdArray] {
-  const rows = resampleMatrix(boxes.top, boxes.height, inHW[0], outHW[0], { antialias: opts.antialias });
-  const colsT = resampleMatrix(boxes.left, boxes.width, inHW[1], outHW[1], { antialias: opts.antialias, flip: opts.flip, transposed: true });
+export function cropMatrices(boxes: CropBoxes, inHW: readonly [number, number], outHW: readonly [number, number], opts: { antialias?: boolean; flip?: NdArray; interpolation?: Interpolation } = {}): [NdArray, NdArray] {
+  const filter = { antialias: opts.antialias, interpolation: opts.interpolation };
+  const rows = resampleMatrix(boxes.top, boxes.height, inHW[0], outHW[0], filter);
+  const colsT = resampleMatrix(boxes.left, boxes.width, inHW[1], outHW[1], { ...filter, flip: opts.flip, transposed: true });
   return [rows, colsT];
 }
 
@@ -94,7 +103,7 @@ export function randomResizedCrop(key: NdArray, images: NdArray, opts: RandomRes
   const out = sizePair(opts.size);
   return scope(() => {
     const boxes = sampleCropBoxes(key, d, opts.scale, opts.ratio);
-    const [rows, colsT] = cropMatrices(boxes, [d.h, d.w], out, { antialias: opts.antialias });
+    const [rows, colsT] = cropMatrices(boxes, [d.h, d.w], out, { antialias: opts.antialias, interpolation: opts.interpolation });
     return applySeparable(images, rows, colsT);
   });
 }

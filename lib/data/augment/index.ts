@@ -35,7 +35,7 @@ export {
   solarize,
 } from './color.js';
 export { type GaussianBlurOptions, defaultKernelSize, gaussianBlur, gaussianTaps } from './blur.js';
-export { type ResampleOptions, applySeparable, convolutionMatrix, reflectIndex, resampleMatrix } from './resample.js';
+export { type Interpolation, type ResampleOptions, applySeparable, convolutionMatrix, reflectIndex, resampleMatrix } from './resample.js';
 export {
   type MultiCropConfig,
   type TwoViewsConfig,

@@ -10,7 +10,7 @@ import * as np from '../../ops/index.js';
 import { type GaussianBlurOptions, gaussianBlur } from './blur.js';
 import { type ColorJitterOptions, type SolarizeOptions, colorJitter, normalize, randomGrayscale, solarize } from './color.js';
 import { cropMatrices, flipMask, sampleCropBoxes } from './geometry.js';
-import { applySeparable } from './resample.js';
+import { type Interpolation, applySeparable } from './resample.js';
 import { checkProb, dimsOf, min1, splitKey } from './util.js';
 
 /** What happens to a view after its crop; `null` or 0 turns a step off. */
@@ -19,6 +19,8 @@ export interface ViewAugment {
   readonly ratio?: readonly [number, number];
   /** Antialias when a crop is shrunk. Default true. */
   readonly antialias?: boolean;
+  /** Resampling filter of the crop, 'bilinear' (default) or 'bicubic' (DINO's, MAE's). */
+  readonly interpolation?: Interpolation;
   /** Horizontal flip probability. Default 0.5. */
   readonly flip?: number;
   /** Colour jitter. Default SwAV's `get_color_distortion(s=1)`: 0.8, 0.8, 0.8, 0.2 with p = 0.8. */
@@ -61,6 +63,7 @@ export const SWAV_COLOR_JITTER: ColorJitterOptions = { brightness: 0.8, contrast
 export const DEFAULT_VIEW_AUGMENT: Required<ViewAugment> = {
   ratio: [3 / 4, 4 / 3],
   antialias: true,
+  interpolation: 'bilinear',
   flip: 0.5,
   colorJitter: SWAV_COLOR_JITTER,
   grayscale: 0.2,
@@ -141,7 +144,7 @@ export function augmentViews(key: NdArray, images: NdArray, cfg: ViewConfig, n: 
     const [kCrop, kFlip, kColor, kGray, kBlur, kSolar] = splitKey(key, 6);
     const boxes = sampleCropBoxes(kCrop, d, cfg.scale ?? [0.08, 1], a.ratio);
     const flip = a.flip > 0 ? flipMask(kFlip, d.b, a.flip) : undefined;
-    const [rows, colsT] = cropMatrices(boxes, [d.h, d.w], size, { antialias: a.antialias, flip });
+    const [rows, colsT] = cropMatrices(boxes, [d.h, d.w], size, { antialias: a.antialias, interpolation: a.interpolation, flip });
     let x = applySeparable(images, rows, colsT);
     if (a.colorJitter) x = colorJitter(kColor, x, a.colorJitter);
     if (a.grayscale > 0) x = randomGrayscale(kGray, x, a.grayscale);

@@ -17,6 +17,22 @@ export interface ResampleOptions {
   readonly flip?: NdArray;
   /** Build `[B, n, m]` (input index first) instead of `[B, m, n]`. Default false. */
   readonly transposed?: boolean;
+  /** The filter, as torchvision's `InterpolationMode`. Default 'bilinear'. */
+  readonly interpolation?: Interpolation;
+}
+
+/** Resampling filters: torchvision's `InterpolationMode.BILINEAR` and `BICUBIC`. */
+export type Interpolation = 'bilinear' | 'bicubic';
+
+/**
+ * Keys cubic convolution weight at distance `x >= 0` with coefficient `a` (zero from 2 on):
+ * torch uses a = -0.75 for plain bicubic and a = -0.5 (PIL's) for antialiased bicubic.
+ */
+function cubicWeight(x: NdArray, a: number): NdArray {
+  const near = np.add(np.mul(np.mul(np.sub(np.mul(x, a + 2), a + 3), x), x), 1);
+  const far = np.sub(np.mul(np.add(np.mul(np.sub(np.mul(x, a), 5 * a), x), 8 * a), x), 4 * a);
+  const inNear = step(np.sub(1, x));
+  return np.add(np.mul(near, inNear), np.mul(far, np.sub(step(np.sub(2, x)), inNear)));
 }
 
 /**
@@ -30,6 +46,12 @@ export interface ResampleOptions {
  * filter (torchvision's `resized_crop(..., antialias=True)`), and the full window at the
  * same size is the identity. `start` and `len` are float `[B]` (integral for torchvision's
  * integer crop boxes, but any real window works).
+ *
+ * `interpolation: 'bicubic'` follows torch's `F.interpolate(..., mode='bicubic')`: with
+ * antialias, Keys' cubic with a = -0.5 on the same widened, normalised support (twice as
+ * wide); without, a = -0.75 at the four nearest pixels, those outside the window folded onto
+ * its edge pixels (torch clamps the indices). Bicubic weights can be negative, so outputs
+ * can leave the input's range (torchvision clamps only uint8 images).
  */
 export function resampleMatrix(start: NdArray, len: NdArray, n: number, m: number, opts: ResampleOptions = {}): NdArray {
   const b = start.shape[0];
@@ -44,13 +66,35 @@ export function resampleMatrix(start: NdArray, len: NdArray, n: number, m: numbe
   const jc = np.add(iota(n, jShape), 0.5);
   const scale = np.div(l, m);
   const centre = np.add(s, np.mul(np.add(i, 0.5), scale)); // [B, m, 1] (or [B, 1, m])
-  const invSupport = opts.antialias ?? true ? np.div(1, np.maximum(scale, 1)) : np.onesLike(scale);
+  const interpolation = opts.interpolation ?? 'bilinear';
+  if (interpolation !== 'bilinear' && interpolation !== 'bicubic') throw new Error(`resampleMatrix: interpolation must be 'bilinear' or 'bicubic', got ${JSON.stringify(interpolation)}`);
+  const antialias = opts.antialias ?? true;
+  const invSupport = antialias ? np.div(1, np.maximum(scale, 1)) : np.onesLike(scale);
   // The window mask depends on j only: [B, 1, n] (or [B, n, 1]).
   const inside = np.mul(step(np.sub(jc, s)), step(np.sub(np.add(s, l), jc)));
   // On [B, m, n], only wasm's fast kernels (see util.ts): sub, abs, mul, relu.
-  const wts = np.mul(relu(np.sub(1, np.mul(np.abs(np.sub(jc, centre)), invSupport))), inside);
+  const dist = np.mul(np.abs(np.sub(jc, centre)), invSupport);
+  let wts: NdArray;
+  if (interpolation === 'bilinear') wts = np.mul(relu(np.sub(1, dist)), inside);
+  else if (antialias) wts = np.mul(cubicWeight(dist, -0.5), inside);
+  else wts = np.add(np.mul(cubicWeight(dist, -0.75), inside), foldedCubicEdges(s, l, jc, centre, inside));
   const total = np.sum(wts, t ? 1 : 2, true);
   return np.div(wts, np.maximum(total, 1e-12));
+}
+
+/**
+ * Plain bicubic's taps beyond the window `[s, s + l)`, moved onto its first and last pixels
+ * (torch reads clamped indices): the two pixels before the window (centres `s - 0.5`,
+ * `s - 1.5`) and the two after (`s + l + 0.5`, `s + l + 1.5`).
+ */
+function foldedCubicEdges(s: NdArray, l: NdArray, jc: NdArray, centre: NdArray, inside: NdArray): NdArray {
+  const tap = (pos: NdArray) => cubicWeight(np.abs(np.sub(pos, centre)), -0.75);
+  const end = np.add(s, l);
+  const before = np.add(tap(np.sub(s, 0.5)), tap(np.sub(s, 1.5)));
+  const after = np.add(tap(np.add(end, 0.5)), tap(np.add(end, 1.5)));
+  const isFirst = np.mul(step(np.sub(np.add(s, 0.5), jc)), inside);
+  const isLast = np.mul(step(np.sub(jc, np.sub(end, 0.5))), inside);
+  return np.add(np.mul(before, isFirst), np.mul(after, isLast));
 }
 
 /**
