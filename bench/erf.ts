@@ -9,6 +9,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { setBackend } from '../lib/backend/node.js';
 import { elementwiseWasm } from '../lib/backend/wasm-elementwise.js';
+import { compare } from './harness.js';
 
 await setBackend('wasm');
 const N = 1 << 20;
@@ -17,22 +18,13 @@ const inputs: [string, () => number][] = [
   ['uniform in [-5, 5)', () => (Math.random() - 0.5) * 10],
   ['GELU arguments, N(0, 1) / sqrt(2)', () => normal() / Math.SQRT2],
 ];
-const med = (a: number[]) => [...a].sort((p, q) => p - q)[a.length >> 1]!;
 for (const [what, draw] of inputs) {
   const x = tf.tensor1d(Float32Array.from({ length: N }, draw));
   const contenders: [string, () => tf.Tensor][] = [
     ['ours (SIMD loop)', () => elementwiseWasm([x], { shape: [N], inputs: ['full'], ops: [{ op: 'erf', args: [0] }] })],
     ["tfjs wasm's Erf", () => tf.erf(x)],
   ];
-  const times = contenders.map(() => [] as number[]);
-  for (let round = 0; round < 41; round++)
-    contenders.forEach(([, run], k) => {
-      const c0 = process.cpuUsage();
-      run().dispose();
-      const c = process.cpuUsage(c0);
-      times[k]!.push((c.user + c.system) / 1000);
-    });
-  const [ours, theirs] = times.map(med) as [number, number];
+  const [ours, theirs] = (await compare(contenders.map(([name, run]) => ({ name, step: () => void run().dispose() })), { warmup: 0, reps: 41 })).map((t) => t.medianCpuMs!) as [number, number];
   console.log(`erf of ${N} values ${what}, CPU ms (median of 41): ours ${ours.toFixed(2)} (${((ours * 1e6) / N).toFixed(2)} ns/value), tfjs wasm's Erf ${theirs.toFixed(2)} (${((theirs * 1e6) / N).toFixed(2)} ns/value): ${(theirs / ours).toFixed(2)}x`);
   x.dispose();
 }

@@ -295,6 +295,60 @@ export class FunctionBuilder {
     return this.simd(0x105);
   }
 
+  // Double-precision lanes for wasm-trig.ts (sin, cos and tan computed in float64).
+  /** v128.const with the f64 `v` in both lanes (-0 gives the sign-bit mask). */
+  f64x2Const(v: number): this {
+    this.simd(0x0c);
+    const lane = new Uint8Array(new Float64Array([v]).buffer);
+    for (let i = 0; i < 2; i++) this.code.push(...lane);
+    return this;
+  }
+  /** f64x2.promote_low_f32x4: f32 lanes 0 and 1 as two f64 lanes (exact). */
+  f64x2PromoteLowF32x4(): this {
+    return this.simd(0x5f);
+  }
+  /** f32x4.demote_f64x2_zero: the two f64 lanes rounded to f32 lanes 0 and 1; lanes 2 and 3 zero. */
+  f32x4DemoteF64x2Zero(): this {
+    return this.simd(0x5e);
+  }
+  f64x2Add(): this {
+    return this.simd(0xf0);
+  }
+  f64x2Sub(): this {
+    return this.simd(0xf1);
+  }
+  f64x2Mul(): this {
+    return this.simd(0xf2);
+  }
+  f64x2Div(): this {
+    return this.simd(0xf3);
+  }
+  f64x2Abs(): this {
+    return this.simd(0xec);
+  }
+  f64x2Floor(): this {
+    return this.simd(0x75);
+  }
+  /** f64x2.nearest: rounds to the nearest integer, ties to even. */
+  f64x2Nearest(): this {
+    return this.simd(0x94);
+  }
+  f64x2Ne(): this {
+    return this.simd(0x48);
+  }
+  f64x2Lt(): this {
+    return this.simd(0x49);
+  }
+  f64x2Gt(): this {
+    return this.simd(0x4a);
+  }
+  f64x2Ge(): this {
+    return this.simd(0x4c);
+  }
+  v128Xor(): this {
+    return this.simd(0x51);
+  }
+
   /** The function's code entry: locals, then the body and its final `end`. */
   encode(): number[] {
     const out: number[] = [];

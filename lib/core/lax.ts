@@ -57,6 +57,7 @@ export const logistic = (x: NdArray) => bind('logistic', [x]);
 export const sign = (x: NdArray) => bind('sign', [x]);
 export const sin = (x: NdArray) => bind('sin', [x]);
 export const cos = (x: NdArray) => bind('cos', [x]);
+export const tan = (x: NdArray) => bind('tan', [x]);
 export const add = (x: NdArray, y: NdArray) => bind('add', [x, y]);
 export const sub = (x: NdArray, y: NdArray) => bind('sub', [x, y]);
 export const mul = (x: NdArray, y: NdArray) => bind('mul', [x, y]);

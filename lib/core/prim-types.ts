@@ -3,7 +3,7 @@
  * (primitive.ts, higher-order.ts) so the tracer (trace.ts) can name primitives without
  * importing the modules whose rules are written against tracers.
  */
-export const UNARY = ['neg', 'exp', 'log', 'log1p', 'expm1', 'sqrt', 'rsqrt', 'tanh', 'logistic', 'relu', 'abs', 'sign', 'sin', 'cos', 'erf', 'atan', 'floor', 'round', 'not', 'is_finite'] as const;
+export const UNARY = ['neg', 'exp', 'log', 'log1p', 'expm1', 'sqrt', 'rsqrt', 'tanh', 'logistic', 'relu', 'abs', 'sign', 'sin', 'cos', 'tan', 'erf', 'atan', 'floor', 'round', 'not', 'is_finite'] as const;
 export const BINARY = ['add', 'sub', 'mul', 'div', 'pow', 'max', 'min', 'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'and', 'or'] as const;
 export const OTHER = [
   'select', 'cast', 'stop_gradient',

@@ -9,7 +9,7 @@ import * as lax from '../core/lax.js';
 import { avalOf, type NdArray } from '../core/trace.js';
 import { isFloat } from '../core/aval.js';
 import { resultDType } from '../core/promotion.js';
-import { type ArrayOrNumber, abs, add, div, equal, exp, floor, greater, greaterEqual, less, lessEqual, log, log1p, logicalAnd, logicalOr, maximum, minimum, mul, neg, notEqual, pow, promote, sign, sin, cos, sqrt, sub, toFloat, where } from './math.js';
+import { type ArrayOrNumber, abs, add, div, equal, exp, floor, greater, greaterEqual, less, lessEqual, log, log1p, logicalAnd, logicalOr, maximum, minimum, mul, neg, notEqual, pow, promote, sign, sqrt, sub, toFloat, where } from './math.js';
 import { all } from './reductions.js';
 
 const HALF_PI = Math.PI / 2;
@@ -27,13 +27,19 @@ export function trunc(x: NdArray): NdArray {
   return isFloat(avalOf(x).dtype) ? where(less(x, 0), ceil(x), floor(x)) : x;
 }
 
-export const tan = (x: NdArray) => div(sin(x), cos(x));
+/** The tan primitive (sin / cos, two roundings and a division, was up to 2 ulp off). */
+export const tan = (x: NdArray) => lax.tan(toFloat(x));
 export const arctan = (x: NdArray) => lax.unary('atan', toFloat(x));
 
-/** asin as 2 atan(x / (1 + sqrt(1 - x^2))): no division by zero at |x| = 1, NaN beyond. */
+/**
+ * asin as 2 atan(x / (1 + sqrt(1 - x^2))): no division by zero at |x| = 1, NaN beyond.
+ * From |x| = 1/2, 1 - x^2 as (1 - x)(1 + x): near |x| = 1 the difference 1 - fl(x^2)
+ * cancelled the square's rounding into ~7 ulp.
+ */
 export function arcsin(x: NdArray): NdArray {
   const f = toFloat(x);
-  return mul(2, arctan(div(f, add(1, sqrt(sub(1, mul(f, f)))))));
+  const oneMinusSquare = where(less(abs(f), 0.5), sub(1, mul(f, f)), mul(sub(1, f), add(1, f)));
+  return mul(2, arctan(div(f, add(1, sqrt(oneMinusSquare)))));
 }
 
 /** acos as 2 atan(sqrt((1 - x) / (1 + x))): accurate near x = 1, where pi/2 - asin(x) cancels. */
@@ -48,7 +54,10 @@ export function arccos(x: NdArray): NdArray {
  * everywhere but the origin; the quadrant from the signs (negative zeros count as negative, as C's atan2).
  */
 export function arctan2(y: ArrayOrNumber, x: ArrayOrNumber): NdArray {
-  const [fy, fx] = promote([y, x], 'arctan2', 'float32');
+  const [py, px] = promote([y, x], 'arctan2', 'float32');
+  // Two infinities point along a diagonal, as (+-1, +-1) does: atan2(inf, -inf) = 3 pi / 4 (C99), not inf / inf = NaN.
+  const bothInf = logicalAnd(isinf(py), isinf(px));
+  const [fy, fx] = [py, px].map((v) => where(bothInf, copysign(1, v), v)) as [NdArray, NdArray];
   const steep = greater(abs(fy), abs(fx));
   const den = where(steep, fy, fx);
   const t = arctan(div(where(steep, fx, fy), where(equal(den, 0), 1, den)));
@@ -56,15 +65,30 @@ export function arctan2(y: ArrayOrNumber, x: ArrayOrNumber): NdArray {
   return where(steep, sub(mul(sign(fy), HALF_PI), t), flat);
 }
 
-/** sinh through expm1, exact near 0. */
-export function sinh(x: NdArray): NdArray {
-  const f = toFloat(x);
-  return mul(0.5, sub(lax.unary('expm1', f), lax.unary('expm1', neg(f))));
+/** exp overflows float32 from 88.72; sinh and cosh only from 89.42. */
+const EXP_SAFE = 88;
+
+/**
+ * g(u) for u <= EXP_SAFE, else exp(u) / 2 as (exp(u/2) / 2) exp(u - u/2), finite up to
+ * cosh's own overflow. The second factor is written apart so that no cotangent sums into
+ * exp(u/2) first (that sum times exp(u/2) is exp(u): inf). Each branch is computed on
+ * values it takes, so no inf or NaN derivative leaks.
+ */
+function halfExpAbove(u: NdArray, g: (u: NdArray) => NdArray): NdArray {
+  const big = greater(u, EXP_SAFE);
+  const v = where(big, u, EXP_SAFE);
+  const half = mul(v, 0.5);
+  return where(big, mul(mul(exp(half), 0.5), exp(sub(v, half))), g(where(big, 0, u)));
 }
 
+/** sinh through expm1, exact near 0; odd, and finite up to its float32 overflow (exp(x) / 2 overflowed from 88.72). */
+export function sinh(x: NdArray): NdArray {
+  return odd(toFloat(x), (u) => halfExpAbove(u, (v) => mul(0.5, sub(lax.unary('expm1', v), lax.unary('expm1', neg(v))))));
+}
+
+/** cosh, finite up to its float32 overflow (89.42). */
 export function cosh(x: NdArray): NdArray {
-  const f = toFloat(x);
-  return mul(0.5, add(exp(f), exp(neg(f))));
+  return halfExpAbove(abs(toFloat(x)), (v) => mul(0.5, add(exp(v), exp(neg(v)))));
 }
 
 
@@ -86,23 +110,50 @@ export function arcsinh(x: NdArray): NdArray {
   return odd(toFloat(x), (u) => logTwiceAbove(u, (v) => log1p(add(v, div(mul(v, v), add(1, sqrt(add(1, mul(v, v)))))))));
 }
 
-/** acosh as log1p((x - 1) + sqrt((x - 1)(x + 1))): exact near 1; NaN below 1. */
+/**
+ * acosh as log1p((x - 1) + sqrt(x - 1) sqrt(x + 1)): exact near 1; NaN below 1 (the square
+ * root of the product (x - 1)(x + 1), positive below -1 too, gave -inf there).
+ */
 export function arccosh(x: NdArray): NdArray {
-  return logTwiceAbove(toFloat(x), (v) => log1p(add(sub(v, 1), sqrt(mul(sub(v, 1), add(v, 1))))));
+  return logTwiceAbove(toFloat(x), (v) => log1p(add(sub(v, 1), mul(sqrt(sub(v, 1)), sqrt(add(v, 1))))));
 }
 
-/** atanh as log1p(2x / (1 - x)) / 2: exact near 0, +-inf at +-1. */
+/** 1/3, 1/5, ..., 1/23: atanh(u) = u + u^3 (1/3 + u^2/5 + ...), truncated below 2^-26 relative for u < 1/2. */
+const ATANH_SERIES = Array.from({ length: 11 }, (_, k) => 1 / (2 * k + 3));
+
+/**
+ * atanh on u = |x| (odd): below 1/2 its series u + u^3 P(u^2) (the log1p form lost up to
+ * 3.5 ulp there on wasm, through log1p's own error); from 1/2, log1p(2u / (1 - u)) / 2, where
+ * 1 - u is exact. +-inf at +-1, NaN beyond. (On x itself, near -1 the argument of log1p
+ * neared -1 and its rounding cancelled: 3.6e5 ulp at -0.99999994.)
+ */
 export function arctanh(x: NdArray): NdArray {
-  const f = toFloat(x);
-  return mul(0.5, log1p(div(mul(2, f), sub(1, f))));
+  return odd(toFloat(x), (u) => {
+    const below = less(u, 0.5);
+    const s = where(below, u, 0); // the series on values where it converges (no inf or NaN derivative elsewhere)
+    const z = mul(s, s);
+    const [top, next, ...rest] = [...ATANH_SERIES].reverse() as [number, number, ...number[]];
+    const p = rest.reduce((acc, k) => add(mul(acc, z), k), add(mul(z, top), next));
+    return where(below, add(s, mul(mul(s, z), p)), mul(0.5, log1p(div(add(u, u), sub(1, u)))));
+  });
 }
 
 export const log2 = (x: NdArray) => div(log(x), Math.LN2);
 export const log10 = (x: NdArray) => div(log(x), Math.LN10);
 export const exp2 = (x: NdArray) => pow(2, toFloat(x));
 
-/** The real cube root (negative for negative x). */
-export const cbrt = (x: NdArray) => odd(toFloat(x), (u) => pow(u, 1 / 3));
+/**
+ * The real cube root (negative for negative x): u^(1/3) and one Newton step,
+ * y + (u / y^2 - y) / 3 (1/3 rounded to float32 made u^(1/3) up to 15 ulp off, at large and
+ * small u); 0, inf and NaN as they are.
+ */
+export const cbrt = (x: NdArray) =>
+  odd(toFloat(x), (u) => {
+    const y = pow(u, 1 / 3);
+    const ok = logicalAnd(greater(u, 0), lax.unary('is_finite', u));
+    const [ys, us] = [where(ok, y, 1), where(ok, u, 1)];
+    return where(ok, add(ys, div(sub(div(us, mul(ys, ys)), ys), 3)), y);
+  });
 
 /**
  * log(exp(x) + exp(y)) without overflow; -inf for two -inf (JAX's formulation). The larger
@@ -257,11 +308,18 @@ export function divmod(x: ArrayOrNumber, y: ArrayOrNumber): [NdArray, NdArray] {
   return [floorDivide(x, y), remainder(x, y)];
 }
 
-/** [fractional part, integral part], both with x's sign; +-inf splits into 0 and +-inf. */
+/**
+ * [fractional part, integral part], both with x's sign, a zero one too (modf(-3) = [-0, -3],
+ * as NumPy's C modf; jax.numpy's x - whole gives +0); +-inf splits into +-0 and +-inf.
+ */
 export function modf(x: NdArray): [NdArray, NdArray] {
   const f = toFloat(x);
   const whole = trunc(f);
-  return [where(isinf(f), 0, sub(f, whole)), whole];
+  const negative = signbit(f);
+  // -(whole - f) is f - whole with a zero signed negative; the derivative in x stays 1.
+  const frac = where(negative, neg(sub(whole, f)), sub(f, whole));
+  const inf = isinf(f);
+  return [where(inf, div(1, where(inf, f, 1)), frac), whole]; // 1 / +-inf is +-0
 }
 
 /** |a - b| <= atol + rtol |b| elementwise (infinities equal only to themselves; NaN equal to NaN only with equalNan). */

@@ -60,7 +60,42 @@ export function div(x: ArrayOrNumber, y: ArrayOrNumber): NdArray {
   const [a, b] = promote([x, y], 'div', 'float32'); // the only float dtype
   return lax.div(a, b);
 }
-export const pow = bin('pow');
+/**
+ * x ** y, NumPy's and jax.numpy's power: int32 (and bool) operands by binary exponentiation
+ * with wrapping products, so int32 results wrap around mod 2^32 on every backend (a float
+ * kernel saturated 3 ** 21); a negative int exponent gives 1 / x^|y| truncated (JAX's
+ * integer_pow: 0 for |x| > 1; NumPy raises). Floats: C's pow, so 1 ** y = 1 and
+ * (-1) ** +-inf = 1 (JS's Math.pow gave NaN there, as for 1 ** NaN).
+ */
+export function pow(x: ArrayOrNumber, y: ArrayOrNumber): NdArray {
+  const [a, b] = promote([x, y], 'pow');
+  if (!isFloat(avalOf(a).dtype)) return intPow(a, b, y);
+  const r = lax.binary('pow', a, b);
+  // Only 1 ** (inf or NaN) and (-1) ** inf differ from JS's pow: nothing to fix for a number y that is finite or x other than +-1.
+  if ((typeof y === 'number' && Number.isFinite(y)) || (typeof x === 'number' && Math.abs(x) !== 1)) return r;
+  const is = (v: number) => lax.eq(a, lax.scalarLike(v, a));
+  const minusOneToInf = bin('and')(is(-1), lax.eq(b, b)); // (-1) ** NaN stays NaN
+  const special = bin('and')(lax.unary('not', lax.unary('is_finite', b)), bin('or')(is(1), minusOneToInf));
+  return where(special, 1, r);
+}
+
+/** The bits of an int32 exponent: 31 for an array, the number's own for a non-negative JS integer. */
+const exponentBits = (y: ArrayOrNumber) => (typeof y === 'number' && Number.isInteger(y) && y >= 0 ? Math.max(1, Math.ceil(Math.log2(y + 1))) : 31);
+
+/** a ** b for int32 (or bool, as int32: jax.numpy) a and b: square and multiply over b's bits, wrapping as int32 products do. */
+function intPow(a: NdArray, b: NdArray, y: ArrayOrNumber): NdArray {
+  const [base, e] = [a, b].map((v) => (avalOf(v).dtype === 'bool' ? lax.cast(v, 'int32') : v)) as [NdArray, NdArray];
+  let acc: ArrayOrNumber = 1;
+  let [p, rest] = [base, maximum(e, 0)];
+  for (let k = exponentBits(y); k > 0; k--) {
+    const half = lax.div(rest, lax.scalarLike(2, rest)); // floor division, rest >= 0
+    acc = where(notEqual(sub(rest, mul(half, 2)), 0), mul(acc, p), acc);
+    if (k > 1) p = mul(p, p);
+    rest = half;
+  }
+  // Negative exponents: the kernel's 1 / x^|y| truncated toward zero (1, -1 or 0).
+  return where(less(e, 0), lax.binary('pow', base, e), acc);
+}
 export const maximum = bin('max');
 export const minimum = bin('min');
 export const equal = bin('eq');
@@ -110,9 +145,12 @@ export function round(x: NdArray, decimals = 0): NdArray {
     if (decimals < 0) throw new Error(`round: decimals < 0 is not supported for ${avalOf(x).dtype} arrays (as in jax.numpy)`);
     return x;
   }
-  if (decimals === 0) return lax.unary('round', x);
+  // From 10^39, past float32's largest value (3.4e38), rounding changes nothing (jax.numpy; it was inf / inf = NaN).
+  if (decimals > 38) return x;
   const factor = 10 ** decimals;
-  return div(lax.unary('round', mul(x, factor)), factor);
+  const r = decimals === 0 ? lax.unary('round', x) : div(lax.unary('round', mul(x, factor)), factor);
+  // A zero result keeps x's sign (round(-0.5) = -0, as IEEE's roundeven; some kernels gave +0).
+  return where(equal(r, 0), mul(x, 0), r);
 }
 /** NumPy's other name for {@link round}. */
 export const around = round;
@@ -235,12 +273,15 @@ export function mean(x: NdArray, axis?: Axis, keepdims = false, { where: mask, d
   return dtype === undefined ? m : lax.cast(m, dtype);
 }
 
-/** Variance with `ddof` (0: biased, as normalisation uses; 1: unbiased). */
+/**
+ * Variance with `ddof` (0: biased, as normalisation uses; 1: unbiased); NaN where no more
+ * than `ddof` elements are reduced (jax.numpy; NumPy divides by max(n - ddof, 0): inf).
+ */
 export function variance(x: NdArray, axis?: Axis, keepdims = false, ddof = 0): NdArray {
   const axes = axesOf(x, axis, 'variance');
   const n = axes.reduce((p, a) => p * shapeOf(x)[a], 1);
   const centred = sub(toFloat(x), mean(x, axes, true));
-  return div(sum(square(centred), axes, keepdims), n - ddof);
+  return div(sum(square(centred), axes, keepdims), n - ddof > 0 ? n - ddof : NaN);
 }
 
 /**

@@ -4,7 +4,7 @@
  * vander, interp and unwrap. Float results are float32 (NumPy's float64 functions give
  * float32 here, as jax.numpy without x64).
  */
-import { normAxis, shapeStr } from '../core/aval.js';
+import { isFloat, normAxis, shapeStr } from '../core/aval.js';
 import * as lax from '../core/lax.js';
 import { type NdArray, avalOf, shapeOf } from '../core/trace.js';
 import {
@@ -243,7 +243,8 @@ export function interp(x: NdArray, xp: NdArray, fp: NdArray, left?: number, righ
     const flat = equal(dx, 0);
     const slope = div(sub(f1, f0), where(flat, 1, dx));
     // NumPy's formula, and its fallbacks where infinite fp make it NaN: from the right end, then equal neighbours.
-    const fromLeft = where(flat, f0, add(mul(slope, sub(xs, x0)), f0));
+    const formula = where(flat, f0, add(mul(slope, sub(xs, x0)), f0));
+    const fromLeft = where(logicalAnd(isnan(formula), equal(xs, x0)), f0, formula); // x = xp[j] exactly: fp[j] (infinite slope)
     const fromRight = where(isnan(fromLeft), add(mul(slope, sub(xs, x1)), f1), fromLeft);
     f = where(equal(xs, xLast), fLast, where(logicalAnd(isnan(fromRight), equal(f0, f1)), f0, fromRight));
   }
@@ -253,19 +254,22 @@ export function interp(x: NdArray, xp: NdArray, fp: NdArray, left?: number, righ
 /**
  * Unwraps phase angles p along `axis`: where consecutive values jump by more than
  * `discont` (default period / 2), adds multiples of `period` (default 2 pi) so the jump is
- * at most period / 2 (numpy.unwrap; float32). Its derivative is the identity.
+ * at most period / 2 (numpy.unwrap; float32, or int32 for int32 p and an integral period, as
+ * jax.numpy and NumPy). Its derivative is the identity.
  * @example np.unwrap(np.array([0, 3, 6.5])) // [0, 3, 0.21681469]
  */
 export function unwrap(p: NdArray, discont?: number, axis = -1, period = 2 * Math.PI): NdArray {
-  const f = toFloat(p);
+  // int32 (or bool) phases with an integral period stay int32, with half a period floored (jax.numpy, NumPy).
+  const integral = !isFloat(avalOf(p).dtype) && Number.isInteger(period);
+  const f = integral ? lax.cast(p, 'int32') : toFloat(p);
   const a = normAxis(axis, shapeOf(f).length, 'unwrap');
   const n = shapeOf(f)[a];
   if (n < 2) return f;
   const dd = diff(f, 1, a);
-  const high = period / 2;
+  const high = integral ? Math.floor(period / 2) : period / 2;
   const wrapped = sub(remainder(add(dd, high), period), high);
   // A jump of exactly half a period keeps its sign (NumPy's boundary rule).
   const ddmod = where(logicalAnd(equal(wrapped, -high), greater(dd, 0)), high, wrapped);
-  const correction = where(less(abs(dd), discont ?? high), 0, sub(ddmod, dd));
+  const correction = where(less(abs(dd), discont ?? period / 2), 0, sub(ddmod, dd));
   return concatenate([sliceAxis(f, a, 0, 1), add(sliceAxis(f, a, 1, null), cumsum(correction, a))], a);
 }

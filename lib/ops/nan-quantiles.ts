@@ -11,7 +11,7 @@ import { type Axis, equal, logicalNot, sum, toFloat, where } from './math.js';
 import { isnan } from './elementwise-math.js';
 import { takeAlongAxis } from './manipulation.js';
 import type { QuantileMethod } from './quantile.js';
-import { type QuantilePosition, lerp, quantilePosition, reducedRows } from './quantile-positions.js';
+import { type QuantilePosition, interpolate, quantilePosition, reducedRows } from './quantile-positions.js';
 import { expandDims, reshape, stack, take } from './shape.js';
 import { sort } from './sorting.js';
 
@@ -22,7 +22,7 @@ function nanQuantileOfSorted(sorted: NdArray, count: NdArray, n: number, q: numb
   const column = (k: 'lo' | 'hi' | 't') => take(tf.tensor1d(plan.map((p) => p[k]), k === 't' ? 'float32' : 'int32'), count);
   const at = (k: 'lo' | 'hi') => reshape(takeAlongAxis(sorted, expandDims(column(k), -1), -1), shapeOf(count));
   const [a, b, t] = [at('lo'), at('hi'), column('t')];
-  return where(equal(count, 0), NaN, where(equal(t, 0), a, lerp(a, b, t)));
+  return where(equal(count, 0), NaN, where(equal(t, 0), a, interpolate(a, b, t, method)));
 }
 
 /**
@@ -59,5 +59,5 @@ export function nanpercentile(x: NdArray, p: number | readonly number[], axis?: 
  * @example np.nanmedian(np.array([NaN, 1, 4, 2])) // 2
  */
 export function nanmedian(x: NdArray, axis?: Axis, keepdims = false): NdArray {
-  return nanquantile(x, 0.5, axis, keepdims);
+  return nanquantile(x, 0.5, axis, keepdims, 'midpoint');
 }

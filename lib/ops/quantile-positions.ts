@@ -76,3 +76,12 @@ export function lerp(a: NdArray, b: NdArray, t: NdArray | number): NdArray {
   if (typeof t === 'number') return t >= 0.5 ? sub(b, mul(d, 1 - t)) : add(a, mul(d, t));
   return where(greaterEqual(t, 0.5), sub(b, mul(d, sub(1, t))), add(a, mul(d, t)));
 }
+
+/**
+ * The value between sorted neighbours a and b at fraction t for a method: 'midpoint' is
+ * (a + b) / 2 (jax.numpy's midpoint, and NumPy's median: finite values and an infinity give
+ * the infinity, where a lerp gives inf - inf = NaN); the others {@link lerp}.
+ */
+export function interpolate(a: NdArray, b: NdArray, t: NdArray | number, method: QuantileMethod): NdArray {
+  return method === 'midpoint' ? mul(add(a, b), 0.5) : lerp(a, b, t);
+}

@@ -4,7 +4,7 @@ import { type NdArray, shapeOf } from '../core/trace.js';
 import { type Axis, toFloat, where } from './math.js';
 import { any } from './reductions.js';
 import { isnan } from './elementwise-math.js';
-import { type QuantileMethod, lerp, quantilePosition, reducedRows } from './quantile-positions.js';
+import { type QuantileMethod, interpolate, quantilePosition, reducedRows } from './quantile-positions.js';
 import { reshape, sliceAxis, stack } from './shape.js';
 import { sort } from './sorting.js';
 
@@ -14,7 +14,7 @@ export type { QuantileMethod } from './quantile-positions.js';
 function quantileOfSorted(sorted: NdArray, n: number, q: number, method: QuantileMethod): NdArray {
   const { lo, hi, t } = quantilePosition(n, q, method);
   const at = (i: number) => reshape(sliceAxis(sorted, -1, i, i + 1), shapeOf(sorted).slice(0, -1));
-  return t === 0 ? at(lo) : lerp(at(lo), at(hi), t);
+  return t === 0 ? at(lo) : interpolate(at(lo), at(hi), t, method);
 }
 
 /**
@@ -41,7 +41,10 @@ export function percentile(x: NdArray, p: number | readonly number[], axis?: Axi
   return quantile(x, scaled, axis, keepdims, method);
 }
 
-/** numpy.median: the 0.5 quantile (the mean of the two middle values for an even count). */
+/**
+ * numpy.median: the 0.5 quantile, the mean of the two middle values for an even count (as
+ * jax.numpy's, the 'midpoint' method: [1, 3, inf, inf] gives inf).
+ */
 export function median(x: NdArray, axis?: Axis, keepdims = false): NdArray {
-  return quantile(x, 0.5, axis, keepdims);
+  return quantile(x, 0.5, axis, keepdims, 'midpoint');
 }

@@ -177,8 +177,14 @@ function nanExtremum(x: NdArray, axis: Axis, keepdims: boolean, f: typeof max, f
 export const nanmax = (x: NdArray, axis?: Axis, keepdims = false) => nanExtremum(x, axis, keepdims, max, -Infinity);
 export const nanmin = (x: NdArray, axis?: Axis, keepdims = false) => nanExtremum(x, axis, keepdims, min, Infinity);
 
-/** argmax leaving NaN out (an all-NaN slice, where NumPy raises, gives 0). */
-export const nanargmax = (x: NdArray, axis: number | null = null, keepdims = false) => argmax(withoutNaN(x, -Infinity), axis, keepdims);
-/** argmin leaving NaN out (an all-NaN slice, where NumPy raises, gives 0). */
-export const nanargmin = (x: NdArray, axis: number | null = null, keepdims = false) => argmin(withoutNaN(x, Infinity), axis, keepdims);
+/** An arg-extremum leaving NaN out: -1 for an all-NaN slice (jax.numpy; NumPy raises). */
+function nanArgExtremum(x: NdArray, axis: number | null, keepdims: boolean, f: typeof argmax, fill: number): NdArray {
+  if (avalOf(x).dtype !== 'float32') return f(x, axis, keepdims);
+  const out = f(withoutNaN(x, fill), axis, keepdims);
+  return where(equal(nonNaNCount(x, axis, keepdims), 0), -1, out);
+}
+/** argmax leaving NaN out; -1 where a slice is all NaN (jax.numpy; NumPy raises). */
+export const nanargmax = (x: NdArray, axis: number | null = null, keepdims = false) => nanArgExtremum(x, axis, keepdims, argmax, -Infinity);
+/** argmin leaving NaN out; -1 where a slice is all NaN (jax.numpy; NumPy raises). */
+export const nanargmin = (x: NdArray, axis: number | null = null, keepdims = false) => nanArgExtremum(x, axis, keepdims, argmin, Infinity);
 

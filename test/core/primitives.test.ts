@@ -234,6 +234,7 @@ const UNARY_REF: Record<(typeof UNARY)[number], (x: number) => number> = {
   sign: Math.sign,
   sin: Math.sin,
   cos: Math.cos,
+  tan: Math.tan,
   erf,
   atan: Math.atan,
   floor: Math.floor,
@@ -462,8 +463,9 @@ function erfinv(y: number): number {
 }
 /**
  * random_normal from word i: JAX's sqrt(2) erfinv(u), u = max(lo, fl32(2 unit23 + lo)) with
- * lo = nextafter(-1, 0) in float32, or with bounds the inverse CDF of unit23 + 2^-24 over
- * (erf(lower/sqrt2), erf(upper/sqrt2)), clamped.
+ * lo = nextafter(-1, 0) in float32, or with bounds jax.random.truncated_normal's float32 uniform
+ * u = max(a, fl32(fl32(unit23 fl32(b - a)) + a)) over a = fl32(erf(fl32(lower / sqrt2))), b likewise
+ * (the caller, random.truncatedNormal, clamps inside the bounds).
  */
 function normalRef(key: H, p: { shape: number[]; salt: number; lower?: number; upper?: number }): H {
   const n = size(p.shape);
@@ -471,15 +473,15 @@ function normalRef(key: H, p: { shape: number[]; salt: number; lower?: number; u
   const bounded = p.lower !== undefined || p.upper !== undefined;
   const lower = p.lower ?? -Infinity;
   const upper = p.upper ?? Infinity;
-  const lo = lower === -Infinity ? -1 : erf(lower / Math.SQRT2);
-  const hi = upper === Infinity ? 1 : erf(upper / Math.SQRT2);
+  const erf32 = (bound: number) => (Math.abs(bound) === Infinity ? Math.sign(bound) : Math.fround(erf(Math.fround(Math.fround(bound) / Math.fround(Math.SQRT2)))));
+  const [a, b] = [erf32(lower), erf32(upper)];
   for (let k = 0; k < key.data.length / 2; k++) {
     const w = wordsRef(key.data[2 * k], key.data[2 * k + 1], n, p.salt);
     const lo32 = -1 + 2 ** -24;
     for (let i = 0; i < n; i++) {
       const u1 = unit23(w[i]);
       out.data[k * n + i] = bounded
-        ? Math.min(Math.max(Math.SQRT2 * erfinv(lo + (u1 + 2 ** -24) * (hi - lo)), lower), upper)
+        ? Math.SQRT2 * erfinv(Math.max(a, Math.fround(Math.fround(u1 * Math.fround(b - a)) + a)))
         : Math.SQRT2 * erfinv(Math.max(lo32, Math.fround(2 * u1 + lo32)));
     }
   }
@@ -572,6 +574,8 @@ const TRANSCENDENTAL = { rtol: 2e-5, atol: 2e-6 };
  * "Floating Point Accuracy"); SwiftShader's are off by up to ~3e-5 here.
  */
 const WGSL_SIN_COS = { rtol: 0, atol: 2 ** -11 };
+/** WGSL's tan is inherited from sin / cos: 2^-11 (1 + tan^2) on the draws' [-1, 1], below 2^-9. */
+const WGSL_TAN = { rtol: 0, atol: 2 ** -9 };
 
 function unarySpec(p: (typeof UNARY)[number]): Spec {
   const fills: Partial<Record<(typeof UNARY)[number], Fill>> = {
@@ -585,7 +589,7 @@ function unarySpec(p: (typeof UNARY)[number]): Spec {
     arb: shapeA().map((s) => ({ args: [arg(s, fills[p] ?? 'real')], params: {} })),
     ref: ([x]) => mapH(x, UNARY_REF[p], outDtype),
     nonDiff,
-    tol: backend === 'webgpu' && (p === 'sin' || p === 'cos') ? WGSL_SIN_COS : TRANSCENDENTAL,
+    tol: backend === 'webgpu' && (p === 'sin' || p === 'cos') ? WGSL_SIN_COS : backend === 'webgpu' && p === 'tan' ? WGSL_TAN : TRANSCENDENTAL,
   };
 }
 

@@ -139,6 +139,7 @@ export const defaultLowering: DefaultLowering = {
   sign: boolLogical('sign', unary(signKernel)),
   sin: unary(tf.sin),
   cos: unary(tf.cos),
+  tan: unary(tf.tan),
   erf: unary(erfComposite),
   atan: unary(tf.atan),
   floor: unary(tf.floor),

@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { elementwiseWasmApplies, elementwiseWasmOutputs } from '../../backend/wasm-elementwise.js';
+import { type TrigFunction, trigWasm, trigWasmApplies } from '../../backend/wasm-trig.js';
 import { broadcastShapes } from '../prims/elementwise.js';
 import type { Lowering } from './kernel.js';
 import { elementwiseAtLowRank } from './low-rank.js';
@@ -22,7 +23,13 @@ const compare = (k: (x: tf.Tensor, y: tf.Tensor) => tf.Tensor) => binary(sameSha
 /** Our blocked, compensated sum where it applies (tfjs's wasm Sum is sequential). */
 const wasmSum = (x: tf.Tensor, axes: number[]) => sumKernel(x, axes, (v, a) => sumWasm(v, a) ?? tf.sum(v, a));
 
+/** sin, cos and tan in double precision (wasm-trig.ts): tfjs wasm's Sin, Cos and Tan are only accurate to ~2.5e-7 absolute. */
+const trig = (fn: TrigFunction, fallback: (x: tf.Tensor) => tf.Tensor) => ([x]: tf.Tensor[]) => (trigWasmApplies(x!) ? trigWasm(x!, fn) : fallback(x!));
+
 const ownLowering: Lowering = {
+  sin: trig('sin', tf.sin),
+  cos: trig('cos', tf.cos),
+  tan: trig('tan', tf.tan),
   relu: ([x]) => reluWasm(x),
   sign: ([x]) => signWasm(x),
   erf: ([x]) => erfWasm(x),

@@ -69,6 +69,8 @@ const unaryDefs: Record<UnaryPrim, PrimitiveDef> = {
   sign: unaryDef('sign', 'zero', { in: 'any' }),
   sin: unaryDef('sin', (x) => lax.cos(x)),
   cos: unaryDef('cos', (x) => lax.neg(lax.sin(x))),
+  // A primitive (as JAX's tan_p), not sin / cos: that quotient of two roundings was up to 2 ulp off.
+  tan: unaryDef('tan', (x, out) => lax.add(c(1, x), lax.mul(out, out))),
   erf: unaryDef('erf', (x) => lax.mul(c(2 / Math.sqrt(Math.PI), x), lax.exp(lax.neg(lax.mul(x, x))))),
   atan: unaryDef('atan', (x) => lax.div(c(1, x), lax.add(c(1, x), lax.mul(x, x)))),
   floor: unaryDef('floor', 'zero'),
