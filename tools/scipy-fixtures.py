@@ -26,7 +26,8 @@ case("ndtri", sp.ndtri, [0, 1e-37, 1e-30, 1e-10, 1e-5, 0.001, 0.05, 0.1353, 0.2,
 case("log_ndtr", sp.log_ndtr, [-100, -40, -20, -12, -10.5, -10, -9.5, -7, -5, -3, -1, -0.1, 0, 0.1, 1, 3, 4, 5, 6, 8, 10, 15])
 pos = [0.01, 0.1, 0.5, 1, 1.5, 2, 2.5, 3.7, 5, 10, 20.5, 35, 100, 1000, 1e5]
 case("gammaln", sp.gammaln, pos + [-0.5, -1.5, -2.5, -10.3, 0, -1, -2])
-case("gamma", sp.gamma, [0.01, 0.1, 0.5, 1, 1.5, 2, 2.5, 3.7, 5, 10, 20.5, 30, -0.5, -1.5, -2.5, -3.2, 0, -1, -2])
+# JAX's gamma is NaN at the negative integers (gammasgn * exp(gammaln); SciPy 1.10 gives inf there, >= 1.15 NaN).
+case("gamma", lambda x: np.where((x < 0) & (np.floor(x) == x), np.nan, sp.gamma(x)), [0.01, 0.1, 0.5, 1, 1.5, 2, 2.5, 3.7, 5, 10, 20.5, 30, -0.5, -1.5, -2.5, -3.2, 0, -1, -2])
 case("digamma", sp.digamma, pos + [-0.5, -1.5, -2.3])
 grid_a = np.repeat([0.5, 1, 2.5, 7, 30], 5)
 grid_b = np.tile([0.3, 1, 3, 12, 40], 5)

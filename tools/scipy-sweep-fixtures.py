@@ -22,7 +22,8 @@ cases, case = case_table()
 ba = [0.5, 2, 2, 10, 100, 1000, 3, 0.1, 5, 1, 1, 50, 0.5, 7, 2, 2, 0, 2]
 bb = [0.5, 3, 3, 20, 100, 1500, 0.2, 0.1, 5000, 1, 4, 0.5, 30, 7, 3, 3, 1, -1]
 bx = [0.3, 0.5, 0.99, 0.3, 0.52, 0.4, 0.999, 0.5, 0.001, 0.25, 1e-4, 0.995, 0.02, 0.5, 0, 1, 0.5, 0.5]
-case("betainc", sp.betainc, ba, bb, bx)
+# JAX's betainc (as SciPy >= 1.16) is 1 at a = 0 for x > 0 (all the mass at 0); SciPy 1.10 gives NaN.
+case("betainc", lambda a, b, x: np.where((a == 0) & (b > 0) & (x > 0) & (x <= 1), 1.0, sp.betainc(a, b, x)), ba, bb, bx)
 gi = slice(0, 13)
 case("betainc_dx", lambda a, b, x: st.beta.pdf(x, a, b), ba[gi], bb[gi], bx[gi])
 h = 1e-6

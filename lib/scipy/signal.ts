@@ -1,6 +1,6 @@
 /**
- * `scipy.signal`: jax.scipy.signal's direct convolutions: convolve and correlate of 1-D or 2-D
- * arrays, convolve2d and correlate2d (with SciPy's `fillvalue` for the 'fill' boundary), as one
+ * `scipy.signal`: jax.scipy.signal's direct convolutions: convolve and correlate of 1-D, 2-D or
+ * 3-D arrays, convolve2d and correlate2d (with SciPy's `fillvalue` for the 'fill' boundary), as one
  * lax.convGeneralDilated, so they jit, vmap and differentiate. No FFT methods (no complex kernels).
  */
 import type { NdArray } from '../core/index.js';
@@ -12,12 +12,12 @@ import { type Operand, asFloat } from './util.js';
 export type SignalMode = 'full' | 'same' | 'valid';
 const MODES: readonly SignalMode[] = ['full', 'same', 'valid'];
 
-/** JAX's _convolve_nd for 1 or 2 dims: the larger input slides over the flipped smaller, with 'same' centred on in1. */
+/** JAX's _convolve_nd for 1 to 3 dims: the larger input slides over the flipped smaller, with 'same' centred on in1. */
 function convolveNd(in1: NdArray, in2: NdArray, mode: SignalMode, name: string): NdArray {
   if (!MODES.includes(mode)) throw new Error(`${name}: mode must be 'full', 'same' or 'valid', got '${String(mode)}'`);
   const [s1, s2] = [in1.shape, in2.shape];
   if (s1.length !== s2.length) throw new Error(`${name}: in1 and in2 must have the same number of dimensions, got shapes [${s1}] and [${s2}]`);
-  if (s1.length < 1 || s1.length > 2) throw new Error(`${name}: only 1-D and 2-D inputs are supported, got shape [${s1}]`);
+  if (s1.length < 1 || s1.length > 3) throw new Error(`${name}: only 1-D, 2-D and 3-D inputs are supported, got shape [${s1}]`);
   if (s1.includes(0) || s2.includes(0)) throw new Error(`${name}: zero-size arrays are not supported, got shapes [${s1}] and [${s2}]`);
   const noSwap = s1.every((d, i) => d >= s2[i]!);
   const swap = s1.every((d, i) => d <= s2[i]!);
@@ -31,24 +31,54 @@ function convolveNd(in1: NdArray, in2: NdArray, mode: SignalMode, name: string):
     const so = shapeOut[i]!;
     return [s - 1 - Math.floor((so - 1) / 2), s - so + Math.floor((so - 1) / 2)];
   });
-  const lead = (x: NdArray) => np.reshape(x, [1, 1, ...x.shape]);
-  const out = convGeneralDilated(lead(big), lead(np.flip(small)), small.shape.map(() => 1), padding);
+  const kernel = np.flip(small);
+  return big.shape.length === 3 ? correlate3d(big, kernel, padding) : correlateDirect(big, kernel, padding);
+}
+
+/** The cross-correlation of x with w (same rank, 1 or 2 dims) with zero padding, as one lax.convGeneralDilated. */
+function correlateDirect(x: NdArray, w: NdArray, padding: [number, number][]): NdArray {
+  const lead = (v: NdArray) => np.reshape(v, [1, 1, ...v.shape]);
+  const out = convGeneralDilated(lead(x), lead(w), w.shape.map(() => 1), padding);
   return np.reshape(out, out.shape.slice(2));
 }
 
 /**
- * The convolution of in1 and in2 (1-D or 2-D, the same rank; one at least as large as the other
- * in every dimension): 'full' (default), 'same' (in1's shape) or 'valid'. method 'auto' and
- * 'direct' are the same here; 'fft' is not supported.
+ * The 3-D cross-correlation as one 2-D convolution (lax's has at most 2 spatial dims): w's first
+ * axis becomes the input channels, and x's first axis the batch of the w.shape[0] shifted slices.
  */
-export function convolve(in1: Operand, in2: Operand, mode: SignalMode = 'full', method: 'auto' | 'direct' = 'auto'): NdArray {
-  if (method !== 'auto' && method !== 'direct') throw new Error(`convolve: method must be 'auto' or 'direct' (no FFT), got '${String(method)}'`);
+function correlate3d(x: NdArray, w: NdArray, padding: [number, number][]): NdArray {
+  const depth = w.shape[0]!;
+  // 'same' with swapped inputs pads negatively, i.e. crops (as lax's padding does).
+  const [low, high] = padding[0]!;
+  const grown = np.pad(x, [[Math.max(low, 0), Math.max(high, 0)], [0, 0], [0, 0]]);
+  const padded = np.sliceAxis(grown, 0, Math.max(-low, 0), grown.shape[0]! - Math.max(-high, 0));
+  const steps = padded.shape[0]! - depth + 1;
+  const shifted = np.stack(Array.from({ length: depth }, (_, a) => np.sliceAxis(padded, 0, a, a + steps)), 1); // [steps, depth, h, w]
+  const out = convGeneralDilated(shifted, np.expandDims(w, 0), [1, 1], padding.slice(1));
+  return np.reshape(out, [steps, ...out.shape.slice(2)]);
+}
+
+/** How convolve and correlate compute: all three are the direct sum here ('fft' too: tfjs's complex64 lacks kernels; same values up to rounding). */
+export type SignalMethod = 'auto' | 'direct' | 'fft';
+const METHODS: readonly SignalMethod[] = ['auto', 'direct', 'fft'];
+
+function checkMethod(method: SignalMethod, name: string): void {
+  if (!METHODS.includes(method)) throw new Error(`${name}: method must be 'auto', 'direct' or 'fft', got '${String(method)}'`);
+}
+
+/**
+ * The convolution of in1 and in2 (1-D, 2-D or 3-D, the same rank; one at least as large as the
+ * other in every dimension): 'full' (default), 'same' (in1's shape) or 'valid'. Every method
+ * is computed directly ('fft' gives the direct sum, equal up to rounding).
+ */
+export function convolve(in1: Operand, in2: Operand, mode: SignalMode = 'full', method: SignalMethod = 'auto'): NdArray {
+  checkMethod(method, 'convolve');
   return convolveNd(asFloat(in1), asFloat(in2), mode, 'convolve');
 }
 
-/** The cross-correlation sum_k in1[k + n] in2[k] (convolve with in2 flipped), with convolve's modes. */
-export function correlate(in1: Operand, in2: Operand, mode: SignalMode = 'full', method: 'auto' | 'direct' = 'auto'): NdArray {
-  if (method !== 'auto' && method !== 'direct') throw new Error(`correlate: method must be 'auto' or 'direct' (no FFT), got '${String(method)}'`);
+/** The cross-correlation sum_k in1[k + n] in2[k] (convolve with in2 flipped), with convolve's modes and methods. */
+export function correlate(in1: Operand, in2: Operand, mode: SignalMode = 'full', method: SignalMethod = 'auto'): NdArray {
+  checkMethod(method, 'correlate');
   return convolveNd(asFloat(in1), np.flip(asFloat(in2)), mode, 'correlate');
 }
 

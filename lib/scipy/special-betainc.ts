@@ -61,11 +61,13 @@ function logFront(a: NdArray, b: NdArray, x: NdArray): NdArray {
 
 /**
  * [I_x(a, b), 1 - I_x(a, b)] on broadcast float32 operands, given x and xc = 1 - x (so callers
- * with an exact 1 - x, as the t and binomial distributions, keep it): NaN for a <= 0, b <= 0,
- * x outside [0, 1] or NaN; [0, 1] at x = 0, [1, 0] at xc = 0.
+ * with an exact 1 - x, as the t and binomial distributions, keep it), with JAX's (XLA's) edges:
+ * a = 0 or b = inf gives 1 (0 at x = 0); b = 0 or a = inf gives 0 (1 at x = 1); [0, 1] at x = 0,
+ * [1, 0] at xc = 0; NaN for a < 0, b < 0, x outside [0, 1], both of the above, or a NaN.
  */
 function plain(a: NdArray, b: NdArray, x: NdArray, xc: NdArray): [NdArray, NdArray] {
-  const ok = np.logicalAnd(np.logicalAnd(np.greater(a, 0), np.greater(b, 0)), np.logicalAnd(np.greaterEqual(x, 0), np.greaterEqual(xc, 0)));
+  const finite = np.logicalAnd(np.isfinite(a), np.isfinite(b));
+  const ok = np.logicalAnd(np.logicalAnd(np.logicalAnd(np.greater(a, 0), np.greater(b, 0)), finite), np.logicalAnd(np.greaterEqual(x, 0), np.greaterEqual(xc, 0)));
   const inner = np.logicalAnd(ok, np.logicalAnd(np.greater(x, 0), np.greater(xc, 0)));
   const [sa, sb] = [np.where(ok, a, 1), np.where(ok, b, 1)];
   const [sx, sxc] = [np.where(inner, x, 0.5), np.where(inner, xc, 0.5)];
@@ -74,8 +76,14 @@ function plain(a: NdArray, b: NdArray, x: NdArray, xc: NdArray): [NdArray, NdArr
   const [p, q, y] = [np.where(swap, sb, sa), np.where(swap, sa, sb), np.where(swap, sxc, sx)];
   const tail = np.div(np.mul(np.exp(logFront(p, q, y)), fraction(p, q, y)), p);
   const rest = np.sub(1, tail);
-  const edge = np.where(np.greater(x, 0), 1, 0);
-  const pick = (inside: NdArray, atEdge: NdArray) => np.where(ok, np.where(inner, inside, atEdge), NaN);
+  const aZero = np.logicalOr(np.equal(a, 0), np.equal(b, Infinity));
+  const bZero = np.logicalOr(np.equal(b, 0), np.equal(a, Infinity));
+  const outside = np.logicalOr(np.logicalOr(np.less(a, 0), np.less(b, 0)), np.logicalOr(np.less(x, 0), np.less(xc, 0)));
+  const anyNan = np.logicalOr(np.logicalOr(np.isnan(a), np.isnan(b)), np.logicalOr(np.isnan(x), np.isnan(xc)));
+  const nan = np.logicalOr(np.logicalOr(outside, anyNan), np.logicalAnd(aZero, bZero));
+  // Off the interior the mass sits at 0 (I = 1 for x > 0) unless b is 0 or a inf (at 1: I = 1 only at xc = 0).
+  const edge = np.where(np.where(bZero, np.equal(xc, 0), np.greater(x, 0)), 1, 0);
+  const pick = (inside: NdArray, atEdge: NdArray) => np.where(nan, NaN, np.where(inner, inside, atEdge));
   return [pick(np.where(swap, rest, tail), edge), pick(np.where(swap, tail, rest), np.sub(1, edge))];
 }
 
@@ -101,7 +109,8 @@ export function betaincPair(a: Operand, b: Operand, x: Operand, xc: Operand): [N
 
 /**
  * The regularized incomplete beta function I_x(a, b) = B(x; a, b) / B(a, b) for a, b > 0 and
- * 0 <= x <= 1 (NaN elsewhere, as SciPy); arguments broadcast. Float32-accurate (a few e-6)
+ * 0 <= x <= 1, with JAX's limits at a or b = 0 or inf (1 for a = 0 or b = inf, 0 for b = 0 or
+ * a = inf, except at the ends); NaN for negative a, b, x outside [0, 1] or a NaN; arguments broadcast. Float32-accurate (a few e-6)
  * for a, b up to about 10^4.
  */
 export function betainc(a: Operand, b: Operand, x: Operand): NdArray {

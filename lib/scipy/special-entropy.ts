@@ -28,27 +28,32 @@ function zeroAtZero(x: NdArray, y: NdArray, f: (x: NdArray, y: NdArray) => NdArr
   return np.where(ok, f(np.where(ok, x, 1), np.where(ok, y, 1)), 0);
 }
 
-const xlogyPlain = (x: NdArray, y: NdArray) => zeroAtZero(x, y, (a, b) => np.mul(a, np.log(b)));
+/** zeroAtZero, but a NaN y gives NaN even at x = 0 (JAX's xlogy and xlog1py, as SciPy). */
+function zeroAtZeroNanY(x: NdArray, y: NdArray, f: (x: NdArray, y: NdArray) => NdArray): NdArray {
+  return np.where(np.isnan(y), NaN, zeroAtZero(x, y, f));
+}
+
+const xlogyPlain = (x: NdArray, y: NdArray) => zeroAtZeroNanY(x, y, (a, b) => np.mul(a, np.log(b)));
 const xlogyRule = customJvp(
   xlogyPlain,
   ([x, y]: NdArray[], [dx, dy]: NdArray[]) => [xlogyPlain(x!, y!), np.add(np.mul(dx!, np.log(y!)), np.div(np.mul(dy!, x!), y!))],
 ) as (x: NdArray, y: NdArray) => NdArray;
 
-const xlog1pyPlain = (x: NdArray, y: NdArray) => zeroAtZero(x, y, (a, b) => np.mul(a, np.log1p(b)));
+const xlog1pyPlain = (x: NdArray, y: NdArray) => zeroAtZeroNanY(x, y, (a, b) => np.mul(a, np.log1p(b)));
 const xlog1pyRule = customJvp(
   xlog1pyPlain,
   ([x, y]: NdArray[], [dx, dy]: NdArray[]) => [xlog1pyPlain(x!, y!), np.add(np.mul(dx!, np.log1p(y!)), np.div(np.mul(dy!, x!), np.add(y!, 1)))],
 ) as (x: NdArray, y: NdArray) => NdArray;
 
 /**
- * x * log(y), 0 where x = 0 even if log(y) is -inf or NaN (JAX's where; SciPy gives NaN for
- * y = NaN). JAX's derivative rule: d/dx = log(y), d/dy = x / y (so d/dx at x = 0, y = 0 is -inf).
+ * x * log(y), 0 where x = 0 even if log(y) is -inf; NaN where y is NaN, x = 0 included (JAX
+ * and SciPy). JAX's derivative rule: d/dx = log(y), d/dy = x / y (so d/dx at x = 0, y = 0 is -inf).
  */
 export function xlogy(x: Operand, y: Operand): NdArray {
   return xlogyRule(asFloat(x), asFloat(y));
 }
 
-/** x * log1p(y), 0 where x = 0; JAX's derivative rule: d/dx = log1p(y), d/dy = x / (1 + y). */
+/** x * log1p(y), 0 where x = 0 (NaN where y is NaN); JAX's derivative rule: d/dx = log1p(y), d/dy = x / (1 + y). */
 export function xlog1py(x: Operand, y: Operand): NdArray {
   return xlog1pyRule(asFloat(x), asFloat(y));
 }

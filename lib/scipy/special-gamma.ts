@@ -10,9 +10,11 @@ import { type Operand, asFloat } from './util.js';
 
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 
-/** log|Gamma(x)|: inf at 0 and the negative integers. */
+/** log|Gamma(x)|: inf at 0, the negative integers and inf. */
 export function gammaln(x: Operand): NdArray {
-  return lgamma(asFloat(x));
+  const v = asFloat(x);
+  // lax.lgamma's Lanczos sum gives inf - inf = NaN at +inf; log Gamma(inf) is inf (JAX, SciPy).
+  return np.where(np.equal(v, Infinity), Infinity, lgamma(v));
 }
 
 /** Whether x is 0 or a negative integer (a pole of Gamma). */
@@ -38,10 +40,13 @@ export function gammasgn(x: Operand): NdArray {
   return np.where(pole, NaN, np.where(negativeZero, -1, gammaSign(v)));
 }
 
-/** Gamma(x) with its sign, as sign * exp(gammaln(x)); inf at the poles (SciPy's value). */
+/**
+ * Gamma(x) as gammasgn(x) * exp(gammaln(x)) (JAX's): +inf at +0 and +inf, -inf at -0, NaN at the
+ * negative integers and -inf (SciPy 1.10 gives inf at the negative poles; 1.15 and JAX NaN).
+ */
 export function gamma(x: Operand): NdArray {
   const v = asFloat(x);
-  return np.where(isPole(v), Infinity, np.mul(gammaSign(v), np.exp(lgamma(v))));
+  return np.mul(gammasgn(v), np.exp(gammaln(v)));
 }
 
 /** Where Stirling's series for log Gamma is within float32's precision. */
@@ -153,10 +158,26 @@ export function factorial(n: Operand): NdArray {
   return np.where(np.less(v, 0), 0, np.exp(lgamma(np.add(v, 1))));
 }
 
-/** The binomial coefficient N choose k as Gamma functions (SciPy's exact=False), 0 unless 0 <= k <= N. */
-export function comb(N: Operand, k: Operand): NdArray {
+/**
+ * The binomial coefficient N choose k as Gamma functions (SciPy's exact=False), 0 unless
+ * 0 <= k <= N; with `repetition`, the multiset coefficient comb(N + k - 1, k) (1 at k = 0, N >= 0).
+ */
+export function comb(N: Operand, k: Operand, { repetition = false }: { readonly repetition?: boolean } = {}): NdArray {
   const [n, r] = np.broadcastArrays(asFloat(N), asFloat(k));
+  if (repetition) return np.where(np.logicalAnd(np.equal(r, 0), np.greaterEqual(n, 0)), 1, comb(np.sub(np.add(n, r), 1), r));
   const inside = np.logicalAnd(np.logicalAnd(np.greaterEqual(r, 0), np.greaterEqual(n, 0)), np.lessEqual(r, n));
   const log = np.sub(np.sub(lgamma(np.add(n, 1)), lgamma(np.add(r, 1))), lgamma(np.add(np.sub(n, r), 1)));
   return np.where(inside, np.exp(log), 0);
+}
+
+/** The principal branch of log Gamma(x) for real x (jax.scipy.special.loggamma): gammaln for x > 0, NaN elsewhere. */
+export function loggamma(x: Operand): NdArray {
+  const v = asFloat(x);
+  return np.where(np.greater(v, 0), gammaln(v), NaN);
+}
+
+/** The Pochhammer symbol (z)_m = Gamma(z + m) / Gamma(z), 1 at m = 0 (jax.scipy.special.poch). */
+export function poch(z: Operand, m: Operand): NdArray {
+  const [a, b] = np.broadcastArrays(asFloat(z), asFloat(m));
+  return np.where(np.equal(b, 0), 1, np.div(gamma(np.add(a, b)), gamma(a)));
 }

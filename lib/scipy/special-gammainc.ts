@@ -57,10 +57,13 @@ function upperFraction(a: NdArray, x: NdArray): NdArray {
   return np.mul(h, np.exp(logPrefactor(a, x)));
 }
 
-/** [P, Q] on the broadcast operands, with SciPy's edges: P(a, 0) = 0, P(a, inf) = 1, P(0, x > 0) = 1; NaN for a < 0 or x < 0. */
+/**
+ * [P, Q] on the broadcast operands, with JAX's (XLA's igamma) edges: P(a, 0) = 0, P(a, inf) = 1,
+ * P(0, x > 0) = 1, P(inf, x) = 0 for finite x; NaN for a < 0, x < 0, a = x = 0, a = x = inf or NaN.
+ */
 function incompleteGamma(a: Operand, x: Operand): [NdArray, NdArray] {
   const [s, v] = np.broadcastArrays(asFloat(a), asFloat(x));
-  const ok = np.logicalAnd(np.greater(s, 0), np.logicalAnd(np.greater(v, 0), np.isfinite(v)));
+  const ok = np.logicalAnd(np.logicalAnd(np.greater(s, 0), np.isfinite(s)), np.logicalAnd(np.greater(v, 0), np.isfinite(v)));
   const series = np.less(v, np.add(s, 1));
   const safeA = np.where(ok, s, 1);
   // Each method sees only inputs it converges on: the series x < a + 1, the fraction x >= a + 1.
@@ -68,8 +71,11 @@ function incompleteGamma(a: Operand, x: Operand): [NdArray, NdArray] {
   const q = upperFraction(safeA, np.where(np.logicalAnd(ok, series), np.add(safeA, 1), np.where(ok, v, 2)));
   const lower = np.where(series, p, np.sub(1, q));
   const upper = np.where(series, np.sub(1, p), q);
-  const nan = np.logicalOr(np.logicalOr(np.less(s, 0), np.less(v, 0)), np.logicalOr(np.isnan(s), np.isnan(v)));
-  const edgeP = np.where(np.logicalOr(np.equal(v, Infinity), np.logicalAnd(np.equal(s, 0), np.greater(v, 0))), 1, 0);
+  const [aZero, xZero, aInf, xInf] = [np.equal(s, 0), np.equal(v, 0), np.equal(s, Infinity), np.equal(v, Infinity)];
+  const domain = [np.less(s, 0), np.less(v, 0), np.logicalAnd(aZero, xZero), np.logicalAnd(aInf, xInf), np.isnan(s), np.isnan(v)];
+  const nan = domain.reduce((m, c) => np.logicalOr(m, c));
+  // Off the interior: P is 1 at x = inf or a = 0 (x > 0), else 0 (x = 0, or a = inf).
+  const edgeP = np.where(np.logicalOr(xInf, aZero), 1, 0);
   const pick = (inside: NdArray, edge: NdArray) => np.where(nan, NaN, np.where(ok, inside, edge));
   return [pick(lower, edgeP), pick(upper, np.sub(1, edgeP))];
 }

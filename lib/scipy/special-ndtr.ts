@@ -13,9 +13,14 @@ export function erf(x: Operand): NdArray {
   return np.erf(asFloat(x));
 }
 
-/** The complementary error function 1 - erf(x), with relative accuracy in the upper tail (lax.erfc). */
+/** lax.erfc with its limits at ±inf (0 and 2; lax.erfc's exp(-z^2) split gives inf - inf = NaN there). */
+function erfcWithLimits(x: NdArray): NdArray {
+  return np.where(np.equal(x, Infinity), 0, np.where(np.equal(x, -Infinity), 2, laxErfc(x)));
+}
+
+/** The complementary error function 1 - erf(x), with relative accuracy in the upper tail (lax.erfc); 0 at inf, 2 at -inf. */
 export function erfc(x: Operand): NdArray {
-  return laxErfc(asFloat(x));
+  return erfcWithLimits(asFloat(x));
 }
 
 /** The inverse error function on (-1, 1) (lax.erfInv): ±inf at ±1, NaN beyond. */
@@ -23,11 +28,11 @@ export function erfinv(x: Operand): NdArray {
   return erfInv(asFloat(x));
 }
 
-/** The standard normal CDF, from erf near 0 and erfc in the tails (JAX's scheme: relative accuracy in the lower tail). */
+/** The standard normal CDF, from erf near 0 and erfc in the tails (JAX's scheme: relative accuracy in the lower tail); 0 at -inf, 1 at inf. */
 export function ndtr(x: Operand): NdArray {
   const v = asFloat(x);
   const z = np.mul(np.abs(v), Math.SQRT1_2);
-  const tail = laxErfc(z);
+  const tail = erfcWithLimits(z);
   const y = np.where(np.less(z, Math.SQRT1_2), np.add(1, np.erf(np.mul(v, Math.SQRT1_2))), np.where(np.greater(v, 0), np.sub(2, tail), tail));
   return np.mul(y, 0.5);
 }

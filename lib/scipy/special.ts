@@ -5,7 +5,8 @@
 export { type Axis, logSoftmax, logsumexp, softmax } from './special-logsumexp.js';
 export { entr, expit, klDiv, logit, relEntr, xlog1py, xlogy } from './special-entropy.js';
 export { erf, erfc, erfinv, logNdtr, ndtr, ndtri } from './special-ndtr.js';
-export { beta, betaln, comb, digamma, factorial, gamma, gammaln, gammasgn, multigammaln, polygamma, zeta } from './special-gamma.js';
+export { beta, betaln, comb, digamma, factorial, gamma, gammaln, gammasgn, loggamma, multigammaln, poch, polygamma, zeta } from './special-gamma.js';
+export { boxcox, boxcox1p } from './special-boxcox.js';
 export { i0, i0e, i1, i1e } from './special-bessel.js';
 export { exp1, expi, spence } from './special-expi.js';
 export { gammainc, gammaincc } from './special-gammainc.js';

@@ -73,8 +73,8 @@ test('errors name what is wrong', () => {
   assert.throws(() => sig.convolve(np.ones([3]), np.ones([2, 2])), /convolve: in1 and in2 must have the same number of dimensions/);
   assert.throws(() => sig.convolve(np.ones([3, 2]), np.ones([2, 3])), /convolve: one input must be at least as large as the other in every dimension/);
   assert.throws(() => sig.convolve(np.ones([3]), np.ones([2]), 'middle' as 'same'), /convolve: mode must be 'full', 'same' or 'valid'/);
-  assert.throws(() => sig.convolve(np.ones([3]), np.ones([2]), 'full', 'fft' as 'direct'), /convolve: method must be 'auto' or 'direct'/);
-  assert.throws(() => sig.convolve(np.ones([2, 2, 2]), np.ones([1, 1, 1])), /convolve: only 1-D and 2-D inputs are supported/);
+  assert.throws(() => sig.convolve(np.ones([3]), np.ones([2]), 'full', 'spectral' as 'direct'), /convolve: method must be 'auto', 'direct' or 'fft'/);
+  assert.throws(() => sig.convolve(np.ones([2, 2, 2, 2]), np.ones([1, 1, 1, 1])), /convolve: only 1-D, 2-D and 3-D inputs are supported/);
   assert.throws(() => sig.convolve2d(np.ones([3, 3]), np.ones([2, 2]), 'full', 'wrap'), /convolve2d: only boundary 'fill' is supported/);
   assert.throws(() => sig.correlate2d(np.ones([3]), np.ones([2])), /correlate2d: inputs must be 2-D/);
 });

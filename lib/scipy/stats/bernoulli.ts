@@ -23,3 +23,10 @@ export function cdf(k: Operand, p: Operand, loc: Operand = 0): NdArray {
   const j = np.sub(asFloat(k), asFloat(loc));
   return np.where(np.less(j, 0), 0, np.where(np.less(j, 1), np.sub(1, asFloat(p)), 1));
 }
+
+/** The quantile function (jax.scipy.stats.bernoulli.ppf, no loc): 0 for q <= 1 - p, else 1; NaN for q or p outside [0, 1] or NaN. */
+export function ppf(q: Operand, p: Operand): NdArray {
+  const [u, r] = [asFloat(q), asFloat(p)];
+  const inUnit = (v: NdArray) => np.logicalAnd(np.greaterEqual(v, 0), np.lessEqual(v, 1));
+  return np.where(np.logicalAnd(inUnit(u), inUnit(r)), np.where(np.lessEqual(u, np.sub(1, r)), 0, 1), NaN);
+}

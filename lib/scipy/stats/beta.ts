@@ -7,14 +7,18 @@ import { betaln } from '../special-gamma.js';
 import { type Operand, asFloat, logInside } from '../util.js';
 import { logScale, standardize } from './standardize.js';
 
-/** log density: (a - 1) log z + (b - 1) log(1 - z) - betaln(a, b) - log(scale) on [0, 1] (inf at an end where a or b < 1), -inf outside. */
+/**
+ * log density: (a - 1) log z + (b - 1) log(1 - z) - betaln(a, b) - log(scale) on [0, 1] (inf at
+ * an end where a or b < 1), -inf outside; NaN wherever a <= 0, b <= 0 or scale <= 0 (JAX, SciPy).
+ */
 export function logpdf(x: Operand, a: Operand, b: Operand, loc: Operand = 0, scale: Operand = 1): NdArray {
-  const [p, q] = [asFloat(a), asFloat(b)];
-  const z = standardize(x, loc, scale);
+  const [p, q, s] = [asFloat(a), asFloat(b), asFloat(scale)];
+  const z = standardize(x, loc, s);
   const inside = np.logicalAnd(np.greaterEqual(z, 0), np.lessEqual(z, 1));
   const zc = np.clip(z, 0, 1);
-  const value = np.sub(np.sub(np.add(xlogy(np.sub(p, 1), zc), xlog1py(np.sub(q, 1), np.neg(zc))), betaln(p, q)), logScale(scale));
-  return logInside(inside, value);
+  const value = np.sub(np.sub(np.add(xlogy(np.sub(p, 1), zc), xlog1py(np.sub(q, 1), np.neg(zc))), betaln(p, q)), logScale(s));
+  const invalid = np.logicalOr(np.logicalOr(np.lessEqual(p, 0), np.lessEqual(q, 0)), np.lessEqual(s, 0));
+  return np.where(invalid, NaN, logInside(inside, value));
 }
 
 /** density. */

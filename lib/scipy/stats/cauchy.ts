@@ -1,8 +1,8 @@
 /** jax.scipy.stats.cauchy: the Cauchy distribution with `loc` and `scale`. */
 import type { NdArray } from '../../core/index.js';
 import * as np from '../../ops/index.js';
-import { type Operand, asFloat } from '../util.js';
-import { logScale, standardize, unstandardize } from './standardize.js';
+import type { Operand } from '../util.js';
+import { logScale, probability, standardize, unstandardize } from './standardize.js';
 
 /** log density: -log(pi scale) - log(1 + z^2). */
 export function logpdf(x: Operand, loc: Operand = 0, scale: Operand = 1): NdArray {
@@ -54,12 +54,12 @@ function standardPpf(p: NdArray): NdArray {
   return np.div(np.where(low, -1, 1), np.tan(np.mul(np.where(low, p, np.sub(1, p)), Math.PI)));
 }
 
-/** The quantile function, moved and scaled. */
+/** The quantile function, moved and scaled; NaN for q outside [0, 1] (SciPy; JAX's tan formula gives numbers there). */
 export function ppf(q: Operand, loc: Operand = 0, scale: Operand = 1): NdArray {
-  return unstandardize(standardPpf(asFloat(q)), loc, scale);
+  return unstandardize(standardPpf(probability(q)), loc, scale);
 }
 
-/** The inverse survival function (ppf(1 - q) = -ppf(q)), moved and scaled. */
+/** The inverse survival function (ppf(1 - q) = -ppf(q)), moved and scaled; NaN for q outside [0, 1]. */
 export function isf(q: Operand, loc: Operand = 0, scale: Operand = 1): NdArray {
-  return unstandardize(np.neg(standardPpf(asFloat(q))), loc, scale);
+  return unstandardize(np.neg(standardPpf(probability(q))), loc, scale);
 }

@@ -1,8 +1,8 @@
 /** jax.scipy.stats.expon: the exponential distribution on [loc, inf) with `scale` = 1 / rate. */
 import type { NdArray } from '../../core/index.js';
 import * as np from '../../ops/index.js';
-import { type Operand, asFloat, logInside } from '../util.js';
-import { logScale, standardize, unstandardize } from './standardize.js';
+import { type Operand, logInside } from '../util.js';
+import { logScale, probability, standardize, unstandardize } from './standardize.js';
 
 /** log density: -z - log(scale) for z >= 0, -inf below. */
 export function logpdf(x: Operand, loc: Operand = 0, scale: Operand = 1): NdArray {
@@ -37,7 +37,7 @@ export function logsf(x: Operand, loc: Operand = 0, scale: Operand = 1): NdArray
   return np.neg(np.maximum(standardize(x, loc, scale), 0));
 }
 
-/** The quantile function -log(1 - q), moved and scaled. */
+/** The quantile function -log(1 - q), moved and scaled; NaN for q outside [0, 1] (JAX, SciPy). */
 export function ppf(q: Operand, loc: Operand = 0, scale: Operand = 1): NdArray {
-  return unstandardize(np.neg(np.log1p(np.neg(asFloat(q)))), loc, scale);
+  return unstandardize(np.neg(np.log1p(np.neg(probability(q)))), loc, scale);
 }

@@ -11,6 +11,8 @@ export * as f from './f.js';
 export * as gamma from './gamma.js';
 export * as gennorm from './gennorm.js';
 export * as geom from './geom.js';
+export * as gumbelL from './gumbel-l.js';
+export * as gumbelR from './gumbel-r.js';
 export * as laplace from './laplace.js';
 export * as logistic from './logistic.js';
 export * as multinomial from './multinomial.js';

@@ -22,3 +22,9 @@ export function unstandardize(q: NdArray, loc: Operand, scale: Operand): NdArray
 export function isInteger(k: NdArray): NdArray {
   return np.equal(np.floor(k), k);
 }
+
+/** q as a float32 array, NaN outside [0, 1] (a quantile function's domain, as SciPy's ppf / isf). */
+export function probability(q: Operand): NdArray {
+  const p = asFloat(q);
+  return np.where(np.logicalAnd(np.greaterEqual(p, 0), np.lessEqual(p, 1)), p, NaN);
+}
