@@ -10,3 +10,4 @@ export * from './index.js';
 export { checkpoint };
 export { enableRelaxedSimd } from './backend/node.js';
 export { readSafetensorsFile, writeSafetensorsFile } from './io/safetensors-file.js';
+export { type NpyArray, parseNpy, parseNpz, writeNpy } from './io/npy.js';

@@ -20,7 +20,7 @@ import { pipe } from 'fp-ts/lib/function.js';
 import * as D from 'io-ts/lib/Decoder.js';
 import type * as DE from 'io-ts/lib/DecodeError.js';
 import type * as FS from 'io-ts/lib/FreeSemigroup.js';
-import { isPlainObject, type TreeDef } from '../tree/index.js';
+import { isPlainObject, makeTreeDef, type TreeDef } from '../tree/index.js';
 
 /**
  * The deepest nesting of objects and arrays a checkpoint tree may have: the structure's
@@ -111,7 +111,7 @@ export function fromStructNode(node: StructNode): { def: TreeDef; leaves: Pathed
   const go = (n: StructNode, path: string): TreeDef => {
     const leaf = (l: StoredLeaf): TreeDef => {
       leaves.push({ path: path === '' ? '.' : path, leaf: l });
-      return { kind: 'leaf' };
+      return makeTreeDef({ kind: 'leaf' });
     };
     switch (n.t) {
       case 'tensor':
@@ -122,13 +122,13 @@ export function fromStructNode(node: StructNode): { def: TreeDef; leaves: Pathed
       case 'boolean':
         return leaf({ t: 'value', value: n.v });
       case 'null':
-        return { kind: 'none', value: null };
+        return makeTreeDef({ kind: 'none', value: null });
       case 'undefined':
-        return { kind: 'none', value: undefined };
+        return makeTreeDef({ kind: 'none', value: undefined });
       case 'array':
-        return { kind: 'array', children: n.items.map((c, i) => go(c, `${path}[${i}]`)) };
+        return makeTreeDef({ kind: 'array', children: n.items.map((c, i) => go(c, `${path}[${i}]`)) });
       case 'object':
-        return { kind: 'object', keys: n.keys, children: n.items.map((c, i) => go(c, `${path}.${n.keys[i]}`)) };
+        return makeTreeDef({ kind: 'object', keys: n.keys, children: n.items.map((c, i) => go(c, `${path}.${n.keys[i]}`)) });
     }
   };
   const def = go(node, '');

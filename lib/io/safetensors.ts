@@ -227,7 +227,8 @@ export function decodeSafetensorsHeader(bytes: Uint8Array, source = '<bytes>'): 
 // ---------------------------------------------------------------------------------------------
 // Decoding data
 
-function halfToFloat(h: number): number {
+/** The value of IEEE half-precision bits `h` (exact in float32). */
+export function halfToFloat(h: number): number {
   const sign = h & 0x8000 ? -1 : 1;
   const exp = (h >> 10) & 0x1f;
   const frac = h & 0x3ff;

@@ -25,7 +25,7 @@ export {
 } from './program.js';
 export { type ReplicaContext, type ReplicaFactory, defineReplica } from './replica.js';
 export { type PmapOptions, type PmapTarget, type Pmapped, pmap } from './pmap.js';
-export { type MethodProgramOptions, methodProgram } from './method.js';
+export { type MethodProgramOptions, REPLICA_STATE_KEY, methodProgram } from './method.js';
 export { type SwavProgramOptions, swavProgram } from './swav.js';
 export { type WasmThreadsInfo, type WasmThreadsOptions, enableWasmThreads } from './wasm-threads.js';
 export { DEFAULT_STEP_TIMEOUT, type StepTimeout, StepWatchdog } from './watchdog.js';

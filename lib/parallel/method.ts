@@ -27,6 +27,13 @@ import type { Method } from '../ssl/method.js';
 import { applyStep, lossAndGrad } from '../ssl/train-step.js';
 import type { DataParallelProgram } from './program.js';
 
+/**
+ * The key of a method's state that each replica keeps for itself (`state.queue`: the rows of
+ * its own shards); the rest of the float state is averaged after each step.
+ */
+export const REPLICA_STATE_KEY = 'queue';
+const replicaOwn = new RegExp(`^\\.${REPLICA_STATE_KEY}(\\.|$)`);
+
 export interface MethodProgramOptions {
   /** Seed of `method.init` (rank 0's initial values are broadcast). Default 0. */
   readonly seed?: number;
@@ -58,7 +65,7 @@ export function methodProgram<P, S, B, O>(method: Method<P, S, B>, optimizer: Gr
       return applyStep(method, optimizer, { params, state, optState }, grads, { state: next, metrics: {}, params: carry });
     },
     // Float state is averaged, except a queue of the replica's own embeddings.
-    reduceState: (path) => (/^\.queue(\.|$)/.test(path) ? 'local' : 'mean'),
+    reduceState: (path) => (replicaOwn.test(path) ? 'local' : 'mean'),
     ...(opts.axisName === undefined ? {} : { axisName: opts.axisName }),
   };
 }

@@ -21,7 +21,8 @@ import { embedder, evaluateVariables } from './evaluation.js';
 import { exportTorch } from './export.js';
 import { train } from './loop.js';
 import { methodOf, optimizerOf, runKeys, scheduleOf } from './recipe.js';
-import { writeNpy } from './npy.js';
+import { type Snapshot, checkpointLike, storedWorkers } from './resume.js';
+import { writeNpy } from '../io/npy.js';
 import { writeReport } from './report/index.js';
 import { LOCK_FILE } from './run-dir.js';
 
@@ -179,8 +180,11 @@ async function checkpointPath(args: ParsedArgs): Promise<string> {
 async function loadForEval(args: ParsedArgs) {
   const path = await checkpointPath(args);
   let stored: unknown;
+  let workers: number;
   try {
-    stored = JSON.parse((await checkpoint.readCheckpointMeta(path))['config'] ?? 'null');
+    const meta = await checkpoint.readCheckpointMeta(path);
+    workers = storedWorkers(meta, path);
+    stored = JSON.parse(meta['config'] ?? 'null');
   } catch (e) {
     if (e instanceof checkpoint.CheckpointError) throw new TrainError(e.message);
     throw new TrainError(`checkpoint ${path}: its config metadata is not valid JSON`);
@@ -197,15 +201,18 @@ async function loadForEval(args: ParsedArgs) {
   const keys = runKeys(c.seed);
   const init = method.init(keys.init);
   const like = { params: init.params, modelState: init.state, optState: opt.init(init.params), step: 0, key: keys.base, elapsed: 0, config: '' };
-  let snap: typeof like;
+  let loaded: Snapshot;
   try {
-    snap = await checkpoint.load(path, { like });
+    loaded = await checkpoint.load(path, { like: checkpointLike(like, workers) });
   } catch (e) {
     throw new TrainError((e as Error).message);
   } finally {
     disposeDeep(like);
     keys.init.dispose();
   }
+  // Evaluated and exported: worker 0's model state (the other workers' own queues are not the model's).
+  const { workerStates, ...snap } = loaded;
+  disposeDeep(workerStates);
   return { path, c, data, method, snap };
 }
 

@@ -14,7 +14,8 @@
  * - `metrics.jsonl` (metrics-log.ts): `{type:'start', ...}`, `{type:'step', step, loss, lr, <method metrics>,
  *   rankMe?, embeddingStd?, stepsPerSec, time}`, `{type:'eval', step, knn20, knn200, linearProbe?, rankMe, embeddingStd}`,
  *   `{type:'baseline', ...}`, `{type:'warning', ...}`, `{type:'end', ...}`;
- * - `checkpoints/ckpt-<step>.safetensors`: `{params, modelState, optState, step, key, elapsed, config}` (atomic, rotated);
+ * - `checkpoints/ckpt-<step>.safetensors`: `{params, modelState, optState, step, key, elapsed, config}`, and
+ *   `workerStates` (workers 1..N-1's queues) for a method with a queue per data-parallel worker (resume.ts; atomic, rotated);
  * - `loss.svg`, `lr.svg`, `knn.svg`, `rankme.svg`: plots; `eval.json`: the evaluation summary;
  *   (baseline records carry their sets, `trainImages`/`testImages`: one per evaluation protocol)
  * - `embeddings-{before,after}.npy`, `embeddings-labels.npy`, `embeddings.json`: a test sample's
@@ -38,7 +39,7 @@ import { knnFields, openMetricsLog } from './metrics-log.js';
 import { plotRun } from './plots/index.js';
 import { Progress, type Stream, StepRate, pct, summaryText } from './progress.js';
 import { augmentOf, methodOf, optimizerOf, runKeys, scheduleOf } from './recipe.js';
-import { type Snapshot, resumeFrom } from './resume.js';
+import { type Snapshot, WORKERS_META, resumeFrom, workersNote } from './resume.js';
 import { claimRunDir } from './run-dir.js';
 import { StepBatches, disposeStepBatch } from './step-batches.js';
 import { type StepOutcome, localStepper, parallelStepper } from './stepper.js';
@@ -152,6 +153,8 @@ async function trainInClaimedDir(c: TrainConfig, opts: TrainOptions): Promise<Tr
     tf.dispose(tensorsIn(snap));
     snap = point.snap;
     say(`resuming ${dir} from ${point.path} (step ${snap.step} of ${steps})`);
+    const note = snap.step < steps ? workersNote(point.path, point.workers, c.workers, snap.modelState) : null;
+    if (note) say(`note: ${note}`);
   } else if (opts.resume) {
     say(`--resume: ${dir} has no checkpoint yet; starting from step 0`);
   }
@@ -236,7 +239,7 @@ async function trainInClaimedDir(c: TrainConfig, opts: TrainOptions): Promise<Tr
   // ---------------------------------------------------------------- training
   // From here the variables live with the stepper (this thread or the workers); `snap` keeps
   // the rest of the checkpoint and {@link snapshot} joins them when one is written.
-  const start = { params: snap.params, modelState: snap.modelState, optState: snap.optState };
+  const start = { params: snap.params, modelState: snap.modelState, optState: snap.optState, workerStates: snap.workerStates };
   if (c.workers > 1 && snap.step < steps) say(`starting ${c.workers} data-parallel workers...`);
   const stepper =
     c.workers > 1 && snap.step < steps
@@ -244,7 +247,11 @@ async function trainInClaimedDir(c: TrainConfig, opts: TrainOptions): Promise<Tr
           throw new TrainError(e.message, { cause: e });
         })
       : localStepper(c, method, steps, start);
-  const snapshot = async (): Promise<Snapshot> => ({ ...snap, ...(await stepper.variables()) });
+  const snapshot = async (): Promise<Snapshot> => {
+    const { params, modelState, optState, workerStates } = await stepper.variables();
+    const { step, key, elapsed, config } = snap;
+    return { params, modelState, optState, ...(workerStates ? { workerStates } : {}), step, key, elapsed, config };
+  };
   const progress = new Progress(err, steps);
   const batches = new StepBatches({ train: data.train, batchSize: c.batchSize, seed: c.seed, augment: augmentOf(c, channels), globalViews: c.augment.nmbCrops[0]!, key: snap.key, nanAtStep: c.debug.nanAtStep });
   try {
@@ -263,7 +270,8 @@ async function trainInClaimedDir(c: TrainConfig, opts: TrainOptions): Promise<Tr
     const saveCheckpoint = async () => {
       const full = await snapshot();
       if (!(await allFinite(full.params))) return false;
-      const { path } = await checkpoint.saveRotating(ckptDir, snap.step, full, { keep: c.checkpoint.keep, meta: { config: snap.config } });
+      const meta = { config: snap.config, [WORKERS_META]: String(stepper.workers) };
+      const { path } = await checkpoint.saveRotating(ckptDir, snap.step, full, { keep: c.checkpoint.keep, meta });
       lastCkptStep = snap.step;
       lastCkptPath = path;
       return true;

@@ -3,10 +3,18 @@
  * directory, its stored configuration compared with this run's first (from the header
  * alone), then its tensors loaded against this run's structure and shapes. A corrupt,
  * foreign or mismatched checkpoint is one clear error, and nothing is written.
+ *
+ * Data-parallel workers: the model state of worker 0 is `modelState`. A method that keeps
+ * state per worker (a queue: `parallel.REPLICA_STATE_KEY`) also stores, in `workerStates`,
+ * the own part of each other worker's model state (`{queue}` of workers 1..N-1), and the
+ * file's metadata `workers` says N. Without that metadata (a one-thread run, or tfjax before
+ * per-worker checkpoints) the checkpoint holds one worker's state.
  */
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as checkpoint from '../checkpoint/index.js';
+import { REPLICA_STATE_KEY } from '../parallel/index.js';
+import { isPlainObject } from '../tree/index.js';
 import { tensorsIn } from '../util/tensors.js';
 import { DEFAULTS, type TrainConfig, deepMerge, firstDifference, trainingIdentity } from './config.js';
 import { TrainError } from './errors.js';
@@ -24,10 +32,58 @@ export interface Snapshot {
   readonly elapsed: number;
   /** The configuration (JSON) of the run that wrote it. */
   readonly config: string;
+  /** Workers 1..N-1's own part of their model state ({@link ownState}), when the run had N > 1 workers and the method keeps one. */
+  readonly workerStates?: readonly unknown[];
+}
+
+/** The checkpoint metadata key of the number of workers whose state a checkpoint holds. */
+export const WORKERS_META = 'workers';
+
+/** The part of a model state that a data-parallel worker keeps for itself (`{queue}`), or null when the method keeps none. */
+export function ownState(state: unknown): Readonly<Record<string, unknown>> | null {
+  return isPlainObject(state) && state[REPLICA_STATE_KEY] !== undefined ? { [REPLICA_STATE_KEY]: state[REPLICA_STATE_KEY] } : null;
+}
+
+/** A worker's model state: worker 0's with the worker's own part (its queue) in place of worker 0's. */
+export function withOwnState(state: unknown, own: unknown): unknown {
+  return { ...(state as object), ...(own as object) };
+}
+
+/** The tree a checkpoint of `workers` workers holds, like `fresh` (one own state per worker past 0 when the method keeps one). */
+export function checkpointLike(fresh: Snapshot, workers: number): Snapshot {
+  const own = ownState(fresh.modelState);
+  return own && workers > 1 ? { ...fresh, workerStates: Array.from({ length: workers - 1 }, () => own) } : fresh;
+}
+
+/** The number of workers whose state the checkpoint `path` holds, from its metadata (1 when it does not say). */
+export function storedWorkers(meta: Readonly<Record<string, string>>, path: string): number {
+  const w = meta[WORKERS_META];
+  if (w === undefined) return 1;
+  if (!/^[1-9]\d{0,5}$/.test(w)) throw new checkpoint.CheckpointError(path, `its ${JSON.stringify(WORKERS_META)} metadata is not a positive integer: ${JSON.stringify(w)}`);
+  return Number(w);
+}
+
+const workerRange = (a: number, b: number) => (a === b ? `worker ${a}` : `workers ${a}-${b}`);
+
+/**
+ * What resuming the checkpoint `path` of `stored` workers with `workers` does to the workers'
+ * own states (queues), or null when nothing changes (the same number, or no state per worker).
+ */
+export function workersNote(path: string, stored: number, workers: number, state: unknown): string | null {
+  if (stored === workers || ownState(state) === null) return null;
+  const kept = Math.min(stored, workers);
+  const what =
+    workers > stored
+      ? `${workerRange(0, kept - 1)} go${kept === 1 ? 'es' : ''} on from ${kept === 1 ? 'its' : 'their'} own, ${workerRange(stored, workers - 1)} start${workers - stored === 1 ? 's' : ''} from worker 0's`
+      : `${workerRange(0, kept - 1)} go${kept === 1 ? 'es' : ''} on from ${kept === 1 ? 'its' : 'their'} own, the queue${stored - kept === 1 ? '' : 's'} of ${workerRange(kept, stored - 1)} ${stored - kept === 1 ? 'is' : 'are'} dropped`;
+  return (
+    `${path} holds the queue${stored === 1 ? '' : 's'} of ${stored} worker${stored === 1 ? '' : 's'} and this run has ${workers}: ${what}; ` +
+    `the run goes on, but not as ${stored} worker${stored === 1 ? '' : 's'} would have (--workers ${stored} resumes exactly)`
+  );
 }
 
 export type ResumePoint =
-  | { readonly kind: 'resumed'; readonly snap: Snapshot; readonly path: string }
+  | { readonly kind: 'resumed'; readonly snap: Snapshot; readonly path: string; readonly workers: number }
   | { readonly kind: 'complete'; readonly loss: number; readonly path: string };
 
 /**
@@ -48,8 +104,11 @@ export async function resumeFrom(
         (older ? `Move ${newest.path} away to resume from ${older}.` : `Move ${newest.path} away to start the run afresh.`),
     );
   let stored: unknown = null;
+  let workers = 1;
   try {
-    stored = JSON.parse((await checkpoint.readCheckpointMeta(newest.path))['config'] ?? 'null');
+    const meta = await checkpoint.readCheckpointMeta(newest.path);
+    workers = storedWorkers(meta, newest.path);
+    stored = JSON.parse(meta['config'] ?? 'null');
   } catch (e) {
     throw corrupt(e instanceof SyntaxError ? new Error(`checkpoint ${newest.path}: its config metadata is not valid JSON`) : e);
   }
@@ -66,7 +125,7 @@ export async function resumeFrom(
   if (end) return { kind: 'complete', loss: end.loss ?? NaN, path: newest.path };
   let loaded: Snapshot;
   try {
-    loaded = await checkpoint.load<Snapshot>(newest.path, { like: fresh });
+    loaded = await checkpoint.load<Snapshot>(newest.path, { like: checkpointLike(fresh, workers) });
   } catch (e) {
     throw corrupt(e);
   }
@@ -74,5 +133,5 @@ export async function resumeFrom(
     tf.dispose(tensorsIn(loaded));
     throw new TrainError(`checkpoint ${newest.path}: it holds step ${loaded.step} (its name says ${newest.step}, the run has ${steps} steps). Nothing was written or overwritten.`);
   }
-  return { kind: 'resumed', snap: loaded, path: newest.path };
+  return { kind: 'resumed', snap: loaded, path: newest.path, workers };
 }

@@ -22,12 +22,16 @@ import * as tree from '../tree/index.js';
 import { disposeExcept, tensorsIn } from '../util/tensors.js';
 import type { TrainConfig } from './config.js';
 import { optimizerOf, scheduleOf } from './recipe.js';
+import { ownState, withOwnState } from './resume.js';
 
 /** The variables a step threads. */
 export interface Variables {
   readonly params: unknown;
+  /** The model state (worker 0's with data-parallel workers). */
   readonly modelState: unknown;
   readonly optState: unknown;
+  /** Workers 1..N-1's own part of their model state (their queues), when the method keeps one per worker. */
+  readonly workerStates?: readonly unknown[];
 }
 
 export interface StepOutcome {
@@ -57,7 +61,10 @@ export interface ReplicaArg {
 
 const scalar = async (t: unknown) => (await (t as tf.Tensor).data())[0]!;
 
-/** The step on this thread: `jit(ssl.trainStep(method))` plus a check that the new parameters are finite. */
+/**
+ * The step on this thread: `jit(ssl.trainStep(method))` plus a check that the new parameters
+ * are finite. Of a data-parallel checkpoint's states it goes on from worker 0's (`start.workerStates` is freed).
+ */
 export function localStepper(c: TrainConfig, method: Method<unknown, unknown, ViewsBatch>, steps: number, start: Variables): Stepper {
   const inner = trainStep(method, optimizerOf(c, scheduleOf(c, steps)));
   // One number that is finite exactly when every new parameter is: a NaN model can still give
@@ -67,7 +74,8 @@ export function localStepper(c: TrainConfig, method: Method<unknown, unknown, Vi
     const sums = tree.leaves(r.params).map((p) => np.sum(np.abs(p as NdArray)));
     return { params: r.params, modelState: r.state, optState: r.optState, metrics: r.metrics, paramCheck: sums.reduce((a, b) => np.add(a, b)) };
   });
-  let vars = start;
+  tf.dispose(tensorsIn(start.workerStates));
+  let vars: Variables = { params: start.params, modelState: start.modelState, optState: start.optState };
   return {
     workers: 1,
     async step(batch, key) {
@@ -97,15 +105,20 @@ export function localStepper(c: TrainConfig, method: Method<unknown, unknown, Vi
 
 /**
  * The step on `workers` data-parallel replicas (worker threads, one wasm thread each),
- * started from `start` (which it frees). Parameters are checked for NaN/Inf when read.
+ * started from `start` (which it frees): worker r > 0 from `start.workerStates[r - 1]`, its own
+ * state, where there is one, else from worker 0's (`modelState`). Parameters are checked for
+ * NaN/Inf when read; the variables read hold every worker's own state.
  */
 export async function parallelStepper(c: TrainConfig, channels: number, steps: number, start: Variables): Promise<Stepper> {
   const here = import.meta.url;
   const module = new URL(`./replica.${/\.ts$/.test(here) ? 'ts' : 'js'}`, here);
   const stepTimeout = { factor: c.parallel.stepTimeoutFactor, minSeconds: c.parallel.stepTimeoutMinSeconds, firstStepSeconds: c.parallel.firstStepTimeoutSeconds };
   const dp: DataParallel = await dataParallel({ module, workers: c.workers, backend: c.backend, arg: { config: c, channels, steps } satisfies ReplicaArg, stepTimeout });
+  const perWorker = ownState(start.modelState) !== null;
+  const stateOf = (r: number) => (r === 0 ? start.modelState : withOwnState(start.modelState, start.workerStates?.[r - 1] ?? ownState(start.modelState)));
+  const states = perWorker ? { states: Array.from({ length: c.workers }, (_, r) => toHost(stateOf(r))) } : { state: toHost(start.modelState) };
   try {
-    await dp.load({ params: toHost(start.params), state: toHost(start.modelState), optState: toHost(start.optState) });
+    await dp.load({ params: toHost(start.params), optState: toHost(start.optState), ...states });
   } catch (e) {
     await dp.close();
     throw e;
@@ -128,7 +141,8 @@ export async function parallelStepper(c: TrainConfig, channels: number, steps: n
     async variables() {
       if (!cached) {
         const v = await dp.read();
-        cached = { params: fromHost(v.params), modelState: fromHost(v.state), optState: fromHost(v.optState) };
+        const own = perWorker ? { workerStates: v.states.slice(1).map((s) => fromHost(ownState(s))) } : {};
+        cached = { params: fromHost(v.params), modelState: fromHost(v.state), optState: fromHost(v.optState), ...own };
       }
       return cached;
     },

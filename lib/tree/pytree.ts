@@ -10,7 +10,8 @@
  */
 import { type NodeType, isPlainObject, nodeTypeOf } from './registry.js';
 
-export type TreeDef =
+/** The data of one structure node (what {@link makeTreeDef} turns into a `TreeDef`). */
+export type TreeDefNode =
   | { readonly kind: 'leaf' }
   | { readonly kind: 'none'; readonly value: null | undefined }
   | { readonly kind: 'array'; readonly children: readonly TreeDef[] }
@@ -18,13 +19,65 @@ export type TreeDef =
   /** An instance of a registered class: its aux data (compared by `auxKey`) and its children, with their path keys (`.x`, `[0]`). */
   | { readonly kind: 'custom'; readonly node: NodeType; readonly aux: unknown; readonly auxKey: string; readonly keys: readonly string[]; readonly children: readonly TreeDef[] };
 
+/** What every structure does, as JAX's PyTreeDef: print itself, and compare with another. */
+export interface TreeDefMethods {
+  /** JAX's text of the structure, e.g. `PyTreeDef({'a': *, 'b': [*, *]})`. */
+  toString(): string;
+  /** Whether `other` is the same structure (JAX's `treedef == other`: same nodes, keys and aux data). */
+  equals(other: TreeDef): boolean;
+}
+
+/** The structure of a tree (JAX's PyTreeDef): a node, with the methods of {@link TreeDefMethods}. */
+export type TreeDef = TreeDefNode & TreeDefMethods;
+
 /** JAX's is_leaf: a predicate that makes a node a leaf (called before the node is descended into). */
 export type IsLeaf = (x: unknown) => boolean;
 
 /** The isLeaf argument of the tree functions: the predicate, or `{ isLeaf }` as JAX's keyword. */
 export type IsLeafOption = IsLeaf | { readonly isLeaf?: IsLeaf } | null | undefined;
 
-const LEAF: TreeDef = { kind: 'leaf' };
+/** The shared prototype of structures; its methods are not enumerable, so a structure still compares (and serialises) as its data. */
+const TREEDEF_PROTO: object = Object.create(Object.prototype, {
+  toString: { value(this: TreeDef) { return `PyTreeDef(${nodeText(this)})`; } },
+  equals: { value(this: TreeDef, other: TreeDef) { return structureKey(this) === structureKey(other); } },
+  [Symbol.for('nodejs.util.inspect.custom')]: { value(this: TreeDef) { return this.toString(); } },
+});
+
+/**
+ * A structure node from its data, with the methods of {@link TreeDefMethods} (for code that
+ * builds structures by hand, e.g. from a stored description).
+ * @example String(makeTreeDef({kind: 'array', children: [makeTreeDef({kind: 'leaf'})]})) // 'PyTreeDef([*])'
+ */
+export function makeTreeDef(node: TreeDefNode): TreeDef {
+  return Object.assign(Object.create(TREEDEF_PROTO) as TreeDefMethods, node);
+}
+
+/** A string as Python's repr writes it (JAX prints dict keys so): single quotes unless the text holds one and no double quote. */
+const PY_ESCAPES: Readonly<Record<string, string>> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+function pyRepr(s: string): string {
+  const q = s.includes("'") && !s.includes('"') ? '"' : "'";
+  const escaped = s.replace(/[\\\x00-\x1f\x7f]/g, (c) => PY_ESCAPES[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return q + escaped.split(q).join(`\\${q}`) + q;
+}
+
+/** The text of a structure inside `PyTreeDef(...)`, as JAX writes it (`*` for a leaf, `None` for null). */
+function nodeText(def: TreeDef): string {
+  switch (def.kind) {
+    case 'leaf':
+      return '*';
+    case 'none':
+      return def.value === null ? 'None' : 'undefined';
+    case 'array':
+      return `[${def.children.map(nodeText).join(', ')}]`;
+    case 'object':
+      return `{${def.keys.map((k, j) => `${pyRepr(k)}: ${nodeText(def.children[j]!)}`).join(', ')}}`;
+    case 'custom':
+      return `CustomNode(${def.node.name}[${def.auxKey}], [${def.children.map(nodeText).join(', ')}])`;
+  }
+}
+
+const LEAF: TreeDef = makeTreeDef({ kind: 'leaf' });
 
 const predicate = (o: IsLeafOption): IsLeaf | undefined => (typeof o === 'function' ? o : (o ?? undefined)?.isLeaf);
 
@@ -52,17 +105,17 @@ function build(x: unknown, leaves: unknown[], isLeaf: IsLeaf | undefined, ps: st
     return LEAF;
   };
   if (isLeaf?.(x)) return leaf();
-  if (x === null || x === undefined) return { kind: 'none', value: x };
+  if (x === null || x === undefined) return makeTreeDef({ kind: 'none', value: x });
   const at = (k: string) => (ps ? path + k : '');
-  if (Array.isArray(x)) return { kind: 'array', children: x.map((c, i) => build(c, leaves, isLeaf, ps, at(`[${i}]`))) };
+  if (Array.isArray(x)) return makeTreeDef({ kind: 'array', children: x.map((c, i) => build(c, leaves, isLeaf, ps, at(`[${i}]`))) });
   if (isPlainObject(x)) {
     const keys = Object.keys(x).sort();
-    return { kind: 'object', keys, children: keys.map((k) => build(x[k], leaves, isLeaf, ps, at(`.${k}`))) };
+    return makeTreeDef({ kind: 'object', keys, children: keys.map((k) => build(x[k], leaves, isLeaf, ps, at(`.${k}`))) });
   }
   const node = nodeTypeOf(x);
   if (node) {
     const f = flattenNode(node, x as object);
-    return { kind: 'custom', node, aux: f.aux, auxKey: f.auxKey, keys: f.keys, children: f.children.map((c, i) => build(c, leaves, isLeaf, ps, at(f.keys[i]!))) };
+    return makeTreeDef({ kind: 'custom', node, aux: f.aux, auxKey: f.auxKey, keys: f.keys, children: f.children.map((c, i) => build(c, leaves, isLeaf, ps, at(f.keys[i]!))) });
   }
   return leaf();
 }

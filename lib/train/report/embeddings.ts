@@ -10,7 +10,7 @@ import type { ImageDataset } from '../../data/types.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { sample } from '../data.js';
 import { type EmbedFn, embedDataset } from '../eval/index.js';
-import { parseNpy, writeNpy } from '../npy.js';
+import { parseNpy, writeNpy } from '../../io/npy.js';
 
 /** Images in the saved sample (a fixed, class-balanced sample of the evaluation's test set). */
 export const EMBEDDING_SAMPLE = 1000;
