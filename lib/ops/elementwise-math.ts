@@ -92,9 +92,12 @@ export function cosh(x: NdArray): NdArray {
 }
 
 
-/** An odd function from its values g(u) at u = |x| >= 0; the derivative at 0 comes from u = x there. */
+/**
+ * An odd function from its values g(u) at u = |x| >= 0, split on the sign bit so that -0 gives
+ * -g(0) = -0; the derivative at +0 comes from u = x there.
+ */
 function odd(x: NdArray, g: (u: NdArray) => NdArray): NdArray {
-  const negative = less(x, 0);
+  const negative = signbit(x);
   const s = g(where(negative, neg(x), x));
   return where(negative, neg(s), s);
 }

@@ -12,7 +12,7 @@ import type { BinaryPrim } from '../core/prim-types.js';
 import { type NdArray, avalOf, shapeOf } from '../core/trace.js';
 import { bitwiseAnd as npAnd, bitwiseNot as npNot, bitwiseOr as npOr, bitwiseXor as npXor, leftShift, rightShift } from './bitwise.js';
 import { arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, cbrt as npCbrt, ceil as npCeil, cosh as npCosh, exp2 as npExp2, signbit, sinh as npSinh, tan as npTan, truncatedRemainder } from './elementwise-math.js';
-import { abs as npAbs, add as npAdd, div as npDiv, exp as npExp, greaterEqual, less, log as npLog, logicalAnd, mul as npMul, neg as npNeg, notEqual, sub as npSub, where } from './math.js';
+import { abs as npAbs, add as npAdd, div as npDiv, exp as npExp, floatPow, greaterEqual, less, log as npLog, logicalAnd, logicalOr, minimum as npMinimum, mul as npMul, neg as npNeg, notEqual, sub as npSub, where } from './math.js';
 import { erfinv } from '../random/keys.js';
 import { type DTypeClass, type LaxOperand, checkDType, strictOperands } from './lax-operands.js';
 
@@ -58,10 +58,10 @@ export const div = binary('div', 'numeric', (a, b) => (isFloat(avalOf(a).dtype) 
  */
 export const rem = binary('rem', 'numeric', (a, b) => (isFloat(avalOf(a).dtype) ? truncatedRemainder(a, b) : npSub(a, npMul(b, truncDiv(a, b)))));
 
-/** x ** y for float x; y of x's dtype, or int32 (as JAX allows). */
+/** x ** y for float x; y of x's dtype, or int32 (as JAX allows). C's pow (XLA's): 1 ** y = 1 and (-1) ** +-inf = 1, NaN y included. */
 export function pow(x: LaxOperand, y: LaxOperand): NdArray {
   if (typeof x !== 'number' && typeof y !== 'number' && avalOf(x).dtype === 'float32' && avalOf(y).dtype === 'int32') y = core.cast(y, 'float32');
-  return binary('pow', 'float', (a, b) => core.pow(a, b))(x, y);
+  return binary('pow', 'float', (a, b) => floatPow(a, b, x, y))(x, y);
 }
 
 /** atan2(y, x), the angle of the point (x, y). */
@@ -171,6 +171,9 @@ export function integerPow(x: NdArray, n: number): NdArray {
   return n < 0 ? npDiv(1, positive) : positive;
 }
 
+/** Where erfc(|x|) is 0 in float32 (below its smallest subnormal, 1.4e-45, from |x| = 10.06). */
+const ERFC_ZERO_FROM = 11;
+
 /**
  * The complementary error function 1 - erf(x), accurate in the tail (relative error < 1.2e-7
  * in exact arithmetic; Numerical Recipes' erfcc). exp(-z^2) is taken as exp(-h^2) exp(-(z - h)(z + h))
@@ -178,7 +181,8 @@ export function integerPow(x: NdArray, n: number): NdArray {
  * a relative error of z^2 2^-24 (3e-6 at z = 9).
  */
 export const erfc = unary('erfc', 'float', (x) => {
-  const z = npAbs(x);
+  // erfc(11) = 1.4e-54 is 0 in float32: clamping there keeps inf out of z - h (inf - inf) and gives erfc(+-inf) = 0 and 2.
+  const z = npMinimum(npAbs(x), ERFC_ZERO_FROM);
   const t = npDiv(1, npAdd(npMul(z, 0.5), 1));
   const coefficients = [0.17087277, -0.82215223, 1.48851587, -1.13520398, 0.27886807, -0.18628806, 0.09678418, 0.37409196, 1.00002368, -1.26551223];
   const poly = coefficients.slice(1).reduce<NdArray>((p, c) => npAdd(npMul(p, t), c), npAdd(npMul(t, 0), coefficients[0]));
@@ -211,7 +215,7 @@ function logAbsSinPi(x: NdArray): NdArray {
 
 /**
  * log|Gamma(x)|: Lanczos for x >= 0.5, the reflection log(pi) - log|sin(pi x)| - lgamma(1 - x)
- * below; +inf at 0 and the negative integers (as JAX). Each branch runs on safe inputs.
+ * below; +inf at 0, the negative integers and +-inf (as JAX). Each branch runs on safe inputs.
  */
 export const lgamma = unary('lgamma', 'float', (x) => {
   const left = less(x, 0.5);
@@ -219,7 +223,8 @@ export const lgamma = unary('lgamma', 'float', (x) => {
   const xl = where(left, x, 0.25);
   const reflected = npSub(npSub(Math.log(Math.PI), logAbsSinPi(xl)), right);
   const pole = logicalAnd(left, core.eq(core.unary('floor', x), x));
-  return where(pole, Infinity, where(left, reflected, right));
+  // +inf: Lanczos' (x - 1/2) log t - t would be inf - inf.
+  return where(logicalOr(pole, core.eq(x, core.scalarLike(Infinity, x))), Infinity, where(left, reflected, right));
 });
 
 /**

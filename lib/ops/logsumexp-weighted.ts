@@ -27,7 +27,9 @@ export function weightedLogsumexp(x: NdArray, axis?: Axis, opts?: LogsumexpOptio
 export function weightedLogsumexp(x: NdArray, axis: Axis, opts: LogsumexpOptions & { readonly returnSign: true }): [NdArray, NdArray];
 export function weightedLogsumexp(x: NdArray, axis: Axis = null, opts: LogsumexpOptions = {}): NdArray | [NdArray, NdArray] {
   const { b, keepdims = false, returnSign = false, where } = opts;
-  const a = b === undefined ? x : np.where(np.notEqual(b, 0), x, -Infinity);
+  // Entries left out (b = 0, or outside `where`) become -inf before the max and exp, so a huge one cannot overflow into 0 * inf (NaN derivatives).
+  const weighted = b === undefined ? x : np.where(np.notEqual(b, 0), x, -Infinity);
+  const a = where ? np.where(where, weighted, -Infinity) : weighted;
   const mk = np.max(a, axis, true, { where, initial: -Infinity });
   const shift = np.stopGradient(np.where(np.isfinite(mk), mk, 0));
   const e = np.exp(np.sub(a, shift));

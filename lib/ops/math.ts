@@ -69,7 +69,15 @@ export function div(x: ArrayOrNumber, y: ArrayOrNumber): NdArray {
  */
 export function pow(x: ArrayOrNumber, y: ArrayOrNumber): NdArray {
   const [a, b] = promote([x, y], 'pow');
-  if (!isFloat(avalOf(a).dtype)) return intPow(a, b, y);
+  return isFloat(avalOf(a).dtype) ? floatPow(a, b, x, y) : intPow(a, b, y);
+}
+
+/**
+ * C's pow on float operands a and b of one dtype (np.power's and lax.pow's): 1 ** y = 1 and
+ * (-1) ** +-inf = 1, where JS's pow gives NaN. `x` and `y`, the caller's operands before
+ * promotion, skip that fix where a JS number rules it out.
+ */
+export function floatPow(a: NdArray, b: NdArray, x: ArrayOrNumber = a, y: ArrayOrNumber = b): NdArray {
   const r = lax.binary('pow', a, b);
   // Only 1 ** (inf or NaN) and (-1) ** inf differ from JS's pow: nothing to fix for a number y that is finite or x other than +-1.
   if ((typeof y === 'number' && Number.isFinite(y)) || (typeof x === 'number' && Math.abs(x) !== 1)) return r;

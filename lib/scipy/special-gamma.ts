@@ -83,10 +83,13 @@ export function betaln(a: Operand, b: Operand): NdArray {
   return np.where(np.logicalOr(np.less(x, STIRLING_FROM), np.lessEqual(y, 0)), direct, np.where(np.less(y, STIRLING_FROM), oneLarge, twoLarge));
 }
 
-/** B(a, b) = Gamma(a) Gamma(b) / Gamma(a + b), with its sign. */
+/**
+ * B(a, b) = Gamma(a) Gamma(b) / Gamma(a + b), its sign JAX's gammasgn(a) gammasgn(b) gammasgn(a + b):
+ * NaN where a, b or a + b is a negative integer (SciPy gives +-inf or a finite limit there).
+ */
 export function beta(a: Operand, b: Operand): NdArray {
   const [x, y] = [asFloat(a), asFloat(b)];
-  const sign = np.mul(np.mul(gammaSign(x), gammaSign(y)), gammaSign(np.add(x, y)));
+  const sign = np.mul(np.mul(gammasgn(x), gammasgn(y)), gammasgn(np.add(x, y)));
   return np.mul(sign, np.exp(betaln(x, y)));
 }
 

@@ -52,7 +52,8 @@ export function broadcastKernel(x: tf.Tensor, shape: readonly number[], viaAdd =
   if (os.length <= MAX_KERNEL_RANK && !viaAdd) y = tf.broadcastTo(v, os);
   // Alternating broadcast patterns can stay above rank 4: elementwise ops broadcast at any rank.
   else if (x.dtype === 'bool') y = tf.logicalOr(v, tf.zeros(os, 'bool'));
-  else y = tf.add(v, tf.zeros(os, x.dtype));
+  // x + (-0) is x for every x, -0 included (x + 0 turned -0 into +0).
+  else y = tf.add(v, tf.fill(os, x.dtype === 'float32' ? -0 : 0, x.dtype));
   return tf.reshape(y, [...shape]);
 }
 
