@@ -26,6 +26,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from seed_formulas import dino_loss
+
 torch.manual_seed(13)
 B, D_IN, LR, STEPS = 4, 6, 0.1, 3
 
@@ -62,14 +64,6 @@ class Dino(nn.Module):
 
     def forward(self, x):
         return self.prototypes(F.normalize(self.projector(self.encoder(x)), dim=-1))
-
-
-def dino_loss(student_logits, teacher_probs, temp=0.1):
-    logp = F.log_softmax(student_logits / temp, dim=-1)
-    m = -torch.einsum("sbk,tbk->st", logp, teacher_probs)
-    m.fill_diagonal_(0)
-    terms = m.numel() - m.diagonal().numel()
-    return m.sum() / (terms * student_logits.shape[1])
 
 
 def dino_case():

@@ -30,6 +30,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from torch_fixture_helpers import flat  # noqa: E402
+from seed_formulas import dino_loss  # noqa: E402
 
 torch.manual_seed(14)
 DT = torch.float64
@@ -104,14 +105,6 @@ def byol(online_pred, target_proj):
 
 def negcos(z_i, z_j):
     return -torch.nn.CosineSimilarity(dim=1)(z_i, z_j).mean()
-
-
-def dino_loss(student_logits, teacher_probs, temperature_student=0.1):
-    lp = F.log_softmax(student_logits / temperature_student, dim=-1)
-    m = -torch.einsum('sbk,tbk->st', lp, teacher_probs)
-    m.fill_diagonal_(0)
-    n_terms = m.numel() - m.diagonal().numel()
-    return m.sum() / (n_terms * student_logits.shape[1])
 
 
 def sinkhorn_knopp(teacher_output, teacher_temp, num_samples, n_iterations=3):

@@ -15,20 +15,15 @@ gradients of sum(out * cos(0.37 i + 0.1)) (i the flat index) w.r.t. the inputs n
 import json, os
 import torch
 import torch.nn.functional as F
-from torch_fixture_helpers import cot, flat, grads_of as shared_grads_of
+from torch_fixture_helpers import grads_of as shared_grads_of, shaped
 
 here = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'test', 'fixtures')
 gen = torch.Generator().manual_seed(13)
 randn = lambda *s: torch.randn(*s, generator=gen)
 
 
-def lst(t):
-    data, shape = flat(t)
-    return {'data': data, 'shape': shape}
-
-
 def grads_of(y, named):
-    return shared_grads_of(y, named, lst)
+    return shared_grads_of(y, named, shaped)
 
 
 cases = {}
@@ -38,9 +33,9 @@ def case(name, f, inputs, extra=None):
     ins = {k: (v.clone().requires_grad_(True) if v.is_floating_point() else v) for k, v in inputs.items()}
     out = f(**ins)
     y = out[0] if isinstance(out, tuple) else out
-    c = {'inputs': {k: lst(v) for k, v in inputs.items()}, 'out': lst(y), 'grads': grads_of(y, ins)}
+    c = {'inputs': {k: shaped(v) for k, v in inputs.items()}, 'out': shaped(y), 'grads': grads_of(y, ins)}
     if isinstance(out, tuple):
-        c['indices'] = lst(out[1])
+        c['indices'] = shaped(out[1])
     if extra:
         c.update(extra)
     cases[name] = c
@@ -68,7 +63,7 @@ with torch.no_grad():
     bn.weight.copy_(randn(3)); bn.bias.copy_(randn(3))
 xb = randn(4, 3, 2, 3)
 bn.eval()
-case('bn_no_stats_eval', lambda x: bn(x), {'x': xb}, {'weight': lst(bn.weight), 'bias': lst(bn.bias), 'state_keys': sorted(bn.state_dict().keys())})
+case('bn_no_stats_eval', lambda x: bn(x), {'x': xb}, {'weight': shaped(bn.weight), 'bias': shaped(bn.bias), 'state_keys': sorted(bn.state_dict().keys())})
 
 # ---------------------------------------------------------------- MultiheadAttention, [L, N, E]
 torch.manual_seed(0)
@@ -81,13 +76,13 @@ kpm = torch.tensor([[False, False, True], [False, False, False]])
 out, w = mha(q, k, v, key_padding_mask=kpm, average_attn_weights=False)
 case('mha_seq_first', lambda query, key, value: mha(query, key, value, key_padding_mask=kpm, average_attn_weights=False)[0],
      {'query': q, 'key': k, 'value': v},
-     {'state_dict': {n: lst(t) for n, t in mha.state_dict().items()}, 'weights': lst(w), 'kpm': lst(kpm)})
+     {'state_dict': {n: shaped(t) for n, t in mha.state_dict().items()}, 'weights': shaped(w), 'kpm': shaped(kpm)})
 
 # ---------------------------------------------------------------- Embedding(scale_grad_by_freq)
 idx = torch.tensor([[1, 3, 1, 0], [1, 4, 3, 2]])
 wt = randn(6, 3)
-case('emb_freq', lambda w: F.embedding(idx, w, scale_grad_by_freq=True), {'w': wt}, {'idx': lst(idx)})
-case('emb_freq_pad', lambda w: F.embedding(idx, w, padding_idx=3, scale_grad_by_freq=True), {'w': wt}, {'idx': lst(idx)})
+case('emb_freq', lambda w: F.embedding(idx, w, scale_grad_by_freq=True), {'w': wt}, {'idx': shaped(idx)})
+case('emb_freq_pad', lambda w: F.embedding(idx, w, padding_idx=3, scale_grad_by_freq=True), {'w': wt}, {'idx': shaped(idx)})
 
 # ---------------------------------------------------------------- multilabel losses
 xm = randn(4, 5)
@@ -97,9 +92,9 @@ case('mlsm_mean', lambda x, y: F.multilabel_soft_margin_loss(x, y), {'x': xm, 'y
 case('mlsm_weight_none', lambda x, y, weight: F.multilabel_soft_margin_loss(x, y, weight=weight, reduction='none'), {'x': xm, 'y': ym, 'weight': wm})
 case('mlsm_weight_sum', lambda x, y, weight: F.multilabel_soft_margin_loss(x, y, weight=weight, reduction='sum'), {'x': xm, 'y': ym, 'weight': wm})
 tm = torch.tensor([[3, 0, -1, 1, 2], [1, 2, 4, -1, 0], [0, 1, 2, 3, 4], [-1, 2, 3, 0, 0]])
-case('mlm_mean', lambda x: F.multilabel_margin_loss(x, tm), {'x': xm}, {'target': lst(tm)})
-case('mlm_none', lambda x: F.multilabel_margin_loss(x, tm, reduction='none'), {'x': xm}, {'target': lst(tm)})
-case('mlm_1d', lambda x: F.multilabel_margin_loss(x, tm[0]), {'x': xm[0]}, {'target': lst(tm[0])})
+case('mlm_mean', lambda x: F.multilabel_margin_loss(x, tm), {'x': xm}, {'target': shaped(tm)})
+case('mlm_none', lambda x: F.multilabel_margin_loss(x, tm, reduction='none'), {'x': xm}, {'target': shaped(tm)})
+case('mlm_1d', lambda x: F.multilabel_margin_loss(x, tm[0]), {'x': xm[0]}, {'target': shaped(tm[0])})
 
 # ---------------------------------------------------------------- conv padding='same', even kernels
 for name, (mk, xin) in {
@@ -111,7 +106,7 @@ for name, (mk, xin) in {
     conv = mk()
     with torch.no_grad():
         conv.weight.copy_(randn(*conv.weight.shape) * 0.3); conv.bias.copy_(randn(*conv.bias.shape) * 0.3)
-    case(name, lambda x, conv=conv: conv(x), {'x': xin}, {'state_dict': {n: lst(t) for n, t in conv.state_dict().items()}})
+    case(name, lambda x, conv=conv: conv(x), {'x': xin}, {'state_dict': {n: shaped(t) for n, t in conv.state_dict().items()}})
 
 with open(os.path.join(here, 'nn_session13.json'), 'w') as f:
     json.dump(cases, f, separators=(',', ':'))

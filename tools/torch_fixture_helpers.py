@@ -21,3 +21,9 @@ def grads_of(y, named, lst):
     names = [k for k, v in named.items() if v.requires_grad]
     gs = torch.autograd.grad((y * cot(y)).sum(), [named[k] for k in names], allow_unused=True)
     return {k: lst(g if g is not None else torch.zeros_like(named[k])) for k, g in zip(names, gs)}
+
+
+def shaped(t):
+    """A tensor as the fixtures' {data, shape} record (flat's values)."""
+    data, shape = flat(t)
+    return {'data': data, 'shape': shape}

@@ -15,16 +15,11 @@ sum(out * cos(0.37 i + 0.1)) (i the flat index) w.r.t. the float inputs named in
 import json, os
 import torch
 import torch.nn.functional as F
-from torch_fixture_helpers import cot, flat, grads_of as shared_grads_of
+from torch_fixture_helpers import grads_of as shared_grads_of, shaped
 
 here = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'test', 'fixtures')
 gen = torch.Generator().manual_seed(14)
 randn = lambda *s: torch.randn(*s, generator=gen)
-
-
-def lst(t):
-    data, shape = flat(t)
-    return {'data': data, 'shape': shape}
 
 
 cases = {}
@@ -34,9 +29,9 @@ def case(name, f, inputs, extra=None):
     ins = {k: (v.clone().requires_grad_(True) if v.is_floating_point() else v) for k, v in inputs.items()}
     out = f(**ins)
     y = out[0] if isinstance(out, tuple) else out
-    c = {'inputs': {k: lst(v) for k, v in inputs.items()}, 'out': lst(y), 'grads': shared_grads_of(y, ins, lst)}
+    c = {'inputs': {k: shaped(v) for k, v in inputs.items()}, 'out': shaped(y), 'grads': shared_grads_of(y, ins, shaped)}
     if isinstance(out, tuple):
-        c['indices'] = lst(out[1])
+        c['indices'] = shaped(out[1])
     if extra:
         c.update(extra)
     cases[name] = c
@@ -50,17 +45,17 @@ psw = randn(10)
 idx2 = torch.tensor([[1, 2, 1], [6, 0, 3]])
 psw2 = randn(2, 3)
 for mode in ['sum', 'mean', 'max']:
-    case(f'bag_{mode}_offsets', lambda weight, mode=mode: F.embedding_bag(idx1, weight, offs, mode=mode), {'weight': w}, {'input': lst(idx1), 'offsets': lst(offs), 'mode': mode})
-    case(f'bag_{mode}_2d_pad', lambda weight, mode=mode: F.embedding_bag(idx2, weight, mode=mode, padding_idx=1), {'weight': w}, {'input': lst(idx2), 'mode': mode, 'padding_idx': 1})
+    case(f'bag_{mode}_offsets', lambda weight, mode=mode: F.embedding_bag(idx1, weight, offs, mode=mode), {'weight': w}, {'input': shaped(idx1), 'offsets': shaped(offs), 'mode': mode})
+    case(f'bag_{mode}_2d_pad', lambda weight, mode=mode: F.embedding_bag(idx2, weight, mode=mode, padding_idx=1), {'weight': w}, {'input': shaped(idx2), 'mode': mode, 'padding_idx': 1})
     case(f'bag_{mode}_last_offset_pad', lambda weight, mode=mode: F.embedding_bag(idx1, weight, torch.tensor([0, 2, 5, 5, 10]), mode=mode, include_last_offset=True, padding_idx=4),
-         {'weight': w}, {'input': lst(idx1), 'offsets': lst(torch.tensor([0, 2, 5, 5, 10])), 'mode': mode, 'padding_idx': 4})
-case('bag_sum_psw', lambda weight, psw: F.embedding_bag(idx1, weight, offs, mode='sum', per_sample_weights=psw), {'weight': w, 'psw': psw}, {'input': lst(idx1), 'offsets': lst(offs), 'mode': 'sum'})
-case('bag_sum_psw_2d_pad', lambda weight, psw: F.embedding_bag(idx2, weight, mode='sum', per_sample_weights=psw, padding_idx=6), {'weight': w, 'psw': psw2}, {'input': lst(idx2), 'mode': 'sum', 'padding_idx': 6})
+         {'weight': w}, {'input': shaped(idx1), 'offsets': shaped(torch.tensor([0, 2, 5, 5, 10])), 'mode': mode, 'padding_idx': 4})
+case('bag_sum_psw', lambda weight, psw: F.embedding_bag(idx1, weight, offs, mode='sum', per_sample_weights=psw), {'weight': w, 'psw': psw}, {'input': shaped(idx1), 'offsets': shaped(offs), 'mode': 'sum'})
+case('bag_sum_psw_2d_pad', lambda weight, psw: F.embedding_bag(idx2, weight, mode='sum', per_sample_weights=psw, padding_idx=6), {'weight': w, 'psw': psw2}, {'input': shaped(idx2), 'mode': 'sum', 'padding_idx': 6})
 wbig = randn(7, 3) * 2
-case('bag_mean_maxnorm', lambda weight: F.embedding_bag(idx1, weight * 1, offs, mode='mean', max_norm=1.5), {'weight': wbig}, {'input': lst(idx1), 'offsets': lst(offs), 'mode': 'mean'})
+case('bag_mean_maxnorm', lambda weight: F.embedding_bag(idx1, weight * 1, offs, mode='mean', max_norm=1.5), {'weight': wbig}, {'input': shaped(idx1), 'offsets': shaped(offs), 'mode': 'mean'})
 torch.manual_seed(0)
 bag = torch.nn.EmbeddingBag(7, 3, mode='sum', padding_idx=2)
-cases['bag_module_init'] = {'state_keys': sorted(bag.state_dict().keys()), 'pad_row': lst(bag.weight[2])}
+cases['bag_module_init'] = {'state_keys': sorted(bag.state_dict().keys()), 'pad_row': shaped(bag.weight[2])}
 
 # ---------------------------------------------------------------- InstanceNorm with running statistics
 for name, mod, shape in [
@@ -77,19 +72,19 @@ for name, mod, shape in [
         ins['weight'] = mod.weight
         ins['bias'] = mod.bias
     y1 = mod(ins['x'])
-    g1 = shared_grads_of(y1, ins, lst)
+    g1 = shared_grads_of(y1, ins, shaped)
     m1, v1 = mod.running_mean.clone(), mod.running_var.clone()
     mod(xb_)
     m2, v2 = mod.running_mean.clone(), mod.running_var.clone()
     mod.eval()
     xe_ = xe.clone().requires_grad_(True)
     ye = mod(xe_)
-    ge = shared_grads_of(ye, {'x': xe_}, lst)
+    ge = shared_grads_of(ye, {'x': xe_}, shaped)
     cases[name] = {
-        'x1': lst(xa), 'x2': lst(xb_), 'xe': lst(xe), 'momentum': mod.momentum,
-        'weight': lst(mod.weight) if mod.affine else None, 'bias': lst(mod.bias) if mod.affine else None,
-        'y1': lst(y1), 'grads1': g1, 'mean1': lst(m1), 'var1': lst(v1), 'mean2': lst(m2), 'var2': lst(v2),
-        'ye': lst(ye), 'gradse': ge, 'state_keys': sorted(mod.state_dict().keys()),
+        'x1': shaped(xa), 'x2': shaped(xb_), 'xe': shaped(xe), 'momentum': mod.momentum,
+        'weight': shaped(mod.weight) if mod.affine else None, 'bias': shaped(mod.bias) if mod.affine else None,
+        'y1': shaped(y1), 'grads1': g1, 'mean1': shaped(m1), 'var1': shaped(v1), 'mean2': shaped(m2), 'var2': shaped(v2),
+        'ye': shaped(ye), 'gradse': ge, 'state_keys': sorted(mod.state_dict().keys()),
     }
 
 # ---------------------------------------------------------------- adaptive max pooling with indices
@@ -150,8 +145,8 @@ for name, kw in {
     case(name, lambda x, kw=kw: F.normalize(x, **kw), {'x': xn})
 wemb = randn(6, 3) * 2
 iemb = torch.tensor([[0, 5, 2], [2, 2, 4]])
-case('f_embedding_maxnorm_pad', lambda weight: F.embedding(iemb, weight * 1, padding_idx=2, max_norm=1.0, norm_type=1.0), {'weight': wemb}, {'input': lst(iemb)})
-case('f_embedding_plain', lambda weight: F.embedding(iemb, weight), {'weight': wemb}, {'input': lst(iemb)})
+case('f_embedding_maxnorm_pad', lambda weight: F.embedding(iemb, weight * 1, padding_idx=2, max_norm=1.0, norm_type=1.0), {'weight': wemb}, {'input': shaped(iemb)})
+case('f_embedding_plain', lambda weight: F.embedding(iemb, weight), {'weight': wemb}, {'input': shaped(iemb)})
 
 path = os.path.join(here, 'nn_session14.json')
 with open(path, 'w') as f:

@@ -19,7 +19,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as lax from '../../lib/core/lax.js';
 import { convPassesWasm } from '../../lib/backend/wasm-conv.js';
-import { FunctionBuilder, moduleBytes } from '../../lib/backend/wasm-emit.js';
+import { FunctionBuilder } from '../../lib/backend/wasm-emit.js';
+import { moduleBytes } from '../../lib/backend/wasm-module.js';
 import { filterGradWasm } from '../../lib/backend/wasm-filter-grad.js';
 import { padWasm } from '../../lib/backend/wasm-pad.js';
 import { relaxedMultiplyAdd, relaxedSimdAvailable } from '../../lib/backend/wasm-relaxed.js';

@@ -15,9 +15,10 @@
 
 export type ValType = 'i32' | 'v128';
 
-const TYPE_CODE: Record<ValType, number> = { i32: 0x7f, v128: 0x7b };
+export const TYPE_CODE: Record<ValType, number> = { i32: 0x7f, v128: 0x7b };
 
-function uleb(n: number, out: number[]): void {
+/** Appends n as unsigned LEB128. */
+export function uleb(n: number, out: number[]): void {
   if (!Number.isInteger(n) || n < 0) throw new Error(`wasm-emit: unsigned LEB128 of ${n}`);
   do {
     let byte = n & 0x7f;
@@ -392,81 +393,4 @@ export class FunctionBuilder {
     uleb(offset, this.code);
     return this;
   }
-}
-
-function section(id: number, body: number[], out: number[]): void {
-  out.push(id);
-  uleb(body.length, out);
-  out.push(...body);
-}
-
-function name(s: string, out: number[]): void {
-  const bytes = new TextEncoder().encode(s);
-  uleb(bytes.length, out);
-  out.push(...bytes);
-}
-
-/**
- * A module that imports its memory as `env.memory` and exports the given functions.
- * Each function gets its own type entry (no deduplication: kernels have a handful).
- * A shared memory (a threaded build's heap) must be imported as shared, with a maximum.
- */
-/**
- * A kernel's output channels in SIMD strips: `strip(2)` (8 channels, two f32x4) for each full
- * 8, with the local `offset` at 0, 32, 64, ... bytes, then `strip(1)` once for a last 4
- * (`o` is a multiple of 4).
- */
-export function emitChannelStrips(f: FunctionBuilder, offset: number, o: number, strip: (vectors: 1 | 2) => void): void {
-  const full = Math.floor(o / 8);
-  if (full > 0) {
-    f.i32Const(0).localSet(offset);
-    f.loop();
-    strip(2);
-    f.addTo(offset, 32);
-    f.localGet(offset).i32Const(full * 32).i32Ne().brIf(0);
-    f.end();
-  }
-  if (o % 8) {
-    f.i32Const(full * 32).localSet(offset);
-    strip(1);
-  }
-}
-
-export function moduleBytes(functions: readonly { name: string; fn: FunctionBuilder }[], { sharedMemory = false } = {}): Uint8Array<ArrayBuffer> {
-  const out = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
-  const types: number[] = [];
-  uleb(functions.length, types);
-  for (const { fn } of functions) {
-    types.push(0x60);
-    uleb(fn.params.length, types);
-    fn.params.forEach((t) => types.push(TYPE_CODE[t]));
-    uleb(fn.results.length, types);
-    fn.results.forEach((t) => types.push(TYPE_CODE[t]));
-  }
-  section(1, types, out);
-  const imports: number[] = [1];
-  name('env', imports);
-  name('memory', imports);
-  if (sharedMemory) {
-    imports.push(0x02, 0x03, 0x00); // memory, limits: shared, min 0 pages, max 4 GiB
-    uleb(65536, imports);
-  } else imports.push(0x02, 0x00, 0x00); // memory, limits: min 0 pages, no maximum
-  section(2, imports, out);
-  const funcs: number[] = [];
-  uleb(functions.length, funcs);
-  functions.forEach((_, i) => uleb(i, funcs));
-  section(3, funcs, out);
-  const exports: number[] = [];
-  uleb(functions.length, exports);
-  functions.forEach((f, i) => {
-    name(f.name, exports);
-    exports.push(0x00);
-    uleb(i, exports);
-  });
-  section(7, exports, out);
-  const code: number[] = [];
-  uleb(functions.length, code);
-  for (const { fn } of functions) code.push(...fn.encode());
-  section(10, code, out);
-  return new Uint8Array(out);
 }

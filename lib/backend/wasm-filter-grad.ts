@@ -24,7 +24,8 @@
  * once, then cached).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { FunctionBuilder, emitChannelStrips } from './wasm-emit.js';
+import { emitChannelStrips } from './wasm-channel-strips.js';
+import { FunctionBuilder } from './wasm-emit.js';
 import { type HeapKernel, heapKernelsAvailable, runHeapKernel } from './wasm-heap.js';
 import { emitClamp, emitPartRange } from './wasm-split.js';
 import { packStripsWasm } from './wasm-strips.js';

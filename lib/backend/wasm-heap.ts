@@ -18,7 +18,8 @@
  * only the part it is in); a kernel with scratch runs one part per thread.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { FunctionBuilder, moduleBytes } from './wasm-emit.js';
+import { FunctionBuilder } from './wasm-emit.js';
+import { moduleBytes } from './wasm-module.js';
 import { relaxedMultiplyAdd } from './wasm-relaxed.js';
 
 export interface HeapKernel<A> {

@@ -7,7 +7,8 @@
  * unfused one, as the machine does it: the same on every call and in every thread split of a
  * kernel, and never further from the exact sum than the unfused one by more than its rounding.
  */
-import { FunctionBuilder, moduleBytes } from './wasm-emit.js';
+import { FunctionBuilder } from './wasm-emit.js';
+import { moduleBytes } from './wasm-module.js';
 
 let relaxed: boolean | undefined;
 /** Whether this engine takes relaxed SIMD (validated once on a one-instruction module; see {@link probeRelaxedSimd}). */

@@ -20,7 +20,8 @@
  * that zero (NaN) where the direct sum skips the pair.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { FunctionBuilder, emitChannelStrips } from './wasm-emit.js';
+import { emitChannelStrips } from './wasm-channel-strips.js';
+import { FunctionBuilder } from './wasm-emit.js';
 import { type HeapKernel, heapKernelsAvailable, runHeapKernel } from './wasm-heap.js';
 import { padWasm } from './wasm-pad.js';
 import { winogradPays, winogradTileFor } from './wasm-winograd.js';

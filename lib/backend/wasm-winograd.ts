@@ -32,7 +32,8 @@
  * with its own scratch.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { FunctionBuilder, emitChannelStrips } from './wasm-emit.js';
+import { emitChannelStrips } from './wasm-channel-strips.js';
+import { FunctionBuilder } from './wasm-emit.js';
 import { type HeapKernel, heapKernelsAvailable, runHeapKernel } from './wasm-heap.js';
 import { padWasm } from './wasm-pad.js';
 import { swapViewOf, swapWasm } from './wasm-transpose.js';

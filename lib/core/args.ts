@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tree from '../tree/index.js';
 import { type DType, isFloat } from './aval.js';
 import * as lax from './lax.js';
+import { avalStr } from './aval.js';
 import { weakDType } from './promotion.js';
 import { type NdArray, avalOf, isArray } from './trace.js';
 
@@ -87,4 +88,15 @@ export function assertDifferentiable(args: readonly unknown[], argnums: readonly
       );
     });
   }
+}
+
+/** A short description of a value for errors: an array's type, or the JS type. */
+export function describe(x: unknown): string {
+  return isArray(x) ? `an array ${avalStr(avalOf(x))}` : x === null ? 'null' : typeof x;
+}
+
+/** A flattened argument path `[i].x` as `argument i (.x)` for errors. */
+export function argPath(p: string): string {
+  const m = /^\[(\d+)\](.*)$/.exec(p);
+  return m ? `argument ${m[1]}${m[2] ? ` (${m[2]})` : ''}` : p;
 }

@@ -5,7 +5,7 @@
  * filter_jacfwd / filter_jacrev / filter_hessian.
  */
 import * as tree from '../tree/index.js';
-import { customJvp, customVjp } from './api.js';
+import { customJvp, customVjp } from './custom-rules.js';
 import { avalStr, isFloat, shapeStr } from './aval.js';
 import { type RematOptions, remat } from './control/index.js';
 import { HOLE, type Split, split } from './filtered.js';

@@ -4,13 +4,15 @@ import './prims/index.js';
 import { lax as controlFlow } from './control/index.js';
 import { randomBits, randomNormal, randomPermutation, randomRandint, randomUniform, reduceLogSumExp } from './lax.js';
 
-export { customJvp, customVjp, grad, jvp, linearTranspose, stopGradient, valueAndGrad, vjp, vmap } from './api.js';
+export { grad, jvp, linearTranspose, stopGradient, valueAndGrad, vjp, vmap } from './api.js';
+export { customJvp, customVjp } from './custom-rules.js';
 export { type JacobianOptions, hessian, jacfwd, jacobian, jacrev } from './jacobian.js';
 export { ShapeDtypeStruct, evalShape, shapeDtypeStruct } from './eval-shape.js';
 export { type AxisSpec, type FilterGradOptions, type FilterJitted, type FilterVmapOptions, filterEvalShape, filterGrad, filterJit, filterValueAndGrad, filterVjp, filterVmap, ifArray } from './filtered.js';
 export { type FilterBwd, type FilterCustomJvp, type FilterCustomVjp, type FilterFwd, filterCheckpoint, filterCustomJvp, filterCustomVjp, filterHessian, filterJacfwd, filterJacrev, filterJvp } from './filtered-ad.js';
 export { type TreeEqualOptions, applyUpdates, treeEqual } from './filtered-tree.js';
-export type { CustomJvpFunction, CustomJvpOptions, CustomVjpFunction, CustomVjpRules, GradOptions, JvpRule, PartialJvp, VjpOptions, VmapOptions } from './api.js';
+export type { GradOptions, VjpOptions, VmapOptions } from './api.js';
+export type { CustomJvpFunction, CustomJvpOptions, CustomVjpFunction, CustomVjpRules, JvpRule, PartialJvp } from './custom-rules.js';
 export { type Linearized, linearize } from './linearize.js';
 /** The random-bit primitive's streams (salts): samples, or the keys of split / foldIn (JAX's partitionable layout). */
 export { SAMPLE_STREAM, keyStream } from './prims/random.js';

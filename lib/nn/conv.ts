@@ -217,9 +217,14 @@ export function maxPool2dFn(x: NdArray, config: MaxPoolIndicesOptions & { readon
 export function maxPool2dFn(x: NdArray, config: MaxPoolIndicesOptions): NdArray;
 export function maxPool2dFn(x: NdArray, config: MaxPoolIndicesOptions): NdArray | [NdArray, NdArray] {
   if (!config.returnIndices) return maxPool2d(config).apply({}, {}, x)[0];
+  return valuesAndIndices(x, 'maxPool2d', (xb) => maxPoolIndices(xb, config));
+}
+
+/** A pooling's values and indices for [N, H, W, C] or one image [H, W, C] (the indices lose the batch axis the values lose). */
+function valuesAndIndices(x: NdArray, what: string, pool: (xb: NdArray) => { values: NdArray; indices: NdArray }): [NdArray, NdArray] {
   let indices: NdArray | undefined;
-  const values = withBatchAxis(x, 4, 'maxPool2d', (xb) => {
-    const r = maxPoolIndices(xb, config);
+  const values = withBatchAxis(x, 4, what, (xb) => {
+    const r = pool(xb);
     indices = r.indices;
     return r.values;
   });
@@ -375,13 +380,7 @@ export function adaptiveMaxPool2dFn(x: NdArray, config: AdaptiveMaxPoolOptions):
   const layer = adaptiveMaxPool2d(config);
   if (!config.returnIndices) return layer.apply({}, {}, x)[0];
   const o: readonly [number | null, number | null] = typeof config.output === 'number' ? [config.output, config.output] : config.output;
-  let indices: NdArray | undefined;
-  const values = withBatchAxis(x, 4, 'adaptiveMaxPool2d', (xb) => {
-    const r = adaptiveMaxPoolIndices(xb, o);
-    indices = r.indices;
-    return r.values;
-  });
-  return [values, x.shape.length === 3 ? np.squeeze(indices!, 0) : indices!];
+  return valuesAndIndices(x, 'adaptiveMaxPool2d', (xb) => adaptiveMaxPoolIndices(xb, o));
 }
 
 /** Mean over H and W: [N, H, W, C] -> [N, C] (or [H, W, C] -> [C]). */

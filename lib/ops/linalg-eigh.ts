@@ -8,7 +8,7 @@
  * with F_ij = 1 / (w_j - w_i); repeated eigenvalues make it inf/NaN, as JAX's.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { customJvp } from '../core/api.js';
+import { customJvp } from '../core/custom-rules.js';
 import * as lax from '../core/lax.js';
 import { type NdArray, shapeOf } from '../core/trace.js';
 import { abs, add, cast, div, equal, greaterEqual, less, matmul, mul, neg, sqrt, square, sub, sum, where } from './math.js';

@@ -8,7 +8,7 @@
  * det there are NaN (JAX's cofactor rule gives finite ones).
  */
 import { shapeStr } from '../core/aval.js';
-import { customJvp } from '../core/api.js';
+import { customJvp } from '../core/custom-rules.js';
 import * as lax from '../core/lax.js';
 import { type NdArray, avalOf, shapeOf } from '../core/trace.js';
 import { broadcastShapesFor } from './broadcast.js';

@@ -7,11 +7,16 @@ export interface Case {
   readonly want: number[];
 }
 
-const text = readFileSync(new URL('../fixtures/scipy.json', import.meta.url), 'utf8');
 const nonFinite: Record<string, number> = { nan: NaN, inf: Infinity, '-inf': -Infinity };
 
+/** A SciPy fixture file of test/fixtures/ (the tools/scipy*.py generators' JSON), "nan" / "inf" / "-inf" read back as numbers. */
+export function readScipyFixture<T = { cases: Record<string, unknown> }>(file: string): T {
+  const text = readFileSync(new URL(`../fixtures/${file}`, import.meta.url), 'utf8');
+  return JSON.parse(text, (_key, v: unknown) => (typeof v === 'string' && v in nonFinite ? nonFinite[v] : v)) as T;
+}
+
 /** The fixture's cases by name (and the few structured ones, read by their tests). */
-export const cases = (JSON.parse(text, (_key, v: unknown) => (typeof v === 'string' && v in nonFinite ? nonFinite[v] : v)) as { cases: Record<string, unknown> }).cases;
+export const cases = readScipyFixture('scipy.json').cases;
 
 /** A named elementwise case. */
 export function caseOf(name: string): Case {

@@ -14,12 +14,12 @@
  * a or b = eps is betaln's lgamma, a few e-7 absolute (rtol 1e-5, atol 1e-6).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { readFileSync } from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { type NdArray, grad, jit, np, scipy } from '../../lib/index.js';
 import { allClose } from '../helpers/assert.js';
 import { useTestBackend } from '../helpers/backend.js';
+import { readScipyFixture } from './fixtures.js';
 
 const backend = await useTestBackend();
 const test = suite(`scipy edge values from JAX's tests against SciPy [${backend}]`);
@@ -30,8 +30,6 @@ interface Case {
   readonly args: number[][];
   readonly want: number[];
 }
-const nonFinite: Record<string, number> = { nan: NaN, inf: Infinity, '-inf': -Infinity };
-const text = readFileSync(new URL('../fixtures/scipy_session14.json', import.meta.url), 'utf8');
 interface Conv3d {
   readonly op: 'convolve' | 'correlate';
   readonly mode: 'full' | 'same' | 'valid';
@@ -42,7 +40,7 @@ interface Conv3d {
   readonly want: number[];
   readonly shape: number[];
 }
-const fixture = JSON.parse(text, (_k, v: unknown) => (typeof v === 'string' && v in nonFinite ? nonFinite[v] : v)) as { cases: Record<string, Case>; conv3d: Conv3d[] };
+const fixture = readScipyFixture<{ cases: Record<string, Case>; conv3d: Conv3d[] }>('scipy_session14.json');
 const cases = fixture.cases;
 
 type Fn = (...xs: NdArray[]) => NdArray;

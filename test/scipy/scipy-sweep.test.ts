@@ -17,12 +17,12 @@
  * - 5e-6 and atol 1e-6: the discrete distributions' three lgammas (as binom.logpmf).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { readFileSync } from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { type NdArray, grad, jit, np, scipy, vmap } from '../../lib/index.js';
 import { allClose } from '../helpers/assert.js';
 import { useTestBackend } from '../helpers/backend.js';
+import { readScipyFixture } from './fixtures.js';
 
 const backend = await useTestBackend();
 const test = suite(`scipy sweep (betainc, Bessel, exponential integrals, more distributions) against SciPy [${backend}]`);
@@ -33,9 +33,7 @@ interface Case {
   readonly args: number[][];
   readonly want: number[];
 }
-const nonFinite: Record<string, number> = { nan: NaN, inf: Infinity, '-inf': -Infinity };
-const text = readFileSync(new URL('../fixtures/scipy_sweep.json', import.meta.url), 'utf8');
-const cases = (JSON.parse(text, (_k, v: unknown) => (typeof v === 'string' && v in nonFinite ? nonFinite[v] : v)) as { cases: Record<string, unknown> }).cases;
+const { cases } = readScipyFixture('scipy_sweep.json');
 const caseOf = (name: string) => cases[name] as Case;
 
 type Fn = (...xs: NdArray[]) => NdArray;
@@ -145,7 +143,7 @@ test('mode: smallest most frequent value and its count along an axis, or flatten
   assert.throws(() => T.mode(x, 2), /mode: axis 2 is out of range/);
 });
 
-const signalFixture = JSON.parse(readFileSync(new URL('../fixtures/scipy_signal.json', import.meta.url), 'utf8')) as { cases: { map_coordinates: Record<string, number[]> } };
+const signalFixture = readScipyFixture<{ cases: { map_coordinates: Record<string, number[]> } }>('scipy_signal.json');
 
 test('ndimage.mapCoordinates: orders 0 (halves away from 0, JAX) and 1, every mode (JAX: constant, wrap = SciPy grid-constant, grid-wrap), cval', async () => {
   const c = signalFixture.cases.map_coordinates;
