@@ -1,6 +1,7 @@
 /**
- * The transformations users call, over pytrees: grad, valueAndGrad, vjp, jvp, vmap, customVjp,
- * customJvp, stopGradient, linearTranspose (the Jacobians live in jacobian.ts, jit and makeJaxpr in jit/).
+ * The transformations users call, over pytrees: grad, valueAndGrad, vjp, jvp, vmap, stopGradient,
+ * linearTranspose (customVjp and customJvp live in custom-rules.ts, the Jacobians in jacobian.ts,
+ * jit and makeJaxpr in jit/).
  * Each flattens its arguments, runs one interpreter, and rebuilds the trees.
  */
 import * as tree from '../tree/index.js';
