@@ -6,7 +6,7 @@
  */
 import * as tree from '../../tree/index.js';
 import { type Aval, type DType, avalStr } from '../aval.js';
-import { flattenArrays, normArgnums } from '../args.js';
+import { describe, flattenArrays, normArgnums } from '../args.js';
 import * as lax from '../lax.js';
 import { joinDTypes, weakDType } from '../promotion.js';
 import { scope } from '../scope.js';
@@ -24,6 +24,11 @@ type Tree = unknown;
  * (JAX's weakly typed Python scalar: `lax.foriLoop(0, 5, (i, c) => np.add(c, i), 0)`).
  */
 export type LoopInit<C> = C extends NdArray ? C | number | boolean : C extends readonly unknown[] ? { readonly [K in keyof C]: LoopInit<C[K]> } : C extends object ? { readonly [K in keyof C]: LoopInit<C[K]> } : C;
+
+/** A TypeError unless `f` is a function (JAX's "lax.fori_loop: body_fun argument should be callable"). */
+function assertCallable(f: unknown, what: string): void {
+  if (typeof f !== 'function') throw new TypeError(`${what} must be a function, got ${describe(f)}`);
+}
 
 /** Names a leaf of `t` by its path for errors ("carry at .h"). */
 const leafName = (t: unknown, what: string) => {
@@ -69,6 +74,7 @@ export interface ScanOptions {
  * const [total, partial] = lax.scan((c, x) => { const s = np.add(c, x); return [s, s]; }, np.array(0), np.array([1, 2, 3, 4]));
  */
 export function scan<C = any, Y = any>(f: (carry: C, x: any) => [C, Y], init: LoopInit<C>, xs?: Tree, opts: ScanOptions = {}): [C, Y] {
+  assertCallable(f, 'lax.scan: f');
   checkUnroll(opts.unroll, 'lax.scan');
   return scope(() => {
     const [initLeaves, initDef, weak] = carryLeaves(init, 'lax.scan: init');
@@ -130,6 +136,7 @@ function checkUnroll(unroll: number | boolean | undefined, what: string): void {
  * @example const fact5 = lax.foriLoop(1, 6, (i, acc) => np.mul(acc, np.cast(i, 'float32')), np.array(1));
  */
 export function foriLoop<C = any>(lower: number | NdArray, upper: number | NdArray, body: (i: NdArray, carry: C) => C, init: LoopInit<C>, opts: { readonly unroll?: number | boolean } = {}): C {
+  assertCallable(body, 'lax.foriLoop: body');
   checkUnroll(opts.unroll, 'lax.foriLoop');
   return scope(() => {
     const [initLeaves, initDef, weak] = carryLeaves(init, 'lax.foriLoop: init');
@@ -159,12 +166,16 @@ export function foriLoop<C = any>(lower: number | NdArray, upper: number | NdArr
  * mode and vmap work through it; reverse mode does not (use scan or foriLoop), as in JAX.
  * @example const [n] = lax.whileLoop(([x]) => np.less(x, 100), ([x]) => [np.mul(x, 2)], [np.array(1)]); // 128
  */
-export function whileLoop<C = any>(condFn: (carry: C) => NdArray, bodyFn: (carry: C) => C, init: LoopInit<C>): C {
+export function whileLoop<C = any>(condFn: (carry: C) => NdArray | boolean, bodyFn: (carry: C) => C, init: LoopInit<C>): C {
+  assertCallable(condFn, 'lax.whileLoop: condFn');
+  assertCallable(bodyFn, 'lax.whileLoop: bodyFn');
   return scope(() => {
     const [initLeaves, initDef, weak] = carryLeaves(init, 'lax.whileLoop: init');
     const outs = whileFlat(
       (...k) => {
-        const p = condFn(tree.unflatten<C>(initDef, k));
+        // A JS boolean is a bool scalar, as JAX takes cond_fun's Python bool.
+        const r = condFn(tree.unflatten<C>(initDef, k));
+        const p = typeof r === 'boolean' ? lax.scalar(r ? 1 : 0, 'bool') : r;
         if (!isArray(p)) throw new Error(`lax.whileLoop: condFn must return a bool scalar array, got ${typeof p}`);
         return [p];
       },
@@ -228,6 +239,8 @@ function joinWeakOutputs(avals: readonly Aval[][], weak: readonly boolean[][], j
 
 /** A scalar array from a JS scalar (an integral number int32, as JAX's weak int), or the array itself, checked to be a scalar. */
 function scalarOperand(x: NdArray | number | boolean, what: string): NdArray {
+  if (typeof x !== 'number' && typeof x !== 'boolean' && !isArray(x))
+    throw new TypeError(`${what}: the predicate/index must be a boolean or number scalar, got ${describe(x)}`);
   const v = typeof x === 'boolean' ? lax.scalar(x ? 1 : 0, 'bool') : typeof x === 'number' ? lax.scalar(x, Number.isInteger(x) ? 'int32' : 'float32') : x;
   const a = avalOf(v);
   if (a.shape.length !== 0) throw new Error(`${what}: the predicate/index must be a scalar, got ${avalStr(a)}`);
@@ -255,6 +268,8 @@ function switchIndex(index: NdArray | number): NdArray {
  * @example const y = lax.cond(np.greater(x, 0), (v) => np.log(v), (v) => np.neg(v), x);
  */
 export function cond(pred: NdArray | boolean, trueFn: (...ops: any[]) => unknown, falseFn: (...ops: any[]) => unknown, ...operands: unknown[]): any {
+  assertCallable(trueFn, 'lax.cond: trueFn');
+  assertCallable(falseFn, 'lax.cond: falseFn');
   return scope(() => branchOn(predicateIndex(pred), [falseFn, trueFn], operands, 'lax.cond', (k) => (k === 1 ? 'the true branch' : 'the false branch')));
 }
 
@@ -264,6 +279,7 @@ export function cond(pred: NdArray | boolean, trueFn: (...ops: any[]) => unknown
  */
 export function switchCase(index: NdArray | number, branches: readonly ((...ops: any[]) => unknown)[], ...operands: unknown[]): any {
   if (branches.length === 0) throw new Error('lax.switch: give at least one branch');
+  branches.forEach((b, k) => assertCallable(b, `lax.switch: branch ${k}`));
   return scope(() => branchOn(switchIndex(index), branches, operands, 'lax.switch', (k) => `branch ${k}`));
 }
 

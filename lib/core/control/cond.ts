@@ -15,7 +15,7 @@ import * as lax from '../lax.js';
 import { canReadBack } from '../lower/index.js';
 import { batchAt } from '../prims/batching-util.js';
 import { type NdArray, avalOf, bindHigherOrder, shapeOf } from '../trace.js';
-import { type Flat, assertSameAvals, avalsIn, avalsOut, axisNamesOf, communicatesOver, dependentOutputs, fnOf, indicesWhere, runJaxpr, withZeros } from './jaxpr-fn.js';
+import { type Flat, assertSameAvals, avalsIn, avalsOut, axisNamesOf, communicatesOver, dependentOutputs, fnOf, forwarded, forwardedInputs, indicesWhere, runJaxpr, withZeros } from './jaxpr-fn.js';
 
 export interface CondParams {
   /** Each maps the operands to the results; all take and give the same avals. */
@@ -35,7 +35,12 @@ export function condFlat(index: NdArray, branches: readonly Flat[], ops: NdArray
   if (retype?.(traced.map((t) => avalsOut(t.jaxpr)))) traced = traceAll();
   const outs0 = avalsOut(traced[0]!.jaxpr);
   traced.forEach((t, k) => assertSameAvals(avalsOut(t.jaxpr), outs0, what, (i) => `output ${i}`, branchName(k), branchName(0), 'all branches must give the same shapes and dtypes'));
-  if (outs0.length === 0) return [];
+  // An output every branch returns as the same operand is that operand, outside the cond (JAX's
+  // forwarding: under vmap it stays unbatched when the operand is, whatever the predicate).
+  const fwds = traced.map((t) => forwardedInputs(t.jaxpr, t.captured.length));
+  const fwd = fwds[0]!.map((p, i) => (p !== null && fwds.every((f) => f[i] === p) ? p : null));
+  const keep = indicesWhere(fwd.length, (i) => fwd[i] === null);
+  if (keep.length === 0) return fwd.map((p) => forwarded(ops[p!]!));
   const captured = traced.flatMap((t) => t.captured);
   const allAvals = [...opAvals, ...captured.map(avalOf)];
   // Every branch takes every operand: its own captured values sit at its offset.
@@ -43,11 +48,20 @@ export function condFlat(index: NdArray, branches: readonly Flat[], ops: NdArray
   const jaxprs = traced.map((t) => {
     const at = offset;
     offset += t.captured.length;
-    const closed = traceClosed((...a) => fnOf(t.jaxpr)(...a.slice(at, at + t.captured.length), ...a.slice(0, ops.length)), allAvals, what);
+    const closed = traceClosed(
+      (...a) => {
+        const r = fnOf(t.jaxpr)(...a.slice(at, at + t.captured.length), ...a.slice(0, ops.length));
+        return keep.map((i) => r[i]!);
+      },
+      allAvals,
+      what,
+    );
     if (closed.captured.length) throw new Error('internal: re-tracing a branch captured new values');
     return closed.jaxpr;
   });
-  return bindHigherOrder('cond', [index, ...ops, ...captured], { branches: jaxprs });
+  const r = bindHigherOrder('cond', [index, ...ops, ...captured], { branches: jaxprs });
+  let k = 0;
+  return fwd.map((p) => (p === null ? r[k++]! : forwarded(ops[p]!)));
 }
 
 const clampIndex = (i: number, n: number) => Math.min(n - 1, Math.max(0, i));

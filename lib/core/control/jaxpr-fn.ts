@@ -3,7 +3,7 @@
  * under another interpreter, to run it on tensors, and to tell which of its results a
  * batched input reaches.
  */
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import { type Aval, avalStr } from '../aval.js';
 import { isHigherOrder } from '../higher-order.js';
 import { type Eqn, type FusedPrim, type Jaxpr, type Var, isJaxpr, outsOf } from '../jit/ir.js';
@@ -13,7 +13,7 @@ import * as lax from '../lax.js';
 import { activeBackend } from '../lower/index.js';
 import { primitive } from '../primitive.js';
 import { joinDTypes } from '../promotion.js';
-import { type NdArray, avalOf, bind, bindHigherOrder } from '../trace.js';
+import { type NdArray, avalOf, bind, bindHigherOrder, isTracer } from '../trace.js';
 
 /** A function over flat lists of arrays. */
 export type Flat = (...xs: NdArray[]) => NdArray[];
@@ -54,6 +54,24 @@ export function runJaxpr(j: Jaxpr, args: readonly tf.Tensor[]): tf.Tensor[] {
   if (!p) compiled.set(activeBackend(), (p = compile(optimize(j))));
   return p.run(args);
 }
+
+/**
+ * Per output of a traced body whose invars are (`skip` leading ones, then inputs...), the input
+ * it returns unchanged (JAX's `pe._jaxpr_forwarding`), or null.
+ */
+export function forwardedInputs(j: Jaxpr, skip: number): (number | null)[] {
+  return j.outvars.map((v) => {
+    const at = j.invars.indexOf(v);
+    return at >= skip ? at - skip : null;
+  });
+}
+
+/**
+ * An input a control-flow primitive forwards instead of computing it (as JAX returns the
+ * operand itself): a traced value as it is, a concrete one copied, since eager results are
+ * fresh arrays the caller may dispose.
+ */
+export const forwarded = (x: NdArray): NdArray => (isTracer(x) ? x : tf.clone(x));
 
 const axisNames = new WeakMap<Jaxpr, readonly string[]>();
 const isFused = (p: string): p is FusedPrim => p === 'fused_matmul' || p === 'fused_conv' || p === 'fused_elementwise';

@@ -9,14 +9,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import { avalStr, isFloat } from '../aval.js';
 import { defineHigherOrder, type HigherOrderDef } from '../higher-order.js';
 import type { Jaxpr } from '../jit/ir.js';
-import { traceClosed } from '../jit/staging.js';
+import { type ClosedOver, traceClosed } from '../jit/staging.js';
 import { vmapFlat } from '../interpreters/batching.js';
 import { jvpFlat } from '../interpreters/jvp.js';
 import * as lax from '../lax.js';
 import { activeBackend, canReadBack } from '../lower/index.js';
 import { batchAt, materializeBatch } from '../prims/batching-util.js';
 import { type NdArray, avalOf, bindHigherOrder, shapeOf } from '../trace.js';
-import { type Flat, assertSameAvals, axisNamesOf, batchedCarries, avalsIn, avalsOut, communicatesOver, dependentOutputs, fnOf, indicesWhere, promoteWeak, runJaxpr, withZeros } from './jaxpr-fn.js';
+import { type Flat, assertSameAvals, axisNamesOf, batchedCarries, avalsIn, avalsOut, communicatesOver, dependentOutputs, fnOf, forwarded, forwardedInputs, indicesWhere, promoteWeak, runJaxpr, withZeros } from './jaxpr-fn.js';
 
 export interface WhileParams {
   /** (condConsts..., carry...) -> bool scalar */
@@ -42,8 +42,44 @@ export function whileFlat(cond: Flat, body: Flat, condConsts: NdArray[], bodyCon
   const kAvals = init.map(avalOf);
   assertSameAvals(avalsOut(b.jaxpr), kAvals, 'lax.whileLoop', carryName, 'the body output', 'init', 'the carry must keep its shape and dtype');
   if (init.length === 0) return [];
+  const moved = readOnlyCarries(c, b, condConsts.length, bodyConsts.length);
+  if (moved.some(Boolean)) return withReadOnlyConsts(moved, cond, body, condConsts, bodyConsts, init, carryName);
   const params: WhileParams = { cond: c.jaxpr, body: b.jaxpr, numCondConsts: c.captured.length + condConsts.length, numBodyConsts: b.captured.length + bodyConsts.length };
   return bindHigherOrder('while', [...c.captured, ...condConsts, ...b.captured, ...bodyConsts, ...init], params as unknown as Record<string, unknown>);
+}
+
+/**
+ * The carries the body returns unchanged and the predicate does not read: JAX's while_loop makes
+ * them body constants, so that under vmap with a batched predicate they stay unbatched.
+ */
+function readOnlyCarries(c: ClosedOver, b: ClosedOver, numCondConsts: number, numBodyConsts: number): boolean[] {
+  const condAt = c.captured.length + numCondConsts;
+  const fwd = forwardedInputs(b.jaxpr, b.captured.length + numBodyConsts);
+  return fwd.map((p, i) => p === i && !dependentOutputs(c.jaxpr, c.jaxpr.invars.map((_, k) => k === condAt + i))[0]);
+}
+
+/** The loop over the carries not `moved`, the moved ones passed to the body as constants; all carries returned. */
+function withReadOnlyConsts(moved: readonly boolean[], cond: Flat, body: Flat, condConsts: NdArray[], bodyConsts: NdArray[], init: NdArray[], carryName: (i: number) => string): NdArray[] {
+  const kept = indicesWhere(init.length, (i) => !moved[i]);
+  const fixed = init.filter((_, i) => moved[i]);
+  /** The full carry from the kept carries and the constant ones. */
+  const full = (k: readonly NdArray[], m: readonly NdArray[]) => {
+    let [a, b] = [0, 0];
+    return init.map((_, i) => (moved[i] ? m[b++]! : k[a++]!));
+  };
+  const [nC, nB, nM] = [condConsts.length, bodyConsts.length, fixed.length];
+  const outs = whileFlat(
+    (...a) => cond(...a.slice(0, nC), ...full(a.slice(nC + nM), a.slice(nC, nC + nM))),
+    (...a) => {
+      const r = body(...a.slice(0, nB), ...full(a.slice(nB + nM), a.slice(nB, nB + nM)));
+      return kept.map((i) => r[i]!);
+    },
+    [...condConsts, ...fixed],
+    [...bodyConsts, ...fixed],
+    kept.map((i) => init[i]!),
+    (i) => carryName(kept[i]!),
+  );
+  return full(outs, fixed.map(forwarded));
 }
 
 function split<T>(args: readonly T[], p: WhileParams): [T[], T[], T[]] {
