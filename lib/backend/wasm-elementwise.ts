@@ -90,7 +90,7 @@ const elementwise: HeapKernel<ElementwiseProgram> = {
     p.ops.forEach(({ op, args }, k) => {
       if (args.length !== ARITY[op] || args.some((a) => a < 0 || a >= p.inputs.length + k)) throw bad(`op ${k} (${op}) has arguments [${args}]`);
     });
-    if (size === 0 || (!p.ops.length && p.inputs[0] !== 'full')) throw bad('nothing to compute');
+    if (size === 0 || (!p.ops.length && !p.inputs.length)) throw bad('nothing to compute');
     if (p.reduce && (size / c) % p.reduce.groups !== 0) throw bad(`${size / c} rows do not split into ${p.reduce.groups} groups`);
     if (p.sums?.length && p.reduce) throw bad('sums come with an elementwise result, not a reduction');
     if (p.result !== undefined && (p.result < 0 || p.result >= p.inputs.length + p.ops.length)) throw bad(`result ${p.result} is not a value`);
@@ -100,6 +100,8 @@ const elementwise: HeapKernel<ElementwiseProgram> = {
   extraOutShapes: (_shapes, p) => (p.sums ?? []).map(() => [p.shape[p.shape.length - 1]!]),
   // Per sum: its partial sums, then its compensations, one row of C each.
   scratchFloats: (_shapes, p) => blockedSums(p) * 2 * p.shape[p.shape.length - 1]!,
+  // A program of no operations copies (broadcasts) its input: int32 words move as they are.
+  movesWords: (p) => p.ops.length === 0 && !summing(p),
   initial: (p, k) => (k > 0 ? 0 : p.reduce ? (p.reduce.op === 'sum' ? 0 : -Infinity) : null),
   split: (_shapes, p) => {
     const size = tf.util.sizeFromShape(p.shape as number[]);

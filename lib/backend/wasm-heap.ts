@@ -39,6 +39,11 @@ export interface HeapKernel<A> {
    * (part, parts) after the other parameters and does only that part's blocks.
    */
   split?(inputs: readonly (readonly number[])[], attrs: A): { readonly units: number; readonly work: number };
+  /**
+   * Whether the kernel only moves 32-bit words (loads and stores, no arithmetic): it then
+   * takes int32 inputs as well as float32 ones (all of one dtype), and its outputs have theirs.
+   */
+  movesWords?(attrs: A): boolean;
   /** The kernel: params (input pointers..., output pointers..., scratch?, part?, parts?), all i32. */
   generate(inputs: readonly (readonly number[])[], attrs: A): FunctionBuilder;
 }
@@ -121,7 +126,7 @@ interface WasmBackendLike {
   /** The Emscripten module: its heap is `asm.memory` (exported), or `wasmMemory` in the threaded build (imported, shared). */
   wasm: { asm?: { memory?: WebAssembly.Memory }; wasmMemory?: WebAssembly.Memory };
   dataIdMap: { get(id: object): { memoryOffset: number } };
-  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
+  makeOutput(shape: number[], dtype: 'float32' | 'int32'): tf.TensorInfo;
   disposeData(dataId: object, force?: boolean): boolean;
 }
 
@@ -193,8 +198,9 @@ export function runHeapKernelOutputs<A extends object>(kernel: HeapKernel<A>, in
   if (tf.getKernel(kernel.name, 'wasm') === undefined) {
     tf.registerKernel({ kernelName: kernel.name, backendName: 'wasm', kernelFunc: ((args: { inputs: Record<string, tf.TensorInfo>; backend: WasmBackendLike; attrs: A }) => execute(kernel, args)) as unknown as tf.KernelFunc });
   }
+  const dtype = kernel.movesWords?.(attrs) && inputs[0]?.dtype === 'int32' ? 'int32' : 'float32';
   inputs.forEach((t, i) => {
-    if (t.dtype !== 'float32') throw new Error(`${kernel.name}: input ${i} is ${t.dtype}, expected float32`);
+    if (t.dtype !== dtype) throw new Error(`${kernel.name}: input ${i} is ${t.dtype}, expected ${dtype}`);
   });
   const named = Object.fromEntries(inputs.map((t, i) => [`in${i}`, t]));
   const out = tf.engine().runKernel(kernel.name, named, attrs as unknown as tf.NamedAttrMap) as tf.Tensor | tf.Tensor[];
@@ -211,7 +217,7 @@ function execute<A>(kernel: HeapKernel<A>, { inputs, backend, attrs }: { inputs:
   if (!memory) throw new Error(`${kernel.name}: the tfjs wasm backend does not expose its memory`);
   const scratchFloats = kernel.scratchFloats?.(shapes, attrs) ?? 0;
   const split = splitOf(kernel.split?.(shapes, attrs), memory, scratchFloats > 0);
-  const outs = outShapes.map((s) => backend.makeOutput(s, 'float32'));
+  const outs = outShapes.map((s) => backend.makeOutput(s, ins[0]?.dtype === 'int32' ? 'int32' : 'float32'));
   const ptr = (t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset;
   outs.forEach((out, k) => {
     const initial = kernel.initial(attrs, k);

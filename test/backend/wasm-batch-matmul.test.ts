@@ -170,4 +170,25 @@ test('grad of sum(w * A B) over batches: w B^T and A^T w, eagerly and under jit'
   tf.dispose([a, b, w]);
 });
 
+test('an inner size of 0 gives zeros (an empty sum), plain, batched, transposed and fused with a bias, eagerly and under jit', async () => {
+  // Freed memory full of 7s: an output left unwritten would read them back.
+  tf.dispose(tf.fill([4096], 7));
+  const fused = jit((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => np.relu(np.add(np.matmul(a, b), c)));
+  const plain = jit((a: tf.Tensor, b: tf.Tensor) => np.matmul(a, b));
+  const transposed = jit((a: tf.Tensor, bt: tf.Tensor) => np.matmul(a, np.swapaxes(bt, -1, -2)));
+  for (const [sa, sb] of [[[3, 0], [0, 4]], [[2, 3, 0], [0, 5]], [[2, 3, 0], [2, 0, 2]]] as const) {
+    const [a, b] = [tf.ones([...sa]), tf.ones([...sb])];
+    const bt = np.swapaxes(b, -1, -2) as tf.Tensor;
+    for (const y of [np.matmul(a, b), plain(a, b), transposed(a, bt)] as tf.Tensor[]) {
+      assert.ok((await y.data()).every((v) => v === 0), `[${sa}] x [${sb}]: ${await y.data()}`);
+      y.dispose();
+    }
+    tf.dispose([a, b, bt]);
+  }
+  const [a, b, c] = [tf.ones([3, 0]), tf.ones([0, 4]), tf.tensor([1, -2, 3, -4])];
+  const y = fused(a, b, c) as tf.Tensor;
+  assert.equal(Array.from(await y.data()), [1, 0, 3, 0, 1, 0, 3, 0, 1, 0, 3, 0]);
+  tf.dispose([a, b, c, y]);
+});
+
 test.run();

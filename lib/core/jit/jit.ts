@@ -142,33 +142,39 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
     // A JS number is weakly typed (an integral one a weak int), as a Python scalar passed to jax.jit: int32 here, so
     // that jit(f)(i32, 3) has f(i32, 3)'s dtype. In bool < int32 < float32 a strong int32 promotes as a weak int does.
     const [leaves, inDef] = flattenArrays(dynamic, 'jit: argument', weakDType);
-    // Outside any transformation a tracer can only be one that escaped: say so before a kernel sees it.
-    leaves.forEach((l, i) => {
-      if (isTracer(l)) checkLive(l);
-      else if (l.isDisposed) throw disposedError(l, `jit (argument ${argumentAt(tree.paths(dynamic)[i], args, statics)})`);
-    });
     const made = leaves.filter((l, i) => l !== tree.leaves(dynamic)[i]) as tf.Tensor[];
-    const avals = leaves.map(avalOf);
-    const key = `${activeBackend()}#${tree.structureKey(inDef)}#${avals.map(avalStr).join(',')}#${staticKey}#${axisEnvKey()}`;
-    // Under a transformation f runs inline where the IR cannot stand for it: f closes over the
-    // transformation's tracers instead of taking them as arguments (no IR then), or applies
-    // customVjp functions (the IR drops their rules). The key is remembered, so f is traced once.
-    const ins = leaves as tf.Tensor[];
-    if (transforming() && inline.has(key)) return [null, ins, made];
-    let entry = cache.get(key);
-    if (!entry) {
-      const traced = traceEntry(f, args, statics, inDef, avals);
-      if (!traced) {
+    try {
+      // Outside any transformation a tracer can only be one that escaped: say so before a kernel sees it.
+      leaves.forEach((l, i) => {
+        if (isTracer(l)) checkLive(l);
+        else if (l.isDisposed) throw disposedError(l, `jit (argument ${argumentAt(tree.paths(dynamic)[i], args, statics)})`);
+      });
+      const avals = leaves.map(avalOf);
+      const key = `${activeBackend()}#${tree.structureKey(inDef)}#${avals.map(avalStr).join(',')}#${staticKey}#${axisEnvKey()}`;
+      // Under a transformation f runs inline where the IR cannot stand for it: f closes over the
+      // transformation's tracers instead of taking them as arguments (no IR then), or applies
+      // customVjp functions (the IR drops their rules). The key is remembered, so f is traced once.
+      const ins = leaves as tf.Tensor[];
+      if (transforming() && inline.has(key)) return [null, ins, made];
+      let entry = cache.get(key);
+      if (!entry) {
+        const traced = traceEntry(f, args, statics, inDef, avals);
+        if (!traced) {
+          inline.add(key);
+          return [null, ins, made];
+        }
+        cache.set(key, (entry = traced));
+      }
+      if (transforming() && entry.call.dropsCustomVjp) {
         inline.add(key);
         return [null, ins, made];
       }
-      cache.set(key, (entry = traced));
+      return [entry, ins, made];
+    } catch (e) {
+      // A call that fails (a disposed argument, an error while tracing) frees the arrays it made of numbers.
+      if (!transforming()) made.forEach((t) => t.dispose());
+      throw e;
     }
-    if (transforming() && entry.call.dropsCustomVjp) {
-      inline.add(key);
-      return [null, ins, made];
-    }
-    return [entry, ins, made];
   };
   const jitted = ((...args: unknown[]) => {
     const [entry, leaves, made] = entryFor(args);

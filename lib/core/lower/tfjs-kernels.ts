@@ -57,6 +57,16 @@ export function broadcastKernel(x: tf.Tensor, shape: readonly number[], viaAdd =
   return tf.reshape(y, [...shape]);
 }
 
+/**
+ * The zeros of a matrix product whose inner size is 0 (an empty sum), or null where it is
+ * not 0: tfjs's wasm and webgpu kernels leave that output unwritten.
+ */
+export function emptyProduct(a: tf.Tensor, b: tf.Tensor, transposeA = false, transposeB = false): tf.Tensor | null {
+  if (a.rank < 2 || b.rank < 2 || a.shape[transposeA ? a.rank - 2 : a.rank - 1] !== 0) return null;
+  const lead = tf.backend_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
+  return tf.zeros([...lead, a.shape[transposeA ? a.rank - 1 : a.rank - 2]!, b.shape[transposeB ? b.rank - 2 : b.rank - 1]!], a.dtype);
+}
+
 /** How a kernel materialises a broadcast (see {@link broadcastKernel}). */
 export type Broadcast = (x: tf.Tensor, shape: readonly number[]) => tf.Tensor;
 

@@ -13,7 +13,7 @@ import { randomKernels } from './host-random.js';
 import type { DefaultLowering, PrimKernel } from './kernel.js';
 import { logSumExpComposite, logSumExpKernel } from './logsumexp.js';
 import { bpFilterKernel, bpInputKernel, convKernel, explicitPad } from './tfjs-conv.js';
-import { argmaxKernel, broadcastKernel, padKernel, selectKernel, sliceKernel, transposeKernel } from './tfjs-kernels.js';
+import { argmaxKernel, broadcastKernel, emptyProduct, padKernel, selectKernel, sliceKernel, transposeKernel } from './tfjs-kernels.js';
 
 const unary = (k: (x: tf.Tensor) => tf.Tensor): PrimKernel<unknown> => ([x]) => k(x);
 const binary = (k: (x: tf.Tensor, y: tf.Tensor) => tf.Tensor): PrimKernel<unknown> => ([x, y]) => k(x, y);
@@ -181,12 +181,17 @@ export const defaultLowering: DefaultLowering = {
   gather: ([x, i], { axis }) => tf.gather(x, i, axis),
   scatter_add: scatterAddKernel,
   scatter: ([o, i, u]) => (i.size === 0 ? tf.clone(o) : tf.tensorScatterUpdate(o, tf.reshape(i, [i.size, 1]), u)),
-  dot: ([a, b], { transposeA, transposeB }) => tf.matMul(a, b, transposeA, transposeB),
+  dot: ([a, b], { transposeA, transposeB }) => emptyProduct(a, b, transposeA, transposeB) ?? tf.matMul(a, b, transposeA, transposeB),
   conv: ([x, w], p) => convKernel(x as tf.Tensor4D, w as tf.Tensor4D, p),
   conv_bp_input: ([dy, w], p) => bpInputKernel(dy as tf.Tensor4D, w as tf.Tensor4D, p),
   conv_bp_filter: ([x, dy], p) => bpFilterKernel(x as tf.Tensor4D, dy as tf.Tensor4D, p),
   ...randomKernels,
   ...collectiveKernels,
-  fused_matmul: ([a, b, bias], p) => tf.fused.matMul({ a, b, transposeA: p.transposeA, transposeB: p.transposeB, bias: biasVector(bias), activation: p.activation }),
+  fused_matmul([a, b, bias], p) {
+    const empty = emptyProduct(a, b, p.transposeA, p.transposeB);
+    if (!empty) return tf.fused.matMul({ a, b, transposeA: p.transposeA, transposeB: p.transposeB, bias: biasVector(bias), activation: p.activation });
+    const y = bias ? tf.add(empty, biasVector(bias)!) : empty;
+    return p.activation === 'relu' ? tf.relu(y) : y;
+  },
   fused_conv: (args, p) => fusedConvKernel(args, p, biasVector(args[2])),
 };

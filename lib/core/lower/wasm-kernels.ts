@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { batchMatMulWasm, packPanelsWasm } from '../../backend/wasm-batch-matmul.js';
 import { SUM_BLOCK, elementwiseWasm, elementwiseWasmApplies } from '../../backend/wasm-elementwise.js';
 import { heapKernelsAvailable } from '../../backend/wasm-heap.js';
+import { padWasm } from '../../backend/wasm-pad.js';
 import { sliceRowsViewOf, sliceRowsWasm } from '../../backend/wasm-slice.js';
 import { swapViewOf, swapWasm } from '../../backend/wasm-transpose.js';
 import { sizeOf } from '../aval.js';
@@ -14,7 +15,7 @@ import { type ElementwiseOp, inputKindOf } from '../jit/ir.js';
 import type { DotParams } from '../prim-params.js';
 import type { Epilogue } from '../jit/ir.js';
 import { biasVector } from './tfjs.js';
-import { MAX_KERNEL_RANK, broadcastKernel, mergeTransposeAxes, sliceKernel, transposeKernel } from './tfjs-kernels.js';
+import { MAX_KERNEL_RANK, broadcastKernel, emptyProduct, mergeTransposeAxes, sliceKernel, transposeKernel } from './tfjs-kernels.js';
 import { transposeSteps } from './transpose-steps.js';
 import { matmulInt } from './wasm-int.js';
 
@@ -61,13 +62,15 @@ function swapLast(t: tf.Tensor): tf.Tensor {
 
 /**
  * tfjs's wasm broadcastTo is its generic Tile kernel, 10-20x slower than a broadcasting
- * add (eager BatchNorm's backward materialises big broadcasts): float32 takes the add, and
- * bool goes through it as 0/1 floats (a [64, 1] mask to [64, 3000]: 7.6 ms by Tile, 11.7 by
- * a broadcasting LogicalOr).
+ * add (eager BatchNorm's backward materialises big broadcasts): float32 and int32 are
+ * copied by our loop where the broadcast is one it reads (rows, channels, a scalar), else
+ * taken by an add of zeros; bool goes through as 0/1 floats (a [64, 1] mask to [64, 3000]:
+ * 7.6 ms by Tile, 11.7 by a broadcasting LogicalOr).
  */
 export function broadcastWasm(x: tf.Tensor, shape: readonly number[]): tf.Tensor {
-  if (x.dtype === 'bool') return tf.tidy(() => tf.cast(broadcastKernel(tf.cast(x, 'float32'), shape, true), 'bool'));
-  return broadcastKernel(x, shape, x.dtype === 'float32');
+  if (x.dtype === 'bool') return tf.tidy(() => tf.cast(broadcastWasm(tf.cast(x, 'float32'), shape), 'bool'));
+  const copy = (x.dtype === 'float32' || x.dtype === 'int32') && !tf.util.arraysEqual(x.shape, [...shape]) ? loopOf(null, [x], shape) : null;
+  return copy ?? broadcastKernel(x, shape, true);
 }
 
 /**
@@ -82,7 +85,7 @@ export function matmulWasm([a, b, bias]: tf.Tensor[], p: DotParams & Partial<Epi
     return tf.tidy(() => swapLast(matmulWasm([b, a], { transposeA: true, transposeB: false })));
   const x = p.transposeA ? swapLast(a) : a;
   if (a.dtype === 'int32') return matmulInt(x, p.transposeB ? swapLast(b) : b);
-  const own = productWasm(x, b, p.transposeB);
+  const own = productWasm(x, b, p.transposeB) ?? emptyProduct(x, b, false, p.transposeB);
   if (own) return p.activation ? tf.tidy(() => epilogueWasm(own, biasVector(bias), p.activation!)) : own;
   const y = p.transposeB ? swapLast(b) : b;
   if (!p.activation) return tf.matMul(x, y);
@@ -144,25 +147,48 @@ export const ownBuffer = (v: tf.Tensor | undefined) => v && tf.add(v, tf.scalar(
 
 /**
  * tfjs's wasm kernels for max/min and comparisons are 5-10x slower when an operand
- * broadcasts than on equal shapes (add/sub/mul/div broadcast fast): operands are first
- * brought to the result's shape with a fast broadcasting add.
+ * broadcasts than on equal shapes: operands are first brought to the result's shape by
+ * {@link broadcastWasm}.
  */
 export function sameShape(kernel: (x: tf.Tensor, y: tf.Tensor) => tf.Tensor) {
   return (x: tf.Tensor, y: tf.Tensor): tf.Tensor => {
     if (x.dtype === 'bool' || tf.util.arraysEqual(x.shape, y.shape)) return kernel(x, y);
     const shape = tf.backend_util.assertAndGetBroadcastShape(x.shape, y.shape);
-    const zeros = tf.zeros(shape, x.dtype);
-    const fit = (t: tf.Tensor) => (tf.util.arraysEqual(t.shape, shape) ? t : tf.add(t, zeros));
+    const fit = (t: tf.Tensor) => (tf.util.arraysEqual(t.shape, shape) ? t : broadcastWasm(t, shape));
     return kernel(fit(x), fit(y));
   };
 }
 
-/** One operation of float32 operands as our loop, where the result's shape and the operands' broadcasts fit it; else null. */
-function loopOf(op: ElementwiseOp, xs: tf.Tensor[]): tf.Tensor | null {
-  const shape = xs.length === 1 ? xs[0]!.shape : tf.backend_util.assertAndGetBroadcastShape(xs[0]!.shape, xs[1]!.shape);
+/**
+ * One operation of float32 operands as our loop (`op` null: a copy of the one operand
+ * broadcast to `shape`), where the result's shape and the operands' broadcasts fit it; else null.
+ */
+function loopOf(op: ElementwiseOp | null, xs: tf.Tensor[], shape: readonly number[] = tf.backend_util.assertAndGetBroadcastShape(xs[0]!.shape, xs[1]?.shape ?? [])): tf.Tensor | null {
   const kinds = xs.map((x) => inputKindOf(x.shape, shape));
   if (sizeOf(shape) === 0 || !elementwiseWasmApplies(shape) || kinds.some((k) => k === null)) return null;
-  return elementwiseWasm(xs, { shape, inputs: kinds.map((k) => k!), ops: [{ op, args: xs.map((_, i) => i) }] });
+  return elementwiseWasm(xs, { shape, inputs: kinds.map((k) => k!), ops: op ? [{ op, args: xs.map((_, i) => i) }] : [] });
+}
+
+/**
+ * float32 add, sub, mul and div where an operand broadcasts along rows ([..., 1]) or is a
+ * vector of fewer than 256 channels: our loop. In tfjs's threaded build XNNPACK hands even a
+ * [512, 1] + [512, 10] to its thread pool (0.76 ms against 0.03 ms in our loop), and
+ * [256, 28, 28, 32] + [32] runs 2-3x slower than ours in either build. Operands of one
+ * shape, scalars and long channel vectors stay with tfjs (as fast or faster: `npx tsx`
+ * probes in docs/benchmarks.md, session 15).
+ */
+export function arithmeticWasm(op: 'add' | 'sub' | 'mul' | 'div', kernel: (x: tf.Tensor, y: tf.Tensor) => tf.Tensor) {
+  return (x: tf.Tensor, y: tf.Tensor): tf.Tensor => (x.dtype === 'float32' && y.dtype === 'float32' && oursBroadcasts(x.shape, y.shape) && loopOf(op, [x, y])) || kernel(x, y);
+}
+
+/** Whether one operand broadcasts as rows, or as a channel vector of fewer than 256 (see {@link arithmeticWasm}). */
+function oursBroadcasts(a: readonly number[], b: readonly number[]): boolean {
+  if (tf.util.arraysEqual([...a], [...b])) return false;
+  const shape = tf.backend_util.assertAndGetBroadcastShape([...a], [...b]);
+  return [a, b].some((s) => {
+    const kind = inputKindOf(s, shape);
+    return kind === 'row' || (kind === 'channel' && shape[shape.length - 1]! < 256);
+  });
 }
 
 /**
@@ -242,10 +268,10 @@ export function sumWasm(x: tf.Tensor, axes: readonly number[]): tf.Tensor | null
   const v = oneBlock ? x : transposeWasm(x, [...kept, ...sorted]);
   const a = x.size / (r * c);
   const [rows, width] = lanes ? [Math.ceil(r / 4), 4] : [r, Math.ceil(c / 4) * 4];
-  let m = tf.reshape(v, lanes ? [a, r] : [a, r, c]);
-  if (lanes && rows * 4 !== r) m = tf.pad(m, [[0, 0], [0, rows * 4 - r]]);
-  if (!lanes && width !== c) m = tf.pad(m, [[0, 0], [0, 0], [0, width - c]]);
-  const y = elementwiseWasm([m], { shape: [a, rows, width], inputs: ['full'], ops: [], reduce: { op: 'sum', groups: a } });
+  // Rows of `r` (lanes) or `c` values, padded with zeros by our pad kernel (tfjs's threaded PadV2 wakes XNNPACK's pool: 1-5 ms for [512, 10]).
+  const [n, length, extra] = lanes ? [a, r, rows * 4 - r] : [a * r, c, width - c];
+  const m = extra === 0 ? v : padWasm(tf.reshape(v, [n, 1, length, 1]) as tf.Tensor4D, { rows: [0, 0], cols: [0, extra] });
+  const y = elementwiseWasm([tf.reshape(m, [a, rows, width])], { shape: [a, rows, width], inputs: ['full'], ops: [], reduce: { op: 'sum', groups: a } });
   // The 4 lanes' totals by tfjs's Sum (sequential, but over 4 terms).
   const z = lanes ? tf.sum(y, 1) : width !== c ? tf.slice(y, [0, 0], [a, c]) : y;
   return tf.reshape(z, x.shape.filter((_, i) => !axes.includes(i)));

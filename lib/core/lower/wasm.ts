@@ -15,7 +15,7 @@ import { bpFilterWasm, bpInputWasm, convByWasmPasses, convWasm, usesWasmConv } f
 import { floorDivInt } from './wasm-int.js';
 import { logSumExpKernel } from './logsumexp.js';
 import { logSumExpWasmKernel } from './wasm-logsumexp.js';
-import { blockMax, broadcastWasm, erfWasm, extremumWasm, matmulWasm, ownBuffer, reluWasm, sameShape, signWasm, sliceWasm, sumWasm, transposeWasm, withReluWasm } from './wasm-kernels.js';
+import { arithmeticWasm, blockMax, broadcastWasm, erfWasm, extremumWasm, matmulWasm, ownBuffer, reluWasm, sameShape, signWasm, sliceWasm, sumWasm, transposeWasm, withReluWasm } from './wasm-kernels.js';
 
 const binary = (k: (x: tf.Tensor, y: tf.Tensor) => tf.Tensor) => ([x, y]: tf.Tensor[]) => k(x, y);
 const compare = (k: (x: tf.Tensor, y: tf.Tensor) => tf.Tensor) => binary(sameShape(k));
@@ -36,7 +36,10 @@ const ownLowering: Lowering = {
   max: binary(extremumWasm('max')),
   min: binary(extremumWasm('min')),
   // int32: tfjs wasm's division goes through float32, so it is computed exactly on the host (wasm-int.ts).
-  div: binary((x, y) => (x.dtype === 'int32' ? sameShape(floorDivInt)(x, y) : tf.div(x, y))),
+  add: binary(arithmeticWasm('add', tf.add)),
+  sub: binary(arithmeticWasm('sub', tf.sub)),
+  mul: binary(arithmeticWasm('mul', tf.mul)),
+  div: binary((x, y) => (x.dtype === 'int32' ? sameShape(floorDivInt)(x, y) : arithmeticWasm('div', tf.div)(x, y))),
   eq: compare(tf.equal),
   ne: compare(tf.notEqual),
   lt: compare(tf.less),
