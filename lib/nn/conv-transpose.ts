@@ -7,17 +7,26 @@ import { type NdArray, scope, shapeStr } from '../core/index.js';
 import * as np from '../ops/index.js';
 import { convGeneralDilated } from '../ops/lax-dot-conv.js';
 import type { Pair } from '../ops/nn.js';
+import { paddingName } from './conv.js';
 import * as init from './init.js';
 import { type Layer, positiveInt, withBatchAxis } from './layer.js';
 import { copy } from './torch.js';
 
 const pairOf = (v: Pair): [number, number] => (typeof v === 'number' ? [v, v] : [v[0], v[1]]);
 
+/** A transposed convolution's padding: PyTorch's per axis, explicit sides per axis, or Equinox's strings. */
+export type TransposePadding = Pair | readonly [readonly [number, number], readonly [number, number]] | 'SAME' | 'SAME_LOWER' | 'VALID' | 'same' | 'same_lower' | 'valid';
+type Sides = [[number, number], [number, number]];
+
 export interface ConvTransposeOptions {
   /** Default 1. */
   readonly stride?: Pair;
-  /** PyTorch's padding: `dilation * (kernel - 1) - padding` zeros are added to both sides of the (dilated) input. Default 0. */
-  readonly padding?: Pair;
+  /**
+   * PyTorch's padding: `dilation * (kernel - 1) - padding` zeros are added to both sides of the (dilated)
+   * input. Default 0. Also Equinox's: `[[top, bottom], [left, right]]` (the convolution's padding per side),
+   * 'VALID' (none) and 'SAME' / 'SAME_LOWER' (the output side is `H stride - outputPadding`, as eqx.nn.ConvTranspose).
+   */
+  readonly padding?: TransposePadding;
   /** Added to the bottom / right of the output only (PyTorch's output_padding; less than the stride or the dilation). Default 0. */
   readonly outputPadding?: Pair;
   /** Default 1. */
@@ -33,17 +42,47 @@ function nonNegativePair(v: Pair | undefined, fallback: number, what: string): [
   return p;
 }
 
+/** The padding option checked: explicit [before, after] sides per axis, or 'SAME' / 'SAME_LOWER' / 'VALID'. */
+function paddingOf(v: TransposePadding | undefined): Sides | 'SAME' | 'SAME_LOWER' | 'VALID' {
+  if (typeof v === 'string') return paddingName(v, 'convTranspose2d');
+  if (Array.isArray(v) && Array.isArray(v[0])) {
+    const sides = (v as readonly (readonly number[])[]).map((a) => [a[0], a[1]] as [number, number]);
+    if (sides.length !== 2 || sides.some((a) => a.some((d) => !Number.isInteger(d) || d < 0))) throw new Error(`convTranspose2d: padding must be non-negative integers, got ${JSON.stringify(v)}`);
+    return sides as Sides;
+  }
+  const [ph, pw] = nonNegativePair(v as Pair | undefined, 0, 'padding');
+  return [
+    [ph, ph],
+    [pw, pw],
+  ];
+}
+
 /**
- * 2-D transposed convolution as torch.nn.functional.conv_transpose2d, channels-last:
- * x [N, H, W, in] (or one [H, W, in] example), w [kh, kw, in, out/groups] (PyTorch's weight
- * [in, out/groups, kh, kw] transposed by [2, 3, 0, 1]), b [out]. The output side is
- * (H - 1) stride - 2 padding + dilation (kh - 1) + outputPadding + 1.
- * @example F.convTranspose2d(x, w, b, { stride: 2, padding: 1, outputPadding: 1 }) // doubles H and W with a 3x3 kernel
+ * The zeros around the stride-dilated input, per axis, for kernel sides `k`: the convolution's padding
+ * p0, p1 becomes d (k - 1) - p0 before and d (k - 1) - p1 + outputPadding after. 'SAME' pads the
+ * convolution by d (k - 1) - s + outputPadding + 1 in all (the odd one after; before with 'SAME_LOWER'),
+ * and a negative total becomes output padding instead, as Equinox's.
  */
+function transposePads(g: ReturnType<typeof geometry>, k: readonly number[]): [number, number][] {
+  return k.map((ki, i) => {
+    const span = g.d[i] * (ki - 1);
+    let a = g.op[i];
+    let sides: [number, number];
+    if (g.p === 'VALID') sides = [0, 0];
+    else if (g.p === 'SAME' || g.p === 'SAME_LOWER') {
+      const total = span - g.s[i] + a + 1;
+      a = Math.max(0, -total);
+      const before = Math.floor((Math.max(0, total) + (g.p === 'SAME_LOWER' ? 1 : 0)) / 2);
+      sides = [before, Math.max(0, total) - before];
+    } else sides = g.p[i];
+    return [span - sides[0], span - sides[1] + a];
+  });
+}
+
 /** The options checked, as pairs (one-line errors naming the option). */
 function geometry(opts: ConvTransposeOptions) {
   const s = nonNegativePair(opts.stride, 1, 'stride');
-  const p = nonNegativePair(opts.padding, 0, 'padding');
+  const p = paddingOf(opts.padding);
   const op = nonNegativePair(opts.outputPadding, 0, 'outputPadding');
   const d = nonNegativePair(opts.dilation, 1, 'dilation');
   const g = positiveInt(opts.groups ?? 1, 'convTranspose2d: groups');
@@ -60,7 +99,8 @@ function geometry(opts: ConvTransposeOptions) {
  * @example F.convTranspose2d(x, w, b, { stride: 2, padding: 1, outputPadding: 1 }) // doubles H and W with a 3x3 kernel
  */
 export function convTranspose2d(x: NdArray, w: NdArray, b?: NdArray | null, opts: ConvTransposeOptions = {}): NdArray {
-  const { s, p, op, d, g } = geometry(opts);
+  const geo = geometry(opts);
+  const { s, d, g } = geo;
   const ws = w.shape;
   return withBatchAxis(x, 4, 'convTranspose2d', (xb) => {
     const cin = xb.shape[3];
@@ -70,10 +110,7 @@ export function convTranspose2d(x: NdArray, w: NdArray, b?: NdArray | null, opts
     // As a convolution of the stride-dilated input: each group's in/out swapped, the window flipped.
     const grouped = np.reshape(np.transpose(np.reshape(w, [kh, kw, g, cin / g, og]), [0, 1, 3, 2, 4]), [kh, kw, cin / g, g * og]);
     const kernel = np.flip(grouped, [0, 1]);
-    const pads = [kh, kw].map((k, i): [number, number] => {
-      const edge = d[i] * (k - 1) - p[i];
-      return [edge, edge + op[i]];
-    });
+    const pads = transposePads(geo, [kh, kw]);
     const y = convGeneralDilated(xb, kernel, [1, 1], pads, s, d, ['NHWC', 'HWIO', 'NHWC'], g);
     return b ? np.add(y, b) : y;
   });
@@ -138,13 +175,24 @@ export interface ConvTranspose1dConfig {
   readonly out: number;
   readonly kernel: number;
   readonly stride?: number;
-  readonly padding?: number;
+  /** PyTorch's number, Equinox's [before, after] or 'SAME' / 'SAME_LOWER' / 'VALID' (as convTranspose2d's). */
+  readonly padding?: number | readonly [number, number] | 'SAME' | 'SAME_LOWER' | 'VALID' | 'same' | 'same_lower' | 'valid';
   readonly outputPadding?: number;
   readonly dilation?: number;
   readonly groups?: number;
   readonly bias?: boolean;
   readonly weightInit?: init.Initializer;
   readonly biasInit?: init.Initializer;
+}
+
+/** A 1-D padding option on the width axis of the underlying 2-D layer (the height gets none). */
+function padding1d(p: ConvTranspose1dConfig['padding']): TransposePadding {
+  if (typeof p === 'string') return p;
+  const [lo, hi] = typeof p === 'object' ? p : [p ?? 0, p ?? 0];
+  return [
+    [0, 0],
+    [lo, hi],
+  ];
 }
 
 /**
@@ -161,7 +209,7 @@ export function convTranspose1d(config: ConvTranspose1dConfig): Layer<ConvTransp
       ...config,
       kernel: [1, k],
       stride: along(config.stride, 1),
-      padding: along(config.padding, 0),
+      padding: padding1d(config.padding),
       outputPadding: along(config.outputPadding, 0),
       dilation: along(config.dilation, 1),
     },

@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type NdArray, scope, shapeStr } from '../core/index.js';
 import * as np from '../ops/index.js';
+import { slice as laxSlice } from '../ops/lax-structural.js';
 import { type PaddingSpec, type Pair, resolvePadding } from '../ops/nn.js';
 import * as init from './init.js';
 import { type Layer, positiveInt, stateless, withBatchAxis } from './layer.js';
@@ -17,15 +18,15 @@ export interface Conv2dConfig {
   readonly stride?: Pair;
   /**
    * PyTorch-style: a number or [ph, pw] pads both sides (default 0); also 'SAME' / 'VALID'
-   * (TensorFlow's rule) or explicit [[top, bottom], [left, right]].
+   * (TensorFlow's and lax's rule), Equinox's 'SAME_LOWER' (the odd pixel before), or explicit [[top, bottom], [left, right]].
    */
-  readonly padding?: PaddingSpec | readonly [number, number] | 'same' | 'valid';
+  readonly padding?: ConvPadding;
   readonly dilation?: Pair;
   readonly groups?: number;
   /** Default true. */
   readonly bias?: boolean;
-  /** PyTorch's padding_mode: how the padding is filled (default 'zeros'; 'replicate' repeats the edge, 'circular' wraps around). */
-  readonly paddingMode?: PaddingMode;
+  /** PyTorch's padding_mode: how the padding is filled (default 'zeros'; 'replicate' repeats the edge, 'circular' wraps around); Equinox's uppercase names too. */
+  readonly paddingMode?: PaddingMode | Uppercase<PaddingMode>;
   readonly weightInit?: init.Initializer;
   readonly biasInit?: init.Initializer;
 }
@@ -33,13 +34,51 @@ export interface Conv2dConfig {
 export type PaddingMode = 'zeros' | 'reflect' | 'replicate' | 'circular';
 const PAD_MODES = { reflect: 'reflect', replicate: 'edge', circular: 'wrap' } as const;
 
+/** A convolution's padding option: np's PaddingSpec, PyTorch's `[ph, pw]` and lowercase strings, Equinox's 'SAME_LOWER'. */
+export type ConvPadding = PaddingSpec | readonly [number, number] | 'same' | 'valid' | 'SAME_LOWER' | 'same_lower';
+/** A padding option resolved up to the input's size: 'SAME_LOWER' needs it. */
+type LayerPadding = PaddingSpec | 'SAME_LOWER';
+
+/** A padding mode option in PyTorch's lowercase or Equinox's uppercase spelling, checked. */
+export function paddingModeOf(mode: PaddingMode | Uppercase<PaddingMode> | undefined, op: string): PaddingMode {
+  const m = (mode ?? 'zeros').toLowerCase();
+  if (m !== 'zeros' && !Object.hasOwn(PAD_MODES, m)) throw new Error(`${op}: paddingMode must be 'zeros', 'reflect', 'replicate' or 'circular', got ${JSON.stringify(mode)}`);
+  return m as PaddingMode;
+}
+
+/**
+ * Explicit [[top, bottom], [left, right]] for a layer's padding on input sides `inHW`: 'SAME_LOWER' is
+ * 'SAME' with an odd total's extra pixel before rather than after (Equinox's, ONNX's).
+ */
+function explicitPadding(p: LayerPadding, inHW: readonly number[], k: readonly number[], s: readonly number[], d: readonly number[]): PaddingSpec {
+  if (p !== 'SAME_LOWER') return p;
+  const [[t, b], [l, r]] = resolvePadding('SAME', inHW, k, s, d);
+  return [
+    [b, t],
+    [r, l],
+  ];
+}
+
 /**
  * x [N, H, W, C] padded as PyTorch's padding_mode (F.pad's 'reflect', 'replicate', 'circular'),
  * for a convolution that then pads nothing; 'zeros' leaves it to the convolution.
  */
-function padInput(x: NdArray, mode: Exclude<PaddingMode, 'zeros'>, padding: PaddingSpec, k: readonly number[], s: readonly number[], d: readonly number[]): NdArray {
-  const [ph, pw] = resolvePadding(padding, x.shape.slice(1, 3), k, s, d);
+function padInput(x: NdArray, mode: Exclude<PaddingMode, 'zeros'>, padding: LayerPadding, k: readonly number[], s: readonly number[], d: readonly number[]): NdArray {
+  const inHW = x.shape.slice(1, 3);
+  const [ph, pw] = resolvePadding(explicitPadding(padding, inHW, k, s, d), inHW, k, s, d);
   return np.pad(x, [[0, 0], ph, pw, [0, 0]], { mode: PAD_MODES[mode] });
+}
+
+/**
+ * np.conv2d, also with a stride and a dilation both above 1 (PyTorch and lax allow it, the backend's
+ * kernel does not): then the stride-1 convolution sampled every `stride` outputs, the same numbers.
+ */
+function stridedDilatedConv(x: NdArray, w: NdArray, opts: { strides: [number, number]; dilation: [number, number]; groups: number; padding: PaddingSpec }, k: readonly number[]): NdArray {
+  const { strides, dilation } = opts;
+  if (strides.every((v) => v === 1) || dilation.every((v) => v === 1)) return np.conv2d(x, w, opts);
+  const padding = resolvePadding(opts.padding, x.shape.slice(1, 3), k, strides, dilation);
+  const dense = np.conv2d(x, w, { ...opts, strides: 1, padding });
+  return laxSlice(dense, [0, 0, 0, 0], dense.shape, [1, strides[0], strides[1], 1]);
 }
 
 export interface ConvParams {
@@ -49,10 +88,17 @@ export interface ConvParams {
   readonly b?: NdArray;
 }
 
-/** A layer's padding option as `np`'s: `[ph, pw]` pads both sides, and PyTorch's lowercase 'same' / 'valid' are accepted. */
-function convPadding(p: Conv2dConfig['padding']): PaddingSpec {
+/** A padding string in either case ('same', 'VALID', 'SAME_LOWER', ...) as np's uppercase, or an error naming `op`. */
+export function paddingName(p: string, op: string): 'SAME' | 'VALID' | 'SAME_LOWER' {
+  const u = p.toUpperCase();
+  if (u !== 'SAME' && u !== 'VALID' && u !== 'SAME_LOWER') throw new Error(`${op}: padding must be a number, pairs, 'SAME', 'SAME_LOWER' or 'VALID', got '${p}'`);
+  return u;
+}
+
+/** A layer's padding option as `np`'s (or 'SAME_LOWER'): `[ph, pw]` pads both sides, strings in either case, an unknown one an error. */
+function convPadding(p: Conv2dConfig['padding']): LayerPadding {
   if (p === undefined) return 0;
-  if (p === 'same' || p === 'valid') return p === 'same' ? 'SAME' : 'VALID';
+  if (typeof p === 'string') return paddingName(p, 'conv2d');
   if (Array.isArray(p) && typeof p[0] === 'number') {
     const [ph, pw] = p as readonly [number, number];
     return [
@@ -76,11 +122,13 @@ export function conv2d(config: Conv2dConfig): Layer<ConvParams, Record<string, n
   const [kh, kw] = pairOf(config.kernel);
   const hasBias = config.bias ?? true;
   const padding = convPadding(config.padding);
-  const paddingMode = config.paddingMode ?? 'zeros';
-  if (paddingMode !== 'zeros' && !Object.hasOwn(PAD_MODES, paddingMode))
-    throw new Error(`conv2d: paddingMode must be 'zeros', 'reflect', 'replicate' or 'circular', got ${JSON.stringify(paddingMode)}`);
-  const opts = { strides: config.stride ?? 1, padding: paddingMode === 'zeros' ? padding : 0, dilation: config.dilation ?? 1, groups };
-  const padded = (x: NdArray) => (paddingMode === 'zeros' ? x : padInput(x, paddingMode, padding, [kh, kw], pairOf(opts.strides), pairOf(opts.dilation)));
+  const paddingMode = paddingModeOf(config.paddingMode, 'conv2d');
+  const strides = pairOf(config.stride ?? 1);
+  const dilation = pairOf(config.dilation ?? 1);
+  /** np.conv2d's options for input x: the padding is the convolution's only with zeros. */
+  const optsFor = (x: NdArray) => ({ strides, dilation, groups, padding: paddingMode === 'zeros' ? explicitPadding(padding, x.shape.slice(1, 3), [kh, kw], strides, dilation) : 0 });
+  const convolve = (x: NdArray, w: NdArray) => stridedDilatedConv(padded(x), w, optsFor(x), [kh, kw]);
+  const padded = (x: NdArray) => (paddingMode === 'zeros' ? x : padInput(x, paddingMode, padding, [kh, kw], strides, dilation));
   const wShape = [kh, kw, cin / groups, cout];
   const fans = { fanIn: (cin / groups) * kh * kw, fanOut: (cout / groups) * kh * kw };
   return {
@@ -92,7 +140,7 @@ export function conv2d(config: Conv2dConfig): Layer<ConvParams, Record<string, n
       const y = withBatchAxis(x, 4, 'conv2d', (xb) => {
         const c = xb.shape[3];
         if (c !== cin) throw new Error(`conv2d: expected ${cin} input channels (NHWC), got input ${shapeStr(xb.shape)}`);
-        const out = np.conv2d(padded(xb), params.w, opts);
+        const out = convolve(xb, params.w);
         return params.b ? np.add(out, params.b) : out;
       });
       return [y, state];
@@ -133,7 +181,7 @@ function poolGeometry(config: PoolConfig, inHW: readonly number[], d: readonly n
   const k = pairOf(config.kernel);
   const s = pairOf(config.stride ?? config.kernel);
   const span1 = [0, 1].map((i) => d[i] * (k[i] - 1) + 1);
-  const pads = resolvePadding(convPadding(config.padding), inHW, k, s, d);
+  const pads = resolvePadding(explicitPadding(convPadding(config.padding), inHW, k, s, d), inHW, k, s, d);
   const dims = [0, 1].map((i) => {
     const [lo, hi] = pads[i];
     const span = inHW[i] + lo + hi - span1[i];

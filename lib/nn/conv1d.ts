@@ -2,8 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type NdArray, scope, shapeStr } from '../core/index.js';
 import * as np from '../ops/index.js';
-import type { PaddingSpec } from '../ops/nn.js';
-import { type ConvParams, type PaddingMode, conv2d } from './conv.js';
+import { type ConvPadding, type ConvParams, type PaddingMode, conv2d, paddingName } from './conv.js';
 import type * as init from './init.js';
 import { type Layer, positiveInt, withBatchAxis } from './layer.js';
 import { copy } from './torch.js';
@@ -14,8 +13,8 @@ export interface Conv1dConfig {
   readonly kernel: number;
   /** Default 1. */
   readonly stride?: number;
-  /** A number pads both ends (PyTorch's; default 0), [left, right] each end, or 'SAME' / 'VALID' (PyTorch's 'same' / 'valid'). */
-  readonly padding?: number | readonly [number, number] | 'SAME' | 'VALID' | 'same' | 'valid';
+  /** A number pads both ends (PyTorch's; default 0), [left, right] each end, or 'SAME' / 'VALID' / 'SAME_LOWER' in either case (PyTorch's 'same' / 'valid', Equinox's). */
+  readonly padding?: number | readonly [number, number] | 'SAME' | 'VALID' | 'SAME_LOWER' | 'same' | 'valid' | 'same_lower';
   /** Default 1. */
   readonly dilation?: number;
   /** Default 1. */
@@ -23,16 +22,16 @@ export interface Conv1dConfig {
   /** Default true. */
   readonly bias?: boolean;
   /** PyTorch's padding_mode (default 'zeros'), as conv2d's. */
-  readonly paddingMode?: PaddingMode;
+  readonly paddingMode?: PaddingMode | Uppercase<PaddingMode>;
   /** Default PyTorch's U(+-1/sqrt(fan_in)), fan_in = in/groups * kernel. */
   readonly weightInit?: init.Initializer;
   readonly biasInit?: init.Initializer;
 }
 
 /** The height axis of the underlying conv2d gets no padding. */
-function padding2d(p: Conv1dConfig['padding']): PaddingSpec {
+function padding2d(p: Conv1dConfig['padding']): ConvPadding {
   if (p === undefined || typeof p === 'number') return [[0, 0], [p ?? 0, p ?? 0]];
-  if (typeof p === 'string') return p.toUpperCase() as 'SAME' | 'VALID';
+  if (typeof p === 'string') return paddingName(p, 'conv1d');
   return [[0, 0], [p[0], p[1]]];
 }
 

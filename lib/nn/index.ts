@@ -8,7 +8,7 @@ export { type AdaptivePoolConfig, type AvgPoolConfig, type Conv2dConfig, type Co
 export { type BatchNormConfig, type BatchNormParams, type BatchNormState, type LayerNormConfig, batchNorm, layerNorm } from './normalisation.js';
 export { type AttentionApplyOptions, type AttentionConfig, type AttentionLayer, type AttentionParams, multiHeadAttention } from './attention.js';
 export { type Activation, type MlpConfig, mlp } from './mlp.js';
-export { type ActivationFactory, type FlattenConfig, type StatelessLayer, dropout, flatten, gelu, identity, l2Normalize, relu, silu, tanh, unflatten } from './stateless.js';
+export { type ActivationFactory, type DropoutConfig, type FlattenConfig, type StatelessLayer, dropout, flatten, gelu, identity, l2Normalize, lambda, relu, silu, tanh, unflatten } from './stateless.js';
 export * as F from './F.js';
 export * as losses from './losses.js';
 export {

@@ -146,13 +146,16 @@ export interface LayerNormConfig {
   readonly eps?: number;
   /** A learnt scale and bias (PyTorch's elementwise_affine; default true). */
   readonly affine?: boolean;
-  /** With `affine`, a learnt bias too (PyTorch's bias, default true; false keeps the scale alone). */
+  /** With `affine`, a learnt bias too (PyTorch's bias, Equinox's use_bias; default true; false keeps the scale alone). */
   readonly bias?: boolean;
+  /** With `affine`, a learnt scale (Equinox's use_weight; default true; false keeps the bias alone). */
+  readonly weight?: boolean;
 }
 
 /**
  * Layer normalisation over the last axis (PyTorch's nn.LayerNorm(features)), or over the last
  * axes when `features` is a shape (nn.LayerNorm([d1, d2, ...]): scale and bias of that shape).
+ * `weight` / `bias` pick the learnt scale and shift separately, as Equinox's use_weight / use_bias.
  */
 export function layerNorm(config: LayerNormConfig): Layer<BatchNormParams, Record<string, never>> {
   const shape = (typeof config.features === 'number' ? [config.features] : [...config.features]).map((d) => positiveInt(d, 'layerNorm: features'));
@@ -160,10 +163,11 @@ export function layerNorm(config: LayerNormConfig): Layer<BatchNormParams, Recor
   const eps = config.eps ?? 1e-5;
   const affine = config.affine ?? true;
   const hasBias = affine && (config.bias ?? true);
+  const hasScale = affine && (config.weight ?? true);
   const k = shape.length;
   return {
     kind: 'layerNorm',
-    init: () => ({ params: affine ? { scale: np.ones(shape), ...(hasBias ? { bias: np.zeros(shape) } : {}) } : {}, state: {} }),
+    init: () => ({ params: { ...(hasScale ? { scale: np.ones(shape) } : {}), ...(hasBias ? { bias: np.zeros(shape) } : {}) }, state: {} }),
     apply(params, state, x) {
       const s = x.shape;
       if (s.length < k || s.slice(-k).some((d, i) => d !== shape[i])) throw new Error(`layerNorm: expected inputs [..., ${shape.join(', ')}], got ${shapeStr(s)}`);
@@ -171,8 +175,8 @@ export function layerNorm(config: LayerNormConfig): Layer<BatchNormParams, Recor
     },
     toTorch: (v, prefix, out) => affineToTorch(v.params, prefix, out),
     fromTorch: (r, prefix) => {
-      if (!affine || hasBias) return { params: affineFromTorch(r, prefix, shape, affine), state: {} };
-      return { params: { scale: tf.clone(r.get(`${prefix}weight`, shape)) }, state: {} };
+      const scale = hasScale ? { scale: tf.clone(r.get(`${prefix}weight`, shape)) } : {};
+      return { params: { ...scale, ...(hasBias ? { bias: tf.clone(r.get(`${prefix}bias`, shape)) } : {}) }, state: {} };
     },
   };
 }

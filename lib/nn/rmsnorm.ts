@@ -22,18 +22,23 @@ export interface RmsNormConfig {
   readonly dim: number;
   /** Default: float32's machine epsilon 2^-23, as PyTorch's eps=None. */
   readonly eps?: number;
-  /** A learnable per-feature scale (starts at 1); default true (PyTorch's elementwise_affine). */
+  /** A learnable per-feature scale (starts at 1); default true (PyTorch's elementwise_affine, Equinox's use_weight). */
   readonly affine?: boolean;
+  /** A learnable per-feature shift after the scale (starts at 0; Equinox's use_bias, whose default is true); default false, as PyTorch's. */
+  readonly bias?: boolean;
 }
 
 export interface RmsNormParams {
   /** [dim] (absent without affine) */
   readonly scale?: NdArray;
+  /** [dim] (only with `bias`) */
+  readonly bias?: NdArray;
 }
 
 /**
  * RMSNorm over the last axis, as torch.nn.RMSNorm(dim): y = x / sqrt(mean(x^2) + eps) * scale,
- * no centring and no bias. Works on one example [dim] or any batch [..., dim].
+ * no centring, and a bias only with `bias: true` (eqx.nn.RMSNorm(dim, eps=1e-5) is
+ * `{ dim, eps: 1e-5, bias: true }`). Works on one example [dim] or any batch [..., dim].
  * Params `scale` [dim] (PyTorch's `weight`).
  * @example const norm = nn.rmsNorm({ dim: 512 });
  */
@@ -41,19 +46,23 @@ export function rmsNorm(config: RmsNormConfig): Layer<RmsNormParams, Record<stri
   const d = positiveInt(config.dim, 'rmsNorm: dim');
   const eps = config.eps ?? FLOAT32_EPS;
   const affine = config.affine ?? true;
+  const hasBias = config.bias ?? false;
   return {
     kind: 'rmsNorm',
-    init: () => ({ params: affine ? { scale: np.ones([d]) } : {}, state: {} }),
+    init: () => ({ params: { ...(affine ? { scale: np.ones([d]) } : {}), ...(hasBias ? { bias: np.zeros([d]) } : {}) }, state: {} }),
     apply(params, state, x) {
       const s = x.shape;
       if (s[s.length - 1] !== d) throw new Error(`rmsNorm: expected inputs [..., ${d}], got ${shapeStr(s)}`);
-      return [rmsNormalize(x, params.scale ?? null, eps), state];
+      const y = rmsNormalize(x, params.scale ?? null, eps);
+      return [params.bias ? np.add(y, params.bias) : y, state];
     },
     toTorch(v, prefix, out) {
       if (affine) out[`${prefix}weight`] = copy(v.params.scale!);
+      if (hasBias) out[`${prefix}bias`] = copy(v.params.bias!);
     },
     fromTorch(r, prefix) {
-      return { params: affine ? { scale: tf.clone(r.get(`${prefix}weight`, [d])) } : {}, state: {} };
+      const scale = affine ? { scale: tf.clone(r.get(`${prefix}weight`, [d])) } : {};
+      return { params: { ...scale, ...(hasBias ? { bias: tf.clone(r.get(`${prefix}bias`, [d])) } : {}) }, state: {} };
     },
   };
 }

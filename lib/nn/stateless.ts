@@ -5,13 +5,21 @@ import { normalizeAxisIndex } from '../ops/shape.js';
 import * as F from './functional.js';
 import { type Layer, stateless } from './layer.js';
 
+/** Dropout's probability of zeroing: `rate`, or PyTorch's and Equinox's name `p`; default 0.5 as theirs. */
+export interface DropoutConfig {
+  readonly rate?: number;
+  /** The same as `rate` (torch.nn.Dropout's and eqx.nn.Dropout's p); not with `rate`. */
+  readonly p?: number;
+}
+
 /**
- * Inverted dropout with probability `rate` in [0, 1] (1 zeroes everything, as PyTorch's and
- * Equinox's p=1); active only with `{ train: true, key }` (training without a key is an
- * error, so randomness is never implicit).
+ * Inverted dropout with probability `rate` (or `p`) in [0, 1], default 0.5 (1 zeroes everything,
+ * as PyTorch's and Equinox's p=1); active only with `{ train: true, key }` (training without a
+ * key is an error, so randomness is never implicit).
  */
-export function dropout(config: { readonly rate: number }) {
-  const rate = config.rate;
+export function dropout(config: DropoutConfig = {}) {
+  if (config.rate !== undefined && config.p !== undefined) throw new Error('dropout: give rate or p, not both');
+  const rate = config.rate ?? config.p ?? 0.5;
   if (!(rate >= 0 && rate <= 1)) throw new Error(`dropout: rate must be in [0, 1], got ${rate}`);
   return stateless('dropout', (x, opts) => {
     if (!opts.train || rate === 0) return x;
@@ -22,6 +30,15 @@ export function dropout(config: { readonly rate: number }) {
 
 /** A layer without parameters or state. */
 export type StatelessLayer = Layer<Record<string, never>, Record<string, never>>;
+
+/**
+ * A layer applying `fn` to its input (eqx.nn.Lambda), e.g. to put a function in `sequential`.
+ * @example nn.sequential([nn.linear({ in: 4, out: 8 }), nn.lambda((x) => np.tanh(x))])
+ */
+export function lambda(fn: (x: NdArray) => NdArray): StatelessLayer {
+  if (typeof fn !== 'function') throw new Error(`lambda: expected a function of the input, got ${String(fn)}`);
+  return stateless('lambda', (x) => fn(x));
+}
 
 /** An activation that is both jax.nn's function and a layer factory. */
 export interface ActivationFactory<C extends object = Record<string, never>> {
