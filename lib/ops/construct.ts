@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type DType, shapeStr } from '../core/aval.js';
 import * as lax from '../core/lax.js';
-import { type NdArray, shapeOf } from '../core/trace.js';
+import { type NdArray, isArray, shapeOf } from '../core/trace.js';
 
 export interface SpaceOptions {
   /** Whether `stop` is the last sample (default true). */
@@ -27,17 +27,22 @@ function linspaceValues(start: number, stop: number, num: number, endpoint: bool
   return out;
 }
 
+/** The options of linspace, logspace and geomspace, or NumPy's positional `endpoint` alone. */
+const spaceOptions = <T extends SpaceOptions>(opts: boolean | T): T => (typeof opts === 'boolean' ? ({ endpoint: opts } as T) : opts);
+
 /**
  * `num` evenly spaced samples from `start` to `stop` (numpy's linspace, default 50 samples);
  * an int32 `dtype` floors them (NumPy 2 and jax.numpy: -6.67 becomes -7). With `retstep`,
  * [samples, the spacing as a float32 0-d array] (as jax.numpy, whatever the dtype; NaN for
  * fewer than two samples with the endpoint, as NumPy).
- * @example np.linspace(0, 1, 5) // [0, 0.25, 0.5, 0.75, 1]
+ * The fourth argument is the options, or `endpoint` alone (NumPy's positional order; logspace takes `base` fifth).
+ * @example np.linspace(0, 1, 5) // [0, 0.25, 0.5, 0.75, 1]; np.linspace(0, 1, 4, false) // [0, 0.25, 0.5, 0.75]
  * @example const [xs, step] = np.linspace(0, 1, 5, { retstep: true }); // step: float32 0.25, shape []
  */
-export function linspace(start: number, stop: number, num?: number, opts?: SpaceOptions & { readonly retstep?: false }): tf.Tensor;
+export function linspace(start: number, stop: number, num?: number, opts?: boolean | (SpaceOptions & { readonly retstep?: false })): tf.Tensor;
 export function linspace(start: number, stop: number, num: number, opts: SpaceOptions & { readonly retstep: true }): [tf.Tensor, tf.Tensor];
-export function linspace(start: number, stop: number, num = 50, { endpoint = true, dtype = 'float32', retstep = false }: SpaceOptions & { readonly retstep?: boolean } = {}): tf.Tensor | [tf.Tensor, tf.Tensor] {
+export function linspace(start: number, stop: number, num = 50, opts: boolean | (SpaceOptions & { readonly retstep?: boolean }) = {}): tf.Tensor | [tf.Tensor, tf.Tensor] {
+  const { endpoint = true, dtype = 'float32', retstep = false } = spaceOptions(opts);
   checkNum(num, 'linspace');
   const values = linspaceValues(start, stop, num, endpoint);
   const out = tf.tensor1d(dtype === 'int32' ? values.map(Math.floor) : values, dtype);
@@ -47,7 +52,8 @@ export function linspace(start: number, stop: number, num = 50, { endpoint = tru
 }
 
 /** base ** linspace(start, stop): samples evenly spaced on a log scale (numpy's logspace). */
-export function logspace(start: number, stop: number, num = 50, { endpoint = true, dtype = 'float32', base = 10 }: SpaceOptions & { readonly base?: number } = {}): tf.Tensor {
+export function logspace(start: number, stop: number, num = 50, opts: boolean | (SpaceOptions & { readonly base?: number }) = {}, baseArg?: number): tf.Tensor {
+  const { endpoint = true, dtype = 'float32', base = baseArg ?? 10 } = spaceOptions(opts);
   checkNum(num, 'logspace');
   return tf.tensor1d(linspaceValues(start, stop, num, endpoint).map((e) => base ** e), dtype);
 }
@@ -57,7 +63,8 @@ export function logspace(start: number, stop: number, num = 50, { endpoint = tru
  * the same sign; the endpoints are exact).
  * @example np.geomspace(1, 1000, 4) // [1, 10, 100, 1000]
  */
-export function geomspace(start: number, stop: number, num = 50, { endpoint = true, dtype = 'float32' }: SpaceOptions = {}): tf.Tensor {
+export function geomspace(start: number, stop: number, num = 50, opts: boolean | SpaceOptions = {}): tf.Tensor {
+  const { endpoint = true, dtype = 'float32' } = spaceOptions(opts);
   checkNum(num, 'geomspace');
   if (start === 0 || stop === 0 || Math.sign(start) !== Math.sign(stop)) throw new Error(`geomspace: start (${start}) and stop (${stop}) must be non-zero and of one sign`);
   const sign = Math.sign(start);
@@ -67,14 +74,32 @@ export function geomspace(start: number, stop: number, num = 50, { endpoint = tr
   return tf.tensor1d(out, dtype);
 }
 
+/** meshgrid's options: 'xy' (default) or 'ij' `indexing`, and `sparse` outputs. */
+export interface MeshgridOptions { readonly indexing?: 'xy' | 'ij'; readonly sparse?: boolean }
+
+/** meshgrid's vectors (a list, or the arrays themselves as NumPy's *xi) and its options (last, if any). */
+function meshgridArgs(args: readonly (NdArray | readonly NdArray[] | MeshgridOptions | undefined)[]): [readonly NdArray[], MeshgridOptions] {
+  if (Array.isArray(args[0])) return [args[0] as readonly NdArray[], (args[1] ?? {}) as MeshgridOptions];
+  const last = args[args.length - 1];
+  const hasOptions = args.length > 0 && (last === undefined || !isArray(last));
+  const xs = hasOptions ? args.slice(0, -1) : args;
+  const bad = xs.findIndex((x) => !isArray(x));
+  if (bad >= 0) throw new Error(`meshgrid: argument ${bad} is not an array (pass the vectors as arrays, then the options)`);
+  return [xs as NdArray[], (hasOptions ? last ?? {} : {}) as MeshgridOptions];
+}
+
 /**
  * Coordinate arrays from 1-D coordinate vectors (numpy's meshgrid): with 'xy' indexing
  * (the default) the first two output axes are swapped, so for x [m] and y [n] the outputs
  * are [n, m]; with 'ij' they are [m, n].
  * With `sparse`, each output keeps length 1 on the other axes (broadcasting gives the grid).
- * @example const [X, Y] = np.meshgrid([x, y], { indexing: 'ij' });
+ * The vectors come as one list or as separate arguments (NumPy's `meshgrid(x, y)`), the options last.
+ * @example const [X, Y] = np.meshgrid([x, y], { indexing: 'ij' }); const [A, B] = np.meshgrid(x, y)
  */
-export function meshgrid(xs: readonly NdArray[], { indexing = 'xy', sparse = false }: { readonly indexing?: 'xy' | 'ij'; readonly sparse?: boolean } = {}): NdArray[] {
+export function meshgrid(xs: readonly NdArray[], options?: MeshgridOptions): NdArray[];
+export function meshgrid(...args: (NdArray | MeshgridOptions)[]): NdArray[];
+export function meshgrid(...args: (NdArray | readonly NdArray[] | MeshgridOptions | undefined)[]): NdArray[] {
+  const [xs, { indexing = 'xy', sparse = false }] = meshgridArgs(args);
   for (const x of xs) if (shapeOf(x).length !== 1) throw new Error(`meshgrid: coordinate vectors must be 1-D, got ${shapeStr(shapeOf(x))}`);
   const n = xs.length;
   const lens = xs.map((x) => shapeOf(x)[0]);

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { sizeOf } from '../core/aval.js';
 import * as lax from '../core/lax.js';
-import { type NdArray, avalOf, shapeOf } from '../core/trace.js';
+import { type NdArray, avalOf, isArray, shapeOf } from '../core/trace.js';
 import { unreadable } from './host-values.js';
 import { at } from './index-update.js';
 import { type ArrayOrNumber, div, equal, greaterEqual, max, maximum, min, mul, sub, sum, where } from './math.js';
@@ -31,9 +31,12 @@ export interface BincountOptions {
 /**
  * Occurrences of each non-negative integer in the 1-D int32 `x`, weighted or not (jax.numpy's
  * bincount: negative values count as 0; with `length`, values beyond it are dropped).
- * @example np.bincount(np.array([0, 1, 1, 3], 'int32')) // [1, 2, 0, 1]
+ * The second argument is `{ weights, minlength, length }`, or weights (or null) then minlength (NumPy's order).
+ * @example np.bincount(np.array([0, 1, 1, 3], 'int32')) // [1, 2, 0, 1]; np.bincount(x, w, 5)
  */
-export function bincount(x: NdArray, { weights, minlength = 0, length }: BincountOptions = {}): NdArray {
+export function bincount(x: NdArray, weightsOrOptions: NdArray | null | BincountOptions = {}, minlengthArg?: number): NdArray {
+  const positional = weightsOrOptions === null || isArray(weightsOrOptions);
+  const { weights, minlength = 0, length }: BincountOptions = positional ? { weights: weightsOrOptions ?? undefined, minlength: minlengthArg } : weightsOrOptions;
   const a = avalOf(x);
   if (a.dtype !== 'int32' || a.shape.length !== 1) throw new Error(`bincount: x must be a 1-D int32 array, got ${a.dtype} [${a.shape}]`);
   if (weights && (shapeOf(weights).length !== 1 || shapeOf(weights)[0] !== a.shape[0]))
@@ -72,9 +75,12 @@ export interface HistogramOptions {
 /**
  * NumPy's histogram of the flattened `a`: [counts (float32), edges]. Every bin is half-open
  * [lo, hi) except the last, which includes its right edge; values outside the edges are left out.
- * @example const [counts, edges] = np.histogram(x, { bins: 5, range: [0, 1] });
+ * The second argument is `{ bins, range, weights, density }`, or bins then range (NumPy's order).
+ * @example const [counts, edges] = np.histogram(x, { bins: 5, range: [0, 1] }); np.histogram(x, 5, [0, 1])
  */
-export function histogram(a: NdArray, { bins = 10, range, weights, density = false }: HistogramOptions = {}): [NdArray, NdArray] {
+export function histogram(a: NdArray, binsOrOptions: number | NdArray | HistogramOptions = {}, rangeArg?: readonly [number, number]): [NdArray, NdArray] {
+  const positional = typeof binsOrOptions === 'number' || isArray(binsOrOptions);
+  const { bins = 10, range, weights, density = false }: HistogramOptions = positional ? { bins: binsOrOptions, range: rangeArg } : binsOrOptions;
   const flat = ravel(lax.cast(a, 'float32'));
   const edges = binEdges(flat, bins, range, 'histogram');
   const e = shapeOf(edges)[0];

@@ -325,17 +325,28 @@ export function modf(x: NdArray): [NdArray, NdArray] {
   return [where(inf, div(1, where(inf, f, 1)), frac), whole]; // 1 / +-inf is +-0
 }
 
-/** |a - b| <= atol + rtol |b| elementwise (infinities equal only to themselves; NaN equal to NaN only with equalNan). */
-export function isclose(a: ArrayOrNumber, b: ArrayOrNumber, opts: { rtol?: number; atol?: number; equalNan?: boolean } = {}): NdArray {
-  const { rtol = 1e-5, atol = 1e-8, equalNan = false } = opts;
+/** isclose's and allclose's tolerances: `rtol` (default 1e-5), `atol` (1e-8), and `equalNan` (false). */
+export interface IsCloseOptions { readonly rtol?: number; readonly atol?: number; readonly equalNan?: boolean }
+
+/** The options object, or rtol, atol and equalNan positionally (NumPy's order). */
+const closeOptions = (rtolOrOpts: number | IsCloseOptions, atol?: number, equalNan?: boolean): IsCloseOptions =>
+  typeof rtolOrOpts === 'number' ? { rtol: rtolOrOpts, atol, equalNan } : rtolOrOpts;
+
+/**
+ * |a - b| <= atol + rtol |b| elementwise (infinities equal only to themselves; NaN equal to NaN
+ * only with equalNan). The tolerances come as `{ rtol, atol, equalNan }` or positionally, as NumPy's.
+ * @example np.isclose(a, b, { atol: 1e-6 }); np.isclose(a, b, 1e-3, 1e-6, true)
+ */
+export function isclose(a: ArrayOrNumber, b: ArrayOrNumber, rtolOrOpts: number | IsCloseOptions = {}, atolArg?: number, equalNanArg?: boolean): NdArray {
+  const { rtol = 1e-5, atol = 1e-8, equalNan = false } = closeOptions(rtolOrOpts, atolArg, equalNanArg);
   const [x, y] = promote([a, b], 'isclose', 'float32');
   const finite = logicalAnd(lax.unary('is_finite', x), lax.unary('is_finite', y));
   const close = logicalOr(equal(x, y), logicalAnd(finite, lessEqual(abs(sub(x, y)), add(atol, mul(rtol, abs(y))))));
   return equalNan ? logicalOr(close, logicalAnd(isnan(x), isnan(y))) : close;
 }
 
-/** Whether every element is close (see {@link isclose}): a bool scalar. */
-export const allclose = (a: ArrayOrNumber, b: ArrayOrNumber, opts: { rtol?: number; atol?: number; equalNan?: boolean } = {}) => all(isclose(a, b, opts));
+/** Whether every element is close (see {@link isclose}, the same tolerance arguments): a bool scalar. */
+export const allclose = (a: ArrayOrNumber, b: ArrayOrNumber, rtolOrOpts: number | IsCloseOptions = {}, atol?: number, equalNan?: boolean) => all(isclose(a, b, closeOptions(rtolOrOpts, atol, equalNan)));
 
 /** Whether a and b have one shape and equal elements: a bool scalar (false, without comparing, for different shapes). */
 export function arrayEqual(a: NdArray, b: NdArray, equalNan = false): NdArray {

@@ -49,3 +49,4 @@ export * from './float-bits.js';
 export * from './packbits.js';
 export * from './grids.js';
 export * from './real-predicates.js';
+export * from './dtype-info.js';

@@ -281,15 +281,42 @@ export function mean(x: NdArray, axis?: Axis, keepdims = false, { where: mask, d
   return dtype === undefined ? m : lax.cast(m, dtype);
 }
 
+/** variance's and std's keyword options (jax.numpy's `ddof`, `correction` and `where`). */
+export interface VarianceOptions {
+  /** Delta degrees of freedom: the sum of squares is divided by n - ddof (default 0). */
+  readonly ddof?: number;
+  /** The array API's name for ddof; give one of the two. */
+  readonly correction?: number;
+  /** Only the elements where this mask (broadcast to x's shape) is true take part, in the mean too. */
+  readonly where?: NdArray;
+}
+
+/** The correction (ddof) and mask of variance's fourth argument, a number or options. */
+export function varianceArgs(opts: number | VarianceOptions): { c: number; mask: NdArray | undefined } {
+  if (typeof opts === 'number') return { c: opts, mask: undefined };
+  if (opts.ddof !== undefined && opts.correction !== undefined) throw new Error('variance: give ddof or correction, not both');
+  return { c: opts.correction ?? opts.ddof ?? 0, mask: opts.where };
+}
+
 /**
  * Variance with `ddof` (0: biased, as normalisation uses; 1: unbiased); NaN where no more
  * than `ddof` elements are reduced (jax.numpy; NumPy divides by max(n - ddof, 0): inf).
+ * The fourth argument is ddof or `{ ddof, correction, where }` (jax.numpy's keywords; with
+ * `where`, n counts the masked-in elements and the mean is theirs).
+ * @example np.variance(x, 1, false, { where: mask, correction: 1 })
  */
-export function variance(x: NdArray, axis?: Axis, keepdims = false, ddof = 0): NdArray {
+export function variance(x: NdArray, axis?: Axis, keepdims = false, ddof: number | VarianceOptions = 0): NdArray {
+  const { c, mask } = varianceArgs(ddof);
   const axes = axesOf(x, axis, 'variance');
-  const n = axes.reduce((p, a) => p * shapeOf(x)[a], 1);
-  const centred = sub(toFloat(x), mean(x, axes, true));
-  return div(sum(square(centred), axes, keepdims), n - ddof > 0 ? n - ddof : NaN);
+  const centred = sub(toFloat(x), mean(x, axes, true, { where: mask }));
+  const squares = sum(square(centred), axes, keepdims, { where: mask });
+  if (!mask) {
+    const n = axes.reduce((p, a) => p * shapeOf(x)[a], 1);
+    return div(squares, n - c > 0 ? n - c : NaN);
+  }
+  const norm = sub(sum(lax.full(shapeOf(x), 1, 'float32'), axes, keepdims, { where: mask }), c);
+  const positive = greater(norm, 0);
+  return where(positive, div(squares, where(positive, norm, 1)), NaN);
 }
 
 /**

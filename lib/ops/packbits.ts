@@ -31,6 +31,11 @@ export interface UnpackBitsOptions extends PackBitsOptions {
   readonly count?: number | null;
 }
 
+/** The options object, or the positional axis (NumPy's order) with the rest of the positional arguments. */
+function bitOptions<T extends PackBitsOptions>(axisOrOptions: number | null | T, rest: Omit<T, 'axis'>): T {
+  return typeof axisOrOptions === 'object' && axisOrOptions !== null ? axisOrOptions : ({ ...rest, axis: axisOrOptions } as T);
+}
+
 /** The place values of a byte's 8 bits in `bitorder`, as an int32 vector. */
 function placeValues(bitorder: BitOrder | undefined, op: string): tf.Tensor {
   if (bitorder !== undefined && bitorder !== 'big' && bitorder !== 'little') throw new Error(`${op}: bitorder must be 'big' or 'little', got ${String(bitorder)}`);
@@ -48,9 +53,12 @@ function axisLast(x: NdArray, axis: number | null | undefined, op: string): [NdA
 /**
  * Packs the truth values of `a` (nonzero is 1) eight to a byte along `axis` (numpy's
  * packbits), the last byte padded with zero bits; int32 bytes 0..255 (jax.numpy's uint8).
+ * The second argument is `{ axis, bitorder }`, or axis followed by bitorder (NumPy's order).
  * @example np.packbits(np.array([1, 0, 1, 1, 0, 0, 0, 0, 1], 'bool')) // int32 [176, 128]
+ * @example np.packbits(bits, -1, 'little')
  */
-export function packbits(a: NdArray, { axis = null, bitorder = 'big' }: PackBitsOptions = {}): NdArray {
+export function packbits(a: NdArray, axisOrOptions: number | null | PackBitsOptions = {}, bitorderArg?: BitOrder): NdArray {
+  const { axis = null, bitorder = 'big' } = bitOptions(axisOrOptions, { bitorder: bitorderArg });
   if (avalOf(a).dtype === 'float32') throw new TypeError('packbits: expected an int32 or bool array, got float32 (as jax.numpy: integer or boolean input only)');
   const places = placeValues(bitorder, 'packbits');
   const [v, at] = axisLast(cast(notEqual(a, 0), 'int32'), axis, 'packbits');
@@ -65,9 +73,11 @@ export function packbits(a: NdArray, { axis = null, bitorder = 'big' }: PackBits
 /**
  * Unpacks int32 bytes (jax.numpy's uint8: the low 8 bits of each value) into int32 bits 0/1
  * along `axis` (numpy's unpackbits), 8 per byte, keeping `count` of them.
+ * The second argument is `{ axis, count, bitorder }`, or axis, count, bitorder positionally (NumPy's order).
  * @example np.unpackbits(np.array([6], 'int32')) // [0, 0, 0, 0, 0, 1, 1, 0]
  */
-export function unpackbits(a: NdArray, { axis = null, count = null, bitorder = 'big' }: UnpackBitsOptions = {}): NdArray {
+export function unpackbits(a: NdArray, axisOrOptions: number | null | UnpackBitsOptions = {}, countArg?: number | null, bitorderArg?: BitOrder): NdArray {
+  const { axis = null, count = null, bitorder = 'big' } = bitOptions(axisOrOptions, { count: countArg, bitorder: bitorderArg });
   if (avalOf(a).dtype !== 'int32') throw new TypeError(`unpackbits: expected an int32 array of byte values (jax.numpy's uint8), got ${avalOf(a).dtype}`);
   if (count !== null && !Number.isInteger(count)) throw new Error(`unpackbits: count must be an integer or null, got ${count}`);
   const places = placeValues(bitorder, 'unpackbits');

@@ -39,13 +39,14 @@ export type PadWidths = PerSide;
  * 'edge', 'reflect', 'symmetric' and 'wrap' repeat periodically for widths longer than the
  * axis, as NumPy; the axes are padded in order, so later axes read earlier axes' padding
  * (corners), as NumPy; 'mean' and 'median' round to the nearest (half to even) for int32.
- * @example np.pad(x, [[1, 0], [0, 2]]); np.pad(x, 2, { mode: 'reflect' })
- * @example np.pad(x, 3, { mode: 'linear_ramp', endValues: [5, -4] })
+ * The mode may also come third as a string, NumPy's positional `mode`, with its options fourth.
+ * @example np.pad(x, [[1, 0], [0, 2]]); np.pad(x, 2, { mode: 'reflect' }); np.pad(x, 2, 'reflect')
+ * @example np.pad(x, 3, { mode: 'linear_ramp', endValues: [5, -4] }); np.pad(x, 1, 'constant', { constantValues: 5 })
  */
-export function pad(x: NdArray, widths: PadWidths, options: number | PadOptions = 0): NdArray {
+export function pad(x: NdArray, widths: PadWidths, options: number | PadMode | PadOptions = 0, modeOptions: Omit<PadOptions, 'mode'> = {}): NdArray {
   const s = shapeOf(x);
   const pairs = sidePairs(widths, s.length, 'pad widths');
-  const opts: PadOptions = typeof options === 'number' ? { constantValues: options } : options;
+  const opts: PadOptions = typeof options === 'number' ? { constantValues: options } : typeof options === 'string' ? { ...modeOptions, mode: options } : options;
   const mode = opts.mode ?? 'constant';
   if (pairs.some(([lo, hi]) => !Number.isInteger(lo) || !Number.isInteger(hi) || lo < 0 || hi < 0)) throw new Error(`pad: widths must be non-negative integers, got ${JSON.stringify(widths)}`);
   if (mode === 'constant' || mode === 'empty') return padConstant(x, pairs, mode === 'empty' ? 0 : (opts.constantValues ?? 0));

@@ -1,7 +1,7 @@
 /** Polynomials and integration of samples: polyval and trapezoid. */
 import { normAxis, shapeStr } from '../core/aval.js';
 import * as lax from '../core/lax.js';
-import { type NdArray, shapeOf } from '../core/trace.js';
+import { type NdArray, isArray, shapeOf } from '../core/trace.js';
 import { type ArrayOrNumber, add, div, mul, sum } from './math.js';
 import { diff, unstack } from './manipulation.js';
 import { sliceAxis } from './shape.js';
@@ -22,11 +22,18 @@ function isNumberList(p: NdArray | readonly number[]): p is readonly number[] {
   return Array.isArray(p);
 }
 
+/** trapezoid's options: the sample points `x`, or the spacing `dx` (default 1), and the `axis` (default -1). */
+export interface TrapezoidOptions { readonly x?: NdArray; readonly dx?: number; readonly axis?: number }
+
 /**
  * The integral of samples y along `axis` by the trapezoidal rule, at sample points x (an
- * array along that axis) or with spacing dx (numpy's trapezoid).
+ * array along that axis) or with spacing dx (numpy's trapezoid). The second argument is
+ * `{ x, dx, axis }`, or x (or null) followed by dx and axis, NumPy's positional order.
+ * @example np.trapezoid(y, { dx: 0.5 }); np.trapezoid(y, x); np.trapezoid(y, null, 0.5, 0)
  */
-export function trapezoid(y: NdArray, { x, dx = 1, axis = -1 }: { readonly x?: NdArray; readonly dx?: number; readonly axis?: number } = {}): NdArray {
+export function trapezoid(y: NdArray, xOrOptions: NdArray | null | TrapezoidOptions = {}, dxArg?: number, axisArg?: number): NdArray {
+  const positional = xOrOptions === null || isArray(xOrOptions);
+  const { x, dx = 1, axis = -1 } = positional ? { x: xOrOptions ?? undefined, dx: dxArg, axis: axisArg } : xOrOptions;
   const s = shapeOf(y);
   const a = normAxis(axis, s.length, 'trapezoid');
   const n = s[a];

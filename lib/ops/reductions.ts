@@ -7,7 +7,7 @@
 import { type DType, shapeStr } from '../core/aval.js';
 import * as lax from '../core/lax.js';
 import { type NdArray, avalOf, shapeOf } from '../core/trace.js';
-import { type Axis, type ReduceOptions, accumuland, accumulated, argReduce, argmax, axesOf, div, equal, greater, lessEqual, logicalNot, masked, max, mean, min, mul, notEqual, sqrt, sub, sum, toFloat, variance, where, withInitial } from './math.js';
+import { type Axis, type ReduceOptions, accumuland, accumulated, argReduce, argmax, axesOf, div, equal, greater, lessEqual, logicalNot, masked, max, mean, min, mul, notEqual, sqrt, sub, sum, toFloat, type VarianceOptions, variance, varianceArgs, where, withInitial } from './math.js';
 
 /** The reduced shape, with the reduced axes kept as 1s or removed. */
 function reducedShape(x: NdArray, axes: readonly number[], keepdims: boolean): number[] {
@@ -47,14 +47,14 @@ export function countNonzero(x: NdArray, axis?: Axis, keepdims = false): NdArray
   return sum(lax.cast(notEqual(x, 0), 'int32'), axis, keepdims);
 }
 
-/** Whether any element over `axis` is nonzero (false over no elements). */
-export function any(x: NdArray, axis?: Axis, keepdims = false): NdArray {
-  return greater(countNonzero(x, axis, keepdims), 0);
+/** Whether any element over `axis` is nonzero (false over no elements); with `where`, any of the masked-in ones. */
+export function any(x: NdArray, axis?: Axis, keepdims = false, { where: mask }: Pick<ReduceOptions, 'where'> = {}): NdArray {
+  return greater(sum(lax.cast(notEqual(x, 0), 'int32'), axis, keepdims, { where: mask }), 0);
 }
 
-/** Whether every element over `axis` is nonzero (true over no elements). */
-export function all(x: NdArray, axis?: Axis, keepdims = false): NdArray {
-  return logicalNot(any(logicalNot(x), axis, keepdims));
+/** Whether every element over `axis` is nonzero (true over no elements); with `where`, every masked-in one. */
+export function all(x: NdArray, axis?: Axis, keepdims = false, opts: Pick<ReduceOptions, 'where'> = {}): NdArray {
+  return logicalNot(any(logicalNot(x), axis, keepdims, opts));
 }
 
 /**
@@ -68,8 +68,8 @@ export function argmin(x: NdArray, axis: number | null = null, keepdims = false)
   return argReduce(reversed, axis, keepdims, 'argmin', (y, a) => lax.argmax(y, a));
 }
 
-/** Standard deviation with `ddof` (0: biased). */
-export function std(x: NdArray, axis?: Axis, keepdims = false, ddof = 0): NdArray {
+/** Standard deviation with `ddof` (0: biased), or `{ ddof, correction, where }` as {@link variance}. */
+export function std(x: NdArray, axis?: Axis, keepdims = false, ddof: number | VarianceOptions = 0): NdArray {
   return sqrt(variance(x, axis, keepdims, ddof));
 }
 
@@ -141,41 +141,51 @@ export const cumprod = (x: NdArray, axis: number | null = null, dtype?: ScanDTyp
 const isNaN = (x: NdArray) => notEqual(x, x);
 const withoutNaN = (x: NdArray, fill: number) => (avalOf(x).dtype === 'float32' ? where(isNaN(x), fill, x) : x);
 
-/** Sum leaving NaN out (0 over only NaN). */
-export const nansum = (x: NdArray, axis?: Axis, keepdims = false) => sum(withoutNaN(x, 0), axis, keepdims);
-/** Product leaving NaN out (1 over only NaN). */
-export const nanprod = (x: NdArray, axis?: Axis, keepdims = false) => prod(withoutNaN(x, 1), axis, keepdims);
+/** Sum leaving NaN out (0 over only NaN); `where`, `initial` and `dtype` as {@link sum}. */
+export const nansum = (x: NdArray, axis?: Axis, keepdims = false, opts: ReduceOptions = {}) => sum(withoutNaN(x, 0), axis, keepdims, opts);
+/** Product leaving NaN out (1 over only NaN); `where`, `initial` and `dtype` as {@link prod}. */
+export const nanprod = (x: NdArray, axis?: Axis, keepdims = false, opts: ReduceOptions = {}) => prod(withoutNaN(x, 1), axis, keepdims, opts);
 
-/** Number of non-NaN elements over `axis`, as float32. */
-function nonNaNCount(x: NdArray, axis: Axis, keepdims: boolean): NdArray {
-  return sum(lax.cast(equal(x, x), 'float32'), axis, keepdims);
+/** Number of non-NaN elements over `axis` (among the masked-in ones), as float32. */
+function nonNaNCount(x: NdArray, axis: Axis, keepdims: boolean, mask?: NdArray): NdArray {
+  return sum(lax.cast(equal(x, x), 'float32'), axis, keepdims, { where: mask });
 }
 
-/** Mean of the non-NaN elements (NaN where there are none, as NumPy). */
-export function nanmean(x: NdArray, axis?: Axis, keepdims = false): NdArray {
-  return div(nansum(toFloat(x), axis, keepdims), nonNaNCount(x, axis, keepdims));
+/** Mean of the non-NaN elements (NaN where there are none, as NumPy); `where` and `dtype` as {@link mean}. */
+export function nanmean(x: NdArray, axis?: Axis, keepdims = false, { where: mask, dtype }: Pick<ReduceOptions, 'where' | 'dtype'> = {}): NdArray {
+  const m = div(nansum(toFloat(x), axis, keepdims, { where: mask }), nonNaNCount(x, axis, keepdims, mask));
+  return dtype === undefined ? m : lax.cast(m, dtype);
 }
 
-/** Variance of the non-NaN elements with `ddof`; NaN where no more than `ddof` elements are left (jax.numpy). */
-export function nanvar(x: NdArray, axis?: Axis, keepdims = false, ddof = 0): NdArray {
+/**
+ * Variance of the non-NaN elements with `ddof`; NaN where no more than `ddof` elements are
+ * left (jax.numpy). The fourth argument is ddof or `{ ddof, correction, where }` as {@link variance}.
+ */
+export function nanvar(x: NdArray, axis?: Axis, keepdims = false, ddof: number | VarianceOptions = 0): NdArray {
+  const { c, mask } = varianceArgs(ddof);
   const f = toFloat(x);
-  const centred = sub(f, nanmean(f, axis, true));
-  const n = sub(nonNaNCount(f, axis, keepdims), ddof);
+  const centred = sub(f, nanmean(f, axis, true, { where: mask }));
+  const n = sub(nonNaNCount(f, axis, keepdims, mask), c);
   const tooFew = lessEqual(n, 0);
-  return where(tooFew, NaN, div(nansum(mul(centred, centred), axis, keepdims), where(tooFew, 1, n)));
+  return where(tooFew, NaN, div(nansum(mul(centred, centred), axis, keepdims, { where: mask }), where(tooFew, 1, n)));
 }
 
-/** Standard deviation of the non-NaN elements with `ddof`. */
-export const nanstd = (x: NdArray, axis?: Axis, keepdims = false, ddof = 0) => sqrt(nanvar(x, axis, keepdims, ddof));
+/** Standard deviation of the non-NaN elements with `ddof` (or `{ ddof, correction, where }`). */
+export const nanstd = (x: NdArray, axis?: Axis, keepdims = false, ddof: number | VarianceOptions = 0) => sqrt(nanvar(x, axis, keepdims, ddof));
 
-/** An extremum leaving NaN out: NaN only where every element is NaN (NumPy warns and gives NaN). */
-function nanExtremum(x: NdArray, axis: Axis, keepdims: boolean, f: typeof max, fill: number): NdArray {
-  if (avalOf(x).dtype !== 'float32') return f(x, axis, keepdims);
-  const out = f(withoutNaN(x, fill), axis, keepdims);
-  return where(equal(nonNaNCount(x, axis, keepdims), 0), NaN, out);
+/**
+ * An extremum leaving NaN out: NaN only where every element is NaN (NumPy warns and gives NaN),
+ * unless `initial` is given (then it is the result there, as jax.numpy); `where` needs `initial`.
+ */
+function nanExtremum(x: NdArray, axis: Axis, keepdims: boolean, opts: ReduceOptions, f: typeof max, fill: number): NdArray {
+  if (avalOf(x).dtype !== 'float32') return f(x, axis, keepdims, opts);
+  const out = f(withoutNaN(x, fill), axis, keepdims, opts);
+  return opts.initial !== undefined ? out : where(equal(nonNaNCount(x, axis, keepdims), 0), NaN, out);
 }
-export const nanmax = (x: NdArray, axis?: Axis, keepdims = false) => nanExtremum(x, axis, keepdims, max, -Infinity);
-export const nanmin = (x: NdArray, axis?: Axis, keepdims = false) => nanExtremum(x, axis, keepdims, min, Infinity);
+/** max leaving NaN out; `where` and `initial` as {@link max}. */
+export const nanmax = (x: NdArray, axis?: Axis, keepdims = false, opts: ReduceOptions = {}) => nanExtremum(x, axis, keepdims, opts, max, -Infinity);
+/** min leaving NaN out; `where` and `initial` as {@link min}. */
+export const nanmin = (x: NdArray, axis?: Axis, keepdims = false, opts: ReduceOptions = {}) => nanExtremum(x, axis, keepdims, opts, min, Infinity);
 
 /** An arg-extremum leaving NaN out: -1 for an all-NaN slice (jax.numpy; NumPy raises). */
 function nanArgExtremum(x: NdArray, axis: number | null, keepdims: boolean, f: typeof argmax, fill: number): NdArray {
