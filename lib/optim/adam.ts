@@ -53,7 +53,7 @@ export function adamMoments<U>(updates: U, state: AdamState, b1: number, b2: num
 }
 
 /** optax's Nesterov first moment: `b1 mu / (1 - b1^(t+1)) + (1 - b1) g / (1 - b1^t)`. */
-function nesterovMoment<U>(mu: U, updates: U, b1: number, t: NdArray, bc1: NdArray): U {
+export function nesterovMoment<U>(mu: U, updates: U, b1: number, t: NdArray, bc1: NdArray): U {
   const bcNext = np.sub(1, np.pow(b1, np.add(t, 1)));
   return tree.map<U>((m: NdArray, g: NdArray) => np.add(np.mul(np.div(m, bcNext), b1), np.mul(np.div(g, bc1), 1 - b1)), mu, updates);
 }

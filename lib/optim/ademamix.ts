@@ -36,7 +36,7 @@ export interface AdemamixState {
 }
 
 /** A number stays a number (folded in float64); a schedule is read at `count`. */
-function valueAt(s: ScheduleLike, count: NdArray): Hyper {
+export function valueAt(s: ScheduleLike, count: NdArray): Hyper {
   return typeof s === 'number' ? s : toSchedule(s)(count);
 }
 

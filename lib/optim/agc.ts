@@ -26,6 +26,17 @@ export function unitwiseNorm(x: NdArray, axis?: number | readonly number[]): NdA
 }
 
 /**
+ * optax.unitwise_clip: `grad` where `gNorm < maxNorm`, else `grad * maxNorm / max(gNorm, divEps)`
+ * (the three arrays of one shape, e.g. norms from {@link unitwiseNorm}).
+ */
+export function unitwiseClip(gNorm: NdArray, maxNorm: NdArray, grad: NdArray, divEps = 1e-6): NdArray {
+  const shapes = [gNorm, maxNorm, grad].map((x) => `[${x.shape.join(', ')}]`);
+  if (new Set(shapes).size !== 1) throw new Error(`unitwiseClip: gNorm, maxNorm and grad must have the same shape, got ${shapes.join(', ')}`);
+  const clipped = np.mul(grad, np.div(maxNorm, np.maximum(gNorm, divEps)));
+  return np.where(np.less(gNorm, maxNorm), grad, clipped);
+}
+
+/**
  * optax.adaptive_grad_clip: per unit, with `max = clipping * max(|p|, eps)`, the update is kept
  * where `|u| < max` and rescaled to `u * max / max(|u|, 1e-6)` elsewhere (norms by {@link unitwiseNorm},
  * over `axis` when given). `eps` (default 1e-3) floors the parameter norm, so zero-initialised
@@ -41,10 +52,8 @@ export function adaptiveGradClip(clipping: number, eps = 1e-3, axis?: number | r
       const p = requireParams(params, 'adaptiveGradClip');
       const out = tree.map<typeof updates>(
         (g: NdArray, w: NdArray) => {
-          const gNorm = unitwiseNorm(g, axis);
           const maxNorm = np.mul(clipping, np.maximum(unitwiseNorm(w, axis), eps));
-          const clipped = np.mul(g, np.div(maxNorm, np.maximum(gNorm, 1e-6)));
-          return np.where(np.less(gNorm, maxNorm), g, clipped);
+          return unitwiseClip(unitwiseNorm(g, axis), maxNorm, g);
         },
         updates,
         p,

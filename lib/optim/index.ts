@@ -182,6 +182,8 @@ export {
 } from './schedule-free.js';
 /** optax.tree_utils: tree arithmetic (`treeAdd`, `treeVdot`, `treeNorm`, ...). */
 export * as treeUtils from './tree-utils.js';
+/** optax.tree: tree_utils under optax's short names (`optim.tree.norm`, `optim.tree.get(state, 'count')`, ...). */
+export * as tree from './tree-namespace.js';
 /** optax.projections: projections onto convex sets (`projectionSimplex`, `projectionL2Ball`, ...). */
 export * as projections from './projections.js';
 export { type LbfgsOptions, type LbfgsState, type ScaleByLbfgsOptions, lbfgs, scaleByLbfgs } from './lbfgs.js';
@@ -226,3 +228,40 @@ export {
 export { type AdoptOptimizerOptions, type AdoptOptions, type AdoptState, adopt, scaleByAdopt } from './adopt.js';
 export { type AdemamixOptimizerOptions, type AdemamixOptions, type AdemamixState, ademamix, scaleByAdemamix } from './ademamix.js';
 export { type ConditionallyState, type ShouldTransformFn, conditionallyMask, conditionallyTransform } from './conditionally.js';
+export { initEmptyState, safeIncrement, safeInt32Increment, scaleGradient, stateless, statelessWithTreeMap, withExtraArgsSupport } from './base.js';
+export { type Measure, type MonitorMeasure, type MonitorState, type SnapshotState, measureWithEma, monitor, snapshot } from './monitoring.js';
+export {
+  type MuonOptimizerOptions,
+  type MuonOptions,
+  type MuonPreconditioning,
+  type MuonState,
+  type NsCoeffs,
+  type WeightDimensionNumbers,
+  MuonDimensionNumbers,
+  muon,
+  orthogonalizeViaNewtonSchulz,
+  scaleByMuon,
+  scaleByShape,
+} from './muon.js';
+/** optax's top-level aliases of tree_utils' moment helpers (`optax.bias_correction`, `optax.update_moment`, ...). */
+export {
+  treeBiasCorrection as biasCorrection,
+  treeUpdateInfinityMoment as updateInfinityMoment,
+  treeUpdateMoment as updateMoment,
+  treeUpdateMomentPerElemNorm as updateMomentPerElemNorm,
+} from './tree-utils.js';
+export { unitwiseClip } from './agc.js';
+export {
+  type SimplifiedAdemamixOptimizerOptions,
+  type SimplifiedAdemamixOptions,
+  type SimplifiedAdemamixState,
+  scaleBySimplifiedAdemamix,
+  simplifiedAdemamix,
+} from './simplified-ademamix.js';
+export {
+  type DifferentiallyPrivateAggregateOptions,
+  type DifferentiallyPrivateAggregateState,
+  type DpsgdOptions,
+  differentiallyPrivateAggregate,
+  dpsgd,
+} from './privacy.js';

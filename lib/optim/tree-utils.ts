@@ -7,6 +7,7 @@
 import type { NdArray } from '../core/index.js';
 import type { DType } from '../core/index.js';
 import * as np from '../ops/index.js';
+import * as random from '../random/index.js';
 import * as tree from '../tree/index.js';
 import { biasCorrection, type Hyper, oneMinus } from './moments.js';
 
@@ -117,6 +118,122 @@ export function treeUpdateInfinityMoment<T>(updates: T, moments: T, decay: Hyper
 /** `m / (1 - decay^count)` leafwise (tree_bias_correction), `count` an int32 scalar array or a number. */
 export function treeBiasCorrection<T>(moment: T, decay: Hyper, count: NdArray | number): T {
   return biasCorrection(moment, decay, typeof count === 'number' ? np.array(count, 'int32') : count);
+}
+
+/** optax's deprecated `tree_l1_norm`: `treeNorm(t, 1)`. */
+export const treeL1Norm = (t: unknown): NdArray => treeNorm(t, 1);
+
+/** optax's deprecated `tree_linf_norm`: `treeNorm(t, 'inf')`. */
+export const treeLinfNorm = (t: unknown): NdArray => treeNorm(t, 'inf');
+
+/** Every leaf broadcast to `[...shape, ...leaf.shape]`: leading batch axes added (tree_batch_shape). */
+export const treeBatchShape = <T>(t: T, shape: readonly number[] = []): T => tree.map<T>((x: NdArray) => np.broadcastTo(x, [...shape, ...x.shape]), t);
+
+/** Every leaf cast to `dtype`; the tree itself when `dtype` is null or absent (tree_cast). */
+export const treeCast = <T>(t: T, dtype?: DType | null): T => (dtype == null ? t : tree.map<T>((x: NdArray) => np.cast(x, dtype), t));
+
+/** Every leaf of `t` cast to the dtype of the matching leaf of `other` (tree_cast_like). */
+export const treeCastLike = <T>(t: T, other: unknown): T => tree.map<T>((x: NdArray, o: NdArray) => np.cast(x, o.dtype as DType), t, other);
+
+/**
+ * The dtype of the tree's leaves (tree_dtype): with no `mixedDtypeHandler` every leaf must have
+ * the same one (an error names the first that differs); `'promote'` gives their promoted dtype,
+ * `'highest'` / `'lowest'` the one every other promotes to / from. A tree with no leaves is float32.
+ */
+export function treeDtype(t: unknown, mixedDtypeHandler: 'promote' | 'highest' | 'lowest' | null = null): DType {
+  const dtypes = tree.leaves<NdArray>(t).map((x) => x.dtype as DType);
+  if (dtypes.length === 0) return 'float32';
+  if (mixedDtypeHandler === null) {
+    const odd = dtypes.findIndex((d) => d !== dtypes[0]);
+    if (odd >= 0) throw new Error(`treeDtype: expected dtype ${dtypes[0]} for every leaf, leaf ${odd} is ${dtypes[odd]} (pass mixedDtypeHandler 'promote', 'highest' or 'lowest')`);
+    return dtypes[0];
+  }
+  if (mixedDtypeHandler === 'promote') return dtypes.reduce((a, b) => np.promoteTypes(a, b));
+  const lower = (a: DType, b: DType): DType => {
+    const p = np.promoteTypes(a, b);
+    if (p !== a && p !== b) throw new Error(`treeDtype: cannot order dtypes ${a} and ${b}: neither promotes to the other`);
+    return p === a ? b : a;
+  };
+  if (mixedDtypeHandler === 'lowest') return dtypes.reduce(lower);
+  if (mixedDtypeHandler === 'highest') return dtypes.reduce((a, b) => (lower(a, b) === a ? b : a));
+  throw new Error(`treeDtype: mixedDtypeHandler must be null, 'promote', 'highest' or 'lowest', got ${String(mixedDtypeHandler)}`);
+}
+
+/** The real part of every leaf (tree_real): tfjax arrays are real, so the tree itself. */
+export const treeReal = <T>(t: T): T => t;
+
+/** The complex conjugate of every leaf (tree_conj): tfjax arrays are real, so the tree itself. */
+export const treeConj = <T>(t: T): T => t;
+
+/** One key per leaf, split from `key` in leaf order, in the tree's structure (tree_split_key_like). */
+export function treeSplitKeyLike<T>(key: random.Key, t: T): T {
+  const [leaves, def] = tree.flatten(t);
+  return tree.unflatten<T>(def, leaves.length === 0 ? [] : random.split(key, leaves.length));
+}
+
+/** A sampler for {@link treeRandomLike}: `(key, shape, dtype) -> array` (random.normal's shape). */
+export type TreeSampler = (key: random.Key, shape: readonly number[], dtype: DType) => NdArray;
+
+/**
+ * A tree shaped like `target` whose leaves are `sampler(key_i, shape, dtype)` with one split key
+ * per leaf (tree_random_like; default sampler `random.normal`, dtype the leaf's own by default).
+ */
+export function treeRandomLike<T>(key: random.Key, target: T, sampler: TreeSampler = (k, shape, dtype) => np.cast(random.normal(k, [...shape]), dtype), dtype?: DType): T {
+  return tree.map<T>((k: random.Key, x: NdArray) => sampler(k, x.shape, dtype ?? (x.dtype as DType)), treeSplitKeyLike(key, target), target);
+}
+
+/** A path in a state tree: the object keys and array indices down to a value. */
+export type KeyPath = readonly (string | number)[];
+
+const isContainer = (x: unknown): x is Record<string, unknown> | unknown[] =>
+  Array.isArray(x) || (typeof x === 'object' && x !== null && [Object.prototype, null].includes(Object.getPrototypeOf(x)));
+
+const childrenOf = (x: Record<string, unknown> | unknown[]): [string | number, unknown][] => (Array.isArray(x) ? x.map((v, i) => [i, v]) : Object.entries(x));
+
+/**
+ * Every `[path, value]` whose last key is `key`, searching nested objects and arrays (states of
+ * chains included) depth first (tree_get_all_with_path); `filtering(path, value)` keeps some.
+ */
+export function treeGetAllWithPath(t: unknown, key: string, filtering?: (path: KeyPath, value: unknown) => boolean): [KeyPath, unknown][] {
+  const found: [KeyPath, unknown][] = [];
+  const walk = (node: unknown, path: KeyPath) => {
+    if (!isContainer(node)) return;
+    for (const [k, v] of childrenOf(node)) {
+      if (k === key && (!filtering || filtering([...path, k], v))) found.push([[...path, k], v]);
+      walk(v, [...path, k]);
+    }
+  };
+  walk(t, []);
+  return found;
+}
+
+/**
+ * The value of the field `key` of a state (tree_get), e.g. `treeGet(adamState, 'count')`:
+ * `defaultValue` when there is none, an error when there are several (narrow them with `filtering`).
+ */
+export function treeGet(t: unknown, key: string, defaultValue?: unknown, filtering?: (path: KeyPath, value: unknown) => boolean): unknown {
+  const found = treeGetAllWithPath(t, key, filtering);
+  if (found.length > 1) throw new Error(`treeGet: found ${found.length} values for '${key}' (at ${found.map(([p]) => p.join('.')).join(', ')})`);
+  return found.length ? found[0][1] : defaultValue;
+}
+
+/**
+ * A copy of the state with the fields named in `values` replaced wherever they occur (tree_set),
+ * e.g. `treeSet(state, { learningRate: np.array(0.1) })`; each name must occur at least once
+ * (among the values `filtering` keeps). The input is not modified.
+ */
+export function treeSet<T>(t: T, values: Readonly<Record<string, unknown>>, filtering?: (path: KeyPath, value: unknown) => boolean): T {
+  for (const k of Object.keys(values))
+    if (treeGetAllWithPath(t, k, filtering).length === 0) throw new Error(`treeSet: found no values matching '${k}'${filtering ? ' given the filtering' : ''}`);
+  const replace = (node: unknown, path: KeyPath): unknown => {
+    if (!isContainer(node)) return node;
+    const entries = childrenOf(node).map(([k, v]): [string | number, unknown] => {
+      const p = [...path, k];
+      return typeof k === 'string' && Object.hasOwn(values, k) && (!filtering || filtering(p, v)) ? [k, values[k]] : [k, replace(v, p)];
+    });
+    return Array.isArray(node) ? entries.map(([, v]) => v) : Object.fromEntries(entries);
+  };
+  return replace(t, []) as T;
 }
 
 export { treeScale as treeScalarMul, treeAddScale as treeAddScalarMul };
