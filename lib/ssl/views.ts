@@ -10,10 +10,11 @@
  * - `'concat'`: the views concatenated into ONE batch (DINO's global views, and its local
  *   views as a second call): BatchNorm sees all of them at once, one update.
  */
-import { type NdArray, shapeStr } from '../core/index.js';
+import { type NdArray, isArray, shapeStr } from '../core/index.js';
 import * as nn from '../nn/index.js';
 import * as np from '../ops/index.js';
 import * as random from '../random/index.js';
+import { showValue } from '../util/show-value.js';
 
 /**
  * A batch of views, in the seed's calling conventions: `{ view1, view2 }` (two views) or
@@ -35,16 +36,37 @@ export function viewsOf(batch: ViewsBatch, who: string): { views: NdArray[]; num
   const known = ['view1', 'view2', 'globalViews', 'localViews', 'images'];
   const unknown = Object.keys(x).filter((k) => !known.includes(k) && x[k] !== undefined);
   if (unknown.length) throw new Error(`${who}: unknown input key(s) ${unknown.join(', ')}; expected { view1, view2 }, { globalViews, localViews }, or { images }`);
-  if (x.images !== undefined || (x.view1 !== undefined && x.view2 === undefined && x.globalViews === undefined)) return null;
+  if (x.images !== undefined) return (checkBatch(x.images, 'images', who), null);
+  if (x.view1 !== undefined && x.view2 === undefined && x.globalViews === undefined) return (checkBatch(x.view1, 'view1', who), null);
   if (x.globalViews !== undefined) {
     const g = x.globalViews as NdArray[];
     const l = (x.localViews as NdArray[] | undefined) ?? [];
     if (!Array.isArray(g) || g.length === 0) throw new Error(`${who}: globalViews must be a non-empty list of image batches`);
     if (!Array.isArray(l)) throw new Error(`${who}: localViews must be a list of image batches`);
+    g.forEach((v, i) => checkBatch(v, `globalViews[${i}]`, who));
+    l.forEach((v, i) => checkBatch(v, `localViews[${i}]`, who));
     return { views: [...g, ...l], numGlobal: g.length };
   }
-  if (x.view1 !== undefined && x.view2 !== undefined) return { views: [x.view1 as NdArray, x.view2 as NdArray], numGlobal: 2 };
+  if (x.view1 !== undefined && x.view2 !== undefined) return { views: [checkBatch(x.view1, 'view1', who), checkBatch(x.view2, 'view2', who)], numGlobal: 2 };
   throw new Error(`${who} needs either { view1, view2 }, { globalViews, localViews }, or { images }`);
+}
+
+/**
+ * `v` if it is a batch, an array [N, ...] (a tensor or a traced value); else a one-line error naming
+ * `who` and `what` (`simclr: view1 must be a batch of images (an array [N, ...]), got a JS array of
+ * length 4; make it one with np.array(...)`). As jax.numpy, plain JS arrays are not converted silently.
+ */
+export function checkBatch(v: unknown, what: string, who: string): NdArray {
+  if (isArray(v) && v.shape.length > 0) return v;
+  throw new Error(`${who}: ${what} must be a batch of images (an array [N, ...]), got ${describeNonBatch(v)}`);
+}
+
+/** What a value that is not a batch is, for {@link checkBatch}'s error. */
+function describeNonBatch(v: unknown): string {
+  if (isArray(v)) return 'a scalar';
+  if (Array.isArray(v)) return `a JS array of length ${v.length}; make it one with np.array(...)`;
+  if (ArrayBuffer.isView(v)) return `a ${v.constructor.name} (flat data); make it one with tf.tensor(data, shape)`;
+  return showValue(v);
 }
 
 /**
@@ -63,9 +85,7 @@ function checkOneBatch(batch: ViewsBatch, views: readonly NdArray[], numGlobal: 
   const twoForm = (batch as Record<string, unknown>).globalViews === undefined;
   const name = (i: number) => (twoForm ? `view${i + 1}` : i < numGlobal ? `globalViews[${i}]` : `localViews[${i - numGlobal}]`);
   views.forEach((v, i) => {
-    const s = (v as { shape?: unknown } | undefined)?.shape;
-    if (!Array.isArray(s) || s.length === 0) throw new Error(`${who}: ${name(i)} must be a batch of images (an array [N, ...]), got ${Array.isArray(s) ? 'a scalar' : typeof v}`);
-    if (s[0] !== views[0].shape[0]) throw new Error(`${who}: every view must hold the same number of images; ${name(i)} is ${shapeStr(v.shape)} but ${name(0)} ${shapeStr(views[0].shape)}`);
+    if (checkBatch(v, name(i), who).shape[0] !== views[0].shape[0]) throw new Error(`${who}: every view must hold the same number of images; ${name(i)} is ${shapeStr(v.shape)} but ${name(0)} ${shapeStr(views[0].shape)}`);
   });
 }
 
@@ -123,6 +143,7 @@ export function encodeViews(
   opts: EncodeViewsOptions = {},
 ): EncodedViews {
   if (views.length === 0) throw new Error('encodeViews: expected at least one view, got none');
+  views.forEach((v, i) => checkBatch(v, `view ${i}`, 'encodeViews'));
   const names = Object.keys(chain);
   const p = params as Readonly<Record<string, unknown>>;
   const st = state as Readonly<Record<string, unknown>>;

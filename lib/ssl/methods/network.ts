@@ -24,7 +24,7 @@ import { tensorsIn } from '../../util/tensors.js';
 import { type EncoderLayer, embeddingWidth, encoder, encoderLayer, encoderOptions, nullable, positiveInt, unitInterval } from '../codecs.js';
 import type { MethodVariables, StepVariables } from '../method.js';
 import { ema, emaCoefficientSchedule, initTeacher } from '../teacher.js';
-import { type Chain, encodeViews } from '../views.js';
+import { type Chain, checkBatch, encodeViews } from '../views.js';
 
 /** The configuration fields every method has: which encoder. */
 export interface EncoderSettings {
@@ -158,6 +158,7 @@ export function network(spec: NetworkSpec) {
 
     /** Evaluation embeddings: the teacher's encoder when there is one, else the student's; eval mode, no gradient; frees its temporaries. */
     embed(params: Params, state: NetState, images: NdArray): NdArray {
+      checkBatch(images, 'images', `${spec.name}.embed`);
       const own = spec.teacher && teacherNames.includes('encoder') ? state.teacher! : { params, state };
       return scope(() => np.stopGradient(spec.stages.encoder.apply(own.params.encoder, own.state.encoder, images)[0]));
     },

@@ -9,7 +9,6 @@
  *
  * @example
  * import * as fc from 'fast-check';
-import { showValue } from '../../util/show-value.js';
  * import { sinkhornCase } from 'tfjax/ssl/swav/arbitraries';
  * fc.assert(fc.property(sinkhornCase(), ({ scores, epsilon, iterations }) => {
  *   const q = mySinkhorn(np.array(scores), { epsilon, iterations });
