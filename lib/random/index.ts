@@ -43,4 +43,4 @@ export {
 export { ball, chisquare, doubleSidedMaxwell, f, generalizedNormal, geometric, logistic, lognormal, maxwell, pareto, rademacher, rayleigh, t, triangular, wald, weibullMin } from './derived.js';
 export { orthogonal, poisson } from './poisson.js';
 export { binomial, multinomial } from './binomial.js';
-export { PRNGKey, clone, keyData, wrapKeyData } from './key-data.js';
+export { PRNGKey, clone, keyData, keyImpl, wrapKeyData } from './key-data.js';

@@ -39,3 +39,12 @@ export function clone(key: Key): NdArray {
   checkKey(key, 'clone');
   return key;
 }
+
+/**
+ * The PRNG implementation of keys (jax.random.key_impl): always `'threefry2x32'`, the only one
+ * tfjax has (JAX's default); checks that `keys` are keys.
+ */
+export function keyImpl(keys: Key): 'threefry2x32' {
+  checkKey(keys, 'keyImpl');
+  return 'threefry2x32';
+}

@@ -112,3 +112,57 @@ export function correlate2d(in1: Operand, in2: Operand, mode: SignalMode = 'full
   if (!MODES.includes(mode)) throw new Error(`correlate2d: mode must be 'full', 'same' or 'valid', got '${String(mode)}'`);
   return filled(in1, in2, boundary, fillvalue, 'correlate2d', (a, k) => correlate2dZero(a, k, mode));
 }
+
+/** The centred `shape` slice of x (SciPy's _centered: start (n - s) // 2 along each axis). */
+function centred(x: NdArray, shape: readonly number[]): NdArray {
+  return shape.reduce<NdArray>((y, s, ax) => {
+    const start = Math.floor((x.shape[ax]! - s) / 2);
+    return np.sliceAxis(y, ax, start, start + s);
+  }, x);
+}
+
+/**
+ * jax.scipy.signal.fftconvolve over all axes (`axes` not supported): convolve's result,
+ * computed directly (no complex kernels). As with FFTs, 'full' and 'same' take inputs of any
+ * relative shape (neither need be larger in every dimension); 'valid' needs one that is.
+ */
+export function fftconvolve(in1: Operand, in2: Operand, mode: SignalMode = 'full'): NdArray {
+  const [a, b] = [asFloat(in1), asFloat(in2)];
+  const ordered = a.shape.every((d, i) => d >= b.shape[i]!) || a.shape.every((d, i) => d <= b.shape[i]!);
+  if (ordered || a.shape.length !== b.shape.length || mode === 'valid') return convolveNd(a, b, mode, 'fftconvolve');
+  if (!MODES.includes(mode)) throw new Error(`fftconvolve: mode must be 'full', 'same' or 'valid', got '${String(mode)}'`);
+  // Zeros appended to b make it the larger input and only append zeros to the full result.
+  const padded = np.pad(b, b.shape.map((d, i) => [0, Math.max(a.shape[i]! - d, 0)] as [number, number]));
+  const fullShape = a.shape.map((d, i) => d + b.shape[i]! - 1);
+  const full = fullShape.reduce<NdArray>((y, s, ax) => np.sliceAxis(y, ax, 0, s), convolveNd(a, padded, 'full', 'fftconvolve'));
+  return mode === 'full' ? full : centred(full, a.shape);
+}
+
+/**
+ * Removes the least-squares line (type 'linear', piecewise between the breakpoints `bp`) or
+ * the mean ('constant') along `axis` (jax.scipy.signal.detrend).
+ * @example signal.detrend(np.array([1, 4, 8, 8, 9])) // [-1, 0, 2, 0, -1]
+ */
+export function detrend(data: Operand, axis = -1, type: 'linear' | 'constant' = 'linear', bp: number | readonly number[] = 0): NdArray {
+  const x = asFloat(data);
+  const ax = axis < 0 ? axis + x.shape.length : axis;
+  if (ax < 0 || ax >= x.shape.length) throw new Error(`detrend: axis ${axis} is out of range for shape [${x.shape.join(', ')}]`);
+  if (type === 'constant') return np.sub(x, np.mean(x, ax, true));
+  if (type !== 'linear') throw new Error(`detrend: type must be 'linear' or 'constant', got '${String(type)}'`);
+  const n = x.shape[ax]!;
+  const points = [...new Set([0, ...(typeof bp === 'number' ? [bp] : bp), n])].sort((p, q) => p - q);
+  if (points[0]! < 0 || points[points.length - 1]! > n) throw new Error(`detrend: breakpoints must lie in [0, ${n}], got ${String(bp)}`);
+  const pieces = points.slice(1).map((end, k) => lineResidual(np.sliceAxis(x, ax, points[k]!, end), ax));
+  return pieces.length === 1 ? pieces[0]! : np.concatenate(pieces, ax);
+}
+
+/** y minus its least-squares line a + b t along axis (0 for a single point). */
+function lineResidual(y: NdArray, axis: number): NdArray {
+  const n = y.shape[axis]!;
+  const t = np.reshape(np.arange(n), y.shape.map((d, i) => (i === axis ? n : 1)));
+  const tc = np.sub(np.toFloat(t), (n - 1) / 2);
+  const yc = np.sub(y, np.mean(y, axis, true));
+  const denom = np.sum(np.square(tc), axis, true);
+  const slope = np.where(np.greater(denom, 0), np.div(np.sum(np.mul(tc, yc), axis, true), np.maximum(denom, 1)), 0);
+  return np.sub(yc, np.mul(slope, tc));
+}

@@ -41,13 +41,14 @@ function e1Fraction(x: NdArray): NdArray {
   return h;
 }
 
-/** E1(x) for x > 0 (inputs elsewhere replaced by 1 / 2). */
+/** E1(x) for x > 0, 0 at inf (SciPy's; the fraction's inf / inf avoided); inputs elsewhere replaced by 1 / 2. */
 function e1Positive(v: NdArray): NdArray {
   const low = np.lessEqual(v, E1_SERIES_TO);
+  const infinite = np.equal(v, Infinity);
   const xs = np.where(np.logicalAnd(low, np.greater(v, 0)), v, 0.5);
-  const xl = np.where(low, 2, v);
+  const xl = np.where(np.logicalOr(low, infinite), 2, v);
   const series = np.sub(np.sub(-EULER, np.log(xs)), powerSeries(xs, -1));
-  return np.where(low, series, np.mul(np.exp(np.neg(xl)), e1Fraction(xl)));
+  return np.where(infinite, 0, np.where(low, series, np.mul(np.exp(np.neg(xl)), e1Fraction(xl))));
 }
 
 /** Ei(x) for x > 0: its series to 20, e^x / x sum_k k! / x^k above. */

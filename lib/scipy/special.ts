@@ -11,3 +11,4 @@ export { i0, i0e, i1, i1e } from './special-bessel.js';
 export { exp1, expi, spence } from './special-expi.js';
 export { gammainc, gammaincc } from './special-gammainc.js';
 export { betainc } from './special-betainc.js';
+export { bernoulli } from './special-bernoulli.js';

@@ -9,10 +9,12 @@ export {
   GetAttrKey,
   SequenceKey,
   isPlainObject,
+  isTreeNode,
   keystr,
   registerDataclass,
   registerPytreeNode,
   registerPytreeNodeClass,
   registerPytreeWithKeys,
+  registerPytreeWithKeysClass,
   registerStatic,
 } from './registry.js';

@@ -286,6 +286,36 @@ export function reduce<A>(f: (acc: A, leaf: any) => A, tree: unknown, ...rest: [
   return ls.reduce(f);
 }
 
+export interface ReduceAssociativeOptions<A> {
+  /** The operation's identity: the result for a tree without leaves (required then, as JAX). */
+  readonly identity?: A;
+  readonly isLeaf?: IsLeaf;
+}
+
+/**
+ * Reduces the leaves with an associative `op` in a balanced tree of calls (jax.tree.reduce_associative):
+ * the leaves are halved at `floor(n / 2)` and each half reduced, so `op` nests to depth log2(n);
+ * one leaf is returned as is; no leaf gives `identity`, or an error without one.
+ * @example reduceAssociative((a, b) => a + b, [1, [2, 3], [4, 5, 6]]) // 21
+ */
+export function reduceAssociative<A>(op: (a: A, b: A) => A, tree: unknown, { identity, isLeaf }: ReduceAssociativeOptions<A> = {}): A {
+  const ls = leaves<A>(tree, isLeaf);
+  if (ls.length === 0) {
+    if (identity === undefined) throw new Error('tree.reduceAssociative: the tree has no leaves; give an identity for an empty reduction');
+    return identity;
+  }
+  const go = (lo: number, hi: number): A => (hi - lo === 1 ? ls[lo]! : op(go(lo, lo + Math.floor((hi - lo) / 2)), go(lo + Math.floor((hi - lo) / 2), hi)));
+  return go(0, ls.length);
+}
+
+/**
+ * The structure of a tuple (a JS array) of the given structures (jax.tree_util.treedef_tuple):
+ * `treedefTuple([structure(x), structure(y)])` equals `structure([x, y])`.
+ */
+export function treedefTuple(defs: Iterable<TreeDef>): TreeDef {
+  return makeTreeDef({ kind: 'array', children: [...defs] });
+}
+
 /**
  * Whether every leaf is truthy (jax.tree.all); an array leaf counts by its one element's
  * value (read back), and an array of several elements is an error, as Python's bool() of one.
@@ -405,6 +435,18 @@ export function broadcastPrefix<T>(prefix: unknown, full: unknown, what: string,
   };
   go(prefix, full, '');
   return out;
+}
+
+/**
+ * As {@link flattenOneLevel}, each child with its key's text (jax.tree_util.flatten_one_level_with_keys):
+ * `flattenOneLevelWithKeys({a: 3, b: [1, 2]})[0]` is `[['.a', 3], ['.b', [1, 2]]]`; a leaf is an
+ * error, as JAX's ValueError (it is not a node).
+ */
+export function flattenOneLevelWithKeys(tree: unknown): [[string, unknown][], TreeDef] {
+  const [children, def] = flattenOneLevel(tree);
+  if (def.kind === 'leaf') throw new Error(`tree.flattenOneLevelWithKeys: cannot flatten a leaf (${tree === null ? 'null' : typeof tree}); expected a node (object, array or registered class)`);
+  const keyText = (i: number): string => (def.kind === 'object' ? `.${def.keys[i]}` : def.kind === 'custom' ? def.keys[i]! : `[${i}]`);
+  return [children.map((c, i) => [keyText(i), c]), def];
 }
 
 /**

@@ -285,6 +285,31 @@ export function registerPytreeNodeClass<C extends Constructor<object>>(cls: C): 
   return cls;
 }
 
+/**
+ * A class with its own `treeFlattenWithKeys()` method, returning `[[[key, child], ...], aux]`, and
+ * static `treeUnflatten(aux, children)` (jax.tree_util.register_pytree_with_keys_class;
+ * `tree_flatten_with_keys` / `tree_unflatten` also work). Returns the class.
+ */
+export function registerPytreeWithKeysClass<C extends Constructor<object>>(cls: C): C {
+  type Flat = readonly [readonly (readonly [KeyEntry, unknown])[], unknown];
+  const statics = cls as unknown as Record<string, unknown>;
+  const unflat = (statics['treeUnflatten'] ?? statics['tree_unflatten']) as ((aux: unknown, children: unknown[]) => object) | undefined;
+  const proto = cls.prototype as Record<string, unknown>;
+  const flat = (proto['treeFlattenWithKeys'] ?? proto['tree_flatten_with_keys']) as ((this: object) => Flat) | undefined;
+  if (typeof unflat !== 'function' || typeof flat !== 'function')
+    throw new Error(`tree.registerPytreeWithKeysClass: ${cls.name || 'the class'} needs a treeFlattenWithKeys() method and a static treeUnflatten(aux, children)`);
+  registerPytreeWithKeys(cls, (x) => flat.call(x), (aux, children) => unflat.call(cls, aux, children) as InstanceType<C>);
+  return cls;
+}
+
+/**
+ * Whether instances of `cls` are pytree nodes (jax.tree_util.is_tree_node): plain objects
+ * (`Object`), arrays (`Array`) and registered classes; other classes' instances are leaves.
+ */
+export function isTreeNode(cls: Constructor<object>): boolean {
+  return cls === (Object as unknown) || cls === (Array as unknown) || (typeof cls === 'function' && registry.has(cls.prototype as object));
+}
+
 /** A new instance of `cls` with the given own fields, without running its constructor (as JAX's dataclass unflatten). */
 function instanceWith(cls: Constructor<object>, fields: readonly string[], values: readonly unknown[]): object {
   const out = Object.create(cls.prototype) as object;

@@ -1,4 +1,4 @@
-/** `scipy.stats`: jax.scipy.stats's distributions, each a namespace of functions (logpdf, pdf, cdf, ...) taking `loc` / `scale` where SciPy does; rankdata and mode. */
+/** `scipy.stats`: jax.scipy.stats's distributions, each a namespace of functions (logpdf, pdf, cdf, ...) taking `loc` / `scale` where SciPy does; rankdata, mode, sem and gaussianKde. */
 export * as bernoulli from './bernoulli.js';
 export * as beta from './beta.js';
 export * as betabinom from './betabinom.js';
@@ -25,4 +25,7 @@ export * as t from './t.js';
 export * as truncnorm from './truncnorm.js';
 export * as uniform from './uniform.js';
 export * as vonmises from './vonmises.js';
+export * as wrapcauchy from './wrapcauchy.js';
+export { type BwMethod, type GaussianKde, type KdeState, gaussianKde } from './kde.js';
+export { type SemOptions, sem } from './sem.js';
 export { type RankMethod, mode, rankdata } from './rank.js';
