@@ -77,7 +77,7 @@ def attention(q, k, v, mask=None, q_len=None, kv_len=None, window=None, causal=F
     p = np.exp(logits - logits.max(-1, keepdims=True))
     p /= p.sum(-1, keepdims=True)
     out = np.einsum("bnts,bsnh->btnh", p, vv)
-    if q_len is not None and kv_len is not None:
+    if q_len is not None:  # JAX 0.7.2+ (before: only with kv_len too)
         out *= (np.arange(T)[None, :] < q_len[:, None])[:, :, None, None]
     return out
 

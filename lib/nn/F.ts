@@ -8,6 +8,8 @@ export * from './torch-losses.js';
 /** PyTorch's F.ctc_loss: log-probabilities [T, B, C], targets, input and target lengths. */
 export { type TorchCtcOptions, ctcLossTorch as ctcLoss } from './ctc.js';
 export { convTranspose2d } from './conv-transpose.js';
+export { conv3d, convTranspose3d } from './conv3d.js';
+export { adaptiveAvgPool3dFn as adaptiveAvgPool3d, adaptiveMaxPool3dFn as adaptiveMaxPool3d, avgPool3dFn as avgPool3d, maxPool3dFn as maxPool3d } from './pool3d.js';
 export { interpolate, pixelShuffle, pixelUnshuffle } from './resample.js';
 export { flattenAxes as flatten, unflattenAxis as unflatten } from './stateless.js';
 export { type TorchPadMode, pad } from './pad.js';

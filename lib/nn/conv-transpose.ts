@@ -16,7 +16,9 @@ const pairOf = (v: Pair): [number, number] => (typeof v === 'number' ? [v, v] : 
 
 /** A transposed convolution's padding: PyTorch's per axis, explicit sides per axis, or Equinox's strings. */
 export type TransposePadding = Pair | readonly [readonly [number, number], readonly [number, number]] | 'SAME' | 'SAME_LOWER' | 'VALID' | 'same' | 'same_lower' | 'valid';
-type Sides = [[number, number], [number, number]];
+type Sides = [number, number][];
+/** convTranspose3d's padding: as {@link TransposePadding}, with three axes. */
+export type TransposePadding3d = number | readonly [number, number, number] | readonly (readonly [number, number])[] | 'SAME' | 'SAME_LOWER' | 'VALID' | 'same' | 'same_lower' | 'valid';
 
 export interface ConvTransposeOptions {
   /** Default 1. */
@@ -35,26 +37,22 @@ export interface ConvTransposeOptions {
   readonly groups?: number;
 }
 
-/** A non-negative integer pair, or an error naming the option. */
-function nonNegativePair(v: Pair | undefined, fallback: number, what: string): [number, number] {
-  const p = pairOf(v ?? fallback);
-  if (p.some((d) => !Number.isInteger(d) || d < 0)) throw new Error(`convTranspose2d: ${what} must be non-negative integers, got ${JSON.stringify(v)}`);
+/** A number (every axis) or one per axis as `n` non-negative integers, or an error naming the option. */
+function nonNegativeTuple(v: number | readonly number[] | undefined, fallback: number, what: string, n = 2, op = 'convTranspose2d'): number[] {
+  const p = typeof v === 'object' ? [...v] : new Array<number>(n).fill(v ?? fallback);
+  if (p.length !== n || p.some((d) => !Number.isInteger(d) || d < 0)) throw new Error(`${op}: ${what} must be ${n} non-negative integers or one, got ${JSON.stringify(v)}`);
   return p;
 }
 
 /** The padding option checked: explicit [before, after] sides per axis, or 'SAME' / 'SAME_LOWER' / 'VALID'. */
-function paddingOf(v: TransposePadding | undefined): Sides | 'SAME' | 'SAME_LOWER' | 'VALID' {
-  if (typeof v === 'string') return paddingName(v, 'convTranspose2d');
+function paddingOf(v: TransposePadding | TransposePadding3d | undefined, n: number, op: string): Sides | 'SAME' | 'SAME_LOWER' | 'VALID' {
+  if (typeof v === 'string') return paddingName(v, op);
   if (Array.isArray(v) && Array.isArray(v[0])) {
     const sides = (v as readonly (readonly number[])[]).map((a) => [a[0], a[1]] as [number, number]);
-    if (sides.length !== 2 || sides.some((a) => a.some((d) => !Number.isInteger(d) || d < 0))) throw new Error(`convTranspose2d: padding must be non-negative integers, got ${JSON.stringify(v)}`);
-    return sides as Sides;
+    if (sides.length !== n || sides.some((a) => a.some((d) => !Number.isInteger(d) || d < 0))) throw new Error(`${op}: padding must be non-negative integers, got ${JSON.stringify(v)}`);
+    return sides;
   }
-  const [ph, pw] = nonNegativePair(v as Pair | undefined, 0, 'padding');
-  return [
-    [ph, ph],
-    [pw, pw],
-  ];
+  return nonNegativeTuple(v as number | readonly number[] | undefined, 0, 'padding', n, op).map((p): [number, number] => [p, p]);
 }
 
 /**
@@ -63,7 +61,7 @@ function paddingOf(v: TransposePadding | undefined): Sides | 'SAME' | 'SAME_LOWE
  * convolution by d (k - 1) - s + outputPadding + 1 in all (the odd one after; before with 'SAME_LOWER'),
  * and a negative total becomes output padding instead, as Equinox's.
  */
-function transposePads(g: ReturnType<typeof geometry>, k: readonly number[]): [number, number][] {
+export function transposePads(g: ReturnType<typeof geometry>, k: readonly number[]): [number, number][] {
   return k.map((ki, i) => {
     const span = g.d[i] * (ki - 1);
     let a = g.op[i];
@@ -79,16 +77,25 @@ function transposePads(g: ReturnType<typeof geometry>, k: readonly number[]): [n
   });
 }
 
-/** The options checked, as pairs (one-line errors naming the option). */
-function geometry(opts: ConvTransposeOptions) {
-  const s = nonNegativePair(opts.stride, 1, 'stride');
-  const p = paddingOf(opts.padding);
-  const op = nonNegativePair(opts.outputPadding, 0, 'outputPadding');
-  const d = nonNegativePair(opts.dilation, 1, 'dilation');
-  const g = positiveInt(opts.groups ?? 1, 'convTranspose2d: groups');
-  if (s.some((v) => v < 1) || d.some((v) => v < 1)) throw new Error(`convTranspose2d: stride and dilation must be positive, got stride [${s}], dilation [${d}]`);
-  if (op.some((v, i) => v >= Math.max(s[i], d[i]))) throw new Error(`convTranspose2d: outputPadding [${op}] must be smaller than the stride [${s}] or the dilation [${d}]`);
+/** The options checked, one entry per spatial axis (`n` of them; one-line errors naming `what` and the option). */
+export function geometry(opts: ConvTransposeOptions | ConvTranspose3dOptions, n = 2, what = 'convTranspose2d') {
+  const s = nonNegativeTuple(opts.stride, 1, 'stride', n, what);
+  const p = paddingOf(opts.padding, n, what);
+  const op = nonNegativeTuple(opts.outputPadding, 0, 'outputPadding', n, what);
+  const d = nonNegativeTuple(opts.dilation, 1, 'dilation', n, what);
+  const g = positiveInt(opts.groups ?? 1, `${what}: groups`);
+  if (s.some((v) => v < 1) || d.some((v) => v < 1)) throw new Error(`${what}: stride and dilation must be positive, got stride [${s}], dilation [${d}]`);
+  if (op.some((v, i) => v >= Math.max(s[i], d[i]))) throw new Error(`${what}: outputPadding [${op}] must be smaller than the stride [${s}] or the dilation [${d}]`);
   return { s, p, op, d, g };
+}
+
+/** convTranspose3d's options: {@link ConvTransposeOptions} with a number or three per option. */
+export interface ConvTranspose3dOptions {
+  readonly stride?: number | readonly [number, number, number];
+  readonly padding?: TransposePadding3d;
+  readonly outputPadding?: number | readonly [number, number, number];
+  readonly dilation?: number | readonly [number, number, number];
+  readonly groups?: number;
 }
 
 /**

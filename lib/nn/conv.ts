@@ -34,6 +34,9 @@ export interface Conv2dConfig {
 export type PaddingMode = 'zeros' | 'reflect' | 'replicate' | 'circular';
 const PAD_MODES = { reflect: 'reflect', replicate: 'edge', circular: 'wrap' } as const;
 
+/** np.pad's mode for a PyTorch padding_mode other than 'zeros'. */
+export const padModeOf = (mode: Exclude<PaddingMode, 'zeros'>) => PAD_MODES[mode];
+
 /** A convolution's padding option: np's PaddingSpec, PyTorch's `[ph, pw]` and lowercase strings, Equinox's 'SAME_LOWER'. */
 export type ConvPadding = PaddingSpec | readonly [number, number] | 'same' | 'valid' | 'SAME_LOWER' | 'same_lower';
 /** A padding option resolved up to the input's size: 'SAME_LOWER' needs it. */

@@ -1,7 +1,7 @@
 /** Bags of embeddings reduced by sum, mean or max (PyTorch's F.embedding_bag and nn.EmbeddingBag). */
 import { type NdArray, shapeStr } from '../core/index.js';
 import * as np from '../ops/index.js';
-import { type EmbeddingConfig, type LookupOptions, type TableLayer, lookupRows, paddingRow, tableLayer } from './embedding.js';
+import { type EmbeddingConfig, type LookupOptions, type TableLayer, checkIndices, lookupRows, paddingRow, tableLayer } from './embedding.js';
 import type { ApplyOptions } from './layer.js';
 
 export type EmbeddingBagMode = 'sum' | 'mean' | 'max';
@@ -83,6 +83,7 @@ export function embeddingBag(input: NdArray, weight: NdArray, options: Embedding
   const mode = options.mode ?? 'mean';
   if (!['sum', 'mean', 'max'].includes(mode)) throw new Error(`embeddingBag: mode must be 'sum', 'mean' or 'max', got '${String(mode)}'`);
   checkInputs(input, weight, options, mode);
+  checkIndices(input, weight.shape[0], 'embeddingBag');
   const rows = lookupRows(weight, input, options);
   const pad = paddingRow(options.paddingIdx, weight.shape[0], 'embeddingBag');
   const kept = pad === undefined ? np.ones(input.shape, 'bool') : np.notEqual(input, pad);

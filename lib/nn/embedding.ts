@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type NdArray, scope, shapeStr } from '../core/index.js';
 import * as np from '../ops/index.js';
+import { unreadable } from '../ops/host-values.js';
 import * as init from './init.js';
 import { type ApplyOptions, type Layer, positiveInt } from './layer.js';
 import { copy } from './torch.js';
@@ -57,6 +58,25 @@ export function embeddingRenorm(weight: NdArray, indices: NdArray, maxNorm: numb
   return np.where(np.expandDims(read, 1), np.mul(weight, renormScale(weight, maxNorm, normType)), weight);
 }
 
+/**
+ * Indices into `num` rows as JAX's `weight[x]` reads them (eqx.nn.Embedding): a negative index counts
+ * from the end, and one still outside [0, num) is clamped to the nearest row (never a NaN row).
+ */
+export function clampedIndex(indices: NdArray, num: number): NdArray {
+  return np.clip(np.where(np.less(indices, 0), np.add(indices, num), indices), 0, num - 1);
+}
+
+/**
+ * PyTorch's bounds check of embedding indices: where their values can be read now (not traced),
+ * an index outside [0, num) is a one-line error naming it; traced indices are clamped by the lookup.
+ */
+export function checkIndices(indices: NdArray, num: number, what: string): void {
+  if (unreadable(indices) !== null || np.size(indices) === 0) return;
+  const [lo, hi] = [np.min(indices), np.max(indices)].map((v) => (v as tf.Tensor).dataSync()[0]);
+  const bad = lo < 0 ? lo : hi >= num ? hi : undefined;
+  if (bad !== undefined) throw new Error(`${what}: index ${bad} is out of range for a table of ${num} rows (indices must lie in [0, ${num}))`);
+}
+
 /** The lookup options shared by embedding and embeddingBag. */
 export interface LookupOptions {
   readonly maxNorm?: number;
@@ -70,9 +90,10 @@ export interface LookupOptions {
  * place, outside autograd); with `scaleGradByFreq`, each row's gradient divided by its index's count.
  */
 export function lookupRows(weight: NdArray, indices: NdArray, { maxNorm, normType = 2, scaleGradByFreq = false }: LookupOptions): NdArray {
-  let rows = np.take(weight, indices, 0);
+  const index = clampedIndex(indices, weight.shape[0]);
+  let rows = np.take(weight, index, 0);
   if (maxNorm !== undefined) rows = np.add(rows, np.stopGradient(np.mul(rows, np.sub(renormScale(rows, maxNorm, normType), 1))));
-  return scaleGradByFreq ? scaleGradByFrequency(rows, indices, weight.shape[0]) : rows;
+  return scaleGradByFreq ? scaleGradByFrequency(rows, index, weight.shape[0]) : rows;
 }
 
 export interface EmbeddingParams {
@@ -90,7 +111,7 @@ export interface EmbeddingParams {
  * const [vectors] = emb.apply(v.params, v.state, np.array([[5, 7, 0]], 'int32')); // [1, 3, 64]
  */
 export function embedding(config: EmbeddingConfig): Layer<EmbeddingParams, Record<string, never>> {
-  return tableLayer('embedding', config, (w, indices, _opts, padRow) => embeddingLookup(indices, w, { ...config, paddingIdx: padRow }));
+  return tableLayer('embedding', config, (w, indices, _opts, padRow) => lookupWithPadding(indices, w, { ...config, paddingIdx: padRow }, false));
 }
 
 export interface EmbeddingOptions extends LookupOptions {
@@ -105,15 +126,24 @@ export interface EmbeddingOptions extends LookupOptions {
  * @example F.embedding(np.array([[0, 2]], 'int32'), w, { paddingIdx: 0 }) // [1, 2, dim]
  */
 export function embeddingLookup(input: NdArray, weight: NdArray, options: EmbeddingOptions = {}): NdArray {
+  return lookupWithPadding(input, weight, options, true);
+}
+
+/**
+ * F.embedding, its indices bounds-checked as PyTorch's where `check` (and readable), else clamped
+ * as JAX's `weight[x]` (the layer's rule, eqx.nn.Embedding's).
+ */
+function lookupWithPadding(input: NdArray, weight: NdArray, options: EmbeddingOptions, check: boolean): NdArray {
   if (input.dtype !== 'int32') throw new Error(`embedding: indices must be int32, got ${input.dtype} ${shapeStr(input.shape)}`);
   if (weight.shape.length !== 2) throw new Error(`embedding: weight must be [num, dim], got ${shapeStr(weight.shape)}`);
   const { maxNorm } = options;
   if (maxNorm !== undefined && !(maxNorm > 0)) throw new Error(`embedding: maxNorm must be positive, got ${String(maxNorm)}`);
+  if (check) checkIndices(input, weight.shape[0], 'embedding');
   const rows = lookupRows(weight, input, options);
   const padRow = paddingRow(options.paddingIdx, weight.shape[0], 'embedding');
   if (padRow === undefined) return rows;
   // The padding row's lookups carry no gradient back to the table.
-  const isPad = np.expandDims(np.equal(input, padRow), -1);
+  const isPad = np.expandDims(np.equal(clampedIndex(input, weight.shape[0]), padRow), -1);
   return np.where(isPad, np.stopGradient(rows), rows);
 }
 

@@ -169,7 +169,7 @@ export interface AttentionOptions {
   readonly scale?: number;
   /** Each query attends only to keys at or before its own position (a lower-triangular [T, S] mask). */
   readonly isCausal?: boolean;
-  /** int32 [B]: query positions at or past its length attend to no key (their output is zeroed when `keyValueSeqLengths` is given too, as JAX). */
+  /** int32 [B]: query positions at or past its length attend to no key, and their output is zero (as JAX 0.7.2+). */
   readonly querySeqLengths?: NdArray;
   /** int32 [B]: keys at or past its length are padding, attended by no query. */
   readonly keyValueSeqLengths?: NdArray;
@@ -245,7 +245,8 @@ export function dotProductAttention(query: NdArray, key: NdArray, value: NdArray
   if (mask) logits = np.where(mask, logits, MASKED_LOGIT);
   const weights = np.reshape(np.softmax(logits, -1), [b, kh, g, t, s]);
   let out = np.reshape(np.einsum('bkgts,bskh->btkgh', weights, v), [b, t, n, h]);
-  if (opts.querySeqLengths && opts.keyValueSeqLengths)
+  // JAX 0.7.2+ zeroes the padded queries' outputs whenever querySeqLengths is given.
+  if (opts.querySeqLengths)
     out = np.where(np.less(np.reshape(np.arange(t), [1, t, 1, 1]), np.reshape(opts.querySeqLengths, [b, 1, 1, 1])), out, 0);
   return batched ? out : np.squeeze(out, 0);
 }

@@ -7,7 +7,7 @@ import { type NdArray, shapeStr } from '../core/index.js';
 import * as np from '../ops/index.js';
 import * as F from './functional.js';
 import { type Layer, positiveInt } from './layer.js';
-import { type BatchNormParams, type BatchNormState, affineFromTorch, affineToTorch, checkMomentum, initRunningStats, runningStatsFromTorch, runningStatsToTorch, updateRunningStats } from './normalisation.js';
+import { type BatchNormParams, type BatchNormState, affineFromTorch, affineToTorch, checkMomentum, initRunningStats, runningStatsFromTorch, runningStatsToTorch, updateRunningStats } from './norm-state.js';
 
 /**
  * GroupNorm on channels-last x [N, ..., C]: channel c belongs to group floor(c / (C / groups))
@@ -31,43 +31,54 @@ export function groupNormalize(x: NdArray, groups: number, scale: NdArray | null
 /** A norm layer's initial affine parameters: scale 1 and bias 0 per channel (none unless `affine`). */
 const affineInit = (c: number, affine: boolean): BatchNormParams => (affine ? { scale: np.ones([c]), bias: np.zeros([c]) } : {});
 
-/** The shared layer behind groupNorm and instanceNorm. */
-function groupedNorm(kind: string, groups: number, channels: number, eps: number, affine: boolean, minRank: number): Layer<BatchNormParams, Record<string, never>> {
-  const layout = minRank === 2 ? `[N, ..., ${channels}]` : `[N, ..., ${channels}] with a spatial axis`;
+/** The shared layer behind groupNorm and instanceNorm; `channels` null takes C from the input (no affine parameters then). */
+function groupedNorm(kind: string, groups: number, channels: number | null, eps: number, affine: boolean, minRank: number, batched = true): Layer<BatchNormParams, Record<string, never>> {
+  const c = channels ?? 'C';
+  const layout = !batched ? `one example [..., ${c}]` : minRank === 2 ? `a batch [N, ..., ${c}]` : `a batch [N, ..., ${c}] with a spatial axis`;
   return {
     kind,
-    init: () => ({ params: affineInit(channels, affine), state: {} }),
+    init: () => ({ params: channels === null ? {} : affineInit(channels, affine), state: {} }),
     apply(params, state, x) {
       const s = x.shape;
-      if (s.length < minRank || s[s.length - 1] !== channels) throw new Error(`${kind}: expected a batch ${layout} (channels last), got ${shapeStr(s)}`);
-      return [groupNormalize(x, groups, params.scale ?? null, params.bias ?? null, eps), state];
+      if (s.length < (batched ? minRank : 1) || (channels !== null && s[s.length - 1] !== channels)) throw new Error(`${kind}: expected ${layout} (channels last), got ${shapeStr(s)}`);
+      if (s[s.length - 1] % groups) throw new Error(`${kind}: channels (${s[s.length - 1]}) must be divisible by groups (${groups})`);
+      const xb = batched ? x : np.reshape(x, [1, ...s]);
+      const y = groupNormalize(xb, groups, params.scale ?? null, params.bias ?? null, eps);
+      return [batched ? y : np.reshape(y, s), state];
     },
     toTorch: (v, prefix, out) => affineToTorch(v.params, prefix, out),
-    fromTorch: (r, prefix) => ({ params: affineFromTorch(r, prefix, channels, affine), state: {} }),
+    fromTorch: (r, prefix) => ({ params: channels === null ? {} : affineFromTorch(r, prefix, channels, affine), state: {} }),
   };
 }
 
 export interface GroupNormConfig {
   readonly groups: number;
-  /** C; a multiple of groups. */
-  readonly channels: number;
+  /** C; a multiple of groups. May be left out without affine parameters (Equinox's channels=None): C is then the input's. */
+  readonly channels?: number;
   /** Default 1e-5. */
   readonly eps?: number;
-  /** Per-channel scale (1) and bias (0); default true. */
+  /** Per-channel scale (1) and bias (0); default true (Equinox's channelwise_affine). */
   readonly affine?: boolean;
+  /**
+   * Default true: x is a batch [N, ..., C]. false: x is one example [..., C] (any rank from 1), every
+   * leading axis a position, as eqx.nn.GroupNorm (channels last here), for use under vmap.
+   */
+  readonly batched?: boolean;
 }
 
 /**
  * Group normalisation (PyTorch's nn.GroupNorm) on channels-last batches [N, ..., C]: the
- * first axis is always the batch (add a leading axis for one example), the last the
- * channels. Params `scale`, `bias` [C] (PyTorch's `weight`, `bias`).
+ * first axis is the batch (or, with `batched: false`, x is one example [..., C], as
+ * eqx.nn.GroupNorm), the last the channels. Params `scale`, `bias` [C] (PyTorch's `weight`, `bias`).
  * @example const gn = nn.groupNorm({ groups: 8, channels: 64 }); // on [N, H, W, 64]
  */
 export function groupNorm(config: GroupNormConfig): Layer<BatchNormParams, Record<string, never>> {
   const groups = positiveInt(config.groups, 'groupNorm: groups');
-  const c = positiveInt(config.channels, 'groupNorm: channels');
-  if (c % groups) throw new Error(`groupNorm: channels (${c}) must be divisible by groups (${groups})`);
-  return groupedNorm('groupNorm', groups, c, config.eps ?? 1e-5, config.affine ?? true, 2);
+  const affine = config.affine ?? true;
+  if (config.channels === undefined && affine) throw new Error('groupNorm: channels is needed for the affine parameters (or give affine: false)');
+  const c = config.channels === undefined ? null : positiveInt(config.channels, 'groupNorm: channels');
+  if (c !== null && c % groups) throw new Error(`groupNorm: channels (${c}) must be divisible by groups (${groups})`);
+  return groupedNorm('groupNorm', groups, c, config.eps ?? 1e-5, affine, 2, config.batched ?? true);
 }
 
 export interface InstanceNormConfig {

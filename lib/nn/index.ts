@@ -5,7 +5,8 @@
 export { type ApplyOptions, type CallChild, type Encoder, type Layer, type TorchDict, TorchReader, type Variables, composite, sequential, stateless } from './layer.js';
 export { type LinearConfig, type LinearParams, linear } from './linear.js';
 export { type AdaptivePoolConfig, type AvgPoolConfig, type Conv2dConfig, type ConvParams, type LpPoolConfig, type MaxPoolConfig, type PaddingMode, type PoolConfig, adaptiveAvgPool2d, adaptiveMaxPool2d, avgPool2d, conv2d, globalAvgPool, globalMaxPool, lpPool2d, maxPool2d } from './conv.js';
-export { type BatchNormConfig, type BatchNormParams, type BatchNormState, type LayerNormConfig, batchNorm, layerNorm } from './normalisation.js';
+export { type BatchNormConfig, type LayerNormConfig, batchNorm, layerNorm } from './normalisation.js';
+export type { BatchNormParams, BatchNormState } from './norm-state.js';
 export { type AttentionApplyOptions, type AttentionConfig, type AttentionLayer, type AttentionParams, multiHeadAttention } from './attention.js';
 export { type Activation, type MlpConfig, mlp } from './mlp.js';
 export { type ActivationFactory, type DropoutConfig, type FlattenConfig, type StatelessLayer, dropout, flatten, gelu, identity, l2Normalize, lambda, relu, silu, tanh, unflatten } from './stateless.js';
@@ -37,7 +38,7 @@ export {
   standardize,
 } from './functional.js';
 /** jax.nn's softmax family and one_hot, with JAX's options (`where`, logsumexp's `b` and `returnSign`, one_hot's `dtype` and `axis`). */
-export { type LogsumexpOptions, type OneHotOptions, type SoftmaxOptions, logSoftmax, logsumexp, oneHot, softmax, swish } from './jax-nn.js';
+export { type LogmeanexpOptions, type LogsumexpOptions, type OneHotOptions, type SoftmaxOptions, log1mexp, logSoftmax, logmeanexp, logsumexp, oneHot, softmax, swish } from './jax-nn.js';
 export { sigmoid } from '../ops/index.js';
 export * as init from './init.js';
 export { type ConvNetSmallOptions, ConvNetSmallOptionsCodec, convnetSmall } from './convnet.js';
@@ -62,7 +63,10 @@ export { type RmsNormConfig, type RmsNormParams, rmsNorm, rmsNormalize } from '.
 export { type GruCarry, type LstmCarry, type RecurrentCell, type RecurrentConfig, type RecurrentParams, gruCell, lstmCell } from './recurrent.js';
 export { type PreluConfig, type PreluParams, prelu } from './prelu.js';
 export { type Conv1dConfig, conv1d } from './conv1d.js';
-export { type ConvTranspose1dConfig, type ConvTranspose2dConfig, type ConvTransposeOptions, type ConvTransposeParams, convTranspose1d, convTranspose2dLayer as convTranspose2d } from './conv-transpose.js';
+export { type Adaptive3d, type AvgPool3dConfig, type MaxPool3dConfig, type Pool3dConfig, adaptiveAvgPool3d, adaptiveMaxPool3d, avgPool3d, maxPool3d } from './pool3d.js';
+export type { EquinoxBatchNormMode } from './batchnorm-eqx.js';
+export { type Conv3dConfig, type Conv3dOptions, type Conv3dPadding, type ConvTranspose3dConfig, type Triple, conv3dLayer as conv3d, convTranspose3dLayer as convTranspose3d } from './conv3d.js';
+export { type ConvTranspose1dConfig, type ConvTranspose2dConfig, type ConvTranspose3dOptions, type ConvTransposeOptions, type ConvTransposeParams, convTranspose1d, convTranspose2dLayer as convTranspose2d } from './conv-transpose.js';
 export { type AvgPool1dConfig, type MaxPool1dConfig, type Pool1dConfig, adaptiveAvgPool1d, adaptiveMaxPool1d, avgPool1d, lpPool1d, maxPool1d } from './pool1d.js';
 export { type InterpolateMode, type InterpolateOptions, pixelShuffleLayer as pixelShuffle, pixelUnshuffleLayer as pixelUnshuffle, upsample } from './resample.js';
 export { type MhaApplyOptions, type MhaOptions, type MultiheadAttentionConfig, type MultiheadAttentionLayer, type MultiheadAttentionParams, multiheadAttention } from './mha.js';

@@ -12,7 +12,7 @@
  *   class token normal(1e-6) (timm's `init_weights_vit_timm`).
  */
 import * as np from '../ops/index.js';
-import type { NdArray } from '../core/index.js';
+import type { DType, NdArray } from '../core/index.js';
 import * as random from '../random/index.js';
 
 export interface Fans {
@@ -21,31 +21,45 @@ export interface Fans {
 }
 
 /**
- * `(key, shape, fans?)`: jax.nn.initializers' `(key, shape)` call works too. Without `fans`,
- * the fan-based initialisers take them from the shape by JAX's rule ({@link computeFans}: in
- * axis -2, out axis -1, the rest receptive field), which is PyTorch's for tfjax's [in, out]
- * and HWIO layouts.
+ * `(key, shape, fans?)`: jax.nn.initializers' `(key, shape)` and `(key, shape, dtype)` calls
+ * work too. Without `fans`, the fan-based initialisers take them from the shape by JAX's rule
+ * ({@link computeFans}: in axis -2, out axis -1, the rest receptive field), which is PyTorch's
+ * for tfjax's [in, out] and HWIO layouts. A dtype is honoured by the constant initialisers;
+ * the random ones draw float32 (another dtype is an error, as JAX's samplers refuse integers).
  */
-export type Initializer = (key: NdArray, shape: readonly number[], fans?: Fans) => NdArray;
+export type Initializer = (key: NdArray, shape: readonly number[], fansOrDtype?: Fans | DType) => NdArray;
 
-export const zeros: Initializer = (_k, shape) => np.zeros(shape);
-export const ones: Initializer = (_k, shape) => np.ones(shape);
-export const constant =
-  (value: number): Initializer =>
-  (_k, shape) =>
-    np.full(shape, value);
+/** How an initialiser draws, given the layer's fans if any. */
+type Draw = (key: NdArray, shape: readonly number[], fans?: Fans) => NdArray;
 
-/** U(-bound, bound). */
+/** An initialiser of `draw` taking a dtype third, as JAX's: cast (`constant`) or checked to be float32. */
+function initializer(name: string, draw: Draw, { constant = false } = {}): Initializer {
+  return (key, shape, arg) => {
+    if (typeof arg !== 'string') return draw(key, shape, arg);
+    if (constant) return np.astype(draw(key, shape), arg);
+    if (arg !== 'float32') throw new Error(`nn.init.${name}: draws float32 values, got dtype '${arg}'`);
+    return draw(key, shape);
+  };
+}
+
+export const zeros: Initializer = initializer('zeros', (_k, shape) => np.zeros(shape), { constant: true });
+export const ones: Initializer = initializer('ones', (_k, shape) => np.ones(shape), { constant: true });
+export const constant = (value: number): Initializer => initializer('constant', (_k, shape) => np.full(shape, value), { constant: true });
+
+/** jax.nn.initializers.uniform: U[0, scale) (scale defaults to 1e-2), JAX's `uniform(key) * scale`. */
 export const uniform =
-  (bound: number): Initializer =>
-  (key, shape) =>
-    random.uniform(key, shape, { minval: -bound, maxval: bound });
+  (scale = 1e-2): Initializer =>
+  initializer('uniform', (key, shape) => np.mul(random.uniform(key, shape), scale));
+
+/** PyTorch's `uniform_(a, b)`: U[a, b) (default [0, 1)). */
+export const uniformRange =
+  (a = 0, b = 1): Initializer =>
+  initializer('uniformRange', (key, shape) => random.uniform(key, shape, { minval: a, maxval: b }));
 
 /** N(mean, std^2) (std defaults to 1e-2, as jax.nn.initializers.normal). */
 export const normal =
   (std = 1e-2, mean = 0): Initializer =>
-  (key, shape) =>
-    np.add(np.mul(random.normal(key, shape), std), mean);
+  initializer('normal', (key, shape) => np.add(np.mul(random.normal(key, shape), std), mean));
 
 /**
  * timm's / PyTorch's `trunc_normal_(mean, std, a, b)`: N(mean, std^2) truncated to the
@@ -53,8 +67,7 @@ export const normal =
  */
 export const truncNormal =
   (std = 1, { mean = 0, a = -2, b = 2 }: { mean?: number; a?: number; b?: number } = {}): Initializer =>
-  (key, shape) =>
-    np.add(np.mul(random.truncatedNormal(key, shape, (a - mean) / std, (b - mean) / std), std), mean);
+  initializer('truncNormal', (key, shape) => np.add(np.mul(random.truncatedNormal(key, shape, (a - mean) / std, (b - mean) / std), std), mean));
 
 /**
  * jax.nn.initializers.truncated_normal: stddev · N(0, 1) truncated to [lower, upper] (in
@@ -63,8 +76,7 @@ export const truncNormal =
  */
 export const truncatedNormal =
   (stddev = 1e-2, { lower = -2, upper = 2 }: { lower?: number; upper?: number } = {}): Initializer =>
-  (key, shape) =>
-    np.mul(random.truncatedNormal(key, shape, lower, upper), stddev);
+  initializer('truncatedNormal', (key, shape) => np.mul(random.truncatedNormal(key, shape, lower, upper), stddev));
 
 export type Nonlinearity =
   | 'linear'
@@ -128,43 +140,42 @@ function kaimingStd({ a = 0, mode = 'fanIn', nonlinearity = 'leaky_relu' }: Kaim
 /** PyTorch's `kaiming_uniform_`: U(-b, b), b = gain * sqrt(3 / fan). */
 export const kaimingUniform =
   (opts: KaimingOptions = {}): Initializer =>
-  (key, shape, fans) => {
+  initializer('kaimingUniform', (key, shape, fans) => {
     const bound = Math.sqrt(3) * kaimingStd(opts, shape, fans);
     return random.uniform(key, shape, { minval: -bound, maxval: bound });
-  };
+  });
 
 /** PyTorch's `kaiming_normal_`: N(0, (gain / sqrt(fan))^2). */
 export const kaimingNormal =
   (opts: KaimingOptions = {}): Initializer =>
-  (key, shape, fans) =>
-    np.mul(random.normal(key, shape), kaimingStd(opts, shape, fans));
+  initializer('kaimingNormal', (key, shape, fans) => np.mul(random.normal(key, shape), kaimingStd(opts, shape, fans)));
 
 /** PyTorch's `xavier_uniform_`: U(-b, b), b = gain * sqrt(6 / (fan_in + fan_out)). */
 export const xavierUniform =
   (gain = 1): Initializer =>
-  (key, shape, given) => {
+  initializer('xavierUniform', (key, shape, given) => {
     const fans = fansOf(shape, given);
     const bound = gain * Math.sqrt(6 / (fans.fanIn + fans.fanOut));
     return random.uniform(key, shape, { minval: -bound, maxval: bound });
-  };
+  });
 
 /** PyTorch's default Linear/Conv weight init: kaiming_uniform(a = sqrt(5)) = U(+-1/sqrt(fan_in)). */
 export const torchDefaultWeight: Initializer = kaimingUniform({ a: Math.sqrt(5) });
 
 /** PyTorch's default Linear/Conv bias init: U(+-1/sqrt(fan_in)). */
-export const torchDefaultBias: Initializer = (key, shape, fans) => {
+export const torchDefaultBias: Initializer = initializer('torchDefaultBias', (key, shape, fans) => {
   if (!fans) throw new Error(`torchDefaultBias: needs the layer's fans (its bound is 1/sqrt(fan_in)), got a bias of shape [${shape.join(', ')}] without them`);
   const bound = fans.fanIn > 0 ? 1 / Math.sqrt(fans.fanIn) : 0;
   return bound > 0 ? random.uniform(key, shape, { minval: -bound, maxval: bound }) : np.zeros(shape);
-};
+});
 
 /** PyTorch's `xavier_normal_`: N(0, std^2), std = gain * sqrt(2 / (fan_in + fan_out)). */
 export const xavierNormal =
   (gain = 1): Initializer =>
-  (key, shape, given) => {
+  initializer('xavierNormal', (key, shape, given) => {
     const fans = fansOf(shape, given);
     return np.mul(random.normal(key, shape), gain * Math.sqrt(2 / (fans.fanIn + fans.fanOut)));
-  };
+  });
 
 export interface VarianceScalingOptions {
   /** The axis or axes of the inputs (default -2, as JAX: [in, out] and HWIO weights). */
@@ -193,6 +204,17 @@ export function computeFans(shape: readonly number[], { inAxis = -2, outAxis = -
   return { fanIn: inSize * receptive, fanOut: outSize * receptive };
 }
 
+/** variance_scaling's modes: the fan the variance is divided by. */
+export type VarianceScalingMode = 'fan_in' | 'fan_out' | 'fan_avg' | 'fan_geo_avg';
+
+/** Each mode's denominator, as JAX's: fan in, fan out, their mean, or their geometric mean. */
+const FAN_OF_MODE: Record<VarianceScalingMode, (f: Fans) => number> = {
+  fan_in: (f) => f.fanIn,
+  fan_out: (f) => f.fanOut,
+  fan_avg: (f) => (f.fanIn + f.fanOut) / 2,
+  fan_geo_avg: (f) => Math.sqrt(f.fanIn * f.fanOut),
+};
+
 /** std of N(0, 1) truncated to [-2, 2]: JAX divides by it so a truncated normal keeps the asked variance. */
 const TRUNCATED_STD = 0.87962566103423978;
 
@@ -204,23 +226,22 @@ const TRUNCATED_STD = 0.87962566103423978;
  */
 export function varianceScaling(
   scale: number,
-  mode: 'fan_in' | 'fan_out' | 'fan_avg',
+  mode: VarianceScalingMode,
   distribution: 'truncated_normal' | 'normal' | 'uniform',
   axes: VarianceScalingOptions = {},
 ): Initializer {
-  if (!['fan_in', 'fan_out', 'fan_avg'].includes(mode)) throw new Error(`varianceScaling: mode must be 'fan_in', 'fan_out' or 'fan_avg', got ${JSON.stringify(mode)}`);
+  if (!Object.hasOwn(FAN_OF_MODE, mode)) throw new Error(`varianceScaling: mode must be 'fan_in', 'fan_out', 'fan_avg' or 'fan_geo_avg', got ${JSON.stringify(mode)}`);
   if (!['truncated_normal', 'normal', 'uniform'].includes(distribution))
     throw new Error(`varianceScaling: distribution must be 'truncated_normal', 'normal' or 'uniform', got ${JSON.stringify(distribution)}`);
-  return (key, shape) => {
-    const { fanIn, fanOut } = computeFans(shape, axes);
+  return initializer('varianceScaling', (key, shape) => {
     // JAX's arithmetic: the variance rounded to float32, then float32 sqrt, products and quotient.
     const f32 = Math.fround;
-    const variance = f32(scale / (mode === 'fan_in' ? fanIn : mode === 'fan_out' ? fanOut : (fanIn + fanOut) / 2));
+    const variance = f32(scale / FAN_OF_MODE[mode](computeFans(shape, axes)));
     if (distribution === 'truncated_normal') return np.mul(random.truncatedNormal(key, shape, -2, 2), f32(f32(Math.sqrt(variance)) / f32(TRUNCATED_STD)));
     if (distribution === 'normal') return np.mul(random.normal(key, shape), f32(Math.sqrt(variance)));
     // U[-1, 1) times sqrt(3 variance), not U[-bound, bound): the same numbers as JAX's for a key.
     return np.mul(random.uniform(key, shape, { minval: -1, maxval: 1 }), f32(Math.sqrt(f32(3 * variance))));
-  };
+  });
 }
 
 /** jax.nn.initializers.glorot_uniform (= xavier_uniform with fans from the shape). */
@@ -244,18 +265,18 @@ export const heNormal = (axes?: VarianceScalingOptions) => varianceScaling(2, 'f
  */
 export const orthogonal =
   (scale = 1, columnAxis = -1): Initializer =>
-  (key, shape) => {
+  initializer('orthogonal', (key, shape) => {
     if (shape.length < 2) throw new Error(`orthogonal: the weight must be at least 2-D, got [${shape.join(', ')}]`);
     const c = columnAxis < 0 ? columnAxis + shape.length : columnAxis;
     const cols = shape[c];
     if (cols === undefined || !Number.isInteger(c)) throw new Error(`orthogonal: columnAxis ${columnAxis} is out of range for shape [${shape.join(', ')}]`);
+    // An empty weight is zeros, as JAX's (no QR of an empty matrix).
+    if (shape.includes(0)) return np.zeros(shape);
     const rows = shape.reduce((p, d) => p * d, 1) / cols;
-    const a = random.normal(key, rows > cols ? [rows, cols] : [cols, rows]);
-    const [q, r] = np.linalg.qr(a);
-    const signed = np.mul(q, np.sign(np.diagonal(r)));
+    const q = random.orthogonal(key, rows, [], cols);
     const rest = shape.filter((_, i) => i !== c);
-    return np.mul(np.moveaxis(np.reshape(rows < cols ? np.transpose(signed) : signed, [...rest, cols]), -1, c), scale);
-  };
+    return np.mul(np.moveaxis(np.reshape(q, [...rest, cols]), -1, c), scale);
+  });
 
 /**
  * jax.nn.initializers.delta_orthogonal: a 3-D, 4-D or 5-D convolution kernel [..., in, out]
@@ -264,7 +285,7 @@ export const orthogonal =
  */
 export const deltaOrthogonal =
   (scale = 1, columnAxis = -1): Initializer =>
-  (key, shape, fans) => {
+  initializer('deltaOrthogonal', (key, shape, fans) => {
     if (shape.length < 3 || shape.length > 5) throw new Error(`deltaOrthogonal: the kernel must be 3-D, 4-D or 5-D, got [${shape.join(', ')}]`);
     const [fin, fout] = shape.slice(-2);
     if (fout < fin) throw new Error(`deltaOrthogonal: fan_in must be less or equal than fan_out, got [${shape.join(', ')}]`);
@@ -274,7 +295,7 @@ export const deltaOrthogonal =
     const size = spatial.reduce((p, k) => p * k, 1);
     const hot = np.reshape(np.oneHot(np.array([at], 'int32'), size), [size, 1, 1]);
     return np.reshape(np.mul(hot, centre), shape);
-  };
+  });
 
 /**
  * A weight of `wShape` and, with `bias`, a bias of `[out]` from one key (split in two), by the

@@ -69,7 +69,7 @@ function recurrentCell<C extends Partial<Record<CarryName, NdArray>>>(
   const hidden = positiveInt(config.hidden, `${kind}: hidden`);
   const hasBias = config.bias ?? true;
   const width = gates * hidden;
-  const initializer = config.init ?? init.uniform(1 / Math.sqrt(hidden));
+  const initializer = config.init ?? init.uniformRange(-1 / Math.sqrt(hidden), 1 / Math.sqrt(hidden));
   const fans = { fanIn: hidden, fanOut: width };
   const initCarry = (batchShape: readonly number[] = []) => Object.fromEntries(carryNames.map((n) => [n, np.zeros([...batchShape, hidden])])) as C;
   const step = (params: RecurrentParams, carry: C, x: NdArray): [C, NdArray] => {
