@@ -21,6 +21,7 @@ import * as laxElementwise from './ops/lax-elementwise.js';
 import * as laxStructural from './ops/lax-structural.js';
 import * as laxReductions from './ops/lax-reductions.js';
 import * as laxDotConv from './ops/lax-dot-conv.js';
+import * as laxMore from './ops/lax-more.js';
 import { sort, sortKeyVal, topK } from './ops/lax-sort.js';
 import { associativeScan, map } from './ops/lax-scan.js';
 
@@ -37,7 +38,7 @@ export { nn, np, optim, random, ssl, swav, tree };
 export const lax = {
   ...coreLax,
   dynamicSlice, dynamicUpdateSlice, dynamicSliceInDim, dynamicUpdateSliceInDim, dynamicIndexInDim,
-  ...laxElementwise, ...laxStructural, ...laxReductions, ...laxDotConv,
+  ...laxElementwise, ...laxStructural, ...laxReductions, ...laxDotConv, ...laxMore,
   sort, sortKeyVal, topK, map, associativeScan, stopGradient,
   psum, pmean, pmax, pmin, allGather, allToAll, ppermute, psumScatter, axisIndex, axisSize,
 } as const;

@@ -34,7 +34,8 @@ export interface GradOptions {
  * f's value and its gradient with respect to `argnums`.
  * @example const [loss, g] = valueAndGrad((w, x) => np.sum(np.square(np.matmul(x, w))))(w, x);
  */
-export function valueAndGrad(f: Fn, opts: GradOptions = {}) {
+export function valueAndGrad(f: Fn, options: GradOptions | number | readonly number[] = {}) {
+  const opts = gradOptions(options);
   return (...args: unknown[]): [any, any] =>
     scope(() => {
       const argnums = normArgnums(opts.argnums, args.length, 'grad');
@@ -65,11 +66,17 @@ export function valueAndGrad(f: Fn, opts: GradOptions = {}) {
     });
 }
 
+/** Options, or JAX's positional argnums (`grad(f, 1)`, `grad(f, [0, 1])`). */
+function gradOptions(options: GradOptions | number | readonly number[]): GradOptions {
+  return typeof options === 'number' || Array.isArray(options) ? { argnums: options as number | readonly number[] } : (options as GradOptions);
+}
+
 /**
  * The gradient of a scalar-valued f with respect to argument `argnums` (default 0).
  * @example grad((x) => np.sum(np.mul(x, np.exp(x))))(np.array([0.5, 1]))
  */
-export function grad(f: Fn, opts: GradOptions = {}) {
+export function grad(f: Fn, options: GradOptions | number | readonly number[] = {}) {
+  const opts = gradOptions(options);
   const vg = valueAndGrad(f, opts);
   // In a scope of its own, so that the value, which is not returned, is freed.
   return (...args: unknown[]) =>

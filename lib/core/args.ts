@@ -67,10 +67,14 @@ export function flatOver(f: Fn, args: unknown[], argnums: readonly number[], wha
 }
 
 /** The argument positions to differentiate; a negative one counts from the end, as in JAX. */
-export function normArgnums(argnums: number | readonly number[] | undefined, n: number, what: string): number[] {
+export function normArgnums(argnums: number | readonly number[] | undefined, n: number, what: string, allowRepeats = false): number[] {
   const list = argnums === undefined ? [0] : typeof argnums === 'number' ? [argnums] : [...argnums];
   for (const a of list) if (!Number.isInteger(a) || a < -n || a >= n) throw new Error(`${what}: argnums ${a} is out of range for ${n} argument(s)`);
-  return list.map((a) => (a < 0 ? a + n : a));
+  const norm = list.map((a) => (a < 0 ? a + n : a));
+  // JAX's argnums_partial fails on a repeated argument (grad(f, argnums=(0, 0)) raises).
+  const repeated = norm.find((a, i) => norm.indexOf(a) !== i);
+  if (repeated !== undefined && !allowRepeats) throw new Error(`${what}: argnums [${list}] name argument ${repeated} more than once`);
+  return norm;
 }
 
 /**

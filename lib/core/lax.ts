@@ -131,8 +131,20 @@ export const scatterAdd = (updates: NdArray, indices: NdArray, axis: number, siz
 export const scatter = (operand: NdArray, indices: NdArray, updates: NdArray) => bind('scatter', [operand, indices, updates]);
 /** Batched matrix product over equal leading dims: a[..., m, k] @ b[..., k, n], optionally transposing the last two dims. */
 export const dot = (a: NdArray, b: NdArray, transposeA = false, transposeB = false) => bind('dot', [a, b], { transposeA, transposeB });
-/** 2-D convolution, NHWC input and HWIO filter (I = in channels / groups). */
-export const conv = (x: NdArray, w: NdArray, p: ConvParams) => bind('conv', [x, w], { ...p });
+/**
+ * 2-D convolution, NHWC input and HWIO filter (I = in channels / groups). Strides and
+ * dilation both above 1 (which the backends' kernels refuse) convolve with the filter
+ * dilated by zeros instead: the same sums, and the filter's gradient is the dilated
+ * filter's gradient at the taps (pad's transpose is a strided slice).
+ */
+export function conv(x: NdArray, w: NdArray, p: ConvParams): NdArray {
+  if (p.strides.some((s) => s > 1) && p.dilation.some((d) => d > 1)) {
+    const inner = p.dilation.map((d) => Math.max(d, 1) - 1);
+    const wd = pad(w, [0, 0, 0, 0], [0, 0, 0, 0], [inner[0], inner[1], 0, 0]);
+    return bind('conv', [x, wd], { ...p, dilation: [1, 1] });
+  }
+  return bind('conv', [x, w], { ...p });
+}
 export const convBpInput = (dy: NdArray, w: NdArray, inputShape: Shape, p: ConvParams) => bind('conv_bp_input', [dy, w], { ...p, inputShape: [...inputShape] });
 export const convBpFilter = (x: NdArray, dy: NdArray, filterShape: Shape, p: ConvParams) => bind('conv_bp_filter', [x, dy], { ...p, filterShape: [...filterShape] });
 

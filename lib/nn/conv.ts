@@ -2,7 +2,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type NdArray, scope, shapeStr } from '../core/index.js';
 import * as np from '../ops/index.js';
-import { slice as laxSlice } from '../ops/lax-structural.js';
 import { type PaddingSpec, type Pair, resolvePadding } from '../ops/nn.js';
 import * as init from './init.js';
 import { type Layer, positiveInt, stateless, withBatchAxis } from './layer.js';
@@ -72,18 +71,6 @@ function padInput(x: NdArray, mode: Exclude<PaddingMode, 'zeros'>, padding: Laye
   return np.pad(x, [[0, 0], ph, pw, [0, 0]], { mode: PAD_MODES[mode] });
 }
 
-/**
- * np.conv2d, also with a stride and a dilation both above 1 (PyTorch and lax allow it, the backend's
- * kernel does not): then the stride-1 convolution sampled every `stride` outputs, the same numbers.
- */
-function stridedDilatedConv(x: NdArray, w: NdArray, opts: { strides: [number, number]; dilation: [number, number]; groups: number; padding: PaddingSpec }, k: readonly number[]): NdArray {
-  const { strides, dilation } = opts;
-  if (strides.every((v) => v === 1) || dilation.every((v) => v === 1)) return np.conv2d(x, w, opts);
-  const padding = resolvePadding(opts.padding, x.shape.slice(1, 3), k, strides, dilation);
-  const dense = np.conv2d(x, w, { ...opts, strides: 1, padding });
-  return laxSlice(dense, [0, 0, 0, 0], dense.shape, [1, strides[0], strides[1], 1]);
-}
-
 export interface ConvParams {
   /** [kh, kw, in/groups, out] (HWIO) */
   readonly w: NdArray;
@@ -130,7 +117,7 @@ export function conv2d(config: Conv2dConfig): Layer<ConvParams, Record<string, n
   const dilation = pairOf(config.dilation ?? 1);
   /** np.conv2d's options for input x: the padding is the convolution's only with zeros. */
   const optsFor = (x: NdArray) => ({ strides, dilation, groups, padding: paddingMode === 'zeros' ? explicitPadding(padding, x.shape.slice(1, 3), [kh, kw], strides, dilation) : 0 });
-  const convolve = (x: NdArray, w: NdArray) => stridedDilatedConv(padded(x), w, optsFor(x), [kh, kw]);
+  const convolve = (x: NdArray, w: NdArray) => np.conv2d(padded(x), w, optsFor(x));
   const padded = (x: NdArray) => (paddingMode === 'zeros' ? x : padInput(x, paddingMode, padding, [kh, kw], strides, dilation));
   const wShape = [kh, kw, cin / groups, cout];
   const fans = { fanIn: (cin / groups) * kh * kw, fanOut: (cout / groups) * kh * kw };

@@ -4,11 +4,12 @@
  * block fits inside the array, never read or written out of bounds.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { normAxis } from '../core/aval.js';
+import { avalStr, normAxis } from '../core/aval.js';
 import * as lax from '../core/lax.js';
 import { type NdArray, avalOf, shapeOf } from '../core/trace.js';
 import { at } from './index-update.js';
 import { index } from './indexing.js';
+import { constant } from './lax-operands.js';
 
 /** A start position: a JS integer or an int32 scalar (traced or not). */
 export type Start = number | NdArray;
@@ -59,9 +60,26 @@ export function dynamicSlice(x: NdArray, starts: readonly Start[], sizes: readon
  * is `update`'s shape.
  * @example lax.dynamicUpdateSlice(cache, row, [t, 0]) // write row t of a cache
  */
-export function dynamicUpdateSlice(x: NdArray, update: NdArray, starts: readonly Start[]): NdArray {
-  checkBlock('dynamicUpdateSlice', shapeOf(x), starts, shapeOf(update));
-  return at(x, ...blockIndices(shapeOf(x), starts, shapeOf(update))).set(update, { uniqueIndices: true });
+export function dynamicUpdateSlice(x: NdArray, update: NdArray | number, starts: readonly Start[]): NdArray {
+  const u = updateOperand(x, update);
+  checkBlock('dynamicUpdateSlice', shapeOf(x), starts, shapeOf(u));
+  return at(x, ...blockIndices(shapeOf(x), starts, shapeOf(u))).set(u, { uniqueIndices: true });
+}
+
+/**
+ * As jax.lax: the update has x's rank and dtype; a JS number is a weak rank-0 scalar, so
+ * only a rank-0 x takes one.
+ */
+function updateOperand(x: NdArray, update: NdArray | number): NdArray {
+  const [xa, rank] = [avalOf(x), shapeOf(x).length];
+  if (typeof update === 'number') {
+    if (rank !== 0) throw new TypeError(`lax.dynamicUpdateSlice: update must have the operand's rank ${rank}, got the JS number ${update} (rank 0)`);
+    return constant('dynamicUpdateSlice', update, xa.dtype);
+  }
+  const ua = avalOf(update);
+  if (ua.shape.length !== rank) throw new TypeError(`lax.dynamicUpdateSlice: update must have the operand's rank ${rank}, got ${avalStr(ua)} for ${avalStr(xa)}`);
+  if (ua.dtype !== xa.dtype) throw new TypeError(`lax.dynamicUpdateSlice: update dtype must match the operand's, got ${avalStr(ua)} for ${avalStr(xa)}`);
+  return update;
 }
 
 /**

@@ -146,14 +146,7 @@ export function convGeneralDilated(
     w = core.expandDims(w, 1);
   }
   const two = <T>(v: readonly T[], fill: T): [T, T] => [v[0], nSpatial === 1 ? fill : v[1]];
-  // The primitive takes strides or dilation above 1, not both: then a stride-1 result is subsampled.
-  const subsample = windowStrides.some((s) => s > 1) && rhsDil.some((d) => d > 1);
-  const strides = subsample ? ([1, 1] as [number, number]) : two(windowStrides, 1);
-  let y = core.conv(x, w, { strides, padding: two<readonly [number, number]>(pads, [0, 0]), dilation: two(rhsDil, 1), groups: featureGroupCount });
-  if (subsample) {
-    const s = shapeOf(y);
-    y = core.slice(y, s.map(() => 0), s, [1, ...two(windowStrides, 1), 1]);
-  }
+  let y = core.conv(x, w, { strides: two(windowStrides, 1), padding: two<readonly [number, number]>(pads, [0, 0]), dilation: two(rhsDil, 1), groups: featureGroupCount });
   if (nSpatial === 1) y = core.reshape(y, shapeOf(y).filter((_, i) => i !== 2));
   // y is [N, spatial..., C]: result axis j holds y's axis for the label outSpec assigns to j.
   return core.transpose(y, inverse([outSpec[0], ...outSpec.slice(2), outSpec[1]]));

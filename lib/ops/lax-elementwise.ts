@@ -14,15 +14,8 @@ import { bitwiseAnd as npAnd, bitwiseNot as npNot, bitwiseOr as npOr, bitwiseXor
 import { arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, cbrt as npCbrt, ceil as npCeil, cosh as npCosh, exp2 as npExp2, signbit, sinh as npSinh, tan as npTan, truncatedRemainder } from './elementwise-math.js';
 import { abs as npAbs, add as npAdd, div as npDiv, exp as npExp, floatPow, greaterEqual, less, log as npLog, logicalAnd, logicalOr, minimum as npMinimum, mul as npMul, neg as npNeg, notEqual, sub as npSub, where } from './math.js';
 import { erfinv } from '../random/keys.js';
-import { type DTypeClass, type LaxOperand, checkDType, strictOperands } from './lax-operands.js';
+import { type DTypeClass, type LaxOperand, checkDType, strictBinary as binary, strictUnary as unary } from './lax-operands.js';
 
-function binary(op: string, cls: DTypeClass, f: (a: NdArray, b: NdArray) => NdArray) {
-  return (x: LaxOperand, y: LaxOperand): NdArray => {
-    const [a, b] = strictOperands(op, [x, y]);
-    checkDType(op, a, cls);
-    return f(a, b);
-  };
-}
 const prim = (op: string, cls: DTypeClass, p: BinaryPrim) => binary(op, cls, (a, b) => core.binary(p, a, b));
 
 export const add = prim('add', 'numeric', 'add');
@@ -97,12 +90,6 @@ export const shiftRightLogical = binary('shiftRightLogical', 'int', (a, n) => {
 
 // ---- unary ----
 
-function unary(op: string, cls: DTypeClass, f: (x: NdArray) => NdArray) {
-  return (x: NdArray): NdArray => {
-    checkDType(op, x, cls);
-    return f(x);
-  };
-}
 
 export const neg = unary('neg', 'numeric', core.neg);
 export const abs = unary('abs', 'numeric', npAbs);

@@ -27,8 +27,8 @@ export function checkDType(op: string, x: NdArray, cls: DTypeClass): void {
   if (!ACCEPTS[cls].includes(dtype)) throw new TypeError(`lax.${op} does not accept dtype ${dtype} (accepted: ${ACCEPTS[cls].join(', ')})`);
 }
 
-/** A JS number as a rank-0 constant of `dtype`; an integer dtype needs an integral number. */
-function constant(op: string, v: number, dtype: DType): NdArray {
+/** A JS number as a rank-0 constant of `dtype` (a weak scalar); an integer dtype needs an integral number. */
+export function constant(op: string, v: number, dtype: DType): NdArray {
   if (dtype !== 'float32' && !Number.isInteger(v)) throw new TypeError(`lax.${op}: the number ${v} cannot be a ${dtype} operand`);
   return core.scalar(v, dtype, 0);
 }
@@ -52,4 +52,21 @@ export function strictOperands(op: string, xs: readonly LaxOperand[]): NdArray[]
     if (sizes.size > 1) throw new TypeError(`lax.${op} got incompatible shapes for broadcasting: ${described()}`);
   }
   return arrays.map((a) => (shapeOf(a).length === rank ? a : core.reshape(a, new Array(rank).fill(1))));
+}
+
+/** A lax binary function: strict operands (one dtype, lax's broadcasting), dtypes in `cls`. */
+export function strictBinary(op: string, cls: DTypeClass, f: (a: NdArray, b: NdArray) => NdArray) {
+  return (x: LaxOperand, y: LaxOperand): NdArray => {
+    const [a, b] = strictOperands(op, [x, y]);
+    checkDType(op, a, cls);
+    return f(a, b);
+  };
+}
+
+/** A lax unary function accepting the dtypes in `cls`. */
+export function strictUnary(op: string, cls: DTypeClass, f: (x: NdArray) => NdArray) {
+  return (x: NdArray): NdArray => {
+    checkDType(op, x, cls);
+    return f(x);
+  };
 }

@@ -5,6 +5,7 @@
  */
 import { normAxis, shapeStr } from '../core/aval.js';
 import * as core from '../core/lax.js';
+import { assertCallable } from '../core/control/api.js';
 import { lax as control } from '../core/control/index.js';
 import { type NdArray, avalOf, shapeOf } from '../core/trace.js';
 import * as tree from '../tree/index.js';
@@ -53,6 +54,7 @@ export interface AssociativeScanOptions {
  * @example lax.associativeScan(np.add, np.array([1, 2, 3])) // [1, 3, 6]
  */
 export function associativeScan<T>(fn: (a: T, b: T) => T, elems: T, opts: AssociativeScanOptions = {}): T {
+  assertCallable(fn, 'lax.associativeScan: fn');
   const [leaves, def] = tree.flatten(elems);
   const arrays = leaves as NdArray[];
   if (arrays.length === 0) return elems;

@@ -11,7 +11,7 @@ import { type Axis, equal, logicalNot, sum, toFloat, where } from './math.js';
 import { isnan } from './elementwise-math.js';
 import { takeAlongAxis } from './manipulation.js';
 import type { QuantileMethod } from './quantile.js';
-import { type QuantilePosition, interpolate, quantilePosition, reducedRows } from './quantile-positions.js';
+import { type QuantileLevels, type QuantilePosition, interpolate, quantileLevels, quantilePosition, reducedRows } from './quantile-positions.js';
 import { expandDims, reshape, stack, take } from './shape.js';
 import { sort } from './sorting.js';
 
@@ -27,30 +27,31 @@ function nanQuantileOfSorted(sorted: NdArray, count: NdArray, n: number, q: numb
 
 /**
  * The q-th quantile(s) of x over `axis` (all axes by default) leaving NaN out, as
- * numpy.nanquantile: q in [0, 1], a number or a list (then the result has a leading axis of
- * the list's length); a slice with no non-NaN value (all NaN, or empty) gives NaN.
- * Differentiable (through `sort`; NaN elements get zero derivatives).
+ * numpy.nanquantile: q in [0, 1], a number, nested lists or a concrete array (the result's
+ * shape is q's shape followed by the reduced shape); a slice with no non-NaN value (all NaN,
+ * or empty) gives NaN. Differentiable (through `sort`; NaN elements get zero derivatives).
  * @example np.nanquantile(np.array([[1, NaN, 3], [NaN, NaN, NaN]]), 0.5, 1) // [2, NaN]
  */
-export function nanquantile(x: NdArray, q: number | readonly number[], axis?: Axis, keepdims = false, method: QuantileMethod = 'linear'): NdArray {
-  const qs = typeof q === 'number' ? [q] : q;
-  for (const v of qs) if (!(v >= 0 && v <= 1)) throw new Error(`nanquantile: q must be in [0, 1], got ${v}`);
+export function nanquantile(x: NdArray, q: QuantileLevels, axis?: Axis, keepdims = false, method: QuantileMethod = 'linear'): NdArray {
+  return nanQuantileScaled(x, quantileLevels(q, 1, 'nanquantile'), axis, keepdims, method);
+}
+
+function nanQuantileScaled(x: NdArray, qs: { values: number[]; shape: number[] }, axis: Axis, keepdims: boolean, method: QuantileMethod): NdArray {
   quantilePosition(1, 0, method, 'nanquantile'); // checks the method, whatever the sizes
   const { rows, n, outShape } = reducedRows(toFloat(x), axis, keepdims, 'nanquantile');
-  if (n === 0) return lax.full(typeof q === 'number' ? outShape : [qs.length, ...outShape], NaN, 'float32');
+  if (n === 0 || qs.values.length === 0) return lax.full([...qs.shape, ...outShape], NaN, 'float32');
   const count = sum(lax.cast(logicalNot(isnan(rows)), 'int32'), -1);
   const sorted = sort(rows, -1);
-  const each = qs.map((v) => reshape(nanQuantileOfSorted(sorted, count, n, v, method), outShape));
-  return typeof q === 'number' ? each[0] : stack(each, 0);
+  const each = qs.values.map((v) => reshape(nanQuantileOfSorted(sorted, count, n, v, method), outShape));
+  return reshape(stack(each, 0), [...qs.shape, ...outShape]);
 }
 
 /**
  * numpy.nanpercentile: {@link nanquantile} with q in [0, 100].
  * @example np.nanpercentile(np.array([1, NaN, 2, 3, 4]), 25) // 1.75
  */
-export function nanpercentile(x: NdArray, p: number | readonly number[], axis?: Axis, keepdims = false, method: QuantileMethod = 'linear'): NdArray {
-  const scaled = typeof p === 'number' ? p / 100 : p.map((v) => v / 100);
-  return nanquantile(x, scaled, axis, keepdims, method);
+export function nanpercentile(x: NdArray, p: QuantileLevels, axis?: Axis, keepdims = false, method: QuantileMethod = 'linear'): NdArray {
+  return nanQuantileScaled(x, quantileLevels(p, 100, 'nanpercentile'), axis, keepdims, method);
 }
 
 /**

@@ -4,7 +4,9 @@
  * Shared by the NaN-ignoring quantiles (lib/ops/nan-quantiles.ts), whose n differs per row.
  */
 import type { Shape } from '../core/aval.js';
-import { type NdArray, shapeOf } from '../core/trace.js';
+import type * as tf from '@tensorflow/tfjs-core';
+import { type NdArray, isArray, shapeOf } from '../core/trace.js';
+import { unreadable } from './host-values.js';
 import { type Axis, add, axesOf, greaterEqual, mul, sub, where } from './math.js';
 import { moveaxis } from './manipulation.js';
 import { reshape } from './shape.js';
@@ -84,4 +86,36 @@ export function lerp(a: NdArray, b: NdArray, t: NdArray | number): NdArray {
  */
 export function interpolate(a: NdArray, b: NdArray, t: NdArray | number, method: QuantileMethod): NdArray {
   return method === 'midpoint' ? mul(add(a, b), 0.5) : lerp(a, b, t);
+}
+
+/** Quantile levels of any shape: a number, nested lists of numbers, or a concrete array. */
+export type QuantileLevels = number | readonly QuantileLevelList[] | NdArray;
+type QuantileLevelList = number | readonly QuantileLevelList[];
+
+/**
+ * q's values divided by `scale` (100 for percentiles) and q's shape ([] for a number), each
+ * checked to lie in [0, scale] (NumPy's ValueError; the result shape is q.shape + reduced).
+ */
+export function quantileLevels(q: QuantileLevels, scale: number, op: string): { values: number[]; shape: number[] } {
+  let values: number[];
+  let shape: number[];
+  if (isArray(q)) {
+    const why = unreadable(q);
+    if (why) throw new Error(`${op}: q must be concrete (its values ${why})`);
+    [values, shape] = [[...(q as tf.Tensor).dataSync()].map(Number), [...shapeOf(q)]];
+  } else {
+    [values, shape] = [[], []];
+    const visit = (v: QuantileLevelList, depth: number): void => {
+      if (typeof v === 'number') {
+        values.push(v);
+        return;
+      }
+      if (depth === shape.length) shape.push(v.length);
+      else if (shape[depth] !== v.length) throw new Error(`${op}: q is a ragged list`);
+      v.forEach((e) => visit(e, depth + 1));
+    };
+    visit(q, 0);
+  }
+  for (const v of values) if (!(v >= 0 && v <= scale)) throw new Error(`${op}: q must be in [0, ${scale}], got ${v}`);
+  return { values: values.map((v) => v / scale), shape };
 }

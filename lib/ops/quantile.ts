@@ -1,10 +1,11 @@
 /** Order statistics: quantile, percentile, median (NumPy's methods), from `sort`. */
 import { shapeStr } from '../core/aval.js';
+import * as lax from '../core/lax.js';
 import { type NdArray, shapeOf } from '../core/trace.js';
 import { type Axis, toFloat, where } from './math.js';
 import { any } from './reductions.js';
 import { isnan } from './elementwise-math.js';
-import { type QuantileMethod, interpolate, quantilePosition, reducedRows } from './quantile-positions.js';
+import { type QuantileLevels, type QuantileMethod, interpolate, quantileLevels, quantilePosition, reducedRows } from './quantile-positions.js';
 import { reshape, sliceAxis, stack } from './shape.js';
 import { sort } from './sorting.js';
 
@@ -19,26 +20,29 @@ function quantileOfSorted(sorted: NdArray, n: number, q: number, method: Quantil
 
 /**
  * The q-th quantile(s) of x over `axis` (all axes by default), as numpy.quantile: q in
- * [0, 1], a number or a list (then the result has a leading axis of the list's length); a
- * slice holding NaN gives NaN. Differentiable (through `sort`).
+ * [0, 1], a number, nested lists or a concrete array of any shape (the result's shape is
+ * q's shape followed by the reduced shape); a slice holding NaN gives NaN. Differentiable
+ * (through `sort`).
  * @example np.quantile(x, [0.25, 0.5, 0.75], -1) // shape [3, ...x.shape.slice(0, -1)]
  */
-export function quantile(x: NdArray, q: number | readonly number[], axis?: Axis, keepdims = false, method: QuantileMethod = 'linear'): NdArray {
-  const qs = typeof q === 'number' ? [q] : q;
-  for (const v of qs) if (!(v >= 0 && v <= 1)) throw new Error(`quantile: q must be in [0, 1], got ${v}`);
+export function quantile(x: NdArray, q: QuantileLevels, axis?: Axis, keepdims = false, method: QuantileMethod = 'linear'): NdArray {
+  return quantileScaled(x, quantileLevels(q, 1, 'quantile'), axis, keepdims, method);
+}
+
+function quantileScaled(x: NdArray, qs: { values: number[]; shape: number[] }, axis: Axis, keepdims: boolean, method: QuantileMethod): NdArray {
   const xf = toFloat(x);
   const { rows, n, outShape } = reducedRows(xf, axis, keepdims, 'quantile');
   if (n === 0) throw new Error(`quantile: the reduced axes of shape ${shapeStr(shapeOf(xf))} are empty`);
+  if (qs.values.length === 0) return lax.full([...qs.shape, ...outShape], NaN, 'float32');
   const sorted = sort(rows, -1);
   const hasNaN = any(isnan(rows), -1);
-  const each = qs.map((v) => reshape(where(hasNaN, NaN, quantileOfSorted(sorted, n, v, method)), outShape));
-  return typeof q === 'number' ? each[0] : stack(each, 0);
+  const each = qs.values.map((v) => reshape(where(hasNaN, NaN, quantileOfSorted(sorted, n, v, method)), outShape));
+  return reshape(stack(each, 0), [...qs.shape, ...outShape]);
 }
 
 /** numpy.percentile: {@link quantile} with q in [0, 100]. */
-export function percentile(x: NdArray, p: number | readonly number[], axis?: Axis, keepdims = false, method: QuantileMethod = 'linear'): NdArray {
-  const scaled = typeof p === 'number' ? p / 100 : p.map((v) => v / 100);
-  return quantile(x, scaled, axis, keepdims, method);
+export function percentile(x: NdArray, p: QuantileLevels, axis?: Axis, keepdims = false, method: QuantileMethod = 'linear'): NdArray {
+  return quantileScaled(x, quantileLevels(p, 100, 'percentile'), axis, keepdims, method);
 }
 
 /**

@@ -11,8 +11,9 @@ import { resultDType } from '../core/promotion.js';
 import { type NdArray, avalOf, shapeOf } from '../core/trace.js';
 import { unreadable } from './host-values.js';
 import { at } from './index-update.js';
+import { broadcastedIota } from './lax-structural.js';
 import { ravel } from './manipulation.js';
-import { equal, greater, less, logicalAnd, logicalNot, logicalOr, notEqual, sum, where } from './math.js';
+import { argmax, equal, greater, less, logicalAnd, logicalNot, logicalOr, notEqual, sum, where } from './math.js';
 import { nonzero } from './nonzero.js';
 import { any, cumsum } from './reductions.js';
 import { argsort } from './sorting.js';
@@ -179,14 +180,36 @@ export interface SetOptions extends SizeOptions {
   readonly assumeUnique?: boolean;
 }
 
+export interface Intersect1dOptions extends SetOptions {
+  /** Also return the index, in the flattened a and b, of each value's first occurrence (JAX's return_indices). */
+  readonly returnIndices?: boolean;
+}
+
 /**
  * The sorted values found in both `a` and `b` (flattened; NumPy's intersect1d). With `size`,
- * padding defaults to the smallest common value (0 when there is none), as in JAX.
+ * padding defaults to the smallest common value (0 when there is none), as in JAX. With
+ * `returnIndices` (also NumPy's 4th positional argument), [values, indices in a, indices in
+ * b] of each value's first occurrence; padded entries get index a.size / b.size, as in JAX.
  * @example np.intersect1d(np.array([1, 2, 3, 4]), np.array([3, 4, 5])) // [3, 4]
  */
-export function intersect1d(a: NdArray, b: NdArray, options: SetOptions = {}): NdArray {
+export function intersect1d(a: NdArray, b: NdArray, options?: Intersect1dOptions & { readonly returnIndices?: false }): NdArray;
+export function intersect1d(a: NdArray, b: NdArray, options: Intersect1dOptions & { readonly returnIndices: true }): [NdArray, NdArray, NdArray];
+export function intersect1d(a: NdArray, b: NdArray, assumeUnique: boolean, returnIndices?: boolean): NdArray | [NdArray, NdArray, NdArray];
+export function intersect1d(a: NdArray, b: NdArray, options: Intersect1dOptions | boolean = {}, returnIndices = false): NdArray | [NdArray, NdArray, NdArray] {
+  const opts: Intersect1dOptions = typeof options === 'boolean' ? { assumeUnique: options, returnIndices } : options;
   const [x, y] = promoted(a, b);
-  return pickUnique('intersect1d', x, (v) => isin(v, y), options, 'first');
+  const values = pickUnique('intersect1d', x, (v) => isin(v, y), opts, 'first');
+  if (!opts.returnIndices) return values;
+  const [ra, rb] = [ravel(x), ravel(y)];
+  const column = lax.reshape(values, [shapeOf(values)[0], 1]);
+  const k = shapeOf(values)[0];
+  // Padding (with `size`) is what repeats an earlier value or is missing from a or b.
+  const earlier = logicalAnd(equal(column, lax.reshape(values, [1, k])), less(broadcastedIota('int32', [k, k], 1), broadcastedIota('int32', [k, k], 0)));
+  const matchA = equal(column, lax.reshape(ra, [1, shapeOf(ra)[0]]));
+  const matchB = equal(column, lax.reshape(rb, [1, shapeOf(rb)[0]]));
+  const real = logicalAnd(logicalAnd(any(matchA, 1), any(matchB, 1)), logicalNot(any(earlier, 1)));
+  const firstIndex = (m: NdArray, n: number) => where(real, argmax(m, 1), n);
+  return [values, firstIndex(matchA, shapeOf(ra)[0]), firstIndex(matchB, shapeOf(rb)[0])];
 }
 
 /**

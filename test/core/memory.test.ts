@@ -106,14 +106,14 @@ Top('a transformation that throws frees what it made', () => {
 Top('a jitted call that fails frees the arrays it made of number arguments (tracing errors, disposed arguments)', () => {
   const x = xs();
   const before = tf.memory().numTensors;
-  const f = jit((x: A, s: A) => {
+  const f = jit((x: A, s: A | number) => {
     if (x.shape[0] !== 99) throw new Error('a user error while tracing');
     return np.mul(x, s);
   });
   for (let i = 0; i < 3; i++) assert.throws(() => f(x, 3), /a user error while tracing/);
   const dead = tf.ones([2]);
   dead.dispose();
-  assert.throws(() => jit((a: A, s: A) => np.mul(a, s))(dead, 2), /disposed/);
+  assert.throws(() => jit((a: A, s: A | number) => np.mul(a, s))(dead, 2), /disposed/);
   assert.is(tf.memory().numTensors, before, 'no arrays left behind by the failed calls');
 });
 

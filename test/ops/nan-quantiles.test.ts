@@ -81,7 +81,7 @@ S('gradient: split between the two middle non-NaN values, zero at NaN; vmap over
 S('errors: one line naming nanquantile and the problem', () => {
   const x = tf.ones([3]);
   assert.is(errorOf(() => nanquantile(x, 1.5)), 'nanquantile: q must be in [0, 1], got 1.5');
-  assert.is(errorOf(() => nanpercentile(x, -10)), 'nanquantile: q must be in [0, 1], got -0.1');
+  assert.is(errorOf(() => nanpercentile(x, -10)), 'nanpercentile: q must be in [0, 100], got -10');
   assert.is(errorOf(() => nanquantile(x, 0.5, 0, false, 'cubic' as QuantileMethod)), 'nanquantile: unknown method "cubic"; use linear, lower, higher, nearest or midpoint');
   assert.is(errorOf(() => nanmedian(x, 1)), 'nanquantile: axis 1 is out of range for an array of rank 1');
   x.dispose();

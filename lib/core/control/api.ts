@@ -26,7 +26,7 @@ type Tree = unknown;
 export type LoopInit<C> = C extends NdArray ? C | number | boolean : C extends readonly unknown[] ? { readonly [K in keyof C]: LoopInit<C[K]> } : C extends object ? { readonly [K in keyof C]: LoopInit<C[K]> } : C;
 
 /** A TypeError unless `f` is a function (JAX's "lax.fori_loop: body_fun argument should be callable"). */
-function assertCallable(f: unknown, what: string): void {
+export function assertCallable(f: unknown, what: string): void {
   if (typeof f !== 'function') throw new TypeError(`${what} must be a function, got ${describe(f)}`);
 }
 
@@ -340,7 +340,7 @@ export function checkpointName<T>(x: T, name: string): T {
 export function remat<F extends (...args: any[]) => any>(f: F, opts: RematOptions = {}): F {
   return ((...args: unknown[]) =>
     scope(() => {
-      const statics = opts.staticArgnums === undefined ? [] : normArgnums(opts.staticArgnums, args.length, 'remat: static');
+      const statics = opts.staticArgnums === undefined ? [] : normArgnums(opts.staticArgnums, args.length, 'remat: static', true);
       const dynamic = args.filter((_, i) => !statics.includes(i));
       const [leaves, inDef] = flattenArrays(dynamic, 'remat: argument');
       let outDef: tree.TreeDef | undefined;
