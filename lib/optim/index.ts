@@ -117,7 +117,17 @@ export {
   warmupExponentialDecay,
 } from './schedules.js';
 export { type Hyper } from './moments.js';
-export { type InjectHyperparamsOptions, type InjectHyperparamsState, type InjectableOptions, injectHyperparams } from './inject.js';
+export {
+  type InjectHyperparamsOptions,
+  type InjectHyperparamsState,
+  type InjectStatefulHyperparamsState,
+  type InjectableOptions,
+  type StatefulSchedule,
+  injectHyperparams,
+  injectStatefulHyperparams,
+  isStatefulSchedule,
+  wrappedSchedule,
+} from './inject.js';
 export { type LookaheadOptions, type LookaheadParams, type LookaheadState, lookahead, lookaheadParams } from './lookahead.js';
 export { type AmsgradOptions, type AmsgradState, scaleByAmsgrad } from './amsgrad.js';
 export { type BeliefOptions, type BeliefState, scaleByBelief } from './belief.js';
@@ -265,3 +275,19 @@ export {
   differentiallyPrivateAggregate,
   dpsgd,
 } from './privacy.js';
+export { type MadgradOptions, type MadgradState, madgrad, scaleByMadgrad } from './madgrad.js';
+export { type AcpropOptimizerOptions, type AcpropOptions, acprop, scaleByAcprop } from './acprop.js';
+export { type MomoAdamOptions, type MomoAdamState, type MomoOptions, type MomoState, momo, momoAdam } from './momo.js';
+export { type DAdaptAdamWOptions, type DAdaptAdamWState, dadaptAdamw } from './dadapt-adamw.js';
+export {
+  type HutchinsonState,
+  type SophiaOptimizerOptions,
+  type SophiaOptions,
+  type SophiaState,
+  hutchinsonEstimatorDiagHessian,
+  scaleBySophia,
+  sophia,
+} from './sophia.js';
+/** optax.tree_map_params (also `treeUtils.treeMapParams` and `tree.mapParams`). */
+export { type TreeMapParamsOptions, treeMapParams } from './tree-map-params.js';
+export { type AccumulationTypeName, type Accumulator, type MicrobatchOptions, AccumulationType, microbatch, reshapeBatchAxis } from './microbatching.js';

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type NdArray, isTracer } from '../core/index.js';
 import * as np from '../ops/index.js';
 import { type ScheduleLike, toSchedule } from './schedule.js';
-import type { GradientTransformation } from './types.js';
+import type { ExtraArgs, GradientTransformation } from './types.js';
 import { copyTree, incrementCount, initCount } from './util.js';
 
 export interface InjectHyperparamsState<S = unknown> {
@@ -20,6 +20,35 @@ export interface InjectHyperparamsState<S = unknown> {
   readonly hyperparams: Readonly<Record<string, NdArray>>;
   /** The state of the optimiser the factory builds. */
   readonly innerState: S;
+}
+
+/** The state of {@link injectStatefulHyperparams} (optax's `InjectStatefulHyperparamsState`). */
+export interface InjectStatefulHyperparamsState<S = unknown> extends InjectHyperparamsState<S> {
+  /** The state of each scheduled hyperparameter's schedule, by name (`{count}` for a plain schedule). */
+  readonly hyperparamsStates: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * optax's `StatefulSchedule`: a hyperparameter whose value depends on a state of its own (which
+ * may follow the extra arguments of `update`, e.g. the loss): called as `schedule(state, extra)`
+ * for the value, `init()` for the first state and `update(state, extra)` for the next one.
+ */
+export interface StatefulSchedule<T = unknown> {
+  (state: T, extra?: ExtraArgs): NdArray | number;
+  init(): T;
+  update(state: T, extra?: ExtraArgs): T;
+}
+
+/** Whether `x` is a {@link StatefulSchedule} (a function with `init` and `update` methods). */
+export function isStatefulSchedule(x: unknown): x is StatefulSchedule {
+  return typeof x === 'function' && typeof (x as Partial<StatefulSchedule>).init === 'function' && typeof (x as Partial<StatefulSchedule>).update === 'function';
+}
+
+/** optax's `WrappedSchedule`: a plain schedule as a stateful one, its state `{count}` (int32, from 0). */
+export function wrappedSchedule(schedule: ScheduleLike): StatefulSchedule<{ readonly count: NdArray }> {
+  const s = toSchedule(schedule);
+  const call = (state: { readonly count: NdArray }) => s(state.count);
+  return Object.assign(call, { init: () => ({ count: initCount() }), update: (state: { readonly count: NdArray }) => ({ count: incrementCount(state.count) }) });
 }
 
 export interface InjectHyperparamsOptions<O, S extends keyof O = never> {
@@ -65,7 +94,8 @@ function toFloat32(v: number | NdArray): NdArray {
  * Injected options reach the factory as float32 scalar arrays (`scheduleArgs`, by default
  * `learningRate`, as a function returning one), so the factory must take arrays there: the
  * `Hyper`-typed options of amsgrad, adabelief, yogi, adadelta, novograd, sm3 and noisySgd do;
- * number-typed ones (adam's b1) go in `staticArgs` (the types insist).
+ * number-typed ones (adam's b1) go in `staticArgs` (the types insist). A {@link StatefulSchedule}
+ * option (optax's `StatefulSchedule`) makes the state {@link injectStatefulHyperparams}'s.
  * @example
  * const opt = optim.injectHyperparams((o: optim.AdamOptimizerOptions) => optim.adam(o))({ learningRate: 1e-3 });
  * let state = opt.init(params);
@@ -74,7 +104,58 @@ function toFloat32(v: number | NdArray): NdArray {
  */
 export function injectHyperparams<O extends object, const S extends keyof O = never>(
   factory: (options: O) => GradientTransformation<any>,
-  { staticArgs = [], scheduleArgs = ['learningRate' as keyof O & string] }: InjectHyperparamsOptions<O, S> = {},
+  options: InjectHyperparamsOptions<O, S> = {},
+): (options: InjectableOptions<O, S>) => GradientTransformation<InjectHyperparamsState> {
+  return inject(factory, options, false);
+}
+
+/**
+ * optax.inject_stateful_hyperparams (deprecated in optax for `inject_hyperparams`, which takes
+ * stateful schedules too): {@link injectHyperparams} whose state also keeps each schedule's own
+ * state, `hyperparamsStates` (a plain schedule becomes optax's `WrappedSchedule`, state `{count}`;
+ * a {@link StatefulSchedule} keeps its own and sees `update`'s extra arguments).
+ * @example
+ * const opt = optim.injectStatefulHyperparams((o: optim.AdamOptimizerOptions) => optim.adam(o))({ learningRate: optim.cosineDecay({ init: 1e-3, decaySteps: 100 }) });
+ */
+export function injectStatefulHyperparams<O extends object, const S extends keyof O = never>(
+  factory: (options: O) => GradientTransformation<any>,
+  options: InjectHyperparamsOptions<O, S> = {},
+): (options: InjectableOptions<O, S> | { readonly [K in keyof O]?: StatefulSchedule }) => GradientTransformation<InjectStatefulHyperparamsState> {
+  return inject(factory, options, true) as (options: InjectableOptions<O, S> | { readonly [K in keyof O]?: StatefulSchedule }) => GradientTransformation<InjectStatefulHyperparamsState>;
+}
+
+/** The injected hyperparameters kept with the states of their (stateful) schedules. */
+function injectStateful(
+  numeric: Readonly<Record<string, number | NdArray>>,
+  schedules: Readonly<Record<string, StatefulSchedule>>,
+  build: (hyperparams: Readonly<Record<string, NdArray>>) => GradientTransformation<any>,
+): GradientTransformation<InjectStatefulHyperparamsState> {
+  const evaluate = (states: Readonly<Record<string, unknown>>, base: Readonly<Record<string, NdArray>>, extra?: ExtraArgs) => {
+    const out = { ...base };
+    for (const [name, s] of Object.entries(schedules)) out[name] = toFloat32(s(states[name], extra));
+    return out;
+  };
+  return {
+    init(params) {
+      const base: Record<string, NdArray> = {};
+      for (const [name, v] of Object.entries(numeric)) base[name] = toFloat32(v);
+      const hyperparamsStates = Object.fromEntries(Object.entries(schedules).map(([name, s]) => [name, s.init()]));
+      const hyperparams = evaluate(hyperparamsStates, base);
+      return { count: initCount(), hyperparams, hyperparamsStates, innerState: build(hyperparams).init(params) };
+    },
+    update(updates, state, params, extra) {
+      const hyperparams = evaluate(state.hyperparamsStates, copyTree(state.hyperparams), extra);
+      const hyperparamsStates = Object.fromEntries(Object.entries(schedules).map(([name, s]) => [name, s.update(state.hyperparamsStates[name], extra)]));
+      const [out, innerState] = build(hyperparams).update(updates, state.innerState, params, extra);
+      return [out, { count: incrementCount(state.count), hyperparams, hyperparamsStates, innerState }];
+    },
+  };
+}
+
+function inject<O extends object, S extends keyof O>(
+  factory: (options: O) => GradientTransformation<any>,
+  { staticArgs = [], scheduleArgs = ['learningRate' as keyof O & string] }: InjectHyperparamsOptions<O, S>,
+  stateful: boolean,
 ): (options: InjectableOptions<O, S>) => GradientTransformation<InjectHyperparamsState> {
   if (typeof factory !== 'function') throw new Error(`injectHyperparams: factory must be a function, got ${typeof factory}`);
   return (options) => {
@@ -82,8 +163,10 @@ export function injectHyperparams<O extends object, const S extends keyof O = ne
     const fixed: Record<string, unknown> = {};
     const numeric: Record<string, number | NdArray> = {};
     const scheduled: Record<string, ReturnType<typeof toSchedule>> = {};
+    const statefulScheduled: Record<string, StatefulSchedule> = {};
     for (const [name, value] of Object.entries(options)) {
       if ((staticArgs as readonly PropertyKey[]).includes(name) || typeof value === 'boolean') fixed[name] = value;
+      else if (isStatefulSchedule(value)) statefulScheduled[name] = value;
       else if (typeof value === 'function') scheduled[name] = toSchedule(value as ScheduleLike);
       else if (typeof value === 'number' || isArray(value)) numeric[name] = value;
       else fixed[name] = value;
@@ -101,6 +184,10 @@ export function injectHyperparams<O extends object, const S extends keyof O = ne
         throw new Error(`injectHyperparams: the factory reads one of the injected options [${injected.join(', ')}] as a JS number, which a traced array cannot give; pass it in staticArgs (injectHyperparams(f, { staticArgs: ['${injected[0] ?? 'name'}'] })) (${e.message.split('\n')[0]})`);
       }
     };
+    if (stateful || Object.keys(statefulScheduled).length > 0) {
+      for (const [name, sc] of Object.entries(scheduled)) statefulScheduled[name] = wrappedSchedule(sc) as StatefulSchedule;
+      return injectStateful(numeric, statefulScheduled, build);
+    }
     const evaluate = (count: NdArray, base: Readonly<Record<string, NdArray>>): Record<string, NdArray> => {
       const out = { ...base };
       for (const [name, s] of Object.entries(scheduled)) out[name] = s(count);

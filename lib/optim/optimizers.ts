@@ -256,7 +256,8 @@ export function lion({ learningRate, b1, b2, mode, smoothBeta, weightDecay = 1e-
   return chain(scaleByLion({ b1, b2, mode, smoothBeta }), addDecayedWeights(weightDecay, mask), scaleByLearningRate(learningRate));
 }
 
-export interface LambOptions extends AdamOptimizerOptions {
+/** optax's lamb has no `nesterov`: it is not an option here (passing it throws). */
+export interface LambOptions extends Omit<AdamOptimizerOptions, 'nesterov'> {
   /** Decoupled decay, inside the trust ratio (default 0, optax's). */
   readonly weightDecay?: WeightDecayLike;
   /** Leaves that get decay (default all). */
@@ -268,6 +269,8 @@ export interface LambOptions extends AdamOptimizerOptions {
  * addDecayedWeights(wd, mask), scaleByTrustRatio(), scaleByLearningRate(lr))`: Adam whose step
  * per leaf is rescaled to the parameter's norm, for large-batch training.
  */
-export function lamb({ learningRate, b1, b2, eps = 1e-6, epsRoot, weightDecay = 0, mask }: LambOptions): GradientTransformation {
+export function lamb(options: LambOptions): GradientTransformation {
+  if ((options as { readonly nesterov?: unknown }).nesterov !== undefined) throw new Error("lamb: nesterov is not an option (optax's lamb has none); use adamw({ nesterov: true }) for Nesterov Adam");
+  const { learningRate, b1, b2, eps = 1e-6, epsRoot, weightDecay = 0, mask } = options;
   return chain(scaleByAdam({ b1, b2, eps, epsRoot }), addDecayedWeights(weightDecay, mask), scaleByTrustRatio(), scaleByLearningRate(learningRate));
 }

@@ -24,7 +24,7 @@ export interface PolyakOptions {
 }
 
 /** float64's machine epsilon: optax's `jnp.finfo(float).eps`, below which ‖g‖² + eps counts as 0. */
-const FLOAT_EPS = 2.220446049250313e-16;
+export const FLOAT_EPS = 2.220446049250313e-16;
 
 /** The loss passed as the extra argument `{ value }` of `update` (a number or an array); `what` names the transformation in the error. */
 export function lossValue(extra: ExtraArgs | undefined, what = 'scaleByPolyak'): NdArray | number {

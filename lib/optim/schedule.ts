@@ -41,11 +41,12 @@ export interface ScheduleMath<T> {
 export type Formula = <T>(m: ScheduleMath<T>, step: Val<T>) => Val<T>;
 
 /**
- * A schedule. Call it with a scalar step array (int32 or float32) to get a float32 scalar
- * array (jit-safe); `at(n)` gives the float64 value at step `n` as a JS number.
+ * A schedule. Call it with a scalar step array (int32 or float32) or a JS number (as optax's
+ * schedules take a Python int) to get a float32 scalar array (jit-safe); `at(n)` gives the
+ * float64 value at step `n` as a JS number.
  */
 export interface Schedule {
-  (step: NdArray): NdArray;
+  (step: NdArray | number): NdArray;
   at(step: number): number;
   readonly formula: Formula;
 }
@@ -98,8 +99,8 @@ const arrayMath: ScheduleMath<NdArray> = {
 
 /** Builds a {@link Schedule} from its formula. */
 export function makeSchedule(formula: Formula): Schedule {
-  const fn = (step: NdArray): NdArray => {
-    const s = np.cast(step, 'float32');
+  const fn = (step: NdArray | number): NdArray => {
+    const s = typeof step === 'number' ? np.full([], step, 'float32') : np.cast(step, 'float32');
     const v = formula(arrayMath, s);
     return typeof v === 'number' ? np.full(s.shape, v) : v;
   };

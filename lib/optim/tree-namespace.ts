@@ -17,6 +17,7 @@ export {
   treeFullLike as fullLike,
   treeGet as get,
   treeGetAllWithPath as getAllWithPath,
+  treeMapParams as mapParams,
   treeMax as max,
   treeMin as min,
   treeMul as mul,

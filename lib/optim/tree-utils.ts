@@ -237,3 +237,5 @@ export function treeSet<T>(t: T, values: Readonly<Record<string, unknown>>, filt
 }
 
 export { treeScale as treeScalarMul, treeAddScale as treeAddScalarMul };
+
+export { type TreeMapParamsOptions, treeMapParams } from './tree-map-params.js';
