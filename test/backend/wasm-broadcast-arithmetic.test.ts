@@ -2,10 +2,10 @@
  * Broadcasting float32 arithmetic (add, sub, mul, div), maximum/minimum, comparisons and
  * broadcastTo, eagerly and under jit, against an element-by-element reference: exact (an
  * IEEE float32 operation is the double result rounded once: Math.fround), with NaN,
- * infinities, signed zeros, subnormals and overflow; int32 and bool broadcasts word for word. On wasm, operands that broadcast as
- * rows, channels or scalars run in our loop (lib/core/lower/wasm-kernels.ts's
- * arithmeticWasm and broadcastWasm: tfjs's threaded build spends ~1 ms waking XNNPACK's
- * pool for a [512, 1] + [512, 10]); other broadcasts and other backends run tfjs's kernels.
+ * infinities, signed zeros, subnormals and overflow; int32 and bool broadcasts word for word.
+ * On wasm, arithmetic with a short channel vector and the broadcasts before comparisons run in
+ * our loop (lib/core/lower/wasm-kernels.ts's arithmeticWasm and broadcastWasm); other
+ * broadcasts and other backends run tfjs's kernels.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -107,6 +107,26 @@ test('broadcasting operations of float32 operands, eagerly and under jit: exact,
   Object.values(fns).forEach((f) => f.clearCache());
 });
 
+test('large arrays with a short channel vector (our loop on wasm): exact for every operation, either operand order, special values included', async () => {
+  for (const [sa, sb] of [[[70, 33, 31], [31]], [[3], [2, 128, 256, 3]], [[1, 1, 64], [16, 65, 64]]] as const) {
+    const out = tf.backend_util.assertAndGetBroadcastShape([...sa], [...sb]);
+    const [a, b] = [values(sizeOf(sa), 4, !gpu), values(sizeOf(sb), 5, !gpu)];
+    const [x, y] = [tf.tensor(a, [...sa]), tf.tensor(b, [...sb])];
+    for (const op of ['add', 'subtract', 'multiply', 'divide'] as const) {
+      const r = tf.tidy(() => np[op](x, y) as tf.Tensor);
+      const got = await r.data();
+      for (let i = 0; i < got.length; i++) {
+        const want = REF[op](a[operandIndex(i, out, sa)]!, b[operandIndex(i, out, sb)]!);
+        const ulps = gpu && op === 'divide' ? 3 * ulp(want) : 0;
+        if (!Object.is(got[i], want) && !(Math.abs(got[i]! - want) <= ulps))
+          assert.unreachable(`${op} [${sa}] [${sb}]: element ${i} is ${got[i]}, expected ${want}`);
+      }
+      r.dispose();
+    }
+    tf.dispose([x, y]);
+  }
+});
+
 test('broadcastTo of float32 rows, channels and scalars: the values, -0 and NaN kept', async () => {
   for (const [from, to] of [[[5, 1], [5, 7]], [[7], [3, 4, 7]], [[], [2, 9]], [[1, 1, 3], [2, 2, 3]], [[2, 1, 3], [2, 4, 3]]] as const) {
     const v = values(sizeOf(from), 3, true);
@@ -141,20 +161,23 @@ test('int32 and bool broadcasts and comparisons: every word kept (int32 values w
   tf.dispose([labels, classes, eq]);
 });
 
-test('on wasm a row or channel broadcast runs our loop, not tfjs kernels (threaded XNNPACK wakes its pool)', () => {
+test("on wasm a short channel vector's arithmetic, and row broadcasts of comparisons, run our loop, not tfjs's Add or Tile", () => {
   if (backend !== 'wasm') return;
   const ran: string[] = [];
   const engine = tf.engine();
   const runKernel = engine.runKernel.bind(engine);
   engine.runKernel = ((name: string, inputs: Record<string, tf.Tensor>, attrs: object) => (ran.push(name), runKernel(name, inputs, attrs as never))) as typeof engine.runKernel;
   try {
-    const [x, row, ch] = [tf.ones([512, 10]), tf.ones([512, 1]), tf.ones([10])];
-    for (const op of ['add', 'subtract', 'multiply', 'divide', 'less'] as const) {
+    const [x, row, ch] = [tf.ones([128, 28, 32]), tf.ones([128, 28, 1]), tf.ones([32])];
+    for (const op of ['add', 'subtract', 'multiply', 'divide'] as const) {
       ran.length = 0;
-      tf.dispose([np[op](row, x) as tf.Tensor, np[op](x, ch) as tf.Tensor]);
+      tf.dispose([np[op](ch, x) as tf.Tensor, np[op](x, ch) as tf.Tensor]);
       assert.ok(ran.includes('TfjaxElementwise'), `${op}: ${ran.join(', ')}`);
       assert.not.ok(ran.some((k) => ['Add', 'Sub', 'Multiply', 'RealDiv', 'Tile'].includes(k)), `${op}: ${ran.join(', ')}`);
     }
+    ran.length = 0;
+    (np.less(row, x) as tf.Tensor).dispose();
+    assert.not.ok(ran.some((k) => ['Add', 'Tile'].includes(k)), `less: ${ran.join(', ')}`);
     const [labels, classes] = [tf.zeros([512, 1], 'int32'), tf.zeros([1, 10], 'int32')];
     ran.length = 0;
     (np.equal(labels, classes) as tf.Tensor).dispose();

@@ -170,25 +170,24 @@ function loopOf(op: ElementwiseOp | null, xs: tf.Tensor[], shape: readonly numbe
 }
 
 /**
- * float32 add, sub, mul and div where an operand broadcasts along rows ([..., 1]) or is a
- * vector of fewer than 256 channels: our loop. In tfjs's threaded build XNNPACK hands even a
- * [512, 1] + [512, 10] to its thread pool (0.76 ms against 0.03 ms in our loop), and
- * [256, 28, 28, 32] + [32] runs 2-3x slower than ours in either build. Operands of one
- * shape, scalars and long channel vectors stay with tfjs (as fast or faster: `npx tsx`
- * probes in docs/benchmarks.md, session 15).
+ * float32 add, sub, mul and div where an operand is a vector of fewer than 256 channels
+ * broadcast along the last axis (BatchNorm's scale and shift): our loop, 1.6-2.3x faster than
+ * XNNPACK's on [256, 28, 28, 32] + [32] in either build (`npx tsx bench/broadcast.ts`,
+ * docs/benchmarks.md, session 15). Other operands stay with tfjs: as fast or faster on a quiet
+ * machine (rows of Sinkhorn's [512, 3000] split over XNNPACK's two threads better than ours).
  */
 export function arithmeticWasm(op: 'add' | 'sub' | 'mul' | 'div', kernel: (x: tf.Tensor, y: tf.Tensor) => tf.Tensor) {
-  return (x: tf.Tensor, y: tf.Tensor): tf.Tensor => (x.dtype === 'float32' && y.dtype === 'float32' && oursBroadcasts(x.shape, y.shape) && loopOf(op, [x, y])) || kernel(x, y);
+  return (x: tf.Tensor, y: tf.Tensor): tf.Tensor => (x.dtype === 'float32' && y.dtype === 'float32' && shortChannels(x.shape, y.shape) && loopOf(op, [x, y])) || kernel(x, y);
 }
 
-/** Whether one operand broadcasts as rows, or as a channel vector of fewer than 256 (see {@link arithmeticWasm}). */
-function oursBroadcasts(a: readonly number[], b: readonly number[]): boolean {
+/** Below this many result elements tfjs's kernel stays (ours costs 1-2 us more per call: a [512, 10] + [10]). */
+const MIN_OWN_BROADCAST = 1 << 16;
+
+/** Whether one operand is a channel vector of fewer than 256 broadcast over a large other (see {@link arithmeticWasm}). */
+function shortChannels(a: readonly number[], b: readonly number[]): boolean {
   if (tf.util.arraysEqual([...a], [...b])) return false;
   const shape = tf.backend_util.assertAndGetBroadcastShape([...a], [...b]);
-  return [a, b].some((s) => {
-    const kind = inputKindOf(s, shape);
-    return kind === 'row' || (kind === 'channel' && shape[shape.length - 1]! < 256);
-  });
+  return shape[shape.length - 1]! < 256 && sizeOf(shape) >= MIN_OWN_BROADCAST && [a, b].some((s) => inputKindOf(s, shape) === 'channel');
 }
 
 /**
