@@ -9,7 +9,7 @@ import type { Axis } from '../ops/math.js';
 import { normalizeAxisIndex } from '../ops/shape.js';
 
 /** jax.nn.softmax / log_softmax: one implementation with lib/ops's (np.softmax, np.logSoftmax). */
-export { type SoftmaxOptions, logSoftmax, softmax } from '../ops/math.js';
+export { type SoftmaxOptions, logSoftmax, softmax } from '../ops/softmax.js';
 
 /** jax.nn.logsumexp: the weighted log-sum-exp of lib/ops (also jax.scipy.special.logsumexp's). */
 export { type LogsumexpOptions, weightedLogsumexp as logsumexp } from '../ops/logsumexp-weighted.js';

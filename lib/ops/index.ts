@@ -1,6 +1,7 @@
 /** `np`: the numpy-like functions user code is written against; every one goes through `bind`. */
 export * from './creation.js';
 export * from './math.js';
+export * from './softmax.js';
 // where(cond) alone is nonzero(cond): this `where` shadows math.js's three-argument one.
 export { where } from './where.js';
 export * from './shape.js';

@@ -2,7 +2,8 @@
 import { shapeStr } from '../core/aval.js';
 import * as lax from '../core/lax.js';
 import { type NdArray, shapeOf } from '../core/trace.js';
-import { add, div, erf, greater, logSoftmax, logicalOr, mean, mul, notEqual, sigmoid, sub, sum, where } from './math.js';
+import { add, div, erf, greater, logicalOr, mean, mul, notEqual, sigmoid, sub, sum, where } from './math.js';
+import { logSoftmax } from './softmax.js';
 import { oneHot } from './shape.js';
 
 export type Pair = number | readonly [number, number];

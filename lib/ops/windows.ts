@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { NdArray } from '../core/trace.js';
 import { chbevl } from './chebyshev.js';
-import { abs, add, div, equal, exp, lessEqual, mul, sqrt, sub, toFloat, where } from './math.js';
+import { abs, div, equal, exp, lessEqual, mul, sqrt, sub, toFloat, where } from './math.js';
 
 /** The samples n = 1 - M, 3 - M, ..., M - 1 of a symmetric window of length M >= 2, mapped by f(n / (M - 1)). */
 function symmetric(M: number, op: string, f: (t: number) => number): tf.Tensor {
