@@ -7,7 +7,7 @@ import * as init from './init.js';
 import { type Layer, positiveInt, stateless, withBatchAxis } from './layer.js';
 import { convFromTorch, convToTorch, copy } from './torch.js';
 
-const pairOf = (v: Pair): [number, number] => (typeof v === 'number' ? [v, v] : [v[0], v[1]]);
+export const pairOf = (v: Pair): [number, number] => (typeof v === 'number' ? [v, v] : [v[0], v[1]]);
 
 export interface Conv2dConfig {
   readonly in: number;

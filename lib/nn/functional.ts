@@ -252,8 +252,11 @@ export function dotProductAttention(query: NdArray, key: NdArray, value: NdArray
 }
 
 export interface GeluOptions {
-  /** The tanh approximation (default, as jax.nn.gelu) or the exact erf form (PyTorch's default). */
-  readonly approximate?: boolean;
+  /**
+   * The tanh approximation (true, the default, as jax.nn.gelu) or the exact erf form (false).
+   * PyTorch's strings too: 'tanh', or 'none' for the exact form (F.gelu's default there).
+   */
+  readonly approximate?: boolean | 'tanh' | 'none';
 }
 
 /**
@@ -265,7 +268,9 @@ export interface GeluOptions {
  * magnitude), but as a composite it made a jitted GELU and its gradient 10x slower.
  */
 export function gelu(x: NdArray, { approximate = true }: GeluOptions = {}): NdArray {
-  if (!approximate) return np.gelu(x);
+  if (approximate !== true && approximate !== false && approximate !== 'tanh' && approximate !== 'none')
+    throw new Error(`gelu: approximate must be a boolean, 'tanh' or 'none', got ${String(approximate)}`);
+  if (approximate === false || approximate === 'none') return np.gelu(x);
   const inner = np.mul(np.add(x, np.mul(np.mul(np.square(x), x), 0.044715)), Math.sqrt(2 / Math.PI));
   return np.mul(np.mul(x, 0.5), np.add(np.tanh(inner), 1));
 }
@@ -329,9 +334,13 @@ export function relu6(x: NdArray): NdArray {
   return np.where(inside, x, np.stopGradient(np.clip(x, 0, 6)));
 }
 
-/** -1 below -1, 1 above 1, x between (jax.nn.hard_tanh). */
-export function hardTanh(x: NdArray): NdArray {
-  return np.where(np.greater(x, 1), 1, np.where(np.less(x, -1), -1, x));
+/**
+ * minVal below minVal, maxVal above maxVal, x between (jax.nn.hard_tanh; F.hardtanh's min_val and
+ * max_val, default -1 and 1). The derivative at the ends themselves is 1, as JAX (PyTorch: 0).
+ */
+export function hardTanh(x: NdArray, minVal = -1, maxVal = 1): NdArray {
+  if (!(minVal <= maxVal)) throw new Error(`hardTanh: minVal ${minVal} must be <= maxVal ${maxVal}`);
+  return np.where(np.greater(x, maxVal), maxVal, np.where(np.less(x, minVal), minVal, x));
 }
 
 /** relu6(x + 3) / 6 (jax.nn.hard_sigmoid). */

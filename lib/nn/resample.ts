@@ -17,6 +17,8 @@ export interface InterpolateOptions {
   readonly mode?: InterpolateMode;
   /** 'linear', 'bilinear' and 'bicubic' only: the corner pixels' centres line up (default false, PyTorch's). */
   readonly alignCorners?: boolean;
+  /** With scaleFactor: sample as if the output size floor(in · scaleFactor) had been given, at in / out, not 1 / scaleFactor (PyTorch's recompute_scale_factor; default false). */
+  readonly recomputeScaleFactor?: boolean;
 }
 
 /** PyTorch's source position scale per output step: (in - 1) / (out - 1) with align_corners, else 1 / scaleFactor or in / out. */
@@ -121,16 +123,26 @@ export function interpolate(x: NdArray, opts: InterpolateOptions): NdArray {
   const outSizes = factors ? inSizes.map((n, i) => Math.floor(n * factors[i])) : perAxis(opts.size!, k, 'size').map((d) => positiveInt(d, 'interpolate: size'));
   if (outSizes.some((d) => d < 1)) throw new Error(`interpolate: the output size [${outSizes}] of input ${shapeStr(x.shape)} must be positive`);
   const align = opts.alignCorners ?? false;
+  const sampling = opts.recomputeScaleFactor ? undefined : factors;
   const matrix = (n: number, m: number, f: number | undefined) =>
     mode === 'area' ? areaWeights(n, m) : mode === 'bicubic' ? cubicWeights(n, m, align, f) : linearWeights(n, m, align, f);
   return inSizes.reduce((y, n, i) => {
     const m = outSizes[i];
     const axis = 1 + i;
-    if (nearest) return np.take(y, nearestIndices(n, m, mode === 'nearest-exact', factors?.[i]), axis, 'clip');
-    const w = np.reshape(np.array(matrix(n, m, factors?.[i])), [m, n]);
+    if (nearest) return np.take(y, nearestIndices(n, m, mode === 'nearest-exact', sampling?.[i]), axis, 'clip');
+    const w = np.reshape(np.array(matrix(n, m, sampling?.[i])), [m, n]);
     return np.moveaxis(np.tensordot(w, y, [[1], [axis]]), 0, axis);
   }, x);
 }
+
+/** The size or scale of the deprecated F.upsample_nearest / F.upsample_bilinear. */
+export type UpsampleSize = Pick<InterpolateOptions, 'size' | 'scaleFactor'>;
+
+/** F.upsample_nearest (deprecated in PyTorch): {@link interpolate} with mode 'nearest'. */
+export const upsampleNearest = (x: NdArray, opts: UpsampleSize) => interpolate(x, { size: opts.size, scaleFactor: opts.scaleFactor, mode: 'nearest' });
+
+/** F.upsample_bilinear (deprecated in PyTorch): {@link interpolate} with mode 'bilinear' and alignCorners TRUE, as PyTorch's. */
+export const upsampleBilinear = (x: NdArray, opts: UpsampleSize) => interpolate(x, { size: opts.size, scaleFactor: opts.scaleFactor, mode: 'bilinear', alignCorners: true });
 
 /** PyTorch's nn.Upsample as a layer: {@link interpolate} with fixed options (default mode 'nearest'). */
 export const upsample = (opts: InterpolateOptions) => stateless('upsample', (x) => interpolate(x, opts));

@@ -242,14 +242,14 @@ export function cosineEmbeddingLoss(input1: NdArray, input2: NdArray, target: Nd
   return reduce(np.add(pos, neg), opts.reduction ?? 'mean', 'cosineEmbeddingLoss');
 }
 
-/** ||x1 - x2 + eps||_p over the last axis (F.pairwise_distance). */
-export function pairwiseDistance(x1: NdArray, x2: NdArray, { p = 2, eps = 1e-6 }: { readonly p?: number; readonly eps?: number } = {}): NdArray {
+/** ||x1 - x2 + eps||_p over the last axis (F.pairwise_distance); `keepdim` keeps that axis with size 1. */
+export function pairwiseDistance(x1: NdArray, x2: NdArray, { p = 2, eps = 1e-6, keepdim = false }: { readonly p?: number; readonly eps?: number; readonly keepdim?: boolean } = {}): NdArray {
   const d = np.abs(np.add(np.sub(x1, x2), eps));
-  if (p === 2) return np.sqrt(np.sum(np.square(d), -1));
-  if (p === 1) return np.sum(d, -1);
-  if (p === Infinity) return np.max(d, -1);
   if (!(p > 0)) throw new Error(`pairwiseDistance: p must be > 0, got ${p}`);
-  return np.pow(np.sum(np.pow(d, p), -1), 1 / p);
+  if (p === 2) return np.sqrt(np.sum(np.square(d), -1, keepdim));
+  if (p === 1) return np.sum(d, -1, keepdim);
+  if (p === Infinity) return np.max(d, -1, keepdim);
+  return np.pow(np.sum(np.pow(d, p), -1, keepdim), 1 / p);
 }
 
 export interface TripletMarginOptions extends MarginOptions {
