@@ -19,6 +19,13 @@ export interface AdamOptions {
    * `b1 mu / (1 - b1^(t+1)) + (1 - b1) g / (1 - b1^t)`. Default false.
    */
   readonly nesterov?: boolean;
+  /**
+   * torch's `amsgrad`: divide by the running maximum of the raw second moment,
+   * `sqrt(max(nuMax, nu) / (1 - b2^t))` (torch bias-corrects after the maximum; optax's
+   * `scaleByAmsgrad` takes the maximum of the corrected moments). Adds `nuMax` to the state.
+   * Default false.
+   */
+  readonly amsgrad?: boolean;
 }
 
 export interface AdamState {
@@ -28,6 +35,8 @@ export interface AdamState {
   readonly mu: unknown;
   /** Second moment, shaped like the parameters. */
   readonly nu: unknown;
+  /** With `amsgrad`: the running maximum of `nu`. */
+  readonly nuMax?: unknown;
 }
 
 /** One step of Adam's bookkeeping, shared by its variants (see `adamMoments`). */
@@ -65,19 +74,21 @@ export function nesterovMoment<U>(mu: U, updates: U, b1: number, t: NdArray, bc1
  * optax's look-ahead first moment, see {@link AdamOptions.nesterov})
  * (torch's `sqrt(nu) / sqrt(1 - b2^t) + eps` is the same number). No learning rate, no sign.
  */
-export function scaleByAdam({ b1 = 0.9, b2 = 0.999, eps = 1e-8, epsRoot = 0, nesterov = false }: AdamOptions = {}): GradientTransformation<AdamState> {
+export function scaleByAdam({ b1 = 0.9, b2 = 0.999, eps = 1e-8, epsRoot = 0, nesterov = false, amsgrad = false }: AdamOptions = {}): GradientTransformation<AdamState> {
   return {
-    init: (params) => ({ count: initCount(), mu: zerosLikeTree(params), nu: zerosLikeTree(params) }),
+    init: (params) => ({ count: initCount(), mu: zerosLikeTree(params), nu: zerosLikeTree(params), ...(amsgrad ? { nuMax: zerosLikeTree(params) } : {}) }),
     update(updates, state) {
       type U = typeof updates;
       const { mu, nu, count, t, bc1, bc2 } = adamMoments(updates, state, b1, b2);
+      if (amsgrad && state.nuMax === undefined) throw new Error('scaleByAdam: amsgrad needs nuMax in the state (call init with amsgrad: true)');
+      const nuMax = amsgrad ? tree.map<U>((a: NdArray, v: NdArray) => np.maximum(a, v), state.nuMax, nu) : undefined;
       const muHat = nesterov ? nesterovMoment(mu, updates, b1, t, bc1) : tree.map<U>((m: NdArray) => np.div(m, bc1), mu);
       const out = tree.map<U>((m: NdArray, v: NdArray) => {
         const vHat = np.div(v, bc2);
         const root = np.sqrt(epsRoot === 0 ? vHat : np.add(vHat, epsRoot));
         return np.div(m, np.add(root, eps));
-      }, muHat, nu);
-      return [out, { count, mu, nu }];
+      }, muHat, nuMax ?? nu);
+      return [out, nuMax === undefined ? { count, mu, nu } : { count, mu, nu, nuMax }];
     },
   };
 }

@@ -14,7 +14,7 @@
 export type { EmptyState, ExtraArgs, GradientTransformation, StateOf } from './types.js';
 export { type ChainState, chain, identity } from './chain.js';
 export { applyUpdates, incrementalUpdate, periodicUpdate } from './apply.js';
-export { type CountState, scale, scaleByLearningRate, scaleBySchedule } from './scale.js';
+export { type CountState, maximizing, scale, scaleByLearningRate, scaleBySchedule } from './scale.js';
 export { type Mask, type MaskTree, maskNoDecayOnBiasAndNorm, resolveMask } from './mask.js';
 export { type WeightDecayLike, addDecayedWeights } from './decay.js';
 export { clip, clipByGlobalNorm, globalNorm } from './clip.js';
@@ -170,6 +170,7 @@ export {
   type AdafactorOptions,
   type AdamaxwOptions,
   type AdanOptimizerOptions,
+  type RpropOptimizerOptions,
   adafactor,
   adamaxw,
   adan,
@@ -197,6 +198,7 @@ export * as tree from './tree-namespace.js';
 /** optax.projections: projections onto convex sets (`projectionSimplex`, `projectionL2Ball`, ...). */
 export * as projections from './projections.js';
 export { type LbfgsOptions, type LbfgsState, type ScaleByLbfgsOptions, lbfgs, scaleByLbfgs } from './lbfgs.js';
+export { type LbfgsClosure, type TorchLbfgs, type TorchLbfgsOptions, type TorchLbfgsState, torchLbfgs } from './torch-lbfgs.js';
 export { type ZoomLinesearchOptions, type ZoomLinesearchState, scaleByZoomLinesearch } from './zoom-linesearch.js';
 export { type BacktrackingLinesearchOptions, type BacktrackingLinesearchState, scaleByBacktrackingLinesearch } from './backtracking-linesearch.js';
 export { type ValueFn, valueAndGradFromState } from './linesearch-args.js';
@@ -275,6 +277,8 @@ export {
   differentiallyPrivateAggregate,
   dpsgd,
 } from './privacy.js';
+export { type AsgdOptions, type AsgdState, type ScaleByAsgdOptions, asgd, scaleByAsgd } from './asgd.js';
+export { type AveragedModel, type AveragedModelState, type AvgFn, type SwaLROptions, averagedModel, swaAvgFn, swaLR } from './swa.js';
 export { type MadgradOptions, type MadgradState, madgrad, scaleByMadgrad } from './madgrad.js';
 export { type AcpropOptimizerOptions, type AcpropOptions, acprop, scaleByAcprop } from './acprop.js';
 export { type MomoAdamOptions, type MomoAdamState, type MomoOptions, type MomoState, momo, momoAdam } from './momo.js';

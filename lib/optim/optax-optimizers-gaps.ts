@@ -13,7 +13,7 @@ import type { Hyper } from './moments.js';
 import { type AdamaxOptions, scaleByAdamax } from './adamax.js';
 import { type AdamWOptions, adamw } from './optimizers.js';
 import { type RpropOptions, scaleByRprop } from './rprop.js';
-import { scale, scaleByLearningRate, scaleBySchedule } from './scale.js';
+import { maximizing, scale, scaleByLearningRate, scaleBySchedule } from './scale.js';
 import type { ScheduleLike } from './schedule.js';
 import { scaleByOptimisticGradient, scaleBySign } from './sign.js';
 import type { GradientTransformation } from './types.js';
@@ -127,7 +127,15 @@ export function optimisticGradientDescent({ learningRate, alpha, beta }: { reado
   return chain(scaleByOptimisticGradient({ alpha, beta }), scaleByLearningRate(learningRate));
 }
 
-/** optax.rprop: `chain(scaleByRprop({learningRate, etaMinus = 0.5, etaPlus = 1.2, minStepSize = 1e-6, maxStepSize = 50}), scale(-1))`. */
-export function rprop(options: RpropOptions): GradientTransformation {
-  return chain(scaleByRprop(options), scale(-1));
+export interface RpropOptimizerOptions extends RpropOptions {
+  /** torch's `maximize`: climb the objective (the gradients are negated first). Default false. */
+  readonly maximize?: boolean;
+}
+
+/**
+ * optax.rprop: `chain(scaleByRprop({learningRate, etaMinus = 0.5, etaPlus = 1.2, minStepSize = 1e-6, maxStepSize = 50}), scale(-1))`.
+ * torch.optim.Rprop(lr, etas=(etaMinus, etaPlus), step_sizes=(minStepSize, maxStepSize), maximize) gives the same steps.
+ */
+export function rprop({ maximize = false, ...options }: RpropOptimizerOptions): GradientTransformation {
+  return maximizing(maximize, chain(scaleByRprop(options), scale(-1)));
 }

@@ -11,7 +11,7 @@ import { addDecayedWeights } from './decay.js';
 import type { Mask } from './mask.js';
 import { type AddNoiseOptions, addNoise } from './noise.js';
 import { type NovogradOptions, scaleByNovograd } from './novograd.js';
-import { scaleByLearningRate } from './scale.js';
+import { maximizing, scaleByLearningRate } from './scale.js';
 import type { ScheduleLike } from './schedule.js';
 import { type Sm3Options, scaleBySm3 } from './sm3.js';
 import type { GradientTransformation } from './types.js';
@@ -65,19 +65,22 @@ export interface AdadeltaOptimizerOptions extends AdadeltaOptions {
   /** L2: `wd * p` added to the gradient first (default 0). */
   readonly weightDecay?: number;
   readonly weightDecayMask?: Mask;
+  /** torch's `maximize`: climb the objective (the gradients are negated first). Default false. */
+  readonly maximize?: boolean;
 }
 
 /**
  * optax.adadelta: `chain(addDecayedWeights(wd, mask), scaleByAdadelta({rho = 0.9, eps = 1e-6}), scaleByLearningRate(lr))`;
  * without a learning rate the last step is `identity()` (optax's: the update is then not negated).
+ * torch.optim.Adadelta is the same with `learningRate: 1` (torch's default lr) and its `maximize`.
  * @example const opt = optim.adadelta({ learningRate: 1, rho: 0.95 });
  */
-export function adadelta({ learningRate, weightDecay = 0, weightDecayMask, ...rest }: AdadeltaOptimizerOptions): GradientTransformation {
-  return chain(
+export function adadelta({ learningRate, weightDecay = 0, weightDecayMask, maximize = false, ...rest }: AdadeltaOptimizerOptions): GradientTransformation {
+  return maximizing(maximize, chain(
     addDecayedWeights(weightDecay, weightDecayMask),
     scaleByAdadelta(rest),
     learningRate === undefined ? identity() : scaleByLearningRate(learningRate),
-  );
+  ));
 }
 
 export type NovogradOptimizerOptions = NovogradOptions & WithLearningRate;

@@ -15,38 +15,56 @@ import { scaleByRms, scaleByRss } from './rms.js';
 import { scaleByStddev } from './stddev.js';
 import type { Mask } from './mask.js';
 import { traceMomentum } from './momentum.js';
-import { scaleByLearningRate } from './scale.js';
+import { maximizing, scaleByLearningRate } from './scale.js';
 import { scaleByTrustRatio } from './trust-ratio.js';
 import { type ScheduleLike, makeSchedule, toSchedule } from './schedule.js';
 import type { GradientTransformation } from './types.js';
+
+/** torch's `betas`: `[b1, b2]` in one option (give it or `b1` / `b2`, not both). */
+export interface TorchBetas {
+  readonly betas?: readonly [number, number];
+}
+
+/** `b1`, `b2` from torch's `betas` or from the options themselves; both forms at once is an error. */
+function resolveBetas(what: string, { b1, b2, betas }: { readonly b1?: number; readonly b2?: number } & TorchBetas): { b1?: number; b2?: number } {
+  if (betas === undefined) return { b1, b2 };
+  if (b1 !== undefined || b2 !== undefined) throw new Error(`${what}: give betas (torch's name) or b1 / b2, not both`);
+  if (!Array.isArray(betas) || betas.length !== 2) throw new Error(`${what}: betas must be a pair [b1, b2], got ${JSON.stringify(betas)}`);
+  return { b1: betas[0], b2: betas[1] };
+}
 
 export interface SgdOptions {
   /** A number or a schedule of the step. */
   readonly learningRate: ScheduleLike;
   /** Default 0 (plain SGD, no momentum buffer in the state). */
   readonly momentum?: number;
-  /** Nesterov momentum (needs momentum > 0). Default false. */
+  /** Nesterov momentum (needs momentum > 0 and dampening 0). Default false. */
   readonly nesterov?: boolean;
+  /** torch's `dampening`: `buf = m buf + (1 - dampening) d` after the first step (default 0). */
+  readonly dampening?: number;
   /** torch's `weight_decay`: `wd * p` added to the gradient before momentum. Default 0. */
   readonly weightDecay?: number;
   /** Leaves that get weight decay (default all; e.g. `maskNoDecayOnBiasAndNorm`). */
   readonly weightDecayMask?: Mask;
+  /** torch's `maximize`: climb the objective (the gradients are negated first). Default false. */
+  readonly maximize?: boolean;
 }
 
 /**
- * torch.optim.SGD (dampening 0): `d = g + wd p`; `buf = m buf + d`; `d = nesterov ? d + m buf : buf`;
- * `p -= lr d`. = `chain(addDecayedWeights(wd), traceMomentum(m, nesterov), scaleByLearningRate(lr))`.
+ * torch.optim.SGD: `d = g + wd p` (`g` negated first with `maximize`); `buf = m buf + (1 - dampening) d`
+ * (`buf = d` on the first step); `d = nesterov ? d + m buf : buf`; `p -= lr d`.
+ * = `chain(addDecayedWeights(wd), traceMomentum(m, nesterov, dampening), scaleByLearningRate(lr))`.
  */
-export function sgd({ learningRate, momentum = 0, nesterov = false, weightDecay = 0, weightDecayMask }: SgdOptions): GradientTransformation {
-  if (nesterov && !(momentum > 0)) throw new Error('sgd: nesterov needs momentum > 0');
-  return chain(
+export function sgd({ learningRate, momentum = 0, nesterov = false, dampening = 0, weightDecay = 0, weightDecayMask, maximize = false }: SgdOptions): GradientTransformation {
+  if (nesterov && !(momentum > 0 && dampening === 0)) throw new Error('sgd: nesterov needs momentum > 0 and dampening 0 (as torch)');
+  return maximizing(maximize, chain(
     addDecayedWeights(weightDecay, weightDecayMask),
-    momentum > 0 ? traceMomentum(momentum, nesterov) : identity(),
+    momentum > 0 ? traceMomentum(momentum, nesterov, dampening) : identity(),
     scaleByLearningRate(learningRate),
-  );
+  ));
 }
 
-export interface AdamOptimizerOptions {
+export interface AdamOptimizerOptions extends TorchBetas {
   readonly learningRate: ScheduleLike;
   readonly b1?: number;
   readonly b2?: number;
@@ -54,6 +72,10 @@ export interface AdamOptimizerOptions {
   readonly epsRoot?: number;
   /** optax's `nesterov` (see `scaleByAdam`). Default false. */
   readonly nesterov?: boolean;
+  /** torch's `amsgrad` (see `scaleByAdam`): the running maximum of the second moment. Default false. */
+  readonly amsgrad?: boolean;
+  /** torch's `maximize`: climb the objective (the gradients are negated first). Default false. */
+  readonly maximize?: boolean;
 }
 
 export interface AdamWithL2Options extends AdamOptimizerOptions {
@@ -62,9 +84,10 @@ export interface AdamWithL2Options extends AdamOptimizerOptions {
   readonly weightDecayMask?: Mask;
 }
 
-/** torch.optim.Adam: `chain(addDecayedWeights(wd), scaleByAdam, scaleByLearningRate(lr))`. */
-export function adam({ learningRate, b1, b2, eps, epsRoot, nesterov, weightDecay = 0, weightDecayMask }: AdamWithL2Options): GradientTransformation {
-  return chain(addDecayedWeights(weightDecay, weightDecayMask), scaleByAdam({ b1, b2, eps, epsRoot, nesterov }), scaleByLearningRate(learningRate));
+/** torch.optim.Adam: `chain(addDecayedWeights(wd), scaleByAdam, scaleByLearningRate(lr))` (`amsgrad`, `maximize` as torch). */
+export function adam({ learningRate, eps, epsRoot, nesterov, amsgrad, maximize = false, weightDecay = 0, weightDecayMask, ...betas }: AdamWithL2Options): GradientTransformation {
+  const { b1, b2 } = resolveBetas('adam', betas);
+  return maximizing(maximize, chain(addDecayedWeights(weightDecay, weightDecayMask), scaleByAdam({ b1, b2, eps, epsRoot, nesterov, amsgrad }), scaleByLearningRate(learningRate)));
 }
 
 export interface AdamWOptions extends AdamOptimizerOptions {
@@ -78,8 +101,9 @@ export interface AdamWOptions extends AdamOptimizerOptions {
  * torch.optim.AdamW: `p -= lr * (adam(g) + wd * p)`, the decay decoupled from the moments =
  * `chain(scaleByAdam, addDecayedWeights(wd, mask), scaleByLearningRate(lr))`.
  */
-export function adamw({ learningRate, b1, b2, eps, epsRoot, nesterov, weightDecay = 0.01, mask }: AdamWOptions): GradientTransformation {
-  return chain(scaleByAdam({ b1, b2, eps, epsRoot, nesterov }), addDecayedWeights(weightDecay, mask), scaleByLearningRate(learningRate));
+export function adamw({ learningRate, eps, epsRoot, nesterov, amsgrad, maximize = false, weightDecay = 0.01, mask, ...betas }: AdamWOptions): GradientTransformation {
+  const { b1, b2 } = resolveBetas('adamw', betas);
+  return maximizing(maximize, chain(scaleByAdam({ b1, b2, eps, epsRoot, nesterov, amsgrad }), addDecayedWeights(weightDecay, mask), scaleByLearningRate(learningRate)));
 }
 
 export interface LarsOptions {
@@ -144,6 +168,8 @@ export interface RmspropOptions {
   readonly epsInSqrt?: boolean;
   /** optax's `bias_correction`: divide the averages by `1 - decay^t` (default false). */
   readonly biasCorrection?: boolean;
+  /** torch's `maximize`: climb the objective (the gradients are negated first). Default false. */
+  readonly maximize?: boolean;
 }
 
 /**
@@ -167,6 +193,7 @@ export function rmsprop({
   initialScale = 0,
   epsInSqrt = false,
   biasCorrection = false,
+  maximize = false,
 }: RmspropOptions): GradientTransformation {
   if (alpha !== undefined && decay !== undefined) throw new Error('rmsprop: give alpha (torch\'s name) or decay (optax\'s), not both');
   if (nesterov && !(momentum > 0)) throw new Error('rmsprop: nesterov needs momentum > 0');
@@ -175,12 +202,12 @@ export function rmsprop({
   const scaling = centered && optaxOptions
     ? scaleByStddev({ decay: rate, eps, initialScale, epsInSqrt, biasCorrection })
     : scaleByRms({ decay: rate, eps, centered, initialScale, epsInSqrt, biasCorrection });
-  return chain(
+  return maximizing(maximize, chain(
     addDecayedWeights(weightDecay, weightDecayMask),
     scaling,
     momentum > 0 ? traceMomentum(momentum, nesterov) : identity(),
     scaleByLearningRate(learningRate),
-  );
+  ));
 }
 
 export interface AdagradOptions {
@@ -194,26 +221,30 @@ export interface AdagradOptions {
   readonly initialAccumulatorValue?: number;
   /** Added after the root (default 1e-10). */
   readonly eps?: number;
+  /** torch's `maximize`: climb the objective (the gradients are negated first). Default false. */
+  readonly maximize?: boolean;
 }
 
 /**
  * torch.optim.Adagrad: `d = g + wd p`; `s += d^2`; `p -= lr_t d / (sqrt(s) + eps)` with
  * `lr_t = lr / (1 + (t - 1) lrDecay)` = `chain(addDecayedWeights(wd), scaleByRss, scaleByLearningRate(lr_t))`.
  */
-export function adagrad({ learningRate, lrDecay = 0, weightDecay = 0, weightDecayMask, initialAccumulatorValue = 0, eps = 1e-10 }: AdagradOptions): GradientTransformation {
+export function adagrad({ learningRate, lrDecay = 0, weightDecay = 0, weightDecayMask, initialAccumulatorValue = 0, eps = 1e-10, maximize = false }: AdagradOptions): GradientTransformation {
   if (!(lrDecay >= 0)) throw new Error(`adagrad: lrDecay must be >= 0, got ${lrDecay}`);
   const base = toSchedule(learningRate);
   // The learning-rate transformation's count starts at 0 on the first step: torch's t - 1.
   const lr = lrDecay === 0 ? learningRate : makeSchedule((m, step) => m.div(base.formula(m, step), m.add(1, m.mul(step, lrDecay))));
-  return chain(addDecayedWeights(weightDecay, weightDecayMask), scaleByRss({ initialAccumulatorValue, eps }), scaleByLearningRate(lr));
+  return maximizing(maximize, chain(addDecayedWeights(weightDecay, weightDecayMask), scaleByRss({ initialAccumulatorValue, eps }), scaleByLearningRate(lr)));
 }
 
-/** The options every torch-style Adam variant below shares: learning rate and L2 weight decay. */
-interface WithL2 {
+/** The options every torch-style Adam variant below shares: learning rate, L2 weight decay, torch's `betas` and `maximize`. */
+interface WithL2 extends TorchBetas {
   readonly learningRate: ScheduleLike;
   /** torch's `weight_decay`: L2, `wd * p` added to the gradient first (default 0). */
   readonly weightDecay?: number;
   readonly weightDecayMask?: Mask;
+  /** torch's `maximize`: climb the objective (the gradients are negated first). Default false. */
+  readonly maximize?: boolean;
 }
 
 export type AdamaxOptimizerOptions = AdamaxOptions & WithL2;
@@ -222,22 +253,22 @@ export type AdamaxOptimizerOptions = AdamaxOptions & WithL2;
  * torch.optim.Adamax (default lr 2e-3 there): `chain(addDecayedWeights(wd), scaleByAdamax, scaleByLearningRate(lr))`.
  * @example const opt = optim.adamax({ learningRate: 2e-3 });
  */
-export function adamax({ learningRate, weightDecay = 0, weightDecayMask, ...rest }: AdamaxOptimizerOptions): GradientTransformation {
-  return chain(addDecayedWeights(weightDecay, weightDecayMask), scaleByAdamax(rest), scaleByLearningRate(learningRate));
+export function adamax({ learningRate, weightDecay = 0, weightDecayMask, maximize = false, betas, ...rest }: AdamaxOptimizerOptions): GradientTransformation {
+  return maximizing(maximize, chain(addDecayedWeights(weightDecay, weightDecayMask), scaleByAdamax({ ...rest, ...resolveBetas('adamax', { b1: rest.b1, b2: rest.b2, betas }) }), scaleByLearningRate(learningRate)));
 }
 
 export type NadamOptimizerOptions = NadamOptions & WithL2;
 
 /** torch.optim.NAdam (1.13, L2 decay): `chain(addDecayedWeights(wd), scaleByNadam, scaleByLearningRate(lr))`. */
-export function nadam({ learningRate, weightDecay = 0, weightDecayMask, ...rest }: NadamOptimizerOptions): GradientTransformation {
-  return chain(addDecayedWeights(weightDecay, weightDecayMask), scaleByNadam(rest), scaleByLearningRate(learningRate));
+export function nadam({ learningRate, weightDecay = 0, weightDecayMask, maximize = false, betas, ...rest }: NadamOptimizerOptions): GradientTransformation {
+  return maximizing(maximize, chain(addDecayedWeights(weightDecay, weightDecayMask), scaleByNadam({ ...rest, ...resolveBetas('nadam', { b1: rest.b1, b2: rest.b2, betas }) }), scaleByLearningRate(learningRate)));
 }
 
 export type RadamOptimizerOptions = RadamOptions & WithL2;
 
 /** torch.optim.RAdam (1.13, L2 decay): `chain(addDecayedWeights(wd), scaleByRadam, scaleByLearningRate(lr))`. */
-export function radam({ learningRate, weightDecay = 0, weightDecayMask, ...rest }: RadamOptimizerOptions): GradientTransformation {
-  return chain(addDecayedWeights(weightDecay, weightDecayMask), scaleByRadam(rest), scaleByLearningRate(learningRate));
+export function radam({ learningRate, weightDecay = 0, weightDecayMask, maximize = false, betas, ...rest }: RadamOptimizerOptions): GradientTransformation {
+  return maximizing(maximize, chain(addDecayedWeights(weightDecay, weightDecayMask), scaleByRadam({ ...rest, ...resolveBetas('radam', { b1: rest.b1, b2: rest.b2, betas }) }), scaleByLearningRate(learningRate)));
 }
 
 export interface LionOptimizerOptions extends LionOptions {
@@ -257,7 +288,7 @@ export function lion({ learningRate, b1, b2, mode, smoothBeta, weightDecay = 1e-
 }
 
 /** optax's lamb has no `nesterov`: it is not an option here (passing it throws). */
-export interface LambOptions extends Omit<AdamOptimizerOptions, 'nesterov'> {
+export interface LambOptions extends Omit<AdamOptimizerOptions, 'nesterov' | 'amsgrad' | 'maximize' | 'betas'> {
   /** Decoupled decay, inside the trust ratio (default 0, optax's). */
   readonly weightDecay?: WeightDecayLike;
   /** Leaves that get decay (default all). */

@@ -2,6 +2,7 @@
 import type { NdArray } from '../core/index.js';
 import * as np from '../ops/index.js';
 import * as tree from '../tree/index.js';
+import { chain } from './chain.js';
 import { type ScheduleLike, toSchedule } from './schedule.js';
 import type { EmptyState, GradientTransformation } from './types.js';
 import { incrementCount, initCount } from './util.js';
@@ -20,6 +21,15 @@ export function scale(factor: number): GradientTransformation<EmptyState> {
     init: () => ({}),
     update: (updates, state) => [mulTree(updates, factor), state],
   };
+}
+
+/**
+ * torch's `maximize`: `t` fed the negated gradients, so it climbs the objective
+ * (`chain(scale(-1), t)`: the negation comes first, before any L2 weight decay, as in torch).
+ * `t` itself when `maximize` is false, so its state keeps its layout.
+ */
+export function maximizing<S>(maximize: boolean, t: GradientTransformation<S>): GradientTransformation<S | [EmptyState, S]> {
+  return maximize ? chain(scale(-1), t) : t;
 }
 
 /**
