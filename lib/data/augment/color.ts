@@ -196,14 +196,20 @@ export interface SolarizeOptions {
   readonly threshold?: number;
 }
 
+/** torchvision's `F.solarize(img, threshold)` (no key): `x >= threshold ? 1 - x : x`, the threshold one number or per sample `[B]`. */
+export function solarizeAt(images: NdArray, threshold: number | NdArray): NdArray {
+  const t = typeof threshold === 'number' ? threshold : perSample(threshold);
+  // x + [x >= t]·(1 - 2x): exact, and only fast wasm kernels (see util.ts).
+  return np.add(images, np.mul(step(np.sub(images, t)), np.sub(1, np.mul(images, 2))));
+}
+
 /** torchvision's `RandomSolarize(threshold, p)`: with probability p, `x >= threshold ? 1 - x : x`. */
 export function solarize(key: NdArray, images: NdArray, opts: SolarizeOptions = {}): NdArray {
   dimsOf(images, 'solarize');
   const p = opts.p ?? 0.5;
   const threshold = opts.threshold ?? 0.5;
   checkProb(p, 'solarize: p');
-  // x + [x >= t]·(1 - 2x): exact, and only fast wasm kernels (see util.ts).
-  return scope(() => applyWithProb(key, images, p, (x) => np.add(x, np.mul(step(np.sub(x, threshold)), np.sub(1, np.mul(x, 2))))));
+  return scope(() => applyWithProb(key, images, p, (x) => solarizeAt(x, threshold)));
 }
 
 /** `(x - mean) / std` per channel (numbers apply to every channel), as torchvision's `Normalize`. */

@@ -12,13 +12,45 @@
 export {
   type CropBoxes,
   type RandomResizedCropOptions,
+  type ResizeOptions,
   CROP_ATTEMPTS,
+  centerCrop,
   cropMatrices,
+  firstFit,
   flipMask,
   horizontalFlip,
   randomResizedCrop,
+  resize,
+  resizedSize,
   sampleCropBoxes,
 } from './geometry.js';
+export {
+  adjustSharpness,
+  autocontrast,
+  equalize,
+  invert,
+  posterize,
+  randomAdjustSharpness,
+  randomAutocontrast,
+  randomEqualize,
+  randomInvert,
+  randomPosterize,
+} from './photometric.js';
+export {
+  type AffineInterpolation,
+  type AffineOptions,
+  type PerSample,
+  type RandomAffineOptions,
+  type RandomRotationOptions,
+  affine,
+  inverseAffineMatrix,
+  randomAffine,
+  randomRotation,
+  rotate,
+  warpAffine,
+} from './affine.js';
+export { type AutoAugmentOptions, AUGMENT_OPS, AUTO_AUGMENT_POLICIES, autoAugment, magnitudeBins, randAugment, trivialAugmentWide } from './autoaugment.js';
+export { type RandomErasingOptions, randomErasing, sampleErasingBoxes } from './erasing.js';
 export {
   type ColorJitterOptions,
   type JitterSpec,
@@ -33,6 +65,7 @@ export {
   randomGrayscale,
   rgbToHsv,
   solarize,
+  solarizeAt,
 } from './color.js';
 export { type GaussianBlurOptions, defaultKernelSize, gaussianBlur, gaussianTaps } from './blur.js';
 export { type Interpolation, type ResampleOptions, applySeparable, convolutionMatrix, reflectIndex, resampleMatrix } from './resample.js';
