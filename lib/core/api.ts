@@ -6,7 +6,7 @@
  */
 import * as tree from '../tree/index.js';
 import { type Aval, avalStr, isFloat, normAxis, shapeStr } from './aval.js';
-import { argPath, assertDifferentiable, auxArrays, describe, flatOver, flattenArrays, normArgnums, weakScalar } from './args.js';
+import { type HolomorphicOption, argPath, assertDifferentiable, assertNotHolomorphic, auxArrays, describe, flatOver, flattenArrays, normArgnums, weakScalar } from './args.js';
 import { abstractArgs, evalShape } from './eval-shape.js';
 import { scope } from './scope.js';
 import { vmapFlat } from './interpreters/batching.js';
@@ -18,7 +18,7 @@ import { type NdArray, avalOf, shapeOf } from './trace.js';
 
 type Fn = (...args: any[]) => any;
 
-export interface GradOptions {
+export interface GradOptions extends HolomorphicOption {
   /** Which positional argument(s) to differentiate (default 0). A list gives a tuple of gradients. */
   readonly argnums?: number | readonly number[];
   /** f returns [value, aux]; aux is passed through without differentiation. */
@@ -28,6 +28,8 @@ export interface GradOptions {
    * input's shape and dtype (JAX gives float0 zeros; tfjax has no float0, and vjp gives the same).
    */
   readonly allowInt?: boolean;
+  /** JAX's removed `reduce_axes`: refused when not empty. */
+  readonly reduceAxes?: readonly unknown[];
 }
 
 /**
@@ -35,9 +37,16 @@ export interface GradOptions {
  * @example const [loss, g] = valueAndGrad((w, x) => np.sum(np.square(np.matmul(x, w))))(w, x);
  */
 export function valueAndGrad(f: Fn, options: GradOptions | number | readonly number[] = {}) {
+  return valueAndGradAs(f, options, 'valueAndGrad');
+}
+
+/** valueAndGrad, its errors naming `what` (grad or valueAndGrad). */
+function valueAndGradAs(f: Fn, options: GradOptions | number | readonly number[], what: string) {
   const opts = gradOptions(options);
   return (...args: unknown[]): [any, any] =>
     scope(() => {
+      assertNotHolomorphic(opts, what);
+      if (opts.reduceAxes?.length) throw new Error(`${what}: reduceAxes is not supported (JAX deprecated and removed grad's reduce_axes)`);
       const argnums = normArgnums(opts.argnums, args.length, 'grad');
       if (!opts.allowInt) assertDifferentiable(args, argnums, 'grad');
       const g = opts.hasAux
@@ -77,7 +86,7 @@ function gradOptions(options: GradOptions | number | readonly number[]): GradOpt
  */
 export function grad(f: Fn, options: GradOptions | number | readonly number[] = {}) {
   const opts = gradOptions(options);
-  const vg = valueAndGrad(f, opts);
+  const vg = valueAndGradAs(f, opts, 'grad');
   // In a scope of its own, so that the value, which is not returned, is freed.
   return (...args: unknown[]) =>
     scope(() => {
@@ -173,6 +182,8 @@ export interface VmapOptions {
   readonly axisName?: string;
   /** The mapped axis's size (JAX's `axis_size`): needed when no argument is mapped, checked against those that are. */
   readonly axisSize?: number;
+  /** jax.vmap's `spmd_axis_name`: accepted and ignored (it only shards the mapped axis across devices). */
+  readonly spmdAxisName?: string | readonly string[];
 }
 
 const isAxisLeaf = (x: unknown) => x === null || typeof x === 'number';

@@ -104,3 +104,14 @@ export function argPath(p: string): string {
   const m = /^\[(\d+)\](.*)$/.exec(p);
   return m ? `argument ${m[1]}${m[2] ? ` (${m[2]})` : ''}` : p;
 }
+
+/** JAX's `holomorphic` option: tfjax has no complex dtypes, so `true` is JAX's TypeError for real inputs. */
+export interface HolomorphicOption {
+  /** JAX's `holomorphic`: only `false` (the default) is possible; tfjax has no complex dtypes. */
+  readonly holomorphic?: boolean;
+}
+
+/** Refuses `holomorphic: true` as JAX does for real inputs ("requires inputs with complex dtype"). */
+export function assertNotHolomorphic(opts: HolomorphicOption, what: string): void {
+  if (opts.holomorphic) throw new TypeError(`${what}: holomorphic=true needs complex inputs, and tfjax has no complex dtypes (JAX raises the same TypeError for float32 inputs)`);
+}

@@ -54,6 +54,8 @@ export interface CustomVjpRules {
   readonly bwd?: (...args: any[]) => unknown[];
   /** JAX's `nondiff_argnums`: arguments passed as they are (JS values, functions, ...) to f, fwd and, first, bwd; they get no cotangent. */
   readonly nondiffArgnums?: readonly number[];
+  /** JAX's `symbolic_zeros` (fwd gets `CustomVJPPrimal`s, bwd may return `SymbolicZero`s): not supported, `true` is an error. */
+  readonly symbolicZeros?: boolean;
 }
 
 /** A function made by {@link customVjp}: callable, its rules set (or replaced) by `defVjp` as JAX's `f.defvjp(fwd, bwd)`. */
@@ -78,6 +80,7 @@ export interface CustomVjpFunction {
  * @example const clipBy = customVjp((c: number, x) => x, { nondiffArgnums: [0], fwd: (c, x) => [x, null], bwd: (c, _r, g) => [np.clip(g, -c, c)] });
  */
 export function customVjp(f: Fn, rules: CustomVjpRules = {}): CustomVjpFunction {
+  if (rules.symbolicZeros) throw new Error('customVjp: symbolicZeros is not supported (fwd gets the arguments as they are, and a null cotangent from bwd is zeros)');
   let { fwd, bwd } = rules;
   const call = (...args: unknown[]) => {
     if (!fwd || !bwd) throw new Error('customVjp: no fwd and bwd rules; give them in the options or with .defVjp(fwd, bwd) before calling');

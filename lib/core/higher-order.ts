@@ -45,6 +45,8 @@ export function higherOrder(prim: HigherOrderPrim): HigherOrderDef {
   return d;
 }
 
+const HIGHER_ORDER = new Set<string>(['scan', 'cond', 'while', 'remat', 'pjit', 'custom_vjp_call', 'pure_callback', 'debug_callback'] satisfies HigherOrderPrim[]);
+
 export function isHigherOrder(prim: string): prim is HigherOrderPrim {
-  return prim === 'scan' || prim === 'cond' || prim === 'while' || prim === 'remat' || prim === 'pjit' || prim === 'custom_vjp_call';
+  return HIGHER_ORDER.has(prim);
 }

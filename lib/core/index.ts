@@ -16,7 +16,10 @@ export type { CustomJvpFunction, CustomJvpOptions, CustomVjpFunction, CustomVjpR
 export { type Linearized, linearize } from './linearize.js';
 /** The random-bit primitive's streams (salts): samples, or the keys of split / foldIn (JAX's partitionable layout). */
 export { SAMPLE_STREAM, keyStream } from './prims/random.js';
-export { type ClosedJaxpr, type JitOptions, type Jitted, jit, makeJaxpr } from './jit/jit.js';
+export { type ClosedJaxpr, type JitOptions, type Jitted, disableJit, jit, makeJaxpr } from './jit/jit.js';
+export { type VmapMethod, debug, pureCallback } from './callback.js';
+export { type Config, config } from './config.js';
+export { type Device, blockUntilReady, closureConvert, customGradient, defaultBackend, deviceCount, deviceGet, devicePut, devices, ensureCompileTimeEval, localDeviceCount, localDevices, namedCall, namedScope, processCount, processIndex, typeOf, typeOf as typeof } from './host.js';
 export { printJaxpr } from './jit/ir.js';
 export { checkpointName, checkpointPolicies, remat, type RematOptions, type RematPolicy, type ScanOptions } from './control/index.js';
 export { type AllGatherOptions, type AllToAllOptions, type AxisNames, type PsumScatterOptions, allGather, allToAll, axisIndex, axisSize, pmax, pmean, pmin, ppermute, psum, psumScatter } from './collectives.js';

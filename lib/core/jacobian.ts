@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tree from '../tree/index.js';
 import { sizeOf } from './aval.js';
-import { assertDifferentiable, auxArrays, flatOver, normArgnums } from './args.js';
+import { type HolomorphicOption, assertDifferentiable, assertNotHolomorphic, auxArrays, flatOver, normArgnums } from './args.js';
 import { vmapFlat } from './interpreters/batching.js';
 import { jvpFlat } from './interpreters/jvp.js';
 import { vjpFlat } from './interpreters/vjp.js';
@@ -21,7 +21,7 @@ function basis(s: readonly number[]): NdArray {
   return tf.reshape(tf.eye(n), [n, ...s]);
 }
 
-export interface JacobianOptions {
+export interface JacobianOptions extends HolomorphicOption {
   readonly argnums?: number | readonly number[];
   /** f returns [out, aux]: the result is [Jacobian of out, aux] (JAX's has_aux). */
   readonly hasAux?: boolean;
@@ -46,9 +46,10 @@ function withAux(f: Fn, op: string, jac: (g: Fn) => (...args: unknown[]) => unkn
  * have shape out.shape + in.shape (a tree of the input's structure per output leaf).
  */
 export function jacrev(f: Fn, opts: JacobianOptions = {}): (...args: unknown[]) => any {
-  if (opts.hasAux) return withAux(f, 'jacrev', (g) => jacrev(g, { argnums: opts.argnums }));
+  if (opts.hasAux) return withAux(f, 'jacrev', (g) => jacrev(g, { argnums: opts.argnums, holomorphic: opts.holomorphic }));
   return (...args: unknown[]) =>
     scope(() => {
+      assertNotHolomorphic(opts, 'jacrev');
       const argnums = normArgnums(opts.argnums, args.length, 'jacrev');
       assertDifferentiable(args, argnums, 'jacrev');
       const { leaves, inDef, flat, outDef } = flatOver(f, args, argnums, 'jacrev');
@@ -69,9 +70,10 @@ export const jacobian = jacrev;
 
 /** The Jacobian by forward mode: one vmapped JVP over the input's basis. Same layout as jacrev. */
 export function jacfwd(f: Fn, opts: JacobianOptions = {}): (...args: unknown[]) => any {
-  if (opts.hasAux) return withAux(f, 'jacfwd', (g) => jacfwd(g, { argnums: opts.argnums }));
+  if (opts.hasAux) return withAux(f, 'jacfwd', (g) => jacfwd(g, { argnums: opts.argnums, holomorphic: opts.holomorphic }));
   return (...args: unknown[]) =>
     scope(() => {
+      assertNotHolomorphic(opts, 'jacfwd');
       const argnums = normArgnums(opts.argnums, args.length, 'jacfwd');
       assertDifferentiable(args, argnums, 'jacfwd');
       const { leaves, inDef, flat, outDef } = flatOver(f, args, argnums, 'jacfwd');
@@ -102,6 +104,7 @@ export function jacfwd(f: Fn, opts: JacobianOptions = {}): (...args: unknown[]) 
 export function hessian(f: Fn, opts: JacobianOptions = {}) {
   const h = jacfwd(jacrev(f, opts), opts);
   return (...args: unknown[]) => {
+    assertNotHolomorphic(opts, 'hessian');
     assertDifferentiable(args, normArgnums(opts.argnums, args.length, 'hessian'), 'hessian');
     return h(...args);
   };

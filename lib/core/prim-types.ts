@@ -22,9 +22,13 @@ export type Prim = UnaryPrim | BinaryPrim | (typeof OTHER)[number] | (typeof COL
 /**
  * Primitives carrying traced sub-jaxprs in their params (higher-order.ts, control/*.ts);
  * `pjit` is jit's call primitive (jit/call.ts): a staged, cached IR applied as one equation;
- * `custom_vjp_call` a customVjp / customJvp function staged with its rules (control/custom.ts).
+ * `custom_vjp_call` a customVjp / customJvp function staged with its rules (control/custom.ts);
+ * `pure_callback` and `debug_callback` call a JS function on concrete values (callback.ts).
  */
-export type HigherOrderPrim = 'scan' | 'cond' | 'while' | 'remat' | 'pjit' | 'custom_vjp_call';
+export type HigherOrderPrim = 'scan' | 'cond' | 'while' | 'remat' | 'pjit' | 'custom_vjp_call' | 'pure_callback' | 'debug_callback';
+
+/** Equations jit never drops, though nothing reads their (no) results: debug callbacks. */
+export const EFFECTFUL: ReadonlySet<string> = new Set(['debug_callback']);
 
 export type Params = Record<string, unknown>;
 

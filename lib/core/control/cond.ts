@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type Aval, avalStr, isFloat } from '../aval.js';
 import { defineHigherOrder, type HigherOrderDef } from '../higher-order.js';
-import type { Jaxpr } from '../jit/ir.js';
+import { type Jaxpr, isEffectful } from '../jit/ir.js';
 import { traceClosed } from '../jit/staging.js';
 import { vmapFlat } from '../interpreters/batching.js';
 import { jvpFlat } from '../interpreters/jvp.js';
@@ -39,6 +39,9 @@ export function condFlat(index: NdArray, branches: readonly Flat[], ops: NdArray
   // forwarding: under vmap it stays unbatched when the operand is, whatever the predicate).
   const fwds = traced.map((t) => forwardedInputs(t.jaxpr, t.captured.length));
   const fwd = fwds[0]!.map((p, i) => (p !== null && fwds.every((f) => f[i] === p) ? p : null));
+  // A branch with an effect (debug.print) is kept: then one forwarded output is computed inside.
+  const effects = traced.some((t) => t.jaxpr.eqns.some(isEffectful));
+  if (effects && fwd.length > 0 && !fwd.includes(null)) fwd[0] = null;
   const keep = indicesWhere(fwd.length, (i) => fwd[i] === null);
   if (keep.length === 0) return fwd.map((p) => forwarded(ops[p!]!));
   const captured = traced.flatMap((t) => t.captured);

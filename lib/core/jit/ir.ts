@@ -2,7 +2,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { type Aval, type DType, avalStr, sameShape } from '../aval.js';
 import type { ConvParams, DotParams, PrimParams } from '../prim-params.js';
-import type { HigherOrderPrim, Params, Prim } from '../prim-types.js';
+import { EFFECTFUL, type HigherOrderPrim, type Params, type Prim } from '../prim-types.js';
 
 /** Kernels that only exist after jit's rewrites (rewrite.ts, fuse-elementwise.ts). */
 export type FusedPrim = 'fused_matmul' | 'fused_conv' | 'fused_elementwise';
@@ -103,6 +103,15 @@ export interface Jaxpr {
 }
 
 export const isJaxpr = (v: unknown): v is Jaxpr => typeof v === 'object' && v !== null && 'eqns' in v && 'outvars' in v;
+
+/**
+ * Whether an equation has an effect (a debug callback, itself or in a sub-jaxpr: a loop body,
+ * a branch): dead code elimination keeps it though nothing reads its results.
+ */
+export function isEffectful(e: Eqn): boolean {
+  const inParam = (v: unknown): boolean => (isJaxpr(v) ? v.eqns.some(isEffectful) : Array.isArray(v) && v.some(inParam));
+  return EFFECTFUL.has(e.prim) || Object.values(e.params).some(inParam);
+}
 
 function paramText(v: unknown): string {
   // Sub-jaxprs (loop bodies, branches) print nested, indented under their equation.

@@ -26,6 +26,12 @@ export interface JitOptions extends RewriteOptions {
    * reuse an input's buffer for an output, as JAX on CPU does not either.
    */
   readonly donateArgnums?: number | readonly number[];
+  /** jax.jit's `keep_unused`: accepted; unused arguments never cost anything here. */
+  readonly keepUnused?: boolean;
+  /** jax.jit's `inline`: accepted; under other transformations the call is inlined where that is needed. */
+  readonly inline?: boolean;
+  /** jax.jit's `static_argnames`: JS has no keyword arguments, so a non-empty list is an error (use `staticArgnums`). */
+  readonly staticArgnames?: string | readonly string[];
 }
 
 export type Jitted<F extends (...args: any[]) => any> = F & {
@@ -133,6 +139,8 @@ function programOf(entry: Entry, opts: RewriteOptions): Program {
  * grad(step)(w, x); // no new trace: differentiates the cached IR
  */
 export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = {}): Jitted<F> {
+  if (opts.staticArgnames !== undefined && opts.staticArgnames.length > 0)
+    throw new Error(`jit: staticArgnames has no meaning in JS (there are no keyword arguments); give the positions in staticArgnums instead`);
   const cache = new Map<string, Entry>();
   /** Signatures that run inline under transformations (see below), so that f is not traced twice. */
   const inline = new Set<string>();
@@ -177,6 +185,7 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
     }
   };
   const jitted = ((...args: unknown[]) => {
+    if (jitDisabled > 0 || jitDisabledByConfig) return f(...args);
     const [entry, leaves, made] = entryFor(args);
     // Under a transformation the outermost one owns memory, the numbers made into arrays included.
     if (!entry) return f(...args);
@@ -203,6 +212,31 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
     inline.clear();
   };
   return jitted;
+}
+
+/** How many `disableJit` calls are running: jitted functions then call f as it is. */
+let jitDisabled = 0;
+/** `config.update('jax_disable_jit', true)`: the same, until set back. */
+let jitDisabledByConfig = false;
+
+/** Sets the `jax_disable_jit` flag (config.ts). */
+export function setJitDisabled(on: boolean): void {
+  jitDisabledByConfig = on;
+}
+
+/**
+ * jax.disable_jit (a context manager in JAX): runs fn with every jitted function calling its
+ * function as it is (op by op, concrete values visible to `console.log`), for debugging.
+ * @example disableJit(() => step(params, batch));
+ */
+export function disableJit<T>(fn: () => T): T {
+  if (typeof fn !== 'function') throw new TypeError(`disableJit: expected a function to run, got ${typeof fn}`);
+  jitDisabled++;
+  try {
+    return fn();
+  } finally {
+    jitDisabled--;
+  }
 }
 
 /** A traced jaxpr, printable with `toString()`; `dispose()` frees its constants. */

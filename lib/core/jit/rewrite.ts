@@ -9,7 +9,7 @@ import { constantValue } from '../lower/index.js';
 import { broadcastShapes } from '../prims/elementwise.js';
 import { fuseElementwise } from './fuse-elementwise.js';
 import { inlineCalls } from './inline.js';
-import { type Eqn, type Epilogue, type Jaxpr, Var, isEqnOf, outsOf } from './ir.js';
+import { type Eqn, type Epilogue, type Jaxpr, Var, isEffectful, isEqnOf, outsOf } from './ir.js';
 import { valueKey } from './value-key.js';
 import { BINARY } from '../prim-types.js';
 
@@ -19,7 +19,7 @@ export function eliminateDeadCode(j: Jaxpr): Jaxpr {
   const kept: Eqn[] = [];
   for (let i = j.eqns.length - 1; i >= 0; i--) {
     const e = j.eqns[i];
-    if (!outsOf(e).some((v) => live.has(v))) continue;
+    if (!outsOf(e).some((v) => live.has(v)) && !isEffectful(e)) continue;
     kept.push(e);
     e.inputs.forEach((v) => live.add(v));
   }
