@@ -26,6 +26,13 @@ const test = suite(`core: control flow [${backend}]`);
 const TOL = { rtol: 1e-4, atol: 1e-5 };
 /** Central differences in float32 (step 1e-2): truncation ~1e-4 and rounding ~1e-5 relative. */
 const FD_TOL = { rtol: 2e-2, atol: 3e-3 };
+/**
+ * SwiftShader's sin is accurate to ~2e-5 absolute: a central difference over 4 elements can be
+ * off by 4 x 2 x 2e-5 / 2e-2 = 8e-3, beyond FD_TOL, so on webgpu the derivatives are checked by
+ * jvp against vjp only (the finite differences run on cpu and wasm).
+ */
+const finiteDifferences = backend !== 'webgpu';
+if (!finiteDifferences) console.log('skip: finite-difference checks on webgpu (SwiftShader transcendentals ~2e-5); jvp vs vjp still checked');
 
 type A = NdArray;
 
@@ -65,9 +72,11 @@ const vdot = (a: A, b: A) => np.sum(np.mul(a, b));
  */
 async function checkDerivatives(loss: (w: A) => A, w: A, v: A, what: string): Promise<void> {
   const g = grad(loss)(w);
-  const eps = 1e-2;
-  const fd = (await scalarOf(loss(np.add(w, np.mul(v, eps)))) - (await scalarOf(loss(np.sub(w, np.mul(v, eps)))))) / (2 * eps);
-  await allCloseAsync(vdot(g, v), fd, FD_TOL, `${what}: grad vs finite difference`);
+  if (finiteDifferences) {
+    const eps = 1e-2;
+    const fd = (await scalarOf(loss(np.add(w, np.mul(v, eps)))) - (await scalarOf(loss(np.sub(w, np.mul(v, eps)))))) / (2 * eps);
+    await allCloseAsync(vdot(g, v), fd, FD_TOL, `${what}: grad vs finite difference`);
+  }
   const [, t] = jvp(loss, [w], [v]);
   await allCloseAsync(t, vdot(g, v), TOL, `${what}: jvp vs vjp`);
 }
