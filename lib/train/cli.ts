@@ -3,7 +3,7 @@
  * docs/training.md. Exit codes: 0 ok, 1 a failed run (corrupt checkpoint, NaN loss...),
  * 2 a configuration or usage error.
  */
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync, realpathSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
@@ -140,6 +140,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     else if (hasNext) value = argv[++i]!;
     else if (kind === 'value') throw new ConfigError(`--${name} needs a value`);
     else value = 'true'; // a bare config flag: --eval.linear-probe
+    if (kind === 'value' && options[name] !== undefined) throw new ConfigError(`--${name} given twice (${options[name]}, then ${value}): give it once`);
     if (kind === 'value') options[name] = value;
     else flags.push([`--${name}`, value]);
   }
@@ -164,12 +165,25 @@ export function trainConfig(args: ParsedArgs): TrainConfig {
   return { ...c, outDir: dir };
 }
 
-/** The checkpoint named by --checkpoint, or the newest of --run DIR (its checkpoints/ folder). */
+const isFile = (path: string) => existsSync(path) && !statSync(path).isDirectory();
+
+/** Refuses an output file whose directory is missing or not a directory (before any work). */
+function checkOutDir(what: string, outPath: string): void {
+  const dir = dirname(outPath);
+  if (!existsSync(dir)) throw new ConfigError(`${what} ${outPath}: the directory ${dir} does not exist`);
+  if (!statSync(dir).isDirectory()) throw new ConfigError(`${what} ${outPath}: ${dir} is a file, not a directory`);
+}
+
+/** The checkpoint named by --checkpoint (or export's --torch), or the newest of --run DIR (its checkpoints/ folder). */
 async function checkpointPath(args: ParsedArgs): Promise<string> {
   const file = args.options['checkpoint'];
+  if (file !== undefined && args.options['run'] !== undefined) throw new ConfigError(`${args.command} takes --run DIR or --checkpoint FILE, not both`);
   if (file) return file;
-  const run = args.options['run'] ?? args.options['torch'];
+  const torch = args.options['torch'];
+  if (torch !== undefined && isFile(torch)) return torch; // export --torch CHECKPOINT
+  const run = args.options['run'] ?? torch;
   if (!run) throw new ConfigError(`${args.command} needs --run DIR or --checkpoint FILE`);
+  if (isFile(run)) throw new ConfigError(`--run ${run} is a file, not a run directory (--checkpoint ${run} reads one checkpoint file)`);
   const dir = existsSync(join(run, 'checkpoints')) ? join(run, 'checkpoints') : run;
   const all = await checkpoint.listCheckpoints(dir);
   if (!all.length) throw new TrainError(`run ${run}: no checkpoint (ckpt-<step>.safetensors) in ${dir}`);
@@ -240,7 +254,7 @@ async function embedCommand(args: ParsedArgs): Promise<void> {
   if (!outPath || !/\.(safetensors|npy)$/.test(outPath)) throw new ConfigError('embed needs --out FILE ending in .safetensors or .npy');
   const split = args.options['split'] ?? 'test';
   if (!['test', 'train', 'all'].includes(split)) throw new ConfigError(`--split expected test, train or all, got "${split}"`);
-  if (!existsSync(dirname(outPath))) throw new ConfigError(`embed --out ${outPath}: the directory ${dirname(outPath)} does not exist`);
+  checkOutDir('embed --out', outPath);
   const { path, c, data, method, snap } = await loadForEval(args);
   const ds =
     data.evalTest && data.evalTrain
@@ -272,7 +286,7 @@ async function exportCommand(args: ParsedArgs): Promise<void> {
   if (args.options['torch'] === undefined) throw new ConfigError('export needs --torch RUN_DIR (or CHECKPOINT): the seed\'s PyTorch layout is the one export format');
   const [outPath, ...extra] = args.positionals;
   if (!outPath || !outPath.endsWith('.safetensors') || extra.length) throw new ConfigError(`export needs one output file ending in .safetensors after --torch RUN_DIR, got ${args.positionals.length ? args.positionals.join(' ') : 'none'}`);
-  if (!existsSync(dirname(outPath))) throw new ConfigError(`export ${outPath}: the directory ${dirname(outPath)} does not exist`);
+  checkOutDir('export', outPath);
   const { path, c, method, snap } = await loadForEval(args);
   try {
     const n = await exportTorch(method, snap.params, snap.modelState, outPath, { method: c.method, checkpoint: path, step: String(snap.step), config: JSON.stringify(c) });

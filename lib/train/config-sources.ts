@@ -8,6 +8,7 @@ import { pipe } from 'fp-ts/lib/function.js';
 import * as t from 'io-ts';
 import * as nn from '../nn/index.js';
 import * as ssl from '../ssl/methods/index.js';
+import { firstDuplicateKeyPath } from '../io/json-duplicate-keys.js';
 import { drawErrors } from '../util/codecs.js';
 import { showValue } from '../util/show-value.js';
 import { type ConfigInput, type TrainConfig, ConfigCodec, ConfigError, DEFAULTS, METHOD_NAMES, MULTI_CROP_METHODS, decodeLayer, isPlain, plainObject } from './config-schema.js';
@@ -152,14 +153,23 @@ function decodeFlag(flag: string, value: string): E.Either<string, ConfigInput> 
   return E.isRight(text) ? text : parsed;
 }
 
-/** Reads and parses a JSON file; errors name the file. */
+/** Reads and parses a JSON file (a key repeated in one object is an error); errors name the file. */
 export function readConfigFile(file: string): E.Either<string, unknown> {
   return pipe(
     E.tryCatch(
       () => readFileSync(file, 'utf8'),
       (e) => `config ${file}: cannot read the file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
     ),
-    E.chain((text) => E.tryCatch(() => JSON.parse(text) as unknown, (e) => `config ${file}: not valid JSON (${(e as Error).message})`)),
+    E.chain((text) =>
+      pipe(
+        E.tryCatch(() => JSON.parse(text) as unknown, (e) => `config ${file}: not valid JSON (${(e as Error).message})`),
+        E.chain((json) => {
+          // JSON.parse keeps the last of a repeated key: the first would be dropped unseen.
+          const dup = firstDuplicateKeyPath(text);
+          return dup === undefined ? E.right(json) : E.left(`config ${file}: at ${dup.path || '(the root)'} the key ${JSON.stringify(dup.key)} appears twice`);
+        }),
+      ),
+    ),
   );
 }
 

@@ -100,7 +100,7 @@ export interface TrainResult {
  */
 export async function train(c: TrainConfig, opts: TrainOptions = {}): Promise<TrainResult> {
   const err = opts.stderr ?? process.stderr;
-  const claim = claimRunDir(c.outDir, { force: opts.force, say: (s) => err.write(`${s}\n`) });
+  const claim = await claimRunDir(c.outDir, { force: opts.force, say: (s) => err.write(`${s}\n`) });
   try {
     return await trainInClaimedDir(c, opts);
   } finally {

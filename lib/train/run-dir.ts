@@ -3,8 +3,9 @@
  * directory and a run never clobbers a directory that is not a run's.
  *
  * - What may be used: a missing or empty directory, or a tfjax run directory: one with the
- *   marker file `.tfjax-run` (written when a run first claims the directory) or, from runs
- *   of earlier versions, a `checkpoints/` folder (such a directory is left without marker). Any other directory (`--out-dir .`) is
+ *   marker file `.tfjax-run` (written atomically when a run first claims the directory), a
+ *   lock (a run killed before its marker was in place) or, from runs of earlier versions, a
+ *   `checkpoints/` folder (such a directory is left without marker). Any other directory (`--out-dir .`) is
  *   refused unless `force`: then tfjax's files in it (config.json, metrics.jsonl, eval.json,
  *   the plots, checkpoints/) are created or replaced and all other files are left alone.
  * - The lock `run.lock` holds `{pid, host, started}` and is created with O_EXCL. A lock whose
@@ -14,9 +15,10 @@
  * - Holding the lock, a run removes the temporary files that a kill in the middle of an atomic
  *   write left in the directory and in `checkpoints/` (those whose writing process has ended).
  */
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, rmdirSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, rmdirSync, statSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { writeTextAtomic } from '../io/atomic.js';
 import { ConfigError } from './config.js';
 import { TrainError, systemErrorLine } from './errors.js';
 
@@ -72,11 +74,19 @@ function removeStaleTemps(dir: string): string[] {
   return removed;
 }
 
-/** Refuses a directory that exists, is not empty and is not a run's (unless `force`). */
+/**
+ * Whether an entry of a directory shows that a run used it: the marker, `checkpoints/`, the
+ * lock, or the marker's temporary file (a run killed after taking the lock and before its
+ * marker was in place leaves just the lock or that file).
+ */
+const isRunEntry = (name: string) => name === RUN_MARKER || name === 'checkpoints' || name === LOCK_FILE || (name.startsWith(`${RUN_MARKER}.tmp-`) && ATOMIC_TEMP.test(name));
+
+/** Refuses a directory that exists, is not empty and is not a run's (unless `force`); a lock found there is checked afterwards. */
 function checkUsable(dir: string, force: boolean): void {
   if (!existsSync(dir)) return;
   if (!statSync(dir).isDirectory()) throw new ConfigError(`--out-dir ${dir} is a file, not a directory`);
-  if (force || existsSync(join(dir, RUN_MARKER)) || existsSync(join(dir, 'checkpoints')) || readdirSync(dir).length === 0) return;
+  const names = readdirSync(dir);
+  if (force || names.length === 0 || names.some(isRunEntry)) return;
   throw new ConfigError(
     `--out-dir ${dir} is not empty and is not a tfjax run directory (it has no ${RUN_MARKER} and no checkpoints/): ` +
       'its config.json, metrics.jsonl, eval.json and plots would be replaced. Choose another --out-dir, or pass --force to use it anyway.',
@@ -112,11 +122,12 @@ function lock(path: string, dir: string, say: (s: string) => void): string {
 
 /**
  * Claims `dir` for a run: checks that it may be used, creates it, takes its lock and marks
- * it as a run directory. The lock is given up by `release()`, at exit, and on SIGINT/SIGTERM
- * (then the signal is raised again, so the process ends as it would have).
- * @throws ConfigError when the directory is not usable or another run holds it.
+ * it as a run directory (the marker written atomically, by `writeTextAtomic`). The lock is
+ * given up by `release()`, at exit, and on SIGINT/SIGTERM (then the signal is raised again,
+ * so the process ends as it would have).
+ * Rejects with ConfigError when the directory is not usable or another run holds it.
  */
-export function claimRunDir(dir: string, opts: { force?: boolean; say?: (s: string) => void } = {}): RunDirClaim {
+export async function claimRunDir(dir: string, opts: { force?: boolean; say?: (s: string) => void } = {}): Promise<RunDirClaim> {
   checkUsable(dir, opts.force ?? false);
   const created = !existsSync(dir);
   const markerPath = join(dir, RUN_MARKER);
@@ -161,7 +172,7 @@ export function claimRunDir(dir: string, opts: { force?: boolean; say?: (s: stri
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    if (!marked) writeFileSync(markerPath, `${JSON.stringify({ tfjax: 'run directory', created: new Date().toISOString() })}\n`);
+    if (!marked) await writeTextAtomic(markerPath, `${JSON.stringify({ tfjax: 'run directory', created: new Date().toISOString() })}\n`);
     const stale = removeStaleTemps(dir);
     if (stale.length) say(`removed ${stale.length} temporary file(s) left by an interrupted write (${stale.join(', ')})`);
   } catch (e) {
