@@ -76,3 +76,45 @@ export { type SpectralNormConfig, type SpectralNormState, spectralNorm } from '.
 export { sparsePlus, sparseSigmoid, sparsemax } from './sparsemax.js';
 export { embeddingRenorm } from './embedding.js';
 export { type EmbeddingBagApplyOptions, type EmbeddingBagConfig, type EmbeddingBagMode, type EmbeddingBagOptions, embeddingBagLayer as embeddingBag } from './embedding-bag.js';
+export { type GruCarry as RnnCarry, type RnnCellConfig, type RnnNonlinearity, rnnCell } from './recurrent.js';
+export { type LstmConfig, type RnnApplyOptions, type RnnConfig, type RnnDirectionParams, type RnnLayer, type RnnLayerConfig, type RnnParams, type RnnResult, gru, lstm, rnn } from './rnn.js';
+export {
+  type TransformerDecoderOptions,
+  type TransformerEncoderConfig,
+  type TransformerEncoderOptions,
+  type TransformerLayerConfig,
+  type TransformerEncoderLayer,
+  type TransformerDecoderLayer,
+  causalMask,
+  transformerDecoderLayer,
+  transformerEncoder,
+  transformerEncoderLayer,
+} from './transformer.js';
+export {
+  type BilinearConfig,
+  type BilinearParams,
+  type ConstantPadConfig,
+  type PadConfig,
+  type PadWidths,
+  type PairApplyOptions,
+  type PairLayer,
+  bilinear,
+  constantPad1d,
+  constantPad2d,
+  constantPad3d,
+  cosineSimilarity,
+  hardshrink,
+  pairwiseDistance,
+  reflectionPad1d,
+  reflectionPad2d,
+  reflectionPad3d,
+  replicationPad1d,
+  replicationPad2d,
+  replicationPad3d,
+  softmax2d,
+  softmin,
+  softshrink,
+  tanhshrink,
+  threshold,
+  zeroPad2d,
+} from './torch-modules.js';

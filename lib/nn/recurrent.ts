@@ -134,11 +134,14 @@ function recurrentCell<C extends Partial<Record<CarryName, NdArray>>>(
  * const [h, carry] = cell.apply(params, cell.initCarry([32]), x); // x [32, 8] -> h [32, 16]
  */
 export function lstmCell(config: RecurrentConfig): RecurrentCell<LstmCarry> {
-  return recurrentCell<LstmCarry>('lstmCell', config, 4, ['h', 'c'], (gi, gh, carry) => {
-    const [i, f, g, o] = np.split(np.add(gi, gh), 4, -1);
-    const c = np.add(np.mul(np.sigmoid(f), carry.c), np.mul(np.sigmoid(i), np.tanh(g)));
-    return { h: np.mul(np.sigmoid(o), np.tanh(c)), c };
-  });
+  return recurrentCell<LstmCarry>('lstmCell', config, 4, ['h', 'c'], lstmUpdate);
+}
+
+/** The LSTM update from the gate pre-activations of x (gi) and h (gh), [..., 4 hidden] in the order i, f, g, o. */
+export function lstmUpdate(gi: NdArray, gh: NdArray, carry: LstmCarry): LstmCarry {
+  const [i, f, g, o] = np.split(np.add(gi, gh), 4, -1);
+  const c = np.add(np.mul(np.sigmoid(f), carry.c), np.mul(np.sigmoid(i), np.tanh(g)));
+  return { h: np.mul(np.sigmoid(o), np.tanh(c)), c };
 }
 
 /**
@@ -152,13 +155,40 @@ export function lstmCell(config: RecurrentConfig): RecurrentCell<LstmCarry> {
  * const [last, hs] = lax.scan((c, xt) => cell.step(params, c, xt), cell.initCarry([32]), xs); // xs [T, 32, 8]
  */
 export function gruCell(config: RecurrentConfig): RecurrentCell<GruCarry> {
-  return recurrentCell<GruCarry>('gruCell', config, 3, ['h'], (gi, gh, carry) => {
-    const [ri, zi, ni] = np.split(gi, 3, -1);
-    const [rh, zh, nh] = np.split(gh, 3, -1);
-    const r = np.sigmoid(np.add(ri, rh));
-    const z = np.sigmoid(np.add(zi, zh));
-    const n = np.tanh(np.add(ni, np.mul(r, nh)));
-    // (1 - z) n + z h = n + z (h - n)
-    return { h: np.add(n, np.mul(z, np.sub(carry.h, n))) };
-  });
+  return recurrentCell<GruCarry>('gruCell', config, 3, ['h'], gruUpdate);
+}
+
+/** The GRU update from the gate pre-activations of x (gi) and h (gh), [..., 3 hidden] in the order r, z, n. */
+export function gruUpdate(gi: NdArray, gh: NdArray, carry: GruCarry): GruCarry {
+  const [ri, zi, ni] = np.split(gi, 3, -1);
+  const [rh, zh, nh] = np.split(gh, 3, -1);
+  const r = np.sigmoid(np.add(ri, rh));
+  const z = np.sigmoid(np.add(zi, zh));
+  const n = np.tanh(np.add(ni, np.mul(r, nh)));
+  // (1 - z) n + z h = n + z (h - n)
+  return { h: np.add(n, np.mul(z, np.sub(carry.h, n))) };
+}
+
+/** An Elman RNN's nonlinearity (torch's nonlinearity='tanh' | 'relu'). */
+export type RnnNonlinearity = 'tanh' | 'relu';
+
+/** The Elman update h' = act(x W_ih + b_ih + h W_hh + b_hh), or an error naming a bad nonlinearity. */
+export function rnnUpdate(nonlinearity: RnnNonlinearity, what: string): (gi: NdArray, gh: NdArray) => GruCarry {
+  if (nonlinearity !== 'tanh' && nonlinearity !== 'relu') throw new Error(`${what}: nonlinearity must be 'tanh' or 'relu', got '${String(nonlinearity)}'`);
+  const act = nonlinearity === 'tanh' ? np.tanh : np.relu;
+  return (gi, gh) => ({ h: act(np.add(gi, gh)) });
+}
+
+export interface RnnCellConfig extends RecurrentConfig {
+  /** Default 'tanh'. */
+  readonly nonlinearity?: RnnNonlinearity;
+}
+
+/**
+ * An Elman RNN step (PyTorch's nn.RNNCell): h' = tanh(x W_ih + b_ih + h W_hh + b_hh) (or relu).
+ * The carry `{ h }` is the layer's state; apply returns [h', { h' }]. State-dict names: weight_ih
+ * [h, in], weight_hh [h, h], bias_ih, bias_hh [h].
+ */
+export function rnnCell(config: RnnCellConfig): RecurrentCell<GruCarry> {
+  return recurrentCell<GruCarry>('rnnCell', config, 1, ['h'], rnnUpdate(config.nonlinearity ?? 'tanh', 'rnnCell'));
 }

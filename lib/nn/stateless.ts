@@ -52,7 +52,7 @@ export interface ActivationFactory<C extends object = Record<string, never>> {
  * The activation `kind`: called with an array it applies `fn` (jax.nn's function), with
  * nothing or a config object it is a layer applying `layerFn` (default `fn`) with that config.
  */
-function activation<C extends object>(kind: string, fn: (x: NdArray, c?: C) => NdArray, layerFn = fn): ActivationFactory<C> {
+export function activation<C extends object>(kind: string, fn: (x: NdArray, c?: C) => NdArray, layerFn = fn): ActivationFactory<C> {
   function make(x: NdArray, options?: C): NdArray;
   function make(config?: C): StatelessLayer;
   function make(first?: NdArray | C, options?: C): NdArray | StatelessLayer {
