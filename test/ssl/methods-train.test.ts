@@ -36,6 +36,9 @@ const CONFIGS: Record<string, Record<string, unknown>> = {
   dino: { ...encoder, projector: { dims: [16, 8] }, numPrototypes: 12, warmupTeacherSteps: 2, emaStart: 0.9 },
   nnclr: { ...encoder, projector: { dims: [16, 8] }, predictor: { dims: [16, 8] }, queueLength: 12 },
   swav: { ...encoder, projector: { hiddenDim: 16, outDim: 8 }, numPrototypes: 10 },
+  mocoV3: { ...encoder, projector: small, predictor: small, emaStart: 0.9 },
+  tico: { ...encoder, projector: { dims: [16, 8] } },
+  wmse: { ...encoder, projector: { dims: [16, 8] } },
 };
 const MULTI_CROP = new Set(['dino', 'swav']);
 
@@ -81,7 +84,7 @@ async function train(method: ssl.Method, kind: string, steps: number, onStep: (s
 }
 
 const Registry = suite('ssl.methods: the registry');
-Registry('nine methods by name, each a Method with a decoded configuration', () => {
+Registry('every method by name, each a Method with a decoded configuration', () => {
   assert.equal(ssl.methods.names().sort(), Object.keys(CONFIGS).sort());
   for (const name of ssl.methods.names()) assert.is(ssl.methods.byName(name)(CONFIGS[name] as never).name, name);
   assert.throws(() => ssl.methods.byName('moco'), /ssl.methods: unknown method 'moco'; known: simclr, mocoV2/);

@@ -7,23 +7,29 @@ import { barlowTwins } from './barlow-twins.js';
 import { byol } from './byol.js';
 import { dino } from './dino.js';
 import { mocoV2 } from './moco-v2.js';
+import { mocoV3 } from './moco-v3.js';
 import { nnclr } from './nnclr.js';
 import { simclr } from './simclr.js';
 import { simsiam } from './simsiam.js';
 import { swav } from './swav.js';
+import { tico } from './tico.js';
 import { vicreg } from './vicreg.js';
+import { wmse } from './wmse.js';
 
 export { type BarlowTwinsConfig, barlowTwins } from './barlow-twins.js';
 export { type ByolConfig, byol } from './byol.js';
 export { type DinoConfig, dino } from './dino.js';
 export { type MocoV2Config, mocoV2 } from './moco-v2.js';
+export { type MocoV3Config, mocoV3 } from './moco-v3.js';
 export { type NnclrConfig, nnclr } from './nnclr.js';
 export { type SimclrConfig, simclr } from './simclr.js';
 export { type SimsiamConfig, simsiam } from './simsiam.js';
 export { type VicregConfig, vicreg } from './vicreg.js';
+export { type TicoConfig, tico } from './tico.js';
+export { type WmseConfig, wmse } from './wmse.js';
 export { type SwavMethodOptions, codeEntropy, swav, swavMethod } from './swav.js';
 
-const registry: Readonly<Record<string, MethodFactory>> = { simclr, mocoV2, byol, simsiam, vicreg, barlowTwins, dino, nnclr, swav };
+const registry: Readonly<Record<string, MethodFactory>> = { simclr, mocoV2, byol, simsiam, vicreg, barlowTwins, dino, nnclr, swav, mocoV3, tico, wmse };
 
 /** The registered method names. */
 export function names(): string[] {
