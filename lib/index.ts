@@ -22,6 +22,11 @@ import * as laxStructural from './ops/lax-structural.js';
 import * as laxReductions from './ops/lax-reductions.js';
 import * as laxDotConv from './ops/lax-dot-conv.js';
 import * as laxMore from './ops/lax-more.js';
+import * as laxBits from './ops/lax-bits.js';
+import * as laxConvExtra from './ops/lax-conv-extra.js';
+import * as laxGatherScatter from './ops/lax-gather-scatter.js';
+import { customLinearSolve, customRoot } from './ops/lax-implicit.js';
+import { broadcastToRank, empty, reduce, reduceXor } from './ops/lax-reduce.js';
 import { sort, sortKeyVal, topK } from './ops/lax-sort.js';
 import { associativeScan, map } from './ops/lax-scan.js';
 
@@ -39,6 +44,7 @@ export const lax = {
   ...coreLax,
   dynamicSlice, dynamicUpdateSlice, dynamicSliceInDim, dynamicUpdateSliceInDim, dynamicIndexInDim,
   ...laxElementwise, ...laxStructural, ...laxReductions, ...laxDotConv, ...laxMore,
+  ...laxBits, ...laxConvExtra, ...laxGatherScatter, customRoot, customLinearSolve, reduce, reduceXor, empty, broadcastToRank,
   sort, sortKeyVal, topK, map, associativeScan, stopGradient,
   psum, pmean, pmax, pmin, allGather, allToAll, ppermute, psumScatter, axisIndex, axisSize,
 } as const;

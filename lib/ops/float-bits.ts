@@ -20,7 +20,7 @@ const MAX_EXP = 127;
 const FLOAT32_MAX = (2 - 2 ** -23) * 2 ** 127;
 
 /** 2^k exactly, for int32 k (clamped to [-149, 127]): a gather from a table of float32 powers of two. */
-function pow2(k: NdArray): NdArray {
+export function pow2(k: NdArray): NdArray {
   const table = tf.tensor1d(Array.from({ length: MAX_EXP - MIN_EXP + 1 }, (_, i) => 2 ** (i + MIN_EXP)), 'float32');
   return lax.gather(table, minimum(maximum(sub(k, MIN_EXP), 0), MAX_EXP - MIN_EXP), 0);
 }

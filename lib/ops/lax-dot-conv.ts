@@ -82,7 +82,8 @@ function specsFromStrings([lhs, rhs, out]: readonly [string, string, string]): C
   };
 }
 
-function dimensionNumbersOf(dn: ConvDimensionNumbers | readonly [string, string, string] | null | undefined, rank: number): ConvDimensionNumbers {
+/** Conv dimension numbers as dim indices: given ones, string specs, or the identity (NCHW / OIHW / NCHW) for null. */
+export function dimensionNumbersOf(dn: ConvDimensionNumbers | readonly [string, string, string] | null | undefined, rank: number): ConvDimensionNumbers {
   if (!dn) {
     const identity = Array.from({ length: rank }, (_, i) => i);
     return { lhsSpec: identity, rhsSpec: identity, outSpec: identity };

@@ -11,6 +11,7 @@ import { add as npAdd, maximum, minimum, mul as npMul, sum, argmax as npArgmax }
 import { all, any, argmin as npArgmin, cumprod as npCumprod, cumsum as npCumsum, prod } from './reductions.js';
 import { logaddexp } from './elementwise-math.js';
 import { checkDType } from './lax-operands.js';
+import { padtypeToPads } from './lax-conv-extra.js';
 import { associativeScan } from './lax-scan.js';
 import { pad, rev } from './lax-structural.js';
 
@@ -88,14 +89,8 @@ const MONOIDS = {
 
 /** XLA's padding for 'SAME' (output ceil(n / stride)) and 'VALID', per dim. */
 function windowPads(padding: WindowPadding, shape: readonly number[], window: readonly number[], strides: readonly number[]): [number, number][] {
-  if (padding === 'VALID') return shape.map(() => [0, 0]);
-  if (padding === 'SAME')
-    return shape.map((n, i) => {
-      const total = Math.max((Math.ceil(n / strides[i]) - 1) * strides[i] + window[i] - n, 0);
-      return [Math.floor(total / 2), total - Math.floor(total / 2)];
-    });
-  if (padding.length !== shape.length) throw new TypeError(`lax.reduceWindow: padding has ${padding.length} pairs for rank ${shape.length}`);
-  return padding.map(([lo, hi]) => [lo, hi]);
+  if (typeof padding !== 'string' && padding.length !== shape.length) throw new TypeError(`lax.reduceWindow: padding has ${padding.length} pairs for rank ${shape.length}`);
+  return padtypeToPads(shape, window, strides, padding);
 }
 
 /**
