@@ -12,3 +12,7 @@ export { exp1, expi, spence } from './special-expi.js';
 export { gammainc, gammaincc } from './special-gammainc.js';
 export { betainc } from './special-betainc.js';
 export { bernoulli } from './special-bernoulli.js';
+export { dawsn, erfcx, expn } from './special-erfcx.js';
+export { besselJn, lpmn, lpmnValues } from './special-recurrence.js';
+export { fresnel, owensT, sici } from './special-trig-integrals.js';
+export { hyp1f1 } from './special-hyp.js';
