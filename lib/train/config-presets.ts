@@ -12,15 +12,19 @@ const SWAV_STEPS = 2600;
  * Step speed relative to SwAV's, from `npx tsx bench/method-speed.ts` (one wasm thread, batch
  * 64, the presets' heads and crops): the median of three runs on a quiet machine (session 6,
  * 08:28 UTC; the three runs' ratios differed by up to 25% for some methods, see
- * docs/training.md).
+ * docs/training.md); MoCo v3, TiCo and W-MSE from one run (session 15, 10:34 UTC, quiet;
+ * W-MSE's whitening makes it the slowest).
  */
 const MEASURED_SPEED: Readonly<Record<MethodName, number>> = {
   simclr: 2.27,
   mocoV2: 1.0,
+  mocoV3: 1.29,
   byol: 1.75,
   simsiam: 2.38,
   vicreg: 2.14,
   barlowTwins: 2.21,
+  tico: 1.98,
+  wmse: 0.23,
   dino: 0.58,
   nnclr: 1.22,
   swav: 1,
@@ -107,10 +111,13 @@ export const PRESETS: Readonly<Record<string, ConfigInput>> = {
     swav: { numPrototypes: 10, projector: { hiddenDim: 16, outDim: 8 } },
     simclr: { projector: { dims: [16, 8] } },
     mocoV2: { projector: { dims: [16, 8] }, queueLength: 32 },
+    mocoV3: { projector: { dims: [16, 8] }, predictor: { dims: [16, 8] } },
     byol: { projector: { dims: [16, 8] }, predictor: { dims: [16, 8] } },
     simsiam: { projector: { dims: [16, 8] }, predictor: { dims: [4, 8] } },
     vicreg: { projector: { dims: [16, 16] } },
     barlowTwins: { projector: { dims: [16, 16] } },
+    tico: { projector: { dims: [16, 8] } },
+    wmse: { projector: { dims: [16, 8] } },
     dino: { projector: { dims: [16, 8] }, numPrototypes: 16 },
     nnclr: { projector: { dims: [16, 8] }, predictor: { dims: [16, 8] }, queueLength: 32 },
     // Multi-crop (SwAV, DINO); the two-view methods need --augment.nmb-crops [2] (see test/train/methods.test.ts).

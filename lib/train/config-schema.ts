@@ -39,7 +39,7 @@ export interface ModelConfig {
 }
 
 /** The registered self-supervised methods (`ssl.methods`), in the order `--help` lists them. */
-export const METHOD_NAMES = ['simclr', 'mocoV2', 'byol', 'simsiam', 'vicreg', 'barlowTwins', 'dino', 'nnclr', 'swav'] as const;
+export const METHOD_NAMES = ['simclr', 'mocoV2', 'mocoV3', 'byol', 'simsiam', 'vicreg', 'barlowTwins', 'tico', 'wmse', 'dino', 'nnclr', 'swav'] as const;
 export type MethodName = (typeof METHOD_NAMES)[number];
 
 /**
@@ -163,10 +163,13 @@ export const DEFAULTS: TrainConfig = {
   // Heads sized for 28x28 images on a CPU (the seed's defaults are ImageNet's); the rest of each method's defaults are the seed's.
   simclr: { projector: { dims: [512, 128] } },
   mocoV2: { projector: { dims: [512, 128] }, queueLength: 4096 },
+  mocoV3: { projector: { dims: [512, 128] }, predictor: { dims: [512, 128] } },
   byol: { projector: { dims: [512, 128] }, predictor: { dims: [512, 128] } },
   simsiam: { projector: { dims: [512, 128] }, predictor: { dims: [64, 128] } },
   vicreg: { projector: { dims: [512, 512] } },
   barlowTwins: { projector: { dims: [512, 512] } },
+  tico: { projector: { dims: [512, 128] } },
+  wmse: { projector: { dims: [512, 64] } },
   dino: { projector: { dims: [512, 128] }, numPrototypes: 1024 },
   nnclr: { projector: { dims: [512, 128] }, predictor: { dims: [512, 128] }, queueLength: 4096 },
   swav: { projector: { hiddenDim: 512, outDim: 128 }, numPrototypes: 100 },

@@ -66,10 +66,13 @@ async function loadVariables(dir: string, method: MethodName, step: number) {
 const TORCH_MODULES: Record<MethodName, string[]> = {
   simclr: ['backbone', 'projector'],
   mocoV2: ['backbone.student', 'backbone.teacher', 'backbone.*_coefficient', 'projector.student', 'projector.teacher', 'projector.*_coefficient', 'queue'],
+  mocoV3: ['backbone.student', 'backbone.teacher', 'backbone.*_coefficient', 'predictor', 'projector.student', 'projector.teacher', 'projector.*_coefficient'],
   byol: ['backbone.student', 'backbone.teacher', 'backbone.*_coefficient', 'predictor', 'projector.student', 'projector.teacher', 'projector.*_coefficient'],
   simsiam: ['backbone', 'predictor', 'projector'],
   vicreg: ['backbone', 'projector'],
   barlowTwins: ['backbone', 'projector'],
+  tico: ['backbone', 'projector', 'C'],
+  wmse: ['backbone', 'projector'],
   dino: ['backbone.student', 'backbone.teacher', 'backbone.*_coefficient', 'projector.student', 'projector.teacher', 'projector.*_coefficient', 'prototypes.student', 'prototypes.teacher', 'prototypes.*_coefficient'],
   nnclr: ['backbone', 'predictor', 'projector', 'queue'],
   swav: ['backbone', 'projector', 'prototypes'],
