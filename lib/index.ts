@@ -22,6 +22,7 @@ import * as laxStructural from './ops/lax-structural.js';
 import * as laxReductions from './ops/lax-reductions.js';
 import * as laxDotConv from './ops/lax-dot-conv.js';
 import * as laxMore from './ops/lax-more.js';
+import * as laxSpecial from './scipy/lax-special.js';
 import * as laxBits from './ops/lax-bits.js';
 import * as laxConvExtra from './ops/lax-conv-extra.js';
 import * as laxGatherScatter from './ops/lax-gather-scatter.js';
@@ -43,7 +44,7 @@ export { nn, np, optim, random, ssl, swav, tree };
 export const lax = {
   ...coreLax,
   dynamicSlice, dynamicUpdateSlice, dynamicSliceInDim, dynamicUpdateSliceInDim, dynamicIndexInDim,
-  ...laxElementwise, ...laxStructural, ...laxReductions, ...laxDotConv, ...laxMore,
+  ...laxElementwise, ...laxStructural, ...laxReductions, ...laxDotConv, ...laxMore, ...laxSpecial,
   ...laxBits, ...laxConvExtra, ...laxGatherScatter, customRoot, customLinearSolve, reduce, reduceXor, empty, broadcastToRank,
   sort, sortKeyVal, topK, map, associativeScan, stopGradient,
   psum, pmean, pmax, pmin, allGather, allToAll, ppermute, psumScatter, axisIndex, axisSize,

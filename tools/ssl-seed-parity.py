@@ -26,10 +26,14 @@ Run: /usr/bin/python3 tools/ssl-seed-parity.py  ->  test/fixtures/ssl_seed_parit
 import json
 import math
 import os
+import sys
 
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from seed_formulas import EmaWrapper  # noqa: E402
 
 torch.manual_seed(0)
 B, D_IN, EMB = 4, 6, 8
@@ -106,29 +110,6 @@ def full_state(module):
     return out
 
 
-class Wrapper(nn.Module):
-    """An EMA teacher next to its student, with the coefficient buffers."""
-
-    def __init__(self, student, base, final):
-        super().__init__()
-        self.student = student
-        self.teacher = __import__("copy").deepcopy(student)
-        for p in self.teacher.parameters():
-            p.requires_grad_(False)
-        self.register_buffer("base_ema_coefficient", torch.tensor(base))
-        self.register_buffer("final_ema_coefficient", torch.tensor(final))
-        self.register_buffer("ema_coefficient", torch.tensor(base))
-
-    def set_epoch(self, epoch, total):
-        b, f = float(self.base_ema_coefficient), float(self.final_ema_coefficient)
-        self.ema_coefficient.fill_(f - 0.5 * (f - b) * (1 + math.cos(epoch / total * math.pi)))
-
-    @torch.no_grad()
-    def ema(self):
-        m = self.ema_coefficient
-        for t, s in zip(list(self.teacher.parameters()) + list(self.teacher.buffers()), list(self.student.parameters()) + list(self.student.buffers())):
-            if t.dtype.is_floating_point:
-                t.mul_(m).add_((1 - m) * s)
 
 
 class Fifo(nn.Module):
@@ -182,8 +163,8 @@ def ntxent(zi, zj, t):
 
 def moco_case():
     model = nn.Module()
-    model.backbone = Wrapper(backbone(), 0.9, 0.9)
-    model.projector = Wrapper(head([EMB, 8, 4], True, True, batch_norm=False), 0.9, 0.9)
+    model.backbone = EmaWrapper(backbone(), 0.9, 0.9)
+    model.projector = EmaWrapper(head([EMB, 8, 4], True, True, batch_norm=False), 0.9, 0.9)
     model.queue = Fifo(6, 4)
     model.train()
     initial = full_state(model)
@@ -259,10 +240,10 @@ def simsiam_case():
 
 def dino_case():
     model = nn.Module()
-    model.backbone = Wrapper(backbone(), 0.9, 1.0)
+    model.backbone = EmaWrapper(backbone(), 0.9, 1.0)
     proj = head([EMB, 8, 8, 4], True, True, batch_norm=False, act=nn.GELU)
     layers = list(proj) + [nn.Identity(), nn.Linear(4, 5, bias=False)]  # index 5: the L2 norm
-    model.projector = Wrapper(nn.Sequential(*layers), 0.9, 1.0)
+    model.projector = EmaWrapper(nn.Sequential(*layers), 0.9, 1.0)
     model.train()
     initial = full_state(model)
     n_global, n_local, warmup = 2, 2, 2

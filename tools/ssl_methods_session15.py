@@ -20,7 +20,6 @@ as its student's copy) and after the last step.
 Run: /usr/bin/python3 tools/ssl_methods_session15.py -> test/fixtures/ssl_methods_session15.json
 """
 
-import copy
 import json
 import math
 import os
@@ -31,6 +30,7 @@ import torch.nn.functional as F
 from torch import nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from seed_formulas import EmaWrapper  # noqa: E402
 from torch_fixture_helpers import flat, shaped  # noqa: E402
 
 torch.manual_seed(0)
@@ -64,28 +64,6 @@ def head(dims, bias, last_bias, last_norm=None):
     return nn.Sequential(*layers)
 
 
-class Wrapper(nn.Module):
-    """An EMA teacher next to its student (a warm copy), with the seed's coefficient buffers."""
-
-    def __init__(self, student, base, final):
-        super().__init__()
-        self.student = student
-        self.teacher = copy.deepcopy(student).requires_grad_(False)
-        self.register_buffer("base_ema_coefficient", torch.tensor(base))
-        self.register_buffer("final_ema_coefficient", torch.tensor(final))
-        self.register_buffer("ema_coefficient", torch.tensor(base))
-
-    def set_epoch(self, epoch, total):
-        b, f = float(self.base_ema_coefficient), float(self.final_ema_coefficient)
-        self.ema_coefficient.fill_(f - 0.5 * (f - b) * (1 + math.cos(epoch / total * math.pi)))
-
-    @torch.no_grad()
-    def ema(self):
-        m = self.ema_coefficient
-        pairs = zip(list(self.teacher.parameters()) + list(self.teacher.buffers()), list(self.student.parameters()) + list(self.student.buffers()))
-        for t, s in pairs:
-            if t.dtype.is_floating_point:
-                t.mul_(m).add_((1 - m) * s)
 
 
 def state(module, skip_teachers=False):
@@ -133,8 +111,8 @@ def run(model, loss_of, after=None, lr=LR):
 
 def mocov3_case():
     m = nn.Module()
-    m.backbone = Wrapper(Backbone(), 0.9, 1.0)
-    m.projector = Wrapper(head([EMB, 8, 4], False, False, "bn_no_affine"), 0.9, 1.0)
+    m.backbone = EmaWrapper(Backbone(), 0.9, 1.0)
+    m.projector = EmaWrapper(head([EMB, 8, 4], False, False, "bn_no_affine"), 0.9, 1.0)
     m.predictor = head([4, 8, 4], False, False)
     temperature = 0.2
 

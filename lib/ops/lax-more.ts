@@ -1,7 +1,6 @@
 /**
- * More of jax.lax's names, with lax's strict rules: the special functions (igamma, igammac,
- * betainc, zeta, polygamma, bessel_i0e/i1e; SciPy's algorithms of lib/scipy), bit counts
- * (population_count, clz), full / full_like / zeros_like_array, batch_matmul, select_n,
+ * More of jax.lax's names, with lax's strict rules (the special functions, which run lib/scipy's
+ * algorithms, are in lib/scipy/lax-special.ts): bit counts (population_count, clz), full / full_like / zeros_like_array, batch_matmul, select_n,
  * split, dynamic_update_index_in_dim, approx_max_k / approx_min_k (exact here, as JAX on
  * CPU), broadcast_shapes and optimization_barrier.
  */
@@ -9,37 +8,14 @@ import { type DType, type Shape, normAxis, shapeStr } from '../core/aval.js';
 import * as core from '../core/lax.js';
 import { weakDType } from '../core/promotion.js';
 import { type NdArray, avalOf, shapeOf } from '../core/trace.js';
-import { betainc as scipyBetainc } from '../scipy/special-betainc.js';
-import { i0e, i1e } from '../scipy/special-bessel.js';
-import { polygamma as scipyPolygamma, zeta as scipyZeta } from '../scipy/special-gamma.js';
-import { gammainc, gammaincc } from '../scipy/special-gammainc.js';
 import { dynamicUpdateSliceInDim } from './dynamic-slice.js';
 import { dotGeneral } from './lax-dot-conv.js';
 import { bitwiseAnd, shiftLeft, shiftRightLogical } from './lax-elementwise.js';
-import { type LaxOperand, checkDType, strictBinary, strictOperands, strictUnary } from './lax-operands.js';
+import { checkDType, strictUnary } from './lax-operands.js';
 import { neg as npNeg, where } from './math.js';
 import { topK } from './lax-sort.js';
 import { moveaxis } from './manipulation.js';
-
-/** Regularized lower incomplete gamma P(a, x) (jax.lax.igamma). */
-export const igamma = strictBinary('igamma', 'float', (a, x) => gammainc(a, x));
-/** Regularized upper incomplete gamma Q(a, x) = 1 - P(a, x) (jax.lax.igammac). */
-export const igammac = strictBinary('igammac', 'float', (a, x) => gammaincc(a, x));
-/** Hurwitz zeta(x, q) (jax.lax.zeta). */
-export const zeta = strictBinary('zeta', 'float', (x, q) => scipyZeta(x, q));
-/** The m-th derivative of digamma (jax.lax.polygamma; m a float array of integral values). */
-export const polygamma = strictBinary('polygamma', 'float', (m, x) => scipyPolygamma(m, x));
-/** exp(-|x|) I0(x) (jax.lax.bessel_i0e). */
-export const besselI0e = strictUnary('besselI0e', 'float', (x) => i0e(x));
-/** exp(-|x|) I1(x) (jax.lax.bessel_i1e). */
-export const besselI1e = strictUnary('besselI1e', 'float', (x) => i1e(x));
-
-/** Regularized incomplete beta I_x(a, b) (jax.lax.betainc): three float operands of one dtype. */
-export function betainc(a: LaxOperand, b: LaxOperand, x: LaxOperand): NdArray {
-  const [aa, bb, xx] = strictOperands('betainc', [a, b, x]);
-  checkDType('betainc', aa, 'float');
-  return scipyBetainc(aa, bb, xx);
-}
+import { split as npSplit } from './shape.js';
 
 /** Adds bit fields of width w: x & mask plus (x >>> w) & mask. */
 function foldBits(x: NdArray, w: number, mask: number): NdArray {
@@ -127,13 +103,9 @@ export function split(x: NdArray, sizes: readonly number[], axis = 0): NdArray[]
   const s = shapeOf(x);
   const a = normAxis(axis, s.length, 'lax.split');
   if (sizes.some((n) => !Number.isInteger(n) || n < 0) || sizes.reduce((t, n) => t + n, 0) !== s[a]) throw new TypeError(`lax.split: sizes [${sizes}] must be non-negative and sum to ${s[a]}, the length of axis ${a} of ${shapeStr(s)}`);
-  let start = 0;
-  return sizes.map((n) => {
-    const lo = s.map((_, i) => (i === a ? start : 0));
-    const hi = s.map((d, i) => (i === a ? start + n : d));
-    start += n;
-    return core.slice(x, lo, hi);
-  });
+  if (sizes.length === 0) return [];
+  // np.split's split points: the running totals of all sizes but the last.
+  return npSplit(x, sizes.slice(0, -1).map((_, i) => sizes.slice(0, i + 1).reduce((t, n) => t + n, 0)), a);
 }
 
 /**

@@ -160,8 +160,9 @@ export function sameShape(kernel: (x: tf.Tensor, y: tf.Tensor) => tf.Tensor) {
 }
 
 /**
- * One operation of float32 operands as our loop (`op` null: a copy of the one operand
- * broadcast to `shape`), where the result's shape and the operands' broadcasts fit it; else null.
+ * One operation of float32 operands as our loop (`op` null: a copy of the one operand, float32
+ * or int32, broadcast to `shape`), where the result's shape and the operands' broadcasts fit
+ * it; else null.
  */
 function loopOf(op: ElementwiseOp | null, xs: tf.Tensor[], shape: readonly number[] = tf.backend_util.assertAndGetBroadcastShape(xs[0]!.shape, xs[1]?.shape ?? [])): tf.Tensor | null {
   const kinds = xs.map((x) => inputKindOf(x.shape, shape));
@@ -177,17 +178,20 @@ function loopOf(op: ElementwiseOp | null, xs: tf.Tensor[], shape: readonly numbe
  * machine (rows of Sinkhorn's [512, 3000] split over XNNPACK's two threads better than ours).
  */
 export function arithmeticWasm(op: 'add' | 'sub' | 'mul' | 'div', kernel: (x: tf.Tensor, y: tf.Tensor) => tf.Tensor) {
-  return (x: tf.Tensor, y: tf.Tensor): tf.Tensor => (x.dtype === 'float32' && y.dtype === 'float32' && shortChannels(x.shape, y.shape) && loopOf(op, [x, y])) || kernel(x, y);
+  return (x: tf.Tensor, y: tf.Tensor): tf.Tensor => {
+    const shape = x.dtype === 'float32' && y.dtype === 'float32' ? shortChannelsShape(x.shape, y.shape) : null;
+    return (shape && loopOf(op, [x, y], shape)) || kernel(x, y);
+  };
 }
 
 /** Below this many result elements tfjs's kernel stays (ours costs 1-2 us more per call: a [512, 10] + [10]). */
 const MIN_OWN_BROADCAST = 1 << 16;
 
-/** Whether one operand is a channel vector of fewer than 256 broadcast over a large other (see {@link arithmeticWasm}). */
-function shortChannels(a: readonly number[], b: readonly number[]): boolean {
-  if (tf.util.arraysEqual([...a], [...b])) return false;
+/** The result's shape where one operand is a channel vector of fewer than 256 broadcast over a large other (see {@link arithmeticWasm}); else null. */
+function shortChannelsShape(a: readonly number[], b: readonly number[]): number[] | null {
+  if (tf.util.arraysEqual([...a], [...b])) return null;
   const shape = tf.backend_util.assertAndGetBroadcastShape([...a], [...b]);
-  return shape[shape.length - 1]! < 256 && sizeOf(shape) >= MIN_OWN_BROADCAST && [a, b].some((s) => inputKindOf(s, shape) === 'channel');
+  return shape[shape.length - 1]! < 256 && sizeOf(shape) >= MIN_OWN_BROADCAST && [a, b].some((s) => inputKindOf(s, shape) === 'channel') ? shape : null;
 }
 
 /**
@@ -267,7 +271,7 @@ export function sumWasm(x: tf.Tensor, axes: readonly number[]): tf.Tensor | null
   const v = oneBlock ? x : transposeWasm(x, [...kept, ...sorted]);
   const a = x.size / (r * c);
   const [rows, width] = lanes ? [Math.ceil(r / 4), 4] : [r, Math.ceil(c / 4) * 4];
-  // Rows of `r` (lanes) or `c` values, padded with zeros by our pad kernel (tfjs's threaded PadV2 wakes XNNPACK's pool: 1-5 ms for [512, 10]).
+  // Rows of `r` (lanes) or `c` values, padded with zeros by our pad kernel (tfjs's PadV2 took 0.27 ms for the MLP's [512, 10] in the SIMD build, 1-5 ms in the threaded one on a loaded machine).
   const [n, length, extra] = lanes ? [a, r, rows * 4 - r] : [a * r, c, width - c];
   const m = extra === 0 ? v : padWasm(tf.reshape(v, [n, 1, length, 1]) as tf.Tensor4D, { rows: [0, 0], cols: [0, extra] });
   const y = elementwiseWasm([tf.reshape(m, [a, rows, width])], { shape: [a, rows, width], inputs: ['full'], ops: [], reduce: { op: 'sum', groups: a } });
