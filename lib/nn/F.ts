@@ -3,6 +3,8 @@
  * (functional.ts), and PyTorch's functional losses (torch-losses.ts).
  */
 export * from './functional.js';
+/** PyTorch's spelling, F.logsigmoid (jax.nn's log_sigmoid is `logSigmoid`). */
+export { logSigmoid as logsigmoid } from './functional.js';
 export * from './jax-nn.js';
 export * from './torch-losses.js';
 /** PyTorch's F.ctc_loss: log-probabilities [T, B, C], targets, input and target lengths. */

@@ -6,7 +6,7 @@ import { type NdArray, shapeStr } from '../core/index.js';
 import * as np from '../ops/index.js';
 import { positiveInt, stateless } from './layer.js';
 
-export type InterpolateMode = 'nearest' | 'nearest-exact' | 'linear' | 'bilinear' | 'bicubic' | 'area';
+export type InterpolateMode = 'nearest' | 'nearest-exact' | 'linear' | 'bilinear' | 'bicubic' | 'trilinear' | 'area';
 
 export interface InterpolateOptions {
   /** The output's spatial size ([oh, ow], or a number for every spatial axis). Exactly one of size and scaleFactor. */
@@ -15,7 +15,7 @@ export interface InterpolateOptions {
   readonly scaleFactor?: number | readonly number[];
   /** Default 'nearest' (PyTorch's: the source index floor(dst * in / out), which shifts the image; 'nearest-exact' rounds to the closest pixel centre). */
   readonly mode?: InterpolateMode;
-  /** 'linear', 'bilinear' and 'bicubic' only: the corner pixels' centres line up (default false, PyTorch's). */
+  /** 'linear', 'bilinear', 'bicubic' and 'trilinear' only: the corner pixels' centres line up (default false, PyTorch's). */
   readonly alignCorners?: boolean;
   /** With scaleFactor: sample as if the output size floor(in · scaleFactor) had been given, at in / out, not 1 / scaleFactor (PyTorch's recompute_scale_factor; default false). */
   readonly recomputeScaleFactor?: boolean;
@@ -95,13 +95,15 @@ function perAxis(v: number | readonly number[], k: number, what: string): number
   return a;
 }
 
-const MODES: readonly InterpolateMode[] = ['nearest', 'nearest-exact', 'linear', 'bilinear', 'bicubic', 'area'];
-/** The input a mode needs: 1 spatial axis (linear), 2 (bilinear, bicubic), or either. */
-const MODE_RANK: Partial<Record<InterpolateMode, number>> = { linear: 3, bilinear: 4, bicubic: 4 };
+const MODES: readonly InterpolateMode[] = ['nearest', 'nearest-exact', 'linear', 'bilinear', 'bicubic', 'trilinear', 'area'];
+/** The input a mode needs: 1 spatial axis (linear), 2 (bilinear, bicubic), 3 (trilinear), or any of them. */
+const MODE_RANK: Partial<Record<InterpolateMode, number>> = { linear: 3, bilinear: 4, bicubic: 4, trilinear: 5 };
+const LAYOUTS: Record<number, string> = { 3: '[N, L, C]', 4: '[N, H, W, C]', 5: '[N, D, H, W, C]' };
 
 /**
- * F.interpolate on channels-last arrays: [N, L, C] ('nearest', 'nearest-exact', 'linear', 'area') or
- * [N, H, W, C] ('nearest', 'nearest-exact', 'bilinear', 'bicubic', 'area'), PyTorch's index and
+ * F.interpolate on channels-last arrays: [N, L, C] ('nearest', 'nearest-exact', 'linear', 'area'),
+ * [N, H, W, C] ('nearest', 'nearest-exact', 'bilinear', 'bicubic', 'area') or [N, D, H, W, C]
+ * ('nearest', 'nearest-exact', 'trilinear', 'area'), PyTorch's index and
  * weight rules ('area' is adaptive average pooling; 'bicubic' PyTorch's A = -0.75 kernel with the
  * border clamped, no antialiasing). Differentiable (a gather per axis for nearest, a matrix per
  * axis otherwise).
@@ -113,11 +115,11 @@ export function interpolate(x: NdArray, opts: InterpolateOptions): NdArray {
   const rank = x.shape.length;
   const k = rank - 2;
   const expected = MODE_RANK[mode];
-  if ((k !== 1 && k !== 2) || (expected && rank !== expected))
-    throw new Error(`interpolate: mode '${mode}' needs ${expected === 3 ? '[N, L, C]' : expected === 4 ? '[N, H, W, C]' : '[N, L, C] or [N, H, W, C]'} (channels last), got ${shapeStr(x.shape)}`);
+  if (k < 1 || k > 3 || (expected && rank !== expected))
+    throw new Error(`interpolate: mode '${mode}' needs ${expected ? LAYOUTS[expected] : '[N, L, C], [N, H, W, C] or [N, D, H, W, C]'} (channels last), got ${shapeStr(x.shape)}`);
   if ((opts.size === undefined) === (opts.scaleFactor === undefined)) throw new Error('interpolate: give exactly one of size and scaleFactor');
   const nearest = mode === 'nearest' || mode === 'nearest-exact';
-  if (opts.alignCorners !== undefined && (nearest || mode === 'area')) throw new Error(`interpolate: alignCorners applies to the linear modes only, not '${mode}' (to 'linear', 'bilinear' and 'bicubic')`);
+  if (opts.alignCorners !== undefined && (nearest || mode === 'area')) throw new Error(`interpolate: alignCorners applies to the linear modes only, not '${mode}' (to 'linear', 'bilinear', 'bicubic' and 'trilinear')`);
   const inSizes = x.shape.slice(1, 1 + k);
   const factors = opts.scaleFactor === undefined ? undefined : perAxis(opts.scaleFactor, k, 'scaleFactor');
   const outSizes = factors ? inSizes.map((n, i) => Math.floor(n * factors[i])) : perAxis(opts.size!, k, 'size').map((d) => positiveInt(d, 'interpolate: size'));

@@ -159,6 +159,21 @@ export interface MaxUnpoolOptions {
 }
 
 /**
+ * `written` (the values put at `ix` along axis 1 of `flat`) with PyTorch's max_unpool gradient: each
+ * value gets the output's cotangent at its index, also where several share one (overlapping pooling
+ * windows with the same maximum), not only the one a scatter keeps. Adds zeros scatter-added from
+ * `values - stopGradient(values)`, whose derivative is that gather (an infinite value gets none).
+ */
+function gatherGradient(written: NdArray, flat: NdArray, ix: NdArray, values: NdArray): NdArray {
+  const [n, m, c] = ix.shape;
+  const rows = np.reshape(np.arange(n, undefined, 1, 'int32'), [n, 1, 1]);
+  const cols = np.reshape(np.arange(c, undefined, 1, 'int32'), [1, 1, c]);
+  const fixed = np.stopGradient(values);
+  const zeros = np.where(np.isfinite(fixed), np.sub(values, fixed), 0);
+  return np.add(np.stopGradient(written), np.at(flat, rows, np.broadcastTo(ix, [n, m, c]), cols).add(zeros));
+}
+
+/**
  * F.max_unpool2d channels last: the values of x [N, H, W, C] (or [H, W, C]) written at `indices`
  * (int32, x's shape: flat positions h · W' + w, as F.maxPool2d's returnIndices), zeros elsewhere.
  */
@@ -173,8 +188,10 @@ export function maxUnpool2d(x: NdArray, indices: NdArray, opts: MaxUnpoolOptions
     const [n, h, w, c] = xb.shape;
     const [ho, wo] = opts.outputSize ?? [0, 1].map((a) => ([h, w][a] - 1) * s[a] - 2 * p[a] + k[a]);
     const flat = np.zeros([n, ho * wo, c], xb.dtype === 'int32' ? 'int32' : 'float32');
-    const out = np.putAlongAxis(flat, np.reshape(idx, [n, h * w, c]), np.reshape(xb, [n, h * w, c]), 1);
-    return np.reshape(out, [n, ho, wo, c]);
+    const ix = np.reshape(idx, [n, h * w, c]);
+    const values = np.reshape(xb, [n, h * w, c]);
+    const written = np.putAlongAxis(flat, ix, values, 1);
+    return np.reshape(xb.dtype === 'int32' ? written : gatherGradient(written, flat, ix, values), [n, ho, wo, c]);
   });
 }
 

@@ -187,7 +187,9 @@ S('F.interpolate: nearest, nearest-exact, (bi)linear, bicubic and area with size
   for (const [name, opts] of Object.entries(INTERP)) check(name, ({ x }) => toFirst(F.interpolate(toLast(x), opts)));
   assert.throws(() => F.interpolate(np.ones([1, 4, 1]), { size: 2, mode: 'bicubic' }), /mode 'bicubic' needs \[N, H, W, C\]/);
   assert.throws(() => F.interpolate(np.ones([1, 4, 4, 1]), { size: 2, mode: 'area', alignCorners: false }), /alignCorners applies to the linear modes only, not 'area'/);
-  assert.throws(() => F.interpolate(np.ones([1, 4, 4, 1]), { size: 2, mode: 'trilinear' as nn.InterpolateMode }), /mode must be one of .*got 'trilinear'/);
+  // 'trilinear' (session 16) takes volumes [N, D, H, W, C] only; an unknown mode is one line
+  assert.throws(() => F.interpolate(np.ones([1, 4, 4, 1]), { size: 2, mode: 'trilinear' }), /mode 'trilinear' needs \[N, D, H, W, C\]/);
+  assert.throws(() => F.interpolate(np.ones([1, 4, 4, 1]), { size: 2, mode: 'cubic' as nn.InterpolateMode }), /mode must be one of .*got 'cubic'/);
 });
 
 S('F.pad (reflect, replicate, circular, negative widths), F.pixelShuffle / pixelUnshuffle, as PyTorch', () => {
