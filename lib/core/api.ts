@@ -6,7 +6,7 @@
  */
 import * as tree from '../tree/index.js';
 import { type Aval, avalStr, isFloat, normAxis, shapeStr } from './aval.js';
-import { type HolomorphicOption, argPath, assertDifferentiable, assertNotHolomorphic, auxArrays, describe, flatOver, flattenArrays, normArgnums, weakScalar } from './args.js';
+import { type HolomorphicOption, argPath, assertDifferentiable, assertNotHolomorphic, auxArrays, describe, flatOver, flattenArrays, floatWeakInts, normArgnums, weakScalar } from './args.js';
 import { abstractArgs, evalShape } from './eval-shape.js';
 import { scope } from './scope.js';
 import { vmapFlat } from './interpreters/batching.js';
@@ -14,7 +14,7 @@ import { jvpFlat } from './interpreters/jvp.js';
 import { vjpFlat } from './interpreters/vjp.js';
 import * as lax from './lax.js';
 import type { BDim } from './prim-types.js';
-import { type NdArray, avalOf, shapeOf } from './trace.js';
+import { type NdArray, avalOf, isArray, shapeOf } from './trace.js';
 
 type Fn = (...args: any[]) => any;
 
@@ -43,11 +43,12 @@ export function valueAndGrad(f: Fn, options: GradOptions | number | readonly num
 /** valueAndGrad, its errors naming `what` (grad or valueAndGrad). */
 function valueAndGradAs(f: Fn, options: GradOptions | number | readonly number[], what: string) {
   const opts = gradOptions(options);
-  return (...args: unknown[]): [any, any] =>
+  return (...given: unknown[]): [any, any] =>
     scope(() => {
       assertNotHolomorphic(opts, what);
       if (opts.reduceAxes?.length) throw new Error(`${what}: reduceAxes is not supported (JAX deprecated and removed grad's reduce_axes)`);
-      const argnums = normArgnums(opts.argnums, args.length, 'grad');
+      const argnums = normArgnums(opts.argnums, given.length, 'grad');
+      const args = floatWeakInts(given, argnums);
       if (!opts.allowInt) assertDifferentiable(args, argnums, 'grad');
       const g = opts.hasAux
         ? (...a: unknown[]) => {
@@ -144,7 +145,7 @@ export function vjp(f: Fn, ...primals: unknown[]): [any, (ct: unknown) => any[],
       }
     : f;
   const argnums = primals.map((_, i) => i);
-  const { leaves, inDef, flat, outDef } = flatOver(g, primals, argnums, 'vjp');
+  const { leaves, inDef, flat, outDef } = flatOver(g, floatWeakInts(primals, argnums), argnums, 'vjp');
   return pullbackOf(flat, leaves, inDef, outDef, hasAux);
 }
 
@@ -157,7 +158,7 @@ export function jvp(f: Fn, primals: readonly unknown[], tangents: readonly unkno
     throw new Error(`jvp: primals and tangents must be lists of arguments (jvp(f, [x], [t])), got ${Array.isArray(primals) ? 'a list' : describe(primals)} and ${Array.isArray(tangents) ? 'a list' : describe(tangents)}`);
   return scope(() => {
     const argnums = primals.map((_, i) => i);
-    const { leaves, inDef, flat, outDef } = flatOver(f, [...primals], argnums, 'jvp');
+    const { leaves, inDef, flat, outDef } = flatOver(f, floatWeakInts(primals, argnums), argnums, 'jvp');
     const [tls, tdef] = flattenArrays([...tangents], 'jvp: tangent');
     tree.assertSameStructure(inDef, tdef, 'jvp: primals and tangents');
     const at = tree.paths([...primals]).map(argPath);
@@ -209,9 +210,18 @@ export function vmap(f: Fn, opts: VmapOptions = {}) {
       // null is a value here (nothing mapped), so only a missing option defaults to 0.
       const inAxes = opts.inAxes === undefined ? 0 : opts.inAxes;
       const perLeaf = integerAxes(tree.broadcastPrefix<number | null>(inAxes, args, 'vmap: inAxes', isAxisLeaf), 'inAxes');
-      // A JS scalar returned keeps JAX's dtype for it (an integral number int32, as under jit), broadcast over the axis.
-      const { leaves, flat, outDef, outTree } = flatOver(f, args, argnums, 'vmap', weakScalar);
+      const raw = tree.leaves(args);
       const ps = tree.paths(args);
+      // A leaf that is not an array nor a JS scalar (a function, a string) reaches f as it is when it is not mapped, as
+      // JAX passes an unmapped object through (test_vmap_unbatched_object_passthrough_issue_183): a placeholder here.
+      const opaque = raw.map((l, i) => {
+        const other = !isArray(l) && typeof l !== 'number' && typeof l !== 'boolean';
+        if (other && perLeaf[i] !== null) throw new Error(`vmap: the argument at ${argPath(ps[i])} is ${typeof l === 'object' ? 'an object' : `a ${typeof l}`}, which cannot be mapped; give it inAxes null`);
+        return other;
+      });
+      const flatArgs = opaque.some(Boolean) ? tree.unflatten<unknown[]>(tree.structure(args), raw.map((l, i) => (opaque[i] ? 0 : l))) : args;
+      // A JS scalar returned keeps JAX's dtype for it (an integral number int32, as under jit), broadcast over the axis.
+      const { leaves, flat, outDef, outTree } = flatOver(f, flatArgs, argnums, 'vmap', weakScalar);
       const given = opts.axisSize;
       if (given !== undefined && !(Number.isInteger(given) && given >= 0)) throw new Error(`vmap: axisSize must be a non-negative integer, got ${given}`);
       let size: number | null = given ?? null;
@@ -241,9 +251,8 @@ export function vmap(f: Fn, opts: VmapOptions = {}) {
       if (opts.axisName !== undefined && (typeof opts.axisName !== 'string' || opts.axisName === ''))
         throw new Error(`vmap: axisName must be a non-empty string, got ${JSON.stringify(opts.axisName)}`);
       // An unmapped JS number or boolean reaches f as it is (as JAX passes an unmapped Python scalar): weakly
-      // typed, and usable as a static argument of a jitted f.
-      const raw = tree.leaves(args);
-      const ins = leaves.map((l, i) => (axes[i] === null && (typeof raw[i] === 'number' || typeof raw[i] === 'boolean') ? (raw[i] as unknown as NdArray) : l));
+      // typed, and usable as a static argument of a jitted f; so does an unmapped function or string.
+      const ins = leaves.map((l, i) => (axes[i] === null && !isArray(raw[i]) ? (raw[i] as unknown as NdArray) : l));
       const outs = vmapFlat(flat, ins, axes, () => integerAxes(tree.broadcastPrefix<number | null>(opts.outAxes === undefined ? 0 : opts.outAxes, outTree(), 'vmap: outAxes', isAxisLeaf), 'outAxes'), size, outName, opts.axisName ?? null);
       return tree.unflatten<any>(outDef(), outs);
     });

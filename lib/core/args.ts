@@ -43,6 +43,27 @@ export function auxArrays(aux: unknown): unknown {
 
 type Fn = (...args: any[]) => any;
 
+/** jit's tracers of JS integers passed as arguments (weak ints: JS cannot tell `1.0` from `1`). */
+const weakIntTracers = new WeakSet<object>();
+
+/** Marks `x`, the tracer of a JS integer argument of a jitted function, as a weak int. */
+export function markWeakInt(x: NdArray): void {
+  weakIntTracers.add(x);
+}
+
+/** Which leaves of a jitted function's arguments are JS integers (traced as weak ints, int32). */
+export const weakIntLeaves = (args: unknown): boolean[] => tree.leaves(args).map((l) => typeof l === 'number' && weakDType(l) === 'int32');
+
+/**
+ * The args with each leaf at `argnums` that is a jit tracer of a JS integer made float32: JS has no `1.0`,
+ * so `jit(grad(f))(1)` differentiates at 1 as `grad(f)(1)` does (JAX's `jit(grad(f))(1.0)`).
+ */
+export function floatWeakInts(args: readonly unknown[], argnums: readonly number[]): unknown[] {
+  const weak = (l: unknown): l is NdArray => isArray(l) && weakIntTracers.has(l);
+  // An argument without one is passed as it is (not rebuilt).
+  return args.map((a, i) => (argnums.includes(i) && tree.leaves(a).some(weak) ? tree.map((l: unknown) => (weak(l) ? lax.cast(l, 'float32') : l), a) : a));
+}
+
 /** f as a function of flat leaves of the args at `argnums` (other args fixed); records the output structure. */
 export function flatOver(f: Fn, args: unknown[], argnums: readonly number[], what: string, scalarOf: (l: number | boolean) => NdArray | null = (l) => (typeof l === 'number' ? lax.scalar(l) : null)) {
   const [leaves, inDef] = flattenArrays(argnums.map((i) => args[i]), what);

@@ -5,7 +5,7 @@
  */
 import * as tree from '../tree/index.js';
 import { avalStr, isFloat, shapeStr } from './aval.js';
-import { argPath, flattenArrays } from './args.js';
+import { argPath, describe, flattenArrays } from './args.js';
 import { vjpFlat } from './interpreters/vjp.js';
 import * as lax from './lax.js';
 import { type NdArray, avalOf, bindCustomVjp, shapeOf } from './trace.js';
@@ -108,19 +108,23 @@ function customVjpCall(f: Fn, fwd: (...args: any[]) => [unknown, unknown], bwd: 
   const [leaves, inDef] = flattenArrays(args, 'customVjp: argument');
   let outDef: tree.TreeDef | undefined;
   let resDef: tree.TreeDef | undefined;
-  const flatOut = (out: unknown) => {
-    const [ls, def] = flattenArrays(out, 'customVjp: output');
-    outDef = def;
+  const flatOut = (out: unknown, what: string) => {
+    const [ls, def] = flattenArrays(out, what);
+    // As JAX checks: fwd's primal output has f's structure.
+    if (outDef) tree.assertSameStructure(outDef, def, 'customVjp: the output of fwd and of the function');
+    outDef ??= def;
     return ls;
   };
   const outs = bindCustomVjp(
     {
-      fun: (...ls) => flatOut(f(...tree.unflatten<unknown[]>(inDef, ls))),
+      fun: (...ls) => flatOut(f(...tree.unflatten<unknown[]>(inDef, ls)), 'customVjp: output'),
       fwd: (...ls) => {
-        const [out, res] = fwd(...tree.unflatten<unknown[]>(inDef, ls));
-        const [rl, rd] = flattenArrays(res, 'customVjp: residual');
+        const r = fwd(...tree.unflatten<unknown[]>(inDef, ls));
+        // JAX's "Custom VJP fwd rule must produce a pair (list or tuple of length two)".
+        if (!Array.isArray(r) || r.length !== 2) throw new Error(`customVjp: fwd must return a pair [out, residuals], got ${Array.isArray(r) ? `a list of length ${r.length}` : describe(r)}`);
+        const [rl, rd] = flattenArrays(r[1], 'customVjp: residual');
         resDef = rd;
-        return [flatOut(out), rl];
+        return [flatOut(r[0], 'customVjp: fwd output'), rl];
       },
       bwd: (res, cts) => {
         const g = bwd(tree.unflatten(resDef!, res), tree.unflatten(outDef!, cts));

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tree from '../tree/index.js';
 import { sizeOf } from './aval.js';
-import { type HolomorphicOption, assertDifferentiable, assertNotHolomorphic, auxArrays, flatOver, normArgnums } from './args.js';
+import { type HolomorphicOption, assertDifferentiable, assertNotHolomorphic, auxArrays, flatOver, floatWeakInts, normArgnums } from './args.js';
 import { vmapFlat } from './interpreters/batching.js';
 import { jvpFlat } from './interpreters/jvp.js';
 import { vjpFlat } from './interpreters/vjp.js';
@@ -47,10 +47,11 @@ function withAux(f: Fn, op: string, jac: (g: Fn) => (...args: unknown[]) => unkn
  */
 export function jacrev(f: Fn, opts: JacobianOptions = {}): (...args: unknown[]) => any {
   if (opts.hasAux) return withAux(f, 'jacrev', (g) => jacrev(g, { argnums: opts.argnums, holomorphic: opts.holomorphic }));
-  return (...args: unknown[]) =>
+  return (...given: unknown[]) =>
     scope(() => {
       assertNotHolomorphic(opts, 'jacrev');
-      const argnums = normArgnums(opts.argnums, args.length, 'jacrev');
+      const argnums = normArgnums(opts.argnums, given.length, 'jacrev');
+      const args = floatWeakInts(given, argnums);
       assertDifferentiable(args, argnums, 'jacrev');
       const { leaves, inDef, flat, outDef } = flatOver(f, args, argnums, 'jacrev');
       const [outs, pullback] = vjpFlat(flat, leaves);
@@ -71,10 +72,11 @@ export const jacobian = jacrev;
 /** The Jacobian by forward mode: one vmapped JVP over the input's basis. Same layout as jacrev. */
 export function jacfwd(f: Fn, opts: JacobianOptions = {}): (...args: unknown[]) => any {
   if (opts.hasAux) return withAux(f, 'jacfwd', (g) => jacfwd(g, { argnums: opts.argnums, holomorphic: opts.holomorphic }));
-  return (...args: unknown[]) =>
+  return (...given: unknown[]) =>
     scope(() => {
       assertNotHolomorphic(opts, 'jacfwd');
-      const argnums = normArgnums(opts.argnums, args.length, 'jacfwd');
+      const argnums = normArgnums(opts.argnums, given.length, 'jacfwd');
+      const args = floatWeakInts(given, argnums);
       assertDifferentiable(args, argnums, 'jacfwd');
       const { leaves, inDef, flat, outDef } = flatOver(f, args, argnums, 'jacfwd');
       // cols[i][k]: d out_k / d in_i, shaped [size(in_i), ...out_k]
@@ -103,9 +105,11 @@ export function jacfwd(f: Fn, opts: JacobianOptions = {}): (...args: unknown[]) 
  */
 export function hessian(f: Fn, opts: JacobianOptions = {}) {
   const h = jacfwd(jacrev(f, opts), opts);
-  return (...args: unknown[]) => {
+  return (...given: unknown[]) => {
     assertNotHolomorphic(opts, 'hessian');
-    assertDifferentiable(args, normArgnums(opts.argnums, args.length, 'hessian'), 'hessian');
+    const argnums = normArgnums(opts.argnums, given.length, 'hessian');
+    const args = floatWeakInts(given, argnums);
+    assertDifferentiable(args, argnums, 'hessian');
     return h(...args);
   };
 }

@@ -43,6 +43,10 @@ export function linearize(f: (...args: any[]) => any, ...primals: unknown[]): [a
     tree.assertSameStructure(tdef, inDef, 'linearize: tangents and primals');
     tls.forEach((t, i) => {
       if (shapeStr(shapeOf(t)) !== shapeStr(shapeOf(leaves[i]!))) throw new Error(`linearize: tangent ${i} has shape ${shapeStr(shapeOf(t))}, its primal ${shapeStr(shapeOf(leaves[i]!))}`);
+      // As JAX's "linearized function called on tangent values inconsistent with the original primal values":
+      // an int32 tangent of a float32 primal would run the tangent program in int32 (an int primal's stand-in for float0 is its own dtype).
+      const [td, pd] = [avalOf(t).dtype, avalOf(leaves[i]!).dtype];
+      if (td !== pd) throw new Error(`linearize: tangent ${i} has dtype ${td}, its primal ${pd}; they must match`);
     });
     return tls;
   };

@@ -103,7 +103,7 @@ export function vmapFlat(
   f: (...xs: NdArray[]) => NdArray[],
   args: NdArray[],
   inAxes: BDim[],
-  outAxes: BDim[] | number | (() => BDim[]),
+  outAxes: BDim[] | number | ((batched: readonly boolean[]) => BDim[]),
   axisSize: number,
   nameOut: (i: number) => string = (i) => `output ${i}`,
   axisName: string | null = null,
@@ -111,7 +111,8 @@ export function vmapFlat(
   return withMain('vmap', (m: MainTrace) => new BatchTrace(m), axisSize, (main) => {
     const trace = main.current as BatchTrace;
     const outs = f(...args.map((a, i) => (inAxes[i] === null ? a : new BatchTracer(trace, a, inAxes[i]))));
-    const axes = typeof outAxes === 'function' ? outAxes() : outAxes;
+    // A function of which outputs are batched (vary along the axis) chooses their axes once f has run.
+    const axes = typeof outAxes === 'function' ? outAxes(outs.map((o) => o instanceof BatchTracer && o.trace.main === main && o.bdim !== null)) : outAxes;
     return outs.map((o, i) => {
       const [v, d] = o instanceof BatchTracer && o.trace.main === main ? [o.val, o.bdim] : [o, null];
       const given = typeof axes === 'number' ? axes : axes[i];

@@ -16,6 +16,7 @@ import { vjpFlat } from '../interpreters/vjp.js';
 import * as lax from '../lax.js';
 import { constantValue } from '../lower/index.js';
 import { primitive } from '../primitive.js';
+import type { BDim } from '../prim-types.js';
 import { batchAt } from '../prims/batching-util.js';
 import { type NdArray, activeMains, avalOf, bindHigherOrder, checkLive, isTracer } from '../trace.js';
 import type { Jaxpr, Var } from './ir.js';
@@ -198,22 +199,29 @@ const pjit: HigherOrderDef<PjitParams> = {
   // Batching: one call of the IR vmapped over the batched operands (batch dims moved to 0).
   batch(args, dims, { name, jaxpr }, axisSize, axisName) {
     const inAxes = dims.map((d) => (d === null ? null : 0));
-    // A collective over this axis makes its results batched whatever the inputs.
+    // A collective over this axis may make results batched whatever the inputs (axisIndex), or not (psum of an
+    // unbatched value): which ones the batched trace tells (JAX's vmap of a pjit with collectives); else data dependence.
     const ours = communicatesOver(jaxpr, axisName);
-    const outAxes = ours ? jaxpr.outvars.map(() => 0) : dependentOutputs(jaxpr, dims.map((d) => d !== null)).map((b) => (b ? 0 : null));
+    const known = ours ? null : dependentOutputs(jaxpr, dims.map((d) => d !== null)).map((b): BDim => (b ? 0 : null));
     const moved = args.map((x, i) => (dims[i] === null ? x : batchAt(x, dims[i]!)));
-    const [call] = callOf(jaxpr).derive(`vmap ${inAxes} ${outAxes} ${axisSize} ${axisName}`, () => [
-      derivedCall(
+    const [call] = callOf(jaxpr).derive(`vmap ${inAxes} ${known ?? 'traced'} ${axisSize} ${axisName}`, () => {
+      let found: BDim[] = [];
+      const c = derivedCall(
         `vmap(${name})`,
-        (...a) => vmapFlat(fnOf(jaxpr), a, inAxes, outAxes, axisSize, undefined, axisName),
+        (...a) => vmapFlat(fnOf(jaxpr), a, inAxes, known ?? ((batched) => (found = batched.map((b) => (b ? 0 : null)))), axisSize, undefined, axisName),
         moved.map(avalOf),
-      ),
-    ]);
-    return [bindCall(call!, moved), outAxes];
+      );
+      if (!known) batchedOutAxes.set(c, found);
+      return [c];
+    });
+    return [bindCall(call!, moved), known ?? batchedOutAxes.get(call!)!];
   },
 
   axisNames: ({ jaxpr }) => axisNamesOf(jaxpr),
 };
+
+/** The output axes of the batched IRs of bodies with collectives over the vmapped axis, found when staging them. */
+const batchedOutAxes = new WeakMap<StagedCall, BDim[]>();
 
 /** The float inputs a reverse pass differentiates. */
 const wanted = (primals: readonly NdArray[], needed: readonly boolean[]): number[] => indicesWhere(primals.length, (i) => needed[i]! && isFloat(avalOf(primals[i]!).dtype));

@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tree from '../../tree/index.js';
 import { type Aval, avalStr } from '../aval.js';
-import { flattenArrays, weakScalar } from '../args.js';
+import { flattenArrays, markWeakInt, weakIntLeaves, weakScalar } from '../args.js';
 import { weakDType } from '../promotion.js';
 import { activeBackend } from '../lower/index.js';
 import { type NdArray, avalOf, checkLive, disposedError, isArray, isTracer, transforming } from '../trace.js';
@@ -90,9 +90,10 @@ function argumentAt(dynamicPath: string, args: unknown[], statics: ReadonlySet<n
  * Stages f on abstract versions of the dynamic arguments and records the output structure;
  * null when f closes over a tracer of an enclosing transformation (then it runs inline).
  */
-function traceEntry(f: (...args: any[]) => unknown, args: unknown[], statics: ReadonlySet<number>, inDef: tree.TreeDef, avals: Aval[]): Entry | null {
+function traceEntry(f: (...args: any[]) => unknown, args: unknown[], statics: ReadonlySet<number>, inDef: tree.TreeDef, avals: Aval[], weakInts: readonly boolean[]): Entry | null {
   let outDef: tree.TreeDef | undefined;
   const call = stageCall(f.name || 'lambda', (...leaves) => {
+    leaves.forEach((l, i) => weakInts[i] && markWeakInt(l));
     const dyn = tree.unflatten<unknown[]>(inDef, leaves);
     let k = 0;
     const full = args.map((a, i) => (statics.has(i) ? a : dyn[k++]));
@@ -158,7 +159,9 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
         else if (l.isDisposed) throw disposedError(l, `jit (argument ${argumentAt(tree.paths(dynamic)[i], args, statics)})`);
       });
       const avals = leaves.map(avalOf);
-      const key = `${activeBackend()}#${tree.structureKey(inDef)}#${avals.map(avalStr).join(',')}#${staticKey}#${axisEnvKey()}`;
+      // A JS integer is a weak int, which grad inside f takes as float32 (args.ts: floatWeakInts): keyed apart from an int32 array.
+      const weakInts = weakIntLeaves(dynamic);
+      const key = `${activeBackend()}#${tree.structureKey(inDef)}#${avals.map((a, i) => `${avalStr(a)}${weakInts[i] ? '~' : ''}`).join(',')}#${staticKey}#${axisEnvKey()}`;
       // Under a transformation f runs inline where the IR cannot stand for it: f closes over the
       // transformation's tracers instead of taking them as arguments (no IR then), or applies
       // customVjp functions (the IR drops their rules). The key is remembered, so f is traced once.
@@ -166,7 +169,7 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
       if (transforming() && inline.has(key)) return [null, ins, made];
       let entry = cache.get(key);
       if (!entry) {
-        const traced = traceEntry(f, args, statics, inDef, avals);
+        const traced = traceEntry(f, args, statics, inDef, avals, weakInts);
         if (!traced) {
           inline.add(key);
           return [null, ins, made];
@@ -254,8 +257,10 @@ export function makeJaxpr(f: (...args: any[]) => unknown, opts: { staticArgnums?
     const statics = staticPositions(opts.staticArgnums, args.length, 'makeJaxpr');
     const { dynamic } = splitArgs(args, statics);
     const [leaves, inDef] = flattenArrays(dynamic, 'makeJaxpr: argument', weakDType);
+    const weakInts = weakIntLeaves(dynamic);
     const j = discardingTemporaries(() =>
       traceToJaxpr((...ls) => {
+        ls.forEach((l, i) => weakInts[i] && markWeakInt(l));
         const dyn = tree.unflatten<unknown[]>(inDef, ls);
         let k = 0;
         return tree.leaves(f(...args.map((a, i) => (statics.has(i) ? a : dyn[k++])))) as NdArray[];
