@@ -5,6 +5,7 @@
  */
 import { normAxis, shapeStr } from '../core/aval.js';
 import * as core from '../core/lax.js';
+import { vmap } from '../core/api.js';
 import { assertCallable } from '../core/control/api.js';
 import { lax as control } from '../core/control/index.js';
 import { type NdArray, avalOf, shapeOf } from '../core/trace.js';
@@ -12,9 +13,35 @@ import * as tree from '../tree/index.js';
 import { logicalOr } from './math.js';
 import { rev, sliceInDim } from './lax-structural.js';
 
-/** f applied to each slice of xs (a pytree) along its leading axis, the results stacked, as lax.map. */
-export function map<Y = unknown>(f: (x: any) => Y, xs: unknown): Y {
-  return control.scan((carry: null, x: unknown) => [carry, f(x)], null, xs as never)[1] as Y;
+export interface MapOptions {
+  /**
+   * JAX's `batch_size`: f runs vmapped over blocks of this many slices, scanned over the blocks,
+   * and once more over the n mod batchSize slices left (fewer, larger steps; the same results).
+   */
+  readonly batchSize?: number;
+}
+
+/**
+ * f applied to each slice of xs (a pytree) along its leading axis, the results stacked, as lax.map.
+ * @example lax.map((x) => np.sum(x), xs, { batchSize: 8 })
+ */
+export function map<Y = unknown>(f: (x: any) => Y, xs: unknown, options: MapOptions = {}): Y {
+  const { batchSize } = options;
+  if (batchSize === undefined) return control.scan((carry: null, x: unknown) => [carry, f(x)], null, xs as never)[1] as Y;
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`lax.map: batchSize must be a positive integer, got ${String(batchSize)}`);
+  const leaves = tree.leaves(xs) as NdArray[];
+  if (leaves.length === 0) throw new Error('lax.map: xs has no arrays to map over');
+  const n = shapeOf(leaves[0])[0];
+  const blocks = Math.floor(n / batchSize);
+  const vf = vmap(f) as (x: unknown) => Y;
+  const parts: Y[] = [];
+  if (blocks > 0 || n === 0) {
+    const blocked = tree.map((l: NdArray) => core.reshape(sliceInDim(l, 0, blocks * batchSize, 1, 0), [blocks, batchSize, ...shapeOf(l).slice(1)]), xs);
+    const ys = control.scan((carry: null, x: unknown) => [carry, vf(x)], null, blocked as never)[1];
+    parts.push(tree.map((y: NdArray) => core.reshape(y, [blocks * batchSize, ...shapeOf(y).slice(2)]), ys) as Y);
+  }
+  if (n % batchSize !== 0) parts.push(vf(tree.map((l: NdArray) => sliceInDim(l, blocks * batchSize, n, 1, 0), xs)));
+  return parts.length === 1 ? parts[0] : (tree.map((a: NdArray, b: NdArray) => core.concatenate([a, b], 0), parts[0], parts[1]) as Y);
 }
 
 /** a and b (equal lengths, or a one longer) interleaved along `axis`: a0 b0 a1 b1 ... */
