@@ -29,6 +29,8 @@ export interface UpdateOptions {
   readonly uniqueIndices?: boolean;
   /** JAX's indices_are_sorted: accepted, not needed. */
   readonly indicesAreSorted?: boolean;
+  /** Whether negative indices count from the end (default true, as JAX); false makes them out of bounds. */
+  readonly wrapNegativeIndices?: boolean;
 }
 
 /**
@@ -41,6 +43,8 @@ export interface GetOptions {
   /** JAX's unique_indices and indices_are_sorted: accepted, not needed. */
   readonly uniqueIndices?: boolean;
   readonly indicesAreSorted?: boolean;
+  /** Whether negative indices count from the end (default true, as JAX); false makes them out of bounds (filled, or clamped to 0). */
+  readonly wrapNegativeIndices?: boolean;
 }
 
 const UPDATE_MODES = new Map<string, 'drop' | 'clip'>([['drop', 'drop'], ['fill', 'drop'], ['promise_in_bounds', 'drop'], ['clip', 'clip']]);
@@ -89,11 +93,11 @@ interface Targets {
   readonly viewShape: readonly number[];
 }
 
-function targetsOf(x: NdArray, idx: readonly Index[], mode: 'drop' | 'clip'): Targets {
+function targetsOf(x: NdArray, idx: readonly Index[], mode: 'drop' | 'clip', wrapNegative = true): Targets {
   const shape = shapeOf(x);
   const size = sizeOf(shape);
   const iota = tf.reshape(tf.range(0, size, 1, 'int32'), [...shape]);
-  const { value, valid } = indexWithValidity(iota, idx, mode === 'clip' ? 'clip' : 'drop');
+  const { value, valid } = indexWithValidity(iota, idx, mode === 'clip' ? 'clip' : 'drop', wrapNegative);
   const viewShape = shapeOf(value);
   const m = sizeOf(viewShape);
   const positions = valid === null ? value : lax.select(lax.broadcastTo(valid, viewShape), value, lax.full(viewShape, size, 'int32'));
@@ -173,7 +177,7 @@ function mergeRepeats(positions: NdArray, u: NdArray, kind: 'prod' | 'min' | 'ma
 }
 
 function overwrite(x: NdArray, idx: readonly Index[], u: ArrayOrNumber | null, combine: Combine, op: string, options: UpdateOptions): NdArray {
-  const t = targetsOf(x, idx, modeOf(UPDATE_MODES, options.mode, 'drop', op));
+  const t = targetsOf(x, idx, modeOf(UPDATE_MODES, options.mode, 'drop', op), options.wrapNegativeIndices);
   const vals = u === null ? lax.full([sizeOf(t.viewShape)], 0, avalOf(x).dtype) : valuesOf(x, u, t, op);
   const xs = lax.reshape(x, [t.size]);
   const p = t.positions;
@@ -205,7 +209,7 @@ function overwrite(x: NdArray, idx: readonly Index[], u: ArrayOrNumber | null, c
 
 function accumulate(x: NdArray, idx: readonly Index[], v: ArrayOrNumber, negate: boolean, options: UpdateOptions): NdArray {
   const op = negate ? 'subtract' : 'add';
-  const t = targetsOf(x, idx, modeOf(UPDATE_MODES, options.mode, 'drop', op));
+  const t = targetsOf(x, idx, modeOf(UPDATE_MODES, options.mode, 'drop', op), options.wrapNegativeIndices);
   const vals = valuesOf(x, v, t, op);
   const added = sumAt(negate ? lax.neg(vals) : vals, t.positions, t.size, t.dropped);
   return lax.add(x, lax.reshape(added, shapeOf(x)));
@@ -245,8 +249,8 @@ export function at(x: NdArray, ...idx: Index[]): IndexUpdateRef {
   const write = (combine: Combine, op: string) => (v: UpdateValue, options: UpdateOptions = {}) =>
     promoted(numeric(v), (target, value) => overwrite(target, idx, value, combine, op, options));
   return {
-    get({ mode, fillValue }: GetOptions = {}) {
-      const { value, valid } = indexWithValidity(x, idx, modeOf(GET_MODES, mode, 'clip', 'get'));
+    get({ mode, fillValue, wrapNegativeIndices }: GetOptions = {}) {
+      const { value, valid } = indexWithValidity(x, idx, modeOf(GET_MODES, mode, 'clip', 'get'), wrapNegativeIndices);
       if (valid === null) return value;
       return lax.select(lax.broadcastTo(valid, shapeOf(value)), value, lax.full(shapeOf(value), fillValueFor(x, fillValue), dtype));
     },

@@ -157,12 +157,12 @@ function expand(shape: readonly number[], idx: readonly Index[]): { entries: Ent
 }
 
 /**
- * An integer outside [-n, n) as a 0-d index array, so that it clamps, fills or drops as the
- * mode says (JAX: x[5] of a length-3 axis reads x[2]; NumPy raises); an empty axis has no
- * entry to clamp to, an error (as in JAX).
+ * An integer outside [-n, n) (outside [0, n) when negative ones do not wrap) as a 0-d index
+ * array, so that it clamps, fills or drops as the mode says (JAX: x[5] of a length-3 axis reads
+ * x[2]; NumPy raises); an empty axis has no entry to clamp to, an error (as in JAX).
  */
-function outOfBoundInt(e: Entry, axis: number, n: number): Entry {
-  if (e.kind !== 'int' || (e.value >= -n && e.value < n)) return e;
+function outOfBoundInt(e: Entry, axis: number, n: number, wrapNegative: boolean): Entry {
+  if (e.kind !== 'int' || (e.value >= (wrapNegative ? -n : 0) && e.value < n)) return e;
   if (n === 0) checkedInt(e.value, axis, n);
   return { kind: 'array', value: tf.scalar(e.value, 'int32') };
 }
@@ -181,14 +181,16 @@ export interface Indexed {
 
 /**
  * x[idx], out-of-bound entries of index arrays (and integers) clamped ('clip', JAX's indexing)
- * or marked invalid ('fill', 'drop': the caller fills or drops them).
+ * or marked invalid ('fill', 'drop': the caller fills or drops them). Negative indices count
+ * from the end unless `wrapNegative` is false (JAX's wrap_negative_indices): then they are out
+ * of bounds.
  */
-export function indexWithValidity(x: NdArray, idx: readonly Index[], mode: OutOfBounds): Indexed {
+export function indexWithValidity(x: NdArray, idx: readonly Index[], mode: OutOfBounds, wrapNegative = true): Indexed {
   const expanded = expand(shapeOf(x), idx);
   const { newAxes } = expanded;
   const shape = [...shapeOf(x)];
   newAxes.forEach((a) => shape.splice(a, 0, 1));
-  const entries = expanded.entries.map((e, a) => outOfBoundInt(e, a, shape[a]));
+  const entries = expanded.entries.map((e, a) => outOfBoundInt(e, a, shape[a], wrapNegative));
   let y = lax.reshape(x, shape);
   const hasArray = entries.some((e) => e.kind === 'array');
   // Basic entries first: slices, and integers when no index array is present (then they are advanced indices).
@@ -200,11 +202,11 @@ export function indexWithValidity(x: NdArray, idx: readonly Index[], mode: OutOf
     }
   });
   if (!hasArray) return { value: lax.reshape(y, shapeOf(y).filter((_, a) => entries[a].kind !== 'int')), valid: null };
-  return advanced(y, entries, mode);
+  return advanced(y, entries, mode, wrapNegative);
 }
 
 /** Gathers at the broadcast index arrays (integers as 0-d arrays), placing their dims as NumPy does. */
-function advanced(y: NdArray, entries: Entry[], mode: OutOfBounds): Indexed {
+function advanced(y: NdArray, entries: Entry[], mode: OutOfBounds, wrapNegative: boolean): Indexed {
   const s = shapeOf(y);
   const adv = entries.flatMap((e, a) => (e.kind === 'array' || e.kind === 'int' ? [a] : []));
   const arrays = adv.map((a) => {
@@ -218,7 +220,7 @@ function advanced(y: NdArray, entries: Entry[], mode: OutOfBounds): Indexed {
   let valid: NdArray | null = null as NdArray | null;
   arrays.forEach((i, k) => {
     const n = lax.scalarLike(dims[k], i);
-    const wrapped = lax.select(lax.lt(i, lax.scalarLike(0, i)), lax.add(i, n), i);
+    const wrapped = wrapNegative ? lax.select(lax.lt(i, lax.scalarLike(0, i)), lax.add(i, n), i) : i;
     const inside = lax.broadcastTo(lax.binary('and', lax.ge(wrapped, lax.scalarLike(0, i)), lax.lt(wrapped, n)), b);
     if (mode !== 'clip') valid = valid === null ? inside : lax.binary('and', valid, inside);
     const clamped = lax.max(lax.min(wrapped, lax.scalarLike(Math.max(dims[k] - 1, 0), i)), lax.scalarLike(0, i));

@@ -91,23 +91,22 @@ export function flipud(x: NdArray): NdArray {
 
 /**
  * Elements shifted by `shift` along `axis`, wrapping around; without an axis, over the
- * flattened array (numpy's roll; several shifts and axes pair up).
+ * flattened array (numpy's roll; shifts and axes broadcast against each other, as NumPy and
+ * jax.numpy: one shift for several axes, or several shifts for one axis, which add up).
  * @example np.roll(np.arange(5), 2) // [3, 4, 0, 1, 2]
  */
 export function roll(x: NdArray, shift: number | readonly number[], axis?: number | readonly number[] | null): NdArray {
-  if (axis === undefined || axis === null) {
-    if (typeof shift !== 'number') throw new Error('roll: several shifts need as many axes');
-    return lax.reshape(roll(ravel(x), shift, 0), shapeOf(x));
-  }
+  if (axis === undefined || axis === null) return lax.reshape(roll(ravel(x), shift, 0), shapeOf(x));
   const axes = typeof axis === 'number' ? [axis] : axis;
-  const shifts = typeof shift === 'number' ? axes.map(() => shift) : shift; // one shift for every axis, as NumPy broadcasts it
-  if (shifts.length !== axes.length) throw new Error(`roll: ${shifts.length} shifts for ${axes.length} axes`);
+  const shifts = typeof shift === 'number' ? [shift] : shift;
+  const n = axes.length === shifts.length || shifts.length === 1 ? axes.length : axes.length === 1 ? shifts.length : -1;
+  if (n < 0) throw new Error(`roll: ${shifts.length} shifts and ${axes.length} axes do not broadcast together`);
   const s = shapeOf(x);
-  return axes.reduce<NdArray>((y, ax, i) => {
-    const a = normAxis(ax, s.length, 'roll');
-    const n = s[a];
-    const k = n === 0 ? 0 : ((shifts[i] % n) + n) % n;
-    return k === 0 ? y : lax.concatenate([sliceAxis(y, a, n - k, n), sliceAxis(y, a, 0, n - k)], a);
+  return Array.from({ length: n }, (_, i) => i).reduce<NdArray>((y, i) => {
+    const a = normAxis(axes[axes.length === 1 ? 0 : i], s.length, 'roll');
+    const len = s[a];
+    const k = len === 0 ? 0 : ((shifts[shifts.length === 1 ? 0 : i] % len) + len) % len;
+    return k === 0 ? y : lax.concatenate([sliceAxis(y, a, len - k, len), sliceAxis(y, a, 0, len - k)], a);
   }, x);
 }
 
@@ -190,28 +189,36 @@ export function rot90(x: NdArray, k = 1, axes: readonly [number, number] = [0, 1
   return turns === 1 ? swapaxes(flip(x, b), a, b) : flip(swapaxes(x, a, b), b);
 }
 
-/** Options of takeAlongAxis (jnp.take_along_axis's mode and fill_value). */
+/** Options of takeAlongAxis (jnp.take_along_axis's mode, fill_value and wrap_negative_indices). */
 export interface TakeAlongAxisOptions {
-  /** Out of [-n, n): read `fillValue` ('fill', the default) or clamp ('clip', 'promise_in_bounds'). */
+  /** Out of bounds: read `fillValue` ('fill', the default) or clamp ('clip', 'promise_in_bounds'). */
   readonly mode?: 'fill' | 'clip' | 'promise_in_bounds';
   readonly fillValue?: number;
+  /**
+   * Whether a negative index counts from the end (default: true, except with 'promise_in_bounds',
+   * as JAX); false makes it out of bounds (filled, or clamped to 0).
+   */
+  readonly wrapNegativeIndices?: boolean;
 }
 
 /**
  * out[..., j, ...] = x[..., indices[..., j, ...], ...] along `axis` (numpy's take_along_axis;
  * the other axes of x and indices broadcast; negative indices count from the end; axis -1 by
  * default, null: of the flattened x with 1-D indices). Out-of-bound indices read `fillValue`
- * (jax.numpy's default mode 'fill') or clamp (mode 'clip').
+ * (jax.numpy's default mode 'fill') or clamp (mode 'clip'). Indices must be int32, as jax.numpy's;
+ * an empty axis gives zeros of the result's shape (jax.numpy).
  * Lowered to one gather from the flattened x at computed linear indices.
  * @example np.takeAlongAxis(x, np.argsort(x, -1), -1)
  */
 export function takeAlongAxis(x: NdArray, indices: NdArray, axis: number | null = -1, options: TakeAlongAxisOptions = {}): NdArray {
+  if (avalOf(indices).dtype !== 'int32') throw new Error(`takeAlongAxis: indices must be of integer type (int32), got ${avalOf(indices).dtype}`);
   if (axis === null) {
     if (shapeOf(indices).length !== 1) throw new Error(`takeAlongAxis: indices must be 1-D when axis is null, got ${shapeStr(shapeOf(indices))}`);
     return takeAlongAxis(ravel(x), indices, 0, options);
   }
   const { mode = 'fill', fillValue } = options;
   if (mode !== 'fill' && mode !== 'clip' && mode !== 'promise_in_bounds') throw new Error(`takeAlongAxis: mode must be 'fill', 'clip' or 'promise_in_bounds', got '${String(mode)}'`);
+  const wrap = options.wrapNegativeIndices ?? mode !== 'promise_in_bounds';
   const sx = shapeOf(x);
   const si = shapeOf(indices);
   if (sx.length !== si.length) throw new Error(`takeAlongAxis: x ${shapeStr(sx)} and indices ${shapeStr(si)} must have the same rank`);
@@ -224,11 +231,11 @@ export function takeAlongAxis(x: NdArray, indices: NdArray, axis: number | null 
   const full = out.map((d, i) => (i === a ? sx[a] : d));
   const dtype = avalOf(x).dtype;
   const fill = () => lax.full(out, fillValue ?? outOfBoundFill(dtype), dtype);
-  if (sx[a] === 0) return fill();
+  if (sx[a] === 0) return lax.full(out, 0, dtype);
   const xb = lax.broadcastTo(x, full);
   // Outside [-n, n): JAX's default fill (mode 'fill'), not the entry of another row; or clamped.
-  const raw = lax.broadcastTo(lax.cast(indices, 'int32'), out);
-  const bounded = boundedIndex(raw, sx[a]);
+  const raw = lax.broadcastTo(indices, out);
+  const bounded = boundedIndex(raw, sx[a], wrap);
   const clip = mode !== 'fill';
   const index = clip ? clipOrWrap(lax.select(bounded.valid, bounded.index, raw), sx[a], 'clip') : bounded.index;
   // linear index into the flattened xb: the coordinate along `axis` from indices, the others from iotas.

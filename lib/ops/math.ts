@@ -63,13 +63,17 @@ export function div(x: ArrayOrNumber, y: ArrayOrNumber): NdArray {
 /**
  * x ** y, NumPy's and jax.numpy's power: int32 (and bool) operands by binary exponentiation
  * with wrapping products, so int32 results wrap around mod 2^32 on every backend (a float
- * kernel saturated 3 ** 21); a negative int exponent gives 1 / x^|y| truncated (JAX's
- * integer_pow: 0 for |x| > 1; NumPy raises). Floats: C's pow, so 1 ** y = 1 and
- * (-1) ** +-inf = 1 (JS's Math.pow gave NaN there, as for 1 ** NaN).
+ * kernel saturated 3 ** 21). An integer base with a negative JS number exponent is an error,
+ * as in jax.numpy (lax.integer_pow's TypeError) and NumPy; negative entries of an int32
+ * exponent array give 1 / x^|y| truncated (JAX: implementation-defined). Floats: C's pow, so
+ * 1 ** y = 1 and (-1) ** +-inf = 1 (JS's Math.pow gave NaN there, as for 1 ** NaN).
  */
 export function pow(x: ArrayOrNumber, y: ArrayOrNumber): NdArray {
   const [a, b] = promote([x, y], 'pow');
-  return isFloat(avalOf(a).dtype) ? floatPow(a, b, x, y) : intPow(a, b, y);
+  const dtype = avalOf(a).dtype;
+  if (!isFloat(dtype) && typeof y === 'number' && y < 0)
+    throw new Error(`pow: integers cannot be raised to negative powers (${dtype} ** ${y}; jax.numpy and NumPy raise too); cast the base to float32 first`);
+  return isFloat(dtype) ? floatPow(a, b, x, y) : intPow(a, b, y);
 }
 
 /**
@@ -215,8 +219,12 @@ function keep(x: NdArray, reduced: NdArray, axes: number[], keepdims: boolean): 
 export interface ReduceOptions {
   /** Only the elements where this mask (broadcast to x's shape) is true take part. */
   readonly where?: NdArray;
-  /** The value the reduction starts from, in x's dtype: added to a sum, multiplied into a product, compared by max/min (which need it with `where`); the result over no elements. */
-  readonly initial?: number;
+  /**
+   * The value the reduction starts from, in x's dtype: added to a sum, multiplied into a
+   * product, compared by max/min (which need it with `where`); the result over no elements.
+   * A number or a 0-d array (jax.numpy's `initial` must be a scalar).
+   */
+  readonly initial?: number | NdArray;
   /** The dtype to accumulate in and return (sum, prod, mean; x is cast to it first, as jax.numpy's `dtype`). */
   readonly dtype?: DType;
 }
@@ -231,24 +239,32 @@ export function accumuland(x: NdArray, dtype: DType | undefined): NdArray {
 export const accumulated = (y: NdArray, dtype: DType | undefined): NdArray => (dtype === 'bool' ? lax.cast(y, 'bool') : y);
 
 /** x with the elements outside `mask` replaced by `fill` (the reduction's identity), x's dtype and shape kept. */
-export function masked(x: NdArray, mask: NdArray | undefined, fill: number, op: string): NdArray {
+export function masked(x: NdArray, mask: NdArray | undefined, fill: number | NdArray, op: string): NdArray {
   if (!mask) return x;
+  if (avalOf(mask).dtype !== 'bool') throw new Error(`${op}: where must be a boolean array (jax.numpy's rule), got ${avalOf(mask).dtype}; compare it first (np.notEqual(mask, 0))`);
   const dtype = avalOf(x).dtype;
-  const out = where(mask, x, lax.full([], fill, dtype));
+  const out = where(mask, x, initialValue(fill, dtype, op));
   if (shapeStr(shapeOf(out)) !== shapeStr(shapeOf(x))) throw new Error(`${op}: a where mask of shape ${shapeStr(shapeOf(mask))} does not broadcast to x's shape ${shapeStr(shapeOf(x))}`);
   return out;
 }
 
+/** `initial` as a 0-d array of `dtype`; an array that is not 0-d is an error (jax.numpy: it must be a scalar). */
+function initialValue(initial: number | NdArray, dtype: DType, op: string): NdArray {
+  if (typeof initial === 'number') return lax.full([], initial, dtype);
+  if (shapeOf(initial).length !== 0) throw new Error(`${op}: initial value must be a scalar, got an array of shape ${shapeStr(shapeOf(initial))}`);
+  return lax.cast(initial, dtype);
+}
+
 /** A reduction's result combined with `initial` (in the result's dtype), when one is given. */
-export function withInitial(y: NdArray, initial: number | undefined, combine: (a: NdArray, b: NdArray) => NdArray): NdArray {
-  return initial === undefined ? y : combine(y, lax.full([], initial, avalOf(y).dtype));
+export function withInitial(y: NdArray, initial: number | NdArray | undefined, combine: (a: NdArray, b: NdArray) => NdArray, op = 'reduction'): NdArray {
+  return initial === undefined ? y : combine(y, initialValue(initial, avalOf(y).dtype, op));
 }
 
 /** Sum over `axis` (all axes by default); bool counts as int32 (NumPy counts); `where`, `initial` and `dtype` as NumPy's. */
 export function sum(x: NdArray, axis?: Axis, keepdims = false, { where: mask, initial, dtype }: ReduceOptions = {}): NdArray {
   const axes = axesOf(x, axis, 'sum');
   const v = accumuland(x, dtype);
-  return accumulated(withInitial(keep(x, lax.reduceSum(masked(v, mask, 0, 'sum'), axes), axes, keepdims), initial, add), dtype);
+  return accumulated(withInitial(keep(x, lax.reduceSum(masked(v, mask, 0, 'sum'), axes), axes, keepdims), initial, add, 'sum'), dtype);
 }
 
 /** Largest element over `axis` (all axes by default); NaN if any is; `initial` is also compared (and is the result over no elements); `where` needs `initial`. */
@@ -265,8 +281,8 @@ function extremum(x: NdArray, axis: Axis, keepdims: boolean, { where: mask, init
   const axes = axesOf(x, axis, op);
   if (mask && initial === undefined) throw new Error(`${op}: a where mask needs an initial value (the result where the mask leaves no element)`);
   const s = shapeOf(x);
-  if (initial !== undefined && axes.some((a) => s[a] === 0)) return lax.full(s.flatMap((d, i) => (axes.includes(i) ? (keepdims ? [1] : []) : [d])), initial, avalOf(x).dtype);
-  return withInitial(keep(x, reduce(masked(x, mask, initial ?? 0, op), axes), axes, keepdims), initial, combine);
+  if (initial !== undefined && axes.some((a) => s[a] === 0)) return lax.broadcastTo(initialValue(initial, avalOf(x).dtype, op), s.flatMap((d, i) => (axes.includes(i) ? (keepdims ? [1] : []) : [d])));
+  return withInitial(keep(x, reduce(masked(x, mask, initial ?? 0, op), axes), axes, keepdims), initial, combine, op);
 }
 
 /**
@@ -331,6 +347,8 @@ export function argmax(x: NdArray, axis: number | null = null, keepdims = false)
 /** Runs an arg-reduction `f` along `axis` with NumPy's conventions: null flattens first, `keepdims` keeps size-1 axes. */
 export function argReduce(x: NdArray, axis: number | null, keepdims: boolean, op: string, f: (x: NdArray, axis: number) => NdArray): NdArray {
   const s = shapeOf(x);
+  const reduced = axis === null ? sizeOf(s) : s[normAxis(axis, s.length, op)];
+  if (reduced === 0) throw new Error(`${op}: attempt to get ${op} of an empty sequence (${axis === null ? 'the flattened' : `axis ${axis} of the`} array of shape ${shapeStr(s)}; jax.numpy and NumPy raise too)`);
   if (axis === null) {
     const out = f(lax.reshape(x, [sizeOf(s)]), 0);
     return keepdims ? lax.reshape(out, s.map(() => 1)) : out;

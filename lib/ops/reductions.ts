@@ -21,7 +21,7 @@ function reducedShape(x: NdArray, axes: readonly number[], keepdims: boolean): n
  * Computed as a tree of pairwise products, so its derivative is exact where elements are 0.
  */
 export function prod(x: NdArray, axis?: Axis, keepdims = false, { where: mask, initial, dtype }: ReduceOptions = {}): NdArray {
-  return accumulated(withInitial(pairwiseProd(masked(accumuland(x, dtype), mask, 1, 'prod'), axis, keepdims), initial, mul), dtype);
+  return accumulated(withInitial(pairwiseProd(masked(accumuland(x, dtype), mask, 1, 'prod'), axis, keepdims), initial, mul, 'prod'), dtype);
 }
 
 function pairwiseProd(x: NdArray, axis: Axis, keepdims: boolean): NdArray {

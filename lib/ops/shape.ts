@@ -143,6 +143,7 @@ export function take(x: NdArray, indices: IndexArray, axis: number | null = null
   const out = [...s.slice(0, a), ...is, ...s.slice(a + 1)];
   const dtype = avalOf(x).dtype;
   const fill = lax.full(out, fillValue ?? outOfBoundFill(dtype), dtype);
+  if (s[a] === 0 && sizeOf(is) > 0) throw new Error(`take: cannot take ${sizeOf(is)} entries from the empty axis ${a} of shape ${shapeStr(s)} (jax.numpy: no non-empty take from an empty axis)`);
   if (s[a] === 0) return fill;
   if (mode !== 'fill') return lax.gather(x, clipOrWrap(ind, s[a], mode), a);
   const { index, valid } = boundedIndex(ind, s[a]);
@@ -163,15 +164,16 @@ export function clipOrWrap(indices: NdArray, n: number, mode: 'clip' | 'wrap'): 
 export const outOfBoundFill = (dtype: DType): number => (dtype === 'float32' ? NaN : dtype === 'int32' ? -(2 ** 31) : 1);
 
 /**
- * Indices into an axis of length n: negative ones from the end, and where they fall outside
- * [-n, n) (`valid` false) index 0, for a gather that cannot fail; int32 indices only (others
- * pass through, for the gather's own error).
+ * Indices into an axis of length n: negative ones from the end (unless `wrapNegative` is
+ * false: then they are out of bounds), and where they fall outside [-n, n) (`valid` false)
+ * index 0, for a gather that cannot fail; int32 indices only (others pass through, for the
+ * gather's own error).
  */
-export function boundedIndex(indices: NdArray, n: number): { index: NdArray; valid: NdArray } {
+export function boundedIndex(indices: NdArray, n: number, wrapNegative = true): { index: NdArray; valid: NdArray } {
   if (avalOf(indices).dtype !== 'int32') return { index: indices, valid: lax.full(shapeOf(indices), 1, 'bool') };
   const len = lax.scalarLike(n, indices);
   const zero = lax.scalarLike(0, indices);
-  const wrapped = lax.select(lax.lt(indices, zero), lax.add(indices, len), indices);
+  const wrapped = wrapNegative ? lax.select(lax.lt(indices, zero), lax.add(indices, len), indices) : indices;
   const valid = lax.binary('and', lax.ge(wrapped, zero), lax.lt(wrapped, len));
   return { index: lax.select(valid, wrapped, lax.zerosLike(wrapped)), valid };
 }
