@@ -34,6 +34,7 @@ from torch import nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from seed_formulas import EmaWrapper  # noqa: E402
+from ssl_fixture_steps import Backbone  # noqa: E402
 
 torch.manual_seed(0)
 B, D_IN, EMB = 4, 6, 8
@@ -53,18 +54,6 @@ def r(t):
     if isinstance(t, int):
         return t
     return float("%.8g" % t)
-
-
-class Backbone(nn.Module):
-    """The tiny encoder: fc Linear 6->8, bn BatchNorm1d(8), ReLU."""
-
-    def __init__(self):
-        super().__init__()
-        self.fc = nn.Linear(D_IN, EMB)
-        self.bn = nn.BatchNorm1d(EMB)
-
-    def forward(self, x):
-        return F.relu(self.bn(self.fc(x)))
 
 
 def backbone():

@@ -31,24 +31,13 @@ from torch import nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from seed_formulas import EmaWrapper  # noqa: E402
-from torch_fixture_helpers import flat, shaped  # noqa: E402
+from torch_fixture_helpers import shaped  # noqa: E402
+from ssl_fixture_steps import Backbone, as_written, round_state, sgd  # noqa: E402,F401
 
 torch.manual_seed(0)
 B, D_IN, EMB, LR, STEPS = 4, 6, 8, 0.1, 3
 # MoCo v3 at temperature 0.2 on batches of 4 is ill-conditioned at lr 0.1 (float32 and float64 part by 2e-4 after 3 steps).
 MOCO_LR = 0.01
-
-
-class Backbone(nn.Module):
-    """fc Linear 6->8, bn BatchNorm1d(8), ReLU."""
-
-    def __init__(self):
-        super().__init__()
-        self.fc = nn.Linear(D_IN, EMB)
-        self.bn = nn.BatchNorm1d(EMB)
-
-    def forward(self, x):
-        return F.relu(self.bn(self.fc(x)))
 
 
 def head(dims, bias, last_bias, last_norm=None):
@@ -69,27 +58,6 @@ def head(dims, bias, last_bias, last_norm=None):
 def state(module, skip_teachers=False):
     """Floating entries of the state dict (num_batches_tracked left out), as {data, shape}."""
     return {k: shaped(v) for k, v in module.state_dict().items() if v.dtype.is_floating_point and not (skip_teachers and ".teacher." in k)}
-
-
-def as_written(t):
-    """`t` rounded as the fixture writes it (6 significant digits), so both sides start from the same numbers."""
-    data, shape = flat(t)
-    return torch.tensor(data, dtype=t.dtype).reshape(shape)
-
-
-@torch.no_grad()
-def round_state(module):
-    for v in module.state_dict().values():
-        if v.dtype.is_floating_point:
-            v.copy_(as_written(v))
-
-
-def sgd(module, lr):
-    with torch.no_grad():
-        for p in module.parameters():
-            if p.grad is not None:
-                p.sub_(lr * p.grad)
-                p.grad = None
 
 
 def run(model, loss_of, after=None, lr=LR):

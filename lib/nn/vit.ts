@@ -75,24 +75,53 @@ export function resizeGrid(grid: NdArray, outH: number, outW: number): NdArray {
 
 const linearInit = { weightInit: init.truncNormal(0.02), biasInit: init.zeros };
 
-function vitBlock(dim: number, heads: number, hidden: number): Layer {
+/** Options of {@link vitBlock}; the defaults are timm's ViT block. */
+export interface VitBlockOptions {
+  /** The LayerNorms' eps (default 1e-6, timm's ViT; PyTorch's default is 1e-5). */
+  readonly eps?: number;
+  /** The name of the LayerNorm before the MLP (default 'norm2', timm's; the seed's TransformerBlock calls it 'norm3'). */
+  readonly mlpNorm?: string;
+  /** The Linear layers' initialisers (default timm's: trunc_normal(std=.02) weights, zero biases; `{}`: PyTorch's defaults). */
+  readonly linearInit?: { readonly weightInit?: init.Initializer; readonly biasInit?: init.Initializer };
+}
+
+/** A pre-norm transformer block (timm's ViT block): x + attn(norm1 x), then y + mlp(mlpNorm y), GELU MLP of width `hidden`. */
+export function vitBlock(dim: number, heads: number, hidden: number, options: VitBlockOptions = {}): Layer {
+  const { eps = 1e-6, mlpNorm = 'norm2', linearInit: li = linearInit } = options;
   return composite(
     'vitBlock',
     {
-      norm1: layerNorm({ features: dim, eps: 1e-6 }),
-      attn: multiHeadAttention({ dim, numHeads: heads, qkvBias: true, ...linearInit }),
-      norm2: layerNorm({ features: dim, eps: 1e-6 }),
-      mlp: mlp({ in: dim, hidden, out: dim, activation: 'gelu', ...linearInit }),
+      norm1: layerNorm({ features: dim, eps }),
+      attn: multiHeadAttention({ dim, numHeads: heads, qkvBias: true, ...li }),
+      [mlpNorm]: layerNorm({ features: dim, eps }),
+      mlp: mlp({ in: dim, hidden, out: dim, activation: 'gelu', ...li }),
     },
     (call, x) => {
       const y = np.add(x, call('attn', call('norm1', x)));
-      return np.add(y, call('mlp', call('norm2', y)));
+      return np.add(y, call('mlp', call(mlpNorm, y)));
     },
   );
 }
 
+/**
+ * A ViT encoder that also runs on a subset of its patch tokens (masked image modelling, as the
+ * seed's `MaskedEncoder`): `apply(x)` is `encodeTokens(patchTokens(x))`'s class token.
+ */
+export interface ViTEncoder extends Encoder {
+  /** The patch tokens of NHWC images with their position embedding, [N, gh * gw, D] in row-major grid order (no class token). */
+  patchTokens(params: any, state: any, x: NdArray): NdArray;
+  /** The class token (plus its position embedding) before `tokens` [N, K, D], then the blocks and the final norm: [N, 1 + K, D]. */
+  encodeTokens(params: any, state: any, tokens: NdArray, opts?: any): NdArray;
+}
+
+/** Whether an encoder is a {@link ViTEncoder} (offers `patchTokens` and `encodeTokens`). */
+export function isViT(layer: unknown): layer is ViTEncoder {
+  const l = layer as Partial<ViTEncoder> | null;
+  return typeof l === 'object' && l !== null && typeof l.patchTokens === 'function' && typeof l.encodeTokens === 'function';
+}
+
 /** A ViT encoder (NHWC input, output [N, embedDim]). */
-export function vit(name: string, options: ViTOptions = {}): Encoder {
+export function vit(name: string, options: ViTOptions = {}): ViTEncoder {
   options = decodeOrThrow(ViTOptionsCodec, options, `${name} options`);
   const imgSize = options.imgSize ?? 224;
   const p = options.patchSize ?? 16;
@@ -113,33 +142,40 @@ export function vit(name: string, options: ViTOptions = {}): Encoder {
   const body = composite(name, children, () => {
     throw new Error('internal: unused');
   });
-  const forward = (params: any, state: any, x: NdArray, opts: any): [NdArray, any] => {
+  /** The position embedding of a gh x gw patch grid, [1, gh * gw, D] (resized bilinearly when the grid is not the native one). */
+  const gridPositions = (pos: NdArray, gh: number, gw: number): NdArray => {
+    const gridPos = np.sliceAxis(pos, 1, 1, nTok);
+    if (gh === g0 && gw === g0) return gridPos;
+    return np.reshape(resizeGrid(np.reshape(gridPos, [g0, g0, dim]), gh, gw), [1, gh * gw, dim]);
+  };
+  const patchTokens = (params: any, state: any, x: NdArray): NdArray => {
     const s = np.shape(x);
-    if (s[3] !== cin) throw new Error(`${name}: expected NHWC input with ${cin} channels, got ${shapeStr(s)}`);
+    if (s.length !== 4 || s[3] !== cin) throw new Error(`${name}: expected NHWC input with ${cin} channels, got ${shapeStr(s)}`);
     const gh = Math.floor(s[1] / p);
     const gw = Math.floor(s[2] / p);
     if (s[1] % p || s[2] % p) throw new Error(`${name}: image sides must be multiples of the patch size ${p}, got ${shapeStr(s)}`);
     if (!dynamic && (gh !== g0 || gw !== g0)) throw new Error(`${name}: expected ${imgSize}x${imgSize} images (dynamicImgSize is off), got ${shapeStr(s)}`);
     const [tokens] = children.patch_embed.apply(params.patch_embed, state.patch_embed, x);
-    const n = s[0];
-    const seq = np.reshape(tokens, [n, gh * gw, dim]);
-    const cls = np.broadcastTo(params.cls_token, [n, 1, dim]);
-    let pos = params.pos_embed as NdArray; // [1, 1 + g0*g0, dim]
-    if (gh !== g0 || gw !== g0) {
-      const clsPos = np.sliceAxis(pos, 1, 0, 1);
-      const grid = np.reshape(np.sliceAxis(pos, 1, 1, nTok), [g0, g0, dim]);
-      pos = np.concatenate([clsPos, np.reshape(resizeGrid(grid, gh, gw), [1, gh * gw, dim])], 1);
-    }
-    let h = np.add(np.concatenate([cls, seq], 1), pos);
-    const [hb] = children.blocks.apply(params.blocks, state.blocks, h, opts);
-    const [hn] = children.norm.apply(params.norm, state.norm, hb);
-    h = np.squeeze(np.sliceAxis(hn, 1, 0, 1), 1);
-    return [h, state];
+    return np.add(np.reshape(tokens, [s[0], gh * gw, dim]), gridPositions(params.pos_embed, gh, gw));
+  };
+  const encodeTokens = (params: any, state: any, tokens: NdArray, opts: any = {}): NdArray => {
+    const s = np.shape(tokens);
+    if (s.length !== 3 || s[2] !== dim) throw new Error(`${name}.encodeTokens: tokens must be [N, K, ${dim}], got ${shapeStr(s)}`);
+    const clsPos = np.sliceAxis(params.pos_embed, 1, 0, 1);
+    const cls = np.broadcastTo(np.add(params.cls_token, clsPos), [s[0], 1, dim]);
+    const [hb] = children.blocks.apply(params.blocks, state.blocks, np.concatenate([cls, tokens], 1), opts);
+    return children.norm.apply(params.norm, state.norm, hb)[0];
+  };
+  const forward = (params: any, state: any, x: NdArray, opts: any): [NdArray, any] => {
+    const h = encodeTokens(params, state, patchTokens(params, state, x), opts);
+    return [np.squeeze(np.sliceAxis(h, 1, 0, 1), 1), state];
   };
   return {
     kind: 'encoder',
     name,
     embeddingDim: dim,
+    patchTokens,
+    encodeTokens,
     options: { imgSize, patchSize: p, inChannels: cin, embedDim: dim, depth, numHeads: heads, mlpRatio: hidden / dim, dynamicImgSize: dynamic },
     init(key) {
       return scope(() => {

@@ -20,4 +20,5 @@ export { type HeadConfig, type HeadNorm, HeadCodec, head, mlpHead } from './meth
 export { type EmaSettings, type EncoderSettings, type NetState, type Network, type NetworkSpec, network } from './methods/network.js';
 export { projectedPair } from './methods/two-view.js';
 export * as methods from './methods/index.js';
+export * as masking from './masking.js';
 export * as codecs from './codecs.js';

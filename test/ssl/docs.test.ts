@@ -5,4 +5,5 @@ docBlocksSuite('docs/ssl.md', [
   [/simclr loss \d+\.\d{3} traces 1/, 'embedding [ 8, 16 ]'],
   [/step 0: loss \d+\.\d{3} = swapped \d+\.\d{3} \+ 0\.05 \* vc \d+\.\d{3}/, /step 2: loss \d+\.\d{3} = swapped \d+\.\d{3}/, 'traces 1 state dict projector.3.bias, prototypes.weight'],
   ['vicreg is finite on 20 view pairs'],
+  [/step 0: loss \d+\.\d{3}/, /step 2: loss \d+\.\d{3}/, 'traces 1 kept patches [ 8, 4 ] embedding [ 8, 32 ]'],
 ]).run();

@@ -12,38 +12,24 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { jit, vmap } from '../../lib/core/index.js';
-import * as nn from '../../lib/nn/index.js';
-import * as np from '../../lib/ops/index.js';
+import { vmap } from '../../lib/core/index.js';
 import * as optim from '../../lib/optim/index.js';
 import * as random from '../../lib/random/index.js';
 import * as ssl from '../../lib/ssl/index.js';
 import { allClose, errorOf } from '../helpers/assert.js';
 import { useTestBackend } from '../helpers/backend.js';
 import { loadFixture, maxAbs, relErrChecker } from './fixtures.js';
-import { disposeExcept, tensorsIn } from './tiny-swav.js';
+import { type Arr, type SeedCase, runSeedCase, seedBackbone, tensorOf } from './seed-steps.js';
+import { tensorsIn } from './tiny-swav.js';
 
 await useTestBackend();
 
-interface Arr {
-  data: number[];
-  shape: number[];
-}
-interface Case {
-  initial_state: Record<string, Arr>;
-  state_after: Record<string, Arr>;
-  steps: { views: Arr[]; loss: number; C?: Arr }[];
-  config: Record<string, unknown>;
-}
+type Case = SeedCase<{ views: Arr[]; loss: number; C?: Arr }>;
 const fixture = loadFixture<{ lr: number; mocoV3: Case; tico: Case; wmse: Case }>('ssl_methods_session15.json');
 const { check } = relErrChecker(1e-4);
-const tensor = (a: Arr) => tf.tensor(a.data, a.shape);
+const tensor = tensorOf;
 
-/** The fixture's backbone: `fc` Linear 6->8, `bn` BatchNorm1d(8), ReLU. */
-function backbone() {
-  const body = nn.composite('session15_backbone', { fc: nn.linear({ in: 6, out: 8 }), bn: nn.batchNorm({ features: 8 }) }, (call, x) => np.relu(call('bn', call('fc', x))));
-  return { ...body, embeddingDim: 8 };
-}
+const backbone = () => seedBackbone('session15_backbone');
 
 /** The fixture's tiny methods (the seed's head structures at widths 8 and 4). */
 const METHODS = {
@@ -88,35 +74,22 @@ function floorOf(k: string, entries: Record<string, Arr>): number | undefined {
 }
 
 /** Trains the case from its initial state (jitted or eager), checking each step; the state dict after. */
-async function runCase(name: Name, useJit: boolean): Promise<Record<string, tf.Tensor>> {
+function runCase(name: Name, useJit: boolean): Promise<Record<string, tf.Tensor>> {
   const c = fixture[name];
-  const method = METHODS[name]();
-  const dict = stateDict(c.initial_state);
-  let { params, state } = method.fromTorch(dict);
-  tf.dispose(Object.values(dict));
-  const opt = optim.sgd({ learningRate: (c.config.lr as number | undefined) ?? fixture.lr });
-  let optState = opt.init(params);
-  const raw = ssl.trainStep(method, opt);
-  const step = useJit ? jit(raw) : raw;
-  for (let s = 0; s < c.steps.length; s++) {
-    const ref = c.steps[s];
-    const label = `${name} ${useJit ? 'jit' : 'eager'} step ${s + 1}`;
-    const [view1, view2] = ref.views.map(tensor);
-    const r = step(params, state, optState, { view1, view2 });
-    disposeExcept([params, state, optState], r);
-    ({ params, state, optState } = r);
-    await check('loss', r.metrics.loss, ref.loss, label);
-    if (ref.C) await check('C', r.state.covariance, ref.C.data, label);
-    tf.dispose([view1, view2, ...tensorsIn(r.metrics)]);
-  }
-  const after = method.toTorch(params, state);
-  for (const [k, v] of Object.entries(c.state_after)) {
-    assert.ok(after[k], `${name}: state entry ${k}`);
-    await check(`after ${k}`, after[k], v.data, `${name} after ${c.steps.length} steps`, floorOf(k, c.state_after));
-  }
-  if (useJit) assert.is((step as ReturnType<typeof jit>).cacheSize(), 1, `${name}: one trace for every step`);
-  tf.dispose(tensorsIn([params, state, optState]));
-  return after;
+  return runSeedCase({
+    name,
+    method: METHODS[name](),
+    seedCase: c,
+    dict: stateDict(c.initial_state),
+    lr: (c.config.lr as number | undefined) ?? fixture.lr,
+    useJit,
+    check,
+    batchOf: ([view1, view2]) => ({ view1, view2 }),
+    checkStep: async (r, ref, label) => {
+      if (ref.C) await check('C', r.state.covariance, ref.C.data, label);
+    },
+    floorOf,
+  });
 }
 
 const Seed = suite("ssl.methods session 15: the seed's steps (PyTorch transcription), jit and eager");

@@ -39,8 +39,12 @@ const CONFIGS: Record<string, Record<string, unknown>> = {
   mocoV3: { ...encoder, projector: small, predictor: small, emaStart: 0.9 },
   tico: { ...encoder, projector: { dims: [16, 8] } },
   wmse: { ...encoder, projector: { dims: [16, 8] } },
+  directclr: { ...encoder, dim: 6 },
+  lejepa: { ...encoder, projectorInput: 8, projector: { dims: [16, 8] }, numSlices: 16 },
+  spectralCl: { ...encoder, projector: { dims: [16, 8] } },
+  mae: { encoder: 'vit_tiny_patch16_224', encoderOptions: { imgSize: 12, patchSize: 4, inChannels: 1, embedDim: 8, depth: 1, numHeads: 2 }, decoderEmbedDim: 8, decoderDepth: 1, decoderNumHeads: 2 },
 };
-const MULTI_CROP = new Set(['dino', 'swav']);
+const MULTI_CROP = new Set(['dino', 'swav', 'lejepa']);
 
 const data = await loadFashionMnist({ split: 'train', limitPerClass: 2 });
 const images = tf.tensor(gatherImages(data, Array.from({ length: BATCH * STEPS }, (_, i) => i % data.n)), [BATCH * STEPS, data.height, data.width, 1]);

@@ -4,7 +4,8 @@
  * DINOv3's KoLeo, W-MSE), as pure functions of arrays (jit/vmap/grad-able): `ntXent`, `infoNce`,
  * `clipLoss`, `byolLoss`, `negativeCosine`, `vicreg`, `vcReg`, `barlowTwins`, `dino`
  * (+ `teacherProbs`, `batchCenter`, `updateCenter`), `ibotPatchLoss`, `sinkhornKnopp`, `koleo`,
- * `maeLoss`, `wmse`, `tico` (TiCo's loss with its running covariance). Each file's comment gives its formula.
+ * `maeLoss`, `wmse`, `tico` (TiCo's loss with its running covariance), `directClr`, `spectralContrastive`,
+ * `lejepa` (+ `sigreg`, `slicedEppsPulley`, `eppsPulley`). Each file's comment gives its formula.
  */
 export { type InfoNceOptions, infoNce } from './info-nce.js';
 export { type NtXentOptions, ntXent } from './ntxent.js';
@@ -18,3 +19,6 @@ export { type KoleoOptions, koleo } from './koleo.js';
 export { type MaeLossOptions, type MaeLossType, maeLoss } from './mae.js';
 export { type WmseOptions, wmse } from './wmse.js';
 export { type TicoOptions, type TicoResult, tico } from './tico.js';
+export { type DirectClrOptions, directClr } from './directclr.js';
+export { type SpectralContrastiveOptions, spectralContrastive } from './spectral-cl.js';
+export { type EppsPulleyOptions, type LejepaOptions, type LejepaResult, type SigregOptions, eppsPulley, lejepa, sigreg, slicedEppsPulley } from './lejepa.js';

@@ -15,6 +15,10 @@ import { swav } from './swav.js';
 import { tico } from './tico.js';
 import { vicreg } from './vicreg.js';
 import { wmse } from './wmse.js';
+import { directclr } from './directclr.js';
+import { lejepa } from './lejepa.js';
+import { spectralCl } from './spectral-cl.js';
+import { mae } from './mae.js';
 
 export { type BarlowTwinsConfig, barlowTwins } from './barlow-twins.js';
 export { type ByolConfig, byol } from './byol.js';
@@ -28,8 +32,12 @@ export { type VicregConfig, vicreg } from './vicreg.js';
 export { type TicoConfig, tico } from './tico.js';
 export { type WmseConfig, wmse } from './wmse.js';
 export { type SwavMethodOptions, codeEntropy, swav, swavMethod } from './swav.js';
+export { type DirectclrConfig, directclr } from './directclr.js';
+export { type LejepaConfig, lejepa } from './lejepa.js';
+export { type SpectralClConfig, spectralCl } from './spectral-cl.js';
+export { type MaeBatch, type MaeConfig, mae } from './mae.js';
 
-const registry: Readonly<Record<string, MethodFactory>> = { simclr, mocoV2, byol, simsiam, vicreg, barlowTwins, dino, nnclr, swav, mocoV3, tico, wmse };
+const registry: Readonly<Record<string, MethodFactory>> = { simclr, mocoV2, byol, simsiam, vicreg, barlowTwins, dino, nnclr, swav, mocoV3, tico, wmse, directclr, lejepa, spectralCl, mae };
 
 /** The registered method names. */
 export function names(): string[] {

@@ -1,0 +1,234 @@
+/**
+ * MAE (He et al. 2022, "Masked Autoencoders Are Scalable Vision Learners") as stable-pretraining's
+ * `methods/mae.py` builds it:
+ *
+ * - encoder (the seed's `MaskedEncoder`): a ViT's patch tokens plus their position embedding,
+ *   MAE's random masking (`ssl.masking`: keep `L - floor(L maskRatio)` patches of lowest noise),
+ *   then the class token, the blocks and the final norm on the kept tokens only;
+ * - decoder (the seed's `MAEDecoder`): the encoded patch tokens (class token dropped) through
+ *   `context_proj`, a learned mask token (encoder width) through `query_proj` at the masked
+ *   places, a fixed 2-D sine-cosine position embedding, `decoderDepth` pre-norm blocks (LayerNorm
+ *   eps 1e-5, GELU MLP x4), `final_norm` and `output_proj` to the C p p pixels of each patch;
+ * - loss (the seed's `MAELoss`): `maeLoss(pred, patchify(images), mask, { normPixLoss, lossType })`,
+ *   the masked patches only.
+ *
+ * The decoder sees the tokens in patch order (MAE's unshuffle); the seed's concatenates the
+ * visible tokens and the mask tokens and scatters its output back: attention is permutation
+ * equivariant, so the two agree up to float rounding.
+ *
+ * Defaults are the seed's `MAE`: decoder 512 wide, 8 blocks, 16 heads, mask ratio 0.75,
+ * `normPixLoss` true, 'mse'. The seed's default encoder is `vit_base_patch16_224`, which `nn`
+ * has not by name: the default here is `vit_small_patch16_224`, and `encoderOptions: { embedDim:
+ * 768, numHeads: 12 }` makes it vit_base's architecture. Only random masking (the seed's
+ * `block_size=1`, its default) is here. `embed` is the encoder without masking (the seed's
+ * `forward_features`), pooled as the seed's MAE benchmarks do: the mean of the patch tokens
+ * (`embedding: 'meanPatches'`), or the class token (`'cls'`).
+ *
+ * Batches: `{ images }` (or `{ view1 }`: one view, as the seed's `MAE.forward(images)`; a two-view
+ * or multi-crop batch gives its first view) and, optionally, `noise` [N, L] in [0, 1): the masking
+ * noise (by default drawn from the step's key), to replay a run of the seed. State dicts follow the
+ * seed's module: `encoder.vit.*` (timm's names), `encoder.patch_embed.*` (the same patch
+ * embedding, as the seed's module registers it twice), `decoder.mask_token`, `decoder.transformer.*`
+ * (with its `pos_embed` buffer).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { type NdArray, scope, shapeStr } from '../../core/index.js';
+import * as nn from '../../nn/index.js';
+import * as np from '../../ops/index.js';
+import * as random from '../../random/index.js';
+import { copy } from '../../nn/torch.js';
+import { tensorsIn } from '../../util/tensors.js';
+import { strictPartial } from '../../util/strict-partial.js';
+import { boolean, oneOf, positiveInt, unitInterval } from '../codecs.js';
+import { type MaeLossType, maeLoss } from '../losses/mae.js';
+import { type PatchMasking, keepTokens, numKept, patchify, randomMasking, randomMaskingFromNoise, restoreTokens, sincosPosEmbed2d } from '../masking.js';
+import { defineMethod } from '../method.js';
+import { checkBatch } from '../views.js';
+import { ENCODER_DEFAULTS, ENCODER_PROPS, type EncoderSettings, type NetState, type Params, encoderOf, network } from './network.js';
+
+export interface MaeConfig extends EncoderSettings {
+  readonly decoderEmbedDim: number;
+  readonly decoderDepth: number;
+  readonly decoderNumHeads: number;
+  /** Fraction of the patches masked, in [0, 1): floor(L maskRatio) of them (at least one). */
+  readonly maskRatio: number;
+  /** Standardise each target patch (the seed's `norm_pix_loss`). */
+  readonly normPixLoss: boolean;
+  readonly lossType: MaeLossType;
+  /** How `embed` pools the encoder's tokens: the mean of the patch tokens, or the class token. */
+  readonly embedding: 'meanPatches' | 'cls';
+}
+
+/** A batch for MAE: images (one view) and, optionally, the masking noise [N, L]. */
+export type MaeBatch =
+  | { readonly images: NdArray; readonly noise?: NdArray }
+  | { readonly view1: NdArray; readonly view2?: NdArray; readonly noise?: NdArray }
+  | { readonly globalViews: readonly NdArray[]; readonly localViews?: readonly NdArray[]; readonly noise?: NdArray };
+
+const BATCH_KEYS = ['images', 'view1', 'view2', 'globalViews', 'localViews', 'noise'];
+
+/** The images of a batch (its first view) and its noise, or a one-line error. */
+function imagesOf(batch: MaeBatch): { images: NdArray; noise?: NdArray } {
+  const b = batch as Record<string, unknown>;
+  const unknown = Object.keys(b).filter((k) => !BATCH_KEYS.includes(k) && b[k] !== undefined);
+  if (unknown.length) throw new Error(`mae: unknown input key(s) ${unknown.join(', ')}; expected { images, noise? } (or { view1 } / { globalViews })`);
+  const noise = b.noise === undefined ? undefined : checkBatch(b.noise, 'noise', 'mae');
+  if (b.images !== undefined) return { images: checkBatch(b.images, 'images', 'mae'), noise };
+  if (b.view1 !== undefined) return { images: checkBatch(b.view1, 'view1', 'mae'), noise };
+  const g = b.globalViews as unknown[] | undefined;
+  if (Array.isArray(g) && g.length > 0) return { images: checkBatch(g[0], 'globalViews[0]', 'mae'), noise };
+  throw new Error('mae needs { images } (or { view1 } / { globalViews })');
+}
+
+interface DecoderSpec {
+  readonly embedDim: number;
+  readonly dim: number;
+  readonly depth: number;
+  readonly heads: number;
+  readonly outDim: number;
+  readonly grid: readonly [number, number];
+}
+
+/** The seed's `MAEDecoder` (a `FlexibleTransformer` in joint-attention mode, no prefix tokens) as a layer, and its masked forward. */
+function maeDecoder(s: DecoderSpec) {
+  const numPatches = s.grid[0] * s.grid[1];
+  const children = {
+    context_proj: nn.linear({ in: s.embedDim, out: s.dim }),
+    query_proj: nn.linear({ in: s.embedDim, out: s.dim }),
+    output_proj: nn.linear({ in: s.dim, out: s.outDim }),
+    blocks: nn.sequential(Array.from({ length: s.depth }, () => nn.vitBlock(s.dim, s.heads, 4 * s.dim, { eps: 1e-5, mlpNorm: 'norm3', linearInit: {} }))),
+    final_norm: nn.layerNorm({ features: s.dim }),
+  };
+  const transformer = nn.composite('maeDecoderTransformer', children, () => {
+    throw new Error('internal: unused');
+  });
+  const posData = sincosPosEmbed2d(s.dim, s.grid[0], s.grid[1]);
+  const pos = posData.dataSync() as Float32Array;
+  posData.dispose();
+  const call = (name: keyof typeof children, params: Params, state: Params, x: NdArray, opts = {}) => children[name].apply(params.transformer[name], state.transformer[name], x, opts)[0];
+
+  /** The pixels of every patch [N, L, C p p] from the encoded kept patch tokens [N, K, D] and the masking's `idsRestore` [N, L]. */
+  const decode = (params: Params, state: Params, kept: NdArray, idsRestore: NdArray): NdArray => {
+    const query = np.reshape(call('query_proj', params, state, params.mask_token), [s.dim]);
+    const full = restoreTokens(call('context_proj', params, state, kept), query, idsRestore);
+    const h = call('final_norm', params, state, call('blocks', params, state, np.add(full, tf.tensor3d(pos, [1, numPatches, s.dim]))));
+    return call('output_proj', params, state, h);
+  };
+  const layer: nn.Layer = {
+    kind: 'maeDecoder',
+    init: (key) =>
+      scope(() => {
+        const [kt, km] = random.split(key, 2);
+        const v = transformer.init(kt);
+        const maskToken = nn.init.truncNormal(0.02)(km, [1, 1, s.embedDim], { fanIn: s.embedDim, fanOut: s.embedDim });
+        return { params: { mask_token: maskToken, transformer: v.params }, state: { transformer: v.state } };
+      }),
+    /** Every token visible (the seed's decoder in evaluation): tokens [N, L, D] in patch order. */
+    apply: (params, state, x) => {
+      const ids = np.broadcastTo(np.arange(numPatches, undefined, undefined, 'int32'), np.shape(x).slice(0, -1));
+      return [decode(params, state, x, ids), state];
+    },
+    toTorch(v, prefix, out) {
+      out[`${prefix}mask_token`] = copy(v.params.mask_token);
+      transformer.toTorch({ params: v.params.transformer, state: v.state.transformer }, `${prefix}transformer.`, out);
+      out[`${prefix}transformer.pos_embed`] = tf.tensor3d(pos, [1, numPatches, s.dim]);
+    },
+    fromTorch(r, prefix) {
+      const v = transformer.fromTorch(r, `${prefix}transformer.`);
+      r.skip(`${prefix}transformer.pos_embed`); // a fixed buffer: made afresh
+      return { params: { mask_token: tf.clone(r.get(`${prefix}mask_token`, [1, 1, s.embedDim])), transformer: v.params }, state: { transformer: v.state } };
+    },
+  };
+  return { layer, decode, numPatches };
+}
+
+const codec = strictPartial(
+  {
+    ...ENCODER_PROPS,
+    decoderEmbedDim: positiveInt,
+    decoderDepth: positiveInt,
+    decoderNumHeads: positiveInt,
+    maskRatio: unitInterval,
+    normPixLoss: boolean,
+    lossType: oneOf(['mse', 'cosine', 'smoothL1'] as const),
+    embedding: oneOf(['meanPatches', 'cls'] as const),
+  },
+  'an MAE configuration object',
+);
+
+function check(c: MaeConfig): string | null {
+  if (c.maskRatio >= 1) return `maskRatio must be in [0, 1), got ${c.maskRatio}`;
+  if (c.decoderEmbedDim % c.decoderNumHeads) return `decoderEmbedDim ${c.decoderEmbedDim} must be a multiple of decoderNumHeads ${c.decoderNumHeads}`;
+  if (c.decoderEmbedDim % 4) return `decoderEmbedDim must be a multiple of 4 (the 2-D sine-cosine position embedding), got ${c.decoderEmbedDim}`;
+  return null;
+}
+
+export const mae = defineMethod<MaeConfig, Params, NetState, MaeBatch>({
+  name: 'mae',
+  codec,
+  defaults: { ...ENCODER_DEFAULTS, decoderEmbedDim: 512, decoderDepth: 8, decoderNumHeads: 16, maskRatio: 0.75, normPixLoss: true, lossType: 'mse', embedding: 'meanPatches' },
+  check,
+  build(c) {
+    const { layer, dim } = encoderOf(c, 'mae');
+    if (!nn.isViT(layer)) throw new Error(`mae: the encoder must be a ViT (offering patchTokens and encodeTokens: an nn ViT by name, e.g. 'vit_small_patch16_224', or nn.vit(...)), got ${typeof c.encoder === 'string' ? `'${c.encoder}'` : 'a layer without them'}`);
+    const enc = layer;
+    const { imgSize, patchSize, inChannels } = enc.options as { imgSize: number; patchSize: number; inChannels: number };
+    const g = Math.floor(imgSize / patchSize);
+    const decoder = maeDecoder({ embedDim: dim, dim: c.decoderEmbedDim, depth: c.decoderDepth, heads: c.decoderNumHeads, outDim: inChannels * patchSize * patchSize, grid: [g, g] });
+    const net = network({ name: 'mae', stages: { encoder: enc, decoder: decoder.layer } });
+
+    /** The masking of this batch: from its noise, else drawn from the key. */
+    const maskingOf = (n: number, noise: NdArray | undefined, key: NdArray | undefined): PatchMasking => {
+      if (noise !== undefined) {
+        if (shapeStr(np.shape(noise)) !== shapeStr([n, decoder.numPatches])) throw new Error(`mae: noise must be [${n}, ${decoder.numPatches}] (one value per patch), got ${shapeStr(np.shape(noise))}`);
+        return randomMaskingFromNoise(noise, c.maskRatio);
+      }
+      if (key === undefined) throw new Error('mae: the loss needs a key (for the random masking) or the batch its noise');
+      return randomMasking(key, n, decoder.numPatches, c.maskRatio);
+    };
+
+    return {
+      init: net.init,
+      loss(params, state, batch, { key } = {}) {
+        net.checkState(state);
+        const { images, noise } = imagesOf(batch);
+        const tokens = enc.patchTokens(params.encoder, state.encoder, images);
+        const [n, l] = np.shape(tokens);
+        if (l !== decoder.numPatches) throw new Error(`mae: expected ${imgSize}x${imgSize} images (${decoder.numPatches} patches: the decoder's position embedding is fixed), got ${shapeStr(np.shape(images))}`);
+        if (numKept(l, c.maskRatio) === l) throw new Error(`mae: maskRatio ${c.maskRatio} masks no patch of ${l} (floor(${l} * ${c.maskRatio}) = 0), and the loss is over masked patches`);
+        const m = maskingOf(n, noise, key);
+        const encoded = enc.encodeTokens(params.encoder, state.encoder, keepTokens(tokens, m.idsKeep), { train: true });
+        const pred = decoder.decode(params.decoder, state.decoder, np.sliceAxis(encoded, 1, 1, null), m.idsRestore);
+        const loss = maeLoss(pred, patchify(images, patchSize), m.mask, { normPixLoss: c.normPixLoss, lossType: c.lossType });
+        return [loss, { state: net.next(state, {}), metrics: {} }];
+      },
+      embed(params, state, images) {
+        checkBatch(images, 'images', 'mae.embed');
+        return scope(() => {
+          const h = enc.encodeTokens(params.encoder, state.encoder, enc.patchTokens(params.encoder, state.encoder, images));
+          const pooled = c.embedding === 'cls' ? np.squeeze(np.sliceAxis(h, 1, 0, 1), 1) : np.mean(np.sliceAxis(h, 1, 1, null), 1);
+          return np.stopGradient(pooled);
+        });
+      },
+      toTorch(params, state) {
+        const out: nn.TorchDict = {};
+        enc.toTorch({ params: params.encoder, state: state.encoder }, 'encoder.vit.', out);
+        for (const k of ['weight', 'bias']) out[`encoder.patch_embed.proj.${k}`] = copy(out[`encoder.vit.patch_embed.proj.${k}`]);
+        decoder.layer.toTorch({ params: params.decoder, state: state.decoder }, 'decoder.', out);
+        return out as Record<string, tf.Tensor>;
+      },
+      fromTorch(dict) {
+        const r = new nn.TorchReader(dict);
+        const e = enc.fromTorch(r, 'encoder.vit.');
+        for (const k of ['weight', 'bias']) r.skip(`encoder.patch_embed.proj.${k}`);
+        const d = decoder.layer.fromTorch(r, 'decoder.');
+        const unused = Object.keys(dict).filter((k) => !r.used.has(k));
+        if (unused.length) {
+          tf.dispose(tensorsIn([e, d]));
+          throw new Error(`mae.fromTorch: entries not used by the model: ${unused.slice(0, 8).join(', ')}${unused.length > 8 ? ', ...' : ''}`);
+        }
+        return { params: { encoder: e.params, decoder: d.params }, state: { encoder: e.state, decoder: d.state, step: tf.scalar(0, 'int32') } as NetState };
+      },
+    };
+  },
+});
