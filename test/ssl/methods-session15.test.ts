@@ -19,7 +19,7 @@ import * as ssl from '../../lib/ssl/index.js';
 import { allClose, errorOf } from '../helpers/assert.js';
 import { useTestBackend } from '../helpers/backend.js';
 import { loadFixture, maxAbs, relErrChecker } from './fixtures.js';
-import { type Arr, type SeedCase, runSeedCase, seedBackbone, tensorOf } from './seed-steps.js';
+import { type Arr, type SeedCase, runSeedCase, seedBackbone, seedStepsSuite, tensorOf } from './seed-steps.js';
 import { tensorsIn } from './tiny-swav.js';
 
 await useTestBackend();
@@ -92,18 +92,7 @@ function runCase(name: Name, useJit: boolean): Promise<Record<string, tf.Tensor>
   });
 }
 
-const Seed = suite("ssl.methods session 15: the seed's steps (PyTorch transcription), jit and eager");
-for (const name of Object.keys(METHODS) as Name[]) {
-  Seed(`${name}: 3 SGD steps from the seed's state dict: losses and state as the seed's; jit = eager`, async () => {
-    const jitted = await runCase(name, true);
-    const eager = await runCase(name, false);
-    assert.equal(Object.keys(eager).sort(), Object.keys(jitted).sort());
-    // Two float32 evaluation orders of one trajectory: as close as each is to PyTorch's.
-    for (const k of Object.keys(jitted)) await check('jit vs eager', jitted[k], Array.from(await eager[k].data()), `${name}: ${k}`, floorOf(k, fixture[name].state_after));
-    tf.dispose([...Object.values(jitted), ...Object.values(eager)]);
-  });
-}
-Seed.run();
+seedStepsSuite("ssl.methods session 15: the seed's steps (PyTorch transcription), jit and eager", Object.keys(METHODS), (name, useJit) => runCase(name as Name, useJit), check, (name, k) => floorOf(k, fixture[name as Name].state_after));
 
 const Parts = suite('ssl.methods session 15: registry, defaults, state dicts');
 Parts('mocoV3, tico and wmse are registered and take the seed defaults', () => {

@@ -20,7 +20,7 @@ import * as ssl from '../../lib/ssl/index.js';
 import { allClose, errorOf } from '../helpers/assert.js';
 import { useTestBackend } from '../helpers/backend.js';
 import { loadFixture, relErrChecker } from './fixtures.js';
-import { type Arr, type SeedCase, biasFloor, runSeedCase, seedBackbone, tensorOf } from './seed-steps.js';
+import { type Arr, type SeedCase, biasFloor, runSeedCase, seedBackbone, seedStepsSuite, tensorOf } from './seed-steps.js';
 import { tensorsIn } from './tiny-swav.js';
 
 await useTestBackend();
@@ -71,17 +71,7 @@ function runCase(name: Name, useJit: boolean): Promise<Record<string, tf.Tensor>
   });
 }
 
-const Seed = suite("ssl.methods session 16: the seed's steps (PyTorch transcription), jit and eager");
-for (const name of Object.keys(METHODS) as Name[]) {
-  Seed(`${name}: 3 SGD steps from the seed's state dict: losses and state as the seed's; jit = eager`, async () => {
-    const jitted = await runCase(name, true);
-    const eager = await runCase(name, false);
-    assert.equal(Object.keys(eager).sort(), Object.keys(jitted).sort());
-    for (const k of Object.keys(jitted)) await check('jit vs eager', jitted[k], Array.from(await eager[k].data()), `${name}: ${k}`, floorOf(k, fixture[name].state_after));
-    tf.dispose([...Object.values(jitted), ...Object.values(eager)]);
-  });
-}
-Seed.run();
+seedStepsSuite("ssl.methods session 16: the seed's steps (PyTorch transcription), jit and eager", Object.keys(METHODS), (name, useJit) => runCase(name as Name, useJit), check, (name, k) => floorOf(k, fixture[name as Name].state_after));
 
 const Parts = suite('ssl.methods session 16: registry, defaults, keys');
 Parts('directclr, spectralCl and lejepa are registered and take the defaults (seed / papers)', () => {

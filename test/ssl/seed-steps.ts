@@ -5,6 +5,7 @@
  * dict after. Shared by the session-15 and session-16 method tests.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { jit } from '../../lib/core/index.js';
 import * as nn from '../../lib/nn/index.js';
@@ -94,4 +95,23 @@ export async function runSeedCase<Step extends { views: Arr[]; loss: number }>(r
   if (useJit) assert.is((step as ReturnType<typeof jit>).cacheSize(), 1, `${name}: one trace for every step`);
   tf.dispose(tensorsIn([params, state, optState]));
   return after;
+}
+
+/**
+ * The suite that trains each named case jitted and eagerly ({@link runSeedCase} checking both against the
+ * fixture) and compares the two state dicts: two float32 evaluation orders of one trajectory, as close as
+ * each is to PyTorch's.
+ */
+export function seedStepsSuite(title: string, names: readonly string[], runCase: (name: string, useJit: boolean) => Promise<Record<string, tf.Tensor>>, check: Check, floorOf: (name: string, k: string) => number | undefined): void {
+  const Seed = suite(title);
+  for (const name of names) {
+    Seed(`${name}: 3 SGD steps from the seed's state dict: losses and state as the seed's; jit = eager`, async () => {
+      const jitted = await runCase(name, true);
+      const eager = await runCase(name, false);
+      assert.equal(Object.keys(eager).sort(), Object.keys(jitted).sort());
+      for (const k of Object.keys(jitted)) await check('jit vs eager', jitted[k], Array.from(await eager[k].data()), `${name}: ${k}`, floorOf(name, k));
+      tf.dispose([...Object.values(jitted), ...Object.values(eager)]);
+    });
+  }
+  Seed.run();
 }
