@@ -12,6 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type NdArray, scope } from '../core/index.js';
 import type * as t from 'io-ts';
 import type { TensorData } from '../io/safetensors.js';
+import { showValue } from '../util/show-value.js';
 import { ConvNetSmallOptionsCodec, convnetSmall } from './convnet.js';
 import { type Encoder, type Layer, type TorchDict, TorchReader, type Variables } from './layer.js';
 import { ResNetOptionsCodec, resnet } from './resnet.js';
@@ -80,10 +81,16 @@ export interface LoadOptions {
   readonly prefix?: string;
 }
 
-function toTensor(name: string, t: TensorData | tf.Tensor): tf.Tensor {
+/**
+ * One entry of a PyTorch state dict as a tf tensor: a tensor as it is, or a decoded safetensors entry
+ * `{ dtype, shape, data }` made one; anything else is a one-line error naming the entry and `who` read it.
+ */
+export function torchEntryTensor(name: string, t: TensorData | tf.Tensor, who = 'loadTorchStateDict'): tf.Tensor {
   if (t instanceof tf.Tensor) return t;
-  if (!t || !t.data || !Array.isArray(t.shape)) throw new Error(`loadTorchStateDict: entry '${name}' is neither a tensor nor {dtype, shape, data}`);
-  return tf.tensor(t.data as Float32Array, [...t.shape], t.dtype === 'bool' ? 'bool' : t.dtype);
+  const d = t as Partial<TensorData> | null;
+  if (typeof d !== 'object' || d === null || !ArrayBuffer.isView(d.data) || !Array.isArray(d.shape) || typeof d.dtype !== 'string')
+    throw new Error(`${who}: state dict entry '${name}' is neither a tensor nor {dtype, shape, data}, got ${showValue(t)}`);
+  return tf.tensor(d.data as Float32Array | Int32Array | Uint8Array, [...d.shape], d.dtype);
 }
 
 /**
@@ -98,7 +105,7 @@ export function loadTorchStateDict(model: string | Layer, tensors: Readonly<Reco
   // One scope: the converted entries, and the variables read so far if a check fails, are freed.
   return scope(() => {
     const dict: Record<string, tf.Tensor> = {};
-    for (const [k, v] of Object.entries(tensors)) if (k.startsWith(prefix)) dict[k] = toTensor(k, v);
+    for (const [k, v] of Object.entries(tensors)) if (k.startsWith(prefix)) dict[k] = torchEntryTensor(k, v);
     const r = new TorchReader(dict);
     const vars = layer.fromTorch(r, prefix);
     if (opts.strict ?? true) {

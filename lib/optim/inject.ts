@@ -8,6 +8,7 @@ import * as np from '../ops/index.js';
 import { type ScheduleLike, toSchedule } from './schedule.js';
 import type { ExtraArgs, GradientTransformation } from './types.js';
 import { copyTree, incrementCount, initCount } from './util.js';
+import { showValue } from '../util/show-value.js';
 
 export interface InjectHyperparamsState<S = unknown> {
   /** int32 []: updates done so far (scheduled hyperparameters are evaluated at it). */
@@ -85,6 +86,18 @@ function toFloat32(v: number | NdArray): NdArray {
 }
 
 /**
+ * A schedule's value, checked to be a number or an array. A function option that returns anything
+ * else is not a schedule (a mask function called with the step count): a one-line error saying to
+ * name it in `staticArgs`, instead of its result (`false`) silently reaching the factory.
+ */
+function scheduledValue<V>(name: string, v: V): V & (number | NdArray) {
+  if (typeof v === 'number' || isArray(v)) return v;
+  throw new Error(
+    `injectHyperparams: option '${name}' is a function, so it is taken as a schedule of the step count (as in optax), but it returned ${showValue(v)}, not a number or an array; if it is not a schedule (a mask function), pass it in staticArgs: injectHyperparams(f, { staticArgs: ['${name}'] })`,
+  );
+}
+
+/**
  * optax.inject_hyperparams. `injectHyperparams(factory)(options)` is `factory(options)` with
  * every numeric option (a number or a scalar array, booleans and `staticArgs` excepted) kept in
  * `state.hyperparams` and every function option (a schedule) evaluated at `state.count` before
@@ -132,7 +145,7 @@ function injectStateful(
 ): GradientTransformation<InjectStatefulHyperparamsState> {
   const evaluate = (states: Readonly<Record<string, unknown>>, base: Readonly<Record<string, NdArray>>, extra?: ExtraArgs) => {
     const out = { ...base };
-    for (const [name, s] of Object.entries(schedules)) out[name] = toFloat32(s(states[name], extra));
+    for (const [name, s] of Object.entries(schedules)) out[name] = toFloat32(scheduledValue(name, s(states[name], extra)));
     return out;
   };
   return {
@@ -190,7 +203,7 @@ function inject<O extends object, S extends keyof O>(
     }
     const evaluate = (count: NdArray, base: Readonly<Record<string, NdArray>>): Record<string, NdArray> => {
       const out = { ...base };
-      for (const [name, s] of Object.entries(scheduled)) out[name] = s(count);
+      for (const [name, s] of Object.entries(scheduled)) out[name] = scheduledValue(name, s(count));
       return out;
     };
     return {

@@ -21,6 +21,7 @@ import { pipe } from 'fp-ts/lib/function.js';
 import type * as t from 'io-ts';
 import type { NdArray } from '../core/index.js';
 import { decodeConfig } from './codecs.js';
+import { type TorchStateDict, readTorchDict } from './torch-dict.js';
 import type { ViewsBatch } from './views.js';
 
 /** Parameters and state of a method. */
@@ -77,9 +78,17 @@ export interface Method<P = any, S = any, B = ViewsBatch, C = unknown> {
   embed(params: P, state: S, images: NdArray): NdArray;
   /** The seed's state dict (PyTorch names and layouts); new tensors the caller owns. */
   toTorch(params: P, state: S): Record<string, tf.Tensor>;
-  /** Parameters and state from the seed's state dict (every entry must be used). */
-  fromTorch(dict: Readonly<Record<string, tf.Tensor>>): MethodVariables<P, S>;
+  /**
+   * Parameters and state from the seed's state dict (every entry must be used): tensors, or the
+   * entries of a safetensors file (`(await readSafetensorsFile(path)).tensors`).
+   */
+  fromTorch(dict: TorchStateDict): MethodVariables<P, S>;
 }
+
+/** What a definition's `build` returns: the method's functions, `fromTorch` reading the dict as tf tensors. */
+export type MethodBody<P, S, B, C> = Omit<Method<P, S, B, C>, 'name' | 'config' | 'fromTorch'> & {
+  fromTorch(dict: Readonly<Record<string, tf.Tensor>>): MethodVariables<P, S>;
+};
 
 /** A configuration as users give it: any subset of the fields, nested objects partial too. */
 export type ConfigInput<C> = { readonly [K in keyof C]?: C[K] extends readonly unknown[] ? C[K] : C[K] extends object ? Partial<C[K]> : C[K] };
@@ -93,7 +102,7 @@ export interface MethodDefinition<C, P, S, B> {
   /** Checks across fields of a decoded configuration: an error line, or null. */
   readonly check?: (config: C) => string | null;
   /** The method's functions for a decoded configuration. */
-  build(config: C): Omit<Method<P, S, B, C>, 'name' | 'config'>;
+  build(config: C): MethodBody<P, S, B, C>;
 }
 
 /** Makes a method from a configuration; also offers the codec, defaults and decoding. */
@@ -129,7 +138,8 @@ export function defineMethod<C extends object, P = any, S = any, B = ViewsBatch>
         throw new Error(message);
       }),
     );
-    return { name: def.name, config, ...def.build(config) };
+    const body = def.build(config);
+    return { name: def.name, config, ...body, fromTorch: (dict) => readTorchDict(dict, `${def.name}.fromTorch`, (d) => body.fromTorch(d)) };
   };
   return Object.assign(factory, { methodName: def.name, codec: def.codec, defaults: def.defaults, decode });
 }

@@ -8,7 +8,8 @@
  * 1. the loss and its gradient with respect to `params` (`valueAndGrad` with the method's
  *    new state and metrics as auxiliary output);
  * 2. the optimiser's update, applied to the parameters as the forward pass used them
- *    (`aux.params`, e.g. SwAV's renormalised prototypes; else the given ones);
+ *    (`aux.params`, e.g. SwAV's renormalised prototypes; else the given ones), with the loss as
+ *    optax's extra argument `value` (for `reduceOnPlateau`, `polyakSgd`);
  * 3. the method's `afterUpdate` (teacher EMA, centre, freezing), if any.
  *
  * Nothing depends on JS values that change across steps (counters live in the state, the
@@ -22,7 +23,7 @@
  * update, the update of one process on the whole batch.
  */
 import { type NdArray, pmean, scope, valueAndGrad } from '../core/index.js';
-import { type GradientTransformation, applyUpdates } from '../optim/index.js';
+import { type ExtraArgs, type GradientTransformation, applyUpdates } from '../optim/index.js';
 import * as tree from '../tree/index.js';
 import type { LossAux, LossContext, Method, StepVariables } from './method.js';
 
@@ -45,10 +46,21 @@ export function lossAndGrad<P, S, B>(method: Method<P, S, B>, params: P, state: 
   return { loss, grads, aux };
 }
 
-/** Steps 2 and 3: the optimiser's update from the parameters the forward used, then `afterUpdate`. */
-export function applyStep<P, S, O>(method: Method<P, S, any>, optimizer: GradientTransformation<O>, before: StepVariables<P, S, O>, grads: P, aux: LossAux<P, S>): StepVariables<P, S, O> {
+/**
+ * Steps 2 and 3: the optimiser's update from the parameters the forward used, then `afterUpdate`.
+ * `extra` reaches the optimiser's `update` (optax's extra arguments: `trainStep` passes
+ * `{ value: loss }`, which `reduceOnPlateau` and `polyakSgd` read).
+ */
+export function applyStep<P, S, O>(
+  method: Method<P, S, any>,
+  optimizer: GradientTransformation<O>,
+  before: StepVariables<P, S, O>,
+  grads: P,
+  aux: LossAux<P, S>,
+  extra?: ExtraArgs,
+): StepVariables<P, S, O> {
   const used: P = aux.params ? { ...before.params, ...aux.params } : before.params;
-  const [updates, optState] = optimizer.update(grads, before.optState, used);
+  const [updates, optState] = optimizer.update(grads, before.optState, used, extra);
   const after: StepVariables<P, S, O> = { params: applyUpdates(used, updates), state: aux.state, optState };
   return method.afterUpdate ? method.afterUpdate(after, { ...before, params: used }) : after;
 }
@@ -68,7 +80,8 @@ export function trainStep<P, S, B, O>(method: Method<P, S, B>, optimizer: Gradie
   return (params, state, optState, batch, key) =>
     scope(() => {
       const { loss, grads, aux } = lossAndGrad(method, params, state, batch, { key, axisName });
-      const next = applyStep(method, optimizer, { params, state, optState }, overAll(grads), aux);
-      return { ...next, metrics: overAll({ ...aux.metrics, loss }) };
+      const metrics = overAll({ ...aux.metrics, loss });
+      const next = applyStep(method, optimizer, { params, state, optState }, overAll(grads), aux, { value: metrics.loss });
+      return { ...next, metrics };
     });
 }

@@ -188,7 +188,8 @@ Errors('sinkhorn', () => {
   const cases: [() => unknown, RegExp][] = [
     [() => swav.sinkhorn([[0.1, 0.2]] as unknown as NdArray), /^sinkhorn: scores must be an array \[batch, prototypes\].*got \[\[0\.1,0\.2\]\]$/],
     [() => swav.sinkhorn(x, { epsilon: '0.1' as unknown as number }), /^sinkhorn: epsilon must be a finite number > 0, got "0\.1"$/],
-    [() => swav.sinkhorn(x, { epsilon: np.array(0.1) as unknown as number }), /^sinkhorn: epsilon must be a finite number > 0, got an array/],
+    // A scalar array is accepted since session 16 (a schedule's value under jit); other shapes are refused.
+    [() => swav.sinkhorn(x, { epsilon: np.array([0.1]) }), /^sinkhorn: epsilon must be a number or a scalar array, got an array of shape \[1\]$/],
     [() => swav.sinkhorn(x, { epsilon: -0.05 }), /^sinkhorn: epsilon must be a finite number > 0, got -0\.05$/],
     [() => swav.sinkhorn(x, { iterations: -1 }), /^sinkhorn: iterations must be an integer >= 0, got -1$/],
     [() => swav.sinkhorn(x, { iterations: NaN }), /^sinkhorn: iterations must be an integer >= 0, got NaN$/],

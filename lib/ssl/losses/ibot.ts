@@ -51,9 +51,10 @@ export function ibotPatchLoss(studentPatchLogits: NdArray, teacherPatchProbs: Nd
 
 /**
  * The seed's Sinkhorn-Knopp teacher: balanced assignments of every row of `teacherLogits` [..., K] to the K prototypes.
+ * `temperature` may be a scalar array (DINOv2's teacher-temperature warm-up under `jit`).
  * @example const probs = sinkhornKnopp(teacherLogits, 0.04); // [views, batch, K], each row sums to 1
  */
-export function sinkhornKnopp(teacherLogits: NdArray, temperature: number, { iterations = 3, axisName }: SinkhornKnoppOptions = {}): NdArray {
+export function sinkhornKnopp(teacherLogits: NdArray, temperature: number | NdArray, { iterations = 3, axisName }: SinkhornKnoppOptions = {}): NdArray {
   const shape = shapeOf(teacherLogits);
   if (shape.length < 1) throw new Error(`sinkhornKnopp: teacherLogits must be [..., K], got ${shapeStr(shape)}`);
   positiveTemperature(temperature, 'sinkhornKnopp');

@@ -26,6 +26,7 @@ import { projector } from './projector.js';
 import { normalizePrototypes, prototypeScores, prototypes } from './prototypes.js';
 import { type QueueState, codesWithQueue, initQueue, pushQueue, queueInUse } from './queue.js';
 import { sinkhorn } from './sinkhorn.js';
+import { type TorchStateDict, readTorchDict } from '../torch-dict.js';
 import { type ViewsBatch, encodeViews, viewsOf } from '../views.js';
 
 /** The three calling conventions (see {@link ViewsBatch}). */
@@ -213,9 +214,14 @@ export function apply(params: SwavParams, state: SwavState, input: SwavInput, op
 /**
  * Parameters and state from a PyTorch state dict of the seed's `SwAV` module
  * (`backbone.*`, `projector.*`, `prototypes.weight`); the encoder must offer `fromTorch`
- * (every `nn` layer does). The step starts at 0 and the queue empty.
+ * (every `nn` layer does), as tensors or the entries of a safetensors file. The step starts at
+ * 0 and the queue empty.
  */
-export function fromTorch(dict: Readonly<Record<string, tf.Tensor>>, config?: SwavConfigInput | SwavConfig): { params: SwavParams; state: SwavState } {
+export function fromTorch(dict: TorchStateDict, config?: SwavConfigInput | SwavConfig): { params: SwavParams; state: SwavState } {
+  return readTorchDict(dict, 'swav.fromTorch', (d) => fromTensors(d, config));
+}
+
+function fromTensors(dict: Readonly<Record<string, tf.Tensor>>, config?: SwavConfigInput | SwavConfig): { params: SwavParams; state: SwavState } {
   const m = parts(config);
   if (!m.encoder.fromTorch) throw new Error('swav.fromTorch: the encoder layer has no fromTorch');
   const r = new nn.TorchReader(dict);

@@ -54,8 +54,12 @@ import { showValue } from '../../util/show-value.js';
 export type Collective = (x: NdArray) => NdArray;
 
 export interface SinkhornOptions {
-  /** Entropic regularisation: codes are computed from `exp(scores / epsilon)`. Default 0.05. */
-  readonly epsilon?: number;
+  /**
+   * Entropic regularisation: codes are computed from `exp(scores / epsilon)`. Default 0.05. A
+   * number, or a scalar array (a schedule's value under `jit`, e.g. DINOv2's teacher-temperature
+   * warm-up; its positivity is then the caller's to keep).
+   */
+  readonly epsilon?: number | NdArray;
   /** Number of (prototype, sample) normalisation rounds. Default 3. */
   readonly iterations?: number;
   /** Sum over devices of the per-prototype sums and the batch size. Default: identity. */
@@ -83,8 +87,10 @@ const MASKED = -1e30;
 const identity: Collective = (x) => x;
 
 /** Validates the numeric options; errors name the option and the value. */
-export function checkSinkhornOptions(epsilon: number, iterations: number): void {
-  if (typeof epsilon !== 'number' || !Number.isFinite(epsilon) || epsilon <= 0) throw new Error(`sinkhorn: epsilon must be a finite number > 0, got ${shown(epsilon)}`);
+export function checkSinkhornOptions(epsilon: number | NdArray, iterations: number): void {
+  if (isArray(epsilon)) {
+    if (shapeOf(epsilon).length !== 0) throw new Error(`sinkhorn: epsilon must be a number or a scalar array, got an array of shape [${shapeOf(epsilon).join(',')}]`);
+  } else if (typeof epsilon !== 'number' || !Number.isFinite(epsilon) || epsilon <= 0) throw new Error(`sinkhorn: epsilon must be a finite number > 0, got ${shown(epsilon)}`);
   if (!Number.isInteger(iterations) || iterations < 0) throw new Error(`sinkhorn: iterations must be an integer >= 0, got ${shown(iterations)}`);
 }
 
@@ -140,7 +146,7 @@ export function sinkhorn(scores: NdArray, opts: SinkhornOptions = {}): NdArray {
   // The reference's first step, Q /= sum(Q) (a global total), only adds a constant to log Q,
   // which the next normalisation (per prototype, or per sample without iterations) takes out
   // again: it is left out (a full pass with exponentials and an all-reduce fewer).
-  let logQ = masked(np.div(stopGradient(scores), epsilon));
+  let logQ = masked(np.div(stopGradient(scores), isArray(epsilon) ? stopGradient(epsilon) : epsilon));
   const logK = Math.log(k);
   // B = the global batch size (the local one times the number of devices). With every
   // sample masked (all padding) B = 0 and no mass is left: 1 keeps log B finite, and the
