@@ -15,6 +15,8 @@ import { allClose, errorOf } from '../helpers/assert.js';
 await useTestBackend();
 const T = suite('lax.map batchSize');
 
+/** Frees concrete results (eager here). */
+const free = (xs: NdArray[]) => tf.dispose(xs as tf.Tensor[]);
 const vals = async (t: NdArray) => Array.from(await (t as tf.Tensor).data());
 const f = (x: { a: NdArray; b: NdArray }) => ({ s: np.sum(np.mul(x.a, x.a)), v: np.add(x.b, np.max(x.a)) });
 
@@ -27,9 +29,9 @@ T('every split of 7 slices gives the plain map (pytree in and out, shapes kept)'
     assert.equal(got.v.shape, [7, 2], `batchSize ${batchSize}`);
     allClose(await vals(got.s), await vals(want.s), {}, `s, batchSize ${batchSize}`);
     allClose(await vals(got.v), await vals(want.v), {}, `v, batchSize ${batchSize}`);
-    tf.dispose([got.s, got.v]);
+    free([got.s, got.v]);
   }
-  tf.dispose([xs.a, xs.b, want.s, want.v]);
+  free([xs.a, xs.b, want.s, want.v]);
 });
 
 T('the IR scans 3 blocks of 2 slices with f vmapped, then maps the last slice (JAX: scan over [n // b, b, ...])', () => {
@@ -48,7 +50,7 @@ T('length 0 gives empty results; under jit and grad as the plain map', async () 
   allClose(await vals(jit(g)(xs)), [2 + 12 + 30 + 56 + 90]);
   // d/dx of x0 * x1 per row: [x1, x0].
   allClose(await vals(grad(g)(xs)), [2, 1, 4, 3, 6, 5, 8, 7, 10, 9]);
-  tf.dispose([empty, xs]);
+  free([empty, xs]);
 });
 
 T('a batchSize that is not a positive integer is a one-line error', () => {
