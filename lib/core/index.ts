@@ -2,7 +2,7 @@
 import './interpreters/eval.js';
 import './prims/index.js';
 import { lax as controlFlow } from './control/index.js';
-import { randomBits, randomNormal, randomPermutation, randomRandint, randomUniform, reduceLogSumExp } from './lax.js';
+import { randomBits, randomFoldIn, randomNormal, randomPermutation, randomRandint, randomUniform, reduceLogSumExp } from './lax.js';
 
 export { grad, jvp, linearTranspose, stopGradient, valueAndGrad, vjp, vmap } from './api.js';
 export { customJvp, customVjp } from './custom-rules.js';
@@ -34,4 +34,4 @@ export { type Aval, type DType, type Shape, shapeStr } from './aval.js';
  * keyed random-bit primitives that `random` builds its distributions on (as jax.lax.rng_bit_generator),
  * and `reduceLogSumExp(x, axes)` (one primitive: one fused kernel on wasm; log-domain Sinkhorn's normalisers).
  */
-export const lax = { ...controlFlow, randomBits, randomUniform, randomNormal, randomPermutation, randomRandint, reduceLogSumExp } as const;
+export const lax = { ...controlFlow, randomBits, randomFoldIn, randomUniform, randomNormal, randomPermutation, randomRandint, reduceLogSumExp } as const;

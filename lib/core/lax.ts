@@ -195,6 +195,11 @@ export const randomNormal = (key: NdArray, shape: Shape, salt: number, bounds?: 
 /** A random permutation of 0..n-1 (int32) from `key`. */
 export const randomPermutation = (key: NdArray, n: number, salt: number) => bind('random_permutation', [key], { n, salt });
 /**
+ * jax.random.fold_in of traced data: the key [...K, 2] with the int32 `data` [...D] (read as
+ * uint32 bits) folded in, for D of K's rank (each dim equal or 1): int32 [...broadcast(K, D), 2].
+ */
+export const randomFoldIn = (key: NdArray, data: NdArray) => bind('random_fold_in', [key, data], {});
+/**
  * jax.random.randint's int32 draw in [minval, maxval) of `shape` from `key`: integer bounds
  * (maxval may be 2^31), or int32 arrays broadcasting to [...keyDims, ...shape].
  */

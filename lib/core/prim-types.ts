@@ -10,7 +10,7 @@ export const OTHER = [
   'reduce_sum', 'reduce_max', 'reduce_min', 'reduce_logsumexp', 'argmax',
   'reshape', 'transpose', 'broadcast_in_dim', 'slice', 'pad', 'concatenate', 'gather', 'scatter_add', 'scatter',
   'dot', 'conv', 'conv_bp_input', 'conv_bp_filter',
-  'random_bits', 'random_uniform', 'random_normal', 'random_permutation', 'random_randint',
+  'random_bits', 'random_uniform', 'random_normal', 'random_permutation', 'random_randint', 'random_fold_in',
 ] as const;
 /** Collectives over a named axis (prims/collectives.ts): they only run where the name is bound. */
 export const COLLECTIVE = ['psum', 'pmax', 'pmin', 'all_gather', 'axis_index', 'ppermute', 'psum_scatter'] as const;

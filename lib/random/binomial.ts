@@ -122,21 +122,35 @@ export function binomial(key: Key, n: number | NdArray, p: number | NdArray, sha
   return scope(() => binomialDraw(key, floatParam(n, s), floatParam(p, s), s, methods));
 }
 
+/** multinomial's result shape [...batch, K]: `shape` (checked against n and p, as JAX broadcasts them to it), or p's shape with n's batch dims broadcast in. */
+function multinomialShape(n: number | NdArray, sp: Shape, shape: Shape | undefined): number[] {
+  const k = sp[sp.length - 1];
+  if (shape === undefined) return [...sampleShape('multinomial', undefined, n, { shape: sp.slice(0, -1) }), k];
+  if (Array.isArray(shape) && (shape.length === 0 || (k !== 1 && shape[shape.length - 1] !== k)))
+    throw new Error(`random.multinomial: shape is the whole result shape [...batch, ${k}] (jax.random.multinomial's), ending with p's ${k} categories, got ${shapeStr(shape)}${shape.length ? `; for ${shapeStr(shape)} draws pass ${shapeStr([...shape, k])}` : ''}`);
+  const full = sampleShape('multinomial', shape, { shape: sp });
+  sampleShape('multinomial', full.slice(0, -1), n);
+  return full;
+}
+
 /**
- * Multinomial counts of `n` trials over the categories of `p`'s last axis (K of them), float32
- * [...shape, K], as jax.random.multinomial: one binomial per category, of the trials left over
- * with the probability of that category among the remaining ones, so the counts sum to `n`.
- * `shape` (the batch shape, without the category axis) defaults to p's leading dims; `n` and
- * those dims must broadcast to it. `p` is not renormalised (JAX's); its last entry takes the
- * remaining trials.
+ * Multinomial counts of `n` trials over the categories of `p`'s last axis (K of them), float32,
+ * as jax.random.multinomial: one binomial per category, of the trials left over with the
+ * probability of that category among the remaining ones, so the counts sum to `n`. `shape` is
+ * the whole result shape [...batch, K], as JAX's (its code broadcasts p to `shape` and n to
+ * `shape[:-1]`; JAX's own test passes `shape=(*batch, *p.shape)`), so p must broadcast to it
+ * and n to its batch part; it defaults to p's shape (with n's and p's batch dims broadcast).
+ * `p` is not renormalised (JAX's); its last entry takes the remaining trials.
  * @example random.multinomial(key, 100, np.array([0.2, 0.3, 0.5])) // e.g. [19, 33, 48]
+ * @example random.multinomial(key, 100, np.array([0.2, 0.3, 0.5]), [1000, 3]) // 1000 draws
  */
 export function multinomial(key: Key, n: number | NdArray, p: NdArray, shape?: Shape): NdArray {
   checkKey(key, 'multinomial');
   const sp = p.shape;
   if (sp.length < 1 || sp[sp.length - 1] === 0) throw new Error(`random.multinomial: p must have a non-empty category axis, got ${shapeStr(sp)}`);
-  const s = sampleShape('multinomial', shape, n, { shape: sp.slice(0, -1) });
-  const numCats = sp[sp.length - 1];
+  const full = multinomialShape(n, sp, shape);
+  const s = full.slice(0, -1);
+  const numCats = full[full.length - 1];
   return scope(() => {
     const probs = floatParam(p, [...s, numCats]);
     const cat = (j: number) => np.squeeze(np.sliceAxis(probs, -1, j, j + 1), -1);

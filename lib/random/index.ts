@@ -24,7 +24,7 @@
  * const perm = random.permutation(k2, 10);
  */
 // Explicit lists: the modules' internal helpers (checkKey, nthKey, positiveUnit, shapeParam) stay out of the namespace.
-export { type Key, type UniformOptions, bernoulli, bits, erfinv, foldIn, key, normal, permutation, randint, split, splitKeys, truncatedNormal, uniform } from './keys.js';
+export { type BernoulliMode, type Key, type UniformOptions, bernoulli, bits, erfinv, foldIn, key, normal, permutation, randint, split, splitKeys, truncatedNormal, uniform } from './keys.js';
 export {
   type ChoiceOptions,
   type CovFactorMethod,

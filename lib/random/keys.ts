@@ -91,12 +91,28 @@ export function split(key: Key, n: number | Shape = 2): NdArray[] {
  * A new key from a key and an integer `data` in [0, 2^32 - 1] (a step, an epoch, a
  * device rank...; jax.random.fold_in takes any uint32): the two words of Threefry at
  * counter (0, data), as jax.random.fold_in (so, as in JAX 0.5+, foldIn(key, i) is key i of split(key, n)).
+ * `data` may also be an int32 array, traced under jit or batched under vmap (as JAX's
+ * `fold_in(key, step)` in a jitted step), read as uint32 bits (-1 is 2^32 - 1); its shape
+ * broadcasts against the key's leading dims: key [...K, 2], data [...D] give [...broadcast(K, D), 2].
  * @example const stepKey = random.foldIn(key, step);
  */
-export function foldIn(key: Key, data: number): NdArray {
-  checkKey(key, 'foldIn');
+export function foldIn(key: Key, data: number | NdArray): NdArray {
+  const lead = checkKey(key, 'foldIn');
+  if (typeof data !== 'number') return foldInArray(key, lead, data);
   if (!Number.isInteger(data) || data < 0 || data > MAX_FOLD) throw new Error(`random.foldIn: data must be an integer in [0, ${MAX_FOLD}], got ${data}`);
   return lax.randomBits(key, [2], keyStream(data));
+}
+
+/** foldIn with int32 array data: key dims and data padded to one rank, then the fold-in primitive. */
+function foldInArray(key: Key, lead: number, data: NdArray): NdArray {
+  if (!(data instanceof tf.Tensor || isTracer(data)) || data.dtype !== 'int32') {
+    const got = data instanceof tf.Tensor || isTracer(data) ? `${data.dtype}${shapeStr(data.shape)}` : typeof data;
+    throw new Error(`random.foldIn: data must be a number or an int32 array (uint32 bits), got ${got}`);
+  }
+  const keyDims = key.shape.slice(0, lead);
+  const rank = np.broadcastShapesFor('random.foldIn (key dims and data)', [keyDims, data.shape]).length;
+  const ones = (dims: readonly number[]) => Array<number>(rank - dims.length).fill(1);
+  return scope(() => lax.randomFoldIn(np.reshape(key, [...ones(keyDims), ...key.shape]), np.reshape(data, [...ones(data.shape), ...data.shape])));
 }
 
 /** Uniform [0, 1) floats with 23 random bits (JAX's: (w >>> 9) 2^-23), [...keyDims, ...shape]. */
@@ -258,14 +274,28 @@ function truncatedBetweenArrays(key: Key, shape: Shape, lower: number | NdArray,
   });
 }
 
+/** How bernoulli draws: one uniform per sample ('low', JAX's default) or two ('high'). */
+export type BernoulliMode = 'low' | 'high';
+
 /**
  * Bernoulli draws: true with probability p (default 1/2, as jax.random.bernoulli; a number
- * or an array broadcast against `shape`; `shape` defaults to p's shape).
+ * or a float32 array broadcast against `shape`; `shape` defaults to p's shape). `mode` as JAX's:
+ * 'low' (default) compares one uniform with p (23 bits: p below ~1e-7 is biased), 'high' uses
+ * two, u2 2^-23 < p - u1 (good down to p ~1e-14).
  * @example const keep = random.bernoulli(key, 0.9, [16, 128]);
  */
-export function bernoulli(key: Key, p: number | NdArray = 0.5, shape?: Shape): NdArray {
+export function bernoulli(key: Key, p: number | NdArray = 0.5, shape?: Shape, mode: BernoulliMode = 'low'): NdArray {
+  if (mode !== 'low' && mode !== 'high') throw new Error(`random.bernoulli: mode must be 'low' or 'high', got '${String(mode)}'`);
+  // JAX raises for a non-float p (its uniform would be cast to p's dtype).
+  if (typeof p !== 'number' && p.dtype !== 'float32') throw new Error(`random.bernoulli: p must be a number or a float32 array, got ${p.dtype}${shapeStr(p.shape)}`);
   const s = sampleShape('bernoulli', shape, p);
-  return scope(() => np.less(unit(key, s, 'bernoulli'), p));
+  if (mode === 'low') return scope(() => np.less(unit(key, s, 'bernoulli'), p));
+  return scope(() => {
+    const u = unit(key, [2, ...s], 'bernoulli');
+    const lead = u.shape.length - s.length - 1;
+    const [u1, u2] = [0, 1].map((i) => np.squeeze(np.sliceAxis(u, lead, i, i + 1), lead));
+    return np.less(np.mul(u2, 2 ** -23), np.sub(p, u1));
+  });
 }
 
 const INT32_MIN = -(2 ** 31);

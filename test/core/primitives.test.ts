@@ -538,6 +538,15 @@ function randomRef(key: H, p: { shape: number[]; salt: number }, uniform: boolea
   return out;
 }
 
+/** random_fold_in: per broadcast (key, data) pair, the two words of Threefry at counter (0, data as uint32). */
+function foldInRef(key: H, data: H): H {
+  const lead = key.shape.slice(0, -1);
+  const word = (j: number) => mk(lead, 'int32', key.data.filter((_, i) => i % 2 === j));
+  const half = (j: number) => broadcastRef([word(0), word(1), data], (k0, k1, d) => threefry(k0, k1, 0, d >>> 0)[j] | 0, 'int32');
+  const [w0, w1] = [half(0), half(1)];
+  return mk([...w0.shape, 2], 'int32', w0.data.flatMap((v, i) => [v, w1.data[i]]));
+}
+
 // =====================================================================================
 // Specs: how to draw a case of each primitive, and its reference
 // =====================================================================================
@@ -942,6 +951,18 @@ const specs: Spec[] = [
       .tuple(shapeA(0, 1), shapeA(0, 2), fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.constantFrom<[number, number]>([0, 10], [-5, 5], [3, 3], [7, -2], [0, 2 ** 31 - 1], [-(2 ** 31), 2 ** 31 - 1], [-(2 ** 31), 2 ** 31], [-100, 2 ** 31]))
       .map(([lead, shape, salt, [minval, maxval]]) => ({ args: [arg([...lead, 2], 'key')], params: { shape, salt, minval, maxval } })),
     ref: ([k], params) => randintRef(k, params),
+    nonDiff: true,
+    tol: { rtol: 0, atol: 0 },
+    vmapArg0: KEY_AXES,
+  },
+  {
+    prim: 'random_fold_in',
+    name: 'random_fold_in (key and int32 data broadcasting)',
+    // webgpu moves int32 axes through float32 (lower/webgpu.ts), so there data stays below 2^24.
+    arb: shapeA(0, 2)
+      .chain((s) => fc.tuple(squash(s), squash(s)))
+      .map(([ks, ds]) => ({ args: [arg([...ks, 2], 'key'), arg(ds, backend === 'webgpu' ? 'int:-1000:1000' : 'key')], params: {} })),
+    ref: ([k, d]) => foldInRef(k, d),
     nonDiff: true,
     tol: { rtol: 0, atol: 0 },
     vmapArg0: KEY_AXES,

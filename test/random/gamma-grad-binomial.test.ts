@@ -168,7 +168,7 @@ B('binomial: JAX edge cases (NaN for bad n or p, inf for infinite n, p = 0 or 1 
 B('multinomial: [...shape, K] float32 counts summing to n, category means n p_i, batched p and n, jit', () => {
   const p = [0.2, 0.3, 0.5];
   const size = 4000;
-  const m = random.multinomial(random.key(8), 50, np.array(p), [size]);
+  const m = random.multinomial(random.key(8), 50, np.array(p), [size, 3]);
   assert.equal([m.shape, m.dtype], [[size, 3], 'float32']);
   const rows = (m as tf.Tensor).arraySync() as number[][];
   assert.ok(rows.every((r) => r[0] + r[1] + r[2] === 50), 'each row sums to n');
@@ -177,7 +177,7 @@ B('multinomial: [...shape, K] float32 counts summing to n, category means n p_i,
   assert.equal(batched.shape, [2, 3]);
   const b = (batched as tf.Tensor).arraySync() as number[][];
   assert.equal([b[0][0] + b[0][1], b[0][2], b[1][0] + b[1][1] + b[1][2]], [10, 0, 20]);
-  const f = (k: NdArray) => random.multinomial(k, 30, np.array([0.25, 0.75]), [2]);
+  const f = (k: NdArray) => random.multinomial(k, 30, np.array([0.25, 0.75]), [2, 2]);
   allClose(read(jit(f)(random.key(10))), read(f(random.key(10))), { rtol: 0, atol: 0 }, 'jit');
   assert.match(errorOf(() => random.multinomial(random.key(1), 5, np.array(0.5))), /^random\.multinomial: p must have a non-empty category axis, got \[\]$/);
 });

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { sizeOf } from '../aval.js';
 import type { PrimParams } from '../prim-params.js';
-import { bitsFor, keyStream } from '../prims/random.js';
+import { bitsFor, keyStream, threefry2x32 } from '../prims/random.js';
 import { activeBackend } from './active.js';
 
 /** The key's words, read on the host (Threefry runs there so every backend agrees). */
@@ -227,10 +227,40 @@ function randomRandint([key, ...bounds]: tf.Tensor[], p: PrimParams['random_rand
   return tf.tensor(out, outShape, 'int32');
 }
 
+/** For each element of `shape` (row-major), the flat index of the element of `from` (same rank, dims equal or 1) that broadcasts to it. */
+function broadcastSources(from: readonly number[], shape: readonly number[]): Int32Array {
+  const out = new Int32Array(sizeOf(shape));
+  const idx = new Array<number>(shape.length).fill(0);
+  for (let i = 0; i < out.length; i++) {
+    let src = 0;
+    for (let d = 0; d < shape.length; d++) src = src * from[d] + (from[d] === 1 ? 0 : idx[d]);
+    out[i] = src;
+    for (let d = shape.length - 1; d >= 0 && ++idx[d] === shape[d]; d--) idx[d] = 0;
+  }
+  return out;
+}
+
+/**
+ * jax.random.fold_in per key and data word: the keys [...K, 2] and the int32 data [...D]
+ * (rank-equal, broadcasting) read on the host (not broadcast on the device first: webgpu
+ * cannot read its own results synchronously), each pair of words Threefry-2x32 at counter
+ * (0, data as uint32) under its key (as `bitsFor(key, 2, keyStream(data))`).
+ */
+function randomFoldIn([key, data]: tf.Tensor[]): tf.Tensor {
+  const lead = key.shape.slice(0, -1);
+  const shape = lead.map((d, i) => (d === 1 ? data.shape[i] : d));
+  const [keys, words] = [readKey(key), readKey(data)];
+  const [ks, ds] = [broadcastSources(lead, shape), broadcastSources(data.shape, shape)];
+  const out = new Uint32Array(2 * ks.length);
+  for (let i = 0; i < ks.length; i++) threefry2x32(keys[2 * ks[i]], keys[2 * ks[i] + 1], 0, words[ds[i]] >>> 0, out, 2 * i);
+  return tf.tensor(new Int32Array(out.buffer), [...shape, 2], 'int32');
+}
+
 export const randomKernels = {
   random_normal: randomNormal,
   random_permutation: randomPermutation,
   random_randint: randomRandint,
+  random_fold_in: randomFoldIn,
   random_bits: fromBits('int32', (b) => new Int32Array(b.buffer)),
   // JAX's 23 mantissa bits -> [0, 1), exact in float32.
   random_uniform: fromBits('float32', (b) => {

@@ -11,6 +11,8 @@ import type { PrimParams } from '../prim-params.js';
 import type { BDim } from '../prim-types.js';
 import { type PrimitiveDef, definePrimitives } from '../primitive.js';
 import { type NdArray, bind, shapeOf } from '../trace.js';
+import { batchAt } from './batching-util.js';
+import { broadcastShapes } from './elementwise.js';
 
 const ROT = [13, 15, 26, 6, 17, 29, 16, 24];
 
@@ -156,10 +158,28 @@ const randomRandint: PrimitiveDef<RandintP> = {
   nonDifferentiable: true,
 };
 
+/**
+ * jax.random.fold_in with traced data (kernel: lower/host-random.ts `randomFoldIn`): each key
+ * [2] of key [...K, 2] with its int32 word of data [...D] (D of K's rank, dims equal or 1) read
+ * as uint32 d gives the two words of Threefry at counter (0, d), int32 [...broadcast(K, D), 2].
+ */
+const randomFoldIn: PrimitiveDef = {
+  abstractEval([k, d]) {
+    if (k.dtype !== 'int32' || k.shape[k.shape.length - 1] !== 2) throw new Error(`random_fold_in: a PRNG key is an int32 array of shape [2] (or [..., 2]), got ${avalStr(k)}`);
+    if (d.dtype !== 'int32') throw new Error(`random_fold_in: data must be int32 (uint32 bits), got ${avalStr(d)}`);
+    return { shape: [...broadcastShapes('random_fold_in', [k.shape.slice(0, -1), d.shape]), 2], dtype: 'int32' };
+  },
+  jvp: (_t, _p, out) => lax.zerosLike(out),
+  vjp: () => [null, null],
+  batch: ([k, d], [kd, dd]) => [bind('random_fold_in', [batchAt(k, kd), batchAt(d, dd)], {}), 0],
+  nonDifferentiable: true,
+};
+
 definePrimitives({
   random_normal: randomNormal,
   random_permutation: randomPermutation,
   random_randint: randomRandint,
+  random_fold_in: randomFoldIn,
   random_bits: randomDef('random_bits'),
   random_uniform: randomDef('random_uniform'),
 });
