@@ -87,6 +87,8 @@ export const reduceMin = (x: NdArray, axes: readonly number[]) =>
 export const reduceLogSumExp = (x: NdArray, axes: readonly number[]) =>
   axes.length === 0 ? x : bind('reduce_logsumexp', [x], { axes: axesParam(axes, shapeOf(x).length, 'reduce_logsumexp') });
 export const argmax = (x: NdArray, axis: number) => bind('argmax', [x], { axis: normAxis(axis, shapeOf(x).length, 'argmax') });
+/** The stable order of x's last axis (int32 indices, x's shape): NaN last, or first when `descending`. */
+export const argsort = (x: NdArray, descending = false) => bind('argsort', [x], { descending });
 
 export function reshape(x: NdArray, shape: Shape): NdArray {
   const s = shapeOf(x);

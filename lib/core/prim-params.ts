@@ -23,6 +23,8 @@ interface SpecificParams {
   reduce_logsumexp: AxesParams;
   reduce_min: AxesParams;
   argmax: { axis: number };
+  /** Along the last axis; stable; NaN last (descending: first). */
+  argsort: { descending: boolean };
   reshape: { shape: number[] };
   transpose: { perm: number[] };
   broadcast_in_dim: { shape: number[]; dims: number[] };

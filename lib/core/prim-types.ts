@@ -7,7 +7,7 @@ export const UNARY = ['neg', 'exp', 'log', 'log1p', 'expm1', 'sqrt', 'rsqrt', 't
 export const BINARY = ['add', 'sub', 'mul', 'div', 'pow', 'max', 'min', 'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'and', 'or'] as const;
 export const OTHER = [
   'select', 'cast', 'stop_gradient',
-  'reduce_sum', 'reduce_max', 'reduce_min', 'reduce_logsumexp', 'argmax',
+  'reduce_sum', 'reduce_max', 'reduce_min', 'reduce_logsumexp', 'argmax', 'argsort',
   'reshape', 'transpose', 'broadcast_in_dim', 'slice', 'pad', 'concatenate', 'gather', 'scatter_add', 'scatter',
   'dot', 'conv', 'conv_bp_input', 'conv_bp_filter',
   'random_bits', 'random_uniform', 'random_normal', 'random_permutation', 'random_randint', 'random_fold_in',

@@ -1,18 +1,15 @@
 /**
  * Sorting and searching: argsort, sort, topK, searchsorted. NaN sorts after every number,
- * as in NumPy; sorts are stable. Composed from comparisons and gathers (no sort primitive),
- * so every transformation applies and the derivative of sort is the permutation's; the
- * pairwise comparison costs O(n^2) per sorted row, meant for the modest lengths of model code.
+ * as in NumPy; sorts are stable. The order is the `argsort` primitive (O(n log n) kernels; no
+ * derivative), values are gathered by it, so every transformation applies and the derivative of
+ * sort is the permutation's. searchsorted compares every value with every entry (O(n m)).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { normAxis, sizeOf } from '../core/aval.js';
 import * as lax from '../core/lax.js';
 import { type NdArray, shapeOf } from '../core/trace.js';
 import { resultDType } from '../core/promotion.js';
-import { type ArrayOrNumber, equal, greater, less, logicalAnd, logicalNot, logicalOr, mul, notEqual, sum } from './math.js';
-
-const iota = (n: number, rank: number, at: number) =>
-  tf.reshape(tf.range(0, n, 1, 'int32'), Array.from({ length: rank }, (_, i) => (i === at ? n : 1)));
+import { type ArrayOrNumber, greater, less, logicalAnd, logicalNot, logicalOr, notEqual, sum } from './math.js';
 
 const isNaN = (x: NdArray) => notEqual(x, x);
 
@@ -22,22 +19,8 @@ function precedes(a: NdArray, b: NdArray, descending: boolean): NdArray {
   return logicalOr(less(a, b), logicalAnd(isNaN(b), logicalNot(isNaN(a))));
 }
 
-/** Whether a and b tie (NaN ties with NaN). */
-const ties = (a: NdArray, b: NdArray) => logicalOr(equal(a, b), logicalAnd(isNaN(a), isNaN(b)));
-
-/** Stable argsort along the last axis of x [..., n]. */
-function argsortLast(x: NdArray, descending: boolean): NdArray {
-  const s = shapeOf(x);
-  const r = s.length;
-  const n = s[r - 1];
-  const xi = lax.expandDims(x, r); // [..., n (i), 1]
-  const xj = lax.expandDims(x, r - 1); // [..., 1, n (j)]
-  const jBeforeI = less(iota(n, r + 1, r), iota(n, r + 1, r - 1));
-  const before = logicalOr(precedes(xj, xi, descending), logicalAnd(ties(xj, xi), jBeforeI));
-  const rank = sum(lax.cast(before, 'int32'), r); // [..., n]: the sorted position of element i
-  const atRank = lax.cast(equal(lax.expandDims(rank, r - 1), iota(n, r + 1, r - 1)), 'int32'); // [..., n (rank), n (i)]
-  return sum(mul(atRank, iota(n, r + 1, r)), r);
-}
+/** Stable argsort along the last axis of x [..., n] (NaN last; descending: NaN first). */
+const argsortLast = (x: NdArray, descending: boolean): NdArray => lax.argsort(x, descending);
 
 /** x[..., idx[..., k]] along the last axis: per-row indices, as one gather from the flattened array. */
 function takeAlongLast(x: NdArray, idx: NdArray): NdArray {

@@ -160,6 +160,33 @@ export function transposeKernel(x: tf.Tensor, perm: readonly number[], run: Tran
 }
 
 /**
+ * The stable order of x's last axis, by tf.topk (O(n log n); "largest first, ties: lower index
+ * first" on every backend): ascending sorts the order-reversed keys (-x; for int32 -1 - x, which
+ * cannot overflow). NaN goes last (descending: first) by a second, stable pass on the NaN flags of
+ * the first pass's order, NaN having sorted as the far end's infinity. `floatStorage` as argmaxKernel's.
+ */
+export function argsortKernel(x: tf.Tensor, descending: boolean, floatStorage: (t: tf.Tensor) => tf.Tensor = (t) => t): tf.Tensor {
+  const n = x.shape[x.shape.length - 1]!;
+  return tf.tidy(() => {
+    const order = (keys: tf.Tensor) => tf.topk(floatStorage(keys), n).indices;
+    // t[..., idx[..., k]] as one flat gather (tfjs-backend-wasm's gather with batchDims mixes rows up).
+    const rows = x.size / n;
+    const offsets = tf.reshape(tf.mul(tf.range(0, rows, 1, 'int32'), tf.scalar(n, 'int32')), [rows, 1]);
+    const along = (t: tf.Tensor, idx: tf.Tensor) => tf.reshape(tf.gather(tf.reshape(t, [x.size]), tf.reshape(tf.add(tf.reshape(idx, [rows, n]), offsets), [x.size])), x.shape);
+    if (x.size === 0) return tf.zeros(x.shape, 'int32');
+    if (x.dtype !== 'float32') {
+      const v = x.dtype === 'bool' ? tf.cast(x, 'int32') : x;
+      return order(descending ? v : tf.sub(tf.scalar(-1, 'int32'), v));
+    }
+    const nan = tf.isNaN(x);
+    const filled = tf.where(nan, tf.fill(x.shape, descending ? -Infinity : Infinity), x);
+    const first = order(descending ? filled : tf.neg(filled));
+    const flags = along(tf.cast(nan, 'float32'), first);
+    return along(first, order(descending ? flags : tf.neg(flags)));
+  });
+}
+
+/**
  * tf.argMax with the reduced shape (webgpu gives [1] for a vector). A slice holding NaN
  * gives its first NaN's index, as NumPy (tfjs's kernels skip NaN, or not, depending on the
  * backend): the argmax of the NaN mask there. `floatStorage` prepares argMax's inputs

@@ -13,7 +13,7 @@ import { randomKernels } from './host-random.js';
 import type { DefaultLowering, PrimKernel } from './kernel.js';
 import { logSumExpComposite, logSumExpKernel } from './logsumexp.js';
 import { bpFilterKernel, bpInputKernel, convKernel, explicitPad } from './tfjs-conv.js';
-import { argmaxKernel, broadcastKernel, emptyProduct, padKernel, selectKernel, sliceKernel, transposeKernel } from './tfjs-kernels.js';
+import { argmaxKernel, argsortKernel, broadcastKernel, emptyProduct, padKernel, selectKernel, sliceKernel, transposeKernel } from './tfjs-kernels.js';
 
 const unary = (k: (x: tf.Tensor) => tf.Tensor): PrimKernel<unknown> => ([x]) => k(x);
 const binary = (k: (x: tf.Tensor, y: tf.Tensor) => tf.Tensor): PrimKernel<unknown> => ([x, y]) => k(x, y);
@@ -171,6 +171,7 @@ export const defaultLowering: DefaultLowering = {
   reduce_logsumexp: ([x], { axes }) => logSumExpKernel(x, axes, (v, a) => logSumExpComposite(v, a, { sum: (u, b) => sumKernel(u, b), log: tf.log })),
   reduce_min: ([x], { axes }) => tf.min(x, axes),
   argmax: ([x], { axis }) => argmaxKernel(x, axis),
+  argsort: ([x], { descending }) => argsortKernel(x, descending),
   reshape: ([x], { shape }) => tf.reshape(x, shape),
   transpose: ([x], { perm }) => transposeKernel(x, perm),
   broadcast_in_dim: ([x], p) => broadcastKernel(expandForBroadcast(x, p), p.shape),

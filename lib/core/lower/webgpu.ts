@@ -14,7 +14,7 @@ import type { Lowering } from './kernel.js';
 import { elementwiseAtLowRank } from './low-rank.js';
 import { logSumExpComposite, logSumExpKernel } from './logsumexp.js';
 import { log1pSeries, sumKernel } from './tfjs.js';
-import { argmaxKernel, transposeKernel } from './tfjs-kernels.js';
+import { argmaxKernel, argsortKernel, transposeKernel } from './tfjs-kernels.js';
 
 /**
  * Whether x's data is stored as float32 (tf.cast to float32 of int32/bool data is a view of
@@ -57,6 +57,7 @@ const ownLowering: Lowering = {
   reduce_max: reduce(tf.max),
   reduce_min: reduce(tf.min),
   argmax: ([x], { axis }) => argmaxKernel(x, axis, floatStorage),
+  argsort: ([x], { descending }) => argsortKernel(x, descending, floatStorage),
 };
 
 export const webgpuLowering: Lowering = { ...ownLowering, ...elementwiseAtLowRank(ownLowering) };

@@ -1,4 +1,4 @@
-/** Reductions: sum, max, min over axes (removed from the shape), and argmax. */
+/** Reductions: sum, max, min over axes (removed from the shape), argmax, and argsort (the order of the last axis). */
 import { type Aval, avalStr, isFloat, shapeStr } from '../aval.js';
 import * as lax from '../lax.js';
 import type { AxesParams as AxesP, PrimParams } from '../prim-params.js';
@@ -67,7 +67,21 @@ const argmax: PrimitiveDef<PrimParams['argmax']> = {
   nonDifferentiable: true,
 };
 
+/** The stable sorting order of the last axis: an int32 permutation per row (no derivative). */
+const argsort: PrimitiveDef<PrimParams['argsort']> = {
+  abstractEval([a]) {
+    if (a.shape.length === 0) throw new Error(`argsort: expected an array of rank >= 1 (it sorts the last axis), got ${avalStr(a)}`);
+    return { shape: [...a.shape], dtype: 'int32' };
+  },
+  jvp: (_t, _p, out) => lax.zerosLike(out),
+  vjp: () => [null],
+  // With the batch dim in front, the last axis is still the one sorted.
+  batch: ([x], [d], { descending }) => [lax.argsort(lax.moveAxis(x, d!, 0), descending), 0],
+  nonDifferentiable: true,
+};
+
 definePrimitives({
+  argsort,
   reduce_sum: reduceSum,
   reduce_max: extremum('reduce_max', lax.reduceMax),
   reduce_min: extremum('reduce_min', lax.reduceMin),
