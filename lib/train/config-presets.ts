@@ -1,5 +1,5 @@
 /** The training presets (`--preset NAME`). */
-import { type ConfigInput, METHOD_NAMES, MULTI_CROP_METHODS, type MethodName } from './config-schema.js';
+import { type ConfigInput, METHOD_NAMES, MULTI_CROP_METHODS, ONE_VIEW_METHODS, type MethodName } from './config-schema.js';
 
 /**
  * Steps of each method's 29-minute run on the 2-core machine (2 workers, batch 256): SwAV's
@@ -13,7 +13,9 @@ const SWAV_STEPS = 2600;
  * 64, the presets' heads and crops): the median of three runs on a quiet machine (session 6,
  * 08:28 UTC; the three runs' ratios differed by up to 25% for some methods, see
  * docs/training.md); MoCo v3, TiCo and W-MSE from one run (session 15, 10:34 UTC, quiet;
- * W-MSE's whitening makes it the slowest).
+ * W-MSE's whitening makes it the slowest); DirectCLR, spectral CL, LeJEPA and MAE the median of
+ * three runs of the same step on a loaded machine (session 16, load average 6-8 on 2 cores;
+ * interleaved with SwAV, so the ratios hold better than the times).
  */
 const MEASURED_SPEED: Readonly<Record<MethodName, number>> = {
   simclr: 2.27,
@@ -25,10 +27,31 @@ const MEASURED_SPEED: Readonly<Record<MethodName, number>> = {
   barlowTwins: 2.21,
   tico: 1.98,
   wmse: 0.23,
+  directclr: 2.74,
+  spectralCl: 1.79,
   dino: 0.58,
   nnclr: 1.22,
   swav: 1,
+  lejepa: 1.34,
+  mae: 0.37,
 };
+
+/**
+ * MAE's encoder for 28 px images: a ViT of 7 x 7 patches of 4 px (so 12 of the 49 are kept at
+ * the seed's mask ratio 0.75), 64 wide, 4 blocks of 4 heads (128 wide took twice as long a step).
+ */
+const MAE_ENCODER = { encoder: 'vit_tiny_patch16_224', encoderOptions: { imgSize: 28, patchSize: 4, embedDim: 64, depth: 4, numHeads: 4 } } as const;
+
+/**
+ * The views of a method's run: multi-crop (2 global 28 px + 4 local 14 px crops), two 28 px
+ * views, or, for MAE, one 28 px crop of scale [0.2, 1] with flips and no colour jitter (the
+ * seed's MAE transform).
+ */
+function augmentOfRun(method: MethodName): ConfigInput['augment'] {
+  if (MULTI_CROP_METHODS.includes(method)) return { minScale: [0.4, 0.15], maxScale: [1, 0.4] };
+  if (ONE_VIEW_METHODS.includes(method)) return { nmbCrops: [1], sizeCrops: [28], minScale: [0.2], maxScale: [1], jitterP: 0 };
+  return { nmbCrops: [2], sizeCrops: [28], minScale: [0.2], maxScale: [1] };
+}
 
 /**
  * The 29-minute Fashion-MNIST run of a method: the `fashion-mnist` recipe, with two views for
@@ -36,13 +59,12 @@ const MEASURED_SPEED: Readonly<Record<MethodName, number>> = {
  * preset's search (docs/results.md, session 6) found 0.1-0.2 about a point better at k=20.
  */
 function fashionMnistRun(method: MethodName): ConfigInput {
-  const multiCrop = MULTI_CROP_METHODS.includes(method);
   return {
     method,
     ...(method === 'simclr' ? { simclr: { temperature: 0.2 } } : {}),
     dataset: { name: 'fashion-mnist' },
-    model: { encoderOptions: { widths: [16, 32, 64, 128] } },
-    augment: multiCrop ? { minScale: [0.4, 0.15], maxScale: [1, 0.4] } : { nmbCrops: [2], sizeCrops: [28], minScale: [0.2], maxScale: [1] },
+    model: method === 'mae' ? MAE_ENCODER : { encoderOptions: { widths: [16, 32, 64, 128] } },
+    augment: augmentOfRun(method),
     optimizer: { name: 'adamw', lr: 0.002, weightDecay: 1e-4, finalLr: 1e-5, warmupSteps: 100 },
     batchSize: 256,
     workers: 2,
@@ -120,7 +142,12 @@ export const PRESETS: Readonly<Record<string, ConfigInput>> = {
     wmse: { projector: { dims: [16, 8] } },
     dino: { projector: { dims: [16, 8] }, numPrototypes: 16 },
     nnclr: { projector: { dims: [16, 8] }, predictor: { dims: [16, 8] }, queueLength: 32 },
-    // Multi-crop (SwAV, DINO); the two-view methods need --augment.nmb-crops [2] (see test/train/methods.test.ts).
+    directclr: { dim: 4 },
+    spectralCl: { projector: { dims: [16, 8] } },
+    lejepa: { projectorInput: 8, projector: { dims: [16, 8] }, numSlices: 16 },
+    // MAE also needs a ViT and one view: --model.encoder vit_tiny_patch16_224 --model.encoder-options '{"imgSize":28,"patchSize":7,"embedDim":8,"depth":1,"numHeads":2}' --augment.nmb-crops [1] (see test/train/cli-methods-session16.test.ts).
+    mae: { decoderEmbedDim: 8, decoderDepth: 1, decoderNumHeads: 2 },
+    // Multi-crop (SwAV, DINO, LeJEPA); the two-view methods need --augment.nmb-crops [2] (see test/train/methods.test.ts).
     augment: { nmbCrops: [2, 1] },
     batchSize: 16,
     steps: 6,

@@ -39,7 +39,7 @@ export interface ModelConfig {
 }
 
 /** The registered self-supervised methods (`ssl.methods`), in the order `--help` lists them. */
-export const METHOD_NAMES = ['simclr', 'mocoV2', 'mocoV3', 'byol', 'simsiam', 'vicreg', 'barlowTwins', 'tico', 'wmse', 'dino', 'nnclr', 'swav'] as const;
+export const METHOD_NAMES = ['simclr', 'mocoV2', 'mocoV3', 'byol', 'simsiam', 'vicreg', 'barlowTwins', 'tico', 'wmse', 'directclr', 'spectralCl', 'dino', 'nnclr', 'swav', 'lejepa', 'mae'] as const;
 export type MethodName = (typeof METHOD_NAMES)[number];
 
 /**
@@ -49,8 +49,14 @@ export type MethodName = (typeof METHOD_NAMES)[number];
  */
 export type MethodSection = Readonly<Record<string, unknown>>;
 
-/** Methods that train on multi-crop batches (global and local views); the others take two views. */
-export const MULTI_CROP_METHODS: readonly MethodName[] = ['swav', 'dino'];
+/** Methods that train on multi-crop batches (global and local views); the others take two views, or one ({@link ONE_VIEW_METHODS}). */
+export const MULTI_CROP_METHODS: readonly MethodName[] = ['swav', 'dino', 'lejepa'];
+
+/**
+ * Methods that train on one augmented view of each image (`augment.nmbCrops` [1]): MAE, whose
+ * batch is `{ images, noise }` (its masking noise drawn from the step's key, see step-batches.ts).
+ */
+export const ONE_VIEW_METHODS: readonly MethodName[] = ['mae'];
 
 export interface AugmentConfig {
   /** Views per group: global views first, e.g. [2, 4]. */
@@ -170,9 +176,16 @@ export const DEFAULTS: TrainConfig = {
   barlowTwins: { projector: { dims: [512, 512] } },
   tico: { projector: { dims: [512, 128] } },
   wmse: { projector: { dims: [512, 64] } },
+  // DirectCLR: the paper's 360 of ResNet-50's 2048 features is about a sixth; the default encoder is 128 wide.
+  directclr: { dim: 32 },
+  spectralCl: { projector: { dims: [512, 512, 128] } },
   dino: { projector: { dims: [512, 128] }, numPrototypes: 1024 },
   nnclr: { projector: { dims: [512, 128] }, predictor: { dims: [512, 128] }, queueLength: 4096 },
   swav: { projector: { hiddenDim: 512, outDim: 128 }, numPrototypes: 100 },
+  // LeJEPA: SIGReg over 256 directions instead of 1024 (its cost grows with them); tMax, nPoints, lamb the seed's.
+  lejepa: { projectorInput: 128, projector: { dims: [512, 512, 128] }, numSlices: 256 },
+  // MAE needs a ViT (.model.encoder; its presets give one for 28 px images); the mask ratio and loss are the seed's.
+  mae: { decoderEmbedDim: 64, decoderDepth: 2, decoderNumHeads: 4 },
   augment: { nmbCrops: [2, 4], sizeCrops: [28, 14], minScale: [0.3, 0.1], maxScale: [1, 0.3], flip: 0.5, brightness: 0.4, contrast: 0.4, jitterP: 0.8, blurP: 0, solarizeP: 0 },
   optimizer: { name: 'sgd', lr: 0.3, warmupStartLr: 0, finalLr: 0.0003, warmupSteps: 20, momentum: 0.9, weightDecay: 1e-5, trustCoefficient: 0.001 },
   batchSize: 256,

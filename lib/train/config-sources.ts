@@ -11,7 +11,7 @@ import * as ssl from '../ssl/methods/index.js';
 import { firstDuplicateKeyPath } from '../io/json-duplicate-keys.js';
 import { drawErrors } from '../util/codecs.js';
 import { showValue } from '../util/show-value.js';
-import { type ConfigInput, type TrainConfig, ConfigCodec, ConfigError, DEFAULTS, METHOD_NAMES, MULTI_CROP_METHODS, decodeLayer, isPlain, plainObject } from './config-schema.js';
+import { type ConfigInput, type TrainConfig, ConfigCodec, ConfigError, DEFAULTS, METHOD_NAMES, MULTI_CROP_METHODS, ONE_VIEW_METHODS, decodeLayer, isPlain, plainObject } from './config-schema.js';
 import { PRESETS } from './config-presets.js';
 import { methodInput } from './recipe.js';
 
@@ -54,17 +54,52 @@ function checkMethod(c: TrainConfig): string | null {
   }
   const name = c.method;
   const decoded = ssl.byName(name).decode(methodInput(c));
-  // The method's errors name paths inside its section: `simclr config: at .temperature ...`.
-  if (E.isLeft(decoded)) return decoded.left.replace(`${name} config: `, 'config: ').replace(/\bat \./g, `at .${name}.`);
-  const crops = c.augment.nmbCrops;
-  if (!MULTI_CROP_METHODS.includes(name) && (crops[0] !== 2 || crops.slice(1).some((n) => n > 0)))
-    return (
-      `config: at .augment.nmbCrops expected [2] for ${name} (it trains on two views; multi-crop is for ${MULTI_CROP_METHODS.join(' and ')}), got ${showValue(crops)}; ` +
-      `use --preset fashion-mnist-${name}, or --augment.nmb-crops [2] --augment.size-crops [28] --augment.min-scale [0.2] --augment.max-scale [1]`
-    );
+  // The method's errors name paths inside its section: `simclr config: at .temperature ...`;
+  // one that names none (a check across its fields) is put at the section.
+  if (E.isLeft(decoded)) {
+    const line = decoded.left.replace(`${name} config: `, '');
+    return `config: ${/\bat \./.test(line) ? line.replace(/\bat \./g, `at .${name}.`) : `at .${name}: ${line}`}`;
+  }
+  const cropsError = checkViews(c);
+  if (cropsError !== null) return cropsError;
   const queue = (decoded.right as { queueLength?: number }).queueLength ?? 0;
   if (name === 'swav' && queue > 0 && queue % c.batchSize !== 0)
     return `config: at .swav.queueLength expected a multiple of .batchSize (${c.batchSize}), got ${queue}`;
+  return checkMethodEncoder(c, decoded.right as Readonly<Record<string, unknown>>);
+}
+
+/** The views the method trains on: multi-crop, two views ([2]), or one ([1]). */
+function checkViews(c: TrainConfig): string | null {
+  const name = c.method;
+  const crops = c.augment.nmbCrops;
+  if (MULTI_CROP_METHODS.includes(name)) return null;
+  const want = ONE_VIEW_METHODS.includes(name) ? 1 : 2;
+  if (crops[0] === want && !crops.slice(1).some((n) => n > 0)) return null;
+  return (
+    `config: at .augment.nmbCrops expected [${want}] for ${name} (it trains on ${want === 1 ? 'one view' : 'two views'}; multi-crop is for ${MULTI_CROP_METHODS.join(', ').replace(/, ([^,]*)$/, ' and $1')}), got ${showValue(crops)}; ` +
+    `use --preset fashion-mnist-${name}, or --augment.nmb-crops [${want}] --augment.size-crops [28] --augment.min-scale [0.2] --augment.max-scale [1]`
+  );
+}
+
+/**
+ * What the method asks of the run's encoder (built, not initialised): DirectCLR's `dim` at most
+ * its width; MAE's encoder a ViT whose image size is the views' (its decoder's positions are fixed).
+ */
+function checkMethodEncoder(c: TrainConfig, m: Readonly<Record<string, unknown>>): string | null {
+  if (c.method !== 'directclr' && c.method !== 'mae') return null;
+  const enc = nn.encoder(c.model.encoder, c.model.encoderOptions);
+  if (c.method === 'directclr' && (m['dim'] as number) > enc.embeddingDim)
+    return `config: at .directclr.dim expected at most the encoder's width ${enc.embeddingDim} (.model), got ${m['dim']}`;
+  if (c.method !== 'mae') return null;
+  if (!nn.isViT(enc))
+    return (
+      `config: at .model.encoder expected a ViT for mae (${nn.encoderNames().filter((n) => n.startsWith('vit')).join(', ')}), got ${showValue(c.model.encoder)}; ` +
+      `use --preset fashion-mnist-mae, or e.g. --model.encoder vit_tiny_patch16_224 --model.encoder-options '{"imgSize":28,"patchSize":7}'`
+    );
+  const { imgSize, patchSize } = enc.options as { imgSize: number; patchSize: number };
+  const size = c.augment.sizeCrops[0]!;
+  if (size !== imgSize) return `config: at .augment.sizeCrops[0] expected the ViT's image size ${imgSize} for mae (.model.encoderOptions.imgSize; its decoder's positions are fixed), got ${size}`;
+  if (size % patchSize) return `config: at .model.encoderOptions.patchSize expected a divisor of the image size ${size} for mae, got ${patchSize}`;
   return null;
 }
 
@@ -77,7 +112,7 @@ function checkCrossFields(c: TrainConfig): E.Either<string, TrainConfig> {
     if (v.length !== n) return E.left(`config: at .augment.${k} expected ${n} entries (one per group of .augment.nmbCrops), got ${showValue(v)}`);
   const bad = a.minScale.findIndex((lo, i) => lo > a.maxScale[i]!);
   if (bad >= 0) return E.left(`config: at .augment.minScale[${bad}] expected at most .augment.maxScale[${bad}] (${a.maxScale[bad]}), got ${a.minScale[bad]}`);
-  if ((a.nmbCrops[0] ?? 0) < 2) return E.left(`config: at .augment.nmbCrops[0] expected at least 2 global views, got ${a.nmbCrops[0]}`);
+  if ((a.nmbCrops[0] ?? 0) < 2 && !ONE_VIEW_METHODS.includes(c.method)) return E.left(`config: at .augment.nmbCrops[0] expected at least 2 global views, got ${a.nmbCrops[0]}`);
   const steps = c.steps;
   if (c.epochs === null && c.optimizer.warmupSteps >= steps)
     return E.left(`config: at .optimizer.warmupSteps expected fewer than the ${steps} steps, got ${c.optimizer.warmupSteps}`);

@@ -38,10 +38,10 @@ import { type CollapseSignals, type EvalSummary, collapseSignals, collapseWarnin
 import { knnFields, openMetricsLog } from './metrics-log.js';
 import { plotRun } from './plots/index.js';
 import { Progress, type Stream, StepRate, pct, summaryText } from './progress.js';
-import { augmentOf, methodOf, optimizerOf, runKeys, scheduleOf } from './recipe.js';
+import { augmentOf, maskPatchesOf, methodOf, optimizerOf, runKeys, scheduleOf } from './recipe.js';
 import { type Snapshot, WORKERS_META, resumeFrom, workersNote } from './resume.js';
 import { claimRunDir } from './run-dir.js';
-import { StepBatches, disposeStepBatch } from './step-batches.js';
+import { StepBatches, disposeStepBatch, stepInput } from './step-batches.js';
 import { type StepOutcome, localStepper, parallelStepper } from './stepper.js';
 
 export { TrainError, type EvalSummary };
@@ -253,7 +253,7 @@ async function trainInClaimedDir(c: TrainConfig, opts: TrainOptions): Promise<Tr
     return { params, modelState, optState, ...(workerStates ? { workerStates } : {}), step, key, elapsed, config };
   };
   const progress = new Progress(err, steps);
-  const batches = new StepBatches({ train: data.train, batchSize: c.batchSize, seed: c.seed, augment: augmentOf(c, channels), globalViews: c.augment.nmbCrops[0]!, key: snap.key, nanAtStep: c.debug.nanAtStep });
+  const batches = new StepBatches({ train: data.train, batchSize: c.batchSize, seed: c.seed, augment: augmentOf(c, channels), globalViews: c.augment.nmbCrops[0]!, key: snap.key, nanAtStep: c.debug.nanAtStep, maskPatches: maskPatchesOf(c) });
   try {
     let warned = false;
     const B = c.batchSize;
@@ -283,7 +283,7 @@ async function trainInClaimedDir(c: TrainConfig, opts: TrainOptions): Promise<Tr
       const batch = batches.take(s);
       let outcome: StepOutcome;
       try {
-        const pending = stepper.step(batch.views, batch.key);
+        const pending = stepper.step(stepInput(batch), batch.key);
         // Workers copy their inputs when the step starts: the next views are made meanwhile.
         if (stepper.workers > 1 && s + 1 < steps) batches.prefetch(s + 1);
         outcome = await pending;

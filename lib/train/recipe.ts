@@ -3,8 +3,11 @@
  * learning-rate schedule, the optimiser, the multi-crop augmentation and the run's keys.
  * Shared by the training loop, the CLI's eval/embed and the data-parallel replicas.
  */
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
+import type { NdArray } from '../core/index.js';
 import type { MultiCropConfig } from '../data/augment/index.js';
+import * as nn from '../nn/index.js';
+import * as np from '../ops/index.js';
 import * as optim from '../optim/index.js';
 import * as random from '../random/index.js';
 import type { Method } from '../ssl/method.js';
@@ -29,6 +32,41 @@ export function methodInput(c: TrainConfig, channels?: number): Record<string, u
 /** The run's method (`ssl.methods[c.method]`) for images with `channels` channels. */
 export function methodOf(c: TrainConfig, channels: number): Method {
   return ssl.byName(c.method)(methodInput(c, channels));
+}
+
+/**
+ * MAE's patches per image (its masking noise is drawn per step, see step-batches.ts); null for
+ * the other methods. The configuration checks made the encoder a ViT for the views' size.
+ */
+export function maskPatchesOf(c: TrainConfig): number | null {
+  if (c.method !== 'mae') return null;
+  const enc = nn.encoder(c.model.encoder, c.model.encoderOptions);
+  const { patchSize } = enc.options as { patchSize: number };
+  return Math.floor(c.augment.sizeCrops[0]! / patchSize) ** 2;
+}
+
+/** A batch with the step's key on each of its `rows` (so every data-parallel shard holds it), for {@link keyedMethod}. */
+export interface KeyedBatch<B> {
+  readonly input: B;
+  /** [rows, ...key shape]: the key, repeated. */
+  readonly keys: NdArray;
+}
+
+/** `input` with the step's `key` repeated on `rows` rows: what {@link keyedMethod} takes. */
+export function withStepKey<B>(input: B, key: tf.Tensor, rows: number): KeyedBatch<B> {
+  return { input, keys: tf.tile(tf.expandDims(key, 0), [rows, ...key.shape.map(() => 1)]) };
+}
+
+/**
+ * `method` on {@link KeyedBatch}es: its loss gets the batch's key (the first row of `keys`) as
+ * the step's key. Data-parallel workers run it: their step has no key argument, and SIGReg
+ * (LeJEPA) needs the same key on every worker, as the step on this thread gets it.
+ */
+export function keyedMethod<P, S, B>(method: Method<P, S, B>): Method<P, S, KeyedBatch<B>> {
+  return {
+    ...method,
+    loss: (params, state, batch, ctx = {}) => method.loss(params, state, batch.input, { ...ctx, key: np.squeeze(np.sliceAxis(batch.keys, 0, 0, 1), 0) }),
+  };
 }
 
 /** The learning-rate schedule: linear warmup then cosine to `finalLr` at the last step. */

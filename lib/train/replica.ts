@@ -1,11 +1,12 @@
 /**
  * The replica module of data-parallel training (`workers > 1`): each worker rebuilds the
  * run's method and step from the configuration, as `parallel.methodProgram`, synchronised over
- * the replicas' axis when the configuration says `sync`. Its initial values are replaced by
+ * the replicas' axis when the configuration says `sync`; its batches carry the step's key
+ * (`keyedMethod`), as the step on the main thread gets it. Its initial values are replaced by
  * the run's (fresh or resumed) before the first step.
  */
 import { type DataParallelProgram, defineReplica, methodProgram } from '../parallel/index.js';
-import { methodOf, optimizerOf, scheduleOf } from './recipe.js';
+import { keyedMethod, methodOf, optimizerOf, scheduleOf } from './recipe.js';
 import type { ReplicaArg } from './stepper.js';
 
 /**
@@ -31,7 +32,7 @@ const REPLICAS = 'replicas';
 
 export default defineReplica((arg: ReplicaArg, ctx) => {
   const c = arg.config;
-  const program = methodProgram(methodOf(c, arg.channels), optimizerOf(c, scheduleOf(c, arg.steps)), { axisName: c.sync ? REPLICAS : undefined });
+  const program = methodProgram(keyedMethod(methodOf(c, arg.channels)), optimizerOf(c, scheduleOf(c, arg.steps)), { axisName: c.sync ? REPLICAS : undefined });
   const stall = c.debug.stallWorkerAtStep;
   return stall !== null && ctx.rank === ctx.worldSize - 1 ? stallingAt(program, stall) : program;
 });

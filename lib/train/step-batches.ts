@@ -13,7 +13,12 @@ import { type MultiCropConfig, multiCrop } from '../data/augment/index.js';
 import { gatherImages } from '../data/index.js';
 import type { ImageDataset } from '../data/types.js';
 import * as random from '../random/index.js';
+import type { MaeBatch } from '../ssl/methods/index.js';
+import type { ViewsBatch } from '../ssl/views.js';
 import { stepIndices } from './data.js';
+
+/** The batch form of a training step: views (every method but MAE), or MAE's `{ images, noise }`. */
+export type StepInput = ViewsBatch | MaeBatch;
 
 /** One step's inputs; the caller disposes it (`disposeStepBatch`). */
 export interface StepBatch {
@@ -21,6 +26,18 @@ export interface StepBatch {
   readonly views: { readonly globalViews: readonly tf.Tensor[]; readonly localViews: readonly tf.Tensor[] };
   /** The step's key (after the augmentation's share is split off). */
   readonly key: tf.Tensor;
+  /** With `maskPatches`: MAE's masking noise [batch, patches], `random.uniform(key, ...)`. */
+  readonly noise?: tf.Tensor;
+}
+
+/**
+ * The method's batch of a step: `{ globalViews, localViews }`, or, with masking noise (MAE),
+ * `{ images, noise }` of the first view. The noise is what the method itself draws from the
+ * step's key, so one process trains alike either way; in the batch it is split with the images
+ * over data-parallel workers (whose step has no key) and they train the model of one process.
+ */
+export function stepInput(b: StepBatch): StepInput {
+  return b.noise ? { images: b.views.globalViews[0]!, noise: b.noise } : b.views;
 }
 
 export interface StepBatchesOptions {
@@ -34,6 +51,8 @@ export interface StepBatchesOptions {
   readonly key: tf.Tensor;
   /** A test hook: the views of this (1-based) step are multiplied by NaN. */
   readonly nanAtStep?: number | null;
+  /** MAE: patches per image, for the masking noise of each step (see {@link stepInput}). */
+  readonly maskPatches?: number | null;
 }
 
 /** Builds the batches of a run's steps, at most one ahead of the step being run. */
@@ -87,11 +106,13 @@ export class StepBatches {
     }
     tf.dispose([x, stepKey, augKey!]);
     const n = this.o.globalViews;
-    return { step, views: { globalViews: views.slice(0, n), localViews: views.slice(n) }, key: trainKey! };
+    const patches = this.o.maskPatches;
+    const noise = patches ? { noise: random.uniform(trainKey!, [B, patches]) as tf.Tensor } : {};
+    return { step, views: { globalViews: views.slice(0, n), localViews: views.slice(n) }, key: trainKey!, ...noise };
   }
 }
 
 /** Frees a batch's tensors. */
 export function disposeStepBatch(b: StepBatch): void {
-  tf.dispose([...b.views.globalViews, ...b.views.localViews, b.key]);
+  tf.dispose([...b.views.globalViews, ...b.views.localViews, b.key, ...(b.noise ? [b.noise] : [])]);
 }

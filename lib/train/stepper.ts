@@ -17,11 +17,11 @@ import * as np from '../ops/index.js';
 import { type DataParallel, dataParallel, fromHost, toHost } from '../parallel/index.js';
 import type { Method } from '../ssl/method.js';
 import { trainStep } from '../ssl/train-step.js';
-import type { ViewsBatch } from '../ssl/views.js';
 import * as tree from '../tree/index.js';
 import { disposeExcept, tensorsIn } from '../util/tensors.js';
 import type { TrainConfig } from './config.js';
-import { optimizerOf, scheduleOf } from './recipe.js';
+import { optimizerOf, scheduleOf, withStepKey } from './recipe.js';
+import type { StepInput } from './step-batches.js';
 import { ownState, withOwnState } from './resume.js';
 
 /** The variables a step threads. */
@@ -44,8 +44,8 @@ export interface StepOutcome {
 
 export interface Stepper {
   readonly workers: number;
-  /** One step on `batch` (its tensors may be disposed as soon as the promise exists). */
-  step(batch: ViewsBatch, key: tf.Tensor): Promise<StepOutcome>;
+  /** One step on `batch` with the step's `key` (their tensors may be disposed as soon as the promise exists). */
+  step(batch: StepInput, key: tf.Tensor): Promise<StepOutcome>;
   /** The current variables, owned by the stepper: valid until the next `step` or `close`. */
   variables(): Promise<Variables>;
   /** Frees the variables (and ends the workers). */
@@ -65,11 +65,11 @@ const scalar = async (t: unknown) => (await (t as tf.Tensor).data())[0]!;
  * The step on this thread: `jit(ssl.trainStep(method))` plus a check that the new parameters
  * are finite. Of a data-parallel checkpoint's states it goes on from worker 0's (`start.workerStates` is freed).
  */
-export function localStepper(c: TrainConfig, method: Method<unknown, unknown, ViewsBatch>, steps: number, start: Variables): Stepper {
+export function localStepper(c: TrainConfig, method: Method<unknown, unknown, StepInput>, steps: number, start: Variables): Stepper {
   const inner = trainStep(method, optimizerOf(c, scheduleOf(c, steps)));
   // One number that is finite exactly when every new parameter is: a NaN model can still give
   // a finite loss (max/where-style ops swallow NaN), so both are checked.
-  const run = jit((params: unknown, modelState: unknown, optState: unknown, batch: ViewsBatch, key: NdArray) => {
+  const run = jit((params: unknown, modelState: unknown, optState: unknown, batch: StepInput, key: NdArray) => {
     const r = inner(params, modelState, optState, batch, key);
     const sums = tree.leaves(r.params).map((p) => np.sum(np.abs(p as NdArray)));
     return { params: r.params, modelState: r.state, optState: r.optState, metrics: r.metrics, paramCheck: sums.reduce((a, b) => np.add(a, b)) };
@@ -131,9 +131,12 @@ export async function parallelStepper(c: TrainConfig, channels: number, steps: n
   };
   return {
     workers: c.workers,
-    async step(batch) {
+    async step(batch, key) {
       drop();
-      const { metrics } = await dp.step(batch);
+      const keyed = withStepKey(batch, key, c.batchSize);
+      const pending = dp.step(keyed);
+      keyed.keys.dispose();
+      const { metrics } = await pending;
       const { loss: l, ...own } = metrics;
       const loss = Number(l);
       return { loss, metrics: Object.fromEntries(Object.entries(own).map(([k, v]) => [k, Number(v)])), paramsFinite: Number.isFinite(loss) };

@@ -8,6 +8,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as assert from 'uvu/assert';
 import { readSafetensorsFile } from '../../lib/io/safetensors-file.js';
+import { MULTI_CROP_METHODS, ONE_VIEW_METHODS, type MethodName } from '../../lib/train/config.js';
 import { testBackendName } from '../helpers/backend.js';
 
 const ROOT = process.cwd();
@@ -31,6 +32,18 @@ export function start(args: string[], extra: Pick<SpawnOptions, 'uid' | 'gid' | 
   return { child, done };
 }
 export const cli = (args: string[]) => start(args).done;
+
+/** A tiny ViT for 28 px images (7 px patches) and one view: what MAE needs on top of the tiny preset. */
+export const TINY_MAE_FLAGS = [
+  '--model.encoder', 'vit_tiny_patch16_224', '--model.encoder-options', '{"imgSize":28,"patchSize":7,"embedDim":8,"depth":1,"numHeads":2}',
+  '--augment.nmb-crops', '[1]', '--augment.size-crops', '[28]', '--augment.min-scale', '[0.3]', '--augment.max-scale', '[1]',
+];
+/** The tiny preset's flags for a method: multi-crop methods keep its crops, two-view methods get two 28 px views, MAE a ViT and one view. */
+export function tinyMethodFlags(method: MethodName): string[] {
+  if (MULTI_CROP_METHODS.includes(method)) return [];
+  if (ONE_VIEW_METHODS.includes(method)) return TINY_MAE_FLAGS;
+  return ['--augment.nmb-crops', '[2]', '--augment.size-crops', '[28]', '--augment.min-scale', '[0.3]', '--augment.max-scale', '[1]'];
+}
 /** `train --preset tiny` in `dir` on the test backend, plus extra flags. */
 export const tiny = (dir: string, ...extra: string[]) => cli(['train', '--preset', 'tiny', '--backend', backend, '--out-dir', dir, ...extra]);
 

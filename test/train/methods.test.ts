@@ -21,24 +21,23 @@ import * as assert from 'uvu/assert';
 import * as checkpoint from '../../lib/checkpoint/index.js';
 import { readSafetensorsFile } from '../../lib/io/safetensors-file.js';
 import * as tree from '../../lib/tree/index.js';
-import { METHOD_NAMES, MULTI_CROP_METHODS, type MethodName, loadConfig, totalSteps } from '../../lib/train/config.js';
+import { METHOD_NAMES, type MethodName, loadConfig, totalSteps } from '../../lib/train/config.js';
 import { loadRunData } from '../../lib/train/data.js';
 import { exportTorch, importTorch } from '../../lib/train/export.js';
 import { type TrainResult, train } from '../../lib/train/loop.js';
 import { methodOf, optimizerOf, runKeys, scheduleOf } from '../../lib/train/recipe.js';
 import { tensorsIn } from '../../lib/util/tensors.js';
 import { useTestBackend } from '../helpers/backend.js';
-import { assertSameState, backend, ckpts, cli, losses, metrics, ok, snapshotFiles, start, stateBytes } from './cli-run.js';
+import { assertSameState, backend, ckpts, cli, losses, metrics, ok, snapshotFiles, start, stateBytes, tinyMethodFlags } from './cli-run.js';
 
 await useTestBackend();
 const root = mkdtempSync(join(tmpdir(), 'tfjax-methods-'));
 let counter = 0;
 const runDir = () => join(root, `run${counter++}`);
 
-/** The tiny preset's flags for a method: two-view methods get two 28x28 views instead of multi-crop. */
+/** The tiny preset's flags for a method: two-view methods get two 28x28 views instead of multi-crop, MAE a ViT and one view. */
 function flagsOf(method: MethodName, ...extra: string[]): string[] {
-  const two = MULTI_CROP_METHODS.includes(method) ? [] : ['--augment.nmb-crops', '[2]', '--augment.size-crops', '[28]', '--augment.min-scale', '[0.3]', '--augment.max-scale', '[1]'];
-  return ['--method', method, ...two, '--backend', backend, '--eval.before', 'false', ...extra];
+  return ['--method', method, ...tinyMethodFlags(method), '--backend', backend, '--eval.before', 'false', ...extra];
 }
 const pairs = (flags: string[]) => flags.flatMap((f, i) => (f.startsWith('--') ? [[f, flags[i + 1]!] as const] : []));
 const quiet = { write: () => true } as unknown as NodeJS.WritableStream;
@@ -76,6 +75,10 @@ const TORCH_MODULES: Record<MethodName, string[]> = {
   dino: ['backbone.student', 'backbone.teacher', 'backbone.*_coefficient', 'projector.student', 'projector.teacher', 'projector.*_coefficient', 'prototypes.student', 'prototypes.teacher', 'prototypes.*_coefficient'],
   nnclr: ['backbone', 'predictor', 'projector', 'queue'],
   swav: ['backbone', 'projector', 'prototypes'],
+  directclr: ['backbone'],
+  spectralCl: ['backbone', 'projector'],
+  lejepa: ['backbone', 'projector'],
+  mae: ['encoder', 'decoder'],
 };
 const moduleOf = (key: string) => {
   const [a, b] = key.split('.');
