@@ -105,7 +105,7 @@ test("defaults are the seed's MAE; registered; a key draws the masking", async (
 
 test('one-line errors: non-ViT encoder, bad ratio, wrong image size, no key', () => {
   assert.match(errorOf(() => ssl.methods.mae({ encoder: 'resnet18' })), /^mae: the encoder must be a ViT/);
-  assert.match(errorOf(() => ssl.methods.mae({ maskRatio: 1 })), /^mae config: maskRatio must be in \[0, 1\)/);
+  assert.match(errorOf(() => ssl.methods.mae({ maskRatio: 1 })), /^mae config: at \.maskRatio expected a number in \[0, 1\), got 1$/);
   assert.match(errorOf(() => ssl.methods.mae({ decoderEmbedDim: 30, decoderNumHeads: 3 })), /multiple of 4/);
   const method = tinyMae();
   const { params, state } = method.init(random.key(1));

@@ -96,8 +96,8 @@ const cases: [MethodName, string[], string][] = [
   ['spectralCl', ['--spectral-cl.mu', '-1'], 'config flag --spectral-cl.mu: at .spectralCl.mu expected a finite number > 0, got -1'],
   ['lejepa', ['--lejepa.n-points', '4'], 'config: at .lejepa.nPoints expected an odd integer >= 3, got 4'],
   ['lejepa', ['--lejepa.num-slice', '8'], 'config flag --lejepa.num-slice: at .lejepa.numSlice unknown key (known: encoder, encoderOptions, embedDim, projectorInput, projector, numSlices, tMax, nPoints, lamb)'],
-  ['mae', ['--mae.mask-ratio', '1'], 'config: at .mae: maskRatio must be in [0, 1), got 1'],
-  ['mae', ['--mae.decoder-num-heads', '3'], 'config: at .mae: decoderEmbedDim 8 must be a multiple of decoderNumHeads 3'],
+  ['mae', ['--mae.mask-ratio', '1'], 'config: at .mae.maskRatio expected a number in [0, 1), got 1'],
+  ['mae', ['--mae.decoder-num-heads', '3'], 'config: at .mae.decoderEmbedDim expected a multiple of decoderNumHeads 3, got 8'],
   ['mae', ['--augment.size-crops', '[21]'], "config: at .augment.sizeCrops[0] expected the ViT's image size 28 for mae (.model.encoderOptions.imgSize; its decoder's positions are fixed), got 21"],
 ];
 for (const [method, extra, line] of cases) {

@@ -157,9 +157,9 @@ const codec = strictPartial(
 );
 
 function check(c: MaeConfig): string | null {
-  if (c.maskRatio >= 1) return `maskRatio must be in [0, 1), got ${c.maskRatio}`;
-  if (c.decoderEmbedDim % c.decoderNumHeads) return `decoderEmbedDim ${c.decoderEmbedDim} must be a multiple of decoderNumHeads ${c.decoderNumHeads}`;
-  if (c.decoderEmbedDim % 4) return `decoderEmbedDim must be a multiple of 4 (the 2-D sine-cosine position embedding), got ${c.decoderEmbedDim}`;
+  if (c.maskRatio >= 1) return `at .maskRatio expected a number in [0, 1), got ${c.maskRatio}`;
+  if (c.decoderEmbedDim % c.decoderNumHeads) return `at .decoderEmbedDim expected a multiple of decoderNumHeads ${c.decoderNumHeads}, got ${c.decoderEmbedDim}`;
+  if (c.decoderEmbedDim % 4) return `at .decoderEmbedDim expected a multiple of 4 (the 2-D sine-cosine position embedding), got ${c.decoderEmbedDim}`;
   return null;
 }
 
