@@ -61,8 +61,9 @@ export function methodProgram<P, S, B, O>(method: Method<P, S, B>, optimizer: Gr
       const { loss, grads, aux } = lossAndGrad(method, params, state, batch, { axisName: opts.axisName });
       return { grads, state: aux.state, metrics: { ...aux.metrics, loss }, carry: aux.params ?? {} };
     },
-    update(params, optState, grads, state, carry: Partial<P>, next) {
-      return applyStep(method, optimizer, { params, state, optState }, grads, { state: next, metrics: {}, params: carry });
+    update(params, optState, grads, state, carry: Partial<P>, next, metrics) {
+      // The averaged loss, as ssl.trainStep gives it (reduceOnPlateau, polyakSgd read it).
+      return applyStep(method, optimizer, { params, state, optState }, grads, { state: next, metrics: {}, params: carry }, { value: metrics['loss'] });
     },
     // Float state is averaged, except a queue of the replica's own embeddings.
     reduceState: (path) => (replicaOwn.test(path) ? 'local' : 'mean'),

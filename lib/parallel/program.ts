@@ -4,7 +4,7 @@
  * ```
  * grads(params, state, shard)            -> { grads, state, metrics, carry }   (jit, per replica)
  * all-reduce mean of grads, metrics and the float leaves of state              (SharedArrayBuffer)
- * update(params, optState, grads, state, carry, next) -> { params, optState, state? }  (jit, identical on all replicas)
+ * update(params, optState, grads, state, carry, next, metrics) -> { params, optState, state? }  (jit, identical on all replicas)
  * ```
  *
  * Every replica holds the same parameters and optimiser state, runs `grads` on its
@@ -59,8 +59,12 @@ export interface DataParallelProgram<P = any, S = any, O = any, B = any> {
   init(): ProgramInit<P, S, O>;
   /** The gradient phase on one shard of the batch (traced by jit). */
   grads(params: P, state: S, batch: B): GradPhaseResult<P, S>;
-  /** The update from the averaged gradients (traced by jit); `state` is the state before the step, `next` the gradient phase's new state after the all-reduce. */
-  update(params: P, optState: O, grads: P, state: S, carry: any, next: S): UpdatePhaseResult<P, O, S>;
+  /**
+   * The update from the averaged gradients (traced by jit); `state` is the state before the step, `next` the
+   * gradient phase's new state after the all-reduce, `metrics` the averaged metrics (e.g. the loss, which
+   * optimisers such as reduceOnPlateau take as optax's `value`).
+   */
+  update(params: P, optState: O, grads: P, state: S, carry: any, next: S, metrics: Readonly<Record<string, NdArray>>): UpdatePhaseResult<P, O, S>;
   /**
    * How each float leaf of the new state is combined, by its path (e.g. '.projector.bn.mean'):
    * 'mean' (default: BatchNorm running statistics) or 'local' (each replica keeps its own,
@@ -94,8 +98,8 @@ export function lossProgram<P, O, B>(spec: {
       const [loss, grads] = valueAndGrad((p: P) => spec.loss(p, batch))(params) as [NdArray, P];
       return { grads, metrics: { loss } };
     },
-    update: (params, optState, grads) => {
-      const [updates, next] = spec.optimizer.update(grads, optState, params);
+    update: (params, optState, grads, _state, _carry, _next, metrics) => {
+      const [updates, next] = spec.optimizer.update(grads, optState, params, { value: metrics['loss'] });
       return { params: applyUpdates(params, updates) as P, optState: next };
     },
   };
@@ -146,7 +150,7 @@ export class ProgramReplica<P = any, S = any, O = any, B = any> {
   ) {
     this.gradsJit = jit((p: P, s: S, b: B) => program.grads(p, s, b));
     this.axis = program.axisName === undefined ? null : commAxis(comm, program.axisName);
-    this.updateJit = jit((p: P, o: O, g: P, s: S, c: unknown, n: S) => program.update(p, o, g, s, c, n));
+    this.updateJit = jit((p: P, o: O, g: P, s: S, c: unknown, n: S, m: Readonly<Record<string, NdArray>>) => program.update(p, o, g, s, c, n, m));
   }
 
   /** Every rank initialises (for structure and shapes); all end up with rank 0's float values. */
@@ -283,7 +287,7 @@ export class ProgramReplica<P = any, S = any, O = any, B = any> {
     try {
       const r = this.gradsAndReduce(batch);
       const t2 = performance.now();
-      const next = this.updateJit(this.params, this.optState, r.grads, this.state, r.carry, r.state) as UpdatePhaseResult<P, O, S>;
+      const next = this.updateJit(this.params, this.optState, r.grads, this.state, r.carry, r.state, r.metrics) as UpdatePhaseResult<P, O, S>;
       const t3 = performance.now();
       const state = next.state ?? r.state;
       disposeExcept([this.params, this.optState, this.state, r.grads, r.carry, r.state, next], next.params, next.optState, state);

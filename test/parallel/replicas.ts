@@ -6,13 +6,16 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { NdArray } from '../../lib/core/index.js';
 import * as np from '../../lib/ops/index.js';
 import * as optim from '../../lib/optim/index.js';
-import { type DataParallelProgram, defineReplica, lossProgram, swavProgram } from '../../lib/parallel/index.js';
+import { type DataParallelProgram, defineReplica, lossProgram, methodProgram, swavProgram } from '../../lib/parallel/index.js';
+import * as ssl from '../../lib/ssl/index.js';
 import { tinyConfig } from '../ssl/tiny-swav.js';
 
 export type ReplicaArg =
   | { readonly kind: 'mlp'; readonly lr: number; readonly sizes: readonly number[] }
   | { readonly kind: 'swav'; readonly lr: number; readonly momentum: number; readonly freezePrototypesSteps?: number; readonly sync?: boolean }
   | { readonly kind: 'failing' }
+  | { readonly kind: 'plateau'; readonly sizes: readonly number[] }
+  | { readonly kind: 'methodPlateau' }
   | { readonly kind: 'exits' }
   | { readonly kind: 'stalls'; readonly rank: number; readonly atStep: number; readonly seconds: number };
 
@@ -71,6 +74,12 @@ function stallingProgram(arg: Extract<ReplicaArg, { kind: 'stalls' }>, rank: num
   };
 }
 
+/** SGD whose step is scaled by reduceOnPlateau (patience 1, factor 0.5): it needs the loss at every update. */
+export const plateauSgd = () => optim.chain(optim.sgd({ learningRate: 0.1 }), optim.reduceOnPlateau({ patience: 1, factor: 0.5 }));
+
+/** A tiny SimCLR on [N, 8, 8, 1] views. */
+export const tinySimclr = () => ssl.methods.simclr({ encoder: 'convnet_small', encoderOptions: { inChannels: 1, widths: [4, 8] }, projector: { dims: [8, 4] } });
+
 export default defineReplica((arg: ReplicaArg, ctx): DataParallelProgram => {
   switch (arg.kind) {
     case 'mlp':
@@ -79,6 +88,11 @@ export default defineReplica((arg: ReplicaArg, ctx): DataParallelProgram => {
       return swavProgram({ config: swavTestConfig(arg.freezePrototypesSteps), optimizer: swavTestOptimizer(arg.lr, arg.momentum), seed: 0, sync: arg.sync });
     case 'stalls':
       return stallingProgram(arg, ctx.rank);
+    // Optimisers that read the loss (optax's `value`): the update gets the averaged loss.
+    case 'plateau':
+      return lossProgram({ init: () => mlpInit(arg.sizes), loss: mlpLoss(arg.sizes), optimizer: plateauSgd() });
+    case 'methodPlateau':
+      return methodProgram(tinySimclr(), plateauSgd());
     case 'exits':
       // A worker that ends while it starts, without reporting an error.
       process.exit(3);
