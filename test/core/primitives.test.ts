@@ -582,8 +582,8 @@ interface Spec {
   readonly nonDiff?: boolean;
   /** Tolerance of the impl against the float64 reference. */
   readonly tol?: { rtol: number; atol: number };
-  /** In-axes vmap may use for argument 0: any (default), or only 0 / null (see random_*). */
-  readonly vmapArg0?: 'any' | 'leading';
+  /** In-axes vmap may use for the arguments: any (default), or only 0 / null (see random_*). */
+  readonly vmapAxes?: 'any' | 'leading';
 }
 
 const dimA = fc.integer({ min: 1, max: MAXDIM });
@@ -704,7 +704,8 @@ const convOut = (xs: number[], ws: number[], p: ConvP) => convTerms(xs, ws, p, (
  * KNOWN LIMITATION on webgpu (see the explicit test "random keys computed on the device"):
  * the random primitives read their key on the host (dataSync), which fails for a key that
  * lives on the GPU; vmap over a key axis other than 0 transposes the keys on the device
- * first. So on webgpu the key is mapped over axis 0 (or not mapped) only.
+ * first. So on webgpu the key (and fold_in's data, read the same way) is mapped over axis 0 (or
+ * not mapped) only.
  */
 const KEY_AXES = backend === 'webgpu' ? 'leading' : 'any';
 
@@ -943,7 +944,7 @@ const specs: Spec[] = [
       ref: ([k], params) => randomRef(k, params, p === 'random_uniform'),
       nonDiff: true,
       tol: { rtol: 0, atol: 0 },
-      vmapArg0: KEY_AXES,
+      vmapAxes: KEY_AXES,
     }),
   ),
   {
@@ -957,7 +958,7 @@ const specs: Spec[] = [
       })),
     ref: ([k], params) => normalRef(k, params),
     nonDiff: true,
-    vmapArg0: KEY_AXES,
+    vmapAxes: KEY_AXES,
     // The impl computes in float64 and rounds; its erfinv (truncated case) is a polynomial with ~1e-7 relative error.
     tol: { rtol: 1e-6, atol: 1e-6 },
   },
@@ -969,7 +970,7 @@ const specs: Spec[] = [
       .map(([lead, n, salt]) => ({ args: [arg([...lead, 2], 'key')], params: { n, salt } })),
     ref: ([k], params) => permutationRef(k, params),
     nonDiff: true,
-    vmapArg0: KEY_AXES,
+    vmapAxes: KEY_AXES,
   },
   {
     prim: 'random_randint',
@@ -980,7 +981,7 @@ const specs: Spec[] = [
     ref: ([k], params) => randintRef(k, params),
     nonDiff: true,
     tol: { rtol: 0, atol: 0 },
-    vmapArg0: KEY_AXES,
+    vmapAxes: KEY_AXES,
   },
   {
     prim: 'random_fold_in',
@@ -992,7 +993,7 @@ const specs: Spec[] = [
     ref: ([k, d]) => foldInRef(k, d),
     nonDiff: true,
     tol: { rtol: 0, atol: 0 },
-    vmapArg0: KEY_AXES,
+    vmapAxes: KEY_AXES,
   },
 ];
 
@@ -1070,7 +1071,7 @@ async function checkDerivatives(spec: Spec, t: Template, args: H[], r: Rng): Pro
 /** vmap(f) over random in-axes (some arguments unmapped) against stacking f over the slices. */
 async function checkVmap(spec: Spec, t: Template, r: Rng, batch: number): Promise<void> {
   const f = apply(spec, t.params);
-  let axes = t.args.map((a, i) => (r.next() < 0.3 ? null : i === 0 && spec.vmapArg0 === 'leading' ? 0 : r.int(0, a.shape.length + 1)));
+  let axes = t.args.map((a, i) => (r.next() < 0.3 ? null : spec.vmapAxes === 'leading' ? 0 : r.int(0, a.shape.length + 1)));
   if (axes.every((a) => a === null)) axes = axes.map((_, i) => (i === 0 ? 0 : null));
   const slices = Array.from({ length: batch }, () => t.args.map((a) => fillArg(a, r)));
   // Unmapped arguments take slice 0's value for every slice.
