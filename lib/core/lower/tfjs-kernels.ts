@@ -163,9 +163,11 @@ export function transposeKernel(x: tf.Tensor, perm: readonly number[], run: Tran
  * The stable order of x's last axis, by tf.topk (O(n log n); "largest first, ties: lower index
  * first" on every backend): ascending sorts the order-reversed keys (-x; for int32 -1 - x, which
  * cannot overflow). NaN goes last (descending: first) by a second, stable pass on the NaN flags of
- * the first pass's order, NaN having sorted as the far end's infinity. `floatStorage` as argmaxKernel's.
+ * the first pass's order, NaN having sorted as the far end's infinity; where the backend reads back
+ * synchronously (`readsBack`: not webgpu) that pass is left out when x has no NaN. `floatStorage` as
+ * argmaxKernel's.
  */
-export function argsortKernel(x: tf.Tensor, descending: boolean, floatStorage: (t: tf.Tensor) => tf.Tensor = (t) => t): tf.Tensor {
+export function argsortKernel(x: tf.Tensor, descending: boolean, floatStorage: (t: tf.Tensor) => tf.Tensor = (t) => t, readsBack = true): tf.Tensor {
   const n = x.shape[x.shape.length - 1]!;
   return tf.tidy(() => {
     const order = (keys: tf.Tensor) => tf.topk(floatStorage(keys), n).indices;
@@ -181,6 +183,7 @@ export function argsortKernel(x: tf.Tensor, descending: boolean, floatStorage: (
     const nan = tf.isNaN(x);
     const filled = tf.where(nan, tf.fill(x.shape, descending ? -Infinity : Infinity), x);
     const first = order(descending ? filled : tf.neg(filled));
+    if (readsBack && tf.any(nan).dataSync()[0] === 0) return first;
     const flags = along(tf.cast(nan, 'float32'), first);
     return along(first, order(descending ? flags : tf.neg(flags)));
   });

@@ -57,7 +57,7 @@ const ownLowering: Lowering = {
   reduce_max: reduce(tf.max),
   reduce_min: reduce(tf.min),
   argmax: ([x], { axis }) => argmaxKernel(x, axis, floatStorage),
-  argsort: ([x], { descending }) => argsortKernel(x, descending, floatStorage),
+  argsort: ([x], { descending }) => argsortKernel(x, descending, floatStorage, false),
 };
 
 export const webgpuLowering: Lowering = { ...ownLowering, ...elementwiseAtLowRank(ownLowering) };
