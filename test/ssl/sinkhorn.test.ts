@@ -14,6 +14,7 @@ import { type SinkhornOptions, sinkhorn } from '../../lib/ssl/swav/sinkhorn.js';
 import { allClose } from '../helpers/assert.js';
 import { useTestBackend } from '../helpers/backend.js';
 import { type SinkhornCase, loadFixture } from './fixtures.js';
+import { sinkhorn64 } from './sinkhorn64.js';
 
 await useTestBackend();
 
@@ -24,41 +25,6 @@ async function codes(scores: number[][], opts: SinkhornOptions): Promise<number[
   q.dispose();
   const k = scores[0].length;
   return scores.map((_, b) => flat.slice(b * k, (b + 1) * k));
-}
-
-/**
- * An independent float64 Sinkhorn in the log domain (plain JS loops), the reference's
- * algorithm: global normalisation, then per iteration prototypes to 1/K and samples to
- * 1/B, and finally *B (for 0 iterations: a per-sample softmax, the seed's final division).
- */
-function sinkhorn64(scores: number[][], epsilon: number, iterations: number): number[][] {
-  const B = scores.length;
-  const K = scores[0].length;
-  const L = scores.map((r) => r.map((s) => s / epsilon));
-  const lse = (xs: number[]) => {
-    const m = Math.max(...xs);
-    return m + Math.log(xs.reduce((a, x) => a + Math.exp(x - m), 0));
-  };
-  const total = lse(L.flat());
-  for (const r of L) for (let k = 0; k < K; k++) r[k] -= total;
-  for (let it = 0; it < iterations; it++) {
-    for (let k = 0; k < K; k++) {
-      const c = lse(L.map((r) => r[k])) + Math.log(K);
-      for (const r of L) r[k] -= c;
-    }
-    for (const r of L) {
-      const c = lse(r) + Math.log(B);
-      for (let k = 0; k < K; k++) r[k] -= c;
-    }
-  }
-  if (iterations === 0) {
-    for (const r of L) {
-      const c = lse(r);
-      for (let k = 0; k < K; k++) r[k] -= c;
-    }
-    return L.map((r) => r.map(Math.exp));
-  }
-  return L.map((r) => r.map((x) => Math.exp(x) * B));
 }
 
 /**
@@ -309,19 +275,26 @@ Options('collectives: two devices holding the same shard give the codes of the d
   allClose(both, sinkhorn64([...S, ...S], 0.05, 3), { atol: 1e-6, rtol: 0 });
 });
 
-Options('collectives: applied to the per-prototype sums and the batch size, never per sample (the global total is a constant the first per-prototype step removes)', () => {
-  const sums: number[][] = [];
-  const maxes: number[][] = [];
-  tf.tidy(() => {
-    sinkhorn(tf.tensor(S), {
-      iterations: 2,
-      allReduceSum: (x) => (sums.push([...(x as tf.Tensor).shape]), x),
-      allReduceMax: (x) => (maxes.push([...(x as tf.Tensor).shape]), x),
+Options('collectives: applied to the per-prototype sums, the batch size and shifts, never per sample (the global total is a constant the first per-prototype step removes)', () => {
+  // S's spread is 1.6: / 0.05 = 32 takes the scaling solver, / 0.001 = 1600 the log domain.
+  const calls = (epsilon: number) => {
+    const sums: number[][] = [];
+    const maxes: number[][] = [];
+    tf.tidy(() => {
+      sinkhorn(tf.tensor(S), {
+        epsilon,
+        iterations: 2,
+        allReduceSum: (x) => (sums.push([...(x as tf.Tensor).shape]), x),
+        allReduceMax: (x) => (maxes.push([...(x as tf.Tensor).shape]), x),
+      });
     });
-  });
-  // batch size []; per iteration the per-prototype sums [1,K]
-  assert.equal(sums, [[], [1, 5], [1, 5]]);
-  assert.equal(maxes, [[1, 5], [1, 5]]);
+    return { sums, maxes };
+  };
+  // The batch size []; per iteration the per-prototype sums [1,K]. The max: the logits'
+  // extremes [2] (which solver), then per iteration the shift of the per-prototype sums:
+  // one for all prototypes [] by scaling, one per prototype [1,K] in the log domain.
+  assert.equal(calls(0.05), { sums: [[], [1, 5], [1, 5]], maxes: [[2], [], []] });
+  assert.equal(calls(0.001), { sums: [[], [1, 5], [1, 5]], maxes: [[2], [1, 5], [1, 5]] });
 });
 
 Options('under jit (one trace, equal to eager) and vmap (a batch of score matrices)', async () => {
