@@ -240,8 +240,30 @@ export function installAxisResolver(f: typeof axisMain): void {
 function interpreterFor(prim: Prim | HigherOrderPrim, args: readonly NdArray[], params: Params): MainTrace | null {
   const fromArgs = topMain(args, prim);
   const named = axisMain(prim, params);
-  return named && (!fromArgs || named.level > fromArgs.level) ? named : fromArgs;
+  return notBelowBranch(named && (!fromArgs || named.level > fromArgs.level) ? named : fromArgs);
 }
+
+/**
+ * The cond branch being staged, if any. An operation on an enclosing transformation's values
+ * inside it is staged into the branch (JAX's omnistaging), so that only the branch taken
+ * computes it and its derivative: otherwise it would run outside the cond on every path (both
+ * branches' work, and a NaN derivative from the branch not taken). Operations on concrete
+ * arrays alone still run at once.
+ */
+let branchMain: MainTrace | null = null;
+
+/** Runs fn with `main` (a branch's staging) as the lowest interpreter an operation on tracers reaches. */
+export function stagingBranch<R>(main: MainTrace, fn: () => R): R {
+  const saved = branchMain;
+  branchMain = main;
+  try {
+    return fn();
+  } finally {
+    branchMain = saved;
+  }
+}
+
+const notBelowBranch = (m: MainTrace | null): MainTrace | null => (m && branchMain && m.level < branchMain.level ? branchMain : m);
 
 /** Applies a primitive through the interpreter stack. */
 export function bind(prim: Prim, args: readonly NdArray[], params: Params = {}): NdArray {
@@ -257,7 +279,7 @@ export function bind(prim: Prim, args: readonly NdArray[], params: Params = {}):
 
 /** Applies a user `customVjp` function through the interpreter stack. */
 export function bindCustomVjp(call: CustomVjpCall, args: readonly NdArray[]): NdArray[] {
-  const top = topMain(args, 'customVjp');
+  const top = notBelowBranch(topMain(args, 'customVjp'));
   if (!top) return call.fun(...args);
   const trace = top.current;
   return trace.processCustomVjp(

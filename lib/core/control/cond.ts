@@ -30,7 +30,7 @@ export interface CondParams {
  */
 export function condFlat(index: NdArray, branches: readonly Flat[], ops: NdArray[], what = 'lax.cond', branchName: (k: number) => string = (k) => `branch ${k}`, retype?: (outs: readonly Aval[][]) => boolean): NdArray[] {
   const opAvals = ops.map(avalOf);
-  const traceAll = () => branches.map((b) => traceClosed(b, opAvals, what));
+  const traceAll = () => branches.map((b) => traceClosed(b, opAvals, what, { branch: true }));
   let traced = traceAll();
   if (retype?.(traced.map((t) => avalsOut(t.jaxpr)))) traced = traceAll();
   const outs0 = avalsOut(traced[0]!.jaxpr);
@@ -58,6 +58,7 @@ export function condFlat(index: NdArray, branches: readonly Flat[], ops: NdArray
       },
       allAvals,
       what,
+      { branch: true },
     );
     if (closed.captured.length) throw new Error('internal: re-tracing a branch captured new values');
     return closed.jaxpr;

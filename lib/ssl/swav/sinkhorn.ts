@@ -140,20 +140,6 @@ export function sinkhorn(scores: NdArray, opts: SinkhornOptions = {}): NdArray {
   };
   if (!scaling) return logDomainCodes(problem);
   const { rowMax, exact } = scalingCheck(problem, total ?? count);
-  if (isTracer(exact)) {
-    // The arrays go in as operands, so that each branch's work is staged inside it (run only when taken).
-    const eps = isArray(problem.epsilon) ? problem.epsilon : null;
-    const given = (s: NdArray, lb: NdArray | null, kp: NdArray | null, e: NdArray | null): SinkhornProblem => ({ ...problem, scores: s, logB: lb, keep: kp, epsilon: e ?? problem.epsilon });
-    return lax.cond(
-      exact,
-      (s: NdArray, lb: NdArray | null, kp: NdArray | null, e: NdArray | null, rm: NdArray) => scalingCodes(given(s, lb, kp, e), rm),
-      (s: NdArray, lb: NdArray | null, kp: NdArray | null, e: NdArray | null) => logDomainCodes(given(s, lb, kp, e)),
-      problem.scores,
-      problem.logB,
-      keep,
-      eps,
-      rowMax,
-    );
-  }
+  if (isTracer(exact)) return lax.cond(exact, () => scalingCodes(problem, rowMax), () => logDomainCodes(problem));
   return (exact as tf.Tensor).dataSync()[0] ? scalingCodes(problem, rowMax) : logDomainCodes(problem);
 }
