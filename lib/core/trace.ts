@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { type Aval, type DType, type Shape, avalStr, shapeStr, sizeOf, tensorDType } from './aval.js';
-import type { HigherOrderPrim, Params, Prim } from './prim-types.js';
+import { EFFECTFUL, type HigherOrderPrim, type Params, type Prim } from './prim-types.js';
 
 /** A value flowing through user code: a concrete tfjs tensor, or a tracer of some transformation. */
 export type NdArray = tf.Tensor | Tracer;
@@ -240,30 +240,36 @@ export function installAxisResolver(f: typeof axisMain): void {
 function interpreterFor(prim: Prim | HigherOrderPrim, args: readonly NdArray[], params: Params): MainTrace | null {
   const fromArgs = topMain(args, prim);
   const named = axisMain(prim, params);
-  return notBelowBranch(named && (!fromArgs || named.level > fromArgs.level) ? named : fromArgs);
+  return notBelowBody(named && (!fromArgs || named.level > fromArgs.level) ? named : fromArgs, prim);
 }
 
 /**
- * The cond branch being staged, if any. An operation on an enclosing transformation's values
- * inside it is staged into the branch (JAX's omnistaging), so that only the branch taken
- * computes it and its derivative: otherwise it would run outside the cond on every path (both
- * branches' work, and a NaN derivative from the branch not taken). Operations on concrete
- * arrays alone still run at once.
+ * The control-flow body being staged, if any (the innermost). In a cond branch an operation on
+ * an enclosing transformation's values is staged into the branch (JAX's omnistaging), so that
+ * only the branch taken computes it and its derivative: otherwise it would run outside the cond
+ * on every path (both branches' work, and a NaN derivative from the branch not taken). In a loop
+ * body only effects (debug callbacks) are, whatever their arguments, so that they happen once
+ * per iteration as in JAX; pure work on enclosing values stays outside, computed once. Other
+ * operations on concrete arrays alone still run at once.
  */
-let branchMain: MainTrace | null = null;
+let body: { readonly main: MainTrace; readonly allOps: boolean } | null = null;
 
-/** Runs fn with `main` (a branch's staging) as the lowest interpreter an operation on tracers reaches. */
-export function stagingBranch<R>(main: MainTrace, fn: () => R): R {
-  const saved = branchMain;
-  branchMain = main;
+/** Runs fn with `main` (a body's staging) as the interpreter that the operations above reach. */
+export function stagingBody<R>(main: MainTrace, kind: 'branch' | 'loop', fn: () => R): R {
+  const saved = body;
+  body = { main, allOps: kind === 'branch' };
   try {
     return fn();
   } finally {
-    branchMain = saved;
+    body = saved;
   }
 }
 
-const notBelowBranch = (m: MainTrace | null): MainTrace | null => (m && branchMain && m.level < branchMain.level ? branchMain : m);
+function notBelowBody(m: MainTrace | null, prim: Prim | HigherOrderPrim | 'customVjp'): MainTrace | null {
+  if (!body || (m && m.level >= body.main.level)) return m;
+  const effect = EFFECTFUL.has(prim);
+  return effect || (m && body.allOps) ? body.main : m;
+}
 
 /** Applies a primitive through the interpreter stack. */
 export function bind(prim: Prim, args: readonly NdArray[], params: Params = {}): NdArray {
@@ -279,7 +285,7 @@ export function bind(prim: Prim, args: readonly NdArray[], params: Params = {}):
 
 /** Applies a user `customVjp` function through the interpreter stack. */
 export function bindCustomVjp(call: CustomVjpCall, args: readonly NdArray[]): NdArray[] {
-  const top = notBelowBranch(topMain(args, 'customVjp'));
+  const top = notBelowBody(topMain(args, 'customVjp'), 'customVjp');
   if (!top) return call.fun(...args);
   const trace = top.current;
   return trace.processCustomVjp(

@@ -1,7 +1,8 @@
 /**
  * lax.cond / lax.switch branches that close over traced values (JAX's usual style,
  * `lax.cond(p, lambda: f(x), lambda: g(x))`): what a branch computes from them is staged inside
- * the branch, as JAX's omnistaging does, so only the branch taken runs it.
+ * the branch, as JAX's omnistaging does, so only the branch taken runs it. Loop bodies' effects
+ * (debug.print / debug.callback) on values they close over happen once per iteration, as in JAX.
  *
  * Regression (session 17): such work was computed outside the cond on every path. Under jit
  * both branches ran (swav.sinkhorn's first scaling version took 483 ms where one branch takes
@@ -30,7 +31,7 @@ function primsOf(f: (x: NdArray) => NdArray, x: NdArray): { top: string[]; branc
   return { top, branches };
 }
 
-const Cond = suite('lax.cond with branches that close over traced values (session 17)');
+const Cond = suite('lax.cond branches and loop bodies that close over values (session 17)');
 
 Cond('the IR: each branch holds its own work, nothing of it is left outside the cond', () => {
   const f = (x: NdArray) => lax.cond(np.greater(np.sum(x), 0), () => np.sin(np.mul(x, 2)), () => np.cos(np.mul(x, 3)));
@@ -120,6 +121,38 @@ Cond('a collective in a closing-over branch under vmap with an axis name', async
   allClose(await read(pos), [0.25, 0.75]);
   allClose(await read(neg), [0, 0], { atol: 0, rtol: 0 });
   tf.dispose([pos as tf.Tensor, neg as tf.Tensor]);
+});
+
+Cond('loop bodies: a callback on a value the body closes over runs once per iteration (fori, while, scan; eager and jit)', () => {
+  if (!oneBranchRuns) return void console.log('  (skipped on webgpu: lax.whileLoop reads its predicate back synchronously)');
+  const x = np.array(5);
+  let hits = 0;
+  const seen = (y: NdArray) => debug.callback(() => void hits++, y);
+  const loops: [string, (y: NdArray) => unknown][] = [
+    ['foriLoop', (y) => lax.foriLoop(0, 3, (_i: NdArray, c: NdArray) => (seen(y), np.add(c, y)), np.array(0))],
+    ['whileLoop', (y) => lax.whileLoop((c: NdArray) => np.less(c, 15), (c: NdArray) => (seen(y), np.add(c, y)), np.array(0))],
+    ['scan', (y) => lax.scan((c: NdArray, r: NdArray) => (seen(y), [np.add(c, y), r]), np.array(0), np.arange(3))],
+  ];
+  for (const [name, loop] of loops) {
+    for (const [how, f] of [
+      ['eager', loop],
+      ['jit', jit(loop)],
+    ] as const) {
+      hits = 0;
+      tf.dispose(tf.tidy(() => (f(x), [])));
+      assert.is(hits, 3, `${name}, ${how}`);
+    }
+  }
+  x.dispose();
+});
+
+Cond('eagerly, a callback on a concrete value in the branch not taken does not run', () => {
+  if (!oneBranchRuns) return;
+  const hits: string[] = [];
+  const x = np.array(2);
+  const r = lax.cond(np.array(true), () => (debug.callback(() => hits.push('taken'), x), x), () => (debug.callback(() => hits.push('not taken'), x), x));
+  assert.equal(hits, ['taken']);
+  tf.dispose([r as tf.Tensor, x]);
 });
 
 Cond.run();

@@ -30,7 +30,7 @@ export interface CondParams {
  */
 export function condFlat(index: NdArray, branches: readonly Flat[], ops: NdArray[], what = 'lax.cond', branchName: (k: number) => string = (k) => `branch ${k}`, retype?: (outs: readonly Aval[][]) => boolean): NdArray[] {
   const opAvals = ops.map(avalOf);
-  const traceAll = () => branches.map((b) => traceClosed(b, opAvals, what, { branch: true }));
+  const traceAll = () => branches.map((b) => traceClosed(b, opAvals, what, { body: 'branch' }));
   let traced = traceAll();
   if (retype?.(traced.map((t) => avalsOut(t.jaxpr)))) traced = traceAll();
   const outs0 = avalsOut(traced[0]!.jaxpr);
@@ -44,21 +44,20 @@ export function condFlat(index: NdArray, branches: readonly Flat[], ops: NdArray
   if (effects && fwd.length > 0 && !fwd.includes(null)) fwd[0] = null;
   const keep = indicesWhere(fwd.length, (i) => fwd[i] === null);
   if (keep.length === 0) return fwd.map((p) => forwarded(ops[p!]!));
-  const captured = traced.flatMap((t) => t.captured);
+  // Every branch takes every operand, and each value any branch captured once (branches that
+  // close over the same array share it).
+  const captured = [...new Set(traced.flatMap((t) => t.captured))];
   const allAvals = [...opAvals, ...captured.map(avalOf)];
-  // Every branch takes every operand: its own captured values sit at its offset.
-  let offset = ops.length;
   const jaxprs = traced.map((t) => {
-    const at = offset;
-    offset += t.captured.length;
+    const at = t.captured.map((c) => ops.length + captured.indexOf(c));
     const closed = traceClosed(
       (...a) => {
-        const r = fnOf(t.jaxpr)(...a.slice(at, at + t.captured.length), ...a.slice(0, ops.length));
+        const r = fnOf(t.jaxpr)(...at.map((i) => a[i]!), ...a.slice(0, ops.length));
         return keep.map((i) => r[i]!);
       },
       allAvals,
       what,
-      { branch: true },
+      { body: 'branch' },
     );
     if (closed.captured.length) throw new Error('internal: re-tracing a branch captured new values');
     return closed.jaxpr;

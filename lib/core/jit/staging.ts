@@ -4,7 +4,7 @@ import type { Aval } from '../aval.js';
 import { higherOrder } from '../higher-order.js';
 import { literalValue } from '../lax.js';
 import { primitive } from '../primitive.js';
-import { type CustomVjpCall, type MainTrace, type NdArray, Trace, Tracer, avalOf, stagingBranch, withMain } from '../trace.js';
+import { type CustomVjpCall, type MainTrace, type NdArray, Trace, Tracer, avalOf, stagingBody, withMain } from '../trace.js';
 import { type Eqn, type Jaxpr, Var } from './ir.js';
 import type { HigherOrderPrim, Params, Prim } from '../prim-types.js';
 
@@ -89,12 +89,12 @@ export interface CustomCallParams {
 }
 
 /** Traces f on fresh variables of `avals`: the builder's equations and captures, with f's in/out variables. */
-function stage(kind: string, b: Builder, f: (...xs: NdArray[]) => NdArray[], avals: readonly Aval[], branch = false): { invars: Var[]; outvars: Var[] } {
+function stage(kind: string, b: Builder, f: (...xs: NdArray[]) => NdArray[], avals: readonly Aval[], body?: 'branch' | 'loop'): { invars: Var[]; outvars: Var[] } {
   return withMain(kind, (m: MainTrace) => new StagingTrace(m), b, (main) => {
     const trace = main.current as StagingTrace;
     const invars = avals.map((a) => b.newVar(a));
     const args = invars.map((v) => new StagingTracer(trace, v));
-    const outs = branch ? stagingBranch(main, () => f(...args)) : f(...args);
+    const outs = body ? stagingBody(main, body, () => f(...args)) : f(...args);
     const outvars = outs.map((o) => (o instanceof StagingTracer && o.trace.main === main ? o.v : (trace.lift(o) as StagingTracer).v));
     return { invars, outvars };
   });
@@ -128,11 +128,12 @@ export interface ClosedOver {
  * enclosing transformation's tracer, becomes a leading input (closure conversion), so a
  * higher-order primitive can take those values as operands and transformations see them.
  * `kind` names the tracers in error messages. A cond's `branch` also stages the operations on
- * those tracers (trace.ts's stagingBranch), so that they run only when the branch does.
+ * those tracers, a `loop` body its effects (trace.ts's stagingBody), so that they run when and
+ * as often as the body does.
  */
-export function traceClosed(f: (...xs: NdArray[]) => NdArray[], avals: readonly Aval[], kind: string, { branch = false } = {}): ClosedOver {
+export function traceClosed(f: (...xs: NdArray[]) => NdArray[], avals: readonly Aval[], kind: string, { body }: { body?: 'branch' | 'loop' } = {}): ClosedOver {
   const b = new Builder(true);
-  const { invars, outvars } = stage(kind, b, f, avals, branch);
+  const { invars, outvars } = stage(kind, b, f, avals, body);
   const entries = [...b.constOf.entries()];
   const jaxpr: Jaxpr = { invars: [...entries.map(([, v]) => v), ...invars], constvars: [], consts: [], eqns: b.eqns, outvars };
   return { jaxpr, captured: entries.map(([x]) => x), sawCustomVjp: b.sawCustomVjp };
