@@ -1,8 +1,9 @@
 /**
  * Sinkhorn's two solvers (lib/ssl/swav/sinkhorn-scaling.ts, sinkhorn-log-domain.ts) and the
  * choice between them: the scaling solver against the float64 reference wherever it is taken
- * (the logits' spread up to 64, masks, 1 to 5 iterations, spreads right at the limit), its
- * condition (`scalingCheck`: finite, spread <= 64, some sample kept), and the choice under
+ * (every sample's logits spread by at most 64, masks, 1 to 5 iterations, spreads right at the
+ * limit, samples offset far from each other), its condition (`scalingCheck`: finite, every
+ * sample's spread <= 64, some sample kept), and the choice under
  * eager calls, `jit` (one trace with a cond that serves both), `vmap` with a different choice
  * per matrix, and a sharded batch (one process's codes; that the flag is taken over all
  * devices, test/ssl/sinkhorn.test.ts's collectives test shows).
@@ -27,8 +28,8 @@ const check = <T>(arb: fc.Arbitrary<T>, p: (x: T) => void) => fc.assert(fc.prope
 
 const rows = (f: () => NdArray) => tf.tidy(() => f() as tf.Tensor).arraySync() as number[][];
 const maxAbsDiff = (a: number[][], b: number[][]) => Math.max(0, ...a.flatMap((r, i) => r.map((x, k) => Math.abs(x - b[i]![k]!))));
-/** 1e-5 plus the float32 rounding of scores / epsilon (|scores| <= 1), which moves log-codes by a few 2^-24 / epsilon. */
-const tolFor = (epsilon: number) => 1e-5 + (8 * 2 ** -24) / epsilon;
+/** 1e-5 plus the float32 rounding of scores / epsilon (|scores| <= `scale`), which moves log-codes by a few 2^-24 scale / epsilon. */
+const tolFor = (epsilon: number, scale = 1) => 1e-5 + (8 * scale * 2 ** -24) / epsilon;
 
 /** The float64 codes of the kept samples, zeros for the others. */
 function expected(scores: number[][], epsilon: number, iterations: number, keep: readonly number[] | null): number[][] {
@@ -57,7 +58,8 @@ const scaled = (p: SinkhornProblem) => scalingCodes(p, scalingCheck(p, np.array(
 
 /**
  * Scores in [-1, 1] with epsilon chosen so that the logits' spread (max - min) / epsilon is
- * `spread`, some cases right at SCALING_RANGE; an optional mask keeping at least one sample.
+ * `spread`, some cases right at SCALING_RANGE (then no sample's spread is more); an optional
+ * mask keeping at least one sample.
  */
 const scalingCase = fc
   .record({
@@ -103,6 +105,30 @@ Scaling('sinkhorn takes it there and gives the float64 codes; the log domain agr
   });
 });
 
+Scaling('samples offset far from each other (the batch spread up to ~1300, each sample\'s at most 64) take the scaling solver and give the float64 codes', () => {
+  const offsetCase = fc
+    .record({ batch: fc.integer({ min: 2, max: 10 }), prototypes: fc.integer({ min: 1, max: 10 }), spread: fc.double({ min: 1, max: SCALING_RANGE, noNaN: true }), iterations: fc.integer({ min: 1, max: 5 }) })
+    .chain(({ batch, prototypes, spread, iterations }) =>
+      fc
+        .tuple(
+          fc.array(fc.array(fc.double({ min: -1, max: 1, noNaN: true }), { minLength: prototypes, maxLength: prototypes }), { minLength: batch, maxLength: batch }),
+          fc.array(fc.integer({ min: -20, max: 20 }), { minLength: batch, maxLength: batch }),
+        )
+        .map(([base, offsets]) => {
+          const scores = base.map((r, i) => r.map((x) => Math.fround(x + offsets[i]!)));
+          const widest = Math.max(...scores.map((r) => Math.max(...r) - Math.min(...r)));
+          return { scores, iterations, epsilon: widest > 0 ? widest / spread : 0.05 };
+        }),
+    );
+  check(offsetCase, ({ scores, epsilon, iterations }) => {
+    const p = problem(scores, epsilon, iterations, null);
+    assert.ok(tf.tidy(() => (scalingCheck(p, np.array(scores.length)).exact as tf.Tensor).dataSync()[0]), 'the check takes it');
+    const q = rows(() => sinkhorn(np.array(scores), { epsilon, iterations }));
+    const want = expected(scores, epsilon, iterations, null);
+    assert.ok(maxAbsDiff(q, want) <= tolFor(epsilon, 21), `max |q - q64| = ${maxAbsDiff(q, want)} > ${tolFor(epsilon, 21)} at epsilon ${epsilon}`);
+  });
+});
+
 Scaling('an adversarial spread of 64: one sample far from every prototype, one prototype far from every sample', () => {
   // Row 0 sits at the minimum everywhere but one entry; column 0 is at the minimum for all rows
   // but one: the sums that the bound in sinkhorn-scaling.ts covers, at their smallest.
@@ -117,7 +143,7 @@ Scaling('an adversarial spread of 64: one sample far from every prototype, one p
   }
 });
 
-Scaling('scalingCheck: spread at most 64, every logit finite, some sample kept (a masked sample counts for the spread)', () => {
+Scaling('scalingCheck: every sample\'s spread at most 64, every logit finite, some sample kept (a masked sample counts)', () => {
   const flag = (scores: number[][], epsilon: number, keep: number[] | null = null) =>
     tf.tidy(() => {
       const p = problem(scores, epsilon, 1, keep);
@@ -129,6 +155,7 @@ Scaling('scalingCheck: spread at most 64, every logit finite, some sample kept (
   ];
   assert.is(flag(s, 1 / 64), true, 'spread 64');
   assert.is(flag(s, 1 / 64.01), false, 'spread 64.01');
+  assert.is(flag([[100.5, 99.5], [0.25, 0]], 1 / 64), true, 'samples 100 apart, each spread by at most 64');
   assert.is(flag(s, 0.05, [0, 1]), true);
   assert.is(flag(s, 1 / 100, [0, 1]), false, 'the masked row spreads the logits past 64');
   assert.is(flag(s, 0.05, [0, 0]), false, 'nothing kept');

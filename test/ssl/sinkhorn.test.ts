@@ -276,7 +276,7 @@ Options('collectives: two devices holding the same shard give the codes of the d
 });
 
 Options('collectives: applied to the per-prototype sums, the batch size and shifts, never per sample (the global total is a constant the first per-prototype step removes)', () => {
-  // S's spread is 1.6: / 0.05 = 32 takes the scaling solver, / 0.001 = 1600 the log domain.
+  // S's largest row spread is 1.6: / 0.05 = 32 takes the scaling solver, / 0.001 = 1600 the log domain.
   const calls = (epsilon: number) => {
     const sums: number[][] = [];
     const maxes: number[][] = [];
@@ -290,11 +290,11 @@ Options('collectives: applied to the per-prototype sums, the batch size and shif
     });
     return { sums, maxes };
   };
-  // The batch size []; per iteration the per-prototype sums [1,K]. The max: the logits'
-  // extremes [2] (which solver), then per iteration the shift of the per-prototype sums:
-  // one for all prototypes [] by scaling, one per prototype [1,K] in the log domain.
-  assert.equal(calls(0.05), { sums: [[], [1, 5], [1, 5]], maxes: [[2], [], []] });
-  assert.equal(calls(0.001), { sums: [[], [1, 5], [1, 5]], maxes: [[2], [1, 5], [1, 5]] });
+  // The batch size []; per iteration the per-prototype sums [1,K]. The max: the largest row
+  // spread [] (which solver), then per iteration the shift of the per-prototype sums: one for
+  // all prototypes [] by scaling, one per prototype [1,K] in the log domain.
+  assert.equal(calls(0.05), { sums: [[], [1, 5], [1, 5]], maxes: [[], [], []] });
+  assert.equal(calls(0.001), { sums: [[], [1, 5], [1, 5]], maxes: [[], [1, 5], [1, 5]] });
 });
 
 Options('under jit (one trace, equal to eager) and vmap (a batch of score matrices)', async () => {

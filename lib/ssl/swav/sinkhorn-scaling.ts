@@ -11,21 +11,24 @@
  * codes:          Q_ij = E_ij exp(b_j - d) / sum_j E_ij exp(b_j - d)
  * ```
  *
- * Each sum has a term of at least exp(-R), R = max(x) - min(x): the per-prototype sum the
- * one of the sample with the largest alpha (whose weight is 1 and whose E_ij >= exp(-R)),
- * the per-sample sum the one of the prototype with the largest b. So while R <= 64 every sum
- * is at least exp(-64) ~ 1.6e-28, its terms within float32 precision of it are normal numbers,
- * and the result is the log domain's up to float32 rounding (`scalingIsExact` checks this; the
- * caller falls back to the log domain otherwise). SwAV's cosine scores at epsilon 0.05 have
- * R <= 40. The exp domain of the reference (`exp(scores / epsilon)`, no shift) has no such
- * guarantee: it overflows past R ~ 88 and underflows columns long before.
+ * Each sum has a term of at least exp(-R), R the largest spread of a sample's logits
+ * (max - min over its row): the per-prototype sum the one of the sample with the largest alpha
+ * (whose weight is 1 and whose E_ij >= exp(-R)), the per-sample sum the one of the prototype
+ * with the largest b. So while R <= 64 every sum is at least exp(-64) ~ 1.6e-28, its terms
+ * within float32 precision of it are normal numbers, and the result is the log domain's up to
+ * float32 rounding (`scalingCheck` checks this; the caller falls back to the log domain
+ * otherwise). Samples far apart (one sample's scores all above another's) do not matter: a
+ * sample's weight exp(alpha_i - c) underflows only below 1.2e-38, < 1e-10 of any sum it joins.
+ * SwAV's cosine scores at epsilon 0.05 have R <= 40. The exp domain of the reference
+ * (`exp(scores / epsilon)`, no shift) has no such guarantee: it overflows past logits of ~88
+ * and underflows columns long before.
  */
 import type { NdArray } from '../../core/index.js';
 import { shape as shapeOf } from '../../ops/index.js';
 import * as np from '../../ops/index.js';
 import type { SinkhornProblem } from './sinkhorn-problem.js';
 
-/** The largest spread of the logits (max - min over the whole batch) the scaling solver takes. */
+/** The largest spread of a sample's logits (max - min over its row) the scaling solver takes. */
 export const SCALING_RANGE = 64;
 
 /** The logits' row maxima and whether the scaling solver is exact for them. */
@@ -34,9 +37,9 @@ export interface ScalingCheck {
   readonly rowMax: NdArray;
   /**
    * A bool scalar: true when `scalingCodes` gives the log domain's codes up to float32 rounding,
-   * i.e. every logit (masked samples' too) is finite, their spread over the whole (global)
-   * batch is at most `SCALING_RANGE`, and `total`, the global number of samples kept, is
-   * positive. A NaN or infinite logit makes it false (the log domain gives the reference's NaN).
+   * i.e. every logit (masked samples' too) is finite, every sample's spread (over the whole,
+   * global batch) is at most `SCALING_RANGE`, and `total`, the global number of samples kept,
+   * is positive. A NaN or infinite logit makes it false (the log domain gives the reference's NaN).
    */
   readonly exact: NdArray;
 }
@@ -48,7 +51,7 @@ export interface ScalingCheck {
 export function scalingCheck({ scores, epsilon, maxOver }: SinkhornProblem, total: NdArray): ScalingCheck {
   const rowMax = np.div(np.max(scores, 1, true), epsilon);
   const rowMin = np.div(np.min(scores, 1, true), epsilon);
-  const spread = np.sum(maxOver(np.stack([np.max(rowMax), np.neg(np.min(rowMin))])));
+  const spread = maxOver(np.max(np.sub(rowMax, rowMin)));
   return { rowMax, exact: np.logicalAnd(np.lessEqual(spread, SCALING_RANGE), np.greater(total, 0)) };
 }
 

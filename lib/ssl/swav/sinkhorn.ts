@@ -19,8 +19,9 @@
  * the same normalisations:
  *
  * - by scaling (sinkhorn-scaling.ts): one exponential of the row-max-shifted logits, then
- *   matrix-vector sums, exact to float32 rounding while the logits' spread
- *   `(max - min) / epsilon` is at most 64 (SwAV's cosine scores at epsilon 0.05: at most 40);
+ *   matrix-vector sums, exact to float32 rounding while every sample's logits spread by at
+ *   most 64 (`(max - min) / epsilon` over its row; SwAV's cosine scores at epsilon 0.05: at
+ *   most 40);
  * - in the log domain (sinkhorn-log-domain.ts): max-shifted log-sum-exps for every
  *   normalisation, for any spread, and the reference's NaN codes for NaN or infinite scores.
  *
@@ -41,7 +42,7 @@
  * (facebookresearch/swav all-reduces `sum_of_rows` and uses `B = local batch * world
  * size`; its all-reduced `sum_Q` is the redundant total). Plug them in with `allReduceSum`
  * (applied to the per-prototype sums and to the local batch size) and `allReduceMax`
- * (applied to the shifts of those sums and to the logits' extremes). Both must be elementwise
+ * (applied to the shifts of those sums and to the samples' largest spread). Both must be elementwise
  * over devices and traceable (they run inside `lax.cond` under `jit` and `vmap`).
  * Both default to the identity. Per-sample sums are always local.
  */
