@@ -267,7 +267,7 @@ function switchIndex(index: NdArray | number): NdArray {
  * with a batched pred both run and a select picks, as in JAX.
  * @example const y = lax.cond(np.greater(x, 0), (v) => np.log(v), (v) => np.neg(v), x);
  */
-export function cond(pred: NdArray | boolean, trueFn: (...ops: any[]) => unknown, falseFn: (...ops: any[]) => unknown, ...operands: unknown[]): any {
+export function cond(pred: NdArray | boolean | number, trueFn: (...ops: any[]) => unknown, falseFn: (...ops: any[]) => unknown, ...operands: unknown[]): any {
   assertCallable(trueFn, 'lax.cond: trueFn');
   assertCallable(falseFn, 'lax.cond: falseFn');
   return scope(() => branchOn(predicateIndex(pred), [falseFn, trueFn], operands, 'lax.cond', (k) => (k === 1 ? 'the true branch' : 'the false branch')));

@@ -138,11 +138,23 @@ export function promoteWeak(init: readonly NdArray[], weak: readonly boolean[], 
   const promoted = init.map((k, i) => {
     const from = avalOf(k).dtype;
     const to = outs[i]?.dtype;
-    if (!weak[i] || to === undefined || to === from) return k;
+    if (!weak[i] || to === undefined || joinDTypes(from, to) === from) return k;
     changed = true;
     return lax.cast(k, joinDTypes(from, to));
   });
   return changed ? promoted : null;
+}
+
+/**
+ * Traces a loop body on `init`, promoting its weakly typed carries (promoteWeak) and tracing
+ * again until they settle: a promotion can change another carry's output (a carry shifted into
+ * another's place), and JS cannot write Python's `0.`, so `[0, 1, x]` must reach float32 in steps.
+ * Each round raises a weak carry's dtype, so this ends. Returns the last trace and the init it took.
+ */
+export function traceSettlingWeak<T>(init: NdArray[], weak: readonly boolean[], trace: (k: NdArray[]) => T, outsOf: (t: T) => readonly Aval[]): [T, NdArray[]] {
+  let traced = trace(init);
+  for (let p = promoteWeak(init, weak, outsOf(traced)); p; p = promoteWeak(init, weak, outsOf(traced))) traced = trace((init = p));
+  return [traced, init];
 }
 
 /** One-line error for avals that must agree (loop carries, branch outputs). */

@@ -14,7 +14,7 @@ import { jvpFlat } from '../interpreters/jvp.js';
 import { vjpFlat } from '../interpreters/vjp.js';
 import * as lax from '../lax.js';
 import { type NdArray, avalOf, bindHigherOrder } from '../trace.js';
-import { type Flat, assertSameAvals, axisNamesOf, batchedCarries, avalsIn, avalsOut, communicatesOver, dependentOutputs, fnOf, indicesWhere, promoteWeak, runJaxpr, withZeros } from './jaxpr-fn.js';
+import { type Flat, assertSameAvals, axisNamesOf, batchedCarries, avalsIn, avalsOut, communicatesOver, dependentOutputs, fnOf, indicesWhere, runJaxpr, traceSettlingWeak, withZeros } from './jaxpr-fn.js';
 
 export interface ScanParams {
   /** (consts..., carry..., x...) -> (carry..., y...) */
@@ -34,10 +34,9 @@ const rowAval = (a: Aval): Aval => ({ shape: a.shape.slice(1), dtype: a.dtype })
  */
 export function scanFlat(body: Flat, consts: NdArray[], init: NdArray[], xs: NdArray[], length: number, reverse: boolean, carryName: (i: number) => string = (i) => `carry ${i}`, weak: readonly boolean[] = []): NdArray[] {
   const trace = (k: NdArray[]) => traceClosed(body, [...consts.map(avalOf), ...k.map(avalOf), ...xs.map((x) => rowAval(avalOf(x)))], 'lax.scan', { body: 'loop' });
-  let traced = trace(init);
   // A weakly typed carry the body changes the dtype of is promoted, and the body traced again (as JAX's scan).
-  const promoted = promoteWeak(init, weak, avalsOut(traced.jaxpr));
-  if (promoted) traced = trace((init = promoted));
+  const [traced, settled] = traceSettlingWeak(init, weak, trace, (t) => avalsOut(t.jaxpr));
+  init = settled;
   const { jaxpr, captured } = traced;
   const outs = avalsOut(jaxpr);
   if (outs.length < init.length) throw new Error(`lax.scan: the body returns ${outs.length} array(s), fewer than the ${init.length} of its carry`);

@@ -16,7 +16,7 @@ import * as lax from '../lax.js';
 import { activeBackend, canReadBack } from '../lower/index.js';
 import { batchAt, materializeBatch } from '../prims/batching-util.js';
 import { type NdArray, avalOf, bindHigherOrder, shapeOf } from '../trace.js';
-import { type Flat, assertSameAvals, axisNamesOf, batchedCarries, avalsIn, avalsOut, communicatesOver, dependentOutputs, fnOf, forwarded, forwardedInputs, indicesWhere, promoteWeak, runJaxpr, withZeros } from './jaxpr-fn.js';
+import { type Flat, assertSameAvals, axisNamesOf, batchedCarries, avalsIn, avalsOut, communicatesOver, dependentOutputs, fnOf, forwarded, forwardedInputs, indicesWhere, runJaxpr, traceSettlingWeak, withZeros } from './jaxpr-fn.js';
 
 export interface WhileParams {
   /** (condConsts..., carry...) -> bool scalar */
@@ -35,10 +35,9 @@ export function whileFlat(cond: Flat, body: Flat, condConsts: NdArray[], bodyCon
     if (p.length !== 1 || p[0]!.dtype !== 'bool' || p[0]!.shape.length !== 0) throw new Error(`lax.whileLoop: condFn must return one bool scalar, got ${p.map(avalStr).join(', ') || 'nothing'}`);
     return [c, traceClosed(body, [...bodyConsts.map(avalOf), ...k.map(avalOf)], 'lax.whileLoop', { body: 'loop' })] as const;
   };
-  let [c, b] = traceBoth(init);
   // A weakly typed carry the body changes the dtype of is promoted, and both traced again (as JAX's while_loop).
-  const promoted = promoteWeak(init, weak, avalsOut(b.jaxpr));
-  if (promoted) [c, b] = traceBoth((init = promoted));
+  const [[c, b], settled] = traceSettlingWeak(init, weak, traceBoth, ([, body]) => avalsOut(body.jaxpr));
+  init = settled;
   const kAvals = init.map(avalOf);
   assertSameAvals(avalsOut(b.jaxpr), kAvals, 'lax.whileLoop', carryName, 'the body output', 'init', 'the carry must keep its shape and dtype');
   if (init.length === 0) return [];
