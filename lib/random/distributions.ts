@@ -10,8 +10,9 @@
 import { type NdArray, customJvp, scope, type Shape, shapeStr } from '../core/index.js';
 import { logGammaSampleGrad } from './gamma-grad.js';
 import * as np from '../ops/index.js';
-import { type Key, checkKey, normal, permutation, randint, splitKeys, uniform } from './keys.js';
-import { concreteCount, sampleShape } from './shapes.js';
+import { type Key, bits, checkKey, normal, permutation, randint, splitKeys, uniform } from './keys.js';
+import { fixedToFloat, limbs16, negate64 } from './fixed-point.js';
+import { checkShape, concreteCount, pairHalves, sampleShape } from './shapes.js';
 
 /** The smallest normal float32: the lower end of the uniforms that are logged. */
 const TINY = 1.1754943508222875e-38;
@@ -29,11 +30,57 @@ export function nthKey(keys: NdArray, i: number): NdArray {
 }
 
 /**
- * Standard Gumbel samples, -log(-log(u)) with u uniform in [tiny, 1) (as jax.random.gumbel).
+ * How gumbel draws (jax.random.gumbel's `mode`, also categorical's and choice's): 'low' (JAX's
+ * default) one uniform of 23 bits, so samples stop near 16 and events below probability ~1e-7
+ * are biased; 'high' two uniforms, u1 + 2^-23 u2 below 1/2 (up to ~32, events to ~1e-14);
+ * 'highest' 64 random bits read as a fixed-point fraction truncated to float32 (to ~44).
+ */
+export type GumbelMode = 'low' | 'high' | 'highest';
+
+/** Throws unless mode is a GumbelMode. */
+function checkGumbelMode(mode: unknown, op: string): GumbelMode {
+  if (mode !== 'low' && mode !== 'high' && mode !== 'highest') throw new Error(`random.${op}: mode must be 'low', 'high' or 'highest', got '${String(mode)}'`);
+  return mode;
+}
+
+/**
+ * Standard Gumbel samples, as jax.random.gumbel: -log(-log(u)) with u uniform in [tiny, 1)
+ * ('low'), or JAX's finer constructions for `mode` 'high' and 'highest' (see GumbelMode).
  * @example np.argmax(np.add(logits, random.gumbel(key, logits.shape))) // a categorical draw
  */
-export function gumbel(key: Key, shape: Shape = []): NdArray {
-  return scope(() => np.neg(np.log(np.neg(np.log(positiveUnit(key, shape))))));
+export function gumbel(key: Key, shape: Shape = [], mode: GumbelMode = 'low'): NdArray {
+  checkKey(key, 'gumbel');
+  checkShape(shape, 'gumbel');
+  checkGumbelMode(mode, 'gumbel');
+  if (mode === 'high') return scope(() => highGumbel(key, shape));
+  if (mode === 'highest') return scope(() => highestGumbel(key, shape));
+  return scope(() => gumbelOf(positiveUnit(key, shape)));
+}
+
+/** -log(-log(u)): the Gumbel sample of a uniform u. */
+const gumbelOf = (u: NdArray) => np.neg(np.log(np.neg(np.log(u))));
+
+/** -log(-log1p(-x)): the Gumbel sample of 1 - x. */
+const gumbelOfComplement = (x: NdArray) => np.neg(np.log(np.neg(np.log1p(np.neg(x)))));
+
+/** JAX's 'high' gumbel: hi, lo = uniform(key, [2, ...shape]); x = hi where hi >= 1/2, else hi + 2^-23 lo + 2^-47. */
+function highGumbel(key: Key, shape: Shape): NdArray {
+  const [hi, lo] = pairHalves(uniform(key, [2, ...shape]), shape);
+  return gumbelOfComplement(np.where(np.greaterEqual(hi, 0.5), hi, np.add(np.add(hi, np.mul(lo, EPS)), 2 ** -47)));
+}
+
+/**
+ * JAX's 'highest' gumbel: w = bits(key, [2, ...shape]) as a 64-bit fraction (w0 high); below 1/2
+ * it is x and the sample -log(-log1p(-x)), else x = 1 - w and the sample -log(-log(x)), x being
+ * the fraction truncated to 24 significant bits (JAX's _safe_int_to_float).
+ */
+function highestGumbel(key: Key, shape: Shape): NdArray {
+  const [w0, w1] = pairHalves(bits(key, [2, ...shape]), shape);
+  const limbs = [...limbs16(w0), ...limbs16(w1)];
+  const negated = negate64(limbs);
+  const low = np.greaterEqual(w0, 0);
+  const x = fixedToFloat(limbs.map((l, i) => np.where(low, l, negated[i]!)));
+  return np.where(low, gumbelOfComplement(x), gumbelOf(x));
 }
 
 /** Standard exponential samples (rate 1), -log1p(-u) with u uniform in [0, 1), as jax.random.exponential. */
@@ -203,10 +250,12 @@ function covFactor(cov: NdArray, method: CovFactorMethod): NdArray {
  * (Gumbel-max), as jax.random.categorical: `shape` (default: logits' shape without `axis`)
  * must end with those batch dims; leading dims draw independent samples. With `replace`
  * false, the leading dims' draws for one distribution are distinct (Gumbel top-k, as JAX),
- * so there can be at most as many as categories.
+ * so there can be at most as many as categories. `mode` is the Gumbel noise's (GumbelMode:
+ * 'high' or 'highest' for events of probability below ~1e-7).
  * @example random.categorical(key, logits, -1, [100, ...batch]) // 100 draws per row
  */
-export function categorical(key: Key, logits: NdArray, axis = -1, shape?: Shape, replace = true): NdArray {
+export function categorical(key: Key, logits: NdArray, axis = -1, shape?: Shape, replace = true, mode: GumbelMode = 'low'): NdArray {
+  checkGumbelMode(mode, 'categorical');
   const sl = logits.shape;
   const a = axis < 0 ? axis + sl.length : axis;
   if (a < 0 || a >= sl.length) throw new Error(`random.categorical: axis ${axis} is out of range for logits ${shapeStr(sl)}`);
@@ -221,7 +270,7 @@ export function categorical(key: Key, logits: NdArray, axis = -1, shape?: Shape,
     const k = prefix.reduce((p, d) => p * d, 1);
     if (k > sl[a]) throw new Error(`random.categorical: the number of samples without replacement (${k}) cannot exceed the number of categories (${sl[a]})`);
     return scope(() => {
-      const g = gumbel(key, withAxis(tail));
+      const g = gumbel(key, withAxis(tail), mode);
       const lead = g.shape.length - tail.length - 1;
       const [, top] = np.topK(np.moveaxis(np.add(g, logits), lead + a, -1), k);
       return np.reshape(np.moveaxis(top, -1, lead), [...g.shape.slice(0, lead), ...s]);
@@ -229,7 +278,7 @@ export function categorical(key: Key, logits: NdArray, axis = -1, shape?: Shape,
   }
   const full = [...prefix, ...withAxis(tail)];
   return scope(() => {
-    const g = gumbel(key, full);
+    const g = gumbel(key, full, mode);
     const lead = g.shape.length - full.length;
     return np.argmax(np.add(g, logits), lead + prefix.length + a);
   });
@@ -250,11 +299,11 @@ function inverseCdfChoice(key: Key, p: NdArray, shape: Shape): NdArray {
  * gumbel(key, [n]) + log p (the Gumbel top-k), largest first, ties to the lower index as
  * lax.top_k. As k successive argmaxes (O(k n), where a sort would cost O(n^2) here).
  */
-function gumbelTopK(key: Key, p: NdArray, k: number): NdArray {
+function gumbelTopK(key: Key, p: NdArray, k: number, mode: GumbelMode): NdArray {
   const n = p.shape[0];
   // Zero-probability entries get the lowest finite score, not -inf: picked entries are marked
   // -inf and must rank below every entry still unpicked (top_k never repeats an index).
-  let g = np.maximum(np.add(gumbel(key, [n]), np.log(np.cast(p, 'float32'))), -3.4028234663852886e38);
+  let g = np.maximum(np.add(gumbel(key, [n], mode), np.log(np.cast(p, 'float32'))), -3.4028234663852886e38);
   const ids = np.arange(0, n);
   const picks: NdArray[] = [];
   for (let i = 0; i < k; i++) {
@@ -272,6 +321,8 @@ export interface ChoiceOptions {
   readonly p?: NdArray;
   /** The axis of `a` to choose along (default 0). */
   readonly axis?: number;
+  /** The Gumbel noise's mode where it is drawn (with `p`, without replacement; GumbelMode), default 'low'. */
+  readonly mode?: GumbelMode;
 }
 
 /**
@@ -282,8 +333,9 @@ export interface ChoiceOptions {
  * as sequential sampling without replacement does.
  * @example random.choice(key, 10, [3], { replace: false })
  */
-export function choice(key: Key, a: number | NdArray, shape: Shape = [], { replace = true, p, axis = 0 }: ChoiceOptions = {}): NdArray {
+export function choice(key: Key, a: number | NdArray, shape: Shape = [], { replace = true, p, axis = 0, mode = 'low' }: ChoiceOptions = {}): NdArray {
   checkKey(key, 'choice');
+  checkGumbelMode(mode, 'choice');
   if (!Array.isArray(shape)) throw new Error(`random.choice: shape must be a list of non-negative integers (e.g. [${String(shape)}]), got ${JSON.stringify(shape)}`);
   // A 0-d array is a population size, as an int (jax.random.choice).
   if (typeof a !== 'number' && a.shape.length === 0) a = concreteCount(a, 'choice');
@@ -298,7 +350,7 @@ export function choice(key: Key, a: number | NdArray, shape: Shape = [], { repla
     if (k === 0) idx = np.zeros([...key.shape.slice(0, -1), ...shape], 'int32');
     else if (replace && !p) idx = randint(key, shape, 0, n);
     else if (!p) idx = np.reshape(np.sliceAxis(permutation(key, n), -1, 0, k), [...key.shape.slice(0, -1), ...shape]);
-    else idx = np.reshape(replace ? inverseCdfChoice(key, p, shape) : gumbelTopK(key, p, k), [...key.shape.slice(0, -1), ...shape]);
+    else idx = np.reshape(replace ? inverseCdfChoice(key, p, shape) : gumbelTopK(key, p, k, mode), [...key.shape.slice(0, -1), ...shape]);
     return typeof a === 'number' ? idx : np.take(a, idx, axis);
   });
 }

@@ -28,6 +28,7 @@ export { type BernoulliMode, type Key, type UniformOptions, bernoulli, bits, erf
 export {
   type ChoiceOptions,
   type CovFactorMethod,
+  type GumbelMode,
   beta,
   categorical,
   cauchy,

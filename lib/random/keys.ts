@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type NdArray, SAMPLE_STREAM, type Shape, isTracer, keyStream, lax, scope, shapeStr } from '../core/index.js';
 import * as np from '../ops/index.js';
-import { concreteCount, sampleShape } from './shapes.js';
+import { checkShape, concreteCount, pairHalves, sampleShape } from './shapes.js';
 
 /** A PRNG key: int32 [2] (or a stack of keys [..., 2]). */
 export type Key = NdArray;
@@ -22,11 +22,6 @@ export function checkKey(key: Key, op: string): number {
   if (dtype !== 'int32' || shape.length < 1 || shape[shape.length - 1] !== 2)
     throw new Error(`random.${op}: a key is an int32 array of shape [2] (or [..., 2]), got ${dtype}${shapeStr(shape)}; make one with random.key(seed)`);
   return shape.length - 1;
-}
-
-function checkShape(shape: Shape, op: string): number[] {
-  if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0)) throw new Error(`random.${op}: shape must be a list of non-negative integers, got ${JSON.stringify(shape)}`);
-  return [...shape];
 }
 
 /**
@@ -291,9 +286,7 @@ export function bernoulli(key: Key, p: number | NdArray = 0.5, shape?: Shape, mo
   const s = sampleShape('bernoulli', shape, p);
   if (mode === 'low') return scope(() => np.less(unit(key, s, 'bernoulli'), p));
   return scope(() => {
-    const u = unit(key, [2, ...s], 'bernoulli');
-    const lead = u.shape.length - s.length - 1;
-    const [u1, u2] = [0, 1].map((i) => np.squeeze(np.sliceAxis(u, lead, i, i + 1), lead));
+    const [u1, u2] = pairHalves(unit(key, [2, ...s], 'bernoulli'), s);
     return np.less(np.mul(u2, 2 ** -23), np.sub(p, u1));
   });
 }

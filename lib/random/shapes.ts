@@ -32,3 +32,16 @@ export function concreteCount(x: NdArray, op: string): number {
   if (!Number.isInteger(v) || v < 0) throw new Error(`random.${op}: a 0-d array must hold a non-negative integer, got ${v}`);
   return v;
 }
+
+/** Throws unless shape is a list of non-negative integers; returns a copy. */
+export function checkShape(shape: Shape, op: string): number[] {
+  if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0)) throw new Error(`random.${op}: shape must be a list of non-negative integers, got ${JSON.stringify(shape)}`);
+  return [...shape];
+}
+
+/** The two halves of a draw of shape [...keyDims, 2, ...shape] (JAX's `u1, u2 = uniform(key, (2, *shape))`). */
+export function pairHalves(x: NdArray, shape: Shape): [NdArray, NdArray] {
+  const lead = x.shape.length - shape.length - 1;
+  const half = (i: number) => np.squeeze(np.sliceAxis(x, lead, i, i + 1), lead);
+  return [half(0), half(1)];
+}
