@@ -285,10 +285,12 @@ test('cond under vmap: a batched predicate selects between both branches per exa
   );
 });
 
-test('cond: branches must agree; a one-line error names the output that differs', () => {
+test('cond: branches must agree; a one-line error names the output that differs by its path', () => {
   const msg = errorOf(() => lax.cond(np.array(true), (x: A) => [x, x], (x: A) => [x, np.sum(x)], np.zeros([3])));
-  assert.match(msg, /lax\.cond: output 1 is f32\[3\] in the true branch but f32\[\] in the false branch; all branches must give the same shapes and dtypes/);
+  assert.match(msg, /lax\.cond: the output at \[1\] is f32\[3\] in the true branch but f32\[\] in the false branch; all branches must give the same shapes and dtypes/);
   assert.not.match(msg, /\n/);
+  const nested = (n: number) => () => ({ a: np.zeros([2]), b: { c: np.zeros([n]) } });
+  assert.match(errorOf(() => lax.cond(true, nested(3), nested(4))), /^lax\.cond: the output at \.b\.c is f32\[3\] in the true branch but f32\[4\] in the false branch;/);
   assert.match(errorOf(() => lax.cond(np.zeros([2]), (x: A) => x, (x: A) => x, np.zeros([3]))), /lax\.cond: the predicate\/index must be a scalar, got f32\[2\]/);
 });
 

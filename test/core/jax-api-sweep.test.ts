@@ -172,7 +172,7 @@ Flow('whileLoop under jvp; cond on pytree operands; switch clamps its index (JAX
   }
   const ops = { a: np.array(3), b: np.array(1) };
   await allCloseAsync(T(lax.cond(false, (o: typeof ops) => ({ r: np.add(o.a, o.b) }), (o: typeof ops) => ({ r: np.sub(o.a, o.b) }), ops).r), 2);
-  assert.is(errorOf(() => lax.cond(true, (o: A) => o, () => np.array([1, 2]), np.array(1))), 'lax.cond: output 0 is f32[] in the true branch but f32[2] in the false branch; all branches must give the same shapes and dtypes');
+  assert.is(errorOf(() => lax.cond(true, (o: A) => o, () => np.array([1, 2]), np.array(1))), 'lax.cond: the output is f32[] in the true branch but f32[2] in the false branch; all branches must give the same shapes and dtypes');
   const branches = [() => np.array(0), () => np.array(1), () => np.array(2)];
   await allCloseAsync(T(lax.switch(5, branches)), 2);
   await allCloseAsync(T(lax.switch(-3, branches)), 0);

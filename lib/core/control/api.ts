@@ -201,10 +201,12 @@ function branchOn(index: NdArray, branches: readonly ((...ops: any[]) => unknown
   const defs: tree.TreeDef[] = [];
   const weak: boolean[][] = [];
   const joined: (DType | undefined)[] = [];
+  let first: unknown;
   const outs = condFlat(
     index,
     branches.map((b, k) => (...ls: NdArray[]) => {
       const r = b(...tree.unflatten<unknown[]>(opDef, ls));
+      if (k === 0) first = r;
       const numbers = tree.leaves(r).map((l) => typeof l === 'number');
       const at = numbers.flatMap((n, i) => (n ? [i] : []));
       let j = 0;
@@ -218,6 +220,7 @@ function branchOn(index: NdArray, branches: readonly ((...ops: any[]) => unknown
     what,
     names,
     (avals) => joinWeakOutputs(avals, weak, joined),
+    (i) => leafName(first, 'the output')(i),
   );
   return tree.unflatten(defs[0]!, outs);
 }

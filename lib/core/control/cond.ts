@@ -26,15 +26,23 @@ export interface CondParams {
  * Binds a cond choosing `branches[index]` (clamped into range) applied to `ops`.
  * What each branch closes over is added to the operands of all. `retype`, given every branch's
  * output avals, may change what the branches give (weakly typed outputs joined): when it
- * returns true they are traced again.
+ * returns true they are traced again. `outputName` names an output in errors.
  */
-export function condFlat(index: NdArray, branches: readonly Flat[], ops: NdArray[], what = 'lax.cond', branchName: (k: number) => string = (k) => `branch ${k}`, retype?: (outs: readonly Aval[][]) => boolean): NdArray[] {
+export function condFlat(
+  index: NdArray,
+  branches: readonly Flat[],
+  ops: NdArray[],
+  what = 'lax.cond',
+  branchName: (k: number) => string = (k) => `branch ${k}`,
+  retype?: (outs: readonly Aval[][]) => boolean,
+  outputName: (i: number) => string = (i) => `output ${i}`,
+): NdArray[] {
   const opAvals = ops.map(avalOf);
   const traceAll = () => branches.map((b) => traceClosed(b, opAvals, what, { body: 'branch' }));
   let traced = traceAll();
   if (retype?.(traced.map((t) => avalsOut(t.jaxpr)))) traced = traceAll();
   const outs0 = avalsOut(traced[0]!.jaxpr);
-  traced.forEach((t, k) => assertSameAvals(avalsOut(t.jaxpr), outs0, what, (i) => `output ${i}`, branchName(k), branchName(0), 'all branches must give the same shapes and dtypes'));
+  traced.forEach((t, k) => assertSameAvals(avalsOut(t.jaxpr), outs0, what, outputName, branchName(k), branchName(0), 'all branches must give the same shapes and dtypes'));
   // An output every branch returns as the same operand is that operand, outside the cond (JAX's
   // forwarding: under vmap it stays unbatched when the operand is, whatever the predicate).
   const fwds = traced.map((t) => forwardedInputs(t.jaxpr, t.captured.length));
