@@ -85,6 +85,7 @@ function highestGumbel(key: Key, shape: Shape): NdArray {
 
 /** Standard exponential samples (rate 1), -log1p(-u) with u uniform in [0, 1), as jax.random.exponential. */
 export function exponential(key: Key, shape: Shape = []): NdArray {
+  checkShape(shape, 'exponential');
   return scope(() => np.neg(np.log1p(np.neg(uniform(key, shape)))));
 }
 
@@ -93,6 +94,7 @@ export function exponential(key: Key, shape: Shape = []): NdArray {
  * sign(u) log1p(-|u|) with u = uniform(key, shape, -1 + 2^-24, 1).
  */
 export function laplace(key: Key, shape: Shape = []): NdArray {
+  checkShape(shape, 'laplace');
   return scope(() => {
     const u = uniform(key, shape, { minval: -1 + EPSNEG, maxval: 1 });
     return np.mul(np.sign(u), np.log1p(np.neg(np.abs(u))));
@@ -101,6 +103,7 @@ export function laplace(key: Key, shape: Shape = []): NdArray {
 
 /** Standard Cauchy samples, as jax.random.cauchy: tan(pi (u - 1/2)) with u = uniform(key, shape, eps, 1). */
 export function cauchy(key: Key, shape: Shape = []): NdArray {
+  checkShape(shape, 'cauchy');
   return scope(() => np.tan(np.mul(np.sub(uniform(key, shape, { minval: EPS, maxval: 1 }), 0.5), Math.PI)));
 }
 

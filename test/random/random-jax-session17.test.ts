@@ -134,6 +134,9 @@ R("choice: mode reaches the Gumbel top-k (p, no replacement), as JAX's", async (
   // Modes that draw no Gumbel noise leave the samples as they are.
   assert.equal(await read(random.choice(k(9), 10, [4], { mode: 'highest' })), await read(random.choice(k(9), 10, [4])));
   assert.match(errorOf(() => random.gumbel(k(0), [-1], 'high')), /^random\.gumbel: shape must be a list of non-negative integers, got \[-1\]$/);
+  // Each sampler names itself in a shape error (exponential, laplace and cauchy named random.uniform).
+  for (const [name, f] of [['exponential', random.exponential], ['laplace', random.laplace], ['cauchy', random.cauchy]] as const)
+    assert.match(errorOf(() => f(k(0), [2, -1])), new RegExp(`^random\\.${name}: shape must be a list of non-negative integers, got \\[2,-1\\]$`));
   assert.match(errorOf(() => random.gumbel(k(0), [2], 'medium' as 'low')), /^random\.gumbel: mode must be 'low', 'high' or 'highest', got 'medium'$/);
   assert.match(errorOf(() => random.choice(k(0), 4, [2], { mode: 'x' as 'low' })), /^random\.choice: mode must be 'low', 'high' or 'highest', got 'x'$/);
 });
