@@ -6,7 +6,7 @@ import { SafetensorsError, type LazyTensorData, type TensorDType } from '../io/s
 import { writeSafetensorsFile } from '../io/safetensors-file.js';
 import { flatten, paths } from '../tree/index.js';
 import { CheckpointError, FORMAT_VERSION, FORMAT_VERSION_KEY, STRUCTURE_KEY, describeValue, errorText } from './format.js';
-import { MAX_TREE_DEPTH, nestsDeeperThan, toStructNode, type StoredLeaf } from './structure.js';
+import { MAX_TREE_DEPTH, nestsDeeperThan, toStructNode, type StoredLeaf, type StructNode } from './structure.js';
 
 const SAVABLE_DTYPES: readonly string[] = ['float32', 'int32', 'bool'] satisfies TensorDType[];
 
@@ -57,7 +57,12 @@ export async function save(path: string, tree: unknown, options: SaveOptions = {
       throw new CheckpointError(path, `cannot save the leaf at ${p}: ${describeValue(x)} (leaves must be tensors, numbers, strings, booleans or null)`);
     }
   });
-  const structure = toStructNode(def, stored);
+  let structure: StructNode;
+  try {
+    structure = toStructNode(def, stored);
+  } catch (e) {
+    throw new CheckpointError(path, errorText(e), { cause: e });
+  }
 
   // Start every read now (a snapshot of the values at call time on cpu / wasm); the writer awaits
   // them one by one. Failures are reported by the writer, so mark the promises as handled.

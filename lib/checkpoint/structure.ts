@@ -73,10 +73,13 @@ export function decodeNumber(v: StoredNumber): number {
   return typeof v === 'number' ? v : v === '-0' ? -0 : Number(v);
 }
 
-/** The stored structure of a tree, given its `TreeDef` and one stored leaf per leaf (in order). */
+/**
+ * The stored structure of a tree, given its `TreeDef` and one stored leaf per leaf (in order).
+ * A registered pytree node cannot be stored: the error names its class and tree path.
+ */
 export function toStructNode(def: TreeDef, storedLeaves: readonly StoredLeaf[]): StructNode {
   let i = 0;
-  const go = (d: TreeDef): StructNode => {
+  const go = (d: TreeDef, path: string): StructNode => {
     switch (d.kind) {
       case 'leaf': {
         const l = storedLeaves[i++];
@@ -87,16 +90,17 @@ export function toStructNode(def: TreeDef, storedLeaves: readonly StoredLeaf[]):
       case 'none':
         return d.value === null ? { t: 'null' } : { t: 'undefined' };
       case 'array':
-        return { t: 'array', items: items(d.children) };
+        return { t: 'array', items: items(d.children, (k) => `${path}[${k}]`) };
       case 'object':
-        return { t: 'object', keys: d.keys, items: items(d.children) };
+        return { t: 'object', keys: d.keys, items: items(d.children, (k) => `${path}.${d.keys[k]}`) };
       case 'custom':
-        throw new Error(`checkpoint: a ${d.node.name} (a registered pytree node) cannot be stored; save a plain object of its fields`);
+        throw new Error(`the ${d.node.name} at ${path === '' ? 'the root' : path} is a registered pytree node, which a checkpoint cannot store; save a plain object of its fields`);
     }
   };
   // A hole of a sparse array (`[1, , 3]`) reads as undefined in JS: stored as one, not as a JSON null.
-  const items = (children: readonly TreeDef[]): StructNode[] => Array.from(children, (c: TreeDef | undefined) => (c === undefined ? { t: 'undefined' } : go(c)));
-  return go(def);
+  const items = (children: readonly TreeDef[], at: (k: number) => string): StructNode[] =>
+    Array.from(children, (c: TreeDef | undefined, k) => (c === undefined ? { t: 'undefined' } : go(c, at(k))));
+  return go(def, '');
 }
 
 /** A leaf of a stored structure, with its tree path (as `tree.paths` writes it). */

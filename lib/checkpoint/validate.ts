@@ -7,6 +7,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import type { FileDType, SafetensorsHeader, TensorDType } from '../io/safetensors.js';
 import { isPlainObject } from '../tree/index.js';
+import { nodeTypeOf } from '../tree/registry.js';
 import { CheckpointError, FORMAT_VERSION, FORMAT_VERSION_KEY, STRUCTURE_KEY, describeValue, errorText } from './format.js';
 import { decodeStructNode, fromStructNode, MAX_TREE_DEPTH, nestsDeeperThan, type PathedLeaf, type StructNode } from './structure.js';
 
@@ -146,6 +147,8 @@ export function firstLikeMismatch(like: unknown, node: StructNode, specs: Readon
     }
     return null;
   }
+  const custom = nodeTypeOf(like);
+  if (custom !== undefined) return `at ${at} expected a ${custom.name} (a registered pytree node, which a checkpoint cannot store), found ${describeNode(node, specs)}`;
   // Any other leaf (a typed array, a tracer...) accepts any stored leaf.
   return node.t === 'tensor' || node.t === 'number' || node.t === 'string' || node.t === 'boolean' ? null : mismatch();
 }

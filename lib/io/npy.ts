@@ -53,6 +53,9 @@ const ELEMENT_TYPES: Readonly<Record<string, ElementType>> = {
   b1: { size: 1, to: 'bool', get: (v, o) => (v.getUint8(o) === 0 ? 0 : 1) },
 };
 
+/** The dtypes {@link parseNpy} reads, for error messages. */
+const READ_DTYPES = 'float16/32/64, int8/16/32/64, uint8/16/32/64 and bool, either byte order';
+
 /** A parsed `.npy` header. */
 interface NpyHeader {
   readonly descr: string;
@@ -77,6 +80,8 @@ function parseHeader(buf: Uint8Array, name: string): NpyHeader {
   const length = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
   if (start + length > buf.length) throw new Error(`${name}: truncated: the header says ${length} bytes, the file has ${buf.length - start} after the length field`);
   const header = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(buf.subarray(start, start + length)).trim();
+  // A structured dtype's descr is a list of fields (`[('a', '<f4'), ...]`), a subarray's a tuple: not a string.
+  if (headerField(header, 'descr', '([[(])') !== undefined) throw new Error(`${name}: unsupported structured or subarray dtype (read: ${READ_DTYPES})`);
   const descr = headerField(header, 'descr', `['"]([^'"]*)['"]`);
   const fortran = headerField(header, 'fortran_order', '(True|False)');
   const shapeText = headerField(header, 'shape', '\\(([^)]*)\\)');
@@ -91,7 +96,7 @@ function parseHeader(buf: Uint8Array, name: string): NpyHeader {
 function elementType(descr: string, name: string): { type: ElementType; little: boolean } {
   const m = /^([<>|=])([a-z]\d+)$/.exec(descr);
   const type = m ? ELEMENT_TYPES[m[2]!] : undefined;
-  if (!m || !type) throw new Error(`${name}: unsupported dtype ${JSON.stringify(descr)} (read: float16/32/64, int8/16/32/64, uint8/16/32/64 and bool, either byte order)`);
+  if (!m || !type) throw new Error(`${name}: unsupported dtype ${JSON.stringify(descr)} (read: ${READ_DTYPES})`);
   return { type, little: m[1] !== '>' };
 }
 
@@ -132,9 +137,11 @@ export function parseNpy(bytes: Uint8Array, name = 'the .npy file'): NpyArray {
   const h = parseHeader(bytes, name);
   const { type, little } = elementType(h.descr, name);
   const count = h.shape.reduce((a, b) => a * b, 1);
-  const body = bytes.subarray(h.dataStart);
-  if (body.length !== count * type.size)
-    throw new Error(`${name}: ${body.length} data bytes for shape (${h.shape.join(', ')}) of ${type.size}-byte values (${count * type.size} expected)`);
+  // Bytes after the data are ignored, as `np.load` does (e.g. a second array `np.save`d to the same file).
+  const have = bytes.length - h.dataStart;
+  if (have < count * type.size)
+    throw new Error(`${name}: ${have} data bytes for shape ${pyTuple(h.shape)} of ${type.size}-byte values (${count * type.size} expected)`);
+  const body = bytes.subarray(h.dataStart, h.dataStart + count * type.size);
   const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
   const data = type.to === 'float32' ? new Float32Array(count) : type.to === 'int32' ? new Int32Array(count) : new Uint8Array(count);
   const at = h.fortranOrder && h.shape.length > 1 ? fortranIndex(h.shape) : (c: number) => c;

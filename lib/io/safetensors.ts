@@ -165,7 +165,9 @@ export function parseHeader(headerBytes: Uint8Array, dataBytes: number, source: 
   const entries: [string, HeaderEntry][] = [];
   for (const [name, raw] of Object.entries(json)) {
     if (name === '__metadata__') {
-      if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) fail(source, '__metadata__ is not an object of strings');
+      // The Hugging Face reader reads `"__metadata__": null` as no metadata (an `Option`).
+      if (raw === null) continue;
+      if (typeof raw !== 'object' || Array.isArray(raw)) fail(source, '__metadata__ is not an object of strings');
       for (const [k, v] of Object.entries(raw as object))
         if (typeof v !== 'string') fail(source, `__metadata__ value for ${JSON.stringify(k)} is not a string: ${JSON.stringify(v)}`);
       metadata = Object.fromEntries(Object.entries(raw as Record<string, string>));

@@ -21,6 +21,7 @@ import { decodeSafetensors, encodeSafetensors } from '../../lib/io/safetensors.j
 import { readSafetensorsFile } from '../../lib/io/safetensors-file.js';
 import { leaves, map as treeMap } from '../../lib/tree/index.js';
 import { useTestBackend } from '../helpers/backend.js';
+import { rejection } from './rejection.js';
 
 const backend = await useTestBackend();
 
@@ -33,17 +34,6 @@ const teardown = async () => {
 };
 const tempFiles = async (d = dir) => (await readdir(d)).filter((n) => n.includes('.tmp-'));
 const disposeTree = (t: unknown) => leaves(t).forEach((l) => l instanceof tf.Tensor && l.dispose());
-
-/** The CheckpointError message of a promise that must reject. */
-async function rejection(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    assert.instance(e, CheckpointError);
-    return (e as Error).message;
-  }
-  throw new assert.Assertion({ message: 'expected a rejection', operator: 'rejects', generated: false, actual: undefined, expects: undefined });
-}
 
 async function sameTensor(a: unknown, b: tf.Tensor) {
   assert.instance(a, tf.Tensor);
