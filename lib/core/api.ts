@@ -6,7 +6,7 @@
  */
 import * as tree from '../tree/index.js';
 import { type Aval, avalStr, isFloat, normAxis, shapeStr } from './aval.js';
-import { type HolomorphicOption, argPath, assertDifferentiable, assertNotHolomorphic, auxArrays, describe, flatOver, flattenArrays, floatWeakInts, normArgnums, weakScalar } from './args.js';
+import { type HasAuxOption, type HolomorphicOption, argPath, assertDifferentiable, assertNotHolomorphic, describe, flatOver, flattenArrays, floatWeakInts, isHasAuxOption, normArgnums, splitAux, weakScalar } from './args.js';
 import { abstractArgs, evalShape } from './eval-shape.js';
 import { scope } from './scope.js';
 import { vmapFlat } from './interpreters/batching.js';
@@ -50,13 +50,7 @@ function valueAndGradAs(f: Fn, options: GradOptions | number | readonly number[]
       const argnums = normArgnums(opts.argnums, given.length, 'grad');
       const args = floatWeakInts(given, argnums);
       if (!opts.allowInt) assertDifferentiable(args, argnums, 'grad');
-      const g = opts.hasAux
-        ? (...a: unknown[]) => {
-            const r = f(...a);
-            if (!Array.isArray(r) || r.length !== 2) throw new Error('grad with hasAux: the function must return [value, aux]');
-            return [r[0], auxArrays(r[1])];
-          }
-        : f;
+      const g = opts.hasAux ? splitAux(f, 'grad', '[value, aux]') : f;
       const { leaves, inDef, flat, outTree } = flatOver(g, args, argnums, 'grad');
       const [outs, pullback] = vjpFlat(flat, leaves);
       // As JAX: a tree of outputs (without hasAux) is an error, not the gradient of its first leaf.
@@ -117,14 +111,8 @@ function pullbackOf(flat: (...xs: NdArray[]) => NdArray[], leaves: NdArray[], in
   return hasAux ? [out, fn, (full as unknown[])[1]] : [out, fn];
 }
 
-export interface VjpOptions {
-  /** f returns [out, aux]: vjp returns [out, vjpFn, aux], aux not differentiated. */
-  readonly hasAux: boolean;
-}
-
-/** A trailing `{ hasAux }` is vjp's options: a primal tree cannot have a boolean leaf. */
-const isVjpOptions = (x: unknown): x is VjpOptions =>
-  tree.isPlainObject(x) && Object.keys(x).length === 1 && typeof (x as Record<string, unknown>).hasAux === 'boolean';
+/** vjp's trailing options: with `hasAux` f returns [out, aux] and vjp returns [out, vjpFn, aux], aux not differentiated. */
+export type VjpOptions = HasAuxOption;
 
 /**
  * Reverse mode: returns f(...primals) and a function from an output cotangent to the
@@ -135,15 +123,9 @@ const isVjpOptions = (x: unknown): x is VjpOptions =>
  */
 export function vjp(f: Fn, ...primals: unknown[]): [any, (ct: unknown) => any[], any?] {
   const last = primals[primals.length - 1];
-  const hasAux = isVjpOptions(last) && last.hasAux;
-  if (isVjpOptions(last)) primals = primals.slice(0, -1);
-  const g = hasAux
-    ? (...a: unknown[]) => {
-        const r = f(...a);
-        if (!Array.isArray(r) || r.length !== 2) throw new Error('vjp with hasAux: the function must return [out, aux]');
-        return [r[0], auxArrays(r[1])];
-      }
-    : f;
+  const hasAux = isHasAuxOption(last) && last.hasAux;
+  if (isHasAuxOption(last)) primals = primals.slice(0, -1);
+  const g = hasAux ? splitAux(f, 'vjp') : f;
   const argnums = primals.map((_, i) => i);
   const { leaves, inDef, flat, outDef } = flatOver(g, floatWeakInts(primals, argnums), argnums, 'vjp');
   return pullbackOf(flat, leaves, inDef, outDef, hasAux);
@@ -151,14 +133,15 @@ export function vjp(f: Fn, ...primals: unknown[]): [any, (ct: unknown) => any[],
 
 /**
  * Forward mode: `[f(...primals), J·tangents]`, with primals and tangents given as arrays
- * of argument trees of the same structure and shapes.
+ * of argument trees of the same structure and shapes. With `{ hasAux: true }` (f returns
+ * [out, aux], JAX's has_aux): `[out, J·tangents, aux]`, aux not differentiated.
  */
-export function jvp(f: Fn, primals: readonly unknown[], tangents: readonly unknown[]): [any, any] {
+export function jvp(f: Fn, primals: readonly unknown[], tangents: readonly unknown[], opts: Partial<HasAuxOption> = {}): [any, any, any?] {
   if (!Array.isArray(primals) || !Array.isArray(tangents))
     throw new Error(`jvp: primals and tangents must be lists of arguments (jvp(f, [x], [t])), got ${Array.isArray(primals) ? 'a list' : describe(primals)} and ${Array.isArray(tangents) ? 'a list' : describe(tangents)}`);
   return scope(() => {
     const argnums = primals.map((_, i) => i);
-    const { leaves, inDef, flat, outDef } = flatOver(f, floatWeakInts(primals, argnums), argnums, 'jvp');
+    const { leaves, inDef, flat, outDef } = flatOver(opts.hasAux ? splitAux(f, 'jvp') : f, floatWeakInts(primals, argnums), argnums, 'jvp');
     const [tls, tdef] = flattenArrays([...tangents], 'jvp: tangent');
     tree.assertSameStructure(inDef, tdef, 'jvp: primals and tangents');
     const at = tree.paths([...primals]).map(argPath);
@@ -170,7 +153,10 @@ export function jvp(f: Fn, primals: readonly unknown[], tangents: readonly unkno
       if (avalOf(t).dtype !== p.dtype) throw new Error(`jvp: the tangent of ${at[i]} has dtype ${avalOf(t).dtype}, its primal ${p.dtype}; they must match`);
     });
     const [ps, ts] = jvpFlat(flat, leaves, tls);
-    return [tree.unflatten(outDef(), ps), tree.unflatten(outDef(), ts)];
+    if (!opts.hasAux) return [tree.unflatten(outDef(), ps), tree.unflatten(outDef(), ts)];
+    // The aux's tangents are dropped (not returned, so the scope frees them).
+    const [out, aux] = tree.unflatten<[unknown, unknown]>(outDef(), ps);
+    return [out, tree.unflatten<[unknown, unknown]>(outDef(), ts)[0], aux];
   });
 }
 
@@ -189,11 +175,18 @@ export interface VmapOptions {
 
 const isAxisLeaf = (x: unknown) => x === null || typeof x === 'number';
 
-/** vmap's inAxes or outAxes per leaf, each an integer or null (JAX's TypeError for in_axes=0.5). */
-function integerAxes(axes: (number | null)[], what: 'inAxes' | 'outAxes'): (number | null)[] {
-  const bad = axes.find((a) => a !== null && !Number.isInteger(a));
-  if (bad !== undefined) throw new TypeError(`vmap: ${what} must be an integer or null (or a pytree prefix of them over the ${what === 'inAxes' ? 'arguments' : 'outputs'}), got ${bad}`);
-  return axes;
+/** A spec for errors: a plain object as JSON (as JAX prints the dict), else its type. */
+const specText = (x: unknown) => (tree.isPlainObject(x) || Array.isArray(x) ? JSON.stringify(x) : typeof x === 'number' || typeof x === 'boolean' ? String(x) : describe(x));
+
+/**
+ * Checks vmap's inAxes or outAxes when vmap is called, as jax.vmap raises its TypeErrors: each leaf an
+ * integer or null, and inAxes an integer, null or a list with one entry per positional argument.
+ */
+function checkAxesSpec(spec: unknown, what: 'inAxes' | 'outAxes'): void {
+  if (what === 'inAxes' && !(spec === undefined || isAxisLeaf(spec) || Array.isArray(spec)))
+    throw new TypeError(`vmap: inAxes must be an integer, null, or a list with one entry per positional argument (JAX's tuple), got ${specText(spec)}`);
+  const bad = tree.leaves(spec).find((a) => !Number.isInteger(a));
+  if (bad !== undefined) throw new TypeError(`vmap: ${what} must be an integer or null (or a pytree prefix of them over the ${what === 'inAxes' ? 'arguments' : 'outputs'}), got ${specText(bad)}`);
 }
 
 /**
@@ -204,12 +197,14 @@ function integerAxes(axes: (number | null)[], what: 'inAxes' | 'outAxes'): (numb
  * @example const centred = vmap((x) => np.sub(x, pmean(x, 'b')), { axisName: 'b' })(xs);
  */
 export function vmap(f: Fn, opts: VmapOptions = {}) {
+  checkAxesSpec(opts.inAxes, 'inAxes');
+  checkAxesSpec(opts.outAxes, 'outAxes');
   return (...args: unknown[]) =>
     scope(() => {
       const argnums = args.map((_, i) => i);
       // null is a value here (nothing mapped), so only a missing option defaults to 0.
       const inAxes = opts.inAxes === undefined ? 0 : opts.inAxes;
-      const perLeaf = integerAxes(tree.broadcastPrefix<number | null>(inAxes, args, 'vmap: inAxes', isAxisLeaf), 'inAxes');
+      const perLeaf = tree.broadcastPrefix<number | null>(inAxes, args, 'vmap: inAxes', isAxisLeaf);
       const raw = tree.leaves(args);
       const ps = tree.paths(args);
       // A leaf that is not an array nor a JS scalar (a function, a string) reaches f as it is when it is not mapped, as
@@ -243,7 +238,8 @@ export function vmap(f: Fn, opts: VmapOptions = {}) {
           throw new Error(`vmap: the argument at ${argPath(ps[i])} has size ${s[a]} on its mapped axis ${a}, but ${sizeAt === 'axisSize' ? 'axisSize is' : `the argument at ${sizeAt} has size`} ${size}`);
         return a;
       });
-      if (size === null) throw new Error('vmap: no argument is mapped (every inAxes is null); give the size with { axisSize }');
+      if (size === null)
+        throw new Error(`vmap: no argument is mapped (${leaves.length === 0 ? 'the arguments hold no arrays' : 'every inAxes is null'}); give the size with { axisSize }`);
       const outName = (i: number) => {
         const p = tree.paths(outTree())[i];
         return p === '.' ? 'the output' : `the output at ${p}`;
@@ -253,7 +249,7 @@ export function vmap(f: Fn, opts: VmapOptions = {}) {
       // An unmapped JS number or boolean reaches f as it is (as JAX passes an unmapped Python scalar): weakly
       // typed, and usable as a static argument of a jitted f; so does an unmapped function or string.
       const ins = leaves.map((l, i) => (axes[i] === null && !isArray(raw[i]) ? (raw[i] as unknown as NdArray) : l));
-      const outs = vmapFlat(flat, ins, axes, () => integerAxes(tree.broadcastPrefix<number | null>(opts.outAxes === undefined ? 0 : opts.outAxes, outTree(), 'vmap: outAxes', isAxisLeaf), 'outAxes'), size, outName, opts.axisName ?? null);
+      const outs = vmapFlat(flat, ins, axes, () => tree.broadcastPrefix<number | null>(opts.outAxes === undefined ? 0 : opts.outAxes, outTree(), 'vmap: outAxes', isAxisLeaf), size, outName, opts.axisName ?? null);
       return tree.unflatten<any>(outDef(), outs);
     });
 }

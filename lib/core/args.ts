@@ -43,6 +43,25 @@ export function auxArrays(aux: unknown): unknown {
 
 type Fn = (...args: any[]) => any;
 
+/** JAX's has_aux as a trailing argument of vjp and linearize: `{ hasAux: boolean }` and nothing else. */
+export interface HasAuxOption {
+  /** f returns [out, aux]: aux is returned as well, not differentiated. */
+  readonly hasAux: boolean;
+}
+
+/** Whether a trailing argument is `{ hasAux: boolean }`, the options rather than a primal. */
+export const isHasAuxOption = (x: unknown): x is HasAuxOption =>
+  tree.isPlainObject(x) && Object.keys(x).length === 1 && typeof (x as Record<string, unknown>).hasAux === 'boolean';
+
+/** f for a transformation with hasAux (`what`): it must return the pair `[out, aux]` (named `pair` in the error); aux's JS scalars become arrays. */
+export function splitAux(f: Fn, what: string, pair = '[out, aux]'): Fn {
+  return (...args: unknown[]) => {
+    const r = f(...args) as unknown;
+    if (!Array.isArray(r) || r.length !== 2) throw new Error(`${what} with hasAux: the function must return ${pair}`);
+    return [r[0], auxArrays(r[1])];
+  };
+}
+
 /** jit's tracers of JS integers passed as arguments (weak ints: JS cannot tell `1.0` from `1`). */
 const weakIntTracers = new WeakSet<object>();
 
@@ -90,7 +109,9 @@ export function flatOver(f: Fn, args: unknown[], argnums: readonly number[], wha
 /** The argument positions to differentiate; a negative one counts from the end, as in JAX. */
 export function normArgnums(argnums: number | readonly number[] | undefined, n: number, what: string, allowRepeats = false): number[] {
   const list = argnums === undefined ? [0] : typeof argnums === 'number' ? [argnums] : [...argnums];
-  for (const a of list) if (!Number.isInteger(a) || a < -n || a >= n) throw new Error(`${what}: argnums ${a} is out of range for ${n} argument(s)`);
+  // As JAX's operator.index on argnums: a fraction (or a nested list) is a TypeError, not a position out of range.
+  if (!list.every(Number.isInteger)) throw new TypeError(`${what}: argnums must be an integer or a list of integers, got ${JSON.stringify(argnums)}`);
+  for (const a of list) if (a < -n || a >= n) throw new Error(`${what}: argnums ${a} is out of range for ${n} argument(s)`);
   const norm = list.map((a) => (a < 0 ? a + n : a));
   // JAX's argnums_partial fails on a repeated argument (grad(f, argnums=(0, 0)) raises).
   const repeated = norm.find((a, i) => norm.indexOf(a) !== i);
@@ -106,10 +127,12 @@ export function assertDifferentiable(args: readonly unknown[], argnums: readonly
   for (const a of argnums) {
     const ps = tree.paths(args[a]);
     tree.leaves(args[a]).forEach((l, i) => {
-      if (!isArray(l) || isFloat(avalOf(l).dtype)) return;
+      // A JS boolean is a bool scalar (JAX refuses grad(f)(True)); a JS number is differentiated as float32.
+      const dtype = typeof l === 'boolean' ? 'bool' : isArray(l) ? avalOf(l).dtype : 'float32';
+      if (isFloat(dtype)) return;
       const at = ps[i] === '.' ? '' : ` (at ${ps[i]})`;
       throw new Error(
-        `${what}: argnums includes argument ${a}${at}, whose dtype is ${avalOf(l).dtype}; only float32 inputs can be differentiated: cast it with np.cast(x, 'float32'), or leave it out of argnums`,
+        `${what}: argnums includes argument ${a}${at}, whose dtype is ${dtype}; only float32 inputs can be differentiated: cast it with np.cast(x, 'float32'), or leave it out of argnums`,
       );
     });
   }

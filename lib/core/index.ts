@@ -6,7 +6,7 @@ import { randomBits, randomFoldIn, randomNormal, randomPermutation, randomRandin
 
 export { grad, jvp, linearTranspose, stopGradient, valueAndGrad, vjp, vmap } from './api.js';
 export { customJvp, customVjp } from './custom-rules.js';
-export { type JacobianOptions, hessian, jacfwd, jacobian, jacrev } from './jacobian.js';
+export { type JacobianOptions, type JacrevOptions, hessian, jacfwd, jacobian, jacrev } from './jacobian.js';
 export { ShapeDtypeStruct, evalShape, shapeDtypeStruct } from './eval-shape.js';
 export { type AxisSpec, type FilterGradOptions, type FilterJitted, type FilterVmapOptions, filterEvalShape, filterGrad, filterJit, filterValueAndGrad, filterVjp, filterVmap, ifArray } from './filtered.js';
 export { type FilterBwd, type FilterCustomJvp, type FilterCustomVjp, type FilterFwd, filterCheckpoint, filterCustomJvp, filterCustomVjp, filterHessian, filterJacfwd, filterJacrev, filterJvp } from './filtered-ad.js';

@@ -4,14 +4,14 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tree from '../tree/index.js';
-import { sizeOf } from './aval.js';
+import { isFloat, sizeOf } from './aval.js';
 import { type HolomorphicOption, assertDifferentiable, assertNotHolomorphic, auxArrays, flatOver, floatWeakInts, normArgnums } from './args.js';
 import { vmapFlat } from './interpreters/batching.js';
 import { jvpFlat } from './interpreters/jvp.js';
 import { vjpFlat } from './interpreters/vjp.js';
 import * as lax from './lax.js';
 import { scope } from './scope.js';
-import { type NdArray, shapeOf } from './trace.js';
+import { type NdArray, avalOf, shapeOf } from './trace.js';
 
 type Fn = (...args: any[]) => any;
 
@@ -25,6 +25,11 @@ export interface JacobianOptions extends HolomorphicOption {
   readonly argnums?: number | readonly number[];
   /** f returns [out, aux]: the result is [Jacobian of out, aux] (JAX's has_aux). */
   readonly hasAux?: boolean;
+}
+
+export interface JacrevOptions extends JacobianOptions {
+  /** jax.jacrev's `allow_int`: int32 and bool inputs get zero Jacobians of their dtype (JAX: float0), as grad's allowInt. */
+  readonly allowInt?: boolean;
 }
 
 /**
@@ -45,16 +50,17 @@ function withAux(f: Fn, op: string, jac: (g: Fn) => (...args: unknown[]) => unkn
  * The Jacobian by reverse mode: one vmapped VJP over the output's basis. Result leaves
  * have shape out.shape + in.shape (a tree of the input's structure per output leaf).
  */
-export function jacrev(f: Fn, opts: JacobianOptions = {}): (...args: unknown[]) => any {
-  if (opts.hasAux) return withAux(f, 'jacrev', (g) => jacrev(g, { argnums: opts.argnums, holomorphic: opts.holomorphic }));
+export function jacrev(f: Fn, opts: JacrevOptions = {}): (...args: unknown[]) => any {
+  if (opts.hasAux) return withAux(f, 'jacrev', (g) => jacrev(g, { ...opts, hasAux: false }));
   return (...given: unknown[]) =>
     scope(() => {
       assertNotHolomorphic(opts, 'jacrev');
       const argnums = normArgnums(opts.argnums, given.length, 'jacrev');
       const args = floatWeakInts(given, argnums);
-      assertDifferentiable(args, argnums, 'jacrev');
+      if (!opts.allowInt) assertDifferentiable(args, argnums, 'jacrev');
       const { leaves, inDef, flat, outDef } = flatOver(f, args, argnums, 'jacrev');
       const [outs, pullback] = vjpFlat(flat, leaves);
+      assertFloatOutputs(outs, outDef());
       const perOut = outs.map((o, k) => {
         const os = shapeOf(o);
         const rows = vmapFlat((ct) => pullback(outs.map((x, j) => (j === k ? ct : lax.zerosLike(x)))), [basis(os)], [0], 0, sizeOf(os));
@@ -64,6 +70,14 @@ export function jacrev(f: Fn, opts: JacobianOptions = {}): (...args: unknown[]) 
       });
       return tree.unflatten<any>(outDef(), perOut);
     });
+}
+
+/** As JAX's jacrev ("requires real-valued outputs"): an int32 or bool output has no cotangent to pull back. */
+function assertFloatOutputs(outs: readonly NdArray[], outDef: tree.TreeDef): void {
+  const k = outs.findIndex((o) => !isFloat(avalOf(o).dtype));
+  if (k < 0) return;
+  const p = tree.paths(tree.unflatten(outDef, outs))[k];
+  throw new TypeError(`jacrev requires real-valued (float32) outputs, but the output${p === '.' ? '' : ` at ${p}`} has dtype ${avalOf(outs[k]).dtype}; use jacfwd or vjp, or cast it with np.cast(y, 'float32')`);
 }
 
 /** jax.jacobian: the Jacobian by reverse mode, jacrev under JAX's other name. */
@@ -84,7 +98,8 @@ export function jacfwd(f: Fn, opts: JacobianOptions = {}): (...args: unknown[]) 
         const s = shapeOf(l);
         return vmapFlat((t) => jvpFlat(flat, leaves, leaves.map((x, j) => (j === i ? t : lax.zerosLike(x))))[1], [basis(s)], [0], 0, sizeOf(s));
       });
-      const nOut = cols[0]?.length ?? 0;
+      // With no input leaves f runs once for its output structure: each output's Jacobian is then empty, as jacrev's.
+      const nOut = cols[0]?.length ?? flat().length;
       const perOut = Array.from({ length: nOut }, (_, k) => {
         const jac = leaves.map((l, i) => {
           const c = cols[i][k]; // [n_in, ...out]

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tree from '../tree/index.js';
 import { shapeStr } from './aval.js';
-import { flattenArrays } from './args.js';
+import { flattenArrays, isHasAuxOption, splitAux } from './args.js';
 import { evalJaxpr } from './control/jaxpr-fn.js';
 import { jvpFlat } from './interpreters/jvp.js';
 import { type Jaxpr, disposeJaxpr } from './jit/ir.js';
@@ -29,8 +29,24 @@ export interface Linearized {
  * @example
  * const [y, fLin] = linearize((x) => np.sin(x), np.array([0, 1]));
  * fLin(np.array([1, 1])); // cos([0, 1]) = [1, 0.5403]
+ * A last argument `{ hasAux: true }` (f returns [out, aux], JAX's has_aux) gives `[out, fLin, aux]`.
  */
-export function linearize(f: (...args: any[]) => any, ...primals: unknown[]): [any, Linearized] {
+export function linearize(f: (...args: any[]) => any, ...primals: unknown[]): [any, Linearized, any?] {
+  const last = primals[primals.length - 1];
+  if (isHasAuxOption(last)) return last.hasAux ? linearizeWithAux(f, primals.slice(0, -1)) : linearizeFlat(f, primals.slice(0, -1));
+  return linearizeFlat(f, primals);
+}
+
+/** linearize of f returning [out, aux]: the aux's value is kept, its tangents dropped at each call. */
+function linearizeWithAux(f: (...args: any[]) => any, primals: unknown[]): [any, Linearized, any] {
+  const [[out, aux], both] = linearizeFlat(splitAux(f, 'linearize'), primals) as [[unknown, unknown], Linearized];
+  const fLin = ((...ts: unknown[]) => scope(() => (both(...ts) as unknown[])[0])) as Linearized;
+  fLin.dispose = () => both.dispose();
+  return [out, fLin, aux];
+}
+
+/** linearize's work: the primal outputs now, and the tangent program as a function. */
+function linearizeFlat(f: (...args: any[]) => any, primals: unknown[]): [any, Linearized] {
   const [leaves, inDef] = flattenArrays(primals, 'linearize: primal');
   let outDef: tree.TreeDef | undefined;
   const flat = (...ls: NdArray[]) => {

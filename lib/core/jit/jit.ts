@@ -67,7 +67,8 @@ function discardingTemporaries<T>(fn: () => T): T {
  */
 function staticPositions(argnums: number | readonly number[] | undefined, n: number, who: string): Set<number> {
   const list = typeof argnums === 'number' ? [argnums] : (argnums ?? []);
-  const bad = list.find((i) => !Number.isInteger(i) || i < -n || i >= n);
+  if (!list.every(Number.isInteger)) throw new TypeError(`${who}: staticArgnums must be an integer or a list of integers, got ${JSON.stringify(argnums)}`);
+  const bad = list.find((i) => i < -n || i >= n);
   if (bad !== undefined) throw new Error(`${who}: staticArgnums ${JSON.stringify(argnums)} includes ${bad}, but the function was called with only ${n} positional argument(s)`);
   return new Set(list.map((i) => (i < 0 ? i + n : i)));
 }
@@ -84,6 +85,18 @@ function argumentAt(dynamicPath: string, args: unknown[], statics: ReadonlySet<n
   const [, k, rest] = /^\[(\d+)\](.*)$/.exec(dynamicPath)!;
   const position = args.map((_, i) => i).filter((i) => !statics.has(i))[Number(k)];
   return rest ? `${position} at ${rest}` : `${position}`;
+}
+
+/**
+ * As JAX's "Error interpreting argument ... as an abstract array": a dynamic argument leaf that is
+ * not an array, a number or a boolean (a string, a function) must be given in staticArgnums.
+ */
+function assertTraceable(dynamic: unknown[], args: unknown[], statics: ReadonlySet<number>): void {
+  const ps = tree.paths(dynamic);
+  tree.leaves(dynamic).forEach((l, i) => {
+    if (isArray(l) || typeof l === 'number' || typeof l === 'boolean') return;
+    throw new TypeError(`jit: argument ${argumentAt(ps[i], args, statics)} is ${typeof l === 'object' ? 'an object' : `a ${typeof l}`}, not an array, a number or a boolean; mark it static with staticArgnums`);
+  });
 }
 
 /**
@@ -148,6 +161,7 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
   const entryFor = (args: unknown[]): [Entry | null, tf.Tensor[], tf.Tensor[]] => {
     const statics = staticPositions(opts.staticArgnums, args.length, 'jit');
     const { dynamic, key: staticKey } = splitArgs(args, statics);
+    assertTraceable(dynamic, args, statics);
     // A JS number is weakly typed (an integral one a weak int), as a Python scalar passed to jax.jit: int32 here, so
     // that jit(f)(i32, 3) has f(i32, 3)'s dtype. In bool < int32 < float32 a strong int32 promotes as a weak int does.
     const [leaves, inDef] = flattenArrays(dynamic, 'jit: argument', weakDType);
