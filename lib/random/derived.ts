@@ -41,7 +41,7 @@ export function rademacher(key: Key, shape: Shape = []): NdArray {
 /** Pareto samples with scale 1 and shape `b`: exp(E / b), E standard exponential (support x >= 1), as jax.random.pareto. */
 export function pareto(key: Key, b: number | NdArray, shape?: Shape): NdArray {
   const s = sampleShape('pareto', shape, b);
-  return scope(() => np.exp(np.div(exponential(key, s), shapeParam(b, s, 'pareto'))));
+  return scope(() => np.exp(np.div(exponential(key, s), shapeParam(b, s))));
 }
 
 /**
@@ -51,7 +51,7 @@ export function pareto(key: Key, b: number | NdArray, shape?: Shape): NdArray {
 export function weibullMin(key: Key, scale: number | NdArray, concentration: number | NdArray, shape?: Shape): NdArray {
   const s = sampleShape('weibullMin', shape, scale, concentration);
   return scope(() => {
-    const c = shapeParam(concentration, s, 'weibullMin');
+    const c = shapeParam(concentration, s);
     const power = typeof concentration === 'number' ? 1 / concentration : np.reciprocal(c);
     return np.mul(np.pow(exponential(key, s), power), asFloat32(scale));
   });
@@ -88,7 +88,7 @@ export function doubleSidedMaxwell(key: Key, loc: number | NdArray, scale: numbe
 /** Chi-square samples with `df` degrees of freedom: 2 Gamma(df / 2). */
 export function chisquare(key: Key, df: number | NdArray, shape?: Shape): NdArray {
   const s = sampleShape('chisquare', shape, df);
-  return scope(() => np.mul(gamma(key, np.div(shapeParam(df, s, 'chisquare'), 2), s), 2));
+  return scope(() => np.mul(gamma(key, np.div(shapeParam(df, s), 2), s), 2));
 }
 
 /** F samples: (X1 / dfnum) / (X2 / dfden) for independent chi-squares X1, X2. */
@@ -96,8 +96,8 @@ export function f(key: Key, dfnum: number | NdArray, dfden: number | NdArray, sh
   const s = sampleShape('f', shape, dfnum, dfden);
   return scope(() => {
     const keys = splitKeys(key, 2);
-    const num = np.div(chisquare(nthKey(keys, 0), dfnum, s), shapeParam(dfnum, s, 'f'));
-    const den = np.div(chisquare(nthKey(keys, 1), dfden, s), shapeParam(dfden, s, 'f'));
+    const num = np.div(chisquare(nthKey(keys, 0), dfnum, s), shapeParam(dfnum, s));
+    const den = np.div(chisquare(nthKey(keys, 1), dfden, s), shapeParam(dfden, s));
     return np.div(num, den);
   });
 }
@@ -107,7 +107,7 @@ export function t(key: Key, df: number | NdArray, shape?: Shape): NdArray {
   const s = sampleShape('t', shape, df);
   return scope(() => {
     const keys = splitKeys(key, 2);
-    return np.div(normal(nthKey(keys, 0), s), np.sqrt(np.div(chisquare(nthKey(keys, 1), df, s), shapeParam(df, s, 't'))));
+    return np.div(normal(nthKey(keys, 0), s), np.sqrt(np.div(chisquare(nthKey(keys, 1), df, s), shapeParam(df, s))));
   });
 }
 
@@ -118,7 +118,6 @@ export function t(key: Key, df: number | NdArray, shape?: Shape): NdArray {
  */
 export function geometric(key: Key, p: number | NdArray, shape?: Shape): NdArray {
   const s = sampleShape('geometric', shape, p);
-  if (typeof p === 'number' && !(p > 0 && p <= 1)) throw new Error(`random.geometric: p must be in (0, 1], got ${p}`);
   return scope(() => {
     const q = np.log1p(np.neg(np.broadcastTo(np.stopGradient(asFloat32(p)), s)));
     const u = uniform(key, s);
@@ -146,7 +145,7 @@ export function generalizedNormal(key: Key, p: number | NdArray, shape?: Shape):
   const s = sampleShape('generalizedNormal', shape, p);
   return scope(() => {
     const keys = splitKeys(key, 2);
-    const pp = shapeParam(p, s, 'generalizedNormal');
+    const pp = shapeParam(p, s);
     const magnitude = np.pow(gamma(nthKey(keys, 0), np.reciprocal(pp), s), np.reciprocal(pp));
     return np.mul(magnitude, np.cast(rademacher(nthKey(keys, 1), s), 'float32'));
   });
@@ -157,8 +156,7 @@ export function generalizedNormal(key: Key, p: number | NdArray, shape?: Shape):
  * generalized normals normalised, scaled by an exponential's share).
  */
 export function ball(key: Key, d: number, p = 2, shape: Shape = []): NdArray {
-  if (!Number.isInteger(d) || d < 1) throw new Error(`random.ball: d must be a positive integer, got ${d}`);
-  if (!(p > 0)) throw new Error(`random.ball: p must be positive, got ${p}`);
+  if (!Number.isInteger(d) || d < 0) throw new Error(`random.ball: d must be a non-negative integer, got ${d}`);
   return scope(() => {
     const keys = splitKeys(key, 2);
     const g = generalizedNormal(nthKey(keys, 0), p, [...shape, d]);
@@ -174,15 +172,20 @@ export function ball(key: Key, d: number, p = 2, shape: Shape = []): NdArray {
  * 4 mu / (sqrt(4 + r) + sqrt(r))^2 (the same number, without JAX's cancellation, which loses
  * all digits for means above ~1e4 in float32). The draws are jax.random.wald's (the normal from
  * split(key)'s first key, the uniform from its second, the same acceptance test), so the
- * samples agree with JAX's up to JAX's rounding error.
+ * samples agree with JAX's up to JAX's rounding error. A mean <= 0 or NaN gives what JAX's
+ * formula gives (mostly NaN; finite where 4 mu y + mu^2 y^2 >= 0).
  */
 export function wald(key: Key, mean: number | NdArray, shape?: Shape): NdArray {
   const s = sampleShape('wald', shape, mean);
   return scope(() => {
     const keys = splitKeys(key, 2);
-    const mu = shapeParam(mean, s, 'wald');
-    const muY = np.mul(mu, np.square(normal(nthKey(keys, 0), s)));
-    const x = np.div(np.mul(mu, 4), np.square(np.add(np.sqrt(np.add(muY, 4)), np.sqrt(muY))));
+    const mu = shapeParam(mean, s);
+    const y = np.square(normal(nthKey(keys, 0), s));
+    const muY = np.mul(mu, y);
+    const stable = np.div(np.mul(mu, 4), np.square(np.add(np.sqrt(np.add(muY, 4)), np.sqrt(muY))));
+    // A mean <= 0 (no Wald distribution): JAX's formula itself, mu + mu^2 y / 2 - (mu / 2) sqrt(4 mu y + mu^2 y^2).
+    const direct = np.sub(np.add(mu, np.div(np.mul(mu, muY), 2)), np.mul(np.div(mu, 2), np.sqrt(np.add(np.mul(muY, 4), np.square(muY)))));
+    const x = np.where(np.greater(mu, 0), stable, direct);
     const u = uniform(nthKey(keys, 1), s);
     return np.where(np.lessEqual(u, np.div(mu, np.add(mu, x))), x, np.div(np.square(mu), x));
   });

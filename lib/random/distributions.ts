@@ -111,8 +111,8 @@ export function cauchy(key: Key, shape: Shape = []): NdArray {
 const GAMMA_ROUNDS = 10;
 
 /** a broadcast to `shape`, keeping its gradient (the gamma family's implicit reparameterization reaches it). */
-function gammaParam(a: number | NdArray, shape: Shape, what: string): NdArray {
-  return typeof a === 'number' ? shapeParam(a, shape, what) : np.broadcastTo(np.cast(a, 'float32'), shape);
+function gammaParam(a: number | NdArray, shape: Shape): NdArray {
+  return typeof a === 'number' ? shapeParam(a, shape) : np.broadcastTo(np.cast(a, 'float32'), shape);
 }
 
 /**
@@ -124,13 +124,13 @@ const withShapeGradient = customJvp(
   ([a, logx]: NdArray[], [ta]: NdArray[]) => [logx, np.mul(ta!, logGammaSampleGrad(a!, logx!))],
 );
 
-/** a broadcast to `shape`, without gradient (samples are not differentiated with respect to it). */
-export function shapeParam(a: number | NdArray, shape: Shape, what: string): NdArray {
-  if (typeof a === 'number') {
-    if (!(a > 0)) throw new Error(`random.${what}: the parameter must be positive, got ${a}`);
-    return np.broadcastTo(np.full([], a, 'float32'), shape);
-  }
-  return np.broadcastTo(np.stopGradient(np.cast(a, 'float32')), shape);
+/**
+ * a broadcast to `shape`, without gradient (samples are not differentiated with respect to it).
+ * Its value is not checked: as in jax.random, a zero, negative or NaN parameter gives whatever
+ * the sampler's formula gives (NaN, 0, inf, ...), a number the same as a 0-d array.
+ */
+export function shapeParam(a: number | NdArray, shape: Shape): NdArray {
+  return np.broadcastTo(np.stopGradient(np.cast(typeof a === 'number' ? np.full([], a, 'float32') : a, 'float32')), shape);
 }
 
 /**
@@ -178,7 +178,7 @@ function logGammaDraw(key: Key, a: NdArray, shape: Shape): NdArray {
 export function gamma(key: Key, a: number | NdArray, shape?: Shape): NdArray {
   checkKey(key, 'gamma');
   const s = sampleShape('gamma', shape, a);
-  return scope(() => np.exp(logGamma(key, gammaParam(a, s, 'gamma'), s)));
+  return scope(() => np.exp(logGamma(key, gammaParam(a, s), s)));
 }
 
 /**
@@ -188,7 +188,7 @@ export function gamma(key: Key, a: number | NdArray, shape?: Shape): NdArray {
 export function loggamma(key: Key, a: number | NdArray, shape?: Shape): NdArray {
   checkKey(key, 'loggamma');
   const s = sampleShape('loggamma', shape, a);
-  return scope(() => logGamma(key, gammaParam(a, s, 'loggamma'), s));
+  return scope(() => logGamma(key, gammaParam(a, s), s));
 }
 
 /** Beta(a, b) samples: X / (X + Y) for X ~ Gamma(a), Y ~ Gamma(b), as sigmoid(log X - log Y). */
@@ -198,8 +198,8 @@ export function beta(key: Key, a: number | NdArray, b: number | NdArray, shape?:
   const s = sampleShape('beta', shape, a, b);
   return scope(() => {
     const keys = splitKeys(key, 2);
-    const lx = logGamma(nthKey(keys, 0), gammaParam(a, s, 'beta'), s);
-    const ly = logGamma(nthKey(keys, 1), gammaParam(b, s, 'beta'), s);
+    const lx = logGamma(nthKey(keys, 0), gammaParam(a, s), s);
+    const ly = logGamma(nthKey(keys, 1), gammaParam(b, s), s);
     return np.sigmoid(np.sub(lx, ly));
   });
 }
@@ -213,7 +213,7 @@ export function dirichlet(key: Key, alpha: NdArray, shape?: Shape): NdArray {
   const sa = alpha.shape;
   if (sa.length < 1) throw new Error(`random.dirichlet: alpha must have a category axis, got ${shapeStr(sa)}`);
   const s = [...sampleShape('dirichlet', shape, { shape: sa.slice(0, -1) }), sa[sa.length - 1]];
-  return scope(() => np.softmax(logGamma(key, gammaParam(alpha, s, 'dirichlet'), s), -1));
+  return scope(() => np.softmax(logGamma(key, gammaParam(alpha, s), s), -1));
 }
 
 /** How multivariateNormal factors the covariance (jax.random.multivariate_normal's `method`). */

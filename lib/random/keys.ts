@@ -247,9 +247,10 @@ export function truncatedNormal(key: Key, a: Shape | number | NdArray, b?: numbe
 /** truncatedNormal with number bounds: on the host, then clamped strictly inside the float32 bounds. */
 function truncatedBetweenNumbers(key: Key, shape: Shape, lower: number | NdArray, upper: number | NdArray): NdArray {
   if (typeof lower !== 'number' || typeof upper !== 'number') throw new Error('random.truncatedNormal: in the form (key, shape, lower, upper) the bounds must be numbers; for array bounds use (key, lower, upper, shape)');
-  if (!(upper > lower)) throw new Error(`random.truncatedNormal: upper (${upper}) must exceed lower (${lower})`);
   checkKey(key, 'truncatedNormal');
   const s = checkShape(shape, 'truncatedNormal');
+  // An empty or NaN interval: JAX's formula, which gives the float32 below upper (or NaN).
+  if (!(upper > lower)) return truncatedBetweenArrays(key, s, lower, upper);
   // JAX's clip to (nextafter(lower, inf), nextafter(upper, -inf)) of the float32 bounds; an
   // infinite bound clips at the largest finite float32 (where erfinv gave inf).
   return scope(() => np.clip(lax.randomNormal(key, s, SAMPLE_SALT, { lower, upper }), float32Above(Math.fround(lower)), float32Below(Math.fround(upper))));

@@ -83,8 +83,8 @@ R('parameters broadcast to the sample shape; arrays of parameters', () => {
   checkMoments('chisquare([1, 8])[0]', v.filter((_, i) => i % 2 === 0), 1, 2);
   checkMoments('chisquare([1, 8])[1]', v.filter((_, i) => i % 2 === 1), 8, 16);
   assert.equal((random.lognormal(k(24), np.array([0.1, 0.2, 0.3])) as tf.Tensor).shape, [3]);
-  assert.throws(() => random.geometric(k(25), 1.5, [2]), /random.geometric: p must be in \(0, 1\], got 1.5/);
-  assert.throws(() => random.ball(k(25), 0), /random.ball: d must be a positive integer, got 0/);
+  // As jax.random, parameter values are not checked (geometric(1.5) gives 0s: see random-params-session18).
+  assert.throws(() => random.ball(k(25), -1), /random.ball: d must be a non-negative integer, got -1/);
 });
 
 R('deterministic per key; the same values under jit and under vmap over keys', () => {
