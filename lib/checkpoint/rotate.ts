@@ -59,6 +59,11 @@ export interface SaveRotatingOptions extends SaveOptions {
  * Saves `tree` atomically as `dir/ckpt-<step>.safetensors` (creating `dir`), then removes the
  * older checkpoints beyond `keep`: the new file is always kept, with the `keep - 1` others of
  * highest step. Nothing is removed unless the new file was written completely.
+ *
+ * As orbax's `CheckpointManager.save` (whose `should_save` is false for a step <= the latest),
+ * a `step` at or below the highest step of the `ckpt-<step>.safetensors` files already in `dir`
+ * is not saved: nothing is written or removed, and the result's `path` is null. Newer
+ * checkpoints are never removed; to go back to an older step, remove the newer files first.
  * @example const {path, removed} = await saveRotating('runs/x', step, {params, optState, step}, {keep: 3});
  */
 export async function saveRotating(
@@ -66,10 +71,12 @@ export async function saveRotating(
   step: number,
   tree: unknown,
   options: SaveRotatingOptions = {},
-): Promise<{ path: string; removed: string[] }> {
+): Promise<{ path: string | null; removed: string[] }> {
   const keep = options.keep ?? 3;
   if (!Number.isSafeInteger(step) || step < 0) throw new Error(`saveRotating: step must be a non-negative integer, got ${step}`);
   if (!Number.isSafeInteger(keep) || keep < 1) throw new Error(`saveRotating: keep must be a positive integer, got ${keep}`);
+  const before = await listCheckpoints(dir);
+  if (before.length > 0 && step <= before[before.length - 1]!.step) return { path: null, removed: [] };
   await mkdir(dir, { recursive: true });
   const path = join(dir, `ckpt-${step}.safetensors`);
   await save(path, tree, options);

@@ -422,13 +422,15 @@ Atomic('saveRotating keeps the newest `keep` files; latestCheckpoint skips inval
   assert.match(invalid[0], /ckpt-100\.safetensors: checkpoint .*ckpt-100\.safetensors: not a tfjax checkpoint/);
   assert.match(invalid[1], /ckpt-40\.safetensors: checkpoint .*ckpt-40\.safetensors: truncated: header says 8 bytes of data, file has 7/);
 
-  // saving an older step keeps the new file even with keep: 1
-  const r = await saveRotating(run, 5, state, { keep: 1 });
-  assert.equal((await readdir(run)).filter((n) => n.startsWith('ckpt-') && n !== 'ckpt-x.safetensors'), ['ckpt-5.safetensors']);
-  assert.is(r.path, join(run, 'ckpt-5.safetensors'));
+  // as orbax's CheckpointManager, a step at or below the newest is not saved (rotating-session18)
+  assert.equal(await saveRotating(run, 5, state, { keep: 1 }), { path: null, removed: [] });
+  // a newer step is saved and keeps the new file alone with keep: 1
+  const r = await saveRotating(run, 101, state, { keep: 1 });
+  assert.equal((await readdir(run)).filter((n) => n.startsWith('ckpt-') && n !== 'ckpt-x.safetensors'), ['ckpt-101.safetensors']);
+  assert.is(r.path, join(run, 'ckpt-101.safetensors'));
   assert.equal(await tempFiles(run), []);
-  const back = await load<typeof state>(r.path, { like: state });
-  assert.equal(decodeSafetensors(await readFile(r.path)).tensors['.w'].shape, [2]);
+  const back = await load<typeof state>(r.path!, { like: state });
+  assert.equal(decodeSafetensors(await readFile(r.path!)).tensors['.w'].shape, [2]);
   disposeTree(back);
   disposeTree(state);
 });
