@@ -244,31 +244,30 @@ function interpreterFor(prim: Prim | HigherOrderPrim, args: readonly NdArray[], 
 }
 
 /**
- * The control-flow body being staged, if any (the innermost). In a cond branch an operation on
- * an enclosing transformation's values is staged into the branch (JAX's omnistaging), so that
- * only the branch taken computes it and its derivative: otherwise it would run outside the cond
- * on every path (both branches' work, and a NaN derivative from the branch not taken). In a loop
- * body only effects (debug callbacks) are, whatever their arguments, so that they happen once
- * per iteration as in JAX; pure work on enclosing values stays outside, computed once. Other
- * operations on concrete arrays alone still run at once.
+ * The control-flow body being staged (a cond branch or a loop body), if any (the innermost). An
+ * operation on an enclosing transformation's values is staged into it, as JAX's omnistaging
+ * does: in a branch only the branch taken computes it and its derivative (otherwise it would
+ * run outside the cond on every path: both branches' work, and a NaN derivative from the branch
+ * not taken), and in a loop body it runs once per iteration, as in JAX's jaxpr (the values are
+ * the same as computing it once before the loop). Effects (debug callbacks) are staged whatever
+ * their arguments; other operations on concrete arrays alone still run at once.
  */
-let body: { readonly main: MainTrace; readonly allOps: boolean } | null = null;
+let bodyMain: MainTrace | null = null;
 
 /** Runs fn with `main` (a body's staging) as the interpreter that the operations above reach. */
-export function stagingBody<R>(main: MainTrace, kind: 'branch' | 'loop', fn: () => R): R {
-  const saved = body;
-  body = { main, allOps: kind === 'branch' };
+export function stagingBody<R>(main: MainTrace, fn: () => R): R {
+  const saved = bodyMain;
+  bodyMain = main;
   try {
     return fn();
   } finally {
-    body = saved;
+    bodyMain = saved;
   }
 }
 
 function notBelowBody(m: MainTrace | null, prim: Prim | HigherOrderPrim | 'customVjp'): MainTrace | null {
-  if (!body || (m && m.level >= body.main.level)) return m;
-  const effect = EFFECTFUL.has(prim);
-  return effect || (m && body.allOps) ? body.main : m;
+  if (!bodyMain || (m && m.level >= bodyMain.level)) return m;
+  return m || EFFECTFUL.has(prim) ? bodyMain : m;
 }
 
 /** Applies a primitive through the interpreter stack. */

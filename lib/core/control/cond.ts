@@ -38,7 +38,7 @@ export function condFlat(
   outputName: (i: number) => string = (i) => `output ${i}`,
 ): NdArray[] {
   const opAvals = ops.map(avalOf);
-  const traceAll = () => branches.map((b) => traceClosed(b, opAvals, what, { body: 'branch' }));
+  const traceAll = () => branches.map((b) => traceClosed(b, opAvals, what, { body: true }));
   let traced = traceAll();
   if (retype?.(traced.map((t) => avalsOut(t.jaxpr)))) traced = traceAll();
   const outs0 = avalsOut(traced[0]!.jaxpr);
@@ -65,7 +65,7 @@ export function condFlat(
       },
       allAvals,
       what,
-      { body: 'branch' },
+      { body: true },
     );
     if (closed.captured.length) throw new Error('internal: re-tracing a branch captured new values');
     return closed.jaxpr;

@@ -33,7 +33,7 @@ const rowAval = (a: Aval): Aval => ({ shape: a.shape.slice(1), dtype: a.dtype })
  * What the body closes over joins the consts.
  */
 export function scanFlat(body: Flat, consts: NdArray[], init: NdArray[], xs: NdArray[], length: number, reverse: boolean, carryName: (i: number) => string = (i) => `carry ${i}`, weak: readonly boolean[] = []): NdArray[] {
-  const trace = (k: NdArray[]) => traceClosed(body, [...consts.map(avalOf), ...k.map(avalOf), ...xs.map((x) => rowAval(avalOf(x)))], 'lax.scan', { body: 'loop' });
+  const trace = (k: NdArray[]) => traceClosed(body, [...consts.map(avalOf), ...k.map(avalOf), ...xs.map((x) => rowAval(avalOf(x)))], 'lax.scan', { body: true });
   // A weakly typed carry the body changes the dtype of is promoted, and the body traced again (as JAX's scan).
   const [traced, settled] = traceSettlingWeak(init, weak, trace, (t) => avalsOut(t.jaxpr));
   init = settled;

@@ -30,10 +30,10 @@ export interface WhileParams {
 /** Binds `while cond(condConsts..., carry...) { carry = body(bodyConsts..., carry...) }`; returns the final carry. */
 export function whileFlat(cond: Flat, body: Flat, condConsts: NdArray[], bodyConsts: NdArray[], init: NdArray[], carryName: (i: number) => string = (i) => `carry ${i}`, weak: readonly boolean[] = []): NdArray[] {
   const traceBoth = (k: NdArray[]) => {
-    const c = traceClosed(cond, [...condConsts.map(avalOf), ...k.map(avalOf)], 'lax.whileLoop', { body: 'loop' });
+    const c = traceClosed(cond, [...condConsts.map(avalOf), ...k.map(avalOf)], 'lax.whileLoop', { body: true });
     const p = avalsOut(c.jaxpr);
     if (p.length !== 1 || p[0]!.dtype !== 'bool' || p[0]!.shape.length !== 0) throw new Error(`lax.whileLoop: condFn must return one bool scalar, got ${p.map(avalStr).join(', ') || 'nothing'}`);
-    return [c, traceClosed(body, [...bodyConsts.map(avalOf), ...k.map(avalOf)], 'lax.whileLoop', { body: 'loop' })] as const;
+    return [c, traceClosed(body, [...bodyConsts.map(avalOf), ...k.map(avalOf)], 'lax.whileLoop', { body: true })] as const;
   };
   // A weakly typed carry the body changes the dtype of is promoted, and both traced again (as JAX's while_loop).
   const [[c, b], settled] = traceSettlingWeak(init, weak, traceBoth, ([, body]) => avalsOut(body.jaxpr));

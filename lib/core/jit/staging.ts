@@ -89,12 +89,12 @@ export interface CustomCallParams {
 }
 
 /** Traces f on fresh variables of `avals`: the builder's equations and captures, with f's in/out variables. */
-function stage(kind: string, b: Builder, f: (...xs: NdArray[]) => NdArray[], avals: readonly Aval[], body?: 'branch' | 'loop'): { invars: Var[]; outvars: Var[] } {
+function stage(kind: string, b: Builder, f: (...xs: NdArray[]) => NdArray[], avals: readonly Aval[], body = false): { invars: Var[]; outvars: Var[] } {
   return withMain(kind, (m: MainTrace) => new StagingTrace(m), b, (main) => {
     const trace = main.current as StagingTrace;
     const invars = avals.map((a) => b.newVar(a));
     const args = invars.map((v) => new StagingTracer(trace, v));
-    const outs = body ? stagingBody(main, body, () => f(...args)) : f(...args);
+    const outs = body ? stagingBody(main, () => f(...args)) : f(...args);
     const outvars = outs.map((o) => (o instanceof StagingTracer && o.trace.main === main ? o.v : (trace.lift(o) as StagingTracer).v));
     return { invars, outvars };
   });
@@ -127,11 +127,11 @@ export interface ClosedOver {
  * Traces f (a loop body, a branch) to a jaxpr whose every captured value, a tensor or an
  * enclosing transformation's tracer, becomes a leading input (closure conversion), so a
  * higher-order primitive can take those values as operands and transformations see them.
- * `kind` names the tracers in error messages. A cond's `branch` also stages the operations on
- * those tracers, a `loop` body its effects (trace.ts's stagingBody), so that they run when and
- * as often as the body does.
+ * `kind` names the tracers in error messages. A control-flow `body` (a cond branch, a loop body
+ * or a while loop's condition) also stages the operations on those tracers and its effects
+ * (trace.ts's stagingBody), so that they run when and as often as the body does.
  */
-export function traceClosed(f: (...xs: NdArray[]) => NdArray[], avals: readonly Aval[], kind: string, { body }: { body?: 'branch' | 'loop' } = {}): ClosedOver {
+export function traceClosed(f: (...xs: NdArray[]) => NdArray[], avals: readonly Aval[], kind: string, { body = false }: { body?: boolean } = {}): ClosedOver {
   const b = new Builder(true);
   const { invars, outvars } = stage(kind, b, f, avals, body);
   const entries = [...b.constOf.entries()];
