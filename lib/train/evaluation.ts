@@ -1,7 +1,7 @@
 /**
  * Evaluating the run's encoder, for any method: kNN (and the linear probe) on the method's
- * evaluation embeddings (`method.embed`), and the collapse signals (RankMe, embedding std)
- * on a fixed held-out sample. Which sets are used when: {@link evalSetsOf}.
+ * evaluation embeddings (`method.embed`), and the collapse signals (RankMe, embedding std,
+ * and LiDAR where the sample is labelled) on a fixed held-out sample. Which sets are used when: {@link evalSetsOf}.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { type NdArray, jit } from '../core/index.js';
@@ -10,6 +10,7 @@ import type { Method } from '../ssl/method.js';
 import type { TrainConfig } from './config.js';
 import { type RunData, sample } from './data.js';
 import { embedDataset, evaluateEncoder } from './eval/index.js';
+import { lidar } from './eval/lidar.js';
 import { embeddingStd, rankMe } from './eval/rankme.js';
 
 export interface EvalSummary {
@@ -23,6 +24,8 @@ export interface EvalSummary {
 export interface CollapseSignals {
   readonly rankMe: number;
   readonly embeddingStd: number;
+  /** LiDAR with the sample's classes (its labelled images; absent with fewer than 2 classes). */
+  readonly lidar?: number;
   /** The embedding width D (RankMe is at most min(samples, D); healthy std is about 1/sqrt(D)). */
   readonly dim: number;
 }
@@ -71,7 +74,7 @@ export async function evaluateVariables(
   return { knn: r.knn, linearProbe: r.linearProbe, trainImages: sets.train.n, testImages: sets.test.n };
 }
 
-/** RankMe and embedding std of the embeddings of `images`. */
+/** RankMe, embedding std and (for labelled images) LiDAR of the embeddings of `images`. */
 export async function collapseSignals(embed: Embedder, params: unknown, state: unknown, images: ImageDataset): Promise<CollapseSignals> {
   const z = await embedDataset(embed(params, state), images, { batchSize: 500 });
   const [n, d] = z.shape;
@@ -79,7 +82,20 @@ export async function collapseSignals(embed: Embedder, params: unknown, state: u
   z.dispose();
   // Non-finite embeddings (e.g. NaN BatchNorm statistics) have no spectrum.
   if (!values.every(Number.isFinite)) return { rankMe: NaN, embeddingStd: NaN, dim: d };
-  return { rankMe: rankMe(values, n, d), embeddingStd: embeddingStd(values, n, d), dim: d };
+  const signals = { rankMe: rankMe(values, n, d), embeddingStd: embeddingStd(values, n, d), dim: d };
+  const discriminability = lidarOfLabelled(values, images.labels, n, d);
+  return discriminability === null ? signals : { ...signals, lidar: discriminability };
+}
+
+/** LiDAR of the rows with a label (>= 0), or null with fewer than two classes among them. */
+function lidarOfLabelled(z: ArrayLike<number>, labels: Int32Array, n: number, d: number): number | null {
+  const rows = Array.from({ length: n }, (_, r) => r).filter((r) => labels[r]! >= 0);
+  if (new Set(rows.map((r) => labels[r]!)).size < 2) return null;
+  const picked = new Float64Array(rows.length * d);
+  rows.forEach((r, i) => {
+    for (let j = 0; j < d; j++) picked[i * d + j] = z[r * d + j]!;
+  });
+  return lidar(picked, rows.map((r) => labels[r]!), rows.length, d);
 }
 
 /**

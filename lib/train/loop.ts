@@ -12,7 +12,7 @@
  * The run directory:
  * - `config.json`: the resolved configuration;
  * - `metrics.jsonl` (metrics-log.ts): `{type:'start', ...}`, `{type:'step', step, loss, lr, <method metrics>,
- *   rankMe?, embeddingStd?, stepsPerSec, time}`, `{type:'eval', step, knn20, knn200, linearProbe?, rankMe, embeddingStd}`,
+ *   rankMe?, embeddingStd?, lidar?, stepsPerSec, time}`, `{type:'eval', step, knn20, knn200, linearProbe?, rankMe, embeddingStd, lidar?}`,
  *   `{type:'baseline', ...}`, `{type:'warning', ...}`, `{type:'end', ...}`;
  * - `checkpoints/ckpt-<step>.safetensors`: `{params, modelState, optState, step, key, elapsed, config}`, and
  *   `workerStates` (workers 1..N-1's queues) for a method with a queue per data-parallel worker (resume.ts; atomic, rotated);
@@ -81,7 +81,7 @@ export interface TrainResult {
   /** The loss of the last step run. */
   readonly finalLoss: number;
   readonly before?: EvalSummary;
-  readonly after?: EvalSummary & { readonly rankMe?: number; readonly embeddingStd?: number };
+  readonly after?: EvalSummary & { readonly rankMe?: number; readonly embeddingStd?: number; readonly lidar?: number };
   readonly baselines?: { rawPixels: Record<number, number>; randomEncoder?: Record<number, number> };
   /**
    * Why the run stopped early ('nan': a non-finite loss; 'debug': debug.stopAfterStep;
@@ -203,7 +203,11 @@ async function trainInClaimedDir(c: TrainConfig, opts: TrainOptions): Promise<Tr
       evalSeconds += (performance.now() - s) / 1000;
     }
   };
-  const signalFields = (s: CollapseSignals) => ({ rankMe: +s.rankMe.toFixed(4), embeddingStd: +s.embeddingStd.toPrecision(5) });
+  const signalFields = (s: CollapseSignals) => ({
+    rankMe: +s.rankMe.toFixed(4),
+    embeddingStd: +s.embeddingStd.toPrecision(5),
+    ...(s.lidar !== undefined ? { lidar: +s.lidar.toFixed(4) } : {}),
+  });
 
   // ---------------------------------------------------------------- before training
   let before: EvalSummary | undefined;
@@ -272,6 +276,8 @@ async function trainInClaimedDir(c: TrainConfig, opts: TrainOptions): Promise<Tr
       if (!(await allFinite(full.params))) return false;
       const meta = { config: snap.config, [WORKERS_META]: String(stepper.workers) };
       const { path } = await checkpoint.saveRotating(ckptDir, snap.step, full, { keep: c.checkpoint.keep, meta });
+      // saveRotating skips a step at or below the newest file's (orbax's rule): never silently here.
+      if (path === null) throw new TrainError(`${ckptDir} already holds a checkpoint newer than step ${snap.step}; not saved (remove the newer files or use another run directory)`);
       lastCkptStep = snap.step;
       lastCkptPath = path;
       return true;
@@ -378,7 +384,7 @@ async function trainInClaimedDir(c: TrainConfig, opts: TrainOptions): Promise<Tr
         const v = await stepper.variables();
         const e = await timed(() => evaluateVariables(embed, v.params, v.modelState, evalSets, { ks, linearProbe: c.eval.linearProbe }));
         const signals = await timed(() => collapseSignals(embed, v.params, v.modelState, sets.monitor));
-        after = { ...e, rankMe: signals.rankMe, embeddingStd: signals.embeddingStd };
+        after = { ...e, rankMe: signals.rankMe, embeddingStd: signals.embeddingStd, ...(signals.lidar !== undefined ? { lidar: signals.lidar } : {}) };
         record({
           type: 'eval',
           step: snap.step,

@@ -100,6 +100,8 @@ for (const name of METHOD_NAMES) {
       assert.ok(Number.isFinite(s.loss), `${name} step ${s.step}: loss ${s.loss}`);
       assert.ok(typeof s['rankMe'] === 'number' && s['rankMe'] >= 1, `${name}: RankMe ${s['rankMe']}`);
       assert.ok(typeof s['embeddingStd'] === 'number' && s['embeddingStd'] > 0, `${name}: embedding std ${s['embeddingStd']}`);
+      // The monitor sample is labelled (Fashion-MNIST's test images): LiDAR with its classes, in [1, min(D, classes - 1)].
+      assert.ok(typeof s['lidar'] === 'number' && s['lidar'] >= 1 && s['lidar'] <= 9, `${name}: LiDAR ${s['lidar']}`);
     }
     if (name === 'swav') assert.ok(typeof steps[0]!['codeEntropy'] === 'number', 'SwAV logs its code entropy');
     assert.ok(r.after && r.after.knn[5]! >= 0 && r.after.rankMe! >= 1, JSON.stringify(r.after));

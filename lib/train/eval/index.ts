@@ -16,6 +16,8 @@ import { type LinearProbeOptions, linearProbe } from './linear-probe.js';
 export { type Dataset, type EmbedFn, type EmbedOptions, embedDataset, rawPixelFeatures } from './embed.js';
 export { type Features, type KnnAccuraciesOptions, type KnnOptions, knnAccuracies, knnAccuracy } from './knn.js';
 export { type LinearProbeOptions, type LinearProbeResult, linearProbe } from './linear-probe.js';
+export { embeddingStd, rankMe, singularValues } from './rankme.js';
+export { type LidarOptions, lidar } from './lidar.js';
 
 /** Linear-probe settings (everything but the features and labels). */
 export type ProbeSettings = Omit<LinearProbeOptions, 'trainFeatures' | 'trainLabels' | 'testFeatures' | 'testLabels' | 'numClasses'>;
