@@ -11,7 +11,7 @@ import * as np from '../ops/index.js';
 import { decodeOrThrow, listOf, positiveInt } from '../util/codecs.js';
 import { strictPartial } from '../util/strict-partial.js';
 import * as init from './init.js';
-import { composite, type Encoder, type Layer } from './layer.js';
+import { composite, type Encoder, globalPooled, type Layer } from './layer.js';
 import { conv2d } from './conv.js';
 import { batchNorm } from './normalisation.js';
 
@@ -38,10 +38,12 @@ export function convnetSmall(options: ConvNetSmallOptions = {}): Encoder {
     layers[`conv${i + 1}`] = conv2d({ in: i === 0 ? cin : widths[i - 1], out: w, kernel: 3, stride: i === 0 ? 1 : 2, padding: 1, bias: false, weightInit: convInit });
     layers[`bn${i + 1}`] = batchNorm({ features: w });
   });
-  const body = composite('convnet_small', layers, (call, x) => {
-    let y = x;
-    for (let i = 1; i <= widths.length; i++) y = np.relu(call(`bn${i}`, call(`conv${i}`, y)));
-    return np.mean(y, [1, 2]);
-  });
+  const body = globalPooled(
+    composite('convnet_small', layers, (call, x) => {
+      let y = x;
+      for (let i = 1; i <= widths.length; i++) y = np.relu(call(`bn${i}`, call(`conv${i}`, y)));
+      return y;
+    }),
+  );
   return { ...body, kind: 'encoder', name: 'convnet_small', embeddingDim: widths[widths.length - 1], options: { inChannels: cin, widths: [...widths] } };
 }

@@ -2,7 +2,7 @@
  * `nn`: layers and encoders as (init, apply) pairs over explicit parameters and state.
  * See docs/nn.md.
  */
-export { type ApplyOptions, type CallChild, type Encoder, type Layer, type TorchDict, TorchReader, type Variables, composite, sequential, stateless } from './layer.js';
+export { type ApplyOptions, type CallChild, type Encoder, type Layer, type TorchDict, TorchReader, type Variables, composite, globalPooled, sequential, stateless } from './layer.js';
 export { type LinearConfig, type LinearParams, linear } from './linear.js';
 export { type AdaptivePoolConfig, type AvgPoolConfig, type Conv2dConfig, type ConvParams, type LpPoolConfig, type MaxPoolConfig, type PaddingMode, type PoolConfig, adaptiveAvgPool2d, adaptiveMaxPool2d, avgPool2d, conv2d, globalAvgPool, globalMaxPool, lpPool2d, maxPool2d } from './conv.js';
 export { type BatchNormConfig, type LayerNormConfig, batchNorm, layerNorm } from './normalisation.js';
@@ -43,7 +43,7 @@ export { sigmoid } from '../ops/index.js';
 export * as init from './init.js';
 export { type ConvNetSmallOptions, ConvNetSmallOptionsCodec, convnetSmall } from './convnet.js';
 export { type ResNetOptions, ResNetOptionsCodec, resnet } from './resnet.js';
-export { type ViTEncoder, type ViTOptions, type VitBlockOptions, ViTOptionsCodec, bilinearMatrix, isViT, resizeGrid, vit, vitBlock, vitSmall, vitTiny } from './vit.js';
+export { type PatchMaskToken, type ViTEncoder, type ViTOptions, type VitBlockOptions, ViTOptionsCodec, bilinearMatrix, isViT, resizeGrid, vit, vitBlock, vitSmall, vitTiny } from './vit.js';
 export {
   type EncoderFactory,
   type EncoderOptionsCodec,

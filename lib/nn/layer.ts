@@ -77,12 +77,33 @@ export interface Encoder<P = any, S = any> extends Layer<P, S> {
   readonly embeddingDim: number;
   /** The options it was built with (defaults filled in). */
   readonly options: Readonly<Record<string, unknown>>;
+  /**
+   * The features before pooling (timm's `forward_features`), and the new state: a ConvNet's NHWC
+   * map [N, H, W, C] (its `apply` is this map's mean over H and W), a ViT's tokens [N, 1 + L, D]
+   * after the final norm, class token first (its `apply` is the class token).
+   */
+  readonly forwardFeatures?: (params: P, state: S, x: NdArray, opts?: ApplyOptions) => [NdArray, S];
 }
 
 /** A layer's size option checked: a positive integer, or an error naming `what` (e.g. 'linear: in'). */
 export function positiveInt(v: unknown, what: string): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new Error(`${what} must be a positive integer, got ${String(v)}`);
   return v;
+}
+
+/**
+ * A ConvNet encoder's body from its trunk (a layer giving the NHWC feature map): `apply` is the
+ * trunk then the global average pool over H and W, `forwardFeatures` the trunk alone.
+ */
+export function globalPooled<P, S>(trunk: Layer<P, S>): Layer<P, S> & { readonly forwardFeatures: Layer<P, S>['apply'] } {
+  return {
+    ...trunk,
+    apply(params, state, x, opts) {
+      const [y, s] = trunk.apply(params, state, x, opts);
+      return [np.mean(y, [1, 2]), s];
+    },
+    forwardFeatures: (params, state, x, opts) => trunk.apply(params, state, x, opts),
+  };
 }
 
 /** A layer without parameters or state, from a function of x. */

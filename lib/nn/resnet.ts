@@ -17,7 +17,7 @@ import * as np from '../ops/index.js';
 import { boolean, decodeOrThrow, positiveInt } from '../util/codecs.js';
 import { strictPartial } from '../util/strict-partial.js';
 import * as init from './init.js';
-import { composite, type Encoder, type Layer, sequential } from './layer.js';
+import { composite, type Encoder, globalPooled, type Layer, sequential } from './layer.js';
 import { conv2d } from './conv.js';
 import { batchNorm } from './normalisation.js';
 
@@ -99,11 +99,13 @@ export function resnet(name: 'resnet18' | 'resnet34' | 'resnet50', options: ResN
     }
     children[`layer${i + 1}`] = sequential(blocks);
   });
-  const body = composite(name, children, (call, x: NdArray) => {
-    let y = np.relu(call('bn1', call('conv1', x)));
-    if (!lowRes) y = np.maxPool(y, { window: 3, strides: 2, padding: 1 });
-    for (let i = 1; i <= 4; i++) y = call(`layer${i}`, y);
-    return np.mean(y, [1, 2]);
-  });
+  const body = globalPooled(
+    composite(name, children, (call, x: NdArray) => {
+      let y = np.relu(call('bn1', call('conv1', x)));
+      if (!lowRes) y = np.maxPool(y, { window: 3, strides: 2, padding: 1 });
+      for (let i = 1; i <= 4; i++) y = call(`layer${i}`, y);
+      return y;
+    }),
+  );
   return { ...body, kind: 'encoder', name, embeddingDim: 512 * expansion, options: { lowResolution: lowRes, inChannels: cin, zeroInitLast: zeroLast } };
 }

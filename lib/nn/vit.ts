@@ -108,16 +108,38 @@ export function vitBlock(dim: number, heads: number, hidden: number, options: Vi
  * seed's `MaskedEncoder`): `apply(x)` is `encodeTokens(patchTokens(x))`'s class token.
  */
 export interface ViTEncoder extends Encoder {
-  /** The patch tokens of NHWC images with their position embedding, [N, gh * gw, D] in row-major grid order (no class token). */
-  patchTokens(params: any, state: any, x: NdArray): NdArray;
-  /** The class token (plus its position embedding) before `tokens` [N, K, D], then the blocks and the final norm: [N, 1 + K, D]. */
+  /**
+   * The patch tokens of NHWC images with their position embedding, [N, gh * gw, D] in row-major grid order (no class token).
+   * With `masking`, the patch embeddings where `mask` [N, gh * gw] is 1 are replaced by `token` (broadcastable to [D]) before the
+   * position embedding is added (DINOv2's / iBOT's student: `x (1 - m) + token m`).
+   */
+  patchTokens(params: any, state: any, x: NdArray, masking?: PatchMaskToken): NdArray;
+  /**
+   * The class token (plus its position embedding) before `tokens` [N, K, D], then the blocks and the final norm: [N, 1 + K, D].
+   * With `opts.classToken: false`, no class token: the blocks and the final norm on `tokens` alone, [N, K, D] (I-JEPA's encoder);
+   * the other options reach the blocks (e.g. the attention's `keyPaddingMask` [N, K]).
+   */
   encodeTokens(params: any, state: any, tokens: NdArray, opts?: any): NdArray;
+}
+
+/** A mask [N, L] (1: replaced) and the token [1, 1, D] that replaces the masked patch embeddings. */
+export interface PatchMaskToken {
+  readonly mask: NdArray;
+  readonly token: NdArray;
 }
 
 /** Whether an encoder is a {@link ViTEncoder} (offers `patchTokens` and `encodeTokens`). */
 export function isViT(layer: unknown): layer is ViTEncoder {
   const l = layer as Partial<ViTEncoder> | null;
   return typeof l === 'object' && l !== null && typeof l.patchTokens === 'function' && typeof l.encodeTokens === 'function';
+}
+
+/** `tokens` [N, L, D] with `token` where `mask` [N, L] is 1: `tokens (1 - m) + token m`. */
+function maskPatches(tokens: NdArray, { mask, token }: PatchMaskToken, name: string): NdArray {
+  const [ts, ms] = [np.shape(tokens), np.shape(mask)];
+  if (ms.length !== 2 || ms[0] !== ts[0] || ms[1] !== ts[1]) throw new Error(`${name}: the patch mask must be [${ts[0]}, ${ts[1]}] (one value per patch), got ${shapeStr(ms)}`);
+  const m = np.expandDims(np.cast(mask, 'float32'), -1);
+  return np.add(np.mul(tokens, np.sub(1, m)), np.mul(token, m));
 }
 
 /** A ViT encoder (NHWC input, output [N, embedDim]). */
@@ -148,7 +170,7 @@ export function vit(name: string, options: ViTOptions = {}): ViTEncoder {
     if (gh === g0 && gw === g0) return gridPos;
     return np.reshape(resizeGrid(np.reshape(gridPos, [g0, g0, dim]), gh, gw), [1, gh * gw, dim]);
   };
-  const patchTokens = (params: any, state: any, x: NdArray): NdArray => {
+  const patchTokens = (params: any, state: any, x: NdArray, masking?: PatchMaskToken): NdArray => {
     const s = np.shape(x);
     if (s.length !== 4 || s[3] !== cin) throw new Error(`${name}: expected NHWC input with ${cin} channels, got ${shapeStr(s)}`);
     const gh = Math.floor(s[1] / p);
@@ -156,18 +178,22 @@ export function vit(name: string, options: ViTOptions = {}): ViTEncoder {
     if (s[1] % p || s[2] % p) throw new Error(`${name}: image sides must be multiples of the patch size ${p}, got ${shapeStr(s)}`);
     if (!dynamic && (gh !== g0 || gw !== g0)) throw new Error(`${name}: expected ${imgSize}x${imgSize} images (dynamicImgSize is off), got ${shapeStr(s)}`);
     const [tokens] = children.patch_embed.apply(params.patch_embed, state.patch_embed, x);
-    return np.add(np.reshape(tokens, [s[0], gh * gw, dim]), gridPositions(params.pos_embed, gh, gw));
+    const flat = np.reshape(tokens, [s[0], gh * gw, dim]);
+    return np.add(masking === undefined ? flat : maskPatches(flat, masking, name), gridPositions(params.pos_embed, gh, gw));
   };
   const encodeTokens = (params: any, state: any, tokens: NdArray, opts: any = {}): NdArray => {
     const s = np.shape(tokens);
     if (s.length !== 3 || s[2] !== dim) throw new Error(`${name}.encodeTokens: tokens must be [N, K, ${dim}], got ${shapeStr(s)}`);
+    const { classToken = true, ...blockOpts } = opts;
     const clsPos = np.sliceAxis(params.pos_embed, 1, 0, 1);
-    const cls = np.broadcastTo(np.add(params.cls_token, clsPos), [s[0], 1, dim]);
-    const [hb] = children.blocks.apply(params.blocks, state.blocks, np.concatenate([cls, tokens], 1), opts);
+    const cls = () => np.broadcastTo(np.add(params.cls_token, clsPos), [s[0], 1, dim]);
+    const [hb] = children.blocks.apply(params.blocks, state.blocks, classToken ? np.concatenate([cls(), tokens], 1) : tokens, blockOpts);
     return children.norm.apply(params.norm, state.norm, hb)[0];
   };
+  /** timm's `forward_features`: every token after the final norm, [N, 1 + L, D]. */
+  const forwardFeatures = (params: any, state: any, x: NdArray, opts: any = {}): [NdArray, any] => [encodeTokens(params, state, patchTokens(params, state, x), opts), state];
   const forward = (params: any, state: any, x: NdArray, opts: any): [NdArray, any] => {
-    const h = encodeTokens(params, state, patchTokens(params, state, x), opts);
+    const [h] = forwardFeatures(params, state, x, opts);
     return [np.squeeze(np.sliceAxis(h, 1, 0, 1), 1), state];
   };
   return {
@@ -176,6 +202,7 @@ export function vit(name: string, options: ViTOptions = {}): ViTEncoder {
     embeddingDim: dim,
     patchTokens,
     encodeTokens,
+    forwardFeatures,
     options: { imgSize, patchSize: p, inChannels: cin, embedDim: dim, depth, numHeads: heads, mlpRatio: hidden / dim, dynamicImgSize: dynamic },
     init(key) {
       return scope(() => {
