@@ -6,4 +6,9 @@ docBlocksSuite('docs/ssl.md', [
   [/step 0: loss \d+\.\d{3} = swapped \d+\.\d{3} \+ 0\.05 \* vc \d+\.\d{3}/, /step 2: loss \d+\.\d{3} = swapped \d+\.\d{3}/, 'traces 1 state dict projector.3.bias, prototypes.weight'],
   ['vicreg is finite on 20 view pairs'],
   [/step 0: loss \d+\.\d{3}/, /step 2: loss \d+\.\d{3}/, 'traces 1 kept patches [ 8, 4 ] embedding [ 8, 32 ]'],
+  // PIRL: the bank is empty at step 0 (read before the push), so the first loss is 0.
+  [/step 0: loss 0\.000 \(jigsaw term 0\.000\)/, /step 2: loss \d+\.\d{3}/, 'traces 1 embedding [ 8, 16 ]'],
+  [/dinov2 loss \d+\.\d{3} patch \d+\.\d{3}/],
+  [/vicregl loss \d+\.\d{3} local \d+\.\d{3}/],
+  [/ijepa loss \d+\.\d{3} targets per image [1-9]/],
 ]).run();

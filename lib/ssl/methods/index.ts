@@ -14,11 +14,15 @@ import { simsiam } from './simsiam.js';
 import { swav } from './swav.js';
 import { tico } from './tico.js';
 import { vicreg } from './vicreg.js';
+import { vicregl } from './vicregl.js';
 import { wmse } from './wmse.js';
 import { directclr } from './directclr.js';
 import { lejepa } from './lejepa.js';
 import { spectralCl } from './spectral-cl.js';
 import { mae } from './mae.js';
+import { dinov2 } from './dinov2.js';
+import { pirl } from './pirl.js';
+import { ijepa } from './ijepa.js';
 
 export { type BarlowTwinsConfig, barlowTwins } from './barlow-twins.js';
 export { type ByolConfig, byol } from './byol.js';
@@ -29,6 +33,7 @@ export { type NnclrConfig, nnclr } from './nnclr.js';
 export { type SimclrConfig, simclr } from './simclr.js';
 export { type SimsiamConfig, simsiam } from './simsiam.js';
 export { type VicregConfig, vicreg } from './vicreg.js';
+export { type VicreglConfig, vicregl } from './vicregl.js';
 export { type TicoConfig, tico } from './tico.js';
 export { type WmseConfig, wmse } from './wmse.js';
 export { type SwavMethodOptions, codeEntropy, swav, swavMethod } from './swav.js';
@@ -36,8 +41,11 @@ export { type DirectclrConfig, directclr } from './directclr.js';
 export { type LejepaConfig, lejepa } from './lejepa.js';
 export { type SpectralClConfig, spectralCl } from './spectral-cl.js';
 export { type MaeBatch, type MaeConfig, mae } from './mae.js';
+export { type Dinov2Batch, type Dinov2Config, dinov2 } from './dinov2.js';
+export { type PirlBatch, type PirlConfig, jigsaw, pirl } from './pirl.js';
+export { type IjepaBatch, type IjepaConfig, ijepa } from './ijepa.js';
 
-const registry: Readonly<Record<string, MethodFactory>> = { simclr, mocoV2, byol, simsiam, vicreg, barlowTwins, dino, nnclr, swav, mocoV3, tico, wmse, directclr, lejepa, spectralCl, mae };
+const registry: Readonly<Record<string, MethodFactory>> = { simclr, mocoV2, byol, simsiam, vicreg, barlowTwins, dino, nnclr, swav, mocoV3, tico, wmse, directclr, lejepa, spectralCl, mae, dinov2, vicregl, pirl, ijepa };
 
 /** The registered method names. */
 export function names(): string[] {

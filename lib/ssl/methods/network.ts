@@ -8,7 +8,7 @@
  *   the teacher's EMA `afterUpdate` (parameters AND BatchNorm statistics, coefficient by the
  *   seed's cosine schedule over `state.step`);
  * - `toTorch` / `fromTorch` in the seed's layout: stage `encoder` is the seed's `backbone`,
- *   the others keep their names; a stage with a teacher is a `TeacherStudentWrapper`
+ *   the others keep their names (unless the spec's `torchNames` says otherwise); a stage with a teacher is a `TeacherStudentWrapper`
  *   (`backbone.student.*`, `backbone.teacher.*`, and its `ema_coefficient`,
  *   `base_ema_coefficient`, `final_ema_coefficient` buffers). Extra state is not part of the
  *   seed's module state (DINO's centre: `fromTorch` starts it afresh) unless the spec's
@@ -66,6 +66,8 @@ export interface NetworkSpec {
   readonly extraState?: () => Record<string, unknown>;
   /** Extra state that is part of the seed's state dict: written by `toTorch`; read by `fromTorch` where the dict has it (else fresh). */
   readonly extraTorch?: ExtraTorch;
+  /** The seed's module name of a stage where it is not the default (`encoder` is `backbone`, the others their own). */
+  readonly torchNames?: Readonly<Record<string, string>>;
 }
 
 /** How extra state maps to state-dict entries. */
@@ -82,10 +84,11 @@ export interface NetState {
   readonly [stage: string]: any;
 }
 
-const torchName = (stage: string) => (stage === 'encoder' ? 'backbone' : stage);
+const defaultTorchName = (stage: string) => (stage === 'encoder' ? 'backbone' : stage);
 
 /** See the module notes. */
 export function network(spec: NetworkSpec) {
+  const torchName = (stage: string) => spec.torchNames?.[stage] ?? defaultTorchName(stage);
   const names = Object.keys(spec.stages);
   const teacherNames = spec.teacher?.stages ?? [];
   for (const n of teacherNames) if (!names.includes(n)) throw new Error(`${spec.name}: the teacher copies stage '${n}', which the network lacks (${names.join(', ')})`);
