@@ -52,15 +52,6 @@ interface H {
 }
 
 const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
-function strides(s: readonly number[]): number[] {
-  const out = new Array<number>(s.length);
-  let m = 1;
-  for (let i = s.length - 1; i >= 0; i--) {
-    out[i] = m;
-    m *= s[i];
-  }
-  return out;
-}
 function unravel(i: number, s: readonly number[]): number[] {
   const idx = new Array<number>(s.length);
   for (let d = s.length - 1; d >= 0; d--) {
@@ -384,7 +375,7 @@ type ConvP = {
 };
 /** Calls visit(xIndex, wIndex, yIndex) for every product term of the grouped convolution. */
 function convTerms(xs: number[], ws: number[], p: ConvP, visit: (xi: number, wi: number, yi: number) => void): number[] {
-  const [n, h, w, c] = xs;
+  const [n, h, w] = xs;
   const [kh, kw, ci, co] = ws;
   const ho = Math.floor((h + p.padding[0][0] + p.padding[0][1] - p.dilation[0] * (kh - 1) - 1) / p.strides[0]) + 1;
   const wo = Math.floor((w + p.padding[1][0] + p.padding[1][1] - p.dilation[1] * (kw - 1) - 1) / p.strides[1]) + 1;

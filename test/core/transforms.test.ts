@@ -48,11 +48,6 @@ type A = NdArray;
 const f32 = (data: number[] | number[][] | number[][][], shape?: number[]) => np.array(data as number[], 'float32', shape);
 
 
-/** Reads every leaf of a tree of arrays into nested JS arrays (webgpu-safe). */
-async function read(t: unknown): Promise<unknown> {
-  const [leaves, def] = tree.flatten(t);
-  return tree.unflatten(def, await Promise.all(leaves.map((l) => toNested(l as tf.Tensor))));
-}
 /** allClose over two trees of arrays / numbers with the same structure. */
 async function treeClose(actual: unknown, expected: unknown, tol = { rtol: 1e-4, atol: 1e-5 }, what = 'value'): Promise<void> {
   const [al, ad] = tree.flatten(actual);

@@ -40,7 +40,6 @@ const read = (x: unknown): number[] => Array.from((x as T).dataSync());
 const img = (i: Img): np.NdArray => np.array(i.data, 'float32', i.shape);
 const rgb = img(fx.rgb);
 const gray = img(fx.gray);
-const B = fx.rgb.shape[0];
 const sample = (x: np.NdArray, i: number) => np.sliceAxis(x, 0, i, i + 1);
 const perSample = (f: number[]) => np.array(f, 'float32', [f.length, 1, 1, 1]);
 // The fixture holds 6 decimals; float32 maths differs from torch's by a few ulps.

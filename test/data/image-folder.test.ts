@@ -6,7 +6,7 @@ import jpeg from 'jpeg-js';
 import pngjs from 'pngjs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { DataError, MAX_IMAGE_PIXELS, decodeImage, loadImageFolder, resizeBilinear } from '../../lib/data/index.js';
+import { MAX_IMAGE_PIXELS, decodeImage, loadImageFolder, resizeBilinear } from '../../lib/data/index.js';
 import { rejects } from './rejects.js';
 
 const H = 4;

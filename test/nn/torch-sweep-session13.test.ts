@@ -9,14 +9,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { type NdArray, grad, jit } from '../../lib/core/index.js';
+import { type NdArray, grad } from '../../lib/core/index.js';
 import * as nn from '../../lib/nn/index.js';
 import * as np from '../../lib/ops/index.js';
 import * as random from '../../lib/random/index.js';
 import { allClose } from '../helpers/assert.js';
 import { useTestBackend } from '../helpers/backend.js';
 import { read } from './util.js';
-import { type Enc, close, cotangent, tensor, toFirst, toLast, torchCases } from './torch-cases.js';
+import { type Enc, close, tensor, toFirst, toLast, torchCases } from './torch-cases.js';
 
 const backend = await useTestBackend();
 const S = suite(`nn: PyTorch sweep, session 13 [${backend}]`);

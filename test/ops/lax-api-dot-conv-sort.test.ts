@@ -56,7 +56,7 @@ T('dotGeneral lays out batch, lhs free, rhs free dims; contracting dims pair up 
 /** The direct loop: lhs NCH(W), rhs OIH(W), explicit padding, strides, lhs/rhs dilation, groups. */
 function convLoop(x: number[], xs: number[], w: number[], ws: number[], o: { s: number[]; pad: [number, number][]; ld: number[]; rd: number[]; g: number }) {
   const sp = xs.length - 2;
-  const [N, C] = xs;
+  const [N] = xs;
   const [O, I] = ws;
   const inS = xs.slice(2).map((n, i) => (n - 1) * o.ld[i] + 1); // dilated input size
   const outS = inS.map((n, i) => Math.floor((n + o.pad[i][0] + o.pad[i][1] - ((ws[2 + i] - 1) * o.rd[i] + 1)) / o.s[i]) + 1);

@@ -11,7 +11,6 @@
  * parameters after each of 8 steps within 1e-5.
  */
 import { readFileSync } from 'node:fs';
-import * as tf from '@tensorflow/tfjs-core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { type NdArray, grad, jit } from '../../lib/core/index.js';

@@ -16,7 +16,7 @@ import { type NdArray, grad, jit } from '../../lib/core/index.js';
 import * as np from '../../lib/ops/index.js';
 import * as optim from '../../lib/optim/index.js';
 import { useTestBackend } from '../helpers/backend.js';
-import { type TrajectoryFixture, leafValuesFlat, scopedTests, toTensors, trajectoryTests } from './common.js';
+import { type TrajectoryFixture, leafValuesFlat, scopedTests, trajectoryTests } from './common.js';
 
 const backend = await useTestBackend();
 const TOL = 1e-5;

@@ -13,7 +13,7 @@ import { grad, jit, valueAndGrad } from '../../lib/core/index.js';
 import * as np from '../../lib/ops/index.js';
 import * as optim from '../../lib/optim/index.js';
 import { useTestBackend } from '../helpers/backend.js';
-import { type ParamsJson, type TrajectoryFixture, disposeTree, leafValuesFlat, maxErrVsJson, scopedTests, toTensors, trajectoryTests } from './common.js';
+import { type ParamsJson, type TrajectoryFixture, leafValuesFlat, maxErrVsJson, scopedTests, toTensors, trajectoryTests } from './common.js';
 
 const backend = await useTestBackend();
 const TOL = 1e-5;

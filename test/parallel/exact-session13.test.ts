@@ -15,7 +15,6 @@ import * as assert from 'uvu/assert';
 import { type DataParallelVariables, dataParallel, fromHost, pmap } from '../../lib/parallel/index.js';
 import * as random from '../../lib/random/index.js';
 import * as ssl from '../../lib/ssl/index.js';
-import * as tree from '../../lib/tree/index.js';
 import { useTestBackend } from '../helpers/backend.js';
 import { bitwiseEqual, normError, relClose } from './compare.js';
 import { INPUT, method, optimizer } from './methods-sync-fns.js';

@@ -16,7 +16,7 @@ import { pmap } from '../../lib/parallel/index.js';
 import { errorOf } from '../helpers/assert.js';
 import { useTestBackend } from '../helpers/backend.js';
 import { leafValues, relClose } from './compare.js';
-import { AXIS, intCollectives, jaxCollectives, sliceAndIndex } from './pmap-jax-fns.js';
+import { AXIS, intCollectives, jaxCollectives } from './pmap-jax-fns.js';
 
 const detected = await useTestBackend();
 // The workers run cpu or wasm (webgpu stays in the main thread).

@@ -10,7 +10,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { type NdArray, jit } from '../../lib/core/index.js';
+import { jit } from '../../lib/core/index.js';
 import * as nn from '../../lib/nn/index.js';
 import * as np from '../../lib/ops/index.js';
 import * as optim from '../../lib/optim/index.js';

@@ -9,7 +9,7 @@ import * as fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs-core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { type NdArray, scope, valueAndGrad } from '../../lib/core/index.js';
+import { type NdArray, valueAndGrad } from '../../lib/core/index.js';
 import * as np from '../../lib/ops/index.js';
 import * as ssl from '../../lib/ssl/index.js';
 import { dinoLogits, embeddings, permutation, pushSequence, viewPair } from '../../lib/ssl/arbitraries.js';

@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { type NdArray, jit, scope, valueAndGrad } from '../../lib/core/index.js';
+import { jit, scope, valueAndGrad } from '../../lib/core/index.js';
 import * as optim from '../../lib/optim/index.js';
 import * as swav from '../../lib/ssl/swav/index.js';
 import { useTestBackend } from '../helpers/backend.js';

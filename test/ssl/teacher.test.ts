@@ -12,7 +12,7 @@ import * as np from '../../lib/ops/index.js';
 import * as random from '../../lib/random/index.js';
 import * as ssl from '../../lib/ssl/index.js';
 import * as tree from '../../lib/tree/index.js';
-import { allClose, errorOf, toNested } from '../helpers/assert.js';
+import { allClose, errorOf } from '../helpers/assert.js';
 import { useTestBackend } from '../helpers/backend.js';
 import { loadFixture } from './fixtures.js';
 

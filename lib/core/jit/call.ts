@@ -9,13 +9,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type Aval, type DType, avalStr, isFloat } from '../aval.js';
 import { avalsIn, avalsOut, axisNamesOf, communicatesOver, dependentOutputs, type Flat, fnOf, indicesWhere, runJaxpr } from '../control/jaxpr-fn.js';
-import { defineHigherOrder, type HigherOrderDef, isHigherOrder } from '../higher-order.js';
+import { defineHigherOrder, type HigherOrderDef } from '../higher-order.js';
 import { vmapFlat } from '../interpreters/batching.js';
 import { jvpFlat } from '../interpreters/jvp.js';
 import { vjpFlat } from '../interpreters/vjp.js';
 import * as lax from '../lax.js';
 import { constantValue } from '../lower/index.js';
-import { primitive } from '../primitive.js';
 import type { BDim } from '../prim-types.js';
 import { batchAt } from '../prims/batching-util.js';
 import { type NdArray, activeMains, avalOf, bindHigherOrder, checkLive, isTracer } from '../trace.js';

@@ -3,7 +3,7 @@
  * (through `lib/random`, one value per sample from a `[B]`-shaped draw), per-sample
  * selection, and the eager memory scope.
  */
-import { type NdArray, scope } from '../../core/index.js';
+import { type NdArray } from '../../core/index.js';
 import * as np from '../../ops/index.js';
 import * as random from '../../random/index.js';
 
