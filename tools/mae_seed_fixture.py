@@ -66,19 +66,19 @@ class Mlp(nn.Module):
 
 
 class Block(nn.Module):
-    """timm's ViT block (norm2, eps 1e-6) or the seed's TransformerBlock (norm3, eps 1e-5)."""
+    """timm's ViT block (eps 1e-6) or the seed's TransformerBlock (eps 1e-5): norm1, attn, norm2, mlp.
+    (The seed's block named its MLP norm `norm3` before May 2026, commit 15058f23.)"""
 
-    def __init__(self, dim, heads, mlp_norm, eps):
+    def __init__(self, dim, heads, eps):
         super().__init__()
-        self.mlp_norm = mlp_norm
         self.norm1 = nn.LayerNorm(dim, eps=eps)
         self.attn = Attn(dim, heads)
-        setattr(self, mlp_norm, nn.LayerNorm(dim, eps=eps))
+        self.norm2 = nn.LayerNorm(dim, eps=eps)
         self.mlp = Mlp(dim, 4 * dim)
 
     def forward(self, x):
         x = x + self.attn(self.norm1(x))
-        return x + self.mlp(getattr(self, self.mlp_norm)(x))
+        return x + self.mlp(self.norm2(x))
 
 
 class PatchEmbed(nn.Module):
@@ -96,7 +96,7 @@ class ViT(nn.Module):
         self.patch_embed = PatchEmbed()
         self.cls_token = nn.Parameter(torch.zeros(1, 1, DIM))
         self.pos_embed = nn.Parameter(torch.zeros(1, 1 + GRID * GRID, DIM))
-        self.blocks = nn.Sequential(*[Block(DIM, HEADS, "norm2", 1e-6) for _ in range(DEPTH)])
+        self.blocks = nn.Sequential(*[Block(DIM, HEADS, 1e-6) for _ in range(DEPTH)])
         self.norm = nn.LayerNorm(DIM, eps=1e-6)
 
 
@@ -149,7 +149,7 @@ class FlexibleTransformer(nn.Module):
         self.query_proj = nn.Linear(DIM, DEC_DIM)
         self.output_proj = nn.Linear(DEC_DIM, C * P * P)
         self.register_buffer("pos_embed", sincos_2d(DEC_DIM, GRID).unsqueeze(0))
-        self.blocks = nn.ModuleList([Block(DEC_DIM, DEC_HEADS, "norm3", 1e-5) for _ in range(DEC_DEPTH)])
+        self.blocks = nn.ModuleList([Block(DEC_DIM, DEC_HEADS, 1e-5) for _ in range(DEC_DEPTH)])
         self.final_norm = nn.LayerNorm(DEC_DIM)
 
     def gather_pos(self, idx):
@@ -250,7 +250,7 @@ def main():
         "encoder.vit.patch_embed.proj.bias",
         "decoder.transformer.output_proj.bias",
         "decoder.transformer.query_proj.bias",
-        "decoder.transformer.blocks.0.norm3.weight",
+        "decoder.transformer.blocks.0.norm2.weight",
     ]
     sd = model.state_dict()
     out = {

@@ -71,7 +71,7 @@ class ViT(nn.Module):
         self.patch_embed = PatchEmbed()
         self.cls_token = nn.Parameter(torch.zeros(1, 1, DIM))
         self.pos_embed = nn.Parameter(torch.zeros(1, 1 + L, DIM))
-        self.blocks = nn.Sequential(*[Block(DIM, HEADS, "norm2", 1e-6) for _ in range(DEPTH)])
+        self.blocks = nn.Sequential(*[Block(DIM, HEADS, 1e-6) for _ in range(DEPTH)])
         self.norm = nn.LayerNorm(DIM, eps=1e-6)
 
     def forward(self, images):

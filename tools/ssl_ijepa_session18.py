@@ -60,7 +60,7 @@ class ViT(nn.Module):
         self.patch_embed = PatchEmbed()
         self.cls_token = nn.Parameter(torch.zeros(1, 1, DIM))
         self.pos_embed = nn.Parameter(torch.zeros(1, 1 + L, DIM))
-        self.blocks = nn.Sequential(*[Block(DIM, HEADS, "norm2", 1e-6) for _ in range(DEPTH)])
+        self.blocks = nn.Sequential(*[Block(DIM, HEADS, 1e-6) for _ in range(DEPTH)])
         self.norm = nn.LayerNorm(DIM, eps=1e-6)
 
 
@@ -90,7 +90,7 @@ class Predictor(nn.Module):
         self.output_proj = nn.Linear(PRED_DIM, DIM)
         self.register_buffer("pos_embed", sincos_2d(PRED_DIM, GRID).unsqueeze(0))
         self.mask_token = nn.Parameter(torch.zeros(1, 1, PRED_DIM))
-        self.blocks = nn.ModuleList([Block(PRED_DIM, PRED_HEADS, "norm2", 1e-5) for _ in range(PRED_DEPTH)])
+        self.blocks = nn.ModuleList([Block(PRED_DIM, PRED_HEADS, 1e-5) for _ in range(PRED_DEPTH)])
         self.final_norm = nn.LayerNorm(PRED_DIM)
 
     def forward(self, context, queries, context_idx, query_idx, query_mask):

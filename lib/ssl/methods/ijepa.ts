@@ -52,9 +52,9 @@ import * as np from '../../ops/index.js';
 import * as random from '../../random/index.js';
 import { strictPartial } from '../../util/strict-partial.js';
 import { nullable, oneOf, positiveInt, refined } from '../codecs.js';
-import { sincosPosEmbed2d } from '../masking.js';
 import { defineMethod } from '../method.js';
 import { checkBatch } from '../views.js';
+import { type FlexibleTransformerSpec, flexibleTransformer } from './flexible-transformer.js';
 import { type JepaMasks, type MultiBlockOptions, masksFromIndices, multiBlockMasks } from './ijepa-masks.js';
 import { EMA_PROPS, ENCODER_DEFAULTS, ENCODER_PROPS, type EmaSettings, type EncoderSettings, type NetState, type Params, encoderOf, network } from './network.js';
 
@@ -131,34 +131,11 @@ function maskedEncoder(enc: nn.ViTEncoder): nn.Layer {
   };
 }
 
-interface PredictorSpec {
-  readonly embedDim: number;
-  readonly dim: number;
-  readonly depth: number;
-  readonly heads: number;
-  readonly grid: readonly [number, number];
-}
-
-/** The seed's predictor (a `FlexibleTransformer`: joint attention, mask token, no prefix tokens) as a layer, and its masked forward. */
-function predictor(s: PredictorSpec) {
-  const numPatches = s.grid[0] * s.grid[1];
-  const children = {
-    context_proj: nn.linear({ in: s.embedDim, out: s.dim }),
-    query_proj: nn.linear({ in: s.embedDim, out: s.dim }),
-    output_proj: nn.linear({ in: s.dim, out: s.embedDim }),
-    blocks: nn.sequential(Array.from({ length: s.depth }, () => nn.vitBlock(s.dim, s.heads, 4 * s.dim, { eps: 1e-5, linearInit: {} }))),
-    final_norm: nn.layerNorm({ features: s.dim }),
-  };
-  const body = withRescaledInit(
-    nn.composite('ijepaPredictor', children, () => {
-      throw new Error('internal: unused');
-    }),
-  );
-  const posData = sincosPosEmbed2d(s.dim, s.grid[0], s.grid[1]);
-  const pos = posData.dataSync() as Float32Array;
-  posData.dispose();
-  const posEmbed = () => tf.tensor3d(pos, [1, numPatches, s.dim]);
-  const call = (name: keyof typeof children, params: Params, state: Params, x: NdArray, opts = {}) => children[name].apply(params[name], state[name], x, opts)[0];
+/** The seed's predictor (a `FlexibleTransformer` with `add_mask_token`: the mask token among its own parameters) as a layer, and its masked forward. */
+function predictor(s: FlexibleTransformerSpec) {
+  const ft = flexibleTransformer(s);
+  const { numPatches } = ft;
+  const body = withRescaledInit(ft.layer);
 
   /**
    * The predictions [N, L, D] at every patch (meaningful at the targets) from the context encoder's
@@ -167,12 +144,12 @@ function predictor(s: PredictorSpec) {
    */
   const predict = (params: Params, state: Params, encoded: NdArray, m: JepaMasks): NdArray => {
     const n = np.shape(encoded)[0];
-    const p = posEmbed();
-    const context = np.add(call('context_proj', params, state, encoded), p);
+    const p = ft.posEmbed();
+    const context = np.add(ft.call('context_proj', params, state, encoded), p);
     const queries = np.broadcastTo(np.add(params.mask_token, p), [n, numPatches, s.dim]);
     const keyPaddingMask = np.concatenate([np.equal(m.context, 0), np.equal(m.target, 0)], 1);
-    const h = call('final_norm', params, state, call('blocks', params, state, np.concatenate([context, queries], 1), { keyPaddingMask }));
-    return call('output_proj', params, state, np.sliceAxis(h, 1, numPatches, 2 * numPatches));
+    const h = ft.trunk(params, state, np.concatenate([context, queries], 1), { keyPaddingMask });
+    return ft.call('output_proj', params, state, np.sliceAxis(h, 1, numPatches, 2 * numPatches));
   };
   const layer: nn.Layer = {
     kind: 'ijepaPredictor',
@@ -189,11 +166,9 @@ function predictor(s: PredictorSpec) {
       const { mask_token: maskToken, ...rest } = v.params;
       body.toTorch({ params: rest, state: v.state }, prefix, out);
       out[`${prefix}mask_token`] = copy(maskToken);
-      out[`${prefix}pos_embed`] = posEmbed();
     },
     fromTorch(r, prefix) {
       const v = body.fromTorch(r, prefix);
-      r.skip(`${prefix}pos_embed`); // a fixed buffer: made afresh
       return { params: { ...v.params, mask_token: tf.clone(r.get(`${prefix}mask_token`, [1, 1, s.dim])) }, state: v.state };
     },
   };
@@ -260,7 +235,7 @@ export const ijepa = defineMethod<IjepaConfig, Params, NetState, IjepaBatch>({
     const enc = layer;
     const { imgSize, patchSize } = enc.options as { imgSize: number; patchSize: number };
     const g = Math.floor(imgSize / patchSize);
-    const pred = predictor({ embedDim: dim, dim: c.predictorEmbedDim, depth: c.predictorDepth, heads: headsOf(c), grid: [g, g] });
+    const pred = predictor({ inDim: dim, dim: c.predictorEmbedDim, outDim: dim, depth: c.predictorDepth, heads: headsOf(c), grid: [g, g] });
     const net = network({
       name: 'ijepa',
       stages: { encoder: maskedEncoder(enc), predictor: pred.layer },

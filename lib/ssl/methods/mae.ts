@@ -41,9 +41,10 @@ import { tensorsIn } from '../../util/tensors.js';
 import { strictPartial } from '../../util/strict-partial.js';
 import { boolean, oneOf, positiveInt, unitInterval } from '../codecs.js';
 import { type MaeLossType, maeLoss } from '../losses/mae.js';
-import { type PatchMasking, keepTokens, numKept, patchify, randomMasking, randomMaskingFromNoise, restoreTokens, sincosPosEmbed2d } from '../masking.js';
+import { type PatchMasking, keepTokens, numKept, patchify, randomMasking, randomMaskingFromNoise, restoreTokens } from '../masking.js';
 import { defineMethod } from '../method.js';
 import { checkBatch } from '../views.js';
+import { type FlexibleTransformerSpec, flexibleTransformer } from './flexible-transformer.js';
 import { ENCODER_DEFAULTS, ENCODER_PROPS, type EncoderSettings, type NetState, type Params, encoderOf, network } from './network.js';
 
 export interface MaeConfig extends EncoderSettings {
@@ -80,47 +81,25 @@ function imagesOf(batch: MaeBatch): { images: NdArray; noise?: NdArray } {
   throw new Error('mae needs { images } (or { view1 } / { globalViews })');
 }
 
-interface DecoderSpec {
-  readonly embedDim: number;
-  readonly dim: number;
-  readonly depth: number;
-  readonly heads: number;
-  readonly outDim: number;
-  readonly grid: readonly [number, number];
-}
-
-/** The seed's `MAEDecoder` (a `FlexibleTransformer` in joint-attention mode, no prefix tokens) as a layer, and its masked forward. */
-function maeDecoder(s: DecoderSpec) {
-  const numPatches = s.grid[0] * s.grid[1];
-  const children = {
-    context_proj: nn.linear({ in: s.embedDim, out: s.dim }),
-    query_proj: nn.linear({ in: s.embedDim, out: s.dim }),
-    output_proj: nn.linear({ in: s.dim, out: s.outDim }),
-    blocks: nn.sequential(Array.from({ length: s.depth }, () => nn.vitBlock(s.dim, s.heads, 4 * s.dim, { eps: 1e-5, mlpNorm: 'norm3', linearInit: {} }))),
-    final_norm: nn.layerNorm({ features: s.dim }),
-  };
-  const transformer = nn.composite('maeDecoderTransformer', children, () => {
-    throw new Error('internal: unused');
-  });
-  const posData = sincosPosEmbed2d(s.dim, s.grid[0], s.grid[1]);
-  const pos = posData.dataSync() as Float32Array;
-  posData.dispose();
-  const call = (name: keyof typeof children, params: Params, state: Params, x: NdArray, opts = {}) => children[name].apply(params.transformer[name], state.transformer[name], x, opts)[0];
+/** The seed's `MAEDecoder`: a learned mask token (encoder width) and a `FlexibleTransformer` under `transformer.`, as a layer, and its masked forward. */
+function maeDecoder(s: FlexibleTransformerSpec) {
+  const ft = flexibleTransformer(s);
+  const { numPatches } = ft;
 
   /** The pixels of every patch [N, L, C p p] from the encoded kept patch tokens [N, K, D] and the masking's `idsRestore` [N, L]. */
   const decode = (params: Params, state: Params, kept: NdArray, idsRestore: NdArray): NdArray => {
-    const query = np.reshape(call('query_proj', params, state, params.mask_token), [s.dim]);
-    const full = restoreTokens(call('context_proj', params, state, kept), query, idsRestore);
-    const h = call('final_norm', params, state, call('blocks', params, state, np.add(full, tf.tensor3d(pos, [1, numPatches, s.dim]))));
-    return call('output_proj', params, state, h);
+    const [p, st] = [params.transformer, state.transformer];
+    const query = np.reshape(ft.call('query_proj', p, st, params.mask_token), [s.dim]);
+    const full = restoreTokens(ft.call('context_proj', p, st, kept), query, idsRestore);
+    return ft.call('output_proj', p, st, ft.trunk(p, st, np.add(full, ft.posEmbed())));
   };
   const layer: nn.Layer = {
     kind: 'maeDecoder',
     init: (key) =>
       scope(() => {
         const [kt, km] = random.split(key, 2);
-        const v = transformer.init(kt);
-        const maskToken = nn.init.truncNormal(0.02)(km, [1, 1, s.embedDim], { fanIn: s.embedDim, fanOut: s.embedDim });
+        const v = ft.layer.init(kt);
+        const maskToken = nn.init.truncNormal(0.02)(km, [1, 1, s.inDim], { fanIn: s.inDim, fanOut: s.inDim });
         return { params: { mask_token: maskToken, transformer: v.params }, state: { transformer: v.state } };
       }),
     /** Every token visible (the seed's decoder in evaluation): tokens [N, L, D] in patch order. */
@@ -130,13 +109,11 @@ function maeDecoder(s: DecoderSpec) {
     },
     toTorch(v, prefix, out) {
       out[`${prefix}mask_token`] = copy(v.params.mask_token);
-      transformer.toTorch({ params: v.params.transformer, state: v.state.transformer }, `${prefix}transformer.`, out);
-      out[`${prefix}transformer.pos_embed`] = tf.tensor3d(pos, [1, numPatches, s.dim]);
+      ft.layer.toTorch({ params: v.params.transformer, state: v.state.transformer }, `${prefix}transformer.`, out);
     },
     fromTorch(r, prefix) {
-      const v = transformer.fromTorch(r, `${prefix}transformer.`);
-      r.skip(`${prefix}transformer.pos_embed`); // a fixed buffer: made afresh
-      return { params: { mask_token: tf.clone(r.get(`${prefix}mask_token`, [1, 1, s.embedDim])), transformer: v.params }, state: { transformer: v.state } };
+      const v = ft.layer.fromTorch(r, `${prefix}transformer.`);
+      return { params: { mask_token: tf.clone(r.get(`${prefix}mask_token`, [1, 1, s.inDim])), transformer: v.params }, state: { transformer: v.state } };
     },
   };
   return { layer, decode, numPatches };
@@ -174,7 +151,7 @@ export const mae = defineMethod<MaeConfig, Params, NetState, MaeBatch>({
     const enc = layer;
     const { imgSize, patchSize, inChannels } = enc.options as { imgSize: number; patchSize: number; inChannels: number };
     const g = Math.floor(imgSize / patchSize);
-    const decoder = maeDecoder({ embedDim: dim, dim: c.decoderEmbedDim, depth: c.decoderDepth, heads: c.decoderNumHeads, outDim: inChannels * patchSize * patchSize, grid: [g, g] });
+    const decoder = maeDecoder({ inDim: dim, dim: c.decoderEmbedDim, depth: c.decoderDepth, heads: c.decoderNumHeads, outDim: inChannels * patchSize * patchSize, grid: [g, g] });
     const net = network({ name: 'mae', stages: { encoder: enc, decoder: decoder.layer } });
 
     /** The masking of this batch: from its noise, else drawn from the key. */
