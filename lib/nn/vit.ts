@@ -22,7 +22,7 @@ import * as random from '../random/index.js';
 import { boolean, decodeOrThrow, positiveInt, positiveNumber } from '../util/codecs.js';
 import { strictPartial } from '../util/strict-partial.js';
 import * as init from './init.js';
-import { composite, type Encoder, type Layer, sequential, withBatchAxis } from './layer.js';
+import { childKeys, composite, type Encoder, type Layer, sequential, withBatchAxis } from './layer.js';
 import { multiHeadAttention } from './attention.js';
 import { conv2d } from './conv.js';
 import { mlp } from './mlp.js';
@@ -79,26 +79,24 @@ const linearInit = { weightInit: init.truncNormal(0.02), biasInit: init.zeros };
 export interface VitBlockOptions {
   /** The LayerNorms' eps (default 1e-6, timm's ViT; PyTorch's default is 1e-5). */
   readonly eps?: number;
-  /** The name of the LayerNorm before the MLP (default 'norm2', timm's; the seed's TransformerBlock calls it 'norm3'). */
-  readonly mlpNorm?: string;
   /** The Linear layers' initialisers (default timm's: trunc_normal(std=.02) weights, zero biases; `{}`: PyTorch's defaults). */
   readonly linearInit?: { readonly weightInit?: init.Initializer; readonly biasInit?: init.Initializer };
 }
 
-/** A pre-norm transformer block (timm's ViT block): x + attn(norm1 x), then y + mlp(mlpNorm y), GELU MLP of width `hidden`. */
+/** A pre-norm transformer block (timm's ViT block): x + attn(norm1 x), then y + mlp(norm2 y), GELU MLP of width `hidden`. */
 export function vitBlock(dim: number, heads: number, hidden: number, options: VitBlockOptions = {}): Layer {
-  const { eps = 1e-6, mlpNorm = 'norm2', linearInit: li = linearInit } = options;
+  const { eps = 1e-6, linearInit: li = linearInit } = options;
   return composite(
     'vitBlock',
     {
       norm1: layerNorm({ features: dim, eps }),
       attn: multiHeadAttention({ dim, numHeads: heads, qkvBias: true, ...li }),
-      [mlpNorm]: layerNorm({ features: dim, eps }),
+      norm2: layerNorm({ features: dim, eps }),
       mlp: mlp({ in: dim, hidden, out: dim, activation: 'gelu', ...li }),
     },
     (call, x) => {
       const y = np.add(x, call('attn', call('norm1', x)));
-      return np.add(y, call('mlp', call(mlpNorm, y)));
+      return np.add(y, call('mlp', call('norm2', y)));
     },
   );
 }
@@ -118,6 +116,8 @@ export interface ViTEncoder extends Encoder {
    * The class token (plus its position embedding) before `tokens` [N, K, D], then the blocks and the final norm: [N, 1 + K, D].
    * With `opts.classToken: false`, no class token: the blocks and the final norm on `tokens` alone, [N, K, D] (I-JEPA's encoder);
    * the other options reach the blocks (e.g. the attention's `keyPaddingMask` [N, K]).
+   * With `opts.blockOutputs` (an array), each block's output [N, T, D] (before the final norm) is pushed to it in order
+   * (data2vec's targets; the seed's forward hooks on `blocks`).
    */
   encodeTokens(params: any, state: any, tokens: NdArray, opts?: any): NdArray;
 }
@@ -155,9 +155,10 @@ export function vit(name: string, options: ViTOptions = {}): ViTEncoder {
   const dynamic = options.dynamicImgSize ?? true;
   const g0 = Math.floor(imgSize / p);
   const nTok = 1 + g0 * g0;
+  const blockList = Array.from({ length: depth }, () => vitBlock(dim, heads, hidden));
   const children = {
     patch_embed: composite('patchEmbed', { proj: conv2d({ in: cin, out: dim, kernel: p, stride: p }) }, (call, x) => call('proj', x)),
-    blocks: sequential(Array.from({ length: depth }, () => vitBlock(dim, heads, hidden))),
+    blocks: sequential(blockList),
     norm: layerNorm({ features: dim, eps: 1e-6 }),
   };
   // init and the PyTorch names of the children; the forward pass is `forward` below.
@@ -181,13 +182,23 @@ export function vit(name: string, options: ViTOptions = {}): ViTEncoder {
     const flat = np.reshape(tokens, [s[0], gh * gw, dim]);
     return np.add(masking === undefined ? flat : maskPatches(flat, masking, name), gridPositions(params.pos_embed, gh, gw));
   };
+  /** The blocks one by one (with `sequential`'s keys), pushing each block's output to `out`. */
+  const blocksCollecting = (params: any, state: any, x: NdArray, opts: any, out: NdArray[]): NdArray => {
+    const keys = childKeys(opts, depth);
+    return blockList.reduce((y, block, i) => {
+      const [o] = block.apply(params[i], state[i], y, { ...opts, key: keys[i] });
+      out.push(o);
+      return o;
+    }, x);
+  };
   const encodeTokens = (params: any, state: any, tokens: NdArray, opts: any = {}): NdArray => {
     const s = np.shape(tokens);
     if (s.length !== 3 || s[2] !== dim) throw new Error(`${name}.encodeTokens: tokens must be [N, K, ${dim}], got ${shapeStr(s)}`);
-    const { classToken = true, ...blockOpts } = opts;
+    const { classToken = true, blockOutputs, ...blockOpts } = opts;
     const clsPos = np.sliceAxis(params.pos_embed, 1, 0, 1);
     const cls = () => np.broadcastTo(np.add(params.cls_token, clsPos), [s[0], 1, dim]);
-    const [hb] = children.blocks.apply(params.blocks, state.blocks, classToken ? np.concatenate([cls(), tokens], 1) : tokens, blockOpts);
+    const x = classToken ? np.concatenate([cls(), tokens], 1) : tokens;
+    const hb = blockOutputs === undefined ? children.blocks.apply(params.blocks, state.blocks, x, blockOpts)[0] : blocksCollecting(params.blocks, state.blocks, x, blockOpts, blockOutputs);
     return children.norm.apply(params.norm, state.norm, hb)[0];
   };
   /** timm's `forward_features`: every token after the final norm, [N, 1 + L, D]. */

@@ -124,3 +124,24 @@ export function sincosPosEmbed2d(dim: number, gh: number, gw: number): tf.Tensor
     }
   return tf.tensor2d(out, [gh * gw, dim]);
 }
+
+/**
+ * How many of `numPatches` patches the seed's SimMIM / data2vec / DINOv2 masking masks:
+ * `round(L r)` with Python's round (half to even), r in [0, 1].
+ */
+export function numMaskedRounded(numPatches: number, maskRatio: number): number {
+  if (!Number.isInteger(numPatches) || numPatches < 1) throw new Error(`masking: the number of patches must be a positive integer, got ${numPatches}`);
+  if (typeof maskRatio !== 'number' || !(maskRatio >= 0 && maskRatio <= 1)) throw new Error(`masking: maskRatio must be in [0, 1], got ${maskRatio}`);
+  const x = numPatches * maskRatio;
+  return Math.abs(x - Math.trunc(x)) === 0.5 ? 2 * Math.round(x / 2) : Math.round(x);
+}
+
+/**
+ * Masks [..., L] (1: masked) with the `n` patches of LOWEST noise [..., L] masked (the seed's
+ * `_random_mask` of SimMIM, data2vec and DINOv2: `argsort(noise)[:n]` set to 1).
+ * @example const masks = ssl.masking.masksFromNoise(random.uniform(key, [8, 196]), 118);
+ */
+export function masksFromNoise(noise: NdArray, n: number): NdArray {
+  const rank = np.argsort(np.argsort(noise, -1), -1);
+  return np.cast(np.less(rank, n), 'float32');
+}

@@ -9,6 +9,10 @@ docBlocksSuite('docs/ssl.md', [
   // PIRL: the bank is empty at step 0 (read before the push), so the first loss is 0.
   [/step 0: loss 0\.000 \(jigsaw term 0\.000\)/, /step 2: loss \d+\.\d{3}/, 'traces 1 embedding [ 8, 16 ]'],
   [/dinov2 loss \d+\.\d{3} patch \d+\.\d{3}/],
+  [/ibot loss \d+\.\d{3} patch \d+\.\d{3}/],
+  [/msn loss -?\d+\.\d{3} me-max -?\d+\.\d{3}/],
   [/vicregl loss \d+\.\d{3} local \d+\.\d{3}/],
   [/ijepa loss \d+\.\d{3} targets per image [1-9]/],
+  [/simmim loss \d+\.\d{3} embedding \[ 4, 32 \]/],
+  [/data2vec loss \d+\.\d{3} teacher embedding \[ 4, 32 \]/],
 ]).run();

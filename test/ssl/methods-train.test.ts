@@ -48,8 +48,12 @@ const CONFIGS: Record<string, Record<string, unknown>> = {
   dinov2: { ...tinyVit, projector: ssl.head([16, 8], { activation: 'gelu', batchNorm: false }), numClsPrototypes: 12, numPatchPrototypes: 10 },
   vicregl: { ...tinyVit, projector: ssl.head([16, 8], { lastBias: false }), localProjector: ssl.head([16, 8], { lastBias: false }) },
   ijepa: { ...tinyVit, predictorEmbedDim: 8, predictorDepth: 1, numTargets: 2 },
+  ibot: { ...tinyVit, projector: ssl.head([16, 8], { activation: 'gelu', batchNorm: false }), numClsPrototypes: 12, numPatchPrototypes: 10 },
+  msn: { ...tinyVit, projector: ssl.head([16, 8], { activation: 'gelu', batchNorm: false }), numPrototypes: 12 },
+  simmim: { ...tinyVit },
+  data2vec: { ...tinyVit, topKBlocks: 1, emaStart: 0.9 },
 };
-const MULTI_CROP = new Set(['dino', 'swav', 'lejepa', 'dinov2']);
+const MULTI_CROP = new Set(['dino', 'swav', 'lejepa', 'dinov2', 'ibot']);
 
 const data = await loadFashionMnist({ split: 'train', limitPerClass: 2 });
 const images = tf.tensor(gatherImages(data, Array.from({ length: BATCH * STEPS }, (_, i) => i % data.n)), [BATCH * STEPS, data.height, data.width, 1]);

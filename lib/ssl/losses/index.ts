@@ -3,7 +3,7 @@
  * `losses/utils.py`, `losses/dino.py`, `losses/multimodal.py`, `losses/reconstruction.py`,
  * DINOv3's KoLeo, W-MSE), as pure functions of arrays (jit/vmap/grad-able): `ntXent`, `infoNce`,
  * `clipLoss`, `byolLoss`, `negativeCosine`, `vicreg`, `vcReg`, `vicregLocal` (+ `nearestLocations`), `barlowTwins`, `dino`
- * (+ `teacherProbs`, `batchCenter`, `updateCenter`), `ibotPatchLoss`, `sinkhornKnopp`, `koleo`,
+ * (+ `teacherProbs`, `batchCenter`, `updateCenter`), `ibotPatchLoss`, `sinkhornKnopp`, `koleo`, `msn`,
  * `maeLoss`, `wmse`, `tico` (TiCo's loss with its running covariance), `directClr`, `spectralContrastive`,
  * `lejepa` (+ `sigreg`, `slicedEppsPulley`, `eppsPulley`). Each file's comment gives its formula.
  */
@@ -17,6 +17,7 @@ export { type BarlowTwinsOptions, type BarlowTwinsStatistics, barlowTwins } from
 export { type DinoOptions, batchCenter, dino, teacherProbs, updateCenter } from './dino.js';
 export { type IbotPatchLossOptions, type SinkhornKnoppOptions, ibotPatchLoss, sinkhornKnopp } from './ibot.js';
 export { type KoleoOptions, koleo } from './koleo.js';
+export { type MsnOptions, type MsnResult, msn } from './msn.js';
 export { type MaeLossOptions, type MaeLossType, maeLoss } from './mae.js';
 export { type WmseOptions, wmse } from './wmse.js';
 export { type TicoOptions, type TicoResult, tico } from './tico.js';

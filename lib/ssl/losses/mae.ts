@@ -8,15 +8,17 @@
  * target = (target - mean_P target) / sqrt(var_unbiased_P target + 1e-6)     (normPixLoss)
  * per[n, l] = mean_P (pred - target)^2           'mse'
  *           = 1 - cos(pred, target)  (eps 1e-8)  'cosine'
- *           = mean_P smoothL1(pred - target)      'smoothL1' (beta 1)
- * loss = sum(per * mask) / sum(mask)   (maskOnly, 'mean'; the removed patches: mask 1)
+ *           = mean_P smoothL1(pred - target)      'smoothL1' (`beta`, default 1; beta 0: L1)
+ * loss = sum(per * mask) / max(sum(mask), minCount)   (maskOnly, 'mean'; the removed patches: mask 1)
  *      = sum(per * mask)               (maskOnly, 'sum')
  *      = mean(per) | sum(per)          (every patch)
  * ```
  * The defaults are the functional `mae`'s (no normalisation, MSE on the masked patches):
  * `maeLoss(pred, target, mask)` is the seed's `mae(target, pred, mask)` (note the order), and
- * `{ normPixLoss: true }` is the `MAE` method's loss. Patches follow the caller's layout: the
- * loss only compares `pred` and `target` entry by entry.
+ * `{ normPixLoss: true }` is the `MAE` method's loss; `{ lossType: 'smoothL1', beta: 0 }` (L1) is
+ * the seed's `SimMIM`'s and `{ lossType: 'smoothL1', beta: 2 }` its `Data2Vec`'s (on tokens
+ * [N, L, D]), both with `minCount: 1` (the seed's `mask.sum().clamp(min=1)`). Patches follow the caller's layout: the loss only compares `pred` and `target`
+ * entry by entry.
  */
 import { type NdArray, shapeStr } from '../../core/index.js';
 import { smoothL1Loss } from '../../nn/torch-losses.js';
@@ -36,6 +38,10 @@ export interface MaeLossOptions {
   readonly maskOnly?: boolean;
   /** 'mean' (default) or 'sum' over the counted patches. */
   readonly reduction?: 'mean' | 'sum';
+  /** Where 'smoothL1' turns from quadratic to linear (F.smooth_l1_loss's beta; 0: L1); default 1. */
+  readonly beta?: number;
+  /** The 'mean' divides by at least this many masked patches (default 0; SimMIM and data2vec: 1, so no mask gives 0, not NaN). */
+  readonly minCount?: number;
 }
 
 /** Each patch standardised over its last axis, with the unbiased variance plus 1e-6 (MAE's `norm_pix_loss`). */
@@ -47,10 +53,10 @@ function normalisePatches(target: NdArray): NdArray {
 }
 
 /** The loss of each patch, [N, L]. */
-function perPatch(pred: NdArray, target: NdArray, lossType: MaeLossType): NdArray {
+function perPatch(pred: NdArray, target: NdArray, lossType: MaeLossType, beta: number): NdArray {
   if (lossType === 'mse') return np.mean(np.square(np.sub(pred, target)), -1);
   if (lossType === 'cosine') return np.sub(1, cosineAlongLast(pred, target));
-  return np.mean(smoothL1Loss(pred, target, { reduction: 'none' }), -1);
+  return np.mean(smoothL1Loss(pred, target, { reduction: 'none', beta }), -1);
 }
 
 function checkMae(pred: NdArray, target: NdArray, mask: NdArray, lossType: string, reduction: string): void {
@@ -67,12 +73,12 @@ function checkMae(pred: NdArray, target: NdArray, mask: NdArray, lossType: strin
  * @example const loss = maeLoss(decoded, patches, mask, { normPixLoss: true });
  */
 export function maeLoss(pred: NdArray, target: NdArray, mask: NdArray, opts: MaeLossOptions = {}): NdArray {
-  const { normPixLoss = false, lossType = 'mse', maskOnly = true, reduction = 'mean' } = opts;
+  const { normPixLoss = false, lossType = 'mse', maskOnly = true, reduction = 'mean', beta = 1, minCount = 0 } = opts;
   checkMae(pred, target, mask, lossType, reduction);
   if (normPixLoss && shapeOf(target)[2] < 2) throw new Error(`maeLoss: normPixLoss needs patches of at least 2 values (the unbiased variance), got ${shapeStr(shapeOf(target))}`);
-  const per = perPatch(pred, normPixLoss ? normalisePatches(target) : target, lossType);
+  const per = perPatch(pred, normPixLoss ? normalisePatches(target) : target, lossType, beta);
   if (!maskOnly) return reduction === 'mean' ? np.mean(per) : np.sum(per);
   const weights = np.cast(mask, 'float32');
   const total = np.sum(np.mul(per, weights));
-  return reduction === 'mean' ? np.div(total, np.sum(weights)) : total;
+  return reduction === 'mean' ? np.div(total, np.maximum(np.sum(weights), minCount)) : total;
 }

@@ -43,6 +43,13 @@ export interface DinoConfig extends EncoderSettings, EmaSettings {
   readonly prototypesInProjector: boolean;
 }
 
+/** The teacher temperature by step: linear from `warmupTeacherTemperature` to `teacherTemperature` over `warmupTeacherSteps`, then constant (the seed's per-epoch warm-up, DINO's and iBOT's). */
+export function teacherTemperatureSchedule(c: Pick<DinoConfig, 'teacherTemperature' | 'warmupTeacherTemperature' | 'warmupTeacherSteps'>): optim.Schedule {
+  return c.warmupTeacherSteps > 0
+    ? optim.joinSchedules([optim.linear({ init: c.warmupTeacherTemperature, end: c.teacherTemperature, steps: c.warmupTeacherSteps }), optim.constant(c.teacherTemperature)], [c.warmupTeacherSteps])
+    : optim.constant(c.teacherTemperature);
+}
+
 export const dino = defineMethod<DinoConfig, Params, NetState, ViewsBatch>({
   name: 'dino',
   codec: strictPartial(
@@ -82,9 +89,7 @@ export const dino = defineMethod<DinoConfig, Params, NetState, ViewsBatch>({
       : { encoder: enc.layer, projector: nn.sequential([mlpHead(enc.dim, c.projector), nn.l2Normalize()]), prototypes };
     const logitsStage = c.prototypesInProjector ? 'projector' : 'prototypes';
     const net = network({ name: 'dino', stages, teacher: { stages: Object.keys(stages), ema: c }, extraState: () => ({ center: np.zeros([1, c.numPrototypes]) }) });
-    const temperature = c.warmupTeacherSteps > 0
-      ? optim.joinSchedules([optim.linear({ init: c.warmupTeacherTemperature, end: c.teacherTemperature, steps: c.warmupTeacherSteps }), optim.constant(c.teacherTemperature)], [c.warmupTeacherSteps])
-      : optim.constant(c.teacherTemperature);
+    const temperature = teacherTemperatureSchedule(c);
     return {
       ...net.parts,
       loss(params, state, batch, { key, axisName } = {}) {

@@ -34,19 +34,16 @@
  * State dicts are the seed's module: `backbone.*`, `cls_head.*`, `patch_head.*` (each a
  * `TeacherStudentWrapper`), `mask_token`.
  */
-import * as tf from '@tensorflow/tfjs-core';
-import { type NdArray, scope, shapeStr } from '../../core/index.js';
-import * as nn from '../../nn/index.js';
+import type { NdArray } from '../../core/index.js';
 import * as np from '../../ops/index.js';
-import * as random from '../../random/index.js';
-import { copy } from '../../nn/torch.js';
 import { strictPartial } from '../../util/strict-partial.js';
 import { nonNegativeNumber, positiveInt, positiveNumber, unitInterval } from '../codecs.js';
 import { dino as dinoLoss, ibotPatchLoss, koleo, sinkhornKnopp } from '../losses/index.js';
 import { defineMethod } from '../method.js';
-import { type ViewsBatch, checkBatch, viewsOfOneBatch } from '../views.js';
-import { type HeadConfig, HeadCodec, head, headLayers, headOut } from './head.js';
-import { EMA_PROPS, ENCODER_DEFAULTS, ENCODER_PROPS, type EmaSettings, type EncoderSettings, type NetState, type Params, encoderOf, network } from './network.js';
+import { type HeadConfig, HeadCodec, head } from './head.js';
+import { type MaskedViewsBatch, clsPatchForward, maskedVit, prototypeHead } from './masked-vit.js';
+import { withMaskToken } from './mim.js';
+import { EMA_PROPS, ENCODER_DEFAULTS, ENCODER_PROPS, type EmaSettings, type EncoderSettings, type NetState, type Params, network } from './network.js';
 
 export interface Dinov2Config extends EncoderSettings, EmaSettings {
   /** Both heads' MLP before the L2 normalisation (the seed's hidden, hidden, bottleneck). */
@@ -67,25 +64,7 @@ export interface Dinov2Config extends EncoderSettings, EmaSettings {
 }
 
 /** A DINOv2 batch: the views and, optionally, one patch mask [B, L] per global view. */
-export type Dinov2Batch = ViewsBatch & { readonly masks?: readonly NdArray[] };
-
-/** Python's `round` (half to even) of a non-negative number. */
-function roundHalfEven(x: number): number {
-  const r = Math.round(x);
-  return Math.abs(x - Math.trunc(x)) === 0.5 ? 2 * Math.round(x / 2) : r;
-}
-
-/** The seed's random masks [R, L] from noise (the `n` patches of lowest noise masked). */
-function masksFromNoise(noise: NdArray, n: number): NdArray {
-  const rank = np.argsort(np.argsort(noise, -1), -1);
-  return np.cast(np.less(rank, n), 'float32');
-}
-
-/** The masked patches' indices [R, n] of masks [R, L] with n ones per row. */
-const maskedIds = (masks: NdArray, n: number): NdArray => np.sliceAxis(np.argsort(masks, -1, true), -1, 0, n);
-
-/** The prototypes head of the seed: MLP, L2 normalisation, prototypes (no bias). */
-const idHead = (inDim: number, h: HeadConfig, k: number) => nn.sequential([...headLayers(inDim, h), nn.l2Normalize(), nn.linear({ in: headOut(h), out: k, bias: false })]);
+export type Dinov2Batch = MaskedViewsBatch;
 
 export const dinov2 = defineMethod<Dinov2Config, Params, NetState, Dinov2Batch>({
   name: 'dinov2',
@@ -123,88 +102,22 @@ export const dinov2 = defineMethod<Dinov2Config, Params, NetState, Dinov2Batch>(
     emaSteps: null,
   },
   build(c) {
-    const { layer, dim } = encoderOf(c, 'dinov2');
-    if (!nn.isViT(layer)) throw new Error(`dinov2: the encoder must be a ViT (offering patchTokens and encodeTokens: an nn ViT by name, e.g. 'vit_small_patch16_224', or nn.vit(...)), got ${typeof c.encoder === 'string' ? `'${c.encoder}'` : 'a layer without them'}`);
-    const enc = layer;
-    const { patchSize } = enc.options as { patchSize: number };
-    const stages = { encoder: enc, cls_head: idHead(dim, c.projector, c.numClsPrototypes), patch_head: idHead(dim, c.projector, c.numPatchPrototypes) };
+    const vit = maskedVit(c, 'dinov2');
+    const stages = { encoder: vit.enc, cls_head: prototypeHead(vit.dim, c.projector, c.numClsPrototypes), patch_head: prototypeHead(vit.dim, c.projector, c.numPatchPrototypes) };
     const net = network({ name: 'dinov2', stages, teacher: { stages: Object.keys(stages), ema: c } });
     const sinkhorn = (logits: NdArray, axisName?: string) => sinkhornKnopp(logits, c.teacherTemperature, { iterations: c.sinkhornIterations, axisName });
-    const call = (stage: keyof typeof stages, v: { params: Params; state: Params }, x: NdArray) => stages[stage].apply(v.params[stage], v.state[stage], x, { train: true })[0];
-
-    /** The ViT's tokens [R, 1 + L, D] of images (with the mask token where `masking` says). */
-    const encode = (v: { params: Params; state: Params }, images: NdArray, masking?: nn.PatchMaskToken) =>
-      enc.encodeTokens(v.params.encoder, v.state.encoder, enc.patchTokens(v.params.encoder, v.state.encoder, images, masking), { train: true });
-    const cls = (h: NdArray) => np.squeeze(np.sliceAxis(h, 1, 0, 1), 1);
-    const patchesAt = (h: NdArray, ids: NdArray) => np.takeAlongAxis(np.sliceAxis(h, 1, 1, null), np.expandDims(ids, -1), 1);
-
-    /** The masks [R, L] of the global views: the batch's, else drawn from the key. */
-    const masksOf = (given: readonly NdArray[] | undefined, numGlobal: number, b: number, l: number, n: number, key: NdArray | undefined): NdArray => {
-      if (given === undefined) {
-        if (key === undefined) throw new Error('dinov2: the loss needs a key (for the patch masks) or the batch its masks');
-        return masksFromNoise(random.uniform(key, [numGlobal * b, l]), n);
-      }
-      if (!Array.isArray(given) || given.length !== numGlobal) throw new Error(`dinov2: masks must be a list of ${numGlobal} arrays ${shapeStr([b, l])} (one per global view), got ${Array.isArray(given) ? `${given.length} entries` : typeof given}`);
-      given.forEach((m, i) => {
-        if (shapeStr(np.shape(checkBatch(m, `masks[${i}]`, 'dinov2'))) !== shapeStr([b, l])) throw new Error(`dinov2: masks[${i}] must be ${shapeStr([b, l])} (one value per patch), got ${shapeStr(np.shape(m))}`);
-      });
-      return np.cast(np.concatenate([...given], 0), 'float32');
-    };
-
     return {
       ...net.parts,
-      init(key) {
-        return scope(() => {
-          const [kn, km] = random.split(key, 2);
-          const v = net.init(kn);
-          return { params: { ...v.params, mask_token: nn.init.truncNormal(0.02)(km, [1, 1, dim], { fanIn: dim, fanOut: dim }) }, state: v.state };
-        });
-      },
+      ...withMaskToken(net, vit.dim, 'dinov2'),
       loss(params, state, batch, { key, axisName } = {}) {
         net.checkState(state);
-        const { masks: givenMasks, ...viewsBatch } = batch;
-        const parsed = viewsOfOneBatch(viewsBatch as ViewsBatch, 'dinov2');
-        if (parsed === null) throw new Error('dinov2: the batch must hold views ({ globalViews, localViews } or { view1, view2 }), not { images } (use embed)');
-        const global = np.concatenate(parsed.views.slice(0, parsed.numGlobal), 0);
-        const local = parsed.views.slice(parsed.numGlobal);
-        const [numGlobal, b] = [parsed.numGlobal, np.shape(parsed.views[0])[0]];
-        const student = { params, state };
-        const teacher = state.teacher!;
-
-        const [, h, w] = np.shape(global);
-        const l = Math.floor(h / patchSize) * Math.floor(w / patchSize);
-        const n = roundHalfEven(l * c.maskRatio);
-        if (n === 0) throw new Error(`dinov2: maskRatio ${c.maskRatio} masks no patch of ${l} (round(${l} * ${c.maskRatio}) = 0), and the patch loss is over masked patches`);
-        const masks = np.stopGradient(masksOf(givenMasks, numGlobal, b, l, n, key));
-        const ids = maskedIds(masks, n);
-
-        const th = np.stopGradient(encode(teacher, global));
-        const tCls = np.stopGradient(np.reshape(call('cls_head', teacher, cls(th)), [numGlobal, b, c.numClsPrototypes]));
-        const tPatch = np.stopGradient(call('patch_head', teacher, patchesAt(th, ids)));
-
-        const sh = encode(student, global, { mask: masks, token: params.mask_token });
-        const sClsFeatures = cls(sh);
-        const sGlobal = np.reshape(call('cls_head', student, sClsFeatures), [numGlobal, b, c.numClsPrototypes]);
-        const sLocal = local.length ? [np.reshape(call('cls_head', student, cls(encode(student, np.concatenate(local, 0)))), [local.length, b, c.numClsPrototypes])] : [];
-        const sCls = sLocal.length ? np.concatenate([sGlobal, ...sLocal], 0) : sGlobal;
-        const sPatch = call('patch_head', student, patchesAt(sh, ids));
-
-        const clsLoss = dinoLoss(sCls, sinkhorn(tCls, axisName), { studentTemperature: c.clsStudentTemperature });
-        const patchLoss = ibotPatchLoss(sPatch, sinkhorn(tPatch, axisName), { studentTemperature: c.studentTemperature });
-        const koleoLoss = c.koleoWeight > 0 ? koleo(np.sliceAxis(sClsFeatures, 0, 0, b)) : np.zeros([]);
+        const f = clsPatchForward(vit, stages, 'dinov2', { params, state }, state.teacher!, batch, c.maskRatio, key);
+        const clsLoss = dinoLoss(f.sCls, sinkhorn(f.tCls, axisName), { studentTemperature: c.clsStudentTemperature });
+        const patchLoss = ibotPatchLoss(f.sPatch, sinkhorn(f.tPatch, axisName), { studentTemperature: c.studentTemperature });
+        const b = np.shape(f.sCls)[1];
+        const koleoLoss = c.koleoWeight > 0 ? koleo(np.sliceAxis(f.sClsFeatures, 0, 0, b)) : np.zeros([]);
         const loss = np.add(np.add(clsLoss, np.mul(c.patchLossWeight, patchLoss)), np.mul(c.koleoWeight, koleoLoss));
         return [loss, { state: net.next(state, {}), metrics: { clsLoss, patchLoss, koleo: koleoLoss } }];
-      },
-      toTorch(params, state) {
-        const { mask_token: maskToken, ...rest } = params;
-        return { ...net.toTorch(rest, state), mask_token: copy(maskToken) };
-      },
-      fromTorch(dict) {
-        const { mask_token: maskToken, ...rest } = dict;
-        if (maskToken === undefined) throw new Error('dinov2.fromTorch: the state dict has no mask_token');
-        if (shapeStr(maskToken.shape) !== shapeStr([1, 1, dim])) throw new Error(`dinov2.fromTorch: mask_token must be [1, 1, ${dim}], got ${shapeStr(maskToken.shape)}`);
-        const v = net.fromTorch(rest);
-        return { params: { ...v.params, mask_token: tf.clone(maskToken) }, state: v.state };
       },
     };
   },

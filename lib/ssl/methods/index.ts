@@ -23,6 +23,10 @@ import { mae } from './mae.js';
 import { dinov2 } from './dinov2.js';
 import { pirl } from './pirl.js';
 import { ijepa } from './ijepa.js';
+import { simmim } from './simmim.js';
+import { data2vec } from './data2vec.js';
+import { ibot } from './ibot.js';
+import { msn } from './msn.js';
 
 export { type BarlowTwinsConfig, barlowTwins } from './barlow-twins.js';
 export { type ByolConfig, byol } from './byol.js';
@@ -44,8 +48,12 @@ export { type MaeBatch, type MaeConfig, mae } from './mae.js';
 export { type Dinov2Batch, type Dinov2Config, dinov2 } from './dinov2.js';
 export { type PirlBatch, type PirlConfig, jigsaw, pirl } from './pirl.js';
 export { type IjepaBatch, type IjepaConfig, ijepa } from './ijepa.js';
+export { type SimmimBatch, type SimmimConfig, simmim } from './simmim.js';
+export { type Data2vecBatch, type Data2vecConfig, data2vec } from './data2vec.js';
+export { type IbotBatch, type IbotConfig, ibot } from './ibot.js';
+export { type MsnBatch, type MsnConfig, msn } from './msn.js';
 
-const registry: Readonly<Record<string, MethodFactory>> = { simclr, mocoV2, byol, simsiam, vicreg, barlowTwins, dino, nnclr, swav, mocoV3, tico, wmse, directclr, lejepa, spectralCl, mae, dinov2, vicregl, pirl, ijepa };
+const registry: Readonly<Record<string, MethodFactory>> = { simclr, mocoV2, byol, simsiam, vicreg, barlowTwins, dino, nnclr, swav, mocoV3, tico, wmse, directclr, lejepa, spectralCl, mae, dinov2, vicregl, pirl, ijepa, ibot, msn, simmim, data2vec };
 
 /** The registered method names. */
 export function names(): string[] {
