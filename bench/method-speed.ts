@@ -2,7 +2,8 @@
  * `npx tsx bench/method-speed.ts`: the step time of each method's `fashion-mnist-<method>`
  * preset relative to SwAV's: `jit(ssl.trainStep)` at batch 64 on random views of the preset's
  * crop sizes, one wasm thread, 2 warm-up steps, then 3 rounds with the methods interleaved
- * (so a changing machine load hits them alike); prints the median ms per step and SwAV's
+ * (so a changing machine load hits them alike); each method gets its batch form (`{ view1 }` for
+ * PIRL, `{ images }` for MAE and I-JEPA: the first view; see `viewFormOf`); prints the median ms per step and SwAV's
  * median / the method's (the speed `MEASURED_SPEED` in lib/train/config-presets.ts holds).
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -11,7 +12,7 @@ import { jit } from '../lib/core/index.js';
 import * as random from '../lib/random/index.js';
 import { trainStep } from '../lib/ssl/train-step.js';
 import { tensorsIn } from '../lib/util/tensors.js';
-import { METHOD_NAMES, loadConfig } from '../lib/train/config.js';
+import { METHOD_NAMES, loadConfig, viewFormOf } from '../lib/train/config.js';
 import { methodOf, optimizerOf, scheduleOf } from '../lib/train/recipe.js';
 await setBackend('wasm');
 const B = 64;
@@ -24,7 +25,9 @@ const runs = METHOD_NAMES.map((m) => {
   const step = jit(trainStep(method, opt));
   const [g = 2, l = 0] = c.augment.nmbCrops;
   const [gs = 28, ls = 14] = c.augment.sizeCrops;
-  const batch = { globalViews: Array.from({ length: g }, () => tf.randomUniform([B, gs, gs, 1])), localViews: Array.from({ length: l }, () => tf.randomUniform([B, ls, ls, 1])) };
+  const views = { globalViews: Array.from({ length: g }, () => tf.randomUniform([B, gs, gs, 1])), localViews: Array.from({ length: l }, () => tf.randomUniform([B, ls, ls, 1])) };
+  const form = viewFormOf(c.method);
+  const batch = form === 'view1' ? { view1: views.globalViews[0]! } : form === 'images' ? { images: views.globalViews[0]! } : views;
   const key = random.key(1);
   const once = async () => {
     const r = step(vars.params, vars.state, vars.optState, batch, key);

@@ -1,5 +1,5 @@
 /** The training presets (`--preset NAME`). */
-import { type ConfigInput, METHOD_NAMES, MULTI_CROP_METHODS, ONE_VIEW_METHODS, type MethodName } from './config-schema.js';
+import { type ConfigInput, METHOD_NAMES, MULTI_CROP_METHODS, ONE_VIEW_METHODS, type MethodName, VIT_METHODS } from './config-schema.js';
 
 /**
  * Steps of each method's 29-minute run on the 2-core machine (2 workers, batch 256): SwAV's
@@ -34,22 +34,31 @@ const MEASURED_SPEED: Readonly<Record<MethodName, number>> = {
   swav: 1,
   lejepa: 1.34,
   mae: 0.37,
+  // Session 18: one run of the same step (3 interleaved rounds) on a loaded machine (load average 4.3 on 2 cores),
+  // in which MAE's ratio was 0.52 (0.37 above): rough; `timeLimitMinutes` 29 stops a slower run.
+  pirl: 1.92,
+  dinov2: 0.26,
+  vicregl: 0.46,
+  ijepa: 0.4,
 };
 
 /**
- * MAE's encoder for 28 px images: a ViT of 7 x 7 patches of 4 px (so 12 of the 49 are kept at
- * the seed's mask ratio 0.75), 64 wide, 4 blocks of 4 heads (128 wide took twice as long a step).
+ * The ViT of MAE, DINOv2 and I-JEPA for 28 px images: 7 x 7 patches of 4 px (so MAE keeps 12 of
+ * the 49 at the seed's mask ratio 0.75), 64 wide, 4 blocks of 4 heads (128 wide took twice as
+ * long a step for MAE).
  */
-const MAE_ENCODER = { encoder: 'vit_tiny_patch16_224', encoderOptions: { imgSize: 28, patchSize: 4, embedDim: 64, depth: 4, numHeads: 4 } } as const;
+const VIT_ENCODER = { encoder: 'vit_tiny_patch16_224', encoderOptions: { imgSize: 28, patchSize: 4, embedDim: 64, depth: 4, numHeads: 4 } } as const;
 
 /**
- * The views of a method's run: multi-crop (2 global 28 px + 4 local 14 px crops), two 28 px
- * views, or, for MAE, one 28 px crop of scale [0.2, 1] with flips and no colour jitter (the
- * seed's MAE transform).
+ * The views of a method's run: multi-crop (2 global 28 px + 4 local 14 px crops; DINOv2's local
+ * crops 16 px, a multiple of its ViT's 4 px patches), two 28 px views, or one 28 px crop of scale
+ * [0.2, 1]: for MAE and I-JEPA with flips and no colour jitter (the seed's MAE transform), for
+ * PIRL with the colour jitter too.
  */
 function augmentOfRun(method: MethodName): ConfigInput['augment'] {
+  if (method === 'dinov2') return { sizeCrops: [28, 16], minScale: [0.4, 0.15], maxScale: [1, 0.4] };
   if (MULTI_CROP_METHODS.includes(method)) return { minScale: [0.4, 0.15], maxScale: [1, 0.4] };
-  if (ONE_VIEW_METHODS.includes(method)) return { nmbCrops: [1], sizeCrops: [28], minScale: [0.2], maxScale: [1], jitterP: 0 };
+  if (ONE_VIEW_METHODS.includes(method)) return { nmbCrops: [1], sizeCrops: [28], minScale: [0.2], maxScale: [1], ...(method === 'pirl' ? {} : { jitterP: 0 }) };
   return { nmbCrops: [2], sizeCrops: [28], minScale: [0.2], maxScale: [1] };
 }
 
@@ -63,7 +72,7 @@ function fashionMnistRun(method: MethodName): ConfigInput {
     method,
     ...(method === 'simclr' ? { simclr: { temperature: 0.2 } } : {}),
     dataset: { name: 'fashion-mnist' },
-    model: method === 'mae' ? MAE_ENCODER : { encoderOptions: { widths: [16, 32, 64, 128] } },
+    model: VIT_METHODS.includes(method) ? VIT_ENCODER : { encoderOptions: { widths: [16, 32, 64, 128] } },
     augment: augmentOfRun(method),
     optimizer: { name: 'adamw', lr: 0.002, weightDecay: 1e-4, finalLr: 1e-5, warmupSteps: 100 },
     batchSize: 256,
@@ -147,7 +156,12 @@ export const PRESETS: Readonly<Record<string, ConfigInput>> = {
     lejepa: { projectorInput: 8, projector: { dims: [16, 8] }, numSlices: 16 },
     // MAE also needs a ViT and one view: --model.encoder vit_tiny_patch16_224 --model.encoder-options '{"imgSize":28,"patchSize":7,"embedDim":8,"depth":1,"numHeads":2}' --augment.nmb-crops [1] (see test/train/cli-methods-session16.test.ts).
     mae: { decoderEmbedDim: 8, decoderDepth: 1, decoderNumHeads: 2 },
-    // Multi-crop (SwAV, DINO, LeJEPA); the two-view methods need --augment.nmb-crops [2] (see test/train/methods.test.ts).
+    // PIRL takes one view (--augment.nmb-crops [1]); DINOv2 and I-JEPA a ViT as MAE's above (DINOv2 keeps the multi-crop), I-JEPA one view.
+    pirl: { projectorDim: 8, queueLength: 32 },
+    dinov2: { projector: { dims: [16, 8] }, numClsPrototypes: 16, numPatchPrototypes: 16 },
+    vicregl: { projector: { dims: [16, 16] }, localProjector: { dims: [16, 16] } },
+    ijepa: { predictorEmbedDim: 8, predictorDepth: 1, predictorNumHeads: 2 },
+    // Multi-crop (SwAV, DINO, LeJEPA, DINOv2); the two-view methods need --augment.nmb-crops [2] (see test/train/methods.test.ts).
     augment: { nmbCrops: [2, 1] },
     batchSize: 16,
     steps: 6,

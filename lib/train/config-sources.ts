@@ -11,7 +11,7 @@ import * as ssl from '../ssl/methods/index.js';
 import { firstDuplicateKeyPath } from '../io/json-duplicate-keys.js';
 import { drawErrors } from '../util/codecs.js';
 import { showValue } from '../util/show-value.js';
-import { type ConfigInput, type TrainConfig, ConfigCodec, ConfigError, DEFAULTS, METHOD_NAMES, MULTI_CROP_METHODS, ONE_VIEW_METHODS, decodeLayer, isPlain, plainObject } from './config-schema.js';
+import { type ConfigInput, type MethodName, type TrainConfig, ConfigCodec, ConfigError, DEFAULTS, METHOD_NAMES, MULTI_CROP_METHODS, ONE_VIEW_METHODS, VIT_METHODS, decodeLayer, isPlain, plainObject } from './config-schema.js';
 import { PRESETS } from './config-presets.js';
 import { methodInput } from './recipe.js';
 
@@ -82,24 +82,51 @@ function checkViews(c: TrainConfig): string | null {
 }
 
 /**
- * What the method asks of the run's encoder (built, not initialised): DirectCLR's `dim` at most
- * its width; MAE's encoder a ViT whose image size is the views' (its decoder's positions are fixed).
+ * What the method asks of the run's encoder (built, not initialised) and views: DirectCLR's `dim`
+ * at most its width; PIRL's jigsaw at most one tile per pixel of a view's side; MAE, DINOv2 and
+ * I-JEPA a ViT ({@link VIT_METHODS}, see {@link checkViT}).
  */
 function checkMethodEncoder(c: TrainConfig, m: Readonly<Record<string, unknown>>): string | null {
-  if (c.method !== 'directclr' && c.method !== 'mae') return null;
+  const side = c.augment.sizeCrops[0]!;
+  if (c.method === 'pirl' && (m['jigsawGrid'] as number) > side)
+    return `config: at .pirl.jigsawGrid expected at most the view's side ${side} (.augment.sizeCrops[0]), got ${m['jigsawGrid']}`;
+  if (c.method !== 'directclr' && !VIT_METHODS.includes(c.method)) return null;
   const enc = nn.encoder(c.model.encoder, c.model.encoderOptions);
-  if (c.method === 'directclr' && (m['dim'] as number) > enc.embeddingDim)
-    return `config: at .directclr.dim expected at most the encoder's width ${enc.embeddingDim} (.model), got ${m['dim']}`;
-  if (c.method !== 'mae') return null;
+  if (c.method === 'directclr')
+    return (m['dim'] as number) > enc.embeddingDim ? `config: at .directclr.dim expected at most the encoder's width ${enc.embeddingDim} (.model), got ${m['dim']}` : null;
+  return checkViT(c, enc, m);
+}
+
+/** What positions a method's ViT cannot resize: MAE's decoder's and I-JEPA's predictor's are fixed (DINOv2 resizes the ViT's for local views). */
+const FIXED_POSITIONS: Partial<Record<MethodName, string>> = { mae: "its decoder's positions are fixed", ijepa: "its predictor's positions are fixed" };
+
+/**
+ * A ViT method's encoder and views: a ViT; its patch size dividing every crop size; MAE's and
+ * I-JEPA's image size the views' ({@link FIXED_POSITIONS}), every crop's without
+ * `dynamicImgSize`; DINOv2's mask ratio masking at least one patch of a global view.
+ */
+function checkViT(c: TrainConfig, enc: nn.Encoder, m: Readonly<Record<string, unknown>>): string | null {
+  const name = c.method;
   if (!nn.isViT(enc))
     return (
-      `config: at .model.encoder expected a ViT for mae (${nn.encoderNames().filter((n) => n.startsWith('vit')).join(', ')}), got ${showValue(c.model.encoder)}; ` +
-      `use --preset fashion-mnist-mae, or e.g. --model.encoder vit_tiny_patch16_224 --model.encoder-options '{"imgSize":28,"patchSize":7}'`
+      `config: at .model.encoder expected a ViT for ${name} (${nn.encoderNames().filter((n) => n.startsWith('vit')).join(', ')}), got ${showValue(c.model.encoder)}; ` +
+      `use --preset fashion-mnist-${name}, or e.g. --model.encoder vit_tiny_patch16_224 --model.encoder-options '{"imgSize":28,"patchSize":7}'`
     );
-  const { imgSize, patchSize } = enc.options as { imgSize: number; patchSize: number };
-  const size = c.augment.sizeCrops[0]!;
-  if (size !== imgSize) return `config: at .augment.sizeCrops[0] expected the ViT's image size ${imgSize} for mae (.model.encoderOptions.imgSize; its decoder's positions are fixed), got ${size}`;
-  if (size % patchSize) return `config: at .model.encoderOptions.patchSize expected a divisor of the image size ${size} for mae, got ${patchSize}`;
+  const { imgSize, patchSize, dynamicImgSize } = enc.options as { imgSize: number; patchSize: number; dynamicImgSize: boolean };
+  const sizes = c.augment.sizeCrops;
+  const fixed = FIXED_POSITIONS[name];
+  if (fixed !== undefined && sizes[0] !== imgSize)
+    return `config: at .augment.sizeCrops[0] expected the ViT's image size ${imgSize} for ${name} (.model.encoderOptions.imgSize; ${fixed}), got ${sizes[0]}`;
+  if (sizes[0]! % patchSize) return `config: at .model.encoderOptions.patchSize expected a divisor of the image size ${sizes[0]} for ${name}, got ${patchSize}`;
+  for (const [i, size] of sizes.entries()) {
+    if (size % patchSize) return `config: at .augment.sizeCrops[${i}] expected a multiple of the ViT's patch size ${patchSize} for ${name} (.model.encoderOptions.patchSize), got ${size}`;
+    if (!dynamicImgSize && size !== imgSize)
+      return `config: at .augment.sizeCrops[${i}] expected the ViT's image size ${imgSize} for ${name} (.model.encoderOptions.dynamicImgSize is false), got ${size}`;
+  }
+  const patches = (sizes[0]! / patchSize) ** 2;
+  // DINOv2 masks round(L maskRatio) patches (half to even): none when L maskRatio <= 0.5.
+  if (name === 'dinov2' && patches * (m['maskRatio'] as number) <= 0.5)
+    return `config: at .dinov2.maskRatio expected a ratio that masks at least one of the ${patches} patches of a global view (round(${patches} x maskRatio) >= 1), got ${m['maskRatio']}`;
   return null;
 }
 

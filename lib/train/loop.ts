@@ -29,7 +29,7 @@ import { setBackend } from '../backend/node.js';
 import * as checkpoint from '../checkpoint/index.js';
 import { writeTextAtomic } from '../io/atomic.js';
 import { tensorsIn } from '../util/tensors.js';
-import { type TrainConfig, ConfigError, totalSteps } from './config.js';
+import { type TrainConfig, ConfigError, totalSteps, viewFormOf } from './config.js';
 import { type RunData, loadRunData } from './data.js';
 import { baselines } from './eval/index.js';
 import { saveEmbeddingSample } from './report/index.js';
@@ -257,7 +257,7 @@ async function trainInClaimedDir(c: TrainConfig, opts: TrainOptions): Promise<Tr
     return { params, modelState, optState, ...(workerStates ? { workerStates } : {}), step, key, elapsed, config };
   };
   const progress = new Progress(err, steps);
-  const batches = new StepBatches({ train: data.train, batchSize: c.batchSize, seed: c.seed, augment: augmentOf(c, channels), globalViews: c.augment.nmbCrops[0]!, key: snap.key, nanAtStep: c.debug.nanAtStep, maskPatches: maskPatchesOf(c) });
+  const batches = new StepBatches({ train: data.train, batchSize: c.batchSize, seed: c.seed, augment: augmentOf(c, channels), globalViews: c.augment.nmbCrops[0]!, key: snap.key, nanAtStep: c.debug.nanAtStep, maskPatches: maskPatchesOf(c), form: viewFormOf(c.method) });
   try {
     let warned = false;
     const B = c.batchSize;

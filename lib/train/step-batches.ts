@@ -15,14 +15,18 @@ import type { ImageDataset } from '../data/types.js';
 import * as random from '../random/index.js';
 import type { MaeBatch } from '../ssl/methods/index.js';
 import type { ViewsBatch } from '../ssl/views.js';
+import type { ViewForm } from './config-schema.js';
 import { stepIndices } from './data.js';
 
-/** The batch form of a training step: views (every method but MAE), or MAE's `{ images, noise }`. */
+/** The batch form of a training step: views (`{ view1 }` for PIRL, `{ images }` for I-JEPA), or MAE's `{ images, noise }`. */
 export type StepInput = ViewsBatch | MaeBatch;
+
 
 /** One step's inputs; the caller disposes it (`disposeStepBatch`). */
 export interface StepBatch {
   readonly step: number;
+  /** How {@link stepInput} hands the views to the method. */
+  readonly form: ViewForm;
   readonly views: { readonly globalViews: readonly tf.Tensor[]; readonly localViews: readonly tf.Tensor[] };
   /** The step's key (after the augmentation's share is split off). */
   readonly key: tf.Tensor;
@@ -31,13 +35,15 @@ export interface StepBatch {
 }
 
 /**
- * The method's batch of a step: `{ globalViews, localViews }`, or, with masking noise (MAE),
- * `{ images, noise }` of the first view. The noise is what the method itself draws from the
+ * The method's batch of a step: `{ globalViews, localViews }`, the first view as `{ view1 }` or
+ * `{ images }` (its {@link ViewForm}), or, with masking noise (MAE), `{ images, noise }`. The noise is what the method itself draws from the
  * step's key, so one process trains alike either way; in the batch it is split with the images
  * over data-parallel workers (whose step has no key) and they train the model of one process.
  */
 export function stepInput(b: StepBatch): StepInput {
-  return b.noise ? { images: b.views.globalViews[0]!, noise: b.noise } : b.views;
+  const first = b.views.globalViews[0]!;
+  if (b.noise) return { images: first, noise: b.noise };
+  return b.form === 'view1' ? { view1: first } : b.form === 'images' ? { images: first } : b.views;
 }
 
 export interface StepBatchesOptions {
@@ -53,6 +59,8 @@ export interface StepBatchesOptions {
   readonly nanAtStep?: number | null;
   /** MAE: patches per image, for the masking noise of each step (see {@link stepInput}). */
   readonly maskPatches?: number | null;
+  /** How the method takes the views (default 'views'). */
+  readonly form?: ViewForm;
 }
 
 /** Builds the batches of a run's steps, at most one ahead of the step being run. */
@@ -108,7 +116,7 @@ export class StepBatches {
     const n = this.o.globalViews;
     const patches = this.o.maskPatches;
     const noise = patches ? { noise: random.uniform(trainKey!, [B, patches]) as tf.Tensor } : {};
-    return { step, views: { globalViews: views.slice(0, n), localViews: views.slice(n) }, key: trainKey!, ...noise };
+    return { step, form: this.o.form ?? 'views', views: { globalViews: views.slice(0, n), localViews: views.slice(n) }, key: trainKey!, ...noise };
   }
 }
 

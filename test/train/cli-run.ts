@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as assert from 'uvu/assert';
 import { readSafetensorsFile } from '../../lib/io/safetensors-file.js';
-import { MULTI_CROP_METHODS, ONE_VIEW_METHODS, type MethodName } from '../../lib/train/config.js';
+import { MULTI_CROP_METHODS, ONE_VIEW_METHODS, type MethodName, VIT_METHODS } from '../../lib/train/config.js';
 import { testBackendName } from '../helpers/backend.js';
 
 const ROOT = process.cwd();
@@ -38,11 +38,15 @@ export const TINY_MAE_FLAGS = [
   '--model.encoder', 'vit_tiny_patch16_224', '--model.encoder-options', '{"imgSize":28,"patchSize":7,"embedDim":8,"depth":1,"numHeads":2}',
   '--augment.nmb-crops', '[1]', '--augment.size-crops', '[28]', '--augment.min-scale', '[0.3]', '--augment.max-scale', '[1]',
 ];
-/** The tiny preset's flags for a method: multi-crop methods keep its crops, two-view methods get two 28 px views, MAE a ViT and one view. */
+/**
+ * The tiny preset's flags for a method: multi-crop methods keep its crops (28 and 14 px), two-view
+ * methods get two 28 px views, one-view methods one; MAE, DINOv2 and I-JEPA the tiny ViT.
+ */
 export function tinyMethodFlags(method: MethodName): string[] {
-  if (MULTI_CROP_METHODS.includes(method)) return [];
-  if (ONE_VIEW_METHODS.includes(method)) return TINY_MAE_FLAGS;
-  return ['--augment.nmb-crops', '[2]', '--augment.size-crops', '[28]', '--augment.min-scale', '[0.3]', '--augment.max-scale', '[1]'];
+  const vit = VIT_METHODS.includes(method) ? TINY_MAE_FLAGS.slice(0, 4) : [];
+  if (MULTI_CROP_METHODS.includes(method)) return vit;
+  const views = ONE_VIEW_METHODS.includes(method) ? '[1]' : '[2]';
+  return [...vit, '--augment.nmb-crops', views, '--augment.size-crops', '[28]', '--augment.min-scale', '[0.3]', '--augment.max-scale', '[1]'];
 }
 /** `train --preset tiny` in `dir` on the test backend, plus extra flags. */
 export const tiny = (dir: string, ...extra: string[]) => cli(['train', '--preset', 'tiny', '--backend', backend, '--out-dir', dir, ...extra]);

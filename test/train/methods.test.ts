@@ -35,7 +35,7 @@ const root = mkdtempSync(join(tmpdir(), 'tfjax-methods-'));
 let counter = 0;
 const runDir = () => join(root, `run${counter++}`);
 
-/** The tiny preset's flags for a method: two-view methods get two 28x28 views instead of multi-crop, MAE a ViT and one view. */
+/** The tiny preset's flags for a method: two-view methods get two 28x28 views instead of multi-crop, one-view methods one, MAE, DINOv2 and I-JEPA a ViT. */
 function flagsOf(method: MethodName, ...extra: string[]): string[] {
   return ['--method', method, ...tinyMethodFlags(method), '--backend', backend, '--eval.before', 'false', ...extra];
 }
@@ -79,6 +79,10 @@ const TORCH_MODULES: Record<MethodName, string[]> = {
   spectralCl: ['backbone', 'projector'],
   lejepa: ['backbone', 'projector'],
   mae: ['encoder', 'decoder'],
+  pirl: ['backbone', 'proj_image', 'proj_jigsaw', 'queue'],
+  dinov2: ['backbone.student', 'backbone.teacher', 'backbone.*_coefficient', 'cls_head.student', 'cls_head.teacher', 'cls_head.*_coefficient', 'patch_head.student', 'patch_head.teacher', 'patch_head.*_coefficient', 'mask_token'],
+  vicregl: ['encoder', 'projector_global', 'projector_local'],
+  ijepa: ['encoder.student', 'encoder.teacher', 'encoder.*_coefficient', 'predictor'],
 };
 const moduleOf = (key: string) => {
   const [a, b] = key.split('.');
