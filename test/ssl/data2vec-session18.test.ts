@@ -22,8 +22,10 @@ import * as ssl from '../../lib/ssl/index.js';
 import { allClose, errorOf } from '../helpers/assert.js';
 import { useTestBackend } from '../helpers/backend.js';
 import { loadFixture, relErrChecker } from './fixtures.js';
-import { type MimFixture, type MimRun, checkFirstGradients, runMimSteps } from './mim-steps.js';
-import { type Arr, tensorOf } from './seed-steps.js';
+import { initialDict } from './masked-vit-steps.js';
+import { type MimFixture, type MimRun, checkFirstGradients, checkMimSteps, checkNothingMasked } from './mim-steps.js';
+import type { Arr } from './seed-steps.js';
+import { checkKeyedLoss } from './round-trip.js';
 import { tensorsIn } from './tiny-swav.js';
 
 await useTestBackend();
@@ -36,30 +38,11 @@ const { check, worst } = relErrChecker(1e-4);
 const vit = () => nn.vit('data2vec_s18', { imgSize: 8, patchSize: 2, inChannels: 1, embedDim: 4, depth: 3, numHeads: 2 });
 const makeMethod = (extra: { topKBlocks?: number; maskRatio?: number } = {}) => ssl.methods.data2vec({ encoder: vit(), topKBlocks: cfg.topKBlocks, emaStart: cfg.ema, emaEnd: cfg.emaFinal, ...extra });
 
-/** The seed's state dict at the start: the student's entries, the teacher their copy (warm init), the EMA buffers. */
-function initialDict(): Record<string, tf.Tensor> {
-  const out: Record<string, tf.Tensor> = {};
-  for (const [k, v] of Object.entries(fixture.initial_student)) {
-    out[k] = tensorOf(v);
-    if (k.includes('.student.')) out[k.replace('.student.', '.teacher.')] = tensorOf(v);
-  }
-  out['encoder.base_ema_coefficient'] = tf.scalar(cfg.ema);
-  out['encoder.final_ema_coefficient'] = tf.scalar(cfg.emaFinal);
-  out['encoder.ema_coefficient'] = tf.scalar(cfg.ema);
-  return out;
-}
-const run: MimRun = { label: 'data2vec', method: makeMethod(), initialDict, fixture, check };
+const startDict = () => initialDict(fixture.initial_student, ['encoder'], cfg.ema, cfg.emaFinal);
+const run: MimRun = { label: 'data2vec', method: makeMethod(), initialDict: startDict, fixture, check };
 
 const Seed = suite("ssl.methods.data2vec: the seed's steps (PyTorch transcription)");
-Seed("3 SGD steps with the teacher's EMA from the seed's state dict, the seed's masks: losses, parameters, state and embedding as the seed's; jit = eager", async () => {
-  const jitted = await runMimSteps(run, true);
-  const before = tf.memory().numTensors;
-  const eager = await runMimSteps(run, false);
-  for (const k of Object.keys(jitted)) await check('jit vs eager', jitted[k], Array.from(await eager[k].data()), k);
-  tf.dispose(Object.values(eager));
-  assert.is(tf.memory().numTensors, before, 'the eager run leaves no tensor behind');
-  tf.dispose(Object.values(jitted));
-});
+Seed("3 SGD steps with the teacher's EMA from the seed's state dict, the seed's masks: losses, parameters, state and embedding as the seed's; jit = eager", () => checkMimSteps(run));
 Seed("the first step's gradients (mask token, position embedding, regressor) as the seed's", () => checkFirstGradients(run));
 Seed.run();
 
@@ -95,36 +78,19 @@ Parts("the ViT's blockOutputs: each block's output before the final norm; the la
   allClose(Array.from(await (normed as tf.Tensor).data()), Array.from(await (plain as tf.Tensor).data()), { rtol: 1e-5, atol: 1e-6 }, 'norm(last block) = encodeTokens');
   tf.dispose(tensorsIn([v, tokens, plain, withBlocks, outs, normed]));
 });
-Parts("toTorch / fromTorch round trip in the seed's layout", async () => {
-  const method = makeMethod();
-  const start = tf.memory().numTensors;
-  const v = scope(() => method.init(random.key(3)));
-  const dict = method.toTorch(v.params, v.state);
-  assert.equal(Object.keys(dict).sort(), Object.keys(fixture.state_after).sort());
-  for (const k of Object.keys(dict)) assert.equal(dict[k].shape, fixture.state_after[k].shape, k);
-  const back = method.fromTorch(dict);
-  const again = method.toTorch(back.params, back.state);
-  for (const k of Object.keys(dict)) assert.equal(Array.from(await again[k].data()), Array.from(await dict[k].data()), k);
-  const extra = tf.zeros([1]);
-  assert.match(errorOf(() => method.fromTorch({ ...dict, extra })), /entries not used by the model: extra/);
-  const images = scope(() => random.uniform(random.key(4), [3, 8, 8, 1]));
-  const key = random.key(6);
-  const [loss, aux] = scope(() => makeMethod({ topKBlocks: 6 }).loss(v.params, v.state, { images }, { key })); // more blocks than the ViT's 3: all of them, as the seed
-  assert.ok(Number.isFinite((await (loss as tf.Tensor).data())[0]));
-  const e = method.embed(v.params, v.state, images);
-  assert.equal(e.shape, [3, 4]);
-  tf.dispose([...Object.values(dict), ...Object.values(again), ...tensorsIn([v, back, images, loss, aux, e, key, extra])]);
-  assert.is(tf.memory().numTensors, start, 'init, toTorch, fromTorch, loss and embed leave no tensor behind');
-});
-Parts("a batch with nothing masked has loss 0, as the seed's sum / max(sum(mask), 1) (not NaN)", async () => {
-  const method = makeMethod();
-  const v = scope(() => method.init(random.key(3)));
-  const images = scope(() => random.uniform(random.key(4), [2, 8, 8, 1]));
-  const masks = tf.zeros([2, 16]);
-  const [loss, aux] = scope(() => method.loss(v.params, v.state, { images, masks }));
-  assert.equal(Array.from(await (loss as tf.Tensor).data()), [0]);
-  tf.dispose(tensorsIn([v, images, masks, loss, aux]));
-});
+Parts("toTorch / fromTorch round trip in the seed's layout", () =>
+  checkKeyedLoss({
+    method: makeMethod(),
+    lossMethod: makeMethod({ topKBlocks: 6 }), // more blocks than the ViT's 3: all of them, as the seed
+    layout: (dict) => {
+      assert.equal(Object.keys(dict).sort(), Object.keys(fixture.state_after).sort());
+      for (const k of Object.keys(dict)) assert.equal(dict[k].shape, fixture.state_after[k].shape, k);
+    },
+    batch: () => ({ images: random.uniform(random.key(4), [3, 8, 8, 1]) }),
+    embedded: (b) => b.images as tf.Tensor,
+  }),
+);
+Parts("a batch with nothing masked has loss 0, as the seed's sum / max(sum(mask), 1) (not NaN)", () => checkNothingMasked(makeMethod()));
 Parts.after(() => {
   console.log('data2vec worst relative errors:', Object.fromEntries(Object.entries(worst).filter(([k]) => !k.includes(':')).map(([k, e]) => [k, e.toExponential(1)])));
 });

@@ -23,6 +23,7 @@ import { multiBlockMasks } from '../../lib/ssl/methods/ijepa-masks.js';
 import { errorOf } from '../helpers/assert.js';
 import { useTestBackend } from '../helpers/backend.js';
 import { loadFixture, relErrChecker } from './fixtures.js';
+import { type Replay, checkReplay } from './seed-steps.js';
 import { disposeExcept, tensorsIn } from './tiny-swav.js';
 
 await useTestBackend();
@@ -77,9 +78,9 @@ const images = (step: number) => det([cfg.batch, cfg.img, cfg.img, cfg.channels]
 const COT = (n: number) => Float64Array.from({ length: n }, (_, i) => Math.cos(0.37 * i + 0.1));
 
 /** A state entry against the fixture's summary (whole, or head + dot with cot + sum of squares), within TOL of its scale. */
-async function checkEntry(k: string, actual: tf.Tensor, s: Summary, label: string): Promise<void> {
+async function checkEntry(k: string, actual: tf.Tensor, s: Summary, what: string, label: string): Promise<void> {
   assert.equal(actual.shape, s.shape, `${label}: ${k} shape`);
-  if (s.data) return check(`after ${k}`, actual, s.data, label, 1e-6);
+  if (s.data) return check(`${what}${k}`, actual, s.data, label, 1e-6);
   const a = Array.from(await actual.data());
   const sq = a.reduce((t, x) => t + x * x, 0);
   const rms = Math.sqrt(s.sq! / a.length);
@@ -93,54 +94,42 @@ async function checkEntry(k: string, actual: tf.Tensor, s: Summary, label: strin
   worst[`after (summaries)`] = Math.max(worst['after (summaries)'] ?? 0, headErr, dotErr);
 }
 
-/** Trains the fixture's 3 steps (jitted or eager) from the seed's start; the state dict after. */
-async function run(useJit: boolean): Promise<Record<string, tf.Tensor>> {
+/** Each state entry against the fixture's (whole or summarised). */
+async function checkEntries(dict: Record<string, tf.Tensor>, want: Record<string, Summary>, what: string, label: string): Promise<void> {
+  for (const [k, s] of Object.entries(want)) await checkEntry(k, dict[k], s, what, label);
+}
+
+const batchOf = (s: number) => ({ images: images(s), contextIdx: tf.tensor2d(fx.steps[s].contextIdx, undefined, 'int32'), targetIdx: tf.tensor2d(fx.steps[s].targetIdx, undefined, 'int32') });
+
+/** The fixture's 3 steps from the seed's start: losses, the state dict after (names and shapes too) and the features. */
+function replay(): Replay<ReturnType<typeof batchOf>, Summary> {
   const method = tinyIjepa();
-  const dict = startDict(method);
-  let { params, state } = method.fromTorch(dict);
-  tf.dispose([...new Set(Object.values(dict))]);
-  const opt = optim.sgd({ learningRate: cfg.lr, momentum: cfg.momentum, weightDecay: cfg.weightDecay });
-  let optState = opt.init(params);
-  const raw = ssl.trainStep(method, opt);
-  const step = useJit ? jit(raw) : raw;
-  const label = (s: number) => `ijepa ${useJit ? 'jit' : 'eager'} step ${s + 1}`;
-  for (let s = 0; s < fx.steps.length; s++) {
-    const ref = fx.steps[s];
-    const batch = { images: images(s), contextIdx: tf.tensor2d(ref.contextIdx, undefined, 'int32'), targetIdx: tf.tensor2d(ref.targetIdx, undefined, 'int32') };
-    const r = step(params, state, optState, batch);
-    disposeExcept([params, state, optState], r);
-    ({ params, state, optState } = r);
-    await check('loss', r.metrics.loss, ref.loss, label(s));
-    assert.is(r.metrics.numTargets.dataSync()[0], ref.targetIdx[0].length, `${label(s)}: numTargets`);
-    tf.dispose(tensorsIn([batch, r.metrics]));
-  }
-  // The replayed indices change length with each draw (the seed's), so each new length is a trace.
-  if (useJit) {
-    const jitted = step as ReturnType<typeof jit>;
-    assert.is(jitted.cacheSize(), new Set(fx.steps.map((s) => `${s.contextIdx[0].length},${s.targetIdx[0].length}`)).size);
-    jitted.clearCache(); // frees the traces' constants
-  }
-  const after = method.toTorch(params, state);
-  assert.equal(Object.keys(after).sort(), Object.keys(fx.after).sort(), 'the seed state-dict names');
-  for (const [k, s] of Object.entries(fx.after)) await checkEntry(k, after[k], s, `ijepa ${useJit ? 'jit' : 'eager'} after 3 steps`);
-  const x = images(0);
-  const e = method.embed(params, state, x);
-  await check('embedding', e, fx.embedding, 'ijepa embed');
-  tf.dispose([x, ...tensorsIn([e, params, state, optState])]);
-  return after;
+  return {
+    label: 'ijepa',
+    method,
+    initialDict: () => startDict(method),
+    opt: optim.sgd({ learningRate: cfg.lr, momentum: cfg.momentum, weightDecay: cfg.weightDecay }),
+    check,
+    steps: fx.steps,
+    metrics: ['loss'],
+    batchOf,
+    afterStep: async (r, s, label) => assert.is(r.metrics.numTargets.dataSync()[0], fx.steps[s].targetIdx[0].length, `${label}: numTargets`),
+    // The replayed indices change length with each draw (the seed's), so each new length is a trace.
+    traces: new Set(fx.steps.map((s) => `${s.contextIdx[0].length},${s.targetIdx[0].length}`)).size,
+    stateAfter: fx.after,
+    checkDict: checkEntries,
+    floorOf: () => 1e-6,
+    layout: fx.state_dict,
+    embedding: { images: () => images(0), expected: fx.embedding },
+  };
 }
 
 const Seed = suite("ssl.methods.ijepa: the seed's steps (PyTorch transcription)");
 Seed("3 SGD steps from the seed's weights and masks: losses, state after and features as the seed's; jit = eager; no leaks", async () => {
-  const before = tf.memory().numTensors;
-  const jitted = await run(true);
-  const eager = await run(false);
-  for (const k of Object.keys(jitted)) await check('jit vs eager', jitted[k], Array.from(await eager[k].data()), k, 1e-6);
-  tf.dispose([...Object.values(jitted), ...Object.values(eager)]);
-  assert.is(tf.memory().numTensors, before, 'no tensor leaks');
-  const whole = Math.max(...Object.entries(worst).filter(([k]) => /^after [ep]/.test(k)).map(([, v]) => v));
-  const rest = Object.entries(worst).filter(([k]) => !/^after [ep]/.test(k));
-  console.log('  ijepa worst relative errors:', [...rest, ['after (whole entries)', whole] as const].map(([k, v]) => `${k} ${v.toExponential(1)}`).join(', '));
+  await checkReplay(replay());
+  const whole = Math.max(...Object.entries(worst).filter(([k]) => /^state after: [ep]/.test(k)).map(([, v]) => v));
+  const rest = Object.entries(worst).filter(([k]) => !/^state after: [ep]/.test(k));
+  console.log('  ijepa worst relative errors:', [...rest, ['state after (whole entries)', whole] as const].map(([k, v]) => `${k} ${v.toExponential(1)}`).join(', '));
 });
 Seed.run();
 

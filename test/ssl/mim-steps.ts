@@ -8,12 +8,13 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as assert from 'uvu/assert';
-import { jit } from '../../lib/core/index.js';
+import { scope } from '../../lib/core/index.js';
 import * as optim from '../../lib/optim/index.js';
+import * as random from '../../lib/random/index.js';
 import * as ssl from '../../lib/ssl/index.js';
 import type { relErrChecker } from './fixtures.js';
-import { type Arr, tensorOf } from './seed-steps.js';
-import { disposeExcept, tensorsIn } from './tiny-swav.js';
+import { type Arr, type Replay, checkReplay, fixtureReplay, tensorOf } from './seed-steps.js';
+import { tensorsIn } from './tiny-swav.js';
 
 export interface MimStep {
   images: Arr;
@@ -43,40 +44,18 @@ export interface MimRun {
 export const mimBatch = (s: MimStep) => ({ images: tensorOf(s.images), masks: tensorOf(s.masks) });
 export const mimOpt = (f: MimFixture) => optim.sgd({ learningRate: f.config.lr, momentum: f.config.momentum, weightDecay: f.config.weightDecay });
 
-/** Trains the fixture's three steps (jitted or eager), checking each; returns the state dict after. */
-export async function runMimSteps(run: MimRun, useJit: boolean): Promise<Record<string, tf.Tensor>> {
-  const { method, fixture, check } = run;
-  const dict = run.initialDict();
-  let { params, state } = method.fromTorch(dict);
-  tf.dispose(Object.values(dict));
-  const o = mimOpt(fixture);
-  let optState = o.init(params);
-  const raw = ssl.trainStep(method, o);
-  const step = useJit ? jit(raw) : raw;
-  const counts: number[] = [];
-  for (let s = 0; s < fixture.steps.length; s++) {
-    const ref = fixture.steps[s];
-    const label = `${run.label} ${useJit ? 'jit' : 'eager'} step ${s + 1}`;
-    const batch = mimBatch(ref);
-    const r = step(params, state, optState, batch);
-    disposeExcept([params, state, optState], r);
-    ({ params, state, optState } = r);
-    for (const m of ['loss', ...(run.metrics ?? [])]) await check(m, r.metrics[m], ref[m], label);
-    const now = method.toTorch(params, state);
-    for (const [k, v] of Object.entries(ref.after)) await check(`after step: ${k}`, now[k], v.data, label);
-    tf.dispose([...Object.values(now), ...tensorsIn([batch, r.metrics])]);
-    counts.push(tf.memory().numTensors);
-  }
-  assert.ok(counts.every((c) => c === counts[0]), `tensor count flat across steps: ${counts.join(', ')}`);
-  if (useJit) assert.is((step as ReturnType<typeof jit>).cacheSize(), 1, 'one trace for every step');
-  const after = method.toTorch(params, state);
-  assert.equal(Object.keys(after).sort(), Object.keys(fixture.state_after).sort());
-  for (const [k, v] of Object.entries(fixture.state_after)) await check(`state after: ${k}`, after[k], v.data, `${run.label} ${useJit ? 'jit' : 'eager'} after 3 steps`);
-  const images = tensorOf(fixture.steps[0].images);
-  const e = method.embed(params, state, images) as tf.Tensor;
-  await check('embedding', e, fixture.embedding.data, `${run.label} embed after 3 steps`);
-  tf.dispose([images, e, ...tensorsIn([params, state, optState])]);
-  return after;
+/** The run as a {@link Replay}: every loss (and the listed metrics), the watched parameters after each step, the state dict and the embedding after. */
+export function mimReplay(run: MimRun): Replay<ReturnType<typeof mimBatch>> {
+  const { fixture } = run;
+  return fixtureReplay(fixture, mimBatch, {
+    label: run.label,
+    method: run.method,
+    initialDict: run.initialDict,
+    opt: mimOpt(fixture),
+    check: run.check,
+    metrics: ['loss', ...(run.metrics ?? [])],
+    embedding: { images: () => tensorOf(fixture.steps[0].images), expected: fixture.embedding.data },
+  });
 }
 
 /** The first step's loss and gradients from the fixture's start, the gradients in the seed's layout (`toTorch` of the gradient tree). */
@@ -91,4 +70,17 @@ export async function checkFirstGradients(run: MimRun): Promise<void> {
   const g = method.toTorch(grads, v.state);
   for (const [k, want] of Object.entries(ref.grads!)) await check(`grad ${k}`, g[k], want.data, `${run.label} lossAndGrad`);
   tf.dispose([...Object.values(dict), ...Object.values(g), ...tensorsIn([v, batch, loss, grads, aux])]);
+}
+
+/** The three steps jitted and eagerly, each against the fixture, and the two against each other ({@link checkJitMatchesEager}). */
+export const checkMimSteps = (run: MimRun): Promise<void> => checkReplay(mimReplay(run));
+
+/** A batch of 8x8 grey images with nothing masked has loss 0 (the seed's sum / max(sum(mask), 1), not NaN). */
+export async function checkNothingMasked(method: ssl.Method<any, any, any>): Promise<void> {
+  const v = scope(() => method.init(random.key(3)));
+  const images = scope(() => random.uniform(random.key(4), [2, 8, 8, 1]));
+  const masks = tf.zeros([2, 16]);
+  const [loss, aux] = scope(() => method.loss(v.params, v.state, { images, masks }));
+  assert.equal(Array.from(await (loss as tf.Tensor).data()), [0]);
+  tf.dispose(tensorsIn([v, images, masks, loss, aux]));
 }

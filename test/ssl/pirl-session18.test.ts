@@ -13,7 +13,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { jit, vmap } from '../../lib/core/index.js';
+import { vmap } from '../../lib/core/index.js';
 import * as nn from '../../lib/nn/index.js';
 import * as np from '../../lib/ops/index.js';
 import * as optim from '../../lib/optim/index.js';
@@ -22,8 +22,9 @@ import * as ssl from '../../lib/ssl/index.js';
 import { errorOf } from '../helpers/assert.js';
 import { useTestBackend } from '../helpers/backend.js';
 import { loadFixture, relErrChecker } from './fixtures.js';
-import { type Arr, biasFloor, tensorOf } from './seed-steps.js';
-import { disposeExcept, tensorsIn } from './tiny-swav.js';
+import { type Arr, type Replay, biasFloor, checkReplay, tensorOf } from './seed-steps.js';
+import { shardBatch } from './sharded-step.js';
+import { tensorsIn } from './tiny-swav.js';
 
 await useTestBackend();
 
@@ -74,10 +75,10 @@ function queueRows(out: number[], pointer: number, filled: boolean, dim: number)
 }
 
 /** Checks a state dict against the fixture's (a bias before a BatchNorm at its weight's scale; the queue as its rows in order). */
-async function checkState(dict: Record<string, tf.Tensor>, want: State, label: string): Promise<void> {
+async function checkState(dict: Record<string, tf.Tensor>, want: State, what: string, label: string): Promise<void> {
   for (const [k, v] of Object.entries(want)) {
     assert.ok(dict[k], `${label}: state entry ${k}`);
-    if (!k.startsWith('queue.')) await check(`state ${k}`, dict[k], v.data, label, biasFloor(k, want));
+    if (!k.startsWith('queue.')) await check(`${what}${k}`, dict[k], v.data, label, biasFloor(k, want));
   }
   if (!want['queue.out']) return;
   const [out, pointer, filled] = await Promise.all(['queue.out', 'queue.pointer', 'queue.filled'].map(async (k) => Array.from(await dict[k].data())));
@@ -85,59 +86,33 @@ async function checkState(dict: Record<string, tf.Tensor>, want: State, label: s
   const theirs = queueRows(want['queue.out'].data, want['queue.pointer'].data[0], want['queue.filled'].data[0] !== 0, fx.config.projectorDim);
   assert.is(mine.length, theirs.length, `${label}: rows in the queue`);
   const rows = tf.tensor(mine);
-  await check('state queue rows', rows, theirs, label);
+  await check(`${what}queue rows`, rows, theirs, label);
   rows.dispose();
 }
 
-/** Trains 3 steps from the fixture's initial state, checking each; the state dict after. */
-async function train(order: Order, useJit: boolean): Promise<Record<string, tf.Tensor>> {
-  const method = methodOf(order);
-  const dict = initialDict();
-  let { params, state } = method.fromTorch(dict);
-  tf.dispose(Object.values(dict));
-  const o = opt();
-  let optState = o.init(params);
-  const raw = ssl.trainStep(method, o);
-  const step = useJit ? jit(raw) : raw;
+/** The fixture's run in a queue order: 3 SGD steps from the seed's state dict, the state dict after each as the seed's. */
+function replay(order: Order): Replay<ReturnType<typeof batchOf>, Arr> {
   const run = fx[order];
-  for (let s = 0; s < run.steps.length; s++) {
-    const label = `pirl ${order} ${useJit ? 'jit' : 'eager'} step ${s + 1}`;
-    const batch = batchOf(s);
-    const r = step(params, state, optState, batch);
-    disposeExcept([params, state, optState], r);
-    ({ params, state, optState } = r);
-    for (const m of ['loss', 'jigsawLoss', 'imageLoss'] as const) await check(m, r.metrics[m], run.steps[s][m], label);
-    const want = run.steps[s].state;
-    if (want) {
-      const d = method.toTorch(params, state);
-      await checkState(d, want, label);
-      tf.dispose(Object.values(d));
-    }
-    tf.dispose(tensorsIn([batch, r.metrics]));
-  }
-  const after = method.toTorch(params, state);
-  await checkState(after, run.state_after, `pirl ${order} after ${run.steps.length} steps`);
-  const images = tensorOf(fx.batches[0].view1);
-  const e = method.embed(params, state, images);
-  await check('embedding', e, run.embedding.data, `pirl ${order} embed`);
-  if (useJit) {
-    assert.is((step as ReturnType<typeof jit>).cacheSize(), 1, 'one trace for every step');
-    (step as ReturnType<typeof jit>).clearCache();
-  }
-  tf.dispose([images, ...tensorsIn([e, params, state, optState])]);
-  return after;
+  return {
+    label: `pirl ${order}`,
+    method: methodOf(order),
+    initialDict,
+    opt: opt(),
+    check,
+    steps: run.steps,
+    metrics: ['loss', 'jigsawLoss', 'imageLoss'],
+    batchOf,
+    stateAfterStep: (s) => run.steps[s].state,
+    stateAfter: run.state_after,
+    checkDict: checkState,
+    floorOf: (k) => biasFloor(k, fx.initial_state),
+    embedding: { images: () => tensorOf(fx.batches[0].view1), expected: run.embedding.data },
+  };
 }
 
 const Seed = suite("ssl.methods.pirl: the seed's steps (PyTorch transcription), jit and eager");
 for (const order of ['appendFirst', 'readFirst'] as const) {
-  Seed(`${order}: 3 SGD steps (momentum, weight decay) from the seed's state dict: losses and state after each step; jit = eager`, async () => {
-    const before = tf.memory().numTensors;
-    const jitted = await train(order, true);
-    const eager = await train(order, false);
-    for (const k of Object.keys(jitted)) await check('jit vs eager', jitted[k], Array.from(await eager[k].data()), `pirl ${order}: ${k}`, biasFloor(k, fx.initial_state));
-    tf.dispose([...Object.values(jitted), ...Object.values(eager)]);
-    assert.is(tf.memory().numTensors, before, 'no tensor leaks');
-  });
+  Seed(`${order}: 3 SGD steps (momentum, weight decay) from the seed's state dict: losses and state after each step; jit = eager`, () => checkReplay(replay(order)));
 }
 Seed.after(() => console.log('pirl worst relative errors:', Object.entries(worst).map(([k, v]) => `${k} ${v.toExponential(1)}`).join(', ')));
 Seed.run();
@@ -175,12 +150,11 @@ Axis('one step under vmap over 2 shards with axisName: SyncBN, a queue per membe
   const queue = v.state.queue as { embeddings: tf.Tensor; filled: tf.Tensor };
   const memberQueues = { embeddings: tf.stack([queue.embeddings, queue.embeddings]), filled: tf.stack([queue.filled, queue.filled]) };
   const whole = batchOf(0);
-  const shard = (x: tf.Tensor) => tf.reshape(x, [2, x.shape[0] / 2, ...x.shape.slice(1)]);
-  const batch = { view1: shard(whole.view1), permutations: shard(whole.permutations) };
+  const batch = shardBatch(whole);
   const r = run(v.params, { ...v.state, queue: memberQueues }, optState, batch) as ssl.StepResult<any, any, any>;
   await check('ddp loss', r.metrics.loss, fx.ddp.loss, 'sharded step');
   const after = method.toTorch(r.params, { ...r.state, queue });
-  await checkState(after, fx.ddp.state_after, 'sharded step');
+  await checkState(after, fx.ddp.state_after, 'state ', 'sharded step');
   const q = r.state.queue as { embeddings: tf.Tensor; filled: tf.Tensor };
   assert.equal(Array.from(await q.filled.data()), [2, 2], "each member's queue holds its 2 rows");
   for (let m = 0; m < 2; m++) {

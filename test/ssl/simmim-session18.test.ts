@@ -19,8 +19,9 @@ import * as ssl from '../../lib/ssl/index.js';
 import { errorOf } from '../helpers/assert.js';
 import { useTestBackend } from '../helpers/backend.js';
 import { loadFixture, relErrChecker } from './fixtures.js';
-import { type MimFixture, type MimRun, checkFirstGradients, runMimSteps } from './mim-steps.js';
+import { type MimFixture, type MimRun, checkFirstGradients, checkMimSteps, checkNothingMasked } from './mim-steps.js';
 import { type Arr, tensorOf } from './seed-steps.js';
+import { checkKeyedLoss } from './round-trip.js';
 import { tensorsIn } from './tiny-swav.js';
 
 await useTestBackend();
@@ -38,15 +39,7 @@ const run: MimRun = {
 };
 
 const Seed = suite("ssl.methods.simmim: the seed's steps (PyTorch transcription)");
-Seed("3 SGD steps from the seed's state dict, the seed's masks: losses, parameters, state and embedding as the seed's; jit = eager", async () => {
-  const jitted = await runMimSteps(run, true);
-  const before = tf.memory().numTensors;
-  const eager = await runMimSteps(run, false);
-  for (const k of Object.keys(jitted)) await check('jit vs eager', jitted[k], Array.from(await eager[k].data()), k);
-  tf.dispose(Object.values(eager));
-  assert.is(tf.memory().numTensors, before, 'the eager run leaves no tensor behind');
-  tf.dispose(Object.values(jitted));
-});
+Seed("3 SGD steps from the seed's state dict, the seed's masks: losses, parameters, state and embedding as the seed's; jit = eager", () => checkMimSteps(run));
 Seed("the first step's gradients (mask token, position embedding, decoder) as the seed's", () => checkFirstGradients(run));
 Seed.run();
 
@@ -70,38 +63,24 @@ Parts('configuration and batch errors are one line naming the field', () => {
   assert.is(errorOf(() => makeMethod(0.01).loss(v.params, v.state, { images }, { key: random.key(1) })), 'simmim: maskRatio 0.01 masks no patch of 16 (round(16 * 0.01) = 0), and the loss is over masked patches');
   tf.dispose(tensorsIn([v, images]));
 });
-Parts("toTorch / fromTorch round trip in the seed's layout; a key draws round(L r) masked patches per image", async () => {
-  const method = makeMethod();
-  const start = tf.memory().numTensors;
-  const v = scope(() => method.init(random.key(3)));
-  const dict = method.toTorch(v.params, v.state);
-  assert.equal(Object.keys(dict).sort(), Object.keys(fixture.initial).sort());
-  for (const k of Object.keys(dict)) assert.equal(dict[k].shape, fixture.initial[k].shape, k);
-  const back = method.fromTorch(dict);
-  const again = method.toTorch(back.params, back.state);
-  for (const k of Object.keys(dict)) assert.equal(Array.from(await again[k].data()), Array.from(await dict[k].data()), k);
-  const extra = tf.zeros([1]);
-  assert.match(errorOf(() => method.fromTorch({ ...dict, extra })), /entries not used by the model: extra/);
-  const images = scope(() => random.uniform(random.key(4), [3, 8, 8, 1]));
+Parts("toTorch / fromTorch round trip in the seed's layout; a key draws the masks", () =>
+  checkKeyedLoss({
+    method: makeMethod(),
+    layout: (dict) => {
+      assert.equal(Object.keys(dict).sort(), Object.keys(fixture.initial).sort());
+      for (const k of Object.keys(dict)) assert.equal(dict[k].shape, fixture.initial[k].shape, k);
+    },
+    batch: () => ({ images: random.uniform(random.key(4), [3, 8, 8, 1]) }),
+    embedded: (b) => b.images as tf.Tensor,
+  }),
+);
+Parts('a key draws round(L r) masked patches per image', async () => {
   const key = random.key(6);
-  const [loss, aux] = scope(() => method.loss(v.params, v.state, { images }, { key }));
-  assert.ok(Number.isFinite((await (loss as tf.Tensor).data())[0]));
   const counts = scope(() => tf.sum(ssl.masking.masksFromNoise(random.uniform(key, [3, 16]), ssl.masking.numMaskedRounded(16, 0.6)) as tf.Tensor, 1));
   assert.equal(Array.from(await counts.data()), [10, 10, 10], 'round(16 * 0.6) = 10 masked patches per image');
-  const e = method.embed(v.params, v.state, images);
-  assert.equal(e.shape, [3, 4]);
-  tf.dispose([...Object.values(dict), ...Object.values(again), ...tensorsIn([v, back, images, loss, aux, counts, e, key, extra])]);
-  assert.is(tf.memory().numTensors, start, 'init, toTorch, fromTorch, loss and embed leave no tensor behind');
+  tf.dispose([key, counts]);
 });
-Parts("a batch with nothing masked has loss 0, as the seed's sum / max(sum(mask), 1) (not NaN)", async () => {
-  const method = makeMethod();
-  const v = scope(() => method.init(random.key(3)));
-  const images = scope(() => random.uniform(random.key(4), [2, 8, 8, 1]));
-  const masks = tf.zeros([2, 16]);
-  const [loss, aux] = scope(() => method.loss(v.params, v.state, { images, masks }));
-  assert.equal(Array.from(await (loss as tf.Tensor).data()), [0]);
-  tf.dispose(tensorsIn([v, images, masks, loss, aux]));
-});
+Parts("a batch with nothing masked has loss 0, as the seed's sum / max(sum(mask), 1) (not NaN)", () => checkNothingMasked(makeMethod()));
 Parts.after(() => {
   console.log('simmim worst relative errors:', Object.fromEntries(Object.entries(worst).filter(([k]) => !k.includes(':')).map(([k, e]) => [k, e.toExponential(1)])));
 });

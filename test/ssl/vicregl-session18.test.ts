@@ -12,7 +12,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { type NdArray, grad, jit, vmap } from '../../lib/core/index.js';
+import { type NdArray, grad, jit } from '../../lib/core/index.js';
 import * as nn from '../../lib/nn/index.js';
 import * as np from '../../lib/ops/index.js';
 import * as optim from '../../lib/optim/index.js';
@@ -21,8 +21,10 @@ import * as ssl from '../../lib/ssl/index.js';
 import { allClose, errorOf } from '../helpers/assert.js';
 import { useTestBackend } from '../helpers/backend.js';
 import { loadFixture, relErrChecker } from './fixtures.js';
-import { type Arr, tensorOf } from './seed-steps.js';
-import { disposeExcept, tensorsIn } from './tiny-swav.js';
+import { type Arr, type Replay, checkReplay, tensorOf } from './seed-steps.js';
+import { checkShardedMatchesOne } from './sharded-step.js';
+import { checkRoundTrip } from './round-trip.js';
+import { tensorsIn } from './tiny-swav.js';
 
 await useTestBackend();
 
@@ -71,52 +73,26 @@ function floorOf(k: string): number | undefined {
   return w === undefined ? undefined : Math.max(...w.map(Math.abs));
 }
 
-/** Trains 3 steps from the generator's start (jitted or eager), checking every step; the state dict after. */
-async function train(useJit: boolean): Promise<Record<string, tf.Tensor>> {
-  const method = methodOf();
-  const dict = initialDict();
-  let { params, state } = method.fromTorch(dict);
-  tf.dispose(Object.values(dict));
-  const o = opt();
-  let optState = o.init(params);
-  const raw = ssl.trainStep(method, o);
-  const step = useJit ? jit(raw) : raw;
-  for (let s = 0; s < fx.steps.length; s++) {
-    const label = `vicregl ${useJit ? 'jit' : 'eager'} step ${s + 1}`;
-    const batch = viewsOf(s);
-    const r = step(params, state, optState, batch);
-    disposeExcept([params, state, optState], r);
-    ({ params, state, optState } = r);
-    for (const m of ['loss', 'lossGlobal', 'lossLocal'] as const) await check(m, r.metrics[m], fx.steps[s][m], label);
-    tf.dispose(tensorsIn([batch, r.metrics]));
-  }
-  if (useJit) {
-    assert.is((step as ReturnType<typeof jit>).cacheSize(), 1, 'one trace for every step');
-    (step as ReturnType<typeof jit>).clearCache();
-  }
-  const after = method.toTorch(params, state);
-  tf.dispose(tensorsIn([params, state, optState]));
-  for (const [k, v] of Object.entries(fx.after)) {
-    assert.ok(after[k], `state entry ${k}`);
-    await check(`after ${k}`, after[k], v, `vicregl ${useJit ? 'jit' : 'eager'} after 3 steps`, floorOf(k));
-  }
-  return after;
-}
+/** The fixture's 3 SGD steps from the generator's start: every loss and term, the whole state dict after (names and shapes too). */
+const replay = (): Replay<ReturnType<typeof viewsOf>> => ({
+  label: 'vicregl',
+  method: methodOf(),
+  initialDict,
+  opt: opt(),
+  check,
+  steps: fx.steps,
+  metrics: ['loss', 'lossGlobal', 'lossLocal'],
+  batchOf: viewsOf,
+  stateAfter: fx.after,
+  floorOf,
+  layout: fx.state_dict,
+});
 
 const Seed = suite("vicregl: the seed's steps (PyTorch transcription)");
 Seed('the fixture keeps a margin between the best and second-best match (a float32 rounding flips no match)', () => {
   assert.ok(fx.min_margin > 1e-4, `min margin ${fx.min_margin}`);
 });
-Seed("3 SGD steps from the seed's weights: losses, global and local terms, state dict after as the seed's; jit = eager", async () => {
-  const before = tf.memory().numTensors;
-  const jitted = await train(true);
-  const eager = await train(false);
-  assert.equal(Object.keys(jitted).sort(), Object.keys(fx.state_dict).sort(), "the seed's state-dict names");
-  for (const [k, shape] of Object.entries(fx.state_dict)) assert.equal(jitted[k].shape, shape, k);
-  for (const k of Object.keys(fx.after)) await check('jit vs eager', jitted[k], Array.from(await eager[k].data()), k, floorOf(k));
-  tf.dispose([...Object.values(jitted), ...Object.values(eager)]);
-  assert.is(tf.memory().numTensors, before, 'no tensor leaks');
-});
+Seed("3 SGD steps from the seed's weights: losses, global and local terms, state dict after as the seed's; jit = eager", () => checkReplay(replay()));
 Seed('step 1 matches each patch of view 1 to the seed\'s patch of view 2', async () => {
   const method = methodOf();
   const dict = initialDict();
@@ -198,36 +174,9 @@ Parts('a ConvNet encoder: its H W cells are the locations; one jitted step runs 
   tf.dispose(tensorsIn([v, optState, batch, r, e]));
 });
 
-/** One step from the fixture's start on its first views: in one process, or under vmap over 2 shards with axisName. */
-function firstStep(sharded: boolean): Record<string, tf.Tensor> {
-  const method = methodOf();
-  const dict = initialDict();
-  const v = method.fromTorch(dict);
-  tf.dispose(Object.values(dict));
-  const o = opt();
-  const optState = o.init(v.params);
-  const views = viewsOf(0);
-  const step = ssl.trainStep(method, o, sharded ? { axisName: 'batch' } : {});
-  const shard = (x: tf.Tensor) => tf.reshape(x, [2, x.shape[0] / 2, ...x.shape.slice(1)]);
-  const batch = sharded ? { view1: shard(views.view1), view2: shard(views.view2) } : views;
-  type Vars = typeof v.params;
-  const one = (p: Vars, s: ssl.NetState, os: unknown, b: ssl.ViewsBatch) => step(p, s, os, b);
-  const run = sharded ? vmap(one, { inAxes: [null, null, null, 0], outAxes: null, axisName: 'batch' }) : one;
-  const r = run(v.params, v.state, optState, batch) as ssl.StepResult<Vars, ssl.NetState, unknown>;
-  const after = method.toTorch(r.params, r.state);
-  tf.dispose(tensorsIn([v, optState, views, batch, r]));
-  return after;
-}
-Parts('one step under vmap over 2 shards with axisName = one process on the whole batch (state dict within 1e-5)', async () => {
-  const one = firstStep(false);
-  const two = firstStep(true);
-  for (const k of Object.keys(one)) {
-    const want = Array.from(await one[k].data());
-    const scale = Math.max(1e-6, ...want.map(Math.abs), floorOf(k) ?? 0);
-    allClose(Array.from(await two[k].data()), want, { rtol: 0, atol: 1e-5 * scale }, k);
-  }
-  tf.dispose([...Object.values(one), ...Object.values(two)]);
-});
+Parts('one step under vmap over 2 shards with axisName = one process on the whole batch (state dict within 1e-5)', () =>
+  checkShardedMatchesOne({ method: () => methodOf(), initialDict, batchOf: viewsOf, opt, floorOf }),
+);
 Parts("the seed's defaults; one-line configuration errors", () => {
   assert.ok(ssl.methods.names().includes('vicregl'));
   const d = ssl.methods.byName('vicregl').defaults;
@@ -246,13 +195,9 @@ Parts("the seed's defaults; one-line configuration errors", () => {
 Parts('toTorch then fromTorch gives the same variables (state dict round trip)', async () => {
   const m = methodOf();
   const v = m.init(random.key(4));
-  const dict = m.toTorch(v.params, v.state);
-  const back = m.fromTorch(dict);
-  const again = m.toTorch(back.params, back.state);
-  assert.equal(Object.keys(again).sort(), Object.keys(dict).sort());
-  for (const k of Object.keys(dict)) assert.equal(Array.from(await again[k].data()), Array.from(await dict[k].data()), k);
-  tf.dispose([...Object.values(dict), ...Object.values(again), ...tensorsIn([v, back])]);
+  await checkRoundTrip(m, v);
+  tf.dispose(tensorsIn(v));
 });
 Parts.run();
 
-process.on('exit', () => console.log('vicregl worst relative errors:', Object.entries(worst).filter(([k]) => !k.startsWith('after ')).map(([k, e]) => `${k} ${e.toExponential(1)}`).join(', '), '; state after', Math.max(0, ...Object.entries(worst).filter(([k]) => k.startsWith('after ')).map(([, e]) => e)).toExponential(1)));
+process.on('exit', () => console.log('vicregl worst relative errors:', Object.entries(worst).filter(([k]) => !k.startsWith('state after: ')).map(([k, e]) => `${k} ${e.toExponential(1)}`).join(', '), '; state after', Math.max(0, ...Object.entries(worst).filter(([k]) => k.startsWith('state after: ')).map(([, e]) => e)).toExponential(1)));
