@@ -3,8 +3,9 @@
  * preset relative to SwAV's: `jit(ssl.trainStep)` at batch 64 on random views of the preset's
  * crop sizes, one wasm thread, 2 warm-up steps, then 3 rounds with the methods interleaved
  * (so a changing machine load hits them alike); each method gets its batch form (`{ view1 }` for
- * PIRL, `{ images }` for MAE and I-JEPA: the first view; see `viewFormOf`); prints the median ms per step and SwAV's
+ * PIRL, `{ images }` for MAE, I-JEPA, SimMIM and data2vec: the first view; see `viewFormOf`); prints the median ms per step and SwAV's
  * median / the method's (the speed `MEASURED_SPEED` in lib/train/config-presets.ts holds).
+ * `npx tsx bench/method-speed.ts ibot msn` times only those methods (and SwAV, the reference).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { setBackend } from '../lib/backend/node.js';
@@ -16,7 +17,8 @@ import { METHOD_NAMES, loadConfig, viewFormOf } from '../lib/train/config.js';
 import { methodOf, optimizerOf, scheduleOf } from '../lib/train/recipe.js';
 await setBackend('wasm');
 const B = 64;
-const runs = METHOD_NAMES.map((m) => {
+const only = process.argv.slice(2);
+const runs = METHOD_NAMES.filter((m) => only.length === 0 || m === 'swav' || only.includes(m)).map((m) => {
   const c = loadConfig({ preset: `fashion-mnist-${m}` });
   const method = methodOf(c, 1);
   const opt = optimizerOf(c, scheduleOf(c, 1000));

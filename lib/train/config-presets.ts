@@ -37,26 +37,33 @@ const MEASURED_SPEED: Readonly<Record<MethodName, number>> = {
   // Session 18: one run of the same step (3 interleaved rounds) on a loaded machine (load average 4.3 on 2 cores),
   // in which MAE's ratio was 0.52 (0.37 above): rough; `timeLimitMinutes` 29 stops a slower run.
   pirl: 1.92,
-  dinov2: 0.26,
+  dinov2: 0.15, // the median of this run's 0.26 and the two below (0.15, 0.14)
   vicregl: 0.46,
   ijepa: 0.4,
+  // Session 18 (b): the median of three runs of `bench/method-speed.ts mae ibot msn simmim data2vec` (the second and third
+  // with dinov2 and ijepa too) on a loaded machine (load average 3-4.4 on 2 cores); MAE's ratios 0.83/0.43/0.37 (the first
+  // run's SwAV step was slowed 2.5x: that run's ratios are high). DINOv2 measured 0.15/0.14 in those runs.
+  ibot: 0.14,
+  msn: 0.31,
+  simmim: 0.55,
+  data2vec: 0.37,
 };
 
 /**
- * The ViT of MAE, DINOv2 and I-JEPA for 28 px images: 7 x 7 patches of 4 px (so MAE keeps 12 of
+ * The ViT of MAE, DINOv2, I-JEPA, iBOT, MSN, SimMIM and data2vec for 28 px images: 7 x 7 patches of 4 px (so MAE keeps 12 of
  * the 49 at the seed's mask ratio 0.75), 64 wide, 4 blocks of 4 heads (128 wide took twice as
  * long a step for MAE).
  */
 const VIT_ENCODER = { encoder: 'vit_tiny_patch16_224', encoderOptions: { imgSize: 28, patchSize: 4, embedDim: 64, depth: 4, numHeads: 4 } } as const;
 
 /**
- * The views of a method's run: multi-crop (2 global 28 px + 4 local 14 px crops; DINOv2's local
- * crops 16 px, a multiple of its ViT's 4 px patches), two 28 px views, or one 28 px crop of scale
- * [0.2, 1]: for MAE and I-JEPA with flips and no colour jitter (the seed's MAE transform), for
- * PIRL with the colour jitter too.
+ * The views of a method's run: multi-crop (2 global 28 px + 4 local 14 px crops; DINOv2's and
+ * iBOT's local crops 16 px, a multiple of their ViT's 4 px patches), two 28 px views, or one 28 px
+ * crop of scale [0.2, 1]: for MAE, I-JEPA, SimMIM and data2vec with flips and no colour jitter
+ * (the seed's MAE transform), for PIRL with the colour jitter too.
  */
 function augmentOfRun(method: MethodName): ConfigInput['augment'] {
-  if (method === 'dinov2') return { sizeCrops: [28, 16], minScale: [0.4, 0.15], maxScale: [1, 0.4] };
+  if (method === 'dinov2' || method === 'ibot') return { sizeCrops: [28, 16], minScale: [0.4, 0.15], maxScale: [1, 0.4] };
   if (MULTI_CROP_METHODS.includes(method)) return { minScale: [0.4, 0.15], maxScale: [1, 0.4] };
   if (ONE_VIEW_METHODS.includes(method)) return { nmbCrops: [1], sizeCrops: [28], minScale: [0.2], maxScale: [1], ...(method === 'pirl' ? {} : { jitterP: 0 }) };
   return { nmbCrops: [2], sizeCrops: [28], minScale: [0.2], maxScale: [1] };
@@ -161,7 +168,11 @@ export const PRESETS: Readonly<Record<string, ConfigInput>> = {
     dinov2: { projector: { dims: [16, 8] }, numClsPrototypes: 16, numPatchPrototypes: 16 },
     vicregl: { projector: { dims: [16, 16] }, localProjector: { dims: [16, 16] } },
     ijepa: { predictorEmbedDim: 8, predictorDepth: 1, predictorNumHeads: 2 },
-    // Multi-crop (SwAV, DINO, LeJEPA, DINOv2); the two-view methods need --augment.nmb-crops [2] (see test/train/methods.test.ts).
+    // iBOT, MSN, SimMIM and data2vec need the ViT too: iBOT keeps the multi-crop, MSN takes two views, SimMIM and data2vec one
+    // (nothing of theirs to shrink: SimMIM's decoder is one Linear, data2vec averages all of a 1-block ViT's blocks).
+    ibot: { projector: { dims: [16, 8] }, numClsPrototypes: 16, numPatchPrototypes: 16 },
+    msn: { projector: { dims: [16, 8] }, numPrototypes: 16 },
+    // Multi-crop (SwAV, DINO, LeJEPA, DINOv2, iBOT); the two-view methods need --augment.nmb-crops [2] (see test/train/methods.test.ts).
     augment: { nmbCrops: [2, 1] },
     batchSize: 16,
     steps: 6,

@@ -39,7 +39,7 @@ export interface ModelConfig {
 }
 
 /** The registered self-supervised methods (`ssl.methods`), in the order `--help` lists them. */
-export const METHOD_NAMES = ['simclr', 'mocoV2', 'mocoV3', 'byol', 'simsiam', 'vicreg', 'barlowTwins', 'tico', 'wmse', 'directclr', 'spectralCl', 'dino', 'nnclr', 'swav', 'lejepa', 'mae', 'pirl', 'dinov2', 'vicregl', 'ijepa'] as const;
+export const METHOD_NAMES = ['simclr', 'mocoV2', 'mocoV3', 'byol', 'simsiam', 'vicreg', 'barlowTwins', 'tico', 'wmse', 'directclr', 'spectralCl', 'dino', 'nnclr', 'swav', 'lejepa', 'mae', 'pirl', 'dinov2', 'vicregl', 'ijepa', 'ibot', 'msn', 'simmim', 'data2vec'] as const;
 export type MethodName = (typeof METHOD_NAMES)[number];
 
 /**
@@ -50,26 +50,29 @@ export type MethodName = (typeof METHOD_NAMES)[number];
 export type MethodSection = Readonly<Record<string, unknown>>;
 
 /** Methods that train on multi-crop batches (global and local views); the others take two views, or one ({@link ONE_VIEW_METHODS}). */
-export const MULTI_CROP_METHODS: readonly MethodName[] = ['swav', 'dino', 'lejepa', 'dinov2'];
+export const MULTI_CROP_METHODS: readonly MethodName[] = ['swav', 'dino', 'lejepa', 'dinov2', 'ibot'];
 
 /**
  * Methods that train on one augmented view of each image (`augment.nmbCrops` [1]): MAE, whose
  * batch is `{ images, noise }` (its masking noise drawn from the step's key, see step-batches.ts),
- * PIRL (`{ view1 }`, its jigsaw drawn from the step's key) and I-JEPA (`{ images }`, its masks
- * drawn from the step's key).
+ * PIRL (`{ view1 }`, its jigsaw drawn from the step's key), I-JEPA, SimMIM and data2vec
+ * (`{ images }`, their masks drawn from the step's key).
  */
-export const ONE_VIEW_METHODS: readonly MethodName[] = ['mae', 'pirl', 'ijepa'];
+export const ONE_VIEW_METHODS: readonly MethodName[] = ['mae', 'pirl', 'ijepa', 'simmim', 'data2vec'];
 
-/** How a method takes its step's views: all of them (`{ globalViews, localViews }`), or the first as `{ view1 }` (PIRL) or `{ images }` (I-JEPA, MAE). */
+/** How a method takes its step's views: all of them (`{ globalViews, localViews }`), or the first as `{ view1 }` (PIRL) or `{ images }` (MAE, I-JEPA, SimMIM, data2vec). */
 export type ViewForm = 'views' | 'view1' | 'images';
+
+/** Methods that take the first view as `{ images }` ({@link ViewForm}). */
+const IMAGES_METHODS: readonly MethodName[] = ['mae', 'ijepa', 'simmim', 'data2vec'];
 
 /** The {@link ViewForm} of a method. */
 export function viewFormOf(method: MethodName): ViewForm {
-  return method === 'pirl' ? 'view1' : method === 'ijepa' || method === 'mae' ? 'images' : 'views';
+  return method === 'pirl' ? 'view1' : IMAGES_METHODS.includes(method) ? 'images' : 'views';
 }
 
 /** Methods whose encoder (`.model.encoder`) must be a ViT: they mask or select its patch tokens. */
-export const VIT_METHODS: readonly MethodName[] = ['mae', 'dinov2', 'ijepa'];
+export const VIT_METHODS: readonly MethodName[] = ['mae', 'dinov2', 'ijepa', 'ibot', 'msn', 'simmim', 'data2vec'];
 
 export interface AugmentConfig {
   /** Views per group: global views first, e.g. [2, 4]. */
@@ -207,6 +210,14 @@ export const DEFAULTS: TrainConfig = {
   vicregl: { projector: { dims: [512, 512] }, localProjector: { dims: [512, 512] } },
   // I-JEPA needs a ViT whose image size is the view's: a predictor 64 wide, 2 blocks of 4 heads (the seed's 384, 6, 6); masks the seed's.
   ijepa: { predictorEmbedDim: 64, predictorDepth: 2, predictorNumHeads: 4 },
+  // iBOT needs a ViT: heads and prototypes as DINOv2's here (the seed's 2048-2048-256, 65536 and 8192); mask ratio, temperatures and centre the seed's.
+  ibot: { projector: { dims: [512, 128] }, numClsPrototypes: 1024, numPatchPrototypes: 256 },
+  // MSN needs a ViT: its head as DINO's here (the seed's 2048-2048-256); 1024 prototypes, mask ratio 0.6 and temperatures the seed's.
+  msn: { projector: { dims: [512, 128] } },
+  // SimMIM needs a ViT: its mask ratio 0.6 and one-Linear decoder the seed's (nothing to size).
+  simmim: {},
+  // data2vec needs a ViT: the seed's top 6 blocks (all of them for a shallower ViT), mask ratio 0.6 and EMA.
+  data2vec: {},
   augment: { nmbCrops: [2, 4], sizeCrops: [28, 14], minScale: [0.3, 0.1], maxScale: [1, 0.3], flip: 0.5, brightness: 0.4, contrast: 0.4, jitterP: 0.8, blurP: 0, solarizeP: 0 },
   optimizer: { name: 'sgd', lr: 0.3, warmupStartLr: 0, finalLr: 0.0003, warmupSteps: 20, momentum: 0.9, weightDecay: 1e-5, trustCoefficient: 0.001 },
   batchSize: 256,

@@ -83,8 +83,8 @@ function checkViews(c: TrainConfig): string | null {
 
 /**
  * What the method asks of the run's encoder (built, not initialised) and views: DirectCLR's `dim`
- * at most its width; PIRL's jigsaw at most one tile per pixel of a view's side; MAE, DINOv2 and
- * I-JEPA a ViT ({@link VIT_METHODS}, see {@link checkViT}).
+ * at most its width; PIRL's jigsaw at most one tile per pixel of a view's side; MAE, DINOv2,
+ * I-JEPA, iBOT, MSN, SimMIM and data2vec a ViT ({@link VIT_METHODS}, see {@link checkViT}).
  */
 function checkMethodEncoder(c: TrainConfig, m: Readonly<Record<string, unknown>>): string | null {
   const side = c.augment.sizeCrops[0]!;
@@ -97,13 +97,17 @@ function checkMethodEncoder(c: TrainConfig, m: Readonly<Record<string, unknown>>
   return checkViT(c, enc, m);
 }
 
-/** What positions a method's ViT cannot resize: MAE's decoder's and I-JEPA's predictor's are fixed (DINOv2 resizes the ViT's for local views). */
+/** What positions a method's ViT cannot resize: MAE's decoder's and I-JEPA's predictor's are fixed (DINOv2 and iBOT resize the ViT's for local views). */
 const FIXED_POSITIONS: Partial<Record<MethodName, string>> = { mae: "its decoder's positions are fixed", ijepa: "its predictor's positions are fixed" };
+
+/** Methods that mask `round(L maskRatio)` of a view's L patches (none masked: no patch loss, or a loss of 0). */
+const ROUNDED_MASK_METHODS: readonly MethodName[] = ['dinov2', 'ibot', 'msn', 'simmim', 'data2vec'];
 
 /**
  * A ViT method's encoder and views: a ViT; its patch size dividing every crop size; MAE's and
  * I-JEPA's image size the views' ({@link FIXED_POSITIONS}), every crop's without
- * `dynamicImgSize`; DINOv2's mask ratio masking at least one patch of a global view.
+ * `dynamicImgSize`; the mask ratio of DINOv2, iBOT, MSN, SimMIM and data2vec masking at least one
+ * patch of a (global) view.
  */
 function checkViT(c: TrainConfig, enc: nn.Encoder, m: Readonly<Record<string, unknown>>): string | null {
   const name = c.method;
@@ -124,9 +128,11 @@ function checkViT(c: TrainConfig, enc: nn.Encoder, m: Readonly<Record<string, un
       return `config: at .augment.sizeCrops[${i}] expected the ViT's image size ${imgSize} for ${name} (.model.encoderOptions.dynamicImgSize is false), got ${size}`;
   }
   const patches = (sizes[0]! / patchSize) ** 2;
-  // DINOv2 masks round(L maskRatio) patches (half to even): none when L maskRatio <= 0.5.
-  if (name === 'dinov2' && patches * (m['maskRatio'] as number) <= 0.5)
-    return `config: at .dinov2.maskRatio expected a ratio that masks at least one of the ${patches} patches of a global view (round(${patches} x maskRatio) >= 1), got ${m['maskRatio']}`;
+  // These mask round(L maskRatio) patches (half to even): none when L maskRatio <= 0.5.
+  if (ROUNDED_MASK_METHODS.includes(name) && patches * (m['maskRatio'] as number) <= 0.5) {
+    const view = MULTI_CROP_METHODS.includes(name) ? 'a global view' : 'a view';
+    return `config: at .${name}.maskRatio expected a ratio that masks at least one of the ${patches} patches of ${view} (round(${patches} x maskRatio) >= 1), got ${m['maskRatio']}`;
+  }
   return null;
 }
 

@@ -15,35 +15,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { main } from '../../lib/train/cli.js';
 import { type MethodName, loadConfig } from '../../lib/train/config.js';
 import { useTestBackend } from '../helpers/backend.js';
-import { TINY_MAE_FLAGS, backend, ckpts, metrics, tinyMethodFlags } from './cli-run.js';
+import { TINY_MAE_FLAGS, ckpts, metrics, runMain, tinyMethodArgs } from './cli-run.js';
 
 await useTestBackend();
 const root = mkdtempSync(join(tmpdir(), 'tfjax-cli-methods-'));
 let counter = 0;
 const runDir = () => join(root, `run${counter++}`);
-
-/** The tiny preset for `method` with a small final evaluation. */
-const flagsOf = (method: MethodName, dir: string, ...extra: string[]) => [
-  'train', '--preset', 'tiny', '--method', method, ...tinyMethodFlags(method), '--backend', backend, '--out-dir', dir,
-  '--eval.before', 'false', '--eval.ks', '[5]', '--eval.train-subset', '20', '--eval.test-subset', '10', ...extra,
-];
-
-/** `main(argv)` with its stdout and stderr captured. */
-async function run(argv: string[]): Promise<{ code: number; stderr: string }> {
-  const writes = { out: process.stdout.write, err: process.stderr.write };
-  let stderr = '';
-  process.stdout.write = (() => true) as typeof process.stdout.write;
-  process.stderr.write = ((s: string | Uint8Array) => ((stderr += String(s)), true)) as typeof process.stderr.write;
-  try {
-    return { code: await main(argv), stderr };
-  } finally {
-    process.stdout.write = writes.out;
-    process.stderr.write = writes.err;
-  }
-}
 
 /** Each method's run on one process (the first test of each), by method. */
 const oneProcess = new Map<MethodName, string>();
@@ -56,14 +35,14 @@ for (const method of ['directclr', 'spectralCl', 'lejepa', 'mae'] as const) {
   Train(`${method}: 2 steps with finite losses and a checkpoint; --resume goes on from step 2`, async () => {
     const dir = runDir();
     oneProcess.set(method, dir);
-    const first = await run(flagsOf(method, dir, '--steps', '3', '--optimizer.warmup-steps', '1', '--debug.stop-after-step', '2'));
+    const first = await runMain(tinyMethodArgs(method, dir, '--steps', '3', '--optimizer.warmup-steps', '1', '--debug.stop-after-step', '2'));
     assert.is(first.code, 0, first.stderr);
     const two = stepLosses(dir);
     assert.equal(two.map(([s]) => s), [1, 2]);
     for (const [s, l] of two) assert.ok(Number.isFinite(l), `${method} step ${s}: loss ${l}`);
     assert.equal(ckpts(dir), ['ckpt-2.safetensors']);
 
-    const resumed = await run([...flagsOf(method, dir, '--steps', '3', '--optimizer.warmup-steps', '1'), '--resume']);
+    const resumed = await runMain([...tinyMethodArgs(method, dir, '--steps', '3', '--optimizer.warmup-steps', '1'), '--resume']);
     assert.is(resumed.code, 0, resumed.stderr);
     assert.match(resumed.stderr, `resuming ${dir} from ${join(dir, 'checkpoints', 'ckpt-2.safetensors')} (step 2 of 3)`);
     const starts = metrics(dir).filter((r) => r.type === 'start');
@@ -80,7 +59,7 @@ for (const method of ['lejepa', 'mae'] as const) {
   Train(`${method} on 2 synchronised workers: the step's key (and MAE's noise) reach them; the first loss is one process's`, async () => {
     const one = oneProcess.get(method)!;
     const two = runDir();
-    const r = await run(flagsOf(method, two, '--steps', '3', '--optimizer.warmup-steps', '1', '--debug.stop-after-step', '1', '--workers', '2'));
+    const r = await runMain(tinyMethodArgs(method, two, '--steps', '3', '--optimizer.warmup-steps', '1', '--debug.stop-after-step', '1', '--workers', '2'));
     assert.is(r.code, 0, r.stderr);
     const [a, b] = [stepLosses(one)[0]![1]!, stepLosses(two)[0]![1]!];
     assert.ok(Math.abs(a - b) <= 1e-4 * Math.max(1, Math.abs(a)), `${method}: loss ${b} on 2 workers, ${a} in one process`);
@@ -102,19 +81,19 @@ const cases: [MethodName, string[], string][] = [
 ];
 for (const [method, extra, line] of cases) {
   Errors(`${method} ${extra.join(' ')}`, async () => {
-    const r = await run(flagsOf(method, runDir(), ...extra));
+    const r = await runMain(tinyMethodArgs(method, runDir(), ...extra));
     assert.is(r.code, 2, r.stderr);
     assert.is(r.stderr.split('\n')[0], line);
   });
 }
 
 Errors('mae without a ViT, or with two views, says what it needs', async () => {
-  const convnet = await run(['train', '--preset', 'tiny', '--method', 'mae', ...TINY_MAE_FLAGS.slice(4), '--out-dir', runDir()]);
+  const convnet = await runMain(['train', '--preset', 'tiny', '--method', 'mae', ...TINY_MAE_FLAGS.slice(4), '--out-dir', runDir()]);
   assert.is(convnet.code, 2);
   assert.match(convnet.stderr.split('\n')[0]!, /^config: at \.model\.encoder expected a ViT for mae \(vit_tiny_patch16_224, vit_small_patch16_224\), got "convnet_small"; use --preset fashion-mnist-mae, or e\.g\. /);
-  const two = await run(['train', '--preset', 'tiny', '--method', 'mae', ...TINY_MAE_FLAGS.slice(0, 4), '--augment.nmb-crops', '[2]', '--augment.size-crops', '[28]', '--augment.min-scale', '[0.3]', '--augment.max-scale', '[1]', '--out-dir', runDir()]);
+  const two = await runMain(['train', '--preset', 'tiny', '--method', 'mae', ...TINY_MAE_FLAGS.slice(0, 4), '--augment.nmb-crops', '[2]', '--augment.size-crops', '[28]', '--augment.min-scale', '[0.3]', '--augment.max-scale', '[1]', '--out-dir', runDir()]);
   assert.is(two.code, 2);
-  assert.match(two.stderr.split('\n')[0]!, /^config: at \.augment\.nmbCrops expected \[1\] for mae \(it trains on one view; multi-crop is for swav, dino, lejepa and dinov2\), got \[2\]; use --preset fashion-mnist-mae/);
+  assert.match(two.stderr.split('\n')[0]!, /^config: at \.augment\.nmbCrops expected \[1\] for mae \(it trains on one view; multi-crop is for swav, dino, lejepa, dinov2 and ibot\), got \[2\]; use --preset fashion-mnist-mae/);
 });
 
 Errors('every new method has its fashion-mnist preset, which resolves', () => {

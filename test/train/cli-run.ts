@@ -8,6 +8,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as assert from 'uvu/assert';
 import { readSafetensorsFile } from '../../lib/io/safetensors-file.js';
+import { main } from '../../lib/train/cli.js';
 import { MULTI_CROP_METHODS, ONE_VIEW_METHODS, type MethodName, VIT_METHODS } from '../../lib/train/config.js';
 import { testBackendName } from '../helpers/backend.js';
 
@@ -40,7 +41,8 @@ export const TINY_MAE_FLAGS = [
 ];
 /**
  * The tiny preset's flags for a method: multi-crop methods keep its crops (28 and 14 px), two-view
- * methods get two 28 px views, one-view methods one; MAE, DINOv2 and I-JEPA the tiny ViT.
+ * methods get two 28 px views, one-view methods one; the ViT methods (MAE, DINOv2, I-JEPA, iBOT,
+ * MSN, SimMIM, data2vec) the tiny ViT.
  */
 export function tinyMethodFlags(method: MethodName): string[] {
   const vit = VIT_METHODS.includes(method) ? TINY_MAE_FLAGS.slice(0, 4) : [];
@@ -48,6 +50,26 @@ export function tinyMethodFlags(method: MethodName): string[] {
   const views = ONE_VIEW_METHODS.includes(method) ? '[1]' : '[2]';
   return [...vit, '--augment.nmb-crops', views, '--augment.size-crops', '[28]', '--augment.min-scale', '[0.3]', '--augment.max-scale', '[1]'];
 }
+/** `train --preset tiny --method <method>` in `dir` (its tiny flags, a small final evaluation), plus extra flags. */
+export const tinyMethodArgs = (method: MethodName, dir: string, ...extra: string[]) => [
+  'train', '--preset', 'tiny', '--method', method, ...tinyMethodFlags(method), '--backend', backend, '--out-dir', dir,
+  '--eval.before', 'false', '--eval.ks', '[5]', '--eval.train-subset', '20', '--eval.test-subset', '10', ...extra,
+];
+
+/** `main(argv)` (the `tfjax` entry) in this process, its stdout and stderr captured. */
+export async function runMain(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const writes = { out: process.stdout.write, err: process.stderr.write };
+  let [stdout, stderr] = ['', ''];
+  process.stdout.write = ((s: string | Uint8Array) => ((stdout += String(s)), true)) as typeof process.stdout.write;
+  process.stderr.write = ((s: string | Uint8Array) => ((stderr += String(s)), true)) as typeof process.stderr.write;
+  try {
+    return { code: await main(argv), stdout, stderr };
+  } finally {
+    process.stdout.write = writes.out;
+    process.stderr.write = writes.err;
+  }
+}
+
 /** `train --preset tiny` in `dir` on the test backend, plus extra flags. */
 export const tiny = (dir: string, ...extra: string[]) => cli(['train', '--preset', 'tiny', '--backend', backend, '--out-dir', dir, ...extra]);
 

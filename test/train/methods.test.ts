@@ -35,7 +35,7 @@ const root = mkdtempSync(join(tmpdir(), 'tfjax-methods-'));
 let counter = 0;
 const runDir = () => join(root, `run${counter++}`);
 
-/** The tiny preset's flags for a method: two-view methods get two 28x28 views instead of multi-crop, one-view methods one, MAE, DINOv2 and I-JEPA a ViT. */
+/** The tiny preset's flags for a method: two-view methods get two 28x28 views instead of multi-crop, one-view methods one, the ViT methods (`VIT_METHODS`) a ViT. */
 function flagsOf(method: MethodName, ...extra: string[]): string[] {
   return ['--method', method, ...tinyMethodFlags(method), '--backend', backend, '--eval.before', 'false', ...extra];
 }
@@ -83,6 +83,10 @@ const TORCH_MODULES: Record<MethodName, string[]> = {
   dinov2: ['backbone.student', 'backbone.teacher', 'backbone.*_coefficient', 'cls_head.student', 'cls_head.teacher', 'cls_head.*_coefficient', 'patch_head.student', 'patch_head.teacher', 'patch_head.*_coefficient', 'mask_token'],
   vicregl: ['encoder', 'projector_global', 'projector_local'],
   ijepa: ['encoder.student', 'encoder.teacher', 'encoder.*_coefficient', 'predictor'],
+  ibot: ['backbone.student', 'backbone.teacher', 'backbone.*_coefficient', 'cls_head.student', 'cls_head.teacher', 'cls_head.*_coefficient', 'patch_head.student', 'patch_head.teacher', 'patch_head.*_coefficient', 'mask_token'],
+  msn: ['backbone.student', 'backbone.teacher', 'backbone.*_coefficient', 'projector.student', 'projector.teacher', 'projector.*_coefficient', 'mask_token'],
+  simmim: ['encoder', 'mask_token', 'decoder'],
+  data2vec: ['encoder.student', 'encoder.teacher', 'encoder.*_coefficient', 'mask_token', 'regressor'],
 };
 const moduleOf = (key: string) => {
   const [a, b] = key.split('.');
