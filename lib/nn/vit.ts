@@ -19,7 +19,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type NdArray, scope, shapeStr } from '../core/index.js';
 import * as np from '../ops/index.js';
 import * as random from '../random/index.js';
-import { boolean, decodeOrThrow, positiveInt, positiveNumber } from '../util/codecs.js';
+import { boolean, decodeOrThrow, nonNegativeInt, positiveInt, positiveNumber } from '../util/codecs.js';
 import { strictPartial } from '../util/strict-partial.js';
 import * as init from './init.js';
 import { childKeys, composite, type Encoder, type Layer, sequential, withBatchAxis } from './layer.js';
@@ -41,6 +41,12 @@ export interface ViTOptions {
   readonly mlpRatio?: number;
   /** Accept other image sizes by resizing the position embedding (default true). */
   readonly dynamicImgSize?: boolean;
+  /**
+   * Learned register tokens (Darcet et al. 2024) between the class token and the patches, without
+   * position embedding, as stable-pretraining's DINOv3 adds them: parameter `register_tokens`
+   * [1, R, D], trunc_normal(std=.02) (default 0: none).
+   */
+  readonly numRegisters?: number;
 }
 
 /** The io-ts codec of {@link ViTOptions}: unknown keys are errors. */
@@ -54,6 +60,7 @@ export const ViTOptionsCodec = strictPartial(
     numHeads: positiveInt,
     mlpRatio: positiveNumber,
     dynamicImgSize: boolean,
+    numRegisters: nonNegativeInt,
   },
   'an object of ViT options',
 );
@@ -113,8 +120,8 @@ export interface ViTEncoder extends Encoder {
    */
   patchTokens(params: any, state: any, x: NdArray, masking?: PatchMaskToken): NdArray;
   /**
-   * The class token (plus its position embedding) before `tokens` [N, K, D], then the blocks and the final norm: [N, 1 + K, D].
-   * With `opts.classToken: false`, no class token: the blocks and the final norm on `tokens` alone, [N, K, D] (I-JEPA's encoder);
+   * The class token (plus its position embedding) and the R registers (`numRegisters`) before `tokens` [N, K, D], then the blocks
+   * and the final norm: [N, 1 + R + K, D]. With `opts.classToken: false`, no class token nor registers: the blocks and the final norm on `tokens` alone, [N, K, D] (I-JEPA's encoder);
    * the other options reach the blocks (e.g. the attention's `keyPaddingMask` [N, K]).
    * With `opts.blockOutputs` (an array), each block's output [N, T, D] (before the final norm) is pushed to it in order
    * (data2vec's targets; the seed's forward hooks on `blocks`).
@@ -153,6 +160,7 @@ export function vit(name: string, options: ViTOptions = {}): ViTEncoder {
   const heads = options.numHeads ?? 3;
   const hidden = Math.round(dim * (options.mlpRatio ?? 4));
   const dynamic = options.dynamicImgSize ?? true;
+  const numRegisters = options.numRegisters ?? 0;
   const g0 = Math.floor(imgSize / p);
   const nTok = 1 + g0 * g0;
   const blockList = Array.from({ length: depth }, () => vitBlock(dim, heads, hidden));
@@ -197,11 +205,12 @@ export function vit(name: string, options: ViTOptions = {}): ViTEncoder {
     const { classToken = true, blockOutputs, ...blockOpts } = opts;
     const clsPos = np.sliceAxis(params.pos_embed, 1, 0, 1);
     const cls = () => np.broadcastTo(np.add(params.cls_token, clsPos), [s[0], 1, dim]);
-    const x = classToken ? np.concatenate([cls(), tokens], 1) : tokens;
+    const registers = () => (numRegisters ? [np.broadcastTo(params.register_tokens, [s[0], numRegisters, dim])] : []);
+    const x = classToken ? np.concatenate([cls(), ...registers(), tokens], 1) : tokens;
     const hb = blockOutputs === undefined ? children.blocks.apply(params.blocks, state.blocks, x, blockOpts)[0] : blocksCollecting(params.blocks, state.blocks, x, blockOpts, blockOutputs);
     return children.norm.apply(params.norm, state.norm, hb)[0];
   };
-  /** timm's `forward_features`: every token after the final norm, [N, 1 + L, D]. */
+  /** timm's `forward_features`: every token after the final norm, [N, 1 + R + L, D] (R registers). */
   const forwardFeatures = (params: any, state: any, x: NdArray, opts: any = {}): [NdArray, any] => [encodeTokens(params, state, patchTokens(params, state, x), opts), state];
   const forward = (params: any, state: any, x: NdArray, opts: any): [NdArray, any] => {
     const [h] = forwardFeatures(params, state, x, opts);
@@ -214,7 +223,7 @@ export function vit(name: string, options: ViTOptions = {}): ViTEncoder {
     patchTokens,
     encodeTokens,
     forwardFeatures,
-    options: { imgSize, patchSize: p, inChannels: cin, embedDim: dim, depth, numHeads: heads, mlpRatio: hidden / dim, dynamicImgSize: dynamic },
+    options: { imgSize, patchSize: p, inChannels: cin, embedDim: dim, depth, numHeads: heads, mlpRatio: hidden / dim, dynamicImgSize: dynamic, numRegisters },
     init(key) {
       return scope(() => {
         const [kb, kc, kp] = random.split(key, 3);
@@ -223,6 +232,7 @@ export function vit(name: string, options: ViTOptions = {}): ViTEncoder {
           ...v.params,
           cls_token: np.mul(random.normal(kc, [1, 1, dim]), 1e-6),
           pos_embed: init.truncNormal(0.02)(kp, [1, nTok, dim], { fanIn: dim, fanOut: dim }),
+          ...(numRegisters ? { register_tokens: init.truncNormal(0.02)(random.foldIn(kp, 1), [1, numRegisters, dim], { fanIn: dim, fanOut: dim }) } : {}),
         };
         return { params, state: v.state } as any;
       });
@@ -242,6 +252,7 @@ export function vit(name: string, options: ViTOptions = {}): ViTEncoder {
       body.toTorch({ params: { patch_embed: v.params.patch_embed, blocks: v.params.blocks, norm: v.params.norm }, state: v.state }, prefix, out);
       out[`${prefix}cls_token`] = copy(v.params.cls_token);
       out[`${prefix}pos_embed`] = copy(v.params.pos_embed);
+      if (numRegisters) out[`${prefix}register_tokens`] = copy(v.params.register_tokens);
     },
     fromTorch(r, prefix) {
       const v = body.fromTorch(r, prefix);
@@ -249,6 +260,7 @@ export function vit(name: string, options: ViTOptions = {}): ViTEncoder {
         ...v.params,
         cls_token: tf.clone(r.get(`${prefix}cls_token`, [1, 1, dim])),
         pos_embed: tf.clone(r.get(`${prefix}pos_embed`, [1, nTok, dim])),
+        ...(numRegisters ? { register_tokens: tf.clone(r.get(`${prefix}register_tokens`, [1, numRegisters, dim])) } : {}),
       };
       return { params, state: v.state };
     },

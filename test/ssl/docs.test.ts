@@ -11,8 +11,12 @@ docBlocksSuite('docs/ssl.md', [
   [/dinov2 loss \d+\.\d{3} patch \d+\.\d{3}/],
   [/ibot loss \d+\.\d{3} patch \d+\.\d{3}/],
   [/msn loss -?\d+\.\d{3} me-max -?\d+\.\d{3}/],
+  [/dinov3 loss \d+\.\d{3} koleo -?\d+\.\d{3}/],
+  [/igpt loss \d+\.\d{3}/],
   [/vicregl loss \d+\.\d{3} local \d+\.\d{3}/],
   [/ijepa loss \d+\.\d{3} targets per image [1-9]/],
   [/simmim loss \d+\.\d{3} embedding \[ 4, 32 \]/],
   [/data2vec loss \d+\.\d{3} teacher embedding \[ 4, 32 \]/],
+  [/maskfeat loss \d+\.\d{3} embedding \[ 4, 32 \]/],
+  [/cmae loss -?\d+\.\d{3} recon \d+\.\d{3} teacher embedding \[ 4, 32 \]/],
 ]).run();

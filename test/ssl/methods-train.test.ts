@@ -52,8 +52,12 @@ const CONFIGS: Record<string, Record<string, unknown>> = {
   msn: { ...tinyVit, projector: ssl.head([16, 8], { activation: 'gelu', batchNorm: false }), numPrototypes: 12 },
   simmim: { ...tinyVit },
   data2vec: { ...tinyVit, topKBlocks: 1, emaStart: 0.9 },
+  dinov3: { ...tinyVit, projector: ssl.head([16, 8], { activation: 'gelu', batchNorm: false }), numClsPrototypes: 12, numPatchPrototypes: 10 },
+  igpt: { ...tinyVit },
+  maskfeat: { ...tinyVit },
+  cmae: { ...tinyVit, projectorDim: 8 },
 };
-const MULTI_CROP = new Set(['dino', 'swav', 'lejepa', 'dinov2', 'ibot']);
+const MULTI_CROP = new Set(['dino', 'swav', 'lejepa', 'dinov2', 'ibot', 'dinov3']);
 
 const data = await loadFashionMnist({ split: 'train', limitPerClass: 2 });
 const images = tf.tensor(gatherImages(data, Array.from({ length: BATCH * STEPS }, (_, i) => i % data.n)), [BATCH * STEPS, data.height, data.width, 1]);

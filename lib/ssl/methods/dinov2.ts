@@ -66,25 +66,47 @@ export interface Dinov2Config extends EncoderSettings, EmaSettings {
 /** A DINOv2 batch: the views and, optionally, one patch mask [B, L] per global view. */
 export type Dinov2Batch = MaskedViewsBatch;
 
+/** The codec's fields of {@link Dinov2Config} (DINOv3 adds its registers). */
+export const DINOV2_PROPS = {
+  ...ENCODER_PROPS,
+  ...EMA_PROPS,
+  projector: HeadCodec,
+  numClsPrototypes: positiveInt,
+  numPatchPrototypes: positiveInt,
+  maskRatio: unitInterval,
+  patchLossWeight: nonNegativeNumber,
+  studentTemperature: positiveNumber,
+  clsStudentTemperature: positiveNumber,
+  teacherTemperature: positiveNumber,
+  sinkhornIterations: positiveInt,
+  koleoWeight: nonNegativeNumber,
+};
+
+/** The loss, init and layout of a DINOv2 configuration; `who` names the method (and its network) in errors. */
+export function dinov2Body(c: Dinov2Config, who: string) {
+  const vit = maskedVit(c, who);
+  const stages = { encoder: vit.enc, cls_head: prototypeHead(vit.dim, c.projector, c.numClsPrototypes), patch_head: prototypeHead(vit.dim, c.projector, c.numPatchPrototypes) };
+  const net = network({ name: who, stages, teacher: { stages: Object.keys(stages), ema: c } });
+  const sinkhorn = (logits: NdArray, axisName?: string) => sinkhornKnopp(logits, c.teacherTemperature, { iterations: c.sinkhornIterations, axisName });
+  return {
+    ...net.parts,
+    ...withMaskToken(net, vit.dim, who),
+    loss(params: Params, state: NetState, batch: Dinov2Batch, { key, axisName }: { key?: NdArray; axisName?: string } = {}): [NdArray, { state: NetState; metrics: Record<string, NdArray> }] {
+      net.checkState(state);
+      const f = clsPatchForward(vit, stages, who, { params, state }, state.teacher!, batch, c.maskRatio, key);
+      const clsLoss = dinoLoss(f.sCls, sinkhorn(f.tCls, axisName), { studentTemperature: c.clsStudentTemperature });
+      const patchLoss = ibotPatchLoss(f.sPatch, sinkhorn(f.tPatch, axisName), { studentTemperature: c.studentTemperature });
+      const b = np.shape(f.sCls)[1];
+      const koleoLoss = c.koleoWeight > 0 ? koleo(np.sliceAxis(f.sClsFeatures, 0, 0, b)) : np.zeros([]);
+      const loss = np.add(np.add(clsLoss, np.mul(c.patchLossWeight, patchLoss)), np.mul(c.koleoWeight, koleoLoss));
+      return [loss, { state: net.next(state, {}), metrics: { clsLoss, patchLoss, koleo: koleoLoss } }];
+    },
+  };
+}
+
 export const dinov2 = defineMethod<Dinov2Config, Params, NetState, Dinov2Batch>({
   name: 'dinov2',
-  codec: strictPartial(
-    {
-      ...ENCODER_PROPS,
-      ...EMA_PROPS,
-      projector: HeadCodec,
-      numClsPrototypes: positiveInt,
-      numPatchPrototypes: positiveInt,
-      maskRatio: unitInterval,
-      patchLossWeight: nonNegativeNumber,
-      studentTemperature: positiveNumber,
-      clsStudentTemperature: positiveNumber,
-      teacherTemperature: positiveNumber,
-      sinkhornIterations: positiveInt,
-      koleoWeight: nonNegativeNumber,
-    },
-    'a DINOv2 configuration object',
-  ),
+  codec: strictPartial(DINOV2_PROPS, 'a DINOv2 configuration object'),
   defaults: {
     ...ENCODER_DEFAULTS,
     projector: head([2048, 2048, 256], { activation: 'gelu', batchNorm: false }),
@@ -101,24 +123,5 @@ export const dinov2 = defineMethod<Dinov2Config, Params, NetState, Dinov2Batch>(
     emaEnd: 1,
     emaSteps: null,
   },
-  build(c) {
-    const vit = maskedVit(c, 'dinov2');
-    const stages = { encoder: vit.enc, cls_head: prototypeHead(vit.dim, c.projector, c.numClsPrototypes), patch_head: prototypeHead(vit.dim, c.projector, c.numPatchPrototypes) };
-    const net = network({ name: 'dinov2', stages, teacher: { stages: Object.keys(stages), ema: c } });
-    const sinkhorn = (logits: NdArray, axisName?: string) => sinkhornKnopp(logits, c.teacherTemperature, { iterations: c.sinkhornIterations, axisName });
-    return {
-      ...net.parts,
-      ...withMaskToken(net, vit.dim, 'dinov2'),
-      loss(params, state, batch, { key, axisName } = {}) {
-        net.checkState(state);
-        const f = clsPatchForward(vit, stages, 'dinov2', { params, state }, state.teacher!, batch, c.maskRatio, key);
-        const clsLoss = dinoLoss(f.sCls, sinkhorn(f.tCls, axisName), { studentTemperature: c.clsStudentTemperature });
-        const patchLoss = ibotPatchLoss(f.sPatch, sinkhorn(f.tPatch, axisName), { studentTemperature: c.studentTemperature });
-        const b = np.shape(f.sCls)[1];
-        const koleoLoss = c.koleoWeight > 0 ? koleo(np.sliceAxis(f.sClsFeatures, 0, 0, b)) : np.zeros([]);
-        const loss = np.add(np.add(clsLoss, np.mul(c.patchLossWeight, patchLoss)), np.mul(c.koleoWeight, koleoLoss));
-        return [loss, { state: net.next(state, {}), metrics: { clsLoss, patchLoss, koleo: koleoLoss } }];
-      },
-    };
-  },
+  build: (c) => dinov2Body(c, 'dinov2'),
 });

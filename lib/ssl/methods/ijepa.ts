@@ -56,7 +56,8 @@ import { defineMethod } from '../method.js';
 import { checkBatch } from '../views.js';
 import { type FlexibleTransformerSpec, flexibleTransformer } from './flexible-transformer.js';
 import { type JepaMasks, type MultiBlockOptions, masksFromIndices, multiBlockMasks } from './ijepa-masks.js';
-import { EMA_PROPS, ENCODER_DEFAULTS, ENCODER_PROPS, type EmaSettings, type EncoderSettings, type NetState, type Params, encoderOf, network } from './network.js';
+import { vitOf } from './mim.js';
+import { EMA_PROPS, ENCODER_DEFAULTS, ENCODER_PROPS, type EmaSettings, type EncoderSettings, type NetState, type Params, network } from './network.js';
 
 type Range = readonly [number, number];
 
@@ -230,10 +231,7 @@ export const ijepa = defineMethod<IjepaConfig, Params, NetState, IjepaBatch>({
   },
   check,
   build(c) {
-    const { layer, dim } = encoderOf(c, 'ijepa');
-    if (!nn.isViT(layer)) throw new Error(`ijepa: the encoder must be a ViT (offering patchTokens and encodeTokens: an nn ViT by name, e.g. 'vit_small_patch16_224', or nn.vit(...)), got ${typeof c.encoder === 'string' ? `'${c.encoder}'` : 'a layer without them'}`);
-    const enc = layer;
-    const { imgSize, patchSize } = enc.options as { imgSize: number; patchSize: number };
+    const { enc, dim, imgSize, patchSize } = vitOf(c, 'ijepa');
     const g = Math.floor(imgSize / patchSize);
     const pred = predictor({ inDim: dim, dim: c.predictorEmbedDim, outDim: dim, depth: c.predictorDepth, heads: headsOf(c), grid: [g, g] });
     const net = network({

@@ -21,10 +21,14 @@ import { lejepa } from './lejepa.js';
 import { spectralCl } from './spectral-cl.js';
 import { mae } from './mae.js';
 import { dinov2 } from './dinov2.js';
+import { dinov3 } from './dinov3.js';
+import { igpt } from './igpt.js';
 import { pirl } from './pirl.js';
 import { ijepa } from './ijepa.js';
 import { simmim } from './simmim.js';
 import { data2vec } from './data2vec.js';
+import { maskfeat } from './maskfeat.js';
+import { cmae } from './cmae.js';
 import { ibot } from './ibot.js';
 import { msn } from './msn.js';
 
@@ -46,14 +50,18 @@ export { type LejepaConfig, lejepa } from './lejepa.js';
 export { type SpectralClConfig, spectralCl } from './spectral-cl.js';
 export { type MaeBatch, type MaeConfig, mae } from './mae.js';
 export { type Dinov2Batch, type Dinov2Config, dinov2 } from './dinov2.js';
+export { type Dinov3Config, dinov3 } from './dinov3.js';
+export { type IgptBatch, type IgptConfig, igpt } from './igpt.js';
 export { type PirlBatch, type PirlConfig, jigsaw, pirl } from './pirl.js';
 export { type IjepaBatch, type IjepaConfig, ijepa } from './ijepa.js';
 export { type SimmimBatch, type SimmimConfig, simmim } from './simmim.js';
 export { type Data2vecBatch, type Data2vecConfig, data2vec } from './data2vec.js';
+export { type MaskfeatBatch, type MaskfeatConfig, hogPerPatch, maskfeat } from './maskfeat.js';
+export { type CmaeBatch, type CmaeConfig, cmae } from './cmae.js';
 export { type IbotBatch, type IbotConfig, ibot } from './ibot.js';
 export { type MsnBatch, type MsnConfig, msn } from './msn.js';
 
-const registry: Readonly<Record<string, MethodFactory>> = { simclr, mocoV2, byol, simsiam, vicreg, barlowTwins, dino, nnclr, swav, mocoV3, tico, wmse, directclr, lejepa, spectralCl, mae, dinov2, vicregl, pirl, ijepa, ibot, msn, simmim, data2vec };
+const registry: Readonly<Record<string, MethodFactory>> = { simclr, mocoV2, byol, simsiam, vicreg, barlowTwins, dino, nnclr, swav, mocoV3, tico, wmse, directclr, lejepa, spectralCl, mae, dinov2, dinov3, igpt, vicregl, pirl, ijepa, ibot, msn, simmim, data2vec, maskfeat, cmae };
 
 /** The registered method names. */
 export function names(): string[] {

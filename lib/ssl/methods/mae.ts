@@ -45,7 +45,8 @@ import { type PatchMasking, keepTokens, numKept, patchify, randomMasking, random
 import { defineMethod } from '../method.js';
 import { checkBatch } from '../views.js';
 import { type FlexibleTransformerSpec, flexibleTransformer } from './flexible-transformer.js';
-import { ENCODER_DEFAULTS, ENCODER_PROPS, type EncoderSettings, type NetState, type Params, encoderOf, network } from './network.js';
+import { vitOf } from './mim.js';
+import { ENCODER_DEFAULTS, ENCODER_PROPS, type EncoderSettings, type NetState, type Params, network } from './network.js';
 
 export interface MaeConfig extends EncoderSettings {
   readonly decoderEmbedDim: number;
@@ -146,10 +147,7 @@ export const mae = defineMethod<MaeConfig, Params, NetState, MaeBatch>({
   defaults: { ...ENCODER_DEFAULTS, decoderEmbedDim: 512, decoderDepth: 8, decoderNumHeads: 16, maskRatio: 0.75, normPixLoss: true, lossType: 'mse', embedding: 'meanPatches' },
   check,
   build(c) {
-    const { layer, dim } = encoderOf(c, 'mae');
-    if (!nn.isViT(layer)) throw new Error(`mae: the encoder must be a ViT (offering patchTokens and encodeTokens: an nn ViT by name, e.g. 'vit_small_patch16_224', or nn.vit(...)), got ${typeof c.encoder === 'string' ? `'${c.encoder}'` : 'a layer without them'}`);
-    const enc = layer;
-    const { imgSize, patchSize, inChannels } = enc.options as { imgSize: number; patchSize: number; inChannels: number };
+    const { enc, dim, imgSize, patchSize, inChannels } = vitOf(c, 'mae');
     const g = Math.floor(imgSize / patchSize);
     const decoder = maeDecoder({ inDim: dim, dim: c.decoderEmbedDim, depth: c.decoderDepth, heads: c.decoderNumHeads, outDim: inChannels * patchSize * patchSize, grid: [g, g] });
     const net = network({ name: 'mae', stages: { encoder: enc, decoder: decoder.layer } });

@@ -31,7 +31,8 @@ export interface Side {
 
 /** The configured encoder as a ViT with its masking helpers; `who` names the method in errors. */
 export function maskedVit(c: EncoderSettings, who: string) {
-  const { enc, dim, patchSize } = vitOf(c, who);
+  const { enc, dim, patchSize } = vitOf(c, who, { registers: true });
+  const firstPatch = 1 + ((enc.options as { numRegisters?: number }).numRegisters ?? 0);
   return {
     enc,
     dim,
@@ -40,8 +41,8 @@ export function maskedVit(c: EncoderSettings, who: string) {
       enc.encodeTokens(v.params.encoder, v.state.encoder, enc.patchTokens(v.params.encoder, v.state.encoder, images, masking), { train: true }),
     /** The class tokens [R, D] of tokens [R, 1 + L, D]. */
     cls: (h: NdArray): NdArray => np.squeeze(np.sliceAxis(h, 1, 0, 1), 1),
-    /** The patch tokens [R, n, D] at indices `ids` [R, n] of tokens [R, 1 + L, D]. */
-    patchesAt: (h: NdArray, ids: NdArray): NdArray => np.takeAlongAxis(np.sliceAxis(h, 1, 1, null), np.expandDims(ids, -1), 1),
+    /** The patch tokens [R, n, D] at indices `ids` [R, n] of tokens [R, 1 + registers + L, D] (the registers skipped, as DINOv3's `_split_cls_patches`). */
+    patchesAt: (h: NdArray, ids: NdArray): NdArray => np.takeAlongAxis(np.sliceAxis(h, 1, firstPatch, null), np.expandDims(ids, -1), 1),
     /** The patch count L of images [N, H, W, C] and the masked count round(L ratio) (an error when none, unless `noneIsFine`). */
     maskCount(images: NdArray, ratio: number, noneIsFine = false): { l: number; n: number } {
       const [, h, w] = np.shape(images);

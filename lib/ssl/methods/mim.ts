@@ -24,11 +24,13 @@ export type MimBatch =
 const BATCH_KEYS = ['images', 'view1', 'view2', 'globalViews', 'localViews', 'masks'];
 
 /** The ViT encoder of a configuration, or a one-line error. */
-export function vitOf(c: EncoderSettings, who: string): { enc: nn.ViTEncoder; dim: number; patchSize: number; inChannels: number } {
+export function vitOf(c: EncoderSettings, who: string, { registers = false } = {}): { enc: nn.ViTEncoder; dim: number; imgSize: number; patchSize: number; inChannels: number } {
   const { layer, dim } = encoderOf(c, who);
   if (!nn.isViT(layer)) throw new Error(`${who}: the encoder must be a ViT (offering patchTokens and encodeTokens: an nn ViT by name, e.g. 'vit_small_patch16_224', or nn.vit(...)), got ${typeof c.encoder === 'string' ? `'${c.encoder}'` : 'a layer without them'}`);
-  const { patchSize, inChannels } = layer.options as { patchSize: number; inChannels: number };
-  return { enc: layer, dim, patchSize, inChannels };
+  const { imgSize, patchSize, inChannels, numRegisters = 0 } = layer.options as { imgSize: number; patchSize: number; inChannels: number; numRegisters?: number };
+  // Those methods read the patch tokens from index 1 of the encoded sequence: registers would shift them.
+  if (numRegisters > 0 && !registers) throw new Error(`${who}: the ViT has ${numRegisters} register tokens, which ${who} does not use (they are DINOv3's): build it with numRegisters 0`);
+  return { enc: layer, dim, imgSize, patchSize, inChannels };
 }
 
 /** The images of a batch (its first view) and its masks, or a one-line error. */
