@@ -1,4 +1,5 @@
 /** Multi-head self-attention (timm's Attention): a fused qkv Linear, scaled dot-product attention per head, a proj Linear. */
+import * as tf from '@tensorflow/tfjs-core';
 import { type NdArray, scope, shapeStr } from '../core/index.js';
 import * as np from '../ops/index.js';
 import * as random from '../random/index.js';
@@ -6,6 +7,7 @@ import * as F from './functional.js';
 import * as init from './init.js';
 import { type ApplyOptions, type Layer, type TorchDict, type TorchReader, initChildren, positiveInt } from './layer.js';
 import { type LinearParams, linear } from './linear.js';
+import { rotaryEmbedding2d, rotaryInvFreq2d } from './rope.js';
 
 export interface AttentionConfig {
   readonly dim: number;
@@ -18,6 +20,18 @@ export interface AttentionConfig {
   readonly attnDrop?: number;
   /** Dropout on the output in training (timm's proj_drop; default 0). */
   readonly projDrop?: number;
+  /**
+   * Query-key normalisation (stable-pretraining's `QKNorm`): each head's q and k through a LayerNorm
+   * without affine parameters, before the rotary embedding. true: eps 1e-5 (PyTorch's); default off.
+   */
+  readonly qkNorm?: boolean | { readonly eps: number };
+  /**
+   * Rotary position embedding of q and k: '2d' is stable-pretraining's `RotaryPositionEmbedding2D`
+   * ({@link rotaryEmbedding2d}) over the patch grid `apply` is given (`grid`); default none.
+   */
+  readonly rope?: '2d';
+  /** The rotary embedding's base (the seed's `base`, default 10000). */
+  readonly ropeTheta?: number;
 }
 
 export interface AttentionApplyOptions extends ApplyOptions {
@@ -33,6 +47,11 @@ export interface AttentionApplyOptions extends ApplyOptions {
   readonly keyPaddingMask?: NdArray;
   /** Causal attention: position t attends to positions <= t. */
   readonly isCausal?: boolean;
+  /**
+   * The patch grid [gh, gw] (row-major, gh * gw = T) of a '2d' rotary embedding; without it a square
+   * grid (T a perfect square), as the seed's.
+   */
+  readonly grid?: readonly [number, number];
 }
 
 export interface AttentionParams {
@@ -55,10 +74,27 @@ function keyPaddingBias(mask: NdArray, lead: readonly number[], t: number): NdAr
   return np.expandDims(bias, [-2, -3]);
 }
 
+/** The grid of a '2d' rotary embedding over T tokens: the given one, else the square one (the seed's rule), else an error. */
+function ropeGrid(grid: AttentionApplyOptions['grid'], t: number): readonly [number, number] {
+  if (grid) return grid;
+  const side = Math.round(Math.sqrt(t));
+  if (side * side !== t) throw new Error(`multiHeadAttention: rope '2d' needs apply's grid [gh, gw] for ${t} tokens (not a perfect square)`);
+  return [side, side];
+}
+
+/** The `qkNorm` option as its eps (null: off), or an error. */
+function qkNormEps(o: AttentionConfig['qkNorm']): number | null {
+  if (o === undefined || o === false) return null;
+  const eps = o === true ? 1e-5 : o.eps;
+  if (!(eps > 0 && Number.isFinite(eps))) throw new Error(`multiHeadAttention: qkNorm.eps must be a finite number > 0, got ${String(eps)}`);
+  return eps;
+}
+
 /**
  * Multi-head self-attention on [..., T, dim] (timm's Attention: a fused `qkv` Linear
  * dim -> 3 dim laid out as (3, heads, head_dim), softmax(q k^T / sqrt(head_dim)) v, and
  * a `proj` Linear). PyTorch names: qkv.weight, qkv.bias, proj.weight, proj.bias.
+ * With `qkNorm` and `rope` it is stable-pretraining's `Attention` (QK-Norm, then RoPE, on q and k).
  */
 export function multiHeadAttention(config: AttentionConfig): AttentionLayer {
   if (config.dim === undefined && 'embedDim' in config)
@@ -71,6 +107,16 @@ export function multiHeadAttention(config: AttentionConfig): AttentionLayer {
   const projDrop = config.projDrop ?? 0;
   for (const [name, rate] of [['attnDrop', attnDrop], ['projDrop', projDrop]] as const)
     if (!(rate >= 0 && rate < 1)) throw new Error(`multiHeadAttention: ${name} must be in [0, 1), got ${rate}`);
+  const qkEps = qkNormEps(config.qkNorm);
+  if (config.rope !== undefined && config.rope !== '2d') throw new Error(`multiHeadAttention: rope must be '2d' (or absent), got ${String(config.rope)}`);
+  if (config.rope && (hd < 4 || hd % 4)) throw new Error(`multiHeadAttention: rope '2d' needs a head width (dim / numHeads) that is a multiple of 4, got ${hd}`);
+  /** q or k [..., H, T, hd] after QK-Norm and the rotary embedding, as configured. */
+  const positioned = (x: NdArray, grid: AttentionApplyOptions['grid']): NdArray => {
+    const normed = qkEps === null ? x : F.layerNorm(x, null, null, qkEps);
+    if (!config.rope) return normed;
+    const [gh, gw] = ropeGrid(grid, x.shape[x.shape.length - 2]);
+    return rotaryEmbedding2d(normed, gh, gw, { theta: config.ropeTheta });
+  };
   const children = {
     qkv: linear({ in: dim, out: 3 * dim, bias: config.qkvBias ?? true, weightInit: config.weightInit, biasInit: config.biasInit }),
     proj: linear({ in: dim, out: dim, weightInit: config.weightInit, biasInit: config.biasInit }),
@@ -99,7 +145,7 @@ export function multiHeadAttention(config: AttentionConfig): AttentionLayer {
       const dropping = opts.train === true && (attnDrop > 0 || projDrop > 0);
       if (dropping && !opts.key) throw new Error('multiHeadAttention: training with dropout needs a PRNG key: apply(params, state, x, { train: true, key })');
       const [attnKey, projKey] = dropping && opts.key ? random.split(opts.key) : [undefined, undefined];
-      const o = F.scaledDotProductAttention(part(0), part(1), part(2), { attnMask, dropoutP: attnKey ? attnDrop : 0, dropoutKey: attnKey }); // [..., H, T, hd]
+      const o = F.scaledDotProductAttention(positioned(part(0), opts.grid), positioned(part(1), opts.grid), part(2), { attnMask, dropoutP: attnKey ? attnDrop : 0, dropoutKey: attnKey }); // [..., H, T, hd]
       const merged = np.reshape(np.transpose(o, [...Array.from({ length: L }, (_, i) => i), L + 1, L, L + 2]), [...lead, t, dim]);
       const y = children.proj.apply(params.proj, state.proj, merged)[0];
       return [projKey && projDrop > 0 ? F.dropout(projKey, y, projDrop) : y, state];
@@ -107,10 +153,13 @@ export function multiHeadAttention(config: AttentionConfig): AttentionLayer {
     toTorch(v, prefix, out: TorchDict) {
       children.qkv.toTorch({ params: v.params.qkv, state: {} }, `${prefix}qkv.`, out);
       children.proj.toTorch({ params: v.params.proj, state: {} }, `${prefix}proj.`, out);
+      // the seed's RoPE module keeps its frequencies as a (persistent) buffer
+      if (config.rope) out[`${prefix}rope.inv_freq`] = tf.tensor1d(rotaryInvFreq2d(hd, config.ropeTheta));
     },
     fromTorch(r: TorchReader, prefix) {
       const a = children.qkv.fromTorch(r, `${prefix}qkv.`);
       const b = children.proj.fromTorch(r, `${prefix}proj.`);
+      if (config.rope) r.skip(`${prefix}rope.inv_freq`); // fixed by the head width and theta: made afresh
       return { params: { qkv: a.params, proj: b.params }, state: { qkv: {}, proj: {} } };
     },
   };

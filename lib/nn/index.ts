@@ -8,6 +8,7 @@ export { type AdaptivePoolConfig, type AvgPoolConfig, type Conv2dConfig, type Co
 export { type BatchNormConfig, type LayerNormConfig, batchNorm, layerNorm } from './normalisation.js';
 export type { BatchNormParams, BatchNormState } from './norm-state.js';
 export { type AttentionApplyOptions, type AttentionConfig, type AttentionLayer, type AttentionParams, multiHeadAttention } from './attention.js';
+export { type CrossAttentionApplyOptions, type CrossAttentionConfig, type CrossAttentionLayer, type CrossAttentionParams, crossAttention } from './cross-attention.js';
 export { type Activation, type MlpConfig, mlp } from './mlp.js';
 export { type ActivationFactory, type DropoutConfig, type FlattenConfig, type StatelessLayer, dropout, flatten, gelu, identity, l2Normalize, lambda, relu, silu, tanh, unflatten } from './stateless.js';
 export * as F from './F.js';
@@ -70,7 +71,8 @@ export { type ConvTranspose1dConfig, type ConvTranspose2dConfig, type ConvTransp
 export { type AvgPool1dConfig, type MaxPool1dConfig, type Pool1dConfig, adaptiveAvgPool1d, adaptiveMaxPool1d, avgPool1d, lpPool1d, maxPool1d } from './pool1d.js';
 export { type InterpolateMode, type InterpolateOptions, pixelShuffleLayer as pixelShuffle, pixelUnshuffleLayer as pixelUnshuffle, upsample } from './resample.js';
 export { type MhaApplyOptions, type MhaOptions, type MultiheadAttentionConfig, type MultiheadAttentionLayer, type MultiheadAttentionParams, multiheadAttention } from './mha.js';
-export { type RotaryConfig, rotaryEmbedding, rotaryPositionalEmbedding } from './rope.js';
+export { type RotaryConfig, rotaryEmbedding, rotaryEmbedding2d, rotaryPositionalEmbedding } from './rope.js';
+export { type SwigluConfig, swiglu } from './swiglu.js';
 export { type WeightNormConfig, type WeightNormParams, weightNorm } from './weight-norm.js';
 export { type SpectralNormConfig, type SpectralNormState, spectralNorm } from './spectral-norm.js';
 export { sparsePlus, sparseSigmoid, sparsemax } from './sparsemax.js';

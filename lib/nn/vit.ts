@@ -23,11 +23,12 @@ import { boolean, decodeOrThrow, nonNegativeInt, positiveInt, positiveNumber } f
 import { strictPartial } from '../util/strict-partial.js';
 import * as init from './init.js';
 import { childKeys, composite, type Encoder, type Layer, sequential, withBatchAxis } from './layer.js';
-import { multiHeadAttention } from './attention.js';
+import { type AttentionConfig, multiHeadAttention } from './attention.js';
 import { conv2d } from './conv.js';
 import { mlp } from './mlp.js';
 import { layerNorm } from './normalisation.js';
 import { linearWeights } from './resample.js';
+import { swiglu } from './swiglu.js';
 import { copy } from './torch.js';
 
 export interface ViTOptions {
@@ -88,22 +89,59 @@ export interface VitBlockOptions {
   readonly eps?: number;
   /** The Linear layers' initialisers (default timm's: trunc_normal(std=.02) weights, zero biases; `{}`: PyTorch's defaults). */
   readonly linearInit?: { readonly weightInit?: init.Initializer; readonly biasInit?: init.Initializer };
+  /**
+   * The feed-forward: 'gelu' (default; timm's Mlp, `mlp.fc1`, `mlp.fc2`) or 'swiglu' (stable-pretraining's
+   * SwiGLU, {@link swiglu}: `mlp.w1`, `mlp.w2`, `mlp.w3` without biases, gated width floor(2 hidden / 3)).
+   */
+  readonly mlp?: 'gelu' | 'swiglu';
+  /**
+   * LayerScale as stable-pretraining's TransformerBlock: learned `ls1`, `ls2` [dim] (parameters of the
+   * block itself, not timm's `ls1.gamma`) multiplying the attention's and the MLP's outputs, starting at
+   * this value (the seed's `layer_scale_init`, e.g. 1e-5). Default none.
+   */
+  readonly layerScale?: number;
+  /** The attention's QK-Norm and rotary embedding (see {@link multiHeadAttention}); apply's `grid` reaches it. */
+  readonly attention?: Pick<AttentionConfig, 'qkNorm' | 'rope' | 'ropeTheta'>;
 }
 
-/** A pre-norm transformer block (timm's ViT block): x + attn(norm1 x), then y + mlp(norm2 y), GELU MLP of width `hidden`. */
+/** A learned per-channel scale [dim] stored as a bare parameter of the parent module (PyTorch name: the parent's prefix + its own name). */
+function layerScaleParam(dim: number, value: number): Layer {
+  const name = (prefix: string) => prefix.replace(/\.$/, '');
+  return {
+    kind: 'layerScale',
+    init: () => ({ params: np.full([dim], value), state: {} }),
+    apply: (params, state, x) => [np.mul(x, params), state],
+    toTorch: (v, prefix, out) => {
+      out[name(prefix)] = copy(v.params);
+    },
+    fromTorch: (r, prefix) => ({ params: tf.clone(r.get(name(prefix), [dim])), state: {} }),
+  };
+}
+
+/**
+ * A pre-norm transformer block (timm's ViT block): x + attn(norm1 x), then y + mlp(norm2 y), GELU MLP of width `hidden`.
+ * With `mlp: 'swiglu'`, `layerScale` and `attention: { qkNorm, rope }` it is stable-pretraining's `TransformerBlock`
+ * (self-attention only, no AdaLN) with those options: x + ls1 attn(norm1 x), then y + ls2 mlp(norm2 y).
+ */
 export function vitBlock(dim: number, heads: number, hidden: number, options: VitBlockOptions = {}): Layer {
-  const { eps = 1e-6, linearInit: li = linearInit } = options;
+  const { eps = 1e-6, linearInit: li = linearInit, mlp: ffKind = 'gelu', layerScale, attention = {} } = options;
+  if (ffKind !== 'gelu' && ffKind !== 'swiglu') throw new Error(`vitBlock: mlp must be 'gelu' or 'swiglu', got ${String(ffKind)}`);
+  if (layerScale !== undefined && !Number.isFinite(layerScale)) throw new Error(`vitBlock: layerScale must be a finite number, got ${String(layerScale)}`);
+  const ff = ffKind === 'swiglu' ? swiglu({ in: dim, hidden, ...li }) : mlp({ in: dim, hidden, out: dim, activation: 'gelu', ...li });
+  const scales: Record<string, Layer> = layerScale === undefined ? {} : { ls1: layerScaleParam(dim, layerScale), ls2: layerScaleParam(dim, layerScale) };
   return composite(
     'vitBlock',
     {
       norm1: layerNorm({ features: dim, eps }),
-      attn: multiHeadAttention({ dim, numHeads: heads, qkvBias: true, ...li }),
+      attn: multiHeadAttention({ dim, numHeads: heads, qkvBias: true, ...li, ...attention }),
       norm2: layerNorm({ features: dim, eps }),
-      mlp: mlp({ in: dim, hidden, out: dim, activation: 'gelu', ...li }),
+      mlp: ff,
+      ...scales,
     },
     (call, x) => {
-      const y = np.add(x, call('attn', call('norm1', x)));
-      return np.add(y, call('mlp', call('norm2', y)));
+      const scaled = (ls: string, branch: NdArray) => (layerScale === undefined ? branch : call(ls, branch));
+      const y = np.add(x, scaled('ls1', call('attn', call('norm1', x))));
+      return np.add(y, scaled('ls2', call('mlp', call('norm2', y))));
     },
   );
 }
