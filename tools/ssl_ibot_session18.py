@@ -101,30 +101,37 @@ class IBOT(nn.Module):
         return loss_cls + loss_patch, loss_cls, loss_patch, temp, used_center
 
 
-def main():
-    torch.manual_seed(1818)
-    model = IBOT()
-    with torch.no_grad():
-        for name, p in model.named_parameters():
-            if ".teacher." in name:
-                continue
-            offset = 1.0 if "norm" in name and name.endswith("weight") else 0.0
-            scale = 0.05 if name.endswith(("cls_token", "pos_embed")) or p.dim() == 1 else 1.0 if "patch_embed" in name else 0.3 if name.endswith("6.weight") else 0.5
-            p.copy_(as_written(offset + torch.round(scale * torch.randn(p.shape) * 64) / 64))  # multiples of 1/64 (short), as written
-        for w in (model.backbone, model.cls_head, model.patch_head):
-            w.teacher.load_state_dict(w.student.state_dict())  # the seed's warm init
-    initial = {k: shaped(v) for k, v in model.state_dict().items() if ".teacher." not in k and "ema_coefficient" not in k}
-    batches = [([images(B, IMG) for _ in range(N_GLOBAL)], random_mask(N_GLOBAL * B)) for _ in range(STEPS)]
+@torch.no_grad()
+def fill_weights(model, skip=lambda name: False):
+    """The students' parameters (but those `skip` names) as multiples of 1/64 (short), as written; then each wrapper's teacher its copy (the seed's warm init)."""
+    for name, p in model.named_parameters():
+        if ".teacher." in name or skip(name):
+            continue
+        offset = 1.0 if "norm" in name and name.endswith("weight") else 0.0
+        scale = 0.05 if name.endswith(("cls_token", "pos_embed")) or p.dim() == 1 else 1.0 if "patch_embed" in name else 0.3 if name.endswith("6.weight") else 0.5
+        p.copy_(as_written(offset + torch.round(scale * torch.randn(p.shape) * 64) / 64))
+    for w in (model.backbone, model.cls_head, model.patch_head):
+        w.teacher.load_state_dict(w.student.state_dict())
+
+
+def student_dict(model):
+    """The state dict without the teachers and the EMA buffers (the test makes them)."""
+    return {k: shaped(v) for k, v in model.state_dict().items() if ".teacher." not in k and "ema_coefficient" not in k}
+
+
+def train(model, batches, watched, grad_names):
+    """SGD over the parameters that require a gradient, each step followed by the wrappers' EMA; per step: its views, masks, loss
+    and parts, teacher temperature, the centre it used, the `watched` entries after it; the first two steps' gradients of `grad_names`."""
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.SGD(params, lr=LR, momentum=MOMENTUM, weight_decay=WD)
-    watched = ["mask_token", "backbone.student.cls_token", "cls_head.student.6.weight", "patch_head.teacher.6.weight"]
+    named = dict(model.named_parameters())
     steps = []
     for i, (gv, mask) in enumerate(batches):
         model.epoch = i
         opt.zero_grad()
         loss, lc, lp, temp, center = model([v.permute(0, 3, 1, 2) for v in gv], mask)
         loss.backward()
-        grads = {"mask_token": shaped(model.mask_token.grad), "backbone.student.pos_embed": shaped(model.backbone.student.pos_embed.grad)} if i < 2 else None
+        grads = {k: shaped(named[k].grad) for k in grad_names} if i < 2 else None
         opt.step()
         for w in (model.backbone, model.cls_head, model.patch_head):
             w.ema()
@@ -137,18 +144,34 @@ def main():
             **({"grads": grads} if grads else {}),
             "after": {k: shaped(sd[k]) for k in watched},
         })
+    return steps
+
+
+def write(name, model, initial, steps, **config):
+    """test/fixtures/<name>: the configuration (with `config`), the initial student dict, the steps, the state dict after."""
     out = {
-        "config": {"img": IMG, "patch": P, "channels": C, "dim": DIM, "depth": DEPTH, "heads": HEADS, "headDims": list(HEAD_DIMS), "numClsPrototypes": K_CLS, "numPatchPrototypes": K_PATCH,
+        "config": {"img": IMG, "patch": P, "channels": C, "dim": DIM, "depth": len(model.backbone.student.blocks), "heads": HEADS, "headDims": list(HEAD_DIMS), "numClsPrototypes": K_CLS, "numPatchPrototypes": K_PATCH,
                    "maskRatio": RATIO, "studentTemperature": T_STUDENT, "warmupTeacherTemperature": T_WARM, "teacherTemperature": T_TEACHER, "warmupTeacherSteps": WARMUP,
-                   "centerMomentum": CENTER_MOMENTUM, "ema": EMA, "lr": LR, "momentum": MOMENTUM, "weightDecay": WD},
+                   "centerMomentum": CENTER_MOMENTUM, "ema": EMA, **config, "lr": LR, "momentum": MOMENTUM, "weightDecay": WD},
         "initial_student": initial,
         "steps": steps,
         "state_after": {k: shaped(v) for k, v in model.state_dict().items()},
     }
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "test", "fixtures", "ssl_ibot_session18.json")
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "test", "fixtures", name)
     with open(path, "w") as f:
         json.dump(out, f, separators=(",", ":"))
     print(path, os.path.getsize(path), "bytes; losses", [round(s["loss"], 6) for s in steps], [(round(s["clsLoss"], 4), round(s["patchLoss"], 4)) for s in steps])
+
+
+def main():
+    torch.manual_seed(1818)
+    model = IBOT()
+    fill_weights(model)
+    initial = student_dict(model)
+    batches = [([images(B, IMG) for _ in range(N_GLOBAL)], random_mask(N_GLOBAL * B)) for _ in range(STEPS)]
+    watched = ["mask_token", "backbone.student.cls_token", "cls_head.student.6.weight", "patch_head.teacher.6.weight"]
+    steps = train(model, batches, watched, ["mask_token", "backbone.student.pos_embed"])
+    write("ssl_ibot_session18.json", model, initial, steps)
 
 
 if __name__ == "__main__":

@@ -19,4 +19,9 @@ docBlocksSuite('docs/ssl.md', [
   [/data2vec loss \d+\.\d{3} teacher embedding \[ 4, 32 \]/],
   [/maskfeat loss \d+\.\d{3} embedding \[ 4, 32 \]/],
   [/cmae loss -?\d+\.\d{3} recon \d+\.\d{3} teacher embedding \[ 4, 32 \]/],
+  [/beit loss \d+\.\d{3} embedding \[ 4, 32 \]/],
+  [/mimRefiner loss \d+\.\d{3} patch \d+\.\d{3} embedding \[ 4, 32 \]/],
+  [/crossMae loss -?\d+\.\d{3} embedding \[ 4, 32 \]/],
+  [/nepa loss -?\d+\.\d{3} embedding \[ 4, 32 \]/],
+  [/salt loss \d+\.\d{3} targets per image [1-9]\d* embedding \[ 4, 16 \]/],
 ]).run();

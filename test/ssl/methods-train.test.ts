@@ -56,8 +56,14 @@ const CONFIGS: Record<string, Record<string, unknown>> = {
   igpt: { ...tinyVit },
   maskfeat: { ...tinyVit },
   cmae: { ...tinyVit, projectorDim: 8 },
+  beit: { ...tinyVit, vocabSize: 16 },
+  mimRefiner: { ...tinyVit, projector: ssl.head([16, 8], { activation: 'gelu', batchNorm: false }), numClsPrototypes: 12, numPatchPrototypes: 10 },
+  crossMae: { ...tinyVit, decoderEmbedDim: 8, decoderDepth: 1, decoderNumHeads: 2 },
+  // NEPA builds its own transformer (the seed's module has no encoder option).
+  nepa: { imgSize: 12, patchSize: 4, inChannels: 1, embedDim: 8, depth: 1, numHeads: 2 },
+  salt: { ...tinyVit, predictorEmbedDim: 8, predictorDepth: 1, predictorNumHeads: 2, numTargets: 2 },
 };
-const MULTI_CROP = new Set(['dino', 'swav', 'lejepa', 'dinov2', 'ibot', 'dinov3']);
+const MULTI_CROP = new Set(['dino', 'swav', 'lejepa', 'dinov2', 'ibot', 'dinov3', 'mimRefiner']);
 
 const data = await loadFashionMnist({ split: 'train', limitPerClass: 2 });
 const images = tf.tensor(gatherImages(data, Array.from({ length: BATCH * STEPS }, (_, i) => i % data.n)), [BATCH * STEPS, data.height, data.width, 1]);
@@ -81,7 +87,7 @@ const sumAbsDiff = async (a: unknown, b: unknown): Promise<[string, number][]> =
   return out;
 };
 /** Encoder parameters a method leaves as they are: I-JEPA never uses the ViT's class token (the seed's optimiser skips it). */
-const FROZEN: Record<string, RegExp> = { ijepa: /cls_token$/ };
+const FROZEN: Record<string, RegExp> = { ijepa: /cls_token$/, crossMae: /^\.norm\./ };
 
 /**
  * Runs `steps` jitted steps of `method` (SGD) on `batchOf(kind, s)`, freeing what each step replaces;

@@ -59,12 +59,12 @@ export function mimReplay(run: MimRun): Replay<ReturnType<typeof mimBatch>> {
 }
 
 /** The first step's loss and gradients from the fixture's start, the gradients in the seed's layout (`toTorch` of the gradient tree). */
-export async function checkFirstGradients(run: MimRun): Promise<void> {
+export async function checkFirstGradients(run: MimRun, batchOf: (s: MimStep) => unknown = mimBatch): Promise<void> {
   const { method, fixture, check } = run;
   const ref = fixture.steps[0];
   const dict = run.initialDict();
   const v = method.fromTorch(dict);
-  const batch = mimBatch(ref);
+  const batch = batchOf(ref);
   const { loss, grads, aux } = ssl.lossAndGrad(method, v.params, v.state, batch);
   await check('loss', loss, ref.loss, `${run.label} lossAndGrad`);
   const g = method.toTorch(grads, v.state);

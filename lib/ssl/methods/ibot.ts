@@ -36,7 +36,7 @@ import * as np from '../../ops/index.js';
 import { strictPartial } from '../../util/strict-partial.js';
 import { nonNegativeInt, nonNegativeNumber, positiveInt, positiveNumber, unitInterval } from '../codecs.js';
 import { dino as dinoLoss, ibotPatchLoss, sinkhornKnopp, teacherProbs, updateCenter } from '../losses/index.js';
-import { defineMethod } from '../method.js';
+import { type MethodBody, defineMethod } from '../method.js';
 import { teacherTemperatureSchedule } from './dino.js';
 import { type HeadConfig, HeadCodec, head } from './head.js';
 import { type MaskedViewsBatch, clsPatchForward, maskedVit, prototypeHead } from './masked-vit.js';
@@ -65,63 +65,69 @@ export interface IbotConfig extends EncoderSettings, EmaSettings {
 /** An iBOT batch: the views and, optionally, one patch mask [B, L] per global view. */
 export type IbotBatch = MaskedViewsBatch;
 
+/** iBOT's configuration fields and their codecs (shared with MIM-Refiner, ./mim-refiner.ts). */
+export const IBOT_PROPS = {
+  ...ENCODER_PROPS,
+  ...EMA_PROPS,
+  projector: HeadCodec,
+  numClsPrototypes: positiveInt,
+  numPatchPrototypes: positiveInt,
+  maskRatio: unitInterval,
+  patchLossWeight: nonNegativeNumber,
+  studentTemperature: positiveNumber,
+  teacherTemperature: positiveNumber,
+  warmupTeacherTemperature: positiveNumber,
+  warmupTeacherSteps: nonNegativeInt,
+  centerMomentum: unitInterval,
+  sinkhornIterations: positiveInt,
+};
+
+/** The seed's `iBOT` defaults. */
+export const IBOT_DEFAULTS: IbotConfig = {
+  ...ENCODER_DEFAULTS,
+  projector: head([2048, 2048, 256], { activation: 'gelu', batchNorm: false }),
+  numClsPrototypes: 65536,
+  numPatchPrototypes: 8192,
+  maskRatio: 0.3,
+  patchLossWeight: 1,
+  studentTemperature: 0.1,
+  teacherTemperature: 0.07,
+  warmupTeacherTemperature: 0.04,
+  warmupTeacherSteps: 30,
+  centerMomentum: 0.9,
+  sinkhornIterations: 3,
+  emaStart: 0.996,
+  emaEnd: 1,
+  emaSteps: null,
+};
+
+/** iBOT's functions for a decoded configuration; `who` names the method in errors and state checks. */
+export function ibotBody(c: IbotConfig, who: string): MethodBody<Params, NetState, IbotBatch, IbotConfig> {
+  const vit = maskedVit(c, who);
+  const stages = { encoder: vit.enc, cls_head: prototypeHead(vit.dim, c.projector, c.numClsPrototypes), patch_head: prototypeHead(vit.dim, c.projector, c.numPatchPrototypes) };
+  const net = network({ name: who, stages, teacher: { stages: Object.keys(stages), ema: c }, extraState: () => ({ center: np.zeros([1, c.numClsPrototypes]) }) });
+  const temperature = teacherTemperatureSchedule(c);
+  return {
+    ...net.parts,
+    ...withMaskToken(net, vit.dim, who),
+    loss(params, state, batch, { key, axisName } = {}) {
+      net.checkState(state, ['center']);
+      const f = clsPatchForward(vit, stages, who, { params, state }, state.teacher!, batch, c.maskRatio, key);
+      const teacherTemperature = temperature(state.step);
+      const studentTemperature = c.studentTemperature;
+      const clsLoss = dinoLoss(f.sCls, teacherProbs(f.tCls, state.center, teacherTemperature), { studentTemperature });
+      const patchProbs = sinkhornKnopp(f.tPatch, teacherTemperature, { iterations: c.sinkhornIterations, axisName });
+      const patchLoss = ibotPatchLoss(f.sPatch, patchProbs, { studentTemperature });
+      const center = updateCenter(state.center, f.tCls, np.where(np.greater(state.step, 0), c.centerMomentum, 0), axisName);
+      const loss = np.add(clsLoss, np.mul(c.patchLossWeight, patchLoss));
+      return [loss, { state: net.next(state, {}, { center }), metrics: { clsLoss, patchLoss, teacherTemperature } }];
+    },
+  };
+}
+
 export const ibot = defineMethod<IbotConfig, Params, NetState, IbotBatch>({
   name: 'ibot',
-  codec: strictPartial(
-    {
-      ...ENCODER_PROPS,
-      ...EMA_PROPS,
-      projector: HeadCodec,
-      numClsPrototypes: positiveInt,
-      numPatchPrototypes: positiveInt,
-      maskRatio: unitInterval,
-      patchLossWeight: nonNegativeNumber,
-      studentTemperature: positiveNumber,
-      teacherTemperature: positiveNumber,
-      warmupTeacherTemperature: positiveNumber,
-      warmupTeacherSteps: nonNegativeInt,
-      centerMomentum: unitInterval,
-      sinkhornIterations: positiveInt,
-    },
-    'an iBOT configuration object',
-  ),
-  defaults: {
-    ...ENCODER_DEFAULTS,
-    projector: head([2048, 2048, 256], { activation: 'gelu', batchNorm: false }),
-    numClsPrototypes: 65536,
-    numPatchPrototypes: 8192,
-    maskRatio: 0.3,
-    patchLossWeight: 1,
-    studentTemperature: 0.1,
-    teacherTemperature: 0.07,
-    warmupTeacherTemperature: 0.04,
-    warmupTeacherSteps: 30,
-    centerMomentum: 0.9,
-    sinkhornIterations: 3,
-    emaStart: 0.996,
-    emaEnd: 1,
-    emaSteps: null,
-  },
-  build(c) {
-    const vit = maskedVit(c, 'ibot');
-    const stages = { encoder: vit.enc, cls_head: prototypeHead(vit.dim, c.projector, c.numClsPrototypes), patch_head: prototypeHead(vit.dim, c.projector, c.numPatchPrototypes) };
-    const net = network({ name: 'ibot', stages, teacher: { stages: Object.keys(stages), ema: c }, extraState: () => ({ center: np.zeros([1, c.numClsPrototypes]) }) });
-    const temperature = teacherTemperatureSchedule(c);
-    return {
-      ...net.parts,
-      ...withMaskToken(net, vit.dim, 'ibot'),
-      loss(params, state, batch, { key, axisName } = {}) {
-        net.checkState(state, ['center']);
-        const f = clsPatchForward(vit, stages, 'ibot', { params, state }, state.teacher!, batch, c.maskRatio, key);
-        const teacherTemperature = temperature(state.step);
-        const studentTemperature = c.studentTemperature;
-        const clsLoss = dinoLoss(f.sCls, teacherProbs(f.tCls, state.center, teacherTemperature), { studentTemperature });
-        const patchProbs = sinkhornKnopp(f.tPatch, teacherTemperature, { iterations: c.sinkhornIterations, axisName });
-        const patchLoss = ibotPatchLoss(f.sPatch, patchProbs, { studentTemperature });
-        const center = updateCenter(state.center, f.tCls, np.where(np.greater(state.step, 0), c.centerMomentum, 0), axisName);
-        const loss = np.add(clsLoss, np.mul(c.patchLossWeight, patchLoss));
-        return [loss, { state: net.next(state, {}, { center }), metrics: { clsLoss, patchLoss, teacherTemperature } }];
-      },
-    };
-  },
+  codec: strictPartial(IBOT_PROPS, 'an iBOT configuration object'),
+  defaults: IBOT_DEFAULTS,
+  build: (c) => ibotBody(c, 'ibot'),
 });

@@ -42,24 +42,20 @@
  * same patch embedding, registered twice as by the seed's `MaskedEncoder`), the wrapper's
  * `encoder.*ema_coefficient` buffers, `predictor.*` (with its `pos_embed` buffer and `mask_token`).
  */
-import * as tf from '@tensorflow/tfjs-core';
 import { type NdArray, scope, shapeStr } from '../../core/index.js';
 import * as nn from '../../nn/index.js';
 import * as F from '../../nn/functional.js';
 import { smoothL1Loss } from '../../nn/torch-losses.js';
-import { copy } from '../../nn/torch.js';
 import * as np from '../../ops/index.js';
 import * as random from '../../random/index.js';
 import { strictPartial } from '../../util/strict-partial.js';
-import { nullable, oneOf, positiveInt, refined } from '../codecs.js';
+import { nullable, oneOf, positiveInt } from '../codecs.js';
 import { defineMethod } from '../method.js';
 import { checkBatch } from '../views.js';
-import { type FlexibleTransformerSpec, flexibleTransformer } from './flexible-transformer.js';
-import { type JepaMasks, type MultiBlockOptions, masksFromIndices, multiBlockMasks } from './ijepa-masks.js';
+import { type MultiBlockOptions, multiBlockMasks } from './ijepa-masks.js';
+import { type IndexedBatch, imagesAndIndices, jepaPredictor, maskedEncoderLayer, masksOfBatch, range, targetMean } from './jepa-parts.js';
 import { vitOf } from './mim.js';
 import { EMA_PROPS, ENCODER_DEFAULTS, ENCODER_PROPS, type EmaSettings, type EncoderSettings, type NetState, type Params, network } from './network.js';
-
-type Range = readonly [number, number];
 
 export interface IjepaConfig extends EncoderSettings, EmaSettings, Omit<MultiBlockOptions, 'attempts'> {
   readonly predictorEmbedDim: number;
@@ -71,27 +67,7 @@ export interface IjepaConfig extends EncoderSettings, EmaSettings, Omit<MultiBlo
 }
 
 /** A batch for I-JEPA: images (one view) and, optionally, the seed's context and target patch indices. */
-export type IjepaBatch = (
-  | { readonly images: NdArray }
-  | { readonly view1: NdArray; readonly view2?: NdArray }
-  | { readonly globalViews: readonly NdArray[]; readonly localViews?: readonly NdArray[] }
-) & { readonly contextIdx?: NdArray; readonly targetIdx?: NdArray };
-
-const BATCH_KEYS = ['images', 'view1', 'view2', 'globalViews', 'localViews', 'contextIdx', 'targetIdx'];
-
-/** The images of a batch (its first view) and its indices, or a one-line error. */
-function imagesOf(batch: IjepaBatch): { images: NdArray; contextIdx?: NdArray; targetIdx?: NdArray } {
-  const b = batch as Record<string, unknown>;
-  const unknown = Object.keys(b).filter((k) => !BATCH_KEYS.includes(k) && b[k] !== undefined);
-  if (unknown.length) throw new Error(`ijepa: unknown input key(s) ${unknown.join(', ')}; expected { images, contextIdx?, targetIdx? } (or { view1 } / { globalViews })`);
-  if ((b.contextIdx === undefined) !== (b.targetIdx === undefined)) throw new Error('ijepa: give both contextIdx and targetIdx, or neither (the key draws them)');
-  const idx = b.contextIdx === undefined ? {} : { contextIdx: checkBatch(b.contextIdx, 'contextIdx', 'ijepa'), targetIdx: checkBatch(b.targetIdx, 'targetIdx', 'ijepa') };
-  if (b.images !== undefined) return { images: checkBatch(b.images, 'images', 'ijepa'), ...idx };
-  if (b.view1 !== undefined) return { images: checkBatch(b.view1, 'view1', 'ijepa'), ...idx };
-  const g = b.globalViews as unknown[] | undefined;
-  if (Array.isArray(g) && g.length > 0) return { images: checkBatch(g[0], 'globalViews[0]', 'ijepa'), ...idx };
-  throw new Error('ijepa needs { images } (or { view1 } / { globalViews })');
-}
+export type IjepaBatch = IndexedBatch;
 
 /** Blocks' parameters with each `attn.proj` and `mlp.fc2` weight divided by sqrt(2 (i + 1)) (the seed's `_fix_init_weight`). */
 function rescaleBlocks(blocks: Params[]): Params[] {
@@ -114,69 +90,6 @@ function withRescaledInit(layer: nn.Layer): nn.Layer {
       }),
   };
 }
-
-/** The seed's `MaskedEncoder` around a ViT: its state dict under `vit.`, the patch embedding again under `patch_embed.`. */
-function maskedEncoder(enc: nn.ViTEncoder): nn.Layer {
-  const dup = (k: string) => [`vit.patch_embed.proj.${k}`, `patch_embed.proj.${k}`];
-  return {
-    ...withRescaledInit(enc),
-    toTorch(v, prefix, out) {
-      enc.toTorch(v, `${prefix}vit.`, out);
-      for (const k of ['weight', 'bias']) out[`${prefix}${dup(k)[1]}`] = copy(out[`${prefix}${dup(k)[0]}`]);
-    },
-    fromTorch(r, prefix) {
-      const v = enc.fromTorch(r, `${prefix}vit.`);
-      for (const k of ['weight', 'bias']) r.skip(`${prefix}${dup(k)[1]}`);
-      return v;
-    },
-  };
-}
-
-/** The seed's predictor (a `FlexibleTransformer` with `add_mask_token`: the mask token among its own parameters) as a layer, and its masked forward. */
-function predictor(s: FlexibleTransformerSpec) {
-  const ft = flexibleTransformer(s);
-  const { numPatches } = ft;
-  const body = withRescaledInit(ft.layer);
-
-  /**
-   * The predictions [N, L, D] at every patch (meaningful at the targets) from the context encoder's
-   * tokens [N, L, D] (meaningful at the context) and the masks: [context; queries] as 2L tokens, each
-   * attending to the context and target ones only.
-   */
-  const predict = (params: Params, state: Params, encoded: NdArray, m: JepaMasks): NdArray => {
-    const n = np.shape(encoded)[0];
-    const p = ft.posEmbed();
-    const context = np.add(ft.call('context_proj', params, state, encoded), p);
-    const queries = np.broadcastTo(np.add(params.mask_token, p), [n, numPatches, s.dim]);
-    const keyPaddingMask = np.concatenate([np.equal(m.context, 0), np.equal(m.target, 0)], 1);
-    const h = ft.trunk(params, state, np.concatenate([context, queries], 1), { keyPaddingMask });
-    return ft.call('output_proj', params, state, np.sliceAxis(h, 1, numPatches, 2 * numPatches));
-  };
-  const layer: nn.Layer = {
-    kind: 'ijepaPredictor',
-    init: (key) =>
-      scope(() => {
-        const [kb, km] = random.split(key, 2);
-        const v = body.init(kb);
-        return { params: { ...v.params, mask_token: np.mul(random.normal(km, [1, 1, s.dim]), 0.02) }, state: v.state };
-      }),
-    apply: () => {
-      throw new Error('ijepa: the predictor runs inside the loss (it needs the masks)');
-    },
-    toTorch(v, prefix, out) {
-      const { mask_token: maskToken, ...rest } = v.params;
-      body.toTorch({ params: rest, state: v.state }, prefix, out);
-      out[`${prefix}mask_token`] = copy(maskToken);
-    },
-    fromTorch(r, prefix) {
-      const v = body.fromTorch(r, prefix);
-      return { params: { ...v.params, mask_token: tf.clone(r.get(`${prefix}mask_token`, [1, 1, s.dim])) }, state: v.state };
-    },
-  };
-  return { layer, predict, numPatches };
-}
-
-const range = refined('a pair [min, max] of finite numbers', (u): u is Range => Array.isArray(u) && u.length === 2 && u.every((x) => typeof x === 'number' && Number.isFinite(x)));
 
 const codec = strictPartial(
   {
@@ -206,12 +119,6 @@ function check(c: IjepaConfig): string | null {
   return null;
 }
 
-/** The mean of `perElement` [N, L, D] over the target patches and the features. */
-function targetMean(perElement: NdArray, target: NdArray): NdArray {
-  const d = np.shape(perElement)[2];
-  return np.div(np.sum(np.mul(np.sum(perElement, -1), target)), np.mul(np.sum(target), d));
-}
-
 export const ijepa = defineMethod<IjepaConfig, Params, NetState, IjepaBatch>({
   name: 'ijepa',
   codec,
@@ -233,24 +140,14 @@ export const ijepa = defineMethod<IjepaConfig, Params, NetState, IjepaBatch>({
   build(c) {
     const { enc, dim, imgSize, patchSize } = vitOf(c, 'ijepa');
     const g = Math.floor(imgSize / patchSize);
-    const pred = predictor({ inDim: dim, dim: c.predictorEmbedDim, outDim: dim, depth: c.predictorDepth, heads: headsOf(c), grid: [g, g] });
+    const pred = jepaPredictor({ inDim: dim, dim: c.predictorEmbedDim, outDim: dim, depth: c.predictorDepth, heads: headsOf(c), grid: [g, g] }, 'ijepa', withRescaledInit);
     const net = network({
       name: 'ijepa',
-      stages: { encoder: maskedEncoder(enc), predictor: pred.layer },
+      stages: { encoder: withRescaledInit(maskedEncoderLayer(enc)), predictor: pred.layer },
       teacher: { stages: ['encoder'], ema: c },
       torchNames: { encoder: 'encoder' },
     });
 
-    /** The masks of this batch: from its indices, else drawn from the key. */
-    const masksOf = (n: number, idx: { contextIdx?: NdArray; targetIdx?: NdArray }, key: NdArray | undefined): JepaMasks => {
-      if (idx.contextIdx !== undefined && idx.targetIdx !== undefined) {
-        const m = masksFromIndices(idx.contextIdx, idx.targetIdx, pred.numPatches);
-        if (np.shape(m.context)[0] !== n) throw new Error(`ijepa: contextIdx and targetIdx must have one row per image (${n}), got ${shapeStr(np.shape(idx.contextIdx))}`);
-        return m;
-      }
-      if (key === undefined) throw new Error('ijepa: the loss needs a key (for the multi-block masks) or the batch its contextIdx and targetIdx');
-      return multiBlockMasks(key, n, g, g, c);
-    };
     /** Every patch through an encoder (no class token; `keyPaddingMask`: the patches attention ignores): [N, L, D]. */
     const encode = (v: { params: Params; state: Params }, images: NdArray, opts: Record<string, unknown> = {}) =>
       enc.encodeTokens(v.params, v.state, enc.patchTokens(v.params, v.state, images), { ...opts, classToken: false });
@@ -264,12 +161,12 @@ export const ijepa = defineMethod<IjepaConfig, Params, NetState, IjepaBatch>({
       },
       loss(params, state, batch, { key } = {}) {
         net.checkState(state);
-        const { images, ...idx } = imagesOf(batch);
+        const { images, ...idx } = imagesAndIndices(batch, 'ijepa');
         const n = np.shape(images)[0];
         const grid = np.shape(images).slice(1, 3).map((x) => Math.floor(x / patchSize));
         if (grid[0] * grid[1] !== pred.numPatches || grid[0] !== g) throw new Error(`ijepa: expected ${imgSize}x${imgSize} images (${pred.numPatches} patches: the predictor's position embedding is fixed), got ${shapeStr(np.shape(images))}`);
         const [maskKey, dropKey] = key === undefined ? [undefined, undefined] : random.split(key);
-        const m = masksOf(n, idx, maskKey);
+        const m = masksOfBatch('ijepa', n, pred.numPatches, idx, maskKey, (k) => multiBlockMasks(k, n, g, g, c));
         const context = encode({ params: params.encoder, state: state.encoder }, images, { train: true, key: dropKey, keyPaddingMask: np.equal(m.context, 0) });
         const t = state.teacher!;
         const full = np.stopGradient(encode({ params: t.params.encoder, state: t.state.encoder }, images));

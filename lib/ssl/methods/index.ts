@@ -29,8 +29,13 @@ import { simmim } from './simmim.js';
 import { data2vec } from './data2vec.js';
 import { maskfeat } from './maskfeat.js';
 import { cmae } from './cmae.js';
+import { crossMae } from './cross-mae.js';
 import { ibot } from './ibot.js';
 import { msn } from './msn.js';
+import { nepa } from './nepa.js';
+import { beit } from './beit.js';
+import { mimRefiner } from './mim-refiner.js';
+import { salt } from './salt.js';
 
 export { type BarlowTwinsConfig, barlowTwins } from './barlow-twins.js';
 export { type ByolConfig, byol } from './byol.js';
@@ -58,10 +63,15 @@ export { type SimmimBatch, type SimmimConfig, simmim } from './simmim.js';
 export { type Data2vecBatch, type Data2vecConfig, data2vec } from './data2vec.js';
 export { type MaskfeatBatch, type MaskfeatConfig, hogPerPatch, maskfeat } from './maskfeat.js';
 export { type CmaeBatch, type CmaeConfig, cmae } from './cmae.js';
+export { type CrossMaeBatch, type CrossMaeConfig, crossMae } from './cross-mae.js';
 export { type IbotBatch, type IbotConfig, ibot } from './ibot.js';
 export { type MsnBatch, type MsnConfig, msn } from './msn.js';
+export { type NepaBatch, type NepaConfig, nepa } from './nepa.js';
+export { type BeitBatch, type BeitConfig, type PatchKmeansTokenizerOptions, type Tokenizer, beit, patchKmeansTokenizer } from './beit.js';
+export { type MimRefinerBatch, type MimRefinerConfig, type PretrainedEncoder, mimRefiner } from './mim-refiner.js';
+export { type SaltBatch, type SaltConfig, type SaltStage1, salt, saltFromCheckpoint } from './salt.js';
 
-const registry: Readonly<Record<string, MethodFactory>> = { simclr, mocoV2, byol, simsiam, vicreg, barlowTwins, dino, nnclr, swav, mocoV3, tico, wmse, directclr, lejepa, spectralCl, mae, dinov2, dinov3, igpt, vicregl, pirl, ijepa, ibot, msn, simmim, data2vec, maskfeat, cmae };
+const registry: Readonly<Record<string, MethodFactory>> = { simclr, mocoV2, byol, simsiam, vicreg, barlowTwins, dino, nnclr, swav, mocoV3, tico, wmse, directclr, lejepa, spectralCl, mae, dinov2, dinov3, igpt, vicregl, pirl, ijepa, ibot, msn, simmim, data2vec, maskfeat, cmae, nepa, crossMae, salt, beit, mimRefiner };
 
 /** The registered method names. */
 export function names(): string[] {

@@ -69,17 +69,17 @@ export type MaeBatch =
 
 const BATCH_KEYS = ['images', 'view1', 'view2', 'globalViews', 'localViews', 'noise'];
 
-/** The images of a batch (its first view) and its noise, or a one-line error. */
-function imagesOf(batch: MaeBatch): { images: NdArray; noise?: NdArray } {
+/** The images of a batch (its first view) and its noise, or a one-line error naming `who` (MAE's batch; CrossMAE's too). */
+export function imagesOf(batch: MaeBatch, who = 'mae'): { images: NdArray; noise?: NdArray } {
   const b = batch as Record<string, unknown>;
   const unknown = Object.keys(b).filter((k) => !BATCH_KEYS.includes(k) && b[k] !== undefined);
-  if (unknown.length) throw new Error(`mae: unknown input key(s) ${unknown.join(', ')}; expected { images, noise? } (or { view1 } / { globalViews })`);
-  const noise = b.noise === undefined ? undefined : checkBatch(b.noise, 'noise', 'mae');
-  if (b.images !== undefined) return { images: checkBatch(b.images, 'images', 'mae'), noise };
-  if (b.view1 !== undefined) return { images: checkBatch(b.view1, 'view1', 'mae'), noise };
+  if (unknown.length) throw new Error(`${who}: unknown input key(s) ${unknown.join(', ')}; expected { images, noise? } (or { view1 } / { globalViews })`);
+  const noise = b.noise === undefined ? undefined : checkBatch(b.noise, 'noise', who);
+  if (b.images !== undefined) return { images: checkBatch(b.images, 'images', who), noise };
+  if (b.view1 !== undefined) return { images: checkBatch(b.view1, 'view1', who), noise };
   const g = b.globalViews as unknown[] | undefined;
-  if (Array.isArray(g) && g.length > 0) return { images: checkBatch(g[0], 'globalViews[0]', 'mae'), noise };
-  throw new Error('mae needs { images } (or { view1 } / { globalViews })');
+  if (Array.isArray(g) && g.length > 0) return { images: checkBatch(g[0], 'globalViews[0]', who), noise };
+  throw new Error(`${who} needs { images } (or { view1 } / { globalViews })`);
 }
 
 /** The seed's `MAEDecoder`: a learned mask token (encoder width) and a `FlexibleTransformer` under `transformer.`, as a layer, and its masked forward. */
