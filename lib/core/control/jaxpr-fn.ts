@@ -9,6 +9,7 @@ import { isHigherOrder } from '../higher-order.js';
 import { type Eqn, type FusedPrim, type Jaxpr, type Var, isJaxpr, outsOf } from '../jit/ir.js';
 import { type Program, compile } from '../jit/program.js';
 import { optimize } from '../jit/rewrite.js';
+import { hoistInvariant } from './loop-invariant.js';
 import * as lax from '../lax.js';
 import { activeBackend } from '../lower/index.js';
 import { primitive } from '../primitive.js';
@@ -53,6 +54,18 @@ export function runJaxpr(j: Jaxpr, args: readonly tf.Tensor[]): tf.Tensor[] {
   let p = compiled.get(activeBackend());
   if (!p) compiled.set(activeBackend(), (p = compile(optimize(j))));
   return p.run(args);
+}
+
+/**
+ * A loop body to run each iteration, with its constants: `body`'s work on its first
+ * `consts.length` inputs alone runs here once (loop-invariant.ts) and joins the constants as
+ * `made`, which the caller frees after the loop.
+ */
+export function withInvariantHoisted(body: Jaxpr, consts: readonly tf.Tensor[]): { body: Jaxpr; consts: tf.Tensor[]; made: tf.Tensor[] } {
+  const split = hoistInvariant(body, consts.length);
+  if (!split.pre) return { body, consts: [...consts], made: [] };
+  const made = runJaxpr(split.pre, consts);
+  return { body: split.body, consts: [...consts, ...made], made };
 }
 
 /**

@@ -16,7 +16,7 @@ import * as lax from '../lax.js';
 import { activeBackend, canReadBack } from '../lower/index.js';
 import { batchAt, materializeBatch } from '../prims/batching-util.js';
 import { type NdArray, avalOf, bindHigherOrder, shapeOf } from '../trace.js';
-import { type Flat, assertSameAvals, axisNamesOf, batchedCarries, avalsIn, avalsOut, communicatesOver, dependentOutputs, fnOf, forwarded, forwardedInputs, indicesWhere, runJaxpr, traceSettlingWeak, withZeros } from './jaxpr-fn.js';
+import { type Flat, assertSameAvals, axisNamesOf, batchedCarries, avalsIn, avalsOut, communicatesOver, dependentOutputs, fnOf, forwarded, forwardedInputs, indicesWhere, runJaxpr, traceSettlingWeak, withInvariantHoisted, withZeros } from './jaxpr-fn.js';
 
 export interface WhileParams {
   /** (condConsts..., carry...) -> bool scalar */
@@ -99,21 +99,26 @@ const whileDef: HigherOrderDef<WhileParams> = {
   impl(args, p) {
     if (!canReadBack()) throw new Error(`lax.whileLoop: the ${activeBackend()} backend cannot read the loop predicate back synchronously; use lax.scan or lax.foriLoop with JS-number bounds there`);
     const [cc, bc, init] = split(args, p);
+    // Work on the constants alone runs once, before the loop.
+    const cond = withInvariantHoisted(p.cond, cc);
     let carry = init;
     let ok = false;
+    let body: ReturnType<typeof withInvariantHoisted> | null = null;
     try {
       for (;;) {
-        const [pred] = runJaxpr(p.cond, [...cc, ...carry]);
+        const [pred] = runJaxpr(cond.body, [...cond.consts, ...carry]);
         const go = pred!.dataSync()[0];
         pred!.dispose();
         if (!go) break;
-        const next = runJaxpr(p.body, [...bc, ...carry]);
+        body ??= withInvariantHoisted(p.body, bc);
+        const next = runJaxpr(body.body, [...body.consts, ...carry]);
         if (carry !== init) tf.dispose(carry);
         carry = next;
       }
       ok = true;
       return carry === init ? carry.map((c) => tf.clone(c)) : carry;
     } finally {
+      tf.dispose([...cond.made, ...(body?.made ?? [])]);
       if (!ok && carry !== init) tf.dispose(carry);
     }
   },
