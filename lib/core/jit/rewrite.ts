@@ -1,12 +1,13 @@
 /**
  * Rewrites of a traced jaxpr, applied once per cache entry: dead code elimination,
- * common subexpressions, implicit broadcasting, ReLU out of max(x, 0), fusion of
+ * common subexpressions, transposes folded into products, implicit broadcasting, ReLU out of max(x, 0), fusion of
  * matmul/conv with their bias and ReLU into single tfjs kernels, and (wasm) of
  * elementwise chains into generated loops (fuse-elementwise.ts).
  */
 import { sameShape } from '../aval.js';
 import { constantValue } from '../lower/index.js';
 import { broadcastShapes } from '../prims/elementwise.js';
+import { foldTransposesIntoDots } from './fold-transposes.js';
 import { fuseElementwise } from './fuse-elementwise.js';
 import { inlineCalls } from './inline.js';
 import { type Eqn, type Epilogue, type Jaxpr, Var, isEffectful, isEqnOf, outsOf } from './ir.js';
@@ -155,7 +156,7 @@ export function fuseBiasActivation(j: Jaxpr): Jaxpr {
 }
 
 export interface RewriteOptions {
-  /** Fusion rewrites (broadcast elision, ReLU from max, bias/ReLU and elementwise fusion); default true. */
+  /** Fusion rewrites (transposes into products, broadcast elision, ReLU from max, bias/ReLU and elementwise fusion); default true. */
   readonly fuse?: boolean;
   /** Elementwise chains into generated loops (wasm only); default true when `fuse` is. */
   readonly fuseElementwise?: boolean;
@@ -166,7 +167,7 @@ export function optimize(traced: Jaxpr, opts: RewriteOptions = {}): Jaxpr {
   const j = inlineCalls(traced);
   let id = Math.max(0, ...[...j.invars, ...j.constvars, ...j.eqns.flatMap(outsOf)].map((v) => v.id)) + 1;
   let r = eliminateDeadCode(eliminateCommonSubexpressions(j));
-  if (opts.fuse !== false) r = fuseBiasActivation(reluFromMax(elideBroadcasts(r, () => id++)));
+  if (opts.fuse !== false) r = fuseBiasActivation(reluFromMax(elideBroadcasts(eliminateDeadCode(foldTransposesIntoDots(r)), () => id++)));
   if (opts.fuse !== false && opts.fuseElementwise !== false) r = fuseElementwise(r);
   return eliminateDeadCode(r);
 }
