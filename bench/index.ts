@@ -15,6 +15,8 @@
  *   sinkhorn 7. Sinkhorn alone at 4096 x 3000 (epsilon 0.05 and 1e-3): ours vs PyTorch's exp domain
  *   resnet18 8. SwAV step on ResNet-18 (low-resolution stem), batch 64, K = 3000: ours / PyTorch 1 and 2 threads
  *   vit      9. the same on ViT-tiny (patch 4 on 32x32)
+ *   rnn     11. a loop: an RNN over 64 steps with lax.scan, value and gradient: ours (body as written, and
+ *               with its invariant work before the loop) / PyTorch's Python loop, 1 thread
  *   simd    10. WebAssembly's per-core limit (a pure multiply-add loop) and our convolution
  *               kernels at ResNet-18's shapes as fractions of it
  *   limit    3. each backend's matmul GFLOP/s and every step above as a fraction of it
@@ -44,6 +46,7 @@ import { jitSection } from './sections/jit.js';
 import { limitSection } from './sections/limit.js';
 import { mlpSection } from './sections/mlp.js';
 import { scalingSection } from './sections/scaling.js';
+import { rnnSection } from './sections/rnn.js';
 import { sinkhornSection } from './sections/sinkhorn.js';
 import { simdSection } from './sections/simd.js';
 import { swavSection } from './sections/swav.js';
@@ -55,13 +58,14 @@ const SECTIONS: [string, (ctx: BenchContext) => Promise<string>][] = [
   ['jit', jitSection],
   ['augment', augmentSection],
   ['sinkhorn', sinkhornSection],
+  ['rnn', rnnSection],
   ['resnet18', resnetSection],
   ['vit', vitSection],
   ['simd', simdSection],
   ['limit', limitSection],
 ];
 /** Printed order: the limit goes third, as in issue 6. */
-const PRINT_ORDER = ['mlp', 'swav', 'limit', 'scaling', 'jit', 'augment', 'sinkhorn', 'resnet18', 'vit', 'simd'];
+const PRINT_ORDER = ['mlp', 'swav', 'limit', 'scaling', 'jit', 'augment', 'sinkhorn', 'resnet18', 'vit', 'simd', 'rnn'];
 
 const args = process.argv.slice(2);
 const flag = (name: string): string | undefined => {

@@ -69,7 +69,7 @@ export class TorchPeer {
   }
 
   /** Builds a step in the child; returns a function running one step and reporting its time and value (the loss; for sinkhorn the fraction of finite codes). */
-  async setup(spec: { kind: 'mlp' | 'swav' | 'swav_resnet18' | 'swav_vit_tiny' | 'simclr_resnet18' | 'sinkhorn' | 'matmul' | 'conv'; batch: number; views?: readonly number[]; prototypes?: number; epsilon?: number }): Promise<{ step: () => Promise<Measured & { value: number }>; drop: () => Promise<void> }> {
+  async setup(spec: { kind: 'mlp' | 'swav' | 'swav_resnet18' | 'swav_vit_tiny' | 'simclr_resnet18' | 'sinkhorn' | 'rnn' | 'matmul' | 'conv'; batch: number; views?: readonly number[]; prototypes?: number; epsilon?: number; steps?: number; hidden?: number }): Promise<{ step: () => Promise<Measured & { value: number }>; drop: () => Promise<void> }> {
     const id = `s${this.nextId++}`;
     await this.call({ cmd: 'setup', id, ...spec });
     return {

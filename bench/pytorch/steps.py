@@ -243,6 +243,25 @@ class SinkhornStep:
         return torch.isfinite(sinkhorn(self.scores, self.epsilon)).float().mean().item()
 
 
+class RnnStep:
+    """An Elman RNN over T steps written as a Python loop (h = tanh(h W^T + x U^T + b)), the sum of
+    squares of the last state, and its gradient with respect to W, U and b (loss.backward)."""
+
+    def __init__(self, batch, steps=64, hidden=256):
+        g = torch.Generator().manual_seed(0)
+        self.xs = torch.randn(steps, batch, hidden, generator=g) * 0.5
+        self.w, self.u, self.b = (torch.randn(*s, generator=g).mul_(0.05).requires_grad_() for s in ((hidden, hidden), (hidden, hidden), (hidden,)))
+
+    def step(self):
+        h = torch.zeros(self.xs.shape[1], self.xs.shape[2])
+        for x in self.xs:
+            h = torch.tanh(h @ self.w.t() + x @ self.u.t() + self.b)
+        loss = h.square().sum()
+        self.w.grad = self.u.grad = self.b.grad = None
+        loss.backward()
+        return loss.item()
+
+
 class _DlInfo(ctypes.Structure):
     _fields_ = [("fname", ctypes.c_char_p), ("fbase", ctypes.c_void_p), ("sname", ctypes.c_char_p), ("saddr", ctypes.c_void_p)]
 
@@ -300,6 +319,8 @@ def main():
                 steps[msg["id"]] = MatmulStep(msg["batch"])
             elif kind == "conv":
                 steps[msg["id"]] = ConvStep(msg["batch"])
+            elif kind == "rnn":
+                steps[msg["id"]] = RnnStep(msg["batch"], msg.get("steps", 64), msg.get("hidden", 256))
             elif kind == "sinkhorn":
                 steps[msg["id"]] = SinkhornStep(msg["batch"], msg["prototypes"], msg.get("epsilon", 0.05))
             else:

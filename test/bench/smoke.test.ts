@@ -53,17 +53,18 @@ if (backend !== 'wasm') {
     process.stderr.write(`bench --quick took ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
   });
 
-  test("--quick of issue 19's sections: ResNet-18 and ViT-tiny steps, the per-core limit", () => {
-    const r = bench('--quick', '--only', 'resnet18,vit,simd', '--no-jax');
+  test("--quick of issue 19's sections: ResNet-18 and ViT-tiny steps, the per-core limit; the RNN loop", () => {
+    const r = bench('--quick', '--only', 'resnet18,vit,simd,rnn', '--no-jax');
     const tail = `\n--- stderr tail ---\n${r.stderr.split('\n').slice(-20).join('\n')}`;
     assert.is(r.error, undefined, `bench did not finish: ${String(r.error)}${tail}`);
     assert.is(r.code, 0, `exit code ${r.code}${tail}`);
     let last = -1;
-    for (const s of ['## 8. ResNet-18 SwAV step', '## 9. ViT-tiny SwAV step', "## 10. WebAssembly's per-core limit"]) {
+    for (const s of ['## 8. ResNet-18 SwAV step', '## 9. ViT-tiny SwAV step', "## 10. WebAssembly's per-core limit", '## 11. A loop: an RNN']) {
       const at = r.stdout.indexOf(s);
       assert.ok(at > last, `section '${s}' missing or out of order`);
       last = at;
     }
+    for (const name of ['tfjax jit(valueAndGrad), transposes inside the body', 'tfjax jit(valueAndGrad), transposes before the loop']) assert.ok(r.stdout.includes(`| ${name} |`), `no table row for '${name}'`);
     for (const kernel of ['forward, direct', 'forward, Winograd', 'input gradient as routed (Winograd)', 'filter gradient, Winograd']) assert.ok(r.stdout.includes(kernel), `no '${kernel}' row`);
     assert.not.ok(/\| NaN|n\/a \| n\/a/.test(r.stdout), 'a timing is missing');
     const torch = r.stdout.includes('| PyTorch, 1 thread (same step) |');
