@@ -3,8 +3,9 @@
  * preset relative to SwAV's: `jit(ssl.trainStep)` at batch 64 on random views of the preset's
  * crop sizes, one wasm thread, 2 warm-up steps, then 3 rounds with the methods interleaved
  * (so a changing machine load hits them alike); each method gets its batch form (`{ view1 }` for
- * PIRL, `{ images }` for MAE, I-JEPA, SimMIM and data2vec: the first view; see `viewFormOf`); prints the median ms per step and SwAV's
- * median / the method's (the speed `MEASURED_SPEED` in lib/train/config-presets.ts holds).
+ * PIRL, `{ images }` for MAE, I-JEPA, SimMIM, data2vec, iGPT and MaskFeat: the first view; see
+ * `viewFormOf`); prints the median ms per step and SwAV's median / the method's (the speed
+ * `MEASURED_SPEED` in lib/train/config-presets.ts holds).
  * `npx tsx bench/method-speed.ts ibot msn` times only those methods (and SwAV, the reference).
  */
 import * as tf from '@tensorflow/tfjs-core';

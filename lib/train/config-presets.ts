@@ -47,23 +47,30 @@ const MEASURED_SPEED: Readonly<Record<MethodName, number>> = {
   msn: 0.31,
   simmim: 0.55,
   data2vec: 0.37,
+  // Session 19: the median of three runs of `bench/method-speed.ts mae dinov2 dinov3 igpt maskfeat cmae` on a machine
+  // shared with other work (load average 1.9-4.9 on 2 cores); MAE's ratios 0.53/0.38/0.52 and DINOv2's 0.18/0.14/0.19
+  // in those runs (0.37 and 0.15 above): rough.
+  dinov3: 0.15,
+  igpt: 0.76,
+  maskfeat: 0.75,
+  cmae: 0.45,
 };
 
 /**
- * The ViT of MAE, DINOv2, I-JEPA, iBOT, MSN, SimMIM and data2vec for 28 px images: 7 x 7 patches of 4 px (so MAE keeps 12 of
- * the 49 at the seed's mask ratio 0.75), 64 wide, 4 blocks of 4 heads (128 wide took twice as
- * long a step for MAE).
+ * The ViT of the ViT methods (`VIT_METHODS`) for 28 px images: 7 x 7 patches of 4 px (so MAE keeps
+ * 12 of the 49 at the seed's mask ratio 0.75), 64 wide, 4 blocks of 4 heads (128 wide took twice
+ * as long a step for MAE).
  */
 const VIT_ENCODER = { encoder: 'vit_tiny_patch16_224', encoderOptions: { imgSize: 28, patchSize: 4, embedDim: 64, depth: 4, numHeads: 4 } } as const;
 
 /**
- * The views of a method's run: multi-crop (2 global 28 px + 4 local 14 px crops; DINOv2's and
- * iBOT's local crops 16 px, a multiple of their ViT's 4 px patches), two 28 px views, or one 28 px
- * crop of scale [0.2, 1]: for MAE, I-JEPA, SimMIM and data2vec with flips and no colour jitter
- * (the seed's MAE transform), for PIRL with the colour jitter too.
+ * The views of a method's run: multi-crop (2 global 28 px + 4 local 14 px crops; the ViT methods'
+ * (DINOv2, iBOT, DINOv3) local crops 16 px, a multiple of their ViT's 4 px patches), two 28 px
+ * views, or one 28 px crop of scale [0.2, 1]: for MAE, I-JEPA, SimMIM, data2vec, iGPT and MaskFeat
+ * with flips and no colour jitter (the seed's MAE transform), for PIRL with the colour jitter too.
  */
 function augmentOfRun(method: MethodName): ConfigInput['augment'] {
-  if (method === 'dinov2' || method === 'ibot') return { sizeCrops: [28, 16], minScale: [0.4, 0.15], maxScale: [1, 0.4] };
+  if (MULTI_CROP_METHODS.includes(method) && VIT_METHODS.includes(method)) return { sizeCrops: [28, 16], minScale: [0.4, 0.15], maxScale: [1, 0.4] };
   if (MULTI_CROP_METHODS.includes(method)) return { minScale: [0.4, 0.15], maxScale: [1, 0.4] };
   if (ONE_VIEW_METHODS.includes(method)) return { nmbCrops: [1], sizeCrops: [28], minScale: [0.2], maxScale: [1], ...(method === 'pirl' ? {} : { jitterP: 0 }) };
   return { nmbCrops: [2], sizeCrops: [28], minScale: [0.2], maxScale: [1] };
@@ -172,7 +179,11 @@ export const PRESETS: Readonly<Record<string, ConfigInput>> = {
     // (nothing of theirs to shrink: SimMIM's decoder is one Linear, data2vec averages all of a 1-block ViT's blocks).
     ibot: { projector: { dims: [16, 8] }, numClsPrototypes: 16, numPatchPrototypes: 16 },
     msn: { projector: { dims: [16, 8] }, numPrototypes: 16 },
-    // Multi-crop (SwAV, DINO, LeJEPA, DINOv2, iBOT); the two-view methods need --augment.nmb-crops [2] (see test/train/methods.test.ts).
+    // DINOv3, iGPT, MaskFeat and CMAE need the ViT too: DINOv3 keeps the multi-crop (and its 4 registers), CMAE takes two
+    // views, iGPT and MaskFeat one (nothing of theirs to shrink: each head is one Linear).
+    dinov3: { projector: { dims: [16, 8] }, numClsPrototypes: 16, numPatchPrototypes: 16 },
+    cmae: { projectorDim: 8 },
+    // Multi-crop (SwAV, DINO, LeJEPA, DINOv2, iBOT, DINOv3); the two-view methods need --augment.nmb-crops [2] (see test/train/methods.test.ts).
     augment: { nmbCrops: [2, 1] },
     batchSize: 16,
     steps: 6,

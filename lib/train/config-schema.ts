@@ -39,7 +39,7 @@ export interface ModelConfig {
 }
 
 /** The registered self-supervised methods (`ssl.methods`), in the order `--help` lists them. */
-export const METHOD_NAMES = ['simclr', 'mocoV2', 'mocoV3', 'byol', 'simsiam', 'vicreg', 'barlowTwins', 'tico', 'wmse', 'directclr', 'spectralCl', 'dino', 'nnclr', 'swav', 'lejepa', 'mae', 'pirl', 'dinov2', 'vicregl', 'ijepa', 'ibot', 'msn', 'simmim', 'data2vec'] as const;
+export const METHOD_NAMES = ['simclr', 'mocoV2', 'mocoV3', 'byol', 'simsiam', 'vicreg', 'barlowTwins', 'tico', 'wmse', 'directclr', 'spectralCl', 'dino', 'nnclr', 'swav', 'lejepa', 'mae', 'pirl', 'dinov2', 'vicregl', 'ijepa', 'ibot', 'msn', 'simmim', 'data2vec', 'dinov3', 'igpt', 'maskfeat', 'cmae'] as const;
 export type MethodName = (typeof METHOD_NAMES)[number];
 
 /**
@@ -50,21 +50,21 @@ export type MethodName = (typeof METHOD_NAMES)[number];
 export type MethodSection = Readonly<Record<string, unknown>>;
 
 /** Methods that train on multi-crop batches (global and local views); the others take two views, or one ({@link ONE_VIEW_METHODS}). */
-export const MULTI_CROP_METHODS: readonly MethodName[] = ['swav', 'dino', 'lejepa', 'dinov2', 'ibot'];
+export const MULTI_CROP_METHODS: readonly MethodName[] = ['swav', 'dino', 'lejepa', 'dinov2', 'ibot', 'dinov3'];
 
 /**
  * Methods that train on one augmented view of each image (`augment.nmbCrops` [1]): MAE, whose
  * batch is `{ images, noise }` (its masking noise drawn from the step's key, see step-batches.ts),
- * PIRL (`{ view1 }`, its jigsaw drawn from the step's key), I-JEPA, SimMIM and data2vec
- * (`{ images }`, their masks drawn from the step's key).
+ * PIRL (`{ view1 }`, its jigsaw drawn from the step's key), I-JEPA, SimMIM, data2vec and
+ * MaskFeat (`{ images }`, their masks drawn from the step's key) and iGPT (`{ images }`, no mask).
  */
-export const ONE_VIEW_METHODS: readonly MethodName[] = ['mae', 'pirl', 'ijepa', 'simmim', 'data2vec'];
+export const ONE_VIEW_METHODS: readonly MethodName[] = ['mae', 'pirl', 'ijepa', 'simmim', 'data2vec', 'igpt', 'maskfeat'];
 
-/** How a method takes its step's views: all of them (`{ globalViews, localViews }`), or the first as `{ view1 }` (PIRL) or `{ images }` (MAE, I-JEPA, SimMIM, data2vec). */
+/** How a method takes its step's views: all of them (`{ globalViews, localViews }`), or the first as `{ view1 }` (PIRL) or `{ images }` (MAE, I-JEPA, SimMIM, data2vec, iGPT, MaskFeat). */
 export type ViewForm = 'views' | 'view1' | 'images';
 
 /** Methods that take the first view as `{ images }` ({@link ViewForm}). */
-const IMAGES_METHODS: readonly MethodName[] = ['mae', 'ijepa', 'simmim', 'data2vec'];
+const IMAGES_METHODS: readonly MethodName[] = ['mae', 'ijepa', 'simmim', 'data2vec', 'igpt', 'maskfeat'];
 
 /** The {@link ViewForm} of a method. */
 export function viewFormOf(method: MethodName): ViewForm {
@@ -72,7 +72,14 @@ export function viewFormOf(method: MethodName): ViewForm {
 }
 
 /** Methods whose encoder (`.model.encoder`) must be a ViT: they mask or select its patch tokens. */
-export const VIT_METHODS: readonly MethodName[] = ['mae', 'dinov2', 'ijepa', 'ibot', 'msn', 'simmim', 'data2vec'];
+export const VIT_METHODS: readonly MethodName[] = ['mae', 'dinov2', 'ijepa', 'ibot', 'msn', 'simmim', 'data2vec', 'dinov3', 'igpt', 'maskfeat', 'cmae'];
+
+/**
+ * The ViT methods that take a ViT with register tokens (`.model.encoderOptions.numRegisters`): they
+ * skip them when reading the patch tokens (DINOv3 needs them); the other ViT methods read the patch
+ * tokens from index 1 and refuse them.
+ */
+export const REGISTER_METHODS: readonly MethodName[] = ['dinov2', 'ibot', 'msn', 'dinov3'];
 
 export interface AugmentConfig {
   /** Views per group: global views first, e.g. [2, 4]. */
@@ -218,6 +225,14 @@ export const DEFAULTS: TrainConfig = {
   simmim: {},
   // data2vec needs a ViT: the seed's top 6 blocks (all of them for a shallower ViT), mask ratio 0.6 and EMA.
   data2vec: {},
+  // DINOv3 needs a ViT: heads and prototypes as DINOv2's here; its 4 registers (the ViT's), KoLeo 0.1, mask ratio and temperatures the seed's.
+  dinov3: { projector: { dims: [512, 128] }, numClsPrototypes: 1024, numPatchPrototypes: 256 },
+  // iGPT needs a ViT: its one-Linear head the seed's (nothing to size).
+  igpt: {},
+  // MaskFeat needs a ViT: its mask ratio 0.4, 9 HOG bins and one-Linear head the seed's.
+  maskfeat: {},
+  // CMAE needs a ViT: projector 256 wide (its hidden width the encoder's), mask ratio 0.75, contrast weight 1 and EMA 0.99 the seed's.
+  cmae: {},
   augment: { nmbCrops: [2, 4], sizeCrops: [28, 14], minScale: [0.3, 0.1], maxScale: [1, 0.3], flip: 0.5, brightness: 0.4, contrast: 0.4, jitterP: 0.8, blurP: 0, solarizeP: 0 },
   optimizer: { name: 'sgd', lr: 0.3, warmupStartLr: 0, finalLr: 0.0003, warmupSteps: 20, momentum: 0.9, weightDecay: 1e-5, trustCoefficient: 0.001 },
   batchSize: 256,

@@ -11,7 +11,7 @@ import * as ssl from '../ssl/methods/index.js';
 import { firstDuplicateKeyPath } from '../io/json-duplicate-keys.js';
 import { drawErrors } from '../util/codecs.js';
 import { showValue } from '../util/show-value.js';
-import { type ConfigInput, type MethodName, type TrainConfig, ConfigCodec, ConfigError, DEFAULTS, METHOD_NAMES, MULTI_CROP_METHODS, ONE_VIEW_METHODS, VIT_METHODS, decodeLayer, isPlain, plainObject } from './config-schema.js';
+import { type ConfigInput, type MethodName, type TrainConfig, ConfigCodec, ConfigError, DEFAULTS, METHOD_NAMES, MULTI_CROP_METHODS, ONE_VIEW_METHODS, REGISTER_METHODS, VIT_METHODS, decodeLayer, isPlain, plainObject } from './config-schema.js';
 import { PRESETS } from './config-presets.js';
 import { methodInput } from './recipe.js';
 
@@ -68,6 +68,9 @@ function checkMethod(c: TrainConfig): string | null {
   return checkMethodEncoder(c, decoded.right as Readonly<Record<string, unknown>>);
 }
 
+/** `a, b and c`. */
+const listed = (names: readonly string[]) => names.join(', ').replace(/, ([^,]*)$/, ' and $1');
+
 /** The views the method trains on: multi-crop, two views ([2]), or one ([1]). */
 function checkViews(c: TrainConfig): string | null {
   const name = c.method;
@@ -76,7 +79,7 @@ function checkViews(c: TrainConfig): string | null {
   const want = ONE_VIEW_METHODS.includes(name) ? 1 : 2;
   if (crops[0] === want && !crops.slice(1).some((n) => n > 0)) return null;
   return (
-    `config: at .augment.nmbCrops expected [${want}] for ${name} (it trains on ${want === 1 ? 'one view' : 'two views'}; multi-crop is for ${MULTI_CROP_METHODS.join(', ').replace(/, ([^,]*)$/, ' and $1')}), got ${showValue(crops)}; ` +
+    `config: at .augment.nmbCrops expected [${want}] for ${name} (it trains on ${want === 1 ? 'one view' : 'two views'}; multi-crop is for ${listed(MULTI_CROP_METHODS)}), got ${showValue(crops)}; ` +
     `use --preset fashion-mnist-${name}, or --augment.nmb-crops [${want}] --augment.size-crops [28] --augment.min-scale [0.2] --augment.max-scale [1]`
   );
 }
@@ -84,7 +87,8 @@ function checkViews(c: TrainConfig): string | null {
 /**
  * What the method asks of the run's encoder (built, not initialised) and views: DirectCLR's `dim`
  * at most its width; PIRL's jigsaw at most one tile per pixel of a view's side; MAE, DINOv2,
- * I-JEPA, iBOT, MSN, SimMIM and data2vec a ViT ({@link VIT_METHODS}, see {@link checkViT}).
+ * I-JEPA, iBOT, MSN, SimMIM, data2vec, DINOv3, iGPT, MaskFeat and CMAE a ViT ({@link VIT_METHODS},
+ * see {@link checkViT}).
  */
 function checkMethodEncoder(c: TrainConfig, m: Readonly<Record<string, unknown>>): string | null {
   const side = c.augment.sizeCrops[0]!;
@@ -97,17 +101,18 @@ function checkMethodEncoder(c: TrainConfig, m: Readonly<Record<string, unknown>>
   return checkViT(c, enc, m);
 }
 
-/** What positions a method's ViT cannot resize: MAE's decoder's and I-JEPA's predictor's are fixed (DINOv2 and iBOT resize the ViT's for local views). */
+/** What positions a method's ViT cannot resize: MAE's decoder's and I-JEPA's predictor's are fixed (DINOv2, iBOT and DINOv3 resize the ViT's for local views). */
 const FIXED_POSITIONS: Partial<Record<MethodName, string>> = { mae: "its decoder's positions are fixed", ijepa: "its predictor's positions are fixed" };
 
 /** Methods that mask `round(L maskRatio)` of a view's L patches (none masked: no patch loss, or a loss of 0). */
-const ROUNDED_MASK_METHODS: readonly MethodName[] = ['dinov2', 'ibot', 'msn', 'simmim', 'data2vec'];
+const ROUNDED_MASK_METHODS: readonly MethodName[] = ['dinov2', 'ibot', 'msn', 'simmim', 'data2vec', 'dinov3', 'maskfeat', 'cmae'];
 
 /**
- * A ViT method's encoder and views: a ViT; its patch size dividing every crop size; MAE's and
- * I-JEPA's image size the views' ({@link FIXED_POSITIONS}), every crop's without
- * `dynamicImgSize`; the mask ratio of DINOv2, iBOT, MSN, SimMIM and data2vec masking at least one
- * patch of a (global) view.
+ * A ViT method's encoder and views: a ViT; no register tokens but for {@link REGISTER_METHODS};
+ * its patch size dividing every crop size; MAE's and I-JEPA's image size the views'
+ * ({@link FIXED_POSITIONS}), every crop's without `dynamicImgSize`; iGPT's view at least 2
+ * patches; the mask ratio of {@link ROUNDED_MASK_METHODS} masking at least one patch of a
+ * (global) view.
  */
 function checkViT(c: TrainConfig, enc: nn.Encoder, m: Readonly<Record<string, unknown>>): string | null {
   const name = c.method;
@@ -116,7 +121,9 @@ function checkViT(c: TrainConfig, enc: nn.Encoder, m: Readonly<Record<string, un
       `config: at .model.encoder expected a ViT for ${name} (${nn.encoderNames().filter((n) => n.startsWith('vit')).join(', ')}), got ${showValue(c.model.encoder)}; ` +
       `use --preset fashion-mnist-${name}, or e.g. --model.encoder vit_tiny_patch16_224 --model.encoder-options '{"imgSize":28,"patchSize":7}'`
     );
-  const { imgSize, patchSize, dynamicImgSize } = enc.options as { imgSize: number; patchSize: number; dynamicImgSize: boolean };
+  const { imgSize, patchSize, dynamicImgSize, numRegisters } = enc.options as { imgSize: number; patchSize: number; dynamicImgSize: boolean; numRegisters: number };
+  if (numRegisters > 0 && !REGISTER_METHODS.includes(name))
+    return `config: at .model.encoderOptions.numRegisters expected 0 for ${name} (it reads the patch tokens right after the class token; registers are for ${listed(REGISTER_METHODS)}), got ${numRegisters}`;
   const sizes = c.augment.sizeCrops;
   const fixed = FIXED_POSITIONS[name];
   if (fixed !== undefined && sizes[0] !== imgSize)
@@ -128,6 +135,8 @@ function checkViT(c: TrainConfig, enc: nn.Encoder, m: Readonly<Record<string, un
       return `config: at .augment.sizeCrops[${i}] expected the ViT's image size ${imgSize} for ${name} (.model.encoderOptions.dynamicImgSize is false), got ${size}`;
   }
   const patches = (sizes[0]! / patchSize) ** 2;
+  if (name === 'igpt' && patches < 2)
+    return `config: at .augment.sizeCrops[0] expected at least 2 patches of the ViT's ${patchSize} px for igpt (it predicts each patch from those before it), got ${sizes[0]}`;
   // These mask round(L maskRatio) patches (half to even): none when L maskRatio <= 0.5.
   if (ROUNDED_MASK_METHODS.includes(name) && patches * (m['maskRatio'] as number) <= 0.5) {
     const view = MULTI_CROP_METHODS.includes(name) ? 'a global view' : 'a view';

@@ -19,10 +19,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readSafetensorsFile } from '../../lib/io/safetensors-file.js';
-import { type MethodName, loadConfig } from '../../lib/train/config.js';
+import type { MethodName } from '../../lib/train/config.js';
 import { useTestBackend } from '../helpers/backend.js';
-import { TINY_MAE_FLAGS, ckpts, metrics, tinyMethodFlags, runMain, tinyMethodArgs } from './cli-run.js';
+import { assertConfigErrorLine, assertMethodPreset, assertNeedsViT, assertTwoStepsAndExport } from './cli-run.js';
 
 await useTestBackend();
 const root = mkdtempSync(join(tmpdir(), 'tfjax-cli-methods18-'));
@@ -104,27 +103,10 @@ const Train = suite(`tfjax train --method ${NEW_METHODS.join('|')}`);
 
 for (const method of NEW_METHODS) {
   Train(`${method}: 2 steps with finite losses and its metrics; export --torch in the seed's layout`, async () => {
-    const dir = runDir();
-    const r = await runMain(tinyMethodArgs(method, dir, '--steps', '2', '--optimizer.warmup-steps', '1'));
-    assert.is(r.code, 0, r.stderr);
-    const steps = metrics(dir).filter((x) => x.type === 'step');
-    assert.equal(steps.map((x) => x.step), [1, 2]);
-    for (const s of steps) {
-      assert.ok(Number.isFinite(s.loss), `${method} step ${s.step}: loss ${s.loss}`);
-      for (const k of METRICS[method]) assert.ok(Number.isFinite(s[k]), `${method} step ${s.step}: ${k} ${String(s[k])}`);
-    }
+    const steps = await assertTwoStepsAndExport(method, runDir(), METRICS[method], SEED_KEYS[method]);
     // Positive losses, but MSN's (a cross-entropy minus its me-max entropy term can go below 0) and PIRL's first step,
     // which meets an empty memory bank (its own image the one candidate: 0); its second meets the first batch.
     if (method !== 'msn') assert.ok(steps.every((s) => s.loss! > 0 || (method === 'pirl' && s.step === 1)), `${method}: losses ${steps.map((s) => s.loss).join(', ')}`);
-    assert.equal(ckpts(dir), ['ckpt-2.safetensors']);
-
-    const out = join(dir, 'export.safetensors');
-    const e = await runMain(['export', '--torch', dir, out]);
-    assert.is(e.code, 0, e.stderr);
-    assert.match(e.stdout, `of ${method} (step 2) in stable-pretraining's state-dict layout to ${out}`);
-    const { tensors, metadata } = await readSafetensorsFile(out);
-    assert.is(metadata['method'], method);
-    for (const [k, shape] of Object.entries(SEED_KEYS[method])) assert.equal(tensors[k]?.shape, shape, `${method}: ${k} in ${Object.keys(tensors).join(', ')}`);
   });
 }
 
@@ -136,7 +118,7 @@ const STATIC_VIT = '{"imgSize":28,"patchSize":7,"embedDim":8,"depth":1,"numHeads
 const cases: [MethodName, string[], string][] = [
   ['pirl', ['--pirl.temperature', '0'], 'config flag --pirl.temperature: at .pirl.temperature expected a finite number > 0, got 0'],
   ['pirl', ['--pirl.jigsaw-grid', '29'], "config: at .pirl.jigsawGrid expected at most the view's side 28 (.augment.sizeCrops[0]), got 29"],
-  ['pirl', ['--augment.nmb-crops', '[2]'], 'config: at .augment.nmbCrops expected [1] for pirl (it trains on one view; multi-crop is for swav, dino, lejepa, dinov2 and ibot), got [2]; use --preset fashion-mnist-pirl, or --augment.nmb-crops [1] --augment.size-crops [28] --augment.min-scale [0.2] --augment.max-scale [1]'],
+  ['pirl', ['--augment.nmb-crops', '[2]'], 'config: at .augment.nmbCrops expected [1] for pirl (it trains on one view; multi-crop is for swav, dino, lejepa, dinov2, ibot and dinov3), got [2]; use --preset fashion-mnist-pirl, or --augment.nmb-crops [1] --augment.size-crops [28] --augment.min-scale [0.2] --augment.max-scale [1]'],
   ['dinov2', ['--augment.size-crops', '[28, 12]'], "config: at .augment.sizeCrops[1] expected a multiple of the ViT's patch size 7 for dinov2 (.model.encoderOptions.patchSize), got 12"],
   ['dinov2', tinyVit(STATIC_VIT), "config: at .augment.sizeCrops[1] expected the ViT's image size 28 for dinov2 (.model.encoderOptions.dynamicImgSize is false), got 14"],
   ['dinov2', ['--dinov2.mask-ratio', '0.03'], 'config: at .dinov2.maskRatio expected a ratio that masks at least one of the 16 patches of a global view (round(16 x maskRatio) >= 1), got 0.03'],
@@ -150,45 +132,24 @@ const cases: [MethodName, string[], string][] = [
   ['ibot', ['--ibot.mask-ratio', '0.03'], 'config: at .ibot.maskRatio expected a ratio that masks at least one of the 16 patches of a global view (round(16 x maskRatio) >= 1), got 0.03'],
   ['msn', ['--msn.mask-ratio', '0.03'], 'config: at .msn.maskRatio expected a ratio that masks at least one of the 16 patches of a view (round(16 x maskRatio) >= 1), got 0.03'],
   ['msn', ['--augment.nmb-crops', '[1]'], 'config: at .augment.nmbCrops[0] expected at least 2 global views, got 1'],
-  ['msn', ['--augment.nmb-crops', '[2, 2]', '--augment.size-crops', '[28, 14]', '--augment.min-scale', '[0.3, 0.1]', '--augment.max-scale', '[1, 0.3]'], 'config: at .augment.nmbCrops expected [2] for msn (it trains on two views; multi-crop is for swav, dino, lejepa, dinov2 and ibot), got [2,2]; use --preset fashion-mnist-msn, or --augment.nmb-crops [2] --augment.size-crops [28] --augment.min-scale [0.2] --augment.max-scale [1]'],
+  ['msn', ['--augment.nmb-crops', '[2, 2]', '--augment.size-crops', '[28, 14]', '--augment.min-scale', '[0.3, 0.1]', '--augment.max-scale', '[1, 0.3]'], 'config: at .augment.nmbCrops expected [2] for msn (it trains on two views; multi-crop is for swav, dino, lejepa, dinov2, ibot and dinov3), got [2,2]; use --preset fashion-mnist-msn, or --augment.nmb-crops [2] --augment.size-crops [28] --augment.min-scale [0.2] --augment.max-scale [1]'],
   ['msn', ['--augment.size-crops', '[24]'], 'config: at .model.encoderOptions.patchSize expected a divisor of the image size 24 for msn, got 7'],
   ['simmim', ['--simmim.mask-ratio', '0.03'], 'config: at .simmim.maskRatio expected a ratio that masks at least one of the 16 patches of a view (round(16 x maskRatio) >= 1), got 0.03'],
   ['simmim', ['--simmim.mask-ratio', '2'], 'config flag --simmim.mask-ratio: at .simmim.maskRatio expected a number in [0, 1], got 2'],
-  ['simmim', ['--augment.nmb-crops', '[2]'], 'config: at .augment.nmbCrops expected [1] for simmim (it trains on one view; multi-crop is for swav, dino, lejepa, dinov2 and ibot), got [2]; use --preset fashion-mnist-simmim, or --augment.nmb-crops [1] --augment.size-crops [28] --augment.min-scale [0.2] --augment.max-scale [1]'],
+  ['simmim', ['--augment.nmb-crops', '[2]'], 'config: at .augment.nmbCrops expected [1] for simmim (it trains on one view; multi-crop is for swav, dino, lejepa, dinov2, ibot and dinov3), got [2]; use --preset fashion-mnist-simmim, or --augment.nmb-crops [1] --augment.size-crops [28] --augment.min-scale [0.2] --augment.max-scale [1]'],
   ['data2vec', ['--data2vec.top-k-blocks', '0'], 'config flag --data2vec.top-k-blocks: at .data2vec.topKBlocks expected a positive integer, got 0'],
   ['data2vec', ['--data2vec.mask-ratio', '0.01'], 'config: at .data2vec.maskRatio expected a ratio that masks at least one of the 16 patches of a view (round(16 x maskRatio) >= 1), got 0.01'],
   ['data2vec', [...tinyVit(STATIC_VIT), '--augment.size-crops', '[21]'], "config: at .augment.sizeCrops[0] expected the ViT's image size 28 for data2vec (.model.encoderOptions.dynamicImgSize is false), got 21"],
 ];
-for (const [method, extra, line] of cases) {
-  Errors(`${method} ${extra.join(' ')}`, async () => {
-    const r = await runMain(tinyMethodArgs(method, runDir(), ...extra));
-    assert.is(r.code, 2, r.stderr);
-    assert.is(r.stderr.split('\n')[0], line);
-  });
-}
+for (const [method, extra, line] of cases) Errors(`${method} ${extra.join(' ')}`, () => assertConfigErrorLine(method, runDir(), extra, line));
 
 Errors('the ViT methods without a ViT say what they need', async () => {
-  for (const method of VIT_ONLY) {
-    // The tiny flags without the ViT (their first four: --model.encoder and its options).
-    const noVit = tinyMethodFlags(method).slice(TINY_MAE_FLAGS.slice(0, 4).length);
-    const r = await runMain(['train', '--preset', 'tiny', '--method', method, ...noVit, '--out-dir', runDir()]);
-    assert.is(r.code, 2, r.stderr);
-    assert.match(
-      r.stderr.split('\n')[0]!,
-      new RegExp(`^config: at \\.model\\.encoder expected a ViT for ${method} \\(vit_tiny_patch16_224, vit_small_patch16_224\\), got "convnet_small"; use --preset fashion-mnist-${method}, or e\\.g\\. `),
-    );
-  }
+  for (const method of VIT_ONLY) await assertNeedsViT(method, runDir());
 });
 
 Errors('every new method has its fashion-mnist preset, which resolves (a ViT for the ViT methods; their views)', () => {
   const views: Record<(typeof NEW_METHODS)[number], number[]> = { pirl: [1], dinov2: [2, 4], vicregl: [2], ijepa: [1], ibot: [2, 4], msn: [2], simmim: [1], data2vec: [1] };
-  for (const m of NEW_METHODS) {
-    const c = loadConfig({ preset: `fashion-mnist-${m}` });
-    assert.is(c.method, m);
-    assert.is(c.outDir, `runs/fashion-mnist-${m}`);
-    assert.is(c.model.encoder.startsWith('vit'), (VIT_ONLY as readonly string[]).includes(m), `${m}: ${c.model.encoder}`);
-    assert.equal(c.augment.nmbCrops, views[m], `${m}: ${JSON.stringify(c.augment.nmbCrops)}`);
-  }
+  for (const m of NEW_METHODS) assertMethodPreset(m, views[m], (VIT_ONLY as readonly string[]).includes(m));
 });
 
 Errors.after(() => rmSync(root, { recursive: true, force: true }));

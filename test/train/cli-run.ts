@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import * as assert from 'uvu/assert';
 import { readSafetensorsFile } from '../../lib/io/safetensors-file.js';
 import { main } from '../../lib/train/cli.js';
-import { MULTI_CROP_METHODS, ONE_VIEW_METHODS, type MethodName, VIT_METHODS } from '../../lib/train/config.js';
+import { MULTI_CROP_METHODS, ONE_VIEW_METHODS, type MethodName, type TrainConfig, VIT_METHODS, loadConfig } from '../../lib/train/config.js';
 import { testBackendName } from '../helpers/backend.js';
 
 const ROOT = process.cwd();
@@ -41,8 +41,7 @@ export const TINY_MAE_FLAGS = [
 ];
 /**
  * The tiny preset's flags for a method: multi-crop methods keep its crops (28 and 14 px), two-view
- * methods get two 28 px views, one-view methods one; the ViT methods (MAE, DINOv2, I-JEPA, iBOT,
- * MSN, SimMIM, data2vec) the tiny ViT.
+ * methods get two 28 px views, one-view methods one; the ViT methods (`VIT_METHODS`) the tiny ViT.
  */
 export function tinyMethodFlags(method: MethodName): string[] {
   const vit = VIT_METHODS.includes(method) ? TINY_MAE_FLAGS.slice(0, 4) : [];
@@ -56,6 +55,9 @@ export const tinyMethodArgs = (method: MethodName, dir: string, ...extra: string
   '--eval.before', 'false', '--eval.ks', '[5]', '--eval.train-subset', '20', '--eval.test-subset', '10', ...extra,
 ];
 
+/** Flags `['--a', '1', '--b', '2']` as `resolveConfig`'s pairs `[['--a', '1'], ['--b', '2']]`. */
+export const flagPairs = (flags: readonly string[]) => flags.flatMap((f, i) => (f.startsWith('--') ? [[f, flags[i + 1]!] as const] : []));
+
 /** `main(argv)` (the `tfjax` entry) in this process, its stdout and stderr captured. */
 export async function runMain(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const writes = { out: process.stdout.write, err: process.stderr.write };
@@ -68,6 +70,59 @@ export async function runMain(argv: string[]): Promise<{ code: number; stdout: s
     process.stdout.write = writes.out;
     process.stderr.write = writes.err;
   }
+}
+
+/**
+ * `method` trained 2 steps on the tiny preset through `main` in `dir`: finite losses and its own
+ * `metricNames` at both steps, one checkpoint (step 2), and `export --torch` with each of
+ * `seedKeys` (the seed's state-dict names) at its shape. Returns the step records.
+ */
+export async function assertTwoStepsAndExport(method: MethodName, dir: string, metricNames: readonly string[], seedKeys: Readonly<Record<string, number[]>>): Promise<Rec[]> {
+  const r = await runMain(tinyMethodArgs(method, dir, '--steps', '2', '--optimizer.warmup-steps', '1'));
+  assert.is(r.code, 0, r.stderr);
+  const steps = metrics(dir).filter((x) => x.type === 'step');
+  assert.equal(steps.map((x) => x.step), [1, 2]);
+  for (const s of steps) {
+    assert.ok(Number.isFinite(s.loss), `${method} step ${s.step}: loss ${s.loss}`);
+    for (const k of metricNames) assert.ok(Number.isFinite(s[k]), `${method} step ${s.step}: ${k} ${String(s[k])}`);
+  }
+  assert.equal(ckpts(dir), ['ckpt-2.safetensors']);
+  const out = join(dir, 'export.safetensors');
+  const e = await runMain(['export', '--torch', dir, out]);
+  assert.is(e.code, 0, e.stderr);
+  assert.match(e.stdout, `of ${method} (step 2) in stable-pretraining's state-dict layout to ${out}`);
+  const { tensors, metadata } = await readSafetensorsFile(out);
+  assert.is(metadata['method'], method);
+  for (const [k, shape] of Object.entries(seedKeys)) assert.equal(tensors[k]?.shape, shape, `${method}: ${k} in ${Object.keys(tensors).join(', ')}`);
+  return steps;
+}
+
+/** `train` of `method` on the tiny preset with `extra` flags in `dir` exits 2 with `line` as its first line on stderr. */
+export async function assertConfigErrorLine(method: MethodName, dir: string, extra: readonly string[], line: string): Promise<void> {
+  const r = await runMain(tinyMethodArgs(method, dir, ...extra));
+  assert.is(r.code, 2, r.stderr);
+  assert.is(r.stderr.split('\n')[0], line);
+}
+
+/** A ViT method on the tiny preset's ConvNet (its tiny flags without the ViT) exits 2 saying it needs a ViT and how to give it one. */
+export async function assertNeedsViT(method: MethodName, dir: string): Promise<void> {
+  const noVit = tinyMethodFlags(method).slice(TINY_MAE_FLAGS.slice(0, 4).length);
+  const r = await runMain(['train', '--preset', 'tiny', '--method', method, ...noVit, '--out-dir', dir]);
+  assert.is(r.code, 2, r.stderr);
+  assert.match(
+    r.stderr.split('\n')[0]!,
+    new RegExp(`^config: at \\.model\\.encoder expected a ViT for ${method} \\(vit_tiny_patch16_224, vit_small_patch16_224\\), got "convnet_small"; use --preset fashion-mnist-${method}, or e\\.g\\. `),
+  );
+}
+
+/** `fashion-mnist-<method>` resolves: that method, its run directory, a ViT iff `vit`, `views` as `augment.nmbCrops`. Returns the configuration. */
+export function assertMethodPreset(method: MethodName, views: readonly number[], vit: boolean): TrainConfig {
+  const c = loadConfig({ preset: `fashion-mnist-${method}` });
+  assert.is(c.method, method);
+  assert.is(c.outDir, `runs/fashion-mnist-${method}`);
+  assert.is(c.model.encoder.startsWith('vit'), vit, `${method}: ${c.model.encoder}`);
+  assert.equal(c.augment.nmbCrops, views, `${method}: ${JSON.stringify(c.augment.nmbCrops)}`);
+  return c;
 }
 
 /** `train --preset tiny` in `dir` on the test backend, plus extra flags. */

@@ -28,7 +28,7 @@ import { type TrainResult, train } from '../../lib/train/loop.js';
 import { methodOf, optimizerOf, runKeys, scheduleOf } from '../../lib/train/recipe.js';
 import { tensorsIn } from '../../lib/util/tensors.js';
 import { useTestBackend } from '../helpers/backend.js';
-import { assertSameState, backend, ckpts, cli, losses, metrics, ok, snapshotFiles, start, stateBytes, tinyMethodFlags } from './cli-run.js';
+import { assertSameState, backend, ckpts, cli, flagPairs, losses, metrics, ok, snapshotFiles, start, stateBytes, tinyMethodFlags } from './cli-run.js';
 
 await useTestBackend();
 const root = mkdtempSync(join(tmpdir(), 'tfjax-methods-'));
@@ -39,18 +39,17 @@ const runDir = () => join(root, `run${counter++}`);
 function flagsOf(method: MethodName, ...extra: string[]): string[] {
   return ['--method', method, ...tinyMethodFlags(method), '--backend', backend, '--eval.before', 'false', ...extra];
 }
-const pairs = (flags: string[]) => flags.flatMap((f, i) => (f.startsWith('--') ? [[f, flags[i + 1]!] as const] : []));
 const quiet = { write: () => true } as unknown as NodeJS.WritableStream;
 
 /** `tfjax train --preset tiny` in this process. */
 async function trainHere(dir: string, method: MethodName, extra: string[] = [], resume = false): Promise<TrainResult> {
-  const c = loadConfig({ preset: 'tiny', flags: pairs(flagsOf(method, '--out-dir', dir, ...extra)) });
+  const c = loadConfig({ preset: 'tiny', flags: flagPairs(flagsOf(method, '--out-dir', dir, ...extra)) });
   return train(c, { resume, stderr: quiet, stdout: quiet });
 }
 
 /** The checkpoint's variables, loaded like the method's own. */
 async function loadVariables(dir: string, method: MethodName, step: number) {
-  const c = loadConfig({ preset: 'tiny', flags: pairs(flagsOf(method)) });
+  const c = loadConfig({ preset: 'tiny', flags: flagPairs(flagsOf(method)) });
   const data = await loadRunData(c);
   const m = methodOf(c, data.train.channels);
   const keys = runKeys(c.seed);
@@ -87,6 +86,10 @@ const TORCH_MODULES: Record<MethodName, string[]> = {
   msn: ['backbone.student', 'backbone.teacher', 'backbone.*_coefficient', 'projector.student', 'projector.teacher', 'projector.*_coefficient', 'mask_token'],
   simmim: ['encoder', 'mask_token', 'decoder'],
   data2vec: ['encoder.student', 'encoder.teacher', 'encoder.*_coefficient', 'mask_token', 'regressor'],
+  dinov3: ['backbone.student', 'backbone.teacher', 'backbone.*_coefficient', 'cls_head.student', 'cls_head.teacher', 'cls_head.*_coefficient', 'patch_head.student', 'patch_head.teacher', 'patch_head.*_coefficient', 'mask_token'],
+  igpt: ['encoder', 'head'],
+  maskfeat: ['encoder', 'mask_token', 'head'],
+  cmae: ['backbone.student', 'backbone.teacher', 'backbone.*_coefficient', 'projector.student', 'projector.teacher', 'projector.*_coefficient', 'predictor', 'mask_token', 'recon_head'],
 };
 const moduleOf = (key: string) => {
   const [a, b] = key.split('.');
