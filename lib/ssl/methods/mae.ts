@@ -19,8 +19,7 @@
  * Defaults are the seed's `MAE`: decoder 512 wide, 8 blocks, 16 heads, mask ratio 0.75,
  * `normPixLoss` true, 'mse'. The seed's default encoder is `vit_base_patch16_224`, which `nn`
  * has not by name: the default here is `vit_small_patch16_224`, and `encoderOptions: { embedDim:
- * 768, numHeads: 12 }` makes it vit_base's architecture. Only random masking (the seed's
- * `block_size=1`, its default) is here. `embed` is the encoder without masking (the seed's
+ * 768, numHeads: 12 }` makes it vit_base's architecture. `embed` is the encoder without masking (the seed's
  * `forward_features`), pooled as the seed's MAE benchmarks do: the mean of the patch tokens
  * (`embedding: 'meanPatches'`), or the class token (`'cls'`).
  *
@@ -41,11 +40,13 @@ import { tensorsIn } from '../../util/tensors.js';
 import { strictPartial } from '../../util/strict-partial.js';
 import { boolean, oneOf, positiveInt, unitInterval } from '../codecs.js';
 import { type MaeLossType, maeLoss } from '../losses/mae.js';
-import { type PatchMasking, keepTokens, numKept, patchify, randomMasking, randomMaskingFromNoise, restoreTokens } from '../masking.js';
+import { type PatchMasking, blockMasking, keepTokens, numKept, patchify, randomMasking, randomMaskingFromNoise, restoreTokens } from '../masking.js';
 import { defineMethod } from '../method.js';
 import { checkBatch } from '../views.js';
 import { type FlexibleTransformerSpec, flexibleTransformer } from './flexible-transformer.js';
+import { type Range, range } from './jepa-parts.js';
 import { vitOf } from './mim.js';
+import { contextAndTargets, contextTargetProblem } from './multi-block-mask.js';
 import { ENCODER_DEFAULTS, ENCODER_PROPS, type EncoderSettings, type NetState, type Params, network } from './network.js';
 
 export interface MaeConfig extends EncoderSettings {
@@ -59,26 +60,48 @@ export interface MaeConfig extends EncoderSettings {
   readonly lossType: MaeLossType;
   /** How `embed` pools the encoder's tokens: the mean of the patch tokens, or the class token. */
   readonly embedding: 'meanPatches' | 'cls';
+  /** The seed's `PatchMasking` ('patch', with `maskRatio` and `blockSize`) or `MultiBlockMasking` ('multiBlock'). */
+  readonly masking: 'patch' | 'multiBlock';
+  /** 'patch' masking's block side: 1 masks at random, b > 1 in b x b blocks (the seed's `block_size`). */
+  readonly blockSize: number;
+  /** 'multiBlock' masking: the number of target blocks cut from the context (the seed's `num_targets`). */
+  readonly numTargets: number;
+  /** 'multiBlock' masking: [min, max] fraction of the patches in the context block, within (0, 1]. */
+  readonly contextScale: Range;
+  /** 'multiBlock' masking: [min, max] fraction of the patches in each target block, within (0, 1]. */
+  readonly targetScale: Range;
+  /** 'multiBlock' masking: [min, max] aspect ratio (height over width) of the context block, > 0. */
+  readonly contextAspectRatio: Range;
+  /** 'multiBlock' masking: [min, max] aspect ratio (height over width) of each target block, > 0. */
+  readonly targetAspectRatio: Range;
 }
 
-/** A batch for MAE: images (one view) and, optionally, the masking noise [N, L]. */
-export type MaeBatch =
-  | { readonly images: NdArray; readonly noise?: NdArray }
-  | { readonly view1: NdArray; readonly view2?: NdArray; readonly noise?: NdArray }
-  | { readonly globalViews: readonly NdArray[]; readonly localViews?: readonly NdArray[]; readonly noise?: NdArray };
+/** The masking of a batch to replay: the noise [N, L] or (MAE only) the mask [N, L], 1: masked. */
+type Replayed = {
+  readonly noise?: NdArray;
+  readonly mask?: NdArray;
+};
+
+/** A batch for MAE: images (one view) and, optionally, the masking noise [N, L] or the mask [N, L]. */
+export type MaeBatch = Replayed &
+  ({ readonly images: NdArray } | { readonly view1: NdArray; readonly view2?: NdArray } | { readonly globalViews: readonly NdArray[]; readonly localViews?: readonly NdArray[] });
 
 const BATCH_KEYS = ['images', 'view1', 'view2', 'globalViews', 'localViews', 'noise'];
 
-/** The images of a batch (its first view) and its noise, or a one-line error naming `who` (MAE's batch; CrossMAE's too). */
-export function imagesOf(batch: MaeBatch, who = 'mae'): { images: NdArray; noise?: NdArray } {
+/** The images of a batch (its first view) and its noise (and, with `withMask`, its mask), or a one-line error naming `who` (MAE's batch; CrossMAE's too). */
+export function imagesOf(batch: MaeBatch, who = 'mae', withMask = false): Replayed & { images: NdArray } {
   const b = batch as Record<string, unknown>;
-  const unknown = Object.keys(b).filter((k) => !BATCH_KEYS.includes(k) && b[k] !== undefined);
-  if (unknown.length) throw new Error(`${who}: unknown input key(s) ${unknown.join(', ')}; expected { images, noise? } (or { view1 } / { globalViews })`);
+  const keys = withMask ? [...BATCH_KEYS, 'mask'] : BATCH_KEYS;
+  const unknown = Object.keys(b).filter((k) => !keys.includes(k) && b[k] !== undefined);
+  if (unknown.length) throw new Error(`${who}: unknown input key(s) ${unknown.join(', ')}; expected { images, noise?${withMask ? ', mask?' : ''} } (or { view1 } / { globalViews })`);
   const noise = b.noise === undefined ? undefined : checkBatch(b.noise, 'noise', who);
-  if (b.images !== undefined) return { images: checkBatch(b.images, 'images', who), noise };
-  if (b.view1 !== undefined) return { images: checkBatch(b.view1, 'view1', who), noise };
+  const mask = b.mask === undefined ? undefined : checkBatch(b.mask, 'mask', who);
+  if (noise !== undefined && mask !== undefined) throw new Error(`${who}: give the batch its noise or its mask, not both`);
+  const r = { noise, mask };
+  if (b.images !== undefined) return { images: checkBatch(b.images, 'images', who), ...r };
+  if (b.view1 !== undefined) return { images: checkBatch(b.view1, 'view1', who), ...r };
   const g = b.globalViews as unknown[] | undefined;
-  if (Array.isArray(g) && g.length > 0) return { images: checkBatch(g[0], 'globalViews[0]', who), noise };
+  if (Array.isArray(g) && g.length > 0) return { images: checkBatch(g[0], 'globalViews[0]', who), ...r };
   throw new Error(`${who} needs { images } (or { view1 } / { globalViews })`);
 }
 
@@ -87,12 +110,18 @@ function maeDecoder(s: FlexibleTransformerSpec) {
   const ft = flexibleTransformer(s);
   const { numPatches } = ft;
 
+  const query = (p: Params, st: Params, maskToken: NdArray) => np.reshape(ft.call('query_proj', p, st, maskToken), [s.dim]);
+  const pixels = (p: Params, st: Params, full: NdArray) => ft.call('output_proj', p, st, ft.trunk(p, st, np.add(full, ft.posEmbed())));
   /** The pixels of every patch [N, L, C p p] from the encoded kept patch tokens [N, K, D] and the masking's `idsRestore` [N, L]. */
   const decode = (params: Params, state: Params, kept: NdArray, idsRestore: NdArray): NdArray => {
     const [p, st] = [params.transformer, state.transformer];
-    const query = np.reshape(ft.call('query_proj', p, st, params.mask_token), [s.dim]);
-    const full = restoreTokens(ft.call('context_proj', p, st, kept), query, idsRestore);
-    return ft.call('output_proj', p, st, ft.trunk(p, st, np.add(full, ft.posEmbed())));
+    return pixels(p, st, restoreTokens(ft.call('context_proj', p, st, kept), query(p, st, params.mask_token), idsRestore));
+  };
+  /** The same from the encoded tokens of every patch [N, L, D] (meaningful where visible) and the mask [N, L] (1: masked). */
+  const decodeMasked = (params: Params, state: Params, encoded: NdArray, mask: NdArray): NdArray => {
+    const [p, st] = [params.transformer, state.transformer];
+    const masked = np.expandDims(np.greater(mask, 0), -1);
+    return pixels(p, st, np.where(masked, query(p, st, params.mask_token), ft.call('context_proj', p, st, encoded)));
   };
   const layer: nn.Layer = {
     kind: 'maeDecoder',
@@ -117,7 +146,7 @@ function maeDecoder(s: FlexibleTransformerSpec) {
       return { params: { mask_token: tf.clone(r.get(`${prefix}mask_token`, [1, 1, s.inDim])), transformer: v.params }, state: { transformer: v.state } };
     },
   };
-  return { layer, decode, numPatches };
+  return { layer, decode, decodeMasked, numPatches };
 }
 
 const codec = strictPartial(
@@ -130,6 +159,13 @@ const codec = strictPartial(
     normPixLoss: boolean,
     lossType: oneOf(['mse', 'cosine', 'smoothL1'] as const),
     embedding: oneOf(['meanPatches', 'cls'] as const),
+    masking: oneOf(['patch', 'multiBlock'] as const),
+    blockSize: positiveInt,
+    numTargets: positiveInt,
+    contextScale: range,
+    targetScale: range,
+    contextAspectRatio: range,
+    targetAspectRatio: range,
   },
   'an MAE configuration object',
 );
@@ -138,13 +174,15 @@ function check(c: MaeConfig): string | null {
   if (c.maskRatio >= 1) return `at .maskRatio expected a number in [0, 1), got ${c.maskRatio}`;
   if (c.decoderEmbedDim % c.decoderNumHeads) return `at .decoderEmbedDim expected a multiple of decoderNumHeads ${c.decoderNumHeads}, got ${c.decoderEmbedDim}`;
   if (c.decoderEmbedDim % 4) return `at .decoderEmbedDim expected a multiple of 4 (the 2-D sine-cosine position embedding), got ${c.decoderEmbedDim}`;
-  return null;
+  if (c.masking === 'multiBlock' && c.blockSize !== 1) return `at .blockSize expected 1 with masking 'multiBlock' (its blocks are its own), got ${c.blockSize}`;
+  return contextTargetProblem(c);
 }
 
 export const mae = defineMethod<MaeConfig, Params, NetState, MaeBatch>({
   name: 'mae',
   codec,
-  defaults: { ...ENCODER_DEFAULTS, decoderEmbedDim: 512, decoderDepth: 8, decoderNumHeads: 16, maskRatio: 0.75, normPixLoss: true, lossType: 'mse', embedding: 'meanPatches' },
+  defaults: { ...ENCODER_DEFAULTS, decoderEmbedDim: 512, decoderDepth: 8, decoderNumHeads: 16, maskRatio: 0.75, normPixLoss: true, lossType: 'mse', embedding: 'meanPatches',
+    masking: 'patch', blockSize: 1, numTargets: 4, contextScale: [0.85, 1], targetScale: [0.15, 0.2], contextAspectRatio: [1, 1], targetAspectRatio: [0.75, 1.5] },
   check,
   build(c) {
     const { enc, dim, imgSize, patchSize, inChannels } = vitOf(c, 'mae');
@@ -152,29 +190,50 @@ export const mae = defineMethod<MaeConfig, Params, NetState, MaeBatch>({
     const decoder = maeDecoder({ inDim: dim, dim: c.decoderEmbedDim, depth: c.decoderDepth, heads: c.decoderNumHeads, outDim: inChannels * patchSize * patchSize, grid: [g, g] });
     const net = network({ name: 'mae', stages: { encoder: enc, decoder: decoder.layer } });
 
-    /** The masking of this batch: from its noise, else drawn from the key. */
+    const checkPerPatch = (a: NdArray, what: string, n: number) => {
+      if (shapeStr(np.shape(a)) !== shapeStr([n, decoder.numPatches])) throw new Error(`mae: ${what} must be [${n}, ${decoder.numPatches}] (one value per patch), got ${shapeStr(np.shape(a))}`);
+    };
+    /** 'patch' masking of this batch: from its noise, else drawn from the key. */
     const maskingOf = (n: number, noise: NdArray | undefined, key: NdArray | undefined): PatchMasking => {
       if (noise !== undefined) {
-        if (shapeStr(np.shape(noise)) !== shapeStr([n, decoder.numPatches])) throw new Error(`mae: noise must be [${n}, ${decoder.numPatches}] (one value per patch), got ${shapeStr(np.shape(noise))}`);
+        checkPerPatch(noise, 'noise', n);
         return randomMaskingFromNoise(noise, c.maskRatio);
       }
-      if (key === undefined) throw new Error('mae: the loss needs a key (for the random masking) or the batch its noise');
-      return randomMasking(key, n, decoder.numPatches, c.maskRatio);
+      if (key === undefined) throw new Error('mae: the loss needs a key (for the masking) or the batch its noise or mask');
+      return c.blockSize > 1 ? blockMasking(key, n, g, g, c.blockSize, c.maskRatio) : randomMasking(key, n, decoder.numPatches, c.maskRatio);
+    };
+    /** The mask [N, L] of a masking whose kept count is not fixed: the batch's, else 'multiBlock' drawn from the key. */
+    const freeMaskOf = (n: number, mask: NdArray | undefined, key: NdArray | undefined): NdArray => {
+      if (mask !== undefined) {
+        checkPerPatch(mask, 'mask', n);
+        return np.cast(mask, 'float32');
+      }
+      if (key === undefined) throw new Error('mae: the loss needs a key (for the masking) or the batch its mask');
+      return np.sub(1, contextAndTargets(key, n, g, g, c).context);
     };
 
     return {
       init: net.init,
       loss(params, state, batch, { key } = {}) {
         net.checkState(state);
-        const { images, noise } = imagesOf(batch);
+        const { images, noise, mask } = imagesOf(batch, 'mae', true);
         const tokens = enc.patchTokens(params.encoder, state.encoder, images);
         const [n, l] = np.shape(tokens);
         if (l !== decoder.numPatches) throw new Error(`mae: expected ${imgSize}x${imgSize} images (${decoder.numPatches} patches: the decoder's position embedding is fixed), got ${shapeStr(np.shape(images))}`);
+        const target = patchify(images, patchSize);
+        const lossOf = (pred: NdArray, m: NdArray) => maeLoss(pred, target, m, { normPixLoss: c.normPixLoss, lossType: c.lossType });
+        if (mask !== undefined || c.masking === 'multiBlock') {
+          if (noise !== undefined) throw new Error("mae: masking 'multiBlock' replays the batch's mask, not noise (its kept count is not fixed)");
+          const m = freeMaskOf(n, mask, key);
+          // The class token is always seen; a masked patch is padding.
+          const keyPaddingMask = np.concatenate([np.zeros([n, 1], 'bool'), np.greater(m, 0)], 1);
+          const encoded = enc.encodeTokens(params.encoder, state.encoder, tokens, { train: true, keyPaddingMask });
+          return [lossOf(decoder.decodeMasked(params.decoder, state.decoder, np.sliceAxis(encoded, 1, 1, null), m), m), { state: net.next(state, {}), metrics: {} }];
+        }
         if (numKept(l, c.maskRatio) === l) throw new Error(`mae: maskRatio ${c.maskRatio} masks no patch of ${l} (floor(${l} * ${c.maskRatio}) = 0), and the loss is over masked patches`);
         const m = maskingOf(n, noise, key);
         const encoded = enc.encodeTokens(params.encoder, state.encoder, keepTokens(tokens, m.idsKeep), { train: true });
-        const pred = decoder.decode(params.decoder, state.decoder, np.sliceAxis(encoded, 1, 1, null), m.idsRestore);
-        const loss = maeLoss(pred, patchify(images, patchSize), m.mask, { normPixLoss: c.normPixLoss, lossType: c.lossType });
+        const loss = lossOf(decoder.decode(params.decoder, state.decoder, np.sliceAxis(encoded, 1, 1, null), m.idsRestore), m.mask);
         return [loss, { state: net.next(state, {}), metrics: {} }];
       },
       embed(params, state, images) {

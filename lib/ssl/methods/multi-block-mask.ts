@@ -11,7 +11,9 @@
  *   block with no row or column is empty (the seed's `min_keep` retries cannot fill it).
  *
  * SALT's context and targets ({@link contextAndTargets}): the first block is the context, the
- * others the targets; the targets are their union, the context its block minus them.
+ * others the targets; the targets are their union, the context its block minus them. The seed's
+ * `MultiBlockMasking` (`backbone/patch_masking.py`, MAE's `masking=` option) is the same draw and
+ * the same context: MAE keeps the context and masks every other patch.
  *
  * This is not I-JEPA's algorithm (./ijepa-masks.ts: a size per block, log-uniform aspect ratio, no
  * overlap between targets, a random context subset). The seed draws with torch's global generator;
@@ -21,6 +23,7 @@
 import type { NdArray } from '../../core/index.js';
 import * as np from '../../ops/index.js';
 import * as random from '../../random/index.js';
+import { spans } from '../masking.js';
 import type { JepaMasks } from './ijepa-masks.js';
 import type { Range } from './jepa-parts.js';
 
@@ -28,13 +31,6 @@ import type { Range } from './jepa-parts.js';
 export interface BlockShape {
   readonly scale: Range;
   readonly aspectRatio: Range;
-}
-
-/** `[B, n]`: whether each of 0 .. n - 1 lies in [start, start + size) for each of the B (start, size) pairs. */
-function spans(start: NdArray, size: NdArray, n: number): NdArray {
-  const at = np.expandDims(np.arange(n, undefined, undefined, 'float32'), 0);
-  const s = np.expandDims(start, 1);
-  return np.logicalAnd(np.greaterEqual(at, s), np.less(at, np.add(s, np.expandDims(size, 1))));
 }
 
 /**
@@ -68,6 +64,19 @@ export interface ContextTargetOptions {
   readonly contextAspectRatio: Range;
   readonly targetScale: Range;
   readonly targetAspectRatio: Range;
+}
+
+/** A one-line problem with context / target options at config paths `.contextScale` etc., or null. */
+export function contextTargetProblem(o: ContextTargetOptions): string | null {
+  for (const f of ['contextScale', 'targetScale'] as const) {
+    const [lo, hi] = o[f];
+    if (!(lo > 0 && lo <= hi && hi <= 1)) return `at .${f} expected [min, max] with 0 < min <= max <= 1, got [${lo}, ${hi}]`;
+  }
+  for (const f of ['contextAspectRatio', 'targetAspectRatio'] as const) {
+    const [lo, hi] = o[f];
+    if (!(lo > 0 && lo <= hi)) return `at .${f} expected [min, max] with 0 < min <= max, got [${lo}, ${hi}]`;
+  }
+  return null;
 }
 
 /**

@@ -50,7 +50,7 @@ import { type Method, type MethodVariables, defineMethod } from '../method.js';
 import { type TorchStateDict, readTorchDict } from '../torch-dict.js';
 import { type IndexedBatch, type Range, imagesAndIndices, jepaPredictor, maskedEncoderLayer, masksOfBatch, range, targetMean } from './jepa-parts.js';
 import { vitOf } from './mim.js';
-import { contextAndTargets } from './multi-block-mask.js';
+import { contextAndTargets, contextTargetProblem } from './multi-block-mask.js';
 import { ENCODER_PROPS, type EncoderSettings, type NetState, type Params, network } from './network.js';
 
 export interface SaltConfig extends EncoderSettings {
@@ -87,14 +87,8 @@ const codec = strictPartial(
 );
 
 function check(c: SaltConfig): string | null {
-  for (const f of ['contextScale', 'targetScale'] as const) {
-    const [lo, hi] = c[f];
-    if (!(lo > 0 && lo <= hi && hi <= 1)) return `at .${f} expected [min, max] with 0 < min <= max <= 1, got [${lo}, ${hi}]`;
-  }
-  for (const f of ['contextAspectRatio', 'targetAspectRatio'] as const) {
-    const [lo, hi] = c[f];
-    if (!(lo > 0 && lo <= hi)) return `at .${f} expected [min, max] with 0 < min <= max, got [${lo}, ${hi}]`;
-  }
+  const p = contextTargetProblem(c);
+  if (p) return p;
   if (c.predictorEmbedDim % 4) return `at .predictorEmbedDim expected a multiple of 4 (the 2-D sine-cosine position embedding), got ${c.predictorEmbedDim}`;
   if (c.predictorEmbedDim % c.predictorNumHeads) return `at .predictorEmbedDim expected a multiple of predictorNumHeads ${c.predictorNumHeads}, got ${c.predictorEmbedDim}`;
   return null;
