@@ -27,11 +27,16 @@
  * one order).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { ElementwiseOp, ElementwiseProgram } from '../core/jit/ir.js';
+import type { ElementwiseOp as FusedOp, ElementwiseProgram as FusedProgram } from '../core/jit/ir.js';
 import { FunctionBuilder } from './wasm-emit.js';
 import { SimdMath } from './wasm-math.js';
 import { type HeapKernel, heapKernelsAvailable, runHeapKernel, runHeapKernelOutputs } from './wasm-heap.js';
 import { emitPartRange } from './wasm-split.js';
+
+/** The jit's fused operations, and those only a lowering runs by this kernel (tanh: tfjs wasm's calls the scalar C function per element). */
+export type ElementwiseOp = FusedOp | 'tanh';
+/** The jit's fused elementwise program, whose operations may also be {@link ElementwiseOp}s. */
+export type ElementwiseProgram = Omit<FusedProgram, 'ops'> & { readonly ops: readonly { readonly op: ElementwiseOp; readonly args: readonly number[] }[] };
 
 /**
  * Whether a result of this shape can be computed by {@link elementwiseWasm}: any last
@@ -61,7 +66,7 @@ export function elementwiseWasmOutputs(inputs: readonly tf.Tensor[], program: El
   return runHeapKernelOutputs(elementwise, inputs, program);
 }
 
-const ARITY: Record<ElementwiseOp, number> = { add: 2, sub: 2, mul: 2, div: 2, max: 2, min: 2, neg: 1, relu: 1, sign: 1, exp: 1, log: 1, erf: 1 };
+const ARITY: Record<ElementwiseOp, number> = { add: 2, sub: 2, mul: 2, div: 2, max: 2, min: 2, neg: 1, relu: 1, sign: 1, exp: 1, log: 1, erf: 1, tanh: 1 };
 
 /** Rows each lane adds sequentially before its partial sum joins the result (see the top of this file). */
 export const SUM_BLOCK = 32;
@@ -203,6 +208,7 @@ function generate(p: ElementwiseProgram): FunctionBuilder {
       else if (op === 'exp') math.exp(a!);
       else if (op === 'log') math.log(a!);
       else if (op === 'erf') math.erf(a!);
+      else if (op === 'tanh') math.tanh(a!);
       else {
         f.localGet(a!).localGet(b!);
         if (op === 'add') f.f32x4Add();

@@ -1,5 +1,5 @@
 /**
- * exp, log and erf on four float32 lanes, emitted inline into generated WebAssembly loops
+ * exp, log, erf and tanh on four float32 lanes, emitted inline into generated WebAssembly loops
  * (the jit's fused elementwise programs, the log-sum-exp kernel): range reduction and a
  * polynomial (Cephes' expf and logf coefficients), about 25 SIMD instructions each, where
  * tfjs's wasm Exp and Log call the scalar C library function per element.
@@ -24,6 +24,9 @@ const EXP_P = [1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-
 const LOG_P = [7.0376836292e-2, -1.1514610310e-1, 1.1676998740e-1, -1.2420140846e-1, 1.4249322787e-1, -1.6668057665e-1, 2.0000714765e-1, -2.4999993993e-1, 3.3333331174e-1];
 /** exp underflows to 0 below ln(2^-150) = -103.97 and overflows above ln(2^128) = 88.72: inputs are clamped to just outside. */
 const EXP_LO = -104;
+/** Cephes tanhf: tanh(x) = x + x^3 P(x^2) for |x| < 0.625, else 1 - 2 / (exp(2|x|) + 1) with x's sign. */
+const TANH_P = [-5.70498872745e-3, 2.06390887954e-2, -5.37397155531e-2, 1.33314422036e-1, -3.33332819422e-1];
+const TANH_SMALL = 0.625;
 const EXP_HI = 89;
 const SQRT_HALF = Math.fround(Math.SQRT1_2);
 const SMALLEST_NORMAL = 2 ** -126;
@@ -32,6 +35,7 @@ const SMALLEST_NORMAL = 2 ** -126;
 export class SimdMath {
   private temps: number[] | null = null;
   private erfTemps: number[] | null = null;
+  private tanhTemps: number[] | null = null;
 
   /** `relaxed`: Horner steps as f32x4.relaxed_madd (by default where the engine has it). */
   constructor(
@@ -97,6 +101,28 @@ export class SimdMath {
     f.f32x4Mul().f32x4Sub();
     f.localGet(x).i32x4Const(-0x80000000).v128And().v128Or();
     f.localGet(small).v128Bitselect();
+  }
+
+  /**
+   * Pushes tanh(local x) (both branches computed, one kept per lane): ±inf give ±1 (exp
+   * overflows to inf), NaN stays NaN, -0 stays -0.
+   */
+  tanh(x: number): void {
+    const f = this.f;
+    const [s, z, small] = (this.tanhTemps ??= [0, 1, 2].map(() => f.local('v128'))) as [number, number, number];
+    f.localGet(x).f32x4Abs().localTee(z).f32x4Const(TANH_SMALL).f32x4Lt().localSet(small);
+    // Near 0: x + x s P(s), s = x^2.
+    f.localGet(x).localGet(x).f32x4Mul().localSet(s);
+    this.horner(s, TANH_P);
+    f.localGet(s).f32x4Mul().localGet(x).f32x4Mul().localGet(x).f32x4Add();
+    // Beyond: 1 - 2 / (exp(2|x|) + 1).
+    f.localGet(z).localGet(z).f32x4Add().localSet(z);
+    f.f32x4Const(1).f32x4Const(2);
+    this.exp(z);
+    f.f32x4Const(1).f32x4Add().f32x4Div().f32x4Sub();
+    f.localGet(small).v128Bitselect();
+    // x's sign bit on either (the polynomial's -0 + (+0) lost it).
+    f.localGet(x).i32x4Const(-0x80000000).v128And().v128Or();
   }
 
   /** Pushes log(local x). */

@@ -13,7 +13,7 @@ import { vmapFlat } from '../interpreters/batching.js';
 import { jvpFlat } from '../interpreters/jvp.js';
 import { vjpFlat } from '../interpreters/vjp.js';
 import * as lax from '../lax.js';
-import { primKernel } from '../lower/index.js';
+import { primKernel, withLoopConstants } from '../lower/index.js';
 import { type NdArray, avalOf, bindHigherOrder } from '../trace.js';
 import { type Flat, assertSameAvals, axisNamesOf, batchedCarries, avalsIn, avalsOut, communicatesOver, dependentOutputs, fnOf, indicesWhere, runJaxpr, traceSettlingWeak, withInvariantHoisted, withZeros } from './jaxpr-fn.js';
 
@@ -86,19 +86,21 @@ const scan: HigherOrderDef<ScanParams> = {
     const ys: tf.Tensor[][] = [];
     let ok = false;
     try {
-      for (let s = 0; s < p.length; s++) {
-        const i = p.reverse ? p.length - 1 - s : s;
-        const row = xs.map((x) => rowOf(x, i));
-        let outs: tf.Tensor[];
-        try {
-          outs = runJaxpr(run.body, [...run.consts, ...carry, ...row]);
-        } finally {
-          tf.dispose(row);
+      withLoopConstants(run.consts, () => {
+        for (let s = 0; s < p.length; s++) {
+          const i = p.reverse ? p.length - 1 - s : s;
+          const row = xs.map((x) => rowOf(x, i));
+          let outs: tf.Tensor[];
+          try {
+            outs = runJaxpr(run.body, [...run.consts, ...carry, ...row]);
+          } finally {
+            tf.dispose(row);
+          }
+          if (carry !== init) tf.dispose(carry);
+          carry = outs.slice(0, p.numCarry);
+          ys[i] = outs.slice(p.numCarry);
         }
-        if (carry !== init) tf.dispose(carry);
-        carry = outs.slice(0, p.numCarry);
-        ys[i] = outs.slice(p.numCarry);
-      }
+      });
       const yAvals = avalsOut(p.body).slice(p.numCarry);
       const stacked = yAvals.map((a, k) => (p.length === 0 ? tf.zeros([0, ...a.shape], a.dtype) : tf.stack(ys.map((y) => y[k]!))));
       ok = true;

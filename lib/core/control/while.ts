@@ -13,7 +13,7 @@ import { type ClosedOver, traceClosed } from '../jit/staging.js';
 import { vmapFlat } from '../interpreters/batching.js';
 import { jvpFlat } from '../interpreters/jvp.js';
 import * as lax from '../lax.js';
-import { activeBackend, canReadBack } from '../lower/index.js';
+import { activeBackend, canReadBack, withLoopConstants } from '../lower/index.js';
 import { batchAt, materializeBatch } from '../prims/batching-util.js';
 import { type NdArray, avalOf, bindHigherOrder, shapeOf } from '../trace.js';
 import { type Flat, assertSameAvals, axisNamesOf, batchedCarries, avalsIn, avalsOut, communicatesOver, dependentOutputs, fnOf, forwarded, forwardedInputs, indicesWhere, runJaxpr, traceSettlingWeak, withInvariantHoisted, withZeros } from './jaxpr-fn.js';
@@ -105,15 +105,21 @@ const whileDef: HigherOrderDef<WhileParams> = {
     let ok = false;
     let body: ReturnType<typeof withInvariantHoisted> | null = null;
     try {
-      for (;;) {
+      const goOn = () => {
         const [pred] = runJaxpr(cond.body, [...cond.consts, ...carry]);
         const go = pred!.dataSync()[0];
         pred!.dispose();
-        if (!go) break;
-        body ??= withInvariantHoisted(p.body, bc);
-        const next = runJaxpr(body.body, [...body.consts, ...carry]);
-        if (carry !== init) tf.dispose(carry);
-        carry = next;
+        return go;
+      };
+      if (goOn()) {
+        const run = (body = withInvariantHoisted(p.body, bc));
+        withLoopConstants([...cond.consts, ...run.consts], () => {
+          do {
+            const next = runJaxpr(run.body, [...run.consts, ...carry]);
+            if (carry !== init) tf.dispose(carry);
+            carry = next;
+          } while (goOn());
+        });
       }
       ok = true;
       return carry === init ? carry.map((c) => tf.clone(c)) : carry;

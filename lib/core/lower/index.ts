@@ -16,6 +16,7 @@ import { webgpuLowering } from './webgpu.js';
 import type { Params, Prim } from '../prim-types.js';
 
 export { activeBackend } from './active.js';
+export { withLoopConstants } from './loop-constants.js';
 
 const backends: Readonly<Record<string, Lowering>> = { cpu: cpuLowering, wasm: wasmLowering, webgpu: webgpuLowering };
 

@@ -5,15 +5,16 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { batchMatMulWasm, packPanelsWasm } from '../../backend/wasm-batch-matmul.js';
-import { SUM_BLOCK, elementwiseWasm, elementwiseWasmApplies } from '../../backend/wasm-elementwise.js';
+import { type ElementwiseOp, SUM_BLOCK, elementwiseWasm, elementwiseWasmApplies } from '../../backend/wasm-elementwise.js';
 import { heapKernelsAvailable } from '../../backend/wasm-heap.js';
 import { padWasm } from '../../backend/wasm-pad.js';
 import { sliceRowsViewOf, sliceRowsWasm } from '../../backend/wasm-slice.js';
 import { swapViewOf, swapWasm } from '../../backend/wasm-transpose.js';
 import { sizeOf } from '../aval.js';
-import { type ElementwiseOp, inputKindOf } from '../jit/ir.js';
+import { inputKindOf } from '../jit/ir.js';
 import type { DotParams } from '../prim-params.js';
 import type { Epilogue } from '../jit/ir.js';
+import { loopConstantForm } from './loop-constants.js';
 import { biasVector } from './tfjs.js';
 import { MAX_KERNEL_RANK, broadcastKernel, emptyProduct, mergeTransposeAxes, sliceKernel, transposeKernel } from './tfjs-kernels.js';
 import { transposeSteps } from './transpose-steps.js';
@@ -126,7 +127,9 @@ function productWasm(x: tf.Tensor, y: tf.Tensor, transposedB = false): tf.Tensor
   const n = y.shape[transposedB ? y.rank - 2 : y.rank - 1]!;
   if (m * k * n === 0 || (batch === 1 && (m * k * n < MIN_OWN_PRODUCT || k * n > MAX_OWN_B))) return null;
   return tf.tidy(() => {
-    const panels = packPanelsWasm(tf.reshape(y, transposedB ? [batch, n, k] : [batch, k, n]), { batch, k, n, transposed: transposedB });
+    // A loop's weight is packed once per loop (loop-constants.ts).
+    const pack = () => packPanelsWasm(tf.reshape(y, transposedB ? [batch, n, k] : [batch, k, n]), { batch, k, n, transposed: transposedB });
+    const panels = loopConstantForm(y, `panels ${batch} ${k} ${n} ${transposedB}`, pack);
     return tf.reshape(batchMatMulWasm(tf.reshape(x, [batch, m, k]), panels, { batch, m, k, n }), [...lead, m, n]);
   });
 }
@@ -213,6 +216,11 @@ export function extremumWasm(op: 'max' | 'min') {
 /** erf: our SIMD loop where it applies (within 2 ulp, wasm-math.ts), else tfjs wasm's Erf (the C library's erff). */
 export function erfWasm(x: tf.Tensor): tf.Tensor {
   return loopOf('erf', [x]) ?? tf.erf(x);
+}
+
+/** tanh: our SIMD loop where it applies (within 2 ulp, wasm-math.ts), else tfjs wasm's Tanh (the C library's tanhf, per element: 8x slower on an RNN's [32, 256]). */
+export function tanhWasm(x: tf.Tensor): tf.Tensor {
+  return (x.dtype === 'float32' && loopOf('tanh', [x])) || tf.tanh(x);
 }
 
 /** ReLU that keeps NaN, as PyTorch's and jax.nn.relu: tfjs wasm's Relu maps a NaN whose sign bit is set to 0. */

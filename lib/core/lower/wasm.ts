@@ -15,7 +15,7 @@ import { bpFilterWasm, bpInputWasm, convByWasmPasses, convWasm, usesWasmConv } f
 import { floorDivInt } from './wasm-int.js';
 import { logSumExpKernel } from './logsumexp.js';
 import { logSumExpWasmKernel } from './wasm-logsumexp.js';
-import { arithmeticWasm, blockMax, broadcastWasm, erfWasm, extremumWasm, matmulWasm, ownBuffer, reluWasm, sameShape, signWasm, sliceWasm, sumWasm, transposeWasm, withReluWasm } from './wasm-kernels.js';
+import { arithmeticWasm, blockMax, broadcastWasm, erfWasm, extremumWasm, matmulWasm, ownBuffer, reluWasm, sameShape, signWasm, sliceWasm, sumWasm, tanhWasm, transposeWasm, withReluWasm } from './wasm-kernels.js';
 
 const binary = (k: (x: tf.Tensor, y: tf.Tensor) => tf.Tensor) => ([x, y]: tf.Tensor[]) => k(x, y);
 const compare = (k: (x: tf.Tensor, y: tf.Tensor) => tf.Tensor) => binary(sameShape(k));
@@ -33,6 +33,7 @@ const ownLowering: Lowering = {
   relu: ([x]) => reluWasm(x),
   sign: ([x]) => signWasm(x),
   erf: ([x]) => erfWasm(x),
+  tanh: ([x]) => tanhWasm(x),
   max: binary(extremumWasm('max')),
   min: binary(extremumWasm('min')),
   // int32: tfjs wasm's division goes through float32, so it is computed exactly on the host (wasm-int.ts).
