@@ -8,6 +8,27 @@ import * as ssl from '../../lib/ssl/index.js';
 import { type Arr, type Check, tensorOf } from './seed-steps.js';
 import { disposeExcept } from './tiny-swav.js';
 
+
+/** A step of the iBOT fixtures (tools/ssl_ibot_session18.py; MIM-Refiner's reuses its writer). */
+export interface IbotStep {
+  globalViews: Arr[];
+  masks: Arr[];
+  loss: number;
+  clsLoss: number;
+  patchLoss: number;
+  teacherTemperature: number;
+  center: Arr;
+  grads?: Record<string, Arr>;
+  after: Record<string, Arr>;
+}
+
+/** An iBOT fixture, its config extended by `C`. */
+export interface IbotFixture<C = object> {
+  config: { lr: number; momentum: number; weightDecay: number; ema: number; warmupTeacherTemperature: number; teacherTemperature: number; warmupTeacherSteps: number } & C;
+  initial_student: Record<string, Arr>;
+  steps: IbotStep[];
+  state_after: Record<string, Arr>;
+}
 /** The seed's state dict at the start: the student's entries, each wrapper's teacher their copy (warm init), the EMA buffers (final coefficient `final`). */
 export function initialDict(student: Record<string, Arr>, wrappers: readonly string[], ema: number, final = 1): Record<string, tf.Tensor> {
   const out: Record<string, tf.Tensor> = {};

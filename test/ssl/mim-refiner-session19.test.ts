@@ -24,31 +24,16 @@ import * as ssl from '../../lib/ssl/index.js';
 import { errorOf } from '../helpers/assert.js';
 import { useTestBackend } from '../helpers/backend.js';
 import { loadFixture, relErrChecker } from './fixtures.js';
-import { checkVitGrads, initialDict } from './masked-vit-steps.js';
+import { type IbotFixture, type IbotStep, checkVitGrads, initialDict } from './masked-vit-steps.js';
 import { checkKeyedLoss } from './round-trip.js';
-import { type Arr, checkReplay, fixtureReplay, tensorOf } from './seed-steps.js';
+import { checkReplay, fixtureReplay, tensorOf } from './seed-steps.js';
 import { checkShardedMatchesOne } from './sharded-step.js';
 import { disposeExcept, tensorsIn } from './tiny-swav.js';
 
 await useTestBackend();
 
-interface Step {
-  globalViews: Arr[];
-  masks: Arr[];
-  loss: number;
-  clsLoss: number;
-  patchLoss: number;
-  teacherTemperature: number;
-  center: Arr;
-  grads?: Record<string, Arr>;
-  after: Record<string, Arr>;
-}
-interface Fixture {
-  config: { lr: number; momentum: number; weightDecay: number; ema: number; warmupTeacherTemperature: number; teacherTemperature: number; warmupTeacherSteps: number; freezeLowerBlocks: number };
-  initial_student: Record<string, Arr>;
-  steps: Step[];
-  state_after: Record<string, Arr>;
-}
+type Step = IbotStep;
+type Fixture = IbotFixture<{ freezeLowerBlocks: number }>;
 const fixture = loadFixture<Fixture>('ssl_mim_refiner_session19.json');
 const cfg = fixture.config;
 const { check, worst } = relErrChecker(1e-4);

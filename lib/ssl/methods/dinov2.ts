@@ -37,22 +37,15 @@
 import type { NdArray } from '../../core/index.js';
 import * as np from '../../ops/index.js';
 import { strictPartial } from '../../util/strict-partial.js';
-import { nonNegativeNumber, positiveInt, positiveNumber, unitInterval } from '../codecs.js';
+import { nonNegativeNumber, positiveInt, positiveNumber } from '../codecs.js';
 import { dino as dinoLoss, ibotPatchLoss, koleo, sinkhornKnopp } from '../losses/index.js';
 import { defineMethod } from '../method.js';
-import { type HeadConfig, HeadCodec, head } from './head.js';
-import { type MaskedViewsBatch, clsPatchForward, maskedVit, prototypeHead } from './masked-vit.js';
+import { head } from './head.js';
+import { MASKED_DISTILLATION_PROPS, type MaskedDistillationSettings, type MaskedViewsBatch, clsPatchForward, maskedVit, prototypeHead } from './masked-vit.js';
 import { withMaskToken } from './mim.js';
-import { EMA_PROPS, ENCODER_DEFAULTS, ENCODER_PROPS, type EmaSettings, type EncoderSettings, type NetState, type Params, network } from './network.js';
+import { ENCODER_DEFAULTS, type NetState, type Params, network } from './network.js';
 
-export interface Dinov2Config extends EncoderSettings, EmaSettings {
-  /** Both heads' MLP before the L2 normalisation (the seed's hidden, hidden, bottleneck). */
-  readonly projector: HeadConfig;
-  readonly numClsPrototypes: number;
-  readonly numPatchPrototypes: number;
-  /** Fraction of each global image's patches masked: round(L maskRatio) of them (half to even). */
-  readonly maskRatio: number;
-  readonly patchLossWeight: number;
+export interface Dinov2Config extends MaskedDistillationSettings {
   /** The patch loss's student temperature (the seed's `temperature_student`). */
   readonly studentTemperature: number;
   /** The CLS loss's student temperature (the seed's `DINOv1Loss` default, which its `temperature_student` does not reach). */
@@ -68,14 +61,7 @@ export type Dinov2Batch = MaskedViewsBatch;
 
 /** The codec's fields of {@link Dinov2Config} (DINOv3 adds its registers). */
 export const DINOV2_PROPS = {
-  ...ENCODER_PROPS,
-  ...EMA_PROPS,
-  projector: HeadCodec,
-  numClsPrototypes: positiveInt,
-  numPatchPrototypes: positiveInt,
-  maskRatio: unitInterval,
-  patchLossWeight: nonNegativeNumber,
-  studentTemperature: positiveNumber,
+  ...MASKED_DISTILLATION_PROPS,
   clsStudentTemperature: positiveNumber,
   teacherTemperature: positiveNumber,
   sinkhornIterations: positiveInt,

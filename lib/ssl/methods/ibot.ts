@@ -34,23 +34,16 @@
  */
 import * as np from '../../ops/index.js';
 import { strictPartial } from '../../util/strict-partial.js';
-import { nonNegativeInt, nonNegativeNumber, positiveInt, positiveNumber, unitInterval } from '../codecs.js';
+import { nonNegativeInt, positiveInt, positiveNumber, unitInterval } from '../codecs.js';
 import { dino as dinoLoss, ibotPatchLoss, sinkhornKnopp, teacherProbs, updateCenter } from '../losses/index.js';
 import { type MethodBody, defineMethod } from '../method.js';
 import { teacherTemperatureSchedule } from './dino.js';
-import { type HeadConfig, HeadCodec, head } from './head.js';
-import { type MaskedViewsBatch, clsPatchForward, maskedVit, prototypeHead } from './masked-vit.js';
+import { head } from './head.js';
+import { MASKED_DISTILLATION_PROPS, type MaskedDistillationSettings, type MaskedViewsBatch, clsPatchForward, maskedVit, prototypeHead } from './masked-vit.js';
 import { withMaskToken } from './mim.js';
-import { EMA_PROPS, ENCODER_DEFAULTS, ENCODER_PROPS, type EmaSettings, type EncoderSettings, type NetState, type Params, network } from './network.js';
+import { ENCODER_DEFAULTS, type NetState, type Params, network } from './network.js';
 
-export interface IbotConfig extends EncoderSettings, EmaSettings {
-  /** Both heads' MLP before the L2 normalisation (the seed's hidden, hidden, bottleneck). */
-  readonly projector: HeadConfig;
-  readonly numClsPrototypes: number;
-  readonly numPatchPrototypes: number;
-  /** Fraction of each global image's patches masked: round(L maskRatio) of them (half to even). */
-  readonly maskRatio: number;
-  readonly patchLossWeight: number;
+export interface IbotConfig extends MaskedDistillationSettings {
   /** Both losses' student temperature (the seed's `temperature_student`). */
   readonly studentTemperature: number;
   readonly teacherTemperature: number;
@@ -67,14 +60,7 @@ export type IbotBatch = MaskedViewsBatch;
 
 /** iBOT's configuration fields and their codecs (shared with MIM-Refiner, ./mim-refiner.ts). */
 export const IBOT_PROPS = {
-  ...ENCODER_PROPS,
-  ...EMA_PROPS,
-  projector: HeadCodec,
-  numClsPrototypes: positiveInt,
-  numPatchPrototypes: positiveInt,
-  maskRatio: unitInterval,
-  patchLossWeight: nonNegativeNumber,
-  studentTemperature: positiveNumber,
+  ...MASKED_DISTILLATION_PROPS,
   teacherTemperature: positiveNumber,
   warmupTeacherTemperature: positiveNumber,
   warmupTeacherSteps: nonNegativeInt,

@@ -13,9 +13,34 @@ import * as np from '../../ops/index.js';
 import * as random from '../../random/index.js';
 import { masksFromNoise, numMaskedRounded } from '../masking.js';
 import { type ViewsBatch, checkBatch, viewsOfOneBatch } from '../views.js';
-import { type HeadConfig, headLayers, headOut } from './head.js';
+import { nonNegativeNumber, positiveInt, positiveNumber, unitInterval } from '../codecs.js';
+import { type HeadConfig, HeadCodec, headLayers, headOut } from './head.js';
 import { vitOf } from './mim.js';
-import type { EncoderSettings, Params } from './network.js';
+import { EMA_PROPS, ENCODER_PROPS, type EmaSettings, type EncoderSettings, type Params } from './network.js';
+
+
+/** What DINOv2 and iBOT configure alike (DINOv3 and MIM-Refiner through them): the two prototype heads and the masking. */
+export interface MaskedDistillationSettings extends EncoderSettings, EmaSettings {
+  /** Both heads' MLP before the L2 normalisation (the seed's hidden, hidden, bottleneck). */
+  readonly projector: HeadConfig;
+  readonly numClsPrototypes: number;
+  readonly numPatchPrototypes: number;
+  /** Fraction of each global image's patches masked: round(L maskRatio) of them (half to even). */
+  readonly maskRatio: number;
+  readonly patchLossWeight: number;
+}
+
+/** The codecs of {@link MaskedDistillationSettings}' fields, then the student temperature (in the seed's order). */
+export const MASKED_DISTILLATION_PROPS = {
+  ...ENCODER_PROPS,
+  ...EMA_PROPS,
+  projector: HeadCodec,
+  numClsPrototypes: positiveInt,
+  numPatchPrototypes: positiveInt,
+  maskRatio: unitInterval,
+  patchLossWeight: nonNegativeNumber,
+  studentTemperature: positiveNumber,
+};
 
 /** The masked patches' indices [R, n] of masks [R, L] with n ones per row. */
 export const maskedIds = (masks: NdArray, n: number): NdArray => np.sliceAxis(np.argsort(masks, -1, true), -1, 0, n);
