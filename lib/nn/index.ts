@@ -44,7 +44,7 @@ export { sigmoid } from '../ops/index.js';
 export * as init from './init.js';
 export { type ConvNetSmallOptions, ConvNetSmallOptionsCodec, convnetSmall } from './convnet.js';
 export { type ResNetOptions, ResNetOptionsCodec, resnet } from './resnet.js';
-export { type PatchMaskToken, type ViTEncoder, type ViTOptions, type VitBlockOptions, ViTOptionsCodec, bilinearMatrix, isViT, resizeGrid, vit, vitBlock, vitSmall, vitTiny } from './vit.js';
+export { type PatchMaskToken, type ViTEncoder, type ViTOptions, type VitBlockOptions, ViTOptionsCodec, isViT, resizeGrid, vit, vitBlock, vitSmall, vitTiny } from './vit.js';
 export {
   type EncoderFactory,
   type EncoderOptionsCodec,

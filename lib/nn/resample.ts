@@ -19,6 +19,8 @@ export interface InterpolateOptions {
   readonly alignCorners?: boolean;
   /** With scaleFactor: sample as if the output size floor(in · scaleFactor) had been given, at in / out, not 1 / scaleFactor (PyTorch's recompute_scale_factor; default false). */
   readonly recomputeScaleFactor?: boolean;
+  /** 'bilinear' and 'bicubic' only: PyTorch's antialiased filters ({@link antialiasWeights}; default false, PyTorch's). */
+  readonly antialias?: boolean;
 }
 
 /** PyTorch's source position scale per output step: (in - 1) / (out - 1) with align_corners, else 1 / scaleFactor or in / out. */
@@ -38,7 +40,7 @@ function nearestIndices(n: number, m: number, exact: boolean, factor: number | u
  * upsample_linear / bilinear weights): output i reads src = scale (i + 0.5) - 0.5 (clamped at
  * 0), or scale i with `alignCorners`, between floor(src) and the next sample.
  */
-export function linearWeights(n: number, m: number, alignCorners = false, factor?: number): Float32Array {
+function linearWeights(n: number, m: number, alignCorners = false, factor?: number): Float32Array {
   const r = new Float32Array(m * n);
   const scale = sourceScale(n, m, alignCorners, factor);
   for (let i = 0; i < m; i++) {
@@ -52,12 +54,16 @@ export function linearWeights(n: number, m: number, alignCorners = false, factor
   return r;
 }
 
+/** Keys' cubic convolution kernel with coefficient `a` at distance |x| (zero from 2 on): PyTorch's plain bicubic uses a = -0.75, its antialiased bicubic PIL's a = -0.5. */
+function keysCubic(x: number, a: number): number {
+  const d = Math.abs(x);
+  if (d < 1) return ((a + 2) * d - (a + 3)) * d * d + 1;
+  return d < 2 ? ((a * d - 5 * a) * d + 8 * a) * d - 4 * a : 0;
+}
+
 /** PyTorch's cubic convolution weights (A = -0.75) of the 4 taps around a fractional offset t in [0, 1). */
 function cubicCoefficients(t: number): number[] {
-  const a = -0.75;
-  const near = (x: number) => ((a + 2) * x - (a + 3)) * x * x + 1;
-  const far = (x: number) => ((a * x - 5 * a) * x + 8 * a) * x - 4 * a;
-  return [far(t + 1), near(t), near(1 - t), far(2 - t)];
+  return [t + 1, t, 1 - t, 2 - t].map((d) => keysCubic(d, -0.75));
 }
 
 /**
@@ -65,7 +71,7 @@ function cubicCoefficients(t: number): number[] {
  * separable): output i reads src = scale (i + 0.5) - 0.5 (not clamped), or scale i with
  * `alignCorners`, from the 4 samples floor(src) - 1 ... floor(src) + 2, clamped to the axis.
  */
-export function cubicWeights(n: number, m: number, alignCorners = false, factor?: number): Float32Array {
+function cubicWeights(n: number, m: number, alignCorners = false, factor?: number): Float32Array {
   const r = new Float32Array(m * n);
   const scale = sourceScale(n, m, alignCorners, factor);
   for (let i = 0; i < m; i++) {
@@ -73,6 +79,34 @@ export function cubicWeights(n: number, m: number, alignCorners = false, factor?
     const i0 = Math.floor(src);
     cubicCoefficients(src - i0).forEach((c, k) => {
       r[i * n + Math.min(Math.max(i0 - 1 + k, 0), n - 1)] += c;
+    });
+  }
+  return r;
+}
+
+/**
+ * The [m, n] matrix of antialiased resampling (PyTorch's `antialias=True`, PIL's filters): output i
+ * is centred at c = scale (i + 0.5) and takes input j with the filter's weight at (j + 0.5 - c) / s,
+ * the filter stretched by s = max(scale, 1) when shrinking, over the inputs within its support
+ * (1 for the triangle, 2 for Keys' cubic with a = -0.5, times s) that lie inside the axis, each row
+ * normalised to sum 1. So upsampling is a bilinear (or PIL bicubic) resize whose border taps are
+ * dropped rather than clamped, and shrinking averages every input the output covers.
+ */
+function antialiasWeights(n: number, m: number, cubic: boolean, alignCorners = false, factor?: number): Float32Array {
+  const r = new Float32Array(m * n);
+  const scale = sourceScale(n, m, alignCorners, factor);
+  const stretch = Math.max(scale, 1);
+  const support = (cubic ? 2 : 1) * stretch;
+  const filter = cubic ? (x: number) => keysCubic(x, -0.5) : (x: number) => Math.max(1 - Math.abs(x), 0);
+  for (let i = 0; i < m; i++) {
+    const centre = scale * (i + 0.5);
+    // PyTorch's window: C++ truncation toward zero, then clipped to the axis.
+    const lo = Math.max(Math.trunc(centre - support + 0.5), 0);
+    const hi = Math.min(Math.trunc(centre + support + 0.5), n);
+    const w = Array.from({ length: Math.max(hi - lo, 0) }, (_, j) => filter((lo + j - centre + 0.5) / stretch));
+    const total = w.reduce((a, b) => a + b, 0);
+    w.forEach((v, j) => {
+      r[i * n + lo + j] = total !== 0 ? v / total : v;
     });
   }
   return r;
@@ -105,7 +139,7 @@ const LAYOUTS: Record<number, string> = { 3: '[N, L, C]', 4: '[N, H, W, C]', 5: 
  * [N, H, W, C] ('nearest', 'nearest-exact', 'bilinear', 'bicubic', 'area') or [N, D, H, W, C]
  * ('nearest', 'nearest-exact', 'trilinear', 'area'), PyTorch's index and
  * weight rules ('area' is adaptive average pooling; 'bicubic' PyTorch's A = -0.75 kernel with the
- * border clamped, no antialiasing). Differentiable (a gather per axis for nearest, a matrix per
+ * border clamped; `antialias` PyTorch's antialiased bilinear and bicubic). Differentiable (a gather per axis for nearest, a matrix per
  * axis otherwise).
  * @example F.interpolate(x, { scaleFactor: 2, mode: 'bilinear', alignCorners: false }) // [N, H, W, C] -> [N, 2H, 2W, C]
  */
@@ -120,14 +154,18 @@ export function interpolate(x: NdArray, opts: InterpolateOptions): NdArray {
   if ((opts.size === undefined) === (opts.scaleFactor === undefined)) throw new Error('interpolate: give exactly one of size and scaleFactor');
   const nearest = mode === 'nearest' || mode === 'nearest-exact';
   if (opts.alignCorners !== undefined && (nearest || mode === 'area')) throw new Error(`interpolate: alignCorners applies to the linear modes only, not '${mode}' (to 'linear', 'bilinear', 'bicubic' and 'trilinear')`);
+  if (opts.antialias && mode !== 'bilinear' && mode !== 'bicubic') throw new Error(`interpolate: antialias applies to modes 'bilinear' and 'bicubic' only, not '${mode}'`);
   const inSizes = x.shape.slice(1, 1 + k);
   const factors = opts.scaleFactor === undefined ? undefined : perAxis(opts.scaleFactor, k, 'scaleFactor');
   const outSizes = factors ? inSizes.map((n, i) => Math.floor(n * factors[i])) : perAxis(opts.size!, k, 'size').map((d) => positiveInt(d, 'interpolate: size'));
   if (outSizes.some((d) => d < 1)) throw new Error(`interpolate: the output size [${outSizes}] of input ${shapeStr(x.shape)} must be positive`);
   const align = opts.alignCorners ?? false;
   const sampling = opts.recomputeScaleFactor ? undefined : factors;
-  const matrix = (n: number, m: number, f: number | undefined) =>
-    mode === 'area' ? areaWeights(n, m) : mode === 'bicubic' ? cubicWeights(n, m, align, f) : linearWeights(n, m, align, f);
+  const matrix = (n: number, m: number, f: number | undefined) => {
+    if (mode === 'area') return areaWeights(n, m);
+    if (opts.antialias) return antialiasWeights(n, m, mode === 'bicubic', align, f);
+    return mode === 'bicubic' ? cubicWeights(n, m, align, f) : linearWeights(n, m, align, f);
+  };
   return inSizes.reduce((y, n, i) => {
     const m = outSizes[i];
     const axis = 1 + i;

@@ -6,10 +6,9 @@
  *
  * Dynamic image size: any input whose sides are multiples of the patch size works; when
  * the patch grid differs from the one the position embedding was made for (14x14 at 224),
- * the grid part of the embedding is resized BILINEARLY (align_corners=False, as
- * `F.interpolate`) on every forward pass, so gradients reach the stored embedding.
- * (timm's `dynamic_img_size=True` resamples bicubically; results differ slightly at
- * other sizes, and are identical at the native size.)
+ * the grid part of the embedding is resized as timm's `dynamic_img_size=True` does
+ * (`resample_abs_pos_embed`: bicubic, antialiased, `F.interpolate`'s rules) on every forward
+ * pass, so gradients reach the stored embedding.
  *
  * Init (timm's `init_weights_vit_timm`): Linear weights trunc_normal(std=.02) with zero
  * biases, pos_embed trunc_normal(std=.02), cls_token normal(std=1e-6), LayerNorm 1/0
@@ -27,7 +26,7 @@ import { type AttentionConfig, multiHeadAttention } from './attention.js';
 import { conv2d } from './conv.js';
 import { mlp } from './mlp.js';
 import { layerNorm } from './normalisation.js';
-import { linearWeights } from './resample.js';
+import { interpolate } from './resample.js';
 import { swiglu } from './swiglu.js';
 import { copy } from './torch.js';
 
@@ -66,19 +65,16 @@ export const ViTOptionsCodec = strictPartial(
   'an object of ViT options',
 );
 
-/** The [m, n] matrix of 1-D linear interpolation from n samples to m (align_corners=False, PyTorch's rule). */
-export function bilinearMatrix(n: number, m: number): tf.Tensor {
-  return tf.tensor2d(linearWeights(n, m), [m, n]);
-}
-
-/** Resizes a [h, w, D] grid to [H, W, D] bilinearly (differentiable: two matrix products). */
+/**
+ * Resizes a [h, w, D] grid of position embeddings to [H, W, D] as timm's `resample_abs_pos_embed`
+ * (bicubic, antialiased: `F.interpolate(..., mode='bicubic', antialias=True)`); differentiable.
+ * @example resizeGrid(posGrid, 6, 6) // [4, 4, D] -> [6, 6, D]
+ */
 export function resizeGrid(grid: NdArray, outH: number, outW: number): NdArray {
   const [h, w, d] = grid.shape;
   if (h === outH && w === outW) return grid;
-  const ry = bilinearMatrix(h, outH);
-  const rx = bilinearMatrix(w, outW);
-  const rows = np.reshape(np.matmul(ry, np.reshape(grid, [h, w * d])), [outH, w, d]);
-  return np.matmul(rx, rows); // [outW, w] @ [outH, w, d] -> [outH, outW, d]
+  const resized = interpolate(np.reshape(grid, [1, h, w, d]), { size: [outH, outW], mode: 'bicubic', antialias: true });
+  return np.reshape(resized, [outH, outW, d]);
 }
 
 const linearInit = { weightInit: init.truncNormal(0.02), biasInit: init.zeros };
@@ -211,7 +207,7 @@ export function vit(name: string, options: ViTOptions = {}): ViTEncoder {
   const body = composite(name, children, () => {
     throw new Error('internal: unused');
   });
-  /** The position embedding of a gh x gw patch grid, [1, gh * gw, D] (resized bilinearly when the grid is not the native one). */
+  /** The position embedding of a gh x gw patch grid, [1, gh * gw, D] (resized as timm's when the grid is not the native one). */
   const gridPositions = (pos: NdArray, gh: number, gw: number): NdArray => {
     const gridPos = np.sliceAxis(pos, 1, 1, nTok);
     if (gh === g0 && gw === g0) return gridPos;

@@ -148,17 +148,9 @@ E('PyTorch state dict round trip through safetensors bytes (convnet_small)', () 
   dispose([sd, back, vp, v0, state, x]);
 });
 
-E('ViT: dynamic image size resizes the position embedding bilinearly; gradients reach it', () => {
-  // PyTorch: F.interpolate([0, 1] -> 4, mode='linear', align_corners=False) = [0, .25, .75, 1]
-  allClose(read(tf.matMul(nn.bilinearMatrix(2, 4), tf.tensor2d([[0], [1]]))), [0, 0.25, 0.75, 1]);
-  // 4 -> 2 averages neighbours: [0.5, 2.5] for [0, 1, 2, 3]
-  allClose(read(tf.matMul(nn.bilinearMatrix(4, 2), tf.tensor2d([[0], [1], [2], [3]]))), [0.5, 2.5]);
+E("ViT: dynamic image size resizes the position embedding (timm's, against PyTorch in pos-resize-session20); gradients reach it", () => {
   const grid = randn([3, 3, 2], 4);
   assert.is(nn.resizeGrid(grid, 3, 3), grid);
-  // a 2-D resize of a separable ramp stays that ramp's resize
-  const ramp = tf.tensor([0, 1, 2, 3].flatMap((i) => [0, 1, 2, 3].map((j) => 10 * i + j)), [4, 4, 1]);
-  const r2 = read(nn.resizeGrid(ramp, 2, 2));
-  allClose(r2, [0.5 * 10 + 0.5, 5 + 2.5, 25 + 0.5, 25 + 2.5]);
 
   const enc = nn.vit('vit_test', { imgSize: 32, patchSize: 8, embedDim: 16, depth: 2, numHeads: 2 });
   assert.is(enc.embeddingDim, 16);
