@@ -109,6 +109,21 @@ export function dropout(key: NdArray, x: NdArray, rate: number): NdArray {
 }
 
 /**
+ * Stochastic depth (timm's `drop_path`, Huang et al. 2016) on a residual branch: each sample (axis 0)
+ * is zeroed whole with probability `rate`, the others scaled by 1 / (1 - rate) (timm's scale_by_keep),
+ * so the branch's expectation is unchanged.
+ * @example y = np.add(x, F.dropPath(key, branch(x), 0.1))
+ */
+export function dropPath(key: NdArray, x: NdArray, rate: number): NdArray {
+  if (!(rate >= 0 && rate <= 1)) throw new Error(`dropPath: rate must be in [0, 1], got ${rate}`);
+  if (rate === 0) return x;
+  if (rate === 1) return np.mul(x, 0);
+  if (x.shape.length === 0) throw new Error('dropPath: expected a batch axis first, got a scalar');
+  const keep = random.bernoulli(key, 1 - rate, [x.shape[0], ...x.shape.slice(1).map(() => 1)]);
+  return np.where(keep, np.div(x, 1 - rate), 0);
+}
+
+/**
  * Scaled dot-product attention with the heads before the sequence: softmax(q k^T / sqrt(d)) v
  * over [..., T, d] arrays (leading dims must agree); {@link scaledDotProductAttention} without options.
  */

@@ -18,12 +18,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type NdArray, scope, shapeStr } from '../core/index.js';
 import * as np from '../ops/index.js';
 import * as random from '../random/index.js';
-import { boolean, decodeOrThrow, nonNegativeInt, positiveInt, positiveNumber } from '../util/codecs.js';
+import { boolean, decodeOrThrow, nonNegativeInt, positiveInt, positiveNumber, unitInterval } from '../util/codecs.js';
 import { strictPartial } from '../util/strict-partial.js';
 import * as init from './init.js';
 import { childKeys, composite, type Encoder, type Layer, sequential, withBatchAxis } from './layer.js';
 import { type AttentionConfig, multiHeadAttention } from './attention.js';
 import { conv2d } from './conv.js';
+import * as F from './functional.js';
 import { mlp } from './mlp.js';
 import { layerNorm } from './normalisation.js';
 import { interpolate } from './resample.js';
@@ -47,6 +48,14 @@ export interface ViTOptions {
    * [1, R, D], trunc_normal(std=.02) (default 0: none).
    */
   readonly numRegisters?: number;
+  /** Dropout in training on the tokens entering the blocks, position embeddings added (timm's `pos_drop_rate`; default 0). */
+  readonly posDropRate?: number;
+  /** Dropout in training after each attention projection and in each MLP (timm's `proj_drop_rate`; default 0). */
+  readonly projDropRate?: number;
+  /** Dropout in training on the attention weights (timm's `attn_drop_rate`; default 0). */
+  readonly attnDropRate?: number;
+  /** Stochastic depth in training, rising linearly over the blocks from 0 to this rate (timm's `drop_path_rate`; default 0). */
+  readonly dropPathRate?: number;
 }
 
 /** The io-ts codec of {@link ViTOptions}: unknown keys are errors. */
@@ -61,6 +70,10 @@ export const ViTOptionsCodec = strictPartial(
     mlpRatio: positiveNumber,
     dynamicImgSize: boolean,
     numRegisters: nonNegativeInt,
+    posDropRate: unitInterval,
+    projDropRate: unitInterval,
+    attnDropRate: unitInterval,
+    dropPathRate: unitInterval,
   },
   'an object of ViT options',
 );
@@ -98,6 +111,19 @@ export interface VitBlockOptions {
   readonly layerScale?: number;
   /** The attention's QK-Norm and rotary embedding (see {@link multiHeadAttention}); apply's `grid` reaches it. */
   readonly attention?: Pick<AttentionConfig, 'qkNorm' | 'rope' | 'ropeTheta'>;
+  /** Dropout in training on the attention weights (timm's `attn_drop`; default 0). */
+  readonly attnDrop?: number;
+  /** Dropout in training on the attention's projection and in the MLP (timm's `proj_drop`, its Mlp's `drop`; default 0). */
+  readonly projDrop?: number;
+  /** Stochastic depth in training: each residual branch dropped per sample with this probability ({@link F.dropPath}, timm's `drop_path`; default 0). */
+  readonly dropPath?: number;
+}
+
+/** A dropout-like rate checked: a number in [0, 1] (default 0). */
+function rateOption(rate: number | undefined, what: string): number {
+  const r = rate ?? 0;
+  if (!(r >= 0 && r <= 1)) throw new Error(`${what} must be a number in [0, 1], got ${String(rate)}`);
+  return r;
 }
 
 /** A learned per-channel scale [dim] stored as a bare parameter of the parent module (PyTorch name: the parent's prefix + its own name). */
@@ -123,21 +149,30 @@ export function vitBlock(dim: number, heads: number, hidden: number, options: Vi
   const { eps = 1e-6, linearInit: li = linearInit, mlp: ffKind = 'gelu', layerScale, attention = {} } = options;
   if (ffKind !== 'gelu' && ffKind !== 'swiglu') throw new Error(`vitBlock: mlp must be 'gelu' or 'swiglu', got ${String(ffKind)}`);
   if (layerScale !== undefined && !Number.isFinite(layerScale)) throw new Error(`vitBlock: layerScale must be a finite number, got ${String(layerScale)}`);
-  const ff = ffKind === 'swiglu' ? swiglu({ in: dim, hidden, ...li }) : mlp({ in: dim, hidden, out: dim, activation: 'gelu', ...li });
+  const attnDrop = rateOption(options.attnDrop, 'vitBlock: attnDrop');
+  const projDrop = rateOption(options.projDrop, 'vitBlock: projDrop');
+  const dropPath = rateOption(options.dropPath, 'vitBlock: dropPath');
+  const ff = ffKind === 'swiglu' ? swiglu({ in: dim, hidden, dropout: projDrop, ...li }) : mlp({ in: dim, hidden, out: dim, activation: 'gelu', dropout: projDrop, ...li });
   const scales: Record<string, Layer> = layerScale === undefined ? {} : { ls1: layerScaleParam(dim, layerScale), ls2: layerScaleParam(dim, layerScale) };
   return composite(
     'vitBlock',
     {
       norm1: layerNorm({ features: dim, eps }),
-      attn: multiHeadAttention({ dim, numHeads: heads, qkvBias: true, ...li, ...attention }),
+      attn: multiHeadAttention({ dim, numHeads: heads, qkvBias: true, attnDrop, projDrop, ...li, ...attention }),
       norm2: layerNorm({ features: dim, eps }),
       mlp: ff,
       ...scales,
     },
-    (call, x) => {
-      const scaled = (ls: string, branch: NdArray) => (layerScale === undefined ? branch : call(ls, branch));
-      const y = np.add(x, scaled('ls1', call('attn', call('norm1', x))));
-      return np.add(y, scaled('ls2', call('mlp', call('norm2', y))));
+    (call, x, opts) => {
+      const dropping = opts.train && dropPath > 0;
+      if (dropping && !opts.key) throw new Error('vitBlock: training with dropPath needs a PRNG key: apply(params, state, x, { train: true, key })');
+      // The children take random.foldIn(key, 0..4); the two branches' masks fold in 100 and 101.
+      const branch = (ls: string, which: number, y: NdArray) => {
+        const b = layerScale === undefined ? y : call(ls, y);
+        return dropping && opts.key ? F.dropPath(random.foldIn(opts.key, 100 + which), b, dropPath) : b;
+      };
+      const y = np.add(x, branch('ls1', 0, call('attn', call('norm1', x))));
+      return np.add(y, branch('ls2', 1, call('mlp', call('norm2', y))));
     },
   );
 }
@@ -197,7 +232,11 @@ export function vit(name: string, options: ViTOptions = {}): ViTEncoder {
   const numRegisters = options.numRegisters ?? 0;
   const g0 = Math.floor(imgSize / p);
   const nTok = 1 + g0 * g0;
-  const blockList = Array.from({ length: depth }, () => vitBlock(dim, heads, hidden));
+  const { posDropRate = 0, projDropRate = 0, attnDropRate = 0, dropPathRate = 0 } = options;
+  // timm's torch.linspace(0, drop_path_rate, depth): block i drops its branches with rate i / (depth - 1) of it.
+  const blockList = Array.from({ length: depth }, (_, i) =>
+    vitBlock(dim, heads, hidden, { projDrop: projDropRate, attnDrop: attnDropRate, dropPath: depth > 1 ? (dropPathRate * i) / (depth - 1) : 0 }),
+  );
   const children = {
     patch_embed: composite('patchEmbed', { proj: conv2d({ in: cin, out: dim, kernel: p, stride: p }) }, (call, x) => call('proj', x)),
     blocks: sequential(blockList),
@@ -240,7 +279,9 @@ export function vit(name: string, options: ViTOptions = {}): ViTEncoder {
     const clsPos = np.sliceAxis(params.pos_embed, 1, 0, 1);
     const cls = () => np.broadcastTo(np.add(params.cls_token, clsPos), [s[0], 1, dim]);
     const registers = () => (numRegisters ? [np.broadcastTo(params.register_tokens, [s[0], numRegisters, dim])] : []);
-    const x = classToken ? np.concatenate([cls(), ...registers(), tokens], 1) : tokens;
+    const joined = classToken ? np.concatenate([cls(), ...registers(), tokens], 1) : tokens;
+    // timm's pos_drop; its mask's key is folded from the blocks' (which split it) so the blocks draw as without it.
+    const x = blockOpts.train && blockOpts.key && posDropRate > 0 ? F.dropout(random.foldIn(blockOpts.key, depth), joined, posDropRate) : joined;
     const hb = blockOutputs === undefined ? children.blocks.apply(params.blocks, state.blocks, x, blockOpts)[0] : blocksCollecting(params.blocks, state.blocks, x, blockOpts, blockOutputs);
     return children.norm.apply(params.norm, state.norm, hb)[0];
   };
@@ -257,7 +298,7 @@ export function vit(name: string, options: ViTOptions = {}): ViTEncoder {
     patchTokens,
     encodeTokens,
     forwardFeatures,
-    options: { imgSize, patchSize: p, inChannels: cin, embedDim: dim, depth, numHeads: heads, mlpRatio: hidden / dim, dynamicImgSize: dynamic, numRegisters },
+    options: { imgSize, patchSize: p, inChannels: cin, embedDim: dim, depth, numHeads: heads, mlpRatio: hidden / dim, dynamicImgSize: dynamic, numRegisters, posDropRate, projDropRate, attnDropRate, dropPathRate },
     init(key) {
       return scope(() => {
         const [kb, kc, kp] = random.split(key, 3);

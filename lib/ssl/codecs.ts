@@ -13,10 +13,10 @@ import * as t from 'io-ts';
 import * as nn from '../nn/index.js';
 import { isPlainObject } from '../tree/index.js';
 
-import { boolean, drawErrors, nonNegativeInt, nullable, positiveInt, refined } from '../util/codecs.js';
+import { boolean, drawErrors, nonNegativeInt, nullable, positiveInt, refined, unitInterval } from '../util/codecs.js';
 
 export { strictPartial } from '../util/strict-partial.js';
-export { boolean, drawErrors, nonNegativeInt, nullable, positiveInt, refined };
+export { boolean, drawErrors, nonNegativeInt, nullable, positiveInt, refined, unitInterval };
 
 /** An encoder given as a layer: anything with `init(key)` and `apply(params, state, x, opts)`. */
 export interface EncoderLayer {
@@ -31,7 +31,6 @@ export interface EncoderLayer {
 
 export const positiveNumber = refined('a finite number > 0', (u): u is number => typeof u === 'number' && Number.isFinite(u) && u > 0);
 export const nonNegativeNumber = refined('a finite number >= 0', (u): u is number => typeof u === 'number' && Number.isFinite(u) && u >= 0);
-export const unitInterval = refined('a number in [0, 1]', (u): u is number => typeof u === 'number' && u >= 0 && u <= 1);
 export const positiveInts = refined('a non-empty list of positive integers', (u): u is number[] => Array.isArray(u) && u.length > 0 && u.every((x) => Number.isInteger(x) && x >= 1));
 export const encoderOptions = refined('an object of encoder options', (u): u is Record<string, unknown> => isPlainObject(u));
 

@@ -17,6 +17,7 @@ const isNum = (u: unknown): u is number => typeof u === 'number' && Number.isFin
 export const positiveInt = refined('a positive integer', (u): u is number => isNum(u) && Number.isInteger(u) && u >= 1);
 export const nonNegativeInt = refined('an integer >= 0', (u): u is number => isNum(u) && Number.isInteger(u) && u >= 0);
 export const positiveNumber = refined('a positive number', (u): u is number => isNum(u) && u > 0);
+export const unitInterval = refined('a number in [0, 1]', (u): u is number => isNum(u) && u >= 0 && u <= 1);
 export const boolean = refined('true or false', (u): u is boolean => typeof u === 'boolean');
 
 /** `codec` or null (null: the default, as in a decoded configuration); other values fail as `codec` says. */

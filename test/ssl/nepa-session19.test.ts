@@ -14,6 +14,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { jit } from '../../lib/core/index.js';
 import * as optim from '../../lib/optim/index.js';
 import * as random from '../../lib/random/index.js';
 import * as ssl from '../../lib/ssl/index.js';
@@ -99,8 +100,8 @@ Parts("registered, with the seed's defaults", () => {
   assert.ok(ssl.methods.names().includes('nepa'));
   const d = ssl.methods.byName('nepa').defaults;
   assert.equal(
-    [d.imgSize, d.patchSize, d.inChannels, d.embedDim, d.depth, d.numHeads, d.mlpRatio, d.useRope, d.useQkNorm, d.useSwiglu, d.layerScaleInit],
-    [224, 14, 3, 768, 12, 12, 4, true, true, true, 1e-5],
+    [d.imgSize, d.patchSize, d.inChannels, d.embedDim, d.depth, d.numHeads, d.mlpRatio, d.useRope, d.useQkNorm, d.useSwiglu, d.layerScaleInit, d.dropRate, d.attnDropRate, d.dropPathRate],
+    [224, 14, 3, 768, 12, 12, 4, true, true, true, 1e-5, 0, 0, 0],
   );
 });
 Parts("init as the seed's: LayerScale at layerScaleInit, zero patch bias, xavier-uniform patch weights; the seed's names and shapes", async () => {
@@ -143,6 +144,28 @@ for (const plain of [false, true])
       embedded: (b) => b.images as tf.Tensor,
     }),
   );
+Parts("the seed's dropouts and stochastic depth: dropPathRate 1 at depth 2 skips the last block; dropRate needs the key, jit = eager, evaluation untouched", async () => {
+  const images = random.uniform(random.key(8), [3, 8, 8, 1]);
+  const deep = ssl.methods.nepa({ ...TINY, dropPathRate: 1 });
+  const v = deep.init(random.key(6));
+  const dict = deep.toTorch(v.params, v.state);
+  const shallow = ssl.methods.nepa({ ...TINY, depth: 1 });
+  const v1 = shallow.fromTorch(Object.fromEntries(Object.entries(dict).filter(([k]) => !k.startsWith('blocks.1.'))));
+  const [skipped] = deep.loss(v.params, v.state, { images }, { key: random.key(1) });
+  const [oneBlock] = shallow.loss(v1.params, v1.state, { images });
+  assert.ok(Math.abs((await skipped.data())[0] - (await oneBlock.data())[0]) < 1e-6, 'block 1 (rate 1) skipped, block 0 (rate 0) whole');
+  const dropping = ssl.methods.nepa({ ...TINY, dropRate: 0.5, attnDropRate: 0.5 });
+  assert.is(errorOf(() => dropping.loss(v.params, v.state, { images })), "nepa: training with dropRate, attnDropRate or dropPathRate needs the step's PRNG key");
+  const lossOf = (p: unknown, key: tf.Tensor) => dropping.loss(p as never, v.state, { images }, { key })[0];
+  const eager = (await lossOf(v.params, random.key(2)).data())[0];
+  const jitted = (await jit(lossOf)(v.params, random.key(2)).data())[0];
+  const plain = (await makeMethod().loss(v.params, v.state, { images })[0].data())[0];
+  assert.ok(Math.abs(eager - jitted) < 1e-6 && Number.isFinite(eager), `jit ${jitted} = eager ${eager}`);
+  assert.ok(Math.abs(eager - plain) > 1e-4, 'dropout changes the loss');
+  assert.equal(await dropping.embed(v.params, v.state, images).data(), await makeMethod().embed(v.params, v.state, images).data());
+  assert.is(errorOf(() => ssl.methods.nepa({ dropPathRate: 1.5 })), 'nepa config: at .dropPathRate expected a number in [0, 1], got 1.5');
+  tf.dispose([images, skipped, oneBlock, ...Object.values(dict), ...tensorsIn([v, v1])]);
+});
 Parts.after(() => {
   console.log('nepa worst relative errors:', Object.fromEntries(Object.entries(worst).filter(([k]) => !k.includes(':')).map(([k, e]) => [k, e.toExponential(1)])));
 });

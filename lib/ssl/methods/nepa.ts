@@ -18,8 +18,11 @@
  *
  * Defaults are the seed's `NEPA`: 224 px images, patch 14, 3 channels, width 768, 12 blocks of 12
  * heads, mlpRatio 4, RoPE, QK-Norm, SwiGLU, layer scale 1e-5. Images must be `imgSize` square (the
- * seed's patch embedding refuses other sizes). Dropout and stochastic depth (the seed's
- * `drop_rate`, `attn_drop_rate`, `drop_path_rate`, 0 by default) are not offered.
+ * seed's patch embedding refuses other sizes). Dropout and stochastic depth as the seed's, in
+ * training (the loss's key; the causal pass only, as the seed's `self.training`): `dropRate` on the
+ * input embeddings (its `pos_drop`; the target is the embedding before it) and after each
+ * attention projection and feed-forward, `attnDropRate` on the attention weights, `dropPathRate`
+ * rising linearly over the blocks (torch.linspace(0, rate, depth)); all 0 by default.
  *
  * Batches: `{ images }` (or `{ view1 }` / `{ globalViews }`: the first view). No metrics beyond
  * the loss; the loss couples no samples (a mean over them). `embed` is the seed's
@@ -35,7 +38,7 @@ import * as np from '../../ops/index.js';
 import * as random from '../../random/index.js';
 import { tensorsIn } from '../../util/tensors.js';
 import { strictPartial } from '../../util/strict-partial.js';
-import { boolean, positiveInt, positiveNumber, refined } from '../codecs.js';
+import { boolean, positiveInt, positiveNumber, refined, unitInterval } from '../codecs.js';
 import { negativeCosine } from '../losses/index.js';
 import { defineMethod } from '../method.js';
 import { checkBatch } from '../views.js';
@@ -60,6 +63,12 @@ export interface NepaConfig {
   readonly useSwiglu: boolean;
   /** The LayerScale parameters' initial value. */
   readonly layerScaleInit: number;
+  /** Dropout in training on the input embeddings and in every block's projections (the seed's `drop_rate`). */
+  readonly dropRate: number;
+  /** Dropout in training on the attention weights (the seed's `attn_drop_rate`). */
+  readonly attnDropRate: number;
+  /** Stochastic depth in training, block i at rate i / (depth - 1) of this (the seed's `drop_path_rate`). */
+  readonly dropPathRate: number;
 }
 
 /** A NEPA batch: one view of images (`masks` is not read). */
@@ -67,7 +76,7 @@ export type NepaBatch = MimBatch;
 
 const finiteNumber = refined('a finite number', (u): u is number => typeof u === 'number' && Number.isFinite(u));
 
-const DEFAULTS: NepaConfig = { imgSize: 224, patchSize: 14, inChannels: 3, embedDim: 768, depth: 12, numHeads: 12, mlpRatio: 4, useRope: true, useQkNorm: true, useSwiglu: true, layerScaleInit: 1e-5 };
+const DEFAULTS: NepaConfig = { imgSize: 224, patchSize: 14, inChannels: 3, embedDim: 768, depth: 12, numHeads: 12, mlpRatio: 4, useRope: true, useQkNorm: true, useSwiglu: true, layerScaleInit: 1e-5, dropRate: 0, attnDropRate: 0, dropPathRate: 0 };
 
 /** The cross-field checks: heads divide the width, RoPE's head width, at least two patches. */
 function checkConfig(c: NepaConfig): string | null {
@@ -87,17 +96,20 @@ function nepaModel(c: NepaConfig) {
   const numPatches = g * g;
   // the seed's _init_weights: xavier_uniform over the weight viewed as [D, C p p]
   const patchInit: nn.init.Initializer = (key, shape) => nn.init.xavierUniform()(key, shape, { fanIn: cin * p * p, fanOut: dim });
-  const blockOptions: nn.VitBlockOptions = {
+  const blockOptions = (i: number): nn.VitBlockOptions => ({
     eps: 1e-5,
     linearInit: {},
     mlp: c.useSwiglu ? 'swiglu' : 'gelu',
     layerScale: c.layerScaleInit,
     attention: { qkNorm: c.useQkNorm, ...(c.useRope ? { rope: '2d' as const } : {}) },
-  };
+    projDrop: c.dropRate,
+    attnDrop: c.attnDropRate,
+    dropPath: c.depth > 1 ? (c.dropPathRate * i) / (c.depth - 1) : 0,
+  });
   const hidden = Math.trunc(dim * c.mlpRatio); // Python's int(dim * mlp_ratio)
   const children = {
     patch_embed: nn.composite('patchEmbed', { proj: nn.conv2d({ in: cin, out: dim, kernel: p, stride: p, weightInit: patchInit, biasInit: nn.init.zeros }) }, (call, x) => call('proj', x)),
-    blocks: nn.sequential(Array.from({ length: c.depth }, () => nn.vitBlock(dim, c.numHeads, hidden, blockOptions))),
+    blocks: nn.sequential(Array.from({ length: c.depth }, (_, i) => nn.vitBlock(dim, c.numHeads, hidden, blockOptions(i)))),
     norm: nn.layerNorm({ features: dim }),
   };
   const body: nn.Layer<Params, Params> = nn.composite('nepa', children, () => {
@@ -114,9 +126,14 @@ function nepaModel(c: NepaConfig) {
       const flat = np.reshape(t, [s[0], numPatches, dim]);
       return c.useRope ? flat : np.add(flat, params.pos_embed);
     },
-    /** The blocks (causal or not) and the final norm on tokens [N, L, D]. */
-    trunk(params: Params, state: Params, x: NdArray, causal: boolean): NdArray {
-      const [h] = children.blocks.apply(params.blocks, state.blocks, x, { train: causal, isCausal: causal, grid: [g, g] } as nn.AttentionApplyOptions);
+    /**
+     * The blocks (causal or not) and the final norm on tokens [N, L, D]; with a key (training, the causal
+     * pass), the seed's dropouts and stochastic depth, the input's dropout first.
+     */
+    trunk(params: Params, state: Params, x: NdArray, causal: boolean, key?: NdArray): NdArray {
+      const [kIn, kBlocks] = key ? random.split(key) : [undefined, undefined];
+      const dropped = kIn && c.dropRate > 0 ? nn.F.dropout(kIn, x, c.dropRate) : x;
+      const [h] = children.blocks.apply(params.blocks, state.blocks, dropped, { train: causal, key: kBlocks, isCausal: causal, grid: [g, g] } as nn.AttentionApplyOptions);
       return children.norm.apply(params.norm, state.norm, h)[0];
     },
     init(key: NdArray): { params: Params; state: Params } {
@@ -151,7 +168,10 @@ function nepaModel(c: NepaConfig) {
 export const nepa = defineMethod<NepaConfig, Params, Params, NepaBatch>({
   name: 'nepa',
   codec: strictPartial(
-    { imgSize: positiveInt, patchSize: positiveInt, inChannels: positiveInt, embedDim: positiveInt, depth: positiveInt, numHeads: positiveInt, mlpRatio: positiveNumber, useRope: boolean, useQkNorm: boolean, useSwiglu: boolean, layerScaleInit: finiteNumber },
+    {
+      ...{ imgSize: positiveInt, patchSize: positiveInt, inChannels: positiveInt, embedDim: positiveInt, depth: positiveInt, numHeads: positiveInt, mlpRatio: positiveNumber },
+      ...{ useRope: boolean, useQkNorm: boolean, useSwiglu: boolean, layerScaleInit: finiteNumber, dropRate: unitInterval, attnDropRate: unitInterval, dropPathRate: unitInterval },
+    },
     'a NEPA configuration object',
   ),
   defaults: DEFAULTS,
@@ -162,10 +182,12 @@ export const nepa = defineMethod<NepaConfig, Params, Params, NepaBatch>({
       init: (key) => model.init(key),
       toTorch: (params, state) => model.toTorch(params, state),
       fromTorch: (dict) => model.fromTorch(dict),
-      loss(params, state, batch) {
+      loss(params, state, batch, { key } = {}) {
         const { images } = imagesOf(batch, 'nepa');
         const input = model.inputEmbeddings(params, state, images);
-        const pred = model.trunk(params, state, input, true);
+        const dropping = c.dropRate > 0 || c.attnDropRate > 0 || c.dropPathRate > 0;
+        if (dropping && !key) throw new Error('nepa: training with dropRate, attnDropRate or dropPathRate needs the step\'s PRNG key');
+        const pred = model.trunk(params, state, input, true, dropping ? key : undefined);
         const [n, l, d] = np.shape(pred);
         const rows = (x: NdArray) => np.reshape(x, [n * (l - 1), d]);
         // output i against input embedding i + 1, which carries no gradient (the seed's detach)
