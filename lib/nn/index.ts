@@ -12,6 +12,7 @@ export { type CrossAttentionApplyOptions, type CrossAttentionConfig, type CrossA
 export { type Activation, type MlpConfig, mlp } from './mlp.js';
 export { type ActivationFactory, type DropoutConfig, type FlattenConfig, type StatelessLayer, dropout, flatten, gelu, identity, l2Normalize, lambda, relu, silu, tanh, unflatten } from './stateless.js';
 export * as F from './F.js';
+export { dropPathBranch, dropPathRates } from './drop-path.js';
 export * as losses from './losses.js';
 export {
   type AttentionOptions,

@@ -11,14 +11,19 @@
  * Init (timm's ResNet.init_weights): convs kaiming_normal(fan_out, relu), BatchNorm
  * scale 1 / bias 0, and the last BatchNorm of each residual block zero-initialised
  * (timm's zero_init_last=True; pass `zeroInitLast: false` for torchvision's default).
+ *
+ * `dropPathRate`: timm's stochastic depth, in training with a key: each block's residual branch
+ * (after its last BatchNorm, before the shortcut is added) dropped per sample, the rate rising
+ * linearly over the blocks from 0 to `dropPathRate` (timm's `drop_path_rate`).
  */
 import type { NdArray } from '../core/index.js';
 import * as np from '../ops/index.js';
-import { boolean, decodeOrThrow, positiveInt } from '../util/codecs.js';
+import { boolean, decodeOrThrow, positiveInt, unitInterval } from '../util/codecs.js';
 import { strictPartial } from '../util/strict-partial.js';
 import * as init from './init.js';
 import { composite, type Encoder, globalPooled, type Layer, sequential } from './layer.js';
 import { conv2d } from './conv.js';
+import { dropPathBranch, dropPathRates } from './drop-path.js';
 import { batchNorm } from './normalisation.js';
 
 export interface ResNetOptions {
@@ -28,10 +33,12 @@ export interface ResNetOptions {
   readonly inChannels?: number;
   /** Zero-init the last BatchNorm scale of each block (timm default true). */
   readonly zeroInitLast?: boolean;
+  /** Stochastic depth in training, rising linearly over the blocks from 0 to this rate (timm's `drop_path_rate`; default 0). */
+  readonly dropPathRate?: number;
 }
 
 /** The io-ts codec of {@link ResNetOptions}: unknown keys are errors. */
-export const ResNetOptionsCodec = strictPartial({ lowResolution: boolean, inChannels: positiveInt, zeroInitLast: boolean }, 'an object of resnet options');
+export const ResNetOptionsCodec = strictPartial({ lowResolution: boolean, inChannels: positiveInt, zeroInitLast: boolean, dropPathRate: unitInterval }, 'an object of resnet options');
 
 type BlockKind = 'basic' | 'bottleneck';
 
@@ -45,7 +52,7 @@ function zeroBatchNorm(features: number): Layer {
   return { ...bn, init: (key) => { const v = bn.init(key); return { params: { scale: np.zeros([features]), bias: v.params.bias }, state: v.state }; } };
 }
 
-function block(kind: BlockKind, inplanes: number, planes: number, stride: number, zeroLast: boolean): Layer {
+function block(kind: BlockKind, inplanes: number, planes: number, stride: number, zeroLast: boolean, dropPath: number): Layer {
   const expansion = kind === 'basic' ? 1 : 4;
   const outC = planes * expansion;
   const lastBn = (c: number) => (zeroLast ? zeroBatchNorm(c) : batchNorm({ features: c }));
@@ -62,12 +69,13 @@ function block(kind: BlockKind, inplanes: number, planes: number, stride: number
           bn3: lastBn(outC),
         };
   if (needsDown) children.downsample = sequential([conv(inplanes, outC, 1, stride), batchNorm({ features: outC })]);
-  return composite(kind === 'basic' ? 'basicBlock' : 'bottleneck', children, (call, x) => {
+  const what = kind === 'basic' ? 'basicBlock' : 'bottleneck';
+  return composite(what, children, (call, x, opts) => {
     let y = np.relu(call('bn1', call('conv1', x)));
     if (kind === 'basic') y = call('bn2', call('conv2', y));
     else y = call('bn3', call('conv3', np.relu(call('bn2', call('conv2', y)))));
     const shortcut = needsDown ? call('downsample', x) : x;
-    return np.relu(np.add(y, shortcut));
+    return np.relu(np.add(dropPathBranch(opts, dropPath, 0, y, what), shortcut));
   });
 }
 
@@ -86,6 +94,9 @@ export function resnet(name: 'resnet18' | 'resnet34' | 'resnet50', options: ResN
   const zeroLast = options.zeroInitLast ?? true;
   const cin = options.inChannels ?? 3;
   const expansion = spec.kind === 'basic' ? 1 : 4;
+  const dropPathRate = options.dropPathRate ?? 0;
+  const rates = dropPathRates(dropPathRate, spec.depths.reduce((a, b) => a + b, 0));
+  let blockIndex = 0;
   const children: Record<string, Layer> = {
     conv1: lowRes ? conv(cin, 64, 3, 1) : conv(cin, 64, 7, 2),
     bn1: batchNorm({ features: 64 }),
@@ -94,7 +105,7 @@ export function resnet(name: 'resnet18' | 'resnet34' | 'resnet50', options: ResN
   [64, 128, 256, 512].forEach((planes, i) => {
     const blocks: Layer[] = [];
     for (let b = 0; b < spec.depths[i]; b++) {
-      blocks.push(block(spec.kind, inplanes, planes, b === 0 && i > 0 ? 2 : 1, zeroLast));
+      blocks.push(block(spec.kind, inplanes, planes, b === 0 && i > 0 ? 2 : 1, zeroLast, rates[blockIndex++]));
       inplanes = planes * expansion;
     }
     children[`layer${i + 1}`] = sequential(blocks);
@@ -107,5 +118,5 @@ export function resnet(name: 'resnet18' | 'resnet34' | 'resnet50', options: ResN
       return y;
     }),
   );
-  return { ...body, kind: 'encoder', name, embeddingDim: 512 * expansion, options: { lowResolution: lowRes, inChannels: cin, zeroInitLast: zeroLast } };
+  return { ...body, kind: 'encoder', name, embeddingDim: 512 * expansion, options: { lowResolution: lowRes, inChannels: cin, zeroInitLast: zeroLast, dropPathRate } };
 }

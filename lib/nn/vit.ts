@@ -24,6 +24,7 @@ import * as init from './init.js';
 import { childKeys, composite, type Encoder, type Layer, sequential, withBatchAxis } from './layer.js';
 import { type AttentionConfig, multiHeadAttention } from './attention.js';
 import { conv2d } from './conv.js';
+import { dropPathBranch, dropPathRates } from './drop-path.js';
 import * as F from './functional.js';
 import { mlp } from './mlp.js';
 import { layerNorm } from './normalisation.js';
@@ -164,13 +165,7 @@ export function vitBlock(dim: number, heads: number, hidden: number, options: Vi
       ...scales,
     },
     (call, x, opts) => {
-      const dropping = opts.train && dropPath > 0;
-      if (dropping && !opts.key) throw new Error('vitBlock: training with dropPath needs a PRNG key: apply(params, state, x, { train: true, key })');
-      // The children take random.foldIn(key, 0..4); the two branches' masks fold in 100 and 101.
-      const branch = (ls: string, which: number, y: NdArray) => {
-        const b = layerScale === undefined ? y : call(ls, y);
-        return dropping && opts.key ? F.dropPath(random.foldIn(opts.key, 100 + which), b, dropPath) : b;
-      };
+      const branch = (ls: string, slot: number, y: NdArray) => dropPathBranch(opts, dropPath, slot, layerScale === undefined ? y : call(ls, y), 'vitBlock');
       const y = np.add(x, branch('ls1', 0, call('attn', call('norm1', x))));
       return np.add(y, branch('ls2', 1, call('mlp', call('norm2', y))));
     },
@@ -233,9 +228,9 @@ export function vit(name: string, options: ViTOptions = {}): ViTEncoder {
   const g0 = Math.floor(imgSize / p);
   const nTok = 1 + g0 * g0;
   const { posDropRate = 0, projDropRate = 0, attnDropRate = 0, dropPathRate = 0 } = options;
-  // timm's torch.linspace(0, drop_path_rate, depth): block i drops its branches with rate i / (depth - 1) of it.
+  const blockRates = dropPathRates(dropPathRate, depth);
   const blockList = Array.from({ length: depth }, (_, i) =>
-    vitBlock(dim, heads, hidden, { projDrop: projDropRate, attnDrop: attnDropRate, dropPath: depth > 1 ? (dropPathRate * i) / (depth - 1) : 0 }),
+    vitBlock(dim, heads, hidden, { projDrop: projDropRate, attnDrop: attnDropRate, dropPath: blockRates[i] }),
   );
   const children = {
     patch_embed: composite('patchEmbed', { proj: conv2d({ in: cin, out: dim, kernel: p, stride: p }) }, (call, x) => call('proj', x)),

@@ -65,7 +65,7 @@ E('the registry: names, embedding widths, output shapes and parameter counts', (
   assert.is(thrown(() => nn.encoder('convnet_small', { widths: 'abc' })), 'convnet_small options: at .widths expected a non-empty list of positive integers, got "abc"');
   assert.is(thrown(() => nn.encoder('convnet_small', { widthz: [8] })), 'convnet_small options: at .widthz unknown key (known: inChannels, widths)');
   assert.is(thrown(() => nn.encoder('resnet34', { inChannels: 0 })), 'resnet34 options: at .inChannels expected a positive integer, got 0');
-  assert.is(thrown(() => nn.encoder('vit_small_patch16_224', { imgsize: 32 })), 'vit_small_patch16_224 options: at .imgsize unknown key (known: imgSize, patchSize, inChannels, embedDim, depth, numHeads, mlpRatio, dynamicImgSize, numRegisters)');
+  assert.is(thrown(() => nn.encoder('vit_small_patch16_224', { imgsize: 32 })), 'vit_small_patch16_224 options: at .imgsize unknown key (known: imgSize, patchSize, inChannels, embedDim, depth, numHeads, mlpRatio, dynamicImgSize, numRegisters, posDropRate, projDropRate, attnDropRate, dropPathRate)');
   assert.ok(nn.encoderOptionsCodec('convnet_small') === nn.ConvNetSmallOptionsCodec);
 });
 

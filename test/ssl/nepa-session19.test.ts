@@ -164,7 +164,7 @@ Parts("the seed's dropouts and stochastic depth: dropPathRate 1 at depth 2 skips
   assert.ok(Math.abs(eager - plain) > 1e-4, 'dropout changes the loss');
   assert.equal(await dropping.embed(v.params, v.state, images).data(), await makeMethod().embed(v.params, v.state, images).data());
   assert.is(errorOf(() => ssl.methods.nepa({ dropPathRate: 1.5 })), 'nepa config: at .dropPathRate expected a number in [0, 1], got 1.5');
-  tf.dispose([images, skipped, oneBlock, ...Object.values(dict), ...tensorsIn([v, v1])]);
+  tf.dispose([images as tf.Tensor, skipped as tf.Tensor, oneBlock as tf.Tensor, ...Object.values(dict), ...tensorsIn([v, v1])]);
 });
 Parts.after(() => {
   console.log('nepa worst relative errors:', Object.fromEntries(Object.entries(worst).filter(([k]) => !k.includes(':')).map(([k, e]) => [k, e.toExponential(1)])));

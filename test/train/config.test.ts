@@ -132,7 +132,7 @@ Errors('issue 11 item 15: model.encoderOptions is checked against the encoder, o
     [{ model: { encoderOptions: { inChannels: 3 } } }, 'at .model.encoderOptions.inChannels expected nothing (the channels come from the data), got 3'],
     [{ model: { encoder: 'resnet18', encoderOptions: { lowResolution: 'yes' } } }, 'at .model.encoderOptions.lowResolution expected true or false, got "yes"'],
     [{ model: { encoder: 'vit_tiny_patch16_224', encoderOptions: { patchSize: 4, depth: 0 } } }, 'at .model.encoderOptions.depth expected a positive integer, got 0'],
-    [{ model: { encoder: 'vit_tiny_patch16_224', encoderOptions: { mlpRatio: -1, heads: 2 } } }, 'at .model.encoderOptions.mlpRatio expected a positive number, got -1; at .model.encoderOptions.heads unknown key (known: imgSize, patchSize, inChannels, embedDim, depth, numHeads, mlpRatio, dynamicImgSize, numRegisters)'],
+    [{ model: { encoder: 'vit_tiny_patch16_224', encoderOptions: { mlpRatio: -1, heads: 2 } } }, 'at .model.encoderOptions.mlpRatio expected a positive number, got -1; at .model.encoderOptions.heads unknown key (known: imgSize, patchSize, inChannels, embedDim, depth, numHeads, mlpRatio, dynamicImgSize, numRegisters, posDropRate, projDropRate, attnDropRate, dropPathRate)'],
   ];
   for (const [content, message] of cases) assert.is(errorOf(resolveConfig({ file: file('enc.json', content) })), `config: ${message}`);
   assert.is(

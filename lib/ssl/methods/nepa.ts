@@ -96,6 +96,7 @@ function nepaModel(c: NepaConfig) {
   const numPatches = g * g;
   // the seed's _init_weights: xavier_uniform over the weight viewed as [D, C p p]
   const patchInit: nn.init.Initializer = (key, shape) => nn.init.xavierUniform()(key, shape, { fanIn: cin * p * p, fanOut: dim });
+  const rates = nn.dropPathRates(c.dropPathRate, c.depth);
   const blockOptions = (i: number): nn.VitBlockOptions => ({
     eps: 1e-5,
     linearInit: {},
@@ -104,7 +105,7 @@ function nepaModel(c: NepaConfig) {
     attention: { qkNorm: c.useQkNorm, ...(c.useRope ? { rope: '2d' as const } : {}) },
     projDrop: c.dropRate,
     attnDrop: c.attnDropRate,
-    dropPath: c.depth > 1 ? (c.dropPathRate * i) / (c.depth - 1) : 0,
+    dropPath: rates[i],
   });
   const hidden = Math.trunc(dim * c.mlpRatio); // Python's int(dim * mlp_ratio)
   const children = {

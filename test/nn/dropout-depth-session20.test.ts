@@ -1,7 +1,8 @@
 /**
- * Dropout and stochastic depth in the ViT, as timm's: `F.dropPath` (per-sample, scale_by_keep),
- * `vitBlock`'s `dropPath`, `attnDrop`, `projDrop`, and `nn.vit`'s `posDropRate`, `projDropRate`,
- * `attnDropRate`, `dropPathRate` (rising linearly over the blocks as timm's torch.linspace).
+ * Dropout and stochastic depth in the ViT and the ResNets, as timm's: `F.dropPath` (per-sample,
+ * scale_by_keep), `nn.dropPathRates` (timm's linear rule), `vitBlock`'s `dropPath`, `attnDrop`,
+ * `projDrop`, `nn.vit`'s `posDropRate`, `projDropRate`, `attnDropRate`, `dropPathRate`, and the
+ * ResNets' `dropPathRate` (each block's residual branch before the shortcut).
  * PyTorch's random draws cannot be replayed, so the checks are the semantics: identity in
  * evaluation and at rate 0, which samples a branch keeps and how it scales them, the per-block
  * rates, the drop frequency against a binomial bound, jit = eager for one key, and one-line errors.
@@ -52,6 +53,11 @@ Dp('rate 0 is the identity, rate 1 zeros; the same key the same mask; the gradie
   const kept = rowsOf(nn.F.dropPath(random.key(4), np.onesLike(x), 0.5)).map((r) => r[0]);
   rowsOf(g).forEach((row, i) => assert.ok(row.every((v) => v === kept[i]), `gradient of sample ${i}`));
   assert.ok(kept.includes(0) && kept.includes(2), 'both outcomes among 8 samples at rate 0.5');
+});
+Dp("dropPathRates: timm's torch.linspace(0, rate, n)", () => {
+  allClose(nn.dropPathRates(0.7, 3), [0, 0.35, 0.7], { atol: 1e-12 });
+  assert.equal(nn.dropPathRates(0.5, 1), [0]);
+  allClose(nn.dropPathRates(0.1, 8).at(-1)!, 0.1, { atol: 1e-12 });
 });
 Dp('a bad rate or a scalar is a one-line error', () => {
   assert.is(errorOf(() => nn.F.dropPath(random.key(0), randn([2, 2]), 1.5)), 'dropPath: rate must be in [0, 1], got 1.5');
@@ -142,3 +148,22 @@ Vit('a rate outside [0, 1] is a one-line error naming the option', () => {
   assert.is(errorOf(() => nn.vit('vit_bad', { ...opts, dropPathRate: 1.5 })), 'vit_bad options: at .dropPathRate expected a number in [0, 1], got 1.5');
 });
 Vit.run();
+
+const Res = suite("nn.resnet18: dropPathRate (timm's ResNet drop_path_rate)");
+Res('at rate 1 the last block is always dropped: its parameters get zero gradients, the first block (rate 0) does not; evaluation untouched', () => {
+  const images = randn([4, 8, 8, 3], 11);
+  const dropping = nn.encoder('resnet18', { lowResolution: true, dropPathRate: 1, zeroInitLast: false });
+  const plainNet = nn.encoder('resnet18', { lowResolution: true, zeroInitLast: false });
+  const vv = plainNet.init(random.key(3));
+  const lossOf = (net: nn.Encoder) => (p: any) => np.sum(np.square(net.apply(p, vv.state, images, { train: true, key: random.key(8) })[0]));
+  const gd = grad(lossOf(dropping))(vv.params) as any;
+  const gp = grad(lossOf(plainNet))(vv.params) as any;
+  const norm = (t: NdArray) => read(t).reduce((a, b) => a + Math.abs(b), 0);
+  assert.is(norm(gd.layer4[1].conv1.w), 0, 'layer4.1 (rate 1) is dropped for every sample');
+  assert.ok(norm(gp.layer4[1].conv1.w) > 0, 'without stochastic depth it learns');
+  assert.ok(norm(gd.layer1[0].conv1.w) > 0, 'layer1.0 (rate 0) always runs');
+  allClose(read(dropping.apply(vv.params, vv.state, images)[0]), read(plainNet.apply(vv.params, vv.state, images)[0]), { atol: 0 }, 'evaluation');
+  assert.is(errorOf(() => dropping.apply(vv.params, vv.state, images, { train: true })), 'basicBlock: training with dropPath needs a PRNG key: apply(params, state, x, { train: true, key })');
+  assert.is(errorOf(() => nn.encoder('resnet18', { dropPathRate: -1 })), 'resnet18 options: at .dropPathRate expected a number in [0, 1], got -1');
+});
+Res.run();
