@@ -6,7 +6,10 @@
  *
  * Synchronisation is one Int32Array on a SharedArrayBuffer: the caller writes the job,
  * bumps GEN and notifies; each worker runs its part (or none) and decrements PENDING; the
- * caller `Atomics.wait`s for PENDING to reach 0 (Node's main thread may block). A job's
+ * caller `Atomics.wait`s for PENDING to reach 0 (Node's main thread may block). Both sides
+ * first spin for up to {@link SPIN_MS} (a step's next kernel comes tens of microseconds
+ * after the last, and a sleeping thread's wake-up costs about as much as a small kernel),
+ * then sleep. A job's
  * parts go as its assignment says, or (claimed) each thread, the caller included, takes
  * the next part with Atomics.add on NEXT until none is left. Every
  * worker acknowledges every job, so the next job is never written while a worker still
@@ -36,6 +39,9 @@ const ASSIGN = 16; // the part of executor k (-1: none); executor 0 is the calli
 const ARGS = 32;
 const MAX_ARGS = 32;
 
+/** How long a waiting thread polls the control block before it sleeps in `Atomics.wait`, ms. */
+export const SPIN_MS = 0.5;
+
 /** The worker: a plain script (no imports of ours), so that it starts the same under tsx and from compiled JavaScript. */
 const WORKER_SOURCE = `
 const { workerData, receiveMessageOnPort } = require('node:worker_threads');
@@ -61,7 +67,11 @@ function runOf(id) {
   return runs.get(id);
 }
 port.postMessage('ready');
+const spin = (slot, value) => {
+  for (let i = 1, until = performance.now() + ${SPIN_MS}; Atomics.load(ctrl, slot) === value; i++) if ((i & 255) === 0 && performance.now() > until) return;
+};
 for (let seen = 0; ; ) {
+  spin(${GEN}, seen);
   Atomics.wait(ctrl, ${GEN}, seen);
   const gen = Atomics.load(ctrl, ${GEN});
   if (gen === seen) continue;
@@ -84,6 +94,11 @@ for (let seen = 0; ; ) {
   if (Atomics.sub(ctrl, ${PENDING}, 1) === 1) Atomics.notify(ctrl, ${PENDING});
 }
 `;
+
+/** Polls `ctrl[slot]` while it holds `value`, for at most {@link SPIN_MS} (the worker's loop has its own copy). */
+function spinWhile(ctrl: Int32Array, slot: number, value: number): void {
+  for (let i = 1, until = performance.now() + SPIN_MS; Atomics.load(ctrl, slot) === value; i++) if ((i & 255) === 0 && performance.now() > until) return;
+}
 
 interface Member {
   readonly worker: Worker;
@@ -158,7 +173,10 @@ class NodeHeapThreads implements HeapThreadPool {
       hereError = e;
     }
     // The workers write the outputs: wait for them even when the calling thread's part failed.
-    for (let left = Atomics.load(ctrl, PENDING); left !== 0; left = Atomics.load(ctrl, PENDING)) Atomics.wait(ctrl, PENDING, left);
+    for (let left = Atomics.load(ctrl, PENDING); left !== 0; left = Atomics.load(ctrl, PENDING)) {
+      spinWhile(ctrl, PENDING, left);
+      Atomics.wait(ctrl, PENDING, left);
+    }
     if (hereError !== null) throw hereError;
     if (Atomics.load(ctrl, FAILED)) {
       const messages = this.members.map((m) => receiveMessageOnPort(m.port)?.message as string | undefined).filter((s) => s !== undefined);
