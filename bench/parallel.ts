@@ -26,6 +26,9 @@
  *    `enableWasmThreads(2, { kernelThreads: 2 })` (our convolution kernels split between the
  *    calling thread and a worker on the shared heap), so that the ratio of these two is
  *    what our kernels gain from the second thread;
+ *  - `wasm threads = 1, our kernels on 2 threads`: `enableWasmThreads(1, { kernelThreads: 2 })`,
+ *    the threaded build with XNNPACK's pool on the calling thread only (no pool thread to wake
+ *    for tfjs's small kernels or to compete with ours);
  *  - the SwAV steps, when a Python with torch is found: the same step in PyTorch
  *    (bench/pytorch/steps.py, plain SGD) with 1 and with 2 threads, so that our two-core
  *    step is compared with PyTorch on one core and on two in the same command.
@@ -378,9 +381,9 @@ async function runWorkload(w: Workload, s: Shapes, reps: number, maxMs: number, 
   for (const s of synced) contenders.push(dpContender(s.name, s.dp, batch, s.records));
   const childProcs: ChildProcess[] = [];
   if (withThreads) {
-    // XNNPACK on 2 threads, our kernels on 1 and on 2 (the ratio of these two: what our kernels gain).
-    for (const kernelThreads of [1, 2]) {
-      const t = await threadsContender(w, 2, kernelThreads, quick);
+    // XNNPACK on 2 threads, our kernels on 1 and on 2 (the ratio of these two: what our kernels gain); then XNNPACK on 1, ours on 2.
+    for (const [threads, kernelThreads] of [[2, 1], [2, 2], [1, 2]] as const) {
+      const t = await threadsContender(w, threads, kernelThreads, quick);
       childProcs.push(t.proc);
       contenders.push(t.contender);
     }

@@ -140,6 +140,13 @@ export function backendHeap(): WebAssembly.Memory | null {
   return tf.getBackend() === 'wasm' ? heapOf(tf.backend() as unknown as WasmBackendLike) : null;
 }
 
+/** Whether the registered `wasm` backend (if any) is tfjs's threaded build: its heap is shared memory. */
+export function wasmHeapShared(): boolean {
+  const backend = tf.engine().registry['wasm'] as unknown as WasmBackendLike | undefined;
+  const memory = backend && heapOf(backend);
+  return !!memory && isShared(memory);
+}
+
 function heapOf(backend: WasmBackendLike): WebAssembly.Memory | null {
   const memory = backend.wasm?.asm?.memory ?? backend.wasm?.wasmMemory;
   return memory instanceof WebAssembly.Memory ? memory : null;

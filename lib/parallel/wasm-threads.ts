@@ -34,6 +34,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { startHeapThreads, stopHeapThreads } from '../backend/heap-threads-node.js';
 import { releaseBackend, setBackend } from '../backend/node.js';
+import { wasmHeapShared } from '../backend/wasm-heap.js';
 
 /** What {@link enableWasmThreads} did. */
 export interface WasmThreadsInfo {
@@ -101,34 +102,40 @@ function installStartupShims(threads: number): () => void {
 
 /**
  * Starts tfjax's `wasm` backend with `threads` XNNPACK threads in Node and selects it.
- * Call it instead of `ready()`: if a one-thread `wasm` backend was started already, while
- * no tensor exists yet, this disposes that backend and starts a threaded one; once
- * tensors exist it throws rather than invalidate them. With `threads = 1` the plain SIMD
- * build is used (tfjs's default in Node). `kernelThreads` (see {@link WasmThreadsOptions})
- * can be changed by calling again with the same `threads`, tensors or not; it needs the
- * threaded build (`threads` >= 2), else our kernels stay on the calling thread.
+ * Call it instead of `ready()`: if a `wasm` backend of another build or thread count was
+ * started already, while no tensor exists yet, this disposes it and starts the one asked
+ * for; once tensors exist it throws rather than invalidate them. tfjs's threaded build
+ * (shared heap) starts where `threads` or `kernelThreads` is above 1; with both 1, the plain
+ * SIMD build (tfjs's default in Node). `kernelThreads` (see {@link WasmThreadsOptions})
+ * can be changed by calling again with the same `threads`, tensors or not, once the
+ * threaded build runs. Where our kernels do the heavy work (products, convolutions), `threads = 1`
+ * with `kernelThreads: 2` is the faster pair: XNNPACK's pool then has no threads of its own
+ * to wake for tfjs's small kernels, and none competes with ours for the cores (the MLP step:
+ * docs/parallel.md).
  * @example
  * import { enableWasmThreads } from 'tfjax/parallel';
- * await enableWasmThreads(2, { kernelThreads: 2 }); // first thing, e.g. os.availableParallelism()
+ * await enableWasmThreads(1, { kernelThreads: 2 }); // first thing, e.g. os.availableParallelism()
  */
 export async function enableWasmThreads(threads: number, options: WasmThreadsOptions = {}): Promise<WasmThreadsInfo> {
   if (!Number.isInteger(threads) || threads < 1 || threads > 8) throw new Error(`enableWasmThreads: threads must be an integer in [1, 8] (the glue pre-creates 8 workers), got ${String(threads)}`);
   const kernelThreads = options.kernelThreads ?? 1;
   if (!Number.isInteger(kernelThreads) || kernelThreads < 1 || kernelThreads > 16) throw new Error(`enableWasmThreads: options.kernelThreads must be an integer in [1, 16], got ${String(kernelThreads)}`);
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
+  const threaded = threads > 1 || kernelThreads > 1;
   if (tf.engine().registry['wasm']) {
     const have = wasm.getThreadsCount();
-    if (have === threads) {
+    // Our kernels' threads change within the threaded build; only a plain build asked for more restarts.
+    if (have === threads && (wasmHeapShared() || !threaded)) {
       await setBackend('wasm');
       return { threads: have, kernelThreads: await startHeapThreads(kernelThreads) };
     }
     const live = tf.memory().numTensors;
-    if (live > 0) throw new Error(`enableWasmThreads: the wasm backend already runs ${have} thread(s) and ${live} tensor(s) exist; call enableWasmThreads(${threads}) before creating tensors`);
+    if (live > 0) throw new Error(`enableWasmThreads: the wasm backend already runs ${have} thread(s) (${wasmHeapShared() ? 'threaded' : 'one-thread'} build) and ${live} tensor(s) exist; call enableWasmThreads(${threads}${threaded && threads === 1 ? ', { kernelThreads }' : ''}) before creating tensors`);
     await stopHeapThreads();
     await releaseBackend('wasm');
   }
   wasm.setThreadsCount(threads);
-  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', threads > 1);
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', threaded);
   const restore = installStartupShims(threads);
   try {
     await setBackend('wasm');

@@ -3,7 +3,7 @@
  * then simply ends its script, without closing anything. The parent checks that the
  * process exits by itself (code 0) and reads the lines it prints.
  *
- * argv: <backend> <threads: 0 = no enableWasmThreads>
+ * argv: <backend> <threads: 0 = no enableWasmThreads> [kernel threads, default: threads]
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { setBackend, type BackendName } from '../../lib/backend/node.js';
@@ -12,8 +12,9 @@ import { dataParallel, enableWasmThreads } from '../../lib/parallel/index.js';
 
 const backend = process.argv[2] as BackendName;
 const threads = Number(process.argv[3]);
+const kernelThreads = Number(process.argv[4] ?? threads);
 if (threads > 0) {
-  const info = await enableWasmThreads(threads, { kernelThreads: threads });
+  const info = await enableWasmThreads(threads, { kernelThreads });
   // A matmul big enough for XNNPACK to split, against a float64 reference in JS.
   const n = 96;
   const a = tf.randomUniform([n, n], -1, 1, 'float32', 7);

@@ -297,4 +297,19 @@ Life('a process that never calls close() exits by itself (with enableWasmThreads
   }
 });
 
+Life('enableWasmThreads(1, { kernelThreads: 2 }) on wasm: the threaded build with XNNPACK on 1 thread, our kernels on 2 threads on its shared heap, and the process still exits by itself', async () => {
+  if (backend !== 'wasm') return;
+  const r = await runChild([backend, '1', '2'], 90_000);
+  assert.is(r.code, 0, `the child exited with ${r.code} after ${Math.round(r.ms)} ms:\n${r.out}`);
+  assert.match(r.out, /@@step \{"loss":/);
+  const m = /@@threads (.*)/.exec(r.out);
+  assert.ok(m, r.out);
+  const info = JSON.parse(m![1]) as { threads: number; kernelThreads: number; maxErr: number; convErr: number; usedOurs: boolean };
+  assert.is(info.threads, 1, 'XNNPACK runs 1 thread');
+  // Our kernel threads need a shared heap: 2 here means the threaded build started.
+  assert.is(info.kernelThreads, 2, 'our kernels run on 2 threads');
+  assert.ok(info.maxErr < 1e-4, `matmul error ${info.maxErr}`);
+  assert.ok(info.usedOurs && info.convErr < 1e-5, `our convolution against XNNPACK's: ${info.convErr}`);
+});
+
 Life.run();
