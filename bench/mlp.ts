@@ -4,7 +4,7 @@
  * and its loss in our `np` (tfjs's own version of the step: bench/peers/tfjs.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { np } from '../lib/index.js';
+import { jit, np, optim, valueAndGrad } from '../lib/index.js';
 import type { NdArray } from '../lib/index.js';
 
 export type MlpParams = Record<string, NdArray>;
@@ -22,4 +22,27 @@ export function mlpLoss(p: MlpParams, x: NdArray, y: NdArray): NdArray {
   const h1 = np.relu(np.add(np.matmul(x, p.w1), p.b1));
   const h2 = np.relu(np.add(np.matmul(h1, p.w2), p.b2));
   return np.crossEntropy(np.add(np.matmul(h2, p.w3), p.b3), y);
+}
+
+/**
+ * The jitted SGD step (learning rate 0.01) of the d-h-h-k MLP on one batch, as users run it:
+ * returns a function that runs one step and waits for its loss (bench/parallel.ts's one-process
+ * contender, bench/profile.ts's `--encoder mlp`).
+ */
+export function mlpTrainStep([d, h, k]: readonly [number, number, number], batch: { x: NdArray; y: NdArray }): () => void {
+  const opt = optim.sgd({ learningRate: 0.01 });
+  let params: MlpParams = mlpInit(d, h, k);
+  let optState = opt.init(params);
+  const step = jit((p: MlpParams, o: unknown, b: { x: NdArray; y: NdArray }) => {
+    const [loss, g] = valueAndGrad((q: MlpParams) => mlpLoss(q, b.x, b.y))(p) as [NdArray, MlpParams];
+    const [u, next] = opt.update(g, o as never, p);
+    return { loss, params: optim.applyUpdates(p, u) as MlpParams, optState: next };
+  });
+  return () => {
+    const out = step(params, optState, batch as never);
+    (out.loss as tf.Tensor).dataSync();
+    tf.dispose([params, optState, out.loss] as unknown as tf.Tensor[]);
+    params = out.params;
+    optState = out.optState as never;
+  };
 }

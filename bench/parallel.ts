@@ -55,7 +55,7 @@ import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import { isMainThread } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
-import { type NdArray, jit, valueAndGrad } from '../lib/core/index.js';
+import { type NdArray, jit } from '../lib/core/index.js';
 import * as optim from '../lib/optim/index.js';
 import { type DataParallel, type DataParallelProgram, type StepTimings, dataParallel, defineReplica, enableWasmThreads, lossProgram, methodProgram, swavProgram } from '../lib/parallel/index.js';
 import { ready } from '../lib/backend/node.js';
@@ -64,7 +64,7 @@ import { swavMethod } from '../lib/ssl/methods/swav.js';
 import * as swav from '../lib/ssl/swav/index.js';
 import { ourSwav } from './context.js';
 import { flagValue, relaxedSimdSetting } from './harness.js';
-import { type MlpParams, mlpInit, mlpLoss } from './mlp.js';
+import { type MlpParams, mlpInit, mlpLoss, mlpTrainStep } from './mlp.js';
 import { TorchPeer } from './peers/pytorch.js';
 import { type EncoderBench, RESNET, VIT, encoderStepFlops, encoderSwavConfig } from './sections/encoders.js';
 
@@ -126,21 +126,7 @@ function singleProcessStep(w: Workload, s: Shapes): () => void {
     };
   }
   const [, d, h, k] = s.mlp;
-  const opt = mlpOptimizer();
-  let params: MlpParams = mlpInit(d, h, k);
-  let optState = opt.init(params);
-  const step = jit((p: MlpParams, o: unknown, b: { x: NdArray; y: NdArray }) => {
-    const [loss, g] = valueAndGrad((q: MlpParams) => batchLoss(q, b))(p) as [NdArray, MlpParams];
-    const [u, next] = opt.update(g, o as never, p);
-    return { loss, params: optim.applyUpdates(p, u) as MlpParams, optState: next };
-  });
-  return () => {
-    const out = step(params, optState, batch as never);
-    (out.loss as tf.Tensor).dataSync();
-    tf.dispose([params, optState, out.loss] as unknown as tf.Tensor[]);
-    params = out.params;
-    optState = out.optState as never;
-  };
+  return mlpTrainStep([d, h, k], batch as { x: NdArray; y: NdArray });
 }
 
 // ---------------------------------------------------------------- replica module (workers)
