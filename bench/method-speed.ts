@@ -3,8 +3,8 @@
  * preset relative to SwAV's: `jit(ssl.trainStep)` at batch 64 on random views of the preset's
  * crop sizes, one wasm thread, 2 warm-up steps, then 3 rounds with the methods interleaved
  * (so a changing machine load hits them alike); each method gets its batch form (`{ view1 }` for
- * PIRL, `{ images }` for MAE, I-JEPA, SimMIM, data2vec, iGPT and MaskFeat: the first view; see
- * `viewFormOf`); prints the median ms per step and SwAV's median / the method's (the speed
+ * PIRL, `{ images }` for the other one-view methods (MAE, I-JEPA, SimMIM, ...): the first view; see
+ * `viewFormOf`; MIM-Refiner and SALT from a fresh encoder, not their preset's MAE run); prints the median ms per step and SwAV's median / the method's (the speed
  * `MEASURED_SPEED` in lib/train/config-presets.ts holds).
  * `npx tsx bench/method-speed.ts ibot msn` times only those methods (and SwAV, the reference).
  */
@@ -21,7 +21,8 @@ const B = 64;
 const only = process.argv.slice(2);
 const runs = METHOD_NAMES.filter((m) => only.length === 0 || m === 'swav' || only.includes(m)).map((m) => {
   const c = loadConfig({ preset: `fashion-mnist-${m}` });
-  const method = methodOf(c, 1);
+  // MIM-Refiner's and SALT's presets start from the MAE preset's run: their step's time does not depend on the weights.
+  const method = methodOf(c, 1, { pretrained: false });
   const opt = optimizerOf(c, scheduleOf(c, 1000));
   const v = method.init(random.key(0));
   let vars = { params: v.params, state: v.state, optState: opt.init(v.params) };

@@ -54,6 +54,13 @@ const MEASURED_SPEED: Readonly<Record<MethodName, number>> = {
   igpt: 0.76,
   maskfeat: 0.75,
   cmae: 0.45,
+  // Session 20: one run of `bench/method-speed.ts mae ibot beit mimRefiner crossMae nepa salt` (3 interleaved rounds) on
+  // a loaded machine (load average 6-8 on 2 cores), in which MAE's ratio was 0.33 and iBOT's 0.18 (0.37 and 0.14 above): rough.
+  beit: 0.77,
+  mimRefiner: 0.2,
+  crossMae: 0.66,
+  nepa: 0.52,
+  salt: 0.5,
 };
 
 /**
@@ -65,8 +72,8 @@ const VIT_ENCODER = { encoder: 'vit_tiny_patch16_224', encoderOptions: { imgSize
 
 /**
  * The views of a method's run: multi-crop (2 global 28 px + 4 local 14 px crops; the ViT methods'
- * (DINOv2, iBOT, DINOv3) local crops 16 px, a multiple of their ViT's 4 px patches), two 28 px
- * views, or one 28 px crop of scale [0.2, 1]: for MAE, I-JEPA, SimMIM, data2vec, iGPT and MaskFeat
+ * (DINOv2, iBOT, DINOv3, MIM-Refiner) local crops 16 px, a multiple of their ViT's 4 px patches), two 28 px
+ * views, or one 28 px crop of scale [0.2, 1]: for the one-view ViT methods (MAE, I-JEPA, SimMIM, ...)
  * with flips and no colour jitter (the seed's MAE transform), for PIRL with the colour jitter too.
  */
 function augmentOfRun(method: MethodName): ConfigInput['augment'] {
@@ -85,6 +92,8 @@ function fashionMnistRun(method: MethodName): ConfigInput {
   return {
     method,
     ...(method === 'simclr' ? { simclr: { temperature: 0.2 } } : {}),
+    // MIM-Refiner and SALT start from the MAE preset's run (`tfjax train --preset fashion-mnist-mae` first).
+    ...(method === 'mimRefiner' || method === 'salt' ? { [method]: { pretrained: 'runs/fashion-mnist-mae' } } : {}),
     dataset: { name: 'fashion-mnist' },
     model: VIT_METHODS.includes(method) ? VIT_ENCODER : { encoderOptions: { widths: [16, 32, 64, 128] } },
     augment: augmentOfRun(method),
@@ -183,7 +192,13 @@ export const PRESETS: Readonly<Record<string, ConfigInput>> = {
     // views, iGPT and MaskFeat one (nothing of theirs to shrink: each head is one Linear).
     dinov3: { projector: { dims: [16, 8] }, numClsPrototypes: 16, numPatchPrototypes: 16 },
     cmae: { projectorDim: 8 },
-    // Multi-crop (SwAV, DINO, LeJEPA, DINOv2, iBOT, DINOv3); the two-view methods need --augment.nmb-crops [2] (see test/train/methods.test.ts).
+    // BEiT, MIM-Refiner, CrossMAE, NEPA and SALT need the ViT too: MIM-Refiner keeps the multi-crop (and needs
+    // --mim-refiner.pretrained, e.g. a tiny MAE run), the others take one view; NEPA's transformer is the ViT's.
+    beit: { vocabSize: 16 },
+    mimRefiner: { projector: { dims: [16, 8] }, numClsPrototypes: 16, numPatchPrototypes: 16 },
+    crossMae: { decoderEmbedDim: 8, decoderDepth: 1, decoderNumHeads: 2 },
+    salt: { predictorEmbedDim: 8, predictorDepth: 1, predictorNumHeads: 2 },
+    // Multi-crop (SwAV, DINO, LeJEPA, DINOv2, iBOT, DINOv3, MIM-Refiner); the two-view methods need --augment.nmb-crops [2] (see test/train/methods.test.ts).
     augment: { nmbCrops: [2, 1] },
     batchSize: 16,
     steps: 6,

@@ -39,7 +39,7 @@ export interface ModelConfig {
 }
 
 /** The registered self-supervised methods (`ssl.methods`), in the order `--help` lists them. */
-export const METHOD_NAMES = ['simclr', 'mocoV2', 'mocoV3', 'byol', 'simsiam', 'vicreg', 'barlowTwins', 'tico', 'wmse', 'directclr', 'spectralCl', 'dino', 'nnclr', 'swav', 'lejepa', 'mae', 'pirl', 'dinov2', 'vicregl', 'ijepa', 'ibot', 'msn', 'simmim', 'data2vec', 'dinov3', 'igpt', 'maskfeat', 'cmae'] as const;
+export const METHOD_NAMES = ['simclr', 'mocoV2', 'mocoV3', 'byol', 'simsiam', 'vicreg', 'barlowTwins', 'tico', 'wmse', 'directclr', 'spectralCl', 'dino', 'nnclr', 'swav', 'lejepa', 'mae', 'pirl', 'dinov2', 'vicregl', 'ijepa', 'ibot', 'msn', 'simmim', 'data2vec', 'dinov3', 'igpt', 'maskfeat', 'cmae', 'beit', 'mimRefiner', 'crossMae', 'nepa', 'salt'] as const;
 export type MethodName = (typeof METHOD_NAMES)[number];
 
 /**
@@ -50,36 +50,51 @@ export type MethodName = (typeof METHOD_NAMES)[number];
 export type MethodSection = Readonly<Record<string, unknown>>;
 
 /** Methods that train on multi-crop batches (global and local views); the others take two views, or one ({@link ONE_VIEW_METHODS}). */
-export const MULTI_CROP_METHODS: readonly MethodName[] = ['swav', 'dino', 'lejepa', 'dinov2', 'ibot', 'dinov3'];
+export const MULTI_CROP_METHODS: readonly MethodName[] = ['swav', 'dino', 'lejepa', 'dinov2', 'ibot', 'dinov3', 'mimRefiner'];
 
 /**
  * Methods that train on one augmented view of each image (`augment.nmbCrops` [1]): MAE, whose
  * batch is `{ images, noise }` (its masking noise drawn from the step's key, see step-batches.ts),
- * PIRL (`{ view1 }`, its jigsaw drawn from the step's key), I-JEPA, SimMIM, data2vec and
- * MaskFeat (`{ images }`, their masks drawn from the step's key) and iGPT (`{ images }`, no mask).
+ * PIRL (`{ view1 }`, its jigsaw drawn from the step's key), I-JEPA, SimMIM, data2vec, MaskFeat,
+ * BEiT, CrossMAE and SALT (`{ images }`, their masks drawn from the step's key) and iGPT and NEPA
+ * (`{ images }`, no mask).
  */
-export const ONE_VIEW_METHODS: readonly MethodName[] = ['mae', 'pirl', 'ijepa', 'simmim', 'data2vec', 'igpt', 'maskfeat'];
+export const ONE_VIEW_METHODS: readonly MethodName[] = ['mae', 'pirl', 'ijepa', 'simmim', 'data2vec', 'igpt', 'maskfeat', 'beit', 'crossMae', 'nepa', 'salt'];
 
-/** How a method takes its step's views: all of them (`{ globalViews, localViews }`), or the first as `{ view1 }` (PIRL) or `{ images }` (MAE, I-JEPA, SimMIM, data2vec, iGPT, MaskFeat). */
+/** How a method takes its step's views: all of them (`{ globalViews, localViews }`), or the first as `{ view1 }` (PIRL) or `{ images }` (the other one-view methods). */
 export type ViewForm = 'views' | 'view1' | 'images';
 
 /** Methods that take the first view as `{ images }` ({@link ViewForm}). */
-const IMAGES_METHODS: readonly MethodName[] = ['mae', 'ijepa', 'simmim', 'data2vec', 'igpt', 'maskfeat'];
+const IMAGES_METHODS: readonly MethodName[] = ['mae', 'ijepa', 'simmim', 'data2vec', 'igpt', 'maskfeat', 'beit', 'crossMae', 'nepa', 'salt'];
 
 /** The {@link ViewForm} of a method. */
 export function viewFormOf(method: MethodName): ViewForm {
   return method === 'pirl' ? 'view1' : IMAGES_METHODS.includes(method) ? 'images' : 'views';
 }
 
-/** Methods whose encoder (`.model.encoder`) must be a ViT: they mask or select its patch tokens. */
-export const VIT_METHODS: readonly MethodName[] = ['mae', 'dinov2', 'ijepa', 'ibot', 'msn', 'simmim', 'data2vec', 'dinov3', 'igpt', 'maskfeat', 'cmae'];
+/**
+ * Methods whose encoder (`.model.encoder`) must be a ViT: they mask or select its patch tokens
+ * (NEPA builds its own causal transformer of the ViT's sizes, see `methodInput` in recipe.ts).
+ */
+export const VIT_METHODS: readonly MethodName[] = ['mae', 'dinov2', 'ijepa', 'ibot', 'msn', 'simmim', 'data2vec', 'dinov3', 'igpt', 'maskfeat', 'cmae', 'beit', 'mimRefiner', 'crossMae', 'nepa', 'salt'];
 
 /**
  * The ViT methods that take a ViT with register tokens (`.model.encoderOptions.numRegisters`): they
  * skip them when reading the patch tokens (DINOv3 needs them); the other ViT methods read the patch
  * tokens from index 1 and refuse them.
  */
-export const REGISTER_METHODS: readonly MethodName[] = ['dinov2', 'ibot', 'msn', 'dinov3'];
+export const REGISTER_METHODS: readonly MethodName[] = ['dinov2', 'ibot', 'msn', 'dinov3', 'mimRefiner'];
+
+/**
+ * Methods that start from an earlier run's encoder, named by their section's `pretrained` (a run
+ * directory, one of its checkpoints, or its `tfjax export --torch` file; see pretrained.ts):
+ * MIM-Refiner's student and teacher (required, as the seed's `pretrained_encoder`), SALT's frozen
+ * teacher (optional, as the seed's `teacher_state_dict`: without it a random encoder).
+ */
+export const PRETRAINED_METHODS: readonly MethodName[] = ['mimRefiner', 'salt'];
+
+/** NEPA's sizes, which the CLI takes from the run's ViT (`.model`; NEPA builds its own causal transformer, see `methodInput` in recipe.ts). */
+export const NEPA_SIZES = ['imgSize', 'patchSize', 'inChannels', 'embedDim', 'depth', 'numHeads', 'mlpRatio'] as const;
 
 export interface AugmentConfig {
   /** Views per group: global views first, e.g. [2, 4]. */
@@ -233,6 +248,16 @@ export const DEFAULTS: TrainConfig = {
   maskfeat: {},
   // CMAE needs a ViT: projector 256 wide (its hidden width the encoder's), mask ratio 0.75, contrast weight 1 and EMA 0.99 the seed's.
   cmae: {},
+  // BEiT needs a ViT: a vocabulary of 1024 (the seed's 8192 is DALL-E's) from the seed's placeholder tokenizer (ssl.methods.patchKmeansTokenizer); mask ratio 0.4 the seed's.
+  beit: { vocabSize: 1024 },
+  // MIM-Refiner needs a ViT and .mimRefiner.pretrained (an MAE's run, say): heads and prototypes as iBOT's here; the rest the seed's.
+  mimRefiner: { projector: { dims: [512, 128] }, numClsPrototypes: 1024, numPatchPrototypes: 256 },
+  // CrossMAE needs a ViT: a decoder as MAE's here (the seed's 256 wide, 12 blocks, 8 heads); mask ratios and feature maps the seed's.
+  crossMae: { decoderEmbedDim: 64, decoderDepth: 2, decoderNumHeads: 4 },
+  // NEPA's transformer has the ViT's sizes (.model); RoPE, QK-Norm, SwiGLU and layer scale the seed's.
+  nepa: {},
+  // SALT needs a ViT (its teacher an MAE's: .salt.pretrained): a predictor as I-JEPA's here (the seed's 384, 12, 16); masks the seed's.
+  salt: { predictorEmbedDim: 64, predictorDepth: 2, predictorNumHeads: 4 },
   augment: { nmbCrops: [2, 4], sizeCrops: [28, 14], minScale: [0.3, 0.1], maxScale: [1, 0.3], flip: 0.5, brightness: 0.4, contrast: 0.4, jitterP: 0.8, blurP: 0, solarizeP: 0 },
   optimizer: { name: 'sgd', lr: 0.3, warmupStartLr: 0, finalLr: 0.0003, warmupSteps: 20, momentum: 0.9, weightDecay: 1e-5, trustCoefficient: 0.001 },
   batchSize: 256,
@@ -292,6 +317,27 @@ const encoderName = new t.Type<string, string, unknown>(
 );
 
 
+/**
+ * A method's section codec that also takes `pretrained` ({@link PRETRAINED_METHODS}): a path, as
+ * text; the CLI reads it when the run starts (pretrained.ts), the method never sees it.
+ */
+function withPretrained(codec: t.Type<unknown, unknown, unknown>): t.Type<unknown, unknown, unknown> {
+  return new t.Type<unknown, unknown, unknown>(
+    codec.name,
+    codec.is,
+    (u, c) => {
+      const { pretrained, ...rest } = isPlain(u) ? u : { pretrained: undefined };
+      const path = pretrained === undefined ? t.success(undefined) : nonEmptyString.validate(pretrained, t.appendContext(c, 'pretrained', nonEmptyString, pretrained));
+      const others = codec.validate(isPlain(u) ? rest : u, c);
+      // The section's own unknown keys: `pretrained` is known too.
+      const named = (errs: t.Errors) => errs.map((e) => (e.context.length === c.length + 1 && e.message?.startsWith('unknown key (known: ') ? { ...e, message: e.message.replace(/\)$/, ', pretrained)') } : e));
+      if (E.isLeft(path) || E.isLeft(others)) return t.failures(named([...(E.isLeft(path) ? path.left : []), ...(E.isLeft(others) ? others.left : [])]));
+      return t.success(path.right === undefined ? others.right : { ...(others.right as object), pretrained: path.right });
+    },
+    t.identity,
+  );
+}
+
 const crops = listOf(positiveInt, 'a non-empty list of positive integers');
 const heightWidth = refined<readonly [number, number]>('[height, width] with positive integers', (u): u is readonly [number, number] => Array.isArray(u) && u.length === 2 && u.every((x) => positiveInt.is(x)));
 const scales = listOf(unitFraction, 'a non-empty list of numbers in (0, 1]');
@@ -305,7 +351,7 @@ export const ConfigCodec = strictPartial(
     method: oneOf(METHOD_NAMES),
     model: strictPartial({ encoder: encoderName, encoderOptions: plainObject }, 'an object with model settings'),
     // Each method's section is decoded by the method's own codec.
-    ...Object.fromEntries(METHOD_NAMES.map((m) => [m, ssl.byName(m).codec])),
+    ...Object.fromEntries(METHOD_NAMES.map((m) => [m, PRETRAINED_METHODS.includes(m) ? withPretrained(ssl.byName(m).codec) : ssl.byName(m).codec])),
     augment: strictPartial(
       {
         nmbCrops: crops,

@@ -11,7 +11,7 @@ import * as ssl from '../ssl/methods/index.js';
 import { firstDuplicateKeyPath } from '../io/json-duplicate-keys.js';
 import { drawErrors } from '../util/codecs.js';
 import { showValue } from '../util/show-value.js';
-import { type ConfigInput, type MethodName, type TrainConfig, ConfigCodec, ConfigError, DEFAULTS, METHOD_NAMES, MULTI_CROP_METHODS, ONE_VIEW_METHODS, REGISTER_METHODS, VIT_METHODS, decodeLayer, isPlain, plainObject } from './config-schema.js';
+import { type ConfigInput, type MethodName, type TrainConfig, ConfigCodec, ConfigError, DEFAULTS, METHOD_NAMES, MULTI_CROP_METHODS, NEPA_SIZES, ONE_VIEW_METHODS, REGISTER_METHODS, VIT_METHODS, decodeLayer, isPlain, plainObject } from './config-schema.js';
 import { PRESETS } from './config-presets.js';
 import { methodInput } from './recipe.js';
 
@@ -48,6 +48,8 @@ function checkEncoderOptions(c: TrainConfig): string | null {
 
 /** The method's section, decoded by the method (its own cross-field checks included), and what the run adds to it. */
 function checkMethod(c: TrainConfig): string | null {
+  const sectionError = checkSection(c);
+  if (sectionError !== null) return sectionError;
   for (const name of METHOD_NAMES) {
     const own = ['encoder', 'encoderOptions', 'embedDim'].find((k) => Object.hasOwn(c[name], k));
     if (own) return `config: at .${name}.${own} expected nothing (every method trains .model.encoder), got ${showValue(c[name][own])}`;
@@ -65,7 +67,37 @@ function checkMethod(c: TrainConfig): string | null {
   const queue = (decoded.right as { queueLength?: number }).queueLength ?? 0;
   if (name === 'swav' && queue > 0 && queue % c.batchSize !== 0)
     return `config: at .swav.queueLength expected a multiple of .batchSize (${c.batchSize}), got ${queue}`;
-  return checkMethodEncoder(c, decoded.right as Readonly<Record<string, unknown>>);
+  return checkMethodEncoder(c, decoded.right as Readonly<Record<string, unknown>>) ?? checkPretrained(c);
+}
+
+/** The ViT's dropout options (NEPA has its own, in its section). */
+const VIT_DROPOUTS = ['posDropRate', 'projDropRate', 'attnDropRate', 'dropPathRate'];
+
+/** What the run's section may not say: NEPA's sizes, MIM-Refiner's encoder other than by `pretrained`. */
+function checkSection(c: TrainConfig): string | null {
+  const name = c.method;
+  const section = c[name];
+  // NEPA's sizes are the ViT's: its section has only its own switches.
+  const size = name === 'nepa' ? NEPA_SIZES.find((k) => Object.hasOwn(section, k)) : undefined;
+  if (size !== undefined)
+    return `config: at .nepa.${size} expected nothing (NEPA's transformer has the ViT's sizes: .model.encoderOptions${size === 'inChannels' ? ', the channels the data\'s' : ''}), got ${showValue(section[size])}`;
+  // The ViT's dropouts would not reach NEPA's own transformer: they are its section's.
+  const drop = name === 'nepa' ? VIT_DROPOUTS.find((k) => Object.hasOwn(c.model.encoderOptions, k)) : undefined;
+  if (drop !== undefined)
+    return `config: at .model.encoderOptions.${drop} expected nothing for nepa (its dropouts are .nepa.dropRate, .nepa.attnDropRate and .nepa.dropPathRate), got ${showValue(c.model.encoderOptions[drop])}`;
+  if (name !== 'mimRefiner') return null;
+  if (Object.hasOwn(section, 'pretrainedEncoder'))
+    return `config: at .mimRefiner.pretrainedEncoder expected nothing (name the run or file with .mimRefiner.pretrained), got ${showValue(section['pretrainedEncoder'])}`;
+  return null;
+}
+
+/** MIM-Refiner without `pretrained` (checked after its encoder: a ConvNet is the first thing to fix). */
+function checkPretrained(c: TrainConfig): string | null {
+  if (c.method !== 'mimRefiner' || c.mimRefiner['pretrained'] !== undefined) return null;
+  return (
+    'config: at .mimRefiner.pretrained expected the path of a pretrained encoder (a run directory, a checkpoint or an exported state dict, e.g. of --method mae), got nothing; ' +
+    "the seed's MIMRefiner requires one (--mim-refiner.pretrained runs/fashion-mnist-mae)"
+  );
 }
 
 /** `a, b and c`. */
@@ -101,11 +133,17 @@ function checkMethodEncoder(c: TrainConfig, m: Readonly<Record<string, unknown>>
   return checkViT(c, enc, m);
 }
 
-/** What positions a method's ViT cannot resize: MAE's decoder's and I-JEPA's predictor's are fixed (DINOv2, iBOT and DINOv3 resize the ViT's for local views). */
-const FIXED_POSITIONS: Partial<Record<MethodName, string>> = { mae: "its decoder's positions are fixed", ijepa: "its predictor's positions are fixed" };
+/** What positions a method's ViT cannot resize: MAE's, CrossMAE's, I-JEPA's, SALT's and NEPA's are fixed (DINOv2, iBOT, DINOv3 and MIM-Refiner resize the ViT's for local views). */
+const FIXED_POSITIONS: Partial<Record<MethodName, string>> = {
+  mae: "its decoder's positions are fixed",
+  ijepa: "its predictor's positions are fixed",
+  crossMae: "its decoder's positions are fixed",
+  nepa: 'its patch embedding takes that size only',
+  salt: "its predictor's positions are fixed",
+};
 
 /** Methods that mask `round(L maskRatio)` of a view's L patches (none masked: no patch loss, or a loss of 0). */
-const ROUNDED_MASK_METHODS: readonly MethodName[] = ['dinov2', 'ibot', 'msn', 'simmim', 'data2vec', 'dinov3', 'maskfeat', 'cmae'];
+const ROUNDED_MASK_METHODS: readonly MethodName[] = ['dinov2', 'ibot', 'msn', 'simmim', 'data2vec', 'dinov3', 'maskfeat', 'cmae', 'beit', 'mimRefiner'];
 
 /**
  * A ViT method's encoder and views: a ViT; no register tokens but for {@link REGISTER_METHODS};

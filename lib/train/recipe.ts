@@ -4,6 +4,7 @@
  * Shared by the training loop, the CLI's eval/embed and the data-parallel replicas.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import * as E from 'fp-ts/lib/Either.js';
 import type { NdArray } from '../core/index.js';
 import type { MultiCropConfig } from '../data/augment/index.js';
 import * as nn from '../nn/index.js';
@@ -12,7 +13,8 @@ import * as optim from '../optim/index.js';
 import * as random from '../random/index.js';
 import type { Method } from '../ssl/method.js';
 import * as ssl from '../ssl/methods/index.js';
-import type { TrainConfig } from './config-schema.js';
+import { NEPA_SIZES, type TrainConfig } from './config-schema.js';
+import { withPretrained } from './pretrained.js';
 
 /**
  * The input of the run's method: its section with the run's encoder (and, given the data's
@@ -20,26 +22,44 @@ import type { TrainConfig } from './config-schema.js';
  * whose codes are computed, unless the section says which.
  */
 export function methodInput(c: TrainConfig, channels?: number): Record<string, unknown> {
-  const section = c[c.method];
+  // `pretrained` is the CLI's (pretrained.ts), not the method's.
+  const { pretrained: _, ...section } = c[c.method];
   const assign =
     c.method === 'swav' && section['pairing'] === 'paper' && section['cropsForAssign'] === undefined
       ? { cropsForAssign: Array.from({ length: c.augment.nmbCrops[0]! }, (_, i) => i) }
       : {};
   const encoderOptions = channels === undefined ? c.model.encoderOptions : { ...c.model.encoderOptions, inChannels: channels };
+  if (c.method === 'nepa') return { ...section, ...nepaSizes(c.model.encoder, encoderOptions) };
   return { ...section, ...assign, encoder: c.model.encoder, encoderOptions };
 }
 
-/** The run's method (`ssl.methods[c.method]`) for images with `channels` channels. */
-export function methodOf(c: TrainConfig, channels: number): Method {
-  return ssl.byName(c.method)(methodInput(c, channels));
+/** NEPA's transformer sizes from the run's ViT (NEPA builds its own causal transformer, not an `nn` encoder). */
+function nepaSizes(encoder: string, options: Readonly<Record<string, unknown>>): Record<string, number> {
+  const o = nn.encoder(encoder, options).options as Readonly<Record<string, number>>;
+  return Object.fromEntries(NEPA_SIZES.flatMap((k) => (typeof o[k] === 'number' ? [[k, o[k]]] : [])));
+}
+
+/**
+ * The run's method (`ssl.methods[c.method]`) for images with `channels` channels; with a
+ * `pretrained` section (MIM-Refiner, SALT), its `init` starts from that run's encoder unless
+ * `pretrained` is false (e.g. timing a step).
+ */
+export function methodOf(c: TrainConfig, channels: number, { pretrained = true } = {}): Method {
+  const input = methodInput(c, channels);
+  const method = ssl.byName(c.method)(input);
+  const path = c[c.method]['pretrained'];
+  return pretrained && typeof path === 'string' ? withPretrained(c.method, method, input, path) : method;
 }
 
 /**
  * MAE's patches per image (its masking noise is drawn per step, see step-batches.ts); null for
- * the other methods. The configuration checks made the encoder a ViT for the views' size.
+ * the other methods and for MAE's block and multi-block maskings. The configuration checks made
+ * the encoder a ViT for the views' size.
  */
 export function maskPatchesOf(c: TrainConfig): number | null {
-  if (c.method !== 'mae') return null;
+  // Block masking and 'multiBlock' draw from the step's key (a noise would replay 'patch' masking without blocks).
+  const masking = c.method === 'mae' ? (ssl.mae.decode(methodInput(c)) as E.Either<string, { blockSize: number; masking: string }>) : null;
+  if (masking === null || E.isLeft(masking) || masking.right.blockSize !== 1 || masking.right.masking !== 'patch') return null;
   const enc = nn.encoder(c.model.encoder, c.model.encoderOptions);
   const { patchSize } = enc.options as { patchSize: number };
   return Math.floor(c.augment.sizeCrops[0]! / patchSize) ** 2;

@@ -93,7 +93,7 @@ Errors('mae without a ViT, or with two views, says what it needs', async () => {
   assert.match(convnet.stderr.split('\n')[0]!, /^config: at \.model\.encoder expected a ViT for mae \(vit_tiny_patch16_224, vit_small_patch16_224\), got "convnet_small"; use --preset fashion-mnist-mae, or e\.g\. /);
   const two = await runMain(['train', '--preset', 'tiny', '--method', 'mae', ...TINY_MAE_FLAGS.slice(0, 4), '--augment.nmb-crops', '[2]', '--augment.size-crops', '[28]', '--augment.min-scale', '[0.3]', '--augment.max-scale', '[1]', '--out-dir', runDir()]);
   assert.is(two.code, 2);
-  assert.match(two.stderr.split('\n')[0]!, /^config: at \.augment\.nmbCrops expected \[1\] for mae \(it trains on one view; multi-crop is for swav, dino, lejepa, dinov2, ibot and dinov3\), got \[2\]; use --preset fashion-mnist-mae/);
+  assert.match(two.stderr.split('\n')[0]!, /^config: at \.augment\.nmbCrops expected \[1\] for mae \(it trains on one view; multi-crop is for swav, dino, lejepa, dinov2, ibot, dinov3 and mimRefiner\), got \[2\]; use --preset fashion-mnist-mae/);
 });
 
 Errors('every new method has its fashion-mnist preset, which resolves', () => {

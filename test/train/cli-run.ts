@@ -73,12 +73,18 @@ export async function runMain(argv: string[]): Promise<{ code: number; stdout: s
 }
 
 /**
- * `method` trained 2 steps on the tiny preset through `main` in `dir`: finite losses and its own
- * `metricNames` at both steps, one checkpoint (step 2), and `export --torch` with each of
- * `seedKeys` (the seed's state-dict names) at its shape. Returns the step records.
+ * `method` trained 2 steps on the tiny preset (plus `extra` flags) through `main` in `dir`: finite
+ * losses and its own `metricNames` at both steps, one checkpoint (step 2), and `export --torch` with
+ * each of `seedKeys` (the seed's state-dict names) at its shape. Returns the step records.
  */
-export async function assertTwoStepsAndExport(method: MethodName, dir: string, metricNames: readonly string[], seedKeys: Readonly<Record<string, number[]>>): Promise<Rec[]> {
-  const r = await runMain(tinyMethodArgs(method, dir, '--steps', '2', '--optimizer.warmup-steps', '1'));
+export async function assertTwoStepsAndExport(
+  method: MethodName,
+  dir: string,
+  metricNames: readonly string[],
+  seedKeys: Readonly<Record<string, number[]>>,
+  extra: readonly string[] = [],
+): Promise<Rec[]> {
+  const r = await runMain(tinyMethodArgs(method, dir, '--steps', '2', '--optimizer.warmup-steps', '1', ...extra));
   assert.is(r.code, 0, r.stderr);
   const steps = metrics(dir).filter((x) => x.type === 'step');
   assert.equal(steps.map((x) => x.step), [1, 2]);

@@ -37,7 +37,7 @@ Errors('an unknown key is rejected, naming it and the known keys', () => {
     `config ${p}: at .optimizer.lrr unknown key (known: name, lr, warmupStartLr, finalLr, warmupSteps, momentum, weightDecay, trustCoefficient)`,
   );
   const top = file('top.json', { stepz: 3 });
-  assert.match(errorOf(resolveConfig({ file: top })), `config ${top}: at .stepz unknown key (known: dataset, method, model, simclr, mocoV2, mocoV3, byol, simsiam, vicreg, barlowTwins, tico, wmse, directclr, spectralCl, dino, nnclr, swav, lejepa, mae, pirl, dinov2, vicregl, ijepa, ibot, msn, simmim, data2vec, dinov3, igpt, maskfeat, cmae, augment, optimizer, batchSize, steps,`);
+  assert.match(errorOf(resolveConfig({ file: top })), `config ${top}: at .stepz unknown key (known: dataset, method, model, simclr, mocoV2, mocoV3, byol, simsiam, vicreg, barlowTwins, tico, wmse, directclr, spectralCl, dino, nnclr, swav, lejepa, mae, pirl, dinov2, vicregl, ijepa, ibot, msn, simmim, data2vec, dinov3, igpt, maskfeat, cmae, beit, mimRefiner, crossMae, nepa, salt, augment, optimizer, batchSize, steps,`);
 });
 
 Errors('wrong types and ranges', () => {
@@ -112,7 +112,7 @@ Errors('issue 14: --method picks a method whose own codec decodes its section; e
   assert.ok(E.isRight(ok), E.isLeft(ok) ? ok.left : '');
   assert.equal(E.isRight(ok) && [ok.right.method, ok.right.byol], ['byol', { projector: { dims: [512, 128] }, predictor: { dims: [64, 128] }, emaStart: 0.996 }]);
   const cases: [[string, string][], string][] = [
-    [[['--method', 'simclrr']], "config flag --method: at .method expected 'simclr', 'mocoV2', 'mocoV3', 'byol', 'simsiam', 'vicreg', 'barlowTwins', 'tico', 'wmse', 'directclr', 'spectralCl', 'dino', 'nnclr', 'swav', 'lejepa', 'mae', 'pirl', 'dinov2', 'vicregl', 'ijepa', 'ibot', 'msn', 'simmim', 'data2vec', 'dinov3', 'igpt', 'maskfeat', or 'cmae', got \"simclrr\""],
+    [[['--method', 'simclrr']], "config flag --method: at .method expected 'simclr', 'mocoV2', 'mocoV3', 'byol', 'simsiam', 'vicreg', 'barlowTwins', 'tico', 'wmse', 'directclr', 'spectralCl', 'dino', 'nnclr', 'swav', 'lejepa', 'mae', 'pirl', 'dinov2', 'vicregl', 'ijepa', 'ibot', 'msn', 'simmim', 'data2vec', 'dinov3', 'igpt', 'maskfeat', 'cmae', 'beit', 'mimRefiner', 'crossMae', 'nepa', or 'salt', got \"simclrr\""],
     [[['--byol.ema-start', '2']], 'config flag --byol.ema-start: at .byol.emaStart expected a number in [0, 1], got 2'],
     [[['--simclr.temprature', '0.2']], 'config flag --simclr.temprature: at .simclr.temprature unknown key (known: encoder, encoderOptions, embedDim, projector, temperature)'],
     [[['--dino.projector.dims', '[0]']], 'config flag --dino.projector.dims: at .dino.projector.dims expected a non-empty list of positive integers, got [0]'],
@@ -120,7 +120,7 @@ Errors('issue 14: --method picks a method whose own codec decodes its section; e
     [[['--vicreg.encoder', '"resnet18"']], 'config: at .vicreg.encoder expected nothing (every method trains .model.encoder), got "resnet18"'],
   ];
   for (const [flags, expected] of cases) assert.is(errorOf(resolveConfig({ flags })), expected);
-  assert.match(errorOf(resolveConfig({ flags: [['--method', 'simclr']] })), /^config: at \.augment\.nmbCrops expected \[2\] for simclr \(it trains on two views; multi-crop is for swav, dino, lejepa, dinov2, ibot and dinov3\), got \[2,4\]; use --preset fashion-mnist-simclr/);
+  assert.match(errorOf(resolveConfig({ flags: [['--method', 'simclr']] })), /^config: at \.augment\.nmbCrops expected \[2\] for simclr \(it trains on two views; multi-crop is for swav, dino, lejepa, dinov2, ibot, dinov3 and mimRefiner\), got \[2,4\]; use --preset fashion-mnist-simclr/);
   assert.ok(E.isRight(resolveConfig({ flags: [['--method', 'dino']] })), 'dino takes multi-crop batches');
 });
 

@@ -21,7 +21,7 @@ import * as assert from 'uvu/assert';
 import * as checkpoint from '../../lib/checkpoint/index.js';
 import { readSafetensorsFile } from '../../lib/io/safetensors-file.js';
 import * as tree from '../../lib/tree/index.js';
-import { METHOD_NAMES, type MethodName, loadConfig, totalSteps } from '../../lib/train/config.js';
+import { METHOD_NAMES, type MethodName, PRETRAINED_METHODS, loadConfig, totalSteps } from '../../lib/train/config.js';
 import { loadRunData } from '../../lib/train/data.js';
 import { exportTorch, importTorch } from '../../lib/train/export.js';
 import { type TrainResult, train } from '../../lib/train/loop.js';
@@ -37,8 +37,11 @@ const runDir = () => join(root, `run${counter++}`);
 
 /** The tiny preset's flags for a method: two-view methods get two 28x28 views instead of multi-crop, one-view methods one, the ViT methods (`VIT_METHODS`) a ViT. */
 function flagsOf(method: MethodName, ...extra: string[]): string[] {
-  return ['--method', method, ...tinyMethodFlags(method), '--backend', backend, '--eval.before', 'false', ...extra];
+  return ['--method', method, ...tinyMethodFlags(method), ...pretrainedFlags(method), '--backend', backend, '--eval.before', 'false', ...extra];
 }
+/** A tiny MAE run (2 steps), which MIM-Refiner and SALT start from (`.<method>.pretrained`). */
+const maeRun = join(root, 'mae-pretrained');
+const pretrainedFlags = (method: MethodName) => (PRETRAINED_METHODS.includes(method) ? [`--${method}.pretrained`, maeRun] : []);
 const quiet = { write: () => true } as unknown as NodeJS.WritableStream;
 
 /** `tfjax train --preset tiny` in this process. */
@@ -90,6 +93,12 @@ const TORCH_MODULES: Record<MethodName, string[]> = {
   igpt: ['encoder', 'head'],
   maskfeat: ['encoder', 'mask_token', 'head'],
   cmae: ['backbone.student', 'backbone.teacher', 'backbone.*_coefficient', 'projector.student', 'projector.teacher', 'projector.*_coefficient', 'predictor', 'mask_token', 'recon_head'],
+  beit: ['encoder', 'mask_token', 'head'],
+  mimRefiner: ['backbone.student', 'backbone.teacher', 'backbone.*_coefficient', 'cls_head.student', 'cls_head.teacher', 'cls_head.*_coefficient', 'patch_head.student', 'patch_head.teacher', 'patch_head.*_coefficient', 'mask_token'],
+  crossMae: ['encoder', 'decoder'],
+  nepa: ['patch_embed', 'blocks', 'norm'],
+  // `student.vit.*`, `teacher.backbone.*` (the seed's MaskedEncoder and EvalOnly wrappers).
+  salt: ['student', 'teacher', 'predictor'],
 };
 const moduleOf = (key: string) => {
   const [a, b] = key.split('.');
@@ -98,6 +107,9 @@ const moduleOf = (key: string) => {
 };
 
 const Every = suite('tfjax train --method: every method');
+Every.before(async () => {
+  await trainHere(maeRun, 'mae', ['--steps', '2', '--optimizer.warmup-steps', '1']);
+});
 
 for (const name of METHOD_NAMES) {
   Every(`${name}: two steps, its metrics and RankMe logged; weights to the seed's layout and back; --resume is exact`, async () => {
