@@ -33,10 +33,10 @@ import { SimdMath } from './wasm-math.js';
 import { type HeapKernel, heapKernelsAvailable, runHeapKernel, runHeapKernelOutputs } from './wasm-heap.js';
 import { emitPartRange } from './wasm-split.js';
 
-/** The jit's fused operations, and those only a lowering runs by this kernel (tanh: tfjs wasm's calls the scalar C function per element). */
-export type ElementwiseOp = FusedOp | 'tanh';
-/** The jit's fused elementwise program, whose operations may also be {@link ElementwiseOp}s. */
-export type ElementwiseProgram = Omit<FusedProgram, 'ops'> & { readonly ops: readonly { readonly op: ElementwiseOp; readonly args: readonly number[] }[] };
+/** The jit's fused operations (tanh among them: tfjs wasm's calls the scalar C function per element). */
+export type ElementwiseOp = FusedOp;
+/** The jit's fused elementwise program. */
+export type ElementwiseProgram = FusedProgram;
 
 /**
  * Whether a result of this shape can be computed by {@link elementwiseWasm}: any last
@@ -61,9 +61,9 @@ export function elementwiseWasm(inputs: readonly tf.Tensor[], program: Elementwi
   return runHeapKernel(elementwise, inputs, program);
 }
 
-/** Runs the program; its result, then one tensor per entry of `program.sums`. */
-export function elementwiseWasmOutputs(inputs: readonly tf.Tensor[], program: ElementwiseProgram): tf.Tensor[] {
-  return runHeapKernelOutputs(elementwise, inputs, program);
+/** Runs the program; its result (in `shape` if given, of as many elements), then one tensor per entry of `program.sums`. */
+export function elementwiseWasmOutputs(inputs: readonly tf.Tensor[], program: ElementwiseProgram, shape?: readonly number[]): tf.Tensor[] {
+  return runHeapKernelOutputs(elementwise, inputs, program, shape);
 }
 
 const ARITY: Record<ElementwiseOp, number> = { add: 2, sub: 2, mul: 2, div: 2, max: 2, min: 2, neg: 1, relu: 1, sign: 1, exp: 1, log: 1, erf: 1, tanh: 1 };

@@ -24,7 +24,7 @@ const MIN_ELEMENTS = 4096;
 
 const FUSABLE = new Set<string>(ELEMENTWISE_OPS);
 /** Operations that tfjs's wasm backend runs as a scalar C call per element: a loop of one of them alone pays. */
-const SIMD_MATH = new Set(['exp', 'log', 'erf']);
+const SIMD_MATH = new Set(['exp', 'log', 'erf', 'tanh']);
 
 function kindOf(v: Var, shape: readonly number[]): InputKind | null {
   return v.aval.dtype === 'float32' ? inputKindOf(v.aval.shape, shape) : null;
@@ -49,7 +49,8 @@ function fusable(e: Eqn): boolean {
 /** Replaces each chain of two or more fusable equations (or a lone exp or log) by one `fused_elementwise` equation. */
 export function fuseElementwise(j: Jaxpr): Jaxpr {
   const users = new Map<Var, Eqn[]>();
-  for (const e of j.eqns) for (const v of e.inputs) users.set(v, [...(users.get(v) ?? []), e]);
+  // Each user once: mul(y, y) (tanh's derivative 1 - y^2) is y's sole user.
+  for (const e of j.eqns) for (const v of new Set(e.inputs)) users.set(v, [...(users.get(v) ?? []), e]);
   const outs = new Set(j.outvars);
   const producer = new Map(j.eqns.map((e) => [e.out, e]));
   // Each fusable equation's chain root: its sole user's root when that user is fusable too.
@@ -65,7 +66,7 @@ export function fuseElementwise(j: Jaxpr): Jaxpr {
   const members = new Map<Eqn, number>();
   for (const r of root.values()) members.set(r, (members.get(r) ?? 0) + 1);
 
-  // A lone operation is one tfjs kernel anyway, except exp, log and erf: tfjs's are scalar C calls, ours SIMD.
+  // A lone operation is one tfjs kernel anyway, except exp, log, erf and tanh: tfjs's are scalar C calls, ours SIMD.
   const looped = (r: Eqn) => members.get(r)! >= 2 || SIMD_MATH.has(r.prim);
   const eqns: Eqn[] = [];
   for (const e of j.eqns) {

@@ -8,7 +8,7 @@ import { EFFECTFUL, type HigherOrderPrim, type Params, type Prim } from '../prim
 export type FusedPrim = 'fused_matmul' | 'fused_conv' | 'fused_elementwise';
 
 /** The operations a fused elementwise chain (`fused_elementwise`) may contain. */
-export const ELEMENTWISE_OPS = ['add', 'sub', 'mul', 'div', 'max', 'min', 'neg', 'relu', 'sign', 'exp', 'log', 'erf'] as const;
+export const ELEMENTWISE_OPS = ['add', 'sub', 'mul', 'div', 'max', 'min', 'neg', 'relu', 'sign', 'exp', 'log', 'erf', 'tanh'] as const;
 export type ElementwiseOp = (typeof ELEMENTWISE_OPS)[number];
 
 /** How an input is read: at every element, by the last axis' index, once per row (by the other axes' index), or once. */

@@ -90,6 +90,31 @@ export function elideBroadcasts(j: Jaxpr, nextId: () => number): Jaxpr {
 }
 
 /**
+ * A reshape of a reshape reads the first one's operand, and a reshape to its operand's own
+ * shape is that operand (a bias gradient's [C] -> [1, C] -> [C]): no kernel, no tidy, at every
+ * step of a loop.
+ */
+export function collapseReshapes(j: Jaxpr): Jaxpr {
+  const subst = new Map<Var, Var>();
+  const sub = (v: Var) => subst.get(v) ?? v;
+  const reshapeSource = new Map<Var, Var>(); // a reshape's result -> the operand it reshapes
+  const eqns: Eqn[] = [];
+  for (const e of j.eqns) {
+    const inputs = e.inputs.map(sub);
+    if (isEqnOf(e, 'reshape')) {
+      const src = reshapeSource.get(inputs[0]!) ?? inputs[0]!;
+      if (sameShape(src.aval.shape, e.out.aval.shape)) {
+        subst.set(e.out, src);
+        continue;
+      }
+      reshapeSource.set(e.out, src);
+      eqns.push({ ...e, inputs: [src] });
+    } else eqns.push({ ...e, inputs });
+  }
+  return { ...j, eqns, outvars: j.outvars.map(sub) };
+}
+
+/**
  * max(x, 0) with x float32 of the result's shape becomes relu(x): one kernel that the
  * bias/ReLU fusion below takes (the same numbers: both propagate NaN; relu's own derivative
  * rule does not matter here, the jaxpr is already differentiated). The 0 is a constant
@@ -166,7 +191,7 @@ export interface RewriteOptions {
 export function optimize(traced: Jaxpr, opts: RewriteOptions = {}): Jaxpr {
   const j = inlineCalls(traced);
   let id = Math.max(0, ...[...j.invars, ...j.constvars, ...j.eqns.flatMap(outsOf)].map((v) => v.id)) + 1;
-  let r = eliminateDeadCode(eliminateCommonSubexpressions(j));
+  let r = eliminateDeadCode(eliminateCommonSubexpressions(collapseReshapes(j)));
   if (opts.fuse !== false) r = fuseBiasActivation(reluFromMax(elideBroadcasts(eliminateDeadCode(foldTransposesIntoDots(r)), () => id++)));
   if (opts.fuse !== false && opts.fuseElementwise !== false) r = fuseElementwise(r);
   return eliminateDeadCode(r);
