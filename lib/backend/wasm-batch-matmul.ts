@@ -23,7 +23,11 @@ import { emitMultiplyAdd } from './wasm-relaxed.js';
 
 export interface BatchMatMulAttrs {
   readonly batch: number;
-  /** A is [batch, m, k]; B is packed as [batch, np / 8, k, 8] (np = {@link paddedColumns}(n)); C is [batch, m, n]. */
+  /**
+   * A is [...lead, m, k] with `batch` matrices in its leading axes (any number of them: no
+   * reshape, which costs a kernel launch per product in a loop); B is packed as
+   * [batch, np / 8, k, 8] (np = {@link paddedColumns}(n)); C is [...lead, m, n].
+   */
   readonly m: number;
   readonly k: number;
   readonly n: number;
@@ -33,6 +37,12 @@ export interface BatchMatMulAttrs {
 const VECTORS = 2;
 /** Columns of a block, and of a panel of packed B. */
 export const PANEL = 4 * VECTORS;
+
+/** Whether `shape` is `batch` matrices of shape `matrix` (its leading axes, any number of them, hold `batch` elements). */
+function isBatchOf(shape: readonly number[], batch: number, matrix: readonly number[]): boolean {
+  const lead = shape.slice(0, -2);
+  return shape.length >= 2 && `${shape.slice(-2)}` === `${matrix}` && lead.reduce((a, d) => a * d, 1) === batch;
+}
 
 /** n rounded up to whole panels. */
 export const paddedColumns = (n: number) => Math.ceil(n / PANEL) * PANEL;
@@ -72,8 +82,8 @@ export function packPanelsWasm(b: tf.Tensor, attrs: PackPanelsAttrs): tf.Tensor 
 const packPanels: HeapKernel<PackPanelsAttrs> = {
   name: 'TfjaxPackPanels',
   outShape([b], { batch, k, n, transposed }) {
-    const want = `[${transposed ? [batch, n, k] : [batch, k, n]}]`;
-    if (`[${b}]` !== want || k < 1 || n < 1) throw new Error(`packPanelsWasm: input [${b}], expected ${want}`);
+    const want = transposed ? [n, k] : [k, n];
+    if (!isBatchOf(b, batch, want) || k < 1 || n < 1) throw new Error(`packPanelsWasm: input [${b}], expected [${batch},${want}] (or its matrices in any leading axes)`);
     return [batch, paddedColumns(n) / PANEL, k, PANEL];
   },
   initial: ({ n }) => (n % PANEL === 0 ? null : 0),
@@ -157,9 +167,9 @@ function rowBlocksOf(m: number) {
 const batchMatMul: HeapKernel<BatchMatMulAttrs> = {
   name: 'TfjaxBatchMatMul',
   outShape([a, b], { batch, m, k, n }) {
-    const want = [`[${batch},${m},${k}]`, `[${batch},${paddedColumns(n) / PANEL},${k},${PANEL}]`];
-    if (`[${a}]` !== want[0] || `[${b}]` !== want[1] || m < 1 || k < 1 || n < 1) throw new Error(`batchMatMulWasm: inputs [${a}] and [${b}], expected ${want[0]} and ${want[1]}`);
-    return [batch, m, n];
+    const want = `[${batch},${paddedColumns(n) / PANEL},${k},${PANEL}]`;
+    if (!isBatchOf(a, batch, [m, k]) || `[${b}]` !== want || m < 1 || k < 1 || n < 1) throw new Error(`batchMatMulWasm: inputs [${a}] and [${b}], expected [${batch},${m},${k}] (or its matrices in any leading axes) and ${want}`);
+    return [...a.slice(0, -2), m, n];
   },
   initial: () => null,
   split: (_shapes, { batch, m, k, n }) => ({ units: batch * rowBlocksOf(m).rowBlocks, work: batch * m * k * n }),

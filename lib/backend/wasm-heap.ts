@@ -194,14 +194,24 @@ function splitOf(split: { units: number; work: number } | undefined, memory: Web
   return { parts, claim, assignment: Array.from({ length: parts }, (_, k) => k), pooled: threads > 1 };
 }
 
-/** Runs a heap kernel on float32 tensors of the wasm backend (check {@link heapKernelsAvailable} first); its first output. */
-export function runHeapKernel<A extends object>(kernel: HeapKernel<A>, inputs: readonly tf.Tensor[], attrs: A): tf.Tensor {
-  const out = runHeapKernelOutputs(kernel, inputs, attrs);
+/**
+ * The attribute that carries a caller's shape for a kernel's first result (of the same size as
+ * the kernel's own): the result made in that shape costs no reshape (a kernel launch and its
+ * bookkeeping, at every step of a loop). Not the kernel's attribute: kept out of its key.
+ */
+const RESULT_SHAPE = 'tfjaxResultShape';
+
+/**
+ * Runs a heap kernel on float32 tensors of the wasm backend (check {@link heapKernelsAvailable}
+ * first); its first output, in `shape` if given (the same number of elements as the kernel's).
+ */
+export function runHeapKernel<A extends object>(kernel: HeapKernel<A>, inputs: readonly tf.Tensor[], attrs: A, shape?: readonly number[]): tf.Tensor {
+  const out = runHeapKernelOutputs(kernel, inputs, attrs, shape);
   return out[0]!;
 }
 
-/** Runs a heap kernel; all its outputs. */
-export function runHeapKernelOutputs<A extends object>(kernel: HeapKernel<A>, inputs: readonly tf.Tensor[], attrs: A): tf.Tensor[] {
+/** Runs a heap kernel; all its outputs (the first in `shape`, if given). */
+export function runHeapKernelOutputs<A extends object>(kernel: HeapKernel<A>, inputs: readonly tf.Tensor[], attrs: A, shape?: readonly number[]): tf.Tensor[] {
   if (tf.getKernel(kernel.name, 'wasm') === undefined) {
     tf.registerKernel({ kernelName: kernel.name, backendName: 'wasm', kernelFunc: ((args: { inputs: Record<string, tf.TensorInfo>; backend: WasmBackendLike; attrs: A }) => execute(kernel, args)) as unknown as tf.KernelFunc });
   }
@@ -210,16 +220,23 @@ export function runHeapKernelOutputs<A extends object>(kernel: HeapKernel<A>, in
     if (t.dtype !== dtype) throw new Error(`${kernel.name}: input ${i} is ${t.dtype}, expected ${dtype}`);
   });
   const named = Object.fromEntries(inputs.map((t, i) => [`in${i}`, t]));
-  const out = tf.engine().runKernel(kernel.name, named, attrs as unknown as tf.NamedAttrMap) as tf.Tensor | tf.Tensor[];
+  const all = shape ? { ...attrs, [RESULT_SHAPE]: shape } : attrs;
+  const out = tf.engine().runKernel(kernel.name, named, all as unknown as tf.NamedAttrMap) as tf.Tensor | tf.Tensor[];
   return Array.isArray(out) ? out : [out];
 }
 
-function execute<A>(kernel: HeapKernel<A>, { inputs, backend, attrs }: { inputs: Record<string, tf.TensorInfo>; backend: WasmBackendLike; attrs: A }): tf.TensorInfo | tf.TensorInfo[] {
+function execute<A>(kernel: HeapKernel<A>, { inputs, backend, attrs: given }: { inputs: Record<string, tf.TensorInfo>; backend: WasmBackendLike; attrs: A }): tf.TensorInfo | tf.TensorInfo[] {
   const ins = Object.keys(inputs)
     .sort((a, b) => Number(a.slice(2)) - Number(b.slice(2)))
     .map((k) => inputs[k]!);
   const shapes = ins.map((t) => t.shape);
+  const { [RESULT_SHAPE]: resultShape, ...own } = given as A & { [RESULT_SHAPE]?: number[] };
+  const attrs = own as A;
   const outShapes = [kernel.outShape(shapes, attrs), ...(kernel.extraOutShapes?.(shapes, attrs) ?? [])];
+  if (resultShape) {
+    if (tf.util.sizeFromShape(resultShape) !== tf.util.sizeFromShape(outShapes[0]!)) throw new Error(`${kernel.name}: result shape [${resultShape}] for a result of shape [${outShapes[0]}]`);
+    outShapes[0] = resultShape;
+  }
   const memory = heapOf(backend);
   if (!memory) throw new Error(`${kernel.name}: the tfjs wasm backend does not expose its memory`);
   const scratchFloats = kernel.scratchFloats?.(shapes, attrs) ?? 0;

@@ -37,14 +37,14 @@ export function swapViewOf(x: tf.Tensor, perm: readonly number[]): SwapAttrs | n
 }
 
 /**
- * x viewed as [b, r, c], transposed to [b, c, r] (returned with that shape).
+ * x viewed as [b, r, c], transposed to [b, c, r] (returned with that shape, or in `shape`, of as many elements).
  *
  * ```ts
  * swapWasm(w, { b: 1, r: 1024, c: 1024 }); // a 1024 x 1024 matrix transposed
  * ```
  */
-export function swapWasm(x: tf.Tensor, attrs: SwapAttrs): tf.Tensor {
-  return runHeapKernel(swap, [x], attrs);
+export function swapWasm(x: tf.Tensor, attrs: SwapAttrs, shape?: readonly number[]): tf.Tensor {
+  return runHeapKernel(swap, [x], attrs, shape);
 }
 
 const swap: HeapKernel<SwapAttrs> = {

@@ -28,7 +28,7 @@ import { matmulInt } from './wasm-int.js';
 export function transposeWasm(x: tf.Tensor, perm: readonly number[]): tf.Tensor {
   const outShape = perm.map((p) => x.shape[p]!);
   const view = swapViewOf(x, perm);
-  if (view) return tf.reshape(swapWasm(x, view), outShape);
+  if (view) return swapWasm(x, view, outShape);
   if (x.size === 0 || mergeTransposeAxes(x.shape, perm).perm.length <= MAX_KERNEL_RANK) return transposeKernel(x, perm);
   return tf.tidy(() => tf.reshape(transposeSteps(x.shape, perm).reduce((y, s) => transposeWasm(tf.reshape(y, [...s.shape]), s.perm), x), outShape));
 }
@@ -128,9 +128,10 @@ function productWasm(x: tf.Tensor, y: tf.Tensor, transposedB = false): tf.Tensor
   if (m * k * n === 0 || (batch === 1 && (m * k * n < MIN_OWN_PRODUCT || k * n > MAX_OWN_B))) return null;
   return tf.tidy(() => {
     // A loop's weight is packed once per loop (loop-constants.ts).
-    const pack = () => packPanelsWasm(tf.reshape(y, transposedB ? [batch, n, k] : [batch, k, n]), { batch, k, n, transposed: transposedB });
+    // Our kernels take the operands' leading axes as they are: no reshapes (each a kernel launch).
+    const pack = () => packPanelsWasm(y, { batch, k, n, transposed: transposedB });
     const panels = loopConstantForm(y, `panels ${batch} ${k} ${n} ${transposedB}`, pack);
-    return tf.reshape(batchMatMulWasm(tf.reshape(x, [batch, m, k]), panels, { batch, m, k, n }), [...lead, m, n]);
+    return batchMatMulWasm(x, panels, { batch, m, k, n });
   });
 }
 

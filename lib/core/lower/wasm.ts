@@ -69,8 +69,7 @@ const ownLowering: Lowering = {
     return withReluWasm(fusedConvKernel([x, w], { ...p, activation: 'linear' }, ownBuffer(biasVector(bias))), p.activation);
   },
   fused_elementwise(args, { program, outShape }) {
-    const [out, ...sums] = elementwiseWasmOutputs(args, program);
-    return [tf.reshape(out!, outShape), ...sums];
+    return elementwiseWasmOutputs(args, program, outShape);
   },
   // An empty x: tfjs wasm's GatherV2 then returns its internal rank-4 view ([1, 1, 0, 3]).
   gather: ([x, i], { axis }) => (x.size === 0 ? tf.zeros([...x.shape.slice(0, axis), ...i.shape, ...x.shape.slice(axis + 1)], x.dtype) : tf.gather(x, i, axis)),
