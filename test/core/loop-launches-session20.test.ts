@@ -7,10 +7,14 @@
  *   that operand (a bias gradient's [C] -> [1, C] -> [C]);
  * - on wasm our kernels make their results in the shape asked for, and our product takes its
  *   operands' leading axes as they are: a product, a transpose or a fused loop launches no reshape.
- * Values equal eager's (float32 rounding: the fused loop computes the same operations in the same order).
+ * - a scan's reverse mode stacks each step's residuals in the forward scan (control/scan-vjp.ts),
+ *   so the backward scan computes no step again: an RNN's step runs five products, not seven.
+ * Values equal eager's (float32 rounding: the fused loop computes the same operations in the same
+ * order), gradients those of the loop unrolled.
  *
  * Regression (session 19): an RNN's jit(valueAndGrad) over lax.scan launched 49 kernels per step,
- * 26 of them reshapes, and its tanh and tanh's derivative as separate loops.
+ * 26 of them reshapes, its tanh and tanh's derivative as separate loops, and its backward scan
+ * recomputed each step's two forward products.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -129,7 +133,7 @@ const unrolledLoss = (xs: NdArray) => ([w, u, b]: NdArray[]) => {
   for (let i = 0; i < xs.shape[0]!; i++) h = cell(h, np.take(xs, i, 0), w!, u!, b!);
   return np.sum(np.square(h));
 };
-T("an RNN's jit(valueAndGrad) over scan: per step, one loop forward and one backward, the rows' reshapes only (wasm); as the loop unrolled", async () => {
+T("an RNN's jit(valueAndGrad) over scan: per step five products, three loops, the rows' reshapes only (wasm); as the loop unrolled", async () => {
   const perStep = async (t: number) => {
     const step = jit(valueAndGrad(rnnLoss(wave([t, B, W], 0.17, 1))));
     return launches(() => {
@@ -140,7 +144,10 @@ T("an RNN's jit(valueAndGrad) over scan: per step, one loop forward and one back
   if (wasm) {
     const [n4, n8] = [await perStep(4), await perStep(8)];
     const per = (k: string) => ((n8[k] ?? 0) - (n4[k] ?? 0)) / 4;
-    assert.is(per('TfjaxElementwise'), 2, JSON.stringify(n8));
+    // Forward: tanh's loop and its derivative's factor 1 - y^2 (a residual); backward: one loop.
+    assert.is(per('TfjaxElementwise'), 3, JSON.stringify(n8));
+    // Products: two forward, three backward (h's cotangent, W's and U's), none computed again.
+    assert.is(per('TfjaxBatchMatMul'), 5, JSON.stringify(n8));
     assert.is(per('Tanh'), 0);
     assert.is(per('Reshape'), per('TfjaxSliceRows'), 'a reshape per row read, no other');
   }
@@ -149,6 +156,43 @@ T("an RNN's jit(valueAndGrad) over scan: per step, one loop forward and one back
   allClose(await read(v), await read(v0), { rtol: backend === 'webgpu' ? 1e-3 : 1e-5 });
   for (let i = 0; i < 3; i++) allClose(await read(g[i]), await read(g0[i]), { rtol: backend === 'webgpu' ? 1e-3 : 1e-4, atol: 1e-5 }, `grad ${i}`);
   tf.dispose([v, v0, ...g, ...g0] as tf.Tensor[]);
+});
+T('scan reverse mode from stacked residuals: cotangents of consts, init and xs, reverse scans, int carries, grad of grad, vmap: as the loop unrolled', async () => {
+  const rt = { rtol: backend === 'webgpu' ? 1e-3 : 1e-5, atol: 1e-6 };
+  const xs = wave([4, 3], 0.7, 1);
+  // A carry with an int32 counter; ys from the carry; the step reads x in its derivative (x * c).
+  const body = (a: NdArray) => ([c, k]: NdArray[], x: NdArray): [NdArray[], NdArray] => [[np.sin(np.add(np.mul(np.mul(c, x), a), np.cast(k, 'float32'))), np.add(k, 1)], np.exp(np.mul(c, 0.5))];
+  const looped = (reverse: boolean) => (a: NdArray, c0: NdArray, xs: NdArray) => {
+    const [[c], ys] = lax.scan(body(a), [c0, np.array(0, 'int32')], xs, { reverse }) as [NdArray[], NdArray];
+    return np.add(np.sum(np.square(c)), np.sum(np.mul(ys, np.reshape(np.arange(12), [4, 3]))));
+  };
+  const unrolled = (reverse: boolean) => (a: NdArray, c0: NdArray, xs: NdArray) => {
+    let [c, k]: NdArray[] = [c0, np.array(0, 'int32')];
+    const ys: NdArray[] = [];
+    for (let s = 0; s < 4; s++) {
+      const i = reverse ? 3 - s : s;
+      const [[c1, k1], y] = body(a)([c, k], np.take(xs, i, 0));
+      [c, k] = [c1!, k1!];
+      ys[i] = y;
+    }
+    return np.add(np.sum(np.square(c)), np.sum(np.mul(np.stack(ys), np.reshape(np.arange(12), [4, 3]))));
+  };
+  const [a, c0] = [wave([3], 0.9, 1), wave([3], 0.4, 1)];
+  for (const reverse of [false, true]) {
+    const [g, g0] = [grad(looped(reverse), [0, 1, 2])(a, c0, xs) as NdArray[], grad(unrolled(reverse), [0, 1, 2])(a, c0, xs) as NdArray[]];
+    const gj = jit(grad(looped(reverse), [0, 1, 2]))(a, c0, xs) as NdArray[];
+    for (let i = 0; i < 3; i++) {
+      allClose(await read(g[i]), await read(g0[i]), rt, `reverse ${reverse}: argument ${i}`);
+      allClose(await read(gj[i]), await read(g0[i]), rt, `jit, reverse ${reverse}: argument ${i}`);
+    }
+    tf.dispose([...g, ...g0, ...gj] as tf.Tensor[]);
+  }
+  // Grad of grad (a Hessian-vector product) and vmap of grad.
+  const hv = (f: typeof looped) => grad((a: NdArray) => np.sum(np.mul(grad(f(false))(a, c0, xs), c0)));
+  allClose(await read(hv(looped)(a)), await read(hv(unrolled)(a)), rt, 'grad of grad');
+  const as = np.stack([a, np.mul(a, -0.5)]);
+  const [vg, vg0] = [vmap((a: NdArray) => grad(looped(false))(a, c0, xs))(as), vmap((a: NdArray) => grad(unrolled(false))(a, c0, xs))(as)];
+  allClose(await read(vg), await read(vg0), rt, 'vmap of grad');
 });
 T('vmap of the fused cell and of its gradient: each example as alone', async () => {
   const hs = wave([3, B, W], 0.11, 1);

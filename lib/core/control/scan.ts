@@ -1,7 +1,7 @@
 /**
  * The scan primitive: a loop over the leading axis of its `xs` with a carry, as one
- * equation holding its body's jaxpr. Its reverse mode saves the carry at each step and
- * recomputes each step's body in the backward scan (the body's intermediates are not kept).
+ * equation holding its body's jaxpr. Its reverse mode stacks each step's residuals (what the
+ * body's backward pass reads) in the forward scan, and the backward scan reads them (scan-vjp.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { type Aval, avalStr, isFloat, shapeStr } from '../aval.js';
@@ -11,10 +11,10 @@ import type { Jaxpr } from '../jit/ir.js';
 import { traceClosed } from '../jit/staging.js';
 import { vmapFlat } from '../interpreters/batching.js';
 import { jvpFlat } from '../interpreters/jvp.js';
-import { vjpFlat } from '../interpreters/vjp.js';
 import * as lax from '../lax.js';
 import { primKernel, withLoopConstants } from '../lower/index.js';
 import { type NdArray, avalOf, bindHigherOrder } from '../trace.js';
+import { backwardFor, scanVjp } from './scan-vjp.js';
 import { type Flat, assertSameAvals, axisNamesOf, batchedCarries, avalsIn, avalsOut, communicatesOver, dependentOutputs, fnOf, indicesWhere, runJaxpr, traceSettlingWeak, withInvariantHoisted, withZeros } from './jaxpr-fn.js';
 
 export interface ScanParams {
@@ -148,44 +148,45 @@ const scan: HigherOrderDef<ScanParams> = {
     ];
   },
 
+  // Reverse mode: the body's VJP split by partial evaluation (scan-vjp.ts): the forward scan
+  // stacks each step's residuals, the backward scan reads them and computes no step again.
   vjpForward(primals, p) {
-    // The same loop, also stacking the carry each step starts from (the residuals).
     const [consts, init, xs] = split(primals, p);
-    const body = fnOf(p.body);
-    const r = scanFlat((...a) => [...body(...a), ...a.slice(p.numConsts, p.numConsts + p.numCarry)], consts, init, xs, p.length, p.reverse);
+    const s = scanVjp(p.body, p.numConsts, p.numCarry);
+    const r = scanFlat(fnOf(s.forward), [...s.captured, ...consts], init, xs, p.length, p.reverse);
     const nOut = avalsOut(p.body).length;
     return [r.slice(0, nOut), r.slice(nOut)];
   },
 
-  vjpBackward(cts, carries, primals, p, needed) {
+  vjpBackward(cts, stacked, primals, p, needed) {
     const [consts, init, xs] = split(primals, p);
-    const [nC, nK, nX] = [consts.length, init.length, xs.length];
+    const [nC, nK] = [consts.length, init.length];
+    const s = scanVjp(p.body, nC, nK);
     const ctCarry = cts.slice(0, nK);
     const ctYs = cts.slice(nK);
-    const kAt = indicesWhere(nK, (i) => isFloat(avalOf(init[i]!).dtype));
-    const cAt = indicesWhere(nC, (i) => needed[i]! && isFloat(avalOf(consts[i]!).dtype));
-    const xAt = indicesWhere(nX, (i) => needed[nC + nK + i]! && isFloat(avalOf(xs[i]!).dtype));
-    const body = fnOf(p.body);
-    // Carry: the carry's cotangent and the consts' accumulated ones; per step: x, the saved carry, y's cotangent.
+    const { carry: kAt, consts: cFloat, xs: xFloat } = s.floatAt;
+    const cAt = cFloat.filter((i) => needed[i]);
+    const xAt = xFloat.filter((i) => needed[nC + nK + i]);
+    // The backward body's results: the carries' cotangents, the consts' to accumulate, the xs'.
+    const bwd = fnOf(backwardFor(s, [...kAt.map((_, j) => j), ...cAt.map((i) => kAt.length + cFloat.indexOf(i)), ...xAt.map((i) => kAt.length + cFloat.length + xFloat.indexOf(i))]));
+    const xRead = [...new Set(s.residuals.flatMap((r) => ('x' in r ? [r.x] : [])))];
     const backBody: Flat = (...a) => {
       let o = 0;
       const take = (n: number) => a.slice(o, (o += n));
-      const [c, dk, dcAcc, x, k, dy] = [take(nC), take(kAt.length), take(cAt.length), take(nX), take(nK), take(ctYs.length)];
-      const [outs, pullback] = vjpFlat(body, [...c, ...k, ...x]);
-      const ctOuts = outs.map((out, i) => (i >= nK ? dy[i - nK]! : kAt.includes(i) ? dk[kAt.indexOf(i)]! : lax.zerosLike(out)));
-      const cin = pullback(ctOuts);
-      return [...kAt.map((i) => cin[nC + i]!), ...cAt.map((i, j) => lax.add(dcAcc[j]!, cin[i]!)), ...xAt.map((i) => cin[nC + nK + i]!)];
+      const [c, dk, dcAcc, x, res, dy] = [take(s.captured.length + nC), take(kAt.length), take(cAt.length), take(xRead.length), take(stacked.length), take(ctYs.length)];
+      const cin = bwd(...c, ...s.residuals.map((r) => ('x' in r ? x[xRead.indexOf(r.x)]! : res[r.stacked]!)), ...dk, ...dy);
+      return [...cin.slice(0, kAt.length), ...cAt.map((_, j) => lax.add(dcAcc[j]!, cin[kAt.length + j]!)), ...cin.slice(kAt.length + cAt.length)];
     };
     const r = scanFlat(
       backBody,
-      consts,
+      [...s.captured, ...consts],
       [...kAt.map((i) => ctCarry[i]!), ...cAt.map((i) => lax.zerosLike(consts[i]!))],
-      [...xs, ...carries, ...ctYs],
+      [...xRead.map((i) => xs[i]!), ...stacked, ...ctYs],
       p.length,
       !p.reverse,
     );
-    const pick = (at: number[], offset: number, n: number) => Array.from({ length: n }, (_, i) => (at.includes(i) ? r[offset + at.indexOf(i)]! : null));
-    return [...pick(cAt, kAt.length, nC), ...pick(kAt, 0, nK), ...pick(xAt, kAt.length + cAt.length, nX)];
+    const pick = (at: readonly number[], offset: number, n: number) => Array.from({ length: n }, (_, i) => (at.includes(i) ? r[offset + at.indexOf(i)]! : null));
+    return [...pick(cAt, kAt.length, nC), ...pick(kAt, 0, nK), ...pick(xAt, kAt.length + cAt.length, xs.length)];
   },
 
   batch(args, dims, p, n, name) {
