@@ -18,7 +18,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { type NdArray, grad, jit, lax, np, tf, valueAndGrad, vmap } from '../../lib/index.js';
+import { type NdArray, grad, jit, jvp, lax, np, tf, valueAndGrad, vmap } from '../../lib/index.js';
 import { allClose } from '../helpers/assert.js';
 import { useCoreTestBackend } from './setup.js';
 
@@ -190,6 +190,8 @@ T('scan reverse mode from stacked residuals: cotangents of consts, init and xs, 
   // Grad of grad (a Hessian-vector product) and vmap of grad.
   const hv = (f: typeof looped) => grad((a: NdArray) => np.sum(np.mul(grad(f(false))(a, c0, xs), c0)));
   allClose(await read(hv(looped)(a)), await read(hv(unrolled)(a)), rt, 'grad of grad');
+  const fwdOverRev = (f: typeof looped) => jvp((a: NdArray) => grad(f(true))(a, c0, xs), [a], [c0])[1];
+  allClose(await read(fwdOverRev(looped)), await read(fwdOverRev(unrolled)), rt, 'jvp of grad');
   const as = np.stack([a, np.mul(a, -0.5)]);
   const [vg, vg0] = [vmap((a: NdArray) => grad(looped(false))(a, c0, xs))(as), vmap((a: NdArray) => grad(unrolled(false))(a, c0, xs))(as)];
   allClose(await read(vg), await read(vg0), rt, 'vmap of grad');
