@@ -19,5 +19,5 @@
 export { CheckpointError, FORMAT_VERSION, FORMAT_VERSION_KEY, STRUCTURE_KEY } from './format.js';
 export { type SaveOptions, save } from './save.js';
 export { type LoadOptions, load, loadBytes, readCheckpointMeta } from './load.js';
-export { type SaveRotatingOptions, latestCheckpoint, listCheckpoints, saveRotating } from './rotate.js';
+export { type SaveRotatingOptions, latestCheckpoint, listCheckpoints, listCheckpointsSync, saveRotating } from './rotate.js';
 export { describeDecodeError, MAX_TREE_DEPTH, type StructNode } from './structure.js';

@@ -1,4 +1,5 @@
 /** Directories of checkpoints `ckpt-<step>.safetensors`: listing, the newest valid one, and saving with rotation. */
+import { readdirSync } from 'node:fs';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SafetensorsError } from '../io/safetensors.js';
@@ -9,23 +10,38 @@ import { checkedMetadata } from './validate.js';
 
 const CKPT_NAME = /^ckpt-(\d+)\.safetensors$/;
 
-/**
- * The `ckpt-<step>.safetensors` files of a directory, by increasing step (none if it does not exist).
- * @example await listCheckpoints('runs/x') // [{step: 100, path: 'runs/x/ckpt-100.safetensors'}, ...]
- */
-export async function listCheckpoints(dir: string): Promise<{ step: number; path: string }[]> {
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw e;
-  }
+/** The `ckpt-<step>.safetensors` entries among a directory's names, by increasing step. */
+function checkpointsAmong(names: readonly string[], dir: string): { step: number; path: string }[] {
   return names
     .map((n) => [n, CKPT_NAME.exec(n)] as const)
     .filter(([, m]) => m !== null && Number.isSafeInteger(Number(m[1])))
     .map(([n, m]) => ({ step: Number(m![1]), path: join(dir, n) }))
     .sort((a, b) => a.step - b.step);
+}
+
+const missing = (e: unknown) => (e as NodeJS.ErrnoException).code === 'ENOENT';
+
+/**
+ * The `ckpt-<step>.safetensors` files of a directory, by increasing step (none if it does not exist).
+ * @example await listCheckpoints('runs/x') // [{step: 100, path: 'runs/x/ckpt-100.safetensors'}, ...]
+ */
+export async function listCheckpoints(dir: string): Promise<{ step: number; path: string }[]> {
+  try {
+    return checkpointsAmong(await readdir(dir), dir);
+  } catch (e) {
+    if (missing(e)) return [];
+    throw e;
+  }
+}
+
+/** {@link listCheckpoints} for synchronous callers (a method's initialisation reading a pretrained run). */
+export function listCheckpointsSync(dir: string): { step: number; path: string }[] {
+  try {
+    return checkpointsAmong(readdirSync(dir), dir);
+  } catch (e) {
+    if (missing(e)) return [];
+    throw e;
+  }
 }
 
 /**

@@ -9,11 +9,11 @@
  * over it), so the file must stay readable for them. Every problem is one `ConfigError` line naming
  * the config path and the file.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { NdArray } from '../core/index.js';
-import { FORMAT_VERSION_KEY, loadBytes } from '../checkpoint/index.js';
+import { FORMAT_VERSION_KEY, listCheckpointsSync, loadBytes } from '../checkpoint/index.js';
 import { decodeSafetensors } from '../io/safetensors.js';
 import * as nn from '../nn/index.js';
 import type { Method, MethodVariables } from '../ssl/method.js';
@@ -34,10 +34,10 @@ function fileOf(path: string, fail: (why: string) => never): string {
   if (!existsSync(path)) fail('no such file or directory');
   if (!statSync(path).isDirectory()) return path;
   const dir = existsSync(join(path, 'checkpoints')) ? join(path, 'checkpoints') : path;
-  // Synchronous: a method's init is (the checkpoint module's listing is async); the same ckpt-<step> names.
-  const steps = readdirSync(dir).flatMap((n) => /^ckpt-(\d+)\.safetensors$/.exec(n)?.[1] ?? []).map(Number).sort((a, b) => a - b);
-  if (!steps.length) fail(`no checkpoint (ckpt-<step>.safetensors) in ${dir}`);
-  return join(dir, `ckpt-${steps[steps.length - 1]}.safetensors`);
+  // Synchronous, as a method's init is.
+  const all = listCheckpointsSync(dir);
+  if (!all.length) fail(`no checkpoint (ckpt-<step>.safetensors) in ${dir}`);
+  return all[all.length - 1]!.path;
 }
 
 /** The encoder of a tfjax checkpoint (its `params.encoder`, `modelState.encoder`), or the tensors of a state dict. */

@@ -9,6 +9,7 @@ import {
   FORMAT_VERSION_KEY,
   latestCheckpoint,
   listCheckpoints,
+  listCheckpointsSync,
   load,
   loadBytes,
   MAX_TREE_DEPTH,
@@ -405,6 +406,8 @@ Atomic('saveRotating keeps the newest `keep` files; latestCheckpoint skips inval
     (await listCheckpoints(run)).map((c) => c.step),
     [30, 40],
   );
+  assert.equal(listCheckpointsSync(run), await listCheckpoints(run), 'the synchronous listing is the same');
+  assert.equal(listCheckpointsSync(join(run, 'missing')), []);
   assert.is(await latestCheckpoint(run), join(run, 'ckpt-40.safetensors'));
 
   // a failed save removes nothing
