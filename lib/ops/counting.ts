@@ -145,13 +145,19 @@ export interface HistogramDDOptions {
   readonly density?: boolean;
 }
 
+/** The options, or `bins` alone in their place (NumPy's positional `bins`). */
+function ddOptions(binsOrOptions: BinsDD | HistogramDDOptions): HistogramDDOptions {
+  return typeof binsOrOptions === 'number' || Array.isArray(binsOrOptions) ? { bins: binsOrOptions as BinsDD } : (binsOrOptions as HistogramDDOptions);
+}
+
 /**
  * NumPy's histogramdd of the samples [N, D]: [counts (float32, one axis per dimension), the
  * D edge arrays]. Each axis's bins are as {@link histogram}'s (the last includes its right
- * edge); samples outside the edges on any axis are left out.
+ * edge); samples outside the edges on any axis are left out. `bins` may stand in place of the options.
  * @example const [H, edges] = np.histogramdd(points, { bins: [4, 5] });
  */
-export function histogramdd(sample: NdArray, { bins = 10, range, weights, density = false }: HistogramDDOptions = {}): [NdArray, NdArray[]] {
+export function histogramdd(sample: NdArray, binsOrOptions: BinsDD | HistogramDDOptions = {}): [NdArray, NdArray[]] {
+  const { bins = 10, range, weights, density = false } = ddOptions(binsOrOptions);
   const s = shapeOf(sample);
   if (s.length !== 2) throw new Error(`histogramdd: sample must be [N, D], got shape [${s}]`);
   const [n, d] = s;
@@ -191,10 +197,11 @@ export function histogramdd(sample: NdArray, { bins = 10, range, weights, densit
 
 /**
  * NumPy's histogram2d of the points (x, y): [counts [nx, ny] (float32), x edges, y edges];
- * `bins` one count for both axes, or a count or edges array for each.
+ * `bins` one count for both axes, or a count or edges array for each, given in the options or
+ * alone in their place (NumPy's positional `bins`: `np.histogram2d(x, y, 4)`).
  * @example const [H, xe, ye] = np.histogram2d(x, y, { bins: [3, 4], range: [[0, 1], [0, 2]] });
  */
-export function histogram2d(x: NdArray, y: NdArray, options: HistogramDDOptions = {}): [NdArray, NdArray, NdArray] {
+export function histogram2d(x: NdArray, y: NdArray, options: BinsDD | HistogramDDOptions = {}): [NdArray, NdArray, NdArray] {
   if (shapeOf(x).length !== 1 || shapeOf(y).length !== 1 || shapeOf(x)[0] !== shapeOf(y)[0]) throw new Error(`histogram2d: x and y must be 1-D of one length, got shapes [${shapeOf(x)}] and [${shapeOf(y)}]`);
   const n = shapeOf(x)[0];
   const col = (v: NdArray) => lax.reshape(lax.cast(v, 'float32'), [n, 1]);

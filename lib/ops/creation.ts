@@ -8,23 +8,13 @@ import { stack } from './shape.js';
 
 type Nested = number | boolean | Nested[];
 
-/** The first scalar of nested JS data (undefined for an empty list). */
-function firstLeaf(data: Nested): number | boolean | undefined {
-  let v: Nested | undefined = data;
-  while (Array.isArray(v)) v = v[0];
-  return v;
-}
-
 /**
- * The dtype of an array made from `data` without a dtype: an Int32Array's int32, JS booleans'
- * bool (as jnp.array([True, False])), float32 otherwise. JS numbers are float32 even when they
- * hold integers (jnp.array([1, 2]) would be int32): JS cannot tell 1 from 1.0, and an int32
- * array could not be differentiated.
+ * The dtype of an array made from a JS scalar or typed array without a dtype: an Int32Array's
+ * int32, a boolean's bool, float32 otherwise. (Nested lists: {@link checkHostNest}.)
  */
-function inferredDType(data: Nested | Float32Array | Int32Array | Uint8Array): DType {
+function inferredDType(data: number | boolean | Float32Array | Int32Array | Uint8Array): DType {
   if (data instanceof Int32Array) return 'int32';
-  if (ArrayBuffer.isView(data)) return 'float32';
-  return typeof firstLeaf(data) === 'boolean' ? 'bool' : 'float32';
+  return typeof data === 'boolean' ? 'bool' : 'float32';
 }
 
 /** Nested JS lists whose entries may also be arrays (tensors or tracers), as jnp.array([x, y]) takes. */
@@ -43,7 +33,51 @@ export function array(data: ArrayNest, dtype?: DType): NdArray;
 export function array(data: HostData | ArrayNest, dtype?: DType, shape?: number[]): NdArray {
   if (isArray(data)) return dtype === undefined || avalOf(data).dtype === dtype ? copy(data) : lax.cast(data, dtype);
   if (holdsArray(data)) return stackNest(data, dtype ?? nestDType(data));
-  return tf.tensor(data as any, shape, dtype ?? inferredDType(data as HostData));
+  const inferred = Array.isArray(data) ? checkHostNest(data as Nested) : inferredDType(data as Exclude<HostData, Nested[]>);
+  return tf.tensor(data as any, shape, dtype ?? inferred);
+}
+
+/**
+ * Checks nested JS lists as NumPy and JAX do, and gives their dtype: bool when every entry is a
+ * boolean, else float32 (jnp.array([True, 2]) is a number array; tfjs took the first entry's
+ * type). They must be rectangular (tfjs takes the shape from the first entries and would make a
+ * [2, 2] array of three values from [[1, 2], [3]]) and hold only numbers and booleans (tfjs read
+ * null as 0).
+ */
+function checkHostNest(data: Nested): DType {
+  // A typed array inside the lists is a list of numbers, as tfjs reads it.
+  type List = ArrayLike<Nested>;
+  const isList = (v: unknown): v is List => Array.isArray(v) || ArrayBuffer.isView(v);
+  const what = (v: Nested | List) => (isList(v) ? `a list of length ${v.length}` : `a ${typeof v}`);
+  const path: number[] = [];
+  let allBool = true;
+  let leaves = 0;
+  const visit = (v: Nested | List, model: Nested | List): void => {
+    if (!isList(v) && typeof v !== 'number' && typeof v !== 'boolean') {
+      const kind = v === null ? 'null' : typeof v;
+      throw new Error(`np.array: entry [${path.join(', ')}] is ${kind === 'null' || kind === 'undefined' ? kind : `a ${kind}`}; entries must be numbers or booleans`);
+    }
+    if (isList(v) !== isList(model) || (isList(v) && v.length !== (model as List).length)) {
+      const entry = `entry [${path.join(', ')}]`;
+      const first = `entry [${path.map(() => 0).join(', ')}]`;
+      if (isList(v) && isList(model)) throw new Error(`np.array: ragged nested list: ${entry} has length ${v.length}, ${first} length ${model.length}`);
+      throw new Error(`np.array: ragged nested list: ${entry} is ${what(v)}, ${first} ${what(model)}`);
+    }
+    if (!isList(v)) {
+      allBool &&= typeof v === 'boolean';
+      leaves++;
+      return;
+    }
+    // Every entry is compared with the first one at its depth, reached through entries [0, 0, ...].
+    const sub = (model as List)[0];
+    for (let i = 0; i < v.length; i++) {
+      path.push(i);
+      visit(v[i], sub);
+      path.pop();
+    }
+  };
+  visit(data, data);
+  return allBool && leaves > 0 ? 'bool' : 'float32';
 }
 
 /** Whether nested lists hold an array (tensor or tracer) somewhere. */
@@ -94,17 +128,26 @@ export function copy(x: NdArray): NdArray {
   return isTracer(x) ? x : x.clone();
 }
 
-export function zeros(shape: Shape, dtype: DType = 'float32'): tf.Tensor {
-  return tf.zeros([...shape], dtype);
+/** A creation function's shape as a list: an integer n is [n] (jnp.zeros(3)); a bad one is an error naming `op`. */
+export function shapeArg(shape: number | Shape, op: string): number[] {
+  const dims = typeof shape === 'number' ? [shape] : [...shape];
+  if (dims.some((d) => !Number.isInteger(d) || d < 0)) throw new Error(`${op}: shape must be non-negative integers, got [${dims.join(', ')}]`);
+  return dims;
 }
 
-export function ones(shape: Shape, dtype: DType = 'float32'): tf.Tensor {
-  return tf.ones([...shape], dtype);
+/** Zeros of `shape` (a list, or an integer for one axis, as jnp.zeros). */
+export function zeros(shape: number | Shape, dtype: DType = 'float32'): tf.Tensor {
+  return tf.zeros(shapeArg(shape, 'np.zeros'), dtype);
 }
 
-/** `value` everywhere; a bool array holds its truth (tfjs cpu's fill stored 5 in a bool tensor). */
-export function full(shape: Shape, value: number, dtype: DType = 'float32'): tf.Tensor {
-  return tf.fill([...shape], dtype === 'bool' ? Number(value !== 0) : value, dtype);
+/** Ones of `shape` (a list, or an integer for one axis, as jnp.ones). */
+export function ones(shape: number | Shape, dtype: DType = 'float32'): tf.Tensor {
+  return tf.ones(shapeArg(shape, 'np.ones'), dtype);
+}
+
+/** `value` everywhere; a bool array holds its truth (tfjs cpu's fill stored 5 in a bool tensor). `shape` as {@link zeros}'. */
+export function full(shape: number | Shape, value: number, dtype: DType = 'float32'): tf.Tensor {
+  return tf.fill(shapeArg(shape, 'np.full'), dtype === 'bool' ? Number(value !== 0) : value, dtype);
 }
 
 /** Zeros of x's shape, in x's dtype unless `dtype` is given (works on tracers too). */

@@ -12,6 +12,7 @@ import { add, maximum, minimum, mul } from './math.js';
 import * as elementwise from './lax-elementwise.js';
 import { bitwiseAnd, bitwiseOr } from './bitwise.js';
 import { checkDType } from './lax-operands.js';
+import { shapeArg } from './creation.js';
 import { reduceAnd, reduceMax, reduceMin, reduceOr, reduceProd, reduceSum } from './lax-reductions.js';
 
 type Binary = (a: any, b: any) => any;
@@ -111,9 +112,7 @@ export function reduceXor(x: NdArray, axes: readonly number[]): NdArray {
  * @example lax.empty([2, 3], 'int32')
  */
 export function empty(shape: number | readonly number[], dtype: DType = 'float32'): NdArray {
-  const dims = typeof shape === 'number' ? [shape] : [...shape];
-  if (dims.some((d) => !Number.isInteger(d) || d < 0)) throw new Error(`lax.empty: shape must be non-negative integers, got [${dims.join(', ')}]`);
-  return core.full(dims, 0, dtype);
+  return core.full(shapeArg(shape, 'lax.empty'), 0, dtype);
 }
 
 /**

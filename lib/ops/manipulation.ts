@@ -327,9 +327,13 @@ function diffEnd(v: ArrayOrNumber, x: NdArray, axis: number): NdArray {
 /**
  * The n-th discrete difference along `axis`: out[i] = x[i + 1] - x[i], applied n times
  * (numpy's diff, with optional arrays prepended/appended along the axis first); of bools,
- * x[i + 1] != x[i], as NumPy's and jax.numpy's (bool subtraction is an error).
+ * x[i + 1] != x[i], as NumPy's and jax.numpy's (bool subtraction is an error). `prepend` and
+ * `append` come as options, or positionally (NumPy's order).
  */
-export function diff(x: NdArray, n = 1, axis = -1, { prepend, append }: DiffOptions = {}): NdArray {
+export function diff(x: NdArray, n = 1, axis = -1, optionsOrPrepend: DiffOptions | ArrayOrNumber = {}, appendArg?: ArrayOrNumber): NdArray {
+  // NumPy's positional form, diff(a, n, axis, prepend, append), as well as the options.
+  const positional = typeof optionsOrPrepend === 'number' || isArray(optionsOrPrepend);
+  const { prepend, append }: DiffOptions = positional ? { prepend: optionsOrPrepend, append: appendArg } : (optionsOrPrepend as DiffOptions);
   const a = normAxis(axis, shapeOf(x).length, 'diff');
   if (!Number.isInteger(n) || n < 0) throw new Error(`diff: n must be a non-negative integer, got ${n}`);
   const ends = (v: ArrayOrNumber | undefined) => (v === undefined ? [] : [diffEnd(v, x, a)]);
