@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { avalOf, type NdArray, shapeOf } from '../core/trace.js';
 import { resultDType } from '../core/promotion.js';
 import * as lax from '../core/lax.js';
-import { type ArrayOrNumber, add, less, logicalAnd, logicalNot, logicalOr, minimum, maximum, mul, notEqual, promote, sub, sum, where } from './math.js';
+import { type ArrayOrNumber, add, less, logicalAnd, logicalNot, logicalOr, minimum, mul, notEqual, promote, sub, sum, where } from './math.js';
 
 /** The place values of bits 0..31 as int32 (bit 31 is -2^31), then 0 for shifted-out places. */
 const PLACES = [...Array.from({ length: 31 }, (_, k) => 2 ** k), -(2 ** 31), 0];
@@ -61,9 +61,12 @@ export function bitwiseNot(x: NdArray): NdArray {
   return dtype === 'bool' ? logicalNot(x) : sub(-1, x);
 }
 
-/** The int32 shift counts, clamped to [0, 32] (NumPy leaves shifts outside [0, 31] to C; here they shift everything out). */
+/**
+ * The int32 shift counts, those outside [0, 31] made 32 so that they shift everything out: NumPy
+ * reads a negative count as unsigned (past the width) and XLA, so jax.numpy, does the same.
+ */
 function shiftCounts(n: NdArray): NdArray {
-  return minimum(maximum(n, 0), 32);
+  return where(less(n, 0), 32, minimum(n, 32));
 }
 
 /** x << n elementwise, wrapping as int32 (bits shifted past bit 31 are lost). */

@@ -3,11 +3,13 @@
  * static steps of about 20 ops on [..., m, n] and [..., m, m] (O(m^2 n) flops), for small
  * matrices. Derivatives go through the composed operations.
  */
+import { customJvp } from '../core/custom-rules.js';
 import * as lax from '../core/lax.js';
 import { type NdArray, shapeOf } from '../core/trace.js';
 import { add, div, equal, greaterEqual, matmul, mul, neg, sqrt, square, sub, sum, where } from './math.js';
 import { concatenate, sliceAxis } from './shape.js';
-import { triu } from './linalg.js';
+import { tril, triu } from './linalg.js';
+import { triangularSolve } from './linalg-lu.js';
 import { colOf, entryOf, eyeBatch, indexMask, matrices, mT } from './linalg-util.js';
 
 /**
@@ -28,7 +30,40 @@ export function qr(a: NdArray, mode?: 'reduced' | 'complete' | 'raw'): [NdArray,
 export function qr(a: NdArray, mode: QrMode = 'reduced'): NdArray | [NdArray, NdArray] {
   if (!['reduced', 'complete', 'r', 'raw'].includes(mode))
     throw new Error(`qr: mode must be 'reduced', 'complete', 'r' or 'raw', got '${String(mode)}'`);
-  let r = matrices(a, 'qr', false);
+  const fa = matrices(a, 'qr', false);
+  const [m, n] = shapeOf(fa).slice(-2);
+  // JAX's JVP rule where it has one (m >= n, Q [..., m, n]); elsewhere the reflections' derivatives.
+  if (m >= n && n > 0 && (mode === 'reduced' || mode === 'r' || (mode === 'complete' && m === n))) {
+    const [q, r] = qrReduced(fa);
+    return mode === 'r' ? r : [q, r];
+  }
+  return householderQr(fa, mode);
+}
+
+/**
+ * The reduced Q, R of a [..., m, n] (m >= n) with JAX's JVP rule: the derivative through the
+ * reflections was wrong where a column is already zero below the diagonal (no reflection to
+ * follow, e.g. a triangular a). With X = da R^-1 and W = Q^T X, O = tril(W, -1) - tril(W, -1)^T:
+ * dQ = Q (O - W) + X, dR = (W - O) R.
+ */
+const qrReduced = customJvp(
+  (a: NdArray) => householderQr(a, 'reduced') as [NdArray, NdArray],
+  ([a]: NdArray[], [da]: NdArray[]) => {
+    const [q, r] = householderQr(a, 'reduced') as [NdArray, NdArray];
+    const x = mT(triangularSolve(mT(r), mT(da), true)); // da R^-1: R^T X^T = da^T
+    const w = matmul(mT(q), x);
+    const low = tril(w, -1);
+    const o = sub(low, mT(low));
+    return [
+      [q, r],
+      [add(matmul(q, sub(o, w)), x), matmul(sub(w, o), r)],
+    ];
+  },
+) as (a: NdArray) => [NdArray, NdArray];
+
+/** Householder QR (LAPACK geqrf's reflections) of float matrices a [..., m, n] in any mode. */
+function householderQr(a: NdArray, mode: QrMode): NdArray | [NdArray, NdArray] {
+  let r = a;
   const s = shapeOf(r);
   const [m, n] = s.slice(-2);
   const k = Math.min(m, n);

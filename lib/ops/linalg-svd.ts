@@ -5,16 +5,18 @@
  * applies n/2 rotations as one product; `jacobiSweeps(n)` sweeps of about n rounds make
  * O(m n^3 log n) flops, for small matrices (min(m, n) up to about 64). U then comes from a
  * Householder QR of the sorted B (orthonormal also where singular values are 0, and completed
- * to m columns for fullMatrices). Derivatives go through the composed operations (finite for
- * distinct nonzero singular values).
+ * to m columns for fullMatrices). The reduced u, s, vh have JAX's JVP rule (finite for distinct
+ * nonzero singular values); s alone, and fullMatrices u of a non-square a (JAX: not
+ * implemented), differentiate through the composed operations.
  */
+import { customJvp } from '../core/custom-rules.js';
 import * as lax from '../core/lax.js';
 import { type NdArray, shapeOf } from '../core/trace.js';
-import { abs, add, div, greater, less, matmul, max, mul, neg, sign, sqrt, square, sum, where } from './math.js';
+import { abs, add, div, equal, greater, less, matmul, max, mul, neg, sign, sqrt, square, sub, sum, where } from './math.js';
 import { diagonal } from './linalg.js';
 import { eigh, jacobiSweep, sortAscending } from './linalg-eigh.js';
 import { qr } from './linalg-qr.js';
-import { matrices, mT } from './linalg-util.js';
+import { eyeBatch, matrices, mT } from './linalg-util.js';
 
 /** Columns of b [..., m, n] (m >= n) rotated to orthogonality, with the rotations' product v. */
 function hestenes(b: NdArray): [NdArray, NdArray] {
@@ -40,6 +42,41 @@ function svdTall(a: NdArray, fullMatrices: boolean, computeUv: boolean): NdArray
   const signs = lax.pad(where(less(d, 0), -1, 1), new Array<number>(r0).fill(0), [...new Array<number>(r0 - 1).fill(0), m - n], undefined, 1);
   return [mul(q, lax.expandDims(signs, r0 - 1)), abs(d), mT(vs)];
 }
+
+/**
+ * The reduced svd of a [..., m, n] (m >= n) with JAX's JVP rule: the derivative through the
+ * Jacobi rotations was wrong where a's columns start orthogonal (a diagonal a: no rotation to
+ * follow). dS = u^T da v gives ds = diag(dS); with F_ij = 1 / (s_j^2 - s_i^2),
+ * du = u (F * (dS s + s dS^T) + (dS - dS^T) / 2s) (+ the part of da v outside u's span, / s),
+ * dv = v (F * (s dS + dS^T s)).
+ */
+const svdReduced = customJvp(
+  (a: NdArray) => svdTall(a, false, true) as [NdArray, NdArray, NdArray],
+  ([a]: NdArray[], [da]: NdArray[]) => {
+    const [u, s, vh] = svdTall(a, false, true);
+    const r = shapeOf(s).length;
+    const k = shapeOf(s)[r - 1];
+    const v = mT(vh);
+    const dS = matmul(mT(u), matmul(da, v));
+    const [sj, si] = [lax.expandDims(s, r - 1), lax.expandDims(s, r)]; // [..., 1, k], [..., k, 1]
+    const eye = eyeBatch(k, []);
+    const f = sub(div(1, add(mul(add(sj, si), sub(sj, si)), eye)), eye);
+    const sInv = where(equal(s, 0), 0, div(1, where(equal(s, 0), 1, s)));
+    const diagPart = mul(mul(sub(dS, mT(dS)), 0.5), mul(eye, lax.expandDims(sInv, r - 1)));
+    const dSs = mul(sj, dS);
+    const sdS = mul(si, dS);
+    let du = matmul(u, add(mul(f, add(dSs, mT(dSs))), diagPart));
+    const dv = matmul(v, mul(f, add(sdS, mT(sdS))));
+    if (shapeOf(a)[r - 1] > k) {
+      const dav = matmul(da, v);
+      du = add(du, div(sub(dav, matmul(u, matmul(mT(u), dav))), sj));
+    }
+    return [
+      [u, s, vh],
+      [du, diagonal(dS, 0, -2, -1), mT(dv)],
+    ];
+  },
+) as (a: NdArray) => [NdArray, NdArray, NdArray];
 
 /**
  * The svd of symmetric a [..., n, n] from its eigendecomposition (JAX's hermitian=True; a is
@@ -70,7 +107,8 @@ export function svd(a: NdArray, fullMatrices = true, computeUv = true, hermitian
   if (hermitian) return svdHermitian(fa, computeUv);
   const [m, n] = shapeOf(fa).slice(-2);
   const wide = m < n;
-  const out = svdTall(wide ? mT(fa) : fa, fullMatrices, computeUv);
+  const tall = wide ? mT(fa) : fa;
+  const out = computeUv && (!fullMatrices || m === n) ? svdReduced(tall) : svdTall(tall, fullMatrices, computeUv);
   if (!computeUv) return out[0];
   const [u, s, vh] = out;
   // a^T = u s vh gives a = vh^T s u^T.

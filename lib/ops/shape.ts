@@ -65,6 +65,9 @@ export function concatenate(xs: readonly NdArray[], axis: number | null = 0): Nd
 export function stack(xs: readonly NdArray[], axis = 0): NdArray {
   if (xs.length === 0) throw new Error('stack: no arrays given');
   const a = normAxis(axis, shapeOf(xs[0]).length + 1, 'stack');
+  // Checked here: concatenate's message would name the expanded shapes, not the arrays given.
+  const bad = xs.findIndex((x) => shapeStr(shapeOf(x)) !== shapeStr(shapeOf(xs[0])));
+  if (bad > 0) throw new Error(`stack: all arrays must have one shape, got ${shapeStr(shapeOf(xs[0]))} (entry 0) and ${shapeStr(shapeOf(xs[bad]))} (entry ${bad})`);
   return lax.concatenate(promoted(xs).map((x) => lax.expandDims(x, a)), a);
 }
 
