@@ -334,9 +334,13 @@ export interface ChoiceOptions {
  * inverse CDF (searchsorted in the running sum of p); without replacement a permutation's
  * prefix, or with `p` the Gumbel top-k (the k largest of log p + Gumbel noise), which draws
  * as sequential sampling without replacement does.
+ * JAX's positional `(key, a, shape, replace, p, axis)` is taken too.
  * @example random.choice(key, 10, [3], { replace: false })
  */
-export function choice(key: Key, a: number | NdArray, shape: Shape = [], { replace = true, p, axis = 0, mode = 'low' }: ChoiceOptions = {}): NdArray {
+export function choice(key: Key, a: number | NdArray, shape: Shape = [], optionsOrReplace: ChoiceOptions | boolean = {}, pArg?: NdArray, axisArg?: number): NdArray {
+  // JAX's positional form, choice(key, a, shape, replace, p, axis), as a port from Python writes it.
+  const options: ChoiceOptions = typeof optionsOrReplace === 'boolean' ? { replace: optionsOrReplace, p: pArg, axis: axisArg } : optionsOrReplace;
+  const { replace = true, p, axis = 0, mode = 'low' } = options;
   checkKey(key, 'choice');
   checkGumbelMode(mode, 'choice');
   if (!Array.isArray(shape)) throw new Error(`random.choice: shape must be a list of non-negative integers (e.g. [${String(shape)}]), got ${JSON.stringify(shape)}`);

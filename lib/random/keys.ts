@@ -1,6 +1,6 @@
 /** Keys (key, split, foldIn) and the draws every distribution builds on: bits, uniform, normal, truncatedNormal, bernoulli, randint, permutation. */
 import * as tf from '@tensorflow/tfjs-core';
-import { type NdArray, SAMPLE_STREAM, type Shape, isTracer, keyStream, lax, scope, shapeStr } from '../core/index.js';
+import { type DType, type NdArray, SAMPLE_STREAM, type Shape, isTracer, keyStream, lax, scope, shapeStr } from '../core/index.js';
 import * as np from '../ops/index.js';
 import { checkShape, concreteCount, pairHalves, sampleShape } from './shapes.js';
 
@@ -149,9 +149,13 @@ export interface UniformOptions {
  * bits each, as jax.random.uniform (JAX 0.5+ bits): the same float32s for the same key
  * (except where JAX's rounding reaches maxval: here the float32 below it). The bounds may be
  * arrays broadcasting to `shape`, as in JAX; where maxval <= minval every value is minval (JAX's max(minval, ...)), so a zero-width range gives that constant.
+ * JAX's positional `(key, shape, 'float32', minval, maxval)` is taken too.
  * @example random.uniform(key, [2, 3], { minval: -1, maxval: 1 })
  */
-export function uniform(key: Key, shape: Shape = [], { minval = 0, maxval = 1 }: UniformOptions = {}): NdArray {
+export function uniform(key: Key, shape: Shape = [], optionsOrDType: UniformOptions | DType = {}, minvalArg?: number | NdArray, maxvalArg?: number | NdArray): NdArray {
+  // JAX's positional form, uniform(key, shape, dtype, minval, maxval), as a port from Python writes it.
+  if (typeof optionsOrDType === 'string' && optionsOrDType !== 'float32') throw new Error(`random.uniform: dtype must be float32 (a float dtype, as jax.random.uniform), got ${optionsOrDType}`);
+  const { minval = 0, maxval = 1 }: UniformOptions = typeof optionsOrDType === 'string' ? { minval: minvalArg, maxval: maxvalArg } : optionsOrDType;
   if (typeof minval !== 'number' || typeof maxval !== 'number') return uniformBetweenArrays(key, sampleShape('uniform', shape, minval, maxval), minval, maxval);
   // JAX computes max(minval, minval + u (maxval - minval)): minval where maxval <= minval, NaN for a NaN bound.
   if (!(maxval > minval)) return scope(() => np.add(np.mul(unit(key, shape, 'uniform'), 0), Number.isNaN(maxval) ? NaN : minval));
