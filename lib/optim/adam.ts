@@ -4,6 +4,7 @@ import * as np from '../ops/index.js';
 import * as tree from '../tree/index.js';
 import type { GradientTransformation } from './types.js';
 import { incrementCount, initCount, zerosLikeTree } from './util.js';
+import { oneMinusPow } from './moments.js';
 
 export interface AdamOptions {
   /** Decay of the first moment (default 0.9). */
@@ -58,12 +59,12 @@ export function adamMoments<U>(updates: U, state: AdamState, b1: number, b2: num
   const nu = tree.map<U>((g: NdArray, v: NdArray) => np.add(np.mul(v, b2), np.mul(np.square(g), 1 - b2)), updates, state.nu);
   const count = incrementCount(state.count);
   const t = np.cast(count, 'float32');
-  return { mu, nu, count, t, bc1: np.sub(1, np.pow(b1, t)), bc2: np.sub(1, np.pow(b2, t)) };
+  return { mu, nu, count, t, bc1: oneMinusPow(b1, t), bc2: oneMinusPow(b2, t) };
 }
 
 /** optax's Nesterov first moment: `b1 mu / (1 - b1^(t+1)) + (1 - b1) g / (1 - b1^t)`. */
 export function nesterovMoment<U>(mu: U, updates: U, b1: number, t: NdArray, bc1: NdArray): U {
-  const bcNext = np.sub(1, np.pow(b1, np.add(t, 1)));
+  const bcNext = oneMinusPow(b1, np.add(t, 1));
   return tree.map<U>((m: NdArray, g: NdArray) => np.add(np.mul(np.div(m, bcNext), b1), np.mul(np.div(g, bc1), 1 - b1)), mu, updates);
 }
 

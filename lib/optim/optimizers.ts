@@ -16,6 +16,7 @@ import { scaleByStddev } from './stddev.js';
 import type { Mask } from './mask.js';
 import { traceMomentum } from './momentum.js';
 import { maximizing, scaleByLearningRate } from './scale.js';
+import { checkHyper } from './moments.js';
 import { scaleByTrustRatio } from './trust-ratio.js';
 import { type ScheduleLike, makeSchedule, toSchedule } from './schedule.js';
 import type { GradientTransformation } from './types.js';
@@ -31,6 +32,18 @@ function resolveBetas(what: string, { b1, b2, betas }: { readonly b1?: number; r
   if (b1 !== undefined || b2 !== undefined) throw new Error(`${what}: give betas (torch's name) or b1 / b2, not both`);
   if (!Array.isArray(betas) || betas.length !== 2) throw new Error(`${what}: betas must be a pair [b1, b2], got ${JSON.stringify(betas)}`);
   return { b1: betas[0], b2: betas[1] };
+}
+
+/** The hyperparameters torch.optim refuses (`ValueError: Invalid ...`), checked where they are numbers (schedules and arrays are not). */
+function checkTorchOptions(what: string, o: { readonly learningRate?: unknown; readonly momentum?: unknown; readonly weightDecay?: unknown; readonly eps?: unknown; readonly b1?: unknown; readonly b2?: unknown }): void {
+  for (const name of ['learningRate', 'momentum', 'weightDecay', 'eps'] as const) {
+    const x = o[name];
+    if (typeof x === 'number') checkHyper(what, name, x, (v) => v >= 0, 'a finite number >= 0');
+  }
+  for (const name of ['b1', 'b2'] as const) {
+    const x = o[name];
+    if (typeof x === 'number') checkHyper(what, name, x, (v) => v >= 0 && v < 1, 'in [0, 1)');
+  }
 }
 
 export interface SgdOptions {
@@ -56,6 +69,7 @@ export interface SgdOptions {
  * = `chain(addDecayedWeights(wd), traceMomentum(m, nesterov, dampening), scaleByLearningRate(lr))`.
  */
 export function sgd({ learningRate, momentum = 0, nesterov = false, dampening = 0, weightDecay = 0, weightDecayMask, maximize = false }: SgdOptions): GradientTransformation {
+  checkTorchOptions('sgd', { learningRate, momentum, weightDecay });
   if (nesterov && !(momentum > 0 && dampening === 0)) throw new Error('sgd: nesterov needs momentum > 0 and dampening 0 (as torch)');
   return maximizing(maximize, chain(
     addDecayedWeights(weightDecay, weightDecayMask),
@@ -87,6 +101,7 @@ export interface AdamWithL2Options extends AdamOptimizerOptions {
 /** torch.optim.Adam: `chain(addDecayedWeights(wd), scaleByAdam, scaleByLearningRate(lr))` (`amsgrad`, `maximize` as torch). */
 export function adam({ learningRate, eps, epsRoot, nesterov, amsgrad, maximize = false, weightDecay = 0, weightDecayMask, ...betas }: AdamWithL2Options): GradientTransformation {
   const { b1, b2 } = resolveBetas('adam', betas);
+  checkTorchOptions('adam', { learningRate, weightDecay, eps, b1, b2 });
   return maximizing(maximize, chain(addDecayedWeights(weightDecay, weightDecayMask), scaleByAdam({ b1, b2, eps, epsRoot, nesterov, amsgrad }), scaleByLearningRate(learningRate)));
 }
 
@@ -103,6 +118,7 @@ export interface AdamWOptions extends AdamOptimizerOptions {
  */
 export function adamw({ learningRate, eps, epsRoot, nesterov, amsgrad, maximize = false, weightDecay = 0.01, mask, ...betas }: AdamWOptions): GradientTransformation {
   const { b1, b2 } = resolveBetas('adamw', betas);
+  checkTorchOptions('adamw', { learningRate, weightDecay, eps, b1, b2 });
   return maximizing(maximize, chain(scaleByAdam({ b1, b2, eps, epsRoot, nesterov, amsgrad }), addDecayedWeights(weightDecay, mask), scaleByLearningRate(learningRate)));
 }
 
@@ -137,6 +153,7 @@ export function lars({
   clip = false,
   mask,
 }: LarsOptions): GradientTransformation {
+  checkTorchOptions('lars', { learningRate, momentum, weightDecay, eps });
   if (nesterov && !(momentum > 0)) throw new Error('lars: nesterov needs momentum > 0');
   return chain(
     scaleByLarc({ trustCoefficient, weightDecay, eps, clip, learningRate, mask }),
@@ -195,6 +212,7 @@ export function rmsprop({
   biasCorrection = false,
   maximize = false,
 }: RmspropOptions): GradientTransformation {
+  checkTorchOptions('rmsprop', { learningRate, momentum, weightDecay, eps });
   if (alpha !== undefined && decay !== undefined) throw new Error('rmsprop: give alpha (torch\'s name) or decay (optax\'s), not both');
   if (nesterov && !(momentum > 0)) throw new Error('rmsprop: nesterov needs momentum > 0');
   const rate = alpha ?? decay ?? 0.99;
@@ -230,6 +248,7 @@ export interface AdagradOptions {
  * `lr_t = lr / (1 + (t - 1) lrDecay)` = `chain(addDecayedWeights(wd), scaleByRss, scaleByLearningRate(lr_t))`.
  */
 export function adagrad({ learningRate, lrDecay = 0, weightDecay = 0, weightDecayMask, initialAccumulatorValue = 0, eps = 1e-10, maximize = false }: AdagradOptions): GradientTransformation {
+  checkTorchOptions('adagrad', { learningRate, weightDecay, eps });
   if (!(lrDecay >= 0)) throw new Error(`adagrad: lrDecay must be >= 0, got ${lrDecay}`);
   const base = toSchedule(learningRate);
   // The learning-rate transformation's count starts at 0 on the first step: torch's t - 1.
@@ -254,21 +273,27 @@ export type AdamaxOptimizerOptions = AdamaxOptions & WithL2;
  * @example const opt = optim.adamax({ learningRate: 2e-3 });
  */
 export function adamax({ learningRate, weightDecay = 0, weightDecayMask, maximize = false, betas, ...rest }: AdamaxOptimizerOptions): GradientTransformation {
-  return maximizing(maximize, chain(addDecayedWeights(weightDecay, weightDecayMask), scaleByAdamax({ ...rest, ...resolveBetas('adamax', { b1: rest.b1, b2: rest.b2, betas }) }), scaleByLearningRate(learningRate)));
+  const bs = resolveBetas('adamax', { b1: rest.b1, b2: rest.b2, betas });
+  checkTorchOptions('adamax', { learningRate, weightDecay, eps: rest.eps, ...bs });
+  return maximizing(maximize, chain(addDecayedWeights(weightDecay, weightDecayMask), scaleByAdamax({ ...rest, ...bs }), scaleByLearningRate(learningRate)));
 }
 
 export type NadamOptimizerOptions = NadamOptions & WithL2;
 
 /** torch.optim.NAdam (1.13, L2 decay): `chain(addDecayedWeights(wd), scaleByNadam, scaleByLearningRate(lr))`. */
 export function nadam({ learningRate, weightDecay = 0, weightDecayMask, maximize = false, betas, ...rest }: NadamOptimizerOptions): GradientTransformation {
-  return maximizing(maximize, chain(addDecayedWeights(weightDecay, weightDecayMask), scaleByNadam({ ...rest, ...resolveBetas('nadam', { b1: rest.b1, b2: rest.b2, betas }) }), scaleByLearningRate(learningRate)));
+  const bs = resolveBetas('nadam', { b1: rest.b1, b2: rest.b2, betas });
+  checkTorchOptions('nadam', { learningRate, weightDecay, eps: rest.eps, ...bs });
+  return maximizing(maximize, chain(addDecayedWeights(weightDecay, weightDecayMask), scaleByNadam({ ...rest, ...bs }), scaleByLearningRate(learningRate)));
 }
 
 export type RadamOptimizerOptions = RadamOptions & WithL2;
 
 /** torch.optim.RAdam (1.13, L2 decay): `chain(addDecayedWeights(wd), scaleByRadam, scaleByLearningRate(lr))`. */
 export function radam({ learningRate, weightDecay = 0, weightDecayMask, maximize = false, betas, ...rest }: RadamOptimizerOptions): GradientTransformation {
-  return maximizing(maximize, chain(addDecayedWeights(weightDecay, weightDecayMask), scaleByRadam({ ...rest, ...resolveBetas('radam', { b1: rest.b1, b2: rest.b2, betas }) }), scaleByLearningRate(learningRate)));
+  const bs = resolveBetas('radam', { b1: rest.b1, b2: rest.b2, betas });
+  checkTorchOptions('radam', { learningRate, weightDecay, eps: rest.eps, ...bs });
+  return maximizing(maximize, chain(addDecayedWeights(weightDecay, weightDecayMask), scaleByRadam({ ...rest, ...bs }), scaleByLearningRate(learningRate)));
 }
 
 export interface LionOptimizerOptions extends LionOptions {

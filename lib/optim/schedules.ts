@@ -9,6 +9,11 @@ function checkSteps(n: number, what: string, allowZero = false): void {
   if (!Number.isInteger(n) || n < (allowZero ? 0 : 1)) throw new Error(`${what} must be an integer >= ${allowZero ? 0 : 1}, got ${n}`);
 }
 
+/** A schedule's values (init, peak, end, ...) must be finite: a NaN one makes every learning rate NaN. */
+function checkValues(what: string, values: Record<string, number>): void {
+  for (const [name, v] of Object.entries(values)) if (!Number.isFinite(v)) throw new Error(`${what}: ${name} must be a finite number, got ${v}`);
+}
+
 export interface LinearOptions {
   /** Value at step `begin` and before. */
   readonly init: number;
@@ -40,6 +45,7 @@ export interface PolynomialOptions extends LinearOptions {
  * @example polynomial({ init: 1, end: 0.01, power: 2, steps: 100, begin: 5 }).at(6) // 0.9803
  */
 export function polynomial({ init, end, steps, begin: beginOption = 0, power }: PolynomialOptions, what = 'polynomial'): Schedule {
+  checkValues(what, { init, end });
   if (!Number.isFinite(steps)) throw new Error(`${what}: steps must be a finite number, got ${steps}`);
   if (!Number.isFinite(beginOption)) throw new Error(`${what}: begin must be a finite number, got ${beginOption}`);
   // As optax: no transition (steps <= 0) holds `init`; a negative begin counts from 0.
@@ -69,6 +75,7 @@ export interface CosineDecayOptions {
  * in the operation order of facebookresearch/swav (so the float64 path matches it bit for bit).
  */
 export function cosineDecay({ init, decaySteps, end = 0, exponent = 1 }: CosineDecayOptions): Schedule {
+  checkValues('cosineDecay', { init, end });
   checkSteps(decaySteps, 'cosineDecay: decaySteps');
   const half = 0.5 * (init - end);
   return makeSchedule((m, step) => {
@@ -204,6 +211,7 @@ export interface WarmupCosineOptions {
  * @example warmupCosine({ start: 0.3, base: 4.8, final: 0.0048, warmupSteps: 10, totalSteps: 30 })
  */
 export function warmupCosine({ start, base, final, warmupSteps, totalSteps, linspace: precision = 'float32' }: WarmupCosineOptions): Schedule {
+  checkValues('warmupCosine', { start, base, final });
   checkSteps(warmupSteps, 'warmupCosine: warmupSteps', true);
   checkSteps(totalSteps, 'warmupCosine: totalSteps');
   if (totalSteps <= warmupSteps) throw new Error(`warmupCosine: totalSteps (${totalSteps}) must exceed warmupSteps (${warmupSteps})`);
@@ -233,6 +241,7 @@ export interface WarmupCosineDecayOptions {
  * @example warmupCosineDecay({ init: 0, peak: 1e-3, warmupSteps: 500, decaySteps: 10_000 })
  */
 export function warmupCosineDecay({ init, peak, warmupSteps, decaySteps, end = 0, exponent = 1 }: WarmupCosineDecayOptions): Schedule {
+  checkValues('warmupCosineDecay', { init, peak, end });
   checkSteps(warmupSteps, 'warmupCosineDecay: warmupSteps', true);
   if (!(decaySteps > warmupSteps)) throw new Error(`warmupCosineDecay: decaySteps (${decaySteps}) must exceed warmupSteps (${warmupSteps})`);
   // optax: alpha = end / peak, and 0 when peak is 0 (so `end` is then ignored).
