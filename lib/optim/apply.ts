@@ -7,19 +7,26 @@ import * as tree from '../tree/index.js';
 /**
  * `params + updates`, leaf by leaf (the updates already carry the sign: optimisers
  * return `-lr * direction`). The trees must have the same structure. Each result keeps its
- * parameter's dtype (optax's `apply_updates`: an int32 parameter stays int32). A `null`
+ * parameter's dtype (optax's `apply_updates`: an int32 parameter stays int32), and an update of
+ * another shape is refused rather than broadcast. A `null`
  * parameter stays `null` (optax's `None`), whatever its update.
  * @example params = applyUpdates(params, updates);
  */
 export function applyUpdates<P>(params: P, updates: P): P {
-  return tree.map<P>((p: NdArray | null, u: NdArray) => {
+  return tree.mapWithPath<P>((path: string, p: NdArray | null, u: NdArray) => {
     if (p === null) return null;
+    // `p + u` would broadcast silently (an update tree of another model, a parameter changing shape).
+    const [ps, us] = [shapeOf(p), shapeOf(u)];
+    if (ps && us && (ps.length !== us.length || ps.some((d, i) => d !== us[i]))) {
+      throw new Error(`applyUpdates: at ${path || '(root)'} the update has shape [${us.join(',')}], the parameter [${ps.join(',')}]`);
+    }
     const y = np.add(p, u);
     return (p instanceof tf.Tensor || isTracer(p)) && y.dtype !== p.dtype ? np.cast(y, p.dtype as DType) : y;
   }, params, updates, { isLeaf: isNull });
 }
 
 const isNull = (x: unknown): boolean => x === null;
+const shapeOf = (x: unknown): readonly number[] | null => (x instanceof tf.Tensor || isTracer(x) ? (x as NdArray).shape : null);
 
 /**
  * optax's `incremental_update`: `stepSize * new + (1 - stepSize) * old`, leaf by leaf (a

@@ -3,7 +3,7 @@
  * they can be read (for logging), changed between steps without a new trace, or scheduled.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { type NdArray, isTracer } from '../core/index.js';
+import { type NdArray, evalShape, isTracer } from '../core/index.js';
 import * as np from '../ops/index.js';
 import { type ScheduleLike, toSchedule } from './schedule.js';
 import type { ExtraArgs, GradientTransformation } from './types.js';
@@ -142,6 +142,7 @@ function injectStateful(
   numeric: Readonly<Record<string, number | NdArray>>,
   schedules: Readonly<Record<string, StatefulSchedule>>,
   build: (hyperparams: Readonly<Record<string, NdArray>>) => GradientTransformation<any>,
+  checkReads: (hyperparams: Readonly<Record<string, NdArray>>, params: unknown) => void,
 ): GradientTransformation<InjectStatefulHyperparamsState> {
   const evaluate = (states: Readonly<Record<string, unknown>>, base: Readonly<Record<string, NdArray>>, extra?: ExtraArgs) => {
     const out = { ...base };
@@ -154,6 +155,7 @@ function injectStateful(
       for (const [name, v] of Object.entries(numeric)) base[name] = toFloat32(v);
       const hyperparamsStates = Object.fromEntries(Object.entries(schedules).map(([name, s]) => [name, s.init()]));
       const hyperparams = evaluate(hyperparamsStates, base);
+      checkReads(hyperparams, params);
       return { count: initCount(), hyperparams, hyperparamsStates, innerState: build(hyperparams).init(params) };
     },
     update(updates, state, params, extra) {
@@ -163,6 +165,12 @@ function injectStateful(
       return [out, { count: incrementCount(state.count), hyperparams, hyperparamsStates, innerState }];
     },
   };
+}
+
+/** The one-line error for a factory that reads an injected (array) option as a JS number. */
+function readsAsNumber(injected: readonly string[], e: unknown): unknown {
+  if (!(e instanceof Error) || !/has no concrete value/.test(e.message) || e.message.startsWith('injectHyperparams:')) return e;
+  return new Error(`injectHyperparams: the factory reads one of the injected options [${injected.join(', ')}] as a JS number, which an array cannot give; pass it in staticArgs (injectHyperparams(f, { staticArgs: ['${injected[0] ?? 'name'}'] })) (${e.message.split('\n')[0]})`);
 }
 
 function inject<O extends object, S extends keyof O>(
@@ -181,7 +189,11 @@ function inject<O extends object, S extends keyof O>(
       if ((staticArgs as readonly PropertyKey[]).includes(name) || typeof value === 'boolean') fixed[name] = value;
       else if (isStatefulSchedule(value)) statefulScheduled[name] = value;
       else if (typeof value === 'function') scheduled[name] = toSchedule(value as ScheduleLike);
-      else if (typeof value === 'number' || isArray(value)) numeric[name] = value;
+      else if (typeof value === 'number' || isArray(value)) {
+        // The factory sees an array, past its own number checks: a NaN would train to NaN silently.
+        if (Number.isNaN(value)) throw new Error(`injectHyperparams: option '${name}' is NaN`);
+        numeric[name] = value;
+      }
       else fixed[name] = value;
     }
     const asSchedule = new Set<string>(scheduleArgs);
@@ -192,14 +204,28 @@ function inject<O extends object, S extends keyof O>(
         return factory(passed as O);
       } catch (e) {
         // A factory that branches on an option (sgd's `momentum > 0`) cannot take it as a traced array.
-        if (!(e instanceof Error) || !/has no concrete value/.test(e.message)) throw e;
-        const injected = Object.keys(hyperparams).filter((n) => !asSchedule.has(n));
-        throw new Error(`injectHyperparams: the factory reads one of the injected options [${injected.join(', ')}] as a JS number, which a traced array cannot give; pass it in staticArgs (injectHyperparams(f, { staticArgs: ['${injected[0] ?? 'name'}'] })) (${e.message.split('\n')[0]})`);
+        throw readsAsNumber(Object.keys(hyperparams).filter((n) => !asSchedule.has(n)), e);
+      }
+    };
+    // Eagerly, a factory reading an injected array as a JS number (`momentum > 0`, `b1 ** t`) gets
+    // NaN and silently builds the wrong optimiser (sgd without momentum, adam's NaN steps); traced,
+    // the read throws. So `init` first builds and runs one update on abstract hyperparameters.
+    const checkReads = (hyperparams: Readonly<Record<string, NdArray>>, params: unknown): void => {
+      const names = Object.keys(hyperparams).filter((n) => !asSchedule.has(n));
+      if (names.length === 0) return;
+      try {
+        evalShape((hp: Record<string, NdArray>) => {
+          const t = build(hp);
+          return t.update(params, t.init(params), params)[0];
+        }, hyperparams);
+      } catch (e) {
+        // Other failures (an update needing extra arguments) are left to the real calls.
+        if (e instanceof Error && /has no concrete value/.test(e.message)) throw readsAsNumber(names, e);
       }
     };
     if (stateful || Object.keys(statefulScheduled).length > 0) {
       for (const [name, sc] of Object.entries(scheduled)) statefulScheduled[name] = wrappedSchedule(sc) as StatefulSchedule;
-      return injectStateful(numeric, statefulScheduled, build);
+      return injectStateful(numeric, statefulScheduled, build, checkReads);
     }
     const evaluate = (count: NdArray, base: Readonly<Record<string, NdArray>>): Record<string, NdArray> => {
       const out = { ...base };
@@ -212,6 +238,7 @@ function inject<O extends object, S extends keyof O>(
         const base: Record<string, NdArray> = {};
         for (const [name, v] of Object.entries(numeric)) base[name] = toFloat32(v);
         const hyperparams = evaluate(count, base);
+        checkReads(hyperparams, params);
         return { count, hyperparams, innerState: build(hyperparams).init(params) };
       },
       update(updates, state, params, extra) {

@@ -133,13 +133,15 @@ test('bad arguments give a one-line error', () => {
   assert.throws(() => injectedAdam(null as never), /injectHyperparams: options must be an object, got null/);
 });
 
-test('a factory that branches on an injected number (sgd: momentum > 0) names the option and staticArgs under jit', () => {
-  // Forced past the types (sgd's momentum is a number option): a JS user's mistake.
+test('a factory that branches on an injected number (sgd: momentum > 0) names the option and staticArgs, at init and under jit', () => {
+  // Forced past the types (sgd's momentum is a number option): a JS user's mistake. Eagerly the
+  // array read as a number was NaN (plain SGD, silently); init now traces one update to refuse it.
   const opt = optim.injectHyperparams((o: optim.SgdOptions) => optim.sgd(o))({ learningRate: 0.1, momentum: 0.9 } as never);
   const p = params0();
-  const s = opt.init(p);
-  assert.throws(() => jit((g: typeof p, st: typeof s) => opt.update(g, st, p))(p, s), (e: Error) => /^injectHyperparams: the factory reads one of the injected options \[momentum\] as a JS number.*staticArgs: \['momentum'\]/.test(e.message) && !e.message.includes('\n'));
-  disposeTree([p, s]);
+  const names = (e: Error) => /^injectHyperparams: the factory reads one of the injected options \[momentum\] as a JS number.*staticArgs: \['momentum'\]/.test(e.message) && !e.message.includes('\n');
+  assert.throws(() => opt.init(p), names);
+  assert.throws(() => jit((q: typeof p) => opt.init(q))(p), names);
+  disposeTree(p);
 });
 
 test.run();
