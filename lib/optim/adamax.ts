@@ -4,6 +4,7 @@ import * as np from '../ops/index.js';
 import * as tree from '../tree/index.js';
 import type { GradientTransformation } from './types.js';
 import { incrementCount, initCount, zerosLikeTree } from './util.js';
+import { oneMinusPow } from './moments.js';
 
 export interface AdamaxOptions {
   /** Decay of the first moment (default 0.9). */
@@ -35,7 +36,7 @@ export function scaleByAdamax({ b1 = 0.9, b2 = 0.999, eps = 1e-8 }: AdamaxOption
       const mu = tree.map<U>((g: NdArray, m: NdArray) => np.add(np.mul(m, b1), np.mul(g, 1 - b1)), updates, state.mu);
       const nu = tree.map<U>((g: NdArray, v: NdArray) => np.maximum(np.mul(v, b2), np.add(np.abs(g), eps)), updates, state.nu);
       const count = incrementCount(state.count);
-      const bc1 = np.sub(1, np.pow(b1, np.cast(count, 'float32')));
+      const bc1 = oneMinusPow(b1, np.cast(count, 'float32'));
       return [tree.map<U>((m: NdArray, v: NdArray) => np.div(m, np.mul(bc1, v)), mu, nu), { count, mu, nu }];
     },
   };

@@ -27,6 +27,8 @@ for (const [name, make] of [
   ['adamw', () => optim.adamw({ learningRate: LR, eps: EPS, weightDecay: 0 })],
   ['adam b2 0.9999', () => optim.adam({ learningRate: LR, eps: EPS, b1: 0.8, b2: 0.9999 })],
   ['adam amsgrad', () => optim.adam({ learningRate: LR, eps: EPS, amsgrad: true })],
+  // torch's Adamax: m / (1 - b1^t) over max(b2 u, |g| + eps), the same closed form.
+  ['adamax b1 0.999', () => optim.adamax({ learningRate: LR, eps: EPS, b1: 0.999 })],
 ] as const) {
   test(`${name}: a constant gradient gives -lr g / (|g| + eps) at every step, eagerly and under jit`, () => {
     const opt: optim.GradientTransformation = make();
